@@ -1,0 +1,329 @@
+//! JSON API under `/api/v1` (PLAT-16). Every operation is listed in `OPERATIONS`, from which
+//! the OpenAPI document is generated; a test checks each listed operation is routed.
+
+pub mod openapi;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
+use crate::app::guard;
+use crate::app::state::AppState;
+use crate::auth::{Action, Resource, Role, accounts};
+use crate::console::session::actor;
+use crate::db;
+use crate::org;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/accounts", get(list_accounts).post(create_account))
+        .route(
+            "/api/v1/accounts/{id}",
+            get(get_account).patch(update_account),
+        )
+        .route("/api/v1/organs", get(list_organs))
+        .route("/api/v1/areas", get(list_areas))
+}
+
+/// A page of a list: `next_cursor` is absent on the last page.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// Validated `limit` (1–200, default 50) and the id after which to continue.
+    pub fn parse(&self) -> AppResult<(u64, i64)> {
+        let limit = match self.limit.as_deref() {
+            None | Some("") => 50,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=200).contains(&n) => n,
+                _ => return Err(AppError::invalid("limit", "limit 应为 1 至 200 之间的整数")),
+            },
+        };
+        let after = match self.cursor.as_deref() {
+            None | Some("") => 0,
+            Some(c) => c.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
+                AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor")
+            })?,
+        };
+        Ok((limit, after))
+    }
+}
+
+/// Cuts a fetched `limit + 1` rows to a page and derives the cursor.
+pub fn paginate<T, F: Fn(&T) -> i64>(mut rows: Vec<T>, limit: u64, id: F) -> Page<T> {
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| id(r).to_string())
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub organ: accounts::OrganRef,
+    pub unit_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub station_id: Option<i64>,
+    /// `read|write` for a token, absent for a browser session.
+    pub token_scope: Option<String>,
+}
+
+async fn me(Auth(p): Auth, State(s): State<AppState>) -> AppResult<axum::Json<Me>> {
+    let organ = org::organ(&s.db, p.organ_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(axum::Json(Me {
+        id: p.account_id,
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+        roles: p.roles.clone(),
+        organ: accounts::OrganRef {
+            id: organ.id,
+            code: organ.code,
+            name: organ.name,
+        },
+        unit_id: p.unit_id,
+        deputy_id: p.deputy_id,
+        station_id: p.station_id,
+        token_scope: p.token_scope.map(|s| s.as_str().to_string()),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct AccountsQuery {
+    q: Option<String>,
+    role: Option<String>,
+    organ: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list_accounts(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<AccountsQuery>,
+) -> AppResult<axum::Json<Page<accounts::AccountView>>> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::Account {
+            id: -1,
+            organ_path: &p.organ_path,
+        },
+        "list",
+    )
+    .await?;
+    let (limit, after) = PageQuery {
+        limit: q.limit.clone(),
+        cursor: q.cursor.clone(),
+    }
+    .parse()?;
+    if let Some(r) = q.role.as_deref().filter(|r| !r.is_empty())
+        && Role::parse(r).is_none()
+    {
+        return Err(AppError::invalid(
+            "role",
+            "role 应为 admin、staff、leader、deputy、unit 或 keeper",
+        ));
+    }
+    let organ = match q.organ.as_deref().filter(|o| !o.is_empty()) {
+        Some(o) => Some(
+            o.parse::<i64>()
+                .map_err(|_| AppError::invalid("organ", "organ 应为机关编号"))?,
+        ),
+        None => None,
+    };
+    let filter = accounts::AccountFilter {
+        q: q.q.clone(),
+        role: q.role.clone(),
+        organ,
+    };
+    let rows = accounts::list(&s.db, &p.organ_path, &filter, after, limit + 1).await?;
+    let page = paginate(rows, limit, |r| r.id);
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in &page.items {
+        items.push(accounts::view(&s.db, &s.crypto, r).await?);
+    }
+    Ok(axum::Json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+async fn visible(
+    s: &AppState,
+    p: &crate::auth::Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<accounts::AccountRow> {
+    let row = accounts::find(&s.db, id).await?;
+    let path = row
+        .as_ref()
+        .map(|r| r.organ_path.clone())
+        .unwrap_or_else(|| "/none/".into());
+    guard::check(
+        s,
+        p,
+        ip,
+        Action::View,
+        &Resource::Account {
+            id,
+            organ_path: &path,
+        },
+        &id.to_string(),
+    )
+    .await?;
+    if action != Action::View {
+        guard::check(
+            s,
+            p,
+            ip,
+            action,
+            &Resource::Account {
+                id,
+                organ_path: &path,
+            },
+            &id.to_string(),
+        )
+        .await?;
+    }
+    row.ok_or(AppError::NotFound)
+}
+
+async fn get_account(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<accounts::AccountView>> {
+    let row = visible(&s, &p, &ip, id, Action::View).await?;
+    Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
+}
+
+async fn create_account(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    ApiJson(input): ApiJson<accounts::NewAccount>,
+) -> AppResult<Response> {
+    let target = org::organ(&s.db, input.organ_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Account {
+            id: -1,
+            organ_path: &target.path,
+        },
+        "new",
+    )
+    .await?;
+    let txn = db::begin_write(&s.db).await?;
+    let id = accounts::create(
+        &txn,
+        s.audit_key(),
+        &s.crypto,
+        s.config.password_cost,
+        &actor(&p, &ip),
+        &input,
+    )
+    .await?;
+    txn.commit().await?;
+    let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let view = accounts::view(&s.db, &s.crypto, &row).await?;
+    let mut r = (StatusCode::CREATED, axum::Json(view)).into_response();
+    r.headers_mut().insert(
+        axum::http::header::LOCATION,
+        format!("/api/v1/accounts/{id}").parse().expect("ascii"),
+    );
+    Ok(r)
+}
+
+async fn update_account(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    ApiJson(change): ApiJson<accounts::AccountUpdate>,
+) -> AppResult<axum::Json<accounts::AccountView>> {
+    visible(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
+    txn.commit().await?;
+    let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
+}
+
+/// Organs are public facts (names of congresses); listed for every caller.
+async fn list_organs(
+    State(s): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<axum::Json<Page<org::Organ>>> {
+    let (limit, after) = q.parse()?;
+    let rows: Vec<org::Organ> = db::query_all(
+        &s.db,
+        "SELECT id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone FROM organs WHERE id > $1 ORDER BY id LIMIT $2",
+        vec![after.into(), (limit as i64 + 1).into()],
+    )
+    .await?;
+    Ok(axum::Json(paginate(rows, limit, |o| o.id)))
+}
+
+#[derive(Deserialize, Default)]
+struct AreasQuery {
+    parent: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list_areas(
+    State(s): State<AppState>,
+    Query(q): Query<AreasQuery>,
+) -> AppResult<axum::Json<Page<org::Area>>> {
+    let (limit, after) = PageQuery {
+        limit: q.limit.clone(),
+        cursor: q.cursor.clone(),
+    }
+    .parse()?;
+    let parent = match q.parent.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| AppError::invalid("parent", "parent 应为区划编号"))?,
+        ),
+        None => None,
+    };
+    let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;
+    Ok(axum::Json(paginate(rows, limit, |a| a.id)))
+}

@@ -1,0 +1,463 @@
+//! Configuration: `renda.toml` overlaid by `RENDA_*` environment variables, validated once at start.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The secret demo mode uses when none is configured; never accepted outside demo mode.
+pub const DEMO_SECRET: &str = "renda-demo-secret-not-for-production";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Argon2id cost; tests use a cheap one, production the OWASP-recommended default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl PasswordCost {
+    pub const PRODUCTION: PasswordCost = PasswordCost {
+        memory_kib: 19_456,
+        iterations: 2,
+    };
+    pub const TEST: PasswordCost = PasswordCost {
+        memory_kib: 64,
+        iterations: 1,
+    };
+}
+
+#[derive(Clone)]
+pub struct Secrets {
+    /// Signs session-bound values (CSRF tokens) and derives per-purpose keys.
+    pub session_key: Vec<u8>,
+    /// Keys the audit chain's HMAC.
+    pub audit_key: Vec<u8>,
+    /// AES-256-GCM key for personal data at rest, and the key of look-up hashes.
+    pub field_key: [u8; 32],
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets { <redacted> }")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; when absent, the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub public_base_url: Option<String>,
+    pub log_format: LogFormat,
+    pub behind_https: bool,
+    pub body_limit_bytes: usize,
+    pub session_hours: i64,
+    pub login_max_failures: i64,
+    pub login_lockout_minutes: i64,
+    pub password_cost: PasswordCost,
+    pub demo: bool,
+    pub secrets: Secrets,
+    pub attachments_max_bytes: usize,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("renda.db").display()
+            ),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// A configuration for tests: fixed keys, cheap hashing.
+    pub fn for_tests(data_dir: &Path, database_url: String) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("literal address"),
+            data_dir: data_dir.to_path_buf(),
+            database_url: Some(database_url),
+            public_base_url: None,
+            log_format: LogFormat::Human,
+            behind_https: false,
+            body_limit_bytes: 1024 * 1024,
+            session_hours: 12,
+            login_max_failures: 5,
+            login_lockout_minutes: 15,
+            password_cost: PasswordCost::TEST,
+            demo: false,
+            secrets: Secrets::derive(b"test-session", b"test-audit", b"test-field"),
+            attachments_max_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+impl Secrets {
+    fn derive(session: &[u8], audit: &[u8], field: &[u8]) -> Secrets {
+        use sha2::{Digest, Sha256};
+        let mut field_key = [0u8; 32];
+        field_key.copy_from_slice(&Sha256::digest(
+            [b"renda-field:".as_slice(), field].concat(),
+        ));
+        Secrets {
+            session_key: Sha256::digest([b"renda-session:".as_slice(), session].concat()).to_vec(),
+            audit_key: Sha256::digest([b"renda-audit:".as_slice(), audit].concat()).to_vec(),
+            field_key,
+        }
+    }
+}
+
+/// The file's shape; every field optional so that environment variables can fill gaps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    public_base_url: Option<String>,
+    log_format: Option<String>,
+    behind_https: Option<bool>,
+    body_limit_kib: Option<i64>,
+    session_hours: Option<i64>,
+    login_max_failures: Option<i64>,
+    login_lockout_minutes: Option<i64>,
+    password_memory_kib: Option<i64>,
+    password_iterations: Option<i64>,
+    attachments_max_mib: Option<i64>,
+    session_secret: Option<String>,
+    audit_secret: Option<String>,
+    field_secret: Option<String>,
+}
+
+/// Where a value came from, so a message can name it.
+fn source(key: &str, env_key: &str, from_env: bool) -> String {
+    if from_env {
+        format!("环境变量 {env_key}")
+    } else {
+        format!("renda.toml 的 {key}")
+    }
+}
+
+/// Overrides from the command line (`--listen`, `--data-dir`).
+#[derive(Debug, Default, Clone)]
+pub struct CliOverrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub demo: bool,
+}
+
+/// Loads and validates; on failure returns every problem, one Chinese line each.
+pub fn load(
+    cli: &CliOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, Vec<String>> {
+    let mut errors = Vec::new();
+    let path = cli
+        .config_file
+        .clone()
+        .or_else(|| env("RENDA_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("renda.toml"));
+    let file: FileConfig = match std::fs::read_to_string(&path) {
+        Ok(text) => match toml::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                errors.push(format!(
+                    "配置文件 {} 格式错误：{}",
+                    path.display(),
+                    e.message()
+                ));
+                FileConfig::default()
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+        Err(e) => {
+            errors.push(format!("无法读取配置文件 {}：{e}", path.display()));
+            FileConfig::default()
+        }
+    };
+
+    let text = |key: &str, file_value: &Option<String>| -> Option<(String, String)> {
+        let env_key = format!("RENDA_{}", key.to_uppercase());
+        match env(&env_key) {
+            Some(v) => Some((v, source(key, &env_key, true))),
+            None => file_value
+                .clone()
+                .map(|v| (v, source(key, &env_key, false))),
+        }
+    };
+    let int = |key: &str,
+               file_value: Option<i64>,
+               min: i64,
+               max: i64,
+               default: i64,
+               errors: &mut Vec<String>|
+     -> i64 {
+        let env_key = format!("RENDA_{}", key.to_uppercase());
+        let (raw, from) = match env(&env_key) {
+            Some(v) => (v, source(key, &env_key, true)),
+            None => match file_value {
+                Some(v) => (v.to_string(), source(key, &env_key, false)),
+                None => return default,
+            },
+        };
+        match raw.trim().parse::<i64>() {
+            Ok(v) if (min..=max).contains(&v) => v,
+            _ => {
+                errors.push(format!(
+                    "{from} 的值“{raw}”无效：应为 {min} 到 {max} 之间的整数"
+                ));
+                default
+            }
+        }
+    };
+
+    let listen_raw = cli
+        .listen
+        .clone()
+        .map(|v| (v, "命令行参数 --listen".to_string()))
+        .or_else(|| text("listen", &file.listen))
+        .unwrap_or_else(|| ("127.0.0.1:8080".into(), "默认值".into()));
+    let listen = match listen_raw.0.parse::<SocketAddr>() {
+        Ok(a) => a,
+        Err(_) => {
+            errors.push(format!(
+                "{} 的值“{}”无效：应为“地址:端口”，例如 127.0.0.1:8080",
+                listen_raw.1, listen_raw.0
+            ));
+            "127.0.0.1:8080".parse().expect("literal address")
+        }
+    };
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(|| text("data_dir", &file.data_dir).map(|(v, _)| PathBuf::from(v)))
+        .unwrap_or_else(|| PathBuf::from("./renda-data"));
+
+    let database_url = env("DATABASE_URL").or_else(|| file.database_url.clone());
+    if let Some(url) = &database_url
+        && !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+    {
+        errors.push(format!(
+            "DATABASE_URL 的值“{url}”无效：应以 sqlite:// 或 postgres:// 开头"
+        ));
+    }
+    let public_base_url = text("public_base_url", &file.public_base_url)
+        .map(|(v, _)| v.trim_end_matches('/').to_string());
+    if let Some(u) = &public_base_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        errors.push(format!(
+            "public_base_url 的值“{u}”无效：应以 http:// 或 https:// 开头"
+        ));
+    }
+
+    let log_format = match text("log_format", &file.log_format) {
+        None => LogFormat::Human,
+        Some((v, from)) => match v.as_str() {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            _ => {
+                errors.push(format!("{from} 的值“{v}”无效：应为 human 或 json"));
+                LogFormat::Human
+            }
+        },
+    };
+    let behind_https = match env("RENDA_BEHIND_HTTPS") {
+        Some(v) => match v.as_str() {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => {
+                errors.push(format!(
+                    "环境变量 RENDA_BEHIND_HTTPS 的值“{v}”无效：应为 true 或 false"
+                ));
+                false
+            }
+        },
+        None => file.behind_https.unwrap_or(false),
+    };
+    let body_limit_kib = int(
+        "body_limit_kib",
+        file.body_limit_kib,
+        16,
+        1024 * 1024,
+        2048,
+        &mut errors,
+    );
+    let session_hours = int(
+        "session_hours",
+        file.session_hours,
+        1,
+        24 * 30,
+        12,
+        &mut errors,
+    );
+    let login_max_failures = int(
+        "login_max_failures",
+        file.login_max_failures,
+        1,
+        100,
+        5,
+        &mut errors,
+    );
+    let login_lockout_minutes = int(
+        "login_lockout_minutes",
+        file.login_lockout_minutes,
+        1,
+        24 * 60,
+        15,
+        &mut errors,
+    );
+    let memory = int(
+        "password_memory_kib",
+        file.password_memory_kib,
+        8,
+        1024 * 1024,
+        PasswordCost::PRODUCTION.memory_kib as i64,
+        &mut errors,
+    );
+    let iterations = int(
+        "password_iterations",
+        file.password_iterations,
+        1,
+        64,
+        PasswordCost::PRODUCTION.iterations as i64,
+        &mut errors,
+    );
+    let attachments_max_mib = int(
+        "attachments_max_mib",
+        file.attachments_max_mib,
+        1,
+        1024,
+        20,
+        &mut errors,
+    );
+
+    let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
+        match text(key, file_value) {
+            Some((v, from)) => {
+                if v.len() < 32 {
+                    errors.push(format!(
+                        "{from} 太短：密钥至少 32 个字符（可用 `openssl rand -hex 32` 生成）"
+                    ));
+                } else if v == DEMO_SECRET {
+                    errors.push(format!("{from} 使用了演示密钥，只能用于 renda demo"));
+                }
+                v.into_bytes()
+            }
+            None if cli.demo => DEMO_SECRET.as_bytes().to_vec(),
+            None => {
+                errors.push(format!(
+                    "缺少密钥 {key}：请在 renda.toml 中设置 {key}，或设置环境变量 RENDA_{}（至少 32 个字符）",
+                    key.to_uppercase()
+                ));
+                Vec::new()
+            }
+        }
+    };
+    let session = secret("session_secret", &file.session_secret);
+    let audit = secret("audit_secret", &file.audit_secret);
+    let field = secret("field_secret", &file.field_secret);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        listen,
+        data_dir,
+        database_url,
+        public_base_url,
+        log_format,
+        behind_https,
+        body_limit_bytes: body_limit_kib as usize * 1024,
+        session_hours,
+        login_max_failures,
+        login_lockout_minutes,
+        password_cost: PasswordCost {
+            memory_kib: memory as u32,
+            iterations: iterations as u32,
+        },
+        demo: cli.demo,
+        secrets: Secrets::derive(&session, &audit, &field),
+        attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn secrets_are_required_outside_demo() {
+        let cli = CliOverrides {
+            config_file: Some("/nonexistent/renda.toml".into()),
+            ..Default::default()
+        };
+        let errors = load(&cli, &env_of(&[])).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].contains("session_secret"));
+    }
+
+    #[test]
+    fn demo_mode_has_default_secrets() {
+        let cli = CliOverrides {
+            config_file: Some("/nonexistent/renda.toml".into()),
+            demo: true,
+            ..Default::default()
+        };
+        let config = load(&cli, &env_of(&[])).unwrap();
+        assert!(config.demo);
+        assert_eq!(format!("{:?}", config.secrets), "Secrets { <redacted> }");
+    }
+
+    #[test]
+    fn each_bad_value_gets_its_own_message() {
+        let cli = CliOverrides {
+            config_file: Some("/nonexistent/renda.toml".into()),
+            demo: true,
+            ..Default::default()
+        };
+        let errors = load(
+            &cli,
+            &env_of(&[
+                ("RENDA_LISTEN", "localhost"),
+                ("DATABASE_URL", "mysql://x"),
+                ("RENDA_SESSION_HOURS", "abc"),
+                ("RENDA_LOG_FORMAT", "xml"),
+                ("RENDA_AUDIT_SECRET", "short"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("RENDA_LISTEN") && e.contains("localhost"))
+        );
+        assert!(errors.iter().any(|e| e.contains("RENDA_SESSION_HOURS")));
+        assert!(errors.iter().any(|e| e.contains("DATABASE_URL")));
+    }
+}

@@ -1,0 +1,155 @@
+//! Extractors: the caller, the client address, and body/query readers whose rejections speak Chinese.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::app::error::{AppError, FieldError};
+use crate::auth::Principal;
+
+/// The principal resolved by the session/token middleware, if any.
+#[derive(Clone, Debug, Default)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+/// A signed-in caller; 401 (or a redirect to `/login` on pages) otherwise.
+pub struct Auth(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        match parts.extensions.get::<MaybePrincipal>() {
+            Some(MaybePrincipal(Some(p))) => Ok(Auth(p.clone())),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(parts
+            .extensions
+            .get::<MaybePrincipal>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// The client address as seen by this node (or the proxy's `X-Forwarded-For` when behind https).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or(ClientIp("0.0.0.0".into())))
+    }
+}
+
+/// The CSRF token of this browser, for hidden form fields.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+fn serde_message(e: &str) -> String {
+    if let Some(rest) = e.split("missing field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("缺少必填字段 {field}");
+    }
+    if e.contains("unknown variant") {
+        return "字段取值不在允许范围内".into();
+    }
+    if e.contains("invalid type") || e.contains("invalid digit") || e.contains("invalid value") {
+        return "字段类型不正确".into();
+    }
+    "提交的内容格式不正确".into()
+}
+
+/// Deserializes JSON, answering 422/400/415 in Chinese.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::BadRequest("请以 application/json 提交".into()))
+            }
+            Err(JsonRejection::JsonSyntaxError(_)) => {
+                Err(AppError::BadRequest("JSON 格式错误".into()))
+            }
+            Err(JsonRejection::JsonDataError(e)) => {
+                let message = serde_message(&e.body_text());
+                Err(AppError::Invalid {
+                    detail: message.clone(),
+                    fields: vec![FieldError {
+                        field: String::new(),
+                        message,
+                    }],
+                })
+            }
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
+            Err(_) => Err(AppError::BadRequest("请求内容无法读取".into())),
+        }
+    }
+}
+
+/// Deserializes an urlencoded form, answering in Chinese.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(FormRejection::FailedToDeserializeForm(e)) => {
+                Err(AppError::BadRequest(serde_message(&e.body_text())))
+            }
+            Err(FormRejection::FailedToDeserializeFormBody(e)) => {
+                Err(AppError::BadRequest(serde_message(&e.body_text())))
+            }
+            Err(FormRejection::BytesRejection(_)) => Err(AppError::TooLarge),
+            Err(_) => Err(AppError::BadRequest("表单内容无法读取".into())),
+        }
+    }
+}
+
+/// Deserializes the query string, answering in Chinese.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(AppError::BadRequest(format!(
+                "查询参数有误：{}",
+                serde_message(&e.body_text())
+            ))),
+        }
+    }
+}
+
+/// A numeric path id; anything else is a 404, as an unknown record would be.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(s)) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .map(PathId)
+                .ok_or(AppError::NotFound),
+            Err(_) => Err(AppError::NotFound),
+        }
+    }
+}

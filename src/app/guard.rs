@@ -1,0 +1,54 @@
+//! The one gate handlers call: decides through `authz::decide`, and audits every refusal
+//! (等保 安全审计: refused access is a security event).
+
+use crate::app::error::AppError;
+use crate::app::extract::ClientIp;
+use crate::app::state::AppState;
+use crate::audit::{self, Change};
+use crate::auth::{Action, Decision, Principal, Resource, authz};
+
+pub async fn check(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    action: Action,
+    resource: &Resource<'_>,
+    target_id: &str,
+) -> Result<(), AppError> {
+    match authz::decide(p, action, resource) {
+        Decision::Allow => Ok(()),
+        refusal => {
+            let actor = crate::console::session::actor(p, ip);
+            let summary = format!(
+                "拒绝{}：{:?} {} #{target_id}",
+                if refusal == Decision::Hidden {
+                    "（不可见）"
+                } else {
+                    ""
+                },
+                action,
+                resource.kind()
+            );
+            if let Err(e) = audit::record(
+                &s.db,
+                s.audit_key(),
+                &actor,
+                Change {
+                    action: "access_denied",
+                    target_type: resource.kind(),
+                    target_id: target_id.to_string(),
+                    organ_id: Some(p.organ_id),
+                    summary,
+                },
+            )
+            .await
+            {
+                tracing::error!(error = %e, "could not audit a refused access");
+            }
+            Err(match refusal {
+                Decision::Hidden => AppError::NotFound,
+                _ => AppError::Forbidden("您没有执行此操作的权限".into()),
+            })
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Request pipeline: client address and principal, CSRF, security headers, error
+//! presentation (HTML or problem JSON), flash clearing, metrics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::app::error::{AppError, Problem, from_bare_status};
+use crate::app::extract::{ClientIp, CsrfToken, MaybePrincipal};
+use crate::app::state::AppState;
+use crate::auth;
+
+pub const CSRF_COOKIE: &str = "renda_csrf";
+pub const FLASH_COOKIE: &str = "renda_flash";
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn csrf_mac(key: &[u8], nonce: &str) -> String {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(b"csrf\x1f");
+    m.update(nonce.as_bytes());
+    hex::encode(&m.finalize().into_bytes()[..16])
+}
+
+fn csrf_valid(key: &[u8], token: &str) -> bool {
+    match token.split_once('.') {
+        Some((nonce, mac)) => nonce.len() == 32 && csrf_mac(key, nonce) == mac,
+        None => false,
+    }
+}
+
+fn new_csrf(key: &[u8]) -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let nonce = hex::encode(bytes);
+    let mac = csrf_mac(key, &nonce);
+    format!("{nonce}.{mac}")
+}
+
+pub fn cookie_attrs(state: &AppState) -> &'static str {
+    if state.config.behind_https {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Resolves the caller (bearer token or session cookie) and checks CSRF on unsafe methods.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = if state.config.behind_https {
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_string())
+    } else {
+        None
+    }
+    .or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+    })
+    .unwrap_or_else(|| "0.0.0.0".into());
+    req.extensions_mut().insert(ClientIp(ip));
+
+    let key = state.config.secrets.session_key.clone();
+    let existing = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|t| csrf_valid(&key, t))
+        .map(str::to_string);
+    let csrf = existing.clone().unwrap_or_else(|| new_csrf(&key));
+    req.extensions_mut().insert(CsrfToken(csrf.clone()));
+
+    let bearer_token = bearer(req.headers()).map(str::to_string);
+    let principal = if let Some(token) = &bearer_token {
+        match auth::token_principal(&state.db, token).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => return AppError::Unauthenticated.into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else if let Some(session) = cookie(req.headers(), auth::SESSION_COOKIE) {
+        match auth::session_principal(&state.db, session).await {
+            Ok(p) => p,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else {
+        None
+    };
+    req.extensions_mut().insert(MaybePrincipal(principal));
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && bearer_token.is_none() {
+        let (req2, presented) = match presented_csrf(req).await {
+            Ok(v) => v,
+            Err(e) => return e.into_response(),
+        };
+        req = req2;
+        let ok = existing
+            .as_deref()
+            .is_some_and(|cookie_value| presented.as_deref() == Some(cookie_value));
+        if !ok {
+            return AppError::Forbidden(
+                "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交".into(),
+            )
+            .into_response();
+        }
+    }
+
+    let mut response = next.run(req).await;
+    if existing.is_none()
+        && let Ok(v) =
+            HeaderValue::from_str(&format!("{CSRF_COOKIE}={csrf}{}", cookie_attrs(&state)))
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The token a request presents: header, `_csrf` query parameter (multipart forms), or urlencoded field.
+async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppError> {
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        let v = v.to_string();
+        return Ok((req, Some(v)));
+    }
+    if let Some(q) = req.uri().query()
+        && let Some(v) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| k == "_csrf")
+                    .map(|(_, v)| v)
+            })
+    {
+        return Ok((req, Some(v)));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((req, None));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, 4 * 1024 * 1024)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v)
+        });
+    Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response, errors included.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"),
+    );
+    response
+}
+
+/// Renders errors for the audience: problem JSON under `/api`, an HTML page elsewhere
+/// (a 401 on a page becomes a redirect to the sign-in page).
+pub async fn present_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let is_api = path.starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match response.extensions().get::<Arc<AppError>>() {
+        Some(e) => (**e).clone(),
+        None => {
+            let ours = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    v.starts_with("text/html") || v.starts_with("application/problem+json")
+                });
+            if ours {
+                return response;
+            }
+            match from_bare_status(status) {
+                Some(e) => e,
+                None => return response,
+            }
+        }
+    };
+    if let AppError::Internal(reference) = &error {
+        tracing::error!(reference = %reference, path = %path, "internal error");
+    }
+    let mut out = if is_api {
+        let mut r = (error.status(), axum::Json(Problem::from_error(&error))).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(error, AppError::Unauthenticated) {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    } else if matches!(error, AppError::Unauthenticated) {
+        let next_url = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.clone(),
+        };
+        let encoded =
+            percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
+    } else {
+        (error.status(), crate::console::pages::error_page(&error)).into_response()
+    };
+    for (k, v) in response.headers() {
+        if k == header::SET_COOKIE {
+            out.headers_mut().append(k, v.clone());
+        }
+    }
+    out
+}
+
+/// Clears a flash message once a page has shown it.
+pub async fn clear_flash(req: Request, next: Next) -> Response {
+    let had_flash = cookie(req.headers(), FLASH_COOKIE).is_some() && req.method() == Method::GET;
+    let mut response = next.run(req).await;
+    if had_flash && response.status() == StatusCode::OK {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("renda_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+        );
+    }
+    response
+}
+
+/// Counts and times every request; logs it.
+pub async fn observe(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let micros = started.elapsed().as_micros() as u64;
+    crate::app::metrics::observe(response.status().as_u16(), micros);
+    tracing::info!(target: "renda::http", method = %method, path = %path, status = response.status().as_u16(), micros, "request");
+    response
+}
+
+/// A redirect that carries a one-line confirmation to the next page.
+pub fn redirect_with_flash(to: &str, message: &str) -> Response {
+    let encoded =
+        percent_encoding::utf8_percent_encode(message, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let mut r = axum::response::Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{FLASH_COOKIE}={encoded}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub fn read_flash(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, FLASH_COOKIE)?;
+    let text = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .to_string();
+    (!text.is_empty()).then_some(text)
+}

@@ -1,0 +1,288 @@
+//! The audit log (PLAT-9): every write appends an entry in the same transaction, chained
+//! with a keyed hash; the head (last sequence number and hash) is kept apart and MAC'd.
+
+use hmac::{Hmac, Mac};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sha2::Sha256;
+
+use crate::db;
+
+/// Who did it, for whom, from where (already masked).
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    pub account_id: Option<i64>,
+    pub name: String,
+    pub on_behalf_of: Option<String>,
+    pub client: String,
+}
+
+impl Actor {
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            account_id: None,
+            name: format!("系统:{what}"),
+            on_behalf_of: None,
+            client: "-".into(),
+        }
+    }
+}
+
+/// One change to record. `summary` must hold no personal data in clear.
+#[derive(Clone, Debug)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: String,
+    pub organ_id: Option<i64>,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub on_behalf_of: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub organ_id: Option<i64>,
+    pub summary: String,
+    pub client: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(FromQueryResult)]
+struct Head {
+    last_seq: i64,
+    last_hash: String,
+    mac: String,
+}
+
+fn mac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length")
+}
+
+fn entry_hash(key: &[u8], e: &Entry) -> String {
+    let mut m = mac(key);
+    let fields: [&str; 12] = [
+        &e.seq.to_string(),
+        &e.at.to_string(),
+        &e.actor_id.map(|v| v.to_string()).unwrap_or_default(),
+        &e.actor,
+        e.on_behalf_of.as_deref().unwrap_or(""),
+        &e.action,
+        &e.target_type,
+        &e.target_id,
+        &e.organ_id.map(|v| v.to_string()).unwrap_or_default(),
+        &e.summary,
+        &e.client,
+        &e.prev_hash,
+    ];
+    for f in fields {
+        m.update(f.as_bytes());
+        m.update(&[0x1f]);
+    }
+    hex::encode(m.finalize().into_bytes())
+}
+
+fn head_mac(key: &[u8], seq: i64, hash: &str) -> String {
+    let mut m = mac(key);
+    m.update(b"renda-audit-head\x1f");
+    m.update(seq.to_string().as_bytes());
+    m.update(&[0x1f]);
+    m.update(hash.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// Appends one entry; call inside the write transaction of the change (`db::begin_write`).
+pub async fn append<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<i64, DbErr> {
+    let head: Head = db::query_one(
+        c,
+        "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1",
+        vec![],
+    )
+    .await?
+    .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+    let mut e = Entry {
+        seq: head.last_seq + 1,
+        at: db::now(),
+        actor_id: actor.account_id,
+        actor: actor.name.clone(),
+        on_behalf_of: actor.on_behalf_of.clone(),
+        action: change.action.to_string(),
+        target_type: change.target_type.to_string(),
+        target_id: change.target_id,
+        organ_id: change.organ_id,
+        summary: change.summary,
+        client: actor.client.clone(),
+        prev_hash: head.last_hash,
+        hash: String::new(),
+    };
+    e.hash = entry_hash(key, &e);
+    db::exec(
+        c,
+        "INSERT INTO audit_log (seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        vec![
+            e.seq.into(), e.at.into(), e.actor_id.into(), e.actor.clone().into(), e.on_behalf_of.clone().into(),
+            e.action.clone().into(), e.target_type.clone().into(), e.target_id.clone().into(), e.organ_id.into(),
+            e.summary.clone().into(), e.client.clone().into(), e.prev_hash.clone().into(), e.hash.clone().into(),
+        ],
+    )
+    .await?;
+    db::exec(
+        c,
+        "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
+        vec![
+            e.seq.into(),
+            e.hash.clone().into(),
+            head_mac(key, e.seq, &e.hash).into(),
+        ],
+    )
+    .await?;
+    Ok(e.seq)
+}
+
+/// Records a security event (sign-in, refused access …) in a transaction of its own.
+pub async fn record(
+    db: &sea_orm::DatabaseConnection,
+    key: &[u8],
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    append(&txn, key, actor, change).await?;
+    txn.commit().await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChainError {
+    /// An entry whose stored hash does not match its content or its predecessor.
+    Tampered { seq: i64 },
+    /// A gap in the sequence: entries were deleted.
+    Missing { expected: i64, found: i64 },
+    /// The head names more (or other) entries than exist: the newest were removed.
+    Truncated { head_seq: i64, last_seq: i64 },
+    /// The head itself was edited.
+    HeadForged,
+}
+
+impl std::fmt::Display for ChainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainError::Tampered { seq } => {
+                write!(f, "审计记录 #{seq} 被篡改：哈希与内容或前一条记录不符")
+            }
+            ChainError::Missing { expected, found } => write!(
+                f,
+                "审计记录 #{expected} 缺失（下一条现存记录为 #{found}）：记录被删除"
+            ),
+            ChainError::Truncated { head_seq, last_seq } => {
+                write!(
+                    f,
+                    "审计链被截断：链头记录到 #{head_seq}，现存最后一条为 #{last_seq}"
+                )
+            }
+            ChainError::HeadForged => write!(f, "审计链头被篡改：校验码不符"),
+        }
+    }
+}
+
+/// Walks the whole chain in pages; returns the number of entries checked or the first fault.
+pub async fn verify<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+) -> Result<Result<i64, ChainError>, DbErr> {
+    let head: Head = db::query_one(
+        c,
+        "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1",
+        vec![],
+    )
+    .await?
+    .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+    if head.last_seq > 0 && head.mac != head_mac(key, head.last_seq, &head.last_hash) {
+        return Ok(Err(ChainError::HeadForged));
+    }
+    let mut prev_hash = String::new();
+    let mut expected = 1i64;
+    loop {
+        let page: Vec<Entry> = db::query_all(
+            c,
+            "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
+             FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 2000",
+            vec![expected.into()],
+        )
+        .await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            if e.seq != expected {
+                return Ok(Err(ChainError::Missing {
+                    expected,
+                    found: e.seq,
+                }));
+            }
+            if e.prev_hash != prev_hash || entry_hash(key, &e) != e.hash {
+                return Ok(Err(ChainError::Tampered { seq: e.seq }));
+            }
+            prev_hash = e.hash;
+            expected += 1;
+        }
+    }
+    let last_seq = expected - 1;
+    if last_seq != head.last_seq || prev_hash != head.last_hash {
+        return Ok(Err(ChainError::Truncated {
+            head_seq: head.last_seq,
+            last_seq,
+        }));
+    }
+    Ok(Ok(last_seq))
+}
+
+/// A record's history, newest first.
+pub async fn history<C: ConnectionTrait>(
+    c: &C,
+    target_type: &str,
+    target_id: &str,
+) -> Result<Vec<Entry>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
+         FROM audit_log WHERE target_type = $1 AND target_id = $2 ORDER BY seq DESC LIMIT 200",
+        vec![target_type.into(), target_id.into()],
+    )
+    .await
+}
+
+/// Chinese labels for action codes shown in history timelines.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "login" => "登录",
+        "login_failed" => "登录失败",
+        "logout" => "退出登录",
+        "access_denied" => "拒绝访问",
+        "token_create" => "创建 API 令牌",
+        "token_revoke" => "吊销 API 令牌",
+        "account_create" => "创建账号",
+        "account_update" => "修改账号",
+        "password_change" => "修改密码",
+        "password_reset" => "重置密码",
+        "totp_enable" => "启用两步验证",
+        "totp_disable" => "停用两步验证",
+        "organ_create" => "新建机关",
+        "organ_update" => "修改机关",
+        "area_create" => "新建区划",
+        "area_update" => "修改区划",
+        "demo_seed" => "生成演示数据",
+        other => other,
+    }
+}

@@ -1,0 +1,465 @@
+//! Account management: creation, roles, password change and reset, TOTP enrolment.
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use serde::{Deserialize, Serialize};
+
+use crate::app::config::PasswordCost;
+use crate::app::error::{AppError, FieldError};
+use crate::audit::{self, Actor, Change};
+use crate::auth::{Role, password, roles_of};
+use crate::db;
+use crate::privacy::{self, FieldCrypto};
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub organ_id: i64,
+    pub organ_name: String,
+    pub organ_code: String,
+    pub organ_path: String,
+    pub unit_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub phone_enc: Option<String>,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub locked_until: i64,
+    pub created_at: i64,
+}
+
+const COLS: &str = "a.id, a.username, a.display_name, a.organ_id, o.name AS organ_name, o.code AS organ_code, o.path AS organ_path, \
+                    a.unit_id, a.deputy_id, a.station_id, a.phone_enc, a.disabled, a.totp_enabled, a.locked_until, a.created_at";
+
+pub async fn find<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<AccountRow>, DbErr> {
+    db::query_one(
+        c,
+        &format!(
+            "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.id = $1"
+        ),
+        vec![id.into()],
+    )
+    .await
+}
+
+/// Filters of the account list (console and API alike).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AccountFilter {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub organ: Option<i64>,
+}
+
+/// One page of accounts in a subtree, keyed by id (cursor pagination).
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    subtree_path: &str,
+    filter: &AccountFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<AccountRow>, DbErr> {
+    let mut sql = format!(
+        "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.id > $2"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![
+        format!("{}%", db::like_escape(subtree_path)).into(),
+        after_id.into(),
+    ];
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        values.push(format!("%{}%", db::like_escape(q)).into());
+        let n = values.len();
+        sql.push_str(&format!(
+            " AND (a.username LIKE ${n} ESCAPE '\\' OR a.display_name LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(role) = filter.role.as_deref().filter(|r| Role::parse(r).is_some()) {
+        values.push(role.into());
+        sql.push_str(&format!(
+            " AND a.id IN (SELECT account_id FROM account_roles WHERE role = ${})",
+            values.len()
+        ));
+    }
+    if let Some(organ) = filter.organ {
+        values.push(organ.into());
+        sql.push_str(&format!(" AND a.organ_id = ${}", values.len()));
+    }
+    values.push((limit as i64).into());
+    sql.push_str(&format!(" ORDER BY a.id LIMIT ${}", values.len()));
+    db::query_all(c, &sql, values).await
+}
+
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub organ_id: i64,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub deputy_id: Option<i64>,
+    #[serde(default)]
+    pub station_id: Option<i64>,
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// A mainland mobile number: 11 digits starting 1[3-9].
+pub fn valid_mobile(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
+}
+
+/// Validates and creates an account with its roles, in the caller's write transaction.
+pub async fn create<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    cost: PasswordCost,
+    actor: &Actor,
+    input: &NewAccount,
+) -> Result<i64, AppError> {
+    let mut fields = Vec::new();
+    let username = input.username.trim();
+    if !valid_username(username) {
+        fields.push(FieldError {
+            field: "username".into(),
+            message: "用户名为 3 至 32 位字母、数字或 _ . -".into(),
+        });
+    } else if db::scalar_i64(
+        c,
+        "SELECT count(*) FROM accounts WHERE username = $1",
+        vec![username.into()],
+    )
+    .await?
+        > 0
+    {
+        fields.push(FieldError {
+            field: "username".into(),
+            message: format!("用户名 {username} 已被使用"),
+        });
+    }
+    let display = input.display_name.trim();
+    if display.is_empty() || display.chars().count() > 40 {
+        fields.push(FieldError {
+            field: "display_name".into(),
+            message: "姓名不能为空，且不超过 40 个字".into(),
+        });
+    }
+    if let Err(m) = password::check_policy(&input.password) {
+        fields.push(FieldError {
+            field: "password".into(),
+            message: m.into(),
+        });
+    }
+    if input.roles.is_empty() {
+        fields.push(FieldError {
+            field: "roles".into(),
+            message: "至少选择一个角色".into(),
+        });
+    }
+    let phone = input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = phone
+        && !valid_mobile(p)
+    {
+        fields.push(FieldError {
+            field: "phone".into(),
+            message: "手机号应为 11 位数字，例如 13812345678".into(),
+        });
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid {
+            detail: format!("有 {} 处输入需要修改", fields.len()),
+            fields,
+        });
+    }
+    let now = db::now();
+    let id = db::insert_id(
+        c,
+        "INSERT INTO accounts (username, display_name, password_hash, organ_id, unit_id, deputy_id, station_id, phone_enc, phone_hash, \
+         disabled, failed_logins, locked_until, totp_enabled, must_change_password, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, $11, $12, $13, $14)",
+        vec![
+            username.into(),
+            display.into(),
+            password::hash(&input.password, cost).into(),
+            input.organ_id.into(),
+            input.unit_id.into(),
+            input.deputy_id.into(),
+            input.station_id.into(),
+            phone.map(|p| crypto.encrypt(p)).into(),
+            phone.map(|p| crypto.lookup_hash("phone", p)).into(),
+            false.into(),
+            false.into(),
+            false.into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    set_roles_unaudited(c, id, &input.roles).await?;
+    let role_names: Vec<&str> = input.roles.iter().map(|r| r.label()).collect();
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "account_create",
+            target_type: "account",
+            target_id: id.to_string(),
+            organ_id: Some(input.organ_id),
+            summary: format!(
+                "创建账号 {username}（{}），角色：{}",
+                privacy::mask_name(display),
+                role_names.join("、")
+            ),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn set_roles_unaudited<C: ConnectionTrait>(
+    c: &C,
+    id: i64,
+    roles: &[Role],
+) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "DELETE FROM account_roles WHERE account_id = $1",
+        vec![id.into()],
+    )
+    .await?;
+    let mut unique: Vec<Role> = roles.to_vec();
+    unique.sort();
+    unique.dedup();
+    for r in unique {
+        db::exec(
+            c,
+            "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)",
+            vec![id.into(), r.as_str().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct AccountUpdate {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub disabled: Option<bool>,
+}
+
+pub async fn update<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    id: i64,
+    change: &AccountUpdate,
+) -> Result<(), AppError> {
+    let before = find(c, id).await?.ok_or(AppError::NotFound)?;
+    let mut summary = Vec::new();
+    if let Some(name) = change.display_name.as_deref().map(str::trim) {
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(AppError::invalid(
+                "display_name",
+                "姓名不能为空，且不超过 40 个字",
+            ));
+        }
+        if name != before.display_name {
+            db::exec(
+                c,
+                "UPDATE accounts SET display_name = $1, updated_at = $2 WHERE id = $3",
+                vec![name.into(), db::now().into(), id.into()],
+            )
+            .await?;
+            summary.push(format!(
+                "姓名：{} → {}",
+                privacy::mask_name(&before.display_name),
+                privacy::mask_name(name)
+            ));
+        }
+    }
+    if let Some(roles) = &change.roles {
+        if roles.is_empty() {
+            return Err(AppError::invalid("roles", "至少选择一个角色"));
+        }
+        let old = roles_of(c, id).await?;
+        let mut new = roles.clone();
+        new.sort();
+        new.dedup();
+        if old != new {
+            set_roles_unaudited(c, id, &new).await?;
+            let show = |rs: &[Role]| rs.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
+            summary.push(format!("角色：{} → {}", show(&old), show(&new)));
+        }
+    }
+    if let Some(disabled) = change.disabled
+        && disabled != before.disabled
+    {
+        if disabled && actor.account_id == Some(id) {
+            return Err(AppError::Conflict("不能停用自己正在使用的账号".into()));
+        }
+        db::exec(
+            c,
+            "UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3",
+            vec![disabled.into(), db::now().into(), id.into()],
+        )
+        .await?;
+        if disabled {
+            db::exec(
+                c,
+                "DELETE FROM sessions WHERE account_id = $1",
+                vec![id.into()],
+            )
+            .await?;
+        }
+        summary.push(if disabled {
+            "停用账号".into()
+        } else {
+            "启用账号".into()
+        });
+    }
+    if summary.is_empty() {
+        return Ok(());
+    }
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "account_update",
+            target_type: "account",
+            target_id: id.to_string(),
+            organ_id: Some(before.organ_id),
+            summary: summary.join("；"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets a new password; other sessions of the account end.
+pub async fn set_password<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    cost: PasswordCost,
+    actor: &Actor,
+    id: i64,
+    new_password: &str,
+    action: &str,
+) -> Result<(), AppError> {
+    password::check_policy(new_password).map_err(|m| AppError::invalid("new_password", m))?;
+    let row = find(c, id).await?.ok_or(AppError::NotFound)?;
+    db::exec(
+        c,
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = 0, updated_at = $3 WHERE id = $4",
+        vec![password::hash(new_password, cost).into(), (action == "password_reset").into(), db::now().into(), id.into()],
+    )
+    .await?;
+    if action == "password_reset" {
+        db::exec(
+            c,
+            "DELETE FROM sessions WHERE account_id = $1",
+            vec![id.into()],
+        )
+        .await?;
+    }
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: if action == "password_reset" {
+                "password_reset"
+            } else {
+                "password_change"
+            },
+            target_type: "account",
+            target_id: id.to_string(),
+            organ_id: Some(row.organ_id),
+            summary: if action == "password_reset" {
+                "管理员重置密码".into()
+            } else {
+                "本人修改密码".into()
+            },
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn password_hash<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<String>, DbErr> {
+    Ok(db::query_rows(
+        c,
+        "SELECT password_hash FROM accounts WHERE id = $1",
+        vec![id.into()],
+    )
+    .await?
+    .first()
+    .and_then(|r| r.try_get_by_index::<String>(0).ok()))
+}
+
+/// An account as the API shows it.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub organ: OrganRef,
+    /// Masked (`138****5678`).
+    pub phone: Option<String>,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct OrganRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn view<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    row: &AccountRow,
+) -> Result<AccountView, DbErr> {
+    Ok(AccountView {
+        id: row.id,
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
+        roles: roles_of(c, row.id).await?,
+        organ: OrganRef {
+            id: row.organ_id,
+            code: row.organ_code.clone(),
+            name: row.organ_name.clone(),
+        },
+        phone: row
+            .phone_enc
+            .as_deref()
+            .and_then(|p| crypto.decrypt(p).ok())
+            .map(|p| privacy::mask_phone(&p)),
+        disabled: row.disabled,
+        totp_enabled: row.totp_enabled,
+        created_at: crate::app::fmt::datetime(row.created_at),
+    })
+}

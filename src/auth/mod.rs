@@ -1,0 +1,477 @@
+//! Accounts, sessions, API tokens, sign-in throttling and the authorization layer (PLAT-6, PLAT-7).
+
+pub mod accounts;
+pub mod authz;
+pub mod password;
+pub mod roles;
+pub mod totp;
+
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
+use sha2::{Digest, Sha256};
+
+use crate::app::config::Config;
+use crate::audit::{self, Actor, Change};
+use crate::db;
+use crate::privacy::FieldCrypto;
+pub use authz::{Action, Decision, Principal, Resource};
+pub use roles::{Role, Scope};
+
+pub const SESSION_COOKIE: &str = "renda_session";
+
+fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// Stored form of a high-entropy secret (session id, API token): SHA-256 is enough.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PrincipalRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    organ_id: i64,
+    organ_path: String,
+    unit_id: Option<i64>,
+    deputy_id: Option<i64>,
+    station_id: Option<i64>,
+}
+
+pub async fn roles_of<C: ConnectionTrait>(c: &C, account_id: i64) -> Result<Vec<Role>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role",
+        vec![account_id.into()],
+    )
+    .await?;
+    let mut roles: Vec<Role> = rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .filter_map(|s| Role::parse(&s))
+        .collect();
+    roles.sort();
+    Ok(roles)
+}
+
+/// Loads an enabled account as a principal.
+pub async fn load_principal<C: ConnectionTrait>(
+    c: &C,
+    account_id: i64,
+    scope: Option<Scope>,
+) -> Result<Option<Principal>, DbErr> {
+    let row: Option<PrincipalRow> = db::query_one(
+        c,
+        "SELECT a.id, a.username, a.display_name, a.organ_id, o.path AS organ_path, a.unit_id, a.deputy_id, a.station_id \
+         FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.id = $1 AND a.disabled = $2",
+        vec![account_id.into(), false.into()],
+    )
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Principal {
+        account_id: r.id,
+        username: r.username,
+        display_name: r.display_name,
+        roles: roles_of(c, r.id).await?,
+        organ_id: r.organ_id,
+        organ_path: r.organ_path,
+        unit_id: r.unit_id,
+        deputy_id: r.deputy_id,
+        station_id: r.station_id,
+        token_scope: scope,
+    }))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SessionRow {
+    id: i64,
+    account_id: i64,
+    last_seen_at: i64,
+}
+
+/// The principal behind a session cookie, if the session is alive.
+pub async fn session_principal(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<Principal>, DbErr> {
+    let now = db::now();
+    let row: Option<SessionRow> = db::query_one(
+        db,
+        "SELECT id, account_id, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        vec![token_hash(token).into(), now.into()],
+    )
+    .await?;
+    let Some(s) = row else { return Ok(None) };
+    if now - s.last_seen_at > 60 {
+        db::exec(
+            db,
+            "UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+            vec![now.into(), s.id.into()],
+        )
+        .await?;
+    }
+    load_principal(db, s.account_id, None).await
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TokenRow {
+    id: i64,
+    account_id: i64,
+    scopes: String,
+    last_used_at: Option<i64>,
+}
+
+/// The principal behind `Authorization: Bearer …`, narrowed to the token's scope.
+pub async fn token_principal(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<Principal>, DbErr> {
+    let row: Option<TokenRow> = db::query_one(
+        db,
+        "SELECT id, account_id, scopes, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        vec![token_hash(token).into()],
+    )
+    .await?;
+    let Some(t) = row else { return Ok(None) };
+    let now = db::now();
+    if t.last_used_at.is_none_or(|at| now - at > 60) {
+        db::exec(
+            db,
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+            vec![now.into(), t.id.into()],
+        )
+        .await?;
+    }
+    let scope = Scope::parse(&t.scopes).unwrap_or(Scope::Read);
+    load_principal(db, t.account_id, Some(scope)).await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong username or password (never says which).
+    BadCredentials,
+    /// The second factor is needed or wrong.
+    TotpRequired,
+    /// Too many failures: locked until this time.
+    Locked { until: i64 },
+}
+
+impl LoginError {
+    pub fn message(&self) -> String {
+        match self {
+            LoginError::BadCredentials => "用户名或密码不正确".into(),
+            LoginError::TotpRequired => "请输入身份验证器中的 6 位动态码".into(),
+            LoginError::Locked { until } => {
+                let minutes = ((until - db::now()) + 59) / 60;
+                format!(
+                    "登录失败次数过多，账号已临时锁定，请 {} 分钟后再试",
+                    minutes.max(1)
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LoginRow {
+    id: i64,
+    password_hash: String,
+    locked_until: i64,
+    failed_logins: i64,
+    totp_enabled: bool,
+    totp_secret_enc: Option<String>,
+    organ_id: i64,
+}
+
+/// Checks credentials with throttling per account and per client address; creates a session.
+pub async fn login(
+    db: &DatabaseConnection,
+    config: &Config,
+    username: &str,
+    password: &str,
+    totp_code: Option<&str>,
+    client_ip: &str,
+) -> Result<Result<String, LoginError>, DbErr> {
+    let now = db::now();
+    let crypto = FieldCrypto::new(config.secrets.field_key);
+    let ip_key = crypto.lookup_hash("login-ip", client_ip);
+    let client = crate::privacy::mask_ip(client_ip);
+    let throttle: Option<(i64, i64, i64)> = db::query_rows(
+        db,
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+        vec![ip_key.clone().into()],
+    )
+    .await?
+    .first()
+    .map(|r| {
+        (
+            r.try_get_by_index(0).unwrap_or(0),
+            r.try_get_by_index(1).unwrap_or(0),
+            r.try_get_by_index(2).unwrap_or(0),
+        )
+    });
+    if let Some((_, _, until)) = throttle
+        && until > now
+    {
+        return Ok(Err(LoginError::Locked { until }));
+    }
+    let row: Option<LoginRow> = db::query_one(
+        db,
+        "SELECT id, password_hash, locked_until, failed_logins, totp_enabled, totp_secret_enc, organ_id FROM accounts \
+         WHERE username = $1 AND disabled = $2",
+        vec![username.trim().into(), false.into()],
+    )
+    .await?;
+    let lockout = config.login_lockout_minutes * 60;
+    let actor = Actor {
+        account_id: row.as_ref().map(|r| r.id),
+        name: username.chars().take(40).collect(),
+        on_behalf_of: None,
+        client,
+    };
+    let outcome = match &row {
+        None => {
+            password::burn(config.password_cost);
+            Err(LoginError::BadCredentials)
+        }
+        Some(r) if r.locked_until > now => Err(LoginError::Locked {
+            until: r.locked_until,
+        }),
+        Some(r) if !password::verify(password, &r.password_hash) => Err(LoginError::BadCredentials),
+        Some(r) if r.totp_enabled => {
+            let secret = r
+                .totp_secret_enc
+                .as_deref()
+                .and_then(|s| crypto.decrypt(s).ok())
+                .unwrap_or_default();
+            match totp_code {
+                Some(code) if totp::verify(&secret, code, now) => Ok(r.id),
+                _ => Err(LoginError::TotpRequired),
+            }
+        }
+        Some(r) => Ok(r.id),
+    };
+
+    let txn = db::begin_write(db).await?;
+    let result = match outcome {
+        Ok(account_id) => {
+            let token = random_token("");
+            db::exec(
+                &txn,
+                "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1",
+                vec![account_id.into()],
+            )
+            .await?;
+            db::exec(
+                &txn,
+                "DELETE FROM login_throttle WHERE key = $1",
+                vec![ip_key.into()],
+            )
+            .await?;
+            db::exec(
+                &txn,
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                vec![token_hash(&token).into(), account_id.into(), now.into(), (now + config.session_hours * 3600).into(), now.into()],
+            )
+            .await?;
+            let organ_id = row.as_ref().map(|r| r.organ_id);
+            audit::append(
+                &txn,
+                &config.secrets.audit_key,
+                &actor,
+                Change {
+                    action: "login",
+                    target_type: "account",
+                    target_id: account_id.to_string(),
+                    organ_id,
+                    summary: "登录成功".into(),
+                },
+            )
+            .await?;
+            Ok(token)
+        }
+        Err(e) => {
+            let mut e = e;
+            let totp_prompt = e == LoginError::TotpRequired && totp_code.is_none();
+            if let Some(r) = &row
+                && !matches!(e, LoginError::Locked { .. })
+                && !totp_prompt
+            {
+                let failures = r.failed_logins + 1;
+                let until = if failures >= config.login_max_failures {
+                    now + lockout
+                } else {
+                    0
+                };
+                db::exec(
+                    &txn,
+                    "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+                    vec![
+                        (if until > 0 { 0 } else { failures }).into(),
+                        until.into(),
+                        r.id.into(),
+                    ],
+                )
+                .await?;
+                if until > 0 {
+                    e = LoginError::Locked { until };
+                }
+            }
+            // Per-address throttle: a wider budget, so one office's NAT is not locked out by one user.
+            let (failures, window_start) = match throttle {
+                Some((f, w, _)) if now - w < lockout => (f + 1, w),
+                _ => (1, now),
+            };
+            let until = if failures >= config.login_max_failures * 4 {
+                now + lockout
+            } else {
+                0
+            };
+            db::exec(
+                &txn,
+                "DELETE FROM login_throttle WHERE key = $1",
+                vec![ip_key.clone().into()],
+            )
+            .await?;
+            db::exec(
+                &txn,
+                "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)",
+                vec![ip_key.into(), failures.into(), window_start.into(), until.into()],
+            )
+            .await?;
+            if !totp_prompt {
+                audit::append(
+                    &txn,
+                    &config.secrets.audit_key,
+                    &actor,
+                    Change {
+                        action: "login_failed",
+                        target_type: "account",
+                        target_id: row
+                            .as_ref()
+                            .map(|r| r.id.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        organ_id: row.as_ref().map(|r| r.organ_id),
+                        summary: format!("登录失败：{}", e.message()),
+                    },
+                )
+                .await?;
+            }
+            Err(e)
+        }
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+pub async fn logout(
+    db: &DatabaseConnection,
+    config: &Config,
+    token: &str,
+    actor: &Actor,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    let n = db::exec(
+        &txn,
+        "DELETE FROM sessions WHERE token_hash = $1",
+        vec![token_hash(token).into()],
+    )
+    .await?;
+    if n > 0 {
+        audit::append(
+            &txn,
+            &config.secrets.audit_key,
+            actor,
+            Change {
+                action: "logout",
+                target_type: "account",
+                target_id: actor.account_id.map(|v| v.to_string()).unwrap_or_default(),
+                organ_id: None,
+                summary: "退出登录".into(),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await
+}
+
+/// Creates an API token; the clear value is returned once and stored only as a hash.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    config: &Config,
+    actor: &Actor,
+    account_id: i64,
+    name: &str,
+    scope: Scope,
+) -> Result<(i64, String), DbErr> {
+    let token = random_token("rnd_");
+    let txn = db::begin_write(db).await?;
+    let id = db::insert_id(
+        &txn,
+        "INSERT INTO api_tokens (account_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![account_id.into(), name.into(), token_hash(&token).into(), scope.as_str().into(), db::now().into()],
+    )
+    .await?;
+    audit::append(
+        &txn,
+        &config.secrets.audit_key,
+        actor,
+        Change {
+            action: "token_create",
+            target_type: "account",
+            target_id: account_id.to_string(),
+            organ_id: None,
+            summary: format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((id, token))
+}
+
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    config: &Config,
+    actor: &Actor,
+    account_id: i64,
+    token_id: i64,
+) -> Result<bool, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let n = db::exec(
+        &txn,
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+        vec![db::now().into(), token_id.into(), account_id.into()],
+    )
+    .await?;
+    if n > 0 {
+        audit::append(
+            &txn,
+            &config.secrets.audit_key,
+            actor,
+            Change {
+                action: "token_revoke",
+                target_type: "account",
+                target_id: account_id.to_string(),
+                organ_id: None,
+                summary: format!("吊销 API 令牌 #{token_id}"),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(n > 0)
+}
+
+/// Removes expired sessions; run by the job worker.
+pub async fn purge_expired_sessions(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    db::exec(
+        db,
+        "DELETE FROM sessions WHERE expires_at <= $1",
+        vec![db::now().into()],
+    )
+    .await
+}

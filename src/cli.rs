@@ -1,0 +1,418 @@
+//! The `renda` command line: every subcommand picks its database the same way
+//! (`DATABASE_URL` when set, else the SQLite file in `--data-dir`).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use sea_orm::DatabaseConnection;
+
+use crate::app::config::{self, CliOverrides, Config, LogFormat};
+use crate::app::state::AppState;
+use crate::audit::{self, Actor};
+use crate::auth::{self, Scope};
+use crate::db;
+
+#[derive(Parser, Debug)]
+#[command(name = "renda", version, about = "数字人大：人大日常工作开放平台")]
+pub struct Cli {
+    /// 数据目录（SQLite 数据库与附件所在）
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// 配置文件（默认 ./renda.toml）
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// 启动服务
+    Serve(ServeArgs),
+    /// 启动演示：空库时生成演示数据，然后提供服务
+    Demo(DemoArgs),
+    /// 执行数据库迁移
+    Migrate,
+    /// API 令牌
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// 审计日志
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// 在线备份 SQLite 数据库到文件
+    Backup { file: PathBuf },
+    /// 从备份文件恢复 SQLite 数据库（服务须已停止）
+    Restore { file: PathBuf },
+    /// 配置
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// 监听地址
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// 演示账号的密码
+    #[arg(long, default_value = crate::demo::DEFAULT_PASSWORD)]
+    pub demo_password: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// 为账号创建 API 令牌，最后一行输出令牌
+    Create {
+        #[arg(long)]
+        user: String,
+        /// read 或 write（默认：与账号权限相同，即 write）
+        #[arg(long, default_value = "write")]
+        scope: String,
+        /// 令牌用途
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
+    },
+    /// 吊销令牌
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// 校验审计链：完整时退出码 0，否则指出第一条问题记录并返回非零
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// 检查配置，逐项报告问题
+    Check,
+}
+
+fn load_config(cli: &Cli, listen: Option<String>, demo: bool) -> Result<Config, i32> {
+    let overrides = CliOverrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+        config_file: cli.config.clone(),
+        demo,
+    };
+    config::load(&overrides, &|k| std::env::var(k).ok()).map_err(|errors| {
+        eprintln!("配置有误（共 {} 处）：", errors.len());
+        for e in errors {
+            eprintln!("  - {e}");
+        }
+        2
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RENDA_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.try_init(),
+    };
+}
+
+async fn open(config: &Config) -> Result<DatabaseConnection, i32> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            eprintln!("无法创建数据目录 {}：{e}", config.data_dir.display());
+            1
+        })?;
+    }
+    db::connect_and_migrate(&config.database_url())
+        .await
+        .map_err(|e| {
+            eprintln!("无法打开数据库 {}：{e}", redact(&config.database_url()));
+            1
+        })
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Holds the data directory for a running server, so `restore` cannot overwrite it underneath.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, i32> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("renda.lock"))
+        .map_err(|e| {
+            eprintln!("无法创建锁文件：{e}");
+            1
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => {
+            eprintln!("数据目录 {} 正被另一个 renda 进程使用", dir.display());
+            Err(1)
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> i32 {
+    match run_inner(cli).await {
+        Ok(code) => code,
+        Err(code) => code,
+    }
+}
+
+async fn run_inner(cli: Cli) -> Result<i32, i32> {
+    match &cli.command {
+        Command::Config(ConfigCommand::Check) => {
+            let config = load_config(&cli, None, false)?;
+            println!(
+                "配置正确：监听 {}，数据库 {}",
+                config.listen,
+                redact(&config.database_url())
+            );
+            Ok(0)
+        }
+        Command::Serve(args) => {
+            let config = load_config(&cli, args.listen.clone(), false)?;
+            init_logging(config.log_format);
+            let db = open(&config).await?;
+            let _lock = if config.is_sqlite() {
+                Some(lock_data_dir(&config.data_dir)?)
+            } else {
+                None
+            };
+            serve(config, db).await
+        }
+        Command::Demo(args) => {
+            let config = load_config(&cli, Some(args.listen.clone()), true)?;
+            init_logging(config.log_format);
+            if let Err(m) = crate::auth::password::check_policy(&args.demo_password) {
+                eprintln!("--demo-password 不符合密码规则：{m}");
+                return Err(2);
+            }
+            let db = open(&config).await?;
+            let _lock = if config.is_sqlite() {
+                Some(lock_data_dir(&config.data_dir)?)
+            } else {
+                None
+            };
+            let state = AppState::new(db.clone(), config.clone());
+            if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
+                println!("正在生成演示数据……");
+                crate::demo::seed(
+                    &db,
+                    state.audit_key(),
+                    &state.crypto,
+                    config.password_cost,
+                    &args.demo_password,
+                )
+                .await
+                .map_err(|e| {
+                    eprintln!("生成演示数据失败：{}", e.detail());
+                    1
+                })?;
+            }
+            println!("演示账号（密码均为 {}）：", args.demo_password);
+            for a in crate::demo::ACCOUNTS {
+                println!(
+                    "  {:<8} {}（{}）",
+                    a.username,
+                    a.role.label(),
+                    a.display_name
+                );
+            }
+            serve(config, db).await
+        }
+        Command::Migrate => {
+            let config = load_config(&cli, None, true)?;
+            open(&config).await?;
+            println!("数据库已是最新结构：{}", redact(&config.database_url()));
+            Ok(0)
+        }
+        Command::Token(cmd) => {
+            let config = load_config(&cli, None, true)?;
+            let db = open(&config).await?;
+            let (user, rest) = match cmd {
+                TokenCommand::Create { user, .. } | TokenCommand::Revoke { user, .. } => {
+                    (user, cmd)
+                }
+            };
+            let row = db::query_rows(
+                &db,
+                "SELECT id FROM accounts WHERE username = $1 AND disabled = $2",
+                vec![user.as_str().into(), false.into()],
+            )
+            .await
+            .map_err(|_| 1)?;
+            let Some(account_id) = row.first().and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            else {
+                eprintln!("账号 {user} 不存在或已停用");
+                return Err(1);
+            };
+            let actor = Actor {
+                account_id: None,
+                name: "命令行".into(),
+                on_behalf_of: None,
+                client: "cli".into(),
+            };
+            match rest {
+                TokenCommand::Create { scope, name, .. } => {
+                    let Some(scope) = Scope::parse(scope) else {
+                        eprintln!("--scope 应为 read 或 write");
+                        return Err(2);
+                    };
+                    let (id, token) =
+                        auth::create_token(&db, &config, &actor, account_id, name, scope)
+                            .await
+                            .map_err(|e| {
+                                eprintln!("创建令牌失败：{e}");
+                                1
+                            })?;
+                    println!(
+                        "已为 {user} 创建令牌 #{id}（{}），只显示这一次：",
+                        scope.as_str()
+                    );
+                    println!("{token}");
+                    Ok(0)
+                }
+                TokenCommand::Revoke { id, .. } => {
+                    if auth::revoke_token(&db, &config, &actor, account_id, *id)
+                        .await
+                        .map_err(|_| 1)?
+                    {
+                        println!("令牌 #{id} 已吊销");
+                        Ok(0)
+                    } else {
+                        eprintln!("令牌 #{id} 不存在或已吊销");
+                        Err(1)
+                    }
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let config = load_config(&cli, None, true)?;
+            let db = open(&config).await?;
+            match audit::verify(&db, &config.secrets.audit_key).await {
+                Ok(Ok(n)) => {
+                    println!("审计链完整：共 {n} 条记录");
+                    Ok(0)
+                }
+                Ok(Err(e)) => {
+                    eprintln!("审计链校验失败：{e}");
+                    Err(3)
+                }
+                Err(e) => {
+                    eprintln!("无法读取审计日志：{e}");
+                    Err(1)
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let config = load_config(&cli, None, true)?;
+            if !config.is_sqlite() {
+                eprintln!("PostgreSQL 请用 pg_dump 备份，见 docs/OPERATIONS.md");
+                return Err(2);
+            }
+            if file.exists() {
+                eprintln!("备份文件 {} 已存在，请换一个文件名", file.display());
+                return Err(2);
+            }
+            let db = open(&config).await?;
+            let target = file.to_string_lossy().replace('\'', "''");
+            db::exec(&db, &format!("VACUUM INTO '{target}'"), vec![])
+                .await
+                .map_err(|e| {
+                    eprintln!("备份失败：{e}");
+                    1
+                })?;
+            println!("已备份到 {}", file.display());
+            Ok(0)
+        }
+        Command::Restore { file } => {
+            let config = load_config(&cli, None, true)?;
+            if !config.is_sqlite() {
+                eprintln!("PostgreSQL 请用 pg_restore 恢复，见 docs/OPERATIONS.md");
+                return Err(2);
+            }
+            restore(&config, file).await
+        }
+    }
+}
+
+async fn serve(config: Config, db: DatabaseConnection) -> Result<i32, i32> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            eprintln!("无法监听 {}：{e}", config.listen);
+            1
+        })?;
+    let addr = listener.local_addr().map_err(|_| 1)?;
+    println!("renda 已启动：http://{addr}/");
+    let state = AppState::new(db, config);
+    crate::app::serve(state, listener).await.map_err(|e| {
+        eprintln!("服务异常退出：{e}");
+        1
+    })?;
+    Ok(0)
+}
+
+async fn restore(config: &Config, file: &Path) -> Result<i32, i32> {
+    let header = std::fs::read(file)
+        .map(|b| b.get(..16).map(|h| h.to_vec()))
+        .map_err(|e| {
+            eprintln!("无法读取备份文件 {}：{e}", file.display());
+            1
+        })?;
+    if header.as_deref() != Some(b"SQLite format 3\0".as_slice()) {
+        eprintln!("{} 不是 renda 的 SQLite 备份文件", file.display());
+        return Err(2);
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(|_| 1)?;
+    let _lock = lock_data_dir(&config.data_dir)?;
+    // Check the backup is a renda database with an intact audit chain before replacing anything.
+    let probe_url = format!("sqlite://{}?mode=ro", file.display());
+    let probe = db::connect(&probe_url).await.map_err(|e| {
+        eprintln!("无法打开备份文件：{e}");
+        1
+    })?;
+    let verified = audit::verify(&probe, &config.secrets.audit_key).await;
+    probe.close().await.ok();
+    match verified {
+        Ok(Ok(n)) => println!("备份文件校验通过：审计链 {n} 条记录完整"),
+        Ok(Err(e)) => {
+            eprintln!("备份文件的审计链校验失败：{e}");
+            return Err(3);
+        }
+        Err(_) => {
+            eprintln!("{} 不是 renda 的数据库备份", file.display());
+            return Err(2);
+        }
+    }
+    let target = config.data_dir.join("renda.db");
+    let staging = config.data_dir.join("renda.db.restoring");
+    std::fs::copy(file, &staging).map_err(|e| {
+        eprintln!("复制备份失败：{e}");
+        1
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(config.data_dir.join(format!("renda.db{suffix}")));
+    }
+    std::fs::rename(&staging, &target).map_err(|e| {
+        eprintln!("替换数据库失败：{e}");
+        1
+    })?;
+    println!("已从 {} 恢复到 {}", file.display(), target.display());
+    Ok(0)
+}

@@ -1,0 +1,1082 @@
+//! Admin pages: organs, areas, accounts and the audit chain (PLAT-18). Every access
+//! goes through `guard::check`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::audit;
+use crate::auth::{Action, Principal, Resource, Role, accounts};
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::session::actor;
+use crate::console::{HistoryLine, history_lines};
+use crate::db;
+use crate::org::{self, AREA_LEVELS, Area, ORGAN_KINDS, ORGAN_LEVELS, Organ};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/admin/organs", get(organs_list).post(organ_create))
+        .route("/console/admin/organs/new", get(organ_new))
+        .route(
+            "/console/admin/organs/{id}",
+            get(organ_detail).post(organ_update),
+        )
+        .route("/console/admin/areas", get(areas_list).post(area_create))
+        .route(
+            "/console/admin/areas/{id}",
+            get(area_detail).post(area_rename),
+        )
+        .route(
+            "/console/admin/accounts",
+            get(accounts_list).post(account_create),
+        )
+        .route("/console/admin/accounts/new", get(account_new))
+        .route(
+            "/console/admin/accounts/{id}",
+            get(account_detail).post(account_update),
+        )
+        .route(
+            "/console/admin/accounts/{id}/reset-password",
+            post(account_reset_password),
+        )
+        .route("/console/admin/audit", get(audit_page))
+}
+
+const CRUMB_ORGANS: (&str, &str) = ("/console/admin/organs", "机关");
+const CRUMB_AREAS: (&str, &str) = ("/console/admin/areas", "行政区划");
+const CRUMB_ACCOUNTS: (&str, &str) = ("/console/admin/accounts", "账号");
+
+pub struct OrganLine {
+    pub organ: Organ,
+    pub depth: usize,
+    pub kind: &'static str,
+    pub level: &'static str,
+}
+
+fn organ_line(o: Organ, root_depth: usize) -> OrganLine {
+    let depth = o.path.matches('/').count().saturating_sub(2 + root_depth);
+    OrganLine {
+        kind: org::label(&ORGAN_KINDS, &o.kind),
+        level: org::label(&ORGAN_LEVELS, &o.level),
+        depth,
+        organ: o,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/organs.html")]
+struct OrgansTpl {
+    l: Layout,
+    organs: Vec<OrganLine>,
+    external: Vec<OrganLine>,
+    can_create: bool,
+}
+
+async fn organs_list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::AuditHistory {
+            organ_path: &p.organ_path,
+        },
+        "organs",
+    )
+    .await?;
+    let root_depth = p.organ_path.matches('/').count() - 2;
+    let organs = org::organs_under(&s.db, &p.organ_path)
+        .await?
+        .into_iter()
+        .map(|o| organ_line(o, root_depth))
+        .collect();
+    let external = org::all_organs(&s.db)
+        .await?
+        .into_iter()
+        .filter(|o| o.external)
+        .map(|o| organ_line(o, 0))
+        .collect();
+    let can_create = crate::auth::authz::decide(
+        &p,
+        Action::Create,
+        &Resource::Organ {
+            path: &p.organ_path,
+        },
+    ) == crate::auth::Decision::Allow;
+    render(&OrgansTpl {
+        l: page.layout("机关", &[CRUMB_ORGANS]),
+        organs,
+        external,
+        can_create,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/organ_form.html")]
+struct OrganFormTpl {
+    l: Layout,
+    v: org::OrganInput,
+    errors: Errors,
+    parents: Vec<Organ>,
+    areas: Vec<Area>,
+    kinds: &'static [(&'static str, &'static str)],
+    levels: &'static [(&'static str, &'static str)],
+}
+
+async fn organ_form(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    v: org::OrganInput,
+    errors: Errors,
+) -> AppResult<OrganFormTpl> {
+    Ok(OrganFormTpl {
+        l: page.layout(
+            "新建机关",
+            &[CRUMB_ORGANS, ("/console/admin/organs/new", "新建机关")],
+        ),
+        v,
+        errors,
+        parents: org::organs_under(&s.db, &p.organ_path).await?,
+        areas: org::areas_all(&s.db).await?,
+        kinds: &ORGAN_KINDS,
+        levels: &ORGAN_LEVELS,
+    })
+}
+
+async fn organ_new(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Organ {
+            path: &p.organ_path,
+        },
+        "new",
+    )
+    .await?;
+    let v = org::OrganInput {
+        parent_id: Some(p.organ_id),
+        kind: "township_presidium".into(),
+        level: "township".into(),
+        ..Default::default()
+    };
+    render(&organ_form(&page, &s, &p, v, Errors::default()).await?)
+}
+
+fn organ_input(f: &Pairs) -> org::OrganInput {
+    org::OrganInput {
+        code: f.get("code"),
+        name: f.get("name"),
+        short_name: f.get("short_name"),
+        area_id: f.opt_i64("area_id").unwrap_or(0),
+        parent_id: f.opt_i64("parent_id"),
+        kind: f.get("kind"),
+        level: f.get("level"),
+        external: f.get("external") == "on",
+        phone: f.get("phone"),
+    }
+}
+
+async fn organ_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let v = organ_input(&Pairs(f));
+    // External organs have no parent in our tree; they are created by the admin of the root.
+    let parent_path = match (v.parent_id, v.external) {
+        (Some(pid), false) => org::organ(&s.db, pid)
+            .await?
+            .map(|o| o.path)
+            .unwrap_or_else(|| p.organ_path.clone()),
+        _ => p.organ_path.clone(),
+    };
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Organ { path: &parent_path },
+        "new",
+    )
+    .await?;
+    let txn = db::begin_write(&s.db).await?;
+    match org::create_organ(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(
+                &format!("/console/admin/organs/{id}"),
+                &format!("已新建机关 {}", v.name.trim()),
+            ))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(organ_form(&page, &s, &p, v, errors).await?.render()?),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/organ_detail.html")]
+struct OrganDetailTpl {
+    l: Layout,
+    o: Organ,
+    kind: &'static str,
+    level: &'static str,
+    area: Option<Area>,
+    parent: Option<Organ>,
+    children: Vec<Organ>,
+    can_edit: bool,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+async fn organ_detail_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    o: Organ,
+    errors: Errors,
+) -> AppResult<OrganDetailTpl> {
+    let history = history_lines(audit::history(&s.db, "organ", &o.id.to_string()).await?);
+    let area = org::area(&s.db, o.area_id).await?;
+    let parent = match o.parent_id {
+        Some(pid) => org::organ(&s.db, pid).await?,
+        None => None,
+    };
+    let children = db::query_all(
+        &s.db,
+        "SELECT id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone FROM organs WHERE parent_id = $1 ORDER BY code",
+        vec![o.id.into()],
+    )
+    .await?;
+    let can_edit =
+        crate::auth::authz::decide(p, Action::Update, &Resource::Organ { path: &o.path })
+            == crate::auth::Decision::Allow;
+    let title = o.name.clone();
+    let href = format!("/console/admin/organs/{}", o.id);
+    Ok(OrganDetailTpl {
+        l: page.layout(&title, &[CRUMB_ORGANS, (&href, &title)]),
+        kind: org::label(&ORGAN_KINDS, &o.kind),
+        level: org::label(&ORGAN_LEVELS, &o.level),
+        o,
+        area,
+        parent,
+        children,
+        can_edit,
+        errors,
+        history,
+    })
+}
+
+/// Loads an organ and checks the caller may see its records (404 otherwise).
+async fn visible_organ(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<Organ> {
+    let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let resource = if o.external {
+        Resource::Organ {
+            path: &p.organ_path,
+        }
+    } else {
+        Resource::AuditHistory {
+            organ_path: &o.path,
+        }
+    };
+    guard::check(s, p, ip, Action::View, &resource, &id.to_string()).await?;
+    if action != Action::View {
+        let target = if o.external {
+            p.organ_path.clone()
+        } else {
+            o.path.clone()
+        };
+        guard::check(
+            s,
+            p,
+            ip,
+            action,
+            &Resource::Organ { path: &target },
+            &id.to_string(),
+        )
+        .await?;
+    }
+    Ok(o)
+}
+
+async fn organ_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let o = visible_organ(&s, &p, &ip, id, Action::View).await?;
+    render(&organ_detail_tpl(&page, &s, &p, o, Errors::default()).await?)
+}
+
+async fn organ_update(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    visible_organ(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let txn = db::begin_write(&s.db).await?;
+    match org::update_organ(
+        &txn,
+        s.audit_key(),
+        &actor(&p, &ip),
+        id,
+        &f.get("name"),
+        &f.get("short_name"),
+        &f.get("phone"),
+    )
+    .await
+    {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(
+                &format!("/console/admin/organs/{id}"),
+                "机关信息已保存",
+            ))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(organ_detail_tpl(&page, &s, &p, o, errors).await?.render()?),
+            )
+                .into_response())
+        }
+    }
+}
+
+pub struct AreaLine {
+    pub area: Area,
+    pub depth: usize,
+    pub level: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/areas.html")]
+struct AreasTpl {
+    l: Layout,
+    areas: Vec<AreaLine>,
+    can_create: bool,
+    v: org::AreaInput,
+    errors: Errors,
+    levels: &'static [(&'static str, &'static str)],
+}
+
+async fn areas_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    v: org::AreaInput,
+    errors: Errors,
+) -> AppResult<AreasTpl> {
+    let areas = org::areas_all(&s.db)
+        .await?
+        .into_iter()
+        .map(|a| AreaLine {
+            depth: a.path.matches('/').count().saturating_sub(2),
+            level: org::label(&AREA_LEVELS, &a.level),
+            area: a,
+        })
+        .collect();
+    let can_create = crate::auth::authz::decide(
+        p,
+        Action::Create,
+        &Resource::Area {
+            organ_path: &p.organ_path,
+        },
+    ) == crate::auth::Decision::Allow;
+    Ok(AreasTpl {
+        l: page.layout("行政区划", &[CRUMB_AREAS]),
+        areas,
+        can_create,
+        v,
+        errors,
+        levels: &AREA_LEVELS,
+    })
+}
+
+async fn areas_list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::AuditHistory {
+            organ_path: &p.organ_path,
+        },
+        "areas",
+    )
+    .await?;
+    render(
+        &areas_tpl(
+            &page,
+            &s,
+            &p,
+            org::AreaInput {
+                level: "community".into(),
+                ..Default::default()
+            },
+            Errors::default(),
+        )
+        .await?,
+    )
+}
+
+fn parse_coord(
+    raw: &str,
+    field: &str,
+    errors: &mut Vec<crate::app::error::FieldError>,
+) -> Option<f64> {
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            errors.push(crate::app::error::FieldError {
+                field: field.into(),
+                message: "坐标应为数字，例如 35.995654".into(),
+            });
+            None
+        }
+    }
+}
+
+async fn area_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Area {
+            organ_path: &p.organ_path,
+        },
+        "new",
+    )
+    .await?;
+    let f = Pairs(f);
+    let mut coord_errors = Vec::new();
+    let v = org::AreaInput {
+        code: f.get("code"),
+        name: f.get("name"),
+        level: f.get("level"),
+        parent_id: f.opt_i64("parent_id"),
+        lat: parse_coord(&f.get("lat"), "lat", &mut coord_errors),
+        lng: parse_coord(&f.get("lng"), "lng", &mut coord_errors),
+    };
+    let result = if coord_errors.is_empty() {
+        let txn = db::begin_write(&s.db).await?;
+        match org::create_area(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
+            Ok(id) => {
+                txn.commit().await?;
+                Ok(id)
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        Err(AppError::Invalid {
+            detail: "坐标有误".into(),
+            fields: coord_errors,
+        })
+    };
+    match result {
+        Ok(id) => Ok(redirect_with_flash(
+            &format!("/console/admin/areas/{id}"),
+            &format!("已新建区划 {}", v.name),
+        )),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(areas_tpl(&page, &s, &p, v, errors).await?.render()?),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/area_detail.html")]
+struct AreaDetailTpl {
+    l: Layout,
+    a: Area,
+    level: &'static str,
+    parent: Option<Area>,
+    can_edit: bool,
+    history: Vec<HistoryLine>,
+}
+
+async fn area_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::AuditHistory {
+            organ_path: &p.organ_path,
+        },
+        &id.to_string(),
+    )
+    .await?;
+    let a = org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let parent = match a.parent_id {
+        Some(pid) => org::area(&s.db, pid).await?,
+        None => None,
+    };
+    let history = history_lines(audit::history(&s.db, "area", &id.to_string()).await?);
+    let can_edit = crate::auth::authz::decide(
+        &p,
+        Action::Update,
+        &Resource::Area {
+            organ_path: &p.organ_path,
+        },
+    ) == crate::auth::Decision::Allow;
+    let href = format!("/console/admin/areas/{id}");
+    render(&AreaDetailTpl {
+        l: page.layout(&a.name, &[CRUMB_AREAS, (&href, &a.name)]),
+        level: org::label(&AREA_LEVELS, &a.level),
+        a,
+        parent,
+        can_edit,
+        history,
+    })
+}
+
+async fn area_rename(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Update,
+        &Resource::Area {
+            organ_path: &p.organ_path,
+        },
+        &id.to_string(),
+    )
+    .await?;
+    let f = Pairs(f);
+    let txn = db::begin_write(&s.db).await?;
+    org::rename_area(&txn, s.audit_key(), &actor(&p, &ip), id, &f.get("name")).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/console/admin/areas/{id}"),
+        "区划名称已保存",
+    ))
+}
+
+pub struct AccountLine {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub organ_name: String,
+    pub roles: String,
+    pub disabled: bool,
+    pub locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/accounts.html")]
+struct AccountsTpl {
+    l: Layout,
+    rows: Vec<AccountLine>,
+    q: String,
+    role: String,
+    organ: Option<i64>,
+    organs: Vec<Organ>,
+    roles: Vec<(&'static str, &'static str)>,
+    next_cursor: Option<i64>,
+    can_create: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct AccountsQuery {
+    q: Option<String>,
+    role: Option<String>,
+    organ: Option<String>,
+    after: Option<i64>,
+}
+
+const PAGE_SIZE: u64 = 50;
+
+fn role_options() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+async fn accounts_list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<AccountsQuery>,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::Account {
+            id: -1,
+            organ_path: &p.organ_path,
+        },
+        "list",
+    )
+    .await?;
+    let filter = accounts::AccountFilter {
+        q: q.q.clone(),
+        role: q.role.clone(),
+        organ: q.organ.as_deref().and_then(|o| o.parse().ok()),
+    };
+    let mut rows = accounts::list(
+        &s.db,
+        &p.organ_path,
+        &filter,
+        q.after.unwrap_or(0),
+        PAGE_SIZE + 1,
+    )
+    .await?;
+    let next_cursor = if rows.len() as u64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let now = db::now();
+    let mut lines = Vec::new();
+    for r in rows {
+        let roles = crate::auth::roles_of(&s.db, r.id).await?;
+        lines.push(AccountLine {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            organ_name: r.organ_name,
+            roles: roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            disabled: r.disabled,
+            locked: r.locked_until > now,
+        });
+    }
+    let can_create = crate::auth::authz::decide(
+        &p,
+        Action::Create,
+        &Resource::Account {
+            id: -1,
+            organ_path: &p.organ_path,
+        },
+    ) == crate::auth::Decision::Allow;
+    render(&AccountsTpl {
+        l: page.layout("账号", &[CRUMB_ACCOUNTS]),
+        rows: lines,
+        q: q.q.unwrap_or_default(),
+        role: q.role.unwrap_or_default(),
+        organ: filter.organ,
+        organs: org::organs_under(&s.db, &p.organ_path).await?,
+        roles: role_options(),
+        next_cursor,
+        can_create,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/account_form.html")]
+struct AccountFormTpl {
+    l: Layout,
+    v: accounts::NewAccount,
+    errors: Errors,
+    organs: Vec<Organ>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+impl AccountFormTpl {
+    fn has_role(&self, r: &str) -> bool {
+        self.v.roles.iter().any(|x| x.as_str() == r)
+    }
+}
+
+async fn account_form(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    v: accounts::NewAccount,
+    errors: Errors,
+) -> AppResult<AccountFormTpl> {
+    Ok(AccountFormTpl {
+        l: page.layout(
+            "新建账号",
+            &[CRUMB_ACCOUNTS, ("/console/admin/accounts/new", "新建账号")],
+        ),
+        v,
+        errors,
+        organs: org::organs_under(&s.db, &p.organ_path).await?,
+        roles: role_options(),
+    })
+}
+
+async fn account_new(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Account {
+            id: -1,
+            organ_path: &p.organ_path,
+        },
+        "new",
+    )
+    .await?;
+    let v = accounts::NewAccount {
+        organ_id: p.organ_id,
+        roles: vec![Role::Staff],
+        ..Default::default()
+    };
+    render(&account_form(&page, &s, &p, v, Errors::default()).await?)
+}
+
+async fn account_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let f = Pairs(f);
+    let v = accounts::NewAccount {
+        username: f.get("username"),
+        display_name: f.get("display_name"),
+        password: f.get("password"),
+        organ_id: f.opt_i64("organ_id").unwrap_or(p.organ_id),
+        roles: f
+            .all("roles")
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect(),
+        phone: Some(f.get("phone")),
+        ..Default::default()
+    };
+    let target = org::organ(&s.db, v.organ_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Account {
+            id: -1,
+            organ_path: &target.path,
+        },
+        "new",
+    )
+    .await?;
+    let txn = db::begin_write(&s.db).await?;
+    match accounts::create(
+        &txn,
+        s.audit_key(),
+        &s.crypto,
+        s.config.password_cost,
+        &actor(&p, &ip),
+        &v,
+    )
+    .await
+    {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(
+                &format!("/console/admin/accounts/{id}"),
+                &format!("已创建账号 {}", v.username.trim()),
+            ))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            let mut v = v;
+            v.password.clear();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(account_form(&page, &s, &p, v, errors).await?.render()?),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/account_detail.html")]
+struct AccountDetailTpl {
+    l: Layout,
+    a: accounts::AccountView,
+    locked: bool,
+    can_edit: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    history: Vec<HistoryLine>,
+}
+
+impl AccountDetailTpl {
+    fn has_role(&self, r: &str) -> bool {
+        self.a.roles.iter().any(|x| x.as_str() == r)
+    }
+}
+
+async fn visible_account(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<accounts::AccountRow> {
+    let row = accounts::find(&s.db, id).await?;
+    let path = row
+        .as_ref()
+        .map(|r| r.organ_path.clone())
+        .unwrap_or_else(|| "/none/".into());
+    guard::check(
+        s,
+        p,
+        ip,
+        Action::View,
+        &Resource::Account {
+            id,
+            organ_path: &path,
+        },
+        &id.to_string(),
+    )
+    .await?;
+    if action != Action::View {
+        guard::check(
+            s,
+            p,
+            ip,
+            action,
+            &Resource::Account {
+                id,
+                organ_path: &path,
+            },
+            &id.to_string(),
+        )
+        .await?;
+    }
+    row.ok_or(AppError::NotFound)
+}
+
+async fn account_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let row = visible_account(&s, &p, &ip, id, Action::View).await?;
+    let can_edit = id != p.account_id
+        && crate::auth::authz::decide(
+            &p,
+            Action::Update,
+            &Resource::Account {
+                id,
+                organ_path: &row.organ_path,
+            },
+        ) == crate::auth::Decision::Allow;
+    let history = history_lines(audit::history(&s.db, "account", &id.to_string()).await?);
+    let a = accounts::view(&s.db, &s.crypto, &row).await?;
+    let href = format!("/console/admin/accounts/{id}");
+    render(&AccountDetailTpl {
+        l: page.layout(&a.username, &[CRUMB_ACCOUNTS, (&href, &a.username)]),
+        locked: row.locked_until > db::now(),
+        a,
+        can_edit,
+        roles: role_options(),
+        history,
+    })
+}
+
+async fn account_update(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    visible_account(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let change = accounts::AccountUpdate {
+        display_name: Some(f.get("display_name")),
+        roles: Some(
+            f.all("roles")
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .collect(),
+        ),
+        disabled: Some(f.get("disabled") == "on"),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/console/admin/accounts/{id}"),
+        "账号已保存",
+    ))
+}
+
+async fn account_reset_password(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    visible_account(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let txn = db::begin_write(&s.db).await?;
+    accounts::set_password(
+        &txn,
+        s.audit_key(),
+        s.config.password_cost,
+        &actor(&p, &ip),
+        id,
+        &f.get("new_password"),
+        "password_reset",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/console/admin/accounts/{id}"),
+        "密码已重置，该账号的登录会话已全部退出",
+    ))
+}
+
+pub struct AuditLine {
+    pub seq: i64,
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub summary: String,
+    pub client: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditTpl {
+    l: Layout,
+    status: Result<i64, String>,
+    lines: Vec<AuditLine>,
+}
+
+async fn audit_page(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+) -> AppResult<Response> {
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::Jobs {
+            organ_path: &p.organ_path,
+        },
+        "audit",
+    )
+    .await?;
+    let status = audit::verify(&s.db, s.audit_key())
+        .await?
+        .map_err(|e| e.to_string());
+    let entries: Vec<audit::Entry> = db::query_all(
+        &s.db,
+        "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
+         FROM audit_log ORDER BY seq DESC LIMIT 100",
+        vec![],
+    )
+    .await?;
+    let lines = entries
+        .into_iter()
+        .map(|e| AuditLine {
+            seq: e.seq,
+            when: crate::app::fmt::datetime(e.at),
+            actor: e.actor,
+            action: audit::action_label(&e.action).to_string(),
+            target: format!("{} #{}", e.target_type, e.target_id),
+            summary: e.summary,
+            client: e.client,
+        })
+        .collect();
+    render(&AuditTpl {
+        l: page.layout("审计日志", &[("/console/admin/audit", "审计日志")]),
+        status,
+        lines,
+    })
+}

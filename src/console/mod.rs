@@ -1,0 +1,230 @@
+//! The staff console and the sign-in pages (PLAT-18).
+
+pub mod admin;
+pub mod pages;
+pub mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use sea_orm::FromQueryResult;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, Form, PathId};
+use crate::app::fmt;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::audit::Entry;
+use crate::auth::{Action, Decision, Resource, authz};
+use crate::db;
+use pages::{Layout, Page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/login",
+            get(session::login_page).post(session::login_submit),
+        )
+        .route("/logout", post(session::logout))
+        .route("/console", get(home))
+        .route("/console/inbox", get(inbox))
+        .route("/console/inbox/{id}/read", post(mark_read))
+        .route("/console/account", get(session::account_page))
+        .route("/console/account/password", post(session::change_password))
+        .route(
+            "/console/account/totp",
+            get(session::totp_page).post(session::totp_confirm),
+        )
+        .route("/console/account/totp/disable", post(session::totp_disable))
+        .route("/console/account/tokens", post(session::token_create))
+        .route(
+            "/console/account/tokens/{id}/revoke",
+            post(session::token_revoke),
+        )
+        .merge(admin::routes())
+}
+
+/// A history entry as the timeline shows it.
+pub struct HistoryLine {
+    pub when: String,
+    pub action: String,
+    pub actor: String,
+    pub on_behalf_of: Option<String>,
+    pub summary: String,
+}
+
+pub fn history_lines(entries: Vec<Entry>) -> Vec<HistoryLine> {
+    entries
+        .into_iter()
+        .map(|e| HistoryLine {
+            when: fmt::datetime(e.at),
+            action: crate::audit::action_label(&e.action).to_string(),
+            actor: e.actor,
+            on_behalf_of: e.on_behalf_of,
+            summary: e.summary,
+        })
+        .collect()
+}
+
+#[derive(FromQueryResult)]
+pub struct Notice {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+impl Notice {
+    pub fn when(&self) -> String {
+        fmt::datetime(self.created_at)
+    }
+}
+
+struct Fact {
+    label: &'static str,
+    value: String,
+    href: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct HomeTpl {
+    l: Layout,
+    greeting: String,
+    facts: Vec<Fact>,
+    notices: Vec<Notice>,
+}
+
+async fn home(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+    let notices: Vec<Notice> = db::query_all(
+        &s.db,
+        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE account_id = $1 AND read_at IS NULL ORDER BY id DESC LIMIT 5",
+        vec![p.account_id.into()],
+    )
+    .await?;
+    let mut facts = Vec::new();
+    let like = format!("{}%", db::like_escape(&p.organ_path));
+    if authz::decide(
+        &p,
+        Action::View,
+        &Resource::AuditHistory {
+            organ_path: &p.organ_path,
+        },
+    ) == Decision::Allow
+    {
+        let organs = db::scalar_i64(
+            &s.db,
+            "SELECT count(*) FROM organs WHERE path LIKE $1 ESCAPE '\\'",
+            vec![like.clone().into()],
+        )
+        .await?;
+        facts.push(Fact {
+            label: "本级及下级机关",
+            value: fmt::thousands(organs),
+            href: "/console/admin/organs",
+        });
+    }
+    if authz::decide(
+        &p,
+        Action::View,
+        &Resource::Account {
+            id: -1,
+            organ_path: &p.organ_path,
+        },
+    ) == Decision::Allow
+    {
+        let accounts = db::scalar_i64(
+            &s.db,
+            "SELECT count(*) FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.disabled = $2",
+            vec![like.into(), false.into()],
+        )
+        .await?;
+        facts.push(Fact {
+            label: "在用账号",
+            value: fmt::thousands(accounts),
+            href: "/console/admin/accounts",
+        });
+    }
+    let greeting = format!(
+        "{}，您好。今天是{}。",
+        p.display_name,
+        fmt::date_prose(db::now())
+    );
+    render(&HomeTpl {
+        l: page.layout("工作台", &[]),
+        greeting,
+        facts,
+        notices,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+struct InboxTpl {
+    l: Layout,
+    notices: Vec<Notice>,
+}
+
+async fn inbox(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+    let notices: Vec<Notice> = db::query_all(
+        &s.db,
+        "SELECT id, title, body, link, created_at, read_at FROM notifications WHERE account_id = $1 ORDER BY id DESC LIMIT 200",
+        vec![p.account_id.into()],
+    )
+    .await?;
+    render(&InboxTpl {
+        l: page.layout(
+            "消息",
+            &[("/console", "工作台"), ("/console/inbox", "消息")],
+        ),
+        notices,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+async fn mark_read(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    PathId(id): PathId,
+    Form(_): Form<Empty>,
+) -> AppResult<Response> {
+    let owner = db::scalar_i64(
+        &s.db,
+        "SELECT COALESCE(MAX(account_id), 0) FROM notifications WHERE id = $1",
+        vec![id.into()],
+    )
+    .await?;
+    if authz::decide(&p, Action::Update, &Resource::Inbox { owner_id: owner }) != Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    db::exec(
+        &s.db,
+        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
+        vec![db::now().into(), id.into()],
+    )
+    .await?;
+    Ok(redirect_with_flash("/console/inbox", "已标记为已读"))
+}
+
+/// Puts a message into an account's inbox (in the caller's transaction).
+pub async fn notify<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    account_id: i64,
+    title: &str,
+    body: &str,
+    link: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    db::exec(
+        c,
+        "INSERT INTO notifications (account_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![account_id.into(), title.into(), body.into(), link.map(str::to_string).into(), db::now().into()],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Demo data: a real county (诸城市, Shandong) with its 13 townships and streets, the upper
+//! congresses registered as external organs, handling units, and one account per role.
+//! Area codes and coordinates are the public 2023 administrative division data.
+
+use sea_orm::DatabaseConnection;
+
+use crate::app::config::PasswordCost;
+use crate::app::error::AppError;
+use crate::audit::Actor;
+use crate::auth::{Role, accounts};
+use crate::db;
+use crate::org::{self, AreaInput, OrganInput};
+use crate::privacy::FieldCrypto;
+
+pub const DEFAULT_PASSWORD: &str = "renda2026";
+
+/// (code, name, short name, lat, lng) of the county's townships and streets.
+const TOWNSHIPS: [(&str, &str, f64, f64); 13] = [
+    ("370782001", "密州街道", 35.965862, 119.514773),
+    ("370782002", "龙都街道", 35.964984, 119.341154),
+    ("370782003", "舜王街道", 36.112205, 119.409567),
+    ("370782101", "枳沟镇", 35.916855, 119.227693),
+    ("370782102", "贾悦镇", 36.025319, 119.190771),
+    ("370782105", "石桥子镇", 36.156829, 119.272473),
+    ("370782108", "相州镇", 36.160491, 119.42039),
+    ("370782110", "昌城镇", 36.090484, 119.465927),
+    ("370782111", "百尺河镇", 36.115505, 119.543856),
+    ("370782112", "辛兴镇", 36.04957, 119.557807),
+    ("370782114", "林家村镇", 35.994813, 119.65418),
+    ("370782117", "皇华镇", 35.887916, 119.462255),
+    ("370782118", "桃林镇", 35.800107, 119.53762),
+];
+
+const UNITS: [(&str, &str); 22] = [
+    ("诸城市教育和体育局", "government"),
+    ("诸城市卫生健康局", "government"),
+    ("诸城市住房和城乡建设局", "government"),
+    ("诸城市交通运输局", "government"),
+    ("诸城市农业农村局", "government"),
+    ("诸城市水利局", "government"),
+    ("潍坊市生态环境局诸城分局", "government"),
+    ("诸城市自然资源和规划局", "government"),
+    ("诸城市人力资源和社会保障局", "government"),
+    ("诸城市民政局", "government"),
+    ("诸城市财政局", "government"),
+    ("诸城市市场监督管理局", "government"),
+    ("诸城市公安局", "government"),
+    ("诸城市综合行政执法局", "government"),
+    ("诸城市文化和旅游局", "government"),
+    ("诸城市商务局", "government"),
+    ("诸城市应急管理局", "government"),
+    ("诸城市医疗保障局", "government"),
+    ("诸城市退役军人事务局", "government"),
+    ("诸城市供电公司", "enterprise"),
+    ("诸城市人民法院", "court"),
+    ("诸城市人民检察院", "procuratorate"),
+];
+
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub display_name: &'static str,
+}
+
+pub const ACCOUNTS: [DemoAccount; 6] = [
+    DemoAccount {
+        username: "admin",
+        role: Role::Admin,
+        display_name: "王建国",
+    },
+    DemoAccount {
+        username: "staff",
+        role: Role::Staff,
+        display_name: "李晓梅",
+    },
+    DemoAccount {
+        username: "leader",
+        role: Role::Leader,
+        display_name: "张立华",
+    },
+    DemoAccount {
+        username: "deputy",
+        role: Role::Deputy,
+        display_name: "刘春燕",
+    },
+    DemoAccount {
+        username: "unit",
+        role: Role::Unit,
+        display_name: "陈志强",
+    },
+    DemoAccount {
+        username: "keeper",
+        role: Role::Keeper,
+        display_name: "赵桂芳",
+    },
+];
+
+/// True when the database already holds an organ of its own (demo data or real data).
+pub async fn has_data(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(db::scalar_i64(
+        db,
+        "SELECT count(*) FROM organs WHERE external = $1",
+        vec![false.into()],
+    )
+    .await?
+        > 0)
+}
+
+/// Fills an empty database in one transaction: all of it or nothing.
+pub async fn seed(
+    db: &DatabaseConnection,
+    audit_key: &[u8],
+    crypto: &FieldCrypto,
+    cost: PasswordCost,
+    password: &str,
+) -> Result<(), AppError> {
+    let actor = Actor::system("demo");
+    let txn = db::begin_write(db).await?;
+    let area =
+        |code: &str, name: &str, level: &str, parent: Option<i64>, ll: Option<(f64, f64)>| {
+            AreaInput {
+                code: code.into(),
+                name: name.into(),
+                level: level.into(),
+                parent_id: parent,
+                lat: ll.map(|p| p.0),
+                lng: ll.map(|p| p.1),
+            }
+        };
+    let province = org::create_area(
+        &txn,
+        audit_key,
+        &actor,
+        &area("370000", "山东省", "province", None, None),
+    )
+    .await?;
+    let city = org::create_area(
+        &txn,
+        audit_key,
+        &actor,
+        &area("370700", "潍坊市", "city", Some(province), None),
+    )
+    .await?;
+    let county = org::create_area(
+        &txn,
+        audit_key,
+        &actor,
+        &area(
+            "370782",
+            "诸城市",
+            "county",
+            Some(city),
+            Some((35.995654, 119.410103)),
+        ),
+    )
+    .await?;
+    let national = org::create_area(
+        &txn,
+        audit_key,
+        &actor,
+        &area("100000", "中华人民共和国", "province", None, None),
+    )
+    .await?;
+
+    let organ = |code: &str,
+                 name: &str,
+                 short: &str,
+                 area_id: i64,
+                 parent: Option<i64>,
+                 kind: &str,
+                 level: &str,
+                 external: bool,
+                 phone: &str| OrganInput {
+        code: code.into(),
+        name: name.into(),
+        short_name: short.into(),
+        area_id,
+        parent_id: parent,
+        kind: kind.into(),
+        level: level.into(),
+        external,
+        phone: phone.into(),
+    };
+    let root = org::create_organ(
+        &txn,
+        audit_key,
+        &actor,
+        &organ(
+            "370782",
+            "诸城市人民代表大会常务委员会",
+            "诸城市人大常委会",
+            county,
+            None,
+            "standing_committee",
+            "county",
+            false,
+            "0536-6062114",
+        ),
+    )
+    .await?;
+    for (code, name, lat, lng) in TOWNSHIPS {
+        let area_id = org::create_area(
+            &txn,
+            audit_key,
+            &actor,
+            &area(
+                &format!("{code}000"),
+                name,
+                "township",
+                Some(county),
+                Some((lat, lng)),
+            ),
+        )
+        .await?;
+        let (full, short, kind) = if name.ends_with("街道") {
+            (
+                format!("诸城市{name}人大工作委员会"),
+                format!("{name}人大工委"),
+                "street_working_committee",
+            )
+        } else {
+            (
+                format!("诸城市{name}人民代表大会主席团"),
+                format!("{name}人大主席团"),
+                "township_presidium",
+            )
+        };
+        org::create_organ(
+            &txn,
+            audit_key,
+            &actor,
+            &organ(
+                code,
+                &full,
+                &short,
+                area_id,
+                Some(root),
+                kind,
+                "township",
+                false,
+                "",
+            ),
+        )
+        .await?;
+    }
+    org::create_organ(
+        &txn,
+        audit_key,
+        &actor,
+        &organ(
+            "370700",
+            "潍坊市人民代表大会常务委员会",
+            "潍坊市人大常委会",
+            city,
+            None,
+            "standing_committee",
+            "city",
+            true,
+            "",
+        ),
+    )
+    .await?;
+    org::create_organ(
+        &txn,
+        audit_key,
+        &actor,
+        &organ(
+            "370000",
+            "山东省人民代表大会常务委员会",
+            "山东省人大常委会",
+            province,
+            None,
+            "standing_committee",
+            "provincial",
+            true,
+            "",
+        ),
+    )
+    .await?;
+    org::create_organ(
+        &txn,
+        audit_key,
+        &actor,
+        &organ(
+            "100000",
+            "全国人民代表大会常务委员会",
+            "全国人大常委会",
+            national,
+            None,
+            "standing_committee",
+            "national",
+            true,
+            "",
+        ),
+    )
+    .await?;
+
+    let mut first_unit = None;
+    for (name, kind) in UNITS {
+        let id = db::insert_id(&txn, "INSERT INTO handling_units (organ_id, name, kind, active, created_at) VALUES ($1, $2, $3, $4, $5)", vec![
+            root.into(),
+            name.into(),
+            kind.into(),
+            true.into(),
+            db::now().into(),
+        ])
+        .await?;
+        first_unit.get_or_insert(id);
+    }
+    let keeper_organ = org::organ_by_code(&txn, "370782001")
+        .await?
+        .map(|o| o.id)
+        .unwrap_or(root);
+    for (i, a) in ACCOUNTS.iter().enumerate() {
+        let input = accounts::NewAccount {
+            username: a.username.into(),
+            display_name: a.display_name.into(),
+            password: password.into(),
+            organ_id: if a.role == Role::Keeper {
+                keeper_organ
+            } else {
+                root
+            },
+            roles: vec![a.role],
+            phone: Some(format!("1380536{:04}", 1001 + i)),
+            unit_id: if a.role == Role::Unit {
+                first_unit
+            } else {
+                None
+            },
+            ..Default::default()
+        };
+        let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
+        crate::console::notify(
+            &txn,
+            id,
+            "欢迎使用数字人大",
+            &format!(
+                "您好，{}。这是演示环境，您的角色是“{}”。左侧菜单列出了您可以使用的功能。",
+                a.display_name,
+                a.role.label()
+            ),
+            Some("/console"),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

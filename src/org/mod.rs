@@ -1,0 +1,540 @@
+//! Areas (行政区划) and organs (人大机关): the scope every record belongs to (REG-1).
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use serde::Serialize;
+
+use crate::app::error::{AppError, FieldError};
+use crate::audit::{self, Actor, Change};
+use crate::db;
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Area {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    /// `province|city|county|township|community`
+    pub level: String,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub path: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Organ {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub short_name: String,
+    pub area_id: i64,
+    pub parent_id: Option<i64>,
+    /// `standing_committee|township_presidium|street_working_committee`
+    pub kind: String,
+    /// `national|provincial|city|county|township`
+    pub level: String,
+    /// An upper-level congress registered only so that mandates can point at it.
+    pub external: bool,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub path: String,
+    pub phone: String,
+}
+
+pub const AREA_LEVELS: [(&str, &str); 5] = [
+    ("province", "省级"),
+    ("city", "市级"),
+    ("county", "县级"),
+    ("township", "乡镇（街道）"),
+    ("community", "村（社区）"),
+];
+pub const ORGAN_LEVELS: [(&str, &str); 5] = [
+    ("national", "全国"),
+    ("provincial", "省"),
+    ("city", "市"),
+    ("county", "县"),
+    ("township", "乡镇"),
+];
+pub const ORGAN_KINDS: [(&str, &str); 3] = [
+    ("standing_committee", "人大常委会"),
+    ("township_presidium", "乡镇人大主席团"),
+    ("street_working_committee", "街道人大工委"),
+];
+
+pub fn label<'a>(table: &'a [(&'a str, &'a str)], key: &str) -> &'a str {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
+        .unwrap_or("")
+}
+
+const ORGAN_COLS: &str =
+    "id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone";
+const AREA_COLS: &str = "id, code, name, parent_id, level, path, lat, lng";
+
+pub async fn organ<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Organ>, DbErr> {
+    db::query_one(
+        c,
+        &format!("SELECT {ORGAN_COLS} FROM organs WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await
+}
+
+pub async fn organ_by_code<C: ConnectionTrait>(c: &C, code: &str) -> Result<Option<Organ>, DbErr> {
+    db::query_one(
+        c,
+        &format!("SELECT {ORGAN_COLS} FROM organs WHERE code = $1"),
+        vec![code.into()],
+    )
+    .await
+}
+
+/// Organs in a subtree (path prefix), ordered so a parent precedes its children.
+pub async fn organs_under<C: ConnectionTrait>(c: &C, path: &str) -> Result<Vec<Organ>, DbErr> {
+    db::query_all(
+        c,
+        &format!("SELECT {ORGAN_COLS} FROM organs WHERE path LIKE $1 ESCAPE '\\' ORDER BY path"),
+        vec![format!("{}%", db::like_escape(path)).into()],
+    )
+    .await
+}
+
+pub async fn all_organs<C: ConnectionTrait>(c: &C) -> Result<Vec<Organ>, DbErr> {
+    db::query_all(
+        c,
+        &format!("SELECT {ORGAN_COLS} FROM organs ORDER BY external, path"),
+        vec![],
+    )
+    .await
+}
+
+/// The organ hosting the installation's short public addresses: the first non-external root.
+pub async fn default_organ<C: ConnectionTrait>(c: &C) -> Result<Option<Organ>, DbErr> {
+    db::query_one(
+        c,
+        &format!("SELECT {ORGAN_COLS} FROM organs WHERE parent_id IS NULL AND external = $1 ORDER BY id LIMIT 1"),
+        vec![false.into()],
+    )
+    .await
+}
+
+pub async fn area<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Area>, DbErr> {
+    db::query_one(
+        c,
+        &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await
+}
+
+pub async fn areas_all<C: ConnectionTrait>(c: &C) -> Result<Vec<Area>, DbErr> {
+    db::query_all(
+        c,
+        &format!("SELECT {AREA_COLS} FROM areas ORDER BY path"),
+        vec![],
+    )
+    .await
+}
+
+pub async fn areas_page<C: ConnectionTrait>(
+    c: &C,
+    parent: Option<i64>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Area>, DbErr> {
+    match parent {
+        Some(p) => {
+            db::query_all(
+                c,
+                &format!("SELECT {AREA_COLS} FROM areas WHERE parent_id = $1 AND id > $2 ORDER BY id LIMIT $3"),
+                vec![p.into(), after.into(), (limit as i64).into()],
+            )
+            .await
+        }
+        None => {
+            db::query_all(c, &format!("SELECT {AREA_COLS} FROM areas WHERE id > $1 ORDER BY id LIMIT $2"), vec![
+                after.into(),
+                (limit as i64).into(),
+            ])
+            .await
+        }
+    }
+}
+
+/// Input for a new or renamed area.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct AreaInput {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+}
+
+fn check_code(code: &str, fields: &mut Vec<FieldError>) {
+    if !(6..=12).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        fields.push(FieldError {
+            field: "code".into(),
+            message: "区划代码应为 6 至 12 位数字，例如 370782 或 370782001000".into(),
+        });
+    }
+}
+
+fn check_name(name: &str, fields: &mut Vec<FieldError>) {
+    let n = name.trim().chars().count();
+    if n == 0 || n > 60 {
+        fields.push(FieldError {
+            field: "name".into(),
+            message: "名称不能为空，且不超过 60 个字".into(),
+        });
+    }
+}
+
+fn invalid(fields: Vec<FieldError>) -> AppError {
+    AppError::Invalid {
+        detail: format!("有 {} 处输入需要修改", fields.len()),
+        fields,
+    }
+}
+
+pub async fn create_area<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    input: &AreaInput,
+) -> Result<i64, AppError> {
+    let mut fields = Vec::new();
+    check_code(input.code.trim(), &mut fields);
+    check_name(&input.name, &mut fields);
+    if !AREA_LEVELS.iter().any(|(k, _)| *k == input.level) {
+        fields.push(FieldError {
+            field: "level".into(),
+            message: "请选择区划级别".into(),
+        });
+    }
+    if let (Some(lat), Some(lng)) = (input.lat, input.lng)
+        && !crate::registry::geo::valid_wgs84(lat, lng)
+    {
+        fields.push(FieldError {
+            field: "lat".into(),
+            message: "坐标超出范围（纬度 -90 至 90，经度 -180 至 180）".into(),
+        });
+    }
+    let parent = match input.parent_id {
+        Some(pid) => match area(c, pid).await? {
+            Some(p) => Some(p),
+            None => {
+                fields.push(FieldError {
+                    field: "parent_id".into(),
+                    message: "上级区划不存在".into(),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    if db::scalar_i64(
+        c,
+        "SELECT count(*) FROM areas WHERE code = $1",
+        vec![input.code.trim().into()],
+    )
+    .await?
+        > 0
+    {
+        fields.push(FieldError {
+            field: "code".into(),
+            message: format!("区划代码 {} 已存在", input.code.trim()),
+        });
+    }
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    let id = db::insert_id(
+        c,
+        "INSERT INTO areas (code, name, parent_id, level, path, lat, lng, created_at) VALUES ($1, $2, $3, $4, '', $5, $6, $7)",
+        vec![
+            input.code.trim().into(),
+            input.name.trim().into(),
+            input.parent_id.into(),
+            input.level.clone().into(),
+            input.lat.into(),
+            input.lng.into(),
+            db::now().into(),
+        ],
+    )
+    .await?;
+    let path = format!(
+        "{}{id}/",
+        parent.map(|p| p.path).unwrap_or_else(|| "/".into())
+    );
+    db::exec(
+        c,
+        "UPDATE areas SET path = $1 WHERE id = $2",
+        vec![path.into(), id.into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "area_create",
+            target_type: "area",
+            target_id: id.to_string(),
+            organ_id: None,
+            summary: format!("新建区划 {} {}", input.code.trim(), input.name.trim()),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn rename_area<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    id: i64,
+    name: &str,
+) -> Result<(), AppError> {
+    let mut fields = Vec::new();
+    check_name(name, &mut fields);
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    let before = area(c, id).await?.ok_or(AppError::NotFound)?;
+    db::exec(
+        c,
+        "UPDATE areas SET name = $1 WHERE id = $2",
+        vec![name.trim().into(), id.into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "area_update",
+            target_type: "area",
+            target_id: id.to_string(),
+            organ_id: None,
+            summary: format!("名称：{} → {}", before.name, name.trim()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct OrganInput {
+    pub code: String,
+    pub name: String,
+    pub short_name: String,
+    pub area_id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: String,
+    pub level: String,
+    #[serde(default)]
+    pub external: bool,
+    #[serde(default)]
+    pub phone: String,
+}
+
+fn check_organ(input: &OrganInput, fields: &mut Vec<FieldError>) {
+    let code = input.code.trim();
+    if code.is_empty()
+        || code.len() > 32
+        || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        fields.push(FieldError {
+            field: "code".into(),
+            message: "机关代码只能由字母、数字和 - 组成，不超过 32 位，例如 370782".into(),
+        });
+    }
+    check_name(&input.name, fields);
+    if input.short_name.trim().chars().count() > 30 {
+        fields.push(FieldError {
+            field: "short_name".into(),
+            message: "简称不超过 30 个字".into(),
+        });
+    }
+    if !ORGAN_KINDS.iter().any(|(k, _)| *k == input.kind) {
+        fields.push(FieldError {
+            field: "kind".into(),
+            message: "请选择机关类型".into(),
+        });
+    }
+    if !ORGAN_LEVELS.iter().any(|(k, _)| *k == input.level) {
+        fields.push(FieldError {
+            field: "level".into(),
+            message: "请选择层级".into(),
+        });
+    }
+    if input.phone.trim().chars().count() > 40 {
+        fields.push(FieldError {
+            field: "phone".into(),
+            message: "联系电话不超过 40 个字符".into(),
+        });
+    }
+}
+
+/// Creates an organ; its path places it in the subtree of its parent.
+pub async fn create_organ<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    input: &OrganInput,
+) -> Result<i64, AppError> {
+    let mut fields = Vec::new();
+    check_organ(input, &mut fields);
+    if area(c, input.area_id).await?.is_none() {
+        fields.push(FieldError {
+            field: "area_id".into(),
+            message: "所在区划不存在".into(),
+        });
+    }
+    let parent = match input.parent_id {
+        Some(pid) => match organ(c, pid).await? {
+            Some(p) => Some(p),
+            None => {
+                fields.push(FieldError {
+                    field: "parent_id".into(),
+                    message: "上级机关不存在".into(),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    if organ_by_code(c, input.code.trim()).await?.is_some() {
+        fields.push(FieldError {
+            field: "code".into(),
+            message: format!("机关代码 {} 已被使用", input.code.trim()),
+        });
+    }
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    let short = if input.short_name.trim().is_empty() {
+        input.name.trim()
+    } else {
+        input.short_name.trim()
+    };
+    let id = db::insert_id(
+        c,
+        "INSERT INTO organs (code, name, short_name, area_id, parent_id, kind, level, external, path, phone, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)",
+        vec![
+            input.code.trim().into(),
+            input.name.trim().into(),
+            short.into(),
+            input.area_id.into(),
+            input.parent_id.into(),
+            input.kind.clone().into(),
+            input.level.clone().into(),
+            input.external.into(),
+            input.phone.trim().into(),
+            db::now().into(),
+        ],
+    )
+    .await?;
+    // External organs stand outside the installation's tree: their own root, no staff of ours below them.
+    let path = match (&parent, input.external) {
+        (Some(p), false) => format!("{}{id}/", p.path),
+        (_, true) => format!("/x{id}/"),
+        (None, false) => format!("/{id}/"),
+    };
+    db::exec(
+        c,
+        "UPDATE organs SET path = $1 WHERE id = $2",
+        vec![path.into(), id.into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "organ_create",
+            target_type: "organ",
+            target_id: id.to_string(),
+            organ_id: Some(id),
+            summary: format!("新建机关 {}（{}）", input.name.trim(), input.code.trim()),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_organ<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    short_name: &str,
+    phone: &str,
+) -> Result<(), AppError> {
+    let before = organ(c, id).await?.ok_or(AppError::NotFound)?;
+    let probe = OrganInput {
+        code: before.code.clone(),
+        name: name.into(),
+        short_name: short_name.into(),
+        kind: before.kind.clone(),
+        level: before.level.clone(),
+        phone: phone.into(),
+        ..Default::default()
+    };
+    let mut fields = Vec::new();
+    check_organ(&probe, &mut fields);
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    let short = if short_name.trim().is_empty() {
+        name.trim()
+    } else {
+        short_name.trim()
+    };
+    db::exec(
+        c,
+        "UPDATE organs SET name = $1, short_name = $2, phone = $3 WHERE id = $4",
+        vec![
+            name.trim().into(),
+            short.into(),
+            phone.trim().into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    let mut changes = Vec::new();
+    if before.name != name.trim() {
+        changes.push(format!("名称：{} → {}", before.name, name.trim()));
+    }
+    if before.short_name != short {
+        changes.push(format!("简称：{} → {short}", before.short_name));
+    }
+    if before.phone != phone.trim() {
+        changes.push(format!("电话：{} → {}", before.phone, phone.trim()));
+    }
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "organ_update",
+            target_type: "organ",
+            target_id: id.to_string(),
+            organ_id: Some(id),
+            summary: if changes.is_empty() {
+                "未修改内容".into()
+            } else {
+                changes.join("；")
+            },
+        },
+    )
+    .await?;
+    Ok(())
+}
