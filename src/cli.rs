@@ -98,13 +98,21 @@ pub enum ConfigCommand {
     Check,
 }
 
+/// Written by `renda demo` into its data directory: the other commands then accept the demo
+/// secrets for that directory (and only for it), so `renda audit verify` works on a demo.
+const DEMO_MARKER: &str = ".renda-demo";
+
+fn data_dir_is_demo(cli: &Cli) -> bool {
+    let dir = cli
+        .data_dir
+        .clone()
+        .or_else(|| std::env::var("RENDA_DATA_DIR").ok().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("./renda-data"));
+    dir.join(DEMO_MARKER).exists()
+}
+
 fn load_config(cli: &Cli, listen: Option<String>, demo: bool) -> Result<Config, i32> {
-    let overrides = CliOverrides {
-        listen,
-        data_dir: cli.data_dir.clone(),
-        config_file: cli.config.clone(),
-        demo,
-    };
+    let overrides = CliOverrides { listen, data_dir: cli.data_dir.clone(), config_file: cli.config.clone(), demo };
     config::load(&overrides, &|k| std::env::var(k).ok()).map_err(|errors| {
         eprintln!("配置有误（共 {} 处）：", errors.len());
         for e in errors {
@@ -131,12 +139,10 @@ async fn open(config: &Config) -> Result<DatabaseConnection, i32> {
             1
         })?;
     }
-    db::connect_and_migrate(&config.database_url())
-        .await
-        .map_err(|e| {
-            eprintln!("无法打开数据库 {}：{e}", redact(&config.database_url()));
-            1
-        })
+    db::connect_and_migrate(&config.database_url()).await.map_err(|e| {
+        eprintln!("无法打开数据库 {}：{e}", redact(&config.database_url()));
+        1
+    })
 }
 
 fn redact(url: &str) -> String {
@@ -148,15 +154,13 @@ fn redact(url: &str) -> String {
 
 /// Holds the data directory for a running server, so `restore` cannot overwrite it underneath.
 fn lock_data_dir(dir: &Path) -> Result<std::fs::File, i32> {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("renda.lock"))
-        .map_err(|e| {
-            eprintln!("无法创建锁文件：{e}");
-            1
-        })?;
+    let file =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("renda.lock")).map_err(
+            |e| {
+                eprintln!("无法创建锁文件：{e}");
+                1
+            },
+        )?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(_) => {
@@ -177,22 +181,14 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
     match &cli.command {
         Command::Config(ConfigCommand::Check) => {
             let config = load_config(&cli, None, false)?;
-            println!(
-                "配置正确：监听 {}，数据库 {}",
-                config.listen,
-                redact(&config.database_url())
-            );
+            println!("配置正确：监听 {}，数据库 {}", config.listen, redact(&config.database_url()));
             Ok(0)
         }
         Command::Serve(args) => {
             let config = load_config(&cli, args.listen.clone(), false)?;
             init_logging(config.log_format);
             let db = open(&config).await?;
-            let _lock = if config.is_sqlite() {
-                Some(lock_data_dir(&config.data_dir)?)
-            } else {
-                None
-            };
+            let _lock = if config.is_sqlite() { Some(lock_data_dir(&config.data_dir)?) } else { None };
             serve(config, db).await
         }
         Command::Demo(args) => {
@@ -203,51 +199,34 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 return Err(2);
             }
             let db = open(&config).await?;
-            let _lock = if config.is_sqlite() {
-                Some(lock_data_dir(&config.data_dir)?)
-            } else {
-                None
-            };
+            let _lock = if config.is_sqlite() { Some(lock_data_dir(&config.data_dir)?) } else { None };
             let state = AppState::new(db.clone(), config.clone());
             if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
                 println!("正在生成演示数据……");
-                crate::demo::seed(
-                    &db,
-                    state.audit_key(),
-                    &state.crypto,
-                    config.password_cost,
-                    &args.demo_password,
-                )
-                .await
-                .map_err(|e| {
-                    eprintln!("生成演示数据失败：{}", e.detail());
-                    1
-                })?;
+                crate::demo::seed(&db, state.audit_key(), &state.crypto, config.password_cost, &args.demo_password)
+                    .await
+                    .map_err(|e| {
+                        eprintln!("生成演示数据失败：{}", e.detail());
+                        1
+                    })?;
             }
             println!("演示账号（密码均为 {}）：", args.demo_password);
             for a in crate::demo::ACCOUNTS {
-                println!(
-                    "  {:<8} {}（{}）",
-                    a.username,
-                    a.role.label(),
-                    a.display_name
-                );
+                println!("  {:<8} {}（{}）", a.username, a.role.label(), a.display_name);
             }
             serve(config, db).await
         }
         Command::Migrate => {
-            let config = load_config(&cli, None, true)?;
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             open(&config).await?;
             println!("数据库已是最新结构：{}", redact(&config.database_url()));
             Ok(0)
         }
         Command::Token(cmd) => {
-            let config = load_config(&cli, None, true)?;
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
             let (user, rest) = match cmd {
-                TokenCommand::Create { user, .. } | TokenCommand::Revoke { user, .. } => {
-                    (user, cmd)
-                }
+                TokenCommand::Create { user, .. } | TokenCommand::Revoke { user, .. } => (user, cmd),
             };
             let row = db::query_rows(
                 &db,
@@ -256,17 +235,11 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             )
             .await
             .map_err(|_| 1)?;
-            let Some(account_id) = row.first().and_then(|r| r.try_get_by_index::<i64>(0).ok())
-            else {
+            let Some(account_id) = row.first().and_then(|r| r.try_get_by_index::<i64>(0).ok()) else {
                 eprintln!("账号 {user} 不存在或已停用");
                 return Err(1);
             };
-            let actor = Actor {
-                account_id: None,
-                name: "命令行".into(),
-                on_behalf_of: None,
-                client: "cli".into(),
-            };
+            let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
             match rest {
                 TokenCommand::Create { scope, name, .. } => {
                     let Some(scope) = Scope::parse(scope) else {
@@ -274,24 +247,16 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                         return Err(2);
                     };
                     let (id, token) =
-                        auth::create_token(&db, &config, &actor, account_id, name, scope)
-                            .await
-                            .map_err(|e| {
-                                eprintln!("创建令牌失败：{e}");
-                                1
-                            })?;
-                    println!(
-                        "已为 {user} 创建令牌 #{id}（{}），只显示这一次：",
-                        scope.as_str()
-                    );
+                        auth::create_token(&db, &config, &actor, account_id, name, scope).await.map_err(|e| {
+                            eprintln!("创建令牌失败：{e}");
+                            1
+                        })?;
+                    println!("已为 {user} 创建令牌 #{id}（{}），只显示这一次：", scope.as_str());
                     println!("{token}");
                     Ok(0)
                 }
                 TokenCommand::Revoke { id, .. } => {
-                    if auth::revoke_token(&db, &config, &actor, account_id, *id)
-                        .await
-                        .map_err(|_| 1)?
-                    {
+                    if auth::revoke_token(&db, &config, &actor, account_id, *id).await.map_err(|_| 1)? {
                         println!("令牌 #{id} 已吊销");
                         Ok(0)
                     } else {
@@ -302,7 +267,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
         }
         Command::Audit(AuditCommand::Verify) => {
-            let config = load_config(&cli, None, true)?;
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
             match audit::verify(&db, &config.secrets.audit_key).await {
                 Ok(Ok(n)) => {
@@ -320,7 +285,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
         }
         Command::Backup { file } => {
-            let config = load_config(&cli, None, true)?;
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             if !config.is_sqlite() {
                 eprintln!("PostgreSQL 请用 pg_dump 备份，见 docs/OPERATIONS.md");
                 return Err(2);
@@ -331,17 +296,15 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
             let db = open(&config).await?;
             let target = file.to_string_lossy().replace('\'', "''");
-            db::exec(&db, &format!("VACUUM INTO '{target}'"), vec![])
-                .await
-                .map_err(|e| {
-                    eprintln!("备份失败：{e}");
-                    1
-                })?;
+            db::exec(&db, &format!("VACUUM INTO '{target}'"), vec![]).await.map_err(|e| {
+                eprintln!("备份失败：{e}");
+                1
+            })?;
             println!("已备份到 {}", file.display());
             Ok(0)
         }
         Command::Restore { file } => {
-            let config = load_config(&cli, None, true)?;
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             if !config.is_sqlite() {
                 eprintln!("PostgreSQL 请用 pg_restore 恢复，见 docs/OPERATIONS.md");
                 return Err(2);
@@ -352,12 +315,10 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
 }
 
 async fn serve(config: Config, db: DatabaseConnection) -> Result<i32, i32> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| {
-            eprintln!("无法监听 {}：{e}", config.listen);
-            1
-        })?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+        eprintln!("无法监听 {}：{e}", config.listen);
+        1
+    })?;
     let addr = listener.local_addr().map_err(|_| 1)?;
     println!("renda 已启动：http://{addr}/");
     let state = AppState::new(db, config);
@@ -369,12 +330,10 @@ async fn serve(config: Config, db: DatabaseConnection) -> Result<i32, i32> {
 }
 
 async fn restore(config: &Config, file: &Path) -> Result<i32, i32> {
-    let header = std::fs::read(file)
-        .map(|b| b.get(..16).map(|h| h.to_vec()))
-        .map_err(|e| {
-            eprintln!("无法读取备份文件 {}：{e}", file.display());
-            1
-        })?;
+    let header = std::fs::read(file).map(|b| b.get(..16).map(|h| h.to_vec())).map_err(|e| {
+        eprintln!("无法读取备份文件 {}：{e}", file.display());
+        1
+    })?;
     if header.as_deref() != Some(b"SQLite format 3\0".as_slice()) {
         eprintln!("{} 不是 renda 的 SQLite 备份文件", file.display());
         return Err(2);

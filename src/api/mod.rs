@@ -24,10 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(me))
         .route("/api/v1/accounts", get(list_accounts).post(create_account))
-        .route(
-            "/api/v1/accounts/{id}",
-            get(get_account).patch(update_account),
-        )
+        .route("/api/v1/accounts/{id}", get(get_account).patch(update_account))
         .route("/api/v1/organs", get(list_organs))
         .route("/api/v1/areas", get(list_areas))
 }
@@ -57,9 +54,11 @@ impl PageQuery {
         };
         let after = match self.cursor.as_deref() {
             None | Some("") => 0,
-            Some(c) => c.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
-                AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor")
-            })?,
+            Some(c) => c
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor"))?,
         };
         Ok((limit, after))
     }
@@ -73,10 +72,7 @@ pub fn paginate<T, F: Fn(&T) -> i64>(mut rows: Vec<T>, limit: u64, id: F) -> Pag
     } else {
         None
     };
-    Page {
-        items: rows,
-        next_cursor,
-    }
+    Page { items: rows, next_cursor }
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -94,19 +90,13 @@ pub struct Me {
 }
 
 async fn me(Auth(p): Auth, State(s): State<AppState>) -> AppResult<axum::Json<Me>> {
-    let organ = org::organ(&s.db, p.organ_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let organ = org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
     Ok(axum::Json(Me {
         id: p.account_id,
         username: p.username.clone(),
         display_name: p.display_name.clone(),
         roles: p.roles.clone(),
-        organ: accounts::OrganRef {
-            id: organ.id,
-            code: organ.code,
-            name: organ.name,
-        },
+        organ: accounts::OrganRef { id: organ.id, code: organ.code, name: organ.name },
         unit_id: p.unit_id,
         deputy_id: p.deputy_id,
         station_id: p.station_id,
@@ -129,53 +119,25 @@ async fn list_accounts(
     ip: ClientIp,
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<axum::Json<Page<accounts::AccountView>>> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::Account {
-            id: -1,
-            organ_path: &p.organ_path,
-        },
-        "list",
-    )
-    .await?;
-    let (limit, after) = PageQuery {
-        limit: q.limit.clone(),
-        cursor: q.cursor.clone(),
-    }
-    .parse()?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
+    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
     if let Some(r) = q.role.as_deref().filter(|r| !r.is_empty())
         && Role::parse(r).is_none()
     {
-        return Err(AppError::invalid(
-            "role",
-            "role 应为 admin、staff、leader、deputy、unit 或 keeper",
-        ));
+        return Err(AppError::invalid("role", "role 应为 admin、staff、leader、deputy、unit 或 keeper"));
     }
     let organ = match q.organ.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => Some(
-            o.parse::<i64>()
-                .map_err(|_| AppError::invalid("organ", "organ 应为机关编号"))?,
-        ),
+        Some(o) => Some(o.parse::<i64>().map_err(|_| AppError::invalid("organ", "organ 应为机关编号"))?),
         None => None,
     };
-    let filter = accounts::AccountFilter {
-        q: q.q.clone(),
-        role: q.role.clone(),
-        organ,
-    };
+    let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ };
     let rows = accounts::list(&s.db, &p.organ_path, &filter, after, limit + 1).await?;
     let page = paginate(rows, limit, |r| r.id);
     let mut items = Vec::with_capacity(page.items.len());
     for r in &page.items {
         items.push(accounts::view(&s.db, &s.crypto, r).await?);
     }
-    Ok(axum::Json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(axum::Json(Page { items, next_cursor: page.next_cursor }))
 }
 
 async fn visible(
@@ -186,35 +148,10 @@ async fn visible(
     action: Action,
 ) -> AppResult<accounts::AccountRow> {
     let row = accounts::find(&s.db, id).await?;
-    let path = row
-        .as_ref()
-        .map(|r| r.organ_path.clone())
-        .unwrap_or_else(|| "/none/".into());
-    guard::check(
-        s,
-        p,
-        ip,
-        Action::View,
-        &Resource::Account {
-            id,
-            organ_path: &path,
-        },
-        &id.to_string(),
-    )
-    .await?;
+    let path = row.as_ref().map(|r| r.organ_path.clone()).unwrap_or_else(|| "/none/".into());
+    guard::check(s, p, ip, Action::View, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
     if action != Action::View {
-        guard::check(
-            s,
-            p,
-            ip,
-            action,
-            &Resource::Account {
-                id,
-                organ_path: &path,
-            },
-            &id.to_string(),
-        )
-        .await?;
+        guard::check(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
     }
     row.ok_or(AppError::NotFound)
 }
@@ -235,39 +172,16 @@ async fn create_account(
     ip: ClientIp,
     ApiJson(input): ApiJson<accounts::NewAccount>,
 ) -> AppResult<Response> {
-    let target = org::organ(&s.db, input.organ_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Account {
-            id: -1,
-            organ_path: &target.path,
-        },
-        "new",
-    )
-    .await?;
+    let target =
+        org::organ(&s.db, input.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let txn = db::begin_write(&s.db).await?;
-    let id = accounts::create(
-        &txn,
-        s.audit_key(),
-        &s.crypto,
-        s.config.password_cost,
-        &actor(&p, &ip),
-        &input,
-    )
-    .await?;
+    let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &input).await?;
     txn.commit().await?;
     let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let view = accounts::view(&s.db, &s.crypto, &row).await?;
     let mut r = (StatusCode::CREATED, axum::Json(view)).into_response();
-    r.headers_mut().insert(
-        axum::http::header::LOCATION,
-        format!("/api/v1/accounts/{id}").parse().expect("ascii"),
-    );
+    r.headers_mut().insert(axum::http::header::LOCATION, format!("/api/v1/accounts/{id}").parse().expect("ascii"));
     Ok(r)
 }
 
@@ -287,10 +201,7 @@ async fn update_account(
 }
 
 /// Organs are public facts (names of congresses); listed for every caller.
-async fn list_organs(
-    State(s): State<AppState>,
-    Query(q): Query<PageQuery>,
-) -> AppResult<axum::Json<Page<org::Organ>>> {
+async fn list_organs(State(s): State<AppState>, Query(q): Query<PageQuery>) -> AppResult<axum::Json<Page<org::Organ>>> {
     let (limit, after) = q.parse()?;
     let rows: Vec<org::Organ> = db::query_all(
         &s.db,
@@ -308,20 +219,10 @@ struct AreasQuery {
     cursor: Option<String>,
 }
 
-async fn list_areas(
-    State(s): State<AppState>,
-    Query(q): Query<AreasQuery>,
-) -> AppResult<axum::Json<Page<org::Area>>> {
-    let (limit, after) = PageQuery {
-        limit: q.limit.clone(),
-        cursor: q.cursor.clone(),
-    }
-    .parse()?;
+async fn list_areas(State(s): State<AppState>, Query(q): Query<AreasQuery>) -> AppResult<axum::Json<Page<org::Area>>> {
+    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
     let parent = match q.parent.as_deref().filter(|v| !v.is_empty()) {
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| AppError::invalid("parent", "parent 应为区划编号"))?,
-        ),
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::invalid("parent", "parent 应为区划编号"))?),
         None => None,
     };
     let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;

@@ -31,10 +31,7 @@ pub struct Operation {
     pub status: u16,
 }
 
-const PAGING: [(&str, &str); 2] = [
-    ("limit", "每页条数，1–200，默认 50"),
-    ("cursor", "上一页返回的 next_cursor"),
-];
+const PAGING: [(&str, &str); 2] = [("limit", "每页条数，1–200，默认 50"), ("cursor", "上一页返回的 next_cursor")];
 
 pub const OPERATIONS: &[Operation] = &[
     Operation {
@@ -133,11 +130,17 @@ pub fn build() -> Value {
             .map(|(name, desc)| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}}))
             .collect();
         if op.path.contains("{id}") {
-            params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}));
+            params.push(
+                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}),
+            );
         }
         let mut responses = serde_json::Map::new();
-        responses.insert(op.status.to_string(), json!({"description": "成功", "content": {"application/json": {"schema": (op.response)(&mut g)}}}));
-        let problem_response = |d: &str| json!({"description": d, "content": {"application/problem+json": {"schema": problem.clone()}}});
+        responses.insert(
+            op.status.to_string(),
+            json!({"description": "成功", "content": {"application/json": {"schema": (op.response)(&mut g)}}}),
+        );
+        let problem_response =
+            |d: &str| json!({"description": d, "content": {"application/problem+json": {"schema": problem.clone()}}});
         if op.auth {
             responses.insert("401".into(), problem_response("未登录"));
             responses.insert("403".into(), problem_response("无权操作"));
@@ -158,9 +161,7 @@ pub fn build() -> Value {
         if !op.auth {
             operation["security"] = json!([]);
         }
-        let entry = paths
-            .entry(op.path.to_string())
-            .or_insert_with(|| json!({}));
+        let entry = paths.entry(op.path.to_string()).or_insert_with(|| json!({}));
         entry[op.method] = operation;
     }
     json!({

@@ -23,14 +23,8 @@ pub struct PasswordCost {
 }
 
 impl PasswordCost {
-    pub const PRODUCTION: PasswordCost = PasswordCost {
-        memory_kib: 19_456,
-        iterations: 2,
-    };
-    pub const TEST: PasswordCost = PasswordCost {
-        memory_kib: 64,
-        iterations: 1,
-    };
+    pub const PRODUCTION: PasswordCost = PasswordCost { memory_kib: 19_456, iterations: 2 };
+    pub const TEST: PasswordCost = PasswordCost { memory_kib: 64, iterations: 1 };
 }
 
 #[derive(Clone)]
@@ -72,10 +66,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("renda.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("renda.db").display()),
         }
     }
 
@@ -108,9 +99,7 @@ impl Secrets {
     fn derive(session: &[u8], audit: &[u8], field: &[u8]) -> Secrets {
         use sha2::{Digest, Sha256};
         let mut field_key = [0u8; 32];
-        field_key.copy_from_slice(&Sha256::digest(
-            [b"renda-field:".as_slice(), field].concat(),
-        ));
+        field_key.copy_from_slice(&Sha256::digest([b"renda-field:".as_slice(), field].concat()));
         Secrets {
             session_key: Sha256::digest([b"renda-session:".as_slice(), session].concat()).to_vec(),
             audit_key: Sha256::digest([b"renda-audit:".as_slice(), audit].concat()).to_vec(),
@@ -143,11 +132,7 @@ struct FileConfig {
 
 /// Where a value came from, so a message can name it.
 fn source(key: &str, env_key: &str, from_env: bool) -> String {
-    if from_env {
-        format!("环境变量 {env_key}")
-    } else {
-        format!("renda.toml 的 {key}")
-    }
+    if from_env { format!("环境变量 {env_key}") } else { format!("renda.toml 的 {key}") }
 }
 
 /// Overrides from the command line (`--listen`, `--data-dir`).
@@ -160,10 +145,7 @@ pub struct CliOverrides {
 }
 
 /// Loads and validates; on failure returns every problem, one Chinese line each.
-pub fn load(
-    cli: &CliOverrides,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Config, Vec<String>> {
+pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
     let mut errors = Vec::new();
     let path = cli
         .config_file
@@ -174,11 +156,7 @@ pub fn load(
         Ok(text) => match toml::from_str(&text) {
             Ok(f) => f,
             Err(e) => {
-                errors.push(format!(
-                    "配置文件 {} 格式错误：{}",
-                    path.display(),
-                    e.message()
-                ));
+                errors.push(format!("配置文件 {} 格式错误：{}", path.display(), e.message()));
                 FileConfig::default()
             }
         },
@@ -193,18 +171,10 @@ pub fn load(
         let env_key = format!("RENDA_{}", key.to_uppercase());
         match env(&env_key) {
             Some(v) => Some((v, source(key, &env_key, true))),
-            None => file_value
-                .clone()
-                .map(|v| (v, source(key, &env_key, false))),
+            None => file_value.clone().map(|v| (v, source(key, &env_key, false))),
         }
     };
-    let int = |key: &str,
-               file_value: Option<i64>,
-               min: i64,
-               max: i64,
-               default: i64,
-               errors: &mut Vec<String>|
-     -> i64 {
+    let int = |key: &str, file_value: Option<i64>, min: i64, max: i64, default: i64, errors: &mut Vec<String>| -> i64 {
         let env_key = format!("RENDA_{}", key.to_uppercase());
         let (raw, from) = match env(&env_key) {
             Some(v) => (v, source(key, &env_key, true)),
@@ -216,9 +186,7 @@ pub fn load(
         match raw.trim().parse::<i64>() {
             Ok(v) if (min..=max).contains(&v) => v,
             _ => {
-                errors.push(format!(
-                    "{from} 的值“{raw}”无效：应为 {min} 到 {max} 之间的整数"
-                ));
+                errors.push(format!("{from} 的值“{raw}”无效：应为 {min} 到 {max} 之间的整数"));
                 default
             }
         }
@@ -233,10 +201,7 @@ pub fn load(
     let listen = match listen_raw.0.parse::<SocketAddr>() {
         Ok(a) => a,
         Err(_) => {
-            errors.push(format!(
-                "{} 的值“{}”无效：应为“地址:端口”，例如 127.0.0.1:8080",
-                listen_raw.1, listen_raw.0
-            ));
+            errors.push(format!("{} 的值“{}”无效：应为“地址:端口”，例如 127.0.0.1:8080", listen_raw.1, listen_raw.0));
             "127.0.0.1:8080".parse().expect("literal address")
         }
     };
@@ -248,22 +213,16 @@ pub fn load(
 
     let database_url = env("DATABASE_URL").or_else(|| file.database_url.clone());
     if let Some(url) = &database_url
-        && !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
+        && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
     {
-        errors.push(format!(
-            "DATABASE_URL 的值“{url}”无效：应以 sqlite:// 或 postgres:// 开头"
-        ));
+        errors.push(format!("DATABASE_URL 的值“{url}”无效：应以 sqlite:// 或 postgres:// 开头"));
     }
-    let public_base_url = text("public_base_url", &file.public_base_url)
-        .map(|(v, _)| v.trim_end_matches('/').to_string());
+    let public_base_url =
+        text("public_base_url", &file.public_base_url).map(|(v, _)| v.trim_end_matches('/').to_string());
     if let Some(u) = &public_base_url
         && !(u.starts_with("http://") || u.starts_with("https://"))
     {
-        errors.push(format!(
-            "public_base_url 的值“{u}”无效：应以 http:// 或 https:// 开头"
-        ));
+        errors.push(format!("public_base_url 的值“{u}”无效：应以 http:// 或 https:// 开头"));
     }
 
     let log_format = match text("log_format", &file.log_format) {
@@ -282,46 +241,16 @@ pub fn load(
             "1" | "true" => true,
             "0" | "false" => false,
             _ => {
-                errors.push(format!(
-                    "环境变量 RENDA_BEHIND_HTTPS 的值“{v}”无效：应为 true 或 false"
-                ));
+                errors.push(format!("环境变量 RENDA_BEHIND_HTTPS 的值“{v}”无效：应为 true 或 false"));
                 false
             }
         },
         None => file.behind_https.unwrap_or(false),
     };
-    let body_limit_kib = int(
-        "body_limit_kib",
-        file.body_limit_kib,
-        16,
-        1024 * 1024,
-        2048,
-        &mut errors,
-    );
-    let session_hours = int(
-        "session_hours",
-        file.session_hours,
-        1,
-        24 * 30,
-        12,
-        &mut errors,
-    );
-    let login_max_failures = int(
-        "login_max_failures",
-        file.login_max_failures,
-        1,
-        100,
-        5,
-        &mut errors,
-    );
-    let login_lockout_minutes = int(
-        "login_lockout_minutes",
-        file.login_lockout_minutes,
-        1,
-        24 * 60,
-        15,
-        &mut errors,
-    );
+    let body_limit_kib = int("body_limit_kib", file.body_limit_kib, 16, 1024 * 1024, 2048, &mut errors);
+    let session_hours = int("session_hours", file.session_hours, 1, 24 * 30, 12, &mut errors);
+    let login_max_failures = int("login_max_failures", file.login_max_failures, 1, 100, 5, &mut errors);
+    let login_lockout_minutes = int("login_lockout_minutes", file.login_lockout_minutes, 1, 24 * 60, 15, &mut errors);
     let memory = int(
         "password_memory_kib",
         file.password_memory_kib,
@@ -338,22 +267,13 @@ pub fn load(
         PasswordCost::PRODUCTION.iterations as i64,
         &mut errors,
     );
-    let attachments_max_mib = int(
-        "attachments_max_mib",
-        file.attachments_max_mib,
-        1,
-        1024,
-        20,
-        &mut errors,
-    );
+    let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
 
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {
             Some((v, from)) => {
                 if v.len() < 32 {
-                    errors.push(format!(
-                        "{from} 太短：密钥至少 32 个字符（可用 `openssl rand -hex 32` 生成）"
-                    ));
+                    errors.push(format!("{from} 太短：密钥至少 32 个字符（可用 `openssl rand -hex 32` 生成）"));
                 } else if v == DEMO_SECRET {
                     errors.push(format!("{from} 使用了演示密钥，只能用于 renda demo"));
                 }
@@ -387,10 +307,7 @@ pub fn load(
         session_hours,
         login_max_failures,
         login_lockout_minutes,
-        password_cost: PasswordCost {
-            memory_kib: memory as u32,
-            iterations: iterations as u32,
-        },
+        password_cost: PasswordCost { memory_kib: memory as u32, iterations: iterations as u32 },
         demo: cli.demo,
         secrets: Secrets::derive(&session, &audit, &field),
         attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
@@ -402,20 +319,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
-        }
+        move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string())
     }
 
     #[test]
     fn secrets_are_required_outside_demo() {
-        let cli = CliOverrides {
-            config_file: Some("/nonexistent/renda.toml".into()),
-            ..Default::default()
-        };
+        let cli = CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), ..Default::default() };
         let errors = load(&cli, &env_of(&[])).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].contains("session_secret"));
@@ -423,11 +332,8 @@ mod tests {
 
     #[test]
     fn demo_mode_has_default_secrets() {
-        let cli = CliOverrides {
-            config_file: Some("/nonexistent/renda.toml".into()),
-            demo: true,
-            ..Default::default()
-        };
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
         let config = load(&cli, &env_of(&[])).unwrap();
         assert!(config.demo);
         assert_eq!(format!("{:?}", config.secrets), "Secrets { <redacted> }");
@@ -435,11 +341,8 @@ mod tests {
 
     #[test]
     fn each_bad_value_gets_its_own_message() {
-        let cli = CliOverrides {
-            config_file: Some("/nonexistent/renda.toml".into()),
-            demo: true,
-            ..Default::default()
-        };
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
         let errors = load(
             &cli,
             &env_of(&[
@@ -452,11 +355,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errors.len(), 5, "{errors:?}");
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.contains("RENDA_LISTEN") && e.contains("localhost"))
-        );
+        assert!(errors.iter().any(|e| e.contains("RENDA_LISTEN") && e.contains("localhost")));
         assert!(errors.iter().any(|e| e.contains("RENDA_SESSION_HOURS")));
         assert!(errors.iter().any(|e| e.contains("DATABASE_URL")));
     }

@@ -24,10 +24,7 @@ pub enum AppError {
     /// 409: not allowed in the record's current state.
     Conflict(String),
     /// 422: invalid input, with per-field messages.
-    Invalid {
-        detail: String,
-        fields: Vec<FieldError>,
-    },
+    Invalid { detail: String, fields: Vec<FieldError> },
     /// 400: a request that could not be read at all.
     BadRequest(String),
     /// 413
@@ -43,13 +40,7 @@ pub enum AppError {
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         let message = message.into();
-        AppError::Invalid {
-            detail: message.clone(),
-            fields: vec![FieldError {
-                field: field.into(),
-                message,
-            }],
-        }
+        AppError::Invalid { detail: message.clone(), fields: vec![FieldError { field: field.into(), message }] }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -85,10 +76,9 @@ impl AppError {
     pub fn detail(&self) -> String {
         match self {
             AppError::Unauthenticated => "请先登录".into(),
-            AppError::Forbidden(m)
-            | AppError::Conflict(m)
-            | AppError::BadRequest(m)
-            | AppError::TooManyRequests(m) => m.clone(),
+            AppError::Forbidden(m) | AppError::Conflict(m) | AppError::BadRequest(m) | AppError::TooManyRequests(m) => {
+                m.clone()
+            }
             AppError::NotFound => "您要找的页面或记录不存在，或您无权查看".into(),
             AppError::Invalid { detail, .. } => detail.clone(),
             AppError::TooLarge => "提交的内容超过了大小限制，请压缩或分批提交".into(),
@@ -125,9 +115,7 @@ impl AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         let text = e.to_string();
-        if text.contains("pool timed out")
-            || text.contains("Connection refused")
-            || text.contains("connection closed")
+        if text.contains("pool timed out") || text.contains("Connection refused") || text.contains("connection closed")
         {
             tracing::error!(error = %text, "database unavailable");
             return AppError::Unavailable;
@@ -191,9 +179,7 @@ pub fn from_bare_status(status: StatusCode) -> Option<AppError> {
         StatusCode::BAD_REQUEST => AppError::BadRequest("请求格式有误".into()),
         StatusCode::UNPROCESSABLE_ENTITY => AppError::BadRequest("提交的内容无法识别".into()),
         StatusCode::REQUEST_TIMEOUT => AppError::BadRequest("请求超时".into()),
-        StatusCode::INTERNAL_SERVER_ERROR => {
-            AppError::Internal(format!("E{:08X}", rand::random::<u32>()))
-        }
+        StatusCode::INTERNAL_SERVER_ERROR => AppError::Internal(format!("E{:08X}", rand::random::<u32>())),
         _ => return None,
     })
 }

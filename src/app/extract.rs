@@ -27,11 +27,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        Ok(parts
-            .extensions
-            .get::<MaybePrincipal>()
-            .cloned()
-            .unwrap_or_default())
+        Ok(parts.extensions.get::<MaybePrincipal>().cloned().unwrap_or_default())
     }
 }
 
@@ -42,11 +38,7 @@ pub struct ClientIp(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .cloned()
-            .unwrap_or(ClientIp("0.0.0.0".into())))
+        Ok(parts.extensions.get::<ClientIp>().cloned().unwrap_or(ClientIp("0.0.0.0".into())))
     }
 }
 
@@ -80,17 +72,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(AppError::BadRequest("请以 application/json 提交".into()))
             }
-            Err(JsonRejection::JsonSyntaxError(_)) => {
-                Err(AppError::BadRequest("JSON 格式错误".into()))
-            }
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::BadRequest("JSON 格式错误".into())),
             Err(JsonRejection::JsonDataError(e)) => {
                 let message = serde_message(&e.body_text());
                 Err(AppError::Invalid {
                     detail: message.clone(),
-                    fields: vec![FieldError {
-                        field: String::new(),
-                        message,
-                    }],
+                    fields: vec![FieldError { field: String::new(), message }],
                 })
             }
             Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
@@ -108,9 +95,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         use axum::extract::rejection::FormRejection;
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
-            Err(FormRejection::FailedToDeserializeForm(e)) => {
-                Err(AppError::BadRequest(serde_message(&e.body_text())))
-            }
+            Err(FormRejection::FailedToDeserializeForm(e)) => Err(AppError::BadRequest(serde_message(&e.body_text()))),
             Err(FormRejection::FailedToDeserializeFormBody(e)) => {
                 Err(AppError::BadRequest(serde_message(&e.body_text())))
             }
@@ -128,10 +113,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
-            Err(e) => Err(AppError::BadRequest(format!(
-                "查询参数有误：{}",
-                serde_message(&e.body_text())
-            ))),
+            Err(e) => Err(AppError::BadRequest(format!("查询参数有误：{}", serde_message(&e.body_text())))),
         }
     }
 }
@@ -143,12 +125,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         match axum::extract::Path::<String>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(s)) => s
-                .parse::<i64>()
-                .ok()
-                .filter(|v| *v > 0)
-                .map(PathId)
-                .ok_or(AppError::NotFound),
+            Ok(axum::extract::Path(s)) => {
+                s.parse::<i64>().ok().filter(|v| *v > 0).map(PathId).ok_or(AppError::NotFound)
+            }
             Err(_) => Err(AppError::NotFound),
         }
     }

@@ -4,9 +4,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 fn beijing(ts: i64) -> DateTime<FixedOffset> {
     let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    tz.timestamp_opt(ts, 0)
-        .single()
-        .unwrap_or_else(|| tz.timestamp_opt(0, 0).single().expect("epoch"))
+    tz.timestamp_opt(ts, 0).single().unwrap_or_else(|| tz.timestamp_opt(0, 0).single().expect("epoch"))
 }
 
 pub fn date(ts: i64) -> String {

@@ -21,11 +21,7 @@ pub async fn check(
             let actor = crate::console::session::actor(p, ip);
             let summary = format!(
                 "拒绝{}：{:?} {} #{target_id}",
-                if refusal == Decision::Hidden {
-                    "（不可见）"
-                } else {
-                    ""
-                },
+                if refusal == Decision::Hidden { "（不可见）" } else { "" },
                 action,
                 resource.kind()
             );

@@ -22,56 +22,31 @@ pub fn observe(status: u16, micros: u64) {
     }
     .fetch_add(1, Relaxed);
     let ms = micros / 1000;
-    let slot = BUCKETS_MS
-        .iter()
-        .position(|b| ms < *b)
-        .unwrap_or(BUCKETS_MS.len());
+    let slot = BUCKETS_MS.iter().position(|b| ms < *b).unwrap_or(BUCKETS_MS.len());
     LATENCY[slot].fetch_add(1, Relaxed);
     LATENCY_SUM_US.fetch_add(micros, Relaxed);
 }
 
 pub fn render() -> String {
     let mut out = String::new();
-    out.push_str("# HELP renda_http_requests_total HTTP responses by status class.\n# TYPE renda_http_requests_total counter\n");
-    for (class, c) in [
-        ("2xx", &REQUESTS_2XX),
-        ("3xx", &REQUESTS_3XX),
-        ("4xx", &REQUESTS_4XX),
-        ("5xx", &REQUESTS_5XX),
-    ] {
-        let _ = writeln!(
-            out,
-            "renda_http_requests_total{{class=\"{class}\"}} {}",
-            c.load(Relaxed)
-        );
+    out.push_str(
+        "# HELP renda_http_requests_total HTTP responses by status class.\n# TYPE renda_http_requests_total counter\n",
+    );
+    for (class, c) in [("2xx", &REQUESTS_2XX), ("3xx", &REQUESTS_3XX), ("4xx", &REQUESTS_4XX), ("5xx", &REQUESTS_5XX)] {
+        let _ = writeln!(out, "renda_http_requests_total{{class=\"{class}\"}} {}", c.load(Relaxed));
     }
     out.push_str("# HELP renda_http_request_duration_seconds Request latency.\n# TYPE renda_http_request_duration_seconds histogram\n");
     let mut cumulative = 0;
     for (i, b) in BUCKETS_MS.iter().enumerate() {
         cumulative += LATENCY[i].load(Relaxed);
-        let _ = writeln!(
-            out,
-            "renda_http_request_duration_seconds_bucket{{le=\"{}\"}} {cumulative}",
-            *b as f64 / 1000.0
-        );
+        let _ =
+            writeln!(out, "renda_http_request_duration_seconds_bucket{{le=\"{}\"}} {cumulative}", *b as f64 / 1000.0);
     }
     cumulative += LATENCY[BUCKETS_MS.len()].load(Relaxed);
-    let _ = writeln!(
-        out,
-        "renda_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
-    );
-    let _ = writeln!(
-        out,
-        "renda_http_request_duration_seconds_sum {}",
-        LATENCY_SUM_US.load(Relaxed) as f64 / 1e6
-    );
-    let _ = writeln!(
-        out,
-        "renda_http_request_duration_seconds_count {cumulative}"
-    );
-    out.push_str(
-        "# HELP renda_jobs_run_total Jobs run by this node.\n# TYPE renda_jobs_run_total counter\n",
-    );
+    let _ = writeln!(out, "renda_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}");
+    let _ = writeln!(out, "renda_http_request_duration_seconds_sum {}", LATENCY_SUM_US.load(Relaxed) as f64 / 1e6);
+    let _ = writeln!(out, "renda_http_request_duration_seconds_count {cumulative}");
+    out.push_str("# HELP renda_jobs_run_total Jobs run by this node.\n# TYPE renda_jobs_run_total counter\n");
     let _ = writeln!(out, "renda_jobs_run_total {}", JOBS_RUN.load(Relaxed));
     out
 }

@@ -64,12 +64,7 @@ pub fn cookie_attrs(state: &AppState) -> &'static str {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
 /// Resolves the caller (bearer token or session cookie) and checks CSRF on unsafe methods.
@@ -83,18 +78,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     } else {
         None
     }
-    .or_else(|| {
-        req.extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-    })
+    .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
     .unwrap_or_else(|| "0.0.0.0".into());
     req.extensions_mut().insert(ClientIp(ip));
 
     let key = state.config.secrets.session_key.clone();
-    let existing = cookie(req.headers(), CSRF_COOKIE)
-        .filter(|t| csrf_valid(&key, t))
-        .map(str::to_string);
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| csrf_valid(&key, t)).map(str::to_string);
     let csrf = existing.clone().unwrap_or_else(|| new_csrf(&key));
     req.extensions_mut().insert(CsrfToken(csrf.clone()));
 
@@ -122,21 +111,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return e.into_response(),
         };
         req = req2;
-        let ok = existing
-            .as_deref()
-            .is_some_and(|cookie_value| presented.as_deref() == Some(cookie_value));
+        let ok = existing.as_deref().is_some_and(|cookie_value| presented.as_deref() == Some(cookie_value));
         if !ok {
-            return AppError::Forbidden(
-                "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交".into(),
-            )
-            .into_response();
+            return AppError::Forbidden("页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交".into())
+                .into_response();
         }
     }
 
     let mut response = next.run(req).await;
     if existing.is_none()
-        && let Ok(v) =
-            HeaderValue::from_str(&format!("{CSRF_COOKIE}={csrf}{}", cookie_attrs(&state)))
+        && let Ok(v) = HeaderValue::from_str(&format!("{CSRF_COOKIE}={csrf}{}", cookie_attrs(&state)))
     {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -145,23 +129,14 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
 /// The token a request presents: header, `_csrf` query parameter (multipart forms), or urlencoded field.
 async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppError> {
-    if let Some(v) = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(v) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         let v = v.to_string();
         return Ok((req, Some(v)));
     }
     if let Some(q) = req.uri().query()
         && let Some(v) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .ok()
-            .and_then(|pairs| {
-                pairs
-                    .into_iter()
-                    .find(|(k, _)| k == "_csrf")
-                    .map(|(_, v)| v)
-            })
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v))
     {
         return Ok((req, Some(v)));
     }
@@ -174,17 +149,10 @@ async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppEr
         return Ok((req, None));
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, 4 * 1024 * 1024)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
+    let bytes = to_bytes(body, 4 * 1024 * 1024).await.map_err(|_| AppError::TooLarge)?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == "_csrf")
-                .map(|(_, v)| v)
-        });
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v));
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
@@ -195,23 +163,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"));
     response
 }
 
@@ -233,9 +189,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| {
-                    v.starts_with("text/html") || v.starts_with("application/problem+json")
-                });
+                .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/problem+json"));
             if ours {
                 return response;
             }
@@ -250,13 +204,9 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
     }
     let mut out = if is_api {
         let mut r = (error.status(), axum::Json(Problem::from_error(&error))).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(error, AppError::Unauthenticated) {
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         r
     } else if matches!(error, AppError::Unauthenticated) {
@@ -264,9 +214,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
             Some(q) => format!("{path}?{q}"),
             None => path.clone(),
         };
-        let encoded =
-            percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
+        let encoded = percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC).to_string();
         axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
     } else {
         (error.status(), crate::console::pages::error_page(&error)).into_response()
@@ -306,13 +254,11 @@ pub async fn observe(req: Request, next: Next) -> Response {
 
 /// A redirect that carries a one-line confirmation to the next page.
 pub fn redirect_with_flash(to: &str, message: &str) -> Response {
-    let encoded =
-        percent_encoding::utf8_percent_encode(message, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+    let encoded = percent_encoding::utf8_percent_encode(message, percent_encoding::NON_ALPHANUMERIC).to_string();
     let mut r = axum::response::Redirect::to(to).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={encoded}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"
-    )) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{FLASH_COOKIE}={encoded}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -320,9 +266,6 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
 
 pub fn read_flash(headers: &HeaderMap) -> Option<String> {
     let raw = cookie(headers, FLASH_COOKIE)?;
-    let text = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .ok()?
-        .to_string();
+    let text = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.to_string();
     (!text.is_empty()).then_some(text)
 }

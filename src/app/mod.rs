@@ -34,20 +34,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
-        .route(
-            "/static/app.css",
-            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
+        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::clear_flash))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::authenticate,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn(middleware::present_errors))
@@ -60,14 +51,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -82,11 +66,7 @@ async fn readyz(State(s): State<AppState>) -> Response {
 }
 
 async fn metrics_text() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        metrics::render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render()).into_response()
 }
 
 /// Serves until Ctrl-C/SIGTERM, then finishes in-flight requests; runs the job worker alongside.
@@ -108,19 +88,12 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         }
     });
     let worker_db = db.clone();
-    let worker = tokio::spawn(crate::jobs::run_worker(
-        db,
-        worker_name,
-        stop_rx,
-        move |job| {
-            let db = worker_db.clone();
-            async move { crate::jobs::handle_platform_job(&db, job).await }
-        },
-    ));
+    let worker = tokio::spawn(crate::jobs::run_worker(db, worker_name, stop_rx, move |job| {
+        let db = worker_db.clone();
+        async move { crate::jobs::handle_platform_job(&db, job).await }
+    }));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     let _ = tokio::join!(worker, scheduler);
     tracing::info!("stopped");
@@ -128,9 +101,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "node".into())
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "node".into())
 }
 
 async fn shutdown_signal() {
@@ -139,8 +110,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

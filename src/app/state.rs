@@ -18,12 +18,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> AppState {
         let storage = Arc::new(LocalDir::new(config.data_dir.join("attachments")));
-        AppState {
-            db,
-            crypto: FieldCrypto::new(config.secrets.field_key),
-            config: Arc::new(config),
-            storage,
-        }
+        AppState { db, crypto: FieldCrypto::new(config.secrets.field_key), config: Arc::new(config), storage }
     }
 
     pub fn audit_key(&self) -> &[u8] {

@@ -18,12 +18,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(what: &str) -> Actor {
-        Actor {
-            account_id: None,
-            name: format!("系统:{what}"),
-            on_behalf_of: None,
-            client: "-".into(),
-        }
+        Actor { account_id: None, name: format!("系统:{what}"), on_behalf_of: None, client: "-".into() }
     }
 }
 
@@ -98,19 +93,10 @@ fn head_mac(key: &[u8], seq: i64, hash: &str) -> String {
 }
 
 /// Appends one entry; call inside the write transaction of the change (`db::begin_write`).
-pub async fn append<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    change: Change<'_>,
-) -> Result<i64, DbErr> {
-    let head: Head = db::query_one(
-        c,
-        "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1",
-        vec![],
-    )
-    .await?
-    .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+pub async fn append<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, change: Change<'_>) -> Result<i64, DbErr> {
+    let head: Head = db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
+        .await?
+        .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
     let mut e = Entry {
         seq: head.last_seq + 1,
         at: db::now(),
@@ -141,11 +127,7 @@ pub async fn append<C: ConnectionTrait>(
     db::exec(
         c,
         "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
-        vec![
-            e.seq.into(),
-            e.hash.clone().into(),
-            head_mac(key, e.seq, &e.hash).into(),
-        ],
+        vec![e.seq.into(), e.hash.clone().into(), head_mac(key, e.seq, &e.hash).into()],
     )
     .await?;
     Ok(e.seq)
@@ -181,15 +163,11 @@ impl std::fmt::Display for ChainError {
             ChainError::Tampered { seq } => {
                 write!(f, "审计记录 #{seq} 被篡改：哈希与内容或前一条记录不符")
             }
-            ChainError::Missing { expected, found } => write!(
-                f,
-                "审计记录 #{expected} 缺失（下一条现存记录为 #{found}）：记录被删除"
-            ),
+            ChainError::Missing { expected, found } => {
+                write!(f, "审计记录 #{expected} 缺失（下一条现存记录为 #{found}）：记录被删除")
+            }
             ChainError::Truncated { head_seq, last_seq } => {
-                write!(
-                    f,
-                    "审计链被截断：链头记录到 #{head_seq}，现存最后一条为 #{last_seq}"
-                )
+                write!(f, "审计链被截断：链头记录到 #{head_seq}，现存最后一条为 #{last_seq}")
             }
             ChainError::HeadForged => write!(f, "审计链头被篡改：校验码不符"),
         }
@@ -197,17 +175,10 @@ impl std::fmt::Display for ChainError {
 }
 
 /// Walks the whole chain in pages; returns the number of entries checked or the first fault.
-pub async fn verify<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-) -> Result<Result<i64, ChainError>, DbErr> {
-    let head: Head = db::query_one(
-        c,
-        "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1",
-        vec![],
-    )
-    .await?
-    .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8]) -> Result<Result<i64, ChainError>, DbErr> {
+    let head: Head = db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
+        .await?
+        .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
     if head.last_seq > 0 && head.mac != head_mac(key, head.last_seq, &head.last_hash) {
         return Ok(Err(ChainError::HeadForged));
     }
@@ -226,10 +197,7 @@ pub async fn verify<C: ConnectionTrait>(
         }
         for e in page {
             if e.seq != expected {
-                return Ok(Err(ChainError::Missing {
-                    expected,
-                    found: e.seq,
-                }));
+                return Ok(Err(ChainError::Missing { expected, found: e.seq }));
             }
             if e.prev_hash != prev_hash || entry_hash(key, &e) != e.hash {
                 return Ok(Err(ChainError::Tampered { seq: e.seq }));
@@ -240,20 +208,13 @@ pub async fn verify<C: ConnectionTrait>(
     }
     let last_seq = expected - 1;
     if last_seq != head.last_seq || prev_hash != head.last_hash {
-        return Ok(Err(ChainError::Truncated {
-            head_seq: head.last_seq,
-            last_seq,
-        }));
+        return Ok(Err(ChainError::Truncated { head_seq: head.last_seq, last_seq }));
     }
     Ok(Ok(last_seq))
 }
 
 /// A record's history, newest first.
-pub async fn history<C: ConnectionTrait>(
-    c: &C,
-    target_type: &str,
-    target_id: &str,
-) -> Result<Vec<Entry>, DbErr> {
+pub async fn history<C: ConnectionTrait>(c: &C, target_type: &str, target_id: &str) -> Result<Vec<Entry>, DbErr> {
     db::query_all(
         c,
         "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \

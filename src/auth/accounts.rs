@@ -35,9 +35,7 @@ const COLS: &str = "a.id, a.username, a.display_name, a.organ_id, o.name AS orga
 pub async fn find<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<AccountRow>, DbErr> {
     db::query_one(
         c,
-        &format!(
-            "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.id = $1"
-        ),
+        &format!("SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.id = $1"),
         vec![id.into()],
     )
     .await
@@ -62,23 +60,15 @@ pub async fn list<C: ConnectionTrait>(
     let mut sql = format!(
         "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.id > $2"
     );
-    let mut values: Vec<sea_orm::Value> = vec![
-        format!("{}%", db::like_escape(subtree_path)).into(),
-        after_id.into(),
-    ];
+    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(subtree_path)).into(), after_id.into()];
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         values.push(format!("%{}%", db::like_escape(q)).into());
         let n = values.len();
-        sql.push_str(&format!(
-            " AND (a.username LIKE ${n} ESCAPE '\\' OR a.display_name LIKE ${n} ESCAPE '\\')"
-        ));
+        sql.push_str(&format!(" AND (a.username LIKE ${n} ESCAPE '\\' OR a.display_name LIKE ${n} ESCAPE '\\')"));
     }
     if let Some(role) = filter.role.as_deref().filter(|r| Role::parse(r).is_some()) {
         values.push(role.into());
-        sql.push_str(&format!(
-            " AND a.id IN (SELECT account_id FROM account_roles WHERE role = ${})",
-            values.len()
-        ));
+        sql.push_str(&format!(" AND a.id IN (SELECT account_id FROM account_roles WHERE role = ${})", values.len()));
     }
     if let Some(organ) = filter.organ {
         values.push(organ.into());
@@ -107,18 +97,13 @@ pub struct NewAccount {
 }
 
 fn valid_username(u: &str) -> bool {
-    (3..=32).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 /// A mainland mobile number: 11 digits starting 1[3-9].
 pub fn valid_mobile(p: &str) -> bool {
     let b = p.as_bytes();
-    b.len() == 11
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
-        && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// Validates and creates an account with its roles, in the caller's write transaction.
@@ -134,59 +119,33 @@ pub async fn create<C: ConnectionTrait>(
     let username = input.username.trim();
     if !valid_username(username) {
         fields.push(FieldError {
-            field: "username".into(),
-            message: "用户名为 3 至 32 位字母、数字或 _ . -".into(),
+            field: "username".into(), message: "用户名为 3 至 32 位字母、数字或 _ . -".into()
         });
-    } else if db::scalar_i64(
-        c,
-        "SELECT count(*) FROM accounts WHERE username = $1",
-        vec![username.into()],
-    )
-    .await?
-        > 0
-    {
-        fields.push(FieldError {
-            field: "username".into(),
-            message: format!("用户名 {username} 已被使用"),
-        });
+    } else if db::scalar_i64(c, "SELECT count(*) FROM accounts WHERE username = $1", vec![username.into()]).await? > 0 {
+        fields.push(FieldError { field: "username".into(), message: format!("用户名 {username} 已被使用") });
     }
     let display = input.display_name.trim();
     if display.is_empty() || display.chars().count() > 40 {
         fields.push(FieldError {
-            field: "display_name".into(),
-            message: "姓名不能为空，且不超过 40 个字".into(),
+            field: "display_name".into(), message: "姓名不能为空，且不超过 40 个字".into()
         });
     }
     if let Err(m) = password::check_policy(&input.password) {
-        fields.push(FieldError {
-            field: "password".into(),
-            message: m.into(),
-        });
+        fields.push(FieldError { field: "password".into(), message: m.into() });
     }
     if input.roles.is_empty() {
-        fields.push(FieldError {
-            field: "roles".into(),
-            message: "至少选择一个角色".into(),
-        });
+        fields.push(FieldError { field: "roles".into(), message: "至少选择一个角色".into() });
     }
-    let phone = input
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
+    let phone = input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
     if let Some(p) = phone
         && !valid_mobile(p)
     {
         fields.push(FieldError {
-            field: "phone".into(),
-            message: "手机号应为 11 位数字，例如 13812345678".into(),
+            field: "phone".into(), message: "手机号应为 11 位数字，例如 13812345678".into()
         });
     }
     if !fields.is_empty() {
-        return Err(AppError::Invalid {
-            detail: format!("有 {} 处输入需要修改", fields.len()),
-            fields,
-        });
+        return Err(AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields });
     }
     let now = db::now();
     let id = db::insert_id(
@@ -223,38 +182,21 @@ pub async fn create<C: ConnectionTrait>(
             target_type: "account",
             target_id: id.to_string(),
             organ_id: Some(input.organ_id),
-            summary: format!(
-                "创建账号 {username}（{}），角色：{}",
-                privacy::mask_name(display),
-                role_names.join("、")
-            ),
+            summary: format!("创建账号 {username}（{}），角色：{}", privacy::mask_name(display), role_names.join("、")),
         },
     )
     .await?;
     Ok(id)
 }
 
-async fn set_roles_unaudited<C: ConnectionTrait>(
-    c: &C,
-    id: i64,
-    roles: &[Role],
-) -> Result<(), DbErr> {
-    db::exec(
-        c,
-        "DELETE FROM account_roles WHERE account_id = $1",
-        vec![id.into()],
-    )
-    .await?;
+async fn set_roles_unaudited<C: ConnectionTrait>(c: &C, id: i64, roles: &[Role]) -> Result<(), DbErr> {
+    db::exec(c, "DELETE FROM account_roles WHERE account_id = $1", vec![id.into()]).await?;
     let mut unique: Vec<Role> = roles.to_vec();
     unique.sort();
     unique.dedup();
     for r in unique {
-        db::exec(
-            c,
-            "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)",
-            vec![id.into(), r.as_str().into()],
-        )
-        .await?;
+        db::exec(c, "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)", vec![id.into(), r.as_str().into()])
+            .await?;
     }
     Ok(())
 }
@@ -277,10 +219,7 @@ pub async fn update<C: ConnectionTrait>(
     let mut summary = Vec::new();
     if let Some(name) = change.display_name.as_deref().map(str::trim) {
         if name.is_empty() || name.chars().count() > 40 {
-            return Err(AppError::invalid(
-                "display_name",
-                "姓名不能为空，且不超过 40 个字",
-            ));
+            return Err(AppError::invalid("display_name", "姓名不能为空，且不超过 40 个字"));
         }
         if name != before.display_name {
             db::exec(
@@ -289,11 +228,7 @@ pub async fn update<C: ConnectionTrait>(
                 vec![name.into(), db::now().into(), id.into()],
             )
             .await?;
-            summary.push(format!(
-                "姓名：{} → {}",
-                privacy::mask_name(&before.display_name),
-                privacy::mask_name(name)
-            ));
+            summary.push(format!("姓名：{} → {}", privacy::mask_name(&before.display_name), privacy::mask_name(name)));
         }
     }
     if let Some(roles) = &change.roles {
@@ -323,18 +258,9 @@ pub async fn update<C: ConnectionTrait>(
         )
         .await?;
         if disabled {
-            db::exec(
-                c,
-                "DELETE FROM sessions WHERE account_id = $1",
-                vec![id.into()],
-            )
-            .await?;
+            db::exec(c, "DELETE FROM sessions WHERE account_id = $1", vec![id.into()]).await?;
         }
-        summary.push(if disabled {
-            "停用账号".into()
-        } else {
-            "启用账号".into()
-        });
+        summary.push(if disabled { "停用账号".into() } else { "启用账号".into() });
     }
     if summary.is_empty() {
         return Ok(());
@@ -374,23 +300,14 @@ pub async fn set_password<C: ConnectionTrait>(
     )
     .await?;
     if action == "password_reset" {
-        db::exec(
-            c,
-            "DELETE FROM sessions WHERE account_id = $1",
-            vec![id.into()],
-        )
-        .await?;
+        db::exec(c, "DELETE FROM sessions WHERE account_id = $1", vec![id.into()]).await?;
     }
     audit::append(
         c,
         key,
         actor,
         Change {
-            action: if action == "password_reset" {
-                "password_reset"
-            } else {
-                "password_change"
-            },
+            action: if action == "password_reset" { "password_reset" } else { "password_change" },
             target_type: "account",
             target_id: id.to_string(),
             organ_id: Some(row.organ_id),
@@ -406,14 +323,10 @@ pub async fn set_password<C: ConnectionTrait>(
 }
 
 pub async fn password_hash<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<String>, DbErr> {
-    Ok(db::query_rows(
-        c,
-        "SELECT password_hash FROM accounts WHERE id = $1",
-        vec![id.into()],
-    )
-    .await?
-    .first()
-    .and_then(|r| r.try_get_by_index::<String>(0).ok()))
+    Ok(db::query_rows(c, "SELECT password_hash FROM accounts WHERE id = $1", vec![id.into()])
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<String>(0).ok()))
 }
 
 /// An account as the API shows it.
@@ -438,26 +351,14 @@ pub struct OrganRef {
     pub name: String,
 }
 
-pub async fn view<C: ConnectionTrait>(
-    c: &C,
-    crypto: &FieldCrypto,
-    row: &AccountRow,
-) -> Result<AccountView, DbErr> {
+pub async fn view<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, row: &AccountRow) -> Result<AccountView, DbErr> {
     Ok(AccountView {
         id: row.id,
         username: row.username.clone(),
         display_name: row.display_name.clone(),
         roles: roles_of(c, row.id).await?,
-        organ: OrganRef {
-            id: row.organ_id,
-            code: row.organ_code.clone(),
-            name: row.organ_name.clone(),
-        },
-        phone: row
-            .phone_enc
-            .as_deref()
-            .and_then(|p| crypto.decrypt(p).ok())
-            .map(|p| privacy::mask_phone(&p)),
+        organ: OrganRef { id: row.organ_id, code: row.organ_code.clone(), name: row.organ_name.clone() },
+        phone: row.phone_enc.as_deref().and_then(|p| crypto.decrypt(p).ok()).map(|p| privacy::mask_phone(&p)),
         disabled: row.disabled,
         totp_enabled: row.totp_enabled,
         created_at: crate::app::fmt::datetime(row.created_at),

@@ -105,28 +105,22 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
     };
     match *resource {
         Resource::Organ { path } => {
-            let visible =
-                p.covers(path) || path.starts_with(&p.organ_path) || p.organ_path.starts_with(path);
+            let visible = p.covers(path) || path.starts_with(&p.organ_path) || p.organ_path.starts_with(path);
             let in_tree = p.covers(path);
             match action {
                 // Everyone signed in sees their own organ and those above it (names are public);
                 // the subtree below only for organ workers.
-                Action::View => visible_or_hidden(
-                    visible,
-                    (in_tree && p.any(&ORGAN_WORKERS)) || p.organ_path.starts_with(path),
-                ),
-                Action::Create | Action::Update => {
-                    visible_or_hidden(visible, in_tree && p.has(Role::Admin))
+                Action::View => {
+                    visible_or_hidden(visible, (in_tree && p.any(&ORGAN_WORKERS)) || p.organ_path.starts_with(path))
                 }
+                Action::Create | Action::Update => visible_or_hidden(visible, in_tree && p.has(Role::Admin)),
             }
         }
         Resource::Area { organ_path } => {
             let in_tree = p.covers(organ_path);
             match action {
                 Action::View => Decision::Allow,
-                Action::Create | Action::Update => {
-                    visible_or_hidden(true, in_tree && p.has(Role::Admin))
-                }
+                Action::Create | Action::Update => visible_or_hidden(true, in_tree && p.has(Role::Admin)),
             }
         }
         Resource::Account { id, organ_path } => {
@@ -140,9 +134,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             let visible = in_tree && p.any(&[Role::Admin, Role::Staff]);
             match action {
                 Action::View => visible_or_hidden(visible, visible),
-                Action::Create | Action::Update => {
-                    visible_or_hidden(visible, in_tree && p.has(Role::Admin))
-                }
+                Action::Create | Action::Update => visible_or_hidden(visible, in_tree && p.has(Role::Admin)),
             }
         }
         Resource::AuditHistory { organ_path } => {
@@ -157,10 +149,9 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             let visible = own_unit || (p.covers(organ_path) && p.any(&ORGAN_WORKERS));
             match action {
                 Action::View => visible_or_hidden(visible, visible),
-                Action::Create | Action::Update => visible_or_hidden(
-                    visible,
-                    p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]),
-                ),
+                Action::Create | Action::Update => {
+                    visible_or_hidden(visible, p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]))
+                }
             }
         }
         Resource::Inbox { owner_id } | Resource::ApiToken { owner_id } => {

@@ -49,11 +49,8 @@ pub async fn roles_of<C: ConnectionTrait>(c: &C, account_id: i64) -> Result<Vec<
         vec![account_id.into()],
     )
     .await?;
-    let mut roles: Vec<Role> = rows
-        .iter()
-        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
-        .filter_map(|s| Role::parse(&s))
-        .collect();
+    let mut roles: Vec<Role> =
+        rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).filter_map(|s| Role::parse(&s)).collect();
     roles.sort();
     Ok(roles)
 }
@@ -94,10 +91,7 @@ struct SessionRow {
 }
 
 /// The principal behind a session cookie, if the session is alive.
-pub async fn session_principal(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Option<Principal>, DbErr> {
+pub async fn session_principal(db: &DatabaseConnection, token: &str) -> Result<Option<Principal>, DbErr> {
     let now = db::now();
     let row: Option<SessionRow> = db::query_one(
         db,
@@ -107,12 +101,7 @@ pub async fn session_principal(
     .await?;
     let Some(s) = row else { return Ok(None) };
     if now - s.last_seen_at > 60 {
-        db::exec(
-            db,
-            "UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
-            vec![now.into(), s.id.into()],
-        )
-        .await?;
+        db::exec(db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", vec![now.into(), s.id.into()]).await?;
     }
     load_principal(db, s.account_id, None).await
 }
@@ -126,10 +115,7 @@ struct TokenRow {
 }
 
 /// The principal behind `Authorization: Bearer …`, narrowed to the token's scope.
-pub async fn token_principal(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Option<Principal>, DbErr> {
+pub async fn token_principal(db: &DatabaseConnection, token: &str) -> Result<Option<Principal>, DbErr> {
     let row: Option<TokenRow> = db::query_one(
         db,
         "SELECT id, account_id, scopes, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
@@ -139,12 +125,7 @@ pub async fn token_principal(
     let Some(t) = row else { return Ok(None) };
     let now = db::now();
     if t.last_used_at.is_none_or(|at| now - at > 60) {
-        db::exec(
-            db,
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-            vec![now.into(), t.id.into()],
-        )
-        .await?;
+        db::exec(db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", vec![now.into(), t.id.into()]).await?;
     }
     let scope = Scope::parse(&t.scopes).unwrap_or(Scope::Read);
     load_principal(db, t.account_id, Some(scope)).await
@@ -167,10 +148,7 @@ impl LoginError {
             LoginError::TotpRequired => "请输入身份验证器中的 6 位动态码".into(),
             LoginError::Locked { until } => {
                 let minutes = ((until - db::now()) + 59) / 60;
-                format!(
-                    "登录失败次数过多，账号已临时锁定，请 {} 分钟后再试",
-                    minutes.max(1)
-                )
+                format!("登录失败次数过多，账号已临时锁定，请 {} 分钟后再试", minutes.max(1))
             }
         }
     }
@@ -208,11 +186,7 @@ pub async fn login(
     .await?
     .first()
     .map(|r| {
-        (
-            r.try_get_by_index(0).unwrap_or(0),
-            r.try_get_by_index(1).unwrap_or(0),
-            r.try_get_by_index(2).unwrap_or(0),
-        )
+        (r.try_get_by_index(0).unwrap_or(0), r.try_get_by_index(1).unwrap_or(0), r.try_get_by_index(2).unwrap_or(0))
     });
     if let Some((_, _, until)) = throttle
         && until > now
@@ -238,16 +212,10 @@ pub async fn login(
             password::burn(config.password_cost);
             Err(LoginError::BadCredentials)
         }
-        Some(r) if r.locked_until > now => Err(LoginError::Locked {
-            until: r.locked_until,
-        }),
+        Some(r) if r.locked_until > now => Err(LoginError::Locked { until: r.locked_until }),
         Some(r) if !password::verify(password, &r.password_hash) => Err(LoginError::BadCredentials),
         Some(r) if r.totp_enabled => {
-            let secret = r
-                .totp_secret_enc
-                .as_deref()
-                .and_then(|s| crypto.decrypt(s).ok())
-                .unwrap_or_default();
+            let secret = r.totp_secret_enc.as_deref().and_then(|s| crypto.decrypt(s).ok()).unwrap_or_default();
             match totp_code {
                 Some(code) if totp::verify(&secret, code, now) => Ok(r.id),
                 _ => Err(LoginError::TotpRequired),
@@ -266,12 +234,7 @@ pub async fn login(
                 vec![account_id.into()],
             )
             .await?;
-            db::exec(
-                &txn,
-                "DELETE FROM login_throttle WHERE key = $1",
-                vec![ip_key.into()],
-            )
-            .await?;
+            db::exec(&txn, "DELETE FROM login_throttle WHERE key = $1", vec![ip_key.into()]).await?;
             db::exec(
                 &txn,
                 "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
@@ -302,19 +265,11 @@ pub async fn login(
                 && !totp_prompt
             {
                 let failures = r.failed_logins + 1;
-                let until = if failures >= config.login_max_failures {
-                    now + lockout
-                } else {
-                    0
-                };
+                let until = if failures >= config.login_max_failures { now + lockout } else { 0 };
                 db::exec(
                     &txn,
                     "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
-                    vec![
-                        (if until > 0 { 0 } else { failures }).into(),
-                        until.into(),
-                        r.id.into(),
-                    ],
+                    vec![(if until > 0 { 0 } else { failures }).into(), until.into(), r.id.into()],
                 )
                 .await?;
                 if until > 0 {
@@ -326,17 +281,8 @@ pub async fn login(
                 Some((f, w, _)) if now - w < lockout => (f + 1, w),
                 _ => (1, now),
             };
-            let until = if failures >= config.login_max_failures * 4 {
-                now + lockout
-            } else {
-                0
-            };
-            db::exec(
-                &txn,
-                "DELETE FROM login_throttle WHERE key = $1",
-                vec![ip_key.clone().into()],
-            )
-            .await?;
+            let until = if failures >= config.login_max_failures * 4 { now + lockout } else { 0 };
+            db::exec(&txn, "DELETE FROM login_throttle WHERE key = $1", vec![ip_key.clone().into()]).await?;
             db::exec(
                 &txn,
                 "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)",
@@ -351,10 +297,7 @@ pub async fn login(
                     Change {
                         action: "login_failed",
                         target_type: "account",
-                        target_id: row
-                            .as_ref()
-                            .map(|r| r.id.to_string())
-                            .unwrap_or_else(|| "-".into()),
+                        target_id: row.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "-".into()),
                         organ_id: row.as_ref().map(|r| r.organ_id),
                         summary: format!("登录失败：{}", e.message()),
                     },
@@ -368,19 +311,9 @@ pub async fn login(
     Ok(result)
 }
 
-pub async fn logout(
-    db: &DatabaseConnection,
-    config: &Config,
-    token: &str,
-    actor: &Actor,
-) -> Result<(), DbErr> {
+pub async fn logout(db: &DatabaseConnection, config: &Config, token: &str, actor: &Actor) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
-    let n = db::exec(
-        &txn,
-        "DELETE FROM sessions WHERE token_hash = $1",
-        vec![token_hash(token).into()],
-    )
-    .await?;
+    let n = db::exec(&txn, "DELETE FROM sessions WHERE token_hash = $1", vec![token_hash(token).into()]).await?;
     if n > 0 {
         audit::append(
             &txn,
@@ -468,10 +401,5 @@ pub async fn revoke_token(
 
 /// Removes expired sessions; run by the job worker.
 pub async fn purge_expired_sessions(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    db::exec(
-        db,
-        "DELETE FROM sessions WHERE expires_at <= $1",
-        vec![db::now().into()],
-    )
-    .await
+    db::exec(db, "DELETE FROM sessions WHERE expires_at <= $1", vec![db::now().into()]).await
 }

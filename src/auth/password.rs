@@ -7,25 +7,19 @@ use rand::rngs::OsRng;
 use crate::app::config::PasswordCost;
 
 fn hasher(cost: PasswordCost) -> Argon2<'static> {
-    let params =
-        Params::new(cost.memory_kib, cost.iterations, 1, None).expect("cost validated at start");
+    let params = Params::new(cost.memory_kib, cost.iterations, 1, None).expect("cost validated at start");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 pub fn hash(password: &str, cost: PasswordCost) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    hasher(cost)
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing")
-        .to_string()
+    hasher(cost).hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
 }
 
 /// Verifies against the parameters stored in the hash itself.
 pub fn verify(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }

@@ -3,19 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A role an account holds; API values are the English snake_case names.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 系统管理员
@@ -33,14 +21,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Staff,
-        Role::Leader,
-        Role::Deputy,
-        Role::Unit,
-        Role::Keeper,
-    ];
+    pub const ALL: [Role; 6] = [Role::Admin, Role::Staff, Role::Leader, Role::Deputy, Role::Unit, Role::Keeper];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -33,9 +33,7 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let (mut buffer, mut bits) = (0u32, 0u32);
     for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a as char == c.to_ascii_uppercase())? as u32;
+        let v = ALPHABET.iter().position(|&a| a as char == c.to_ascii_uppercase())? as u32;
         buffer = (buffer << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -63,10 +61,7 @@ pub fn code_at(secret_b32: &str, unix: i64) -> Option<String> {
 /// Accepts the current step and one step either side (clock drift of a phone).
 pub fn verify(secret_b32: &str, code: &str, unix: i64) -> bool {
     let code = code.trim();
-    code.len() == 6
-        && [-30, 0, 30]
-            .iter()
-            .any(|d| code_at(secret_b32, unix + d).as_deref() == Some(code))
+    code.len() == 6 && [-30, 0, 30].iter().any(|d| code_at(secret_b32, unix + d).as_deref() == Some(code))
 }
 
 pub fn otpauth_uri(secret_b32: &str, username: &str) -> String {

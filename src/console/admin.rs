@@ -26,28 +26,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/admin/organs", get(organs_list).post(organ_create))
         .route("/console/admin/organs/new", get(organ_new))
-        .route(
-            "/console/admin/organs/{id}",
-            get(organ_detail).post(organ_update),
-        )
+        .route("/console/admin/organs/{id}", get(organ_detail).post(organ_update))
         .route("/console/admin/areas", get(areas_list).post(area_create))
-        .route(
-            "/console/admin/areas/{id}",
-            get(area_detail).post(area_rename),
-        )
-        .route(
-            "/console/admin/accounts",
-            get(accounts_list).post(account_create),
-        )
+        .route("/console/admin/areas/{id}", get(area_detail).post(area_rename))
+        .route("/console/admin/accounts", get(accounts_list).post(account_create))
         .route("/console/admin/accounts/new", get(account_new))
-        .route(
-            "/console/admin/accounts/{id}",
-            get(account_detail).post(account_update),
-        )
-        .route(
-            "/console/admin/accounts/{id}/reset-password",
-            post(account_reset_password),
-        )
+        .route("/console/admin/accounts/{id}", get(account_detail).post(account_update))
+        .route("/console/admin/accounts/{id}/reset-password", post(account_reset_password))
         .route("/console/admin/audit", get(audit_page))
 }
 
@@ -64,12 +49,7 @@ pub struct OrganLine {
 
 fn organ_line(o: Organ, root_depth: usize) -> OrganLine {
     let depth = o.path.matches('/').count().saturating_sub(2 + root_depth);
-    OrganLine {
-        kind: org::label(&ORGAN_KINDS, &o.kind),
-        level: org::label(&ORGAN_LEVELS, &o.level),
-        depth,
-        organ: o,
-    }
+    OrganLine { kind: org::label(&ORGAN_KINDS, &o.kind), level: org::label(&ORGAN_LEVELS, &o.level), depth, organ: o }
 }
 
 #[derive(Template)]
@@ -81,48 +61,15 @@ struct OrgansTpl {
     can_create: bool,
 }
 
-async fn organs_list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::AuditHistory {
-            organ_path: &p.organ_path,
-        },
-        "organs",
-    )
-    .await?;
+async fn organs_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, "organs").await?;
     let root_depth = p.organ_path.matches('/').count() - 2;
-    let organs = org::organs_under(&s.db, &p.organ_path)
-        .await?
-        .into_iter()
-        .map(|o| organ_line(o, root_depth))
-        .collect();
-    let external = org::all_organs(&s.db)
-        .await?
-        .into_iter()
-        .filter(|o| o.external)
-        .map(|o| organ_line(o, 0))
-        .collect();
-    let can_create = crate::auth::authz::decide(
-        &p,
-        Action::Create,
-        &Resource::Organ {
-            path: &p.organ_path,
-        },
-    ) == crate::auth::Decision::Allow;
-    render(&OrgansTpl {
-        l: page.layout("机关", &[CRUMB_ORGANS]),
-        organs,
-        external,
-        can_create,
-    })
+    let organs =
+        org::organs_under(&s.db, &p.organ_path).await?.into_iter().map(|o| organ_line(o, root_depth)).collect();
+    let external = org::all_organs(&s.db).await?.into_iter().filter(|o| o.external).map(|o| organ_line(o, 0)).collect();
+    let can_create = crate::auth::authz::decide(&p, Action::Create, &Resource::Organ { path: &p.organ_path })
+        == crate::auth::Decision::Allow;
+    render(&OrgansTpl { l: page.layout("机关", &[CRUMB_ORGANS]), organs, external, can_create })
 }
 
 #[derive(Template)]
@@ -145,10 +92,7 @@ async fn organ_form(
     errors: Errors,
 ) -> AppResult<OrganFormTpl> {
     Ok(OrganFormTpl {
-        l: page.layout(
-            "新建机关",
-            &[CRUMB_ORGANS, ("/console/admin/organs/new", "新建机关")],
-        ),
+        l: page.layout("新建机关", &[CRUMB_ORGANS, ("/console/admin/organs/new", "新建机关")]),
         v,
         errors,
         parents: org::organs_under(&s.db, &p.organ_path).await?,
@@ -158,23 +102,8 @@ async fn organ_form(
     })
 }
 
-async fn organ_new(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Organ {
-            path: &p.organ_path,
-        },
-        "new",
-    )
-    .await?;
+async fn organ_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &p.organ_path }, "new").await?;
     let v = org::OrganInput {
         parent_id: Some(p.organ_id),
         kind: "township_presidium".into(),
@@ -208,37 +137,20 @@ async fn organ_create(
     let v = organ_input(&Pairs(f));
     // External organs have no parent in our tree; they are created by the admin of the root.
     let parent_path = match (v.parent_id, v.external) {
-        (Some(pid), false) => org::organ(&s.db, pid)
-            .await?
-            .map(|o| o.path)
-            .unwrap_or_else(|| p.organ_path.clone()),
+        (Some(pid), false) => org::organ(&s.db, pid).await?.map(|o| o.path).unwrap_or_else(|| p.organ_path.clone()),
         _ => p.organ_path.clone(),
     };
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Organ { path: &parent_path },
-        "new",
-    )
-    .await?;
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &parent_path }, "new").await?;
     let txn = db::begin_write(&s.db).await?;
     match org::create_organ(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
         Ok(id) => {
             txn.commit().await?;
-            Ok(redirect_with_flash(
-                &format!("/console/admin/organs/{id}"),
-                &format!("已新建机关 {}", v.name.trim()),
-            ))
+            Ok(redirect_with_flash(&format!("/console/admin/organs/{id}"), &format!("已新建机关 {}", v.name.trim())))
         }
         Err(e) => {
             drop(txn);
             let errors = form_errors(e)?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(organ_form(&page, &s, &p, v, errors).await?.render()?),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(organ_form(&page, &s, &p, v, errors).await?.render()?))
                 .into_response())
         }
     }
@@ -278,9 +190,8 @@ async fn organ_detail_tpl(
         vec![o.id.into()],
     )
     .await?;
-    let can_edit =
-        crate::auth::authz::decide(p, Action::Update, &Resource::Organ { path: &o.path })
-            == crate::auth::Decision::Allow;
+    let can_edit = crate::auth::authz::decide(p, Action::Update, &Resource::Organ { path: &o.path })
+        == crate::auth::Decision::Allow;
     let title = o.name.clone();
     let href = format!("/console/admin/organs/{}", o.id);
     Ok(OrganDetailTpl {
@@ -298,39 +209,17 @@ async fn organ_detail_tpl(
 }
 
 /// Loads an organ and checks the caller may see its records (404 otherwise).
-async fn visible_organ(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<Organ> {
+async fn visible_organ(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Organ> {
     let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let resource = if o.external {
-        Resource::Organ {
-            path: &p.organ_path,
-        }
+        Resource::Organ { path: &p.organ_path }
     } else {
-        Resource::AuditHistory {
-            organ_path: &o.path,
-        }
+        Resource::AuditHistory { organ_path: &o.path }
     };
     guard::check(s, p, ip, Action::View, &resource, &id.to_string()).await?;
     if action != Action::View {
-        let target = if o.external {
-            p.organ_path.clone()
-        } else {
-            o.path.clone()
-        };
-        guard::check(
-            s,
-            p,
-            ip,
-            action,
-            &Resource::Organ { path: &target },
-            &id.to_string(),
-        )
-        .await?;
+        let target = if o.external { p.organ_path.clone() } else { o.path.clone() };
+        guard::check(s, p, ip, action, &Resource::Organ { path: &target }, &id.to_string()).await?;
     }
     Ok(o)
 }
@@ -370,19 +259,13 @@ async fn organ_update(
     {
         Ok(()) => {
             txn.commit().await?;
-            Ok(redirect_with_flash(
-                &format!("/console/admin/organs/{id}"),
-                "机关信息已保存",
-            ))
+            Ok(redirect_with_flash(&format!("/console/admin/organs/{id}"), "机关信息已保存"))
         }
         Err(e) => {
             drop(txn);
             let errors = form_errors(e)?;
             let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(organ_detail_tpl(&page, &s, &p, o, errors).await?.render()?),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(organ_detail_tpl(&page, &s, &p, o, errors).await?.render()?))
                 .into_response())
         }
     }
@@ -405,13 +288,7 @@ struct AreasTpl {
     levels: &'static [(&'static str, &'static str)],
 }
 
-async fn areas_tpl(
-    page: &Page,
-    s: &AppState,
-    p: &Principal,
-    v: org::AreaInput,
-    errors: Errors,
-) -> AppResult<AreasTpl> {
+async fn areas_tpl(page: &Page, s: &AppState, p: &Principal, v: org::AreaInput, errors: Errors) -> AppResult<AreasTpl> {
     let areas = org::areas_all(&s.db)
         .await?
         .into_iter()
@@ -421,60 +298,26 @@ async fn areas_tpl(
             area: a,
         })
         .collect();
-    let can_create = crate::auth::authz::decide(
-        p,
-        Action::Create,
-        &Resource::Area {
-            organ_path: &p.organ_path,
-        },
-    ) == crate::auth::Decision::Allow;
-    Ok(AreasTpl {
-        l: page.layout("行政区划", &[CRUMB_AREAS]),
-        areas,
-        can_create,
-        v,
-        errors,
-        levels: &AREA_LEVELS,
-    })
+    let can_create = crate::auth::authz::decide(p, Action::Create, &Resource::Area { organ_path: &p.organ_path })
+        == crate::auth::Decision::Allow;
+    Ok(AreasTpl { l: page.layout("行政区划", &[CRUMB_AREAS]), areas, can_create, v, errors, levels: &AREA_LEVELS })
 }
 
-async fn areas_list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::AuditHistory {
-            organ_path: &p.organ_path,
-        },
-        "areas",
-    )
-    .await?;
+async fn areas_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, "areas").await?;
     render(
         &areas_tpl(
             &page,
             &s,
             &p,
-            org::AreaInput {
-                level: "community".into(),
-                ..Default::default()
-            },
+            org::AreaInput { level: "community".into(), ..Default::default() },
             Errors::default(),
         )
         .await?,
     )
 }
 
-fn parse_coord(
-    raw: &str,
-    field: &str,
-    errors: &mut Vec<crate::app::error::FieldError>,
-) -> Option<f64> {
+fn parse_coord(raw: &str, field: &str, errors: &mut Vec<crate::app::error::FieldError>) -> Option<f64> {
     if raw.is_empty() {
         return None;
     }
@@ -497,17 +340,7 @@ async fn area_create(
     ip: ClientIp,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Area {
-            organ_path: &p.organ_path,
-        },
-        "new",
-    )
-    .await?;
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Area { organ_path: &p.organ_path }, "new").await?;
     let f = Pairs(f);
     let mut coord_errors = Vec::new();
     let v = org::AreaInput {
@@ -528,22 +361,13 @@ async fn area_create(
             Err(e) => Err(e),
         }
     } else {
-        Err(AppError::Invalid {
-            detail: "坐标有误".into(),
-            fields: coord_errors,
-        })
+        Err(AppError::Invalid { detail: "坐标有误".into(), fields: coord_errors })
     };
     match result {
-        Ok(id) => Ok(redirect_with_flash(
-            &format!("/console/admin/areas/{id}"),
-            &format!("已新建区划 {}", v.name),
-        )),
+        Ok(id) => Ok(redirect_with_flash(&format!("/console/admin/areas/{id}"), &format!("已新建区划 {}", v.name))),
         Err(e) => {
             let errors = form_errors(e)?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(areas_tpl(&page, &s, &p, v, errors).await?.render()?),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(areas_tpl(&page, &s, &p, v, errors).await?.render()?))
                 .into_response())
         }
     }
@@ -567,30 +391,16 @@ async fn area_detail(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::AuditHistory {
-            organ_path: &p.organ_path,
-        },
-        &id.to_string(),
-    )
-    .await?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, &id.to_string())
+        .await?;
     let a = org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let parent = match a.parent_id {
         Some(pid) => org::area(&s.db, pid).await?,
         None => None,
     };
     let history = history_lines(audit::history(&s.db, "area", &id.to_string()).await?);
-    let can_edit = crate::auth::authz::decide(
-        &p,
-        Action::Update,
-        &Resource::Area {
-            organ_path: &p.organ_path,
-        },
-    ) == crate::auth::Decision::Allow;
+    let can_edit = crate::auth::authz::decide(&p, Action::Update, &Resource::Area { organ_path: &p.organ_path })
+        == crate::auth::Decision::Allow;
     let href = format!("/console/admin/areas/{id}");
     render(&AreaDetailTpl {
         l: page.layout(&a.name, &[CRUMB_AREAS, (&href, &a.name)]),
@@ -609,25 +419,12 @@ async fn area_rename(
     PathId(id): PathId,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Update,
-        &Resource::Area {
-            organ_path: &p.organ_path,
-        },
-        &id.to_string(),
-    )
-    .await?;
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &p.organ_path }, &id.to_string()).await?;
     let f = Pairs(f);
     let txn = db::begin_write(&s.db).await?;
     org::rename_area(&txn, s.audit_key(), &actor(&p, &ip), id, &f.get("name")).await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/console/admin/areas/{id}"),
-        "区划名称已保存",
-    ))
+    Ok(redirect_with_flash(&format!("/console/admin/areas/{id}"), "区划名称已保存"))
 }
 
 pub struct AccountLine {
@@ -675,31 +472,13 @@ async fn accounts_list(
     ip: ClientIp,
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::Account {
-            id: -1,
-            organ_path: &p.organ_path,
-        },
-        "list",
-    )
-    .await?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
     let filter = accounts::AccountFilter {
         q: q.q.clone(),
         role: q.role.clone(),
         organ: q.organ.as_deref().and_then(|o| o.parse().ok()),
     };
-    let mut rows = accounts::list(
-        &s.db,
-        &p.organ_path,
-        &filter,
-        q.after.unwrap_or(0),
-        PAGE_SIZE + 1,
-    )
-    .await?;
+    let mut rows = accounts::list(&s.db, &p.organ_path, &filter, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let next_cursor = if rows.len() as u64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| r.id)
@@ -715,23 +494,14 @@ async fn accounts_list(
             username: r.username,
             display_name: r.display_name,
             organ_name: r.organ_name,
-            roles: roles
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            roles: roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             disabled: r.disabled,
             locked: r.locked_until > now,
         });
     }
-    let can_create = crate::auth::authz::decide(
-        &p,
-        Action::Create,
-        &Resource::Account {
-            id: -1,
-            organ_path: &p.organ_path,
-        },
-    ) == crate::auth::Decision::Allow;
+    let can_create =
+        crate::auth::authz::decide(&p, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path })
+            == crate::auth::Decision::Allow;
     render(&AccountsTpl {
         l: page.layout("账号", &[CRUMB_ACCOUNTS]),
         rows: lines,
@@ -769,10 +539,7 @@ async fn account_form(
     errors: Errors,
 ) -> AppResult<AccountFormTpl> {
     Ok(AccountFormTpl {
-        l: page.layout(
-            "新建账号",
-            &[CRUMB_ACCOUNTS, ("/console/admin/accounts/new", "新建账号")],
-        ),
+        l: page.layout("新建账号", &[CRUMB_ACCOUNTS, ("/console/admin/accounts/new", "新建账号")]),
         v,
         errors,
         organs: org::organs_under(&s.db, &p.organ_path).await?,
@@ -780,29 +547,9 @@ async fn account_form(
     })
 }
 
-async fn account_new(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Account {
-            id: -1,
-            organ_path: &p.organ_path,
-        },
-        "new",
-    )
-    .await?;
-    let v = accounts::NewAccount {
-        organ_id: p.organ_id,
-        roles: vec![Role::Staff],
-        ..Default::default()
-    };
+async fn account_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "new").await?;
+    let v = accounts::NewAccount { organ_id: p.organ_id, roles: vec![Role::Staff], ..Default::default() };
     render(&account_form(&page, &s, &p, v, Errors::default()).await?)
 }
 
@@ -819,40 +566,14 @@ async fn account_create(
         display_name: f.get("display_name"),
         password: f.get("password"),
         organ_id: f.opt_i64("organ_id").unwrap_or(p.organ_id),
-        roles: f
-            .all("roles")
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect(),
+        roles: f.all("roles").iter().filter_map(|r| Role::parse(r)).collect(),
         phone: Some(f.get("phone")),
         ..Default::default()
     };
-    let target = org::organ(&s.db, v.organ_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::Create,
-        &Resource::Account {
-            id: -1,
-            organ_path: &target.path,
-        },
-        "new",
-    )
-    .await?;
+    let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let txn = db::begin_write(&s.db).await?;
-    match accounts::create(
-        &txn,
-        s.audit_key(),
-        &s.crypto,
-        s.config.password_cost,
-        &actor(&p, &ip),
-        &v,
-    )
-    .await
-    {
+    match accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &v).await {
         Ok(id) => {
             txn.commit().await?;
             Ok(redirect_with_flash(
@@ -865,10 +586,7 @@ async fn account_create(
             let errors = form_errors(e)?;
             let mut v = v;
             v.password.clear();
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(account_form(&page, &s, &p, v, errors).await?.render()?),
-            )
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(account_form(&page, &s, &p, v, errors).await?.render()?))
                 .into_response())
         }
     }
@@ -899,35 +617,10 @@ async fn visible_account(
     action: Action,
 ) -> AppResult<accounts::AccountRow> {
     let row = accounts::find(&s.db, id).await?;
-    let path = row
-        .as_ref()
-        .map(|r| r.organ_path.clone())
-        .unwrap_or_else(|| "/none/".into());
-    guard::check(
-        s,
-        p,
-        ip,
-        Action::View,
-        &Resource::Account {
-            id,
-            organ_path: &path,
-        },
-        &id.to_string(),
-    )
-    .await?;
+    let path = row.as_ref().map(|r| r.organ_path.clone()).unwrap_or_else(|| "/none/".into());
+    guard::check(s, p, ip, Action::View, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
     if action != Action::View {
-        guard::check(
-            s,
-            p,
-            ip,
-            action,
-            &Resource::Account {
-                id,
-                organ_path: &path,
-            },
-            &id.to_string(),
-        )
-        .await?;
+        guard::check(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
     }
     row.ok_or(AppError::NotFound)
 }
@@ -941,14 +634,8 @@ async fn account_detail(
 ) -> AppResult<Response> {
     let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     let can_edit = id != p.account_id
-        && crate::auth::authz::decide(
-            &p,
-            Action::Update,
-            &Resource::Account {
-                id,
-                organ_path: &row.organ_path,
-            },
-        ) == crate::auth::Decision::Allow;
+        && crate::auth::authz::decide(&p, Action::Update, &Resource::Account { id, organ_path: &row.organ_path })
+            == crate::auth::Decision::Allow;
     let history = history_lines(audit::history(&s.db, "account", &id.to_string()).await?);
     let a = accounts::view(&s.db, &s.crypto, &row).await?;
     let href = format!("/console/admin/accounts/{id}");
@@ -973,21 +660,13 @@ async fn account_update(
     let f = Pairs(f);
     let change = accounts::AccountUpdate {
         display_name: Some(f.get("display_name")),
-        roles: Some(
-            f.all("roles")
-                .iter()
-                .filter_map(|r| Role::parse(r))
-                .collect(),
-        ),
+        roles: Some(f.all("roles").iter().filter_map(|r| Role::parse(r)).collect()),
         disabled: Some(f.get("disabled") == "on"),
     };
     let txn = db::begin_write(&s.db).await?;
     accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/console/admin/accounts/{id}"),
-        "账号已保存",
-    ))
+    Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "账号已保存"))
 }
 
 async fn account_reset_password(
@@ -1011,10 +690,7 @@ async fn account_reset_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/console/admin/accounts/{id}"),
-        "密码已重置，该账号的登录会话已全部退出",
-    ))
+    Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "密码已重置，该账号的登录会话已全部退出"))
 }
 
 pub struct AuditLine {
@@ -1035,26 +711,9 @@ struct AuditTpl {
     lines: Vec<AuditLine>,
 }
 
-async fn audit_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-) -> AppResult<Response> {
-    guard::check(
-        &s,
-        &p,
-        &ip,
-        Action::View,
-        &Resource::Jobs {
-            organ_path: &p.organ_path,
-        },
-        "audit",
-    )
-    .await?;
-    let status = audit::verify(&s.db, s.audit_key())
-        .await?
-        .map_err(|e| e.to_string());
+async fn audit_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::Jobs { organ_path: &p.organ_path }, "audit").await?;
+    let status = audit::verify(&s.db, s.audit_key()).await?.map_err(|e| e.to_string());
     let entries: Vec<audit::Entry> = db::query_all(
         &s.db,
         "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
@@ -1074,9 +733,5 @@ async fn audit_page(
             client: e.client,
         })
         .collect();
-    render(&AuditTpl {
-        l: page.layout("审计日志", &[("/console/admin/audit", "审计日志")]),
-        status,
-        lines,
-    })
+    render(&AuditTpl { l: page.layout("审计日志", &[("/console/admin/audit", "审计日志")]), status, lines })
 }

@@ -11,8 +11,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::FromQueryResult;
 
-use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, Form, PathId};
+use crate::app::error::AppResult;
+use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
@@ -23,26 +23,17 @@ use pages::{Layout, Page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/login",
-            get(session::login_page).post(session::login_submit),
-        )
+        .route("/login", get(session::login_page).post(session::login_submit))
         .route("/logout", post(session::logout))
         .route("/console", get(home))
         .route("/console/inbox", get(inbox))
         .route("/console/inbox/{id}/read", post(mark_read))
         .route("/console/account", get(session::account_page))
         .route("/console/account/password", post(session::change_password))
-        .route(
-            "/console/account/totp",
-            get(session::totp_page).post(session::totp_confirm),
-        )
+        .route("/console/account/totp", get(session::totp_page).post(session::totp_confirm))
         .route("/console/account/totp/disable", post(session::totp_disable))
         .route("/console/account/tokens", post(session::token_create))
-        .route(
-            "/console/account/tokens/{id}/revoke",
-            post(session::token_revoke),
-        )
+        .route("/console/account/tokens/{id}/revoke", post(session::token_revoke))
         .merge(admin::routes())
 }
 
@@ -108,14 +99,7 @@ async fn home(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult
     .await?;
     let mut facts = Vec::new();
     let like = format!("{}%", db::like_escape(&p.organ_path));
-    if authz::decide(
-        &p,
-        Action::View,
-        &Resource::AuditHistory {
-            organ_path: &p.organ_path,
-        },
-    ) == Decision::Allow
-    {
+    if authz::decide(&p, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }) == Decision::Allow {
         let organs = db::scalar_i64(
             &s.db,
             "SELECT count(*) FROM organs WHERE path LIKE $1 ESCAPE '\\'",
@@ -123,43 +107,20 @@ async fn home(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult
         )
         .await?;
         facts.push(Fact {
-            label: "本级及下级机关",
-            value: fmt::thousands(organs),
-            href: "/console/admin/organs",
+            label: "本级及下级机关", value: fmt::thousands(organs), href: "/console/admin/organs"
         });
     }
-    if authz::decide(
-        &p,
-        Action::View,
-        &Resource::Account {
-            id: -1,
-            organ_path: &p.organ_path,
-        },
-    ) == Decision::Allow
-    {
+    if authz::decide(&p, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }) == Decision::Allow {
         let accounts = db::scalar_i64(
             &s.db,
             "SELECT count(*) FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.disabled = $2",
             vec![like.into(), false.into()],
         )
         .await?;
-        facts.push(Fact {
-            label: "在用账号",
-            value: fmt::thousands(accounts),
-            href: "/console/admin/accounts",
-        });
+        facts.push(Fact { label: "在用账号", value: fmt::thousands(accounts), href: "/console/admin/accounts" });
     }
-    let greeting = format!(
-        "{}，您好。今天是{}。",
-        p.display_name,
-        fmt::date_prose(db::now())
-    );
-    render(&HomeTpl {
-        l: page.layout("工作台", &[]),
-        greeting,
-        facts,
-        notices,
-    })
+    let greeting = format!("{}，您好。今天是{}。", p.display_name, fmt::date_prose(db::now()));
+    render(&HomeTpl { l: page.layout("工作台", &[]), greeting, facts, notices })
 }
 
 #[derive(Template)]
@@ -176,13 +137,7 @@ async fn inbox(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResul
         vec![p.account_id.into()],
     )
     .await?;
-    render(&InboxTpl {
-        l: page.layout(
-            "消息",
-            &[("/console", "工作台"), ("/console/inbox", "消息")],
-        ),
-        notices,
-    })
+    render(&InboxTpl { l: page.layout("消息", &[("/console", "工作台"), ("/console/inbox", "消息")]), notices })
 }
 
 #[derive(serde::Deserialize)]
@@ -191,18 +146,15 @@ struct Empty {}
 async fn mark_read(
     Auth(p): Auth,
     State(s): State<AppState>,
+    ip: ClientIp,
     PathId(id): PathId,
     Form(_): Form<Empty>,
 ) -> AppResult<Response> {
-    let owner = db::scalar_i64(
-        &s.db,
-        "SELECT COALESCE(MAX(account_id), 0) FROM notifications WHERE id = $1",
-        vec![id.into()],
-    )
-    .await?;
-    if authz::decide(&p, Action::Update, &Resource::Inbox { owner_id: owner }) != Decision::Allow {
-        return Err(AppError::NotFound);
-    }
+    let owner =
+        db::scalar_i64(&s.db, "SELECT COALESCE(MAX(account_id), 0) FROM notifications WHERE id = $1", vec![id.into()])
+            .await?;
+    crate::app::guard::check(&s, &p, &ip, Action::Update, &Resource::Inbox { owner_id: owner }, &id.to_string())
+        .await?;
     db::exec(
         &s.db,
         "UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL",

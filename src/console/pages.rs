@@ -60,15 +60,8 @@ pub struct Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let principal = parts
-            .extensions
-            .get::<MaybePrincipal>()
-            .and_then(|m| m.0.clone());
-        let csrf = parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_default();
+        let principal = parts.extensions.get::<MaybePrincipal>().and_then(|m| m.0.clone());
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let (unread, organ_name) = match &principal {
             Some(p) => (
                 db::scalar_i64(
@@ -77,18 +70,11 @@ impl FromRequestParts<AppState> for Page {
                     vec![p.account_id.into()],
                 )
                 .await?,
-                crate::org::organ(&state.db, p.organ_id)
-                    .await?
-                    .map(|o| o.name)
-                    .unwrap_or_default(),
+                crate::org::organ(&state.db, p.organ_id).await?.map(|o| o.name).unwrap_or_default(),
             ),
-            None => (
-                0,
-                crate::org::default_organ(&state.db)
-                    .await?
-                    .map(|o| o.name)
-                    .unwrap_or_else(|| "数字人大".into()),
-            ),
+            None => {
+                (0, crate::org::default_organ(&state.db).await?.map(|o| o.name).unwrap_or_else(|| "数字人大".into()))
+            }
         };
         Ok(Page {
             principal,
@@ -107,28 +93,13 @@ impl Page {
             title: title.to_string(),
             user: self.principal.as_ref().map(|p| UserBadge {
                 display_name: p.display_name.clone(),
-                roles: p
-                    .roles
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             }),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
-            menu: self
-                .principal
-                .as_ref()
-                .map(|p| menu_for(p, &self.path))
-                .unwrap_or_default(),
+            menu: self.principal.as_ref().map(|p| menu_for(p, &self.path)).unwrap_or_default(),
             unread: self.unread,
-            crumbs: crumbs
-                .iter()
-                .map(|(h, l)| Crumb {
-                    href: h.to_string(),
-                    label: l.to_string(),
-                })
-                .collect(),
+            crumbs: crumbs.iter().map(|(h, l)| Crumb { href: h.to_string(), label: l.to_string() }).collect(),
             organ_name: self.organ_name.clone(),
             path: self.path.clone(),
         }
@@ -153,25 +124,16 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
         system.push(item("/console/admin/organs", "机关"));
         system.push(item("/console/admin/areas", "行政区划"));
     }
-    if can(Resource::Account {
-        id: -1,
-        organ_path: own,
-    }) {
+    if can(Resource::Account { id: -1, organ_path: own }) {
         system.push(item("/console/admin/accounts", "账号"));
     }
     if can(Resource::Jobs { organ_path: own }) {
         system.push(item("/console/admin/audit", "审计日志"));
     }
     if !system.is_empty() {
-        groups.push(MenuGroup {
-            title: "系统",
-            items: system,
-        });
+        groups.push(MenuGroup { title: "系统", items: system });
     }
-    groups.push(MenuGroup {
-        title: "我的",
-        items: vec![item("/console/account", "账号设置")],
-    });
+    groups.push(MenuGroup { title: "我的", items: vec![item("/console/account", "账号设置")] });
     groups
 }
 
@@ -185,10 +147,7 @@ pub struct Errors(pub Vec<FieldError>);
 
 impl Errors {
     pub fn of(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
     pub fn any(&self) -> bool {
         !self.0.is_empty()
@@ -199,10 +158,7 @@ impl Errors {
 pub fn form_errors(e: AppError) -> Result<Errors, AppError> {
     match e {
         AppError::Invalid { fields, detail } => Ok(Errors(if fields.is_empty() {
-            vec![FieldError {
-                field: String::new(),
-                message: detail,
-            }]
+            vec![FieldError { field: String::new(), message: detail }]
         } else {
             fields
         })),
@@ -215,18 +171,10 @@ pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
     pub fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
     pub fn opt_i64(&self, name: &str) -> Option<i64> {
         self.get(name).parse().ok()
@@ -242,16 +190,9 @@ struct ErrorPage<'a> {
 }
 
 pub fn error_page(e: &AppError) -> Html<String> {
-    let page = ErrorPage {
-        title: e.title(),
-        detail: e.detail(),
-        status: e.status().as_u16(),
-    };
-    Html(page.render().unwrap_or_else(|_| {
-        format!(
-            "<!doctype html><title>{}</title><p>{}</p>",
-            e.title(),
-            e.status().as_u16()
-        )
-    }))
+    let page = ErrorPage { title: e.title(), detail: e.detail(), status: e.status().as_u16() };
+    Html(
+        page.render()
+            .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", e.title(), e.status().as_u16())),
+    )
 }

@@ -13,20 +13,14 @@ use crate::app::fmt;
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
 use crate::app::state::AppState;
 use crate::audit::Actor;
-use crate::auth::{
-    self, Action, Decision, Principal, Resource, Scope, accounts, authz, password, totp,
-};
+use crate::auth::{self, Action, Decision, Principal, Resource, Scope, accounts, authz, password, totp};
 use crate::console::pages::{Errors, Layout, Page, render};
 use crate::db;
 
 pub fn actor(p: &Principal, ip: &ClientIp) -> Actor {
     Actor {
         account_id: Some(p.account_id),
-        name: format!(
-            "{}（{}）",
-            p.username,
-            crate::privacy::mask_name(&p.display_name)
-        ),
+        name: format!("{}（{}）", p.username, crate::privacy::mask_name(&p.display_name)),
         on_behalf_of: None,
         client: crate::privacy::mask_ip(&ip.0),
     }
@@ -132,12 +126,7 @@ pub async fn logout(
     let mut r = redirect_with_flash("/login", "您已安全退出");
     r.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(&format!(
-            "{}=; Max-Age=0{}",
-            auth::SESSION_COOKIE,
-            cookie_attrs(&s)
-        ))
-        .expect("ascii"),
+        HeaderValue::from_str(&format!("{}=; Max-Age=0{}", auth::SESSION_COOKIE, cookie_attrs(&s))).expect("ascii"),
     );
     Ok(r)
 }
@@ -157,16 +146,10 @@ impl TokenRow {
         fmt::datetime(self.created_at)
     }
     pub fn last_used(&self) -> String {
-        self.last_used_at
-            .map(fmt::datetime)
-            .unwrap_or_else(|| "从未使用".into())
+        self.last_used_at.map(fmt::datetime).unwrap_or_else(|| "从未使用".into())
     }
     pub fn scope_label(&self) -> &'static str {
-        if self.scopes == "write" {
-            "读写"
-        } else {
-            "只读"
-        }
+        if self.scopes == "write" { "读写" } else { "只读" }
     }
 }
 
@@ -192,9 +175,7 @@ async fn account_tpl(
     errors: Errors,
     new_token: Option<String>,
 ) -> AppResult<AccountTpl> {
-    let row = accounts::find(&s.db, p.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = accounts::find(&s.db, p.account_id).await?.ok_or(AppError::NotFound)?;
     let tokens: Vec<TokenRow> = db::query_all(
         &s.db,
         "SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id DESC",
@@ -202,19 +183,11 @@ async fn account_tpl(
     )
     .await?;
     Ok(AccountTpl {
-        l: page.layout(
-            "账号设置",
-            &[("/console", "工作台"), ("/console/account", "账号设置")],
-        ),
+        l: page.layout("账号设置", &[("/console", "工作台"), ("/console/account", "账号设置")]),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
         organ_name: row.organ_name.clone(),
-        roles: p
-            .roles
-            .iter()
-            .map(|r| r.label())
-            .collect::<Vec<_>>()
-            .join("、"),
+        roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
         phone: row
             .phone_enc
             .as_deref()
@@ -227,11 +200,7 @@ async fn account_tpl(
     })
 }
 
-pub async fn account_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-) -> AppResult<Response> {
+pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
     render(&account_tpl(&page, &s, &p, Errors::default(), None).await?)
 }
 
@@ -252,15 +221,13 @@ pub async fn change_password(
     ip: ClientIp,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let stored = accounts::password_hash(&s.db, p.account_id)
-        .await?
-        .unwrap_or_default();
+    let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     let mut errors = Vec::new();
     if !password::verify(&f.current_password, &stored) {
-        errors.push(crate::app::error::FieldError {
-            field: "current_password".into(),
-            message: "当前密码不正确".into(),
-        });
+        errors
+            .push(crate::app::error::FieldError {
+                field: "current_password".into(), message: "当前密码不正确".into()
+            });
     }
     if f.new_password != f.confirm_password {
         errors.push(crate::app::error::FieldError {
@@ -269,18 +236,11 @@ pub async fn change_password(
         });
     }
     if let Err(m) = password::check_policy(&f.new_password) {
-        errors.push(crate::app::error::FieldError {
-            field: "new_password".into(),
-            message: m.into(),
-        });
+        errors.push(crate::app::error::FieldError { field: "new_password".into(), message: m.into() });
     }
     if !errors.is_empty() {
         let tpl = account_tpl(&page, &s, &p, Errors(errors), None).await?;
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::response::Html(tpl.render()?),
-        )
-            .into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response());
     }
     let txn = db::begin_write(&s.db).await?;
     accounts::set_password(
@@ -307,20 +267,12 @@ struct TotpTpl {
 }
 
 /// Shows a fresh secret (stored encrypted, not yet active) and its QR code.
-pub async fn totp_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-) -> AppResult<Response> {
+pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
     let secret = totp::new_secret();
     db::exec(
         &s.db,
         "UPDATE accounts SET totp_secret_enc = $1 WHERE id = $2 AND totp_enabled = $3",
-        vec![
-            s.crypto.encrypt(&secret).into(),
-            p.account_id.into(),
-            false.into(),
-        ],
+        vec![s.crypto.encrypt(&secret).into(), p.account_id.into(), false.into()],
     )
     .await?;
     let qr_svg = crate::registry::qr::qr_svg(&totp::otpauth_uri(&secret, &p.username), 4)
@@ -328,11 +280,7 @@ pub async fn totp_page(
     render(&TotpTpl {
         l: page.layout(
             "启用两步验证",
-            &[
-                ("/console", "工作台"),
-                ("/console/account", "账号设置"),
-                ("/console/account/totp", "两步验证"),
-            ],
+            &[("/console", "工作台"), ("/console/account", "账号设置"), ("/console/account/totp", "两步验证")],
         ),
         secret,
         qr_svg,
@@ -352,30 +300,20 @@ pub async fn totp_confirm(
     ip: ClientIp,
     Form(f): Form<TotpForm>,
 ) -> AppResult<Response> {
-    let enc: Option<String> = db::query_rows(
-        &s.db,
-        "SELECT totp_secret_enc FROM accounts WHERE id = $1",
-        vec![p.account_id.into()],
-    )
-    .await?
-    .first()
-    .and_then(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten());
+    let enc: Option<String> =
+        db::query_rows(&s.db, "SELECT totp_secret_enc FROM accounts WHERE id = $1", vec![p.account_id.into()])
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten());
     let secret = enc
         .and_then(|e| s.crypto.decrypt(&e).ok())
         .ok_or_else(|| AppError::Conflict("请先打开两步验证设置页面获取密钥".into()))?;
     if !totp::verify(&secret, &f.code, db::now()) {
-        return Err(AppError::invalid(
-            "code",
-            "动态码不正确，请确认手机时间准确后重新输入",
-        ));
+        return Err(AppError::invalid("code", "动态码不正确，请确认手机时间准确后重新输入"));
     }
     let txn = db::begin_write(&s.db).await?;
-    db::exec(
-        &txn,
-        "UPDATE accounts SET totp_enabled = $1 WHERE id = $2",
-        vec![true.into(), p.account_id.into()],
-    )
-    .await?;
+    db::exec(&txn, "UPDATE accounts SET totp_enabled = $1 WHERE id = $2", vec![true.into(), p.account_id.into()])
+        .await?;
     crate::audit::append(
         &txn,
         s.audit_key(),
@@ -390,10 +328,7 @@ pub async fn totp_confirm(
     )
     .await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(
-        "/console/account",
-        "两步验证已启用，下次登录需输入动态码",
-    ))
+    Ok(redirect_with_flash("/console/account", "两步验证已启用，下次登录需输入动态码"))
 }
 
 #[derive(Deserialize)]
@@ -408,9 +343,7 @@ pub async fn totp_disable(
     ip: ClientIp,
     Form(f): Form<ConfirmPassword>,
 ) -> AppResult<Response> {
-    let stored = accounts::password_hash(&s.db, p.account_id)
-        .await?
-        .unwrap_or_default();
+    let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     if !password::verify(&f.password, &stored) {
         return Err(AppError::invalid("password", "密码不正确"));
     }
@@ -466,15 +399,10 @@ pub async fn token_create(
             None,
         )
         .await?;
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::response::Html(tpl.render()?),
-        )
-            .into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response());
     }
     let scope = Scope::parse(&f.scope).unwrap_or(Scope::Read);
-    let (_, token) =
-        auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
+    let (_, token) = auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
     // The clear token is shown once, on this response only.
     render(&account_tpl(&page, &s, &p, Errors::default(), Some(token)).await?)
 }
@@ -485,19 +413,12 @@ pub async fn token_revoke(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let owner = db::scalar_i64(
-        &s.db,
-        "SELECT COALESCE(MAX(account_id), 0) FROM api_tokens WHERE id = $1",
-        vec![id.into()],
-    )
-    .await?;
-    if authz::decide(&p, Action::Update, &Resource::ApiToken { owner_id: owner }) != Decision::Allow
-    {
+    let owner =
+        db::scalar_i64(&s.db, "SELECT COALESCE(MAX(account_id), 0) FROM api_tokens WHERE id = $1", vec![id.into()])
+            .await?;
+    if authz::decide(&p, Action::Update, &Resource::ApiToken { owner_id: owner }) != Decision::Allow {
         return Err(AppError::NotFound);
     }
     auth::revoke_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, id).await?;
-    Ok(redirect_with_flash(
-        "/console/account",
-        &format!("令牌 #{id} 已吊销"),
-    ))
+    Ok(redirect_with_flash("/console/account", &format!("令牌 #{id} 已吊销")))
 }

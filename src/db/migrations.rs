@@ -11,47 +11,25 @@ impl MigratorTrait for Migrator {
 }
 
 fn id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().auto_increment().primary_key().to_owned()
 }
 fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .text()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
 }
 fn text_null(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).text().null().to_owned()
 }
 fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
 }
 fn int_default(name: &str, v: i64) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .default(v)
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().default(v).to_owned()
 }
 fn int_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
 }
 fn boolean(name: &str, v: bool) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .boolean()
-        .not_null()
-        .default(v)
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).boolean().not_null().default(v).to_owned()
 }
 fn float_null(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).double().null().to_owned()
@@ -189,11 +167,7 @@ mod m0001_platform {
                 table(
                     "login_throttle",
                     vec![
-                        ColumnDef::new(Alias::new("key"))
-                            .text()
-                            .not_null()
-                            .primary_key()
-                            .to_owned(),
+                        ColumnDef::new(Alias::new("key")).text().not_null().primary_key().to_owned(),
                         int_default("failures", 0),
                         int("window_start"),
                         int_default("locked_until", 0),
@@ -202,11 +176,7 @@ mod m0001_platform {
                 table(
                     "audit_log",
                     vec![
-                        ColumnDef::new(Alias::new("seq"))
-                            .big_integer()
-                            .not_null()
-                            .primary_key()
-                            .to_owned(),
+                        ColumnDef::new(Alias::new("seq")).big_integer().not_null().primary_key().to_owned(),
                         int("at"),
                         int_null("actor_id"),
                         text("actor"),
@@ -225,11 +195,7 @@ mod m0001_platform {
                 table(
                     "audit_head",
                     vec![
-                        ColumnDef::new(Alias::new("id"))
-                            .big_integer()
-                            .not_null()
-                            .primary_key()
-                            .to_owned(),
+                        ColumnDef::new(Alias::new("id")).big_integer().not_null().primary_key().to_owned(),
                         int_default("last_seq", 0),
                         text("last_hash"),
                         text("mac"),
@@ -295,50 +261,30 @@ mod m0001_platform {
                 index("accounts", "ux_accounts_username", &["username"], true),
                 index("accounts", "ix_accounts_organ", &["organ_id"], false),
                 index("accounts", "ix_accounts_phone_hash", &["phone_hash"], false),
-                index(
-                    "account_roles",
-                    "ux_account_roles",
-                    &["account_id", "role"],
-                    true,
-                ),
+                index("account_roles", "ux_account_roles", &["account_id", "role"], true),
                 index("sessions", "ux_sessions_token", &["token_hash"], true),
                 index("sessions", "ix_sessions_expires", &["expires_at"], false),
                 index("api_tokens", "ux_api_tokens_hash", &["token_hash"], true),
-                index(
-                    "audit_log",
-                    "ix_audit_target",
-                    &["target_type", "target_id"],
-                    false,
-                ),
+                index("audit_log", "ix_audit_target", &["target_type", "target_id"], false),
                 index("jobs", "ux_jobs_dedupe", &["dedupe_key"], true),
                 index("jobs", "ix_jobs_state_run_at", &["state", "run_at"], false),
-                index(
-                    "notifications",
-                    "ix_notifications_account",
-                    &["account_id", "read_at"],
-                    false,
-                ),
-                index(
-                    "attachments",
-                    "ix_attachments_owner",
-                    &["owner_type", "owner_id"],
-                    false,
-                ),
+                index("notifications", "ix_notifications_account", &["account_id", "read_at"], false),
+                index("attachments", "ix_attachments_owner", &["owner_type", "owner_id"], false),
             ];
             for i in indexes {
                 m.create_index(i).await?;
             }
             // The head row exists from the start so write transactions can lock it.
             m.get_connection()
-                .execute_unprepared("INSERT INTO audit_head (id, last_seq, last_hash, mac, writes) VALUES (1, 0, '', '', 0)")
+                .execute_unprepared(
+                    "INSERT INTO audit_head (id, last_seq, last_hash, mac, writes) VALUES (1, 0, '', '', 0)",
+                )
                 .await?;
             Ok(())
         }
 
         async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-            Err(DbErr::Migration(
-                "m0001_platform 不可回滚：请用备份恢复".into(),
-            ))
+            Err(DbErr::Migration("m0001_platform 不可回滚：请用备份恢复".into()))
         }
     }
 }

@@ -6,8 +6,8 @@ pub mod migrations;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, FromQueryResult, QueryResult, Statement, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    FromQueryResult, QueryResult, Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -16,9 +16,7 @@ pub use sea_orm::DatabaseConnection as Db;
 /// Opens the database named by `url` (WAL and a busy timeout on SQLite).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         opts.max_connections(8).min_connections(1);
         opts.map_sqlx_sqlite_opts(|o| {
@@ -53,9 +51,7 @@ pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
 
 /// Runs a statement that returns no rows; gives the number of rows affected.
 pub async fn exec<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-    Ok(c.execute_raw(stmt(c.get_database_backend(), sql, values))
-        .await?
-        .rows_affected())
+    Ok(c.execute_raw(stmt(c.get_database_backend(), sql, values)).await?.rows_affected())
 }
 
 pub async fn query_all<C: ConnectionTrait, T: FromQueryResult>(
@@ -63,9 +59,7 @@ pub async fn query_all<C: ConnectionTrait, T: FromQueryResult>(
     sql: &str,
     values: Vec<Value>,
 ) -> Result<Vec<T>, DbErr> {
-    let rows = c
-        .query_all_raw(stmt(c.get_database_backend(), sql, values))
-        .await?;
+    let rows = c.query_all_raw(stmt(c.get_database_backend(), sql, values)).await?;
     rows.iter().map(|r| T::from_query_result(r, "")).collect()
 }
 
@@ -74,50 +68,28 @@ pub async fn query_one<C: ConnectionTrait, T: FromQueryResult>(
     sql: &str,
     values: Vec<Value>,
 ) -> Result<Option<T>, DbErr> {
-    match c
-        .query_one_raw(stmt(c.get_database_backend(), sql, values))
-        .await?
-    {
+    match c.query_one_raw(stmt(c.get_database_backend(), sql, values)).await? {
         Some(r) => Ok(Some(T::from_query_result(&r, "")?)),
         None => Ok(None),
     }
 }
 
-pub async fn query_rows<C: ConnectionTrait>(
-    c: &C,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Vec<QueryResult>, DbErr> {
-    c.query_all_raw(stmt(c.get_database_backend(), sql, values))
-        .await
+pub async fn query_rows<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, DbErr> {
+    c.query_all_raw(stmt(c.get_database_backend(), sql, values)).await
 }
 
 /// A single scalar (e.g. `SELECT count(*)`), read as i64.
-pub async fn scalar_i64<C: ConnectionTrait>(
-    c: &C,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<i64, DbErr> {
-    match c
-        .query_one_raw(stmt(c.get_database_backend(), sql, values))
-        .await?
-    {
+pub async fn scalar_i64<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<i64, DbErr> {
+    match c.query_one_raw(stmt(c.get_database_backend(), sql, values)).await? {
         Some(r) => r.try_get_by_index::<i64>(0),
         None => Ok(0),
     }
 }
 
 /// Inserts and returns the new row's id (both backends support `RETURNING`).
-pub async fn insert_id<C: ConnectionTrait>(
-    c: &C,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<i64, DbErr> {
+pub async fn insert_id<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Result<i64, DbErr> {
     let sql = format!("{sql} RETURNING id");
-    match c
-        .query_one_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-    {
+    match c.query_one_raw(stmt(c.get_database_backend(), &sql, values)).await? {
         Some(r) => r.try_get_by_index::<i64>(0),
         None => Err(DbErr::RecordNotInserted),
     }
@@ -128,12 +100,7 @@ pub async fn insert_id<C: ConnectionTrait>(
 /// serialises writers on the audit chain head row, so the chain stays linear across nodes.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db.begin().await?;
-    exec(
-        &txn,
-        "UPDATE audit_head SET writes = writes + 1 WHERE id = 1",
-        vec![],
-    )
-    .await?;
+    exec(&txn, "UPDATE audit_head SET writes = writes + 1 WHERE id = 1", vec![]).await?;
     Ok(txn)
 }
 
@@ -144,14 +111,10 @@ pub fn now() -> i64 {
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 pub fn is_unique_violation(e: &DbErr) -> bool {
     let text = e.to_string();
-    text.contains("UNIQUE constraint")
-        || text.contains("duplicate key value")
-        || text.contains("23505")
+    text.contains("UNIQUE constraint") || text.contains("duplicate key value") || text.contains("23505")
 }

@@ -63,47 +63,17 @@ pub struct DemoAccount {
 }
 
 pub const ACCOUNTS: [DemoAccount; 6] = [
-    DemoAccount {
-        username: "admin",
-        role: Role::Admin,
-        display_name: "王建国",
-    },
-    DemoAccount {
-        username: "staff",
-        role: Role::Staff,
-        display_name: "李晓梅",
-    },
-    DemoAccount {
-        username: "leader",
-        role: Role::Leader,
-        display_name: "张立华",
-    },
-    DemoAccount {
-        username: "deputy",
-        role: Role::Deputy,
-        display_name: "刘春燕",
-    },
-    DemoAccount {
-        username: "unit",
-        role: Role::Unit,
-        display_name: "陈志强",
-    },
-    DemoAccount {
-        username: "keeper",
-        role: Role::Keeper,
-        display_name: "赵桂芳",
-    },
+    DemoAccount { username: "admin", role: Role::Admin, display_name: "王建国" },
+    DemoAccount { username: "staff", role: Role::Staff, display_name: "李晓梅" },
+    DemoAccount { username: "leader", role: Role::Leader, display_name: "张立华" },
+    DemoAccount { username: "deputy", role: Role::Deputy, display_name: "刘春燕" },
+    DemoAccount { username: "unit", role: Role::Unit, display_name: "陈志强" },
+    DemoAccount { username: "keeper", role: Role::Keeper, display_name: "赵桂芳" },
 ];
 
 /// True when the database already holds an organ of its own (demo data or real data).
 pub async fn has_data(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
-    Ok(db::scalar_i64(
-        db,
-        "SELECT count(*) FROM organs WHERE external = $1",
-        vec![false.into()],
-    )
-    .await?
-        > 0)
+    Ok(db::scalar_i64(db, "SELECT count(*) FROM organs WHERE external = $1", vec![false.into()]).await? > 0)
 }
 
 /// Fills an empty database in one transaction: all of it or nothing.
@@ -116,51 +86,26 @@ pub async fn seed(
 ) -> Result<(), AppError> {
     let actor = Actor::system("demo");
     let txn = db::begin_write(db).await?;
-    let area =
-        |code: &str, name: &str, level: &str, parent: Option<i64>, ll: Option<(f64, f64)>| {
-            AreaInput {
-                code: code.into(),
-                name: name.into(),
-                level: level.into(),
-                parent_id: parent,
-                lat: ll.map(|p| p.0),
-                lng: ll.map(|p| p.1),
-            }
-        };
-    let province = org::create_area(
-        &txn,
-        audit_key,
-        &actor,
-        &area("370000", "山东省", "province", None, None),
-    )
-    .await?;
-    let city = org::create_area(
-        &txn,
-        audit_key,
-        &actor,
-        &area("370700", "潍坊市", "city", Some(province), None),
-    )
-    .await?;
+    let area = |code: &str, name: &str, level: &str, parent: Option<i64>, ll: Option<(f64, f64)>| AreaInput {
+        code: code.into(),
+        name: name.into(),
+        level: level.into(),
+        parent_id: parent,
+        lat: ll.map(|p| p.0),
+        lng: ll.map(|p| p.1),
+    };
+    let province = org::create_area(&txn, audit_key, &actor, &area("370000", "山东省", "province", None, None)).await?;
+    let city =
+        org::create_area(&txn, audit_key, &actor, &area("370700", "潍坊市", "city", Some(province), None)).await?;
     let county = org::create_area(
         &txn,
         audit_key,
         &actor,
-        &area(
-            "370782",
-            "诸城市",
-            "county",
-            Some(city),
-            Some((35.995654, 119.410103)),
-        ),
+        &area("370782", "诸城市", "county", Some(city), Some((35.995654, 119.410103))),
     )
     .await?;
-    let national = org::create_area(
-        &txn,
-        audit_key,
-        &actor,
-        &area("100000", "中华人民共和国", "province", None, None),
-    )
-    .await?;
+    let national =
+        org::create_area(&txn, audit_key, &actor, &area("100000", "中华人民共和国", "province", None, None)).await?;
 
     let organ = |code: &str,
                  name: &str,
@@ -203,43 +148,19 @@ pub async fn seed(
             &txn,
             audit_key,
             &actor,
-            &area(
-                &format!("{code}000"),
-                name,
-                "township",
-                Some(county),
-                Some((lat, lng)),
-            ),
+            &area(&format!("{code}000"), name, "township", Some(county), Some((lat, lng))),
         )
         .await?;
         let (full, short, kind) = if name.ends_with("街道") {
-            (
-                format!("诸城市{name}人大工作委员会"),
-                format!("{name}人大工委"),
-                "street_working_committee",
-            )
+            (format!("诸城市{name}人大工作委员会"), format!("{name}人大工委"), "street_working_committee")
         } else {
-            (
-                format!("诸城市{name}人民代表大会主席团"),
-                format!("{name}人大主席团"),
-                "township_presidium",
-            )
+            (format!("诸城市{name}人民代表大会主席团"), format!("{name}人大主席团"), "township_presidium")
         };
         org::create_organ(
             &txn,
             audit_key,
             &actor,
-            &organ(
-                code,
-                &full,
-                &short,
-                area_id,
-                Some(root),
-                kind,
-                "township",
-                false,
-                "",
-            ),
+            &organ(code, &full, &short, area_id, Some(root), kind, "township", false, ""),
         )
         .await?;
     }
@@ -297,37 +218,24 @@ pub async fn seed(
 
     let mut first_unit = None;
     for (name, kind) in UNITS {
-        let id = db::insert_id(&txn, "INSERT INTO handling_units (organ_id, name, kind, active, created_at) VALUES ($1, $2, $3, $4, $5)", vec![
-            root.into(),
-            name.into(),
-            kind.into(),
-            true.into(),
-            db::now().into(),
-        ])
+        let id = db::insert_id(
+            &txn,
+            "INSERT INTO handling_units (organ_id, name, kind, active, created_at) VALUES ($1, $2, $3, $4, $5)",
+            vec![root.into(), name.into(), kind.into(), true.into(), db::now().into()],
+        )
         .await?;
         first_unit.get_or_insert(id);
     }
-    let keeper_organ = org::organ_by_code(&txn, "370782001")
-        .await?
-        .map(|o| o.id)
-        .unwrap_or(root);
+    let keeper_organ = org::organ_by_code(&txn, "370782001").await?.map(|o| o.id).unwrap_or(root);
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let input = accounts::NewAccount {
             username: a.username.into(),
             display_name: a.display_name.into(),
             password: password.into(),
-            organ_id: if a.role == Role::Keeper {
-                keeper_organ
-            } else {
-                root
-            },
+            organ_id: if a.role == Role::Keeper { keeper_organ } else { root },
             roles: vec![a.role],
             phone: Some(format!("1380536{:04}", 1001 + i)),
-            unit_id: if a.role == Role::Unit {
-                first_unit
-            } else {
-                None
-            },
+            unit_id: if a.role == Role::Unit { first_unit } else { None },
             ..Default::default()
         };
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;

@@ -24,13 +24,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     run_at: i64,
 ) -> Result<bool, DbErr> {
     if let Some(key) = dedupe_key
-        && db::scalar_i64(
-            c,
-            "SELECT count(*) FROM jobs WHERE dedupe_key = $1",
-            vec![key.into()],
-        )
-        .await?
-            > 0
+        && db::scalar_i64(c, "SELECT count(*) FROM jobs WHERE dedupe_key = $1", vec![key.into()]).await? > 0
     {
         return Ok(false);
     }
@@ -45,11 +39,7 @@ pub async fn enqueue<C: ConnectionTrait>(
 
 /// Claims the oldest due job for `worker`. The `state = 'queued'` guard in the UPDATE makes the
 /// claim atomic on both backends: a concurrent claimer of the same row updates nothing.
-pub async fn claim(
-    db: &DatabaseConnection,
-    worker: &str,
-    lease_secs: i64,
-) -> Result<Option<Job>, DbErr> {
+pub async fn claim(db: &DatabaseConnection, worker: &str, lease_secs: i64) -> Result<Option<Job>, DbErr> {
     let now = db::now();
     // Jobs whose lease ran out (a node died mid-job) become claimable again.
     db::exec(
@@ -98,20 +88,12 @@ pub async fn complete(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
 
 /// A failed job is retried with back-off, then parked as `failed` after 5 attempts.
 pub async fn fail(db: &DatabaseConnection, job: &Job, error: &str) -> Result<(), DbErr> {
-    let (state, run_at) = if job.attempts >= 5 {
-        ("failed", db::now())
-    } else {
-        ("queued", db::now() + 30 * job.attempts)
-    };
+    let (state, run_at) =
+        if job.attempts >= 5 { ("failed", db::now()) } else { ("queued", db::now() + 30 * job.attempts) };
     db::exec(
         db,
         "UPDATE jobs SET state = $1, run_at = $2, last_error = $3, locked_by = NULL WHERE id = $4",
-        vec![
-            state.into(),
-            run_at.into(),
-            error.chars().take(500).collect::<String>().into(),
-            job.id.into(),
-        ],
+        vec![state.into(), run_at.into(), error.chars().take(500).collect::<String>().into(), job.id.into()],
     )
     .await?;
     Ok(())
@@ -163,24 +145,14 @@ pub async fn run_worker<F, Fut>(
 /// The platform's own periodic work, scheduled as deduplicated jobs (one per hour slot).
 pub async fn schedule_housekeeping(db: &DatabaseConnection) -> Result<(), DbErr> {
     let hour = db::now() / 3600;
-    enqueue(
-        db,
-        "purge_sessions",
-        &serde_json::json!({}),
-        Some(&format!("purge_sessions:{hour}")),
-        db::now(),
-    )
-    .await?;
+    enqueue(db, "purge_sessions", &serde_json::json!({}), Some(&format!("purge_sessions:{hour}")), db::now()).await?;
     Ok(())
 }
 
 /// Dispatches platform job kinds.
 pub async fn handle_platform_job(db: &DatabaseConnection, job: Job) -> Result<(), String> {
     match job.kind.as_str() {
-        "purge_sessions" => crate::auth::purge_expired_sessions(db)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+        "purge_sessions" => crate::auth::purge_expired_sessions(db).await.map(|_| ()).map_err(|e| e.to_string()),
         "noop" => Ok(()),
         other => Err(format!("未知的任务类型 {other}")),
     }

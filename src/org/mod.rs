@@ -49,13 +49,8 @@ pub const AREA_LEVELS: [(&str, &str); 5] = [
     ("township", "乡镇（街道）"),
     ("community", "村（社区）"),
 ];
-pub const ORGAN_LEVELS: [(&str, &str); 5] = [
-    ("national", "全国"),
-    ("provincial", "省"),
-    ("city", "市"),
-    ("county", "县"),
-    ("township", "乡镇"),
-];
+pub const ORGAN_LEVELS: [(&str, &str); 5] =
+    [("national", "全国"), ("provincial", "省"), ("city", "市"), ("county", "县"), ("township", "乡镇")];
 pub const ORGAN_KINDS: [(&str, &str); 3] = [
     ("standing_committee", "人大常委会"),
     ("township_presidium", "乡镇人大主席团"),
@@ -63,33 +58,18 @@ pub const ORGAN_KINDS: [(&str, &str); 3] = [
 ];
 
 pub fn label<'a>(table: &'a [(&'a str, &'a str)], key: &str) -> &'a str {
-    table
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or("")
+    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap_or("")
 }
 
-const ORGAN_COLS: &str =
-    "id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone";
+const ORGAN_COLS: &str = "id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone";
 const AREA_COLS: &str = "id, code, name, parent_id, level, path, lat, lng";
 
 pub async fn organ<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Organ>, DbErr> {
-    db::query_one(
-        c,
-        &format!("SELECT {ORGAN_COLS} FROM organs WHERE id = $1"),
-        vec![id.into()],
-    )
-    .await
+    db::query_one(c, &format!("SELECT {ORGAN_COLS} FROM organs WHERE id = $1"), vec![id.into()]).await
 }
 
 pub async fn organ_by_code<C: ConnectionTrait>(c: &C, code: &str) -> Result<Option<Organ>, DbErr> {
-    db::query_one(
-        c,
-        &format!("SELECT {ORGAN_COLS} FROM organs WHERE code = $1"),
-        vec![code.into()],
-    )
-    .await
+    db::query_one(c, &format!("SELECT {ORGAN_COLS} FROM organs WHERE code = $1"), vec![code.into()]).await
 }
 
 /// Organs in a subtree (path prefix), ordered so a parent precedes its children.
@@ -103,12 +83,7 @@ pub async fn organs_under<C: ConnectionTrait>(c: &C, path: &str) -> Result<Vec<O
 }
 
 pub async fn all_organs<C: ConnectionTrait>(c: &C) -> Result<Vec<Organ>, DbErr> {
-    db::query_all(
-        c,
-        &format!("SELECT {ORGAN_COLS} FROM organs ORDER BY external, path"),
-        vec![],
-    )
-    .await
+    db::query_all(c, &format!("SELECT {ORGAN_COLS} FROM organs ORDER BY external, path"), vec![]).await
 }
 
 /// The organ hosting the installation's short public addresses: the first non-external root.
@@ -122,21 +97,11 @@ pub async fn default_organ<C: ConnectionTrait>(c: &C) -> Result<Option<Organ>, D
 }
 
 pub async fn area<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Area>, DbErr> {
-    db::query_one(
-        c,
-        &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"),
-        vec![id.into()],
-    )
-    .await
+    db::query_one(c, &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"), vec![id.into()]).await
 }
 
 pub async fn areas_all<C: ConnectionTrait>(c: &C) -> Result<Vec<Area>, DbErr> {
-    db::query_all(
-        c,
-        &format!("SELECT {AREA_COLS} FROM areas ORDER BY path"),
-        vec![],
-    )
-    .await
+    db::query_all(c, &format!("SELECT {AREA_COLS} FROM areas ORDER BY path"), vec![]).await
 }
 
 pub async fn areas_page<C: ConnectionTrait>(
@@ -155,10 +120,11 @@ pub async fn areas_page<C: ConnectionTrait>(
             .await
         }
         None => {
-            db::query_all(c, &format!("SELECT {AREA_COLS} FROM areas WHERE id > $1 ORDER BY id LIMIT $2"), vec![
-                after.into(),
-                (limit as i64).into(),
-            ])
+            db::query_all(
+                c,
+                &format!("SELECT {AREA_COLS} FROM areas WHERE id > $1 ORDER BY id LIMIT $2"),
+                vec![after.into(), (limit as i64).into()],
+            )
             .await
         }
     }
@@ -187,18 +153,12 @@ fn check_code(code: &str, fields: &mut Vec<FieldError>) {
 fn check_name(name: &str, fields: &mut Vec<FieldError>) {
     let n = name.trim().chars().count();
     if n == 0 || n > 60 {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: "名称不能为空，且不超过 60 个字".into(),
-        });
+        fields.push(FieldError { field: "name".into(), message: "名称不能为空，且不超过 60 个字".into() });
     }
 }
 
 fn invalid(fields: Vec<FieldError>) -> AppError {
-    AppError::Invalid {
-        detail: format!("有 {} 处输入需要修改", fields.len()),
-        fields,
-    }
+    AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields }
 }
 
 pub async fn create_area<C: ConnectionTrait>(
@@ -211,10 +171,7 @@ pub async fn create_area<C: ConnectionTrait>(
     check_code(input.code.trim(), &mut fields);
     check_name(&input.name, &mut fields);
     if !AREA_LEVELS.iter().any(|(k, _)| *k == input.level) {
-        fields.push(FieldError {
-            field: "level".into(),
-            message: "请选择区划级别".into(),
-        });
+        fields.push(FieldError { field: "level".into(), message: "请选择区划级别".into() });
     }
     if let (Some(lat), Some(lng)) = (input.lat, input.lng)
         && !crate::registry::geo::valid_wgs84(lat, lng)
@@ -228,26 +185,15 @@ pub async fn create_area<C: ConnectionTrait>(
         Some(pid) => match area(c, pid).await? {
             Some(p) => Some(p),
             None => {
-                fields.push(FieldError {
-                    field: "parent_id".into(),
-                    message: "上级区划不存在".into(),
-                });
+                fields.push(FieldError { field: "parent_id".into(), message: "上级区划不存在".into() });
                 None
             }
         },
         None => None,
     };
-    if db::scalar_i64(
-        c,
-        "SELECT count(*) FROM areas WHERE code = $1",
-        vec![input.code.trim().into()],
-    )
-    .await?
-        > 0
-    {
+    if db::scalar_i64(c, "SELECT count(*) FROM areas WHERE code = $1", vec![input.code.trim().into()]).await? > 0 {
         fields.push(FieldError {
-            field: "code".into(),
-            message: format!("区划代码 {} 已存在", input.code.trim()),
+            field: "code".into(), message: format!("区划代码 {} 已存在", input.code.trim())
         });
     }
     if !fields.is_empty() {
@@ -267,16 +213,8 @@ pub async fn create_area<C: ConnectionTrait>(
         ],
     )
     .await?;
-    let path = format!(
-        "{}{id}/",
-        parent.map(|p| p.path).unwrap_or_else(|| "/".into())
-    );
-    db::exec(
-        c,
-        "UPDATE areas SET path = $1 WHERE id = $2",
-        vec![path.into(), id.into()],
-    )
-    .await?;
+    let path = format!("{}{id}/", parent.map(|p| p.path).unwrap_or_else(|| "/".into()));
+    db::exec(c, "UPDATE areas SET path = $1 WHERE id = $2", vec![path.into(), id.into()]).await?;
     audit::append(
         c,
         key,
@@ -306,12 +244,7 @@ pub async fn rename_area<C: ConnectionTrait>(
         return Err(invalid(fields));
     }
     let before = area(c, id).await?.ok_or(AppError::NotFound)?;
-    db::exec(
-        c,
-        "UPDATE areas SET name = $1 WHERE id = $2",
-        vec![name.trim().into(), id.into()],
-    )
-    .await?;
+    db::exec(c, "UPDATE areas SET name = $1 WHERE id = $2", vec![name.trim().into(), id.into()]).await?;
     audit::append(
         c,
         key,
@@ -345,10 +278,7 @@ pub struct OrganInput {
 
 fn check_organ(input: &OrganInput, fields: &mut Vec<FieldError>) {
     let code = input.code.trim();
-    if code.is_empty()
-        || code.len() > 32
-        || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
+    if code.is_empty() || code.len() > 32 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         fields.push(FieldError {
             field: "code".into(),
             message: "机关代码只能由字母、数字和 - 组成，不超过 32 位，例如 370782".into(),
@@ -356,28 +286,16 @@ fn check_organ(input: &OrganInput, fields: &mut Vec<FieldError>) {
     }
     check_name(&input.name, fields);
     if input.short_name.trim().chars().count() > 30 {
-        fields.push(FieldError {
-            field: "short_name".into(),
-            message: "简称不超过 30 个字".into(),
-        });
+        fields.push(FieldError { field: "short_name".into(), message: "简称不超过 30 个字".into() });
     }
     if !ORGAN_KINDS.iter().any(|(k, _)| *k == input.kind) {
-        fields.push(FieldError {
-            field: "kind".into(),
-            message: "请选择机关类型".into(),
-        });
+        fields.push(FieldError { field: "kind".into(), message: "请选择机关类型".into() });
     }
     if !ORGAN_LEVELS.iter().any(|(k, _)| *k == input.level) {
-        fields.push(FieldError {
-            field: "level".into(),
-            message: "请选择层级".into(),
-        });
+        fields.push(FieldError { field: "level".into(), message: "请选择层级".into() });
     }
     if input.phone.trim().chars().count() > 40 {
-        fields.push(FieldError {
-            field: "phone".into(),
-            message: "联系电话不超过 40 个字符".into(),
-        });
+        fields.push(FieldError { field: "phone".into(), message: "联系电话不超过 40 个字符".into() });
     }
 }
 
@@ -391,19 +309,13 @@ pub async fn create_organ<C: ConnectionTrait>(
     let mut fields = Vec::new();
     check_organ(input, &mut fields);
     if area(c, input.area_id).await?.is_none() {
-        fields.push(FieldError {
-            field: "area_id".into(),
-            message: "所在区划不存在".into(),
-        });
+        fields.push(FieldError { field: "area_id".into(), message: "所在区划不存在".into() });
     }
     let parent = match input.parent_id {
         Some(pid) => match organ(c, pid).await? {
             Some(p) => Some(p),
             None => {
-                fields.push(FieldError {
-                    field: "parent_id".into(),
-                    message: "上级机关不存在".into(),
-                });
+                fields.push(FieldError { field: "parent_id".into(), message: "上级机关不存在".into() });
                 None
             }
         },
@@ -411,18 +323,13 @@ pub async fn create_organ<C: ConnectionTrait>(
     };
     if organ_by_code(c, input.code.trim()).await?.is_some() {
         fields.push(FieldError {
-            field: "code".into(),
-            message: format!("机关代码 {} 已被使用", input.code.trim()),
+            field: "code".into(), message: format!("机关代码 {} 已被使用", input.code.trim())
         });
     }
     if !fields.is_empty() {
         return Err(invalid(fields));
     }
-    let short = if input.short_name.trim().is_empty() {
-        input.name.trim()
-    } else {
-        input.short_name.trim()
-    };
+    let short = if input.short_name.trim().is_empty() { input.name.trim() } else { input.short_name.trim() };
     let id = db::insert_id(
         c,
         "INSERT INTO organs (code, name, short_name, area_id, parent_id, kind, level, external, path, phone, created_at) \
@@ -447,12 +354,7 @@ pub async fn create_organ<C: ConnectionTrait>(
         (_, true) => format!("/x{id}/"),
         (None, false) => format!("/{id}/"),
     };
-    db::exec(
-        c,
-        "UPDATE organs SET path = $1 WHERE id = $2",
-        vec![path.into(), id.into()],
-    )
-    .await?;
+    db::exec(c, "UPDATE organs SET path = $1 WHERE id = $2", vec![path.into(), id.into()]).await?;
     audit::append(
         c,
         key,
@@ -493,20 +395,11 @@ pub async fn update_organ<C: ConnectionTrait>(
     if !fields.is_empty() {
         return Err(invalid(fields));
     }
-    let short = if short_name.trim().is_empty() {
-        name.trim()
-    } else {
-        short_name.trim()
-    };
+    let short = if short_name.trim().is_empty() { name.trim() } else { short_name.trim() };
     db::exec(
         c,
         "UPDATE organs SET name = $1, short_name = $2, phone = $3 WHERE id = $4",
-        vec![
-            name.trim().into(),
-            short.into(),
-            phone.trim().into(),
-            id.into(),
-        ],
+        vec![name.trim().into(), short.into(), phone.trim().into(), id.into()],
     )
     .await?;
     let mut changes = Vec::new();
@@ -528,11 +421,7 @@ pub async fn update_organ<C: ConnectionTrait>(
             target_type: "organ",
             target_id: id.to_string(),
             organ_id: Some(id),
-            summary: if changes.is_empty() {
-                "未修改内容".into()
-            } else {
-                changes.join("；")
-            },
+            summary: if changes.is_empty() { "未修改内容".into() } else { changes.join("；") },
         },
     )
     .await?;

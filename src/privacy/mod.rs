@@ -28,9 +28,8 @@ impl FieldCrypto {
         let cipher = Aes256Gcm::new_from_slice(&self.key).expect("32-byte key");
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
-        let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .expect("AES-GCM encryption cannot fail");
+        let sealed =
+            cipher.encrypt(Nonce::from_slice(&nonce), plain.as_bytes()).expect("AES-GCM encryption cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         format!("v1:{}", B64.encode(out))
@@ -43,9 +42,7 @@ impl FieldCrypto {
             return Err(DecryptError);
         }
         let cipher = Aes256Gcm::new_from_slice(&self.key).expect("32-byte key");
-        let plain = cipher
-            .decrypt(Nonce::from_slice(&bytes[..12]), &bytes[12..])
-            .map_err(|_| DecryptError)?;
+        let plain = cipher.decrypt(Nonce::from_slice(&bytes[..12]), &bytes[12..]).map_err(|_| DecryptError)?;
         String::from_utf8(plain).map_err(|_| DecryptError)
     }
 
@@ -61,10 +58,7 @@ impl FieldCrypto {
 
 /// `13812345678` → `138****5678`; short or odd input keeps only its last two characters.
 pub fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let digits: Vec<char> = phone.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     if digits.len() >= 7 {
         let head: String = digits[..3].iter().collect();
         let tail: String = digits[digits.len() - 4..].iter().collect();
@@ -147,10 +141,7 @@ mod tests {
     #[test]
     fn lookup_hash_is_keyed_and_stable() {
         let c = FieldCrypto::new([7; 32]);
-        assert_eq!(
-            c.lookup_hash("phone", "13812345678"),
-            c.lookup_hash("phone", " 13812345678 ")
-        );
+        assert_eq!(c.lookup_hash("phone", "13812345678"), c.lookup_hash("phone", " 13812345678 "));
         assert_ne!(
             c.lookup_hash("phone", "13812345678"),
             FieldCrypto::new([9; 32]).lookup_hash("phone", "13812345678")

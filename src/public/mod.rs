@@ -31,18 +31,10 @@ async fn home(State(s): State<AppState>) -> AppResult<Response> {
             (
                 o.name.clone(),
                 o.phone.clone(),
-                below
-                    .into_iter()
-                    .filter(|b| b.id != o.id)
-                    .map(|b| b.short_name)
-                    .collect(),
+                below.into_iter().filter(|b| b.id != o.id).map(|b| b.short_name).collect(),
             )
         }
         None => ("数字人大".to_string(), String::new(), Vec::new()),
     };
-    render(&HomeTpl {
-        organ_name,
-        organ_phone,
-        townships,
-    })
+    render(&HomeTpl { organ_name, organ_phone, townships })
 }

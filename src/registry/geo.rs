@@ -35,8 +35,7 @@ const CHORD_ABS_SLACK: f64 = 1e-12;
 pub fn haversine_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
     let sin_half_dlat = ((lat2 - lat1) * HALF_RAD).sin();
     let sin_half_dlng = ((lng2 - lng1) * HALF_RAD).sin();
-    let a = sin_half_dlat * sin_half_dlat
-        + (lat1 * RAD).cos() * (lat2 * RAD).cos() * sin_half_dlng * sin_half_dlng;
+    let a = sin_half_dlat * sin_half_dlat + (lat1 * RAD).cos() * (lat2 * RAD).cos() * sin_half_dlng * sin_half_dlng;
     2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
@@ -63,11 +62,8 @@ impl NearestIndex {
     /// Builds the index in O(n log n); points with invalid WGS-84 coordinates are dropped
     /// because no distance to them is meaningful.
     pub fn build(points: Vec<StationPoint>) -> NearestIndex {
-        let mut entries: Vec<(StationPoint, [f64; 3])> = points
-            .into_iter()
-            .filter(|p| valid_wgs84(p.lat, p.lng))
-            .map(|p| (p, unit_vector(p.lat, p.lng)))
-            .collect();
+        let mut entries: Vec<(StationPoint, [f64; 3])> =
+            points.into_iter().filter(|p| valid_wgs84(p.lat, p.lng)).map(|p| (p, unit_vector(p.lat, p.lng))).collect();
         let mut axis = vec![0u8; entries.len()];
         build_range(&mut entries, &mut axis);
         let (points, xyz) = entries.into_iter().unzip();
@@ -92,13 +88,7 @@ impl NearestIndex {
 
     /// Like [`NearestIndex::nearest`] but only stations at most `radius_m` metres away;
     /// a negative or NaN radius yields an empty list.
-    pub fn within(
-        &self,
-        lat: f64,
-        lng: f64,
-        radius_m: f64,
-        limit: usize,
-    ) -> Vec<(StationPoint, f64)> {
+    pub fn within(&self, lat: f64, lng: f64, radius_m: f64, limit: usize) -> Vec<(StationPoint, f64)> {
         if radius_m.is_nan() || radius_m < 0.0 {
             return Vec::new();
         }
@@ -122,12 +112,7 @@ impl NearestIndex {
             heap: BinaryHeap::with_capacity(k.min(MAX_PREALLOC) + 1),
         };
         self.visit(0, self.len(), &mut state);
-        state
-            .heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|c| (self.points[c.idx], c.dist))
-            .collect()
+        state.heap.into_sorted_vec().into_iter().map(|c| (self.points[c.idx], c.dist)).collect()
     }
 
     fn visit(&self, lo: usize, hi: usize, s: &mut Search) {
@@ -140,11 +125,7 @@ impl NearestIndex {
         let mid = lo + (hi - lo) / 2;
         let a = usize::from(self.axis[mid]);
         let diff = s.q[a] - self.xyz[mid][a];
-        let (near, far) = if diff < 0.0 {
-            ((lo, mid), (mid + 1, hi))
-        } else {
-            ((mid + 1, hi), (lo, mid))
-        };
+        let (near, far) = if diff < 0.0 { ((lo, mid), (mid + 1, hi)) } else { ((mid + 1, hi), (lo, mid)) };
         self.visit(near.0, near.1, s);
         self.consider(mid, s);
         if diff.abs() <= s.bound {
@@ -163,11 +144,7 @@ impl NearestIndex {
         if dist > s.radius_m {
             return;
         }
-        let cand = Candidate {
-            dist,
-            id: p.id,
-            idx: i,
-        };
+        let cand = Candidate { dist, id: p.id, idx: i };
         if s.heap.len() < s.k {
             s.heap.push(cand);
         } else if s.heap.peek().is_some_and(|top| cand < *top) {
@@ -206,10 +183,7 @@ struct Candidate {
 
 impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.dist
-            .total_cmp(&other.dist)
-            .then(self.id.cmp(&other.id))
-            .then(self.idx.cmp(&other.idx))
+        self.dist.total_cmp(&other.dist).then(self.id.cmp(&other.id)).then(self.idx.cmp(&other.idx))
     }
 }
 
@@ -241,9 +215,7 @@ fn build_range(entries: &mut [(StationPoint, [f64; 3])], axis: &mut [u8]) {
             max[d] = max[d].max(v[d]);
         }
     }
-    let a = (0..3)
-        .max_by(|&x, &y| (max[x] - min[x]).total_cmp(&(max[y] - min[y])))
-        .unwrap_or(0);
+    let a = (0..3).max_by(|&x, &y| (max[x] - min[x]).total_cmp(&(max[y] - min[y]))).unwrap_or(0);
     let mid = n / 2;
     entries.select_nth_unstable_by(mid, |x, y| x.1[a].total_cmp(&y.1[a]));
     axis[mid] = a as u8;
@@ -271,10 +243,7 @@ fn chord_bound(dist_m: f64) -> f64 {
 
 /// True for finite WGS-84 coordinates in range; reject anything else before indexing or querying.
 pub fn valid_wgs84(lat: f64, lng: f64) -> bool {
-    lat.is_finite()
-        && lng.is_finite()
-        && (-90.0..=90.0).contains(&lat)
-        && (-180.0..=180.0).contains(&lng)
+    lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)
 }
 
 /// Semi-major axis of Krasovsky 1940, the ellipsoid the GCJ-02 obfuscation is defined on.
@@ -315,8 +284,7 @@ pub fn wgs84_to_gcj02(lat: f64, lng: f64) -> (f64, f64) {
     let rad_lat = lat / 180.0 * PI;
     let magic = 1.0 - GCJ_EE * rad_lat.sin().powi(2);
     let sqrt_magic = magic.sqrt();
-    let dlat =
-        gcj_transform_lat(x, y) * 180.0 / ((GCJ_A * (1.0 - GCJ_EE)) / (magic * sqrt_magic) * PI);
+    let dlat = gcj_transform_lat(x, y) * 180.0 / ((GCJ_A * (1.0 - GCJ_EE)) / (magic * sqrt_magic) * PI);
     let dlng = gcj_transform_lng(x, y) * 180.0 / (GCJ_A / sqrt_magic * rad_lat.cos() * PI);
     (lat + dlat, lng + dlng)
 }
@@ -393,11 +361,7 @@ mod tests {
 
         fn antimeridian_lng(&mut self) -> f64 {
             let off = self.range(0.0, 10.0);
-            if self.next_u64() & 1 == 0 {
-                180.0 - off
-            } else {
-                -180.0 + off
-            }
+            if self.next_u64() & 1 == 0 { 180.0 - off } else { -180.0 + off }
         }
 
         fn position(&mut self) -> (f64, f64) {
@@ -426,40 +390,17 @@ mod tests {
         }
         let n = n as i64;
         pts.extend([
-            StationPoint {
-                id: n + 1,
-                lat: 90.0,
-                lng: 0.0,
-            },
-            StationPoint {
-                id: n + 2,
-                lat: 90.0,
-                lng: 123.0,
-            },
-            StationPoint {
-                id: n + 3,
-                lat: -90.0,
-                lng: 0.0,
-            },
-            StationPoint {
-                id: n + 4,
-                lat: 10.0,
-                lng: 180.0,
-            },
-            StationPoint {
-                id: n + 5,
-                lat: 10.0,
-                lng: -180.0,
-            },
+            StationPoint { id: n + 1, lat: 90.0, lng: 0.0 },
+            StationPoint { id: n + 2, lat: 90.0, lng: 123.0 },
+            StationPoint { id: n + 3, lat: -90.0, lng: 0.0 },
+            StationPoint { id: n + 4, lat: 10.0, lng: 180.0 },
+            StationPoint { id: n + 5, lat: 10.0, lng: -180.0 },
         ]);
         pts
     }
 
     fn brute(pts: &[StationPoint], lat: f64, lng: f64) -> Vec<(StationPoint, f64)> {
-        let mut all: Vec<_> = pts
-            .iter()
-            .map(|p| (*p, haversine_m(lat, lng, p.lat, p.lng)))
-            .collect();
+        let mut all: Vec<_> = pts.iter().map(|p| (*p, haversine_m(lat, lng, p.lat, p.lng))).collect();
         all.sort_by(sort_key);
         all
     }
@@ -469,13 +410,7 @@ mod tests {
     }
 
     /// Exhaustive top-`limit` and within-`radius` in one pass, cheap enough for debug builds.
-    fn brute_force(
-        pts: &[StationPoint],
-        lat: f64,
-        lng: f64,
-        limit: usize,
-        radius: f64,
-    ) -> (Hits, Hits) {
+    fn brute_force(pts: &[StationPoint], lat: f64, lng: f64, limit: usize, radius: f64) -> (Hits, Hits) {
         let mut top: Vec<(StationPoint, f64)> = Vec::with_capacity(limit + 1);
         let mut inside = Vec::new();
         let mut worst = f64::INFINITY;
@@ -510,10 +445,7 @@ mod tests {
     #[test]
     fn haversine_known_pair() {
         let d = haversine_m(39.9087, 116.3975, 31.2304, 121.4737);
-        assert!(
-            (d - 1_067_000.0).abs() < 5_000.0,
-            "Beijing–Shanghai was {d}"
-        );
+        assert!((d - 1_067_000.0).abs() < 5_000.0, "Beijing–Shanghai was {d}");
     }
 
     #[test]
@@ -556,46 +488,22 @@ mod tests {
             let (top, inside) = brute_force(&pts, lat, lng, 20, radius);
             for limit in [1, 5, 20] {
                 let got = index.nearest(lat, lng, limit);
-                assert_same(
-                    &got,
-                    &top[..limit],
-                    &format!("nearest q{q} ({lat},{lng}) k={limit}"),
-                );
+                assert_same(&got, &top[..limit], &format!("nearest q{q} ({lat},{lng}) k={limit}"));
             }
             let got = index.within(lat, lng, radius, usize::MAX);
             assert_same(&got, &inside, &format!("within q{q} r={radius}"));
             let got = index.within(lat, lng, radius, 3);
-            assert_same(
-                &got,
-                &inside[..inside.len().min(3)],
-                &format!("within3 q{q}"),
-            );
+            assert_same(&got, &inside[..inside.len().min(3)], &format!("within3 q{q}"));
         }
     }
 
     #[test]
     fn antimeridian_and_pole_neighbours() {
         let index = NearestIndex::build(vec![
-            StationPoint {
-                id: 1,
-                lat: 0.0,
-                lng: -179.99,
-            },
-            StationPoint {
-                id: 2,
-                lat: 0.0,
-                lng: 179.0,
-            },
-            StationPoint {
-                id: 3,
-                lat: 89.99,
-                lng: -90.0,
-            },
-            StationPoint {
-                id: 4,
-                lat: 89.0,
-                lng: 90.0,
-            },
+            StationPoint { id: 1, lat: 0.0, lng: -179.99 },
+            StationPoint { id: 2, lat: 0.0, lng: 179.0 },
+            StationPoint { id: 3, lat: 89.99, lng: -90.0 },
+            StationPoint { id: 4, lat: 89.0, lng: 90.0 },
         ]);
         assert_eq!(index.nearest(0.0, 179.99, 1)[0].0.id, 1);
         assert_eq!(index.nearest(89.99, 90.0, 1)[0].0.id, 3);
@@ -622,28 +530,12 @@ mod tests {
         assert_eq!(all.len(), pts.len());
         let want = brute(&pts, 39.9, 116.4);
         assert_same(&all, &want, "limit > len");
-        assert_same(
-            &index.within(39.9, 116.4, f64::INFINITY, usize::MAX),
-            &want,
-            "infinite radius",
-        );
+        assert_same(&index.within(39.9, 116.4, f64::INFINITY, usize::MAX), &want, "infinite radius");
 
         let invalid = NearestIndex::build(vec![
-            StationPoint {
-                id: 1,
-                lat: f64::NAN,
-                lng: 0.0,
-            },
-            StationPoint {
-                id: 2,
-                lat: 10.0,
-                lng: 200.0,
-            },
-            StationPoint {
-                id: 3,
-                lat: 10.0,
-                lng: 20.0,
-            },
+            StationPoint { id: 1, lat: f64::NAN, lng: 0.0 },
+            StationPoint { id: 2, lat: 10.0, lng: 200.0 },
+            StationPoint { id: 3, lat: 10.0, lng: 20.0 },
         ]);
         assert_eq!(invalid.len(), 1);
     }
@@ -652,29 +544,13 @@ mod tests {
     fn duplicate_coordinates_tie_by_id() {
         let pts: Vec<StationPoint> = [9, 3, 7, 1, 5]
             .into_iter()
-            .map(|id| StationPoint {
-                id,
-                lat: 31.2304,
-                lng: 121.4737,
-            })
-            .chain([StationPoint {
-                id: 0,
-                lat: 31.3,
-                lng: 121.5,
-            }])
+            .map(|id| StationPoint { id, lat: 31.2304, lng: 121.4737 })
+            .chain([StationPoint { id: 0, lat: 31.3, lng: 121.5 }])
             .collect();
         let index = NearestIndex::build(pts);
-        let ids: Vec<i64> = index
-            .nearest(31.2304, 121.4737, 3)
-            .iter()
-            .map(|r| r.0.id)
-            .collect();
+        let ids: Vec<i64> = index.nearest(31.2304, 121.4737, 3).iter().map(|r| r.0.id).collect();
         assert_eq!(ids, [1, 3, 5]);
-        let ids: Vec<i64> = index
-            .within(31.2304, 121.4737, 0.0, 10)
-            .iter()
-            .map(|r| r.0.id)
-            .collect();
+        let ids: Vec<i64> = index.within(31.2304, 121.4737, 0.0, 10).iter().map(|r| r.0.id).collect();
         assert_eq!(ids, [1, 3, 5, 7, 9]);
         let last = index.nearest(31.2304, 121.4737, 6);
         assert_eq!(last[5].0.id, 0);
@@ -722,14 +598,8 @@ mod tests {
             )
         );
         let (glat, glng) = wgs84_to_gcj02(39.9087, 116.3975);
-        assert_eq!(
-            links.apple,
-            format!("https://maps.apple.com/?ll={glat:.6},{glng:.6}&q={name}")
-        );
+        assert_eq!(links.apple, format!("https://maps.apple.com/?ll={glat:.6},{glng:.6}&q={name}"));
         assert!(!links.apple.contains("39.908700,116.397500"));
-        assert_eq!(
-            links.geo_uri,
-            format!("geo:39.908700,116.397500?q=39.908700,116.397500({name})")
-        );
+        assert_eq!(links.geo_uri, format!("geo:39.908700,116.397500?q=39.908700,116.397500({name})"));
     }
 }

@@ -37,10 +37,7 @@ fn encode(data: &str) -> Result<QrCode, QrError> {
 fn side_px(code: &QrCode, module_px: u32) -> Result<u32, QrError> {
     let modules = u64::try_from(code.width()).unwrap_or(u64::MAX);
     let side = (modules + 2 * u64::from(QUIET_ZONE_MODULES)).saturating_mul(u64::from(module_px));
-    u32::try_from(side)
-        .ok()
-        .filter(|s| *s <= MAX_SIDE_PX)
-        .ok_or(QrError::ImageTooLarge)
+    u32::try_from(side).ok().filter(|s| *s <= MAX_SIDE_PX).ok_or(QrError::ImageTooLarge)
 }
 
 /// Standalone SVG (no XML prologue, so it can also be inlined in HTML); `module_px` 0 counts as 1.
@@ -83,11 +80,7 @@ pub fn qr_png_for_print(data: &str, mm: u32, dpi: u32) -> Result<Vec<u8>, QrErro
     render_png(&code, module_px, Some(pixels_per_metre))
 }
 
-fn render_png(
-    code: &QrCode,
-    module_px: u32,
-    pixels_per_metre: Option<u32>,
-) -> Result<Vec<u8>, QrError> {
+fn render_png(code: &QrCode, module_px: u32, pixels_per_metre: Option<u32>) -> Result<Vec<u8>, QrError> {
     let side = side_px(code, module_px)?;
     let modules = code.width();
     let colors = code.to_colors();
@@ -112,17 +105,10 @@ fn render_png(
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
     if let Some(ppm) = pixels_per_metre {
-        encoder.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: ppm,
-            yppu: ppm,
-            unit: png::Unit::Meter,
-        }));
+        encoder.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
     }
-    let written = encoder.write_header().and_then(|mut writer| {
-        writer
-            .write_image_data(&pixels)
-            .and_then(|()| writer.finish())
-    });
+    let written =
+        encoder.write_header().and_then(|mut writer| writer.write_image_data(&pixels).and_then(|()| writer.finish()));
     written.map_err(|_| QrError::ImageTooLarge)?;
     Ok(out)
 }
@@ -131,11 +117,8 @@ fn render_png(
 mod tests {
     use super::*;
 
-    const URLS: [&str; 3] = [
-        "https://renda.example.cn/s/12345",
-        "http://127.0.0.1:8080/d/7",
-        "https://renda.example.cn/d/代表-张三",
-    ];
+    const URLS: [&str; 3] =
+        ["https://renda.example.cn/s/12345", "http://127.0.0.1:8080/d/7", "https://renda.example.cn/d/代表-张三"];
 
     fn decode_png(bytes: &[u8]) -> (u32, u32, String) {
         let decoder = png::Decoder::new(bytes);
@@ -199,14 +182,7 @@ mod tests {
         assert!(out.contains(&format!("width=\"{side}\" height=\"{side}\"")));
         assert!(out.contains(&format!("viewBox=\"0 0 {side} {side}\"")));
         let lower = out.to_ascii_lowercase();
-        for bad in [
-            "<script",
-            "javascript:",
-            "onload",
-            "<foreignobject",
-            "href",
-            "<x>",
-        ] {
+        for bad in ["<script", "javascript:", "onload", "<foreignobject", "href", "<x>"] {
             assert!(!lower.contains(bad), "{bad}");
         }
         assert!(out.trim_end().ends_with("</svg>"));
@@ -231,10 +207,7 @@ mod tests {
                 assert_eq!(text, url);
                 assert_eq!(w, h);
                 assert!(w <= target, "{w} > {target}");
-                assert!(
-                    w + total > target,
-                    "module size not maximal: {w} for {target}"
-                );
+                assert!(w + total > target, "module size not maximal: {w} for {target}");
             }
         }
         let tiny = qr_png_for_print(URLS[0], 1, 72).unwrap();
@@ -264,10 +237,7 @@ mod tests {
     fn oversized_image_is_an_error() {
         assert_eq!(qr_png(URLS[0], u32::MAX), Err(QrError::ImageTooLarge));
         assert_eq!(qr_svg(URLS[0], u32::MAX), Err(QrError::ImageTooLarge));
-        assert_eq!(
-            qr_png_for_print(URLS[0], 10_000, 2400),
-            Err(QrError::ImageTooLarge)
-        );
+        assert_eq!(qr_png_for_print(URLS[0], 10_000, 2400), Err(QrError::ImageTooLarge));
         assert!(QrError::ImageTooLarge.to_string().contains("二维码"));
     }
 }

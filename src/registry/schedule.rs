@@ -87,29 +87,16 @@ impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (text, reason, example) = match self {
             RuleError::Empty => {
-                return f
-                    .write_str("进站规则为空：请填写进站日期，例如“每月15日上午”或“每周三下午”");
+                return f.write_str("进站规则为空：请填写进站日期，例如“每月15日上午”或“每周三下午”");
             }
-            RuleError::Unrecognized(t) => (
-                t,
-                "请写明每月几日、每周几、每月第几个周几或具体日期",
-                "每周三下午",
-            ),
+            RuleError::Unrecognized(t) => (t, "请写明每月几日、每周几、每月第几个周几或具体日期", "每周三下午"),
             RuleError::DayOutOfRange(t) => (t, "日期应在1至31之间", "每月15日上午"),
-            RuleError::UnknownWeekday(t) => (
-                t,
-                "星期应为一、二、三、四、五、六、日（或天）",
-                "每周三下午",
-            ),
+            RuleError::UnknownWeekday(t) => (t, "星期应为一、二、三、四、五、六、日（或天）", "每周三下午"),
             RuleError::InvalidNth(t) => (t, "第几个应为1至5或“最后一个”", "每月第一个周一"),
             RuleError::InvalidDate(t) => (t, "该日期不存在", "2026年12月5日上午"),
             RuleError::InvalidTime(t) => (t, "时间应写成“时:分-时:分”", "每周三 14:00-17:00"),
             RuleError::EndBeforeStart(t) => (t, "结束时间应晚于开始时间", "每周三 14:00-17:00"),
-            RuleError::ConflictingParts(t) => (
-                t,
-                "只能写一个时段（上午、下午、晚上或全天）",
-                "每月15日上午",
-            ),
+            RuleError::ConflictingParts(t) => (t, "只能写一个时段（上午、下午、晚上或全天）", "每月15日上午"),
         };
         write!(f, "无法识别的进站规则“{text}”：{reason}，例如“{example}”")
     }
@@ -138,8 +125,7 @@ pub fn parse_rule(text: &str) -> Result<DutyRule, RuleError> {
     let err_text = || original.to_string();
     let normalized = normalize_width(original);
 
-    let (rest, times) =
-        extract_times(&normalized).ok_or_else(|| RuleError::InvalidTime(err_text()))?;
+    let (rest, times) = extract_times(&normalized).ok_or_else(|| RuleError::InvalidTime(err_text()))?;
     let mut s: String = rest.chars().filter(|c| !c.is_whitespace()).collect();
 
     let mut online = false;
@@ -174,13 +160,7 @@ pub fn parse_rule(text: &str) -> Result<DutyRule, RuleError> {
     if end <= start {
         return Err(RuleError::EndBeforeStart(err_text()));
     }
-    Ok(DutyRule {
-        recurrence,
-        part,
-        start,
-        end,
-        online,
-    })
+    Ok(DutyRule { recurrence, part, start, end, online })
 }
 
 impl DutyRule {
@@ -210,11 +190,7 @@ impl DutyRule {
             out.push_str(self.part.label());
         }
         if custom {
-            out.push_str(&format!(
-                " {}-{}",
-                self.start.format("%H:%M"),
-                self.end.format("%H:%M")
-            ));
+            out.push_str(&format!(" {}-{}", self.start.format("%H:%M"), self.end.format("%H:%M")));
         }
         if self.online {
             out.push_str("（线上）");
@@ -233,26 +209,19 @@ pub fn expand(rule: &DutyRule, from: NaiveDate, to: NaiveDate) -> Vec<DutySlot> 
         Recurrence::Weekly(w) => {
             let offset = (w.num_days_from_monday() + 7 - from.weekday().num_days_from_monday()) % 7;
             let first = from + Days::new(u64::from(offset));
-            std::iter::successors(Some(first), |d| d.checked_add_days(Days::new(7)))
-                .take_while(|d| *d <= to)
-                .collect()
+            std::iter::successors(Some(first), |d| d.checked_add_days(Days::new(7))).take_while(|d| *d <= to).collect()
         }
-        Recurrence::MonthlyDay(day) => months(from, to)
-            .filter_map(|(y, m)| NaiveDate::from_ymd_opt(y, m, *day))
-            .collect(),
-        Recurrence::MonthlyNthWeekday { nth, weekday } => months(from, to)
-            .filter_map(|(y, m)| nth_weekday(y, m, *nth, *weekday))
-            .collect(),
+        Recurrence::MonthlyDay(day) => {
+            months(from, to).filter_map(|(y, m)| NaiveDate::from_ymd_opt(y, m, *day)).collect()
+        }
+        Recurrence::MonthlyNthWeekday { nth, weekday } => {
+            months(from, to).filter_map(|(y, m)| nth_weekday(y, m, *nth, *weekday)).collect()
+        }
     };
     dates
         .into_iter()
         .filter(|d| *d >= from && *d <= to)
-        .map(|date| DutySlot {
-            date,
-            start: rule.start,
-            end: rule.end,
-            online: rule.online,
-        })
+        .map(|date| DutySlot { date, start: rule.start, end: rule.end, online: rule.online })
         .collect()
 }
 
@@ -271,10 +240,8 @@ fn hm(h: u32, m: u32) -> NaiveTime {
 fn months(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = (i32, u32)> {
     let start = (from.year(), from.month());
     let end = (to.year(), to.month());
-    std::iter::successors(Some(start), |&(y, m)| {
-        Some(if m == 12 { (y + 1, 1) } else { (y, m + 1) })
-    })
-    .take_while(move |ym| *ym <= end)
+    std::iter::successors(Some(start), |&(y, m)| Some(if m == 12 { (y + 1, 1) } else { (y, m + 1) }))
+        .take_while(move |ym| *ym <= end)
 }
 
 fn nth_weekday(year: i32, month: u32, nth: i8, weekday: Weekday) -> Option<NaiveDate> {
@@ -398,9 +365,7 @@ fn parse_recurrence(s: &str, original: &str) -> Result<Recurrence, RuleError> {
             let weekday = parse_weekday(rest).ok_or_else(|| err(RuleError::UnknownWeekday))?;
             return Ok(Recurrence::MonthlyNthWeekday { nth, weekday });
         }
-        let last = ["最后一个", "最后一", "最后", "倒数第一个", "倒数第一"]
-            .iter()
-            .find_map(|p| rest.strip_prefix(p));
+        let last = ["最后一个", "最后一", "最后", "倒数第一个", "倒数第一"].iter().find_map(|p| rest.strip_prefix(p));
         if let Some(rest) = last {
             let weekday = parse_weekday(rest).ok_or_else(|| err(RuleError::UnknownWeekday))?;
             return Ok(Recurrence::MonthlyNthWeekday { nth: -1, weekday });
@@ -411,10 +376,7 @@ fn parse_recurrence(s: &str, original: &str) -> Result<Recurrence, RuleError> {
         if WEEKDAY_PREFIXES.iter().any(|p| rest.starts_with(p)) {
             return Err(err(RuleError::InvalidNth));
         }
-        let digits = rest
-            .strip_suffix('日')
-            .or_else(|| rest.strip_suffix('号'))
-            .unwrap_or(rest);
+        let digits = rest.strip_suffix('日').or_else(|| rest.strip_suffix('号')).unwrap_or(rest);
         let day = parse_number(digits).ok_or_else(|| err(RuleError::Unrecognized))?;
         if !(1..=31).contains(&day) {
             return Err(err(RuleError::DayOutOfRange));
@@ -512,19 +474,12 @@ fn parse_ymd(s: &str) -> Option<(u32, u32, u32)> {
     };
     if let Some((y, rest)) = s.split_once('年') {
         let (m, rest) = rest.split_once('月')?;
-        let d = rest
-            .strip_suffix('日')
-            .or_else(|| rest.strip_suffix('号'))
-            .unwrap_or(rest);
+        let d = rest.strip_suffix('日').or_else(|| rest.strip_suffix('号')).unwrap_or(rest);
         return Some((num(y)?, num(m)?, num(d)?));
     }
     let sep = ['-', '/', '.'].into_iter().find(|c| s.contains(*c))?;
     let mut parts = s.split(sep);
-    let ymd = (
-        num(parts.next()?)?,
-        num(parts.next()?)?,
-        num(parts.next()?)?,
-    );
+    let ymd = (num(parts.next()?)?, num(parts.next()?)?, num(parts.next()?)?);
     parts.next().is_none().then_some(ymd)
 }
 
@@ -538,21 +493,11 @@ mod tests {
 
     fn rule(recurrence: Recurrence, part: DayPart) -> DutyRule {
         let (start, end) = part.default_hours();
-        DutyRule {
-            recurrence,
-            part,
-            start,
-            end,
-            online: false,
-        }
+        DutyRule { recurrence, part, start, end, online: false }
     }
 
     fn timed(recurrence: Recurrence, part: DayPart, start: NaiveTime, end: NaiveTime) -> DutyRule {
-        DutyRule {
-            start,
-            end,
-            ..rule(recurrence, part)
-        }
+        DutyRule { start, end, ..rule(recurrence, part) }
     }
 
     fn online(r: DutyRule) -> DutyRule {
@@ -583,56 +528,21 @@ mod tests {
             ("每月第五个周六", rule(nth(5, Weekday::Sat), AllDay)),
             ("每月第３个周二晚上", rule(nth(3, Weekday::Tue), Evening)),
             ("每月最后一个周五", rule(nth(-1, Weekday::Fri), AllDay)),
-            (
-                "每月最后一个星期日上午",
-                rule(nth(-1, Weekday::Sun), Morning),
-            ),
+            ("每月最后一个星期日上午", rule(nth(-1, Weekday::Sun), Morning)),
             ("每月最后一周五", rule(nth(-1, Weekday::Fri), AllDay)),
             ("每月倒数第一个周三", rule(nth(-1, Weekday::Wed), AllDay)),
             ("2026年12月5日上午", rule(Once(date(2026, 12, 5)), Morning)),
             ("2026-12-05 晚上", rule(Once(date(2026, 12, 5)), Evening)),
-            (
-                "２０２６年１２月５日",
-                rule(Once(date(2026, 12, 5)), AllDay),
-            ),
-            (
-                "每周三晚上（线上）",
-                online(rule(Weekly(Weekday::Wed), Evening)),
-            ),
+            ("２０２６年１２月５日", rule(Once(date(2026, 12, 5)), AllDay)),
+            ("每周三晚上（线上）", online(rule(Weekly(Weekday::Wed), Evening))),
             ("每月15日 云接待", online(rule(MonthlyDay(15), AllDay))),
-            (
-                "每周三 14:00-17:00",
-                timed(Weekly(Weekday::Wed), AllDay, hm(14, 0), hm(17, 0)),
-            ),
-            (
-                "每月10日9:00—11:30",
-                timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30)),
-            ),
-            (
-                "每月10日 9:00－11:30",
-                timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30)),
-            ),
-            (
-                "每月10日9：00~11：30",
-                timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30)),
-            ),
-            (
-                "每月10日 9:00 至 11:30",
-                timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30)),
-            ),
-            (
-                "每周三下午 15:00-18:00",
-                timed(Weekly(Weekday::Wed), Afternoon, hm(15, 0), hm(18, 0)),
-            ),
-            (
-                "2026-12-05 19:30-21:00 线上",
-                online(timed(
-                    Once(date(2026, 12, 5)),
-                    AllDay,
-                    hm(19, 30),
-                    hm(21, 0),
-                )),
-            ),
+            ("每周三 14:00-17:00", timed(Weekly(Weekday::Wed), AllDay, hm(14, 0), hm(17, 0))),
+            ("每月10日9:00—11:30", timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30))),
+            ("每月10日 9:00－11:30", timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30))),
+            ("每月10日9：00~11：30", timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30))),
+            ("每月10日 9:00 至 11:30", timed(MonthlyDay(10), AllDay, hm(9, 0), hm(11, 30))),
+            ("每周三下午 15:00-18:00", timed(Weekly(Weekday::Wed), Afternoon, hm(15, 0), hm(18, 0))),
+            ("2026-12-05 19:30-21:00 线上", online(timed(Once(date(2026, 12, 5)), AllDay, hm(19, 30), hm(21, 0)))),
         ]
     }
 
@@ -700,18 +610,9 @@ mod tests {
             let described = r.describe();
             assert_eq!(parse_rule(&described), Ok(r), "{text} -> {described}");
         }
-        assert_eq!(
-            parse_rule("每月第2个星期四下午").unwrap().describe(),
-            "每月第二个周四下午"
-        );
-        assert_eq!(
-            parse_rule("每周三 14:00-17:00").unwrap().describe(),
-            "每周三 14:00-17:00"
-        );
-        assert_eq!(
-            parse_rule("每周三晚上（线上）").unwrap().describe(),
-            "每周三晚上（线上）"
-        );
+        assert_eq!(parse_rule("每月第2个星期四下午").unwrap().describe(), "每月第二个周四下午");
+        assert_eq!(parse_rule("每周三 14:00-17:00").unwrap().describe(), "每周三 14:00-17:00");
+        assert_eq!(parse_rule("每周三晚上（线上）").unwrap().describe(), "每周三晚上（线上）");
     }
 
     fn range() -> (NaiveDate, NaiveDate) {
@@ -720,22 +621,14 @@ mod tests {
 
     fn dates(text: &str) -> Vec<NaiveDate> {
         let (from, to) = range();
-        expand(&parse_rule(text).unwrap(), from, to)
-            .into_iter()
-            .map(|s| s.date)
-            .collect()
+        expand(&parse_rule(text).unwrap(), from, to).into_iter().map(|s| s.date).collect()
     }
 
     #[test]
     fn monthly_day_skips_days_before_range() {
         assert_eq!(
             dates("每月15日"),
-            vec![
-                date(2026, 12, 15),
-                date(2027, 1, 15),
-                date(2027, 2, 15),
-                date(2027, 3, 15)
-            ]
+            vec![date(2026, 12, 15), date(2027, 1, 15), date(2027, 2, 15), date(2027, 3, 15)]
         );
     }
 
@@ -747,11 +640,7 @@ mod tests {
         assert_eq!(slots[0].date, date(2026, 11, 25));
         assert_eq!(slots[18].date, date(2027, 3, 31));
         assert!(slots.iter().all(|s| s.date.weekday() == Weekday::Wed));
-        assert!(
-            slots
-                .iter()
-                .all(|s| (s.start, s.end) == (hm(14, 30), hm(17, 30)))
-        );
+        assert!(slots.iter().all(|s| (s.start, s.end) == (hm(14, 30), hm(17, 30))));
         assert!(slots.windows(2).all(|w| w[0].date < w[1].date));
     }
 
@@ -759,13 +648,7 @@ mod tests {
     fn last_friday_of_each_month() {
         assert_eq!(
             dates("每月最后一个周五"),
-            vec![
-                date(2026, 11, 27),
-                date(2026, 12, 25),
-                date(2027, 1, 29),
-                date(2027, 2, 26),
-                date(2027, 3, 26),
-            ]
+            vec![date(2026, 11, 27), date(2026, 12, 25), date(2027, 1, 29), date(2027, 2, 26), date(2027, 3, 26),]
         );
     }
 
@@ -774,12 +657,7 @@ mod tests {
         let (from, to) = range();
         assert_eq!(
             dates("每月第一个周一"),
-            vec![
-                date(2026, 12, 7),
-                date(2027, 1, 4),
-                date(2027, 2, 1),
-                date(2027, 3, 1)
-            ]
+            vec![date(2026, 12, 7), date(2027, 1, 4), date(2027, 2, 1), date(2027, 3, 1)]
         );
         let fifth_monday = expand(&parse_rule("每月第五个周一").unwrap(), from, to);
         assert_eq!(
@@ -790,18 +668,10 @@ mod tests {
 
     #[test]
     fn day_31_only_in_long_months() {
-        assert_eq!(
-            dates("每月31日"),
-            vec![date(2026, 12, 31), date(2027, 1, 31), date(2027, 3, 31)]
-        );
+        assert_eq!(dates("每月31日"), vec![date(2026, 12, 31), date(2027, 1, 31), date(2027, 3, 31)]);
         assert_eq!(
             dates("每月29日"),
-            vec![
-                date(2026, 11, 29),
-                date(2026, 12, 29),
-                date(2027, 1, 29),
-                date(2027, 3, 29)
-            ]
+            vec![date(2026, 11, 29), date(2026, 12, 29), date(2027, 1, 29), date(2027, 3, 29)]
         );
     }
 
@@ -831,15 +701,8 @@ mod tests {
         ];
         let slots = expand_all(&rules, from, to);
         assert_eq!(slots.len(), 19 + 4 + 1);
-        assert!(
-            slots
-                .windows(2)
-                .all(|w| (w[0].date, w[0].start) < (w[1].date, w[1].start))
-        );
-        let dec15: Vec<_> = slots
-            .iter()
-            .filter(|s| s.date == date(2026, 12, 15))
-            .collect();
+        assert!(slots.windows(2).all(|w| (w[0].date, w[0].start) < (w[1].date, w[1].start)));
+        let dec15: Vec<_> = slots.iter().filter(|s| s.date == date(2026, 12, 15)).collect();
         assert_eq!(dec15.len(), 2);
         assert_eq!(dec15[0].start, hm(9, 0));
         assert_eq!(dec15[1].start, hm(14, 30));

@@ -52,13 +52,8 @@ impl Storage for LocalDir {
 
     fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         let path = self.path(key).ok_or(StorageError::NotFound)?;
-        std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                StorageError::NotFound
-            } else {
-                e.into()
-            }
-        })
+        std::fs::read(path)
+            .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { StorageError::NotFound } else { e.into() })
     }
 
     fn delete(&self, key: &str) -> Result<(), StorageError> {
@@ -91,10 +86,7 @@ mod tests {
         let s = LocalDir::new(dir.clone());
         let key = s.put(b"%PDF-1.4 hello").unwrap();
         assert_eq!(s.get(&key).unwrap(), b"%PDF-1.4 hello");
-        assert!(matches!(
-            s.get("../etc/passwd"),
-            Err(StorageError::NotFound)
-        ));
+        assert!(matches!(s.get("../etc/passwd"), Err(StorageError::NotFound)));
         s.delete(&key).unwrap();
         assert!(matches!(s.get(&key), Err(StorageError::NotFound)));
         assert_eq!(sniff_content_type(b"%PDF-1.7"), Some("application/pdf"));

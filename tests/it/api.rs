@@ -1,0 +1,201 @@
+//! PLAT-16: the API's conventions — problem documents in Chinese, cursor paging, the OpenAPI document.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use renda::auth::Scope;
+
+use crate::db_test;
+use crate::support::TestApp;
+
+async fn me_requires_credentials(app: TestApp) {
+    app.seed_demo().await;
+    let r = app.api("GET", "/api/v1/me", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let p = r.json();
+    assert_eq!(p["status"], 401);
+    assert_eq!(p["title"], "未登录");
+    let r = app.api("GET", "/api/v1/me", Some("rnd_not-a-token"), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let token = app.token("keeper", Scope::Read).await;
+    let me = app.api("GET", "/api/v1/me", Some(&token), None).await.json();
+    assert_eq!(me["roles"], serde_json::json!(["keeper"]));
+    assert_eq!(me["organ"]["name"], "诸城市密州街道人大工作委员会");
+}
+db_test!(me_requires_credentials);
+
+async fn account_management_through_the_api(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.token("admin", Scope::Write).await;
+    let organ = app.organ_id("370782108").await;
+    let bad = app
+        .api("POST", "/api/v1/accounts", Some(&admin), Some(serde_json::json!({
+            "username": "a", "display_name": "", "password": "short", "organ_id": organ, "roles": [], "phone": "12345"
+        })))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> =
+        bad.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+    assert_eq!(fields, ["username", "display_name", "password", "roles", "phone"]);
+    assert!(bad.json()["errors"][0]["message"].as_str().unwrap().contains("用户名"));
+
+    let wrong_enum = app
+        .api(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(serde_json::json!({
+                "username": "abc", "display_name": "某", "password": "abc12345", "organ_id": organ, "roles": ["king"]
+            })),
+        )
+        .await;
+    assert_eq!(wrong_enum.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_enum.json()["detail"], "字段取值不在允许范围内");
+
+    let created = app
+        .api("POST", "/api/v1/accounts", Some(&admin), Some(serde_json::json!({
+            "username": "xiangzhou", "display_name": "孙丽", "password": "abc12345", "organ_id": organ, "roles": ["staff"], "phone": "13605361234"
+        })))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(created.header("location"), Some(format!("/api/v1/accounts/{id}").as_str()));
+    assert_eq!(created.json()["phone"], "136****1234", "masked");
+    let dup = app
+        .api("POST", "/api/v1/accounts", Some(&admin), Some(serde_json::json!({
+            "username": "xiangzhou", "display_name": "孙丽", "password": "abc12345", "organ_id": organ, "roles": ["staff"]
+        })))
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let patched = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/accounts/{id}"),
+            Some(&admin),
+            Some(serde_json::json!({"roles": ["staff", "leader"], "disabled": true})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK);
+    assert_eq!(patched.json()["roles"], serde_json::json!(["staff", "leader"]));
+    assert_eq!(patched.json()["disabled"], true);
+    // A staff member sees accounts but may not change them.
+    let staff = app.token("staff", Scope::Write).await;
+    assert_eq!(app.api("GET", &format!("/api/v1/accounts/{id}"), Some(&staff), None).await.status, StatusCode::OK);
+    let r = app
+        .api("PATCH", &format!("/api/v1/accounts/{id}"), Some(&staff), Some(serde_json::json!({"disabled": false})))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["detail"], "您没有执行此操作的权限");
+    // A deputy does not learn the account exists.
+    let deputy = app.token("deputy", Scope::Write).await;
+    assert_eq!(
+        app.api("GET", &format!("/api/v1/accounts/{id}"), Some(&deputy), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.api("GET", "/api/v1/accounts/999999", Some(&admin), None).await.status, StatusCode::NOT_FOUND);
+}
+db_test!(account_management_through_the_api);
+
+async fn lists_page_with_a_cursor(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.token("admin", Scope::Read).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/accounts?limit=4&cursor={c}"),
+            None => "/api/v1/accounts?limit=4".to_string(),
+        };
+        let page = app.api("GET", &path, Some(&admin), None).await.json();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["username"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["admin", "staff", "leader", "deputy", "unit", "keeper"]);
+    let filtered = app.api("GET", "/api/v1/accounts?role=keeper", Some(&admin), None).await.json();
+    assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
+    for bad in ["limit=0", "limit=abc", "limit=201", "cursor=-4", "role=king", "organ=x"] {
+        let r = app.api("GET", &format!("/api/v1/accounts?{bad}"), Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            r.json()["detail"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "Chinese detail for {bad}"
+        );
+    }
+    // Public lists need no credentials.
+    let organs = app.api("GET", "/api/v1/organs?limit=200", None, None).await.json();
+    assert_eq!(organs["items"].as_array().unwrap().len(), 17);
+    let areas = app.api("GET", "/api/v1/areas?limit=200", None, None).await.json();
+    assert!(areas["items"].as_array().unwrap().iter().any(|a| a["name"] == "相州镇" && a["level"] == "township"));
+}
+db_test!(lists_page_with_a_cursor);
+
+async fn malformed_input_gets_a_chinese_4xx(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.token("admin", Scope::Write).await;
+    let send = |body: &'static str, ct: &'static str| {
+        Request::post("/api/v1/accounts")
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app.send(send("{not json", "application/json")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["detail"], "JSON 格式错误");
+    let r = app.send(send("{}", "text/plain")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["detail"].as_str().unwrap().contains("application/json"));
+    let r = app.send(send("{\"username\": 5}", "application/json")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Over the body limit: 413 with a Chinese detail.
+    let big = "x".repeat(app.state.config.body_limit_bytes + 10);
+    let req = Request::post("/api/v1/accounts")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(big))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.json()["detail"].as_str().unwrap().contains("大小限制"));
+    // Unknown routes and methods.
+    assert_eq!(app.api("GET", "/api/v1/nothing", None, None).await.json()["status"], 404);
+    let r = app.api("DELETE", "/api/v1/me", Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.json()["detail"], "不支持此请求方法");
+    // Hostile path parameters are a plain 404.
+    for p in ["/api/v1/accounts/-1", "/api/v1/accounts/1%27%20OR%201=1", "/api/v1/accounts/99999999999999999999999"] {
+        assert_eq!(app.api("GET", p, Some(&admin), None).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+}
+db_test!(malformed_input_gets_a_chinese_4xx);
+
+async fn openapi_document_lists_every_routed_operation(app: TestApp) {
+    app.seed_demo().await;
+    let admin = app.token("admin", Scope::Write).await;
+    let doc = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/api/v1/me", "/api/v1/accounts", "/api/v1/accounts/{id}", "/api/v1/organs", "/api/v1/areas"] {
+        assert!(paths.contains_key(p), "{p} documented");
+    }
+    let me_schema =
+        &doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(me_schema, "#/components/schemas/Me");
+    let roles = &doc["components"]["schemas"]["Role"]["enum"];
+    assert_eq!(roles, &serde_json::json!(["admin", "staff", "leader", "deputy", "unit", "keeper"]));
+    // Every documented operation is routed (no 404/405 from the router itself).
+    for op in renda::api::openapi::OPERATIONS {
+        let path = op.path.replace("{id}", "1");
+        let body = if op.request.is_some() { Some(serde_json::json!({})) } else { None };
+        let r = app.api(&op.method.to_uppercase(), &path, Some(&admin), body).await;
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{} {}", op.method, op.path);
+        assert_ne!(r.status, StatusCode::NOT_FOUND, "{} {} routed", op.method, op.path);
+    }
+}
+db_test!(openapi_document_lists_every_routed_operation);

@@ -1,0 +1,167 @@
+//! PLAT-1, PLAT-4, PLAT-5: the binary itself — config check, demo, token, audit verify, backup and restore.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_renda");
+
+fn renda(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap(), "--config", "/nonexistent/renda.toml"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RENDA_PASSWORD_MEMORY_KIB", "64")
+        .env("RENDA_PASSWORD_ITERATIONS", "1")
+        .output()
+        .expect("run renda");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("renda-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn config_check_names_every_bad_value() {
+    let dir = temp("config");
+    let out = Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap(), "--config", "/nonexistent/renda.toml", "config", "check"])
+        .env("RENDA_LISTEN", "nowhere")
+        .env("RENDA_SESSION_HOURS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("RENDA_LISTEN") && err.contains("RENDA_SESSION_HOURS") && err.contains("session_secret"),
+        "{err}"
+    );
+    // serve refuses to start without secrets: only demo mode has defaults.
+    let (code, _, err) = renda(&dir, &["serve"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("缺少密钥"));
+}
+
+#[test]
+fn demo_serves_and_the_tools_work_on_its_data() {
+    let dir = temp("demo");
+    let mut child = Command::new(BIN)
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--config",
+            "/nonexistent/renda.toml",
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--demo-password",
+            "demo2026pw",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("RENDA_PASSWORD_MEMORY_KIB", "64")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let addr = loop {
+        let line = lines.next().expect("demo prints its address").unwrap();
+        printed.push(line.clone());
+        if let Some(rest) = line.strip_prefix("renda 已启动：http://") {
+            break rest.trim_end_matches('/').to_string();
+        }
+    };
+    for user in ["admin", "staff", "leader", "deputy", "unit", "keeper"] {
+        assert!(printed.iter().any(|l| l.trim_start().starts_with(user)), "{user} listed: {printed:?}");
+    }
+    assert!(printed.iter().any(|l| l.contains("demo2026pw")));
+    assert!(http_get(&addr, "/healthz").ends_with("ok"));
+    let home = http_get(&addr, "/");
+    assert!(home.contains("诸城市人民代表大会常务委员会"));
+    // A second server on the same data directory is refused.
+    let (code, _, err) = renda(&dir, &["demo", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("正被另一个 renda 进程使用"), "{err}");
+    // Online backup while the server runs.
+    let backup = dir.with_extension("backup.db");
+    let _ = std::fs::remove_file(&backup);
+    let (code, out, err) = renda(&dir, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    // restore is refused while the server holds the directory.
+    let (code, _, err) = renda(&dir, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    // A token for an account, printed on the last line, works against the running server.
+    let (code, out, err) = renda(&dir, &["token", "create", "--user", "staff", "--scope", "read"]);
+    assert_eq!(code, 0, "{err}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("rnd_"));
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut me = String::new();
+    s.read_to_string(&mut me).unwrap();
+    assert!(me.contains("\"username\":\"staff\""), "{me}");
+    let (code, _, err) = renda(&dir, &["token", "create", "--user", "nobody"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("不存在"));
+    // Graceful stop on SIGTERM.
+    unsafe_kill(child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+
+    // The chain verifies; after restoring the backup the token created later is gone.
+    let (code, out, _) = renda(&dir, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = renda(&dir, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("审计链"));
+    let (code, out, _) = renda(&dir, &["audit", "verify"]);
+    assert_eq!(code, 0);
+    let entries_after_restore: i64 = out.split("共 ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let mut s = std::fs::read(dir.join("renda.db")).unwrap();
+    s.truncate(16);
+    assert_eq!(s, b"SQLite format 3\0");
+    assert!(entries_after_restore > 40);
+
+    // Tampering with the file is caught by `audit verify` with a non-zero exit.
+    let (code, _, _) = renda(&dir, &["token", "create", "--user", "admin"]);
+    assert_eq!(code, 0);
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c=sqlite3.connect('{}'); c.execute(\"UPDATE audit_log SET summary='x' WHERE seq=3\"); c.commit()",
+            dir.join("renda.db").display()
+        ))
+        .status();
+    if status.map(|s| s.success()).unwrap_or(false) {
+        let (code, _, err) = renda(&dir, &["audit", "verify"]);
+        assert_eq!(code, 3);
+        assert!(err.contains("#3"), "{err}");
+    }
+    // A file that is not a backup is refused, and the data is untouched.
+    let junk = dir.with_extension("junk");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let (code, _, err) = renda(&dir, &["restore", junk.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(dir.join("renda.db").exists());
+}
+
+fn unsafe_kill(pid: u32) {
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+}

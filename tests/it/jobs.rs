@@ -1,0 +1,86 @@
+//! PLAT-3: jobs are rows; two workers on one database never run a job twice.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use renda::db;
+use renda::jobs;
+
+use crate::db_test;
+use crate::support::TestApp;
+
+async fn two_workers_run_each_job_exactly_once(app: TestApp) {
+    const N: i64 = 60;
+    for i in 0..N {
+        jobs::enqueue(app.db(), "noop", &serde_json::json!({"n": i}), None, 0).await.unwrap();
+    }
+    // A deduplicated job enqueued twice is stored once.
+    assert!(jobs::enqueue(app.db(), "noop", &serde_json::json!({}), Some("daily:2026-11-22"), 0).await.unwrap());
+    assert!(!jobs::enqueue(app.db(), "noop", &serde_json::json!({}), Some("daily:2026-11-22"), 0).await.unwrap());
+
+    let runs: Arc<Mutex<Vec<(String, i64)>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut handles = Vec::new();
+    for worker in ["node-a", "node-b"] {
+        // Each worker has its own connection pool, as two `renda serve` processes would.
+        let url = app.state.config.database_url();
+        let runs = runs.clone();
+        handles.push(tokio::spawn(async move {
+            let conn = db::connect(&url).await.unwrap();
+            loop {
+                match jobs::claim(&conn, worker, 60).await.unwrap() {
+                    Some(job) => {
+                        runs.lock().unwrap().push((worker.to_string(), job.id));
+                        tokio::task::yield_now().await;
+                        jobs::complete(&conn, job.id).await.unwrap();
+                    }
+                    None => break,
+                }
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let runs = runs.lock().unwrap().clone();
+    let ids: HashSet<i64> = runs.iter().map(|(_, id)| *id).collect();
+    assert_eq!(runs.len() as i64, N + 1, "every job ran once: {runs:?}");
+    assert_eq!(ids.len() as i64, N + 1, "no job ran twice");
+    let by_a = runs.iter().filter(|(w, _)| w == "node-a").count();
+    assert!(by_a > 0 && by_a < runs.len(), "both workers took part ({by_a} of {})", runs.len());
+    assert_eq!(
+        db::scalar_i64(app.db(), "SELECT count(*) FROM jobs WHERE state = 'done'", vec![]).await.unwrap(),
+        N + 1
+    );
+}
+db_test!(two_workers_run_each_job_exactly_once);
+
+async fn failed_jobs_are_retried_then_parked(app: TestApp) {
+    jobs::enqueue(app.db(), "mystery", &serde_json::json!({}), None, 0).await.unwrap();
+    let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
+    assert!(jobs::handle_platform_job(app.db(), job.clone()).await.is_err(), "unknown kinds fail");
+    jobs::fail(app.db(), &job, "未知的任务类型").await.unwrap();
+    assert!(jobs::claim(app.db(), "w", 60).await.unwrap().is_none(), "retry waits for its back-off");
+    db::exec(app.db(), "UPDATE jobs SET attempts = 5, run_at = 0", vec![]).await.unwrap();
+    let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
+    jobs::fail(app.db(), &job, "仍然失败").await.unwrap();
+    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM jobs WHERE state = 'failed'", vec![]).await.unwrap(), 1);
+    // A lease that ran out (a node died) makes a running job claimable again.
+    jobs::enqueue(app.db(), "noop", &serde_json::json!({}), None, 0).await.unwrap();
+    let job = jobs::claim(app.db(), "dead-node", -1).await.unwrap().unwrap();
+    let again = jobs::claim(app.db(), "live-node", 60).await.unwrap().unwrap();
+    assert_eq!(job.id, again.id);
+}
+db_test!(failed_jobs_are_retried_then_parked);
+
+async fn housekeeping_purges_expired_sessions(app: TestApp) {
+    app.seed_demo().await;
+    app.login("admin").await;
+    db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
+    jobs::schedule_housekeeping(app.db()).await.unwrap();
+    jobs::schedule_housekeeping(app.db()).await.unwrap();
+    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(), 1, "one per hour slot");
+    let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
+    jobs::handle_platform_job(app.db(), job).await.unwrap();
+    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);
+}
+db_test!(housekeeping_purges_expired_sessions);

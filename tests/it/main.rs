@@ -1,0 +1,11 @@
+//! One integration binary: every test runs through the front door on a fresh database.
+
+mod support;
+
+mod api;
+mod audit_chain;
+mod auth;
+mod cli;
+mod jobs;
+mod matrix;
+mod pages;

@@ -1,0 +1,288 @@
+//! PLAT-7: every role × every resource type × own organ / organ below / sibling organ.
+//! First the pure decision table, exhaustively; then the same facts through HTTP.
+
+use axum::http::StatusCode;
+use renda::auth::authz::{Action, Decision, Principal, Resource, decide};
+use renda::auth::{Role, Scope};
+
+use crate::db_test;
+use crate::support::TestApp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Rel {
+    Own,
+    Below,
+    Sibling,
+}
+
+const RELS: [Rel; 3] = [Rel::Own, Rel::Below, Rel::Sibling];
+/// The principal sits at township A (/1/2/); below it /1/2/9/; its sibling is B (/1/3/).
+fn path(rel: Rel) -> &'static str {
+    match rel {
+        Rel::Own => "/1/2/",
+        Rel::Below => "/1/2/9/",
+        Rel::Sibling => "/1/3/",
+    }
+}
+
+fn principal(role: Role) -> Principal {
+    Principal {
+        account_id: 100,
+        username: role.as_str().into(),
+        display_name: "测试".into(),
+        roles: vec![role],
+        organ_id: 2,
+        organ_path: "/1/2/".into(),
+        unit_id: if role == Role::Unit { Some(7) } else { None },
+        deputy_id: None,
+        station_id: None,
+        token_scope: None,
+    }
+}
+
+use Decision::{Allow as A, Forbidden as F, Hidden as H};
+
+/// Expected decision, written out by hand per role, resource kind, action and relation.
+fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
+    let worker = matches!(role, Role::Admin | Role::Staff | Role::Leader);
+    let in_tree = rel != Rel::Sibling;
+    match (kind, action) {
+        ("organ", Action::View) => {
+            if worker && in_tree {
+                A
+            } else if in_tree && rel == Rel::Own {
+                A
+            } else if rel == Rel::Own || rel == Rel::Below {
+                F
+            } else {
+                H
+            }
+        }
+        ("organ", _) => {
+            if role == Role::Admin && in_tree {
+                A
+            } else if in_tree {
+                F
+            } else {
+                H
+            }
+        }
+        ("area", Action::View) => A,
+        ("area", _) => {
+            if role == Role::Admin && in_tree {
+                A
+            } else {
+                F
+            }
+        }
+        ("account", Action::View) => {
+            if matches!(role, Role::Admin | Role::Staff) && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        ("account", _) => match (role, in_tree) {
+            (Role::Admin, true) => A,
+            (Role::Staff, true) => F,
+            _ => H,
+        },
+        ("audit", Action::View) => {
+            if worker && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        ("audit", _) => {
+            if worker && in_tree {
+                F
+            } else {
+                H
+            }
+        }
+        ("handling_unit", Action::View) => {
+            if worker && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        ("handling_unit", _) => match (role, in_tree) {
+            (Role::Admin | Role::Staff, true) => A,
+            (Role::Leader, true) => F,
+            _ => H,
+        },
+        ("jobs", _) => {
+            if role == Role::Admin && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn decision_table_covers_every_role_resource_and_relation() {
+    let mut checked = 0;
+    for role in Role::ALL {
+        let p = principal(role);
+        for rel in RELS {
+            let organ_path = path(rel);
+            let resources = [
+                Resource::Organ { path: organ_path },
+                Resource::Area { organ_path },
+                Resource::Account { id: 555, organ_path },
+                Resource::AuditHistory { organ_path },
+                Resource::HandlingUnit { id: 99, organ_path },
+                Resource::Jobs { organ_path },
+            ];
+            for r in &resources {
+                for action in [Action::View, Action::Create, Action::Update] {
+                    let got = decide(&p, action, r);
+                    let want = expected(role, r.kind(), action, rel);
+                    assert_eq!(got, want, "{role:?} {action:?} {} {rel:?}", r.kind());
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 6 * 3 * 6 * 3);
+}
+
+#[test]
+fn owner_only_resources_and_special_cases() {
+    for role in Role::ALL {
+        let p = principal(role);
+        for action in [Action::View, Action::Update] {
+            assert_eq!(decide(&p, action, &Resource::Inbox { owner_id: 100 }), A);
+            assert_eq!(decide(&p, action, &Resource::Inbox { owner_id: 101 }), H, "{role:?} sees another inbox");
+            assert_eq!(decide(&p, action, &Resource::ApiToken { owner_id: 100 }), A);
+            assert_eq!(decide(&p, action, &Resource::ApiToken { owner_id: 101 }), H);
+        }
+        // One's own account is always visible and editable (password, TOTP), never creatable.
+        assert_eq!(decide(&p, Action::View, &Resource::Account { id: 100, organ_path: "/1/2/" }), A);
+        assert_eq!(decide(&p, Action::Create, &Resource::Account { id: 100, organ_path: "/1/2/" }), F);
+    }
+    // A unit user sees its own unit wherever it sits, and no other.
+    let unit = principal(Role::Unit);
+    assert_eq!(decide(&unit, Action::View, &Resource::HandlingUnit { id: 7, organ_path: "/1/3/" }), A);
+    assert_eq!(decide(&unit, Action::View, &Resource::HandlingUnit { id: 8, organ_path: "/1/2/" }), H);
+    // The organs above one's own are visible (public names), never editable.
+    let admin = principal(Role::Admin);
+    assert_eq!(decide(&admin, Action::View, &Resource::Organ { path: "/1/" }), A);
+    assert_eq!(decide(&admin, Action::Update, &Resource::Organ { path: "/1/" }), F);
+    // A read-only token never writes, whatever the role.
+    let mut token = principal(Role::Admin);
+    token.token_scope = Some(Scope::Read);
+    assert_eq!(decide(&token, Action::View, &Resource::Account { id: 5, organ_path: "/1/2/" }), A);
+    assert_eq!(decide(&token, Action::Update, &Resource::Account { id: 5, organ_path: "/1/2/" }), F);
+    // A path that merely shares a prefix string is not inside the subtree.
+    assert_eq!(decide(&admin, Action::View, &Resource::Account { id: 5, organ_path: "/1/22/" }), H);
+}
+
+/// The same matrix through the pages and the API: status codes per role and relation.
+async fn http_matrix(app: TestApp) {
+    app.seed_demo().await;
+    let a = app.organ_id("370782001").await;
+    let b = app.organ_id("370782002").await;
+    let below = app.add_organ("370782001901", "测试社区人大联络组", a).await;
+    let target = |rel: Rel| match rel {
+        Rel::Own => a,
+        Rel::Below => below,
+        Rel::Sibling => b,
+    };
+    let mut target_accounts = std::collections::HashMap::new();
+    for rel in RELS {
+        target_accounts.insert(
+            rel,
+            app.add_account(&format!("target_{rel:?}").to_lowercase(), target(rel), &[Role::Deputy]).await,
+        );
+    }
+    let denied_before =
+        renda::db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'access_denied'", vec![])
+            .await
+            .unwrap();
+    let mut expected_denials = 0;
+    for role in Role::ALL {
+        let username = format!("m_{}", role.as_str());
+        app.add_account(&username, a, &[role]).await;
+        let mut br = app.login(&username).await;
+        let worker = matches!(role, Role::Admin | Role::Staff | Role::Leader);
+        for rel in RELS {
+            let in_tree = rel != Rel::Sibling;
+            let organ = target(rel);
+            let account = target_accounts[&rel];
+
+            let want = if worker && in_tree { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            let r = br.get(&format!("/console/admin/organs/{organ}")).await;
+            assert_eq!(r.status, want, "{role:?} views organ {rel:?}");
+            expected_denials += (want != StatusCode::OK) as i64;
+
+            let want = match (role, in_tree) {
+                (Role::Admin, true) => StatusCode::SEE_OTHER,
+                (Role::Staff | Role::Leader, true) => StatusCode::FORBIDDEN,
+                _ => StatusCode::NOT_FOUND,
+            };
+            let r = br
+                .post(
+                    &format!("/console/admin/organs/{organ}"),
+                    &[("name", "改名测试机关"), ("short_name", ""), ("phone", "")],
+                )
+                .await;
+            assert_eq!(r.status, want, "{role:?} updates organ {rel:?}: {}", r.body);
+            expected_denials += (want != StatusCode::SEE_OTHER) as i64;
+
+            let can_see_accounts = matches!(role, Role::Admin | Role::Staff) && in_tree;
+            let want = if can_see_accounts { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            let r = br.get(&format!("/console/admin/accounts/{account}")).await;
+            assert_eq!(r.status, want, "{role:?} views account page {rel:?}");
+            let r = br.api("GET", &format!("/api/v1/accounts/{account}"), serde_json::json!(null), false).await;
+            assert_eq!(r.status, want, "{role:?} views account via API {rel:?}");
+            expected_denials += 2 * (want != StatusCode::OK) as i64;
+
+            let want = match (role, in_tree) {
+                (Role::Admin, true) => StatusCode::SEE_OTHER,
+                (Role::Staff, true) => StatusCode::FORBIDDEN,
+                _ => StatusCode::NOT_FOUND,
+            };
+            let r = br
+                .post(&format!("/console/admin/accounts/{account}"), &[("display_name", "新名字"), ("roles", "deputy")])
+                .await;
+            assert_eq!(r.status, want, "{role:?} updates account {rel:?}");
+            expected_denials += (want != StatusCode::SEE_OTHER) as i64;
+
+            // Someone else's inbox item: never, whatever the organ.
+            let nid = renda::db::insert_id(
+                app.db(),
+                "INSERT INTO notifications (account_id, title, body, created_at) VALUES ($1, '通知', '内容', 0)",
+                vec![account.into()],
+            )
+            .await
+            .unwrap();
+            let r = br.post(&format!("/console/inbox/{nid}/read"), &[]).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{role:?} reads another's inbox {rel:?}");
+            expected_denials += 1;
+        }
+        let want = if role == Role::Admin { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        assert_eq!(br.get("/console/admin/audit").await.status, want, "{role:?} audit page");
+        expected_denials += (want != StatusCode::OK) as i64;
+        let want = if matches!(role, Role::Admin | Role::Staff) { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        let list = br.get("/console/admin/accounts").await;
+        assert_eq!(list.status, want, "{role:?} account list");
+        expected_denials += (want != StatusCode::OK) as i64;
+        if want == StatusCode::OK {
+            // The list holds own and below, never the sibling organ's accounts.
+            assert!(list.body.contains("target_own") && list.body.contains("target_below"));
+            assert!(!list.body.contains("target_sibling"), "{role:?} sees sideways in the list");
+        }
+    }
+    let denied_after =
+        renda::db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'access_denied'", vec![])
+            .await
+            .unwrap();
+    assert_eq!(denied_after - denied_before, expected_denials, "every refusal is audited");
+}
+db_test!(http_matrix);
