@@ -200,6 +200,13 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
             let db = open(&config).await?;
             let _lock = if config.is_sqlite() { Some(lock_data_dir(&config.data_dir)?) } else { None };
+            if std::fs::create_dir_all(&config.data_dir)
+                .and_then(|_| std::fs::write(config.data_dir.join(DEMO_MARKER), "renda demo\n"))
+                .is_err()
+            {
+                eprintln!("无法在 {} 写入演示标记", config.data_dir.display());
+                return Err(1);
+            }
             let state = AppState::new(db.clone(), config.clone());
             if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
                 println!("正在生成演示数据……");
@@ -340,31 +347,49 @@ async fn restore(config: &Config, file: &Path) -> Result<i32, i32> {
     }
     std::fs::create_dir_all(&config.data_dir).map_err(|_| 1)?;
     let _lock = lock_data_dir(&config.data_dir)?;
-    // Check the backup is a renda database with an intact audit chain before replacing anything.
-    let probe_url = format!("sqlite://{}?mode=ro", file.display());
-    let probe = db::connect(&probe_url).await.map_err(|e| {
-        eprintln!("无法打开备份文件：{e}");
-        1
-    })?;
-    let verified = audit::verify(&probe, &config.secrets.audit_key).await;
-    probe.close().await.ok();
-    match verified {
-        Ok(Ok(n)) => println!("备份文件校验通过：审计链 {n} 条记录完整"),
-        Ok(Err(e)) => {
-            eprintln!("备份文件的审计链校验失败：{e}");
-            return Err(3);
-        }
-        Err(_) => {
-            eprintln!("{} 不是 renda 的数据库备份", file.display());
-            return Err(2);
-        }
-    }
+    // Copy the backup next to the live file first, then check the copy is a renda database
+    // with an intact audit chain before anything is replaced; the backup itself stays untouched.
     let target = config.data_dir.join("renda.db");
     let staging = config.data_dir.join("renda.db.restoring");
+    let discard_staging = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(config.data_dir.join(format!("renda.db.restoring{suffix}")));
+        }
+    };
+    discard_staging();
     std::fs::copy(file, &staging).map_err(|e| {
         eprintln!("复制备份失败：{e}");
         1
     })?;
+    let verified = match db::connect(&format!("sqlite://{}", staging.display())).await {
+        Ok(probe) => {
+            let v = audit::verify(&probe, &config.secrets.audit_key).await;
+            let _ = db::exec(&probe, "PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await;
+            probe.close().await.ok();
+            v
+        }
+        Err(e) => {
+            discard_staging();
+            eprintln!("无法打开备份文件：{e}");
+            return Err(1);
+        }
+    };
+    match verified {
+        Ok(Ok(n)) => println!("备份文件校验通过：审计链 {n} 条记录完整"),
+        Ok(Err(e)) => {
+            discard_staging();
+            eprintln!("备份文件的审计链校验失败：{e}");
+            return Err(3);
+        }
+        Err(_) => {
+            discard_staging();
+            eprintln!("{} 不是 renda 的数据库备份", file.display());
+            return Err(2);
+        }
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(config.data_dir.join(format!("renda.db.restoring{suffix}")));
+    }
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(config.data_dir.join(format!("renda.db{suffix}")));
     }

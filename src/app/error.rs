@@ -27,6 +27,8 @@ pub enum AppError {
     Invalid { detail: String, fields: Vec<FieldError> },
     /// 400: a request that could not be read at all.
     BadRequest(String),
+    /// 405: the path exists but not with this method.
+    MethodNotAllowed,
     /// 413
     TooLarge,
     /// 429
@@ -51,6 +53,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -66,6 +69,7 @@ impl AppError {
             AppError::Conflict(_) => "当前状态不允许此操作",
             AppError::Invalid { .. } => "输入有误",
             AppError::BadRequest(_) => "请求无法识别",
+            AppError::MethodNotAllowed => "请求方法不支持",
             AppError::TooLarge => "内容过大",
             AppError::TooManyRequests(_) => "请求过于频繁",
             AppError::Unavailable => "服务暂不可用",
@@ -81,6 +85,7 @@ impl AppError {
             }
             AppError::NotFound => "您要找的页面或记录不存在，或您无权查看".into(),
             AppError::Invalid { detail, .. } => detail.clone(),
+            AppError::MethodNotAllowed => "不支持此请求方法".into(),
             AppError::TooLarge => "提交的内容超过了大小限制，请压缩或分批提交".into(),
             AppError::Unavailable => "数据库暂时无法连接，请稍后再试".into(),
             AppError::Internal(reference) => {
@@ -97,6 +102,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Invalid { .. } => "invalid",
             AppError::BadRequest(_) => "bad_request",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests(_) => "rate_limited",
             AppError::Unavailable => "unavailable",
@@ -173,7 +179,7 @@ impl Problem {
 pub fn from_bare_status(status: StatusCode) -> Option<AppError> {
     Some(match status {
         StatusCode::NOT_FOUND => AppError::NotFound,
-        StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest("不支持此请求方法".into()),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest("不支持的内容类型".into()),
         StatusCode::BAD_REQUEST => AppError::BadRequest("请求格式有误".into()),

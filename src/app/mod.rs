@@ -59,7 +59,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
-    match crate::db::scalar_i64(&s.db, "SELECT 1", vec![]).await {
+    match crate::db::scalar_i64(&s.db, "SELECT CAST(1 AS BIGINT)", vec![]).await {
         Ok(_) => (StatusCode::OK, "ready").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "数据库不可用").into_response(),
     }

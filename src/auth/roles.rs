@@ -2,21 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A role an account holds; API values are the English snake_case names.
+/// A role an account holds; API values are the English snake_case names:
+/// admin 系统管理员, staff 人大机关工作人员, leader 常委会组成人员/领导, deputy 代表,
+/// unit 承办单位, keeper 联络站管理员.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 系统管理员
     Admin,
-    /// 人大机关工作人员
     Staff,
-    /// 常委会组成人员 / 领导
     Leader,
-    /// 代表
     Deputy,
-    /// 承办单位
     Unit,
-    /// 联络站管理员
     Keeper,
 }
 

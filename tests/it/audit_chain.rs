@@ -74,7 +74,7 @@ db_test!(truncating_the_newest_entries_is_detected);
 async fn every_write_of_the_demo_is_chained_and_free_of_personal_data(app: TestApp) {
     app.seed_demo().await;
     let n = verify(&app).await.unwrap();
-    assert!(n > 40, "areas, organs and accounts audited: {n}");
+    assert!(n >= 40, "areas, organs and accounts audited: {n}");
     // Demo phones are 1380536xxxx and names are Chinese: neither appears in clear.
     let leaked = db::scalar_i64(
         app.db(),

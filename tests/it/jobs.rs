@@ -26,15 +26,10 @@ async fn two_workers_run_each_job_exactly_once(app: TestApp) {
         let runs = runs.clone();
         handles.push(tokio::spawn(async move {
             let conn = db::connect(&url).await.unwrap();
-            loop {
-                match jobs::claim(&conn, worker, 60).await.unwrap() {
-                    Some(job) => {
-                        runs.lock().unwrap().push((worker.to_string(), job.id));
-                        tokio::task::yield_now().await;
-                        jobs::complete(&conn, job.id).await.unwrap();
-                    }
-                    None => break,
-                }
+            while let Some(job) = jobs::claim(&conn, worker, 60).await.unwrap() {
+                runs.lock().unwrap().push((worker.to_string(), job.id));
+                tokio::task::yield_now().await;
+                jobs::complete(&conn, job.id).await.unwrap();
             }
         }));
     }

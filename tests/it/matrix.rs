@@ -48,11 +48,10 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
     let in_tree = rel != Rel::Sibling;
     match (kind, action) {
         ("organ", Action::View) => {
-            if worker && in_tree {
+            // Workers see their subtree; everyone else sees only their own organ.
+            if (worker && in_tree) || rel == Rel::Own {
                 A
-            } else if in_tree && rel == Rel::Own {
-                A
-            } else if rel == Rel::Own || rel == Rel::Below {
+            } else if rel == Rel::Below {
                 F
             } else {
                 H

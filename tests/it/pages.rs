@@ -10,7 +10,6 @@ async fn pages_are_chinese_and_carry_security_headers(app: TestApp) {
     let mut b = app.login("admin").await;
     for path in [
         "/",
-        "/login",
         "/console",
         "/console/inbox",
         "/console/account",

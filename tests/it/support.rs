@@ -80,16 +80,9 @@ async fn pg_template(base: &str) -> String {
         .clone()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
-    pub backend: Backend,
     pub dir: PathBuf,
 }
 
@@ -100,7 +93,7 @@ impl TestApp {
         let file = dir.join("renda.db");
         std::fs::copy(&template, &file).expect("copy template");
         let url = format!("sqlite://{}?mode=rwc", file.display());
-        Self::with_url(dir, url, Backend::Sqlite).await
+        Self::with_url(dir, url).await
     }
 
     /// `None` when no `TEST_DATABASE_URL` is set (the suite then runs on SQLite only).
@@ -117,15 +110,15 @@ impl TestApp {
                 .expect("clone template");
             admin.close().await.ok();
         }
-        Some(Self::with_url(scratch_dir(), pg_url_with_db(&base, &name), Backend::Postgres).await)
+        Some(Self::with_url(scratch_dir(), pg_url_with_db(&base, &name)).await)
     }
 
-    async fn with_url(dir: PathBuf, url: String, backend: Backend) -> TestApp {
+    async fn with_url(dir: PathBuf, url: String) -> TestApp {
         let conn = db::connect(&url).await.expect("connect test db");
         let config = Config::for_tests(&dir, url);
         let state = AppState::new(conn, config);
         let router = renda::app::router(state.clone());
-        TestApp { state, router, backend, dir }
+        TestApp { state, router, dir }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
