@@ -1,0 +1,887 @@
+//! Persons and mandates (REG-3): one person may be a deputy at several levels at once; a
+//! mandate of a higher level points at an external organ entry. Elections, by-elections,
+//! recall, resignation and term change are mandate events.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use super::Level;
+use crate::app::error::{AppError, FieldError};
+use crate::audit::{self, Actor, Change};
+use crate::db;
+use crate::privacy::FieldCrypto;
+
+pub const GENDERS: [(&str, &str); 2] = [("male", "男"), ("female", "女")];
+pub const OCCUPATIONS: [&str; 8] =
+    ["党政干部", "专业技术人员", "企业负责人", "工人", "农民", "基层干部", "解放军和武警", "其他"];
+pub const PARTIES: [&str; 11] = [
+    "中共党员",
+    "中共预备党员",
+    "民革党员",
+    "民盟盟员",
+    "民建会员",
+    "民进会员",
+    "农工党党员",
+    "致公党党员",
+    "九三学社社员",
+    "台盟盟员",
+    "群众",
+];
+pub const EDUCATIONS: [&str; 7] = ["研究生", "大学", "大专", "中专", "高中", "初中", "小学"];
+
+/// Mandate statuses: `serving` and the ways a mandate ends.
+pub const MANDATE_STATUSES: [(&str, &str); 6] = [
+    ("serving", "在任"),
+    ("resigned", "辞职"),
+    ("recalled", "罢免"),
+    ("terminated", "终止"),
+    ("deceased", "去世"),
+    ("term_ended", "届满"),
+];
+pub const MANDATE_EVENTS: [(&str, &str); 7] = [
+    ("elected", "当选"),
+    ("by_election", "补选"),
+    ("resigned", "辞职"),
+    ("recalled", "罢免"),
+    ("terminated", "终止代表资格"),
+    ("deceased", "去世"),
+    ("term_ended", "换届届满"),
+];
+
+pub fn status_label(s: &str) -> &'static str {
+    MANDATE_STATUSES.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+}
+pub fn event_label(s: &str) -> &'static str {
+    MANDATE_EVENTS.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+}
+pub fn gender_label(s: &str) -> &'static str {
+    GENDERS.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub organ_id: i64,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub birth_date: Option<String>,
+    pub party: String,
+    pub education: String,
+    pub occupation: String,
+    pub work_unit: String,
+    pub expertise: String,
+    pub public_contact: String,
+    #[serde(skip)]
+    pub mobile_enc: Option<String>,
+    pub township_area_id: Option<i64>,
+    pub photo_id: Option<i64>,
+    pub bio: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub const PERSON_COLS: &str = "id, organ_id, name, gender, ethnicity, birth_date, party, education, occupation, \
+     work_unit, expertise, public_contact, mobile_enc, township_area_id, photo_id, bio, created_at, updated_at";
+
+impl Person {
+    pub fn tags(&self) -> Vec<&str> {
+        self.expertise.split('、').filter(|t| !t.is_empty()).collect()
+    }
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Mandate {
+    pub id: i64,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub person_id: i64,
+    pub organ_id: i64,
+    /// `national|provincial|city|county|township`
+    pub level: String,
+    /// 届, e.g. 18 for 第十八届
+    pub term: i64,
+    /// 代表团 or 选区
+    pub constituency: String,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    /// `serving|resigned|recalled|terminated|deceased|term_ended`
+    pub status: String,
+    /// The organ's name, e.g. 潍坊市人民代表大会
+    pub organ_name: String,
+}
+
+impl Mandate {
+    pub fn level(&self) -> Option<Level> {
+        Level::parse(&self.level)
+    }
+    pub fn serving(&self) -> bool {
+        self.status == "serving"
+    }
+    /// "第十八届诸城市人大代表"
+    pub fn title(&self) -> String {
+        let level = self.level().map(|l| l.deputy_title()).unwrap_or_default();
+        format!("第{}届{}", chinese_number(self.term), level)
+    }
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
+    }
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct MandateEvent {
+    pub id: i64,
+    pub mandate_id: i64,
+    pub kind: String,
+    pub event_date: String,
+    pub note: String,
+}
+
+impl MandateEvent {
+    pub fn label(&self) -> &'static str {
+        event_label(&self.kind)
+    }
+}
+
+/// 1 → 一, 14 → 十四, 21 → 二十一 (for 届 numbers).
+pub fn chinese_number(n: i64) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n as usize].to_string(),
+        10..=19 => format!("十{}", if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        20..=99 => format!("{}十{}", D[(n / 10) as usize], if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        _ => n.to_string(),
+    }
+}
+
+/// What staff (or an import row) give for a person.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PersonInput {
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub birth_date: Option<String>,
+    pub party: String,
+    pub education: String,
+    pub occupation: String,
+    pub work_unit: String,
+    pub expertise: Vec<String>,
+    pub public_contact: String,
+    pub mobile: Option<String>,
+    pub township_area_id: Option<i64>,
+    pub bio: String,
+}
+
+fn field(fields: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    fields.push(FieldError { field: field.into(), message: message.into() });
+}
+
+pub fn invalid(fields: Vec<FieldError>) -> AppError {
+    if fields.len() == 1 {
+        AppError::Invalid { detail: fields[0].message.clone(), fields }
+    } else {
+        AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields }
+    }
+}
+
+/// Normalises and checks a person's fields; every problem is reported with its field.
+pub fn validate(input: &PersonInput) -> Result<PersonInput, Vec<FieldError>> {
+    let mut f = Vec::new();
+    let mut out = input.clone();
+    out.name = input.name.trim().to_string();
+    let n = out.name.chars().count();
+    if !(2..=20).contains(&n) {
+        field(&mut f, "name", "姓名应为 2 至 20 个字");
+    } else if out.name.chars().any(|c| c.is_ascii_digit() || "<>\"'&;".contains(c)) {
+        field(&mut f, "name", "姓名不能含数字或符号");
+    }
+    out.gender = match input.gender.trim() {
+        "male" | "男" => "male".into(),
+        "female" | "女" => "female".into(),
+        _ => {
+            field(&mut f, "gender", "请选择性别");
+            String::new()
+        }
+    };
+    out.ethnicity = match input.ethnicity.trim() {
+        "" => "汉族".into(),
+        e if e.chars().count() > 10 => {
+            field(&mut f, "ethnicity", "民族名称过长");
+            e.into()
+        }
+        e if !e.ends_with('族') => format!("{e}族"),
+        e => e.into(),
+    };
+    out.birth_date = match input.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(date) if date.year_ok() => Some(date.format("%Y-%m-%d").to_string()),
+            _ => {
+                field(&mut f, "birth_date", "出生日期应写成 1975-03-08，且在 1900 年之后、今天之前");
+                None
+            }
+        },
+    };
+    out.party = input.party.trim().into();
+    if !out.party.is_empty() && !PARTIES.contains(&out.party.as_str()) {
+        field(&mut f, "party", format!("政治面貌应为：{}", PARTIES.join("、")));
+    }
+    out.education = input.education.trim().into();
+    out.occupation = input.occupation.trim().into();
+    if !out.occupation.is_empty() && !OCCUPATIONS.contains(&out.occupation.as_str()) {
+        field(&mut f, "occupation", format!("职业类别应为：{}", OCCUPATIONS.join("、")));
+    }
+    out.work_unit = input.work_unit.trim().into();
+    if out.work_unit.chars().count() > 100 {
+        field(&mut f, "work_unit", "工作单位及职务不超过 100 个字");
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for t in &input.expertise {
+        let t = t.trim();
+        if !t.is_empty() && !tags.iter().any(|x| x == t) {
+            tags.push(t.into());
+        }
+    }
+    if tags.iter().any(|t| t.chars().count() > 12) || tags.len() > 10 {
+        field(&mut f, "expertise", "专业特长最多 10 项，每项不超过 12 个字");
+    }
+    out.expertise = tags;
+    out.public_contact = input.public_contact.trim().into();
+    if out.public_contact.chars().count() > 60 {
+        field(&mut f, "public_contact", "公开联系方式不超过 60 个字");
+    }
+    out.mobile = match input.mobile.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(m) if m.len() == 11 && m.starts_with('1') && m.bytes().all(|b| b.is_ascii_digit()) => Some(m.into()),
+        Some(_) => {
+            field(&mut f, "mobile", "手机号码应为 11 位数字");
+            None
+        }
+    };
+    out.bio = input.bio.trim().into();
+    if out.bio.chars().count() > 500 {
+        field(&mut f, "bio", "简介不超过 500 字");
+    }
+    if f.is_empty() { Ok(out) } else { Err(f) }
+}
+
+trait YearOk {
+    fn year_ok(&self) -> bool;
+}
+impl YearOk for chrono::NaiveDate {
+    fn year_ok(&self) -> bool {
+        use chrono::Datelike;
+        self.year() >= 1900 && *self <= chrono::Utc::now().date_naive()
+    }
+}
+
+pub async fn person<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Person>, DbErr> {
+    db::query_one(c, &format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"), vec![id.into()]).await
+}
+
+/// The mandates of some persons, newest term first, with their organ's name.
+pub async fn mandates_of<C: ConnectionTrait>(c: &C, person_ids: &[i64]) -> Result<Vec<Mandate>, DbErr> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = person_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    db::query_all(
+        c,
+        &format!(
+            "SELECT m.id, m.person_id, m.organ_id, m.level, m.term, m.constituency, m.start_date, m.end_date, \
+             m.status, o.name AS organ_name FROM mandates m JOIN organs o ON o.id = m.organ_id \
+             WHERE m.person_id IN ({list}) ORDER BY m.person_id, m.status = 'serving' DESC, \
+             CASE m.level WHEN 'national' THEN 0 WHEN 'provincial' THEN 1 WHEN 'city' THEN 2 \
+             WHEN 'county' THEN 3 ELSE 4 END, m.term DESC"
+        ),
+        vec![],
+    )
+    .await
+}
+
+pub async fn mandate_events<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<MandateEvent>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT e.id, e.mandate_id, e.kind, e.event_date, e.note FROM mandate_events e \
+         JOIN mandates m ON m.id = e.mandate_id WHERE m.person_id = $1 ORDER BY e.event_date, e.id",
+        vec![person_id.into()],
+    )
+    .await
+}
+
+async fn replace_tags<C: ConnectionTrait>(c: &C, person_id: i64, tags: &[String]) -> Result<(), DbErr> {
+    db::exec(c, "DELETE FROM person_tags WHERE person_id = $1", vec![person_id.into()]).await?;
+    for t in tags {
+        db::exec(c, "INSERT INTO person_tags (person_id, tag) VALUES ($1, $2)", vec![person_id.into(), t.into()])
+            .await?;
+    }
+    Ok(())
+}
+
+fn person_values(input: &PersonInput, crypto: &FieldCrypto) -> Vec<Value> {
+    vec![
+        input.name.clone().into(),
+        input.gender.clone().into(),
+        input.ethnicity.clone().into(),
+        input.birth_date.clone().into(),
+        input.party.clone().into(),
+        input.education.clone().into(),
+        input.occupation.clone().into(),
+        input.work_unit.clone().into(),
+        input.expertise.join("、").into(),
+        input.public_contact.clone().into(),
+        input.mobile.as_deref().map(|m| crypto.encrypt(m)).into(),
+        input.mobile.as_deref().map(|m| crypto.lookup_hash("mobile", m)).into(),
+        input.township_area_id.into(),
+        input.bio.clone().into(),
+    ]
+}
+
+/// Registers a person at an organ. The input must have passed `validate`.
+pub async fn create_person<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    organ_id: i64,
+    input: &PersonInput,
+) -> Result<i64, AppError> {
+    let now = db::now();
+    let mut values = person_values(input, crypto);
+    values.extend([organ_id.into(), now.into(), now.into()]);
+    let id = db::insert_id(
+        c,
+        "INSERT INTO persons (name, gender, ethnicity, birth_date, party, education, occupation, work_unit, \
+         expertise, public_contact, mobile_enc, mobile_hash, township_area_id, bio, organ_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        values,
+    )
+    .await?;
+    replace_tags(c, id, &input.expertise).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "person_create",
+            target_type: "person",
+            target_id: id.to_string(),
+            organ_id: Some(organ_id),
+            summary: format!("登记人员 #{id}"),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Updates a person; the audit summary names the changed fields (not their values).
+pub async fn update_person<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    id: i64,
+    input: &PersonInput,
+) -> Result<bool, AppError> {
+    let before = person(c, id).await?.ok_or(AppError::NotFound)?;
+    let before_mobile = before.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
+    let mut changed = Vec::new();
+    let mut diff = |label: &str, a: &str, b: &str| {
+        if a != b {
+            changed.push(label.to_string());
+        }
+    };
+    diff("姓名", &before.name, &input.name);
+    diff("性别", &before.gender, &input.gender);
+    diff("民族", &before.ethnicity, &input.ethnicity);
+    diff("出生日期", before.birth_date.as_deref().unwrap_or(""), input.birth_date.as_deref().unwrap_or(""));
+    diff("政治面貌", &before.party, &input.party);
+    diff("学历", &before.education, &input.education);
+    diff("职业类别", &before.occupation, &input.occupation);
+    diff("工作单位及职务", &before.work_unit, &input.work_unit);
+    diff("专业特长", &before.expertise, &input.expertise.join("、"));
+    diff("公开联系方式", &before.public_contact, &input.public_contact);
+    diff("手机号码", before_mobile.as_deref().unwrap_or(""), input.mobile.as_deref().unwrap_or(""));
+    diff(
+        "所在镇街",
+        &before.township_area_id.map(|v| v.to_string()).unwrap_or_default(),
+        &input.township_area_id.map(|v| v.to_string()).unwrap_or_default(),
+    );
+    diff("简介", &before.bio, &input.bio);
+    if changed.is_empty() {
+        return Ok(false);
+    }
+    let mut values = person_values(input, crypto);
+    values.extend([db::now().into(), id.into()]);
+    db::exec(
+        c,
+        "UPDATE persons SET name = $1, gender = $2, ethnicity = $3, birth_date = $4, party = $5, education = $6, \
+         occupation = $7, work_unit = $8, expertise = $9, public_contact = $10, mobile_enc = $11, mobile_hash = $12, \
+         township_area_id = $13, bio = $14, updated_at = $15 WHERE id = $16",
+        values,
+    )
+    .await?;
+    replace_tags(c, id, &input.expertise).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "person_update",
+            target_type: "person",
+            target_id: id.to_string(),
+            organ_id: Some(before.organ_id),
+            summary: format!("修改：{}", changed.join("、")),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A new mandate.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MandateInput {
+    pub organ_id: i64,
+    pub term: i64,
+    pub constituency: String,
+    pub start_date: Option<String>,
+    /// `elected` (regular election) or `by_election` (补选)
+    pub how: String,
+}
+
+/// Adds a mandate. Rules: the organ exists; the term is 1–99; a person holds at most one
+/// mandate per organ and term; a by-election needs a start date.
+pub async fn add_mandate<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    person_id: i64,
+    input: &MandateInput,
+) -> Result<i64, AppError> {
+    let mut f = Vec::new();
+    let p = person(c, person_id).await?.ok_or(AppError::NotFound)?;
+    let organ = crate::org::organ(c, input.organ_id).await?;
+    if organ.is_none() {
+        field(&mut f, "organ_id", "请选择所属人大");
+    }
+    if !(1..=99).contains(&input.term) {
+        field(&mut f, "term", "届次应为 1 至 99");
+    }
+    let constituency = input.constituency.trim().to_string();
+    if constituency.chars().count() > 40 {
+        field(&mut f, "constituency", "代表团/选区不超过 40 个字");
+    }
+    let start = match input.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Err(_) => {
+                field(&mut f, "start_date", "日期应写成 2021-09-28");
+                None
+            }
+        },
+    };
+    if !matches!(input.how.as_str(), "elected" | "by_election") {
+        field(&mut f, "how", "请选择当选方式");
+    }
+    if input.how == "by_election" && start.is_none() {
+        field(&mut f, "start_date", "补选须填写当选日期");
+    }
+    if organ.is_some()
+        && db::scalar_i64(
+            c,
+            "SELECT count(*) FROM mandates WHERE person_id = $1 AND organ_id = $2 AND term = $3",
+            vec![person_id.into(), input.organ_id.into(), input.term.into()],
+        )
+        .await?
+            > 0
+    {
+        field(&mut f, "term", "该人员在这一届已有代表资格记录");
+    }
+    if !f.is_empty() {
+        return Err(invalid(f));
+    }
+    let organ = organ.expect("checked above");
+    let id = db::insert_id(
+        c,
+        "INSERT INTO mandates (person_id, organ_id, level, term, constituency, start_date, end_date, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, 'serving', $7)",
+        vec![
+            person_id.into(),
+            organ.id.into(),
+            organ.level.clone().into(),
+            input.term.into(),
+            constituency.clone().into(),
+            start.clone().into(),
+            db::now().into(),
+        ],
+    )
+    .await?;
+    let date = start.unwrap_or_else(|| chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string());
+    db::exec(
+        c,
+        "INSERT INTO mandate_events (mandate_id, kind, event_date, note, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![id.into(), input.how.clone().into(), date.into(), constituency.into(), db::now().into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "mandate_create",
+            target_type: "person",
+            target_id: person_id.to_string(),
+            organ_id: Some(p.organ_id),
+            summary: format!("{}：第{}届 {}", event_label(&input.how), input.term, organ.name),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Ends a serving mandate: 辞职, 罢免, 终止, 去世 or 届满. An ended mandate cannot end again.
+pub async fn end_mandate<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    mandate_id: i64,
+    kind: &str,
+    date: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let mut f = Vec::new();
+    if !matches!(kind, "resigned" | "recalled" | "terminated" | "deceased" | "term_ended") {
+        field(&mut f, "kind", "请选择终止原因");
+    }
+    let date = match chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
+        Ok(d) => d.format("%Y-%m-%d").to_string(),
+        Err(_) => {
+            field(&mut f, "date", "日期应写成 2024-06-30");
+            String::new()
+        }
+    };
+    if note.chars().count() > 200 {
+        field(&mut f, "note", "说明不超过 200 字");
+    }
+    if !f.is_empty() {
+        return Err(invalid(f));
+    }
+    let row = db::query_rows(
+        c,
+        "SELECT m.person_id, m.status, p.organ_id, m.term, o.name FROM mandates m JOIN persons p ON p.id = m.person_id \
+         JOIN organs o ON o.id = m.organ_id WHERE m.id = $1",
+        vec![mandate_id.into()],
+    )
+    .await?;
+    let row = row.first().ok_or(AppError::NotFound)?;
+    let person_id: i64 = row.try_get_by_index(0)?;
+    let status: String = row.try_get_by_index(1)?;
+    let organ_id: i64 = row.try_get_by_index(2)?;
+    let term: i64 = row.try_get_by_index(3)?;
+    let organ_name: String = row.try_get_by_index(4)?;
+    if status != "serving" {
+        return Err(AppError::Conflict(format!("该代表资格已是“{}”状态，不能再次终止", status_label(&status))));
+    }
+    db::exec(
+        c,
+        "UPDATE mandates SET status = $1, end_date = $2 WHERE id = $3",
+        vec![kind.into(), date.clone().into(), mandate_id.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        "INSERT INTO mandate_events (mandate_id, kind, event_date, note, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![mandate_id.into(), kind.into(), date.into(), note.trim().into(), db::now().into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "mandate_end",
+            target_type: "person",
+            target_id: person_id.to_string(),
+            organ_id: Some(organ_id),
+            summary: format!("{}：第{}届 {}", event_label(kind), term, organ_name),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// 换届: every serving mandate of `old_term` at the organ ends as 届满 on `date`; the
+/// re-elected persons get a mandate of `old_term + 1` in the same constituency.
+/// Returns (ended, re-elected).
+pub async fn change_term<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: i64,
+    old_term: i64,
+    date: &str,
+    reelected: &[i64],
+) -> Result<(usize, usize), AppError> {
+    if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+        return Err(AppError::invalid("date", "日期应写成 2026-12-28"));
+    }
+    #[derive(FromQueryResult)]
+    struct Serving {
+        id: i64,
+        person_id: i64,
+        constituency: String,
+    }
+    let serving: Vec<Serving> = db::query_all(
+        c,
+        "SELECT id, person_id, constituency FROM mandates WHERE organ_id = $1 AND term = $2 AND status = 'serving'",
+        vec![organ_id.into(), old_term.into()],
+    )
+    .await?;
+    if serving.is_empty() {
+        return Err(AppError::Conflict(format!("第{old_term}届没有在任代表，无法换届")));
+    }
+    let by_person: HashMap<i64, &Serving> = serving.iter().map(|s| (s.person_id, s)).collect();
+    for s in &serving {
+        end_mandate(c, key, actor, s.id, "term_ended", date, "换届").await?;
+    }
+    let mut again = 0;
+    for pid in reelected {
+        if let Some(s) = by_person.get(pid) {
+            add_mandate(
+                c,
+                key,
+                actor,
+                *pid,
+                &MandateInput {
+                    organ_id,
+                    term: old_term + 1,
+                    constituency: s.constituency.clone(),
+                    start_date: Some(date.into()),
+                    how: "elected".into(),
+                },
+            )
+            .await?;
+            again += 1;
+        }
+    }
+    Ok((serving.len(), again))
+}
+
+/// Filters of the deputy list (console, API, export).
+#[derive(Clone, Debug, Default)]
+pub struct DeputyFilter {
+    /// Only persons registered at organs under this path.
+    pub organ_path: String,
+    /// Only persons with a mandate at this organ.
+    pub organ_id: Option<i64>,
+    pub level: Option<Level>,
+    pub group_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Name prefix or substring.
+    pub q: Option<String>,
+    /// Include persons without a serving mandate (former deputies).
+    pub include_former: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeputySort {
+    Id,
+    Name,
+}
+
+/// One page of persons matching the filter, keyset-paged by id (or name, id).
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    f: &DeputyFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Person>, DbErr> {
+    let (sql, values) = filter_sql(f, after, Some(limit));
+    db::query_all(c, &sql, values).await
+}
+
+pub async fn count<C: ConnectionTrait>(c: &C, f: &DeputyFilter) -> Result<i64, DbErr> {
+    let (sql, values) = filter_sql(f, 0, None);
+    let sql = sql.replacen(&format!("SELECT {}", prefixed_cols()), "SELECT count(*)", 1);
+    let sql = sql.split(" ORDER BY").next().unwrap_or(&sql).to_string();
+    db::scalar_i64(c, &sql, values).await
+}
+
+fn prefixed_cols() -> String {
+    PERSON_COLS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+fn filter_sql(f: &DeputyFilter, after: i64, limit: Option<u64>) -> (String, Vec<Value>) {
+    // Conditions use `?`; they are numbered `$1, $2 …` in order at the end.
+    let mut wh: Vec<&str> = vec!["o.path LIKE ? ESCAPE '\\'", "p.id > ?"];
+    let mut values: Vec<Value> = vec![format!("{}%", db::like_escape(&f.organ_path)).into(), after.into()];
+    let serving = if f.include_former { "" } else { " AND m.status = 'serving'" };
+    let mandate_cond;
+    match (f.organ_id, f.level) {
+        (Some(o), Some(l)) => {
+            mandate_cond = format!(
+                "EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.organ_id = ? AND m.level = ?{serving})"
+            );
+            values.extend([o.into(), l.as_str().into()]);
+        }
+        (Some(o), None) => {
+            mandate_cond =
+                format!("EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.organ_id = ?{serving})");
+            values.push(o.into());
+        }
+        (None, Some(l)) => {
+            mandate_cond =
+                format!("EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.level = ?{serving})");
+            values.push(l.as_str().into());
+        }
+        (None, None) => {
+            mandate_cond = if f.include_former {
+                String::new()
+            } else {
+                "EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')".into()
+            };
+        }
+    }
+    if !mandate_cond.is_empty() {
+        wh.push(&mandate_cond);
+    }
+    if let Some(g) = f.group_id {
+        wh.push("EXISTS (SELECT 1 FROM group_members g WHERE g.person_id = p.id AND g.group_id = ?)");
+        values.push(g.into());
+    }
+    if let Some(s) = f.station_id {
+        wh.push("EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.person_id = p.id AND sd.station_id = ?)");
+        values.push(s.into());
+    }
+    if let Some(t) = f.tag.as_deref().filter(|t| !t.is_empty()) {
+        wh.push("EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag = ?)");
+        values.push(t.into());
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        wh.push("p.name LIKE ? ESCAPE '\\'");
+        values.push(format!("%{}%", db::like_escape(q)).into());
+    }
+    let mut sql = format!(
+        "SELECT {} FROM persons p JOIN organs o ON o.id = p.organ_id WHERE {} ORDER BY p.id",
+        prefixed_cols(),
+        wh.join(" AND ")
+    );
+    if let Some(l) = limit {
+        sql.push_str(&format!(" LIMIT {l}"));
+    }
+    let mut numbered = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(ch);
+        }
+    }
+    (numbered, values)
+}
+
+/// Stations a person is assigned to (id, name).
+pub async fn stations_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT s.id, s.name FROM station_deputies sd JOIN stations s ON s.id = sd.station_id \
+         WHERE sd.person_id = $1 ORDER BY s.id",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+/// Groups a person belongs to: (group id, group name, kind, role).
+pub async fn groups_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(i64, String, String, String)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT g.id, g.name, g.kind, gm.role FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
+         WHERE gm.person_id = $1 ORDER BY g.kind, g.id",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
+        .collect()
+}
+
+/// Configurable role names held by a person (联络员, 信息采集员 …).
+pub async fn roles_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<String>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT r.name FROM role_assignments a JOIN role_names r ON r.id = a.role_name_id WHERE a.person_id = $1 \
+         ORDER BY r.id",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+/// Grid places of a person: (grid name, role `gridder|supervisor`).
+pub async fn grids_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(String, String)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT g.name, gm.role FROM grid_members gm JOIN grids g ON g.id = gm.grid_id WHERE gm.person_id = $1 \
+         ORDER BY g.id",
+        vec![person_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numbers_for_terms() {
+        assert_eq!(chinese_number(1), "一");
+        assert_eq!(chinese_number(10), "十");
+        assert_eq!(chinese_number(14), "十四");
+        assert_eq!(chinese_number(18), "十八");
+        assert_eq!(chinese_number(20), "二十");
+        assert_eq!(chinese_number(21), "二十一");
+    }
+
+    #[test]
+    fn validation_reports_each_field() {
+        let bad = PersonInput {
+            name: "张".into(),
+            gender: "x".into(),
+            birth_date: Some("1975/13/40".into()),
+            occupation: "宇航员".into(),
+            mobile: Some("1380536".into()),
+            ..Default::default()
+        };
+        let errors = validate(&bad).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "gender", "birth_date", "occupation", "mobile"]);
+        let good = PersonInput {
+            name: " 王建国 ".into(),
+            gender: "男".into(),
+            ethnicity: "回".into(),
+            birth_date: Some("1975-03-08".into()),
+            expertise: vec!["医疗".into(), " 医疗".into(), "教育".into()],
+            ..Default::default()
+        };
+        let ok = validate(&good).unwrap();
+        assert_eq!((ok.name.as_str(), ok.gender.as_str(), ok.ethnicity.as_str()), ("王建国", "male", "回族"));
+        assert_eq!(ok.expertise, ["医疗", "教育"]);
+    }
+
+    #[test]
+    fn level_parsing_accepts_labels() {
+        assert_eq!(Level::parse("县"), Some(Level::County));
+        assert_eq!(Level::parse("全国人大代表"), Some(Level::National));
+        assert_eq!(Level::parse("township"), Some(Level::Township));
+        assert_eq!(Level::parse("乡"), Some(Level::Township));
+        assert_eq!(Level::parse("村"), None);
+    }
+}
