@@ -8,6 +8,7 @@ pub mod cli;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod jobs;
 pub mod org;
 pub mod privacy;

@@ -65,6 +65,13 @@ pub enum Resource<'a> {
     ApiToken { owner_id: i64 },
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
+    /// A person of the registry (deputy, committee member), by the organ that registers them.
+    Person { id: i64, organ_path: &'a str },
+    /// A station (家站点) and its deputies, keepers and duty schedule.
+    Station { id: i64, organ_path: &'a str },
+    /// The registry's structure at an organ: groups, committees, grids, contact links, role
+    /// names, roster import and export.
+    Registry { organ_path: &'a str },
 }
 
 impl Resource<'_> {
@@ -78,6 +85,9 @@ impl Resource<'_> {
             Resource::Inbox { .. } => "inbox",
             Resource::ApiToken { .. } => "api_token",
             Resource::Jobs { .. } => "jobs",
+            Resource::Person { .. } => "person",
+            Resource::Station { .. } => "station",
+            Resource::Registry { .. } => "registry",
         }
     }
 }
@@ -160,6 +170,37 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
         Resource::Jobs { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
+        }
+        Resource::Person { id, organ_path } => {
+            // A deputy sees and edits their own record (public profile); organ workers see the
+            // registry of their subtree; admin and staff maintain it.
+            let own = p.has(Role::Deputy) && p.deputy_id == Some(id);
+            let visible = own || (p.covers(organ_path) && p.any(&ORGAN_WORKERS));
+            let maintain = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Update => visible_or_hidden(visible, maintain || own),
+                Action::Create => visible_or_hidden(visible, maintain),
+            }
+        }
+        Resource::Station { id, organ_path } => {
+            // A keeper runs their own station (hours, deputies on duty, schedule).
+            let keeper = p.has(Role::Keeper) && p.station_id == Some(id);
+            let visible = keeper || (p.covers(organ_path) && p.any(&ORGAN_WORKERS));
+            let maintain = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Update => visible_or_hidden(visible, maintain || keeper),
+                Action::Create => visible_or_hidden(visible, maintain),
+            }
+        }
+        Resource::Registry { organ_path } => {
+            let visible = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let maintain = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create | Action::Update => visible_or_hidden(visible, maintain),
+            }
         }
     }
 }

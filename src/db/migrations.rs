@@ -369,10 +369,20 @@ mod m0002_registry {
                 // 换届, 补选, 罢免, 辞职 … recorded as events on the mandate.
                 table(
                     "mandate_events",
-                    vec![id("id"), int("mandate_id"), text("kind"), text("event_date"), text("note"), int("created_at")],
+                    vec![
+                        id("id"),
+                        int("mandate_id"),
+                        text("kind"),
+                        text("event_date"),
+                        text("note"),
+                        int("created_at"),
+                    ],
                 ),
                 // 常委会, 专门委员会, 工作委员会, 办公室 (REG-2).
-                table("committees", vec![id("id"), int("organ_id"), text("kind"), text("name"), int_default("sort", 0)]),
+                table(
+                    "committees",
+                    vec![id("id"), int("organ_id"), text("kind"), text("name"), int_default("sort", 0)],
+                ),
                 table(
                     "committee_members",
                     vec![id("id"), int("committee_id"), int("person_id"), text("position"), int_default("sort", 0)],
@@ -417,7 +427,10 @@ mod m0002_registry {
                 table("role_names", vec![id("id"), int_null("organ_id"), text("name")]),
                 table("role_assignments", vec![id("id"), int("role_name_id"), int("person_id"), int("created_at")]),
                 // Stations (REG-9).
-                table("station_types", vec![id("id"), int_null("organ_id"), text("code"), text("name"), int_default("sort", 0)]),
+                table(
+                    "station_types",
+                    vec![id("id"), int_null("organ_id"), text("code"), text("name"), int_default("sort", 0)],
+                ),
                 table(
                     "stations",
                     vec![
@@ -466,6 +479,9 @@ mod m0002_registry {
                         boolean("online", false),
                     ],
                 ),
+                // Bumped in the same transaction as a change, so each node knows when its
+                // in-memory caches (the nearest-station index) are stale.
+                table("change_counters", vec![text("name"), int_default("value", 0)]),
             ];
             for t in tables {
                 m.create_table(t).await?;
@@ -505,6 +521,7 @@ mod m0002_registry {
                 index("duty_slots", "ix_duty_slots_station_date", &["station_id", "slot_date"], false),
                 index("duty_slots", "ix_duty_slots_person_date", &["person_id", "slot_date"], false),
                 index("duty_slots", "ix_duty_slots_rule", &["rule_id"], false),
+                index("change_counters", "ux_change_counters", &["name"], true),
             ];
             for i in indexes {
                 m.create_index(i).await?;
@@ -516,8 +533,10 @@ mod m0002_registry {
                 ))
                 .await?;
             }
+            c.execute_unprepared("INSERT INTO change_counters (name, value) VALUES ('stations', 0)").await?;
             for name in ROLE_NAMES {
-                c.execute_unprepared(&format!("INSERT INTO role_names (organ_id, name) VALUES (NULL, '{name}')")).await?;
+                c.execute_unprepared(&format!("INSERT INTO role_names (organ_id, name) VALUES (NULL, '{name}')"))
+                    .await?;
             }
             Ok(())
         }

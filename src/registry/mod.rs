@@ -5,7 +5,9 @@
 pub mod geo;
 pub mod persons;
 pub mod qr;
+pub mod roster;
 pub mod schedule;
+pub mod stations;
 
 use serde::{Deserialize, Serialize};
 

@@ -174,7 +174,7 @@ pub struct PersonInput {
     pub bio: String,
 }
 
-fn field(fields: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+pub(crate) fn field(fields: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
     fields.push(FieldError { field: field.into(), message: message.into() });
 }
 
@@ -694,12 +694,7 @@ pub enum DeputySort {
 }
 
 /// One page of persons matching the filter, keyset-paged by id (or name, id).
-pub async fn list<C: ConnectionTrait>(
-    c: &C,
-    f: &DeputyFilter,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Person>, DbErr> {
+pub async fn list<C: ConnectionTrait>(c: &C, f: &DeputyFilter, after: i64, limit: u64) -> Result<Vec<Person>, DbErr> {
     let (sql, values) = filter_sql(f, after, Some(limit));
     db::query_all(c, &sql, values).await
 }

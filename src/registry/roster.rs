@@ -1,0 +1,1426 @@
+//! 代表名册 Excel 导入导出：把县乡人大工作人员手里的名册表格（.xlsx）解析成结构化的代表数据，
+//! 并按同一版式写回。纯函数，不接触数据库；镇街、联络站名称的解析和入库由导入方负责。
+//!
+//! 版式：工作表「代表名册」，第 1 行是表头，第 2 行起每行一位代表（一人一行，各级代表身份横向展开）。
+//! 解析时尽量宽容（列顺序任意、表头带「*」或「（必填）」、日期和届次的多种写法、Excel 把数字弄坏的情况），
+//! 但不猜测：无法确定的内容一律报告为问题，且一次报告整个文件的全部问题。
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Xlsx};
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{Color, DataValidation, Format, FormatBorder, Workbook, Worksheet, XlsxError};
+use serde::{Serialize, Serializer};
+
+/// Name of the data sheet, in the template, in exports and preferred when importing.
+pub const SHEET_NAME: &str = "代表名册";
+/// Name of the instructions sheet in the template.
+pub const HELP_SHEET_NAME: &str = "填写说明";
+
+/// Allowed values of 职业类别.
+pub const OCCUPATIONS: [&str; 8] =
+    ["党政干部", "专业技术人员", "企业负责人", "工人", "农民", "基层干部", "解放军和武警", "其他"];
+
+/// Longest 公开联系方式, in characters.
+pub const MAX_PUBLIC_CONTACT_CHARS: usize = 60;
+/// Longest value of any other free-text column, in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// Fixed columns before the per-level mandate columns, in layout order.
+pub const BASE_HEADERS: [&str; 14] = [
+    "编号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "政治面貌",
+    "学历",
+    "职业类别",
+    "工作单位及职务",
+    "专业特长",
+    "公开联系方式",
+    "手机号码",
+    "所在镇街",
+    "进站联络站",
+];
+
+const MSG_NOT_XLSX: &str = "文件不是有效的 Excel（.xlsx）文件";
+const MSG_NO_DATA: &str = "文件中没有代表数据";
+const MSG_PHONE_DAMAGED: &str = "手机号码被 Excel 转成了数字并丢失位数，请把该列设为文本后重新填写";
+
+/// Rows that get drop-down lists and text formatting in the template and in exports.
+const VALIDATION_LAST_ROW: u32 = 10_000;
+
+pub use super::Level;
+
+/// All levels, highest first; this is also the column order in the roster.
+pub const LEVELS: [Level; 5] = Level::ALL;
+
+/// Header of the 届次 column of a level, e.g. 「县人大代表届次」.
+pub fn term_header(level: Level) -> String {
+    format!("{}人大代表届次", level.label())
+}
+
+/// Header of the 代表团/选区 column of a level, e.g. 「县代表团/选区」.
+pub fn constituency_header(level: Level) -> String {
+    format!("{}代表团/选区", level.label())
+}
+
+/// 性别.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+impl Gender {
+    /// `male` or `female`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+        }
+    }
+
+    /// 男 or 女.
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Male => "男",
+            Gender::Female => "女",
+        }
+    }
+
+    /// Accepts 男/女/男性/女性 and the machine names.
+    pub fn parse(s: &str) -> Option<Gender> {
+        match s.trim() {
+            "男" | "男性" | "male" | "Male" | "M" => Some(Gender::Male),
+            "女" | "女性" | "female" | "Female" | "F" => Some(Gender::Female),
+            _ => None,
+        }
+    }
+}
+
+/// One 代表 mandate of a person: level, 届 number and 代表团/选区 (may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterMandate {
+    pub level: Level,
+    pub term: i32,
+    pub constituency: String,
+}
+
+/// One person of the roster, validated and normalised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RosterRow {
+    /// Excel row number (1-based; the header is row 1). Ignored by [`write`].
+    pub row: u32,
+    /// 编号: the system person id; `None` means a new person.
+    pub id: Option<i64>,
+    pub name: String,
+    pub gender: Gender,
+    /// 民族, always with the 族 suffix for the 56 recognised groups; 汉族 when left blank.
+    pub ethnicity: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub birth_date: Option<NaiveDate>,
+    /// 政治面貌.
+    pub party: String,
+    /// 学历.
+    pub education: String,
+    /// 职业类别: empty or one of [`OCCUPATIONS`].
+    pub occupation: String,
+    /// 工作单位及职务.
+    pub work_unit: String,
+    /// 专业特长, split, trimmed and de-duplicated.
+    pub expertise: Vec<String>,
+    /// 公开联系方式 (free text, at most 60 characters).
+    pub public_contact: String,
+    /// 手机号码 (private): 11 digits starting with 1.
+    pub mobile: Option<String>,
+    /// 所在镇街 by name; the importer resolves it.
+    pub township: String,
+    /// 进站联络站 by name; the importer resolves it.
+    pub station: String,
+    /// At most one mandate per level, in [`LEVELS`] order.
+    pub mandates: Vec<RosterMandate>,
+}
+
+/// One problem found in an uploaded roster; `reason` is shown to staff as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowIssue {
+    /// Excel row number; 0 for problems with the whole file.
+    pub row: u32,
+    /// Column header text, e.g. 「出生日期」; empty for problems with the whole file.
+    pub column: String,
+    pub reason: String,
+}
+
+impl RowIssue {
+    fn new(row: u32, column: impl Into<String>, reason: impl Into<String>) -> RowIssue {
+        RowIssue { row, column: column.into(), reason: reason.into() }
+    }
+}
+
+fn serialize_date<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.format("%Y-%m-%d").to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Col {
+    Id,
+    Name,
+    Gender,
+    Ethnicity,
+    BirthDate,
+    Party,
+    Education,
+    Occupation,
+    WorkUnit,
+    Expertise,
+    PublicContact,
+    Mobile,
+    Township,
+    Station,
+    Term(Level),
+    Constituency(Level),
+}
+
+const BASE_COLS: [Col; 14] = [
+    Col::Id,
+    Col::Name,
+    Col::Gender,
+    Col::Ethnicity,
+    Col::BirthDate,
+    Col::Party,
+    Col::Education,
+    Col::Occupation,
+    Col::WorkUnit,
+    Col::Expertise,
+    Col::PublicContact,
+    Col::Mobile,
+    Col::Township,
+    Col::Station,
+];
+
+/// All columns in layout order.
+fn columns() -> Vec<Col> {
+    let mut cols = BASE_COLS.to_vec();
+    for level in LEVELS {
+        cols.push(Col::Term(level));
+        cols.push(Col::Constituency(level));
+    }
+    cols
+}
+
+impl Col {
+    fn header(self) -> String {
+        match self {
+            Col::Term(level) => term_header(level),
+            Col::Constituency(level) => constituency_header(level),
+            base => {
+                let i = BASE_COLS.iter().position(|c| *c == base).unwrap_or(0);
+                BASE_HEADERS[i].to_string()
+            }
+        }
+    }
+
+    fn required(self) -> bool {
+        matches!(self, Col::Name | Col::Gender)
+    }
+}
+
+/// Every column header in layout order (14 fixed columns, then two per level).
+pub fn headers() -> Vec<String> {
+    columns().into_iter().map(Col::header).collect()
+}
+
+/// Normalises a header for matching: no spaces of any width, no `*` or 「（必填）」 marks, `／` as `/`.
+fn normalize_header(s: &str) -> String {
+    let mut h: String = s.chars().filter(|c| !is_blank_char(*c)).map(|c| if c == '／' { '/' } else { c }).collect();
+    loop {
+        let before = h.len();
+        for mark in ["*", "＊", "（必填）", "(必填)", "（必填)", "(必填）"] {
+            if let Some(rest) = h.strip_suffix(mark) {
+                h = rest.to_string();
+            }
+            if let Some(rest) = h.strip_prefix(mark) {
+                h = rest.to_string();
+            }
+        }
+        if h.len() == before {
+            return h;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cell text helpers
+
+fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}')
+}
+
+/// Trims ASCII, full-width and non-breaking spaces (and zero-width characters).
+fn clean(s: &str) -> String {
+    s.trim_matches(is_blank_char).to_string()
+}
+
+/// Full-width digits and letters to half-width, so 「１４」 reads as 「14」.
+fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A float as Excel would show it in a General cell: integers without 「.0」.
+fn float_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
+}
+
+fn serial_to_date(dt: &ExcelDateTime) -> Option<NaiveDate> {
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
+}
+
+/// Any cell as trimmed text (dates as 「YYYY-MM-DD」).
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => clean(s),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match serial_to_date(dt).filter(|_| dt.is_datetime()) {
+            Some(date) => date.format("%Y-%m-%d").to_string(),
+            None => float_text(dt.as_f64()),
+        },
+    }
+}
+
+fn char_count(s: &str) -> usize {
+    s.chars().count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field parsers
+
+/// 届次: 「14」「第十四届」「十四」「第14届」「14届」, 1..=99.
+fn parse_term(s: &str) -> Option<i32> {
+    let s: String = halfwidth(s).chars().filter(|c| !is_blank_char(*c)).collect();
+    let s = s.strip_prefix('第').unwrap_or(&s);
+    let s = s.strip_suffix('届').unwrap_or(s);
+    let n = if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        s.parse::<i32>().ok()?
+    } else {
+        parse_chinese_number(s)?
+    };
+    (1..=99).contains(&n).then_some(n)
+}
+
+/// Chinese numerals below 100: 一 … 九, 十, 十四, 二十, 二十一, 九十九.
+fn parse_chinese_number(s: &str) -> Option<i32> {
+    fn digit(c: char) -> Option<i32> {
+        Some(match c {
+            '零' | '〇' => 0,
+            '一' | '壹' => 1,
+            '二' | '两' | '贰' => 2,
+            '三' | '叁' => 3,
+            '四' | '肆' => 4,
+            '五' | '伍' => 5,
+            '六' | '陆' => 6,
+            '七' | '柒' => 7,
+            '八' | '捌' => 8,
+            '九' | '玖' => 9,
+            _ => return None,
+        })
+    }
+    let chars: Vec<char> = s.chars().collect();
+    match chars.iter().position(|c| matches!(c, '十' | '拾')) {
+        None if chars.len() == 1 => digit(chars[0]),
+        None => None,
+        Some(pos) => {
+            let tens = match &chars[..pos] {
+                [] => 1,
+                [c] => digit(*c).filter(|d| *d > 0)?,
+                _ => return None,
+            };
+            let units = match &chars[pos + 1..] {
+                [] => 0,
+                [c] => digit(*c).filter(|d| *d > 0)?,
+                _ => return None,
+            };
+            Some(tens * 10 + units)
+        }
+    }
+}
+
+/// Text dates: 「1975-03-08」「1975/3/8」「1975.03.08」「1975年3月8日」「1975.03」「1975年3月」「19750308」.
+fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    let s = halfwidth(s);
+    let s = s.trim();
+    // 「1975-03-08 00:00:00」 or 「1975-03-08T00:00:00」: keep the date part.
+    let s = s.split([' ', 'T']).next().unwrap_or(s);
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return match s.len() {
+            8 => NaiveDate::from_ymd_opt(s[..4].parse().ok()?, s[4..6].parse().ok()?, s[6..].parse().ok()?),
+            6 => NaiveDate::from_ymd_opt(s[..4].parse().ok()?, s[4..].parse().ok()?, 1),
+            _ => None,
+        };
+    }
+    let s = s.strip_suffix(['日', '号']).unwrap_or(s);
+    let unified: String = s.chars().map(|c| if matches!(c, '年' | '月' | '/' | '.' | '-') { '-' } else { c }).collect();
+    let parts: Vec<&str> = unified.trim_end_matches('-').split('-').collect();
+    let ok = |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit());
+    match parts.as_slice() {
+        [y, m] if ok(y, &[4]) && ok(m, &[1, 2]) => NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1),
+        [y, m, d] if ok(y, &[4]) && ok(m, &[1, 2]) && ok(d, &[1, 2]) => {
+            NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+        }
+        _ => None,
+    }
+}
+
+fn date_reason_unknown(shown: &str) -> String {
+    format!("无法识别的日期「{shown}」，请写成 1975-03-08")
+}
+
+/// 出生日期 from any cell kind; `Err` carries the Chinese reason.
+fn parse_birth_date(d: &Data) -> Result<Option<NaiveDate>, String> {
+    let shown = cell_text(d);
+    let date = match d {
+        Data::Empty => return Ok(None),
+        Data::String(_) if shown.is_empty() => return Ok(None),
+        Data::DateTime(dt) if dt.is_datetime() => serial_to_date(dt),
+        Data::Float(_) | Data::Int(_) | Data::DateTime(_) => {
+            let v = match d {
+                Data::Float(f) => *f,
+                Data::Int(i) => *i as f64,
+                Data::DateTime(dt) => dt.as_f64(),
+                _ => f64::NAN,
+            };
+            if !v.is_finite() {
+                None
+            } else if v.fract() == 0.0 && (100_000.0..100_000_000.0).contains(&v) {
+                // 19750308 or 197503 typed as a number.
+                parse_date_text(&shown)
+            } else if v.fract() != 0.0 && (1900.0..2100.0).contains(&v) {
+                // 「1975.03」 typed into a General cell became the number 1975.03.
+                if shown.split('.').nth(1) == Some("1") {
+                    let y = v.trunc();
+                    return Err(format!(
+                        "出生日期「{shown}」被 Excel 当成了数字，分不清是 1 月还是 10 月，请写成 {y}-01-01 或 {y}-10-01 这样的格式"
+                    ));
+                }
+                parse_date_text(&shown)
+            } else if (1.0..2_958_466.0).contains(&v) {
+                serial_to_date(&ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false))
+            } else {
+                None
+            }
+        }
+        Data::DateTimeIso(s) => s.get(..10).and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()),
+        _ => parse_date_text(&shown),
+    };
+    let date = date.ok_or_else(|| date_reason_unknown(&shown))?;
+    let today = chrono::Local::now().date_naive();
+    if date.year() < 1900 || date > today {
+        return Err(format!("出生日期「{}」不在 1900 年到今天之间", date.format("%Y-%m-%d")));
+    }
+    Ok(Some(date))
+}
+
+/// 编号: a positive integer, or blank.
+fn parse_id(d: &Data) -> Result<Option<i64>, String> {
+    let shown = cell_text(d);
+    if shown.is_empty() {
+        return Ok(None);
+    }
+    let id = match d {
+        Data::Int(i) => Some(*i),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+        Data::String(_) => {
+            let t = halfwidth(&shown);
+            if t.chars().all(|c| c.is_ascii_digit()) { t.parse::<i64>().ok() } else { None }
+        }
+        _ => None,
+    };
+    match id {
+        Some(id) if id > 0 => Ok(Some(id)),
+        _ => Err(format!("编号「{shown}」必须是正整数（系统生成；新增代表请留空）")),
+    }
+}
+
+fn is_valid_mobile(s: &str) -> bool {
+    s.len() == 11 && s.starts_with('1') && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// 手机号码: 11 digits starting with 1, or blank; detects numbers damaged by Excel.
+fn parse_mobile(d: &Data) -> Result<Option<String>, String> {
+    let shown = cell_text(d);
+    if shown.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || format!("手机号码「{shown}」应为以 1 开头的 11 位数字");
+    match d {
+        Data::Float(_) | Data::Int(_) => {
+            let v = match d {
+                Data::Float(f) => *f,
+                Data::Int(i) => *i as f64,
+                _ => f64::NAN,
+            };
+            if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
+                return Err(MSG_PHONE_DAMAGED.to_string());
+            }
+            let digits = format!("{}", v as i64);
+            if !is_valid_mobile(&digits) {
+                return Err(invalid());
+            }
+            // 1.38053E+10 = 13805300000: Excel kept only the leading significant digits.
+            if digits.ends_with("00000") {
+                return Err(MSG_PHONE_DAMAGED.to_string());
+            }
+            Ok(Some(digits))
+        }
+        _ => {
+            let t: String = halfwidth(&shown).chars().filter(|c| !is_blank_char(*c) && *c != '-').collect();
+            let looks_scientific = t.contains(['E', 'e'])
+                && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'E' | 'e' | '+'))
+                && t.chars().next().is_some_and(|c| c.is_ascii_digit());
+            if looks_scientific {
+                return Err(MSG_PHONE_DAMAGED.to_string());
+            }
+            let t = match t.strip_prefix("+86") {
+                Some(rest) => rest.to_string(),
+                None if t.len() == 13 && t.starts_with("86") => t[2..].to_string(),
+                None => t,
+            };
+            if is_valid_mobile(&t) { Ok(Some(t)) } else { Err(invalid()) }
+        }
+    }
+}
+
+/// The 56 ethnic groups without the 族 suffix, so 「回」 becomes 「回族」.
+#[rustfmt::skip]
+const ETHNIC_GROUPS: [&str; 56] = [
+    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤",
+    "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
+    "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+];
+
+fn normalize_ethnicity(s: &str) -> String {
+    let s: String = s.chars().filter(|c| !is_blank_char(*c)).collect();
+    if s.is_empty() {
+        "汉族".to_string()
+    } else if ETHNIC_GROUPS.contains(&s.as_str()) {
+        format!("{s}族")
+    } else {
+        s
+    }
+}
+
+/// Names lose inner padding (「张  三」) and use 「·」 for every middle-dot look-alike.
+fn normalize_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| !is_blank_char(*c))
+        .map(|c| if matches!(c, '•' | '・' | '．' | '.' | '‧' | '∙' | '⋅') { '·' } else { c })
+        .collect()
+}
+
+fn split_expertise(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split(|c: char| matches!(c, '、' | ',' | '，' | ';' | '；' | '/' | '／') || is_blank_char(c)) {
+        let part = clean(part);
+        if !part.is_empty() && !out.contains(&part) {
+            out.push(part);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// parse
+
+/// Parses an uploaded roster. Returns every problem of the whole file at once, or the rows if there is none.
+pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+    let not_xlsx = || vec![RowIssue::new(0, "", MSG_NOT_XLSX)];
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| not_xlsx())?;
+    let names = workbook.sheet_names();
+    let sheet =
+        names.iter().find(|n| n.trim() == SHEET_NAME).or_else(|| names.first()).cloned().ok_or_else(not_xlsx)?;
+    let range = workbook.worksheet_range(&sheet).map_err(|_| not_xlsx())?;
+    parse_range(&range)
+}
+
+fn parse_range(range: &Range<Data>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+    let no_data = || vec![RowIssue::new(0, "", MSG_NO_DATA)];
+    let Some((start_row, _)) = range.start() else { return Err(no_data()) };
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let excel_row = |i: usize| start_row + i as u32 + 1;
+
+    // The header is row 1; tolerate a title row or two above it.
+    let name_header = normalize_header(BASE_HEADERS[1]);
+    let header_idx = rows
+        .iter()
+        .take(10)
+        .position(|r| r.iter().any(|c| normalize_header(&cell_text(c)) == name_header))
+        .unwrap_or(0);
+    let header_row = excel_row(header_idx);
+
+    let mut map: HashMap<Col, usize> = HashMap::new();
+    let mut issues = Vec::new();
+    let by_header: HashMap<String, Col> = columns().into_iter().map(|c| (normalize_header(&c.header()), c)).collect();
+    for (j, cell) in rows.get(header_idx).map(|r| r.iter()).into_iter().flatten().enumerate() {
+        let Some(col) = by_header.get(&normalize_header(&cell_text(cell))) else { continue };
+        if map.contains_key(col) {
+            issues.push(RowIssue::new(
+                header_row,
+                col.header(),
+                format!("表头「{}」出现了不止一次，请删除多余的列", col.header()),
+            ));
+        } else {
+            map.insert(*col, j);
+        }
+    }
+    for col in columns().into_iter().filter(|c| c.required() && !map.contains_key(c)) {
+        issues.push(RowIssue::new(header_row, col.header(), format!("缺少必填列「{}」", col.header())));
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+
+    let mut out = Vec::new();
+    let mut seen_ids: HashMap<i64, u32> = HashMap::new();
+    let mut seen_people: HashMap<(String, Option<NaiveDate>), u32> = HashMap::new();
+    for (i, cells) in rows.iter().enumerate().skip(header_idx + 1) {
+        // Rows with nothing in the known columns are blank (e.g. only a pre-filled 序号 column).
+        if map.values().all(|j| cells.get(*j).is_none_or(|c| cell_text(c).is_empty())) {
+            continue;
+        }
+        let row = excel_row(i);
+        let mut ctx = RowCtx { row, cells, map: &map, issues: Vec::new() };
+        let parsed = ctx.parse_row();
+
+        if let Some(id) = parsed.id {
+            match seen_ids.get(&id) {
+                Some(first) => ctx.issue(Col::Id, format!("编号 {id} 与第 {first} 行重复")),
+                None => {
+                    seen_ids.insert(id, row);
+                }
+            }
+        } else if ctx.ok(Col::Id) && ctx.ok(Col::Name) && ctx.ok(Col::BirthDate) {
+            let key = (parsed.name.clone(), parsed.birth_date);
+            match seen_people.get(&key) {
+                Some(first) => ctx.issue(Col::Name, format!("与第 {first} 行重复（姓名和出生日期相同）")),
+                None => {
+                    seen_people.insert(key, row);
+                }
+            }
+        }
+        if ctx.issues.is_empty() {
+            out.push(parsed);
+        } else {
+            issues.append(&mut ctx.issues);
+        }
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    if out.is_empty() {
+        return Err(no_data());
+    }
+    Ok(out)
+}
+
+struct RowCtx<'a> {
+    row: u32,
+    cells: &'a [Data],
+    map: &'a HashMap<Col, usize>,
+    issues: Vec<RowIssue>,
+}
+
+impl RowCtx<'_> {
+    fn cell(&self, col: Col) -> &Data {
+        self.map.get(&col).and_then(|j| self.cells.get(*j)).unwrap_or(&Data::Empty)
+    }
+
+    fn issue(&mut self, col: Col, reason: impl Into<String>) {
+        self.issues.push(RowIssue::new(self.row, col.header(), reason));
+    }
+
+    /// No issue so far in this column.
+    fn ok(&self, col: Col) -> bool {
+        let h = col.header();
+        !self.issues.iter().any(|i| i.column == h)
+    }
+
+    /// Trimmed text of a column; reports Excel error values and over-long text.
+    fn text(&mut self, col: Col, max_chars: usize) -> String {
+        if let Data::Error(e) = self.cell(col) {
+            let reason = format!("单元格是 Excel 错误值 {e}，请改为实际内容");
+            self.issue(col, reason);
+            return String::new();
+        }
+        let t = cell_text(self.cell(col));
+        let n = char_count(&t);
+        if n > max_chars {
+            self.issue(col, format!("{}最多 {max_chars} 个字，现在是 {n} 个字", col.header()));
+        }
+        t
+    }
+
+    fn checked<T: Default>(&mut self, col: Col, f: fn(&Data) -> Result<T, String>) -> T {
+        if let Data::Error(e) = self.cell(col) {
+            let reason = format!("单元格是 Excel 错误值 {e}，请改为实际内容");
+            self.issue(col, reason);
+            return T::default();
+        }
+        match f(self.cell(col)) {
+            Ok(v) => v,
+            Err(reason) => {
+                self.issue(col, reason);
+                T::default()
+            }
+        }
+    }
+
+    fn parse_row(&mut self) -> RosterRow {
+        let id = self.checked(Col::Id, parse_id);
+
+        let name = normalize_name(&self.text(Col::Name, MAX_TEXT_CHARS));
+        let n = char_count(&name);
+        if self.ok(Col::Name) {
+            if n == 0 {
+                self.issue(Col::Name, "姓名不能为空");
+            } else if !(2..=20).contains(&n) {
+                self.issue(Col::Name, format!("姓名「{name}」应为 2 到 20 个字，现在是 {n} 个字"));
+            }
+        }
+
+        let gender_text = self.text(Col::Gender, MAX_TEXT_CHARS);
+        let gender = Gender::parse(&gender_text);
+        if gender.is_none() && self.ok(Col::Gender) {
+            if gender_text.is_empty() {
+                self.issue(Col::Gender, "性别不能为空，请填写「男」或「女」");
+            } else {
+                self.issue(Col::Gender, format!("无法识别的性别「{gender_text}」，请填写「男」或「女」"));
+            }
+        }
+
+        let ethnicity = normalize_ethnicity(&self.text(Col::Ethnicity, 20));
+        let birth_date = self.checked(Col::BirthDate, parse_birth_date);
+        let party = self.text(Col::Party, MAX_TEXT_CHARS);
+        let education = self.text(Col::Education, MAX_TEXT_CHARS);
+
+        let occupation = self.text(Col::Occupation, MAX_TEXT_CHARS);
+        if !occupation.is_empty() && !OCCUPATIONS.contains(&occupation.as_str()) && self.ok(Col::Occupation) {
+            self.issue(
+                Col::Occupation,
+                format!("职业类别「{occupation}」不在可选范围内，可选：{}", OCCUPATIONS.join("、")),
+            );
+        }
+
+        let work_unit = self.text(Col::WorkUnit, MAX_TEXT_CHARS);
+        let expertise = split_expertise(&self.text(Col::Expertise, MAX_TEXT_CHARS));
+        let public_contact = self.text(Col::PublicContact, MAX_PUBLIC_CONTACT_CHARS);
+        let mobile = self.checked(Col::Mobile, parse_mobile);
+        let township = self.text(Col::Township, MAX_TEXT_CHARS);
+        let station = self.text(Col::Station, MAX_TEXT_CHARS);
+
+        let mut mandates = Vec::new();
+        for level in LEVELS {
+            let term_text = self.text(Col::Term(level), MAX_TEXT_CHARS);
+            let constituency = self.text(Col::Constituency(level), MAX_TEXT_CHARS);
+            if term_text.is_empty() {
+                if !constituency.is_empty() {
+                    self.issue(Col::Term(level), format!("填写了{}但没有填写届次", constituency_header(level)));
+                }
+                continue;
+            }
+            match parse_term(&term_text) {
+                Some(term) => mandates.push(RosterMandate { level, term, constituency }),
+                None => self.issue(Col::Term(level), format!("无法识别的届次「{term_text}」，请写成 14 或 第十四届")),
+            }
+        }
+
+        RosterRow {
+            row: self.row,
+            id,
+            name,
+            gender: gender.unwrap_or(Gender::Male),
+            ethnicity,
+            birth_date,
+            party,
+            education,
+            occupation,
+            work_unit,
+            expertise,
+            public_contact,
+            mobile,
+            township,
+            station,
+            mandates,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// write / template
+
+struct Formats {
+    header: Format,
+    required_header: Format,
+    text: Format,
+    date: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let header = Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(0xDDEBF7))
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap();
+        Formats {
+            required_header: header.clone().set_font_color(Color::RGB(0xC00000)),
+            header,
+            text: Format::new().set_num_format("@"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
+fn column_width(col: Col) -> f64 {
+    match col {
+        Col::Id => 8.0,
+        Col::Name | Col::Gender | Col::Ethnicity => 9.0,
+        Col::BirthDate | Col::Mobile => 14.0,
+        Col::WorkUnit => 32.0,
+        Col::Expertise | Col::PublicContact => 20.0,
+        Col::Term(_) => 11.0,
+        Col::Constituency(_) => 16.0,
+        _ => 13.0,
+    }
+}
+
+/// Header row, column widths, text/date column formats and drop-down lists.
+fn setup_roster_sheet(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
+    ws.set_name(SHEET_NAME)?;
+    for (j, col) in columns().into_iter().enumerate() {
+        let j = j as u16;
+        let fmt = if col.required() { &f.required_header } else { &f.header };
+        ws.write_string_with_format(0, j, col.header(), fmt)?;
+        ws.set_column_width(j, column_width(col))?;
+        match col {
+            Col::Mobile | Col::Term(_) | Col::PublicContact => {
+                ws.set_column_format(j, &f.text)?;
+            }
+            Col::BirthDate => {
+                ws.set_column_format(j, &f.date)?;
+            }
+            Col::Gender => {
+                let v = DataValidation::new()
+                    .allow_list_strings(&["男", "女"])?
+                    .set_error_title("性别")?
+                    .set_error_message("请从下拉列表中选择「男」或「女」")?;
+                ws.add_data_validation(1, j, VALIDATION_LAST_ROW, j, &v)?;
+            }
+            Col::Occupation => {
+                let v = DataValidation::new()
+                    .allow_list_strings(&OCCUPATIONS)?
+                    .set_error_title("职业类别")?
+                    .set_error_message("请从下拉列表中选择职业类别")?;
+                ws.add_data_validation(1, j, VALIDATION_LAST_ROW, j, &v)?;
+            }
+            _ => {}
+        }
+    }
+    ws.set_row_height(0, 30)?;
+    ws.set_freeze_panes(1, 2)?;
+    Ok(())
+}
+
+fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats) -> Result<(), XlsxError> {
+    for (i, r) in rows.iter().enumerate() {
+        let Ok(xr) = u32::try_from(i + 1) else { break };
+        if xr > 1_048_575 {
+            break;
+        }
+        for (j, col) in columns().into_iter().enumerate() {
+            let j = j as u16;
+            let text = |s: &str| -> String { s.chars().take(32_000).collect() };
+            let s = match col {
+                Col::Id => {
+                    if let Some(id) = r.id {
+                        ws.write_number(xr, j, id as f64)?;
+                    }
+                    continue;
+                }
+                Col::BirthDate => {
+                    if let Some(d) = r.birth_date {
+                        // Dates before 1900 cannot be Excel dates; they are written as text.
+                        let y = u16::try_from(d.year()).unwrap_or(0);
+                        match rust_xlsxwriter::ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8) {
+                            Ok(dt) if y >= 1900 => {
+                                ws.write_datetime_with_format(xr, j, &dt, &f.date)?;
+                            }
+                            _ => {
+                                ws.write_string(xr, j, d.format("%Y-%m-%d").to_string())?;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                Col::Term(level) => {
+                    if let Some(m) = r.mandates.iter().find(|m| m.level == level) {
+                        ws.write_string_with_format(xr, j, m.term.to_string(), &f.text)?;
+                    }
+                    continue;
+                }
+                Col::Mobile => {
+                    if let Some(m) = &r.mobile {
+                        ws.write_string_with_format(xr, j, text(m), &f.text)?;
+                    }
+                    continue;
+                }
+                Col::Name => text(&r.name),
+                Col::Gender => r.gender.label().to_string(),
+                Col::Ethnicity => text(&r.ethnicity),
+                Col::Party => text(&r.party),
+                Col::Education => text(&r.education),
+                Col::Occupation => text(&r.occupation),
+                Col::WorkUnit => text(&r.work_unit),
+                Col::Expertise => text(&r.expertise.join("、")),
+                Col::PublicContact => text(&r.public_contact),
+                Col::Township => text(&r.township),
+                Col::Station => text(&r.station),
+                Col::Constituency(level) => {
+                    r.mandates.iter().find(|m| m.level == level).map(|m| text(&m.constituency)).unwrap_or_default()
+                }
+            };
+            if !s.is_empty() {
+                ws.write_string(xr, j, s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build_roster(rows: &[RosterRow], with_help: bool) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    setup_roster_sheet(ws, &f)?;
+    write_rows(ws, rows, &f)?;
+    if with_help {
+        write_help(wb.add_worksheet(), &f)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The roster as .xlsx bytes in the import layout. `row` is ignored; at most one mandate per level is
+/// written (the first one of that level), and expertise is joined with 「、」.
+pub fn write(rows: &[RosterRow]) -> Vec<u8> {
+    // Every value is clamped to Excel's limits above, so building the workbook cannot fail.
+    build_roster(rows, false).expect("roster workbook within Excel limits")
+}
+
+/// An empty roster to fill in: the header row, plus a 「填写说明」 sheet explaining every column.
+pub fn template() -> Vec<u8> {
+    build_roster(&[], true).expect("roster template within Excel limits")
+}
+
+fn help_for(col: Col) -> (&'static str, String) {
+    let optional = "选填";
+    match col {
+        Col::Id => (
+            optional,
+            "系统中的代表编号（正整数）。新增代表请留空；修改已有代表时保留从系统导出的编号，不要改动。".to_string(),
+        ),
+        Col::Name => ("必填", "2 到 20 个字。少数民族姓名中的间隔号请用「·」，如「阿依古丽·买买提」。".to_string()),
+        Col::Gender => ("必填", "填写「男」或「女」（也可写「男性」「女性」），可从下拉列表选择。".to_string()),
+        Col::Ethnicity => (optional, "如「汉族」「回族」「蒙古族」；留空按「汉族」处理，写「汉」「回」等会自动补全「族」字。".to_string()),
+        Col::BirthDate => (
+            optional,
+            "推荐写成 1975-03-08；也接受 1975/3/8、1975.03.08、1975年3月8日、19750308、Excel 日期格式；只知道年月时可写 1975.03 或 1975年3月（按当月 1 日记）。年份须在 1900 年到今年之间。".to_string(),
+        ),
+        Col::Party => (optional, "如「中共党员」「中共预备党员」「民革党员」「群众」「无党派人士」等。".to_string()),
+        Col::Education => (optional, "如「研究生」「大学」「大专」「中专」「高中」「初中」「小学」等。".to_string()),
+        Col::Occupation => (optional, format!("只能从以下类别中选择（可用下拉列表）：{}。", OCCUPATIONS.join("、"))),
+        Col::WorkUnit => (optional, format!("工作单位和职务写在一起，如「××镇××村党支部书记、村委会主任」。最多 {MAX_TEXT_CHARS} 个字。")),
+        Col::Expertise => (optional, "可填多项，用顿号「、」、逗号、分号或空格分隔，如「法律、农业技术」。".to_string()),
+        Col::PublicContact => (
+            optional,
+            format!("向群众公开的联系方式，如联络站电话、工作微信号，会显示在公开页面上。最多 {MAX_PUBLIC_CONTACT_CHARS} 个字。"),
+        ),
+        Col::Mobile => (
+            optional,
+            "代表本人手机号，以 1 开头的 11 位数字，仅供工作人员联系，不公开。请先把该列设为「文本」格式再填写，否则 Excel 可能把号码变成 1.38053E+10 而丢失位数。".to_string(),
+        ),
+        Col::Township => (optional, "代表所在的镇（街道）名称，须与系统中的名称一致，如「城关镇」「东城街道」。".to_string()),
+        Col::Station => (optional, "代表进驻的代表之家或代表联络站名称，须与系统中的名称一致。".to_string()),
+        Col::Term(level) => (
+            optional,
+            format!(
+                "该代表是{}人大代表时填写届次，写数字「14」或「第十四届」均可（也接受「十四」「第14届」「14届」）。不是{}人大代表则留空。",
+                level.label(),
+                level.label()
+            ),
+        ),
+        Col::Constituency(level) => (
+            optional,
+            format!(
+                "{}人大代表所在的代表团或选区，如「第三选区」。填写本列时必须同时填写「{}」。",
+                level.label(),
+                term_header(level)
+            ),
+        ),
+    }
+}
+
+fn write_help(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
+    ws.set_name(HELP_SHEET_NAME)?;
+    let wrap = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let notes = [
+        "1. 请在「代表名册」工作表中填写，每行一位代表；第 1 行是表头，请勿修改表头文字，从第 2 行开始填写。",
+        "2. 列的顺序可以调整，多余的列会被忽略；「姓名」「性别」两列必须有。",
+        "3. 同一人担任多级人大代表时，在同一行分别填写各级的届次和代表团/选区，不要拆成多行。",
+        "4. 导入时会一次列出全部有问题的行和列，请按提示修改后重新上传。",
+    ];
+    let mut r = 0u32;
+    for note in notes {
+        ws.write_string(r, 0, note)?;
+        r += 1;
+    }
+    r += 1;
+    for (j, h) in ["列名", "是否必填", "填写说明"].into_iter().enumerate() {
+        ws.write_string_with_format(r, j as u16, h, &f.header)?;
+    }
+    for col in columns() {
+        r += 1;
+        let (required, text) = help_for(col);
+        ws.write_string_with_format(r, 0, col.header(), &wrap)?;
+        ws.write_string_with_format(r, 1, required, &wrap)?;
+        ws.write_string_with_format(r, 2, text, &wrap)?;
+    }
+    ws.set_column_width(0, 20)?;
+    ws.set_column_width(1, 10)?;
+    ws.set_column_width(2, 90)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::ExcelDateTime as XDate;
+
+    /// A value to put into a test cell.
+    enum V {
+        S(&'static str),
+        N(f64),
+        D(u16, u8, u8),
+    }
+
+    /// Builds an xlsx whose first sheet holds `headers` in row 1 and `rows` below.
+    fn xlsx(headers: &[&str], rows: &[Vec<V>]) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        for (j, h) in headers.iter().enumerate() {
+            ws.write_string(0, j as u16, *h).unwrap();
+        }
+        for (i, row) in rows.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                let (r, c) = (i as u32 + 1, j as u16);
+                match v {
+                    V::S("") => {}
+                    V::S(s) => {
+                        ws.write_string(r, c, *s).unwrap();
+                    }
+                    V::N(n) => {
+                        ws.write_number(r, c, *n).unwrap();
+                    }
+                    V::D(y, m, d) => {
+                        ws.write_datetime_with_format(r, c, XDate::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
+                    }
+                }
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn person(name: &str) -> RosterRow {
+        RosterRow {
+            row: 0,
+            id: None,
+            name: name.to_string(),
+            gender: Gender::Female,
+            ethnicity: "汉族".to_string(),
+            birth_date: None,
+            party: String::new(),
+            education: String::new(),
+            occupation: String::new(),
+            work_unit: String::new(),
+            expertise: vec![],
+            public_contact: String::new(),
+            mobile: None,
+            township: String::new(),
+            station: String::new(),
+            mandates: vec![],
+        }
+    }
+
+    fn strip_rows(rows: Vec<RosterRow>) -> Vec<RosterRow> {
+        rows.into_iter().map(|r| RosterRow { row: 0, ..r }).collect()
+    }
+
+    fn mandate(level: Level, term: i32, c: &str) -> RosterMandate {
+        RosterMandate { level, term, constituency: c.to_string() }
+    }
+
+    #[test]
+    fn headers_are_in_layout_order() {
+        let h = headers();
+        assert_eq!(h.len(), 24);
+        assert_eq!(h[0], "编号");
+        assert_eq!(h[13], "进站联络站");
+        assert_eq!(h[14], "全国人大代表届次");
+        assert_eq!(h[15], "全国代表团/选区");
+        assert_eq!(h[22], "乡镇人大代表届次");
+        assert_eq!(h[23], "乡镇代表团/选区");
+    }
+
+    #[test]
+    fn level_and_gender_names() {
+        for l in LEVELS {
+            assert_eq!(Level::parse(l.as_str()), Some(l));
+            assert_eq!(Level::parse(l.label()), Some(l));
+        }
+        assert_eq!(Level::parse("区"), None);
+        assert_eq!(Gender::parse("女性"), Some(Gender::Female));
+        assert_eq!(Gender::parse("男"), Some(Gender::Male));
+        assert_eq!(Gender::parse("未知"), None);
+    }
+
+    #[test]
+    fn round_trip_with_all_fields() {
+        let full = RosterRow {
+            row: 0,
+            id: Some(1024),
+            name: "阿依古丽·买买提".to_string(),
+            gender: Gender::Female,
+            ethnicity: "维吾尔族".to_string(),
+            birth_date: Some(date(1975, 3, 8)),
+            party: "中共党员".to_string(),
+            education: "大学".to_string(),
+            occupation: "专业技术人员".to_string(),
+            work_unit: "城关镇卫生院院长".to_string(),
+            expertise: vec!["医疗卫生".to_string(), "法律".to_string()],
+            public_contact: "0937-1234567（联络站）".to_string(),
+            mobile: Some("13805312345".to_string()),
+            township: "城关镇".to_string(),
+            station: "城关镇人大代表之家".to_string(),
+            mandates: vec![
+                mandate(Level::Provincial, 14, "酒泉代表团"),
+                mandate(Level::County, 19, "第三选区"),
+                mandate(Level::Township, 20, ""),
+            ],
+        };
+        let minimal = RosterRow { gender: Gender::Male, ..person("张伟") };
+        let national = RosterRow {
+            id: Some(7),
+            birth_date: Some(date(1960, 12, 31)),
+            mandates: vec![mandate(Level::National, 14, "甘肃代表团")],
+            occupation: "农民".to_string(),
+            ..person("李秀英")
+        };
+        let rows = vec![full, minimal, national];
+        let parsed = parse(&write(&rows)).unwrap();
+        assert_eq!(parsed.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(strip_rows(parsed), rows);
+    }
+
+    #[test]
+    fn accepts_every_date_form() {
+        let cases: Vec<(V, NaiveDate)> = vec![
+            (V::S("1975-03-08"), date(1975, 3, 8)),
+            (V::S("1975/3/8"), date(1975, 3, 8)),
+            (V::S("1975.03.08"), date(1975, 3, 8)),
+            (V::S("1975年3月8日"), date(1975, 3, 8)),
+            (V::S("1975.03"), date(1975, 3, 1)),
+            (V::S("1975年3月"), date(1975, 3, 1)),
+            (V::S("19750308"), date(1975, 3, 8)),
+            (V::S(" 1975-03-08 00:00:00 "), date(1975, 3, 8)),
+            (V::D(1975, 3, 8), date(1975, 3, 8)),
+            (V::N(27461.0), date(1975, 3, 8)),
+            (V::N(19750308.0), date(1975, 3, 8)),
+            (V::N(1975.03), date(1975, 3, 1)),
+            (V::N(1975.12), date(1975, 12, 1)),
+        ];
+        let names =
+            ["张一", "张二", "张三", "张四", "张五", "张六", "张七", "张八", "张九", "张十", "李一", "李二", "李三"];
+        let rows: Vec<Vec<V>> =
+            cases.iter().zip(names).map(|((v, _), n)| vec![V::S(n), V::S("男"), clone_v(v)]).collect();
+        let parsed = parse(&xlsx(&["姓名", "性别", "出生日期"], &rows)).unwrap();
+        for (r, (_, want)) in parsed.iter().zip(&cases) {
+            assert_eq!(r.birth_date, Some(*want), "row {}", r.row);
+        }
+    }
+
+    fn clone_v(v: &V) -> V {
+        match v {
+            V::S(s) => V::S(s),
+            V::N(n) => V::N(*n),
+            V::D(y, m, d) => V::D(*y, *m, *d),
+        }
+    }
+
+    #[test]
+    fn accepts_every_term_form() {
+        for (s, want) in [
+            ("14", 14),
+            ("第十四届", 14),
+            ("十四", 14),
+            ("第14届", 14),
+            ("14届", 14),
+            ("十", 10),
+            ("二十一", 21),
+            ("九十九", 99),
+            ("第二十届", 20),
+            ("五", 5),
+            ("１４", 14),
+        ] {
+            assert_eq!(parse_term(s), Some(want), "{s}");
+        }
+        for s in ["", "第届", "一百", "0", "100", "十十", "二二", "十四五", "abc", "-1"] {
+            assert_eq!(parse_term(s), None, "{s}");
+        }
+        let bytes = xlsx(
+            &["姓名", "性别", "县人大代表届次", "乡镇人大代表届次", "市人大代表届次"],
+            &[vec![V::S("王芳"), V::S("女"), V::N(19.0), V::S("第二十届"), V::S("十四")]],
+        );
+        let parsed = parse(&bytes).unwrap();
+        assert_eq!(
+            parsed[0].mandates,
+            vec![mandate(Level::City, 14, ""), mandate(Level::County, 19, ""), mandate(Level::Township, 20, "")]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_dates() {
+        for s in ["1975-13-01", "1975-02-30", "75-03-08", "三月", "1899-12-31", "2999-01-01", "1975.03.08.01"] {
+            let bytes = xlsx(&["姓名", "性别", "出生日期"], &[vec![V::S("张伟"), V::S("男"), V::S(s)]]);
+            let issues = parse(&bytes).unwrap_err();
+            assert_eq!(issues.len(), 1, "{s}: {issues:?}");
+            assert_eq!((issues[0].row, issues[0].column.as_str()), (2, "出生日期"), "{s}");
+        }
+        let bytes = xlsx(&["姓名", "性别", "出生日期"], &[vec![V::S("张伟"), V::S("男"), V::S("三月")]]);
+        assert_eq!(parse(&bytes).unwrap_err()[0].reason, "无法识别的日期「三月」，请写成 1975-03-08");
+        // 1975.10 typed into a General cell is stored as 1975.1: ambiguous.
+        let bytes = xlsx(&["姓名", "性别", "出生日期"], &[vec![V::S("张伟"), V::S("男"), V::N(1975.1)]]);
+        assert!(parse(&bytes).unwrap_err()[0].reason.contains("分不清"));
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn reports_all_bad_rows_together() {
+        let headers = ["编号", "姓名", "性别", "出生日期", "职业类别", "手机号码", "公开联系方式", "县人大代表届次", "县代表团/选区"];
+        let long_contact: &'static str = Box::leak("电".repeat(61).into_boxed_str());
+        let rows = vec![
+            // row 2: fine
+            vec![V::N(1.0), V::S("张伟"), V::S("男"), V::S("1970-01-01"), V::S("农民"), V::S("13800000001"), V::S(""), V::S("19"), V::S("一选区")],
+            // row 3: bad gender, bad occupation
+            vec![V::S(""), V::S("李娜"), V::S("未知"), V::S(""), V::S("老师")],
+            // row 4: blank → skipped
+            vec![V::S(""), V::S("   "), V::S("\u{3000}")],
+            // row 5: missing name, too long contact, bad phone, bad term
+            vec![V::S(""), V::S(""), V::S("女"), V::S(""), V::S(""), V::S("1380000"), V::S(long_contact), V::S("第X届")],
+            // row 6: constituency without term, duplicate id of row 2
+            vec![V::N(1.0), V::S("王强"), V::S("男"), V::S(""), V::S(""), V::S(""), V::S(""), V::S(""), V::S("二选区")],
+            // row 7: bad id, name too long
+            vec![V::S("A12"), V::S("欧阳欧阳欧阳欧阳欧阳欧阳欧阳欧阳欧阳欧阳欧"), V::S("男")],
+            // rows 8 and 9: same name and birth date, no id
+            vec![V::S(""), V::S("赵敏"), V::S("女"), V::S("1980.5.6")],
+            vec![V::S(""), V::S("赵 敏"), V::S("女性"), V::D(1980, 5, 6)],
+        ];
+        let issues = parse(&xlsx(&headers, &rows)).unwrap_err();
+        let got: Vec<(u32, &str)> = issues.iter().map(|i| (i.row, i.column.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "性别"),
+                (3, "职业类别"),
+                (5, "姓名"),
+                (5, "公开联系方式"),
+                (5, "手机号码"),
+                (5, "县人大代表届次"),
+                (6, "县人大代表届次"),
+                (6, "编号"),
+                (7, "编号"),
+                (7, "姓名"),
+                (9, "姓名"),
+            ],
+            "{issues:#?}"
+        );
+        assert_eq!(issues[7].reason, "编号 1 与第 2 行重复");
+        assert_eq!(issues[10].reason, "与第 8 行重复（姓名和出生日期相同）");
+        assert!(issues.iter().all(|i| !i.reason.is_empty()));
+    }
+
+    #[test]
+    fn float_damaged_phone_is_reported() {
+        let rows = vec![
+            vec![V::S("张伟"), V::S("男"), V::N(1.38053e10)],
+            vec![V::S("李娜"), V::S("女"), V::S("1.38053E+10")],
+            vec![V::S("王芳"), V::S("女"), V::N(13805312345.0)],
+            vec![V::S("赵敏"), V::S("女"), V::S("138 0531 2346")],
+        ];
+        let issues = parse(&xlsx(&["姓名", "性别", "手机号码"], &rows)).unwrap_err();
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        for (issue, row) in issues.iter().zip([2, 3]) {
+            assert_eq!(issue.row, row);
+            assert_eq!(issue.column, "手机号码");
+            assert_eq!(issue.reason, MSG_PHONE_DAMAGED);
+        }
+        let ok = parse(&xlsx(&["姓名", "性别", "手机号码"], &rows[2..])).unwrap();
+        assert_eq!(ok[0].mobile.as_deref(), Some("13805312345"));
+        assert_eq!(ok[1].mobile.as_deref(), Some("13805312346"));
+    }
+
+    #[test]
+    fn not_an_xlsx() {
+        for bytes in [&b"hello, world"[..], b"", b"PK\x03\x04garbage"] {
+            assert_eq!(parse(bytes).unwrap_err(), vec![RowIssue::new(0, "", "文件不是有效的 Excel（.xlsx）文件")]);
+        }
+    }
+
+    #[test]
+    fn missing_required_header() {
+        let bytes = xlsx(&["编号", "名字", "民族"], &[vec![V::N(1.0), V::S("张伟"), V::S("汉")]]);
+        let issues = parse(&bytes).unwrap_err();
+        assert_eq!(
+            issues,
+            vec![RowIssue::new(1, "姓名", "缺少必填列「姓名」"), RowIssue::new(1, "性别", "缺少必填列「性别」")]
+        );
+    }
+
+    #[test]
+    fn shuffled_columns_with_extras_and_marked_headers() {
+        let headers = [
+            "备注",
+            " 性 别* ",
+            "县代表团／选区",
+            "姓名（必填）",
+            "序号",
+            "县人大代表届次",
+            "民族",
+            "专业特长",
+            "编号",
+        ];
+        let rows = vec![vec![
+            V::S("无"),
+            V::S("女性"),
+            V::S("第三选区"),
+            V::S("\u{3000}阿依古丽.买买提\u{a0}"),
+            V::N(1.0),
+            V::S("第19届"),
+            V::S("维吾尔"),
+            V::S("法律，农业 ; 法律/调解"),
+            V::N(42.0),
+        ]];
+        let rows: Vec<Vec<V>> =
+            rows.into_iter().chain([vec![V::S(""), V::S(""), V::S(""), V::S(""), V::N(2.0)]]).collect();
+        let parsed = parse(&xlsx(&headers, &rows)).unwrap();
+        assert_eq!(parsed.len(), 1);
+        let r = &parsed[0];
+        assert_eq!(r.row, 2);
+        assert_eq!(r.id, Some(42));
+        assert_eq!(r.name, "阿依古丽·买买提");
+        assert_eq!(r.gender, Gender::Female);
+        assert_eq!(r.ethnicity, "维吾尔族");
+        assert_eq!(r.expertise, ["法律", "农业", "调解"]);
+        assert_eq!(r.mandates, vec![mandate(Level::County, 19, "第三选区")]);
+    }
+
+    #[test]
+    fn defaults_and_normalisation() {
+        let bytes = xlsx(
+            &["姓名", "性别", "民族", "编号"],
+            &[
+                vec![V::S("张伟"), V::S("男"), V::S(""), V::S("15")],
+                vec![V::S("李娜"), V::S("女"), V::S("汉"), V::S("")],
+            ],
+        );
+        let parsed = parse(&bytes).unwrap();
+        assert_eq!(parsed[0].ethnicity, "汉族");
+        assert_eq!(parsed[0].id, Some(15));
+        assert_eq!(parsed[1].ethnicity, "汉族");
+        assert_eq!(parsed[1].id, None);
+        for bad in ["0", "-3", "1.5"] {
+            let bytes = xlsx(&["姓名", "性别", "编号"], &[vec![V::S("张伟"), V::S("男"), V::S(bad)]]);
+            assert_eq!(parse(&bytes).unwrap_err()[0].column, "编号", "{bad}");
+        }
+        let bytes = xlsx(&["姓名", "性别", "编号"], &[vec![V::S("张伟"), V::S("男"), V::N(-1.0)]]);
+        assert_eq!(parse(&bytes).unwrap_err()[0].column, "编号");
+    }
+
+    #[test]
+    fn title_row_above_header_is_tolerated() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "某某县第十九届人大代表名册").unwrap();
+        ws.write_string(1, 0, "姓名").unwrap();
+        ws.write_string(1, 1, "性别").unwrap();
+        ws.write_string(2, 0, "张伟").unwrap();
+        ws.write_string(2, 1, "男").unwrap();
+        let parsed = parse(&wb.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(parsed[0].row, 3);
+    }
+
+    #[test]
+    fn template_parses_as_no_data() {
+        let t = template();
+        assert_eq!(parse(&t).unwrap_err(), vec![RowIssue::new(0, "", "文件中没有代表数据")]);
+        let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(t)).unwrap();
+        assert_eq!(wb.sheet_names(), [SHEET_NAME, HELP_SHEET_NAME]);
+        let header = wb.worksheet_range(SHEET_NAME).unwrap();
+        assert_eq!(header.height(), 1);
+        let got: Vec<String> = header.rows().next().unwrap().iter().map(cell_text).collect();
+        assert_eq!(got, headers());
+        let help = wb.worksheet_range(HELP_SHEET_NAME).unwrap();
+        let text: Vec<String> = help.rows().flat_map(|r| r.iter().map(cell_text)).collect();
+        for h in headers() {
+            assert!(text.contains(&h), "help lacks {h}");
+        }
+        assert!(parse(&write(&[])).is_err());
+    }
+
+    #[test]
+    fn excel_error_cell_is_reported() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "姓名").unwrap();
+        ws.write_string(0, 1, "性别").unwrap();
+        ws.write_string(0, 2, "工作单位及职务").unwrap();
+        ws.write_string(1, 0, "张伟").unwrap();
+        ws.write_string(1, 1, "男").unwrap();
+        ws.write_formula(1, 2, rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
+        let issues = parse(&wb.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!((issues[0].row, issues[0].column.as_str()), (2, "工作单位及职务"), "{issues:?}");
+    }
+}

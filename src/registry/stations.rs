@@ -1,0 +1,819 @@
+//! Stations (家站点, REG-9) with their deputies and keepers, duty rules expanded into dated
+//! slots (REG-10), and the per-node nearest-station index (REG-14).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{Days, NaiveDate};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use super::geo::{NearestIndex, StationPoint, valid_wgs84};
+use super::persons::{field, invalid};
+use super::schedule;
+use crate::app::error::AppError;
+use crate::audit::{self, Actor, Change};
+use crate::db;
+
+/// How far ahead duty rules are expanded into dated slots.
+pub const HORIZON_DAYS: u64 = 183;
+
+/// The "六有" checklist most provinces use for a station, offered as the default facilities.
+pub const FACILITIES: [&str; 8] =
+    ["有固定场所", "有标识牌", "有工作制度", "有活动计划", "有代表名单", "有工作台账", "无障碍通道", "可线上接待"];
+
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Station {
+    pub id: i64,
+    pub organ_id: i64,
+    pub area_id: i64,
+    pub type_id: i64,
+    pub type_name: String,
+    pub name: String,
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub online_only: bool,
+    pub opening_hours: String,
+    pub phone: String,
+    pub facilities: String,
+    pub description: String,
+    pub area_name: String,
+    pub updated_at: i64,
+}
+
+pub const STATION_SELECT: &str = "SELECT s.id, s.organ_id, s.area_id, s.type_id, t.name AS type_name, s.name, \
+     s.address, s.lat, s.lng, s.online_only, s.opening_hours, s.phone, s.facilities, s.description, \
+     a.name AS area_name, s.updated_at FROM stations s JOIN station_types t ON t.id = s.type_id \
+     JOIN areas a ON a.id = s.area_id";
+
+impl Station {
+    pub fn facility_list(&self) -> Vec<&str> {
+        self.facilities.split('|').filter(|f| !f.is_empty()).collect()
+    }
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct StationType {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn types<C: ConnectionTrait>(c: &C) -> Result<Vec<StationType>, DbErr> {
+    db::query_all(c, "SELECT id, code, name FROM station_types ORDER BY sort, id", vec![]).await
+}
+
+pub async fn station<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Station>, DbErr> {
+    db::query_one(c, &format!("{STATION_SELECT} WHERE s.id = $1"), vec![id.into()]).await
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StationInput {
+    pub name: String,
+    pub type_id: i64,
+    pub area_id: i64,
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub online_only: bool,
+    pub opening_hours: String,
+    pub phone: String,
+    pub facilities: Vec<String>,
+    pub description: String,
+}
+
+/// Checks a station's fields against the database (type and area exist).
+pub async fn validate<C: ConnectionTrait>(c: &C, input: &StationInput) -> Result<StationInput, AppError> {
+    let mut f = Vec::new();
+    let mut out = input.clone();
+    out.name = input.name.trim().into();
+    if !(2..=60).contains(&out.name.chars().count()) {
+        field(&mut f, "name", "名称应为 2 至 60 个字");
+    }
+    if db::scalar_i64(c, "SELECT count(*) FROM station_types WHERE id = $1", vec![input.type_id.into()]).await? == 0 {
+        field(&mut f, "type_id", "请选择站点类型");
+    }
+    if crate::org::area(c, input.area_id).await?.is_none() {
+        field(&mut f, "area_id", "请选择所在区划");
+    }
+    out.address = input.address.trim().into();
+    if !input.online_only && out.address.is_empty() {
+        field(&mut f, "address", "请填写地址（网上代表工作室可不填）");
+    }
+    match (input.lat, input.lng) {
+        (Some(lat), Some(lng)) if !valid_wgs84(lat, lng) => {
+            field(&mut f, "lat", "坐标超出范围（纬度 -90 至 90，经度 -180 至 180）")
+        }
+        (Some(_), None) | (None, Some(_)) => field(&mut f, "lat", "经度和纬度要一起填写"),
+        (None, None) if !input.online_only => field(&mut f, "lat", "请填写坐标，群众才能按距离找到这个站点"),
+        _ => {}
+    }
+    out.opening_hours = input.opening_hours.trim().into();
+    out.phone = input.phone.trim().into();
+    if out.phone.chars().count() > 30 || out.opening_hours.chars().count() > 100 {
+        field(&mut f, "phone", "电话不超过 30 个字，开放时间不超过 100 个字");
+    }
+    out.facilities = input.facilities.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    out.facilities.dedup();
+    out.description = input.description.trim().into();
+    if out.description.chars().count() > 1000 {
+        field(&mut f, "description", "简介不超过 1000 字");
+    }
+    if f.is_empty() { Ok(out) } else { Err(invalid(f)) }
+}
+
+async fn bump_stations<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    db::exec(c, "UPDATE change_counters SET value = value + 1 WHERE name = 'stations'", vec![]).await.map(|_| ())
+}
+
+fn station_values(s: &StationInput) -> Vec<Value> {
+    vec![
+        s.name.clone().into(),
+        s.type_id.into(),
+        s.area_id.into(),
+        s.address.clone().into(),
+        s.lat.into(),
+        s.lng.into(),
+        s.online_only.into(),
+        s.opening_hours.clone().into(),
+        s.phone.clone().into(),
+        s.facilities.join("|").into(),
+        s.description.clone().into(),
+    ]
+}
+
+/// Creates a station; `input` must have passed `validate`.
+pub async fn create<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: i64,
+    input: &StationInput,
+) -> Result<i64, AppError> {
+    let now = db::now();
+    let mut values = station_values(input);
+    values.extend([organ_id.into(), now.into(), now.into()]);
+    let id = db::insert_id(
+        c,
+        "INSERT INTO stations (name, type_id, area_id, address, lat, lng, online_only, opening_hours, phone, \
+         facilities, description, organ_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        values,
+    )
+    .await?;
+    bump_stations(c).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_create",
+            target_type: "station",
+            target_id: id.to_string(),
+            organ_id: Some(organ_id),
+            summary: format!("新建站点 {}", input.name),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn update<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    id: i64,
+    input: &StationInput,
+) -> Result<(), AppError> {
+    let before = station(c, id).await?.ok_or(AppError::NotFound)?;
+    let mut changed = Vec::new();
+    if before.name != input.name {
+        changed.push(format!("名称：{} → {}", before.name, input.name));
+    }
+    for (label, same) in [
+        ("类型", before.type_id == input.type_id),
+        ("区划", before.area_id == input.area_id),
+        ("地址", before.address == input.address),
+        ("坐标", before.lat == input.lat && before.lng == input.lng),
+        ("线上", before.online_only == input.online_only),
+        ("开放时间", before.opening_hours == input.opening_hours),
+        ("电话", before.phone == input.phone),
+        ("设施", before.facilities == input.facilities.join("|")),
+        ("简介", before.description == input.description),
+    ] {
+        if !same {
+            changed.push(label.to_string());
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut values = station_values(input);
+    values.extend([db::now().into(), id.into()]);
+    db::exec(
+        c,
+        "UPDATE stations SET name = $1, type_id = $2, area_id = $3, address = $4, lat = $5, lng = $6, \
+         online_only = $7, opening_hours = $8, phone = $9, facilities = $10, description = $11, updated_at = $12 \
+         WHERE id = $13",
+        values,
+    )
+    .await?;
+    bump_stations(c).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_update",
+            target_type: "station",
+            target_id: id.to_string(),
+            organ_id: Some(before.organ_id),
+            summary: format!("修改：{}", changed.join("、")),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// 就近编组进站: assigns a deputy (any level) to a station. Assigning twice is a no-op.
+pub async fn assign_deputy<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    person_id: i64,
+) -> Result<bool, AppError> {
+    let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
+    let p = super::persons::person(c, person_id).await?.ok_or_else(|| AppError::invalid("person_id", "代表不存在"))?;
+    if db::scalar_i64(
+        c,
+        "SELECT count(*) FROM station_deputies WHERE station_id = $1 AND person_id = $2",
+        vec![station_id.into(), person_id.into()],
+    )
+    .await?
+        > 0
+    {
+        return Ok(false);
+    }
+    db::exec(
+        c,
+        "INSERT INTO station_deputies (station_id, person_id, created_at) VALUES ($1, $2, $3)",
+        vec![station_id.into(), person_id.into(), db::now().into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_assign",
+            target_type: "station",
+            target_id: station_id.to_string(),
+            organ_id: Some(s.organ_id),
+            summary: format!("代表 #{} 进站", p.id),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn unassign_deputy<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    person_id: i64,
+) -> Result<(), AppError> {
+    let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
+    let n = db::exec(
+        c,
+        "DELETE FROM station_deputies WHERE station_id = $1 AND person_id = $2",
+        vec![station_id.into(), person_id.into()],
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    // The deputy's future duty at this station goes with the assignment.
+    let today = today().format("%Y-%m-%d").to_string();
+    db::exec(
+        c,
+        "DELETE FROM duty_slots WHERE station_id = $1 AND person_id = $2 AND slot_date >= $3",
+        vec![station_id.into(), person_id.into(), today.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        "DELETE FROM duty_rules WHERE station_id = $1 AND person_id = $2",
+        vec![station_id.into(), person_id.into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_unassign",
+            target_type: "station",
+            target_id: station_id.to_string(),
+            organ_id: Some(s.organ_id),
+            summary: format!("代表 #{person_id} 离站"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn add_keeper<C: ConnectionTrait>(c: &C, station_id: i64, account_id: i64) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "INSERT INTO station_keepers (station_id, account_id) VALUES ($1, $2)",
+        vec![station_id.into(), account_id.into()],
+    )
+    .await?;
+    db::exec(c, "UPDATE accounts SET station_id = $1 WHERE id = $2", vec![station_id.into(), account_id.into()])
+        .await
+        .map(|_| ())
+}
+
+/// Keepers of a station: (account id, display name).
+pub async fn keepers<C: ConnectionTrait>(c: &C, station_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT a.id, a.display_name FROM station_keepers k JOIN accounts a ON a.id = k.account_id \
+         WHERE k.station_id = $1 ORDER BY a.id",
+        vec![station_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
+/// A deputy at a station, with the levels of their serving mandates.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct StationDeputy {
+    pub id: i64,
+    pub name: String,
+    pub work_unit: String,
+    pub expertise: String,
+    pub photo_id: Option<i64>,
+}
+
+pub async fn deputies<C: ConnectionTrait>(c: &C, station_id: i64) -> Result<Vec<StationDeputy>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT p.id, p.name, p.work_unit, p.expertise, p.photo_id FROM station_deputies sd \
+         JOIN persons p ON p.id = sd.person_id WHERE sd.station_id = $1 ORDER BY p.id",
+        vec![station_id.into()],
+    )
+    .await
+}
+
+/// Serving levels of some persons: person id → levels, highest first.
+pub async fn serving_levels<C: ConnectionTrait>(
+    c: &C,
+    person_ids: &[i64],
+) -> Result<HashMap<i64, Vec<super::Level>>, DbErr> {
+    let mut out: HashMap<i64, Vec<super::Level>> = HashMap::new();
+    if person_ids.is_empty() {
+        return Ok(out);
+    }
+    let list = person_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let rows = db::query_rows(
+        c,
+        &format!("SELECT person_id, level FROM mandates WHERE status = 'serving' AND person_id IN ({list})"),
+        vec![],
+    )
+    .await?;
+    for r in rows {
+        let pid: i64 = r.try_get_by_index(0)?;
+        let level: String = r.try_get_by_index(1)?;
+        if let Some(l) = super::Level::parse(&level) {
+            out.entry(pid).or_default().push(l);
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    Ok(out)
+}
+
+/// Filters of the station list.
+#[derive(Clone, Debug, Default)]
+pub struct StationFilter {
+    pub organ_path: String,
+    pub organ_id: Option<i64>,
+    pub type_id: Option<i64>,
+    /// Stations in this area or below it.
+    pub area_path: Option<String>,
+    pub q: Option<String>,
+}
+
+fn filter_sql(f: &StationFilter) -> (String, Vec<Value>) {
+    let mut wh = vec!["o.path LIKE $1 ESCAPE '\\'".to_string()];
+    let mut values: Vec<Value> = vec![format!("{}%", db::like_escape(&f.organ_path)).into()];
+    let mut add = |cond: &str, v: Value| {
+        values.push(v);
+        wh.push(cond.replace('?', &format!("${}", values.len())));
+    };
+    if let Some(o) = f.organ_id {
+        add("s.organ_id = ?", o.into());
+    }
+    if let Some(t) = f.type_id {
+        add("s.type_id = ?", t.into());
+    }
+    if let Some(p) = &f.area_path {
+        add("a.path LIKE ? ESCAPE '\\'", format!("{}%", db::like_escape(p)).into());
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern: Value = format!("%{}%", db::like_escape(q)).into();
+        add("(s.name LIKE ? ESCAPE '\\'", pattern.clone());
+        let last = wh.pop().expect("just pushed");
+        values.push(pattern);
+        wh.push(format!("{last} OR s.address LIKE ${} ESCAPE '\\')", values.len()));
+    }
+    (format!("{STATION_SELECT} JOIN organs o ON o.id = s.organ_id WHERE {}", wh.join(" AND ")), values)
+}
+
+pub async fn list<C: ConnectionTrait>(c: &C, f: &StationFilter, after: i64, limit: u64) -> Result<Vec<Station>, DbErr> {
+    let (sql, mut values) = filter_sql(f);
+    values.push(after.into());
+    let n = values.len();
+    db::query_all(c, &format!("{sql} AND s.id > ${n} ORDER BY s.id LIMIT {limit}"), values).await
+}
+
+pub async fn count<C: ConnectionTrait>(c: &C, f: &StationFilter) -> Result<i64, DbErr> {
+    let (sql, values) = filter_sql(f);
+    let from = sql.find(" FROM stations").unwrap_or(0);
+    db::scalar_i64(c, &format!("SELECT count(*){}", &sql[from..]), values).await
+}
+
+// ---------------------------------------------------------------- duty schedule (REG-10)
+
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct DutyRuleRow {
+    pub id: i64,
+    pub station_id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub rule_text: String,
+    pub valid_from: String,
+    pub valid_until: Option<String>,
+}
+
+pub async fn rules<C: ConnectionTrait>(c: &C, station_id: i64) -> Result<Vec<DutyRuleRow>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT r.id, r.station_id, r.person_id, p.name AS person_name, r.rule_text, r.valid_from, r.valid_until \
+         FROM duty_rules r JOIN persons p ON p.id = r.person_id WHERE r.station_id = $1 ORDER BY r.id",
+        vec![station_id.into()],
+    )
+    .await
+}
+
+pub fn today() -> NaiveDate {
+    // Stations keep Beijing time.
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// Adds a duty rule for a deputy assigned to the station and expands it into slots up to the
+/// horizon. The rule text is stored in its canonical wording.
+pub async fn add_rule<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    person_id: i64,
+    rule_text: &str,
+    valid_from: Option<&str>,
+    valid_until: Option<&str>,
+) -> Result<i64, AppError> {
+    let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
+    let mut f = Vec::new();
+    let rule = match schedule::parse_rule(rule_text) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            field(&mut f, "rule_text", e.to_string());
+            None
+        }
+    };
+    let assigned = db::scalar_i64(
+        c,
+        "SELECT count(*) FROM station_deputies WHERE station_id = $1 AND person_id = $2",
+        vec![station_id.into(), person_id.into()],
+    )
+    .await?
+        > 0;
+    if !assigned {
+        field(&mut f, "person_id", "请先把这位代表编入本站点");
+    }
+    let from = match valid_from.map(str::trim).filter(|s| !s.is_empty()) {
+        None => today(),
+        Some(d) => parse_date(d).unwrap_or_else(|| {
+            field(&mut f, "valid_from", "日期应写成 2026-12-01");
+            today()
+        }),
+    };
+    let until = match valid_until.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => match parse_date(d) {
+            Some(u) if u >= from => Some(u),
+            Some(_) => {
+                field(&mut f, "valid_until", "截止日期应不早于开始日期");
+                None
+            }
+            None => {
+                field(&mut f, "valid_until", "日期应写成 2027-06-30");
+                None
+            }
+        },
+    };
+    if !f.is_empty() {
+        return Err(invalid(f));
+    }
+    let rule = rule.expect("checked above");
+    let text = rule.describe();
+    let id = db::insert_id(
+        c,
+        "INSERT INTO duty_rules (station_id, person_id, rule_text, valid_from, valid_until, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            station_id.into(),
+            person_id.into(),
+            text.clone().into(),
+            from.format("%Y-%m-%d").to_string().into(),
+            until.map(|u| u.format("%Y-%m-%d").to_string()).into(),
+            db::now().into(),
+        ],
+    )
+    .await?;
+    expand_rule(c, id).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "duty_rule_create",
+            target_type: "station",
+            target_id: station_id.to_string(),
+            organ_id: Some(s.organ_id),
+            summary: format!("代表 #{person_id} 进站安排：{text}"),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn remove_rule<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    rule_id: i64,
+) -> Result<(), AppError> {
+    let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
+    let today = today().format("%Y-%m-%d").to_string();
+    let n = db::exec(
+        c,
+        "DELETE FROM duty_rules WHERE id = $1 AND station_id = $2",
+        vec![rule_id.into(), station_id.into()],
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    // Past slots stay as the record of what was planned; future ones go.
+    db::exec(c, "DELETE FROM duty_slots WHERE rule_id = $1 AND slot_date >= $2", vec![rule_id.into(), today.into()])
+        .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "duty_rule_delete",
+            target_type: "station",
+            target_id: station_id.to_string(),
+            organ_id: Some(s.organ_id),
+            summary: format!("删除进站安排 #{rule_id}"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// (Re)creates the future slots of one rule, from today (or its start) to the horizon.
+pub async fn expand_rule<C: ConnectionTrait>(c: &C, rule_id: i64) -> Result<usize, DbErr> {
+    let Some(r): Option<DutyRuleRow> = db::query_one(
+        c,
+        "SELECT r.id, r.station_id, r.person_id, p.name AS person_name, r.rule_text, r.valid_from, r.valid_until \
+         FROM duty_rules r JOIN persons p ON p.id = r.person_id WHERE r.id = $1",
+        vec![rule_id.into()],
+    )
+    .await?
+    else {
+        return Ok(0);
+    };
+    let Ok(rule) = schedule::parse_rule(&r.rule_text) else {
+        return Ok(0);
+    };
+    let today = today();
+    let from = parse_date(&r.valid_from).map_or(today, |d| d.max(today));
+    let horizon = today + Days::new(HORIZON_DAYS);
+    let to = r.valid_until.as_deref().and_then(parse_date).map_or(horizon, |u| u.min(horizon));
+    db::exec(
+        c,
+        "DELETE FROM duty_slots WHERE rule_id = $1 AND slot_date >= $2",
+        vec![rule_id.into(), from.format("%Y-%m-%d").to_string().into()],
+    )
+    .await?;
+    let slots = schedule::expand(&rule, from, to);
+    for s in &slots {
+        db::exec(
+            c,
+            "INSERT INTO duty_slots (station_id, person_id, rule_id, slot_date, start_time, end_time, online) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            vec![
+                r.station_id.into(),
+                r.person_id.into(),
+                rule_id.into(),
+                s.date.format("%Y-%m-%d").to_string().into(),
+                s.start.format("%H:%M").to_string().into(),
+                s.end.format("%H:%M").to_string().into(),
+                s.online.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(slots.len())
+}
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Slot {
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub id: i64,
+    pub station_id: i64,
+    #[serde(rename = "deputy_id")]
+    pub person_id: i64,
+    #[serde(rename = "deputy_name")]
+    pub person_name: String,
+    /// `YYYY-MM-DD`
+    #[serde(rename = "date")]
+    pub slot_date: String,
+    /// `HH:MM`, Beijing time
+    pub start_time: String,
+    pub end_time: String,
+    /// 云接待: the deputy receives voters online
+    pub online: bool,
+}
+
+impl Slot {
+    /// "12月15日（周一）上午 09:00-11:30"
+    pub fn when(&self) -> String {
+        use chrono::Datelike;
+        let Some(d) = parse_date(&self.slot_date) else {
+            return self.slot_date.clone();
+        };
+        const W: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+        format!(
+            "{}月{}日（周{}）{}-{}",
+            d.month(),
+            d.day(),
+            W[d.weekday().num_days_from_monday() as usize],
+            self.start_time,
+            self.end_time
+        )
+    }
+}
+
+const SLOT_SELECT: &str = "SELECT d.id, d.station_id, d.person_id, p.name AS person_name, d.slot_date, \
+     d.start_time, d.end_time, d.online FROM duty_slots d JOIN persons p ON p.id = d.person_id";
+
+/// Slots of a station from a date on, in time order.
+pub async fn slots<C: ConnectionTrait>(
+    c: &C,
+    station_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<Vec<Slot>, DbErr> {
+    db::query_all(
+        c,
+        &format!(
+            "{SLOT_SELECT} WHERE d.station_id = $1 AND d.slot_date >= $2 AND d.slot_date <= $3 \
+             ORDER BY d.slot_date, d.start_time, d.id LIMIT {limit}"
+        ),
+        vec![station_id.into(), from.format("%Y-%m-%d").to_string().into(), to.format("%Y-%m-%d").to_string().into()],
+    )
+    .await
+}
+
+/// Next slots of a deputy (any station), with the station name.
+pub async fn person_slots<C: ConnectionTrait>(c: &C, person_id: i64, limit: u64) -> Result<Vec<(Slot, String)>, DbErr> {
+    let slots: Vec<Slot> = db::query_all(
+        c,
+        &format!(
+            "{SLOT_SELECT} WHERE d.person_id = $1 AND d.slot_date >= $2 ORDER BY d.slot_date, d.start_time LIMIT {limit}"
+        ),
+        vec![person_id.into(), today().format("%Y-%m-%d").to_string().into()],
+    )
+    .await?;
+    let mut out = Vec::new();
+    for s in slots {
+        let name = station(c, s.station_id).await?.map(|st| st.name).unwrap_or_default();
+        out.push((s, name));
+    }
+    Ok(out)
+}
+
+/// The next slot of each of some stations (one query per station, each an index seek).
+pub async fn next_slots<C: ConnectionTrait>(c: &C, station_ids: &[i64]) -> Result<HashMap<i64, Slot>, DbErr> {
+    let mut out = HashMap::new();
+    let from = today();
+    for id in station_ids {
+        if let Some(s) = slots(c, *id, from, from + Days::new(HORIZON_DAYS), 1).await?.into_iter().next() {
+            out.insert(*id, s);
+        }
+    }
+    Ok(out)
+}
+
+/// Extends every rule's slots to the horizon; run daily by the job worker.
+pub async fn extend_all_rules<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr> {
+    let ids: Vec<i64> = db::query_rows(c, "SELECT id FROM duty_rules ORDER BY id", vec![])
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get_by_index(0).ok())
+        .collect();
+    let mut n = 0;
+    for id in ids {
+        n += expand_rule(c, id).await?;
+    }
+    Ok(n)
+}
+
+// ---------------------------------------------------------------- nearest stations (REG-14)
+
+/// Each node's in-memory nearest-station index. It is rebuilt when the `stations` change
+/// counter moved; the counter is read at most once per `CHECK_EVERY`, so a node sees another
+/// node's station edits within seconds and its own at once (writers call `invalidate`).
+#[derive(Clone, Default)]
+pub struct NearestCache {
+    inner: Arc<RwLock<CacheState>>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    index: Arc<NearestIndex>,
+    version: Option<i64>,
+    checked: Option<Instant>,
+}
+
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+impl NearestCache {
+    pub fn invalidate(&self) {
+        if let Ok(mut s) = self.inner.write() {
+            s.checked = None;
+        }
+    }
+
+    /// The current index, rebuilt first if stations changed.
+    pub async fn get<C: ConnectionTrait>(&self, c: &C) -> Result<Arc<NearestIndex>, DbErr> {
+        {
+            let s = self.inner.read().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
+            if s.version.is_some() && s.checked.is_some_and(|t| t.elapsed() < CHECK_EVERY) {
+                return Ok(s.index.clone());
+            }
+        }
+        let version = db::scalar_i64(c, "SELECT value FROM change_counters WHERE name = 'stations'", vec![]).await?;
+        {
+            let mut s = self.inner.write().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
+            if s.version == Some(version) {
+                s.checked = Some(Instant::now());
+                return Ok(s.index.clone());
+            }
+        }
+        let rows =
+            db::query_rows(c, "SELECT id, lat, lng FROM stations WHERE lat IS NOT NULL AND lng IS NOT NULL", vec![])
+                .await?;
+        let mut points = Vec::with_capacity(rows.len());
+        for r in rows {
+            points.push(StationPoint {
+                id: r.try_get_by_index(0)?,
+                lat: r.try_get_by_index(1)?,
+                lng: r.try_get_by_index(2)?,
+            });
+        }
+        let index = Arc::new(NearestIndex::build(points));
+        let mut s = self.inner.write().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
+        *s = CacheState { index: index.clone(), version: Some(version), checked: Some(Instant::now()) };
+        Ok(index)
+    }
+}
