@@ -3,6 +3,7 @@
 //! nearest-station index and QR codes.
 
 pub mod geo;
+pub mod import;
 pub mod persons;
 pub mod qr;
 pub mod roster;

@@ -1,0 +1,376 @@
+//! Roster import and export (REG-8, PLAT-15): the whole file is checked against the database
+//! first — every problem reported with row, column and reason — and only a clean file is
+//! applied, inside the caller's transaction. Export writes the same layout, so an exported
+//! file imports back unchanged.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::Level;
+use super::persons::{self, MandateInput, PersonInput};
+use super::roster::{self, RosterMandate, RosterRow, RowIssue};
+use crate::app::error::AppError;
+use crate::audit::{self, Actor, Change};
+use crate::db;
+use crate::org::Organ;
+use crate::privacy::FieldCrypto;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file has problems; nothing was written.
+    Rows(Vec<RowIssue>),
+    Db(AppError),
+}
+
+impl From<DbErr> for ImportError {
+    fn from(e: DbErr) -> Self {
+        ImportError::Db(e.into())
+    }
+}
+impl From<AppError> for ImportError {
+    fn from(e: AppError) -> Self {
+        ImportError::Db(e)
+    }
+}
+
+/// What a roster's names and levels resolve to at one organ.
+struct Resolver {
+    /// Township areas under the organ's area, by name.
+    townships: HashMap<String, i64>,
+    /// Stations of organs in the subtree, by name.
+    stations: HashMap<String, i64>,
+    /// The organ holding each level's mandates: county and above are fixed, township
+    /// mandates go to the organ at the person's township.
+    level_organs: HashMap<Level, i64>,
+    township_organs: HashMap<i64, i64>,
+    /// Persons registered in the subtree: id → (name, birth date).
+    known: HashMap<i64, (String, Option<String>)>,
+}
+
+async fn resolver<C: ConnectionTrait>(c: &C, organ: &Organ) -> Result<Resolver, DbErr> {
+    let area = crate::org::area(c, organ.area_id).await?;
+    let area_path = area.map(|a| a.path).unwrap_or_else(|| "/".into());
+    let like = |p: &str| format!("{}%", db::like_escape(p));
+    let mut townships = HashMap::new();
+    for r in db::query_rows(
+        c,
+        "SELECT id, name FROM areas WHERE path LIKE $1 ESCAPE '\\' AND level = 'township'",
+        vec![like(&area_path).into()],
+    )
+    .await?
+    {
+        townships.insert(r.try_get_by_index::<String>(1)?, r.try_get_by_index::<i64>(0)?);
+    }
+    let mut stations = HashMap::new();
+    for r in db::query_rows(
+        c,
+        "SELECT s.id, s.name FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.path LIKE $1 ESCAPE '\\' \
+         ORDER BY s.id DESC",
+        vec![like(&organ.path).into()],
+    )
+    .await?
+    {
+        stations.insert(r.try_get_by_index::<String>(1)?, r.try_get_by_index::<i64>(0)?);
+    }
+    let mut level_organs = HashMap::new();
+    let mut township_organs = HashMap::new();
+    for o in crate::org::all_organs(c).await? {
+        let Some(level) = Level::parse(&o.level) else { continue };
+        if o.id == organ.id || (o.external && level < Level::parse(&organ.level).unwrap_or(Level::Township)) {
+            level_organs.entry(level).or_insert(o.id);
+        }
+        if level == Level::Township && o.path.starts_with(&organ.path) {
+            township_organs.insert(o.area_id, o.id);
+        }
+    }
+    let mut known = HashMap::new();
+    for r in db::query_rows(
+        c,
+        "SELECT p.id, p.name, p.birth_date FROM persons p JOIN organs o ON o.id = p.organ_id \
+         WHERE o.path LIKE $1 ESCAPE '\\'",
+        vec![like(&organ.path).into()],
+    )
+    .await?
+    {
+        known.insert(r.try_get_by_index::<i64>(0)?, (r.try_get_by_index(1)?, r.try_get_by_index(2)?));
+    }
+    Ok(Resolver { townships, stations, level_organs, township_organs, known })
+}
+
+const FIELD_COLUMNS: [(&str, &str); 10] = [
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("ethnicity", "民族"),
+    ("birth_date", "出生日期"),
+    ("party", "政治面貌"),
+    ("education", "学历"),
+    ("occupation", "职业类别"),
+    ("work_unit", "工作单位及职务"),
+    ("expertise", "专业特长"),
+    ("mobile", "手机号码"),
+];
+
+struct Resolved {
+    input: PersonInput,
+    /// (organ id, term, constituency)
+    mandates: Vec<(i64, i64, String)>,
+    station: Option<i64>,
+}
+
+fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Option<Resolved> {
+    let before = issues.len();
+    let issue = |issues: &mut Vec<RowIssue>, column: &str, reason: String| {
+        issues.push(RowIssue { row: row.row, column: column.into(), reason })
+    };
+    if let Some(id) = row.id
+        && !r.known.contains_key(&id)
+    {
+        issue(issues, "编号", format!("编号 {id} 不存在或不属于本机关；新增的代表请把编号留空"));
+    }
+    let birth = row.birth_date.map(|d| d.format("%Y-%m-%d").to_string());
+    if row.id.is_none()
+        && let Some((id, _)) = r.known.iter().find(|(_, (n, b))| *n == row.name && *b == birth && birth.is_some())
+    {
+        issue(issues, "姓名", format!("与已登记的代表（编号 {id}）姓名、出生日期相同；如是同一人，请填写编号"));
+    }
+    let township = match row.township.as_str() {
+        "" => None,
+        t => match r.townships.get(t) {
+            Some(id) => Some(*id),
+            None => {
+                issue(issues, "所在镇街", format!("所在镇街「{t}」不在本行政区内"));
+                None
+            }
+        },
+    };
+    let station = match row.station.as_str() {
+        "" => None,
+        s => match r.stations.get(s) {
+            Some(id) => Some(*id),
+            None => {
+                issue(issues, "进站联络站", format!("联络站「{s}」不存在，请先在站点管理中登记"));
+                None
+            }
+        },
+    };
+    let mut mandates = Vec::new();
+    for RosterMandate { level, term, constituency } in &row.mandates {
+        let organ = if *level == Level::Township {
+            match township.and_then(|t| r.township_organs.get(&t)) {
+                Some(o) => Some(*o),
+                None => {
+                    issue(issues, &roster::term_header(*level), "乡镇人大代表须填写所在镇街，且该镇街已登记人大".into());
+                    continue;
+                }
+            }
+        } else {
+            r.level_organs.get(level).copied()
+        };
+        match organ {
+            Some(o) => mandates.push((o, i64::from(*term), constituency.clone())),
+            None => issue(
+                issues,
+                &roster::term_header(*level),
+                format!("系统中没有登记{}人大，请先由管理员添加", level.label()),
+            ),
+        }
+    }
+    if row.mandates.is_empty() {
+        issue(issues, "县人大代表届次", "至少填写一级人大代表的届次".into());
+    }
+    let input = PersonInput {
+        name: row.name.clone(),
+        gender: row.gender.as_str().into(),
+        ethnicity: row.ethnicity.clone(),
+        birth_date: birth,
+        party: row.party.clone(),
+        education: row.education.clone(),
+        occupation: row.occupation.clone(),
+        work_unit: row.work_unit.clone(),
+        expertise: row.expertise.clone(),
+        public_contact: row.public_contact.clone(),
+        mobile: row.mobile.clone(),
+        township_area_id: township,
+        bio: String::new(),
+    };
+    let input = match persons::validate(&input) {
+        Ok(i) => i,
+        Err(fields) => {
+            for f in fields {
+                let col = FIELD_COLUMNS.iter().find(|(k, _)| *k == f.field).map(|(_, v)| *v).unwrap_or("");
+                issue(issues, col, f.message);
+            }
+            return None;
+        }
+    };
+    (issues.len() == before).then_some(Resolved { input, mandates, station })
+}
+
+/// Imports a roster into `organ` (persons registered there). All or nothing: on any problem
+/// the report lists every one and nothing is written.
+pub async fn import_roster<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    organ: &Organ,
+    bytes: &[u8],
+) -> Result<ImportSummary, ImportError> {
+    let rows = roster::parse(bytes).map_err(ImportError::Rows)?;
+    let r = resolver(c, organ).await?;
+    let mut issues = Vec::new();
+    let mut resolved = Vec::new();
+    for row in &rows {
+        if let Some(x) = resolve_row(&r, row, &mut issues) {
+            resolved.push((row.id, x));
+        }
+    }
+    if !issues.is_empty() {
+        issues.sort_by_key(|i| i.row);
+        return Err(ImportError::Rows(issues));
+    }
+    let mut summary = ImportSummary::default();
+    for (id, x) in resolved {
+        let mut changed = false;
+        let person_id = match id {
+            Some(id) => {
+                let existing = persons::person(c, id).await?.ok_or(AppError::NotFound)?;
+                let input = PersonInput { bio: existing.bio.clone(), ..x.input.clone() };
+                changed |= persons::update_person(c, key, crypto, actor, id, &input).await?;
+                id
+            }
+            None => {
+                changed = true;
+                persons::create_person(c, key, crypto, actor, organ.id, &x.input).await?
+            }
+        };
+        let current = persons::mandates_of(c, &[person_id]).await?;
+        for (organ_id, term, constituency) in &x.mandates {
+            match current.iter().find(|m| m.organ_id == *organ_id && m.term == *term) {
+                Some(m) if m.constituency == *constituency => {}
+                Some(m) => {
+                    db::exec(
+                        c,
+                        "UPDATE mandates SET constituency = $1 WHERE id = $2",
+                        vec![constituency.clone().into(), m.id.into()],
+                    )
+                    .await?;
+                    audit::append(
+                        c,
+                        key,
+                        actor,
+                        Change {
+                            action: "mandate_update",
+                            target_type: "person",
+                            target_id: person_id.to_string(),
+                            organ_id: Some(organ.id),
+                            summary: format!("第{term}届 代表团/选区 改为 {constituency}"),
+                        },
+                    )
+                    .await?;
+                    changed = true;
+                }
+                None => {
+                    let input = MandateInput {
+                        organ_id: *organ_id,
+                        term: *term,
+                        constituency: constituency.clone(),
+                        start_date: None,
+                        how: "elected".into(),
+                    };
+                    persons::add_mandate(c, key, actor, person_id, &input).await?;
+                    changed = true;
+                }
+            }
+        }
+        if let Some(station) = x.station {
+            changed |= super::stations::assign_deputy(c, key, actor, station, person_id).await?;
+        }
+        match (id, changed) {
+            (None, _) => summary.created += 1,
+            (Some(_), true) => summary.updated += 1,
+            (Some(_), false) => summary.unchanged += 1,
+        }
+    }
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "roster_import",
+            target_type: "organ",
+            target_id: organ.id.to_string(),
+            organ_id: Some(organ.id),
+            summary: format!(
+                "导入代表名册：新增 {}，更新 {}，未变 {}",
+                summary.created, summary.updated, summary.unchanged
+            ),
+        },
+    )
+    .await?;
+    Ok(summary)
+}
+
+/// The roster rows of every person with a serving mandate registered under `organ_path`.
+pub async fn roster_rows<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    organ_path: &str,
+) -> Result<Vec<RosterRow>, DbErr> {
+    let filter = persons::DeputyFilter { organ_path: organ_path.into(), ..Default::default() };
+    let mut out = Vec::new();
+    let mut after = 0;
+    let area_names: HashMap<i64, String> =
+        crate::org::areas_all(c).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    loop {
+        let page = persons::list(c, &filter, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
+        let mandates = persons::mandates_of(c, &ids).await?;
+        for p in page {
+            let mut ms: Vec<RosterMandate> = Vec::new();
+            for m in mandates.iter().filter(|m| m.person_id == p.id && m.serving()) {
+                if let Some(level) = m.level()
+                    && !ms.iter().any(|x| x.level == level)
+                {
+                    ms.push(RosterMandate { level, term: m.term as i32, constituency: m.constituency.clone() });
+                }
+            }
+            ms.sort_by_key(|m| m.level);
+            let station = persons::stations_of(c, p.id).await?.into_iter().next().map(|s| s.1).unwrap_or_default();
+            out.push(RosterRow {
+                row: 0,
+                id: Some(p.id),
+                name: p.name.clone(),
+                gender: roster::Gender::parse(&p.gender).unwrap_or(roster::Gender::Male),
+                ethnicity: p.ethnicity.clone(),
+                birth_date: p.birth_date.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                party: p.party.clone(),
+                education: p.education.clone(),
+                occupation: p.occupation.clone(),
+                work_unit: p.work_unit.clone(),
+                expertise: p.tags().into_iter().map(String::from).collect(),
+                public_contact: p.public_contact.clone(),
+                mobile: p.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok()),
+                township: p.township_area_id.and_then(|a| area_names.get(&a).cloned()).unwrap_or_default(),
+                station,
+                mandates: ms,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The roster of an organ's subtree as .xlsx bytes, in the import layout.
+pub async fn export_roster<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, organ_path: &str) -> Result<Vec<u8>, DbErr> {
+    Ok(roster::write(&roster_rows(c, crypto, organ_path).await?))
+}
