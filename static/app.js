@@ -26,4 +26,23 @@
       toggle.setAttribute("aria-pressed", on ? "true" : "false");
     });
   }
+  // 我要找代表: fill the hidden lat/lng from the phone's location and search. Without
+  // JavaScript (or without permission) the township picker and keyword still work.
+  var locate = document.querySelector("[data-locate]");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    var status = document.querySelector("[data-locate-status]");
+    locate.addEventListener("click", function () {
+      var form = locate.closest("form");
+      status.textContent = "正在定位……";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(6);
+        form.elements.lng.value = pos.coords.longitude.toFixed(6);
+        form.elements.area.value = "";
+        form.submit();
+      }, function () {
+        status.textContent = "无法获取位置，请选择所在镇街或输入地址。";
+      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+    });
+  }
 })();

@@ -1,4 +1,7 @@
-//! Public pages for citizens (phone first). The registry issue adds `/find`, `/d/{id}`, `/s/{id}`.
+//! Public pages for citizens (phone first): the home page here, 我要找代表 and the deputy and
+//! station pages in `registry`.
+
+pub mod registry;
 
 use askama::Template;
 use axum::Router;
@@ -12,7 +15,7 @@ use crate::console::pages::render;
 use crate::org;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new().route("/", get(home)).merge(registry::routes())
 }
 
 #[derive(Template)]

@@ -1,0 +1,466 @@
+//! 我要找代表 (REG-12 to REG-14) and the stable public pages behind QR codes (REG-11,
+//! PLAT-17): `/find`, `/d/{id}`, `/s/{id}`, their QR images and printable cards, each also
+//! under `/o/{organ code}/…` for installations hosting several organs.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Query;
+use crate::app::state::AppState;
+use crate::console::pages::render;
+use crate::org::{self, Area, Organ};
+use crate::registry::geo::{NavLinks, haversine_m, navigation_links, valid_wgs84};
+use crate::registry::persons::{self, Mandate, Person};
+use crate::registry::stations::{self, Slot, Station};
+use crate::registry::{Level, qr};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/find", get(find_default))
+        .route("/o/{organ}/find", get(find_organ))
+        .route("/d/{id}", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Page)))
+        .route("/d/{id}/card", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Card)))
+        .route("/d/{id}/qr.svg", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Svg)))
+        .route("/d/{id}/qr.png", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Png)))
+        .route("/s/{id}", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Page)))
+        .route("/s/{id}/card", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Card)))
+        .route("/s/{id}/qr.svg", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Svg)))
+        .route("/s/{id}/qr.png", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Png)))
+        .route("/o/{organ}/d/{id}", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Page)))
+        .route("/o/{organ}/d/{id}/card", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Card)))
+        .route("/o/{organ}/d/{id}/qr.svg", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Svg)))
+        .route("/o/{organ}/d/{id}/qr.png", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Png)))
+        .route("/o/{organ}/s/{id}", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Page)))
+        .route("/o/{organ}/s/{id}/card", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Card)))
+        .route("/o/{organ}/s/{id}/qr.svg", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Svg)))
+        .route("/o/{organ}/s/{id}/qr.png", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Png)))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Page,
+    Card,
+    Svg,
+    Png,
+}
+
+/// The organ a public address belongs to, and the prefix its links use.
+struct Site {
+    organ: Organ,
+    /// "" for the default organ, "/o/370782001" otherwise.
+    prefix: String,
+    base_url: String,
+}
+
+async fn site(s: &AppState, headers: &HeaderMap, code: Option<String>) -> AppResult<Site> {
+    let default = org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+    let (organ, prefix) = match code {
+        None => (default, String::new()),
+        Some(code) => {
+            let organ = org::organ_by_code(&s.db, &code).await?.filter(|o| !o.external).ok_or(AppError::NotFound)?;
+            let prefix = if organ.id == default.id { String::new() } else { format!("/o/{}", organ.code) };
+            (organ, prefix)
+        }
+    };
+    Ok(Site { organ, prefix, base_url: base_url(s, headers) })
+}
+
+/// Where QR codes point: the configured public address, else the address the request came to.
+fn base_url(s: &AppState, headers: &HeaderMap) -> String {
+    if let Some(b) = &s.config.public_base_url {
+        return b.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host: String = host.chars().filter(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(*c)).collect();
+    let scheme = if s.config.behind_https { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+fn parse_id(id: &str) -> AppResult<i64> {
+    id.parse::<i64>().ok().filter(|v| *v > 0).ok_or(AppError::NotFound)
+}
+
+fn svg_response(svg: String) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], svg).into_response()
+}
+
+fn png_response(png: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png).into_response()
+}
+
+fn qr_error(_: qr::QrError) -> AppError {
+    AppError::Internal("QR".into())
+}
+
+// ------------------------------------------------------------------------------- /find
+
+#[derive(Deserialize, Default)]
+struct FindQuery {
+    lat: Option<String>,
+    lng: Option<String>,
+    area: Option<String>,
+    q: Option<String>,
+    level: Option<String>,
+    tag: Option<String>,
+}
+
+pub struct FoundStation {
+    pub station: Station,
+    pub distance: Option<String>,
+    pub next: Option<Slot>,
+    pub deputies: Vec<(i64, String, String)>,
+    pub more_deputies: usize,
+    pub nav: Option<NavLinks>,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/find.html")]
+struct FindTpl {
+    organ_name: String,
+    prefix: String,
+    townships: Vec<Area>,
+    levels: Vec<(&'static str, &'static str)>,
+    tags: Vec<String>,
+    f: FindForm,
+    results: Vec<FoundStation>,
+    deputies: Vec<(i64, String, String)>,
+    searched: bool,
+    message: String,
+}
+
+#[derive(Default)]
+struct FindForm {
+    lat: String,
+    lng: String,
+    area: i64,
+    q: String,
+    level: String,
+    tag: String,
+}
+
+async fn find_default(s: State<AppState>, h: HeaderMap, q: Query<FindQuery>) -> AppResult<Response> {
+    find(s, h, None, q).await
+}
+
+async fn find_organ(
+    s: State<AppState>,
+    h: HeaderMap,
+    Path(organ): Path<String>,
+    q: Query<FindQuery>,
+) -> AppResult<Response> {
+    find(s, h, Some(organ), q).await
+}
+
+fn distance_text(m: f64) -> String {
+    if m < 1000.0 { format!("{} 米", (m / 10.0).round() as i64 * 10) } else { format!("{:.1} 公里", m / 1000.0) }
+}
+
+async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Query(q): Query<FindQuery>) -> AppResult<Response> {
+    let site = site(&s, &h, code).await?;
+    let organ_area = org::area(&s.db, site.organ.area_id).await?.ok_or(AppError::NotFound)?;
+    let areas = org::areas_all(&s.db).await?;
+    let townships: Vec<Area> =
+        areas.iter().filter(|a| a.level == "township" && a.path.starts_with(&organ_area.path)).cloned().collect();
+    let mut form = FindForm::default();
+    let mut message = String::new();
+    let level = match q.level.as_deref().filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => match Level::parse(l) {
+            Some(l) => {
+                form.level = l.as_str().into();
+                Some(l)
+            }
+            None => return Err(AppError::invalid("level", "代表层级应为 national、provincial、city、county 或 township")),
+        },
+    };
+    let tag = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
+    form.tag = tag.clone().unwrap_or_default();
+    let parse = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| v.parse::<f64>());
+    // The position to measure from: the phone's location, else the picked township's centre.
+    let mut origin = None;
+    match (parse(&q.lat), parse(&q.lng)) {
+        (Some(Ok(lat)), Some(Ok(lng))) if valid_wgs84(lat, lng) => {
+            form.lat = format!("{lat:.6}");
+            form.lng = format!("{lng:.6}");
+            origin = Some((lat, lng));
+        }
+        (None, None) => {}
+        _ => message = "无法识别您的位置，请改为选择所在镇街或输入地址关键词。".into(),
+    }
+    let area = match q.area.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => {
+            let id = a.parse::<i64>().map_err(|_| AppError::invalid("area", "请选择镇街"))?;
+            let area = townships.iter().find(|t| t.id == id).cloned().ok_or_else(|| AppError::invalid("area", "请选择本地的镇街"))?;
+            form.area = area.id;
+            if origin.is_none() {
+                origin = area.lat.zip(area.lng);
+            }
+            Some(area)
+        }
+    };
+    let keyword = q.q.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(30).collect::<String>());
+    form.q = keyword.clone().unwrap_or_default();
+    let searched = origin.is_some() || area.is_some() || keyword.is_some();
+
+    // Candidate stations, nearest first when there is a position.
+    let mut candidates: Vec<(Station, Option<f64>)> = Vec::new();
+    let wanted = 8;
+    let in_site = |st: &Station, organ_paths: &[(i64, String)]| {
+        organ_paths.iter().any(|(id, p)| *id == st.organ_id && p.starts_with(&site.organ.path))
+    };
+    let organ_paths: Vec<(i64, String)> =
+        org::organs_under(&s.db, &site.organ.path).await?.into_iter().map(|o| (o.id, o.path)).collect();
+    if keyword.is_some() || (area.is_some() && origin.is_none()) {
+        let filter = stations::StationFilter {
+            organ_path: site.organ.path.clone(),
+            area_path: area.as_ref().map(|a| a.path.clone()),
+            q: keyword.clone(),
+            ..Default::default()
+        };
+        for st in stations::list(&s.db, &filter, 0, 200).await? {
+            let d = origin.and_then(|(la, ln)| st.lat.zip(st.lng).map(|(a, b)| haversine_m(la, ln, a, b)));
+            candidates.push((st, d));
+        }
+        candidates.sort_by(|a, b| a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX)));
+    } else if let Some((lat, lng)) = origin {
+        let index = s.nearest.get(&s.db).await?;
+        // Filters are applied after the exact nearest search, so ask for more than we show.
+        let ask = if level.is_some() || tag.is_some() { 200 } else { 40 };
+        for (p, d) in index.nearest(lat, lng, ask) {
+            if let Some(st) = stations::station(&s.db, p.id).await?
+                && in_site(&st, &organ_paths)
+            {
+                candidates.push((st, Some(d)));
+            }
+            if candidates.len() >= 60 {
+                break;
+            }
+        }
+    }
+    // Deputies of the candidate stations; level and expertise filters keep stations with a match.
+    let mut results = Vec::new();
+    for (st, d) in candidates {
+        if results.len() >= wanted {
+            break;
+        }
+        let deps = stations::deputies(&s.db, st.id).await?;
+        let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
+        let levels = stations::serving_levels(&s.db, &ids).await?;
+        let matching: Vec<(i64, String, String)> = deps
+            .iter()
+            .filter(|d| levels.contains_key(&d.id))
+            .filter(|d| level.is_none_or(|l| levels.get(&d.id).is_some_and(|v| v.contains(&l))))
+            .filter(|d| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x == t)))
+            .map(|d| (d.id, d.name.clone(), level_text(levels.get(&d.id).map(Vec::as_slice).unwrap_or(&[]))))
+            .collect();
+        if (level.is_some() || tag.is_some()) && matching.is_empty() {
+            continue;
+        }
+        let next = stations::next_slots(&s.db, &[st.id]).await?.remove(&st.id);
+        let shown = 6.min(matching.len());
+        results.push(FoundStation {
+            distance: d.map(distance_text),
+            next,
+            more_deputies: matching.len() - shown,
+            deputies: matching.into_iter().take(shown).collect(),
+            nav: st.lat.zip(st.lng).map(|(a, b)| navigation_links(a, b, &st.name)),
+            href: format!("{}/s/{}", site.prefix, st.id),
+            station: st,
+        });
+    }
+    // A keyword may also be a deputy's name.
+    let mut deputies = Vec::new();
+    if let Some(k) = &keyword {
+        let filter = persons::DeputyFilter { organ_path: site.organ.path.clone(), q: Some(k.clone()), ..Default::default() };
+        let found = persons::list(&s.db, &filter, 0, 10).await?;
+        let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
+        let levels = stations::serving_levels(&s.db, &ids).await?;
+        deputies = found
+            .into_iter()
+            .map(|p| {
+                let l = level_text(levels.get(&p.id).map(Vec::as_slice).unwrap_or(&[]));
+                (p.id, p.name, l)
+            })
+            .collect();
+    }
+    if searched && results.is_empty() && deputies.is_empty() && message.is_empty() {
+        message = "没有找到符合条件的联络站，请换一个镇街或关键词，或去掉筛选条件。".into();
+    }
+    let tags = persons_tags(&s).await?;
+    render(&FindTpl {
+        organ_name: site.organ.name.clone(),
+        prefix: site.prefix,
+        townships,
+        levels: Level::ALL.iter().map(|l| (l.as_str(), l.label())).collect(),
+        tags,
+        f: form,
+        results,
+        deputies,
+        searched,
+        message,
+    })
+}
+
+/// The most common expertise tags, for the filter.
+async fn persons_tags(s: &AppState) -> AppResult<Vec<String>> {
+    let rows = crate::db::query_rows(
+        &s.db,
+        "SELECT tag FROM person_tags GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 16",
+        vec![],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect())
+}
+
+/// "全国·县" — the levels someone serves at, highest first.
+pub fn level_text(levels: &[Level]) -> String {
+    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("·")
+}
+
+// ------------------------------------------------------------------------------- /d/{id}
+
+pub struct PublicMandate {
+    pub title: String,
+    pub constituency: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/deputy.html")]
+struct DeputyTpl {
+    organ_name: String,
+    prefix: String,
+    p: Person,
+    gender: &'static str,
+    mandates: Vec<PublicMandate>,
+    stations: Vec<(i64, String)>,
+    groups: Vec<String>,
+    slots: Vec<(Slot, String)>,
+    url: String,
+    card: bool,
+}
+
+async fn deputy_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    code: Option<String>,
+    id: String,
+    kind: Kind,
+) -> AppResult<Response> {
+    let site = site(&s, &headers, code).await?;
+    let id = parse_id(&id)?;
+    let p = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let organ = org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
+    if !organ.path.starts_with(&site.organ.path) {
+        return Err(AppError::NotFound);
+    }
+    let mandates: Vec<Mandate> = persons::mandates_of(&s.db, &[id]).await?.into_iter().filter(|m| m.serving()).collect();
+    if mandates.is_empty() {
+        // Only serving deputies have a public card.
+        return Err(AppError::NotFound);
+    }
+    let url = format!("{}{}/d/{id}", site.base_url, site.prefix);
+    match kind {
+        Kind::Svg => return Ok(svg_response(qr::qr_svg(&url, 8).map_err(qr_error)?)),
+        Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
+        _ => {}
+    }
+    let stations = persons::stations_of(&s.db, id).await?;
+    let groups = persons::groups_of(&s.db, id).await?.into_iter().map(|g| g.1).collect();
+    let slots = stations::person_slots(&s.db, id, 4).await?;
+    render(&DeputyTpl {
+        organ_name: site.organ.name.clone(),
+        prefix: site.prefix,
+        gender: persons::gender_label(&p.gender),
+        mandates: mandates
+            .iter()
+            .map(|m| PublicMandate { title: format!("{}（{}）", m.title(), m.organ_name), constituency: m.constituency.clone() })
+            .collect(),
+        p,
+        stations,
+        groups,
+        slots,
+        url,
+        card: kind == Kind::Card,
+    })
+}
+
+// ------------------------------------------------------------------------------- /s/{id}
+
+#[derive(Template)]
+#[template(path = "public/station.html")]
+struct StationTpl {
+    organ_name: String,
+    prefix: String,
+    st: Station,
+    nav: Option<NavLinks>,
+    slots: Vec<Slot>,
+    by_level: Vec<(&'static str, Vec<(i64, String, String)>)>,
+    url: String,
+    card: bool,
+}
+
+async fn station_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    code: Option<String>,
+    id: String,
+    kind: Kind,
+) -> AppResult<Response> {
+    let site = site(&s, &headers, code).await?;
+    let id = parse_id(&id)?;
+    let st = stations::station(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let organ = org::organ(&s.db, st.organ_id).await?.ok_or(AppError::NotFound)?;
+    if !organ.path.starts_with(&site.organ.path) {
+        return Err(AppError::NotFound);
+    }
+    let url = format!("{}{}/s/{id}", site.base_url, site.prefix);
+    match kind {
+        Kind::Svg => return Ok(svg_response(qr::qr_svg(&url, 8).map_err(qr_error)?)),
+        Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
+        _ => {}
+    }
+    let today = stations::today();
+    let slots = stations::slots(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
+    let deps = stations::deputies(&s.db, id).await?;
+    let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
+    let levels = stations::serving_levels(&s.db, &ids).await?;
+    let mut by_level: Vec<(&'static str, Vec<(i64, String, String)>)> = Vec::new();
+    for l in Level::ALL {
+        let here: Vec<(i64, String, String)> = deps
+            .iter()
+            .filter(|d| levels.get(&d.id).and_then(|v| v.first()) == Some(&l))
+            .map(|d| (d.id, d.name.clone(), level_text(levels.get(&d.id).map(Vec::as_slice).unwrap_or(&[]))))
+            .collect();
+        if !here.is_empty() {
+            by_level.push((level_heading(l), here));
+        }
+    }
+    render(&StationTpl {
+        organ_name: site.organ.name.clone(),
+        prefix: site.prefix,
+        nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
+        st,
+        slots,
+        by_level,
+        url,
+        card: kind == Kind::Card,
+    })
+}
+
+fn level_heading(l: Level) -> &'static str {
+    match l {
+        Level::National => "全国人大代表",
+        Level::Provincial => "省人大代表",
+        Level::City => "市人大代表",
+        Level::County => "县（市、区）人大代表",
+        Level::Township => "乡镇人大代表",
+    }
+}
