@@ -2,6 +2,8 @@
 //! congresses registered as external organs, handling units, and one account per role.
 //! Area codes and coordinates are the public 2023 administrative division data.
 
+pub mod registry;
+
 use sea_orm::DatabaseConnection;
 
 use crate::app::config::PasswordCost;
@@ -15,7 +17,7 @@ use crate::privacy::FieldCrypto;
 pub const DEFAULT_PASSWORD: &str = "renda2026";
 
 /// (code, name, short name, lat, lng) of the county's townships and streets.
-const TOWNSHIPS: [(&str, &str, f64, f64); 13] = [
+pub(crate) const TOWNSHIPS: [(&str, &str, f64, f64); 13] = [
     ("370782001", "密州街道", 35.965862, 119.514773),
     ("370782002", "龙都街道", 35.964984, 119.341154),
     ("370782003", "舜王街道", 36.112205, 119.409567),
@@ -226,6 +228,7 @@ pub async fn seed(
         .await?;
         first_unit.get_or_insert(id);
     }
+    let seeded = registry::seed(&txn, audit_key, crypto, &actor, root).await?;
     let keeper_organ = org::organ_by_code(&txn, "370782001").await?.map(|o| o.id).unwrap_or(root);
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let input = accounts::NewAccount {
@@ -236,6 +239,8 @@ pub async fn seed(
             roles: vec![a.role],
             phone: Some(format!("1380536{:04}", 1001 + i)),
             unit_id: if a.role == Role::Unit { first_unit } else { None },
+            deputy_id: if a.role == Role::Deputy { Some(seeded.deputy_person) } else { None },
+            station_id: if a.role == Role::Keeper { Some(seeded.keeper_station) } else { None },
             ..Default::default()
         };
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
