@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod pages;
+pub mod registry;
+pub mod registry_persons;
+pub mod registry_stations;
 pub mod session;
 
 use askama::Template;
@@ -35,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/account/tokens", post(session::token_create))
         .route("/console/account/tokens/{id}/revoke", post(session::token_revoke))
         .merge(admin::routes())
+        .merge(registry::routes())
 }
 
 /// A history entry as the timeline shows it.

@@ -1,0 +1,886 @@
+//! Staff pages of the registry (REG-1..11): deputies and mandates (`registry_persons`),
+//! stations and duty schedules (`registry_stations`), and here the structure pages (groups,
+//! committees, contact links, grids, role names) and the roster import. Every handler calls
+//! `guard::check` with `Resource::Person`, `Resource::Station` or `Resource::Registry` first.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::audit;
+use crate::auth::{Action, Decision, Principal, Resource, authz};
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::session::actor;
+use crate::console::{HistoryLine, history_lines};
+use crate::db;
+use crate::registry::persons::{self, COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
+
+use super::registry_persons;
+use super::registry_stations;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(registry_persons::routes())
+        .merge(registry_stations::routes())
+        .route("/console/registry/groups", get(groups_list).post(group_create))
+        .route("/console/registry/groups/{id}", get(group_detail))
+        .route("/console/registry/groups/{id}/members", post(group_member_add))
+        .route("/console/registry/groups/{id}/members/{person}/remove", post(group_member_remove))
+        .route("/console/registry/committees", get(committees_list).post(committee_create))
+        .route("/console/registry/committees/{id}", get(committee_detail))
+        .route("/console/registry/committees/{id}/members", post(committee_member_add))
+        .route("/console/registry/committees/{id}/members/{person}/remove", post(committee_member_remove))
+        .route("/console/registry/links", get(links_page).post(link_create))
+        .route("/console/registry/links/{id}/remove", post(link_remove))
+        .route("/console/registry/grids", get(grids_list).post(grid_create))
+        .route("/console/registry/grids/{id}", get(grid_detail))
+        .route("/console/registry/grids/{id}/members", post(grid_member_add))
+        .route("/console/registry/grids/{id}/members/{row}/remove", post(grid_member_remove))
+        .route("/console/registry/roles", get(roles_list).post(role_name_create))
+        .route("/console/registry/roles/{id}", get(role_detail))
+        .route("/console/registry/roles/{id}/holders", post(role_assign))
+        .route("/console/registry/roles/{id}/holders/{person}/remove", post(role_unassign))
+}
+
+// ------------------------------------------------------------------ shared helpers
+
+/// One `<option>` of a select list.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options from (value, label) pairs, the one equal to `current` selected.
+pub fn opts<V: ToString, L: ToString>(items: impl IntoIterator<Item = (V, L)>, current: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(v, l)| {
+            let value = v.to_string();
+            Opt { selected: value == current, value, label: l.to_string() }
+        })
+        .collect()
+}
+
+pub fn allowed(p: &Principal, action: Action, r: &Resource) -> bool {
+    authz::decide(p, action, r) == Decision::Allow
+}
+
+/// Chinese names of the registry's audit actions (the platform's `action_label` knows only its own).
+fn registry_action_label(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "person_create" => "登记人员",
+        "person_update" => "修改人员信息",
+        "mandate_create" => "新增代表资格",
+        "mandate_end" => "终止代表资格",
+        "station_create" => "新建站点",
+        "station_update" => "修改站点",
+        "station_assign" => "代表进站",
+        "station_unassign" => "代表离站",
+        "duty_rule_create" => "新增进站安排",
+        "duty_rule_delete" => "删除进站安排",
+        "group_create" => "新建小组",
+        "group_member_add" => "小组成员调整",
+        "group_member_remove" => "移出小组",
+        "committee_create" => "新建机构",
+        "committee_member_add" => "组成人员调整",
+        "committee_member_remove" => "组成人员离任",
+        "contact_link_create" => "建立联系",
+        "contact_link_delete" => "解除联系",
+        "grid_create" => "新建网格",
+        "grid_member_add" => "网格人员调整",
+        "grid_member_remove" => "移出网格",
+        "role_name_create" => "新增角色名称",
+        "role_assign" => "担任角色",
+        "role_unassign" => "卸任角色",
+        "roster_import" => "导入名册",
+        _ => return None,
+    })
+}
+
+/// A record's timeline with registry action names in Chinese.
+pub async fn history(s: &AppState, target_type: &str, id: i64) -> AppResult<Vec<HistoryLine>> {
+    let entries = audit::history(&s.db, target_type, &id.to_string()).await?;
+    let codes: Vec<String> = entries.iter().map(|e| e.action.clone()).collect();
+    let mut lines = history_lines(entries);
+    for (line, code) in lines.iter_mut().zip(codes) {
+        if let Some(label) = registry_action_label(&code) {
+            line.action = label.to_string();
+        }
+    }
+    Ok(lines)
+}
+
+/// Two numeric path segments (`/{id}/…/{other}`); anything else is a 404.
+pub fn two_ids(Path((a, b)): Path<(String, String)>) -> AppResult<(i64, i64)> {
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(a), Ok(b)) if a > 0 && b > 0 => Ok((a, b)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A deputy typed into a form as a number (编号) or an exact name, among persons registered
+/// at `organ_path`, below it or above it. Errors name the form field.
+pub async fn resolve_person(s: &AppState, organ_path: &str, field: &str, text: &str) -> AppResult<i64> {
+    let text = text.trim().trim_start_matches('#');
+    if text.is_empty() {
+        return Err(AppError::invalid(field, "请填写代表的编号或姓名"));
+    }
+    if let Ok(id) = text.parse::<i64>() {
+        return match persons::person_organ_path(&s.db, id).await? {
+            Some(path) if path.starts_with(organ_path) || organ_path.starts_with(&path) => Ok(id),
+            _ => Err(AppError::invalid(field, format!("没有编号为 {id} 的代表"))),
+        };
+    }
+    let found = persons::find_by_name(&s.db, organ_path, text).await?;
+    match found.as_slice() {
+        [] => Err(AppError::invalid(field, format!("没有找到名为“{text}”的代表"))),
+        [(id, _)] => Ok(*id),
+        many => Err(AppError::invalid(
+            field,
+            format!(
+                "有 {} 位同名代表（编号 {}），请填写编号",
+                many.len(),
+                many.iter().map(|(id, o)| format!("{id}·{o}")).collect::<Vec<_>>().join("、")
+            ),
+        )),
+    }
+}
+
+/// 422 with the page re-rendered, or the error itself when it is not about the input.
+pub fn unprocessable<T: Template>(t: &T) -> AppResult<Response> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}
+
+fn errors_of(e: AppError) -> AppResult<Errors> {
+    form_errors(e)
+}
+
+pub fn field_error(field: &str, message: &str) -> Errors {
+    Errors(vec![FieldError { field: field.into(), message: message.into() }])
+}
+
+const CRUMB_GROUPS: (&str, &str) = ("/console/registry/groups", "代表小组");
+const CRUMB_COMMITTEES: (&str, &str) = ("/console/registry/committees", "委员会");
+const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
+const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
+const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
+
+async fn check_registry(s: &AppState, p: &Principal, ip: &ClientIp, action: Action, path: &str, id: &str) -> AppResult<()> {
+    guard::check(s, p, ip, Action::View, &Resource::Registry { organ_path: path }, id).await?;
+    if action != Action::View {
+        guard::check(s, p, ip, action, &Resource::Registry { organ_path: path }, id).await?;
+    }
+    Ok(())
+}
+
+fn opt_id(v: &str) -> Option<i64> {
+    v.trim().parse().ok().filter(|v| *v > 0)
+}
+
+// ------------------------------------------------------------------ groups (REG-4)
+
+pub struct GroupLine {
+    pub g: persons::GroupRow,
+    pub kind: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "registry/groups.html")]
+struct GroupsTpl {
+    l: Layout,
+    sections: Vec<(&'static str, Vec<GroupLine>)>,
+    can_create: bool,
+    v: persons::GroupInput,
+    kinds: Vec<Opt>,
+    areas: Vec<Opt>,
+    committees: Vec<Opt>,
+    errors: Errors,
+}
+
+async fn groups_tpl(page: &Page, s: &AppState, p: &Principal, v: persons::GroupInput, errors: Errors) -> AppResult<GroupsTpl> {
+    let all = persons::groups(&s.db, &p.organ_path).await?;
+    let sections = GROUP_KINDS
+        .iter()
+        .map(|(k, label)| {
+            (
+                *label,
+                all.iter()
+                    .filter(|g| g.kind == *k)
+                    .map(|g| GroupLine { g: g.clone(), kind: label })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let areas = crate::org::areas_all(&s.db).await?;
+    let committees = persons::committees(&s.db, &p.organ_path).await?;
+    Ok(GroupsTpl {
+        l: page.layout("代表小组", &[CRUMB_GROUPS]),
+        sections,
+        can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
+        kinds: opts(GROUP_KINDS, &v.kind),
+        areas: opts(
+            areas.iter().map(|a| (a.id, a.name.clone())),
+            &v.area_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        committees: opts(
+            committees.iter().filter(|c| c.kind == "special").map(|c| (c.id, c.name.clone())),
+            &v.committee_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        v,
+        errors,
+    })
+}
+
+async fn groups_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups").await?;
+    let v = persons::GroupInput { kind: "area_group".into(), ..Default::default() };
+    render(&groups_tpl(&page, &s, &p, v, Errors::default()).await?)
+}
+
+async fn group_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
+    let f = Pairs(f);
+    let v = persons::GroupInput {
+        kind: f.get("kind"),
+        name: f.get("name"),
+        area_id: opt_id(&f.get("area_id")),
+        committee_id: opt_id(&f.get("committee_id")),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    match persons::create_group(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &v).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), &format!("已新建 {}", v.name.trim())))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = errors_of(e)?;
+            unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?)
+        }
+    }
+}
+
+pub struct MemberLine {
+    pub m: persons::MemberRow,
+    pub role: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/group_detail.html")]
+struct GroupDetailTpl {
+    l: Layout,
+    g: persons::GroupRow,
+    kind: &'static str,
+    members: Vec<MemberLine>,
+    roles: Vec<Opt>,
+    can_edit: bool,
+    person: String,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+async fn visible_group(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::GroupRow> {
+    let g = persons::group(&s.db, id).await?;
+    let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
+    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
+    g.ok_or(AppError::NotFound)
+}
+
+async fn group_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GroupRow, person: String, errors: Errors) -> AppResult<GroupDetailTpl> {
+    let members = persons::group_members(&s.db, g.id)
+        .await?
+        .into_iter()
+        .map(|m| MemberLine { role: persons::code_label(&GROUP_ROLES, &m.role).to_string(), m })
+        .collect();
+    let href = format!("/console/registry/groups/{}", g.id);
+    Ok(GroupDetailTpl {
+        l: page.layout(&g.name, &[CRUMB_GROUPS, (&href, &g.name)]),
+        kind: GROUP_KINDS.iter().find(|(k, _)| *k == g.kind).map(|(_, v)| *v).unwrap_or(""),
+        members,
+        roles: opts(GROUP_ROLES, "member"),
+        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &g.organ_path }),
+        history: history(s, "deputy_group", g.id).await?,
+        g,
+        person,
+        errors,
+    })
+}
+
+async fn group_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let g = visible_group(&s, &p, &ip, id, Action::View).await?;
+    render(&group_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
+}
+
+async fn group_member_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let g = visible_group(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let text = f.get("person");
+    let result = match resolve_person(&s, &g.organ_path, "person", &text).await {
+        Ok(pid) => {
+            let txn = db::begin_write(&s.db).await?;
+            match persons::add_group_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("role")).await {
+                Ok(()) => {
+                    txn.commit().await?;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), "小组成员已保存")),
+        Err(e) => unprocessable(&group_tpl(&page, &s, &p, g, text, errors_of(e)?).await?),
+    }
+}
+
+async fn group_member_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, person) = two_ids(path)?;
+    visible_group(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::remove_group_member(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), "已移出小组"))
+}
+
+// ------------------------------------------------------------------ committees (REG-2)
+
+pub struct CommitteeLine {
+    pub c: persons::CommitteeRow,
+    pub kind: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "registry/committees.html")]
+struct CommitteesTpl {
+    l: Layout,
+    rows: Vec<CommitteeLine>,
+    can_create: bool,
+    name: String,
+    kinds: Vec<Opt>,
+    errors: Errors,
+}
+
+async fn committees_tpl(page: &Page, s: &AppState, p: &Principal, kind: String, name: String, errors: Errors) -> AppResult<CommitteesTpl> {
+    let rows = persons::committees(&s.db, &p.organ_path)
+        .await?
+        .into_iter()
+        .map(|c| CommitteeLine { kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""), c })
+        .collect();
+    Ok(CommitteesTpl {
+        l: page.layout("委员会", &[CRUMB_COMMITTEES]),
+        rows,
+        can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
+        kinds: opts(COMMITTEE_KINDS, &kind),
+        name,
+        errors,
+    })
+}
+
+async fn committees_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees").await?;
+    render(&committees_tpl(&page, &s, &p, "special".into(), String::new(), Errors::default()).await?)
+}
+
+async fn committee_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
+    let f = Pairs(f);
+    let (kind, name) = (f.get("kind"), f.get("name"));
+    let txn = db::begin_write(&s.db).await?;
+    match persons::create_committee(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &kind, &name).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), &format!("已新建 {name}")))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = errors_of(e)?;
+            unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/committee_detail.html")]
+struct CommitteeDetailTpl {
+    l: Layout,
+    c: persons::CommitteeRow,
+    kind: &'static str,
+    members: Vec<persons::MemberRow>,
+    positions: Vec<Opt>,
+    can_edit: bool,
+    person: String,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+async fn visible_committee(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::CommitteeRow> {
+    let c = persons::committee(&s.db, id).await?;
+    let path = c.as_ref().map(|c| c.organ_path.clone()).unwrap_or_else(|| "/none/".into());
+    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
+    c.ok_or(AppError::NotFound)
+}
+
+async fn committee_tpl(page: &Page, s: &AppState, p: &Principal, c: persons::CommitteeRow, person: String, errors: Errors) -> AppResult<CommitteeDetailTpl> {
+    let href = format!("/console/registry/committees/{}", c.id);
+    Ok(CommitteeDetailTpl {
+        l: page.layout(&c.name, &[CRUMB_COMMITTEES, (&href, &c.name)]),
+        kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""),
+        members: persons::committee_members(&s.db, c.id).await?,
+        positions: opts(COMMITTEE_POSITIONS.iter().map(|p| (*p, *p)), "委员"),
+        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &c.organ_path }),
+        history: history(s, "committee", c.id).await?,
+        c,
+        person,
+        errors,
+    })
+}
+
+async fn committee_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let c = visible_committee(&s, &p, &ip, id, Action::View).await?;
+    render(&committee_tpl(&page, &s, &p, c, String::new(), Errors::default()).await?)
+}
+
+async fn committee_member_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let c = visible_committee(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let text = f.get("person");
+    let result = match resolve_person(&s, &c.organ_path, "person", &text).await {
+        Ok(pid) => {
+            let txn = db::begin_write(&s.db).await?;
+            match persons::add_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("position")).await {
+                Ok(()) => txn.commit().await.map_err(AppError::from),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), "组成人员已保存")),
+        Err(e) => unprocessable(&committee_tpl(&page, &s, &p, c, text, errors_of(e)?).await?),
+    }
+}
+
+async fn committee_member_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, person) = two_ids(path)?;
+    visible_committee(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::remove_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), "已移出"))
+}
+
+// ------------------------------------------------------------------ contact links (REG-5)
+
+#[derive(Template)]
+#[template(path = "registry/links.html")]
+struct LinksTpl {
+    l: Layout,
+    links: Vec<persons::LinkRow>,
+    members: Vec<Opt>,
+    total: i64,
+    linked: i64,
+    rate: String,
+    can_edit: bool,
+    person: String,
+    errors: Errors,
+}
+
+/// "12.5%": one decimal, as ui.md asks for percentages.
+pub fn percent(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "0.0%".into();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+async fn links_tpl(page: &Page, s: &AppState, p: &Principal, member: &str, person: String, errors: Errors) -> AppResult<LinksTpl> {
+    let (total, linked) = persons::link_coverage(&s.db, &p.organ_path).await?;
+    let members = persons::standing_members(&s.db, &p.organ_path).await?;
+    Ok(LinksTpl {
+        l: page.layout("双联系", &[CRUMB_LINKS]),
+        links: persons::member_links(&s.db, &p.organ_path).await?,
+        members: opts(members.iter().map(|m| (m.person_id, format!("{}（{}）", m.name, m.role))), member),
+        total,
+        linked,
+        rate: percent(linked, total),
+        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &p.organ_path }),
+        person,
+        errors,
+    })
+}
+
+async fn links_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links").await?;
+    render(&links_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
+}
+
+async fn link_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Update, &p.organ_path, "links").await?;
+    let f = Pairs(f);
+    let (member, text) = (f.get("member"), f.get("person"));
+    let result = async {
+        let member_id = opt_id(&member).ok_or_else(|| AppError::invalid("member", "请选择常委会组成人员"))?;
+        let deputy = resolve_person(&s, &p.organ_path, "person", &text).await?;
+        let txn = db::begin_write(&s.db).await?;
+        persons::create_member_link(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, member_id, deputy).await?;
+        txn.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash("/console/registry/links", "已建立联系")),
+        Err(e) => unprocessable(&links_tpl(&page, &s, &p, &member, text, errors_of(e)?).await?),
+    }
+}
+
+async fn link_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let path = db::query_rows(
+        &s.db,
+        "SELECT o.path FROM contact_links l JOIN organs o ON o.id = l.organ_id WHERE l.id = $1",
+        vec![id.into()],
+    )
+    .await?
+    .first()
+    .map(|r| r.try_get_by_index::<String>(0))
+    .transpose()?
+    .unwrap_or_else(|| "/none/".into());
+    check_registry(&s, &p, &ip, Action::Update, &path, &id.to_string()).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::remove_link(&txn, s.audit_key(), &actor(&p, &ip), id).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash("/console/registry/links", "已解除联系"))
+}
+
+// ------------------------------------------------------------------ grids (REG-6)
+
+#[derive(Template)]
+#[template(path = "registry/grids.html")]
+struct GridsTpl {
+    l: Layout,
+    grids: Vec<persons::GridRow>,
+    areas: Vec<Opt>,
+    name: String,
+    can_create: bool,
+    errors: Errors,
+}
+
+async fn grids_tpl(page: &Page, s: &AppState, p: &Principal, area: &str, name: String, errors: Errors) -> AppResult<GridsTpl> {
+    let areas = crate::org::areas_all(&s.db).await?;
+    Ok(GridsTpl {
+        l: page.layout("网格", &[CRUMB_GRIDS]),
+        grids: persons::grids(&s.db, &p.organ_path).await?,
+        areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), area),
+        name,
+        can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
+        errors,
+    })
+}
+
+async fn grids_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids").await?;
+    render(&grids_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
+}
+
+async fn grid_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
+    let f = Pairs(f);
+    let (area, name) = (f.get("area_id"), f.get("name"));
+    let txn = db::begin_write(&s.db).await?;
+    match persons::create_grid(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, opt_id(&area).unwrap_or(0), &name).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), &format!("已新建网格 {}", name.trim())))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = errors_of(e)?;
+            unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/grid_detail.html")]
+struct GridDetailTpl {
+    l: Layout,
+    g: persons::GridRow,
+    members: Vec<MemberLine>,
+    roles: Vec<Opt>,
+    can_edit: bool,
+    person: String,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+async fn visible_grid(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::GridRow> {
+    let g = persons::grid(&s.db, id).await?;
+    let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
+    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
+    g.ok_or(AppError::NotFound)
+}
+
+async fn grid_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GridRow, person: String, errors: Errors) -> AppResult<GridDetailTpl> {
+    let href = format!("/console/registry/grids/{}", g.id);
+    let members = persons::grid_members(&s.db, g.id)
+        .await?
+        .into_iter()
+        .map(|m| MemberLine { role: persons::code_label(&GRID_ROLES, &m.role).to_string(), m })
+        .collect();
+    Ok(GridDetailTpl {
+        l: page.layout(&g.name, &[CRUMB_GRIDS, (&href, &g.name)]),
+        members,
+        roles: opts(GRID_ROLES, "gridder"),
+        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &g.organ_path }),
+        history: history(s, "grid", g.id).await?,
+        g,
+        person,
+        errors,
+    })
+}
+
+async fn grid_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let g = visible_grid(&s, &p, &ip, id, Action::View).await?;
+    render(&grid_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
+}
+
+async fn grid_member_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let g = visible_grid(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let text = f.get("person");
+    let result = async {
+        let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
+        let txn = db::begin_write(&s.db).await?;
+        persons::add_grid_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("role")).await?;
+        txn.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), "网格人员已保存")),
+        Err(e) => unprocessable(&grid_tpl(&page, &s, &p, g, text, errors_of(e)?).await?),
+    }
+}
+
+async fn grid_member_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, row) = two_ids(path)?;
+    visible_grid(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::remove_grid_member(&txn, s.audit_key(), &actor(&p, &ip), id, row).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), "已移出网格"))
+}
+
+// ------------------------------------------------------------------ role names (REG-7)
+
+#[derive(Template)]
+#[template(path = "registry/roles.html")]
+struct RolesTpl {
+    l: Layout,
+    roles: Vec<persons::RoleNameRow>,
+    name: String,
+    can_create: bool,
+    errors: Errors,
+}
+
+async fn roles_tpl(page: &Page, s: &AppState, p: &Principal, name: String, errors: Errors) -> AppResult<RolesTpl> {
+    Ok(RolesTpl {
+        l: page.layout("履职角色", &[CRUMB_ROLES]),
+        roles: persons::role_names(&s.db, &p.organ_path).await?,
+        name,
+        can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
+        errors,
+    })
+}
+
+async fn roles_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles").await?;
+    render(&roles_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
+}
+
+async fn role_name_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
+    let name = Pairs(f).get("name");
+    let txn = db::begin_write(&s.db).await?;
+    match persons::create_role_name(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &p.organ_path, &name).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), &format!("已新增角色 {name}")))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = errors_of(e)?;
+            unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/role_detail.html")]
+struct RoleDetailTpl {
+    l: Layout,
+    r: persons::RoleNameRow,
+    holders: Vec<persons::MemberRow>,
+    can_edit: bool,
+    person: String,
+    errors: Errors,
+}
+
+/// A role name is visible when it is shared or belongs to an organ in the caller's tree.
+async fn visible_role(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::RoleNameRow> {
+    let r = persons::role_name(&s.db, id).await?;
+    let path = match r.as_ref().and_then(|r| r.organ_id) {
+        Some(organ) => crate::org::organ(&s.db, organ).await?.map(|o| o.path).unwrap_or_else(|| "/none/".into()),
+        None if r.is_some() => p.organ_path.clone(),
+        None => "/none/".into(),
+    };
+    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
+    r.ok_or(AppError::NotFound)
+}
+
+async fn role_tpl(page: &Page, s: &AppState, p: &Principal, r: persons::RoleNameRow, person: String, errors: Errors) -> AppResult<RoleDetailTpl> {
+    let href = format!("/console/registry/roles/{}", r.id);
+    // Holders shown are those the caller's organ registers (a shared name is used everywhere).
+    let mut holders = Vec::new();
+    for h in persons::role_holders(&s.db, r.id).await? {
+        if persons::person_organ_path(&s.db, h.person_id).await?.is_some_and(|path| path.starts_with(&p.organ_path)) {
+            holders.push(h);
+        }
+    }
+    Ok(RoleDetailTpl {
+        l: page.layout(&r.name, &[CRUMB_ROLES, (&href, &r.name)]),
+        holders,
+        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &p.organ_path }),
+        r,
+        person,
+        errors,
+    })
+}
+
+async fn role_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let r = visible_role(&s, &p, &ip, id, Action::View).await?;
+    render(&role_tpl(&page, &s, &p, r, String::new(), Errors::default()).await?)
+}
+
+async fn role_assign(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let r = visible_role(&s, &p, &ip, id, Action::Update).await?;
+    let text = Pairs(f).get("person");
+    let result = async {
+        let pid = resolve_person(&s, &p.organ_path, "person", &text).await?;
+        let txn = db::begin_write(&s.db).await?;
+        persons::assign_role(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, id, pid).await?;
+        txn.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已指定")),
+        Err(e) => unprocessable(&role_tpl(&page, &s, &p, r, text, errors_of(e)?).await?),
+    }
+}
+
+async fn role_unassign(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, person) = two_ids(path)?;
+    visible_role(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::unassign_role(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, id, person).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已卸任"))
+}

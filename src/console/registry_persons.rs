@@ -1,0 +1,712 @@
+//! 代表 pages (REG-3): the filtered list with export, a person's record with mandates, events
+//! and history, the profile form, and the mandate actions (当选/补选, 辞职/罢免/终止/去世/届满).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::auth::{Action, Principal, Resource};
+use crate::console::HistoryLine;
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
+use crate::console::session::actor;
+use crate::db;
+use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::org::{self, Organ};
+use crate::registry::Level;
+use crate::registry::persons::{self, DeputyFilter, Person};
+use crate::registry::stations;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/registry/deputies", get(list).post(create))
+        .route("/console/registry/deputies/export", get(export))
+        .route("/console/registry/deputies/new", get(new_form))
+        .route("/console/registry/deputies/{id}", get(detail).post(update))
+        .route("/console/registry/deputies/{id}/edit", get(edit_form))
+        .route("/console/registry/deputies/{id}/mandates", post(mandate_add))
+        .route("/console/registry/deputies/{id}/mandates/{mandate}/end", post(mandate_end))
+}
+
+const CRUMB: (&str, &str) = ("/console/registry/deputies", "代表");
+const PAGE_SIZE: u64 = 50;
+const EXPORT_BATCH: u64 = 1000;
+
+// ------------------------------------------------------------------ list and export
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    level: Option<String>,
+    organ: Option<String>,
+    group: Option<String>,
+    station: Option<String>,
+    tag: Option<String>,
+    q: Option<String>,
+    former: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+    offset: Option<String>,
+    format: Option<String>,
+}
+
+fn num(v: &Option<String>) -> Option<i64> {
+    v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &i64| *v > 0)
+}
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or("").trim().to_string()
+}
+
+impl ListQuery {
+    fn filter(&self, p: &Principal) -> DeputyFilter {
+        DeputyFilter {
+            organ_path: p.organ_path.clone(),
+            organ_id: num(&self.organ),
+            level: self.level.as_deref().and_then(Level::parse),
+            group_id: num(&self.group),
+            station_id: num(&self.station),
+            tag: Some(text(&self.tag)).filter(|t| !t.is_empty()),
+            q: Some(text(&self.q)).filter(|t| !t.is_empty()),
+            include_former: matches!(self.former.as_deref(), Some("1" | "on")),
+        }
+    }
+
+    fn by_name(&self) -> bool {
+        self.sort.as_deref() == Some("name")
+    }
+
+    /// The filter as a query string (without paging), for export and paging links.
+    fn query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [
+            ("level", &self.level),
+            ("organ", &self.organ),
+            ("group", &self.group),
+            ("station", &self.station),
+            ("tag", &self.tag),
+            ("q", &self.q),
+            ("former", &self.former),
+            ("sort", &self.sort),
+        ] {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                pairs.push((k, v.to_string()));
+            }
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+pub struct DeputyLine {
+    pub id: i64,
+    pub name: String,
+    pub gender: &'static str,
+    pub levels: Vec<&'static str>,
+    pub work_unit: String,
+    pub stations: String,
+    pub tags: String,
+}
+
+async fn lines(s: &AppState, rows: Vec<Person>) -> AppResult<Vec<DeputyLine>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let levels = stations::serving_levels(&s.db, &ids).await?;
+    let station_names = persons::station_names_of(&s.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeputyLine {
+            levels: levels.get(&r.id).map(|l| l.iter().map(|l| l.label()).collect()).unwrap_or_default(),
+            stations: station_names.get(&r.id).map(|n| n.join("、")).unwrap_or_default(),
+            gender: persons::gender_label(&r.gender),
+            tags: r.expertise.clone(),
+            id: r.id,
+            name: r.name,
+            work_unit: r.work_unit,
+        })
+        .collect())
+}
+
+/// Organs a mandate may point at: the caller's subtree, the organs above it and the external
+/// (upper-level) organ entries.
+async fn mandate_organs(s: &AppState, p: &Principal) -> AppResult<Vec<Organ>> {
+    Ok(org::all_organs(&s.db)
+        .await?
+        .into_iter()
+        .filter(|o| o.external || p.covers(&o.path) || p.organ_path.starts_with(&o.path))
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "registry/deputies.html")]
+struct ListTpl {
+    l: Layout,
+    rows: Vec<DeputyLine>,
+    total: String,
+    levels: Vec<Opt>,
+    organs: Vec<Opt>,
+    groups: Vec<Opt>,
+    stations: Vec<Opt>,
+    tag: String,
+    q: String,
+    former: bool,
+    by_name: bool,
+    qs: String,
+    next: Option<String>,
+    can_create: bool,
+}
+
+async fn list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "list").await?;
+    let f = q.filter(&p);
+    let total = persons::count(&s.db, &f).await?;
+    let qs = q.query_string();
+    let (mut rows, next);
+    if q.by_name() {
+        let offset = num(&q.offset).unwrap_or(0) as u64;
+        rows = persons::list_by_name(&s.db, &f, offset, PAGE_SIZE + 1).await?;
+        next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("offset={}", offset + PAGE_SIZE));
+    } else {
+        rows = persons::list(&s.db, &f, num(&q.after).unwrap_or(0), PAGE_SIZE + 1).await?;
+        next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("after={}", rows[PAGE_SIZE as usize - 1].id));
+    }
+    rows.truncate(PAGE_SIZE as usize);
+    let organs = mandate_organs(&s, &p).await?;
+    let groups = persons::groups(&s.db, &p.organ_path).await?;
+    let station_list = stations::list(
+        &s.db,
+        &stations::StationFilter { organ_path: p.organ_path.clone(), ..Default::default() },
+        0,
+        500,
+    )
+    .await?;
+    render(&ListTpl {
+        l: page.layout("代表", &[CRUMB]),
+        rows: lines(&s, rows).await?,
+        total: crate::app::fmt::thousands(total),
+        levels: opts(Level::ALL.iter().map(|l| (l.as_str(), l.deputy_title())), &text(&q.level)),
+        organs: opts(organs.iter().map(|o| (o.id, o.name.clone())), &text(&q.organ)),
+        groups: opts(groups.iter().map(|g| (g.id, g.name.clone())), &text(&q.group)),
+        stations: opts(station_list.iter().map(|st| (st.id, st.name.clone())), &text(&q.station)),
+        tag: text(&q.tag),
+        q: text(&q.q),
+        former: f.include_former,
+        by_name: q.by_name(),
+        next: next.map(|n| if qs.is_empty() { n } else { format!("{qs}&{n}") }),
+        qs,
+        can_create: allowed(&p, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }),
+    })
+}
+
+/// The whole filtered list (not just a page) as .xlsx or .csv.
+async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "export").await?;
+    let f = q.filter(&p);
+    let mut people = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = persons::list(&s.db, &f, after, EXPORT_BATCH).await?;
+        let done = (batch.len() as u64) < EXPORT_BATCH;
+        after = batch.last().map(|r| r.id).unwrap_or(after);
+        people.extend(batch);
+        if done {
+            break;
+        }
+    }
+    if q.by_name() {
+        people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    let extra: Vec<Person> = people.clone();
+    let lines = lines(&s, people).await?;
+    let headers = [
+        "编号", "姓名", "性别", "民族", "出生日期", "政治面貌", "学历", "职业类别", "工作单位及职务", "代表层级", "进站站点",
+        "专业特长",
+    ];
+    let rows = lines
+        .into_iter()
+        .zip(extra)
+        .map(|(line, p)| {
+            vec![
+                Cell::Int(line.id),
+                Cell::Text(line.name),
+                Cell::Text(line.gender.to_string()),
+                Cell::Text(p.ethnicity),
+                p.birth_date
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map_or(Cell::Empty, Cell::Date),
+                Cell::Text(p.party),
+                Cell::Text(p.education),
+                Cell::Text(p.occupation),
+                Cell::Text(line.work_unit),
+                Cell::Text(line.levels.join("、")),
+                Cell::Text(line.stations),
+                Cell::Text(line.tags),
+            ]
+        })
+        .collect();
+    let table = Table { title: "代表名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
+    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
+        (to_csv(&table), "csv", "text/csv; charset=utf-8")
+    } else {
+        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    };
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("代表名单", ext))],
+        bytes,
+    )
+        .into_response())
+}
+
+// ------------------------------------------------------------------ detail
+
+async fn visible_person(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Person> {
+    let path = persons::person_organ_path(&s.db, id).await?;
+    let organ_path = path.clone().unwrap_or_else(|| "/none/".into());
+    let r = Resource::Person { id, organ_path: &organ_path };
+    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
+    if action != Action::View {
+        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
+    }
+    persons::person(&s.db, id).await?.ok_or(AppError::NotFound)
+}
+
+pub struct MandateLine {
+    pub id: i64,
+    pub title: String,
+    pub organ_name: String,
+    pub constituency: String,
+    pub start: String,
+    pub end: String,
+    pub status: &'static str,
+    pub serving: bool,
+    pub events: Vec<persons::MandateEvent>,
+}
+
+/// What was typed into the add-mandate form.
+#[derive(Default)]
+pub struct MandateForm {
+    pub organ_id: String,
+    pub term: String,
+    pub constituency: String,
+    pub start_date: String,
+    pub how: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/deputy_detail.html")]
+struct DetailTpl {
+    l: Layout,
+    d: Person,
+    gender: &'static str,
+    mobile: Option<String>,
+    township: Option<String>,
+    organ_name: String,
+    mandates: Vec<MandateLine>,
+    groups: Vec<(i64, String, String, String)>,
+    stations: Vec<(i64, String)>,
+    grids: Vec<(String, &'static str)>,
+    roles: Vec<String>,
+    can_edit: bool,
+    can_mandate: bool,
+    m: MandateForm,
+    organs: Vec<Opt>,
+    hows: Vec<Opt>,
+    end_kinds: Vec<Opt>,
+    errors: Errors,
+    /// The mandate whose end form the errors belong to; `None` for the add form.
+    end_for: Option<i64>,
+    today: String,
+    history: Vec<HistoryLine>,
+}
+
+const END_KINDS: [(&str, &str); 5] =
+    [("resigned", "辞职"), ("recalled", "罢免"), ("terminated", "终止"), ("deceased", "去世"), ("term_ended", "届满")];
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    d: Person,
+    m: MandateForm,
+    errors: Errors,
+    end_for: Option<i64>,
+) -> AppResult<DetailTpl> {
+    let mut events = persons::mandate_events(&s.db, d.id).await?;
+    let mandates = persons::mandates_of(&s.db, &[d.id])
+        .await?
+        .into_iter()
+        .map(|x| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut events).into_iter().partition(|e| e.mandate_id == x.id);
+            events = rest;
+            MandateLine {
+                id: x.id,
+                title: x.title(),
+                organ_name: x.organ_name.clone(),
+                constituency: x.constituency.clone(),
+                start: x.start_date.clone().unwrap_or_default(),
+                end: x.end_date.clone().unwrap_or_default(),
+                status: x.status_label(),
+                serving: x.serving(),
+                events: mine,
+            }
+        })
+        .collect();
+    let organ_path = persons::person_organ_path(&s.db, d.id).await?.unwrap_or_default();
+    let organ_name = org::organ(&s.db, d.organ_id).await?.map(|o| o.name).unwrap_or_default();
+    let mobile = d.mobile_enc.as_deref().and_then(|m| s.crypto.decrypt(m).ok()).map(|m| crate::privacy::mask_phone(&m));
+    let township = match d.township_area_id {
+        Some(a) => org::area(&s.db, a).await?.map(|a| a.name),
+        None => None,
+    };
+    let organs = mandate_organs(s, p).await?;
+    let href = format!("/console/registry/deputies/{}", d.id);
+    let r = Resource::Person { id: d.id, organ_path: &organ_path };
+    Ok(DetailTpl {
+        l: page.layout(&d.name, &[CRUMB, (&href, &d.name)]),
+        gender: persons::gender_label(&d.gender),
+        mobile,
+        township,
+        organ_name,
+        mandates,
+        groups: persons::groups_of(&s.db, d.id)
+            .await?
+            .into_iter()
+            .map(|(id, name, kind, role)| {
+                (
+                    id,
+                    name,
+                    persons::code_label(&persons::GROUP_KINDS, &kind).to_string(),
+                    persons::code_label(&persons::GROUP_ROLES, &role).to_string(),
+                )
+            })
+            .collect(),
+        stations: persons::stations_of(&s.db, d.id).await?,
+        grids: persons::grids_of(&s.db, d.id)
+            .await?
+            .into_iter()
+            .map(|(g, role)| (g, if role == "supervisor" { "监督员" } else { "网格员" }))
+            .collect(),
+        roles: persons::roles_of(&s.db, d.id).await?,
+        can_edit: allowed(p, Action::Update, &r),
+        can_mandate: allowed(p, Action::Create, &r),
+        organs: opts(
+            organs.iter().map(|o| (o.id, if o.external { format!("{}（外部）", o.name) } else { o.name.clone() })),
+            &m.organ_id,
+        ),
+        hows: opts([("elected", "当选"), ("by_election", "补选")], if m.how.is_empty() { "elected" } else { &m.how }),
+        end_kinds: opts(END_KINDS, ""),
+        m,
+        errors,
+        end_for,
+        today: stations::today().format("%Y-%m-%d").to_string(),
+        history: history(s, "person", d.id).await?,
+        d,
+    })
+}
+
+async fn detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::View).await?;
+    render(&detail_tpl(&page, &s, &p, d, MandateForm::default(), Errors::default(), None).await?)
+}
+
+async fn mandate_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::Create).await?;
+    let f = Pairs(f);
+    let m = MandateForm {
+        organ_id: f.get("organ_id"),
+        term: f.get("term"),
+        constituency: f.get("constituency"),
+        start_date: f.get("start_date"),
+        how: f.get("how"),
+    };
+    let organ_ok = match m.organ_id.parse::<i64>() {
+        Ok(o) => mandate_organs(&s, &p).await?.iter().any(|x| x.id == o),
+        Err(_) => false,
+    };
+    let result = if !organ_ok {
+        Err(AppError::invalid("organ_id", "请选择所属人大"))
+    } else {
+        let input = persons::MandateInput {
+            organ_id: m.organ_id.parse().unwrap_or(0),
+            term: m.term.trim().parse().unwrap_or(0),
+            constituency: m.constituency.clone(),
+            start_date: Some(m.start_date.clone()),
+            how: m.how.clone(),
+        };
+        let txn = db::begin_write(&s.db).await?;
+        match persons::add_mandate(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await {
+            Ok(_) => txn.commit().await.map_err(AppError::from),
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}"), "代表资格已登记")),
+        Err(e) => unprocessable(&detail_tpl(&page, &s, &p, d, m, form_errors(e)?, None).await?),
+    }
+}
+
+async fn mandate_end(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, mandate) = two_ids(path)?;
+    let d = visible_person(&s, &p, &ip, id, Action::Create).await?;
+    let owner = db::scalar_i64(&s.db, "SELECT COALESCE(MAX(person_id), 0) FROM mandates WHERE id = $1", vec![mandate.into()])
+        .await?;
+    if owner != id {
+        return Err(AppError::NotFound);
+    }
+    let f = Pairs(f);
+    let kind = f.get("kind");
+    let txn = db::begin_write(&s.db).await?;
+    match persons::end_mandate(&txn, s.audit_key(), &actor(&p, &ip), mandate, &kind, &f.get("date"), &f.get("note")).await {
+        Ok(()) => {
+            txn.commit().await?;
+            let label = END_KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).unwrap_or("");
+            Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}"), &format!("已登记：{label}")))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&detail_tpl(&page, &s, &p, d, MandateForm::default(), errors, Some(mandate)).await?)
+        }
+    }
+}
+
+// ------------------------------------------------------------------ profile form
+
+/// The profile form as typed.
+#[derive(Default)]
+pub struct PersonForm {
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub birth_date: String,
+    pub party: String,
+    pub education: String,
+    pub occupation: String,
+    pub work_unit: String,
+    pub expertise: String,
+    pub public_contact: String,
+    pub mobile: String,
+    pub township_area_id: String,
+    pub bio: String,
+}
+
+impl PersonForm {
+    fn from_pairs(f: &Pairs) -> PersonForm {
+        PersonForm {
+            name: f.get("name"),
+            gender: f.get("gender"),
+            ethnicity: f.get("ethnicity"),
+            birth_date: f.get("birth_date"),
+            party: f.get("party"),
+            education: f.get("education"),
+            occupation: f.get("occupation"),
+            work_unit: f.get("work_unit"),
+            expertise: f.get("expertise"),
+            public_contact: f.get("public_contact"),
+            mobile: f.get("mobile"),
+            township_area_id: f.get("township_area_id"),
+            bio: f.get("bio"),
+        }
+    }
+
+    fn from_person(d: &Person) -> PersonForm {
+        PersonForm {
+            name: d.name.clone(),
+            gender: d.gender.clone(),
+            ethnicity: d.ethnicity.clone(),
+            birth_date: d.birth_date.clone().unwrap_or_default(),
+            party: d.party.clone(),
+            education: d.education.clone(),
+            occupation: d.occupation.clone(),
+            work_unit: d.work_unit.clone(),
+            expertise: d.expertise.clone(),
+            public_contact: d.public_contact.clone(),
+            mobile: String::new(),
+            township_area_id: d.township_area_id.map(|a| a.to_string()).unwrap_or_default(),
+            bio: d.bio.clone(),
+        }
+    }
+
+    fn input(&self, mobile: Option<String>) -> persons::PersonInput {
+        persons::PersonInput {
+            name: self.name.clone(),
+            gender: self.gender.clone(),
+            ethnicity: self.ethnicity.clone(),
+            birth_date: Some(self.birth_date.clone()),
+            party: self.party.clone(),
+            education: self.education.clone(),
+            occupation: self.occupation.clone(),
+            work_unit: self.work_unit.clone(),
+            expertise: self
+                .expertise
+                .split(['、', ',', '，', ';', '；', ' ', '\u{3000}'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            public_contact: self.public_contact.clone(),
+            mobile,
+            township_area_id: self.township_area_id.parse().ok(),
+            bio: self.bio.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/deputy_form.html")]
+struct FormTpl {
+    l: Layout,
+    v: PersonForm,
+    errors: Errors,
+    action: String,
+    cancel: String,
+    is_new: bool,
+    mobile_on_file: Option<String>,
+    genders: Vec<Opt>,
+    parties: Vec<Opt>,
+    educations: Vec<Opt>,
+    occupations: Vec<Opt>,
+    townships: Vec<Opt>,
+}
+
+async fn form_tpl(
+    page: &Page,
+    s: &AppState,
+    v: PersonForm,
+    errors: Errors,
+    existing: Option<&Person>,
+) -> AppResult<FormTpl> {
+    let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| a.level == "township").collect::<Vec<_>>();
+    let (title, action, cancel, crumb_href) = match existing {
+        Some(d) => (
+            format!("修改 {}", d.name),
+            format!("/console/registry/deputies/{}", d.id),
+            format!("/console/registry/deputies/{}", d.id),
+            format!("/console/registry/deputies/{}/edit", d.id),
+        ),
+        None => (
+            "新增代表".to_string(),
+            "/console/registry/deputies".to_string(),
+            "/console/registry/deputies".to_string(),
+            "/console/registry/deputies/new".to_string(),
+        ),
+    };
+    let plain = |list: &[&str]| list.iter().map(|x| (x.to_string(), x.to_string())).collect::<Vec<_>>();
+    Ok(FormTpl {
+        l: page.layout(&title, &[CRUMB, (&crumb_href, &title)]),
+        genders: opts(persons::GENDERS, &v.gender),
+        parties: opts(plain(&persons::PARTIES), &v.party),
+        educations: opts(plain(&persons::EDUCATIONS), &v.education),
+        occupations: opts(plain(&persons::OCCUPATIONS), &v.occupation),
+        townships: opts(townships.iter().map(|a| (a.id, a.name.clone())), &v.township_area_id),
+        mobile_on_file: existing
+            .and_then(|d| d.mobile_enc.as_deref())
+            .and_then(|m| s.crypto.decrypt(m).ok())
+            .map(|m| crate::privacy::mask_phone(&m)),
+        is_new: existing.is_none(),
+        v,
+        errors,
+        action,
+        cancel,
+    })
+}
+
+async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
+    let v = PersonForm { ethnicity: "汉族".into(), ..Default::default() };
+    render(&form_tpl(&page, &s, v, Errors::default(), None).await?)
+}
+
+async fn create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
+    let mut v = PersonForm::from_pairs(&Pairs(f));
+    let mobile = Some(v.mobile.clone());
+    let input = match persons::validate(&v.input(mobile)) {
+        Ok(i) => i,
+        Err(fields) => {
+            v.mobile.clear();
+            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), None).await?);
+        }
+    };
+    let txn = db::begin_write(&s.db).await?;
+    let id = persons::create_person(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), p.organ_id, &input).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/console/registry/deputies/{id}"),
+        &format!("已登记 {}，编号 {id}；请继续登记其代表资格", input.name),
+    ))
+}
+
+async fn edit_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
+    render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d)).await?)
+}
+
+async fn update(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let mut v = PersonForm::from_pairs(&f);
+    // The mobile number is never shown; a blank field keeps the one on file.
+    let mobile = if f.get("clear_mobile") == "on" {
+        None
+    } else if v.mobile.is_empty() {
+        d.mobile_enc.as_deref().and_then(|m| s.crypto.decrypt(m).ok())
+    } else {
+        Some(v.mobile.clone())
+    };
+    let input = match persons::validate(&v.input(mobile)) {
+        Ok(i) => i,
+        Err(fields) => {
+            v.mobile.clear();
+            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), Some(&d)).await?);
+        }
+    };
+    let txn = db::begin_write(&s.db).await?;
+    let changed = persons::update_person(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &input).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/console/registry/deputies/{id}"),
+        if changed { "代表信息已保存" } else { "没有修改任何内容" },
+    ))
+}
