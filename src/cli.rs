@@ -46,6 +46,29 @@ pub enum Command {
     /// 配置
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码]
+    Import {
+        /// 目前支持 deputies（代表名册）
+        what: String,
+        file: PathBuf,
+        /// 导入到哪个机关（机关代码；默认本系统的主机关）
+        #[arg(long)]
+        organ: Option<String>,
+    },
+    /// 导出：renda export deputies 名册.xlsx [--organ 机关代码]
+    Export {
+        what: String,
+        file: PathBuf,
+        #[arg(long)]
+        organ: Option<String>,
+    },
+    /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000
+    Gen {
+        #[arg(long, default_value_t = 0)]
+        deputies: u64,
+        #[arg(long, default_value_t = 0)]
+        stations: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -310,6 +333,88 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             println!("已备份到 {}", file.display());
             Ok(0)
         }
+        Command::Import { what, file, organ } => {
+            if what != "deputies" {
+                eprintln!("目前只能导入 deputies（代表名册）");
+                return Err(2);
+            }
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            let state = AppState::new(db.clone(), config);
+            let organ = cli_organ(&db, organ.as_deref()).await?;
+            let bytes = std::fs::read(file).map_err(|e| {
+                eprintln!("无法读取 {}：{e}", file.display());
+                1
+            })?;
+            let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+            let txn = db::begin_write(&db).await.map_err(|_| 1)?;
+            match crate::registry::import::import_roster(&txn, state.audit_key(), &state.crypto, &actor, &organ, &bytes)
+                .await
+            {
+                Ok(summary) => {
+                    txn.commit().await.map_err(|_| 1)?;
+                    println!(
+                        "已导入到 {}：新增 {} 人，更新 {} 人，未变 {} 人",
+                        organ.name, summary.created, summary.updated, summary.unchanged
+                    );
+                    Ok(0)
+                }
+                Err(crate::registry::import::ImportError::Rows(issues)) => {
+                    eprintln!("名册有 {} 处问题，未导入任何数据：", issues.len());
+                    for i in issues {
+                        if i.row == 0 {
+                            eprintln!("  {}", i.reason);
+                        } else {
+                            eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
+                        }
+                    }
+                    Err(3)
+                }
+                Err(crate::registry::import::ImportError::Db(e)) => {
+                    eprintln!("导入失败，未写入任何数据：{}", e.detail());
+                    Err(1)
+                }
+            }
+        }
+        Command::Export { what, file, organ } => {
+            if what != "deputies" {
+                eprintln!("目前只能导出 deputies（代表名册）");
+                return Err(2);
+            }
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            let state = AppState::new(db.clone(), config);
+            let organ = cli_organ(&db, organ.as_deref()).await?;
+            let bytes = crate::registry::import::export_roster(&db, &state.crypto, &organ.path).await.map_err(|e| {
+                eprintln!("导出失败：{e}");
+                1
+            })?;
+            std::fs::write(file, bytes).map_err(|e| {
+                eprintln!("无法写入 {}：{e}", file.display());
+                1
+            })?;
+            println!("已导出 {} 的代表名册到 {}", organ.name, file.display());
+            Ok(0)
+        }
+        Command::Gen { deputies, stations } => {
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            let started = std::time::Instant::now();
+            let report = crate::registry::synthetic::generate(&db, *deputies, *stations, &|msg| eprintln!("{msg}"))
+                .await
+                .map_err(|e| {
+                    eprintln!("生成失败：{e}");
+                    1
+                })?;
+            println!(
+                "已生成 {} 名代表、{} 个代表资格、{} 个联络站，用时 {:.1} 秒",
+                report.persons,
+                report.mandates,
+                report.stations,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
         Command::Restore { file } => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             if !config.is_sqlite() {
@@ -317,6 +422,25 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 return Err(2);
             }
             restore(&config, file).await
+        }
+    }
+}
+
+/// The organ a command works on: `--organ CODE`, else the installation's main organ.
+async fn cli_organ(db: &DatabaseConnection, code: Option<&str>) -> Result<crate::org::Organ, i32> {
+    let found = match code {
+        Some(c) => crate::org::organ_by_code(db, c).await,
+        None => crate::org::default_organ(db).await,
+    };
+    match found {
+        Ok(Some(o)) if !o.external => Ok(o),
+        Ok(_) => {
+            eprintln!("找不到机关{}", code.map(|c| format!(" {c}")).unwrap_or_default());
+            Err(2)
+        }
+        Err(e) => {
+            eprintln!("无法读取机关：{e}");
+            Err(1)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the OpenAPI document is generated; a test checks each listed operation is routed.
 
 pub mod openapi;
+pub mod registry;
 
 use axum::Router;
 use axum::extract::State;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}", get(get_account).patch(update_account))
         .route("/api/v1/organs", get(list_organs))
         .route("/api/v1/areas", get(list_areas))
+        .merge(registry::routes())
 }
 
 /// A page of a list: `next_cursor` is absent on the last page.

@@ -9,6 +9,7 @@ pub mod qr;
 pub mod roster;
 pub mod schedule;
 pub mod stations;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 
