@@ -119,6 +119,26 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
         title: "工作台",
         items: vec![item("/console", "工作台"), item("/console/inbox", "消息")],
     }];
+    let mut registry = Vec::new();
+    if can(Resource::Person { id: -1, organ_path: own }) {
+        registry.push(item("/console/registry/deputies", "代表"));
+    }
+    if can(Resource::Station { id: -1, organ_path: own }) || (p.has(crate::auth::Role::Keeper) && p.station_id.is_some()) {
+        registry.push(item("/console/registry/stations", if p.station_id.is_some() && !can(Resource::Registry { organ_path: own }) { "我的站点" } else { "站点" }));
+    }
+    if can(Resource::Registry { organ_path: own }) {
+        registry.push(item("/console/registry/groups", "代表小组"));
+        registry.push(item("/console/registry/committees", "委员会"));
+        registry.push(item("/console/registry/links", "双联系"));
+        registry.push(item("/console/registry/grids", "网格"));
+        registry.push(item("/console/registry/roles", "履职角色"));
+        if authz::decide(p, Action::Create, &Resource::Registry { organ_path: own }) == Decision::Allow {
+            registry.push(item("/console/registry/import", "名册导入"));
+        }
+    }
+    if !registry.is_empty() {
+        groups.push(MenuGroup { title: "代表与站点", items: registry });
+    }
     let mut system = Vec::new();
     if can(Resource::AuditHistory { organ_path: own }) {
         system.push(item("/console/admin/organs", "机关"));

@@ -1,9 +1,677 @@
-//! 站点 pages (REG-9..11).
+//! 站点 pages (REG-9..11): the station list with export, the station record with facilities,
+//! keepers, assigned deputies (就近编组进站), duty rules and their next slots (进站安排), the QR
+//! code and contact card links, and the station form. A keeper reaches only their own station.
 
+use askama::Template;
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Days;
+use serde::Deserialize;
 
+use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
+use crate::auth::{Action, Principal, Resource, Role};
+use crate::console::HistoryLine;
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::registry::{Opt, allowed, history, opts, resolve_person, two_ids, unprocessable};
+use crate::console::session::actor;
+use crate::db;
+use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::org;
+use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/console/registry/stations", get(list).post(create))
+        .route("/console/registry/stations/export", get(export))
+        .route("/console/registry/stations/new", get(new_form))
+        .route("/console/registry/stations/{id}", get(detail).post(update))
+        .route("/console/registry/stations/{id}/edit", get(edit_form))
+        .route("/console/registry/stations/{id}/deputies", post(assign))
+        .route("/console/registry/stations/{id}/deputies/{person}/remove", post(unassign))
+        .route("/console/registry/stations/{id}/rules", post(rule_add))
+        .route("/console/registry/stations/{id}/rules/{rule}/remove", post(rule_remove))
+}
+
+const CRUMB: (&str, &str) = ("/console/registry/stations", "站点");
+const PAGE_SIZE: u64 = 50;
+const EXPORT_BATCH: u64 = 1000;
+
+// ------------------------------------------------------------------ list and export
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    area: Option<String>,
+    q: Option<String>,
+    after: Option<String>,
+    format: Option<String>,
+}
+
+fn num(v: &Option<String>) -> Option<i64> {
+    v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &i64| *v > 0)
+}
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or("").trim().to_string()
+}
+
+impl ListQuery {
+    async fn filter(&self, s: &AppState, p: &Principal) -> AppResult<StationFilter> {
+        let area_path = match num(&self.area) {
+            Some(a) => Some(org::area(&s.db, a).await?.map(|a| a.path).unwrap_or_else(|| "/none/".into())),
+            None => None,
+        };
+        Ok(StationFilter {
+            organ_path: p.organ_path.clone(),
+            organ_id: None,
+            type_id: num(&self.kind),
+            area_path,
+            q: Some(text(&self.q)).filter(|q| !q.is_empty()),
+        })
+    }
+
+    fn query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [("type", &self.kind), ("area", &self.area), ("q", &self.q)] {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                pairs.push((k, v.to_string()));
+            }
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+pub struct StationLine {
+    pub s: Station,
+    pub deputies: i64,
+}
+
+async fn deputy_counts(s: &AppState, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, i64>> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    for r in db::query_rows(
+        &s.db,
+        &format!("SELECT station_id, count(*) FROM station_deputies WHERE station_id IN ({list}) GROUP BY station_id"),
+        vec![],
+    )
+    .await?
+    {
+        out.insert(r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?);
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "registry/stations.html")]
+struct ListTpl {
+    l: Layout,
+    rows: Vec<StationLine>,
+    total: String,
+    types: Vec<Opt>,
+    areas: Vec<Opt>,
+    q: String,
+    qs: String,
+    next: Option<String>,
+    can_create: bool,
+}
+
+/// A keeper who is not also an organ worker is sent to their own station.
+fn keeper_only(p: &Principal) -> Option<i64> {
+    let worker = p.has(Role::Admin) || p.has(Role::Staff) || p.has(Role::Leader);
+    if p.has(Role::Keeper) && !worker { p.station_id } else { None }
+}
+
+async fn list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    if let Some(own) = keeper_only(&p) {
+        return Ok(Redirect::to(&format!("/console/registry/stations/{own}")).into_response());
+    }
+    guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "list").await?;
+    let f = q.filter(&s, &p).await?;
+    let total = stations::count(&s.db, &f).await?;
+    let mut rows = stations::list(&s.db, &f, num(&q.after).unwrap_or(0), PAGE_SIZE + 1).await?;
+    let next = (rows.len() as u64 > PAGE_SIZE).then(|| rows[PAGE_SIZE as usize - 1].id);
+    rows.truncate(PAGE_SIZE as usize);
+    let counts = deputy_counts(&s, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let qs = q.query_string();
+    let types = stations::types(&s.db).await?;
+    let areas = org::areas_all(&s.db).await?;
+    render(&ListTpl {
+        l: page.layout("站点", &[CRUMB]),
+        rows: rows
+            .into_iter()
+            .map(|st| StationLine { deputies: counts.get(&st.id).copied().unwrap_or(0), s: st })
+            .collect(),
+        total: crate::app::fmt::thousands(total),
+        types: opts(types.iter().map(|t| (t.id, t.name.clone())), &text(&q.kind)),
+        areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &text(&q.area)),
+        q: text(&q.q),
+        next: next.map(|n| if qs.is_empty() { format!("after={n}") } else { format!("{qs}&after={n}") }),
+        qs,
+        can_create: allowed(&p, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }),
+    })
+}
+
+async fn export(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "export").await?;
+    let f = q.filter(&s, &p).await?;
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = stations::list(&s.db, &f, after, EXPORT_BATCH).await?;
+        let done = (batch.len() as u64) < EXPORT_BATCH;
+        after = batch.last().map(|r| r.id).unwrap_or(after);
+        all.extend(batch);
+        if done {
+            break;
+        }
+    }
+    let counts = deputy_counts(&s, &all.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let headers =
+        ["编号", "名称", "类型", "所在区划", "地址", "纬度", "经度", "开放时间", "电话", "设施", "进站代表数"];
+    let rows = all
+        .into_iter()
+        .map(|st| {
+            vec![
+                Cell::Int(st.id),
+                Cell::Text(st.name.clone()),
+                Cell::Text(st.type_name.clone()),
+                Cell::Text(st.area_name.clone()),
+                Cell::Text(st.address.clone()),
+                st.lat.map_or(Cell::Empty, |v| Cell::Text(format!("{v:.6}"))),
+                st.lng.map_or(Cell::Empty, |v| Cell::Text(format!("{v:.6}"))),
+                Cell::Text(st.opening_hours.clone()),
+                Cell::Text(st.phone.clone()),
+                Cell::Text(st.facility_list().join("、")),
+                Cell::Int(counts.get(&st.id).copied().unwrap_or(0)),
+            ]
+        })
+        .collect();
+    let table = Table { title: "站点名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
+    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
+        (to_csv(&table), "csv", "text/csv; charset=utf-8")
+    } else {
+        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    };
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("站点名单", ext))],
+        bytes,
+    )
+        .into_response())
+}
+
+// ------------------------------------------------------------------ detail
+
+async fn organ_path_of(s: &AppState, organ_id: i64) -> AppResult<String> {
+    Ok(org::organ(&s.db, organ_id).await?.map(|o| o.path).unwrap_or_else(|| "/none/".into()))
+}
+
+async fn visible_station(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<(Station, String)> {
+    let st = stations::station(&s.db, id).await?;
+    let path = match &st {
+        Some(st) => organ_path_of(s, st.organ_id).await?,
+        None => "/none/".into(),
+    };
+    let r = Resource::Station { id, organ_path: &path };
+    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
+    if action != Action::View {
+        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
+    }
+    Ok((st.ok_or(AppError::NotFound)?, path))
+}
+
+pub struct DeputyLine {
+    pub id: i64,
+    pub name: String,
+    pub levels: Vec<&'static str>,
+    pub work_unit: String,
+}
+
+/// What was typed into the rule form.
+#[derive(Default)]
+pub struct RuleForm {
+    pub person_id: String,
+    pub rule_text: String,
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/station_detail.html")]
+struct DetailTpl {
+    l: Layout,
+    st: Station,
+    facilities: Vec<(String, bool)>,
+    keepers: Vec<(i64, String)>,
+    deputies: Vec<DeputyLine>,
+    rules: Vec<stations::DutyRuleRow>,
+    slots: Vec<stations::Slot>,
+    can_edit: bool,
+    person: String,
+    rule: RuleForm,
+    rule_people: Vec<Opt>,
+    /// Which form the errors belong to: `assign` or `rule`.
+    error_form: &'static str,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn detail_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    st: Station,
+    organ_path: &str,
+    person: String,
+    rule: RuleForm,
+    error_form: &'static str,
+    errors: Errors,
+) -> AppResult<DetailTpl> {
+    let mut facilities: Vec<(String, bool)> =
+        FACILITIES.iter().map(|f| (f.to_string(), st.facility_list().contains(f))).collect();
+    for extra in st.facility_list() {
+        if !FACILITIES.contains(&extra) {
+            facilities.push((extra.to_string(), true));
+        }
+    }
+    let people = stations::deputies(&s.db, st.id).await?;
+    let levels = stations::serving_levels(&s.db, &people.iter().map(|d| d.id).collect::<Vec<_>>()).await?;
+    let deputies: Vec<DeputyLine> = people
+        .into_iter()
+        .map(|d| DeputyLine {
+            levels: levels.get(&d.id).map(|l| l.iter().map(|l| l.label()).collect()).unwrap_or_default(),
+            id: d.id,
+            name: d.name,
+            work_unit: d.work_unit,
+        })
+        .collect();
+    let today = stations::today();
+    let slots = stations::slots(&s.db, st.id, today, today + Days::new(stations::HORIZON_DAYS), 20).await?;
+    let href = format!("/console/registry/stations/{}", st.id);
+    Ok(DetailTpl {
+        l: page.layout(&st.name, &[CRUMB, (&href, &st.name)]),
+        facilities,
+        keepers: stations::keepers(&s.db, st.id).await?,
+        rule_people: opts(deputies.iter().map(|d| (d.id, d.name.clone())), &rule.person_id),
+        deputies,
+        rules: stations::rules(&s.db, st.id).await?,
+        slots,
+        can_edit: allowed(p, Action::Update, &Resource::Station { id: st.id, organ_path }),
+        history: history(s, "station", st.id).await?,
+        st,
+        person,
+        rule,
+        error_form,
+        errors,
+    })
+}
+
+async fn detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let (st, path) = visible_station(&s, &p, &ip, id, Action::View).await?;
+    render(&detail_tpl(&page, &s, &p, st, &path, String::new(), RuleForm::default(), "", Errors::default()).await?)
+}
+
+async fn assign(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let text = Pairs(f).get("person");
+    let result = async {
+        let pid = resolve_person(&s, &path, "person", &text).await?;
+        let txn = db::begin_write(&s.db).await?;
+        let added = stations::assign_deputy(&txn, s.audit_key(), &actor(&p, &ip), id, pid).await?;
+        txn.commit().await?;
+        Ok::<bool, AppError>(added)
+    }
+    .await;
+    match result {
+        Ok(added) => {
+            s.nearest.invalidate();
+            Ok(redirect_with_flash(
+                &format!("/console/registry/stations/{id}"),
+                if added { "代表已编入本站点" } else { "这位代表已在本站点" },
+            ))
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            unprocessable(&detail_tpl(&page, &s, &p, st, &path, text, RuleForm::default(), "assign", errors).await?)
+        }
+    }
+}
+
+async fn unassign(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, person) = two_ids(path)?;
+    visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    stations::unassign_deputy(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
+    txn.commit().await?;
+    s.nearest.invalidate();
+    Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "代表已离站，其今后的进站安排一并取消"))
+}
+
+async fn rule_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let rule = RuleForm {
+        person_id: f.get("person_id"),
+        rule_text: f.get("rule_text"),
+        valid_from: f.get("valid_from"),
+        valid_until: f.get("valid_until"),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    match stations::add_rule(
+        &txn,
+        s.audit_key(),
+        &actor(&p, &ip),
+        id,
+        rule.person_id.parse().unwrap_or(0),
+        &rule.rule_text,
+        Some(&rule.valid_from),
+        Some(&rule.valid_until),
+    )
+    .await
+    {
+        Ok(_) => {
+            txn.commit().await?;
+            s.nearest.invalidate();
+            Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已保存，接待时段已生成"))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&detail_tpl(&page, &s, &p, st, &path, String::new(), rule, "rule", errors).await?)
+        }
+    }
+}
+
+async fn rule_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, rule) = two_ids(path)?;
+    visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    stations::remove_rule(&txn, s.audit_key(), &actor(&p, &ip), id, rule).await?;
+    txn.commit().await?;
+    s.nearest.invalidate();
+    Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
+}
+
+// ------------------------------------------------------------------ form
+
+/// The station form as typed.
+#[derive(Default)]
+pub struct StationForm {
+    pub name: String,
+    pub type_id: String,
+    pub area_id: String,
+    pub address: String,
+    pub lat: String,
+    pub lng: String,
+    pub online_only: bool,
+    pub opening_hours: String,
+    pub phone: String,
+    pub facilities: Vec<String>,
+    pub description: String,
+}
+
+impl StationForm {
+    fn from_pairs(f: &Pairs) -> StationForm {
+        StationForm {
+            name: f.get("name"),
+            type_id: f.get("type_id"),
+            area_id: f.get("area_id"),
+            address: f.get("address"),
+            lat: f.get("lat"),
+            lng: f.get("lng"),
+            online_only: f.get("online_only") == "on",
+            opening_hours: f.get("opening_hours"),
+            phone: f.get("phone"),
+            facilities: f.all("facilities"),
+            description: f.get("description"),
+        }
+    }
+
+    fn from_station(st: &Station) -> StationForm {
+        StationForm {
+            name: st.name.clone(),
+            type_id: st.type_id.to_string(),
+            area_id: st.area_id.to_string(),
+            address: st.address.clone(),
+            lat: st.lat.map(|v| v.to_string()).unwrap_or_default(),
+            lng: st.lng.map(|v| v.to_string()).unwrap_or_default(),
+            online_only: st.online_only,
+            opening_hours: st.opening_hours.clone(),
+            phone: st.phone.clone(),
+            facilities: st.facility_list().into_iter().map(str::to_string).collect(),
+            description: st.description.clone(),
+        }
+    }
+
+    fn has(&self, f: &str) -> bool {
+        self.facilities.iter().any(|x| x == f)
+    }
+
+    /// The typed values, with number errors for the coordinates.
+    fn input(&self) -> (stations::StationInput, Vec<FieldError>) {
+        let mut errors = Vec::new();
+        let mut coord = |raw: &str, field: &str| -> Option<f64> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            match raw.parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    errors.push(FieldError {
+                        field: field.into(), message: "坐标应为数字，例如 35.995654".into()
+                    });
+                    None
+                }
+            }
+        };
+        let lat = coord(&self.lat, "lat");
+        let lng = coord(&self.lng, "lng");
+        (
+            stations::StationInput {
+                name: self.name.clone(),
+                type_id: self.type_id.parse().unwrap_or(0),
+                area_id: self.area_id.parse().unwrap_or(0),
+                address: self.address.clone(),
+                lat,
+                lng,
+                online_only: self.online_only,
+                opening_hours: self.opening_hours.clone(),
+                phone: self.phone.clone(),
+                facilities: self.facilities.clone(),
+                description: self.description.clone(),
+            },
+            errors,
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/station_form.html")]
+struct FormTpl {
+    l: Layout,
+    v: StationForm,
+    errors: Errors,
+    action: String,
+    cancel: String,
+    is_new: bool,
+    types: Vec<Opt>,
+    areas: Vec<Opt>,
+    facilities: Vec<&'static str>,
+}
+
+async fn form_tpl(
+    page: &Page,
+    s: &AppState,
+    v: StationForm,
+    errors: Errors,
+    existing: Option<&Station>,
+) -> AppResult<FormTpl> {
+    let (title, action, cancel, crumb) = match existing {
+        Some(st) => (
+            format!("修改 {}", st.name),
+            format!("/console/registry/stations/{}", st.id),
+            format!("/console/registry/stations/{}", st.id),
+            format!("/console/registry/stations/{}/edit", st.id),
+        ),
+        None => (
+            "新建站点".to_string(),
+            "/console/registry/stations".to_string(),
+            "/console/registry/stations".to_string(),
+            "/console/registry/stations/new".to_string(),
+        ),
+    };
+    let types = stations::types(&s.db).await?;
+    let areas = org::areas_all(&s.db).await?;
+    Ok(FormTpl {
+        l: page.layout(&title, &[CRUMB, (&crumb, &title)]),
+        types: opts(types.iter().map(|t| (t.id, t.name.clone())), &v.type_id),
+        areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &v.area_id),
+        facilities: FACILITIES.to_vec(),
+        is_new: existing.is_none(),
+        v,
+        errors,
+        action,
+        cancel,
+    })
+}
+
+async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
+    let v = StationForm { facilities: FACILITIES[..6].iter().map(|f| f.to_string()).collect(), ..Default::default() };
+    render(&form_tpl(&page, &s, v, Errors::default(), None).await?)
+}
+
+/// Validates the form: coordinate numbers first, then the model's own checks.
+async fn validated(s: &AppState, v: &StationForm) -> Result<stations::StationInput, AppError> {
+    let (input, mut coord_errors) = v.input();
+    match stations::validate(&s.db, &input).await {
+        Ok(ok) if coord_errors.is_empty() => Ok(ok),
+        Ok(_) => Err(persons_invalid(coord_errors)),
+        Err(AppError::Invalid { fields, .. }) => {
+            for f in fields {
+                if !coord_errors.iter().any(|e| e.field == f.field) {
+                    coord_errors.push(f);
+                }
+            }
+            Err(persons_invalid(coord_errors))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn persons_invalid(fields: Vec<FieldError>) -> AppError {
+    crate::registry::persons::invalid(fields)
+}
+
+async fn create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
+    let v = StationForm::from_pairs(&Pairs(f));
+    let input = match validated(&s, &v).await {
+        Ok(i) => i,
+        Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, None).await?),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    let id = stations::create(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &input).await?;
+    txn.commit().await?;
+    s.nearest.invalidate();
+    Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), &format!("已新建站点 {}", input.name)))
+}
+
+async fn edit_form(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let (st, _) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    render(&form_tpl(&page, &s, StationForm::from_station(&st), Errors::default(), Some(&st)).await?)
+}
+
+async fn update(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (st, _) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let v = StationForm::from_pairs(&Pairs(f));
+    let input = match validated(&s, &v).await {
+        Ok(i) => i,
+        Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, Some(&st)).await?),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    stations::update(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await?;
+    txn.commit().await?;
+    s.nearest.invalidate();
+    Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
 }

@@ -9,3 +9,5 @@ mod cli;
 mod jobs;
 mod matrix;
 mod pages;
+mod registry_console;
+mod registry;
