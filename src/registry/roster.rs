@@ -1111,7 +1111,8 @@ mod tests {
             assert_eq!(Level::parse(l.as_str()), Some(l));
             assert_eq!(Level::parse(l.label()), Some(l));
         }
-        assert_eq!(Level::parse("区"), None);
+        assert_eq!(Level::parse("区"), Some(Level::County), "a 区 is a county-level unit");
+        assert_eq!(Level::parse("村"), None);
         assert_eq!(Gender::parse("女性"), Some(Gender::Female));
         assert_eq!(Gender::parse("男"), Some(Gender::Male));
         assert_eq!(Gender::parse("未知"), None);

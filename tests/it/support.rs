@@ -197,7 +197,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).to_string(), bytes: bytes.to_vec() }
     }
 
     /// A browser with no session yet.
@@ -256,6 +256,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The raw body (images, spreadsheets).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
