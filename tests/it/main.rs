@@ -9,5 +9,6 @@ mod cli;
 mod jobs;
 mod matrix;
 mod pages;
-mod registry_console;
 mod registry;
+mod registry_console;
+mod synthetic;
