@@ -123,8 +123,17 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
     if can(Resource::Person { id: -1, organ_path: own }) {
         registry.push(item("/console/registry/deputies", "代表"));
     }
-    if can(Resource::Station { id: -1, organ_path: own }) || (p.has(crate::auth::Role::Keeper) && p.station_id.is_some()) {
-        registry.push(item("/console/registry/stations", if p.station_id.is_some() && !can(Resource::Registry { organ_path: own }) { "我的站点" } else { "站点" }));
+    if can(Resource::Station { id: -1, organ_path: own })
+        || (p.has(crate::auth::Role::Keeper) && p.station_id.is_some())
+    {
+        registry.push(item(
+            "/console/registry/stations",
+            if p.station_id.is_some() && !can(Resource::Registry { organ_path: own }) {
+                "我的站点"
+            } else {
+                "站点"
+            },
+        ));
     }
     if can(Resource::Registry { organ_path: own }) {
         registry.push(item("/console/registry/groups", "代表小组"));

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -48,6 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/roles/{id}", get(role_detail))
         .route("/console/registry/roles/{id}/holders", post(role_assign))
         .route("/console/registry/roles/{id}/holders/{person}/remove", post(role_unassign))
+        .route("/console/registry/import", get(import_page).post(import_upload))
+        .route("/console/registry/import/template", get(import_template))
+        .route("/console/registry/import/roster", get(roster_download))
 }
 
 // ------------------------------------------------------------------ shared helpers
@@ -174,7 +177,14 @@ const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
 const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
 const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
 
-async fn check_registry(s: &AppState, p: &Principal, ip: &ClientIp, action: Action, path: &str, id: &str) -> AppResult<()> {
+async fn check_registry(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    action: Action,
+    path: &str,
+    id: &str,
+) -> AppResult<()> {
     guard::check(s, p, ip, Action::View, &Resource::Registry { organ_path: path }, id).await?;
     if action != Action::View {
         guard::check(s, p, ip, action, &Resource::Registry { organ_path: path }, id).await?;
@@ -206,7 +216,13 @@ struct GroupsTpl {
     errors: Errors,
 }
 
-async fn groups_tpl(page: &Page, s: &AppState, p: &Principal, v: persons::GroupInput, errors: Errors) -> AppResult<GroupsTpl> {
+async fn groups_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    v: persons::GroupInput,
+    errors: Errors,
+) -> AppResult<GroupsTpl> {
     let all = persons::groups(&s.db, &p.organ_path).await?;
     let sections = GROUP_KINDS
         .iter()
@@ -294,14 +310,27 @@ struct GroupDetailTpl {
     history: Vec<HistoryLine>,
 }
 
-async fn visible_group(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::GroupRow> {
+async fn visible_group(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<persons::GroupRow> {
     let g = persons::group(&s.db, id).await?;
     let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     g.ok_or(AppError::NotFound)
 }
 
-async fn group_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GroupRow, person: String, errors: Errors) -> AppResult<GroupDetailTpl> {
+async fn group_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    g: persons::GroupRow,
+    person: String,
+    errors: Errors,
+) -> AppResult<GroupDetailTpl> {
     let members = persons::group_members(&s.db, g.id)
         .await?
         .into_iter()
@@ -321,7 +350,13 @@ async fn group_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GroupRo
     })
 }
 
-async fn group_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn group_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let g = visible_group(&s, &p, &ip, id, Action::View).await?;
     render(&group_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
 }
@@ -389,11 +424,21 @@ struct CommitteesTpl {
     errors: Errors,
 }
 
-async fn committees_tpl(page: &Page, s: &AppState, p: &Principal, kind: String, name: String, errors: Errors) -> AppResult<CommitteesTpl> {
+async fn committees_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    kind: String,
+    name: String,
+    errors: Errors,
+) -> AppResult<CommitteesTpl> {
     let rows = persons::committees(&s.db, &p.organ_path)
         .await?
         .into_iter()
-        .map(|c| CommitteeLine { kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""), c })
+        .map(|c| CommitteeLine {
+            kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""),
+            c,
+        })
         .collect();
     Ok(CommitteesTpl {
         l: page.layout("委员会", &[CRUMB_COMMITTEES]),
@@ -448,14 +493,27 @@ struct CommitteeDetailTpl {
     history: Vec<HistoryLine>,
 }
 
-async fn visible_committee(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::CommitteeRow> {
+async fn visible_committee(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<persons::CommitteeRow> {
     let c = persons::committee(&s.db, id).await?;
     let path = c.as_ref().map(|c| c.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     c.ok_or(AppError::NotFound)
 }
 
-async fn committee_tpl(page: &Page, s: &AppState, p: &Principal, c: persons::CommitteeRow, person: String, errors: Errors) -> AppResult<CommitteeDetailTpl> {
+async fn committee_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    c: persons::CommitteeRow,
+    person: String,
+    errors: Errors,
+) -> AppResult<CommitteeDetailTpl> {
     let href = format!("/console/registry/committees/{}", c.id);
     Ok(CommitteeDetailTpl {
         l: page.layout(&c.name, &[CRUMB_COMMITTEES, (&href, &c.name)]),
@@ -470,7 +528,13 @@ async fn committee_tpl(page: &Page, s: &AppState, p: &Principal, c: persons::Com
     })
 }
 
-async fn committee_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn committee_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let c = visible_committee(&s, &p, &ip, id, Action::View).await?;
     render(&committee_tpl(&page, &s, &p, c, String::new(), Errors::default()).await?)
 }
@@ -489,7 +553,8 @@ async fn committee_member_add(
     let result = match resolve_person(&s, &c.organ_path, "person", &text).await {
         Ok(pid) => {
             let txn = db::begin_write(&s.db).await?;
-            match persons::add_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("position")).await {
+            match persons::add_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("position")).await
+            {
                 Ok(()) => txn.commit().await.map_err(AppError::from),
                 Err(e) => Err(e),
             }
@@ -541,7 +606,14 @@ pub fn percent(part: i64, whole: i64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
-async fn links_tpl(page: &Page, s: &AppState, p: &Principal, member: &str, person: String, errors: Errors) -> AppResult<LinksTpl> {
+async fn links_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    member: &str,
+    person: String,
+    errors: Errors,
+) -> AppResult<LinksTpl> {
     let (total, linked) = persons::link_coverage(&s.db, &p.organ_path).await?;
     let members = persons::standing_members(&s.db, &p.organ_path).await?;
     Ok(LinksTpl {
@@ -624,7 +696,14 @@ struct GridsTpl {
     errors: Errors,
 }
 
-async fn grids_tpl(page: &Page, s: &AppState, p: &Principal, area: &str, name: String, errors: Errors) -> AppResult<GridsTpl> {
+async fn grids_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    area: &str,
+    name: String,
+    errors: Errors,
+) -> AppResult<GridsTpl> {
     let areas = crate::org::areas_all(&s.db).await?;
     Ok(GridsTpl {
         l: page.layout("网格", &[CRUMB_GRIDS]),
@@ -652,7 +731,9 @@ async fn grid_create(
     let f = Pairs(f);
     let (area, name) = (f.get("area_id"), f.get("name"));
     let txn = db::begin_write(&s.db).await?;
-    match persons::create_grid(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, opt_id(&area).unwrap_or(0), &name).await {
+    match persons::create_grid(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, opt_id(&area).unwrap_or(0), &name)
+        .await
+    {
         Ok(id) => {
             txn.commit().await?;
             Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), &format!("已新建网格 {}", name.trim())))
@@ -678,14 +759,27 @@ struct GridDetailTpl {
     history: Vec<HistoryLine>,
 }
 
-async fn visible_grid(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::GridRow> {
+async fn visible_grid(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<persons::GridRow> {
     let g = persons::grid(&s.db, id).await?;
     let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     g.ok_or(AppError::NotFound)
 }
 
-async fn grid_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GridRow, person: String, errors: Errors) -> AppResult<GridDetailTpl> {
+async fn grid_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    g: persons::GridRow,
+    person: String,
+    errors: Errors,
+) -> AppResult<GridDetailTpl> {
     let href = format!("/console/registry/grids/{}", g.id);
     let members = persons::grid_members(&s.db, g.id)
         .await?
@@ -704,7 +798,13 @@ async fn grid_tpl(page: &Page, s: &AppState, p: &Principal, g: persons::GridRow,
     })
 }
 
-async fn grid_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn grid_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let g = visible_grid(&s, &p, &ip, id, Action::View).await?;
     render(&grid_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
 }
@@ -811,7 +911,13 @@ struct RoleDetailTpl {
 }
 
 /// A role name is visible when it is shared or belongs to an organ in the caller's tree.
-async fn visible_role(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<persons::RoleNameRow> {
+async fn visible_role(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<persons::RoleNameRow> {
     let r = persons::role_name(&s.db, id).await?;
     let path = match r.as_ref().and_then(|r| r.organ_id) {
         Some(organ) => crate::org::organ(&s.db, organ).await?.map(|o| o.path).unwrap_or_else(|| "/none/".into()),
@@ -822,7 +928,14 @@ async fn visible_role(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, actio
     r.ok_or(AppError::NotFound)
 }
 
-async fn role_tpl(page: &Page, s: &AppState, p: &Principal, r: persons::RoleNameRow, person: String, errors: Errors) -> AppResult<RoleDetailTpl> {
+async fn role_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    r: persons::RoleNameRow,
+    person: String,
+    errors: Errors,
+) -> AppResult<RoleDetailTpl> {
     let href = format!("/console/registry/roles/{}", r.id);
     // Holders shown are those the caller's organ registers (a shared name is used everywhere).
     let mut holders = Vec::new();
@@ -841,7 +954,13 @@ async fn role_tpl(page: &Page, s: &AppState, p: &Principal, r: persons::RoleName
     })
 }
 
-async fn role_detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn role_detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let r = visible_role(&s, &p, &ip, id, Action::View).await?;
     render(&role_tpl(&page, &s, &p, r, String::new(), Errors::default()).await?)
 }
@@ -883,4 +1002,99 @@ async fn role_unassign(
     persons::unassign_role(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, id, person).await?;
     txn.commit().await?;
     Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已卸任"))
+}
+
+// ------------------------------------------------------------------ roster import (REG-8)
+
+#[derive(Template)]
+#[template(path = "registry/import.html")]
+struct ImportTpl {
+    l: Layout,
+    issues: Vec<crate::registry::roster::RowIssue>,
+    error: Option<String>,
+    file_name: String,
+}
+
+fn import_tpl(
+    page: &Page,
+    issues: Vec<crate::registry::roster::RowIssue>,
+    error: Option<String>,
+    file_name: String,
+) -> ImportTpl {
+    ImportTpl {
+        l: page.layout("名册导入", &[("/console/registry/import", "名册导入")]), issues, error, file_name
+    }
+}
+
+async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
+    render(&import_tpl(&page, Vec::new(), None, String::new()))
+}
+
+fn xlsx_download(bytes: Vec<u8>, stem: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, crate::export::content_disposition(stem, "xlsx")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
+    Ok(xlsx_download(crate::registry::roster::template(), "代表名册模板"))
+}
+
+async fn roster_download(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roster").await?;
+    let bytes = crate::registry::import::export_roster(&s.db, &s.crypto, &p.organ_path).await?;
+    Ok(xlsx_download(bytes, "代表名册"))
+}
+
+async fn import_upload(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::registry::import::{ImportError, import_roster};
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return unprocessable(&import_tpl(
+            &page,
+            Vec::new(),
+            Some("请选择要导入的 Excel 文件（.xlsx）".into()),
+            String::new(),
+        ));
+    };
+    let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
+    let txn = db::begin_write(&s.db).await?;
+    match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &bytes).await {
+        Ok(sum) => {
+            txn.commit().await?;
+            s.nearest.invalidate();
+            Ok(redirect_with_flash(
+                "/console/registry/deputies",
+                &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),
+            ))
+        }
+        Err(ImportError::Rows(issues)) => {
+            drop(txn);
+            unprocessable(&import_tpl(&page, issues, None, name))
+        }
+        Err(ImportError::Db(e)) => Err(e),
+    }
 }

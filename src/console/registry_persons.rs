@@ -211,7 +211,12 @@ async fn list(
 }
 
 /// The whole filtered list (not just a page) as .xlsx or .csv.
-async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn export(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&p);
     let mut people = Vec::new();
@@ -231,7 +236,17 @@ async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Query(q)
     let extra: Vec<Person> = people.clone();
     let lines = lines(&s, people).await?;
     let headers = [
-        "编号", "姓名", "性别", "民族", "出生日期", "政治面貌", "学历", "职业类别", "工作单位及职务", "代表层级", "进站站点",
+        "编号",
+        "姓名",
+        "性别",
+        "民族",
+        "出生日期",
+        "政治面貌",
+        "学历",
+        "职业类别",
+        "工作单位及职务",
+        "代表层级",
+        "进站站点",
         "专业特长",
     ];
     let rows = lines
@@ -350,7 +365,8 @@ async fn detail_tpl(
         .await?
         .into_iter()
         .map(|x| {
-            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut events).into_iter().partition(|e| e.mandate_id == x.id);
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut events).into_iter().partition(|e| e.mandate_id == x.id);
             events = rest;
             MandateLine {
                 id: x.id,
@@ -418,7 +434,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, d, MandateForm::default(), Errors::default(), None).await?)
 }
@@ -476,15 +498,18 @@ async fn mandate_end(
 ) -> AppResult<Response> {
     let (id, mandate) = two_ids(path)?;
     let d = visible_person(&s, &p, &ip, id, Action::Create).await?;
-    let owner = db::scalar_i64(&s.db, "SELECT COALESCE(MAX(person_id), 0) FROM mandates WHERE id = $1", vec![mandate.into()])
-        .await?;
+    let owner =
+        db::scalar_i64(&s.db, "SELECT COALESCE(MAX(person_id), 0) FROM mandates WHERE id = $1", vec![mandate.into()])
+            .await?;
     if owner != id {
         return Err(AppError::NotFound);
     }
     let f = Pairs(f);
     let kind = f.get("kind");
     let txn = db::begin_write(&s.db).await?;
-    match persons::end_mandate(&txn, s.audit_key(), &actor(&p, &ip), mandate, &kind, &f.get("date"), &f.get("note")).await {
+    match persons::end_mandate(&txn, s.audit_key(), &actor(&p, &ip), mandate, &kind, &f.get("date"), &f.get("note"))
+        .await
+    {
         Ok(()) => {
             txn.commit().await?;
             let label = END_KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).unwrap_or("");
@@ -671,7 +696,13 @@ async fn create(
     ))
 }
 
-async fn edit_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn edit_form(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d)).await?)
 }

@@ -55,7 +55,13 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
     let r = b
         .post(
             "/console/registry/deputies",
-            &[("name", "张"), ("gender", ""), ("birth_date", "1975/13/40"), ("mobile", "1380"), ("work_unit", "试验镇")],
+            &[
+                ("name", "张"),
+                ("gender", ""),
+                ("birth_date", "1975/13/40"),
+                ("mobile", "1380"),
+                ("work_unit", "试验镇"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -112,9 +118,8 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
     let page = b.get(&format!("/console/registry/deputies/{id}")).await;
     assert_eq!(page.texts(".mandate .status"), ["在任"]);
     assert!(page.texts(".mandate h3")[0].starts_with("第十八届县人大代表"));
-    let mandate: i64 = db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![id.into()])
-        .await
-        .unwrap();
+    let mandate: i64 =
+        db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![id.into()]).await.unwrap();
     // Resignation ends it: status, event and history show it.
     let end = format!("/console/registry/deputies/{id}/mandates/{mandate}/end");
     let r = b.post(&end, &[("kind", "resigned"), ("date", "2024-06-30"), ("note", "工作调动")]).await;
@@ -123,7 +128,10 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
     assert_eq!(page.texts(".mandate .status"), ["辞职"]);
     let events = page.texts(".mandate .events li");
     assert!(events.iter().any(|e| e.contains("2021-09-28") && e.contains("当选")), "{events:?}");
-    assert!(events.iter().any(|e| e.contains("2024-06-30") && e.contains("辞职") && e.contains("工作调动")), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.contains("2024-06-30") && e.contains("辞职") && e.contains("工作调动")),
+        "{events:?}"
+    );
     let history = page.texts(".timeline li");
     assert!(history.iter().any(|h| h.contains("终止代表资格") && h.contains("辞职")), "{history:?}");
     assert!(history.iter().any(|h| h.contains("新增代表资格")), "{history:?}");
@@ -178,9 +186,10 @@ async fn deputy_list_filters_and_exports_everything_filtered(app: TestApp) {
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.header("content-type").unwrap().contains("spreadsheetml"));
     // Former deputies show only when asked for.
-    let mandate: i64 = db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![county.into()])
-        .await
-        .unwrap();
+    let mandate: i64 =
+        db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![county.into()])
+            .await
+            .unwrap();
     b.post(
         &format!("/console/registry/deputies/{county}/mandates/{mandate}/end"),
         &[("kind", "deceased"), ("date", "2025-01-02")],
@@ -377,7 +386,10 @@ async fn groups_committees_links_grids_and_roles(app: TestApp) {
     let r = b.post("/console/registry/committees", &[("kind", "standing"), ("name", "第二个常委会")]).await;
     assert!(r.texts(".field-error").iter().any(|e| e.contains("已登记常委会")));
     let r = b
-        .post(&format!("/console/registry/committees/{standing}/members"), &[("person", "吴主任"), ("position", "主任")])
+        .post(
+            &format!("/console/registry/committees/{standing}/members"),
+            &[("person", "吴主任"), ("position", "主任")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = b.get(&format!("/console/registry/committees/{standing}")).await;
@@ -404,9 +416,12 @@ async fn groups_committees_links_grids_and_roles(app: TestApp) {
         )
         .await;
     let group = created_id(&r);
-    let r = b.post(&format!("/console/registry/groups/{group}/members"), &[("person", "查无此人"), ("role", "member")]).await;
+    let r = b
+        .post(&format!("/console/registry/groups/{group}/members"), &[("person", "查无此人"), ("role", "member")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = b.post(&format!("/console/registry/groups/{group}/members"), &[("person", "钱文"), ("role", "convener")]).await;
+    let r =
+        b.post(&format!("/console/registry/groups/{group}/members"), &[("person", "钱文"), ("role", "convener")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     b.post(&format!("/console/registry/groups/{group}/members"), &[("person", "孙丽"), ("role", "member")]).await;
     let page = b.get(&format!("/console/registry/groups/{group}")).await;
@@ -424,7 +439,8 @@ async fn groups_committees_links_grids_and_roles(app: TestApp) {
     let area = renda::org::organ(app.db(), organ).await.unwrap().unwrap().area_id.to_string();
     let r = b.post("/console/registry/grids", &[("name", "试验社区第一网格"), ("area_id", &area)]).await;
     let grid = created_id(&r);
-    let r = b.post(&format!("/console/registry/grids/{grid}/members"), &[("person", "孙丽"), ("role", "supervisor")]).await;
+    let r =
+        b.post(&format!("/console/registry/grids/{grid}/members"), &[("person", "孙丽"), ("role", "supervisor")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = b.post("/console/registry/roles", &[("name", "联络员")]).await;
     assert!(r.texts(".field-error").iter().any(|e| e.contains("已有这个角色名称")));
@@ -440,3 +456,66 @@ async fn groups_committees_links_grids_and_roles(app: TestApp) {
     assert!(props.iter().any(|p| p.contains("医疗卫生专业代表小组")), "{props:?}");
 }
 db_test!(groups_committees_links_grids_and_roles);
+
+async fn upload(b: &mut Browser<'_>, name: &str, bytes: &[u8]) -> Resp {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let boundary = "----rendaBoundary7MA4YWxk";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookies = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let csrf: String = url_escape(&b.csrf());
+    let req = Request::post(format!("/console/registry/import?_csrf={csrf}"))
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    b.app.send(req).await
+}
+
+fn url_escape(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
+}
+
+async fn roster_import_reports_rows_and_round_trips(app: TestApp) {
+    let (root, _) = setup(&app).await;
+    let mut b = app.login("rstaff").await;
+    let page = b.get("/console/registry/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let template = b.get("/console/registry/import/template").await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(template.header("content-type").unwrap().contains("spreadsheetml"));
+    // A file that is not a workbook: 422 with the report, nothing written.
+    let r = upload(&mut b, "名册.xlsx", b"this is not a workbook").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(!r.texts(".issues tbody tr").is_empty(), "{}", r.body);
+    // The exported roster imports back unchanged.
+    create_deputy(&mut b, "郑海燕", root).await;
+    let rows = renda::registry::import::roster_rows(app.db(), &app.state.crypto, "/").await.unwrap();
+    assert!(rows.iter().any(|r| r.name == "郑海燕"));
+    let mine = rows.into_iter().filter(|r| r.name == "郑海燕").collect::<Vec<_>>();
+    let bytes = renda::registry::roster::write(&mine);
+    // (county mandates are imported at the county's organ)
+    let mut admin = app.login("admin").await;
+    let r = upload(&mut admin, "名册.xlsx", &bytes).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/console/registry/deputies"));
+    let cookie = r.header("set-cookie").unwrap_or_default();
+    assert!(cookie.contains(&url_escape("未变 1 人").replace('+', "%20")), "{cookie}");
+    let after = admin.get("/console/registry/deputies?q=%E9%83%91%E6%B5%B7%E7%87%95").await;
+    assert_eq!(after.texts("td.name"), ["郑海燕"]);
+    // Unit accounts do not reach the import.
+    let mut u = app.login("unit").await;
+    assert_eq!(u.get("/console/registry/import").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(upload(&mut u, "名册.xlsx", &bytes).await.status, StatusCode::NOT_FOUND);
+}
+db_test!(roster_import_reports_rows_and_round_trips);
