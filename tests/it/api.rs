@@ -4,11 +4,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use renda::auth::Scope;
 
-use crate::db_test;
+use crate::demo_test;
 use crate::support::TestApp;
 
 async fn me_requires_credentials(app: TestApp) {
-    app.seed_demo().await;
     let r = app.api("GET", "/api/v1/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
@@ -22,10 +21,9 @@ async fn me_requires_credentials(app: TestApp) {
     assert_eq!(me["roles"], serde_json::json!(["keeper"]));
     assert_eq!(me["organ"]["name"], "诸城市密州街道人大工作委员会");
 }
-db_test!(me_requires_credentials);
+demo_test!(me_requires_credentials);
 
 async fn account_management_through_the_api(app: TestApp) {
-    app.seed_demo().await;
     let admin = app.token("admin", Scope::Write).await;
     let organ = app.organ_id("370782108").await;
     let bad = app
@@ -95,10 +93,9 @@ async fn account_management_through_the_api(app: TestApp) {
     );
     assert_eq!(app.api("GET", "/api/v1/accounts/999999", Some(&admin), None).await.status, StatusCode::NOT_FOUND);
 }
-db_test!(account_management_through_the_api);
+demo_test!(account_management_through_the_api);
 
 async fn lists_page_with_a_cursor(app: TestApp) {
-    app.seed_demo().await;
     let admin = app.token("admin", Scope::Read).await;
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -133,10 +130,9 @@ async fn lists_page_with_a_cursor(app: TestApp) {
     let areas = app.api("GET", "/api/v1/areas?limit=200", None, None).await.json();
     assert!(areas["items"].as_array().unwrap().iter().any(|a| a["name"] == "相州镇" && a["level"] == "township"));
 }
-db_test!(lists_page_with_a_cursor);
+demo_test!(lists_page_with_a_cursor);
 
 async fn malformed_input_gets_a_chinese_4xx(app: TestApp) {
-    app.seed_demo().await;
     let admin = app.token("admin", Scope::Write).await;
     let send = |body: &'static str, ct: &'static str| {
         Request::post("/api/v1/accounts")
@@ -173,10 +169,9 @@ async fn malformed_input_gets_a_chinese_4xx(app: TestApp) {
         assert_eq!(app.api("GET", p, Some(&admin), None).await.status, StatusCode::NOT_FOUND, "{p}");
     }
 }
-db_test!(malformed_input_gets_a_chinese_4xx);
+demo_test!(malformed_input_gets_a_chinese_4xx);
 
 async fn openapi_document_lists_every_routed_operation(app: TestApp) {
-    app.seed_demo().await;
     let admin = app.token("admin", Scope::Write).await;
     let doc = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
     assert_eq!(doc["openapi"], "3.0.3");
@@ -198,4 +193,4 @@ async fn openapi_document_lists_every_routed_operation(app: TestApp) {
         assert_ne!(r.status, StatusCode::NOT_FOUND, "{} {} routed", op.method, op.path);
     }
 }
-db_test!(openapi_document_lists_every_routed_operation);
+demo_test!(openapi_document_lists_every_routed_operation);

@@ -3,8 +3,8 @@
 use renda::audit::{self, Actor, ChainError, Change};
 use renda::db;
 
-use crate::db_test;
 use crate::support::TestApp;
+use crate::{db_test, demo_test};
 
 async fn write_entries(app: &TestApp, n: usize) {
     let actor =
@@ -72,7 +72,6 @@ async fn truncating_the_newest_entries_is_detected(app: TestApp) {
 db_test!(truncating_the_newest_entries_is_detected);
 
 async fn every_write_of_the_demo_is_chained_and_free_of_personal_data(app: TestApp) {
-    app.seed_demo().await;
     let n = verify(&app).await.unwrap();
     assert!(n >= 40, "areas, organs and accounts audited: {n}");
     // Demo phones are 1380536xxxx and names are Chinese: neither appears in clear.
@@ -97,10 +96,9 @@ async fn every_write_of_the_demo_is_chained_and_free_of_personal_data(app: TestA
         1
     );
 }
-db_test!(every_write_of_the_demo_is_chained_and_free_of_personal_data);
+demo_test!(every_write_of_the_demo_is_chained_and_free_of_personal_data);
 
 async fn the_audit_page_reports_the_chain(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("admin").await;
     let ok = b.get("/console/admin/audit").await;
     assert!(ok.texts(".flash").iter().any(|t| t.contains("审计链完整")), "{}", ok.body);
@@ -108,4 +106,4 @@ async fn the_audit_page_reports_the_chain(app: TestApp) {
     let bad = b.get("/console/admin/audit").await;
     assert!(bad.texts(".alert").iter().any(|t| t.contains("#2")), "{}", bad.body);
 }
-db_test!(the_audit_page_reports_the_chain);
+demo_test!(the_audit_page_reports_the_chain);

@@ -3,11 +3,10 @@
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
 
-use crate::db_test;
+use crate::demo_test;
 use crate::support::{PASSWORD, TestApp};
 
 async fn every_demo_role_signs_in(app: TestApp) {
-    app.seed_demo().await;
     for a in renda::demo::ACCOUNTS {
         let mut b = app.login(a.username).await;
         let home = b.get("/console").await;
@@ -32,10 +31,9 @@ async fn every_demo_role_signs_in(app: TestApp) {
             .unwrap();
     assert_eq!(audit, 12);
 }
-db_test!(every_demo_role_signs_in);
+demo_test!(every_demo_role_signs_in);
 
 async fn wrong_password_locks_the_account_for_a_while(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     for i in 0..4 {
         let r = b.post("/login", &[("username", "staff"), ("password", "wrong-pass1")]).await;
@@ -62,10 +60,9 @@ async fn wrong_password_locks_the_account_for_a_while(app: TestApp) {
     renda::db::exec(app.db(), "UPDATE accounts SET locked_until = 1 WHERE username = 'staff'", vec![]).await.unwrap();
     app.login("staff").await;
 }
-db_test!(wrong_password_locks_the_account_for_a_while);
+demo_test!(wrong_password_locks_the_account_for_a_while);
 
 async fn many_failures_from_one_address_are_throttled(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     let mut last = StatusCode::OK;
     for i in 0..25 {
@@ -73,10 +70,9 @@ async fn many_failures_from_one_address_are_throttled(app: TestApp) {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "address throttled after 20 failures");
 }
-db_test!(many_failures_from_one_address_are_throttled);
+demo_test!(many_failures_from_one_address_are_throttled);
 
 async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("admin").await;
     let r = b.post_raw("/console/admin/areas", "code=370782999000&name=测试&level=community").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -95,10 +91,9 @@ async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
         0
     );
 }
-db_test!(forms_without_the_csrf_token_are_refused);
+demo_test!(forms_without_the_csrf_token_are_refused);
 
 async fn session_cookie_attributes(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     let r = b.post("/login", &[("username", "admin"), ("password", PASSWORD)]).await;
     let cookie = r
@@ -115,10 +110,9 @@ async fn session_cookie_attributes(app: TestApp) {
     let r = b.post("/login", &[("username", "admin"), ("password", PASSWORD), ("next", "//evil.example/")]).await;
     assert_eq!(r.header("location"), Some("/console"));
 }
-db_test!(session_cookie_attributes);
+demo_test!(session_cookie_attributes);
 
 async fn api_tokens_scope_and_revocation(app: TestApp) {
-    app.seed_demo().await;
     let read = app.token("admin", Scope::Read).await;
     let write = app.token("admin", Scope::Write).await;
     let me = app.api("GET", "/api/v1/me", Some(&read), None).await;
@@ -166,10 +160,9 @@ async fn api_tokens_scope_and_revocation(app: TestApp) {
     .unwrap();
     assert_eq!(events, 4);
 }
-db_test!(api_tokens_scope_and_revocation);
+demo_test!(api_tokens_scope_and_revocation);
 
 async fn a_token_created_on_the_page_is_shown_once(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("staff").await;
     let r = b.post("/console/account/tokens", &[("name", "12345 热线对接"), ("scope", "read")]).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -183,10 +176,9 @@ async fn a_token_created_on_the_page_is_shown_once(app: TestApp) {
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("请填写令牌用途"));
 }
-db_test!(a_token_created_on_the_page_is_shown_once);
+demo_test!(a_token_created_on_the_page_is_shown_once);
 
 async fn totp_second_factor(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("staff").await;
     let page = b.get("/console/account/totp").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -214,10 +206,9 @@ async fn totp_second_factor(app: TestApp) {
     let r = c.post("/login", &[("username", "staff"), ("password", PASSWORD), ("totp", &code)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
-db_test!(totp_second_factor);
+demo_test!(totp_second_factor);
 
 async fn password_change_and_admin_reset(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("deputy").await;
     let r = b
         .post(
@@ -248,4 +239,4 @@ async fn password_change_and_admin_reset(app: TestApp) {
     let page = admin.get(&format!("/console/admin/accounts/{id}")).await;
     assert!(page.texts(".timeline li").iter().any(|t| t.contains("重置密码")), "history shows the reset");
 }
-db_test!(password_change_and_admin_reset);
+demo_test!(password_change_and_admin_reset);

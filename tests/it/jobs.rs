@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use renda::db;
 use renda::jobs;
 
-use crate::db_test;
 use crate::support::TestApp;
+use crate::{db_test, demo_test};
 
 async fn two_workers_run_each_job_exactly_once(app: TestApp) {
     const N: i64 = 60;
@@ -68,7 +68,6 @@ async fn failed_jobs_are_retried_then_parked(app: TestApp) {
 db_test!(failed_jobs_are_retried_then_parked);
 
 async fn housekeeping_purges_expired_sessions(app: TestApp) {
-    app.seed_demo().await;
     app.login("admin").await;
     db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
     jobs::schedule_housekeeping(app.db()).await.unwrap();
@@ -78,4 +77,4 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     jobs::handle_platform_job(app.db(), job).await.unwrap();
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);
 }
-db_test!(housekeeping_purges_expired_sessions);
+demo_test!(housekeeping_purges_expired_sessions);

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use renda::auth::authz::{Action, Decision, Principal, Resource, decide};
 use renda::auth::{Role, Scope};
 
-use crate::db_test;
+use crate::demo_test;
 use crate::support::TestApp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,7 +184,6 @@ fn owner_only_resources_and_special_cases() {
 
 /// The same matrix through the pages and the API: status codes per role and relation.
 async fn http_matrix(app: TestApp) {
-    app.seed_demo().await;
     let a = app.organ_id("370782001").await;
     let b = app.organ_id("370782002").await;
     let below = app.add_organ("370782001901", "测试社区人大联络组", a).await;
@@ -284,4 +283,4 @@ async fn http_matrix(app: TestApp) {
             .unwrap();
     assert_eq!(denied_after - denied_before, expected_denials, "every refusal is audited");
 }
-db_test!(http_matrix);
+demo_test!(http_matrix);

@@ -2,11 +2,10 @@
 
 use axum::http::StatusCode;
 
-use crate::db_test;
 use crate::support::TestApp;
+use crate::{db_test, demo_test};
 
 async fn pages_are_chinese_and_carry_security_headers(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("admin").await;
     for path in [
         "/",
@@ -54,10 +53,9 @@ async fn pages_are_chinese_and_carry_security_headers(app: TestApp) {
     assert!(b.get("/static/app.css").await.body.contains("--red"));
     assert!(b.get("/static/app.js").await.body.contains("data-confirm"));
 }
-db_test!(pages_are_chinese_and_carry_security_headers);
+demo_test!(pages_are_chinese_and_carry_security_headers);
 
 async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     let r = b.get("/console/admin/accounts?role=staff").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -66,10 +64,9 @@ async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
     assert!(home.body.contains("诸城市人民代表大会常务委员会"));
     assert!(home.texts(".chips li").contains(&"相州镇人大主席团".to_string()));
 }
-db_test!(signed_out_visitors_are_sent_to_sign_in);
+demo_test!(signed_out_visitors_are_sent_to_sign_in);
 
 async fn admin_manages_organs_areas_and_accounts_with_history(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.login("admin").await;
     let root = app.organ_id("370782").await;
     // A bad form keeps what was typed and says what is wrong next to each field.
@@ -176,7 +173,7 @@ async fn admin_manages_organs_areas_and_accounts_with_history(app: TestApp) {
     assert!(r.texts(".field-error").iter().any(|t| t.contains("坐标应为数字")));
     assert_eq!(renda::audit::verify(app.db(), app.state.audit_key()).await.unwrap().map(|_| ()), Ok(()));
 }
-db_test!(admin_manages_organs_areas_and_accounts_with_history);
+demo_test!(admin_manages_organs_areas_and_accounts_with_history);
 
 async fn operations_endpoints(app: TestApp) {
     let health = app.api("GET", "/healthz", None, None).await;

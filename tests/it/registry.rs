@@ -9,7 +9,7 @@ use renda::registry::import::{self, ImportError};
 use renda::registry::persons::{self, MandateInput};
 use renda::registry::roster;
 
-use crate::db_test;
+use crate::demo_test;
 use crate::support::TestApp;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -17,7 +17,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn demo_registry_spans_five_levels(app: TestApp) {
-    app.seed_demo().await;
     assert!(count(&app, "SELECT count(*) FROM persons").await >= 300);
     assert!(count(&app, "SELECT count(*) FROM stations").await >= 30);
     assert!(count(&app, "SELECT count(DISTINCT type_id) FROM stations").await >= 5);
@@ -40,25 +39,21 @@ async fn demo_registry_spans_five_levels(app: TestApp) {
     assert!(two >= 10, "{two}");
     // Duty slots exist for the coming weeks.
     let today = renda::registry::stations::today().format("%Y-%m-%d").to_string();
-    let future = db::scalar_i64(
-        app.db(),
-        "SELECT count(*) FROM duty_slots WHERE slot_date >= $1",
-        vec![today.into()],
-    )
-    .await
-    .unwrap();
+    let future = db::scalar_i64(app.db(), "SELECT count(*) FROM duty_slots WHERE slot_date >= $1", vec![today.into()])
+        .await
+        .unwrap();
     assert!(future > 100, "{future}");
     // The API never carries private fields.
     let r = app.api("GET", "/api/v1/deputies?limit=200", None, None).await;
     assert!(!r.body.contains("mobile") && !r.body.contains("birth_date"));
     assert!(r.json()["next_cursor"].is_string());
 }
-db_test!(demo_registry_spans_five_levels);
+demo_test!(demo_registry_spans_five_levels);
 
 /// Exact nearest stations: the API's answer equals a brute-force scan over every station.
 async fn nearest_matches_brute_force(app: TestApp) {
-    app.seed_demo().await;
-    let rows = db::query_rows(app.db(), "SELECT id, lat, lng FROM stations WHERE lat IS NOT NULL", vec![]).await.unwrap();
+    let rows =
+        db::query_rows(app.db(), "SELECT id, lat, lng FROM stations WHERE lat IS NOT NULL", vec![]).await.unwrap();
     let all: Vec<(i64, f64, f64)> = rows
         .iter()
         .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap()))
@@ -90,10 +85,9 @@ async fn nearest_matches_brute_force(app: TestApp) {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
     }
 }
-db_test!(nearest_matches_brute_force);
+demo_test!(nearest_matches_brute_force);
 
 async fn find_by_location_area_and_keyword(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     // Without JavaScript the page offers the township picker and the keyword field.
     let r = b.get("/find").await;
@@ -130,10 +124,9 @@ async fn find_by_location_area_and_keyword(app: TestApp) {
     assert_eq!(b.get("/find?level=mars").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(b.get("/find?area=abc").await.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
-db_test!(find_by_location_area_and_keyword);
+demo_test!(find_by_location_area_and_keyword);
 
 async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
-    app.seed_demo().await;
     let mut b = app.browser().await;
     let id = db::scalar_i64(app.db(), "SELECT person_id FROM mandates WHERE level = 'national'", vec![]).await.unwrap();
     let p = persons::person(app.db(), id).await.unwrap().unwrap();
@@ -157,9 +150,8 @@ async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
     assert!(r.body.contains("近期接待安排") && r.body.contains("乡镇人大代表"));
     assert_eq!(b.get(&format!("/s/{station}/card")).await.status, StatusCode::OK);
     // A former deputy has no public card; unknown ids are 404.
-    let former = db::scalar_i64(app.db(), "SELECT person_id FROM mandates WHERE status = 'resigned'", vec![])
-        .await
-        .unwrap();
+    let former =
+        db::scalar_i64(app.db(), "SELECT person_id FROM mandates WHERE status = 'resigned'", vec![]).await.unwrap();
     let serving = db::scalar_i64(
         app.db(),
         "SELECT count(*) FROM mandates WHERE person_id = $1 AND status = 'serving'",
@@ -172,7 +164,7 @@ async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
         assert_eq!(b.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
-db_test!(deputy_and_station_pages_show_no_private_data);
+demo_test!(deputy_and_station_pages_show_no_private_data);
 
 fn decode_qr_png(bytes: &[u8]) -> String {
     let decoder = png::Decoder::new(bytes);
@@ -194,7 +186,6 @@ async fn qr(app: &TestApp, path: &str) -> String {
 }
 
 async fn qr_codes_decode_to_stable_urls(app: TestApp) {
-    app.seed_demo().await;
     let station = db::scalar_i64(app.db(), "SELECT min(id) FROM stations", vec![]).await.unwrap();
     let deputy = db::scalar_i64(app.db(), "SELECT min(person_id) FROM mandates", vec![]).await.unwrap();
     assert_eq!(qr(&app, &format!("/s/{station}/qr.png")).await, format!("http://rd.zhucheng.example/s/{station}"));
@@ -214,10 +205,9 @@ async fn qr_codes_decode_to_stable_urls(app: TestApp) {
     let svg = app.api("GET", &format!("/s/{station}/qr.svg"), None, None).await;
     assert!(svg.body.starts_with("<svg") && svg.header("content-type") == Some("image/svg+xml"));
 }
-db_test!(qr_codes_decode_to_stable_urls);
+demo_test!(qr_codes_decode_to_stable_urls);
 
 async fn organ_prefix_scopes_public_pages(app: TestApp) {
-    app.seed_demo().await;
     let in_other = db::scalar_i64(
         app.db(),
         "SELECT s.id FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.code = '370782002' ORDER BY s.id",
@@ -238,24 +228,22 @@ async fn organ_prefix_scopes_public_pages(app: TestApp) {
     let names = r.texts(".station-item h3");
     assert!(!names.is_empty() && names.iter().all(|n| n.contains("密州")), "{names:?}");
 }
-db_test!(organ_prefix_scopes_public_pages);
+demo_test!(organ_prefix_scopes_public_pages);
 
 fn actor() -> Actor {
     Actor { account_id: None, name: "测试".into(), on_behalf_of: None, client: "test".into() }
 }
 
 async fn mandate_rules_and_events(app: TestApp) {
-    app.seed_demo().await;
     let key = app.state.audit_key().to_vec();
     let county = app.organ_id("370782").await;
     let c = app.db();
     let txn = db::begin_write(c).await.unwrap();
-    let input = persons::validate(&persons::PersonInput {
-        name: "测试代表".into(),
-        gender: "女".into(),
-        ..Default::default()
-    })
-    .unwrap();
+    let input =
+        persons::validate(&persons::PersonInput {
+            name: "测试代表".into(), gender: "女".into(), ..Default::default()
+        })
+        .unwrap();
     let p = persons::create_person(&txn, &key, &app.state.crypto, &actor(), county, &input).await.unwrap();
     let m = |term, how: &str, date: Option<&str>| MandateInput {
         organ_id: county,
@@ -272,8 +260,7 @@ async fn mandate_rules_and_events(app: TestApp) {
     persons::end_mandate(&txn, &key, &actor(), first, "recalled", "2025-05-06", "依法罢免").await.unwrap();
     let again = persons::end_mandate(&txn, &key, &actor(), first, "resigned", "2025-05-07", "").await;
     assert!(matches!(again, Err(renda::app::error::AppError::Conflict(_))));
-    let events: Vec<String> =
-        persons::mandate_events(&txn, p).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let events: Vec<String> = persons::mandate_events(&txn, p).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(events, ["elected", "recalled"]);
     // 换届: every serving term-19 county mandate ends as 届满; the re-elected get term 20.
     let serving = db::scalar_i64(
@@ -302,7 +289,7 @@ async fn mandate_rules_and_events(app: TestApp) {
     );
     assert!(renda::audit::verify(c, &key).await.unwrap().is_ok());
 }
-db_test!(mandate_rules_and_events);
+demo_test!(mandate_rules_and_events);
 
 fn roster_file(rows: &[roster::RosterRow]) -> Vec<u8> {
     roster::write(rows)
@@ -326,7 +313,13 @@ fn row(name: &str, township: &str, county_term: Option<i32>) -> roster::RosterRo
         township: township.into(),
         station: String::new(),
         mandates: county_term
-            .map(|t| vec![roster::RosterMandate { level: renda::registry::Level::County, term: t, constituency: "密州街道代表组".into() }])
+            .map(|t| {
+                vec![roster::RosterMandate {
+                    level: renda::registry::Level::County,
+                    term: t,
+                    constituency: "密州街道代表组".into(),
+                }]
+            })
             .unwrap_or_default(),
     }
 }
@@ -342,10 +335,13 @@ async fn run_import(app: &TestApp, bytes: &[u8]) -> Result<import::ImportSummary
 }
 
 async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
-    app.seed_demo().await;
     let before = count(&app, "SELECT count(*) FROM persons").await;
     // A file with one good and two bad rows: nothing is written, each problem is reported.
-    let bad = roster_file(&[row("孙晓燕", "密州街道", Some(19)), row("周明", "火星镇", Some(19)), row("吴刚", "龙都街道", None)]);
+    let bad = roster_file(&[
+        row("孙晓燕", "密州街道", Some(19)),
+        row("周明", "火星镇", Some(19)),
+        row("吴刚", "龙都街道", None),
+    ]);
     let Err(ImportError::Rows(issues)) = run_import(&app, &bad).await else { panic!("bad file accepted") };
     assert!(issues.iter().any(|i| i.row == 3 && i.column == "所在镇街" && i.reason.contains("火星镇")), "{issues:?}");
     assert!(issues.iter().any(|i| i.row == 4 && i.reason.contains("届次")), "{issues:?}");
@@ -363,7 +359,10 @@ async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
     let organ = renda::org::organ_by_code(app.db(), "370782").await.unwrap().unwrap();
     let exported = import::export_roster(app.db(), &app.state.crypto, &organ.path).await.unwrap();
     let rows = roster::parse(&exported).unwrap();
-    assert_eq!(rows.len() as i64, count(&app, "SELECT count(DISTINCT person_id) FROM mandates WHERE status = 'serving'").await);
+    assert_eq!(
+        rows.len() as i64,
+        count(&app, "SELECT count(DISTINCT person_id) FROM mandates WHERE status = 'serving'").await
+    );
     assert!(rows.iter().all(|r| r.id.is_some()));
     let audit_before = count(&app, "SELECT count(*) FROM audit_log").await;
     let s = run_import(&app, &exported).await.unwrap();
@@ -383,15 +382,15 @@ async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
     let Err(ImportError::Rows(issues)) = run_import(&app, &roster::write(&unknown)).await else { panic!() };
     assert_eq!(issues[0].column, "编号");
 }
-db_test!(roster_import_is_all_or_nothing_and_export_round_trips);
+demo_test!(roster_import_is_all_or_nothing_and_export_round_trips);
 
 async fn popolo_export(app: TestApp) {
-    app.seed_demo().await;
     let doc = app.api("GET", "/api/v1/popolo.json", None, None).await.json();
     let persons = doc["persons"].as_array().unwrap();
     let serving = count(&app, "SELECT count(DISTINCT person_id) FROM mandates WHERE status = 'serving'").await;
     assert_eq!(persons.len() as i64, serving);
-    let org_ids: Vec<&str> = doc["organizations"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let org_ids: Vec<&str> =
+        doc["organizations"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
     let person_ids: Vec<&str> = persons.iter().map(|p| p["id"].as_str().unwrap()).collect();
     for m in doc["memberships"].as_array().unwrap() {
         assert!(org_ids.contains(&m["organization_id"].as_str().unwrap()));
@@ -403,20 +402,21 @@ async fn popolo_export(app: TestApp) {
     let doc = app.api("GET", &format!("/api/v1/popolo.json?organ={county}&term=19"), None, None).await.json();
     let n = count(&app, &format!("SELECT count(*) FROM mandates WHERE organ_id = {county} AND term = 19")).await;
     assert_eq!(doc["memberships"].as_array().unwrap().len() as i64, n);
-    assert_eq!(app.api("GET", "/api/v1/popolo.json?organ=x", None, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.api("GET", "/api/v1/popolo.json?organ=x", None, None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
-db_test!(popolo_export);
+demo_test!(popolo_export);
 
 async fn station_api_and_schedule(app: TestApp) {
-    app.seed_demo().await;
     let r = app.api("GET", "/api/v1/stations?type=village_point&limit=5", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     let items = r.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 5);
     assert!(items.iter().all(|s| s["type"] == "village_point" && s["lat"].is_f64() && s["address"].is_string()));
     assert_eq!(app.api("GET", "/api/v1/stations?type=ufo", None, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let with_rules =
-        db::scalar_i64(app.db(), "SELECT min(station_id) FROM duty_rules", vec![]).await.unwrap();
+    let with_rules = db::scalar_i64(app.db(), "SELECT min(station_id) FROM duty_rules", vec![]).await.unwrap();
     let r = app.api("GET", &format!("/api/v1/stations/{with_rules}/schedule"), None, None).await;
     let slots = r.json()["items"].as_array().unwrap().clone();
     assert!(!slots.is_empty());
@@ -430,4 +430,4 @@ async fn station_api_and_schedule(app: TestApp) {
     let r = app.api("GET", &format!("/api/v1/deputies/{deputy}"), None, None).await;
     assert!(r.json()["station_ids"].as_array().unwrap().iter().any(|s| *s == with_rules));
 }
-db_test!(station_api_and_schedule);
+demo_test!(station_api_and_schedule);

@@ -22,6 +22,8 @@ pub const PASSWORD: &str = "test1234pass";
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 static SQLITE_TEMPLATE: OnceCell<PathBuf> = OnceCell::const_new();
 static PG_TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static SQLITE_DEMO: OnceCell<PathBuf> = OnceCell::const_new();
+static PG_DEMO: OnceCell<String> = OnceCell::const_new();
 static PG_CREATE: Mutex<()> = Mutex::const_new(());
 
 fn scratch_dir() -> PathBuf {
@@ -94,6 +96,67 @@ impl TestApp {
         std::fs::copy(&template, &file).expect("copy template");
         let url = format!("sqlite://{}?mode=rwc", file.display());
         Self::with_url(dir, url).await
+    }
+
+    /// A fresh copy of a database holding the demo county, seeded once per process.
+    pub async fn sqlite_demo() -> TestApp {
+        let template = SQLITE_DEMO
+            .get_or_init(|| async {
+                let migrated = sqlite_template().await;
+                let file = migrated.with_file_name("demo.db");
+                std::fs::copy(&migrated, &file).expect("copy template");
+                // The seeding app gets a scratch directory of its own: dropping it removes that.
+                let app = Self::with_url(scratch_dir(), format!("sqlite://{}?mode=rwc", file.display())).await;
+                app.seed_demo().await;
+                db::exec(app.db(), "PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await.expect("checkpoint");
+                app.state.db.clone().close().await.expect("close demo template");
+                file
+            })
+            .await
+            .clone();
+        let dir = scratch_dir();
+        let file = dir.join("renda.db");
+        std::fs::copy(&template, &file).expect("copy demo template");
+        Self::with_url(dir, format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Like `sqlite_demo`, on PostgreSQL.
+    pub async fn postgres_demo() -> Option<TestApp> {
+        let base = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())?;
+        let template = PG_DEMO
+            .get_or_init(|| async {
+                let migrated = pg_template(&base).await;
+                let name = format!("renda_tpl_{}_demo", std::process::id());
+                {
+                    let _one_at_a_time = PG_CREATE.lock().await;
+                    let admin = db::connect(&base).await.expect("connect admin");
+                    db::exec(&admin, &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{migrated}\""), vec![])
+                        .await
+                        .expect("clone template");
+                    admin.close().await.ok();
+                }
+                let app = Self::with_url(scratch_dir(), pg_url_with_db(&base, &name)).await;
+                app.seed_demo().await;
+                app.state.db.clone().close().await.expect("close demo template");
+                name
+            })
+            .await
+            .clone();
+        Some(Self::clone_pg(&base, &template).await)
+    }
+
+    async fn clone_pg(base: &str, template: &str) -> TestApp {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("renda_t_{}_{n}", std::process::id());
+        {
+            let _one_at_a_time = PG_CREATE.lock().await;
+            let admin = db::connect(base).await.expect("connect admin");
+            db::exec(&admin, &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""), vec![])
+                .await
+                .expect("clone template");
+            admin.close().await.ok();
+        }
+        Self::with_url(scratch_dir(), pg_url_with_db(base, &name)).await
     }
 
     /// `None` when no `TEST_DATABASE_URL` is set (the suite then runs on SQLite only).
@@ -343,6 +406,25 @@ impl Browser<'_> {
         self.remember(&r);
         r
     }
+}
+
+/// Like `db_test!`, but the test gets a database already holding the demo county.
+#[macro_export]
+macro_rules! demo_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::TestApp::sqlite_demo().await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::support::TestApp::postgres_demo().await {
+                    super::$name(app).await
+                }
+            }
+        }
+    };
 }
 
 /// Runs one async test body on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
