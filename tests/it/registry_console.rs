@@ -519,3 +519,56 @@ async fn roster_import_reports_rows_and_round_trips(app: TestApp) {
     assert_eq!(upload(&mut u, "名册.xlsx", &bytes).await.status, StatusCode::NOT_FOUND);
 }
 db_test!(roster_import_reports_rows_and_round_trips);
+
+async fn registry_pages_have_one_heading_and_labelled_controls(app: TestApp) {
+    let (root, organ) = setup(&app).await;
+    let mut b = app.login("rstaff").await;
+    let d = create_deputy(&mut b, "冯淑芬", root).await;
+    let area = renda::org::organ(app.db(), organ).await.unwrap().unwrap().area_id.to_string();
+    let kind = db::scalar_i64(app.db(), "SELECT min(id) FROM station_types", vec![]).await.unwrap().to_string();
+    let st = created_id(
+        &b.post(
+            "/console/registry/stations",
+            &[("name", "冯家联络点"), ("type_id", &kind), ("area_id", &area), ("online_only", "on")],
+        )
+        .await,
+    );
+    b.post(&format!("/console/registry/stations/{st}/deputies"), &[("person", &d.to_string())]).await;
+    let g =
+        created_id(&b.post("/console/registry/groups", &[("kind", "area_group"), ("name", "试验镇代表小组")]).await);
+    let c = created_id(&b.post("/console/registry/committees", &[("kind", "office"), ("name", "办公室")]).await);
+    let grid = created_id(&b.post("/console/registry/grids", &[("name", "一号网格"), ("area_id", &area)]).await);
+    for path in [
+        "/console/registry/deputies".to_string(),
+        "/console/registry/deputies/new".into(),
+        format!("/console/registry/deputies/{d}"),
+        format!("/console/registry/deputies/{d}/edit"),
+        "/console/registry/stations".into(),
+        "/console/registry/stations/new".into(),
+        format!("/console/registry/stations/{st}"),
+        format!("/console/registry/stations/{st}/edit"),
+        "/console/registry/groups".into(),
+        format!("/console/registry/groups/{g}"),
+        "/console/registry/committees".into(),
+        format!("/console/registry/committees/{c}"),
+        "/console/registry/links".into(),
+        "/console/registry/grids".into(),
+        format!("/console/registry/grids/{grid}"),
+        "/console/registry/roles".into(),
+        "/console/registry/roles/1".into(),
+        "/console/registry/import".into(),
+    ] {
+        let r = b.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.texts("h1").len(), 1, "{path} has one h1");
+        let html = r.html();
+        let controls =
+            scraper::Selector::parse("input:not([type=hidden]):not([type=checkbox]), select, textarea").unwrap();
+        for input in html.select(&controls) {
+            let id = input.value().attr("id").unwrap_or_else(|| panic!("{path}: control without id: {}", input.html()));
+            let label = scraper::Selector::parse(&format!("label[for=\"{id}\"]")).unwrap();
+            assert!(html.select(&label).next().is_some(), "{path}: #{id} has no label");
+        }
+    }
+}
+db_test!(registry_pages_have_one_heading_and_labelled_controls);
