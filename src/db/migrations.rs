@@ -6,7 +6,11 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_platform::Migration), Box::new(m0002_registry::Migration)]
+        vec![
+            Box::new(m0001_platform::Migration),
+            Box::new(m0002_registry::Migration),
+            Box::new(m0003_scale_indexes::Migration),
+        ]
     }
 }
 
@@ -543,6 +547,32 @@ mod m0002_registry {
 
         async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
             Err(DbErr::Migration("m0002_registry 不可回滚：请用备份恢复".into()))
+        }
+    }
+}
+
+/// Indexes found missing when measuring at national scale (bench/README.md).
+mod m0003_scale_indexes {
+    use super::*;
+
+    pub struct Migration;
+
+    impl MigrationName for Migration {
+        fn name(&self) -> &str {
+            "m0003_scale_indexes"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Migration {
+        async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            // `org::default_organ` (every public page) looks for `parent_id IS NULL`: without
+            // this index that is a scan of all ~43,000 organs per request.
+            m.create_index(index("organs", "ix_organs_parent", &["parent_id"], false)).await
+        }
+
+        async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.drop_index(Index::drop().name("ix_organs_parent").table(Alias::new("organs")).to_owned()).await
         }
     }
 }
