@@ -241,7 +241,6 @@ pub async fn seed(
             unit_id: if a.role == Role::Unit { first_unit } else { None },
             deputy_id: if a.role == Role::Deputy { Some(seeded.deputy_person) } else { None },
             station_id: if a.role == Role::Keeper { Some(seeded.keeper_station) } else { None },
-            ..Default::default()
         };
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
         crate::console::notify(

@@ -32,14 +32,38 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{id}/card", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Card)))
         .route("/s/{id}/qr.svg", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Svg)))
         .route("/s/{id}/qr.png", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Png)))
-        .route("/o/{organ}/d/{id}", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Page)))
-        .route("/o/{organ}/d/{id}/card", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Card)))
-        .route("/o/{organ}/d/{id}/qr.svg", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Svg)))
-        .route("/o/{organ}/d/{id}/qr.png", get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Png)))
-        .route("/o/{organ}/s/{id}", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Page)))
-        .route("/o/{organ}/s/{id}/card", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Card)))
-        .route("/o/{organ}/s/{id}/qr.svg", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Svg)))
-        .route("/o/{organ}/s/{id}/qr.png", get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Png)))
+        .route(
+            "/o/{organ}/d/{id}",
+            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Page)),
+        )
+        .route(
+            "/o/{organ}/d/{id}/card",
+            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Card)),
+        )
+        .route(
+            "/o/{organ}/d/{id}/qr.svg",
+            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Svg)),
+        )
+        .route(
+            "/o/{organ}/d/{id}/qr.png",
+            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Png)),
+        )
+        .route(
+            "/o/{organ}/s/{id}",
+            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Page)),
+        )
+        .route(
+            "/o/{organ}/s/{id}/card",
+            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Card)),
+        )
+        .route(
+            "/o/{organ}/s/{id}/qr.svg",
+            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Svg)),
+        )
+        .route(
+            "/o/{organ}/s/{id}/qr.png",
+            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Png)),
+        )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,6 +134,9 @@ struct FindQuery {
     tag: Option<String>,
 }
 
+/// A deputy as a link: (id, name, levels text such as "县·乡镇").
+pub type DeputyLink = (i64, String, String);
+
 pub struct FoundStation {
     pub station: Station,
     pub distance: Option<String>,
@@ -162,7 +189,12 @@ fn distance_text(m: f64) -> String {
     if m < 1000.0 { format!("{} 米", (m / 10.0).round() as i64 * 10) } else { format!("{:.1} 公里", m / 1000.0) }
 }
 
-async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Query(q): Query<FindQuery>) -> AppResult<Response> {
+async fn find(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    code: Option<String>,
+    Query(q): Query<FindQuery>,
+) -> AppResult<Response> {
     let site = site(&s, &h, code).await?;
     let organ_area = org::area(&s.db, site.organ.area_id).await?.ok_or(AppError::NotFound)?;
     let areas = org::areas_all(&s.db).await?;
@@ -177,7 +209,9 @@ async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Que
                 form.level = l.as_str().into();
                 Some(l)
             }
-            None => return Err(AppError::invalid("level", "代表层级应为 national、provincial、city、county 或 township")),
+            None => {
+                return Err(AppError::invalid("level", "代表层级应为 national、provincial、city、county 或 township"));
+            }
         },
     };
     let tag = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
@@ -198,7 +232,11 @@ async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Que
         None => None,
         Some(a) => {
             let id = a.parse::<i64>().map_err(|_| AppError::invalid("area", "请选择镇街"))?;
-            let area = townships.iter().find(|t| t.id == id).cloned().ok_or_else(|| AppError::invalid("area", "请选择本地的镇街"))?;
+            let area = townships
+                .iter()
+                .find(|t| t.id == id)
+                .cloned()
+                .ok_or_else(|| AppError::invalid("area", "请选择本地的镇街"))?;
             form.area = area.id;
             if origin.is_none() {
                 origin = area.lat.zip(area.lng);
@@ -206,7 +244,8 @@ async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Que
             Some(area)
         }
     };
-    let keyword = q.q.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(30).collect::<String>());
+    let keyword =
+        q.q.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(30).collect::<String>());
     form.q = keyword.clone().unwrap_or_default();
     let searched = origin.is_some() || area.is_some() || keyword.is_some();
 
@@ -279,7 +318,8 @@ async fn find(State(s): State<AppState>, h: HeaderMap, code: Option<String>, Que
     // A keyword may also be a deputy's name.
     let mut deputies = Vec::new();
     if let Some(k) = &keyword {
-        let filter = persons::DeputyFilter { organ_path: site.organ.path.clone(), q: Some(k.clone()), ..Default::default() };
+        let filter =
+            persons::DeputyFilter { organ_path: site.organ.path.clone(), q: Some(k.clone()), ..Default::default() };
         let found = persons::list(&s.db, &filter, 0, 10).await?;
         let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
         let levels = stations::serving_levels(&s.db, &ids).await?;
@@ -361,7 +401,8 @@ async fn deputy_page(
     if !organ.path.starts_with(&site.organ.path) {
         return Err(AppError::NotFound);
     }
-    let mandates: Vec<Mandate> = persons::mandates_of(&s.db, &[id]).await?.into_iter().filter(|m| m.serving()).collect();
+    let mandates: Vec<Mandate> =
+        persons::mandates_of(&s.db, &[id]).await?.into_iter().filter(|m| m.serving()).collect();
     if mandates.is_empty() {
         // Only serving deputies have a public card.
         return Err(AppError::NotFound);
@@ -381,7 +422,10 @@ async fn deputy_page(
         gender: persons::gender_label(&p.gender),
         mandates: mandates
             .iter()
-            .map(|m| PublicMandate { title: format!("{}（{}）", m.title(), m.organ_name), constituency: m.constituency.clone() })
+            .map(|m| PublicMandate {
+                title: format!("{}（{}）", m.title(), m.organ_name),
+                constituency: m.constituency.clone(),
+            })
             .collect(),
         p,
         stations,
@@ -402,7 +446,7 @@ struct StationTpl {
     st: Station,
     nav: Option<NavLinks>,
     slots: Vec<Slot>,
-    by_level: Vec<(&'static str, Vec<(i64, String, String)>)>,
+    by_level: Vec<(&'static str, Vec<DeputyLink>)>,
     url: String,
     card: bool,
 }
@@ -432,7 +476,7 @@ async fn station_page(
     let deps = stations::deputies(&s.db, id).await?;
     let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
     let levels = stations::serving_levels(&s.db, &ids).await?;
-    let mut by_level: Vec<(&'static str, Vec<(i64, String, String)>)> = Vec::new();
+    let mut by_level: Vec<(&'static str, Vec<DeputyLink>)> = Vec::new();
     for l in Level::ALL {
         let here: Vec<(i64, String, String)> = deps
             .iter()

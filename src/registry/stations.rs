@@ -484,6 +484,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// Adds a duty rule for a deputy assigned to the station and expands it into slots up to the
 /// horizon. The rule text is stored in its canonical wording.
+#[allow(clippy::too_many_arguments)] // connection, audit context, then the rule's own four fields
 pub async fn add_rule<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
