@@ -96,7 +96,8 @@ pub async fn seed<C: ConnectionTrait>(
     for (code, tname, lat, lng) in TOWNSHIPS {
         let area = db::scalar_i64(c, "SELECT id FROM areas WHERE code = $1", vec![format!("{code}000").into()]).await?;
         let organ = organ_by_code_or(c, code, county_organ).await?;
-        for (kind, suffix, d) in [("station", "人大代表联络站", 0.004), ("village_point", "村（社区）人大代表联络点", 0.03)]
+        for (kind, suffix, d) in
+            [("station", "人大代表联络站", 0.004), ("village_point", "村（社区）人大代表联络点", 0.03)]
         {
             let sname = if kind == "station" {
                 format!("{tname}{suffix}")
@@ -108,7 +109,11 @@ pub async fn seed<C: ConnectionTrait>(
                 name: sname,
                 type_id: type_id(kind),
                 area_id: area,
-                address: format!("山东省诸城市{tname}{}路{}号", ["人民", "建设", "府前", "振兴"][rng.below(4)], 1 + rng.below(300)),
+                address: format!(
+                    "山东省诸城市{tname}{}路{}号",
+                    ["人民", "建设", "府前", "振兴"][rng.below(4)],
+                    1 + rng.below(300)
+                ),
                 lat: Some(lat + rng.offset(d)),
                 lng: Some(lng + rng.offset(d)),
                 online_only: false,
@@ -127,7 +132,13 @@ pub async fn seed<C: ConnectionTrait>(
     let county_area = db::scalar_i64(c, "SELECT id FROM areas WHERE code = '370782'", vec![]).await?;
     let extra = [
         ("home", "诸城市人大代表之家", 35.9958, 119.4105, "诸城市密州路 1 号市民中心 3 楼"),
-        ("professional_station", "诸城市医疗卫生专业代表联络站", 35.9923, 119.4187, "诸城市和平街 58 号市人民医院门诊楼 2 楼"),
+        (
+            "professional_station",
+            "诸城市医疗卫生专业代表联络站",
+            35.9923,
+            119.4187,
+            "诸城市和平街 58 号市人民医院门诊楼 2 楼",
+        ),
         ("legislative_point", "诸城市基层立法联系点（龙都街道）", 35.9670, 119.3456, "诸城市龙都街道府前路 16 号"),
         ("budget_point", "诸城市预算审查基层联系点", 35.9981, 119.4066, "诸城市东关大街 68 号"),
         ("family_point", "桃林镇王家庄家庭联络点", 35.8062, 119.5309, "诸城市桃林镇王家庄村 27 号"),
@@ -170,15 +181,18 @@ pub async fn seed<C: ConnectionTrait>(
     let mut n = 0usize;
     let mut new_person = |rng: &mut Rng, township_area: i64, township_name: &str| {
         n += 1;
-        let tags: Vec<String> =
-            (0..1 + rng.below(2)).map(|_| rng.pick(&EXPERTISE).to_string()).collect::<Vec<_>>();
+        let tags: Vec<String> = (0..1 + rng.below(2)).map(|_| rng.pick(&EXPERTISE).to_string()).collect::<Vec<_>>();
         let year = 1962 + rng.below(36);
         PersonInput {
             name: name(rng),
             gender: if rng.below(10) < 3 { "female".into() } else { "male".into() },
             ethnicity: if rng.below(40) == 0 { "回族".into() } else { "汉族".into() },
             birth_date: Some(format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28))),
-            party: if rng.below(10) < 7 { "中共党员".into() } else { rng.pick(&["群众", "民盟盟员", "九三学社社员"]).to_string() },
+            party: if rng.below(10) < 7 {
+                "中共党员".into()
+            } else {
+                rng.pick(&["群众", "民盟盟员", "九三学社社员"]).to_string()
+            },
             education: rng.pick(&["研究生", "大学", "大专", "中专", "高中"]).to_string(),
             occupation: OCCUPATIONS[rng.below(6)].to_string(),
             work_unit: format!("{}{}", township_name, rng.pick(&WORK_UNITS)),
@@ -241,14 +255,19 @@ pub async fn seed<C: ConnectionTrait>(
     if let Some(m) = m.first() {
         persons::end_mandate(c, key, actor, m.id, "resigned", "2024-03-12", "因工作调动辞去代表职务").await?;
     }
-    let input = persons::validate(&new_person(&mut rng, township_stations[5].0, TOWNSHIPS[5].1)).map_err(persons::invalid)?;
+    let input =
+        persons::validate(&new_person(&mut rng, township_stations[5].0, TOWNSHIPS[5].1)).map_err(persons::invalid)?;
     let by = persons::create_person(c, key, crypto, actor, county_organ, &input).await?;
     persons::add_mandate(
         c,
         key,
         actor,
         by,
-        &MandateInput { start_date: Some("2024-06-20".into()), how: "by_election".into(), ..mandate(township_stations[5].1, 19, "第2选区".into()) },
+        &MandateInput {
+            start_date: Some("2024-06-20".into()),
+            how: "by_election".into(),
+            ..mandate(township_stations[5].1, 19, "第2选区".into())
+        },
     )
     .await?;
     stations::assign_deputy(c, key, actor, township_stations[5].2, by).await?;
@@ -311,7 +330,12 @@ pub async fn seed<C: ConnectionTrait>(
             persons::add_group_member(c, key, actor, g, *pid, if k == 0 { "leader" } else { "member" }).await?;
         }
     }
-    let pro = [("医疗卫生专业代表小组", 2usize), ("教育专业代表小组", 2), ("农业农村专业代表小组", 3), ("法律专业代表小组", 0)];
+    let pro = [
+        ("医疗卫生专业代表小组", 2usize),
+        ("教育专业代表小组", 2),
+        ("农业农村专业代表小组", 3),
+        ("法律专业代表小组", 0),
+    ];
     for (gname, committee) in pro {
         let input = GroupInput {
             kind: "professional_group".into(),
@@ -332,8 +356,12 @@ pub async fn seed<C: ConnectionTrait>(
             persons::add_group_member(c, key, actor, g, pid, if k == 0 { "convener" } else { "member" }).await?;
         }
     }
-    let input =
-        GroupInput { kind: "delegation".into(), name: "潍坊市人大诸城代表团".into(), area_id: None, committee_id: None };
+    let input = GroupInput {
+        kind: "delegation".into(),
+        name: "潍坊市人大诸城代表团".into(),
+        area_id: None,
+        committee_id: None,
+    };
     let delegation = persons::create_group(c, key, actor, city, &input).await?;
     for (k, pid) in upper.iter().enumerate() {
         persons::add_group_member(c, key, actor, delegation, *pid, if k == 0 { "leader" } else { "member" }).await?;
@@ -349,7 +377,8 @@ pub async fn seed<C: ConnectionTrait>(
     }
     // Grids in 密州街道 with deputies as 网格员 and 监督员.
     let (mizhou_area, _, _) = township_stations[0];
-    for (k, gname) in ["密州街道第一网格", "密州街道第二网格", "密州街道第三网格"].iter().enumerate() {
+    for (k, gname) in ["密州街道第一网格", "密州街道第二网格", "密州街道第三网格"].iter().enumerate()
+    {
         let g = persons::create_grid(c, key, actor, county_organ, mizhou_area, gname).await?;
         persons::add_grid_member(c, key, actor, g, by_township[0][k * 2], "gridder").await?;
         persons::add_grid_member(c, key, actor, g, by_township[0][k * 2 + 1], "supervisor").await?;
@@ -357,7 +386,10 @@ pub async fn seed<C: ConnectionTrait>(
     // Role names: 信息采集员 at the legislative contact point, 联络员 per township.
     let role_ids = db::query_rows(c, "SELECT id, name FROM role_names ORDER BY id", vec![]).await?;
     let role = |n: &str| -> Option<i64> {
-        role_ids.iter().find(|r| r.try_get_by_index::<String>(1).ok().as_deref() == Some(n)).and_then(|r| r.try_get_by_index(0).ok())
+        role_ids
+            .iter()
+            .find(|r| r.try_get_by_index::<String>(1).ok().as_deref() == Some(n))
+            .and_then(|r| r.try_get_by_index(0).ok())
     };
     if let (Some(collector), Some(liaison)) = (role("信息采集员"), role("联络员")) {
         for ids in &by_township {

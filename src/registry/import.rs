@@ -167,7 +167,11 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
             match township.and_then(|t| r.township_organs.get(&t)) {
                 Some(o) => Some(*o),
                 None => {
-                    issue(issues, &roster::term_header(*level), "乡镇人大代表须填写所在镇街，且该镇街已登记人大".into());
+                    issue(
+                        issues,
+                        &roster::term_header(*level),
+                        "乡镇人大代表须填写所在镇街，且该镇街已登记人大".into(),
+                    );
                     continue;
                 }
             }
@@ -371,6 +375,10 @@ pub async fn roster_rows<C: ConnectionTrait>(
 }
 
 /// The roster of an organ's subtree as .xlsx bytes, in the import layout.
-pub async fn export_roster<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, organ_path: &str) -> Result<Vec<u8>, DbErr> {
+pub async fn export_roster<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    organ_path: &str,
+) -> Result<Vec<u8>, DbErr> {
     Ok(roster::write(&roster_rows(c, crypto, organ_path).await?))
 }
