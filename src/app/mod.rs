@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     Router::new()
         .merge(crate::public::routes())
+        .merge(crate::attachments::routes())
         .merge(crate::console::routes())
         .merge(crate::api::routes())
         .route("/healthz", get(healthz))

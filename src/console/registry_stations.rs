@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/stations/{id}/deputies/{person}/remove", post(unassign))
         .route("/console/registry/stations/{id}/rules", post(rule_add))
         .route("/console/registry/stations/{id}/rules/{rule}/remove", post(rule_remove))
+        .route("/console/registry/stations/{id}/photos", post(photo_add))
+        .route("/console/registry/stations/{id}/photos/{photo}/remove", post(photo_remove))
 }
 
 const CRUMB: (&str, &str) = ("/console/registry/stations", "站点");
@@ -277,7 +279,8 @@ struct DetailTpl {
     person: String,
     rule: RuleForm,
     rule_people: Vec<Opt>,
-    /// Which form the errors belong to: `assign` or `rule`.
+    photos: Vec<crate::attachments::Attachment>,
+    /// Which form the errors belong to: `assign`, `rule` or `photo`.
     error_form: &'static str,
     errors: Errors,
     history: Vec<HistoryLine>,
@@ -326,6 +329,7 @@ async fn detail_tpl(
         slots,
         can_edit: allowed(p, Action::Update, &Resource::Station { id: st.id, organ_path }),
         history: history(s, "station", st.id).await?,
+        photos: crate::attachments::of_owner(&s.db, crate::attachments::OWNER_STATION, st.id).await?,
         st,
         person,
         rule,
@@ -674,4 +678,79 @@ async fn update(
     txn.commit().await?;
     s.nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
+}
+
+async fn photo_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::attachments::{self, IMAGES, OWNER_STATION, Upload};
+    let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    let upload = Upload { file_name: &name, bytes: &bytes };
+    let result = async {
+        let content_type = attachments::check(&upload, IMAGES, s.config.attachments_max_bytes)?;
+        let txn = db::begin_write(&s.db).await?;
+        attachments::attach(
+            &txn,
+            s.storage.as_ref(),
+            s.audit_key(),
+            &actor(&p, &ip),
+            st.organ_id,
+            (OWNER_STATION, id),
+            &upload,
+            content_type,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "照片已上传")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            unprocessable(
+                &detail_tpl(&page, &s, &p, st, &path, String::new(), RuleForm::default(), "photo", errors).await?,
+            )
+        }
+    }
+}
+
+async fn photo_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path((id, photo)): Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let photo = photo.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    crate::attachments::remove(
+        &txn,
+        s.storage.as_ref(),
+        s.audit_key(),
+        &actor(&p, &ip),
+        (crate::attachments::OWNER_STATION, id),
+        photo,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "照片已删除"))
 }

@@ -447,6 +447,7 @@ struct StationTpl {
     nav: Option<NavLinks>,
     slots: Vec<Slot>,
     by_level: Vec<(&'static str, Vec<DeputyLink>)>,
+    photos: Vec<crate::attachments::Attachment>,
     url: String,
     card: bool,
 }
@@ -491,6 +492,7 @@ async fn station_page(
         organ_name: site.organ.name.clone(),
         prefix: site.prefix,
         nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
+        photos: crate::attachments::of_owner(&s.db, crate::attachments::OWNER_STATION, id).await?,
         st,
         slots,
         by_level,

@@ -431,3 +431,38 @@ async fn station_api_and_schedule(app: TestApp) {
     assert!(r.json()["station_ids"].as_array().unwrap().iter().any(|s| *s == with_rules));
 }
 demo_test!(station_api_and_schedule);
+
+/// PLAT-14 through station photos: judged by content, size-limited, public once attached,
+/// removable, audited; another station's keeper cannot touch them.
+async fn station_photos_are_checked_and_served(app: TestApp) {
+    let station =
+        db::scalar_i64(app.db(), "SELECT station_id FROM accounts WHERE username = 'keeper'", vec![]).await.unwrap();
+    let mut keeper = app.login("keeper").await;
+    // A PDF named .jpg is refused with a field message; nothing is stored.
+    let r =
+        keeper.upload(&format!("/console/registry/stations/{station}/photos"), "file", "门口.jpg", b"%PDF-1.4 x").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.texts(".field-error").iter().any(|t| t.contains("JPG")), "{:?}", r.texts(".field-error"));
+    assert_eq!(count(&app, "SELECT count(*) FROM attachments").await, 0);
+    // A real PNG (a QR code will do) is accepted and shown on the public page.
+    let png = renda::registry::qr::qr_png("http://example/s/1", 4).unwrap();
+    let r = keeper.upload(&format!("/console/registry/stations/{station}/photos"), "file", "门口.png", &png).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = db::scalar_i64(app.db(), "SELECT max(id) FROM attachments", vec![]).await.unwrap();
+    let mut visitor = app.browser().await;
+    assert!(visitor.get(&format!("/s/{station}")).await.body.contains(&format!("/files/{id}")));
+    let file = visitor.get(&format!("/files/{id}")).await;
+    assert_eq!((file.status, file.header("content-type")), (StatusCode::OK, Some("image/png")));
+    assert_eq!(file.bytes, png);
+    // Another station is not the keeper's: 404, as if it did not exist.
+    let other = db::scalar_i64(app.db(), "SELECT max(id) FROM stations", vec![]).await.unwrap();
+    let r = keeper.upload(&format!("/console/registry/stations/{other}/photos"), "file", "x.png", &png).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Removal is audited and the file is gone from the public address.
+    let r = keeper.post(&format!("/console/registry/stations/{station}/photos/{id}/remove"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(visitor.get(&format!("/files/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, "SELECT count(*) FROM audit_log WHERE action LIKE 'attachment_%'").await, 2);
+    assert_eq!(visitor.get("/files/abc").await.status, StatusCode::NOT_FOUND);
+}
+demo_test!(station_photos_are_checked_and_served);
