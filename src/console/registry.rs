@@ -77,49 +77,9 @@ pub fn allowed(p: &Principal, action: Action, r: &Resource) -> bool {
     authz::decide(p, action, r) == Decision::Allow
 }
 
-/// Chinese names of the registry's audit actions (the platform's `action_label` knows only its own).
-fn registry_action_label(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "person_create" => "登记人员",
-        "person_update" => "修改人员信息",
-        "mandate_create" => "新增代表资格",
-        "mandate_end" => "终止代表资格",
-        "station_create" => "新建站点",
-        "station_update" => "修改站点",
-        "station_assign" => "代表进站",
-        "station_unassign" => "代表离站",
-        "duty_rule_create" => "新增进站安排",
-        "duty_rule_delete" => "删除进站安排",
-        "group_create" => "新建小组",
-        "group_member_add" => "小组成员调整",
-        "group_member_remove" => "移出小组",
-        "committee_create" => "新建机构",
-        "committee_member_add" => "组成人员调整",
-        "committee_member_remove" => "组成人员离任",
-        "contact_link_create" => "建立联系",
-        "contact_link_delete" => "解除联系",
-        "grid_create" => "新建网格",
-        "grid_member_add" => "网格人员调整",
-        "grid_member_remove" => "移出网格",
-        "role_name_create" => "新增角色名称",
-        "role_assign" => "担任角色",
-        "role_unassign" => "卸任角色",
-        "roster_import" => "导入名册",
-        _ => return None,
-    })
-}
-
-/// A record's timeline with registry action names in Chinese.
+/// A record's timeline.
 pub async fn history(s: &AppState, target_type: &str, id: i64) -> AppResult<Vec<HistoryLine>> {
-    let entries = audit::history(&s.db, target_type, &id.to_string()).await?;
-    let codes: Vec<String> = entries.iter().map(|e| e.action.clone()).collect();
-    let mut lines = history_lines(entries);
-    for (line, code) in lines.iter_mut().zip(codes) {
-        if let Some(label) = registry_action_label(&code) {
-            line.action = label.to_string();
-        }
-    }
-    Ok(lines)
+    Ok(history_lines(audit::history(&s.db, target_type, &id.to_string()).await?))
 }
 
 /// Two numeric path segments (`/{id}/…/{other}`); anything else is a 404.
