@@ -122,6 +122,23 @@ fn demo_serves_and_the_tools_work_on_its_data() {
     let (code, _, err) = renda(&dir, &["token", "create", "--user", "nobody"]);
     assert_eq!(code, 1);
     assert!(err.contains("不存在"));
+    // Roster export and re-import from the command line, while the server runs.
+    let roster = dir.with_extension("roster.xlsx");
+    let (code, out, err) = renda(&dir, &["export", "deputies", roster.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = renda(&dir, &["import", "deputies", roster.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("新增 0 人，更新 0 人"), "{out}");
+    // A bad file: non-zero exit and the row-by-row report, nothing written.
+    let mut rows = renda::registry::roster::parse(&std::fs::read(&roster).unwrap()).unwrap();
+    rows.truncate(3);
+    rows[1].id = Some(99_999_999);
+    rows[2].township = "不存在镇".into();
+    let bad = dir.with_extension("bad.xlsx");
+    std::fs::write(&bad, renda::registry::roster::write(&rows)).unwrap();
+    let (code, _, err) = renda(&dir, &["import", "deputies", bad.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("第 3 行「编号」") && err.contains("第 4 行「所在镇街」"), "{err}");
     // Graceful stop on SIGTERM.
     unsafe_kill(child.0.id());
     let status = child.0.wait().unwrap();
