@@ -46,9 +46,9 @@ pub enum Command {
     /// 配置
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码]
+    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码]；renda import areas 区划.csv
     Import {
-        /// 目前支持 deputies（代表名册）
+        /// deputies（代表名册）或 areas（行政区划，.csv 或 .xlsx）
         what: String,
         file: PathBuf,
         /// 导入到哪个机关（机关代码；默认本系统的主机关）
@@ -333,9 +333,14 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             println!("已备份到 {}", file.display());
             Ok(0)
         }
+        Command::Import { what, file, .. } if what == "areas" => {
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            import_areas(&db, &config, file).await
+        }
         Command::Import { what, file, organ } => {
             if what != "deputies" {
-                eprintln!("目前只能导入 deputies（代表名册）");
+                eprintln!("目前只能导入 deputies（代表名册）或 areas（行政区划）");
                 return Err(2);
             }
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
@@ -422,6 +427,41 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 return Err(2);
             }
             restore(&config, file).await
+        }
+    }
+}
+
+/// `renda import areas FILE`: exit 0 with the counts, 3 with the row report (nothing written).
+async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> Result<i32, i32> {
+    use crate::org::area_import::{AreaImportError, import_areas};
+    let bytes = std::fs::read(file).map_err(|e| {
+        eprintln!("无法读取 {}：{e}", file.display());
+        1
+    })?;
+    let started = std::time::Instant::now();
+    let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+    let txn = db::begin_write(db).await.map_err(|_| 1)?;
+    match import_areas(&txn, &config.secrets.audit_key, &actor, &bytes).await {
+        Ok(s) => {
+            txn.commit().await.map_err(|_| 1)?;
+            let secs = started.elapsed().as_secs_f64();
+            println!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个，用时 {secs:.1} 秒", s.created, s.updated, s.unchanged);
+            Ok(0)
+        }
+        Err(AreaImportError::Rows(issues)) => {
+            eprintln!("区划文件有 {} 处问题，未导入任何数据：", issues.len());
+            for i in issues {
+                if i.row == 0 {
+                    eprintln!("  {}", i.reason);
+                } else {
+                    eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
+                }
+            }
+            Err(3)
+        }
+        Err(AreaImportError::Db(e)) => {
+            eprintln!("导入失败，未写入任何数据：{}", e.detail());
+            Err(1)
         }
     }
 }

@@ -272,6 +272,13 @@ pub fn action_label(action: &str) -> &str {
         "mandate_update" => "修改代表资格",
         "attachment_add" => "上传附件",
         "attachment_remove" => "删除附件",
+        "unit_create" => "新建承办单位",
+        "unit_update" => "修改承办单位",
+        "unit_contact_add" => "新增联络员",
+        "unit_contact_remove" => "移除联络员",
+        "voter_contact_add" => "新增固定联系选民",
+        "voter_contact_remove" => "移除固定联系选民",
+        "area_import" => "导入区划",
         other => other,
     }
 }

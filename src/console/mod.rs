@@ -1,11 +1,14 @@
 //! The staff console and the sign-in pages (PLAT-18).
 
 pub mod admin;
+pub mod area_import;
 pub mod pages;
 pub mod registry;
 pub mod registry_persons;
 pub mod registry_stations;
 pub mod session;
+pub mod units;
+pub mod voters;
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/account/tokens/{id}/revoke", post(session::token_revoke))
         .merge(admin::routes())
         .merge(registry::routes())
+        .merge(units::routes())
+        .merge(voters::routes())
+        .merge(area_import::routes())
 }
 
 /// A history entry as the timeline shows it.

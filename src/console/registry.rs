@@ -553,6 +553,9 @@ struct LinksTpl {
     total: i64,
     linked: i64,
     rate: String,
+    /// Deputies with at least one fixed voter contact (代表联系选民), of the same `total`.
+    voters_linked: i64,
+    voters_rate: String,
     can_edit: bool,
     person: String,
     errors: Errors,
@@ -575,6 +578,7 @@ async fn links_tpl(
     errors: Errors,
 ) -> AppResult<LinksTpl> {
     let (total, linked) = persons::link_coverage(&s.db, &p.organ_path).await?;
+    let (_, voters_linked) = persons::voter_coverage(&s.db, &p.organ_path).await?;
     let members = persons::standing_members(&s.db, &p.organ_path).await?;
     Ok(LinksTpl {
         l: page.layout("双联系", &[CRUMB_LINKS]),
@@ -583,6 +587,8 @@ async fn links_tpl(
         total,
         linked,
         rate: percent(linked, total),
+        voters_linked,
+        voters_rate: percent(voters_linked, total),
         can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &p.organ_path }),
         person,
         errors,

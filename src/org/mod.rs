@@ -1,5 +1,8 @@
 //! Areas (行政区划) and organs (人大机关): the scope every record belongs to (REG-1).
 
+pub mod area_import;
+pub mod units;
+
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 

@@ -1,0 +1,109 @@
+//! The area import page (REG-1, PLAT-15): template download and a multipart upload of a .xlsx
+//! or .csv area list, applied all or nothing with a row-by-row report. Admin only (creating
+//! areas is an admin action on `Resource::Area`).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::auth::{Action, Principal, Resource};
+use crate::console::pages::{Layout, Page, render};
+use crate::console::registry::unprocessable;
+use crate::console::session::actor;
+use crate::db;
+use crate::org::area_import::{self, AreaImportError};
+use crate::registry::roster::RowIssue;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/admin/areas/import", get(import_page).post(upload))
+        .route("/console/admin/areas/import/template", get(template))
+}
+
+#[derive(Template)]
+#[template(path = "admin/area_import.html")]
+struct ImportTpl {
+    l: Layout,
+    issues: Vec<RowIssue>,
+    error: Option<String>,
+    file_name: String,
+}
+
+fn tpl(page: &Page, issues: Vec<RowIssue>, error: Option<String>, file_name: String) -> ImportTpl {
+    ImportTpl {
+        l: page.layout(
+            "导入行政区划",
+            &[("/console/admin/areas", "行政区划"), ("/console/admin/areas/import", "导入区划")],
+        ),
+        issues,
+        error,
+        file_name,
+    }
+}
+
+async fn check(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
+    guard::check(s, p, ip, Action::Create, &Resource::Area { organ_path: &p.organ_path }, "import").await
+}
+
+async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check(&s, &p, &ip).await?;
+    render(&tpl(&page, Vec::new(), None, String::new()))
+}
+
+async fn template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    check(&s, &p, &ip).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, crate::export::content_disposition("行政区划模板", "xlsx")),
+        ],
+        area_import::template(),
+    )
+        .into_response())
+}
+
+async fn upload(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    check(&s, &p, &ip).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return unprocessable(&tpl(&page, Vec::new(), Some("请选择要导入的 Excel（.xlsx）或 CSV 文件".into()), String::new()));
+    };
+    let txn = db::begin_write(&s.db).await?;
+    match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &bytes).await {
+        Ok(sum) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(
+                "/console/admin/areas",
+                &format!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个", sum.created, sum.updated, sum.unchanged),
+            ))
+        }
+        Err(AreaImportError::Rows(issues)) => {
+            drop(txn);
+            unprocessable(&tpl(&page, issues, None, name))
+        }
+        Err(AreaImportError::Db(e)) => Err(e),
+    }
+}

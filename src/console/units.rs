@@ -1,0 +1,410 @@
+//! 承办单位 pages (REG-2): the unit list with its filter and export, the unit form, and a
+//! unit's page with its contact people (联络员) and history. Access is decided on
+//! `Resource::HandlingUnit`: organ workers see the units of their subtree, admin and staff
+//! maintain them, and a `unit` account sees only its own unit.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::auth::{Action, Principal, Resource, Role};
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
+use crate::console::session::actor;
+use crate::console::HistoryLine;
+use crate::db;
+use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/registry/units", get(list).post(create))
+        .route("/console/registry/units/export", get(export))
+        .route("/console/registry/units/new", get(new_form))
+        .route("/console/registry/units/{id}", get(detail).post(update))
+        .route("/console/registry/units/{id}/edit", get(edit_form))
+        .route("/console/registry/units/{id}/contacts", post(contact_add))
+        .route("/console/registry/units/{id}/contacts/{contact}/remove", post(contact_remove))
+}
+
+const CRUMB: (&str, &str) = ("/console/registry/units", "承办单位");
+
+/// A `unit` account that is not also an organ worker: it has only its own unit's page.
+fn own_unit_only(p: &Principal) -> Option<i64> {
+    let unit = p.unit_id.filter(|_| p.has(Role::Unit))?;
+    (!allowed(p, Action::View, &Resource::HandlingUnit { id: -1, organ_path: &p.organ_path })).then_some(unit)
+}
+
+// ------------------------------------------------------------------ list and export
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    kind: Option<String>,
+    q: Option<String>,
+    active: Option<String>,
+    format: Option<String>,
+}
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or("").trim().to_string()
+}
+
+impl ListQuery {
+    fn filter(&self, p: &Principal) -> UnitFilter {
+        UnitFilter {
+            organ_path: p.organ_path.clone(),
+            kind: Some(text(&self.kind)).filter(|k| UNIT_KINDS.iter().any(|(x, _)| x == k)),
+            q: Some(text(&self.q)).filter(|q| !q.is_empty()),
+            active: match text(&self.active).as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [("kind", &self.kind), ("q", &self.q), ("active", &self.active)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v.to_string())))
+            .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/units.html")]
+struct ListTpl {
+    l: Layout,
+    rows: Vec<Unit>,
+    kinds: Vec<Opt>,
+    states: Vec<Opt>,
+    q: String,
+    qs: String,
+    can_create: bool,
+}
+
+async fn list(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    if let Some(own) = own_unit_only(&p) {
+        return Ok(Redirect::to(&format!("/console/registry/units/{own}")).into_response());
+    }
+    let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
+    guard::check(&s, &p, &ip, Action::View, &r, "list").await?;
+    let rows = units::units(&s.db, &q.filter(&p)).await?;
+    render(&ListTpl {
+        l: page.layout("承办单位", &[CRUMB]),
+        rows,
+        kinds: opts(UNIT_KINDS, &text(&q.kind)),
+        states: opts([("1", "在用"), ("0", "已停用")], &text(&q.active)),
+        q: text(&q.q),
+        qs: q.query_string(),
+        can_create: allowed(&p, Action::Create, &r),
+    })
+}
+
+/// The filtered list as .xlsx or .csv.
+async fn export(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
+    guard::check(&s, &p, &ip, Action::View, &r, "export").await?;
+    let rows = units::units(&s.db, &q.filter(&p))
+        .await?
+        .into_iter()
+        .map(|u| {
+            vec![
+                Cell::Int(u.id),
+                Cell::Text(u.kind_label().to_string()),
+                Cell::Text(u.name),
+                Cell::Text(u.organ_name),
+                Cell::Text(if u.active { "在用" } else { "已停用" }.to_string()),
+                Cell::Int(u.contacts),
+            ]
+        })
+        .collect();
+    let headers = ["编号", "类别", "单位名称", "所属机关", "状态", "联络员人数"];
+    let table = Table { title: "承办单位".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
+    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
+        (to_csv(&table), "csv", "text/csv; charset=utf-8")
+    } else {
+        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    };
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("承办单位", ext))],
+        bytes,
+    )
+        .into_response())
+}
+
+// ------------------------------------------------------------------ the unit form
+
+/// The form as typed.
+#[derive(Default)]
+pub struct UnitForm {
+    pub name: String,
+    pub kind: String,
+    pub active: bool,
+}
+
+impl UnitForm {
+    fn from_pairs(f: &Pairs) -> UnitForm {
+        UnitForm { name: f.get("name"), kind: f.get("kind"), active: f.get("active") == "on" }
+    }
+    fn input(&self) -> UnitInput {
+        UnitInput { name: self.name.clone(), kind: self.kind.clone(), active: self.active }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/unit_form.html")]
+struct FormTpl {
+    l: Layout,
+    v: UnitForm,
+    kinds: Vec<Opt>,
+    errors: Errors,
+    action: String,
+    cancel: String,
+    is_new: bool,
+}
+
+fn form_tpl(page: &Page, v: UnitForm, errors: Errors, existing: Option<&Unit>) -> FormTpl {
+    let (title, action, crumb) = match existing {
+        Some(u) => (
+            format!("修改 {}", u.name),
+            format!("/console/registry/units/{}", u.id),
+            format!("/console/registry/units/{}/edit", u.id),
+        ),
+        None => ("新建承办单位".to_string(), "/console/registry/units".to_string(), "/console/registry/units/new".into()),
+    };
+    FormTpl {
+        l: page.layout(&title, &[CRUMB, (&crumb, &title)]),
+        kinds: opts(UNIT_KINDS, &v.kind),
+        v,
+        errors,
+        cancel: existing.map(|u| format!("/console/registry/units/{}", u.id)).unwrap_or_else(|| CRUMB.0.into()),
+        action,
+        is_new: existing.is_none(),
+    }
+}
+
+async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
+    guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
+    let v = UnitForm { kind: "government".into(), active: true, ..Default::default() };
+    render(&form_tpl(&page, v, Errors::default(), None))
+}
+
+async fn create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
+    guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
+    let v = UnitForm::from_pairs(&Pairs(f));
+    let txn = db::begin_write(&s.db).await?;
+    match units::create_unit(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &v.input()).await {
+        Ok(id) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), &format!("已新建 {}", v.name.trim())))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&form_tpl(&page, v, errors, None))
+        }
+    }
+}
+
+async fn visible_unit(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Unit> {
+    let path = units::unit_organ_path(&s.db, id).await?.unwrap_or_else(|| "/none/".into());
+    let r = Resource::HandlingUnit { id, organ_path: &path };
+    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
+    if action != Action::View {
+        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
+    }
+    units::unit(&s.db, id).await?.ok_or(AppError::NotFound)
+}
+
+async fn edit_form(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
+    let v = UnitForm { name: u.name.clone(), kind: u.kind.clone(), active: u.active };
+    render(&form_tpl(&page, v, Errors::default(), Some(&u)))
+}
+
+async fn update(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
+    let v = UnitForm::from_pairs(&Pairs(f));
+    let txn = db::begin_write(&s.db).await?;
+    match units::update_unit(&txn, s.audit_key(), &actor(&p, &ip), id, &v.input()).await {
+        Ok(changed) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(
+                &format!("/console/registry/units/{id}"),
+                if changed { "承办单位已保存" } else { "没有修改任何内容" },
+            ))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&form_tpl(&page, v, errors, Some(&u)))
+        }
+    }
+}
+
+// ------------------------------------------------------------------ detail and contacts
+
+pub struct ContactLine {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub account: Option<String>,
+}
+
+/// What was typed into the add-contact form (the phone is never echoed back).
+#[derive(Default)]
+pub struct ContactForm {
+    pub name: String,
+    pub account_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/unit_detail.html")]
+struct DetailTpl {
+    l: Layout,
+    u: Unit,
+    contacts: Vec<ContactLine>,
+    accounts: Vec<Opt>,
+    can_edit: bool,
+    c: ContactForm,
+    errors: Errors,
+    history: Vec<HistoryLine>,
+}
+
+async fn detail_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    u: Unit,
+    c: ContactForm,
+    errors: Errors,
+) -> AppResult<DetailTpl> {
+    let contacts = units::contacts(&s.db, u.id)
+        .await?
+        .into_iter()
+        .map(|x| ContactLine {
+            id: x.id,
+            name: x.name,
+            phone: x
+                .phone_enc
+                .as_deref()
+                .and_then(|e| s.crypto.decrypt(e).ok())
+                .map(|ph| crate::privacy::mask_phone(&ph))
+                .unwrap_or_default(),
+            account: x.username,
+        })
+        .collect();
+    let accounts = units::unit_accounts(&s.db, u.id).await?;
+    let href = format!("/console/registry/units/{}", u.id);
+    let crumbs: Vec<(&str, &str)> =
+        if own_unit_only(p).is_some() { vec![(&href, &u.name)] } else { vec![CRUMB, (&href, &u.name)] };
+    Ok(DetailTpl {
+        l: page.layout(&u.name, &crumbs),
+        contacts,
+        accounts: opts(accounts.iter().map(|(id, user, name)| (*id, format!("{user}（{name}）"))), &c.account_id),
+        can_edit: allowed(p, Action::Update, &Resource::HandlingUnit { id: u.id, organ_path: &u.organ_path }),
+        history: history(s, "handling_unit", u.id).await?,
+        u,
+        c,
+        errors,
+    })
+}
+
+async fn detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let u = visible_unit(&s, &p, &ip, id, Action::View).await?;
+    render(&detail_tpl(&page, &s, &p, u, ContactForm::default(), Errors::default()).await?)
+}
+
+async fn contact_add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let c = ContactForm { name: f.get("name"), account_id: f.get("account_id") };
+    let input = units::ContactInput {
+        name: c.name.clone(),
+        phone: f.get("phone"),
+        account_id: c.account_id.parse().ok().filter(|v: &i64| *v > 0),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    match units::add_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &input).await {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), "联络员已添加"))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&detail_tpl(&page, &s, &p, u, c, errors).await?)
+        }
+    }
+}
+
+async fn contact_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, contact) = two_ids(path)?;
+    visible_unit(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    units::remove_contact(&txn, s.audit_key(), &actor(&p, &ip), id, contact).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), "已移除联络员"))
+}

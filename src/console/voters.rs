@@ -1,0 +1,154 @@
+//! A deputy's fixed voter contacts (代表联系选民, REG-5 三联系): the list (names masked), add and
+//! remove. Staff maintain every deputy's list; a deputy maintains their own
+//! (`Resource::Person` allows a deputy to update their own record).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::state::AppState;
+use crate::auth::{Action, Principal, Resource};
+use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::console::registry::{allowed, two_ids, unprocessable};
+use crate::console::session::actor;
+use crate::db;
+use crate::registry::persons::{self, Person};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/registry/deputies/{id}/voters", get(page_get).post(add))
+        .route("/console/registry/deputies/{id}/voters/{link}/remove", post(remove))
+}
+
+async fn visible_person(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<(Person, String)> {
+    let organ_path = persons::person_organ_path(&s.db, id).await?.unwrap_or_else(|| "/none/".into());
+    let r = Resource::Person { id, organ_path: &organ_path };
+    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
+    if action != Action::View {
+        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
+    }
+    let d = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((d, organ_path))
+}
+
+pub struct VoterLine {
+    pub id: i64,
+    pub name: String,
+    pub note: String,
+    pub since: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/voters.html")]
+struct VotersTpl {
+    l: Layout,
+    d: Person,
+    voters: Vec<VoterLine>,
+    can_edit: bool,
+    voter_name: String,
+    voter_note: String,
+    errors: Errors,
+}
+
+async fn tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    (d, organ_path): (Person, String),
+    voter_name: String,
+    voter_note: String,
+    errors: Errors,
+) -> AppResult<VotersTpl> {
+    let voters = persons::voter_contacts(&s.db, d.id)
+        .await?
+        .into_iter()
+        .map(|v| VoterLine {
+            id: v.id,
+            name: v
+                .voter_name_enc
+                .as_deref()
+                .and_then(|e| s.crypto.decrypt(e).ok())
+                .map(|n| crate::privacy::mask_name(&n))
+                .unwrap_or_else(|| "（无法解密）".into()),
+            note: v.voter_note,
+            since: crate::app::fmt::datetime(v.created_at).chars().take(10).collect(),
+        })
+        .collect();
+    let href = format!("/console/registry/deputies/{}", d.id);
+    let here = format!("{href}/voters");
+    Ok(VotersTpl {
+        l: page.layout(
+            &format!("{} 的固定联系选民", d.name),
+            &[("/console/registry/deputies", "代表"), (&href, &d.name), (&here, "固定联系选民")],
+        ),
+        voters,
+        can_edit: allowed(p, Action::Update, &Resource::Person { id: d.id, organ_path: &organ_path }),
+        d,
+        voter_name,
+        voter_note,
+        errors,
+    })
+}
+
+async fn page_get(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::View).await?;
+    render(&tpl(&page, &s, &p, d, String::new(), String::new(), Errors::default()).await?)
+}
+
+async fn add(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
+    let f = Pairs(f);
+    let (name, note) = (f.get("voter_name"), f.get("voter_note"));
+    let txn = db::begin_write(&s.db).await?;
+    match persons::add_voter_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &name, &note).await {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已添加固定联系选民"))
+        }
+        Err(e) => {
+            drop(txn);
+            let errors = form_errors(e)?;
+            unprocessable(&tpl(&page, &s, &p, d, name, note, errors).await?)
+        }
+    }
+}
+
+async fn remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(_): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (id, link) = two_ids(path)?;
+    visible_person(&s, &p, &ip, id, Action::Update).await?;
+    let txn = db::begin_write(&s.db).await?;
+    persons::remove_voter_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, link).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已移除固定联系选民"))
+}
