@@ -112,6 +112,19 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
+        // The registry: organ workers of the subtree read; admin and staff maintain.
+        ("person" | "station" | "registry", Action::View) => {
+            if worker && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        ("person" | "station" | "registry", _) => match (role, in_tree) {
+            (Role::Admin | Role::Staff, true) => A,
+            (Role::Leader, true) => F,
+            _ => H,
+        },
         ("jobs", _) => {
             if role == Role::Admin && in_tree {
                 A
@@ -137,6 +150,9 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::AuditHistory { organ_path },
                 Resource::HandlingUnit { id: 99, organ_path },
                 Resource::Jobs { organ_path },
+                Resource::Person { id: 555, organ_path },
+                Resource::Station { id: 77, organ_path },
+                Resource::Registry { organ_path },
             ];
             for r in &resources {
                 for action in [Action::View, Action::Create, Action::Update] {
@@ -148,7 +164,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 6 * 3);
+    assert_eq!(checked, 6 * 3 * 9 * 3);
 }
 
 #[test]
@@ -178,6 +194,22 @@ fn owner_only_resources_and_special_cases() {
     token.token_scope = Some(Scope::Read);
     assert_eq!(decide(&token, Action::View, &Resource::Account { id: 5, organ_path: "/1/2/" }), A);
     assert_eq!(decide(&token, Action::Update, &Resource::Account { id: 5, organ_path: "/1/2/" }), F);
+    // A deputy sees and edits their own record, wherever it is registered, but creates nothing.
+    let mut deputy = principal(Role::Deputy);
+    deputy.deputy_id = Some(555);
+    for rel in RELS {
+        let organ_path = path(rel);
+        assert_eq!(decide(&deputy, Action::View, &Resource::Person { id: 555, organ_path }), A);
+        assert_eq!(decide(&deputy, Action::Update, &Resource::Person { id: 555, organ_path }), A);
+        assert_eq!(decide(&deputy, Action::Create, &Resource::Person { id: 555, organ_path }), F);
+        assert_eq!(decide(&deputy, Action::View, &Resource::Person { id: 556, organ_path }), H);
+    }
+    // A keeper runs their own station only.
+    let mut keeper = principal(Role::Keeper);
+    keeper.station_id = Some(77);
+    assert_eq!(decide(&keeper, Action::Update, &Resource::Station { id: 77, organ_path: "/1/3/" }), A);
+    assert_eq!(decide(&keeper, Action::View, &Resource::Station { id: 78, organ_path: "/1/2/" }), H);
+    assert_eq!(decide(&keeper, Action::Create, &Resource::Station { id: 77, organ_path: "/1/2/" }), F);
     // A path that merely shares a prefix string is not inside the subtree.
     assert_eq!(decide(&admin, Action::View, &Resource::Account { id: 5, organ_path: "/1/22/" }), H);
 }
