@@ -375,7 +375,8 @@ async fn popolo(State(s): State<AppState>, Query(q): Query<PopoloQuery>) -> AppR
     let root = root_path(&s).await?;
     let mut sql = String::from(
         "SELECT m.id, m.person_id, m.organ_id, m.level, m.term, m.constituency, m.start_date, m.end_date, m.status, \
-         o.name AS organ_name FROM mandates m JOIN organs o ON o.id = m.organ_id JOIN persons p ON p.id = m.person_id \
+         o.name AS organ_name, a.name AS area_name FROM mandates m JOIN organs o ON o.id = m.organ_id \
+         JOIN areas a ON a.id = o.area_id JOIN persons p ON p.id = m.person_id \
          JOIN organs po ON po.id = p.organ_id WHERE po.path LIKE $1 ESCAPE '\\'",
     );
     let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(&root)).into()];

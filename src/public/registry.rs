@@ -423,7 +423,7 @@ async fn deputy_page(
         mandates: mandates
             .iter()
             .map(|m| PublicMandate {
-                title: format!("{}（{}）", m.title(), m.organ_name),
+                title: m.title(),
                 constituency: m.constituency.clone(),
             })
             .collect(),

@@ -109,8 +109,10 @@ pub struct Mandate {
     pub end_date: Option<String>,
     /// `serving|resigned|recalled|terminated|deceased|term_ended`
     pub status: String,
-    /// The organ's name, e.g. 潍坊市人民代表大会
+    /// The organ's name, e.g. 潍坊市人大常委会
     pub organ_name: String,
+    /// The organ's area, e.g. 潍坊市
+    pub area_name: String,
 }
 
 impl Mandate {
@@ -120,10 +122,13 @@ impl Mandate {
     pub fn serving(&self) -> bool {
         self.status == "serving"
     }
-    /// "第十八届诸城市人大代表"
+    /// "第十九届诸城市人大代表", "第十四届全国人大代表"
     pub fn title(&self) -> String {
-        let level = self.level().map(|l| l.deputy_title()).unwrap_or_default();
-        format!("第{}届{}", chinese_number(self.term), level)
+        let place = match self.level() {
+            Some(Level::National) => "全国",
+            _ => self.area_name.as_str(),
+        };
+        format!("第{}届{}人大代表", chinese_number(self.term), place)
     }
     pub fn status_label(&self) -> &'static str {
         status_label(&self.status)
@@ -291,7 +296,8 @@ pub async fn mandates_of<C: ConnectionTrait>(c: &C, person_ids: &[i64]) -> Resul
         c,
         &format!(
             "SELECT m.id, m.person_id, m.organ_id, m.level, m.term, m.constituency, m.start_date, m.end_date, \
-             m.status, o.name AS organ_name FROM mandates m JOIN organs o ON o.id = m.organ_id \
+             m.status, o.name AS organ_name, a.name AS area_name FROM mandates m JOIN organs o ON o.id = m.organ_id \
+             JOIN areas a ON a.id = o.area_id \
              WHERE m.person_id IN ({list}) ORDER BY m.person_id, m.status = 'serving' DESC, \
              CASE m.level WHEN 'national' THEN 0 WHEN 'provincial' THEN 1 WHEN 'city' THEN 2 \
              WHEN 'county' THEN 3 ELSE 4 END, m.term DESC"

@@ -117,7 +117,7 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = b.get(&format!("/console/registry/deputies/{id}")).await;
     assert_eq!(page.texts(".mandate .status"), ["在任"]);
-    assert!(page.texts(".mandate h3")[0].starts_with("第十八届县人大代表"));
+    assert!(page.texts(".mandate h3")[0].starts_with("第十八届诸城市人大代表"));
     let mandate: i64 =
         db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![id.into()]).await.unwrap();
     // Resignation ends it: status, event and history show it.
