@@ -89,7 +89,12 @@ async fn upload(
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return unprocessable(&tpl(&page, Vec::new(), Some("请选择要导入的 Excel（.xlsx）或 CSV 文件".into()), String::new()));
+        return unprocessable(&tpl(
+            &page,
+            Vec::new(),
+            Some("请选择要导入的 Excel（.xlsx）或 CSV 文件".into()),
+            String::new(),
+        ));
     };
     let txn = db::begin_write(&s.db).await?;
     match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &bytes).await {

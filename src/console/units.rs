@@ -17,10 +17,10 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource, Role};
+use crate::console::HistoryLine;
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::console::session::actor;
-use crate::console::HistoryLine;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
@@ -192,7 +192,9 @@ fn form_tpl(page: &Page, v: UnitForm, errors: Errors, existing: Option<&Unit>) -
             format!("/console/registry/units/{}", u.id),
             format!("/console/registry/units/{}/edit", u.id),
         ),
-        None => ("新建承办单位".to_string(), "/console/registry/units".to_string(), "/console/registry/units/new".into()),
+        None => {
+            ("新建承办单位".to_string(), "/console/registry/units".to_string(), "/console/registry/units/new".into())
+        }
     };
     FormTpl {
         l: page.layout(&title, &[CRUMB, (&crumb, &title)]),

@@ -11,4 +11,5 @@ mod matrix;
 mod pages;
 mod registry;
 mod registry_console;
+mod registry_more;
 mod synthetic;
