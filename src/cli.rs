@@ -445,7 +445,10 @@ async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> 
         Ok(s) => {
             txn.commit().await.map_err(|_| 1)?;
             let secs = started.elapsed().as_secs_f64();
-            println!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个，用时 {secs:.1} 秒", s.created, s.updated, s.unchanged);
+            println!(
+                "区划已导入：新增 {} 个，更新 {} 个，未变 {} 个，用时 {secs:.1} 秒",
+                s.created, s.updated, s.unchanged
+            );
             Ok(0)
         }
         Err(AreaImportError::Rows(issues)) => {

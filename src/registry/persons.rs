@@ -1953,8 +1953,12 @@ pub async fn remove_voter_contact<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     let found = voter_contacts(c, person_id).await?.into_iter().find(|v| v.id == link_id).ok_or(AppError::NotFound)?;
     let organ_id = db::scalar_i64(c, "SELECT organ_id FROM contact_links WHERE id = $1", vec![link_id.into()]).await?;
-    db::exec(c, "DELETE FROM contact_links WHERE id = $1 AND kind = $2", vec![link_id.into(), LINK_DEPUTY_VOTER.into()])
-        .await?;
+    db::exec(
+        c,
+        "DELETE FROM contact_links WHERE id = $1 AND kind = $2",
+        vec![link_id.into(), LINK_DEPUTY_VOTER.into()],
+    )
+    .await?;
     let masked = found
         .voter_name_enc
         .as_deref()
