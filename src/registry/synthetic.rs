@@ -18,7 +18,7 @@
 //! get a type, coordinates near their township's centre, and one duty rule with 4–8 slots.
 
 use chrono::{Datelike, Days, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
 
 use super::geo::{NearestIndex, StationPoint};
 use super::persons::{EDUCATIONS, OCCUPATIONS, PARTIES};
@@ -274,12 +274,18 @@ impl<'a> Writer<'a> {
                     if c > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push('$');
-                    sql.push_str(&k.to_string());
+                    // SQLite gets anonymous `?`: with numbered ones sqlx looks up every
+                    // parameter's name, and SQLite's look-up is linear (quadratic overall).
+                    if self.backend == DbBackend::Sqlite {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&k.to_string());
+                    }
                 }
                 sql.push(')');
             }
-            db::exec(self.txn(), &sql, chunk).await?;
+            self.txn().execute_raw(Statement::from_sql_and_values(self.backend, sql, chunk)).await?;
             self.rows += n;
             self.commit_if_full().await?;
         }
