@@ -329,10 +329,8 @@ fn check(rows: &[AreaRow], known: &HashMap<String, Known>) -> Result<Vec<Checked
                 },
             ));
         }
-        if code_ok {
-            if let Some((first, _)) = seen.get(&r.code) {
-                issues.push(issue(r.row, COL_CODE, format!("区划代码 {} 与第 {first} 行重复", r.code)));
-            }
+        if code_ok && let Some((first, _)) = seen.get(&r.code) {
+            issues.push(issue(r.row, COL_CODE, format!("区划代码 {} 与第 {first} 行重复", r.code)));
         }
         // The parent: registered already, or a row above this one.
         let parent = r.parent_code.trim();
