@@ -146,6 +146,10 @@ pub async fn run_worker<F, Fut>(
 pub async fn schedule_housekeeping(db: &DatabaseConnection) -> Result<(), DbErr> {
     let hour = db::now() / 3600;
     enqueue(db, "purge_sessions", &serde_json::json!({}), Some(&format!("purge_sessions:{hour}")), db::now()).await?;
+    // Once a day (per UTC date), keep every duty rule expanded half a year ahead.
+    let day = db::now() / 86_400;
+    enqueue(db, "extend_duty_slots", &serde_json::json!({}), Some(&format!("extend_duty_slots:{day}")), db::now())
+        .await?;
     Ok(())
 }
 
@@ -153,6 +157,11 @@ pub async fn schedule_housekeeping(db: &DatabaseConnection) -> Result<(), DbErr>
 pub async fn handle_platform_job(db: &DatabaseConnection, job: Job) -> Result<(), String> {
     match job.kind.as_str() {
         "purge_sessions" => crate::auth::purge_expired_sessions(db).await.map(|_| ()).map_err(|e| e.to_string()),
+        "extend_duty_slots" => {
+            let txn = db::begin_write(db).await.map_err(|e| e.to_string())?;
+            crate::registry::stations::extend_all_rules(&txn).await.map_err(|e| e.to_string())?;
+            txn.commit().await.map_err(|e| e.to_string())
+        }
         "noop" => Ok(()),
         other => Err(format!("未知的任务类型 {other}")),
     }

@@ -72,9 +72,15 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
     jobs::schedule_housekeeping(app.db()).await.unwrap();
     jobs::schedule_housekeeping(app.db()).await.unwrap();
-    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(), 1, "one per hour slot");
-    let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
-    jobs::handle_platform_job(app.db(), job).await.unwrap();
+    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(), 2, "one of each per slot");
+    // The daily job keeps duty rules expanded: slots lost from the horizon come back.
+    db::exec(app.db(), "DELETE FROM duty_slots", vec![]).await.unwrap();
+    while let Some(job) = jobs::claim(app.db(), "w", 60).await.unwrap() {
+        let id = job.id;
+        jobs::handle_platform_job(app.db(), job).await.unwrap();
+        jobs::complete(app.db(), id).await.unwrap();
+    }
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);
+    assert!(db::scalar_i64(app.db(), "SELECT count(*) FROM duty_slots", vec![]).await.unwrap() > 100);
 }
 demo_test!(housekeeping_purges_expired_sessions);
