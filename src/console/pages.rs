@@ -122,6 +122,8 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
     let mut registry = Vec::new();
     if can(Resource::Person { id: -1, organ_path: own }) {
         registry.push(item("/console/registry/deputies", "代表"));
+    } else if p.deputy_id.is_some() {
+        registry.push(item("/console/registry/me", "我的代表信息"));
     }
     if can(Resource::Station { id: -1, organ_path: own })
         || (p.has(crate::auth::Role::Keeper) && p.station_id.is_some())
@@ -144,6 +146,9 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
         if authz::decide(p, Action::Create, &Resource::Registry { organ_path: own }) == Decision::Allow {
             registry.push(item("/console/registry/import", "名册导入"));
         }
+    }
+    if can(Resource::HandlingUnit { id: p.unit_id.unwrap_or(-1), organ_path: own }) {
+        registry.push(item("/console/registry/units", if p.unit_id.is_some() { "本单位" } else { "承办单位" }));
     }
     if !registry.is_empty() {
         groups.push(MenuGroup { title: "代表与站点", items: registry });

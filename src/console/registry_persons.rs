@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/deputies/new", get(new_form))
         .route("/console/registry/deputies/{id}", get(detail).post(update))
         .route("/console/registry/deputies/{id}/edit", get(edit_form))
+        .route("/console/registry/deputies/{id}/photo", post(photo_set))
+        .route("/console/registry/me", get(my_record))
         .route("/console/registry/deputies/{id}/mandates", post(mandate_add))
         .route("/console/registry/deputies/{id}/mandates/{mandate}/end", post(mandate_end))
 }
@@ -740,4 +742,62 @@ async fn update(
         &format!("/console/registry/deputies/{id}"),
         if changed { "代表信息已保存" } else { "没有修改任何内容" },
     ))
+}
+
+/// A deputy's own record: the deputy account goes straight to it.
+async fn my_record(Auth(p): Auth) -> AppResult<Response> {
+    let id = p.deputy_id.ok_or(AppError::NotFound)?;
+    Ok(axum::response::Redirect::to(&format!("/console/registry/deputies/{id}")).into_response())
+}
+
+/// Sets a deputy's portrait (shown on the public card); a deputy may set their own.
+async fn photo_set(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::attachments::{self, IMAGES, OWNER_PERSON, Upload};
+    let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    let upload = Upload { file_name: &name, bytes: &bytes };
+    let href = format!("/console/registry/deputies/{id}");
+    let content_type = match attachments::check(&upload, IMAGES, s.config.attachments_max_bytes) {
+        Ok(t) => t,
+        Err(e) => return Ok(redirect_with_flash(&href, &format!("照片未上传：{}", e.detail()))),
+    };
+    let txn = db::begin_write(&s.db).await?;
+    let photo = attachments::attach(
+        &txn,
+        s.storage.as_ref(),
+        s.audit_key(),
+        &actor(&p, &ip),
+        d.organ_id,
+        (OWNER_PERSON, id),
+        &upload,
+        content_type,
+    )
+    .await?;
+    if let Some(old) = d.photo_id {
+        attachments::remove(&txn, s.storage.as_ref(), s.audit_key(), &actor(&p, &ip), (OWNER_PERSON, id), old).await?;
+    }
+    db::exec(
+        &txn,
+        "UPDATE persons SET photo_id = $1, updated_at = $2 WHERE id = $3",
+        vec![photo.into(), db::now().into(), id.into()],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&href, "照片已更新"))
 }

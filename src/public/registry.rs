@@ -422,10 +422,7 @@ async fn deputy_page(
         gender: persons::gender_label(&p.gender),
         mandates: mandates
             .iter()
-            .map(|m| PublicMandate {
-                title: m.title(),
-                constituency: m.constituency.clone(),
-            })
+            .map(|m| PublicMandate { title: m.title(), constituency: m.constituency.clone() })
             .collect(),
         p,
         stations,

@@ -466,3 +466,30 @@ async fn station_photos_are_checked_and_served(app: TestApp) {
     assert_eq!(visitor.get("/files/abc").await.status, StatusCode::NOT_FOUND);
 }
 demo_test!(station_photos_are_checked_and_served);
+
+/// A deputy on a phone: the menu leads to their own record; they set their own portrait,
+/// which the public card then shows; another deputy's record stays out of reach.
+async fn deputy_sets_own_portrait(app: TestApp) {
+    let me =
+        db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
+    let mut b = app.login("deputy").await;
+    let home = b.get("/console").await;
+    assert!(home.texts("nav a").iter().any(|t| t == "我的代表信息"), "{:?}", home.texts("nav a"));
+    let r = b.get("/console/registry/me").await;
+    assert_eq!(r.header("location"), Some(format!("/console/registry/deputies/{me}").as_str()));
+    let png = renda::registry::qr::qr_png("portrait", 4).unwrap();
+    let r = b.upload(&format!("/console/registry/deputies/{me}/photo"), "file", "我.png", &png).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let photo = persons::person(app.db(), me).await.unwrap().unwrap().photo_id.expect("photo set");
+    let mut visitor = app.browser().await;
+    assert!(visitor.get(&format!("/d/{me}")).await.body.contains(&format!("/files/{photo}")));
+    assert_eq!(visitor.get(&format!("/files/{photo}")).await.bytes, png);
+    // Replacing it removes the old file from the public address.
+    let png2 = renda::registry::qr::qr_png("portrait 2", 4).unwrap();
+    b.upload(&format!("/console/registry/deputies/{me}/photo"), "file", "我2.png", &png2).await;
+    assert_eq!(visitor.get(&format!("/files/{photo}")).await.status, StatusCode::NOT_FOUND);
+    let other = db::scalar_i64(app.db(), "SELECT min(id) FROM persons WHERE id <> $1", vec![me.into()]).await.unwrap();
+    let r = b.upload(&format!("/console/registry/deputies/{other}/photo"), "file", "x.png", &png).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+demo_test!(deputy_sets_own_portrait);
