@@ -110,6 +110,8 @@ pub async fn validate<C: ConnectionTrait>(c: &C, input: &StationInput) -> Result
         (None, None) if !input.online_only => field(&mut f, "lat", "请填写坐标，群众才能按距离找到这个站点"),
         _ => {}
     }
+    out.lat = input.lat.map(round7);
+    out.lng = input.lng.map(round7);
     out.opening_hours = input.opening_hours.trim().into();
     out.phone = input.phone.trim().into();
     if out.phone.chars().count() > 30 || out.opening_hours.chars().count() > 100 {
@@ -128,14 +130,19 @@ async fn bump_stations<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
     db::exec(c, "UPDATE change_counters SET value = value + 1 WHERE name = 'stations'", vec![]).await.map(|_| ())
 }
 
+/// Seven decimals of a degree is about a centimetre: more is noise from conversions.
+fn round7(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
 fn station_values(s: &StationInput) -> Vec<Value> {
     vec![
         s.name.clone().into(),
         s.type_id.into(),
         s.area_id.into(),
         s.address.clone().into(),
-        s.lat.into(),
-        s.lng.into(),
+        s.lat.map(round7).into(),
+        s.lng.map(round7).into(),
         s.online_only.into(),
         s.opening_hours.clone().into(),
         s.phone.clone().into(),
