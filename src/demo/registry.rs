@@ -375,6 +375,18 @@ pub async fn seed<C: ConnectionTrait>(
             }
         }
     }
+    // 三联系: most county deputies keep two or three fixed voter contacts.
+    let villages = ["前进村", "幸福社区", "和平社区", "新华村", "东风村", "南湖社区"];
+    for (k, d) in county_deputies.iter().enumerate() {
+        if k % 5 == 4 {
+            continue;
+        }
+        for j in 0..2 + k % 2 {
+            let voter = name(&mut rng);
+            let note = format!("{}{}组居民", villages[(k + j) % villages.len()], 1 + rng.below(9));
+            persons::add_voter_contact(c, key, crypto, actor, *d, &voter, &note).await?;
+        }
+    }
     // Grids in 密州街道 with deputies as 网格员 and 监督员.
     let (mizhou_area, _, _) = township_stations[0];
     for (k, gname) in ["密州街道第一网格", "密州街道第二网格", "密州街道第三网格"].iter().enumerate()

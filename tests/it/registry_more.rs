@@ -202,6 +202,8 @@ fn coverage_numbers(r: &Resp) -> (i64, i64) {
 }
 
 async fn deputy_voter_contacts_and_coverage(app: TestApp) {
+    // Start from no voter contacts (the demo seeds some) so the figures are exact.
+    db::exec(app.db(), "DELETE FROM contact_links WHERE kind = 'deputy_voter'", vec![]).await.unwrap();
     let own = scalar(&app, "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await;
     let other = scalar(
         &app,
