@@ -203,18 +203,34 @@ pub async fn seed<C: ConnectionTrait>(
             bio: String::new(),
         }
     };
+    // Each congress's current term began on its election day.
     let mandate = |organ_id: i64, term: i64, constituency: String| MandateInput {
+        start_date: Some(
+            match organ_id {
+                o if o == national => "2023-03-05",
+                o if o == provincial => "2023-01-12",
+                o if o == city => "2022-01-06",
+                o if o == county_organ => "2021-12-28",
+                _ => "2021-11-26",
+            }
+            .into(),
+        ),
         organ_id,
         term,
         constituency,
-        start_date: None,
         how: "elected".into(),
     };
     for (i, (area, organ, station)) in township_stations.iter().enumerate() {
         let tname = TOWNSHIPS[i].1;
         let mut here = Vec::new();
         for k in 0..24 {
-            let input = persons::validate(&new_person(&mut rng, *area, tname)).map_err(persons::invalid)?;
+            let mut input = new_person(&mut rng, *area, tname);
+            if i == 0 && k == 16 {
+                // The person behind the `deputy` demo account.
+                input.name = "刘春燕".into();
+                input.gender = "female".into();
+            }
+            let input = persons::validate(&input).map_err(persons::invalid)?;
             let id = persons::create_person(c, key, crypto, actor, county_organ, &input).await?;
             // In a 镇: 0..18 township deputies, 15..24 county deputies (15..18 hold both).
             // A 街道 has no congress of its own (only a 人大工委): all its deputies are county ones.
