@@ -243,6 +243,9 @@ pub async fn seed(
             station_id: if a.role == Role::Keeper { Some(seeded.keeper_station) } else { None },
         };
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
+        if a.role == Role::Keeper {
+            crate::registry::stations::add_keeper(&txn, audit_key, &actor, seeded.keeper_station, id).await?;
+        }
         crate::console::notify(
             &txn,
             id,

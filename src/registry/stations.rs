@@ -333,7 +333,15 @@ pub async fn unassign_deputy<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn add_keeper<C: ConnectionTrait>(c: &C, station_id: i64, account_id: i64) -> Result<(), DbErr> {
+/// Makes an account a keeper of the station (the account's `station_id` follows).
+pub async fn add_keeper<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    account_id: i64,
+) -> Result<(), AppError> {
+    let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
     db::exec(
         c,
         "INSERT INTO station_keepers (station_id, account_id) VALUES ($1, $2)",
@@ -341,8 +349,21 @@ pub async fn add_keeper<C: ConnectionTrait>(c: &C, station_id: i64, account_id: 
     )
     .await?;
     db::exec(c, "UPDATE accounts SET station_id = $1 WHERE id = $2", vec![station_id.into(), account_id.into()])
-        .await
-        .map(|_| ())
+        .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_keeper_add",
+            target_type: "station",
+            target_id: station_id.to_string(),
+            organ_id: Some(s.organ_id),
+            summary: format!("账号 #{account_id} 任站点管理员"),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Keepers of a station: (account id, display name).

@@ -296,7 +296,12 @@ async fn keeper_sees_and_runs_only_own_station(app: TestApp) {
     let other = renda::registry::stations::create(&txn, key, &actor, organ, &input("西站")).await.unwrap();
     txn.commit().await.unwrap();
     let keeper = app.add_account("rkeeper", organ, &[Role::Keeper]).await;
-    renda::registry::stations::add_keeper(app.db(), own, keeper).await.unwrap();
+    {
+        let txn = renda::db::begin_write(app.db()).await.unwrap();
+        let actor = renda::audit::Actor::system("test");
+        renda::registry::stations::add_keeper(&txn, app.state.audit_key(), &actor, own, keeper).await.unwrap();
+        txn.commit().await.unwrap();
+    }
     let mut b = app.login("rkeeper").await;
     let r = b.get("/console/registry/stations").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
