@@ -405,12 +405,14 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
             let started = std::time::Instant::now();
-            let report = crate::registry::synthetic::generate(&db, *deputies, *stations, &|msg| eprintln!("{msg}"))
-                .await
-                .map_err(|e| {
-                    eprintln!("生成失败：{e}");
-                    1
-                })?;
+            let key = config.secrets.audit_key.clone();
+            let report =
+                crate::registry::synthetic::generate(&db, &key, *deputies, *stations, &|msg| eprintln!("{msg}"))
+                    .await
+                    .map_err(|e| {
+                        eprintln!("生成失败：{e}");
+                        1
+                    })?;
             println!(
                 "已生成 {} 名代表、{} 个代表资格、{} 个联络站，用时 {:.1} 秒",
                 report.persons,

@@ -94,7 +94,7 @@ pub struct ScheduleOut {
 }
 
 async fn type_codes(s: &AppState) -> AppResult<HashMap<i64, String>> {
-    Ok(stations::types(&s.db).await?.into_iter().map(|t| (t.id, t.code)).collect())
+    Ok(s.public.station_types(&s.db).await?.iter().map(|t| (t.id, t.code.clone())).collect())
 }
 
 fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
@@ -131,7 +131,7 @@ fn id_param(name: &str, v: &Option<String>) -> AppResult<Option<i64>> {
 
 /// The installation's root organ: public lists show what it registers.
 async fn root_path(s: &AppState) -> AppResult<String> {
-    Ok(org::default_organ(&s.db).await?.map(|o| o.path).unwrap_or_else(|| "/".into()))
+    Ok(s.public.organ(&s.db, None).await?.map(|o| o.path).unwrap_or_else(|| "/".into()))
 }
 
 async fn deputies_out(s: &AppState, people: Vec<persons::Person>) -> AppResult<Vec<DeputyOut>> {
@@ -270,8 +270,7 @@ async fn list_stations(
 
 async fn visible_station(s: &AppState, id: i64) -> AppResult<Station> {
     let st = stations::station(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let organ = org::organ(&s.db, st.organ_id).await?.ok_or(AppError::NotFound)?;
-    if !organ.path.starts_with(&root_path(s).await?) {
+    if !st.organ_path.starts_with(&root_path(s).await?) {
         return Err(AppError::NotFound);
     }
     Ok(st)

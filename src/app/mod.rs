@@ -1,5 +1,6 @@
 //! The web application: configuration, state, router, errors, extractors, middleware.
 
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -83,11 +83,11 @@ struct Site {
 }
 
 async fn site(s: &AppState, headers: &HeaderMap, code: Option<String>) -> AppResult<Site> {
-    let default = org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+    let default = s.public.organ(&s.db, None).await?.ok_or(AppError::NotFound)?;
     let (organ, prefix) = match code {
         None => (default, String::new()),
         Some(code) => {
-            let organ = org::organ_by_code(&s.db, &code).await?.filter(|o| !o.external).ok_or(AppError::NotFound)?;
+            let organ = s.public.organ(&s.db, Some(&code)).await?.filter(|o| !o.external).ok_or(AppError::NotFound)?;
             let prefix = if organ.id == default.id { String::new() } else { format!("/o/{}", organ.code) };
             (organ, prefix)
         }
@@ -196,10 +196,8 @@ async fn find(
     Query(q): Query<FindQuery>,
 ) -> AppResult<Response> {
     let site = site(&s, &h, code).await?;
-    let organ_area = org::area(&s.db, site.organ.area_id).await?.ok_or(AppError::NotFound)?;
-    let areas = org::areas_all(&s.db).await?;
-    let townships: Vec<Area> =
-        areas.iter().filter(|a| a.level == "township" && a.path.starts_with(&organ_area.path)).cloned().collect();
+    let options = find_options(&s, &site.organ).await?;
+    let (townships, tags) = (&options.0, options.1.clone());
     let mut form = FindForm::default();
     let mut message = String::new();
     let level = match q.level.as_deref().filter(|l| !l.is_empty()) {
@@ -252,11 +250,6 @@ async fn find(
     // Candidate stations, nearest first when there is a position.
     let mut candidates: Vec<(Station, Option<f64>)> = Vec::new();
     let wanted = 8;
-    let in_site = |st: &Station, organ_paths: &[(i64, String)]| {
-        organ_paths.iter().any(|(id, p)| *id == st.organ_id && p.starts_with(&site.organ.path))
-    };
-    let organ_paths: Vec<(i64, String)> =
-        org::organs_under(&s.db, &site.organ.path).await?.into_iter().map(|o| (o.id, o.path)).collect();
     if keyword.is_some() || (area.is_some() && origin.is_none()) {
         let filter = stations::StationFilter {
             organ_path: site.organ.path.clone(),
@@ -275,7 +268,7 @@ async fn find(
         let ask = if level.is_some() || tag.is_some() { 200 } else { 40 };
         for (p, d) in index.nearest(lat, lng, ask) {
             if let Some(st) = stations::station(&s.db, p.id).await?
-                && in_site(&st, &organ_paths)
+                && st.organ_path.starts_with(&site.organ.path)
             {
                 candidates.push((st, Some(d)));
             }
@@ -290,15 +283,12 @@ async fn find(
         if results.len() >= wanted {
             break;
         }
-        let deps = stations::deputies(&s.db, st.id).await?;
-        let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
-        let levels = stations::serving_levels(&s.db, &ids).await?;
-        let matching: Vec<(i64, String, String)> = deps
+        let deps = stations::deputies_with_levels(&s.db, st.id).await?;
+        let matching: Vec<DeputyLink> = deps
             .iter()
-            .filter(|d| levels.contains_key(&d.id))
-            .filter(|d| level.is_none_or(|l| levels.get(&d.id).is_some_and(|v| v.contains(&l))))
-            .filter(|d| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x == t)))
-            .map(|d| (d.id, d.name.clone(), level_text(levels.get(&d.id).map(Vec::as_slice).unwrap_or(&[]))))
+            .filter(|(_, lv)| level.is_none_or(|l| lv.contains(&l)))
+            .filter(|(d, _)| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x == t)))
+            .map(|(d, lv)| (d.id, d.name.clone(), level_text(lv)))
             .collect();
         if (level.is_some() || tag.is_some()) && matching.is_empty() {
             continue;
@@ -334,11 +324,10 @@ async fn find(
     if searched && results.is_empty() && deputies.is_empty() && message.is_empty() {
         message = "没有找到符合条件的联络站，请换一个镇街或关键词，或去掉筛选条件。".into();
     }
-    let tags = persons_tags(&s).await?;
     render(&FindTpl {
         organ_name: site.organ.name.clone(),
         prefix: site.prefix,
-        townships,
+        townships: townships.clone(),
         levels: Level::ALL.iter().map(|l| (l.as_str(), l.label())).collect(),
         tags,
         f: form,
@@ -349,15 +338,35 @@ async fn find(
     })
 }
 
-/// The most common expertise tags, for the filter.
-async fn persons_tags(s: &AppState) -> AppResult<Vec<String>> {
-    let rows = crate::db::query_rows(
-        &s.db,
-        "SELECT tag FROM person_tags GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 16",
-        vec![],
-    )
-    .await?;
-    Ok(rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect())
+/// The township picker and the common expertise tags of a site, cached per node.
+async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<(Vec<Area>, Vec<String>)>> {
+    let organ = organ.clone();
+    let db = s.db.clone();
+    Ok(s.public
+        .find_options
+        .get_or_load(organ.path.clone(), || async move {
+            let area = org::area(&db, organ.area_id).await?;
+            let area_path = area.map(|a| a.path).unwrap_or_else(|| "/".into());
+            let townships: Vec<Area> = crate::db::query_all(
+                &db,
+                "SELECT id, code, name, parent_id, level, path, lat, lng FROM areas \
+                 WHERE path LIKE $1 ESCAPE '\\' AND level = 'township' ORDER BY code LIMIT 2000",
+                vec![format!("{}%", crate::db::like_escape(&area_path)).into()],
+            )
+            .await?;
+            // The most common tags among the most recently registered persons: bounded work
+            // at any size.
+            let rows = crate::db::query_rows(
+                &db,
+                "SELECT tag FROM (SELECT tag FROM person_tags ORDER BY id DESC LIMIT 100000) t \
+                 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 16",
+                vec![],
+            )
+            .await?;
+            let tags = rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect();
+            Ok::<_, sea_orm::DbErr>((townships, tags))
+        })
+        .await?)
 }
 
 /// "全国·县" — the levels someone serves at, highest first.
@@ -397,7 +406,7 @@ async fn deputy_page(
     let site = site(&s, &headers, code).await?;
     let id = parse_id(&id)?;
     let p = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let organ = org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
+    let organ = s.public.organ_by_id(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
     if !organ.path.starts_with(&site.organ.path) {
         return Err(AppError::NotFound);
     }
@@ -459,8 +468,7 @@ async fn station_page(
     let site = site(&s, &headers, code).await?;
     let id = parse_id(&id)?;
     let st = stations::station(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let organ = org::organ(&s.db, st.organ_id).await?.ok_or(AppError::NotFound)?;
-    if !organ.path.starts_with(&site.organ.path) {
+    if !st.organ_path.starts_with(&site.organ.path) {
         return Err(AppError::NotFound);
     }
     let url = format!("{}{}/s/{id}", site.base_url, site.prefix);
@@ -471,15 +479,14 @@ async fn station_page(
     }
     let today = stations::today();
     let slots = stations::slots(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
-    let deps = stations::deputies(&s.db, id).await?;
-    let ids: Vec<i64> = deps.iter().map(|d| d.id).collect();
-    let levels = stations::serving_levels(&s.db, &ids).await?;
+    let deps = stations::deputies_with_levels(&s.db, id).await?;
     let mut by_level: Vec<(&'static str, Vec<DeputyLink>)> = Vec::new();
     for l in Level::ALL {
-        let here: Vec<(i64, String, String)> = deps
+        // Each deputy is listed once, under the highest level they serve at.
+        let here: Vec<DeputyLink> = deps
             .iter()
-            .filter(|d| levels.get(&d.id).and_then(|v| v.first()) == Some(&l))
-            .map(|d| (d.id, d.name.clone(), level_text(levels.get(&d.id).map(Vec::as_slice).unwrap_or(&[]))))
+            .filter(|(_, lv)| lv.first() == Some(&l))
+            .map(|(d, lv)| (d.id, d.name.clone(), level_text(lv)))
             .collect();
         if !here.is_empty() {
             by_level.push((level_heading(l), here));

@@ -41,12 +41,15 @@ pub struct Station {
     pub description: String,
     pub area_name: String,
     pub updated_at: i64,
+    /// The path of the station's organ, for scope checks without another query.
+    #[serde(skip)]
+    pub organ_path: String,
 }
 
 pub const STATION_SELECT: &str = "SELECT s.id, s.organ_id, s.area_id, s.type_id, t.name AS type_name, s.name, \
      s.address, s.lat, s.lng, s.online_only, s.opening_hours, s.phone, s.facilities, s.description, \
-     a.name AS area_name, s.updated_at FROM stations s JOIN station_types t ON t.id = s.type_id \
-     JOIN areas a ON a.id = s.area_id";
+     a.name AS area_name, s.updated_at, so.path AS organ_path FROM stations s \
+     JOIN station_types t ON t.id = s.type_id JOIN areas a ON a.id = s.area_id JOIN organs so ON so.id = s.organ_id";
 
 impl Station {
     pub fn facility_list(&self) -> Vec<&str> {
@@ -396,6 +399,48 @@ pub async fn deputies<C: ConnectionTrait>(c: &C, station_id: i64) -> Result<Vec<
         vec![station_id.into()],
     )
     .await
+}
+
+/// The deputies of a station with the levels they serve at (highest first), in one query.
+/// Persons without a serving mandate are left out.
+pub async fn deputies_with_levels<C: ConnectionTrait>(
+    c: &C,
+    station_id: i64,
+) -> Result<Vec<(StationDeputy, Vec<super::Level>)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT p.id, p.name, p.work_unit, p.expertise, p.photo_id, m.level FROM station_deputies sd \
+         JOIN persons p ON p.id = sd.person_id JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' \
+         WHERE sd.station_id = $1 ORDER BY p.id",
+        vec![station_id.into()],
+    )
+    .await?;
+    let mut out: Vec<(StationDeputy, Vec<super::Level>)> = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get_by_index(0)?;
+        let level = super::Level::parse(&r.try_get_by_index::<String>(5)?);
+        if out.last().map(|(d, _)| d.id) != Some(id) {
+            out.push((
+                StationDeputy {
+                    id,
+                    name: r.try_get_by_index(1)?,
+                    work_unit: r.try_get_by_index(2)?,
+                    expertise: r.try_get_by_index(3)?,
+                    photo_id: r.try_get_by_index(4)?,
+                },
+                Vec::new(),
+            ));
+        }
+        if let (Some(l), Some((_, levels))) = (level, out.last_mut())
+            && !levels.contains(&l)
+        {
+            levels.push(l);
+        }
+    }
+    for (_, levels) in &mut out {
+        levels.sort();
+    }
+    Ok(out)
 }
 
 /// Serving levels of some persons: person id → levels, highest first.

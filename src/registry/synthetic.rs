@@ -340,20 +340,9 @@ async fn reserve_ids<C: ConnectionTrait>(c: &C, table: &str, n: u64) -> Result<i
     }
 }
 
-/// Fills the database with `deputies` persons and `stations` stations; no audit entry (use
-/// [`generate_audited`] where the audit key is at hand, as `renda gen` should).
+/// Fills the database with `deputies` persons and `stations` stations, and records one audit
+/// entry for the whole run in its last transaction, so the chain stays valid.
 pub async fn generate(
-    db: &DatabaseConnection,
-    deputies: u64,
-    stations: u64,
-    progress: &(dyn Fn(String) + Sync),
-) -> Result<GenReport, DbErr> {
-    run(db, None, deputies, stations, progress).await
-}
-
-/// Like [`generate`], and records one audit entry for the whole run in its last
-/// transaction, so the chain stays valid.
-pub async fn generate_audited(
     db: &DatabaseConnection,
     audit_key: &[u8],
     deputies: u64,

@@ -14,7 +14,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 db_test!(gen_fills_a_plausible_registry);
 async fn gen_fills_a_plausible_registry(app: TestApp) {
     let key = app.state.audit_key().to_vec();
-    let report = renda::registry::synthetic::generate_audited(app.db(), &key, 3_000, 200, &|_| {}).await.unwrap();
+    let report = renda::registry::synthetic::generate(app.db(), &key, 3_000, 200, &|_| {}).await.unwrap();
     assert_eq!((report.persons, report.stations), (3_000, 200));
     assert_eq!(count(&app, "SELECT count(*) FROM persons").await, 3_000);
     assert_eq!(count(&app, "SELECT count(*) FROM stations").await, 200);
@@ -120,7 +120,7 @@ async fn gen_fills_a_plausible_registry(app: TestApp) {
     assert!(matches!(renda::audit::verify(app.db(), &key).await.unwrap(), Ok(n) if n >= 1));
 
     // A second run nests below the default organ, with codes under a fresh prefix.
-    renda::registry::synthetic::generate_audited(app.db(), &key, 500, 20, &|_| {}).await.unwrap();
+    renda::registry::synthetic::generate(app.db(), &key, 500, 20, &|_| {}).await.unwrap();
     assert_eq!(count(&app, "SELECT count(*) FROM persons").await, 3_500);
     assert_eq!(count(&app, "SELECT count(*) FROM stations").await, 220);
     assert_eq!(count(&app, "SELECT count(*) FROM organs WHERE parent_id IS NULL").await, 1);

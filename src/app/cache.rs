@@ -1,0 +1,84 @@
+//! Small per-node caches for data every public request reads and that changes rarely (the
+//! default organ, station types, expertise tags). Each entry lives for a fixed time, so
+//! several nodes converge within that time without talking to each other.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// A keyed cache whose entries expire `ttl` after they were loaded.
+pub struct TtlCache<K, V> {
+    ttl: Duration,
+    /// Entries kept at most; when full, expired entries go first, then everything.
+    capacity: usize,
+    inner: RwLock<HashMap<K, (Instant, Arc<V>)>>,
+}
+
+impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        TtlCache { ttl, capacity, inner: RwLock::new(HashMap::new()) }
+    }
+
+    /// The cached value, or the loader's value (cached when it succeeds).
+    pub async fn get_or_load<E, F, Fut>(&self, key: K, load: F) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Ok(map) = self.inner.read()
+            && let Some((at, v)) = map.get(&key)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(v.clone());
+        }
+        let value = Arc::new(load().await?);
+        if let Ok(mut map) = self.inner.write() {
+            if map.len() >= self.capacity {
+                let ttl = self.ttl;
+                map.retain(|_, (at, _)| at.elapsed() < ttl);
+                if map.len() >= self.capacity {
+                    map.clear();
+                }
+            }
+            map.insert(key, (Instant::now(), value.clone()));
+        }
+        Ok(value)
+    }
+
+    /// Forgets everything (after a local write that changes what is cached).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.inner.write() {
+            map.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn loads_once_until_expiry() {
+        let cache: TtlCache<&str, i32> = TtlCache::new(Duration::from_millis(50), 2);
+        let mut calls = 0;
+        for _ in 0..3 {
+            let v = cache
+                .get_or_load("a", || {
+                    calls += 1;
+                    async { Ok::<_, ()>(7) }
+                })
+                .await
+                .unwrap();
+            assert_eq!(*v, 7);
+        }
+        assert_eq!(calls, 1);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        cache.get_or_load("a", || async { Ok::<_, ()>(8) }).await.unwrap();
+        assert_eq!(*cache.get_or_load("a", || async { Ok::<_, ()>(9) }).await.unwrap(), 8);
+        // A failed load is not cached.
+        assert!(cache.get_or_load("b", || async { Err::<i32, _>("down") }).await.is_err());
+        assert_eq!(*cache.get_or_load("b", || async { Ok::<_, ()>(1) }).await.unwrap(), 1);
+    }
+}
