@@ -220,12 +220,8 @@ pub async fn seed(
 
     let mut first_unit = None;
     for (name, kind) in UNITS {
-        let id = db::insert_id(
-            &txn,
-            "INSERT INTO handling_units (organ_id, name, kind, active, created_at) VALUES ($1, $2, $3, $4, $5)",
-            vec![root.into(), name.into(), kind.into(), true.into(), db::now().into()],
-        )
-        .await?;
+        let input = org::units::UnitInput { name: name.into(), kind: kind.into(), active: true };
+        let id = org::units::create_unit(&txn, audit_key, &actor, root, &input).await?;
         first_unit.get_or_insert(id);
     }
     let seeded = registry::seed(&txn, audit_key, crypto, &actor, root).await?;
@@ -245,6 +241,14 @@ pub async fn seed(
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
         if a.role == Role::Keeper {
             crate::registry::stations::add_keeper(&txn, audit_key, &actor, seeded.keeper_station, id).await?;
+        }
+        if let (Role::Unit, Some(unit)) = (a.role, first_unit) {
+            let contact = org::units::ContactInput {
+                name: a.display_name.into(),
+                phone: format!("1380536{:04}", 1001 + i),
+                account_id: Some(id),
+            };
+            org::units::add_contact(&txn, audit_key, crypto, &actor, unit, &contact).await?;
         }
         crate::console::notify(
             &txn,
