@@ -132,3 +132,32 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         }
     }
 }
+
+/// The file of a `multipart/form-data` upload form, from its field named `file` (other
+/// fields are ignored; the CSRF token travels in the query). `bytes` is empty when no file
+/// was chosen; the handler says so in its own words.
+pub struct UploadedFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for UploadedFile {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?;
+        let mut file = UploadedFile { name: String::new(), bytes: Vec::new() };
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
+        {
+            if field.name() == Some("file") {
+                file.name = field.file_name().unwrap_or("").to_string();
+                file.bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?.to_vec();
+            }
+        }
+        Ok(file)
+    }
+}

@@ -4,12 +4,12 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -75,27 +75,18 @@ async fn upload(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    mut multipart: Multipart,
+    upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    if bytes.is_empty() {
         return unprocessable(&tpl(
             &page,
             Vec::new(),
             Some("请选择要导入的 Excel（.xlsx）或 CSV 文件".into()),
             String::new(),
         ));
-    };
+    }
     let txn = db::begin_write(&s.db).await?;
     match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &bytes).await {
         Ok(sum) => {

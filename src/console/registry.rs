@@ -1024,28 +1024,19 @@ async fn import_upload(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    mut multipart: axum::extract::Multipart,
+    upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     use crate::registry::import::{ImportError, import_roster};
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    if bytes.is_empty() {
         return unprocessable(&import_tpl(
             &page,
             Vec::new(),
             Some("请选择要导入的 Excel 文件（.xlsx）".into()),
             String::new(),
         ));
-    };
+    }
     let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
     let txn = db::begin_write(&s.db).await?;
     match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &bytes).await {

@@ -756,21 +756,11 @@ async fn photo_set(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    mut multipart: axum::extract::Multipart,
+    upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     use crate::attachments::{self, IMAGES, OWNER_PERSON, Upload};
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传的文件无法读取".into()))?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let (name, bytes) = file.unwrap_or_default();
+    let crate::app::extract::UploadedFile { name, bytes } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let href = format!("/console/registry/deputies/{id}");
     let content_type = match attachments::check(&upload, IMAGES, s.config.attachments_max_bytes) {
