@@ -422,8 +422,7 @@ async fn deputy_page(
         Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
         _ => {}
     }
-    let stations = persons::stations_of(&s.db, id).await?;
-    let groups = persons::groups_of(&s.db, id).await?.into_iter().map(|g| g.1).collect();
+    let (stations, groups) = persons::stations_and_groups(&s.db, id).await?;
     let slots = stations::person_slots(&s.db, id, 4).await?;
     render(&DeputyTpl {
         organ_name: site.organ.name.clone(),

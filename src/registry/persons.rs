@@ -799,6 +799,34 @@ pub async fn stations_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Ve
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
+/// A person's stations (id, name) and group names, in one round trip (the public card).
+pub async fn stations_and_groups<C: ConnectionTrait>(
+    c: &C,
+    person_id: i64,
+) -> Result<(Vec<(i64, String)>, Vec<String>), DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT 0 AS k, s.id, s.name FROM station_deputies sd JOIN stations s ON s.id = sd.station_id \
+         WHERE sd.person_id = $1 \
+         UNION ALL SELECT 1 AS k, g.id, g.name FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
+         WHERE gm.person_id = $1 ORDER BY 1, 2",
+        vec![person_id.into()],
+    )
+    .await?;
+    let (mut stations, mut groups) = (Vec::new(), Vec::new());
+    for r in rows {
+        let kind: i32 = r.try_get_by_index(0)?;
+        let id: i64 = r.try_get_by_index(1)?;
+        let name: String = r.try_get_by_index(2)?;
+        if kind == 0 {
+            stations.push((id, name));
+        } else {
+            groups.push(name);
+        }
+    }
+    Ok((stations, groups))
+}
+
 /// Groups a person belongs to: (group id, group name, kind, role).
 pub async fn groups_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(i64, String, String, String)>, DbErr> {
     let rows = db::query_rows(
