@@ -11,5 +11,6 @@ mod matrix;
 mod pages;
 mod registry;
 mod registry_console;
+mod registry_exports;
 mod registry_more;
 mod synthetic;
