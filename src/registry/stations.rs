@@ -838,6 +838,9 @@ pub async fn extend_all_rules<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr>
 #[derive(Clone, Default)]
 pub struct NearestCache {
     inner: Arc<RwLock<CacheState>>,
+    /// One rebuild at a time: concurrent requests wait for it instead of each loading every
+    /// station (a burst of requests at start-up would otherwise multiply time and memory).
+    rebuild: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -864,9 +867,11 @@ impl NearestCache {
                 return Ok(s.index.clone());
             }
         }
+        let _one_rebuild = self.rebuild.lock().await;
         let version = db::scalar_i64(c, "SELECT value FROM change_counters WHERE name = 'stations'", vec![]).await?;
         {
             let mut s = self.inner.write().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
+            // Current already, or just rebuilt by the request this one waited for.
             if s.version == Some(version) {
                 s.checked = Some(Instant::now());
                 return Ok(s.index.clone());
