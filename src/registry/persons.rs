@@ -1664,7 +1664,9 @@ pub struct RoleNameRow {
 pub async fn role_names<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<RoleNameRow>, DbErr> {
     db::query_all(
         c,
-        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM role_assignments a WHERE a.role_name_id = r.id) \
+        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM role_assignments a \
+         JOIN persons p ON p.id = a.person_id JOIN organs po ON po.id = p.organ_id \
+         WHERE a.role_name_id = r.id AND po.path LIKE $1 ESCAPE '\\') \
          AS holders FROM role_names r LEFT JOIN organs o ON o.id = r.organ_id \
          WHERE r.organ_id IS NULL OR o.path LIKE $1 ESCAPE '\\' ORDER BY r.id",
         vec![like_prefix(organ_path)],
