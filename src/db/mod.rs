@@ -104,6 +104,30 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(txn)
 }
 
+/// The string aggregate of the backend (`group_concat` / `string_agg`), for read models that
+/// fold a page's rows into one row: each extra row costs a round trip to the connection's
+/// thread with sqlx, so a public page reads one row where it can. Separators are bound as
+/// parameters; [`split_records`] undoes the folding.
+pub fn string_agg(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "string_agg",
+        _ => "group_concat",
+    }
+}
+
+/// Field and record separators for `string_agg` read models (ASCII unit/record separators,
+/// which no text typed by a person contains).
+pub const FIELD_SEP: &str = "\u{1f}";
+pub const RECORD_SEP: &str = "\u{1e}";
+
+/// Splits a folded column back into records of fields; `None` (no rows) is empty.
+pub fn split_records(folded: Option<&str>) -> Vec<Vec<&str>> {
+    match folded {
+        None | Some("") => Vec::new(),
+        Some(s) => s.split(RECORD_SEP).map(|r| r.split(FIELD_SEP).collect()).collect(),
+    }
+}
+
 /// Seconds since the Unix epoch, UTC; every timestamp column holds this.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

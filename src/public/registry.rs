@@ -452,7 +452,8 @@ struct StationTpl {
     nav: Option<NavLinks>,
     slots: Vec<Slot>,
     by_level: Vec<(&'static str, Vec<DeputyLink>)>,
-    photos: Vec<crate::attachments::Attachment>,
+    /// Attachment ids of the station's photos.
+    photos: Vec<i64>,
     url: String,
     card: bool,
 }
@@ -477,15 +478,15 @@ async fn station_page(
         _ => {}
     }
     let today = stations::today();
-    let slots = stations::slots(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
-    let deps = stations::deputies_with_levels(&s.db, id).await?;
+    let extras = stations::public_extras(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
     let mut by_level: Vec<(&'static str, Vec<DeputyLink>)> = Vec::new();
     for l in Level::ALL {
         // Each deputy is listed once, under the highest level they serve at.
-        let here: Vec<DeputyLink> = deps
+        let here: Vec<DeputyLink> = extras
+            .deputies
             .iter()
-            .filter(|(_, lv)| lv.first() == Some(&l))
-            .map(|(d, lv)| (d.id, d.name.clone(), level_text(lv)))
+            .filter(|(_, _, lv)| lv.first() == Some(&l))
+            .map(|(id, name, lv)| (*id, name.clone(), level_text(lv)))
             .collect();
         if !here.is_empty() {
             by_level.push((level_heading(l), here));
@@ -495,9 +496,9 @@ async fn station_page(
         organ_name: site.organ.name.clone(),
         prefix: site.prefix,
         nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
-        photos: crate::attachments::of_owner(&s.db, crate::attachments::OWNER_STATION, id).await?,
+        photos: extras.photos,
         st,
-        slots,
+        slots: extras.slots,
         by_level,
         url,
         card: kind == Kind::Card,

@@ -443,6 +443,91 @@ pub async fn deputies_with_levels<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// What the public station page shows besides the station itself, read as one row: the
+/// slots of a period (at most `limit`), the serving deputies with their levels, photo ids.
+pub struct PublicExtras {
+    pub slots: Vec<Slot>,
+    /// (id, name, levels highest first), by id.
+    pub deputies: Vec<(i64, String, Vec<super::Level>)>,
+    pub photos: Vec<i64>,
+}
+
+pub async fn public_extras<C: ConnectionTrait>(
+    c: &C,
+    station_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<PublicExtras, DbErr> {
+    let agg = db::string_agg(c.get_database_backend());
+    let sql = format!(
+        "SELECT \
+         (SELECT {agg}(CAST(x.id AS TEXT) || $4 || CAST(x.person_id AS TEXT) || $4 || x.name || $4 || x.slot_date \
+            || $4 || x.start_time || $4 || x.end_time || $4 || CAST(x.online AS TEXT), $5) \
+          FROM (SELECT d.id, d.person_id, p.name, d.slot_date, d.start_time, d.end_time, d.online FROM duty_slots d \
+                JOIN persons p ON p.id = d.person_id WHERE d.station_id = $1 AND d.slot_date >= $2 \
+                AND d.slot_date <= $3 ORDER BY d.slot_date, d.start_time, d.id LIMIT {limit}) x), \
+         (SELECT {agg}(CAST(y.id AS TEXT) || $4 || y.name || $4 || y.level, $5) \
+          FROM (SELECT p.id, p.name, m.level FROM station_deputies sd JOIN persons p ON p.id = sd.person_id \
+                JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' WHERE sd.station_id = $1) y), \
+         (SELECT {agg}(CAST(a.id AS TEXT), $5) FROM attachments a WHERE a.owner_type = 'station' AND a.owner_id = $6)"
+    );
+    let row = c
+        .query_one_raw(db::stmt(
+            c.get_database_backend(),
+            &sql,
+            vec![
+                station_id.into(),
+                from.format("%Y-%m-%d").to_string().into(),
+                to.format("%Y-%m-%d").to_string().into(),
+                db::FIELD_SEP.into(),
+                db::RECORD_SEP.into(),
+                station_id.to_string().into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("station extras".into()))?;
+    let slots_txt: Option<String> = row.try_get_by_index(0)?;
+    let deputies_txt: Option<String> = row.try_get_by_index(1)?;
+    let photos_txt: Option<String> = row.try_get_by_index(2)?;
+    let num = |v: &str| v.parse::<i64>().unwrap_or(0);
+    let mut slots: Vec<Slot> = db::split_records(slots_txt.as_deref())
+        .into_iter()
+        .filter(|f| f.len() == 7)
+        .map(|f| Slot {
+            id: num(f[0]),
+            station_id,
+            person_id: num(f[1]),
+            person_name: f[2].into(),
+            slot_date: f[3].into(),
+            start_time: f[4].into(),
+            end_time: f[5].into(),
+            online: matches!(f[6], "1" | "true"),
+        })
+        .collect();
+    slots.sort_by(|a, b| (&a.slot_date, &a.start_time, a.id).cmp(&(&b.slot_date, &b.start_time, b.id)));
+    let mut deputies: Vec<(i64, String, Vec<super::Level>)> = Vec::new();
+    let mut records = db::split_records(deputies_txt.as_deref());
+    records.sort_by_key(|f| f.first().map(|v| num(v)).unwrap_or(0));
+    for f in records.into_iter().filter(|f| f.len() == 3) {
+        let id = num(f[0]);
+        if deputies.last().map(|d| d.0) != Some(id) {
+            deputies.push((id, f[1].into(), Vec::new()));
+        }
+        if let (Some(l), Some(d)) = (super::Level::parse(f[2]), deputies.last_mut())
+            && !d.2.contains(&l)
+        {
+            d.2.push(l);
+        }
+    }
+    for d in &mut deputies {
+        d.2.sort();
+    }
+    let mut photos: Vec<i64> = db::split_records(photos_txt.as_deref()).iter().map(|f| num(f[0])).collect();
+    photos.sort_unstable();
+    Ok(PublicExtras { slots, deputies, photos })
+}
+
 /// Serving levels of some persons: person id → levels, highest first.
 pub async fn serving_levels<C: ConnectionTrait>(
     c: &C,

@@ -425,6 +425,11 @@ async fn station_api_and_schedule(app: TestApp) {
     let r = app.api("GET", &format!("/api/v1/stations/{with_rules}"), None, None).await;
     assert_eq!(r.json()["id"], with_rules);
     let deputy = slots[0]["deputy_id"].as_i64().unwrap();
+    // The public page shows the same next slot, with the deputy's link.
+    let page = app.api("GET", &format!("/s/{with_rules}"), None, None).await;
+    let first = page.texts(".slots li").into_iter().next().unwrap_or_default();
+    assert!(first.contains(slots[0]["deputy_name"].as_str().unwrap()), "{first}");
+    assert!(page.body.contains(&format!("href=\"/d/{deputy}\"")));
     let r = app.api("GET", &format!("/api/v1/deputies?station={with_rules}&limit=200"), None, None).await;
     assert!(r.json()["items"].as_array().unwrap().iter().any(|d| d["id"] == deputy));
     let r = app.api("GET", &format!("/api/v1/deputies/{deputy}"), None, None).await;
