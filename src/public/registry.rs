@@ -410,8 +410,8 @@ async fn deputy_page(
     if !organ.path.starts_with(&site.organ.path) {
         return Err(AppError::NotFound);
     }
-    let mandates: Vec<Mandate> =
-        persons::mandates_of(&s.db, &[id]).await?.into_iter().filter(|m| m.serving()).collect();
+    let extras = persons::card_extras(&s.db, id, stations::today(), 4).await?;
+    let mandates: Vec<Mandate> = extras.mandates;
     if mandates.is_empty() {
         // Only serving deputies have a public card.
         return Err(AppError::NotFound);
@@ -422,8 +422,7 @@ async fn deputy_page(
         Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
         _ => {}
     }
-    let (stations, groups) = persons::stations_and_groups(&s.db, id).await?;
-    let slots = stations::person_slots(&s.db, id, 4).await?;
+    let (stations, groups, slots) = (extras.stations, extras.groups, extras.slots);
     render(&DeputyTpl {
         organ_name: site.organ.name.clone(),
         prefix: site.prefix,

@@ -799,32 +799,103 @@ pub async fn stations_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Ve
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
-/// A person's stations (id, name) and group names, in one round trip (the public card).
-pub async fn stations_and_groups<C: ConnectionTrait>(
+/// What the public deputy card shows besides the person, read as one row: serving mandates,
+/// stations, group names and the next duty slots (at most `slot_limit`, from `from` on).
+pub struct CardExtras {
+    pub mandates: Vec<Mandate>,
+    pub stations: Vec<(i64, String)>,
+    pub groups: Vec<String>,
+    /// Slots with their station's name.
+    pub slots: Vec<(super::stations::Slot, String)>,
+}
+
+pub async fn card_extras<C: ConnectionTrait>(
     c: &C,
     person_id: i64,
-) -> Result<(Vec<(i64, String)>, Vec<String>), DbErr> {
-    let rows = db::query_rows(
-        c,
-        "SELECT 0 AS k, s.id, s.name FROM station_deputies sd JOIN stations s ON s.id = sd.station_id \
-         WHERE sd.person_id = $1 \
-         UNION ALL SELECT 1 AS k, g.id, g.name FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
-         WHERE gm.person_id = $1 ORDER BY 1, 2",
-        vec![person_id.into()],
-    )
-    .await?;
-    let (mut stations, mut groups) = (Vec::new(), Vec::new());
-    for r in rows {
-        let kind: i32 = r.try_get_by_index(0)?;
-        let id: i64 = r.try_get_by_index(1)?;
-        let name: String = r.try_get_by_index(2)?;
-        if kind == 0 {
-            stations.push((id, name));
-        } else {
-            groups.push(name);
-        }
-    }
-    Ok((stations, groups))
+    from: chrono::NaiveDate,
+    slot_limit: u64,
+) -> Result<CardExtras, DbErr> {
+    let agg = db::string_agg(c.get_database_backend());
+    let sql = format!(
+        "SELECT \
+         (SELECT {agg}(CAST(m.id AS TEXT) || $3 || CAST(m.organ_id AS TEXT) || $3 || m.level || $3 \
+            || CAST(m.term AS TEXT) || $3 || m.constituency || $3 || COALESCE(m.start_date, '') || $3 \
+            || o.name || $3 || a.name, $4) \
+          FROM mandates m JOIN organs o ON o.id = m.organ_id JOIN areas a ON a.id = o.area_id \
+          WHERE m.person_id = $1 AND m.status = 'serving'), \
+         (SELECT {agg}(CAST(s.id AS TEXT) || $3 || s.name, $4) FROM station_deputies sd \
+          JOIN stations s ON s.id = sd.station_id WHERE sd.person_id = $1), \
+         (SELECT {agg}(g.name, $4) FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
+          WHERE gm.person_id = $1), \
+         (SELECT {agg}(CAST(x.id AS TEXT) || $3 || CAST(x.station_id AS TEXT) || $3 || x.slot_date || $3 \
+            || x.start_time || $3 || x.end_time || $3 || CAST(x.online AS TEXT) || $3 || x.station_name, $4) \
+          FROM (SELECT d.id, d.station_id, d.slot_date, d.start_time, d.end_time, d.online, \
+                COALESCE(st.name, '') AS station_name FROM duty_slots d LEFT JOIN stations st ON st.id = d.station_id \
+                WHERE d.person_id = $1 AND d.slot_date >= $2 ORDER BY d.slot_date, d.start_time, d.id \
+                LIMIT {slot_limit}) x)"
+    );
+    let row = c
+        .query_one_raw(db::stmt(
+            c.get_database_backend(),
+            &sql,
+            vec![
+                person_id.into(),
+                from.format("%Y-%m-%d").to_string().into(),
+                db::FIELD_SEP.into(),
+                db::RECORD_SEP.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("card extras".into()))?;
+    let col = |i: usize| row.try_get_by_index::<Option<String>>(i);
+    let (mandates_txt, stations_txt, groups_txt, slots_txt) = (col(0)?, col(1)?, col(2)?, col(3)?);
+    let num = |v: &str| v.parse::<i64>().unwrap_or(0);
+    let mut mandates: Vec<Mandate> = db::split_records(mandates_txt.as_deref())
+        .into_iter()
+        .filter(|f| f.len() == 8)
+        .map(|f| Mandate {
+            id: num(f[0]),
+            person_id,
+            organ_id: num(f[1]),
+            level: f[2].into(),
+            term: num(f[3]),
+            constituency: f[4].into(),
+            start_date: Some(f[5].to_string()).filter(|d| !d.is_empty()),
+            end_date: None,
+            status: "serving".into(),
+            organ_name: f[6].into(),
+            area_name: f[7].into(),
+        })
+        .collect();
+    mandates.sort_by_key(|m| (m.level(), -m.term));
+    let mut stations: Vec<(i64, String)> = db::split_records(stations_txt.as_deref())
+        .into_iter()
+        .filter(|f| f.len() == 2)
+        .map(|f| (num(f[0]), f[1].to_string()))
+        .collect();
+    stations.sort();
+    let mut groups: Vec<String> =
+        db::split_records(groups_txt.as_deref()).into_iter().map(|f| f.join(db::FIELD_SEP)).collect();
+    groups.sort();
+    let mut slots: Vec<(super::stations::Slot, String)> = db::split_records(slots_txt.as_deref())
+        .into_iter()
+        .filter(|f| f.len() == 7)
+        .map(|f| {
+            let slot = super::stations::Slot {
+                id: num(f[0]),
+                station_id: num(f[1]),
+                person_id,
+                person_name: String::new(),
+                slot_date: f[2].into(),
+                start_time: f[3].into(),
+                end_time: f[4].into(),
+                online: matches!(f[5], "1" | "true"),
+            };
+            (slot, f[6].to_string())
+        })
+        .collect();
+    slots.sort_by(|a, b| (&a.0.slot_date, &a.0.start_time, a.0.id).cmp(&(&b.0.slot_date, &b.0.start_time, b.0.id)));
+    Ok(CardExtras { mandates, stations, groups, slots })
 }
 
 /// Groups a person belongs to: (group id, group name, kind, role).

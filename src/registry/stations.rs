@@ -873,22 +873,6 @@ pub async fn slots<C: ConnectionTrait>(
     .await
 }
 
-/// Next slots of a deputy (any station), with the station name (one query, not one per slot).
-pub async fn person_slots<C: ConnectionTrait>(c: &C, person_id: i64, limit: u64) -> Result<Vec<(Slot, String)>, DbErr> {
-    let rows = db::query_rows(
-        c,
-        &format!(
-            "SELECT d.id, d.station_id, d.person_id, p.name AS person_name, d.slot_date, d.start_time, d.end_time, \
-             d.online, COALESCE(s.name, '') AS station_name FROM duty_slots d JOIN persons p ON p.id = d.person_id \
-             LEFT JOIN stations s ON s.id = d.station_id WHERE d.person_id = $1 AND d.slot_date >= $2 \
-             ORDER BY d.slot_date, d.start_time LIMIT {limit}"
-        ),
-        vec![person_id.into(), today().format("%Y-%m-%d").to_string().into()],
-    )
-    .await?;
-    rows.iter().map(|r| Ok((Slot::from_query_result(r, "")?, r.try_get::<String>("", "station_name")?))).collect()
-}
-
 /// The next slot of each of some stations (one query per station, each an index seek).
 pub async fn next_slots<C: ConnectionTrait>(c: &C, station_ids: &[i64]) -> Result<HashMap<i64, Slot>, DbErr> {
     let mut out = HashMap::new();

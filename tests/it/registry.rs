@@ -134,6 +134,9 @@ async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
     let r = b.get(&format!("/d/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains(&p.name) && r.body.contains("全国人大代表"));
+    // Highest level first: the national mandate heads the list, the county one follows.
+    let titles = r.texts(".mandates li");
+    assert!(titles.len() >= 2 && titles[0].contains("全国") && titles[1].contains("诸城市"), "{titles:?}");
     assert!(!r.body.contains(&mobile) && !r.body.contains(&mobile[7..]));
     // No button that leads nowhere: 留言/预约 arrive with the 民意 loop.
     assert!(!r.body.contains("给代表留言"));
@@ -430,6 +433,10 @@ async fn station_api_and_schedule(app: TestApp) {
     let first = page.texts(".slots li").into_iter().next().unwrap_or_default();
     assert!(first.contains(slots[0]["deputy_name"].as_str().unwrap()), "{first}");
     assert!(page.body.contains(&format!("href=\"/d/{deputy}\"")));
+    // The deputy's card shows the same slot under 近期进站接待, with the station's name.
+    let card = app.api("GET", &format!("/d/{deputy}"), None, None).await;
+    let station_name = r_station_name(&app, with_rules).await;
+    assert!(card.texts(".slots li").iter().any(|t| t.contains(&station_name)), "{:?}", card.texts(".slots li"));
     let r = app.api("GET", &format!("/api/v1/deputies?station={with_rules}&limit=200"), None, None).await;
     assert!(r.json()["items"].as_array().unwrap().iter().any(|d| d["id"] == deputy));
     let r = app.api("GET", &format!("/api/v1/deputies/{deputy}"), None, None).await;
@@ -498,3 +505,7 @@ async fn deputy_sets_own_portrait(app: TestApp) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 demo_test!(deputy_sets_own_portrait);
+
+async fn r_station_name(app: &TestApp, id: i64) -> String {
+    renda::registry::stations::station(app.db(), id).await.unwrap().unwrap().name
+}
