@@ -338,13 +338,8 @@ async fn nearest(State(s): State<AppState>, Query(q): Query<NearestQuery>) -> Ap
     let index = s.nearest.get(&s.db).await?;
     let found = index.nearest(lat, lng, limit);
     let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
-    let mut by_id: HashMap<i64, Station> = HashMap::new();
-    if !ids.is_empty() {
-        let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let rows: Vec<Station> =
-            db::query_all(&s.db, &format!("{} WHERE s.id IN ({list})", stations::STATION_SELECT), vec![]).await?;
-        by_id = rows.into_iter().map(|st| (st.id, st)).collect();
-    }
+    let mut by_id: HashMap<i64, Station> =
+        stations::stations_by_ids(&s.db, &ids).await?.into_iter().map(|st| (st.id, st)).collect();
     let codes = type_codes(&s).await?;
     let items = found
         .into_iter()

@@ -443,6 +443,72 @@ pub async fn deputies_with_levels<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Several stations by id as one folded row (the nearest-stations answer): one round trip
+/// however many stations are asked for. Unknown ids are left out.
+pub async fn stations_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<Vec<Station>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let agg = db::string_agg(c.get_database_backend());
+    let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let f = |col: &str| format!("COALESCE(CAST({col} AS TEXT), '')");
+    let fields = [
+        "s.id",
+        "s.organ_id",
+        "s.area_id",
+        "s.type_id",
+        "t.name",
+        "s.name",
+        "s.address",
+        "s.lat",
+        "s.lng",
+        "s.online_only",
+        "s.opening_hours",
+        "s.phone",
+        "s.facilities",
+        "s.description",
+        "a.name",
+        "s.updated_at",
+        "so.path",
+    ]
+    .map(f)
+    .join(" || $1 || ");
+    let from = STATION_SELECT.split_once(" FROM ").map(|(_, rest)| rest).unwrap_or("");
+    let sql = format!("SELECT {agg}({fields}, $2) FROM {from} WHERE s.id IN ({list})");
+    let row = c
+        .query_one_raw(db::stmt(c.get_database_backend(), &sql, vec![db::FIELD_SEP.into(), db::RECORD_SEP.into()]))
+        .await?;
+    let folded: Option<String> = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => None,
+    };
+    let num = |v: &str| v.parse::<i64>().unwrap_or(0);
+    let float = |v: &str| v.parse::<f64>().ok();
+    Ok(db::split_records(folded.as_deref())
+        .into_iter()
+        .filter(|r| r.len() == 17)
+        .map(|r| Station {
+            id: num(r[0]),
+            organ_id: num(r[1]),
+            area_id: num(r[2]),
+            type_id: num(r[3]),
+            type_name: r[4].into(),
+            name: r[5].into(),
+            address: r[6].into(),
+            lat: float(r[7]),
+            lng: float(r[8]),
+            online_only: matches!(r[9], "1" | "true"),
+            opening_hours: r[10].into(),
+            phone: r[11].into(),
+            facilities: r[12].into(),
+            description: r[13].into(),
+            area_name: r[14].into(),
+            updated_at: num(r[15]),
+            organ_path: r[16].into(),
+        })
+        .collect())
+}
+
 /// What the public station page shows besides the station itself, read as one row: the
 /// slots of a period (at most `limit`), the serving deputies with their levels, photo ids.
 pub struct PublicExtras {

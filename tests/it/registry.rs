@@ -79,6 +79,14 @@ async fn nearest_matches_brute_force(app: TestApp) {
             assert!((g.1 - b.1).abs() < 0.1);
         }
     }
+    // The nearest answer carries the same station record as the station endpoint.
+    let near = app.api("GET", "/api/v1/stations/nearest?lat=35.99&lng=119.41&limit=3", None, None).await.json();
+    for item in near["items"].as_array().unwrap() {
+        let mut item = item.clone();
+        item.as_object_mut().unwrap().remove("distance_m");
+        let one = app.api("GET", &format!("/api/v1/stations/{}", item["id"]), None, None).await.json();
+        assert_eq!(item, one);
+    }
     // Bad input is a Chinese 422, not a 500.
     for q in ["lat=abc&lng=1", "lat=91&lng=0", "lat=35&lng=119&limit=0", "lng=119"] {
         let r = app.api("GET", &format!("/api/v1/stations/nearest?{q}"), None, None).await;
