@@ -1003,6 +1003,13 @@ impl NearestCache {
             }
         }
         let _one_rebuild = self.rebuild.lock().await;
+        {
+            // Another request may have checked (or rebuilt) while this one waited.
+            let s = self.inner.read().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
+            if s.version.is_some() && s.checked.is_some_and(|t| t.elapsed() < CHECK_EVERY) {
+                return Ok(s.index.clone());
+            }
+        }
         let version = db::scalar_i64(c, "SELECT value FROM change_counters WHERE name = 'stations'", vec![]).await?;
         {
             let mut s = self.inner.write().map_err(|_| DbErr::Custom("index lock poisoned".into()))?;
