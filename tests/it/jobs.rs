@@ -19,16 +19,21 @@ async fn two_workers_run_each_job_exactly_once(app: TestApp) {
     assert!(!jobs::enqueue(app.db(), "noop", &serde_json::json!({}), Some("daily:2026-11-22"), 0).await.unwrap());
 
     let runs: Arc<Mutex<Vec<(String, i64)>>> = Arc::new(Mutex::new(Vec::new()));
+    // Both workers start claiming only once both are connected, so neither can drain the
+    // queue alone while the other is still connecting; each job takes a moment, as real ones do.
+    let start = Arc::new(tokio::sync::Barrier::new(2));
     let mut handles = Vec::new();
     for worker in ["node-a", "node-b"] {
         // Each worker has its own connection pool, as two `renda serve` processes would.
         let url = app.state.config.database_url();
         let runs = runs.clone();
+        let start = start.clone();
         handles.push(tokio::spawn(async move {
             let conn = db::connect(&url).await.unwrap();
+            start.wait().await;
             while let Some(job) = jobs::claim(&conn, worker, 60).await.unwrap() {
                 runs.lock().unwrap().push((worker.to_string(), job.id));
-                tokio::task::yield_now().await;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 jobs::complete(&conn, job.id).await.unwrap();
             }
         }));
