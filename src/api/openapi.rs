@@ -129,7 +129,7 @@ pub const OPERATIONS: &[Operation] = &[
             ("group", "代表小组/代表团编号"),
             ("station", "联络站编号"),
             ("tag", "专业特长，如 医疗卫生"),
-            ("q", "姓名关键词"),
+            ("q", "姓名开头，如 王 或 王建"),
             PAGING[0],
             PAGING[1],
         ],

@@ -206,6 +206,7 @@ async fn list_deputies(
         station_id: id_param("station", &q.station)?,
         tag: q.tag.clone(),
         q: q.q.clone(),
+        name_prefix: true,
         include_former: false,
     };
     let rows = persons::list(&s.db, &filter, after, limit + 1).await?;

@@ -78,6 +78,7 @@ impl ListQuery {
             station_id: num(&self.station),
             tag: Some(text(&self.tag)).filter(|t| !t.is_empty()),
             q: Some(text(&self.q)).filter(|t| !t.is_empty()),
+            name_prefix: false,
             include_former: matches!(self.former.as_deref(), Some("1" | "on")),
         }
     }

@@ -308,8 +308,12 @@ async fn find(
     // A keyword may also be a deputy's name.
     let mut deputies = Vec::new();
     if let Some(k) = &keyword {
-        let filter =
-            persons::DeputyFilter { organ_path: site.organ.path.clone(), q: Some(k.clone()), ..Default::default() };
+        let filter = persons::DeputyFilter {
+            organ_path: site.organ.path.clone(),
+            q: Some(k.clone()),
+            name_prefix: true,
+            ..Default::default()
+        };
         let found = persons::list(&s.db, &filter, 0, 10).await?;
         let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
         let levels = stations::serving_levels(&s.db, &ids).await?;

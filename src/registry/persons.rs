@@ -687,8 +687,11 @@ pub struct DeputyFilter {
     pub group_id: Option<i64>,
     pub station_id: Option<i64>,
     pub tag: Option<String>,
-    /// Name prefix or substring.
+    /// A name or part of one: a substring unless `name_prefix`.
     pub q: Option<String>,
+    /// Match `q` at the start of the name only: an index range instead of a scan, for public
+    /// searches that must stay fast over millions of persons.
+    pub name_prefix: bool,
     /// Include persons without a serving mandate (former deputies).
     pub include_former: bool,
 }
@@ -763,8 +766,16 @@ fn filter_sql(f: &DeputyFilter, after: i64, limit: Option<u64>) -> (String, Vec<
         values.push(t.into());
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        wh.push("p.name LIKE ? ESCAPE '\\'");
-        values.push(format!("%{}%", db::like_escape(q)).into());
+        if f.name_prefix {
+            // The range uses the name index; LIKE keeps the answer exact whatever the collation.
+            wh.push("p.name >= ? AND p.name < ? AND p.name LIKE ? ESCAPE '\\'");
+            values.push(q.to_string().into());
+            values.push(format!("{q}\u{10FFFF}").into());
+            values.push(format!("{}%", db::like_escape(q)).into());
+        } else {
+            wh.push("p.name LIKE ? ESCAPE '\\'");
+            values.push(format!("%{}%", db::like_escape(q)).into());
+        }
     }
     let mut sql = format!(
         "SELECT {} FROM persons p JOIN organs o ON o.id = p.organ_id WHERE {} ORDER BY p.id",

@@ -116,6 +116,19 @@ async fn find_by_location_area_and_keyword(app: TestApp) {
     // From a keyword: station names and deputies' names.
     let r = b.get("/find?q=%E7%9B%B8%E5%B7%9E").await; // 相州
     assert!(r.texts(".station-item h3").iter().all(|n| n.contains("相州")));
+    // A keyword can be a deputy's name (matched from its start, so it stays an index look-up).
+    let (id, name): (i64, String) = {
+        let rows =
+            db::query_rows(app.db(), "SELECT person_id FROM mandates WHERE level = 'national'", vec![]).await.unwrap();
+        let id: i64 = rows[0].try_get_by_index(0).unwrap();
+        (id, persons::person(app.db(), id).await.unwrap().unwrap().name)
+    };
+    let r = b.get(&format!("/find?q={}", urlencode(&name))).await;
+    assert!(r.body.contains(&format!("href=\"/d/{id}\"")), "deputy found by name");
+    let surname: String = name.chars().take(1).collect();
+    let api = app.api("GET", &format!("/api/v1/deputies?q={}&limit=200", urlencode(&surname)), None, None).await.json();
+    let names: Vec<&str> = api["items"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert!(!names.is_empty() && names.iter().all(|n| n.starts_with(&surname)), "{names:?}");
     // Level filter: only stations where a national deputy is stationed.
     let r = b.get("/find?lat=35.99&lng=119.41&level=national").await;
     let national_station = db::scalar_i64(
@@ -516,4 +529,8 @@ demo_test!(deputy_sets_own_portrait);
 
 async fn r_station_name(app: &TestApp, id: i64) -> String {
     renda::registry::stations::station(app.db(), id).await.unwrap().unwrap().name
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
