@@ -721,7 +721,11 @@ fn prefixed_cols() -> String {
 
 fn filter_sql(f: &DeputyFilter, after: i64, limit: Option<u64>) -> (String, Vec<Value>) {
     // Conditions use `?`; they are numbered `$1, $2 …` in order at the end.
-    let mut wh: Vec<&str> = vec!["o.path LIKE ? ESCAPE '\\'", "p.id > ?"];
+    // With a name prefix the name index must drive the search: `+p.id` keeps the planner from
+    // walking the whole table in id order instead (a prefix with few matches would scan all).
+    let after_cond =
+        if f.name_prefix && f.q.as_deref().is_some_and(|q| !q.trim().is_empty()) { "+p.id > ?" } else { "p.id > ?" };
+    let mut wh: Vec<&str> = vec!["o.path LIKE ? ESCAPE '\\'", after_cond];
     let mut values: Vec<Value> = vec![format!("{}%", db::like_escape(&f.organ_path)).into(), after.into()];
     let serving = if f.include_former { "" } else { " AND m.status = 'serving'" };
     let mandate_cond;
