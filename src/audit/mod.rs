@@ -272,6 +272,7 @@ pub fn action_label(action: &str) -> &str {
         "mandate_update" => "修改代表资格",
         "attachment_add" => "上传附件",
         "station_keeper_add" => "指定站点管理员",
+        "station_type_create" => "新增站点类型",
         "attachment_remove" => "删除附件",
         "unit_create" => "新建承办单位",
         "unit_update" => "修改承办单位",

@@ -143,6 +143,7 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
         registry.push(item("/console/registry/links", "双联系"));
         registry.push(item("/console/registry/grids", "网格"));
         registry.push(item("/console/registry/roles", "履职角色"));
+        registry.push(item("/console/registry/station-types", "站点类型"));
         if authz::decide(p, Action::Create, &Resource::Registry { organ_path: own }) == Decision::Allow {
             registry.push(item("/console/registry/import", "名册导入"));
         }

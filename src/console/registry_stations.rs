@@ -28,6 +28,7 @@ use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/console/registry/station-types", get(types_page).post(type_create))
         .route("/console/registry/stations", get(list).post(create))
         .route("/console/registry/stations/export", get(export))
         .route("/console/registry/stations/new", get(new_form))
@@ -743,4 +744,68 @@ async fn photo_remove(
     .await?;
     txn.commit().await?;
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "照片已删除"))
+}
+
+#[derive(Template)]
+#[template(path = "registry/station_types.html")]
+struct TypesTpl {
+    l: Layout,
+    types: Vec<(stations::StationType, i64)>,
+    can_create: bool,
+    name: String,
+    errors: Errors,
+}
+
+async fn types_tpl(page: &Page, s: &AppState, p: &Principal, name: String, errors: Errors) -> AppResult<TypesTpl> {
+    let counts: std::collections::HashMap<i64, i64> =
+        db::query_rows(&s.db, "SELECT type_id, count(*) FROM stations GROUP BY type_id", vec![])
+            .await?
+            .iter()
+            .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
+            .collect();
+    let types = stations::types(&s.db).await?.into_iter().map(|t| {
+        let n = counts.get(&t.id).copied().unwrap_or(0);
+        (t, n)
+    });
+    Ok(TypesTpl {
+        l: page.layout("站点类型", &[("/console/registry/station-types", "站点类型")]),
+        types: types.collect(),
+        can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
+        name,
+        errors,
+    })
+}
+
+async fn types_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::Registry { organ_path: &p.organ_path }, "station_types").await?;
+    render(&types_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
+}
+
+async fn type_create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Registry { organ_path: &p.organ_path }, "station_types")
+        .await?;
+    let name = Pairs(f).get("name");
+    let result = async {
+        let txn = db::begin_write(&s.db).await?;
+        stations::create_type(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &name).await?;
+        txn.commit().await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            s.public.station_types.clear();
+            Ok(redirect_with_flash("/console/registry/station-types", &format!("已新增站点类型“{}”", name.trim())))
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            unprocessable(&types_tpl(&page, &s, &p, name, errors).await?)
+        }
+    }
 }

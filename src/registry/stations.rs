@@ -68,6 +68,47 @@ pub async fn types<C: ConnectionTrait>(c: &C) -> Result<Vec<StationType>, DbErr>
     db::query_all(c, "SELECT id, code, name FROM station_types ORDER BY sort, id", vec![]).await
 }
 
+/// Adds a station type of an organ's own (the list is configurable, REG-9). Its API code is
+/// `custom_{id}`, stable once made.
+pub async fn create_type<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: i64,
+    name: &str,
+) -> Result<i64, AppError> {
+    let name = name.trim();
+    if !(2..=30).contains(&name.chars().count()) {
+        return Err(AppError::invalid("name", "类型名称应为 2 至 30 个字"));
+    }
+    if db::scalar_i64(c, "SELECT count(*) FROM station_types WHERE name = $1", vec![name.into()]).await? > 0 {
+        return Err(AppError::invalid("name", format!("已有站点类型“{name}”")));
+    }
+    let sort = db::scalar_i64(c, "SELECT COALESCE(max(sort), 0) + 1 FROM station_types", vec![]).await?;
+    let id = db::insert_id(
+        c,
+        "INSERT INTO station_types (organ_id, code, name, sort) VALUES ($1, '', $2, $3)",
+        vec![organ_id.into(), name.into(), sort.into()],
+    )
+    .await?;
+    db::exec(c, "UPDATE station_types SET code = $1 WHERE id = $2", vec![format!("custom_{id}").into(), id.into()])
+        .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "station_type_create",
+            target_type: "organ",
+            target_id: organ_id.to_string(),
+            organ_id: Some(organ_id),
+            summary: format!("新增站点类型 {name}"),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 pub async fn station<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Station>, DbErr> {
     db::query_one(c, &format!("{STATION_SELECT} WHERE s.id = $1"), vec![id.into()]).await
 }

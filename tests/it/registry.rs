@@ -534,3 +534,27 @@ async fn r_station_name(app: &TestApp, id: i64) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+/// REG-9: the station types are configurable; a new one is usable at once in the API filter.
+async fn organs_add_their_own_station_types(app: TestApp) {
+    let mut b = app.login("staff").await;
+    let page = b.get("/console/registry/station-types").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.texts("td").iter().any(|t| t == "代表之家"));
+    let r = b.post("/console/registry/station-types", &[("name", "新")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.texts(".field-error").iter().any(|t| t.contains("2 至 30")));
+    let r = b.post("/console/registry/station-types", &[("name", "新就业群体联络站")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = b.post("/console/registry/station-types", &[("name", "新就业群体联络站")]).await;
+    assert!(again.texts(".field-error").iter().any(|t| t.contains("已有")));
+    let id =
+        db::scalar_i64(app.db(), "SELECT id FROM station_types WHERE name = '新就业群体联络站'", vec![]).await.unwrap();
+    let r = app.api("GET", &format!("/api/v1/stations?type=custom_{id}"), None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["items"].as_array().unwrap().is_empty());
+    // Other roles: the keeper may not add types.
+    let mut k = app.login("keeper").await;
+    assert_eq!(k.post("/console/registry/station-types", &[("name", "某类型")]).await.status, StatusCode::NOT_FOUND);
+}
+demo_test!(organs_add_their_own_station_types);
