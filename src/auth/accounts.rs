@@ -144,6 +144,28 @@ pub async fn create<C: ConnectionTrait>(
             field: "phone".into(), message: "手机号应为 11 位数字，例如 13812345678".into()
         });
     }
+    // The records a role acts for: a unit account its unit, a deputy account its person, a
+    // keeper account its station. Each must exist.
+    let links: [(Role, &str, Option<i64>, &str, &str); 3] = [
+        (Role::Unit, "unit_id", input.unit_id, "handling_units", "承办单位账号须选择所属承办单位"),
+        (Role::Deputy, "deputy_id", input.deputy_id, "persons", "代表账号须填写代表编号（代表名册中的编号）"),
+        (Role::Keeper, "station_id", input.station_id, "stations", "联络站管理员账号须填写站点编号"),
+    ];
+    for (role, field, id, table, missing) in links {
+        match id {
+            None if input.roles.contains(&role) => {
+                fields.push(FieldError { field: field.into(), message: missing.into() })
+            }
+            Some(id)
+                if db::scalar_i64(c, &format!("SELECT count(*) FROM {table} WHERE id = $1"), vec![id.into()])
+                    .await?
+                    == 0 =>
+            {
+                fields.push(FieldError { field: field.into(), message: format!("编号 {id} 不存在") })
+            }
+            _ => {}
+        }
+    }
     if !fields.is_empty() {
         return Err(AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields });
     }

@@ -523,6 +523,8 @@ struct AccountFormTpl {
     errors: Errors,
     organs: Vec<Organ>,
     roles: Vec<(&'static str, &'static str)>,
+    /// Handling units of the organ subtree, for unit accounts.
+    units: Vec<(i64, String)>,
 }
 
 impl AccountFormTpl {
@@ -544,6 +546,14 @@ async fn account_form(
         errors,
         organs: org::organs_under(&s.db, &p.organ_path).await?,
         roles: role_options(),
+        units: org::units::units(
+            &s.db,
+            &org::units::UnitFilter { organ_path: p.organ_path.clone(), ..Default::default() },
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect(),
     })
 }
 
@@ -568,12 +578,23 @@ async fn account_create(
         organ_id: f.opt_i64("organ_id").unwrap_or(p.organ_id),
         roles: f.all("roles").iter().filter_map(|r| Role::parse(r)).collect(),
         phone: Some(f.get("phone")),
-        ..Default::default()
+        unit_id: f.opt_i64("unit_id"),
+        deputy_id: f.opt_i64("deputy_id"),
+        station_id: f.opt_i64("station_id"),
     };
     let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let txn = db::begin_write(&s.db).await?;
-    match accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &v).await {
+    let created = async {
+        let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &v).await?;
+        // A keeper account keeps its station: recorded as the station's keeper too.
+        if let (true, Some(station)) = (v.roles.contains(&Role::Keeper), v.station_id) {
+            crate::registry::stations::add_keeper(&txn, s.audit_key(), &actor(&p, &ip), station, id).await?;
+        }
+        Ok::<i64, AppError>(id)
+    }
+    .await;
+    match created {
         Ok(id) => {
             txn.commit().await?;
             Ok(redirect_with_flash(

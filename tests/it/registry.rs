@@ -558,3 +558,49 @@ async fn organs_add_their_own_station_types(app: TestApp) {
     assert_eq!(k.post("/console/registry/station-types", &[("name", "某类型")]).await.status, StatusCode::NOT_FOUND);
 }
 demo_test!(organs_add_their_own_station_types);
+
+/// Accounts that act for a record are created with it: a keeper with its station, a deputy
+/// with their person, a unit account with its unit.
+async fn admin_creates_accounts_linked_to_their_records(app: TestApp) {
+    let mut admin = app.login("admin").await;
+    let form = admin.get("/console/admin/accounts/new").await;
+    assert!(form.texts("#unit_id option").iter().any(|t| t == "诸城市教育和体育局"));
+    let organ = app.organ_id("370782").await.to_string();
+    let station = db::scalar_i64(app.db(), "SELECT max(id) FROM stations", vec![]).await.unwrap();
+    let station_text = station.to_string();
+    let keeper = [
+        ("username", "sunzz"),
+        ("display_name", "孙站长"),
+        ("password", "abcd1234efgh"),
+        ("organ_id", organ.as_str()),
+        ("roles", "keeper"),
+    ];
+    let r = admin.post("/console/admin/accounts", &keeper).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.texts(".field-error").iter().any(|t| t.contains("站点编号")), "{:?}", r.texts(".field-error"));
+    let mut with_station = keeper.to_vec();
+    with_station.push(("station_id", station_text.as_str()));
+    let r = admin.post("/console/admin/accounts", &with_station).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let kept = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM station_keepers k JOIN accounts a ON a.id = k.account_id WHERE a.username = 'sunzz' \
+         AND k.station_id = $1",
+        vec![station.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept, 1);
+    // A deputy account with an unknown person id is refused.
+    let deputy = [
+        ("username", "sunxx"),
+        ("display_name", "孙代表"),
+        ("password", "abcd1234efgh"),
+        ("organ_id", organ.as_str()),
+        ("roles", "deputy"),
+        ("deputy_id", "987654321"),
+    ];
+    let r = admin.post("/console/admin/accounts", &deputy).await;
+    assert!(r.texts(".field-error").iter().any(|t| t.contains("987654321")));
+}
+demo_test!(admin_creates_accounts_linked_to_their_records);

@@ -232,6 +232,19 @@ impl TestApp {
     }
 
     pub async fn add_account(&self, username: &str, organ_id: i64, roles: &[Role]) -> i64 {
+        // A role that acts for a record needs one: take the first of its kind.
+        let first = |table: &'static str, role: Role| async move {
+            if roles.contains(&role) {
+                Some(db::scalar_i64(self.db(), &format!("SELECT min(id) FROM {table}"), vec![]).await.unwrap())
+            } else {
+                None
+            }
+        };
+        let (unit_id, deputy_id, station_id) = (
+            first("handling_units", Role::Unit).await,
+            first("persons", Role::Deputy).await,
+            first("stations", Role::Keeper).await,
+        );
         let txn = db::begin_write(self.db()).await.unwrap();
         let id = renda::auth::accounts::create(
             &txn,
@@ -246,6 +259,9 @@ impl TestApp {
                 organ_id,
                 roles: roles.to_vec(),
                 phone: Some("13912345678".into()),
+                unit_id,
+                deputy_id,
+                station_id,
                 ..Default::default()
             },
         )
