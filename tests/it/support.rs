@@ -262,7 +262,6 @@ impl TestApp {
                 unit_id,
                 deputy_id,
                 station_id,
-                ..Default::default()
             },
         )
         .await
