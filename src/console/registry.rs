@@ -301,12 +301,12 @@ async fn group_tpl(
     let members = persons::group_members(&s.db, g.id)
         .await?
         .into_iter()
-        .map(|m| MemberLine { role: persons::code_label(&GROUP_ROLES, &m.role).to_string(), m })
+        .map(|m| MemberLine { role: crate::org::label(&GROUP_ROLES, &m.role).to_string(), m })
         .collect();
     let href = format!("/console/registry/groups/{}", g.id);
     Ok(GroupDetailTpl {
         l: page.layout(&g.name, &[CRUMB_GROUPS, (&href, &g.name)]),
-        kind: GROUP_KINDS.iter().find(|(k, _)| *k == g.kind).map(|(_, v)| *v).unwrap_or(""),
+        kind: crate::org::label(&GROUP_KINDS, &g.kind),
         members,
         roles: opts(GROUP_ROLES, "member"),
         can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &g.organ_path }),
@@ -402,10 +402,7 @@ async fn committees_tpl(
     let rows = persons::committees(&s.db, &p.organ_path)
         .await?
         .into_iter()
-        .map(|c| CommitteeLine {
-            kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""),
-            c,
-        })
+        .map(|c| CommitteeLine { kind: crate::org::label(&COMMITTEE_KINDS, &c.kind), c })
         .collect();
     Ok(CommitteesTpl {
         l: page.layout("委员会", &[CRUMB_COMMITTEES]),
@@ -484,7 +481,7 @@ async fn committee_tpl(
     let href = format!("/console/registry/committees/{}", c.id);
     Ok(CommitteeDetailTpl {
         l: page.layout(&c.name, &[CRUMB_COMMITTEES, (&href, &c.name)]),
-        kind: COMMITTEE_KINDS.iter().find(|(k, _)| *k == c.kind).map(|(_, v)| *v).unwrap_or(""),
+        kind: crate::org::label(&COMMITTEE_KINDS, &c.kind),
         members: persons::committee_members(&s.db, c.id).await?,
         positions: opts(COMMITTEE_POSITIONS.iter().map(|p| (*p, *p)), "委员"),
         can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &c.organ_path }),
@@ -757,7 +754,7 @@ async fn grid_tpl(
     let members = persons::grid_members(&s.db, g.id)
         .await?
         .into_iter()
-        .map(|m| MemberLine { role: persons::code_label(&GRID_ROLES, &m.role).to_string(), m })
+        .map(|m| MemberLine { role: crate::org::label(&GRID_ROLES, &m.role).to_string(), m })
         .collect();
     Ok(GridDetailTpl {
         l: page.layout(&g.name, &[CRUMB_GRIDS, (&href, &g.name)]),
@@ -1053,7 +1050,7 @@ async fn committees_export(
         let kind = r.try_get_by_index::<String>(1)?;
         rows.push(vec![
             text_at(r, 0)?,
-            Cell::Text(persons::code_label(&COMMITTEE_KINDS, &kind).to_string()),
+            Cell::Text(crate::org::label(&COMMITTEE_KINDS, &kind).to_string()),
             text_at(r, 2)?,
             text_at(r, 3)?,
             text_at(r, 4)?,
@@ -1103,7 +1100,7 @@ async fn grids_export(
             text_at(r, 0)?,
             text_at(r, 1)?,
             text_at(r, 2)?,
-            Cell::Text(persons::code_label(&GRID_ROLES, &role).to_string()),
+            Cell::Text(crate::org::label(&GRID_ROLES, &role).to_string()),
         ]);
     }
     Ok(table_download(&q, "网格人员", &["网格", "区划", "姓名", "职责"], rows))

@@ -408,8 +408,8 @@ async fn detail_tpl(
                 (
                     id,
                     name,
-                    persons::code_label(&persons::GROUP_KINDS, &kind).to_string(),
-                    persons::code_label(&persons::GROUP_ROLES, &role).to_string(),
+                    crate::org::label(&persons::GROUP_KINDS, &kind).to_string(),
+                    crate::org::label(&persons::GROUP_ROLES, &role).to_string(),
                 )
             })
             .collect(),
@@ -515,7 +515,7 @@ async fn mandate_end(
     {
         Ok(()) => {
             txn.commit().await?;
-            let label = END_KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).unwrap_or("");
+            let label = crate::org::label(&END_KINDS, &kind);
             Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}"), &format!("已登记：{label}")))
         }
         Err(e) => {

@@ -19,7 +19,7 @@ pub const UNIT_KINDS: [(&str, &str); 5] = [
 ];
 
 pub fn kind_label(kind: &str) -> &'static str {
-    UNIT_KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).unwrap_or("")
+    crate::org::label(&UNIT_KINDS, kind)
 }
 
 #[derive(Clone, Debug, FromQueryResult, Serialize)]

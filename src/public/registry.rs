@@ -25,45 +25,47 @@ pub fn routes() -> Router<AppState> {
         .route("/find", get(find_default))
         .route("/o/{organ}/find", get(find_organ))
         .route("/d/{id}", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Page)))
-        .route("/d/{id}/card", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Card)))
-        .route("/d/{id}/qr.svg", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Svg)))
-        .route("/d/{id}/qr.png", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Png)))
+        .route("/d/{id}/{view}", get(|s, h, Path((id, v)): Path<(String, String)>| deputy_view(s, h, None, id, v)))
         .route("/s/{id}", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Page)))
-        .route("/s/{id}/card", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Card)))
-        .route("/s/{id}/qr.svg", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Svg)))
-        .route("/s/{id}/qr.png", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Png)))
+        .route("/s/{id}/{view}", get(|s, h, Path((id, v)): Path<(String, String)>| station_view(s, h, None, id, v)))
         .route(
             "/o/{organ}/d/{id}",
             get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Page)),
         )
         .route(
-            "/o/{organ}/d/{id}/card",
-            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Card)),
-        )
-        .route(
-            "/o/{organ}/d/{id}/qr.svg",
-            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Svg)),
-        )
-        .route(
-            "/o/{organ}/d/{id}/qr.png",
-            get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Png)),
+            "/o/{organ}/d/{id}/{view}",
+            get(|s, h, Path((o, id, v)): Path<(String, String, String)>| deputy_view(s, h, Some(o), id, v)),
         )
         .route(
             "/o/{organ}/s/{id}",
             get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Page)),
         )
         .route(
-            "/o/{organ}/s/{id}/card",
-            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Card)),
+            "/o/{organ}/s/{id}/{view}",
+            get(|s, h, Path((o, id, v)): Path<(String, String, String)>| station_view(s, h, Some(o), id, v)),
         )
-        .route(
-            "/o/{organ}/s/{id}/qr.svg",
-            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Svg)),
-        )
-        .route(
-            "/o/{organ}/s/{id}/qr.png",
-            get(|s, h, Path((o, id)): Path<(String, String)>| station_page(s, h, Some(o), id, Kind::Png)),
-        )
+}
+
+/// `/d/{id}/card`, `/d/{id}/qr.svg`, `/d/{id}/qr.png`; anything else is a 404.
+async fn deputy_view(
+    s: State<AppState>,
+    h: HeaderMap,
+    organ: Option<String>,
+    id: String,
+    view: String,
+) -> AppResult<Response> {
+    deputy_page(s, h, organ, id, Kind::parse(&view)?).await
+}
+
+/// `/s/{id}/card`, `/s/{id}/qr.svg`, `/s/{id}/qr.png`; anything else is a 404.
+async fn station_view(
+    s: State<AppState>,
+    h: HeaderMap,
+    organ: Option<String>,
+    id: String,
+    view: String,
+) -> AppResult<Response> {
+    station_page(s, h, organ, id, Kind::parse(&view)?).await
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,17 @@ enum Kind {
     Card,
     Svg,
     Png,
+}
+
+impl Kind {
+    fn parse(view: &str) -> AppResult<Kind> {
+        match view {
+            "card" => Ok(Kind::Card),
+            "qr.svg" => Ok(Kind::Svg),
+            "qr.png" => Ok(Kind::Png),
+            _ => Err(AppError::NotFound),
+        }
+    }
 }
 
 /// The organ a public address belongs to, and the prefix its links use.
@@ -266,16 +279,15 @@ async fn find(
         let index = s.nearest.get(&s.db).await?;
         // Filters are applied after the exact nearest search, so ask for more than we show.
         let ask = if level.is_some() || tag.is_some() { 200 } else { 40 };
-        for (p, d) in index.nearest(lat, lng, ask) {
-            if let Some(st) = stations::station(&s.db, p.id).await?
-                && st.organ_path.starts_with(&site.organ.path)
-            {
-                candidates.push((st, Some(d)));
-            }
-            if candidates.len() >= 60 {
-                break;
-            }
-        }
+        let found = index.nearest(lat, lng, ask);
+        let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
+        let mut by_id: std::collections::HashMap<i64, Station> =
+            stations::stations_by_ids(&s.db, &ids).await?.into_iter().map(|st| (st.id, st)).collect();
+        candidates = found
+            .into_iter()
+            .filter_map(|(p, d)| by_id.remove(&p.id).map(|st| (st, Some(d))))
+            .filter(|(st, _)| st.organ_path.starts_with(&site.organ.path))
+            .collect();
     }
     // Deputies of the candidate stations; level and expertise filters keep stations with a match.
     let mut results = Vec::new();

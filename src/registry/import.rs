@@ -209,7 +209,7 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
         Ok(i) => i,
         Err(fields) => {
             for f in fields {
-                let col = FIELD_COLUMNS.iter().find(|(k, _)| *k == f.field).map(|(_, v)| *v).unwrap_or("");
+                let col = crate::org::label(&FIELD_COLUMNS, &f.field);
                 issue(issues, col, f.message);
             }
             return None;

@@ -51,13 +51,13 @@ pub const MANDATE_EVENTS: [(&str, &str); 7] = [
 ];
 
 pub fn status_label(s: &str) -> &'static str {
-    MANDATE_STATUSES.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+    crate::org::label(&MANDATE_STATUSES, s)
 }
 pub fn event_label(s: &str) -> &'static str {
-    MANDATE_EVENTS.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+    crate::org::label(&MANDATE_EVENTS, s)
 }
 pub fn gender_label(s: &str) -> &'static str {
-    GENDERS.iter().find(|(k, _)| *k == s).map(|(_, v)| *v).unwrap_or("")
+    crate::org::label(&GENDERS, s)
 }
 
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
@@ -1021,11 +1021,6 @@ pub const GRID_ROLES: [(&str, &str); 2] = [("gridder", "网格员"), ("superviso
 /// Contact link kind: a 常委会组成人员 linked with a deputy (双联系).
 pub const LINK_MEMBER_DEPUTY: &str = "member_deputy";
 
-/// The label of a code in one of the tables above; the code itself when unknown.
-pub fn code_label<'a>(table: &'a [(&'a str, &'a str)], code: &'a str) -> &'a str {
-    table.iter().find(|(k, _)| *k == code).map(|(_, v)| *v).unwrap_or(code)
-}
-
 fn like_prefix(path: &str) -> Value {
     format!("{}%", db::like_escape(path)).into()
 }
@@ -1145,7 +1140,7 @@ pub async fn create_group<C: ConnectionTrait>(
             target_type: "deputy_group",
             target_id: id.to_string(),
             organ_id: Some(organ_id),
-            summary: format!("新建{} {name}", code_label(&GROUP_KINDS, kind)),
+            summary: format!("新建{} {name}", crate::org::label(&GROUP_KINDS, kind)),
         },
     )
     .await?;
@@ -1200,7 +1195,7 @@ pub async fn add_group_member<C: ConnectionTrait>(
             target_type: "deputy_group",
             target_id: group_id.to_string(),
             organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 为{}", code_label(&GROUP_ROLES, role)),
+            summary: format!("代表 #{person_id} 为{}", crate::org::label(&GROUP_ROLES, role)),
         },
     )
     .await?;
@@ -1326,7 +1321,7 @@ pub async fn create_committee<C: ConnectionTrait>(
             target_type: "committee",
             target_id: id.to_string(),
             organ_id: Some(organ_id),
-            summary: format!("新建{} {name}", code_label(&COMMITTEE_KINDS, kind)),
+            summary: format!("新建{} {name}", crate::org::label(&COMMITTEE_KINDS, kind)),
         },
     )
     .await?;
@@ -1696,7 +1691,7 @@ pub async fn add_grid_member<C: ConnectionTrait>(
             target_type: "grid",
             target_id: grid_id.to_string(),
             organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 任{}", code_label(&GRID_ROLES, role)),
+            summary: format!("代表 #{person_id} 任{}", crate::org::label(&GRID_ROLES, role)),
         },
     )
     .await?;
@@ -1730,7 +1725,7 @@ pub async fn remove_grid_member<C: ConnectionTrait>(
             target_type: "grid",
             target_id: grid_id.to_string(),
             organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 不再任{}", code_label(&GRID_ROLES, &role)),
+            summary: format!("代表 #{person_id} 不再任{}", crate::org::label(&GRID_ROLES, &role)),
         },
     )
     .await?;
