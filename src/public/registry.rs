@@ -172,6 +172,8 @@ struct FindTpl {
     results: Vec<FoundStation>,
     deputies: Vec<(i64, String, String)>,
     searched: bool,
+    /// Results are ordered by distance from a position (else they matched a keyword or area).
+    by_distance: bool,
     message: String,
 }
 
@@ -350,6 +352,7 @@ async fn find(
         results,
         deputies,
         searched,
+        by_distance: origin.is_some(),
         message,
     })
 }

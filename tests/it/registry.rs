@@ -116,6 +116,7 @@ async fn find_by_location_area_and_keyword(app: TestApp) {
     // From a keyword: station names and deputies' names.
     let r = b.get("/find?q=%E7%9B%B8%E5%B7%9E").await; // 相州
     assert!(r.texts(".station-item h3").iter().all(|n| n.contains("相州")));
+    assert_eq!(r.texts(".results-head"), ["找到的联络站"], "no position, so no claim of nearness");
     // A keyword can be a deputy's name (matched from its start, so it stays an index look-up).
     let (id, name): (i64, String) = {
         let rows =
@@ -184,7 +185,7 @@ async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
     if serving.await.unwrap() == 0 {
         assert_eq!(b.get(&format!("/d/{former}")).await.status, StatusCode::NOT_FOUND);
     }
-    for path in ["/d/99999999", "/s/0", "/d/abc", "/s/1%27"] {
+    for path in ["/d/99999999", "/s/0", "/d/abc", "/s/1%27", "/s/1/qr.gif", "/d/1/cards"] {
         assert_eq!(b.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
