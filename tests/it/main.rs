@@ -13,4 +13,5 @@ mod registry;
 mod registry_console;
 mod registry_exports;
 mod registry_more;
+mod security;
 mod synthetic;
