@@ -194,7 +194,10 @@ async fn update_account(
     PathId(id): PathId,
     ApiJson(change): ApiJson<accounts::AccountUpdate>,
 ) -> AppResult<axum::Json<accounts::AccountView>> {
-    visible(&s, &p, &ip, id, Action::Update).await?;
+    let row = visible(&s, &p, &ip, id, Action::Update).await?;
+    let fields = accounts::requested_changes(&s.db, id, &change).await?;
+    let resource = Resource::Account { id, organ_path: &row.organ_path };
+    guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
     let txn = db::begin_write(&s.db).await?;
     accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
     txn.commit().await?;

@@ -5,6 +5,7 @@ use crate::app::error::AppError;
 use crate::app::extract::ClientIp;
 use crate::app::state::AppState;
 use crate::audit::{self, Change};
+use crate::auth::authz::Field;
 use crate::auth::{Action, Decision, Principal, Resource, authz};
 
 pub async fn check(
@@ -43,8 +44,29 @@ pub async fn check(
             }
             Err(match refusal {
                 Decision::Hidden => AppError::NotFound,
+                Decision::Reauthenticate => AppError::Forbidden(REAUTH_MESSAGE.into()),
+                _ if p.token_scope == Some(crate::auth::Scope::Read) && action.is_write() => {
+                    AppError::Forbidden("只读令牌不能修改数据".into())
+                }
                 _ => AppError::Forbidden("您没有执行此操作的权限".into()),
             })
         }
     }
+}
+
+pub const REAUTH_MESSAGE: &str = "为了账号安全，请先在“账号设置”页输入密码确认身份（10 分钟内有效），再进行此操作";
+
+/// Checks a change of several privileged fields of one record: each must be allowed.
+pub async fn check_changes(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    resource: &Resource<'_>,
+    fields: &[Field],
+    target_id: &str,
+) -> Result<(), AppError> {
+    for f in fields {
+        check(s, p, ip, Action::Change(*f), resource, target_id).await?;
+    }
+    Ok(())
 }

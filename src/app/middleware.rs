@@ -87,9 +87,18 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let csrf = existing.clone().unwrap_or_else(|| new_csrf(&key));
     req.extensions_mut().insert(CsrfToken(csrf.clone()));
 
-    let bearer_token = bearer(req.headers()).map(str::to_string);
+    // Bearer tokens authenticate the API only: on pages and console forms a token is not a
+    // credential (those need a browser session and its CSRF token).
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer_token =
+        if req.uri().path().starts_with("/api/") { bearer(req.headers()).map(str::to_string) } else { None };
     let principal = if let Some(token) = &bearer_token {
         match auth::token_principal(&state.db, token).await {
+            // Token scope is enforced here, once for every route: a read-only token never
+            // reaches a handler with an unsafe method.
+            Ok(Some(p)) if unsafe_method && p.token_scope != Some(auth::Scope::Write) => {
+                return AppError::Forbidden("只读令牌不能修改数据".into()).into_response();
+            }
             Ok(Some(p)) => Some(p),
             Ok(None) => return AppError::Unauthenticated.into_response(),
             Err(e) => return AppError::from(e).into_response(),
@@ -104,7 +113,6 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     };
     req.extensions_mut().insert(MaybePrincipal(principal));
 
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && bearer_token.is_none() {
         let (req2, presented) = match presented_csrf(req).await {
             Ok(v) => v,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::config::PasswordCost;
 use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
+use crate::auth::authz::Field;
 use crate::auth::{Role, password, roles_of};
 use crate::db;
 use crate::privacy::{self, FieldCrypto};
@@ -230,6 +231,29 @@ pub struct AccountUpdate {
     pub disabled: Option<bool>,
 }
 
+/// The privileged fields an update would really change (unchanged values ask for nothing),
+/// for the authorization layer to decide on.
+pub async fn requested_changes<C: ConnectionTrait>(
+    c: &C,
+    id: i64,
+    change: &AccountUpdate,
+) -> Result<Vec<Field>, DbErr> {
+    let Some(before) = find(c, id).await? else { return Ok(Vec::new()) };
+    let mut fields = Vec::new();
+    if let Some(roles) = &change.roles {
+        let mut new = roles.clone();
+        new.sort();
+        new.dedup();
+        if roles_of(c, id).await? != new {
+            fields.push(Field::AccountRoles);
+        }
+    }
+    if change.disabled.is_some_and(|d| d != before.disabled) {
+        fields.push(Field::AccountDisabled);
+    }
+    Ok(fields)
+}
+
 pub async fn update<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
@@ -303,7 +327,18 @@ pub async fn update<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Sets a new password; other sessions of the account end.
+/// How a password is being set.
+#[derive(Clone, Debug)]
+pub enum PasswordSet {
+    /// An admin sets it for someone else: every session of the account ends and the owner
+    /// must choose a new one at the next sign-in.
+    Reset,
+    /// The owner changes it: every *other* session ends (the one given stays signed in);
+    /// API tokens end too when the owner asks for it.
+    Change { keep_session_hash: Option<String>, revoke_tokens: bool },
+}
+
+/// Sets a new password and ends the sessions the kind of change calls for.
 pub async fn set_password<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
@@ -311,33 +346,51 @@ pub async fn set_password<C: ConnectionTrait>(
     actor: &Actor,
     id: i64,
     new_password: &str,
-    action: &str,
+    how: &PasswordSet,
 ) -> Result<(), AppError> {
     password::check_policy(new_password).map_err(|m| AppError::invalid("new_password", m))?;
     let row = find(c, id).await?.ok_or(AppError::NotFound)?;
+    let reset = matches!(how, PasswordSet::Reset);
     db::exec(
         c,
         "UPDATE accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = 0, updated_at = $3 WHERE id = $4",
-        vec![password::hash(new_password, cost).into(), (action == "password_reset").into(), db::now().into(), id.into()],
+        vec![password::hash(new_password, cost).into(), reset.into(), db::now().into(), id.into()],
     )
     .await?;
-    if action == "password_reset" {
-        db::exec(c, "DELETE FROM sessions WHERE account_id = $1", vec![id.into()]).await?;
+    let mut summary = if reset { "管理员重置密码，已退出全部登录会话".to_string() } else { "本人修改密码".to_string() };
+    match how {
+        PasswordSet::Reset => {
+            db::exec(c, "DELETE FROM sessions WHERE account_id = $1", vec![id.into()]).await?;
+        }
+        PasswordSet::Change { keep_session_hash, revoke_tokens } => {
+            let ended = db::exec(
+                c,
+                "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2",
+                vec![id.into(), keep_session_hash.clone().unwrap_or_default().into()],
+            )
+            .await?;
+            summary.push_str(&format!("，其他 {ended} 个登录会话已退出"));
+            if *revoke_tokens {
+                let revoked = db::exec(
+                    c,
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+                    vec![db::now().into(), id.into()],
+                )
+                .await?;
+                summary.push_str(&format!("，吊销 {revoked} 个 API 令牌"));
+            }
+        }
     }
     audit::append(
         c,
         key,
         actor,
         Change {
-            action: if action == "password_reset" { "password_reset" } else { "password_change" },
+            action: if reset { "password_reset" } else { "password_change" },
             target_type: "account",
             target_id: id.to_string(),
             organ_id: Some(row.organ_id),
-            summary: if action == "password_reset" {
-                "管理员重置密码".into()
-            } else {
-                "本人修改密码".into()
-            },
+            summary,
         },
     )
     .await?;

@@ -18,7 +18,13 @@ pub struct Principal {
     pub station_id: Option<i64>,
     /// `None` for a browser session; a token's scope otherwise.
     pub token_scope: Option<Scope>,
+    /// A browser session whose password was entered within the re-authentication window
+    /// (`REAUTH_WINDOW_SECS`); always false for a token.
+    pub recent_auth: bool,
 }
+
+/// How long after entering the password a session may change account security settings.
+pub const REAUTH_WINDOW_SECS: i64 = 10 * 60;
 
 impl Principal {
     pub fn has(&self, role: Role) -> bool {
@@ -31,18 +37,70 @@ impl Principal {
     pub fn covers(&self, path: &str) -> bool {
         path.starts_with(&self.organ_path)
     }
+    /// The principal's organ is a root of the organ tree (`/1/`): the installation's top organ.
+    fn at_root(&self) -> bool {
+        self.organ_path.matches('/').count() == 2
+    }
+    fn is_session(&self) -> bool {
+        self.token_scope.is_none()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     View,
     Create,
+    /// A change of the record's ordinary fields.
     Update,
+    /// A change of one privileged field (or group of fields), decided on its own: who may
+    /// change a record is not the same as who may change every field of it.
+    Change(Field),
+    /// Personal data leaving the system unmasked (export with mobiles, birth dates, voters).
+    ExportPersonal,
 }
 
 impl Action {
-    fn is_write(self) -> bool {
-        !matches!(self, Action::View)
+    pub fn is_write(self) -> bool {
+        !matches!(self, Action::View | Action::ExportPersonal)
+    }
+}
+
+/// Fields whose change is decided apart from the record's ordinary fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// An account's roles.
+    AccountRoles,
+    /// An account's disabled flag.
+    AccountDisabled,
+    /// An account's password set by someone else (admin reset).
+    AccountPasswordReset,
+    /// An account's organ, username or the record it acts for (unit, deputy, station).
+    AccountIdentity,
+    /// The registry's facts about a person: name, gender, ethnicity, birth date, party,
+    /// education, occupation, work unit, township.
+    PersonFacts,
+    /// A person's public profile: photo, introduction, public contact, expertise, own mobile.
+    PersonProfile,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::AccountRoles,
+        Field::AccountDisabled,
+        Field::AccountPasswordReset,
+        Field::AccountIdentity,
+        Field::PersonFacts,
+        Field::PersonProfile,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::AccountRoles => "角色",
+            Field::AccountDisabled => "停用状态",
+            Field::AccountPasswordReset => "重置密码",
+            Field::AccountIdentity => "所属机关、用户名或关联记录",
+            Field::PersonFacts => "代表登记信息",
+            Field::PersonProfile => "个人简介和联系方式",
+        }
     }
 }
 
@@ -61,8 +119,13 @@ pub enum Resource<'a> {
     HandlingUnit { id: i64, organ_path: &'a str },
     /// The inbox (notifications) of an account.
     Inbox { owner_id: i64 },
-    /// API tokens of an account.
-    ApiToken { owner_id: i64 },
+    /// The security settings of an account: password, two-step sign-in, API tokens,
+    /// sessions. Only its owner, only from a browser session, and changes only shortly
+    /// after entering the password.
+    AccountSecurity { owner_id: i64 },
+    /// An organ registered only as a mandate target (the upper congresses): administered
+    /// from the root of the installation.
+    ExternalOrgan,
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
     /// A person of the registry (deputy, committee member), by the organ that registers them.
@@ -83,7 +146,8 @@ impl Resource<'_> {
             Resource::AuditHistory { .. } => "audit",
             Resource::HandlingUnit { .. } => "handling_unit",
             Resource::Inbox { .. } => "inbox",
-            Resource::ApiToken { .. } => "api_token",
+            Resource::AccountSecurity { .. } => "account_security",
+            Resource::ExternalOrgan => "external_organ",
             Resource::Jobs { .. } => "jobs",
             Resource::Person { .. } => "person",
             Resource::Station { .. } => "station",
@@ -99,13 +163,16 @@ pub enum Decision {
     Hidden,
     /// The caller sees the record but may not do this (403).
     Forbidden,
+    /// Allowed after the caller enters the password again (account security settings).
+    Reauthenticate,
 }
 
 const ORGAN_WORKERS: [Role; 3] = [Role::Admin, Role::Staff, Role::Leader];
 
 /// Decides one access. Pure: no IO, so the role matrix test can enumerate it exhaustively.
 pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
-    if action.is_write() && p.token_scope == Some(Scope::Read) {
+    // A read-only token never writes and never takes personal data out, whatever the role.
+    if (action.is_write() || action == Action::ExportPersonal) && p.token_scope == Some(Scope::Read) {
         return Decision::Forbidden;
     }
     let visible_or_hidden = |visible: bool, may_act: bool| match (visible, may_act) {
@@ -115,7 +182,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
     };
     match *resource {
         Resource::Organ { path } => {
-            let visible = p.covers(path) || path.starts_with(&p.organ_path) || p.organ_path.starts_with(path);
+            let visible = p.covers(path) || p.organ_path.starts_with(path);
             let in_tree = p.covers(path);
             match action {
                 // Everyone signed in sees their own organ and those above it (names are public);
@@ -124,27 +191,58 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                     visible_or_hidden(visible, (in_tree && p.any(&ORGAN_WORKERS)) || p.organ_path.starts_with(path))
                 }
                 Action::Create | Action::Update => visible_or_hidden(visible, in_tree && p.has(Role::Admin)),
+                Action::Change(_) | Action::ExportPersonal => visible_or_hidden(visible, false),
             }
         }
+        Resource::ExternalOrgan => match action {
+            Action::View => Decision::Allow,
+            Action::Create | Action::Update => visible_or_hidden(true, p.at_root() && p.has(Role::Admin)),
+            Action::Change(_) | Action::ExportPersonal => Decision::Forbidden,
+        },
         Resource::Area { organ_path } => {
             let in_tree = p.covers(organ_path);
             match action {
                 Action::View => Decision::Allow,
                 Action::Create | Action::Update => visible_or_hidden(true, in_tree && p.has(Role::Admin)),
+                Action::Change(_) | Action::ExportPersonal => Decision::Forbidden,
             }
         }
         Resource::Account { id, organ_path } => {
-            if id == p.account_id {
-                return match action {
-                    Action::View | Action::Update => Decision::Allow,
-                    Action::Create => Decision::Forbidden,
-                };
-            }
+            let own = id == p.account_id;
             let in_tree = p.covers(organ_path);
-            let visible = in_tree && p.any(&[Role::Admin, Role::Staff]);
+            let visible = own || (in_tree && p.any(&[Role::Admin, Role::Staff]));
+            let administer = in_tree && p.has(Role::Admin);
             match action {
                 Action::View => visible_or_hidden(visible, visible),
-                Action::Create | Action::Update => visible_or_hidden(visible, in_tree && p.has(Role::Admin)),
+                // One's own display name; an admin's accounts of the subtree.
+                Action::Update => visible_or_hidden(visible, own || administer),
+                Action::Create => visible_or_hidden(visible, !own && administer),
+                // Roles, disabling, password reset and identity: never one's own (no one
+                // raises or unlocks themselves), only an admin of the account's subtree.
+                Action::Change(
+                    Field::AccountRoles
+                    | Field::AccountDisabled
+                    | Field::AccountPasswordReset
+                    | Field::AccountIdentity,
+                ) => visible_or_hidden(visible, !own && administer),
+                Action::Change(_) | Action::ExportPersonal => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::AccountSecurity { owner_id } => {
+            let own = owner_id == p.account_id;
+            if !own {
+                return Decision::Hidden;
+            }
+            if !p.is_session() {
+                return Decision::Forbidden;
+            }
+            match action {
+                // Seeing the settings, and changes that lower nothing by themselves (revoking a
+                // token; password change and two-step sign-in off ask for the password in the form).
+                Action::View | Action::Update => Decision::Allow,
+                // New credentials (an API token, a second factor) only shortly after the password.
+                _ if p.recent_auth => Decision::Allow,
+                _ => Decision::Reauthenticate,
             }
         }
         Resource::AuditHistory { organ_path } => {
@@ -162,25 +260,30 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Create | Action::Update => {
                     visible_or_hidden(visible, p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]))
                 }
+                Action::Change(_) => visible_or_hidden(visible, false),
+                Action::ExportPersonal => {
+                    visible_or_hidden(visible, p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]))
+                }
             }
         }
-        Resource::Inbox { owner_id } | Resource::ApiToken { owner_id } => {
-            visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id)
-        }
+        Resource::Inbox { owner_id } => visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id),
         Resource::Jobs { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
         }
         Resource::Person { id, organ_path } => {
-            // A deputy sees and edits their own record (public profile); organ workers see the
-            // registry of their subtree; admin and staff maintain it.
+            // A deputy sees their own record and edits its public profile; organ workers see
+            // the registry of their subtree; admin and staff maintain it.
             let own = p.has(Role::Deputy) && p.deputy_id == Some(id);
             let visible = own || (p.covers(organ_path) && p.any(&ORGAN_WORKERS));
             let maintain = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             match action {
                 Action::View => visible_or_hidden(visible, visible),
-                Action::Update => visible_or_hidden(visible, maintain || own),
-                Action::Create => visible_or_hidden(visible, maintain),
+                Action::Update | Action::Change(Field::PersonProfile) => visible_or_hidden(visible, maintain || own),
+                Action::Create | Action::Change(Field::PersonFacts) | Action::ExportPersonal => {
+                    visible_or_hidden(visible, maintain)
+                }
+                Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
         Resource::Station { id, organ_path } => {
@@ -191,7 +294,8 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             match action {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Update => visible_or_hidden(visible, maintain || keeper),
-                Action::Create => visible_or_hidden(visible, maintain),
+                Action::Create | Action::ExportPersonal => visible_or_hidden(visible, maintain),
+                Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
         Resource::Registry { organ_path } => {
@@ -199,13 +303,14 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             let maintain = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             match action {
                 Action::View => visible_or_hidden(visible, visible),
-                Action::Create | Action::Update => visible_or_hidden(visible, maintain),
+                Action::Create | Action::Update | Action::ExportPersonal => visible_or_hidden(visible, maintain),
+                Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
     }
 }
 
-/// Console menu entries the principal may open, decided by the same rules.
-pub fn may_administer(p: &Principal) -> bool {
-    p.has(Role::Admin)
+/// The decision for a principal, true only when allowed (for showing links and buttons).
+pub fn allows(p: &Principal, action: Action, resource: &Resource) -> bool {
+    decide(p, action, resource) == Decision::Allow
 }

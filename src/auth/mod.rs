@@ -60,6 +60,7 @@ pub async fn load_principal<C: ConnectionTrait>(
     c: &C,
     account_id: i64,
     scope: Option<Scope>,
+    recent_auth: bool,
 ) -> Result<Option<Principal>, DbErr> {
     let row: Option<PrincipalRow> = db::query_one(
         c,
@@ -80,6 +81,7 @@ pub async fn load_principal<C: ConnectionTrait>(
         deputy_id: r.deputy_id,
         station_id: r.station_id,
         token_scope: scope,
+        recent_auth: recent_auth && scope.is_none(),
     }))
 }
 
@@ -88,6 +90,8 @@ struct SessionRow {
     id: i64,
     account_id: i64,
     last_seen_at: i64,
+    created_at: i64,
+    auth_at: i64,
 }
 
 /// The principal behind a session cookie, if the session is alive.
@@ -95,7 +99,7 @@ pub async fn session_principal(db: &DatabaseConnection, token: &str) -> Result<O
     let now = db::now();
     let row: Option<SessionRow> = db::query_one(
         db,
-        "SELECT id, account_id, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT id, account_id, last_seen_at, created_at, auth_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
         vec![token_hash(token).into(), now.into()],
     )
     .await?;
@@ -103,7 +107,32 @@ pub async fn session_principal(db: &DatabaseConnection, token: &str) -> Result<O
     if now - s.last_seen_at > 60 {
         db::exec(db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", vec![now.into(), s.id.into()]).await?;
     }
-    load_principal(db, s.account_id, None).await
+    let recent = now - s.created_at.max(s.auth_at) < authz::REAUTH_WINDOW_SECS;
+    load_principal(db, s.account_id, None, recent).await
+}
+
+/// Counts a wrong password typed when confirming identity; returns the session's count.
+pub async fn count_reauth_failure<C: ConnectionTrait>(c: &C, session_token: &str) -> Result<i64, DbErr> {
+    let hash = token_hash(session_token);
+    db::exec(
+        c,
+        "UPDATE sessions SET auth_failures = auth_failures + 1 WHERE token_hash = $1",
+        vec![hash.clone().into()],
+    )
+    .await?;
+    db::scalar_i64(c, "SELECT COALESCE(MAX(auth_failures), 0) FROM sessions WHERE token_hash = $1", vec![hash.into()])
+        .await
+}
+
+/// Records that the session's owner entered the password again (re-authentication).
+pub async fn mark_reauthenticated<C: ConnectionTrait>(c: &C, session_token: &str) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "UPDATE sessions SET auth_at = $1, auth_failures = 0 WHERE token_hash = $2",
+        vec![db::now().into(), token_hash(session_token).into()],
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -128,7 +157,7 @@ pub async fn token_principal(db: &DatabaseConnection, token: &str) -> Result<Opt
         db::exec(db, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", vec![now.into(), t.id.into()]).await?;
     }
     let scope = Scope::parse(&t.scopes).unwrap_or(Scope::Read);
-    load_principal(db, t.account_id, Some(scope)).await
+    load_principal(db, t.account_id, Some(scope), false).await
 }
 
 #[derive(Debug, PartialEq, Eq)]

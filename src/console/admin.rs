@@ -15,6 +15,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
 use crate::audit;
+use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::console::session::actor;
@@ -136,11 +137,22 @@ async fn organ_create(
 ) -> AppResult<Response> {
     let v = organ_input(&Pairs(f));
     // External organs have no parent in our tree; they are created by the admin of the root.
-    let parent_path = match (v.parent_id, v.external) {
-        (Some(pid), false) => org::organ(&s.db, pid).await?.map(|o| o.path).unwrap_or_else(|| p.organ_path.clone()),
-        _ => p.organ_path.clone(),
-    };
-    guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &parent_path }, "new").await?;
+    // Any other organ is created below an existing organ of the admin's subtree: never a new
+    // root, never beside or above the admin's own organ.
+    if v.external {
+        guard::check(&s, &p, &ip, Action::Create, &Resource::ExternalOrgan, "new").await?;
+    } else {
+        let parent = match v.parent_id {
+            Some(pid) => org::organ(&s.db, pid).await?,
+            None => None,
+        };
+        let Some(parent) = parent.filter(|o| !o.external) else {
+            let errors = form_errors(AppError::invalid("parent_id", "请选择上级机关（本机关或其下级机关）"))?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(organ_form(&page, &s, &p, v, errors).await?.render()?))
+                .into_response());
+        };
+        guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &parent.path }, "new").await?;
+    }
     let txn = db::begin_write(&s.db).await?;
     match org::create_organ(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
         Ok(id) => {
@@ -190,8 +202,8 @@ async fn organ_detail_tpl(
         vec![o.id.into()],
     )
     .await?;
-    let can_edit = crate::auth::authz::decide(p, Action::Update, &Resource::Organ { path: &o.path })
-        == crate::auth::Decision::Allow;
+    let target = if o.external { Resource::ExternalOrgan } else { Resource::Organ { path: &o.path } };
+    let can_edit = crate::auth::authz::allows(p, Action::Update, &target);
     let title = o.name.clone();
     let href = format!("/console/admin/organs/{}", o.id);
     Ok(OrganDetailTpl {
@@ -218,8 +230,8 @@ async fn visible_organ(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, acti
     };
     guard::check(s, p, ip, Action::View, &resource, &id.to_string()).await?;
     if action != Action::View {
-        let target = if o.external { p.organ_path.clone() } else { o.path.clone() };
-        guard::check(s, p, ip, action, &Resource::Organ { path: &target }, &id.to_string()).await?;
+        let target = if o.external { Resource::ExternalOrgan } else { Resource::Organ { path: &o.path } };
+        guard::check(s, p, ip, action, &target, &id.to_string()).await?;
     }
     Ok(o)
 }
@@ -298,8 +310,7 @@ async fn areas_tpl(page: &Page, s: &AppState, p: &Principal, v: org::AreaInput, 
             area: a,
         })
         .collect();
-    let can_create = crate::auth::authz::decide(p, Action::Create, &Resource::Area { organ_path: &p.organ_path })
-        == crate::auth::Decision::Allow;
+    let can_create = crate::auth::authz::allows(p, Action::Create, &Resource::Area { organ_path: &p.organ_path });
     Ok(AreasTpl { l: page.layout("行政区划", &[CRUMB_AREAS]), areas, can_create, v, errors, levels: &AREA_LEVELS })
 }
 
@@ -340,8 +351,13 @@ async fn area_create(
     ip: ClientIp,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Create, &Resource::Area { organ_path: &p.organ_path }, "new").await?;
     let f = Pairs(f);
+    // A new area is administered under the organ that holds its parent area.
+    let owner = match f.opt_i64("parent_id") {
+        Some(parent) if org::area(&s.db, parent).await?.is_some() => org::area_owner_path(&s.db, parent).await?,
+        _ => org::area_owner_path(&s.db, 0).await?,
+    };
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Area { organ_path: &owner }, "new").await?;
     let mut coord_errors = Vec::new();
     let v = org::AreaInput {
         code: f.get("code"),
@@ -399,8 +415,8 @@ async fn area_detail(
         None => None,
     };
     let history = history_lines(audit::history(&s.db, "area", &id.to_string()).await?);
-    let can_edit = crate::auth::authz::decide(&p, Action::Update, &Resource::Area { organ_path: &p.organ_path })
-        == crate::auth::Decision::Allow;
+    let owner = org::area_owner_path(&s.db, id).await?;
+    let can_edit = crate::auth::authz::allows(&p, Action::Update, &Resource::Area { organ_path: &owner });
     let href = format!("/console/admin/areas/{id}");
     render(&AreaDetailTpl {
         l: page.layout(&a.name, &[CRUMB_AREAS, (&href, &a.name)]),
@@ -419,7 +435,9 @@ async fn area_rename(
     PathId(id): PathId,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &p.organ_path }, &id.to_string()).await?;
+    org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let owner = org::area_owner_path(&s.db, id).await?;
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &owner }, &id.to_string()).await?;
     let f = Pairs(f);
     let txn = db::begin_write(&s.db).await?;
     org::rename_area(&txn, s.audit_key(), &actor(&p, &ip), id, &f.get("name")).await?;
@@ -677,13 +695,16 @@ async fn account_update(
     PathId(id): PathId,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    visible_account(&s, &p, &ip, id, Action::Update).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::Update).await?;
     let f = Pairs(f);
     let change = accounts::AccountUpdate {
         display_name: Some(f.get("display_name")),
         roles: Some(f.all("roles").iter().filter_map(|r| Role::parse(r)).collect()),
         disabled: Some(f.get("disabled") == "on"),
     };
+    let fields = accounts::requested_changes(&s.db, id, &change).await?;
+    let resource = Resource::Account { id, organ_path: &row.organ_path };
+    guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
     let txn = db::begin_write(&s.db).await?;
     accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
     txn.commit().await?;
@@ -697,7 +718,9 @@ async fn account_reset_password(
     PathId(id): PathId,
     Form(f): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    visible_account(&s, &p, &ip, id, Action::Update).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::View).await?;
+    let resource = Resource::Account { id, organ_path: &row.organ_path };
+    guard::check_changes(&s, &p, &ip, &resource, &[Field::AccountPasswordReset], &id.to_string()).await?;
     let f = Pairs(f);
     let txn = db::begin_write(&s.db).await?;
     accounts::set_password(
@@ -707,7 +730,7 @@ async fn account_reset_password(
         &actor(&p, &ip),
         id,
         &f.get("new_password"),
-        "password_reset",
+        &accounts::PasswordSet::Reset,
     )
     .await?;
     txn.commit().await?;

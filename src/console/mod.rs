@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/inbox/{id}/read", post(mark_read))
         .route("/console/account", get(session::account_page))
         .route("/console/account/password", post(session::change_password))
+        .route("/console/account/confirm", post(session::confirm_identity))
         .route("/console/account/totp", get(session::totp_page).post(session::totp_confirm))
         .route("/console/account/totp/disable", post(session::totp_disable))
         .route("/console/account/tokens", post(session::token_create))

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::fmt;
+use crate::app::guard;
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
 use crate::app::state::AppState;
 use crate::audit::Actor;
@@ -166,6 +167,9 @@ struct AccountTpl {
     tokens: Vec<TokenRow>,
     errors: Errors,
     new_token: Option<String>,
+    /// The password was entered within the re-authentication window: new tokens and a
+    /// second factor may be set up without asking again.
+    recent_auth: bool,
 }
 
 async fn account_tpl(
@@ -197,11 +201,78 @@ async fn account_tpl(
         tokens,
         errors,
         new_token,
+        recent_auth: p.recent_auth,
     })
 }
 
-pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+/// The account's security settings, as the authorization layer decides them for `action`.
+async fn security_check(s: &AppState, p: &Principal, ip: &ClientIp, action: Action) -> AppResult<()> {
+    let resource = Resource::AccountSecurity { owner_id: p.account_id };
+    guard::check(s, p, ip, action, &resource, &p.account_id.to_string()).await
+}
+
+fn unprocessable(tpl: &AccountTpl) -> AppResult<Response> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response())
+}
+
+fn field_error(field: &str, message: &str) -> Errors {
+    Errors(vec![crate::app::error::FieldError { field: field.into(), message: message.into() }])
+}
+
+pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::View).await?;
     render(&account_tpl(&page, &s, &p, Errors::default(), None).await?)
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Wrong passwords a session may type when confirming before it is ended.
+const REAUTH_TRIES: i64 = 5;
+
+/// Re-authentication: the owner enters the password again to set up new credentials.
+pub async fn confirm_identity(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<ConfirmForm>,
+) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::View).await?;
+    let session = cookie(&headers, auth::SESSION_COOKIE).unwrap_or_default().to_string();
+    let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
+    if password::verify(&f.password, &stored) {
+        auth::mark_reauthenticated(&s.db, &session).await?;
+        return Ok(redirect_with_flash("/console/account", "身份已确认，10 分钟内可以创建令牌或启用两步验证"));
+    }
+    // A stolen session cannot guess the password here for long: after a few wrong tries the
+    // session ends, and each try is in the audit log.
+    let txn = db::begin_write(&s.db).await?;
+    let tries = auth::count_reauth_failure(&txn, &session).await?;
+    crate::audit::append(
+        &txn,
+        s.audit_key(),
+        &actor(&p, &ip),
+        crate::audit::Change {
+            action: "login_failed",
+            target_type: "account",
+            target_id: p.account_id.to_string(),
+            organ_id: Some(p.organ_id),
+            summary: format!("确认身份时密码错误（第 {tries} 次）"),
+        },
+    )
+    .await?;
+    if tries >= REAUTH_TRIES {
+        db::exec(&txn, "DELETE FROM sessions WHERE token_hash = $1", vec![auth::token_hash(&session).into()]).await?;
+        txn.commit().await?;
+        return Ok(redirect_with_flash("/login", "密码错误次数过多，已退出登录，请重新登录"));
+    }
+    txn.commit().await?;
+    unprocessable(&account_tpl(&page, &s, &p, field_error("reauth_password", "密码不正确"), None).await?)
 }
 
 #[derive(Deserialize)]
@@ -212,6 +283,8 @@ pub struct PasswordForm {
     new_password: String,
     #[serde(default)]
     confirm_password: String,
+    #[serde(default)]
+    revoke_tokens: Option<String>,
 }
 
 pub async fn change_password(
@@ -219,8 +292,10 @@ pub async fn change_password(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
+    headers: axum::http::HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::Update).await?;
     let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     let mut errors = Vec::new();
     if !password::verify(&f.current_password, &stored) {
@@ -239,9 +314,10 @@ pub async fn change_password(
         errors.push(crate::app::error::FieldError { field: "new_password".into(), message: m.into() });
     }
     if !errors.is_empty() {
-        let tpl = account_tpl(&page, &s, &p, Errors(errors), None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response());
+        return unprocessable(&account_tpl(&page, &s, &p, Errors(errors), None).await?);
     }
+    let revoke_tokens = f.revoke_tokens.is_some();
+    let keep = cookie(&headers, auth::SESSION_COOKIE).map(auth::token_hash);
     let txn = db::begin_write(&s.db).await?;
     accounts::set_password(
         &txn,
@@ -250,11 +326,16 @@ pub async fn change_password(
         &actor(&p, &ip),
         p.account_id,
         &f.new_password,
-        "password_change",
+        &accounts::PasswordSet::Change { keep_session_hash: keep, revoke_tokens },
     )
     .await?;
     txn.commit().await?;
-    Ok(redirect_with_flash("/console/account", "密码已修改"))
+    let message = if revoke_tokens {
+        "密码已修改；其他设备上的登录已退出，API 令牌已全部吊销"
+    } else {
+        "密码已修改；其他设备上的登录已退出"
+    };
+    Ok(redirect_with_flash("/console/account", message))
 }
 
 #[derive(Template)]
@@ -267,7 +348,13 @@ struct TotpTpl {
 }
 
 /// Shows a fresh secret (stored encrypted, not yet active) and its QR code.
-pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    if authz::decide(&p, Action::Create, &Resource::AccountSecurity { owner_id: p.account_id })
+        == Decision::Reauthenticate
+    {
+        return Ok(redirect_with_flash("/console/account", "启用两步验证前，请先输入密码确认身份"));
+    }
+    security_check(&s, &p, &ip, Action::Create).await?;
     let secret = totp::new_secret();
     db::exec(
         &s.db,
@@ -300,6 +387,7 @@ pub async fn totp_confirm(
     ip: ClientIp,
     Form(f): Form<TotpForm>,
 ) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::Create).await?;
     let enc: Option<String> =
         db::query_rows(&s.db, "SELECT totp_secret_enc FROM accounts WHERE id = $1", vec![p.account_id.into()])
             .await?
@@ -343,6 +431,7 @@ pub async fn totp_disable(
     ip: ClientIp,
     Form(f): Form<ConfirmPassword>,
 ) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::Update).await?;
     let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     if !password::verify(&f.password, &stored) {
         return Err(AppError::invalid("password", "密码不正确"));
@@ -386,22 +475,16 @@ pub async fn token_create(
     ip: ClientIp,
     Form(f): Form<TokenForm>,
 ) -> AppResult<Response> {
+    security_check(&s, &p, &ip, Action::Create).await?;
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        let tpl = account_tpl(
-            &page,
-            &s,
-            &p,
-            Errors(vec![crate::app::error::FieldError {
-                field: "token_name".into(),
-                message: "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”".into(),
-            }]),
-            None,
-        )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response());
+        let errors = field_error("token_name", "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”");
+        return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
     }
-    let scope = Scope::parse(&f.scope).unwrap_or(Scope::Read);
+    let Some(scope) = Scope::parse(&f.scope) else {
+        let errors = field_error("token_scope", "请选择令牌权限：只读或读写");
+        return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
+    };
     let (_, token) = auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
     // The clear token is shown once, on this response only.
     render(&account_tpl(&page, &s, &p, Errors::default(), Some(token)).await?)
@@ -416,7 +499,7 @@ pub async fn token_revoke(
     let owner =
         db::scalar_i64(&s.db, "SELECT COALESCE(MAX(account_id), 0) FROM api_tokens WHERE id = $1", vec![id.into()])
             .await?;
-    if authz::decide(&p, Action::Update, &Resource::ApiToken { owner_id: owner }) != Decision::Allow {
+    if authz::decide(&p, Action::Update, &Resource::AccountSecurity { owner_id: owner }) != Decision::Allow {
         return Err(AppError::NotFound);
     }
     auth::revoke_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, id).await?;

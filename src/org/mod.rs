@@ -103,6 +103,30 @@ pub async fn area<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Area>, Db
     db::query_one(c, &format!("SELECT {AREA_COLS} FROM areas WHERE id = $1"), vec![id.into()]).await
 }
 
+/// The organ path an area is administered under: the deepest organ of our tree whose own area
+/// contains it (an admin administers the areas of its own organ's area and below). Areas
+/// outside every organ's area (above the installation's top organ) belong to the root.
+pub async fn area_owner_path<C: ConnectionTrait>(c: &C, area_id: i64) -> Result<String, DbErr> {
+    let owner = db::query_rows(
+        c,
+        "SELECT o.path FROM organs o JOIN areas oa ON oa.id = o.area_id JOIN areas a ON a.id = $1 \
+         WHERE o.external = $2 AND substr(a.path, 1, length(oa.path)) = oa.path \
+         ORDER BY length(oa.path) DESC, length(o.path) ASC LIMIT 1",
+        vec![area_id.into(), false.into()],
+    )
+    .await?;
+    if let Some(path) = owner.first().and_then(|r| r.try_get_by_index::<String>(0).ok()) {
+        return Ok(path);
+    }
+    let root = db::query_rows(
+        c,
+        "SELECT path FROM organs WHERE parent_id IS NULL AND external = $1 ORDER BY id LIMIT 1",
+        vec![false.into()],
+    )
+    .await?;
+    Ok(root.first().and_then(|r| r.try_get_by_index::<String>(0).ok()).unwrap_or_else(|| "/".into()))
+}
+
 pub async fn areas_all<C: ConnectionTrait>(c: &C) -> Result<Vec<Area>, DbErr> {
     db::query_all(c, &format!("SELECT {AREA_COLS} FROM areas ORDER BY path"), vec![]).await
 }
