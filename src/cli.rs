@@ -61,6 +61,9 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         organ: Option<String>,
+        /// 包含完整手机号和出生日期（默认脱敏）；导出记入审计日志
+        #[arg(long)]
+        with_personal_data: bool,
     },
     /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000
     Gen {
@@ -381,7 +384,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 }
             }
         }
-        Command::Export { what, file, organ } => {
+        Command::Export { what, file, organ, with_personal_data } => {
             if what != "deputies" {
                 eprintln!("目前只能导出 deputies（代表名册）");
                 return Err(2);
@@ -390,10 +393,18 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let db = open(&config).await?;
             let state = AppState::new(db.clone(), config);
             let organ = cli_organ(&db, organ.as_deref()).await?;
-            let bytes = crate::registry::import::export_roster(&db, &state.crypto, &organ.path).await.map_err(|e| {
+            use crate::registry::import::Privacy;
+            let privacy = if *with_personal_data { Privacy::Full } else { Privacy::Masked };
+            let fail = |e: sea_orm::DbErr| {
                 eprintln!("导出失败：{e}");
                 1
-            })?;
+            };
+            let (bytes, rows) =
+                crate::registry::import::export_roster(&db, &state.crypto, &organ.path, privacy).await.map_err(fail)?;
+            let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+            crate::audit::record_export(&db, state.audit_key(), &actor, Some(organ.id), "代表名册", rows, *with_personal_data)
+                .await
+                .map_err(fail)?;
             std::fs::write(file, bytes).map_err(|e| {
                 eprintln!("无法写入 {}：{e}", file.display());
                 1

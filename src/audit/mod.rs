@@ -145,6 +145,33 @@ pub async fn record(
     txn.commit().await
 }
 
+/// Records data leaving the system as a file (PLAT-8, PLAT-15): who, what, how many rows, and
+/// whether personal data went out in full. Called by every export that can hold personal data.
+pub async fn record_export(
+    db: &sea_orm::DatabaseConnection,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: Option<i64>,
+    what: &str,
+    rows: usize,
+    personal_in_full: bool,
+) -> Result<(), DbErr> {
+    let how = if personal_in_full { "含完整手机号、出生日期" } else { "个人信息已脱敏" };
+    record(
+        db,
+        key,
+        actor,
+        Change {
+            action: if personal_in_full { "export_personal" } else { "export" },
+            target_type: "export",
+            target_id: what.to_string(),
+            organ_id,
+            summary: format!("导出{what} {rows} 行（{how}）"),
+        },
+    )
+    .await
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChainError {
     /// An entry whose stored hash does not match its content or its predecessor.
@@ -281,6 +308,8 @@ pub fn action_label(action: &str) -> &str {
         "voter_contact_add" => "新增固定联系选民",
         "voter_contact_remove" => "移除固定联系选民",
         "area_import" => "导入区划",
+        "export" => "导出数据",
+        "export_personal" => "导出个人信息",
         other => other,
     }
 }

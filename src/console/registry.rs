@@ -1176,10 +1176,34 @@ async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp)
     Ok(xlsx_download(crate::registry::roster::template(), "代表名册模板"))
 }
 
-async fn roster_download(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct RosterQuery {
+    /// `full`: with mobiles and birth dates in full (needs the personal-data permission).
+    private: Option<String>,
+}
+
+/// The roster in the import layout: masked by default; in full only when asked for
+/// (「含手机号」) by a role with the personal-data permission. Every download is audited.
+async fn roster_download(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<RosterQuery>,
+) -> AppResult<Response> {
+    use crate::registry::import::{Privacy, export_roster};
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roster").await?;
-    let bytes = crate::registry::import::export_roster(&s.db, &s.crypto, &p.organ_path).await?;
-    Ok(xlsx_download(bytes, "代表名册"))
+    let privacy = match q.private.as_deref() {
+        None | Some("") => Privacy::Masked,
+        Some("full") => Privacy::Full,
+        Some(_) => return Err(AppError::BadRequest("private 参数只能是 full".into())),
+    };
+    if privacy == Privacy::Full {
+        check_registry(&s, &p, &ip, Action::ExportPersonal, &p.organ_path, "roster").await?;
+    }
+    let (bytes, rows) = export_roster(&s.db, &s.crypto, &p.organ_path, privacy).await?;
+    crate::audit::record_export(&s.db, s.audit_key(), &actor(&p, &ip), Some(p.organ_id), "代表名册", rows, privacy == Privacy::Full)
+        .await?;
+    Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
 }
 
 async fn import_upload(

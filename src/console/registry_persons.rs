@@ -14,6 +14,7 @@ use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
+use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::console::HistoryLine;
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
@@ -243,7 +244,7 @@ async fn export(
         "姓名",
         "性别",
         "民族",
-        "出生日期",
+        "出生年份",
         "政治面貌",
         "学历",
         "职业类别",
@@ -261,10 +262,9 @@ async fn export(
                 Cell::Text(line.name),
                 Cell::Text(line.gender.to_string()),
                 Cell::Text(p.ethnicity),
-                p.birth_date
-                    .as_deref()
-                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map_or(Cell::Empty, Cell::Date),
+                // The list export is for every organ worker: the birth year only (PLAT-8);
+                // full dates come with the roster's personal-data export.
+                p.birth_date.as_deref().and_then(|d| d.get(..4)).map_or(Cell::Empty, |y| Cell::Text(y.to_string())),
                 Cell::Text(p.party),
                 Cell::Text(p.education),
                 Cell::Text(p.occupation),
@@ -618,6 +618,9 @@ struct FormTpl {
     cancel: String,
     is_new: bool,
     mobile_on_file: Option<String>,
+    /// The registry's facts (name, birth date …) are shown but cannot be changed by this
+    /// user (a deputy editing their own public profile).
+    facts_locked: bool,
     genders: Vec<Opt>,
     parties: Vec<Opt>,
     educations: Vec<Opt>,
@@ -631,6 +634,7 @@ async fn form_tpl(
     v: PersonForm,
     errors: Errors,
     existing: Option<&Person>,
+    facts_locked: bool,
 ) -> AppResult<FormTpl> {
     let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| a.level == "township").collect::<Vec<_>>();
     let (title, action, cancel, crumb_href) = match existing {
@@ -660,6 +664,7 @@ async fn form_tpl(
             .and_then(|m| s.crypto.decrypt(m).ok())
             .map(|m| crate::privacy::mask_phone(&m)),
         is_new: existing.is_none(),
+        facts_locked,
         v,
         errors,
         action,
@@ -670,7 +675,7 @@ async fn form_tpl(
 async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = PersonForm { ethnicity: "汉族".into(), ..Default::default() };
-    render(&form_tpl(&page, &s, v, Errors::default(), None).await?)
+    render(&form_tpl(&page, &s, v, Errors::default(), None, false).await?)
 }
 
 async fn create(
@@ -687,7 +692,7 @@ async fn create(
         Ok(i) => i,
         Err(fields) => {
             v.mobile.clear();
-            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), None).await?);
+            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), None, false).await?);
         }
     };
     let txn = db::begin_write(&s.db).await?;
@@ -707,7 +712,8 @@ async fn edit_form(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
-    render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d)).await?)
+    let locked = facts_locked(&s, &p, id).await?;
+    render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d), locked).await?)
 }
 
 async fn update(
@@ -729,13 +735,20 @@ async fn update(
     } else {
         Some(v.mobile.clone())
     };
+    let locked = facts_locked(&s, &p, id).await?;
     let input = match persons::validate(&v.input(mobile)) {
         Ok(i) => i,
         Err(fields) => {
             v.mobile.clear();
-            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), Some(&d)).await?);
+            return unprocessable(&form_tpl(&page, &s, v, Errors(fields), Some(&d), locked).await?);
         }
     };
+    // Which kinds of field really change is decided by the authorization layer: a deputy
+    // may change their public profile, never the registry's facts about them.
+    let organ_path = persons::person_organ_path(&s.db, id).await?.unwrap_or_default();
+    let fields = persons::changed_fields(&d, &input, &s.crypto);
+    guard::check_changes(&s, &p, &ip, &Resource::Person { id, organ_path: &organ_path }, &fields, &id.to_string())
+        .await?;
     let txn = db::begin_write(&s.db).await?;
     let changed = persons::update_person(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &input).await?;
     txn.commit().await?;
@@ -743,6 +756,12 @@ async fn update(
         &format!("/console/registry/deputies/{id}"),
         if changed { "代表信息已保存" } else { "没有修改任何内容" },
     ))
+}
+
+async fn facts_locked(s: &AppState, p: &Principal, id: i64) -> AppResult<bool> {
+    let organ_path = persons::person_organ_path(&s.db, id).await?.unwrap_or_default();
+    let r = Resource::Person { id, organ_path: &organ_path };
+    Ok(!crate::auth::authz::allows(p, Action::Change(Field::PersonFacts), &r))
 }
 
 /// A deputy's own record: the deputy account goes straight to it.

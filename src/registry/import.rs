@@ -123,6 +123,7 @@ struct Resolved {
     /// (organ id, term, constituency)
     mandates: Vec<(i64, i64, String)>,
     station: Option<i64>,
+    masked: roster::Masked,
 }
 
 fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Option<Resolved> {
@@ -215,7 +216,7 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
             return None;
         }
     };
-    (issues.len() == before).then_some(Resolved { input, mandates, station })
+    (issues.len() == before).then_some(Resolved { input, mandates, station, masked: row.masked })
 }
 
 /// Imports a roster into `organ` (persons registered there). All or nothing: on any problem
@@ -247,7 +248,15 @@ pub async fn import_roster<C: ConnectionTrait>(
         let person_id = match id {
             Some(id) => {
                 let existing = persons::person(c, id).await?.ok_or(AppError::NotFound)?;
-                let input = PersonInput { bio: existing.bio.clone(), ..x.input.clone() };
+                // Cells masked in the file keep the values on file.
+                let mobile = if x.masked.mobile {
+                    existing.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok())
+                } else {
+                    x.input.mobile.clone()
+                };
+                let birth_date =
+                    if x.masked.birth_date { existing.birth_date.clone() } else { x.input.birth_date.clone() };
+                let input = PersonInput { bio: existing.bio.clone(), mobile, birth_date, ..x.input.clone() };
                 changed |= persons::update_person(c, key, crypto, actor, id, &input).await?;
                 id
             }
@@ -368,17 +377,34 @@ pub async fn roster_rows<C: ConnectionTrait>(
                 township: p.township_area_id.and_then(|a| area_names.get(&a).cloned()).unwrap_or_default(),
                 station,
                 mandates: ms,
+                masked: Default::default(),
             });
         }
     }
     Ok(out)
 }
 
-/// The roster of an organ's subtree as .xlsx bytes, in the import layout.
+/// Whether an export carries personal data in full or masked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Privacy {
+    /// Mobiles as `138****5678`, birth dates as `1975-**-**` (the default).
+    Masked,
+    /// Full values: needs the personal-data permission and an explicit choice.
+    Full,
+}
+
+/// The roster of an organ's subtree as .xlsx bytes, in the import layout, with the number
+/// of rows (for the audit entry).
 pub async fn export_roster<C: ConnectionTrait>(
     c: &C,
     crypto: &FieldCrypto,
     organ_path: &str,
-) -> Result<Vec<u8>, DbErr> {
-    Ok(roster::write(&roster_rows(c, crypto, organ_path).await?))
+    privacy: Privacy,
+) -> Result<(Vec<u8>, usize), DbErr> {
+    let rows = roster_rows(c, crypto, organ_path).await?;
+    let bytes = match privacy {
+        Privacy::Masked => roster::write_masked(&rows),
+        Privacy::Full => roster::write(&rows),
+    };
+    Ok((bytes, rows.len()))
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Level;
 use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
+use crate::auth::authz::Field;
 use crate::db;
 use crate::privacy::FieldCrypto;
 
@@ -383,6 +384,35 @@ pub async fn create_person<C: ConnectionTrait>(
 }
 
 /// Updates a person; the audit summary names the changed fields (not their values).
+/// The kinds of field an update would really change: the registry's facts (name, gender,
+/// ethnicity, birth date, party, education, occupation, work unit, township) and the public
+/// profile (expertise, public contact, own mobile, introduction). The authorization layer
+/// decides each kind on its own.
+pub fn changed_fields(before: &Person, input: &PersonInput, crypto: &FieldCrypto) -> Vec<Field> {
+    let before_mobile = before.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
+    let facts = before.name != input.name
+        || before.gender != input.gender
+        || before.ethnicity != input.ethnicity
+        || before.birth_date.as_deref().unwrap_or("") != input.birth_date.as_deref().unwrap_or("")
+        || before.party != input.party
+        || before.education != input.education
+        || before.occupation != input.occupation
+        || before.work_unit != input.work_unit
+        || before.township_area_id != input.township_area_id;
+    let profile = before.expertise != input.expertise.join("、")
+        || before.public_contact != input.public_contact
+        || before_mobile.as_deref() != input.mobile.as_deref()
+        || before.bio != input.bio;
+    let mut out = Vec::new();
+    if facts {
+        out.push(Field::PersonFacts);
+    }
+    if profile {
+        out.push(Field::PersonProfile);
+    }
+    out
+}
+
 pub async fn update_person<C: ConnectionTrait>(
     c: &C,
     key: &[u8],

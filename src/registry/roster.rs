@@ -143,6 +143,31 @@ pub struct RosterRow {
     pub station: String,
     /// At most one mandate per level, in [`LEVELS`] order.
     pub mandates: Vec<RosterMandate>,
+    /// Cells that came from a masked export (手机号 `138****5678`, 出生日期 `1975-**-**`):
+    /// the importer keeps the values on file for them.
+    #[serde(skip)]
+    pub masked: Masked,
+}
+
+/// Which private cells of a row were masked in the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Masked {
+    pub mobile: bool,
+    pub birth_date: bool,
+}
+
+/// `138****5678`, as a masked export writes a mobile number.
+fn is_masked_mobile(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 11
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && b[3..7].iter().all(|c| *c == b'*')
+        && b[7..].iter().all(u8::is_ascii_digit)
+}
+
+/// `1975-**-**`, as a masked export writes a birth date.
+fn is_masked_birth(s: &str) -> bool {
+    s.len() == 10 && s[..4].bytes().all(|c| c.is_ascii_digit()) && &s[4..] == "-**-**"
 }
 
 /// One problem found in an uploaded roster; `reason` is shown to staff as is.
@@ -717,7 +742,13 @@ impl RowCtx<'_> {
         }
 
         let ethnicity = normalize_ethnicity(&self.text(Col::Ethnicity, 20));
-        let birth_date = self.checked(Col::BirthDate, parse_birth_date);
+        let mut masked = Masked::default();
+        let birth_date = if is_masked_birth(&self.text(Col::BirthDate, MAX_TEXT_CHARS)) {
+            masked.birth_date = true;
+            None
+        } else {
+            self.checked(Col::BirthDate, parse_birth_date)
+        };
         let party = self.text(Col::Party, MAX_TEXT_CHARS);
         let education = self.text(Col::Education, MAX_TEXT_CHARS);
 
@@ -732,7 +763,16 @@ impl RowCtx<'_> {
         let work_unit = self.text(Col::WorkUnit, MAX_TEXT_CHARS);
         let expertise = split_expertise(&self.text(Col::Expertise, MAX_TEXT_CHARS));
         let public_contact = self.text(Col::PublicContact, MAX_PUBLIC_CONTACT_CHARS);
-        let mobile = self.checked(Col::Mobile, parse_mobile);
+        let mobile = if is_masked_mobile(&self.text(Col::Mobile, MAX_TEXT_CHARS)) {
+            masked.mobile = true;
+            None
+        } else {
+            self.checked(Col::Mobile, parse_mobile)
+        };
+        if (masked.mobile || masked.birth_date) && id.is_none() && self.ok(Col::Id) {
+            let col = if masked.mobile { Col::Mobile } else { Col::BirthDate };
+            self.issue(col, "脱敏的手机号或出生日期只能出现在已登记代表（填有编号）的行；新增代表请填写完整");
+        }
         let township = self.text(Col::Township, MAX_TEXT_CHARS);
         let station = self.text(Col::Station, MAX_TEXT_CHARS);
 
@@ -769,6 +809,7 @@ impl RowCtx<'_> {
             township,
             station,
             mandates,
+            masked,
         }
     }
 }
@@ -849,7 +890,7 @@ fn setup_roster_sheet(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> 
     Ok(())
 }
 
-fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats) -> Result<(), XlsxError> {
+fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats, mask: bool) -> Result<(), XlsxError> {
     for (i, r) in rows.iter().enumerate() {
         let Ok(xr) = u32::try_from(i + 1) else { break };
         if xr > 1_048_575 {
@@ -866,7 +907,9 @@ fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats) -> Result<(),
                     continue;
                 }
                 Col::BirthDate => {
-                    if let Some(d) = r.birth_date {
+                    if let (true, Some(d)) = (mask, r.birth_date) {
+                        ws.write_string_with_format(xr, j, format!("{}-**-**", d.format("%Y")), &f.text)?;
+                    } else if let Some(d) = r.birth_date {
                         // Dates before 1900 cannot be Excel dates; they are written as text.
                         let y = u16::try_from(d.year()).unwrap_or(0);
                         match rust_xlsxwriter::ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8) {
@@ -888,7 +931,8 @@ fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats) -> Result<(),
                 }
                 Col::Mobile => {
                     if let Some(m) = &r.mobile {
-                        ws.write_string_with_format(xr, j, text(m), &f.text)?;
+                        let m = if mask { crate::privacy::mask_phone(m) } else { m.clone() };
+                        ws.write_string_with_format(xr, j, text(&m), &f.text)?;
                     }
                     continue;
                 }
@@ -915,12 +959,12 @@ fn write_rows(ws: &mut Worksheet, rows: &[RosterRow], f: &Formats) -> Result<(),
     Ok(())
 }
 
-fn build_roster(rows: &[RosterRow], with_help: bool) -> Result<Vec<u8>, XlsxError> {
+fn build_roster(rows: &[RosterRow], with_help: bool, mask: bool) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     setup_roster_sheet(ws, &f)?;
-    write_rows(ws, rows, &f)?;
+    write_rows(ws, rows, &f, mask)?;
     if with_help {
         write_help(wb.add_worksheet(), &f)?;
     }
@@ -931,12 +975,18 @@ fn build_roster(rows: &[RosterRow], with_help: bool) -> Result<Vec<u8>, XlsxErro
 /// written (the first one of that level), and expertise is joined with 「、」.
 pub fn write(rows: &[RosterRow]) -> Vec<u8> {
     // Every value is clamped to Excel's limits above, so building the workbook cannot fail.
-    build_roster(rows, false).expect("roster workbook within Excel limits")
+    build_roster(rows, false, false).expect("roster workbook within Excel limits")
+}
+
+/// The roster with private cells masked (手机号 `138****5678`, 出生日期 `1975-**-**`): what
+/// roles without the personal-data permission get. Importing it back keeps the values on file.
+pub fn write_masked(rows: &[RosterRow]) -> Vec<u8> {
+    build_roster(rows, false, true).expect("roster workbook within Excel limits")
 }
 
 /// An empty roster to fill in: the header row, plus a 「填写说明」 sheet explaining every column.
 pub fn template() -> Vec<u8> {
-    build_roster(&[], true).expect("roster template within Excel limits")
+    build_roster(&[], true, false).expect("roster template within Excel limits")
 }
 
 fn help_for(col: Col) -> (&'static str, String) {
