@@ -5,6 +5,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::app::error::{AppError, FieldError};
+use crate::app::text;
 use crate::auth::Principal;
 
 /// The principal resolved by the session/token middleware, if any.
@@ -60,39 +61,73 @@ fn serde_message(e: &str) -> String {
     "提交的内容格式不正确".into()
 }
 
-/// Deserializes JSON, answering 422/400/415 in Chinese.
+fn text_refusal(field: &str, e: text::TextError) -> AppError {
+    let message = e.message().to_string();
+    AppError::Invalid {
+        detail: if field.is_empty() { message.clone() } else { format!("{field}：{message}") },
+        fields: vec![FieldError { field: field.to_string(), message }],
+    }
+}
+
+/// Checks urlencoded pairs (a form body or a query string) under the platform's text rule.
+fn check_pairs(raw: &[u8]) -> Result<(), AppError> {
+    if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw) {
+        for (k, v) in &pairs {
+            text::check_field(k, v).map_err(|e| text_refusal(k, e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, axum::body::Bytes), AppError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| AppError::TooLarge)?;
+    Ok((parts, bytes))
+}
+
+/// Deserializes JSON, answering 422/400/415 in Chinese. Every string passes the text rule.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        use axum::extract::rejection::JsonRejection;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::BadRequest("请以 application/json 提交".into()))
-            }
-            Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::BadRequest("JSON 格式错误".into())),
-            Err(JsonRejection::JsonDataError(e)) => {
-                let message = serde_message(&e.body_text());
+    async fn from_request(req: Request, _state: &S) -> Result<Self, AppError> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")));
+        if !is_json {
+            return Err(AppError::BadRequest("请以 application/json 提交".into()));
+        }
+        let (_, bytes) = body_bytes(req).await?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| AppError::BadRequest("JSON 格式错误".into()))?;
+        text::check_json(&value).map_err(|(field, e)| text_refusal(&field, e))?;
+        match serde_json::from_value::<T>(value) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) => {
+                let message = serde_message(&e.to_string());
                 Err(AppError::Invalid {
                     detail: message.clone(),
                     fields: vec![FieldError { field: String::new(), message }],
                 })
             }
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge),
-            Err(_) => Err(AppError::BadRequest("请求内容无法读取".into())),
         }
     }
 }
 
-/// Deserializes an urlencoded form, answering in Chinese.
+/// Deserializes an urlencoded form, answering in Chinese. Every field passes the text rule.
 pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         use axum::extract::rejection::FormRejection;
+        let (parts, bytes) = body_bytes(req).await?;
+        check_pairs(&bytes)?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
             Err(FormRejection::FailedToDeserializeForm(e)) => Err(AppError::BadRequest(serde_message(&e.body_text()))),
@@ -105,12 +140,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
-/// Deserializes the query string, answering in Chinese.
+/// Deserializes the query string, answering in Chinese. Every parameter passes the text rule.
 pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        check_pairs(parts.uri.query().unwrap_or("").as_bytes())?;
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(e) => Err(AppError::BadRequest(format!("查询参数有误：{}", serde_message(&e.body_text())))),
@@ -154,7 +190,9 @@ impl<S: Send + Sync> FromRequest<S> for UploadedFile {
             .map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?
         {
             if field.name() == Some("file") {
-                file.name = field.file_name().unwrap_or("").to_string();
+                // A file name with control or direction characters is replaced, not trusted.
+                let name = field.file_name().unwrap_or("").to_string();
+                file.name = if text::check(&name, false).is_ok() { name } else { "upload".into() };
                 file.bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?.to_vec();
             }
         }

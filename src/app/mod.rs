@@ -9,6 +9,7 @@ pub mod guard;
 pub mod metrics;
 pub mod middleware;
 pub mod state;
+pub mod text;
 
 use std::net::SocketAddr;
 

@@ -195,6 +195,25 @@ pub fn invalid(fields: Vec<FieldError>) -> AppError {
 /// Normalises and checks a person's fields; every problem is reported with its field.
 pub fn validate(input: &PersonInput) -> Result<PersonInput, Vec<FieldError>> {
     let mut f = Vec::new();
+    // The platform's text rule, for input that did not come through a form (imports).
+    let texts = [
+        ("name", &input.name),
+        ("ethnicity", &input.ethnicity),
+        ("party", &input.party),
+        ("education", &input.education),
+        ("occupation", &input.occupation),
+        ("work_unit", &input.work_unit),
+        ("public_contact", &input.public_contact),
+        ("bio", &input.bio),
+    ];
+    for (name, value) in texts.into_iter().chain(input.expertise.iter().map(|e| ("expertise", e))) {
+        if let Err(e) = crate::app::text::check_field(name, value) {
+            field(&mut f, name, e.message());
+        }
+    }
+    if !f.is_empty() {
+        return Err(f);
+    }
     let mut out = input.clone();
     out.name = input.name.trim().to_string();
     let n = out.name.chars().count();
