@@ -1132,7 +1132,27 @@ mod tests {
             township: String::new(),
             station: String::new(),
             mandates: vec![],
+            masked: Masked::default(),
         }
+    }
+
+    #[test]
+    fn a_masked_export_reads_back_as_kept_values() {
+        let mut row = RosterRow {
+            id: Some(12),
+            birth_date: Some(date(1975, 3, 8)),
+            mobile: Some("13805312345".to_string()),
+            mandates: vec![mandate(Level::County, 19, "")],
+            ..person("王芳")
+        };
+        let bytes = write_masked(std::slice::from_ref(&row));
+        let back = parse(&bytes).expect("masked roster parses");
+        assert_eq!(back[0].masked, Masked { mobile: true, birth_date: true });
+        assert_eq!((back[0].mobile.as_deref(), back[0].birth_date), (None, None));
+        // Without 编号 a masked cell cannot be kept: the row is refused with a reason.
+        row.id = None;
+        let issues = parse(&write_masked(&[row])).expect_err("masked new row refused");
+        assert!(issues.iter().any(|i| i.reason.contains("脱敏")), "{issues:?}");
     }
 
     fn strip_rows(rows: Vec<RosterRow>) -> Vec<RosterRow> {
@@ -1191,6 +1211,7 @@ mod tests {
                 mandate(Level::County, 19, "第三选区"),
                 mandate(Level::Township, 20, ""),
             ],
+            masked: Masked::default(),
         };
         let minimal = RosterRow { gender: Gender::Male, ..person("张伟") };
         let national = RosterRow {

@@ -2,7 +2,7 @@
 //! First the pure decision table, exhaustively; then the same facts through HTTP.
 
 use axum::http::StatusCode;
-use renda::auth::authz::{Action, Decision, Principal, Resource, decide};
+use renda::auth::authz::{Action, Decision, Field, Principal, Resource, decide};
 use renda::auth::{Role, Scope};
 
 use crate::demo_test;
@@ -37,7 +37,16 @@ fn principal(role: Role) -> Principal {
         deputy_id: None,
         station_id: None,
         token_scope: None,
+        recent_auth: true,
     }
+}
+
+/// Every action the table is written for: the three plain ones, each privileged field, and
+/// taking personal data out.
+fn actions() -> Vec<Action> {
+    let mut out = vec![Action::View, Action::Create, Action::Update, Action::ExportPersonal];
+    out.extend(Field::ALL.into_iter().map(Action::Change));
+    out
 }
 
 use Decision::{Allow as A, Forbidden as F, Hidden as H};
@@ -46,6 +55,39 @@ use Decision::{Allow as A, Forbidden as F, Hidden as H};
 fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
     let worker = matches!(role, Role::Admin | Role::Staff | Role::Leader);
     let in_tree = rel != Rel::Sibling;
+    let account_field = matches!(
+        action,
+        Action::Change(
+            Field::AccountRoles | Field::AccountDisabled | Field::AccountPasswordReset | Field::AccountIdentity
+        )
+    );
+    let person_field = matches!(action, Action::Change(Field::PersonFacts | Field::PersonProfile));
+    // The privileged fields and personal-data export, resource by resource.
+    match kind {
+        "organ" if matches!(action, Action::Change(_) | Action::ExportPersonal) => {
+            return if in_tree { F } else { H };
+        }
+        "area" if matches!(action, Action::Change(_) | Action::ExportPersonal) => return F,
+        "account" if account_field => {
+            return match (role, in_tree) {
+                (Role::Admin, true) => A,
+                (Role::Staff, true) => F,
+                _ => H,
+            };
+        }
+        "account" if matches!(action, Action::Change(_) | Action::ExportPersonal) => {
+            return if matches!(role, Role::Admin | Role::Staff) && in_tree { F } else { H };
+        }
+        "handling_unit" | "station" | "registry" if matches!(action, Action::Change(_)) => {
+            return if worker && in_tree { F } else { H };
+        }
+        "person" if account_field => return if worker && in_tree { F } else { H },
+        "person" if person_field => return expected(role, kind, Action::Create, rel),
+        "handling_unit" | "person" | "station" | "registry" if action == Action::ExportPersonal => {
+            return expected(role, kind, Action::Create, rel);
+        }
+        _ => {}
+    }
     match (kind, action) {
         ("organ", Action::View) => {
             // Workers see their subtree; everyone else sees only their own organ.
@@ -155,7 +197,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Registry { organ_path },
             ];
             for r in &resources {
-                for action in [Action::View, Action::Create, Action::Update] {
+                for action in actions() {
                     let got = decide(&p, action, r);
                     let want = expected(role, r.kind(), action, rel);
                     assert_eq!(got, want, "{role:?} {action:?} {} {rel:?}", r.kind());
@@ -164,7 +206,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 9 * 3);
+    assert_eq!(checked, 6 * 3 * 9 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -174,12 +216,40 @@ fn owner_only_resources_and_special_cases() {
         for action in [Action::View, Action::Update] {
             assert_eq!(decide(&p, action, &Resource::Inbox { owner_id: 100 }), A);
             assert_eq!(decide(&p, action, &Resource::Inbox { owner_id: 101 }), H, "{role:?} sees another inbox");
-            assert_eq!(decide(&p, action, &Resource::ApiToken { owner_id: 100 }), A);
-            assert_eq!(decide(&p, action, &Resource::ApiToken { owner_id: 101 }), H);
+            assert_eq!(decide(&p, action, &Resource::AccountSecurity { owner_id: 100 }), A);
+            assert_eq!(decide(&p, action, &Resource::AccountSecurity { owner_id: 101 }), H);
         }
-        // One's own account is always visible and editable (password, TOTP), never creatable.
-        assert_eq!(decide(&p, Action::View, &Resource::Account { id: 100, organ_path: "/1/2/" }), A);
-        assert_eq!(decide(&p, Action::Create, &Resource::Account { id: 100, organ_path: "/1/2/" }), F);
+        // One's own account: visible, its display name editable, never creatable, and none
+        // of its privileged fields changeable by oneself — not even by an admin.
+        let own = Resource::Account { id: 100, organ_path: "/1/2/" };
+        assert_eq!(decide(&p, Action::View, &own), A);
+        assert_eq!(decide(&p, Action::Update, &own), A);
+        assert_eq!(decide(&p, Action::Create, &own), F);
+        for f in [Field::AccountRoles, Field::AccountDisabled, Field::AccountPasswordReset, Field::AccountIdentity] {
+            assert_eq!(decide(&p, Action::Change(f), &own), F, "{role:?} changes own {f:?}");
+        }
+        // Account security: new credentials only shortly after the password, only from a
+        // browser session, never through a token of either scope.
+        let sec = Resource::AccountSecurity { owner_id: 100 };
+        assert_eq!(decide(&p, Action::Create, &sec), A);
+        let mut stale = principal(role);
+        stale.recent_auth = false;
+        assert_eq!(decide(&stale, Action::Create, &sec), Decision::Reauthenticate);
+        assert_eq!(decide(&stale, Action::Update, &sec), A, "password change asks for the password itself");
+        for scope in [Scope::Read, Scope::Write] {
+            let mut t = principal(role);
+            t.token_scope = Some(scope);
+            for action in [Action::View, Action::Create, Action::Update] {
+                assert_eq!(decide(&t, action, &sec), F, "{role:?} token {scope:?} {action:?}");
+            }
+        }
+        // External organs (the upper congresses) are administered from the root only.
+        assert_eq!(decide(&p, Action::Update, &Resource::ExternalOrgan), F, "{role:?} below the root");
+        let mut root = principal(role);
+        root.organ_path = "/1/".into();
+        let want = if role == Role::Admin { A } else { F };
+        assert_eq!(decide(&root, Action::Update, &Resource::ExternalOrgan), want, "{role:?} at the root");
+        assert_eq!(decide(&root, Action::Create, &Resource::ExternalOrgan), want);
     }
     // A unit user sees its own unit wherever it sits, and no other.
     let unit = principal(Role::Unit);
@@ -194,6 +264,10 @@ fn owner_only_resources_and_special_cases() {
     token.token_scope = Some(Scope::Read);
     assert_eq!(decide(&token, Action::View, &Resource::Account { id: 5, organ_path: "/1/2/" }), A);
     assert_eq!(decide(&token, Action::Update, &Resource::Account { id: 5, organ_path: "/1/2/" }), F);
+    for f in Field::ALL {
+        assert_eq!(decide(&token, Action::Change(f), &Resource::Account { id: 5, organ_path: "/1/2/" }), F);
+    }
+    assert_eq!(decide(&token, Action::ExportPersonal, &Resource::Registry { organ_path: "/1/2/" }), F);
     // A deputy sees and edits their own record, wherever it is registered, but creates nothing.
     let mut deputy = principal(Role::Deputy);
     deputy.deputy_id = Some(555);
@@ -201,6 +275,11 @@ fn owner_only_resources_and_special_cases() {
         let organ_path = path(rel);
         assert_eq!(decide(&deputy, Action::View, &Resource::Person { id: 555, organ_path }), A);
         assert_eq!(decide(&deputy, Action::Update, &Resource::Person { id: 555, organ_path }), A);
+        // … their public profile, never the registry's facts about them.
+        let own = Resource::Person { id: 555, organ_path };
+        assert_eq!(decide(&deputy, Action::Change(Field::PersonProfile), &own), A);
+        assert_eq!(decide(&deputy, Action::Change(Field::PersonFacts), &own), F);
+        assert_eq!(decide(&deputy, Action::ExportPersonal, &own), F);
         assert_eq!(decide(&deputy, Action::Create, &Resource::Person { id: 555, organ_path }), F);
         assert_eq!(decide(&deputy, Action::View, &Resource::Person { id: 556, organ_path }), H);
     }

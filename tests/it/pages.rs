@@ -143,6 +143,7 @@ async fn admin_manages_organs_areas_and_accounts_with_history(app: TestApp) {
                 ("name", "重复"),
                 ("kind", "street_working_committee"),
                 ("level", "township"),
+                ("parent_id", &root.to_string()),
                 ("area_id", &area.to_string()),
             ],
         )

@@ -322,6 +322,7 @@ fn roster_file(rows: &[roster::RosterRow]) -> Vec<u8> {
 
 fn row(name: &str, township: &str, county_term: Option<i32>) -> roster::RosterRow {
     roster::RosterRow {
+        masked: Default::default(),
         row: 0,
         id: None,
         name: name.into(),
@@ -382,8 +383,10 @@ async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
     assert_eq!(count(&app, "SELECT count(*) FROM persons").await, before + 2);
     // Export, then import the exported file: nothing changes.
     let organ = renda::org::organ_by_code(app.db(), "370782").await.unwrap().unwrap();
-    let exported = import::export_roster(app.db(), &app.state.crypto, &organ.path).await.unwrap();
+    let (exported, n) =
+        import::export_roster(app.db(), &app.state.crypto, &organ.path, import::Privacy::Full).await.unwrap();
     let rows = roster::parse(&exported).unwrap();
+    assert_eq!(n, rows.len());
     assert_eq!(
         rows.len() as i64,
         count(&app, "SELECT count(DISTINCT person_id) FROM mandates WHERE status = 'serving'").await
@@ -393,6 +396,14 @@ async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
     let s = run_import(&app, &exported).await.unwrap();
     assert_eq!((s.created, s.updated, s.unchanged), (0, 0, rows.len()));
     assert_eq!(count(&app, "SELECT count(*) FROM audit_log").await, audit_before + 1, "only the import itself");
+    // The masked export (the default) imports back unchanged too: masked mobiles and birth
+    // dates keep the values on file.
+    let (masked, _) =
+        import::export_roster(app.db(), &app.state.crypto, &organ.path, import::Privacy::Masked).await.unwrap();
+    let mobiles_before = count(&app, "SELECT count(*) FROM persons WHERE mobile_enc IS NOT NULL").await;
+    let s = run_import(&app, &masked).await.unwrap();
+    assert_eq!((s.created, s.updated, s.unchanged), (0, 0, rows.len()));
+    assert_eq!(count(&app, "SELECT count(*) FROM persons WHERE mobile_enc IS NOT NULL").await, mobiles_before);
     // A row with an id updates that person.
     let mut edited = rows.clone();
     let target = edited.iter_mut().find(|r| r.name == "周明").unwrap();
