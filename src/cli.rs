@@ -402,9 +402,17 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let (bytes, rows) =
                 crate::registry::import::export_roster(&db, &state.crypto, &organ.path, privacy).await.map_err(fail)?;
             let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
-            crate::audit::record_export(&db, state.audit_key(), &actor, Some(organ.id), "代表名册", rows, *with_personal_data)
-                .await
-                .map_err(fail)?;
+            crate::audit::record_export(
+                &db,
+                state.audit_key(),
+                &actor,
+                Some(organ.id),
+                "代表名册",
+                rows,
+                *with_personal_data,
+            )
+            .await
+            .map_err(fail)?;
             std::fs::write(file, bytes).map_err(|e| {
                 eprintln!("无法写入 {}：{e}", file.display());
                 1

@@ -357,7 +357,11 @@ pub async fn set_password<C: ConnectionTrait>(
         vec![password::hash(new_password, cost).into(), reset.into(), db::now().into(), id.into()],
     )
     .await?;
-    let mut summary = if reset { "管理员重置密码，已退出全部登录会话".to_string() } else { "本人修改密码".to_string() };
+    let mut summary = if reset {
+        "管理员重置密码，已退出全部登录会话".to_string()
+    } else {
+        "本人修改密码".to_string()
+    };
     match how {
         PasswordSet::Reset => {
             db::exec(c, "DELETE FROM sessions WHERE account_id = $1", vec![id.into()]).await?;

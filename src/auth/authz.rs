@@ -220,10 +220,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 // Roles, disabling, password reset and identity: never one's own (no one
                 // raises or unlocks themselves), only an admin of the account's subtree.
                 Action::Change(
-                    Field::AccountRoles
-                    | Field::AccountDisabled
-                    | Field::AccountPasswordReset
-                    | Field::AccountIdentity,
+                    Field::AccountRoles | Field::AccountDisabled | Field::AccountPasswordReset | Field::AccountIdentity,
                 ) => visible_or_hidden(visible, !own && administer),
                 Action::Change(_) | Action::ExportPersonal => visible_or_hidden(visible, false),
             }

@@ -142,6 +142,8 @@ async fn organ_create(
     if v.external {
         guard::check(&s, &p, &ip, Action::Create, &Resource::ExternalOrgan, "new").await?;
     } else {
+        // First whether this caller creates organs at all, then where.
+        guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &p.organ_path }, "new").await?;
         let parent = match v.parent_id {
             Some(pid) => org::organ(&s.db, pid).await?,
             None => None,

@@ -1201,8 +1201,16 @@ async fn roster_download(
         check_registry(&s, &p, &ip, Action::ExportPersonal, &p.organ_path, "roster").await?;
     }
     let (bytes, rows) = export_roster(&s.db, &s.crypto, &p.organ_path, privacy).await?;
-    crate::audit::record_export(&s.db, s.audit_key(), &actor(&p, &ip), Some(p.organ_id), "代表名册", rows, privacy == Privacy::Full)
-        .await?;
+    crate::audit::record_export(
+        &s.db,
+        s.audit_key(),
+        &actor(&p, &ip),
+        Some(p.organ_id),
+        "代表名册",
+        rows,
+        privacy == Privacy::Full,
+    )
+    .await?;
     Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
 }
 

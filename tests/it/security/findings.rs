@@ -11,9 +11,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn account_id(app: &TestApp, username: &str) -> i64 {
-    renda::db::scalar_i64(app.db(), "SELECT id FROM accounts WHERE username = $1", vec![username.into()])
-        .await
-        .unwrap()
+    renda::db::scalar_i64(app.db(), "SELECT id FROM accounts WHERE username = $1", vec![username.into()]).await.unwrap()
 }
 
 async fn roles(app: &TestApp, username: &str) -> Vec<String> {
@@ -40,30 +38,43 @@ async fn nobody_raises_their_own_privileges(app: TestApp) {
     assert_eq!(app.api("GET", "/api/v1/accounts", Some(&token), None).await.status, StatusCode::NOT_FOUND);
     // Its own display name it may change.
     let r = app
-        .api("PATCH", &format!("/api/v1/accounts/{unit_id}"), Some(&token), Some(serde_json::json!({"display_name": "城管局联络员"})))
+        .api(
+            "PATCH",
+            &format!("/api/v1/accounts/{unit_id}"),
+            Some(&token),
+            Some(serde_json::json!({"display_name": "城管局联络员"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A deputy's browser session through the console form: refused.
     let deputy_id = account_id(&app, "deputy").await;
     let mut b = app.login("deputy").await;
-    let r = b
-        .post(&format!("/console/admin/accounts/{deputy_id}"), &[("display_name", "代表"), ("roles", "admin")])
-        .await;
+    let r =
+        b.post(&format!("/console/admin/accounts/{deputy_id}"), &[("display_name", "代表"), ("roles", "admin")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(roles(&app, "deputy").await, ["deputy"]);
     // Nobody resets their own password through the admin route (not even an admin), and
     // an admin does not change their own roles or disable themselves.
-    let r = b.post(&format!("/console/admin/accounts/{deputy_id}/reset-password"), &[("new_password", "abc12345xyz")]).await;
+    let r = b
+        .post(&format!("/console/admin/accounts/{deputy_id}/reset-password"), &[("new_password", "abc12345xyz")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let admin_id = account_id(&app, "admin").await;
     let mut a = app.login("admin").await;
-    let r = a.post(&format!("/console/admin/accounts/{admin_id}/reset-password"), &[("new_password", "abc12345xyz")]).await;
+    let r =
+        a.post(&format!("/console/admin/accounts/{admin_id}/reset-password"), &[("new_password", "abc12345xyz")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = a.post(&format!("/console/admin/accounts/{admin_id}"), &[("display_name", "王建国"), ("roles", "staff")]).await;
+    let r =
+        a.post(&format!("/console/admin/accounts/{admin_id}"), &[("display_name", "王建国"), ("roles", "staff")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(roles(&app, "admin").await, ["admin"]);
     // The admin still administers others.
-    let r = a.post(&format!("/console/admin/accounts/{deputy_id}"), &[("display_name", "代表"), ("roles", "deputy"), ("roles", "leader")]).await;
+    let r = a
+        .post(
+            &format!("/console/admin/accounts/{deputy_id}"),
+            &[("display_name", "代表"), ("roles", "deputy"), ("roles", "leader")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(roles(&app, "deputy").await, ["leader", "deputy"]);
     // Every refusal is in the audit log.
@@ -105,7 +116,12 @@ async fn tokens_never_reach_account_security(app: TestApp) {
     assert_eq!(count(&app, "SELECT count(*) FROM api_tokens").await, tokens_before);
     assert_eq!(count(&app, "SELECT count(*) FROM accounts WHERE totp_enabled = TRUE").await, 0);
     // A read token is refused on every unsafe API request before any handler runs.
-    for (method, path) in [("POST", "/api/v1/accounts"), ("PATCH", "/api/v1/accounts/1"), ("DELETE", "/api/v1/me"), ("POST", "/api/v1/nowhere")] {
+    for (method, path) in [
+        ("POST", "/api/v1/accounts"),
+        ("PATCH", "/api/v1/accounts/1"),
+        ("DELETE", "/api/v1/me"),
+        ("POST", "/api/v1/nowhere"),
+    ] {
         let r = app.api(method, path, Some(&read), Some(serde_json::json!({}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert!(r.json()["detail"].as_str().unwrap().contains("只读令牌"));
@@ -119,7 +135,9 @@ async fn new_credentials_need_a_recent_password(app: TestApp) {
     // Fresh from sign-in: a token can be created.
     let r = b.post("/console/account/tokens", &[("name", "对接测试"), ("scope", "read")]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("rnd_") || r.html().select(&scraper::Selector::parse("#new-token").unwrap()).next().is_some());
+    assert!(
+        r.body.contains("rnd_") || r.html().select(&scraper::Selector::parse("#new-token").unwrap()).next().is_some()
+    );
     // Half an hour later the session asks for the password again.
     renda::db::exec(app.db(), "UPDATE sessions SET created_at = created_at - 1800, auth_at = 0", vec![]).await.unwrap();
     let before = count(&app, "SELECT count(*) FROM api_tokens").await;
@@ -129,7 +147,10 @@ async fn new_credentials_need_a_recent_password(app: TestApp) {
     assert!(b.get("/console/account").await.body.contains("/console/account/confirm"));
     assert_eq!(b.get("/console/account/totp").await.status, StatusCode::SEE_OTHER);
     // A wrong password does not confirm; the right one does.
-    assert_eq!(b.post("/console/account/confirm", &[("password", "wrong-pass1")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        b.post("/console/account/confirm", &[("password", "wrong-pass1")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(b.post("/console/account/confirm", &[("password", PASSWORD)]).await.status, StatusCode::SEE_OTHER);
     let r = b.post("/console/account/tokens", &[("name", "对接测试2"), ("scope", "write")]).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -192,7 +213,9 @@ async fn a_township_admin_stays_in_its_subtree(app: TestApp) {
     let r = b.post(&format!("/console/admin/areas/{county_area}"), &[("name", "改名")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // An external organ (the NPC and the upper congresses): refused.
-    let r = b.post(&format!("/console/admin/organs/{external}"), &[("name", "改名"), ("short_name", ""), ("phone", "")]).await;
+    let r = b
+        .post(&format!("/console/admin/organs/{external}"), &[("name", "改名"), ("short_name", ""), ("phone", "")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A new external organ, a new root organ, an organ beside its own: refused.
     let organ = |code: &'static str, parent: Option<i64>, external: bool| {
@@ -222,7 +245,14 @@ async fn a_township_admin_stays_in_its_subtree(app: TestApp) {
     }
     assert_eq!(count(&app, "SELECT count(*) FROM organs").await, organs_before);
     // Importing areas is for the installation's top organ.
-    let r = b.upload("/console/admin/areas/import", "file", "areas.csv", "代码,名称,级别,上级代码\n370782999,测试,township,370782\n".as_bytes()).await;
+    let r = b
+        .upload(
+            "/console/admin/areas/import",
+            "file",
+            "areas.csv",
+            "代码,名称,级别,上级代码\n370782999,测试,township,370782\n".as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&app, "SELECT count(*) FROM areas WHERE name = '改名'").await, names_before);
     // Within its subtree it administers: its own township's area and a child organ.
@@ -233,7 +263,12 @@ async fn a_township_admin_stays_in_its_subtree(app: TestApp) {
     assert_eq!(b.post("/console/admin/organs", &f).await.status, StatusCode::SEE_OTHER);
     // The county admin administers the external organs.
     let mut a = app.login("admin").await;
-    let r = a.post(&format!("/console/admin/organs/{external}"), &[("name", "全国人民代表大会"), ("short_name", ""), ("phone", "")]).await;
+    let r = a
+        .post(
+            &format!("/console/admin/organs/{external}"),
+            &[("name", "全国人民代表大会"), ("short_name", ""), ("phone", "")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
 demo_test!(a_township_admin_stays_in_its_subtree);
@@ -267,7 +302,8 @@ async fn personal_data_leaves_only_by_permission(app: TestApp) {
     )
     .await
     .unwrap();
-    let (actor, summary): (String, String) = (entry[0].try_get_by_index(0).unwrap(), entry[0].try_get_by_index(1).unwrap());
+    let (actor, summary): (String, String) =
+        (entry[0].try_get_by_index(0).unwrap(), entry[0].try_get_by_index(1).unwrap());
     assert!(actor.starts_with("staff"), "{actor}");
     assert!(summary.contains(&format!("代表名册 {} 行", rows.len())), "{summary}");
     // The deputy list export gives the birth year, not the date.
@@ -290,12 +326,28 @@ async fn a_deputy_edits_the_profile_not_the_facts(app: TestApp) {
     let doc = form.html();
     let value = |name: &str| -> String {
         let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"], textarea[name=\"{name}\"]")).unwrap();
-        doc.select(&sel).next().map(|e| e.value().attr("value").map(str::to_string).unwrap_or_else(|| e.text().collect())).unwrap_or_default()
+        doc.select(&sel)
+            .next()
+            .map(|e| e.value().attr("value").map(str::to_string).unwrap_or_else(|| e.text().collect()))
+            .unwrap_or_default()
     };
-    let fields: Vec<(String, String)> = ["name", "gender", "ethnicity", "birth_date", "party", "education", "occupation", "work_unit", "township_area_id", "expertise", "public_contact", "bio"]
-        .iter()
-        .map(|n| (n.to_string(), value(n)))
-        .collect();
+    let fields: Vec<(String, String)> = [
+        "name",
+        "gender",
+        "ethnicity",
+        "birth_date",
+        "party",
+        "education",
+        "occupation",
+        "work_unit",
+        "township_area_id",
+        "expertise",
+        "public_contact",
+        "bio",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), value(n)))
+    .collect();
     let post = |changes: &[(&str, &str)]| {
         let mut f = fields.clone();
         for (k, v) in changes {

@@ -1,0 +1,212 @@
+//! Every write route of the application, found by reading the source, is in this matrix:
+//! anonymous callers, read-only tokens and a view-only role are refused on each of them.
+//! A new write route fails the first test until it is listed here with who may use it.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use renda::auth::Scope;
+
+use crate::demo_test;
+use crate::support::TestApp;
+
+/// Who may use a write route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// Anyone, signed in or not (sign-in itself).
+    Public,
+    /// Any signed-in person for their own account, inbox or session.
+    Own,
+    /// Organ staff, admins, keepers or deputies by record — never a view-only role.
+    Maintainers,
+}
+
+/// Every write route with its method and who may use it.
+const WRITE_ROUTES: &[(&str, &str, Who)] = &[
+    ("POST", "/login", Who::Public),
+    ("POST", "/logout", Who::Own),
+    ("POST", "/console/inbox/{id}/read", Who::Own),
+    ("POST", "/console/account/password", Who::Own),
+    ("POST", "/console/account/confirm", Who::Own),
+    ("POST", "/console/account/totp", Who::Own),
+    ("POST", "/console/account/totp/disable", Who::Own),
+    ("POST", "/console/account/tokens", Who::Own),
+    ("POST", "/console/account/tokens/{id}/revoke", Who::Own),
+    ("POST", "/console/admin/organs", Who::Maintainers),
+    ("POST", "/console/admin/organs/{id}", Who::Maintainers),
+    ("POST", "/console/admin/areas", Who::Maintainers),
+    ("POST", "/console/admin/areas/{id}", Who::Maintainers),
+    ("POST", "/console/admin/areas/import", Who::Maintainers),
+    ("POST", "/console/admin/accounts", Who::Maintainers),
+    ("POST", "/console/admin/accounts/{id}", Who::Maintainers),
+    ("POST", "/console/admin/accounts/{id}/reset-password", Who::Maintainers),
+    ("POST", "/api/v1/accounts", Who::Maintainers),
+    ("PATCH", "/api/v1/accounts/{id}", Who::Maintainers),
+    ("POST", "/console/registry/deputies", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}/photo", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}/mandates", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}/mandates/{mandate}/end", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}/voters", Who::Maintainers),
+    ("POST", "/console/registry/deputies/{id}/voters/{link}/remove", Who::Maintainers),
+    ("POST", "/console/registry/stations", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/deputies", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/deputies/{person}/remove", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/photos", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/photos/{photo}/remove", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/rules", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/rules/{rule}/remove", Who::Maintainers),
+    ("POST", "/console/registry/station-types", Who::Maintainers),
+    ("POST", "/console/registry/groups", Who::Maintainers),
+    ("POST", "/console/registry/groups/{id}/members", Who::Maintainers),
+    ("POST", "/console/registry/groups/{id}/members/{person}/remove", Who::Maintainers),
+    ("POST", "/console/registry/committees", Who::Maintainers),
+    ("POST", "/console/registry/committees/{id}/members", Who::Maintainers),
+    ("POST", "/console/registry/committees/{id}/members/{person}/remove", Who::Maintainers),
+    ("POST", "/console/registry/links", Who::Maintainers),
+    ("POST", "/console/registry/links/{id}/remove", Who::Maintainers),
+    ("POST", "/console/registry/grids", Who::Maintainers),
+    ("POST", "/console/registry/grids/{id}/members", Who::Maintainers),
+    ("POST", "/console/registry/grids/{id}/members/{row}/remove", Who::Maintainers),
+    ("POST", "/console/registry/roles", Who::Maintainers),
+    ("POST", "/console/registry/roles/{id}/holders", Who::Maintainers),
+    ("POST", "/console/registry/roles/{id}/holders/{person}/remove", Who::Maintainers),
+    ("POST", "/console/registry/units", Who::Maintainers),
+    ("POST", "/console/registry/units/{id}", Who::Maintainers),
+    ("POST", "/console/registry/units/{id}/contacts", Who::Maintainers),
+    ("POST", "/console/registry/units/{id}/contacts/{contact}/remove", Who::Maintainers),
+    ("POST", "/console/registry/import", Who::Maintainers),
+];
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// `(METHOD, path)` of every route the source registers with an unsafe method.
+fn write_routes_in_source() -> BTreeSet<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut out = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for chunk in text.split(".route(").skip(1) {
+            let Some(path) = chunk.trim_start().strip_prefix('"').and_then(|c| c.split('"').next()) else { continue };
+            // The route's handlers run to the end of the call: up to the next route or statement.
+            let call = chunk.split(";").next().unwrap_or(chunk);
+            for (needle, method) in [("post(", "POST"), ("patch(", "PATCH"), ("put(", "PUT"), ("delete(", "DELETE")] {
+                let found = call.match_indices(needle).any(|(i, _)| {
+                    i == 0 || !call.as_bytes()[i - 1].is_ascii_alphanumeric() && call.as_bytes()[i - 1] != b'_'
+                });
+                if found {
+                    out.insert((method.to_string(), path.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_write_route_is_in_the_matrix() {
+    let listed: BTreeSet<(String, String)> =
+        WRITE_ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let found = write_routes_in_source();
+    let missing: Vec<_> = found.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&found).collect();
+    assert!(missing.is_empty(), "write routes not in the matrix (add them with who may use them): {missing:?}");
+    assert!(stale.is_empty(), "routes listed but no longer in the source: {stale:?}");
+}
+
+fn concrete(path: &str) -> String {
+    path.split('/').map(|seg| if seg.starts_with('{') { "1" } else { seg }).collect::<Vec<_>>().join("/")
+}
+
+fn refused(status: StatusCode, location: Option<&str>) -> bool {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => true,
+        StatusCode::SEE_OTHER | StatusCode::FOUND => location.is_some_and(|l| l.starts_with("/login")),
+        _ => false,
+    }
+}
+
+async fn write_routes_refuse_the_unentitled(app: TestApp) {
+    let read = app.token("staff", Scope::Read).await;
+    let audit_before = renda::db::scalar_i64(app.db(), "SELECT max(seq) FROM audit_log", vec![]).await.unwrap();
+    for (method, path, who) in WRITE_ROUTES {
+        let uri = concrete(path);
+        // Anonymous, with a valid CSRF cookie and token as any page would give.
+        if *who != Who::Public {
+            let mut anon = app.browser().await;
+            let csrf = anon.csrf();
+            let req = Request::builder()
+                .method(*method)
+                .uri(&uri)
+                .header(header::COOKIE, format!("renda_csrf={csrf}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("x-csrf-token", &csrf)
+                .body(Body::from(format!("_csrf={csrf}")))
+                .unwrap();
+            let r = app.send(req).await;
+            if *path != "/logout" {
+                assert!(refused(r.status, r.header("location")), "anonymous {method} {path}: {}", r.status);
+            }
+        }
+        // A read-only token, on API and console routes alike.
+        let req = Request::builder()
+            .method(*method)
+            .uri(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {read}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let r = app.send(req).await;
+        if *who != Who::Public {
+            assert!(refused(r.status, r.header("location")), "read token {method} {path}: {}", r.status);
+        }
+        // A view-only role (常委会领导) writes nothing but its own settings.
+        if *who == Who::Maintainers {
+            let mut leader = app.login("leader").await;
+            let upload = path.ends_with("/import") || path.ends_with("/photo") || path.ends_with("/photos");
+            let r = if upload {
+                leader.upload(&uri, "file", "a.xlsx", b"PK\x03\x04").await
+            } else if path.starts_with("/api/") {
+                // A well-formed body, so that the refusal is the authorization's, not the parser's.
+                let body = serde_json::json!({
+                    "username": "made_by_leader", "display_name": "x", "password": "abcd1234x",
+                    "organ_id": 1, "roles": ["admin"]
+                });
+                leader.api(method, &uri, body, true).await
+            } else {
+                leader.post(&uri, &[("name", "x"), ("roles", "admin")]).await
+            };
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "leader {method} {path}: {} {}",
+                r.status,
+                r.body.chars().take(200).collect::<String>()
+            );
+        }
+    }
+    // Nothing but refusals and sign-ins were written.
+    let written = renda::db::query_rows(
+        app.db(),
+        "SELECT DISTINCT action FROM audit_log WHERE seq > $1",
+        vec![audit_before.into()],
+    )
+    .await
+    .unwrap();
+    for row in written {
+        let action: String = row.try_get_by_index(0).unwrap();
+        assert!(matches!(action.as_str(), "access_denied" | "login"), "a refused request wrote {action}");
+    }
+}
+demo_test!(write_routes_refuse_the_unentitled);
