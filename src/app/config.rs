@@ -50,6 +50,9 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`; when absent, the SQLite file in `data_dir`.
     pub database_url: Option<String>,
     pub public_base_url: Option<String>,
+    /// Host names this server answers to (`Host` header, without the port); empty = any.
+    /// A request for another host gets a 400 (no host-header poisoning of links).
+    pub allowed_hosts: Vec<String>,
     pub log_format: LogFormat,
     pub behind_https: bool,
     pub body_limit_bytes: usize,
@@ -81,6 +84,7 @@ impl Config {
             data_dir: data_dir.to_path_buf(),
             database_url: Some(database_url),
             public_base_url: None,
+            allowed_hosts: Vec::new(),
             log_format: LogFormat::Human,
             behind_https: false,
             body_limit_bytes: 1024 * 1024,
@@ -116,6 +120,7 @@ struct FileConfig {
     data_dir: Option<String>,
     database_url: Option<String>,
     public_base_url: Option<String>,
+    allowed_hosts: Option<Vec<String>>,
     log_format: Option<String>,
     behind_https: Option<bool>,
     body_limit_kib: Option<i64>,
@@ -225,6 +230,16 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         errors.push(format!("public_base_url 的值“{u}”无效：应以 http:// 或 https:// 开头"));
     }
 
+    let allowed_hosts: Vec<String> = match env("RENDA_ALLOWED_HOSTS") {
+        Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
+        None => file.allowed_hosts.clone().unwrap_or_default().iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+    };
+    for h in &allowed_hosts {
+        if h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c)) {
+            errors.push(format!("allowed_hosts 中的“{h}”无效：应为主机名，例如 renda.example.gov.cn"));
+        }
+    }
+
     let log_format = match text("log_format", &file.log_format) {
         None => LogFormat::Human,
         Some((v, from)) => match v.as_str() {
@@ -301,6 +316,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         data_dir,
         database_url,
         public_base_url,
+        allowed_hosts,
         log_format,
         behind_https,
         body_limit_bytes: body_limit_kib as usize * 1024,

@@ -164,6 +164,30 @@ async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppEr
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
+/// Answers only for the configured host names (`allowed_hosts`), so that links built from a
+/// request (QR codes, redirects) cannot be pointed elsewhere by a forged `Host` header.
+/// Health and metrics endpoints answer whatever the host, for load balancers.
+pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let allowed = &state.config.allowed_hosts;
+    if !allowed.is_empty() && !matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().host())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let name = match host.strip_prefix('[') {
+            Some(v6) => format!("[{}", v6.split(']').next().unwrap_or("")) + "]",
+            None => host.split(':').next().unwrap_or("").to_string(),
+        };
+        if !allowed.iter().any(|a| *a == name) {
+            return AppError::BadRequest("请求的主机名不在本系统的允许列表中".into()).into_response();
+        }
+    }
+    next.run(req).await
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 

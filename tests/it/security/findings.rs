@@ -393,3 +393,25 @@ async fn a_deputy_edits_the_profile_not_the_facts(app: TestApp) {
     }
 }
 demo_test!(a_deputy_edits_the_profile_not_the_facts);
+
+/// With `allowed_hosts` set, a forged `Host` header gets a 400 instead of links built on it;
+/// health checks answer for any host.
+async fn only_the_allowed_hosts_are_answered(app: TestApp) {
+    let mut config = (*app.state.config).clone();
+    config.allowed_hosts = vec!["renda.example.gov.cn".into()];
+    let state = renda::app::state::AppState::new(app.db().clone(), config);
+    let router = renda::app::router(state);
+    let send = |host: &'static str, path: &'static str| {
+        let router = router.clone();
+        async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::get(path).header("host", host).body(axum::body::Body::empty()).unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(send("renda.example.gov.cn", "/find").await, StatusCode::OK);
+    assert_eq!(send("renda.example.gov.cn:8443", "/find").await, StatusCode::OK);
+    assert_eq!(send("evil.example", "/s/1/qr.svg").await, StatusCode::BAD_REQUEST);
+    assert_eq!(send("evil.example", "/healthz").await, StatusCode::OK);
+}
+demo_test!(only_the_allowed_hosts_are_answered);
