@@ -50,6 +50,16 @@ async fn sqlite_template() -> PathBuf {
         .clone()
 }
 
+/// The PostgreSQL server of `TEST_DATABASE_URL`. The PostgreSQL twins are `#[ignore]`d, so a
+/// plain `cargo test` reports them as ignored instead of passed; run them with
+/// `TEST_DATABASE_URL=… cargo test -- --ignored`. Asked for without the variable, they fail.
+fn pg_base() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .expect("PostgreSQL twin run without TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)")
+}
+
 fn pg_url_with_db(base: &str, name: &str) -> String {
     let without_query = base.split('?').next().unwrap_or(base);
     let cut = without_query.rfind('/').expect("database url has a path");
@@ -121,8 +131,8 @@ impl TestApp {
     }
 
     /// Like `sqlite_demo`, on PostgreSQL.
-    pub async fn postgres_demo() -> Option<TestApp> {
-        let base = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())?;
+    pub async fn postgres_demo() -> TestApp {
+        let base = pg_base();
         let template = PG_DEMO
             .get_or_init(|| async {
                 let migrated = pg_template(&base).await;
@@ -142,7 +152,7 @@ impl TestApp {
             })
             .await
             .clone();
-        Some(Self::clone_pg(&base, &template).await)
+        Self::clone_pg(&base, &template).await
     }
 
     async fn clone_pg(base: &str, template: &str) -> TestApp {
@@ -159,9 +169,9 @@ impl TestApp {
         Self::with_url(scratch_dir(), pg_url_with_db(base, &name)).await
     }
 
-    /// `None` when no `TEST_DATABASE_URL` is set (the suite then runs on SQLite only).
-    pub async fn postgres() -> Option<TestApp> {
-        let base = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())?;
+    /// A fresh migrated PostgreSQL database; the PostgreSQL twins run only when asked for.
+    pub async fn postgres() -> TestApp {
+        let base = pg_base();
         let template = pg_template(&base).await;
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("renda_t_{}_{n}", std::process::id());
@@ -173,7 +183,7 @@ impl TestApp {
                 .expect("clone template");
             admin.close().await.ok();
         }
-        Some(Self::with_url(scratch_dir(), pg_url_with_db(&base, &name)).await)
+        Self::with_url(scratch_dir(), pg_url_with_db(&base, &name)).await
     }
 
     async fn with_url(dir: PathBuf, url: String) -> TestApp {
@@ -454,10 +464,9 @@ macro_rules! demo_test {
                 super::$name($crate::support::TestApp::sqlite_demo().await).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test -- --ignored"]
             async fn postgres() {
-                if let Some(app) = $crate::support::TestApp::postgres_demo().await {
-                    super::$name(app).await
-                }
+                super::$name($crate::support::TestApp::postgres_demo().await).await
             }
         }
     };
@@ -473,10 +482,9 @@ macro_rules! db_test {
                 super::$name($crate::support::TestApp::sqlite().await).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test -- --ignored"]
             async fn postgres() {
-                if let Some(app) = $crate::support::TestApp::postgres().await {
-                    super::$name(app).await
-                }
+                super::$name($crate::support::TestApp::postgres().await).await
             }
         }
     };
