@@ -207,10 +207,26 @@ pub const OPERATIONS: &[Operation] = &[
         auth: false,
         query: &[("organ", "人大机关编号"), ("term", "届次")],
         request: None,
-        response: schema::<serde_json::Value>,
+        response: popolo_schema,
         status: 200,
     },
 ];
+
+/// The Popolo document: four lists of Popolo objects (https://www.popoloproject.com/specs/).
+fn popolo_schema(_: &mut SchemaGenerator) -> Value {
+    let list = |what: &str| json!({"type": "array", "description": what, "items": {"type": "object"}});
+    json!({
+        "type": "object",
+        "description": "Popolo JSON：persons、organizations、memberships、areas",
+        "properties": {
+            "persons": list("人员（Popolo Person）"),
+            "organizations": list("机关（Popolo Organization）"),
+            "memberships": list("代表资格（Popolo Membership）"),
+            "areas": list("区划（Popolo Area）"),
+        },
+        "required": ["persons", "organizations", "memberships", "areas"],
+    })
+}
 
 pub fn build() -> Value {
     let mut g = SchemaSettings::openapi3().into_generator();

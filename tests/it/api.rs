@@ -194,3 +194,29 @@ async fn openapi_document_lists_every_routed_operation(app: TestApp) {
     }
 }
 demo_test!(openapi_document_lists_every_routed_operation);
+
+/// The document validates against the official OpenAPI 3.0 JSON Schema (shipped as a fixture).
+async fn openapi_document_is_valid_openapi_3_0(app: TestApp) {
+    let doc = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../fixtures/openapi-3.0-schema.json")).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the official schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "OpenAPI 3.0 violations:\n{}", errors.join("\n"));
+    // `true` as a schema is 3.1 only: none anywhere.
+    fn no_bool_schema(v: &serde_json::Value, at: &str) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "schema" || k == "items" {
+                        assert!(!x.is_boolean(), "boolean schema at {at}/{k}");
+                    }
+                    no_bool_schema(x, &format!("{at}/{k}"));
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| no_bool_schema(x, at)),
+            _ => {}
+        }
+    }
+    no_bool_schema(&doc, "");
+}
+demo_test!(openapi_document_is_valid_openapi_3_0);
