@@ -270,7 +270,6 @@ pub fn action_label(action: &str) -> &str {
         "organ_update" => "修改机关",
         "area_create" => "新建区划",
         "area_update" => "修改区划",
-        "demo_seed" => "生成演示数据",
         "person_create" => "登记人员",
         "person_update" => "修改人员信息",
         "mandate_create" => "新增代表资格",

@@ -128,6 +128,10 @@ pub enum Resource<'a> {
     ExternalOrgan,
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
+    /// The administration lists of an organ's subtree: its organs and the area tree.
+    OrganTree { organ_path: &'a str },
+    /// The audit log itself (every entry of the organ's subtree, with its chain status).
+    AuditLog { organ_path: &'a str },
     /// A person of the registry (deputy, committee member), by the organ that registers them.
     Person { id: i64, organ_path: &'a str },
     /// A station (家站点) and its deputies, keepers and duty schedule.
@@ -149,6 +153,8 @@ impl Resource<'_> {
             Resource::AccountSecurity { .. } => "account_security",
             Resource::ExternalOrgan => "external_organ",
             Resource::Jobs { .. } => "jobs",
+            Resource::AuditLog { .. } => "audit_log",
+            Resource::OrganTree { .. } => "organ_tree",
             Resource::Person { .. } => "person",
             Resource::Station { .. } => "station",
             Resource::Registry { .. } => "registry",
@@ -242,7 +248,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 _ => Decision::Reauthenticate,
             }
         }
-        Resource::AuditHistory { organ_path } => {
+        Resource::AuditHistory { organ_path } | Resource::OrganTree { organ_path } => {
             let visible = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             match action {
                 Action::View => visible_or_hidden(visible, visible),
@@ -264,7 +270,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             }
         }
         Resource::Inbox { owner_id } => visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id),
-        Resource::Jobs { organ_path } => {
+        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
         }

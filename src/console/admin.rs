@@ -63,7 +63,7 @@ struct OrgansTpl {
 }
 
 async fn organs_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, "organs").await?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "organs").await?;
     let root_depth = p.organ_path.matches('/').count() - 2;
     let organs =
         org::organs_under(&s.db, &p.organ_path).await?.into_iter().map(|o| organ_line(o, root_depth)).collect();
@@ -226,9 +226,9 @@ async fn organ_detail_tpl(
 async fn visible_organ(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Organ> {
     let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let resource = if o.external {
-        Resource::Organ { path: &p.organ_path }
+        Resource::OrganTree { organ_path: &p.organ_path }
     } else {
-        Resource::AuditHistory { organ_path: &o.path }
+        Resource::OrganTree { organ_path: &o.path }
     };
     guard::check(s, p, ip, Action::View, &resource, &id.to_string()).await?;
     if action != Action::View {
@@ -317,7 +317,7 @@ async fn areas_tpl(page: &Page, s: &AppState, p: &Principal, v: org::AreaInput, 
 }
 
 async fn areas_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, "areas").await?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "areas").await?;
     render(
         &areas_tpl(
             &page,
@@ -409,7 +409,7 @@ async fn area_detail(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::AuditHistory { organ_path: &p.organ_path }, &id.to_string())
+    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, &id.to_string())
         .await?;
     let a = org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let parent = match a.parent_id {
@@ -758,7 +758,7 @@ struct AuditTpl {
 }
 
 async fn audit_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::Jobs { organ_path: &p.organ_path }, "audit").await?;
+    guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "audit").await?;
     let status = audit::verify(&s.db, s.audit_key()).await?.map_err(|e| e.to_string());
     let entries: Vec<audit::Entry> = db::query_all(
         &s.db,

@@ -155,14 +155,14 @@ pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
         groups.push(MenuGroup { title: "代表与站点", items: registry });
     }
     let mut system = Vec::new();
-    if can(Resource::AuditHistory { organ_path: own }) {
+    if can(Resource::OrganTree { organ_path: own }) {
         system.push(item("/console/admin/organs", "机关"));
         system.push(item("/console/admin/areas", "行政区划"));
     }
     if can(Resource::Account { id: -1, organ_path: own }) {
         system.push(item("/console/admin/accounts", "账号"));
     }
-    if can(Resource::Jobs { organ_path: own }) {
+    if can(Resource::AuditLog { organ_path: own }) {
         system.push(item("/console/admin/audit", "审计日志"));
     }
     if !system.is_empty() {
@@ -186,6 +186,10 @@ impl Errors {
     }
     pub fn any(&self) -> bool {
         !self.0.is_empty()
+    }
+    /// One message for one field.
+    pub fn one(field: &str, message: &str) -> Errors {
+        Errors(vec![FieldError { field: field.into(), message: message.into() }])
     }
 }
 

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -132,10 +132,6 @@ pub fn unprocessable<T: Template>(t: &T) -> AppResult<Response> {
 
 fn errors_of(e: AppError) -> AppResult<Errors> {
     form_errors(e)
-}
-
-pub fn field_error(field: &str, message: &str) -> Errors {
-    Errors(vec![FieldError { field: field.into(), message: message.into() }])
 }
 
 const CRUMB_GROUPS: (&str, &str) = ("/console/registry/groups", "代表小组");

@@ -215,10 +215,6 @@ fn unprocessable(tpl: &AccountTpl) -> AppResult<Response> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response())
 }
 
-fn field_error(field: &str, message: &str) -> Errors {
-    Errors(vec![crate::app::error::FieldError { field: field.into(), message: message.into() }])
-}
-
 pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::View).await?;
     render(&account_tpl(&page, &s, &p, Errors::default(), None).await?)
@@ -272,7 +268,7 @@ pub async fn confirm_identity(
         return Ok(redirect_with_flash("/login", "密码错误次数过多，已退出登录，请重新登录"));
     }
     txn.commit().await?;
-    unprocessable(&account_tpl(&page, &s, &p, field_error("reauth_password", "密码不正确"), None).await?)
+    unprocessable(&account_tpl(&page, &s, &p, Errors::one("reauth_password", "密码不正确"), None).await?)
 }
 
 #[derive(Deserialize)]
@@ -478,11 +474,11 @@ pub async fn token_create(
     security_check(&s, &p, &ip, Action::Create).await?;
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        let errors = field_error("token_name", "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”");
+        let errors = Errors::one("token_name", "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”");
         return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
     }
     let Some(scope) = Scope::parse(&f.scope) else {
-        let errors = field_error("token_scope", "请选择令牌权限：只读或读写");
+        let errors = Errors::one("token_scope", "请选择令牌权限：只读或读写");
         return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
     };
     let (_, token) = auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;

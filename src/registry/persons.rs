@@ -745,12 +745,6 @@ pub struct DeputyFilter {
     pub include_former: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeputySort {
-    Id,
-    Name,
-}
-
 /// One page of persons matching the filter, keyset-paged by id (or name, id).
 pub async fn list<C: ConnectionTrait>(c: &C, f: &DeputyFilter, after: i64, limit: u64) -> Result<Vec<Person>, DbErr> {
     let (sql, values) = filter_sql(f, after, Some(limit));

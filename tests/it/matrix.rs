@@ -128,14 +128,14 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Staff, true) => F,
             _ => H,
         },
-        ("audit", Action::View) => {
+        ("audit" | "organ_tree", Action::View) => {
             if worker && in_tree {
                 A
             } else {
                 H
             }
         }
-        ("audit", _) => {
+        ("audit" | "organ_tree", _) => {
             if worker && in_tree {
                 F
             } else {
@@ -167,7 +167,7 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
-        ("jobs", _) => {
+        ("jobs" | "audit_log", _) => {
             if role == Role::Admin && in_tree {
                 A
             } else {
@@ -192,6 +192,8 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::AuditHistory { organ_path },
                 Resource::HandlingUnit { id: 99, organ_path },
                 Resource::Jobs { organ_path },
+                Resource::AuditLog { organ_path },
+                Resource::OrganTree { organ_path },
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
                 Resource::Registry { organ_path },
@@ -206,7 +208,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 9 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 11 * (4 + Field::ALL.len()));
 }
 
 #[test]
