@@ -291,13 +291,18 @@ async fn find(
             .filter(|(st, _)| st.organ_path.starts_with(&site.organ.path))
             .collect();
     }
-    // Deputies of the candidate stations; level and expertise filters keep stations with a match.
+    // Deputies of the candidate stations; level and expertise filters keep stations with a
+    // match (so all candidates are read then, else only the ones shown) — one query either way.
+    let filtered = level.is_some() || tag.is_some();
+    let needed: Vec<i64> =
+        candidates.iter().take(if filtered { usize::MAX } else { wanted }).map(|(st, _)| st.id).collect();
+    let mut deputies_at = stations::deputies_with_levels(&s.db, &needed).await?;
     let mut results = Vec::new();
     for (st, d) in candidates {
         if results.len() >= wanted {
             break;
         }
-        let deps = stations::deputies_with_levels(&s.db, st.id).await?;
+        let deps = deputies_at.remove(&st.id).unwrap_or_default();
         let matching: Vec<DeputyLink> = deps
             .iter()
             .filter(|(_, lv)| level.is_none_or(|l| lv.contains(&l)))
@@ -307,17 +312,20 @@ async fn find(
         if (level.is_some() || tag.is_some()) && matching.is_empty() {
             continue;
         }
-        let next = stations::next_slots(&s.db, &[st.id]).await?.remove(&st.id);
         let shown = 6.min(matching.len());
         results.push(FoundStation {
             distance: d.map(distance_text),
-            next,
+            next: None,
             more_deputies: matching.len() - shown,
             deputies: matching.into_iter().take(shown).collect(),
             nav: st.lat.zip(st.lng).map(|(a, b)| navigation_links(a, b, &st.name)),
             href: format!("{}/s/{}", site.prefix, st.id),
             station: st,
         });
+    }
+    let mut next = stations::next_slots(&s.db, &results.iter().map(|r| r.station.id).collect::<Vec<_>>()).await?;
+    for r in &mut results {
+        r.next = next.remove(&r.station.id);
     }
     // A keyword may also be a deputy's name.
     let mut deputies = Vec::new();

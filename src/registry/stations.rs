@@ -444,22 +444,31 @@ pub async fn deputies<C: ConnectionTrait>(c: &C, station_id: i64) -> Result<Vec<
 
 /// The deputies of a station with the levels they serve at (highest first), in one query.
 /// Persons without a serving mandate are left out.
+/// The serving deputies of several stations with their levels, in one query.
 pub async fn deputies_with_levels<C: ConnectionTrait>(
     c: &C,
-    station_id: i64,
-) -> Result<Vec<(StationDeputy, Vec<super::Level>)>, DbErr> {
+    station_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(StationDeputy, Vec<super::Level>)>>, DbErr> {
+    let mut by_station: HashMap<i64, Vec<(StationDeputy, Vec<super::Level>)>> = HashMap::new();
+    if station_ids.is_empty() {
+        return Ok(by_station);
+    }
+    let list = station_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     let rows = db::query_rows(
         c,
-        "SELECT p.id, p.name, p.work_unit, p.expertise, p.photo_id, m.level FROM station_deputies sd \
-         JOIN persons p ON p.id = sd.person_id JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' \
-         WHERE sd.station_id = $1 ORDER BY p.id",
-        vec![station_id.into()],
+        &format!(
+            "SELECT p.id, p.name, p.work_unit, p.expertise, p.photo_id, m.level, sd.station_id FROM station_deputies sd \
+             JOIN persons p ON p.id = sd.person_id JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' \
+             WHERE sd.station_id IN ({list}) ORDER BY sd.station_id, p.id"
+        ),
+        vec![],
     )
     .await?;
-    let mut out: Vec<(StationDeputy, Vec<super::Level>)> = Vec::new();
     for r in rows {
         let id: i64 = r.try_get_by_index(0)?;
+        let station: i64 = r.try_get_by_index(6)?;
         let level = super::Level::parse(&r.try_get_by_index::<String>(5)?);
+        let out = by_station.entry(station).or_default();
         if out.last().map(|(d, _)| d.id) != Some(id) {
             out.push((
                 StationDeputy {
@@ -478,10 +487,10 @@ pub async fn deputies_with_levels<C: ConnectionTrait>(
             levels.push(l);
         }
     }
-    for (_, levels) in &mut out {
+    for (_, levels) in by_station.values_mut().flatten() {
         levels.sort();
     }
-    Ok(out)
+    Ok(by_station)
 }
 
 /// Several stations by id as one folded row (the nearest-stations answer): one round trip
@@ -980,16 +989,28 @@ pub async fn slots<C: ConnectionTrait>(
     .await
 }
 
-/// The next slot of each of some stations (one query per station, each an index seek).
+/// The next slot of each of some stations, in one query (the first row of each station's
+/// window over its coming slots).
 pub async fn next_slots<C: ConnectionTrait>(c: &C, station_ids: &[i64]) -> Result<HashMap<i64, Slot>, DbErr> {
-    let mut out = HashMap::new();
-    let from = today();
-    for id in station_ids {
-        if let Some(s) = slots(c, *id, from, from + Days::new(HORIZON_DAYS), 1).await?.into_iter().next() {
-            out.insert(*id, s);
-        }
+    if station_ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(out)
+    let from = today();
+    let to = from + Days::new(HORIZON_DAYS);
+    let list = station_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let rows: Vec<Slot> = db::query_all(
+        c,
+        &format!(
+            "SELECT id, station_id, person_id, person_name, slot_date, start_time, end_time, online FROM (\
+             SELECT d.id, d.station_id, d.person_id, p.name AS person_name, d.slot_date, d.start_time, d.end_time, \
+             d.online, ROW_NUMBER() OVER (PARTITION BY d.station_id ORDER BY d.slot_date, d.start_time, d.id) AS rn \
+             FROM duty_slots d JOIN persons p ON p.id = d.person_id \
+             WHERE d.station_id IN ({list}) AND d.slot_date >= $1 AND d.slot_date <= $2) t WHERE t.rn = 1"
+        ),
+        vec![from.format("%Y-%m-%d").to_string().into(), to.format("%Y-%m-%d").to_string().into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|s| (s.station_id, s)).collect())
 }
 
 /// Extends every rule's slots to the horizon; run daily by the job worker.
