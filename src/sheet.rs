@@ -13,10 +13,10 @@
 //!    the compression ratio; then every entry is really inflated through a counting reader
 //!    that stops at the limit (declared sizes can lie), which also counts the shared strings;
 //! 3. the cells, read one at a time through calamine's streaming cell reader (never
-//!    `worksheet_range`): every non-empty cell must lie within [`Limits::max_rows`] ×
-//!    [`Limits::max_cols`], the bounding box of the cells and their number stay under
-//!    [`Limits::max_cells`], and a wall-clock limit is checked inside the loop. The sheet's
-//!    declared `<dimension>` is never used.
+//!    `worksheet_range`): every cell with a value (blank strings count as empty) must lie
+//!    within [`Limits::max_rows`] × [`Limits::max_cols`], the bounding box of those cells and
+//!    their number stay under [`Limits::max_cells`], and a wall-clock limit is checked inside
+//!    the loop. The sheet's declared `<dimension>` is never used.
 //!
 //! Only then is a [`calamine::Range`] built (`Range::from_sparse`, safe now that its extent is
 //! bounded). Parsing is CPU work: call [`run_blocking`] from async code so it runs on the
@@ -477,7 +477,15 @@ fn read_cells<RS: Read + std::io::Seek>(
         if seen.is_multiple_of(1024) {
             deadline.check()?;
         }
-        if matches!(cell.get_value(), DataRef::Empty) {
+        // Blank cells (no value, or only spaces) are not content: a far cell holding a style
+        // or an empty string is skipped, as every import reads blank as empty anyway.
+        let blank = match cell.get_value() {
+            DataRef::Empty => true,
+            DataRef::String(s) => s.trim().is_empty(),
+            DataRef::SharedString(s) => s.trim().is_empty(),
+            _ => false,
+        };
+        if blank {
             continue;
         }
         let (row, col) = cell.get_position();
@@ -639,6 +647,10 @@ mod tests {
         let limits = Limits { max_rows: 10, max_cols: 5, max_cells: 20, ..Limits::default() };
         let ok = workbook(&[((0, 0), "a"), ((9, 1), "b")]);
         assert!(read_with(&ok, None, &limits).is_ok());
+        // A blank string far away is not content.
+        let blank_far = workbook(&[((0, 0), "a"), ((1_048_575, 16_383), " "), ((5000, 300), "")]);
+        let s = read_with(&blank_far, None, &limits).unwrap();
+        assert_eq!((s.range.start(), s.range.end()), (Some((0, 0)), Some((0, 0))));
         let far_row = workbook(&[((0, 0), "a"), ((10, 0), "b")]);
         assert_eq!(
             read_with(&far_row, None, &limits).unwrap_err(),
@@ -771,6 +783,39 @@ mod tests {
         assert_eq!(read(&docx, None).unwrap_err(), SheetError::NotXlsx);
         let half = workbook(&[((0, 0), "a")]);
         assert_eq!(read(&half[..half.len() / 2], None).unwrap_err(), SheetError::NotXlsx);
+    }
+
+    /// The workbook with its sheet's `<dimension ref=…>` replaced.
+    fn with_dimension(bytes: &[u8], dim: &str) -> Vec<u8> {
+        let mut z = ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            let name = f.name().unwrap().to_string();
+            if name == "xl/worksheets/sheet1.xml" {
+                let text = String::from_utf8(data).unwrap();
+                let start = text.find("<dimension ref=\"").unwrap() + 16;
+                let end = start + text[start..].find('"').unwrap();
+                data = format!("{}{dim}{}", &text[..start], &text[end..]).into_bytes();
+            }
+            parts.push((name, data));
+        }
+        let refs: Vec<(&str, &[u8])> = parts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+        zip_of(&refs)
+    }
+
+    #[test]
+    fn declared_dimension_is_never_used() {
+        let bytes = workbook(&[((0, 0), "a"), ((1, 1), "b")]);
+        let huge = with_dimension(&bytes, "A1:XFD1048576");
+        let s = read(&huge, None).unwrap();
+        assert_eq!((s.range.start(), s.range.end()), (Some((0, 0)), Some((1, 1))));
+        // An inverted one makes calamine subtract past zero (a panic in debug builds): a bad
+        // file either way, never a crash.
+        let inverted = with_dimension(&bytes, "B2:A1");
+        assert!(matches!(read(&inverted, None), Ok(_) | Err(SheetError::Unreadable)));
     }
 
     #[test]
