@@ -567,8 +567,15 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let _permit = PARSES.acquire().await.map_err(|_| SheetError::Unreadable)?;
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
+    let permit = PARSES.acquire().await.map_err(|_| SheetError::Unreadable)?;
+    // The permit goes with the parse: if the request is dropped while it runs, the slot stays
+    // taken until the parse really ends.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(|e| {
         tracing::error!(error = %e, "spreadsheet parse failed");
         SheetError::Unreadable
     })
@@ -816,6 +823,15 @@ mod tests {
         // file either way, never a crash.
         let inverted = with_dimension(&bytes, "B2:A1");
         assert!(matches!(read(&inverted, None), Ok(_) | Err(SheetError::Unreadable)));
+    }
+
+    #[tokio::test]
+    async fn run_blocking_reports_a_panic_as_unreadable() {
+        assert_eq!(run_blocking(|| 7).await, Ok(7));
+        let r: Result<(), _> = run_blocking(|| panic!("parser bug")).await;
+        assert_eq!(r, Err(SheetError::Unreadable));
+        // The slot was given back.
+        assert_eq!(PARSES.available_permits(), CONCURRENT_PARSES);
     }
 
     #[test]
