@@ -1,8 +1,8 @@
 //! Roster import and export (REG-8, PLAT-15): the file is parsed first, outside any
 //! transaction ([`parse_roster`]); the rows are then checked against the database — every
 //! problem reported with row, column and reason — and only a clean file is applied, inside the
-//! caller's transaction. Export writes the same layout, so an exported
-//! file imports back unchanged.
+//! caller's transaction. Export writes the same layout, so an exported file imports back
+//! unchanged.
 
 use std::collections::HashMap;
 
