@@ -350,13 +350,15 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let db = open(&config).await?;
             let state = AppState::new(db.clone(), config);
             let organ = cli_organ(&db, organ.as_deref()).await?;
-            let bytes = std::fs::read(file).map_err(|e| {
-                eprintln!("无法读取 {}：{e}", file.display());
-                1
-            })?;
+            let bytes = read_import_file(file)?;
             let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+            // Parsed before the write transaction opens, so other writers do not wait for it.
+            let rows = crate::registry::import::parse_roster(bytes).await.map_err(|issues| {
+                report_issues("名册", &issues);
+                3
+            })?;
             let txn = db::begin_write(&db).await.map_err(|_| 1)?;
-            match crate::registry::import::import_roster(&txn, state.audit_key(), &state.crypto, &actor, &organ, &bytes)
+            match crate::registry::import::import_roster(&txn, state.audit_key(), &state.crypto, &actor, &organ, &rows)
                 .await
             {
                 Ok(summary) => {
@@ -368,14 +370,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                     Ok(0)
                 }
                 Err(crate::registry::import::ImportError::Rows(issues)) => {
-                    eprintln!("名册有 {} 处问题，未导入任何数据：", issues.len());
-                    for i in issues {
-                        if i.row == 0 {
-                            eprintln!("  {}", i.reason);
-                        } else {
-                            eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
-                        }
-                    }
+                    report_issues("名册", &issues);
                     Err(3)
                 }
                 Err(crate::registry::import::ImportError::Db(e)) => {
@@ -452,17 +447,50 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
     }
 }
 
-/// `renda import areas FILE`: exit 0 with the counts, 3 with the row report (nothing written).
-async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> Result<i32, i32> {
-    use crate::org::area_import::{AreaImportError, import_areas};
-    let bytes = std::fs::read(file).map_err(|e| {
+/// Reads a file to import, refusing one larger than any import accepts (exit 3) before
+/// reading it into memory.
+fn read_import_file(file: &Path) -> Result<Vec<u8>, i32> {
+    use std::io::Read;
+    let max = crate::sheet::Limits::default().max_file_bytes;
+    let cant = |e: std::io::Error| {
         eprintln!("无法读取 {}：{e}", file.display());
         1
-    })?;
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(file).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(cant)?;
+    if bytes.len() as u64 > max {
+        let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(max + 1);
+        eprintln!("{}", crate::sheet::SheetError::FileTooLarge { bytes: len, max }.message());
+        return Err(3);
+    }
+    Ok(bytes)
+}
+
+/// Prints an import's problem report, every problem on its own line.
+fn report_issues(what: &str, issues: &[crate::registry::roster::RowIssue]) {
+    eprintln!("{what}有 {} 处问题，未导入任何数据：", issues.len());
+    for i in issues {
+        if i.row == 0 {
+            eprintln!("  {}", i.reason);
+        } else {
+            eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
+        }
+    }
+}
+
+/// `renda import areas FILE`: exit 0 with the counts, 3 with the row report (nothing written).
+async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> Result<i32, i32> {
+    use crate::org::area_import::{AreaImportError, import_areas, parse_blocking};
+    let bytes = read_import_file(file)?;
     let started = std::time::Instant::now();
     let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+    // Parsed before the write transaction opens, so other writers do not wait for it.
+    let rows = parse_blocking(bytes).await.map_err(|issues| {
+        report_issues("区划文件", &issues);
+        3
+    })?;
     let txn = db::begin_write(db).await.map_err(|_| 1)?;
-    match import_areas(&txn, &config.secrets.audit_key, &actor, &bytes).await {
+    match import_areas(&txn, &config.secrets.audit_key, &actor, &rows).await {
         Ok(s) => {
             txn.commit().await.map_err(|_| 1)?;
             let secs = started.elapsed().as_secs_f64();
@@ -473,14 +501,7 @@ async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> 
             Ok(0)
         }
         Err(AreaImportError::Rows(issues)) => {
-            eprintln!("区划文件有 {} 处问题，未导入任何数据：", issues.len());
-            for i in issues {
-                if i.row == 0 {
-                    eprintln!("  {}", i.reason);
-                } else {
-                    eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
-                }
-            }
+            report_issues("区划文件", &issues);
             Err(3)
         }
         Err(AreaImportError::Db(e)) => {

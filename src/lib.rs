@@ -15,4 +15,5 @@ pub mod org;
 pub mod privacy;
 pub mod public;
 pub mod registry;
+pub mod sheet;
 pub mod storage;

@@ -90,8 +90,13 @@ async fn upload(
             String::new(),
         ));
     }
+    // Parsed off the async workers, before the write transaction opens.
+    let rows = match area_import::parse_blocking(bytes).await {
+        Ok(rows) => rows,
+        Err(issues) => return unprocessable(&tpl(&page, issues, None, name)),
+    };
     let txn = db::begin_write(&s.db).await?;
-    match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &bytes).await {
+    match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &rows).await {
         Ok(sum) => {
             txn.commit().await?;
             Ok(redirect_with_flash(

@@ -1217,7 +1217,7 @@ async fn import_upload(
     ip: ClientIp,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
-    use crate::registry::import::{ImportError, import_roster};
+    use crate::registry::import::{ImportError, import_roster, parse_roster};
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     let crate::app::extract::UploadedFile { name, bytes } = upload;
     if bytes.is_empty() {
@@ -1229,8 +1229,13 @@ async fn import_upload(
         ));
     }
     let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
+    // Parsed off the async workers, before the write transaction opens.
+    let rows = match parse_roster(bytes).await {
+        Ok(rows) => rows,
+        Err(issues) => return unprocessable(&import_tpl(&page, issues, None, name)),
+    };
     let txn = db::begin_write(&s.db).await?;
-    match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &bytes).await {
+    match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &rows).await {
         Ok(sum) => {
             txn.commit().await?;
             s.nearest.invalidate();

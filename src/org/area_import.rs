@@ -5,9 +5,8 @@
 //! updated) when the file says so; it never changes level or parent.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::AREA_LEVELS;
@@ -15,6 +14,7 @@ use crate::app::error::AppError;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::registry::roster::RowIssue;
+use crate::sheet::{self, Container, Limits, SheetError};
 
 pub const COL_CODE: &str = "区划代码";
 pub const COL_NAME: &str = "名称";
@@ -88,18 +88,32 @@ fn level_label(level: &str) -> &'static str {
 
 // ------------------------------------------------------------------ reading the file
 
-/// Reads a .xlsx (first sheet) or a UTF-8 .csv, told apart by content.
+/// Name of the data sheet in the template, preferred when importing.
+pub const SHEET_NAME: &str = "行政区划";
+
+/// Reads a .xlsx (the sheet 「行政区划」, else the first) or a UTF-8 .csv, told apart by
+/// content, within the limits of [`crate::sheet`]. CPU work: async callers use
+/// [`parse_blocking`].
 pub fn parse(bytes: &[u8]) -> Result<Vec<AreaRow>, Vec<RowIssue>> {
-    let table = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
+    parse_with(bytes, &Limits::default())
+}
+
+/// Like [`parse`], with explicit limits.
+pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Vec<AreaRow>, Vec<RowIssue>> {
+    let table = match sheet::sniff(bytes) {
+        Container::Zip | Container::Cfb => read_xlsx(bytes, limits)?,
+        Container::Other => read_csv(bytes, limits)?,
+    };
     rows_of(table)
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
-    let bad = || vec![issue(0, "", "文件不是有效的 Excel（.xlsx）文件")];
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| bad())?;
-    let names = workbook.sheet_names();
-    let sheet = names.iter().find(|n| n.trim() == "行政区划").or_else(|| names.first()).cloned().ok_or_else(bad)?;
-    let range = workbook.worksheet_range(&sheet).map_err(|_| bad())?;
+/// [`parse`] on the blocking pool; call it before opening the write transaction.
+pub async fn parse_blocking(bytes: Vec<u8>) -> Result<Vec<AreaRow>, Vec<RowIssue>> {
+    sheet::run_blocking(move || parse(&bytes)).await.map_err(|e| vec![e.into()])?
+}
+
+fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
+    let range = sheet::read_with(bytes, Some(SHEET_NAME), limits).map_err(|e| vec![e.into()])?.range;
     let Some((start_row, _)) = range.start() else { return Ok(Vec::new()) };
     Ok(range
         .rows()
@@ -121,7 +135,23 @@ fn cell_text(d: &Data) -> String {
 }
 
 /// RFC 4180 CSV: quoted fields with `""` escapes and line breaks, CRLF or LF, optional BOM.
-fn read_csv(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
+/// Bounded like a spreadsheet: the file's size, [`Limits::max_rows`] records and
+/// [`Limits::max_cols`] fields per record.
+fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
+    let len = bytes.len() as u64;
+    if len > limits.max_file_bytes {
+        return Err(vec![SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.into()]);
+    }
+    let too_big = |line: u32| {
+        vec![issue(
+            line,
+            "",
+            format!(
+                "超出了可导入的范围（最多 {} 行、{} 列）；请删除多余的内容或把数据分成几个文件后再导入",
+                limits.max_rows, limits.max_cols
+            ),
+        )]
+    };
     let text = std::str::from_utf8(bytes).map_err(|_| {
         vec![issue(
             0,
@@ -156,9 +186,17 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
                 field.clear();
                 quoted = true;
             }
-            ',' => record.push(std::mem::take(&mut field).trim().to_string()),
+            ',' => {
+                record.push(std::mem::take(&mut field).trim().to_string());
+                if record.len() >= limits.max_cols as usize {
+                    return Err(too_big(record_line));
+                }
+            }
             '\r' => {}
             '\n' => {
+                if rows.len() >= limits.max_rows as usize {
+                    return Err(too_big(record_line));
+                }
                 record.push(std::mem::take(&mut field).trim().to_string());
                 rows.push((record_line, std::mem::take(&mut record)));
                 line += 1;
@@ -171,6 +209,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
         return Err(vec![issue(record_line, "", "引号没有配对，文件不完整")]);
     }
     if !field.is_empty() || !record.is_empty() {
+        if rows.len() >= limits.max_rows as usize {
+            return Err(too_big(record_line));
+        }
         record.push(field.trim().to_string());
         rows.push((record_line, record));
     }
@@ -405,18 +446,18 @@ fn same_coord(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() < 1e-9)
 }
 
-/// Imports an area list. All or nothing: on any problem the report lists every one and
-/// nothing is written. Each created or changed area gets its own audit entry, and the import
-/// one more with the counts.
+/// Imports parsed area rows ([`parse_blocking`] or [`parse`], before the transaction): checks
+/// them against the registered areas, then applies them. All or nothing: on any problem the
+/// report lists every one and nothing is written. Each created or changed area gets its own
+/// audit entry, and the import one more with the counts.
 pub async fn import_areas<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     actor: &Actor,
-    bytes: &[u8],
+    rows: &[AreaRow],
 ) -> Result<AreaImportSummary, AreaImportError> {
-    let rows = parse(bytes).map_err(AreaImportError::Rows)?;
     let mut known = known_areas(c).await?;
-    let checked = check(&rows, &known).map_err(AreaImportError::Rows)?;
+    let checked = check(rows, &known).map_err(AreaImportError::Rows)?;
     let mut summary = AreaImportSummary::default();
     let now = db::now();
     for row in checked {
@@ -520,7 +561,7 @@ pub fn template() -> Vec<u8> {
         cells.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) }).collect()
     };
     to_xlsx(&Table {
-        title: "行政区划".into(),
+        title: SHEET_NAME.into(),
         headers: COLUMNS.iter().map(|c| c.to_string()).collect(),
         rows: vec![
             row(["370782", "诸城市", "县级", "370700", "35.995654", "119.410103"]),
@@ -535,13 +576,44 @@ mod tests {
 
     #[test]
     fn csv_reading() {
-        let t = read_csv("\u{feff}a,b\r\n\"x, \"\"y\"\"\",2\n\n3,\"多\n行\"".as_bytes()).unwrap();
+        let l = Limits::default();
+        let t = read_csv("\u{feff}a,b\r\n\"x, \"\"y\"\"\",2\n\n3,\"多\n行\"".as_bytes(), &l).unwrap();
         assert_eq!(t[0], (1, vec!["a".to_string(), "b".to_string()]));
         assert_eq!(t[1], (2, vec!["x, \"y\"".to_string(), "2".to_string()]));
         assert_eq!(t[2], (3, vec![String::new()]));
         assert_eq!(t[3], (4, vec!["3".to_string(), "多\n行".to_string()]));
-        assert!(read_csv(b"a,\"b").is_err());
-        assert!(read_csv(&[0xff, 0xfe, 0x00]).is_err());
+        assert!(read_csv(b"a,\"b", &l).is_err());
+        assert!(read_csv(&[0xff, 0xfe, 0x00], &l).is_err());
+    }
+
+    #[test]
+    fn csv_is_bounded() {
+        let l = Limits { max_rows: 3, max_cols: 4, ..Limits::default() };
+        assert_eq!(read_csv(b"a,b,c,d\n1,2,3,4\n5,6,7,8\n", &l).unwrap().len(), 3);
+        let e = read_csv(b"a\nb\nc\nd\n", &l).unwrap_err();
+        assert_eq!(e[0].row, 4);
+        assert!(e[0].reason.contains("最多 3 行、4 列"), "{e:?}");
+        assert_eq!(read_csv(b"a,b,c,d,e\n", &l).unwrap_err()[0].row, 1);
+        // Millions of commas make one refused record, not millions of strings.
+        let commas = vec![b','; 1_000_000];
+        assert!(read_csv(&commas, &Limits::default()).is_err());
+        let l = Limits { max_file_bytes: 10, ..Limits::default() };
+        assert!(read_csv(b"0123456789a", &l).unwrap_err()[0].reason.contains("超过了可导入的上限"));
+    }
+
+    #[test]
+    fn spreadsheets_go_through_the_sheet_reader() {
+        let cfb = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
+        assert!(parse(&cfb).unwrap_err()[0].reason.contains(".xls"));
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, COL_CODE).unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let e = parse(&wb.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].reason.contains("XFD1048576"), "{e:?}");
+        let rows = parse(&template()).unwrap();
+        assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3]);
     }
 
     #[test]

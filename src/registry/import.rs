@@ -1,7 +1,8 @@
-//! Roster import and export (REG-8, PLAT-15): the whole file is checked against the database
-//! first — every problem reported with row, column and reason — and only a clean file is
-//! applied, inside the caller's transaction. Export writes the same layout, so an exported
-//! file imports back unchanged.
+//! Roster import and export (REG-8, PLAT-15): the file is parsed first, outside any
+//! transaction ([`parse_roster`]); the rows are then checked against the database — every
+//! problem reported with row, column and reason — and only a clean file is applied, inside the
+//! caller's transaction. Export writes the same layout, so an exported file imports back
+//! unchanged.
 
 use std::collections::HashMap;
 
@@ -219,21 +220,27 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
     (issues.len() == before).then_some(Resolved { input, mandates, station, masked: row.masked })
 }
 
-/// Imports a roster into `organ` (persons registered there). All or nothing: on any problem
-/// the report lists every one and nothing is written.
+/// Parses an uploaded roster off the async workers ([`crate::sheet::run_blocking`]). Call it
+/// before opening the write transaction that [`import_roster`] runs in.
+pub async fn parse_roster(bytes: Vec<u8>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+    crate::sheet::run_blocking(move || roster::parse(&bytes)).await.map_err(|e| vec![e.into()])?
+}
+
+/// Imports parsed roster rows ([`parse_roster`]) into `organ` (persons registered there): the
+/// rows are checked against the database, then applied. All or nothing: on any problem the
+/// report lists every one and nothing is written.
 pub async fn import_roster<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     actor: &Actor,
     organ: &Organ,
-    bytes: &[u8],
+    rows: &[RosterRow],
 ) -> Result<ImportSummary, ImportError> {
-    let rows = roster::parse(bytes).map_err(ImportError::Rows)?;
     let r = resolver(c, organ).await?;
     let mut issues = Vec::new();
     let mut resolved = Vec::new();
-    for row in &rows {
+    for row in rows {
         if let Some(x) = resolve_row(&r, row, &mut issues) {
             resolved.push((row.id, x));
         }

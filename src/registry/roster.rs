@@ -6,9 +6,8 @@
 //! 但不猜测：无法确定的内容一律报告为问题，且一次报告整个文件的全部问题。
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Xlsx};
+use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Color, DataValidation, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde::{Serialize, Serializer};
@@ -45,7 +44,6 @@ pub const BASE_HEADERS: [&str; 14] = [
     "进站联络站",
 ];
 
-const MSG_NOT_XLSX: &str = "文件不是有效的 Excel（.xlsx）文件";
 const MSG_NO_DATA: &str = "文件中没有代表数据";
 const MSG_PHONE_DAMAGED: &str = "手机号码被 Excel 转成了数字并丢失位数，请把该列设为文本后重新填写";
 
@@ -181,8 +179,19 @@ pub struct RowIssue {
 }
 
 impl RowIssue {
+    /// A problem with the whole file (row 0, no column).
+    pub fn file(reason: impl Into<String>) -> RowIssue {
+        RowIssue::new(0, "", reason)
+    }
+
     fn new(row: u32, column: impl Into<String>, reason: impl Into<String>) -> RowIssue {
         RowIssue { row, column: column.into(), reason: reason.into() }
+    }
+}
+
+impl From<crate::sheet::SheetError> for RowIssue {
+    fn from(e: crate::sheet::SheetError) -> RowIssue {
+        RowIssue::file(e.message())
     }
 }
 
@@ -576,14 +585,16 @@ fn split_expertise(s: &str) -> Vec<String> {
 // parse
 
 /// Parses an uploaded roster. Returns every problem of the whole file at once, or the rows if there is none.
+/// The file is read by [`crate::sheet`] within its default limits (the sheet 「代表名册」, else the
+/// first one); this is CPU work, so async callers go through [`crate::sheet::run_blocking`].
 pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
-    let not_xlsx = || vec![RowIssue::new(0, "", MSG_NOT_XLSX)];
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| not_xlsx())?;
-    let names = workbook.sheet_names();
-    let sheet =
-        names.iter().find(|n| n.trim() == SHEET_NAME).or_else(|| names.first()).cloned().ok_or_else(not_xlsx)?;
-    let range = workbook.worksheet_range(&sheet).map_err(|_| not_xlsx())?;
-    parse_range(&range)
+    parse_with(bytes, &crate::sheet::Limits::default())
+}
+
+/// Like [`parse`], with explicit limits.
+pub fn parse_with(bytes: &[u8], limits: &crate::sheet::Limits) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+    let sheet = crate::sheet::read_with(bytes, Some(SHEET_NAME), limits).map_err(|e| vec![e.into()])?;
+    parse_range(&sheet.range)
 }
 
 fn parse_range(range: &Range<Data>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
@@ -1072,7 +1083,10 @@ fn write_help(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
+    use calamine::{Reader, Xlsx};
     use rust_xlsxwriter::ExcelDateTime as XDate;
 
     /// A value to put into a test cell.

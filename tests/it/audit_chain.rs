@@ -44,7 +44,7 @@ async fn tampering_is_detected(app: TestApp) {
     assert_eq!(verify(&app).await, Ok(10), "restoring the content restores the chain");
 
     // An entry re-hashed without the key still fails (plain SHA-256 of its fields is not the MAC).
-    db::exec(app.db(), "UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE seq = 6", vec![]).await.unwrap();
+    db::exec(app.db(), "UPDATE audit_log SET hash = (CASE WHEN substr(hash, 1, 2) = 'ab' THEN 'cd' ELSE 'ab' END) || substr(hash, 3) WHERE seq = 6", vec![]).await.unwrap();
     assert_eq!(verify(&app).await, Err(ChainError::Tampered { seq: 6 }));
 }
 db_test!(tampering_is_detected);

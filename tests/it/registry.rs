@@ -352,8 +352,9 @@ fn row(name: &str, township: &str, county_term: Option<i32>) -> roster::RosterRo
 
 async fn run_import(app: &TestApp, bytes: &[u8]) -> Result<import::ImportSummary, ImportError> {
     let organ = renda::org::organ_by_code(app.db(), "370782").await.unwrap().unwrap();
+    let rows = import::parse_roster(bytes.to_vec()).await.map_err(ImportError::Rows)?;
     let txn = db::begin_write(app.db()).await.unwrap();
-    let r = import::import_roster(&txn, app.state.audit_key(), &app.state.crypto, &actor(), &organ, bytes).await;
+    let r = import::import_roster(&txn, app.state.audit_key(), &app.state.crypto, &actor(), &organ, &rows).await;
     if r.is_ok() {
         txn.commit().await.unwrap();
     }

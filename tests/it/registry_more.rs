@@ -429,8 +429,9 @@ async fn area_import_into_an_empty_database(app: TestApp) {
         370000,山东省,省级,,36.66853,117.020359\n\
         370700,潍坊市,市级,370000,36.70925,119.16176\n\
         370782,诸城市,县级,370700,35.99565,119.41010\n";
+    let rows = renda::org::area_import::parse(csv.as_bytes()).unwrap();
     let txn = db::begin_write(app.db()).await.unwrap();
-    let sum = renda::org::area_import::import_areas(&txn, app.state.audit_key(), &actor, csv.as_bytes()).await.unwrap();
+    let sum = renda::org::area_import::import_areas(&txn, app.state.audit_key(), &actor, &rows).await.unwrap();
     txn.commit().await.unwrap();
     assert_eq!((sum.created, sum.updated, sum.unchanged), (3, 0, 0));
     let all = renda::org::areas_all(app.db()).await.unwrap();

@@ -145,7 +145,7 @@ async fn write_routes_refuse_the_unentitled(app: TestApp) {
         let uri = concrete(path);
         // Anonymous, with a valid CSRF cookie and token as any page would give.
         if *who != Who::Public {
-            let mut anon = app.browser().await;
+            let anon = app.browser().await;
             let csrf = anon.csrf();
             let req = Request::builder()
                 .method(*method)
