@@ -617,3 +617,28 @@ async fn admin_creates_accounts_linked_to_their_records(app: TestApp) {
     assert!(r.texts(".field-error").iter().any(|t| t.contains("987654321")));
 }
 demo_test!(admin_creates_accounts_linked_to_their_records);
+
+/// 我要找代表 reads a constant number of statements whatever the number of stations it
+/// considers: candidates, their deputies and their next slots are each one query.
+async fn find_reads_a_constant_number_of_statements(app: TestApp) {
+    async fn statements(app: &TestApp, uri: &str) -> u64 {
+        renda::db::STATEMENTS
+            .scope(std::cell::Cell::new(0), async {
+                let req = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
+                let r = app.send(req).await;
+                assert_eq!(r.status, StatusCode::OK, "{uri}");
+                renda::db::STATEMENTS.with(|n| n.get())
+            })
+            .await
+    }
+    // Warm the per-node caches (organs, station types, township picker) first.
+    statements(&app, "/find?lat=35.99&lng=119.41").await;
+    let few = statements(&app, "/find?lat=35.99&lng=119.41").await;
+    // With a level filter the search reads up to 200 candidate stations.
+    let filtered = statements(&app, "/find?lat=35.99&lng=119.41&level=national").await;
+    assert!((2..=6).contains(&few), "nearest stations in {few} statements");
+    assert_eq!(filtered, few, "a filter that reads every candidate costs no more statements");
+    let keyword = statements(&app, "/find?q=%E7%AB%99").await; // 站: many stations by name
+    assert!(keyword <= few + 3, "keyword search in {keyword} statements");
+}
+demo_test!(find_reads_a_constant_number_of_statements);
