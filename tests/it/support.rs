@@ -52,7 +52,7 @@ async fn sqlite_template() -> PathBuf {
 
 /// The PostgreSQL server of `TEST_DATABASE_URL`. The PostgreSQL twins are `#[ignore]`d, so a
 /// plain `cargo test` reports them as ignored instead of passed; run them with
-/// `TEST_DATABASE_URL=… cargo test -- --ignored`. Asked for without the variable, they fail.
+/// `TEST_DATABASE_URL=… cargo test --test it -- --ignored ::postgres`. Asked for without the variable, they fail.
 fn pg_base() -> String {
     std::env::var("TEST_DATABASE_URL")
         .ok()
@@ -464,7 +464,7 @@ macro_rules! demo_test {
                 super::$name($crate::support::TestApp::sqlite_demo().await).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test -- --ignored"]
+            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test --test it -- --ignored ::postgres"]
             async fn postgres() {
                 super::$name($crate::support::TestApp::postgres_demo().await).await
             }
@@ -482,7 +482,7 @@ macro_rules! db_test {
                 super::$name($crate::support::TestApp::sqlite().await).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test -- --ignored"]
+            #[ignore = "PostgreSQL: TEST_DATABASE_URL=… cargo test --test it -- --ignored ::postgres"]
             async fn postgres() {
                 super::$name($crate::support::TestApp::postgres().await).await
             }
