@@ -16,7 +16,7 @@ use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
 use crate::app::state::AppState;
 use crate::auth::{Action, Resource, Role, accounts};
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::db;
 use crate::org;
 

@@ -4,9 +4,19 @@
 use crate::app::error::AppError;
 use crate::app::extract::ClientIp;
 use crate::app::state::AppState;
-use crate::audit::{self, Change};
+use crate::audit::{self, Actor, Change};
 use crate::auth::authz::Field;
 use crate::auth::{Action, Decision, Principal, Resource, authz};
+
+/// The audit log's "who" for a signed-in caller: username, masked name, masked address.
+pub fn actor(p: &Principal, ip: &ClientIp) -> Actor {
+    Actor {
+        account_id: Some(p.account_id),
+        name: format!("{}（{}）", p.username, crate::privacy::mask_name(&p.display_name)),
+        on_behalf_of: None,
+        client: crate::privacy::mask_ip(&ip.0),
+    }
+}
 
 pub async fn check(
     s: &AppState,
@@ -19,7 +29,7 @@ pub async fn check(
     match authz::decide(p, action, resource) {
         Decision::Allow => Ok(()),
         refusal => {
-            let actor = crate::console::session::actor(p, ip);
+            let actor = actor(p, ip);
             let summary = format!(
                 "拒绝{}：{:?} {} #{target_id}",
                 if refusal == Decision::Hidden { "（不可见）" } else { "" },

@@ -18,7 +18,7 @@ use crate::audit;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::console::{HistoryLine, history_lines};
 use crate::db;
 use crate::org::{self, AREA_LEVELS, Area, ORGAN_KINDS, ORGAN_LEVELS, Organ};

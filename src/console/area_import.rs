@@ -17,7 +17,7 @@ use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
 use crate::console::pages::{Layout, Page, render};
 use crate::console::registry::unprocessable;
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::db;
 use crate::org::area_import::{self, AreaImportError};
 use crate::registry::roster::RowIssue;

@@ -19,7 +19,7 @@ use crate::app::state::AppState;
 use crate::audit;
 use crate::auth::{Action, Decision, Principal, Resource, authz};
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::console::{HistoryLine, history_lines};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};

@@ -19,7 +19,7 @@ use crate::auth::{Action, Principal, Resource};
 use crate::console::HistoryLine;
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::{self, Organ};

@@ -10,22 +10,13 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::fmt;
-use crate::app::guard;
+use crate::app::guard::{self, actor};
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
 use crate::app::state::AppState;
-use crate::audit::Actor;
 use crate::auth::{self, Action, Decision, Principal, Resource, Scope, accounts, authz, password, totp};
 use crate::console::pages::{Errors, Layout, Page, render};
 use crate::db;
 
-pub fn actor(p: &Principal, ip: &ClientIp) -> Actor {
-    Actor {
-        account_id: Some(p.account_id),
-        name: format!("{}（{}）", p.username, crate::privacy::mask_name(&p.display_name)),
-        on_behalf_of: None,
-        client: crate::privacy::mask_ip(&ip.0),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]

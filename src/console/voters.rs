@@ -16,7 +16,7 @@ use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
 use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::console::registry::{allowed, two_ids, unprocessable};
-use crate::console::session::actor;
+use crate::app::guard::actor;
 use crate::db;
 use crate::registry::persons::{self, Person};
 

@@ -39,14 +39,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     Ok(db)
 }
 
-/// Builds a statement from SQL written with `$1, $2 …` placeholders (PostgreSQL style);
-/// on SQLite they become `?1, ?2 …`, which SQLite numbers the same way.
 tokio::task_local! {
     /// Counts the statements a task sends, when a caller sets it (tests that hold a page to a
     /// constant number of queries); unset, counting costs one failed look-up.
     pub static STATEMENTS: std::cell::Cell<u64>;
 }
 
+/// Builds a statement from SQL written with `$1, $2 …` placeholders (PostgreSQL style);
+/// on SQLite they become `?1, ?2 …`, which SQLite numbers the same way.
 pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let _ = STATEMENTS.try_with(|n| n.set(n.get() + 1));
     let sql = match backend {
