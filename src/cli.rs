@@ -7,7 +7,6 @@ use clap::{Args, Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
 use crate::app::config::{self, CliOverrides, Config, LogFormat};
-use crate::app::state::AppState;
 use crate::audit::{self, Actor};
 use crate::auth::{self, Scope};
 use crate::db;
@@ -233,7 +232,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 eprintln!("无法在 {} 写入演示标记", config.data_dir.display());
                 return Err(1);
             }
-            let state = AppState::new(db.clone(), config.clone());
+            let state = crate::modules::state(db.clone(), config.clone());
             if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
                 println!("正在生成演示数据……");
                 crate::demo::seed(&db, state.audit_key(), &state.crypto, config.password_cost, &args.demo_password)
@@ -348,7 +347,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            let state = AppState::new(db.clone(), config);
+            let state = crate::modules::state(db.clone(), config);
             let organ = cli_organ(&db, organ.as_deref()).await?;
             let bytes = read_import_file(file)?;
             let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
@@ -386,7 +385,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            let state = AppState::new(db.clone(), config);
+            let state = crate::modules::state(db.clone(), config);
             let organ = cli_organ(&db, organ.as_deref()).await?;
             use crate::registry::import::Privacy;
             let privacy = if *with_personal_data { Privacy::Full } else { Privacy::Masked };
@@ -537,7 +536,7 @@ async fn serve(config: Config, db: DatabaseConnection) -> Result<i32, i32> {
     })?;
     let addr = listener.local_addr().map_err(|_| 1)?;
     println!("renda 已启动：http://{addr}/");
-    let state = AppState::new(db, config);
+    let state = crate::modules::state(db, config);
     crate::app::serve(state, listener).await.map_err(|e| {
         eprintln!("服务异常退出：{e}");
         1

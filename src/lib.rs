@@ -1,19 +1,18 @@
 //! renda — 数字人大: an open platform for the daily work of China's local People's Congresses.
 
-pub mod api;
 pub mod app;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cli;
-pub mod console;
 pub mod db;
 pub mod demo;
 pub mod export;
 pub mod jobs;
+pub mod modules;
 pub mod org;
 pub mod privacy;
-pub mod public;
 pub mod registry;
 pub mod sheet;
 pub mod storage;
+pub mod system;

@@ -249,7 +249,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
         let encoded = percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC).to_string();
         axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
     } else {
-        (error.status(), crate::console::pages::error_page(&error)).into_response()
+        (error.status(), crate::app::pages::error_page(&error)).into_response()
     };
     for (k, v) in response.headers() {
         if k == header::SET_COOKIE {

@@ -8,6 +8,10 @@ pub mod fmt;
 pub mod guard;
 pub mod metrics;
 pub mod middleware;
+pub mod module;
+pub mod openapi;
+pub mod pages;
+pub mod paging;
 pub mod state;
 pub mod text;
 
@@ -26,14 +30,17 @@ use state::AppState;
 static APP_CSS: &str = include_str!("../../static/app.css");
 static APP_JS: &str = include_str!("../../static/app.js");
 
-/// The whole router with its middleware; tests call it in-process.
+/// The whole router with its middleware: the platform's own routes and every module's
+/// (`state.modules`; `crate::modules::router` is the one the binary and the tests use).
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
-    Router::new()
-        .merge(crate::public::routes())
+    let mut routes = Router::new();
+    for m in state.modules.0 {
+        routes = routes.merge((m.routes)());
+    }
+    routes
         .merge(crate::attachments::routes())
-        .merge(crate::console::routes())
-        .merge(crate::api::routes())
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -80,9 +87,10 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let scheduler_db = state.db.clone();
     let mut scheduler_stop = stop_rx.clone();
+    let modules_for_scheduler = state.modules;
     let scheduler = tokio::spawn(async move {
         loop {
-            if let Err(e) = crate::jobs::schedule_housekeeping(&scheduler_db).await {
+            if let Err(e) = crate::jobs::schedule_housekeeping(&scheduler_db, modules_for_scheduler).await {
                 tracing::warn!(error = %e, "housekeeping schedule failed");
             }
             tokio::select! {
@@ -92,9 +100,10 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         }
     });
     let worker_db = db.clone();
+    let modules = state.modules;
     let worker = tokio::spawn(crate::jobs::run_worker(db, worker_name, stop_rx, move |job| {
         let db = worker_db.clone();
-        async move { crate::jobs::handle_platform_job(&db, job).await }
+        async move { crate::jobs::handle(&db, modules, job).await }
     }));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

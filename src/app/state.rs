@@ -5,8 +5,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::app::cache::TtlCache;
 use crate::app::config::Config;
+use crate::app::module::{Extensions, Module, Modules};
 use crate::privacy::FieldCrypto;
-use crate::registry::stations::NearestCache;
 use crate::storage::{LocalDir, Storage};
 
 /// Shared by every request; nothing here is node-local state that another node would miss.
@@ -16,10 +16,12 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub crypto: FieldCrypto,
     pub storage: Arc<dyn Storage>,
-    /// This node's nearest-station index, rebuilt when stations change.
-    pub nearest: NearestCache,
     /// Rarely changing data every public request reads.
     pub public: Arc<PublicCache>,
+    /// The domains of this installation (`crate::modules` puts them here).
+    pub modules: Modules,
+    /// Per-node state the modules keep (caches, indexes).
+    pub ext: Arc<Extensions>,
 }
 
 /// What public pages read on every request, kept for a few seconds per node.
@@ -28,10 +30,6 @@ pub struct PublicCache {
     pub organs: TtlCache<String, Option<crate::org::Organ>>,
     /// Organs by id (a record's organ, for its public address).
     pub organs_by_id: TtlCache<i64, Option<crate::org::Organ>>,
-    /// Station type id → code.
-    pub station_types: TtlCache<(), Vec<crate::registry::stations::StationType>>,
-    /// Per organ path: the townships for the picker and the common expertise tags.
-    pub find_options: TtlCache<String, (Vec<crate::org::Area>, Vec<String>)>,
 }
 
 impl Default for PublicCache {
@@ -39,8 +37,6 @@ impl Default for PublicCache {
         PublicCache {
             organs: TtlCache::new(Duration::from_secs(10), 1024),
             organs_by_id: TtlCache::new(Duration::from_secs(10), 65_536),
-            station_types: TtlCache::new(Duration::from_secs(60), 1),
-            find_options: TtlCache::new(Duration::from_secs(300), 1024),
         }
     }
 }
@@ -53,9 +49,16 @@ impl AppState {
             crypto: FieldCrypto::new(config.secrets.field_key),
             config: Arc::new(config),
             storage,
-            nearest: NearestCache::default(),
             public: Arc::default(),
+            modules: Modules(&[]),
+            ext: Arc::default(),
         }
+    }
+
+    /// The same state serving these modules.
+    pub fn with_modules(mut self, modules: &'static [&'static Module]) -> AppState {
+        self.modules = Modules(modules);
+        self
     }
 
     pub fn audit_key(&self) -> &[u8] {
@@ -89,13 +92,5 @@ impl PublicCache {
         id: i64,
     ) -> Result<Option<crate::org::Organ>, sea_orm::DbErr> {
         Ok((*self.organs_by_id.get_or_load(id, || crate::org::organ(db, id)).await?).clone())
-    }
-
-    /// Station types, in their display order.
-    pub async fn station_types(
-        &self,
-        db: &DatabaseConnection,
-    ) -> Result<Arc<Vec<crate::registry::stations::StationType>>, sea_orm::DbErr> {
-        self.station_types.get_or_load((), || crate::registry::stations::types(db)).await
     }
 }

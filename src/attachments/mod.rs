@@ -21,8 +21,6 @@ use crate::storage::{Storage, sniff_content_type};
 pub const IMAGES: &[&str] = &["image/jpeg", "image/png"];
 
 /// Owners whose attachments are public (station photos, deputies' portraits).
-pub const OWNER_STATION: &str = "station";
-pub const OWNER_PERSON: &str = "person";
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 pub struct Attachment {
@@ -190,25 +188,14 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/files/{id}", routing::get(download))
 }
 
-/// Serves an attachment after its owner's access rule. Station photos and serving deputies'
-/// portraits are public; owners of other kinds arrive with their modules, and until then
-/// their files are not served at all.
+/// Serves an attachment after its owner's access rule, which the owner's module registers
+/// (`Module::attachment_owners`); files of an owner type no module claims are not served.
 async fn download(State(s): State<AppState>, PathId(id): PathId) -> AppResult<Response> {
     let a = get(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let owner_id: i64 = a.owner_id.parse().map_err(|_| AppError::NotFound)?;
-    let public = match a.owner_type.as_str() {
-        OWNER_STATION => crate::registry::stations::station(&s.db, owner_id).await?.is_some(),
-        OWNER_PERSON => {
-            db::scalar_i64(
-                &s.db,
-                "SELECT count(*) FROM persons p WHERE p.id = $1 AND p.photo_id = $2 AND EXISTS \
-                 (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')",
-                vec![owner_id.into(), a.id.into()],
-            )
-            .await?
-                > 0
-        }
-        _ => false,
+    let public = match s.modules.attachment_owner(&a.owner_type) {
+        Some(rule) => (rule.public)(&s, owner_id, a.id).await?,
+        None => false,
     };
     if !public {
         return Err(AppError::NotFound);

@@ -251,9 +251,10 @@ pub async fn history<C: ConnectionTrait>(c: &C, target_type: &str, target_id: &s
     .await
 }
 
-/// Chinese labels for action codes shown in history timelines.
-pub fn action_label(action: &str) -> &str {
-    match action {
+/// Chinese labels of the platform's own audit actions; a module's are in its
+/// `Module::audit_labels` (`Modules::label` looks in both).
+pub fn platform_label(action: &str) -> Option<&'static str> {
+    Some(match action {
         "login" => "登录",
         "login_failed" => "登录失败",
         "logout" => "退出登录",
@@ -270,45 +271,15 @@ pub fn action_label(action: &str) -> &str {
         "organ_update" => "修改机关",
         "area_create" => "新建区划",
         "area_update" => "修改区划",
-        "person_create" => "登记人员",
-        "person_update" => "修改人员信息",
-        "mandate_create" => "新增代表资格",
-        "mandate_end" => "终止代表资格",
-        "station_create" => "新建站点",
-        "station_update" => "修改站点",
-        "station_assign" => "代表进站",
-        "station_unassign" => "代表离站",
-        "duty_rule_create" => "新增进站安排",
-        "duty_rule_delete" => "删除进站安排",
-        "group_create" => "新建小组",
-        "group_member_add" => "小组成员调整",
-        "group_member_remove" => "移出小组",
-        "committee_create" => "新建机构",
-        "committee_member_add" => "组成人员调整",
-        "committee_member_remove" => "组成人员离任",
-        "contact_link_create" => "建立联系",
-        "contact_link_delete" => "解除联系",
-        "grid_create" => "新建网格",
-        "grid_member_add" => "网格人员调整",
-        "grid_member_remove" => "移出网格",
-        "role_name_create" => "新增角色名称",
-        "role_assign" => "担任角色",
-        "role_unassign" => "卸任角色",
-        "roster_import" => "导入名册",
-        "mandate_update" => "修改代表资格",
         "attachment_add" => "上传附件",
-        "station_keeper_add" => "指定站点管理员",
-        "station_type_create" => "新增站点类型",
         "attachment_remove" => "删除附件",
+        "area_import" => "导入区划",
+        "export" => "导出数据",
+        "export_personal" => "导出个人信息",
         "unit_create" => "新建承办单位",
         "unit_update" => "修改承办单位",
         "unit_contact_add" => "新增联络员",
         "unit_contact_remove" => "移除联络员",
-        "voter_contact_add" => "新增固定联系选民",
-        "voter_contact_remove" => "移除固定联系选民",
-        "area_import" => "导入区划",
-        "export" => "导出数据",
-        "export_personal" => "导出个人信息",
-        other => other,
-    }
+        _ => return None,
+    })
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
+use crate::app::module::Modules;
 use crate::db;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -142,27 +143,26 @@ pub async fn run_worker<F, Fut>(
     }
 }
 
-/// The platform's own periodic work, scheduled as deduplicated jobs (one per hour slot).
-pub async fn schedule_housekeeping(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// Periodic work, scheduled as deduplicated jobs: the platform's own once an hour, the
+/// modules' daily kinds once per UTC date.
+pub async fn schedule_housekeeping(db: &DatabaseConnection, modules: Modules) -> Result<(), DbErr> {
     let hour = db::now() / 3600;
     enqueue(db, "purge_sessions", &serde_json::json!({}), Some(&format!("purge_sessions:{hour}")), db::now()).await?;
-    // Once a day (per UTC date), keep every duty rule expanded half a year ahead.
     let day = db::now() / 86_400;
-    enqueue(db, "extend_duty_slots", &serde_json::json!({}), Some(&format!("extend_duty_slots:{day}")), db::now())
-        .await?;
+    for kind in modules.daily_jobs() {
+        enqueue(db, kind, &serde_json::json!({}), Some(&format!("{kind}:{day}")), db::now()).await?;
+    }
     Ok(())
 }
 
-/// Dispatches platform job kinds.
-pub async fn handle_platform_job(db: &DatabaseConnection, job: Job) -> Result<(), String> {
+/// Dispatches a job: the platform's own kinds, else the module that registered the kind.
+pub async fn handle(db: &DatabaseConnection, modules: Modules, job: Job) -> Result<(), String> {
     match job.kind.as_str() {
         "purge_sessions" => crate::auth::purge_expired_sessions(db).await.map(|_| ()).map_err(|e| e.to_string()),
-        "extend_duty_slots" => {
-            let txn = db::begin_write(db).await.map_err(|e| e.to_string())?;
-            crate::registry::stations::extend_all_rules(&txn).await.map_err(|e| e.to_string())?;
-            txn.commit().await.map_err(|e| e.to_string())
-        }
         "noop" => Ok(()),
-        other => Err(format!("未知的任务类型 {other}")),
+        other => match modules.job(other) {
+            Some(handler) => (handler.run)(db, &job).await,
+            None => Err(format!("未知的任务类型 {other}")),
+        },
     }
 }

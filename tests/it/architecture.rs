@@ -205,7 +205,11 @@ fn no_import_circle_between_files() {
     let g = graph();
     assert!(g.edges.values().map(BTreeSet::len).sum::<usize>() > 50, "the reader found the imports");
     let found = circles(&g);
-    assert!(found.is_empty(), "import circles between files:\n{}", found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        found.is_empty(),
+        "import circles between files:\n{}",
+        found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -234,8 +238,10 @@ fn the_platform_imports_no_domain_and_domains_follow_the_table() {
             }
         }
     }
-    let known: BTreeSet<&str> = PLATFORM.iter().chain(ASSEMBLY).chain(DOMAINS.iter().map(|(d, _)| d)).copied().collect();
-    let unplaced: BTreeSet<&str> = g.modules.iter().map(|m| top(m)).filter(|t| !t.is_empty() && !known.contains(t)).collect();
+    let known: BTreeSet<&str> =
+        PLATFORM.iter().chain(ASSEMBLY).chain(DOMAINS.iter().map(|(d, _)| d)).copied().collect();
+    let unplaced: BTreeSet<&str> =
+        g.modules.iter().map(|m| top(m)).filter(|t| !t.is_empty() && !known.contains(t)).collect();
     assert!(unplaced.is_empty(), "top-level modules not placed in a layer: {unplaced:?}");
     assert!(wrong.is_empty(), "imports against the layering:\n{}", wrong.join("\n"));
 }

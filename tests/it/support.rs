@@ -189,8 +189,8 @@ impl TestApp {
     async fn with_url(dir: PathBuf, url: String) -> TestApp {
         let conn = db::connect(&url).await.expect("connect test db");
         let config = Config::for_tests(&dir, url);
-        let state = AppState::new(conn, config);
-        let router = renda::app::router(state.clone());
+        let state = renda::modules::state(conn, config);
+        let router = renda::modules::router(state.clone());
         TestApp { state, router, dir }
     }
 

@@ -399,8 +399,8 @@ demo_test!(a_deputy_edits_the_profile_not_the_facts);
 async fn only_the_allowed_hosts_are_answered(app: TestApp) {
     let mut config = (*app.state.config).clone();
     config.allowed_hosts = vec!["renda.example.gov.cn".into()];
-    let state = renda::app::state::AppState::new(app.db().clone(), config);
-    let router = renda::app::router(state);
+    let state = renda::modules::state(app.db().clone(), config);
+    let router = renda::modules::router(state);
     let send = |host: &'static str, path: &'static str| {
         let router = router.clone();
         async move {

@@ -9,8 +9,9 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{CsrfToken, MaybePrincipal};
 use crate::app::middleware::read_flash;
+use crate::app::module::MenuSection;
 use crate::app::state::AppState;
-use crate::auth::{Action, Decision, Principal, Resource, authz};
+use crate::auth::Principal;
 use crate::db;
 
 pub struct MenuItem {
@@ -50,6 +51,7 @@ pub struct Layout {
 /// Extracted per request; turns into a `Layout` once the handler knows its title.
 pub struct Page {
     pub principal: Option<Principal>,
+    sections: Vec<MenuSection>,
     csrf: String,
     flash: Option<String>,
     unread: i64,
@@ -76,8 +78,10 @@ impl FromRequestParts<AppState> for Page {
                 (0, crate::org::default_organ(&state.db).await?.map(|o| o.name).unwrap_or_else(|| "数字人大".into()))
             }
         };
+        let sections = principal.as_ref().map(|p| state.modules.menu(p)).unwrap_or_default();
         Ok(Page {
             principal,
+            sections,
             csrf,
             flash: read_flash(&parts.headers),
             unread,
@@ -97,7 +101,7 @@ impl Page {
             }),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
-            menu: self.principal.as_ref().map(|p| menu_for(p, &self.path)).unwrap_or_default(),
+            menu: menu_of(&self.sections, &self.path),
             unread: self.unread,
             crumbs: crumbs.iter().map(|(h, l)| Crumb { href: h.to_string(), label: l.to_string() }).collect(),
             organ_name: self.organ_name.clone(),
@@ -106,70 +110,23 @@ impl Page {
     }
 }
 
-/// The side menu, each entry shown only when the authorization layer would allow opening it.
-pub fn menu_for(p: &Principal, path: &str) -> Vec<MenuGroup> {
-    let own = p.organ_path.as_str();
-    let can = |r: Resource| authz::decide(p, Action::View, &r) == Decision::Allow;
-    let item = |href: &'static str, label: &'static str| MenuItem {
-        href,
-        label,
-        active: path == href || (href != "/console" && path.starts_with(href)),
-    };
-    let mut groups = vec![MenuGroup {
-        title: "工作台",
-        items: vec![item("/console", "工作台"), item("/console/inbox", "消息")],
-    }];
-    let mut registry = Vec::new();
-    if can(Resource::Person { id: -1, organ_path: own }) {
-        registry.push(item("/console/registry/deputies", "代表"));
-    } else if p.deputy_id.is_some() {
-        registry.push(item("/console/registry/me", "我的代表信息"));
-    }
-    if can(Resource::Station { id: -1, organ_path: own })
-        || (p.has(crate::auth::Role::Keeper) && p.station_id.is_some())
-    {
-        registry.push(item(
-            "/console/registry/stations",
-            if p.station_id.is_some() && !can(Resource::Registry { organ_path: own }) {
-                "我的站点"
-            } else {
-                "站点"
-            },
-        ));
-    }
-    if can(Resource::Registry { organ_path: own }) {
-        registry.push(item("/console/registry/groups", "代表小组"));
-        registry.push(item("/console/registry/committees", "委员会"));
-        registry.push(item("/console/registry/links", "双联系"));
-        registry.push(item("/console/registry/grids", "网格"));
-        registry.push(item("/console/registry/roles", "履职角色"));
-        registry.push(item("/console/registry/station-types", "站点类型"));
-        if authz::decide(p, Action::Create, &Resource::Registry { organ_path: own }) == Decision::Allow {
-            registry.push(item("/console/registry/import", "名册导入"));
-        }
-    }
-    if can(Resource::HandlingUnit { id: p.unit_id.unwrap_or(-1), organ_path: own }) {
-        registry.push(item("/console/registry/units", if p.unit_id.is_some() { "本单位" } else { "承办单位" }));
-    }
-    if !registry.is_empty() {
-        groups.push(MenuGroup { title: "代表与站点", items: registry });
-    }
-    let mut system = Vec::new();
-    if can(Resource::OrganTree { organ_path: own }) {
-        system.push(item("/console/admin/organs", "机关"));
-        system.push(item("/console/admin/areas", "行政区划"));
-    }
-    if can(Resource::Account { id: -1, organ_path: own }) {
-        system.push(item("/console/admin/accounts", "账号"));
-    }
-    if can(Resource::AuditLog { organ_path: own }) {
-        system.push(item("/console/admin/audit", "审计日志"));
-    }
-    if !system.is_empty() {
-        groups.push(MenuGroup { title: "系统", items: system });
-    }
-    groups.push(MenuGroup { title: "我的", items: vec![item("/console/account", "账号设置")] });
-    groups
+/// The side menu from the modules' sections, the current page's entry marked.
+fn menu_of(sections: &[MenuSection], path: &str) -> Vec<MenuGroup> {
+    sections
+        .iter()
+        .map(|sec| MenuGroup {
+            title: sec.title,
+            items: sec
+                .items
+                .iter()
+                .map(|(href, label)| MenuItem {
+                    href,
+                    label,
+                    active: path == *href || (*href != "/console" && path.starts_with(href)),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 pub fn render<T: Template>(t: &T) -> AppResult<Response> {
@@ -234,4 +191,26 @@ pub fn error_page(e: &AppError) -> Html<String> {
         page.render()
             .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", e.title(), e.status().as_u16())),
     )
+}
+
+/// A history entry as the timeline shows it.
+pub struct HistoryLine {
+    pub when: String,
+    pub action: String,
+    pub actor: String,
+    pub on_behalf_of: Option<String>,
+    pub summary: String,
+}
+
+pub fn history_lines(modules: &crate::app::module::Modules, entries: Vec<crate::audit::Entry>) -> Vec<HistoryLine> {
+    entries
+        .into_iter()
+        .map(|e| HistoryLine {
+            when: crate::app::fmt::datetime(e.at),
+            action: modules.label(&e.action).to_string(),
+            actor: e.actor,
+            on_behalf_of: e.on_behalf_of,
+            summary: e.summary,
+        })
+        .collect()
 }

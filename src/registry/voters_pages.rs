@@ -11,14 +11,14 @@ use axum::routing::{get, post};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::registry::{allowed, two_ids, unprocessable};
-use crate::app::guard::actor;
 use crate::db;
 use crate::registry::persons::{self, Person};
+use crate::registry::structure_pages::{allowed, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

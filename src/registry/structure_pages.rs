@@ -14,24 +14,22 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
 use crate::audit;
 use crate::auth::{Action, Decision, Principal, Resource, authz};
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::app::guard::actor;
-use crate::console::{HistoryLine, history_lines};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::registry::persons::{self, COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
 
-use super::registry_persons;
-use super::registry_stations;
+use super::persons_pages as registry_persons;
+use super::stations_pages as registry_stations;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(registry_persons::routes())
-        .merge(registry_stations::routes())
         .route("/console/registry/groups", get(groups_list).post(group_create))
         .route("/console/registry/groups/export", get(groups_export))
         .route("/console/registry/groups/{id}", get(group_detail))
@@ -86,7 +84,7 @@ pub fn allowed(p: &Principal, action: Action, r: &Resource) -> bool {
 
 /// A record's timeline.
 pub async fn history(s: &AppState, target_type: &str, id: i64) -> AppResult<Vec<HistoryLine>> {
-    Ok(history_lines(audit::history(&s.db, target_type, &id.to_string()).await?))
+    Ok(history_lines(&s.modules, audit::history(&s.db, target_type, &id.to_string()).await?))
 }
 
 /// Two numeric path segments (`/{id}/…/{other}`); anything else is a 404.
@@ -1238,7 +1236,7 @@ async fn import_upload(
     match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &rows).await {
         Ok(sum) => {
             txn.commit().await?;
-            s.nearest.invalidate();
+            crate::registry::cache(&s).nearest.invalidate();
             Ok(redirect_with_flash(
                 "/console/registry/deputies",
                 &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),

@@ -1,15 +1,5 @@
 //! The staff console and the sign-in pages (PLAT-18).
 
-pub mod admin;
-pub mod area_import;
-pub mod pages;
-pub mod registry;
-pub mod registry_persons;
-pub mod registry_stations;
-pub mod session;
-pub mod units;
-pub mod voters;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -21,11 +11,11 @@ use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
-use crate::audit::Entry;
 use crate::auth::{Action, Decision, Resource, authz};
 use crate::db;
-use pages::{Layout, Page, render};
+use crate::system::session;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,33 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/account/totp/disable", post(session::totp_disable))
         .route("/console/account/tokens", post(session::token_create))
         .route("/console/account/tokens/{id}/revoke", post(session::token_revoke))
-        .merge(admin::routes())
-        .merge(registry::routes())
-        .merge(units::routes())
-        .merge(voters::routes())
-        .merge(area_import::routes())
-}
-
-/// A history entry as the timeline shows it.
-pub struct HistoryLine {
-    pub when: String,
-    pub action: String,
-    pub actor: String,
-    pub on_behalf_of: Option<String>,
-    pub summary: String,
-}
-
-pub fn history_lines(entries: Vec<Entry>) -> Vec<HistoryLine> {
-    entries
-        .into_iter()
-        .map(|e| HistoryLine {
-            when: fmt::datetime(e.at),
-            action: crate::audit::action_label(&e.action).to_string(),
-            actor: e.actor,
-            on_behalf_of: e.on_behalf_of,
-            summary: e.summary,
-        })
-        .collect()
 }
 
 #[derive(FromQueryResult)]

@@ -1,9 +1,6 @@
 //! JSON API under `/api/v1` (PLAT-16). Every operation is listed in `OPERATIONS`, from which
 //! the OpenAPI document is generated; a test checks each listed operation is routed.
 
-pub mod openapi;
-pub mod registry;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,67 +11,23 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::state::AppState;
-use crate::auth::{Action, Resource, Role, accounts};
 use crate::app::guard::actor;
+use crate::app::openapi::{Operation, PAGING, schema};
+use crate::app::paging::{Page, PageQuery, paginate};
+use crate::app::state::AppState;
+use crate::auth::accounts::{AccountUpdate, AccountView, NewAccount};
+use crate::auth::{Action, Resource, Role, accounts};
 use crate::db;
 use crate::org;
+use crate::org::{Area, Organ};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(me))
         .route("/api/v1/accounts", get(list_accounts).post(create_account))
         .route("/api/v1/accounts/{id}", get(get_account).patch(update_account))
         .route("/api/v1/organs", get(list_organs))
         .route("/api/v1/areas", get(list_areas))
-        .merge(registry::routes())
-}
-
-/// A page of a list: `next_cursor` is absent on the last page.
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    /// Validated `limit` (1–200, default 50) and the id after which to continue.
-    pub fn parse(&self) -> AppResult<(u64, i64)> {
-        let limit = match self.limit.as_deref() {
-            None | Some("") => 50,
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (1..=200).contains(&n) => n,
-                _ => return Err(AppError::invalid("limit", "limit 应为 1 至 200 之间的整数")),
-            },
-        };
-        let after = match self.cursor.as_deref() {
-            None | Some("") => 0,
-            Some(c) => c
-                .parse::<i64>()
-                .ok()
-                .filter(|v| *v >= 0)
-                .ok_or_else(|| AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor"))?,
-        };
-        Ok((limit, after))
-    }
-}
-
-/// Cuts a fetched `limit + 1` rows to a page and derives the cursor.
-pub fn paginate<T, F: Fn(&T) -> i64>(mut rows: Vec<T>, limit: u64, id: F) -> Page<T> {
-    let next_cursor = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| id(r).to_string())
-    } else {
-        None
-    };
-    Page { items: rows, next_cursor }
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -233,3 +186,90 @@ async fn list_areas(State(s): State<AppState>, Query(q): Query<AreasQuery>) -> A
     let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;
     Ok(axum::Json(paginate(rows, limit, |a| a.id)))
 }
+
+/// The operations of the platform's API, for the OpenAPI document.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "get",
+        path: "/api/v1/me",
+        summary: "当前账号",
+        tag: "账号",
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<crate::system::api::Me>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/accounts",
+        summary: "账号列表（本机关及下级；系统管理员、机关工作人员）",
+        tag: "账号",
+        auth: true,
+        query: &[
+            ("q", "用户名或姓名"),
+            ("role", "admin|staff|leader|deputy|unit|keeper"),
+            ("organ", "机关编号"),
+            PAGING[0],
+            PAGING[1],
+        ],
+        request: None,
+        response: schema::<crate::app::paging::Page<AccountView>>,
+        status: 200,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/accounts",
+        summary: "新建账号（系统管理员）",
+        tag: "账号",
+        auth: true,
+        query: &[],
+        request: Some(schema::<NewAccount>),
+        response: schema::<AccountView>,
+        status: 201,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/accounts/{id}",
+        summary: "账号详情",
+        tag: "账号",
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<AccountView>,
+        status: 200,
+    },
+    Operation {
+        method: "patch",
+        path: "/api/v1/accounts/{id}",
+        summary: "修改账号：姓名、角色、停用（系统管理员）",
+        tag: "账号",
+        auth: true,
+        query: &[],
+        request: Some(schema::<AccountUpdate>),
+        response: schema::<AccountView>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/organs",
+        summary: "人大机关列表",
+        tag: "机关与区划",
+        auth: false,
+        query: &PAGING,
+        request: None,
+        response: schema::<crate::app::paging::Page<Organ>>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/areas",
+        summary: "行政区划列表",
+        tag: "机关与区划",
+        auth: false,
+        query: &[("parent", "上级区划编号"), PAGING[0], PAGING[1]],
+        request: None,
+        response: schema::<crate::app::paging::Page<Area>>,
+        status: 200,
+    },
+];

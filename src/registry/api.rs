@@ -8,9 +8,10 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageQuery, paginate};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
+use crate::app::openapi::{Operation, PAGING, schema};
+use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::db;
 use crate::org;
@@ -94,7 +95,7 @@ pub struct ScheduleOut {
 }
 
 async fn type_codes(s: &AppState) -> AppResult<HashMap<i64, String>> {
-    Ok(s.public.station_types(&s.db).await?.iter().map(|t| (t.id, t.code.clone())).collect())
+    Ok(crate::registry::cache(&s).station_types(&s.db).await?.iter().map(|t| (t.id, t.code.clone())).collect())
 }
 
 fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
@@ -336,7 +337,7 @@ async fn nearest(State(s): State<AppState>, Query(q): Query<NearestQuery>) -> Ap
             .filter(|n| (1..=50).contains(n))
             .ok_or_else(|| AppError::invalid("limit", "limit 应为 1 至 50 之间的整数"))?,
     };
-    let index = s.nearest.get(&s.db).await?;
+    let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
     let found = index.nearest(lat, lng, limit);
     let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
     let mut by_id: HashMap<i64, Station> =
@@ -462,4 +463,118 @@ async fn popolo(State(s): State<AppState>, Query(q): Query<PopoloQuery>) -> AppR
         "memberships": memberships,
         "areas": areas,
     })))
+}
+
+/// The registry's API operations, for the OpenAPI document.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "get",
+        path: "/api/v1/deputies",
+        summary: "代表列表（在任；公开字段）",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[
+            ("organ", "代表资格所属人大机关编号（含上级人大）"),
+            ("level", "national|provincial|city|county|township"),
+            ("group", "代表小组/代表团编号"),
+            ("station", "联络站编号"),
+            ("tag", "专业特长，如 医疗卫生"),
+            ("q", "姓名开头，如 王 或 王建"),
+            PAGING[0],
+            PAGING[1],
+        ],
+        request: None,
+        response: schema::<crate::app::paging::Page<crate::registry::api::DeputyOut>>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/deputies/{id}",
+        summary: "代表详情（公开字段，含各级代表资格）",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[],
+        request: None,
+        response: schema::<crate::registry::api::DeputyOut>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/stations",
+        summary: "联络站（家站点）列表",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[
+            ("organ", "人大机关编号"),
+            ("type", "站点类型代码，如 station、home、village_point"),
+            ("area", "区划编号（含下级）"),
+            ("q", "名称或地址关键词"),
+            PAGING[0],
+            PAGING[1],
+        ],
+        request: None,
+        response: schema::<crate::app::paging::Page<crate::registry::api::StationOut>>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/stations/nearest",
+        summary: "最近的联络站（精确大圆距离）",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[("lat", "纬度（WGS-84）"), ("lng", "经度（WGS-84）"), ("limit", "条数，1–50，默认 10")],
+        request: None,
+        response: schema::<crate::registry::api::NearestList>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/stations/{id}",
+        summary: "联络站详情",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[],
+        request: None,
+        response: schema::<crate::registry::api::StationOut>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/stations/{id}/schedule",
+        summary: "联络站进站接待安排",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[("from", "起始日期 YYYY-MM-DD，默认今天"), ("to", "截止日期 YYYY-MM-DD，默认半年后")],
+        request: None,
+        response: schema::<crate::registry::api::ScheduleOut>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/popolo.json",
+        summary: "Popolo 格式导出：人员、机关、代表资格、区划（可按机关与届次）",
+        tag: "代表与联络站",
+        auth: false,
+        query: &[("organ", "人大机关编号"), ("term", "届次")],
+        request: None,
+        response: popolo_schema,
+        status: 200,
+    },
+];
+
+/// The Popolo document: four lists of Popolo objects (https://www.popoloproject.com/specs/).
+fn popolo_schema(_: &mut schemars::SchemaGenerator) -> serde_json::Value {
+    use serde_json::json;
+    let list = |what: &str| json!({"type": "array", "description": what, "items": {"type": "object"}});
+    json!({
+        "type": "object",
+        "description": "Popolo JSON：persons、organizations、memberships、areas",
+        "properties": {
+            "persons": list("人员（Popolo Person）"),
+            "organizations": list("机关（Popolo Organization）"),
+            "memberships": list("代表资格（Popolo Membership）"),
+            "areas": list("区划（Popolo Area）"),
+        },
+        "required": ["persons", "organizations", "memberships", "areas"],
+    })
 }

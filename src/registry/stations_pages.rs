@@ -14,17 +14,17 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::HistoryLine;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource, Role};
-use crate::console::HistoryLine;
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::registry::{Opt, allowed, history, opts, resolve_person, two_ids, unprocessable};
-use crate::app::guard::actor;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org;
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
+use crate::registry::structure_pages::{Opt, allowed, history, opts, resolve_person, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -330,7 +330,7 @@ async fn detail_tpl(
         slots,
         can_edit: allowed(p, Action::Update, &Resource::Station { id: st.id, organ_path }),
         history: history(s, "station", st.id).await?,
-        photos: crate::attachments::of_owner(&s.db, crate::attachments::OWNER_STATION, st.id).await?,
+        photos: crate::attachments::of_owner(&s.db, crate::registry::OWNER_STATION, st.id).await?,
         st,
         person,
         rule,
@@ -370,7 +370,7 @@ async fn assign(
     .await;
     match result {
         Ok(added) => {
-            s.nearest.invalidate();
+            crate::registry::cache(&s).nearest.invalidate();
             Ok(redirect_with_flash(
                 &format!("/console/registry/stations/{id}"),
                 if added { "代表已编入本站点" } else { "这位代表已在本站点" },
@@ -395,7 +395,7 @@ async fn unassign(
     let txn = db::begin_write(&s.db).await?;
     stations::unassign_deputy(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
     txn.commit().await?;
-    s.nearest.invalidate();
+    crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "代表已离站，其今后的进站安排一并取消"))
 }
 
@@ -430,7 +430,7 @@ async fn rule_add(
     {
         Ok(_) => {
             txn.commit().await?;
-            s.nearest.invalidate();
+            crate::registry::cache(&s).nearest.invalidate();
             Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已保存，接待时段已生成"))
         }
         Err(e) => {
@@ -453,7 +453,7 @@ async fn rule_remove(
     let txn = db::begin_write(&s.db).await?;
     stations::remove_rule(&txn, s.audit_key(), &actor(&p, &ip), id, rule).await?;
     txn.commit().await?;
-    s.nearest.invalidate();
+    crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
 }
 
@@ -645,7 +645,7 @@ async fn create(
     let txn = db::begin_write(&s.db).await?;
     let id = stations::create(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &input).await?;
     txn.commit().await?;
-    s.nearest.invalidate();
+    crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), &format!("已新建站点 {}", input.name)))
 }
 
@@ -677,7 +677,7 @@ async fn update(
     let txn = db::begin_write(&s.db).await?;
     stations::update(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await?;
     txn.commit().await?;
-    s.nearest.invalidate();
+    crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
 }
 
@@ -689,7 +689,8 @@ async fn photo_add(
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
-    use crate::attachments::{self, IMAGES, OWNER_STATION, Upload};
+    use crate::attachments::{self, IMAGES, Upload};
+    use crate::registry::OWNER_STATION;
     let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
     let crate::app::extract::UploadedFile { name, bytes } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
@@ -738,7 +739,7 @@ async fn photo_remove(
         s.storage.as_ref(),
         s.audit_key(),
         &actor(&p, &ip),
-        (crate::attachments::OWNER_STATION, id),
+        (crate::registry::OWNER_STATION, id),
         photo,
     )
     .await?;
@@ -800,7 +801,7 @@ async fn type_create(
     .await;
     match result {
         Ok(()) => {
-            s.public.station_types.clear();
+            crate::registry::cache(&s).station_types.clear();
             Ok(redirect_with_flash("/console/registry/station-types", &format!("已新增站点类型“{}”", name.trim())))
         }
         Err(e) => {

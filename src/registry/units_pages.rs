@@ -14,16 +14,16 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::HistoryLine;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource, Role};
-use crate::console::HistoryLine;
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
-use crate::app::guard::actor;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
+use crate::registry::structure_pages::{Opt, allowed, history, opts, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::Query;
+use crate::app::pages::render;
 use crate::app::state::AppState;
-use crate::console::pages::render;
 use crate::org::{self, Area, Organ};
 use crate::registry::geo::{NavLinks, haversine_m, navigation_links, valid_wgs84};
 use crate::registry::persons::{self, Mandate, Person};
@@ -278,7 +278,7 @@ async fn find(
         }
         candidates.sort_by(|a, b| a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX)));
     } else if let Some((lat, lng)) = origin {
-        let index = s.nearest.get(&s.db).await?;
+        let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
         // Filters are applied after the exact nearest search, so ask for more than we show.
         let ask = if level.is_some() || tag.is_some() { 200 } else { 40 };
         let found = index.nearest(lat, lng, ask);
@@ -369,7 +369,7 @@ async fn find(
 async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<(Vec<Area>, Vec<String>)>> {
     let organ = organ.clone();
     let db = s.db.clone();
-    Ok(s.public
+    Ok(crate::registry::cache(s)
         .find_options
         .get_or_load(organ.path.clone(), || async move {
             let area = org::area(&db, organ.area_id).await?;

@@ -12,14 +12,14 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
 use crate::audit;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::app::guard::actor;
-use crate::console::{HistoryLine, history_lines};
 use crate::db;
 use crate::org::{self, AREA_LEVELS, Area, ORGAN_KINDS, ORGAN_LEVELS, Organ};
 
@@ -192,7 +192,7 @@ async fn organ_detail_tpl(
     o: Organ,
     errors: Errors,
 ) -> AppResult<OrganDetailTpl> {
-    let history = history_lines(audit::history(&s.db, "organ", &o.id.to_string()).await?);
+    let history = history_lines(&s.modules, audit::history(&s.db, "organ", &o.id.to_string()).await?);
     let area = org::area(&s.db, o.area_id).await?;
     let parent = match o.parent_id {
         Some(pid) => org::organ(&s.db, pid).await?,
@@ -416,7 +416,7 @@ async fn area_detail(
         Some(pid) => org::area(&s.db, pid).await?,
         None => None,
     };
-    let history = history_lines(audit::history(&s.db, "area", &id.to_string()).await?);
+    let history = history_lines(&s.modules, audit::history(&s.db, "area", &id.to_string()).await?);
     let owner = org::area_owner_path(&s.db, id).await?;
     let can_edit = crate::auth::authz::allows(&p, Action::Update, &Resource::Area { organ_path: &owner });
     let href = format!("/console/admin/areas/{id}");
@@ -677,7 +677,7 @@ async fn account_detail(
     let can_edit = id != p.account_id
         && crate::auth::authz::decide(&p, Action::Update, &Resource::Account { id, organ_path: &row.organ_path })
             == crate::auth::Decision::Allow;
-    let history = history_lines(audit::history(&s.db, "account", &id.to_string()).await?);
+    let history = history_lines(&s.modules, audit::history(&s.db, "account", &id.to_string()).await?);
     let a = accounts::view(&s.db, &s.crypto, &row).await?;
     let href = format!("/console/admin/accounts/{id}");
     render(&AccountDetailTpl {
@@ -773,7 +773,7 @@ async fn audit_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: Cl
             seq: e.seq,
             when: crate::app::fmt::datetime(e.at),
             actor: e.actor,
-            action: audit::action_label(&e.action).to_string(),
+            action: s.modules.label(&e.action).to_string(),
             target: format!("{} #{}", e.target_type, e.target_id),
             summary: e.summary,
             client: e.client,

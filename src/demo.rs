@@ -2,8 +2,6 @@
 //! congresses registered as external organs, handling units, and one account per role.
 //! Area codes and coordinates are the public 2023 administrative division data.
 
-pub mod registry;
-
 use sea_orm::DatabaseConnection;
 
 use crate::app::config::PasswordCost;
@@ -224,7 +222,7 @@ pub async fn seed(
         let id = org::units::create_unit(&txn, audit_key, &actor, root, &input).await?;
         first_unit.get_or_insert(id);
     }
-    let seeded = registry::seed(&txn, audit_key, crypto, &actor, root).await?;
+    let seeded = crate::registry::demo::seed(&txn, audit_key, crypto, &actor, root).await?;
     let keeper_organ = org::organ_by_code(&txn, "370782001").await?.map(|o| o.id).unwrap_or(root);
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let input = accounts::NewAccount {
@@ -250,7 +248,7 @@ pub async fn seed(
             };
             org::units::add_contact(&txn, audit_key, crypto, &actor, unit, &contact).await?;
         }
-        crate::console::notify(
+        crate::system::console::notify(
             &txn,
             id,
             "欢迎使用数字人大",

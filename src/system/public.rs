@@ -1,8 +1,6 @@
 //! Public pages for citizens (phone first): the home page here, 我要找代表 and the deputy and
 //! station pages in `registry`.
 
-pub mod registry;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -10,12 +8,12 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::app::error::AppResult;
+use crate::app::pages::render;
 use crate::app::state::AppState;
-use crate::console::pages::render;
 use crate::org;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home)).merge(registry::routes())
+    Router::new().route("/", get(home))
 }
 
 #[derive(Template)]

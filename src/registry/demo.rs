@@ -5,10 +5,10 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::TOWNSHIPS;
 use crate::app::error::AppError;
 use crate::audit::Actor;
 use crate::db;
+use crate::demo::TOWNSHIPS;
 use crate::org;
 use crate::privacy::FieldCrypto;
 use crate::registry::persons::{self, GroupInput, MandateInput, OCCUPATIONS, PersonInput};

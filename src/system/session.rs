@@ -12,11 +12,10 @@ use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::fmt;
 use crate::app::guard::{self, actor};
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
+use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::auth::{self, Action, Decision, Principal, Resource, Scope, accounts, authz, password, totp};
-use crate::console::pages::{Errors, Layout, Page, render};
 use crate::db;
-
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -12,20 +12,20 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::HistoryLine;
+use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
-use crate::console::HistoryLine;
-use crate::console::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::console::registry::{Opt, allowed, history, opts, two_ids, unprocessable};
-use crate::app::guard::actor;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::{self, Organ};
 use crate::registry::Level;
 use crate::registry::persons::{self, DeputyFilter, Person};
 use crate::registry::stations;
+use crate::registry::structure_pages::{Opt, allowed, history, opts, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -778,7 +778,8 @@ async fn photo_set(
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
-    use crate::attachments::{self, IMAGES, OWNER_PERSON, Upload};
+    use crate::attachments::{self, IMAGES, Upload};
+    use crate::registry::OWNER_PERSON;
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let crate::app::extract::UploadedFile { name, bytes } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };

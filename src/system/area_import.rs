@@ -12,15 +12,15 @@ use axum::routing::get;
 use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp};
 use crate::app::guard;
+use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
-use crate::console::pages::{Layout, Page, render};
-use crate::console::registry::unprocessable;
-use crate::app::guard::actor;
 use crate::db;
 use crate::org::area_import::{self, AreaImportError};
 use crate::registry::roster::RowIssue;
+use crate::registry::structure_pages::unprocessable;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
