@@ -222,7 +222,7 @@ pub async fn seed(
         let id = org::units::create_unit(&txn, audit_key, &actor, root, &input).await?;
         first_unit.get_or_insert(id);
     }
-    let seeded = crate::registry::demo::seed(&txn, audit_key, crypto, &actor, root).await?;
+    let seeded = crate::registry::demo::seed(&txn, audit_key, crypto, &actor, root, &TOWNSHIPS).await?;
     let keeper_organ = org::organ_by_code(&txn, "370782001").await?.map(|o| o.id).unwrap_or(root);
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let input = accounts::NewAccount {

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod modules;
 pub mod org;
 pub mod privacy;
+pub mod qr;
 pub mod registry;
 pub mod sheet;
 pub mod storage;

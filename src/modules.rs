@@ -5,8 +5,8 @@ use axum::Router;
 use sea_orm::DatabaseConnection;
 
 use crate::app::config::Config;
-use crate::app::module::Module;
 use crate::app::state::AppState;
+use crate::app::state::Module;
 
 pub static MODULES: &[&Module] = &[&crate::system::MODULE, &crate::registry::MODULE];
 

@@ -581,6 +581,27 @@ where
     })
 }
 
+/// One problem found in an uploaded file (a row and column, or the whole file); `reason` is shown to staff as is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowIssue {
+    /// Excel row number; 0 for problems with the whole file.
+    pub row: u32,
+    /// Column header text, e.g. 「出生日期」; empty for problems with the whole file.
+    pub column: String,
+    pub reason: String,
+}
+
+impl RowIssue {
+    /// A problem with the whole file (row 0, no column).
+    pub fn file(reason: impl Into<String>) -> RowIssue {
+        RowIssue::new(0, "", reason)
+    }
+
+    pub fn new(row: u32, column: impl Into<String>, reason: impl Into<String>) -> RowIssue {
+        RowIssue { row, column: column.into(), reason: reason.into() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use askama::Template;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -249,7 +250,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
         let encoded = percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC).to_string();
         axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
     } else {
-        (error.status(), crate::app::pages::error_page(&error)).into_response()
+        (error.status(), error_page(&error)).into_response()
     };
     for (k, v) in response.headers() {
         if k == header::SET_COOKIE {
@@ -300,4 +301,21 @@ pub fn read_flash(headers: &HeaderMap) -> Option<String> {
     let raw = cookie(headers, FLASH_COOKIE)?;
     let text = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.to_string();
     (!text.is_empty()).then_some(text)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    detail: String,
+    status: u16,
+}
+
+/// The HTML page of an error (everything outside `/api`).
+pub fn error_page(e: &AppError) -> axum::response::Html<String> {
+    let page = ErrorPage { title: e.title(), detail: e.detail(), status: e.status().as_u16() };
+    axum::response::Html(
+        page.render()
+            .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", e.title(), e.status().as_u16())),
+    )
 }

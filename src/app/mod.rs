@@ -5,10 +5,10 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod fmt;
+pub mod forms;
 pub mod guard;
 pub mod metrics;
 pub mod middleware;
-pub mod module;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
     }
     routes
         .merge(crate::attachments::routes())
-        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/openapi.json", get(openapi_document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -59,6 +59,11 @@ pub fn router(state: AppState) -> Router {
             error::AppError::Internal(format!("P{:08X}", rand::random::<u32>())).into_response()
         }))
         .with_state(state)
+}
+
+/// The OpenAPI document of every module's operations.
+async fn openapi_document(State(s): State<AppState>) -> Response {
+    axum::Json(openapi::build(s.modules.operations())).into_response()
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

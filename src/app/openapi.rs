@@ -1,13 +1,10 @@
 //! The OpenAPI 3 document, generated from the operation list and the Rust types' schemas.
 
-use axum::extract::State;
-use axum::response::IntoResponse;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Value, json};
 
 use crate::app::error::Problem;
-use crate::app::state::AppState;
 
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Value;
 
@@ -91,8 +88,4 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
             }
         }
     })
-}
-
-pub async fn document(State(s): State<AppState>) -> impl IntoResponse {
-    axum::Json(build(s.modules.operations()))
 }

@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{CsrfToken, MaybePrincipal};
 use crate::app::middleware::read_flash;
-use crate::app::module::MenuSection;
 use crate::app::state::AppState;
+use crate::app::state::MenuSection;
 use crate::auth::Principal;
 use crate::db;
 
@@ -177,22 +177,6 @@ impl Pairs {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    title: &'a str,
-    detail: String,
-    status: u16,
-}
-
-pub fn error_page(e: &AppError) -> Html<String> {
-    let page = ErrorPage { title: e.title(), detail: e.detail(), status: e.status().as_u16() };
-    Html(
-        page.render()
-            .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", e.title(), e.status().as_u16())),
-    )
-}
-
 /// A history entry as the timeline shows it.
 pub struct HistoryLine {
     pub when: String,
@@ -202,7 +186,7 @@ pub struct HistoryLine {
     pub summary: String,
 }
 
-pub fn history_lines(modules: &crate::app::module::Modules, entries: Vec<crate::audit::Entry>) -> Vec<HistoryLine> {
+pub fn history_lines(modules: &crate::app::state::Modules, entries: Vec<crate::audit::Entry>) -> Vec<HistoryLine> {
     entries
         .into_iter()
         .map(|e| HistoryLine {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
-use crate::app::module::Modules;
+use crate::app::state::Modules;
 use crate::db;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -161,7 +161,7 @@ pub async fn handle(db: &DatabaseConnection, modules: Modules, job: Job) -> Resu
         "purge_sessions" => crate::auth::purge_expired_sessions(db).await.map(|_| ()).map_err(|e| e.to_string()),
         "noop" => Ok(()),
         other => match modules.job(other) {
-            Some(handler) => (handler.run)(db, &job).await,
+            Some(handler) => (handler.run)(db, &job.payload).await,
             None => Err(format!("未知的任务类型 {other}")),
         },
     }

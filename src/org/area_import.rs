@@ -13,7 +13,7 @@ use super::AREA_LEVELS;
 use crate::app::error::AppError;
 use crate::audit::{self, Actor, Change};
 use crate::db;
-use crate::registry::roster::RowIssue;
+use crate::sheet::RowIssue;
 use crate::sheet::{self, Container, Limits, SheetError};
 
 pub const COL_CODE: &str = "区划代码";

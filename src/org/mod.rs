@@ -201,7 +201,7 @@ pub async fn create_area<C: ConnectionTrait>(
         fields.push(FieldError { field: "level".into(), message: "请选择区划级别".into() });
     }
     if let (Some(lat), Some(lng)) = (input.lat, input.lng)
-        && !crate::registry::geo::valid_wgs84(lat, lng)
+        && !valid_wgs84(lat, lng)
     {
         fields.push(FieldError {
             field: "lat".into(),
@@ -453,4 +453,9 @@ pub async fn update_organ<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// A WGS-84 coordinate pair within range.
+pub fn valid_wgs84(lat: f64, lng: f64) -> bool {
+    lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)
 }

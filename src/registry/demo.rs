@@ -8,7 +8,6 @@ use sea_orm::ConnectionTrait;
 use crate::app::error::AppError;
 use crate::audit::Actor;
 use crate::db;
-use crate::demo::TOWNSHIPS;
 use crate::org;
 use crate::privacy::FieldCrypto;
 use crate::registry::persons::{self, GroupInput, MandateInput, OCCUPATIONS, PersonInput};
@@ -73,12 +72,16 @@ pub struct Seeded {
 }
 
 #[allow(clippy::too_many_lines)]
+/// A township of the demo county: area code, name, latitude, longitude (WGS-84).
+pub type Township = (&'static str, &'static str, f64, f64);
+
 pub async fn seed<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     actor: &Actor,
     county_organ: i64,
+    townships: &[Township],
 ) -> Result<Seeded, AppError> {
     let mut rng = Rng(0x5eed_2026_1122);
     let organ_by = |code: &'static str| async move {
@@ -93,7 +96,7 @@ pub async fn seed<C: ConnectionTrait>(
     // Stations: per township a 代表联络站 and a 村（社区）联络点; plus county-wide ones.
     let mut township_stations: Vec<(i64, i64, i64)> = Vec::new(); // (area id, organ id, station id)
     let mut all_stations = Vec::new();
-    for (code, tname, lat, lng) in TOWNSHIPS {
+    for &(code, tname, lat, lng) in townships {
         let area = db::scalar_i64(c, "SELECT id FROM areas WHERE code = $1", vec![format!("{code}000").into()]).await?;
         let organ = organ_by_code_or(c, code, county_organ).await?;
         for (kind, suffix, d) in
@@ -221,7 +224,7 @@ pub async fn seed<C: ConnectionTrait>(
         how: "elected".into(),
     };
     for (i, (area, organ, station)) in township_stations.iter().enumerate() {
-        let tname = TOWNSHIPS[i].1;
+        let tname = townships[i].1;
         let mut here = Vec::new();
         for k in 0..24 {
             let mut input = new_person(&mut rng, *area, tname);
@@ -272,7 +275,7 @@ pub async fn seed<C: ConnectionTrait>(
         persons::end_mandate(c, key, actor, m.id, "resigned", "2024-03-12", "因工作调动辞去代表职务").await?;
     }
     let input =
-        persons::validate(&new_person(&mut rng, township_stations[5].0, TOWNSHIPS[5].1)).map_err(persons::invalid)?;
+        persons::validate(&new_person(&mut rng, township_stations[5].0, townships[5].1)).map_err(persons::invalid)?;
     let by = persons::create_person(c, key, crypto, actor, county_organ, &input).await?;
     persons::add_mandate(
         c,
@@ -337,7 +340,7 @@ pub async fn seed<C: ConnectionTrait>(
     for (i, (area, _, _)) in township_stations.iter().enumerate() {
         let input = GroupInput {
             kind: "area_group".into(),
-            name: format!("{}代表小组", TOWNSHIPS[i].1),
+            name: format!("{}代表小组", townships[i].1),
             area_id: Some(*area),
             committee_id: None,
         };

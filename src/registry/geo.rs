@@ -242,9 +242,7 @@ fn chord_bound(dist_m: f64) -> f64 {
 }
 
 /// True for finite WGS-84 coordinates in range; reject anything else before indexing or querying.
-pub fn valid_wgs84(lat: f64, lng: f64) -> bool {
-    lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)
-}
+pub use crate::org::valid_wgs84;
 
 /// Semi-major axis of Krasovsky 1940, the ellipsoid the GCJ-02 obfuscation is defined on.
 const GCJ_A: f64 = 6_378_245.0;

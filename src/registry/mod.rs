@@ -9,7 +9,6 @@ pub mod import;
 pub mod persons;
 pub mod persons_pages;
 pub mod public;
-pub mod qr;
 pub mod roster;
 pub mod schedule;
 pub mod stations;
@@ -75,7 +74,7 @@ impl Level {
     }
 }
 
-use crate::app::module::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::{Action, Principal, Resource, Role, authz};
 
 /// Attachment owner types of the registry.
@@ -94,7 +93,24 @@ pub const MODULE: Module = Module {
         AttachmentOwner { owner_type: OWNER_STATION, public: station_photo_is_public },
         AttachmentOwner { owner_type: OWNER_PERSON, public: portrait_is_public },
     ],
+    on_account_created: Some(keeper_account_created),
 };
+
+/// A keeper account keeps its station: recorded as the station's keeper too.
+fn keeper_account_created<'a>(
+    txn: &'a sea_orm::DatabaseTransaction,
+    key: &'a [u8],
+    actor: &'a crate::audit::Actor,
+    account: i64,
+    input: &'a crate::auth::accounts::NewAccount,
+) -> BoxFuture<'a, crate::app::error::AppResult<()>> {
+    Box::pin(async move {
+        if let (true, Some(station)) = (input.roles.contains(&Role::Keeper), input.station_id) {
+            stations::add_keeper(txn, key, actor, station, account).await?;
+        }
+        Ok(())
+    })
+}
 
 fn routes() -> axum::Router<crate::app::state::AppState> {
     axum::Router::new()
@@ -172,10 +188,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
 }
 
 /// Keeps every duty rule expanded half a year ahead (daily).
-fn extend_duty_slots<'a>(
-    db: &'a sea_orm::DatabaseConnection,
-    _: &'a crate::jobs::Job,
-) -> BoxFuture<'a, Result<(), String>> {
+fn extend_duty_slots<'a>(db: &'a sea_orm::DatabaseConnection, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let txn = crate::db::begin_write(db).await.map_err(|e| e.to_string())?;
         stations::extend_all_rules(&txn).await.map_err(|e| e.to_string())?;

@@ -864,7 +864,7 @@ pub struct CardExtras {
     pub stations: Vec<(i64, String)>,
     pub groups: Vec<String>,
     /// Slots with their station's name.
-    pub slots: Vec<(super::stations::Slot, String)>,
+    pub slots: Vec<(super::schedule::Slot, String)>,
 }
 
 pub async fn card_extras<C: ConnectionTrait>(
@@ -935,11 +935,11 @@ pub async fn card_extras<C: ConnectionTrait>(
     let mut groups: Vec<String> =
         db::split_records(groups_txt.as_deref()).into_iter().map(|f| f.join(db::FIELD_SEP)).collect();
     groups.sort();
-    let mut slots: Vec<(super::stations::Slot, String)> = db::split_records(slots_txt.as_deref())
+    let mut slots: Vec<(super::schedule::Slot, String)> = db::split_records(slots_txt.as_deref())
         .into_iter()
         .filter(|f| f.len() == 7)
         .map(|f| {
-            let slot = super::stations::Slot {
+            let slot = super::schedule::Slot {
                 id: num(f[0]),
                 station_id: num(f[1]),
                 person_id,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -25,7 +26,6 @@ use crate::org::{self, Organ};
 use crate::registry::Level;
 use crate::registry::persons::{self, DeputyFilter, Person};
 use crate::registry::stations;
-use crate::registry::structure_pages::{Opt, allowed, history, opts, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -15,10 +15,11 @@ use crate::app::extract::Query;
 use crate::app::pages::render;
 use crate::app::state::AppState;
 use crate::org::{self, Area, Organ};
+use crate::qr;
+use crate::registry::Level;
 use crate::registry::geo::{NavLinks, haversine_m, navigation_links, valid_wgs84};
 use crate::registry::persons::{self, Mandate, Person};
 use crate::registry::stations::{self, Slot, Station};
-use crate::registry::{Level, qr};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -168,26 +168,7 @@ fn is_masked_birth(s: &str) -> bool {
     s.len() == 10 && s[..4].bytes().all(|c| c.is_ascii_digit()) && &s[4..] == "-**-**"
 }
 
-/// One problem found in an uploaded roster; `reason` is shown to staff as is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowIssue {
-    /// Excel row number; 0 for problems with the whole file.
-    pub row: u32,
-    /// Column header text, e.g. 「出生日期」; empty for problems with the whole file.
-    pub column: String,
-    pub reason: String,
-}
-
-impl RowIssue {
-    /// A problem with the whole file (row 0, no column).
-    pub fn file(reason: impl Into<String>) -> RowIssue {
-        RowIssue::new(0, "", reason)
-    }
-
-    fn new(row: u32, column: impl Into<String>, reason: impl Into<String>) -> RowIssue {
-        RowIssue { row, column: column.into(), reason: reason.into() }
-    }
-}
+pub use crate::sheet::RowIssue;
 
 impl From<crate::sheet::SheetError> for RowIssue {
     fn from(e: crate::sheet::SheetError) -> RowIssue {

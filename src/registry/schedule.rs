@@ -483,6 +483,27 @@ fn parse_ymd(s: &str) -> Option<(u32, u32, u32)> {
     parts.next().is_none().then_some(ymd)
 }
 
+/// One dated duty slot: a deputy at a station on a day and time.
+#[derive(Clone, Debug, sea_orm::FromQueryResult, serde::Serialize, schemars::JsonSchema)]
+pub struct Slot {
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub id: i64,
+    pub station_id: i64,
+    #[serde(rename = "deputy_id")]
+    pub person_id: i64,
+    #[serde(rename = "deputy_name")]
+    pub person_name: String,
+    /// `YYYY-MM-DD`
+    #[serde(rename = "date")]
+    pub slot_date: String,
+    /// `HH:MM`, Beijing time
+    pub start_time: String,
+    pub end_time: String,
+    /// 云接待: the deputy receives voters online
+    pub online: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

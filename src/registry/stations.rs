@@ -928,25 +928,8 @@ pub async fn expand_rule<C: ConnectionTrait>(c: &C, rule_id: i64) -> Result<usiz
     Ok(slots.len())
 }
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
-pub struct Slot {
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub id: i64,
-    pub station_id: i64,
-    #[serde(rename = "deputy_id")]
-    pub person_id: i64,
-    #[serde(rename = "deputy_name")]
-    pub person_name: String,
-    /// `YYYY-MM-DD`
-    #[serde(rename = "date")]
-    pub slot_date: String,
-    /// `HH:MM`, Beijing time
-    pub start_time: String,
-    pub end_time: String,
-    /// 云接待: the deputy receives voters online
-    pub online: bool,
-}
+/// A dated duty slot (the type lives with the duty rules).
+pub use super::schedule::Slot;
 
 impl Slot {
     /// "12月15日（周一）上午 09:00-11:30"

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -24,7 +25,7 @@ use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org;
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
-use crate::registry::structure_pages::{Opt, allowed, history, opts, resolve_person, two_ids, unprocessable};
+use crate::registry::structure_pages::resolve_person;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -6,27 +6,24 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
-use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
-use crate::audit;
-use crate::auth::{Action, Decision, Principal, Resource, authz};
+use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::registry::persons::{self, COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
-
-use super::persons_pages as registry_persons;
-use super::stations_pages as registry_stations;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,42 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/import/roster", get(roster_download))
 }
 
-// ------------------------------------------------------------------ shared helpers
-
-/// One `<option>` of a select list.
-pub struct Opt {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// Options from (value, label) pairs, the one equal to `current` selected.
-pub fn opts<V: ToString, L: ToString>(items: impl IntoIterator<Item = (V, L)>, current: &str) -> Vec<Opt> {
-    items
-        .into_iter()
-        .map(|(v, l)| {
-            let value = v.to_string();
-            Opt { selected: value == current, value, label: l.to_string() }
-        })
-        .collect()
-}
-
-pub fn allowed(p: &Principal, action: Action, r: &Resource) -> bool {
-    authz::decide(p, action, r) == Decision::Allow
-}
-
-/// A record's timeline.
-pub async fn history(s: &AppState, target_type: &str, id: i64) -> AppResult<Vec<HistoryLine>> {
-    Ok(history_lines(&s.modules, audit::history(&s.db, target_type, &id.to_string()).await?))
-}
-
-/// Two numeric path segments (`/{id}/…/{other}`); anything else is a 404.
-pub fn two_ids(Path((a, b)): Path<(String, String)>) -> AppResult<(i64, i64)> {
-    match (a.parse::<i64>(), b.parse::<i64>()) {
-        (Ok(a), Ok(b)) if a > 0 && b > 0 => Ok((a, b)),
-        _ => Err(AppError::NotFound),
-    }
-}
+// ------------------------------------------------------------------ helpers
 
 /// A deputy typed into a form as a number (编号) or an exact name, among persons registered
 /// at `organ_path`, below it or above it. Errors name the form field.
@@ -121,11 +83,6 @@ pub async fn resolve_person(s: &AppState, organ_path: &str, field: &str, text: &
             ),
         )),
     }
-}
-
-/// 422 with the page re-rendered, or the error itself when it is not about the input.
-pub fn unprocessable<T: Template>(t: &T) -> AppResult<Response> {
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
 
 fn errors_of(e: AppError) -> AppResult<Errors> {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -23,7 +24,6 @@ use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
-use crate::registry::structure_pages::{Opt, allowed, history, opts, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -18,7 +19,6 @@ use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::registry::persons::{self, Person};
-use crate::registry::structure_pages::{allowed, two_ids, unprocessable};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

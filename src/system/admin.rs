@@ -607,10 +607,7 @@ async fn account_create(
     let txn = db::begin_write(&s.db).await?;
     let created = async {
         let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &v).await?;
-        // A keeper account keeps its station: recorded as the station's keeper too.
-        if let (true, Some(station)) = (v.roles.contains(&Role::Keeper), v.station_id) {
-            crate::registry::stations::add_keeper(&txn, s.audit_key(), &actor(&p, &ip), station, id).await?;
-        }
+        s.modules.account_created(&txn, s.audit_key(), &actor(&p, &ip), id, &v).await?;
         Ok::<i64, AppError>(id)
     }
     .await;

@@ -132,6 +132,7 @@ async fn create_account(
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let txn = db::begin_write(&s.db).await?;
     let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &input).await?;
+    s.modules.account_created(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await?;
     txn.commit().await?;
     let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let view = accounts::view(&s.db, &s.crypto, &row).await?;

@@ -11,6 +11,7 @@ use axum::routing::get;
 
 use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp};
+use crate::app::forms::unprocessable;
 use crate::app::guard;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -19,8 +20,7 @@ use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::org::area_import::{self, AreaImportError};
-use crate::registry::roster::RowIssue;
-use crate::registry::structure_pages::unprocessable;
+use crate::sheet::RowIssue;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -9,7 +9,7 @@ pub mod console;
 pub mod public;
 pub mod session;
 
-use crate::app::module::{MenuSection, Module};
+use crate::app::state::{MenuSection, Module};
 use crate::auth::{Action, Principal, Resource, authz};
 
 /// Sign-in, the console's own pages, administration and the platform's API.
@@ -21,6 +21,7 @@ pub const MODULE: Module = Module {
     operations: api::OPERATIONS,
     jobs: &[],
     attachment_owners: &[],
+    on_account_created: None,
 };
 
 fn routes() -> axum::Router<crate::app::state::AppState> {

@@ -348,7 +348,7 @@ pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip:
         vec![s.crypto.encrypt(&secret).into(), p.account_id.into(), false.into()],
     )
     .await?;
-    let qr_svg = crate::registry::qr::qr_svg(&totp::otpauth_uri(&secret, &p.username), 4)
+    let qr_svg = crate::qr::qr_svg(&totp::otpauth_uri(&secret, &p.username), 4)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     render(&TotpTpl {
         l: page.layout(

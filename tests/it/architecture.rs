@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of the platform: they sit below every domain and import none.
 const PLATFORM: &[&str] =
-    &["app", "attachments", "audit", "auth", "db", "export", "jobs", "org", "privacy", "sheet", "storage", "web"];
+    &["app", "attachments", "audit", "auth", "db", "export", "jobs", "org", "privacy", "qr", "sheet", "storage"];
 /// The assembly: above everything, puts the domains together (and the binary's commands).
-const ASSEMBLY: &[&str] = &["modules", "cli"];
+const ASSEMBLY: &[&str] = &["modules", "cli", "demo"];
 /// Domains, with the domains each may import (a domain never imports one that imports it).
-const DOMAINS: &[(&str, &[&str])] = &[("registry", &[]), ("console", &[])];
+const DOMAINS: &[(&str, &[&str])] = &[("system", &[]), ("registry", &[])];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -120,7 +120,9 @@ fn graph() -> Graph {
             // The longest module that is a prefix of the path is the file it names.
             let segs: Vec<&str> = path.split("::").collect();
             let target = (1..=segs.len()).rev().map(|n| segs[..n].join("::")).find(|p| modules.contains(p));
+            // `lib.rs` only declares modules; `super::*` in a file's test module names the file.
             if let Some(t) = target
+                && !t.is_empty()
                 && t != m
                 && !m.starts_with(&format!("{t}::"))
             {
@@ -200,7 +202,6 @@ fn top(m: &str) -> &str {
 }
 
 #[test]
-#[ignore = "until the domain move of issue 8 lands"]
 fn no_import_circle_between_files() {
     let g = graph();
     assert!(g.edges.values().map(BTreeSet::len).sum::<usize>() > 50, "the reader found the imports");
@@ -213,7 +214,6 @@ fn no_import_circle_between_files() {
 }
 
 #[test]
-#[ignore = "until the domain move of issue 8 lands"]
 fn the_platform_imports_no_domain_and_domains_follow_the_table() {
     let g = graph();
     let mut wrong = Vec::new();

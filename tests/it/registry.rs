@@ -491,7 +491,7 @@ async fn station_photos_are_checked_and_served(app: TestApp) {
     assert!(r.texts(".field-error").iter().any(|t| t.contains("JPG")), "{:?}", r.texts(".field-error"));
     assert_eq!(count(&app, "SELECT count(*) FROM attachments").await, 0);
     // A real PNG (a QR code will do) is accepted and shown on the public page.
-    let png = renda::registry::qr::qr_png("http://example/s/1", 4).unwrap();
+    let png = renda::qr::qr_png("http://example/s/1", 4).unwrap();
     let r = keeper.upload(&format!("/console/registry/stations/{station}/photos"), "file", "门口.png", &png).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = db::scalar_i64(app.db(), "SELECT max(id) FROM attachments", vec![]).await.unwrap();
@@ -523,7 +523,7 @@ async fn deputy_sets_own_portrait(app: TestApp) {
     assert!(home.texts("nav a").iter().any(|t| t == "我的代表信息"), "{:?}", home.texts("nav a"));
     let r = b.get("/console/registry/me").await;
     assert_eq!(r.header("location"), Some(format!("/console/registry/deputies/{me}").as_str()));
-    let png = renda::registry::qr::qr_png("portrait", 4).unwrap();
+    let png = renda::qr::qr_png("portrait", 4).unwrap();
     let r = b.upload(&format!("/console/registry/deputies/{me}/photo"), "file", "我.png", &png).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let photo = persons::person(app.db(), me).await.unwrap().unwrap().photo_id.expect("photo set");
@@ -531,7 +531,7 @@ async fn deputy_sets_own_portrait(app: TestApp) {
     assert!(visitor.get(&format!("/d/{me}")).await.body.contains(&format!("/files/{photo}")));
     assert_eq!(visitor.get(&format!("/files/{photo}")).await.bytes, png);
     // Replacing it removes the old file from the public address.
-    let png2 = renda::registry::qr::qr_png("portrait 2", 4).unwrap();
+    let png2 = renda::qr::qr_png("portrait 2", 4).unwrap();
     b.upload(&format!("/console/registry/deputies/{me}/photo"), "file", "我2.png", &png2).await;
     assert_eq!(visitor.get(&format!("/files/{photo}")).await.status, StatusCode::NOT_FOUND);
     let other = db::scalar_i64(app.db(), "SELECT min(id) FROM persons WHERE id <> $1", vec![me.into()]).await.unwrap();
