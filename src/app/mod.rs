@@ -9,6 +9,7 @@ pub mod guard;
 pub mod metrics;
 pub mod middleware;
 pub mod state;
+pub mod urls;
 
 use std::net::SocketAddr;
 
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::clear_flash))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
+        .layer(axum::middleware::from_fn(middleware::reject_control_characters))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn(middleware::present_errors))

@@ -41,17 +41,14 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only paths on this site are followed after sign-in (no open redirect): see `urls::local_path`.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/console".into(),
-    }
+    crate::app::urls::next_or(next, "/console")
 }
 
 pub async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if page.principal.is_some() {
-        return Ok(axum::response::Redirect::to(&safe_next(q.next.as_deref())).into_response());
+        return Ok(crate::app::urls::see_other(&safe_next(q.next.as_deref())));
     }
     render(&LoginTpl {
         l: page.layout("登录", &[]),
@@ -82,7 +79,7 @@ pub async fn login_submit(
     let code = f.totp.as_deref().map(str::trim).filter(|c| !c.is_empty());
     match auth::login(&s.db, &s.config, &f.username, &f.password, code, &ip.0).await? {
         Ok(token) => {
-            let mut r = axum::response::Redirect::to(&next).into_response();
+            let mut r = crate::app::urls::see_other(&next);
             let v = format!(
                 "{}={token}{}; Max-Age={}",
                 auth::SESSION_COOKIE,
