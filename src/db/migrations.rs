@@ -10,6 +10,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_platform::Migration),
             Box::new(m0002_registry::Migration),
             Box::new(m0003_scale_indexes::Migration),
+            Box::new(m0004_totp_last_step::Migration),
         ]
     }
 }
@@ -573,6 +574,36 @@ mod m0003_scale_indexes {
 
         async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
             m.drop_index(Index::drop().name("ix_organs_parent").table(Alias::new("organs")).to_owned()).await
+        }
+    }
+}
+
+/// The last accepted TOTP time step of each account, so a code is accepted once (no replay).
+mod m0004_totp_last_step {
+    use super::*;
+
+    pub struct Migration;
+
+    impl MigrationName for Migration {
+        fn name(&self) -> &str {
+            "m0004_totp_last_step"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Migration {
+        async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.alter_table(
+                Table::alter().table(Alias::new("accounts")).add_column(int_default("totp_last_step", 0)).to_owned(),
+            )
+            .await
+        }
+
+        async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.alter_table(
+                Table::alter().table(Alias::new("accounts")).drop_column(Alias::new("totp_last_step")).to_owned(),
+            )
+            .await
         }
     }
 }

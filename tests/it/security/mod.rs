@@ -2,3 +2,4 @@
 //! class-level rules that keep the next modules from reopening them.
 
 mod redirect;
+mod throttle;
