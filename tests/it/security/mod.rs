@@ -1,5 +1,6 @@
 //! Security regression suite (issue 7): every finding of the probe as a test, and the
 //! class-level rules that keep the next modules from reopening them.
 
+mod fuzz;
 mod redirect;
 mod throttle;
