@@ -237,6 +237,20 @@ async fn address_state<C: ConnectionTrait>(c: &C, key: &str) -> Result<Option<(i
     }))
 }
 
+/// Records `step` (from [`totp::verify_step`]) as the account's last accepted TOTP time step;
+/// false when that step or a later one was accepted already (a replayed code). The check and
+/// the write are one statement, so two requests racing with one code cannot both succeed.
+/// Every place that accepts a TOTP code for an account should take its step here.
+pub async fn take_totp_step<C: ConnectionTrait>(c: &C, account_id: i64, step: i64) -> Result<bool, DbErr> {
+    Ok(db::exec(
+        c,
+        "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        vec![step.into(), account_id.into()],
+    )
+    .await?
+        == 1)
+}
+
 /// Checks credentials with throttling per sign-in name and per client address; creates a session.
 ///
 /// A success resets only the failures of its own account, never those of the address (one
@@ -315,16 +329,12 @@ pub async fn login(
         {
             Err(LoginError::Locked { until: locked_meanwhile })
         }
-        // The step is taken in the same statement that checks it, so two sign-ins racing
-        // with one code cannot both succeed.
         Ok((account_id, Some(step))) => {
-            let taken = db::exec(
-                &txn,
-                "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
-                vec![step.into(), account_id.into()],
-            )
-            .await?;
-            if taken == 1 { Ok(account_id) } else { Err(LoginError::TotpReused) }
+            if take_totp_step(&txn, account_id, step).await? {
+                Ok(account_id)
+            } else {
+                Err(LoginError::TotpReused)
+            }
         }
         Ok((account_id, None)) => Ok(account_id),
         Err(e) => Err(e),
