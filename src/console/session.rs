@@ -93,7 +93,7 @@ pub async fn login_submit(
             Ok(r)
         }
         Err(e) => {
-            let need_totp = e == auth::LoginError::TotpRequired;
+            let need_totp = matches!(e, auth::LoginError::TotpRequired | auth::LoginError::TotpReused);
             let status = match e {
                 auth::LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
                 auth::LoginError::TotpRequired if code.is_none() => StatusCode::OK,

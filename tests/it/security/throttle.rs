@@ -169,6 +169,7 @@ async fn a_totp_code_is_accepted_once(app: TestApp) {
     let replay = sign_in(next).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.body);
     assert!(alert(&replay).contains("动态码已经用过"), "{}", alert(&replay));
+    assert!(!replay.texts("input#totp").is_empty(), "the form asks for the next code");
     // An earlier step is refused too, even though it is inside the drift window.
     let earlier = sign_in(renda::auth::totp::code_at(&secret, now).unwrap()).await;
     assert_eq!(earlier.status, StatusCode::UNAUTHORIZED);
