@@ -279,7 +279,7 @@ pub async fn login(
     let name = username.trim();
     let row: Option<LoginRow> = db::query_one(
         db,
-        "SELECT id, password_hash, locked_until, failed_logins, totp_enabled, totp_secret_enc, totp_last_step, organ_id \
+        "SELECT id, password_hash, locked_until, totp_enabled, totp_secret_enc, totp_last_step, organ_id \
          FROM accounts WHERE username = $1 AND disabled = $2",
         vec![name.into(), false.into()],
     )
