@@ -118,6 +118,17 @@ impl AppError {
     }
 }
 
+/// The SQLSTATE (PostgreSQL) or extended result code (SQLite) of a database error, if any.
+fn db_code(e: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error().and_then(|d| d.code()).map(|c| c.to_string())
+        }
+        _ => None,
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         let text = e.to_string();
@@ -125,6 +136,31 @@ impl From<sea_orm::DbErr> for AppError {
         {
             tracing::error!(error = %text, "database unavailable");
             return AppError::Unavailable;
+        }
+        // What the database refuses because of the data (two requests racing past a check,
+        // a check missing for a case): the caller's input, said as such, never a 500.
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                tracing::warn!(error = %text, "unique constraint");
+                return AppError::Conflict("与已有记录重复（编号、代码或名称已被使用），请修改后再提交".into());
+            }
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                tracing::warn!(error = %text, "foreign key constraint");
+                return AppError::Conflict("引用的记录不存在，或仍被其他记录引用，请刷新页面后再试".into());
+            }
+            _ => {}
+        }
+        // PostgreSQL: text the database cannot store (a NUL character), a number out of range.
+        match db_code(&e).as_deref() {
+            Some("22021" | "22P05") => {
+                tracing::warn!(error = %text, "character not storable");
+                return AppError::invalid("", "提交的内容含有无法保存的字符（如空字符），请删除后再提交");
+            }
+            Some("22003") => {
+                tracing::warn!(error = %text, "numeric value out of range");
+                return AppError::invalid("", "提交的数值超出允许范围");
+            }
+            _ => {}
         }
         let reference = format!("E{:08X}", rand::random::<u32>());
         tracing::error!(reference = %reference, error = %text, "database error");

@@ -18,6 +18,7 @@ use sha2::Sha256;
 use crate::app::error::{AppError, Problem, from_bare_status};
 use crate::app::extract::{ClientIp, CsrfToken, MaybePrincipal};
 use crate::app::state::AppState;
+use crate::app::urls::{decoded_has_control, see_other};
 use crate::auth;
 
 pub const CSRF_COOKIE: &str = "renda_csrf";
@@ -189,6 +190,27 @@ pub async fn check_host(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
+/// Control characters (and bidi overrides) in the URL, raw or percent-decoded, or control
+/// characters in a header value: the request is refused with 400 before anything reads it,
+/// so no handler, redirect or log line ever sees them.
+pub async fn reject_control_characters(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let in_url = decoded_has_control(uri.path()) || uri.query().is_some_and(decoded_has_control);
+    if in_url {
+        return AppError::BadRequest("网址中含有控制字符或不可见的方向控制符，请检查链接是否完整、正确".into())
+            .into_response();
+    }
+    let in_header = req.headers().values().any(|v| {
+        let bytes = v.as_bytes();
+        bytes.iter().any(|b| *b < 0x20 || *b == 0x7f)
+            || std::str::from_utf8(bytes).is_ok_and(|text| text.chars().any(char::is_control))
+    });
+    if in_header {
+        return AppError::BadRequest("请求头中含有控制字符，请求无法处理".into()).into_response();
+    }
+    next.run(req).await
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
@@ -248,7 +270,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
             None => path.clone(),
         };
         let encoded = percent_encoding::utf8_percent_encode(&next_url, percent_encoding::NON_ALPHANUMERIC).to_string();
-        axum::response::Redirect::to(&format!("/login?next={encoded}")).into_response()
+        see_other(&format!("/login?next={encoded}"))
     } else {
         (error.status(), error_page(&error)).into_response()
     };
@@ -288,7 +310,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
 /// A redirect that carries a one-line confirmation to the next page.
 pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     let encoded = percent_encoding::utf8_percent_encode(message, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let mut r = axum::response::Redirect::to(to).into_response();
+    let mut r = see_other(to);
     if let Ok(v) =
         HeaderValue::from_str(&format!("{FLASH_COOKIE}={encoded}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
     {
@@ -299,7 +321,12 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
 
 pub fn read_flash(headers: &HeaderMap) -> Option<String> {
     let raw = cookie(headers, FLASH_COOKIE)?;
-    let text = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.to_string();
+    let text: String = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .chars()
+        .filter(|c| !crate::app::urls::is_control_or_bidi(*c))
+        .collect();
     (!text.is_empty()).then_some(text)
 }
 

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod paging;
 pub mod state;
 pub mod text;
+pub mod urls;
 
 use std::net::SocketAddr;
 
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::clear_flash))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate))
+        .layer(axum::middleware::from_fn(middleware::reject_control_characters))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::check_host))

@@ -166,6 +166,8 @@ pub enum LoginError {
     BadCredentials,
     /// The second factor is needed or wrong.
     TotpRequired,
+    /// The second factor was right but its time step has been used already (a replayed code).
+    TotpReused,
     /// Too many failures: locked until this time.
     Locked { until: i64 },
 }
@@ -175,6 +177,7 @@ impl LoginError {
         match self {
             LoginError::BadCredentials => "用户名或密码不正确".into(),
             LoginError::TotpRequired => "请输入身份验证器中的 6 位动态码".into(),
+            LoginError::TotpReused => "这个动态码已经用过了，请等身份验证器显示新的动态码后再输入".into(),
             LoginError::Locked { until } => {
                 let minutes = ((until - db::now()) + 59) / 60;
                 format!("登录失败次数过多，账号已临时锁定，请 {} 分钟后再试", minutes.max(1))
@@ -188,13 +191,102 @@ struct LoginRow {
     id: i64,
     password_hash: String,
     locked_until: i64,
-    failed_logins: i64,
     totp_enabled: bool,
     totp_secret_enc: Option<String>,
+    totp_last_step: i64,
     organ_id: i64,
 }
 
-/// Checks credentials with throttling per account and per client address; creates a session.
+/// Whose failures a sign-in attempt counts against: the account's own columns (shown to
+/// admins, cleared by a password reset), or, for a name with no enabled account, a
+/// `login_throttle` row keyed by the name. Both follow the same rule, so the answers
+/// (status, message, when the lock starts) do not tell existing accounts from others.
+enum NameKey {
+    Account(i64),
+    Unknown(String),
+}
+
+impl NameKey {
+    /// (failures, locked_until)
+    async fn state<C: ConnectionTrait>(&self, c: &C) -> Result<(i64, i64), DbErr> {
+        let row = match self {
+            NameKey::Account(id) => {
+                db::query_rows(c, "SELECT failed_logins, locked_until FROM accounts WHERE id = $1", vec![(*id).into()])
+                    .await?
+            }
+            NameKey::Unknown(key) => {
+                db::query_rows(c, "SELECT failures, locked_until FROM login_throttle WHERE key = $1", vec![key.into()])
+                    .await?
+            }
+        };
+        Ok(row
+            .first()
+            .map(|r| (r.try_get_by_index(0).unwrap_or(0), r.try_get_by_index(1).unwrap_or(0)))
+            .unwrap_or((0, 0)))
+    }
+
+    async fn set<C: ConnectionTrait>(&self, c: &C, failures: i64, locked_until: i64, now: i64) -> Result<(), DbErr> {
+        match self {
+            NameKey::Account(id) => {
+                db::exec(
+                    c,
+                    "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+                    vec![failures.into(), locked_until.into(), (*id).into()],
+                )
+                .await?;
+            }
+            NameKey::Unknown(key) => {
+                db::exec(c, "DELETE FROM login_throttle WHERE key = $1", vec![key.into()]).await?;
+                db::exec(
+                    c,
+                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)",
+                    vec![key.into(), failures.into(), now.into(), locked_until.into()],
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Prefix of `login_throttle` keys that count a sign-in name (the others count an address).
+const NAME_KEY_PREFIX: &str = "user:";
+
+/// (failures, window_start, locked_until) of a client address.
+async fn address_state<C: ConnectionTrait>(c: &C, key: &str) -> Result<Option<(i64, i64, i64)>, DbErr> {
+    Ok(db::query_rows(
+        c,
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+        vec![key.into()],
+    )
+    .await?
+    .first()
+    .map(|r| {
+        (r.try_get_by_index(0).unwrap_or(0), r.try_get_by_index(1).unwrap_or(0), r.try_get_by_index(2).unwrap_or(0))
+    }))
+}
+
+/// Records `step` (from [`totp::verify_step`]) as the account's last accepted TOTP time step;
+/// false when that step or a later one was accepted already (a replayed code). The check and
+/// the write are one statement, so two requests racing with one code cannot both succeed.
+/// Every place that accepts a TOTP code for an account should take its step here.
+pub async fn take_totp_step<C: ConnectionTrait>(c: &C, account_id: i64, step: i64) -> Result<bool, DbErr> {
+    Ok(db::exec(
+        c,
+        "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        vec![step.into(), account_id.into()],
+    )
+    .await?
+        == 1)
+}
+
+/// Checks credentials with throttling per sign-in name and per client address; creates a session.
+///
+/// A success resets only the failures of its own account, never those of the address (one
+/// valid account must not buy an attacker fresh guesses at others). Counters are read again
+/// and updated inside the write transaction, where writers are serialised, so parallel
+/// attempts neither lose counts nor slip past a lock set meanwhile. A TOTP code is accepted
+/// once: its time step must be later than the last one accepted for the account.
 pub async fn login(
     db: &DatabaseConnection,
     config: &Config,
@@ -207,28 +299,28 @@ pub async fn login(
     let crypto = FieldCrypto::new(config.secrets.field_key);
     let ip_key = crypto.lookup_hash("login-ip", client_ip);
     let client = crate::privacy::mask_ip(client_ip);
-    let throttle: Option<(i64, i64, i64)> = db::query_rows(
-        db,
-        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
-        vec![ip_key.clone().into()],
-    )
-    .await?
-    .first()
-    .map(|r| {
-        (r.try_get_by_index(0).unwrap_or(0), r.try_get_by_index(1).unwrap_or(0), r.try_get_by_index(2).unwrap_or(0))
-    });
-    if let Some((_, _, until)) = throttle
+    // A locked address costs no lookup and no password hashing.
+    if let Some((_, _, until)) = address_state(db, &ip_key).await?
         && until > now
     {
         return Ok(Err(LoginError::Locked { until }));
     }
+    let name = username.trim();
     let row: Option<LoginRow> = db::query_one(
         db,
-        "SELECT id, password_hash, locked_until, failed_logins, totp_enabled, totp_secret_enc, organ_id FROM accounts \
-         WHERE username = $1 AND disabled = $2",
-        vec![username.trim().into(), false.into()],
+        "SELECT id, password_hash, locked_until, totp_enabled, totp_secret_enc, totp_last_step, organ_id \
+         FROM accounts WHERE username = $1 AND disabled = $2",
+        vec![name.into(), false.into()],
     )
     .await?;
+    let name_key = match &row {
+        Some(r) => NameKey::Account(r.id),
+        None => NameKey::Unknown(format!("{NAME_KEY_PREFIX}{}", crypto.lookup_hash("login-user", name))),
+    };
+    let name_locked_until = match &row {
+        Some(r) => r.locked_until,
+        None => name_key.state(db).await?.1,
+    };
     let lockout = config.login_lockout_minutes * 60;
     let actor = Actor {
         account_id: row.as_ref().map(|r| r.id),
@@ -236,24 +328,46 @@ pub async fn login(
         on_behalf_of: None,
         client,
     };
-    let outcome = match &row {
+    // Ok((account, accepted TOTP step)); a locked name is refused before any hashing,
+    // an unknown one spends the time of a real verification.
+    let outcome: Result<(i64, Option<i64>), LoginError> = match &row {
+        _ if name_locked_until > now => Err(LoginError::Locked { until: name_locked_until }),
         None => {
             password::burn(config.password_cost);
             Err(LoginError::BadCredentials)
         }
-        Some(r) if r.locked_until > now => Err(LoginError::Locked { until: r.locked_until }),
         Some(r) if !password::verify(password, &r.password_hash) => Err(LoginError::BadCredentials),
         Some(r) if r.totp_enabled => {
             let secret = r.totp_secret_enc.as_deref().and_then(|s| crypto.decrypt(s).ok()).unwrap_or_default();
-            match totp_code {
-                Some(code) if totp::verify(&secret, code, now) => Ok(r.id),
-                _ => Err(LoginError::TotpRequired),
+            match totp_code.and_then(|code| totp::verify_step(&secret, code, now)) {
+                Some(step) if step > r.totp_last_step => Ok((r.id, Some(step))),
+                Some(_) => Err(LoginError::TotpReused),
+                None => Err(LoginError::TotpRequired),
             }
         }
-        Some(r) => Ok(r.id),
+        Some(r) => Ok((r.id, None)),
     };
 
     let txn = db::begin_write(db).await?;
+    let address = address_state(&txn, &ip_key).await?;
+    let (name_failures, name_locked_until) = name_key.state(&txn).await?;
+    let locked_meanwhile = [address.map(|a| a.2).unwrap_or(0), name_locked_until].into_iter().max().unwrap_or(0);
+    let outcome = match outcome {
+        Ok(_) | Err(LoginError::BadCredentials | LoginError::TotpRequired | LoginError::TotpReused)
+            if locked_meanwhile > now =>
+        {
+            Err(LoginError::Locked { until: locked_meanwhile })
+        }
+        Ok((account_id, Some(step))) => {
+            if take_totp_step(&txn, account_id, step).await? {
+                Ok(account_id)
+            } else {
+                Err(LoginError::TotpReused)
+            }
+        }
+        Ok((account_id, None)) => Ok(account_id),
+        Err(e) => Err(e),
+    };
     let result = match outcome {
         Ok(account_id) => {
             let token = random_token("");
@@ -263,7 +377,6 @@ pub async fn login(
                 vec![account_id.into()],
             )
             .await?;
-            db::exec(&txn, "DELETE FROM login_throttle WHERE key = $1", vec![ip_key.into()]).await?;
             db::exec(
                 &txn,
                 "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
@@ -289,24 +402,16 @@ pub async fn login(
         Err(e) => {
             let mut e = e;
             let totp_prompt = e == LoginError::TotpRequired && totp_code.is_none();
-            if let Some(r) = &row
-                && !matches!(e, LoginError::Locked { .. })
-                && !totp_prompt
-            {
-                let failures = r.failed_logins + 1;
+            if !matches!(e, LoginError::Locked { .. }) && !totp_prompt {
+                let failures = name_failures + 1;
                 let until = if failures >= config.login_max_failures { now + lockout } else { 0 };
-                db::exec(
-                    &txn,
-                    "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3",
-                    vec![(if until > 0 { 0 } else { failures }).into(), until.into(), r.id.into()],
-                )
-                .await?;
+                name_key.set(&txn, if until > 0 { 0 } else { failures }, until, now).await?;
                 if until > 0 {
                     e = LoginError::Locked { until };
                 }
             }
             // Per-address throttle: a wider budget, so one office's NAT is not locked out by one user.
-            let (failures, window_start) = match throttle {
+            let (failures, window_start) = match address {
                 Some((f, w, _)) if now - w < lockout => (f + 1, w),
                 _ => (1, now),
             };
@@ -318,6 +423,9 @@ pub async fn login(
                 vec![ip_key.into(), failures.into(), window_start.into(), until.into()],
             )
             .await?;
+            if until > 0 {
+                e = LoginError::Locked { until };
+            }
             if !totp_prompt {
                 audit::append(
                     &txn,
@@ -428,7 +536,23 @@ pub async fn revoke_token(
     Ok(n > 0)
 }
 
-/// Removes expired sessions; run by the job worker.
+/// Removes expired sessions, and sign-in throttle rows that no longer hold anything back
+/// (a name whose lock has run out with no failures since; an address whose window and lock
+/// ended more than a day ago, longer than any configured lockout); run by the job worker.
 pub async fn purge_expired_sessions(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    db::exec(db, "DELETE FROM sessions WHERE expires_at <= $1", vec![db::now().into()]).await
+    let now = db::now();
+    let names = format!("{NAME_KEY_PREFIX}%");
+    db::exec(
+        db,
+        "DELETE FROM login_throttle WHERE key LIKE $1 AND failures = 0 AND locked_until < $2",
+        vec![names.clone().into(), now.into()],
+    )
+    .await?;
+    db::exec(
+        db,
+        "DELETE FROM login_throttle WHERE key NOT LIKE $1 AND locked_until < $2 AND window_start < $3",
+        vec![names.into(), now.into(), (now - 86_400).into()],
+    )
+    .await?;
+    db::exec(db, "DELETE FROM sessions WHERE expires_at <= $1", vec![now.into()]).await
 }

@@ -58,10 +58,24 @@ pub fn code_at(secret_b32: &str, unix: i64) -> Option<String> {
     Some(format!("{:06}", bin % 1_000_000))
 }
 
+/// The time step (`unix / 30`) whose code `code` is, looking at the current step and one
+/// either side (clock drift of a phone); the latest one when several match. Callers that
+/// accept a code record this step and refuse any step not later than it (no replay).
+pub fn verify_step(secret_b32: &str, code: &str, unix: i64) -> Option<i64> {
+    let code = code.trim();
+    if code.len() != 6 {
+        return None;
+    }
+    [30, 0, -30]
+        .iter()
+        .map(|d| unix + d)
+        .find(|t| code_at(secret_b32, *t).as_deref() == Some(code))
+        .map(|t| t.div_euclid(30))
+}
+
 /// Accepts the current step and one step either side (clock drift of a phone).
 pub fn verify(secret_b32: &str, code: &str, unix: i64) -> bool {
-    let code = code.trim();
-    code.len() == 6 && [-30, 0, 30].iter().any(|d| code_at(secret_b32, unix + d).as_deref() == Some(code))
+    verify_step(secret_b32, code, unix).is_some()
 }
 
 pub fn otpauth_uri(secret_b32: &str, username: &str) -> String {
@@ -80,6 +94,11 @@ mod tests {
         assert_eq!(code_at(&secret, 1111111109).unwrap(), "081804");
         assert!(verify(&secret, "287082", 59 + 30));
         assert!(!verify(&secret, "287082", 59 + 120));
+        // The step of the code, whichever of the three accepted steps the clock is in.
+        assert_eq!(verify_step(&secret, "287082", 59), Some(1));
+        assert_eq!(verify_step(&secret, "287082", 59 + 30), Some(1));
+        assert_eq!(verify_step(&secret, "287082", 59 - 30), Some(1));
+        assert_eq!(verify_step(&secret, "28708", 59), None);
         assert_eq!(base32_decode(&secret).unwrap(), b"12345678901234567890");
     }
 }

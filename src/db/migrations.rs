@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_registry::Migration),
             Box::new(m0003_scale_indexes::Migration),
             Box::new(m0004_session_reauth::Migration),
+            Box::new(m0005_totp_last_step::Migration),
         ]
     }
 }
@@ -610,6 +611,36 @@ mod m0004_session_reauth {
                     .await?;
             }
             Ok(())
+        }
+    }
+}
+
+/// The last accepted TOTP time step of each account, so a code is accepted once (no replay).
+mod m0005_totp_last_step {
+    use super::*;
+
+    pub struct Migration;
+
+    impl MigrationName for Migration {
+        fn name(&self) -> &str {
+            "m0005_totp_last_step"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Migration {
+        async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.alter_table(
+                Table::alter().table(Alias::new("accounts")).add_column(int_default("totp_last_step", 0)).to_owned(),
+            )
+            .await
+        }
+
+        async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+            m.alter_table(
+                Table::alter().table(Alias::new("accounts")).drop_column(Alias::new("totp_last_step")).to_owned(),
+            )
+            .await
         }
     }
 }

@@ -32,17 +32,14 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only paths on this site are followed after sign-in (no open redirect): see `urls::local_path`.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/console".into(),
-    }
+    crate::app::urls::next_or(next, "/console")
 }
 
 pub async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if page.principal.is_some() {
-        return Ok(axum::response::Redirect::to(&safe_next(q.next.as_deref())).into_response());
+        return Ok(crate::app::urls::see_other(&safe_next(q.next.as_deref())));
     }
     render(&LoginTpl {
         l: page.layout("登录", &[]),
@@ -73,7 +70,7 @@ pub async fn login_submit(
     let code = f.totp.as_deref().map(str::trim).filter(|c| !c.is_empty());
     match auth::login(&s.db, &s.config, &f.username, &f.password, code, &ip.0).await? {
         Ok(token) => {
-            let mut r = axum::response::Redirect::to(&next).into_response();
+            let mut r = crate::app::urls::see_other(&next);
             let v = format!(
                 "{}={token}{}; Max-Age={}",
                 auth::SESSION_COOKIE,
@@ -87,7 +84,7 @@ pub async fn login_submit(
             Ok(r)
         }
         Err(e) => {
-            let need_totp = e == auth::LoginError::TotpRequired;
+            let need_totp = matches!(e, auth::LoginError::TotpRequired | auth::LoginError::TotpReused);
             let status = match e {
                 auth::LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
                 auth::LoginError::TotpRequired if code.is_none() => StatusCode::OK,
@@ -382,10 +379,12 @@ pub async fn totp_confirm(
     let secret = enc
         .and_then(|e| s.crypto.decrypt(&e).ok())
         .ok_or_else(|| AppError::Conflict("请先打开两步验证设置页面获取密钥".into()))?;
-    if !totp::verify(&secret, &f.code, db::now()) {
+    let Some(step) = totp::verify_step(&secret, &f.code, db::now()) else {
         return Err(AppError::invalid("code", "动态码不正确，请确认手机时间准确后重新输入"));
-    }
+    };
     let txn = db::begin_write(&s.db).await?;
+    // The code that switched two-step sign-in on is spent: it cannot sign in as well.
+    auth::take_totp_step(&txn, p.account_id, step).await?;
     db::exec(&txn, "UPDATE accounts SET totp_enabled = $1 WHERE id = $2", vec![true.into(), p.account_id.into()])
         .await?;
     crate::audit::append(

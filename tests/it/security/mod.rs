@@ -2,5 +2,8 @@
 //! class-level rules that keep the next modules from reopening them.
 
 mod findings;
+mod fuzz;
+mod redirect;
 mod spreadsheets;
+mod throttle;
 mod write_routes;
