@@ -183,7 +183,7 @@ pub async fn check_host(State(state): State<AppState>, req: Request, next: Next)
             Some(v6) => format!("[{}", v6.split(']').next().unwrap_or("")) + "]",
             None => host.split(':').next().unwrap_or("").to_string(),
         };
-        if !allowed.iter().any(|a| *a == name) {
+        if !allowed.contains(&name) {
             return AppError::BadRequest("请求的主机名不在本系统的允许列表中".into()).into_response();
         }
     }

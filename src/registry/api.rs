@@ -95,7 +95,7 @@ pub struct ScheduleOut {
 }
 
 async fn type_codes(s: &AppState) -> AppResult<HashMap<i64, String>> {
-    Ok(crate::registry::cache(&s).station_types(&s.db).await?.iter().map(|t| (t.id, t.code.clone())).collect())
+    Ok(crate::registry::cache(s).station_types(&s.db).await?.iter().map(|t| (t.id, t.code.clone())).collect())
 }
 
 fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
