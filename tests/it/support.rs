@@ -74,10 +74,16 @@ async fn pg_template(base: &str) -> String {
             let stale = db::query_rows(&admin, "SELECT datname FROM pg_database WHERE datname LIKE 'renda_t%'", vec![])
                 .await
                 .expect("list dbs");
-            let mine = format!("_{}_", std::process::id());
+            // Only databases of test processes that have ended: another suite may be running
+            // beside this one on the same server (another checkout, CI).
+            let alive = |name: &str| {
+                name.split('_').filter_map(|part| part.parse::<u32>().ok()).next().is_some_and(|pid| {
+                    pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+                })
+            };
             for row in stale {
                 let name: String = row.try_get_by_index(0).expect("name");
-                if !name.contains(&mine) {
+                if !alive(&name) {
                     let _ = db::exec(&admin, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), vec![]).await;
                 }
             }
