@@ -15,6 +15,7 @@ pub mod paging;
 pub mod state;
 pub mod text;
 pub mod urls;
+pub mod write;
 
 use std::net::SocketAddr;
 

@@ -18,6 +18,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
@@ -509,21 +510,21 @@ async fn mandate_end(
     }
     let f = Pairs(f);
     let kind = f.get("kind");
-    let txn = db::begin_write(&s.db).await?;
-    match persons::end_mandate(&txn, s.audit_key(), &actor(&p, &ip), mandate, &kind, &f.get("date"), &f.get("note"))
-        .await
-    {
-        Ok(()) => {
-            txn.commit().await?;
+    let result = write(&s, &p, &ip, async |w| {
+        persons::end_mandate(w.txn(), w.key(), w.actor(), mandate, &kind, &f.get("date"), &f.get("note")).await
+    })
+    .await;
+    form_answer(
+        result,
+        |()| {
             let label = crate::org::label(&END_KINDS, &kind);
-            Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}"), &format!("已登记：{label}")))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
+            redirect_with_flash(&format!("/console/registry/deputies/{id}"), &format!("已登记：{label}"))
+        },
+        async |errors| {
             unprocessable(&detail_tpl(&page, &s, &p, d, MandateForm::default(), errors, Some(mandate)).await?)
-        }
-    }
+        },
+    )
+    .await
 }
 
 // ------------------------------------------------------------------ profile form
@@ -695,9 +696,11 @@ async fn create(
             return unprocessable(&form_tpl(&page, &s, v, Errors(fields), None, false).await?);
         }
     };
-    let txn = db::begin_write(&s.db).await?;
-    let id = persons::create_person(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), p.organ_id, &input).await?;
-    txn.commit().await?;
+    let id = write(&s, &p, &ip, async |w| {
+        let id = persons::create_person(w.txn(), w.key(), &s.crypto, w.actor(), p.organ_id, &input).await?;
+        Ok(id)
+    })
+    .await?;
     Ok(redirect_with_flash(
         &format!("/console/registry/deputies/{id}"),
         &format!("已登记 {}，编号 {id}；请继续登记其代表资格", input.name),
@@ -749,9 +752,11 @@ async fn update(
     let fields = persons::changed_fields(&d, &input, &s.crypto);
     guard::check_changes(&s, &p, &ip, &Resource::Person { id, organ_path: &organ_path }, &fields, &id.to_string())
         .await?;
-    let txn = db::begin_write(&s.db).await?;
-    let changed = persons::update_person(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &input).await?;
-    txn.commit().await?;
+    let changed = write(&s, &p, &ip, async |w| {
+        let changed = persons::update_person(w.txn(), w.key(), &s.crypto, w.actor(), id, &input).await?;
+        Ok(changed)
+    })
+    .await?;
     Ok(redirect_with_flash(
         &format!("/console/registry/deputies/{id}"),
         if changed { "代表信息已保存" } else { "没有修改任何内容" },

@@ -15,11 +15,11 @@ use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
@@ -363,9 +363,11 @@ async fn assign(
     let text = Pairs(f).get("person");
     let result = async {
         let pid = resolve_person(&s, &path, "person", &text).await?;
-        let txn = db::begin_write(&s.db).await?;
-        let added = stations::assign_deputy(&txn, s.audit_key(), &actor(&p, &ip), id, pid).await?;
-        txn.commit().await?;
+        let added = write(&s, &p, &ip, async |w| {
+            let added = stations::assign_deputy(w.txn(), w.key(), w.actor(), id, pid).await?;
+            Ok(added)
+        })
+        .await?;
         Ok::<bool, AppError>(added)
     }
     .await;
@@ -393,9 +395,11 @@ async fn unassign(
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    stations::unassign_deputy(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        stations::unassign_deputy(w.txn(), w.key(), w.actor(), id, person).await?;
+        Ok(())
+    })
+    .await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "代表已离站，其今后的进站安排一并取消"))
 }
@@ -416,30 +420,29 @@ async fn rule_add(
         valid_from: f.get("valid_from"),
         valid_until: f.get("valid_until"),
     };
-    let txn = db::begin_write(&s.db).await?;
-    match stations::add_rule(
-        &txn,
-        s.audit_key(),
-        &actor(&p, &ip),
-        id,
-        rule.person_id.parse().unwrap_or(0),
-        &rule.rule_text,
-        Some(&rule.valid_from),
-        Some(&rule.valid_until),
+    let result = write(&s, &p, &ip, async |w| {
+        stations::add_rule(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            id,
+            rule.person_id.parse().unwrap_or(0),
+            &rule.rule_text,
+            Some(&rule.valid_from),
+            Some(&rule.valid_until),
+        )
+        .await
+    })
+    .await;
+    form_answer(
+        result,
+        |_| {
+            crate::registry::cache(&s).nearest.invalidate();
+            redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已保存，接待时段已生成")
+        },
+        async |errors| unprocessable(&detail_tpl(&page, &s, &p, st, &path, String::new(), rule, "rule", errors).await?),
     )
     .await
-    {
-        Ok(_) => {
-            txn.commit().await?;
-            crate::registry::cache(&s).nearest.invalidate();
-            Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已保存，接待时段已生成"))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
-            unprocessable(&detail_tpl(&page, &s, &p, st, &path, String::new(), rule, "rule", errors).await?)
-        }
-    }
 }
 
 async fn rule_remove(
@@ -451,9 +454,11 @@ async fn rule_remove(
 ) -> AppResult<Response> {
     let (id, rule) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    stations::remove_rule(&txn, s.audit_key(), &actor(&p, &ip), id, rule).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        stations::remove_rule(w.txn(), w.key(), w.actor(), id, rule).await?;
+        Ok(())
+    })
+    .await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
 }
@@ -643,9 +648,11 @@ async fn create(
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, None).await?),
     };
-    let txn = db::begin_write(&s.db).await?;
-    let id = stations::create(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &input).await?;
-    txn.commit().await?;
+    let id = write(&s, &p, &ip, async |w| {
+        let id = stations::create(w.txn(), w.key(), w.actor(), p.organ_id, &input).await?;
+        Ok(id)
+    })
+    .await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), &format!("已新建站点 {}", input.name)))
 }
@@ -675,9 +682,11 @@ async fn update(
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, Some(&st)).await?),
     };
-    let txn = db::begin_write(&s.db).await?;
-    stations::update(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        stations::update(w.txn(), w.key(), w.actor(), id, &input).await?;
+        Ok(())
+    })
+    .await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
 }
@@ -697,19 +706,21 @@ async fn photo_add(
     let upload = Upload { file_name: &name, bytes: &bytes };
     let result = async {
         let content_type = attachments::check(&upload, IMAGES, s.config.attachments_max_bytes)?;
-        let txn = db::begin_write(&s.db).await?;
-        attachments::attach(
-            &txn,
-            s.storage.as_ref(),
-            s.audit_key(),
-            &actor(&p, &ip),
-            st.organ_id,
-            (OWNER_STATION, id),
-            &upload,
-            content_type,
-        )
+        write(&s, &p, &ip, async |w| {
+            attachments::attach(
+                w.txn(),
+                s.storage.as_ref(),
+                w.key(),
+                w.actor(),
+                st.organ_id,
+                (OWNER_STATION, id),
+                &upload,
+                content_type,
+            )
+            .await?;
+            Ok(())
+        })
         .await?;
-        txn.commit().await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -734,17 +745,19 @@ async fn photo_remove(
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let photo = photo.parse::<i64>().map_err(|_| AppError::NotFound)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    crate::attachments::remove(
-        &txn,
-        s.storage.as_ref(),
-        s.audit_key(),
-        &actor(&p, &ip),
-        (crate::registry::OWNER_STATION, id),
-        photo,
-    )
+    write(&s, &p, &ip, async |w| {
+        crate::attachments::remove(
+            w.txn(),
+            s.storage.as_ref(),
+            w.key(),
+            w.actor(),
+            (crate::registry::OWNER_STATION, id),
+            photo,
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    txn.commit().await?;
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "照片已删除"))
 }
 
@@ -794,9 +807,11 @@ async fn type_create(
         .await?;
     let name = Pairs(f).get("name");
     let result = async {
-        let txn = db::begin_write(&s.db).await?;
-        stations::create_type(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &name).await?;
-        txn.commit().await?;
+        write(&s, &p, &ip, async |w| {
+            stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await?;
+            Ok(())
+        })
+        .await?;
         Ok::<(), AppError>(())
     }
     .await;

@@ -20,6 +20,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
@@ -195,18 +196,15 @@ async fn group_create(
         area_id: opt_id(&f.get("area_id")),
         committee_id: opt_id(&f.get("committee_id")),
     };
-    let txn = db::begin_write(&s.db).await?;
-    match persons::create_group(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &v).await {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), &format!("已新建 {}", v.name.trim())))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = errors_of(e)?;
-            unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?)
-        }
-    }
+    let result =
+        write(&s, &p, &ip, async |w| persons::create_group(w.txn(), w.key(), w.actor(), p.organ_id, &v).await).await;
+    let done = format!("已新建 {}", v.name.trim());
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/registry/groups/{id}"), &done),
+        async |errors| unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?),
+    )
+    .await
 }
 
 pub struct MemberLine {
@@ -318,9 +316,11 @@ async fn group_member_remove(
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_group(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::remove_group_member(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::remove_group_member(w.txn(), w.key(), w.actor(), id, person).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), "已移出小组"))
 }
 
@@ -380,18 +380,17 @@ async fn committee_create(
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let f = Pairs(f);
     let (kind, name) = (f.get("kind"), f.get("name"));
-    let txn = db::begin_write(&s.db).await?;
-    match persons::create_committee(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &kind, &name).await {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), &format!("已新建 {name}")))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = errors_of(e)?;
-            unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?)
-        }
-    }
+    let result = write(&s, &p, &ip, async |w| {
+        persons::create_committee(w.txn(), w.key(), w.actor(), p.organ_id, &kind, &name).await
+    })
+    .await;
+    let done = format!("已新建 {name}");
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/registry/committees/{id}"), &done),
+        async |errors| unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -491,9 +490,11 @@ async fn committee_member_remove(
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_committee(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::remove_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, person).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::remove_committee_member(w.txn(), w.key(), w.actor(), id, person).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), "已移出"))
 }
 
@@ -568,9 +569,11 @@ async fn link_create(
     let result = async {
         let member_id = opt_id(&member).ok_or_else(|| AppError::invalid("member", "请选择常委会组成人员"))?;
         let deputy = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        let txn = db::begin_write(&s.db).await?;
-        persons::create_member_link(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, member_id, deputy).await?;
-        txn.commit().await?;
+        write(&s, &p, &ip, async |w| {
+            persons::create_member_link(w.txn(), w.key(), w.actor(), p.organ_id, member_id, deputy).await?;
+            Ok(())
+        })
+        .await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -598,9 +601,11 @@ async fn link_remove(
     .transpose()?
     .unwrap_or_else(|| "/none/".into());
     check_registry(&s, &p, &ip, Action::Update, &path, &id.to_string()).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::remove_link(&txn, s.audit_key(), &actor(&p, &ip), id).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::remove_link(w.txn(), w.key(), w.actor(), id).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash("/console/registry/links", "已解除联系"))
 }
 
@@ -651,20 +656,17 @@ async fn grid_create(
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let f = Pairs(f);
     let (area, name) = (f.get("area_id"), f.get("name"));
-    let txn = db::begin_write(&s.db).await?;
-    match persons::create_grid(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, opt_id(&area).unwrap_or(0), &name)
-        .await
-    {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), &format!("已新建网格 {}", name.trim())))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = errors_of(e)?;
-            unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?)
-        }
-    }
+    let result = write(&s, &p, &ip, async |w| {
+        persons::create_grid(w.txn(), w.key(), w.actor(), p.organ_id, opt_id(&area).unwrap_or(0), &name).await
+    })
+    .await;
+    let done = format!("已新建网格 {}", name.trim());
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/registry/grids/{id}"), &done),
+        async |errors| unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -743,9 +745,11 @@ async fn grid_member_add(
     let text = f.get("person");
     let result = async {
         let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        let txn = db::begin_write(&s.db).await?;
-        persons::add_grid_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("role")).await?;
-        txn.commit().await?;
+        write(&s, &p, &ip, async |w| {
+            persons::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &f.get("role")).await?;
+            Ok(())
+        })
+        .await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -764,9 +768,11 @@ async fn grid_member_remove(
 ) -> AppResult<Response> {
     let (id, row) = two_ids(path)?;
     visible_grid(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::remove_grid_member(&txn, s.audit_key(), &actor(&p, &ip), id, row).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::remove_grid_member(w.txn(), w.key(), w.actor(), id, row).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), "已移出网格"))
 }
 
@@ -806,18 +812,17 @@ async fn role_name_create(
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let name = Pairs(f).get("name");
-    let txn = db::begin_write(&s.db).await?;
-    match persons::create_role_name(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &p.organ_path, &name).await {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), &format!("已新增角色 {name}")))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = errors_of(e)?;
-            unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?)
-        }
-    }
+    let result = write(&s, &p, &ip, async |w| {
+        persons::create_role_name(w.txn(), w.key(), w.actor(), p.organ_id, &p.organ_path, &name).await
+    })
+    .await;
+    let done = format!("已新增角色 {name}");
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/registry/roles/{id}"), &done),
+        async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -898,9 +903,11 @@ async fn role_assign(
     let text = Pairs(f).get("person");
     let result = async {
         let pid = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        let txn = db::begin_write(&s.db).await?;
-        persons::assign_role(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, id, pid).await?;
-        txn.commit().await?;
+        write(&s, &p, &ip, async |w| {
+            persons::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await?;
+            Ok(())
+        })
+        .await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -919,9 +926,11 @@ async fn role_unassign(
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_role(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::unassign_role(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, id, person).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::unassign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, person).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已卸任"))
 }
 

@@ -15,13 +15,12 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, Pairs, render};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
-use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
 
@@ -224,18 +223,16 @@ async fn create(
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
     let v = UnitForm::from_pairs(&Pairs(f));
-    let txn = db::begin_write(&s.db).await?;
-    match units::create_unit(&txn, s.audit_key(), &actor(&p, &ip), p.organ_id, &v.input()).await {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), &format!("已新建 {}", v.name.trim())))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
-            unprocessable(&form_tpl(&page, v, errors, None))
-        }
-    }
+    let result =
+        write(&s, &p, &ip, async |w| units::create_unit(w.txn(), w.key(), w.actor(), p.organ_id, &v.input()).await)
+            .await;
+    let name = v.name.trim().to_string();
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/registry/units/{id}"), &format!("已新建 {name}")),
+        async |errors| unprocessable(&form_tpl(&page, v, errors, None)),
+    )
+    .await
 }
 
 async fn visible_unit(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Unit> {
@@ -270,21 +267,19 @@ async fn update(
 ) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
     let v = UnitForm::from_pairs(&Pairs(f));
-    let txn = db::begin_write(&s.db).await?;
-    match units::update_unit(&txn, s.audit_key(), &actor(&p, &ip), id, &v.input()).await {
-        Ok(changed) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(
+    let result =
+        write(&s, &p, &ip, async |w| units::update_unit(w.txn(), w.key(), w.actor(), id, &v.input()).await).await;
+    form_answer(
+        result,
+        |changed| {
+            redirect_with_flash(
                 &format!("/console/registry/units/{id}"),
                 if changed { "承办单位已保存" } else { "没有修改任何内容" },
-            ))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
-            unprocessable(&form_tpl(&page, v, errors, Some(&u)))
-        }
-    }
+            )
+        },
+        async |errors| unprocessable(&form_tpl(&page, v, errors, Some(&u))),
+    )
+    .await
 }
 
 // ------------------------------------------------------------------ detail and contacts
@@ -382,18 +377,15 @@ async fn contact_add(
         phone: f.get("phone"),
         account_id: c.account_id.parse().ok().filter(|v: &i64| *v > 0),
     };
-    let txn = db::begin_write(&s.db).await?;
-    match units::add_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &input).await {
-        Ok(_) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), "联络员已添加"))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
-            unprocessable(&detail_tpl(&page, &s, &p, u, c, errors).await?)
-        }
-    }
+    let result =
+        write(&s, &p, &ip, async |w| units::add_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, &input).await)
+            .await;
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/registry/units/{id}"), "联络员已添加"),
+        async |errors| unprocessable(&detail_tpl(&page, &s, &p, u, c, errors).await?),
+    )
+    .await
 }
 
 async fn contact_remove(
@@ -405,8 +397,6 @@ async fn contact_remove(
 ) -> AppResult<Response> {
     let (id, contact) = two_ids(path)?;
     visible_unit(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    units::remove_contact(&txn, s.audit_key(), &actor(&p, &ip), id, contact).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| units::remove_contact(w.txn(), w.key(), w.actor(), id, contact).await).await?;
     Ok(redirect_with_flash(&format!("/console/registry/units/{id}"), "已移除联络员"))
 }

@@ -12,12 +12,11 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, Pairs, render};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
-use crate::db;
 use crate::registry::persons::{self, Person};
 
 pub fn routes() -> Router<AppState> {
@@ -124,18 +123,16 @@ async fn add(
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let f = Pairs(f);
     let (name, note) = (f.get("voter_name"), f.get("voter_note"));
-    let txn = db::begin_write(&s.db).await?;
-    match persons::add_voter_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, &name, &note).await {
-        Ok(_) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已添加固定联系选民"))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
-            unprocessable(&tpl(&page, &s, &p, d, name, note, errors).await?)
-        }
-    }
+    let result = write(&s, &p, &ip, async |w| {
+        persons::add_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, &name, &note).await
+    })
+    .await;
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已添加固定联系选民"),
+        async |errors| unprocessable(&tpl(&page, &s, &p, d, name, note, errors).await?),
+    )
+    .await
 }
 
 async fn remove(
@@ -147,8 +144,10 @@ async fn remove(
 ) -> AppResult<Response> {
     let (id, link) = two_ids(path)?;
     visible_person(&s, &p, &ip, id, Action::Update).await?;
-    let txn = db::begin_write(&s.db).await?;
-    persons::remove_voter_contact(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), id, link).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        persons::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已移除固定联系选民"))
 }

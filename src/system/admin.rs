@@ -17,6 +17,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
 use crate::audit;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
@@ -155,19 +156,17 @@ async fn organ_create(
         };
         guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &parent.path }, "new").await?;
     }
-    let txn = db::begin_write(&s.db).await?;
-    match org::create_organ(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/admin/organs/{id}"), &format!("已新建机关 {}", v.name.trim())))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
+    let result = write(&s, &p, &ip, async |w| org::create_organ(w.txn(), w.key(), w.actor(), &v).await).await;
+    let done = format!("已新建机关 {}", v.name.trim());
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/admin/organs/{id}"), &done),
+        async |errors| {
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(organ_form(&page, &s, &p, v, errors).await?.render()?))
                 .into_response())
-        }
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -259,30 +258,20 @@ async fn organ_update(
 ) -> AppResult<Response> {
     visible_organ(&s, &p, &ip, id, Action::Update).await?;
     let f = Pairs(f);
-    let txn = db::begin_write(&s.db).await?;
-    match org::update_organ(
-        &txn,
-        s.audit_key(),
-        &actor(&p, &ip),
-        id,
-        &f.get("name"),
-        &f.get("short_name"),
-        &f.get("phone"),
-    )
-    .await
-    {
-        Ok(()) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(&format!("/console/admin/organs/{id}"), "机关信息已保存"))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
+    let result = write(&s, &p, &ip, async |w| {
+        org::update_organ(w.txn(), w.key(), w.actor(), id, &f.get("name"), &f.get("short_name"), &f.get("phone")).await
+    })
+    .await;
+    form_answer(
+        result,
+        |()| redirect_with_flash(&format!("/console/admin/organs/{id}"), "机关信息已保存"),
+        async |errors| {
             let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(organ_detail_tpl(&page, &s, &p, o, errors).await?.render()?))
                 .into_response())
-        }
-    }
+        },
+    )
+    .await
 }
 
 pub struct AreaLine {
@@ -441,9 +430,11 @@ async fn area_rename(
     let owner = org::area_owner_path(&s.db, id).await?;
     guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &owner }, &id.to_string()).await?;
     let f = Pairs(f);
-    let txn = db::begin_write(&s.db).await?;
-    org::rename_area(&txn, s.audit_key(), &actor(&p, &ip), id, &f.get("name")).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        org::rename_area(w.txn(), w.key(), w.actor(), id, &f.get("name")).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/admin/areas/{id}"), "区划名称已保存"))
 }
 
@@ -704,9 +695,11 @@ async fn account_update(
     let fields = accounts::requested_changes(&s.db, id, &change).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
-    let txn = db::begin_write(&s.db).await?;
-    accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        accounts::update(w.txn(), w.key(), w.actor(), id, &change).await?;
+        Ok(())
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "账号已保存"))
 }
 
@@ -721,18 +714,20 @@ async fn account_reset_password(
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &[Field::AccountPasswordReset], &id.to_string()).await?;
     let f = Pairs(f);
-    let txn = db::begin_write(&s.db).await?;
-    accounts::set_password(
-        &txn,
-        s.audit_key(),
-        s.config.password_cost,
-        &actor(&p, &ip),
-        id,
-        &f.get("new_password"),
-        &accounts::PasswordSet::Reset,
-    )
+    write(&s, &p, &ip, async |w| {
+        accounts::set_password(
+            w.txn(),
+            w.key(),
+            s.config.password_cost,
+            w.actor(),
+            id,
+            &f.get("new_password"),
+            &accounts::PasswordSet::Reset,
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    txn.commit().await?;
     Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "密码已重置，该账号的登录会话已全部退出"))
 }
 

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::openapi::{Operation, PAGING, schema};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
+use crate::app::write::write;
 use crate::auth::accounts::{AccountUpdate, AccountView, NewAccount};
 use crate::auth::{Action, Resource, Role, accounts};
 use crate::db;
@@ -130,10 +130,12 @@ async fn create_account(
     let target =
         org::organ(&s.db, input.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
-    let txn = db::begin_write(&s.db).await?;
-    let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &input).await?;
-    s.modules.account_created(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await?;
-    txn.commit().await?;
+    let id = write(&s, &p, &ip, async |w| {
+        let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &input).await?;
+        s.modules.account_created(w.txn(), w.key(), w.actor(), id, &input).await?;
+        Ok(id)
+    })
+    .await?;
     let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let view = accounts::view(&s.db, &s.crypto, &row).await?;
     let mut r = (StatusCode::CREATED, axum::Json(view)).into_response();
@@ -152,9 +154,11 @@ async fn update_account(
     let fields = accounts::requested_changes(&s.db, id, &change).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
-    let txn = db::begin_write(&s.db).await?;
-    accounts::update(&txn, s.audit_key(), &actor(&p, &ip), id, &change).await?;
-    txn.commit().await?;
+    write(&s, &p, &ip, async |w| {
+        accounts::update(w.txn(), w.key(), w.actor(), id, &change).await?;
+        Ok(())
+    })
+    .await?;
     let row = accounts::find(&s.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
 }
