@@ -13,7 +13,6 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
@@ -480,11 +479,8 @@ async fn mandate_add(
             start_date: Some(m.start_date.clone()),
             how: m.how.clone(),
         };
-        let txn = db::begin_write(&s.db).await?;
-        match persons::add_mandate(&txn, s.audit_key(), &actor(&p, &ip), id, &input).await {
-            Ok(_) => txn.commit().await.map_err(AppError::from),
-            Err(e) => Err(e),
-        }
+        write(&s, &p, &ip, async |w| persons::add_mandate(w.txn(), w.key(), w.actor(), id, &input).await.map(|_| ()))
+            .await
     };
     match result {
         Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}"), "代表资格已登记")),
@@ -793,27 +789,29 @@ async fn photo_set(
         Ok(t) => t,
         Err(e) => return Ok(redirect_with_flash(&href, &format!("照片未上传：{}", e.detail()))),
     };
-    let txn = db::begin_write(&s.db).await?;
-    let photo = attachments::attach(
-        &txn,
-        s.storage.as_ref(),
-        s.audit_key(),
-        &actor(&p, &ip),
-        d.organ_id,
-        (OWNER_PERSON, id),
-        &upload,
-        content_type,
-    )
+    write(&s, &p, &ip, async |w| {
+        let photo = attachments::attach(
+            w.txn(),
+            s.storage.as_ref(),
+            w.key(),
+            w.actor(),
+            d.organ_id,
+            (OWNER_PERSON, id),
+            &upload,
+            content_type,
+        )
+        .await?;
+        if let Some(old) = d.photo_id {
+            attachments::remove(w.txn(), s.storage.as_ref(), w.key(), w.actor(), (OWNER_PERSON, id), old).await?;
+        }
+        db::exec(
+            w.txn(),
+            "UPDATE persons SET photo_id = $1, updated_at = $2 WHERE id = $3",
+            vec![photo.into(), db::now().into(), id.into()],
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    if let Some(old) = d.photo_id {
-        attachments::remove(&txn, s.storage.as_ref(), s.audit_key(), &actor(&p, &ip), (OWNER_PERSON, id), old).await?;
-    }
-    db::exec(
-        &txn,
-        "UPDATE persons SET photo_id = $1, updated_at = $2 WHERE id = $3",
-        vec![photo.into(), db::now().into(), id.into()],
-    )
-    .await?;
-    txn.commit().await?;
     Ok(redirect_with_flash(&href, "照片已更新"))
 }

@@ -288,23 +288,18 @@ async fn group_member_add(
     let g = visible_group(&s, &p, &ip, id, Action::Update).await?;
     let f = Pairs(f);
     let text = f.get("person");
-    let result = match resolve_person(&s, &g.organ_path, "person", &text).await {
-        Ok(pid) => {
-            let txn = db::begin_write(&s.db).await?;
-            match persons::add_group_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("role")).await {
-                Ok(()) => {
-                    txn.commit().await?;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), "小组成员已保存")),
-        Err(e) => unprocessable(&group_tpl(&page, &s, &p, g, text, errors_of(e)?).await?),
-    }
+    let role = f.get("role");
+    let result = write(&s, &p, &ip, async |w| {
+        let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
+        persons::add_group_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
+    })
+    .await;
+    form_answer(
+        result,
+        |()| redirect_with_flash(&format!("/console/registry/groups/{id}"), "小组成员已保存"),
+        async |errors| unprocessable(&group_tpl(&page, &s, &p, g, text, errors).await?),
+    )
+    .await
 }
 
 async fn group_member_remove(
@@ -464,21 +459,18 @@ async fn committee_member_add(
     let c = visible_committee(&s, &p, &ip, id, Action::Update).await?;
     let f = Pairs(f);
     let text = f.get("person");
-    let result = match resolve_person(&s, &c.organ_path, "person", &text).await {
-        Ok(pid) => {
-            let txn = db::begin_write(&s.db).await?;
-            match persons::add_committee_member(&txn, s.audit_key(), &actor(&p, &ip), id, pid, &f.get("position")).await
-            {
-                Ok(()) => txn.commit().await.map_err(AppError::from),
-                Err(e) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), "组成人员已保存")),
-        Err(e) => unprocessable(&committee_tpl(&page, &s, &p, c, text, errors_of(e)?).await?),
-    }
+    let position = f.get("position");
+    let result = write(&s, &p, &ip, async |w| {
+        let pid = resolve_person(&s, &c.organ_path, "person", &text).await?;
+        persons::add_committee_member(w.txn(), w.key(), w.actor(), id, pid, &position).await
+    })
+    .await;
+    form_answer(
+        result,
+        |()| redirect_with_flash(&format!("/console/registry/committees/{id}"), "组成人员已保存"),
+        async |errors| unprocessable(&committee_tpl(&page, &s, &p, c, text, errors).await?),
+    )
+    .await
 }
 
 async fn committee_member_remove(
@@ -1198,20 +1190,23 @@ async fn import_upload(
         Ok(rows) => rows,
         Err(issues) => return unprocessable(&import_tpl(&page, issues, None, name)),
     };
-    let txn = db::begin_write(&s.db).await?;
-    match import_roster(&txn, s.audit_key(), &s.crypto, &actor(&p, &ip), &organ, &rows).await {
-        Ok(sum) => {
-            txn.commit().await?;
-            crate::registry::cache(&s).nearest.invalidate();
-            Ok(redirect_with_flash(
-                "/console/registry/deputies",
-                &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),
-            ))
+    // Problems found against the database come back as the row report; they are found
+    // before anything is written (all or nothing). A database error rolls everything back.
+    let result = write(&s, &p, &ip, async |w| {
+        let cache = crate::registry::cache(&s);
+        w.after_commit(move || cache.nearest.invalidate());
+        match import_roster(w.txn(), w.key(), &s.crypto, w.actor(), &organ, &rows).await {
+            Ok(sum) => Ok(Ok(sum)),
+            Err(ImportError::Rows(issues)) => Ok(Err(issues)),
+            Err(ImportError::Db(e)) => Err(e),
         }
-        Err(ImportError::Rows(issues)) => {
-            drop(txn);
-            unprocessable(&import_tpl(&page, issues, None, name))
-        }
-        Err(ImportError::Db(e)) => Err(e),
+    })
+    .await?;
+    match result {
+        Ok(sum) => Ok(redirect_with_flash(
+            "/console/registry/deputies",
+            &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),
+        )),
+        Err(issues) => unprocessable(&import_tpl(&page, issues, None, name)),
     }
 }

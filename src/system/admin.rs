@@ -12,7 +12,6 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
@@ -359,25 +358,17 @@ async fn area_create(
         lng: parse_coord(&f.get("lng"), "lng", &mut coord_errors),
     };
     let result = if coord_errors.is_empty() {
-        let txn = db::begin_write(&s.db).await?;
-        match org::create_area(&txn, s.audit_key(), &actor(&p, &ip), &v).await {
-            Ok(id) => {
-                txn.commit().await?;
-                Ok(id)
-            }
-            Err(e) => Err(e),
-        }
+        write(&s, &p, &ip, async |w| org::create_area(w.txn(), w.key(), w.actor(), &v).await).await
     } else {
         Err(AppError::Invalid { detail: "坐标有误".into(), fields: coord_errors })
     };
-    match result {
-        Ok(id) => Ok(redirect_with_flash(&format!("/console/admin/areas/{id}"), &format!("已新建区划 {}", v.name))),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(areas_tpl(&page, &s, &p, v, errors).await?.render()?))
-                .into_response())
-        }
-    }
+    let done = format!("已新建区划 {}", v.name);
+    form_answer(
+        result,
+        |id| redirect_with_flash(&format!("/console/admin/areas/{id}"), &done),
+        async |errors| Ok(Html(areas_tpl(&page, &s, &p, v, errors).await?.render()?).into_response()),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -595,30 +586,23 @@ async fn account_create(
     };
     let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
-    let txn = db::begin_write(&s.db).await?;
-    let created = async {
-        let id = accounts::create(&txn, s.audit_key(), &s.crypto, s.config.password_cost, &actor(&p, &ip), &v).await?;
-        s.modules.account_created(&txn, s.audit_key(), &actor(&p, &ip), id, &v).await?;
-        Ok::<i64, AppError>(id)
-    }
+    let created = write(&s, &p, &ip, async |w| {
+        let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &v).await?;
+        s.modules.account_created(w.txn(), w.key(), w.actor(), id, &v).await?;
+        Ok(id)
+    })
     .await;
-    match created {
-        Ok(id) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(
-                &format!("/console/admin/accounts/{id}"),
-                &format!("已创建账号 {}", v.username.trim()),
-            ))
-        }
-        Err(e) => {
-            drop(txn);
-            let errors = form_errors(e)?;
+    let done = format!("已创建账号 {}", v.username.trim());
+    form_answer(
+        created,
+        |id| redirect_with_flash(&format!("/console/admin/accounts/{id}"), &done),
+        async |errors| {
             let mut v = v;
             v.password.clear();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(account_form(&page, &s, &p, v, errors).await?.render()?))
-                .into_response())
-        }
-    }
+            Ok(Html(account_form(&page, &s, &p, v, errors).await?.render()?).into_response())
+        },
+    )
+    .await
 }
 
 #[derive(Template)]

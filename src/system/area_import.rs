@@ -13,12 +13,11 @@ use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp};
 use crate::app::forms::unprocessable;
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
+use crate::app::write::write;
 use crate::auth::{Action, Principal, Resource};
-use crate::db;
 use crate::org::area_import::{self, AreaImportError};
 use crate::sheet::RowIssue;
 
@@ -95,19 +94,20 @@ async fn upload(
         Ok(rows) => rows,
         Err(issues) => return unprocessable(&tpl(&page, issues, None, name)),
     };
-    let txn = db::begin_write(&s.db).await?;
-    match area_import::import_areas(&txn, s.audit_key(), &actor(&p, &ip), &rows).await {
-        Ok(sum) => {
-            txn.commit().await?;
-            Ok(redirect_with_flash(
-                "/console/admin/areas",
-                &format!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个", sum.created, sum.updated, sum.unchanged),
-            ))
-        }
-        Err(AreaImportError::Rows(issues)) => {
-            drop(txn);
-            unprocessable(&tpl(&page, issues, None, name))
-        }
-        Err(AreaImportError::Db(e)) => Err(e),
+    // Problems found against the database come back as the row report before anything is
+    // written (all or nothing); a database error rolls everything back.
+    let result =
+        write(&s, &p, &ip, async |w| match area_import::import_areas(w.txn(), w.key(), w.actor(), &rows).await {
+            Ok(sum) => Ok(Ok(sum)),
+            Err(AreaImportError::Rows(issues)) => Ok(Err(issues)),
+            Err(AreaImportError::Db(e)) => Err(e),
+        })
+        .await?;
+    match result {
+        Ok(sum) => Ok(redirect_with_flash(
+            "/console/admin/areas",
+            &format!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个", sum.created, sum.updated, sum.unchanged),
+        )),
+        Err(issues) => unprocessable(&tpl(&page, issues, None, name)),
     }
 }

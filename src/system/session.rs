@@ -14,6 +14,7 @@ use crate::app::guard::{self, actor};
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
+use crate::app::write::write;
 use crate::auth::{self, Action, Decision, Principal, Resource, Scope, accounts, authz, password, totp};
 use crate::db;
 
@@ -234,27 +235,31 @@ pub async fn confirm_identity(
     }
     // A stolen session cannot guess the password here for long: after a few wrong tries the
     // session ends, and each try is in the audit log.
-    let txn = db::begin_write(&s.db).await?;
-    let tries = auth::count_reauth_failure(&txn, &session).await?;
-    crate::audit::append(
-        &txn,
-        s.audit_key(),
-        &actor(&p, &ip),
-        crate::audit::Change {
-            action: "login_failed",
-            target_type: "account",
-            target_id: p.account_id.to_string(),
-            organ_id: Some(p.organ_id),
-            summary: format!("确认身份时密码错误（第 {tries} 次）"),
-        },
-    )
+    let tries = write(&s, &p, &ip, async |w| {
+        let tries = auth::count_reauth_failure(w.txn(), &session).await?;
+        crate::audit::append(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            crate::audit::Change {
+                action: "login_failed",
+                target_type: "account",
+                target_id: p.account_id.to_string(),
+                organ_id: Some(p.organ_id),
+                summary: format!("确认身份时密码错误（第 {tries} 次）"),
+            },
+        )
+        .await?;
+        if tries >= REAUTH_TRIES {
+            let hash = auth::token_hash(&session);
+            db::exec(w.txn(), "DELETE FROM sessions WHERE token_hash = $1", vec![hash.into()]).await?;
+        }
+        Ok(tries)
+    })
     .await?;
     if tries >= REAUTH_TRIES {
-        db::exec(&txn, "DELETE FROM sessions WHERE token_hash = $1", vec![auth::token_hash(&session).into()]).await?;
-        txn.commit().await?;
         return Ok(redirect_with_flash("/login", "密码错误次数过多，已退出登录，请重新登录"));
     }
-    txn.commit().await?;
     unprocessable(&account_tpl(&page, &s, &p, Errors::one("reauth_password", "密码不正确"), None).await?)
 }
 
@@ -301,18 +306,20 @@ pub async fn change_password(
     }
     let revoke_tokens = f.revoke_tokens.is_some();
     let keep = cookie(&headers, auth::SESSION_COOKIE).map(auth::token_hash);
-    let txn = db::begin_write(&s.db).await?;
-    accounts::set_password(
-        &txn,
-        s.audit_key(),
-        s.config.password_cost,
-        &actor(&p, &ip),
-        p.account_id,
-        &f.new_password,
-        &accounts::PasswordSet::Change { keep_session_hash: keep, revoke_tokens },
-    )
+    write(&s, &p, &ip, async |w| {
+        accounts::set_password(
+            w.txn(),
+            w.key(),
+            s.config.password_cost,
+            w.actor(),
+            p.account_id,
+            &f.new_password,
+            &accounts::PasswordSet::Change { keep_session_hash: keep, revoke_tokens },
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    txn.commit().await?;
     let message = if revoke_tokens {
         "密码已修改；其他设备上的登录已退出，API 令牌已全部吊销"
     } else {
@@ -382,25 +389,31 @@ pub async fn totp_confirm(
     let Some(step) = totp::verify_step(&secret, &f.code, db::now()) else {
         return Err(AppError::invalid("code", "动态码不正确，请确认手机时间准确后重新输入"));
     };
-    let txn = db::begin_write(&s.db).await?;
-    // The code that switched two-step sign-in on is spent: it cannot sign in as well.
-    auth::take_totp_step(&txn, p.account_id, step).await?;
-    db::exec(&txn, "UPDATE accounts SET totp_enabled = $1 WHERE id = $2", vec![true.into(), p.account_id.into()])
+    write(&s, &p, &ip, async |w| {
+        // The code that switched two-step sign-in on is spent: it cannot sign in as well.
+        auth::take_totp_step(w.txn(), p.account_id, step).await?;
+        db::exec(
+            w.txn(),
+            "UPDATE accounts SET totp_enabled = $1 WHERE id = $2",
+            vec![true.into(), p.account_id.into()],
+        )
         .await?;
-    crate::audit::append(
-        &txn,
-        s.audit_key(),
-        &actor(&p, &ip),
-        crate::audit::Change {
-            action: "totp_enable",
-            target_type: "account",
-            target_id: p.account_id.to_string(),
-            organ_id: Some(p.organ_id),
-            summary: "启用两步验证".into(),
-        },
-    )
+        crate::audit::append(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            crate::audit::Change {
+                action: "totp_enable",
+                target_type: "account",
+                target_id: p.account_id.to_string(),
+                organ_id: Some(p.organ_id),
+                summary: "启用两步验证".into(),
+            },
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    txn.commit().await?;
     Ok(redirect_with_flash("/console/account", "两步验证已启用，下次登录需输入动态码"))
 }
 
@@ -421,27 +434,29 @@ pub async fn totp_disable(
     if !password::verify(&f.password, &stored) {
         return Err(AppError::invalid("password", "密码不正确"));
     }
-    let txn = db::begin_write(&s.db).await?;
-    db::exec(
-        &txn,
-        "UPDATE accounts SET totp_enabled = $1, totp_secret_enc = NULL WHERE id = $2",
-        vec![false.into(), p.account_id.into()],
-    )
+    write(&s, &p, &ip, async |w| {
+        db::exec(
+            w.txn(),
+            "UPDATE accounts SET totp_enabled = $1, totp_secret_enc = NULL WHERE id = $2",
+            vec![false.into(), p.account_id.into()],
+        )
+        .await?;
+        crate::audit::append(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            crate::audit::Change {
+                action: "totp_disable",
+                target_type: "account",
+                target_id: p.account_id.to_string(),
+                organ_id: Some(p.organ_id),
+                summary: "停用两步验证".into(),
+            },
+        )
+        .await?;
+        Ok(())
+    })
     .await?;
-    crate::audit::append(
-        &txn,
-        s.audit_key(),
-        &actor(&p, &ip),
-        crate::audit::Change {
-            action: "totp_disable",
-            target_type: "account",
-            target_id: p.account_id.to_string(),
-            organ_id: Some(p.organ_id),
-            summary: "停用两步验证".into(),
-        },
-    )
-    .await?;
-    txn.commit().await?;
     Ok(redirect_with_flash("/console/account", "两步验证已停用"))
 }
 

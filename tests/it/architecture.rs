@@ -254,3 +254,23 @@ fn the_reader_understands_use_trees() {
     let refs = references("registry::persons", "use super::Level;\nlet x = crate::db::now(); // crate::nothing");
     assert_eq!(refs, ["db::now", "registry::Level"]);
 }
+
+/// The one write path: pages and API handlers write through `app::write`, never by opening
+/// a transaction themselves.
+#[test]
+fn handlers_write_through_the_write_path() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let handlers: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            let m = module_of(&src, f);
+            m.starts_with("system::") || m.ends_with("_pages") || m.ends_with("::public") || m.ends_with("::api")
+        })
+        .collect();
+    assert!(handlers.len() >= 10, "{handlers:?}");
+    let opening: Vec<_> =
+        handlers.iter().filter(|f| code_only(&std::fs::read_to_string(f).unwrap()).contains("begin_write")).collect();
+    assert!(opening.is_empty(), "handlers opening their own write transaction: {opening:?}");
+}

@@ -16,3 +16,4 @@ mod registry_exports;
 mod registry_more;
 mod security;
 mod synthetic;
+mod write_path;
