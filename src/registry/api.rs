@@ -298,8 +298,8 @@ async fn schedule(
     let date = |name: &str, v: &Option<String>, default: chrono::NaiveDate| match v.as_deref().filter(|v| !v.is_empty())
     {
         None => Ok(default),
-        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(name, format!("{name} 应写成 2026-12-01"))),
+        Some(v) => crate::app::fmt::parse_iso_date(v)
+            .ok_or_else(|| AppError::invalid(name, format!("{name} 应写成 2026-12-01"))),
     };
     let today = stations::today();
     let from = date("from", &q.from, today)?;

@@ -373,7 +373,7 @@ pub async fn roster_rows<C: ConnectionTrait>(
                 name: p.name.clone(),
                 gender: roster::Gender::parse(&p.gender).unwrap_or(roster::Gender::Male),
                 ethnicity: p.ethnicity.clone(),
-                birth_date: p.birth_date.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                birth_date: p.birth_date.as_deref().and_then(crate::app::fmt::parse_iso_date),
                 party: p.party.clone(),
                 education: p.education.clone(),
                 occupation: p.occupation.clone(),

@@ -241,8 +241,8 @@ pub fn validate(input: &PersonInput) -> Result<PersonInput, Vec<FieldError>> {
     };
     out.birth_date = match input.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(date) if date.year_ok() => Some(date.format("%Y-%m-%d").to_string()),
+        Some(d) => match crate::app::fmt::parse_date(d) {
+            Some(date) if date.year_ok() => Some(date.format("%Y-%m-%d").to_string()),
             _ => {
                 field(&mut f, "birth_date", "出生日期应写成 1975-03-08，且在 1900 年之后、今天之前");
                 None
@@ -530,9 +530,9 @@ pub async fn add_mandate<C: ConnectionTrait>(
     }
     let start = match input.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
-            Err(_) => {
+        Some(d) => match crate::app::fmt::parse_date(d) {
+            Some(d) => Some(d.format("%Y-%m-%d").to_string()),
+            None => {
                 field(&mut f, "start_date", "日期应写成 2021-09-28");
                 None
             }
@@ -611,9 +611,9 @@ pub async fn end_mandate<C: ConnectionTrait>(
     if !matches!(kind, "resigned" | "recalled" | "terminated" | "deceased" | "term_ended") {
         field(&mut f, "kind", "请选择终止原因");
     }
-    let date = match chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
-        Ok(d) => d.format("%Y-%m-%d").to_string(),
-        Err(_) => {
+    let date = match crate::app::fmt::parse_date(date) {
+        Some(d) => d.format("%Y-%m-%d").to_string(),
+        None => {
             field(&mut f, "date", "日期应写成 2024-06-30");
             String::new()
         }
@@ -680,9 +680,10 @@ pub async fn change_term<C: ConnectionTrait>(
     date: &str,
     reelected: &[i64],
 ) -> Result<(usize, usize), AppError> {
-    if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+    let Some(date) = crate::app::fmt::parse_date(date) else {
         return Err(AppError::invalid("date", "日期应写成 2026-12-28"));
-    }
+    };
+    let date = &date.format("%Y-%m-%d").to_string();
     #[derive(FromQueryResult)]
     struct Serving {
         id: i64,

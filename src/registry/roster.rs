@@ -287,15 +287,7 @@ fn clean(s: &str) -> String {
 }
 
 /// Full-width digits and letters to half-width, so 「１４」 reads as 「14」.
-fn halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect()
-}
+use crate::app::fmt::halfwidth;
 
 /// A float as Excel would show it in a General cell: integers without 「.0」.
 fn float_text(f: f64) -> String {
@@ -381,28 +373,7 @@ fn parse_chinese_number(s: &str) -> Option<i32> {
 
 /// Text dates: 「1975-03-08」「1975/3/8」「1975.03.08」「1975年3月8日」「1975.03」「1975年3月」「19750308」.
 fn parse_date_text(s: &str) -> Option<NaiveDate> {
-    let s = halfwidth(s);
-    let s = s.trim();
-    // 「1975-03-08 00:00:00」 or 「1975-03-08T00:00:00」: keep the date part.
-    let s = s.split([' ', 'T']).next().unwrap_or(s);
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        return match s.len() {
-            8 => NaiveDate::from_ymd_opt(s[..4].parse().ok()?, s[4..6].parse().ok()?, s[6..].parse().ok()?),
-            6 => NaiveDate::from_ymd_opt(s[..4].parse().ok()?, s[4..].parse().ok()?, 1),
-            _ => None,
-        };
-    }
-    let s = s.strip_suffix(['日', '号']).unwrap_or(s);
-    let unified: String = s.chars().map(|c| if matches!(c, '年' | '月' | '/' | '.' | '-') { '-' } else { c }).collect();
-    let parts: Vec<&str> = unified.trim_end_matches('-').split('-').collect();
-    let ok = |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit());
-    match parts.as_slice() {
-        [y, m] if ok(y, &[4]) && ok(m, &[1, 2]) => NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1),
-        [y, m, d] if ok(y, &[4]) && ok(m, &[1, 2]) && ok(d, &[1, 2]) => {
-            NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-        }
-        _ => None,
-    }
+    crate::app::fmt::parse_date_or_month(s)
 }
 
 fn date_reason_unknown(shown: &str) -> String {

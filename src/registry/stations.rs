@@ -753,7 +753,7 @@ pub fn today() -> NaiveDate {
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    crate::app::fmt::parse_date(s)
 }
 
 /// Adds a duty rule for a deputy assigned to the station and expands it into slots up to the
