@@ -10,9 +10,11 @@ pub mod persons;
 pub mod persons_pages;
 pub mod public;
 pub mod roster;
+pub mod roster_pages;
 pub mod schedule;
 pub mod stations;
 pub mod stations_pages;
+pub mod structure_exports;
 pub mod structure_pages;
 pub mod synthetic;
 pub mod units_pages;
@@ -119,6 +121,8 @@ fn routes() -> axum::Router<crate::app::state::AppState> {
         .merge(persons_pages::routes())
         .merge(stations_pages::routes())
         .merge(structure_pages::routes())
+        .merge(structure_exports::routes())
+        .merge(roster_pages::routes())
         .merge(units_pages::routes())
         .merge(voters_pages::routes())
 }

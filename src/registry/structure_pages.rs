@@ -1,21 +1,18 @@
-//! Staff pages of the registry (REG-1..11): deputies and mandates (`registry_persons`),
-//! stations and duty schedules (`registry_stations`), and here the structure pages (groups,
-//! committees, contact links, grids, role names) and the roster import. Every handler calls
-//! `guard::check` with `Resource::Person`, `Resource::Station` or `Resource::Registry` first.
+//! The registry's structure pages (REG-2..7): groups, committees, contact links, grids and
+//! role names; their list exports are in `structure_exports`, the roster import in
+//! `roster_pages`. Every handler calls `guard::check` with `Resource::Registry` (or the
+//! record's own resource) first.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
-use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
@@ -23,37 +20,28 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::registry::persons::{self, COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/groups", get(groups_list).post(group_create))
-        .route("/console/registry/groups/export", get(groups_export))
         .route("/console/registry/groups/{id}", get(group_detail))
         .route("/console/registry/groups/{id}/members", post(group_member_add))
         .route("/console/registry/groups/{id}/members/{person}/remove", post(group_member_remove))
         .route("/console/registry/committees", get(committees_list).post(committee_create))
-        .route("/console/registry/committees/export", get(committees_export))
         .route("/console/registry/committees/{id}", get(committee_detail))
         .route("/console/registry/committees/{id}/members", post(committee_member_add))
         .route("/console/registry/committees/{id}/members/{person}/remove", post(committee_member_remove))
         .route("/console/registry/links", get(links_page).post(link_create))
-        .route("/console/registry/links/export", get(links_export))
         .route("/console/registry/links/{id}/remove", post(link_remove))
         .route("/console/registry/grids", get(grids_list).post(grid_create))
-        .route("/console/registry/grids/export", get(grids_export))
         .route("/console/registry/grids/{id}", get(grid_detail))
         .route("/console/registry/grids/{id}/members", post(grid_member_add))
         .route("/console/registry/grids/{id}/members/{row}/remove", post(grid_member_remove))
         .route("/console/registry/roles", get(roles_list).post(role_name_create))
-        .route("/console/registry/roles/export", get(roles_export))
         .route("/console/registry/roles/{id}", get(role_detail))
         .route("/console/registry/roles/{id}/holders", post(role_assign))
         .route("/console/registry/roles/{id}/holders/{person}/remove", post(role_unassign))
-        .route("/console/registry/import", get(import_page).post(import_upload))
-        .route("/console/registry/import/template", get(import_template))
-        .route("/console/registry/import/roster", get(roster_download))
 }
 
 // ------------------------------------------------------------------ helpers
@@ -96,7 +84,7 @@ const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
 const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
 const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
 
-async fn check_registry(
+pub(super) async fn check_registry(
     s: &AppState,
     p: &Principal,
     ip: &ClientIp,
@@ -924,289 +912,4 @@ async fn role_unassign(
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已卸任"))
-}
-
-// ------------------------------------------------------------------ list exports (PLAT-15)
-
-/// `?format=xlsx|csv` of a structure list. These pages have no filters yet; other query
-/// parameters are ignored, so a filtered link stays valid once they get some.
-#[derive(Deserialize, Default)]
-struct ExportQuery {
-    format: Option<String>,
-}
-
-/// The table as .csv when asked for, .xlsx otherwise, named `{stem}.{ext}`.
-fn table_download(q: &ExportQuery, stem: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> Response {
-    let table = Table { title: stem.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition(stem, ext))], bytes)
-        .into_response()
-}
-
-fn like_prefix(path: &str) -> sea_orm::Value {
-    format!("{}%", db::like_escape(path)).into()
-}
-
-fn text_at(r: &sea_orm::QueryResult, i: usize) -> AppResult<Cell> {
-    Ok(Cell::Text(r.try_get_by_index::<String>(i)?))
-}
-
-/// One row per group, in the page's order (by kind, then name).
-async fn groups_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups-export").await?;
-    let all = persons::groups(&s.db, &p.organ_path).await?;
-    let mut rows = Vec::new();
-    for (k, label) in GROUP_KINDS {
-        for g in all.iter().filter(|g| g.kind == k) {
-            rows.push(vec![
-                Cell::Text(label.into()),
-                Cell::Text(g.name.clone()),
-                Cell::from(g.area_name.clone()),
-                Cell::from(g.committee_name.clone()),
-                Cell::Int(g.members),
-            ]);
-        }
-    }
-    Ok(table_download(&q, "代表小组", &["类别", "名称", "区划", "对口联系", "成员数"], rows))
-}
-
-/// One row per committee member, committees in the page's order, members by position.
-async fn committees_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees-export").await?;
-    let found = db::query_rows(
-        &s.db,
-        "SELECT c.name, c.kind, o.name, p.name, cm.position FROM committee_members cm \
-         JOIN committees c ON c.id = cm.committee_id JOIN organs o ON o.id = c.organ_id \
-         JOIN persons p ON p.id = cm.person_id WHERE o.path LIKE $1 ESCAPE '\\' \
-         ORDER BY o.path, CASE c.kind WHEN 'standing' THEN 0 WHEN 'special' THEN 1 WHEN 'working' THEN 2 ELSE 3 END, \
-         c.sort, c.id, cm.sort, cm.id",
-        vec![like_prefix(&p.organ_path)],
-    )
-    .await?;
-    let mut rows = Vec::with_capacity(found.len());
-    for r in &found {
-        let kind = r.try_get_by_index::<String>(1)?;
-        rows.push(vec![
-            text_at(r, 0)?,
-            Cell::Text(crate::org::label(&COMMITTEE_KINDS, &kind).to_string()),
-            text_at(r, 2)?,
-            text_at(r, 3)?,
-            text_at(r, 4)?,
-        ]);
-    }
-    Ok(table_download(&q, "委员会组成人员", &["委员会", "类别", "机关", "姓名", "职务"], rows))
-}
-
-/// One row per 常委会组成人员 ↔ 代表 link. The deputies' fixed voter contacts are private
-/// and are not exported.
-async fn links_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links-export").await?;
-    let rows = persons::member_links(&s.db, &p.organ_path)
-        .await?
-        .into_iter()
-        .map(|k| vec![Cell::Text(k.member_name), Cell::Text(k.deputy_name)])
-        .collect();
-    Ok(table_download(&q, "双联系名单", &["组成人员", "联系代表"], rows))
-}
-
-/// One row per grid member (网格员 or 监督员), grids in the page's order.
-async fn grids_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids-export").await?;
-    let found = db::query_rows(
-        &s.db,
-        "SELECT g.name, a.name, p.name, gm.role FROM grid_members gm JOIN grids g ON g.id = gm.grid_id \
-         JOIN organs o ON o.id = g.organ_id JOIN areas a ON a.id = g.area_id JOIN persons p ON p.id = gm.person_id \
-         WHERE o.path LIKE $1 ESCAPE '\\' AND gm.role IN ('gridder', 'supervisor') \
-         ORDER BY a.path, g.name, g.id, gm.role, p.name, gm.id",
-        vec![like_prefix(&p.organ_path)],
-    )
-    .await?;
-    let mut rows = Vec::with_capacity(found.len());
-    for r in &found {
-        let role = r.try_get_by_index::<String>(3)?;
-        rows.push(vec![
-            text_at(r, 0)?,
-            text_at(r, 1)?,
-            text_at(r, 2)?,
-            Cell::Text(crate::org::label(&GRID_ROLES, &role).to_string()),
-        ]);
-    }
-    Ok(table_download(&q, "网格人员", &["网格", "区划", "姓名", "职责"], rows))
-}
-
-/// One row per role assignment: the role names the page lists, holders registered in the
-/// caller's organ tree (as the role's own page shows them).
-async fn roles_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles-export").await?;
-    let found = db::query_rows(
-        &s.db,
-        "SELECT r.name, r.organ_id, p.name FROM role_assignments a \
-         JOIN role_names r ON r.id = a.role_name_id LEFT JOIN organs ro ON ro.id = r.organ_id \
-         JOIN persons p ON p.id = a.person_id JOIN organs po ON po.id = p.organ_id \
-         WHERE (r.organ_id IS NULL OR ro.path LIKE $1 ESCAPE '\\') AND po.path LIKE $1 ESCAPE '\\' \
-         ORDER BY r.id, p.name, a.id",
-        vec![like_prefix(&p.organ_path)],
-    )
-    .await?;
-    let mut rows = Vec::with_capacity(found.len());
-    for r in &found {
-        let own = r.try_get_by_index::<Option<i64>>(1)?.is_some();
-        rows.push(vec![text_at(r, 0)?, Cell::Text(if own { "本机关增设" } else { "系统预置" }.into()), text_at(r, 2)?]);
-    }
-    Ok(table_download(&q, "履职角色", &["角色", "来源", "姓名"], rows))
-}
-
-// ------------------------------------------------------------------ roster import (REG-8)
-
-#[derive(Template)]
-#[template(path = "registry/import.html")]
-struct ImportTpl {
-    l: Layout,
-    issues: Vec<crate::registry::roster::RowIssue>,
-    error: Option<String>,
-    file_name: String,
-}
-
-fn import_tpl(
-    page: &Page,
-    issues: Vec<crate::registry::roster::RowIssue>,
-    error: Option<String>,
-    file_name: String,
-) -> ImportTpl {
-    ImportTpl {
-        l: page.layout("名册导入", &[("/console/registry/import", "名册导入")]), issues, error, file_name
-    }
-}
-
-async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    render(&import_tpl(&page, Vec::new(), None, String::new()))
-}
-
-fn xlsx_download(bytes: Vec<u8>, stem: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, crate::export::content_disposition(stem, "xlsx")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    Ok(xlsx_download(crate::registry::roster::template(), "代表名册模板"))
-}
-
-#[derive(Deserialize, Default)]
-struct RosterQuery {
-    /// `full`: with mobiles and birth dates in full (needs the personal-data permission).
-    private: Option<String>,
-}
-
-/// The roster in the import layout: masked by default; in full only when asked for
-/// (「含手机号」) by a role with the personal-data permission. Every download is audited.
-async fn roster_download(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<RosterQuery>,
-) -> AppResult<Response> {
-    use crate::registry::import::{Privacy, export_roster};
-    check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roster").await?;
-    let privacy = match q.private.as_deref() {
-        None | Some("") => Privacy::Masked,
-        Some("full") => Privacy::Full,
-        Some(_) => return Err(AppError::BadRequest("private 参数只能是 full".into())),
-    };
-    if privacy == Privacy::Full {
-        check_registry(&s, &p, &ip, Action::ExportPersonal, &p.organ_path, "roster").await?;
-    }
-    let (bytes, rows) = export_roster(&s.db, &s.crypto, &p.organ_path, privacy).await?;
-    crate::audit::record_export(
-        &s.db,
-        s.audit_key(),
-        &actor(&p, &ip),
-        Some(p.organ_id),
-        "代表名册",
-        rows,
-        privacy == Privacy::Full,
-    )
-    .await?;
-    Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
-}
-
-async fn import_upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    upload: crate::app::extract::UploadedFile,
-) -> AppResult<Response> {
-    use crate::registry::import::{ImportError, import_roster, parse_roster};
-    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    let crate::app::extract::UploadedFile { name, bytes } = upload;
-    if bytes.is_empty() {
-        return unprocessable(&import_tpl(
-            &page,
-            Vec::new(),
-            Some("请选择要导入的 Excel 文件（.xlsx）".into()),
-            String::new(),
-        ));
-    }
-    let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
-    // Parsed off the async workers, before the write transaction opens.
-    let rows = match parse_roster(bytes).await {
-        Ok(rows) => rows,
-        Err(issues) => return unprocessable(&import_tpl(&page, issues, None, name)),
-    };
-    // Problems found against the database come back as the row report; they are found
-    // before anything is written (all or nothing). A database error rolls everything back.
-    let result = write(&s, &p, &ip, async |w| {
-        let cache = crate::registry::cache(&s);
-        w.after_commit(move || cache.nearest.invalidate());
-        match import_roster(w.txn(), w.key(), &s.crypto, w.actor(), &organ, &rows).await {
-            Ok(sum) => Ok(Ok(sum)),
-            Err(ImportError::Rows(issues)) => Ok(Err(issues)),
-            Err(ImportError::Db(e)) => Err(e),
-        }
-    })
-    .await?;
-    match result {
-        Ok(sum) => Ok(redirect_with_flash(
-            "/console/registry/deputies",
-            &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),
-        )),
-        Err(issues) => unprocessable(&import_tpl(&page, issues, None, name)),
-    }
 }
