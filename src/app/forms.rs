@@ -49,3 +49,20 @@ pub fn two_ids(Path((a, b)): Path<(String, String)>) -> AppResult<(i64, i64)> {
 pub fn unprocessable<T: Template>(t: &T) -> AppResult<Response> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
+
+/// Reads a form field trimmed of the white space people paste around it (typed forms:
+/// `#[serde(default, deserialize_with = "trimmed")]`).
+pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(s.trim().to_string())
+}
+
+/// A form that is only a button: nothing but the CSRF token, which the middleware checks.
+#[derive(serde::Deserialize)]
+pub struct Button {}
+
+/// A record's number typed or chosen in a form: a positive integer, else none (the model
+/// then names the field that is missing).
+pub fn opt_id(v: &str) -> Option<i64> {
+    v.trim().parse().ok().filter(|v| *v > 0)
+}

@@ -8,14 +8,15 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
-use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
+use crate::app::forms::{Button, Opt, allowed, history, opt_id, opts, trimmed, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
@@ -74,10 +75,6 @@ pub async fn resolve_person(s: &AppState, organ_path: &str, field: &str, text: &
     }
 }
 
-fn errors_of(e: AppError) -> AppResult<Errors> {
-    form_errors(e)
-}
-
 const CRUMB_GROUPS: (&str, &str) = ("/console/registry/groups", "代表小组");
 const CRUMB_COMMITTEES: (&str, &str) = ("/console/registry/committees", "委员会");
 const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
@@ -99,8 +96,49 @@ pub(super) async fn check_registry(
     Ok(())
 }
 
-fn opt_id(v: &str) -> Option<i64> {
-    v.trim().parse().ok().filter(|v| *v > 0)
+/// A new group.
+#[derive(Deserialize)]
+struct GroupForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    area_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    committee_id: String,
+}
+
+/// A new committee, grid or role name: its kind or area and its name.
+#[derive(Deserialize)]
+struct NamedForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    area_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+}
+
+/// A member added to a group, committee, grid or role: the deputy by number or name, and
+/// the role or position held there.
+#[derive(Deserialize)]
+struct MemberForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    person: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    role: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    position: String,
+}
+
+/// A contact link: a member of the standing committee and a deputy.
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    member: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    person: String,
 }
 
 // ------------------------------------------------------------------ groups (REG-4)
@@ -174,15 +212,14 @@ async fn group_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<GroupForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
-    let f = Pairs(f);
     let v = persons::GroupInput {
-        kind: f.get("kind"),
-        name: f.get("name"),
-        area_id: opt_id(&f.get("area_id")),
-        committee_id: opt_id(&f.get("committee_id")),
+        kind: f.kind,
+        name: f.name,
+        area_id: opt_id(&f.area_id),
+        committee_id: opt_id(&f.committee_id),
     };
     let result =
         write(&s, &p, &ip, async |w| persons::create_group(w.txn(), w.key(), w.actor(), p.organ_id, &v).await).await;
@@ -271,12 +308,10 @@ async fn group_member_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<MemberForm>,
 ) -> AppResult<Response> {
     let g = visible_group(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let text = f.get("person");
-    let role = f.get("role");
+    let MemberForm { person: text, role, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
         persons::add_group_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
@@ -295,7 +330,7 @@ async fn group_member_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<Button>,
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_group(&s, &p, &ip, id, Action::Update).await?;
@@ -358,11 +393,10 @@ async fn committee_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<NamedForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
-    let f = Pairs(f);
-    let (kind, name) = (f.get("kind"), f.get("name"));
+    let NamedForm { kind, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         persons::create_committee(w.txn(), w.key(), w.actor(), p.organ_id, &kind, &name).await
     })
@@ -442,12 +476,10 @@ async fn committee_member_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<MemberForm>,
 ) -> AppResult<Response> {
     let c = visible_committee(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let text = f.get("person");
-    let position = f.get("position");
+    let MemberForm { person: text, position, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &c.organ_path, "person", &text).await?;
         persons::add_committee_member(w.txn(), w.key(), w.actor(), id, pid, &position).await
@@ -466,7 +498,7 @@ async fn committee_member_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<Button>,
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_committee(&s, &p, &ip, id, Action::Update).await?;
@@ -541,26 +573,22 @@ async fn link_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<LinkForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Update, &p.organ_path, "links").await?;
-    let f = Pairs(f);
-    let (member, text) = (f.get("member"), f.get("person"));
-    let result = async {
+    let LinkForm { member, person: text } = f;
+    let result = write(&s, &p, &ip, async |w| {
         let member_id = opt_id(&member).ok_or_else(|| AppError::invalid("member", "请选择常委会组成人员"))?;
         let deputy = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        write(&s, &p, &ip, async |w| {
-            persons::create_member_link(w.txn(), w.key(), w.actor(), p.organ_id, member_id, deputy).await?;
-            Ok(())
-        })
-        .await?;
-        Ok::<(), AppError>(())
-    }
+        persons::create_member_link(w.txn(), w.key(), w.actor(), p.organ_id, member_id, deputy).await
+    })
     .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash("/console/registry/links", "已建立联系")),
-        Err(e) => unprocessable(&links_tpl(&page, &s, &p, &member, text, errors_of(e)?).await?),
-    }
+    form_answer(
+        result,
+        |_| redirect_with_flash("/console/registry/links", "已建立联系"),
+        async |errors| unprocessable(&links_tpl(&page, &s, &p, &member, text, errors).await?),
+    )
+    .await
 }
 
 async fn link_remove(
@@ -568,7 +596,7 @@ async fn link_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<Button>,
 ) -> AppResult<Response> {
     let path = db::query_rows(
         &s.db,
@@ -631,11 +659,10 @@ async fn grid_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<NamedForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
-    let f = Pairs(f);
-    let (area, name) = (f.get("area_id"), f.get("name"));
+    let NamedForm { area_id: area, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         persons::create_grid(w.txn(), w.key(), w.actor(), p.organ_id, opt_id(&area).unwrap_or(0), &name).await
     })
@@ -718,25 +745,21 @@ async fn grid_member_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<MemberForm>,
 ) -> AppResult<Response> {
     let g = visible_grid(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let text = f.get("person");
-    let result = async {
+    let MemberForm { person: text, role, .. } = f;
+    let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        write(&s, &p, &ip, async |w| {
-            persons::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &f.get("role")).await?;
-            Ok(())
-        })
-        .await?;
-        Ok::<(), AppError>(())
-    }
+        persons::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
+    })
     .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), "网格人员已保存")),
-        Err(e) => unprocessable(&grid_tpl(&page, &s, &p, g, text, errors_of(e)?).await?),
-    }
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/registry/grids/{id}"), "网格人员已保存"),
+        async |errors| unprocessable(&grid_tpl(&page, &s, &p, g, text, errors).await?),
+    )
+    .await
 }
 
 async fn grid_member_remove(
@@ -744,7 +767,7 @@ async fn grid_member_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<Button>,
 ) -> AppResult<Response> {
     let (id, row) = two_ids(path)?;
     visible_grid(&s, &p, &ip, id, Action::Update).await?;
@@ -788,10 +811,10 @@ async fn role_name_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<NamedForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
-    let name = Pairs(f).get("name");
+    let name = f.name;
     let result = write(&s, &p, &ip, async |w| {
         persons::create_role_name(w.txn(), w.key(), w.actor(), p.organ_id, &p.organ_path, &name).await
     })
@@ -877,24 +900,21 @@ async fn role_assign(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<MemberForm>,
 ) -> AppResult<Response> {
     let r = visible_role(&s, &p, &ip, id, Action::Update).await?;
-    let text = Pairs(f).get("person");
-    let result = async {
+    let text = f.person;
+    let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        write(&s, &p, &ip, async |w| {
-            persons::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await?;
-            Ok(())
-        })
-        .await?;
-        Ok::<(), AppError>(())
-    }
+        persons::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await
+    })
     .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已指定")),
-        Err(e) => unprocessable(&role_tpl(&page, &s, &p, r, text, errors_of(e)?).await?),
-    }
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/registry/roles/{id}"), "已指定"),
+        async |errors| unprocessable(&role_tpl(&page, &s, &p, r, text, errors).await?),
+    )
+    .await
 }
 
 async fn role_unassign(
@@ -902,7 +922,7 @@ async fn role_unassign(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<Button>,
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_role(&s, &p, &ip, id, Action::Update).await?;
