@@ -15,6 +15,7 @@ pub mod stations;
 pub mod stations_pages;
 pub mod structure_pages;
 pub mod synthetic;
+pub mod types;
 pub mod units_pages;
 pub mod voters_pages;
 
