@@ -637,7 +637,7 @@ async fn form_tpl(
     existing: Option<&Person>,
     facts_locked: bool,
 ) -> AppResult<FormTpl> {
-    let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| a.level == "township").collect::<Vec<_>>();
+    let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| org::AreaLevel::parse(&a.level) == Some(org::AreaLevel::Township)).collect::<Vec<_>>();
     let (title, action, cancel, crumb_href) = match existing {
         Some(d) => (
             format!("修改 {}", d.name),
