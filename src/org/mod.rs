@@ -98,7 +98,10 @@ impl AreaLevel {
     }
 }
 
-const fn level_table<const N: usize>(codes: [&'static str; N], labels: [&'static str; N]) -> [(&'static str, &'static str); N] {
+const fn level_table<const N: usize>(
+    codes: [&'static str; N],
+    labels: [&'static str; N],
+) -> [(&'static str, &'static str); N] {
     let mut out = [("", ""); N];
     let mut i = 0;
     while i < N {

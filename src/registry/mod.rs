@@ -19,9 +19,9 @@ pub mod types;
 pub mod units_pages;
 pub mod voters_pages;
 
-pub use crate::org::Level;
 use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::{Action, Principal, Resource, Role, authz};
+pub use crate::org::Level;
 
 /// Attachment owner types of the registry.
 pub const OWNER_STATION: &str = "station";

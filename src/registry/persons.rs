@@ -32,7 +32,6 @@ pub const PARTIES: [&str; 11] = [
 ];
 pub const EDUCATIONS: [&str; 7] = ["研究生", "大学", "大专", "中专", "高中", "初中", "小学"];
 
-
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct Person {
     pub id: i64,
@@ -642,7 +641,13 @@ pub async fn end_mandate<C: ConnectionTrait>(
     db::exec(
         c,
         "INSERT INTO mandate_events (mandate_id, kind, event_date, note, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![mandate_id.into(), kind.as_str().into(), end.date.clone().into(), end.note.clone().into(), db::now().into()],
+        vec![
+            mandate_id.into(),
+            kind.as_str().into(),
+            end.date.clone().into(),
+            end.note.clone().into(),
+            db::now().into(),
+        ],
     )
     .await?;
     audit::append(
@@ -1031,7 +1036,9 @@ mod tests {
 
     #[test]
     fn validation_accepts_every_gender_spelling_the_roster_accepts() {
-        for (typed, stored) in [("男性", "male"), ("M", "male"), ("女性", "female"), ("F", "female"), ("female", "female")] {
+        for (typed, stored) in
+            [("男性", "male"), ("M", "male"), ("女性", "female"), ("F", "female"), ("female", "female")]
+        {
             let input = PersonInput { name: "王建国".into(), gender: typed.into(), ..Default::default() };
             assert_eq!(validate(&input).unwrap().gender, stored, "{typed}");
             assert_eq!(crate::registry::roster::Gender::parse(typed).map(Gender::as_str), Some(stored), "{typed}");
@@ -1047,10 +1054,10 @@ mod tests {
             let Err(AppError::Invalid { fields, .. }) = EndMandate::parse(kind, "2024-06-30", "") else {
                 panic!("{kind} accepted");
             };
-            assert_eq!(fields.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect::<Vec<_>>(), [(
-                "kind",
-                "请选择终止原因"
-            )]);
+            assert_eq!(
+                fields.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect::<Vec<_>>(),
+                [("kind", "请选择终止原因")]
+            );
         }
         let Err(AppError::Invalid { fields, .. }) = EndMandate::parse("x", "2024/06/30", "") else { panic!() };
         assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["kind", "date"]);

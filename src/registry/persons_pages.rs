@@ -424,7 +424,8 @@ async fn detail_tpl(
             &m.organ_id,
         ),
         hows: opts(
-            [persons::MandateEventKind::Elected, persons::MandateEventKind::ByElection].map(|k| (k.as_str(), k.label())),
+            [persons::MandateEventKind::Elected, persons::MandateEventKind::ByElection]
+                .map(|k| (k.as_str(), k.label())),
             if m.how.is_empty() { persons::MandateEventKind::Elected.as_str() } else { &m.how },
         ),
         end_kinds: opts(persons::EndReason::ALL.map(|r| (r.as_str(), r.label())), ""),
@@ -637,7 +638,11 @@ async fn form_tpl(
     existing: Option<&Person>,
     facts_locked: bool,
 ) -> AppResult<FormTpl> {
-    let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| org::AreaLevel::parse(&a.level) == Some(org::AreaLevel::Township)).collect::<Vec<_>>();
+    let townships = org::areas_all(&s.db)
+        .await?
+        .into_iter()
+        .filter(|a| org::AreaLevel::parse(&a.level) == Some(org::AreaLevel::Township))
+        .collect::<Vec<_>>();
     let (title, action, cancel, crumb_href) = match existing {
         Some(d) => (
             format!("修改 {}", d.name),

@@ -22,9 +22,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBacken
 
 use super::geo::{NearestIndex, StationPoint};
 use super::persons::{EDUCATIONS, OCCUPATIONS, PARTIES};
-use super::types::{Gender, MandateStatus};
 use super::schedule::{self, DutySlot};
 use super::stations::{self, FACILITIES};
+use super::types::{Gender, MandateStatus};
 use crate::audit::{self, Actor, Change};
 use crate::db;
 

@@ -5,7 +5,12 @@ use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable};
 use serde::{Deserialize, Serialize};
 
 /// Decodes a text column through a type's parser; an unknown code is a type error.
-fn decode<T, I: ColIdx>(res: &QueryResult, index: I, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, TryGetError> {
+fn decode<T, I: ColIdx>(
+    res: &QueryResult,
+    index: I,
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, TryGetError> {
     let s = String::try_get_by(res, index)?;
     parse(&s).ok_or_else(|| TryGetError::DbErr(DbErr::Type(format!("unknown {what} code «{s}»"))))
 }

@@ -50,7 +50,12 @@ pub struct OrganLine {
 
 fn organ_line(o: Organ, root_depth: usize) -> OrganLine {
     let depth = o.path.matches('/').count().saturating_sub(2 + root_depth);
-    OrganLine { kind: org::label(&ORGAN_KINDS, &o.kind), level: org::Level::parse(&o.level).map_or("", org::Level::label), depth, organ: o }
+    OrganLine {
+        kind: org::label(&ORGAN_KINDS, &o.kind),
+        level: org::Level::parse(&o.level).map_or("", org::Level::label),
+        depth,
+        organ: o,
+    }
 }
 
 #[derive(Template)]

@@ -158,7 +158,8 @@ db_test!(staff_registers_deputy_and_records_mandate_events);
 async fn form_and_roster_accept_the_same_spellings(app: TestApp) {
     let (root, _) = setup(&app).await;
     let mut b = app.login("rstaff").await;
-    for (name, typed, stored) in [("周男性", "男性", "male"), ("周大写", "M", "male"), ("吴女性", "女性", "female")] {
+    for (name, typed, stored) in [("周男性", "男性", "male"), ("周大写", "M", "male"), ("吴女性", "女性", "female")]
+    {
         let r = b.post("/console/registry/deputies", &[("name", name), ("gender", typed)]).await;
         let id = created_id(&r);
         let gender: Vec<String> = db::query_rows(app.db(), "SELECT gender FROM persons WHERE id = $1", vec![id.into()])
