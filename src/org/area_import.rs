@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use calamine::Data;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::AREA_LEVELS;
+use super::AreaLevel;
 use crate::app::error::AppError;
 use crate::audit::{self, Actor, Change};
 use crate::db;
@@ -64,26 +64,15 @@ fn issue(row: u32, column: &str, reason: impl Into<String>) -> RowIssue {
 
 /// `省级` → `province` …; the keys themselves and a few everyday spellings are accepted too.
 pub fn parse_level(text: &str) -> Option<&'static str> {
-    let t = text.trim().replace('(', "（").replace(')', "）");
-    if let Some((k, _)) = AREA_LEVELS.iter().find(|(k, v)| *k == t || *v == t) {
-        return Some(k);
-    }
-    Some(match t.as_str() {
-        "省" | "省级行政区" | "自治区" | "直辖市" => "province",
-        "市" | "地级" | "地级市" | "地市级" => "city",
-        "县" | "区县" | "县区" | "县（市、区）" | "county" => "county",
-        "乡镇" | "街道" | "乡" | "镇" | "乡级" | "town" => "township",
-        "村" | "社区" | "村居" | "村（居）" | "村级" | "village" => "community",
-        _ => return None,
-    })
+    AreaLevel::parse(text).map(AreaLevel::as_str)
 }
 
-fn level_rank(level: &str) -> usize {
-    AREA_LEVELS.iter().position(|(k, _)| *k == level).unwrap_or(0)
+fn level_rank(level: &str) -> Option<AreaLevel> {
+    AreaLevel::parse(level)
 }
 
 fn level_label(level: &str) -> &'static str {
-    super::label(&AREA_LEVELS, level)
+    AreaLevel::parse(level).map_or("", AreaLevel::label)
 }
 
 // ------------------------------------------------------------------ reading the file

@@ -4,7 +4,7 @@ pub mod area_import;
 pub mod units;
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
@@ -45,15 +45,143 @@ pub struct Organ {
     pub phone: String,
 }
 
-pub const AREA_LEVELS: [(&str, &str); 5] = [
-    ("province", "省级"),
-    ("city", "市级"),
-    ("county", "县级"),
-    ("township", "乡镇（街道）"),
-    ("community", "村（社区）"),
-];
-pub const ORGAN_LEVELS: [(&str, &str); 5] =
-    [("national", "全国"), ("provincial", "省"), ("city", "市"), ("county", "县"), ("township", "乡镇")];
+/// 区划级别 (`areas.level`), highest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    Province,
+    City,
+    County,
+    Township,
+    Community,
+}
+
+impl AreaLevel {
+    pub const ALL: [AreaLevel; 5] =
+        [AreaLevel::Province, AreaLevel::City, AreaLevel::County, AreaLevel::Township, AreaLevel::Community];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AreaLevel::Province => "province",
+            AreaLevel::City => "city",
+            AreaLevel::County => "county",
+            AreaLevel::Township => "township",
+            AreaLevel::Community => "community",
+        }
+    }
+
+    /// 省级 / 市级 / 县级 / 乡镇（街道） / 村（社区）
+    pub const fn label(self) -> &'static str {
+        match self {
+            AreaLevel::Province => "省级",
+            AreaLevel::City => "市级",
+            AreaLevel::County => "县级",
+            AreaLevel::Township => "乡镇（街道）",
+            AreaLevel::Community => "村（社区）",
+        }
+    }
+
+    /// The stored code, the label (half-width brackets too) and everyday spellings: 省, 地级市, 区县, 街道, 社区 …
+    pub fn parse(text: &str) -> Option<AreaLevel> {
+        let t = text.trim().replace('(', "（").replace(')', "）");
+        if let Some(l) = AreaLevel::ALL.into_iter().find(|l| l.as_str() == t || l.label() == t) {
+            return Some(l);
+        }
+        Some(match t.as_str() {
+            "省" | "省级行政区" | "自治区" | "直辖市" => AreaLevel::Province,
+            "市" | "地级" | "地级市" | "地市级" => AreaLevel::City,
+            "县" | "区县" | "县区" | "县（市、区）" => AreaLevel::County,
+            "乡镇" | "街道" | "乡" | "镇" | "乡级" | "town" => AreaLevel::Township,
+            "村" | "社区" | "村居" | "村（居）" | "村级" | "village" => AreaLevel::Community,
+            _ => return None,
+        })
+    }
+}
+
+const fn level_table<const N: usize>(
+    codes: [&'static str; N],
+    labels: [&'static str; N],
+) -> [(&'static str, &'static str); N] {
+    let mut out = [("", ""); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = (codes[i], labels[i]);
+        i += 1;
+    }
+    out
+}
+
+/// (code, label) of every area level, for the form's options.
+pub const AREA_LEVELS: [(&str, &str); 5] = {
+    let l = AreaLevel::ALL;
+    level_table(
+        [l[0].as_str(), l[1].as_str(), l[2].as_str(), l[3].as_str(), l[4].as_str()],
+        [l[0].label(), l[1].label(), l[2].label(), l[3].label(), l[4].label()],
+    )
+};
+/// (code, label) of every organ level, for the form's options.
+pub const ORGAN_LEVELS: [(&str, &str); 5] = {
+    let l = Level::ALL;
+    level_table(
+        [l[0].as_str(), l[1].as_str(), l[2].as_str(), l[3].as_str(), l[4].as_str()],
+        [l[0].label(), l[1].label(), l[2].label(), l[3].label(), l[4].label()],
+    )
+};
+
+/// The five levels of people's congress (五级人大).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    National,
+    Provincial,
+    City,
+    County,
+    Township,
+}
+
+impl Level {
+    pub const ALL: [Level; 5] = [Level::National, Level::Provincial, Level::City, Level::County, Level::Township];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::National => "national",
+            Level::Provincial => "provincial",
+            Level::City => "city",
+            Level::County => "county",
+            Level::Township => "township",
+        }
+    }
+
+    /// 全国 / 省 / 市 / 县 / 乡镇
+    pub const fn label(self) -> &'static str {
+        match self {
+            Level::National => "全国",
+            Level::Provincial => "省",
+            Level::City => "市",
+            Level::County => "县",
+            Level::Township => "乡镇",
+        }
+    }
+
+    /// "全国人大代表", "县人大代表" …
+    pub fn deputy_title(self) -> String {
+        format!("{}人大代表", self.label())
+    }
+
+    /// Accepts the API value or the Chinese label.
+    pub fn parse(s: &str) -> Option<Level> {
+        let s = s.trim();
+        Level::ALL.into_iter().find(|l| {
+            l.as_str() == s
+                || l.label() == s
+                || s == format!("{}级", l.label())
+                || s == l.deputy_title()
+                || (*l == Level::Township && (s == "乡" || s == "镇" || s == "乡级"))
+                || (*l == Level::County && (s == "县（区）" || s == "区" || s == "县区"))
+        })
+    }
+}
+
 pub const ORGAN_KINDS: [(&str, &str); 3] = [
     ("standing_committee", "人大常委会"),
     ("township_presidium", "乡镇人大主席团"),
@@ -197,7 +325,8 @@ pub async fn create_area<C: ConnectionTrait>(
     let mut fields = Vec::new();
     check_code(input.code.trim(), &mut fields);
     check_name(&input.name, &mut fields);
-    if !AREA_LEVELS.iter().any(|(k, _)| *k == input.level) {
+    let level = AreaLevel::parse(&input.level);
+    if level.is_none() {
         fields.push(FieldError { field: "level".into(), message: "请选择区划级别".into() });
     }
     if let (Some(lat), Some(lng)) = (input.lat, input.lng)
@@ -233,7 +362,7 @@ pub async fn create_area<C: ConnectionTrait>(
             input.code.trim().into(),
             input.name.trim().into(),
             input.parent_id.into(),
-            input.level.clone().into(),
+            level.map(AreaLevel::as_str).into(),
             input.lat.into(),
             input.lng.into(),
             db::now().into(),
@@ -318,7 +447,7 @@ fn check_organ(input: &OrganInput, fields: &mut Vec<FieldError>) {
     if !ORGAN_KINDS.iter().any(|(k, _)| *k == input.kind) {
         fields.push(FieldError { field: "kind".into(), message: "请选择机关类型".into() });
     }
-    if !ORGAN_LEVELS.iter().any(|(k, _)| *k == input.level) {
+    if Level::parse(&input.level).is_none() {
         fields.push(FieldError { field: "level".into(), message: "请选择层级".into() });
     }
     if input.phone.trim().chars().count() > 40 {
@@ -368,7 +497,7 @@ pub async fn create_organ<C: ConnectionTrait>(
             input.area_id.into(),
             input.parent_id.into(),
             input.kind.clone().into(),
-            input.level.clone().into(),
+            Level::parse(&input.level).map(Level::as_str).into(),
             input.external.into(),
             input.phone.trim().into(),
             db::now().into(),
@@ -458,4 +587,34 @@ pub async fn update_organ<C: ConnectionTrait>(
 /// A WGS-84 coordinate pair within range.
 pub fn valid_wgs84(lat: f64, lng: f64) -> bool {
     lat.is_finite() && lng.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chinese(label: &str) -> bool {
+        !label.is_empty() && label.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || "（）".contains(c))
+    }
+
+    #[test]
+    fn levels_round_trip_and_label_in_chinese() {
+        for l in Level::ALL {
+            assert_eq!(Level::parse(l.as_str()), Some(l));
+            assert_eq!(Level::parse(l.label()), Some(l));
+            assert!(chinese(l.label()), "{l:?}");
+            assert_eq!(label(&ORGAN_LEVELS, l.as_str()), l.label());
+        }
+        for l in AreaLevel::ALL {
+            assert_eq!(AreaLevel::parse(l.as_str()), Some(l));
+            assert_eq!(AreaLevel::parse(l.label()), Some(l));
+            assert!(chinese(l.label()), "{l:?}");
+            assert_eq!(label(&AREA_LEVELS, l.as_str()), l.label());
+        }
+        assert_eq!(AreaLevel::parse("乡镇(街道)"), Some(AreaLevel::Township));
+        assert_eq!(AreaLevel::parse("地级市"), Some(AreaLevel::City));
+        assert_eq!(AreaLevel::parse("national"), None);
+        assert_eq!(Level::parse("community"), None);
+        assert!(AreaLevel::Province < AreaLevel::Community && Level::National < Level::Township);
+    }
 }

@@ -165,7 +165,7 @@ async fn deputies_out(s: &AppState, people: Vec<persons::Person>) -> AppResult<V
             url: format!("/d/{}", p.id),
             id: p.id,
             name: p.name,
-            gender: p.gender,
+            gender: p.gender.as_str().into(),
             ethnicity: p.ethnicity,
             party: p.party,
             occupation: p.occupation,

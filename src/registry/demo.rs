@@ -10,7 +10,7 @@ use crate::audit::Actor;
 use crate::db;
 use crate::org;
 use crate::privacy::FieldCrypto;
-use crate::registry::persons::{self, GroupInput, MandateInput, OCCUPATIONS, PersonInput};
+use crate::registry::persons::{self, Gender, GroupInput, MandateEventKind, MandateInput, OCCUPATIONS, PersonInput};
 use crate::registry::stations::{self, StationInput};
 
 const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段";
@@ -188,7 +188,7 @@ pub async fn seed<C: ConnectionTrait>(
         let year = 1962 + rng.below(36);
         PersonInput {
             name: name(rng),
-            gender: if rng.below(10) < 3 { "female".into() } else { "male".into() },
+            gender: (if rng.below(10) < 3 { Gender::Female } else { Gender::Male }).as_str().into(),
             ethnicity: if rng.below(40) == 0 { "回族".into() } else { "汉族".into() },
             birth_date: Some(format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28))),
             party: if rng.below(10) < 7 {
@@ -221,7 +221,7 @@ pub async fn seed<C: ConnectionTrait>(
         organ_id,
         term,
         constituency,
-        how: "elected".into(),
+        how: MandateEventKind::Elected.as_str().into(),
     };
     for (i, (area, organ, station)) in township_stations.iter().enumerate() {
         let tname = townships[i].1;
@@ -231,7 +231,7 @@ pub async fn seed<C: ConnectionTrait>(
             if i == 0 && k == 16 {
                 // The person behind the `deputy` demo account.
                 input.name = "刘春燕".into();
-                input.gender = "female".into();
+                input.gender = Gender::Female.as_str().into();
             }
             let input = persons::validate(&input).map_err(persons::invalid)?;
             let id = persons::create_person(c, key, crypto, actor, county_organ, &input).await?;
@@ -272,7 +272,12 @@ pub async fn seed<C: ConnectionTrait>(
     let resigned = by_township[5][4];
     let m = persons::mandates_of(c, &[resigned]).await?;
     if let Some(m) = m.first() {
-        persons::end_mandate(c, key, actor, m.id, "resigned", "2024-03-12", "因工作调动辞去代表职务").await?;
+        let end = persons::EndMandate {
+            reason: persons::EndReason::Resigned,
+            date: "2024-03-12".into(),
+            note: "因工作调动辞去代表职务".into(),
+        };
+        persons::end_mandate(c, key, actor, m.id, &end).await?;
     }
     let input =
         persons::validate(&new_person(&mut rng, township_stations[5].0, townships[5].1)).map_err(persons::invalid)?;
@@ -284,7 +289,7 @@ pub async fn seed<C: ConnectionTrait>(
         by,
         &MandateInput {
             start_date: Some("2024-06-20".into()),
-            how: "by_election".into(),
+            how: MandateEventKind::ByElection.as_str().into(),
             ..mandate(township_stations[5].1, 19, "第2选区".into())
         },
     )

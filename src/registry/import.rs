@@ -304,7 +304,7 @@ pub async fn import_roster<C: ConnectionTrait>(
                         term: *term,
                         constituency: constituency.clone(),
                         start_date: None,
-                        how: "elected".into(),
+                        how: persons::MandateEventKind::Elected.as_str().into(),
                     };
                     persons::add_mandate(c, key, actor, person_id, &input).await?;
                     changed = true;
@@ -371,7 +371,7 @@ pub async fn roster_rows<C: ConnectionTrait>(
                 row: 0,
                 id: Some(p.id),
                 name: p.name.clone(),
-                gender: roster::Gender::parse(&p.gender).unwrap_or(roster::Gender::Male),
+                gender: p.gender,
                 ethnicity: p.ethnicity.clone(),
                 birth_date: p.birth_date.as_deref().and_then(crate::app::fmt::parse_iso_date),
                 party: p.party.clone(),

@@ -8,13 +8,13 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
 use super::Level;
+pub use super::types::{EndReason, Gender, MandateEventKind, MandateStatus};
 use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
 use crate::auth::authz::Field;
 use crate::db;
 use crate::privacy::FieldCrypto;
 
-pub const GENDERS: [(&str, &str); 2] = [("male", "男"), ("female", "女")];
 pub const OCCUPATIONS: [&str; 8] =
     ["党政干部", "专业技术人员", "企业负责人", "工人", "农民", "基层干部", "解放军和武警", "其他"];
 pub const PARTIES: [&str; 11] = [
@@ -32,41 +32,12 @@ pub const PARTIES: [&str; 11] = [
 ];
 pub const EDUCATIONS: [&str; 7] = ["研究生", "大学", "大专", "中专", "高中", "初中", "小学"];
 
-/// Mandate statuses: `serving` and the ways a mandate ends.
-pub const MANDATE_STATUSES: [(&str, &str); 6] = [
-    ("serving", "在任"),
-    ("resigned", "辞职"),
-    ("recalled", "罢免"),
-    ("terminated", "终止"),
-    ("deceased", "去世"),
-    ("term_ended", "届满"),
-];
-pub const MANDATE_EVENTS: [(&str, &str); 7] = [
-    ("elected", "当选"),
-    ("by_election", "补选"),
-    ("resigned", "辞职"),
-    ("recalled", "罢免"),
-    ("terminated", "终止代表资格"),
-    ("deceased", "去世"),
-    ("term_ended", "换届届满"),
-];
-
-pub fn status_label(s: &str) -> &'static str {
-    crate::org::label(&MANDATE_STATUSES, s)
-}
-pub fn event_label(s: &str) -> &'static str {
-    crate::org::label(&MANDATE_EVENTS, s)
-}
-pub fn gender_label(s: &str) -> &'static str {
-    crate::org::label(&GENDERS, s)
-}
-
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct Person {
     pub id: i64,
     pub organ_id: i64,
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub ethnicity: String,
     pub birth_date: Option<String>,
     pub party: String,
@@ -109,7 +80,7 @@ pub struct Mandate {
     pub start_date: Option<String>,
     pub end_date: Option<String>,
     /// `serving|resigned|recalled|terminated|deceased|term_ended`
-    pub status: String,
+    pub status: MandateStatus,
     /// The organ's name, e.g. 潍坊市人大常委会
     pub organ_name: String,
     /// The organ's area, e.g. 潍坊市
@@ -121,7 +92,7 @@ impl Mandate {
         Level::parse(&self.level)
     }
     pub fn serving(&self) -> bool {
-        self.status == "serving"
+        self.status == MandateStatus::Serving
     }
     /// "第十九届诸城市人大代表", "第十四届全国人大代表"
     pub fn title(&self) -> String {
@@ -132,7 +103,7 @@ impl Mandate {
         format!("第{}届{}人大代表", chinese_number(self.term), place)
     }
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        self.status.label()
     }
 }
 
@@ -147,7 +118,7 @@ pub struct MandateEvent {
 
 impl MandateEvent {
     pub fn label(&self) -> &'static str {
-        event_label(&self.kind)
+        MandateEventKind::parse(&self.kind).map(MandateEventKind::label).unwrap_or("")
     }
 }
 
@@ -222,10 +193,9 @@ pub fn validate(input: &PersonInput) -> Result<PersonInput, Vec<FieldError>> {
     } else if out.name.chars().any(|c| c.is_ascii_digit() || "<>\"'&;".contains(c)) {
         field(&mut f, "name", "姓名不能含数字或符号");
     }
-    out.gender = match input.gender.trim() {
-        "male" | "男" => "male".into(),
-        "female" | "女" => "female".into(),
-        _ => {
+    out.gender = match Gender::parse(&input.gender) {
+        Some(g) => g.as_str().into(),
+        None => {
             field(&mut f, "gender", "请选择性别");
             String::new()
         }
@@ -410,7 +380,7 @@ pub async fn create_person<C: ConnectionTrait>(
 pub fn changed_fields(before: &Person, input: &PersonInput, crypto: &FieldCrypto) -> Vec<Field> {
     let before_mobile = before.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
     let facts = before.name != input.name
-        || before.gender != input.gender
+        || before.gender.as_str() != input.gender
         || before.ethnicity != input.ethnicity
         || before.birth_date.as_deref().unwrap_or("") != input.birth_date.as_deref().unwrap_or("")
         || before.party != input.party
@@ -449,7 +419,7 @@ pub async fn update_person<C: ConnectionTrait>(
         }
     };
     diff("姓名", &before.name, &input.name);
-    diff("性别", &before.gender, &input.gender);
+    diff("性别", before.gender.as_str(), &input.gender);
     diff("民族", &before.ethnicity, &input.ethnicity);
     diff("出生日期", before.birth_date.as_deref().unwrap_or(""), input.birth_date.as_deref().unwrap_or(""));
     diff("政治面貌", &before.party, &input.party);
@@ -538,10 +508,14 @@ pub async fn add_mandate<C: ConnectionTrait>(
             }
         },
     };
-    if !matches!(input.how.as_str(), "elected" | "by_election") {
-        field(&mut f, "how", "请选择当选方式");
-    }
-    if input.how == "by_election" && start.is_none() {
+    let how = match MandateEventKind::parse(&input.how) {
+        Some(k @ (MandateEventKind::Elected | MandateEventKind::ByElection)) => k,
+        Some(MandateEventKind::Ended(_)) | None => {
+            field(&mut f, "how", "请选择当选方式");
+            MandateEventKind::Elected
+        }
+    };
+    if how == MandateEventKind::ByElection && start.is_none() {
         field(&mut f, "start_date", "补选须填写当选日期");
     }
     if organ.is_some()
@@ -562,7 +536,7 @@ pub async fn add_mandate<C: ConnectionTrait>(
     let id = db::insert_id(
         c,
         "INSERT INTO mandates (person_id, organ_id, level, term, constituency, start_date, end_date, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, 'serving', $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
         vec![
             person_id.into(),
             organ.id.into(),
@@ -570,6 +544,7 @@ pub async fn add_mandate<C: ConnectionTrait>(
             input.term.into(),
             constituency.clone().into(),
             start.clone().into(),
+            MandateStatus::Serving.into(),
             db::now().into(),
         ],
     )
@@ -578,7 +553,7 @@ pub async fn add_mandate<C: ConnectionTrait>(
     db::exec(
         c,
         "INSERT INTO mandate_events (mandate_id, kind, event_date, note, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![id.into(), input.how.clone().into(), date.into(), constituency.into(), db::now().into()],
+        vec![id.into(), how.as_str().into(), date.into(), constituency.into(), db::now().into()],
     )
     .await?;
     audit::append(
@@ -590,11 +565,46 @@ pub async fn add_mandate<C: ConnectionTrait>(
             target_type: "person",
             target_id: person_id.to_string(),
             organ_id: Some(p.organ_id),
-            summary: format!("{}：第{}届 {}", event_label(&input.how), input.term, organ.name),
+            summary: format!("{}：第{}届 {}", how.label(), input.term, organ.name),
         },
     )
     .await?;
     Ok(id)
+}
+
+/// How a mandate ends, as parsed from the end form (or given by 换届).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndMandate {
+    pub reason: EndReason,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    pub note: String,
+}
+
+impl EndMandate {
+    /// Parses the form's 终止原因, date and note; every problem is reported with its field.
+    pub fn parse(kind: &str, date: &str, note: &str) -> Result<EndMandate, AppError> {
+        let mut f = Vec::new();
+        let reason = EndReason::parse(kind);
+        if reason.is_none() {
+            field(&mut f, "kind", "请选择终止原因");
+        }
+        let date = match crate::app::fmt::parse_date(date) {
+            Some(d) => d.format("%Y-%m-%d").to_string(),
+            None => {
+                field(&mut f, "date", "日期应写成 2024-06-30");
+                String::new()
+            }
+        };
+        let note = note.trim();
+        if note.chars().count() > 200 {
+            field(&mut f, "note", "说明不超过 200 字");
+        }
+        match reason {
+            Some(reason) if f.is_empty() => Ok(EndMandate { reason, date, note: note.into() }),
+            _ => Err(invalid(f)),
+        }
+    }
 }
 
 /// Ends a serving mandate: 辞职, 罢免, 终止, 去世 or 届满. An ended mandate cannot end again.
@@ -603,27 +613,8 @@ pub async fn end_mandate<C: ConnectionTrait>(
     key: &[u8],
     actor: &Actor,
     mandate_id: i64,
-    kind: &str,
-    date: &str,
-    note: &str,
+    end: &EndMandate,
 ) -> Result<(), AppError> {
-    let mut f = Vec::new();
-    if !matches!(kind, "resigned" | "recalled" | "terminated" | "deceased" | "term_ended") {
-        field(&mut f, "kind", "请选择终止原因");
-    }
-    let date = match crate::app::fmt::parse_date(date) {
-        Some(d) => d.format("%Y-%m-%d").to_string(),
-        None => {
-            field(&mut f, "date", "日期应写成 2024-06-30");
-            String::new()
-        }
-    };
-    if note.chars().count() > 200 {
-        field(&mut f, "note", "说明不超过 200 字");
-    }
-    if !f.is_empty() {
-        return Err(invalid(f));
-    }
     let row = db::query_rows(
         c,
         "SELECT m.person_id, m.status, p.organ_id, m.term, o.name FROM mandates m JOIN persons p ON p.id = m.person_id \
@@ -633,23 +624,30 @@ pub async fn end_mandate<C: ConnectionTrait>(
     .await?;
     let row = row.first().ok_or(AppError::NotFound)?;
     let person_id: i64 = row.try_get_by_index(0)?;
-    let status: String = row.try_get_by_index(1)?;
+    let status: MandateStatus = row.try_get_by_index(1)?;
     let organ_id: i64 = row.try_get_by_index(2)?;
     let term: i64 = row.try_get_by_index(3)?;
     let organ_name: String = row.try_get_by_index(4)?;
-    if status != "serving" {
-        return Err(AppError::Conflict(format!("该代表资格已是“{}”状态，不能再次终止", status_label(&status))));
+    if status != MandateStatus::Serving {
+        return Err(AppError::Conflict(format!("该代表资格已是“{}”状态，不能再次终止", status.label())));
     }
+    let kind = MandateEventKind::Ended(end.reason);
     db::exec(
         c,
         "UPDATE mandates SET status = $1, end_date = $2 WHERE id = $3",
-        vec![kind.into(), date.clone().into(), mandate_id.into()],
+        vec![MandateStatus::from(end.reason).into(), end.date.clone().into(), mandate_id.into()],
     )
     .await?;
     db::exec(
         c,
         "INSERT INTO mandate_events (mandate_id, kind, event_date, note, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![mandate_id.into(), kind.into(), date.into(), note.trim().into(), db::now().into()],
+        vec![
+            mandate_id.into(),
+            kind.as_str().into(),
+            end.date.clone().into(),
+            end.note.clone().into(),
+            db::now().into(),
+        ],
     )
     .await?;
     audit::append(
@@ -661,7 +659,7 @@ pub async fn end_mandate<C: ConnectionTrait>(
             target_type: "person",
             target_id: person_id.to_string(),
             organ_id: Some(organ_id),
-            summary: format!("{}：第{}届 {}", event_label(kind), term, organ_name),
+            summary: format!("{}：第{}届 {}", kind.label(), term, organ_name),
         },
     )
     .await?;
@@ -680,10 +678,11 @@ pub async fn change_term<C: ConnectionTrait>(
     date: &str,
     reelected: &[i64],
 ) -> Result<(usize, usize), AppError> {
-    let Some(date) = crate::app::fmt::parse_date(date) else {
+    let Some(day) = crate::app::fmt::parse_date(date) else {
         return Err(AppError::invalid("date", "日期应写成 2026-12-28"));
     };
-    let date = &date.format("%Y-%m-%d").to_string();
+    let end =
+        EndMandate { reason: EndReason::TermEnded, date: day.format("%Y-%m-%d").to_string(), note: "换届".into() };
     #[derive(FromQueryResult)]
     struct Serving {
         id: i64,
@@ -701,7 +700,7 @@ pub async fn change_term<C: ConnectionTrait>(
     }
     let by_person: HashMap<i64, &Serving> = serving.iter().map(|s| (s.person_id, s)).collect();
     for s in &serving {
-        end_mandate(c, key, actor, s.id, "term_ended", date, "换届").await?;
+        end_mandate(c, key, actor, s.id, &end).await?;
     }
     let mut again = 0;
     for pid in reelected {
@@ -716,7 +715,7 @@ pub async fn change_term<C: ConnectionTrait>(
                     term: old_term + 1,
                     constituency: s.constituency.clone(),
                     start_date: Some(date.into()),
-                    how: "elected".into(),
+                    how: MandateEventKind::Elected.as_str().into(),
                 },
             )
             .await?;
@@ -921,7 +920,7 @@ pub async fn card_extras<C: ConnectionTrait>(
             constituency: f[4].into(),
             start_date: Some(f[5].to_string()).filter(|d| !d.is_empty()),
             end_date: None,
-            status: "serving".into(),
+            status: MandateStatus::Serving,
             organ_name: f[6].into(),
             area_name: f[7].into(),
         })
@@ -1033,6 +1032,35 @@ mod tests {
         let ok = validate(&good).unwrap();
         assert_eq!((ok.name.as_str(), ok.gender.as_str(), ok.ethnicity.as_str()), ("王建国", "male", "回族"));
         assert_eq!(ok.expertise, ["医疗", "教育"]);
+    }
+
+    #[test]
+    fn validation_accepts_every_gender_spelling_the_roster_accepts() {
+        for (typed, stored) in
+            [("男性", "male"), ("M", "male"), ("女性", "female"), ("F", "female"), ("female", "female")]
+        {
+            let input = PersonInput { name: "王建国".into(), gender: typed.into(), ..Default::default() };
+            assert_eq!(validate(&input).unwrap().gender, stored, "{typed}");
+            assert_eq!(crate::registry::roster::Gender::parse(typed).map(Gender::as_str), Some(stored), "{typed}");
+        }
+    }
+
+    #[test]
+    fn end_form_parses_into_a_reason_and_refuses_unknown_values() {
+        let end = EndMandate::parse("recalled", "2024-6-30", " 依法罢免 ").unwrap();
+        assert_eq!(end, EndMandate { reason: EndReason::Recalled, date: "2024-06-30".into(), note: "依法罢免".into() });
+        assert_eq!(EndMandate::parse("辞职", "2024-06-30", "").unwrap().reason, EndReason::Resigned);
+        for kind in ["serving", "fired", ""] {
+            let Err(AppError::Invalid { fields, .. }) = EndMandate::parse(kind, "2024-06-30", "") else {
+                panic!("{kind} accepted");
+            };
+            assert_eq!(
+                fields.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect::<Vec<_>>(),
+                [("kind", "请选择终止原因")]
+            );
+        }
+        let Err(AppError::Invalid { fields, .. }) = EndMandate::parse("x", "2024-13-40", "") else { panic!() };
+        assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["kind", "date"]);
     }
 
     #[test]

@@ -128,7 +128,7 @@ async fn lines(s: &AppState, rows: Vec<Person>) -> AppResult<Vec<DeputyLine>> {
         .map(|r| DeputyLine {
             levels: levels.get(&r.id).map(|l| l.iter().map(|l| l.label()).collect()).unwrap_or_default(),
             stations: station_names.get(&r.id).map(|n| n.join("、")).unwrap_or_default(),
-            gender: persons::gender_label(&r.gender),
+            gender: r.gender.label(),
             tags: r.expertise.clone(),
             id: r.id,
             name: r.name,
@@ -350,9 +350,6 @@ struct DetailTpl {
     history: Vec<HistoryLine>,
 }
 
-const END_KINDS: [(&str, &str); 5] =
-    [("resigned", "辞职"), ("recalled", "罢免"), ("terminated", "终止"), ("deceased", "去世"), ("term_ended", "届满")];
-
 #[allow(clippy::too_many_arguments)]
 async fn detail_tpl(
     page: &Page,
@@ -396,7 +393,7 @@ async fn detail_tpl(
     let r = Resource::Person { id: d.id, organ_path: &organ_path };
     Ok(DetailTpl {
         l: page.layout(&d.name, &[CRUMB, (&href, &d.name)]),
-        gender: persons::gender_label(&d.gender),
+        gender: d.gender.label(),
         mobile,
         township,
         organ_name,
@@ -426,8 +423,12 @@ async fn detail_tpl(
             organs.iter().map(|o| (o.id, if o.external { format!("{}（外部）", o.name) } else { o.name.clone() })),
             &m.organ_id,
         ),
-        hows: opts([("elected", "当选"), ("by_election", "补选")], if m.how.is_empty() { "elected" } else { &m.how }),
-        end_kinds: opts(END_KINDS, ""),
+        hows: opts(
+            [persons::MandateEventKind::Elected, persons::MandateEventKind::ByElection]
+                .map(|k| (k.as_str(), k.label())),
+            if m.how.is_empty() { persons::MandateEventKind::Elected.as_str() } else { &m.how },
+        ),
+        end_kinds: opts(persons::EndReason::ALL.map(|r| (r.as_str(), r.label())), ""),
         m,
         errors,
         end_for,
@@ -505,15 +506,16 @@ async fn mandate_end(
         return Err(AppError::NotFound);
     }
     let f = Pairs(f);
-    let kind = f.get("kind");
     let result = write(&s, &p, &ip, async |w| {
-        persons::end_mandate(w.txn(), w.key(), w.actor(), mandate, &kind, &f.get("date"), &f.get("note")).await
+        let end = persons::EndMandate::parse(&f.get("kind"), &f.get("date"), &f.get("note"))?;
+        persons::end_mandate(w.txn(), w.key(), w.actor(), mandate, &end).await?;
+        Ok(end.reason)
     })
     .await;
     form_answer(
         result,
-        |()| {
-            let label = crate::org::label(&END_KINDS, &kind);
+        |reason| {
+            let label = reason.label();
             redirect_with_flash(&format!("/console/registry/deputies/{id}"), &format!("已登记：{label}"))
         },
         async |errors| {
@@ -565,7 +567,7 @@ impl PersonForm {
     fn from_person(d: &Person) -> PersonForm {
         PersonForm {
             name: d.name.clone(),
-            gender: d.gender.clone(),
+            gender: d.gender.as_str().into(),
             ethnicity: d.ethnicity.clone(),
             birth_date: d.birth_date.clone().unwrap_or_default(),
             party: d.party.clone(),
@@ -633,7 +635,11 @@ async fn form_tpl(
     existing: Option<&Person>,
     facts_locked: bool,
 ) -> AppResult<FormTpl> {
-    let townships = org::areas_all(&s.db).await?.into_iter().filter(|a| a.level == "township").collect::<Vec<_>>();
+    let townships = org::areas_all(&s.db)
+        .await?
+        .into_iter()
+        .filter(|a| org::AreaLevel::parse(&a.level) == Some(org::AreaLevel::Township))
+        .collect::<Vec<_>>();
     let (title, action, cancel, crumb_href) = match existing {
         Some(d) => (
             format!("修改 {}", d.name),
@@ -651,7 +657,10 @@ async fn form_tpl(
     let plain = |list: &[&str]| list.iter().map(|x| (x.to_string(), x.to_string())).collect::<Vec<_>>();
     Ok(FormTpl {
         l: page.layout(&title, &[CRUMB, (&crumb_href, &title)]),
-        genders: opts(persons::GENDERS, &v.gender),
+        genders: opts(
+            persons::Gender::ALL.map(|g| (g.as_str(), g.label())),
+            persons::Gender::parse(&v.gender).map_or("", persons::Gender::as_str),
+        ),
         parties: opts(plain(&persons::PARTIES), &v.party),
         educations: opts(plain(&persons::EDUCATIONS), &v.education),
         occupations: opts(plain(&persons::OCCUPATIONS), &v.occupation),

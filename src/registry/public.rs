@@ -454,7 +454,7 @@ async fn deputy_page(
     render(&DeputyTpl {
         organ_name: site.organ.name.clone(),
         prefix: site.prefix,
-        gender: persons::gender_label(&p.gender),
+        gender: p.gender.label(),
         mandates: mandates
             .iter()
             .map(|m| PublicMandate { title: m.title(), constituency: m.constituency.clone() })

@@ -65,40 +65,7 @@ pub fn constituency_header(level: Level) -> String {
     format!("{}代表团/选区", level.label())
 }
 
-/// 性别.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Gender {
-    Male,
-    Female,
-}
-
-impl Gender {
-    /// `male` or `female`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "male",
-            Gender::Female => "female",
-        }
-    }
-
-    /// 男 or 女.
-    pub fn label(self) -> &'static str {
-        match self {
-            Gender::Male => "男",
-            Gender::Female => "女",
-        }
-    }
-
-    /// Accepts 男/女/男性/女性 and the machine names.
-    pub fn parse(s: &str) -> Option<Gender> {
-        match s.trim() {
-            "男" | "男性" | "male" | "Male" | "M" => Some(Gender::Male),
-            "女" | "女性" | "female" | "Female" | "F" => Some(Gender::Female),
-            _ => None,
-        }
-    }
-}
+pub use super::types::Gender;
 
 /// One 代表 mandate of a person: level, 届 number and 代表团/选区 (may be empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -24,6 +24,7 @@ use super::geo::{NearestIndex, StationPoint};
 use super::persons::{EDUCATIONS, OCCUPATIONS, PARTIES};
 use super::schedule::{self, DutySlot};
 use super::stations::{self, FACILITIES};
+use super::types::{Gender, MandateStatus};
 use crate::audit::{self, Actor, Change};
 use crate::db;
 
@@ -1042,7 +1043,7 @@ async fn run(
                     id.into(),
                     organ.organ_id.into(),
                     names.person(&mut rng).into(),
-                    (if rng.chance(0.7) { "male" } else { "female" }).into(),
+                    (if rng.chance(0.7) { Gender::Male } else { Gender::Female }).as_str().into(),
                     (if rng.chance(0.91) { "汉族" } else { *rng.pick(&ETHNICITIES) }).into(),
                     Some(birth).into(),
                     party.into(),
@@ -1075,7 +1076,7 @@ async fn run(
                         constituency.into(),
                         Some(start.to_string()).into(),
                         Option::<String>::None.into(),
-                        "serving".into(),
+                        MandateStatus::Serving.into(),
                         now.into(),
                     ]);
                 };

@@ -50,7 +50,12 @@ pub struct OrganLine {
 
 fn organ_line(o: Organ, root_depth: usize) -> OrganLine {
     let depth = o.path.matches('/').count().saturating_sub(2 + root_depth);
-    OrganLine { kind: org::label(&ORGAN_KINDS, &o.kind), level: org::label(&ORGAN_LEVELS, &o.level), depth, organ: o }
+    OrganLine {
+        kind: org::label(&ORGAN_KINDS, &o.kind),
+        level: org::Level::parse(&o.level).map_or("", org::Level::label),
+        depth,
+        organ: o,
+    }
 }
 
 #[derive(Template)]
@@ -108,7 +113,7 @@ async fn organ_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: Cli
     let v = org::OrganInput {
         parent_id: Some(p.organ_id),
         kind: "township_presidium".into(),
-        level: "township".into(),
+        level: org::Level::Township.as_str().into(),
         ..Default::default()
     };
     render(&organ_form(&page, &s, &p, v, Errors::default()).await?)
@@ -209,7 +214,7 @@ async fn organ_detail_tpl(
     Ok(OrganDetailTpl {
         l: page.layout(&title, &[CRUMB_ORGANS, (&href, &title)]),
         kind: org::label(&ORGAN_KINDS, &o.kind),
-        level: org::label(&ORGAN_LEVELS, &o.level),
+        level: org::Level::parse(&o.level).map_or("", org::Level::label),
         o,
         area,
         parent,
@@ -296,7 +301,7 @@ async fn areas_tpl(page: &Page, s: &AppState, p: &Principal, v: org::AreaInput, 
         .into_iter()
         .map(|a| AreaLine {
             depth: a.path.matches('/').count().saturating_sub(2),
-            level: org::label(&AREA_LEVELS, &a.level),
+            level: org::AreaLevel::parse(&a.level).map_or("", org::AreaLevel::label),
             area: a,
         })
         .collect();
@@ -311,7 +316,7 @@ async fn areas_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: Cl
             &page,
             &s,
             &p,
-            org::AreaInput { level: "community".into(), ..Default::default() },
+            org::AreaInput { level: org::AreaLevel::Community.as_str().into(), ..Default::default() },
             Errors::default(),
         )
         .await?,
@@ -402,7 +407,7 @@ async fn area_detail(
     let href = format!("/console/admin/areas/{id}");
     render(&AreaDetailTpl {
         l: page.layout(&a.name, &[CRUMB_AREAS, (&href, &a.name)]),
-        level: org::label(&AREA_LEVELS, &a.level),
+        level: org::AreaLevel::parse(&a.level).map_or("", org::AreaLevel::label),
         a,
         parent,
         can_edit,

@@ -270,6 +270,7 @@ async fn mandate_rules_and_events(app: TestApp) {
         })
         .unwrap();
     let p = persons::create_person(&txn, &key, &app.state.crypto, &actor(), county, &input).await.unwrap();
+    let end = |kind: &str, date: &str, note: &str| persons::EndMandate::parse(kind, date, note).unwrap();
     let m = |term, how: &str, date: Option<&str>| MandateInput {
         organ_id: county,
         term,
@@ -282,8 +283,8 @@ async fn mandate_rules_and_events(app: TestApp) {
     assert!(persons::add_mandate(&txn, &key, &actor(), p, &m(19, "elected", None)).await.is_err());
     assert!(persons::add_mandate(&txn, &key, &actor(), p, &m(20, "by_election", None)).await.is_err());
     // Recall ends the mandate; ending it twice is a conflict.
-    persons::end_mandate(&txn, &key, &actor(), first, "recalled", "2025-05-06", "依法罢免").await.unwrap();
-    let again = persons::end_mandate(&txn, &key, &actor(), first, "resigned", "2025-05-07", "").await;
+    persons::end_mandate(&txn, &key, &actor(), first, &end("recalled", "2025-05-06", "依法罢免")).await.unwrap();
+    let again = persons::end_mandate(&txn, &key, &actor(), first, &end("resigned", "2025-05-07", "")).await;
     assert!(matches!(again, Err(renda::app::error::AppError::Conflict(_))));
     let events: Vec<String> = persons::mandate_events(&txn, p).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(events, ["elected", "recalled"]);

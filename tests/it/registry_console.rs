@@ -153,6 +153,56 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
 }
 db_test!(staff_registers_deputy_and_records_mandate_events);
 
+/// The person form and the roster parse gender in one place: both take 男性 and M. The end
+/// form refuses a reason it does not know, next to its field.
+async fn form_and_roster_accept_the_same_spellings(app: TestApp) {
+    let (root, _) = setup(&app).await;
+    let mut b = app.login("rstaff").await;
+    for (name, typed, stored) in [("周男性", "男性", "male"), ("周大写", "M", "male"), ("吴女性", "女性", "female")]
+    {
+        let r = b.post("/console/registry/deputies", &[("name", name), ("gender", typed)]).await;
+        let id = created_id(&r);
+        let gender: Vec<String> = db::query_rows(app.db(), "SELECT gender FROM persons WHERE id = $1", vec![id.into()])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+        assert_eq!(gender, [stored], "{typed}");
+    }
+    let r = b.post("/console/registry/deputies", &[("name", "郑未知"), ("gender", "未知")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.texts(".field-error").iter().any(|e| e.contains("请选择性别")));
+    use renda::export::{Cell, Table, to_xlsx};
+    let xlsx = to_xlsx(&Table {
+        title: "代表名册".into(),
+        headers: ["姓名", "性别", "县人大代表届次"].iter().map(|s| s.to_string()).collect(),
+        rows: [("周男性", "男性"), ("周大写", "M")]
+            .into_iter()
+            .map(|(n, g)| vec![Cell::Text(n.into()), Cell::Text(g.into()), Cell::Int(19)])
+            .collect(),
+    });
+    let rows = renda::registry::roster::parse(&xlsx).unwrap();
+    assert!(rows.iter().all(|r| r.gender == renda::registry::roster::Gender::Male), "{rows:?}");
+    // The end form: an unknown reason is a field error and the mandate keeps serving.
+    let id = create_deputy(&mut b, "冯在任", root).await;
+    let mandate: i64 =
+        db::scalar_i64(app.db(), "SELECT max(id) FROM mandates WHERE person_id = $1", vec![id.into()]).await.unwrap();
+    let end = format!("/console/registry/deputies/{id}/mandates/{mandate}/end");
+    for kind in ["fired", "serving"] {
+        let r = b.post(&end, &[("kind", kind), ("date", "2024-06-30")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(r.texts(".field-error").iter().any(|e| e.contains("请选择终止原因")), "{}", r.body);
+    }
+    let page = b.get(&format!("/console/registry/deputies/{id}")).await;
+    assert_eq!(page.texts(".mandate .status"), ["在任"]);
+    let r = b.post(&end, &[("kind", "term_ended"), ("date", "2024-06-30")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.get(&format!("/console/registry/deputies/{id}")).await;
+    assert_eq!(page.texts(".mandate .status"), ["届满"]);
+}
+db_test!(form_and_roster_accept_the_same_spellings);
+
 async fn deputy_list_filters_and_exports_everything_filtered(app: TestApp) {
     let (root, organ) = setup(&app).await;
     let mut b = app.login("rstaff").await;

@@ -1,0 +1,293 @@
+//! The registry's codes as types: each parses every spelling in one place, keeps the stored
+//! code (`as_str`) and the Chinese label (`label`). Stored values are today's strings.
+
+use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable};
+use serde::{Deserialize, Serialize};
+
+/// Decodes a text column through a type's parser; an unknown code is a type error.
+fn decode<T, I: ColIdx>(
+    res: &QueryResult,
+    index: I,
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, TryGetError> {
+    let s = String::try_get_by(res, index)?;
+    parse(&s).ok_or_else(|| TryGetError::DbErr(DbErr::Type(format!("unknown {what} code «{s}»"))))
+}
+
+/// 性别.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+impl Gender {
+    pub const ALL: [Gender; 2] = [Gender::Male, Gender::Female];
+
+    /// `male` or `female`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+        }
+    }
+
+    /// 男 or 女.
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Male => "男",
+            Gender::Female => "女",
+        }
+    }
+
+    /// Accepts 男/女, 男性/女性, M/F and male/female in any case.
+    pub fn parse(s: &str) -> Option<Gender> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "男" | "男性" | "m" | "male" => Some(Gender::Male),
+            "女" | "女性" | "f" | "female" => Some(Gender::Female),
+            _ => None,
+        }
+    }
+}
+
+impl TryGetable for Gender {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        decode(res, index, "gender", Gender::parse)
+    }
+}
+
+/// The ways a mandate ends (终止原因).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// 辞职
+    Resigned,
+    /// 罢免
+    Recalled,
+    /// 终止（代表资格）
+    Terminated,
+    /// 去世
+    Deceased,
+    /// 届满（换届）
+    TermEnded,
+}
+
+impl EndReason {
+    pub const ALL: [EndReason; 5] =
+        [EndReason::Resigned, EndReason::Recalled, EndReason::Terminated, EndReason::Deceased, EndReason::TermEnded];
+
+    pub fn as_str(self) -> &'static str {
+        MandateStatus::from(self).as_str()
+    }
+
+    /// 辞职 / 罢免 / 终止 / 去世 / 届满
+    pub fn label(self) -> &'static str {
+        MandateStatus::from(self).label()
+    }
+
+    /// The stored code or the Chinese label.
+    pub fn parse(s: &str) -> Option<EndReason> {
+        MandateStatus::parse(s).and_then(MandateStatus::end_reason)
+    }
+}
+
+/// A mandate's status (`mandates.status`): serving, or ended for a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MandateStatus {
+    /// 在任
+    Serving,
+    Resigned,
+    Recalled,
+    Terminated,
+    Deceased,
+    TermEnded,
+}
+
+impl MandateStatus {
+    pub const ALL: [MandateStatus; 6] = [
+        MandateStatus::Serving,
+        MandateStatus::Resigned,
+        MandateStatus::Recalled,
+        MandateStatus::Terminated,
+        MandateStatus::Deceased,
+        MandateStatus::TermEnded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MandateStatus::Serving => "serving",
+            MandateStatus::Resigned => "resigned",
+            MandateStatus::Recalled => "recalled",
+            MandateStatus::Terminated => "terminated",
+            MandateStatus::Deceased => "deceased",
+            MandateStatus::TermEnded => "term_ended",
+        }
+    }
+
+    /// 在任 / 辞职 / 罢免 / 终止 / 去世 / 届满
+    pub fn label(self) -> &'static str {
+        match self {
+            MandateStatus::Serving => "在任",
+            MandateStatus::Resigned => "辞职",
+            MandateStatus::Recalled => "罢免",
+            MandateStatus::Terminated => "终止",
+            MandateStatus::Deceased => "去世",
+            MandateStatus::TermEnded => "届满",
+        }
+    }
+
+    /// The stored code or the Chinese label.
+    pub fn parse(s: &str) -> Option<MandateStatus> {
+        let s = s.trim();
+        MandateStatus::ALL.into_iter().find(|m| m.as_str() == s || m.label() == s)
+    }
+
+    /// Why the mandate ended; `None` while serving.
+    pub fn end_reason(self) -> Option<EndReason> {
+        match self {
+            MandateStatus::Serving => None,
+            MandateStatus::Resigned => Some(EndReason::Resigned),
+            MandateStatus::Recalled => Some(EndReason::Recalled),
+            MandateStatus::Terminated => Some(EndReason::Terminated),
+            MandateStatus::Deceased => Some(EndReason::Deceased),
+            MandateStatus::TermEnded => Some(EndReason::TermEnded),
+        }
+    }
+}
+
+impl From<EndReason> for MandateStatus {
+    fn from(r: EndReason) -> MandateStatus {
+        match r {
+            EndReason::Resigned => MandateStatus::Resigned,
+            EndReason::Recalled => MandateStatus::Recalled,
+            EndReason::Terminated => MandateStatus::Terminated,
+            EndReason::Deceased => MandateStatus::Deceased,
+            EndReason::TermEnded => MandateStatus::TermEnded,
+        }
+    }
+}
+
+impl TryGetable for MandateStatus {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        decode(res, index, "mandate status", MandateStatus::parse)
+    }
+}
+
+impl From<MandateStatus> for sea_orm::Value {
+    fn from(s: MandateStatus) -> sea_orm::Value {
+        s.as_str().into()
+    }
+}
+
+/// What a mandate event records (`mandate_events.kind`): how it began or how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MandateEventKind {
+    /// 当选
+    Elected,
+    /// 补选
+    ByElection,
+    Ended(EndReason),
+}
+
+impl MandateEventKind {
+    pub const ALL: [MandateEventKind; 7] = [
+        MandateEventKind::Elected,
+        MandateEventKind::ByElection,
+        MandateEventKind::Ended(EndReason::Resigned),
+        MandateEventKind::Ended(EndReason::Recalled),
+        MandateEventKind::Ended(EndReason::Terminated),
+        MandateEventKind::Ended(EndReason::Deceased),
+        MandateEventKind::Ended(EndReason::TermEnded),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MandateEventKind::Elected => "elected",
+            MandateEventKind::ByElection => "by_election",
+            MandateEventKind::Ended(r) => r.as_str(),
+        }
+    }
+
+    /// 当选 / 补选 / 辞职 / 罢免 / 终止代表资格 / 去世 / 换届届满
+    pub fn label(self) -> &'static str {
+        match self {
+            MandateEventKind::Elected => "当选",
+            MandateEventKind::ByElection => "补选",
+            MandateEventKind::Ended(EndReason::Terminated) => "终止代表资格",
+            MandateEventKind::Ended(EndReason::TermEnded) => "换届届满",
+            MandateEventKind::Ended(r) => r.label(),
+        }
+    }
+
+    /// The stored code or the Chinese label.
+    pub fn parse(s: &str) -> Option<MandateEventKind> {
+        let s = s.trim();
+        MandateEventKind::ALL.into_iter().find(|k| k.as_str() == s || k.label() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chinese(label: &str) -> bool {
+        !label.is_empty() && label.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn gender_round_trips_and_accepts_every_spelling() {
+        for g in Gender::ALL {
+            assert_eq!(Gender::parse(g.as_str()), Some(g));
+            assert_eq!(Gender::parse(g.label()), Some(g));
+            assert!(chinese(g.label()), "{g:?}");
+        }
+        for s in ["男", "男性", "M", "m", "male", "Male", " MALE "] {
+            assert_eq!(Gender::parse(s), Some(Gender::Male), "{s}");
+        }
+        for s in ["女", "女性", "F", "f", "female", "Female"] {
+            assert_eq!(Gender::parse(s), Some(Gender::Female), "{s}");
+        }
+        for s in ["", "未知", "x", "男女"] {
+            assert_eq!(Gender::parse(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn mandate_status_round_trips() {
+        for m in MandateStatus::ALL {
+            assert_eq!(MandateStatus::parse(m.as_str()), Some(m));
+            assert_eq!(MandateStatus::parse(m.label()), Some(m));
+            assert!(chinese(m.label()), "{m:?}");
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+            assert_eq!(m.end_reason().map(MandateStatus::from).unwrap_or(MandateStatus::Serving), m);
+        }
+        assert_eq!(MandateStatus::parse("active"), None);
+    }
+
+    #[test]
+    fn end_reason_round_trips_and_excludes_serving() {
+        for r in EndReason::ALL {
+            assert_eq!(EndReason::parse(r.as_str()), Some(r));
+            assert_eq!(EndReason::parse(r.label()), Some(r));
+            assert!(chinese(r.label()), "{r:?}");
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!(EndReason::parse("serving"), None);
+        assert_eq!(EndReason::parse("在任"), None);
+        assert_eq!(EndReason::parse("fired"), None);
+    }
+
+    #[test]
+    fn mandate_event_kind_round_trips() {
+        for k in MandateEventKind::ALL {
+            assert_eq!(MandateEventKind::parse(k.as_str()), Some(k));
+            assert_eq!(MandateEventKind::parse(k.label()), Some(k));
+            assert!(chinese(k.label()), "{k:?}");
+        }
+        assert_eq!(MandateEventKind::parse("term_ended").map(MandateEventKind::label), Some("换届届满"));
+        assert_eq!(MandateEventKind::parse("serving"), None);
+    }
+}
