@@ -10,8 +10,9 @@ use crate::audit::Actor;
 use crate::db;
 use crate::org;
 use crate::privacy::FieldCrypto;
-use crate::registry::persons::{self, Gender, GroupInput, MandateEventKind, MandateInput, OCCUPATIONS, PersonInput};
+use crate::registry::persons::{self, Gender, MandateEventKind, MandateInput, OCCUPATIONS, PersonInput};
 use crate::registry::stations::{self, StationInput};
+use crate::registry::structure::GroupInput;
 
 const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段";
 const GIVEN: &str = "建国志强秀英桂芳明华丽娟海燕春梅晓红立新文军玉兰永刚淑珍凤英雪梅德胜红霞宏伟俊杰静怡子涵浩然思远嘉怡雨桐博文欣悦晨阳振华国庆洪涛玉梅家豪佳琪瑞雪梦琪";
@@ -322,23 +323,27 @@ pub async fn seed<C: ConnectionTrait>(
     }
 
     // Committees: 常委会 and its members, 专门委员会, 办公室.
-    let standing = persons::create_committee(c, key, actor, county_organ, "standing", "诸城市人大常委会").await?;
+    let standing =
+        crate::registry::structure::create_committee(c, key, actor, county_organ, "standing", "诸城市人大常委会")
+            .await?;
     let positions = ["主任", "副主任", "副主任", "副主任", "秘书长", "委员", "委员", "委员", "委员", "委员", "委员"];
     let mut members = Vec::new();
     for (k, pos) in positions.iter().enumerate() {
         let pid = county_deputies[k * 3];
-        persons::add_committee_member(c, key, actor, standing, pid, pos).await?;
+        crate::registry::structure::add_committee_member(c, key, actor, standing, pid, pos).await?;
         members.push(pid);
     }
     let specials = ["法制委员会", "财政经济委员会", "教育科学文化卫生委员会", "农业与农村委员会", "社会建设委员会"];
     let mut special_ids = Vec::new();
     for (k, sname) in specials.iter().enumerate() {
-        let id = persons::create_committee(c, key, actor, county_organ, "special", sname).await?;
-        persons::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 1], "主任委员").await?;
-        persons::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 2], "委员").await?;
+        let id = crate::registry::structure::create_committee(c, key, actor, county_organ, "special", sname).await?;
+        crate::registry::structure::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 1], "主任委员")
+            .await?;
+        crate::registry::structure::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 2], "委员").await?;
         special_ids.push(id);
     }
-    persons::create_committee(c, key, actor, county_organ, "office", "诸城市人大常委会办公室").await?;
+    crate::registry::structure::create_committee(c, key, actor, county_organ, "office", "诸城市人大常委会办公室")
+        .await?;
 
     // Groups: 代表小组 per township (county deputies), 专业代表小组 linked to a committee,
     // and the 诸城代表团 of the city congress.
@@ -349,9 +354,17 @@ pub async fn seed<C: ConnectionTrait>(
             area_id: Some(*area),
             committee_id: None,
         };
-        let g = persons::create_group(c, key, actor, county_organ, &input).await?;
+        let g = crate::registry::structure::create_group(c, key, actor, county_organ, &input).await?;
         for (k, pid) in by_township[i][15..24].iter().enumerate() {
-            persons::add_group_member(c, key, actor, g, *pid, if k == 0 { "leader" } else { "member" }).await?;
+            crate::registry::structure::add_group_member(
+                c,
+                key,
+                actor,
+                g,
+                *pid,
+                if k == 0 { "leader" } else { "member" },
+            )
+            .await?;
         }
     }
     let pro = [
@@ -367,7 +380,7 @@ pub async fn seed<C: ConnectionTrait>(
             area_id: None,
             committee_id: Some(special_ids[committee]),
         };
-        let g = persons::create_group(c, key, actor, county_organ, &input).await?;
+        let g = crate::registry::structure::create_group(c, key, actor, county_organ, &input).await?;
         let tag = &gname[..gname.find("专业").unwrap_or(gname.len())];
         let ids = db::query_rows(
             c,
@@ -377,7 +390,15 @@ pub async fn seed<C: ConnectionTrait>(
         .await?;
         for (k, r) in ids.iter().enumerate() {
             let pid: i64 = r.try_get_by_index(0)?;
-            persons::add_group_member(c, key, actor, g, pid, if k == 0 { "convener" } else { "member" }).await?;
+            crate::registry::structure::add_group_member(
+                c,
+                key,
+                actor,
+                g,
+                pid,
+                if k == 0 { "convener" } else { "member" },
+            )
+            .await?;
         }
     }
     let input = GroupInput {
@@ -386,16 +407,24 @@ pub async fn seed<C: ConnectionTrait>(
         area_id: None,
         committee_id: None,
     };
-    let delegation = persons::create_group(c, key, actor, city, &input).await?;
+    let delegation = crate::registry::structure::create_group(c, key, actor, city, &input).await?;
     for (k, pid) in upper.iter().enumerate() {
-        persons::add_group_member(c, key, actor, delegation, *pid, if k == 0 { "leader" } else { "member" }).await?;
+        crate::registry::structure::add_group_member(
+            c,
+            key,
+            actor,
+            delegation,
+            *pid,
+            if k == 0 { "leader" } else { "member" },
+        )
+        .await?;
     }
 
     // 双联系: each committee member keeps contact with eight county deputies (most, not all).
     for (k, m) in members.iter().enumerate() {
         for d in county_deputies.iter().skip(k * 8).take(8) {
             if d != m {
-                persons::create_member_link(c, key, actor, county_organ, *m, *d).await?;
+                crate::registry::structure::create_member_link(c, key, actor, county_organ, *m, *d).await?;
             }
         }
     }
@@ -408,16 +437,16 @@ pub async fn seed<C: ConnectionTrait>(
         for j in 0..2 + k % 2 {
             let voter = name(&mut rng);
             let note = format!("{}{}组居民", villages[(k + j) % villages.len()], 1 + rng.below(9));
-            persons::add_voter_contact(c, key, crypto, actor, *d, &voter, &note).await?;
+            crate::registry::voters::add_voter_contact(c, key, crypto, actor, *d, &voter, &note).await?;
         }
     }
     // Grids in 密州街道 with deputies as 网格员 and 监督员.
     let (mizhou_area, _, _) = township_stations[0];
     for (k, gname) in ["密州街道第一网格", "密州街道第二网格", "密州街道第三网格"].iter().enumerate()
     {
-        let g = persons::create_grid(c, key, actor, county_organ, mizhou_area, gname).await?;
-        persons::add_grid_member(c, key, actor, g, by_township[0][k * 2], "gridder").await?;
-        persons::add_grid_member(c, key, actor, g, by_township[0][k * 2 + 1], "supervisor").await?;
+        let g = crate::registry::structure::create_grid(c, key, actor, county_organ, mizhou_area, gname).await?;
+        crate::registry::structure::add_grid_member(c, key, actor, g, by_township[0][k * 2], "gridder").await?;
+        crate::registry::structure::add_grid_member(c, key, actor, g, by_township[0][k * 2 + 1], "supervisor").await?;
     }
     // Role names: 信息采集员 at the legislative contact point, 联络员 per township.
     let role_ids = db::query_rows(c, "SELECT id, name FROM role_names ORDER BY id", vec![]).await?;
@@ -429,10 +458,10 @@ pub async fn seed<C: ConnectionTrait>(
     };
     if let (Some(collector), Some(liaison)) = (role("信息采集员"), role("联络员")) {
         for ids in &by_township {
-            persons::assign_role(c, key, actor, county_organ, liaison, ids[0]).await?;
+            crate::registry::structure::assign_role(c, key, actor, county_organ, liaison, ids[0]).await?;
         }
         for ids in by_township.iter().take(5) {
-            persons::assign_role(c, key, actor, county_organ, collector, ids[1]).await?;
+            crate::registry::structure::assign_role(c, key, actor, county_organ, collector, ids[1]).await?;
         }
     }
     Ok(Seeded { deputy_person: by_township[0][16], keeper_station: township_stations[0].2 })

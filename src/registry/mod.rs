@@ -14,11 +14,13 @@ pub mod roster_pages;
 pub mod schedule;
 pub mod stations;
 pub mod stations_pages;
+pub mod structure;
 pub mod structure_exports;
 pub mod structure_pages;
 pub mod synthetic;
 pub mod types;
 pub mod units_pages;
+pub mod voters;
 pub mod voters_pages;
 
 use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};

@@ -188,7 +188,7 @@ async fn list(
     }
     rows.truncate(PAGE_SIZE as usize);
     let organs = mandate_organs(&s, &p).await?;
-    let groups = persons::groups(&s.db, &p.organ_path).await?;
+    let groups = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let station_list = stations::list(
         &s.db,
         &stations::StationFilter { organ_path: p.organ_path.clone(), ..Default::default() },
@@ -405,8 +405,8 @@ async fn detail_tpl(
                 (
                     id,
                     name,
-                    crate::org::label(&persons::GROUP_KINDS, &kind).to_string(),
-                    crate::org::label(&persons::GROUP_ROLES, &role).to_string(),
+                    crate::org::label(&crate::registry::structure::GROUP_KINDS, &kind).to_string(),
+                    crate::org::label(&crate::registry::structure::GROUP_ROLES, &role).to_string(),
                 )
             })
             .collect(),

@@ -15,7 +15,7 @@ use crate::app::state::AppState;
 use crate::auth::Action;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
-use crate::registry::persons::{self, COMMITTEE_KINDS, GRID_ROLES, GROUP_KINDS};
+use crate::registry::structure::{COMMITTEE_KINDS, GRID_ROLES, GROUP_KINDS};
 
 use super::structure_pages::check_registry;
 
@@ -65,7 +65,7 @@ async fn groups_export(
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups-export").await?;
-    let all = persons::groups(&s.db, &p.organ_path).await?;
+    let all = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let mut rows = Vec::new();
     for (k, label) in GROUP_KINDS {
         for g in all.iter().filter(|g| g.kind == k) {
@@ -122,7 +122,7 @@ async fn links_export(
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links-export").await?;
-    let rows = persons::member_links(&s.db, &p.organ_path)
+    let rows = crate::registry::structure::member_links(&s.db, &p.organ_path)
         .await?
         .into_iter()
         .map(|k| vec![Cell::Text(k.member_name), Cell::Text(k.deputy_name)])

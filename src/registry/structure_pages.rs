@@ -21,7 +21,8 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::registry::persons::{self, COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
+use crate::registry::persons;
+use crate::registry::structure::{COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -144,7 +145,7 @@ struct LinkForm {
 // ------------------------------------------------------------------ groups (REG-4)
 
 pub struct GroupLine {
-    pub g: persons::GroupRow,
+    pub g: crate::registry::structure::GroupRow,
     pub kind: &'static str,
 }
 
@@ -154,7 +155,7 @@ struct GroupsTpl {
     l: Layout,
     sections: Vec<(&'static str, Vec<GroupLine>)>,
     can_create: bool,
-    v: persons::GroupInput,
+    v: crate::registry::structure::GroupInput,
     kinds: Vec<Opt>,
     areas: Vec<Opt>,
     committees: Vec<Opt>,
@@ -165,10 +166,10 @@ async fn groups_tpl(
     page: &Page,
     s: &AppState,
     p: &Principal,
-    v: persons::GroupInput,
+    v: crate::registry::structure::GroupInput,
     errors: Errors,
 ) -> AppResult<GroupsTpl> {
-    let all = persons::groups(&s.db, &p.organ_path).await?;
+    let all = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let sections = GROUP_KINDS
         .iter()
         .map(|(k, label)| {
@@ -182,7 +183,7 @@ async fn groups_tpl(
         })
         .collect();
     let areas = crate::org::areas_all(&s.db).await?;
-    let committees = persons::committees(&s.db, &p.organ_path).await?;
+    let committees = crate::registry::structure::committees(&s.db, &p.organ_path).await?;
     Ok(GroupsTpl {
         l: page.layout("代表小组", &[CRUMB_GROUPS]),
         sections,
@@ -203,7 +204,7 @@ async fn groups_tpl(
 
 async fn groups_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups").await?;
-    let v = persons::GroupInput { kind: "area_group".into(), ..Default::default() };
+    let v = crate::registry::structure::GroupInput { kind: "area_group".into(), ..Default::default() };
     render(&groups_tpl(&page, &s, &p, v, Errors::default()).await?)
 }
 
@@ -215,14 +216,16 @@ async fn group_create(
     Form(f): Form<GroupForm>,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
-    let v = persons::GroupInput {
+    let v = crate::registry::structure::GroupInput {
         kind: f.kind,
         name: f.name,
         area_id: opt_id(&f.area_id),
         committee_id: opt_id(&f.committee_id),
     };
-    let result =
-        write(&s, &p, &ip, async |w| persons::create_group(w.txn(), w.key(), w.actor(), p.organ_id, &v).await).await;
+    let result = write(&s, &p, &ip, async |w| {
+        crate::registry::structure::create_group(w.txn(), w.key(), w.actor(), p.organ_id, &v).await
+    })
+    .await;
     let done = format!("已新建 {}", v.name.trim());
     form_answer(
         result,
@@ -233,7 +236,7 @@ async fn group_create(
 }
 
 pub struct MemberLine {
-    pub m: persons::MemberRow,
+    pub m: crate::registry::structure::MemberRow,
     pub role: String,
 }
 
@@ -241,7 +244,7 @@ pub struct MemberLine {
 #[template(path = "registry/group_detail.html")]
 struct GroupDetailTpl {
     l: Layout,
-    g: persons::GroupRow,
+    g: crate::registry::structure::GroupRow,
     kind: &'static str,
     members: Vec<MemberLine>,
     roles: Vec<Opt>,
@@ -257,8 +260,8 @@ async fn visible_group(
     ip: &ClientIp,
     id: i64,
     action: Action,
-) -> AppResult<persons::GroupRow> {
-    let g = persons::group(&s.db, id).await?;
+) -> AppResult<crate::registry::structure::GroupRow> {
+    let g = crate::registry::structure::group(&s.db, id).await?;
     let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     g.ok_or(AppError::NotFound)
@@ -268,11 +271,11 @@ async fn group_tpl(
     page: &Page,
     s: &AppState,
     p: &Principal,
-    g: persons::GroupRow,
+    g: crate::registry::structure::GroupRow,
     person: String,
     errors: Errors,
 ) -> AppResult<GroupDetailTpl> {
-    let members = persons::group_members(&s.db, g.id)
+    let members = crate::registry::structure::group_members(&s.db, g.id)
         .await?
         .into_iter()
         .map(|m| MemberLine { role: crate::org::label(&GROUP_ROLES, &m.role).to_string(), m })
@@ -314,7 +317,7 @@ async fn group_member_add(
     let MemberForm { person: text, role, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        persons::add_group_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
+        crate::registry::structure::add_group_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
     })
     .await;
     form_answer(
@@ -335,7 +338,7 @@ async fn group_member_remove(
     let (id, person) = two_ids(path)?;
     visible_group(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        persons::remove_group_member(w.txn(), w.key(), w.actor(), id, person).await?;
+        crate::registry::structure::remove_group_member(w.txn(), w.key(), w.actor(), id, person).await?;
         Ok(())
     })
     .await?;
@@ -345,7 +348,7 @@ async fn group_member_remove(
 // ------------------------------------------------------------------ committees (REG-2)
 
 pub struct CommitteeLine {
-    pub c: persons::CommitteeRow,
+    pub c: crate::registry::structure::CommitteeRow,
     pub kind: &'static str,
 }
 
@@ -368,7 +371,7 @@ async fn committees_tpl(
     name: String,
     errors: Errors,
 ) -> AppResult<CommitteesTpl> {
-    let rows = persons::committees(&s.db, &p.organ_path)
+    let rows = crate::registry::structure::committees(&s.db, &p.organ_path)
         .await?
         .into_iter()
         .map(|c| CommitteeLine { kind: crate::org::label(&COMMITTEE_KINDS, &c.kind), c })
@@ -398,7 +401,7 @@ async fn committee_create(
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { kind, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
-        persons::create_committee(w.txn(), w.key(), w.actor(), p.organ_id, &kind, &name).await
+        crate::registry::structure::create_committee(w.txn(), w.key(), w.actor(), p.organ_id, &kind, &name).await
     })
     .await;
     let done = format!("已新建 {name}");
@@ -414,9 +417,9 @@ async fn committee_create(
 #[template(path = "registry/committee_detail.html")]
 struct CommitteeDetailTpl {
     l: Layout,
-    c: persons::CommitteeRow,
+    c: crate::registry::structure::CommitteeRow,
     kind: &'static str,
-    members: Vec<persons::MemberRow>,
+    members: Vec<crate::registry::structure::MemberRow>,
     positions: Vec<Opt>,
     can_edit: bool,
     person: String,
@@ -430,8 +433,8 @@ async fn visible_committee(
     ip: &ClientIp,
     id: i64,
     action: Action,
-) -> AppResult<persons::CommitteeRow> {
-    let c = persons::committee(&s.db, id).await?;
+) -> AppResult<crate::registry::structure::CommitteeRow> {
+    let c = crate::registry::structure::committee(&s.db, id).await?;
     let path = c.as_ref().map(|c| c.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     c.ok_or(AppError::NotFound)
@@ -441,7 +444,7 @@ async fn committee_tpl(
     page: &Page,
     s: &AppState,
     p: &Principal,
-    c: persons::CommitteeRow,
+    c: crate::registry::structure::CommitteeRow,
     person: String,
     errors: Errors,
 ) -> AppResult<CommitteeDetailTpl> {
@@ -449,7 +452,7 @@ async fn committee_tpl(
     Ok(CommitteeDetailTpl {
         l: page.layout(&c.name, &[CRUMB_COMMITTEES, (&href, &c.name)]),
         kind: crate::org::label(&COMMITTEE_KINDS, &c.kind),
-        members: persons::committee_members(&s.db, c.id).await?,
+        members: crate::registry::structure::committee_members(&s.db, c.id).await?,
         positions: opts(COMMITTEE_POSITIONS.iter().map(|p| (*p, *p)), "委员"),
         can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &c.organ_path }),
         history: history(s, "committee", c.id).await?,
@@ -482,7 +485,7 @@ async fn committee_member_add(
     let MemberForm { person: text, position, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &c.organ_path, "person", &text).await?;
-        persons::add_committee_member(w.txn(), w.key(), w.actor(), id, pid, &position).await
+        crate::registry::structure::add_committee_member(w.txn(), w.key(), w.actor(), id, pid, &position).await
     })
     .await;
     form_answer(
@@ -503,7 +506,7 @@ async fn committee_member_remove(
     let (id, person) = two_ids(path)?;
     visible_committee(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        persons::remove_committee_member(w.txn(), w.key(), w.actor(), id, person).await?;
+        crate::registry::structure::remove_committee_member(w.txn(), w.key(), w.actor(), id, person).await?;
         Ok(())
     })
     .await?;
@@ -516,7 +519,7 @@ async fn committee_member_remove(
 #[template(path = "registry/links.html")]
 struct LinksTpl {
     l: Layout,
-    links: Vec<persons::LinkRow>,
+    links: Vec<crate::registry::structure::LinkRow>,
     members: Vec<Opt>,
     total: i64,
     linked: i64,
@@ -545,12 +548,12 @@ async fn links_tpl(
     person: String,
     errors: Errors,
 ) -> AppResult<LinksTpl> {
-    let (total, linked) = persons::link_coverage(&s.db, &p.organ_path).await?;
-    let (_, voters_linked) = persons::voter_coverage(&s.db, &p.organ_path).await?;
-    let members = persons::standing_members(&s.db, &p.organ_path).await?;
+    let (total, linked) = crate::registry::structure::link_coverage(&s.db, &p.organ_path).await?;
+    let (_, voters_linked) = crate::registry::voters::voter_coverage(&s.db, &p.organ_path).await?;
+    let members = crate::registry::structure::standing_members(&s.db, &p.organ_path).await?;
     Ok(LinksTpl {
         l: page.layout("双联系", &[CRUMB_LINKS]),
-        links: persons::member_links(&s.db, &p.organ_path).await?,
+        links: crate::registry::structure::member_links(&s.db, &p.organ_path).await?,
         members: opts(members.iter().map(|m| (m.person_id, format!("{}（{}）", m.name, m.role))), member),
         total,
         linked,
@@ -580,7 +583,7 @@ async fn link_create(
     let result = write(&s, &p, &ip, async |w| {
         let member_id = opt_id(&member).ok_or_else(|| AppError::invalid("member", "请选择常委会组成人员"))?;
         let deputy = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        persons::create_member_link(w.txn(), w.key(), w.actor(), p.organ_id, member_id, deputy).await
+        crate::registry::structure::create_member_link(w.txn(), w.key(), w.actor(), p.organ_id, member_id, deputy).await
     })
     .await;
     form_answer(
@@ -610,7 +613,7 @@ async fn link_remove(
     .unwrap_or_else(|| "/none/".into());
     check_registry(&s, &p, &ip, Action::Update, &path, &id.to_string()).await?;
     write(&s, &p, &ip, async |w| {
-        persons::remove_link(w.txn(), w.key(), w.actor(), id).await?;
+        crate::registry::structure::remove_link(w.txn(), w.key(), w.actor(), id).await?;
         Ok(())
     })
     .await?;
@@ -623,7 +626,7 @@ async fn link_remove(
 #[template(path = "registry/grids.html")]
 struct GridsTpl {
     l: Layout,
-    grids: Vec<persons::GridRow>,
+    grids: Vec<crate::registry::structure::GridRow>,
     areas: Vec<Opt>,
     name: String,
     can_create: bool,
@@ -641,7 +644,7 @@ async fn grids_tpl(
     let areas = crate::org::areas_all(&s.db).await?;
     Ok(GridsTpl {
         l: page.layout("网格", &[CRUMB_GRIDS]),
-        grids: persons::grids(&s.db, &p.organ_path).await?,
+        grids: crate::registry::structure::grids(&s.db, &p.organ_path).await?,
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), area),
         name,
         can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
@@ -664,7 +667,15 @@ async fn grid_create(
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { area_id: area, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
-        persons::create_grid(w.txn(), w.key(), w.actor(), p.organ_id, opt_id(&area).unwrap_or(0), &name).await
+        crate::registry::structure::create_grid(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            p.organ_id,
+            opt_id(&area).unwrap_or(0),
+            &name,
+        )
+        .await
     })
     .await;
     let done = format!("已新建网格 {}", name.trim());
@@ -680,7 +691,7 @@ async fn grid_create(
 #[template(path = "registry/grid_detail.html")]
 struct GridDetailTpl {
     l: Layout,
-    g: persons::GridRow,
+    g: crate::registry::structure::GridRow,
     members: Vec<MemberLine>,
     roles: Vec<Opt>,
     can_edit: bool,
@@ -695,8 +706,8 @@ async fn visible_grid(
     ip: &ClientIp,
     id: i64,
     action: Action,
-) -> AppResult<persons::GridRow> {
-    let g = persons::grid(&s.db, id).await?;
+) -> AppResult<crate::registry::structure::GridRow> {
+    let g = crate::registry::structure::grid(&s.db, id).await?;
     let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
     check_registry(s, p, ip, action, &path, &id.to_string()).await?;
     g.ok_or(AppError::NotFound)
@@ -706,12 +717,12 @@ async fn grid_tpl(
     page: &Page,
     s: &AppState,
     p: &Principal,
-    g: persons::GridRow,
+    g: crate::registry::structure::GridRow,
     person: String,
     errors: Errors,
 ) -> AppResult<GridDetailTpl> {
     let href = format!("/console/registry/grids/{}", g.id);
-    let members = persons::grid_members(&s.db, g.id)
+    let members = crate::registry::structure::grid_members(&s.db, g.id)
         .await?
         .into_iter()
         .map(|m| MemberLine { role: crate::org::label(&GRID_ROLES, &m.role).to_string(), m })
@@ -751,7 +762,7 @@ async fn grid_member_add(
     let MemberForm { person: text, role, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        persons::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
+        crate::registry::structure::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
     })
     .await;
     form_answer(
@@ -772,7 +783,7 @@ async fn grid_member_remove(
     let (id, row) = two_ids(path)?;
     visible_grid(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        persons::remove_grid_member(w.txn(), w.key(), w.actor(), id, row).await?;
+        crate::registry::structure::remove_grid_member(w.txn(), w.key(), w.actor(), id, row).await?;
         Ok(())
     })
     .await?;
@@ -785,7 +796,7 @@ async fn grid_member_remove(
 #[template(path = "registry/roles.html")]
 struct RolesTpl {
     l: Layout,
-    roles: Vec<persons::RoleNameRow>,
+    roles: Vec<crate::registry::structure::RoleNameRow>,
     name: String,
     can_create: bool,
     errors: Errors,
@@ -794,7 +805,7 @@ struct RolesTpl {
 async fn roles_tpl(page: &Page, s: &AppState, p: &Principal, name: String, errors: Errors) -> AppResult<RolesTpl> {
     Ok(RolesTpl {
         l: page.layout("履职角色", &[CRUMB_ROLES]),
-        roles: persons::role_names(&s.db, &p.organ_path).await?,
+        roles: crate::registry::structure::role_names(&s.db, &p.organ_path).await?,
         name,
         can_create: allowed(p, Action::Create, &Resource::Registry { organ_path: &p.organ_path }),
         errors,
@@ -816,7 +827,8 @@ async fn role_name_create(
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let name = f.name;
     let result = write(&s, &p, &ip, async |w| {
-        persons::create_role_name(w.txn(), w.key(), w.actor(), p.organ_id, &p.organ_path, &name).await
+        crate::registry::structure::create_role_name(w.txn(), w.key(), w.actor(), p.organ_id, &p.organ_path, &name)
+            .await
     })
     .await;
     let done = format!("已新增角色 {name}");
@@ -832,8 +844,8 @@ async fn role_name_create(
 #[template(path = "registry/role_detail.html")]
 struct RoleDetailTpl {
     l: Layout,
-    r: persons::RoleNameRow,
-    holders: Vec<persons::MemberRow>,
+    r: crate::registry::structure::RoleNameRow,
+    holders: Vec<crate::registry::structure::MemberRow>,
     can_edit: bool,
     person: String,
     errors: Errors,
@@ -846,8 +858,8 @@ async fn visible_role(
     ip: &ClientIp,
     id: i64,
     action: Action,
-) -> AppResult<persons::RoleNameRow> {
-    let r = persons::role_name(&s.db, id).await?;
+) -> AppResult<crate::registry::structure::RoleNameRow> {
+    let r = crate::registry::structure::role_name(&s.db, id).await?;
     let path = match r.as_ref().and_then(|r| r.organ_id) {
         Some(organ) => crate::org::organ(&s.db, organ).await?.map(|o| o.path).unwrap_or_else(|| "/none/".into()),
         None if r.is_some() => p.organ_path.clone(),
@@ -861,14 +873,14 @@ async fn role_tpl(
     page: &Page,
     s: &AppState,
     p: &Principal,
-    r: persons::RoleNameRow,
+    r: crate::registry::structure::RoleNameRow,
     person: String,
     errors: Errors,
 ) -> AppResult<RoleDetailTpl> {
     let href = format!("/console/registry/roles/{}", r.id);
     // Holders shown are those the caller's organ registers (a shared name is used everywhere).
     let mut holders = Vec::new();
-    for h in persons::role_holders(&s.db, r.id).await? {
+    for h in crate::registry::structure::role_holders(&s.db, r.id).await? {
         if persons::person_organ_path(&s.db, h.person_id).await?.is_some_and(|path| path.starts_with(&p.organ_path)) {
             holders.push(h);
         }
@@ -906,7 +918,7 @@ async fn role_assign(
     let text = f.person;
     let result = write(&s, &p, &ip, async |w| {
         let pid = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        persons::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await
+        crate::registry::structure::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await
     })
     .await;
     form_answer(
@@ -927,7 +939,7 @@ async fn role_unassign(
     let (id, person) = two_ids(path)?;
     visible_role(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        persons::unassign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, person).await?;
+        crate::registry::structure::unassign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, person).await?;
         Ok(())
     })
     .await?;

@@ -70,7 +70,7 @@ async fn tpl(
     voter_note: String,
     errors: Errors,
 ) -> AppResult<VotersTpl> {
-    let voters = persons::voter_contacts(&s.db, d.id)
+    let voters = crate::registry::voters::voter_contacts(&s.db, d.id)
         .await?
         .into_iter()
         .map(|v| VoterLine {
@@ -124,7 +124,7 @@ async fn add(
     let f = Pairs(f);
     let (name, note) = (f.get("voter_name"), f.get("voter_note"));
     let result = write(&s, &p, &ip, async |w| {
-        persons::add_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, &name, &note).await
+        crate::registry::voters::add_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, &name, &note).await
     })
     .await;
     form_answer(
@@ -145,7 +145,7 @@ async fn remove(
     let (id, link) = two_ids(path)?;
     visible_person(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        persons::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await?;
+        crate::registry::voters::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await?;
         Ok(())
     })
     .await?;
