@@ -202,7 +202,12 @@ async fn totp_second_factor(app: TestApp) {
     assert!(r.body.contains("动态码"));
     let r = c.post("/login", &[("username", "staff"), ("password", PASSWORD), ("totp", "123456")]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let code = renda::auth::totp::code_at(&secret, chrono::Utc::now().timestamp()).unwrap();
+    // The code that switched two-step sign-in on is spent; the authenticator's next code
+    // (one 30-second step on, within the accepted clock drift) signs in.
+    let used = renda::auth::totp::code_at(&secret, now).unwrap();
+    let r = c.post("/login", &[("username", "staff"), ("password", PASSWORD), ("totp", &used)]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the enabling code is used once");
+    let code = renda::auth::totp::code_at(&secret, now + 30).unwrap();
     let r = c.post("/login", &[("username", "staff"), ("password", PASSWORD), ("totp", &code)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
