@@ -784,7 +784,8 @@ pub mod m0006_foreign_keys {
             if count == 0 {
                 continue;
             }
-            let rows = crate::db::query_rows(c, &format!("SELECT c.\"{key}\" {from} ORDER BY 1 LIMIT 5"), vec![]).await?;
+            let rows =
+                crate::db::query_rows(c, &format!("SELECT c.\"{key}\" {from} ORDER BY 1 LIMIT 5"), vec![]).await?;
             let ids: Vec<String> =
                 rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).map(|v| v.to_string()).collect();
             found.push(format!(

@@ -14,20 +14,15 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 4] = [
-    ("attachments", "owner_id"),
-    ("audit_log", "target_id"),
-    ("audit_log", "actor_id"),
-    ("audit_log", "organ_id"),
-];
+const UNCONSTRAINED: [(&str, &str); 4] =
+    [("attachments", "owner_id"), ("audit_log", "target_id"), ("audit_log", "actor_id"), ("audit_log", "organ_id")];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.
 async fn foreign_keys(c: &DatabaseConnection) -> BTreeSet<(String, String, String, String)> {
     let rows = match c.get_database_backend() {
-        DbBackend::Postgres => {
-            db::query_rows(
-                c,
-                "SELECT kcu.table_name::text, kcu.column_name::text, ccu.table_name::text, rc.delete_rule::text \
+        DbBackend::Postgres => db::query_rows(
+            c,
+            "SELECT kcu.table_name::text, kcu.column_name::text, ccu.table_name::text, rc.delete_rule::text \
                  FROM information_schema.table_constraints tc \
                  JOIN information_schema.key_column_usage kcu \
                    ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema \
@@ -36,11 +31,10 @@ async fn foreign_keys(c: &DatabaseConnection) -> BTreeSet<(String, String, Strin
                  JOIN information_schema.constraint_column_usage ccu \
                    ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema \
                  WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema()",
-                vec![],
-            )
-            .await
-            .unwrap()
-        }
+            vec![],
+        )
+        .await
+        .unwrap(),
         _ => db::query_rows(
             c,
             "SELECT m.name, f.\"from\", f.\"table\", f.on_delete FROM sqlite_master m \
@@ -123,18 +117,21 @@ async fn an_orphan_is_refused_and_a_referenced_delete_is_a_conflict(app: TestApp
     let id = app.add_account("fk_cascade", organ, &[Role::Staff]).await;
     let _signed_in = app.login("fk_cascade").await;
     let count = |table: &'static str| async move {
-        db::scalar_i64(c, &format!("SELECT count(*) FROM {table} WHERE account_id = $1"), vec![id.into()]).await.unwrap()
+        db::scalar_i64(c, &format!("SELECT count(*) FROM {table} WHERE account_id = $1"), vec![id.into()])
+            .await
+            .unwrap()
     };
     assert!(count("account_roles").await > 0 && count("sessions").await > 0);
     db::exec(c, "DELETE FROM accounts WHERE id = $1", vec![id.into()]).await.unwrap();
     assert_eq!((count("account_roles").await, count("sessions").await), (0, 0));
 
     // SET NULL: a slot outlives its duty rule.
-    let slot: Option<(i64, i64)> = db::query_rows(c, "SELECT id, rule_id FROM duty_slots WHERE rule_id IS NOT NULL LIMIT 1", vec![])
-        .await
-        .unwrap()
-        .first()
-        .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()));
+    let slot: Option<(i64, i64)> =
+        db::query_rows(c, "SELECT id, rule_id FROM duty_slots WHERE rule_id IS NOT NULL LIMIT 1", vec![])
+            .await
+            .unwrap()
+            .first()
+            .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()));
     if let Some((slot, rule)) = slot {
         db::exec(c, "DELETE FROM duty_rules WHERE id = $1", vec![rule.into()]).await.unwrap();
         let left = db::query_rows(c, "SELECT rule_id FROM duty_slots WHERE id = $1", vec![slot.into()]).await.unwrap();
