@@ -129,6 +129,13 @@ fn db_code(e: &sea_orm::DbErr) -> Option<String> {
     }
 }
 
+/// A foreign key refused the change: deleting (or re-keying) a record others still refer
+/// to, or pointing at a record that no longer exists. Both backends, one message.
+fn foreign_key_conflict(text: &str) -> AppError {
+    tracing::warn!(error = %text, "foreign key constraint");
+    AppError::Conflict("该记录仍被其他记录引用，不能删除或修改；或所引用的记录已不存在，请刷新页面后再试".into())
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         let text = e.to_string();
@@ -144,11 +151,17 @@ impl From<sea_orm::DbErr> for AppError {
                 tracing::warn!(error = %text, "unique constraint");
                 return AppError::Conflict("与已有记录重复（编号、代码或名称已被使用），请修改后再提交".into());
             }
-            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
-                tracing::warn!(error = %text, "foreign key constraint");
-                return AppError::Conflict("引用的记录不存在，或仍被其他记录引用，请刷新页面后再试".into());
-            }
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => return foreign_key_conflict(&text),
             _ => {}
+        }
+        // The same refusal reported outside a statement (a deferred check at COMMIT): SQLite
+        // says "FOREIGN KEY constraint failed" (extended code 787), PostgreSQL SQLSTATE 23503.
+        if text.contains("FOREIGN KEY constraint failed")
+            || text.contains("violates foreign key constraint")
+            || db_code(&e).as_deref() == Some("23503")
+            || db_code(&e).as_deref() == Some("787")
+        {
+            return foreign_key_conflict(&text);
         }
         // PostgreSQL: text the database cannot store (a NUL character), a number out of range.
         match db_code(&e).as_deref() {

@@ -854,17 +854,20 @@ pub async fn remove_rule<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     let s = station(c, station_id).await?.ok_or(AppError::NotFound)?;
     let today = today().format("%Y-%m-%d").to_string();
-    let n = db::exec(
+    let known = db::scalar_i64(
         c,
-        "DELETE FROM duty_rules WHERE id = $1 AND station_id = $2",
+        "SELECT count(*) FROM duty_rules WHERE id = $1 AND station_id = $2",
         vec![rule_id.into(), station_id.into()],
     )
     .await?;
-    if n == 0 {
+    if known == 0 {
         return Err(AppError::NotFound);
     }
-    // Past slots stay as the record of what was planned; future ones go.
+    // Past slots stay as the record of what was planned (their rule_id becomes NULL with the
+    // rule: ON DELETE SET NULL); future ones go, before the rule, while they still name it.
     db::exec(c, "DELETE FROM duty_slots WHERE rule_id = $1 AND slot_date >= $2", vec![rule_id.into(), today.into()])
+        .await?;
+    db::exec(c, "DELETE FROM duty_rules WHERE id = $1 AND station_id = $2", vec![rule_id.into(), station_id.into()])
         .await?;
     audit::append(
         c,

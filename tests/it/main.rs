@@ -7,6 +7,7 @@ mod architecture;
 mod audit_chain;
 mod auth;
 mod cli;
+mod foreign_keys;
 mod jobs;
 mod matrix;
 mod pages;

@@ -204,6 +204,24 @@ impl TestApp {
         &self.state.db
     }
 
+    /// The URL of a new, empty database on this test's backend (no migrations run), for
+    /// tests that step through the migrations themselves.
+    pub async fn blank_database_url(&self) -> String {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        match self.db().get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let base = pg_base();
+                let name = format!("renda_t_{}_{n}_blank", std::process::id());
+                let _one_at_a_time = PG_CREATE.lock().await;
+                let admin = db::connect(&base).await.expect("connect admin");
+                db::exec(&admin, &format!("CREATE DATABASE \"{name}\""), vec![]).await.expect("create blank db");
+                admin.close().await.ok();
+                pg_url_with_db(&base, &name)
+            }
+            _ => format!("sqlite://{}?mode=rwc", self.dir.join(format!("blank-{n}.db")).display()),
+        }
+    }
+
     /// The demo county (诸城市 with 13 townships) and its six accounts.
     pub async fn seed_demo(&self) {
         renda::demo::seed(
