@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
@@ -119,18 +120,69 @@ async fn organ_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: Cli
     render(&organ_form(&page, &s, &p, v, Errors::default()).await?)
 }
 
-fn organ_input(f: &Pairs) -> org::OrganInput {
-    org::OrganInput {
-        code: f.get("code"),
-        name: f.get("name"),
-        short_name: f.get("short_name"),
-        area_id: f.opt_i64("area_id").unwrap_or(0),
-        parent_id: f.opt_i64("parent_id"),
-        kind: f.get("kind"),
-        level: f.get("level"),
-        external: f.get("external") == "on",
-        phone: f.get("phone"),
+/// The organ form as typed (new organ; the detail page's form uses name, short name, phone).
+#[derive(Deserialize)]
+struct OrganForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    code: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    short_name: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    area_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    parent_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    level: String,
+    #[serde(default)]
+    external: Option<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    phone: String,
+}
+
+impl OrganForm {
+    fn input(self) -> org::OrganInput {
+        org::OrganInput {
+            area_id: opt_id(&self.area_id).unwrap_or(0),
+            parent_id: opt_id(&self.parent_id),
+            external: self.external.is_some_and(|v| v == "on"),
+            code: self.code,
+            name: self.name,
+            short_name: self.short_name,
+            kind: self.kind,
+            level: self.level,
+            phone: self.phone,
+        }
     }
+}
+
+/// A new area.
+#[derive(Deserialize)]
+struct AreaForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    code: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    level: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    parent_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    lat: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    lng: String,
+}
+
+/// A form of one text field: a name, or a new password.
+#[derive(Deserialize)]
+struct OneField {
+    #[serde(default, deserialize_with = "trimmed")]
+    name: String,
+    #[serde(default)]
+    new_password: String,
 }
 
 async fn organ_create(
@@ -138,9 +190,9 @@ async fn organ_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<OrganForm>,
 ) -> AppResult<Response> {
-    let v = organ_input(&Pairs(f));
+    let v = f.input();
     // External organs have no parent in our tree; they are created by the admin of the root.
     // Any other organ is created below an existing organ of the admin's subtree: never a new
     // root, never beside or above the admin's own organ.
@@ -258,12 +310,11 @@ async fn organ_update(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<OrganForm>,
 ) -> AppResult<Response> {
     visible_organ(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
     let result = write(&s, &p, &ip, async |w| {
-        org::update_organ(w.txn(), w.key(), w.actor(), id, &f.get("name"), &f.get("short_name"), &f.get("phone")).await
+        org::update_organ(w.txn(), w.key(), w.actor(), id, &f.name, &f.short_name, &f.phone).await
     })
     .await;
     form_answer(
@@ -344,23 +395,22 @@ async fn area_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<AreaForm>,
 ) -> AppResult<Response> {
-    let f = Pairs(f);
     // A new area is administered under the organ that holds its parent area.
-    let owner = match f.opt_i64("parent_id") {
+    let owner = match opt_id(&f.parent_id) {
         Some(parent) if org::area(&s.db, parent).await?.is_some() => org::area_owner_path(&s.db, parent).await?,
         _ => org::area_owner_path(&s.db, 0).await?,
     };
     guard::check(&s, &p, &ip, Action::Create, &Resource::Area { organ_path: &owner }, "new").await?;
     let mut coord_errors = Vec::new();
     let v = org::AreaInput {
-        code: f.get("code"),
-        name: f.get("name"),
-        level: f.get("level"),
-        parent_id: f.opt_i64("parent_id"),
-        lat: parse_coord(&f.get("lat"), "lat", &mut coord_errors),
-        lng: parse_coord(&f.get("lng"), "lng", &mut coord_errors),
+        lat: parse_coord(&f.lat, "lat", &mut coord_errors),
+        lng: parse_coord(&f.lng, "lng", &mut coord_errors),
+        parent_id: opt_id(&f.parent_id),
+        code: f.code,
+        name: f.name,
+        level: f.level,
     };
     let result = if coord_errors.is_empty() {
         write(&s, &p, &ip, async |w| org::create_area(w.txn(), w.key(), w.actor(), &v).await).await
@@ -420,14 +470,13 @@ async fn area_rename(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<OneField>,
 ) -> AppResult<Response> {
     org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let owner = org::area_owner_path(&s.db, id).await?;
     guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &owner }, &id.to_string()).await?;
-    let f = Pairs(f);
     write(&s, &p, &ip, async |w| {
-        org::rename_area(w.txn(), w.key(), w.actor(), id, &f.get("name")).await?;
+        org::rename_area(w.txn(), w.key(), w.actor(), id, &f.name).await?;
         Ok(())
     })
     .await?;
@@ -697,12 +746,11 @@ async fn account_reset_password(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<OneField>,
 ) -> AppResult<Response> {
     let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &[Field::AccountPasswordReset], &id.to_string()).await?;
-    let f = Pairs(f);
     write(&s, &p, &ip, async |w| {
         accounts::set_password(
             w.txn(),
@@ -710,7 +758,7 @@ async fn account_reset_password(
             s.config.password_cost,
             w.actor(),
             id,
-            &f.get("new_password"),
+            &f.new_password,
             &accounts::PasswordSet::Reset,
         )
         .await?;
