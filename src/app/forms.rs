@@ -66,3 +66,9 @@ pub struct Button {}
 pub fn opt_id(v: &str) -> Option<i64> {
     v.trim().parse().ok().filter(|v| *v > 0)
 }
+
+/// Reads a checkbox: ticked when present (browsers send `on`), else not.
+pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(!s.is_empty())
+}

@@ -314,12 +314,17 @@ pub struct MandateLine {
 }
 
 /// What was typed into the add-mandate form.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct MandateForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub organ_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub term: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub constituency: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub start_date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub how: String,
 }
 
@@ -455,17 +460,10 @@ async fn mandate_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<MandateForm>,
 ) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Create).await?;
-    let f = Pairs(f);
-    let m = MandateForm {
-        organ_id: f.get("organ_id"),
-        term: f.get("term"),
-        constituency: f.get("constituency"),
-        start_date: f.get("start_date"),
-        how: f.get("how"),
-    };
+    let m = f;
     let organ_ok = match m.organ_id.parse::<i64>() {
         Ok(o) => mandate_organs(&s, &p).await?.iter().any(|x| x.id == o),
         Err(_) => false,
@@ -528,42 +526,39 @@ async fn mandate_end(
 // ------------------------------------------------------------------ profile form
 
 /// The profile form as typed.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct PersonForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub gender: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub ethnicity: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub birth_date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub party: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub education: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub occupation: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub work_unit: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub expertise: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub public_contact: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub mobile: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub township_area_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub bio: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    pub clear_mobile: bool,
 }
 
 impl PersonForm {
-    fn from_pairs(f: &Pairs) -> PersonForm {
-        PersonForm {
-            name: f.get("name"),
-            gender: f.get("gender"),
-            ethnicity: f.get("ethnicity"),
-            birth_date: f.get("birth_date"),
-            party: f.get("party"),
-            education: f.get("education"),
-            occupation: f.get("occupation"),
-            work_unit: f.get("work_unit"),
-            expertise: f.get("expertise"),
-            public_contact: f.get("public_contact"),
-            mobile: f.get("mobile"),
-            township_area_id: f.get("township_area_id"),
-            bio: f.get("bio"),
-        }
-    }
-
     fn from_person(d: &Person) -> PersonForm {
         PersonForm {
             name: d.name.clone(),
@@ -579,6 +574,7 @@ impl PersonForm {
             mobile: String::new(),
             township_area_id: d.township_area_id.map(|a| a.to_string()).unwrap_or_default(),
             bio: d.bio.clone(),
+            clear_mobile: false,
         }
     }
 
@@ -689,10 +685,10 @@ async fn create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<PersonForm>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
-    let mut v = PersonForm::from_pairs(&Pairs(f));
+    let mut v = f;
     let mobile = Some(v.mobile.clone());
     let input = match persons::validate(&v.input(mobile)) {
         Ok(i) => i,
@@ -730,13 +726,12 @@ async fn update(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<PersonForm>,
 ) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let mut v = PersonForm::from_pairs(&f);
+    let mut v = f;
     // The mobile number is never shown; a blank field keeps the one on file.
-    let mobile = if f.get("clear_mobile") == "on" {
+    let mobile = if v.clear_mobile {
         None
     } else if v.mobile.is_empty() {
         d.mobile_enc.as_deref().and_then(|m| s.crypto.decrypt(m).ok())

@@ -259,11 +259,15 @@ pub struct DeputyLine {
 }
 
 /// What was typed into the rule form.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct RuleForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub person_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub rule_text: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub valid_from: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub valid_until: String,
 }
 
@@ -410,16 +414,10 @@ async fn rule_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<RuleForm>,
 ) -> AppResult<Response> {
     let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let rule = RuleForm {
-        person_id: f.get("person_id"),
-        rule_text: f.get("rule_text"),
-        valid_from: f.get("valid_from"),
-        valid_until: f.get("valid_until"),
-    };
+    let rule = f;
     let result = write(&s, &p, &ip, async |w| {
         stations::add_rule(
             w.txn(),

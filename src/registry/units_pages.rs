@@ -17,7 +17,7 @@ use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
-use crate::app::pages::{Errors, Layout, Page, Pairs, render};
+use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -156,17 +156,17 @@ async fn export(
 // ------------------------------------------------------------------ the unit form
 
 /// The form as typed.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct UnitForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     pub active: bool,
 }
 
 impl UnitForm {
-    fn from_pairs(f: &Pairs) -> UnitForm {
-        UnitForm { name: f.get("name"), kind: f.get("kind"), active: f.get("active") == "on" }
-    }
     fn input(&self) -> UnitInput {
         UnitInput { name: self.name.clone(), kind: self.kind.clone(), active: self.active }
     }
@@ -218,11 +218,11 @@ async fn create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<UnitForm>,
 ) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
-    let v = UnitForm::from_pairs(&Pairs(f));
+    let v = f;
     let result =
         write(&s, &p, &ip, async |w| units::create_unit(w.txn(), w.key(), w.actor(), p.organ_id, &v.input()).await)
             .await;
@@ -263,10 +263,10 @@ async fn update(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<UnitForm>,
 ) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
-    let v = UnitForm::from_pairs(&Pairs(f));
+    let v = f;
     let result =
         write(&s, &p, &ip, async |w| units::update_unit(w.txn(), w.key(), w.actor(), id, &v.input()).await).await;
     form_answer(
@@ -292,10 +292,15 @@ pub struct ContactLine {
 }
 
 /// What was typed into the add-contact form (the phone is never echoed back).
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct ContactForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub account_id: String,
+    /// Never echoed back into the form.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub phone: String,
 }
 
 #[derive(Template)]
@@ -367,14 +372,13 @@ async fn contact_add(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<ContactForm>,
 ) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let c = ContactForm { name: f.get("name"), account_id: f.get("account_id") };
+    let mut c = f;
     let input = units::ContactInput {
         name: c.name.clone(),
-        phone: f.get("phone"),
+        phone: std::mem::take(&mut c.phone),
         account_id: c.account_id.parse().ok().filter(|v: &i64| *v > 0),
     };
     let result =
@@ -393,7 +397,7 @@ async fn contact_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, contact) = two_ids(path)?;
     visible_unit(&s, &p, &ip, id, Action::Update).await?;
