@@ -72,3 +72,12 @@ pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error
     let s = <String as serde::Deserialize>::deserialize(d)?;
     Ok(!s.is_empty())
 }
+
+/// A form naming one deputy (by number or name) or one name.
+#[derive(serde::Deserialize)]
+pub struct PersonField {
+    #[serde(default, deserialize_with = "trimmed")]
+    pub person: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    pub name: String,
+}

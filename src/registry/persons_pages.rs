@@ -15,7 +15,7 @@ use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
@@ -487,13 +487,24 @@ async fn mandate_add(
     }
 }
 
+/// The end-mandate form: 终止原因, date and note, parsed by `EndMandate::parse`.
+#[derive(serde::Deserialize)]
+struct EndForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    note: String,
+}
+
 async fn mandate_end(
     page: Page,
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<EndForm>,
 ) -> AppResult<Response> {
     let (id, mandate) = two_ids(path)?;
     let d = visible_person(&s, &p, &ip, id, Action::Create).await?;
@@ -503,9 +514,8 @@ async fn mandate_end(
     if owner != id {
         return Err(AppError::NotFound);
     }
-    let f = Pairs(f);
     let result = write(&s, &p, &ip, async |w| {
-        let end = persons::EndMandate::parse(&f.get("kind"), &f.get("date"), &f.get("note"))?;
+        let end = persons::EndMandate::parse(&f.kind, &f.date, &f.note)?;
         persons::end_mandate(w.txn(), w.key(), w.actor(), mandate, &end).await?;
         Ok(end.reason)
     })

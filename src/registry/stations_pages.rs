@@ -361,10 +361,10 @@ async fn assign(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
     let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let text = Pairs(f).get("person");
+    let text = f.person;
     let result = async {
         let pid = resolve_person(&s, &path, "person", &text).await?;
         let added = write(&s, &p, &ip, async |w| {
@@ -395,7 +395,7 @@ async fn unassign(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
@@ -448,7 +448,7 @@ async fn rule_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, rule) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
@@ -738,7 +738,7 @@ async fn photo_remove(
     State(s): State<AppState>,
     ip: ClientIp,
     Path((id, photo)): Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let photo = photo.parse::<i64>().map_err(|_| AppError::NotFound)?;
@@ -799,11 +799,11 @@ async fn type_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Registry { organ_path: &p.organ_path }, "station_types")
         .await?;
-    let name = Pairs(f).get("name");
+    let name = f.name;
     let result = async {
         write(&s, &p, &ip, async |w| {
             stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await?;

@@ -13,7 +13,7 @@ use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Errors, Layout, Page, Pairs, render};
+use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
@@ -112,17 +112,25 @@ async fn page_get(
     render(&tpl(&page, &s, &p, d, String::new(), String::new(), Errors::default()).await?)
 }
 
+/// A fixed voter contact: the voter's name (stored encrypted) and a note.
+#[derive(serde::Deserialize)]
+struct VoterForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    voter_name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    voter_note: String,
+}
+
 async fn add(
     page: Page,
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<VoterForm>,
 ) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
-    let (name, note) = (f.get("voter_name"), f.get("voter_note"));
+    let VoterForm { voter_name: name, voter_note: note } = f;
     let result = write(&s, &p, &ip, async |w| {
         crate::registry::voters::add_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, &name, &note).await
     })
@@ -140,7 +148,7 @@ async fn remove(
     State(s): State<AppState>,
     ip: ClientIp,
     path: Path<(String, String)>,
-    Form(_): Form<Vec<(String, String)>>,
+    Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, link) = two_ids(path)?;
     visible_person(&s, &p, &ip, id, Action::Update).await?;
