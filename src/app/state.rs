@@ -154,10 +154,13 @@ pub struct Module {
 }
 
 /// Called with the write transaction, audit key, actor, the new account's id and its input.
+/// `scope` is the organ path of the admin creating the account: the records an account acts
+/// for must lie in it.
 pub type AccountHook = for<'a> fn(
     &'a sea_orm::DatabaseTransaction,
     &'a [u8],
     &'a crate::audit::Actor,
+    &'a str,
     i64,
     &'a crate::auth::accounts::NewAccount,
 ) -> BoxFuture<'a, AppResult<()>>;
@@ -193,16 +196,25 @@ impl Modules {
         self.0.iter().flat_map(|m| m.attachment_owners.iter()).find(|o| o.owner_type == owner_type)
     }
     /// Every module's reaction to a new account, in the account's write transaction.
+    /// A new account, in its write transaction: the handling unit it acts for must lie in the
+    /// creating admin's subtree (`scope`), and each module checks and records the rest.
     pub async fn account_created(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         key: &[u8],
         actor: &crate::audit::Actor,
+        scope: &str,
         id: i64,
         input: &crate::auth::accounts::NewAccount,
     ) -> AppResult<()> {
+        if let Some(unit) = input.unit_id {
+            let in_scope = crate::org::units::unit(txn, unit).await?.is_some_and(|u| u.organ_path.starts_with(scope));
+            if !in_scope {
+                return Err(crate::app::error::AppError::invalid("unit_id", "只能关联本机关及下级的承办单位"));
+            }
+        }
         for hook in self.0.iter().filter_map(|m| m.on_account_created) {
-            hook(txn, key, actor, id, input).await?;
+            hook(txn, key, actor, scope, id, input).await?;
         }
         Ok(())
     }

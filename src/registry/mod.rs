@@ -46,15 +46,28 @@ pub const MODULE: Module = Module {
     on_account_created: Some(keeper_account_created),
 };
 
-/// A keeper account keeps its station: recorded as the station's keeper too.
+/// An account acts only for a deputy or station of the creating admin's subtree; a keeper
+/// account keeps its station, recorded as the station's keeper too.
 fn keeper_account_created<'a>(
     txn: &'a sea_orm::DatabaseTransaction,
     key: &'a [u8],
     actor: &'a crate::audit::Actor,
+    scope: &'a str,
     account: i64,
     input: &'a crate::auth::accounts::NewAccount,
 ) -> BoxFuture<'a, crate::app::error::AppResult<()>> {
+    use crate::app::error::AppError;
     Box::pin(async move {
+        if let Some(person) = input.deputy_id
+            && !persons::person_organ_path(txn, person).await?.is_some_and(|p| p.starts_with(scope))
+        {
+            return Err(AppError::invalid("deputy_id", "只能关联本机关及下级登记的代表"));
+        }
+        if let Some(station) = input.station_id
+            && !stations::station(txn, station).await?.is_some_and(|st| st.organ_path.starts_with(scope))
+        {
+            return Err(AppError::invalid("station_id", "只能关联本机关及下级的站点"));
+        }
         if let (true, Some(station)) = (input.roles.contains(&Role::Keeper), input.station_id) {
             stations::add_keeper(txn, key, actor, station, account).await?;
         }

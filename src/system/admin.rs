@@ -642,7 +642,7 @@ async fn account_create(
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let created = write(&s, &p, &ip, async |w| {
         let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &v).await?;
-        s.modules.account_created(w.txn(), w.key(), w.actor(), id, &v).await?;
+        s.modules.account_created(w.txn(), w.key(), w.actor(), &p.organ_path, id, &v).await?;
         Ok(id)
     })
     .await;

@@ -132,7 +132,7 @@ async fn create_account(
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
     let id = write(&s, &p, &ip, async |w| {
         let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &input).await?;
-        s.modules.account_created(w.txn(), w.key(), w.actor(), id, &input).await?;
+        s.modules.account_created(w.txn(), w.key(), w.actor(), &p.organ_path, id, &input).await?;
         Ok(id)
     })
     .await?;

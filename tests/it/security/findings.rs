@@ -415,3 +415,44 @@ async fn only_the_allowed_hosts_are_answered(app: TestApp) {
     assert_eq!(send("evil.example", "/healthz").await, StatusCode::OK);
 }
 demo_test!(only_the_allowed_hosts_are_answered);
+
+/// An account acts only for records of its creator's subtree: a township admin cannot give
+/// an account the county's deputy, station or handling unit (it could then act for them).
+async fn accounts_act_only_for_records_in_the_creators_subtree(app: TestApp) {
+    let township = app.organ_id("370782001").await;
+    app.add_account("town_admin2", township, &[Role::Admin]).await;
+    let town = app.token("town_admin2", Scope::Write).await;
+    let county_person =
+        count(&app, "SELECT min(p.id) FROM persons p JOIN organs o ON o.id = p.organ_id WHERE o.code = '370782'").await;
+    let county_station =
+        count(&app, "SELECT min(s.id) FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.code = '370782'")
+            .await;
+    let county_unit = count(
+        &app,
+        "SELECT min(u.id) FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE o.code = '370782'",
+    )
+    .await;
+    assert!(county_person > 0 && county_station > 0 && county_unit > 0);
+    let before = count(&app, "SELECT count(*) FROM accounts").await;
+    for (role, field, id) in [
+        ("deputy", "deputy_id", county_person),
+        ("keeper", "station_id", county_station),
+        ("unit", "unit_id", county_unit),
+    ] {
+        let mut body = serde_json::json!({
+            "username": format!("linked_{role}"), "display_name": "关联测试", "password": "abcd1234x",
+            "organ_id": township, "roles": [role]
+        });
+        body[field] = serde_json::json!(id);
+        let r = app.api("POST", "/api/v1/accounts", Some(&town), Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{role}: {}", r.body);
+        assert_eq!(r.json()["errors"][0]["field"], field);
+        // The county's admin may.
+        body["organ_id"] = serde_json::json!(app.organ_id("370782").await);
+        let admin = app.token("admin", Scope::Write).await;
+        let r = app.api("POST", "/api/v1/accounts", Some(&admin), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{role}: {}", r.body);
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, before + 3);
+}
+demo_test!(accounts_act_only_for_records_in_the_creators_subtree);
