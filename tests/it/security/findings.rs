@@ -456,3 +456,22 @@ async fn accounts_act_only_for_records_in_the_creators_subtree(app: TestApp) {
     assert_eq!(count(&app, "SELECT count(*) FROM accounts").await, before + 3);
 }
 demo_test!(accounts_act_only_for_records_in_the_creators_subtree);
+
+/// Tokens are API credentials only: on console pages a bearer token is no sign-in at all.
+async fn tokens_do_not_open_console_pages(app: TestApp) {
+    for scope in [Scope::Read, Scope::Write] {
+        let token = app.token("admin", scope).await;
+        for path in ["/console", "/console/admin/audit", "/console/admin/accounts", "/console/account"] {
+            let req = axum::http::Request::get(path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let r = app.send(req).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{scope:?} token on {path}");
+            assert!(r.header("location").unwrap().starts_with("/login"), "{path}");
+        }
+        // The same token works on the API.
+        assert_eq!(app.api("GET", "/api/v1/me", Some(&token), None).await.status, StatusCode::OK);
+    }
+}
+demo_test!(tokens_do_not_open_console_pages);
