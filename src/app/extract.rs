@@ -119,24 +119,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// Deserializes an urlencoded form, answering in Chinese. Every field passes the text rule.
+/// Repeated fields (a group of checkboxes) read into a `Vec`.
 pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = AppError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        use axum::extract::rejection::FormRejection;
-        let (parts, bytes) = body_bytes(req).await?;
-        check_pairs(&bytes)?;
-        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(Form(v)),
-            Err(FormRejection::FailedToDeserializeForm(e)) => Err(AppError::BadRequest(serde_message(&e.body_text()))),
-            Err(FormRejection::FailedToDeserializeFormBody(e)) => {
-                Err(AppError::BadRequest(serde_message(&e.body_text())))
-            }
-            Err(FormRejection::BytesRejection(_)) => Err(AppError::TooLarge),
-            Err(_) => Err(AppError::BadRequest("表单内容无法读取".into())),
+    async fn from_request(req: Request, _state: &S) -> Result<Self, AppError> {
+        let is_form = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(AppError::BadRequest("表单内容无法读取".into()));
         }
+        let (_, bytes) = body_bytes(req).await?;
+        check_pairs(&bytes)?;
+        serde_html_form::from_bytes::<T>(&bytes)
+            .map(Form)
+            .map_err(|e| AppError::BadRequest(serde_message(&e.to_string())))
     }
 }
 

@@ -162,21 +162,6 @@ pub fn form_errors(e: AppError) -> Result<Errors, AppError> {
     }
 }
 
-/// Urlencoded pairs, for forms with repeated fields (checkbox groups).
-pub struct Pairs(pub Vec<(String, String)>);
-
-impl Pairs {
-    pub fn get(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
-    }
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-    pub fn opt_i64(&self, name: &str) -> Option<i64> {
-        self.get(name).parse().ok()
-    }
-}
-
 /// A history entry as the timeline shows it.
 pub struct HistoryLine {
     pub when: String,

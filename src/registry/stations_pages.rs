@@ -17,7 +17,7 @@ use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -464,38 +464,33 @@ async fn rule_remove(
 // ------------------------------------------------------------------ form
 
 /// The station form as typed.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
 pub struct StationForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub type_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub area_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub address: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub lat: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub lng: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     pub online_only: bool,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub opening_hours: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub phone: String,
+    #[serde(default)]
     pub facilities: Vec<String>,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub description: String,
 }
 
 impl StationForm {
-    fn from_pairs(f: &Pairs) -> StationForm {
-        StationForm {
-            name: f.get("name"),
-            type_id: f.get("type_id"),
-            area_id: f.get("area_id"),
-            address: f.get("address"),
-            lat: f.get("lat"),
-            lng: f.get("lng"),
-            online_only: f.get("online_only") == "on",
-            opening_hours: f.get("opening_hours"),
-            phone: f.get("phone"),
-            facilities: f.all("facilities"),
-            description: f.get("description"),
-        }
-    }
-
     fn from_station(st: &Station) -> StationForm {
         StationForm {
             name: st.name.clone(),
@@ -638,10 +633,10 @@ async fn create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<StationForm>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
-    let v = StationForm::from_pairs(&Pairs(f));
+    let v = f;
     let input = match validated(&s, &v).await {
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, None).await?),
@@ -672,10 +667,10 @@ async fn update(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<StationForm>,
 ) -> AppResult<Response> {
     let (st, _) = visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let v = StationForm::from_pairs(&Pairs(f));
+    let v = f;
     let input = match validated(&s, &v).await {
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, Some(&st)).await?),

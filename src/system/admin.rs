@@ -14,7 +14,7 @@ use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Errors, Layout, Page, Pairs, form_errors, render};
+use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
@@ -174,6 +174,31 @@ struct AreaForm {
     lat: String,
     #[serde(default, deserialize_with = "trimmed")]
     lng: String,
+}
+
+/// The account form (new account, or an account's detail page): roles are a checkbox group.
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default, deserialize_with = "trimmed")]
+    username: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    organ_id: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default, deserialize_with = "trimmed")]
+    phone: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    unit_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    deputy_id: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    station_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    disabled: bool,
 }
 
 /// A form of one text field: a name, or a new password.
@@ -624,19 +649,18 @@ async fn account_create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
-    let f = Pairs(f);
     let v = accounts::NewAccount {
-        username: f.get("username"),
-        display_name: f.get("display_name"),
-        password: f.get("password"),
-        organ_id: f.opt_i64("organ_id").unwrap_or(p.organ_id),
-        roles: f.all("roles").iter().filter_map(|r| Role::parse(r)).collect(),
-        phone: Some(f.get("phone")),
-        unit_id: f.opt_i64("unit_id"),
-        deputy_id: f.opt_i64("deputy_id"),
-        station_id: f.opt_i64("station_id"),
+        organ_id: opt_id(&f.organ_id).unwrap_or(p.organ_id),
+        roles: f.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        phone: Some(f.phone),
+        unit_id: opt_id(&f.unit_id),
+        deputy_id: opt_id(&f.deputy_id),
+        station_id: opt_id(&f.station_id),
+        username: f.username,
+        display_name: f.display_name,
+        password: f.password,
     };
     let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
@@ -721,14 +745,13 @@ async fn account_update(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
     let row = visible_account(&s, &p, &ip, id, Action::Update).await?;
-    let f = Pairs(f);
     let change = accounts::AccountUpdate {
-        display_name: Some(f.get("display_name")),
-        roles: Some(f.all("roles").iter().filter_map(|r| Role::parse(r)).collect()),
-        disabled: Some(f.get("disabled") == "on"),
+        roles: Some(f.roles.iter().filter_map(|r| Role::parse(r)).collect()),
+        disabled: Some(f.disabled),
+        display_name: Some(f.display_name),
     };
     let fields = accounts::requested_changes(&s.db, id, &change).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
