@@ -22,7 +22,7 @@ use crate::db;
 /// An open write: its transaction, the audit key and actor, and what to do after commit.
 pub struct Write {
     txn: DatabaseTransaction,
-    key: std::sync::Arc<crate::app::config::Config>,
+    config: std::sync::Arc<crate::app::config::Config>,
     actor: Actor,
     after: Vec<Box<dyn FnOnce() + Send>>,
 }
@@ -33,7 +33,7 @@ impl Write {
     }
     /// The audit chain's key.
     pub fn key(&self) -> &[u8] {
-        &self.key.secrets.audit_key
+        &self.config.secrets.audit_key
     }
     pub fn actor(&self) -> &Actor {
         &self.actor
@@ -57,7 +57,7 @@ pub async fn write<T>(
 /// The same for a write done by the system or a command (the actor given).
 pub async fn write_as<T>(s: &AppState, who: Actor, work: impl AsyncFnOnce(&mut Write) -> AppResult<T>) -> AppResult<T> {
     let txn = db::begin_write(&s.db).await?;
-    let mut w = Write { txn, key: s.config.clone(), actor: who, after: Vec::new() };
+    let mut w = Write { txn, config: s.config.clone(), actor: who, after: Vec::new() };
     let value = work(&mut w).await?;
     let Write { txn, after, .. } = w;
     txn.commit().await?;

@@ -401,6 +401,38 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Switches two-step sign-in on (the secret was stored by the set-up page) or off (the
+/// secret is dropped), audited on the account.
+pub async fn set_totp<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    id: i64,
+    organ_id: i64,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let sql = if enabled {
+        "UPDATE accounts SET totp_enabled = $1 WHERE id = $2"
+    } else {
+        "UPDATE accounts SET totp_enabled = $1, totp_secret_enc = NULL WHERE id = $2"
+    };
+    db::exec(c, sql, vec![enabled.into(), id.into()]).await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: if enabled { "totp_enable" } else { "totp_disable" },
+            target_type: "account",
+            target_id: id.to_string(),
+            organ_id: Some(organ_id),
+            summary: if enabled { "启用两步验证".into() } else { "停用两步验证".into() },
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn password_hash<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<String>, DbErr> {
     Ok(db::query_rows(c, "SELECT password_hash FROM accounts WHERE id = $1", vec![id.into()])
         .await?

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::fmt;
+use crate::app::forms::unprocessable;
 use crate::app::guard::{self, actor};
 use crate::app::middleware::{cookie, cookie_attrs, redirect_with_flash};
 use crate::app::pages::{Errors, Layout, Page, render};
@@ -197,10 +198,6 @@ async fn account_tpl(
 async fn security_check(s: &AppState, p: &Principal, ip: &ClientIp, action: Action) -> AppResult<()> {
     let resource = Resource::AccountSecurity { owner_id: p.account_id };
     guard::check(s, p, ip, action, &resource, &p.account_id.to_string()).await
-}
-
-fn unprocessable(tpl: &AccountTpl) -> AppResult<Response> {
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(tpl.render()?)).into_response())
 }
 
 pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
@@ -392,69 +389,26 @@ pub async fn totp_confirm(
     write(&s, &p, &ip, async |w| {
         // The code that switched two-step sign-in on is spent: it cannot sign in as well.
         auth::take_totp_step(w.txn(), p.account_id, step).await?;
-        db::exec(
-            w.txn(),
-            "UPDATE accounts SET totp_enabled = $1 WHERE id = $2",
-            vec![true.into(), p.account_id.into()],
-        )
-        .await?;
-        crate::audit::append(
-            w.txn(),
-            w.key(),
-            w.actor(),
-            crate::audit::Change {
-                action: "totp_enable",
-                target_type: "account",
-                target_id: p.account_id.to_string(),
-                organ_id: Some(p.organ_id),
-                summary: "启用两步验证".into(),
-            },
-        )
-        .await?;
-        Ok(())
+        accounts::set_totp(w.txn(), w.key(), w.actor(), p.account_id, p.organ_id, true).await
     })
     .await?;
     Ok(redirect_with_flash("/console/account", "两步验证已启用，下次登录需输入动态码"))
 }
 
-#[derive(Deserialize)]
-pub struct ConfirmPassword {
-    #[serde(default)]
-    password: String,
-}
-
 pub async fn totp_disable(
+    page: Page,
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    Form(f): Form<ConfirmPassword>,
+    Form(f): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::Update).await?;
     let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     if !password::verify(&f.password, &stored) {
-        return Err(AppError::invalid("password", "密码不正确"));
+        return unprocessable(&account_tpl(&page, &s, &p, Errors::one("totp_password", "密码不正确"), None).await?);
     }
     write(&s, &p, &ip, async |w| {
-        db::exec(
-            w.txn(),
-            "UPDATE accounts SET totp_enabled = $1, totp_secret_enc = NULL WHERE id = $2",
-            vec![false.into(), p.account_id.into()],
-        )
-        .await?;
-        crate::audit::append(
-            w.txn(),
-            w.key(),
-            w.actor(),
-            crate::audit::Change {
-                action: "totp_disable",
-                target_type: "account",
-                target_id: p.account_id.to_string(),
-                organ_id: Some(p.organ_id),
-                summary: "停用两步验证".into(),
-            },
-        )
-        .await?;
-        Ok(())
+        accounts::set_totp(w.txn(), w.key(), w.actor(), p.account_id, p.organ_id, false).await
     })
     .await?;
     Ok(redirect_with_flash("/console/account", "两步验证已停用"))
