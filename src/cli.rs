@@ -38,6 +38,9 @@ pub enum Command {
     /// 审计日志
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 后台任务
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// 在线备份 SQLite 数据库到文件
     Backup { file: PathBuf },
     /// 从备份文件恢复 SQLite 数据库（服务须已停止）
@@ -115,6 +118,18 @@ pub enum TokenCommand {
 pub enum AuditCommand {
     /// 校验审计链：完整时退出码 0，否则指出第一条问题记录并返回非零
     Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobsCommand {
+    /// 立即运行一个后台任务，如 renda jobs run deadline-scan --now 2026-12-08T09:00:00+08:00
+    Run {
+        /// 任务类型（deadline-scan、extend_duty_slots ……）
+        kind: String,
+        /// 按这个时间运行（RFC 3339；默认现在），用于运维补跑和测试
+        #[arg(long)]
+        now: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -295,6 +310,35 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                         eprintln!("令牌 #{id} 不存在或已吊销");
                         Err(1)
                     }
+                }
+            }
+        }
+        Command::Jobs(JobsCommand::Run { kind, now }) => {
+            let at = match now.as_deref() {
+                None => crate::db::now(),
+                Some(t) => match chrono::DateTime::parse_from_rfc3339(t.trim()) {
+                    Ok(t) => t.timestamp(),
+                    Err(_) => {
+                        eprintln!("--now 应为 RFC 3339 时间，如 2026-12-08T09:00:00+08:00");
+                        return Err(2);
+                    }
+                },
+            };
+            let Some(job) = crate::modules::state_modules().job(kind) else {
+                let kinds: Vec<&str> = crate::modules::state_modules().all_jobs().collect();
+                eprintln!("没有这种任务：{kind}（可用：{}）", kinds.join("、"));
+                return Err(2);
+            };
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            match (job.run)(&db, &serde_json::json!({ "now": at }).to_string()).await {
+                Ok(()) => {
+                    println!("任务 {kind} 已完成");
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("任务 {kind} 失败：{e}");
+                    Err(1)
                 }
             }
         }

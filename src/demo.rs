@@ -248,7 +248,7 @@ pub async fn seed(
             };
             org::units::add_contact(&txn, audit_key, crypto, &actor, unit, &contact).await?;
         }
-        crate::system::console::notify(
+        crate::notify::inbox(
             &txn,
             id,
             "欢迎使用数字人大",

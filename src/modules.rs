@@ -8,14 +8,27 @@ use crate::app::config::Config;
 use crate::app::state::AppState;
 use crate::app::state::Module;
 
-pub static MODULES: &[&Module] = &[&crate::system::MODULE, &crate::registry::MODULE];
+pub static MODULES: &[&Module] =
+    &[&crate::system::MODULE, &crate::registry::MODULE, &crate::handling::MODULE, &crate::opinions::MODULE];
+
+/// The kinds of items the handling loop serves.
+pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_KIND];
 
 /// The state of a node serving every module.
 pub fn state(db: DatabaseConnection, config: Config) -> AppState {
-    AppState::new(db, config).with_modules(MODULES)
+    let s = AppState::new(db, config).with_modules(MODULES);
+    crate::handling::register(&s, ITEM_KINDS);
+    s
 }
 
 /// The whole application: the platform's router over every module.
 pub fn router(state: AppState) -> Router {
-    crate::app::router(state.with_modules(MODULES))
+    let s = state.with_modules(MODULES);
+    crate::handling::register(&s, ITEM_KINDS);
+    crate::app::router(s)
+}
+
+/// The modules of this build, for commands that need no state.
+pub fn state_modules() -> crate::app::state::Modules {
+    crate::app::state::Modules(MODULES)
 }

@@ -47,6 +47,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
 
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(parts.extensions.get::<CsrfToken>().cloned().unwrap_or(CsrfToken(String::new())))
+    }
+}
+
 fn serde_message(e: &str) -> String {
     if let Some(rest) = e.split("missing field `").nth(1) {
         let field = rest.split('`').next().unwrap_or("");
@@ -115,6 +122,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 })
             }
         }
+    }
+}
+
+/// Like [`ApiJson`], but a request without a body reads as `T::default()` (steps that need
+/// no input, such as `accept`).
+pub struct ApiJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let has_body = req.headers().get(axum::http::header::CONTENT_TYPE).is_some()
+            || req
+                .headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim() != "0");
+        if !has_body {
+            return Ok(ApiJsonOrEmpty(T::default()));
+        }
+        ApiJson::<T>::from_request(req, state).await.map(|ApiJson(v)| ApiJsonOrEmpty(v))
     }
 }
 

@@ -38,10 +38,10 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
             .iter()
             .map(|(name, desc)| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}}))
             .collect();
-        if op.path.contains("{id}") {
-            params.push(
-                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}),
-            );
+        // Every `{name}` of the path is a required path parameter; `id` is an integer.
+        for name in op.path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')) {
+            let schema = if name == "id" { json!({"type": "integer", "format": "int64"}) } else { json!({"type": "string"}) };
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
         }
         let mut responses = serde_json::Map::new();
         responses.insert(

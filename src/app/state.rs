@@ -189,6 +189,9 @@ impl Modules {
     pub fn job(&self, kind: &str) -> Option<&'static JobHandler> {
         self.0.iter().flat_map(|m| m.jobs.iter()).find(|j| j.kind == kind)
     }
+    pub fn all_jobs(&self) -> impl Iterator<Item = &'static str> {
+        self.0.iter().flat_map(|m| m.jobs.iter()).map(|j| j.kind)
+    }
     pub fn daily_jobs(&self) -> impl Iterator<Item = &'static str> {
         self.0.iter().flat_map(|m| m.jobs.iter()).filter(|j| j.daily).map(|j| j.kind)
     }
@@ -234,6 +237,14 @@ pub struct Extensions {
 }
 
 impl Extensions {
+    /// Puts a value in (the assembly registers what modules offer one another this way).
+    pub fn insert<T: Send + Sync + 'static>(&self, value: T) {
+        self.map.write().unwrap_or_else(|e| e.into_inner()).insert(TypeId::of::<T>(), Arc::new(value));
+    }
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&TypeId::of::<T>()).and_then(|v| v.clone().downcast::<T>().ok())
+    }
     pub fn get_or_default<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
         let id = TypeId::of::<T>();
         if let Some(v) = self.map.read().unwrap_or_else(|e| e.into_inner()).get(&id) {

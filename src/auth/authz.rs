@@ -81,16 +81,29 @@ pub enum Field {
     PersonFacts,
     /// A person's public profile: photo, introduction, public contact, expertise, own mobile.
     PersonProfile,
+    /// An item of the handling loop: 受理 and triage, 交办, 延期审批, 二次办理, 办结.
+    ItemTriage,
+    /// An item of the handling loop: a unit's work on it — 签收, 退回, 进展, 申请延期, 答复.
+    ItemUnitWork,
+    /// An item of the handling loop: 督办 (催办, 约谈, 通报, 挂牌).
+    ItemSupervision,
+    /// An item of the handling loop: what the deputy it was raised with or by does — answer it
+    /// directly, rate the reply.
+    ItemDeputyWork,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 10] = [
         Field::AccountRoles,
         Field::AccountDisabled,
         Field::AccountPasswordReset,
         Field::AccountIdentity,
         Field::PersonFacts,
         Field::PersonProfile,
+        Field::ItemTriage,
+        Field::ItemUnitWork,
+        Field::ItemSupervision,
+        Field::ItemDeputyWork,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -100,6 +113,10 @@ impl Field {
             Field::AccountIdentity => "所属机关、用户名或关联记录",
             Field::PersonFacts => "代表登记信息",
             Field::PersonProfile => "个人简介和联系方式",
+            Field::ItemTriage => "受理、交办和办结",
+            Field::ItemUnitWork => "承办单位办理",
+            Field::ItemSupervision => "督办",
+            Field::ItemDeputyWork => "代表答复和评价",
         }
     }
 }
@@ -139,6 +156,13 @@ pub enum Resource<'a> {
     /// The registry's structure at an organ: groups, committees, grids, contact links, role
     /// names, roster import and export.
     Registry { organ_path: &'a str },
+    /// An item of the handling loop (an opinion; later a suggestion, a listed problem …) of the
+    /// organ at `organ_path`: the units at work on it, the deputy it was raised with or by, and
+    /// the station it came through. `Create` is an entry on someone's behalf.
+    HandlingItem { organ_path: &'a str, units: &'a [i64], deputy_id: Option<i64>, station_id: Option<i64> },
+    /// The working-day calendar of the installation: everyone signed in reads it; the admin of
+    /// the top organ edits it.
+    Calendar,
 }
 
 impl Resource<'_> {
@@ -158,6 +182,8 @@ impl Resource<'_> {
             Resource::Person { .. } => "person",
             Resource::Station { .. } => "station",
             Resource::Registry { .. } => "registry",
+            Resource::HandlingItem { .. } => "handling_item",
+            Resource::Calendar => "calendar",
         }
     }
 }
@@ -310,6 +336,34 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
+        Resource::HandlingItem { organ_path, units, deputy_id, station_id } => {
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let unit = p.has(Role::Unit) && p.unit_id.is_some_and(|u| units.contains(&u));
+            let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
+            let keeper = p.has(Role::Keeper) && p.station_id.is_some() && p.station_id == station_id;
+            let visible = worker || unit || deputy || keeper;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                // An entry on someone's behalf: staff; a deputy for what voters told them; a
+                // keeper at a reception of the station.
+                Action::Create => visible_or_hidden(visible, staff || deputy || keeper),
+                Action::Update | Action::Change(Field::ItemTriage) | Action::ExportPersonal => {
+                    visible_or_hidden(visible, staff)
+                }
+                Action::Change(Field::ItemUnitWork) => visible_or_hidden(visible, unit),
+                Action::Change(Field::ItemSupervision) => {
+                    visible_or_hidden(visible, p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff, Role::Leader]))
+                }
+                Action::Change(Field::ItemDeputyWork) => visible_or_hidden(visible, deputy),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Calendar => match action {
+            Action::View => Decision::Allow,
+            Action::Create | Action::Update => visible_or_hidden(true, p.at_root() && p.has(Role::Admin)),
+            Action::Change(_) | Action::ExportPersonal => Decision::Forbidden,
+        },
     }
 }
 

@@ -13,8 +13,16 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_session_reauth::Migration),
             Box::new(m0005_totp_last_step::Migration),
             Box::new(m0006_foreign_keys::Migration),
+            Box::new(m0008_handling::Migration),
         ]
     }
+}
+
+pub mod m0008_handling;
+
+/// Every foreign key of the schema: m0006's list and those of the tables made after it.
+pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Reference> {
+    m0006_foreign_keys::REFERENCES.iter().chain(m0008_handling::REFERENCES.iter())
 }
 
 fn id(name: &str) -> ColumnDef {

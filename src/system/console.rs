@@ -138,19 +138,3 @@ async fn mark_read(
     Ok(redirect_with_flash("/console/inbox", "已标记为已读"))
 }
 
-/// Puts a message into an account's inbox (in the caller's transaction).
-pub async fn notify<C: sea_orm::ConnectionTrait>(
-    c: &C,
-    account_id: i64,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-) -> Result<(), sea_orm::DbErr> {
-    db::exec(
-        c,
-        "INSERT INTO notifications (account_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![account_id.into(), title.into(), body.into(), link.map(str::to_string).into(), db::now().into()],
-    )
-    .await?;
-    Ok(())
-}

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use renda::app::error::AppError;
 use renda::auth::Role;
 use renda::db;
-use renda::db::migrations::{Migrator, m0006_foreign_keys::REFERENCES};
+use renda::db::migrations::{Migrator, references};
 use sea_orm::{DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
@@ -76,8 +76,7 @@ async fn reference_columns(c: &DatabaseConnection) -> BTreeSet<(String, String)>
 
 async fn every_reference_has_its_foreign_key(app: TestApp) {
     let actual = foreign_keys(app.db()).await;
-    let expected: BTreeSet<_> = REFERENCES
-        .iter()
+    let expected: BTreeSet<_> = references()
         .map(|f| (f.table.to_string(), f.column.to_string(), f.parent.to_string(), f.on_delete.to_string()))
         .collect();
     assert_eq!(actual, expected);
@@ -187,7 +186,7 @@ async fn the_migration_refuses_a_database_with_orphans(app: TestApp) {
     db::exec(&c, "DELETE FROM account_roles", vec![]).await.unwrap();
     Migrator::up(&c, None).await.unwrap();
     assert_eq!(applied(&c).await.len(), Migrator::migrations().len());
-    assert_eq!(foreign_keys(&c).await.len(), REFERENCES.len());
+    assert_eq!(foreign_keys(&c).await.len(), references().count());
     c.close().await.ok();
 }
 db_test!(the_migration_refuses_a_database_with_orphans);
@@ -245,7 +244,8 @@ async fn the_migration_keeps_rows_indexes_and_sequences(app: TestApp) {
     // The newest organ is gone: its id must not be handed out again after the rebuild.
     db::exec(&c, "DELETE FROM organs WHERE code = 'C'", vec![]).await.unwrap();
     let before = schema(&c).await;
-    Migrator::up(&c, None).await.unwrap();
+    // m0006 only: later migrations add tables of their own.
+    Migrator::up(&c, Some(1)).await.unwrap();
     assert_eq!(schema(&c).await, before, "indexes or columns changed");
     assert_eq!(db::scalar_i64(&c, "SELECT count(*) FROM organs", vec![]).await.unwrap(), 2);
     let id = db::insert_id(

@@ -1,0 +1,343 @@
+//! The working-day calendar (PLAT-10): weekdays work, weekends rest, except the days the
+//! admin lists — public holidays (放假) and 调休 make-up working days (上班). Every deadline
+//! of the platform is computed here, and the stations' duty slots skip the same holidays.
+//!
+//! Rules (platform.md PLAT-10): counting starts on the working day after the assignment; a
+//! deadline ends at 24:00 Asia/Shanghai of its day; 预警 fires N working days before (3 by
+//! default); limits given in months are calendar months, moved to the next working day when
+//! they end on a non-working day.
+
+pub mod official;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use crate::audit::{self, Actor, Change};
+use crate::db;
+
+/// What the admin says of a day, against the weekday rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayKind {
+    /// 放假: no work, even on a weekday.
+    Holiday,
+    /// 调休上班: work, even on a weekend.
+    Workday,
+}
+
+impl DayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DayKind> {
+        match s {
+            "holiday" => Some(DayKind::Holiday),
+            "workday" => Some(DayKind::Workday),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "放假",
+            DayKind::Workday => "调休上班",
+        }
+    }
+}
+
+/// One listed day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Day {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    pub name: String,
+}
+
+/// The calendar as loaded: the listed days; every other day follows the weekday rule.
+#[derive(Clone, Debug, Default)]
+pub struct Calendar {
+    days: BTreeMap<NaiveDate, DayKind>,
+}
+
+/// A horizon that no deadline needs to pass (guards loops against absurd inputs).
+const MAX_SPAN_DAYS: i64 = 366 * 20;
+
+impl Calendar {
+    pub fn new(days: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Calendar {
+        Calendar { days: days.into_iter().collect() }
+    }
+
+    /// The official schedule shipped with the program (no admin edits).
+    pub fn official() -> Calendar {
+        Calendar::new(official::days().map(|d| (d.date, d.kind)))
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        match self.days.get(&d) {
+            Some(DayKind::Holiday) => false,
+            Some(DayKind::Workday) => true,
+            None => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+        }
+    }
+
+    /// The `n`-th working day after `from` (from itself is not counted, whatever it is);
+    /// `n = 0` gives `from`.
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = from;
+        let mut left = n;
+        let mut steps = 0;
+        while left > 0 && steps < MAX_SPAN_DAYS {
+            d += Duration::days(1);
+            steps += 1;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// The `n`-th working day before `deadline` (for 预警: 3 working days before).
+    pub fn working_days_before(&self, deadline: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = deadline;
+        let mut left = n;
+        let mut steps = 0;
+        while left > 0 && steps < MAX_SPAN_DAYS {
+            d -= Duration::days(1);
+            steps += 1;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// Working days in `(from, to]` — a handling time in working days (0 when `to <= from`).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        if to <= from || (to - from).num_days() > MAX_SPAN_DAYS {
+            return 0;
+        }
+        let mut n = 0;
+        let mut d = from;
+        while d < to {
+            d += Duration::days(1);
+            if self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// `d` if it is a working day, else the next working day.
+    pub fn on_or_after(&self, d: NaiveDate) -> NaiveDate {
+        let mut d = d;
+        let mut steps = 0;
+        while !self.is_working_day(d) && steps < MAX_SPAN_DAYS {
+            d += Duration::days(1);
+            steps += 1;
+        }
+        d
+    }
+
+    /// A limit in calendar months (the 3 months of a suggestion reply): the same day
+    /// `months` later (the month's last day when it has no such day), moved to the next
+    /// working day when it is not one.
+    pub fn add_months(&self, from: NaiveDate, months: u32) -> NaiveDate {
+        self.on_or_after(from.checked_add_months(Months::new(months)).unwrap_or(from))
+    }
+}
+
+/// The Beijing offset (no daylight saving since 1991).
+fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// The Beijing calendar date of a Unix time.
+pub fn beijing_date(ts: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default().with_timezone(&beijing()).date_naive()
+}
+
+/// The Unix time at which a deadline day ends: 24:00 Asia/Shanghai.
+pub fn deadline_end(d: NaiveDate) -> i64 {
+    let next = d + Duration::days(1);
+    next.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() - 8 * 3600
+}
+
+pub use crate::app::fmt::parse_iso_date as parse_date;
+
+// ------------------------------------------------------------------ stored calendar
+
+#[derive(FromQueryResult)]
+struct Row {
+    day: String,
+    kind: String,
+    name: String,
+}
+
+/// Every listed day, in date order.
+pub async fn days<C: ConnectionTrait>(c: &C) -> Result<Vec<Day>, DbErr> {
+    let rows: Vec<Row> = db::query_all(c, "SELECT day, kind, name FROM calendar_days ORDER BY day", vec![]).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some(Day { date: parse_date(&r.day)?, kind: DayKind::parse(&r.kind)?, name: r.name }))
+        .collect())
+}
+
+/// The calendar as the admin keeps it.
+pub async fn load<C: ConnectionTrait>(c: &C) -> Result<Calendar, DbErr> {
+    Ok(Calendar::new(days(c).await?.into_iter().map(|d| (d.date, d.kind))))
+}
+
+/// Lists a day (or changes how it is listed); audited.
+pub async fn set_day<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, day: &Day) -> Result<(), DbErr> {
+    let date = day.date.format("%Y-%m-%d").to_string();
+    db::exec(c, "DELETE FROM calendar_days WHERE day = $1", vec![date.clone().into()]).await?;
+    db::exec(
+        c,
+        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)",
+        vec![date.clone().into(), day.kind.as_str().into(), day.name.clone().into()],
+    )
+    .await?;
+    audit::append(
+        c,
+        key,
+        actor,
+        Change {
+            action: "calendar_day_set",
+            target_type: "calendar",
+            target_id: date.clone(),
+            organ_id: None,
+            summary: format!("{date} {} {}", day.kind.label(), day.name),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes a day off the list (it follows the weekday rule again); audited. False when it was not listed.
+pub async fn remove_day<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, date: NaiveDate) -> Result<bool, DbErr> {
+    let d = date.format("%Y-%m-%d").to_string();
+    let n = db::exec(c, "DELETE FROM calendar_days WHERE day = $1", vec![d.clone().into()]).await?;
+    if n > 0 {
+        audit::append(
+            c,
+            key,
+            actor,
+            Change {
+                action: "calendar_day_remove",
+                target_type: "calendar",
+                target_id: d.clone(),
+                organ_id: None,
+                summary: format!("{d} 恢复按星期计算"),
+            },
+        )
+        .await?;
+    }
+    Ok(n > 0)
+}
+
+/// Fills an empty calendar with the official schedule (the migration and `renda migrate` call this).
+pub async fn seed_official<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    if db::scalar_i64(c, "SELECT count(*) FROM calendar_days", vec![]).await? > 0 {
+        return Ok(());
+    }
+    for d in official::days() {
+        db::exec(
+            c,
+            "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)",
+            vec![d.date.format("%Y-%m-%d").to_string().into(), d.kind.as_str().into(), d.name.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn weekday_rule_and_listed_days() {
+        let c = Calendar::official();
+        assert!(c.is_working_day(d("2026-11-30")), "a Monday");
+        assert!(!c.is_working_day(d("2026-11-29")), "a Sunday");
+        assert!(!c.is_working_day(d("2026-10-01")), "国庆");
+        assert!(c.is_working_day(d("2026-10-10")), "国庆调休上班 (a Saturday)");
+        assert!(c.is_working_day(d("2026-02-14")), "春节调休上班 (a Saturday)");
+        assert!(!c.is_working_day(d("2026-02-23")), "春节 (a Monday)");
+    }
+
+    #[test]
+    fn counting_starts_the_working_day_after() {
+        let c = Calendar::official();
+        // Assigned Friday 2026-11-27: day 1 is Monday 30th, day 5 is Friday 4 December.
+        assert_eq!(c.add_working_days(d("2026-11-27"), 1), d("2026-11-30"));
+        assert_eq!(c.add_working_days(d("2026-11-27"), 5), d("2026-12-04"));
+        // Assigned on a Sunday: Monday is day 1.
+        assert_eq!(c.add_working_days(d("2026-11-29"), 1), d("2026-11-30"));
+        assert_eq!(c.add_working_days(d("2026-11-27"), 0), d("2026-11-27"));
+    }
+
+    #[test]
+    fn deadlines_cross_the_national_day_holiday() {
+        let c = Calendar::official();
+        // Assigned Monday 2026-09-28: 29th, 30th are days 1–2; 1–7 October rest; Thursday 8th
+        // and Friday 9th are days 3–4; Saturday 10th is a make-up working day (5).
+        assert_eq!(c.add_working_days(d("2026-09-28"), 5), d("2026-10-10"));
+        assert_eq!(c.add_working_days(d("2026-09-28"), 6), d("2026-10-12"));
+        // Fifteen working days from 2026-09-18 (Friday); Sunday 20 September is worked.
+        assert_eq!(c.add_working_days(d("2026-09-18"), 1), d("2026-09-20"));
+        assert_eq!(c.working_days_between(d("2026-09-28"), d("2026-10-12")), 6);
+    }
+
+    #[test]
+    fn spring_festival_and_warnings() {
+        let c = Calendar::official();
+        // 2026 春节: 15–23 February rest, Saturday 14th and 28th worked.
+        assert_eq!(c.add_working_days(d("2026-02-12"), 1), d("2026-02-13"));
+        assert_eq!(c.add_working_days(d("2026-02-13"), 1), d("2026-02-14"));
+        assert_eq!(c.add_working_days(d("2026-02-14"), 1), d("2026-02-24"));
+        // 预警 3 working days before Tuesday 24 February: 13th, 14th, and … the 12th.
+        assert_eq!(c.working_days_before(d("2026-02-24"), 3), d("2026-02-12"));
+    }
+
+    #[test]
+    fn months_move_to_the_next_working_day() {
+        let c = Calendar::official();
+        // 2026-07-01 + 3 months = 2026-10-01 (国庆) → Thursday 8 October.
+        assert_eq!(c.add_months(d("2026-07-01"), 3), d("2026-10-08"));
+        // 31 January + 1 month = 28 February 2026, a make-up Saturday: worked.
+        assert_eq!(c.add_months(d("2026-01-31"), 1), d("2026-02-28"));
+        // 2026-11-30 + 3 months = 2027-02-28, a Sunday → Monday 1 March.
+        assert_eq!(c.add_months(d("2026-11-30"), 3), d("2027-03-01"));
+    }
+
+    #[test]
+    fn a_deadline_ends_at_midnight_beijing_time() {
+        // 2026-12-04 24:00 +08:00 = 2026-12-04 16:00 UTC.
+        let end = deadline_end(d("2026-12-04"));
+        assert_eq!(end, chrono::DateTime::parse_from_rfc3339("2026-12-04T16:00:00Z").unwrap().timestamp());
+        assert_eq!(beijing_date(end - 1), d("2026-12-04"));
+        assert_eq!(beijing_date(end), d("2026-12-05"));
+    }
+
+    #[test]
+    fn official_schedule_is_consistent() {
+        for day in official::days() {
+            let weekend = matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun);
+            if day.kind == DayKind::Workday {
+                assert!(weekend, "{} is listed as a make-up working day but is a weekday", day.date);
+            }
+        }
+        // 2026 has 7 holidays with 3+9+3+5+3+3+7 days.
+        let holidays_2026 =
+            official::days().filter(|x| x.date.year() == 2026 && x.kind == DayKind::Holiday).count();
+        assert_eq!(holidays_2026, 33);
+    }
+}

@@ -1,0 +1,562 @@
+//! The handling loop as data (OPN-5 to OPN-10): its states, its steps, who may take each step
+//! from which states, and where the step leads. The service (`super::service`) runs a step
+//! only when `next` allows it; the tests enumerate every state × step × party.
+//!
+//! 代表建议, 问题清单 and rectification items use the same table: what differs between them is
+//! the intake, never the loop.
+
+use serde::{Deserialize, Serialize};
+
+/// Where an item stands (API values of opinions.md "States").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// 待审核: held by the word list or abuse control, not yet visible to handlers.
+    Held,
+    /// 待受理: waiting for triage.
+    Received,
+    /// 已直接答复: answered at triage.
+    AnsweredDirectly,
+    /// 不予受理, with a reason the submitter sees.
+    Rejected,
+    /// 已交办: sent to units, waiting for them to start.
+    Assigned,
+    /// 办理中.
+    InProgress,
+    /// 已答复: the reply is in, waiting for ratings.
+    Replied,
+    /// 二次办理: reopened after 不满意.
+    Rehandling,
+    /// 已办结.
+    Closed,
+}
+
+impl State {
+    pub const ALL: [State; 9] = [
+        State::Held,
+        State::Received,
+        State::AnsweredDirectly,
+        State::Rejected,
+        State::Assigned,
+        State::InProgress,
+        State::Replied,
+        State::Rehandling,
+        State::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Held => "held",
+            State::Received => "received",
+            State::AnsweredDirectly => "answered_directly",
+            State::Rejected => "rejected",
+            State::Assigned => "assigned",
+            State::InProgress => "in_progress",
+            State::Replied => "replied",
+            State::Rehandling => "rehandling",
+            State::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Held => "待审核",
+            State::Received => "待受理",
+            State::AnsweredDirectly => "已直接答复",
+            State::Rejected => "不予受理",
+            State::Assigned => "已交办",
+            State::InProgress => "办理中",
+            State::Replied => "已答复",
+            State::Rehandling => "二次办理",
+            State::Closed => "已办结",
+        }
+    }
+    /// Units are working on it: deadlines run, 预警 and 超期 apply.
+    pub fn with_units(self) -> bool {
+        matches!(self, State::Assigned | State::InProgress | State::Rehandling)
+    }
+    /// Nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Rejected | State::Closed)
+    }
+    /// A badge colour of ui.md.
+    pub fn colour(self) -> &'static str {
+        match self {
+            State::Held => "grey",
+            State::Received => "blue",
+            State::Assigned | State::InProgress | State::Rehandling => "orange",
+            State::Replied | State::AnsweredDirectly => "green",
+            State::Rejected => "grey",
+            State::Closed => "green",
+        }
+    }
+}
+
+/// What someone does to an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// 审核通过: a held submission goes to triage.
+    Release,
+    /// 不予受理 (with a reason).
+    Reject,
+    /// 直接答复 (当场答复 / 政策解释).
+    AnswerDirectly,
+    /// 交办 to units as 主办 / 协办 / 分办 with a deadline.
+    Assign,
+    /// 签收: a unit starts.
+    Accept,
+    /// 退回: a unit says it is the wrong one (within the allowed days).
+    Return,
+    /// 办理进展: a note (and attachments).
+    Progress,
+    /// 申请延期.
+    RequestExtension,
+    /// 延期审批 (approved or refused).
+    DecideExtension,
+    /// 答复 with its result.
+    Reply,
+    /// 评价 by the submitter or the deputy who raised it.
+    Rate,
+    /// 二次办理: the same units, a new round and deadline.
+    Reopen,
+    /// 办结.
+    Close,
+    /// 督办: 催办, 约谈, 通报, 挂牌督办 — recorded in the history, the state stays.
+    Supervise,
+    /// 预警 and 超期 raised by the deadline scan.
+    DeadlineNotice,
+}
+
+impl Step {
+    pub const ALL: [Step; 15] = [
+        Step::Release,
+        Step::Reject,
+        Step::AnswerDirectly,
+        Step::Assign,
+        Step::Accept,
+        Step::Return,
+        Step::Progress,
+        Step::RequestExtension,
+        Step::DecideExtension,
+        Step::Reply,
+        Step::Rate,
+        Step::Reopen,
+        Step::Close,
+        Step::Supervise,
+        Step::DeadlineNotice,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Release => "release",
+            Step::Reject => "reject",
+            Step::AnswerDirectly => "answer_directly",
+            Step::Assign => "assign",
+            Step::Accept => "accept",
+            Step::Return => "return",
+            Step::Progress => "progress",
+            Step::RequestExtension => "request_extension",
+            Step::DecideExtension => "decide_extension",
+            Step::Reply => "reply",
+            Step::Rate => "rate",
+            Step::Reopen => "reopen",
+            Step::Close => "close",
+            Step::Supervise => "supervise",
+            Step::DeadlineNotice => "deadline_notice",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Release => "审核通过",
+            Step::Reject => "不予受理",
+            Step::AnswerDirectly => "直接答复",
+            Step::Assign => "交办",
+            Step::Accept => "签收",
+            Step::Return => "退回",
+            Step::Progress => "办理进展",
+            Step::RequestExtension => "申请延期",
+            Step::DecideExtension => "延期审批",
+            Step::Reply => "答复",
+            Step::Rate => "评价",
+            Step::Reopen => "二次办理",
+            Step::Close => "办结",
+            Step::Supervise => "督办",
+            Step::DeadlineNotice => "期限提醒",
+        }
+    }
+}
+
+/// Who takes a step, as the loop sees them (the authorization layer decides which principal
+/// is which party for an item).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Party {
+    /// Staff (or admin) of the organ that handles the item.
+    Staff,
+    /// A leader of the organ (督办).
+    Leader,
+    /// A unit with a live assignment on the item.
+    Unit,
+    /// The citizen who submitted it (by tracking number and query code).
+    Submitter,
+    /// The deputy who raised it or to whom it was addressed.
+    Deputy,
+    /// The platform itself (the deadline scan, the automatic second round).
+    System,
+}
+
+impl Party {
+    pub const ALL: [Party; 6] = [Party::Staff, Party::Leader, Party::Unit, Party::Submitter, Party::Deputy, Party::System];
+}
+
+/// Where a step leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    To(State),
+    /// The state stays (notes, ratings, 督办, extension requests).
+    Same,
+}
+
+/// One line of the table.
+pub struct Rule {
+    pub step: Step,
+    pub from: &'static [State],
+    pub to: Target,
+    pub by: &'static [Party],
+}
+
+use Party::{Deputy, Leader, Staff, Submitter, System, Unit};
+use State::*;
+
+const WITH_UNITS: &[State] = &[Assigned, InProgress, Rehandling];
+const OPEN: &[State] = &[Held, Received, AnsweredDirectly, Assigned, InProgress, Replied, Rehandling];
+
+/// The loop. A step not listed for a state and party is refused.
+pub const RULES: &[Rule] = &[
+    Rule { step: Step::Release, from: &[Held], to: Target::To(Received), by: &[Staff] },
+    Rule { step: Step::Reject, from: &[Held, Received], to: Target::To(Rejected), by: &[Staff] },
+    Rule { step: Step::AnswerDirectly, from: &[Received], to: Target::To(AnsweredDirectly), by: &[Staff, Deputy] },
+    Rule { step: Step::Assign, from: &[Received], to: Target::To(Assigned), by: &[Staff] },
+    Rule { step: Step::Accept, from: &[Assigned, Rehandling], to: Target::To(InProgress), by: &[Unit] },
+    // Where a return leads depends on the units left (see `service`): the item goes back to
+    // triage when no unit that answers is left, else it stays.
+    Rule { step: Step::Return, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
+    Rule { step: Step::Progress, from: WITH_UNITS, to: Target::To(InProgress), by: &[Unit] },
+    Rule { step: Step::RequestExtension, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
+    Rule { step: Step::DecideExtension, from: WITH_UNITS, to: Target::Same, by: &[Staff] },
+    // The item is 已答复 once every answering unit has replied (see `service`).
+    Rule { step: Step::Reply, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
+    Rule { step: Step::Rate, from: &[Replied, AnsweredDirectly], to: Target::Same, by: &[Submitter, Deputy] },
+    Rule { step: Step::Reopen, from: &[Replied], to: Target::To(Rehandling), by: &[Staff, System] },
+    Rule { step: Step::Close, from: &[Replied, AnsweredDirectly], to: Target::To(Closed), by: &[Staff] },
+    Rule { step: Step::Supervise, from: WITH_UNITS, to: Target::Same, by: &[Leader, Staff] },
+    Rule { step: Step::DeadlineNotice, from: WITH_UNITS, to: Target::Same, by: &[System] },
+];
+
+/// Why a step was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The step does not apply in this state.
+    NotNow,
+    /// This party may not take the step.
+    NotYours,
+}
+
+impl Refusal {
+    pub fn message(self, step: Step, state: State) -> String {
+        match self {
+            Refusal::NotNow => format!("事项当前为「{}」，不能{}", state.label(), step.label()),
+            Refusal::NotYours => format!("无权对此事项进行「{}」", step.label()),
+        }
+    }
+}
+
+/// The state after `party` takes `step` in `state`, or why not.
+pub fn next(state: State, step: Step, party: Party) -> Result<State, Refusal> {
+    let rule = RULES.iter().find(|r| r.step == step).expect("every step has a rule");
+    if !rule.from.contains(&state) {
+        return Err(Refusal::NotNow);
+    }
+    if !rule.by.contains(&party) {
+        return Err(Refusal::NotYours);
+    }
+    Ok(match rule.to {
+        Target::To(s) => s,
+        Target::Same => state,
+    })
+}
+
+/// The steps a party may take in a state (the buttons a page offers).
+pub fn steps_for(state: State, party: Party) -> Vec<Step> {
+    Step::ALL.into_iter().filter(|s| next(state, *s, party).is_ok()).collect()
+}
+
+/// `OPEN` is every state that is not final (kept for the tests and the lists).
+pub fn open_states() -> &'static [State] {
+    OPEN
+}
+
+// ------------------------------------------------------------------ codes of the loop
+
+/// 主办 / 协办 / 分办.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitRole {
+    Lead,
+    Assist,
+    Separate,
+}
+
+impl UnitRole {
+    pub const ALL: [UnitRole; 3] = [UnitRole::Lead, UnitRole::Assist, UnitRole::Separate];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitRole::Lead => "lead",
+            UnitRole::Assist => "assist",
+            UnitRole::Separate => "separate",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UnitRole> {
+        UnitRole::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitRole::Lead => "主办",
+            UnitRole::Assist => "协办",
+            UnitRole::Separate => "分办",
+        }
+    }
+    /// 主办 and 分办 units each give a reply; 协办 units give their opinion to the 主办.
+    pub fn answers(self) -> bool {
+        !matches!(self, UnitRole::Assist)
+    }
+}
+
+/// The result a reply states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Resolved,
+    InProgress,
+    Planned,
+    CannotResolve,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [Outcome::Resolved, Outcome::InProgress, Outcome::Planned, Outcome::CannotResolve];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "resolved",
+            Outcome::InProgress => "in_progress",
+            Outcome::Planned => "planned",
+            Outcome::CannotResolve => "cannot_resolve",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Resolved => "已解决",
+            Outcome::InProgress => "正在解决",
+            Outcome::Planned => "列入计划",
+            Outcome::CannotResolve => "无法解决",
+        }
+    }
+}
+
+/// 满意 / 基本满意 / 不满意. No grade is ever assumed: an unrated item is 未评价.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    Satisfied,
+    BasicallySatisfied,
+    Unsatisfied,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 3] = [Grade::Satisfied, Grade::BasicallySatisfied, Grade::Unsatisfied];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Satisfied => "satisfied",
+            Grade::BasicallySatisfied => "basically_satisfied",
+            Grade::Unsatisfied => "unsatisfied",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::Satisfied => "满意",
+            Grade::BasicallySatisfied => "基本满意",
+            Grade::Unsatisfied => "不满意",
+        }
+    }
+}
+
+/// The kinds of 督办.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Supervision {
+    /// 催办.
+    Urge,
+    /// 约谈 (recorded).
+    Interview,
+    /// 通报.
+    Notice,
+    /// 挂牌督办: highlighted everywhere until closed.
+    Flag,
+}
+
+impl Supervision {
+    pub const ALL: [Supervision; 4] = [Supervision::Urge, Supervision::Interview, Supervision::Notice, Supervision::Flag];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Supervision::Urge => "urge",
+            Supervision::Interview => "interview",
+            Supervision::Notice => "notice",
+            Supervision::Flag => "flag",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Supervision> {
+        Supervision::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Supervision::Urge => "催办",
+            Supervision::Interview => "约谈",
+            Supervision::Notice => "通报",
+            Supervision::Flag => "挂牌督办",
+        }
+    }
+}
+
+/// The loop's time rules; the defaults of PLAT-10 and OPN-6/OPN-8.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// Working days a unit has when none is given (OPN-6: e.g. 15).
+    pub default_due_working_days: u32,
+    /// A unit may 退回 within this many working days of the assignment.
+    pub return_within_working_days: u32,
+    /// 预警 this many working days before the deadline.
+    pub warn_working_days: u32,
+    /// Rounds of 二次办理 opened automatically by a submitter's 不满意.
+    pub automatic_rehandling_rounds: u32,
+    /// The longest deadline staff may set.
+    pub max_due_working_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            default_due_working_days: 15,
+            return_within_working_days: 3,
+            warn_working_days: 3,
+            automatic_rehandling_rounds: 1,
+            max_due_working_days: 120,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole table written out as its meaning, then compared cell by cell with `next`:
+    /// 9 states × 15 steps × 6 parties.
+    fn expected(state: State, step: Step, party: Party) -> Result<State, Refusal> {
+        let with_units = state.with_units();
+        let (applies, parties, to): (bool, &[Party], Option<State>) = match step {
+            Step::Release => (state == Held, &[Staff], Some(Received)),
+            Step::Reject => (matches!(state, Held | Received), &[Staff], Some(Rejected)),
+            Step::AnswerDirectly => (state == Received, &[Staff, Deputy], Some(AnsweredDirectly)),
+            Step::Assign => (state == Received, &[Staff], Some(Assigned)),
+            Step::Accept => (matches!(state, Assigned | Rehandling), &[Unit], Some(InProgress)),
+            Step::Return | Step::RequestExtension | Step::Reply => (with_units, &[Unit], None),
+            Step::Progress => (with_units, &[Unit], Some(InProgress)),
+            Step::DecideExtension => (with_units, &[Staff], None),
+            Step::Rate => (matches!(state, Replied | AnsweredDirectly), &[Submitter, Deputy], None),
+            Step::Reopen => (state == Replied, &[Staff, System], Some(Rehandling)),
+            Step::Close => (matches!(state, Replied | AnsweredDirectly), &[Staff], Some(Closed)),
+            Step::Supervise => (with_units, &[Leader, Staff], None),
+            Step::DeadlineNotice => (with_units, &[System], None),
+        };
+        if !applies {
+            Err(Refusal::NotNow)
+        } else if !parties.contains(&party) {
+            Err(Refusal::NotYours)
+        } else {
+            Ok(to.unwrap_or(state))
+        }
+    }
+
+    #[test]
+    fn every_state_step_and_party() {
+        let mut cells = 0;
+        for state in State::ALL {
+            for step in Step::ALL {
+                for party in Party::ALL {
+                    assert_eq!(next(state, step, party), expected(state, step, party), "{state:?} {step:?} {party:?}");
+                    cells += 1;
+                }
+            }
+        }
+        assert_eq!(cells, 9 * 15 * 6);
+    }
+
+    #[test]
+    fn final_states_allow_nothing_and_every_state_is_reachable() {
+        for s in [Rejected, Closed] {
+            for step in Step::ALL {
+                for party in Party::ALL {
+                    assert!(next(s, step, party).is_err(), "{s:?} {step:?}");
+                }
+            }
+        }
+        // Breadth-first from the two entry states, through steps and the service's computed
+        // moves (a reply ends in Replied, the last return in Received).
+        let mut seen = vec![Held, Received];
+        let mut i = 0;
+        while i < seen.len() {
+            let s = seen[i];
+            let mut to: Vec<State> = Step::ALL
+                .into_iter()
+                .flat_map(|st| Party::ALL.into_iter().filter_map(move |p| next(s, st, p).ok()))
+                .collect();
+            if s.with_units() {
+                to.extend([Replied, Received]);
+            }
+            for t in to {
+                if !seen.contains(&t) {
+                    seen.push(t);
+                }
+            }
+            i += 1;
+        }
+        for s in State::ALL {
+            assert!(seen.contains(&s), "{s:?} is unreachable");
+        }
+        assert_eq!(open_states().len() + 2, State::ALL.len());
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+        }
+        for r in UnitRole::ALL {
+            assert_eq!(UnitRole::parse(r.as_str()), Some(r));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        }
+        for g in Grade::ALL {
+            assert_eq!(Grade::parse(g.as_str()), Some(g));
+        }
+        for k in Supervision::ALL {
+            assert_eq!(Supervision::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(State::parse("overdue"), None, "overdue is a flag, not a state");
+    }
+}

@@ -1,0 +1,208 @@
+//! 交办 → 办理 → 答复 → 评价: the shared handling loop (OPN-5 to OPN-10), written once for every
+//! module whose items go to units under deadlines — opinions first; 代表建议, 问题清单 and
+//! rectification items next. A module opens items (`service::open`), registers an `ItemKind`
+//! (its console page and what it does after a step, e.g. an SMS to the submitter), and lets
+//! the loop's pages and API take every step through `act`.
+
+pub mod flow;
+pub mod model;
+pub mod pages;
+pub mod scan;
+pub mod service;
+
+use sea_orm::DatabaseTransaction;
+
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::ClientIp;
+use crate::app::guard;
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::write::write;
+use crate::auth::authz::{self, Field};
+use crate::auth::{Action, Principal, Resource, Role};
+use flow::{Party, Policy, Step};
+use model::Item;
+use service::{Applied, Command, Ctx, Doer};
+
+/// The loop as the platform sees it: its step pages, the deadline scan, its audit labels.
+pub const MODULE: Module = Module {
+    name: "handling",
+    routes: pages::routes,
+    menu,
+    audit_labels: &[
+        ("handling_step", "办理事项"),
+        ("calendar_day_set", "设置节假日或调休"),
+        ("calendar_day_remove", "取消节假日或调休"),
+    ],
+    operations: &[],
+    jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
+    attachment_owners: &[],
+    on_account_created: None,
+};
+
+fn menu(p: &Principal) -> Vec<MenuSection> {
+    let mut items = Vec::new();
+    if authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
+        items.push(("/console/calendar", "工作日历"));
+    }
+    vec![MenuSection { order: 90, title: "系统", items }]
+}
+
+/// What a module tells the loop about its items.
+pub struct ItemKind {
+    /// `handling_items.kind`.
+    pub kind: &'static str,
+    /// The console page of an item of this kind.
+    pub page: fn(i64) -> String,
+    /// Runs in the step's write transaction after the step (e.g. an SMS to the submitter).
+    pub after_step: Option<AfterStep>,
+}
+
+pub type AfterStep = for<'a> fn(&'a AppState, &'a DatabaseTransaction, &'a Item, &'a Applied) -> BoxFuture<'a, AppResult<()>>;
+
+/// The item kinds of this installation (the assembly registers them).
+#[derive(Default)]
+pub struct Kinds(pub Vec<&'static ItemKind>);
+
+pub fn register(s: &AppState, kinds: &[&'static ItemKind]) {
+    s.ext.insert(Kinds(kinds.to_vec()));
+}
+
+fn kind_of(s: &AppState, kind: &str) -> Option<&'static ItemKind> {
+    s.ext.get::<Kinds>().and_then(|k| k.0.iter().copied().find(|x| x.kind == kind))
+}
+
+/// The console page of an item.
+pub fn page_of(s: &AppState, item: &Item) -> String {
+    kind_of(s, &item.kind).map(|k| (k.page)(item.id)).unwrap_or_else(|| "/console".into())
+}
+
+/// The loop's time rules of this installation.
+pub fn policy(s: &AppState) -> Policy {
+    let _ = s;
+    Policy::default()
+}
+
+/// The authorization facts of an item.
+pub struct Facts {
+    pub units: Vec<i64>,
+}
+
+impl Facts {
+    pub fn resource<'a>(&'a self, item: &'a Item) -> Resource<'a> {
+        Resource::HandlingItem {
+            organ_path: &item.organ_path,
+            units: &self.units,
+            deputy_id: item.deputy_id,
+            station_id: item.station_id,
+        }
+    }
+}
+
+/// Reads an item the principal may see (404 otherwise), with its authorization facts.
+pub async fn visible_item(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppResult<(Item, Facts)> {
+    let item = model::item(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let facts = Facts { units: model::seeing_units(&s.db, id).await? };
+    guard::check(s, p, ip, Action::View, &facts.resource(&item), &id.to_string()).await?;
+    Ok((item, facts))
+}
+
+/// The party a principal takes a step as, decided by the authorization layer: the field of
+/// the item the step belongs to, then which party that makes them.
+pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> Result<(Party, Field), Field> {
+    let r = Resource::HandlingItem {
+        organ_path: &item.organ_path,
+        units: live_units,
+        deputy_id: item.deputy_id,
+        station_id: item.station_id,
+    };
+    let may = |f: Field| authz::allows(p, Action::Change(f), &r);
+    let (field, party) = match step {
+        Step::Release | Step::Reject | Step::Assign | Step::DecideExtension | Step::Reopen | Step::Close => {
+            (Field::ItemTriage, Party::Staff)
+        }
+        Step::AnswerDirectly if may(Field::ItemTriage) => (Field::ItemTriage, Party::Staff),
+        Step::AnswerDirectly | Step::Rate => (Field::ItemDeputyWork, Party::Deputy),
+        Step::Accept | Step::Return | Step::Progress | Step::RequestExtension | Step::Reply => {
+            (Field::ItemUnitWork, Party::Unit)
+        }
+        Step::Supervise => {
+            let party = if p.has(Role::Leader) { Party::Leader } else { Party::Staff };
+            (Field::ItemSupervision, party)
+        }
+        Step::DeadlineNotice => return Err(Field::ItemSupervision),
+    };
+    if may(field) { Ok((party, field)) } else { Err(field) }
+}
+
+/// Takes one step for a signed-in caller: the authorization layer decides the party, the
+/// loop's table the step, and the item's kind does what follows — one audited transaction.
+pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: Command) -> AppResult<Applied> {
+    let (item, _) = visible_item(s, p, ip, item_id).await?;
+    let live = model::live_units(&s.db, item_id).await?;
+    let step = cmd.step();
+    let (party, field) = match party_for(p, &item, &live, step) {
+        Ok(x) => x,
+        Err(field) => {
+            let r = Resource::HandlingItem {
+                organ_path: &item.organ_path,
+                units: &live,
+                deputy_id: item.deputy_id,
+                station_id: item.station_id,
+            };
+            guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
+            return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));
+        }
+    };
+    let _ = field;
+    let calendar = crate::calendar::load(&s.db).await?;
+    let policy = policy(s);
+    let unit_id = if party == Party::Unit { p.unit_id } else { None };
+    let cmd = match cmd {
+        Command::Rate { grade, comment, .. } => Command::Rate { rater: model::Rater::Deputy, grade, comment },
+        other => other,
+    };
+    write(s, p, ip, async |w| {
+        let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
+        let doer = Doer { party, unit_id, actor: w.actor() };
+        let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
+        after_step(s, w.txn(), item_id, &applied).await?;
+        Ok(applied)
+    })
+    .await
+}
+
+/// A step by the submitter (`/track` and its API), whose query code the caller has checked.
+pub async fn act_as_submitter(s: &AppState, item_id: i64, cmd: Command) -> AppResult<Applied> {
+    let calendar = crate::calendar::load(&s.db).await?;
+    let policy = policy(s);
+    crate::app::write::write_as(s, crate::audit::Actor::system("反映人"), async |w| {
+        let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
+        let doer = Doer { party: Party::Submitter, unit_id: None, actor: w.actor() };
+        let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
+        after_step(s, w.txn(), item_id, &applied).await?;
+        Ok(applied)
+    })
+    .await
+}
+
+async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, applied: &Applied) -> AppResult<()> {
+    let item = model::item(txn, item_id).await?.ok_or(AppError::NotFound)?;
+    if let Some(hook) = kind_of(s, &item.kind).and_then(|k| k.after_step) {
+        hook(s, txn, &item, applied).await?;
+    }
+    Ok(())
+}
+
+/// The daily (and `renda jobs run deadline-scan --now …`) scan. Payload: `{"now": unix}`, optional.
+fn deadline_scan<'a>(db: &'a sea_orm::DatabaseConnection, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let now = serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+            .unwrap_or_else(crate::db::now);
+        let calendar = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
+        let report = scan::run(db, &calendar, &Policy::default(), now).await.map_err(|e| e.to_string())?;
+        tracing::info!(warned = report.warned, overdue = report.overdue, "deadline scan");
+        Ok(())
+    })
+}

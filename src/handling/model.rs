@@ -1,0 +1,423 @@
+//! What the loop stores, read back: items, their assignments, history, replies and ratings.
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use serde::Serialize;
+
+use super::flow::{Grade, Outcome, State, UnitRole};
+use crate::db;
+
+/// One item of the loop, whatever module it belongs to.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub id: i64,
+    pub kind: String,
+    pub organ_id: i64,
+    pub organ_path: String,
+    pub area_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub state: State,
+    pub round: i64,
+    pub due_working_days: Option<i64>,
+    pub assigned_on: Option<String>,
+    pub deadline: Option<String>,
+    pub deadline_at: Option<i64>,
+    pub warned_for: Option<String>,
+    pub overdue_for: Option<String>,
+    pub flagged: bool,
+    pub created_at: i64,
+    pub replied_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+impl Item {
+    /// 超期: units are on it and its deadline has passed (a flag, not a state).
+    pub fn overdue(&self, now: i64) -> bool {
+        self.state.with_units() && self.deadline_at.is_some_and(|d| now >= d)
+    }
+}
+
+#[derive(FromQueryResult)]
+struct ItemRow {
+    id: i64,
+    kind: String,
+    organ_id: i64,
+    organ_path: String,
+    area_id: Option<i64>,
+    station_id: Option<i64>,
+    deputy_id: Option<i64>,
+    state: String,
+    round: i64,
+    due_working_days: Option<i64>,
+    assigned_on: Option<String>,
+    deadline: Option<String>,
+    deadline_at: Option<i64>,
+    warned_for: Option<String>,
+    overdue_for: Option<String>,
+    flagged: bool,
+    created_at: i64,
+    replied_at: Option<i64>,
+    closed_at: Option<i64>,
+}
+
+pub(crate) const ITEM_SELECT: &str = "SELECT i.id, i.kind, i.organ_id, o.path AS organ_path, i.area_id, i.station_id, \
+     i.deputy_id, i.state, i.round, i.due_working_days, i.assigned_on, i.deadline, i.deadline_at, i.warned_for, \
+     i.overdue_for, i.flagged, i.created_at, i.replied_at, i.closed_at FROM handling_items i JOIN organs o ON o.id = i.organ_id";
+
+fn item_of(r: ItemRow) -> Result<Item, DbErr> {
+    let state = State::parse(&r.state).ok_or_else(|| DbErr::Custom(format!("未知的办理状态 {}", r.state)))?;
+    Ok(Item {
+        id: r.id,
+        kind: r.kind,
+        organ_id: r.organ_id,
+        organ_path: r.organ_path,
+        area_id: r.area_id,
+        station_id: r.station_id,
+        deputy_id: r.deputy_id,
+        state,
+        round: r.round,
+        due_working_days: r.due_working_days,
+        assigned_on: r.assigned_on,
+        deadline: r.deadline,
+        deadline_at: r.deadline_at,
+        warned_for: r.warned_for,
+        overdue_for: r.overdue_for,
+        flagged: r.flagged,
+        created_at: r.created_at,
+        replied_at: r.replied_at,
+        closed_at: r.closed_at,
+    })
+}
+
+pub async fn item<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Item>, DbErr> {
+    let row: Option<ItemRow> = db::query_one(c, &format!("{ITEM_SELECT} WHERE i.id = $1"), vec![id.into()]).await?;
+    row.map(item_of).transpose()
+}
+
+/// Items of units at work whose deadline falls before `before` and that still miss a mark
+/// (预警 or 超期) for that deadline: the deadline scan's candidates, by id after `after_id`.
+pub async fn items_to_scan<C: ConnectionTrait>(
+    c: &C,
+    before: i64,
+    now: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Item>, DbErr> {
+    let rows: Vec<ItemRow> = db::query_all(
+        c,
+        &format!(
+            "{ITEM_SELECT} WHERE i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at IS NOT NULL \
+             AND i.deadline_at <= $1 AND i.id > $3 AND (i.overdue_for IS NULL OR i.overdue_for <> i.deadline) \
+             AND (i.deadline_at <= $2 OR i.warned_for IS NULL OR i.warned_for <> i.deadline) ORDER BY i.id LIMIT $4"
+        ),
+        vec![before.into(), now.into(), after_id.into(), limit.into()],
+    )
+    .await?;
+    rows.into_iter().map(item_of).collect()
+}
+
+/// Where an assignment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentState {
+    /// Sent, not yet signed for.
+    Active,
+    /// Signed for (签收), at work.
+    Accepted,
+    /// The unit gave its reply for the round.
+    Replied,
+    /// Returned as the wrong unit.
+    Returned,
+}
+
+impl AssignmentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentState::Active => "active",
+            AssignmentState::Accepted => "accepted",
+            AssignmentState::Replied => "replied",
+            AssignmentState::Returned => "returned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AssignmentState> {
+        [AssignmentState::Active, AssignmentState::Accepted, AssignmentState::Replied, AssignmentState::Returned]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            AssignmentState::Active => "待签收",
+            AssignmentState::Accepted => "办理中",
+            AssignmentState::Replied => "已答复",
+            AssignmentState::Returned => "已退回",
+        }
+    }
+    /// Still at work on the item.
+    pub fn live(self) -> bool {
+        matches!(self, AssignmentState::Active | AssignmentState::Accepted)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Assignment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub role: UnitRole,
+    pub round: i64,
+    pub state: AssignmentState,
+    pub assigned_on: String,
+    pub assigned_at: i64,
+    pub return_reason: Option<String>,
+    pub extension_days: Option<i64>,
+    pub extension_reason: Option<String>,
+}
+
+impl Assignment {
+    pub fn role_label(&self) -> &'static str {
+        self.role.label()
+    }
+    pub fn state_label(&self) -> &'static str {
+        self.state.label()
+    }
+}
+
+#[derive(FromQueryResult)]
+struct AssignmentRow {
+    id: i64,
+    unit_id: i64,
+    unit_name: String,
+    role: String,
+    round: i64,
+    state: String,
+    assigned_on: String,
+    assigned_at: i64,
+    return_reason: Option<String>,
+    extension_days: Option<i64>,
+    extension_reason: Option<String>,
+}
+
+/// The assignments of an item, every round, in order.
+pub async fn assignments<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Assignment>, DbErr> {
+    let rows: Vec<AssignmentRow> = db::query_all(
+        c,
+        "SELECT a.id, a.unit_id, u.name AS unit_name, a.role, a.round, a.state, a.assigned_on, a.assigned_at, \
+         a.return_reason, a.extension_days, a.extension_reason \
+         FROM handling_assignments a JOIN handling_units u ON u.id = a.unit_id WHERE a.item_id = $1 ORDER BY a.round, a.id",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Assignment {
+                role: UnitRole::parse(&r.role).ok_or_else(|| DbErr::Custom(format!("未知的承办方式 {}", r.role)))?,
+                state: AssignmentState::parse(&r.state)
+                    .ok_or_else(|| DbErr::Custom(format!("未知的交办状态 {}", r.state)))?,
+                id: r.id,
+                unit_id: r.unit_id,
+                unit_name: r.unit_name,
+                round: r.round,
+                assigned_on: r.assigned_on,
+                assigned_at: r.assigned_at,
+                return_reason: r.return_reason,
+                extension_days: r.extension_days,
+                extension_reason: r.extension_reason,
+            })
+        })
+        .collect()
+}
+
+/// One line of an item's history.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: i64,
+    pub step: String,
+    /// The kind within the step (督办 kind, 预警/超期, approved/refused …).
+    pub detail: String,
+    pub party: String,
+    pub actor_name: String,
+    pub unit_name: Option<String>,
+    /// Shown to the submitter on `/track`.
+    pub public: bool,
+    pub body: String,
+    pub round: i64,
+}
+
+impl Event {
+    pub fn label(&self) -> String {
+        super::service::event_label(&self.step, &self.detail)
+    }
+    pub fn when(&self) -> String {
+        crate::app::fmt::datetime(self.at)
+    }
+}
+
+pub async fn events<C: ConnectionTrait>(c: &C, item_id: i64, public_only: bool) -> Result<Vec<Event>, DbErr> {
+    db::query_all(
+        c,
+        &format!(
+            "SELECT e.id, e.at, e.step, e.detail, e.party, e.actor_name, u.name AS unit_name, e.public, e.body, e.round \
+             FROM handling_events e LEFT JOIN handling_units u ON u.id = e.unit_id WHERE e.item_id = $1{} ORDER BY e.id",
+            if public_only { " AND e.public = true" } else { "" }
+        ),
+        vec![item_id.into()],
+    )
+    .await
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Reply {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub round: i64,
+    pub outcome: Outcome,
+    pub body: String,
+    pub at: i64,
+    pub on_time: bool,
+}
+
+impl Reply {
+    pub fn outcome_label(&self) -> &'static str {
+        self.outcome.label()
+    }
+    pub fn when(&self) -> String {
+        crate::app::fmt::datetime(self.at)
+    }
+}
+
+#[derive(FromQueryResult)]
+struct ReplyRow {
+    unit_id: i64,
+    unit_name: String,
+    round: i64,
+    outcome: String,
+    body: String,
+    at: i64,
+    on_time: bool,
+}
+
+pub async fn replies<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Reply>, DbErr> {
+    let rows: Vec<ReplyRow> = db::query_all(
+        c,
+        "SELECT r.unit_id, u.name AS unit_name, r.round, r.outcome, r.body, r.at, r.on_time \
+         FROM handling_replies r JOIN handling_units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.id",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Reply {
+                outcome: Outcome::parse(&r.outcome)
+                    .ok_or_else(|| DbErr::Custom(format!("未知的办理结果 {}", r.outcome)))?,
+                unit_id: r.unit_id,
+                unit_name: r.unit_name,
+                round: r.round,
+                body: r.body,
+                at: r.at,
+                on_time: r.on_time,
+            })
+        })
+        .collect()
+}
+
+/// Who rated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rater {
+    Submitter,
+    Deputy,
+}
+
+impl Rater {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rater::Submitter => "submitter",
+            Rater::Deputy => "deputy",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Rater> {
+        match s {
+            "submitter" => Some(Rater::Submitter),
+            "deputy" => Some(Rater::Deputy),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Rater::Submitter => "反映人",
+            Rater::Deputy => "代表",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rating {
+    pub round: i64,
+    pub rater: Rater,
+    pub grade: Grade,
+    pub comment: String,
+    pub at: i64,
+}
+
+impl Rating {
+    pub fn grade_label(&self) -> &'static str {
+        self.grade.label()
+    }
+    pub fn rater_label(&self) -> &'static str {
+        self.rater.label()
+    }
+}
+
+#[derive(FromQueryResult)]
+struct RatingRow {
+    round: i64,
+    rater: String,
+    grade: String,
+    comment: String,
+    at: i64,
+}
+
+pub async fn ratings<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Rating>, DbErr> {
+    let rows: Vec<RatingRow> = db::query_all(
+        c,
+        "SELECT round, rater, grade, comment, at FROM handling_ratings WHERE item_id = $1 ORDER BY id",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Rating {
+                round: r.round,
+                rater: Rater::parse(&r.rater).ok_or_else(|| DbErr::Custom(format!("未知的评价人 {}", r.rater)))?,
+                grade: Grade::parse(&r.grade).ok_or_else(|| DbErr::Custom(format!("未知的评价 {}", r.grade)))?,
+                comment: r.comment,
+                at: r.at,
+            })
+        })
+        .collect()
+}
+
+/// Units an item is (or was, this round) assigned to that are still at work: for the
+/// authorization of unit accounts.
+pub async fn live_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT DISTINCT a.unit_id FROM handling_assignments a JOIN handling_items i ON i.id = a.item_id \
+         WHERE a.item_id = $1 AND a.round = i.round AND a.state IN ('active', 'accepted')",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// Every unit that ever had the item (they keep seeing it, returned ones excepted).
+pub async fn seeing_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT DISTINCT unit_id FROM handling_assignments WHERE item_id = $1 AND state <> 'returned'",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}

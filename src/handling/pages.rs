@@ -1,0 +1,415 @@
+//! The loop's console parts, shared by every module: the panel an item page embeds
+//! (`LoopView` + `templates/handling/loop.html`: units, replies, ratings, history and the
+//! forms of the steps the viewer may take), the one route every step form posts to, and the
+//! working-day calendar page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Datelike;
+use serde::Deserialize;
+
+use super::flow::{Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
+use super::model::{self, Assignment, Event, Item, Rating, Reply};
+use super::service::Command;
+use super::{act, party_for, visible_item};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, opts};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Layout, Page, render};
+use crate::app::state::AppState;
+use crate::app::write::write;
+use crate::auth::{Action, Principal, Resource};
+use crate::calendar::{self, Day, DayKind};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/handling/{id}", get(open_item))
+        .route("/console/handling/{id}/step", post(step))
+        .route("/console/calendar", get(calendar_page).post(calendar_set))
+        .route("/console/calendar/{day}/remove", post(calendar_remove))
+}
+
+/// A unit the assign form offers.
+pub struct UnitChoice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What an item page shows of the loop, for one viewer.
+pub struct LoopView {
+    pub item_id: i64,
+    pub state: ItemState,
+    pub round: i64,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub flagged: bool,
+    pub assignments: Vec<Assignment>,
+    pub replies: Vec<Reply>,
+    pub ratings: Vec<Rating>,
+    pub events: Vec<Event>,
+    /// The steps the viewer may take now, by their API name.
+    pub steps: Vec<&'static str>,
+    pub units: Vec<UnitChoice>,
+    pub outcomes: Vec<Opt>,
+    pub grades: Vec<Opt>,
+    pub supervisions: Vec<Opt>,
+    pub roles: Vec<Opt>,
+    /// Units with a pending extension request (for the decision form).
+    pub extension_requests: Vec<Assignment>,
+    pub default_due: u32,
+}
+
+impl LoopView {
+    pub fn can(&self, step: &str) -> bool {
+        self.steps.contains(&step)
+    }
+    pub fn state_label(&self) -> &'static str {
+        self.state.label()
+    }
+    pub fn state_colour(&self) -> &'static str {
+        self.state.colour()
+    }
+    pub fn current(&self) -> Vec<&Assignment> {
+        self.assignments.iter().filter(|a| a.round == self.round).collect()
+    }
+}
+
+/// Builds the panel for `p`.
+pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<LoopView> {
+    let live = model::live_units(&s.db, item.id).await?;
+    let steps = Step::ALL
+        .into_iter()
+        .filter(|st| {
+            party_for(p, item, &live, *st).is_ok_and(|(party, _)| super::flow::next(item.state, *st, party).is_ok())
+        })
+        .filter(|st| *st != Step::Rate || item.deputy_id.is_some())
+        .map(|st| st.as_str())
+        .collect::<Vec<_>>();
+    let assignments = model::assignments(&s.db, item.id).await?;
+    let extension_requests = assignments
+        .iter()
+        .filter(|a| a.round == item.round && a.state.live() && a.extension_days.is_some())
+        .cloned()
+        .collect();
+    let units = if steps.contains(&"assign") {
+        crate::db::query_rows(
+            &s.db,
+            "SELECT u.id, u.name FROM handling_units u JOIN organs o ON o.id = u.organ_id \
+             WHERE u.active = true AND (o.path = substr($1, 1, length(o.path)) OR o.path LIKE $2) ORDER BY u.name LIMIT 500",
+            vec![item.organ_path.clone().into(), format!("{}%", crate::db::like_escape(&item.organ_path)).into()],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(LoopView {
+        item_id: item.id,
+        state: item.state,
+        round: item.round,
+        deadline: item.deadline.clone(),
+        overdue: item.overdue(crate::db::now()),
+        flagged: item.flagged,
+        replies: model::replies(&s.db, item.id).await?,
+        ratings: model::ratings(&s.db, item.id).await?,
+        events: model::events(&s.db, item.id, false).await?,
+        steps,
+        units,
+        outcomes: opts(Outcome::ALL.map(|o| (o.as_str(), o.label())), ""),
+        grades: opts(Grade::ALL.map(|g| (g.as_str(), g.label())), ""),
+        supervisions: opts(Supervision::ALL.map(|k| (k.as_str(), k.label())), ""),
+        roles: opts(UnitRole::ALL.map(|r| (r.as_str(), r.label())), "lead"),
+        extension_requests,
+        assignments,
+        default_due: super::policy(s).default_due_working_days,
+    })
+}
+
+async fn open_item(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let (item, _) = visible_item(&s, &p, &ip, id).await?;
+    Ok(Redirect::to(&super::page_of(&s, &item)).into_response())
+}
+
+/// Every step form posts here: `step` names the step, the other fields are what it needs.
+#[derive(Default, Deserialize)]
+pub struct StepForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub step: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub outcome: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub grade: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub days: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub decision: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub unit_id: String,
+    /// Repeated: the unit ids chosen in the assign form, with `role_{id}` alongside.
+    #[serde(default)]
+    pub unit: Vec<String>,
+    #[serde(default)]
+    pub role: Vec<String>,
+}
+
+fn number(field: &str, v: &str) -> AppResult<u32> {
+    v.trim().parse::<u32>().map_err(|_| AppError::invalid(field, "请填写整数"))
+}
+
+impl StepForm {
+    /// The typed command, or the field that is wrong.
+    pub fn command(&self) -> AppResult<Command> {
+        let text = self.text.trim().to_string();
+        Ok(match self.step.as_str() {
+            "release" => Command::Release,
+            "reject" => Command::Reject { reason: text },
+            "answer_directly" => Command::AnswerDirectly { text },
+            "assign" => {
+                // `unit` and `role` are parallel lists: unit i has role i.
+                let mut units = Vec::new();
+                for (i, u) in self.unit.iter().enumerate() {
+                    if u.trim().is_empty() {
+                        continue;
+                    }
+                    let id = u.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "承办单位无效"))?;
+                    let role = self.role.get(i).map(|r| r.trim()).unwrap_or("lead");
+                    let role = UnitRole::parse(role).ok_or_else(|| AppError::invalid("units", "承办方式无效"))?;
+                    units.push((id, role));
+                }
+                let due = if self.days.is_empty() { None } else { Some(number("due_working_days", &self.days)?) };
+                Command::Assign { units, due_working_days: due, instructions: text }
+            }
+            "accept" => Command::Accept,
+            "return" => Command::Return { reason: text },
+            "progress" => Command::Progress { text },
+            "request_extension" => Command::RequestExtension { days: number("days", &self.days)?, reason: text },
+            "decide_extension" => Command::DecideExtension {
+                unit_id: self.unit_id.parse().map_err(|_| AppError::invalid("unit_id", "承办单位无效"))?,
+                approve: match self.decision.as_str() {
+                    "approve" => true,
+                    "refuse" => false,
+                    _ => return Err(AppError::invalid("decision", "请选择同意或不同意")),
+                },
+                days: if self.decision == "approve" { number("days", &self.days)? } else { 0 },
+                note: text,
+            },
+            "reply" => Command::Reply {
+                outcome: Outcome::parse(&self.outcome).ok_or_else(|| AppError::invalid("outcome", "请选择办理结果"))?,
+                text,
+            },
+            "rate" => Command::Rate {
+                rater: model::Rater::Deputy,
+                grade: Grade::parse(&self.grade).ok_or_else(|| AppError::invalid("grade", "请选择满意程度"))?,
+                comment: text,
+            },
+            "reopen" => Command::Reopen { reason: text },
+            "close" => Command::Close { explanation: text },
+            "supervise" => Command::Supervise {
+                kind: Supervision::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "请选择督办方式"))?,
+                text,
+            },
+            _ => return Err(AppError::BadRequest("未知的办理步骤".into())),
+        })
+    }
+}
+
+async fn step(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<StepForm>,
+) -> AppResult<Response> {
+    let cmd = f.command()?;
+    let label = cmd.step().label();
+    let applied = act(&s, &p, &ip, id, cmd).await?;
+    let (item, _) = visible_item(&s, &p, &ip, id).await.or_else(|e| match e {
+        // A unit that returned the item no longer sees it.
+        AppError::NotFound => Err(AppError::NotFound),
+        other => Err(other),
+    })?;
+    let message = if applied.reopened {
+        format!("已{label}；反映人不满意，已自动转入二次办理")
+    } else {
+        format!("已{label}，事项现为「{}」", applied.to.label())
+    };
+    Ok(redirect_with_flash(&super::page_of(&s, &item), &message))
+}
+
+// ------------------------------------------------------------------ the calendar
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+pub struct DayLine {
+    pub date: String,
+    pub weekday: &'static str,
+    pub kind: DayKind,
+    pub name: String,
+}
+
+impl DayLine {
+    pub fn kind_label(&self) -> &'static str {
+        self.kind.label()
+    }
+    pub fn is_holiday(&self) -> bool {
+        self.kind == DayKind::Holiday
+    }
+}
+
+#[derive(Template)]
+#[template(path = "handling/calendar.html")]
+struct CalendarTpl {
+    l: Layout,
+    year: i32,
+    years: Vec<i32>,
+    days: Vec<DayLine>,
+    can_edit: bool,
+    holidays: usize,
+    workdays: usize,
+    working_days_in_year: i64,
+    errors: crate::app::pages::Errors,
+}
+
+fn weekday(d: chrono::NaiveDate) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
+}
+
+async fn calendar_tpl(s: &AppState, p: &Principal, page: &Page, year: i32, errors: crate::app::pages::Errors) -> AppResult<CalendarTpl> {
+    let all = calendar::days(&s.db).await?;
+    let cal = calendar::Calendar::new(all.iter().map(|d| (d.date, d.kind)));
+    let mut years: Vec<i32> = all.iter().map(|d| d.date.year()).collect();
+    let this_year = calendar::beijing_date(crate::db::now()).year();
+    years.extend([this_year, this_year + 1]);
+    years.sort_unstable();
+    years.dedup();
+    let days: Vec<DayLine> = all
+        .into_iter()
+        .filter(|d| d.date.year() == year)
+        .map(|d| DayLine { date: d.date.format("%Y-%m-%d").to_string(), weekday: weekday(d.date), kind: d.kind, name: d.name })
+        .collect();
+    let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    Ok(CalendarTpl {
+        l: page.layout(&format!("工作日历 {year}"), &[("/console/calendar", "工作日历")]),
+        year,
+        years,
+        holidays: days.iter().filter(|d| d.kind == DayKind::Holiday).count(),
+        workdays: days.iter().filter(|d| d.kind == DayKind::Workday).count(),
+        days,
+        can_edit: crate::app::forms::allowed(p, Action::Update, &Resource::Calendar),
+        working_days_in_year: cal.working_days_between(start - chrono::Duration::days(1), end),
+        errors,
+    })
+}
+
+async fn calendar_page(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "calendar").await?;
+    let year = q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| calendar::beijing_date(crate::db::now()).year());
+    render(&calendar_tpl(&s, &p, &page, year, Default::default()).await?)
+}
+
+#[derive(Default, Deserialize)]
+pub struct DayForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub name: String,
+}
+
+impl DayForm {
+    fn day(&self) -> AppResult<Day> {
+        let date = crate::app::fmt::parse_iso_date(&self.date)
+            .ok_or_else(|| AppError::invalid("date", "请按 2026-10-01 的格式填写日期"))?;
+        let kind = DayKind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "请选择放假或调休上班"))?;
+        if self.name.chars().count() > 40 {
+            return Err(AppError::invalid("name", "名称不能超过 40 字"));
+        }
+        let name = if self.name.is_empty() { kind.label().to_string() } else { self.name.clone() };
+        Ok(Day { date, kind, name })
+    }
+}
+
+async fn calendar_set(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<DayForm>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Calendar, "calendar").await?;
+    let result = async {
+        let day = f.day()?;
+        write(&s, &p, &ip, async |w| Ok(calendar::set_day(w.txn(), w.key(), w.actor(), &day).await?)).await?;
+        Ok::<_, AppError>(day)
+    }
+    .await;
+    crate::app::write::form_answer(
+        result,
+        |day| {
+            redirect_with_flash(
+                &format!("/console/calendar?year={}", day.date.year()),
+                &format!("{} 已设为{}", day.date.format("%Y-%m-%d"), day.kind.label()),
+            )
+        },
+        async |errors| {
+            let year = calendar::beijing_date(crate::db::now()).year();
+            crate::app::forms::unprocessable(&calendar_tpl(&s, &p, &page, year, errors).await?)
+        },
+    )
+    .await
+}
+
+async fn calendar_remove(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path(day): Path<String>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Calendar, &day).await?;
+    let date = crate::app::fmt::parse_iso_date(&day).ok_or(AppError::NotFound)?;
+    let removed = write(&s, &p, &ip, async |w| Ok(calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?)).await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(&format!("/console/calendar?year={}", date.year()), "已恢复按星期计算"))
+}
+
+/// The party names of the loop, for templates that show who did what.
+pub fn party_label(party: &str) -> &'static str {
+    match party {
+        "staff" => "人大机关",
+        "leader" => "领导",
+        "unit" => "承办单位",
+        "submitter" => "反映人",
+        "deputy" => "代表",
+        "system" => "系统",
+        _ => "",
+    }
+}

@@ -1,0 +1,731 @@
+//! The loop's one write path: `open` an item, `apply` a step. Each step is checked against
+//! `flow::RULES`, computes its deadlines on the working-day calendar, writes the item, the
+//! assignment and the history line, notifies the people concerned and appends to the audit
+//! chain — all in the caller's write transaction.
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::flow::{self, Grade, Outcome, Party, Policy, State, Step, Supervision, UnitRole};
+use super::model::{self, AssignmentState, Item, Rater};
+use crate::app::error::{AppError, AppResult};
+use crate::audit::{self, Actor, Change};
+use crate::calendar::{self, Calendar};
+use crate::db;
+use crate::notify;
+
+/// Longest free text of a step (a reply, a reason, a note).
+pub const MAX_TEXT: usize = 5000;
+
+/// A new item: where it belongs and whether it is held for review.
+pub struct NewItem<'a> {
+    pub kind: &'a str,
+    pub organ_id: i64,
+    pub area_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub held: bool,
+    /// The first history line (e.g. "通过联络站二维码提交").
+    pub note: &'a str,
+}
+
+/// Opens an item in `received` (or `held`); returns its id.
+pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>) -> Result<i64, DbErr> {
+    let now = db::now();
+    let state = if new.held { State::Held } else { State::Received };
+    let id = db::insert_id(
+        c,
+        "INSERT INTO handling_items (kind, organ_id, area_id, station_id, deputy_id, state, round, flagged, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, false, $7, $7)",
+        vec![
+            new.kind.into(),
+            new.organ_id.into(),
+            new.area_id.into(),
+            new.station_id.into(),
+            new.deputy_id.into(),
+            state.as_str().into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    event(c, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note).await?;
+    Ok(id)
+}
+
+/// A step with what it needs.
+#[derive(Clone, Debug)]
+pub enum Command {
+    Release,
+    Reject { reason: String },
+    AnswerDirectly { text: String },
+    Assign { units: Vec<(i64, UnitRole)>, due_working_days: Option<u32>, instructions: String },
+    Accept,
+    Return { reason: String },
+    Progress { text: String },
+    RequestExtension { days: u32, reason: String },
+    DecideExtension { unit_id: i64, approve: bool, days: u32, note: String },
+    Reply { outcome: Outcome, text: String },
+    Rate { rater: Rater, grade: Grade, comment: String },
+    Reopen { reason: String },
+    Close { explanation: String },
+    Supervise { kind: Supervision, text: String },
+}
+
+impl Command {
+    pub fn step(&self) -> Step {
+        match self {
+            Command::Release => Step::Release,
+            Command::Reject { .. } => Step::Reject,
+            Command::AnswerDirectly { .. } => Step::AnswerDirectly,
+            Command::Assign { .. } => Step::Assign,
+            Command::Accept => Step::Accept,
+            Command::Return { .. } => Step::Return,
+            Command::Progress { .. } => Step::Progress,
+            Command::RequestExtension { .. } => Step::RequestExtension,
+            Command::DecideExtension { .. } => Step::DecideExtension,
+            Command::Reply { .. } => Step::Reply,
+            Command::Rate { .. } => Step::Rate,
+            Command::Reopen { .. } => Step::Reopen,
+            Command::Close { .. } => Step::Close,
+            Command::Supervise { .. } => Step::Supervise,
+        }
+    }
+}
+
+/// Who takes the step: the party (as the authorization layer found it) and, for a unit, which.
+#[derive(Clone, Debug)]
+pub struct Doer<'a> {
+    pub party: Party,
+    pub unit_id: Option<i64>,
+    pub actor: &'a Actor,
+}
+
+/// What a step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub step: Step,
+    pub from: State,
+    pub to: State,
+    /// A submitter's 不满意 opened the next round by itself.
+    pub reopened: bool,
+}
+
+/// The environment of a step: audit key, calendar, time rules, and the clock.
+pub struct Ctx<'a> {
+    pub key: &'a [u8],
+    pub calendar: &'a Calendar,
+    pub policy: &'a Policy,
+    pub now: i64,
+}
+
+fn text_of(field: &str, v: &str, required: bool) -> AppResult<String> {
+    let v = v.trim();
+    if required && v.is_empty() {
+        return Err(AppError::invalid(field, "请填写此项"));
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(AppError::invalid(field, format!("不能超过 {MAX_TEXT} 字")));
+    }
+    Ok(v.to_string())
+}
+
+/// Takes one step on an item. The caller has found the doer's party through the authorization
+/// layer; here the loop's table decides whether the step applies now.
+pub async fn apply<C: ConnectionTrait>(
+    c: &C,
+    ctx: &Ctx<'_>,
+    item_id: i64,
+    doer: &Doer<'_>,
+    cmd: Command,
+) -> AppResult<Applied> {
+    let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
+    let step = cmd.step();
+    let to = flow::next(item.state, step, doer.party)
+        .map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
+    let today = calendar::beijing_date(ctx.now);
+    let mut applied = Applied { step, from: item.state, to, reopened: false };
+    let unit = || doer.unit_id.ok_or_else(|| AppError::Forbidden("只有承办单位可以办理".into()));
+    match cmd {
+        Command::Release => {
+            set_state(c, &item, to, ctx.now).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, "").await?;
+        }
+        Command::Reject { reason } => {
+            let reason = text_of("reason", &reason, true)?;
+            set_state(c, &item, to, ctx.now).await?;
+            db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
+                .await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &reason).await?;
+        }
+        Command::AnswerDirectly { text } => {
+            let text = text_of("text", &text, true)?;
+            set_state(c, &item, to, ctx.now).await?;
+            db::exec(c, "UPDATE handling_items SET replied_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
+                .await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &text).await?;
+        }
+        Command::Assign { units, due_working_days, instructions } => {
+            let instructions = text_of("instructions", &instructions, false)?;
+            assign(c, ctx, &item, &units, due_working_days, &instructions, doer).await?;
+        }
+        Command::Accept => {
+            let a = live_assignment(c, &item, unit()?).await?;
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET state = 'accepted', accepted_at = $1 WHERE id = $2",
+                vec![ctx.now.into(), a.into()],
+            )
+            .await?;
+            set_state(c, &item, to, ctx.now).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, true, "").await?;
+        }
+        Command::Return { reason } => {
+            let reason = text_of("reason", &reason, true)?;
+            let unit_id = unit()?;
+            let a = live_assignment(c, &item, unit_id).await?;
+            let on = db::query_rows(c, "SELECT assigned_on FROM handling_assignments WHERE id = $1", vec![a.into()])
+                .await?
+                .first()
+                .and_then(|r| r.try_get_by_index::<String>(0).ok())
+                .and_then(|d| calendar::parse_date(&d))
+                .unwrap_or(today);
+            let used = ctx.calendar.working_days_between(on, today);
+            if used > i64::from(ctx.policy.return_within_working_days) {
+                return Err(AppError::Conflict(format!(
+                    "交办已超过 {} 个工作日，不能退回；如确需调整，请联系交办机关",
+                    ctx.policy.return_within_working_days
+                )));
+            }
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET state = 'returned', return_reason = $1 WHERE id = $2",
+                vec![reason.clone().into(), a.into()],
+            )
+            .await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &reason).await?;
+            // Back to triage when no unit that answers is left; the return counts against nobody.
+            if !answering_left(c, &item).await? {
+                db::exec(
+                    c,
+                    "UPDATE handling_assignments SET state = 'returned', return_reason = '主办单位已退回' \
+                     WHERE item_id = $1 AND round = $2 AND state IN ('active', 'accepted')",
+                    vec![item.id.into(), item.round.into()],
+                )
+                .await?;
+                db::exec(
+                    c,
+                    "UPDATE handling_items SET state = 'received', deadline = NULL, deadline_at = NULL, assigned_on = NULL, \
+                     updated_at = $1 WHERE id = $2",
+                    vec![ctx.now.into(), item.id.into()],
+                )
+                .await?;
+                applied.to = State::Received;
+            }
+            notify_staff(c, &item, "承办单位退回事项", &format!("退回理由：{reason}")).await?;
+        }
+        Command::Progress { text } => {
+            let text = text_of("text", &text, true)?;
+            let a = live_assignment(c, &item, unit()?).await?;
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET state = 'accepted', accepted_at = COALESCE(accepted_at, $1) WHERE id = $2",
+                vec![ctx.now.into(), a.into()],
+            )
+            .await?;
+            set_state(c, &item, to, ctx.now).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &text).await?;
+        }
+        Command::RequestExtension { days, reason } => {
+            let reason = text_of("reason", &reason, true)?;
+            if days == 0 || days > ctx.policy.max_due_working_days {
+                return Err(AppError::invalid(
+                    "days",
+                    format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+                ));
+            }
+            let a = live_assignment(c, &item, unit()?).await?;
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET extension_days = $1, extension_reason = $2 WHERE id = $3",
+                vec![i64::from(days).into(), reason.clone().into(), a.into()],
+            )
+            .await?;
+            let body = format!("申请延期 {days} 个工作日：{reason}");
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &body).await?;
+            notify_staff(c, &item, "承办单位申请延期", &body).await?;
+        }
+        Command::DecideExtension { unit_id, approve, days, note } => {
+            let note = text_of("note", &note, false)?;
+            let a = live_assignment(c, &item, unit_id).await?;
+            let requested = db::query_rows(
+                c,
+                "SELECT extension_days FROM handling_assignments WHERE id = $1",
+                vec![a.into()],
+            )
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten());
+            if requested.is_none() {
+                return Err(AppError::Conflict("该单位没有待审批的延期申请".into()));
+            }
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET extension_days = NULL, extension_reason = NULL WHERE id = $1",
+                vec![a.into()],
+            )
+            .await?;
+            let body = if approve {
+                if days == 0 || days > ctx.policy.max_due_working_days {
+                    return Err(AppError::invalid(
+                        "days",
+                        format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+                    ));
+                }
+                let from = item.deadline.as_deref().and_then(calendar::parse_date).unwrap_or(today);
+                let deadline = ctx.calendar.add_working_days(from, days);
+                set_deadline(c, item.id, deadline, item.assigned_on.as_deref()).await?;
+                format!("同意延期 {days} 个工作日，办理期限延至 {}。{note}", deadline.format("%Y-%m-%d"))
+            } else {
+                format!("不同意延期。{note}")
+            };
+            let detail = if approve { "approved" } else { "refused" };
+            event(c, item.id, item.round, step.as_str(), detail, doer.party, doer.actor, Some(unit_id), false, &body)
+                .await?;
+            notify_unit(c, unit_id, &item, "延期申请已审批", &body).await?;
+        }
+        Command::Reply { outcome, text } => {
+            let text = text_of("text", &text, true)?;
+            let unit_id = unit()?;
+            let a = live_assignment(c, &item, unit_id).await?;
+            let role = assignment_role(c, a).await?;
+            if !role.answers() {
+                return Err(AppError::Conflict("协办单位请将办理意见以「办理进展」提交主办单位，由主办单位答复".into()));
+            }
+            let on_time = item.deadline_at.is_none_or(|d| ctx.now < d);
+            db::exec(
+                c,
+                "INSERT INTO handling_replies (item_id, unit_id, round, outcome, body, at, on_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    item.id.into(),
+                    unit_id.into(),
+                    item.round.into(),
+                    outcome.as_str().into(),
+                    text.clone().into(),
+                    ctx.now.into(),
+                    on_time.into(),
+                ],
+            )
+            .await?;
+            db::exec(
+                c,
+                "UPDATE handling_assignments SET state = 'replied', replied_at = $1 WHERE id = $2",
+                vec![ctx.now.into(), a.into()],
+            )
+            .await?;
+            event(c, item.id, item.round, step.as_str(), outcome.as_str(), doer.party, doer.actor, Some(unit_id), true, &text)
+                .await?;
+            if !answering_left(c, &item).await? {
+                // Every answering unit has replied: the 协办 units are done too.
+                db::exec(
+                    c,
+                    "UPDATE handling_assignments SET state = 'replied', replied_at = $1 \
+                     WHERE item_id = $2 AND round = $3 AND state IN ('active', 'accepted')",
+                    vec![ctx.now.into(), item.id.into(), item.round.into()],
+                )
+                .await?;
+                db::exec(
+                    c,
+                    "UPDATE handling_items SET state = 'replied', replied_at = $1, updated_at = $1 WHERE id = $2",
+                    vec![ctx.now.into(), item.id.into()],
+                )
+                .await?;
+                applied.to = State::Replied;
+                notify_staff(c, &item, "承办单位已答复", outcome.label()).await?;
+            } else {
+                set_state(c, &item, State::InProgress, ctx.now).await?;
+                applied.to = State::InProgress;
+            }
+        }
+        Command::Rate { rater, grade, comment } => {
+            let comment = text_of("comment", &comment, false)?;
+            let done = db::scalar_i64(
+                c,
+                "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3",
+                vec![item.id.into(), item.round.into(), rater.as_str().into()],
+            )
+            .await?;
+            if done > 0 {
+                return Err(AppError::Conflict("本轮办理已经评价过".into()));
+            }
+            db::exec(
+                c,
+                "INSERT INTO handling_ratings (item_id, round, rater, grade, comment, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                vec![
+                    item.id.into(),
+                    item.round.into(),
+                    rater.as_str().into(),
+                    grade.as_str().into(),
+                    comment.clone().into(),
+                    ctx.now.into(),
+                ],
+            )
+            .await?;
+            let body = if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
+            event(c, item.id, item.round, step.as_str(), grade.as_str(), doer.party, doer.actor, None, true, &body).await?;
+            // The submitter's 不满意 opens the next round by itself, as many times as the policy says.
+            let automatic = item.round <= i64::from(ctx.policy.automatic_rehandling_rounds);
+            if rater == Rater::Submitter && grade == Grade::Unsatisfied {
+                if item.state == State::Replied && automatic {
+                    let system = Actor::system("二次办理");
+                    let sys = Doer { party: Party::System, unit_id: None, actor: &system };
+                    reopen(c, ctx, &item, &sys, "反映人不满意，自动转入二次办理").await?;
+                    applied.to = State::Rehandling;
+                    applied.reopened = true;
+                } else {
+                    notify_staff(c, &item, "反映人对答复不满意", "请决定再次办理，或说明理由后办结").await?;
+                }
+            }
+        }
+        Command::Reopen { reason } => {
+            let reason = text_of("reason", &reason, true)?;
+            reopen(c, ctx, &item, doer, &reason).await?;
+        }
+        Command::Close { explanation } => {
+            let explanation = text_of("explanation", &explanation, false)?;
+            let last = model::ratings(c, item.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.rater == Rater::Submitter && r.round == item.round)
+                .next_back();
+            if last.is_some_and(|r| r.grade == Grade::Unsatisfied) && explanation.is_empty() {
+                return Err(AppError::invalid("explanation", "反映人不满意，办结时须写明理由（将向反映人公开）"));
+            }
+            set_state(c, &item, to, ctx.now).await?;
+            db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
+                .await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &explanation).await?;
+        }
+        Command::Supervise { kind, text } => {
+            let text = text_of("text", &text, kind != Supervision::Flag)?;
+            if kind == Supervision::Flag {
+                db::exec(c, "UPDATE handling_items SET flagged = true WHERE id = $1", vec![item.id.into()]).await?;
+            }
+            event(c, item.id, item.round, step.as_str(), kind.as_str(), doer.party, doer.actor, None, false, &text).await?;
+            for unit in model::live_units(c, item.id).await? {
+                notify_unit(c, unit, &item, kind.label(), &text).await?;
+            }
+        }
+    }
+    audit::append(
+        c,
+        ctx.key,
+        doer.actor,
+        Change {
+            action: "handling_step",
+            target_type: "handling_item",
+            target_id: item.id.to_string(),
+            organ_id: Some(item.organ_id),
+            summary: format!("{}：{} → {}", step.label(), applied.from.label(), applied.to.label()),
+        },
+    )
+    .await?;
+    Ok(applied)
+}
+
+async fn assign<C: ConnectionTrait>(
+    c: &C,
+    ctx: &Ctx<'_>,
+    item: &Item,
+    units: &[(i64, UnitRole)],
+    due: Option<u32>,
+    instructions: &str,
+    doer: &Doer<'_>,
+) -> AppResult<()> {
+    if units.is_empty() {
+        return Err(AppError::invalid("units", "请至少选择一个承办单位"));
+    }
+    let mut seen = Vec::new();
+    for (u, _) in units {
+        if seen.contains(u) {
+            return Err(AppError::invalid("units", "同一单位只能交办一次"));
+        }
+        seen.push(*u);
+    }
+    let leads = units.iter().filter(|(_, r)| *r == UnitRole::Lead).count();
+    let separate = units.iter().filter(|(_, r)| *r == UnitRole::Separate).count();
+    if leads > 1 {
+        return Err(AppError::invalid("units", "主办单位只能有一个；多个单位分别办理请选「分办」"));
+    }
+    if leads + separate == 0 {
+        return Err(AppError::invalid("units", "请指定主办单位（或分办单位）"));
+    }
+    if leads == 1 && separate > 0 {
+        return Err(AppError::invalid("units", "主办与分办不能同时使用"));
+    }
+    let due = due.unwrap_or(ctx.policy.default_due_working_days);
+    if due == 0 || due > ctx.policy.max_due_working_days {
+        return Err(AppError::invalid(
+            "due_working_days",
+            format!("办理期限应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+        ));
+    }
+    // Units of the item's organ or an organ above it (a township's item may go to county units).
+    for (u, _) in units {
+        let path = db::query_rows(
+            c,
+            "SELECT o.path FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.id = $1 AND u.active = true",
+            vec![(*u).into()],
+        )
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<String>(0).ok());
+        match path {
+            Some(p) if item.organ_path.starts_with(&p) || p.starts_with(&item.organ_path) => {}
+            _ => return Err(AppError::invalid("units", "所选承办单位不存在、已停用或不属于本机关")),
+        }
+    }
+    let today = calendar::beijing_date(ctx.now);
+    let on = today.format("%Y-%m-%d").to_string();
+    for (u, role) in units {
+        db::exec(
+            c,
+            "INSERT INTO handling_assignments (item_id, unit_id, role, round, state, assigned_on, assigned_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+            vec![item.id.into(), (*u).into(), role.as_str().into(), item.round.into(), on.clone().into(), ctx.now.into()],
+        )
+        .await?;
+    }
+    let deadline = ctx.calendar.add_working_days(today, due);
+    db::exec(
+        c,
+        "UPDATE handling_items SET state = 'assigned', due_working_days = $1, updated_at = $2 WHERE id = $3",
+        vec![i64::from(due).into(), ctx.now.into(), item.id.into()],
+    )
+    .await?;
+    set_deadline(c, item.id, deadline, Some(&on)).await?;
+    let names = unit_names(c, units).await?;
+    let body = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。{instructions}", deadline.format("%Y-%m-%d"));
+    event(c, item.id, item.round, Step::Assign.as_str(), "", doer.party, doer.actor, None, true, body.trim_end()).await?;
+    for (u, role) in units {
+        notify_unit(c, *u, item, &format!("新交办事项（{}）", role.label()), &body).await?;
+    }
+    Ok(())
+}
+
+/// A new round with the same units: 二次办理.
+async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Doer<'_>, reason: &str) -> AppResult<()> {
+    flow::next(item.state, Step::Reopen, doer.party).map_err(|r| AppError::Conflict(r.message(Step::Reopen, item.state)))?;
+    let round = item.round + 1;
+    let today = calendar::beijing_date(ctx.now);
+    let on = today.format("%Y-%m-%d").to_string();
+    let previous = model::assignments(c, item.id).await?;
+    let mut units: Vec<(i64, UnitRole)> = Vec::new();
+    for a in previous.iter().filter(|a| a.round == item.round && a.state != AssignmentState::Returned) {
+        if !units.iter().any(|(u, _)| *u == a.unit_id) {
+            units.push((a.unit_id, a.role));
+        }
+    }
+    if units.is_empty() {
+        return Err(AppError::Conflict("上一轮没有承办单位，请重新交办".into()));
+    }
+    for (u, role) in &units {
+        db::exec(
+            c,
+            "INSERT INTO handling_assignments (item_id, unit_id, role, round, state, assigned_on, assigned_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+            vec![item.id.into(), (*u).into(), role.as_str().into(), round.into(), on.clone().into(), ctx.now.into()],
+        )
+        .await?;
+    }
+    let due = item.due_working_days.map(|d| d as u32).unwrap_or(ctx.policy.default_due_working_days);
+    let deadline = ctx.calendar.add_working_days(today, due);
+    db::exec(
+        c,
+        "UPDATE handling_items SET state = 'rehandling', round = $1, replied_at = NULL, updated_at = $2 WHERE id = $3",
+        vec![round.into(), ctx.now.into(), item.id.into()],
+    )
+    .await?;
+    set_deadline(c, item.id, deadline, Some(&on)).await?;
+    let body = format!("{reason}（第 {round} 轮，办理期限至 {}）", deadline.format("%Y-%m-%d"));
+    event(c, item.id, round, Step::Reopen.as_str(), "", doer.party, doer.actor, None, true, &body).await?;
+    for (u, _) in &units {
+        notify_unit(c, *u, item, "事项转入二次办理", &body).await?;
+    }
+    Ok(())
+}
+
+async fn set_state<C: ConnectionTrait>(c: &C, item: &Item, to: State, now: i64) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "UPDATE handling_items SET state = $1, updated_at = $2 WHERE id = $3",
+        vec![to.as_str().into(), now.into(), item.id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn set_deadline<C: ConnectionTrait>(
+    c: &C,
+    item_id: i64,
+    deadline: chrono::NaiveDate,
+    assigned_on: Option<&str>,
+) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "UPDATE handling_items SET deadline = $1, deadline_at = $2, assigned_on = $3, warned_for = NULL, overdue_for = NULL \
+         WHERE id = $4",
+        vec![
+            deadline.format("%Y-%m-%d").to_string().into(),
+            calendar::deadline_end(deadline).into(),
+            assigned_on.map(str::to_string).into(),
+            item_id.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The unit's assignment of the current round that is still at work.
+async fn live_assignment<C: ConnectionTrait>(c: &C, item: &Item, unit_id: i64) -> AppResult<i64> {
+    let rows = db::query_rows(
+        c,
+        "SELECT id FROM handling_assignments WHERE item_id = $1 AND round = $2 AND unit_id = $3 \
+         AND state IN ('active', 'accepted') ORDER BY id LIMIT 1",
+        vec![item.id.into(), item.round.into(), unit_id.into()],
+    )
+    .await?;
+    rows.first()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .ok_or_else(|| AppError::Conflict("该单位本轮没有待办的交办".into()))
+}
+
+async fn assignment_role<C: ConnectionTrait>(c: &C, id: i64) -> AppResult<UnitRole> {
+    let rows = db::query_rows(c, "SELECT role FROM handling_assignments WHERE id = $1", vec![id.into()]).await?;
+    rows.first()
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .and_then(|r| UnitRole::parse(&r))
+        .ok_or(AppError::NotFound)
+}
+
+/// A 主办 or 分办 unit of the current round still owes its reply.
+async fn answering_left<C: ConnectionTrait>(c: &C, item: &Item) -> Result<bool, DbErr> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT count(*) FROM handling_assignments WHERE item_id = $1 AND round = $2 AND role IN ('lead', 'separate') \
+         AND state IN ('active', 'accepted')",
+        vec![item.id.into(), item.round.into()],
+    )
+    .await?
+        > 0)
+}
+
+async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Result<String, DbErr> {
+    let mut parts = Vec::new();
+    for (u, role) in units {
+        let name = db::query_rows(c, "SELECT name FROM handling_units WHERE id = $1", vec![(*u).into()])
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index::<String>(0).ok())
+            .unwrap_or_default();
+        parts.push(format!("{name}（{}）", role.label()));
+    }
+    Ok(parts.join("、"))
+}
+
+/// Writes one history line.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn event<C: ConnectionTrait>(
+    c: &C,
+    item_id: i64,
+    round: i64,
+    step: &str,
+    detail: &str,
+    party: Party,
+    actor: &Actor,
+    unit_id: Option<i64>,
+    public: bool,
+    body: &str,
+) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "INSERT INTO handling_events (item_id, at, step, detail, party, actor_id, actor_name, unit_id, public, body, round) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        vec![
+            item_id.into(),
+            db::now().into(),
+            step.into(),
+            detail.into(),
+            format!("{party:?}").to_lowercase().into(),
+            actor.account_id.into(),
+            actor.name.clone().into(),
+            unit_id.into(),
+            public.into(),
+            body.into(),
+            round.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The Chinese name of a history line.
+pub fn event_label(step: &str, detail: &str) -> String {
+    if step == "submit" {
+        return "提交".into();
+    }
+    let Some(s) = Step::ALL.into_iter().find(|s| s.as_str() == step) else {
+        return step.to_string();
+    };
+    match (s, detail) {
+        (Step::Supervise, d) => Supervision::parse(d).map(|k| k.label()).unwrap_or("督办").to_string(),
+        (Step::DeadlineNotice, "warning") => "预警".into(),
+        (Step::DeadlineNotice, "overdue") => "超期".into(),
+        (Step::DecideExtension, "approved") => "同意延期".into(),
+        (Step::DecideExtension, "refused") => "不同意延期".into(),
+        (Step::Rate, g) => Grade::parse(g).map(|g| format!("评价：{}", g.label())).unwrap_or_else(|| "评价".into()),
+        (Step::Reply, o) => Outcome::parse(o).map(|o| format!("答复：{}", o.label())).unwrap_or_else(|| "答复".into()),
+        (s, _) => s.label().to_string(),
+    }
+}
+
+fn item_link(item: &Item) -> String {
+    format!("/console/handling/{}", item.id)
+}
+
+/// Accounts that sign in for a unit.
+async fn unit_accounts<C: ConnectionTrait>(c: &C, unit_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT id FROM accounts WHERE unit_id = $1 AND disabled = false",
+        vec![unit_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// Staff of the item's organ.
+async fn staff_accounts<C: ConnectionTrait>(c: &C, organ_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT DISTINCT a.id FROM accounts a JOIN account_roles r ON r.account_id = a.id \
+         WHERE a.organ_id = $1 AND r.role = 'staff' AND a.disabled = false",
+        vec![organ_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+pub(crate) async fn notify_unit<C: ConnectionTrait>(
+    c: &C,
+    unit_id: i64,
+    item: &Item,
+    title: &str,
+    body: &str,
+) -> Result<(), DbErr> {
+    let link = item_link(item);
+    notify::inbox_all(c, &unit_accounts(c, unit_id).await?, title, body, Some(&link)).await
+}
+
+pub(crate) async fn notify_staff<C: ConnectionTrait>(c: &C, item: &Item, title: &str, body: &str) -> Result<(), DbErr> {
+    let link = item_link(item);
+    notify::inbox_all(c, &staff_accounts(c, item.organ_id).await?, title, body, Some(&link)).await
+}

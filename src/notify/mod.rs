@@ -1,0 +1,76 @@
+//! Notifications (PLAT-11): the in-app inbox of every account, and SMS through a provider
+//! interface. The built-in provider writes to `sms_outbox`, which admins can read, so a demo or
+//! a test sees what would have been sent; the phone is stored encrypted and shown masked.
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db;
+use crate::privacy::{FieldCrypto, mask_phone};
+
+/// Puts a message into an account's inbox (in the caller's transaction).
+pub async fn inbox<C: ConnectionTrait>(
+    c: &C,
+    account_id: i64,
+    title: &str,
+    body: &str,
+    link: Option<&str>,
+) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "INSERT INTO notifications (account_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![account_id.into(), title.into(), body.into(), link.map(str::to_string).into(), db::now().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The same message to several accounts.
+pub async fn inbox_all<C: ConnectionTrait>(
+    c: &C,
+    accounts: &[i64],
+    title: &str,
+    body: &str,
+    link: Option<&str>,
+) -> Result<(), DbErr> {
+    for a in accounts {
+        inbox(c, *a, title, body, link).await?;
+    }
+    Ok(())
+}
+
+/// Queues a text message to a phone (in the caller's transaction): what is committed is sent.
+pub async fn sms<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    phone: &str,
+    body: &str,
+    purpose: &str,
+) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "INSERT INTO sms_outbox (phone_enc, phone_masked, body, purpose, created_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![crypto.encrypt(phone).into(), mask_phone(phone).into(), body.into(), purpose.into(), db::now().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// One message of the outbox, as admins see it (phone masked).
+#[derive(Clone, Debug, sea_orm::FromQueryResult, serde::Serialize)]
+pub struct OutboxLine {
+    pub id: i64,
+    pub phone_masked: String,
+    pub body: String,
+    pub purpose: String,
+    pub created_at: i64,
+}
+
+/// The newest messages of the outbox.
+pub async fn outbox<C: ConnectionTrait>(c: &C, limit: i64) -> Result<Vec<OutboxLine>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT id, phone_masked, body, purpose, created_at FROM sms_outbox ORDER BY id DESC LIMIT $1",
+        vec![limit.into()],
+    )
+    .await
+}

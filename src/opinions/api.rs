@@ -1,0 +1,709 @@
+//! The opinions API (stable; in OpenAPI): public intake, tracking and rating; with a token or
+//! session, entry on someone's behalf, the list with search, the detail with the loop's
+//! history and suggestions, and every step of the loop; the handling units; 码上公开.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, CATEGORIES, Channel, Opinion};
+use super::pages::{entry_source, scope_of};
+use super::service::{self, Receipt, Submission};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{ApiJson, ApiJsonOrEmpty, ClientIp, MaybePrincipal, PathId, Query};
+use crate::app::openapi::{Operation, schema};
+use crate::app::state::AppState;
+use crate::app::write::{write, write_as};
+use crate::audit::Actor;
+use crate::auth::{Action, Resource};
+use crate::handling::flow::{Grade, Outcome, State as ItemState, Supervision, UnitRole};
+use crate::handling::model::{self as loop_model, Event, Rater, Reply};
+use crate::handling::service::{Applied, Command};
+use crate::privacy::mask_ip;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/opinions", post(create).get(list))
+        .route("/api/v1/opinions/track/{no}", get(track))
+        .route("/api/v1/opinions/track/{no}/ratings", post(rate))
+        .route("/api/v1/opinions/track/{no}/rating", post(rate))
+        .route("/api/v1/opinions/{id}", get(detail))
+        .route("/api/v1/opinions/{id}/{step}", post(step))
+        .route("/api/v1/public/opinions", get(public_list))
+        .route("/api/v1/units", get(units))
+}
+
+/// A new opinion (public, or entered by staff, a deputy or a keeper).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOpinion {
+    pub content: String,
+    #[serde(default)]
+    pub title: String,
+    /// One of the taxonomy (OPN-2); empty = 未分类.
+    #[serde(default)]
+    pub category: String,
+    pub station_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    /// Administrative division code (e.g. 370782).
+    pub area_code: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    /// 11-digit mobile; the receipt goes there by SMS.
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub allow_public: bool,
+    /// The submitter agreed to the use of name and phone for this matter (required with them).
+    #[serde(default)]
+    pub consent: bool,
+}
+
+async fn create(
+    MaybePrincipal(p): MaybePrincipal,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    ApiJson(input): ApiJson<NewOpinion>,
+) -> AppResult<Response> {
+    let now = crate::db::now();
+    let mut sub = Submission {
+        channel: None,
+        station_id: input.station_id,
+        deputy_id: input.deputy_id,
+        area_code: input.area_code.clone(),
+        category: input.category.trim().to_string(),
+        title: input.title.clone(),
+        content: input.content.clone(),
+        name: input.name.clone(),
+        phone: input.phone.clone(),
+        allow_public: input.allow_public,
+        anonymous: true,
+        consent: input.consent || (input.name.trim().is_empty() && input.phone.trim().is_empty()),
+        external_no: None,
+    };
+    let receipt: Receipt = match p.as_ref().and_then(|p| entry_source(p).map(|src| (p, src))) {
+        // An entry on someone's behalf: its source is the caller's (a keeper's station, a
+        // deputy's own id), and the per-address limit does not apply.
+        Some((p, (channel, station, deputy))) => {
+            if station.is_some() {
+                sub.station_id = station;
+            }
+            if deputy.is_some() {
+                sub.deputy_id = deputy;
+            }
+            let units: [i64; 0] = [];
+            let r = Resource::HandlingItem {
+                organ_path: &p.organ_path,
+                units: &units,
+                deputy_id: sub.deputy_id,
+                station_id: sub.station_id,
+            };
+            crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
+            write(&s, p, &ip, async |w| {
+                service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, Some(p.account_id), &ip.0, now)
+                    .await
+            })
+            .await?
+        }
+        None => {
+            service::validate(&sub)?;
+            let actor = Actor { account_id: None, name: "群众（接口）".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
+            let channel = match (sub.station_id, sub.deputy_id) {
+                (Some(_), _) => Channel::Station,
+                (None, Some(_)) => Channel::Deputy,
+                _ => Channel::Api,
+            };
+            write_as(&s, actor, async |w| {
+                service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
+                service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, None, &ip.0, now).await
+            })
+            .await?
+        }
+    };
+    Ok((StatusCode::CREATED, axum::Json(receipt)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+/// One public line of the history.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TimelineLine {
+    pub at: i64,
+    pub step: String,
+    pub label: String,
+    pub text: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ReplyOut {
+    pub unit: String,
+    pub round: i64,
+    /// `resolved|in_progress|planned|cannot_resolve`
+    pub result: String,
+    pub text: String,
+    pub at: i64,
+}
+
+impl From<&Reply> for ReplyOut {
+    fn from(r: &Reply) -> Self {
+        ReplyOut { unit: r.unit_name.clone(), round: r.round, result: r.outcome.as_str().into(), text: r.body.clone(), at: r.at }
+    }
+}
+
+/// What the submitter sees.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Tracking {
+    pub tracking_no: String,
+    /// `held|received|answered_directly|rejected|assigned|in_progress|replied|rehandling|closed`
+    pub state: String,
+    pub title: String,
+    pub submitted_at: i64,
+    pub timeline: Vec<TimelineLine>,
+    /// The latest reply, if any.
+    pub reply: Option<ReplyOut>,
+    pub replies: Vec<ReplyOut>,
+    /// A rating is due from the submitter.
+    pub can_rate: bool,
+}
+
+fn timeline(events: &[Event]) -> Vec<TimelineLine> {
+    events
+        .iter()
+        .map(|e| TimelineLine { at: e.at, step: e.step.clone(), label: e.label(), text: e.body.clone() })
+        .collect()
+}
+
+async fn track(State(s): State<AppState>, ip: ClientIp, Path(no): Path<String>, Query(q): Query<CodeQuery>) -> AppResult<Response> {
+    let now = crate::db::now();
+    write_as(&s, Actor::system("查询限流"), async |w| {
+        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
+    })
+    .await?;
+    let o = service::track(&s.db, &s.crypto, &no, q.code.as_deref().unwrap_or("")).await?;
+    let t = super::public::tracked(&s, o).await?;
+    let replies: Vec<ReplyOut> = t.replies.iter().map(ReplyOut::from).collect();
+    Ok(axum::Json(Tracking {
+        tracking_no: t.o.tracking_no.clone(),
+        state: t.state.as_str().into(),
+        title: t.o.title.clone(),
+        submitted_at: t.o.created_at,
+        timeline: timeline(&t.events),
+        reply: t.replies.last().map(ReplyOut::from),
+        replies,
+        can_rate: t.can_rate,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingIn {
+    pub code: String,
+    /// `satisfied|basically_satisfied|unsatisfied`
+    pub grade: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct StepOut {
+    /// The state after the step.
+    pub state: String,
+    /// A submitter's 不满意 opened the next round by itself.
+    pub reopened: bool,
+}
+
+impl From<Applied> for StepOut {
+    fn from(a: Applied) -> Self {
+        StepOut { state: a.to.as_str().into(), reopened: a.reopened }
+    }
+}
+
+async fn rate(State(s): State<AppState>, ip: ClientIp, Path(no): Path<String>, ApiJson(r): ApiJson<RatingIn>) -> AppResult<Response> {
+    let now = crate::db::now();
+    write_as(&s, Actor::system("查询限流"), async |w| {
+        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
+    })
+    .await?;
+    let applied = super::public::rate_as_submitter(&s, &no, &r.code, &r.grade, &r.comment).await?;
+    Ok((StatusCode::CREATED, axum::Json(StepOut::from(applied))).into_response())
+}
+
+// ------------------------------------------------------------------ staff, units, deputies
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+    q: Option<String>,
+    category: Option<String>,
+    overdue: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// An opinion as the console sees it (names and phones never leave through the list).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct OpinionOut {
+    pub id: i64,
+    pub item_id: i64,
+    pub tracking_no: String,
+    pub state: String,
+    pub channel: String,
+    pub category: String,
+    pub title: String,
+    pub content: String,
+    pub station_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub area_id: Option<i64>,
+    pub organ_id: i64,
+    pub created_at: i64,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub flagged: bool,
+}
+
+fn out(o: &Opinion, now: i64) -> OpinionOut {
+    OpinionOut {
+        id: o.id,
+        item_id: o.item_id,
+        tracking_no: o.tracking_no.clone(),
+        state: o.state.clone(),
+        channel: o.channel.clone(),
+        category: o.category.clone(),
+        title: o.title.clone(),
+        content: o.content.clone(),
+        station_id: o.station_id,
+        deputy_id: o.deputy_id,
+        area_id: o.area_id,
+        organ_id: o.organ_id,
+        created_at: o.created_at,
+        deadline: o.deadline.clone(),
+        overdue: o.overdue(now),
+        flagged: o.flagged,
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct OpinionList {
+    pub total: i64,
+    pub items: Vec<OpinionOut>,
+}
+
+async fn list(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let p = p.ok_or(AppError::Unauthenticated)?;
+    let scope = scope_of(&p);
+    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    let state = t(&q.state);
+    let f = model::Filter {
+        state: if state.is_empty() {
+            None
+        } else {
+            Some(ItemState::parse(&state).ok_or_else(|| AppError::invalid("state", "未知的状态"))?)
+        },
+        overdue: t(&q.overdue) == "true" || t(&q.overdue) == "1",
+        flagged: false,
+        category: Some(t(&q.category)).filter(|c| CATEGORIES.contains(&c.as_str())),
+        channel: None,
+        terms: crate::nlp::segment::query_terms(&t(&q.q)),
+    };
+    let now = crate::db::now();
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
+    let (rows, total) = model::list(&s.db, &scope, &f, now, limit, offset).await?;
+    Ok(axum::Json(OpinionList { total, items: rows.iter().map(|o| out(o, now)).collect() }).into_response())
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AssignmentOut {
+    pub unit_id: i64,
+    pub unit: String,
+    /// `lead|assist|separate`
+    pub role: String,
+    pub round: i64,
+    /// `active|accepted|replied|returned`
+    pub state: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct HistoryLine {
+    pub at: i64,
+    pub step: String,
+    pub label: String,
+    pub actor: String,
+    pub unit: Option<String>,
+    pub public: bool,
+    pub text: String,
+    pub round: i64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RatingOut {
+    pub round: i64,
+    /// `submitter|deputy`
+    pub rater: String,
+    pub grade: String,
+    pub comment: String,
+}
+
+/// What the system proposes at triage (PLAT-13).
+#[derive(Serialize, schemars::JsonSchema, Default)]
+pub struct Suggestions {
+    pub category: Option<String>,
+    pub unit_id: Option<i64>,
+    /// Likely duplicates (opinion ids).
+    pub duplicates: Vec<i64>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct OpinionDetail {
+    #[serde(flatten)]
+    pub opinion: OpinionOut,
+    pub round: i64,
+    pub assignments: Vec<AssignmentOut>,
+    pub replies: Vec<ReplyOut>,
+    pub ratings: Vec<RatingOut>,
+    pub history: Vec<HistoryLine>,
+    pub suggestions: Suggestions,
+    /// The steps the caller may take now.
+    pub steps: Vec<String>,
+}
+
+async fn detail(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let p = p.ok_or(AppError::Unauthenticated)?;
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let (item, _) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
+    let lp = crate::handling::pages::loop_view(&s, &p, &item).await?;
+    let now = crate::db::now();
+    let suggestions = super::suggest::for_opinion(&s, &o).await?;
+    Ok(axum::Json(OpinionDetail {
+        opinion: out(&o, now),
+        round: item.round,
+        assignments: lp
+            .assignments
+            .iter()
+            .map(|a| AssignmentOut {
+                unit_id: a.unit_id,
+                unit: a.unit_name.clone(),
+                role: a.role.as_str().into(),
+                round: a.round,
+                state: a.state.as_str().into(),
+            })
+            .collect(),
+        replies: lp.replies.iter().map(ReplyOut::from).collect(),
+        ratings: lp
+            .ratings
+            .iter()
+            .map(|r| RatingOut { round: r.round, rater: r.rater.as_str().into(), grade: r.grade.as_str().into(), comment: r.comment.clone() })
+            .collect(),
+        history: lp
+            .events
+            .iter()
+            .map(|e| HistoryLine {
+                at: e.at,
+                step: e.step.clone(),
+                label: e.label(),
+                actor: e.actor_name.clone(),
+                unit: e.unit_name.clone(),
+                public: e.public,
+                text: e.body.clone(),
+                round: e.round,
+            })
+            .collect(),
+        suggestions,
+        steps: lp.steps.iter().map(|s| s.to_string()).collect(),
+    })
+    .into_response())
+}
+
+/// The body of a step (fields as the step needs them).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepIn {
+    /// assign: `[{unit_id, role: lead|assist|separate}]`
+    #[serde(default)]
+    pub units: Vec<UnitIn>,
+    /// assign: working days (default 15).
+    pub due_working_days: Option<u32>,
+    /// reply, answer, progress, reject (reason), return (reason), close (explanation), supervise.
+    #[serde(default)]
+    pub text: String,
+    /// reply: `resolved|in_progress|planned|cannot_resolve`
+    pub result: Option<String>,
+    /// extension / decide-extension: working days.
+    pub days: Option<u32>,
+    /// decide-extension: the unit and the decision.
+    pub unit_id: Option<i64>,
+    pub approve: Option<bool>,
+    /// rate (deputy): `satisfied|basically_satisfied|unsatisfied`
+    pub grade: Option<String>,
+    /// supervise: `urge|interview|notice|flag`
+    pub kind: Option<String>,
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitIn {
+    pub unit_id: i64,
+    pub role: String,
+}
+
+fn command(step: &str, b: StepIn) -> AppResult<Command> {
+    let t = b.text.trim().to_string();
+    Ok(match step {
+        "release" => Command::Release,
+        "reject" => Command::Reject { reason: t },
+        "answer" => Command::AnswerDirectly { text: t },
+        "assign" => Command::Assign {
+            units: b
+                .units
+                .iter()
+                .map(|u| {
+                    UnitRole::parse(&u.role)
+                        .map(|r| (u.unit_id, r))
+                        .ok_or_else(|| AppError::invalid("units", "role 应为 lead、assist 或 separate"))
+                })
+                .collect::<AppResult<_>>()?,
+            due_working_days: b.due_working_days,
+            instructions: t,
+        },
+        "accept" => Command::Accept,
+        "return" => Command::Return { reason: t },
+        "progress" => Command::Progress { text: t },
+        "extension" => Command::RequestExtension {
+            days: b.days.ok_or_else(|| AppError::invalid("days", "请给出延期的工作日数"))?,
+            reason: t,
+        },
+        "decide-extension" => Command::DecideExtension {
+            unit_id: b.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请给出承办单位"))?,
+            approve: b.approve.ok_or_else(|| AppError::invalid("approve", "请给出是否同意"))?,
+            days: b.days.unwrap_or(0),
+            note: t,
+        },
+        "reply" => Command::Reply {
+            outcome: b
+                .result
+                .as_deref()
+                .and_then(Outcome::parse)
+                .ok_or_else(|| AppError::invalid("result", "result 应为 resolved、in_progress、planned 或 cannot_resolve"))?,
+            text: t,
+        },
+        "rate" => Command::Rate {
+            rater: Rater::Deputy,
+            grade: b
+                .grade
+                .as_deref()
+                .and_then(Grade::parse)
+                .ok_or_else(|| AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied"))?,
+            comment: t,
+        },
+        "reopen" => Command::Reopen { reason: t },
+        "close" => Command::Close { explanation: t },
+        "supervise" => Command::Supervise {
+            kind: b
+                .kind
+                .as_deref()
+                .and_then(Supervision::parse)
+                .ok_or_else(|| AppError::invalid("kind", "kind 应为 urge、interview、notice 或 flag"))?,
+            text: t,
+        },
+        _ => return Err(AppError::NotFound),
+    })
+}
+
+async fn step(
+    MaybePrincipal(p): MaybePrincipal,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path((id, step)): Path<(String, String)>,
+    ApiJsonOrEmpty(b): ApiJsonOrEmpty<StepIn>,
+) -> AppResult<Response> {
+    let p = p.ok_or(AppError::Unauthenticated)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let cmd = command(&step, b)?;
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let applied = crate::handling::act(&s, &p, &ip, o.item_id, cmd).await?;
+    Ok(axum::Json(StepOut::from(applied)).into_response())
+}
+
+// ------------------------------------------------------------------ public list and units
+
+#[derive(Deserialize)]
+pub struct PublicQuery {
+    q: Option<String>,
+    category: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// A closed opinion as published: no name, no phone.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicOpinion {
+    pub tracking_no: String,
+    pub category: String,
+    pub title: String,
+    pub content: String,
+    pub area: Option<String>,
+    pub closed_at: Option<i64>,
+    pub replies: Vec<ReplyOut>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PublicList {
+    pub total: i64,
+    pub items: Vec<PublicOpinion>,
+}
+
+async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) -> AppResult<Response> {
+    let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+    let terms = crate::nlp::segment::query_terms(q.q.as_deref().unwrap_or(""));
+    let category = q.category.as_deref().map(str::trim).filter(|c| CATEGORIES.contains(c));
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
+    let (rows, total) = model::public_list(&s.db, &organ.path, category, &terms, limit, offset).await?;
+    let mut items = Vec::new();
+    for o in rows {
+        let replies = loop_model::replies(&s.db, o.item_id).await?;
+        items.push(PublicOpinion {
+            tracking_no: o.tracking_no.clone(),
+            category: o.category.clone(),
+            title: o.title.clone(),
+            content: o.content.clone(),
+            area: o.area_name.clone(),
+            closed_at: o.closed_at,
+            replies: replies.iter().map(ReplyOut::from).collect(),
+        });
+    }
+    Ok(axum::Json(PublicList { total, items }).into_response())
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct UnitOut {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub organ_id: i64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct UnitList {
+    pub items: Vec<UnitOut>,
+}
+
+async fn units(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>) -> AppResult<Response> {
+    let p = p.ok_or(AppError::Unauthenticated)?;
+    let filter = crate::org::units::UnitFilter { organ_path: p.organ_path.clone(), active: Some(true), ..Default::default() };
+    let mut rows = crate::org::units::units(&s.db, &filter).await?;
+    if !crate::app::forms::allowed(&p, Action::View, &Resource::HandlingUnit { id: -1, organ_path: &p.organ_path }) {
+        rows.retain(|u| Some(u.id) == p.unit_id);
+    }
+    Ok(axum::Json(UnitList {
+        items: rows.into_iter().map(|u| UnitOut { id: u.id, name: u.name, kind: u.kind, organ_id: u.organ_id }).collect(),
+    })
+    .into_response())
+}
+
+const TAG: &str = "民意";
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "post",
+        path: "/api/v1/opinions",
+        summary: "提交群众意见（公开；带令牌时为代为录入）→ 查询编号和查询码",
+        tag: TAG,
+        auth: false,
+        query: &[],
+        request: Some(schema::<NewOpinion>),
+        response: schema::<Receipt>,
+        status: 201,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/opinions",
+        summary: "事项列表（按角色范围；可搜索）",
+        tag: TAG,
+        auth: true,
+        query: &[
+            ("state", "状态"),
+            ("q", "搜索词"),
+            ("category", "类别"),
+            ("overdue", "true 只看超期"),
+            ("limit", "每页条数，1–200"),
+            ("offset", "跳过条数"),
+        ],
+        request: None,
+        response: schema::<OpinionList>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/opinions/track/{no}",
+        summary: "反映人查询办理进度（须查询码 code）",
+        tag: TAG,
+        auth: false,
+        query: &[("code", "查询码")],
+        request: None,
+        response: schema::<Tracking>,
+        status: 200,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/opinions/track/{no}/ratings",
+        summary: "反映人评价答复",
+        tag: TAG,
+        auth: false,
+        query: &[],
+        request: Some(schema::<RatingIn>),
+        response: schema::<StepOut>,
+        status: 201,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/opinions/{id}",
+        summary: "事项详情：状态、期限、交办、答复、评价、办理记录和系统建议",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<OpinionDetail>,
+        status: 200,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/opinions/{id}/{step}",
+        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: Some(schema::<StepIn>),
+        response: schema::<StepOut>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/public/opinions",
+        summary: "码上公开：已办结且同意公开的事项（不含姓名和电话）",
+        tag: TAG,
+        auth: false,
+        query: &[("q", "搜索词"), ("category", "类别"), ("limit", "条数"), ("offset", "跳过条数")],
+        request: None,
+        response: schema::<PublicList>,
+        status: 200,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/units",
+        summary: "承办单位（本机关及下级；单位账号只见本单位）",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<UnitList>,
+        status: 200,
+    },
+];

@@ -1,0 +1,78 @@
+//! 民意 (OPN): citizens' opinions from every channel, handled in the shared loop
+//! (`crate::handling`) — the public form behind the QR codes, the receipt and `/track`,
+//! 码上公开, the console list and page, entries on someone's behalf, and the API.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod public;
+pub mod service;
+pub mod suggest;
+
+use sea_orm::DatabaseTransaction;
+
+use crate::app::error::AppResult;
+use crate::app::state::{AppState, BoxFuture, MenuSection, Module};
+use crate::auth::{Principal, Role};
+use crate::handling::flow::{State, Step};
+use crate::handling::model::Item;
+use crate::handling::service::Applied;
+use crate::handling::ItemKind;
+
+/// `handling_items.kind` of an opinion.
+pub const KIND: &str = "opinion";
+
+pub const MODULE: Module = Module {
+    name: "opinions",
+    routes,
+    menu,
+    audit_labels: &[("opinion_submit", "提交群众意见"), ("opinion_classify", "确认意见类别")],
+    operations: api::OPERATIONS,
+    jobs: &[],
+    attachment_owners: &[],
+    on_account_created: None,
+};
+
+/// What the loop knows of opinions.
+pub static ITEM_KIND: ItemKind =
+    ItemKind { kind: KIND, page: |item| format!("/console/opinions/item/{item}"), after_step: Some(after_step) };
+
+fn routes() -> axum::Router<AppState> {
+    axum::Router::new().merge(public::routes()).merge(pages::routes()).merge(api::routes())
+}
+
+fn menu(p: &Principal) -> Vec<MenuSection> {
+    let scope = pages::scope_of(p);
+    let mut items = Vec::new();
+    if scope.organ_path.is_some() || scope.unit_id.is_some() || scope.deputy_id.is_some() || scope.station_id.is_some() {
+        let label = if p.has(Role::Unit) && scope.organ_path.is_none() { "交办事项" } else { "民意办理" };
+        items.push(("/console/opinions", label));
+    }
+    if pages::entry_source(p).is_some() {
+        items.push(("/console/opinions/new", "录入群众意见"));
+    }
+    vec![MenuSection { order: 10, title: "民意", items }]
+}
+
+/// The SMS a submitter gets when their opinion is answered, not accepted, or closed (PLAT-11).
+fn after_step<'a>(
+    s: &'a AppState,
+    txn: &'a DatabaseTransaction,
+    item: &'a Item,
+    applied: &'a Applied,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        let what = match (applied.step, applied.to) {
+            (_, State::Replied) if applied.from != State::Replied => "已有答复，请查询并评价",
+            (Step::AnswerDirectly, _) => "已有答复，请查询并评价",
+            (Step::Reject, _) => "未予受理，原因请查询",
+            (Step::Close, _) => "已办结",
+            _ => return Ok(()),
+        };
+        if let Some((phone, no)) = service::submitter_phone(txn, &s.crypto, item.id).await? {
+            let body = format!("【数字人大】您反映的问题（查询编号 {no}）{what}。");
+            crate::notify::sms(txn, &s.crypto, &phone, &body, "opinion_progress").await?;
+        }
+        Ok(())
+    })
+}

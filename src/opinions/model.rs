@@ -1,0 +1,328 @@
+//! What a citizen said (OPN-1, OPN-2): channel, source, content, category, area, and how to
+//! reach them (name and phone encrypted, looked up by keyed hash), read back for the console,
+//! `/track` and `/public`.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::db;
+use crate::handling::flow::State;
+
+/// How an opinion came in (OPN-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The form behind a station's QR code.
+    Station,
+    /// The form behind a deputy's QR code (or `/find` → deputy card).
+    Deputy,
+    /// The organ's own site without a station or deputy.
+    Web,
+    /// A deputy's own entry of what voters told them (点单).
+    DeputyEntry,
+    /// A keeper's entry on behalf of a visitor at a reception.
+    Reception,
+    /// Staff entering a letter, a call, a visit.
+    Staff,
+    /// 12345 / 即诉即办 import.
+    Hotline,
+    /// The Open311 endpoint.
+    Open311,
+    /// The API.
+    Api,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 9] = [
+        Channel::Station,
+        Channel::Deputy,
+        Channel::Web,
+        Channel::DeputyEntry,
+        Channel::Reception,
+        Channel::Staff,
+        Channel::Hotline,
+        Channel::Open311,
+        Channel::Api,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Station => "station",
+            Channel::Deputy => "deputy",
+            Channel::Web => "web",
+            Channel::DeputyEntry => "deputy_entry",
+            Channel::Reception => "reception",
+            Channel::Staff => "staff",
+            Channel::Hotline => "hotline",
+            Channel::Open311 => "open311",
+            Channel::Api => "api",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Station => "联络站码上留言",
+            Channel::Deputy => "代表码上留言",
+            Channel::Web => "网上留言",
+            Channel::DeputyEntry => "代表收集",
+            Channel::Reception => "接待活动",
+            Channel::Staff => "机关录入",
+            Channel::Hotline => "12345热线",
+            Channel::Open311 => "Open311",
+            Channel::Api => "接口",
+        }
+    }
+}
+
+/// The default taxonomy of OPN-2 (an empty category is 未分类, set at triage).
+pub const CATEGORIES: [&str; 11] = [
+    "城乡建设",
+    "环境保护",
+    "交通运输",
+    "教育文体",
+    "劳动和社会保障",
+    "卫生健康",
+    "农业农村",
+    "商贸旅游",
+    "社会治理",
+    "营商环境",
+    "其他",
+];
+
+pub fn valid_category(c: &str) -> bool {
+    c.is_empty() || CATEGORIES.contains(&c)
+}
+
+/// One opinion with its item's state, for lists and pages.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Opinion {
+    pub id: i64,
+    pub item_id: i64,
+    pub organ_id: i64,
+    #[serde(skip)]
+    pub organ_path: String,
+    pub organ_name: String,
+    pub tracking_no: String,
+    pub channel: String,
+    pub station_id: Option<i64>,
+    pub station_name: Option<String>,
+    pub deputy_id: Option<i64>,
+    pub deputy_name: Option<String>,
+    pub area_id: Option<i64>,
+    pub area_name: Option<String>,
+    pub category: String,
+    pub title: String,
+    pub content: String,
+    #[serde(skip)]
+    pub name_enc: Option<String>,
+    #[serde(skip)]
+    pub phone_enc: Option<String>,
+    pub allow_public: bool,
+    pub anonymous: bool,
+    pub hold_reason: Option<String>,
+    pub merged_into_id: Option<i64>,
+    pub created_at: i64,
+    pub state: String,
+    pub deadline: Option<String>,
+    pub deadline_at: Option<i64>,
+    pub flagged: bool,
+    pub closed_at: Option<i64>,
+}
+
+impl Opinion {
+    pub fn state(&self) -> State {
+        State::parse(&self.state).unwrap_or(State::Received)
+    }
+    pub fn state_label(&self) -> &'static str {
+        self.state().label()
+    }
+    pub fn state_colour(&self) -> &'static str {
+        self.state().colour()
+    }
+    pub fn channel_label(&self) -> &'static str {
+        Channel::parse(&self.channel).map(|c| c.label()).unwrap_or("")
+    }
+    pub fn overdue(&self, now: i64) -> bool {
+        self.state().with_units() && self.deadline_at.is_some_and(|d| now >= d)
+    }
+    pub fn when(&self) -> String {
+        crate::app::fmt::datetime(self.created_at)
+    }
+    pub fn category_label(&self) -> &str {
+        if self.category.is_empty() { "未分类" } else { &self.category }
+    }
+}
+
+pub(crate) const SELECT: &str = "SELECT op.id, op.item_id, op.organ_id, o.path AS organ_path, o.name AS organ_name, \
+     op.tracking_no, op.channel, op.station_id, s.name AS station_name, op.deputy_id, p.name AS deputy_name, op.area_id, \
+     a.name AS area_name, op.category, op.title, op.content, op.name_enc, op.phone_enc, op.allow_public, op.anonymous, \
+     op.hold_reason, op.merged_into_id, op.created_at, i.state, i.deadline, i.deadline_at, i.flagged, i.closed_at \
+     FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \
+     LEFT JOIN stations s ON s.id = op.station_id LEFT JOIN persons p ON p.id = op.deputy_id \
+     LEFT JOIN areas a ON a.id = op.area_id";
+
+pub async fn opinion<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Opinion>, DbErr> {
+    db::query_one(c, &format!("{SELECT} WHERE op.id = $1"), vec![id.into()]).await
+}
+
+pub async fn by_item<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Option<Opinion>, DbErr> {
+    db::query_one(c, &format!("{SELECT} WHERE op.item_id = $1"), vec![item_id.into()]).await
+}
+
+pub async fn by_tracking_no<C: ConnectionTrait>(c: &C, no: &str) -> Result<Option<Opinion>, DbErr> {
+    db::query_one(c, &format!("{SELECT} WHERE op.tracking_no = $1"), vec![no.trim().to_uppercase().into()]).await
+}
+
+/// Who sees which opinions in the console list.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Opinions of organs under this path (organ workers).
+    pub organ_path: Option<String>,
+    /// Opinions a unit has (had) at work.
+    pub unit_id: Option<i64>,
+    /// Opinions raised with or by a deputy.
+    pub deputy_id: Option<i64>,
+    /// Opinions that came through a station (its keeper).
+    pub station_id: Option<i64>,
+}
+
+/// The list's filters.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub state: Option<State>,
+    pub overdue: bool,
+    pub flagged: bool,
+    pub category: Option<String>,
+    pub channel: Option<Channel>,
+    /// Search terms, already segmented (PLAT-12).
+    pub terms: Vec<String>,
+}
+
+/// The most recent matches are ranked within this window (NOTES: a common word matches millions).
+pub const SEARCH_WINDOW: i64 = 2000;
+
+fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
+    let mut w: Vec<String> = Vec::new();
+    let bind = |v: Value, values: &mut Vec<Value>| {
+        values.push(v);
+        format!("${}", values.len())
+    };
+    let mut who: Vec<String> = Vec::new();
+    if let Some(path) = &scope.organ_path {
+        who.push(format!("o.path LIKE {}", bind(format!("{}%", db::like_escape(path)).into(), values)));
+    }
+    if let Some(u) = scope.unit_id {
+        who.push(format!(
+            "op.item_id IN (SELECT item_id FROM handling_assignments WHERE unit_id = {} AND state <> 'returned')",
+            bind(u.into(), values)
+        ));
+    }
+    if let Some(d) = scope.deputy_id {
+        who.push(format!("op.deputy_id = {}", bind(d.into(), values)));
+    }
+    if let Some(st) = scope.station_id {
+        who.push(format!("op.station_id = {}", bind(st.into(), values)));
+    }
+    if who.is_empty() {
+        w.push("1 = 0".into());
+    } else {
+        w.push(format!("({})", who.join(" OR ")));
+    }
+    if let Some(s) = f.state {
+        w.push(format!("i.state = {}", bind(s.as_str().into(), values)));
+    }
+    if f.overdue {
+        w.push(format!(
+            "i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at <= {}",
+            bind(now.into(), values)
+        ));
+    }
+    if f.flagged {
+        w.push("i.flagged = true".into());
+    }
+    if let Some(c) = &f.category {
+        w.push(format!("op.category = {}", bind(c.clone().into(), values)));
+    }
+    if let Some(ch) = f.channel {
+        w.push(format!("op.channel = {}", bind(ch.as_str().into(), values)));
+    }
+    if !f.terms.is_empty() {
+        w.push(match backend {
+            DbBackend::Postgres => {
+                let q = f.terms.join(" & ");
+                format!("to_tsvector('simple', op.search_text) @@ to_tsquery('simple', {})", bind(q.into(), values))
+            }
+            _ => {
+                let q = f.terms.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" AND ");
+                format!(
+                    "op.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH {} ORDER BY rowid DESC LIMIT {SEARCH_WINDOW})",
+                    bind(q.into(), values)
+                )
+            }
+        });
+    }
+    w.join(" AND ")
+}
+
+/// A page of the console list, newest first, and the total.
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    scope: &Scope,
+    f: &Filter,
+    now: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Opinion>, i64), DbErr> {
+    let mut values = Vec::new();
+    let w = conditions(c.get_database_backend(), scope, f, now, &mut values);
+    let total = db::scalar_i64(
+        c,
+        &format!(
+            "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id WHERE {w}"
+        ),
+        values.clone(),
+    )
+    .await?;
+    let n = values.len();
+    values.push(limit.into());
+    values.push(offset.into());
+    let rows = db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Closed opinions whose submitters allowed publication (OPN-9), newest first.
+pub async fn public_list<C: ConnectionTrait>(
+    c: &C,
+    organ_path: &str,
+    category: Option<&str>,
+    terms: &[String],
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Opinion>, i64), DbErr> {
+    let f = Filter {
+        state: Some(State::Closed),
+        category: category.map(str::to_string),
+        terms: terms.to_vec(),
+        ..Default::default()
+    };
+    let scope = Scope { organ_path: Some(organ_path.to_string()), ..Default::default() };
+    let mut values = Vec::new();
+    let w = format!("{} AND op.allow_public = true", conditions(c.get_database_backend(), &scope, &f, 0, &mut values));
+    let total = db::scalar_i64(
+        c,
+        &format!(
+            "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id WHERE {w}"
+        ),
+        values.clone(),
+    )
+    .await?;
+    let n = values.len();
+    values.push(limit.into());
+    values.push(offset.into());
+    let rows =
+        db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY i.closed_at DESC, op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
+            .await?;
+    Ok((rows, total))
+}

@@ -1,0 +1,335 @@
+//! 民意 in the console (OPN-5 to OPN-11): the list every role sees its part of (staff their
+//! organ's subtree, a unit what it has at work, a deputy what was raised with them, a keeper
+//! their station's), the opinion page with the loop panel, the category at triage, and entry
+//! on someone's behalf (a deputy's 点单, a keeper at a reception, staff taking a call).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::model::{self, CATEGORIES, Channel, Filter, Opinion, Scope};
+use super::service::{self, Submission};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, allowed, opts, unprocessable};
+use crate::app::guard;
+use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Errors, Layout, Page, render};
+use crate::app::state::AppState;
+use crate::app::write::{form_answer, write};
+use crate::auth::authz::Field;
+use crate::auth::{Action, Principal, Resource, Role};
+use crate::handling::flow::State as ItemState;
+use crate::handling::pages::{LoopView, loop_view};
+use crate::privacy::{mask_name, mask_phone};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/opinions", get(list))
+        .route("/console/opinions/new", get(new_form).post(create))
+        .route("/console/opinions/item/{id}", get(by_item))
+        .route("/console/opinions/{id}", get(detail))
+        .route("/console/opinions/{id}/category", post(classify))
+}
+
+const CRUMB: (&str, &str) = ("/console/opinions", "民意办理");
+
+/// What a principal sees of the list.
+pub fn scope_of(p: &Principal) -> Scope {
+    let worker = allowed(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path });
+    Scope {
+        organ_path: worker.then(|| p.organ_path.clone()),
+        unit_id: p.unit_id.filter(|_| p.has(Role::Unit)),
+        deputy_id: p.deputy_id.filter(|_| p.has(Role::Deputy)),
+        station_id: p.station_id.filter(|_| p.has(Role::Keeper)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    state: Option<String>,
+    q: Option<String>,
+    category: Option<String>,
+    channel: Option<String>,
+    overdue: Option<String>,
+    flagged: Option<String>,
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> Filter {
+        let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+        Filter {
+            state: ItemState::parse(&t(&self.state)),
+            overdue: t(&self.overdue) == "1",
+            flagged: t(&self.flagged) == "1",
+            category: Some(t(&self.category)).filter(|c| CATEGORIES.contains(&c.as_str()) || c == "-").map(|c| if c == "-" { String::new() } else { c }),
+            channel: Channel::parse(&t(&self.channel)),
+            terms: crate::nlp::segment::query_terms(&t(&self.q)),
+        }
+    }
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("state", &self.state),
+            ("q", &self.q),
+            ("category", &self.category),
+            ("channel", &self.channel),
+            ("overdue", &self.overdue),
+            ("flagged", &self.flagged),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v.to_string())))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+pub struct Line {
+    pub o: Opinion,
+    pub title: Vec<(String, bool)>,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "opinions/list.html")]
+struct ListTpl {
+    l: Layout,
+    rows: Vec<Line>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: String,
+    qs: String,
+    states: Vec<Opt>,
+    categories: Vec<Opt>,
+    channels: Vec<Opt>,
+    overdue: bool,
+    flagged: bool,
+    can_enter: bool,
+}
+
+const PAGE: i64 = 50;
+
+fn can_enter(p: &Principal) -> bool {
+    p.has(Role::Admin) || p.has(Role::Staff) || (p.has(Role::Deputy) && p.deputy_id.is_some()) || (p.has(Role::Keeper) && p.station_id.is_some())
+}
+
+async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let scope = scope_of(&p);
+    if scope.organ_path.is_none() && scope.unit_id.is_none() && scope.deputy_id.is_none() && scope.station_id.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let f = q.filter();
+    let now = crate::db::now();
+    let n = q.page.unwrap_or(1).clamp(1, 100_000);
+    let (rows, total) = model::list(&s.db, &scope, &f, now, PAGE, (n - 1) * PAGE).await?;
+    let rows = rows
+        .into_iter()
+        .map(|o| Line { title: crate::nlp::segment::highlight(&o.title, &f.terms, 60), overdue: o.overdue(now), o })
+        .collect();
+    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    render(&ListTpl {
+        l: page.layout("民意办理", &[CRUMB]),
+        rows,
+        total,
+        page: n,
+        pages: (total + PAGE - 1) / PAGE,
+        q: t(&q.q),
+        qs: q.query_string(),
+        states: opts(ItemState::ALL.map(|s| (s.as_str(), s.label())), &t(&q.state)),
+        categories: opts(CATEGORIES.map(|c| (c, c)).into_iter().chain([("-", "未分类")]), &t(&q.category)),
+        channels: opts(Channel::ALL.map(|c| (c.as_str(), c.label())), &t(&q.channel)),
+        overdue: f.overdue,
+        flagged: f.flagged,
+        can_enter: can_enter(&p),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "opinions/detail.html")]
+struct DetailTpl {
+    l: Layout,
+    o: Opinion,
+    lp: LoopView,
+    submitter: String,
+    phone: String,
+    can_classify: bool,
+    categories: Vec<Opt>,
+}
+
+async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
+    crate::handling::visible_item(&s, &p, &ip, item).await?;
+    let o = model::by_item(&s.db, item).await?.ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/console/opinions/{}", o.id)).into_response())
+}
+
+async fn detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
+    let lp = loop_view(&s, &p, &item).await?;
+    // Names and phones: the organ's staff (who handle and call back) see them; units and
+    // deputies see them masked.
+    let full = allowed(&p, Action::ExportPersonal, &facts.resource(&item));
+    let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    let submitter = match name {
+        Some(n) if full => n,
+        Some(n) => mask_name(&n),
+        None => "未留姓名".into(),
+    };
+    let phone = match phone {
+        Some(ph) if full => ph,
+        Some(ph) => mask_phone(&ph),
+        None => "未留手机号".into(),
+    };
+    let can_classify = allowed(&p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
+    let title = format!("{} {}", o.tracking_no, o.title);
+    render(&DetailTpl {
+        l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
+        categories: opts(CATEGORIES.map(|c| (c, c)), &o.category),
+        o,
+        lp,
+        submitter,
+        phone,
+        can_classify,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct CategoryForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub category: String,
+}
+
+async fn classify(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<CategoryForm>,
+) -> AppResult<Response> {
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
+    guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &facts.resource(&item), &id.to_string()).await?;
+    write(&s, &p, &ip, async |w| service::set_category(w.txn(), w.key(), w.actor(), id, o.organ_id, &f.category).await)
+        .await?;
+    Ok(redirect_with_flash(&format!("/console/opinions/{id}"), "类别已保存"))
+}
+
+// ------------------------------------------------------------------ entry on someone's behalf
+
+#[derive(Deserialize, Default, Clone)]
+pub struct EntryForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub category: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub title: String,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub phone: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    pub consent: bool,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    pub allow_public: bool,
+}
+
+/// The channel and source of an entry by this principal.
+pub fn entry_source(p: &Principal) -> Option<(Channel, Option<i64>, Option<i64>)> {
+    if p.has(Role::Admin) || p.has(Role::Staff) {
+        Some((Channel::Staff, None, None))
+    } else if p.has(Role::Keeper) && p.station_id.is_some() {
+        Some((Channel::Reception, p.station_id, None))
+    } else if p.has(Role::Deputy) && p.deputy_id.is_some() {
+        Some((Channel::DeputyEntry, None, p.deputy_id))
+    } else {
+        None
+    }
+}
+
+#[derive(Template)]
+#[template(path = "opinions/entry.html")]
+struct EntryTpl {
+    l: Layout,
+    v: EntryForm,
+    channel: &'static str,
+    categories: Vec<Opt>,
+    errors: Errors,
+}
+
+fn entry_tpl(page: &Page, channel: Channel, v: EntryForm, errors: Errors) -> EntryTpl {
+    EntryTpl {
+        l: page.layout("录入群众意见", &[CRUMB, ("/console/opinions/new", "录入")]),
+        categories: opts(CATEGORIES.map(|c| (c, c)), &v.category),
+        channel: channel.label(),
+        v,
+        errors,
+    }
+}
+
+async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(Channel, Option<i64>, Option<i64>)> {
+    let Some((channel, station, deputy)) = entry_source(p) else {
+        return Err(AppError::Forbidden("只有机关工作人员、代表和联络站管理员可以录入".into()));
+    };
+    let units: [i64; 0] = [];
+    let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id: deputy, station_id: station };
+    guard::check(s, p, ip, Action::Create, &r, "new").await?;
+    Ok((channel, station, deputy))
+}
+
+async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    let (channel, _, _) = check_entry(&s, &p, &ip).await?;
+    render(&entry_tpl(&page, channel, EntryForm::default(), Errors::default()))
+}
+
+async fn create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(v): Form<EntryForm>,
+) -> AppResult<Response> {
+    let (channel, station_id, deputy_id) = check_entry(&s, &p, &ip).await?;
+    let sub = Submission {
+        channel: Some(channel),
+        station_id,
+        deputy_id,
+        area_code: None,
+        category: v.category.clone(),
+        title: v.title.clone(),
+        content: v.content.clone(),
+        name: v.name.clone(),
+        phone: v.phone.clone(),
+        allow_public: v.allow_public,
+        anonymous: true,
+        consent: v.consent,
+        external_no: None,
+    };
+    let now = crate::db::now();
+    let result = write(&s, &p, &ip, async |w| {
+        service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, Some(p.account_id), &ip.0, now).await
+    })
+    .await;
+    form_answer(
+        result,
+        |r| {
+            redirect_with_flash(
+                &format!("/console/opinions/{}", r.opinion_id),
+                &format!("已录入，查询编号 {}，查询码 {}（请告知反映人）", r.tracking_no, r.query_code),
+            )
+        },
+        async |errors| unprocessable(&entry_tpl(&page, channel, v, errors)),
+    )
+    .await
+}

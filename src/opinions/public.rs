@@ -1,0 +1,404 @@
+//! The citizen's side (OPN-1, OPN-3, OPN-8, OPN-9), phone-first and without JavaScript:
+//! `/opinions/new` behind a station's or deputy's QR code, the receipt, `/track` with the
+//! timeline and the rating form, and `/public` (码上公开).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::model::{self, CATEGORIES, Channel, Opinion};
+use super::service::{self, Receipt, Submission};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
+use crate::app::forms::{Opt, opts};
+use crate::app::pages::{Errors, form_errors, render};
+use crate::app::state::AppState;
+use crate::app::write::write_as;
+use crate::audit::Actor;
+use crate::handling::flow::{Grade, State as ItemState};
+use crate::handling::model::{self as loop_model, Event, Rater, Reply};
+use crate::handling::service::Command;
+use crate::privacy::{mask_ip, mask_name};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/opinions/new", get(new_form).post(submit))
+        .route("/track", get(track_form).post(track))
+        .route("/track/rate", post(rate))
+        .route("/public", get(public_list))
+}
+
+// ------------------------------------------------------------------ the form
+
+#[derive(Deserialize, Default)]
+pub struct SourceQuery {
+    station: Option<String>,
+    deputy: Option<String>,
+}
+
+/// The form as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct OpinionForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub station: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub deputy: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub category: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub title: String,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub phone: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    pub allow_public: bool,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    pub consent: bool,
+}
+
+fn id_of(field: &str, v: &str) -> AppResult<Option<i64>> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    v.trim().parse::<i64>().map(Some).map_err(|_| AppError::invalid(field, "来源无效，请重新扫码"))
+}
+
+impl OpinionForm {
+    pub fn submission(&self) -> AppResult<(Submission, Channel)> {
+        let station_id = id_of("station", &self.station)?;
+        let deputy_id = id_of("deputy", &self.deputy)?;
+        let channel = match (station_id, deputy_id) {
+            (Some(_), _) => Channel::Station,
+            (None, Some(_)) => Channel::Deputy,
+            _ => Channel::Web,
+        };
+        Ok((
+            Submission {
+                channel: Some(channel),
+                station_id,
+                deputy_id,
+                area_code: None,
+                category: self.category.clone(),
+                title: self.title.clone(),
+                content: self.content.clone(),
+                name: self.name.clone(),
+                phone: self.phone.clone(),
+                allow_public: self.allow_public,
+                anonymous: true,
+                consent: self.consent,
+                external_no: None,
+            },
+            channel,
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "opinions/new.html")]
+struct NewTpl {
+    organ_name: String,
+    csrf: String,
+    v: OpinionForm,
+    /// 「向 … 反映」: the station or deputy the form came from.
+    to: String,
+    categories: Vec<Opt>,
+    errors: Errors,
+}
+
+async fn source_name(s: &AppState, v: &OpinionForm) -> AppResult<(String, String)> {
+    let organ = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
+    if let Some(id) = id_of("station", &v.station)? {
+        let st = crate::registry::stations::station(&s.db, id).await?.ok_or(AppError::NotFound)?;
+        return Ok((organ, st.name));
+    }
+    if let Some(id) = id_of("deputy", &v.deputy)? {
+        let p = crate::registry::persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
+        return Ok((organ, format!("{} 代表", p.name)));
+    }
+    Ok((organ.clone(), organ))
+}
+
+async fn new_tpl(s: &AppState, csrf: String, v: OpinionForm, errors: Errors) -> AppResult<NewTpl> {
+    let (organ_name, to) = source_name(s, &v).await?;
+    Ok(NewTpl { organ_name, csrf, categories: opts(CATEGORIES.map(|c| (c, c)), &v.category), v, to, errors })
+}
+
+async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<SourceQuery>) -> AppResult<Response> {
+    let v = OpinionForm {
+        station: q.station.unwrap_or_default(),
+        deputy: q.deputy.unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&new_tpl(&s, csrf.0, v, Errors::default()).await?)
+}
+
+#[derive(Template)]
+#[template(path = "opinions/receipt.html")]
+struct ReceiptTpl {
+    organ_name: String,
+    r: Receipt,
+    sms: bool,
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    csrf: CsrfToken,
+    ip: ClientIp,
+    Form(v): Form<OpinionForm>,
+) -> AppResult<Response> {
+    let now = crate::db::now();
+    let result = async {
+        let (sub, channel) = v.submission()?;
+        service::validate(&sub)?;
+        let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
+        write_as(&s, actor, async |w| {
+            service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
+            service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, None, &ip.0, now).await
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
+            let sms = !v.phone.trim().is_empty();
+            Ok((StatusCode::CREATED, render(&ReceiptTpl { organ_name, r, sms })?).into_response())
+        }
+        Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let errors = Errors(vec![crate::app::error::FieldError { field: "content".into(), message: e.detail() }]);
+            let page = new_tpl(&s, csrf.0, v, errors).await?;
+            Ok((status, render(&page)?).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let page = new_tpl(&s, csrf.0, v, errors).await?;
+            crate::app::forms::unprocessable(&page)
+        }
+    }
+}
+
+// ------------------------------------------------------------------ tracking
+
+#[derive(Deserialize, Default, Clone)]
+pub struct TrackForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub no: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub code: String,
+}
+
+#[derive(Template)]
+#[template(path = "opinions/track.html")]
+struct TrackTpl {
+    organ_name: String,
+    csrf: String,
+    v: TrackForm,
+    found: Option<Tracked>,
+    notice: Option<String>,
+    error: Option<String>,
+    grades: Vec<Opt>,
+}
+
+/// What the submitter sees of their opinion.
+pub struct Tracked {
+    pub o: Opinion,
+    pub events: Vec<Event>,
+    pub replies: Vec<Reply>,
+    pub can_rate: bool,
+    pub rated: Option<String>,
+    /// The reason of 不予受理 or the explanation at closing, when there is one.
+    pub state: ItemState,
+}
+
+impl Tracked {
+    pub fn state_label(&self) -> &'static str {
+        self.state.label()
+    }
+    pub fn state_colour(&self) -> &'static str {
+        self.state.colour()
+    }
+}
+
+/// The submitter's view: public history lines, replies, and whether a rating is due.
+pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
+    let item = crate::handling::model::item(&s.db, o.item_id).await?.ok_or(AppError::NotFound)?;
+    let events = loop_model::events(&s.db, o.item_id, true).await?;
+    let replies = loop_model::replies(&s.db, o.item_id).await?;
+    let ratings = loop_model::ratings(&s.db, o.item_id).await?;
+    let mine = ratings.iter().filter(|r| r.rater == Rater::Submitter && r.round == item.round).next_back();
+    let can_rate = matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
+    Ok(Tracked { rated: mine.map(|r| r.grade.label().to_string()), o, events, replies, can_rate, state: item.state })
+}
+
+async fn organ_name(s: &AppState) -> AppResult<String> {
+    Ok(crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default())
+}
+
+fn grades() -> Vec<Opt> {
+    opts(Grade::ALL.map(|g| (g.as_str(), g.label())), "")
+}
+
+async fn track_form(State(s): State<AppState>, csrf: CsrfToken) -> AppResult<Response> {
+    render(&TrackTpl {
+        organ_name: organ_name(&s).await?,
+        csrf: csrf.0,
+        v: TrackForm::default(),
+        found: None,
+        notice: None,
+        error: None,
+        grades: grades(),
+    })
+}
+
+async fn track(State(s): State<AppState>, csrf: CsrfToken, ip: ClientIp, Form(v): Form<TrackForm>) -> AppResult<Response> {
+    // Guessing query codes costs the same budget as submitting.
+    service_throttle_lookup(&s, &ip).await?;
+    let found = match service::track(&s.db, &s.crypto, &v.no, &v.code).await {
+        Ok(o) => Some(tracked(&s, o).await?),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let error = found.is_none().then(|| "查询编号或查询码不正确，请核对后再试（查询码不区分大小写）".to_string());
+    let page = TrackTpl { organ_name: organ_name(&s).await?, csrf: csrf.0, v, found, notice: None, error, grades: grades() };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Look-ups count against the address (no brute force of query codes).
+async fn service_throttle_lookup(s: &AppState, ip: &ClientIp) -> AppResult<()> {
+    let now = crate::db::now();
+    write_as(s, Actor::system("查询限流"), async |w| {
+        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct RateForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub no: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub code: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub grade: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Rates as the submitter after checking the query code; the shared step of the loop.
+pub async fn rate_as_submitter(s: &AppState, no: &str, code: &str, grade: &str, comment: &str) -> AppResult<crate::handling::service::Applied> {
+    let o = service::track(&s.db, &s.crypto, no, code).await?;
+    let grade = Grade::parse(grade).ok_or_else(|| AppError::invalid("grade", "请选择满意、基本满意或不满意"))?;
+    crate::handling::act_as_submitter(
+        s,
+        o.item_id,
+        Command::Rate { rater: Rater::Submitter, grade, comment: comment.to_string() },
+    )
+    .await
+}
+
+async fn rate(State(s): State<AppState>, csrf: CsrfToken, ip: ClientIp, Form(f): Form<RateForm>) -> AppResult<Response> {
+    service_throttle_lookup(&s, &ip).await?;
+    let result = rate_as_submitter(&s, &f.no, &f.code, &f.grade, &f.comment).await;
+    let v = TrackForm { no: f.no.clone(), code: f.code.clone() };
+    let (status, notice, error) = match result {
+        Ok(a) if a.reopened => (StatusCode::OK, Some("感谢您的评价。您对答复不满意，事项已转入二次办理。".to_string()), None),
+        Ok(_) => (StatusCode::OK, Some("感谢您的评价。".to_string()), None),
+        Err(AppError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => (e.status(), None, Some(e.detail())),
+    };
+    let o = service::track(&s.db, &s.crypto, &f.no, &f.code).await?;
+    let page = TrackTpl {
+        organ_name: organ_name(&s).await?,
+        csrf: csrf.0,
+        v,
+        found: Some(tracked(&s, o).await?),
+        notice,
+        error,
+        grades: grades(),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+// ------------------------------------------------------------------ 码上公开
+
+#[derive(Deserialize, Default)]
+pub struct PublicQuery {
+    q: Option<String>,
+    category: Option<String>,
+    page: Option<i64>,
+}
+
+/// One closed opinion as the public sees it: no name, no phone.
+pub struct PublicLine {
+    pub tracking_no: String,
+    pub category: String,
+    pub title: Vec<(String, bool)>,
+    pub content: Vec<(String, bool)>,
+    pub area: String,
+    pub submitter: String,
+    pub closed: String,
+    pub replies: Vec<Reply>,
+}
+
+#[derive(Template)]
+#[template(path = "opinions/public.html")]
+struct PublicTpl {
+    organ_name: String,
+    q: String,
+    categories: Vec<Opt>,
+    rows: Vec<PublicLine>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    qs: String,
+}
+
+const PUBLIC_PAGE: i64 = 20;
+
+async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) -> AppResult<Response> {
+    let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+    let text = q.q.as_deref().unwrap_or("").trim().to_string();
+    let terms = crate::nlp::segment::query_terms(&text);
+    let category = q.category.as_deref().map(str::trim).filter(|c| CATEGORIES.contains(c));
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let (rows, total) =
+        model::public_list(&s.db, &organ.path, category, &terms, PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE).await?;
+    let mut lines = Vec::new();
+    for o in rows {
+        let replies = loop_model::replies(&s.db, o.item_id).await?;
+        let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+        lines.push(PublicLine {
+            tracking_no: o.tracking_no.clone(),
+            category: o.category_label().to_string(),
+            title: crate::nlp::segment::highlight(&o.title, &terms, 60),
+            content: crate::nlp::segment::highlight(&o.content, &terms, 160),
+            area: o.area_name.clone().unwrap_or_default(),
+            submitter: match name {
+                Some(n) if !o.anonymous => mask_name(&n),
+                _ => "群众".into(),
+            },
+            closed: o.closed_at.map(crate::app::fmt::date).unwrap_or_default(),
+            replies,
+        });
+    }
+    let qs = serde_urlencoded::to_string([("q", text.as_str()), ("category", category.unwrap_or(""))]).unwrap_or_default();
+    render(&PublicTpl {
+        organ_name: organ.name,
+        q: text,
+        categories: opts(CATEGORIES.map(|c| (c, c)), category.unwrap_or("")),
+        rows: lines,
+        pages: (total + PUBLIC_PAGE - 1) / PUBLIC_PAGE,
+        total,
+        page,
+        qs,
+    })
+}
