@@ -702,16 +702,27 @@ async fn unit_accounts<C: ConnectionTrait>(c: &C, unit_id: i64) -> Result<Vec<i6
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 
-/// Staff of the item's organ.
-async fn staff_accounts<C: ConnectionTrait>(c: &C, organ_id: i64) -> Result<Vec<i64>, DbErr> {
+/// Staff who handle the item: those of its organ, or, when that organ has none (a township
+/// whose items the county's staff handle), of the nearest organ above it that has some.
+async fn staff_accounts<C: ConnectionTrait>(c: &C, item: &Item) -> Result<Vec<i64>, DbErr> {
     let rows = db::query_rows(
         c,
-        "SELECT DISTINCT a.id FROM accounts a JOIN account_roles r ON r.account_id = a.id \
-         WHERE a.organ_id = $1 AND r.role = 'staff' AND a.disabled = false",
-        vec![organ_id.into()],
+        "SELECT a.id, o.path FROM accounts a JOIN account_roles r ON r.account_id = a.id JOIN organs o ON o.id = a.organ_id \
+         WHERE r.role = 'staff' AND a.disabled = false AND $1 LIKE o.path || '%' ORDER BY length(o.path) DESC, a.id",
+        vec![item.organ_path.clone().into()],
     )
     .await?;
-    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+    let mut out = Vec::new();
+    let mut deepest: Option<String> = None;
+    for r in &rows {
+        let (id, path) = (r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<String>(1)?);
+        if deepest.as_ref().is_some_and(|d| *d != path) {
+            break;
+        }
+        deepest = Some(path);
+        out.push(id);
+    }
+    Ok(out)
 }
 
 pub(crate) async fn notify_unit<C: ConnectionTrait>(
@@ -727,5 +738,5 @@ pub(crate) async fn notify_unit<C: ConnectionTrait>(
 
 pub(crate) async fn notify_staff<C: ConnectionTrait>(c: &C, item: &Item, title: &str, body: &str) -> Result<(), DbErr> {
     let link = item_link(item);
-    notify::inbox_all(c, &staff_accounts(c, item.organ_id).await?, title, body, Some(&link)).await
+    notify::inbox_all(c, &staff_accounts(c, item).await?, title, body, Some(&link)).await
 }

@@ -10,6 +10,7 @@ mod cli;
 mod foreign_keys;
 mod jobs;
 mod matrix;
+mod opinions;
 mod pages;
 mod registry;
 mod registry_console;

@@ -62,6 +62,10 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         )
     );
     let person_field = matches!(action, Action::Change(Field::PersonFacts | Field::PersonProfile));
+    let item_field = matches!(
+        action,
+        Action::Change(Field::ItemTriage | Field::ItemUnitWork | Field::ItemSupervision | Field::ItemDeputyWork)
+    );
     // The privileged fields and personal-data export, resource by resource.
     match kind {
         "organ" if matches!(action, Action::Change(_) | Action::ExportPersonal) => {
@@ -81,7 +85,27 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         "handling_unit" | "station" | "registry" if matches!(action, Action::Change(_)) => {
             return if worker && in_tree { F } else { H };
         }
-        "person" if account_field => return if worker && in_tree { F } else { H },
+        "person" if account_field || item_field => return if worker && in_tree { F } else { H },
+        // An item of the handling loop; the principal's unit (7) is at work on it.
+        "handling_item" => {
+            let visible = (worker && in_tree) || role == Role::Unit;
+            let staff = matches!(role, Role::Admin | Role::Staff) && in_tree;
+            let may = match action {
+                Action::View => visible,
+                Action::Create | Action::Update | Action::ExportPersonal | Action::Change(Field::ItemTriage) => staff,
+                Action::Change(Field::ItemUnitWork) => role == Role::Unit,
+                Action::Change(Field::ItemSupervision) => worker && in_tree,
+                Action::Change(_) => false,
+            };
+            return match (visible, may) {
+                (_, true) => A,
+                (true, false) => F,
+                (false, false) => H,
+            };
+        }
+        // The working-day calendar: everyone reads; only the top organ's admin (the principal
+        // sits below the root) edits.
+        "calendar" => return if action == Action::View { A } else { F },
         "person" if person_field => return expected(role, kind, Action::Create, rel),
         "handling_unit" | "person" | "station" | "registry" if action == Action::ExportPersonal => {
             return expected(role, kind, Action::Create, rel);
@@ -197,6 +221,8 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
                 Resource::Registry { organ_path },
+                Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None },
+                Resource::Calendar,
             ];
             for r in &resources {
                 for action in actions() {
@@ -208,7 +234,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 11 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 13 * (4 + Field::ALL.len()));
 }
 
 #[test]

@@ -20,6 +20,9 @@ enum Who {
     Own,
     /// Organ staff, admins, keepers or deputies by record — never a view-only role.
     Maintainers,
+    /// The steps of the handling loop: by party (a leader may 督办, so a leader's malformed
+    /// step is a 4xx, and nothing is written).
+    Loop,
 }
 
 /// Every write route with its method and who may use it.
@@ -78,6 +81,18 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/registry/units/{id}/contacts", Who::Maintainers),
     ("POST", "/console/registry/units/{id}/contacts/{contact}/remove", Who::Maintainers),
     ("POST", "/console/registry/import", Who::Maintainers),
+    ("POST", "/console/calendar", Who::Maintainers),
+    ("POST", "/console/calendar/{day}/remove", Who::Maintainers),
+    ("POST", "/console/handling/{id}/step", Who::Loop),
+    ("POST", "/console/opinions/new", Who::Maintainers),
+    ("POST", "/console/opinions/{id}/category", Who::Maintainers),
+    ("POST", "/opinions/new", Who::Public),
+    ("POST", "/track", Who::Public),
+    ("POST", "/track/rate", Who::Public),
+    ("POST", "/api/v1/opinions", Who::Public),
+    ("POST", "/api/v1/opinions/track/{no}/ratings", Who::Public),
+    ("POST", "/api/v1/opinions/track/{no}/rating", Who::Public),
+    ("POST", "/api/v1/opinions/{id}/{step}", Who::Loop),
 ];
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -171,6 +186,16 @@ async fn write_routes_refuse_the_unentitled(app: TestApp) {
         let r = app.send(req).await;
         if *who != Who::Public {
             assert!(refused(r.status, r.header("location")), "read token {method} {path}: {}", r.status);
+        }
+        // A leader's malformed loop step is refused as input; nothing is written (checked below).
+        if *who == Who::Loop {
+            let mut leader = app.login("leader").await;
+            let r = if path.starts_with("/api/") {
+                leader.api(method, &uri, serde_json::json!({}), true).await
+            } else {
+                leader.post(&uri, &[("step", "")]).await
+            };
+            assert!(r.status.is_client_error(), "leader {method} {path}: {}", r.status);
         }
         // A view-only role (常委会领导) writes nothing but its own settings.
         if *who == Who::Maintainers {

@@ -1,0 +1,164 @@
+//! The same loop through the API: public intake and tracking, staff, unit and deputy calls
+//! with tokens, the list with search, the detail with its history, 码上公开.
+
+use axum::http::StatusCode;
+use renda::auth::Scope;
+use serde_json::json;
+
+use super::{a_station, demo_unit, state_of};
+use crate::demo_test;
+use crate::support::TestApp;
+
+async fn the_loop_through_the_api(app: TestApp) {
+    let station = a_station(&app).await;
+    // Public intake: no token, no cookie.
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            None,
+            Some(json!({"content": "新华路小学门口早晚接送时段车辆乱停，孩子过马路很危险。", "category": "交通运输",
+                        "station_id": station, "allow_public": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let receipt = r.json();
+    let no = receipt["tracking_no"].as_str().unwrap().to_string();
+    let code = receipt["query_code"].as_str().unwrap().to_string();
+    let t = app.api("GET", &format!("/api/v1/opinions/track/{no}?code={code}"), None, None).await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+    assert_eq!(t.json()["state"], "received");
+    assert_eq!(t.json()["timeline"][0]["step"], "submit");
+    let wrong = app.api("GET", &format!("/api/v1/opinions/track/{no}?code=AAAAAA"), None, None).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+
+    let staff = app.token("staff", Scope::Write).await;
+    let unit_token = app.token("unit", Scope::Write).await;
+    let read = app.token("staff", Scope::Read).await;
+    // The list finds it by a word of its text; the detail carries state, deadline and history.
+    let list = app.api("GET", "/api/v1/opinions?q=%E6%8E%A5%E9%80%81", Some(&staff), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let items = list.json()["items"].as_array().unwrap().clone();
+    let found = items.iter().find(|o| o["tracking_no"] == no.as_str()).expect("search finds it");
+    let id = found["id"].as_i64().unwrap();
+    let item = found["item_id"].as_i64().unwrap();
+    let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(&staff), None).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    assert_eq!(d.json()["state"], "received");
+    assert!(d.json()["suggestions"].is_object());
+    assert!(d.json()["steps"].as_array().unwrap().iter().any(|s| s == "assign"));
+
+    // A read token writes nothing.
+    let unit = demo_unit(&app).await;
+    let body = json!({"units": [{"unit_id": unit, "role": "lead"}], "due_working_days": 10, "text": "请核实"});
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/assign"), Some(&read), Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The unit may not assign; staff may.
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/assign"), Some(&unit_token), Some(body.clone())).await;
+    assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status);
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/assign"), Some(&staff), Some(body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "assigned");
+    let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(&staff), None).await;
+    assert!(d.json()["deadline"].is_string());
+    assert_eq!(d.json()["overdue"], false);
+    // Bad step bodies are 422s in Chinese.
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "done"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("result 应为"));
+
+    // The unit learns its id, signs for the item and replies (a step without a body).
+    let me = app.api("GET", "/api/v1/me", Some(&unit_token), None).await;
+    assert_eq!(me.json()["unit_id"], unit);
+    let units = app.api("GET", "/api/v1/units", Some(&staff), None).await;
+    assert!(units.json()["items"].as_array().unwrap().iter().any(|u| u["id"] == unit));
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/accept"), Some(&unit_token), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/reply"),
+            Some(&unit_token),
+            Some(json!({"result": "in_progress", "text": "已协调交警在上下学时段加强疏导，正在施划临时停车区。"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "replied");
+
+    // The submitter rates through the API: 不满意 reopens the item once by itself.
+    let r = app
+        .api("POST", &format!("/api/v1/opinions/track/{no}/ratings"), None, Some(json!({"code": code, "grade": "unsatisfied"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["reopened"], true);
+    assert_eq!(state_of(&app, item).await, "rehandling");
+    let r = app
+        .api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "resolved", "text": "临时停车区已施划，交警每日值守。"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .api("POST", &format!("/api/v1/opinions/track/{no}/ratings"), None, Some(json!({"code": code, "grade": "basically_satisfied", "comment": "好多了"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["state"], "replied");
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/close"), Some(&staff), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "closed");
+
+    let t = app.api("GET", &format!("/api/v1/opinions/track/{no}?code={code}"), None, None).await;
+    assert_eq!(t.json()["state"], "closed");
+    assert_eq!(t.json()["reply"]["result"], "resolved");
+    let labels: Vec<String> =
+        t.json()["timeline"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap().to_string()).collect();
+    assert_eq!(labels, ["submit", "assign", "accept", "reply", "rate", "reopen", "reply", "rate", "close"]);
+    let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(&staff), None).await;
+    assert_eq!(d.json()["ratings"].as_array().unwrap().len(), 2);
+    assert_eq!(d.json()["replies"].as_array().unwrap().len(), 2);
+
+    let p = app.api("GET", "/api/v1/public/opinions?q=%E6%8E%A5%E9%80%81", None, None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.json()["items"].as_array().unwrap().iter().any(|o| o["tracking_no"] == no.as_str()));
+    assert!(!p.body.contains("phone"));
+}
+demo_test!(the_loop_through_the_api);
+
+async fn entries_on_behalf_skip_the_public_limit_and_keep_their_source(app: TestApp) {
+    let keeper = app.token("keeper", Scope::Write).await;
+    let deputy = app.token("deputy", Scope::Write).await;
+    for i in 0..12 {
+        let r = app
+            .api("POST", "/api/v1/opinions", Some(&keeper), Some(json!({"content": format!("接待日群众反映第{i}件：村道坑洼，雨天积水。")})))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = app
+        .api("POST", "/api/v1/opinions", Some(&deputy), Some(json!({"content": "选民反映：镇卫生院夜间没有儿科医生。"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rows = renda::db::query_rows(
+        app.db(),
+        "SELECT channel, count(*), count(station_id), count(deputy_id), count(entered_by_id) FROM opinions GROUP BY channel ORDER BY channel",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let got: Vec<(String, i64, i64, i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index(0).unwrap(),
+                r.try_get_by_index(1).unwrap(),
+                r.try_get_by_index(2).unwrap(),
+                r.try_get_by_index(3).unwrap(),
+                r.try_get_by_index(4).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("deputy_entry".into(), 1, 0, 1, 1), ("reception".into(), 12, 12, 0, 12)]);
+    // The deputy sees what was raised with them, and nothing of the keeper's station.
+    let list = app.api("GET", "/api/v1/opinions", Some(&deputy), None).await;
+    assert_eq!(list.json()["total"], 1);
+    let list = app.api("GET", "/api/v1/opinions", Some(&keeper), None).await;
+    assert_eq!(list.json()["total"], 12);
+}
+demo_test!(entries_on_behalf_skip_the_public_limit_and_keep_their_source);
