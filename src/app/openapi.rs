@@ -40,7 +40,8 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
             .collect();
         // Every `{name}` of the path is a required path parameter; `id` is an integer.
         for name in op.path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')) {
-            let schema = if name == "id" { json!({"type": "integer", "format": "int64"}) } else { json!({"type": "string"}) };
+            let schema =
+                if name == "id" { json!({"type": "integer", "format": "int64"}) } else { json!({"type": "string"}) };
             params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
         }
         let mut responses = serde_json::Map::new();

@@ -336,8 +336,7 @@ mod tests {
             }
         }
         // 2026 has 7 holidays with 3+9+3+5+3+3+7 days.
-        let holidays_2026 =
-            official::days().filter(|x| x.date.year() == 2026 && x.kind == DayKind::Holiday).count();
+        let holidays_2026 = official::days().filter(|x| x.date.year() == 2026 && x.kind == DayKind::Holiday).count();
         assert_eq!(holidays_2026, 33);
     }
 }

@@ -47,10 +47,13 @@ fn date(s: &str) -> NaiveDate {
 pub fn days() -> impl Iterator<Item = Day> {
     let holidays = HOLIDAYS.iter().flat_map(|(from, to, name)| {
         let (from, to) = (date(from), date(to));
-        from.iter_days()
-            .take_while(move |d| *d <= to)
-            .map(move |d| Day { date: d, kind: DayKind::Holiday, name: name.to_string() })
+        from.iter_days().take_while(move |d| *d <= to).map(move |d| Day {
+            date: d,
+            kind: DayKind::Holiday,
+            name: name.to_string(),
+        })
     });
-    let workdays = WORKDAYS.iter().map(|(d, name)| Day { date: date(d), kind: DayKind::Workday, name: name.to_string() });
+    let workdays =
+        WORKDAYS.iter().map(|(d, name)| Day { date: date(d), kind: DayKind::Workday, name: name.to_string() });
     holidays.chain(workdays)
 }

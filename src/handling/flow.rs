@@ -206,7 +206,8 @@ pub enum Party {
 }
 
 impl Party {
-    pub const ALL: [Party; 6] = [Party::Staff, Party::Leader, Party::Unit, Party::Submitter, Party::Deputy, Party::System];
+    pub const ALL: [Party; 6] =
+        [Party::Staff, Party::Leader, Party::Unit, Party::Submitter, Party::Deputy, Party::System];
 }
 
 /// Where a step leads.
@@ -410,7 +411,8 @@ pub enum Supervision {
 }
 
 impl Supervision {
-    pub const ALL: [Supervision; 4] = [Supervision::Urge, Supervision::Interview, Supervision::Notice, Supervision::Flag];
+    pub const ALL: [Supervision; 4] =
+        [Supervision::Urge, Supervision::Interview, Supervision::Notice, Supervision::Flag];
     pub fn as_str(self) -> &'static str {
         match self {
             Supervision::Urge => "urge",
@@ -456,6 +458,26 @@ impl Default for Policy {
             automatic_rehandling_rounds: 1,
             max_due_working_days: 120,
         }
+    }
+}
+
+/// The Chinese name of a history line.
+pub fn event_label(step: &str, detail: &str) -> String {
+    if step == "submit" {
+        return "提交".into();
+    }
+    let Some(s) = Step::ALL.into_iter().find(|s| s.as_str() == step) else {
+        return step.to_string();
+    };
+    match (s, detail) {
+        (Step::Supervise, d) => Supervision::parse(d).map(|k| k.label()).unwrap_or("督办").to_string(),
+        (Step::DeadlineNotice, "warning") => "预警".into(),
+        (Step::DeadlineNotice, "overdue") => "超期".into(),
+        (Step::DecideExtension, "approved") => "同意延期".into(),
+        (Step::DecideExtension, "refused") => "不同意延期".into(),
+        (Step::Rate, g) => Grade::parse(g).map(|g| format!("评价：{}", g.label())).unwrap_or_else(|| "评价".into()),
+        (Step::Reply, o) => Outcome::parse(o).map(|o| format!("答复：{}", o.label())).unwrap_or_else(|| "答复".into()),
+        (s, _) => s.label().to_string(),
     }
 }
 

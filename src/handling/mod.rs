@@ -57,7 +57,8 @@ pub struct ItemKind {
     pub after_step: Option<AfterStep>,
 }
 
-pub type AfterStep = for<'a> fn(&'a AppState, &'a DatabaseTransaction, &'a Item, &'a Applied) -> BoxFuture<'a, AppResult<()>>;
+pub type AfterStep =
+    for<'a> fn(&'a AppState, &'a DatabaseTransaction, &'a Item, &'a Applied) -> BoxFuture<'a, AppResult<()>>;
 
 /// The item kinds of this installation (the assembly registers them).
 #[derive(Default)]

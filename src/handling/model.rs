@@ -246,7 +246,7 @@ pub struct Event {
 
 impl Event {
     pub fn label(&self) -> String {
-        super::service::event_label(&self.step, &self.detail)
+        super::flow::event_label(&self.step, &self.detail)
     }
     pub fn when(&self) -> String {
         crate::app::fmt::datetime(self.at)

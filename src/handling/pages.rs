@@ -132,12 +132,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     })
 }
 
-async fn open_item(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn open_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
     let (item, _) = visible_item(&s, &p, &ip, id).await?;
     Ok(Redirect::to(&super::page_of(&s, &item)).into_response())
 }
@@ -293,7 +288,13 @@ fn weekday(d: chrono::NaiveDate) -> &'static str {
     ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
 }
 
-async fn calendar_tpl(s: &AppState, p: &Principal, page: &Page, year: i32, errors: crate::app::pages::Errors) -> AppResult<CalendarTpl> {
+async fn calendar_tpl(
+    s: &AppState,
+    p: &Principal,
+    page: &Page,
+    year: i32,
+    errors: crate::app::pages::Errors,
+) -> AppResult<CalendarTpl> {
     let all = calendar::days(&s.db).await?;
     let cal = calendar::Calendar::new(all.iter().map(|d| (d.date, d.kind)));
     let mut years: Vec<i32> = all.iter().map(|d| d.date.year()).collect();
@@ -304,7 +305,12 @@ async fn calendar_tpl(s: &AppState, p: &Principal, page: &Page, year: i32, error
     let days: Vec<DayLine> = all
         .into_iter()
         .filter(|d| d.date.year() == year)
-        .map(|d| DayLine { date: d.date.format("%Y-%m-%d").to_string(), weekday: weekday(d.date), kind: d.kind, name: d.name })
+        .map(|d| DayLine {
+            date: d.date.format("%Y-%m-%d").to_string(),
+            weekday: weekday(d.date),
+            kind: d.kind,
+            name: d.name,
+        })
         .collect();
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
@@ -329,7 +335,8 @@ async fn calendar_page(
     Query(q): Query<YearQuery>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "calendar").await?;
-    let year = q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| calendar::beijing_date(crate::db::now()).year());
+    let year =
+        q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| calendar::beijing_date(crate::db::now()).year());
     render(&calendar_tpl(&s, &p, &page, year, Default::default()).await?)
 }
 
@@ -394,7 +401,8 @@ async fn calendar_remove(
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Update, &Resource::Calendar, &day).await?;
     let date = crate::app::fmt::parse_iso_date(&day).ok_or(AppError::NotFound)?;
-    let removed = write(&s, &p, &ip, async |w| Ok(calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?)).await?;
+    let removed =
+        write(&s, &p, &ip, async |w| Ok(calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?)).await?;
     if !removed {
         return Err(AppError::NotFound);
     }

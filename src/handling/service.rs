@@ -139,8 +139,7 @@ pub async fn apply<C: ConnectionTrait>(
 ) -> AppResult<Applied> {
     let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
     let step = cmd.step();
-    let to = flow::next(item.state, step, doer.party)
-        .map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
+    let to = flow::next(item.state, step, doer.party).map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
     let today = calendar::beijing_date(ctx.now);
     let mut applied = Applied { step, from: item.state, to, reopened: false };
     let unit = || doer.unit_id.ok_or_else(|| AppError::Forbidden("只有承办单位可以办理".into()));
@@ -159,8 +158,12 @@ pub async fn apply<C: ConnectionTrait>(
         Command::AnswerDirectly { text } => {
             let text = text_of("text", &text, true)?;
             set_state(c, &item, to, ctx.now).await?;
-            db::exec(c, "UPDATE handling_items SET replied_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
-                .await?;
+            db::exec(
+                c,
+                "UPDATE handling_items SET replied_at = $1 WHERE id = $2",
+                vec![ctx.now.into(), item.id.into()],
+            )
+            .await?;
             event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &text).await?;
         }
         Command::Assign { units, due_working_days, instructions } => {
@@ -201,7 +204,8 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![reason.clone().into(), a.into()],
             )
             .await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &reason).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &reason)
+                .await?;
             // Back to triage when no unit that answers is left; the return counts against nobody.
             if !answering_left(c, &item).await? {
                 db::exec(
@@ -232,7 +236,8 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             set_state(c, &item, to, ctx.now).await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &text).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &text)
+                .await?;
         }
         Command::RequestExtension { days, reason } => {
             let reason = text_of("reason", &reason, true)?;
@@ -250,20 +255,18 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             let body = format!("申请延期 {days} 个工作日：{reason}");
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &body).await?;
+            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &body)
+                .await?;
             notify_staff(c, &item, "承办单位申请延期", &body).await?;
         }
         Command::DecideExtension { unit_id, approve, days, note } => {
             let note = text_of("note", &note, false)?;
             let a = live_assignment(c, &item, unit_id).await?;
-            let requested = db::query_rows(
-                c,
-                "SELECT extension_days FROM handling_assignments WHERE id = $1",
-                vec![a.into()],
-            )
-            .await?
-            .first()
-            .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten());
+            let requested =
+                db::query_rows(c, "SELECT extension_days FROM handling_assignments WHERE id = $1", vec![a.into()])
+                    .await?
+                    .first()
+                    .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten());
             if requested.is_none() {
                 return Err(AppError::Conflict("该单位没有待审批的延期申请".into()));
             }
@@ -298,7 +301,9 @@ pub async fn apply<C: ConnectionTrait>(
             let a = live_assignment(c, &item, unit_id).await?;
             let role = assignment_role(c, a).await?;
             if !role.answers() {
-                return Err(AppError::Conflict("协办单位请将办理意见以「办理进展」提交主办单位，由主办单位答复".into()));
+                return Err(AppError::Conflict(
+                    "协办单位请将办理意见以「办理进展」提交主办单位，由主办单位答复".into(),
+                ));
             }
             let on_time = item.deadline_at.is_none_or(|d| ctx.now < d);
             db::exec(
@@ -321,8 +326,19 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![ctx.now.into(), a.into()],
             )
             .await?;
-            event(c, item.id, item.round, step.as_str(), outcome.as_str(), doer.party, doer.actor, Some(unit_id), true, &text)
-                .await?;
+            event(
+                c,
+                item.id,
+                item.round,
+                step.as_str(),
+                outcome.as_str(),
+                doer.party,
+                doer.actor,
+                Some(unit_id),
+                true,
+                &text,
+            )
+            .await?;
             if !answering_left(c, &item).await? {
                 // Every answering unit has replied: the 协办 units are done too.
                 db::exec(
@@ -369,8 +385,10 @@ pub async fn apply<C: ConnectionTrait>(
                 ],
             )
             .await?;
-            let body = if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
-            event(c, item.id, item.round, step.as_str(), grade.as_str(), doer.party, doer.actor, None, true, &body).await?;
+            let body =
+                if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
+            event(c, item.id, item.round, step.as_str(), grade.as_str(), doer.party, doer.actor, None, true, &body)
+                .await?;
             // The submitter's 不满意 opens the next round by itself, as many times as the policy says.
             let automatic = item.round <= i64::from(ctx.policy.automatic_rehandling_rounds);
             if rater == Rater::Submitter && grade == Grade::Unsatisfied {
@@ -409,7 +427,8 @@ pub async fn apply<C: ConnectionTrait>(
             if kind == Supervision::Flag {
                 db::exec(c, "UPDATE handling_items SET flagged = true WHERE id = $1", vec![item.id.into()]).await?;
             }
-            event(c, item.id, item.round, step.as_str(), kind.as_str(), doer.party, doer.actor, None, false, &text).await?;
+            event(c, item.id, item.round, step.as_str(), kind.as_str(), doer.party, doer.actor, None, false, &text)
+                .await?;
             for unit in model::live_units(c, item.id).await? {
                 notify_unit(c, unit, &item, kind.label(), &text).await?;
             }
@@ -490,7 +509,14 @@ async fn assign<C: ConnectionTrait>(
             c,
             "INSERT INTO handling_assignments (item_id, unit_id, role, round, state, assigned_on, assigned_at) \
              VALUES ($1, $2, $3, $4, 'active', $5, $6)",
-            vec![item.id.into(), (*u).into(), role.as_str().into(), item.round.into(), on.clone().into(), ctx.now.into()],
+            vec![
+                item.id.into(),
+                (*u).into(),
+                role.as_str().into(),
+                item.round.into(),
+                on.clone().into(),
+                ctx.now.into(),
+            ],
         )
         .await?;
     }
@@ -504,7 +530,8 @@ async fn assign<C: ConnectionTrait>(
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let names = unit_names(c, units).await?;
     let body = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。{instructions}", deadline.format("%Y-%m-%d"));
-    event(c, item.id, item.round, Step::Assign.as_str(), "", doer.party, doer.actor, None, true, body.trim_end()).await?;
+    event(c, item.id, item.round, Step::Assign.as_str(), "", doer.party, doer.actor, None, true, body.trim_end())
+        .await?;
     for (u, role) in units {
         notify_unit(c, *u, item, &format!("新交办事项（{}）", role.label()), &body).await?;
     }
@@ -513,7 +540,8 @@ async fn assign<C: ConnectionTrait>(
 
 /// A new round with the same units: 二次办理.
 async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Doer<'_>, reason: &str) -> AppResult<()> {
-    flow::next(item.state, Step::Reopen, doer.party).map_err(|r| AppError::Conflict(r.message(Step::Reopen, item.state)))?;
+    flow::next(item.state, Step::Reopen, doer.party)
+        .map_err(|r| AppError::Conflict(r.message(Step::Reopen, item.state)))?;
     let round = item.round + 1;
     let today = calendar::beijing_date(ctx.now);
     let on = today.format("%Y-%m-%d").to_string();
@@ -667,38 +695,15 @@ pub(crate) async fn event<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The Chinese name of a history line.
-pub fn event_label(step: &str, detail: &str) -> String {
-    if step == "submit" {
-        return "提交".into();
-    }
-    let Some(s) = Step::ALL.into_iter().find(|s| s.as_str() == step) else {
-        return step.to_string();
-    };
-    match (s, detail) {
-        (Step::Supervise, d) => Supervision::parse(d).map(|k| k.label()).unwrap_or("督办").to_string(),
-        (Step::DeadlineNotice, "warning") => "预警".into(),
-        (Step::DeadlineNotice, "overdue") => "超期".into(),
-        (Step::DecideExtension, "approved") => "同意延期".into(),
-        (Step::DecideExtension, "refused") => "不同意延期".into(),
-        (Step::Rate, g) => Grade::parse(g).map(|g| format!("评价：{}", g.label())).unwrap_or_else(|| "评价".into()),
-        (Step::Reply, o) => Outcome::parse(o).map(|o| format!("答复：{}", o.label())).unwrap_or_else(|| "答复".into()),
-        (s, _) => s.label().to_string(),
-    }
-}
-
 fn item_link(item: &Item) -> String {
     format!("/console/handling/{}", item.id)
 }
 
 /// Accounts that sign in for a unit.
 async fn unit_accounts<C: ConnectionTrait>(c: &C, unit_id: i64) -> Result<Vec<i64>, DbErr> {
-    let rows = db::query_rows(
-        c,
-        "SELECT id FROM accounts WHERE unit_id = $1 AND disabled = false",
-        vec![unit_id.into()],
-    )
-    .await?;
+    let rows =
+        db::query_rows(c, "SELECT id FROM accounts WHERE unit_id = $1 AND disabled = false", vec![unit_id.into()])
+            .await?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 

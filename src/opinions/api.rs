@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, CATEGORIES, Channel, Opinion};
 use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
+use super::suggest::Suggestions;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, ApiJsonOrEmpty, ClientIp, MaybePrincipal, PathId, Query};
+use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipal, PathId, Query};
 use crate::app::openapi::{Operation, schema};
 use crate::app::state::AppState;
 use crate::app::write::{write, write_as};
@@ -110,7 +111,10 @@ async fn create(
         }
         None => {
             service::validate(&sub)?;
-            let actor = Actor { account_id: None, name: "群众（接口）".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
+            let actor =
+                Actor {
+                    account_id: None, name: "群众（接口）".into(), on_behalf_of: None, client: mask_ip(&ip.0)
+                };
             let channel = match (sub.station_id, sub.deputy_id) {
                 (Some(_), _) => Channel::Station,
                 (None, Some(_)) => Channel::Deputy,
@@ -152,7 +156,13 @@ pub struct ReplyOut {
 
 impl From<&Reply> for ReplyOut {
     fn from(r: &Reply) -> Self {
-        ReplyOut { unit: r.unit_name.clone(), round: r.round, result: r.outcome.as_str().into(), text: r.body.clone(), at: r.at }
+        ReplyOut {
+            unit: r.unit_name.clone(),
+            round: r.round,
+            result: r.outcome.as_str().into(),
+            text: r.body.clone(),
+            at: r.at,
+        }
     }
 }
 
@@ -179,7 +189,12 @@ fn timeline(events: &[Event]) -> Vec<TimelineLine> {
         .collect()
 }
 
-async fn track(State(s): State<AppState>, ip: ClientIp, Path(no): Path<String>, Query(q): Query<CodeQuery>) -> AppResult<Response> {
+async fn track(
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path(no): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> AppResult<Response> {
     let now = crate::db::now();
     write_as(&s, Actor::system("查询限流"), async |w| {
         service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
@@ -225,7 +240,12 @@ impl From<Applied> for StepOut {
     }
 }
 
-async fn rate(State(s): State<AppState>, ip: ClientIp, Path(no): Path<String>, ApiJson(r): ApiJson<RatingIn>) -> AppResult<Response> {
+async fn rate(
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path(no): Path<String>,
+    ApiJson(r): ApiJson<RatingIn>,
+) -> AppResult<Response> {
     let now = crate::db::now();
     write_as(&s, Actor::system("查询限流"), async |w| {
         service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
@@ -295,8 +315,7 @@ pub struct OpinionList {
     pub items: Vec<OpinionOut>,
 }
 
-async fn list(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    let p = p.ok_or(AppError::Unauthenticated)?;
+async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
     let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let state = t(&q.state);
@@ -351,15 +370,6 @@ pub struct RatingOut {
     pub comment: String,
 }
 
-/// What the system proposes at triage (PLAT-13).
-#[derive(Serialize, schemars::JsonSchema, Default)]
-pub struct Suggestions {
-    pub category: Option<String>,
-    pub unit_id: Option<i64>,
-    /// Likely duplicates (opinion ids).
-    pub duplicates: Vec<i64>,
-}
-
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct OpinionDetail {
     #[serde(flatten)]
@@ -374,8 +384,7 @@ pub struct OpinionDetail {
     pub steps: Vec<String>,
 }
 
-async fn detail(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
-    let p = p.ok_or(AppError::Unauthenticated)?;
+async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let (item, _) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
     let lp = crate::handling::pages::loop_view(&s, &p, &item).await?;
@@ -399,7 +408,12 @@ async fn detail(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>, ip
         ratings: lp
             .ratings
             .iter()
-            .map(|r| RatingOut { round: r.round, rater: r.rater.as_str().into(), grade: r.grade.as_str().into(), comment: r.comment.clone() })
+            .map(|r| RatingOut {
+                round: r.round,
+                rater: r.rater.as_str().into(),
+                grade: r.grade.as_str().into(),
+                comment: r.comment.clone(),
+            })
             .collect(),
         history: lp
             .events
@@ -486,20 +500,16 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
             note: t,
         },
         "reply" => Command::Reply {
-            outcome: b
-                .result
-                .as_deref()
-                .and_then(Outcome::parse)
-                .ok_or_else(|| AppError::invalid("result", "result 应为 resolved、in_progress、planned 或 cannot_resolve"))?,
+            outcome: b.result.as_deref().and_then(Outcome::parse).ok_or_else(|| {
+                AppError::invalid("result", "result 应为 resolved、in_progress、planned 或 cannot_resolve")
+            })?,
             text: t,
         },
         "rate" => Command::Rate {
             rater: Rater::Deputy,
-            grade: b
-                .grade
-                .as_deref()
-                .and_then(Grade::parse)
-                .ok_or_else(|| AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied"))?,
+            grade: b.grade.as_deref().and_then(Grade::parse).ok_or_else(|| {
+                AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied")
+            })?,
             comment: t,
         },
         "reopen" => Command::Reopen { reason: t },
@@ -517,13 +527,12 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
 }
 
 async fn step(
-    MaybePrincipal(p): MaybePrincipal,
+    Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     Path((id, step)): Path<(String, String)>,
     ApiJsonOrEmpty(b): ApiJsonOrEmpty<StepIn>,
 ) -> AppResult<Response> {
-    let p = p.ok_or(AppError::Unauthenticated)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let cmd = command(&step, b)?;
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
@@ -595,15 +604,18 @@ pub struct UnitList {
     pub items: Vec<UnitOut>,
 }
 
-async fn units(MaybePrincipal(p): MaybePrincipal, State(s): State<AppState>) -> AppResult<Response> {
-    let p = p.ok_or(AppError::Unauthenticated)?;
-    let filter = crate::org::units::UnitFilter { organ_path: p.organ_path.clone(), active: Some(true), ..Default::default() };
+async fn units(Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+    let filter =
+        crate::org::units::UnitFilter { organ_path: p.organ_path.clone(), active: Some(true), ..Default::default() };
     let mut rows = crate::org::units::units(&s.db, &filter).await?;
     if !crate::app::forms::allowed(&p, Action::View, &Resource::HandlingUnit { id: -1, organ_path: &p.organ_path }) {
         rows.retain(|u| Some(u.id) == p.unit_id);
     }
     Ok(axum::Json(UnitList {
-        items: rows.into_iter().map(|u| UnitOut { id: u.id, name: u.name, kind: u.kind, organ_id: u.organ_id }).collect(),
+        items: rows
+            .into_iter()
+            .map(|u| UnitOut { id: u.id, name: u.name, kind: u.kind, organ_id: u.organ_id })
+            .collect(),
     })
     .into_response())
 }

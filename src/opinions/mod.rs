@@ -14,10 +14,10 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::AppResult;
 use crate::app::state::{AppState, BoxFuture, MenuSection, Module};
 use crate::auth::{Principal, Role};
+use crate::handling::ItemKind;
 use crate::handling::flow::{State, Step};
 use crate::handling::model::Item;
 use crate::handling::service::Applied;
-use crate::handling::ItemKind;
 
 /// `handling_items.kind` of an opinion.
 pub const KIND: &str = "opinion";
@@ -44,7 +44,8 @@ fn routes() -> axum::Router<AppState> {
 fn menu(p: &Principal) -> Vec<MenuSection> {
     let scope = pages::scope_of(p);
     let mut items = Vec::new();
-    if scope.organ_path.is_some() || scope.unit_id.is_some() || scope.deputy_id.is_some() || scope.station_id.is_some() {
+    if scope.organ_path.is_some() || scope.unit_id.is_some() || scope.deputy_id.is_some() || scope.station_id.is_some()
+    {
         let label = if p.has(Role::Unit) && scope.organ_path.is_none() { "交办事项" } else { "民意办理" };
         items.push(("/console/opinions", label));
     }

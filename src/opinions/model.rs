@@ -287,8 +287,9 @@ pub async fn list<C: ConnectionTrait>(
     let n = values.len();
     values.push(limit.into());
     values.push(offset.into());
-    let rows = db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
-        .await?;
+    let rows =
+        db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
+            .await?;
     Ok((rows, total))
 }
 
@@ -321,8 +322,11 @@ pub async fn public_list<C: ConnectionTrait>(
     let n = values.len();
     values.push(limit.into());
     values.push(offset.into());
-    let rows =
-        db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY i.closed_at DESC, op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
-            .await?;
+    let rows = db::query_all(
+        c,
+        &format!("{SELECT} WHERE {w} ORDER BY i.closed_at DESC, op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2),
+        values,
+    )
+    .await?;
     Ok((rows, total))
 }

@@ -66,7 +66,9 @@ impl ListQuery {
             state: ItemState::parse(&t(&self.state)),
             overdue: t(&self.overdue) == "1",
             flagged: t(&self.flagged) == "1",
-            category: Some(t(&self.category)).filter(|c| CATEGORIES.contains(&c.as_str()) || c == "-").map(|c| if c == "-" { String::new() } else { c }),
+            category: Some(t(&self.category))
+                .filter(|c| CATEGORIES.contains(&c.as_str()) || c == "-")
+                .map(|c| if c == "-" { String::new() } else { c }),
             channel: Channel::parse(&t(&self.channel)),
             terms: crate::nlp::segment::query_terms(&t(&self.q)),
         }
@@ -114,12 +116,16 @@ struct ListTpl {
 const PAGE: i64 = 50;
 
 fn can_enter(p: &Principal) -> bool {
-    p.has(Role::Admin) || p.has(Role::Staff) || (p.has(Role::Deputy) && p.deputy_id.is_some()) || (p.has(Role::Keeper) && p.station_id.is_some())
+    p.has(Role::Admin)
+        || p.has(Role::Staff)
+        || (p.has(Role::Deputy) && p.deputy_id.is_some())
+        || (p.has(Role::Keeper) && p.station_id.is_some())
 }
 
 async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
-    if scope.organ_path.is_none() && scope.unit_id.is_none() && scope.deputy_id.is_none() && scope.station_id.is_none() {
+    if scope.organ_path.is_none() && scope.unit_id.is_none() && scope.deputy_id.is_none() && scope.station_id.is_none()
+    {
         return Err(AppError::NotFound);
     }
     let f = q.filter();

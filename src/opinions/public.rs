@@ -258,7 +258,12 @@ async fn track_form(State(s): State<AppState>, csrf: CsrfToken) -> AppResult<Res
     })
 }
 
-async fn track(State(s): State<AppState>, csrf: CsrfToken, ip: ClientIp, Form(v): Form<TrackForm>) -> AppResult<Response> {
+async fn track(
+    State(s): State<AppState>,
+    csrf: CsrfToken,
+    ip: ClientIp,
+    Form(v): Form<TrackForm>,
+) -> AppResult<Response> {
     // Guessing query codes costs the same budget as submitting.
     service_throttle_lookup(&s, &ip).await?;
     let found = match service::track(&s.db, &s.crypto, &v.no, &v.code).await {
@@ -268,7 +273,8 @@ async fn track(State(s): State<AppState>, csrf: CsrfToken, ip: ClientIp, Form(v)
     };
     let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     let error = found.is_none().then(|| "查询编号或查询码不正确，请核对后再试（查询码不区分大小写）".to_string());
-    let page = TrackTpl { organ_name: organ_name(&s).await?, csrf: csrf.0, v, found, notice: None, error, grades: grades() };
+    let page =
+        TrackTpl { organ_name: organ_name(&s).await?, csrf: csrf.0, v, found, notice: None, error, grades: grades() };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -294,7 +300,13 @@ pub struct RateForm {
 }
 
 /// Rates as the submitter after checking the query code; the shared step of the loop.
-pub async fn rate_as_submitter(s: &AppState, no: &str, code: &str, grade: &str, comment: &str) -> AppResult<crate::handling::service::Applied> {
+pub async fn rate_as_submitter(
+    s: &AppState,
+    no: &str,
+    code: &str,
+    grade: &str,
+    comment: &str,
+) -> AppResult<crate::handling::service::Applied> {
     let o = service::track(&s.db, &s.crypto, no, code).await?;
     let grade = Grade::parse(grade).ok_or_else(|| AppError::invalid("grade", "请选择满意、基本满意或不满意"))?;
     crate::handling::act_as_submitter(
@@ -305,12 +317,19 @@ pub async fn rate_as_submitter(s: &AppState, no: &str, code: &str, grade: &str, 
     .await
 }
 
-async fn rate(State(s): State<AppState>, csrf: CsrfToken, ip: ClientIp, Form(f): Form<RateForm>) -> AppResult<Response> {
+async fn rate(
+    State(s): State<AppState>,
+    csrf: CsrfToken,
+    ip: ClientIp,
+    Form(f): Form<RateForm>,
+) -> AppResult<Response> {
     service_throttle_lookup(&s, &ip).await?;
     let result = rate_as_submitter(&s, &f.no, &f.code, &f.grade, &f.comment).await;
     let v = TrackForm { no: f.no.clone(), code: f.code.clone() };
     let (status, notice, error) = match result {
-        Ok(a) if a.reopened => (StatusCode::OK, Some("感谢您的评价。您对答复不满意，事项已转入二次办理。".to_string()), None),
+        Ok(a) if a.reopened => {
+            (StatusCode::OK, Some("感谢您的评价。您对答复不满意，事项已转入二次办理。".to_string()), None)
+        }
         Ok(_) => (StatusCode::OK, Some("感谢您的评价。".to_string()), None),
         Err(AppError::NotFound) => return Err(AppError::NotFound),
         Err(e) => (e.status(), None, Some(e.detail())),
@@ -390,7 +409,8 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
             replies,
         });
     }
-    let qs = serde_urlencoded::to_string([("q", text.as_str()), ("category", category.unwrap_or(""))]).unwrap_or_default();
+    let qs =
+        serde_urlencoded::to_string([("q", text.as_str()), ("category", category.unwrap_or(""))]).unwrap_or_default();
     render(&PublicTpl {
         organ_name: organ.name,
         q: text,

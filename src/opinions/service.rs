@@ -59,7 +59,12 @@ pub struct Receipt {
 }
 
 fn is_mobile(p: &str) -> bool {
-    p.len() == 11 && p.starts_with('1') && p.chars().all(|c| c.is_ascii_digit()) && !p.starts_with("10") && !p.starts_with("11") && !p.starts_with("12")
+    p.len() == 11
+        && p.starts_with('1')
+        && p.chars().all(|c| c.is_ascii_digit())
+        && !p.starts_with("10")
+        && !p.starts_with("11")
+        && !p.starts_with("12")
 }
 
 /// Checks a submission, every field at once.
@@ -107,11 +112,11 @@ pub async fn throttle<C: ConnectionTrait>(
     now: i64,
 ) -> AppResult<()> {
     let key = crypto.lookup_hash(purpose, client);
-    let rows = db::query_rows(c, "SELECT count, window_start FROM intake_throttle WHERE key = $1", vec![key.clone().into()])
-        .await?;
-    let current = rows.first().map(|r| {
-        (r.try_get_by_index::<i64>(0).unwrap_or(0), r.try_get_by_index::<i64>(1).unwrap_or(0))
-    });
+    let rows =
+        db::query_rows(c, "SELECT count, window_start FROM intake_throttle WHERE key = $1", vec![key.clone().into()])
+            .await?;
+    let current =
+        rows.first().map(|r| (r.try_get_by_index::<i64>(0).unwrap_or(0), r.try_get_by_index::<i64>(1).unwrap_or(0)));
     match current {
         Some((count, start)) if now - start < 3600 => {
             if count >= per_hour {
@@ -184,8 +189,9 @@ async fn place<C: ConnectionTrait>(c: &C, s: &Submission) -> AppResult<(i64, Opt
         None => None,
     };
     if let Some(d) = s.deputy_id {
-        let person =
-            crate::registry::persons::person(c, d).await?.ok_or_else(|| AppError::invalid("deputy_id", "没有这位代表"))?;
+        let person = crate::registry::persons::person(c, d)
+            .await?
+            .ok_or_else(|| AppError::invalid("deputy_id", "没有这位代表"))?;
         return Ok((person.organ_id, area));
     }
     let organ = crate::org::default_organ(c).await?.ok_or_else(|| AppError::Conflict("系统尚未设置机关".into()))?;
@@ -209,7 +215,12 @@ pub async fn submit<C: ConnectionTrait>(
     let (organ_id, area_id) = place(c, s).await?;
     let content = s.content.trim().to_string();
     let title = if s.title.trim().is_empty() { derived_title(&content) } else { s.title.trim().to_string() };
-    let source = format!("{channel:?}:{:?}:{:?}:{}", s.station_id, s.deputy_id, entered_by.map(|a| a.to_string()).unwrap_or_else(|| client.to_string()));
+    let source = format!(
+        "{channel:?}:{:?}:{:?}:{}",
+        s.station_id,
+        s.deputy_id,
+        entered_by.map(|a| a.to_string()).unwrap_or_else(|| client.to_string())
+    );
     let content_hash = crypto.lookup_hash("opinion_content", &format!("{source}\u{1f}{content}"));
     if let Some(no) = db::query_rows(
         c,
@@ -319,9 +330,8 @@ pub async fn track<C: ConnectionTrait>(
         vec![tracking_no.trim().to_uppercase().into()],
     )
     .await?;
-    let Some((id, hash)) = rows
-        .first()
-        .and_then(|r| Some((r.try_get_by_index::<i64>(0).ok()?, r.try_get_by_index::<String>(1).ok()?)))
+    let Some((id, hash)) =
+        rows.first().and_then(|r| Some((r.try_get_by_index::<i64>(0).ok()?, r.try_get_by_index::<String>(1).ok()?)))
     else {
         return Err(AppError::NotFound);
     };
@@ -366,8 +376,14 @@ pub async fn set_category<C: ConnectionTrait>(
 }
 
 /// The submitter's phone, decrypted (for the SMS at reply and closing).
-pub async fn submitter_phone<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, item_id: i64) -> Result<Option<(String, String)>, DbErr> {
-    let rows = db::query_rows(c, "SELECT phone_enc, tracking_no FROM opinions WHERE item_id = $1", vec![item_id.into()]).await?;
+pub async fn submitter_phone<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    item_id: i64,
+) -> Result<Option<(String, String)>, DbErr> {
+    let rows =
+        db::query_rows(c, "SELECT phone_enc, tracking_no FROM opinions WHERE item_id = $1", vec![item_id.into()])
+            .await?;
     Ok(rows.first().and_then(|r| {
         let enc = r.try_get_by_index::<Option<String>>(0).ok().flatten()?;
         let no = r.try_get_by_index::<String>(1).ok()?;

@@ -4,8 +4,17 @@
 use crate::app::error::AppResult;
 use crate::app::state::AppState;
 
-use super::api::Suggestions;
 use super::model::Opinion;
+use serde::Serialize;
+
+/// What the system proposes at triage (PLAT-13).
+#[derive(Serialize, schemars::JsonSchema, Default)]
+pub struct Suggestions {
+    pub category: Option<String>,
+    pub unit_id: Option<i64>,
+    /// Likely duplicates (opinion ids).
+    pub duplicates: Vec<i64>,
+}
 
 /// The suggestions for one opinion.
 pub async fn for_opinion(_s: &AppState, _o: &Opinion) -> AppResult<Suggestions> {

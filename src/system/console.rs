@@ -137,4 +137,3 @@ async fn mark_read(
     .await?;
     Ok(redirect_with_flash("/console/inbox", "已标记为已读"))
 }
-

@@ -187,8 +187,23 @@ async fn openapi_document_lists_every_routed_operation(app: TestApp) {
     // Every documented operation is routed (no 404/405 from the router itself).
     let operations: Vec<_> = renda::modules::MODULES.iter().flat_map(|m| m.operations.iter()).collect();
     assert!(operations.len() >= 14);
+    // An opinion to track, so that paths naming a tracking number have one.
+    let station = renda::db::scalar_i64(app.db(), "SELECT min(id) FROM stations", vec![]).await.unwrap();
+    let receipt = app
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            None,
+            Some(serde_json::json!({"content": "路口信号灯时间太短，老人过不去。", "station_id": station})),
+        )
+        .await
+        .json();
+    let (no, code) = (receipt["tracking_no"].as_str().unwrap(), receipt["query_code"].as_str().unwrap());
     for op in operations {
-        let path = op.path.replace("{id}", "1");
+        let mut path = op.path.replace("{id}", "1").replace("{step}", "accept").replace("{no}", no);
+        if op.method == "get" && path.contains("/track/") {
+            path = format!("{path}?code={code}");
+        }
         let body = if op.request.is_some() { Some(serde_json::json!({})) } else { None };
         let r = app.api(&op.method.to_uppercase(), &path, Some(&admin), body).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{} {}", op.method, op.path);

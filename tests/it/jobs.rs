@@ -77,7 +77,12 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
     jobs::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
     jobs::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
-    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(), 2, "one of each per slot");
+    let kinds = 1 + app.state.modules.daily_jobs().count() as i64;
+    assert_eq!(
+        db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(),
+        kinds,
+        "one of each per slot"
+    );
     // The daily job keeps duty rules expanded: slots lost from the horizon come back.
     db::exec(app.db(), "DELETE FROM duty_slots", vec![]).await.unwrap();
     while let Some(job) = jobs::claim(app.db(), "w", 60).await.unwrap() {

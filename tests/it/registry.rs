@@ -160,8 +160,11 @@ async fn deputy_and_station_pages_show_no_private_data(app: TestApp) {
     let titles = r.texts(".mandates li");
     assert!(titles.len() >= 2 && titles[0].contains("全国") && titles[1].contains("诸城市"), "{titles:?}");
     assert!(!r.body.contains(&mobile) && !r.body.contains(&mobile[7..]));
-    // No button that leads nowhere: 留言/预约 arrive with the 民意 loop.
-    assert!(!r.body.contains("给代表留言"));
+    // The 留言 button leads to the form of the 民意 loop, addressed to this deputy.
+    assert!(r.body.contains(&format!("/opinions/new?deputy={id}")));
+    let form = b.get(&format!("/opinions/new?deputy={id}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(&p.name));
     let station = db::scalar_i64(
         app.db(),
         "SELECT min(r.station_id) FROM duty_rules r JOIN mandates m ON m.person_id = r.person_id \

@@ -173,15 +173,7 @@ impl MigrationTrait for Migration {
             ),
             keyed(
                 "handling_ratings",
-                vec![
-                    id("id"),
-                    int("item_id"),
-                    int("round"),
-                    text("rater"),
-                    text("grade"),
-                    text("comment"),
-                    int("at"),
-                ],
+                vec![id("id"), int("item_id"), int("round"), text("rater"), text("grade"), text("comment"), int("at")],
             ),
             // OPN-1 to OPN-4: what a citizen said, and how to reach them (encrypted).
             keyed(

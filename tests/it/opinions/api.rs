@@ -63,7 +63,9 @@ async fn the_loop_through_the_api(app: TestApp) {
     assert!(d.json()["deadline"].is_string());
     assert_eq!(d.json()["overdue"], false);
     // Bad step bodies are 422s in Chinese.
-    let r = app.api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "done"}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "done"})))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("result 应为"));
 
@@ -87,17 +89,32 @@ async fn the_loop_through_the_api(app: TestApp) {
 
     // The submitter rates through the API: 不满意 reopens the item once by itself.
     let r = app
-        .api("POST", &format!("/api/v1/opinions/track/{no}/ratings"), None, Some(json!({"code": code, "grade": "unsatisfied"})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/track/{no}/ratings"),
+            None,
+            Some(json!({"code": code, "grade": "unsatisfied"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["reopened"], true);
     assert_eq!(state_of(&app, item).await, "rehandling");
     let r = app
-        .api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "resolved", "text": "临时停车区已施划，交警每日值守。"})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/reply"),
+            Some(&unit_token),
+            Some(json!({"result": "resolved", "text": "临时停车区已施划，交警每日值守。"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
-        .api("POST", &format!("/api/v1/opinions/track/{no}/ratings"), None, Some(json!({"code": code, "grade": "basically_satisfied", "comment": "好多了"})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/track/{no}/ratings"),
+            None,
+            Some(json!({"code": code, "grade": "basically_satisfied", "comment": "好多了"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["state"], "replied");
@@ -127,12 +144,22 @@ async fn entries_on_behalf_skip_the_public_limit_and_keep_their_source(app: Test
     let deputy = app.token("deputy", Scope::Write).await;
     for i in 0..12 {
         let r = app
-            .api("POST", "/api/v1/opinions", Some(&keeper), Some(json!({"content": format!("接待日群众反映第{i}件：村道坑洼，雨天积水。")})))
+            .api(
+                "POST",
+                "/api/v1/opinions",
+                Some(&keeper),
+                Some(json!({"content": format!("接待日群众反映第{i}件：村道坑洼，雨天积水。")})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let r = app
-        .api("POST", "/api/v1/opinions", Some(&deputy), Some(json!({"content": "选民反映：镇卫生院夜间没有儿科医生。"})))
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            Some(&deputy),
+            Some(json!({"content": "选民反映：镇卫生院夜间没有儿科医生。"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let rows = renda::db::query_rows(

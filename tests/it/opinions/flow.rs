@@ -55,7 +55,10 @@ async fn a_citizen_opinion_goes_round_the_loop_to_public(app: TestApp) {
     let mut admin = app.login("admin").await;
     for d in [h1, h2] {
         let r = admin
-            .post("/console/calendar", &[("date", &d.format("%Y-%m-%d").to_string()), ("kind", "holiday"), ("name", "测试假日")])
+            .post(
+                "/console/calendar",
+                &[("date", &d.format("%Y-%m-%d").to_string()), ("kind", "holiday"), ("name", "测试假日")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
@@ -120,7 +123,8 @@ async fn a_citizen_opinion_goes_round_the_loop_to_public(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("二次办理"));
     assert_eq!(state_of(&app, item).await, "rehandling");
-    let round = db::scalar_i64(app.db(), "SELECT round FROM handling_items WHERE id = $1", vec![item.into()]).await.unwrap();
+    let round =
+        db::scalar_i64(app.db(), "SELECT round FROM handling_items WHERE id = $1", vec![item.into()]).await.unwrap();
     assert_eq!(round, 2);
     // Rating twice in a round is refused.
     let again = citizen.post("/track/rate", &[("no", &no), ("code", &code), ("grade", "satisfied")]).await;
@@ -179,15 +183,21 @@ async fn a_unit_sees_only_its_items_and_a_township_only_its_own(app: TestApp) {
     let unit = demo_unit(&app).await;
     let mut staff = app.login("staff").await;
     staff
-        .post(&format!("/console/handling/{item}/step"), &[("step", "assign"), ("unit", &unit.to_string()), ("role", "lead")])
+        .post(
+            &format!("/console/handling/{item}/step"),
+            &[("step", "assign"), ("unit", &unit.to_string()), ("role", "lead")],
+        )
         .await;
 
     // Another unit of the same organ sees nothing of it and cannot act on it.
-    let organ: i64 = db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'unit'", vec![]).await.unwrap();
+    let organ: i64 =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'unit'", vec![]).await.unwrap();
     let other_unit: i64 =
         db::scalar_i64(app.db(), "SELECT min(id) FROM handling_units WHERE id <> $1", vec![unit.into()]).await.unwrap();
     let other = app.add_account("unit_b", organ, &[renda::auth::Role::Unit]).await;
-    db::exec(app.db(), "UPDATE accounts SET unit_id = $1 WHERE id = $2", vec![other_unit.into(), other.into()]).await.unwrap();
+    db::exec(app.db(), "UPDATE accounts SET unit_id = $1 WHERE id = $2", vec![other_unit.into(), other.into()])
+        .await
+        .unwrap();
     let mut b = app.login("unit_b").await;
     assert_eq!(b.get(&format!("/console/opinions/{opinion}")).await.status, StatusCode::NOT_FOUND);
     assert!(!b.get("/console/opinions").await.body.contains(&no));
@@ -209,11 +219,17 @@ async fn a_unit_sees_only_its_items_and_a_township_only_its_own(app: TestApp) {
     let mut leader = app.login("leader").await;
     let r = leader.post(&format!("/console/handling/{item}/step"), &[("step", "supervise"), ("kind", "flag")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = leader.post(&format!("/console/handling/{item}/step"), &[("step", "reply"), ("outcome", "resolved"), ("text", "x")]).await;
+    let r = leader
+        .post(&format!("/console/handling/{item}/step"), &[("step", "reply"), ("outcome", "resolved"), ("text", "x")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let flagged = db::scalar_i64(app.db(), "SELECT count(*) FROM handling_items WHERE id = $1 AND flagged = true", vec![item.into()])
-        .await
-        .unwrap();
+    let flagged = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM handling_items WHERE id = $1 AND flagged = true",
+        vec![item.into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(flagged, 1);
 }
 demo_test!(a_unit_sees_only_its_items_and_a_township_only_its_own);

@@ -20,7 +20,9 @@ pub async fn demo_unit(app: &TestApp) -> i64 {
 }
 
 pub async fn item_of(app: &TestApp, tracking_no: &str) -> i64 {
-    db::scalar_i64(app.db(), "SELECT item_id FROM opinions WHERE tracking_no = $1", vec![tracking_no.into()]).await.unwrap()
+    db::scalar_i64(app.db(), "SELECT item_id FROM opinions WHERE tracking_no = $1", vec![tracking_no.into()])
+        .await
+        .unwrap()
 }
 
 pub async fn opinion_of(app: &TestApp, tracking_no: &str) -> i64 {

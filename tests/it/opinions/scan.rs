@@ -32,7 +32,12 @@ async fn notices(app: &TestApp, item: i64) -> Vec<String> {
 async fn warnings_and_overdue_once_per_deadline(app: TestApp) {
     let station = a_station(&app).await;
     let r = app
-        .api("POST", "/api/v1/opinions", None, Some(json!({"content": "小区二次供水水压不足，高层住户经常停水。", "station_id": station})))
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            None,
+            Some(json!({"content": "小区二次供水水压不足，高层住户经常停水。", "station_id": station})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let no = r.json()["tracking_no"].as_str().unwrap().to_string();
@@ -41,7 +46,12 @@ async fn warnings_and_overdue_once_per_deadline(app: TestApp) {
     let staff = app.token("staff", Scope::Write).await;
     let unit = demo_unit(&app).await;
     let r = app
-        .api("POST", &format!("/api/v1/opinions/{id}/assign"), Some(&staff), Some(json!({"units": [{"unit_id": unit, "role": "lead"}], "due_working_days": 10})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/assign"),
+            Some(&staff),
+            Some(json!({"units": [{"unit_id": unit, "role": "lead"}], "due_working_days": 10})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let deadline = calendar::parse_date(&super::deadline_of(&app, item).await.unwrap()).unwrap();
@@ -76,11 +86,21 @@ async fn warnings_and_overdue_once_per_deadline(app: TestApp) {
     // An approved extension moves the deadline and arms both notices again.
     let unit_token = app.token("unit", Scope::Write).await;
     let r = app
-        .api("POST", &format!("/api/v1/opinions/{id}/extension"), Some(&unit_token), Some(json!({"days": 5, "text": "需协调供水公司更换水泵"})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/extension"),
+            Some(&unit_token),
+            Some(json!({"days": 5, "text": "需协调供水公司更换水泵"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
-        .api("POST", &format!("/api/v1/opinions/{id}/decide-extension"), Some(&staff), Some(json!({"unit_id": unit, "approve": true, "days": 5})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/decide-extension"),
+            Some(&staff),
+            Some(json!({"unit_id": unit, "approve": true, "days": 5})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let new_deadline = calendar::parse_date(&super::deadline_of(&app, item).await.unwrap()).unwrap();
