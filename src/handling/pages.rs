@@ -234,11 +234,7 @@ async fn step(
     let cmd = f.command()?;
     let label = cmd.step().label();
     let applied = act(&s, &p, &ip, id, cmd).await?;
-    let (item, _) = visible_item(&s, &p, &ip, id).await.or_else(|e| match e {
-        // A unit that returned the item no longer sees it.
-        AppError::NotFound => Err(AppError::NotFound),
-        other => Err(other),
-    })?;
+    let (item, _) = visible_item(&s, &p, &ip, id).await?;
     let message = if applied.reopened {
         format!("已{label}；反映人不满意，已自动转入二次办理")
     } else {

@@ -412,8 +412,7 @@ pub async fn apply<C: ConnectionTrait>(
             let last = model::ratings(c, item.id)
                 .await?
                 .into_iter()
-                .filter(|r| r.rater == Rater::Submitter && r.round == item.round)
-                .next_back();
+                .rfind(|r| r.rater == Rater::Submitter && r.round == item.round);
             if last.is_some_and(|r| r.grade == Grade::Unsatisfied) && explanation.is_empty() {
                 return Err(AppError::invalid("explanation", "反映人不满意，办结时须写明理由（将向反映人公开）"));
             }

@@ -104,8 +104,15 @@ async fn create(
             };
             crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
             write(&s, p, &ip, async |w| {
-                service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, Some(p.account_id), &ip.0, now)
-                    .await
+                service::submit(
+                    w.txn(),
+                    w.key(),
+                    &s.crypto,
+                    w.actor(),
+                    &sub,
+                    &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
+                )
+                .await
             })
             .await?
         }
@@ -122,7 +129,15 @@ async fn create(
             };
             write_as(&s, actor, async |w| {
                 service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
-                service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, None, &ip.0, now).await
+                service::submit(
+                    w.txn(),
+                    w.key(),
+                    &s.crypto,
+                    w.actor(),
+                    &sub,
+                    &service::Source { channel, entered_by: None, client: &ip.0, now },
+                )
+                .await
             })
             .await?
         }

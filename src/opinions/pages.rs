@@ -324,7 +324,15 @@ async fn create(
     };
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, Some(p.account_id), &ip.0, now).await
+        service::submit(
+            w.txn(),
+            w.key(),
+            &s.crypto,
+            w.actor(),
+            &sub,
+            &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
+        )
+        .await
     })
     .await;
     form_answer(

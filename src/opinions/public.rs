@@ -160,7 +160,15 @@ async fn submit(
         let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
         write_as(&s, actor, async |w| {
             service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
-            service::submit(w.txn(), w.key(), &s.crypto, w.actor(), &sub, channel, None, &ip.0, now).await
+            service::submit(
+                w.txn(),
+                w.key(),
+                &s.crypto,
+                w.actor(),
+                &sub,
+                &service::Source { channel, entered_by: None, client: &ip.0, now },
+            )
+            .await
         })
         .await
     }
@@ -233,7 +241,7 @@ pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
     let events = loop_model::events(&s.db, o.item_id, true).await?;
     let replies = loop_model::replies(&s.db, o.item_id).await?;
     let ratings = loop_model::ratings(&s.db, o.item_id).await?;
-    let mine = ratings.iter().filter(|r| r.rater == Rater::Submitter && r.round == item.round).next_back();
+    let mine = ratings.iter().rfind(|r| r.rater == Rater::Submitter && r.round == item.round);
     let can_rate = matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
     Ok(Tracked { rated: mine.map(|r| r.grade.label().to_string()), o, events, replies, can_rate, state: item.state })
 }

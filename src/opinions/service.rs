@@ -198,19 +198,26 @@ async fn place<C: ConnectionTrait>(c: &C, s: &Submission) -> AppResult<(i64, Opt
     Ok((organ.id, area))
 }
 
-/// Takes one opinion in, in the caller's write transaction. `entered_by` is the account that
-/// typed it in for someone (a deputy, keeper or staff), `None` for the citizen themselves.
+/// Where a submission comes from: its channel, the account that typed it in for someone (a
+/// deputy, keeper or staff; `None` for the citizen themselves), the client address, the time.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub channel: Channel,
+    pub entered_by: Option<i64>,
+    pub client: &'a str,
+    pub now: i64,
+}
+
+/// Takes one opinion in, in the caller's write transaction.
 pub async fn submit<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     actor: &Actor,
     s: &Submission,
-    channel: Channel,
-    entered_by: Option<i64>,
-    client: &str,
-    now: i64,
+    src: &Source<'_>,
 ) -> AppResult<Receipt> {
+    let Source { channel, entered_by, client, now } = *src;
     validate(s)?;
     let (organ_id, area_id) = place(c, s).await?;
     let content = s.content.trim().to_string();
