@@ -261,6 +261,7 @@ pub async fn seed(
         )
         .await?;
     }
+    crate::opinions::demo::seed(&txn, audit_key, crypto, root).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
     txn.commit().await?;
     Ok(())
 }

@@ -68,8 +68,20 @@ pub async fn run(db: &DatabaseConnection, calendar: &Calendar, policy: &Policy, 
                 continue;
             }
             let body = format!("办理期限 {deadline}");
-            event(&txn, item.id, item.round, "deadline_notice", detail, Party::System, &system, None, false, &body)
-                .await?;
+            event(
+                &txn,
+                now,
+                item.id,
+                item.round,
+                "deadline_notice",
+                detail,
+                Party::System,
+                &system,
+                None,
+                false,
+                &body,
+            )
+            .await?;
             for unit in model::live_units(&txn, item.id).await? {
                 notify_unit(&txn, unit, item, title, &body).await?;
             }

@@ -29,8 +29,7 @@ pub struct NewItem<'a> {
 }
 
 /// Opens an item in `received` (or `held`); returns its id.
-pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>) -> Result<i64, DbErr> {
-    let now = db::now();
+pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>, now: i64) -> Result<i64, DbErr> {
     let state = if new.held { State::Held } else { State::Received };
     let id = db::insert_id(
         c,
@@ -47,7 +46,7 @@ pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>) -
         ],
     )
     .await?;
-    event(c, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note).await?;
+    event(c, now, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note).await?;
     Ok(id)
 }
 
@@ -146,14 +145,15 @@ pub async fn apply<C: ConnectionTrait>(
     match cmd {
         Command::Release => {
             set_state(c, &item, to, ctx.now).await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, "").await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, "").await?;
         }
         Command::Reject { reason } => {
             let reason = text_of("reason", &reason, true)?;
             set_state(c, &item, to, ctx.now).await?;
             db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
                 .await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &reason).await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &reason)
+                .await?;
         }
         Command::AnswerDirectly { text } => {
             let text = text_of("text", &text, true)?;
@@ -164,7 +164,8 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![ctx.now.into(), item.id.into()],
             )
             .await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &text).await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &text)
+                .await?;
         }
         Command::Assign { units, due_working_days, instructions } => {
             let instructions = text_of("instructions", &instructions, false)?;
@@ -179,7 +180,8 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             set_state(c, &item, to, ctx.now).await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, true, "").await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, true, "")
+                .await?;
         }
         Command::Return { reason } => {
             let reason = text_of("reason", &reason, true)?;
@@ -204,8 +206,20 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![reason.clone().into(), a.into()],
             )
             .await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &reason)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                "",
+                doer.party,
+                doer.actor,
+                doer.unit_id,
+                false,
+                &reason,
+            )
+            .await?;
             // Back to triage when no unit that answers is left; the return counts against nobody.
             if !answering_left(c, &item).await? {
                 db::exec(
@@ -236,8 +250,20 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             set_state(c, &item, to, ctx.now).await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &text)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                "",
+                doer.party,
+                doer.actor,
+                doer.unit_id,
+                false,
+                &text,
+            )
+            .await?;
         }
         Command::RequestExtension { days, reason } => {
             let reason = text_of("reason", &reason, true)?;
@@ -255,8 +281,20 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             let body = format!("申请延期 {days} 个工作日：{reason}");
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, false, &body)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                "",
+                doer.party,
+                doer.actor,
+                doer.unit_id,
+                false,
+                &body,
+            )
+            .await?;
             notify_staff(c, &item, "承办单位申请延期", &body).await?;
         }
         Command::DecideExtension { unit_id, approve, days, note } => {
@@ -291,8 +329,20 @@ pub async fn apply<C: ConnectionTrait>(
                 format!("不同意延期。{note}")
             };
             let detail = if approve { "approved" } else { "refused" };
-            event(c, item.id, item.round, step.as_str(), detail, doer.party, doer.actor, Some(unit_id), false, &body)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                detail,
+                doer.party,
+                doer.actor,
+                Some(unit_id),
+                false,
+                &body,
+            )
+            .await?;
             notify_unit(c, unit_id, &item, "延期申请已审批", &body).await?;
         }
         Command::Reply { outcome, text } => {
@@ -328,6 +378,7 @@ pub async fn apply<C: ConnectionTrait>(
             .await?;
             event(
                 c,
+                ctx.now,
                 item.id,
                 item.round,
                 step.as_str(),
@@ -387,8 +438,20 @@ pub async fn apply<C: ConnectionTrait>(
             .await?;
             let body =
                 if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
-            event(c, item.id, item.round, step.as_str(), grade.as_str(), doer.party, doer.actor, None, true, &body)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                grade.as_str(),
+                doer.party,
+                doer.actor,
+                None,
+                true,
+                &body,
+            )
+            .await?;
             // The submitter's 不满意 opens the next round by itself, as many times as the policy says.
             let automatic = item.round <= i64::from(ctx.policy.automatic_rehandling_rounds);
             if rater == Rater::Submitter && grade == Grade::Unsatisfied {
@@ -419,15 +482,28 @@ pub async fn apply<C: ConnectionTrait>(
             set_state(c, &item, to, ctx.now).await?;
             db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
                 .await?;
-            event(c, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &explanation).await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &explanation)
+                .await?;
         }
         Command::Supervise { kind, text } => {
             let text = text_of("text", &text, kind != Supervision::Flag)?;
             if kind == Supervision::Flag {
                 db::exec(c, "UPDATE handling_items SET flagged = true WHERE id = $1", vec![item.id.into()]).await?;
             }
-            event(c, item.id, item.round, step.as_str(), kind.as_str(), doer.party, doer.actor, None, false, &text)
-                .await?;
+            event(
+                c,
+                ctx.now,
+                item.id,
+                item.round,
+                step.as_str(),
+                kind.as_str(),
+                doer.party,
+                doer.actor,
+                None,
+                false,
+                &text,
+            )
+            .await?;
             for unit in model::live_units(c, item.id).await? {
                 notify_unit(c, unit, &item, kind.label(), &text).await?;
             }
@@ -529,8 +605,20 @@ async fn assign<C: ConnectionTrait>(
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let names = unit_names(c, units).await?;
     let body = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。{instructions}", deadline.format("%Y-%m-%d"));
-    event(c, item.id, item.round, Step::Assign.as_str(), "", doer.party, doer.actor, None, true, body.trim_end())
-        .await?;
+    event(
+        c,
+        ctx.now,
+        item.id,
+        item.round,
+        Step::Assign.as_str(),
+        "",
+        doer.party,
+        doer.actor,
+        None,
+        true,
+        body.trim_end(),
+    )
+    .await?;
     for (u, role) in units {
         notify_unit(c, *u, item, &format!("新交办事项（{}）", role.label()), &body).await?;
     }
@@ -573,7 +661,7 @@ async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Do
     .await?;
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let body = format!("{reason}（第 {round} 轮，办理期限至 {}）", deadline.format("%Y-%m-%d"));
-    event(c, item.id, round, Step::Reopen.as_str(), "", doer.party, doer.actor, None, true, &body).await?;
+    event(c, ctx.now, item.id, round, Step::Reopen.as_str(), "", doer.party, doer.actor, None, true, &body).await?;
     for (u, _) in &units {
         notify_unit(c, *u, item, "事项转入二次办理", &body).await?;
     }
@@ -662,6 +750,7 @@ async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Res
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn event<C: ConnectionTrait>(
     c: &C,
+    at: i64,
     item_id: i64,
     round: i64,
     step: &str,
@@ -678,7 +767,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         vec![
             item_id.into(),
-            db::now().into(),
+            at.into(),
             step.into(),
             detail.into(),
             format!("{party:?}").to_lowercase().into(),

@@ -3,6 +3,7 @@
 //! 码上公开, the console list and page, entries on someone's behalf, and the API.
 
 pub mod api;
+pub mod demo;
 pub mod model;
 pub mod pages;
 pub mod public;

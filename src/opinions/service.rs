@@ -25,7 +25,7 @@ pub const REPEAT_WINDOW_SECS: i64 = 10 * 60;
 
 /// Words that hold a submission for review (nothing is published or dropped). The list is
 /// deliberately short and an installation extends it; matching is by substring.
-pub const HOLD_WORDS: &[&str] = &["法轮", "代开发票", "办证", "赌博网站", "色情", "枪支"];
+pub const HOLD_WORDS: &[&str] = &["法轮", "代开发票", "办假证", "赌博网站", "色情", "枪支"];
 
 /// What was submitted, whatever the channel.
 #[derive(Clone, Debug, Default)]
@@ -261,6 +261,7 @@ pub async fn submit<C: ConnectionTrait>(
         c,
         actor,
         &NewItem { kind: super::KIND, organ_id, area_id, station_id, deputy_id, held: hold.is_some(), note },
+        now,
     )
     .await?;
     let date = crate::calendar::beijing_date(now).format("%Y%m%d").to_string();

@@ -76,8 +76,9 @@ async fn warnings_and_overdue_once_per_deadline(app: TestApp) {
     assert_eq!(notices(&app, item).await, ["warning", "overdue"]);
     let inbox = db::scalar_i64(
         app.db(),
-        "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id WHERE a.username IN ('unit', 'staff') AND n.title = '事项已超期'",
-        vec![],
+        "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id \
+         WHERE a.username IN ('unit', 'staff') AND n.title = '事项已超期' AND n.link = $1",
+        vec![format!("/console/handling/{item}").into()],
     )
     .await
     .unwrap();
