@@ -48,25 +48,36 @@ pub struct Texts {
     pub list_name: &'static str,
     /// The members' segment below a record's page: `members` or `holders`.
     pub members: &'static str,
-    /// The heading over the members, if any.
+    pub table: TableTexts,
+    pub add: AddTexts,
+    pub remove: RemoveTexts,
+}
+
+/// The members' table: its heading, if any; the column headings of the person and their
+/// role; what is said when there are no members, given the record's name.
+pub struct TableTexts {
     pub heading: Option<&'static str>,
-    /// Said when there are no members, given the record's name.
+    pub name: &'static str,
+    pub role: &'static str,
     pub empty: fn(&str) -> String,
-    /// Column headings: the person, their role.
-    pub name_column: &'static str,
-    pub role_column: &'static str,
-    /// The remove button, and its confirmation around the member's name.
-    pub remove: &'static str,
-    pub confirm: Option<(&'static str, &'static str)>,
-    /// The add form: heading, the person's and the role's label, the button, a help line (HTML).
-    pub add_heading: &'static str,
-    pub person_label: &'static str,
-    pub role_label: &'static str,
+}
+
+/// The add form: heading, the person's and the role's label, the button, a help line
+/// (HTML), and the flash once saved.
+pub struct AddTexts {
+    pub heading: &'static str,
+    pub person: &'static str,
+    pub role: &'static str,
     pub submit: &'static str,
     pub help: Option<&'static str>,
-    /// Flash messages after adding and removing.
-    pub saved: &'static str,
-    pub removed: &'static str,
+    pub done: &'static str,
+}
+
+/// The remove button, its confirmation around the member's name, and the flash once done.
+pub struct RemoveTexts {
+    pub button: &'static str,
+    pub confirm: Option<(&'static str, &'static str)>,
+    pub done: &'static str,
 }
 
 /// What a record's page says about it above its members.
@@ -121,19 +132,20 @@ impl MemberPage for Groups {
         list: "/console/registry/groups",
         list_name: "代表小组",
         members: "members",
-        heading: Some("成员"),
-        empty: |_| "还没有成员。".into(),
-        name_column: "姓名",
-        role_column: "组内职务",
-        remove: "移出",
-        confirm: Some(("确定把", "移出本小组吗？")),
-        add_heading: "添加成员或调整职务",
-        person_label: "代表",
-        role_label: "职务",
-        submit: "保存成员",
-        help: None,
-        saved: "小组成员已保存",
-        removed: "已移出小组",
+        table: TableTexts {
+            heading: Some("成员"), name: "姓名", role: "组内职务", empty: |_| "还没有成员。".into()
+        },
+        add: AddTexts {
+            heading: "添加成员或调整职务",
+            person: "代表",
+            role: "职务",
+            submit: "保存成员",
+            help: None,
+            done: "小组成员已保存",
+        },
+        remove: RemoveTexts {
+            button: "移出", confirm: Some(("确定把", "移出本小组吗？")), done: "已移出小组"
+        },
     };
     async fn about(s: &AppState, owner: &Owner, members: usize) -> AppResult<About> {
         let g = super::structure::group(&s.db, owner.id).await?.ok_or(AppError::NotFound)?;
@@ -166,19 +178,21 @@ impl MemberPage for Committees {
         list: "/console/registry/committees",
         list_name: "委员会",
         members: "members",
-        heading: Some("组成人员"),
-        empty: |_| "还没有组成人员。".into(),
-        name_column: "姓名",
-        role_column: "职务",
-        remove: "离任",
-        confirm: Some(("确定登记", "离任吗？")),
-        add_heading: "添加组成人员或调整职务",
-        person_label: "人员",
-        role_label: "职务",
-        submit: "保存组成人员",
-        help: Some("人员须先在<a href=\"/console/registry/deputies\">代表</a>中登记（组成人员本身多为代表）。"),
-        saved: "组成人员已保存",
-        removed: "已移出",
+        table: TableTexts {
+            heading: Some("组成人员"),
+            name: "姓名",
+            role: "职务",
+            empty: |_| "还没有组成人员。".into(),
+        },
+        add: AddTexts {
+            heading: "添加组成人员或调整职务",
+            person: "人员",
+            role: "职务",
+            submit: "保存组成人员",
+            help: Some("人员须先在<a href=\"/console/registry/deputies\">代表</a>中登记（组成人员本身多为代表）。"),
+            done: "组成人员已保存",
+        },
+        remove: RemoveTexts { button: "离任", confirm: Some(("确定登记", "离任吗？")), done: "已移出" },
     };
     async fn about(s: &AppState, owner: &Owner, members: usize) -> AppResult<About> {
         let c = super::structure::committee(&s.db, owner.id).await?.ok_or(AppError::NotFound)?;
@@ -195,19 +209,18 @@ impl MemberPage for Grids {
         list: "/console/registry/grids",
         list_name: "网格",
         members: "members",
-        heading: None,
-        empty: |_| "还没有代表进入本网格。".into(),
-        name_column: "代表",
-        role_column: "担任",
-        remove: "移出",
-        confirm: None,
-        add_heading: "代表进网格",
-        person_label: "代表",
-        role_label: "担任",
-        submit: "进网格",
-        help: None,
-        saved: "网格人员已保存",
-        removed: "已移出网格",
+        table: TableTexts {
+            heading: None, name: "代表", role: "担任", empty: |_| "还没有代表进入本网格。".into()
+        },
+        add: AddTexts {
+            heading: "代表进网格",
+            person: "代表",
+            role: "担任",
+            submit: "进网格",
+            help: None,
+            done: "网格人员已保存",
+        },
+        remove: RemoveTexts { button: "移出", confirm: None, done: "已移出网格" },
     };
     async fn about(s: &AppState, owner: &Owner, _members: usize) -> AppResult<About> {
         let g = super::structure::grid(&s.db, owner.id).await?.ok_or(AppError::NotFound)?;
@@ -222,19 +235,13 @@ impl MemberPage for RoleNames {
         list: "/console/registry/roles",
         list_name: "履职角色",
         members: "holders",
-        heading: None,
-        empty: |name| format!("还没有人担任{name}。"),
-        name_column: "姓名",
-        role_column: "",
-        remove: "卸任",
-        confirm: None,
-        add_heading: "指定担任",
-        person_label: "代表",
-        role_label: "",
-        submit: "指定担任",
-        help: None,
-        saved: "已指定",
-        removed: "已卸任",
+        table: TableTexts {
+            heading: None, name: "姓名", role: "", empty: |name| format!("还没有人担任{name}。")
+        },
+        add: AddTexts {
+            heading: "指定担任", person: "代表", role: "", submit: "指定担任", help: None, done: "已指定"
+        },
+        remove: RemoveTexts { button: "卸任", confirm: None, done: "已卸任" },
     };
     async fn about(_s: &AppState, _owner: &Owner, members: usize) -> AppResult<About> {
         Ok(About { line: format!("担任 {members} 人"), ..About::default() })
@@ -350,7 +357,7 @@ async fn members_tpl<K: MemberPage>(
     Ok(MembersTpl {
         l: page.layout(&owner.name, &[(t.list, t.list_name), (&base, &owner.name)]),
         t,
-        empty: (t.empty)(&owner.name),
+        empty: (t.table.empty)(&owner.name),
         about,
         base,
         members,
@@ -392,7 +399,7 @@ async fn add<K: MemberPage>(
     .await;
     form_answer(
         result,
-        |_| redirect_with_flash(&format!("{}/{id}", K::TEXT.list), K::TEXT.saved),
+        |_| redirect_with_flash(&format!("{}/{id}", K::TEXT.list), K::TEXT.add.done),
         async |errors| unprocessable(&members_tpl::<K>(&page, &s, &p, owner, &at, f.person, errors).await?),
     )
     .await
@@ -411,5 +418,5 @@ async fn remove<K: MemberPage>(
         membership::remove(w.txn(), w.key(), w.actor(), K::KIND, p.organ_id, id, member).await
     })
     .await?;
-    Ok(redirect_with_flash(&format!("{}/{id}", K::TEXT.list), K::TEXT.removed))
+    Ok(redirect_with_flash(&format!("{}/{id}", K::TEXT.list), K::TEXT.remove.done))
 }
