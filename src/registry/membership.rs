@@ -398,3 +398,36 @@ fn change<'a>(
     };
     Change { action, target_type, target_id: target_id.to_string(), organ_id: Some(organ_id), summary }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::migrations::m0007_membership::REPLACED;
+
+    #[test]
+    fn every_kind_is_one_the_table_was_made_for() {
+        for kind in KINDS {
+            assert!(
+                REPLACED.iter().any(|t| t.kind == kind.code && t.owner == kind.owner_column),
+                "{} / {}",
+                kind.code,
+                kind.owner_column
+            );
+        }
+        assert_eq!(KINDS.len(), REPLACED.len());
+    }
+
+    #[test]
+    fn roles_are_stored_with_their_place_as_the_migration_ranked_them() {
+        let sort = |kind: &Kind, role: &str| kind.roles.check(role).map(|(_, s)| s).ok();
+        for (role, rank) in [("convener", 0), ("leader", 1), ("deputy_leader", 2), ("member", 3)] {
+            assert_eq!(sort(&GROUP, role), Some(rank), "{role}");
+        }
+        assert_eq!((sort(&GRID, "gridder"), sort(&GRID, "supervisor")), (Some(0), Some(1)));
+        assert_eq!((sort(&COMMITTEE, " 主任 "), sort(&COMMITTEE, "委员")), (Some(0), Some(3)));
+        assert_eq!(sort(&ROLE, "anything"), Some(0));
+        assert!(sort(&GROUP, "boss").is_none() && sort(&GRID, "").is_none() && sort(&COMMITTEE, "主席").is_none());
+        assert_eq!(GROUP.roles.label("deputy_leader"), "副组长");
+        assert_eq!(COMMITTEE.roles.label("秘书长"), "秘书长");
+    }
+}
