@@ -13,16 +13,23 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_session_reauth::Migration),
             Box::new(m0005_totp_last_step::Migration),
             Box::new(m0006_foreign_keys::Migration),
+            Box::new(m0007_membership::Migration),
             Box::new(m0008_handling::Migration),
         ]
     }
 }
 
+pub mod m0007_membership;
 pub mod m0008_handling;
 
-/// Every foreign key of the schema: m0006's list and those of the tables made after it.
+/// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
+/// the membership tables `m0007` replaced, and those of the tables made after it.
 pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Reference> {
-    m0006_foreign_keys::REFERENCES.iter().chain(m0008_handling::REFERENCES.iter())
+    m0006_foreign_keys::REFERENCES
+        .iter()
+        .filter(|f| !m0007_membership::REPLACED.iter().any(|old| old.table == f.table))
+        .chain(m0007_membership::REFERENCES)
+        .chain(m0008_handling::REFERENCES)
 }
 
 fn id(name: &str) -> ColumnDef {
@@ -691,10 +698,18 @@ pub mod m0006_foreign_keys {
         pub on_delete: &'static str,
     }
 
-    const fn r(table: &'static str, column: &'static str, parent: &'static str, on_delete: &'static str) -> Reference {
+    pub(super) const fn r(
+        table: &'static str,
+        column: &'static str,
+        parent: &'static str,
+        on_delete: &'static str,
+    ) -> Reference {
         Reference { table, column, parent, on_delete }
     }
 
+    /// The foreign keys this migration adds (as it added them: `m0007_membership` later
+    /// replaced the four membership tables; [`super::references`] is the schema's list now).
+    ///
     /// ON DELETE choices:
     /// - `RESTRICT` for records (organs, areas, persons, mandates, memberships, stations …):
     ///   deleting something still referenced is refused (the application answers 409 with
@@ -775,10 +790,15 @@ pub mod m0006_foreign_keys {
         )
     }
 
-    /// Every reference that points nowhere, said in one error (nothing is deleted).
-    async fn check_orphans<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    /// Every reference of `references` that points nowhere, said in one error naming the
+    /// migration (nothing is deleted).
+    pub(super) async fn check_orphans<C: ConnectionTrait>(
+        c: &C,
+        migration: &str,
+        references: &[&Reference],
+    ) -> Result<(), DbErr> {
         let mut found = Vec::new();
-        for f in REFERENCES {
+        for f in references {
             // account_roles has no id of its own: its rows are named by the missing account id.
             let key = if f.table == "account_roles" { "account_id" } else { "id" };
             let from = format!(
@@ -809,7 +829,7 @@ pub mod m0006_foreign_keys {
             Ok(())
         } else {
             Err(DbErr::Migration(format!(
-                "m0006_foreign_keys：发现孤立引用，迁移已停止，未删除任何数据。请先修正或删除这些行后再迁移：{}",
+                "{migration}：发现孤立引用，迁移已停止，未删除任何数据。请先修正或删除这些行后再迁移：{}",
                 found.join("；")
             )))
         }
@@ -819,7 +839,7 @@ pub mod m0006_foreign_keys {
     impl MigrationTrait for Migration {
         async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
             let c = m.get_connection();
-            check_orphans(c).await?;
+            check_orphans(c, "m0006_foreign_keys", &REFERENCES.iter().collect::<Vec<_>>()).await?;
             match c.get_database_backend() {
                 // Runs inside the migration's transaction: all constraints or none.
                 DbBackend::Postgres => {

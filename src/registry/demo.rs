@@ -10,6 +10,7 @@ use crate::audit::Actor;
 use crate::db;
 use crate::org;
 use crate::privacy::FieldCrypto;
+use crate::registry::membership::{self, COMMITTEE, GRID, GROUP, Joining, ROLE};
 use crate::registry::persons::{self, Gender, MandateEventKind, MandateInput, OCCUPATIONS, PersonInput};
 use crate::registry::stations::{self, StationInput};
 use crate::registry::structure::GroupInput;
@@ -330,16 +331,39 @@ pub async fn seed<C: ConnectionTrait>(
     let mut members = Vec::new();
     for (k, pos) in positions.iter().enumerate() {
         let pid = county_deputies[k * 3];
-        crate::registry::structure::add_committee_member(c, key, actor, standing, pid, pos).await?;
+        membership::add(
+            c,
+            key,
+            actor,
+            &COMMITTEE,
+            county_organ,
+            Joining { owner_id: standing, person_id: pid, role: pos },
+        )
+        .await?;
         members.push(pid);
     }
     let specials = ["法制委员会", "财政经济委员会", "教育科学文化卫生委员会", "农业与农村委员会", "社会建设委员会"];
     let mut special_ids = Vec::new();
     for (k, sname) in specials.iter().enumerate() {
         let id = crate::registry::structure::create_committee(c, key, actor, county_organ, "special", sname).await?;
-        crate::registry::structure::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 1], "主任委员")
-            .await?;
-        crate::registry::structure::add_committee_member(c, key, actor, id, county_deputies[k * 3 + 2], "委员").await?;
+        membership::add(
+            c,
+            key,
+            actor,
+            &COMMITTEE,
+            county_organ,
+            Joining { owner_id: id, person_id: county_deputies[k * 3 + 1], role: "主任委员" },
+        )
+        .await?;
+        membership::add(
+            c,
+            key,
+            actor,
+            &COMMITTEE,
+            county_organ,
+            Joining { owner_id: id, person_id: county_deputies[k * 3 + 2], role: "委员" },
+        )
+        .await?;
         special_ids.push(id);
     }
     crate::registry::structure::create_committee(c, key, actor, county_organ, "office", "诸城市人大常委会办公室")
@@ -356,13 +380,13 @@ pub async fn seed<C: ConnectionTrait>(
         };
         let g = crate::registry::structure::create_group(c, key, actor, county_organ, &input).await?;
         for (k, pid) in by_township[i][15..24].iter().enumerate() {
-            crate::registry::structure::add_group_member(
+            membership::add(
                 c,
                 key,
                 actor,
-                g,
-                *pid,
-                if k == 0 { "leader" } else { "member" },
+                &GROUP,
+                county_organ,
+                Joining { owner_id: g, person_id: *pid, role: if k == 0 { "leader" } else { "member" } },
             )
             .await?;
         }
@@ -390,13 +414,13 @@ pub async fn seed<C: ConnectionTrait>(
         .await?;
         for (k, r) in ids.iter().enumerate() {
             let pid: i64 = r.try_get_by_index(0)?;
-            crate::registry::structure::add_group_member(
+            membership::add(
                 c,
                 key,
                 actor,
-                g,
-                pid,
-                if k == 0 { "convener" } else { "member" },
+                &GROUP,
+                county_organ,
+                Joining { owner_id: g, person_id: pid, role: if k == 0 { "convener" } else { "member" } },
             )
             .await?;
         }
@@ -409,13 +433,13 @@ pub async fn seed<C: ConnectionTrait>(
     };
     let delegation = crate::registry::structure::create_group(c, key, actor, city, &input).await?;
     for (k, pid) in upper.iter().enumerate() {
-        crate::registry::structure::add_group_member(
+        membership::add(
             c,
             key,
             actor,
-            delegation,
-            *pid,
-            if k == 0 { "leader" } else { "member" },
+            &GROUP,
+            county_organ,
+            Joining { owner_id: delegation, person_id: *pid, role: if k == 0 { "leader" } else { "member" } },
         )
         .await?;
     }
@@ -445,8 +469,24 @@ pub async fn seed<C: ConnectionTrait>(
     for (k, gname) in ["密州街道第一网格", "密州街道第二网格", "密州街道第三网格"].iter().enumerate()
     {
         let g = crate::registry::structure::create_grid(c, key, actor, county_organ, mizhou_area, gname).await?;
-        crate::registry::structure::add_grid_member(c, key, actor, g, by_township[0][k * 2], "gridder").await?;
-        crate::registry::structure::add_grid_member(c, key, actor, g, by_township[0][k * 2 + 1], "supervisor").await?;
+        membership::add(
+            c,
+            key,
+            actor,
+            &GRID,
+            county_organ,
+            Joining { owner_id: g, person_id: by_township[0][k * 2], role: "gridder" },
+        )
+        .await?;
+        membership::add(
+            c,
+            key,
+            actor,
+            &GRID,
+            county_organ,
+            Joining { owner_id: g, person_id: by_township[0][k * 2 + 1], role: "supervisor" },
+        )
+        .await?;
     }
     // Role names: 信息采集员 at the legislative contact point, 联络员 per township.
     let role_ids = db::query_rows(c, "SELECT id, name FROM role_names ORDER BY id", vec![]).await?;
@@ -458,10 +498,26 @@ pub async fn seed<C: ConnectionTrait>(
     };
     if let (Some(collector), Some(liaison)) = (role("信息采集员"), role("联络员")) {
         for ids in &by_township {
-            crate::registry::structure::assign_role(c, key, actor, county_organ, liaison, ids[0]).await?;
+            membership::add(
+                c,
+                key,
+                actor,
+                &ROLE,
+                county_organ,
+                Joining { owner_id: liaison, person_id: ids[0], role: "" },
+            )
+            .await?;
         }
         for ids in by_township.iter().take(5) {
-            crate::registry::structure::assign_role(c, key, actor, county_organ, collector, ids[1]).await?;
+            membership::add(
+                c,
+                key,
+                actor,
+                &ROLE,
+                county_organ,
+                Joining { owner_id: collector, person_id: ids[1], role: "" },
+            )
+            .await?;
         }
     }
     Ok(Seeded { deputy_person: by_township[0][16], keeper_station: township_stations[0].2 })

@@ -6,6 +6,8 @@ pub mod api;
 pub mod demo;
 pub mod geo;
 pub mod import;
+pub mod membership;
+pub mod membership_pages;
 pub mod persons;
 pub mod persons_pages;
 pub mod public;
@@ -82,6 +84,7 @@ fn routes() -> axum::Router<crate::app::state::AppState> {
         .merge(persons_pages::routes())
         .merge(stations_pages::routes())
         .merge(structure_pages::routes())
+        .merge(membership_pages::routes())
         .merge(structure_exports::routes())
         .merge(roster_pages::routes())
         .merge(units_pages::routes())

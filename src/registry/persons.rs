@@ -801,7 +801,7 @@ pub(crate) fn filter_sql(f: &DeputyFilter, after: i64, limit: Option<u64>) -> (S
         wh.push(&mandate_cond);
     }
     if let Some(g) = f.group_id {
-        wh.push("EXISTS (SELECT 1 FROM group_members g WHERE g.person_id = p.id AND g.group_id = ?)");
+        wh.push("EXISTS (SELECT 1 FROM memberships g WHERE g.person_id = p.id AND g.group_id = ?)");
         values.push(g.into());
     }
     if let Some(s) = f.station_id {
@@ -883,7 +883,7 @@ pub async fn card_extras<C: ConnectionTrait>(
           WHERE m.person_id = $1 AND m.status = 'serving'), \
          (SELECT {agg}(CAST(s.id AS TEXT) || $3 || s.name, $4) FROM station_deputies sd \
           JOIN stations s ON s.id = sd.station_id WHERE sd.person_id = $1), \
-         (SELECT {agg}(g.name, $4) FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
+         (SELECT {agg}(g.name, $4) FROM memberships gm JOIN deputy_groups g ON g.id = gm.group_id \
           WHERE gm.person_id = $1), \
          (SELECT {agg}(CAST(x.id AS TEXT) || $3 || CAST(x.station_id AS TEXT) || $3 || x.slot_date || $3 \
             || x.start_time || $3 || x.end_time || $3 || CAST(x.online AS TEXT) || $3 || x.station_name, $4) \
@@ -960,7 +960,7 @@ pub async fn card_extras<C: ConnectionTrait>(
 pub async fn groups_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(i64, String, String, String)>, DbErr> {
     let rows = db::query_rows(
         c,
-        "SELECT g.id, g.name, g.kind, gm.role FROM group_members gm JOIN deputy_groups g ON g.id = gm.group_id \
+        "SELECT g.id, g.name, g.kind, gm.role FROM memberships gm JOIN deputy_groups g ON g.id = gm.group_id \
          WHERE gm.person_id = $1 ORDER BY g.kind, g.id",
         vec![person_id.into()],
     )
@@ -974,7 +974,7 @@ pub async fn groups_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<
 pub async fn roles_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<String>, DbErr> {
     let rows = db::query_rows(
         c,
-        "SELECT r.name FROM role_assignments a JOIN role_names r ON r.id = a.role_name_id WHERE a.person_id = $1 \
+        "SELECT r.name FROM memberships a JOIN role_names r ON r.id = a.role_name_id WHERE a.person_id = $1 \
          ORDER BY r.id",
         vec![person_id.into()],
     )
@@ -986,7 +986,7 @@ pub async fn roles_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<S
 pub async fn grids_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<(String, String)>, DbErr> {
     let rows = db::query_rows(
         c,
-        "SELECT g.name, gm.role FROM grid_members gm JOIN grids g ON g.id = gm.grid_id WHERE gm.person_id = $1 \
+        "SELECT g.name, gm.role FROM memberships gm JOIN grids g ON g.id = gm.grid_id WHERE gm.person_id = $1 \
          ORDER BY g.id",
         vec![person_id.into()],
     )

@@ -411,7 +411,7 @@ async fn detail_tpl(
                     id,
                     name,
                     crate::org::label(&crate::registry::structure::GROUP_KINDS, &kind).to_string(),
-                    crate::org::label(&crate::registry::structure::GROUP_ROLES, &role).to_string(),
+                    crate::org::label(&crate::registry::membership::GROUP_ROLES, &role).to_string(),
                 )
             })
             .collect(),

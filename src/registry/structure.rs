@@ -1,9 +1,11 @@
-//! The registry's structure (REG-2, 4, 5, 6, 7): committees and their members, groups,
-//! contact links (常委会组成人员 ↔ 代表) with coverage, grids and configurable role names.
+//! The registry's structure (REG-2, 4, 5, 6, 7): committees, groups, contact links
+//! (常委会组成人员 ↔ 代表) with coverage, grids and configurable role names. Their members
+//! are kept by the one membership service, `membership`.
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
+use super::membership::MemberRow;
 use super::persons::*;
 
 use crate::app::error::AppError;
@@ -12,39 +14,18 @@ use crate::db;
 
 // ---- structure (groups, committees, links, grids, roles)
 //
-// REG-2 committees and their members, REG-4 groups, REG-5 contact links (常委会组成人员 ↔
-// 代表) with coverage, REG-6 grids, REG-7 configurable role names. Every write is audited on
-// the structure record it changes.
+// REG-2 committees, REG-4 groups, REG-5 contact links (常委会组成人员 ↔ 代表) with coverage,
+// REG-6 grids, REG-7 configurable role names. Every write is audited on the structure record
+// it changes.
 
 /// 代表团 / 代表小组 / 专业代表小组 (行业小组).
 pub const GROUP_KINDS: [(&str, &str); 3] =
     [("delegation", "代表团"), ("area_group", "代表小组"), ("professional_group", "专业代表小组")];
-pub const GROUP_ROLES: [(&str, &str); 4] =
-    [("convener", "召集人"), ("leader", "组长"), ("deputy_leader", "副组长"), ("member", "成员")];
 /// 常委会, 专门委员会, 工作委员会, 办公室 (REG-2).
 pub const COMMITTEE_KINDS: [(&str, &str); 4] =
     [("standing", "常委会"), ("special", "专门委员会"), ("working", "工作委员会"), ("office", "办公室")];
-pub const COMMITTEE_POSITIONS: [&str; 8] =
-    ["主任", "副主任", "秘书长", "委员", "主任委员", "副主任委员", "工作人员", "其他"];
-pub const GRID_ROLES: [(&str, &str); 2] = [("gridder", "网格员"), ("supervisor", "监督员")];
 /// Contact link kind: a 常委会组成人员 linked with a deputy (双联系).
 pub const LINK_MEMBER_DEPUTY: &str = "member_deputy";
-
-/// A member row of a group, committee, grid or role: the row id, the person and their role.
-#[derive(Clone, Debug, FromQueryResult, Serialize)]
-pub struct MemberRow {
-    pub id: i64,
-    pub person_id: i64,
-    pub name: String,
-    pub role: String,
-}
-
-async fn person_exists<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<(), AppError> {
-    if person(c, person_id).await?.is_none() {
-        return Err(AppError::invalid("person", "没有这位代表"));
-    }
-    Ok(())
-}
 
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct GroupRow {
@@ -62,7 +43,7 @@ pub struct GroupRow {
 
 const GROUP_SELECT: &str = "SELECT g.id, g.organ_id, o.path AS organ_path, g.kind, g.name, g.area_id, \
      a.name AS area_name, g.committee_id, c.name AS committee_name, \
-     (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id) AS members \
+     (SELECT count(*) FROM memberships m WHERE m.group_id = g.id) AS members \
      FROM deputy_groups g JOIN organs o ON o.id = g.organ_id LEFT JOIN areas a ON a.id = g.area_id \
      LEFT JOIN committees c ON c.id = g.committee_id";
 
@@ -152,94 +133,6 @@ pub async fn create_group<C: ConnectionTrait>(
     Ok(id)
 }
 
-pub async fn group_members<C: ConnectionTrait>(c: &C, group_id: i64) -> Result<Vec<MemberRow>, DbErr> {
-    db::query_all(
-        c,
-        "SELECT gm.id, gm.person_id, p.name, gm.role FROM group_members gm JOIN persons p ON p.id = gm.person_id \
-         WHERE gm.group_id = $1 ORDER BY CASE gm.role WHEN 'convener' THEN 0 WHEN 'leader' THEN 1 \
-         WHEN 'deputy_leader' THEN 2 ELSE 3 END, p.name, gm.id",
-        vec![group_id.into()],
-    )
-    .await
-}
-
-/// Adds a person to a group, or changes their role when already a member.
-pub async fn add_group_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    group_id: i64,
-    person_id: i64,
-    role: &str,
-) -> Result<(), AppError> {
-    let g = group(c, group_id).await?.ok_or(AppError::NotFound)?;
-    if !GROUP_ROLES.iter().any(|(k, _)| *k == role) {
-        return Err(AppError::invalid("role", "请选择组内职务"));
-    }
-    person_exists(c, person_id).await?;
-    let updated = db::exec(
-        c,
-        "UPDATE group_members SET role = $1 WHERE group_id = $2 AND person_id = $3",
-        vec![role.into(), group_id.into(), person_id.into()],
-    )
-    .await?;
-    if updated == 0 {
-        db::exec(
-            c,
-            "INSERT INTO group_members (group_id, person_id, role) VALUES ($1, $2, $3)",
-            vec![group_id.into(), person_id.into(), role.into()],
-        )
-        .await?;
-    }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "group_member_add",
-            target_type: "deputy_group",
-            target_id: group_id.to_string(),
-            organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 为{}", crate::org::label(&GROUP_ROLES, role)),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn remove_group_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    group_id: i64,
-    person_id: i64,
-) -> Result<(), AppError> {
-    let g = group(c, group_id).await?.ok_or(AppError::NotFound)?;
-    let n = db::exec(
-        c,
-        "DELETE FROM group_members WHERE group_id = $1 AND person_id = $2",
-        vec![group_id.into(), person_id.into()],
-    )
-    .await?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "group_member_remove",
-            target_type: "deputy_group",
-            target_id: group_id.to_string(),
-            organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 退出小组"),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct CommitteeRow {
     pub id: i64,
@@ -252,7 +145,7 @@ pub struct CommitteeRow {
 }
 
 const COMMITTEE_SELECT: &str = "SELECT c.id, c.organ_id, o.path AS organ_path, o.name AS organ_name, c.kind, c.name, \
-     (SELECT count(*) FROM committee_members cm WHERE cm.committee_id = c.id) AS members \
+     (SELECT count(*) FROM memberships m WHERE m.committee_id = c.id) AS members \
      FROM committees c JOIN organs o ON o.id = c.organ_id";
 
 pub async fn committees<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<CommitteeRow>, DbErr> {
@@ -333,100 +226,11 @@ pub async fn create_committee<C: ConnectionTrait>(
     Ok(id)
 }
 
-pub async fn committee_members<C: ConnectionTrait>(c: &C, committee_id: i64) -> Result<Vec<MemberRow>, DbErr> {
-    db::query_all(
-        c,
-        "SELECT cm.id, cm.person_id, p.name, cm.position AS role FROM committee_members cm \
-         JOIN persons p ON p.id = cm.person_id WHERE cm.committee_id = $1 ORDER BY cm.sort, cm.id",
-        vec![committee_id.into()],
-    )
-    .await
-}
-
-/// Adds a member with a position (主任, 副主任 …), or changes the position of a member.
-pub async fn add_committee_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    committee_id: i64,
-    person_id: i64,
-    position: &str,
-) -> Result<(), AppError> {
-    let cm = committee(c, committee_id).await?.ok_or(AppError::NotFound)?;
-    let position = position.trim();
-    if !COMMITTEE_POSITIONS.contains(&position) {
-        return Err(AppError::invalid("position", format!("职务应为：{}", COMMITTEE_POSITIONS.join("、"))));
-    }
-    person_exists(c, person_id).await?;
-    let sort = COMMITTEE_POSITIONS.iter().position(|p| *p == position).unwrap_or(9) as i64;
-    let updated = db::exec(
-        c,
-        "UPDATE committee_members SET position = $1, sort = $2 WHERE committee_id = $3 AND person_id = $4",
-        vec![position.into(), sort.into(), committee_id.into(), person_id.into()],
-    )
-    .await?;
-    if updated == 0 {
-        db::exec(
-            c,
-            "INSERT INTO committee_members (committee_id, person_id, position, sort) VALUES ($1, $2, $3, $4)",
-            vec![committee_id.into(), person_id.into(), position.into(), sort.into()],
-        )
-        .await?;
-    }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "committee_member_add",
-            target_type: "committee",
-            target_id: committee_id.to_string(),
-            organ_id: Some(cm.organ_id),
-            summary: format!("人员 #{person_id} 任{position}"),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn remove_committee_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    committee_id: i64,
-    person_id: i64,
-) -> Result<(), AppError> {
-    let cm = committee(c, committee_id).await?.ok_or(AppError::NotFound)?;
-    let n = db::exec(
-        c,
-        "DELETE FROM committee_members WHERE committee_id = $1 AND person_id = $2",
-        vec![committee_id.into(), person_id.into()],
-    )
-    .await?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "committee_member_remove",
-            target_type: "committee",
-            target_id: committee_id.to_string(),
-            organ_id: Some(cm.organ_id),
-            summary: format!("人员 #{person_id} 离任"),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// 常委会组成人员 of the organs under a path: (person id, name, position).
 pub async fn standing_members<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<MemberRow>, DbErr> {
     db::query_all(
         c,
-        "SELECT cm.id, cm.person_id, p.name, cm.position AS role FROM committee_members cm \
+        "SELECT cm.id, cm.person_id, p.name, cm.role FROM memberships cm \
          JOIN committees c ON c.id = cm.committee_id JOIN organs o ON o.id = c.organ_id \
          JOIN persons p ON p.id = cm.person_id WHERE c.kind = 'standing' AND o.path LIKE $1 ESCAPE '\\' \
          ORDER BY o.path, cm.sort, cm.id",
@@ -470,7 +274,7 @@ pub async fn create_member_link<C: ConnectionTrait>(
     let mut f = Vec::new();
     let is_member = db::scalar_i64(
         c,
-        "SELECT count(*) FROM committee_members cm JOIN committees c ON c.id = cm.committee_id \
+        "SELECT count(*) FROM memberships cm JOIN committees c ON c.id = cm.committee_id \
          WHERE cm.person_id = $1 AND c.kind = 'standing'",
         vec![member_id.into()],
     )
@@ -589,8 +393,8 @@ pub struct GridRow {
 }
 
 const GRID_SELECT: &str = "SELECT g.id, g.organ_id, o.path AS organ_path, g.area_id, a.name AS area_name, g.name, \
-     (SELECT count(*) FROM grid_members gm WHERE gm.grid_id = g.id AND gm.role = 'gridder') AS gridders, \
-     (SELECT count(*) FROM grid_members gm WHERE gm.grid_id = g.id AND gm.role = 'supervisor') AS supervisors \
+     (SELECT count(*) FROM memberships m WHERE m.grid_id = g.id AND m.role = 'gridder') AS gridders, \
+     (SELECT count(*) FROM memberships m WHERE m.grid_id = g.id AND m.role = 'supervisor') AS supervisors \
      FROM grids g JOIN organs o ON o.id = g.organ_id JOIN areas a ON a.id = g.area_id";
 
 pub async fn grids<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<GridRow>, DbErr> {
@@ -647,96 +451,6 @@ pub async fn create_grid<C: ConnectionTrait>(
     Ok(id)
 }
 
-pub async fn grid_members<C: ConnectionTrait>(c: &C, grid_id: i64) -> Result<Vec<MemberRow>, DbErr> {
-    db::query_all(
-        c,
-        "SELECT gm.id, gm.person_id, p.name, gm.role FROM grid_members gm JOIN persons p ON p.id = gm.person_id \
-         WHERE gm.grid_id = $1 ORDER BY gm.role, p.name, gm.id",
-        vec![grid_id.into()],
-    )
-    .await
-}
-
-/// Places a deputy in a grid as 网格员 or 监督员 (both is allowed; twice the same is a no-op).
-pub async fn add_grid_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    grid_id: i64,
-    person_id: i64,
-    role: &str,
-) -> Result<bool, AppError> {
-    let g = grid(c, grid_id).await?.ok_or(AppError::NotFound)?;
-    if !GRID_ROLES.iter().any(|(k, _)| *k == role) {
-        return Err(AppError::invalid("role", "请选择网格员或监督员"));
-    }
-    person_exists(c, person_id).await?;
-    if db::scalar_i64(
-        c,
-        "SELECT count(*) FROM grid_members WHERE grid_id = $1 AND person_id = $2 AND role = $3",
-        vec![grid_id.into(), person_id.into(), role.into()],
-    )
-    .await?
-        > 0
-    {
-        return Ok(false);
-    }
-    db::exec(
-        c,
-        "INSERT INTO grid_members (grid_id, person_id, role) VALUES ($1, $2, $3)",
-        vec![grid_id.into(), person_id.into(), role.into()],
-    )
-    .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "grid_member_add",
-            target_type: "grid",
-            target_id: grid_id.to_string(),
-            organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 任{}", crate::org::label(&GRID_ROLES, role)),
-        },
-    )
-    .await?;
-    Ok(true)
-}
-
-pub async fn remove_grid_member<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    grid_id: i64,
-    member_row_id: i64,
-) -> Result<(), AppError> {
-    let g = grid(c, grid_id).await?.ok_or(AppError::NotFound)?;
-    let rows = db::query_rows(
-        c,
-        "SELECT person_id, role FROM grid_members WHERE id = $1 AND grid_id = $2",
-        vec![member_row_id.into(), grid_id.into()],
-    )
-    .await?;
-    let row = rows.first().ok_or(AppError::NotFound)?;
-    let person_id: i64 = row.try_get_by_index(0)?;
-    let role: String = row.try_get_by_index(1)?;
-    db::exec(c, "DELETE FROM grid_members WHERE id = $1", vec![member_row_id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "grid_member_remove",
-            target_type: "grid",
-            target_id: grid_id.to_string(),
-            organ_id: Some(g.organ_id),
-            summary: format!("代表 #{person_id} 不再任{}", crate::org::label(&GRID_ROLES, &role)),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct RoleNameRow {
     pub id: i64,
@@ -750,7 +464,7 @@ pub struct RoleNameRow {
 pub async fn role_names<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<RoleNameRow>, DbErr> {
     db::query_all(
         c,
-        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM role_assignments a \
+        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM memberships a \
          JOIN persons p ON p.id = a.person_id JOIN organs po ON po.id = p.organ_id \
          WHERE a.role_name_id = r.id AND po.path LIKE $1 ESCAPE '\\') \
          AS holders FROM role_names r LEFT JOIN organs o ON o.id = r.organ_id \
@@ -763,7 +477,7 @@ pub async fn role_names<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<V
 pub async fn role_name<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<RoleNameRow>, DbErr> {
     db::query_one(
         c,
-        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM role_assignments a WHERE a.role_name_id = r.id) \
+        "SELECT r.id, r.organ_id, r.name, (SELECT count(*) FROM memberships a WHERE a.role_name_id = r.id) \
          AS holders FROM role_names r WHERE r.id = $1",
         vec![id.into()],
     )
@@ -805,92 +519,4 @@ pub async fn create_role_name<C: ConnectionTrait>(
     )
     .await?;
     Ok(id)
-}
-
-pub async fn role_holders<C: ConnectionTrait>(c: &C, role_name_id: i64) -> Result<Vec<MemberRow>, DbErr> {
-    db::query_all(
-        c,
-        "SELECT a.id, a.person_id, p.name, r.name AS role FROM role_assignments a \
-         JOIN persons p ON p.id = a.person_id JOIN role_names r ON r.id = a.role_name_id \
-         WHERE a.role_name_id = $1 ORDER BY p.name, a.id",
-        vec![role_name_id.into()],
-    )
-    .await
-}
-
-/// Gives a person a role; giving it twice is a no-op.
-pub async fn assign_role<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    organ_id: i64,
-    role_name_id: i64,
-    person_id: i64,
-) -> Result<bool, AppError> {
-    let r = role_name(c, role_name_id).await?.ok_or(AppError::NotFound)?;
-    person_exists(c, person_id).await?;
-    if db::scalar_i64(
-        c,
-        "SELECT count(*) FROM role_assignments WHERE role_name_id = $1 AND person_id = $2",
-        vec![role_name_id.into(), person_id.into()],
-    )
-    .await?
-        > 0
-    {
-        return Ok(false);
-    }
-    db::exec(
-        c,
-        "INSERT INTO role_assignments (role_name_id, person_id, created_at) VALUES ($1, $2, $3)",
-        vec![role_name_id.into(), person_id.into(), db::now().into()],
-    )
-    .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "role_assign",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("担任{}", r.name),
-        },
-    )
-    .await?;
-    Ok(true)
-}
-
-pub async fn unassign_role<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    organ_id: i64,
-    role_name_id: i64,
-    person_id: i64,
-) -> Result<(), AppError> {
-    let r = role_name(c, role_name_id).await?.ok_or(AppError::NotFound)?;
-    let n = db::exec(
-        c,
-        "DELETE FROM role_assignments WHERE role_name_id = $1 AND person_id = $2",
-        vec![role_name_id.into(), person_id.into()],
-    )
-    .await?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "role_unassign",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("不再担任{}", r.name),
-        },
-    )
-    .await?;
-    Ok(())
 }

@@ -15,7 +15,8 @@ use crate::app::state::AppState;
 use crate::auth::Action;
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
-use crate::registry::structure::{COMMITTEE_KINDS, GRID_ROLES, GROUP_KINDS};
+use crate::registry::membership::GRID_ROLES;
+use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 use super::structure_pages::check_registry;
 
@@ -91,7 +92,7 @@ async fn committees_export(
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees-export").await?;
     let found = db::query_rows(
         &s.db,
-        "SELECT c.name, c.kind, o.name, p.name, cm.position FROM committee_members cm \
+        "SELECT c.name, c.kind, o.name, p.name, cm.role FROM memberships cm \
          JOIN committees c ON c.id = cm.committee_id JOIN organs o ON o.id = c.organ_id \
          JOIN persons p ON p.id = cm.person_id WHERE o.path LIKE $1 ESCAPE '\\' \
          ORDER BY o.path, CASE c.kind WHEN 'standing' THEN 0 WHEN 'special' THEN 1 WHEN 'working' THEN 2 ELSE 3 END, \
@@ -140,7 +141,7 @@ async fn grids_export(
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids-export").await?;
     let found = db::query_rows(
         &s.db,
-        "SELECT g.name, a.name, p.name, gm.role FROM grid_members gm JOIN grids g ON g.id = gm.grid_id \
+        "SELECT g.name, a.name, p.name, gm.role FROM memberships gm JOIN grids g ON g.id = gm.grid_id \
          JOIN organs o ON o.id = g.organ_id JOIN areas a ON a.id = g.area_id JOIN persons p ON p.id = gm.person_id \
          WHERE o.path LIKE $1 ESCAPE '\\' AND gm.role IN ('gridder', 'supervisor') \
          ORDER BY a.path, g.name, g.id, gm.role, p.name, gm.id",
@@ -171,7 +172,7 @@ async fn roles_export(
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles-export").await?;
     let found = db::query_rows(
         &s.db,
-        "SELECT r.name, r.organ_id, p.name FROM role_assignments a \
+        "SELECT r.name, r.organ_id, p.name FROM memberships a \
          JOIN role_names r ON r.id = a.role_name_id LEFT JOIN organs ro ON ro.id = r.organ_id \
          JOIN persons p ON p.id = a.person_id JOIN organs po ON po.id = p.organ_id \
          WHERE (r.organ_id IS NULL OR ro.path LIKE $1 ESCAPE '\\') AND po.path LIKE $1 ESCAPE '\\' \

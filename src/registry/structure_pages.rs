@@ -1,49 +1,37 @@
-//! The registry's structure pages (REG-2..7): groups, committees, contact links, grids and
-//! role names; their list exports are in `structure_exports`, the roster import in
-//! `roster_pages`. Every handler calls `guard::check` with `Resource::Registry` (or the
-//! record's own resource) first.
+//! The registry's structure pages (REG-2..7): the lists of groups, committees, grids and role
+//! names with the forms that create them, and the contact links; a record's own page with
+//! its members is `membership_pages`, the list exports are `structure_exports`, the roster
+//! import `roster_pages`. Every handler calls `guard::check` with `Resource::Registry` (or
+//! the record's own resource) first.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
-use crate::app::forms::{Button, Opt, allowed, history, opt_id, opts, trimmed, two_ids, unprocessable};
+use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::registry::persons;
-use crate::registry::structure::{COMMITTEE_KINDS, COMMITTEE_POSITIONS, GRID_ROLES, GROUP_KINDS, GROUP_ROLES};
+use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/groups", get(groups_list).post(group_create))
-        .route("/console/registry/groups/{id}", get(group_detail))
-        .route("/console/registry/groups/{id}/members", post(group_member_add))
-        .route("/console/registry/groups/{id}/members/{person}/remove", post(group_member_remove))
         .route("/console/registry/committees", get(committees_list).post(committee_create))
-        .route("/console/registry/committees/{id}", get(committee_detail))
-        .route("/console/registry/committees/{id}/members", post(committee_member_add))
-        .route("/console/registry/committees/{id}/members/{person}/remove", post(committee_member_remove))
         .route("/console/registry/links", get(links_page).post(link_create))
         .route("/console/registry/links/{id}/remove", post(link_remove))
         .route("/console/registry/grids", get(grids_list).post(grid_create))
-        .route("/console/registry/grids/{id}", get(grid_detail))
-        .route("/console/registry/grids/{id}/members", post(grid_member_add))
-        .route("/console/registry/grids/{id}/members/{row}/remove", post(grid_member_remove))
         .route("/console/registry/roles", get(roles_list).post(role_name_create))
-        .route("/console/registry/roles/{id}", get(role_detail))
-        .route("/console/registry/roles/{id}/holders", post(role_assign))
-        .route("/console/registry/roles/{id}/holders/{person}/remove", post(role_unassign))
 }
 
 // ------------------------------------------------------------------ helpers
@@ -119,18 +107,6 @@ struct NamedForm {
     area_id: String,
     #[serde(default, deserialize_with = "trimmed")]
     name: String,
-}
-
-/// A member added to a group, committee, grid or role: the deputy by number or name, and
-/// the role or position held there.
-#[derive(Deserialize)]
-struct MemberForm {
-    #[serde(default, deserialize_with = "trimmed")]
-    person: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    role: String,
-    #[serde(default, deserialize_with = "trimmed")]
-    position: String,
 }
 
 /// A contact link: a member of the standing committee and a deputy.
@@ -235,116 +211,6 @@ async fn group_create(
     .await
 }
 
-pub struct MemberLine {
-    pub m: crate::registry::structure::MemberRow,
-    pub role: String,
-}
-
-#[derive(Template)]
-#[template(path = "registry/group_detail.html")]
-struct GroupDetailTpl {
-    l: Layout,
-    g: crate::registry::structure::GroupRow,
-    kind: &'static str,
-    members: Vec<MemberLine>,
-    roles: Vec<Opt>,
-    can_edit: bool,
-    person: String,
-    errors: Errors,
-    history: Vec<HistoryLine>,
-}
-
-async fn visible_group(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<crate::registry::structure::GroupRow> {
-    let g = crate::registry::structure::group(&s.db, id).await?;
-    let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
-    g.ok_or(AppError::NotFound)
-}
-
-async fn group_tpl(
-    page: &Page,
-    s: &AppState,
-    p: &Principal,
-    g: crate::registry::structure::GroupRow,
-    person: String,
-    errors: Errors,
-) -> AppResult<GroupDetailTpl> {
-    let members = crate::registry::structure::group_members(&s.db, g.id)
-        .await?
-        .into_iter()
-        .map(|m| MemberLine { role: crate::org::label(&GROUP_ROLES, &m.role).to_string(), m })
-        .collect();
-    let href = format!("/console/registry/groups/{}", g.id);
-    Ok(GroupDetailTpl {
-        l: page.layout(&g.name, &[CRUMB_GROUPS, (&href, &g.name)]),
-        kind: crate::org::label(&GROUP_KINDS, &g.kind),
-        members,
-        roles: opts(GROUP_ROLES, "member"),
-        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &g.organ_path }),
-        history: history(s, "deputy_group", g.id).await?,
-        g,
-        person,
-        errors,
-    })
-}
-
-async fn group_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
-    let g = visible_group(&s, &p, &ip, id, Action::View).await?;
-    render(&group_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
-}
-
-async fn group_member_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<MemberForm>,
-) -> AppResult<Response> {
-    let g = visible_group(&s, &p, &ip, id, Action::Update).await?;
-    let MemberForm { person: text, role, .. } = f;
-    let result = write(&s, &p, &ip, async |w| {
-        let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        crate::registry::structure::add_group_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
-    })
-    .await;
-    form_answer(
-        result,
-        |()| redirect_with_flash(&format!("/console/registry/groups/{id}"), "小组成员已保存"),
-        async |errors| unprocessable(&group_tpl(&page, &s, &p, g, text, errors).await?),
-    )
-    .await
-}
-
-async fn group_member_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    path: Path<(String, String)>,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
-    let (id, person) = two_ids(path)?;
-    visible_group(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::remove_group_member(w.txn(), w.key(), w.actor(), id, person).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(redirect_with_flash(&format!("/console/registry/groups/{id}"), "已移出小组"))
-}
-
 // ------------------------------------------------------------------ committees (REG-2)
 
 pub struct CommitteeLine {
@@ -411,106 +277,6 @@ async fn committee_create(
         async |errors| unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?),
     )
     .await
-}
-
-#[derive(Template)]
-#[template(path = "registry/committee_detail.html")]
-struct CommitteeDetailTpl {
-    l: Layout,
-    c: crate::registry::structure::CommitteeRow,
-    kind: &'static str,
-    members: Vec<crate::registry::structure::MemberRow>,
-    positions: Vec<Opt>,
-    can_edit: bool,
-    person: String,
-    errors: Errors,
-    history: Vec<HistoryLine>,
-}
-
-async fn visible_committee(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<crate::registry::structure::CommitteeRow> {
-    let c = crate::registry::structure::committee(&s.db, id).await?;
-    let path = c.as_ref().map(|c| c.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
-    c.ok_or(AppError::NotFound)
-}
-
-async fn committee_tpl(
-    page: &Page,
-    s: &AppState,
-    p: &Principal,
-    c: crate::registry::structure::CommitteeRow,
-    person: String,
-    errors: Errors,
-) -> AppResult<CommitteeDetailTpl> {
-    let href = format!("/console/registry/committees/{}", c.id);
-    Ok(CommitteeDetailTpl {
-        l: page.layout(&c.name, &[CRUMB_COMMITTEES, (&href, &c.name)]),
-        kind: crate::org::label(&COMMITTEE_KINDS, &c.kind),
-        members: crate::registry::structure::committee_members(&s.db, c.id).await?,
-        positions: opts(COMMITTEE_POSITIONS.iter().map(|p| (*p, *p)), "委员"),
-        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &c.organ_path }),
-        history: history(s, "committee", c.id).await?,
-        c,
-        person,
-        errors,
-    })
-}
-
-async fn committee_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
-    let c = visible_committee(&s, &p, &ip, id, Action::View).await?;
-    render(&committee_tpl(&page, &s, &p, c, String::new(), Errors::default()).await?)
-}
-
-async fn committee_member_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<MemberForm>,
-) -> AppResult<Response> {
-    let c = visible_committee(&s, &p, &ip, id, Action::Update).await?;
-    let MemberForm { person: text, position, .. } = f;
-    let result = write(&s, &p, &ip, async |w| {
-        let pid = resolve_person(&s, &c.organ_path, "person", &text).await?;
-        crate::registry::structure::add_committee_member(w.txn(), w.key(), w.actor(), id, pid, &position).await
-    })
-    .await;
-    form_answer(
-        result,
-        |()| redirect_with_flash(&format!("/console/registry/committees/{id}"), "组成人员已保存"),
-        async |errors| unprocessable(&committee_tpl(&page, &s, &p, c, text, errors).await?),
-    )
-    .await
-}
-
-async fn committee_member_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    path: Path<(String, String)>,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
-    let (id, person) = two_ids(path)?;
-    visible_committee(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::remove_committee_member(w.txn(), w.key(), w.actor(), id, person).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(redirect_with_flash(&format!("/console/registry/committees/{id}"), "已移出"))
 }
 
 // ------------------------------------------------------------------ contact links (REG-5)
@@ -687,109 +453,6 @@ async fn grid_create(
     .await
 }
 
-#[derive(Template)]
-#[template(path = "registry/grid_detail.html")]
-struct GridDetailTpl {
-    l: Layout,
-    g: crate::registry::structure::GridRow,
-    members: Vec<MemberLine>,
-    roles: Vec<Opt>,
-    can_edit: bool,
-    person: String,
-    errors: Errors,
-    history: Vec<HistoryLine>,
-}
-
-async fn visible_grid(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<crate::registry::structure::GridRow> {
-    let g = crate::registry::structure::grid(&s.db, id).await?;
-    let path = g.as_ref().map(|g| g.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
-    g.ok_or(AppError::NotFound)
-}
-
-async fn grid_tpl(
-    page: &Page,
-    s: &AppState,
-    p: &Principal,
-    g: crate::registry::structure::GridRow,
-    person: String,
-    errors: Errors,
-) -> AppResult<GridDetailTpl> {
-    let href = format!("/console/registry/grids/{}", g.id);
-    let members = crate::registry::structure::grid_members(&s.db, g.id)
-        .await?
-        .into_iter()
-        .map(|m| MemberLine { role: crate::org::label(&GRID_ROLES, &m.role).to_string(), m })
-        .collect();
-    Ok(GridDetailTpl {
-        l: page.layout(&g.name, &[CRUMB_GRIDS, (&href, &g.name)]),
-        members,
-        roles: opts(GRID_ROLES, "gridder"),
-        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &g.organ_path }),
-        history: history(s, "grid", g.id).await?,
-        g,
-        person,
-        errors,
-    })
-}
-
-async fn grid_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
-    let g = visible_grid(&s, &p, &ip, id, Action::View).await?;
-    render(&grid_tpl(&page, &s, &p, g, String::new(), Errors::default()).await?)
-}
-
-async fn grid_member_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<MemberForm>,
-) -> AppResult<Response> {
-    let g = visible_grid(&s, &p, &ip, id, Action::Update).await?;
-    let MemberForm { person: text, role, .. } = f;
-    let result = write(&s, &p, &ip, async |w| {
-        let pid = resolve_person(&s, &g.organ_path, "person", &text).await?;
-        crate::registry::structure::add_grid_member(w.txn(), w.key(), w.actor(), id, pid, &role).await
-    })
-    .await;
-    form_answer(
-        result,
-        |_| redirect_with_flash(&format!("/console/registry/grids/{id}"), "网格人员已保存"),
-        async |errors| unprocessable(&grid_tpl(&page, &s, &p, g, text, errors).await?),
-    )
-    .await
-}
-
-async fn grid_member_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    path: Path<(String, String)>,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
-    let (id, row) = two_ids(path)?;
-    visible_grid(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::remove_grid_member(w.txn(), w.key(), w.actor(), id, row).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(redirect_with_flash(&format!("/console/registry/grids/{id}"), "已移出网格"))
-}
-
 // ------------------------------------------------------------------ role names (REG-7)
 
 #[derive(Template)]
@@ -838,110 +501,4 @@ async fn role_name_create(
         async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?),
     )
     .await
-}
-
-#[derive(Template)]
-#[template(path = "registry/role_detail.html")]
-struct RoleDetailTpl {
-    l: Layout,
-    r: crate::registry::structure::RoleNameRow,
-    holders: Vec<crate::registry::structure::MemberRow>,
-    can_edit: bool,
-    person: String,
-    errors: Errors,
-}
-
-/// A role name is visible when it is shared or belongs to an organ in the caller's tree.
-async fn visible_role(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<crate::registry::structure::RoleNameRow> {
-    let r = crate::registry::structure::role_name(&s.db, id).await?;
-    let path = match r.as_ref().and_then(|r| r.organ_id) {
-        Some(organ) => crate::org::organ(&s.db, organ).await?.map(|o| o.path).unwrap_or_else(|| "/none/".into()),
-        None if r.is_some() => p.organ_path.clone(),
-        None => "/none/".into(),
-    };
-    check_registry(s, p, ip, action, &path, &id.to_string()).await?;
-    r.ok_or(AppError::NotFound)
-}
-
-async fn role_tpl(
-    page: &Page,
-    s: &AppState,
-    p: &Principal,
-    r: crate::registry::structure::RoleNameRow,
-    person: String,
-    errors: Errors,
-) -> AppResult<RoleDetailTpl> {
-    let href = format!("/console/registry/roles/{}", r.id);
-    // Holders shown are those the caller's organ registers (a shared name is used everywhere).
-    let mut holders = Vec::new();
-    for h in crate::registry::structure::role_holders(&s.db, r.id).await? {
-        if persons::person_organ_path(&s.db, h.person_id).await?.is_some_and(|path| path.starts_with(&p.organ_path)) {
-            holders.push(h);
-        }
-    }
-    Ok(RoleDetailTpl {
-        l: page.layout(&r.name, &[CRUMB_ROLES, (&href, &r.name)]),
-        holders,
-        can_edit: allowed(p, Action::Update, &Resource::Registry { organ_path: &p.organ_path }),
-        r,
-        person,
-        errors,
-    })
-}
-
-async fn role_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
-    let r = visible_role(&s, &p, &ip, id, Action::View).await?;
-    render(&role_tpl(&page, &s, &p, r, String::new(), Errors::default()).await?)
-}
-
-async fn role_assign(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<MemberForm>,
-) -> AppResult<Response> {
-    let r = visible_role(&s, &p, &ip, id, Action::Update).await?;
-    let text = f.person;
-    let result = write(&s, &p, &ip, async |w| {
-        let pid = resolve_person(&s, &p.organ_path, "person", &text).await?;
-        crate::registry::structure::assign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, pid).await
-    })
-    .await;
-    form_answer(
-        result,
-        |_| redirect_with_flash(&format!("/console/registry/roles/{id}"), "已指定"),
-        async |errors| unprocessable(&role_tpl(&page, &s, &p, r, text, errors).await?),
-    )
-    .await
-}
-
-async fn role_unassign(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    path: Path<(String, String)>,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
-    let (id, person) = two_ids(path)?;
-    visible_role(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::unassign_role(w.txn(), w.key(), w.actor(), p.organ_id, id, person).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(redirect_with_flash(&format!("/console/registry/roles/{id}"), "已卸任"))
 }

@@ -454,7 +454,7 @@ async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("committee", one("SELECT min(id) FROM committees").await);
     ids.insert("link", one("SELECT min(id) FROM contact_links").await);
     ids.insert("grid", one("SELECT min(id) FROM grids").await);
-    ids.insert("grid_member", one("SELECT min(id) FROM grid_members").await);
+    ids.insert("grid_member", one("SELECT min(id) FROM memberships WHERE grid_id IS NOT NULL").await);
     ids.insert("role_name", one("SELECT min(id) FROM role_names").await);
     ids.insert("unit", one("SELECT min(id) FROM handling_units").await);
     ids.insert("contact", one("SELECT min(id) FROM unit_contacts").await);
