@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod export;
 pub mod jobs;
+pub mod nlp;
 pub mod modules;
 pub mod org;
 pub mod privacy;
