@@ -1,1 +1,103 @@
-//! TODO
+//! The words a text is about, and the words many texts share (热词).
+//!
+//! Keyword weight is TF-IDF with the IDF read from jieba's dictionary frequencies: a word
+//! common in general Chinese (问题, 时间) weighs little, a rare one (噪音, 拖欠) much. Words the
+//! dictionary does not know (names, new words) get the weight of a mid-rare word.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::segment;
+use super::stopwords::is_uninformative;
+
+/// Dictionary frequency given to a word jieba does not know.
+const UNKNOWN_FREQ: usize = 20;
+
+/// The frequency of 的, the commonest word: IDF is measured against it, so it does not
+/// depend on the dictionary's total.
+static REFERENCE: LazyLock<f32> = LazyLock::new(|| segment::jieba().suggest_freq("的").max(1) as f32);
+
+fn idf(word: &str) -> f32 {
+    let jieba = segment::jieba();
+    let freq = if jieba.has_word(word) { jieba.suggest_freq(word).max(1) } else { UNKNOWN_FREQ };
+    (1.0 + *REFERENCE / freq as f32).ln()
+}
+
+/// The `n` words that best characterise the text, best first, with their TF-IDF weight
+/// (term frequency relative to the text's length). Stopwords, courtesies, numbers and
+/// one-character words that name nothing are left out.
+pub fn keywords(text: &str, n: usize) -> Vec<(String, f32)> {
+    let words: Vec<String> = segment::tokens(text).into_iter().filter(|w| !is_uninformative(w)).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut tf: HashMap<&str, usize> = HashMap::new();
+    for w in &words {
+        *tf.entry(w).or_insert(0) += 1;
+    }
+    let total = words.len() as f32;
+    let mut out: Vec<(String, f32)> = tf.into_iter().map(|(w, c)| (w.to_owned(), c as f32 / total * idf(w))).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(n);
+    out
+}
+
+/// The `n` words found in the most texts, with the number of texts each is in (a text
+/// counts once however often it repeats a word), most common first, ties by word.
+/// Left out as in [`keywords`].
+pub fn hot_words<'a>(texts: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<(String, usize)> {
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for text in texts {
+        let mut words = segment::tokens(text);
+        words.retain(|w| !is_uninformative(w));
+        words.sort_unstable();
+        words.dedup();
+        for w in words {
+            *df.entry(w).or_insert(0) += 1;
+        }
+    }
+    let mut out: Vec<(String, usize)> = df.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(n);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_the_rare_words_of_the_text() {
+        let text = "尊敬的领导您好！我们小区楼下的烧烤店每天晚上营业到凌晨三点，油烟和噪音严重扰民，\
+            烧烤店老板态度恶劣，多次反映没有结果，希望相关部门管一管烧烤店的油烟和噪音。";
+        let kw: Vec<String> = keywords(text, 5).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(kw.len(), 5);
+        assert_eq!(kw[0], "烧烤店", "{kw:?}");
+        assert!(kw.contains(&"油烟".to_owned()) && kw.contains(&"噪音".to_owned()), "{kw:?}");
+        for generic in ["领导", "您好", "反映", "希望", "的", "我们"] {
+            assert!(!kw.iter().any(|w| w == generic), "{generic} in {kw:?}");
+        }
+        assert!(keywords("，。！", 5).is_empty());
+        assert!(keywords("的了吗", 5).is_empty());
+    }
+
+    #[test]
+    fn hot_words_count_texts() {
+        let texts = [
+            "小区停车费太贵，物业乱收停车费",
+            "物业不作为，小区垃圾没人清理",
+            "停车位被占用，物业不管",
+            "学校门口交通拥堵",
+            "您好，领导，谢谢！",
+        ];
+        let hot = hot_words(texts.iter().copied(), 3);
+        assert_eq!(hot[0], ("物业".to_owned(), 3));
+        assert_eq!(hot[1], ("小区".to_owned(), 2));
+        assert_eq!(hot.len(), 3);
+        assert!(hot_words(["您好，领导，谢谢！"], 5).is_empty());
+        let all = hot_words(texts.iter().copied(), 100);
+        // 停车费 appears twice in one text: counted once.
+        assert!(all.contains(&("停车费".to_owned(), 1)), "{all:?}");
+        assert!(all.iter().all(|(w, _)| w.chars().count() > 1 || w == "水"), "{all:?}");
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod classify;
 pub mod dedup;
+mod hash;
 pub mod keywords;
 pub mod segment;
 mod stopwords;
