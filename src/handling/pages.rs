@@ -62,6 +62,8 @@ pub struct LoopView {
     /// Units with a pending extension request (for the decision form).
     pub extension_requests: Vec<Assignment>,
     pub default_due: u32,
+    /// The unit the module suggests as 主办 (pre-selected in the assign form).
+    pub suggested_unit: Option<i64>,
 }
 
 impl LoopView {
@@ -73,6 +75,9 @@ impl LoopView {
     }
     pub fn state_colour(&self) -> &'static str {
         self.state.colour()
+    }
+    pub fn suggested(&self, unit: &i64, slot: &usize) -> bool {
+        *slot == 0 && self.suggested_unit == Some(*unit)
     }
     pub fn current(&self) -> Vec<&Assignment> {
         self.assignments.iter().filter(|a| a.round == self.round).collect()
@@ -129,6 +134,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         extension_requests,
         assignments,
         default_due: super::policy(s).default_due_working_days,
+        suggested_unit: None,
     })
 }
 

@@ -164,6 +164,8 @@ struct DetailTpl {
     phone: String,
     can_classify: bool,
     categories: Vec<Opt>,
+    suggestions: Option<super::suggest::Suggestions>,
+    duplicates: Vec<(i64, String, String)>,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -181,7 +183,15 @@ async fn detail(
 ) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
-    let lp = loop_view(&s, &p, &item).await?;
+    let mut lp = loop_view(&s, &p, &item).await?;
+    // What the system proposes, for those who triage (PLAT-13).
+    let suggestions = if lp.can("assign") {
+        let sg = super::suggest::for_opinion(&s, &o).await?;
+        lp.suggested_unit = sg.unit_id;
+        Some(sg)
+    } else {
+        None
+    };
     // Names and phones: the organ's staff (who handle and call back) see them; units and
     // deputies see them masked.
     let full = allowed(&p, Action::ExportPersonal, &facts.resource(&item));
@@ -198,8 +208,16 @@ async fn detail(
         None => "未留手机号".into(),
     };
     let can_classify = allowed(&p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
+    let mut duplicates = Vec::new();
+    for d in suggestions.iter().flat_map(|sg| sg.duplicates.iter()) {
+        if let Some(x) = model::opinion(&s.db, *d).await? {
+            duplicates.push((x.id, x.tracking_no, x.title));
+        }
+    }
     let title = format!("{} {}", o.tracking_no, o.title);
     render(&DetailTpl {
+        suggestions,
+        duplicates,
         l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
         categories: opts(CATEGORIES.map(|c| (c, c)), &o.category),
         o,

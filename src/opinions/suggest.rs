@@ -1,14 +1,26 @@
 //! What the system proposes at triage (OPN-5, PLAT-13): a category, a handling unit and likely
-//! duplicates for an opinion, learned from the organ's own past triage decisions.
+//! duplicates for an opinion, learned from the organ's own past triage decisions — the
+//! categories staff confirmed and the units they made 主办 — with the shared text service
+//! (`crate::nlp`). Staff accept or change; nothing is applied by itself.
+//!
+//! Models are per organ subtree, trained off the async threads and kept per node for a few
+//! minutes (a new decision shows in the next model).
 
-use crate::app::error::AppResult;
-use crate::app::state::AppState;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::model::Opinion;
 use serde::Serialize;
 
+use super::model::Opinion;
+use crate::app::error::AppResult;
+use crate::app::state::AppState;
+use crate::db;
+use crate::nlp::classify::Model;
+use crate::nlp::dedup::NearIndex;
+
 /// What the system proposes at triage (PLAT-13).
-#[derive(Serialize, schemars::JsonSchema, Default)]
+#[derive(Serialize, schemars::JsonSchema, Default, Clone, Debug)]
 pub struct Suggestions {
     pub category: Option<String>,
     pub unit_id: Option<i64>,
@@ -16,7 +28,133 @@ pub struct Suggestions {
     pub duplicates: Vec<i64>,
 }
 
-/// The suggestions for one opinion.
-pub async fn for_opinion(_s: &AppState, _o: &Opinion) -> AppResult<Suggestions> {
-    Ok(Suggestions::default())
+/// Past decisions a model learns from (the most recent).
+const TRAINING_LIMIT: i64 = 20_000;
+/// Recent opinions searched for duplicates.
+const DUPLICATE_WINDOW: i64 = 5_000;
+/// How similar a text must be to count as a likely duplicate.
+const DUPLICATE_THRESHOLD: f32 = 0.5;
+/// A suggestion below this score is not shown.
+const MIN_SCORE: f32 = 0.3;
+const FRESH_FOR: Duration = Duration::from_secs(300);
+
+/// The models of one organ subtree.
+pub struct Models {
+    pub category: Option<Model>,
+    pub unit: Option<Model>,
+    pub near: NearIndex,
+    pub examples: usize,
+}
+
+/// Per node: models by organ path, with the time they were built.
+#[derive(Default)]
+pub struct Cache {
+    by_organ: Mutex<HashMap<String, (Instant, Arc<Models>)>>,
+}
+
+fn text_of(title: &str, content: &str) -> String {
+    format!("{title}。{content}")
+}
+
+/// Builds (or reuses) the models of the organ subtree at `organ_path`.
+pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
+    let cache = s.ext.get_or_default::<Cache>();
+    if let Some((at, m)) = cache.by_organ.lock().unwrap_or_else(|e| e.into_inner()).get(organ_path)
+        && at.elapsed() < FRESH_FOR
+    {
+        return Ok(m.clone());
+    }
+    let like = format!("{}%", db::like_escape(organ_path));
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT op.title, op.content, op.category FROM opinions op JOIN organs o ON o.id = op.organ_id \
+         JOIN handling_items i ON i.id = op.item_id \
+         WHERE o.path LIKE $1 AND op.category <> '' AND i.state NOT IN ('held', 'received') \
+         ORDER BY op.id DESC LIMIT $2",
+        vec![like.clone().into(), TRAINING_LIMIT.into()],
+    )
+    .await?;
+    let categories: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                text_of(&r.try_get_by_index::<String>(0).ok()?, &r.try_get_by_index::<String>(1).ok()?),
+                r.try_get_by_index::<String>(2).ok()?,
+            ))
+        })
+        .collect();
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT op.title, op.content, a.unit_id FROM opinions op JOIN organs o ON o.id = op.organ_id \
+         JOIN handling_assignments a ON a.item_id = op.item_id \
+         WHERE o.path LIKE $1 AND a.role = 'lead' AND a.round = 1 AND a.state <> 'returned' \
+         ORDER BY op.id DESC LIMIT $2",
+        vec![like.clone().into(), TRAINING_LIMIT.into()],
+    )
+    .await?;
+    let units: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                text_of(&r.try_get_by_index::<String>(0).ok()?, &r.try_get_by_index::<String>(1).ok()?),
+                r.try_get_by_index::<i64>(2).ok()?.to_string(),
+            ))
+        })
+        .collect();
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT op.id, op.title, op.content FROM opinions op JOIN organs o ON o.id = op.organ_id \
+         WHERE o.path LIKE $1 ORDER BY op.id DESC LIMIT $2",
+        vec![like.into(), DUPLICATE_WINDOW.into()],
+    )
+    .await?;
+    let recent: Vec<(i64, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.try_get_by_index::<i64>(0).ok()?,
+                text_of(&r.try_get_by_index::<String>(1).ok()?, &r.try_get_by_index::<String>(2).ok()?),
+            ))
+        })
+        .collect();
+    let built = tokio::task::spawn_blocking(move || {
+        let train = |ex: &[(String, String)]| {
+            let pairs: Vec<(&str, &str)> = ex.iter().map(|(t, l)| (t.as_str(), l.as_str())).collect();
+            Some(Model::train(&pairs)).filter(Model::is_useful)
+        };
+        let mut near = NearIndex::new();
+        for (id, text) in &recent {
+            near.insert(*id, text);
+        }
+        Models { category: train(&categories), unit: train(&units), near, examples: categories.len() }
+    })
+    .await
+    .map_err(|e| crate::app::error::AppError::Internal(format!("suggest: {e}")))?;
+    let built = Arc::new(built);
+    cache
+        .by_organ
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(organ_path.to_string(), (Instant::now(), built.clone()));
+    Ok(built)
+}
+
+/// The suggestions for one opinion, from the models of its organ.
+pub async fn for_opinion(s: &AppState, o: &Opinion) -> AppResult<Suggestions> {
+    let m = models(s, &o.organ_path).await?;
+    let text = text_of(&o.title, &o.content);
+    let top = |model: &Option<Model>| {
+        model.as_ref().and_then(|m| m.predict(&text).into_iter().next()).filter(|(_, score)| *score >= MIN_SCORE)
+    };
+    let category = top(&m.category).map(|(label, _)| label);
+    let unit_id = top(&m.unit).and_then(|(label, _)| label.parse::<i64>().ok());
+    let duplicates = m
+        .near
+        .query(&text, DUPLICATE_THRESHOLD, 6)
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| *id != o.id && o.merged_into_id != Some(*id))
+        .take(5)
+        .collect();
+    Ok(Suggestions { category, unit_id, duplicates })
 }

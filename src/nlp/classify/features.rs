@@ -98,7 +98,8 @@ impl Vocabulary {
                 *df.entry(k).or_insert(0) += 1;
             }
         }
-        let mut kept: Vec<(u32, u64)> = df.into_iter().filter(|&(_, n)| n >= opts.min_df).map(|(k, n)| (n, k)).collect();
+        let mut kept: Vec<(u32, u64)> =
+            df.into_iter().filter(|&(_, n)| n >= opts.min_df).map(|(k, n)| (n, k)).collect();
         kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         kept.truncate(opts.max_features);
         let n = docs.len() as f32;

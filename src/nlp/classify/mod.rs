@@ -71,7 +71,8 @@ impl Model {
 
     /// Trains with explicit options (features, learner).
     pub fn train_with(examples: &[(&str, &str)], options: &TrainOptions) -> Model {
-        let docs: Vec<Vec<(u64, u32)>> = examples.iter().map(|(t, _)| features::extract(t, &options.features)).collect();
+        let docs: Vec<Vec<(u64, u32)>> =
+            examples.iter().map(|(t, _)| features::extract(t, &options.features)).collect();
         Model::train_on_features(&docs, examples.iter().map(|(_, l)| *l), options)
     }
 
@@ -99,7 +100,13 @@ impl Model {
             Learner::LinearSvm { c, balanced } => linear::svm(&rows, &y, k, n, c as f64, balanced),
             Learner::NaiveBayes { alpha } => linear::naive_bayes(&rows, &y, k, n, alpha as f64),
         };
-        Model { labels: names.into_keys().map(str::to_owned).collect(), counts, options: options.clone(), vocabulary, weights }
+        Model {
+            labels: names.into_keys().map(str::to_owned).collect(),
+            counts,
+            options: options.clone(),
+            vocabulary,
+            weights,
+        }
     }
 
     /// The labels the model knows, sorted.
@@ -115,7 +122,8 @@ impl Model {
     /// Whether the model has enough to go on to be shown to anyone: at least
     /// [`MIN_EXAMPLES`] examples and two labels with [`MIN_PER_LABEL`] each.
     pub fn is_useful(&self) -> bool {
-        self.counts.iter().sum::<usize>() >= MIN_EXAMPLES && self.counts.iter().filter(|&&c| c >= MIN_PER_LABEL).count() >= 2
+        self.counts.iter().sum::<usize>() >= MIN_EXAMPLES
+            && self.counts.iter().filter(|&&c| c >= MIN_PER_LABEL).count() >= 2
     }
 
     /// Every label ranked for the text, best first, with a score in [0, 1] (the scores sum

@@ -190,3 +190,54 @@ async fn entries_on_behalf_skip_the_public_limit_and_keep_their_source(app: Test
     assert_eq!(total(app.api("GET", "/api/v1/opinions", Some(&keeper), None).await), keeper_before + 12);
 }
 demo_test!(entries_on_behalf_skip_the_public_limit_and_keep_their_source);
+
+/// PLAT-13: category, unit and likely duplicates, learned from the organ's past triage (the
+/// demo's decisions), shown to staff at triage.
+async fn triage_suggestions_learn_from_past_decisions(app: TestApp) {
+    let staff = app.token("staff", Scope::Write).await;
+    let submit = |content: &'static str| {
+        let app = &app;
+        let staff = staff.clone();
+        async move {
+            let r = app.api("POST", "/api/v1/opinions", Some(&staff), Some(json!({"content": content}))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            super::opinion_of(app, r.json()["tracking_no"].as_str().unwrap()).await
+        }
+    };
+    let id = submit("我们小区几栋楼的楼道灯坏了很久，老人晚上上下楼只能摸黑，希望尽快修好。").await;
+    let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(&staff), None).await;
+    let sg = &d.json()["suggestions"];
+    assert_eq!(sg["category"], "城乡建设", "{sg}");
+    let housing =
+        renda::db::scalar_i64(app.db(), "SELECT id FROM handling_units WHERE name = '诸城市住房和城乡建设局'", vec![])
+            .await
+            .unwrap();
+    assert_eq!(sg["unit_id"], housing, "{sg}");
+
+    // A near copy of an earlier opinion is found as a likely duplicate.
+    let (earlier, content): (i64, String) = {
+        let r = renda::db::query_rows(
+            app.db(),
+            "SELECT id, content FROM opinions WHERE title = '卫生院夜间没有儿科' ORDER BY id LIMIT 1",
+            vec![],
+        )
+        .await
+        .unwrap();
+        (r[0].try_get_by_index(0).unwrap(), r[0].try_get_by_index(1).unwrap())
+    };
+    let copy: &'static str = Box::leak(format!("{content}请领导重视！").into_boxed_str());
+    let dup = submit(copy).await;
+    // The models are kept a few minutes per node; the duplicate window reads the newest
+    // opinions when they are rebuilt, so this test asks a fresh node.
+    let fresh = renda::modules::state(app.db().clone(), (*app.state.config).clone());
+    let o = renda::opinions::model::opinion(app.db(), dup).await.unwrap().unwrap();
+    let sg = renda::opinions::suggest::for_opinion(&fresh, &o).await.unwrap();
+    assert!(sg.duplicates.contains(&earlier), "{sg:?}");
+    assert_eq!(sg.category.as_deref(), Some("卫生健康"));
+
+    // The console page shows them to staff at triage.
+    let mut b = app.login("staff").await;
+    let page = b.get(&format!("/console/opinions/{id}")).await;
+    assert!(page.body.contains("系统建议") && page.body.contains("（建议）"), "no suggestion panel");
+}
+demo_test!(triage_suggestions_learn_from_past_decisions);
