@@ -8,6 +8,7 @@ pub mod model;
 pub mod pages;
 pub mod public;
 pub mod service;
+pub mod stats;
 pub mod suggest;
 
 use sea_orm::DatabaseTransaction;
@@ -39,7 +40,7 @@ pub static ITEM_KIND: ItemKind =
     ItemKind { kind: KIND, page: |item| format!("/console/opinions/item/{item}"), after_step: Some(after_step) };
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(public::routes()).merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(public::routes()).merge(pages::routes()).merge(stats::routes()).merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -52,6 +53,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if pages::entry_source(p).is_some() {
         items.push(("/console/opinions/new", "录入群众意见"));
+    }
+    if scope.organ_path.is_some() {
+        items.push(("/console/opinions/stats", "民意统计"));
     }
     vec![MenuSection { order: 10, title: "民意", items }]
 }
