@@ -109,9 +109,10 @@ pub struct NearIndex {
 }
 
 fn band_keys(fp: &Fingerprint) -> impl Iterator<Item = u64> + '_ {
-    fp.signature.chunks_exact(BAND).enumerate().map(|(band, rows)| {
-        rows.iter().fold(mix(band as u64 + 1), |h, &r| mix(h ^ r as u64))
-    })
+    fp.signature
+        .chunks_exact(BAND)
+        .enumerate()
+        .map(|(band, rows)| rows.iter().fold(mix(band as u64 + 1), |h, &r| mix(h ^ r as u64)))
 }
 
 impl NearIndex {

@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn highlight_marks_hits_and_cuts_on_characters() {
         let text = "小区门口的路灯坏了三个月，晚上出行很不安全。请尽快修复路灯。";
-        assert_eq!(render(&highlight(text, &["路灯"], 100)), "小区门口的[路灯]坏了三个月，晚上出行很不安全。请尽快修复[路灯]。");
+        assert_eq!(
+            render(&highlight(text, &["路灯"], 100)),
+            "小区门口的[路灯]坏了三个月，晚上出行很不安全。请尽快修复[路灯]。"
+        );
         // Cut on both sides: every piece is whole characters, ellipses mark the cuts.
         let long = format!("{}。停车费乱收，{}", "很长的开头".repeat(20), "后面还有很多内容".repeat(20));
         let pieces = highlight(&long, &["停车费"], 12);

@@ -3,6 +3,7 @@
 
 /// Function words, pronouns and particles: dropped before classification and keyword
 /// extraction, kept for search.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
     "的", "了", "着", "过", "和", "与", "及", "以及", "或", "或者", "而", "而且", "并", "并且", "是", "在", "有", "也",
     "都", "就", "还", "又", "再", "才", "很", "太", "更", "最", "被", "把", "让", "给", "从", "对", "向", "往", "于",
@@ -18,15 +19,19 @@ const STOPWORDS: &[&str] = &[
 
 /// Courtesies and words that every message to an organ contains: no use as a keyword or a
 /// hot word, though harmless (and kept) for classification and search.
+#[rustfmt::skip]
 const GENERIC: &[&str] = &[
     "您好", "你好", "尊敬", "领导", "谢谢", "感谢", "非常感谢", "希望", "请问", "请", "问题", "反映", "相关", "部门",
     "有关", "情况", "现在", "目前", "今天", "现象", "事情", "一下", "工作", "进行", "存在", "要求", "建议", "回复",
     "解决", "处理", "市民", "网友", "群众", "老百姓", "本人", "我家", "知道", "觉得", "认为", "看到", "出现", "造成",
     "导致", "严重", "多次", "一年", "两年", "几年", "一天", "每天", "今年", "去年", "年", "月", "日", "号", "元",
+    "是否", "能否", "这种", "那种", "需要", "请求", "时间", "还是", "不能", "不要", "应当", "必须", "其中", "之后",
+    "之前", "以后", "以前", "甚至", "一样", "一次", "起来", "出来", "为止", "目的", "方面", "方式",
 ];
 
 /// Single characters that name a thing people write about (水, 电, 路 …); every other
 /// one-character word is left out of keywords and hot words.
+#[rustfmt::skip]
 const MEANINGFUL_SINGLE: &[&str] = &[
     "水", "电", "气", "路", "桥", "房", "楼", "树", "车", "油", "煤", "粮", "税", "药", "灯", "河", "湖", "山", "田",
     "地", "网", "狗", "猫", "猪", "鱼", "菜", "米", "肉", "蛋", "奶", "烟", "酒", "火", "雨", "雪", "风", "土",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of the platform: they sit below every domain and import none.
 const PLATFORM: &[&str] =
-    &["app", "attachments", "audit", "auth", "db", "export", "jobs", "org", "privacy", "qr", "sheet", "storage"];
+    &["app", "attachments", "audit", "auth", "db", "export", "jobs", "nlp", "org", "privacy", "qr", "sheet", "storage"];
 /// The assembly: above everything, puts the domains together (and the binary's commands).
 const ASSEMBLY: &[&str] = &["modules", "cli", "demo"];
 /// Domains, with the domains each may import (a domain never imports one that imports it).

@@ -52,8 +52,11 @@ fn binary_svm(rows: &[&Row], y: &[f64], cost: &[f64], n_features: usize, seed: u
     let mut b = 0f64;
     let mut alpha = vec![0f64; l];
     let diag: Vec<f64> = cost.iter().map(|c| 0.5 / c).collect();
-    let qd: Vec<f64> =
-        rows.iter().zip(&diag).map(|(r, d)| 1.0 + d + r.iter().map(|&(_, x)| (x as f64).powi(2)).sum::<f64>()).collect();
+    let qd: Vec<f64> = rows
+        .iter()
+        .zip(&diag)
+        .map(|(r, d)| 1.0 + d + r.iter().map(|&(_, x)| (x as f64).powi(2)).sum::<f64>())
+        .collect();
     let mut index: Vec<usize> = (0..l).collect();
     let mut active = l;
     // No upper bound on alpha with the squared hinge, so only the lower bound shrinks.

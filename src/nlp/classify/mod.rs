@@ -1,7 +1,7 @@
 //! Suggesting a label for a text — a category, a handling unit — learned from an organ's own
 //! past decisions (PLAT-13). Trained in seconds, deterministic, bounded in memory:
-//! sublinear TF-IDF over jieba words and word bigrams (hashed, rare ones pruned, capped)
-//! and a one-vs-rest linear SVM; scores are a softmax of the SVM margins.
+//! sublinear TF-IDF over jieba words and character 2- and 3-grams (hashed, rare ones pruned,
+//! capped) and a one-vs-rest linear SVM; scores are a softmax of the SVM margins.
 //!
 //! ```
 //! use renda::nlp::classify::Model;
@@ -21,6 +21,9 @@ use linear::{Row, Weights};
 
 /// Fewer training examples than this and the model suggests nothing ([`Model::is_useful`]).
 pub const MIN_EXAMPLES: usize = 20;
+/// The weight matrix (features × labels) is kept under this many entries (16 MB): with
+/// many labels, fewer features are kept.
+pub const MAX_WEIGHTS: usize = 4_000_000;
 /// A label needs this many examples to count towards the two [`Model::is_useful`] asks for.
 pub const MIN_PER_LABEL: usize = 3;
 
@@ -71,7 +74,8 @@ impl Model {
 
     /// Trains with explicit options (features, learner).
     pub fn train_with(examples: &[(&str, &str)], options: &TrainOptions) -> Model {
-        let docs: Vec<Vec<(u64, u32)>> = examples.iter().map(|(t, _)| features::extract(t, &options.features)).collect();
+        let docs: Vec<Vec<(u64, u32)>> =
+            examples.iter().map(|(t, _)| features::extract(t, &options.features)).collect();
         Model::train_on_features(&docs, examples.iter().map(|(_, l)| *l), options)
     }
 
@@ -91,7 +95,8 @@ impl Model {
         let y: Vec<usize> = raw.iter().map(|l| names[l]).collect();
         let mut counts = vec![0; names.len()];
         y.iter().for_each(|&k| counts[k] += 1);
-        let vocabulary = Vocabulary::build(docs, &options.features);
+        let max_features = options.features.max_features.min(MAX_WEIGHTS / names.len().max(1));
+        let vocabulary = Vocabulary::build(docs, &options.features, max_features);
         let vectors: Vec<Vec<(u32, f32)>> = docs.iter().map(|d| vocabulary.vector(d)).collect();
         let rows: Vec<&Row> = vectors.iter().map(Vec::as_slice).collect();
         let (n, k) = (vocabulary.len(), names.len());
@@ -99,7 +104,13 @@ impl Model {
             Learner::LinearSvm { c, balanced } => linear::svm(&rows, &y, k, n, c as f64, balanced),
             Learner::NaiveBayes { alpha } => linear::naive_bayes(&rows, &y, k, n, alpha as f64),
         };
-        Model { labels: names.into_keys().map(str::to_owned).collect(), counts, options: options.clone(), vocabulary, weights }
+        Model {
+            labels: names.into_keys().map(str::to_owned).collect(),
+            counts,
+            options: options.clone(),
+            vocabulary,
+            weights,
+        }
     }
 
     /// The labels the model knows, sorted.
@@ -115,7 +126,8 @@ impl Model {
     /// Whether the model has enough to go on to be shown to anyone: at least
     /// [`MIN_EXAMPLES`] examples and two labels with [`MIN_PER_LABEL`] each.
     pub fn is_useful(&self) -> bool {
-        self.counts.iter().sum::<usize>() >= MIN_EXAMPLES && self.counts.iter().filter(|&&c| c >= MIN_PER_LABEL).count() >= 2
+        self.counts.iter().sum::<usize>() >= MIN_EXAMPLES
+            && self.counts.iter().filter(|&&c| c >= MIN_PER_LABEL).count() >= 2
     }
 
     /// Every label ranked for the text, best first, with a score in [0, 1] (the scores sum
