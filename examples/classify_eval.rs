@@ -84,7 +84,7 @@ fn args() -> Args {
         folds: 5,
         seed: 20260101,
         options: TrainOptions::default(),
-        nb_alpha: 0.1,
+        nb_alpha: 0.01,
         baseline: true,
         grouped: true,
         raw: true,
