@@ -1,4 +1,5 @@
-//! Text to sparse TF-IDF vectors: jieba words, word bigrams and character n-grams, hashed to
+//! Text to sparse TF-IDF vectors: jieba words, optionally word bigrams, and character n-grams
+//! over the words run together (robust where jieba cuts a phrase differently), hashed to
 //! 64-bit keys (no strings kept), a vocabulary pruned by document frequency and capped.
 
 use std::collections::HashMap;
@@ -16,13 +17,14 @@ pub struct FeatureOptions {
     pub char_ngrams: Option<(usize, usize)>,
     /// A feature seen in fewer training texts than this is dropped.
     pub min_df: u32,
-    /// At most this many features are kept, the most frequent first.
+    /// At most this many features are kept, the most frequent first (fewer when there are
+    /// so many labels that the weights would pass [`super::MAX_WEIGHTS`]).
     pub max_features: usize,
 }
 
 impl Default for FeatureOptions {
     fn default() -> Self {
-        FeatureOptions { word_bigrams: true, char_ngrams: None, min_df: 2, max_features: 200_000 }
+        FeatureOptions { word_bigrams: false, char_ngrams: Some((2, 3)), min_df: 2, max_features: 200_000 }
     }
 }
 
@@ -91,7 +93,7 @@ pub(super) struct Vocabulary {
 impl Vocabulary {
     /// Keeps the features in at least `min_df` documents, the `max_features` most frequent
     /// (ties by key, so the result does not depend on hash-map order).
-    pub fn build(docs: &[Vec<(u64, u32)>], opts: &FeatureOptions) -> Vocabulary {
+    pub fn build(docs: &[Vec<(u64, u32)>], opts: &FeatureOptions, max_features: usize) -> Vocabulary {
         let mut df: KeyMap<u32> = KeyMap::default();
         for doc in docs {
             for &(k, _) in doc {
@@ -101,7 +103,7 @@ impl Vocabulary {
         let mut kept: Vec<(u32, u64)> =
             df.into_iter().filter(|&(_, n)| n >= opts.min_df).map(|(k, n)| (n, k)).collect();
         kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        kept.truncate(opts.max_features);
+        kept.truncate(max_features);
         let n = docs.len() as f32;
         let idf = kept.iter().map(|&(d, _)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0).collect();
         let ids = kept.iter().enumerate().map(|(i, &(_, k))| (k, i as u32)).collect();
@@ -143,10 +145,10 @@ mod tests {
         // Two words and two distinct bigrams (路灯→坏, 坏→路灯).
         assert_eq!(f.len(), 4);
         assert_eq!(f.iter().map(|&(_, n)| n).sum::<u32>(), 4 + 3);
-        let vocab = Vocabulary::build(&[f.clone(), extract("路灯", &opts)], &opts);
+        let vocab = Vocabulary::build(&[f.clone(), extract("路灯", &opts)], &opts, 100);
         let v = vocab.vector(&f);
         assert!((v.iter().map(|&(_, x)| x * x).sum::<f32>() - 1.0).abs() < 1e-5);
-        let pruned = Vocabulary::build(&[f, extract("路灯", &opts)], &FeatureOptions { min_df: 2, ..opts });
+        let pruned = Vocabulary::build(&[f, extract("路灯", &opts)], &FeatureOptions { min_df: 2, ..opts }, 100);
         assert_eq!(pruned.len(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Suggesting a label for a text — a category, a handling unit — learned from an organ's own
 //! past decisions (PLAT-13). Trained in seconds, deterministic, bounded in memory:
-//! sublinear TF-IDF over jieba words and word bigrams (hashed, rare ones pruned, capped)
-//! and a one-vs-rest linear SVM; scores are a softmax of the SVM margins.
+//! sublinear TF-IDF over jieba words and character 2- and 3-grams (hashed, rare ones pruned,
+//! capped) and a one-vs-rest linear SVM; scores are a softmax of the SVM margins.
 //!
 //! ```
 //! use renda::nlp::classify::Model;
@@ -21,6 +21,9 @@ use linear::{Row, Weights};
 
 /// Fewer training examples than this and the model suggests nothing ([`Model::is_useful`]).
 pub const MIN_EXAMPLES: usize = 20;
+/// The weight matrix (features × labels) is kept under this many entries (16 MB): with
+/// many labels, fewer features are kept.
+pub const MAX_WEIGHTS: usize = 4_000_000;
 /// A label needs this many examples to count towards the two [`Model::is_useful`] asks for.
 pub const MIN_PER_LABEL: usize = 3;
 
@@ -92,7 +95,8 @@ impl Model {
         let y: Vec<usize> = raw.iter().map(|l| names[l]).collect();
         let mut counts = vec![0; names.len()];
         y.iter().for_each(|&k| counts[k] += 1);
-        let vocabulary = Vocabulary::build(docs, &options.features);
+        let max_features = options.features.max_features.min(MAX_WEIGHTS / names.len().max(1));
+        let vocabulary = Vocabulary::build(docs, &options.features, max_features);
         let vectors: Vec<Vec<(u32, f32)>> = docs.iter().map(|d| vocabulary.vector(d)).collect();
         let rows: Vec<&Row> = vectors.iter().map(Vec::as_slice).collect();
         let (n, k) = (vocabulary.len(), names.len());
