@@ -21,6 +21,9 @@
 //! Only then is a [`calamine::Range`] built (`Range::from_sparse`, safe now that its extent is
 //! bounded). Parsing is CPU work: call [`run_blocking`] from async code so it runs on the
 //! blocking pool, a few at a time, and before any write transaction opens.
+//!
+//! A UTF-8 CSV is read by [`read_csv`], and the records of a JSON file by [`read_json`] (counted
+//! while they are read), within the same limits of file size, rows and columns.
 
 use std::fmt;
 use std::io::{Cursor, Read};
@@ -579,6 +582,332 @@ where
         tracing::error!(error = %e, "spreadsheet parse failed");
         SheetError::Unreadable
     })
+}
+
+/// RFC 4180 CSV: quoted fields with `""` escapes and line breaks, CRLF or LF, optional BOM.
+/// Bounded like a spreadsheet: the file's size, [`Limits::max_rows`] records and
+/// [`Limits::max_cols`] fields per record.
+pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>, RowIssue> {
+    let len = bytes.len() as u64;
+    if len > limits.max_file_bytes {
+        return Err(RowIssue::file(SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.message()));
+    }
+    let too_big = |line: u32| {
+        RowIssue::new(
+            line,
+            "",
+            format!(
+                "超出了可导入的范围（最多 {} 行、{} 列）；请删除多余的内容或把数据分成几个文件后再导入",
+                limits.max_rows, limits.max_cols
+            ),
+        )
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        RowIssue::file("文件既不是 Excel（.xlsx），也不是 UTF-8 编码的 CSV；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”")
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rows = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut line, mut record_line) = (1u32, 1u32);
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if quoted {
+            match ch {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(ch);
+                }
+                _ => field.push(ch),
+            }
+            continue;
+        }
+        match ch {
+            '"' if field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+            }
+            ',' => {
+                record.push(std::mem::take(&mut field).trim().to_string());
+                if record.len() >= limits.max_cols as usize {
+                    return Err(too_big(record_line));
+                }
+            }
+            '\r' => {}
+            '\n' => {
+                if rows.len() >= limits.max_rows as usize {
+                    return Err(too_big(record_line));
+                }
+                record.push(std::mem::take(&mut field).trim().to_string());
+                rows.push((record_line, std::mem::take(&mut record)));
+                line += 1;
+                record_line = line;
+            }
+            _ => field.push(ch),
+        }
+    }
+    if quoted {
+        return Err(RowIssue::new(record_line, "", "引号没有配对，文件不完整"));
+    }
+    if !field.is_empty() || !record.is_empty() {
+        if rows.len() >= limits.max_rows as usize {
+            return Err(too_big(record_line));
+        }
+        record.push(field.trim().to_string());
+        rows.push((record_line, record));
+    }
+    Ok(rows)
+}
+
+/// The records of a JSON file, as a table: an array of objects, or an object holding one (the
+/// first array among its values, e.g. `{"total": 2, "data": [{…}, {…}]}`). Each object is one
+/// record; its keys, in the order first seen, are the header; values must be text, numbers,
+/// `true`/`false` or `null` (empty). Record numbers count from 1. Bounded like a spreadsheet:
+/// the file's size, [`Limits::max_rows`] records and [`Limits::max_cols`] distinct keys —
+/// counted while reading, so nothing larger is ever built.
+pub fn read_json(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<(u32, Vec<String>)>), RowIssue> {
+    let len = bytes.len() as u64;
+    if len > limits.max_file_bytes {
+        return Err(RowIssue::file(SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.message()));
+    }
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut c = json::Collect { limits, headers: Vec::new(), index: Default::default(), rows: Vec::new(), issue: None };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let read = serde::de::DeserializeSeed::deserialize(json::Top(&mut c), &mut de).and_then(|()| de.end());
+    match read {
+        Ok(()) if !c.found() => Err(RowIssue::file("JSON 文件中没有记录：应为一组对象，如 [{\"工单编号\": \"…\"}, …]")),
+        Ok(()) => Ok((c.headers, c.rows)),
+        Err(e) => Err(c.issue.take().unwrap_or_else(|| {
+            RowIssue::file(format!("JSON 格式错误（第 {} 行第 {} 列附近），请检查文件是否完整", e.line(), e.column()))
+        })),
+    }
+}
+
+mod json {
+    use std::collections::HashMap;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::{Limits, RowIssue};
+
+    pub(super) struct Collect<'a> {
+        pub limits: &'a Limits,
+        pub headers: Vec<String>,
+        pub index: HashMap<String, usize>,
+        pub rows: Vec<(u32, Vec<String>)>,
+        /// The precise problem, when the reader stopped on purpose.
+        pub issue: Option<RowIssue>,
+    }
+
+    impl Collect<'_> {
+        pub fn found(&self) -> bool {
+            !self.rows.is_empty()
+        }
+        fn stop<E: de::Error>(&mut self, issue: RowIssue) -> E {
+            let e = E::custom(&issue.reason);
+            self.issue = Some(issue);
+            e
+        }
+        fn too_many<E: de::Error>(&mut self, record: u32) -> E {
+            let reason = format!(
+                "超出了可导入的范围（最多 {} 条记录、{} 个字段）；请把数据分成几个文件后再导入",
+                self.limits.max_rows, self.limits.max_cols
+            );
+            self.stop(RowIssue::new(record, "", reason))
+        }
+    }
+
+    /// The document: an array of records, or an object holding one.
+    pub(super) struct Top<'s, 'a>(pub &'s mut Collect<'a>);
+
+    impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Top<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("一组记录")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            records(self.0, seq)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                if self.0.found() {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    map.next_value_seed(Inner(&mut *self.0))?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// A value of the top object: the records if it is an array, else skipped.
+    struct Inner<'s, 'a>(&'s mut Collect<'a>);
+
+    impl<'de> DeserializeSeed<'de> for Inner<'_, '_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Inner<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("任意值")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            records(self.0, seq)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    fn records<'de, A: SeqAccess<'de>>(c: &mut Collect<'_>, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            let n = c.rows.len() as u32 + 1;
+            if c.rows.len() >= c.limits.max_rows as usize {
+                // One more record after the limit is an error; the end of the array is not.
+                return match seq.next_element::<IgnoredAny>()? {
+                    Some(_) => Err(c.too_many(n)),
+                    None => Ok(()),
+                };
+            }
+            match seq.next_element_seed(Record(&mut *c, n)) {
+                Ok(Some(cells)) => c.rows.push((n, cells)),
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    if c.issue.is_none() && e.to_string().contains("invalid type") {
+                        c.issue = Some(RowIssue::new(n, "", "每条记录应为一个对象，如 {\"工单编号\": \"…\"}"));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// One record: an object of plain values.
+    struct Record<'s, 'a>(&'s mut Collect<'a>, u32);
+
+    impl<'de> DeserializeSeed<'de> for Record<'_, '_> {
+        type Value = Vec<String>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Record<'_, '_> {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("一条记录（对象）")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+            let Record(c, n) = self;
+            let mut cells = vec![String::new(); c.headers.len()];
+            while let Some(key) = map.next_key::<String>()? {
+                let key = key.trim().to_string();
+                let value = match map.next_value::<Plain>() {
+                    Ok(Plain(v)) => v,
+                    Err(e) => {
+                        if e.to_string().contains("invalid type") {
+                            c.issue = Some(RowIssue::new(n, key, "只能是文字或数字，不能是嵌套的对象或数组"));
+                        }
+                        return Err(e);
+                    }
+                };
+                let i = match c.index.get(&key) {
+                    Some(i) => *i,
+                    None => {
+                        if c.headers.len() >= c.limits.max_cols as usize {
+                            return Err(c.too_many(n));
+                        }
+                        c.headers.push(key.clone());
+                        c.index.insert(key, c.headers.len() - 1);
+                        c.headers.len() - 1
+                    }
+                };
+                if cells.len() <= i {
+                    cells.resize(i + 1, String::new());
+                }
+                cells[i] = value;
+            }
+            Ok(cells)
+        }
+    }
+
+    /// A plain value as text (`null` is empty).
+    struct Plain(String);
+
+    impl<'de> de::Deserialize<'de> for Plain {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Plain, D::Error> {
+            d.deserialize_any(PlainVisitor)
+        }
+    }
+
+    struct PlainVisitor;
+
+    impl<'de> Visitor<'de> for PlainVisitor {
+        type Value = Plain;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("文字或数字")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Plain, E> {
+            Ok(Plain(v.to_string()))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Plain, E> {
+            Ok(Plain(v.to_string()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Plain, E> {
+            Ok(Plain(v.to_string()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Plain, E> {
+            Ok(Plain(if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { v.to_string() }))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Plain, E> {
+            Ok(Plain(v.trim().to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Plain, E> {
+            Ok(Plain(v.trim().to_string()))
+        }
+        fn visit_unit<E>(self) -> Result<Plain, E> {
+            Ok(Plain(String::new()))
+        }
+        fn visit_none<E>(self) -> Result<Plain, E> {
+            Ok(Plain(String::new()))
+        }
+    }
 }
 
 /// One problem found in an uploaded file (a row and column, or the whole file); `reason` is shown to staff as is.

@@ -22,6 +22,9 @@ use crate::app::urls::{decoded_has_control, see_other};
 use crate::auth;
 
 pub const CSRF_COOKIE: &str = "renda_csrf";
+/// The Open311 GeoReport v2 endpoint: errors are Open311 error arrays, and no session or CSRF
+/// token is ever used there.
+pub const OPEN311_PREFIX: &str = "/open311/";
 pub const FLASH_COOKIE: &str = "renda_flash";
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -116,10 +119,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     req.extensions_mut().insert(MaybePrincipal(principal));
 
     // CSRF guards the ambient authority of a session cookie. An API call that carries no
-    // session (a citizen's app posting an opinion) has no such authority to abuse.
+    // session (a citizen's app posting an opinion) has no such authority to abuse, and the
+    // Open311 endpoint never uses a session (its callers present an `api_key`).
     let api_without_session =
         req.uri().path().starts_with("/api/") && cookie(req.headers(), auth::SESSION_COOKIE).is_none();
-    if unsafe_method && bearer_token.is_none() && !api_without_session {
+    let open311 = req.uri().path().starts_with(OPEN311_PREFIX);
+    if unsafe_method && bearer_token.is_none() && !api_without_session && !open311 {
         let (req2, presented) = match presented_csrf(req).await {
             Ok(v) => v,
             Err(e) => return e.into_response(),
@@ -236,6 +241,7 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let is_api = path.starts_with("/api/");
+    let is_open311 = path.starts_with(OPEN311_PREFIX);
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -261,7 +267,9 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
     if let AppError::Internal(reference) = &error {
         tracing::error!(reference = %reference, path = %path, "internal error");
     }
-    let mut out = if is_api {
+    let mut out = if is_open311 {
+        open311_error(&error)
+    } else if is_api {
         let mut r = (error.status(), axum::Json(Problem::from_error(&error))).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(error, AppError::Unauthenticated) {
@@ -284,6 +292,33 @@ pub async fn present_errors(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// An error as Open311 GeoReport v2 answers it: `[{"code": 400, "description": "…"}]`, one
+/// element per field for invalid input (field names as the request spelled them). Invalid
+/// input is a 400 there, as the specification says, not a 422.
+fn open311_error(error: &AppError) -> Response {
+    let status = match error {
+        AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+        other => other.status(),
+    };
+    let code = status.as_u16();
+    let items: Vec<serde_json::Value> = if error.fields().is_empty() {
+        vec![serde_json::json!({"code": code, "description": error.detail()})]
+    } else {
+        error
+            .fields()
+            .iter()
+            .map(|f| {
+                let description =
+                    if f.field.is_empty() { f.message.clone() } else { format!("{}：{}", f.field, f.message) };
+                serde_json::json!({"code": code, "description": description})
+            })
+            .collect()
+    };
+    let mut r = (status, axum::Json(items)).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    r
 }
 
 /// Clears a flash message once a page has shown it.

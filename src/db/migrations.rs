@@ -15,12 +15,14 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_foreign_keys::Migration),
             Box::new(m0007_membership::Migration),
             Box::new(m0008_handling::Migration),
+            Box::new(m0009_opinion_imports::Migration),
         ]
     }
 }
 
 pub mod m0007_membership;
 pub mod m0008_handling;
+pub mod m0009_opinion_imports;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -30,6 +32,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .filter(|f| !m0007_membership::REPLACED.iter().any(|old| old.table == f.table))
         .chain(m0007_membership::REFERENCES)
         .chain(m0008_handling::REFERENCES)
+        .chain(m0009_opinion_imports::REFERENCES)
 }
 
 fn id(name: &str) -> ColumnDef {

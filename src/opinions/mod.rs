@@ -4,7 +4,10 @@
 
 pub mod api;
 pub mod demo;
+pub mod import;
+pub mod import_pages;
 pub mod model;
+pub mod open311;
 pub mod pages;
 pub mod public;
 pub mod service;
@@ -28,7 +31,13 @@ pub const MODULE: Module = Module {
     name: "opinions",
     routes,
     menu,
-    audit_labels: &[("opinion_submit", "提交群众意见"), ("opinion_classify", "确认意见类别")],
+    audit_labels: &[
+        ("opinion_submit", "提交群众意见"),
+        ("opinion_classify", "确认意见类别"),
+        ("opinion_import", "导入12345工单"),
+        ("opinion_import_mapping", "保存导入映射"),
+        ("opinion_import_mapping_remove", "删除导入映射"),
+    ],
     operations: api::OPERATIONS,
     jobs: &[],
     attachment_owners: &[],
@@ -40,7 +49,13 @@ pub static ITEM_KIND: ItemKind =
     ItemKind { kind: KIND, page: |item| format!("/console/opinions/item/{item}"), after_step: Some(after_step) };
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(public::routes()).merge(pages::routes()).merge(stats::routes()).merge(api::routes())
+    axum::Router::new()
+        .merge(public::routes())
+        .merge(pages::routes())
+        .merge(stats::routes())
+        .merge(api::routes())
+        .merge(open311::routes())
+        .merge(import_pages::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -56,6 +71,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if scope.organ_path.is_some() {
         items.push(("/console/opinions/stats", "民意统计"));
+    }
+    if import_pages::may_import(p) {
+        items.push(("/console/opinions/import", "12345 工单导入"));
     }
     vec![MenuSection { order: 10, title: "民意", items }]
 }

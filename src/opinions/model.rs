@@ -94,6 +94,38 @@ pub fn valid_category(c: &str) -> bool {
     c.is_empty() || CATEGORIES.contains(&c)
 }
 
+/// Stable ASCII codes of the taxonomy, in its order: the Open311 `service_code` (OPN-15).
+/// A code never changes once published; a renamed category keeps its code.
+pub const CATEGORY_CODES: [(&str, &str); 11] = [
+    ("urban_rural", "城乡建设"),
+    ("environment", "环境保护"),
+    ("transport", "交通运输"),
+    ("education_culture", "教育文体"),
+    ("labour_social_security", "劳动和社会保障"),
+    ("health", "卫生健康"),
+    ("agriculture_rural", "农业农村"),
+    ("commerce_tourism", "商贸旅游"),
+    ("social_governance", "社会治理"),
+    ("business_environment", "营商环境"),
+    ("other", "其他"),
+];
+
+/// The code of an opinion without a category yet (未分类, set at triage).
+pub const UNCLASSIFIED_CODE: &str = "unclassified";
+
+/// The code of a category (`unclassified` for the empty one).
+pub fn category_code(category: &str) -> &'static str {
+    CATEGORY_CODES.iter().find(|(_, c)| *c == category).map(|(code, _)| *code).unwrap_or(UNCLASSIFIED_CODE)
+}
+
+/// The category of a code (`Some("")` for `unclassified`).
+pub fn category_by_code(code: &str) -> Option<&'static str> {
+    if code == UNCLASSIFIED_CODE {
+        return Some("");
+    }
+    CATEGORY_CODES.iter().find(|(c, _)| *c == code).map(|(_, category)| *category)
+}
+
 /// One opinion with its item's state, for lists and pages.
 #[derive(Clone, Debug, FromQueryResult, Serialize)]
 pub struct Opinion {
@@ -202,12 +234,14 @@ pub struct Filter {
 /// The most recent matches are ranked within this window (NOTES: a common word matches millions).
 pub const SEARCH_WINDOW: i64 = 2000;
 
-fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
-    let mut w: Vec<String> = Vec::new();
-    let bind = |v: Value, values: &mut Vec<Value>| {
-        values.push(v);
-        format!("${}", values.len())
-    };
+fn bind(v: Value, values: &mut Vec<Value>) -> String {
+    values.push(v);
+    format!("${}", values.len())
+}
+
+/// The opinions a scope sees, as one parenthesised SQL condition over `op` and `o` (the
+/// organ); `(1 = 0)` for an empty scope. Its values are appended to `values`.
+pub(crate) fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String {
     let mut who: Vec<String> = Vec::new();
     if let Some(path) = &scope.organ_path {
         who.push(format!("o.path LIKE {}", bind(format!("{}%", db::like_escape(path)).into(), values)));
@@ -224,11 +258,11 @@ fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &
     if let Some(st) = scope.station_id {
         who.push(format!("op.station_id = {}", bind(st.into(), values)));
     }
-    if who.is_empty() {
-        w.push("1 = 0".into());
-    } else {
-        w.push(format!("({})", who.join(" OR ")));
-    }
+    if who.is_empty() { "(1 = 0)".into() } else { format!("({})", who.join(" OR ")) }
+}
+
+fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
+    let mut w: Vec<String> = vec![scope_condition(scope, values)];
     if let Some(s) = f.state {
         w.push(format!("i.state = {}", bind(s.as_str().into(), values)));
     }

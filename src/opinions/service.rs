@@ -58,13 +58,24 @@ pub struct Receipt {
     pub held: bool,
 }
 
-fn is_mobile(p: &str) -> bool {
+/// An 11-digit mainland mobile number.
+pub fn is_mobile(p: &str) -> bool {
     p.len() == 11
         && p.starts_with('1')
         && p.chars().all(|c| c.is_ascii_digit())
         && !p.starts_with("10")
         && !p.starts_with("11")
         && !p.starts_with("12")
+}
+
+/// A phone number as typed by people and other systems: `+86 138-0013-8000` → `13800138000`.
+pub fn normalise_phone(phone: &str) -> String {
+    let digits: String = phone.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => rest.to_string(),
+        _ => digits.to_string(),
+    }
 }
 
 /// Checks a submission, every field at once.
@@ -222,12 +233,17 @@ pub async fn submit<C: ConnectionTrait>(
     let (organ_id, area_id) = place(c, s).await?;
     let content = s.content.trim().to_string();
     let title = if s.title.trim().is_empty() { derived_title(&content) } else { s.title.trim().to_string() };
-    let source = format!(
+    let mut source = format!(
         "{channel:?}:{:?}:{:?}:{}",
         s.station_id,
         s.deputy_id,
         entered_by.map(|a| a.to_string()).unwrap_or_else(|| client.to_string())
     );
+    // Two work orders of an external system are two matters even when their text is the same
+    // (the order number, checked below, is what makes an import idempotent).
+    if let Some(ext) = s.external_no.as_deref() {
+        source.push_str(&format!(":{ext}"));
+    }
     let content_hash = crypto.lookup_hash("opinion_content", &format!("{source}\u{1f}{content}"));
     if let Some(no) = db::query_rows(
         c,

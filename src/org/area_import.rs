@@ -14,7 +14,7 @@ use crate::app::error::AppError;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::sheet::RowIssue;
-use crate::sheet::{self, Container, Limits, SheetError};
+use crate::sheet::{self, Container, Limits};
 
 pub const COL_CODE: &str = "区划代码";
 pub const COL_NAME: &str = "名称";
@@ -123,88 +123,9 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-/// RFC 4180 CSV: quoted fields with `""` escapes and line breaks, CRLF or LF, optional BOM.
-/// Bounded like a spreadsheet: the file's size, [`Limits::max_rows`] records and
-/// [`Limits::max_cols`] fields per record.
+/// A UTF-8 CSV through the one bounded reader ([`sheet::read_csv`]).
 fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>, Vec<RowIssue>> {
-    let len = bytes.len() as u64;
-    if len > limits.max_file_bytes {
-        return Err(vec![SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.into()]);
-    }
-    let too_big = |line: u32| {
-        vec![issue(
-            line,
-            "",
-            format!(
-                "超出了可导入的范围（最多 {} 行、{} 列）；请删除多余的内容或把数据分成几个文件后再导入",
-                limits.max_rows, limits.max_cols
-            ),
-        )]
-    };
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        vec![issue(
-            0,
-            "",
-            "文件既不是 Excel（.xlsx），也不是 UTF-8 编码的 CSV；请在 Excel 中另存为 .xlsx 或“CSV UTF-8”",
-        )]
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rows = Vec::new();
-    let (mut record, mut field) = (Vec::new(), String::new());
-    let (mut line, mut record_line) = (1u32, 1u32);
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if quoted {
-            match ch {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(ch);
-                }
-                _ => field.push(ch),
-            }
-            continue;
-        }
-        match ch {
-            '"' if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-            }
-            ',' => {
-                record.push(std::mem::take(&mut field).trim().to_string());
-                if record.len() >= limits.max_cols as usize {
-                    return Err(too_big(record_line));
-                }
-            }
-            '\r' => {}
-            '\n' => {
-                if rows.len() >= limits.max_rows as usize {
-                    return Err(too_big(record_line));
-                }
-                record.push(std::mem::take(&mut field).trim().to_string());
-                rows.push((record_line, std::mem::take(&mut record)));
-                line += 1;
-                record_line = line;
-            }
-            _ => field.push(ch),
-        }
-    }
-    if quoted {
-        return Err(vec![issue(record_line, "", "引号没有配对，文件不完整")]);
-    }
-    if !field.is_empty() || !record.is_empty() {
-        if rows.len() >= limits.max_rows as usize {
-            return Err(too_big(record_line));
-        }
-        record.push(field.trim().to_string());
-        rows.push((record_line, record));
-    }
-    Ok(rows)
+    sheet::read_csv(bytes, limits).map_err(|e| vec![e])
 }
 
 /// Finds the header (the first non-blank row) and turns the rows below it into `AreaRow`s.

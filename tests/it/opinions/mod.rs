@@ -3,6 +3,8 @@
 
 mod api;
 mod flow;
+mod import;
+mod open311;
 mod scan;
 mod stats;
 

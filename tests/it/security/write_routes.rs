@@ -93,6 +93,13 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/opinions/track/{no}/ratings", Who::Public),
     ("POST", "/api/v1/opinions/track/{no}/rating", Who::Public),
     ("POST", "/api/v1/opinions/{id}/{step}", Who::Loop),
+    ("POST", "/console/opinions/import", Who::Maintainers),
+    ("POST", "/console/opinions/import/mappings", Who::Maintainers),
+    ("POST", "/console/opinions/import/mappings/{id}/remove", Who::Maintainers),
+    // Open311: no session and no bearer token, only an `api_key` of an account that may enter
+    // opinions; refused without one (and for a session, a bearer token or a read-only key).
+    ("POST", "/open311/v2/requests", Who::Maintainers),
+    ("POST", "/open311/v2/requests.json", Who::Maintainers),
 ];
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
