@@ -9,6 +9,8 @@ pub mod pages;
 pub mod public;
 pub mod service;
 pub mod suggest;
+pub mod synthetic;
+mod synthetic_text;
 
 use sea_orm::DatabaseTransaction;
 

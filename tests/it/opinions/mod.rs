@@ -4,6 +4,7 @@
 mod api;
 mod flow;
 mod scan;
+mod synthetic;
 
 use renda::db;
 
