@@ -67,12 +67,15 @@ pub enum Command {
         #[arg(long)]
         with_personal_data: bool,
     },
-    /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000
+    /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000 --opinions 1000000
     Gen {
         #[arg(long, default_value_t = 0)]
         deputies: u64,
         #[arg(long, default_value_t = 0)]
         stations: u64,
+        /// 群众意见条数（需要已有联络站：先前生成的、导入的，或与 --stations 同时生成）
+        #[arg(long, default_value_t = 0)]
+        opinions: u64,
     },
 }
 
@@ -458,25 +461,49 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             println!("已导出 {} 的代表名册到 {}", organ.name, file.display());
             Ok(0)
         }
-        Command::Gen { deputies, stations } => {
+        Command::Gen { deputies, stations, opinions } => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            let started = std::time::Instant::now();
             let key = config.secrets.audit_key.clone();
-            let report =
-                crate::registry::synthetic::generate(&db, &key, *deputies, *stations, &|msg| eprintln!("{msg}"))
+            let failed = |e: sea_orm::DbErr| {
+                eprintln!("生成失败：{e}");
+                1
+            };
+            if *deputies > 0 || *stations > 0 {
+                let started = std::time::Instant::now();
+                let report =
+                    crate::registry::synthetic::generate(&db, &key, *deputies, *stations, &|msg| eprintln!("{msg}"))
+                        .await
+                        .map_err(failed)?;
+                println!(
+                    "已生成 {} 名代表、{} 个代表资格、{} 个联络站，用时 {:.1} 秒",
+                    report.persons,
+                    report.mandates,
+                    report.stations,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if *opinions > 0 {
+                let started = std::time::Instant::now();
+                let crypto = crate::privacy::FieldCrypto::new(config.secrets.field_key);
+                let r = crate::opinions::synthetic::generate(&db, &key, &crypto, *opinions, &|msg| eprintln!("{msg}"))
                     .await
-                    .map_err(|e| {
-                        eprintln!("生成失败：{e}");
-                        1
-                    })?;
-            println!(
-                "已生成 {} 名代表、{} 个代表资格、{} 个联络站，用时 {:.1} 秒",
-                report.persons,
-                report.mandates,
-                report.stations,
-                started.elapsed().as_secs_f64()
-            );
+                    .map_err(failed)?;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "已生成 {} 条群众意见（办理记录 {} 条、交办 {} 条、答复 {} 条、评价 {} 条，新建承办单位 {} 个），\
+                     共 {} 行，用时 {secs:.1} 秒：{:.0} 条意见/秒，{:.0} 行/秒",
+                    r.opinions,
+                    r.events,
+                    r.assignments,
+                    r.replies,
+                    r.ratings,
+                    r.units_created,
+                    r.rows(),
+                    r.opinions as f64 / secs.max(0.001),
+                    r.rows() as f64 / secs.max(0.001)
+                );
+            }
             Ok(0)
         }
         Command::Restore { file } => {

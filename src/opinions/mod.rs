@@ -13,6 +13,8 @@ pub mod public;
 pub mod service;
 pub mod stats;
 pub mod suggest;
+pub mod synthetic;
+mod synthetic_text;
 
 use sea_orm::DatabaseTransaction;
 

@@ -26,7 +26,7 @@ mod hierarchy;
 mod names;
 mod random;
 mod station_rows;
-mod writer;
+pub(crate) mod writer;
 
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 

@@ -14,7 +14,7 @@ const MAX_VARIABLES: usize = 30_000;
 const ROWS_PER_COMMIT: usize = 50_000;
 
 /// Writes rows in multi-row statements and commits every `ROWS_PER_COMMIT` rows.
-pub(super) struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     db: &'a DatabaseConnection,
     txn: Option<DatabaseTransaction>,
     rows: usize,
@@ -22,7 +22,7 @@ pub(super) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    pub(super) async fn new(db: &'a DatabaseConnection) -> Result<Writer<'a>, DbErr> {
+    pub(crate) async fn new(db: &'a DatabaseConnection) -> Result<Writer<'a>, DbErr> {
         let mut w = Writer { db, txn: None, rows: 0, backend: db.get_database_backend() };
         w.begin().await?;
         Ok(w)
@@ -39,7 +39,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    pub(super) fn txn(&self) -> &DatabaseTransaction {
+    pub(crate) fn txn(&self) -> &DatabaseTransaction {
         self.txn.as_ref().expect("a transaction is open between begin and finish")
     }
 
@@ -54,7 +54,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Inserts `values` (row after row, `cols.len()` values each) into `table`.
-    pub(super) async fn insert(&mut self, table: &str, cols: &[&str], values: Vec<Value>) -> Result<(), DbErr> {
+    pub(crate) async fn insert(&mut self, table: &str, cols: &[&str], values: Vec<Value>) -> Result<(), DbErr> {
         let width = cols.len();
         debug_assert_eq!(values.len() % width, 0);
         let per_stmt = ROWS_PER_STATEMENT.min(MAX_VARIABLES / width).max(1);
@@ -91,7 +91,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    pub(super) async fn finish(mut self) -> Result<(), DbErr> {
+    pub(crate) async fn finish(mut self) -> Result<(), DbErr> {
         if let Some(t) = self.txn.take() {
             if self.backend == DbBackend::Sqlite {
                 db::exec(&t, "PRAGMA cache_size = -2000", vec![]).await?;
@@ -104,7 +104,7 @@ impl<'a> Writer<'a> {
 
 /// Reserves `n` ids of `table` and gives the first: the table's id sequence is moved past
 /// the block, so rows inserted meanwhile by anyone else take ids after it.
-pub(super) async fn reserve_ids<C: ConnectionTrait>(c: &C, table: &str, n: u64) -> Result<i64, DbErr> {
+pub(crate) async fn reserve_ids<C: ConnectionTrait>(c: &C, table: &str, n: u64) -> Result<i64, DbErr> {
     let max_id = db::scalar_i64(c, &format!("SELECT COALESCE(max(id), 0) FROM {table}"), vec![]).await?;
     let n = n as i64;
     match c.get_database_backend() {

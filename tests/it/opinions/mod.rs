@@ -7,6 +7,7 @@ mod import;
 mod open311;
 mod scan;
 mod stats;
+mod synthetic;
 
 use renda::db;
 
