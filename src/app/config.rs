@@ -57,6 +57,8 @@ pub struct Config {
     pub behind_https: bool,
     pub body_limit_bytes: usize,
     pub session_hours: i64,
+    /// Days after closing when citizens' names and phones are purged from an item (PLAT-8).
+    pub personal_data_retention_days: i64,
     pub login_max_failures: i64,
     pub login_lockout_minutes: i64,
     pub password_cost: PasswordCost,
@@ -89,6 +91,7 @@ impl Config {
             behind_https: false,
             body_limit_bytes: 1024 * 1024,
             session_hours: 12,
+            personal_data_retention_days: 730,
             login_max_failures: 5,
             login_lockout_minutes: 15,
             password_cost: PasswordCost::TEST,
@@ -125,6 +128,7 @@ struct FileConfig {
     behind_https: Option<bool>,
     body_limit_kib: Option<i64>,
     session_hours: Option<i64>,
+    personal_data_retention_days: Option<i64>,
     login_max_failures: Option<i64>,
     login_lockout_minutes: Option<i64>,
     password_memory_kib: Option<i64>,
@@ -264,6 +268,8 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
     };
     let body_limit_kib = int("body_limit_kib", file.body_limit_kib, 16, 1024 * 1024, 2048, &mut errors);
     let session_hours = int("session_hours", file.session_hours, 1, 24 * 30, 12, &mut errors);
+    let personal_data_retention_days =
+        int("personal_data_retention_days", file.personal_data_retention_days, 30, 3650, 730, &mut errors);
     let login_max_failures = int("login_max_failures", file.login_max_failures, 1, 100, 5, &mut errors);
     let login_lockout_minutes = int("login_lockout_minutes", file.login_lockout_minutes, 1, 24 * 60, 15, &mut errors);
     let memory = int(
@@ -321,6 +327,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         behind_https,
         body_limit_bytes: body_limit_kib as usize * 1024,
         session_hours,
+        personal_data_retention_days,
         login_max_failures,
         login_lockout_minutes,
         password_cost: PasswordCost { memory_kib: memory as u32, iterations: iterations as u32 },

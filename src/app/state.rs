@@ -126,7 +126,21 @@ pub struct JobHandler {
     /// Enqueued once a day by the scheduler.
     pub daily: bool,
     /// Runs one job of this kind with its JSON payload.
-    pub run: for<'a> fn(&'a DatabaseConnection, &'a str) -> BoxFuture<'a, Result<(), String>>,
+    pub run: for<'a> fn(&'a JobCtx, &'a str) -> BoxFuture<'a, Result<(), String>>,
+}
+
+/// What a job runs with: the database and the installation's configuration (its retention
+/// periods and the audit key), the same in the server's worker and in `renda jobs run`.
+#[derive(Clone)]
+pub struct JobCtx {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+impl JobCtx {
+    pub fn audit_key(&self) -> &[u8] {
+        &self.config.secrets.audit_key
+    }
 }
 
 /// Who may download the attachments of one owner type: true when the file is public.

@@ -15,7 +15,7 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::ClientIp;
 use crate::app::guard;
-use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobCtx, JobHandler, MenuSection, Module};
 use crate::app::write::write;
 use crate::auth::authz::{self, Field};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -195,8 +195,9 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
 }
 
 /// The daily (and `renda jobs run deadline-scan --now …`) scan. Payload: `{"now": unix}`, optional.
-fn deadline_scan<'a>(db: &'a sea_orm::DatabaseConnection, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn deadline_scan<'a>(ctx: &'a JobCtx, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
+        let db = &ctx.db;
         let now = serde_json::from_str::<serde_json::Value>(payload)
             .ok()
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
