@@ -19,7 +19,7 @@ mod synthetic_text;
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobCtx, JobHandler, MenuSection, Module};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
 use crate::handling::flow::{State, Step};
@@ -39,9 +39,10 @@ pub const MODULE: Module = Module {
         ("opinion_import", "导入12345工单"),
         ("opinion_import_mapping", "保存导入映射"),
         ("opinion_import_mapping_remove", "删除导入映射"),
+        ("personal_data_purge", "按保存期限清除个人信息"),
     ],
     operations: api::OPERATIONS,
-    jobs: &[],
+    jobs: &[JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge }],
     attachment_owners: &[],
     on_account_created: None,
 };
@@ -99,6 +100,22 @@ fn after_step<'a>(
             let body = format!("【数字人大】您反映的问题（查询编号 {no}）{what}。");
             crate::notify::sms(txn, &s.crypto, &phone, &body, "opinion_progress").await?;
         }
+        Ok(())
+    })
+}
+
+/// The daily purge of citizens' names and phones after the configured retention (PLAT-8);
+/// `{"now": <unix seconds>}` runs it as of that time.
+fn personal_data_purge<'a>(ctx: &'a JobCtx, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let now = serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+            .unwrap_or_else(crate::db::now);
+        let days = ctx.config.personal_data_retention_days;
+        let done =
+            service::purge_personal_data(&ctx.db, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;
+        tracing::info!(opinions = done.opinions, messages = done.messages, "personal data purge");
         Ok(())
     })
 }

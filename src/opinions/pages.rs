@@ -200,11 +200,13 @@ async fn detail(
     let submitter = match name {
         Some(n) if full => n,
         Some(n) => mask_name(&n),
+        None if o.purged_at.is_some() => "已按保存期限清除".into(),
         None => "未留姓名".into(),
     };
     let phone = match phone {
         Some(ph) if full => ph,
         Some(ph) => mask_phone(&ph),
+        None if o.purged_at.is_some() => "已按保存期限清除".into(),
         None => "未留手机号".into(),
     };
     let can_classify = allowed(&p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();

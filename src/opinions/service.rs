@@ -414,3 +414,71 @@ pub async fn submitter_phone<C: ConnectionTrait>(
         Some((crypto.decrypt(&enc).ok()?, no))
     }))
 }
+
+/// What one purge run cleared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub opinions: u64,
+    pub messages: u64,
+}
+
+/// Rows cleared per transaction, so that a purge of millions never holds the writer long.
+const PURGE_BATCH: i64 = 1_000;
+
+/// PLAT-8: clears the submitter's name and phone from opinions whose item ended (办结 or
+/// 不予受理) more than `retention_days` ago, and the phone from SMS sent that long ago (the
+/// masked number stays). The text, the history and the figures stay. One audit entry per run
+/// that cleared something.
+pub async fn purge_personal_data(
+    db: &sea_orm::DatabaseConnection,
+    key: &[u8],
+    retention_days: i64,
+    now: i64,
+) -> Result<Purged, DbErr> {
+    let cutoff = now - retention_days * 86_400;
+    let mut purged = Purged::default();
+    loop {
+        let txn = db::begin_write(db).await?;
+        let n = db::exec(
+            &txn,
+            "UPDATE opinions SET name_enc = NULL, phone_enc = NULL, phone_hash = NULL, purged_at = $1 \
+             WHERE id IN (SELECT op.id FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+             WHERE op.purged_at IS NULL AND i.state IN ('closed', 'rejected') AND i.closed_at < $2 \
+             AND (op.name_enc IS NOT NULL OR op.phone_enc IS NOT NULL OR op.phone_hash IS NOT NULL) LIMIT $3)",
+            vec![now.into(), cutoff.into(), PURGE_BATCH.into()],
+        )
+        .await?;
+        let m = db::exec(
+            &txn,
+            "UPDATE sms_outbox SET phone_enc = '' WHERE id IN \
+             (SELECT id FROM sms_outbox WHERE phone_enc <> '' AND created_at < $1 LIMIT $2)",
+            vec![cutoff.into(), PURGE_BATCH.into()],
+        )
+        .await?;
+        txn.commit().await?;
+        purged.opinions += n;
+        purged.messages += m;
+        if n < PURGE_BATCH as u64 && m < PURGE_BATCH as u64 {
+            break;
+        }
+    }
+    if purged != Purged::default() {
+        audit::record(
+            db,
+            key,
+            &Actor::system("个人信息清除"),
+            Change {
+                action: "personal_data_purge",
+                target_type: "opinion",
+                target_id: String::new(),
+                organ_id: None,
+                summary: format!(
+                    "保存期限 {retention_days} 天：清除 {} 件意见的姓名和手机号、{} 条短信的手机号",
+                    purged.opinions, purged.messages
+                ),
+            },
+        )
+        .await?;
+    }
+    Ok(purged)
+}

@@ -5,6 +5,7 @@ mod api;
 mod flow;
 mod import;
 mod open311;
+mod purge;
 mod scan;
 mod stats;
 mod synthetic;
