@@ -127,10 +127,14 @@ pub enum Step {
     Supervise,
     /// 预警 and 超期 raised by the deadline scan.
     DeadlineNotice,
+    /// 并案: a duplicate follows another item from then on; its submitter gets that item's reply.
+    Merge,
+    /// 转交代表: the deputy of the station (or another) takes it up, to answer or ask for 交办.
+    HandToDeputy,
 }
 
 impl Step {
-    pub const ALL: [Step; 15] = [
+    pub const ALL: [Step; 17] = [
         Step::Release,
         Step::Reject,
         Step::AnswerDirectly,
@@ -146,6 +150,8 @@ impl Step {
         Step::Close,
         Step::Supervise,
         Step::DeadlineNotice,
+        Step::Merge,
+        Step::HandToDeputy,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -164,6 +170,8 @@ impl Step {
             Step::Close => "close",
             Step::Supervise => "supervise",
             Step::DeadlineNotice => "deadline_notice",
+            Step::Merge => "merge",
+            Step::HandToDeputy => "hand_to_deputy",
         }
     }
     pub fn label(self) -> &'static str {
@@ -183,6 +191,8 @@ impl Step {
             Step::Close => "办结",
             Step::Supervise => "督办",
             Step::DeadlineNotice => "期限提醒",
+            Step::Merge => "并案",
+            Step::HandToDeputy => "转交代表",
         }
     }
 }
@@ -252,6 +262,8 @@ pub const RULES: &[Rule] = &[
     Rule { step: Step::Close, from: &[Replied, AnsweredDirectly], to: Target::To(Closed), by: &[Staff] },
     Rule { step: Step::Supervise, from: WITH_UNITS, to: Target::Same, by: &[Leader, Staff] },
     Rule { step: Step::DeadlineNotice, from: WITH_UNITS, to: Target::Same, by: &[System] },
+    Rule { step: Step::Merge, from: &[Held, Received], to: Target::Same, by: &[Staff] },
+    Rule { step: Step::HandToDeputy, from: &[Received], to: Target::Same, by: &[Staff] },
 ];
 
 /// Why a step was refused.
@@ -486,7 +498,7 @@ mod tests {
     use super::*;
 
     /// The whole table written out as its meaning, then compared cell by cell with `next`:
-    /// 9 states × 15 steps × 6 parties.
+    /// 9 states × 17 steps × 6 parties.
     fn expected(state: State, step: Step, party: Party) -> Result<State, Refusal> {
         let with_units = state.with_units();
         let (applies, parties, to): (bool, &[Party], Option<State>) = match step {
@@ -503,6 +515,8 @@ mod tests {
             Step::Close => (matches!(state, Replied | AnsweredDirectly), &[Staff], Some(Closed)),
             Step::Supervise => (with_units, &[Leader, Staff], None),
             Step::DeadlineNotice => (with_units, &[System], None),
+            Step::Merge => (matches!(state, Held | Received), &[Staff], None),
+            Step::HandToDeputy => (state == Received, &[Staff], None),
         };
         if !applies {
             Err(Refusal::NotNow)
@@ -524,7 +538,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 9 * 15 * 6);
+        assert_eq!(cells, 9 * 17 * 6);
     }
 
     #[test]

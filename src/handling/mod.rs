@@ -118,9 +118,14 @@ pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> 
     };
     let may = |f: Field| authz::allows(p, Action::Change(f), &r);
     let (field, party) = match step {
-        Step::Release | Step::Reject | Step::Assign | Step::DecideExtension | Step::Reopen | Step::Close => {
-            (Field::ItemTriage, Party::Staff)
-        }
+        Step::Release
+        | Step::Reject
+        | Step::Assign
+        | Step::DecideExtension
+        | Step::Reopen
+        | Step::Close
+        | Step::Merge
+        | Step::HandToDeputy => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly if may(Field::ItemTriage) => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly | Step::Rate => (Field::ItemDeputyWork, Party::Deputy),
         Step::Accept | Step::Return | Step::Progress | Step::RequestExtension | Step::Reply => {
@@ -186,10 +191,28 @@ pub async fn act_as_submitter(s: &AppState, item_id: i64, cmd: Command) -> AppRe
     .await
 }
 
+/// What follows a step: the items merged into this one take its state (并案), and the item's
+/// kind does its part for the item and for each of them (each submitter hears of the reply).
 async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, applied: &Applied) -> AppResult<()> {
     let item = model::item(txn, item_id).await?.ok_or(AppError::NotFound)?;
-    if let Some(hook) = kind_of(s, &item.kind).and_then(|k| k.after_step) {
+    let hook = kind_of(s, &item.kind).and_then(|k| k.after_step);
+    if let Some(hook) = hook {
         hook(s, txn, &item, applied).await?;
+    }
+    if applied.merged_into.is_some() {
+        return Ok(());
+    }
+    let merged = model::merged_here(txn, item_id).await?;
+    if merged.is_empty() {
+        return Ok(());
+    }
+    service::follow(txn, &item).await?;
+    if let Some(hook) = hook {
+        for id in merged {
+            if let Some(dup) = model::item(txn, id).await? {
+                hook(s, txn, &dup, applied).await?;
+            }
+        }
     }
     Ok(())
 }

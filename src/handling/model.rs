@@ -108,7 +108,8 @@ pub async fn items_to_scan<C: ConnectionTrait>(
         &format!(
             "{ITEM_SELECT} WHERE i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at IS NOT NULL \
              AND i.deadline_at <= $1 AND i.id > $3 AND (i.overdue_for IS NULL OR i.overdue_for <> i.deadline) \
-             AND (i.deadline_at <= $2 OR i.warned_for IS NULL OR i.warned_for <> i.deadline) ORDER BY i.id LIMIT $4"
+             AND (i.deadline_at <= $2 OR i.warned_for IS NULL OR i.warned_for <> i.deadline) \
+             AND NOT EXISTS (SELECT 1 FROM handling_merges m WHERE m.item_id = i.id) ORDER BY i.id LIMIT $4"
         ),
         vec![before.into(), now.into(), after_id.into(), limit.into()],
     )
@@ -420,4 +421,25 @@ pub async fn seeing_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec
     )
     .await?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// The item this one was merged into (并案), if any.
+pub async fn merged_into<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Option<i64>, DbErr> {
+    Ok(db::query_rows(c, "SELECT into_item_id FROM handling_merges WHERE item_id = $1", vec![item_id.into()])
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok()))
+}
+
+/// The items merged into this one (并案), oldest first.
+pub async fn merged_here<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    db::query_rows(
+        c,
+        "SELECT item_id FROM handling_merges WHERE into_item_id = $1 ORDER BY item_id",
+        vec![item_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get_by_index::<i64>(0))
+    .collect()
 }

@@ -64,6 +64,11 @@ pub struct LoopView {
     pub default_due: u32,
     /// The unit the module suggests as 主办 (pre-selected in the assign form).
     pub suggested_unit: Option<i64>,
+    /// 并案: the item this one follows, and those that follow this one.
+    pub merged_into: Option<i64>,
+    pub merged_here: Vec<i64>,
+    /// The deputies of the item's station, for 转交代表.
+    pub deputies: Vec<UnitChoice>,
 }
 
 impl LoopView {
@@ -87,8 +92,10 @@ impl LoopView {
 /// Builds the panel for `p`.
 pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<LoopView> {
     let live = model::live_units(&s.db, item.id).await?;
+    let merged_into = model::merged_into(&s.db, item.id).await?;
     let steps = Step::ALL
         .into_iter()
+        .filter(|_| merged_into.is_none())
         .filter(|st| {
             party_for(p, item, &live, *st).is_ok_and(|(party, _)| super::flow::next(item.state, *st, party).is_ok())
         })
@@ -115,7 +122,23 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     } else {
         Vec::new()
     };
+    let deputies = match item.station_id {
+        Some(station) if steps.contains(&"hand_to_deputy") => crate::db::query_rows(
+            &s.db,
+            "SELECT p.id, p.name FROM station_deputies sd JOIN persons p ON p.id = sd.person_id \
+             WHERE sd.station_id = $1 ORDER BY p.name LIMIT 200",
+            vec![station.into()],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
+        .collect(),
+        _ => Vec::new(),
+    };
     Ok(LoopView {
+        merged_into,
+        merged_here: model::merged_here(&s.db, item.id).await?,
+        deputies,
         item_id: item.id,
         state: item.state,
         round: item.round,
@@ -158,6 +181,12 @@ pub struct StepForm {
     pub kind: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub days: String,
+    /// merge: the item to merge into.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub into: String,
+    /// hand_to_deputy: the deputy (person id).
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub deputy_id: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub decision: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
@@ -224,6 +253,13 @@ impl StepForm {
             "supervise" => Command::Supervise {
                 kind: Supervision::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "请选择督办方式"))?,
                 text,
+            },
+            "merge" => Command::Merge {
+                into: self.into.parse::<i64>().map_err(|_| AppError::invalid("into", "请选择要并入的事项"))?,
+            },
+            "hand_to_deputy" => Command::HandToDeputy {
+                deputy_id: self.deputy_id.parse::<i64>().map_err(|_| AppError::invalid("deputy_id", "请选择代表"))?,
+                note: text,
             },
             _ => return Err(AppError::BadRequest("未知的办理步骤".into())),
         })

@@ -54,19 +54,62 @@ pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>, n
 #[derive(Clone, Debug)]
 pub enum Command {
     Release,
-    Reject { reason: String },
-    AnswerDirectly { text: String },
-    Assign { units: Vec<(i64, UnitRole)>, due_working_days: Option<u32>, instructions: String },
+    Reject {
+        reason: String,
+    },
+    AnswerDirectly {
+        text: String,
+    },
+    Assign {
+        units: Vec<(i64, UnitRole)>,
+        due_working_days: Option<u32>,
+        instructions: String,
+    },
     Accept,
-    Return { reason: String },
-    Progress { text: String },
-    RequestExtension { days: u32, reason: String },
-    DecideExtension { unit_id: i64, approve: bool, days: u32, note: String },
-    Reply { outcome: Outcome, text: String },
-    Rate { rater: Rater, grade: Grade, comment: String },
-    Reopen { reason: String },
-    Close { explanation: String },
-    Supervise { kind: Supervision, text: String },
+    Return {
+        reason: String,
+    },
+    Progress {
+        text: String,
+    },
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    DecideExtension {
+        unit_id: i64,
+        approve: bool,
+        days: u32,
+        note: String,
+    },
+    Reply {
+        outcome: Outcome,
+        text: String,
+    },
+    Rate {
+        rater: Rater,
+        grade: Grade,
+        comment: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Close {
+        explanation: String,
+    },
+    Supervise {
+        kind: Supervision,
+        text: String,
+    },
+    /// 并案 into the item `into` (of the same kind, still open, not merged itself).
+    Merge {
+        into: i64,
+    },
+    /// 转交代表: `deputy_id` (a person) takes the item up.
+    HandToDeputy {
+        deputy_id: i64,
+        note: String,
+    },
 }
 
 impl Command {
@@ -86,6 +129,8 @@ impl Command {
             Command::Reopen { .. } => Step::Reopen,
             Command::Close { .. } => Step::Close,
             Command::Supervise { .. } => Step::Supervise,
+            Command::Merge { .. } => Step::Merge,
+            Command::HandToDeputy { .. } => Step::HandToDeputy,
         }
     }
 }
@@ -106,6 +151,8 @@ pub struct Applied {
     pub to: State,
     /// A submitter's 不满意 opened the next round by itself.
     pub reopened: bool,
+    /// 并案: the item this one now follows.
+    pub merged_into: Option<i64>,
 }
 
 /// The environment of a step: audit key, calendar, time rules, and the clock.
@@ -140,7 +187,10 @@ pub async fn apply<C: ConnectionTrait>(
     let step = cmd.step();
     let to = flow::next(item.state, step, doer.party).map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
     let today = calendar::beijing_date(ctx.now);
-    let mut applied = Applied { step, from: item.state, to, reopened: false };
+    if let Some(primary) = model::merged_into(c, item.id).await? {
+        return Err(AppError::Conflict(format!("此事项已并案，随事项 {primary} 一并办理，请在该事项上操作")));
+    }
+    let mut applied = Applied { step, from: item.state, to, reopened: false, merged_into: None };
     let unit = || doer.unit_id.ok_or_else(|| AppError::Forbidden("只有承办单位可以办理".into()));
     match cmd {
         Command::Release => {
@@ -508,6 +558,80 @@ pub async fn apply<C: ConnectionTrait>(
                 notify_unit(c, unit, &item, kind.label(), &text).await?;
             }
         }
+        Command::Merge { into } => {
+            let primary = model::item(c, into).await?.ok_or_else(|| AppError::invalid("into", "没有这个事项"))?;
+            if primary.id == item.id || primary.kind != item.kind {
+                return Err(AppError::invalid("into", "只能并入另一件同类事项"));
+            }
+            if !primary.organ_path.starts_with(&item.organ_path) && !item.organ_path.starts_with(&primary.organ_path) {
+                return Err(AppError::invalid("into", "只能并入本机关或上下级机关的事项"));
+            }
+            if primary.state.is_final() || matches!(primary.state, State::Held) {
+                return Err(AppError::invalid("into", "只能并入尚未办结、已受理的事项"));
+            }
+            if model::merged_into(c, primary.id).await?.is_some() {
+                return Err(AppError::invalid("into", "该事项本身已并案，请并入它所随的事项"));
+            }
+            db::exec(
+                c,
+                "INSERT INTO handling_merges (item_id, into_item_id, merged_at) VALUES ($1, $2, $3)",
+                vec![item.id.into(), primary.id.into(), ctx.now.into()],
+            )
+            .await?;
+            // Whatever already merged into this one follows the primary now.
+            db::exec(
+                c,
+                "UPDATE handling_merges SET into_item_id = $1 WHERE into_item_id = $2",
+                vec![primary.id.into(), item.id.into()],
+            )
+            .await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, "").await?;
+            event(
+                c,
+                ctx.now,
+                primary.id,
+                primary.round,
+                step.as_str(),
+                "primary",
+                doer.party,
+                doer.actor,
+                None,
+                false,
+                "",
+            )
+            .await?;
+            follow(c, &primary).await?;
+            applied.to = primary.state;
+            applied.merged_into = Some(primary.id);
+        }
+        Command::HandToDeputy { deputy_id, note } => {
+            let note = text_of("text", &note, false)?;
+            let name: Option<String> =
+                db::query_rows(c, "SELECT name FROM persons WHERE id = $1", vec![deputy_id.into()])
+                    .await?
+                    .first()
+                    .and_then(|r| r.try_get_by_index(0).ok());
+            let Some(name) = name else { return Err(AppError::invalid("deputy_id", "请选择代表")) };
+            db::exec(
+                c,
+                "UPDATE handling_items SET deputy_id = $1, updated_at = $2 WHERE id = $3",
+                vec![deputy_id.into(), ctx.now.into(), item.id.into()],
+            )
+            .await?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), &name, doer.party, doer.actor, None, false, &note)
+                .await?;
+            let accounts: Vec<i64> = db::query_rows(
+                c,
+                "SELECT id FROM accounts WHERE deputy_id = $1 AND disabled = false",
+                vec![deputy_id.into()],
+            )
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+            .collect();
+            let body = if note.is_empty() { "请答复反映人，或请机关交办".to_string() } else { note };
+            notify::inbox_all(c, &accounts, "转交您的群众意见", &body, Some(&item_link(&item))).await?;
+        }
     }
     audit::append(
         c,
@@ -832,4 +956,29 @@ pub(crate) async fn notify_unit<C: ConnectionTrait>(
 pub(crate) async fn notify_staff<C: ConnectionTrait>(c: &C, item: &Item, title: &str, body: &str) -> Result<(), DbErr> {
     let link = item_link(item);
     notify::inbox_all(c, &staff_accounts(c, item).await?, title, body, Some(&link)).await
+}
+
+/// Makes the items merged into `primary` follow it: its state, round, deadline and times (the
+/// deadline scan and the lists then count each submitter's item where the primary is).
+pub(crate) async fn follow<C: ConnectionTrait>(c: &C, primary: &Item) -> Result<(), DbErr> {
+    let fresh = model::item(c, primary.id).await?.unwrap_or_else(|| primary.clone());
+    db::exec(
+        c,
+        "UPDATE handling_items SET state = $1, round = $2, deadline = $3, deadline_at = $4, replied_at = $5, \
+         closed_at = $6, flagged = $7, updated_at = $8 \
+         WHERE id IN (SELECT item_id FROM handling_merges WHERE into_item_id = $9)",
+        vec![
+            fresh.state.as_str().into(),
+            fresh.round.into(),
+            fresh.deadline.clone().into(),
+            fresh.deadline_at.into(),
+            fresh.replied_at.into(),
+            fresh.closed_at.into(),
+            fresh.flagged.into(),
+            db::now().into(),
+            fresh.id.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }

@@ -473,6 +473,10 @@ pub struct StepIn {
     pub grade: Option<String>,
     /// supervise: `urge|interview|notice|flag`
     pub kind: Option<String>,
+    /// merge (并案): the opinion (id) this one is merged into.
+    pub into: Option<i64>,
+    /// hand-to-deputy: the deputy (person id); `text` is an optional note.
+    pub deputy_id: Option<i64>,
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -537,6 +541,14 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
                 .ok_or_else(|| AppError::invalid("kind", "kind 应为 urge、interview、notice 或 flag"))?,
             text: t,
         },
+        // `into` is an opinion id here; `step` turns it into its item.
+        "merge" => {
+            Command::Merge { into: b.into.ok_or_else(|| AppError::invalid("into", "请给出要并入的意见 id"))? }
+        }
+        "hand-to-deputy" => Command::HandToDeputy {
+            deputy_id: b.deputy_id.ok_or_else(|| AppError::invalid("deputy_id", "请给出代表 id"))?,
+            note: t,
+        },
         _ => return Err(AppError::NotFound),
     })
 }
@@ -549,7 +561,12 @@ async fn step(
     ApiJsonOrEmpty(b): ApiJsonOrEmpty<StepIn>,
 ) -> AppResult<Response> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let cmd = command(&step, b)?;
+    let cmd = match command(&step, b)? {
+        Command::Merge { into } => Command::Merge {
+            into: model::opinion(&s.db, into).await?.ok_or_else(|| AppError::invalid("into", "没有这条意见"))?.item_id,
+        },
+        other => other,
+    };
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let applied = crate::handling::act(&s, &p, &ip, o.item_id, cmd).await?;
     Ok(axum::Json(StepOut::from(applied)).into_response())
@@ -703,7 +720,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/opinions/{id}/{step}",
-        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise",
+        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）",
         tag: TAG,
         auth: true,
         query: &[],

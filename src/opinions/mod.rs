@@ -89,6 +89,15 @@ fn after_step<'a>(
     applied: &'a Applied,
 ) -> BoxFuture<'a, AppResult<()>> {
     Box::pin(async move {
+        if let Some(into) = applied.merged_into {
+            crate::db::exec(
+                txn,
+                "UPDATE opinions SET merged_into_id = (SELECT id FROM opinions WHERE item_id = $1) WHERE item_id = $2",
+                vec![into.into(), item.id.into()],
+            )
+            .await?;
+            return Ok(());
+        }
         let what = match (applied.step, applied.to) {
             (_, State::Replied) if applied.from != State::Replied => "已有答复，请查询并评价",
             (Step::AnswerDirectly, _) => "已有答复，请查询并评价",

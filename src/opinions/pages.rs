@@ -165,7 +165,7 @@ struct DetailTpl {
     can_classify: bool,
     categories: Vec<Opt>,
     suggestions: Option<super::suggest::Suggestions>,
-    duplicates: Vec<(i64, String, String)>,
+    duplicates: Vec<(i64, String, String, i64)>,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -213,7 +213,7 @@ async fn detail(
     let mut duplicates = Vec::new();
     for d in suggestions.iter().flat_map(|sg| sg.duplicates.iter()) {
         if let Some(x) = model::opinion(&s.db, *d).await? {
-            duplicates.push((x.id, x.tracking_no, x.title));
+            duplicates.push((x.id, x.tracking_no, x.title, x.item_id));
         }
     }
     let title = format!("{} {}", o.tracking_no, o.title);

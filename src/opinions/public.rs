@@ -238,11 +238,20 @@ impl Tracked {
 /// The submitter's view: public history lines, replies, and whether a rating is due.
 pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
     let item = crate::handling::model::item(&s.db, o.item_id).await?.ok_or(AppError::NotFound)?;
-    let events = loop_model::events(&s.db, o.item_id, true).await?;
-    let replies = loop_model::replies(&s.db, o.item_id).await?;
+    let mut events = loop_model::events(&s.db, o.item_id, true).await?;
+    // 并案: the submitter follows the item theirs was merged into — its history and replies;
+    // the rating is the first submitter's.
+    let merged = loop_model::merged_into(&s.db, o.item_id).await?;
+    let handled = merged.unwrap_or(o.item_id);
+    if let Some(primary) = merged {
+        events.extend(loop_model::events(&s.db, primary, true).await?.into_iter().filter(|e| e.step != "submit"));
+        events.sort_by_key(|e| (e.at, e.id));
+    }
+    let replies = loop_model::replies(&s.db, handled).await?;
     let ratings = loop_model::ratings(&s.db, o.item_id).await?;
     let mine = ratings.iter().rfind(|r| r.rater == Rater::Submitter && r.round == item.round);
-    let can_rate = matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
+    let can_rate =
+        merged.is_none() && matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
     Ok(Tracked { rated: mine.map(|r| r.grade.label().to_string()), o, events, replies, can_rate, state: item.state })
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod flow;
 mod import;
+mod merge;
 mod open311;
 mod purge;
 mod scan;
