@@ -584,10 +584,13 @@ where
     })
 }
 
+/// A record with its number in the file (from 1).
+pub type NumberedRow = (u32, Vec<String>);
+
 /// RFC 4180 CSV: quoted fields with `""` escapes and line breaks, CRLF or LF, optional BOM.
 /// Bounded like a spreadsheet: the file's size, [`Limits::max_rows`] records and
 /// [`Limits::max_cols`] fields per record.
-pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>, RowIssue> {
+pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<NumberedRow>, RowIssue> {
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {
         return Err(RowIssue::file(SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.message()));
@@ -670,7 +673,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>
 /// `true`/`false` or `null` (empty). Record numbers count from 1. Bounded like a spreadsheet:
 /// the file's size, [`Limits::max_rows`] records and [`Limits::max_cols`] distinct keys —
 /// counted while reading, so nothing larger is ever built.
-pub fn read_json(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<(u32, Vec<String>)>), RowIssue> {
+pub fn read_json(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<NumberedRow>), RowIssue> {
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {
         return Err(RowIssue::file(SheetError::FileTooLarge { bytes: len, max: limits.max_file_bytes }.message()));

@@ -160,9 +160,9 @@ pub enum Resource<'a> {
     /// organ at `organ_path`: the units at work on it, the deputy it was raised with or by, and
     /// the station it came through. `Create` is an entry on someone's behalf.
     HandlingItem { organ_path: &'a str, units: &'a [i64], deputy_id: Option<i64>, station_id: Option<i64> },
-    /// The working-day calendar of the installation: everyone signed in reads it; the admin of
-    /// the top organ edits it.
-    Calendar,
+    /// The installation's settings — the working-day calendar, the word list that holds
+    /// submissions for review: everyone signed in reads them; the admin of the top organ edits them.
+    Settings,
 }
 
 impl Resource<'_> {
@@ -183,7 +183,7 @@ impl Resource<'_> {
             Resource::Station { .. } => "station",
             Resource::Registry { .. } => "registry",
             Resource::HandlingItem { .. } => "handling_item",
-            Resource::Calendar => "calendar",
+            Resource::Settings => "settings",
         }
     }
 }
@@ -359,7 +359,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::Calendar => match action {
+        Resource::Settings => match action {
             Action::View => Decision::Allow,
             Action::Create | Action::Update => visible_or_hidden(true, p.at_root() && p.has(Role::Admin)),
             Action::Change(_) | Action::ExportPersonal => Decision::Forbidden,

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_handling::Migration),
             Box::new(m0009_opinion_imports::Migration),
             Box::new(m0013_item_merge::Migration),
+            Box::new(m0014_hold_words::Migration),
         ]
     }
 }
@@ -25,6 +26,7 @@ pub mod m0007_membership;
 pub mod m0008_handling;
 pub mod m0009_opinion_imports;
 pub mod m0013_item_merge;
+pub mod m0014_hold_words;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.

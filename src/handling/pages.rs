@@ -359,7 +359,7 @@ async fn calendar_tpl(
         holidays: days.iter().filter(|d| d.kind == DayKind::Holiday).count(),
         workdays: days.iter().filter(|d| d.kind == DayKind::Workday).count(),
         days,
-        can_edit: crate::app::forms::allowed(p, Action::Update, &Resource::Calendar),
+        can_edit: crate::app::forms::allowed(p, Action::Update, &Resource::Settings),
         working_days_in_year: cal.working_days_between(start - chrono::Duration::days(1), end),
         errors,
     })
@@ -408,7 +408,7 @@ async fn calendar_set(
     ip: ClientIp,
     Form(f): Form<DayForm>,
 ) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Update, &Resource::Calendar, "calendar").await?;
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, "calendar").await?;
     let result = async {
         let day = f.day()?;
         write(&s, &p, &ip, async |w| Ok(calendar::set_day(w.txn(), w.key(), w.actor(), &day).await?)).await?;
@@ -437,7 +437,7 @@ async fn calendar_remove(
     ip: ClientIp,
     Path(day): Path<String>,
 ) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Update, &Resource::Calendar, &day).await?;
+    guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, &day).await?;
     let date = crate::app::fmt::parse_iso_date(&day).ok_or(AppError::NotFound)?;
     let removed =
         write(&s, &p, &ip, async |w| Ok(calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?)).await?;

@@ -444,8 +444,11 @@ pub struct WorkOrder {
     pub refusal: Option<String>,
 }
 
+/// A mapped field with the header it names (what is missing).
+type Missing = Vec<(Field, String)>;
+
 /// The mapped fields' columns in a header, or the headers it lacks.
-fn columns(header: &[String], m: &Mapping) -> Result<Vec<(Field, usize)>, Vec<(Field, String)>> {
+fn columns(header: &[String], m: &Mapping) -> Result<Vec<(Field, usize)>, Missing> {
     let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
     let mut found = Vec::new();
     let mut missing = Vec::new();
@@ -792,7 +795,7 @@ pub async fn import(
                     reason.push_str("（含需审核的词语，待审核）");
                 }
                 for n in notes {
-                    reason.push_str("；");
+                    reason.push('；');
                     reason.push_str(&n);
                 }
                 lines.push(line(Outcome::Imported, Some(r.opinion_id), reason));

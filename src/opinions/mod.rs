@@ -15,6 +15,7 @@ pub mod stats;
 pub mod suggest;
 pub mod synthetic;
 mod synthetic_text;
+pub mod words;
 
 use sea_orm::DatabaseTransaction;
 
@@ -40,6 +41,7 @@ pub const MODULE: Module = Module {
         ("opinion_import_mapping", "保存导入映射"),
         ("opinion_import_mapping_remove", "删除导入映射"),
         ("personal_data_purge", "按保存期限清除个人信息"),
+        ("opinion_hold_words", "修改待审核词语"),
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge }],
@@ -59,6 +61,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(api::routes())
         .merge(open311::routes())
         .merge(import_pages::routes())
+        .merge(words::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -77,6 +80,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if import_pages::may_import(p) {
         items.push(("/console/opinions/import", "12345 工单导入"));
+    }
+    if words::may_edit(p) {
+        items.push(("/console/opinions/words", "待审核词语"));
     }
     vec![MenuSection { order: 10, title: "民意", items }]
 }

@@ -23,10 +23,6 @@ pub const LOOKUPS_PER_HOUR: i64 = 60;
 /// The same text from the same source within this many seconds is a repeat.
 pub const REPEAT_WINDOW_SECS: i64 = 10 * 60;
 
-/// Words that hold a submission for review (nothing is published or dropped). The list is
-/// deliberately short and an installation extends it; matching is by substring.
-pub const HOLD_WORDS: &[&str] = &["法轮", "代开发票", "办假证", "赌博网站", "色情", "枪支"];
-
 /// What was submitted, whatever the channel.
 #[derive(Clone, Debug, Default)]
 pub struct Submission {
@@ -269,8 +265,8 @@ pub async fn submit<C: ConnectionTrait>(
     {
         return Err(AppError::Conflict(format!("外部工单号 {ext} 已经导入过")));
     }
-    let lowered = format!("{title} {content}").to_lowercase();
-    let hold = HOLD_WORDS.iter().find(|w| lowered.contains(*w)).map(|w| format!("含有需审核的词语「{w}」"));
+    let words = super::words::words(c).await?;
+    let hold = super::words::held_by(&words, &format!("{title} {content}")).map(|w| format!("含有需审核的词语「{w}」"));
     let (station_id, deputy_id) = (s.station_id, s.deputy_id);
     let note = channel.label();
     let item_id = loop_service::open(

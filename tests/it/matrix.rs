@@ -105,7 +105,7 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         }
         // The working-day calendar: everyone reads; only the top organ's admin (the principal
         // sits below the root) edits.
-        "calendar" => return if action == Action::View { A } else { F },
+        "settings" => return if action == Action::View { A } else { F },
         "person" if person_field => return expected(role, kind, Action::Create, rel),
         "handling_unit" | "person" | "station" | "registry" if action == Action::ExportPersonal => {
             return expected(role, kind, Action::Create, rel);
@@ -222,7 +222,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Station { id: 77, organ_path },
                 Resource::Registry { organ_path },
                 Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None },
-                Resource::Calendar,
+                Resource::Settings,
             ];
             for r in &resources {
                 for action in actions() {

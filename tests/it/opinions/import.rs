@@ -70,7 +70,8 @@ fn workbook() -> Vec<u8> {
         ws.write_string(1, i as u16, *h).unwrap();
     }
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let rows: [(&str, &str, &str, &str, Option<f64>, &str, &str, &str); 4] = [
+    type Row<'a> = (&'a str, &'a str, &'a str, &'a str, Option<f64>, &'a str, &'a str, &'a str);
+    let rows: [Row; 4] = [
         (
             "ZC20260302001",
             "路灯不亮",

@@ -10,6 +10,7 @@ mod purge;
 mod scan;
 mod stats;
 mod synthetic;
+mod words;
 
 use renda::db;
 

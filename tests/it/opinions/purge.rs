@@ -85,5 +85,5 @@ async fn names_and_phones_go_after_the_retention_period(app: TestApp) {
     let page = staff.get(&format!("/console/opinions/{id}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("已按保存期限清除"), "{}", page.body);
-    assert!(matches!(renda::audit::verify(app.db(), app.state.audit_key()).await.unwrap(), Ok(_)));
+    assert!(renda::audit::verify(app.db(), app.state.audit_key()).await.unwrap().is_ok());
 }

@@ -101,7 +101,7 @@ async fn gen_opinions_fills_the_loop_and_the_index(app: TestApp) {
     assert!(res.body.contains("\"close\""), "{}", res.body);
 
     assert_eq!(count(&app, "SELECT count(*) FROM audit_log WHERE action = 'synthetic_generate'").await, 2);
-    assert!(matches!(renda::audit::verify(app.db(), &key).await.unwrap(), Ok(_)));
+    assert!(renda::audit::verify(app.db(), &key).await.unwrap().is_ok());
 }
 
 fn urlencode(s: &str) -> String {
