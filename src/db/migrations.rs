@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_opinion_imports::Migration),
             Box::new(m0013_item_merge::Migration),
             Box::new(m0014_hold_words::Migration),
+            Box::new(m0015_sms_codes::Migration),
         ]
     }
 }
@@ -27,6 +28,7 @@ pub mod m0008_handling;
 pub mod m0009_opinion_imports;
 pub mod m0013_item_merge;
 pub mod m0014_hold_words;
+pub mod m0015_sms_codes;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.

@@ -6,6 +6,7 @@ pub mod api;
 pub mod demo;
 pub mod import;
 pub mod import_pages;
+pub mod lost;
 pub mod model;
 pub mod open311;
 pub mod pages;
@@ -62,6 +63,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(open311::routes())
         .merge(import_pages::routes())
         .merge(words::routes())
+        .merge(lost::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {

@@ -154,6 +154,11 @@ pub async fn throttle<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A new private query code (6 characters without look-alikes).
+pub fn new_query_code() -> String {
+    query_code()
+}
+
 fn query_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();

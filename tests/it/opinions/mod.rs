@@ -4,6 +4,7 @@
 mod api;
 mod flow;
 mod import;
+mod lost;
 mod merge;
 mod open311;
 mod purge;
