@@ -63,6 +63,8 @@ pub struct Config {
     pub demo: bool,
     pub secrets: Secrets,
     pub attachments_max_bytes: usize,
+    /// Deputies who must be present at a reception (OPN-12, the "321" rule: at least two).
+    pub reception_min_deputies: i64,
 }
 
 impl Config {
@@ -95,6 +97,7 @@ impl Config {
             demo: false,
             secrets: Secrets::derive(b"test-session", b"test-audit", b"test-field"),
             attachments_max_bytes: 10 * 1024 * 1024,
+            reception_min_deputies: 2,
         }
     }
 }
@@ -130,6 +133,7 @@ struct FileConfig {
     password_memory_kib: Option<i64>,
     password_iterations: Option<i64>,
     attachments_max_mib: Option<i64>,
+    reception_min_deputies: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -283,6 +287,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         &mut errors,
     );
     let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
+    let reception_min_deputies = int("reception_min_deputies", file.reception_min_deputies, 1, 20, 2, &mut errors);
 
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {
@@ -327,6 +332,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         demo: cli.demo,
         secrets: Secrets::derive(&session, &audit, &field),
         attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
+        reception_min_deputies,
     })
 }
 
