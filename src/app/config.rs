@@ -381,4 +381,15 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("RENDA_SESSION_HOURS")));
         assert!(errors.iter().any(|e| e.contains("DATABASE_URL")));
     }
+
+    #[test]
+    fn the_deputies_a_reception_needs_are_bounded() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        assert_eq!(load(&cli, &env_of(&[])).unwrap().reception_min_deputies, 2);
+        let three = load(&cli, &env_of(&[("RENDA_RECEPTION_MIN_DEPUTIES", "3")])).unwrap();
+        assert_eq!(three.reception_min_deputies, 3);
+        let errors = load(&cli, &env_of(&[("RENDA_RECEPTION_MIN_DEPUTIES", "0")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_RECEPTION_MIN_DEPUTIES") && errors[0].contains("1 到 20"), "{errors:?}");
+    }
 }

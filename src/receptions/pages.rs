@@ -401,17 +401,24 @@ impl DetailTpl {
     }
 }
 
+/// What the page's forms hold: empty, or what was sent with its errors.
+#[derive(Default)]
+struct Sent {
+    item: ItemForm,
+    fulfil_of: Option<i64>,
+    fulfil: FulfilForm,
+    errors: Errors,
+}
+
 async fn detail_tpl(
     s: &AppState,
     p: &Principal,
     page: &Page,
     r: Reception,
     facts: &StationFacts,
-    item: ItemForm,
-    fulfil_of: Option<i64>,
-    fulfil: FulfilForm,
-    errors: Errors,
+    sent: Sent,
 ) -> AppResult<DetailTpl> {
+    let Sent { item, fulfil_of, fulfil, errors } = sent;
     let deputies = model::deputies(&s.db, r.id).await?;
     let items = model::items(&s.db, r.id).await?;
     let lists = ListKind::ALL
@@ -442,8 +449,7 @@ async fn detail(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let (r, facts) = check_reception(&s, &p, &ip, Action::View, id).await?;
-    let t = detail_tpl(&s, &p, &page, r, &facts, ItemForm::default(), None, FulfilForm::default(), Errors::default())
-        .await?;
+    let t = detail_tpl(&s, &p, &page, r, &facts, Sent::default()).await?;
     render(&t)
 }
 
@@ -472,7 +478,8 @@ async fn add_item(
             )
         },
         async |errors| {
-            let t = detail_tpl(&s, &p, &page, r.clone(), &facts, v, None, FulfilForm::default(), errors).await?;
+            let sent = Sent { item: v, errors, ..Sent::default() };
+            let t = detail_tpl(&s, &p, &page, r.clone(), &facts, sent).await?;
             unprocessable(&t)
         },
     )
@@ -497,7 +504,8 @@ async fn fulfil(
         result,
         |_| redirect_with_flash(&format!("/console/receptions/{id}"), "反馈兑现情况已记录"),
         async |errors| {
-            let t = detail_tpl(&s, &p, &page, r.clone(), &facts, ItemForm::default(), Some(item), v, errors).await?;
+            let sent = Sent { fulfil_of: Some(item), fulfil: v, errors, ..Sent::default() };
+            let t = detail_tpl(&s, &p, &page, r.clone(), &facts, sent).await?;
             unprocessable(&t)
         },
     )

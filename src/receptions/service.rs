@@ -106,7 +106,7 @@ pub async fn validate<C: ConnectionTrait>(
     }
     for (i, issue) in input.issues.iter().enumerate() {
         let n = issue.trim().chars().count();
-        if n < intake::MIN_CONTENT || n > intake::MAX_CONTENT {
+        if !(intake::MIN_CONTENT..=intake::MAX_CONTENT).contains(&n) {
             bad(
                 "issues",
                 format!("第 {} 条问题应为 {} 到 {} 字（现有 {n} 字）", i + 1, intake::MIN_CONTENT, intake::MAX_CONTENT),
@@ -129,14 +129,13 @@ pub struct Entry<'a> {
 }
 
 /// Enters one issue raised at a reception as an opinion of its station and puts it on the
-/// 问题清单; returns the tracking number and the list item.
+/// 问题清单 of the reception (reception, station); returns the tracking number and the list item.
 async fn raise<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     actor: &Actor,
-    reception_id: i64,
-    station_id: i64,
+    (reception_id, station_id): (i64, i64),
     issue: &str,
     e: &Entry<'_>,
 ) -> AppResult<(String, i64)> {
@@ -217,7 +216,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     let mut tracking_nos = Vec::new();
     for issue in &input.issues {
-        tracking_nos.push(raise(c, key, crypto, actor, id, station.id, issue, e).await?.0);
+        tracking_nos.push(raise(c, key, crypto, actor, (id, station.id), issue, e).await?.0);
     }
     audit::append(
         c,
@@ -286,7 +285,7 @@ pub async fn add_item<C: ConnectionTrait>(
     invalid(errors)?;
     let kind = kind.expect("checked above");
     let id = if kind == ListKind::Problem {
-        raise(c, key, crypto, actor, r.id, r.station_id, body, e).await?.1
+        raise(c, key, crypto, actor, (r.id, r.station_id), body, e).await?.1
     } else {
         let promised_on = promised.map(|d| d.format("%Y-%m-%d").to_string());
         insert_item(c, r.id, kind, body, None, promised_on, e.now).await?

@@ -65,6 +65,18 @@ async fn fewer_deputies_than_the_rule_is_refused_and_nothing_is_stored(app: Test
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("第 2 条问题应为 5 到 2000 字"), "{}", r.body);
     assert_eq!(stored(&app).await, before, "a refused reception stored something");
+    // The rule is the configured one (`reception_min_deputies`): with three, two are too few.
+    let input = renda::receptions::service::NewReception {
+        station_id: station,
+        held_on: today(),
+        theme: "三人规则".into(),
+        deputies: deputies[..2].to_vec(),
+        ..Default::default()
+    };
+    let day = renda::calendar::beijing_date(db::now());
+    let e = renda::receptions::service::validate(app.db(), 3, &input, day).await.unwrap_err();
+    assert!(e.detail().contains("每次接待至少需要 3 名代表参加（已选 2 名）"), "{}", e.detail());
+    assert!(renda::receptions::service::validate(app.db(), 2, &input, day).await.is_ok());
     // The API refuses the same in Chinese.
     let token = app.token("staff", Scope::Write).await;
     let body = json!({"station_id": station, "held_on": today(), "theme": "接口", "deputies": [deputies[0]],
