@@ -235,6 +235,22 @@ pub async fn overdue<C: ConnectionTrait>(c: &C, scope: &Scope, today: &str) -> R
     .await
 }
 
+/// The stations with receptions a scope sees: (id, name), by name.
+pub async fn stations_in<C: ConnectionTrait>(c: &C, scope: &Scope) -> Result<Vec<(i64, String)>, DbErr> {
+    let mut values = Vec::new();
+    let cond = condition(scope, &Filter::default(), &mut values);
+    let rows = db::query_rows(
+        c,
+        &format!(
+            "SELECT DISTINCT s.id, s.name FROM receptions r JOIN organs o ON o.id = r.organ_id \
+             JOIN stations s ON s.id = r.station_id WHERE {cond} ORDER BY s.name, s.id"
+        ),
+        values,
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+}
+
 /// The stations a deputy is assigned to.
 pub async fn stations_of_deputy<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Vec<i64>, DbErr> {
     let rows = db::query_rows(

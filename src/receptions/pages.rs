@@ -207,15 +207,7 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
 
 /// The stations of a scope that have receptions, for a filter.
 async fn station_options(s: &AppState, scope: &Scope, current: &str) -> AppResult<Vec<Opt>> {
-    let all = model::list(&s.db, scope, &Filter::default(), 5000).await?;
-    let mut seen: Vec<(i64, String)> = Vec::new();
-    for r in all {
-        if !seen.iter().any(|(id, _)| *id == r.station_id) {
-            seen.push((r.station_id, r.station_name));
-        }
-    }
-    seen.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(opts(seen, current))
+    Ok(opts(model::stations_in(&s.db, scope).await?, current))
 }
 
 // ------------------------------------------------------------------ new reception

@@ -91,6 +91,13 @@ demo_test!(fewer_deputies_than_the_rule_is_refused_and_nothing_is_stored);
 async fn issues_become_opinions_of_the_reception_channel(app: TestApp) {
     let (station, deputies) = keeper_station(&app, 2).await;
     let mut staff = app.login("staff").await;
+    // The form: first the station, then its deputies as checkboxes.
+    let picker = staff.get("/console/receptions/new").await;
+    assert_eq!(picker.status, StatusCode::OK);
+    assert!(picker.body.contains(&format!("value=\"{station}\"")), "the picker lacks the station");
+    let form = staff.get(&format!("/console/receptions/new?station={station}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.html().select(&scraper::Selector::parse("input[name=deputies]").unwrap()).count(), deputies.len());
     let r = post_reception(&mut staff, station, &today(), "农贸市场周边环境", &deputies[..2], ISSUES).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = reception_of(&r);
