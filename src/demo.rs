@@ -262,6 +262,7 @@ pub async fn seed(
         .await?;
     }
     crate::opinions::demo::seed(&txn, audit_key, crypto, root).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
+    crate::receptions::demo::seed(&txn, audit_key, crypto).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
     txn.commit().await?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod opinions;
 pub mod org;
 pub mod privacy;
 pub mod qr;
+pub mod receptions;
 pub mod registry;
 pub mod sheet;
 pub mod storage;

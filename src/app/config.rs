@@ -65,6 +65,8 @@ pub struct Config {
     pub demo: bool,
     pub secrets: Secrets,
     pub attachments_max_bytes: usize,
+    /// Deputies who must be present at a reception (OPN-12, the "321" rule: at least two).
+    pub reception_min_deputies: i64,
 }
 
 impl Config {
@@ -98,6 +100,7 @@ impl Config {
             demo: false,
             secrets: Secrets::derive(b"test-session", b"test-audit", b"test-field"),
             attachments_max_bytes: 10 * 1024 * 1024,
+            reception_min_deputies: 2,
         }
     }
 }
@@ -134,6 +137,7 @@ struct FileConfig {
     password_memory_kib: Option<i64>,
     password_iterations: Option<i64>,
     attachments_max_mib: Option<i64>,
+    reception_min_deputies: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -289,6 +293,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         &mut errors,
     );
     let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
+    let reception_min_deputies = int("reception_min_deputies", file.reception_min_deputies, 1, 20, 2, &mut errors);
 
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {
@@ -334,6 +339,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         demo: cli.demo,
         secrets: Secrets::derive(&session, &audit, &field),
         attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
+        reception_min_deputies,
     })
 }
 
@@ -381,5 +387,16 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("RENDA_LISTEN") && e.contains("localhost")));
         assert!(errors.iter().any(|e| e.contains("RENDA_SESSION_HOURS")));
         assert!(errors.iter().any(|e| e.contains("DATABASE_URL")));
+    }
+
+    #[test]
+    fn the_deputies_a_reception_needs_are_bounded() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        assert_eq!(load(&cli, &env_of(&[])).unwrap().reception_min_deputies, 2);
+        let three = load(&cli, &env_of(&[("RENDA_RECEPTION_MIN_DEPUTIES", "3")])).unwrap();
+        assert_eq!(three.reception_min_deputies, 3);
+        let errors = load(&cli, &env_of(&[("RENDA_RECEPTION_MIN_DEPUTIES", "0")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_RECEPTION_MIN_DEPUTIES") && errors[0].contains("1 到 20"), "{errors:?}");
     }
 }

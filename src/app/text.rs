@@ -5,8 +5,21 @@
 
 /// Field names whose values are long texts where line breaks belong. Every other field is a
 /// single line. Modules that add a long-text field add its name here.
-pub const LONG_TEXT_FIELDS: &[&str] =
-    &["bio", "description", "content", "text", "comment", "note", "reason", "summary", "body", "reply", "explanation"];
+pub const LONG_TEXT_FIELDS: &[&str] = &[
+    "bio",
+    "description",
+    "content",
+    "text",
+    "comment",
+    "note",
+    "reason",
+    "summary",
+    "body",
+    "reply",
+    "explanation",
+    "issues",
+    "attendees",
+];
 
 /// Why a text was refused, in Chinese for the person who typed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -163,6 +163,10 @@ pub enum Resource<'a> {
     /// The installation's settings — the working-day calendar, the word list that holds
     /// submissions for review: everyone signed in reads them; the admin of the top organ edits them.
     Settings,
+    /// The receptions (接待活动, OPN-12) of a station of the organ at `organ_path`, with the
+    /// deputies assigned to that station; `station_id: None` is the organ's receptions as a
+    /// whole (lists and summaries across its stations).
+    Reception { organ_path: &'a str, station_id: Option<i64>, station_deputies: &'a [i64] },
 }
 
 impl Resource<'_> {
@@ -184,6 +188,7 @@ impl Resource<'_> {
             Resource::Registry { .. } => "registry",
             Resource::HandlingItem { .. } => "handling_item",
             Resource::Settings => "settings",
+            Resource::Reception { .. } => "reception",
         }
     }
 }
@@ -364,6 +369,21 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             Action::Create | Action::Update => visible_or_hidden(true, p.at_root() && p.has(Role::Admin)),
             Action::Change(_) | Action::ExportPersonal => Decision::Forbidden,
         },
+        Resource::Reception { organ_path, station_id, station_deputies } => {
+            // Organ workers of the subtree see them, the station's keeper and its deputies too;
+            // staff and the keeper record receptions and keep their lists.
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let keeper = p.has(Role::Keeper) && station_id.is_some() && p.station_id == station_id;
+            let deputy = p.has(Role::Deputy) && p.deputy_id.is_some_and(|d| station_deputies.contains(&d));
+            let visible = worker || keeper || (deputy && station_id.is_some());
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create | Action::Update => visible_or_hidden(visible, staff || keeper),
+                Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_membership::Migration),
             Box::new(m0008_handling::Migration),
             Box::new(m0009_opinion_imports::Migration),
+            Box::new(m0010_receptions::Migration),
             Box::new(m0013_item_merge::Migration),
             Box::new(m0014_hold_words::Migration),
             Box::new(m0015_sms_codes::Migration),
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
 pub mod m0007_membership;
 pub mod m0008_handling;
 pub mod m0009_opinion_imports;
+pub mod m0010_receptions;
 pub mod m0013_item_merge;
 pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
@@ -39,7 +41,28 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0007_membership::REFERENCES)
         .chain(m0008_handling::REFERENCES)
         .chain(m0009_opinion_imports::REFERENCES)
+        .chain(m0010_receptions::REFERENCES)
         .chain(m0013_item_merge::REFERENCES)
+}
+
+/// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).
+fn keyed_by(refs: &[m0006_foreign_keys::Reference], name: &str, cols: Vec<ColumnDef>) -> TableCreateStatement {
+    let mut t = table(name, cols);
+    for f in refs.iter().filter(|f| f.table == name) {
+        let action = match f.on_delete {
+            "CASCADE" => ForeignKeyAction::Cascade,
+            "SET NULL" => ForeignKeyAction::SetNull,
+            _ => ForeignKeyAction::Restrict,
+        };
+        t.foreign_key(
+            ForeignKey::create()
+                .name(format!("fk_{}_{}", f.table, f.column))
+                .from(Alias::new(f.table), Alias::new(f.column))
+                .to(Alias::new(f.parent), Alias::new("id"))
+                .on_delete(action),
+        );
+    }
+    t
 }
 
 fn id(name: &str) -> ColumnDef {

@@ -12,6 +12,7 @@ mod jobs;
 mod matrix;
 mod opinions;
 mod pages;
+mod receptions;
 mod registry;
 mod security;
 mod write_path;

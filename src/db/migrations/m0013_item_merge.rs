@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::Reference;
-use super::{index, int, table};
+use super::{index, int, keyed_by};
 
 pub struct Migration;
 
@@ -27,7 +27,8 @@ pub const REFERENCES: &[Reference] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let mut t = table(
+        let t = keyed_by(
+            REFERENCES,
             "handling_merges",
             vec![
                 ColumnDef::new(Alias::new("item_id")).big_integer().not_null().primary_key().to_owned(),
@@ -35,14 +36,6 @@ impl MigrationTrait for Migration {
                 int("merged_at"),
             ],
         );
-        for f in REFERENCES {
-            t.foreign_key(
-                ForeignKey::create()
-                    .from(Alias::new(f.table), Alias::new(f.column))
-                    .to(Alias::new(f.parent), Alias::new("id"))
-                    .on_delete(ForeignKeyAction::Restrict),
-            );
-        }
         m.create_table(t).await?;
         m.create_index(index("handling_merges", "ix_handling_merges_into", &["into_item_id"], false)).await
     }

@@ -98,6 +98,10 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/opinions/import", Who::Maintainers),
     ("POST", "/console/opinions/import/mappings", Who::Maintainers),
     ("POST", "/console/opinions/import/mappings/{id}/remove", Who::Maintainers),
+    ("POST", "/console/receptions/new", Who::Maintainers),
+    ("POST", "/console/receptions/{id}/items", Who::Maintainers),
+    ("POST", "/console/receptions/{id}/items/{item}/fulfil", Who::Maintainers),
+    ("POST", "/api/v1/receptions", Who::Maintainers),
     // Open311: no session and no bearer token, only an `api_key` of an account that may enter
     // opinions; refused without one (and for a session, a bearer token or a read-only key).
     ("POST", "/open311/v2/requests", Who::Maintainers),
