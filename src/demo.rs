@@ -262,6 +262,9 @@ pub async fn seed(
         .await?;
     }
     crate::opinions::demo::seed(&txn, audit_key, crypto, root).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
+    crate::appointments::demo::seed(&txn, audit_key, crypto, seeded.keeper_station)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
     txn.commit().await?;
     Ok(())
 }

@@ -8,8 +8,13 @@ use crate::app::config::Config;
 use crate::app::state::AppState;
 use crate::app::state::Module;
 
-pub static MODULES: &[&Module] =
-    &[&crate::system::MODULE, &crate::registry::MODULE, &crate::handling::MODULE, &crate::opinions::MODULE];
+pub static MODULES: &[&Module] = &[
+    &crate::system::MODULE,
+    &crate::registry::MODULE,
+    &crate::handling::MODULE,
+    &crate::opinions::MODULE,
+    &crate::appointments::MODULE,
+];
 
 /// The kinds of items the handling loop serves.
 pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_KIND];

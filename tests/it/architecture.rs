@@ -26,8 +26,13 @@ const PLATFORM: &[&str] = &[
 /// The assembly: above everything, puts the domains together (and the binary's commands).
 const ASSEMBLY: &[&str] = &["modules", "cli", "demo"];
 /// Domains, with the domains each may import (a domain never imports one that imports it).
-const DOMAINS: &[(&str, &[&str])] =
-    &[("system", &[]), ("registry", &[]), ("handling", &[]), ("opinions", &["handling", "registry"])];
+const DOMAINS: &[(&str, &[&str])] = &[
+    ("system", &[]),
+    ("registry", &[]),
+    ("handling", &[]),
+    ("opinions", &["handling", "registry"]),
+    ("appointments", &["opinions", "registry"]),
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
