@@ -246,6 +246,10 @@ async fn entry_station(
     ip: &ClientIp,
     given: &str,
 ) -> AppResult<crate::registry::stations::Station> {
+    // Whoever may enter no booking at all (at their own organ or station) is refused first.
+    let own =
+        Resource::Appointment { organ_path: &p.organ_path, station_id: p.station_id.unwrap_or(0), deputy_id: None };
+    guard::check(s, p, ip, Action::Create, &own, "new").await?;
     let id = match (p.has(Role::Keeper), p.station_id) {
         (true, Some(own)) => own,
         _ => opt_id(given).ok_or_else(|| AppError::invalid("station", "请先在列表中选择联络站"))?,
