@@ -10,8 +10,10 @@ use crate::audit::Actor;
 use crate::calendar::Calendar;
 use crate::privacy::FieldCrypto;
 
-/// (slot index, topic, name, phone, channel, the steps taken after booking).
-const PLAN: [(usize, &str, &str, &str, Channel, &[Step]); 8] = [
+/// One demo booking: (slot index, topic, name, phone, channel, the steps taken after booking).
+type Planned = (usize, &'static str, &'static str, &'static str, Channel, &'static [Step]);
+
+const PLAN: [Planned; 8] = [
     (0, "小区加装电梯的补贴怎么申请", "孙玉兰", "13905361201", Channel::Online, &[]),
     (0, "村里道路硬化的进度", "周福来", "13905361202", Channel::Online, &[Step::Confirm]),
     (1, "农村医保缴费标准", "吴秀英", "13905361203", Channel::Online, &[Step::Propose]),
