@@ -392,3 +392,111 @@ async fn the_api_books_and_tracks(app: TestApp) {
     assert!(spec.body.contains("/api/v1/appointments/track/{no}"));
 }
 demo_test!(the_api_books_and_tracks);
+
+/// A booking from the deputy's own page reaches the deputy, who confirms it; after the
+/// meeting the keeper records it attended and links the reception record (an opinion taken
+/// down at the station), which the booking's page then shows.
+async fn a_deputy_receives_their_booking_and_the_reception_links_back(app: TestApp) {
+    let person =
+        db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
+    let station = keeper_station(&app).await;
+    // Put the deputy on duty at the keeper's station, through the registry.
+    let txn = db::begin_write(app.db()).await.unwrap();
+    let actor = renda::audit::Actor::system("test");
+    let assigned = db::scalar_i64(
+        &txn,
+        "SELECT count(*) FROM station_deputies WHERE station_id = $1 AND person_id = $2",
+        vec![station.into(), person.into()],
+    )
+    .await
+    .unwrap();
+    if assigned == 0 {
+        renda::registry::stations::assign_deputy(&txn, app.state.audit_key(), &actor, station, person).await.unwrap();
+    }
+    renda::registry::stations::add_rule(&txn, app.state.audit_key(), &actor, station, person, "每周二上午", None, None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+
+    let mut citizen = app.browser().await;
+    let page = citizen.get(&format!("/d/{person}")).await;
+    assert!(page.body.contains(&format!("/appointments/new?deputy={person}")), "no link on the deputy's page");
+    let cal = calendar::load(app.db()).await.unwrap();
+    let slot = service::open_slots(app.db(), &cal, None, Some(person), db::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.left == SLOT_CAPACITY && s.slot.station_id == station)
+        .expect("a slot of the deputy");
+    let id = slot.slot.id.to_string();
+    let person_s = person.to_string();
+    let r = citizen
+        .post(
+            "/appointments/new",
+            &[
+                ("deputy", person_s.as_str()),
+                ("slot", id.as_str()),
+                ("topic", "想和代表谈谈养老服务"),
+                ("name", "钱七"),
+                ("phone", "13805367777"),
+                ("consent", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let no = r.texts("#booking-no")[0].clone();
+    let appt = db::scalar_i64(app.db(), "SELECT id FROM appointments WHERE booking_no = $1", vec![no.clone().into()])
+        .await
+        .unwrap();
+
+    let mut deputy = app.login("deputy").await;
+    let list = deputy.get("/console/appointments").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&no), "the deputy's list lacks their booking");
+    let r = deputy.post(&format!("/console/appointments/{appt}/step"), &[("step", "confirm")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(state_of(&app, appt).await, "confirmed");
+
+    // At the meeting the keeper takes down an opinion (the reception record) …
+    let mut keeper = app.login("keeper").await;
+    let r = keeper
+        .post(
+            "/console/opinions/new",
+            &[("content", "群众反映社区养老服务站开放时间太短，希望延长到晚上。"), ("name", "钱七"), ("consent", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let tracking: String =
+        db::query_rows(app.db(), "SELECT tracking_no FROM opinions ORDER BY id DESC LIMIT 1", vec![]).await.unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
+    // … and after it records the booking attended with that record (as of after the slot).
+    let a = renda::appointments::model::appointment(app.db(), appt).await.unwrap().unwrap();
+    let input = service::StepInput { opinion_no: tracking.clone(), ..Default::default() };
+    let txn = db::begin_write(app.db()).await.unwrap();
+    let to = service::apply(
+        &txn,
+        app.state.audit_key(),
+        &actor,
+        &a,
+        renda::appointments::model::Step::Attended,
+        &input,
+        a.slot_end + 60,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(to, renda::appointments::model::State::Attended);
+    let page = keeper.get(&format!("/console/appointments/{appt}")).await;
+    assert_eq!(page.texts("#state")[0], "已见面");
+    let link = page
+        .html()
+        .select(&scraper::Selector::parse("#reception").unwrap())
+        .next()
+        .map(|e| e.value().attr("href").unwrap_or_default().to_string());
+    let opinion = db::scalar_i64(app.db(), "SELECT id FROM opinions WHERE tracking_no = $1", vec![tracking.into()])
+        .await
+        .unwrap();
+    assert_eq!(link, Some(format!("/console/opinions/{opinion}")));
+}
+demo_test!(a_deputy_receives_their_booking_and_the_reception_links_back);
