@@ -491,7 +491,8 @@ pub struct Reminded {
 }
 
 /// Sends the reminder of every confirmed booking whose day is the next working day after
-/// today (the working day before it is today, or a holiday in between pushed it earlier), once.
+/// today (the working day before it is today, or a holiday in between pushed it earlier), once:
+/// an SMS to the citizen and a note in the inboxes of the keeper and the deputy.
 pub async fn remind(db_conn: &DatabaseConnection, cal: &Calendar, now: i64) -> Result<Reminded, DbErr> {
     let today = calendar::beijing_date(now);
     let mut out = Reminded::default();
@@ -519,6 +520,15 @@ pub async fn remind(db_conn: &DatabaseConnection, cal: &Calendar, now: i64) -> R
             a.booking_no
         );
         notify::sms_sealed(&txn, &a.phone_enc, &a.phone_masked, &body, "appointment_reminder").await?;
+        // The keeper and the deputy are reminded in their inboxes.
+        notify::inbox_all(
+            &txn,
+            &receivers(&txn, a.station_id, a.person_id).await?,
+            "见面提醒",
+            &format!("{} 与预约人见面（{}）：{}", a.when(), a.booking_no, a.topic),
+            Some(&format!("/console/appointments/{}", a.id)),
+        )
+        .await?;
         txn.commit().await?;
         out.sent += 1;
     }

@@ -156,6 +156,15 @@ async fn a_booking_is_confirmed_moved_accepted_and_reminded_once(app: TestApp) {
     let reminders = mine(sms_since(&app, sms0, "appointment_reminder").await);
     assert_eq!(reminders.len(), 1, "{reminders:?}");
     assert!(reminders[0].contains("提醒"));
+    let keeper_notes = count(
+        &app,
+        &format!(
+            "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id \
+             WHERE a.username = 'keeper' AND n.title = '见面提醒' AND n.body LIKE '%{no}%'"
+        ),
+    )
+    .await;
+    assert_eq!(keeper_notes, 1, "the keeper is reminded once");
     let reminded = format!("SELECT count(*) FROM appointments WHERE id = {appt} AND reminded_at = {}", nine(eve));
     assert_eq!(count(&app, &reminded).await, 1);
 }
