@@ -277,7 +277,28 @@ impl Scope {
     }
 }
 
-/// The bookings of a scope, optionally of one station and one state: the soonest first.
+/// `$n` for a value pushed onto the statement's values.
+fn arg(v: Value, values: &mut Vec<Value>) -> String {
+    values.push(v);
+    format!("${}", values.len())
+}
+
+/// The condition of a scope (over `appointments a JOIN organs o`).
+fn scope_where(scope: &Scope, values: &mut Vec<Value>) -> String {
+    let mut any = Vec::new();
+    if let Some(path) = &scope.organ_path {
+        any.push(format!("o.path LIKE {}", arg(format!("{path}%").into(), values)));
+    }
+    if let Some(st) = scope.station_id {
+        any.push(format!("a.station_id = {}", arg(st.into(), values)));
+    }
+    if let Some(d) = scope.deputy_id {
+        any.push(format!("a.person_id = {}", arg(d.into(), values)));
+    }
+    format!("({})", any.join(" OR "))
+}
+
+/// The bookings of a scope, optionally of one station and one state: the latest first.
 pub async fn list<C: ConnectionTrait>(
     c: &C,
     scope: &Scope,
@@ -290,21 +311,7 @@ pub async fn list<C: ConnectionTrait>(
         return Ok((Vec::new(), 0));
     }
     let mut values: Vec<Value> = Vec::new();
-    let arg = |v: Value, values: &mut Vec<Value>| {
-        values.push(v);
-        format!("${}", values.len())
-    };
-    let mut any = Vec::new();
-    if let Some(path) = &scope.organ_path {
-        any.push(format!("o.path LIKE {}", arg(format!("{path}%").into(), &mut values)));
-    }
-    if let Some(st) = scope.station_id {
-        any.push(format!("a.station_id = {}", arg(st.into(), &mut values)));
-    }
-    if let Some(d) = scope.deputy_id {
-        any.push(format!("a.person_id = {}", arg(d.into(), &mut values)));
-    }
-    let mut wh = format!("({})", any.join(" OR "));
+    let mut wh = scope_where(scope, &mut values);
     if let Some(st) = station {
         wh.push_str(&format!(" AND a.station_id = {}", arg(st.into(), &mut values)));
     }
@@ -324,6 +331,25 @@ pub async fn list<C: ConnectionTrait>(
     )
     .await?;
     Ok((rows, total))
+}
+
+/// The stations that have bookings in a scope (for the list's station filter).
+pub async fn stations<C: ConnectionTrait>(c: &C, scope: &Scope) -> Result<Vec<(i64, String)>, DbErr> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut values = Vec::new();
+    let wh = scope_where(scope, &mut values);
+    let rows = db::query_rows(
+        c,
+        &format!(
+            "SELECT DISTINCT s.id, s.name FROM appointments a JOIN organs o ON o.id = a.organ_id \
+             JOIN stations s ON s.id = a.station_id WHERE {wh} ORDER BY s.name, s.id LIMIT 500"
+        ),
+        values,
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
 /// Places taken in the slot of a station's deputy starting at `start` (bookings there, and

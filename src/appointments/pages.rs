@@ -64,6 +64,7 @@ struct ListTpl {
     pages: i64,
     qs: String,
     station: String,
+    stations: Vec<Opt>,
     states: Vec<Opt>,
     can_enter: bool,
 }
@@ -90,6 +91,7 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         pages: (total + PAGE - 1) / PAGE,
         qs,
         station: station.map(|s| s.to_string()).unwrap_or_default(),
+        stations: opts(model::stations(&s.db, &scope).await?, &t(&q.station)),
         states: opts(BookingState::ALL.map(|s| (s.as_str(), s.label())), &t(&q.state)),
         can_enter,
     })
@@ -118,9 +120,12 @@ fn detail_tpl(s: &AppState, page: &Page, p: &Principal, a: Appointment, v: StepF
     let name = s.crypto.decrypt(&a.name_enc).unwrap_or_default();
     let phone = if full { s.crypto.decrypt(&a.phone_enc).unwrap_or_default() } else { a.phone_masked.clone() };
     let may = allowed(p, Action::Update, &resource(&a));
+    // Attendance is recorded once the meeting has begun.
+    let begun = crate::db::now() >= a.slot_start;
     let steps = Step::CONSOLE
         .into_iter()
         .filter(|st| may && st.next(a.state()).is_some())
+        .filter(|st| begun || !matches!(st, Step::Attended | Step::NoShow))
         .map(|st| (st.as_str(), st.label()))
         .collect();
     let title = format!("预约 {}", a.booking_no);

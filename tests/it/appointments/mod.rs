@@ -363,6 +363,12 @@ async fn only_the_station_deputy_and_staff_handle_a_booking(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
+    // Staff filter the list by station and state.
+    let list = staff.get(&format!("/console/appointments?station={station}&state=declined")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&format!("/console/appointments/{other_appt}\"")), "the declined booking is listed");
+    assert!(!list.body.contains(&format!("/console/appointments/{appt}\"")), "a confirmed one is not");
+    assert!(list.body.contains(&format!("<option value=\"{station}\" selected")), "the station filter");
     // The API: staff list the station's bookings; a unit's token sees none.
     let token = app.token("staff", Scope::Read).await;
     let r = app.api("GET", &format!("/api/v1/appointments?station_id={station}"), Some(&token), None).await;
