@@ -263,6 +263,9 @@ pub async fn seed(
     }
     crate::opinions::demo::seed(&txn, audit_key, crypto, root).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
     crate::receptions::demo::seed(&txn, audit_key, crypto).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
+    crate::appointments::demo::seed(&txn, audit_key, crypto, seeded.keeper_station)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
     txn.commit().await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! renda — 数字人大: an open platform for the daily work of China's local People's Congresses.
 
 pub mod app;
+pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

@@ -14,6 +14,7 @@ pub static MODULES: &[&Module] = &[
     &crate::handling::MODULE,
     &crate::opinions::MODULE,
     &crate::receptions::MODULE,
+    &crate::appointments::MODULE,
 ];
 
 /// The kinds of items the handling loop serves.

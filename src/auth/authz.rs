@@ -167,6 +167,10 @@ pub enum Resource<'a> {
     /// deputies assigned to that station; `station_id: None` is the organ's receptions as a
     /// whole (lists and summaries across its stations).
     Reception { organ_path: &'a str, station_id: Option<i64>, station_deputies: &'a [i64] },
+    /// A booking to meet at a station (线上预约, OPN-13) of the organ at `organ_path`: the
+    /// station's keeper and the deputy booked run it with the organ's staff; `Create` is a
+    /// booking the keeper (or staff) enters for someone who came or called.
+    Appointment { organ_path: &'a str, station_id: i64, deputy_id: Option<i64> },
 }
 
 impl Resource<'_> {
@@ -189,6 +193,7 @@ impl Resource<'_> {
             Resource::HandlingItem { .. } => "handling_item",
             Resource::Settings => "settings",
             Resource::Reception { .. } => "reception",
+            Resource::Appointment { .. } => "appointment",
         }
     }
 }
@@ -381,6 +386,22 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create | Action::Update => visible_or_hidden(visible, staff || keeper),
                 Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Appointment { organ_path, station_id, deputy_id } => {
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let keeper = p.has(Role::Keeper) && p.station_id == Some(station_id);
+            let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
+            let visible = worker || keeper || deputy;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                // Confirm, propose another time, decline, mark attended: whoever receives them.
+                // The name and phone unmasked: the same people, who call back.
+                Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff || keeper || deputy),
+                // An offline booking: the station's keeper, or staff.
+                Action::Create => visible_or_hidden(visible, staff || keeper),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_handling::Migration),
             Box::new(m0009_opinion_imports::Migration),
             Box::new(m0010_receptions::Migration),
+            Box::new(m0011_appointments::Migration),
             Box::new(m0013_item_merge::Migration),
             Box::new(m0014_hold_words::Migration),
             Box::new(m0015_sms_codes::Migration),
@@ -28,6 +29,7 @@ pub mod m0007_membership;
 pub mod m0008_handling;
 pub mod m0009_opinion_imports;
 pub mod m0010_receptions;
+pub mod m0011_appointments;
 pub mod m0013_item_merge;
 pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
@@ -42,6 +44,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0008_handling::REFERENCES)
         .chain(m0009_opinion_imports::REFERENCES)
         .chain(m0010_receptions::REFERENCES)
+        .chain(m0011_appointments::REFERENCES)
         .chain(m0013_item_merge::REFERENCES)
 }
 

@@ -46,10 +46,22 @@ pub async fn sms<C: ConnectionTrait>(
     body: &str,
     purpose: &str,
 ) -> Result<(), DbErr> {
+    sms_sealed(c, &crypto.encrypt(phone), &mask_phone(phone), body, purpose).await
+}
+
+/// The same for a phone already encrypted with the field key and its masked form (a job that
+/// holds no key, e.g. reminders, passes on what the record stores).
+pub async fn sms_sealed<C: ConnectionTrait>(
+    c: &C,
+    phone_enc: &str,
+    phone_masked: &str,
+    body: &str,
+    purpose: &str,
+) -> Result<(), DbErr> {
     db::exec(
         c,
         "INSERT INTO sms_outbox (phone_enc, phone_masked, body, purpose, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![crypto.encrypt(phone).into(), mask_phone(phone).into(), body.into(), purpose.into(), db::now().into()],
+        vec![phone_enc.into(), phone_masked.into(), body.into(), purpose.into(), db::now().into()],
     )
     .await?;
     Ok(())

@@ -157,7 +157,7 @@ pub async fn verify<C: ConnectionTrait>(
         ) else {
             continue;
         };
-        let code = service::new_query_code();
+        let code = service::query_code();
         db::exec(
             c,
             "UPDATE opinions SET code_hash = $1 WHERE id = $2",

@@ -154,12 +154,8 @@ pub async fn throttle<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A new private query code (6 characters without look-alikes).
-pub fn new_query_code() -> String {
-    query_code()
-}
-
-fn query_code() -> String {
+/// A private query code: six characters without the ones people confuse (0/O, 1/I).
+pub fn query_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();
     (0..6).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
@@ -367,7 +363,7 @@ pub async fn track<C: ConnectionTrait>(
     model::opinion(c, id).await?.ok_or(AppError::NotFound)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

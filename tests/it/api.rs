@@ -199,7 +199,29 @@ async fn openapi_document_lists_every_routed_operation(app: TestApp) {
         .await
         .json();
     let (no, code) = (receipt["tracking_no"].as_str().unwrap(), receipt["query_code"].as_str().unwrap());
+    // … and a booking, for the paths of the appointments.
+    let cal = renda::calendar::load(app.db()).await.unwrap();
+    let keeper_station =
+        renda::db::scalar_i64(app.db(), "SELECT station_id FROM accounts WHERE username = 'keeper'", vec![])
+            .await
+            .unwrap();
+    let slots = renda::appointments::service::open_slots(app.db(), &cal, Some(keeper_station), None, renda::db::now())
+        .await
+        .unwrap();
+    let slot = slots.iter().find(|s| !s.full()).expect("an open slot");
+    let booked = app
+        .api(
+            "POST",
+            "/api/v1/appointments",
+            None,
+            Some(serde_json::json!({"slot_id": slot.slot.id, "topic": "路口信号灯", "name": "张三",
+                                    "phone": "13805361111", "consent": true})),
+        )
+        .await
+        .json();
+    let booking = (booked["booking_no"].as_str().unwrap(), booked["query_code"].as_str().unwrap());
     for op in operations {
+        let (no, code) = if op.path.starts_with("/api/v1/appointments/") { booking } else { (no, code) };
         let mut path = op.path.replace("{id}", "1").replace("{step}", "accept").replace("{no}", no);
         if op.method == "get" && path.contains("/track/") {
             path = format!("{path}?code={code}");

@@ -32,6 +32,7 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("handling", &[]),
     ("opinions", &["handling", "registry"]),
     ("receptions", &["opinions", "registry", "handling"]),
+    ("appointments", &["opinions", "registry"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

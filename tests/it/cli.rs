@@ -129,6 +129,10 @@ fn demo_serves_and_the_tools_work_on_its_data() {
     let (code, out, err) = renda(&dir, &["import", "deputies", roster.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("新增 0 人，更新 0 人"), "{out}");
+    // The daily appointment reminders run as of a given time (the demo holds bookings).
+    let (code, out, err) = renda(&dir, &["jobs", "run", "appointment-reminders", "--now", "2026-12-08T09:00:00+08:00"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("appointment-reminders 已完成"), "{out}");
     // A bad file: non-zero exit and the row-by-row report, nothing written.
     let mut rows = renda::registry::roster::parse(&std::fs::read(&roster).unwrap()).unwrap();
     rows.truncate(3);

@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod appointments;
 mod architecture;
 mod audit_chain;
 mod auth;

@@ -82,7 +82,9 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         "account" if matches!(action, Action::Change(_) | Action::ExportPersonal) => {
             return if matches!(role, Role::Admin | Role::Staff) && in_tree { F } else { H };
         }
-        "handling_unit" | "station" | "registry" | "reception" if matches!(action, Action::Change(_)) => {
+        "handling_unit" | "station" | "registry" | "reception" | "appointment"
+            if matches!(action, Action::Change(_)) =>
+        {
             return if worker && in_tree { F } else { H };
         }
         "person" if account_field || item_field => return if worker && in_tree { F } else { H },
@@ -107,7 +109,9 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         // sits below the root) edits.
         "settings" => return if action == Action::View { A } else { F },
         "person" if person_field => return expected(role, kind, Action::Create, rel),
-        "handling_unit" | "person" | "station" | "registry" | "reception" if action == Action::ExportPersonal => {
+        "handling_unit" | "person" | "station" | "registry" | "reception" | "appointment"
+            if action == Action::ExportPersonal =>
+        {
             return expected(role, kind, Action::Create, rel);
         }
         _ => {}
@@ -178,16 +182,16 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
-        // The registry and receptions: organ workers of the subtree read; admin and staff
+        // The registry, receptions and bookings: organ workers of the subtree read; admin and staff
         // maintain (the principal is no station's keeper or deputy).
-        ("person" | "station" | "registry" | "reception", Action::View) => {
+        ("person" | "station" | "registry" | "reception" | "appointment", Action::View) => {
             if worker && in_tree {
                 A
             } else {
                 H
             }
         }
-        ("person" | "station" | "registry" | "reception", _) => match (role, in_tree) {
+        ("person" | "station" | "registry" | "reception" | "appointment", _) => match (role, in_tree) {
             (Role::Admin | Role::Staff, true) => A,
             (Role::Leader, true) => F,
             _ => H,
@@ -225,6 +229,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None },
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
+                Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
             ];
             for r in &resources {
                 for action in actions() {
@@ -236,7 +241,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 14 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 15 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -331,6 +336,18 @@ fn owner_only_resources_and_special_cases() {
     assert_eq!(decide(&deputy, Action::View, &reception(None)), H);
     let other = Resource::Reception { organ_path: "/1/3/", station_id: Some(78), station_deputies: &[556] };
     assert_eq!(decide(&deputy, Action::View, &other), H);
+    // A booking: its station's keeper and its deputy receive it, anywhere; another station's
+    // keeper and another deputy do not see it; only the keeper (or staff) enters one.
+    for organ_path in ["/1/2/", "/1/3/"] {
+        let booking = Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) };
+        assert_eq!(decide(&keeper, Action::Update, &booking), A);
+        assert_eq!(decide(&keeper, Action::Create, &booking), A);
+        assert_eq!(decide(&deputy, Action::Update, &booking), A);
+        assert_eq!(decide(&deputy, Action::Create, &booking), F);
+        let other = Resource::Appointment { organ_path, station_id: 78, deputy_id: Some(556) };
+        assert_eq!(decide(&keeper, Action::View, &other), H);
+        assert_eq!(decide(&deputy, Action::View, &other), H);
+    }
     // A path that merely shares a prefix string is not inside the subtree.
     assert_eq!(decide(&admin, Action::View, &Resource::Account { id: 5, organ_path: "/1/22/" }), H);
 }

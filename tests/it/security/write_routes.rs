@@ -102,6 +102,12 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/receptions/{id}/items", Who::Maintainers),
     ("POST", "/console/receptions/{id}/items/{item}/fulfil", Who::Maintainers),
     ("POST", "/api/v1/receptions", Who::Maintainers),
+    ("POST", "/console/appointments/new", Who::Maintainers),
+    ("POST", "/console/appointments/{id}/step", Who::Maintainers),
+    ("POST", "/appointments/new", Who::Public),
+    ("POST", "/appointments/track", Who::Public),
+    ("POST", "/appointments/track/act", Who::Public),
+    ("POST", "/api/v1/appointments", Who::Public),
     // Open311: no session and no bearer token, only an `api_key` of an account that may enter
     // opinions; refused without one (and for a session, a bearer token or a read-only key).
     ("POST", "/open311/v2/requests", Who::Maintainers),
