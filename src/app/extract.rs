@@ -197,12 +197,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
-/// The file of a `multipart/form-data` upload form, from its field named `file` (other
-/// fields are ignored; the CSRF token travels in the query). `bytes` is empty when no file
-/// was chosen; the handler says so in its own words.
+/// The file of a `multipart/form-data` upload form, from its field named `file`, and the
+/// form's other fields as text (under the text rule; at most 20, each at most 10,000
+/// characters; the CSRF token travels in the query). `bytes` is empty when no file was
+/// chosen; the handler says so in its own words.
 pub struct UploadedFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl UploadedFile {
+    /// A text field of the form, trimmed; empty when absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
+    }
 }
 
 impl<S: Send + Sync> FromRequest<S> for UploadedFile {
@@ -211,7 +220,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadedFile {
         let mut multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest("上传的内容无法读取，请重新选择文件".into()))?;
-        let mut file = UploadedFile { name: String::new(), bytes: Vec::new() };
+        let mut file = UploadedFile { name: String::new(), bytes: Vec::new(), fields: Vec::new() };
         while let Some(field) = multipart
             .next_field()
             .await
@@ -222,6 +231,13 @@ impl<S: Send + Sync> FromRequest<S> for UploadedFile {
                 let name = field.file_name().unwrap_or("").to_string();
                 file.name = if text::check(&name, false).is_ok() { name } else { "upload".into() };
                 file.bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?.to_vec();
+            } else if let Some(name) = field.name().map(str::to_string) {
+                let value = field.text().await.map_err(|_| AppError::BadRequest("表单内容无法读取".into()))?;
+                if file.fields.len() >= 20 || value.chars().count() > 10_000 {
+                    return Err(AppError::BadRequest("表单内容过多".into()));
+                }
+                text::check_field(&name, &value).map_err(|e| text_refusal(&name, e))?;
+                file.fields.push((name, value));
             }
         }
         Ok(file)

@@ -143,11 +143,16 @@ impl JobCtx {
     }
 }
 
-/// Who may download the attachments of one owner type: true when the file is public.
+/// Who may download the attachments of one owner type: `public` (owner id, attachment id)
+/// when anyone may; `seen_by` when a signed-in principal may because they may see the owner
+/// record (served `private, no-store`).
 pub struct AttachmentOwner {
     pub owner_type: &'static str,
     pub public: for<'a> fn(&'a AppState, i64, i64) -> BoxFuture<'a, AppResult<bool>>,
+    pub seen_by: Option<SeenBy>,
 }
+
+pub type SeenBy = for<'a> fn(&'a AppState, &'a Principal, i64) -> BoxFuture<'a, AppResult<bool>>;
 
 /// What a domain contributes.
 pub struct Module {

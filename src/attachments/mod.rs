@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use sha2::{Digest, Sha256};
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::PathId;
+use crate::app::extract::{MaybePrincipal, PathId};
 use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::db;
@@ -190,21 +190,27 @@ pub fn routes() -> Router<AppState> {
 
 /// Serves an attachment after its owner's access rule, which the owner's module registers
 /// (`Module::attachment_owners`); files of an owner type no module claims are not served.
-async fn download(State(s): State<AppState>, PathId(id): PathId) -> AppResult<Response> {
+async fn download(
+    State(s): State<AppState>,
+    MaybePrincipal(p): MaybePrincipal,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     let a = get(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let owner_id: i64 = a.owner_id.parse().map_err(|_| AppError::NotFound)?;
-    let public = match s.modules.attachment_owner(&a.owner_type) {
-        Some(rule) => (rule.public)(&s, owner_id, a.id).await?,
-        None => false,
+    let Some(rule) = s.modules.attachment_owner(&a.owner_type) else { return Err(AppError::NotFound) };
+    let cache = if (rule.public)(&s, owner_id, a.id).await? {
+        "public, max-age=86400"
+    } else {
+        match (rule.seen_by, &p) {
+            (Some(seen_by), Some(p)) if seen_by(&s, p, owner_id).await? => "private, no-store",
+            _ => return Err(AppError::NotFound),
+        }
     };
-    if !public {
-        return Err(AppError::NotFound);
-    }
     let bytes = s.storage.get(&a.storage_key).map_err(|_| AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, a.content_type.clone()),
-            (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+            (header::CACHE_CONTROL, cache.to_string()),
             (header::CONTENT_DISPOSITION, "inline".to_string()),
         ],
         bytes,

@@ -286,7 +286,7 @@ async fn upload(
         return again(Problems { error: Some("请先选择导入映射".into()), ..no_problems() }).await;
     };
     let m = own_mapping(&s, &p, mapping_id).await?;
-    let UploadedFile { name, bytes } = file;
+    let UploadedFile { name, bytes, .. } = file;
     if bytes.is_empty() {
         let error = Some("请选择要导入的文件（.xlsx、.csv 或 .json）".into());
         return again(Problems { error, ..no_problems() }).await;

@@ -42,8 +42,8 @@ pub const MODULE: Module = Module {
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "extend_duty_slots", daily: true, run: extend_duty_slots }],
     attachment_owners: &[
-        AttachmentOwner { owner_type: OWNER_STATION, public: station_photo_is_public },
-        AttachmentOwner { owner_type: OWNER_PERSON, public: portrait_is_public },
+        AttachmentOwner { owner_type: OWNER_STATION, public: station_photo_is_public, seen_by: None },
+        AttachmentOwner { owner_type: OWNER_PERSON, public: portrait_is_public, seen_by: None },
     ],
     on_account_created: Some(keeper_account_created),
 };

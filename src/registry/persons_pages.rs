@@ -796,7 +796,7 @@ async fn photo_set(
     use crate::attachments::{self, IMAGES, Upload};
     use crate::registry::OWNER_PERSON;
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
-    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let href = format!("/console/registry/deputies/{id}");
     let content_type = match attachments::check(&upload, IMAGES, s.config.attachments_max_bytes) {

@@ -118,7 +118,7 @@ async fn import_upload(
 ) -> AppResult<Response> {
     use crate::registry::import::{ImportError, import_roster, parse_roster};
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     if bytes.is_empty() {
         return unprocessable(&import_tpl(
             &page,

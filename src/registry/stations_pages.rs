@@ -695,7 +695,7 @@ async fn photo_add(
     use crate::attachments::{self, IMAGES, Upload};
     use crate::registry::OWNER_STATION;
     let (st, path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
-    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let result = async {
         let content_type = attachments::check(&upload, IMAGES, s.config.attachments_max_bytes)?;

@@ -80,7 +80,7 @@ async fn upload(
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
-    let crate::app::extract::UploadedFile { name, bytes } = upload;
+    let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     if bytes.is_empty() {
         return unprocessable(&tpl(
             &page,
