@@ -22,3 +22,4 @@ pub mod registry;
 pub mod sheet;
 pub mod storage;
 pub mod system;
+pub mod webhooks;

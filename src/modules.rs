@@ -8,8 +8,13 @@ use crate::app::config::Config;
 use crate::app::state::AppState;
 use crate::app::state::Module;
 
-pub static MODULES: &[&Module] =
-    &[&crate::system::MODULE, &crate::registry::MODULE, &crate::handling::MODULE, &crate::opinions::MODULE];
+pub static MODULES: &[&Module] = &[
+    &crate::system::MODULE,
+    &crate::registry::MODULE,
+    &crate::handling::MODULE,
+    &crate::opinions::MODULE,
+    &crate::webhooks::MODULE,
+];
 
 /// The kinds of items the handling loop serves.
 pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_KIND];
@@ -17,14 +22,26 @@ pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_
 /// The state of a node serving every module.
 pub fn state(db: DatabaseConnection, config: Config) -> AppState {
     let s = AppState::new(db, config).with_modules(MODULES);
-    crate::handling::register(&s, ITEM_KINDS);
+    register(&s);
     s
+}
+
+/// What the modules offer one another through the state.
+fn register(s: &AppState) {
+    crate::handling::register(s, ITEM_KINDS);
+    crate::webhooks::register(
+        s,
+        crate::webhooks::Hooks {
+            events: vec![&crate::opinions::webhooks::STATE_CHANGED],
+            inbound: Some(crate::opinions::webhooks::inbound),
+        },
+    );
 }
 
 /// The whole application: the platform's router over every module.
 pub fn router(state: AppState) -> Router {
     let s = state.with_modules(MODULES);
-    crate::handling::register(&s, ITEM_KINDS);
+    register(&s);
     crate::app::router(s)
 }
 

@@ -125,8 +125,9 @@ pub struct JobHandler {
     pub kind: &'static str,
     /// Enqueued once a day by the scheduler.
     pub daily: bool,
-    /// Runs one job of this kind with its JSON payload.
-    pub run: for<'a> fn(&'a DatabaseConnection, &'a str) -> BoxFuture<'a, Result<(), String>>,
+    /// Runs one job of this kind with its JSON payload (the state gives the database and the
+    /// keys, e.g. to decrypt a webhook's secret).
+    pub run: for<'a> fn(&'a AppState, &'a str) -> BoxFuture<'a, Result<(), String>>,
 }
 
 /// Who may download the attachments of one owner type: true when the file is public.

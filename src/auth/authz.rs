@@ -145,6 +145,9 @@ pub enum Resource<'a> {
     ExternalOrgan,
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
+    /// The webhook endpoints of an organ (their URLs and secrets) and their deliveries: the
+    /// organ's admins only.
+    Webhooks { organ_path: &'a str },
     /// The administration lists of an organ's subtree: its organs and the area tree.
     OrganTree { organ_path: &'a str },
     /// The audit log itself (every entry of the organ's subtree, with its chain status).
@@ -177,6 +180,7 @@ impl Resource<'_> {
             Resource::AccountSecurity { .. } => "account_security",
             Resource::ExternalOrgan => "external_organ",
             Resource::Jobs { .. } => "jobs",
+            Resource::Webhooks { .. } => "webhooks",
             Resource::AuditLog { .. } => "audit_log",
             Resource::OrganTree { .. } => "organ_tree",
             Resource::Person { .. } => "person",
@@ -296,7 +300,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             }
         }
         Resource::Inbox { owner_id } => visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id),
-        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } => {
+        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } | Resource::Webhooks { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
         }

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_membership::Migration),
             Box::new(m0008_handling::Migration),
             Box::new(m0009_opinion_imports::Migration),
+            Box::new(m0012_webhooks::Migration),
         ]
     }
 }
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
 pub mod m0007_membership;
 pub mod m0008_handling;
 pub mod m0009_opinion_imports;
+pub mod m0012_webhooks;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -33,6 +35,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0007_membership::REFERENCES)
         .chain(m0008_handling::REFERENCES)
         .chain(m0009_opinion_imports::REFERENCES)
+        .chain(m0012_webhooks::REFERENCES)
 }
 
 fn id(name: &str) -> ColumnDef {

@@ -195,8 +195,9 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
 }
 
 /// The daily (and `renda jobs run deadline-scan --now …`) scan. Payload: `{"now": unix}`, optional.
-fn deadline_scan<'a>(db: &'a sea_orm::DatabaseConnection, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
+        let db = &s.db;
         let now = serde_json::from_str::<serde_json::Value>(payload)
             .ok()
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))

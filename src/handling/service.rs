@@ -746,6 +746,21 @@ async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Res
     Ok(parts.join("、"))
 }
 
+/// A status an external system reported for the item (OPN-14, through a signed webhook): a
+/// line of the item's history (not shown on `/track`), not a step of the loop.
+pub async fn external_note<C: ConnectionTrait>(
+    c: &C,
+    item_id: i64,
+    status: crate::webhooks::ExternalStatus,
+    text: &str,
+    actor: &Actor,
+    now: i64,
+) -> AppResult<()> {
+    let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
+    event(c, now, item_id, item.round, "external", status.as_str(), Party::Staff, actor, None, false, text).await?;
+    Ok(())
+}
+
 /// Writes one history line.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn event<C: ConnectionTrait>(

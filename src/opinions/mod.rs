@@ -15,6 +15,7 @@ pub mod stats;
 pub mod suggest;
 pub mod synthetic;
 mod synthetic_text;
+pub mod webhooks;
 
 use sea_orm::DatabaseTransaction;
 
@@ -80,7 +81,8 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     vec![MenuSection { order: 10, title: "民意", items }]
 }
 
-/// The SMS a submitter gets when their opinion is answered, not accepted, or closed (PLAT-11).
+/// The push to the organ's external systems (OPN-14), and the SMS a submitter gets when their
+/// opinion is answered, not accepted, or closed (PLAT-11).
 fn after_step<'a>(
     s: &'a AppState,
     txn: &'a DatabaseTransaction,
@@ -88,6 +90,7 @@ fn after_step<'a>(
     applied: &'a Applied,
 ) -> BoxFuture<'a, AppResult<()>> {
     Box::pin(async move {
+        webhooks::push_state(txn, item, applied).await?;
         let what = match (applied.step, applied.to) {
             (_, State::Replied) if applied.from != State::Replied => "已有答复，请查询并评价",
             (Step::AnswerDirectly, _) => "已有答复，请查询并评价",

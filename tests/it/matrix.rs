@@ -191,7 +191,7 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
-        ("jobs" | "audit_log", _) => {
+        ("jobs" | "audit_log" | "webhooks", _) => {
             if role == Role::Admin && in_tree {
                 A
             } else {
@@ -217,6 +217,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::HandlingUnit { id: 99, organ_path },
                 Resource::Jobs { organ_path },
                 Resource::AuditLog { organ_path },
+                Resource::Webhooks { organ_path },
                 Resource::OrganTree { organ_path },
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
@@ -234,7 +235,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 13 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 14 * (4 + Field::ALL.len()));
 }
 
 #[test]
