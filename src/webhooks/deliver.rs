@@ -5,15 +5,14 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::model::{self, Delivery};
+use super::outbox::wake;
 use super::sign;
 use crate::app::state::{AppState, BoxFuture};
 use crate::db;
-
-pub const JOB: &str = "webhook-deliver";
 
 /// The waits after the 1st … 5th failed attempt; the 6th failure gives up.
 pub const BACKOFF: [i64; 5] = [60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600];
@@ -24,11 +23,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The wait after `attempts` failed attempts, or `None` to give up.
 pub fn backoff(attempts: i64) -> Option<i64> {
     usize::try_from(attempts - 1).ok().and_then(|i| BACKOFF.get(i).copied())
-}
-
-/// Has the job run at `at` (in the caller's transaction; one job per second at most).
-pub async fn wake<C: ConnectionTrait>(c: &C, at: i64) -> Result<(), DbErr> {
-    crate::jobs::enqueue(c, JOB, &serde_json::json!({}), Some(&format!("{JOB}:{at}")), at).await.map(|_| ())
 }
 
 /// What one run did.

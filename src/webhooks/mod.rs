@@ -12,6 +12,7 @@
 pub mod deliver;
 pub mod inbound;
 pub mod model;
+pub mod outbox;
 pub mod pages;
 pub mod sign;
 
@@ -35,7 +36,7 @@ pub const MODULE: Module = Module {
         ("webhook_inbound", "外部系统回传状态"),
     ],
     operations: &[],
-    jobs: &[JobHandler { kind: deliver::JOB, daily: true, run: deliver::run }],
+    jobs: &[JobHandler { kind: outbox::JOB, daily: true, run: deliver::run }],
     attachment_owners: &[],
     on_account_created: None,
 };
@@ -153,5 +154,5 @@ pub async fn enqueue<C: ConnectionTrait>(
         )
         .await?;
     }
-    deliver::wake(c, now).await
+    outbox::wake(c, now).await
 }

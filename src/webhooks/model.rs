@@ -278,7 +278,7 @@ pub async fn retry<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, d: &Del
         vec![now.into(), d.id.into()],
     )
     .await?;
-    super::deliver::wake(c, now).await?;
+    super::outbox::wake(c, now).await?;
     let summary = format!("重新推送第 {} 号（{}，已尝试 {} 次）", d.id, d.event, d.attempts);
     let ch = Change {
         action: "webhook_delivery_retry",
@@ -295,7 +295,7 @@ pub async fn retry<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, d: &Del
 pub async fn accept_inbound<C: ConnectionTrait>(c: &C, endpoint_id: i64, delivery_id: &str, now: i64) -> AppResult<()> {
     let seen = db::scalar_i64(
         c,
-        "SELECT count(*) FROM webhook_inbound WHERE endpoint_id = $1 AND delivery_id = $2",
+        "SELECT count(*) FROM webhook_inbound WHERE endpoint_id = $1 AND delivery = $2",
         vec![endpoint_id.into(), delivery_id.into()],
     )
     .await?;
@@ -304,7 +304,7 @@ pub async fn accept_inbound<C: ConnectionTrait>(c: &C, endpoint_id: i64, deliver
     }
     db::exec(
         c,
-        "INSERT INTO webhook_inbound (endpoint_id, delivery_id, received_at) VALUES ($1, $2, $3)",
+        "INSERT INTO webhook_inbound (endpoint_id, delivery, received_at) VALUES ($1, $2, $3)",
         vec![endpoint_id.into(), delivery_id.into(), now.into()],
     )
     .await?;

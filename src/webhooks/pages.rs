@@ -26,7 +26,7 @@ pub const PATH: &str = "/console/webhooks";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(PATH, get(index).post(create))
+        .route("/console/webhooks", get(index).post(create))
         .route("/console/webhooks/{id}", get(edit).post(update))
         .route("/console/webhooks/deliveries/{id}/retry", post(retry))
 }

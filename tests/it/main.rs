@@ -14,4 +14,5 @@ mod opinions;
 mod pages;
 mod registry;
 mod security;
+mod webhooks;
 mod write_path;

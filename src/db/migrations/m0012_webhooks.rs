@@ -89,7 +89,7 @@ impl MigrationTrait for Migration {
                     int("created_at"),
                 ],
             ),
-            keyed("webhook_inbound", vec![id("id"), int("endpoint_id"), text("delivery_id"), int("received_at")]),
+            keyed("webhook_inbound", vec![id("id"), int("endpoint_id"), text("delivery"), int("received_at")]),
             keyed(
                 "opinion_followers",
                 vec![id("id"), int("opinion_id"), int("person_id"), int_null("created_by_id"), int("created_at")],
@@ -103,7 +103,7 @@ impl MigrationTrait for Migration {
             index("webhook_endpoints", "ix_webhook_endpoints_created_by", &["created_by_id"], false),
             index("webhook_deliveries", "ix_webhook_deliveries_due", &["state", "next_attempt_at"], false),
             index("webhook_deliveries", "ix_webhook_deliveries_endpoint", &["endpoint_id", "id"], false),
-            index("webhook_inbound", "ux_webhook_inbound_delivery", &["endpoint_id", "delivery_id"], true),
+            index("webhook_inbound", "ux_webhook_inbound_delivery", &["endpoint_id", "delivery"], true),
             index("opinion_followers", "ux_opinion_followers", &["opinion_id", "person_id"], true),
             index("opinion_followers", "ix_opinion_followers_person", &["person_id", "opinion_id"], false),
             index("opinion_followers", "ix_opinion_followers_created_by", &["created_by_id"], false),
