@@ -670,6 +670,7 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Vec<(u32, Vec<String>)>
 /// `true`/`false` or `null` (empty). Record numbers count from 1. Bounded like a spreadsheet:
 /// the file's size, [`Limits::max_rows`] records and [`Limits::max_cols`] distinct keys —
 /// counted while reading, so nothing larger is ever built.
+#[allow(clippy::type_complexity)]
 pub fn read_json(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<(u32, Vec<String>)>), RowIssue> {
     let len = bytes.len() as u64;
     if len > limits.max_file_bytes {

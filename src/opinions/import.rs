@@ -196,17 +196,19 @@ pub fn validate_mapping(m: &MappingInput) -> AppResult<()> {
     let mut errors = Vec::new();
     let name = m.name.trim();
     if name.is_empty() {
-        errors.push(FieldError { field: "name".into(), message: "请给这个映射起个名字，如“市12345热线”".into() });
+        errors.push(FieldError {
+            field: "name".into(), message: "请给这个映射起个名字，如“市12345热线”".into()
+        });
     } else if name.chars().count() > MAX_NAME {
         errors.push(FieldError { field: "name".into(), message: format!("名称不能超过 {MAX_NAME} 字") });
     }
     for (f, header) in Field::ALL.iter().zip(&m.headers) {
         let h = header.trim();
         if f.required() && h.is_empty() {
-            errors.push(FieldError {
-                field: f.error_key(),
-                message: format!("请填写文件中“{}”所在列的表头", f.label()),
-            });
+            errors
+                .push(FieldError {
+                    field: f.error_key(), message: format!("请填写文件中“{}”所在列的表头", f.label())
+                });
         } else if h.chars().count() > MAX_HEADER {
             errors.push(FieldError { field: f.error_key(), message: format!("表头不能超过 {MAX_HEADER} 字") });
         }
@@ -443,6 +445,7 @@ pub struct WorkOrder {
 }
 
 /// The mapped fields' columns in a header, or the headers it lacks.
+#[allow(clippy::type_complexity)]
 fn columns(header: &[String], m: &Mapping) -> Result<Vec<(Field, usize)>, Vec<(Field, String)>> {
     let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
     let mut found = Vec::new();
@@ -684,10 +687,7 @@ fn submission(o: &WorkOrder, areas: &Areas, now: i64) -> Result<(Submission, i64
             Some(t) if t <= now + 60 => t,
             Some(_) => return Err(format!("受理时间“{}”晚于现在", o.received_at)),
             None => {
-                return Err(format!(
-                    "受理时间“{}”无法识别，应为 2026-05-01 08:30 这样的格式",
-                    o.received_at
-                ));
+                return Err(format!("受理时间“{}”无法识别，应为 2026-05-01 08:30 这样的格式", o.received_at));
             }
         }
     };
@@ -793,7 +793,7 @@ pub async fn import(
                     reason.push_str("（含需审核的词语，待审核）");
                 }
                 for n in notes {
-                    reason.push_str("；");
+                    reason.push('；');
                     reason.push_str(&n);
                 }
                 lines.push(line(Outcome::Imported, Some(r.opinion_id), reason));
@@ -994,8 +994,8 @@ mod tests {
         assert_eq!(f, Format::Csv);
         assert_eq!(t.header, None);
         assert_eq!(t.rows[1], (2, vec!["1".to_string(), "a,b".to_string()]));
-        let (f, t) = read_table(r#"{"total": 1, "data": [{"编号": 12, "内容": "x", "空": null}]}"#.as_bytes(), &limits)
-            .unwrap();
+        let (f, t) =
+            read_table(r#"{"total": 1, "data": [{"编号": 12, "内容": "x", "空": null}]}"#.as_bytes(), &limits).unwrap();
         assert_eq!(f, Format::Json);
         assert_eq!(t.header.unwrap(), ["编号", "内容", "空"]);
         assert_eq!(t.rows, [(1, vec!["12".to_string(), "x".to_string(), String::new()])]);

@@ -177,7 +177,13 @@ struct Problems {
     error: Option<String>,
 }
 
-async fn import_tpl(s: &AppState, page: &Page, p: &Principal, v: Option<MappingForm>, x: Problems) -> AppResult<ImportTpl> {
+async fn import_tpl(
+    s: &AppState,
+    page: &Page,
+    p: &Principal,
+    v: Option<MappingForm>,
+    x: Problems,
+) -> AppResult<ImportTpl> {
     let mappings = import::mappings(&s.db, p.organ_id).await?;
     let v = v.unwrap_or_else(|| if mappings.is_empty() { MappingForm::usual() } else { MappingForm::default() });
     Ok(ImportTpl {
@@ -240,10 +246,9 @@ async fn save_mapping(
     check(&s, &p, &ip).await?;
     let input = v.input();
     let now = crate::db::now();
-    let result = write(&s, &p, &ip, async |w| {
-        import::save_mapping(w.txn(), w.key(), w.actor(), p.organ_id, &input, now).await
-    })
-    .await;
+    let result =
+        write(&s, &p, &ip, async |w| import::save_mapping(w.txn(), w.key(), w.actor(), p.organ_id, &input, now).await)
+            .await;
     form_answer(
         result,
         |_| redirect_with_flash(PATH, &format!("导入映射「{}」已保存", input.name.trim())),
@@ -255,7 +260,12 @@ async fn save_mapping(
     .await
 }
 
-async fn remove_mapping(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn remove_mapping(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let m = own_mapping(&s, &p, id).await?;
     write(&s, &p, &ip, async |w| import::remove_mapping(w.txn(), w.key(), w.actor(), &m).await).await?;
@@ -289,7 +299,10 @@ async fn upload(
     let (run, counts) = import::import(&s, &p, &ip, &m, &name, format, &orders).await?;
     Ok(redirect_with_flash(
         &format!("{PATH}/runs/{run}"),
-        &format!("导入完成：新增 {} 件，已存在 {} 件，未导入 {} 件", counts.imported, counts.duplicates, counts.refused),
+        &format!(
+            "导入完成：新增 {} 件，已存在 {} 件，未导入 {} 件",
+            counts.imported, counts.duplicates, counts.refused
+        ),
     ))
 }
 

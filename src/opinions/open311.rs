@@ -135,7 +135,8 @@ fn body_params(headers: &HeaderMap, body: &[u8]) -> AppResult<Vec<(String, Strin
             Ok(pairs)
         }
         _ => Err(AppError::BadRequest(
-            "请以 application/x-www-form-urlencoded（或 application/json）提交；不接收文件上传，图片请用 media_url".into(),
+            "请以 application/x-www-form-urlencoded（或 application/json）提交；不接收文件上传，图片请用 media_url"
+                .into(),
         )),
     }
 }
@@ -531,7 +532,10 @@ async fn token(State(s): State<AppState>, uri: Uri, Path(id): Path<String>) -> A
     jurisdiction(&s, &q).await?;
     let id = strip_format(&id)?;
     let r = one(&s, p.as_ref(), id).await?;
-    Ok(json(StatusCode::OK, &[TokenOut { token: r.service_request_id.clone(), service_request_id: r.service_request_id }]))
+    Ok(json(
+        StatusCode::OK,
+        &[TokenOut { token: r.service_request_id.clone(), service_request_id: r.service_request_id }],
+    ))
 }
 
 #[derive(FromQueryResult)]
@@ -671,7 +675,10 @@ fn read_request(q: &Params, station_id: Option<i64>, deputy_id: Option<i64>) -> 
         Some(c) => match model::category_by_code(c).filter(|c| !c.is_empty()) {
             Some(category) => category,
             None => {
-                bad(AppError::invalid("service_code", format!("没有这个 service_code：{c}（可用的编码见 services.json）")));
+                bad(AppError::invalid(
+                    "service_code",
+                    format!("没有这个 service_code：{c}（可用的编码见 services.json）"),
+                ));
                 ""
             }
         },

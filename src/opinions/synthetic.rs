@@ -197,8 +197,9 @@ async fn stations_and_units(w: &mut Writer<'_>, now: i64) -> Result<(Vec<Station
         organs.insert(r.try_get_by_index(0)?, (r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?));
     }
     let mut units: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for r in db::query_rows(w.txn(), "SELECT id, organ_id, name FROM handling_units WHERE active = true ORDER BY id", vec![])
-        .await?
+    for r in
+        db::query_rows(w.txn(), "SELECT id, organ_id, name FROM handling_units WHERE active = true ORDER BY id", vec![])
+            .await?
     {
         units.entry(r.try_get_by_index(1)?).or_default().push((r.try_get_by_index(0)?, r.try_get_by_index(2)?));
     }
@@ -533,7 +534,16 @@ impl Gen<'_> {
             t = cap(t + rng.gen_range(lo..hi));
             t
         };
-        let ev = |b: &mut Block, at: i64, step: &str, detail: &str, party: &str, who: &str, unit: Option<i64>, public: bool, body: &str, round: i64| {
+        let ev = |b: &mut Block,
+                  at: i64,
+                  step: &str,
+                  detail: &str,
+                  party: &str,
+                  who: &str,
+                  unit: Option<i64>,
+                  public: bool,
+                  body: &str,
+                  round: i64| {
             b.events.extend([
                 item_id.into(),
                 at.into(),
@@ -549,14 +559,26 @@ impl Gen<'_> {
         };
         ev(b, created, "submit", "", "submitter", "群众", None, true, channel.label(), 1);
         let mut round = 1i64;
-        let (mut due, mut assigned_on, mut deadline, mut deadline_at) = (None::<i64>, None::<String>, None::<String>, None::<i64>);
+        let (mut due, mut assigned_on, mut deadline, mut deadline_at) =
+            (None::<i64>, None::<String>, None::<String>, None::<i64>);
         let (mut replied_at, mut closed_at, mut flagged) = (None::<i64>, None::<i64>, false);
         use State::*;
         match state {
             Held | Received => {}
             AnsweredDirectly => {
                 let at = later(rng, 2 * HOUR, 3 * DAY);
-                ev(b, at, "answer_directly", "", "staff", "机关工作人员", None, true, ANSWERS[rng.gen_range(0..ANSWERS.len())], 1);
+                ev(
+                    b,
+                    at,
+                    "answer_directly",
+                    "",
+                    "staff",
+                    "机关工作人员",
+                    None,
+                    true,
+                    ANSWERS[rng.gen_range(0..ANSWERS.len())],
+                    1,
+                );
                 replied_at = Some(at);
                 if rng.gen_bool(0.5) {
                     let at = later(rng, HOUR, 2 * DAY);
@@ -565,7 +587,18 @@ impl Gen<'_> {
             }
             Rejected => {
                 let at = later(rng, 2 * HOUR, 3 * DAY);
-                ev(b, at, "reject", "", "staff", "机关工作人员", None, true, REJECTIONS[rng.gen_range(0..REJECTIONS.len())], 1);
+                ev(
+                    b,
+                    at,
+                    "reject",
+                    "",
+                    "staff",
+                    "机关工作人员",
+                    None,
+                    true,
+                    REJECTIONS[rng.gen_range(0..REJECTIONS.len())],
+                    1,
+                );
                 closed_at = Some(at);
             }
             Assigned | InProgress | Replied | Rehandling | Closed => {
@@ -587,21 +620,53 @@ impl Gen<'_> {
                     let accepted = later(rng, HOUR, 2 * DAY);
                     ev(b, accepted, "accept", "", "unit", "承办单位", Some(unit), true, "", 1);
                     let noted = later(rng, DAY, 4 * DAY);
-                    ev(b, noted, "progress", "", "unit", "承办单位", Some(unit), false, "已安排人员现场核实，正在制定解决方案。", 1);
+                    ev(
+                        b,
+                        noted,
+                        "progress",
+                        "",
+                        "unit",
+                        "承办单位",
+                        Some(unit),
+                        false,
+                        "已安排人员现场核实，正在制定解决方案。",
+                        1,
+                    );
                     flagged = state == InProgress && rng.gen_bool(0.03);
                     if state == InProgress {
                         self.assignment(b, item_id, unit, 1, "accepted", &on_s, assigned_at, Some(accepted), None);
                     } else {
                         let replied = later(rng, 2 * DAY, 12 * DAY);
                         let outcome = if rng.gen_bool(0.8) { Outcome::Resolved } else { Outcome::Planned };
-                        self.assignment(b, item_id, unit, 1, "replied", &on_s, assigned_at, Some(accepted), Some(replied));
+                        self.assignment(
+                            b,
+                            item_id,
+                            unit,
+                            1,
+                            "replied",
+                            &on_s,
+                            assigned_at,
+                            Some(accepted),
+                            Some(replied),
+                        );
                         self.reply(b, item_id, unit, 1, outcome, topic.reply, replied, deadline_at);
                         ev(b, replied, "reply", outcome.as_str(), "unit", "承办单位", Some(unit), true, topic.reply, 1);
                         replied_at = Some(replied);
                         if state == Rehandling {
                             let rated = later(rng, HOUR, 3 * DAY);
                             self.rate(b, rng, item_id, 1, Grade::Unsatisfied, rated);
-                            ev(b, rated, "rate", "unsatisfied", "submitter", "群众", None, true, "不满意：问题还没有彻底解决", 1);
+                            ev(
+                                b,
+                                rated,
+                                "rate",
+                                "unsatisfied",
+                                "submitter",
+                                "群众",
+                                None,
+                                true,
+                                "不满意：问题还没有彻底解决",
+                                1,
+                            );
                             round = 2;
                             let on2 = calendar::beijing_date(rated);
                             let end2 = self.calendar.add_working_days(on2, days);
@@ -611,12 +676,16 @@ impl Gen<'_> {
                             deadline_at = Some(calendar::deadline_end(end2));
                             replied_at = None;
                             self.assignment(b, item_id, unit, 2, "active", &on2_s, rated, None, None);
-                            let body = format!("反映人不满意，自动转入二次办理（第 2 轮，办理期限至 {}）", end2.format("%Y-%m-%d"));
+                            let body = format!(
+                                "反映人不满意，自动转入二次办理（第 2 轮，办理期限至 {}）",
+                                end2.format("%Y-%m-%d")
+                            );
                             ev(b, rated, "reopen", "", "system", "二次办理", None, true, &body, 2);
                         } else if state == Closed {
                             if rng.gen_bool(0.8) {
                                 let rated = later(rng, HOUR, 3 * DAY);
-                                let grade = if rng.gen_bool(0.75) { Grade::Satisfied } else { Grade::BasicallySatisfied };
+                                let grade =
+                                    if rng.gen_bool(0.75) { Grade::Satisfied } else { Grade::BasicallySatisfied };
                                 self.rate(b, rng, item_id, 1, grade, rated);
                                 ev(b, rated, "rate", grade.as_str(), "submitter", "群众", None, true, grade.label(), 1);
                             }

@@ -27,8 +27,9 @@ pub async fn push_state<C: ConnectionTrait>(c: &C, item: &Item, applied: &Applie
     if endpoints.is_empty() {
         return Ok(());
     }
-    let rows = db::query_rows(c, "SELECT tracking_no, external_no FROM opinions WHERE item_id = $1", vec![item.id.into()])
-        .await?;
+    let rows =
+        db::query_rows(c, "SELECT tracking_no, external_no FROM opinions WHERE item_id = $1", vec![item.id.into()])
+            .await?;
     let Some(row) = rows.first() else { return Ok(()) };
     let tracking_no: String = row.try_get_by_index(0)?;
     let external_no: Option<String> = row.try_get_by_index(1)?;

@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn targets_are_split_into_address_host_and_path() {
-        assert_eq!(target("http://10.0.0.8:8080/hook?a=1").unwrap(), ("10.0.0.8:8080".into(), "10.0.0.8:8080".into(), "/hook?a=1".into()));
+        assert_eq!(
+            target("http://10.0.0.8:8080/hook?a=1").unwrap(),
+            ("10.0.0.8:8080".into(), "10.0.0.8:8080".into(), "/hook?a=1".into())
+        );
         assert_eq!(target("http://example.org").unwrap(), ("example.org:80".into(), "example.org".into(), "/".into()));
         assert!(target("https://example.org/").is_err());
         assert!(target("http:///x").is_err());

@@ -63,8 +63,7 @@ fn invalid(field: &str, message: &str) -> AppError {
 
 /// Reads the body: JSON, the text rule, the three fields.
 fn read(bytes: &[u8]) -> AppResult<Update> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|_| invalid("", "请求体不是有效的 JSON"))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| invalid("", "请求体不是有效的 JSON"))?;
     crate::app::text::check_json(&value).map_err(|(field, e)| invalid(&field, e.message()))?;
     let b: Body = serde_json::from_value(value)
         .map_err(|_| invalid("", "请求体应为 {\"external_no\": …, \"status\": …, \"text\": …}，字段均为字符串"))?;

@@ -102,13 +102,8 @@ pub struct Update {
 
 /// Applies an inbound update in its write transaction: (txn, audit key, actor, the endpoint's
 /// organ, the update) → what it was recorded on (e.g. the tracking number).
-pub type Inbound = for<'a> fn(
-    &'a DatabaseTransaction,
-    &'a [u8],
-    &'a Actor,
-    i64,
-    &'a Update,
-) -> BoxFuture<'a, AppResult<String>>;
+pub type Inbound =
+    for<'a> fn(&'a DatabaseTransaction, &'a [u8], &'a Actor, i64, &'a Update) -> BoxFuture<'a, AppResult<String>>;
 
 /// What the domains of this installation offer (the assembly registers it).
 #[derive(Default)]

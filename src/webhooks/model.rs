@@ -109,7 +109,10 @@ fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<St
     if input.url.is_empty() {
         fields.push(FieldError { field: "url".into(), message: "请填写接收地址".into() });
     } else if !valid_url(&input.url) {
-        fields.push(FieldError { field: "url".into(), message: "地址应以 http:// 或 https:// 开头，如 http://10.0.0.8:8080/renda".into() });
+        fields.push(FieldError {
+            field: "url".into(),
+            message: "地址应以 http:// 或 https:// 开头，如 http://10.0.0.8:8080/renda".into(),
+        });
     } else if input.url.starts_with("https://") {
         fields.push(FieldError {
             field: "url".into(),
@@ -135,6 +138,7 @@ fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<St
 }
 
 /// A new endpoint with the secret given (shown once to the admin); returns its id.
+#[allow(clippy::too_many_arguments)]
 pub async fn create<C: ConnectionTrait>(
     c: &C,
     key: &[u8],

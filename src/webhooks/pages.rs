@@ -175,7 +175,13 @@ async fn own(s: &AppState, p: &Principal, id: i64) -> AppResult<Endpoint> {
     model::endpoint(&s.db, id).await?.filter(|e| e.organ_id == p.organ_id).ok_or(AppError::NotFound)
 }
 
-async fn edit(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn edit(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
     check(&s, &p, &ip, Action::Update).await?;
     let e = own(&s, &p, id).await?;
     render(&tpl(&s, &page, &p, Some(id), Some(EndpointForm::of(&e)), Errors::default(), None).await?)

@@ -64,8 +64,14 @@ mod tests {
         assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
         let ok = verify("s3cret", Some("1700000000"), Some(&sig), b"{\"a\":1}", 1_700_000_100);
         assert_eq!(ok, Ok(()));
-        assert_eq!(verify("other", Some("1700000000"), Some(&sig), b"{\"a\":1}", 1_700_000_000), Err(Refusal::BadSignature));
-        assert_eq!(verify("s3cret", Some("1700000000"), Some(&sig), b"{\"a\":2}", 1_700_000_000), Err(Refusal::BadSignature));
+        assert_eq!(
+            verify("other", Some("1700000000"), Some(&sig), b"{\"a\":1}", 1_700_000_000),
+            Err(Refusal::BadSignature)
+        );
+        assert_eq!(
+            verify("s3cret", Some("1700000000"), Some(&sig), b"{\"a\":2}", 1_700_000_000),
+            Err(Refusal::BadSignature)
+        );
         assert_eq!(verify("s3cret", Some("1700000000"), Some(&sig), b"{\"a\":1}", 1_700_000_301), Err(Refusal::Stale));
         assert_eq!(verify("s3cret", None, Some(&sig), b"", 0), Err(Refusal::Missing));
         assert_eq!(verify("s3cret", Some("x"), Some(&sig), b"", 0), Err(Refusal::BadTimestamp));

@@ -70,11 +70,39 @@ fn workbook() -> Vec<u8> {
         ws.write_string(1, i as u16, *h).unwrap();
     }
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    #[allow(clippy::type_complexity)]
     let rows: [(&str, &str, &str, &str, Option<f64>, &str, &str, &str); 4] = [
-        ("ZC20260302001", "路灯不亮", "密州路东段路灯连续一周不亮，晚上行人看不清路。", "城乡建设", Some(13800138000.0), "张先生", "", "2026-03-02 09:15:00"),
-        ("ZC20260302002", "", "小区门口垃圾清运不及时，夏天异味很重。", "市容环卫", None, "", "", "2026-03-02 10:40:00"),
+        (
+            "ZC20260302001",
+            "路灯不亮",
+            "密州路东段路灯连续一周不亮，晚上行人看不清路。",
+            "城乡建设",
+            Some(13800138000.0),
+            "张先生",
+            "",
+            "2026-03-02 09:15:00",
+        ),
+        (
+            "ZC20260302002",
+            "",
+            "小区门口垃圾清运不及时，夏天异味很重。",
+            "市容环卫",
+            None,
+            "",
+            "",
+            "2026-03-02 10:40:00",
+        ),
         ("ZC20260302003", "", "", "其他", None, "", "", "2026-03-02 11:00:00"),
-        ("ZC20260302004", "", "企业开办窗口排队时间太长，希望增加自助设备。", "营商环境", Some(5_362_123_456.0), "", "火星镇", "2026-03-03 08:05:00"),
+        (
+            "ZC20260302004",
+            "",
+            "企业开办窗口排队时间太长，希望增加自助设备。",
+            "营商环境",
+            Some(5_362_123_456.0),
+            "",
+            "火星镇",
+            "2026-03-03 08:05:00",
+        ),
     ];
     for (i, (no, title, content, category, phone, name, area, at)) in rows.iter().enumerate() {
         let r = i as u32 + 2;
@@ -199,14 +227,20 @@ async fn an_xlsx_imports_once_through_its_mapping(app: TestApp) {
     );
     assert!(again[0].3.contains("已导入过"), "{:?}", again[0]);
     assert_eq!(opinions(&app).await, before + 3);
-    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sms_outbox WHERE id > $1", vec![sms_before.into()]).await.unwrap(), 1);
+    assert_eq!(
+        db::scalar_i64(app.db(), "SELECT count(*) FROM sms_outbox WHERE id > $1", vec![sms_before.into()])
+            .await
+            .unwrap(),
+        1
+    );
     let listed = staff.get(PAGE).await;
     assert!(listed.body.contains("工单.xlsx"));
 
     // A file that lacks a mapped column is refused as a whole, nothing written.
     let mut wb = Workbook::new();
     wb.add_worksheet().write_string(0, 0, "工单编号").unwrap().write_string(1, 0, "X1").unwrap();
-    let r = staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "少列.xlsx", &wb.save_to_buffer().unwrap()).await;
+    let r =
+        staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "少列.xlsx", &wb.save_to_buffer().unwrap()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("文件中没有“诉求内容”列"), "{}", r.body);
     // Not a spreadsheet, CSV or JSON at all.
@@ -219,9 +253,13 @@ demo_test!(an_xlsx_imports_once_through_its_mapping);
 async fn csv_and_json_through_one_mapping(app: TestApp) {
     let mut staff = app.login("staff").await;
     let area: (String, String) = {
-        let r = &db::query_rows(app.db(), "SELECT code, name FROM areas WHERE level = 'township' ORDER BY id LIMIT 1", vec![])
-            .await
-            .unwrap()[0];
+        let r = &db::query_rows(
+            app.db(),
+            "SELECT code, name FROM areas WHERE level = 'township' ORDER BY id LIMIT 1",
+            vec![],
+        )
+        .await
+        .unwrap()[0];
         (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())
     };
     let r = save_mapping(
@@ -280,7 +318,8 @@ async fn csv_and_json_through_one_mapping(app: TestApp) {
             {"工单号": "JS-005", "诉求内容": "控制字符\u{0007}不应被导入。"}
         ]
     });
-    let r = staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "orders.json", json.to_string().as_bytes()).await;
+    let r =
+        staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "orders.json", json.to_string().as_bytes()).await;
     let lines = report(&app, run_of(&r)).await;
     assert_eq!(outcomes(&lines), [(1, "JS-002", "duplicate"), (2, "20260401", "imported"), (3, "JS-005", "refused")]);
     assert!(lines[2].3.contains("控制字符"), "{:?}", lines[2]);
@@ -295,7 +334,10 @@ async fn csv_and_json_through_one_mapping(app: TestApp) {
     // Deleting the mapping keeps the reports.
     let r = staff.post(&format!("{PAGE}/mappings/{mapping}/remove"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM import_runs WHERE mapping_id IS NULL", vec![]).await.unwrap(), 2);
+    assert_eq!(
+        db::scalar_i64(app.db(), "SELECT count(*) FROM import_runs WHERE mapping_id IS NULL", vec![]).await.unwrap(),
+        2
+    );
     let r = staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "export.csv", csv.as_bytes()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -332,7 +374,10 @@ async fn only_the_organs_staff_import(app: TestApp) {
         let token = app.token("staff", scope).await;
         let r = app
             .send(
-                Request::get(PAGE).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap(),
+                Request::get(PAGE)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
             )
             .await;
         assert!(

@@ -80,7 +80,8 @@ async fn discovery_and_services(app: TestApp) {
     open311_error(&get(&app, "/open311/v2/services/parking.json").await, StatusCode::NOT_FOUND);
     open311_error(&get(&app, "/open311/v2/nothing-here").await, StatusCode::NOT_FOUND);
     open311_error(&get(&app, "/open311/v2/services/transport.xml").await, StatusCode::BAD_REQUEST);
-    let e = open311_error(&get(&app, "/open311/v2/services.json?jurisdiction_id=999999").await, StatusCode::BAD_REQUEST);
+    let e =
+        open311_error(&get(&app, "/open311/v2/services.json?jurisdiction_id=999999").await, StatusCode::BAD_REQUEST);
     assert!(e[0].contains("jurisdiction_id"), "{e:?}");
     let code = township_code(&app).await;
     assert_eq!(get(&app, &format!("/open311/v2/services.json?jurisdiction_id={code}")).await.status, StatusCode::OK);
@@ -165,9 +166,13 @@ async fn a_request_goes_through_the_loop(app: TestApp) {
     assert_eq!(req["long"], 119.4103);
     assert!(req["expected_datetime"].is_null());
     assert!(req["requested_datetime"].as_str().unwrap().ends_with("+08:00"));
-    let organ: String = db::query_rows(app.db(), "SELECT name FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1", vec![])
-        .await
-        .unwrap()[0]
+    let organ: String = db::query_rows(
+        app.db(),
+        "SELECT name FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1",
+        vec![],
+    )
+    .await
+    .unwrap()[0]
         .try_get_by_index(0)
         .unwrap();
     assert_eq!(req["agency_responsible"], organ.as_str());
@@ -237,7 +242,8 @@ async fn only_write_keys_of_those_who_may_enter_post(app: TestApp) {
     };
     let e = open311_error(&post(&app, "/open311/v2/requests.json", &fields("")).await, StatusCode::FORBIDDEN);
     assert!(e[0].contains("api_key"), "{e:?}");
-    let e = open311_error(&post(&app, "/open311/v2/requests.json", &fields("not-a-token")).await, StatusCode::FORBIDDEN);
+    let e =
+        open311_error(&post(&app, "/open311/v2/requests.json", &fields("not-a-token")).await, StatusCode::FORBIDDEN);
     assert!(e[0].contains("无效"), "{e:?}");
     let read: &'static str = Box::leak(app.token("staff", Scope::Read).await.into_boxed_str());
     let e = open311_error(&post(&app, "/open311/v2/requests.json", &fields(read)).await, StatusCode::FORBIDDEN);
@@ -251,7 +257,9 @@ async fn only_write_keys_of_those_who_may_enter_post(app: TestApp) {
     let req = Request::post("/open311/v2/requests.json")
         .header(header::AUTHORIZATION, format!("Bearer {staff}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("service_code=environment&description=%E6%B2%B3%E9%81%93%E9%87%8C%E6%9C%89%E4%BA%BA%E5%80%BE%E5%80%92"))
+        .body(Body::from(
+            "service_code=environment&description=%E6%B2%B3%E9%81%93%E9%87%8C%E6%9C%89%E4%BA%BA%E5%80%BE%E5%80%92",
+        ))
         .unwrap();
     open311_error(&app.send(req).await, StatusCode::FORBIDDEN);
     let mut browser = app.login("staff").await;
@@ -264,10 +272,11 @@ async fn only_write_keys_of_those_who_may_enter_post(app: TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let no = r.json()[0]["service_request_id"].as_str().unwrap().to_string();
     let station: Option<i64> =
-        db::query_rows(app.db(), "SELECT station_id FROM opinions WHERE tracking_no = $1", vec![no.into()]).await.unwrap()
-            [0]
-        .try_get_by_index(0)
-        .unwrap();
+        db::query_rows(app.db(), "SELECT station_id FROM opinions WHERE tracking_no = $1", vec![no.into()])
+            .await
+            .unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
     let keeper_station: Option<i64> =
         db::query_rows(app.db(), "SELECT station_id FROM accounts WHERE username = 'keeper'", vec![]).await.unwrap()[0]
             .try_get_by_index(0)
@@ -279,7 +288,8 @@ demo_test!(only_write_keys_of_those_who_may_enter_post);
 async fn the_list_shows_only_what_was_published(app: TestApp) {
     let staff = app.token("staff", Scope::Write).await;
     let mut ids = Vec::new();
-    for (public, text) in [("true", "公园健身器材损坏，孩子玩耍有危险。"), ("false", "我家楼上装修噪音太大，晚上十点还在施工。")]
+    for (public, text) in
+        [("true", "公园健身器材损坏，孩子玩耍有危险。"), ("false", "我家楼上装修噪音太大，晚上十点还在施工。")]
     {
         let r = post(
             &app,
@@ -349,18 +359,49 @@ async fn bad_input_is_an_open311_error_array(app: TestApp) {
     let k = staff.as_str();
     let e = open311_error(&post(&app, "/open311/v2/requests.json", &[("api_key", k)]).await, StatusCode::BAD_REQUEST);
     assert_eq!(e.len(), 2, "{e:?}");
-    assert!(e.iter().any(|d| d.starts_with("service_code：")) && e.iter().any(|d| d.starts_with("description：")), "{e:?}");
+    assert!(
+        e.iter().any(|d| d.starts_with("service_code：")) && e.iter().any(|d| d.starts_with("description：")),
+        "{e:?}"
+    );
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("service_code", "parking"), ("description", "路边停车位太少了，经常停不下。")], "service_code"),
         (&[("service_code", "transport"), ("description", "短")], "description"),
         (&[("service_code", "transport"), ("description", "路口没有红绿灯\u{7}，很危险。")], "控制字符"),
         (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("lat", "36.1")], "long"),
-        (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("lat", "north"), ("long", "1")], "lat"),
-        (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("lat", "95"), ("long", "1")], "lat"),
+        (
+            &[
+                ("service_code", "transport"),
+                ("description", "路口没有红绿灯，很危险。"),
+                ("lat", "north"),
+                ("long", "1"),
+            ],
+            "lat",
+        ),
+        (
+            &[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("lat", "95"), ("long", "1")],
+            "lat",
+        ),
         (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("phone", "12345")], "phone"),
-        (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("jurisdiction_id", "000000")], "jurisdiction_id"),
-        (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("address_string", "一行\n两行")], "address_string"),
-        (&[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("email", "no-at-sign")], "email"),
+        (
+            &[
+                ("service_code", "transport"),
+                ("description", "路口没有红绿灯，很危险。"),
+                ("jurisdiction_id", "000000"),
+            ],
+            "jurisdiction_id",
+        ),
+        (
+            &[
+                ("service_code", "transport"),
+                ("description", "路口没有红绿灯，很危险。"),
+                ("address_string", "一行\n两行"),
+            ],
+            "address_string",
+        ),
+        (
+            &[("service_code", "transport"), ("description", "路口没有红绿灯，很危险。"), ("email", "no-at-sign")],
+            "email",
+        ),
     ];
     for (fields, needle) in cases {
         let mut all = vec![("api_key", k)];

@@ -60,11 +60,12 @@ async fn add_endpoint(app: &TestApp, admin: &mut Browser<'_>, url: &str) -> (i64
     // Shown once: the page itself never shows it again, and it is stored encrypted.
     let again = admin.get(PAGE).await;
     assert!(again.body.contains(url) && !again.body.contains(&secret));
-    let stored: String = db::query_rows(app.db(), "SELECT secret_enc FROM webhook_endpoints WHERE id = $1", vec![id.into()])
-        .await
-        .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    let stored: String =
+        db::query_rows(app.db(), "SELECT secret_enc FROM webhook_endpoints WHERE id = $1", vec![id.into()])
+            .await
+            .unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
     assert!(stored.starts_with("v1:") && !stored.contains(&secret));
     (id, secret)
 }
@@ -75,23 +76,31 @@ async fn import_order(app: &TestApp, external_no: &str) -> i64 {
     let r = staff
         .post(
             "/console/opinions/import/mappings",
-            &[("name", "推送测试"), ("external_no", "工单号"), ("content", "诉求内容"), ("phone", "电话"), ("name_column", "姓名")],
+            &[
+                ("name", "推送测试"),
+                ("external_no", "工单号"),
+                ("content", "诉求内容"),
+                ("phone", "电话"),
+                ("name_column", "姓名"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let mapping = db::scalar_i64(app.db(), "SELECT id FROM import_mappings WHERE name = '推送测试'", vec![]).await.unwrap();
+    let mapping =
+        db::scalar_i64(app.db(), "SELECT id FROM import_mappings WHERE name = '推送测试'", vec![]).await.unwrap();
     let json = serde_json::json!([{ "工单号": external_no, "诉求内容": "小区门口路灯不亮，夜间出行不便。", "电话": "13900001111", "姓名": "李小梅" }]);
     let r = staff
-        .upload(&format!("/console/opinions/import?mapping={mapping}"), "file", "orders.json", json.to_string().as_bytes())
+        .upload(
+            &format!("/console/opinions/import?mapping={mapping}"),
+            "file",
+            "orders.json",
+            json.to_string().as_bytes(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    db::scalar_i64(
-        app.db(),
-        "SELECT item_id FROM opinions WHERE external_no = $1",
-        vec![external_no.into()],
-    )
-    .await
-    .unwrap()
+    db::scalar_i64(app.db(), "SELECT item_id FROM opinions WHERE external_no = $1", vec![external_no.into()])
+        .await
+        .unwrap()
 }
 
 async fn step(b: &mut Browser<'_>, item: i64, fields: &[(&str, &str)]) {
@@ -122,23 +131,32 @@ async fn pushes_are_signed_and_carry_no_personal_data(app: TestApp) {
     assert_eq!(delivery_states(&app).await.len(), 0, "importing is not a state change");
     let unit = db::scalar_i64(app.db(), "SELECT unit_id FROM accounts WHERE username = 'unit'", vec![]).await.unwrap();
     let mut staff = app.login("staff").await;
-    step(&mut staff, item, &[("step", "assign"), ("unit", &unit.to_string()), ("role", "lead"), ("days", "5"), ("text", "请核实")])
-        .await;
+    step(
+        &mut staff,
+        item,
+        &[("step", "assign"), ("unit", &unit.to_string()), ("role", "lead"), ("days", "5"), ("text", "请核实")],
+    )
+    .await;
     let mut u = app.login("unit").await;
     step(&mut u, item, &[("step", "accept")]).await;
     step(&mut u, item, &[("step", "reply"), ("outcome", "resolved"), ("text", "路灯已修复。")]).await;
     // In the outbox with the steps' commits; nothing sent yet.
     assert_eq!(delivery_states(&app).await, vec![("pending".to_string(), 0); 3]);
     assert!(got.lock().unwrap().is_empty());
-    let queued = db::scalar_i64(app.db(), "SELECT count(*) FROM jobs WHERE kind = 'webhook-deliver'", vec![]).await.unwrap();
+    let queued =
+        db::scalar_i64(app.db(), "SELECT count(*) FROM jobs WHERE kind = 'webhook-deliver'", vec![]).await.unwrap();
     assert!(queued >= 1, "the job is queued with the event");
 
     run_job(&app, db::now()).await;
     assert_eq!(delivery_states(&app).await, vec![("delivered".to_string(), 1); 3]);
     let got = got.lock().unwrap().clone();
     assert_eq!(got.len(), 3);
-    let ids: Vec<i64> =
-        db::query_rows(app.db(), "SELECT id FROM webhook_deliveries ORDER BY id", vec![]).await.unwrap().iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let ids: Vec<i64> = db::query_rows(app.db(), "SELECT id FROM webhook_deliveries ORDER BY id", vec![])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
     let mut states = Vec::new();
     for ((headers, body), id) in got.iter().zip(&ids) {
         let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
@@ -186,10 +204,13 @@ async fn a_failing_endpoint_is_retried_with_backoff_then_given_up(app: TestApp) 
     };
     assert_eq!(next(&app).await, t0 + 60);
     // The next run of the job is scheduled for the retry.
-    let scheduled =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM jobs WHERE kind = 'webhook-deliver' AND run_at = $1", vec![(t0 + 60).into()])
-            .await
-            .unwrap();
+    let scheduled = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM jobs WHERE kind = 'webhook-deliver' AND run_at = $1",
+        vec![(t0 + 60).into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(scheduled, 1);
     // Too early: nothing happens.
     run_job(&app, t0 + 59).await;
@@ -221,7 +242,9 @@ async fn a_failing_endpoint_is_retried_with_backoff_then_given_up(app: TestApp) 
     let r = admin.post(&format!("{PAGE}/deliveries/{id}/retry"), &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "a delivered push is not sent again");
     let audited =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_delivery_retry'", vec![]).await.unwrap();
+        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_delivery_retry'", vec![])
+            .await
+            .unwrap();
     assert_eq!(audited, 1);
 }
 demo_test!(a_failing_endpoint_is_retried_with_backoff_then_given_up);
@@ -269,7 +292,8 @@ async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(external_events(&app, item).await, vec![("in_progress".to_string(), "已派单至供电所".to_string())]);
     let mut staff = app.login("staff").await;
-    let opinion = db::scalar_i64(app.db(), "SELECT id FROM opinions WHERE item_id = $1", vec![item.into()]).await.unwrap();
+    let opinion =
+        db::scalar_i64(app.db(), "SELECT id FROM opinions WHERE item_id = $1", vec![item.into()]).await.unwrap();
     let page = staff.get(&format!("/console/opinions/{opinion}")).await;
     assert!(page.body.contains("外部系统回传：办理中") && page.body.contains("已派单至供电所"), "{}", page.body);
 
@@ -284,7 +308,10 @@ async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
     problem(&app.send(unsigned).await, StatusCode::UNAUTHORIZED);
     problem(&app.send(inbound(ep, &secret, "d-3", now - 301, body, None)).await, StatusCode::UNAUTHORIZED);
     problem(&app.send(inbound(ep, &secret, "d-4", now + 400, body, None)).await, StatusCode::UNAUTHORIZED);
-    problem(&app.send(inbound(ep, &secret, "d-5", now, body, Some("sha256=00".into()))).await, StatusCode::UNAUTHORIZED);
+    problem(
+        &app.send(inbound(ep, &secret, "d-5", now, body, Some("sha256=00".into()))).await,
+        StatusCode::UNAUTHORIZED,
+    );
     // Signed but unreadable: not JSON, an unknown status, an unknown order.
     problem(&app.send(inbound(ep, &secret, "d-6", now, "{not json", None)).await, StatusCode::UNPROCESSABLE_ENTITY);
     let bad_status = r#"{"external_no": "ZB-2026-0003", "status": "done"}"#;
@@ -298,10 +325,14 @@ async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
     let r = app.send(inbound(ep, &secret, "d-8", now, closed, None)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(external_events(&app, item).await.len(), 2);
-    let audited = db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_inbound'", vec![]).await.unwrap();
+    let audited = db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_inbound'", vec![])
+        .await
+        .unwrap();
     assert_eq!(audited, 2);
     // A disabled endpoint accepts nothing.
-    let r = admin.post(&format!("{PAGE}/{ep}"), &[("name", "12345 平台"), ("url", &url), ("events", "opinion.state_changed")]).await;
+    let r = admin
+        .post(&format!("{PAGE}/{ep}"), &[("name", "12345 平台"), ("url", &url), ("events", "opinion.state_changed")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app.send(inbound(ep, &secret, "d-10", now, closed, None)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -322,7 +353,8 @@ async fn only_the_organs_admins_manage_endpoints(app: TestApp) {
     let home = admin.get("/console").await;
     assert!(home.body.contains("数据推送"), "the admin's menu offers it");
     // Input errors: the form again, with what was typed and a Chinese message.
-    let r = admin.post(PAGE, &[("name", "内网"), ("url", "ftp://10.0.0.1/"), ("events", "opinion.state_changed")]).await;
+    let r =
+        admin.post(PAGE, &[("name", "内网"), ("url", "ftp://10.0.0.1/"), ("events", "opinion.state_changed")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("http://") && r.body.contains("ftp://10.0.0.1/"), "{}", r.body);
     let r = admin.post(PAGE, &[("name", "内网"), ("url", "http://10.0.0.1/")]).await;
@@ -340,10 +372,17 @@ async fn only_the_organs_admins_manage_endpoints(app: TestApp) {
     assert_eq!(o.get(PAGE).await.status, StatusCode::OK);
     assert!(!o.get(PAGE).await.body.contains(&url));
     assert_eq!(o.get(&format!("{PAGE}/{ep}")).await.status, StatusCode::NOT_FOUND);
-    let r = o.post(&format!("{PAGE}/{ep}"), &[("name", "x"), ("url", "http://10.9.9.9/"), ("events", "opinion.state_changed")]).await;
+    let r = o
+        .post(
+            &format!("{PAGE}/{ep}"),
+            &[("name", "x"), ("url", "http://10.9.9.9/"), ("events", "opinion.state_changed")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let audited =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_endpoint_create'", vec![]).await.unwrap();
+        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'webhook_endpoint_create'", vec![])
+            .await
+            .unwrap();
     assert_eq!(audited, 1);
 }
 demo_test!(only_the_organs_admins_manage_endpoints);
