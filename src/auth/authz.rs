@@ -161,8 +161,15 @@ pub enum Resource<'a> {
     Registry { organ_path: &'a str },
     /// An item of the handling loop (an opinion; later a suggestion, a listed problem …) of the
     /// organ at `organ_path`: the units at work on it, the deputy it was raised with or by, and
-    /// the station it came through. `Create` is an entry on someone's behalf.
-    HandlingItem { organ_path: &'a str, units: &'a [i64], deputy_id: Option<i64>, station_id: Option<i64> },
+    /// the station it came through, and the deputies staff asked to follow it (督办首发工单:
+    /// they see it, nothing more). `Create` is an entry on someone's behalf.
+    HandlingItem {
+        organ_path: &'a str,
+        units: &'a [i64],
+        deputy_id: Option<i64>,
+        station_id: Option<i64>,
+        followers: &'a [i64],
+    },
     /// The working-day calendar of the installation: everyone signed in reads it; the admin of
     /// the top organ edits it.
     Calendar,
@@ -340,13 +347,14 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::HandlingItem { organ_path, units, deputy_id, station_id } => {
+        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers } => {
             let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let unit = p.has(Role::Unit) && p.unit_id.is_some_and(|u| units.contains(&u));
             let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
             let keeper = p.has(Role::Keeper) && p.station_id.is_some() && p.station_id == station_id;
-            let visible = worker || unit || deputy || keeper;
+            let follower = p.has(Role::Deputy) && p.deputy_id.is_some_and(|d| followers.contains(&d));
+            let visible = worker || unit || deputy || keeper || follower;
             match action {
                 Action::View => visible_or_hidden(visible, visible),
                 // An entry on someone's behalf: staff; a deputy for what voters told them; a

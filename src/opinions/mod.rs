@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod follow;
 pub mod import;
 pub mod import_pages;
 pub mod model;
@@ -59,6 +60,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(api::routes())
         .merge(open311::routes())
         .merge(import_pages::routes())
+        .merge(follow::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {

@@ -1,7 +1,7 @@
 //! Webhooks (OPN-14): an organ's endpoints (`webhook_endpoints`, the secret encrypted), the
 //! outbox of signed pushes with their attempts (`webhook_deliveries`), the delivery ids of
 //! accepted inbound updates (`webhook_inbound`, against replays), and the deputies who follow
-//! an imported order (`opinion_followers`, 督办首发工单). New tables carry their foreign keys
+//! an item of the handling loop, e.g. an imported 12345 order (`item_followers`, 督办首发工单). New tables carry their foreign keys
 //! (listed in `REFERENCES`).
 
 use sea_orm_migration::prelude::*;
@@ -22,15 +22,15 @@ const fn r(table: &'static str, column: &'static str, parent: &'static str, on_d
 }
 
 /// An endpoint outlives the account that made it (`SET NULL`); its deliveries and inbound
-/// ids are part of it (`CASCADE`); a follower row goes with its person or opinion (`CASCADE`).
+/// ids are part of it (`CASCADE`); a follower row goes with its person or item (`CASCADE`).
 pub const REFERENCES: &[Reference] = &[
     r("webhook_endpoints", "organ_id", "organs", "RESTRICT"),
     r("webhook_endpoints", "created_by_id", "accounts", "SET NULL"),
     r("webhook_deliveries", "endpoint_id", "webhook_endpoints", "CASCADE"),
     r("webhook_inbound", "endpoint_id", "webhook_endpoints", "CASCADE"),
-    r("opinion_followers", "opinion_id", "opinions", "CASCADE"),
-    r("opinion_followers", "person_id", "persons", "CASCADE"),
-    r("opinion_followers", "created_by_id", "accounts", "SET NULL"),
+    r("item_followers", "item_id", "handling_items", "CASCADE"),
+    r("item_followers", "person_id", "persons", "CASCADE"),
+    r("item_followers", "created_by_id", "accounts", "SET NULL"),
 ];
 
 fn keyed(name: &str, cols: Vec<ColumnDef>) -> TableCreateStatement {
@@ -91,8 +91,8 @@ impl MigrationTrait for Migration {
             ),
             keyed("webhook_inbound", vec![id("id"), int("endpoint_id"), text("delivery"), int("received_at")]),
             keyed(
-                "opinion_followers",
-                vec![id("id"), int("opinion_id"), int("person_id"), int_null("created_by_id"), int("created_at")],
+                "item_followers",
+                vec![id("id"), int("item_id"), int("person_id"), int_null("created_by_id"), int("created_at")],
             ),
         ];
         for t in tables {
@@ -104,9 +104,9 @@ impl MigrationTrait for Migration {
             index("webhook_deliveries", "ix_webhook_deliveries_due", &["state", "next_attempt_at"], false),
             index("webhook_deliveries", "ix_webhook_deliveries_endpoint", &["endpoint_id", "id"], false),
             index("webhook_inbound", "ux_webhook_inbound_delivery", &["endpoint_id", "delivery"], true),
-            index("opinion_followers", "ux_opinion_followers", &["opinion_id", "person_id"], true),
-            index("opinion_followers", "ix_opinion_followers_person", &["person_id", "opinion_id"], false),
-            index("opinion_followers", "ix_opinion_followers_created_by", &["created_by_id"], false),
+            index("item_followers", "ux_item_followers", &["item_id", "person_id"], true),
+            index("item_followers", "ix_item_followers_person", &["person_id", "item_id"], false),
+            index("item_followers", "ix_item_followers_created_by", &["created_by_id"], false),
         ];
         for i in indexes {
             m.create_index(i).await?;
@@ -115,7 +115,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["opinion_followers", "webhook_inbound", "webhook_deliveries", "webhook_endpoints"] {
+        for t in ["item_followers", "webhook_inbound", "webhook_deliveries", "webhook_endpoints"] {
             m.drop_table(Table::drop().table(Alias::new(t)).if_exists().to_owned()).await?;
         }
         Ok(())

@@ -88,6 +88,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/handling/{id}/step", Who::Loop),
     ("POST", "/console/opinions/new", Who::Maintainers),
     ("POST", "/console/opinions/{id}/category", Who::Maintainers),
+    ("POST", "/console/opinions/{id}/followers", Who::Maintainers),
     ("POST", "/opinions/new", Who::Public),
     ("POST", "/track", Who::Public),
     ("POST", "/track/rate", Who::Public),

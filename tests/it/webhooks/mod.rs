@@ -16,6 +16,8 @@ use sha2::Sha256;
 use crate::demo_test;
 use crate::support::{Browser, Resp, TestApp};
 
+mod follow;
+
 const PAGE: &str = "/console/webhooks";
 
 /// What the receiver got: headers and body of each request.
@@ -71,7 +73,7 @@ async fn add_endpoint(app: &TestApp, admin: &mut Browser<'_>, url: &str) -> (i64
 }
 
 /// Imports one 12345 order (with a caller's name and phone) as staff; returns its item id.
-async fn import_order(app: &TestApp, external_no: &str) -> i64 {
+pub(crate) async fn import_order(app: &TestApp, external_no: &str) -> i64 {
     let mut staff = app.login("staff").await;
     let r = staff
         .post(
