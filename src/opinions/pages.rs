@@ -206,11 +206,11 @@ pub(super) async fn detail_tpl(
     mut follow: FollowBox,
 ) -> AppResult<DetailTpl> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
-    let mut lp = loop_view(&s, &p, &item).await?;
+    let (item, facts) = crate::handling::visible_item(s, p, ip, o.item_id).await?;
+    let mut lp = loop_view(s, p, &item).await?;
     // What the system proposes, for those who triage (PLAT-13).
     let suggestions = if lp.can("assign") {
-        let sg = super::suggest::for_opinion(&s, &o).await?;
+        let sg = super::suggest::for_opinion(s, &o).await?;
         lp.suggested_unit = sg.unit_id;
         Some(sg)
     } else {
@@ -218,7 +218,7 @@ pub(super) async fn detail_tpl(
     };
     // Names and phones: the organ's staff (who handle and call back) see them; units and
     // deputies see them masked.
-    let full = allowed(&p, Action::ExportPersonal, &facts.resource(&item));
+    let full = allowed(p, Action::ExportPersonal, &facts.resource(&item));
     let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
     let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
     let submitter = match name {
@@ -231,7 +231,7 @@ pub(super) async fn detail_tpl(
         Some(ph) => mask_phone(&ph),
         None => "未留手机号".into(),
     };
-    let can_classify = allowed(&p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
+    let can_classify = allowed(p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
     let mut duplicates = Vec::new();
     for d in suggestions.iter().flat_map(|sg| sg.duplicates.iter()) {
         if let Some(x) = model::opinion(&s.db, *d).await? {
