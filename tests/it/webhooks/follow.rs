@@ -63,9 +63,8 @@ async fn a_deputy_follows_an_imported_order(app: TestApp) {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = deputy.post(&format!("{page}/followers"), &[("person", &deputy_id.to_string())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let audited = db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'handling_follow'", vec![])
-        .await
-        .unwrap();
+    let follow = format!("SELECT count(*) FROM audit_log WHERE action = 'handling_follow' AND target_id = '{item}'");
+    let audited = db::scalar_i64(app.db(), &follow, vec![]).await.unwrap();
     assert_eq!(audited, 1);
 }
 demo_test!(a_deputy_follows_an_imported_order);
