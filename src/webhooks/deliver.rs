@@ -48,8 +48,14 @@ pub(super) fn run<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result
     })
 }
 
-/// Sends every delivery due at `now`.
+/// How long accepted inbound delivery ids are kept: far beyond the 5 minutes a signed
+/// request stays fresh, after which a replay is refused for its timestamp anyway.
+const INBOUND_KEPT_SECS: i64 = 86_400;
+
+/// Sends every delivery due at `now` (and forgets inbound delivery ids too old to replay).
 pub async fn run_at(s: &AppState, now: i64) -> Result<Report, DbErr> {
+    db::exec(&s.db, "DELETE FROM webhook_inbound WHERE received_at < $1", vec![(now - INBOUND_KEPT_SECS).into()])
+        .await?;
     let mut report = Report::default();
     loop {
         let due = model::due(&s.db, now, 100).await?;
