@@ -1,7 +1,8 @@
 //! `POST /api/v1/webhooks/inbound/{endpoint_id}`: an external system reports the status of one
 //! of its orders, signed like our pushes with the endpoint's secret. A missing or wrong
 //! signature, or a timestamp more than five minutes off, is a 401; a delivery id already
-//! accepted is a 409 (replay); a body that is not `{"external_no", "status", "text"}` a 422.
+//! accepted is a 409 (replay); a body that is not `{"external_no", "status", "text"}` a 422;
+//! a disabled endpoint a 403.
 //! The domain's handler (`Hooks::inbound`) records it, in one audited transaction.
 
 use axum::Router;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use super::{ExternalStatus, Hooks, Update, model, sign};
 use crate::app::error::{AppError, AppResult, FieldError, Problem};
 use crate::app::extract::{ClientIp, PathId};
+use crate::app::openapi::{Operation, schema};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::{self, Actor, Change};
@@ -26,15 +28,40 @@ pub fn routes() -> Router<AppState> {
 /// Longest text of an update.
 const MAX_TEXT: usize = 2000;
 
-#[derive(Deserialize)]
-struct Body {
+/// An external system's status of one of its orders.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Body {
+    /// The order number in the external system (as imported).
     #[serde(default)]
     external_no: String,
+    /// accepted | in_progress | replied | closed
     #[serde(default)]
     status: String,
+    /// What happened, for the history (up to 2000 characters).
     #[serde(default)]
     text: String,
 }
+
+/// The answer to an accepted update.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Accepted {
+    pub ok: bool,
+    /// Where it was recorded (the opinion's tracking number).
+    pub recorded_on: String,
+}
+
+/// The inbound route in the OpenAPI document.
+pub const OPERATIONS: &[Operation] = &[Operation {
+    method: "post",
+    path: "/api/v1/webhooks/inbound/{id}",
+    summary: "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Timestamp、X-Renda-Signature、X-Renda-Delivery）",
+    tag: "数据推送",
+    auth: false,
+    query: &[],
+    request: Some(schema::<Body>),
+    response: schema::<Accepted>,
+    status: 200,
+}];
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
@@ -87,7 +114,10 @@ async fn receive(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> AppResult<Response> {
-    let ep = model::endpoint(&s.db, id).await?.filter(|e| e.active).ok_or(AppError::NotFound)?;
+    let ep = model::endpoint(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    if !ep.active {
+        return Err(AppError::Forbidden("该推送地址已停用，不接收回传".into()));
+    }
     let secret = s.crypto.decrypt(&ep.secret_enc).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = crate::db::now();
     let signed = sign::verify(
@@ -119,5 +149,5 @@ async fn receive(
         Ok(on)
     })
     .await?;
-    Ok(axum::Json(serde_json::json!({ "ok": true, "recorded_on": recorded })).into_response())
+    Ok(axum::Json(Accepted { ok: true, recorded_on: recorded }).into_response())
 }

@@ -35,7 +35,7 @@ pub const MODULE: Module = Module {
         ("webhook_delivery_retry", "重新推送"),
         ("webhook_inbound", "外部系统回传状态"),
     ],
-    operations: &[],
+    operations: inbound::OPERATIONS,
     jobs: &[JobHandler { kind: outbox::JOB, daily: true, run: deliver::run }],
     attachment_owners: &[],
     on_account_created: None,

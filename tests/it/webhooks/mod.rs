@@ -336,8 +336,7 @@ async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
         .post(&format!("{PAGE}/{ep}"), &[("name", "12345 平台"), ("url", &url), ("events", "opinion.state_changed")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app.send(inbound(ep, &secret, "d-10", now, closed, None)).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    problem(&app.send(inbound(ep, &secret, "d-10", now, closed, None)).await, StatusCode::FORBIDDEN);
     // Accepted ids are forgotten once too old to replay (the timestamp refuses those).
     run_job(&app, now + 2 * 86_400).await;
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM webhook_inbound", vec![]).await.unwrap(), 0);
