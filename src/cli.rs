@@ -334,8 +334,8 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             };
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            let ctx = crate::app::state::JobCtx { db, config: std::sync::Arc::new(config) };
-            match (job.run)(&ctx, &serde_json::json!({ "now": at }).to_string()).await {
+            let state = crate::modules::state(db, config);
+            match (job.run)(&state, &serde_json::json!({ "now": at }).to_string()).await {
                 Ok(()) => {
                     println!("任务 {kind} 已完成");
                     Ok(0)

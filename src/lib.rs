@@ -24,3 +24,4 @@ pub mod registry;
 pub mod sheet;
 pub mod storage;
 pub mod system;
+pub mod webhooks;

@@ -15,6 +15,7 @@ pub static MODULES: &[&Module] = &[
     &crate::opinions::MODULE,
     &crate::receptions::MODULE,
     &crate::appointments::MODULE,
+    &crate::webhooks::MODULE,
 ];
 
 /// The kinds of items the handling loop serves.
@@ -23,14 +24,26 @@ pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_
 /// The state of a node serving every module.
 pub fn state(db: DatabaseConnection, config: Config) -> AppState {
     let s = AppState::new(db, config).with_modules(MODULES);
-    crate::handling::register(&s, ITEM_KINDS);
+    register(&s);
     s
+}
+
+/// What the modules offer one another through the state.
+fn register(s: &AppState) {
+    crate::handling::register(s, ITEM_KINDS);
+    crate::webhooks::register(
+        s,
+        crate::webhooks::Hooks {
+            events: vec![&crate::opinions::webhooks::STATE_CHANGED],
+            inbound: Some(crate::opinions::webhooks::inbound),
+        },
+    );
 }
 
 /// The whole application: the platform's router over every module.
 pub fn router(state: AppState) -> Router {
     let s = state.with_modules(MODULES);
-    crate::handling::register(&s, ITEM_KINDS);
+    register(&s);
     crate::app::router(s)
 }
 

@@ -107,11 +107,10 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             }
         }
     });
-    let job_ctx = crate::app::state::JobCtx { db: db.clone(), config: state.config.clone() };
-    let modules = state.modules;
+    let worker_state = state.clone();
     let worker = tokio::spawn(crate::jobs::run_worker(db, worker_name, stop_rx, move |job| {
-        let ctx = job_ctx.clone();
-        async move { crate::jobs::handle(&ctx, modules, job).await }
+        let s = worker_state.clone();
+        async move { crate::jobs::handle(&s, job).await }
     }));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -125,22 +125,9 @@ pub struct JobHandler {
     pub kind: &'static str,
     /// Enqueued once a day by the scheduler.
     pub daily: bool,
-    /// Runs one job of this kind with its JSON payload.
-    pub run: for<'a> fn(&'a JobCtx, &'a str) -> BoxFuture<'a, Result<(), String>>,
-}
-
-/// What a job runs with: the database and the installation's configuration (its retention
-/// periods and the audit key), the same in the server's worker and in `renda jobs run`.
-#[derive(Clone)]
-pub struct JobCtx {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-}
-
-impl JobCtx {
-    pub fn audit_key(&self) -> &[u8] {
-        &self.config.secrets.audit_key
-    }
+    /// Runs one job of this kind with its JSON payload (the state gives the database and the
+    /// keys, e.g. to decrypt a webhook's secret).
+    pub run: for<'a> fn(&'a AppState, &'a str) -> BoxFuture<'a, Result<(), String>>,
 }
 
 /// Who may download the attachments of one owner type: `public` (owner id, attachment id)

@@ -11,7 +11,7 @@ pub mod pages;
 pub mod public;
 pub mod service;
 
-use crate::app::state::{BoxFuture, JobCtx, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::Principal;
 
 pub const MODULE: Module = Module {
@@ -38,7 +38,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
 }
 
 /// The daily reminder run (`renda jobs run appointment-reminders --now …`).
-fn reminders<'a>(ctx: &'a JobCtx, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn reminders<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let db = &ctx.db;
         let now = serde_json::from_str::<serde_json::Value>(payload)

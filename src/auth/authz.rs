@@ -145,6 +145,9 @@ pub enum Resource<'a> {
     ExternalOrgan,
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
+    /// The webhook endpoints of an organ (their URLs and secrets) and their deliveries: the
+    /// organ's admins only.
+    Webhooks { organ_path: &'a str },
     /// The administration lists of an organ's subtree: its organs and the area tree.
     OrganTree { organ_path: &'a str },
     /// The audit log itself (every entry of the organ's subtree, with its chain status).
@@ -158,8 +161,15 @@ pub enum Resource<'a> {
     Registry { organ_path: &'a str },
     /// An item of the handling loop (an opinion; later a suggestion, a listed problem …) of the
     /// organ at `organ_path`: the units at work on it, the deputy it was raised with or by, and
-    /// the station it came through. `Create` is an entry on someone's behalf.
-    HandlingItem { organ_path: &'a str, units: &'a [i64], deputy_id: Option<i64>, station_id: Option<i64> },
+    /// the station it came through, and the deputies staff asked to follow it (督办首发工单:
+    /// they see it, nothing more). `Create` is an entry on someone's behalf.
+    HandlingItem {
+        organ_path: &'a str,
+        units: &'a [i64],
+        deputy_id: Option<i64>,
+        station_id: Option<i64>,
+        followers: &'a [i64],
+    },
     /// The installation's settings — the working-day calendar, the word list that holds
     /// submissions for review: everyone signed in reads them; the admin of the top organ edits them.
     Settings,
@@ -185,6 +195,7 @@ impl Resource<'_> {
             Resource::AccountSecurity { .. } => "account_security",
             Resource::ExternalOrgan => "external_organ",
             Resource::Jobs { .. } => "jobs",
+            Resource::Webhooks { .. } => "webhooks",
             Resource::AuditLog { .. } => "audit_log",
             Resource::OrganTree { .. } => "organ_tree",
             Resource::Person { .. } => "person",
@@ -306,7 +317,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             }
         }
         Resource::Inbox { owner_id } => visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id),
-        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } => {
+        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } | Resource::Webhooks { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
         }
@@ -346,13 +357,14 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::HandlingItem { organ_path, units, deputy_id, station_id } => {
+        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers } => {
             let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let unit = p.has(Role::Unit) && p.unit_id.is_some_and(|u| units.contains(&u));
             let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
             let keeper = p.has(Role::Keeper) && p.station_id.is_some() && p.station_id == station_id;
-            let visible = worker || unit || deputy || keeper;
+            let follower = p.has(Role::Deputy) && p.deputy_id.is_some_and(|d| followers.contains(&d));
+            let visible = worker || unit || deputy || keeper || follower;
             match action {
                 Action::View => visible_or_hidden(visible, visible),
                 // An entry on someone's behalf: staff; a deputy for what voters told them; a

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_opinion_imports::Migration),
             Box::new(m0010_receptions::Migration),
             Box::new(m0011_appointments::Migration),
+            Box::new(m0012_webhooks::Migration),
             Box::new(m0013_item_merge::Migration),
             Box::new(m0014_hold_words::Migration),
             Box::new(m0015_sms_codes::Migration),
@@ -30,6 +31,7 @@ pub mod m0008_handling;
 pub mod m0009_opinion_imports;
 pub mod m0010_receptions;
 pub mod m0011_appointments;
+pub mod m0012_webhooks;
 pub mod m0013_item_merge;
 pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
@@ -45,6 +47,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0009_opinion_imports::REFERENCES)
         .chain(m0010_receptions::REFERENCES)
         .chain(m0011_appointments::REFERENCES)
+        .chain(m0012_webhooks::REFERENCES)
         .chain(m0013_item_merge::REFERENCES)
 }
 

@@ -478,6 +478,10 @@ pub fn event_label(step: &str, detail: &str) -> String {
     if step == "submit" {
         return "提交".into();
     }
+    if step == "external" {
+        let status = crate::webhooks::ExternalStatus::parse(detail).map(|x| x.label()).unwrap_or("状态");
+        return format!("外部系统回传：{status}");
+    }
     let Some(s) = Step::ALL.into_iter().find(|s| s.as_str() == step) else {
         return step.to_string();
     };

@@ -15,7 +15,7 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::ClientIp;
 use crate::app::guard;
-use crate::app::state::{AppState, BoxFuture, JobCtx, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
 use crate::app::write::write;
 use crate::auth::authz::{self, Field};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -30,6 +30,7 @@ pub const MODULE: Module = Module {
     menu,
     audit_labels: &[
         ("handling_step", "办理事项"),
+        ("handling_follow", "请代表跟踪督办"),
         ("calendar_day_set", "设置节假日或调休"),
         ("calendar_day_remove", "取消节假日或调休"),
     ],
@@ -86,6 +87,8 @@ pub fn policy(s: &AppState) -> Policy {
 /// The authorization facts of an item.
 pub struct Facts {
     pub units: Vec<i64>,
+    /// The deputies asked to follow it.
+    pub followers: Vec<i64>,
 }
 
 impl Facts {
@@ -95,6 +98,7 @@ impl Facts {
             units: &self.units,
             deputy_id: item.deputy_id,
             station_id: item.station_id,
+            followers: &self.followers,
         }
     }
 }
@@ -102,7 +106,7 @@ impl Facts {
 /// Reads an item the principal may see (404 otherwise), with its authorization facts.
 pub async fn visible_item(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppResult<(Item, Facts)> {
     let item = model::item(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let facts = Facts { units: model::seeing_units(&s.db, id).await? };
+    let facts = Facts { units: model::seeing_units(&s.db, id).await?, followers: model::followers(&s.db, id).await? };
     guard::check(s, p, ip, Action::View, &facts.resource(&item), &id.to_string()).await?;
     Ok((item, facts))
 }
@@ -115,6 +119,7 @@ pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> 
         units: live_units,
         deputy_id: item.deputy_id,
         station_id: item.station_id,
+        followers: &[],
     };
     let may = |f: Field| authz::allows(p, Action::Change(f), &r);
     let (field, party) = match step {
@@ -143,7 +148,7 @@ pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> 
 /// Takes one step for a signed-in caller: the authorization layer decides the party, the
 /// loop's table the step, and the item's kind does what follows — one audited transaction.
 pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: Command) -> AppResult<Applied> {
-    let (item, _) = visible_item(s, p, ip, item_id).await?;
+    let (item, facts) = visible_item(s, p, ip, item_id).await?;
     let live = model::live_units(&s.db, item_id).await?;
     let step = cmd.step();
     let (party, field) = match party_for(p, &item, &live, step) {
@@ -154,6 +159,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 units: &live,
                 deputy_id: item.deputy_id,
                 station_id: item.station_id,
+                followers: &facts.followers,
             };
             guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
             return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));
@@ -206,7 +212,7 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
     if merged.is_empty() {
         return Ok(());
     }
-    service::follow(txn, &item).await?;
+    service::follow_primary(txn, &item).await?;
     if let Some(hook) = hook {
         for id in merged {
             if let Some(dup) = model::item(txn, id).await? {
@@ -218,9 +224,9 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
 }
 
 /// The daily (and `renda jobs run deadline-scan --now …`) scan. Payload: `{"now": unix}`, optional.
-fn deadline_scan<'a>(ctx: &'a JobCtx, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let db = &ctx.db;
+        let db = &s.db;
         let now = serde_json::from_str::<serde_json::Value>(payload)
             .ok()
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))

@@ -443,3 +443,29 @@ pub async fn merged_here<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<
     .map(|r| r.try_get_by_index::<i64>(0))
     .collect()
 }
+
+/// The deputies (person ids) asked to follow an item (督办首发工单).
+pub async fn followers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows =
+        db::query_rows(c, "SELECT person_id FROM item_followers WHERE item_id = $1 ORDER BY id", vec![item_id.into()])
+            .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// A follower as an item's page lists them.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Follower {
+    pub person_id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub async fn follower_list<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Follower>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT f.person_id, p.name, f.created_at FROM item_followers f JOIN persons p ON p.id = f.person_id \
+         WHERE f.item_id = $1 ORDER BY f.id",
+        vec![item_id.into()],
+    )
+    .await
+}

@@ -600,7 +600,7 @@ pub async fn apply<C: ConnectionTrait>(
                 "",
             )
             .await?;
-            follow(c, &primary).await?;
+            follow_primary(c, &primary).await?;
             applied.to = primary.state;
             applied.merged_into = Some(primary.id);
         }
@@ -870,6 +870,71 @@ async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Res
     Ok(parts.join("、"))
 }
 
+/// Asks a deputy to follow an item (督办首发工单): they see it from now on and get it in their
+/// inbox. False when they already follow it.
+#[allow(clippy::too_many_arguments)]
+pub async fn follow<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    item: &Item,
+    person_id: i64,
+    tracking_no: &str,
+    link: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let known = db::scalar_i64(
+        c,
+        "SELECT count(*) FROM item_followers WHERE item_id = $1 AND person_id = $2",
+        vec![item.id.into(), person_id.into()],
+    )
+    .await?;
+    if known > 0 {
+        return Ok(false);
+    }
+    db::exec(
+        c,
+        "INSERT INTO item_followers (item_id, person_id, created_by_id, created_at) VALUES ($1, $2, $3, $4)",
+        vec![item.id.into(), person_id.into(), actor.account_id.into(), now.into()],
+    )
+    .await?;
+    let accounts = db::query_rows(
+        c,
+        "SELECT id FROM accounts WHERE deputy_id = $1 AND disabled = $2",
+        vec![person_id.into(), false.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get_by_index::<i64>(0))
+    .collect::<Result<Vec<i64>, _>>()?;
+    let body = format!("请您跟踪督办事项 {tracking_no} 的办理，可随时查看办理进展。");
+    notify::inbox_all(c, &accounts, &format!("请您跟踪督办：{tracking_no}"), &body, Some(link)).await?;
+    let ch = Change {
+        action: "handling_follow",
+        target_type: "handling_item",
+        target_id: item.id.to_string(),
+        organ_id: Some(item.organ_id),
+        summary: format!("请代表（编号 {person_id}）跟踪督办 {tracking_no}"),
+    };
+    audit::append(c, key, actor, ch).await?;
+    Ok(true)
+}
+
+/// A status an external system reported for the item (OPN-14, through a signed webhook): a
+/// line of the item's history (not shown on `/track`), not a step of the loop.
+pub async fn external_note<C: ConnectionTrait>(
+    c: &C,
+    item_id: i64,
+    status: crate::webhooks::ExternalStatus,
+    text: &str,
+    actor: &Actor,
+    now: i64,
+) -> AppResult<()> {
+    let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
+    event(c, now, item_id, item.round, "external", status.as_str(), Party::Staff, actor, None, false, text).await?;
+    Ok(())
+}
+
 /// Writes one history line.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn event<C: ConnectionTrait>(
@@ -960,7 +1025,7 @@ pub(crate) async fn notify_staff<C: ConnectionTrait>(c: &C, item: &Item, title: 
 
 /// Makes the items merged into `primary` follow it: its state, round, deadline and times (the
 /// deadline scan and the lists then count each submitter's item where the primary is).
-pub(crate) async fn follow<C: ConnectionTrait>(c: &C, primary: &Item) -> Result<(), DbErr> {
+pub(crate) async fn follow_primary<C: ConnectionTrait>(c: &C, primary: &Item) -> Result<(), DbErr> {
     let fresh = model::item(c, primary.id).await?.unwrap_or_else(|| primary.clone());
     db::exec(
         c,

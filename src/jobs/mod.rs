@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
-use crate::app::state::{JobCtx, Modules};
+use crate::app::state::{AppState, Modules};
 use crate::db;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -156,13 +156,12 @@ pub async fn schedule_housekeeping(db: &DatabaseConnection, modules: Modules) ->
 }
 
 /// Dispatches a job: the platform's own kinds, else the module that registered the kind.
-pub async fn handle(ctx: &JobCtx, modules: Modules, job: Job) -> Result<(), String> {
-    let db = &ctx.db;
+pub async fn handle(s: &AppState, job: Job) -> Result<(), String> {
     match job.kind.as_str() {
-        "purge_sessions" => crate::auth::purge_expired_sessions(db).await.map(|_| ()).map_err(|e| e.to_string()),
+        "purge_sessions" => crate::auth::purge_expired_sessions(&s.db).await.map(|_| ()).map_err(|e| e.to_string()),
         "noop" => Ok(()),
-        other => match modules.job(other) {
-            Some(handler) => (handler.run)(ctx, &job.payload).await,
+        other => match s.modules.job(other) {
+            Some(handler) => (handler.run)(s, &job.payload).await,
             None => Err(format!("未知的任务类型 {other}")),
         },
     }

@@ -101,6 +101,7 @@ async fn create(
                 units: &units,
                 deputy_id: sub.deputy_id,
                 station_id: sub.station_id,
+                followers: &[],
             };
             crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
             write(&s, p, &ip, async |w| {

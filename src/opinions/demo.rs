@@ -550,7 +550,51 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
             n += 1;
         }
     }
+    follow_and_push(c, key, crypto, root, &staff, now).await?;
     Ok(n)
+}
+
+/// OPN-14 in the demo: the demo deputy is asked to follow an open item raised with another
+/// deputy (督办首发工单), and the organ has a push endpoint, disabled until an admin points it
+/// at a real receiver (its secret was shown to nobody: add a new one to get one).
+async fn follow_and_push<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    root: i64,
+    staff: &Actor,
+    now: i64,
+) -> AppResult<()> {
+    let deputy =
+        db::scalar_i64(c, "SELECT COALESCE(min(deputy_id), 0) FROM accounts WHERE username = 'deputy'", vec![]).await?;
+    let open = db::query_rows(
+        c,
+        "SELECT op.item_id, op.tracking_no, op.id FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+         WHERE op.organ_id = $1 AND i.state IN ('assigned', 'in_progress') AND (op.deputy_id IS NULL OR op.deputy_id <> $2) \
+         ORDER BY op.id LIMIT 1",
+        vec![root.into(), deputy.into()],
+    )
+    .await?;
+    if let (true, Some(row)) = (deputy > 0, open.first()) {
+        let item_id: i64 = row.try_get_by_index(0)?;
+        let no: String = row.try_get_by_index(1)?;
+        let id: i64 = row.try_get_by_index(2)?;
+        let item = crate::handling::model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
+        let link = format!("/console/opinions/{id}");
+        crate::handling::service::follow(c, key, staff, &item, deputy, &no, &link, now).await?;
+    }
+    let known = [&super::webhooks::STATE_CHANGED];
+    let input = crate::webhooks::model::EndpointInput {
+        name: "12345 热线平台（演示）".into(),
+        url: "http://127.0.0.1:9/renda".into(),
+        events: vec![super::webhooks::STATE_CHANGED.code.into()],
+        active: false,
+    };
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    let id = crate::webhooks::model::create(c, key, staff, crypto, &known, root, &input, &secret, now).await?;
+    let ep = crate::webhooks::model::endpoint(c, id).await?.ok_or(AppError::NotFound)?;
+    crate::webhooks::model::update(c, key, staff, &known, &ep, &input, now).await?;
+    Ok(())
 }
 
 /// Takes the steps of one demo item, each some hours after the last (never after now).

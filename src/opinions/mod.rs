@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod follow;
 pub mod import;
 pub mod import_pages;
 pub mod lost;
@@ -16,12 +17,13 @@ pub mod stats;
 pub mod suggest;
 pub mod synthetic;
 mod synthetic_text;
+pub mod webhooks;
 pub mod words;
 
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, JobCtx, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
 use crate::handling::flow::{State, Step};
@@ -64,6 +66,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(import_pages::routes())
         .merge(words::routes())
         .merge(lost::routes())
+        .merge(follow::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -89,7 +92,8 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     vec![MenuSection { order: 10, title: "民意", items }]
 }
 
-/// The SMS a submitter gets when their opinion is answered, not accepted, or closed (PLAT-11).
+/// The push to the organ's external systems (OPN-14), and the SMS a submitter gets when their
+/// opinion is answered, not accepted, or closed (PLAT-11).
 fn after_step<'a>(
     s: &'a AppState,
     txn: &'a DatabaseTransaction,
@@ -97,6 +101,7 @@ fn after_step<'a>(
     applied: &'a Applied,
 ) -> BoxFuture<'a, AppResult<()>> {
     Box::pin(async move {
+        webhooks::push_state(txn, item, applied).await?;
         if let Some(into) = applied.merged_into {
             crate::db::exec(
                 txn,
@@ -123,7 +128,7 @@ fn after_step<'a>(
 
 /// The daily purge of citizens' names and phones after the configured retention (PLAT-8);
 /// `{"now": <unix seconds>}` runs it as of that time.
-fn personal_data_purge<'a>(ctx: &'a JobCtx, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn personal_data_purge<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let now = serde_json::from_str::<serde_json::Value>(payload)
             .ok()

@@ -255,7 +255,11 @@ pub(crate) fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String 
         ));
     }
     if let Some(d) = scope.deputy_id {
-        who.push(format!("op.deputy_id = {}", bind(d.into(), values)));
+        // Raised with or by the deputy, or followed by them (督办首发工单).
+        let d = bind(d.into(), values);
+        who.push(format!(
+            "op.deputy_id = {d} OR op.item_id IN (SELECT item_id FROM item_followers WHERE person_id = {d})"
+        ));
     }
     if let Some(st) = scope.station_id {
         who.push(format!("op.station_id = {}", bind(st.into(), values)));

@@ -762,7 +762,7 @@ async fn create(
         ));
     };
     let units: [i64; 0] = [];
-    let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id, station_id };
+    let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id, station_id, followers: &[] };
     guard::check(&s, &p, &ip, Action::Create, &r, "open311").await?;
     jurisdiction(&s, &q).await?;
     let NewRequest { submission, lat, lng, address } = read_request(&q, station_id, deputy_id)?;

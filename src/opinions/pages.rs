@@ -154,9 +154,18 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     })
 }
 
+/// The follower form on an opinion's page (督办首发工单, `follow`): shown to staff, with what
+/// was typed and its error.
+#[derive(Default)]
+pub struct FollowBox {
+    pub allowed: bool,
+    pub person: String,
+    pub errors: Errors,
+}
+
 #[derive(Template)]
 #[template(path = "opinions/detail.html")]
-struct DetailTpl {
+pub(super) struct DetailTpl {
     l: Layout,
     o: Opinion,
     lp: LoopView,
@@ -166,6 +175,9 @@ struct DetailTpl {
     categories: Vec<Opt>,
     suggestions: Option<super::suggest::Suggestions>,
     duplicates: Vec<(i64, String, String, i64)>,
+    /// The deputies following it (督办首发工单), and the form that adds one (staff).
+    followers: Vec<crate::handling::model::Follower>,
+    follow: FollowBox,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -181,12 +193,24 @@ async fn detail(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
+    render(&detail_tpl(&s, &page, &p, &ip, id, FollowBox::default()).await?)
+}
+
+/// An opinion's console page (`follow`: the follower form as typed, with its error).
+pub(super) async fn detail_tpl(
+    s: &AppState,
+    page: &Page,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    mut follow: FollowBox,
+) -> AppResult<DetailTpl> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
-    let mut lp = loop_view(&s, &p, &item).await?;
+    let (item, facts) = crate::handling::visible_item(s, p, ip, o.item_id).await?;
+    let mut lp = loop_view(s, p, &item).await?;
     // What the system proposes, for those who triage (PLAT-13).
     let suggestions = if lp.can("assign") {
-        let sg = super::suggest::for_opinion(&s, &o).await?;
+        let sg = super::suggest::for_opinion(s, &o).await?;
         lp.suggested_unit = sg.unit_id;
         Some(sg)
     } else {
@@ -194,7 +218,7 @@ async fn detail(
     };
     // Names and phones: the organ's staff (who handle and call back) see them; units and
     // deputies see them masked.
-    let full = allowed(&p, Action::ExportPersonal, &facts.resource(&item));
+    let full = allowed(p, Action::ExportPersonal, &facts.resource(&item));
     let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
     let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
     let submitter = match name {
@@ -209,7 +233,7 @@ async fn detail(
         None if o.purged_at.is_some() => "已按保存期限清除".into(),
         None => "未留手机号".into(),
     };
-    let can_classify = allowed(&p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
+    let can_classify = allowed(p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
     let mut duplicates = Vec::new();
     for d in suggestions.iter().flat_map(|sg| sg.duplicates.iter()) {
         if let Some(x) = model::opinion(&s.db, *d).await? {
@@ -217,7 +241,10 @@ async fn detail(
         }
     }
     let title = format!("{} {}", o.tracking_no, o.title);
-    render(&DetailTpl {
+    follow.allowed = can_classify;
+    Ok(DetailTpl {
+        followers: crate::handling::model::follower_list(&s.db, item.id).await?,
+        follow,
         suggestions,
         duplicates,
         l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
@@ -309,7 +336,13 @@ async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(C
         return Err(AppError::Forbidden("只有机关工作人员、代表和联络站管理员可以录入".into()));
     };
     let units: [i64; 0] = [];
-    let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id: deputy, station_id: station };
+    let r = Resource::HandlingItem {
+        organ_path: &p.organ_path,
+        units: &units,
+        deputy_id: deputy,
+        station_id: station,
+        followers: &[],
+    };
     guard::check(s, p, ip, Action::Create, &r, "new").await?;
     Ok((channel, station, deputy))
 }

@@ -25,7 +25,7 @@ pub mod units_pages;
 pub mod voters;
 pub mod voters_pages;
 
-use crate::app::state::{AttachmentOwner, BoxFuture, JobCtx, JobHandler, MenuSection, Module};
+use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::{Action, Principal, Resource, Role, authz};
 pub use crate::org::Level;
 
@@ -156,9 +156,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
 }
 
 /// Keeps every duty rule expanded half a year ahead (daily).
-fn extend_duty_slots<'a>(ctx: &'a JobCtx, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+fn extend_duty_slots<'a>(s: &'a crate::app::state::AppState, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let txn = crate::db::begin_write(&ctx.db).await.map_err(|e| e.to_string())?;
+        let txn = crate::db::begin_write(&s.db).await.map_err(|e| e.to_string())?;
         stations::extend_all_rules(&txn).await.map_err(|e| e.to_string())?;
         txn.commit().await.map_err(|e| e.to_string())
     })

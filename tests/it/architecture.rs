@@ -22,6 +22,7 @@ const PLATFORM: &[&str] = &[
     "qr",
     "sheet",
     "storage",
+    "webhooks",
 ];
 /// The assembly: above everything, puts the domains together (and the binary's commands).
 const ASSEMBLY: &[&str] = &["modules", "cli", "demo"];

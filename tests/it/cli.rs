@@ -151,6 +151,10 @@ fn demo_serves_and_the_tools_work_on_its_data() {
     // The chain verifies; after restoring the backup the token created later is gone.
     let (code, out, _) = renda(&dir, &["audit", "verify"]);
     assert_eq!(code, 0, "{out}");
+    // The webhook outbox runs as of a given time, like every job.
+    let (code, out, err) = renda(&dir, &["jobs", "run", "webhook-deliver", "--now", "2026-12-08T09:00:00+08:00"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("任务 webhook-deliver 已完成"), "{out}");
     let (code, out, err) = renda(&dir, &["restore", backup.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("审计链"));

@@ -57,7 +57,7 @@ db_test!(two_workers_run_each_job_exactly_once);
 async fn failed_jobs_are_retried_then_parked(app: TestApp) {
     jobs::enqueue(app.db(), "mystery", &serde_json::json!({}), None, 0).await.unwrap();
     let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
-    assert!(jobs::handle(&app.job_ctx(), app.state.modules, job.clone()).await.is_err(), "unknown kinds fail");
+    assert!(jobs::handle(&app.state, job.clone()).await.is_err(), "unknown kinds fail");
     jobs::fail(app.db(), &job, "未知的任务类型").await.unwrap();
     assert!(jobs::claim(app.db(), "w", 60).await.unwrap().is_none(), "retry waits for its back-off");
     db::exec(app.db(), "UPDATE jobs SET attempts = 5, run_at = 0", vec![]).await.unwrap();
@@ -87,7 +87,7 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     db::exec(app.db(), "DELETE FROM duty_slots", vec![]).await.unwrap();
     while let Some(job) = jobs::claim(app.db(), "w", 60).await.unwrap() {
         let id = job.id;
-        jobs::handle(&app.job_ctx(), app.state.modules, job).await.unwrap();
+        jobs::handle(&app.state, job).await.unwrap();
         jobs::complete(app.db(), id).await.unwrap();
     }
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);

@@ -16,4 +16,5 @@ mod pages;
 mod receptions;
 mod registry;
 mod security;
+mod webhooks;
 mod write_path;

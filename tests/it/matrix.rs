@@ -196,7 +196,7 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
-        ("jobs" | "audit_log", _) => {
+        ("jobs" | "audit_log" | "webhooks", _) => {
             if role == Role::Admin && in_tree {
                 A
             } else {
@@ -222,11 +222,12 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::HandlingUnit { id: 99, organ_path },
                 Resource::Jobs { organ_path },
                 Resource::AuditLog { organ_path },
+                Resource::Webhooks { organ_path },
                 Resource::OrganTree { organ_path },
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
                 Resource::Registry { organ_path },
-                Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None },
+                Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None, followers: &[] },
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
@@ -241,7 +242,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 15 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 16 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -304,6 +305,23 @@ fn owner_only_resources_and_special_cases() {
     }
     assert_eq!(decide(&token, Action::ExportPersonal, &Resource::Registry { organ_path: "/1/2/" }), F);
     // A deputy sees and edits their own record, wherever it is registered, but creates nothing.
+    // A deputy asked to follow an item (督办首发工单) sees it wherever it is, and does nothing else.
+    let mut follower = principal(Role::Deputy);
+    follower.deputy_id = Some(555);
+    for organ_path in ["/1/2/", "/1/3/", "/1/"] {
+        let item =
+            |followers| Resource::HandlingItem { organ_path, units: &[], deputy_id: None, station_id: None, followers };
+        assert_eq!(decide(&follower, Action::View, &item(&[555])), A);
+        assert_eq!(decide(&follower, Action::View, &item(&[556])), H);
+        for f in Field::ALL {
+            assert_eq!(decide(&follower, Action::Change(f), &item(&[555])), F, "a follower changes {f:?}");
+        }
+        assert_eq!(decide(&follower, Action::ExportPersonal, &item(&[555])), F);
+        let mut staff = principal(Role::Staff);
+        staff.deputy_id = Some(555);
+        let want = if organ_path == "/1/2/" { A } else { H };
+        assert_eq!(decide(&staff, Action::View, &item(&[555])), want, "only a deputy follows");
+    }
     let mut deputy = principal(Role::Deputy);
     deputy.deputy_id = Some(555);
     for rel in RELS {

@@ -204,11 +204,6 @@ impl TestApp {
         &self.state.db
     }
 
-    /// What a job runs with, as the server's worker gives it.
-    pub fn job_ctx(&self) -> renda::app::state::JobCtx {
-        renda::app::state::JobCtx { db: self.state.db.clone(), config: self.state.config.clone() }
-    }
-
     /// The URL of a new, empty database on this test's backend (no migrations run), for
     /// tests that step through the migrations themselves.
     pub async fn blank_database_url(&self) -> String {

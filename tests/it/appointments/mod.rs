@@ -148,11 +148,11 @@ async fn a_booking_is_confirmed_moved_accepted_and_reminded_once(app: TestApp) {
     // (The demo's confirmed bookings get their own reminders on their days: count this one's.)
     let mine = |all: Vec<String>| all.into_iter().filter(|b| b.contains(&no)).collect::<Vec<_>>();
     let payload = |at: i64| serde_json::json!({ "now": at }).to_string();
-    (job.run)(&app.job_ctx(), &payload(nine(cal.working_days_before(day, 2)))).await.unwrap();
+    (job.run)(&app.state, &payload(nine(cal.working_days_before(day, 2)))).await.unwrap();
     assert!(mine(sms_since(&app, sms0, "appointment_reminder").await).is_empty(), "reminded too early");
     let eve = cal.working_days_before(day, 1);
-    (job.run)(&app.job_ctx(), &payload(nine(eve))).await.unwrap();
-    (job.run)(&app.job_ctx(), &payload(nine(eve) + 3600)).await.unwrap();
+    (job.run)(&app.state, &payload(nine(eve))).await.unwrap();
+    (job.run)(&app.state, &payload(nine(eve) + 3600)).await.unwrap();
     let reminders = mine(sms_since(&app, sms0, "appointment_reminder").await);
     assert_eq!(reminders.len(), 1, "{reminders:?}");
     assert!(reminders[0].contains("提醒"));

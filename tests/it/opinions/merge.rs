@@ -107,7 +107,7 @@ async fn a_merged_duplicate_follows_the_first_and_hears_the_reply(app: TestApp) 
     // The deadline scan raises notices for the first only.
     let job = renda::modules::state_modules().job("deadline-scan").unwrap();
     let far = db::now() + 400 * 86_400;
-    let _ = (job.run)(&app.job_ctx(), &json!({ "now": far }).to_string()).await;
+    let _ = (job.run)(&app.state, &json!({ "now": far }).to_string()).await;
     assert_eq!(
         count(
             &app,

@@ -19,7 +19,7 @@ const OPEN_WITH_CONTACT: &str = "SELECT count(*) FROM opinions op JOIN handling_
 
 async fn purge(app: &TestApp, at: i64) {
     let job = renda::modules::state_modules().job("personal-data-purge").expect("the purge is a registered job");
-    (job.run)(&app.job_ctx(), &json!({ "now": at }).to_string()).await.unwrap();
+    (job.run)(&app.state, &json!({ "now": at }).to_string()).await.unwrap();
 }
 
 async fn purges(app: &TestApp) -> i64 {

@@ -13,7 +13,7 @@ use crate::support::TestApp;
 
 async fn run_scan(app: &TestApp, at: i64) {
     let job = renda::modules::state_modules().job("deadline-scan").expect("the scan is a registered job");
-    (job.run)(&app.job_ctx(), &json!({ "now": at }).to_string()).await.unwrap();
+    (job.run)(&app.state, &json!({ "now": at }).to_string()).await.unwrap();
 }
 
 async fn notices(app: &TestApp, item: i64) -> Vec<String> {

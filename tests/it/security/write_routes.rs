@@ -20,6 +20,8 @@ enum Who {
     Own,
     /// Organ staff, admins, keepers or deputies by record — never a view-only role.
     Maintainers,
+    /// Authenticated by the signature of a webhook endpoint, never by an account.
+    Signed,
     /// The steps of the handling loop: by party (a leader may 督办, so a leader's malformed
     /// step is a 4xx, and nothing is written).
     Loop,
@@ -87,6 +89,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/handling/{id}/step", Who::Loop),
     ("POST", "/console/opinions/new", Who::Maintainers),
     ("POST", "/console/opinions/{id}/category", Who::Maintainers),
+    ("POST", "/console/opinions/{id}/followers", Who::Maintainers),
     ("POST", "/opinions/new", Who::Public),
     ("POST", "/track", Who::Public),
     ("POST", "/track/rate", Who::Public),
@@ -112,6 +115,10 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     // opinions; refused without one (and for a session, a bearer token or a read-only key).
     ("POST", "/open311/v2/requests", Who::Maintainers),
     ("POST", "/open311/v2/requests.json", Who::Maintainers),
+    ("POST", "/console/webhooks", Who::Maintainers),
+    ("POST", "/console/webhooks/{id}", Who::Maintainers),
+    ("POST", "/console/webhooks/deliveries/{id}/retry", Who::Maintainers),
+    ("POST", "/api/v1/webhooks/inbound/{id}", Who::Signed),
 ];
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

@@ -1,0 +1,153 @@
+//! Webhooks (OPN-14): signed pushes of a domain's events to an organ's external systems (a
+//! 12345 platform, a county's work-order system), with retries, and signed status updates
+//! back. Platform: it names no domain. A domain offers its event kinds and its handler of
+//! inbound updates through `Hooks`, which the assembly registers.
+//!
+//! Outbox: a domain calls `subscribers` and `enqueue` in the write transaction of its event;
+//! the delivery rows and a `webhook-deliver` job commit with the event, and the job worker
+//! sends them after the commit (`deliver`). The HTTP client is a small HTTP/1.1 POST over
+//! tokio's TCP (`deliver::post`): plain http only, for the county's internal endpoints, with
+//! no new dependency (see docs/ARCHITECTURE.md).
+
+pub mod deliver;
+pub mod inbound;
+pub mod model;
+pub mod outbox;
+pub mod pages;
+pub mod sign;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+
+use crate::app::error::AppResult;
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::audit::Actor;
+use crate::auth::authz;
+use crate::auth::{Action, Principal, Resource};
+use crate::db;
+
+pub const MODULE: Module = Module {
+    name: "webhooks",
+    routes,
+    menu,
+    audit_labels: &[
+        ("webhook_endpoint_create", "添加推送地址"),
+        ("webhook_endpoint_update", "修改推送地址"),
+        ("webhook_delivery_retry", "重新推送"),
+        ("webhook_inbound", "外部系统回传状态"),
+    ],
+    operations: inbound::OPERATIONS,
+    jobs: &[JobHandler { kind: outbox::JOB, daily: true, run: deliver::run }],
+    attachment_owners: &[],
+    on_account_created: None,
+};
+
+fn routes() -> axum::Router<AppState> {
+    axum::Router::new().merge(pages::routes()).merge(inbound::routes())
+}
+
+fn menu(p: &Principal) -> Vec<MenuSection> {
+    let mut items = Vec::new();
+    if authz::allows(p, Action::View, &Resource::Webhooks { organ_path: &p.organ_path }) {
+        items.push((pages::PATH, "数据推送"));
+    }
+    vec![MenuSection { order: 90, title: "系统", items }]
+}
+
+/// A kind of event a domain pushes (`opinion.state_changed`).
+pub struct EventKind {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// The status an external system reports back for one of its orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternalStatus {
+    Accepted,
+    InProgress,
+    Replied,
+    Closed,
+}
+
+impl ExternalStatus {
+    pub const ALL: [ExternalStatus; 4] =
+        [ExternalStatus::Accepted, ExternalStatus::InProgress, ExternalStatus::Replied, ExternalStatus::Closed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExternalStatus::Accepted => "accepted",
+            ExternalStatus::InProgress => "in_progress",
+            ExternalStatus::Replied => "replied",
+            ExternalStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ExternalStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ExternalStatus::Accepted => "已受理",
+            ExternalStatus::InProgress => "办理中",
+            ExternalStatus::Replied => "已答复",
+            ExternalStatus::Closed => "已办结",
+        }
+    }
+}
+
+/// An inbound status update, read and checked.
+#[derive(Clone, Debug)]
+pub struct Update {
+    pub external_no: String,
+    pub status: ExternalStatus,
+    pub text: String,
+}
+
+/// Applies an inbound update in its write transaction: (txn, audit key, actor, the endpoint's
+/// organ, the update) → what it was recorded on (e.g. the tracking number).
+pub type Inbound =
+    for<'a> fn(&'a DatabaseTransaction, &'a [u8], &'a Actor, i64, &'a Update) -> BoxFuture<'a, AppResult<String>>;
+
+/// What the domains of this installation offer (the assembly registers it).
+#[derive(Default)]
+pub struct Hooks {
+    pub events: Vec<&'static EventKind>,
+    pub inbound: Option<Inbound>,
+}
+
+pub fn register(s: &AppState, hooks: Hooks) {
+    s.ext.insert(hooks);
+}
+
+/// The event kinds of this installation.
+pub fn events(s: &AppState) -> Vec<&'static EventKind> {
+    s.ext.get::<Hooks>().map(|h| h.events.clone()).unwrap_or_default()
+}
+
+/// The active endpoints of an organ that receive `event` (empty: nothing to push).
+pub async fn subscribers<C: ConnectionTrait>(c: &C, organ_id: i64, event: &EventKind) -> Result<Vec<i64>, DbErr> {
+    let all = model::endpoints(c, organ_id).await?;
+    Ok(all.into_iter().filter(|e| e.active && e.receives(event.code)).map(|e| e.id).collect())
+}
+
+/// Puts one delivery per endpoint into the outbox, in the caller's transaction; the body is
+/// fixed now (`{"event", "created_at", "data"}`) so that every attempt signs the same bytes.
+pub async fn enqueue<C: ConnectionTrait>(
+    c: &C,
+    endpoints: &[i64],
+    event: &EventKind,
+    data: &serde_json::Value,
+    now: i64,
+) -> Result<(), DbErr> {
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let body = serde_json::json!({ "event": event.code, "created_at": now, "data": data }).to_string();
+    for id in endpoints {
+        db::exec(
+            c,
+            "INSERT INTO webhook_deliveries (endpoint_id, event, payload, state, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, 'pending', 0, $4, $4)",
+            vec![(*id).into(), event.code.into(), body.clone().into(), now.into()],
+        )
+        .await?;
+    }
+    outbox::wake(c, now).await
+}
