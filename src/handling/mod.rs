@@ -103,10 +103,15 @@ impl Facts {
     }
 }
 
+/// What the authorization layer needs to know of an item besides its row.
+pub async fn facts(s: &AppState, id: i64) -> AppResult<Facts> {
+    Ok(Facts { units: model::seeing_units(&s.db, id).await?, followers: model::followers(&s.db, id).await? })
+}
+
 /// Reads an item the principal may see (404 otherwise), with its authorization facts.
 pub async fn visible_item(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppResult<(Item, Facts)> {
     let item = model::item(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let facts = Facts { units: model::seeing_units(&s.db, id).await?, followers: model::followers(&s.db, id).await? };
+    let facts = facts(s, id).await?;
     guard::check(s, p, ip, Action::View, &facts.resource(&item), &id.to_string()).await?;
     Ok((item, facts))
 }

@@ -23,7 +23,7 @@ pub mod words;
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
 use crate::handling::flow::{State, Step};
@@ -48,7 +48,11 @@ pub const MODULE: Module = Module {
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge }],
-    attachment_owners: &[],
+    attachment_owners: &[AttachmentOwner {
+        owner_type: public::PHOTO_OWNER,
+        public: |_, _, _| Box::pin(async { Ok(false) }),
+        seen_by: Some(photo_seen_by),
+    }],
     on_account_created: None,
 };
 
@@ -139,5 +143,15 @@ fn personal_data_purge<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a,
             service::purge_personal_data(&ctx.db, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;
         tracing::info!(opinions = done.opinions, messages = done.messages, "personal data purge");
         Ok(())
+    })
+}
+
+/// A submitter's photos are seen by whoever may see the opinion (never public).
+fn photo_seen_by<'a>(s: &'a AppState, p: &'a Principal, opinion: i64) -> BoxFuture<'a, AppResult<bool>> {
+    Box::pin(async move {
+        let Some(o) = model::opinion(&s.db, opinion).await? else { return Ok(false) };
+        let Some(item) = crate::handling::model::item(&s.db, o.item_id).await? else { return Ok(false) };
+        let facts = crate::handling::facts(s, item.id).await?;
+        Ok(crate::auth::authz::allows(p, crate::auth::Action::View, &facts.resource(&item)))
     })
 }

@@ -178,6 +178,8 @@ pub(super) struct DetailTpl {
     /// The deputies following it (督办首发工单), and the form that adds one (staff).
     followers: Vec<crate::handling::model::Follower>,
     follow: FollowBox,
+    /// The submitter's photos (attachment ids, served to those who see the item).
+    photos: Vec<i64>,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -244,6 +246,15 @@ pub(super) async fn detail_tpl(
     follow.allowed = can_classify;
     Ok(DetailTpl {
         followers: crate::handling::model::follower_list(&s.db, item.id).await?,
+        photos: crate::db::query_rows(
+            &s.db,
+            "SELECT id FROM attachments WHERE owner_type = $1 AND owner_id = $2 ORDER BY id",
+            vec![super::public::PHOTO_OWNER.into(), o.id.to_string().into()],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+        .collect(),
         follow,
         suggestions,
         duplicates,

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/opinions/new", get(new_form).post(submit))
         .route("/track", get(track_form).post(track))
         .route("/track/rate", post(rate))
+        .route("/track/photo", post(add_photo))
         .route("/public", get(public_list))
 }
 
@@ -143,6 +144,7 @@ async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<So
 #[template(path = "opinions/receipt.html")]
 struct ReceiptTpl {
     organ_name: String,
+    csrf: String,
     r: Receipt,
     sms: bool,
 }
@@ -177,7 +179,7 @@ async fn submit(
         Ok(r) => {
             let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
             let sms = !v.phone.trim().is_empty();
-            Ok((StatusCode::CREATED, render(&ReceiptTpl { organ_name, r, sms })?).into_response())
+            Ok((StatusCode::CREATED, render(&ReceiptTpl { organ_name, csrf: csrf.0, r, sms })?).into_response())
         }
         Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
             let status = e.status();
@@ -224,6 +226,8 @@ pub struct Tracked {
     pub rated: Option<String>,
     /// The reason of 不予受理 or the explanation at closing, when there is one.
     pub state: ItemState,
+    pub photos: i64,
+    pub can_add_photo: bool,
 }
 
 impl Tracked {
@@ -233,6 +237,21 @@ impl Tracked {
     pub fn state_colour(&self) -> &'static str {
         self.state.colour()
     }
+}
+
+/// Photos a submitter may add to one opinion (OPN-2), one per upload, after submitting: the
+/// text is stored first, so a photo that fails on a slow phone connection loses nothing.
+pub const MAX_PHOTOS: i64 = 3;
+/// `attachments.owner_type` of an opinion's photos.
+pub const PHOTO_OWNER: &str = "opinion";
+
+pub async fn photo_count(s: &AppState, opinion_id: i64) -> AppResult<i64> {
+    Ok(crate::db::scalar_i64(
+        &s.db,
+        "SELECT count(*) FROM attachments WHERE owner_type = $1 AND owner_id = $2",
+        vec![PHOTO_OWNER.into(), opinion_id.to_string().into()],
+    )
+    .await?)
 }
 
 /// The submitter's view: public history lines, replies, and whether a rating is due.
@@ -252,7 +271,18 @@ pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
     let mine = ratings.iter().rfind(|r| r.rater == Rater::Submitter && r.round == item.round);
     let can_rate =
         merged.is_none() && matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
-    Ok(Tracked { rated: mine.map(|r| r.grade.label().to_string()), o, events, replies, can_rate, state: item.state })
+    let photos = photo_count(s, o.id).await?;
+    let can_add_photo = !item.state.is_final() && photos < MAX_PHOTOS;
+    Ok(Tracked {
+        rated: mine.map(|r| r.grade.label().to_string()),
+        o,
+        events,
+        replies,
+        can_rate,
+        state: item.state,
+        photos,
+        can_add_photo,
+    })
 }
 
 async fn organ_name(s: &AppState) -> AppResult<String> {
@@ -438,4 +468,76 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
         page,
         qs,
     })
+}
+
+/// Adds a photo to one's own opinion (tracking number and query code in the form): checked
+/// by content (JPG or PNG) and size before anything is stored, at most `MAX_PHOTOS`, not
+/// after the item ended; the track page again with what happened.
+async fn add_photo(
+    State(s): State<AppState>,
+    csrf: CsrfToken,
+    ip: ClientIp,
+    upload: crate::app::extract::UploadedFile,
+) -> AppResult<Response> {
+    service_throttle_lookup(&s, &ip).await?;
+    let v = TrackForm { no: upload.field("no").to_string(), code: upload.field("code").to_string() };
+    let page = |found, notice: Option<String>, error: Option<String>| {
+        let s = s.clone();
+        let csrf = csrf.0.clone();
+        let v = v.clone();
+        async move {
+            Ok::<_, AppError>(TrackTpl {
+                organ_name: organ_name(&s).await?,
+                csrf,
+                v,
+                found,
+                notice,
+                error,
+                grades: grades(),
+            })
+        }
+    };
+    let o = match service::track(&s.db, &s.crypto, &v.no, &v.code).await {
+        Ok(o) => o,
+        Err(AppError::NotFound) => {
+            let p = page(None, None, Some("查询编号或查询码不正确，请核对后再试".into())).await?;
+            return Ok((StatusCode::NOT_FOUND, render(&p)?).into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let before = tracked(&s, o.clone()).await?;
+    let refusal = if !before.can_add_photo {
+        Some((StatusCode::CONFLICT, format!("每件最多补充 {MAX_PHOTOS} 张照片，办结后不能再补充")))
+    } else {
+        let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
+        match crate::attachments::check(&file, crate::attachments::IMAGES, s.config.attachments_max_bytes) {
+            Err(e) => Some((StatusCode::UNPROCESSABLE_ENTITY, e.detail())),
+            Ok(content_type) => {
+                let storage = s.storage.clone();
+                write_as(&s, Actor::system("反映人"), async |w| {
+                    crate::attachments::attach(
+                        w.txn(),
+                        storage.as_ref(),
+                        w.key(),
+                        w.actor(),
+                        o.organ_id,
+                        (PHOTO_OWNER, o.id),
+                        &file,
+                        content_type,
+                    )
+                    .await
+                })
+                .await?;
+                None
+            }
+        }
+    };
+    let found = Some(tracked(&s, o).await?);
+    match refusal {
+        None => {
+            let n = found.as_ref().map(|t| t.photos).unwrap_or(0);
+            render(&page(found, Some(format!("照片已添加（共 {n} 张），工作人员办理时可以看到。")), None).await?)
+        }
+        Some((status, message)) => Ok((status, render(&page(found, None, Some(message)).await?)?).into_response()),
+    }
 }

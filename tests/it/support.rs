@@ -443,12 +443,32 @@ impl Browser<'_> {
 
     /// Uploads one file as `multipart/form-data`, the CSRF token in the query as the forms do.
     pub async fn upload(&mut self, path: &str, field: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        self.upload_with(path, &[], field, file_name, bytes).await
+    }
+
+    /// Uploads one file with text fields beside it.
+    pub async fn upload_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Resp {
         let boundary = "renda-test-boundary-7d3f";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            &format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
              Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes();
+            )
+            .into_bytes(),
+        );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let sep = if path.contains('?') { '&' } else { '?' };

@@ -7,6 +7,7 @@ mod import;
 mod lost;
 mod merge;
 mod open311;
+mod photos;
 mod purge;
 mod scan;
 mod stats;

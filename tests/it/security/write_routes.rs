@@ -94,6 +94,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/track", Who::Public),
     ("POST", "/track/rate", Who::Public),
     ("POST", "/track/lost", Who::Public),
+    ("POST", "/track/photo", Who::Public),
     ("POST", "/api/v1/opinions", Who::Public),
     ("POST", "/api/v1/opinions/track/{no}/ratings", Who::Public),
     ("POST", "/api/v1/opinions/track/{no}/rating", Who::Public),
