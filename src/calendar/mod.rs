@@ -75,6 +75,11 @@ impl Calendar {
         Calendar::new(official::days().map(|d| (d.date, d.kind)))
     }
 
+    /// A listed holiday (法定节假日 or another day off the admin entered), not a plain weekend.
+    pub fn is_holiday(&self, d: NaiveDate) -> bool {
+        self.days.get(&d) == Some(&DayKind::Holiday)
+    }
+
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
         match self.days.get(&d) {
             Some(DayKind::Holiday) => false,

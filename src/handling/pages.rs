@@ -411,7 +411,11 @@ async fn calendar_set(
     guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, "calendar").await?;
     let result = async {
         let day = f.day()?;
-        write(&s, &p, &ip, async |w| Ok(calendar::set_day(w.txn(), w.key(), w.actor(), &day).await?)).await?;
+        write(&s, &p, &ip, async |w| {
+            calendar::set_day(w.txn(), w.key(), w.actor(), &day).await?;
+            duty_slots_follow(w.txn()).await
+        })
+        .await?;
         Ok::<_, AppError>(day)
     }
     .await;
@@ -439,8 +443,12 @@ async fn calendar_remove(
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, &day).await?;
     let date = crate::app::fmt::parse_iso_date(&day).ok_or(AppError::NotFound)?;
-    let removed =
-        write(&s, &p, &ip, async |w| Ok(calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?)).await?;
+    let removed = write(&s, &p, &ip, async |w| {
+        let removed = calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?;
+        duty_slots_follow(w.txn()).await?;
+        Ok(removed)
+    })
+    .await?;
     if !removed {
         return Err(AppError::NotFound);
     }
@@ -458,4 +466,11 @@ pub fn party_label(party: &str) -> &'static str {
         "system" => "系统",
         _ => "",
     }
+}
+
+/// The stations' duty slots follow the calendar: a changed day re-expands the duty rules
+/// (the registry's daily `extend_duty_slots` job, queued now to run at once).
+async fn duty_slots_follow<C: sea_orm::ConnectionTrait>(c: &C) -> AppResult<()> {
+    crate::jobs::enqueue(c, "extend_duty_slots", &serde_json::json!({}), None, crate::db::now()).await?;
+    Ok(())
 }

@@ -887,6 +887,16 @@ pub async fn remove_rule<C: ConnectionTrait>(
 
 /// (Re)creates the future slots of one rule, from today (or its start) to the horizon.
 pub async fn expand_rule<C: ConnectionTrait>(c: &C, rule_id: i64) -> Result<usize, DbErr> {
+    let calendar = crate::calendar::load(c).await?;
+    expand_rule_on(c, rule_id, &calendar).await
+}
+
+/// `expand_rule` with the working-day calendar already loaded.
+async fn expand_rule_on<C: ConnectionTrait>(
+    c: &C,
+    rule_id: i64,
+    calendar: &crate::calendar::Calendar,
+) -> Result<usize, DbErr> {
     let Some(r): Option<DutyRuleRow> = db::query_one(
         c,
         "SELECT r.id, r.station_id, r.person_id, p.name AS person_name, r.rule_text, r.valid_from, r.valid_until \
@@ -910,7 +920,13 @@ pub async fn expand_rule<C: ConnectionTrait>(c: &C, rule_id: i64) -> Result<usiz
         vec![rule_id.into(), from.format("%Y-%m-%d").to_string().into()],
     )
     .await?;
-    let slots = schedule::expand(&rule, from, to);
+    // A repeating rule skips public holidays (a rule on a weekend day is meant, a holiday is
+    // not); a one-off date stands as given. The calendar's edits reach the slots through the
+    // `extend_duty_slots` job the calendar pages enqueue.
+    let mut slots = schedule::expand(&rule, from, to);
+    if !matches!(rule.recurrence, schedule::Recurrence::Once(_)) {
+        slots.retain(|s| !calendar.is_holiday(s.date));
+    }
     for s in &slots {
         db::exec(
             c,
@@ -1006,9 +1022,10 @@ pub async fn extend_all_rules<C: ConnectionTrait>(c: &C) -> Result<usize, DbErr>
         .iter()
         .filter_map(|r| r.try_get_by_index(0).ok())
         .collect();
+    let calendar = crate::calendar::load(c).await?;
     let mut n = 0;
     for id in ids {
-        n += expand_rule(c, id).await?;
+        n += expand_rule_on(c, id, &calendar).await?;
     }
     Ok(n)
 }
