@@ -131,10 +131,12 @@ pub enum Step {
     Merge,
     /// 转交代表: the deputy of the station (or another) takes it up, to answer or ask for 交办.
     HandToDeputy,
+    /// 请机关交办: the deputy asks staff to send it to the units (OPN-11).
+    RequestAssign,
 }
 
 impl Step {
-    pub const ALL: [Step; 17] = [
+    pub const ALL: [Step; 18] = [
         Step::Release,
         Step::Reject,
         Step::AnswerDirectly,
@@ -152,6 +154,7 @@ impl Step {
         Step::DeadlineNotice,
         Step::Merge,
         Step::HandToDeputy,
+        Step::RequestAssign,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -172,6 +175,7 @@ impl Step {
             Step::DeadlineNotice => "deadline_notice",
             Step::Merge => "merge",
             Step::HandToDeputy => "hand_to_deputy",
+            Step::RequestAssign => "request_assign",
         }
     }
     pub fn label(self) -> &'static str {
@@ -193,6 +197,7 @@ impl Step {
             Step::DeadlineNotice => "期限提醒",
             Step::Merge => "并案",
             Step::HandToDeputy => "转交代表",
+            Step::RequestAssign => "请机关交办",
         }
     }
 }
@@ -264,6 +269,7 @@ pub const RULES: &[Rule] = &[
     Rule { step: Step::DeadlineNotice, from: WITH_UNITS, to: Target::Same, by: &[System] },
     Rule { step: Step::Merge, from: &[Held, Received], to: Target::Same, by: &[Staff] },
     Rule { step: Step::HandToDeputy, from: &[Received], to: Target::Same, by: &[Staff] },
+    Rule { step: Step::RequestAssign, from: &[Received], to: Target::Same, by: &[Deputy] },
 ];
 
 /// Why a step was refused.
@@ -502,7 +508,7 @@ mod tests {
     use super::*;
 
     /// The whole table written out as its meaning, then compared cell by cell with `next`:
-    /// 9 states × 17 steps × 6 parties.
+    /// 9 states × 18 steps × 6 parties.
     fn expected(state: State, step: Step, party: Party) -> Result<State, Refusal> {
         let with_units = state.with_units();
         let (applies, parties, to): (bool, &[Party], Option<State>) = match step {
@@ -521,6 +527,7 @@ mod tests {
             Step::DeadlineNotice => (with_units, &[System], None),
             Step::Merge => (matches!(state, Held | Received), &[Staff], None),
             Step::HandToDeputy => (state == Received, &[Staff], None),
+            Step::RequestAssign => (state == Received, &[Deputy], None),
         };
         if !applies {
             Err(Refusal::NotNow)
@@ -542,7 +549,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 9 * 17 * 6);
+        assert_eq!(cells, 9 * 18 * 6);
     }
 
     #[test]

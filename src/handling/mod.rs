@@ -15,7 +15,7 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::ClientIp;
 use crate::app::guard;
-use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
 use crate::app::write::write;
 use crate::auth::authz::{self, Field};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -36,9 +36,22 @@ pub const MODULE: Module = Module {
     ],
     operations: &[],
     jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
-    attachment_owners: &[],
+    attachment_owners: &[AttachmentOwner {
+        owner_type: pages::FILE_OWNER,
+        public: |_, _, _| Box::pin(async { Ok(false) }),
+        seen_by: Some(file_seen_by),
+    }],
     on_account_created: None,
 };
+
+/// Files of an item's history are seen by whoever may see the item.
+fn file_seen_by<'a>(s: &'a AppState, p: &'a Principal, item: i64) -> BoxFuture<'a, AppResult<bool>> {
+    Box::pin(async move {
+        let Some(item) = model::item(&s.db, item).await? else { return Ok(false) };
+        let facts = facts(s, item.id).await?;
+        Ok(authz::allows(p, Action::View, &facts.resource(&item)))
+    })
+}
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
     let mut items = Vec::new();
@@ -137,7 +150,7 @@ pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> 
         | Step::Merge
         | Step::HandToDeputy => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly if may(Field::ItemTriage) => (Field::ItemTriage, Party::Staff),
-        Step::AnswerDirectly | Step::Rate => (Field::ItemDeputyWork, Party::Deputy),
+        Step::AnswerDirectly | Step::Rate | Step::RequestAssign => (Field::ItemDeputyWork, Party::Deputy),
         Step::Accept | Step::Return | Step::Progress | Step::RequestExtension | Step::Reply => {
             (Field::ItemUnitWork, Party::Unit)
         }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/handling/{id}", get(open_item))
         .route("/console/handling/{id}/step", post(step))
+        .route("/console/handling/{id}/progress", post(progress_with_file))
         .route("/console/calendar", get(calendar_page).post(calendar_set))
         .route("/console/calendar/{day}/remove", post(calendar_remove))
 }
@@ -69,6 +70,8 @@ pub struct LoopView {
     pub merged_here: Vec<i64>,
     /// The deputies of the item's station, for 转交代表.
     pub deputies: Vec<UnitChoice>,
+    /// Files attached to progress notes (id, name).
+    pub files: Vec<UnitChoice>,
 }
 
 impl LoopView {
@@ -135,7 +138,17 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         .collect(),
         _ => Vec::new(),
     };
+    let files = crate::db::query_rows(
+        &s.db,
+        "SELECT id, file_name FROM attachments WHERE owner_type = $1 AND owner_id = $2 ORDER BY id",
+        vec![FILE_OWNER.into(), item.id.to_string().into()],
+    )
+    .await?
+    .iter()
+    .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
+    .collect();
     Ok(LoopView {
+        files,
         merged_into,
         merged_here: model::merged_here(&s.db, item.id).await?,
         deputies,
@@ -257,6 +270,7 @@ impl StepForm {
             "merge" => Command::Merge {
                 into: self.into.parse::<i64>().map_err(|_| AppError::invalid("into", "请选择要并入的事项"))?,
             },
+            "request_assign" => Command::RequestAssign { text },
             "hand_to_deputy" => Command::HandToDeputy {
                 deputy_id: self.deputy_id.parse::<i64>().map_err(|_| AppError::invalid("deputy_id", "请选择代表"))?,
                 note: text,
@@ -283,6 +297,53 @@ async fn step(
         format!("已{label}，事项现为「{}」", applied.to.label())
     };
     Ok(redirect_with_flash(&super::page_of(&s, &item), &message))
+}
+
+/// Files a unit may attach to a progress note: photos and PDF documents.
+pub const NOTE_FILES: &[&str] = &["image/jpeg", "image/png", "application/pdf"];
+/// `attachments.owner_type` of the files of an item's history.
+pub const FILE_OWNER: &str = "handling_item";
+
+/// 办理进展 with an optional file (a photo of the repaired road, a signed document): the file
+/// is checked by content and size first, then the note is the step, then the file is stored
+/// for the item (seen by whoever may see the item).
+async fn progress_with_file(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    upload: crate::app::extract::UploadedFile,
+) -> AppResult<Response> {
+    let mut text = upload.field("text").to_string();
+    let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
+    let content_type = if upload.bytes.is_empty() {
+        None
+    } else {
+        let t = crate::attachments::check(&file, NOTE_FILES, s.config.attachments_max_bytes)?;
+        let name: String = upload.name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(100).collect();
+        text = format!("{text}\n附件：{name}").trim().to_string();
+        Some(t)
+    };
+    act(&s, &p, &ip, id, Command::Progress { text }).await?;
+    let (item, _) = visible_item(&s, &p, &ip, id).await?;
+    if let Some(content_type) = content_type {
+        let storage = s.storage.clone();
+        write(&s, &p, &ip, async |w| {
+            crate::attachments::attach(
+                w.txn(),
+                storage.as_ref(),
+                w.key(),
+                w.actor(),
+                item.organ_id,
+                (FILE_OWNER, item.id),
+                &file,
+                content_type,
+            )
+            .await
+        })
+        .await?;
+    }
+    Ok(redirect_with_flash(&super::page_of(&s, &item), "已保存办理进展"))
 }
 
 // ------------------------------------------------------------------ the calendar

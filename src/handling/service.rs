@@ -110,6 +110,10 @@ pub enum Command {
         deputy_id: i64,
         note: String,
     },
+    /// 请机关交办, with what the deputy suggests.
+    RequestAssign {
+        text: String,
+    },
 }
 
 impl Command {
@@ -131,6 +135,7 @@ impl Command {
             Command::Supervise { .. } => Step::Supervise,
             Command::Merge { .. } => Step::Merge,
             Command::HandToDeputy { .. } => Step::HandToDeputy,
+            Command::RequestAssign { .. } => Step::RequestAssign,
         }
     }
 }
@@ -631,6 +636,13 @@ pub async fn apply<C: ConnectionTrait>(
             .collect();
             let body = if note.is_empty() { "请答复反映人，或请机关交办".to_string() } else { note };
             notify::inbox_all(c, &accounts, "转交您的群众意见", &body, Some(&item_link(&item))).await?;
+        }
+        Command::RequestAssign { text } => {
+            let text = text_of("text", &text, false)?;
+            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, &text)
+                .await?;
+            let body = if text.is_empty() { "代表请机关将此事项交办承办单位".to_string() } else { text };
+            notify_staff(c, &item, "代表请求交办", &body).await?;
         }
     }
     audit::append(

@@ -546,6 +546,7 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
         "merge" => {
             Command::Merge { into: b.into.ok_or_else(|| AppError::invalid("into", "请给出要并入的意见 id"))? }
         }
+        "request-assign" => Command::RequestAssign { text: t },
         "hand-to-deputy" => Command::HandToDeputy {
             deputy_id: b.deputy_id.ok_or_else(|| AppError::invalid("deputy_id", "请给出代表 id"))?,
             note: t,
@@ -721,7 +722,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/opinions/{id}/{step}",
-        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）",
+        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）、request-assign（代表请机关交办）",
         tag: TAG,
         auth: true,
         query: &[],

@@ -167,6 +167,22 @@ async fn the_station_deputy_takes_an_item_up_and_answers(app: TestApp) {
         .await,
         inbox_before + 1
     );
+    // The deputy may ask staff to send it to a unit: staff hear of it, the history keeps it.
+    let staff_inbox =
+        "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id WHERE a.username = 'staff'";
+    let before = count(&app, staff_inbox).await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/request-assign"),
+            Some(&deputy),
+            Some(json!({"text": "涉及供电线路，建议交供电公司"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(count(&app, staff_inbox).await, before + 1);
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/request-assign"), Some(&staff), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only the deputy asks: {}", r.body);
     // The deputy answers it directly; the submitter sees the answer.
     let r = app
         .api(

@@ -73,3 +73,75 @@ async fn a_submitter_adds_photos_that_only_handlers_see(app: TestApp) {
     let mut unit = app.login("unit").await;
     assert_eq!(unit.get(&format!("/files/{file}")).await.status, StatusCode::NOT_FOUND);
 }
+
+demo_test!(a_unit_attaches_a_file_to_a_progress_note);
+async fn a_unit_attaches_a_file_to_a_progress_note(app: TestApp) {
+    use renda::auth::Scope;
+    use serde_json::json;
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            None,
+            Some(json!({"content": "河堤步道的路灯一到晚上就不亮，散步的老人很多。"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let no = r.json()["tracking_no"].as_str().unwrap().to_string();
+    let id = db::scalar_i64(app.db(), "SELECT id FROM opinions WHERE tracking_no = $1", vec![no.clone().into()])
+        .await
+        .unwrap();
+    let item = db::scalar_i64(app.db(), "SELECT item_id FROM opinions WHERE id = $1", vec![id.into()]).await.unwrap();
+    let unit = super::demo_unit(&app).await;
+    let staff_token = app.token("staff", Scope::Write).await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/assign"),
+            Some(&staff_token),
+            Some(json!({"units": [{"unit_id": unit, "role": "lead"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let mut u = app.login("unit").await;
+    let path = format!("/console/handling/{item}/progress");
+    // An HTML page named .pdf is refused by content, and no note is written either.
+    let events = || async {
+        db::scalar_i64(
+            app.db(),
+            "SELECT count(*) FROM handling_events WHERE item_id = $1 AND step = 'progress'",
+            vec![item.into()],
+        )
+        .await
+        .unwrap()
+    };
+    let r = u.upload_with(&path, &[("text", "已派人查看")], "file", "通知.pdf", b"<html><script>x</script>").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(events().await, 0);
+    // A note without a file, then one with a PDF.
+    let r = u.upload_with(&path, &[("text", "已派人现场查看线路")], "file", "", b"").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let r = u.upload_with(&path, &[("text", "维修完成，附验收单")], "file", "验收单.pdf", pdf).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(events().await, 2);
+    let file = db::scalar_i64(
+        app.db(),
+        "SELECT id FROM attachments WHERE owner_type = 'handling_item' AND owner_id = $1",
+        vec![item.to_string().into()],
+    )
+    .await
+    .unwrap();
+    // Staff see the note and the file; the public does not.
+    let mut staff = app.login("staff").await;
+    let page = staff.get(&format!("/console/opinions/{id}")).await;
+    assert!(page.texts("#files")[0].contains("验收单.pdf"), "{}", page.body);
+    assert!(page.body.contains("附件：验收单.pdf"));
+    assert_eq!(staff.get(&format!("/files/{file}")).await.status, StatusCode::OK);
+    assert_eq!(app.browser().await.get(&format!("/files/{file}")).await.status, StatusCode::NOT_FOUND);
+    // A unit not on the item cannot add notes to it.
+    let mut leader = app.login("leader").await;
+    let r = leader.upload_with(&path, &[("text", "x")], "file", "", b"").await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+}

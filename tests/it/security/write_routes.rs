@@ -87,6 +87,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/calendar/{day}/remove", Who::Maintainers),
     ("POST", "/console/opinions/words", Who::Maintainers),
     ("POST", "/console/handling/{id}/step", Who::Loop),
+    ("POST", "/console/handling/{id}/progress", Who::Loop),
     ("POST", "/console/opinions/new", Who::Maintainers),
     ("POST", "/console/opinions/{id}/category", Who::Maintainers),
     ("POST", "/console/opinions/{id}/followers", Who::Maintainers),
