@@ -202,3 +202,108 @@ impl Drop for KillOnDrop {
 fn unsafe_kill(pid: u32) {
     let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
 }
+
+/// Starts the demo on `dir` and returns the child and its address.
+fn start_demo(dir: &Path) -> (KillOnDrop, String) {
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args(["--data-dir", dir.to_str().unwrap(), "--config", "/nonexistent/renda.toml", "demo"])
+            .args(["--listen", "127.0.0.1:0", "--demo-password", "demo2026pw"])
+            .env_remove("DATABASE_URL")
+            .env("RENDA_PASSWORD_MEMORY_KIB", "64")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("demo prints its address").unwrap();
+        if let Some(rest) = line.strip_prefix("renda 已启动：http://") {
+            break rest.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep reading its output so the pipe never fills.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// One submission on someone's behalf; the tracking number when the server acknowledged it.
+fn submit(addr: &str, token: &str, n: usize) -> Option<String> {
+    let body = format!("{{\"content\":\"第{n}号压力测试：小区东门路灯不亮，夜间出行不便，请尽快修复。\"}}");
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST /api/v1/opinions HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    if !out.starts_with("HTTP/1.1 201") {
+        return None;
+    }
+    let i = out.find("\"tracking_no\":\"")? + "\"tracking_no\":\"".len();
+    Some(out[i..].split('"').next()?.to_string())
+}
+
+/// PLAT-23: kill the server (SIGKILL) in the middle of a stream of submissions; after the
+/// restart every submission that got a tracking number is there.
+#[test]
+fn no_acknowledged_submission_is_lost_when_the_process_is_killed() {
+    let dir = temp("sigkill");
+    let (mut child, addr) = start_demo(&dir);
+    let (code, out, err) = renda(&dir, &["token", "create", "--user", "staff", "--scope", "write"]);
+    assert_eq!(code, 0, "{err}");
+    let token = out.split_whitespace().find(|w| w.starts_with("rnd_")).expect("a token is printed").to_string();
+
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (addr, token, acked, stop) = (addr.clone(), token.clone(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = w;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match submit(&addr, &token, n) {
+                        Some(no) => acked.lock().unwrap().push(no),
+                        None if stop.load(std::sync::atomic::Ordering::Relaxed) => break,
+                        None => std::thread::sleep(std::time::Duration::from_millis(5)),
+                    }
+                    n += 4;
+                }
+            })
+        })
+        .collect();
+    // Let the stream run, then kill without warning while it still runs.
+    let started = std::time::Instant::now();
+    while acked.lock().unwrap().len() < 150 && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.0.kill().unwrap(); // SIGKILL
+    child.0.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 150, "the stream ran: {} acknowledged", acked.len());
+
+    // Restarted, the server answers, and every acknowledged number is stored.
+    let (_child, addr) = start_demo(&dir);
+    assert!(http_get(&addr, "/healthz").ends_with("ok"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stored: std::collections::HashSet<String> = rt.block_on(async {
+        let url = format!("sqlite://{}?mode=ro", dir.join("renda.db").display());
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        renda::db::query_rows(&db, "SELECT tracking_no FROM opinions", vec![])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect()
+    });
+    let lost: Vec<&String> = acked.iter().filter(|no| !stored.contains(*no)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged submissions lost: {lost:?}", lost.len(), acked.len());
+}
