@@ -77,6 +77,24 @@ pub struct OutboxLine {
     pub created_at: i64,
 }
 
+impl OutboxLine {
+    pub fn when(&self) -> String {
+        crate::app::fmt::datetime(self.created_at)
+    }
+    /// What the message was for, in Chinese (unknown purposes as they are).
+    pub fn purpose_label(&self) -> &str {
+        match self.purpose.as_str() {
+            "opinion_receipt" => "意见回执",
+            "opinion_progress" => "办理进展",
+            "lost_code" => "找回验证码",
+            "appointment_receipt" => "预约回执",
+            "appointment_reminder" => "预约提醒",
+            "appointment_progress" => "预约进展",
+            other => other,
+        }
+    }
+}
+
 /// The newest messages of the outbox.
 pub async fn outbox<C: ConnectionTrait>(c: &C, limit: i64) -> Result<Vec<OutboxLine>, DbErr> {
     db::query_all(

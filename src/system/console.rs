@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(home))
         .route("/console/inbox", get(inbox))
         .route("/console/inbox/{id}/read", post(mark_read))
+        .route("/console/sms", get(sms_outbox))
         .route("/console/account", get(session::account_page))
         .route("/console/account/password", post(session::change_password))
         .route("/console/account/confirm", post(session::confirm_identity))
@@ -136,4 +137,25 @@ async fn mark_read(
     )
     .await?;
     Ok(redirect_with_flash("/console/inbox", "已标记为已读"))
+}
+
+#[derive(Template)]
+#[template(path = "console/sms.html")]
+struct SmsTpl {
+    l: Layout,
+    lines: Vec<crate::notify::OutboxLine>,
+    limit: i64,
+}
+
+/// The built-in SMS provider's outbox (PLAT-11), for the installation's admin: numbers masked.
+async fn sms_outbox(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+    let root = crate::org::default_organ(&s.db).await?.ok_or(crate::app::error::AppError::NotFound)?;
+    crate::app::guard::check(&s, &p, &ip, Action::View, &Resource::Jobs { organ_path: &root.path }, "sms").await?;
+    const LIMIT: i64 = 200;
+    let lines = crate::notify::outbox(&s.db, LIMIT).await?;
+    render(&SmsTpl {
+        l: page.layout("短信发件箱", &[("/console", "工作台"), ("/console/sms", "短信发件箱")]),
+        lines,
+        limit: LIMIT,
+    })
 }

@@ -47,6 +47,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     if can(Resource::AuditLog { organ_path: own }) {
         system.push(("/console/admin/audit", "审计日志"));
     }
+    if p.organ_path.matches('/').count() == 2 && can(Resource::Jobs { organ_path: own }) {
+        system.push(("/console/sms", "短信发件箱"));
+    }
     vec![
         MenuSection {
             order: 0, title: "工作台", items: vec![("/console", "工作台"), ("/console/inbox", "消息")]

@@ -78,6 +78,16 @@ async fn a_lost_number_is_found_by_phone_and_sms_code(app: TestApp) {
     let r = b.post("/track/lost", &[("phone", PHONE), ("sms_code", &code)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // The admin reads the built-in provider's outbox, numbers masked; others may not.
+    let mut admin = app.login("admin").await;
+    let page = admin.get("/console/sms").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("139****5678") && !page.body.contains(PHONE), "{}", page.body);
+    assert!(page.body.contains("找回验证码"));
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/console/sms").await;
+    assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status);
+
     // Five wrong tries spend a code: the right one no longer opens anything.
     let r = b.post("/track/lost", &[("phone", PHONE)]).await;
     assert_eq!(r.status, StatusCode::OK);
