@@ -146,7 +146,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-/// The token a request presents: header, `_csrf` query parameter (multipart forms), or urlencoded field.
+/// The token a request presents: header, `_csrf` field of a urlencoded or multipart form
+/// (where the forms put it: never in an address), or `_csrf` query parameter (older clients).
 async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppError> {
     if let Some(v) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         let v = v.to_string();
@@ -159,20 +160,51 @@ async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppEr
     {
         return Ok((req, Some(v)));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary=")))
+        .map(|b| b.trim_matches('"').to_string());
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    if !is_form && boundary.is_none() {
         return Ok((req, None));
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, 4 * 1024 * 1024).await.map_err(|_| AppError::TooLarge)?;
-    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v));
+    let bytes = to_bytes(body, 64 * 1024 * 1024).await.map_err(|_| AppError::TooLarge)?;
+    let token = match &boundary {
+        Some(b) => multipart_field(&bytes, b, "_csrf"),
+        None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v)),
+    };
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+/// A text field of a multipart body, looked for among its first parts (our forms put
+/// `_csrf` first). Not a general parser: the extractor reads the form properly later.
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    for _ in 0..8 {
+        let start = find(rest, delimiter.as_bytes())? + delimiter.len();
+        rest = &rest[start..];
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&rest[..head_end]).ok()?;
+        let value_start = head_end + 4;
+        let value_len = find(&rest[value_start..], delimiter.as_bytes())?;
+        if head.contains(&wanted) && !head.contains("filename=") {
+            let value = &rest[value_start..value_start + value_len];
+            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+            return std::str::from_utf8(value).ok().map(str::to_string);
+        }
+        rest = &rest[value_start..];
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Answers only for the configured host names (`allowed_hosts`), so that links built from a
@@ -384,4 +416,21 @@ pub fn error_page(e: &AppError) -> axum::response::Html<String> {
         page.render()
             .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><p>{}</p>", e.title(), e.status().as_u16())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multipart_field;
+
+    #[test]
+    fn the_csrf_field_is_found_in_a_multipart_body() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntok.en\r\n--XyZ\r\n\
+Content-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
+        assert_eq!(multipart_field(body, "XyZ", "_csrf").as_deref(), Some("tok.en"));
+        assert_eq!(multipart_field(body, "XyZ", "other"), None);
+        // A file part named _csrf is not a token.
+        let forged = b"--B\r\nContent-Disposition: form-data; name=\"_csrf\"; filename=\"x\"\r\n\r\nv\r\n--B--";
+        assert_eq!(multipart_field(forged, "B", "_csrf"), None);
+        assert_eq!(multipart_field(b"garbage", "B", "_csrf"), None);
+    }
 }

@@ -441,7 +441,7 @@ impl Browser<'_> {
         r
     }
 
-    /// Uploads one file as `multipart/form-data`, the CSRF token in the query as the forms do.
+    /// Uploads one file as `multipart/form-data`, the CSRF token its first field as the forms send it.
     pub async fn upload(&mut self, path: &str, field: &str, file_name: &str, bytes: &[u8]) -> Resp {
         self.upload_with(path, &[], field, file_name, bytes).await
     }
@@ -457,7 +457,8 @@ impl Browser<'_> {
     ) -> Resp {
         let boundary = "renda-test-boundary-7d3f";
         let mut body = Vec::new();
-        for (k, v) in fields {
+        let csrf = self.csrf();
+        for (k, v) in std::iter::once(&("_csrf", csrf.as_str())).chain(fields) {
             body.extend_from_slice(
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
             );
@@ -471,8 +472,7 @@ impl Browser<'_> {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let req = Request::post(format!("{path}{sep}_csrf={}", self.csrf()))
+        let req = Request::post(path)
             .header(header::COOKIE, self.cookie_header())
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .body(Body::from(body))

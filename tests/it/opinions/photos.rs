@@ -19,6 +19,7 @@ async fn a_submitter_adds_photos_that_only_handlers_see(app: TestApp) {
     let r = citizen.post("/opinions/new", &[("content", "桥头的护栏断了一截，晚上骑车很危险，请尽快修复。")]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.texts("#photo-add").len(), 1, "the receipt offers to add photos");
+    assert!(!r.body.contains("_csrf="), "the CSRF token travels in the form, never in an address");
     let no = r.texts("#tracking-no")[0].clone();
     let code = r.texts("#query-code")[0].clone();
     let before = photos(&app).await;
@@ -137,6 +138,7 @@ async fn a_unit_attaches_a_file_to_a_progress_note(app: TestApp) {
     let mut staff = app.login("staff").await;
     let page = staff.get(&format!("/console/opinions/{id}")).await;
     assert!(page.texts("#files")[0].contains("验收单.pdf"), "{}", page.body);
+    assert!(!page.body.contains("_csrf="), "no token in a form's address");
     assert!(page.body.contains("附件：验收单.pdf"));
     assert_eq!(staff.get(&format!("/files/{file}")).await.status, StatusCode::OK);
     assert_eq!(app.browser().await.get(&format!("/files/{file}")).await.status, StatusCode::NOT_FOUND);
