@@ -737,7 +737,7 @@ pub mod m0006_foreign_keys {
         pub on_delete: &'static str,
     }
 
-    pub(super) const fn r(
+    pub const fn r(
         table: &'static str,
         column: &'static str,
         parent: &'static str,

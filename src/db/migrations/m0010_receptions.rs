@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::m0006_foreign_keys::Reference;
+use super::m0006_foreign_keys::{Reference, r};
 use super::{id, index, int, int_null, keyed_by, text, text_null};
 
 pub struct Migration;
@@ -14,10 +14,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0010_receptions"
     }
-}
-
-const fn r(table: &'static str, column: &'static str, parent: &'static str, on_delete: &'static str) -> Reference {
-    Reference { table, column, parent, on_delete }
 }
 
 /// The references of the tables made here. A reception is a record (`RESTRICT` on its organ

@@ -8,8 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::m0006_foreign_keys::Reference;
-use super::{id, index, int, int_null, table, text, text_null};
+use super::m0006_foreign_keys::{Reference, r};
+use super::{id, index, int, int_null, text, text_null};
 
 pub struct Migration;
 
@@ -17,10 +17,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0011_appointments"
     }
-}
-
-const fn r(table: &'static str, column: &'static str, parent: &'static str, on_delete: &'static str) -> Reference {
-    Reference { table, column, parent, on_delete }
 }
 
 /// A booking is a record: its organ, station, deputy and reception record stay (`RESTRICT`);
@@ -33,23 +29,9 @@ pub const REFERENCES: &[Reference] = &[
     r("appointments", "opinion_id", "opinions", "RESTRICT"),
 ];
 
+/// A table made with the foreign keys `REFERENCES` lists for it.
 fn keyed(name: &str, cols: Vec<ColumnDef>) -> TableCreateStatement {
-    let mut t = table(name, cols);
-    for f in REFERENCES.iter().filter(|f| f.table == name) {
-        let action = match f.on_delete {
-            "CASCADE" => ForeignKeyAction::Cascade,
-            "SET NULL" => ForeignKeyAction::SetNull,
-            _ => ForeignKeyAction::Restrict,
-        };
-        t.foreign_key(
-            ForeignKey::create()
-                .name(format!("fk_{}_{}", f.table, f.column))
-                .from(Alias::new(f.table), Alias::new(f.column))
-                .to(Alias::new(f.parent), Alias::new("id"))
-                .on_delete(action),
-        );
-    }
-    t
+    super::keyed_by(REFERENCES, name, cols)
 }
 
 #[async_trait::async_trait]

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::m0006_foreign_keys::Reference;
+use super::m0006_foreign_keys::{Reference, r};
 use super::{index, int, keyed_by};
 
 pub struct Migration;
@@ -12,10 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0013_item_merge"
     }
-}
-
-const fn r(table: &'static str, column: &'static str, parent: &'static str, on_delete: &'static str) -> Reference {
-    Reference { table, column, parent, on_delete }
 }
 
 /// A merge goes with neither item: items are never deleted under it.
