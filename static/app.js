@@ -12,19 +12,32 @@
       }
     }
   });
-  // 适老化: large-text mode on public pages, remembered on this device.
+  // 适老化: large-text mode on public pages, remembered on this device. The button says
+  // its state in words (大字：开 / 大字：关) and in aria-pressed.
   var toggle = document.querySelector("[data-bigtext]");
   if (toggle) {
-    toggle.hidden = false;
-    var on = localStorage.getItem("renda-bigtext") === "1";
-    document.body.classList.toggle("bigtext", on);
-    toggle.setAttribute("aria-pressed", on ? "true" : "false");
-    toggle.addEventListener("click", function () {
-      on = !on;
-      localStorage.setItem("renda-bigtext", on ? "1" : "0");
+    var show = function (on) {
       document.body.classList.toggle("bigtext", on);
       toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      toggle.textContent = on ? "大字：开" : "大字：关";
+    };
+    var on = false;
+    try { on = localStorage.getItem("renda-bigtext") === "1"; } catch (err) { on = false; }
+    toggle.hidden = false;
+    show(on);
+    toggle.addEventListener("click", function () {
+      on = !on;
+      try { localStorage.setItem("renda-bigtext", on ? "1" : "0"); } catch (err) { /* private mode */ }
+      show(on);
     });
+  }
+  // Console menu: a <details> that works without script; on a wide screen it stays open.
+  var menu = document.querySelector("[data-menu]");
+  if (menu && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 761px)");
+    var fit = function () { if (wide.matches) { menu.open = true; } };
+    fit();
+    if (wide.addEventListener) { wide.addEventListener("change", fit); }
   }
   // 我要找代表: fill the hidden lat/lng from the phone's location and search. Without
   // JavaScript (or without permission) the township picker and keyword still work.

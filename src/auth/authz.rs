@@ -140,6 +140,10 @@ pub enum Resource<'a> {
     /// sessions. Only its owner, only from a browser session, and changes only shortly
     /// after entering the password.
     AccountSecurity { owner_id: i64 },
+    /// A read-write API token of an account (what a 12345 hotline or another system posts
+    /// with): as `AccountSecurity`, and only for an account with a role other than 代表 — a
+    /// deputy's own programs may read (a read-only token), never act in the system.
+    WriteToken { owner_id: i64 },
     /// An organ registered only as a mandate target (the upper congresses): administered
     /// from the root of the installation.
     ExternalOrgan,
@@ -193,6 +197,7 @@ impl Resource<'_> {
             Resource::HandlingUnit { .. } => "handling_unit",
             Resource::Inbox { .. } => "inbox",
             Resource::AccountSecurity { .. } => "account_security",
+            Resource::WriteToken { .. } => "write_token",
             Resource::ExternalOrgan => "external_organ",
             Resource::Jobs { .. } => "jobs",
             Resource::Webhooks { .. } => "webhooks",
@@ -293,6 +298,16 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 // New credentials (an API token, a second factor) only shortly after the password.
                 _ if p.recent_auth => Decision::Allow,
                 _ => Decision::Reauthenticate,
+            }
+        }
+        Resource::WriteToken { owner_id } => {
+            let decision = decide(p, action, &Resource::AccountSecurity { owner_id });
+            let deputy_only = p.roles.iter().all(|r| *r == Role::Deputy);
+            match decision {
+                Decision::Hidden => Decision::Hidden,
+                // Revoking (or seeing) a token stays the owner's, whatever the roles.
+                _ if deputy_only && action == Action::Create => Decision::Forbidden,
+                d => d,
             }
         }
         Resource::AuditHistory { organ_path } | Resource::OrganTree { organ_path } => {

@@ -159,6 +159,8 @@ struct AccountTpl {
     /// The password was entered within the re-authentication window: new tokens and a
     /// second factor may be set up without asking again.
     recent_auth: bool,
+    /// The account may create read-write tokens (a deputy's may not: read only).
+    write_tokens: bool,
 }
 
 async fn account_tpl(
@@ -191,6 +193,8 @@ async fn account_tpl(
         errors,
         new_token,
         recent_auth: p.recent_auth,
+        write_tokens: authz::decide(p, Action::Create, &Resource::WriteToken { owner_id: p.account_id })
+            != Decision::Forbidden,
     })
 }
 
@@ -432,13 +436,18 @@ pub async fn token_create(
     security_check(&s, &p, &ip, Action::Create).await?;
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        let errors = Errors::one("token_name", "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”");
+        let errors =
+            Errors::one("token_name", "请填写令牌用途（不超过 40 个字），例如“12345 热线对接”或“我的日程同步”");
         return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
     }
     let Some(scope) = Scope::parse(&f.scope) else {
         let errors = Errors::one("token_scope", "请选择令牌权限：只读或读写");
         return unprocessable(&account_tpl(&page, &s, &p, errors, None).await?);
     };
+    if scope == Scope::Write {
+        let resource = Resource::WriteToken { owner_id: p.account_id };
+        guard::check(&s, &p, &ip, Action::Create, &resource, &p.account_id.to_string()).await?;
+    }
     let (_, token) = auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
     // The clear token is shown once, on this response only.
     render(&account_tpl(&page, &s, &p, Errors::default(), Some(token)).await?)

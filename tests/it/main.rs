@@ -13,6 +13,7 @@ mod jobs;
 mod matrix;
 mod opinions;
 mod pages;
+mod phone;
 mod receptions;
 mod registry;
 mod security;
