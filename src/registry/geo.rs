@@ -380,8 +380,7 @@ impl Datum {
 /// "经度,纬度", 腾讯 "纬度,经度". In China the two ranges do not overlap (latitude below 56,
 /// longitude above 72), so the order is read from the values. Returns (lat, lng).
 pub fn parse_pair(text: &str) -> Option<(f64, f64)> {
-    let parts: Vec<&str> =
-        text.split(|c: char| matches!(c, ',' | '，' | ' ' | ';' | '；')).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = text.split([',', '，', ' ', ';', '；']).filter(|p| !p.is_empty()).collect();
     let [a, b] = parts.as_slice() else { return None };
     let (a, b) = (a.parse::<f64>().ok()?, b.parse::<f64>().ok()?);
     let lat_like = |v: f64| (0.8..=56.0).contains(&v);
