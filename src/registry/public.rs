@@ -374,7 +374,8 @@ async fn find(
         Some((lat, lng)) if keyword.is_none() && area.is_none() => {
             let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
             // Filters are applied after the exact nearest search, so ask for more than we show.
-            let ask = if filtered { NEAR_CANDIDATES } else { (offset + FIND_PAGE) as usize + 1 };
+            // (At least 40: on an organ's own address the nearest may be other organs' stations.)
+            let ask = if filtered { NEAR_CANDIDATES } else { ((offset + FIND_PAGE) as usize + 1).max(40) };
             let found = index.nearest(lat, lng, ask);
             let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
             let mut by_id: std::collections::HashMap<i64, Station> =
@@ -485,8 +486,10 @@ async fn find(
     }
     let first = offset + 1;
     let last = offset + results.len() as u64;
+    // Filtered from a position, the matches are counted among the nearest candidates: say so.
+    let among = if post_filter { format!("离您最近的 {NEAR_CANDIDATES} 个站点中") } else { String::new() };
     let range = match total {
-        Some(n) if !results.is_empty() => format!("共 {n} 个，显示 {first}–{last}"),
+        Some(n) if !results.is_empty() => format!("{among}共 {n} 个，显示 {first}–{last}"),
         Some(n) if n > 0 => format!("共 {n} 个，本页之后没有了"),
         _ => String::new(),
     };

@@ -116,7 +116,7 @@ async fn expertise_matches_what_people_type(app: TestApp) {
     // … and from a position.
     let r = b.get(&format!("/find?lat=35.99&lng=119.41&tag={}", enc("医疗"))).await;
     assert!(!r.texts(".station-item").is_empty());
-    assert!(r.texts(".range")[0].starts_with("共 "));
+    assert!(r.texts(".range")[0].starts_with("离您最近的 200 个站点中共 "), "{:?}", r.texts(".range"));
     // The tag is a text field suggesting the common tags.
     let page = b.get("/find").await;
     assert!(page.html().select(&scraper::Selector::parse("input#tag[list=tag-list]").unwrap()).next().is_some());
