@@ -193,6 +193,8 @@ async fn an_online_station_shows_how_to_join(app: TestApp) {
     assert!(r.texts(".join").join("").contains("关注微信公众号"), "{:?}", r.texts(".join"));
     // A web address is a link; edited through the form, audited.
     let mut b = app.login("staff").await;
+    let detail = b.get(&format!("/console/registry/stations/{online}")).await;
+    assert!(detail.body.contains("关注微信公众号") && detail.body.contains("poster?size=a3"));
     let edit = b.get(&format!("/console/registry/stations/{online}/edit")).await;
     assert!(edit.body.contains("id=\"join_info\""));
     let html = edit.html();
