@@ -59,3 +59,9 @@
     });
   }
 })();
+
+// ---- registry: print buttons on cards and door posters (shown only with JavaScript) ----
+document.querySelectorAll("[data-print]").forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener("click", function () { window.print(); });
+});

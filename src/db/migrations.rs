@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_item_merge::Migration),
             Box::new(m0014_hold_words::Migration),
             Box::new(m0015_sms_codes::Migration),
+            Box::new(m0016_station_join::Migration),
         ]
     }
 }
@@ -35,6 +36,7 @@ pub mod m0012_webhooks;
 pub mod m0013_item_merge;
 pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
+pub mod m0016_station_join;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.

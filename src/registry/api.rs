@@ -261,6 +261,7 @@ async fn list_stations(
         type_id,
         area_path,
         q: q.q.clone(),
+        ..Default::default()
     };
     let rows = stations::list(&s.db, &filter, after, limit + 1).await?;
     let page = paginate(rows, limit, |st| st.id);

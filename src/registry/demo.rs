@@ -126,6 +126,7 @@ pub async fn seed<C: ConnectionTrait>(
                 phone: format!("0536-6{:06}", 100_000 + rng.below(800_000)),
                 facilities: stations::FACILITIES[..6].iter().map(|s| s.to_string()).collect(),
                 description: format!("{tname}辖区各级人大代表就近进站履职、接待选民的场所。"),
+                join_info: String::new(),
             };
             let id = stations::create(c, key, actor, organ, &input).await?;
             if kind == "station" {
@@ -162,6 +163,7 @@ pub async fn seed<C: ConnectionTrait>(
             phone: format!("0536-6{:06}", 100_000 + rng.below(800_000)),
             facilities: stations::FACILITIES[..7].iter().map(|s| s.to_string()).collect(),
             description: String::new(),
+            join_info: String::new(),
         };
         all_stations.push(stations::create(c, key, actor, county_organ, &input).await?);
     }
@@ -172,6 +174,7 @@ pub async fn seed<C: ConnectionTrait>(
         online_only: true,
         opening_hours: "每周五 19:00-21:00 在线接待".into(),
         facilities: vec!["可线上接待".into()],
+        join_info: "关注微信公众号“诸城人大”，点击菜单“代表工作室”进入在线接待".into(),
         ..Default::default()
     };
     let online_station = stations::create(c, key, actor, county_organ, &online).await?;

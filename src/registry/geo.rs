@@ -287,6 +287,111 @@ pub fn wgs84_to_gcj02(lat: f64, lng: f64) -> (f64, f64) {
     (lat + dlat, lng + dlng)
 }
 
+/// `x_pi` of the published BD-09 formulas (Baidu's own constant, not π × 3000 / 180 by accident).
+const BD_X_PI: f64 = PI * 3000.0 / 180.0;
+
+/// GCJ-02 to WGS-84 by fixed-point iteration on the forward formula: the obfuscation has no
+/// closed inverse, but it moves a point by at most a few hundred metres and varies slowly, so
+/// a handful of steps reach millimetres.
+pub fn gcj02_to_wgs84(lat: f64, lng: f64) -> (f64, f64) {
+    if !valid_wgs84(lat, lng) || out_of_china(lat, lng) {
+        return (lat, lng);
+    }
+    let (mut wlat, mut wlng) = (lat, lng);
+    for _ in 0..30 {
+        let (glat, glng) = wgs84_to_gcj02(wlat, wlng);
+        let (dlat, dlng) = (glat - lat, glng - lng);
+        wlat -= dlat;
+        wlng -= dlng;
+        if dlat.abs() < 1e-10 && dlng.abs() < 1e-10 {
+            break;
+        }
+    }
+    (wlat, wlng)
+}
+
+/// BD-09 (百度) to GCJ-02: Baidu's published inverse of its own shift.
+pub fn bd09_to_gcj02(lat: f64, lng: f64) -> (f64, f64) {
+    let (x, y) = (lng - 0.0065, lat - 0.006);
+    let z = (x * x + y * y).sqrt() - 0.00002 * (y * BD_X_PI).sin();
+    let theta = y.atan2(x) - 0.000003 * (x * BD_X_PI).cos();
+    (z * theta.sin(), z * theta.cos())
+}
+
+/// GCJ-02 to BD-09, the forward shift (used to check the inverse).
+pub fn gcj02_to_bd09(lat: f64, lng: f64) -> (f64, f64) {
+    let z = (lng * lng + lat * lat).sqrt() + 0.00002 * (lat * BD_X_PI).sin();
+    let theta = lat.atan2(lng) + 0.000003 * (lng * BD_X_PI).cos();
+    (z * theta.sin() + 0.006, z * theta.cos() + 0.0065)
+}
+
+/// The datum coordinates were copied in: GPS and most international tools give WGS-84,
+/// 高德 and 腾讯 pickers GCJ-02, 百度's BD-09. Stations store WGS-84.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Datum {
+    #[default]
+    Wgs84,
+    Gcj02,
+    Bd09,
+}
+
+impl Datum {
+    pub const ALL: [Datum; 3] = [Datum::Wgs84, Datum::Gcj02, Datum::Bd09];
+
+    pub fn parse(s: &str) -> Option<Datum> {
+        match s {
+            "wgs84" => Some(Datum::Wgs84),
+            "gcj02" => Some(Datum::Gcj02),
+            "bd09" => Some(Datum::Bd09),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Datum::Wgs84 => "wgs84",
+            Datum::Gcj02 => "gcj02",
+            Datum::Bd09 => "bd09",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Datum::Wgs84 => "WGS-84（GPS 原始坐标）",
+            Datum::Gcj02 => "GCJ-02（高德、腾讯）",
+            Datum::Bd09 => "BD-09（百度）",
+        }
+    }
+
+    /// The same place in WGS-84.
+    pub fn to_wgs84(self, lat: f64, lng: f64) -> (f64, f64) {
+        match self {
+            Datum::Wgs84 => (lat, lng),
+            Datum::Gcj02 => gcj02_to_wgs84(lat, lng),
+            Datum::Bd09 => {
+                let (glat, glng) = bd09_to_gcj02(lat, lng);
+                gcj02_to_wgs84(glat, glng)
+            }
+        }
+    }
+}
+
+/// A coordinate pair pasted as one text, as map pickers give it: 高德 and 百度 write
+/// "经度,纬度", 腾讯 "纬度,经度". In China the two ranges do not overlap (latitude below 56,
+/// longitude above 72), so the order is read from the values. Returns (lat, lng).
+pub fn parse_pair(text: &str) -> Option<(f64, f64)> {
+    let parts: Vec<&str> = text.split([',', '，', ' ', ';', '；']).filter(|p| !p.is_empty()).collect();
+    let [a, b] = parts.as_slice() else { return None };
+    let (a, b) = (a.parse::<f64>().ok()?, b.parse::<f64>().ok()?);
+    let lat_like = |v: f64| (0.8..=56.0).contains(&v);
+    let lng_like = |v: f64| (72.0..=138.0).contains(&v);
+    match (lat_like(a), lng_like(a), lat_like(b), lng_like(b)) {
+        (_, true, true, _) => Some((b, a)),
+        (true, _, _, true) => Some((a, b)),
+        _ => None,
+    }
+}
+
 /// Deep links that open a station in the common map apps, each in the datum it expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NavLinks {
@@ -570,6 +675,69 @@ mod tests {
         assert_eq!(wgs84_to_gcj02(51.5007, -0.1246), (51.5007, -0.1246));
         assert_eq!(wgs84_to_gcj02(35.6586, 139.7454), (35.6586, 139.7454));
         assert_eq!(wgs84_to_gcj02(-33.8568, 151.2153), (-33.8568, 151.2153));
+    }
+
+    /// Metres between two (lat, lng) pairs.
+    fn apart(a: (f64, f64), b: (f64, f64)) -> f64 {
+        haversine_m(a.0, a.1, b.0, b.1)
+    }
+
+    // Published pairs (wandergis/coordtransform, its test/app.js), written (lat, lng).
+    const WGS: (f64, f64) = (39.915, 116.404);
+    const WGS_AS_GCJ: (f64, f64) = (39.91640428150164, 116.41024449916938);
+    const BD: (f64, f64) = (39.915, 116.404);
+    const BD_AS_GCJ: (f64, f64) = (39.90865673957631, 116.39762729119315);
+    const GCJ_AS_BD: (f64, f64) = (39.92133699351021, 116.41036949371029);
+
+    #[test]
+    fn gcj02_and_bd09_match_published_pairs() {
+        assert!(apart(wgs84_to_gcj02(WGS.0, WGS.1), WGS_AS_GCJ) < 0.01);
+        assert!(apart(bd09_to_gcj02(BD.0, BD.1), BD_AS_GCJ) < 0.01);
+        assert!(apart(gcj02_to_bd09(BD.0, BD.1), GCJ_AS_BD) < 0.01);
+        // The inverse of the published forward pair lands on the original WGS-84 point.
+        let back = gcj02_to_wgs84(WGS_AS_GCJ.0, WGS_AS_GCJ.1);
+        assert!(apart(back, WGS) < 0.01, "{back:?} is {} m off", apart(back, WGS));
+        assert!(apart(Datum::Gcj02.to_wgs84(WGS_AS_GCJ.0, WGS_AS_GCJ.1), WGS) < 1.0);
+        // Beijing railway station as pickers show it: GCJ-02 (39.90245, 116.42703), BD-09
+        // (39.90851, 116.43351); five decimals are a metre.
+        assert!(apart(bd09_to_gcj02(39.90851, 116.43351), (39.90245, 116.42703)) < 2.0);
+    }
+
+    #[test]
+    fn bd09_to_wgs84_round_trips_within_a_metre() {
+        let mut rng = SplitMix(11);
+        for _ in 0..2000 {
+            let wgs = (rng.range(18.0, 53.0), rng.range(74.0, 134.0));
+            let gcj = wgs84_to_gcj02(wgs.0, wgs.1);
+            let bd = gcj02_to_bd09(gcj.0, gcj.1);
+            let back = Datum::Bd09.to_wgs84(bd.0, bd.1);
+            assert!(apart(back, wgs) < 1.0, "{wgs:?} -> {back:?}");
+            assert!(apart(Datum::Gcj02.to_wgs84(gcj.0, gcj.1), wgs) < 0.01);
+        }
+        // Outside China both are the identity, as everywhere GCJ-02 is.
+        assert_eq!(Datum::Gcj02.to_wgs84(51.5007, -0.1246), (51.5007, -0.1246));
+        assert_eq!(Datum::Wgs84.to_wgs84(35.99, 119.41), (35.99, 119.41));
+    }
+
+    #[test]
+    fn datum_parses_its_own_names_only() {
+        for d in Datum::ALL {
+            assert_eq!(Datum::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Datum::parse("WGS84"), None);
+        assert_eq!(Datum::parse(""), None);
+    }
+
+    #[test]
+    fn pasted_pairs_in_either_order() {
+        assert_eq!(parse_pair("119.416351,35.993834"), Some((35.993834, 119.416351)));
+        assert_eq!(parse_pair("35.993834, 119.416351"), Some((35.993834, 119.416351)));
+        assert_eq!(parse_pair("119.416351，35.993834"), Some((35.993834, 119.416351)));
+        assert_eq!(parse_pair("119.4 35.9"), Some((35.9, 119.4)));
+        assert_eq!(parse_pair("35.9"), None);
+        assert_eq!(parse_pair("1,2"), None);
+        assert_eq!(parse_pair("a,b"), None);
+        assert_eq!(parse_pair("1,2,3"), None);
     }
 
     #[test]

@@ -196,8 +196,8 @@ pub struct Cache {
     pub nearest: stations::NearestCache,
     /// Station types, in their display order.
     pub station_types: crate::app::cache::TtlCache<(), Vec<stations::StationType>>,
-    /// Per organ path: the townships for the picker and the common expertise tags.
-    pub find_options: crate::app::cache::TtlCache<String, (Vec<crate::org::Area>, Vec<String>)>,
+    /// Per organ path: the townships for the picker, the common expertise tags, the example.
+    pub find_options: crate::app::cache::TtlCache<String, public::FindOptions>,
 }
 
 impl Default for Cache {

@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/d/{id}", get(|s, h, Path(id): Path<String>| deputy_page(s, h, None, id, Kind::Page)))
         .route("/d/{id}/{view}", get(|s, h, Path((id, v)): Path<(String, String)>| deputy_view(s, h, None, id, v)))
         .route("/s/{id}", get(|s, h, Path(id): Path<String>| station_page(s, h, None, id, Kind::Page)))
-        .route("/s/{id}/{view}", get(|s, h, Path((id, v)): Path<(String, String)>| station_view(s, h, None, id, v)))
+        .route(
+            "/s/{id}/{view}",
+            get(|s, h, Path((id, v)): Path<(String, String)>, q| station_view(s, h, None, id, v, q)),
+        )
         .route(
             "/o/{organ}/d/{id}",
             get(|s, h, Path((o, id)): Path<(String, String)>| deputy_page(s, h, Some(o), id, Kind::Page)),
@@ -43,7 +46,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/o/{organ}/s/{id}/{view}",
-            get(|s, h, Path((o, id, v)): Path<(String, String, String)>| station_view(s, h, Some(o), id, v)),
+            get(|s, h, Path((o, id, v)): Path<(String, String, String)>, q| station_view(s, h, Some(o), id, v, q)),
         )
 }
 
@@ -58,15 +61,51 @@ async fn deputy_view(
     deputy_page(s, h, organ, id, Kind::parse(&view)?).await
 }
 
-/// `/s/{id}/card`, `/s/{id}/qr.svg`, `/s/{id}/qr.png`; anything else is a 404.
+/// `/s/{id}/card`, `/s/{id}/qr.svg`, `/s/{id}/qr.png`, `/s/{id}/poster?size=a4|a3`;
+/// anything else is a 404.
 async fn station_view(
     s: State<AppState>,
     h: HeaderMap,
     organ: Option<String>,
     id: String,
     view: String,
+    Query(q): Query<PosterQuery>,
 ) -> AppResult<Response> {
-    station_page(s, h, organ, id, Kind::parse(&view)?).await
+    let kind = match view.as_str() {
+        "poster" => Kind::Poster(PosterSize::parse(q.size.as_deref().unwrap_or(""))?),
+        _ => Kind::parse(&view)?,
+    };
+    station_page(s, h, organ, id, kind).await
+}
+
+#[derive(Deserialize, Default)]
+struct PosterQuery {
+    size: Option<String>,
+}
+
+/// The paper a door poster is printed on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PosterSize {
+    A4,
+    A3,
+}
+
+impl PosterSize {
+    /// `a4` (also the default when none is asked) or `a3`.
+    fn parse(s: &str) -> AppResult<PosterSize> {
+        match s.trim() {
+            "" | "a4" | "A4" => Ok(PosterSize::A4),
+            "a3" | "A3" => Ok(PosterSize::A3),
+            _ => Err(AppError::invalid("size", "海报尺寸应为 a4 或 a3")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PosterSize::A4 => "a4",
+            PosterSize::A3 => "a3",
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,6 +114,8 @@ enum Kind {
     Card,
     Svg,
     Png,
+    /// The station's door poster (stations only).
+    Poster(PosterSize),
 }
 
 impl Kind {
@@ -146,6 +187,7 @@ struct FindQuery {
     q: Option<String>,
     level: Option<String>,
     tag: Option<String>,
+    page: Option<String>,
 }
 
 /// A deputy as a link: (id, name, levels text such as "县·乡镇").
@@ -161,6 +203,20 @@ pub struct FoundStation {
     pub href: String,
 }
 
+/// How the results are ordered, said in their heading.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Order {
+    /// Nothing asked yet.
+    #[default]
+    None,
+    /// From the user's own position, nearest first.
+    Nearest,
+    /// From the user's position, but every station is far away (not here, or a wrong fix).
+    Far,
+    /// Matched a township, keyword or filter; listed township by township.
+    ByArea,
+}
+
 #[derive(Template)]
 #[template(path = "public/find.html")]
 struct FindTpl {
@@ -169,12 +225,18 @@ struct FindTpl {
     townships: Vec<Area>,
     levels: Vec<(&'static str, &'static str)>,
     tags: Vec<String>,
+    example: String,
     f: FindForm,
     results: Vec<FoundStation>,
     deputies: Vec<(i64, String, String)>,
     searched: bool,
-    /// Results are ordered by distance from a position (else they matched a keyword or area).
-    by_distance: bool,
+    order: Order,
+    /// The picked township's name, for the heading of its list.
+    area_name: String,
+    /// "共 12 个，显示 1–8" (empty when the list is the nearest few).
+    range: String,
+    prev: Option<String>,
+    next: Option<String>,
     message: String,
 }
 
@@ -186,6 +248,25 @@ struct FindForm {
     q: String,
     level: String,
     tag: String,
+}
+
+impl FindForm {
+    /// The query string of this search on another page.
+    fn page_query(&self, page: u64) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (k, v) in
+            [("lat", &self.lat), ("lng", &self.lng), ("q", &self.q), ("level", &self.level), ("tag", &self.tag)]
+        {
+            if !v.is_empty() {
+                pairs.push((k, v.clone()));
+            }
+        }
+        if self.area > 0 {
+            pairs.push(("area", self.area.to_string()));
+        }
+        pairs.push(("page", page.to_string()));
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
 }
 
 async fn find_default(s: State<AppState>, h: HeaderMap, q: Query<FindQuery>) -> AppResult<Response> {
@@ -205,6 +286,14 @@ fn distance_text(m: f64) -> String {
     if m < 1000.0 { format!("{} 米", (m / 10.0).round() as i64 * 10) } else { format!("{:.1} 公里", m / 1000.0) }
 }
 
+/// Stations shown per page.
+const FIND_PAGE: u64 = 8;
+/// Nearest stations looked at when filtering by level or expertise from a position.
+const NEAR_CANDIDATES: usize = 200;
+/// Farther than this from every station, a position is not among them: a county is some
+/// 50 km across, so a resident is rarely more than 30 km from the nearest station.
+pub const FAR_M: f64 = 30_000.0;
+
 async fn find(
     State(s): State<AppState>,
     h: HeaderMap,
@@ -213,7 +302,7 @@ async fn find(
 ) -> AppResult<Response> {
     let site = site(&s, &h, code).await?;
     let options = find_options(&s, &site.organ).await?;
-    let (townships, tags) = (&options.0, options.1.clone());
+    let townships = &options.townships;
     let mut form = FindForm::default();
     let mut message = String::new();
     let level = match q.level.as_deref().filter(|l| !l.is_empty()) {
@@ -228,10 +317,24 @@ async fn find(
             }
         },
     };
-    let tag = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
+    // Typed as people type it: part of a field's name, without the list separator.
+    let tag = q
+        .tag
+        .as_deref()
+        .map(|t| t.trim().replace('、', "").chars().take(20).collect::<String>())
+        .filter(|t| !t.is_empty());
     form.tag = tag.clone().unwrap_or_default();
+    let page = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| (1..=10_000).contains(p))
+            .ok_or_else(|| AppError::invalid("page", "页码应为正整数"))?,
+    };
     let parse = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| v.parse::<f64>());
-    // The position to measure from: the phone's location, else the picked township's centre.
+    // The user's own position, only ever from the phone (a township's centre is not where
+    // the user is, so it is never measured from).
     let mut origin = None;
     match (parse(&q.lat), parse(&q.lng)) {
         (Some(Ok(lat)), Some(Ok(lng))) if valid_wgs84(lat, lng) => {
@@ -252,74 +355,107 @@ async fn find(
                 .cloned()
                 .ok_or_else(|| AppError::invalid("area", "请选择本地的镇街"))?;
             form.area = area.id;
-            if origin.is_none() {
-                origin = area.lat.zip(area.lng);
-            }
             Some(area)
         }
     };
     let keyword =
         q.q.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(30).collect::<String>());
     form.q = keyword.clone().unwrap_or_default();
-    let searched = origin.is_some() || area.is_some() || keyword.is_some();
-
-    // Candidate stations, nearest first when there is a position.
-    let mut candidates: Vec<(Station, Option<f64>)> = Vec::new();
-    let wanted = 8;
-    if keyword.is_some() || (area.is_some() && origin.is_none()) {
-        let filter = stations::StationFilter {
-            organ_path: site.organ.path.clone(),
-            area_path: area.as_ref().map(|a| a.path.clone()),
-            q: keyword.clone(),
-            ..Default::default()
-        };
-        for st in stations::list(&s.db, &filter, 0, 200).await? {
-            let d = origin.and_then(|(la, ln)| st.lat.zip(st.lng).map(|(a, b)| haversine_m(la, ln, a, b)));
-            candidates.push((st, d));
-        }
-        candidates.sort_by(|a, b| a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX)));
-    } else if let Some((lat, lng)) = origin {
-        let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
-        // Filters are applied after the exact nearest search, so ask for more than we show.
-        let ask = if level.is_some() || tag.is_some() { 200 } else { 40 };
-        let found = index.nearest(lat, lng, ask);
-        let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
-        let mut by_id: std::collections::HashMap<i64, Station> =
-            stations::stations_by_ids(&s.db, &ids).await?.into_iter().map(|st| (st.id, st)).collect();
-        candidates = found
-            .into_iter()
-            .filter_map(|(p, d)| by_id.remove(&p.id).map(|st| (st, Some(d))))
-            .filter(|(st, _)| st.organ_path.starts_with(&site.organ.path))
-            .collect();
-    }
-    // Deputies of the candidate stations; level and expertise filters keep stations with a
-    // match (so all candidates are read then, else only the ones shown) — one query either way.
     let filtered = level.is_some() || tag.is_some();
-    let needed: Vec<i64> =
-        candidates.iter().take(if filtered { usize::MAX } else { wanted }).map(|(st, _)| st.id).collect();
-    let mut deputies_at = stations::deputies_with_levels(&s.db, &needed).await?;
-    let mut results = Vec::new();
-    for (st, d) in candidates {
-        if results.len() >= wanted {
-            break;
+    let searched = origin.is_some() || area.is_some() || keyword.is_some() || filtered;
+    let offset = (page - 1) * FIND_PAGE;
+
+    // Candidate stations of this page, and the total they are a part of.
+    let mut order = Order::None;
+    let mut candidates: Vec<(Station, Option<f64>)> = Vec::new();
+    let mut total: Option<i64> = None;
+    let mut has_more = false;
+    match origin {
+        Some((lat, lng)) if keyword.is_none() && area.is_none() => {
+            let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
+            // Filters are applied after the exact nearest search, so ask for more than we show.
+            // (At least 40: on an organ's own address the nearest may be other organs' stations.)
+            let ask = if filtered { NEAR_CANDIDATES } else { ((offset + FIND_PAGE) as usize + 1).max(40) };
+            let found = index.nearest(lat, lng, ask);
+            let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
+            let mut by_id: std::collections::HashMap<i64, Station> =
+                stations::stations_by_ids(&s.db, &ids).await?.into_iter().map(|st| (st.id, st)).collect();
+            candidates = found
+                .into_iter()
+                .filter_map(|(p, d)| by_id.remove(&p.id).map(|st| (st, Some(d))))
+                .filter(|(st, _)| st.organ_path.starts_with(&site.organ.path))
+                .collect();
+            let nearest = candidates.first().and_then(|c| c.1);
+            order = if nearest.is_some_and(|d| d > FAR_M) { Order::Far } else { Order::Nearest };
+            if let Some(d) = nearest.filter(|_| order == Order::Far) {
+                message = format!(
+                    "您所在的位置离{}的联络站都很远（最近的也有 {}），您可能不在本地，或定位不准。请在上面选择所在镇街，或输入地址关键词查找。",
+                    site.organ.name,
+                    distance_text(d)
+                );
+            }
         }
+        _ if searched => {
+            order = Order::ByArea;
+            let filter = stations::StationFilter {
+                organ_path: site.organ.path.clone(),
+                area_path: area.as_ref().map(|a| a.path.clone()),
+                q: keyword.clone(),
+                deputy_level: level.map(|l| l.as_str().to_string()),
+                deputy_tag: tag.clone(),
+                ..Default::default()
+            };
+            let (found, n) = stations::page_by_area(&s.db, &filter, offset, FIND_PAGE).await?;
+            total = Some(n);
+            candidates = found
+                .into_iter()
+                .map(|st| {
+                    let d = origin.and_then(|(la, ln)| st.lat.zip(st.lng).map(|(a, b)| haversine_m(la, ln, a, b)));
+                    (st, d)
+                })
+                .collect();
+        }
+        _ => {}
+    }
+    // Deputies of the candidate stations: with a level or expertise filter from a position all
+    // candidates are read (a station stays when one of its deputies matches), else only the
+    // ones shown — one query either way.
+    let post_filter = filtered && order != Order::ByArea;
+    if !post_filter && order != Order::ByArea {
+        // Nearest without filters: the page is a slice of the nearest list.
+        has_more = candidates.len() as u64 > offset + FIND_PAGE;
+        candidates = candidates.into_iter().skip(offset as usize).take(FIND_PAGE as usize).collect();
+    }
+    let ids: Vec<i64> = candidates.iter().map(|(st, _)| st.id).collect();
+    let mut deputies_at = stations::deputies_with_levels(&s.db, &ids).await?;
+    let mut matched = Vec::new();
+    for (st, d) in candidates {
         let deps = deputies_at.remove(&st.id).unwrap_or_default();
         let matching: Vec<DeputyLink> = deps
             .iter()
             .filter(|(_, lv)| level.is_none_or(|l| lv.contains(&l)))
-            .filter(|(d, _)| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x == t)))
+            .filter(|(d, _)| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x.contains(t))))
             .map(|(d, lv)| (d.id, d.name.clone(), level_text(lv)))
             .collect();
-        if (level.is_some() || tag.is_some()) && matching.is_empty() {
+        if filtered && matching.is_empty() {
             continue;
         }
+        matched.push((st, d, matching));
+    }
+    if post_filter {
+        total = Some(matched.len() as i64);
+        matched = matched.into_iter().skip(offset as usize).take(FIND_PAGE as usize).collect();
+    }
+    let mut results = Vec::new();
+    for (st, d, matching) in matched {
         let shown = 6.min(matching.len());
         results.push(FoundStation {
+            // A distance is only ever from the user's own position.
             distance: d.map(distance_text),
             next: None,
             more_deputies: matching.len() - shown,
             deputies: matching.into_iter().take(shown).collect(),
-            nav: st.lat.zip(st.lng).map(|(a, b)| navigation_links(a, b, &st.name)),
+            nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
             href: format!("{}/s/{}", site.prefix, st.id),
             station: st,
         });
@@ -330,7 +466,7 @@ async fn find(
     }
     // A keyword may also be a deputy's name.
     let mut deputies = Vec::new();
-    if let Some(k) = &keyword {
+    if let Some(k) = keyword.as_ref().filter(|_| page == 1) {
         let filter = persons::DeputyFilter {
             organ_path: site.organ.path.clone(),
             q: Some(k.clone()),
@@ -348,26 +484,55 @@ async fn find(
             })
             .collect();
     }
+    let first = offset + 1;
+    let last = offset + results.len() as u64;
+    // Filtered from a position, the matches are counted among the nearest candidates: say so.
+    let among = if post_filter { format!("离您最近的 {NEAR_CANDIDATES} 个站点中") } else { String::new() };
+    let range = match total {
+        Some(n) if !results.is_empty() => format!("{among}共 {n} 个，显示 {first}–{last}"),
+        Some(n) if n > 0 => format!("共 {n} 个，本页之后没有了"),
+        _ => String::new(),
+    };
+    if let Some(n) = total {
+        has_more = (last as i64) < n;
+    }
     if searched && results.is_empty() && deputies.is_empty() && message.is_empty() {
         message = "没有找到符合条件的联络站，请换一个镇街或关键词，或去掉筛选条件。".into();
     }
+    let link = |p: u64| format!("{}/find?{}", site.prefix, form.page_query(p));
     render(&FindTpl {
         organ_name: site.organ.name.clone(),
-        prefix: site.prefix,
+        prefix: site.prefix.clone(),
         townships: townships.clone(),
         levels: Level::ALL.iter().map(|l| (l.as_str(), l.label())).collect(),
-        tags,
+        tags: options.tags.clone(),
+        example: options.example.clone(),
+        prev: (page > 1 && searched).then(|| link(page - 1)),
+        next: has_more.then(|| link(page + 1)),
+        area_name: area.map(|a| a.name).unwrap_or_default(),
         f: form,
         results,
         deputies,
         searched,
-        by_distance: origin.is_some(),
+        order,
+        range,
         message,
     })
 }
 
-/// The township picker and the common expertise tags of a site, cached per node.
-async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<(Vec<Area>, Vec<String>)>> {
+/// What the find form offers for a site, cached per node.
+pub struct FindOptions {
+    /// The township picker.
+    pub townships: Vec<Area>,
+    /// The most common expertise tags, offered as suggestions.
+    pub tags: Vec<String>,
+    /// The keyword shown as an example in the search box: a township whose name finds a
+    /// station here, so the example always works.
+    pub example: String,
+}
+
+/// The township picker, the common expertise tags and the search example of a site.
+async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<FindOptions>> {
     let organ = organ.clone();
     let db = s.db.clone();
     Ok(crate::registry::cache(s)
@@ -392,7 +557,24 @@ async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<(
             )
             .await?;
             let tags = rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect();
-            Ok::<_, sea_orm::DbErr>((townships, tags))
+            let rows = crate::db::query_rows(
+                &db,
+                "SELECT a.name, s.name, s.address FROM stations s JOIN areas a ON a.id = s.area_id \
+                 JOIN organs o ON o.id = s.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.level = 'township' \
+                 ORDER BY s.id LIMIT 50",
+                vec![format!("{}%", crate::db::like_escape(&organ.path)).into()],
+            )
+            .await?;
+            let example = rows
+                .iter()
+                .filter_map(|r| {
+                    let (a, n, addr): (String, String, String) =
+                        (r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?, r.try_get_by_index(2).ok()?);
+                    (n.contains(&a) || addr.contains(&a)).then_some(a)
+                })
+                .next()
+                .unwrap_or_default();
+            Ok::<_, sea_orm::DbErr>(FindOptions { townships, tags, example })
         })
         .await?)
 }
@@ -504,6 +686,10 @@ async fn station_page(
         Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
         _ => {}
     }
+    if let Kind::Poster(size) = kind {
+        let qr_svg = qr::qr_svg(&url, 8).map_err(qr_error)?;
+        return render(&PosterTpl { organ_name: site.organ.name.clone(), prefix: site.prefix, size, st, url, qr_svg });
+    }
     let today = stations::today();
     let extras = stations::public_extras(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
     let mut by_level: Vec<(&'static str, Vec<DeputyLink>)> = Vec::new();
@@ -530,6 +716,19 @@ async fn station_page(
         url,
         card: kind == Kind::Card,
     })
+}
+
+/// A door poster with the station's QR code, A4 or A3 (`@page` in the print stylesheet).
+#[derive(Template)]
+#[template(path = "public/station_poster.html")]
+struct PosterTpl {
+    organ_name: String,
+    prefix: String,
+    size: PosterSize,
+    st: Station,
+    url: String,
+    /// Our own QR code, inline so that the poster prints in one piece.
+    qr_svg: String,
 }
 
 fn level_heading(l: Level) -> &'static str {

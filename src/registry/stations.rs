@@ -39,6 +39,8 @@ pub struct Station {
     pub phone: String,
     pub facilities: String,
     pub description: String,
+    /// How to join an online station: a web address, a 公众号 or a contact.
+    pub join_info: String,
     pub area_name: String,
     pub updated_at: i64,
     /// The path of the station's organ, for scope checks without another query.
@@ -48,12 +50,18 @@ pub struct Station {
 
 pub const STATION_SELECT: &str = "SELECT s.id, s.organ_id, s.area_id, s.type_id, t.name AS type_name, s.name, \
      s.address, s.lat, s.lng, s.online_only, s.opening_hours, s.phone, s.facilities, s.description, \
-     a.name AS area_name, s.updated_at, so.path AS organ_path FROM stations s \
+     s.join_info, a.name AS area_name, s.updated_at, so.path AS organ_path FROM stations s \
      JOIN station_types t ON t.id = s.type_id JOIN areas a ON a.id = s.area_id JOIN organs so ON so.id = s.organ_id";
 
 impl Station {
     pub fn facility_list(&self) -> Vec<&str> {
         self.facilities.split('|').filter(|f| !f.is_empty()).collect()
+    }
+
+    /// The join information when it is a web address, to be shown as a link.
+    pub fn join_link(&self) -> Option<&str> {
+        let j = self.join_info.trim();
+        (j.starts_with("https://") || j.starts_with("http://")).then_some(j)
     }
 }
 
@@ -126,6 +134,7 @@ pub struct StationInput {
     pub phone: String,
     pub facilities: Vec<String>,
     pub description: String,
+    pub join_info: String,
 }
 
 /// Checks a station's fields against the database (type and area exist).
@@ -167,6 +176,10 @@ pub async fn validate<C: ConnectionTrait>(c: &C, input: &StationInput) -> Result
     if out.description.chars().count() > 1000 {
         field(&mut f, "description", "简介不超过 1000 字");
     }
+    out.join_info = input.join_info.trim().into();
+    if out.join_info.chars().count() > 200 {
+        field(&mut f, "join_info", "加入方式不超过 200 个字");
+    }
     if f.is_empty() { Ok(out) } else { Err(invalid(f)) }
 }
 
@@ -192,6 +205,7 @@ fn station_values(s: &StationInput) -> Vec<Value> {
         s.phone.clone().into(),
         s.facilities.join("|").into(),
         s.description.clone().into(),
+        s.join_info.clone().into(),
     ]
 }
 
@@ -209,8 +223,8 @@ pub async fn create<C: ConnectionTrait>(
     let id = db::insert_id(
         c,
         "INSERT INTO stations (name, type_id, area_id, address, lat, lng, online_only, opening_hours, phone, \
-         facilities, description, organ_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         facilities, description, join_info, organ_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         values,
     )
     .await?;
@@ -253,6 +267,7 @@ pub async fn update<C: ConnectionTrait>(
         ("电话", before.phone == input.phone),
         ("设施", before.facilities == input.facilities.join("|")),
         ("简介", before.description == input.description),
+        ("加入方式", before.join_info == input.join_info),
     ] {
         if !same {
             changed.push(label.to_string());
@@ -266,8 +281,8 @@ pub async fn update<C: ConnectionTrait>(
     db::exec(
         c,
         "UPDATE stations SET name = $1, type_id = $2, area_id = $3, address = $4, lat = $5, lng = $6, \
-         online_only = $7, opening_hours = $8, phone = $9, facilities = $10, description = $11, updated_at = $12 \
-         WHERE id = $13",
+         online_only = $7, opening_hours = $8, phone = $9, facilities = $10, description = $11, join_info = $12, \
+         updated_at = $13 WHERE id = $14",
         values,
     )
     .await?;
@@ -517,6 +532,7 @@ pub async fn stations_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<V
         "s.phone",
         "s.facilities",
         "s.description",
+        "s.join_info",
         "a.name",
         "s.updated_at",
         "so.path",
@@ -536,7 +552,7 @@ pub async fn stations_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<V
     let float = |v: &str| v.parse::<f64>().ok();
     Ok(db::split_records(folded.as_deref())
         .into_iter()
-        .filter(|r| r.len() == 17)
+        .filter(|r| r.len() == 18)
         .map(|r| Station {
             id: num(r[0]),
             organ_id: num(r[1]),
@@ -552,9 +568,10 @@ pub async fn stations_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<V
             phone: r[11].into(),
             facilities: r[12].into(),
             description: r[13].into(),
-            area_name: r[14].into(),
-            updated_at: num(r[15]),
-            organ_path: r[16].into(),
+            join_info: r[14].into(),
+            area_name: r[15].into(),
+            updated_at: num(r[16]),
+            organ_path: r[17].into(),
         })
         .collect())
 }
@@ -683,6 +700,10 @@ pub struct StationFilter {
     /// Stations in this area or below it.
     pub area_path: Option<String>,
     pub q: Option<String>,
+    /// Stations where a serving deputy of this level (`Level::as_str`) is stationed …
+    pub deputy_level: Option<String>,
+    /// … and (the same deputy) whose expertise contains this text: 医疗 finds 医疗卫生.
+    pub deputy_tag: Option<String>,
 }
 
 fn filter_sql(f: &StationFilter) -> (String, Vec<Value>) {
@@ -708,6 +729,20 @@ fn filter_sql(f: &StationFilter) -> (String, Vec<Value>) {
         values.push(pattern);
         wh.push(format!("{last} OR s.address LIKE ${} ESCAPE '\\')", values.len()));
     }
+    if f.deputy_level.is_some() || f.deputy_tag.is_some() {
+        let mut cond = "EXISTS (SELECT 1 FROM station_deputies sd JOIN persons p ON p.id = sd.person_id \
+             JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' WHERE sd.station_id = s.id"
+            .to_string();
+        if let Some(l) = &f.deputy_level {
+            values.push(l.clone().into());
+            cond.push_str(&format!(" AND m.level = ${}", values.len()));
+        }
+        if let Some(t) = &f.deputy_tag {
+            values.push(format!("%{}%", db::like_escape(t)).into());
+            cond.push_str(&format!(" AND p.expertise LIKE ${} ESCAPE '\\'", values.len()));
+        }
+        wh.push(format!("{cond})"));
+    }
     (format!("{STATION_SELECT} JOIN organs o ON o.id = s.organ_id WHERE {}", wh.join(" AND ")), values)
 }
 
@@ -716,6 +751,27 @@ pub async fn list<C: ConnectionTrait>(c: &C, f: &StationFilter, after: i64, limi
     values.push(after.into());
     let n = values.len();
     db::query_all(c, &format!("{sql} AND s.id > ${n} ORDER BY s.id LIMIT {limit}"), values).await
+}
+
+/// One page of the matching stations in the order of their areas (a township's stations
+/// together, townships in code order of their paths), with the number of all matches: one query.
+pub async fn page_by_area<C: ConnectionTrait>(
+    c: &C,
+    f: &StationFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Station>, i64), DbErr> {
+    let (sql, values) = filter_sql(f);
+    let sql = sql.replacen("SELECT ", "SELECT count(*) OVER () AS total, ", 1);
+    let rows = db::query_rows(c, &format!("{sql} ORDER BY a.path, s.name, s.id LIMIT {limit} OFFSET {offset}"), values)
+        .await?;
+    let total = match rows.first() {
+        Some(r) => r.try_get::<i64>("", "total")?,
+        None if offset > 0 => count(c, f).await?,
+        None => 0,
+    };
+    let stations = rows.iter().map(|r| Station::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?;
+    Ok((stations, total))
 }
 
 pub async fn count<C: ConnectionTrait>(c: &C, f: &StationFilter) -> Result<i64, DbErr> {

@@ -24,6 +24,7 @@ use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
 use crate::org;
+use crate::registry::geo::{Datum, parse_pair, valid_wgs84};
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
 use crate::registry::structure_pages::resolve_person;
 
@@ -79,6 +80,7 @@ impl ListQuery {
             type_id: num(&self.kind),
             area_path,
             q: Some(text(&self.q)).filter(|q| !q.is_empty()),
+            ..Default::default()
         })
     }
 
@@ -478,6 +480,12 @@ pub struct StationForm {
     pub lat: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub lng: String,
+    /// "经度,纬度" pasted from a map picker, instead of the two fields.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub coords: String,
+    /// The datum the coordinates were copied in (`Datum::parse`); empty is WGS-84.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub datum: String,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     pub online_only: bool,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
@@ -488,6 +496,8 @@ pub struct StationForm {
     pub facilities: Vec<String>,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub description: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub join_info: String,
 }
 
 impl StationForm {
@@ -499,11 +509,14 @@ impl StationForm {
             address: st.address.clone(),
             lat: st.lat.map(|v| v.to_string()).unwrap_or_default(),
             lng: st.lng.map(|v| v.to_string()).unwrap_or_default(),
+            coords: String::new(),
+            datum: Datum::Wgs84.as_str().into(),
             online_only: st.online_only,
             opening_hours: st.opening_hours.clone(),
             phone: st.phone.clone(),
             facilities: st.facility_list().into_iter().map(str::to_string).collect(),
             description: st.description.clone(),
+            join_info: st.join_info.clone(),
         }
     }
 
@@ -511,9 +524,30 @@ impl StationForm {
         self.facilities.iter().any(|x| x == f)
     }
 
-    /// The typed values, with number errors for the coordinates.
+    /// The typed values, with number errors for the coordinates, which are converted to
+    /// WGS-84 from the datum they were copied in.
     fn input(&self) -> (stations::StationInput, Vec<FieldError>) {
         let mut errors = Vec::new();
+        let datum = match self.datum.as_str() {
+            "" => Datum::Wgs84,
+            d => Datum::parse(d).unwrap_or_else(|| {
+                errors.push(FieldError { field: "datum".into(), message: "请选择坐标系".into() });
+                Datum::Wgs84
+            }),
+        };
+        let pasted = match self.coords.as_str() {
+            "" => None,
+            text => match parse_pair(text) {
+                Some(pair) => Some(pair),
+                None => {
+                    errors.push(FieldError {
+                        field: "coords".into(),
+                        message: "无法识别这对坐标，请粘贴“经度,纬度”，例如 119.416351,35.993834".into(),
+                    });
+                    None
+                }
+            },
+        };
         let mut coord = |raw: &str, field: &str| -> Option<f64> {
             let raw = raw.trim();
             if raw.is_empty() {
@@ -529,8 +563,16 @@ impl StationForm {
                 }
             }
         };
-        let lat = coord(&self.lat, "lat");
-        let lng = coord(&self.lng, "lng");
+        let (mut lat, mut lng) = match pasted {
+            Some((a, b)) => (Some(a), Some(b)),
+            None => (coord(&self.lat, "lat"), coord(&self.lng, "lng")),
+        };
+        if let (Some(a), Some(b)) = (lat, lng)
+            && valid_wgs84(a, b)
+        {
+            let (a, b) = datum.to_wgs84(a, b);
+            (lat, lng) = (Some(a), Some(b));
+        }
         (
             stations::StationInput {
                 name: self.name.clone(),
@@ -544,6 +586,7 @@ impl StationForm {
                 phone: self.phone.clone(),
                 facilities: self.facilities.clone(),
                 description: self.description.clone(),
+                join_info: self.join_info.clone(),
             },
             errors,
         )
@@ -562,6 +605,7 @@ struct FormTpl {
     types: Vec<Opt>,
     areas: Vec<Opt>,
     facilities: Vec<&'static str>,
+    datums: Vec<(&'static str, &'static str)>,
 }
 
 async fn form_tpl(
@@ -592,6 +636,7 @@ async fn form_tpl(
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &v.type_id),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &v.area_id),
         facilities: FACILITIES.to_vec(),
+        datums: Datum::ALL.iter().map(|d| (d.as_str(), d.label())).collect(),
         is_new: existing.is_none(),
         v,
         errors,

@@ -6,6 +6,7 @@
 mod console;
 mod deputies_stations;
 mod exports;
+mod find;
 mod holidays;
 mod membership;
 mod more;
