@@ -51,17 +51,11 @@ pub struct AccountFilter {
 }
 
 /// One page of accounts in a subtree, keyed by id (cursor pagination).
-pub async fn list<C: ConnectionTrait>(
-    c: &C,
-    subtree_path: &str,
-    filter: &AccountFilter,
-    after_id: i64,
-    limit: u64,
-) -> Result<Vec<AccountRow>, DbErr> {
-    let mut sql = format!(
-        "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.id > $2"
-    );
-    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(subtree_path)).into(), after_id.into()];
+/// The filter's `WHERE` clause over `accounts a JOIN organs o` and its values, shared by the
+/// page and its count.
+fn filter_sql(subtree_path: &str, filter: &AccountFilter) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = "o.path LIKE $1 ESCAPE '\\'".to_string();
+    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(subtree_path)).into()];
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         values.push(format!("%{}%", db::like_escape(q)).into());
         let n = values.len();
@@ -75,9 +69,36 @@ pub async fn list<C: ConnectionTrait>(
         values.push(organ.into());
         sql.push_str(&format!(" AND a.organ_id = ${}", values.len()));
     }
+    (sql, values)
+}
+
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    subtree_path: &str,
+    filter: &AccountFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<AccountRow>, DbErr> {
+    let (cond, mut values) = filter_sql(subtree_path, filter);
+    values.push(after_id.into());
     values.push((limit as i64).into());
-    sql.push_str(&format!(" ORDER BY a.id LIMIT ${}", values.len()));
+    let n = values.len();
+    let sql = format!(
+        "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE {cond} AND a.id > ${} ORDER BY a.id LIMIT ${n}",
+        n - 1
+    );
     db::query_all(c, &sql, values).await
+}
+
+/// How many accounts the filter matches (the list's total).
+pub async fn count<C: ConnectionTrait>(c: &C, subtree_path: &str, filter: &AccountFilter) -> Result<i64, DbErr> {
+    let (cond, values) = filter_sql(subtree_path, filter);
+    db::scalar_i64(
+        c,
+        &format!("SELECT count(*) FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE {cond}"),
+        values,
+    )
+    .await
 }
 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -101,7 +122,12 @@ fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-/// A mainland mobile number: 11 digits starting 1[3-9].
+/// What a mainland mobile number is, said after the field's name or value.
+pub const MSG_MOBILE_RULE: &str = "应为 1 开头、第二位为 3 至 9 的 11 位手机号，例如 13812345678";
+/// The field error for a mobile number that is not one.
+pub const MSG_MOBILE: &str = "手机号码应为 1 开头、第二位为 3 至 9 的 11 位数字，例如 13812345678";
+
+/// A mainland mobile number: 11 digits starting 1[3-9]; the one check for every person's mobile.
 pub fn valid_mobile(p: &str) -> bool {
     let b = p.as_bytes();
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)

@@ -16,6 +16,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
@@ -58,6 +59,7 @@ pub struct ListQuery {
     sort: Option<String>,
     after: Option<String>,
     offset: Option<String>,
+    page: Option<String>,
     format: Option<String>,
 }
 
@@ -152,7 +154,7 @@ async fn mandate_organs(s: &AppState, p: &Principal) -> AppResult<Vec<Organ>> {
 struct ListTpl {
     l: Layout,
     rows: Vec<DeputyLine>,
-    total: String,
+    pager: Pager,
     levels: Vec<Opt>,
     organs: Vec<Opt>,
     groups: Vec<Opt>,
@@ -162,7 +164,6 @@ struct ListTpl {
     former: bool,
     by_name: bool,
     qs: String,
-    next: Option<String>,
     can_create: bool,
 }
 
@@ -199,7 +200,7 @@ async fn list(
     render(&ListTpl {
         l: page.layout("代表", &[CRUMB]),
         rows: lines(&s, rows).await?,
-        total: crate::app::fmt::thousands(total),
+        pager: Pager::new(CRUMB.0, &qs, total, PAGE_SIZE, Pager::page_param(q.page.as_deref()), next),
         levels: opts(Level::ALL.iter().map(|l| (l.as_str(), l.deputy_title())), &text(&q.level)),
         organs: opts(organs.iter().map(|o| (o.id, o.name.clone())), &text(&q.organ)),
         groups: opts(groups.iter().map(|g| (g.id, g.name.clone())), &text(&q.group)),
@@ -208,7 +209,6 @@ async fn list(
         q: text(&q.q),
         former: f.include_former,
         by_name: q.by_name(),
-        next: next.map(|n| if qs.is_empty() { n } else { format!("{qs}&{n}") }),
         qs,
         can_create: allowed(&p, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }),
     })

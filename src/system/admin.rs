@@ -16,6 +16,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::audit;
@@ -528,7 +529,7 @@ struct AccountsTpl {
     organ: Option<i64>,
     organs: Vec<Organ>,
     roles: Vec<(&'static str, &'static str)>,
-    next_cursor: Option<i64>,
+    pager: Pager,
     can_create: bool,
 }
 
@@ -538,6 +539,7 @@ struct AccountsQuery {
     role: Option<String>,
     organ: Option<String>,
     after: Option<i64>,
+    page: Option<String>,
 }
 
 const PAGE_SIZE: u64 = 50;
@@ -559,6 +561,7 @@ async fn accounts_list(
         role: q.role.clone(),
         organ: q.organ.as_deref().and_then(|o| o.parse().ok()),
     };
+    let total = accounts::count(&s.db, &p.organ_path, &filter).await?;
     let mut rows = accounts::list(&s.db, &p.organ_path, &filter, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let next_cursor = if rows.len() as u64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -586,12 +589,24 @@ async fn accounts_list(
     render(&AccountsTpl {
         l: page.layout("账号", &[CRUMB_ACCOUNTS]),
         rows: lines,
-        q: q.q.unwrap_or_default(),
-        role: q.role.unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        role: q.role.clone().unwrap_or_default(),
         organ: filter.organ,
         organs: org::organs_under(&s.db, &p.organ_path).await?,
         roles: role_options(),
-        next_cursor,
+        pager: Pager::new(
+            CRUMB_ACCOUNTS.0,
+            &serde_urlencoded::to_string([
+                ("q", q.q.as_deref().unwrap_or_default()),
+                ("role", q.role.as_deref().unwrap_or_default()),
+                ("organ", q.organ.as_deref().unwrap_or_default()),
+            ])
+            .unwrap_or_default(),
+            total,
+            PAGE_SIZE,
+            Pager::page_param(q.page.as_deref()),
+            next_cursor.map(|c| format!("after={c}")),
+        ),
         can_create,
     })
 }
