@@ -36,7 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/admin/accounts/new", get(account_new))
         .route("/console/admin/accounts/{id}", get(account_detail).post(account_update))
         .route("/console/admin/accounts/{id}/reset-password", post(account_reset_password))
-        .route("/console/admin/audit", get(audit_page))
 }
 
 const CRUMB_ORGANS: (&str, &str) = ("/console/admin/organs", "机关");
@@ -804,47 +803,4 @@ async fn account_reset_password(
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "密码已重置，该账号的登录会话已全部退出"))
-}
-
-pub struct AuditLine {
-    pub seq: i64,
-    pub when: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub summary: String,
-    pub client: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-struct AuditTpl {
-    l: Layout,
-    status: Result<i64, String>,
-    lines: Vec<AuditLine>,
-}
-
-async fn audit_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "audit").await?;
-    let status = audit::verify(&s.db, s.audit_key()).await?.map_err(|e| e.to_string());
-    let entries: Vec<audit::Entry> = db::query_all(
-        &s.db,
-        "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
-         FROM audit_log ORDER BY seq DESC LIMIT 100",
-        vec![],
-    )
-    .await?;
-    let lines = entries
-        .into_iter()
-        .map(|e| AuditLine {
-            seq: e.seq,
-            when: crate::app::fmt::datetime(e.at),
-            actor: e.actor,
-            action: s.modules.label(&e.action).to_string(),
-            target: format!("{} #{}", e.target_type, e.target_id),
-            summary: e.summary,
-            client: e.client,
-        })
-        .collect();
-    render(&AuditTpl { l: page.layout("审计日志", &[("/console/admin/audit", "审计日志")]), status, lines })
 }

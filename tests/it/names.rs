@@ -73,3 +73,72 @@ async fn mobiles_are_chinese_mobiles(app: crate::support::TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 demo_test!(mobiles_are_chinese_mobiles);
+
+fn xlsx_rows(r: &Resp) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("a workbook");
+    let name = wb.sheet_names()[0].clone();
+    let sheet = wb.worksheet_range(&name).unwrap();
+    sheet.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+async fn audit_log_names_records_filters_and_exports(app: crate::support::TestApp) {
+    let mut staff = app.login("staff").await;
+    // A change to a station and to a deputy, to find again by name.
+    let station = renda::db::scalar_i64(app.db(), "SELECT min(id) FROM stations", vec![]).await.unwrap();
+    let station_name = renda::db::query_rows(app.db(), "SELECT name FROM stations WHERE id = $1", vec![station.into()])
+        .await
+        .unwrap()[0]
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    let r = staff
+        .post("/console/registry/deputies", &[("name", "欧阳秀兰"), ("gender", "female"), ("mobile", "13912345678")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut admin = app.login("admin").await;
+    let r = admin.get("/console/admin/audit").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let targets = r.texts("td.target");
+    assert!(targets.iter().any(|t| t == "代表 欧***"), "a person by masked name: {targets:?}");
+    assert!(!r.body.contains("欧阳秀兰") && !r.body.contains("13912345678"), "no personal data in clear");
+    // Filters: by record type, by action, by who and by date range.
+    let r = admin.get("/console/admin/audit?kind=station").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let targets = r.texts("td.target");
+    assert!(!targets.is_empty() && targets.iter().all(|t| t.starts_with("站点 ")), "{targets:?}");
+    let r = admin.get("/console/admin/audit?kind=person&action=person_create").await;
+    let (n, _, _) = pager(&r);
+    assert!(n >= 1 && r.texts("td.action").iter().all(|a| a == "登记人员"), "{:?}", r.texts("td.action"));
+    let r = admin.get("/console/admin/audit?action=login&who=admin").await;
+    assert!(!r.texts("td.actor").is_empty() && r.texts("td.action").iter().all(|a| a == "登录"));
+    assert!(r.texts("td.actor").iter().all(|a| a.contains("admin")), "{:?}", r.texts("td.actor"));
+    let r = admin.get("/console/admin/audit?from=2000-01-01&to=2000-12-31").await;
+    assert_eq!(pager(&r).0, 0);
+    assert_eq!(r.texts("p.empty"), ["没有符合条件的记录。"]);
+    let today = renda::calendar::beijing_date(renda::db::now()).to_string();
+    let r = admin.get(&format!("/console/admin/audit?from={today}&to={today}&kind=person")).await;
+    assert!(r.texts("td.target").iter().any(|t| t == "代表 欧***"), "{:?}", r.texts("td.target"));
+    let r = admin.get("/console/admin/audit?kind=station").await;
+    assert!(r.texts("td.target").contains(&format!("站点 {station_name}")), "a station by its name");
+    // Bad filters: 422 with the field's message, what was typed kept.
+    let r = admin.get("/console/admin/audit?from=2026-13-45&kind=nonsense").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = r.texts(".field-error");
+    assert!(errors.iter().any(|e| e.contains("起始日期「2026-13-45」不是有效日期")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("没有这种记录类型")), "{errors:?}");
+    assert!(r.body.contains("value=\"2026-13-45\""));
+    // The export holds the filtered entries by name, and is itself audited.
+    let rows = xlsx_rows(&admin.get("/console/admin/audit/export?kind=person&action=person_create").await);
+    assert_eq!(rows[0], ["序号", "时间", "操作人", "操作", "记录类型", "对象", "摘要", "来源"]);
+    assert!(rows[1..].iter().any(|r| r[4] == "代表" && r[5] == "欧***"), "{:?}", &rows[..2]);
+    assert!(rows[1..].iter().all(|r| r[3] == "登记人员"));
+    assert!(!rows.iter().flatten().any(|c| c.contains("欧阳秀兰")));
+    let r = admin.get("/console/admin/audit?action=export").await;
+    assert!(r.texts("td.target").iter().any(|t| t == "导出 审计日志"), "{:?}", r.texts("td.target"));
+    // Others do not see it.
+    assert_eq!(staff.get("/console/admin/audit").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(staff.get("/console/admin/audit/export").await.status, StatusCode::NOT_FOUND);
+}
+demo_test!(audit_log_names_records_filters_and_exports);
