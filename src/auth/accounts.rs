@@ -133,6 +133,69 @@ pub fn valid_mobile(p: &str) -> bool {
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
+/// A record an account acts for, picked by name on the account form.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Link {
+    Deputy,
+    Station,
+}
+
+impl Link {
+    pub fn parse(s: &str) -> Option<Link> {
+        match s {
+            "deputy" => Some(Link::Deputy),
+            "station" => Some(Link::Station),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Link::Deputy => "代表",
+            Link::Station => "站点",
+        }
+    }
+
+    /// Table, and the column that tells two records of the same name apart.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Link::Deputy => ("persons", "work_unit"),
+            Link::Station => ("stations", "address"),
+        }
+    }
+}
+
+/// A record found by name: its id, name and what tells it apart (work unit, address).
+#[derive(Debug, Clone, FromQueryResult, serde::Serialize)]
+pub struct Linkable {
+    pub id: i64,
+    pub name: String,
+    pub hint: String,
+}
+
+/// Deputies or stations of the organ subtree whose name is `name` (or, with `prefix`, starts
+/// with it), by name, at most `limit`.
+pub async fn linkable<C: ConnectionTrait>(
+    c: &C,
+    subtree_path: &str,
+    link: Link,
+    name: &str,
+    prefix: bool,
+    limit: u64,
+) -> Result<Vec<Linkable>, DbErr> {
+    let (table, hint) = link.sql();
+    let pattern = if prefix { format!("{}%", db::like_escape(name.trim())) } else { db::like_escape(name.trim()) };
+    db::query_all(
+        c,
+        &format!(
+            "SELECT r.id, r.name, COALESCE(r.{hint}, '') AS hint FROM {table} r JOIN organs o ON o.id = r.organ_id \
+             WHERE o.path LIKE $1 ESCAPE '\\' AND r.name LIKE $2 ESCAPE '\\' ORDER BY r.name, r.id LIMIT $3"
+        ),
+        vec![format!("{}%", db::like_escape(subtree_path)).into(), pattern.into(), (limit as i64).into()],
+    )
+    .await
+}
+
 /// Validates and creates an account with its roles, in the caller's write transaction.
 pub async fn create<C: ConnectionTrait>(
     c: &C,
@@ -167,16 +230,14 @@ pub async fn create<C: ConnectionTrait>(
     if let Some(p) = phone
         && !valid_mobile(p)
     {
-        fields.push(FieldError {
-            field: "phone".into(), message: "手机号应为 11 位数字，例如 13812345678".into()
-        });
+        fields.push(FieldError { field: "phone".into(), message: MSG_MOBILE.into() });
     }
     // The records a role acts for: a unit account its unit, a deputy account its person, a
     // keeper account its station. Each must exist.
     let links: [(Role, &str, Option<i64>, &str, &str); 3] = [
         (Role::Unit, "unit_id", input.unit_id, "handling_units", "承办单位账号须选择所属承办单位"),
-        (Role::Deputy, "deputy_id", input.deputy_id, "persons", "代表账号须填写代表编号（代表名册中的编号）"),
-        (Role::Keeper, "station_id", input.station_id, "stations", "联络站管理员账号须填写站点编号"),
+        (Role::Deputy, "deputy_id", input.deputy_id, "persons", "代表账号须填写代表姓名"),
+        (Role::Keeper, "station_id", input.station_id, "stations", "联络站管理员账号须填写站点名称"),
     ];
     for (role, field, id, table, missing) in links {
         match id {

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
@@ -20,6 +20,7 @@ use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::audit;
+use crate::auth::accounts::Link;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
 use crate::db;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/admin/areas/{id}", get(area_detail).post(area_rename))
         .route("/console/admin/accounts", get(accounts_list).post(account_create))
         .route("/console/admin/accounts/new", get(account_new))
+        .route("/console/admin/accounts/lookup", get(account_lookup))
         .route("/console/admin/accounts/{id}", get(account_detail).post(account_update))
         .route("/console/admin/accounts/{id}/reset-password", post(account_reset_password))
 }
@@ -197,6 +199,12 @@ struct AccountForm {
     deputy_id: String,
     #[serde(default, deserialize_with = "trimmed")]
     station_id: String,
+    /// The deputy and station an account acts for, by name (the ids come from the choice
+    /// offered when a name is shared).
+    #[serde(default, deserialize_with = "trimmed")]
+    deputy: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    station: String,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     disabled: bool,
 }
@@ -620,6 +628,55 @@ struct AccountFormTpl {
     roles: Vec<(&'static str, &'static str)>,
     /// Handling units of the organ subtree, for unit accounts.
     units: Vec<(i64, String)>,
+    deputy: LinkField,
+    station: LinkField,
+}
+
+/// A deputy or station typed by name, with the records to choose from when it is shared.
+#[derive(Default)]
+struct LinkField {
+    name: String,
+    choices: Vec<accounts::Linkable>,
+}
+
+/// How many records the search-as-you-type list and a shared name offer.
+const LINK_CHOICES: u64 = 20;
+
+/// The record an account acts for: the id chosen among same-named records, else the one
+/// record of the subtree with the typed name. A missing or shared name is a field error
+/// (the shared one re-renders with the records to choose from).
+async fn resolve_link(
+    s: &AppState,
+    subtree: &str,
+    link: accounts::Link,
+    (field, id, name): (&str, &str, &str),
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Option<i64>, LinkField)> {
+    let mut out = LinkField { name: name.to_string(), choices: Vec::new() };
+    if name.is_empty() {
+        return Ok((opt_id(&id.to_string()), out));
+    }
+    let found = accounts::linkable(&s.db, subtree, link, name, false, LINK_CHOICES).await?;
+    let chosen = opt_id(&id.to_string()).filter(|id| found.iter().any(|f| f.id == *id));
+    let what = link.label();
+    match (chosen, found.as_slice()) {
+        (Some(id), _) => Ok((Some(id), out)),
+        (None, [one]) => Ok((Some(one.id), out)),
+        (None, []) => {
+            errors.push(FieldError {
+                field: field.into(), message: format!("本机关及下级没有名为「{name}」的{what}")
+            });
+            Ok((None, out))
+        }
+        (None, many) => {
+            errors.push(FieldError {
+                field: field.into(),
+                message: format!("有 {} 个名为「{name}」的{what}，请在下面选择是哪一个", many.len()),
+            });
+            out.choices = many.to_vec();
+            Ok((None, out))
+        }
+    }
 }
 
 impl AccountFormTpl {
@@ -634,6 +691,7 @@ async fn account_form(
     p: &Principal,
     v: accounts::NewAccount,
     errors: Errors,
+    (deputy, station): (LinkField, LinkField),
 ) -> AppResult<AccountFormTpl> {
     Ok(AccountFormTpl {
         l: page.layout("新建账号", &[CRUMB_ACCOUNTS, ("/console/admin/accounts/new", "新建账号")]),
@@ -649,13 +707,15 @@ async fn account_form(
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect(),
+        deputy,
+        station,
     })
 }
 
 async fn account_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = accounts::NewAccount { organ_id: p.organ_id, roles: vec![Role::Staff], ..Default::default() };
-    render(&account_form(&page, &s, &p, v, Errors::default()).await?)
+    render(&account_form(&page, &s, &p, v, Errors::default(), Default::default()).await?)
 }
 
 async fn account_create(
@@ -665,19 +725,31 @@ async fn account_create(
     ip: ClientIp,
     Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
+    let mut link_errors = Vec::new();
+    let (deputy_id, deputy) =
+        resolve_link(&s, &p.organ_path, Link::Deputy, ("deputy", &f.deputy_id, &f.deputy), &mut link_errors).await?;
+    let (station_id, station) =
+        resolve_link(&s, &p.organ_path, Link::Station, ("station", &f.station_id, &f.station), &mut link_errors)
+            .await?;
     let v = accounts::NewAccount {
         organ_id: opt_id(&f.organ_id).unwrap_or(p.organ_id),
         roles: f.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         phone: Some(f.phone),
         unit_id: opt_id(&f.unit_id),
-        deputy_id: opt_id(&f.deputy_id),
-        station_id: opt_id(&f.station_id),
+        deputy_id,
+        station_id,
         username: f.username,
         display_name: f.display_name,
         password: f.password,
     };
     let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
+    if !link_errors.is_empty() {
+        let mut v = v;
+        v.password.clear();
+        let tpl = account_form(&page, &s, &p, v, Errors(link_errors), (deputy, station)).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(tpl.render()?)).into_response());
+    }
     let created = write(&s, &p, &ip, async |w| {
         let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &v).await?;
         s.modules.account_created(w.txn(), w.key(), w.actor(), &p.organ_path, id, &v).await?;
@@ -691,7 +763,7 @@ async fn account_create(
         async |errors| {
             let mut v = v;
             v.password.clear();
-            Ok(Html(account_form(&page, &s, &p, v, errors).await?.render()?).into_response())
+            Ok(Html(account_form(&page, &s, &p, v, errors, (deputy, station)).await?.render()?).into_response())
         },
     )
     .await
@@ -803,4 +875,32 @@ async fn account_reset_password(
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "密码已重置，该账号的登录会话已全部退出"))
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    kind: Option<String>,
+    q: Option<String>,
+}
+
+/// The account form's search-as-you-type: deputies or stations of the admin's subtree whose
+/// name starts with what was typed (JSON for `static/app.js`; without it the form resolves the
+/// name when submitted).
+async fn account_lookup(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<LookupQuery>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "lookup")
+        .await?;
+    let link = Link::parse(q.kind.as_deref().unwrap_or(""))
+        .ok_or_else(|| AppError::invalid("kind", "kind 应为 deputy 或 station"))?;
+    let name = q.q.as_deref().unwrap_or("").trim();
+    let found = if name.is_empty() {
+        Vec::new()
+    } else {
+        accounts::linkable(&s.db, &p.organ_path, link, name, true, LINK_CHOICES).await?
+    };
+    Ok(axum::Json(found).into_response())
 }

@@ -142,3 +142,97 @@ async fn audit_log_names_records_filters_and_exports(app: crate::support::TestAp
     assert_eq!(staff.get("/console/admin/audit/export").await.status, StatusCode::NOT_FOUND);
 }
 demo_test!(audit_log_names_records_filters_and_exports);
+
+async fn accounts_pick_deputy_and_station_by_name(app: crate::support::TestApp) {
+    let mut staff = app.login("staff").await;
+    let mut ids = Vec::new();
+    for work in ["试验镇卫生院", "试验镇中学"] {
+        let r = staff
+            .post("/console/registry/deputies", &[("name", "闻人建华"), ("gender", "male"), ("work_unit", work)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        ids.push(r.header("location").unwrap().rsplit('/').next().unwrap().parse::<i64>().unwrap());
+    }
+    let organ = app.organ_id("370782").await.to_string();
+    let mut admin = app.login("admin").await;
+    let form = |extra: Vec<(&'static str, String)>| {
+        let mut f: Vec<(&'static str, String)> = vec![
+            ("username", "wenren".into()),
+            ("display_name", "闻人建华".into()),
+            ("password", "abcd1234efgh".into()),
+            ("organ_id", organ.clone()),
+            ("roles", "deputy".into()),
+        ];
+        f.extend(extra);
+        f
+    };
+    async fn post(b: &mut Browser<'_>, f: &[(&'static str, String)]) -> Resp {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post("/console/admin/accounts", &f).await
+    }
+    // The form asks for names, not numbers.
+    let r = admin.get("/console/admin/accounts/new").await;
+    assert!(
+        r.texts("label[for=deputy]")[0].contains("代表姓名") && r.texts("label[for=station]")[0].contains("站点名称")
+    );
+    assert!(r.html().select(&scraper::Selector::parse("input[name=deputy_id]").unwrap()).next().is_none());
+    // Search as you type.
+    let r = admin.get("/console/admin/accounts/lookup?kind=deputy&q=%E9%97%BB%E4%BA%BA").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let found: Vec<i64> = r.json().as_array().unwrap().iter().map(|v| v["id"].as_i64().unwrap()).collect();
+    assert_eq!(found.len(), 2, "{}", r.body);
+    assert!(ids.iter().all(|i| found.contains(i)));
+    assert_eq!(
+        admin.get("/console/admin/accounts/lookup?kind=nobody&q=a").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(staff.get("/console/admin/accounts/lookup?kind=deputy&q=a").await.status, StatusCode::FORBIDDEN);
+    // An unknown name: 422, the field's message, what was typed kept.
+    let r = post(&mut admin, &form(vec![("deputy", "查无此人".into())])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.texts(".field-error"), ["本机关及下级没有名为「查无此人」的代表"]);
+    assert!(r.body.contains("value=\"查无此人\"") && r.body.contains("value=\"wenren\""));
+    // A shared name: 422 with the two to choose from.
+    let r = post(&mut admin, &form(vec![("deputy", "闻人建华".into())])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.texts(".field-error"), ["有 2 个名为「闻人建华」的代表，请在下面选择是哪一个"]);
+    let choices = r.texts("fieldset.choices label");
+    assert_eq!(choices.len(), 2);
+    assert!(choices.iter().any(|c| c.contains("试验镇卫生院")) && choices.iter().any(|c| c.contains("试验镇中学")));
+    // Choosing one creates the account linked to it.
+    let r = post(&mut admin, &form(vec![("deputy", "闻人建华".into()), ("deputy_id", ids[1].to_string())])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let linked = renda::db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'wenren'", vec![])
+        .await
+        .unwrap();
+    assert_eq!(linked, ids[1]);
+    // A keeper by the station's name.
+    let station = renda::db::query_rows(
+        app.db(),
+        "SELECT id, name FROM stations s WHERE (SELECT count(*) FROM stations t WHERE t.name = s.name) = 1 ORDER BY id",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let (sid, sname): (i64, String) = (station.try_get_by_index(0).unwrap(), station.try_get_by_index(1).unwrap());
+    let r = post(
+        &mut admin,
+        &[
+            ("username", "keeperbyname".into()),
+            ("display_name", "站长".into()),
+            ("password", "abcd1234efgh".into()),
+            ("organ_id", organ.clone()),
+            ("roles", "keeper".into()),
+            ("station", sname),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let linked =
+        renda::db::scalar_i64(app.db(), "SELECT station_id FROM accounts WHERE username = 'keeperbyname'", vec![])
+            .await
+            .unwrap();
+    assert_eq!(linked, sid);
+}
+demo_test!(accounts_pick_deputy_and_station_by_name);
