@@ -654,10 +654,10 @@ async fn resolve_link(
 ) -> AppResult<(Option<i64>, LinkField)> {
     let mut out = LinkField { name: name.to_string(), choices: Vec::new() };
     if name.is_empty() {
-        return Ok((opt_id(&id.to_string()), out));
+        return Ok((opt_id(id), out));
     }
     let found = accounts::linkable(&s.db, subtree, link, name, false, LINK_CHOICES).await?;
-    let chosen = opt_id(&id.to_string()).filter(|id| found.iter().any(|f| f.id == *id));
+    let chosen = opt_id(id).filter(|id| found.iter().any(|f| f.id == *id));
     let what = link.label();
     match (chosen, found.as_slice()) {
         (Some(id), _) => Ok((Some(id), out)),
