@@ -236,3 +236,118 @@ async fn accounts_pick_deputy_and_station_by_name(app: crate::support::TestApp) 
     assert_eq!(linked, sid);
 }
 demo_test!(accounts_pick_deputy_and_station_by_name);
+
+async fn bulk_moves_and_ends_mandates_all_or_nothing(app: crate::support::TestApp) {
+    let root = app.organ_id("370782").await;
+    let mut b = app.login("staff").await;
+    let mut ids = Vec::new();
+    for name in ["司马春兰", "司马秋菊", "司马冬梅"] {
+        let r = b.post("/console/registry/deputies", &[("name", name), ("gender", "female")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let id: i64 = r.header("location").unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let r = b
+            .post(
+                &format!("/console/registry/deputies/{id}/mandates"),
+                &[("organ_id", &root.to_string()), ("term", "18"), ("how", "elected"), ("start_date", "2021-09-28")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        ids.push(id.to_string());
+    }
+    let db = app.db();
+    let scalar = async |sql: &str| renda::db::scalar_i64(db, sql, vec![]).await.unwrap();
+    let station =
+        scalar("SELECT min(s.id) FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.code = '370782'").await;
+    let group =
+        scalar("SELECT min(g.id) FROM deputy_groups g JOIN organs o ON o.id = g.organ_id WHERE o.code = '370782'")
+            .await;
+    let picked = |extra: &[(&'static str, String)]| {
+        let mut f: Vec<(&'static str, String)> = ids.iter().map(|i| ("ids", i.clone())).collect();
+        f.extend(extra.iter().cloned());
+        f
+    };
+    async fn post(b: &mut Browser<'_>, f: &[(&'static str, String)]) -> Resp {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post("/console/registry/deputies/bulk", &f).await
+    }
+    async fn flash(b: &mut Browser<'_>, r: &Resp) -> String {
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = b.get(r.header("location").unwrap()).await;
+        page.texts(".flash").join("")
+    }
+    let joined = ids.join(",");
+    let members = async |sql: &str, owner: i64| {
+        renda::db::scalar_i64(db, &sql.replace("{ids}", &joined), vec![owner.into()]).await.unwrap()
+    };
+    // The list offers the rows to tick.
+    let r = b.get("/console/registry/deputies?q=%E5%8F%B8%E9%A9%AC").await;
+    assert_eq!(r.html().select(&scraper::Selector::parse("form#bulk input[name=ids]").unwrap()).count(), 3);
+    // Into a station: one write, each deputy audited, a summary.
+    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string())])).await;
+    assert!(flash(&mut b, &r).await.contains("已将 3 名代表编入站点"));
+    let sql = "SELECT count(*) FROM station_deputies WHERE station_id = $1 AND person_id IN ({ids})";
+    assert_eq!(members(sql, station).await, 3);
+    // Again: nothing new, and said so.
+    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string())])).await;
+    assert!(flash(&mut b, &r).await.contains("已将 0 名代表编入站点"));
+    // Into a group.
+    let r = post(&mut b, &picked(&[("op", "group".into()), ("group", group.to_string())])).await;
+    assert!(flash(&mut b, &r).await.contains("已将 3 名代表编入代表小组"));
+    let sql = "SELECT count(*) FROM memberships WHERE group_id = $1 AND person_id IN ({ids})";
+    assert_eq!(members(sql, group).await, 3);
+    // Bad input: 422, the message, what was typed kept, nothing changed.
+    let r = post(
+        &mut b,
+        &picked(&[("op", "end".into()), ("kind", "".into()), ("date", "2026-13-01".into()), ("note", "换届".into())]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = r.texts(".field-error");
+    assert!(
+        errors.iter().any(|e| e.contains("请选择终止原因")) && errors.iter().any(|e| e.contains("日期")),
+        "{errors:?}"
+    );
+    assert!(r.body.contains("value=\"换届\"") && r.body.contains("value=\"2026-13-01\""));
+    assert_eq!(
+        post(&mut b, &[("op", "station".into()), ("station", station.to_string())]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // All or nothing: one deputy without a serving mandate stops the whole action.
+    let r = b.post("/console/registry/deputies", &[("name", "司马无任"), ("gender", "male")]).await;
+    let lone: String = r.header("location").unwrap().rsplit('/').next().unwrap().to_string();
+    let mut with_lone = picked(&[("op", "end".into()), ("kind", "term_ended".into()), ("date", "2026-12-31".into())]);
+    with_lone.push(("ids", lone));
+    let r = post(&mut b, &with_lone).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.texts(".field-error").iter().any(|e| e.contains("司马无任") && e.contains("未做任何更改")),
+        "{:?}",
+        r.texts(".field-error")
+    );
+    let serving = "SELECT count(*) FROM mandates WHERE status = 'serving' AND person_id IN ({ids}) AND $1 = $1";
+    assert_eq!(members(serving, 0).await, 3, "nothing ended");
+    // 换届: every picked deputy's mandate ends with the reason.
+    let r = post(
+        &mut b,
+        &picked(&[
+            ("op", "end".into()),
+            ("kind", "term_ended".into()),
+            ("date", "2026-12-31".into()),
+            ("note", "换届".into()),
+        ]),
+    )
+    .await;
+    assert!(flash(&mut b, &r).await.contains("已为 3 名代表登记"));
+    assert_eq!(members(serving, 0).await, 0);
+    let ended = "SELECT count(*) FROM mandates WHERE status = 'term_ended' AND end_date = '2026-12-31' AND person_id IN ({ids}) AND $1 = $1";
+    assert_eq!(members(ended, 0).await, 3);
+    let audited = "SELECT count(*) FROM audit_log WHERE action = 'mandate_end' AND target_id IN (SELECT CAST(id AS TEXT) FROM persons WHERE id IN ({ids})) AND $1 = $1";
+    assert_eq!(members(audited, 0).await, 3, "each change audited");
+    // A unit user and a leader may not.
+    for who in ["unit", "leader"] {
+        let mut u = app.login(who).await;
+        let r = post(&mut u, &picked(&[("op", "station".into()), ("station", station.to_string())])).await;
+        assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND, "{who}: {}", r.status);
+    }
+}
+demo_test!(bulk_moves_and_ends_mandates_all_or_nothing);
