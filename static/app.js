@@ -65,3 +65,38 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
   b.hidden = false;
   b.addEventListener("click", function () { window.print(); });
 });
+
+// ------------------------------------------------------------------ 新建账号: names as you type
+// An input with `data-lookup` (the deputy or station an account acts for) fills its
+// <datalist> from the lookup address as the admin types. Without JavaScript the name is
+// resolved when the form is submitted, and a shared name offers the records to choose from.
+(function () {
+  "use strict";
+  var inputs = document.querySelectorAll("input[data-lookup]");
+  Array.prototype.forEach.call(inputs, function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q || !list) { return; }
+      timer = setTimeout(function () {
+        fetch(input.getAttribute("data-lookup") + "&q=" + encodeURIComponent(q), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" }
+        })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (rows) {
+            list.textContent = "";
+            rows.forEach(function (row) {
+              var o = document.createElement("option");
+              o.value = row.name;
+              o.label = row.hint ? row.name + "（" + row.hint + "）" : row.name;
+              list.appendChild(o);
+            });
+          })
+          .catch(function () { list.textContent = ""; });
+      }, 200);
+    });
+  });
+})();

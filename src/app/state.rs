@@ -189,6 +189,11 @@ impl Modules {
                 .unwrap_or(action),
         }
     }
+    /// Every audit action with its label: the platform's, then each module's.
+    pub fn action_labels(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        crate::audit::PLATFORM_LABELS.iter().chain(self.0.iter().flat_map(|m| m.audit_labels.iter())).copied()
+    }
+
     pub fn operations(&self) -> impl Iterator<Item = &'static Operation> {
         self.0.iter().flat_map(|m| m.operations.iter())
     }

@@ -254,32 +254,34 @@ pub async fn history<C: ConnectionTrait>(c: &C, target_type: &str, target_id: &s
 /// Chinese labels of the platform's own audit actions; a module's are in its
 /// `Module::audit_labels` (`Modules::label` looks in both).
 pub fn platform_label(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "login" => "登录",
-        "login_failed" => "登录失败",
-        "logout" => "退出登录",
-        "access_denied" => "拒绝访问",
-        "token_create" => "创建 API 令牌",
-        "token_revoke" => "吊销 API 令牌",
-        "account_create" => "创建账号",
-        "account_update" => "修改账号",
-        "password_change" => "修改密码",
-        "password_reset" => "重置密码",
-        "totp_enable" => "启用两步验证",
-        "totp_disable" => "停用两步验证",
-        "organ_create" => "新建机关",
-        "organ_update" => "修改机关",
-        "area_create" => "新建区划",
-        "area_update" => "修改区划",
-        "attachment_add" => "上传附件",
-        "attachment_remove" => "删除附件",
-        "area_import" => "导入区划",
-        "export" => "导出数据",
-        "export_personal" => "导出个人信息",
-        "unit_create" => "新建承办单位",
-        "unit_update" => "修改承办单位",
-        "unit_contact_add" => "新增联络员",
-        "unit_contact_remove" => "移除联络员",
-        _ => return None,
-    })
+    PLATFORM_LABELS.iter().find(|(a, _)| *a == action).map(|(_, l)| *l)
 }
+
+/// The platform's audit actions and their labels.
+pub const PLATFORM_LABELS: &[(&str, &str)] = &[
+    ("login", "登录"),
+    ("login_failed", "登录失败"),
+    ("logout", "退出登录"),
+    ("access_denied", "拒绝访问"),
+    ("token_create", "创建 API 令牌"),
+    ("token_revoke", "吊销 API 令牌"),
+    ("account_create", "创建账号"),
+    ("account_update", "修改账号"),
+    ("password_change", "修改密码"),
+    ("password_reset", "重置密码"),
+    ("totp_enable", "启用两步验证"),
+    ("totp_disable", "停用两步验证"),
+    ("organ_create", "新建机关"),
+    ("organ_update", "修改机关"),
+    ("area_create", "新建区划"),
+    ("area_update", "修改区划"),
+    ("attachment_add", "上传附件"),
+    ("attachment_remove", "删除附件"),
+    ("area_import", "导入区划"),
+    ("export", "导出数据"),
+    ("export_personal", "导出个人信息"),
+    ("unit_create", "新建承办单位"),
+    ("unit_update", "修改承办单位"),
+    ("unit_contact_add", "新增联络员"),
+    ("unit_contact_remove", "移除联络员"),
+];

@@ -51,17 +51,11 @@ pub struct AccountFilter {
 }
 
 /// One page of accounts in a subtree, keyed by id (cursor pagination).
-pub async fn list<C: ConnectionTrait>(
-    c: &C,
-    subtree_path: &str,
-    filter: &AccountFilter,
-    after_id: i64,
-    limit: u64,
-) -> Result<Vec<AccountRow>, DbErr> {
-    let mut sql = format!(
-        "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE o.path LIKE $1 ESCAPE '\\' AND a.id > $2"
-    );
-    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(subtree_path)).into(), after_id.into()];
+/// The filter's `WHERE` clause over `accounts a JOIN organs o` and its values, shared by the
+/// page and its count.
+fn filter_sql(subtree_path: &str, filter: &AccountFilter) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = "o.path LIKE $1 ESCAPE '\\'".to_string();
+    let mut values: Vec<sea_orm::Value> = vec![format!("{}%", db::like_escape(subtree_path)).into()];
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         values.push(format!("%{}%", db::like_escape(q)).into());
         let n = values.len();
@@ -75,9 +69,36 @@ pub async fn list<C: ConnectionTrait>(
         values.push(organ.into());
         sql.push_str(&format!(" AND a.organ_id = ${}", values.len()));
     }
+    (sql, values)
+}
+
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    subtree_path: &str,
+    filter: &AccountFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<AccountRow>, DbErr> {
+    let (cond, mut values) = filter_sql(subtree_path, filter);
+    values.push(after_id.into());
     values.push((limit as i64).into());
-    sql.push_str(&format!(" ORDER BY a.id LIMIT ${}", values.len()));
+    let n = values.len();
+    let sql = format!(
+        "SELECT {COLS} FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE {cond} AND a.id > ${} ORDER BY a.id LIMIT ${n}",
+        n - 1
+    );
     db::query_all(c, &sql, values).await
+}
+
+/// How many accounts the filter matches (the list's total).
+pub async fn count<C: ConnectionTrait>(c: &C, subtree_path: &str, filter: &AccountFilter) -> Result<i64, DbErr> {
+    let (cond, values) = filter_sql(subtree_path, filter);
+    db::scalar_i64(
+        c,
+        &format!("SELECT count(*) FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE {cond}"),
+        values,
+    )
+    .await
 }
 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -101,10 +122,78 @@ fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-/// A mainland mobile number: 11 digits starting 1[3-9].
+/// What a mainland mobile number is, said after the field's name or value.
+pub const MSG_MOBILE_RULE: &str = "应为 1 开头、第二位为 3 至 9 的 11 位手机号，例如 13812345678";
+/// The field error for a mobile number that is not one.
+pub const MSG_MOBILE: &str = "手机号码应为 1 开头、第二位为 3 至 9 的 11 位数字，例如 13812345678";
+
+/// A mainland mobile number: 11 digits starting 1[3-9]; the one check for every person's mobile.
 pub fn valid_mobile(p: &str) -> bool {
     let b = p.as_bytes();
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+}
+
+/// A record an account acts for, picked by name on the account form.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Link {
+    Deputy,
+    Station,
+}
+
+impl Link {
+    pub fn parse(s: &str) -> Option<Link> {
+        match s {
+            "deputy" => Some(Link::Deputy),
+            "station" => Some(Link::Station),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Link::Deputy => "代表",
+            Link::Station => "站点",
+        }
+    }
+
+    /// Table, and the column that tells two records of the same name apart.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Link::Deputy => ("persons", "work_unit"),
+            Link::Station => ("stations", "address"),
+        }
+    }
+}
+
+/// A record found by name: its id, name and what tells it apart (work unit, address).
+#[derive(Debug, Clone, FromQueryResult, serde::Serialize)]
+pub struct Linkable {
+    pub id: i64,
+    pub name: String,
+    pub hint: String,
+}
+
+/// Deputies or stations of the organ subtree whose name is `name` (or, with `prefix`, starts
+/// with it), by name, at most `limit`.
+pub async fn linkable<C: ConnectionTrait>(
+    c: &C,
+    subtree_path: &str,
+    link: Link,
+    name: &str,
+    prefix: bool,
+    limit: u64,
+) -> Result<Vec<Linkable>, DbErr> {
+    let (table, hint) = link.sql();
+    let pattern = if prefix { format!("{}%", db::like_escape(name.trim())) } else { db::like_escape(name.trim()) };
+    db::query_all(
+        c,
+        &format!(
+            "SELECT r.id, r.name, COALESCE(r.{hint}, '') AS hint FROM {table} r JOIN organs o ON o.id = r.organ_id \
+             WHERE o.path LIKE $1 ESCAPE '\\' AND r.name LIKE $2 ESCAPE '\\' ORDER BY r.name, r.id LIMIT $3"
+        ),
+        vec![format!("{}%", db::like_escape(subtree_path)).into(), pattern.into(), (limit as i64).into()],
+    )
+    .await
 }
 
 /// Validates and creates an account with its roles, in the caller's write transaction.
@@ -141,16 +230,14 @@ pub async fn create<C: ConnectionTrait>(
     if let Some(p) = phone
         && !valid_mobile(p)
     {
-        fields.push(FieldError {
-            field: "phone".into(), message: "手机号应为 11 位数字，例如 13812345678".into()
-        });
+        fields.push(FieldError { field: "phone".into(), message: MSG_MOBILE.into() });
     }
     // The records a role acts for: a unit account its unit, a deputy account its person, a
     // keeper account its station. Each must exist.
     let links: [(Role, &str, Option<i64>, &str, &str); 3] = [
         (Role::Unit, "unit_id", input.unit_id, "handling_units", "承办单位账号须选择所属承办单位"),
-        (Role::Deputy, "deputy_id", input.deputy_id, "persons", "代表账号须填写代表编号（代表名册中的编号）"),
-        (Role::Keeper, "station_id", input.station_id, "stations", "联络站管理员账号须填写站点编号"),
+        (Role::Deputy, "deputy_id", input.deputy_id, "persons", "代表账号须填写代表姓名"),
+        (Role::Keeper, "station_id", input.station_id, "stations", "联络站管理员账号须填写站点名称"),
     ];
     for (role, field, id, table, missing) in links {
         match id {

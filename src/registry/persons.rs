@@ -249,9 +249,9 @@ pub fn validate(input: &PersonInput) -> Result<PersonInput, Vec<FieldError>> {
     }
     out.mobile = match input.mobile.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(m) if m.len() == 11 && m.starts_with('1') && m.bytes().all(|b| b.is_ascii_digit()) => Some(m.into()),
+        Some(m) if crate::auth::accounts::valid_mobile(m) => Some(m.into()),
         Some(_) => {
-            field(&mut f, "mobile", "手机号码应为 11 位数字");
+            field(&mut f, "mobile", crate::auth::accounts::MSG_MOBILE);
             None
         }
     };

@@ -16,6 +16,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/deputies", get(list).post(create))
         .route("/console/registry/deputies/export", get(export))
+        .route("/console/registry/deputies/bulk", post(bulk))
         .route("/console/registry/deputies/new", get(new_form))
         .route("/console/registry/deputies/{id}", get(detail).post(update))
         .route("/console/registry/deputies/{id}/edit", get(edit_form))
@@ -58,6 +60,7 @@ pub struct ListQuery {
     sort: Option<String>,
     after: Option<String>,
     offset: Option<String>,
+    page: Option<String>,
     format: Option<String>,
 }
 
@@ -152,7 +155,7 @@ async fn mandate_organs(s: &AppState, p: &Principal) -> AppResult<Vec<Organ>> {
 struct ListTpl {
     l: Layout,
     rows: Vec<DeputyLine>,
-    total: String,
+    pager: Pager,
     levels: Vec<Opt>,
     organs: Vec<Opt>,
     groups: Vec<Opt>,
@@ -162,8 +165,18 @@ struct ListTpl {
     former: bool,
     by_name: bool,
     qs: String,
-    next: Option<String>,
     can_create: bool,
+    bulk: BulkForm,
+    end_kinds: Vec<Opt>,
+    bulk_groups: Vec<Opt>,
+    bulk_stations: Vec<Opt>,
+    errors: Errors,
+}
+
+impl ListTpl {
+    fn selected(&self, id: &i64) -> bool {
+        self.bulk.ids.contains(&id.to_string())
+    }
 }
 
 async fn list(
@@ -174,7 +187,19 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "list").await?;
-    let f = q.filter(&p);
+    render(&list_tpl(&page, &s, &p, &q, BulkForm::default(), Errors::default()).await?)
+}
+
+async fn list_tpl(
+    page: &Page,
+    s: &AppState,
+    p: &Principal,
+    q: &ListQuery,
+    bulk: BulkForm,
+    errors: Errors,
+) -> AppResult<ListTpl> {
+    let (s, p) = (s.clone(), p);
+    let f = q.filter(p);
     let total = persons::count(&s.db, &f).await?;
     let qs = q.query_string();
     let (mut rows, next);
@@ -187,7 +212,7 @@ async fn list(
         next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("after={}", rows[PAGE_SIZE as usize - 1].id));
     }
     rows.truncate(PAGE_SIZE as usize);
-    let organs = mandate_organs(&s, &p).await?;
+    let organs = mandate_organs(&s, p).await?;
     let groups = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let station_list = stations::list(
         &s.db,
@@ -196,10 +221,11 @@ async fn list(
         500,
     )
     .await?;
-    render(&ListTpl {
+    let groups_all = groups.iter().map(|g| (g.id, g.name.clone())).collect::<Vec<_>>();
+    Ok(ListTpl {
         l: page.layout("代表", &[CRUMB]),
         rows: lines(&s, rows).await?,
-        total: crate::app::fmt::thousands(total),
+        pager: Pager::new(CRUMB.0, &qs, total, PAGE_SIZE, Pager::page_param(q.page.as_deref()), next),
         levels: opts(Level::ALL.iter().map(|l| (l.as_str(), l.deputy_title())), &text(&q.level)),
         organs: opts(organs.iter().map(|o| (o.id, o.name.clone())), &text(&q.organ)),
         groups: opts(groups.iter().map(|g| (g.id, g.name.clone())), &text(&q.group)),
@@ -208,10 +234,182 @@ async fn list(
         q: text(&q.q),
         former: f.include_former,
         by_name: q.by_name(),
-        next: next.map(|n| if qs.is_empty() { n } else { format!("{qs}&{n}") }),
         qs,
-        can_create: allowed(&p, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }),
+        can_create: allowed(p, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }),
+        end_kinds: opts(persons::EndReason::ALL.map(|r| (r.as_str(), r.label())), &bulk.kind),
+        bulk_groups: opts(groups_all, &bulk.group),
+        bulk_stations: opts(station_list.iter().map(|st| (st.id, st.name.clone())), &bulk.station),
+        bulk,
+        errors,
     })
+}
+
+// ------------------------------------------------------------------ bulk actions
+
+/// The bulk form under the list: the ticked rows and what to do with them.
+#[derive(Default, Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    op: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    station: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    group: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    note: String,
+}
+
+/// At most this many rows in one bulk action (one page of the list, several times over).
+const BULK_MAX: usize = 500;
+
+/// What a bulk action does, read once from the form.
+enum BulkOp {
+    /// 编入站点: each deputy joins the station (already there: unchanged).
+    Station(i64),
+    /// 编入代表小组 as 成员.
+    Group(i64),
+    /// 换届 and the like: each deputy's serving mandates in the caller's organ subtree end.
+    End(persons::EndMandate),
+}
+
+impl BulkForm {
+    fn parse(&self) -> AppResult<(Vec<i64>, BulkOp)> {
+        let mut ids: Vec<i64> = self.ids.iter().filter_map(|i| i.trim().parse().ok()).filter(|i| *i > 0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() || ids.len() != self.ids.len() {
+            return Err(AppError::invalid("ids", "请先勾选要处理的代表"));
+        }
+        if ids.len() > BULK_MAX {
+            return Err(AppError::invalid("ids", format!("一次最多处理 {BULK_MAX} 名代表")));
+        }
+        let id = |v: &str, field: &str, msg: &str| {
+            v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| AppError::invalid(field, msg.to_string()))
+        };
+        let op = match self.op.as_str() {
+            "station" => BulkOp::Station(id(&self.station, "station", "请选择要编入的站点")?),
+            "group" => BulkOp::Group(id(&self.group, "group", "请选择要编入的代表小组")?),
+            "end" => BulkOp::End(persons::EndMandate::parse(&self.kind, &self.date, &self.note)?),
+            _ => return Err(AppError::invalid("op", "请选择要做的操作")),
+        };
+        Ok((ids, op))
+    }
+}
+
+/// One bulk action on the ticked deputies: one audited write, all or nothing, each change
+/// audited as when made one by one, then a summary in Chinese.
+async fn bulk(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<BulkForm>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "bulk").await?;
+    let result = async {
+        let (ids, op) = f.parse()?;
+        for id in &ids {
+            visible_person(&s, &p, &ip, *id, Action::Update).await?;
+        }
+        let target = match &op {
+            BulkOp::Station(st) => {
+                let station =
+                    stations::station(&s.db, *st).await?.ok_or_else(|| AppError::invalid("station", "没有这个站点"))?;
+                let path = org::organ(&s.db, station.organ_id).await?.map(|o| o.path).unwrap_or_default();
+                guard::check(
+                    &s,
+                    &p,
+                    &ip,
+                    Action::Update,
+                    &Resource::Station { id: *st, organ_path: &path },
+                    &st.to_string(),
+                )
+                .await?;
+                station.name
+            }
+            BulkOp::Group(g) => {
+                let owner = crate::registry::membership::owner(&s.db, &crate::registry::membership::GROUP, *g)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("group", "没有这个代表小组"))?;
+                let path = owner.organ_path.clone().unwrap_or_default();
+                crate::registry::structure_pages::check_registry(&s, &p, &ip, Action::Update, &path, &g.to_string())
+                    .await?;
+                owner.name
+            }
+            BulkOp::End(end) => end.reason.label().to_string(),
+        };
+        let organ_like = format!("{}%", db::like_escape(&p.organ_path));
+        let changed = write(&s, &p, &ip, async |w| {
+            let mut changed = 0usize;
+            for id in &ids {
+                changed += match &op {
+                    BulkOp::Station(st) => {
+                        stations::assign_deputy(w.txn(), w.key(), w.actor(), *st, *id).await? as usize
+                    }
+                    BulkOp::Group(g) => {
+                        let j = crate::registry::membership::Joining { owner_id: *g, person_id: *id, role: "member" };
+                        let kind = &crate::registry::membership::GROUP;
+                        crate::registry::membership::add(w.txn(), w.key(), w.actor(), kind, p.organ_id, j).await?
+                            as usize
+                    }
+                    BulkOp::End(end) => {
+                        let mandates = db::query_rows(
+                            w.txn(),
+                            "SELECT m.id FROM mandates m JOIN organs o ON o.id = m.organ_id \
+                             WHERE m.person_id = $1 AND m.status = $2 AND o.path LIKE $3 ESCAPE '\\'",
+                            vec![
+                                (*id).into(),
+                                crate::registry::types::MandateStatus::Serving.into(),
+                                organ_like.clone().into(),
+                            ],
+                        )
+                        .await?;
+                        if mandates.is_empty() {
+                            let name = persons::person(w.txn(), *id).await?.map(|d| d.name).unwrap_or_default();
+                            return Err(AppError::invalid(
+                                "ids",
+                                format!("{name}（编号 {id}）没有本机关及下级的在任代表资格，未做任何更改"),
+                            ));
+                        }
+                        for m in &mandates {
+                            persons::end_mandate(w.txn(), w.key(), w.actor(), m.try_get_by_index(0)?, end).await?;
+                        }
+                        1
+                    }
+                };
+            }
+            Ok(changed)
+        })
+        .await?;
+        Ok::<_, AppError>((ids.len(), changed, op, target))
+    }
+    .await;
+    form_answer(
+        result,
+        |(n, changed, op, target)| {
+            if matches!(op, BulkOp::Station(_)) {
+                crate::registry::cache(&s).nearest.invalidate();
+            }
+            let said = match op {
+                BulkOp::Station(_) => {
+                    format!("已将 {changed} 名代表编入站点「{target}」（共选 {n} 名，其余已在该站点）")
+                }
+                BulkOp::Group(_) => {
+                    format!("已将 {changed} 名代表编入代表小组「{target}」（共选 {n} 名，其余已在该小组）")
+                }
+                BulkOp::End(_) => format!("已为 {changed} 名代表登记{target}，代表资格终止"),
+            };
+            redirect_with_flash(CRUMB.0, &said)
+        },
+        async |errors| unprocessable(&list_tpl(&page, &s, &p, &ListQuery::default(), f, errors).await?),
+    )
+    .await
 }
 
 /// The whole filtered list (not just a page) as .xlsx or .csv.

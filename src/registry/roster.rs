@@ -413,17 +413,13 @@ fn parse_id(d: &Data) -> Result<Option<i64>, String> {
     }
 }
 
-fn is_valid_mobile(s: &str) -> bool {
-    s.len() == 11 && s.starts_with('1') && s.chars().all(|c| c.is_ascii_digit())
-}
-
 /// 手机号码: 11 digits starting with 1, or blank; detects numbers damaged by Excel.
 fn parse_mobile(d: &Data) -> Result<Option<String>, String> {
     let shown = cell_text(d);
     if shown.is_empty() {
         return Ok(None);
     }
-    let invalid = || format!("手机号码「{shown}」应为以 1 开头的 11 位数字");
+    let invalid = || format!("手机号码「{shown}」{}", crate::auth::accounts::MSG_MOBILE_RULE);
     match d {
         Data::Float(_) | Data::Int(_) => {
             let v = match d {
@@ -435,7 +431,7 @@ fn parse_mobile(d: &Data) -> Result<Option<String>, String> {
                 return Err(MSG_PHONE_DAMAGED.to_string());
             }
             let digits = format!("{}", v as i64);
-            if !is_valid_mobile(&digits) {
+            if !crate::auth::accounts::valid_mobile(&digits) {
                 return Err(invalid());
             }
             // 1.38053E+10 = 13805300000: Excel kept only the leading significant digits.
@@ -457,7 +453,7 @@ fn parse_mobile(d: &Data) -> Result<Option<String>, String> {
                 None if t.len() == 13 && t.starts_with("86") => t[2..].to_string(),
                 None => t,
             };
-            if is_valid_mobile(&t) { Ok(Some(t)) } else { Err(invalid()) }
+            if crate::auth::accounts::valid_mobile(&t) { Ok(Some(t)) } else { Err(invalid()) }
         }
     }
 }
@@ -944,7 +940,7 @@ fn help_for(col: Col) -> (&'static str, String) {
         ),
         Col::Mobile => (
             optional,
-            "代表本人手机号，以 1 开头的 11 位数字，仅供工作人员联系，不公开。请先把该列设为「文本」格式再填写，否则 Excel 可能把号码变成 1.38053E+10 而丢失位数。".to_string(),
+            "代表本人手机号，1 开头、第二位为 3 至 9 的 11 位数字，仅供工作人员联系，不公开。请先把该列设为「文本」格式再填写，否则 Excel 可能把号码变成 1.38053E+10 而丢失位数。".to_string(),
         ),
         Col::Township => (optional, "代表所在的镇（街道）名称，须与系统中的名称一致，如「城关镇」「东城街道」。".to_string()),
         Col::Station => (optional, "代表进驻的代表之家或代表联络站名称，须与系统中的名称一致。".to_string()),

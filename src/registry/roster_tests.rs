@@ -304,6 +304,21 @@ fn float_damaged_phone_is_reported() {
 }
 
 #[test]
+fn mobiles_must_be_chinese_mobiles() {
+    let rows = vec![
+        vec![V::S("张伟"), V::S("男"), V::S("12812345678")],
+        vec![V::S("李娜"), V::S("女"), V::N(10812345678.0)],
+        vec![V::S("王芳"), V::S("女"), V::S("1391234567")],
+        vec![V::S("赵敏"), V::S("女"), V::S("+86 199 1234 5678")],
+    ];
+    let issues = parse(&xlsx(&["姓名", "性别", "手机号码"], &rows)).unwrap_err();
+    assert_eq!(issues.iter().map(|i| i.row).collect::<Vec<_>>(), [2, 3, 4], "{issues:?}");
+    assert!(issues.iter().all(|i| i.column == "手机号码" && i.reason.contains("第二位为 3 至 9")), "{issues:?}");
+    let ok = parse(&xlsx(&["姓名", "性别", "手机号码"], &rows[3..])).unwrap();
+    assert_eq!(ok[0].mobile.as_deref(), Some("19912345678"));
+}
+
+#[test]
 fn not_an_xlsx() {
     for bytes in [&b"hello, world"[..], b"", b"PK\x03\x04garbage"] {
         assert_eq!(parse(bytes).unwrap_err(), vec![RowIssue::new(0, "", "文件不是有效的 Excel（.xlsx）文件")]);

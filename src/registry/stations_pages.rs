@@ -18,6 +18,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -57,6 +58,7 @@ pub struct ListQuery {
     area: Option<String>,
     q: Option<String>,
     after: Option<String>,
+    page: Option<String>,
     format: Option<String>,
 }
 
@@ -123,12 +125,11 @@ async fn deputy_counts(s: &AppState, ids: &[i64]) -> AppResult<std::collections:
 struct ListTpl {
     l: Layout,
     rows: Vec<StationLine>,
-    total: String,
+    pager: Pager,
     types: Vec<Opt>,
     areas: Vec<Opt>,
     q: String,
     qs: String,
-    next: Option<String>,
     can_create: bool,
 }
 
@@ -164,11 +165,17 @@ async fn list(
             .into_iter()
             .map(|st| StationLine { deputies: counts.get(&st.id).copied().unwrap_or(0), s: st })
             .collect(),
-        total: crate::app::fmt::thousands(total),
+        pager: Pager::new(
+            CRUMB.0,
+            &qs,
+            total,
+            PAGE_SIZE,
+            Pager::page_param(q.page.as_deref()),
+            next.map(|n| format!("after={n}")),
+        ),
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &text(&q.kind)),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &text(&q.area)),
         q: text(&q.q),
-        next: next.map(|n| if qs.is_empty() { format!("after={n}") } else { format!("{qs}&after={n}") }),
         qs,
         can_create: allowed(&p, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }),
     })

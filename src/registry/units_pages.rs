@@ -18,6 +18,7 @@ use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, render};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -85,6 +86,7 @@ impl ListQuery {
 struct ListTpl {
     l: Layout,
     rows: Vec<Unit>,
+    pager: Pager,
     kinds: Vec<Opt>,
     states: Vec<Opt>,
     q: String,
@@ -107,6 +109,7 @@ async fn list(
     let rows = units::units(&s.db, &q.filter(&p)).await?;
     render(&ListTpl {
         l: page.layout("承办单位", &[CRUMB]),
+        pager: Pager::whole(CRUMB.0, rows.len()),
         rows,
         kinds: opts(UNIT_KINDS, &text(&q.kind)),
         states: opts([("1", "在用"), ("0", "已停用")], &text(&q.active)),

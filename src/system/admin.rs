@@ -9,16 +9,18 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
+use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::audit;
+use crate::auth::accounts::Link;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role, accounts};
 use crate::db;
@@ -33,9 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/admin/areas/{id}", get(area_detail).post(area_rename))
         .route("/console/admin/accounts", get(accounts_list).post(account_create))
         .route("/console/admin/accounts/new", get(account_new))
+        .route("/console/admin/accounts/lookup", get(account_lookup))
         .route("/console/admin/accounts/{id}", get(account_detail).post(account_update))
         .route("/console/admin/accounts/{id}/reset-password", post(account_reset_password))
-        .route("/console/admin/audit", get(audit_page))
 }
 
 const CRUMB_ORGANS: (&str, &str) = ("/console/admin/organs", "机关");
@@ -197,6 +199,12 @@ struct AccountForm {
     deputy_id: String,
     #[serde(default, deserialize_with = "trimmed")]
     station_id: String,
+    /// The deputy and station an account acts for, by name (the ids come from the choice
+    /// offered when a name is shared).
+    #[serde(default, deserialize_with = "trimmed")]
+    deputy: String,
+    #[serde(default, deserialize_with = "trimmed")]
+    station: String,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     disabled: bool,
 }
@@ -528,7 +536,7 @@ struct AccountsTpl {
     organ: Option<i64>,
     organs: Vec<Organ>,
     roles: Vec<(&'static str, &'static str)>,
-    next_cursor: Option<i64>,
+    pager: Pager,
     can_create: bool,
 }
 
@@ -538,6 +546,7 @@ struct AccountsQuery {
     role: Option<String>,
     organ: Option<String>,
     after: Option<i64>,
+    page: Option<String>,
 }
 
 const PAGE_SIZE: u64 = 50;
@@ -559,6 +568,7 @@ async fn accounts_list(
         role: q.role.clone(),
         organ: q.organ.as_deref().and_then(|o| o.parse().ok()),
     };
+    let total = accounts::count(&s.db, &p.organ_path, &filter).await?;
     let mut rows = accounts::list(&s.db, &p.organ_path, &filter, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let next_cursor = if rows.len() as u64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -586,12 +596,24 @@ async fn accounts_list(
     render(&AccountsTpl {
         l: page.layout("账号", &[CRUMB_ACCOUNTS]),
         rows: lines,
-        q: q.q.unwrap_or_default(),
-        role: q.role.unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        role: q.role.clone().unwrap_or_default(),
         organ: filter.organ,
         organs: org::organs_under(&s.db, &p.organ_path).await?,
         roles: role_options(),
-        next_cursor,
+        pager: Pager::new(
+            CRUMB_ACCOUNTS.0,
+            &serde_urlencoded::to_string([
+                ("q", q.q.as_deref().unwrap_or_default()),
+                ("role", q.role.as_deref().unwrap_or_default()),
+                ("organ", q.organ.as_deref().unwrap_or_default()),
+            ])
+            .unwrap_or_default(),
+            total,
+            PAGE_SIZE,
+            Pager::page_param(q.page.as_deref()),
+            next_cursor.map(|c| format!("after={c}")),
+        ),
         can_create,
     })
 }
@@ -606,6 +628,55 @@ struct AccountFormTpl {
     roles: Vec<(&'static str, &'static str)>,
     /// Handling units of the organ subtree, for unit accounts.
     units: Vec<(i64, String)>,
+    deputy: LinkField,
+    station: LinkField,
+}
+
+/// A deputy or station typed by name, with the records to choose from when it is shared.
+#[derive(Default)]
+struct LinkField {
+    name: String,
+    choices: Vec<accounts::Linkable>,
+}
+
+/// How many records the search-as-you-type list and a shared name offer.
+const LINK_CHOICES: u64 = 20;
+
+/// The record an account acts for: the id chosen among same-named records, else the one
+/// record of the subtree with the typed name. A missing or shared name is a field error
+/// (the shared one re-renders with the records to choose from).
+async fn resolve_link(
+    s: &AppState,
+    subtree: &str,
+    link: accounts::Link,
+    (field, id, name): (&str, &str, &str),
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Option<i64>, LinkField)> {
+    let mut out = LinkField { name: name.to_string(), choices: Vec::new() };
+    if name.is_empty() {
+        return Ok((opt_id(id), out));
+    }
+    let found = accounts::linkable(&s.db, subtree, link, name, false, LINK_CHOICES).await?;
+    let chosen = opt_id(id).filter(|id| found.iter().any(|f| f.id == *id));
+    let what = link.label();
+    match (chosen, found.as_slice()) {
+        (Some(id), _) => Ok((Some(id), out)),
+        (None, [one]) => Ok((Some(one.id), out)),
+        (None, []) => {
+            errors.push(FieldError {
+                field: field.into(), message: format!("本机关及下级没有名为「{name}」的{what}")
+            });
+            Ok((None, out))
+        }
+        (None, many) => {
+            errors.push(FieldError {
+                field: field.into(),
+                message: format!("有 {} 个名为「{name}」的{what}，请在下面选择是哪一个", many.len()),
+            });
+            out.choices = many.to_vec();
+            Ok((None, out))
+        }
+    }
 }
 
 impl AccountFormTpl {
@@ -620,6 +691,7 @@ async fn account_form(
     p: &Principal,
     v: accounts::NewAccount,
     errors: Errors,
+    (deputy, station): (LinkField, LinkField),
 ) -> AppResult<AccountFormTpl> {
     Ok(AccountFormTpl {
         l: page.layout("新建账号", &[CRUMB_ACCOUNTS, ("/console/admin/accounts/new", "新建账号")]),
@@ -635,13 +707,15 @@ async fn account_form(
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect(),
+        deputy,
+        station,
     })
 }
 
 async fn account_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = accounts::NewAccount { organ_id: p.organ_id, roles: vec![Role::Staff], ..Default::default() };
-    render(&account_form(&page, &s, &p, v, Errors::default()).await?)
+    render(&account_form(&page, &s, &p, v, Errors::default(), Default::default()).await?)
 }
 
 async fn account_create(
@@ -651,19 +725,31 @@ async fn account_create(
     ip: ClientIp,
     Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
+    let mut link_errors = Vec::new();
+    let (deputy_id, deputy) =
+        resolve_link(&s, &p.organ_path, Link::Deputy, ("deputy", &f.deputy_id, &f.deputy), &mut link_errors).await?;
+    let (station_id, station) =
+        resolve_link(&s, &p.organ_path, Link::Station, ("station", &f.station_id, &f.station), &mut link_errors)
+            .await?;
     let v = accounts::NewAccount {
         organ_id: opt_id(&f.organ_id).unwrap_or(p.organ_id),
         roles: f.roles.iter().filter_map(|r| Role::parse(r)).collect(),
         phone: Some(f.phone),
         unit_id: opt_id(&f.unit_id),
-        deputy_id: opt_id(&f.deputy_id),
-        station_id: opt_id(&f.station_id),
+        deputy_id,
+        station_id,
         username: f.username,
         display_name: f.display_name,
         password: f.password,
     };
     let target = org::organ(&s.db, v.organ_id).await?.ok_or_else(|| AppError::invalid("organ_id", "所属机关不存在"))?;
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &target.path }, "new").await?;
+    if !link_errors.is_empty() {
+        let mut v = v;
+        v.password.clear();
+        let tpl = account_form(&page, &s, &p, v, Errors(link_errors), (deputy, station)).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(tpl.render()?)).into_response());
+    }
     let created = write(&s, &p, &ip, async |w| {
         let id = accounts::create(w.txn(), w.key(), &s.crypto, s.config.password_cost, w.actor(), &v).await?;
         s.modules.account_created(w.txn(), w.key(), w.actor(), &p.organ_path, id, &v).await?;
@@ -677,7 +763,7 @@ async fn account_create(
         async |errors| {
             let mut v = v;
             v.password.clear();
-            Ok(Html(account_form(&page, &s, &p, v, errors).await?.render()?).into_response())
+            Ok(Html(account_form(&page, &s, &p, v, errors, (deputy, station)).await?.render()?).into_response())
         },
     )
     .await
@@ -791,45 +877,30 @@ async fn account_reset_password(
     Ok(redirect_with_flash(&format!("/console/admin/accounts/{id}"), "密码已重置，该账号的登录会话已全部退出"))
 }
 
-pub struct AuditLine {
-    pub seq: i64,
-    pub when: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub summary: String,
-    pub client: String,
+#[derive(Deserialize)]
+struct LookupQuery {
+    kind: Option<String>,
+    q: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-struct AuditTpl {
-    l: Layout,
-    status: Result<i64, String>,
-    lines: Vec<AuditLine>,
-}
-
-async fn audit_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "audit").await?;
-    let status = audit::verify(&s.db, s.audit_key()).await?.map_err(|e| e.to_string());
-    let entries: Vec<audit::Entry> = db::query_all(
-        &s.db,
-        "SELECT seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash \
-         FROM audit_log ORDER BY seq DESC LIMIT 100",
-        vec![],
-    )
-    .await?;
-    let lines = entries
-        .into_iter()
-        .map(|e| AuditLine {
-            seq: e.seq,
-            when: crate::app::fmt::datetime(e.at),
-            actor: e.actor,
-            action: s.modules.label(&e.action).to_string(),
-            target: format!("{} #{}", e.target_type, e.target_id),
-            summary: e.summary,
-            client: e.client,
-        })
-        .collect();
-    render(&AuditTpl { l: page.layout("审计日志", &[("/console/admin/audit", "审计日志")]), status, lines })
+/// The account form's search-as-you-type: deputies or stations of the admin's subtree whose
+/// name starts with what was typed (JSON for `static/app.js`; without it the form resolves the
+/// name when submitted).
+async fn account_lookup(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<LookupQuery>,
+) -> AppResult<Response> {
+    guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "lookup")
+        .await?;
+    let link = Link::parse(q.kind.as_deref().unwrap_or(""))
+        .ok_or_else(|| AppError::invalid("kind", "kind 应为 deputy 或 station"))?;
+    let name = q.q.as_deref().unwrap_or("").trim();
+    let found = if name.is_empty() {
+        Vec::new()
+    } else {
+        accounts::linkable(&s.db, &p.organ_path, link, name, true, LINK_CHOICES).await?
+    };
+    Ok(axum::Json(found).into_response())
 }

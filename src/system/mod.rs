@@ -3,6 +3,7 @@
 //! accounts, organs, areas) and the public home page.
 
 pub mod admin;
+pub mod admin_audit;
 pub mod api;
 pub mod area_import;
 pub mod console;
@@ -29,6 +30,7 @@ fn routes() -> axum::Router<crate::app::state::AppState> {
         .merge(public::routes())
         .merge(console::routes())
         .merge(admin::routes())
+        .merge(admin_audit::routes())
         .merge(area_import::routes())
         .merge(api::routes())
 }

@@ -11,6 +11,7 @@ mod cli;
 mod foreign_keys;
 mod jobs;
 mod matrix;
+mod names;
 mod opinions;
 mod pages;
 mod phone;

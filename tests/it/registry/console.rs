@@ -69,7 +69,7 @@ async fn staff_registers_deputy_and_records_mandate_events(app: TestApp) {
     assert!(errors.iter().any(|e| e.contains("姓名应为 2 至 20 个字")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("请选择性别")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("出生日期")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("手机号码应为 11 位数字")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("手机号码应为 1 开头、第二位为 3 至 9 的 11 位数字")), "{errors:?}");
     assert!(r.body.contains("value=\"试验镇\""));
     // A good one.
     let r = b

@@ -594,7 +594,7 @@ async fn admin_creates_accounts_linked_to_their_records(app: TestApp) {
     ];
     let r = admin.post("/console/admin/accounts", &keeper).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.texts(".field-error").iter().any(|t| t.contains("站点编号")), "{:?}", r.texts(".field-error"));
+    assert!(r.texts(".field-error").iter().any(|t| t.contains("站点名称")), "{:?}", r.texts(".field-error"));
     let mut with_station = keeper.to_vec();
     with_station.push(("station_id", station_text.as_str()));
     let r = admin.post("/console/admin/accounts", &with_station).await;

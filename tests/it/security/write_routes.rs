@@ -49,6 +49,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/accounts", Who::Maintainers),
     ("PATCH", "/api/v1/accounts/{id}", Who::Maintainers),
     ("POST", "/console/registry/deputies", Who::Maintainers),
+    ("POST", "/console/registry/deputies/bulk", Who::Maintainers),
     ("POST", "/console/registry/deputies/{id}", Who::Maintainers),
     ("POST", "/console/registry/deputies/{id}/photo", Who::Maintainers),
     ("POST", "/console/registry/deputies/{id}/mandates", Who::Maintainers),
