@@ -54,15 +54,8 @@ pub struct Receipt {
     pub held: bool,
 }
 
-/// An 11-digit mainland mobile number.
-pub fn is_mobile(p: &str) -> bool {
-    p.len() == 11
-        && p.starts_with('1')
-        && p.chars().all(|c| c.is_ascii_digit())
-        && !p.starts_with("10")
-        && !p.starts_with("11")
-        && !p.starts_with("12")
-}
+/// A mainland mobile number (1[3-9] + 9 digits): the platform's one check.
+pub use crate::auth::accounts::valid_mobile as is_mobile;
 
 /// A phone number as typed by people and other systems: `+86 138-0013-8000` → `13800138000`.
 pub fn normalise_phone(phone: &str) -> String {
