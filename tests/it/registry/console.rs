@@ -300,6 +300,13 @@ async fn station_with_deputies_and_duty_rules(app: TestApp) {
     let r = b.post(&rules, &[("person_id", &deputy.to_string()), ("rule_text", "随便哪天")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!r.texts(".field-error").is_empty());
+    // The error is where the person looks: the page opens at the form, the field focused.
+    let html = r.html();
+    let form = html.select(&scraper::Selector::parse("form#rule-form").unwrap()).next().expect("the rule form");
+    assert!(form.value().attr("action").unwrap().ends_with("#rule-form"));
+    let field = html.select(&scraper::Selector::parse("#rule_text").unwrap()).next().unwrap();
+    assert!(field.value().attr("autofocus").is_some() && field.value().attr("aria-invalid") == Some("true"));
+    assert_eq!(field.value().attr("value"), Some("随便哪天"), "what was typed is kept");
     let r = b.post(&rules, &[("person_id", &deputy.to_string()), ("rule_text", "每月15日上午")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = b.get(&format!("/console/registry/stations/{station}")).await;
