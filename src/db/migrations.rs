@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_hold_words::Migration),
             Box::new(m0015_sms_codes::Migration),
             Box::new(m0016_station_join::Migration),
+            Box::new(m0017_duty_changes::Migration),
         ]
     }
 }
@@ -37,6 +38,7 @@ pub mod m0013_item_merge;
 pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
 pub mod m0016_station_join;
+pub mod m0017_duty_changes;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -51,6 +53,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0011_appointments::REFERENCES)
         .chain(m0012_webhooks::REFERENCES)
         .chain(m0013_item_merge::REFERENCES)
+        .chain(m0017_duty_changes::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod duty_changes;
 pub mod geo;
 pub mod import;
 pub mod membership;
@@ -102,6 +103,7 @@ const AUDIT_LABELS: &[(&str, &str)] = &[
     ("station_unassign", "代表离站"),
     ("duty_rule_create", "新增进站安排"),
     ("duty_rule_delete", "删除进站安排"),
+    ("duty_slot_change", "调整接待时段"),
     ("group_create", "新建小组"),
     ("group_member_add", "小组成员调整"),
     ("group_member_remove", "移出小组"),

@@ -660,6 +660,8 @@ struct StationTpl {
     st: Station,
     nav: Option<NavLinks>,
     slots: Vec<Slot>,
+    /// Dates cancelled or moved, with the reasons (REG-10).
+    changes: Vec<crate::registry::duty_changes::DutyChange>,
     by_level: Vec<(&'static str, Vec<DeputyLink>)>,
     /// Attachment ids of the station's photos.
     photos: Vec<i64>,
@@ -712,6 +714,7 @@ async fn station_page(
         photos: extras.photos,
         st,
         slots: extras.slots,
+        changes: crate::registry::duty_changes::ahead(&s.db, id, today).await?,
         by_level,
         url,
         card: kind == Kind::Card,

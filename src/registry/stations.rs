@@ -983,6 +983,8 @@ async fn expand_rule_on<C: ConnectionTrait>(
     if !matches!(rule.recurrence, schedule::Recurrence::Once(_)) {
         slots.retain(|s| !calendar.is_holiday(s.date));
     }
+    // Then one date cancelled or moved by the keeper (REG-10).
+    super::duty_changes::apply(c, rule_id, &mut slots).await?;
     for s in &slots {
         db::exec(
             c,

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/stations/{id}/deputies/{person}/remove", post(unassign))
         .route("/console/registry/stations/{id}/rules", post(rule_add))
         .route("/console/registry/stations/{id}/rules/{rule}/remove", post(rule_remove))
+        .route("/console/registry/stations/{id}/slots/{slot}/change", post(slot_change))
         .route("/console/registry/stations/{id}/photos", post(photo_add))
         .route("/console/registry/stations/{id}/photos/{photo}/remove", post(photo_remove))
 }
@@ -290,6 +291,8 @@ struct DetailTpl {
     deputies: Vec<DeputyLine>,
     rules: Vec<stations::DutyRuleRow>,
     slots: Vec<stations::Slot>,
+    /// Dates cancelled or moved, today or later (REG-10).
+    changes: Vec<crate::registry::duty_changes::DutyChange>,
     can_edit: bool,
     person: String,
     rule: RuleForm,
@@ -334,7 +337,9 @@ async fn detail_tpl(
     let today = stations::today();
     let slots = stations::slots(&s.db, st.id, today, today + Days::new(stations::HORIZON_DAYS), 20).await?;
     let href = format!("/console/registry/stations/{}", st.id);
+    let changes = crate::registry::duty_changes::ahead(&s.db, st.id, today).await?;
     Ok(DetailTpl {
+        changes,
         l: page.layout(&st.name, &[CRUMB, (&href, &st.name)]),
         facilities,
         keepers: stations::keepers(&s.db, st.id).await?,
@@ -468,6 +473,56 @@ async fn rule_remove(
     .await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
+}
+
+/// One date cancelled or moved, with its public reason.
+#[derive(Default, serde::Deserialize)]
+pub struct SlotChangeForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub new_date: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub reason: String,
+}
+
+async fn slot_change(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    path: Path<(String, String)>,
+    Form(f): Form<SlotChangeForm>,
+) -> AppResult<Response> {
+    let (id, slot) = two_ids(path)?;
+    let (st, organ_path) = visible_station(&s, &p, &ip, id, Action::Update).await?;
+    let result = write(&s, &p, &ip, async |w| {
+        crate::registry::duty_changes::change_slot(
+            w.txn(),
+            w.key(),
+            w.actor(),
+            id,
+            slot,
+            &f.kind,
+            &f.new_date,
+            &f.reason,
+            stations::today(),
+        )
+        .await
+    })
+    .await;
+    form_answer(
+        result,
+        |_| {
+            crate::registry::cache(&s).nearest.invalidate();
+            redirect_with_flash(&format!("/console/registry/stations/{id}"), "接待时段已调整，联络站页面会公布原因")
+        },
+        async |errors| {
+            let tpl = detail_tpl(&page, &s, &p, st, &organ_path, String::new(), RuleForm::default(), "slot", errors);
+            unprocessable(&tpl.await?)
+        },
+    )
+    .await
 }
 
 // ------------------------------------------------------------------ form

@@ -86,6 +86,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/registry/import", Who::Maintainers),
     ("POST", "/console/calendar", Who::Maintainers),
     ("POST", "/console/calendar/{day}/remove", Who::Maintainers),
+    ("POST", "/console/registry/stations/{id}/slots/{slot}/change", Who::Maintainers),
     ("POST", "/console/opinions/words", Who::Maintainers),
     ("POST", "/console/handling/{id}/step", Who::Loop),
     ("POST", "/console/handling/{id}/progress", Who::Loop),
