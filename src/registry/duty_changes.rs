@@ -88,11 +88,11 @@ pub async fn change_slot<C: ConnectionTrait>(
     )
     .await?;
     let row = rows.first().ok_or(AppError::NotFound)?;
-    let rule_id: Option<i64> = row.try_get_by_index(0).map_err(DbErr::from)?;
-    let person_id: i64 = row.try_get_by_index(1).map_err(DbErr::from)?;
-    let slot_date: String = row.try_get_by_index(2).map_err(DbErr::from)?;
-    let start_time: String = row.try_get_by_index(3).map_err(DbErr::from)?;
-    let organ_id: i64 = row.try_get_by_index(4).map_err(DbErr::from)?;
+    let rule_id: Option<i64> = row.try_get_by_index(0)?;
+    let person_id: i64 = row.try_get_by_index(1)?;
+    let slot_date: String = row.try_get_by_index(2)?;
+    let start_time: String = row.try_get_by_index(3)?;
+    let organ_id: i64 = row.try_get_by_index(4)?;
     if slot_date < today.format("%Y-%m-%d").to_string() {
         return Err(invalid("slot", "已经过去的接待时段不能调整"));
     }
