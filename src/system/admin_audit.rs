@@ -104,6 +104,15 @@ struct AuditFilter {
     kind: String,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    /// The admin's organ subtree when below the top organ: only entries about records of
+    /// those organs (the top organ's admin also sees the entries about no organ — sign-ins,
+    /// installation settings).
+    subtree: Option<String>,
+}
+
+/// The subtree an admin reads: none (everything) at the top organ.
+fn subtree_of(p: &crate::auth::Principal) -> Option<String> {
+    (p.organ_path.matches('/').count() > 2).then(|| p.organ_path.clone())
 }
 
 fn text(v: &Option<String>) -> String {
@@ -148,7 +157,7 @@ impl AuditQuery {
             });
             kind.clear();
         }
-        (AuditFilter { who: text(&self.who), action, kind, from, to }, Errors(errors))
+        (AuditFilter { who: text(&self.who), action, kind, from, to, subtree: None }, Errors(errors))
     }
 }
 
@@ -174,6 +183,13 @@ impl AuditFilter {
         }
         if let Some(d) = self.to {
             push(&mut cond, "at < ?", deadline_end(d).into());
+        }
+        if let Some(path) = &self.subtree {
+            push(
+                &mut cond,
+                "organ_id IN (SELECT id FROM organs WHERE path LIKE ? ESCAPE '\\')",
+                format!("{}%", db::like_escape(path)).into(),
+            );
         }
         (cond.join(" AND "), values)
     }
@@ -292,7 +308,8 @@ async fn audit_page(
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "audit").await?;
     let status = audit::verify(&s.db, s.audit_key()).await?.map_err(|e| e.to_string());
-    let (f, errors) = q.filter(&s);
+    let (mut f, errors) = q.filter(&s);
+    f.subtree = subtree_of(&p);
     let (cond, values) = f.sql();
     let total = db::scalar_i64(&s.db, &format!("SELECT count(*) FROM audit_log WHERE {cond}"), values).await?;
     let before = q.before.as_deref().and_then(|b| b.trim().parse::<i64>().ok());
@@ -331,7 +348,8 @@ async fn audit_export(
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "export").await?;
-    let (f, errors) = q.filter(&s);
+    let (mut f, errors) = q.filter(&s);
+    f.subtree = subtree_of(&p);
     if let Some(e) = errors.0.into_iter().next() {
         return Err(crate::app::error::AppError::invalid(&e.field, e.message));
     }

@@ -475,3 +475,31 @@ async fn tokens_do_not_open_console_pages(app: TestApp) {
     }
 }
 demo_test!(tokens_do_not_open_console_pages);
+
+/// A township's admin reads the audit log of its own subtree only; the top organ's admin all.
+async fn the_audit_log_stays_in_the_admins_subtree(app: TestApp) {
+    let township = app.organ_id("370782001").await;
+    app.add_account("town_admin", township, &[Role::Admin]).await;
+    let county = app.organ_id("370782").await;
+    let county_entries = count(&app, &format!("SELECT count(*) FROM audit_log WHERE organ_id = {county}")).await;
+    assert!(county_entries > 0, "the demo wrote entries about the county");
+    let mut town = app.login("town_admin").await;
+    let own = count(
+        &app,
+        "SELECT count(*) FROM audit_log WHERE organ_id IN (SELECT id FROM organs WHERE path LIKE \
+         (SELECT path FROM organs WHERE code = '370782001') || '%')",
+    )
+    .await;
+    let page = town.get("/console/admin/audit").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.texts("#count strong"), vec![own.to_string()], "only its subtree's entries");
+    let mut admin = app.login("admin").await;
+    let all = count(&app, "SELECT count(*) FROM audit_log").await;
+    let page = admin.get("/console/admin/audit").await;
+    assert!(
+        page.body.contains(&format!("共 {all} 条")) || page.body.contains(&format!("共 {} 条", all + 1)),
+        "{}",
+        page.body
+    );
+}
+demo_test!(the_audit_log_stays_in_the_admins_subtree);
