@@ -20,7 +20,7 @@ use crate::app::pages::{Errors, form_errors, render};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
-use crate::opinions::service::{LOOKUPS_PER_HOUR, PUBLIC_PER_HOUR, throttle};
+use crate::opinions::service::{PUBLIC_PER_HOUR, throttle};
 use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
@@ -189,14 +189,7 @@ async fn track_form(State(s): State<AppState>, csrf: CsrfToken) -> AppResult<Res
     render(&track_tpl(&s, csrf.0, TrackForm::default(), None, None, None).await?)
 }
 
-/// Look-ups and the citizen's steps count against the address (no guessing of query codes).
-pub async fn throttle_lookup(s: &AppState, client: &str) -> AppResult<()> {
-    let now = crate::db::now();
-    write_as(s, Actor::system("查询限流"), async |w| {
-        throttle(w.txn(), &s.crypto, "track", client, LOOKUPS_PER_HOUR, now).await
-    })
-    .await
-}
+pub use crate::opinions::public::throttle_lookup;
 
 const NOT_FOUND: &str = "预约编号或查询码不正确，请核对后再试（查询码不区分大小写）";
 

@@ -200,15 +200,14 @@ pub async fn apply<C: ConnectionTrait>(
     match cmd {
         Command::Release => {
             set_state(c, &item, to, ctx.now).await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, "").await?;
+            record(c, ctx, &item, step, doer, Line::internal("")).await?;
         }
         Command::Reject { reason } => {
             let reason = text_of("reason", &reason, true)?;
             set_state(c, &item, to, ctx.now).await?;
             db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
                 .await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &reason)
-                .await?;
+            record(c, ctx, &item, step, doer, Line::public(&reason)).await?;
         }
         Command::AnswerDirectly { text } => {
             let text = text_of("text", &text, true)?;
@@ -219,8 +218,7 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![ctx.now.into(), item.id.into()],
             )
             .await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &text)
-                .await?;
+            record(c, ctx, &item, step, doer, Line::public(&text)).await?;
         }
         Command::Assign { units, due_working_days, instructions } => {
             let instructions = text_of("instructions", &instructions, false)?;
@@ -235,8 +233,7 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             set_state(c, &item, to, ctx.now).await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, doer.unit_id, true, "")
-                .await?;
+            record(c, ctx, &item, step, doer, Line::public("").unit(doer.unit_id)).await?;
         }
         Command::Return { reason } => {
             let reason = text_of("reason", &reason, true)?;
@@ -261,20 +258,7 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![reason.clone().into(), a.into()],
             )
             .await?;
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                "",
-                doer.party,
-                doer.actor,
-                doer.unit_id,
-                false,
-                &reason,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&reason).unit(doer.unit_id)).await?;
             // Back to triage when no unit that answers is left; the return counts against nobody.
             if !answering_left(c, &item).await? {
                 db::exec(
@@ -305,20 +289,7 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             set_state(c, &item, to, ctx.now).await?;
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                "",
-                doer.party,
-                doer.actor,
-                doer.unit_id,
-                false,
-                &text,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&text).unit(doer.unit_id)).await?;
         }
         Command::RequestExtension { days, reason } => {
             let reason = text_of("reason", &reason, true)?;
@@ -336,20 +307,7 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             let body = format!("申请延期 {days} 个工作日：{reason}");
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                "",
-                doer.party,
-                doer.actor,
-                doer.unit_id,
-                false,
-                &body,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&body).unit(doer.unit_id)).await?;
             notify_staff(c, &item, "承办单位申请延期", &body).await?;
         }
         Command::DecideExtension { unit_id, approve, days, note } => {
@@ -384,20 +342,7 @@ pub async fn apply<C: ConnectionTrait>(
                 format!("不同意延期。{note}")
             };
             let detail = if approve { "approved" } else { "refused" };
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                detail,
-                doer.party,
-                doer.actor,
-                Some(unit_id),
-                false,
-                &body,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&body).detail(detail).unit(Some(unit_id))).await?;
             notify_unit(c, unit_id, &item, "延期申请已审批", &body).await?;
         }
         Command::Reply { outcome, text } => {
@@ -431,20 +376,7 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![ctx.now.into(), a.into()],
             )
             .await?;
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                outcome.as_str(),
-                doer.party,
-                doer.actor,
-                Some(unit_id),
-                true,
-                &text,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::public(&text).detail(outcome.as_str()).unit(Some(unit_id))).await?;
             if !answering_left(c, &item).await? {
                 // Every answering unit has replied: the 协办 units are done too.
                 db::exec(
@@ -493,20 +425,7 @@ pub async fn apply<C: ConnectionTrait>(
             .await?;
             let body =
                 if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                grade.as_str(),
-                doer.party,
-                doer.actor,
-                None,
-                true,
-                &body,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::public(&body).detail(grade.as_str())).await?;
             // The submitter's 不满意 opens the next round by itself, as many times as the policy says.
             let automatic = item.round <= i64::from(ctx.policy.automatic_rehandling_rounds);
             if rater == Rater::Submitter && grade == Grade::Unsatisfied {
@@ -537,28 +456,14 @@ pub async fn apply<C: ConnectionTrait>(
             set_state(c, &item, to, ctx.now).await?;
             db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
                 .await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, &explanation)
-                .await?;
+            record(c, ctx, &item, step, doer, Line::public(&explanation)).await?;
         }
         Command::Supervise { kind, text } => {
             let text = text_of("text", &text, kind != Supervision::Flag)?;
             if kind == Supervision::Flag {
                 db::exec(c, "UPDATE handling_items SET flagged = true WHERE id = $1", vec![item.id.into()]).await?;
             }
-            event(
-                c,
-                ctx.now,
-                item.id,
-                item.round,
-                step.as_str(),
-                kind.as_str(),
-                doer.party,
-                doer.actor,
-                None,
-                false,
-                &text,
-            )
-            .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&text).detail(kind.as_str())).await?;
             for unit in model::live_units(c, item.id).await? {
                 notify_unit(c, unit, &item, kind.label(), &text).await?;
             }
@@ -590,7 +495,7 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![primary.id.into(), item.id.into()],
             )
             .await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, true, "").await?;
+            record(c, ctx, &item, step, doer, Line::public("")).await?;
             event(
                 c,
                 ctx.now,
@@ -623,8 +528,7 @@ pub async fn apply<C: ConnectionTrait>(
                 vec![deputy_id.into(), ctx.now.into(), item.id.into()],
             )
             .await?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), &name, doer.party, doer.actor, None, false, &note)
-                .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&note).detail(&name)).await?;
             let accounts: Vec<i64> = db::query_rows(
                 c,
                 "SELECT id FROM accounts WHERE deputy_id = $1 AND disabled = false",
@@ -639,8 +543,7 @@ pub async fn apply<C: ConnectionTrait>(
         }
         Command::RequestAssign { text } => {
             let text = text_of("text", &text, false)?;
-            event(c, ctx.now, item.id, item.round, step.as_str(), "", doer.party, doer.actor, None, false, &text)
-                .await?;
+            record(c, ctx, &item, step, doer, Line::internal(&text)).await?;
             let body = if text.is_empty() { "代表请机关将此事项交办承办单位".to_string() } else { text };
             notify_staff(c, &item, "代表请求交办", &body).await?;
         }
@@ -948,7 +851,58 @@ pub async fn external_note<C: ConnectionTrait>(
 }
 
 /// Writes one history line.
-#[allow(clippy::too_many_arguments)]
+/// A history line of the step being taken: shown to the submitter or not, with the kind
+/// within the step and the unit it concerns.
+struct Line<'a> {
+    detail: &'a str,
+    unit: Option<i64>,
+    public: bool,
+    body: &'a str,
+}
+
+impl<'a> Line<'a> {
+    /// Shown on `/track`.
+    fn public(body: &'a str) -> Line<'a> {
+        Line { detail: "", unit: None, public: true, body }
+    }
+    /// For the handlers only.
+    fn internal(body: &'a str) -> Line<'a> {
+        Line { detail: "", unit: None, public: false, body }
+    }
+    fn detail(self, detail: &'a str) -> Line<'a> {
+        Line { detail, ..self }
+    }
+    fn unit(self, unit: Option<i64>) -> Line<'a> {
+        Line { unit, ..self }
+    }
+}
+
+/// Writes `line` into `item`'s history for the step `doer` takes now.
+async fn record<C: ConnectionTrait>(
+    c: &C,
+    ctx: &Ctx<'_>,
+    item: &Item,
+    step: Step,
+    doer: &Doer<'_>,
+    line: Line<'_>,
+) -> Result<(), DbErr> {
+    event(
+        c,
+        ctx.now,
+        item.id,
+        item.round,
+        step.as_str(),
+        line.detail,
+        doer.party,
+        doer.actor,
+        line.unit,
+        line.public,
+        line.body,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)] // the columns of one history row
 pub(crate) async fn event<C: ConnectionTrait>(
     c: &C,
     at: i64,

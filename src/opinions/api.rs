@@ -211,11 +211,7 @@ async fn track(
     Path(no): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> AppResult<Response> {
-    let now = crate::db::now();
-    write_as(&s, Actor::system("查询限流"), async |w| {
-        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
-    })
-    .await?;
+    super::public::throttle_lookup(&s, &ip.0).await?;
     let o = service::track(&s.db, &s.crypto, &no, q.code.as_deref().unwrap_or("")).await?;
     let t = super::public::tracked(&s, o).await?;
     let replies: Vec<ReplyOut> = t.replies.iter().map(ReplyOut::from).collect();
@@ -262,11 +258,7 @@ async fn rate(
     Path(no): Path<String>,
     ApiJson(r): ApiJson<RatingIn>,
 ) -> AppResult<Response> {
-    let now = crate::db::now();
-    write_as(&s, Actor::system("查询限流"), async |w| {
-        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
-    })
-    .await?;
+    super::public::throttle_lookup(&s, &ip.0).await?;
     let applied = super::public::rate_as_submitter(&s, &no, &r.code, &r.grade, &r.comment).await?;
     Ok((StatusCode::CREATED, axum::Json(StepOut::from(applied))).into_response())
 }

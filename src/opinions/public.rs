@@ -312,7 +312,7 @@ async fn track(
     Form(v): Form<TrackForm>,
 ) -> AppResult<Response> {
     // Guessing query codes costs the same budget as submitting.
-    service_throttle_lookup(&s, &ip).await?;
+    throttle_lookup(&s, &ip.0).await?;
     let found = match service::track(&s.db, &s.crypto, &v.no, &v.code).await {
         Ok(o) => Some(tracked(&s, o).await?),
         Err(AppError::NotFound) => None,
@@ -325,11 +325,12 @@ async fn track(
     Ok((status, render(&page)?).into_response())
 }
 
-/// Look-ups count against the address (no brute force of query codes).
-async fn service_throttle_lookup(s: &AppState, ip: &ClientIp) -> AppResult<()> {
+/// Look-ups (and a citizen's steps by number and code) count against the address, one
+/// budget for opinions and bookings: no brute force of query codes.
+pub async fn throttle_lookup(s: &AppState, client: &str) -> AppResult<()> {
     let now = crate::db::now();
     write_as(s, Actor::system("查询限流"), async |w| {
-        service::throttle(w.txn(), &s.crypto, "track", &ip.0, service::LOOKUPS_PER_HOUR, now).await
+        service::throttle(w.txn(), &s.crypto, "track", client, service::LOOKUPS_PER_HOUR, now).await
     })
     .await
 }
@@ -370,7 +371,7 @@ async fn rate(
     ip: ClientIp,
     Form(f): Form<RateForm>,
 ) -> AppResult<Response> {
-    service_throttle_lookup(&s, &ip).await?;
+    throttle_lookup(&s, &ip.0).await?;
     let result = rate_as_submitter(&s, &f.no, &f.code, &f.grade, &f.comment).await;
     let v = TrackForm { no: f.no.clone(), code: f.code.clone() };
     let (status, notice, error) = match result {
@@ -479,7 +480,7 @@ async fn add_photo(
     ip: ClientIp,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
-    service_throttle_lookup(&s, &ip).await?;
+    throttle_lookup(&s, &ip.0).await?;
     let v = TrackForm { no: upload.field("no").to_string(), code: upload.field("code").to_string() };
     let page = |found, notice: Option<String>, error: Option<String>| {
         let s = s.clone();
