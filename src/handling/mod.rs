@@ -167,6 +167,13 @@ pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> 
 /// loop's table the step, and the item's kind does what follows — one audited transaction.
 pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: Command) -> AppResult<Applied> {
     let (item, facts) = visible_item(s, p, ip, item_id).await?;
+    // 并案 joins another item: only one the caller may see.
+    if let Command::Merge { into } = &cmd {
+        visible_item(s, p, ip, *into).await.map_err(|e| match e {
+            AppError::NotFound | AppError::Forbidden(_) => AppError::invalid("into", "没有这件事项，或您无权查看它"),
+            other => other,
+        })?;
+    }
     let live = model::live_units(&s.db, item_id).await?;
     let step = cmd.step();
     let (party, field) = match party_for(p, &item, &live, step) {

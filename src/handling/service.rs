@@ -516,12 +516,27 @@ pub async fn apply<C: ConnectionTrait>(
         }
         Command::HandToDeputy { deputy_id, note } => {
             let note = text_of("text", &note, false)?;
-            let name: Option<String> =
-                db::query_rows(c, "SELECT name FROM persons WHERE id = $1", vec![deputy_id.into()])
-                    .await?
-                    .first()
-                    .and_then(|r| r.try_get_by_index(0).ok());
-            let Some(name) = name else { return Err(AppError::invalid("deputy_id", "请选择代表")) };
+            // Handing an item to a deputy lets them see it: only a deputy of its station, or one
+            // serving at the item's organ or an organ above or below it.
+            let name: Option<String> = db::query_rows(
+                c,
+                "SELECT p.name FROM persons p WHERE p.id = $1 AND (\
+                 EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.person_id = p.id AND sd.station_id = $2) \
+                 OR EXISTS (SELECT 1 FROM mandates m JOIN organs o ON o.id = m.organ_id WHERE m.person_id = p.id \
+                 AND m.status = 'serving' AND (o.path LIKE $3 OR $4 LIKE o.path || '%')))",
+                vec![
+                    deputy_id.into(),
+                    item.station_id.unwrap_or(0).into(),
+                    format!("{}%", db::like_escape(&item.organ_path)).into(),
+                    item.organ_path.clone().into(),
+                ],
+            )
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index(0).ok());
+            let Some(name) = name else {
+                return Err(AppError::invalid("deputy_id", "请选择本站或本机关上下级的在任代表"));
+            };
             db::exec(
                 c,
                 "UPDATE handling_items SET deputy_id = $1, updated_at = $2 WHERE id = $3",

@@ -197,3 +197,64 @@ async fn the_station_deputy_takes_an_item_up_and_answers(app: TestApp) {
     assert_eq!(t["state"], "answered_directly");
     assert!(t.to_string().contains("路灯本周内修复"), "{t}");
 }
+
+demo_test!(merges_and_hand_overs_stay_within_what_the_caller_may_see);
+async fn merges_and_hand_overs_stay_within_what_the_caller_may_see(app: TestApp) {
+    let station_in = |code: &'static str| {
+        let app = &app;
+        async move {
+            count(
+                app,
+                &format!("SELECT min(s.id) FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.code = '{code}'"),
+            )
+            .await
+        }
+    };
+    let (here, there) = (station_in("370782101").await, station_in("370782102").await);
+    let (b_no, _) = submit(&app, "东关村的自来水这几天有股怪味，老人孩子不敢喝。", "13900000011", Some(here)).await;
+    let (a_no, _) = submit(&app, "西关村的路灯坏了一个多月了，晚上出行很不方便。", "13900000012", Some(there)).await;
+    let (b, a) = (opinion_of(&app, &b_no).await, opinion_of(&app, &a_no).await);
+
+    // A township's staff may not merge into another township's item they cannot see.
+    let township = app.organ_id("370782101").await;
+    app.add_account("town_staff", township, &[renda::auth::Role::Staff]).await;
+    let town = app.token("town_staff", Scope::Write).await;
+    let r = app.api("POST", &format!("/api/v1/opinions/{b}/merge"), Some(&town), Some(json!({"into": a}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("无权查看"), "{}", r.body);
+    assert_eq!(
+        count(&app, &format!("SELECT count(*) FROM handling_merges WHERE item_id = {}", item_of(&app, &b_no).await))
+            .await,
+        0
+    );
+
+    // Nor hand an item to a deputy of another township, which would let them see it.
+    let outsider = count(
+        &app,
+        "SELECT min(m.person_id) FROM mandates m JOIN organs o ON o.id = m.organ_id WHERE o.code = '370782102' \
+         AND m.status = 'serving' AND NOT EXISTS (SELECT 1 FROM mandates m2 JOIN organs o2 ON o2.id = m2.organ_id \
+         WHERE m2.person_id = m.person_id AND m2.status = 'serving' AND o2.code <> '370782102')",
+    )
+    .await;
+    let staff = app.token("staff", Scope::Write).await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{b}/hand-to-deputy"),
+            Some(&staff),
+            Some(json!({"deputy_id": outsider})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) FROM handling_items WHERE id = {} AND deputy_id IS NOT NULL",
+                item_of(&app, &b_no).await
+            )
+        )
+        .await,
+        0
+    );
+}
