@@ -400,14 +400,23 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let bytes = read_import_file(file)?;
             let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
             // Parsed before the write transaction opens, so other writers do not wait for it.
-            let rows = crate::registry::import::parse_roster(bytes).await.map_err(|issues| {
+            let parsed = crate::registry::import::parse_roster(bytes).await.map_err(|issues| {
                 report_issues("名册", &issues);
                 3
             })?;
             let txn = db::begin_write(&db).await.map_err(|_| 1)?;
-            match crate::registry::import::import_roster(&txn, state.audit_key(), &state.crypto, &actor, &organ, &rows)
-                .await
-            {
+            let plan = match crate::registry::import::check(&txn, &state.crypto, &organ, &parsed).await {
+                Ok(Ok(plan)) => plan,
+                Ok(Err(issues)) => {
+                    report_issues("名册", &issues);
+                    return Err(3);
+                }
+                Err(e) => {
+                    eprintln!("导入失败，未写入任何数据：{e}");
+                    return Err(1);
+                }
+            };
+            match crate::registry::import::apply(&txn, state.audit_key(), &state.crypto, &actor, &organ, &plan).await {
                 Ok(summary) => {
                     txn.commit().await.map_err(|_| 1)?;
                     println!(
@@ -416,11 +425,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                     );
                     Ok(0)
                 }
-                Err(crate::registry::import::ImportError::Rows(issues)) => {
-                    report_issues("名册", &issues);
-                    Err(3)
-                }
-                Err(crate::registry::import::ImportError::Db(e)) => {
+                Err(e) => {
                     eprintln!("导入失败，未写入任何数据：{}", e.detail());
                     Err(1)
                 }

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_sms_codes::Migration),
             Box::new(m0016_station_join::Migration),
             Box::new(m0017_duty_changes::Migration),
+            Box::new(m0018_staged_files::Migration),
         ]
     }
 }
@@ -39,6 +40,7 @@ pub mod m0014_hold_words;
 pub mod m0015_sms_codes;
 pub mod m0016_station_join;
 pub mod m0017_duty_changes;
+pub mod m0018_staged_files;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -54,6 +56,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0012_webhooks::REFERENCES)
         .chain(m0013_item_merge::REFERENCES)
         .chain(m0017_duty_changes::REFERENCES)
+        .chain(m0018_staged_files::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

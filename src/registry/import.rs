@@ -121,13 +121,15 @@ const FIELD_COLUMNS: [(&str, &str); 10] = [
 
 struct Resolved {
     input: PersonInput,
-    /// (organ id, term, constituency)
-    mandates: Vec<(i64, i64, String)>,
-    station: Option<i64>,
+    /// (organ id, level, term, constituency)
+    mandates: Vec<(i64, Level, i64, String)>,
+    station: Option<(i64, String)>,
     masked: roster::Masked,
 }
 
-fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Option<Resolved> {
+/// Checks one row against the database. Every problem is pushed to `issues`; the row resolves
+/// only when it has none (`parsed_ok`: the file's own check found none either).
+fn resolve_row(r: &Resolver, row: &RosterRow, parsed_ok: bool, issues: &mut Vec<RowIssue>) -> Option<Resolved> {
     let before = issues.len();
     let issue = |issues: &mut Vec<RowIssue>, column: &str, reason: String| {
         issues.push(RowIssue { row: row.row, column: column.into(), reason })
@@ -156,7 +158,7 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
     let station = match row.station.as_str() {
         "" => None,
         s => match r.stations.get(s) {
-            Some(id) => Some(*id),
+            Some(id) => Some((*id, s.to_string())),
             None => {
                 issue(issues, "进站联络站", format!("联络站「{s}」不存在，请先在站点管理中登记"));
                 None
@@ -181,7 +183,7 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
             r.level_organs.get(level).copied()
         };
         match organ {
-            Some(o) => mandates.push((o, i64::from(*term), constituency.clone())),
+            Some(o) => mandates.push((o, *level, i64::from(*term), constituency.clone())),
             None => issue(
                 issues,
                 &roster::term_header(*level),
@@ -189,7 +191,7 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
             ),
         }
     }
-    if row.mandates.is_empty() {
+    if row.mandates.is_empty() && parsed_ok {
         issue(issues, "县人大代表届次", "至少填写一级人大代表的届次".into());
     }
     let input = PersonInput {
@@ -217,63 +219,169 @@ fn resolve_row(r: &Resolver, row: &RosterRow, issues: &mut Vec<RowIssue>) -> Opt
             return None;
         }
     };
-    (issues.len() == before).then_some(Resolved { input, mandates, station, masked: row.masked })
+    (parsed_ok && issues.len() == before).then_some(Resolved { input, mandates, station, masked: row.masked })
 }
 
 /// Parses an uploaded roster off the async workers ([`crate::sheet::run_blocking`]). Call it
-/// before opening the write transaction that [`import_roster`] runs in.
-pub async fn parse_roster(bytes: Vec<u8>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
-    crate::sheet::run_blocking(move || roster::parse(&bytes)).await.map_err(|e| vec![e.into()])?
+/// before opening the write transaction that [`apply`] runs in. `Err` only when the file cannot
+/// be read as a roster at all; problems of single rows come back in [`roster::Parsed::issues`].
+pub async fn parse_roster(bytes: Vec<u8>) -> Result<roster::Parsed, Vec<RowIssue>> {
+    crate::sheet::run_blocking(move || roster::parse_all_with(&bytes, &crate::sheet::Limits::default()))
+        .await
+        .map_err(|e| vec![e.into()])?
 }
 
-/// Imports parsed roster rows ([`parse_roster`]) into `organ` (persons registered there): the
-/// rows are checked against the database, then applied. All or nothing: on any problem the
-/// report lists every one and nothing is written.
-pub async fn import_roster<C: ConnectionTrait>(
+/// What one row of the file will do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowEffect {
+    New,
+    /// What changes, in words (「手机号码」「新增第十八届县人大代表资格」「进站：城关联络站」).
+    Changed(Vec<String>),
+    Unchanged,
+}
+
+/// One row of a checked file and what it will do.
+pub struct PlannedRow {
+    pub row: u32,
+    pub id: Option<i64>,
+    pub name: String,
+    pub effect: RowEffect,
+    resolved: Resolved,
+}
+
+/// A file checked against the database with no problem found: what importing it would do.
+/// Nothing is written until [`apply`].
+pub struct Plan {
+    pub rows: Vec<PlannedRow>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> ImportSummary {
+        let mut s = ImportSummary::default();
+        for r in &self.rows {
+            match r.effect {
+                RowEffect::New => s.created += 1,
+                RowEffect::Changed(_) => s.updated += 1,
+                RowEffect::Unchanged => s.unchanged += 1,
+            }
+        }
+        s
+    }
+
+    /// A short digest of what the plan does, row by row: the confirmation applies a file only if
+    /// it would still do what the preview showed.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for r in &self.rows {
+            h.update(format!("{}|{:?}|{:?}\n", r.row, r.id, r.effect).as_bytes());
+        }
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+/// Checks every row of a parsed file against the database at `organ` and works out what each
+/// would change. `Err` lists every problem of the file — the cells' own and those found against
+/// the database — sorted by row; nothing is written either way.
+pub async fn check<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    organ: &Organ,
+    parsed: &roster::Parsed,
+) -> Result<Result<Plan, Vec<RowIssue>>, DbErr> {
+    let r = resolver(c, organ).await?;
+    let bad_rows: std::collections::HashSet<u32> = parsed.issues.iter().map(|i| i.row).collect();
+    let mut issues = parsed.issues.clone();
+    let mut resolved = Vec::new();
+    for row in &parsed.rows {
+        if let Some(x) = resolve_row(&r, row, !bad_rows.contains(&row.row), &mut issues) {
+            resolved.push((row, x));
+        }
+    }
+    if !issues.is_empty() {
+        // The file's own finding comes first; a second one about the same cell adds nothing.
+        issues.sort_by_key(|i| i.row);
+        let mut seen = std::collections::HashSet::new();
+        issues.retain(|i| seen.insert((i.row, i.column.clone())));
+        return Ok(Err(issues));
+    }
+    let ids: Vec<i64> = resolved.iter().filter_map(|(row, _)| row.id).collect();
+    let mandates = persons::mandates_of(c, &ids).await?;
+    let mut at_station = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        for row in db::query_rows(
+            c,
+            &format!("SELECT station_id, person_id FROM station_deputies WHERE person_id IN ({list})"),
+            vec![],
+        )
+        .await?
+        {
+            at_station.insert((row.try_get_by_index::<i64>(0)?, row.try_get_by_index::<i64>(1)?));
+        }
+    }
+    let mut rows = Vec::with_capacity(resolved.len());
+    for (row, mut x) in resolved {
+        let effect = match row.id {
+            None => RowEffect::New,
+            Some(id) => {
+                let existing = persons::person(c, id).await?.ok_or(DbErr::RecordNotFound(format!("person {id}")))?;
+                let mobile_on_file = existing.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
+                // Cells masked in the file keep the values on file.
+                if x.masked.mobile {
+                    x.input.mobile = mobile_on_file.clone();
+                }
+                if x.masked.birth_date {
+                    x.input.birth_date = existing.birth_date.clone();
+                }
+                x.input.bio = existing.bio.clone();
+                let mut changes: Vec<String> = persons::person_changes(&existing, mobile_on_file.as_deref(), &x.input)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                for (organ_id, level, term, constituency) in &x.mandates {
+                    let term_name = format!("第{}届", persons::chinese_number(*term));
+                    match mandates.iter().find(|m| m.person_id == id && m.organ_id == *organ_id && m.term == *term) {
+                        Some(m) if m.constituency == *constituency => {}
+                        Some(_) => changes.push(format!("{}人大{term_name}代表团/选区", level.label())),
+                        None => changes.push(format!("新增{}人大{term_name}代表资格", level.label())),
+                    }
+                }
+                if let Some((station, name)) = &x.station
+                    && !at_station.contains(&(*station, id))
+                {
+                    changes.push(format!("进站：{name}"));
+                }
+                if changes.is_empty() { RowEffect::Unchanged } else { RowEffect::Changed(changes) }
+            }
+        };
+        rows.push(PlannedRow { row: row.row, id: row.id, name: row.name.clone(), effect, resolved: x });
+    }
+    Ok(Ok(Plan { rows }))
+}
+
+/// Writes a checked plan ([`check`]) inside the caller's transaction, each change audited as when
+/// made by hand, and one summary entry.
+pub async fn apply<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     actor: &Actor,
     organ: &Organ,
-    rows: &[RosterRow],
-) -> Result<ImportSummary, ImportError> {
-    let r = resolver(c, organ).await?;
-    let mut issues = Vec::new();
-    let mut resolved = Vec::new();
-    for row in rows {
-        if let Some(x) = resolve_row(&r, row, &mut issues) {
-            resolved.push((row.id, x));
-        }
-    }
-    if !issues.is_empty() {
-        issues.sort_by_key(|i| i.row);
-        return Err(ImportError::Rows(issues));
-    }
-    let mut summary = ImportSummary::default();
-    for (id, x) in resolved {
-        let mut changed = false;
-        let person_id = match id {
-            Some(id) => {
-                let existing = persons::person(c, id).await?.ok_or(AppError::NotFound)?;
-                // Cells masked in the file keep the values on file.
-                let mobile = if x.masked.mobile {
-                    existing.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok())
-                } else {
-                    x.input.mobile.clone()
-                };
-                let birth_date =
-                    if x.masked.birth_date { existing.birth_date.clone() } else { x.input.birth_date.clone() };
-                let input = PersonInput { bio: existing.bio.clone(), mobile, birth_date, ..x.input.clone() };
-                changed |= persons::update_person(c, key, crypto, actor, id, &input).await?;
+    plan: &Plan,
+) -> Result<ImportSummary, AppError> {
+    for planned in &plan.rows {
+        let x = &planned.resolved;
+        let person_id = match (&planned.effect, planned.id) {
+            (RowEffect::Unchanged, _) => continue,
+            (_, Some(id)) => {
+                persons::update_person(c, key, crypto, actor, id, &x.input).await?;
                 id
             }
-            None => {
-                changed = true;
-                persons::create_person(c, key, crypto, actor, organ.id, &x.input).await?
-            }
+            (_, None) => persons::create_person(c, key, crypto, actor, organ.id, &x.input).await?,
         };
         let current = persons::mandates_of(c, &[person_id]).await?;
-        for (organ_id, term, constituency) in &x.mandates {
+        for (organ_id, _, term, constituency) in &x.mandates {
             match current.iter().find(|m| m.organ_id == *organ_id && m.term == *term) {
                 Some(m) if m.constituency == *constituency => {}
                 Some(m) => {
@@ -296,7 +404,6 @@ pub async fn import_roster<C: ConnectionTrait>(
                         },
                     )
                     .await?;
-                    changed = true;
                 }
                 None => {
                     let input = MandateInput {
@@ -307,19 +414,14 @@ pub async fn import_roster<C: ConnectionTrait>(
                         how: persons::MandateEventKind::Elected.as_str().into(),
                     };
                     persons::add_mandate(c, key, actor, person_id, &input).await?;
-                    changed = true;
                 }
             }
         }
-        if let Some(station) = x.station {
-            changed |= super::stations::assign_deputy(c, key, actor, station, person_id).await?;
-        }
-        match (id, changed) {
-            (None, _) => summary.created += 1,
-            (Some(_), true) => summary.updated += 1,
-            (Some(_), false) => summary.unchanged += 1,
+        if let Some((station, _)) = x.station {
+            super::stations::assign_deputy(c, key, actor, station, person_id).await?;
         }
     }
+    let summary = plan.summary();
     audit::append(
         c,
         key,
@@ -337,6 +439,23 @@ pub async fn import_roster<C: ConnectionTrait>(
     )
     .await?;
     Ok(summary)
+}
+
+/// Checks and applies clean rows in one go (the command line, tests): all or nothing, every
+/// problem reported.
+pub async fn import_roster<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    organ: &Organ,
+    rows: &[RosterRow],
+) -> Result<ImportSummary, ImportError> {
+    let parsed = roster::Parsed { rows: rows.to_vec(), issues: Vec::new() };
+    match check(c, crypto, organ, &parsed).await? {
+        Ok(plan) => Ok(apply(c, key, crypto, actor, organ, &plan).await?),
+        Err(issues) => Err(ImportError::Rows(issues)),
+    }
 }
 
 /// The roster rows of every person with a serving mandate registered under `organ_path`.

@@ -402,20 +402,12 @@ pub fn changed_fields(before: &Person, input: &PersonInput, crypto: &FieldCrypto
     out
 }
 
-pub async fn update_person<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    crypto: &FieldCrypto,
-    actor: &Actor,
-    id: i64,
-    input: &PersonInput,
-) -> Result<bool, AppError> {
-    let before = person(c, id).await?.ok_or(AppError::NotFound)?;
-    let before_mobile = before.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
+/// The labels of the fields `input` would change on `before` (its mobile number decrypted).
+pub fn person_changes(before: &Person, before_mobile: Option<&str>, input: &PersonInput) -> Vec<&'static str> {
     let mut changed = Vec::new();
-    let mut diff = |label: &str, a: &str, b: &str| {
+    let mut diff = |label: &'static str, a: &str, b: &str| {
         if a != b {
-            changed.push(label.to_string());
+            changed.push(label);
         }
     };
     diff("姓名", &before.name, &input.name);
@@ -428,13 +420,27 @@ pub async fn update_person<C: ConnectionTrait>(
     diff("工作单位及职务", &before.work_unit, &input.work_unit);
     diff("专业特长", &before.expertise, &input.expertise.join("、"));
     diff("公开联系方式", &before.public_contact, &input.public_contact);
-    diff("手机号码", before_mobile.as_deref().unwrap_or(""), input.mobile.as_deref().unwrap_or(""));
+    diff("手机号码", before_mobile.unwrap_or(""), input.mobile.as_deref().unwrap_or(""));
     diff(
         "所在镇街",
         &before.township_area_id.map(|v| v.to_string()).unwrap_or_default(),
         &input.township_area_id.map(|v| v.to_string()).unwrap_or_default(),
     );
     diff("简介", &before.bio, &input.bio);
+    changed
+}
+
+pub async fn update_person<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    id: i64,
+    input: &PersonInput,
+) -> Result<bool, AppError> {
+    let before = person(c, id).await?.ok_or(AppError::NotFound)?;
+    let before_mobile = before.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
+    let changed = person_changes(&before, before_mobile.as_deref(), input);
     if changed.is_empty() {
         return Ok(false);
     }

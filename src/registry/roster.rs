@@ -508,11 +508,27 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
 
 /// Like [`parse`], with explicit limits.
 pub fn parse_with(bytes: &[u8], limits: &crate::sheet::Limits) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+    let parsed = parse_all_with(bytes, limits)?;
+    if parsed.issues.is_empty() { Ok(parsed.rows) } else { Err(parsed.issues) }
+}
+
+/// Every data row of a file and every problem found in its cells. A row with a problem is still
+/// returned (its bad cells left empty), so the importer can check the rest of it against the
+/// database and report the whole file in one go.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<RosterRow>,
+    pub issues: Vec<RowIssue>,
+}
+
+/// Reads the whole file: `Err` only when no row can be read at all (not a workbook, no roster
+/// sheet, a required column missing, no data).
+pub fn parse_all_with(bytes: &[u8], limits: &crate::sheet::Limits) -> Result<Parsed, Vec<RowIssue>> {
     let sheet = crate::sheet::read_with(bytes, Some(SHEET_NAME), limits).map_err(|e| vec![e.into()])?;
     parse_range(&sheet.range)
 }
 
-fn parse_range(range: &Range<Data>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
+fn parse_range(range: &Range<Data>) -> Result<Parsed, Vec<RowIssue>> {
     let no_data = || vec![RowIssue::new(0, "", MSG_NO_DATA)];
     let Some((start_row, _)) = range.start() else { return Err(no_data()) };
     let rows: Vec<&[Data]> = range.rows().collect();
@@ -577,19 +593,13 @@ fn parse_range(range: &Range<Data>) -> Result<Vec<RosterRow>, Vec<RowIssue>> {
                 }
             }
         }
-        if ctx.issues.is_empty() {
-            out.push(parsed);
-        } else {
-            issues.append(&mut ctx.issues);
-        }
-    }
-    if !issues.is_empty() {
-        return Err(issues);
+        issues.append(&mut ctx.issues);
+        out.push(parsed);
     }
     if out.is_empty() {
         return Err(no_data());
     }
-    Ok(out)
+    Ok(Parsed { rows: out, issues })
 }
 
 struct RowCtx<'a> {

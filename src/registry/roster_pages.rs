@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp};
+use crate::app::extract::{Auth, ClientIp, Form};
 use crate::app::forms::unprocessable;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -18,12 +18,14 @@ use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::Action;
+use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
 use super::structure_pages::check_registry;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/import", get(import_page).post(import_upload))
+        .route("/console/registry/import/confirm", axum::routing::post(import_confirm))
         .route("/console/registry/import/template", get(import_template))
         .route("/console/registry/import/roster", get(roster_download))
 }
@@ -37,6 +39,62 @@ struct ImportTpl {
     issues: Vec<crate::registry::roster::RowIssue>,
     error: Option<String>,
     file_name: String,
+    preview: Option<Preview>,
+}
+
+/// What a checked file will do, shown before anything is written.
+struct Preview {
+    staged: i64,
+    fingerprint: String,
+    summary: ImportSummary,
+    /// New and changed rows, at most [`PREVIEW_ROWS`].
+    rows: Vec<PreviewRow>,
+    /// New and changed rows not listed.
+    more: usize,
+    /// The database changed since the first preview: this one is fresh, look again.
+    refreshed: bool,
+}
+
+struct PreviewRow {
+    row: u32,
+    id: String,
+    name: String,
+    new: bool,
+    what: String,
+}
+
+/// At most this many rows are listed in a preview (the counts cover all).
+const PREVIEW_ROWS: usize = 300;
+
+/// `staged_files.purpose` of a roster waiting for its confirmation.
+const STAGED_PURPOSE: &str = "roster_import";
+
+impl Preview {
+    fn new(staged: i64, plan: &Plan, refreshed: bool) -> Self {
+        let mut listed = plan.rows.iter().filter(|r| r.effect != RowEffect::Unchanged);
+        let rows = listed
+            .by_ref()
+            .take(PREVIEW_ROWS)
+            .map(|r| PreviewRow {
+                row: r.row,
+                id: r.id.map(|i| i.to_string()).unwrap_or_default(),
+                name: r.name.clone(),
+                new: r.effect == RowEffect::New,
+                what: match &r.effect {
+                    RowEffect::Changed(what) => what.join("、"),
+                    _ => String::new(),
+                },
+            })
+            .collect();
+        Preview {
+            staged,
+            fingerprint: plan.fingerprint(),
+            summary: plan.summary(),
+            rows,
+            more: listed.count(),
+            refreshed,
+        }
+    }
 }
 
 fn import_tpl(
@@ -46,7 +104,11 @@ fn import_tpl(
     file_name: String,
 ) -> ImportTpl {
     ImportTpl {
-        l: page.layout("名册导入", &[("/console/registry/import", "名册导入")]), issues, error, file_name
+        l: page.layout("名册导入", &[("/console/registry/import", "名册导入")]),
+        issues,
+        error,
+        file_name,
+        preview: None,
     }
 }
 
@@ -109,6 +171,9 @@ async fn roster_download(
     Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
 }
 
+/// Step one: the file is read and checked against the database; every problem of it comes back
+/// at once, or — when there is none — a preview of the new, changed and unchanged rows with a
+/// button that confirms it. Nothing is imported yet; the file waits in `staged_files`.
 async fn import_upload(
     page: Page,
     Auth(p): Auth,
@@ -116,7 +181,6 @@ async fn import_upload(
     ip: ClientIp,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
-    use crate::registry::import::{ImportError, import_roster, parse_roster};
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     if bytes.is_empty() {
@@ -128,28 +192,92 @@ async fn import_upload(
         ));
     }
     let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
-    // Parsed off the async workers, before the write transaction opens.
-    let rows = match parse_roster(bytes).await {
-        Ok(rows) => rows,
+    // Parsed off the async workers, before any transaction opens.
+    let parsed = match parse_roster(bytes.clone()).await {
+        Ok(parsed) => parsed,
         Err(issues) => return unprocessable(&import_tpl(&page, issues, None, name)),
     };
-    // Problems found against the database come back as the row report; they are found
-    // before anything is written (all or nothing). A database error rolls everything back.
-    let result = write(&s, &p, &ip, async |w| {
-        let cache = crate::registry::cache(&s);
-        w.after_commit(move || cache.nearest.invalidate());
-        match import_roster(w.txn(), w.key(), &s.crypto, w.actor(), &organ, &rows).await {
-            Ok(sum) => Ok(Ok(sum)),
-            Err(ImportError::Rows(issues)) => Ok(Err(issues)),
-            Err(ImportError::Db(e)) => Err(e),
-        }
+    let plan = match import::check(&s.db, &s.crypto, &organ, &parsed).await? {
+        Ok(plan) => plan,
+        Err(issues) => return unprocessable(&import_tpl(&page, issues, None, name)),
+    };
+    let staged = write(&s, &p, &ip, async |w| {
+        Ok(crate::storage::staged::put(w.txn(), p.account_id, STAGED_PURPOSE, &name, &bytes).await?)
     })
     .await?;
-    match result {
-        Ok(sum) => Ok(redirect_with_flash(
+    render(&ImportTpl {
+        preview: Some(Preview::new(staged, &plan, false)),
+        ..import_tpl(&page, Vec::new(), None, name)
+    })
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    staged: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    plan: String,
+}
+
+/// What the confirmation came to.
+enum Confirmed {
+    Done(ImportSummary),
+    /// The database changed since the preview: the file would now do something else.
+    Changed(Plan),
+    Issues(Vec<crate::registry::roster::RowIssue>),
+}
+
+/// Step two: the previewed file is checked again inside the write transaction and applied only
+/// if it still does what the preview showed; otherwise the fresh preview is shown.
+async fn import_confirm(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<ConfirmForm>,
+) -> AppResult<Response> {
+    check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
+    let expired = || {
+        unprocessable(&import_tpl(
+            &page,
+            Vec::new(),
+            Some("这份预览已过期或已经导入，请重新上传文件".into()),
+            String::new(),
+        ))
+    };
+    let Some(id) = f.staged.parse::<i64>().ok().filter(|i| *i > 0) else { return expired() };
+    let Some(staged) = crate::storage::staged::get(&s.db, id, p.account_id, STAGED_PURPOSE).await? else {
+        return expired();
+    };
+    let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
+    let parsed = match parse_roster(staged.bytes).await {
+        Ok(parsed) => parsed,
+        Err(issues) => return unprocessable(&import_tpl(&page, issues, None, staged.file_name)),
+    };
+    let outcome = write(&s, &p, &ip, async |w| {
+        let plan = match import::check(w.txn(), &s.crypto, &organ, &parsed).await? {
+            Ok(plan) => plan,
+            Err(issues) => return Ok(Confirmed::Issues(issues)),
+        };
+        if plan.fingerprint() != f.plan {
+            return Ok(Confirmed::Changed(plan));
+        }
+        let cache = crate::registry::cache(&s);
+        w.after_commit(move || cache.nearest.invalidate());
+        let sum = import::apply(w.txn(), w.key(), &s.crypto, w.actor(), &organ, &plan).await?;
+        crate::storage::staged::remove(w.txn(), staged.id).await?;
+        Ok(Confirmed::Done(sum))
+    })
+    .await?;
+    match outcome {
+        Confirmed::Done(sum) => Ok(redirect_with_flash(
             "/console/registry/deputies",
             &format!("名册已导入：新增 {} 人，更新 {} 人，未变 {} 人", sum.created, sum.updated, sum.unchanged),
         )),
-        Err(issues) => unprocessable(&import_tpl(&page, issues, None, name)),
+        Confirmed::Changed(plan) => render(&ImportTpl {
+            preview: Some(Preview::new(staged.id, &plan, true)),
+            ..import_tpl(&page, Vec::new(), None, staged.file_name)
+        }),
+        Confirmed::Issues(issues) => unprocessable(&import_tpl(&page, issues, None, staged.file_name)),
     }
 }

@@ -1,6 +1,8 @@
 //! Attachments live behind a storage interface (PLAT-3, PLAT-14); the default backend is a
 //! local directory, addressed by content hash so nodes sharing a mount agree on names.
 
+pub mod staged;
+
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};

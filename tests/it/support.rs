@@ -430,6 +430,26 @@ impl Browser<'_> {
         self.post_raw(path, &serde_urlencoded::to_string(&all).unwrap()).await
     }
 
+    /// Submits the form `css` of a page as a browser would: its action, its hidden fields and
+    /// `extra` (the CSRF token comes with the hidden fields).
+    pub async fn submit(&mut self, page: &Resp, css: &str, extra: &[(&str, &str)]) -> Resp {
+        let html = page.html();
+        let form = html
+            .select(&scraper::Selector::parse(css).expect("selector"))
+            .next()
+            .unwrap_or_else(|| panic!("no form {css} in: {}", page.body));
+        let action = form.value().attr("action").expect("form action").to_string();
+        let hidden = scraper::Selector::parse("input[type=hidden]").unwrap();
+        let mut all: Vec<(String, String)> = form
+            .select(&hidden)
+            .map(|i| {
+                (i.value().attr("name").unwrap_or("").to_string(), i.value().attr("value").unwrap_or("").to_string())
+            })
+            .collect();
+        all.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.post_raw(&action, &serde_urlencoded::to_string(&all).unwrap()).await
+    }
+
     pub async fn post_raw(&mut self, path: &str, body: &str) -> Resp {
         let req = Request::post(path)
             .header(header::COOKIE, self.cookie_header())

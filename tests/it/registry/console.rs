@@ -523,30 +523,6 @@ async fn groups_committees_links_grids_and_roles(app: TestApp) {
 }
 db_test!(groups_committees_links_grids_and_roles);
 
-async fn upload(b: &mut Browser<'_>, name: &str, bytes: &[u8]) -> Resp {
-    use axum::body::Body;
-    use axum::http::{Request, header};
-    let boundary = "----rendaBoundary7MA4YWxk";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-             Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookies = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-    let csrf: String = url_escape(&b.csrf());
-    let req = Request::post(format!("/console/registry/import?_csrf={csrf}"))
-        .header(header::COOKIE, cookies)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .body(Body::from(body))
-        .unwrap();
-    b.app.send(req).await
-}
-
 fn url_escape(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
@@ -561,7 +537,7 @@ async fn roster_import_reports_rows_and_round_trips(app: TestApp) {
     assert_eq!(template.status, StatusCode::OK);
     assert!(template.header("content-type").unwrap().contains("spreadsheetml"));
     // A file that is not a workbook: 422 with the report, nothing written.
-    let r = upload(&mut b, "名册.xlsx", b"this is not a workbook").await;
+    let r = b.upload("/console/registry/import", "file", "名册.xlsx", b"this is not a workbook").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(!r.texts(".issues tbody tr").is_empty(), "{}", r.body);
     // The exported roster imports back unchanged.
@@ -572,7 +548,9 @@ async fn roster_import_reports_rows_and_round_trips(app: TestApp) {
     let bytes = renda::registry::roster::write(&mine);
     // (county mandates are imported at the county's organ)
     let mut admin = app.login("admin").await;
-    let r = upload(&mut admin, "名册.xlsx", &bytes).await;
+    let preview = admin.upload("/console/registry/import", "file", "名册.xlsx", &bytes).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let r = admin.submit(&preview, "form[action='/console/registry/import/confirm']", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.header("location"), Some("/console/registry/deputies"));
     let cookie = r.header("set-cookie").unwrap_or_default();
@@ -582,7 +560,7 @@ async fn roster_import_reports_rows_and_round_trips(app: TestApp) {
     // Unit accounts do not reach the import.
     let mut u = app.login("unit").await;
     assert_eq!(u.get("/console/registry/import").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(upload(&mut u, "名册.xlsx", &bytes).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(u.upload("/console/registry/import", "file", "名册.xlsx", &bytes).await.status, StatusCode::NOT_FOUND);
 }
 db_test!(roster_import_reports_rows_and_round_trips);
 

@@ -356,9 +356,14 @@ fn row(name: &str, township: &str, county_term: Option<i32>) -> roster::RosterRo
 
 async fn run_import(app: &TestApp, bytes: &[u8]) -> Result<import::ImportSummary, ImportError> {
     let organ = renda::org::organ_by_code(app.db(), "370782").await.unwrap().unwrap();
-    let rows = import::parse_roster(bytes.to_vec()).await.map_err(ImportError::Rows)?;
+    let parsed = import::parse_roster(bytes.to_vec()).await.map_err(ImportError::Rows)?;
     let txn = db::begin_write(app.db()).await.unwrap();
-    let r = import::import_roster(&txn, app.state.audit_key(), &app.state.crypto, &actor(), &organ, &rows).await;
+    let r = match import::check(&txn, &app.state.crypto, &organ, &parsed).await.unwrap() {
+        Ok(plan) => import::apply(&txn, app.state.audit_key(), &app.state.crypto, &actor(), &organ, &plan)
+            .await
+            .map_err(ImportError::Db),
+        Err(issues) => Err(ImportError::Rows(issues)),
+    };
     if r.is_ok() {
         txn.commit().await.unwrap();
     }
@@ -377,6 +382,19 @@ async fn roster_import_is_all_or_nothing_and_export_round_trips(app: TestApp) {
     assert!(issues.iter().any(|i| i.row == 3 && i.column == "所在镇街" && i.reason.contains("火星镇")), "{issues:?}");
     assert!(issues.iter().any(|i| i.row == 4 && i.reason.contains("届次")), "{issues:?}");
     assert!(!issues.iter().any(|i| i.row == 2), "the good row has no issue: {issues:?}");
+    assert_eq!(count(&app, "SELECT count(*) FROM persons").await, before);
+    // Every problem at once: a cell's own (the mobile number) and those found against the
+    // database (the station, the township), in one row and in another.
+    let mut both = row("钱多多", "密州街道", Some(19));
+    both.mobile = Some("12345678901".into());
+    both.station = "没有这个联络站".into();
+    let Err(ImportError::Rows(issues)) = run_import(&app, &roster_file(&[both, row("周明", "火星镇", Some(19))])).await
+    else {
+        panic!("bad file accepted")
+    };
+    assert!(issues.iter().any(|i| i.row == 2 && i.column == "手机号码"), "{issues:?}");
+    assert!(issues.iter().any(|i| i.row == 2 && i.column == "进站联络站"), "{issues:?}");
+    assert!(issues.iter().any(|i| i.row == 3 && i.column == "所在镇街"), "{issues:?}");
     assert_eq!(count(&app, "SELECT count(*) FROM persons").await, before);
     // Not a spreadsheet at all.
     let Err(ImportError::Rows(issues)) = run_import(&app, b"PK\x03\x04 nonsense").await else { panic!() };

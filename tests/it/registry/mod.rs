@@ -8,6 +8,7 @@ mod deputies_stations;
 mod exports;
 mod find;
 mod holidays;
+mod import_preview;
 mod membership;
 mod more;
 mod synthetic;

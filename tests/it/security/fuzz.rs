@@ -128,6 +128,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/registry/roles/{role_name}/holders/{person}/remove"),
     // Registry: roster import
     ("GET POST", "/console/registry/import"),
+    ("POST", "/console/registry/import/confirm"),
     ("GET", "/console/registry/import/template"),
     ("GET", "/console/registry/import/roster"),
     // Handling units

@@ -321,7 +321,9 @@ async fn normal_files_still_import(app: TestApp) {
     assert_eq!(roster.status, StatusCode::OK);
     let persons = db::scalar_i64(app.db(), "SELECT count(*) FROM persons", vec![]).await.unwrap();
     for (what, bytes) in [("exported", roster.bytes.clone()), ("huge dimension", with_huge_dimension(&roster.bytes))] {
-        let r = staff.upload(ROSTER, "file", "名册.xlsx", &bytes).await;
+        let preview = staff.upload(ROSTER, "file", "名册.xlsx", &bytes).await;
+        assert_eq!(preview.status, StatusCode::OK, "{what}: {}", preview.body);
+        let r = staff.submit(&preview, "form[action='/console/registry/import/confirm']", &[]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{what}: {}", r.body);
         assert_eq!(r.header("location"), Some("/console/registry/deputies"), "{what}");
     }

@@ -84,6 +84,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/registry/units/{id}/contacts", Who::Maintainers),
     ("POST", "/console/registry/units/{id}/contacts/{contact}/remove", Who::Maintainers),
     ("POST", "/console/registry/import", Who::Maintainers),
+    ("POST", "/console/registry/import/confirm", Who::Maintainers),
     ("POST", "/console/calendar", Who::Maintainers),
     ("POST", "/console/calendar/{day}/remove", Who::Maintainers),
     ("POST", "/console/registry/stations/{id}/slots/{slot}/change", Who::Maintainers),
