@@ -68,6 +68,8 @@ pub struct StationOut {
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub online_only: bool,
+    /// How to join an online station (网上代表工作室): a link or a contact; may be empty.
+    pub join_info: String,
     pub opening_hours: String,
     /// The station's public phone
     pub phone: String,
@@ -113,6 +115,7 @@ fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
         lat: st.lat,
         lng: st.lng,
         online_only: st.online_only,
+        join_info: st.join_info,
         opening_hours: st.opening_hours,
         phone: st.phone,
     }

@@ -255,6 +255,9 @@ pub struct BulkForm {
     op: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     station: String,
+    /// 编入站点 keeping the deputy's other stations (unticked: 调站, the others are left).
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    keep: bool,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     group: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
@@ -270,8 +273,9 @@ const BULK_MAX: usize = 500;
 
 /// What a bulk action does, read once from the form.
 enum BulkOp {
-    /// 编入站点: each deputy joins the station (already there: unchanged).
-    Station(i64),
+    /// 编入站点: each deputy joins the station (already there: unchanged) and, unless `keep`,
+    /// leaves the other stations of the caller's subtree (调站).
+    Station { station: i64, keep: bool },
     /// 编入代表小组 as 成员.
     Group(i64),
     /// 换届 and the like: each deputy's serving mandates in the caller's organ subtree end.
@@ -293,7 +297,10 @@ impl BulkForm {
             v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| AppError::invalid(field, msg.to_string()))
         };
         let op = match self.op.as_str() {
-            "station" => BulkOp::Station(id(&self.station, "station", "请选择要编入的站点")?),
+            "station" => BulkOp::Station {
+                station: id(&self.station, "station", "请选择要编入的站点")?,
+                keep: self.keep,
+            },
             "group" => BulkOp::Group(id(&self.group, "group", "请选择要编入的代表小组")?),
             "end" => BulkOp::End(persons::EndMandate::parse(&self.kind, &self.date, &self.note)?),
             _ => return Err(AppError::invalid("op", "请选择要做的操作")),
@@ -318,7 +325,7 @@ async fn bulk(
             visible_person(&s, &p, &ip, *id, Action::Update).await?;
         }
         let target = match &op {
-            BulkOp::Station(st) => {
+            BulkOp::Station { station: st, .. } => {
                 let station =
                     stations::station(&s.db, *st).await?.ok_or_else(|| AppError::invalid("station", "没有这个站点"))?;
                 let path = org::organ(&s.db, station.organ_id).await?.map(|o| o.path).unwrap_or_default();
@@ -349,8 +356,11 @@ async fn bulk(
             let mut changed = 0usize;
             for id in &ids {
                 changed += match &op {
-                    BulkOp::Station(st) => {
-                        stations::assign_deputy(w.txn(), w.key(), w.actor(), *st, *id).await? as usize
+                    BulkOp::Station { station, keep: true } => {
+                        stations::assign_deputy(w.txn(), w.key(), w.actor(), *station, *id).await? as usize
+                    }
+                    BulkOp::Station { station, keep: false } => {
+                        stations::move_deputy(w.txn(), w.key(), w.actor(), *station, *id, &p.organ_path).await? as usize
                     }
                     BulkOp::Group(g) => {
                         let j = crate::registry::membership::Joining { owner_id: *g, person_id: *id, role: "member" };
@@ -393,12 +403,15 @@ async fn bulk(
     form_answer(
         result,
         |(n, changed, op, target)| {
-            if matches!(op, BulkOp::Station(_)) {
+            if matches!(op, BulkOp::Station { .. }) {
                 crate::registry::cache(&s).nearest.invalidate();
             }
             let said = match op {
-                BulkOp::Station(_) => {
+                BulkOp::Station { keep: true, .. } => {
                     format!("已将 {changed} 名代表编入站点「{target}」（共选 {n} 名，其余已在该站点）")
+                }
+                BulkOp::Station { keep: false, .. } => {
+                    format!("已将 {changed} 名代表调入站点「{target}」并移出原站点（共选 {n} 名，其余本来只在该站点）")
                 }
                 BulkOp::Group(_) => {
                     format!("已将 {changed} 名代表编入代表小组「{target}」（共选 {n} 名，其余已在该小组）")

@@ -392,6 +392,33 @@ pub async fn unassign_deputy<C: ConnectionTrait>(
     Ok(())
 }
 
+/// 调站: the deputy joins `station_id` and leaves every other station of an organ under
+/// `organ_path` (stations elsewhere are not the caller's to change), each step audited.
+/// Whether anything changed.
+pub async fn move_deputy<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    station_id: i64,
+    person_id: i64,
+    organ_path: &str,
+) -> Result<bool, AppError> {
+    let mut changed = assign_deputy(c, key, actor, station_id, person_id).await?;
+    let others = db::query_rows(
+        c,
+        "SELECT sd.station_id FROM station_deputies sd JOIN stations s ON s.id = sd.station_id \
+         JOIN organs o ON o.id = s.organ_id \
+         WHERE sd.person_id = $1 AND sd.station_id <> $2 AND o.path LIKE $3 ESCAPE '\\' ORDER BY sd.station_id",
+        vec![person_id.into(), station_id.into(), format!("{}%", db::like_escape(organ_path)).into()],
+    )
+    .await?;
+    for r in others {
+        unassign_deputy(c, key, actor, r.try_get_by_index(0)?, person_id).await?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
 /// Makes an account a keeper of the station (the account's `station_id` follows).
 pub async fn add_keeper<C: ConnectionTrait>(
     c: &C,

@@ -282,14 +282,31 @@ async fn bulk_moves_and_ends_mandates_all_or_nothing(app: crate::support::TestAp
     // The list offers the rows to tick.
     let r = b.get("/console/registry/deputies?q=%E5%8F%B8%E9%A9%AC").await;
     assert_eq!(r.html().select(&scraper::Selector::parse("form#bulk input[name=ids]").unwrap()).count(), 3);
-    // Into a station: one write, each deputy audited, a summary.
-    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string())])).await;
+    // Into a station, keeping other stations: one write, each deputy audited, a summary.
+    let keep = || ("keep", "on".to_string());
+    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string()), keep()])).await;
     assert!(flash(&mut b, &r).await.contains("已将 3 名代表编入站点"));
     let sql = "SELECT count(*) FROM station_deputies WHERE station_id = $1 AND person_id IN ({ids})";
     assert_eq!(members(sql, station).await, 3);
     // Again: nothing new, and said so.
-    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string())])).await;
+    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", station.to_string()), keep()])).await;
     assert!(flash(&mut b, &r).await.contains("已将 0 名代表编入站点"));
+    // 调站 (the default): into another station and out of the first.
+    let other = scalar(
+        "SELECT max(s.id) FROM stations s JOIN organs o ON o.id = s.organ_id WHERE o.code = '370782' \
+         AND s.online_only = FALSE",
+    )
+    .await;
+    assert_ne!(other, station);
+    let r = post(&mut b, &picked(&[("op", "station".into()), ("station", other.to_string())])).await;
+    assert!(flash(&mut b, &r).await.contains("已将 3 名代表调入站点"));
+    assert_eq!(members(sql, other).await, 3);
+    assert_eq!(members(sql, station).await, 0, "moved, not added");
+    let unassigned = scalar(&format!(
+        "SELECT count(*) FROM audit_log WHERE action = 'station_unassign' AND target_id = '{station}'"
+    ))
+    .await;
+    assert!(unassigned >= 3, "each leave audited");
     // Into a group.
     let r = post(&mut b, &picked(&[("op", "group".into()), ("group", group.to_string())])).await;
     assert!(flash(&mut b, &r).await.contains("已将 3 名代表编入代表小组"));

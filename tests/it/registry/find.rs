@@ -230,6 +230,10 @@ async fn an_online_station_shows_how_to_join(app: TestApp) {
     )
     .await;
     assert_eq!(audited, 1);
+    // The API carries the way in too.
+    let doc = app.api("GET", &format!("/api/v1/stations/{online}"), None, None).await.json();
+    assert_eq!(doc["join_info"], "https://example.org/studio", "{doc}");
+    assert_eq!(doc["online_only"], true);
 }
 demo_test!(an_online_station_shows_how_to_join);
 

@@ -493,6 +493,11 @@ async fn the_audit_log_stays_in_the_admins_subtree(app: TestApp) {
     let page = town.get("/console/admin/audit").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(page.texts("#count strong"), vec![own.to_string()], "only its subtree's entries");
+    // The chain's status does not tell it how many entries the whole installation has.
+    let status = page.texts("p.flash[role=status]").concat();
+    assert!(status.contains("审计链完整") && !status.contains("条记录"), "{status}");
+    let all_now = count(&app, "SELECT count(*) FROM audit_log").await;
+    assert!(!page.body.contains(&format!("共 {all_now} 条")) && !page.body.contains(&format!("共 {} 条", all_now - 1)));
     let mut admin = app.login("admin").await;
     let all = count(&app, "SELECT count(*) FROM audit_log").await;
     let page = admin.get("/console/admin/audit").await;
