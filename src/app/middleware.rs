@@ -146,18 +146,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-/// The token a request presents: header, `_csrf` field of a urlencoded or multipart form
-/// (where the forms put it: never in an address), or `_csrf` query parameter (older clients).
+/// The token a request presents: header, or `_csrf` field of a urlencoded or multipart form.
+/// Never an address: a token in the query string is not looked at (it would land in logs,
+/// history and Referer headers).
 async fn presented_csrf(req: Request) -> Result<(Request, Option<String>), AppError> {
     if let Some(v) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         let v = v.to_string();
-        return Ok((req, Some(v)));
-    }
-    if let Some(q) = req.uri().query()
-        && let Some(v) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v))
-    {
         return Ok((req, Some(v)));
     }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();

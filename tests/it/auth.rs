@@ -79,6 +79,11 @@ async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
     assert!(r.body.contains("CSRF"), "{}", r.body);
     let forged = b.post_raw("/console/admin/areas", "code=370782999000&name=x&level=community&_csrf=00.00").await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // A token in the address is not a token: it would be kept in logs, history and Referer.
+    let csrf = serde_urlencoded::to_string([("_csrf", b.csrf())]).unwrap();
+    let in_query =
+        b.post_raw(&format!("/console/admin/areas?{csrf}"), "code=370782999000&name=x&level=community").await;
+    assert_eq!(in_query.status, StatusCode::FORBIDDEN);
     // The session cookie on the API: unsafe methods need the header too.
     let body = serde_json::json!({"username": "x1x", "display_name": "某", "password": "abc12345", "organ_id": 1, "roles": ["staff"]});
     assert_eq!(b.api("POST", "/api/v1/accounts", body.clone(), false).await.status, StatusCode::FORBIDDEN);

@@ -287,27 +287,7 @@ demo_test!(deputy_voter_contacts_and_coverage);
 // ------------------------------------------------------------------ area import (REG-1, PLAT-15)
 
 async fn upload(b: &mut Browser<'_>, name: &str, bytes: &[u8]) -> Resp {
-    use axum::body::Body;
-    use axum::http::{Request, header};
-    let boundary = "----rendaAreaBoundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookies = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-    let csrf = serde_urlencoded::to_string([("x", b.csrf())]).unwrap()[2..].to_string();
-    let req = Request::post(format!("/console/admin/areas/import?_csrf={csrf}"))
-        .header(header::COOKIE, cookies)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .body(Body::from(body))
-        .unwrap();
-    b.app.send(req).await
+    b.upload("/console/admin/areas/import", "file", name, bytes).await
 }
 
 const BAD_CSV: &str = "区划代码,名称,级别,上级区划代码,纬度,经度\r\n\
