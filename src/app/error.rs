@@ -129,6 +129,22 @@ fn db_code(e: &sea_orm::DbErr) -> Option<String> {
     }
 }
 
+/// The database could not be reached or went away mid-request (restarted, network cut, pool
+/// exhausted): the caller may try again, so a 503, never a 500. PostgreSQL's own shutdown and
+/// start-up codes (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now) count.
+fn database_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as X;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => {
+            matches!(x.as_ref(), X::Io(_) | X::PoolTimedOut | X::PoolClosed | X::WorkerCrashed | X::Tls(_))
+                || matches!(db_code(e).as_deref(), Some("57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
+}
+
 /// A foreign key refused the change: deleting (or re-keying) a record others still refer
 /// to, or pointing at a record that no longer exists. Both backends, one message.
 fn foreign_key_conflict(text: &str) -> AppError {
@@ -139,7 +155,10 @@ fn foreign_key_conflict(text: &str) -> AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         let text = e.to_string();
-        if text.contains("pool timed out") || text.contains("Connection refused") || text.contains("connection closed")
+        if database_unreachable(&e)
+            || text.contains("pool timed out")
+            || text.contains("Connection refused")
+            || text.contains("connection closed")
         {
             tracing::error!(error = %text, "database unavailable");
             return AppError::Unavailable;

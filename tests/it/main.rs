@@ -13,6 +13,7 @@ mod jobs;
 mod matrix;
 mod names;
 mod opinions;
+mod outage;
 mod pages;
 mod phone;
 mod receptions;

@@ -192,6 +192,11 @@ impl TestApp {
         Self::with_url(scratch_dir(), pg_url_with_db(&base, &name)).await
     }
 
+    /// Another app on the same database reached through `url` (e.g. through a proxy).
+    pub async fn at_url(url: String) -> TestApp {
+        Self::with_url(scratch_dir(), url).await
+    }
+
     async fn with_url(dir: PathBuf, url: String) -> TestApp {
         let conn = db::connect(&url).await.expect("connect test db");
         let config = Config::for_tests(&dir, url);
