@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, CATEGORIES, Channel, Opinion};
+use super::model::{self, Channel, Opinion};
 use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use super::suggest::Suggestions;
@@ -118,7 +118,7 @@ async fn create(
             .await?
         }
         None => {
-            service::validate(&sub)?;
+            service::validate(&sub, &*model::taxonomy(&s).await?)?;
             let actor =
                 Actor {
                     account_id: None, name: "群众（接口）".into(), on_behalf_of: None, client: mask_ip(&ip.0)
@@ -327,6 +327,7 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
     let scope = scope_of(&p);
     let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let state = t(&q.state);
+    let taxonomy = model::taxonomy(&s).await?;
     let f = model::Filter {
         state: if state.is_empty() {
             None
@@ -335,7 +336,7 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         },
         overdue: t(&q.overdue) == "true" || t(&q.overdue) == "1",
         flagged: false,
-        category: Some(t(&q.category)).filter(|c| CATEGORIES.contains(&c.as_str())),
+        category: Some(t(&q.category)).filter(|c| taxonomy.knows(c)),
         channel: None,
         terms: crate::nlp::segment::query_terms(&t(&q.q)),
     };
@@ -597,7 +598,8 @@ pub struct PublicList {
 async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) -> AppResult<Response> {
     let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
     let terms = crate::nlp::segment::query_terms(q.q.as_deref().unwrap_or(""));
-    let category = q.category.as_deref().map(str::trim).filter(|c| CATEGORIES.contains(c));
+    let taxonomy = model::taxonomy(&s).await?;
+    let category = q.category.as_deref().map(str::trim).filter(|c| taxonomy.knows(c));
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
     let (rows, total) = model::public_list(&s.db, &organ.path, category, &terms, limit, offset).await?;

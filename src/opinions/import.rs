@@ -30,7 +30,7 @@ use calamine::Data;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
-use super::model::{self, CATEGORIES, Channel};
+use super::model::{self, Channel};
 use super::service::{self, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::ClientIp;
@@ -610,10 +610,12 @@ pub struct Line {
     pub reason: String,
 }
 
-/// The areas by code and by name (a name that several areas share is ambiguous).
+/// The areas by code and by name (a name that several areas share is ambiguous), and the
+/// category taxonomy the orders' categories are matched against.
 struct Areas {
     codes: std::collections::HashSet<String>,
     by_name: HashMap<String, Vec<String>>,
+    taxonomy: model::Taxonomy,
 }
 
 async fn areas<C: ConnectionTrait>(c: &C) -> Result<Areas, DbErr> {
@@ -622,7 +624,8 @@ async fn areas<C: ConnectionTrait>(c: &C) -> Result<Areas, DbErr> {
     for a in &all {
         by_name.entry(a.name.clone()).or_default().push(a.code.clone());
     }
-    Ok(Areas { codes: all.into_iter().map(|a| a.code).collect(), by_name })
+    let taxonomy = model::load_taxonomy(c).await?;
+    Ok(Areas { codes: all.into_iter().map(|a| a.code).collect(), by_name, taxonomy })
 }
 
 /// An order as a submission, with the notes of what was left out; `Err` is the refusal.
@@ -642,9 +645,9 @@ fn submission(o: &WorkOrder, areas: &Areas, now: i64) -> Result<(Submission, i64
     let mut notes = Vec::new();
     let category = if o.category.is_empty() {
         String::new()
-    } else if CATEGORIES.contains(&o.category.as_str()) {
+    } else if areas.taxonomy.accepts(&o.category) {
         o.category.clone()
-    } else if let Some(c) = model::category_by_code(&o.category) {
+    } else if let Some(c) = areas.taxonomy.by_code(&o.category).filter(|c| areas.taxonomy.accepts(c)) {
         c.to_string()
     } else {
         notes.push(format!("类别“{}”不在本系统的分类中，留待受理时确定", o.category));

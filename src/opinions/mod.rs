@@ -3,6 +3,7 @@
 //! 码上公开, the console list and page, entries on someone's behalf, and the API.
 
 pub mod api;
+pub mod categories;
 pub mod demo;
 pub mod follow;
 pub mod import;
@@ -45,6 +46,9 @@ pub const MODULE: Module = Module {
         ("opinion_import_mapping_remove", "删除导入映射"),
         ("personal_data_purge", "按保存期限清除个人信息"),
         ("opinion_hold_words", "修改待审核词语"),
+        ("opinion_category_add", "新增意见类别"),
+        ("opinion_category_toggle", "停用或恢复意见类别"),
+        ("opinion_category_move", "调整意见类别顺序"),
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge }],
@@ -69,6 +73,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(open311::routes())
         .merge(import_pages::routes())
         .merge(words::routes())
+        .merge(categories::routes())
         .merge(lost::routes())
         .merge(follow::routes())
 }
@@ -92,6 +97,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if words::may_edit(p) {
         items.push(("/console/opinions/words", "待审核词语"));
+        items.push(("/console/opinions/categories", "意见类别"));
     }
     vec![MenuSection { order: 10, title: "民意", items }]
 }

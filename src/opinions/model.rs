@@ -75,28 +75,11 @@ impl Channel {
     }
 }
 
-/// The default taxonomy of OPN-2 (an empty category is 未分类, set at triage).
-pub const CATEGORIES: [&str; 11] = [
-    "城乡建设",
-    "环境保护",
-    "交通运输",
-    "教育文体",
-    "劳动和社会保障",
-    "卫生健康",
-    "农业农村",
-    "商贸旅游",
-    "社会治理",
-    "营商环境",
-    "其他",
-];
-
-pub fn valid_category(c: &str) -> bool {
-    c.is_empty() || CATEGORIES.contains(&c)
-}
-
-/// Stable ASCII codes of the taxonomy, in its order: the Open311 `service_code` (OPN-15).
-/// A code never changes once published; a renamed category keeps its code.
-pub const CATEGORY_CODES: [(&str, &str); 11] = [
+/// The default taxonomy of OPN-2, in its order, each with its stable ASCII code (the Open311
+/// `service_code`, OPN-15). `m0019` seeds `opinion_categories` with it; the top organ's admin
+/// adds categories and retires them (`/console/opinions/categories`). A code never changes once
+/// published. An empty category is 未分类, set at triage.
+pub const DEFAULT_CATEGORIES: [(&str, &str); 11] = [
     ("urban_rural", "城乡建设"),
     ("environment", "环境保护"),
     ("transport", "交通运输"),
@@ -113,17 +96,103 @@ pub const CATEGORY_CODES: [(&str, &str); 11] = [
 /// The code of an opinion without a category yet (未分类, set at triage).
 pub const UNCLASSIFIED_CODE: &str = "unclassified";
 
-/// The code of a category (`unclassified` for the empty one).
-pub fn category_code(category: &str) -> &'static str {
-    CATEGORY_CODES.iter().find(|(_, c)| *c == category).map(|(code, _)| *code).unwrap_or(UNCLASSIFIED_CODE)
+/// One category of the taxonomy.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Retired categories are no longer offered; opinions filed under them keep them and can
+    /// still be found by them.
+    pub active: bool,
 }
 
-/// The category of a code (`Some("")` for `unclassified`).
-pub fn category_by_code(code: &str) -> Option<&'static str> {
-    if code == UNCLASSIFIED_CODE {
-        return Some("");
+/// The installation's taxonomy (OPN-2), in display order.
+#[derive(Clone, Debug, Default)]
+pub struct Taxonomy {
+    pub items: Vec<Category>,
+}
+
+impl Taxonomy {
+    /// The default taxonomy, as `m0019` seeds it (tests, tools without a database).
+    pub fn defaults() -> Taxonomy {
+        Taxonomy {
+            items: DEFAULT_CATEGORIES
+                .iter()
+                .enumerate()
+                .map(|(i, (code, name))| Category {
+                    id: i as i64 + 1,
+                    code: (*code).into(),
+                    name: (*name).into(),
+                    active: true,
+                })
+                .collect(),
+        }
     }
-    CATEGORY_CODES.iter().find(|(c, _)| *c == code).map(|(_, category)| *category)
+
+    /// The names offered in forms (active ones), in order.
+    pub fn offered(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().filter(|c| c.active).map(|c| c.name.as_str())
+    }
+
+    /// A new opinion or a triage may use it: empty (未分类) or an active category.
+    pub fn accepts(&self, name: &str) -> bool {
+        name.is_empty() || self.items.iter().any(|c| c.active && c.name == name)
+    }
+
+    /// A category the installation has or had (filters: retired ones still find their opinions).
+    pub fn knows(&self, name: &str) -> bool {
+        self.items.iter().any(|c| c.name == name)
+    }
+
+    /// The code of a category (`unclassified` for the empty or an unknown one).
+    pub fn code(&self, name: &str) -> &str {
+        self.items.iter().find(|c| c.name == name).map(|c| c.code.as_str()).unwrap_or(UNCLASSIFIED_CODE)
+    }
+
+    /// The category of a code (`Some("")` for `unclassified`).
+    pub fn by_code(&self, code: &str) -> Option<&str> {
+        if code == UNCLASSIFIED_CODE {
+            return Some("");
+        }
+        self.items.iter().find(|c| c.code == code).map(|c| c.name.as_str())
+    }
+
+    /// Form options of the offered categories, `selected` marked; a retired category the record
+    /// still has is kept as an option so that saving the form does not change it.
+    pub fn options(&self, selected: &str) -> Vec<crate::app::forms::Opt> {
+        let mut names: Vec<&str> = self.offered().collect();
+        if !selected.is_empty() && !names.contains(&selected) && self.knows(selected) {
+            names.push(selected);
+        }
+        crate::app::forms::opts(names.into_iter().map(|c| (c, c)), selected)
+    }
+}
+
+/// The taxonomy as stored, in display order.
+pub async fn load_taxonomy<C: ConnectionTrait>(c: &C) -> Result<Taxonomy, DbErr> {
+    let items =
+        db::query_all(c, "SELECT id, code, name, active FROM opinion_categories ORDER BY sort, id", vec![]).await?;
+    Ok(Taxonomy { items })
+}
+
+/// This node's cached taxonomy (for at most [`TAXONOMY_TTL_SECS`] after a change elsewhere;
+/// a change on this node clears it at once).
+pub async fn taxonomy(s: &crate::app::state::AppState) -> Result<std::sync::Arc<Taxonomy>, DbErr> {
+    let cache = s.ext.get_or_default::<TaxonomyCache>();
+    cache.0.get_or_load((), || load_taxonomy(&s.db)).await
+}
+
+/// Seconds another node may keep showing the taxonomy as it was.
+pub const TAXONOMY_TTL_SECS: u64 = 30;
+
+/// The per-node cache behind [`taxonomy`].
+pub struct TaxonomyCache(pub crate::app::cache::TtlCache<(), Taxonomy>);
+
+impl Default for TaxonomyCache {
+    fn default() -> Self {
+        TaxonomyCache(crate::app::cache::TtlCache::new(std::time::Duration::from_secs(TAXONOMY_TTL_SECS), 1))
+    }
 }
 
 /// One opinion with its item's state, for lists and pages.

@@ -29,7 +29,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Serialize;
 
-use super::model::{self, CATEGORY_CODES, Channel};
+use super::model::{self, Channel, Taxonomy};
 use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
@@ -279,8 +279,8 @@ async fn discovery(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
 
 #[derive(Serialize)]
 struct Service {
-    service_code: &'static str,
-    service_name: &'static str,
+    service_code: String,
+    service_name: String,
     description: String,
     metadata: bool,
     #[serde(rename = "type")]
@@ -292,12 +292,15 @@ struct Service {
 async fn services(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
     let q = Params::from_query(&uri)?;
     jurisdiction(&s, &q).await?;
-    let list: Vec<Service> = CATEGORY_CODES
+    let taxonomy = model::taxonomy(&s).await?;
+    let list: Vec<Service> = taxonomy
+        .items
         .iter()
-        .map(|(code, name)| Service {
-            service_code: code,
-            service_name: name,
-            description: format!("{name}方面的意见、建议和诉求"),
+        .filter(|c| c.active)
+        .map(|c| Service {
+            service_code: c.code.clone(),
+            service_name: c.name.clone(),
+            description: format!("{}方面的意见、建议和诉求", c.name),
             metadata: false,
             kind: "realtime",
             keywords: String::new(),
@@ -317,7 +320,7 @@ async fn service_definition(State(s): State<AppState>, uri: Uri, Path(code): Pat
     let q = Params::from_query(&uri)?;
     jurisdiction(&s, &q).await?;
     let code = strip_format(&code)?;
-    if !CATEGORY_CODES.iter().any(|(c, _)| *c == code) {
+    if !model::taxonomy(&s).await?.items.iter().any(|c| c.active && c.code == code) {
         return Err(AppError::NotFound);
     }
     Ok(json(StatusCode::OK, &ServiceDefinition { service_code: code.to_string(), attributes: [] }))
@@ -383,8 +386,8 @@ struct RequestOut {
     /// Extension: the state in Chinese.
     detailed_status_label: &'static str,
     status_notes: Option<String>,
-    service_name: &'static str,
-    service_code: &'static str,
+    service_name: String,
+    service_code: String,
     description: String,
     agency_responsible: String,
     service_notice: Option<String>,
@@ -405,7 +408,7 @@ fn open_or_closed(state: ItemState) -> &'static str {
     if state.is_final() { "closed" } else { "open" }
 }
 
-fn out(r: Row) -> RequestOut {
+fn out(r: Row, taxonomy: &Taxonomy) -> RequestOut {
     let state = ItemState::parse(&r.state).unwrap_or(ItemState::Received);
     RequestOut {
         service_request_id: r.tracking_no,
@@ -413,8 +416,8 @@ fn out(r: Row) -> RequestOut {
         detailed_status: state.as_str(),
         detailed_status_label: state.label(),
         status_notes: r.notes,
-        service_name: if r.category.is_empty() { "未分类" } else { category_name(&r.category) },
-        service_code: model::category_code(&r.category),
+        service_name: if r.category.is_empty() { "未分类".into() } else { r.category.clone() },
+        service_code: taxonomy.code(&r.category).to_string(),
         description: r.content,
         agency_responsible: r.agency.unwrap_or(r.organ_name),
         service_notice: None,
@@ -431,15 +434,12 @@ fn out(r: Row) -> RequestOut {
     }
 }
 
-fn category_name(category: &str) -> &'static str {
-    CATEGORY_CODES.iter().find(|(_, c)| *c == category).map(|(_, c)| *c).unwrap_or("其他")
-}
-
 async fn fetch(s: &AppState, sql_where: &str, mut values: Vec<Value>) -> AppResult<Vec<RequestOut>> {
     values.push(MAX_RESULTS.into());
     let sql = format!("{SELECT} WHERE {sql_where} ORDER BY op.id DESC LIMIT ${}", values.len());
     let rows: Vec<Row> = db::query_all(&s.db, &sql, values).await?;
-    Ok(rows.into_iter().map(out).collect())
+    let taxonomy = model::taxonomy(s).await?;
+    Ok(rows.into_iter().map(|r| out(r, &taxonomy)).collect())
 }
 
 async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
@@ -461,8 +461,11 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
     if let Some(code) = q.get("service_code") {
         let codes: Vec<&str> = code.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
         let mut marks = Vec::new();
+        let taxonomy = model::taxonomy(&s).await?;
         for c in codes {
-            let category = model::category_by_code(c)
+            let category = taxonomy
+                .by_code(c)
+                .map(str::to_string)
                 .ok_or_else(|| AppError::invalid("service_code", format!("没有这个 service_code：{c}")))?;
             marks.push(bind(category, &mut values));
         }
@@ -664,7 +667,12 @@ struct NewRequest {
     address: Option<String>,
 }
 
-fn read_request(q: &Params, station_id: Option<i64>, deputy_id: Option<i64>) -> AppResult<NewRequest> {
+fn read_request(
+    q: &Params,
+    taxonomy: &Taxonomy,
+    station_id: Option<i64>,
+    deputy_id: Option<i64>,
+) -> AppResult<NewRequest> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut bad = |e: AppError| errors.extend(e.fields().iter().cloned());
     let category = match q.get("service_code") {
@@ -672,7 +680,7 @@ fn read_request(q: &Params, station_id: Option<i64>, deputy_id: Option<i64>) -> 
             bad(AppError::invalid("service_code", "缺少必填参数 service_code（可用的编码见 services.json）"));
             ""
         }
-        Some(c) => match model::category_by_code(c).filter(|c| !c.is_empty()) {
+        Some(c) => match taxonomy.by_code(c).filter(|c| !c.is_empty() && taxonomy.accepts(c)) {
             Some(category) => category,
             None => {
                 bad(AppError::invalid(
@@ -735,7 +743,7 @@ fn read_request(q: &Params, station_id: Option<i64>, deputy_id: Option<i64>) -> 
         consent: true,
         external_no: None,
     };
-    service::validate(&submission).map_err(open311_names)?;
+    service::validate(&submission, taxonomy).map_err(open311_names)?;
     Ok(NewRequest { submission, lat, lng, address })
 }
 
@@ -765,7 +773,8 @@ async fn create(
     let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id, station_id, followers: &[] };
     guard::check(&s, &p, &ip, Action::Create, &r, "open311").await?;
     jurisdiction(&s, &q).await?;
-    let NewRequest { submission, lat, lng, address } = read_request(&q, station_id, deputy_id)?;
+    let NewRequest { submission, lat, lng, address } =
+        read_request(&q, &*model::taxonomy(&s).await?, station_id, deputy_id)?;
     let now = db::now();
     let receipt: Receipt = write(&s, &p, &ip, async |w| {
         let receipt = service::submit(
@@ -842,13 +851,15 @@ mod tests {
 
     #[test]
     fn every_category_has_one_ascii_code() {
-        assert_eq!(CATEGORY_CODES.len(), model::CATEGORIES.len());
-        for (code, category) in CATEGORY_CODES {
+        let t = model::Taxonomy::defaults();
+        assert_eq!(t.items.len(), model::DEFAULT_CATEGORIES.len());
+        for (code, category) in model::DEFAULT_CATEGORIES {
             assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
-            assert!(model::CATEGORIES.contains(&category));
-            assert_eq!(model::category_code(category), code);
-            assert_eq!(model::category_by_code(code), Some(category));
+            assert!(t.accepts(category) && t.knows(category));
+            assert_eq!(t.code(category), code);
+            assert_eq!(t.by_code(code), Some(category));
         }
-        assert_eq!(model::category_code(""), model::UNCLASSIFIED_CODE);
+        assert_eq!(t.code(""), model::UNCLASSIFIED_CODE);
+        assert_eq!(t.by_code(model::UNCLASSIFIED_CODE), Some(""));
     }
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::model::{self, CATEGORIES, Channel, Filter, Opinion, Scope};
+use super::model::{self, Channel, Filter, Opinion, Scope};
 use super::service::{self, Submission};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
@@ -60,14 +60,14 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn filter(&self) -> Filter {
+    pub fn filter(&self, taxonomy: &model::Taxonomy) -> Filter {
         let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
         Filter {
             state: ItemState::parse(&t(&self.state)),
             overdue: t(&self.overdue) == "1",
             flagged: t(&self.flagged) == "1",
             category: Some(t(&self.category))
-                .filter(|c| CATEGORIES.contains(&c.as_str()) || c == "-")
+                .filter(|c| taxonomy.knows(c) || c == "-")
                 .map(|c| if c == "-" { String::new() } else { c }),
             channel: Channel::parse(&t(&self.channel)),
             terms: crate::nlp::segment::query_terms(&t(&self.q)),
@@ -128,7 +128,8 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     {
         return Err(AppError::NotFound);
     }
-    let f = q.filter();
+    let taxonomy = model::taxonomy(&s).await?;
+    let f = q.filter(&taxonomy);
     let now = crate::db::now();
     let n = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, total) = model::list(&s.db, &scope, &f, now, PAGE, (n - 1) * PAGE).await?;
@@ -146,7 +147,10 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         q: t(&q.q),
         qs: q.query_string(),
         states: opts(ItemState::ALL.map(|s| (s.as_str(), s.label())), &t(&q.state)),
-        categories: opts(CATEGORIES.map(|c| (c, c)).into_iter().chain([("-", "未分类")]), &t(&q.category)),
+        categories: opts(
+            taxonomy.items.iter().map(|c| (c.name.as_str(), c.name.as_str())).chain([("-", "未分类")]),
+            &t(&q.category),
+        ),
         channels: opts(Channel::ALL.map(|c| (c.as_str(), c.label())), &t(&q.channel)),
         overdue: f.overdue,
         flagged: f.flagged,
@@ -259,7 +263,7 @@ pub(super) async fn detail_tpl(
         suggestions,
         duplicates,
         l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
-        categories: opts(CATEGORIES.map(|c| (c, c)), &o.category),
+        categories: model::taxonomy(&s).await?.options(&o.category),
         o,
         lp,
         submitter,
@@ -332,10 +336,10 @@ struct EntryTpl {
     errors: Errors,
 }
 
-fn entry_tpl(page: &Page, channel: Channel, v: EntryForm, errors: Errors) -> EntryTpl {
+fn entry_tpl(page: &Page, taxonomy: &model::Taxonomy, channel: Channel, v: EntryForm, errors: Errors) -> EntryTpl {
     EntryTpl {
         l: page.layout("录入群众意见", &[CRUMB, ("/console/opinions/new", "录入")]),
-        categories: opts(CATEGORIES.map(|c| (c, c)), &v.category),
+        categories: taxonomy.options(&v.category),
         channel: channel.label(),
         v,
         errors,
@@ -360,7 +364,7 @@ async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(C
 
 async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     let (channel, _, _) = check_entry(&s, &p, &ip).await?;
-    render(&entry_tpl(&page, channel, EntryForm::default(), Errors::default()))
+    render(&entry_tpl(&page, &*model::taxonomy(&s).await?, channel, EntryForm::default(), Errors::default()))
 }
 
 async fn create(
@@ -407,7 +411,7 @@ async fn create(
                 &format!("已录入，查询编号 {}，查询码 {}（请告知反映人）", r.tracking_no, r.query_code),
             )
         },
-        async |errors| unprocessable(&entry_tpl(&page, channel, v, errors)),
+        async |errors| unprocessable(&entry_tpl(&page, &*model::taxonomy(&s).await?, channel, v, errors)),
     )
     .await
 }

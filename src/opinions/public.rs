@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::model::{self, CATEGORIES, Channel, Opinion};
+use super::model::{self, Channel, Opinion};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
@@ -128,7 +128,8 @@ async fn source_name(s: &AppState, v: &OpinionForm) -> AppResult<(String, String
 
 async fn new_tpl(s: &AppState, csrf: String, v: OpinionForm, errors: Errors) -> AppResult<NewTpl> {
     let (organ_name, to) = source_name(s, &v).await?;
-    Ok(NewTpl { organ_name, csrf, categories: opts(CATEGORIES.map(|c| (c, c)), &v.category), v, to, errors })
+    let categories = model::taxonomy(s).await?.options(&v.category);
+    Ok(NewTpl { organ_name, csrf, categories, v, to, errors })
 }
 
 async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<SourceQuery>) -> AppResult<Response> {
@@ -158,7 +159,7 @@ async fn submit(
     let now = crate::db::now();
     let result = async {
         let (sub, channel) = v.submission()?;
-        service::validate(&sub)?;
+        service::validate(&sub, &*model::taxonomy(&s).await?)?;
         let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
         write_as(&s, actor, async |w| {
             service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
@@ -435,7 +436,8 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
     let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
     let text = q.q.as_deref().unwrap_or("").trim().to_string();
     let terms = crate::nlp::segment::query_terms(&text);
-    let category = q.category.as_deref().map(str::trim).filter(|c| CATEGORIES.contains(c));
+    let taxonomy = model::taxonomy(&s).await?;
+    let category = q.category.as_deref().map(str::trim).filter(|c| taxonomy.knows(c));
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let (rows, total) =
         model::public_list(&s.db, &organ.path, category, &terms, PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE).await?;
@@ -462,7 +464,7 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
     render(&PublicTpl {
         organ_name: organ.name,
         q: text,
-        categories: opts(CATEGORIES.map(|c| (c, c)), category.unwrap_or("")),
+        categories: opts(taxonomy.items.iter().map(|c| (c.name.as_str(), c.name.as_str())), category.unwrap_or("")),
         rows: lines,
         pages: (total + PUBLIC_PAGE - 1) / PUBLIC_PAGE,
         total,

@@ -67,8 +67,8 @@ pub fn normalise_phone(phone: &str) -> String {
     }
 }
 
-/// Checks a submission, every field at once.
-pub fn validate(s: &Submission) -> Result<(), AppError> {
+/// Checks a submission, every field at once, its category against `taxonomy`.
+pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
     let n = s.content.trim().chars().count();
@@ -80,7 +80,7 @@ pub fn validate(s: &Submission) -> Result<(), AppError> {
     if s.title.trim().chars().count() > MAX_TITLE {
         bad("title", format!("标题不能超过 {MAX_TITLE} 字"));
     }
-    if !model::valid_category(s.category.trim()) {
+    if !taxonomy.accepts(s.category.trim()) {
         bad("category", "请从列表中选择类别".into());
     }
     if s.name.trim().chars().count() > 20 {
@@ -219,7 +219,10 @@ pub async fn submit<C: ConnectionTrait>(
     src: &Source<'_>,
 ) -> AppResult<Receipt> {
     let Source { channel, entered_by, client, now } = *src;
-    validate(s)?;
+    // The category is checked against the taxonomy as stored, inside the write.
+    let taxonomy =
+        if s.category.trim().is_empty() { model::Taxonomy::default() } else { model::load_taxonomy(c).await? };
+    validate(s, &taxonomy)?;
     let (organ_id, area_id) = place(c, s).await?;
     let content = s.content.trim().to_string();
     let title = if s.title.trim().is_empty() { derived_title(&content) } else { s.title.trim().to_string() };
@@ -369,7 +372,7 @@ pub async fn set_category<C: ConnectionTrait>(
     organ_id: i64,
     category: &str,
 ) -> AppResult<()> {
-    if !model::valid_category(category) {
+    if !model::load_taxonomy(c).await?.accepts(category) {
         return Err(AppError::invalid("category", "请从列表中选择类别"));
     }
     db::exec(c, "UPDATE opinions SET category = $1 WHERE id = $2", vec![category.into(), opinion_id.into()]).await?;

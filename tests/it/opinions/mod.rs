@@ -2,6 +2,7 @@
 //! on the working-day calendar, the deadline scan, abuse control.
 
 mod api;
+mod categories;
 mod flow;
 mod import;
 mod lost;

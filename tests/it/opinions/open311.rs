@@ -63,7 +63,7 @@ async fn discovery_and_services(app: TestApp) {
     let s = get(&app, "/open311/v2/services.json").await;
     assert_eq!(s.status, StatusCode::OK, "{}", s.body);
     let list = s.json().as_array().unwrap().clone();
-    assert_eq!(list.len(), renda::opinions::model::CATEGORIES.len());
+    assert_eq!(list.len(), renda::opinions::model::DEFAULT_CATEGORIES.len());
     for svc in &list {
         let code = svc["service_code"].as_str().unwrap();
         assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
