@@ -263,7 +263,7 @@ pub(super) async fn detail_tpl(
         suggestions,
         duplicates,
         l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
-        categories: model::taxonomy(&s).await?.options(&o.category),
+        categories: model::taxonomy(s).await?.options(&o.category),
         o,
         lp,
         submitter,
