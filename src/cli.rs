@@ -48,7 +48,7 @@ pub enum Command {
     /// 配置
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码]；renda import areas 区划.csv
+    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码] [--dry-run]；renda import areas 区划.csv
     Import {
         /// deputies（代表名册）或 areas（行政区划，.csv 或 .xlsx）
         what: String,
@@ -56,6 +56,9 @@ pub enum Command {
         /// 导入到哪个机关（机关代码；默认本系统的主机关）
         #[arg(long)]
         organ: Option<String>,
+        /// 只检查并列出将新增、修改的代表，不写入（代表名册）
+        #[arg(long)]
+        dry_run: bool,
     },
     /// 导出：renda export deputies 名册.xlsx [--organ 机关代码]
     Export {
@@ -388,7 +391,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let db = open(&config).await?;
             import_areas(&db, &config, file).await
         }
-        Command::Import { what, file, organ } => {
+        Command::Import { what, file, organ, dry_run } => {
             if what != "deputies" {
                 eprintln!("目前只能导入 deputies（代表名册）或 areas（行政区划）");
                 return Err(2);
@@ -416,6 +419,19 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                     return Err(1);
                 }
             };
+            if *dry_run {
+                use crate::registry::import::RowEffect;
+                for r in &plan.rows {
+                    match &r.effect {
+                        RowEffect::New => println!("第 {} 行 {}：新增", r.row, r.name),
+                        RowEffect::Changed(what) => println!("第 {} 行 {}：修改 {}", r.row, r.name, what.join("、")),
+                        RowEffect::Unchanged => {}
+                    }
+                }
+                let s = plan.summary();
+                println!("检查无误（未写入）：将新增 {} 人，修改 {} 人，{} 人不变", s.created, s.updated, s.unchanged);
+                return Ok(0);
+            }
             match crate::registry::import::apply(&txn, state.audit_key(), &state.crypto, &actor, &organ, &plan).await {
                 Ok(summary) => {
                     txn.commit().await.map_err(|_| 1)?;

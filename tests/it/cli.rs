@@ -129,6 +129,18 @@ fn demo_serves_and_the_tools_work_on_its_data() {
     let (code, out, err) = renda(&dir, &["import", "deputies", roster.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("新增 0 人，更新 0 人"), "{out}");
+    // --dry-run: what a changed file would do, nothing written.
+    let full = dir.with_extension("full.xlsx");
+    let (code, out, err) = renda(&dir, &["export", "deputies", full.to_str().unwrap(), "--with-personal-data"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut changed = renda::registry::roster::parse(&std::fs::read(&full).unwrap()).unwrap();
+    changed[0].work_unit = "试运行单位".into();
+    let edited = dir.with_extension("edited.xlsx");
+    std::fs::write(&edited, renda::registry::roster::write(&changed)).unwrap();
+    let (code, out, err) = renda(&dir, &["import", "deputies", edited.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("第 2 行") && out.contains("修改 工作单位及职务"), "{out}");
+    assert!(out.contains("未写入") && out.contains("修改 1 人"), "{out}");
     // The daily appointment reminders run as of a given time (the demo holds bookings).
     let (code, out, err) = renda(&dir, &["jobs", "run", "appointment-reminders", "--now", "2026-12-08T09:00:00+08:00"]);
     assert_eq!(code, 0, "{out}{err}");
