@@ -45,148 +45,166 @@ async fn main() {
     let n = db::scalar_i64(&conn, "SELECT count(*) FROM opinions", vec![]).await.expect("count");
     println!("opinions: {n}");
 
+    // `BENCH_ONLY=search|hot|inserts` runs one part.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only == part;
+
     // ------------------------------------------------------------------ (1) search
-    // Query words from the data itself: the keywords of opinions spread over the table.
-    let sample = db::query_rows(
-        &conn,
-        "SELECT title, content FROM opinions WHERE id % $1 = 0 LIMIT $2",
-        vec![(n / 2000).max(1).into(), 2000i64.into()],
-    )
-    .await
-    .expect("sample");
-    let mut words: Vec<String> = Vec::new();
-    for r in &sample {
-        let text = format!("{} {}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap());
-        for (w, _) in renda::nlp::keywords::keywords(&text, 2) {
-            if !words.contains(&w) {
-                words.push(w);
+    if run("search") {
+        // Query words from the data itself: the keywords of opinions spread over the table.
+        let sample = db::query_rows(
+            &conn,
+            "SELECT title, content FROM opinions WHERE id % $1 = 0 LIMIT $2",
+            vec![(n / 2000).max(1).into(), 2000i64.into()],
+        )
+        .await
+        .expect("sample");
+        let mut words: Vec<String> = Vec::new();
+        for r in &sample {
+            let text =
+                format!("{} {}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap());
+            for (w, _) in renda::nlp::keywords::keywords(&text, 2) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
             }
         }
-    }
-    // Single words, and pairs of words (AND), as staff type them.
-    let mut qs: Vec<String> = words.iter().take(queries / 2).cloned().collect();
-    qs.extend(words.chunks(2).filter(|c| c.len() == 2).take(queries - qs.len()).map(|c| format!("{} {}", c[0], c[1])));
-    let scope = Scope { organ_path: Some("/".into()), ..Default::default() };
-    let now = db::now();
-    let mut times = Vec::with_capacity(qs.len());
-    let mut hits = 0i64;
-    for q in &qs {
-        let f = Filter { terms: renda::nlp::segment::query_terms(q), ..Default::default() };
-        let t = Instant::now();
-        let (rows, total) = list(&conn, &scope, &f, now, 20, 0).await.expect("search");
-        times.push(t.elapsed());
-        hits += total.min(1);
-        std::hint::black_box(rows);
-    }
-    times.sort();
-    let mean_fts = times.iter().map(Duration::as_secs_f64).sum::<f64>() / times.len().max(1) as f64 * 1000.0;
-    println!(
-        "SEARCH queries={} with_hits={hits} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} max_ms={:.2} mean_ms={mean_fts:.2}",
-        times.len(),
-        pct(&times, 0.50),
-        pct(&times, 0.95),
-        pct(&times, 0.99),
-        times.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
-    );
-    // Baseline: the same first page by LIKE over title and text (a full scan), a few queries.
-    let mut like = Vec::new();
-    for q in qs.iter().take(10) {
-        let word = q.split(' ').next().unwrap_or(q);
-        let pat = format!("%{}%", db::like_escape(word));
-        let t = Instant::now();
-        let rows = db::query_rows(
+        // Single words, and pairs of words (AND), as staff type them.
+        let mut qs: Vec<String> = words.iter().take(queries / 2).cloned().collect();
+        qs.extend(
+            words.chunks(2).filter(|c| c.len() == 2).take(queries - qs.len()).map(|c| format!("{} {}", c[0], c[1])),
+        );
+        let scope = Scope { organ_path: Some("/".into()), ..Default::default() };
+        let now = db::now();
+        let mut times = Vec::with_capacity(qs.len());
+        let mut hits = 0i64;
+        for q in &qs {
+            let f = Filter { terms: renda::nlp::segment::query_terms(q), ..Default::default() };
+            let t = Instant::now();
+            let (rows, total) = list(&conn, &scope, &f, now, 20, 0).await.expect("search");
+            times.push(t.elapsed());
+            hits += total.min(1);
+            std::hint::black_box(rows);
+        }
+        times.sort();
+        let mean_fts = times.iter().map(Duration::as_secs_f64).sum::<f64>() / times.len().max(1) as f64 * 1000.0;
+        println!(
+            "SEARCH queries={} with_hits={hits} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} max_ms={:.2} mean_ms={mean_fts:.2}",
+            times.len(),
+            pct(&times, 0.50),
+            pct(&times, 0.95),
+            pct(&times, 0.99),
+            times.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+        );
+        // Baseline: the same first page by LIKE over title and text (a full scan), a few queries.
+        let mut like = Vec::new();
+        for q in qs.iter().take(10) {
+            let word = q.split(' ').next().unwrap_or(q);
+            let pat = format!("%{}%", db::like_escape(word));
+            let t = Instant::now();
+            let rows = db::query_rows(
             &conn,
             "SELECT id FROM opinions WHERE title LIKE $1 ESCAPE '\\' OR content LIKE $1 ESCAPE '\\' ORDER BY id DESC LIMIT 20",
             vec![pat.clone().into()],
         )
         .await
         .expect("like");
-        let total = db::scalar_i64(
-            &conn,
-            "SELECT count(*) FROM opinions WHERE title LIKE $1 ESCAPE '\\' OR content LIKE $1 ESCAPE '\\'",
-            vec![pat.into()],
-        )
-        .await
-        .expect("like count");
-        like.push(t.elapsed());
-        std::hint::black_box((rows, total));
+            let total = db::scalar_i64(
+                &conn,
+                "SELECT count(*) FROM opinions WHERE title LIKE $1 ESCAPE '\\' OR content LIKE $1 ESCAPE '\\'",
+                vec![pat.into()],
+            )
+            .await
+            .expect("like count");
+            like.push(t.elapsed());
+            std::hint::black_box((rows, total));
+        }
+        like.sort();
+        let mean_like = like.iter().map(Duration::as_secs_f64).sum::<f64>() / like.len().max(1) as f64 * 1000.0;
+        println!(
+            "SEARCH_BASELINE like_queries={} p50_ms={:.1} mean_ms={mean_like:.1} ratio_mean={:.1}x",
+            like.len(),
+            pct(&like, 0.5),
+            mean_like / mean_fts.max(1e-9)
+        );
     }
-    like.sort();
-    let mean_like = like.iter().map(Duration::as_secs_f64).sum::<f64>() / like.len().max(1) as f64 * 1000.0;
-    println!(
-        "SEARCH_BASELINE like_queries={} p50_ms={:.1} mean_ms={mean_like:.1} ratio_mean={:.1}x",
-        like.len(),
-        pct(&like, 0.5),
-        mean_like / mean_fts.max(1e-9)
-    );
 
     // ------------------------------------------------------------------ (2) hot words
-    let t = Instant::now();
-    let rows = db::query_rows(&conn, "SELECT title, content FROM opinions ORDER BY id", vec![]).await.expect("texts");
-    let texts: Vec<String> = rows
-        .iter()
-        .map(|r| format!("{} {}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap()))
-        .collect();
-    drop(rows);
-    let load = t.elapsed();
-    let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
-    if let Some(path) = &texts_file {
-        let mut out = String::with_capacity(chars * 3 + texts.len());
-        for t in &texts {
-            out.push_str(&t.replace('\n', " "));
-            out.push('\n');
+    if run("hot") {
+        let t = Instant::now();
+        let rows =
+            db::query_rows(&conn, "SELECT title, content FROM opinions ORDER BY id", vec![]).await.expect("texts");
+        let texts: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!("{} {}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap())
+            })
+            .collect();
+        drop(rows);
+        let load = t.elapsed();
+        let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
+        if let Some(path) = &texts_file {
+            let mut out = String::with_capacity(chars * 3 + texts.len());
+            for t in &texts {
+                out.push_str(&t.replace('\n', " "));
+                out.push('\n');
+            }
+            std::fs::write(path, out).expect("write texts");
         }
-        std::fs::write(path, out).expect("write texts");
+        let t = Instant::now();
+        let hot = renda::nlp::keywords::hot_words(&texts, 30);
+        let secs = t.elapsed().as_secs_f64();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "HOT_WORDS texts={} chars={chars} threads={threads} load_s={:.1} hot_words_s={secs:.1} texts_per_s={:.0} top={}",
+            texts.len(),
+            load.as_secs_f64(),
+            texts.len() as f64 / secs.max(1e-9),
+            hot.iter().take(10).map(|(w, c)| format!("{w}:{c}")).collect::<Vec<_>>().join(",")
+        );
+        drop(texts);
     }
-    let t = Instant::now();
-    let hot = renda::nlp::keywords::hot_words(texts.iter().map(String::as_str), 30);
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "HOT_WORDS texts={} chars={chars} load_s={:.1} hot_words_s={secs:.1} texts_per_s={:.0} top={}",
-        texts.len(),
-        load.as_secs_f64(),
-        texts.len() as f64 / secs.max(1e-9),
-        hot.iter().take(10).map(|(w, c)| format!("{w}:{c}")).collect::<Vec<_>>().join(",")
-    );
-    drop(texts);
 
     // ------------------------------------------------------------------ (3) raw durable inserts
-    db::exec(&conn, "DROP TABLE IF EXISTS bench_raw", vec![]).await.expect("drop");
-    db::exec(
+    if run("inserts") {
+        db::exec(&conn, "DROP TABLE IF EXISTS bench_raw", vec![]).await.expect("drop");
+        db::exec(
         &conn,
         "CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, title TEXT NOT NULL, content TEXT NOT NULL, created_at BIGINT NOT NULL)",
         vec![],
     )
     .await
     .expect("create");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut tasks = Vec::new();
-    for k in 0..64 {
-        let c = conn.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut done = 0u64;
-            while Instant::now() < deadline {
-                db::exec(
-                    &c,
-                    "INSERT INTO bench_raw (title, content, created_at) VALUES ($1, $2, $3)",
-                    vec![
-                        format!("城关街道小区楼道灯坏了{k}").into(),
-                        format!("城关街道{done}号附近：小区楼道灯坏了很久没人修，晚上上下楼很不安全，编号{k}。").into(),
-                        db::now().into(),
-                    ],
-                )
-                .await
-                .expect("insert");
-                done += 1;
-            }
-            done
-        }));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut tasks = Vec::new();
+        for k in 0..64 {
+            let c = conn.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    db::exec(
+                        &c,
+                        "INSERT INTO bench_raw (title, content, created_at) VALUES ($1, $2, $3)",
+                        vec![
+                            format!("城关街道小区楼道灯坏了{k}").into(),
+                            format!("城关街道{done}号附近：小区楼道灯坏了很久没人修，晚上上下楼很不安全，编号{k}。")
+                                .into(),
+                            db::now().into(),
+                        ],
+                    )
+                    .await
+                    .expect("insert");
+                    done += 1;
+                }
+                done
+            }));
+        }
+        let mut total = 0u64;
+        for t in tasks {
+            total += t.await.expect("task");
+        }
+        db::exec(&conn, "DROP TABLE bench_raw", vec![]).await.expect("drop");
+        println!("RAW_INSERTS tasks=64 seconds=10 rows={total} per_s={:.0}", total as f64 / 10.0);
     }
-    let mut total = 0u64;
-    for t in tasks {
-        total += t.await.expect("task");
-    }
-    db::exec(&conn, "DROP TABLE bench_raw", vec![]).await.expect("drop");
-    println!("RAW_INSERTS tasks=64 seconds=10 rows={total} per_s={:.0}", total as f64 / 10.0);
     println!("peak RSS (VmHWM): {}", vm_hwm());
 }

@@ -44,16 +44,37 @@ pub fn keywords(text: &str, n: usize) -> Vec<(String, f32)> {
 
 /// The `n` words found in the most texts, with the number of texts each is in (a text
 /// counts once however often it repeats a word), most common first, ties by word.
-/// Left out as in [`keywords`].
-pub fn hot_words<'a>(texts: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<(String, usize)> {
-    let mut df: HashMap<String, usize> = HashMap::new();
-    for text in texts {
-        let mut words = segment::tokens(text);
-        words.retain(|w| !is_uninformative(w));
-        words.sort_unstable();
-        words.dedup();
-        for w in words {
-            *df.entry(w).or_insert(0) += 1;
+/// Left out as in [`keywords`]. The texts are segmented on every core the machine has
+/// (one share each, counts merged), so the answer does not depend on the number of cores.
+pub fn hot_words<S: AsRef<str> + Sync>(texts: &[S], n: usize) -> Vec<(String, usize)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+    // Small inputs are not worth a thread.
+    let share = texts.len().div_ceil(threads).max(2_000);
+    let count = |part: &[S]| {
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for text in part {
+            let mut words = segment::tokens(text.as_ref());
+            words.retain(|w| !is_uninformative(w));
+            words.sort_unstable();
+            words.dedup();
+            for w in words {
+                *df.entry(w).or_insert(0) += 1;
+            }
+        }
+        df
+    };
+    let mut parts: Vec<HashMap<String, usize>> = if texts.len() <= share {
+        vec![count(texts)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts.chunks(share).map(|part| scope.spawn(move || count(part))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        })
+    };
+    let mut df = parts.pop().unwrap_or_default();
+    for part in parts {
+        for (w, c) in part {
+            *df.entry(w).or_insert(0) += c;
         }
     }
     let mut out: Vec<(String, usize)> = df.into_iter().collect();
@@ -82,6 +103,33 @@ mod tests {
     }
 
     #[test]
+    fn hot_words_in_shares_count_as_one_pass_does() {
+        let topics = [
+            "小区停车费太贵，物业乱收停车费",
+            "学校门口车辆乱停，孩子过马路危险",
+            "企业拖欠工资三个月",
+            "河道污水直排",
+        ];
+        let texts: Vec<String> =
+            (0..9_001).map(|i| format!("{}，第{}次反映。{}", topics[i % 4], i, topics[(i / 7) % 4])).collect();
+        // One pass by hand, the reference.
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for t in &texts {
+            let mut w = segment::tokens(t);
+            w.retain(|w| !is_uninformative(w));
+            w.sort_unstable();
+            w.dedup();
+            for w in w {
+                *df.entry(w).or_insert(0) += 1;
+            }
+        }
+        let mut expected: Vec<(String, usize)> = df.into_iter().collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        expected.truncate(20);
+        assert_eq!(hot_words(&texts, 20), expected);
+    }
+
+    #[test]
     fn hot_words_count_texts() {
         let texts = [
             "小区停车费太贵，物业乱收停车费",
@@ -90,12 +138,12 @@ mod tests {
             "学校门口交通拥堵",
             "您好，领导，谢谢！",
         ];
-        let hot = hot_words(texts.iter().copied(), 3);
+        let hot = hot_words(&texts, 3);
         assert_eq!(hot[0], ("物业".to_owned(), 3));
         assert_eq!(hot[1], ("小区".to_owned(), 2));
         assert_eq!(hot.len(), 3);
-        assert!(hot_words(["您好，领导，谢谢！"], 5).is_empty());
-        let all = hot_words(texts.iter().copied(), 100);
+        assert!(hot_words(&["您好，领导，谢谢！"], 5).is_empty());
+        let all = hot_words(&texts, 100);
         // 停车费 appears twice in one text: counted once.
         assert!(all.contains(&("停车费".to_owned(), 1)), "{all:?}");
         assert!(all.iter().all(|(w, _)| w.chars().count() > 1 || w == "水"), "{all:?}");

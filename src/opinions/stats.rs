@@ -318,9 +318,7 @@ async fn page(
     })
     .collect();
     let hot =
-        tokio::task::spawn_blocking(move || crate::nlp::keywords::hot_words(texts.iter().map(String::as_str), 30))
-            .await
-            .unwrap_or_default();
+        tokio::task::spawn_blocking(move || crate::nlp::keywords::hot_words(&texts, 30)).await.unwrap_or_default();
     let from = q.from.clone().filter(|_| from_d.is_some()).unwrap_or_default();
     let to = q.to.clone().filter(|_| to_d.is_some()).unwrap_or_default();
     let qs = serde_urlencoded::to_string([("from", from.as_str()), ("to", to.as_str())]).unwrap_or_default();
