@@ -32,7 +32,7 @@ const MAX_CATEGORIES: usize = 60;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(PATH, get(page).post(add))
+        .route("/console/opinions/categories", get(page).post(add))
         .route("/console/opinions/categories/{id}/toggle", post(toggle))
         .route("/console/opinions/categories/{id}/up", post(up))
 }

@@ -148,7 +148,12 @@ fn write_routes_in_source() -> BTreeSet<(String, String)> {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for chunk in text.split(".route(").skip(1) {
-            let Some(path) = chunk.trim_start().strip_prefix('"').and_then(|c| c.split('"').next()) else { continue };
+            // A path that is not a literal (a constant) cannot be checked: it is reported as
+            // such, so the route is written out where it is registered.
+            let path = match chunk.trim_start().strip_prefix('"').and_then(|c| c.split('"').next()) {
+                Some(p) => p.to_string(),
+                None => format!("<not a literal: {}>", chunk.split(',').next().unwrap_or("").trim()),
+            };
             // The route's handlers run to the end of the call: up to the next route or statement.
             let call = chunk.split(";").next().unwrap_or(chunk);
             for (needle, method) in [("post(", "POST"), ("patch(", "PATCH"), ("put(", "PUT"), ("delete(", "DELETE")] {
@@ -156,7 +161,7 @@ fn write_routes_in_source() -> BTreeSet<(String, String)> {
                     i == 0 || !call.as_bytes()[i - 1].is_ascii_alphanumeric() && call.as_bytes()[i - 1] != b'_'
                 });
                 if found {
-                    out.insert((method.to_string(), path.to_string()));
+                    out.insert((method.to_string(), path.clone()));
                 }
             }
         }
