@@ -28,7 +28,7 @@ async fn the_admin_keeps_the_taxonomy_and_every_channel_follows(app: TestApp) {
     let mut admin = app.login("admin").await;
     let page = admin.get(PAGE).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert_eq!(page.texts(".categories td.name").len(), 11, "the default taxonomy");
+    assert_eq!(page.texts(".categories .name").len(), 11, "the default taxonomy");
     assert!(admin.get("/console").await.body.contains(PAGE), "in the admin's menu");
 
     // Bad input: every field's message at once, what was typed kept, nothing stored.
@@ -78,7 +78,7 @@ async fn the_admin_keeps_the_taxonomy_and_every_channel_follows(app: TestApp) {
     let id = category_id(&app, "供水供气").await;
     let r = admin.post(&format!("{PAGE}/{id}/up"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let names = admin.get(PAGE).await.texts(".categories td.name");
+    let names = admin.get(PAGE).await.texts(".categories .name");
     assert_eq!(names[10], "供水供气", "{names:?}");
     assert_eq!(names[11], "其他", "{names:?}");
 
