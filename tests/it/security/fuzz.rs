@@ -131,6 +131,87 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/registry/import/confirm"),
     ("GET", "/console/registry/import/template"),
     ("GET", "/console/registry/import/roster"),
+    // Registry: more
+    ("POST", "/console/registry/deputies/bulk"),
+    ("POST", "/console/registry/stations/{station}/slots/{slot}/change"),
+    // 民意: public
+    ("GET POST", "/opinions/new"),
+    ("GET POST", "/track"),
+    ("POST", "/track/rate"),
+    ("POST", "/track/photo"),
+    ("GET POST", "/track/lost"),
+    ("GET", "/public"),
+    // 民意: console
+    ("GET", "/console/opinions"),
+    ("GET POST", "/console/opinions/new"),
+    ("GET", "/console/opinions/stats"),
+    ("GET", "/console/opinions/item/{item}"),
+    ("GET", "/console/opinions/{opinion}"),
+    ("POST", "/console/opinions/{opinion}/category"),
+    ("POST", "/console/opinions/{opinion}/followers"),
+    ("GET POST", "/console/opinions/import"),
+    ("POST", "/console/opinions/import/mappings"),
+    ("POST", "/console/opinions/import/mappings/{mapping}/remove"),
+    ("GET", "/console/opinions/import/runs/{run}"),
+    ("GET", "/console/opinions/import/runs/{run}/report"),
+    ("GET POST", "/console/opinions/categories"),
+    ("POST", "/console/opinions/categories/{category}/toggle"),
+    ("POST", "/console/opinions/categories/{category}/up"),
+    ("GET POST", "/console/opinions/words"),
+    // 民意: API and Open311
+    ("GET POST", "/api/v1/opinions"),
+    ("GET", "/api/v1/opinions/track/{tracking}"),
+    ("POST", "/api/v1/opinions/track/{tracking}/ratings"),
+    ("POST", "/api/v1/opinions/track/{tracking}/rating"),
+    ("GET", "/api/v1/opinions/{opinion}"),
+    ("POST", "/api/v1/opinions/{opinion}/{step}"),
+    ("GET", "/api/v1/public/opinions"),
+    ("GET", "/api/v1/units"),
+    ("GET", "/open311/v2/discovery"),
+    ("GET", "/open311/v2/discovery.json"),
+    ("GET", "/open311/v2/services"),
+    ("GET", "/open311/v2/services.json"),
+    ("GET", "/open311/v2/services/{service_code}"),
+    ("GET POST", "/open311/v2/requests"),
+    ("GET POST", "/open311/v2/requests.json"),
+    ("GET", "/open311/v2/requests/{tracking}"),
+    ("GET", "/open311/v2/tokens/{open311_token}"),
+    ("GET", "/open311/v2/servicerequestupdates"),
+    ("GET", "/open311/v2/servicerequestupdates.json"),
+    // The handling loop and the working-day calendar
+    ("GET", "/console/handling/{item}"),
+    ("POST", "/console/handling/{item}/step"),
+    ("POST", "/console/handling/{item}/progress"),
+    ("GET POST", "/console/calendar"),
+    ("POST", "/console/calendar/{day}/remove"),
+    // Receptions
+    ("GET POST", "/api/v1/receptions"),
+    ("GET", "/console/receptions"),
+    ("GET POST", "/console/receptions/new"),
+    ("GET", "/console/receptions/summary"),
+    ("GET", "/console/receptions/{reception}"),
+    ("POST", "/console/receptions/{reception}/items"),
+    ("POST", "/console/receptions/{reception}/items/{reception_item}/fulfil"),
+    // Appointments
+    ("GET POST", "/appointments/new"),
+    ("GET POST", "/appointments/track"),
+    ("POST", "/appointments/track/act"),
+    ("GET POST", "/api/v1/appointments"),
+    ("GET", "/api/v1/appointments/track/{booking}"),
+    ("GET", "/console/appointments"),
+    ("GET POST", "/console/appointments/new"),
+    ("GET", "/console/appointments/{appointment}"),
+    ("POST", "/console/appointments/{appointment}/step"),
+    // Webhooks
+    ("POST", "/api/v1/webhooks/inbound/{webhook}"),
+    ("GET POST", "/console/webhooks"),
+    ("GET POST", "/console/webhooks/{webhook}"),
+    ("POST", "/console/webhooks/deliveries/{delivery}/retry"),
+    // System: more
+    ("GET", "/console/sms"),
+    ("POST", "/console/account/confirm"),
+    ("GET", "/console/admin/audit/export"),
+    ("GET", "/console/admin/accounts/lookup"),
     // Handling units
     ("GET POST", "/console/registry/units"),
     ("GET", "/console/registry/units/export"),
@@ -459,6 +540,31 @@ async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("role_name", one("SELECT min(id) FROM role_names").await);
     ids.insert("unit", one("SELECT min(id) FROM handling_units").await);
     ids.insert("contact", one("SELECT min(id) FROM unit_contacts").await);
+    ids.insert("slot", one("SELECT min(id) FROM duty_slots").await);
+    ids.insert("item", one("SELECT min(item_id) FROM opinions").await);
+    ids.insert("opinion", one("SELECT min(id) FROM opinions").await);
+    ids.insert("mapping", one("SELECT min(id) FROM import_mappings").await);
+    ids.insert("run", one("SELECT min(id) FROM import_runs").await);
+    ids.insert("category", one("SELECT max(id) FROM opinion_categories").await);
+    ids.insert("reception", one("SELECT min(id) FROM receptions").await);
+    ids.insert("reception_item", one("SELECT min(id) FROM reception_items").await);
+    ids.insert("appointment", one("SELECT min(id) FROM appointments").await);
+    ids.insert("webhook", one("SELECT min(id) FROM webhook_endpoints").await);
+    ids.insert("delivery", one("SELECT min(id) FROM webhook_deliveries").await);
+    let text = |sql: &'static str| async move {
+        renda::db::query_rows(app.db(), sql, vec![])
+            .await
+            .unwrap()
+            .first()
+            .and_then(|r| r.try_get_by_index::<String>(0).ok())
+            .unwrap_or_else(|| "X".into())
+    };
+    ids.insert("tracking", text("SELECT min(tracking_no) FROM opinions").await);
+    ids.insert("booking", text("SELECT min(booking_no) FROM appointments").await);
+    ids.insert("step", "assign".to_string());
+    ids.insert("service_code", "urban_rural".to_string());
+    ids.insert("open311_token", "t1".to_string());
+    ids.insert("day", "2026-10-01".to_string());
     // Records the fuzz may change freely: an account and a token of its own.
     ids.insert("account", one("SELECT id FROM accounts WHERE username = 'fuzz-victim'").await);
     ids.insert("token", one("SELECT max(id) FROM api_tokens WHERE name = 'fuzz-victim'").await);
