@@ -307,6 +307,8 @@ pub async fn check<C: ConnectionTrait>(
     }
     let ids: Vec<i64> = resolved.iter().filter_map(|(row, _)| row.id).collect();
     let mandates = persons::mandates_of(c, &ids).await?;
+    let mut on_file: HashMap<i64, persons::Person> =
+        persons::persons_by_ids(c, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
     let mut at_station = std::collections::HashSet::new();
     for chunk in ids.chunks(500) {
         let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
@@ -325,7 +327,7 @@ pub async fn check<C: ConnectionTrait>(
         let effect = match row.id {
             None => RowEffect::New,
             Some(id) => {
-                let existing = persons::person(c, id).await?.ok_or(DbErr::RecordNotFound(format!("person {id}")))?;
+                let existing = on_file.remove(&id).ok_or(DbErr::RecordNotFound(format!("person {id}")))?;
                 let mobile_on_file = existing.mobile_enc.as_deref().and_then(|m| crypto.decrypt(m).ok());
                 // Cells masked in the file keep the values on file.
                 if x.masked.mobile {

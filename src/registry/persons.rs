@@ -276,6 +276,19 @@ pub async fn person<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Person>
     db::query_one(c, &format!("SELECT {PERSON_COLS} FROM persons WHERE id = $1"), vec![id.into()]).await
 }
 
+/// Several persons by id, in 500-id statements (an import's rows checked without one query each).
+pub async fn persons_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<Vec<Person>, DbErr> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        out.extend(
+            db::query_all::<_, Person>(c, &format!("SELECT {PERSON_COLS} FROM persons WHERE id IN ({list})"), vec![])
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// The mandates of some persons, newest term first, with their organ's name.
 pub async fn mandates_of<C: ConnectionTrait>(c: &C, person_ids: &[i64]) -> Result<Vec<Mandate>, DbErr> {
     if person_ids.is_empty() {
