@@ -18,6 +18,7 @@ pub mod notify;
 pub mod opinions;
 pub mod org;
 pub mod privacy;
+pub mod publish;
 pub mod qr;
 pub mod receptions;
 pub mod registry;

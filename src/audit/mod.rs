@@ -284,4 +284,6 @@ pub const PLATFORM_LABELS: &[(&str, &str)] = &[
     ("unit_update", "修改承办单位"),
     ("unit_contact_add", "新增联络员"),
     ("unit_contact_remove", "移除联络员"),
+    ("publish", "公开"),
+    ("unpublish", "撤回公开"),
 ];

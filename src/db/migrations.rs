@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_duty_changes::Migration),
             Box::new(m0018_staged_files::Migration),
             Box::new(m0019_opinion_categories::Migration),
+            Box::new(m0020_publications::Migration),
         ]
     }
 }
@@ -43,6 +44,7 @@ pub mod m0016_station_join;
 pub mod m0017_duty_changes;
 pub mod m0018_staged_files;
 pub mod m0019_opinion_categories;
+pub mod m0020_publications;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -59,6 +61,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0013_item_merge::REFERENCES)
         .chain(m0017_duty_changes::REFERENCES)
         .chain(m0018_staged_files::REFERENCES)
+        .chain(m0020_publications::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

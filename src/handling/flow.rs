@@ -94,6 +94,27 @@ impl State {
     }
 }
 
+/// Who reads the free text written with a step: the submitter (on `/track`, and so in
+/// their SMS), or the handlers only. Nothing written in a step is public: the public sees an
+/// item only through its publication (`crate::publish`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// 反映人可见.
+    Submitter,
+    /// 仅内部可见: staff, units, deputies at work on it.
+    Internal,
+}
+
+impl Audience {
+    /// The words under the field on the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Submitter => "反映人可见",
+            Audience::Internal => "仅内部可见，反映人和公众看不到",
+        }
+    }
+}
+
 /// What someone does to an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
@@ -176,6 +197,27 @@ impl Step {
             Step::Merge => "merge",
             Step::HandToDeputy => "hand_to_deputy",
             Step::RequestAssign => "request_assign",
+        }
+    }
+    /// Who reads the text a step is taken with (the one table the forms' labels and the
+    /// history lines follow; `tests/it/security/internal_texts.rs` walks it).
+    pub fn text_audience(self) -> Audience {
+        match self {
+            Step::Reject | Step::AnswerDirectly | Step::Reply | Step::Rate | Step::Reopen | Step::Close => {
+                Audience::Submitter
+            }
+            Step::Release
+            | Step::Assign
+            | Step::Accept
+            | Step::Return
+            | Step::Progress
+            | Step::RequestExtension
+            | Step::DecideExtension
+            | Step::Supervise
+            | Step::DeadlineNotice
+            | Step::Merge
+            | Step::HandToDeputy
+            | Step::RequestAssign => Audience::Internal,
         }
     }
     pub fn label(self) -> &'static str {
@@ -465,6 +507,8 @@ pub struct Policy {
     pub automatic_rehandling_rounds: u32,
     /// The longest deadline staff may set.
     pub max_due_working_days: u32,
+    /// A unit signs for an item (签收) before it may reply (答复).
+    pub accept_before_reply: bool,
 }
 
 impl Default for Policy {
@@ -475,6 +519,7 @@ impl Default for Policy {
             warn_working_days: 3,
             automatic_rehandling_rounds: 1,
             max_due_working_days: 120,
+            accept_before_reply: true,
         }
     }
 }
@@ -483,6 +528,12 @@ impl Default for Policy {
 pub fn event_label(step: &str, detail: &str) -> String {
     if step == "submit" {
         return "提交".into();
+    }
+    if step == "publish" {
+        return "码上公开".into();
+    }
+    if step == "unpublish" {
+        return "撤回公开".into();
     }
     if step == "external" {
         let status = crate::webhooks::ExternalStatus::parse(detail).map(|x| x.label()).unwrap_or("状态");

@@ -100,7 +100,8 @@ pub fn policy(s: &AppState) -> Policy {
 /// The authorization facts of an item.
 pub struct Facts {
     pub units: Vec<i64>,
-    /// The deputies asked to follow it.
+    /// The deputies who see it without working on it: those asked to follow it and the
+    /// deputies of the station it came through (OPN-11).
     pub followers: Vec<i64>,
 }
 
@@ -118,7 +119,7 @@ impl Facts {
 
 /// What the authorization layer needs to know of an item besides its row.
 pub async fn facts(s: &AppState, id: i64) -> AppResult<Facts> {
-    Ok(Facts { units: model::seeing_units(&s.db, id).await?, followers: model::followers(&s.db, id).await? })
+    Ok(Facts { units: model::seeing_units(&s.db, id).await?, followers: model::watchers(&s.db, id).await? })
 }
 
 /// Reads an item the principal may see (404 otherwise), with its authorization facts.

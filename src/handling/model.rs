@@ -243,6 +243,8 @@ pub struct Event {
     pub public: bool,
     pub body: String,
     pub round: i64,
+    /// The internal part of the step (交办意见): never read for the submitter or the public.
+    pub note: String,
 }
 
 impl Event {
@@ -258,8 +260,9 @@ pub async fn events<C: ConnectionTrait>(c: &C, item_id: i64, public_only: bool) 
     db::query_all(
         c,
         &format!(
-            "SELECT e.id, e.at, e.step, e.detail, e.party, e.actor_name, u.name AS unit_name, e.public, e.body, e.round \
-             FROM handling_events e LEFT JOIN handling_units u ON u.id = e.unit_id WHERE e.item_id = $1{} ORDER BY e.id",
+            "SELECT e.id, e.at, e.step, e.detail, e.party, e.actor_name, u.name AS unit_name, e.public, e.body, e.round, \
+             {} AS note FROM handling_events e LEFT JOIN handling_units u ON u.id = e.unit_id WHERE e.item_id = $1{} ORDER BY e.id",
+            if public_only { "''" } else { "e.note" },
             if public_only { " AND e.public = true" } else { "" }
         ),
         vec![item_id.into()],
@@ -449,6 +452,20 @@ pub async fn followers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i6
     let rows =
         db::query_rows(c, "SELECT person_id FROM item_followers WHERE item_id = $1 ORDER BY id", vec![item_id.into()])
             .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// The deputies who see an item without working on it (OPN-11): those asked to follow it and
+/// the deputies of the station it came through.
+pub async fn watchers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT person_id FROM item_followers WHERE item_id = $1 \
+         UNION SELECT sd.person_id FROM station_deputies sd JOIN handling_items i ON i.station_id = sd.station_id \
+         WHERE i.id = $1",
+        vec![item_id.into()],
+    )
+    .await?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 

@@ -78,6 +78,14 @@ impl LoopView {
     pub fn can(&self, step: &str) -> bool {
         self.steps.contains(&step)
     }
+    /// Who will read the text typed with `step` (the label under its field).
+    pub fn seen_by(&self, step: &str) -> &'static str {
+        Step::ALL
+            .into_iter()
+            .find(|s| s.as_str() == step)
+            .map(|s| s.text_audience().label())
+            .unwrap_or(crate::handling::flow::Audience::Internal.label())
+    }
     pub fn state_label(&self) -> &'static str {
         self.state.label()
     }
@@ -290,13 +298,18 @@ async fn step(
     let cmd = f.command()?;
     let label = cmd.step().label();
     let applied = act(&s, &p, &ip, id, cmd).await?;
-    let (item, _) = visible_item(&s, &p, &ip, id).await?;
     let message = if applied.reopened {
         format!("已{label}；反映人不满意，已自动转入二次办理")
     } else {
         format!("已{label}，事项现为「{}」", applied.to.label())
     };
-    Ok(redirect_with_flash(&super::page_of(&s, &item), &message))
+    // A unit that returned an item no longer sees it: back to its console, not to a 404.
+    let to = match visible_item(&s, &p, &ip, id).await {
+        Ok((item, _)) => super::page_of(&s, &item),
+        Err(AppError::NotFound | AppError::Forbidden(_)) => "/console".to_string(),
+        Err(e) => return Err(e),
+    };
+    Ok(redirect_with_flash(&to, &message))
 }
 
 /// Files a unit may attach to a progress note: photos and PDF documents.

@@ -350,6 +350,9 @@ pub async fn apply<C: ConnectionTrait>(
             let unit_id = unit()?;
             let a = live_assignment(c, &item, unit_id).await?;
             let role = assignment_role(c, a).await?;
+            if ctx.policy.accept_before_reply && !assignment_accepted(c, a).await? {
+                return Err(AppError::Conflict("请先签收再答复：签收后，反映人可以看到事项已有单位在办理".into()));
+            }
             if !role.answers() {
                 return Err(AppError::Conflict(
                     "协办单位请将办理意见以「办理进展」提交主办单位，由主办单位答复".into(),
@@ -658,21 +661,10 @@ async fn assign<C: ConnectionTrait>(
     .await?;
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let names = unit_names(c, units).await?;
-    let body = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。{instructions}", deadline.format("%Y-%m-%d"));
-    event(
-        c,
-        ctx.now,
-        item.id,
-        item.round,
-        Step::Assign.as_str(),
-        "",
-        doer.party,
-        doer.actor,
-        None,
-        true,
-        body.trim_end(),
-    )
-    .await?;
+    // The submitter sees who handles it and by when; the 交办意见 is for the units only.
+    let line = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。", deadline.format("%Y-%m-%d"));
+    record(c, ctx, item, Step::Assign, doer, Line::public(&line).note(instructions)).await?;
+    let body = if instructions.is_empty() { line } else { format!("{line}交办意见：{instructions}") };
     for (u, role) in units {
         notify_unit(c, *u, item, &format!("新交办事项（{}）", role.label()), &body).await?;
     }
@@ -765,6 +757,17 @@ async fn live_assignment<C: ConnectionTrait>(c: &C, item: &Item, unit_id: i64) -
     rows.first()
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .ok_or_else(|| AppError::Conflict("该单位本轮没有待办的交办".into()))
+}
+
+/// Whether the unit of an assignment has signed for it (签收, or work recorded since).
+async fn assignment_accepted<C: ConnectionTrait>(c: &C, id: i64) -> Result<bool, DbErr> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT count(*) FROM handling_assignments WHERE id = $1 AND accepted_at IS NOT NULL",
+        vec![id.into()],
+    )
+    .await?
+        > 0)
 }
 
 async fn assignment_role<C: ConnectionTrait>(c: &C, id: i64) -> AppResult<UnitRole> {
@@ -873,22 +876,27 @@ struct Line<'a> {
     unit: Option<i64>,
     public: bool,
     body: &'a str,
+    /// What stays internal whatever `public` says (交办意见).
+    note: &'a str,
 }
 
 impl<'a> Line<'a> {
     /// Shown on `/track`.
     fn public(body: &'a str) -> Line<'a> {
-        Line { detail: "", unit: None, public: true, body }
+        Line { detail: "", unit: None, public: true, body, note: "" }
     }
     /// For the handlers only.
     fn internal(body: &'a str) -> Line<'a> {
-        Line { detail: "", unit: None, public: false, body }
+        Line { detail: "", unit: None, public: false, body, note: "" }
     }
     fn detail(self, detail: &'a str) -> Line<'a> {
         Line { detail, ..self }
     }
     fn unit(self, unit: Option<i64>) -> Line<'a> {
         Line { unit, ..self }
+    }
+    fn note(self, note: &'a str) -> Line<'a> {
+        Line { note, ..self }
     }
 }
 
@@ -901,7 +909,7 @@ async fn record<C: ConnectionTrait>(
     doer: &Doer<'_>,
     line: Line<'_>,
 ) -> Result<(), DbErr> {
-    event(
+    insert_event(
         c,
         ctx.now,
         item.id,
@@ -913,6 +921,7 @@ async fn record<C: ConnectionTrait>(
         line.unit,
         line.public,
         line.body,
+        line.note,
     )
     .await
 }
@@ -931,10 +940,29 @@ pub(crate) async fn event<C: ConnectionTrait>(
     public: bool,
     body: &str,
 ) -> Result<(), DbErr> {
+    insert_event(c, at, item_id, round, step, detail, party, actor, unit_id, public, body, "").await
+}
+
+/// One history row; `note` stays internal whatever `public` says.
+#[allow(clippy::too_many_arguments)] // the columns of one history row
+async fn insert_event<C: ConnectionTrait>(
+    c: &C,
+    at: i64,
+    item_id: i64,
+    round: i64,
+    step: &str,
+    detail: &str,
+    party: Party,
+    actor: &Actor,
+    unit_id: Option<i64>,
+    public: bool,
+    body: &str,
+    note: &str,
+) -> Result<(), DbErr> {
     db::exec(
         c,
-        "INSERT INTO handling_events (item_id, at, step, detail, party, actor_id, actor_name, unit_id, public, body, round) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO handling_events (item_id, at, step, detail, party, actor_id, actor_name, unit_id, public, body, round, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         vec![
             item_id.into(),
             at.into(),
@@ -947,6 +975,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
             public.into(),
             body.into(),
             round.into(),
+            note.into(),
         ],
     )
     .await?;

@@ -21,7 +21,7 @@ use crate::app::write::{write, write_as};
 use crate::audit::Actor;
 use crate::auth::{Action, Resource};
 use crate::handling::flow::{Grade, Outcome, State as ItemState, Supervision, UnitRole};
-use crate::handling::model::{self as loop_model, Event, Rater, Reply};
+use crate::handling::model::{Event, Rater, Reply};
 use crate::handling::service::{Applied, Command};
 use crate::privacy::mask_ip;
 
@@ -471,6 +471,11 @@ pub struct StepIn {
     pub into: Option<i64>,
     /// hand-to-deputy: the deputy (person id); `text` is an optional note.
     pub deputy_id: Option<i64>,
+    /// publish (码上公开): the public title, text and reply; any left out is the opinion's
+    /// own, masked. Personal data is masked in all three whatever is sent.
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub reply: Option<String>,
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -556,6 +561,9 @@ async fn step(
     ApiJsonOrEmpty(b): ApiJsonOrEmpty<StepIn>,
 ) -> AppResult<Response> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    if step == "publish" || step == "unpublish" {
+        return publication_step(&s, &p, &ip, id, &step, b).await;
+    }
     let cmd = match command(&step, b)? {
         Command::Merge { into } => Command::Merge {
             into: model::opinion(&s.db, into).await?.ok_or_else(|| AppError::invalid("into", "没有这条意见"))?.item_id,
@@ -565,6 +573,38 @@ async fn step(
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let applied = crate::handling::act(&s, &p, &ip, o.item_id, cmd).await?;
     Ok(axum::Json(StepOut::from(applied)).into_response())
+}
+
+/// 码上公开 through the API: `publish` (the masked first draft, or the parts sent) and
+/// `unpublish`; the same rule and write as the console's.
+async fn publication_step(
+    s: &AppState,
+    p: &crate::auth::Principal,
+    ip: &ClientIp,
+    id: i64,
+    step: &str,
+    b: StepIn,
+) -> AppResult<Response> {
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    if step == "unpublish" {
+        let done = super::publication::withdraw_as(s, p, ip, &o).await?;
+        return Ok(axum::Json(serde_json::json!({ "published": false, "withdrawn": done })).into_response());
+    }
+    let draft = if b.title.is_some() || b.content.is_some() || b.reply.is_some() {
+        let (t, c, r) = super::publication::first_draft(&s.db, &o).await?;
+        Some((b.title.unwrap_or(t), b.content.unwrap_or(c), b.reply.unwrap_or(r)))
+    } else {
+        None
+    };
+    let done = super::publication::publish_as(s, p, ip, &o, draft).await?;
+    Ok(axum::Json(serde_json::json!({
+        "published": true,
+        "title": done.title,
+        "content": done.body,
+        "reply": done.reply,
+        "masked": done.masked,
+    }))
+    .into_response())
 }
 
 // ------------------------------------------------------------------ public list and units
@@ -577,16 +617,18 @@ pub struct PublicQuery {
     offset: Option<i64>,
 }
 
-/// A closed opinion as published: no name, no phone.
+/// A published opinion: the public version staff published (personal data masked).
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct PublicOpinion {
     pub tracking_no: String,
     pub category: String,
     pub title: String,
     pub content: String,
+    /// The reply as published.
+    pub reply: String,
     pub area: Option<String>,
     pub closed_at: Option<i64>,
-    pub replies: Vec<ReplyOut>,
+    pub published_at: i64,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -602,20 +644,25 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
     let category = q.category.as_deref().map(str::trim).filter(|c| taxonomy.knows(c));
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
-    let (rows, total) = model::public_list(&s.db, &organ.path, category, &terms, limit, offset).await?;
-    let mut items = Vec::new();
-    for o in rows {
-        let replies = loop_model::replies(&s.db, o.item_id).await?;
-        items.push(PublicOpinion {
-            tracking_no: o.tracking_no.clone(),
-            category: o.category.clone(),
-            title: o.title.clone(),
-            content: o.content.clone(),
-            area: o.area_name.clone(),
+    let f = model::PublicFilter {
+        categories: category.map(str::to_string).into_iter().collect(),
+        terms,
+        ..Default::default()
+    };
+    let (rows, total) = model::public_list(&s.db, &organ.path, &f, limit, offset).await?;
+    let items = rows
+        .into_iter()
+        .map(|o| PublicOpinion {
+            tracking_no: o.tracking_no,
+            category: o.category,
+            title: o.title,
+            content: o.body,
+            reply: o.reply,
+            area: o.area_name,
             closed_at: o.closed_at,
-            replies: replies.iter().map(ReplyOut::from).collect(),
-        });
-    }
+            published_at: o.published_at,
+        })
+        .collect();
     Ok(axum::Json(PublicList { total, items }).into_response())
 }
 
@@ -716,7 +763,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
         path: "/api/v1/opinions/{id}/{step}",
-        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）、request-assign（代表请机关交办）",
+        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）、request-assign（代表请机关交办）、publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）",
         tag: TAG,
         auth: true,
         query: &[],
@@ -727,7 +774,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/api/v1/public/opinions",
-        summary: "码上公开：已办结且同意公开的事项（不含姓名和电话）",
+        summary: "码上公开：已办结、反映人同意且工作人员已公开的事项（公开版本，个人信息已遮盖）",
         tag: TAG,
         auth: false,
         query: &[("q", "搜索词"), ("category", "类别"), ("limit", "条数"), ("offset", "跳过条数")],

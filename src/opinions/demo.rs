@@ -551,7 +551,32 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
         }
     }
     follow_and_push(c, key, crypto, root, &staff, now).await?;
+    publish_closed(c, key, &staff, now).await?;
     Ok(n)
+}
+
+/// 码上公开 in the demo: staff publish most closed opinions whose submitters agreed (the
+/// masked first draft, as the preview offers it); a few wait, so the console shows both.
+async fn publish_closed<C: ConnectionTrait>(c: &C, key: &[u8], staff: &Actor, now: i64) -> AppResult<()> {
+    let ids = db::query_rows(
+        c,
+        "SELECT op.id FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+         WHERE op.allow_public = true AND i.state = 'closed' AND op.merged_into_id IS NULL ORDER BY op.id",
+        vec![],
+    )
+    .await?;
+    for (k, row) in ids.iter().enumerate() {
+        if k % 5 == 4 {
+            continue;
+        }
+        let id: i64 = row.try_get_by_index(0)?;
+        let o = super::model::opinion(c, id).await?.ok_or(AppError::NotFound)?;
+        let item = crate::handling::model::item(c, o.item_id).await?.ok_or(AppError::NotFound)?;
+        let (t, b, r) = super::publication::first_draft(c, &o).await?;
+        let at = item.closed_at.unwrap_or(now).saturating_add(3600).min(now);
+        super::publication::publish_in(c, key, staff, &o, &item, (&t, &b, &r), at).await?;
+    }
+    Ok(())
 }
 
 /// OPN-14 in the demo: the demo deputy is asked to follow an open item raised with another

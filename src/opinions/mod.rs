@@ -13,6 +13,7 @@ pub mod model;
 pub mod open311;
 pub mod pages;
 pub mod public;
+pub mod publication;
 pub mod service;
 pub mod stats;
 pub mod suggest;
@@ -68,6 +69,7 @@ fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(public::routes())
         .merge(pages::routes())
+        .merge(publication::routes())
         .merge(stats::routes())
         .merge(api::routes())
         .merge(open311::routes())

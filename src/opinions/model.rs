@@ -284,7 +284,7 @@ pub struct Scope {
     pub organ_path: Option<String>,
     /// Opinions a unit has (had) at work.
     pub unit_id: Option<i64>,
-    /// Opinions raised with or by a deputy.
+    /// Opinions raised with or by a deputy, followed by them, or from their stations (OPN-11).
     pub deputy_id: Option<i64>,
     /// Opinions that came through a station (its keeper).
     pub station_id: Option<i64>,
@@ -327,7 +327,8 @@ pub(crate) fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String 
         // Raised with or by the deputy, or followed by them (督办首发工单).
         let d = bind(d.into(), values);
         who.push(format!(
-            "op.deputy_id = {d} OR op.item_id IN (SELECT item_id FROM item_followers WHERE person_id = {d})"
+            "op.deputy_id = {d} OR op.item_id IN (SELECT item_id FROM item_followers WHERE person_id = {d}) \
+             OR op.station_id IN (SELECT station_id FROM station_deputies WHERE person_id = {d})"
         ));
     }
     if let Some(st) = scope.station_id {
@@ -402,38 +403,116 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
-/// Closed opinions whose submitters allowed publication (OPN-9), newest first.
+/// One published opinion as every public surface shows it: the publication's text (masked
+/// and checked by staff, `crate::publish`), never the opinion's own text, name or phone.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct PublicRow {
+    pub id: i64,
+    pub tracking_no: String,
+    pub category: String,
+    pub area_name: Option<String>,
+    pub area_code: Option<String>,
+    pub organ_name: String,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub reply: String,
+    pub published_at: i64,
+}
+
+impl PublicRow {
+    pub fn category_label(&self) -> &str {
+        if self.category.is_empty() { "未分类" } else { &self.category }
+    }
+}
+
+/// The filters of the public list.
+#[derive(Clone, Debug, Default)]
+pub struct PublicFilter {
+    /// Any of these categories (none: all).
+    pub categories: Vec<String>,
+    /// Words searched in the published text only (a search never reaches the original text,
+    /// so it cannot tell whether an unmasked phone number was in it).
+    pub terms: Vec<String>,
+    /// Tracking numbers (Open311 `service_request_id`).
+    pub tracking_nos: Vec<String>,
+    /// Submitted at or after / before (Open311 dates).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Area path prefix (Open311 `jurisdiction_id`).
+    pub area_path: Option<String>,
+}
+
+/// The one public rule for opinions (OPN-9): the opinions of the organ's subtree with a live
+/// publication whose submitter allowed it and that are closed — newest publication first.
 pub async fn public_list<C: ConnectionTrait>(
     c: &C,
     organ_path: &str,
-    category: Option<&str>,
-    terms: &[String],
+    f: &PublicFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Opinion>, i64), DbErr> {
-    let f = Filter {
-        state: Some(State::Closed),
-        category: category.map(str::to_string),
-        terms: terms.to_vec(),
-        ..Default::default()
-    };
-    let scope = Scope { organ_path: Some(organ_path.to_string()), ..Default::default() };
-    let mut values = Vec::new();
-    let w = format!("{} AND op.allow_public = true", conditions(c.get_database_backend(), &scope, &f, 0, &mut values));
-    let total = db::scalar_i64(
-        c,
-        &format!(
-            "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id WHERE {w}"
-        ),
-        values.clone(),
-    )
-    .await?;
+) -> Result<(Vec<PublicRow>, i64), DbErr> {
+    let mut values: Vec<Value> = vec![format!("{}%", db::like_escape(organ_path)).into()];
+    let mut w = vec![
+        "o.path LIKE $1 ESCAPE '\\'".to_string(),
+        "op.allow_public = true".to_string(),
+        "i.state = 'closed'".to_string(),
+    ];
+    if !f.categories.is_empty() {
+        let mut marks = Vec::new();
+        for cat in &f.categories {
+            values.push(cat.clone().into());
+            marks.push(format!("${}", values.len()));
+        }
+        w.push(format!("op.category IN ({})", marks.join(", ")));
+    }
+    for t in f.terms.iter().take(8) {
+        values.push(format!("%{}%", db::like_escape(t)).into());
+        let n = values.len();
+        w.push(format!(
+            "(pb.title LIKE ${n} ESCAPE '\\' OR pb.body LIKE ${n} ESCAPE '\\' OR pb.reply LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if !f.tracking_nos.is_empty() {
+        let mut marks = Vec::new();
+        for no in &f.tracking_nos {
+            values.push(no.trim().to_uppercase().into());
+            marks.push(format!("${}", values.len()));
+        }
+        w.push(format!("op.tracking_no IN ({})", marks.join(", ")));
+    }
+    if let Some(from) = f.from {
+        values.push(from.into());
+        w.push(format!("op.created_at >= ${}", values.len()));
+    }
+    if let Some(to) = f.to {
+        values.push(to.into());
+        w.push(format!("op.created_at <= ${}", values.len()));
+    }
+    if let Some(path) = &f.area_path {
+        values.push(format!("{}%", db::like_escape(path)).into());
+        w.push(format!("a.path LIKE ${} ESCAPE '\\'", values.len()));
+    }
+    let from = format!(
+        "FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \
+         LEFT JOIN areas a ON a.id = op.area_id {} WHERE {}",
+        crate::publish::live_join("pb", super::publication::OWNER, "op.id"),
+        w.join(" AND ")
+    );
+    let total = db::scalar_i64(c, &format!("SELECT count(*) {from}"), values.clone()).await?;
     let n = values.len();
     values.push(limit.into());
     values.push(offset.into());
     let rows = db::query_all(
         c,
-        &format!("{SELECT} WHERE {w} ORDER BY i.closed_at DESC, op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2),
+        &format!(
+            "SELECT op.id, op.tracking_no, op.category, a.name AS area_name, a.code AS area_code, o.name AS organ_name, \
+             op.created_at, i.closed_at, pb.title, pb.body, pb.reply, pb.published_at {from} \
+             ORDER BY pb.published_at DESC, op.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
         values,
     )
     .await?;

@@ -8,9 +8,10 @@
 //! `expected_datetime` = the end of the deadline day; `status` = `closed` for 已办结 and 不予受理,
 //! else `open`, with the loop's state in the extension field `detailed_status`.
 //!
-//! Who sees what: without an `api_key`, only opinions whose submitter allowed publication
-//! (and that are not held for review); with one, also what the key's account sees in the
-//! console list. Names, phones and e-mail addresses never leave. A POST needs a write-scope
+//! Who sees what: without an `api_key`, exactly what `/public` shows — the opinions staff
+//! published (`model::public_list`, the one public rule), with the published text and reply,
+//! no place and no history text; with one, what the key's account sees in the console list.
+//! Names, phones and e-mail addresses never leave. A POST needs a write-scope
 //! token of an account that may enter opinions on someone's behalf (`Action::Create` on
 //! `Resource::HandlingItem`: staff and admins, a keeper for their station, a deputy for
 //! themself); the opinion gets the channel `open311`, the key's station or deputy as its
@@ -360,18 +361,10 @@ fn bind(v: impl Into<Value>, values: &mut Vec<Value>) -> String {
     format!("${}", values.len())
 }
 
-/// Which opinions a caller sees: the published ones of the installation (submitter allowed
-/// it, not held for review), and with a key what its account sees in the console list.
-async fn visibility(s: &AppState, p: Option<&Principal>, values: &mut Vec<Value>) -> AppResult<String> {
-    let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
-    let public = format!(
-        "(op.allow_public = true AND i.state <> 'held' AND o.path LIKE {} ESCAPE '\\')",
-        bind(format!("{}%", db::like_escape(&organ.path)), values)
-    );
-    Ok(match p {
-        Some(p) => format!("({public} OR {})", model::scope_condition(&scope_of(p), values)),
-        None => public,
-    })
+/// Which opinions a key's account sees: its console scope. (Without a key, the published
+/// ones only, through `model::public_list`.)
+fn keyed_scope(p: &Principal, values: &mut Vec<Value>) -> String {
+    model::scope_condition(&scope_of(p), values)
 }
 
 /// A request as Open311 answers it (plus extension fields); never a name, phone or e-mail.
@@ -434,6 +427,40 @@ fn out(r: Row, taxonomy: &Taxonomy) -> RequestOut {
     }
 }
 
+/// A published opinion as the anonymous feed answers it: what `/public` shows.
+fn out_public(r: model::PublicRow, taxonomy: &Taxonomy) -> RequestOut {
+    RequestOut {
+        service_request_id: r.tracking_no,
+        status: "closed",
+        detailed_status: ItemState::Closed.as_str(),
+        detailed_status_label: ItemState::Closed.label(),
+        status_notes: Some(r.reply).filter(|x| !x.is_empty()),
+        service_name: if r.category.is_empty() { "未分类".into() } else { r.category.clone() },
+        service_code: taxonomy.code(&r.category).to_string(),
+        description: if r.body.is_empty() { r.title } else { r.body },
+        agency_responsible: r.organ_name,
+        service_notice: None,
+        requested_datetime: w3c(r.created_at),
+        updated_datetime: w3c(r.closed_at.unwrap_or(r.published_at)),
+        expected_datetime: None,
+        address: None,
+        address_id: None,
+        zipcode: None,
+        lat: None,
+        long: None,
+        media_url: None,
+        jurisdiction_id: r.area_code,
+    }
+}
+
+/// The anonymous answer: published opinions matching `f`.
+async fn fetch_public(s: &AppState, f: &model::PublicFilter) -> AppResult<Vec<RequestOut>> {
+    let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+    let (rows, _) = model::public_list(&s.db, &organ.path, f, MAX_RESULTS, 0).await?;
+    let taxonomy = model::taxonomy(s).await?;
+    Ok(rows.into_iter().map(|r| out_public(r, &taxonomy)).collect())
+}
+
 async fn fetch(s: &AppState, sql_where: &str, mut values: Vec<Value>) -> AppResult<Vec<RequestOut>> {
     values.push(MAX_RESULTS.into());
     let sql = format!("{SELECT} WHERE {sql_where} ORDER BY op.id DESC LIMIT ${}", values.len());
@@ -447,12 +474,21 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
     let p = key_principal(&s, &q).await?;
     let area = jurisdiction(&s, &q).await?;
     let mut values = Vec::new();
-    let mut w = vec![visibility(&s, p.as_ref(), &mut values).await?];
+    let mut pf = model::PublicFilter { area_path: area.clone(), ..Default::default() };
+    let mut w = match &p {
+        Some(p) => vec![keyed_scope(p, &mut values)],
+        None => Vec::new(),
+    };
     if let Some(ids) = q.get("service_request_id") {
         // The specification: with ids, the other filters are ignored.
         let ids: Vec<&str> = ids.split(',').map(str::trim).filter(|i| !i.is_empty()).collect();
         if ids.len() > MAX_IDS {
             return Err(AppError::invalid("service_request_id", format!("一次最多查询 {MAX_IDS} 个编号")));
+        }
+        if p.is_none() {
+            let f =
+                model::PublicFilter { tracking_nos: ids.iter().map(|i| i.to_string()).collect(), ..Default::default() };
+            return Ok(json(StatusCode::OK, &fetch_public(&s, &f).await?));
         }
         let marks: Vec<String> = ids.iter().map(|i| bind(i.to_uppercase(), &mut values)).collect();
         w.push(format!("op.tracking_no IN ({})", marks.join(", ")));
@@ -467,6 +503,7 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
                 .by_code(c)
                 .map(str::to_string)
                 .ok_or_else(|| AppError::invalid("service_code", format!("没有这个 service_code：{c}")))?;
+            pf.categories.push(category.clone());
             marks.push(bind(category, &mut values));
         }
         w.push(format!("op.category IN ({})", marks.join(", ")));
@@ -480,9 +517,12 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
     }
     let start = start.unwrap_or_else(|| end.unwrap_or_else(db::now) - DEFAULT_WINDOW_DAYS * 86_400);
     w.push(format!("op.created_at >= {}", bind(start, &mut values)));
+    pf.from = Some(start);
     if let Some(end) = end {
         w.push(format!("op.created_at <= {}", bind(end, &mut values)));
+        pf.to = Some(end);
     }
+    let mut only_open = false;
     if let Some(status) = q.get("status") {
         let mut open = false;
         let mut closed = false;
@@ -494,11 +534,21 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
             }
         }
         match (open, closed) {
-            (true, false) => w.push("i.state NOT IN ('closed', 'rejected')".into()),
+            (true, false) => {
+                only_open = true;
+                w.push("i.state NOT IN ('closed', 'rejected')".into());
+            }
             (false, true) => w.push("i.state IN ('closed', 'rejected')".into()),
             _ => {}
         }
     }
+    let Some(_) = &p else {
+        // Published opinions are closed: none is open.
+        if only_open {
+            return Ok(json(StatusCode::OK, &Vec::<RequestOut>::new()));
+        }
+        return Ok(json(StatusCode::OK, &fetch_public(&s, &pf).await?));
+    };
     if let Some(path) = area {
         w.push(format!("a.path LIKE {} ESCAPE '\\'", bind(format!("{}%", db::like_escape(&path)), &mut values)));
     }
@@ -507,8 +557,12 @@ async fn requests(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
 
 /// One visible request by its tracking number, or 404.
 async fn one(s: &AppState, p: Option<&Principal>, id: &str) -> AppResult<RequestOut> {
+    let Some(p) = p else {
+        let f = model::PublicFilter { tracking_nos: vec![id.to_string()], ..Default::default() };
+        return fetch_public(s, &f).await?.into_iter().next().ok_or(AppError::NotFound);
+    };
     let mut values = Vec::new();
-    let vis = visibility(s, p, &mut values).await?;
+    let vis = keyed_scope(p, &mut values);
     let w = format!("{vis} AND op.tracking_no = {}", bind(id.trim().to_uppercase(), &mut values));
     fetch(s, &w, values).await?.into_iter().next().ok_or(AppError::NotFound)
 }
@@ -578,8 +632,24 @@ async fn updates(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
         return Err(AppError::invalid("end_date", "end_date 不能早于 start_date"));
     }
     let mut values = Vec::new();
-    let mut w = vec![visibility(&s, p.as_ref(), &mut values).await?];
-    w.push("e.public = true".into());
+    let mut w = vec!["e.public = true".to_string()];
+    // Without a key: the published opinions only, and the steps without their text (what
+    // `/public` shows); with one, the key's scope with the lines its submitters see.
+    let (publication_join, anonymous) = match &p {
+        Some(p) => {
+            w.push(keyed_scope(p, &mut values));
+            (String::new(), false)
+        }
+        None => {
+            let organ = crate::org::default_organ(&s.db).await?.ok_or(AppError::NotFound)?;
+            w.push(format!(
+                "o.path LIKE {} ESCAPE '\\'",
+                bind(format!("{}%", db::like_escape(&organ.path)), &mut values)
+            ));
+            w.push("op.allow_public = true AND i.state = 'closed'".into());
+            (crate::publish::live_join("pb", super::publication::OWNER, "op.id"), true)
+        }
+    };
     w.push(format!("e.at >= {}", bind(start, &mut values)));
     w.push(format!("e.at <= {}", bind(end, &mut values)));
     if let Some(path) = area {
@@ -589,7 +659,7 @@ async fn updates(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
     let sql = format!(
         "SELECT e.id, op.tracking_no, e.at, e.step, e.detail, e.body FROM handling_events e \
          JOIN opinions op ON op.item_id = e.item_id JOIN handling_items i ON i.id = e.item_id \
-         JOIN organs o ON o.id = op.organ_id LEFT JOIN areas a ON a.id = op.area_id \
+         JOIN organs o ON o.id = op.organ_id LEFT JOIN areas a ON a.id = op.area_id {publication_join} \
          WHERE {} ORDER BY e.at, e.id LIMIT ${}",
         w.join(" AND "),
         values.len()
@@ -604,7 +674,7 @@ async fn updates(State(s): State<AppState>, uri: Uri) -> AppResult<Response> {
                 service_request_id: r.tracking_no,
                 status: if matches!(r.step.as_str(), "close" | "reject") { "closed" } else { "open" },
                 updated_datetime: w3c(r.at),
-                description: if r.body.trim().is_empty() { label.clone() } else { r.body },
+                description: if anonymous || r.body.trim().is_empty() { label.clone() } else { r.body },
                 media_url: None,
                 step: r.step,
                 step_label: label,

@@ -184,6 +184,9 @@ pub(super) struct DetailTpl {
     follow: FollowBox,
     /// The submitter's photos (attachment ids, served to those who see the item).
     photos: Vec<i64>,
+    /// 码上公开: the publication, and whether this caller may publish or withdraw it.
+    publication: Option<crate::publish::Publication>,
+    can_publish: bool,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -248,6 +251,9 @@ pub(super) async fn detail_tpl(
     }
     let title = format!("{} {}", o.tracking_no, o.title);
     follow.allowed = can_classify;
+    let publication = crate::publish::of(&s.db, super::publication::OWNER, o.id).await?;
+    let can_publish = allowed(p, Action::Change(Field::ItemTriage), &facts.resource(&item))
+        && (publication.is_some() || super::publication::refusal(&o, &item).is_none());
     Ok(DetailTpl {
         followers: crate::handling::model::follower_list(&s.db, item.id).await?,
         photos: crate::db::query_rows(
@@ -269,6 +275,8 @@ pub(super) async fn detail_tpl(
         submitter,
         phone,
         can_classify,
+        publication,
+        can_publish,
     })
 }
 

@@ -22,7 +22,7 @@ use crate::audit::Actor;
 use crate::handling::flow::{Grade, State as ItemState};
 use crate::handling::model::{self as loop_model, Event, Rater, Reply};
 use crate::handling::service::Command;
-use crate::privacy::{mask_ip, mask_name};
+use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -405,16 +405,15 @@ pub struct PublicQuery {
     page: Option<i64>,
 }
 
-/// One closed opinion as the public sees it: no name, no phone.
+/// One published opinion as the public sees it: the publication's text, nothing else.
 pub struct PublicLine {
     pub tracking_no: String,
     pub category: String,
     pub title: Vec<(String, bool)>,
     pub content: Vec<(String, bool)>,
+    pub reply: String,
     pub area: String,
-    pub submitter: String,
     pub closed: String,
-    pub replies: Vec<Reply>,
 }
 
 #[derive(Template)]
@@ -439,26 +438,24 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
     let taxonomy = model::taxonomy(&s).await?;
     let category = q.category.as_deref().map(str::trim).filter(|c| taxonomy.knows(c));
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
-    let (rows, total) =
-        model::public_list(&s.db, &organ.path, category, &terms, PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE).await?;
-    let mut lines = Vec::new();
-    for o in rows {
-        let replies = loop_model::replies(&s.db, o.item_id).await?;
-        let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
-        lines.push(PublicLine {
+    let f = model::PublicFilter {
+        categories: category.map(str::to_string).into_iter().collect(),
+        terms: terms.clone(),
+        ..Default::default()
+    };
+    let (rows, total) = model::public_list(&s.db, &organ.path, &f, PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE).await?;
+    let lines = rows
+        .into_iter()
+        .map(|o| PublicLine {
             tracking_no: o.tracking_no.clone(),
             category: o.category_label().to_string(),
             title: crate::nlp::segment::highlight(&o.title, &terms, 60),
-            content: crate::nlp::segment::highlight(&o.content, &terms, 160),
-            area: o.area_name.clone().unwrap_or_default(),
-            submitter: match name {
-                Some(n) if !o.anonymous => mask_name(&n),
-                _ => "群众".into(),
-            },
+            content: crate::nlp::segment::highlight(&o.body, &terms, 160),
+            reply: o.reply,
+            area: o.area_name.unwrap_or_default(),
             closed: o.closed_at.map(crate::app::fmt::date).unwrap_or_default(),
-            replies,
-        });
-    }
+        })
+        .collect();
     let qs =
         serde_urlencoded::to_string([("q", text.as_str()), ("category", category.unwrap_or(""))]).unwrap_or_default();
     render(&PublicTpl {

@@ -170,9 +170,10 @@ fn derived_title(content: &str) -> String {
     if first.chars().count() > 24 { format!("{t}…") } else { t }
 }
 
-/// Where an opinion belongs: its organ (the station's, the deputy's, or the default organ),
+/// Where an opinion belongs: its organ (the station's, the deputy's, that of the account
+/// that typed it in — a township's staff enter into their own queue —, or the default organ),
 /// and its area.
-async fn place<C: ConnectionTrait>(c: &C, s: &Submission) -> AppResult<(i64, Option<i64>)> {
+async fn place<C: ConnectionTrait>(c: &C, s: &Submission, entered_by: Option<i64>) -> AppResult<(i64, Option<i64>)> {
     if let Some(st) = s.station_id {
         let station = crate::registry::stations::station(c, st)
             .await?
@@ -194,6 +195,19 @@ async fn place<C: ConnectionTrait>(c: &C, s: &Submission) -> AppResult<(i64, Opt
             .await?
             .ok_or_else(|| AppError::invalid("deputy_id", "没有这位代表"))?;
         return Ok((person.organ_id, area));
+    }
+    if let Some(account) = entered_by {
+        let own = db::query_rows(
+            c,
+            "SELECT a.organ_id FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.id = $1 AND o.external = false",
+            vec![account.into()],
+        )
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+        if let Some(organ_id) = own {
+            return Ok((organ_id, area));
+        }
     }
     let organ = crate::org::default_organ(c).await?.ok_or_else(|| AppError::Conflict("系统尚未设置机关".into()))?;
     Ok((organ.id, area))
@@ -223,7 +237,7 @@ pub async fn submit<C: ConnectionTrait>(
     let taxonomy =
         if s.category.trim().is_empty() { model::Taxonomy::default() } else { model::load_taxonomy(c).await? };
     validate(s, &taxonomy)?;
-    let (organ_id, area_id) = place(c, s).await?;
+    let (organ_id, area_id) = place(c, s, entered_by).await?;
     let content = s.content.trim().to_string();
     let title = if s.title.trim().is_empty() { derived_title(&content) } else { s.title.trim().to_string() };
     let mut source = format!(

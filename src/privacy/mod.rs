@@ -1,5 +1,7 @@
 //! Personal data (PLAT-8): field encryption at rest, keyed look-up hashes, masking for display.
 
+pub mod redact;
+
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;

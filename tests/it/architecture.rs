@@ -19,6 +19,7 @@ const PLATFORM: &[&str] = &[
     "notify",
     "org",
     "privacy",
+    "publish",
     "qr",
     "sheet",
     "storage",

@@ -18,7 +18,7 @@ use crate::demo_test;
 use crate::support::{Browser, PASSWORD, Resp, TestApp};
 
 /// (methods, path template) for every route of the application.
-const ROUTES: &[(&str, &str)] = &[
+pub(super) const ROUTES: &[(&str, &str)] = &[
     // Platform
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -149,6 +149,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/opinions/{opinion}"),
     ("POST", "/console/opinions/{opinion}/category"),
     ("POST", "/console/opinions/{opinion}/followers"),
+    ("GET POST", "/console/opinions/{opinion}/publish"),
+    ("POST", "/console/opinions/{opinion}/unpublish"),
     ("GET POST", "/console/opinions/import"),
     ("POST", "/console/opinions/import/mappings"),
     ("POST", "/console/opinions/import/mappings/{mapping}/remove"),
@@ -374,7 +376,7 @@ fn pct(s: &str) -> String {
 
 /// The path of a template with every placeholder filled from `ids`, or one placeholder
 /// (`bad_at`) replaced by a bad value.
-fn fill(template: &str, ids: &BTreeMap<&str, String>, bad: Option<(usize, &str)>) -> String {
+pub(super) fn fill(template: &str, ids: &BTreeMap<&str, String>, bad: Option<(usize, &str)>) -> String {
     let mut n = 0;
     template
         .split('/')
@@ -508,7 +510,7 @@ async fn first_id(app: &TestApp, sql: &str) -> String {
     if v > 0 { v.to_string() } else { "1".into() }
 }
 
-async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
+pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     let mut ids = BTreeMap::new();
     let code = renda::db::query_rows(
         app.db(),

@@ -3,6 +3,8 @@
 
 mod findings;
 mod fuzz;
+mod internal_texts;
+mod public_data;
 mod redirect;
 mod spreadsheets;
 mod throttle;

@@ -97,6 +97,8 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/opinions/new", Who::Maintainers),
     ("POST", "/console/opinions/{id}/category", Who::Maintainers),
     ("POST", "/console/opinions/{id}/followers", Who::Maintainers),
+    ("POST", "/console/opinions/{id}/publish", Who::Maintainers),
+    ("POST", "/console/opinions/{id}/unpublish", Who::Maintainers),
     ("POST", "/opinions/new", Who::Public),
     ("POST", "/track", Who::Public),
     ("POST", "/track/rate", Who::Public),
