@@ -403,6 +403,9 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
+/// `publications.owner_type` of an opinion (`crate::publish`).
+pub const PUBLICATION_OWNER: &str = "opinion";
+
 /// One published opinion as every public surface shows it: the publication's text (masked
 /// and checked by staff, `crate::publish`), never the opinion's own text, name or phone.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -497,7 +500,7 @@ pub async fn public_list<C: ConnectionTrait>(
     let from = format!(
         "FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \
          LEFT JOIN areas a ON a.id = op.area_id {} WHERE {}",
-        crate::publish::live_join("pb", super::publication::OWNER, "op.id"),
+        crate::publish::live_join("pb", PUBLICATION_OWNER, "op.id"),
         w.join(" AND ")
     );
     let total = db::scalar_i64(c, &format!("SELECT count(*) {from}"), values.clone()).await?;

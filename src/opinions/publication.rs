@@ -28,7 +28,7 @@ use crate::handling::model::Item;
 use crate::publish::{self, Draft, Owner, Preview, Publication};
 
 /// `publications.owner_type` of an opinion.
-pub const OWNER: &str = "opinion";
+pub const OWNER: &str = model::PUBLICATION_OWNER;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,8 +14,13 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 4] =
-    [("attachments", "owner_id"), ("audit_log", "target_id"), ("audit_log", "actor_id"), ("audit_log", "organ_id")];
+const UNCONSTRAINED: [(&str, &str); 5] = [
+    ("attachments", "owner_id"),
+    ("audit_log", "target_id"),
+    ("audit_log", "actor_id"),
+    ("audit_log", "organ_id"),
+    ("publications", "owner_id"),
+];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.
 async fn foreign_keys(c: &DatabaseConnection) -> BTreeSet<(String, String, String, String)> {

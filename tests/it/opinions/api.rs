@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use renda::auth::Scope;
+use renda::db;
 use serde_json::json;
 
 use super::{a_station, demo_unit, state_of};
@@ -99,6 +100,9 @@ async fn the_loop_through_the_api(app: TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["reopened"], true);
     assert_eq!(state_of(&app, item).await, "rehandling");
+    // 签收 comes before 答复 in every round.
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/accept"), Some(&unit_token), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
         .api(
             "POST",
@@ -127,11 +131,16 @@ async fn the_loop_through_the_api(app: TestApp) {
     assert_eq!(t.json()["reply"]["result"], "resolved");
     let labels: Vec<String> =
         t.json()["timeline"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap().to_string()).collect();
-    assert_eq!(labels, ["submit", "assign", "accept", "reply", "rate", "reopen", "reply", "rate", "close"]);
+    assert_eq!(labels, ["submit", "assign", "accept", "reply", "rate", "reopen", "accept", "reply", "rate", "close"]);
     let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(&staff), None).await;
     assert_eq!(d.json()["ratings"].as_array().unwrap().len(), 2);
     assert_eq!(d.json()["replies"].as_array().unwrap().len(), 2);
 
+    // Closed is not public: staff publish it (the masked first draft).
+    let p = app.api("GET", "/api/v1/public/opinions?q=%E6%8E%A5%E9%80%81", None, None).await;
+    assert!(!p.json()["items"].as_array().unwrap().iter().any(|o| o["tracking_no"] == no.as_str()));
+    let r = app.api("POST", &format!("/api/v1/opinions/{id}/publish"), Some(&staff), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let p = app.api("GET", "/api/v1/public/opinions?q=%E6%8E%A5%E9%80%81", None, None).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.json()["items"].as_array().unwrap().iter().any(|o| o["tracking_no"] == no.as_str()));
@@ -185,8 +194,17 @@ async fn entries_on_behalf_skip_the_public_limit_and_keep_their_source(app: Test
         })
         .collect();
     assert_eq!(got, [("deputy_entry".into(), 1, 0, 1, 1), ("reception".into(), 12, 12, 0, 12)]);
-    // The deputy sees what was raised with them, and nothing of the keeper's station.
-    assert_eq!(total(app.api("GET", "/api/v1/opinions", Some(&deputy), None).await), deputy_before + 1);
+    // The deputy sees what was raised with them, and what came through their stations (OPN-11).
+    let serves = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM station_deputies sd JOIN accounts k ON k.station_id = sd.station_id \
+         JOIN accounts d ON d.deputy_id = sd.person_id WHERE k.username = 'keeper' AND d.username = 'deputy'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let from_station = if serves > 0 { 12 } else { 0 };
+    assert_eq!(total(app.api("GET", "/api/v1/opinions", Some(&deputy), None).await), deputy_before + 1 + from_station);
     assert_eq!(total(app.api("GET", "/api/v1/opinions", Some(&keeper), None).await), keeper_before + 12);
 }
 demo_test!(entries_on_behalf_skip_the_public_limit_and_keep_their_source);

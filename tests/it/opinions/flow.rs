@@ -172,7 +172,27 @@ async fn a_citizen_opinion_goes_round_the_loop_to_public(app: TestApp) {
         .unwrap();
     assert_eq!(sms, 4);
 
-    // 码上公开: found by a word of it, with the reply, without name or phone.
+    // 码上公开: not before staff publish it; then found by a word of it, with the reply,
+    // without name or phone.
+    let p = citizen.get("/public?q=路灯").await;
+    assert!(!p.body.contains(&no), "closed is not yet public");
+    let preview = staff.get(&format!("/console/opinions/{opinion}/publish")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let title = preview
+        .html()
+        .select(&scraper::Selector::parse("#pub-title").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let body = preview.texts("#pub-body")[0].clone();
+    let reply = preview.texts("#pub-reply")[0].clone();
+    let r = staff
+        .post(&format!("/console/opinions/{opinion}/publish"), &[("title", &title), ("body", &body), ("reply", &reply)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let p = citizen.get("/public?q=路灯").await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains(&no) || p.body.contains("两盏路灯均已修复"), "{}", p.body);

@@ -311,6 +311,24 @@ async fn the_list_shows_only_what_was_published(app: TestApp) {
     let (public, private) = (&ids[0], &ids[1]);
     let has = |r: &Resp, id: &str| r.json().as_array().unwrap().iter().any(|x| x["service_request_id"] == id);
 
+    // Allowing publication is not publishing: an open request is not on the anonymous feed.
+    let before = get(&app, "/open311/v2/requests.json").await;
+    assert!(!has(&before, public) && !has(&before, private));
+    assert_eq!(get(&app, &format!("/open311/v2/requests/{public}")).await.status, StatusCode::NOT_FOUND);
+    // Handled, closed and published by staff (the masked first draft), it is.
+    let unit_token = app.token("unit", Scope::Write).await;
+    let unit = super::demo_unit(&app).await;
+    let id = super::opinion_of(&app, public).await;
+    for (who, step, body) in [
+        (&staff, "assign", serde_json::json!({"units": [{"unit_id": unit, "role": "lead"}]})),
+        (&unit_token, "accept", serde_json::json!({})),
+        (&unit_token, "reply", serde_json::json!({"result": "resolved", "text": "健身器材已更换。"})),
+        (&staff, "close", serde_json::json!({})),
+        (&staff, "publish", serde_json::json!({})),
+    ] {
+        let r = app.api("POST", &format!("/api/v1/opinions/{id}/{step}"), Some(who), Some(body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
+    }
     let all = get(&app, "/open311/v2/requests.json").await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
     assert!(has(&all, public) && !has(&all, private));
@@ -331,9 +349,9 @@ async fn the_list_shows_only_what_was_published(app: TestApp) {
     let by_id = get(&app, &format!("/open311/v2/requests.json?service_request_id={private},{public}")).await;
     assert_eq!(by_id.json().as_array().unwrap().len(), 1);
     assert!(has(&by_id, public));
-    assert!(has(&get(&app, "/open311/v2/requests.json?service_code=urban_rural&status=open").await, public));
+    assert!(has(&get(&app, "/open311/v2/requests.json?service_code=urban_rural&status=closed").await, public));
     assert!(!has(&get(&app, "/open311/v2/requests.json?service_code=health").await, public));
-    assert!(!has(&get(&app, "/open311/v2/requests.json?status=closed").await, public));
+    assert!(!has(&get(&app, "/open311/v2/requests.json?status=open").await, public));
     assert!(!has(&get(&app, "/open311/v2/requests.json?start_date=2099-01-01T00:00:00%2B08:00").await, public));
     let today = renda::calendar::beijing_date(db::now()).format("%Y-%m-%d").to_string();
     let day = get(&app, &format!("/open311/v2/requests.json?start_date={today}&end_date={today}")).await;

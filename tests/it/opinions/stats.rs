@@ -44,6 +44,7 @@ async fn figures_match_the_rows_and_unrated_is_not_satisfied(app: TestApp) {
     let unit = demo_unit(&app).await;
     for (who, step, body) in [
         (&staff, "assign", json!({"units": [{"unit_id": unit, "role": "lead"}]})),
+        (&unit_token, "accept", json!({})),
         (&unit_token, "reply", json!({"result": "resolved", "text": "已清运。"})),
         (&staff, "close", json!({})),
     ] {
