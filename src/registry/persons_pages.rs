@@ -1010,8 +1010,8 @@ async fn photo_set(
     let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let href = format!("/console/registry/deputies/{id}");
-    let content_type = match attachments::check(&upload, IMAGES, s.config.attachments_max_bytes) {
-        Ok(t) => t,
+    let file = match attachments::prepare(&upload, IMAGES, s.config.attachments_max_bytes).await {
+        Ok(f) => f,
         Err(e) => return Ok(redirect_with_flash(&href, &format!("照片未上传：{}", e.detail()))),
     };
     write(&s, &p, &ip, async |w| {
@@ -1022,8 +1022,7 @@ async fn photo_set(
             w.actor(),
             d.organ_id,
             (OWNER_PERSON, id),
-            &upload,
-            content_type,
+            &file,
         )
         .await?;
         if let Some(old) = d.photo_id {
