@@ -81,8 +81,7 @@ pub fn clean(bytes: &[u8], content_type: &str, limits: &Limits) -> Result<Cleane
     if width == 0 || height == 0 {
         return Err(unreadable());
     }
-    if width > limits.max_side || height > limits.max_side || u64::from(width) * u64::from(height) > limits.max_pixels
-    {
+    if width > limits.max_side || height > limits.max_side || u64::from(width) * u64::from(height) > limits.max_pixels {
         return Err(too_large(limits));
     }
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -91,7 +90,11 @@ pub fn clean(bytes: &[u8], content_type: &str, limits: &Limits) -> Result<Cleane
     let mut out = Vec::with_capacity(bytes.len());
     let written = match format {
         ImageFormat::Jpeg => img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)),
-        _ => img.write_with_encoder(PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)),
+        _ => img.write_with_encoder(PngEncoder::new_with_quality(
+            &mut out,
+            CompressionType::Default,
+            FilterType::Adaptive,
+        )),
     };
     written.map_err(|e| AppError::Internal(format!("re-encoding an image: {e}")))?;
     Ok(Cleaned { bytes: out, content_type: format_type(format), width: img.width(), height: img.height() })

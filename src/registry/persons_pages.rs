@@ -1015,16 +1015,9 @@ async fn photo_set(
         Err(e) => return Ok(redirect_with_flash(&href, &format!("照片未上传：{}", e.detail()))),
     };
     write(&s, &p, &ip, async |w| {
-        let photo = attachments::attach(
-            w.txn(),
-            s.storage.as_ref(),
-            w.key(),
-            w.actor(),
-            d.organ_id,
-            (OWNER_PERSON, id),
-            &file,
-        )
-        .await?;
+        let photo =
+            attachments::attach(w.txn(), s.storage.as_ref(), w.key(), w.actor(), d.organ_id, (OWNER_PERSON, id), &file)
+                .await?;
         if let Some(old) = d.photo_id {
             attachments::remove(w.txn(), s.storage.as_ref(), w.key(), w.actor(), (OWNER_PERSON, id), old).await?;
         }

@@ -3,6 +3,7 @@
 
 mod findings;
 mod fuzz;
+mod photos;
 mod redirect;
 mod spreadsheets;
 mod throttle;
