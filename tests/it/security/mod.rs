@@ -6,5 +6,6 @@ mod fuzz;
 mod photos;
 mod redirect;
 mod spreadsheets;
+mod text_rule;
 mod throttle;
 mod write_routes;
