@@ -220,11 +220,26 @@ mod tests {
 
     #[test]
     fn exif_is_dropped_and_its_orientation_applied() {
-        let original = with_exif(&jpeg(&photo(40, 20)), 6);
-        assert!(contains(&original, b"Exif") && contains(&original, b"GPS"));
+        let mut original = with_exif(&jpeg(&photo(40, 20)), 6);
+        // XMP (APP1) and an ICC profile (APP2) after the EXIF segment.
+        let mut extra = Vec::new();
+        for (marker, body) in [
+            (
+                0xE1u8,
+                &b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>39,54N</exif:GPSLatitude></x:xmpmeta>"[..],
+            ),
+            (0xE2, &b"ICC_PROFILE\0\x01\x01not really a profile"[..]),
+        ] {
+            extra.extend([0xFF, marker]);
+            extra.extend(((body.len() + 2) as u16).to_be_bytes());
+            extra.extend(body);
+        }
+        original.splice(2..2, extra);
+        assert!(contains(&original, b"Exif") && contains(&original, b"GPS") && contains(&original, b"ICC_PROFILE"));
         let c = clean(&original, "image/jpeg", &LIMITS).unwrap();
         assert_eq!(c.content_type, "image/jpeg");
         assert!(!contains(&c.bytes, b"Exif") && !contains(&c.bytes, b"GPS"));
+        assert!(!contains(&c.bytes, b"xmpmeta") && !contains(&c.bytes, b"ICC_PROFILE"));
         // Orientation 6 (rotate 90° clockwise): the stored photo is upright, 20 wide.
         assert_eq!((c.width, c.height), (20, 40));
         let back = image::load_from_memory_with_format(&c.bytes, ImageFormat::Jpeg).unwrap();
