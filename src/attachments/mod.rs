@@ -17,6 +17,8 @@ use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::storage::{Storage, sniff_content_type};
 
+pub mod image;
+
 /// Photos: what station and deputy pictures may be.
 pub const IMAGES: &[&str] = &["image/jpeg", "image/png"];
 
@@ -44,9 +46,52 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// An upload ready to store: checked, and for an image decoded and re-encoded without
+/// metadata. Only [`prepare`] makes one, and [`attach`] stores nothing else, so no caller can
+/// store a photo as uploaded.
+pub struct Prepared {
+    file_name: String,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+}
+
+impl Prepared {
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+
+    /// The file name as shown: its last path segment, without control characters.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+}
+
+/// Photos decoded at once: each may hold `image::LIMITS.max_alloc` bytes.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Checks an upload ([`check`]) and cleans an image ([`image::clean`]) off the async workers,
+/// before any write transaction is opened.
+pub async fn prepare(upload: &Upload<'_>, allowed: &[&str], max_bytes: usize) -> Result<Prepared, AppError> {
+    let content_type = check(upload, allowed, max_bytes)?;
+    let file_name = display_name(upload.file_name);
+    if !IMAGES.contains(&content_type) {
+        return Ok(Prepared { file_name, bytes: upload.bytes.to_vec(), content_type });
+    }
+    let _permit = DECODES.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = upload.bytes.to_vec();
+    let cleaned = tokio::task::spawn_blocking(move || image::clean(&bytes, content_type, &image::LIMITS))
+        .await
+        .map_err(|e| AppError::Internal(format!("cleaning an image: {e}")))??;
+    Ok(Prepared { file_name, bytes: cleaned.bytes, content_type: cleaned.content_type })
+}
+
+fn display_name(file_name: &str) -> String {
+    file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().filter(|c| !c.is_control()).take(100).collect()
+}
+
 /// Checks an upload before anything is stored: not empty, not over the limit, and of an
 /// allowed type judged from its bytes. The message names the limit and the allowed types.
-pub fn check(upload: &Upload, allowed: &[&str], max_bytes: usize) -> Result<&'static str, AppError> {
+fn check(upload: &Upload, allowed: &[&str], max_bytes: usize) -> Result<&'static str, AppError> {
     if upload.bytes.is_empty() {
         return Err(AppError::invalid("file", "请选择要上传的文件"));
     }
@@ -76,10 +121,9 @@ fn type_names(allowed: &[&str]) -> String {
     names.join("、")
 }
 
-/// Stores a checked upload and records it for its owner, in the caller's transaction.
+/// Stores a prepared upload and records it for its owner, in the caller's transaction.
 /// The bytes go to storage first: content-addressed, so a rolled-back row leaves at most an
 /// unreferenced file, never a row without its file.
-#[allow(clippy::too_many_arguments)] // connection, storage, audit context, owner and the file
 pub async fn attach<C: ConnectionTrait>(
     c: &C,
     storage: &dyn Storage,
@@ -87,19 +131,10 @@ pub async fn attach<C: ConnectionTrait>(
     actor: &Actor,
     organ_id: i64,
     owner: (&str, i64),
-    upload: &Upload<'_>,
-    content_type: &str,
+    file: &Prepared,
 ) -> Result<i64, AppError> {
-    let storage_key = storage.put(upload.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-    let name: String = upload
-        .file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
+    let storage_key = storage.put(&file.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let content_type = file.content_type;
     let id = db::insert_id(
         c,
         "INSERT INTO attachments (organ_id, owner_type, owner_id, file_name, content_type, size, storage_key, sha256, \
@@ -108,11 +143,11 @@ pub async fn attach<C: ConnectionTrait>(
             organ_id.into(),
             owner.0.into(),
             owner.1.to_string().into(),
-            name.into(),
+            file.file_name.clone().into(),
             content_type.into(),
-            (upload.bytes.len() as i64).into(),
+            (file.bytes.len() as i64).into(),
             storage_key.clone().into(),
-            hex::encode(Sha256::digest(upload.bytes)).into(),
+            hex::encode(Sha256::digest(&file.bytes)).into(),
             actor.account_id.into(),
             db::now().into(),
         ],
@@ -127,7 +162,7 @@ pub async fn attach<C: ConnectionTrait>(
             target_type: owner.0,
             target_id: owner.1.to_string(),
             organ_id: Some(organ_id),
-            summary: format!("上传附件 #{id}（{content_type}，{} KB）", upload.bytes.len().div_ceil(1024)),
+            summary: format!("上传附件 #{id}（{content_type}，{} KB）", file.bytes.len().div_ceil(1024)),
         },
     )
     .await?;

@@ -329,17 +329,16 @@ async fn progress_with_file(
 ) -> AppResult<Response> {
     let mut text = upload.field("text").to_string();
     let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
-    let content_type = if upload.bytes.is_empty() {
+    let prepared = if upload.bytes.is_empty() {
         None
     } else {
-        let t = crate::attachments::check(&file, NOTE_FILES, s.config.attachments_max_bytes)?;
-        let name: String = upload.name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(100).collect();
-        text = format!("{text}\n附件：{name}").trim().to_string();
-        Some(t)
+        let f = crate::attachments::prepare(&file, NOTE_FILES, s.config.attachments_max_bytes).await?;
+        text = format!("{text}\n附件：{}", f.file_name()).trim().to_string();
+        Some(f)
     };
     act(&s, &p, &ip, id, Command::Progress { text }).await?;
     let (item, _) = visible_item(&s, &p, &ip, id).await?;
-    if let Some(content_type) = content_type {
+    if let Some(file) = prepared {
         let storage = s.storage.clone();
         write(&s, &p, &ip, async |w| {
             crate::attachments::attach(
@@ -350,7 +349,6 @@ async fn progress_with_file(
                 item.organ_id,
                 (FILE_OWNER, item.id),
                 &file,
-                content_type,
             )
             .await
         })

@@ -510,9 +510,10 @@ async fn add_photo(
         Some((StatusCode::CONFLICT, format!("每件最多补充 {MAX_PHOTOS} 张照片，办结后不能再补充")))
     } else {
         let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
-        match crate::attachments::check(&file, crate::attachments::IMAGES, s.config.attachments_max_bytes) {
-            Err(e) => Some((StatusCode::UNPROCESSABLE_ENTITY, e.detail())),
-            Ok(content_type) => {
+        match crate::attachments::prepare(&file, crate::attachments::IMAGES, s.config.attachments_max_bytes).await {
+            Err(AppError::Invalid { detail, .. }) => Some((StatusCode::UNPROCESSABLE_ENTITY, detail)),
+            Err(e) => return Err(e),
+            Ok(file) => {
                 let storage = s.storage.clone();
                 write_as(&s, Actor::system("反映人"), async |w| {
                     crate::attachments::attach(
@@ -523,7 +524,6 @@ async fn add_photo(
                         o.organ_id,
                         (PHOTO_OWNER, o.id),
                         &file,
-                        content_type,
                     )
                     .await
                 })

@@ -268,6 +268,9 @@ fn check(rows: &[AreaRow], known: &HashMap<String, Known>) -> Result<Vec<Checked
         if n == 0 || n > 60 {
             issues.push(issue(r.row, COL_NAME, "名称不能为空，且不超过 60 个字"));
         }
+        if let Err(e) = crate::app::text::check(&r.name, false) {
+            issues.push(issue(r.row, COL_NAME, format!("名称{}", e.message())));
+        }
         let level = parse_level(&r.level);
         if level.is_none() {
             issues.push(issue(

@@ -1010,22 +1010,14 @@ async fn photo_set(
     let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let href = format!("/console/registry/deputies/{id}");
-    let content_type = match attachments::check(&upload, IMAGES, s.config.attachments_max_bytes) {
-        Ok(t) => t,
+    let file = match attachments::prepare(&upload, IMAGES, s.config.attachments_max_bytes).await {
+        Ok(f) => f,
         Err(e) => return Ok(redirect_with_flash(&href, &format!("照片未上传：{}", e.detail()))),
     };
     write(&s, &p, &ip, async |w| {
-        let photo = attachments::attach(
-            w.txn(),
-            s.storage.as_ref(),
-            w.key(),
-            w.actor(),
-            d.organ_id,
-            (OWNER_PERSON, id),
-            &upload,
-            content_type,
-        )
-        .await?;
+        let photo =
+            attachments::attach(w.txn(), s.storage.as_ref(), w.key(), w.actor(), d.organ_id, (OWNER_PERSON, id), &file)
+                .await?;
         if let Some(old) = d.photo_id {
             attachments::remove(w.txn(), s.storage.as_ref(), w.key(), w.actor(), (OWNER_PERSON, id), old).await?;
         }

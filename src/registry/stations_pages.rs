@@ -805,7 +805,7 @@ async fn photo_add(
     let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     let upload = Upload { file_name: &name, bytes: &bytes };
     let result = async {
-        let content_type = attachments::check(&upload, IMAGES, s.config.attachments_max_bytes)?;
+        let file = attachments::prepare(&upload, IMAGES, s.config.attachments_max_bytes).await?;
         write(&s, &p, &ip, async |w| {
             attachments::attach(
                 w.txn(),
@@ -814,8 +814,7 @@ async fn photo_add(
                 w.actor(),
                 st.organ_id,
                 (OWNER_STATION, id),
-                &upload,
-                content_type,
+                &file,
             )
             .await?;
             Ok(())

@@ -4,8 +4,10 @@
 mod findings;
 mod fuzz;
 mod internal_texts;
+mod photos;
 mod public_data;
 mod redirect;
 mod spreadsheets;
+mod text_rule;
 mod throttle;
 mod write_routes;
