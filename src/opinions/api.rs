@@ -336,6 +336,7 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         },
         overdue: t(&q.overdue) == "true" || t(&q.overdue) == "1",
         flagged: false,
+        unpublished: false,
         category: Some(t(&q.category)).filter(|c| taxonomy.knows(c)),
         channel: None,
         terms: crate::nlp::segment::query_terms(&t(&q.q)),

@@ -296,6 +296,8 @@ pub struct Filter {
     pub state: Option<State>,
     pub overdue: bool,
     pub flagged: bool,
+    /// 待公开: closed, the submitter agreed, not (or no longer) published.
+    pub unpublished: bool,
     pub category: Option<String>,
     pub channel: Option<Channel>,
     /// Search terms, already segmented (PLAT-12).
@@ -346,6 +348,13 @@ fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &
         w.push(format!(
             "i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at <= {}",
             bind(now.into(), values)
+        ));
+    }
+    if f.unpublished {
+        w.push(format!(
+            "i.state = 'closed' AND op.allow_public = true AND op.merged_into_id IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM publications pb WHERE pb.owner_type = '{PUBLICATION_OWNER}' AND pb.owner_id = op.id \
+             AND pb.withdrawn_at IS NULL)"
         ));
     }
     if f.flagged {

@@ -56,6 +56,7 @@ pub struct ListQuery {
     channel: Option<String>,
     overdue: Option<String>,
     flagged: Option<String>,
+    unpublished: Option<String>,
     page: Option<i64>,
 }
 
@@ -66,6 +67,7 @@ impl ListQuery {
             state: ItemState::parse(&t(&self.state)),
             overdue: t(&self.overdue) == "1",
             flagged: t(&self.flagged) == "1",
+            unpublished: t(&self.unpublished) == "1",
             category: Some(t(&self.category))
                 .filter(|c| taxonomy.knows(c) || c == "-")
                 .map(|c| if c == "-" { String::new() } else { c }),
@@ -81,6 +83,7 @@ impl ListQuery {
             ("channel", &self.channel),
             ("overdue", &self.overdue),
             ("flagged", &self.flagged),
+            ("unpublished", &self.unpublished),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v.to_string())))
@@ -110,6 +113,7 @@ struct ListTpl {
     channels: Vec<Opt>,
     overdue: bool,
     flagged: bool,
+    unpublished: bool,
     can_enter: bool,
 }
 
@@ -154,6 +158,7 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         channels: opts(Channel::ALL.map(|c| (c.as_str(), c.label())), &t(&q.channel)),
         overdue: f.overdue,
         flagged: f.flagged,
+        unpublished: f.unpublished,
         can_enter: can_enter(&p),
     })
 }

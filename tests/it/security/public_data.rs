@@ -157,6 +157,11 @@ async fn nothing_unpublished_or_personal_reaches_a_public_surface(app: TestApp) 
         }
     }
 
+    // Staff find what waits for publication: closed, agreed, not published.
+    let waiting = staff.get("/console/opinions?unpublished=1").await;
+    assert!(waiting.body.contains(&p_no) && waiting.body.contains(&u3), "待公开 lists the closed ones");
+    assert!(!waiting.body.contains(&n1) && !waiting.body.contains(&u2), "not the refused or the open ones");
+
     // Staff preview the public version: masked and marked, nothing in clear.
     let opinion = opinion_of(&app, &p_no).await;
     let preview = staff.get(&format!("/console/opinions/{opinion}/publish")).await;
@@ -186,6 +191,7 @@ async fn nothing_unpublished_or_personal_reaches_a_public_surface(app: TestApp) 
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
+    assert!(!staff.get("/console/opinions?unpublished=1").await.body.contains(&p_no), "published: no longer waiting");
     let after = walk(&app, &all).await;
     nowhere(&after, &personal);
     nowhere(&after, &internal);
