@@ -3,6 +3,8 @@
 
 mod findings;
 mod fuzz;
+mod headers;
+mod outbound;
 mod redirect;
 mod spreadsheets;
 mod throttle;
