@@ -322,7 +322,13 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
 
     let webhook_allowed_hosts: Vec<String> = match env("RENDA_WEBHOOK_ALLOWED_HOSTS") {
         Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
-        None => file.webhook_allowed_hosts.clone().unwrap_or_default().iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        None => file
+            .webhook_allowed_hosts
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
     };
     for h in &webhook_allowed_hosts {
         if !valid_host_and_port(h) {
@@ -337,14 +343,17 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
             "top" => WebhookAdmins::Top,
             "organ" => WebhookAdmins::Organ,
             _ => {
-                errors.push(format!("{from} 的值“{v}”无效：应为 top（只有最上级机关的管理员）或 organ（各机关的管理员）"));
+                errors.push(format!(
+                    "{from} 的值“{v}”无效：应为 top（只有最上级机关的管理员）或 organ（各机关的管理员）"
+                ));
                 WebhookAdmins::Top
             }
         },
     };
     // Behind a proxy set up before this key existed (`behind_https`), the proxy's own entry is used.
     let default_hops = if behind_https { 1 } else { 0 };
-    let trusted_proxy_hops = int("trusted_proxy_hops", file.trusted_proxy_hops, 0, 10, default_hops, &mut errors) as usize;
+    let trusted_proxy_hops =
+        int("trusted_proxy_hops", file.trusted_proxy_hops, 0, 10, default_hops, &mut errors) as usize;
 
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {

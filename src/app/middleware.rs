@@ -269,7 +269,13 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// the API, every answer to a session or a bearer token, every POST (receipts with their query
 /// code), the tracking pages, the lost-code page, errors, and any public page that does not
 /// declare itself cacheable.
-fn cacheable(method: &Method, path: &str, credentials: bool, status: StatusCode, declared: Option<&HeaderValue>) -> bool {
+fn cacheable(
+    method: &Method,
+    path: &str,
+    credentials: bool,
+    status: StatusCode,
+    declared: Option<&HeaderValue>,
+) -> bool {
     if !matches!(*method, Method::GET | Method::HEAD) || !status.is_success() {
         return false;
     }
@@ -292,7 +298,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let status = response.status();
     let h = response.headers_mut();
-    if !cacheable(&method, &path, credentials, status, h.get(header::CACHE_CONTROL)) {
+    let declared = h.get(header::CACHE_CONTROL);
+    // A handler's own `no-store` (e.g. `private, no-store`) is kept as it is.
+    let stores = !declared.and_then(|v| v.to_str().ok()).is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
+    if stores && !cacheable(&method, &path, credentials, status, declared) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));

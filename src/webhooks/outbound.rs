@@ -193,12 +193,9 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if bits >> 32 == 0xffff || in_v6(ip, "64:ff9b::".parse().expect("literal"), 96) {
         return forbidden_v4(embedded(bits));
     }
-    if in_v6(ip, "2002::".parse().expect("literal"), 16) {
-        // 6to4: the IPv4 address in bits 16..48.
-        return forbidden_v4(Ipv4Addr::from(((bits >> 80) & 0xffff_ffff) as u32)).or(Some("6to4"));
-    }
     const NETS: &[(&str, u32, &str)] = &[
         ("100::", 64, "discard"),
+        ("2002::", 16, "6to4 (deprecated; reaches an IPv4 address through a relay)"),
         ("2001::", 23, "IETF protocol assignments (Teredo, benchmarking, ORCHID)"),
         ("2001:db8::", 32, "documentation"),
         ("3fff::", 20, "documentation"),
@@ -207,9 +204,7 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
         ("fec0::", 10, "site-local"),
         ("ff00::", 8, "multicast"),
     ];
-    NETS.iter()
-        .find(|(net, len, _)| in_v6(ip, net.parse().expect("literal"), *len))
-        .map(|(_, _, why)| *why)
+    NETS.iter().find(|(net, len, _)| in_v6(ip, net.parse().expect("literal"), *len)).map(|(_, _, why)| *why)
 }
 
 /// Looks a host name up: (name, port) → its addresses. Tests replace it (`set_resolver`).
@@ -246,9 +241,7 @@ pub async fn addresses(s: &AppState, t: &Target) -> Result<Vec<SocketAddr>, (Ref
         None if !allow && (t.host == "localhost" || t.host.ends_with(".localhost")) => {
             return Err((Refusal::Internal, format!("{} is a loopback name", t.host)));
         }
-        None => resolve(s, &t.host, t.port)
-            .await
-            .map_err(|e| (Refusal::Unresolved, format!("{}: {e}", t.host)))?,
+        None => resolve(s, &t.host, t.port).await.map_err(|e| (Refusal::Unresolved, format!("{}: {e}", t.host)))?,
     };
     if addrs.is_empty() {
         return Err((Refusal::Unresolved, format!("{}: no address", t.host)));
@@ -288,11 +281,13 @@ mod tests {
         assert_eq!(parse("ftp://example.org/"), Err(Refusal::Shape));
         assert_eq!(parse("http://user:pw@example.org/"), Err(Refusal::UserInfo));
         assert_eq!(parse("http://example.org@127.0.0.1/"), Err(Refusal::UserInfo));
-        for odd in ["http://2130706433/", "http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://127.1/", "http://0x7f000001/"]
+        for odd in
+            ["http://2130706433/", "http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://127.1/", "http://0x7f000001/"]
         {
             assert_eq!(parse(odd), Err(Refusal::OddNumber), "{odd}");
         }
-        for bad in ["http:///x", "http://a b/", "http://exa_mple.org/", "http://例子.中国/", "http://x:0/", "http://x:99999/"]
+        for bad in
+            ["http:///x", "http://a b/", "http://exa_mple.org/", "http://例子.中国/", "http://x:0/", "http://x:99999/"]
         {
             assert_eq!(parse(bad), Err(Refusal::Shape), "{bad}");
         }
@@ -329,10 +324,12 @@ mod tests {
             "64:ff9b::a00:1",
             "2002:7f00:1::",
             "2001:db8::1",
+            "2002:808:808::",
+            "64:ff9b::7f00:1",
         ] {
             assert!(forbidden(ip.parse().unwrap()).is_some(), "{ip} allowed");
         }
-        for ip in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2400:3200::1", "::ffff:8.8.8.8", "2002:808:808::"] {
+        for ip in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2400:3200::1", "::ffff:8.8.8.8", "64:ff9b::808:808"] {
             assert_eq!(forbidden(ip.parse().unwrap()), None, "{ip} refused");
         }
     }

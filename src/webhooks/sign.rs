@@ -44,7 +44,10 @@ pub fn valid_delivery(delivery: &str) -> bool {
 
 /// The `X-Renda-Signature` value of delivery `delivery` of endpoint `endpoint`, sent at `timestamp`.
 pub fn signature(secret: &str, timestamp: i64, endpoint: i64, delivery: &str, body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(mac(secret, &timestamp.to_string(), endpoint, delivery, body).finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        hex::encode(mac(secret, &timestamp.to_string(), endpoint, delivery, body).finalize().into_bytes())
+    )
 }
 
 /// Why an inbound request's signature is refused (each a 401).
@@ -113,7 +116,10 @@ mod tests {
         let body = b"{\"a\":1}";
         assert_eq!(v("s3cret", Some("1700000000"), 7, Some("d-1"), body, 1_700_000_100), Ok(()));
         assert_eq!(v("other", Some("1700000000"), 7, Some("d-1"), body, 1_700_000_000), Err(Refusal::BadSignature));
-        assert_eq!(v("s3cret", Some("1700000000"), 7, Some("d-1"), b"{\"a\":2}", 1_700_000_000), Err(Refusal::BadSignature));
+        assert_eq!(
+            v("s3cret", Some("1700000000"), 7, Some("d-1"), b"{\"a\":2}", 1_700_000_000),
+            Err(Refusal::BadSignature)
+        );
         assert_eq!(v("s3cret", Some("1700000000"), 7, Some("d-2"), body, 1_700_000_000), Err(Refusal::BadSignature));
         assert_eq!(v("s3cret", Some("1700000000"), 8, Some("d-1"), body, 1_700_000_000), Err(Refusal::BadSignature));
         assert_eq!(v("s3cret", Some("1700000000"), 7, Some("d-1"), body, 1_700_000_301), Err(Refusal::Stale));

@@ -314,7 +314,11 @@ fn owner_only_resources_and_special_cases() {
             let top = Resource::Webhooks { organ_path: "/1/", admins: WebhookAdmins::Top };
             assert_eq!(decide(&root, action, &top), if admin { A } else { H }, "{role:?} {action:?} at the root");
             let own = Resource::Webhooks { organ_path: "/1/2/", admins: WebhookAdmins::Top };
-            assert_eq!(decide(&root, action, &own), if admin { F } else { H }, "the root's admin, a township's endpoints");
+            assert_eq!(
+                decide(&root, action, &own),
+                if admin { F } else { H },
+                "the root's admin, a township's endpoints"
+            );
             assert_eq!(decide(&township, action, &own), if admin { F } else { H }, "{role:?} {action:?} below");
             let organ = Resource::Webhooks { organ_path: "/1/2/", admins: WebhookAdmins::Organ };
             assert_eq!(decide(&township, action, &organ), if admin { A } else { H }, "{role:?} {action:?} organ");

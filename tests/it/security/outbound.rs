@@ -187,11 +187,10 @@ async fn internal_addresses_are_refused_at_registration(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let url: String = db::query_rows(app.db(), "SELECT url FROM webhook_endpoints WHERE id = $1", vec![ep.into()])
-        .await
-        .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    let url: String =
+        db::query_rows(app.db(), "SELECT url FROM webhook_endpoints WHERE id = $1", vec![ep.into()]).await.unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
     assert_eq!(url, "http://hooks.example/renda");
 }
 demo_test!(internal_addresses_are_refused_at_registration);
@@ -258,7 +257,8 @@ async fn unreachable_endpoints_show_one_generic_error(app: TestApp) {
     let closed = closed_port().await;
     let (ssh, ssh_connections) = counting_listener(b"SSH-2.0-OpenSSH_9.6\r\n").await;
     let (redirect, _) =
-        counting_listener(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n").await;
+        counting_listener(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n")
+            .await;
     let hosts = [closed, ssh, redirect].map(|p| format!("127.0.0.1:{p}"));
     let app = allowing(app, &hosts);
     let mut admin = app.login("admin").await;
@@ -308,11 +308,10 @@ async fn only_the_top_organs_admin_registers(app: TestApp) {
     let (url, _, _) = receiver().await;
     let app = allowing(app, &[host_of(&url)]);
     let top = db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'admin'", vec![]).await.unwrap();
-    let path: String = db::query_rows(app.db(), "SELECT path FROM organs WHERE id = $1", vec![top.into()])
-        .await
-        .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    let path: String =
+        db::query_rows(app.db(), "SELECT path FROM organs WHERE id = $1", vec![top.into()]).await.unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
     assert_eq!(path.matches('/').count(), 2, "the demo admin sits at the top organ");
     let township = app.add_organ("hook-town", "测试镇人大", top).await;
     app.add_account("town_admin", township, &[Role::Admin]).await;

@@ -270,9 +270,17 @@ async fn a_failing_endpoint_is_retried_with_backoff_then_given_up(app: TestApp) 
 demo_test!(a_failing_endpoint_is_retried_with_backoff_then_given_up);
 
 /// A signed inbound request.
-pub(crate) fn inbound(endpoint: i64, secret: &str, delivery: &str, ts: i64, body: &str, sig: Option<String>) -> Request<Body> {
-    let sig =
-        sig.unwrap_or_else(|| format!("sha256={}", hmac_hex(secret, &ts.to_string(), endpoint, delivery, body.as_bytes())));
+pub(crate) fn inbound(
+    endpoint: i64,
+    secret: &str,
+    delivery: &str,
+    ts: i64,
+    body: &str,
+    sig: Option<String>,
+) -> Request<Body> {
+    let sig = sig.unwrap_or_else(|| {
+        format!("sha256={}", hmac_hex(secret, &ts.to_string(), endpoint, delivery, body.as_bytes()))
+    });
     Request::post(format!("/api/v1/webhooks/inbound/{endpoint}"))
         .header(header::CONTENT_TYPE, "application/json")
         .header("X-Renda-Delivery", delivery)
