@@ -192,6 +192,35 @@ async fn internal_addresses_are_refused_at_registration(app: TestApp) {
             .try_get_by_index(0)
             .unwrap();
     assert_eq!(url, "http://hooks.example/renda");
+    // An endpoint saved before this rule at an address now refused: it can still be disabled
+    // (it sends nothing then), not kept active.
+    db::exec(
+        app.db(),
+        "UPDATE webhook_endpoints SET url = 'http://10.0.0.8:8080/renda' WHERE id = $1",
+        vec![ep.into()],
+    )
+    .await
+    .unwrap();
+    let fields = |active: &'static str| {
+        vec![
+            ("name", "外部平台"),
+            ("url", "http://10.0.0.8:8080/renda"),
+            ("events", "opinion.state_changed"),
+            ("active", active),
+        ]
+    };
+    let r = admin.post(&format!("{PAGE}/{ep}"), &fields("on")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = admin.post(&format!("{PAGE}/{ep}"), &fields("")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let active = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM webhook_endpoints WHERE id = $1 AND active = $2",
+        vec![ep.into(), true.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(active, 0);
 }
 demo_test!(internal_addresses_are_refused_at_registration);
 
