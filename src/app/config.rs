@@ -27,6 +27,16 @@ impl PasswordCost {
     pub const TEST: PasswordCost = PasswordCost { memory_kib: 64, iterations: 1 };
 }
 
+/// Who registers, changes and deletes webhook endpoints (`webhook_admins`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookAdmins {
+    /// Only the admins of the top organ (the default): an endpoint makes this server send
+    /// requests into the network it runs in.
+    Top,
+    /// The admins of any organ, for their own organ's endpoints.
+    Organ,
+}
+
 #[derive(Clone)]
 pub struct Secrets {
     /// Signs session-bound values (CSRF tokens) and derives per-purpose keys.
@@ -67,6 +77,15 @@ pub struct Config {
     pub attachments_max_bytes: usize,
     /// Deputies who must be present at a reception (OPN-12, the "321" rule: at least two).
     pub reception_min_deputies: i64,
+    /// Webhook hosts allowed although they are internal addresses (loopback, private, link-local
+    /// …): `host` (any port) or `host:port`, lower case; IPv6 as `[fd00::1]:8080`. Empty: none.
+    pub webhook_allowed_hosts: Vec<String>,
+    /// Who manages webhook endpoints (default: the top organ's admins only).
+    pub webhook_admins: WebhookAdmins,
+    /// How many proxies of our own stand before this server, each appending to
+    /// `X-Forwarded-For`; the client is the entry that many places from the right. 0 (the
+    /// default unless `behind_https` is set, then 1): the header is ignored.
+    pub trusted_proxy_hops: usize,
 }
 
 impl Config {
@@ -101,6 +120,9 @@ impl Config {
             secrets: Secrets::derive(b"test-session", b"test-audit", b"test-field"),
             attachments_max_bytes: 10 * 1024 * 1024,
             reception_min_deputies: 2,
+            webhook_allowed_hosts: Vec::new(),
+            webhook_admins: WebhookAdmins::Top,
+            trusted_proxy_hops: 0,
         }
     }
 }
@@ -141,6 +163,9 @@ struct FileConfig {
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
+    webhook_allowed_hosts: Option<Vec<String>>,
+    webhook_admins: Option<String>,
+    trusted_proxy_hops: Option<i64>,
 }
 
 /// Where a value came from, so a message can name it.
@@ -295,6 +320,41 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
     let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
     let reception_min_deputies = int("reception_min_deputies", file.reception_min_deputies, 1, 20, 2, &mut errors);
 
+    let webhook_allowed_hosts: Vec<String> = match env("RENDA_WEBHOOK_ALLOWED_HOSTS") {
+        Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
+        None => file
+            .webhook_allowed_hosts
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
+    };
+    for h in &webhook_allowed_hosts {
+        if !valid_host_and_port(h) {
+            errors.push(format!(
+                "webhook_allowed_hosts 中的“{h}”无效：应为主机名或“主机名:端口”，例如 hooks.internal:8443、127.0.0.1:9000、[fd00::1]:8080"
+            ));
+        }
+    }
+    let webhook_admins = match text("webhook_admins", &file.webhook_admins) {
+        None => WebhookAdmins::Top,
+        Some((v, from)) => match v.trim() {
+            "top" => WebhookAdmins::Top,
+            "organ" => WebhookAdmins::Organ,
+            _ => {
+                errors.push(format!(
+                    "{from} 的值“{v}”无效：应为 top（只有最上级机关的管理员）或 organ（各机关的管理员）"
+                ));
+                WebhookAdmins::Top
+            }
+        },
+    };
+    // Behind a proxy set up before this key existed (`behind_https`), the proxy's own entry is used.
+    let default_hops = if behind_https { 1 } else { 0 };
+    let trusted_proxy_hops =
+        int("trusted_proxy_hops", file.trusted_proxy_hops, 0, 10, default_hops, &mut errors) as usize;
+
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {
             Some((v, from)) => {
@@ -340,7 +400,29 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         secrets: Secrets::derive(&session, &audit, &field),
         attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
         reception_min_deputies,
+        webhook_allowed_hosts,
+        webhook_admins,
+        trusted_proxy_hops,
     })
+}
+
+/// `host`, `host:port` or `[v6]:port`, as `webhook_allowed_hosts` holds them.
+fn valid_host_and_port(entry: &str) -> bool {
+    let (host, port) = match entry.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, tail)) if v6.parse::<std::net::Ipv6Addr>().is_ok() => (v6, tail.strip_prefix(':')),
+            _ => return false,
+        },
+        None => match entry.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (entry, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+        && (entry.starts_with('[') || !host.contains(':'));
+    host_ok && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
 }
 
 #[cfg(test)]
@@ -387,6 +469,38 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("RENDA_LISTEN") && e.contains("localhost")));
         assert!(errors.iter().any(|e| e.contains("RENDA_SESSION_HOURS")));
         assert!(errors.iter().any(|e| e.contains("DATABASE_URL")));
+    }
+
+    #[test]
+    fn webhook_and_proxy_keys_have_safe_defaults_and_are_checked() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        let c = load(&cli, &env_of(&[])).unwrap();
+        assert_eq!((c.webhook_allowed_hosts.len(), c.webhook_admins, c.trusted_proxy_hops), (0, WebhookAdmins::Top, 0));
+        let c = load(&cli, &env_of(&[("RENDA_BEHIND_HTTPS", "true")])).unwrap();
+        assert_eq!(c.trusted_proxy_hops, 1, "an installation behind its https proxy keeps the proxy's entry");
+        let c = load(
+            &cli,
+            &env_of(&[
+                ("RENDA_WEBHOOK_ALLOWED_HOSTS", "Hooks.Internal:8443, 127.0.0.1:9000,[fd00::1]:80"),
+                ("RENDA_WEBHOOK_ADMINS", "organ"),
+                ("RENDA_TRUSTED_PROXY_HOPS", "2"),
+                ("RENDA_BEHIND_HTTPS", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.webhook_allowed_hosts, ["hooks.internal:8443", "127.0.0.1:9000", "[fd00::1]:80"]);
+        assert_eq!((c.webhook_admins, c.trusted_proxy_hops), (WebhookAdmins::Organ, 2));
+        let errors = load(
+            &cli,
+            &env_of(&[
+                ("RENDA_WEBHOOK_ALLOWED_HOSTS", "http://x/,a:99999"),
+                ("RENDA_WEBHOOK_ADMINS", "all"),
+                ("RENDA_TRUSTED_PROXY_HOPS", "-1"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:?}");
     }
 
     #[test]

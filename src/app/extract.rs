@@ -32,7 +32,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     }
 }
 
-/// The client address as seen by this node (or the proxy's `X-Forwarded-For` when behind https).
+/// The client address: the socket's peer, or the `X-Forwarded-For` entry our own proxies vouch
+/// for (`trusted_proxy_hops`; `middleware::client_address`), never the client-written part.
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 

@@ -1,7 +1,7 @@
 //! Request pipeline: client address and principal, CSRF, security headers, error
 //! presentation (HTML or problem JSON), flash clearing, metrics.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -72,19 +72,32 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
+/// The client's address: the socket's peer, or — with `hops` proxies of our own in front
+/// (`trusted_proxy_hops`) — the `X-Forwarded-For` entry `hops` places from the right. Each of
+/// our proxies appends the address it was reached from, so that entry is the one our outermost
+/// proxy saw; everything left of it is whatever the client wrote, and is never used. A missing,
+/// short or malformed header falls back to the socket's peer (`0.0.0.0` when there is none).
+pub fn client_address(socket: Option<IpAddr>, forwarded: &[&str], hops: usize) -> String {
+    let socket = socket.map(|ip| ip.to_canonical().to_string()).unwrap_or_else(|| "0.0.0.0".into());
+    if hops == 0 {
+        return socket;
+    }
+    let entries: Vec<&str> = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+    let Some(i) = entries.len().checked_sub(hops) else { return socket };
+    let entry = entries[i];
+    let bare = entry.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(entry);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical().to_string(),
+        Err(_) => socket,
+    }
+}
+
 /// Resolves the caller (bearer token or session cookie) and checks CSRF on unsafe methods.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = if state.config.behind_https {
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_string())
-    } else {
-        None
-    }
-    .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-    .unwrap_or_else(|| "0.0.0.0".into());
+    let socket = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let ip = client_address(socket, &forwarded, state.config.trusted_proxy_hops);
     req.extensions_mut().insert(ClientIp(ip));
 
     let key = state.config.secrets.session_key.clone();
@@ -249,10 +262,48 @@ pub async fn reject_control_characters(req: Request, next: Next) -> Response {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Whether a response may be stored by a browser or a shared cache. Only what is the same for
+/// everyone and carries nothing personal: the static assets, and — to a caller presenting no
+/// credentials, outside `/api/` — successful GETs whose handler declared them `public` (QR
+/// codes, station cards, public attachments). Everything else is `no-store`: the console and
+/// the API, every answer to a session or a bearer token, every POST (receipts with their query
+/// code), the tracking pages, the lost-code page, errors, and any public page that does not
+/// declare itself cacheable.
+fn cacheable(
+    method: &Method,
+    path: &str,
+    credentials: bool,
+    status: StatusCode,
+    declared: Option<&HeaderValue>,
+) -> bool {
+    if !matches!(*method, Method::GET | Method::HEAD) || !status.is_success() {
+        return false;
+    }
+    if path.starts_with("/static/") {
+        return true;
+    }
+    let public = declared.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let v = v.to_ascii_lowercase();
+        v.split(',').any(|d| d.trim() == "public") && !v.contains("no-store") && !v.contains("private")
+    });
+    public && !credentials && !path.starts_with("/api/")
+}
+
 /// Security headers on every response, errors included.
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let credentials =
+        cookie(req.headers(), auth::SESSION_COOKIE).is_some() || req.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(req).await;
+    let status = response.status();
     let h = response.headers_mut();
+    let declared = h.get(header::CACHE_CONTROL);
+    // A handler's own `no-store` (e.g. `private, no-store`) is kept as it is.
+    let stores = !declared.and_then(|v| v.to_str().ok()).is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
+    if stores && !cacheable(&method, &path, credentials, status, declared) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -414,7 +465,39 @@ pub fn error_page(e: &AppError) -> axum::response::Html<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::multipart_field;
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_entry_our_proxies_vouch_for() {
+        let socket = Some("10.0.0.5".parse().unwrap());
+        let xff = ["6.6.6.6, 1.2.3.4", "203.0.113.7"];
+        assert_eq!(client_address(socket, &xff, 0), "10.0.0.5", "hops 0: the header is ignored");
+        assert_eq!(client_address(socket, &xff, 1), "203.0.113.7");
+        assert_eq!(client_address(socket, &xff, 2), "1.2.3.4");
+        assert_eq!(client_address(socket, &xff, 3), "6.6.6.6");
+        assert_eq!(client_address(socket, &xff, 4), "10.0.0.5", "fewer entries than proxies");
+        assert_eq!(client_address(socket, &["1.2.3.4, evil"], 1), "10.0.0.5", "malformed");
+        assert_eq!(client_address(socket, &["1.2.3.4, 1.2.3.4:80"], 1), "10.0.0.5", "a port is malformed");
+        assert_eq!(client_address(socket, &["[2001:db8::1]"], 1), "2001:db8::1");
+        assert_eq!(client_address(socket, &["::ffff:8.8.8.8"], 1), "8.8.8.8");
+        assert_eq!(client_address(socket, &[], 1), "10.0.0.5");
+        assert_eq!(client_address(None, &[], 1), "0.0.0.0");
+    }
+
+    #[test]
+    fn only_static_assets_and_declared_public_anonymous_gets_are_cacheable() {
+        let public = HeaderValue::from_static("public, max-age=86400");
+        let ok = StatusCode::OK;
+        assert!(cacheable(&Method::GET, "/static/app.css", true, ok, None));
+        assert!(cacheable(&Method::GET, "/s/1/qr.svg", false, ok, Some(&public)));
+        assert!(!cacheable(&Method::GET, "/s/1/qr.svg", true, ok, Some(&public)), "signed in");
+        assert!(!cacheable(&Method::POST, "/static/app.css", false, ok, None));
+        assert!(!cacheable(&Method::GET, "/track", false, ok, None));
+        assert!(!cacheable(&Method::GET, "/api/v1/x", false, ok, Some(&public)));
+        assert!(!cacheable(&Method::GET, "/s/1/qr.svg", false, StatusCode::NOT_FOUND, Some(&public)));
+        let private = HeaderValue::from_static("private, no-store");
+        assert!(!cacheable(&Method::GET, "/files/1", false, ok, Some(&private)));
+    }
 
     #[test]
     fn the_csrf_field_is_found_in_a_multipart_body() {

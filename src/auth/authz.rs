@@ -2,6 +2,7 @@
 //! subtree, handling unit and deputy identity. Handlers never test roles themselves.
 
 use super::roles::{Role, Scope};
+pub use crate::app::config::WebhookAdmins;
 
 /// The signed-in caller, as the authorization layer sees it.
 #[derive(Clone, Debug)]
@@ -150,8 +151,10 @@ pub enum Resource<'a> {
     /// The jobs table (operations view).
     Jobs { organ_path: &'a str },
     /// The webhook endpoints of an organ (their URLs and secrets) and their deliveries: the
-    /// organ's admins only.
-    Webhooks { organ_path: &'a str },
+    /// organ's admins see them; an endpoint makes this server send requests into its own
+    /// network, so only the top organ's admins register, change or retry them unless the
+    /// installation says otherwise (`webhook_admins`).
+    Webhooks { organ_path: &'a str, admins: WebhookAdmins },
     /// The administration lists of an organ's subtree: its organs and the area tree.
     OrganTree { organ_path: &'a str },
     /// The audit log itself (every entry of the organ's subtree, with its chain status).
@@ -332,9 +335,17 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
             }
         }
         Resource::Inbox { owner_id } => visible_or_hidden(owner_id == p.account_id, owner_id == p.account_id),
-        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } | Resource::Webhooks { organ_path } => {
+        Resource::Jobs { organ_path } | Resource::AuditLog { organ_path } => {
             let visible = p.covers(organ_path) && p.has(Role::Admin);
             visible_or_hidden(visible, visible)
+        }
+        Resource::Webhooks { organ_path, admins } => {
+            let visible = p.covers(organ_path) && p.has(Role::Admin);
+            let top = organ_path.matches('/').count() == 2;
+            match action {
+                Action::View | Action::ExportPersonal => visible_or_hidden(visible, visible),
+                _ => visible_or_hidden(visible, visible && (top || admins == WebhookAdmins::Organ)),
+            }
         }
         Resource::Person { id, organ_path } => {
             // A deputy sees their own record and edits its public profile; organ workers see

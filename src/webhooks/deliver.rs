@@ -9,6 +9,7 @@ use sea_orm::DbErr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::model::{self, Delivery};
+use super::outbound::{self, UNREACHABLE};
 use super::outbox::wake;
 use super::sign;
 use crate::app::state::{AppState, BoxFuture};
@@ -17,7 +18,7 @@ use crate::db;
 /// The waits after the 1st … 5th failed attempt; the 6th failure gives up.
 pub const BACKOFF: [i64; 5] = [60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600];
 
-/// How long one delivery may take (connect, send, first line of the answer).
+/// How long one delivery may take (look-up, connect, send, first line of the answer).
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The wait after `attempts` failed attempts, or `None` to give up.
@@ -81,8 +82,11 @@ async fn attempt(s: &AppState, d: &Delivery, now: i64, report: &mut Report) -> R
     let attempts = d.attempts + 1;
     let outcome = match model::endpoint(&s.db, d.endpoint_id).await? {
         Some(ep) if ep.active => match s.crypto.decrypt(&ep.secret_enc) {
-            Ok(secret) => send(&ep.url, &secret, d).await,
-            Err(e) => Err((None, e.to_string())),
+            Ok(secret) => send(s, &ep.url, &secret, d).await,
+            Err(e) => {
+                tracing::error!(target: "renda::webhooks", endpoint = ep.id, error = %e, "endpoint secret unreadable");
+                Err((None, UNREACHABLE.to_string()))
+            }
         },
         _ => Err((None, "推送地址已停用".to_string())),
     };
@@ -125,59 +129,63 @@ async fn attempt(s: &AppState, d: &Delivery, now: i64, report: &mut Report) -> R
     Ok(())
 }
 
-/// One signed POST; a 2xx answer is delivered, anything else an error (status, message).
-async fn send(url: &str, secret: &str, d: &Delivery) -> Result<u16, (Option<u16>, String)> {
+/// One signed POST; a 2xx answer is delivered, anything else an error (status, the message the
+/// console shows). What went wrong below HTTP goes to the log, never to the console.
+async fn send(s: &AppState, url: &str, secret: &str, d: &Delivery) -> Result<u16, (Option<u16>, String)> {
     let ts = db::now();
+    let delivery = d.id.to_string();
     let headers = [
         ("X-Renda-Event", d.event.clone()),
-        ("X-Renda-Delivery", d.id.to_string()),
+        ("X-Renda-Delivery", delivery.clone()),
         ("X-Renda-Timestamp", ts.to_string()),
-        ("X-Renda-Signature", sign::signature(secret, ts, d.payload.as_bytes())),
+        ("X-Renda-Signature", sign::signature(secret, ts, d.endpoint_id, &delivery, d.payload.as_bytes())),
     ];
-    match post(url, &headers, d.payload.as_bytes()).await {
+    match post(s, url, &headers, d.payload.as_bytes()).await {
         Ok(status) if (200..300).contains(&status) => Ok(status),
         Ok(status) => Err((Some(status), format!("对方返回 HTTP {status}"))),
-        Err(e) => Err((None, e)),
+        Err(detail) => {
+            tracing::warn!(target: "renda::webhooks", delivery = d.id, endpoint = d.endpoint_id, detail = %detail, "delivery failed");
+            Err((None, UNREACHABLE.to_string()))
+        }
     }
 }
 
-/// Splits `http://host[:port]/path` into the address to connect to, the Host header and the path.
-fn target(url: &str) -> Result<(String, String, String), String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| "只支持 http:// 地址".to_string())?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if host.is_empty() {
-        return Err("地址缺少主机名".into());
-    }
-    let addr = if host.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !host.ends_with(']') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    Ok((addr, host.to_string(), path.to_string()))
-}
-
-/// A JSON POST over HTTP/1.1 (one connection, closed after the answer); returns the status.
-pub async fn post(url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<u16, String> {
-    let (addr, host, path) = target(url)?;
+/// A JSON POST over HTTP/1.1 (one connection, closed after the answer) to an address checked
+/// by `outbound`; returns the status. Redirects are not followed: a 3xx is an answer like any
+/// other status, and only its code is kept. `Err` holds the detail for the log.
+pub async fn post(s: &AppState, url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<u16, String> {
+    let target = outbound::parse(url).map_err(|r| format!("{url}: {r:?}"))?;
     let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(&addr).await.map_err(|e| format!("无法连接 {host}：{e}"))?;
+        let addrs = outbound::addresses(s, &target).await.map_err(|(_, detail)| format!("refused: {detail}"))?;
+        let mut stream = None;
+        let mut last = String::new();
+        // Only the addresses just checked: the name is never looked up again.
+        for a in &addrs {
+            match tokio::net::TcpStream::connect(a).await {
+                Ok(st) => {
+                    stream = Some(st);
+                    break;
+                }
+                Err(e) => last = format!("connect {a}: {e}"),
+            }
+        }
+        let mut stream = stream.ok_or(last)?;
         let mut head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: renda-webhooks\r\n",
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: renda-webhooks\r\n",
+            target.path,
+            target.authority(),
             body.len()
         );
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await.map_err(|e| format!("发送失败：{e}"))?;
-        stream.write_all(body).await.map_err(|e| format!("发送失败：{e}"))?;
+        stream.write_all(head.as_bytes()).await.map_err(|e| format!("send: {e}"))?;
+        stream.write_all(body).await.map_err(|e| format!("send: {e}"))?;
         let mut answer = Vec::new();
         let mut buf = [0u8; 1024];
         while !answer.windows(2).any(|w| w == b"\r\n") && answer.len() < 8192 {
-            let n = stream.read(&mut buf).await.map_err(|e| format!("读取答复失败：{e}"))?;
+            let n = stream.read(&mut buf).await.map_err(|e| format!("read: {e}"))?;
             if n == 0 {
                 break;
             }
@@ -188,10 +196,11 @@ pub async fn post(url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<
             .strip_prefix("HTTP/1.")
             .and_then(|r| r.get(2..5))
             .and_then(|c| c.parse::<u16>().ok())
-            .ok_or_else(|| "对方的答复不是 HTTP".to_string())?;
+            .filter(|c| (100..600).contains(c))
+            .ok_or_else(|| "the answer is not HTTP".to_string())?;
         Ok(status)
     };
-    tokio::time::timeout(TIMEOUT, exchange).await.map_err(|_| format!("{} 秒内没有答复", TIMEOUT.as_secs()))?
+    tokio::time::timeout(TIMEOUT, exchange).await.map_err(|_| format!("no answer in {} s", TIMEOUT.as_secs()))?
 }
 
 #[cfg(test)]
@@ -203,16 +212,5 @@ mod tests {
         let waits: Vec<Option<i64>> = (1..=6).map(backoff).collect();
         assert_eq!(waits, vec![Some(60), Some(300), Some(1800), Some(7200), Some(43200), None]);
         assert_eq!(backoff(0), None);
-    }
-
-    #[test]
-    fn targets_are_split_into_address_host_and_path() {
-        assert_eq!(
-            target("http://10.0.0.8:8080/hook?a=1").unwrap(),
-            ("10.0.0.8:8080".into(), "10.0.0.8:8080".into(), "/hook?a=1".into())
-        );
-        assert_eq!(target("http://example.org").unwrap(), ("example.org:80".into(), "example.org".into(), "/".into()));
-        assert!(target("https://example.org/").is_err());
-        assert!(target("http:///x").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! `POST /api/v1/webhooks/inbound/{endpoint_id}`: an external system reports the status of one
-//! of its orders, signed like our pushes with the endpoint's secret. A missing or wrong
-//! signature, or a timestamp more than five minutes off, is a 401; a delivery id already
+//! of its orders, signed like our pushes with the endpoint's secret (`sign`: the timestamp, the
+//! endpoint, the delivery id and the body). A missing or wrong signature, a delivery id signed
+//! for another request, or a timestamp more than five minutes off, is a 401; a delivery id already
 //! accepted is a 409 (replay); a body that is not `{"external_no", "status", "text"}` a 422;
 //! a disabled endpoint a 403.
 //! The domain's handler (`Hooks::inbound`) records it, in one audited transaction.
@@ -54,7 +55,7 @@ pub struct Accepted {
 pub const OPERATIONS: &[Operation] = &[Operation {
     method: "post",
     path: "/api/v1/webhooks/inbound/{id}",
-    summary: "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Timestamp、X-Renda-Signature、X-Renda-Delivery）",
+    summary: "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Signature = sha256=HMAC-SHA256(密钥, X-Renda-Timestamp.推送地址编号.X-Renda-Delivery.请求体)）",
     tag: "数据推送",
     auth: false,
     query: &[],
@@ -120,14 +121,16 @@ async fn receive(
     }
     let secret = s.crypto.decrypt(&ep.secret_enc).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = crate::db::now();
+    let delivery = header(&headers, "x-renda-delivery").map(str::trim);
     let signed = sign::verify(
         &secret,
         header(&headers, "x-renda-timestamp"),
         header(&headers, "x-renda-signature"),
+        ep.id,
+        delivery,
         &bytes,
         now,
     );
-    let delivery = header(&headers, "x-renda-delivery").map(str::trim).filter(|d| !d.is_empty() && d.len() <= 100);
     let (Ok(()), Some(delivery)) = (signed, delivery) else {
         return Ok(unsigned(signed.err().unwrap_or(sign::Refusal::Missing)));
     };

@@ -6,12 +6,14 @@
 //! Outbox: a domain calls `subscribers` and `enqueue` in the write transaction of its event;
 //! the delivery rows and a `webhook-deliver` job commit with the event, and the job worker
 //! sends them after the commit (`deliver`). The HTTP client is a small HTTP/1.1 POST over
-//! tokio's TCP (`deliver::post`): plain http only, for the county's internal endpoints, with
-//! no new dependency (see docs/ARCHITECTURE.md).
+//! tokio's TCP (`deliver::post`): plain http only, with no new dependency (see
+//! docs/ARCHITECTURE.md), and only to public addresses or hosts the installation allows
+//! (`outbound`): an endpoint must not turn this server into a probe of its own network.
 
 pub mod deliver;
 pub mod inbound;
 pub mod model;
+pub mod outbound;
 pub mod outbox;
 pub mod pages;
 pub mod sign;
@@ -47,7 +49,9 @@ fn routes() -> axum::Router<AppState> {
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
     let mut items = Vec::new();
-    if authz::allows(p, Action::View, &Resource::Webhooks { organ_path: &p.organ_path }) {
+    // Admins see the page (their organ's endpoints and deliveries) whoever may change them.
+    let r = Resource::Webhooks { organ_path: &p.organ_path, admins: crate::app::config::WebhookAdmins::Top };
+    if authz::allows(p, Action::View, &r) {
         items.push((pages::PATH, "数据推送"));
     }
     vec![MenuSection { order: 90, title: "系统", items }]

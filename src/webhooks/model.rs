@@ -4,6 +4,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use super::EventKind;
+use super::outbound;
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::audit::{self, Actor, Change};
 use crate::db;
@@ -89,16 +90,7 @@ pub struct EndpointInput {
     pub active: bool,
 }
 
-/// `http://host[:port]/path` or `https://…`, checked for shape only.
-pub fn valid_url(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
-    rest.is_some_and(|r| {
-        let host = r.split('/').next().unwrap_or("");
-        !host.is_empty() && !r.contains(char::is_whitespace)
-    }) && url.len() <= 500
-}
-
-fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<String> {
+fn field_errors(input: &EndpointInput, known: &[&'static EventKind]) -> (Vec<FieldError>, Vec<&'static str>) {
     let mut fields = Vec::new();
     let name = input.name.trim();
     if name.is_empty() {
@@ -108,16 +100,9 @@ fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<St
     }
     if input.url.is_empty() {
         fields.push(FieldError { field: "url".into(), message: "请填写接收地址".into() });
-    } else if !valid_url(&input.url) {
-        fields.push(FieldError {
-            field: "url".into(),
-            message: "地址应以 http:// 或 https:// 开头，如 http://10.0.0.8:8080/renda".into(),
-        });
-    } else if input.url.starts_with("https://") {
-        fields.push(FieldError {
-            field: "url".into(),
-            message: "本系统直接推送到 http 地址（县内网）；外网 https 地址请经由本单位网关转发".into(),
-        });
+    } else if let Err(r) = outbound::parse(&input.url) {
+        // The shape only; whether its addresses may be sent to is `outbound::check` (the state's).
+        fields.push(FieldError { field: "url".into(), message: r.message().into() });
     }
     let mut codes = Vec::new();
     for e in &input.events {
@@ -130,11 +115,25 @@ fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<St
     if codes.is_empty() && fields.iter().all(|f| f.field != "events") {
         fields.push(FieldError { field: "events".into(), message: "请至少选择一种推送事件".into() });
     }
-    if fields.is_empty() {
-        Ok(codes.join(","))
-    } else {
-        Err(AppError::Invalid { detail: "请修改标出的内容".into(), fields })
-    }
+    (fields, codes)
+}
+
+fn invalid(fields: Vec<FieldError>) -> AppError {
+    AppError::Invalid { detail: "请修改标出的内容".into(), fields }
+}
+
+fn validate(input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<String> {
+    let (fields, codes) = field_errors(input, known);
+    if fields.is_empty() { Ok(codes.join(",")) } else { Err(invalid(fields)) }
+}
+
+/// The form's errors when the address itself is refused (`outbound::check`): that one on the
+/// URL field, with whatever else is wrong.
+pub fn refused_url(input: &EndpointInput, known: &[&'static EventKind], refusal: outbound::Refusal) -> AppError {
+    let (mut fields, _) = field_errors(input, known);
+    fields.retain(|f| f.field != "url");
+    fields.insert(0, FieldError { field: "url".into(), message: refusal.message().into() });
+    invalid(fields)
 }
 
 /// A new endpoint with the secret given (shown once to the admin); returns its id.
@@ -236,6 +235,17 @@ impl Delivery {
     }
     pub fn next_when(&self) -> String {
         crate::app::fmt::datetime(self.next_attempt_at)
+    }
+    /// The last attempt's result as the console shows it: an HTTP status, that the endpoint is
+    /// disabled, or one generic line for anything below HTTP (rows written before that rule
+    /// included), never the low-level reason.
+    pub fn result(&self) -> String {
+        match (self.last_status, self.last_error.as_deref()) {
+            (_, Some(e @ "推送地址已停用")) => e.to_string(),
+            (Some(status), _) => format!("HTTP {status}"),
+            (None, Some(_)) => outbound::UNREACHABLE.to_string(),
+            (None, None) => String::new(),
+        }
     }
     /// Worth a manual retry: not yet delivered.
     pub fn retryable(&self) -> bool {

@@ -11,7 +11,7 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use super::model::{self, Delivery, Endpoint, EndpointInput};
-use super::{EventKind, events};
+use super::{EventKind, events, outbound};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Button, unprocessable};
@@ -32,7 +32,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn check(s: &AppState, p: &Principal, ip: &ClientIp, action: Action) -> AppResult<()> {
-    guard::check(s, p, ip, action, &Resource::Webhooks { organ_path: &p.organ_path }, "webhooks").await
+    let r = Resource::Webhooks { organ_path: &p.organ_path, admins: s.config.webhook_admins };
+    guard::check(s, p, ip, action, &r, "webhooks").await
+}
+
+/// The address check of a saved endpoint (`outbound::check`), as the form's error.
+async fn address_allowed(s: &AppState, input: &EndpointInput, known: &[&'static EventKind]) -> AppResult<()> {
+    if input.url.is_empty() || outbound::parse(&input.url).is_err() {
+        return Ok(()); // the form's own validation names it
+    }
+    outbound::check(s, &input.url).await.map(|_| ()).map_err(|r| model::refused_url(input, known, r))
 }
 
 /// The endpoint form as typed.
@@ -159,10 +168,15 @@ async fn create(
     let known = events(&s);
     let input = v.input(true);
     let now = crate::db::now();
-    let result = write(&s, &p, &ip, async |w| {
-        model::create(w.txn(), w.key(), w.actor(), &s.crypto, &known, p.organ_id, &input, &secret, now).await
-    })
-    .await;
+    let result = match address_allowed(&s, &input, &known).await {
+        Err(err) => Err(err),
+        Ok(()) => {
+            write(&s, &p, &ip, async |w| {
+                model::create(w.txn(), w.key(), w.actor(), &s.crypto, &known, p.organ_id, &input, &secret, now).await
+            })
+            .await
+        }
+    };
     match result {
         // The secret is shown on this answer only (like a new API token), never again.
         Ok(_) => render(&tpl(&s, &page, &p, None, None, Errors::default(), Some(secret)).await?),
@@ -200,8 +214,15 @@ async fn update(
     let known = events(&s);
     let input = v.input(v.active);
     let now = crate::db::now();
-    let result =
-        write(&s, &p, &ip, async |w| model::update(w.txn(), w.key(), w.actor(), &known, &e, &input, now).await).await;
+    // Disabling an endpoint whose address is now refused stays possible (it sends nothing).
+    let disabling = !input.active && input.url == e.url;
+    let result = match if disabling { Ok(()) } else { address_allowed(&s, &input, &known).await } {
+        Err(err) => Err(err),
+        Ok(()) => {
+            write(&s, &p, &ip, async |w| model::update(w.txn(), w.key(), w.actor(), &known, &e, &input, now).await)
+                .await
+        }
+    };
     form_answer(
         result,
         |_| redirect_with_flash(PATH, &format!("推送地址「{}」已保存", input.name.trim())),

@@ -2,7 +2,7 @@
 //! First the pure decision table, exhaustively; then the same facts through HTTP.
 
 use axum::http::StatusCode;
-use renda::auth::authz::{Action, Decision, Field, Principal, Resource, decide};
+use renda::auth::authz::{Action, Decision, Field, Principal, Resource, WebhookAdmins, decide};
 use renda::auth::{Role, Scope};
 
 use crate::demo_test;
@@ -196,7 +196,23 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
             (Role::Leader, true) => F,
             _ => H,
         },
-        ("jobs" | "audit_log" | "webhooks", _) => {
+        // Webhook endpoints: the organ's admins see them; only the top organ's admins change
+        // them (the principal sits below the root; `webhook_admins = "organ"` below).
+        ("webhooks", Action::View | Action::ExportPersonal) => {
+            if role == Role::Admin && in_tree {
+                A
+            } else {
+                H
+            }
+        }
+        ("webhooks", _) => {
+            if role == Role::Admin && in_tree {
+                F
+            } else {
+                H
+            }
+        }
+        ("jobs" | "audit_log", _) => {
             if role == Role::Admin && in_tree {
                 A
             } else {
@@ -222,7 +238,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::HandlingUnit { id: 99, organ_path },
                 Resource::Jobs { organ_path },
                 Resource::AuditLog { organ_path },
-                Resource::Webhooks { organ_path },
+                Resource::Webhooks { organ_path, admins: WebhookAdmins::Top },
                 Resource::OrganTree { organ_path },
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
@@ -286,6 +302,34 @@ fn owner_only_resources_and_special_cases() {
         let want = if role == Role::Admin { A } else { F };
         assert_eq!(decide(&root, Action::Update, &Resource::ExternalOrgan), want, "{role:?} at the root");
         assert_eq!(decide(&root, Action::Create, &Resource::ExternalOrgan), want);
+    }
+    // Webhook endpoints (issue 20): the top organ's admins manage them; with
+    // `webhook_admins = "organ"` every organ's admins manage their own subtree's.
+    for role in Role::ALL {
+        let mut root = principal(role);
+        root.organ_path = "/1/".into();
+        let township = principal(role);
+        let admin = role == Role::Admin;
+        for action in [Action::Create, Action::Update, Action::Change(Field::AccountRoles)] {
+            let top = Resource::Webhooks { organ_path: "/1/", admins: WebhookAdmins::Top };
+            assert_eq!(decide(&root, action, &top), if admin { A } else { H }, "{role:?} {action:?} at the root");
+            let own = Resource::Webhooks { organ_path: "/1/2/", admins: WebhookAdmins::Top };
+            assert_eq!(
+                decide(&root, action, &own),
+                if admin { F } else { H },
+                "the root's admin, a township's endpoints"
+            );
+            assert_eq!(decide(&township, action, &own), if admin { F } else { H }, "{role:?} {action:?} below");
+            let organ = Resource::Webhooks { organ_path: "/1/2/", admins: WebhookAdmins::Organ };
+            assert_eq!(decide(&township, action, &organ), if admin { A } else { H }, "{role:?} {action:?} organ");
+            let sibling = Resource::Webhooks { organ_path: "/1/3/", admins: WebhookAdmins::Organ };
+            assert_eq!(decide(&township, action, &sibling), H);
+        }
+        let mut token = principal(role);
+        token.organ_path = "/1/".into();
+        token.token_scope = Some(Scope::Read);
+        let top = Resource::Webhooks { organ_path: "/1/", admins: WebhookAdmins::Top };
+        assert_eq!(decide(&token, Action::Create, &top), F, "a read token never writes");
     }
     // A unit user sees its own unit wherever it sits, and no other.
     let unit = principal(Role::Unit);

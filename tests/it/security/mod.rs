@@ -3,7 +3,9 @@
 
 mod findings;
 mod fuzz;
+mod headers;
 mod internal_texts;
+mod outbound;
 mod photos;
 mod public_data;
 mod redirect;

@@ -21,10 +21,10 @@ mod follow;
 const PAGE: &str = "/console/webhooks";
 
 /// What the receiver got: headers and body of each request.
-type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(crate) type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
 /// A receiver on 127.0.0.1:0 answering with `status` (changeable while it runs).
-async fn receiver() -> (String, Got, Arc<AtomicU16>) {
+pub(crate) async fn receiver() -> (String, Got, Arc<AtomicU16>) {
     let got: Got = Arc::default();
     let status = Arc::new(AtomicU16::new(200));
     let (g, st) = (got.clone(), status.clone());
@@ -44,16 +44,31 @@ async fn receiver() -> (String, Got, Arc<AtomicU16>) {
     (url, got, status)
 }
 
-fn hmac_hex(secret: &str, ts: &str, body: &[u8]) -> String {
+/// The signature of `sign`: HMAC-SHA256(secret, timestamp "." endpoint "." delivery "." body).
+pub(crate) fn hmac_hex(secret: &str, ts: &str, endpoint: i64, delivery: &str, body: &[u8]) -> String {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
-    m.update(ts.as_bytes());
-    m.update(b".");
+    m.update(format!("{ts}.{endpoint}.{delivery}.").as_bytes());
     m.update(body);
     hex::encode(m.finalize().into_bytes())
 }
 
+/// The same app, its configuration allowing these webhook hosts (`webhook_allowed_hosts`): the
+/// loopback receivers of these tests are internal addresses, refused otherwise.
+pub(crate) fn allowing(mut app: TestApp, hosts: &[String]) -> TestApp {
+    let mut config = (*app.state.config).clone();
+    config.webhook_allowed_hosts = hosts.to_vec();
+    app.state = renda::modules::state(app.db().clone(), config);
+    app.router = renda::modules::router(app.state.clone());
+    app
+}
+
+/// The `host:port` of a receiver's URL.
+pub(crate) fn host_of(url: &str) -> String {
+    url.trim_start_matches("http://").split('/').next().unwrap().to_string()
+}
+
 /// Adds an endpoint as the admin; returns (its id, the secret shown once).
-async fn add_endpoint(app: &TestApp, admin: &mut Browser<'_>, url: &str) -> (i64, String) {
+pub(crate) async fn add_endpoint(app: &TestApp, admin: &mut Browser<'_>, url: &str) -> (i64, String) {
     let r = admin.post(PAGE, &[("name", "12345 平台"), ("url", url), ("events", "opinion.state_changed")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let secret = r.texts("#new-secret").join("");
@@ -111,7 +126,7 @@ async fn step(b: &mut Browser<'_>, item: i64, fields: &[(&str, &str)]) {
 }
 
 /// Runs the job as `renda jobs run webhook-deliver --now <at>` does.
-async fn run_job(app: &TestApp, at: i64) {
+pub(crate) async fn run_job(app: &TestApp, at: i64) {
     let job = renda::modules::state_modules().job("webhook-deliver").expect("a registered job");
     (job.run)(&app.state, &serde_json::json!({ "now": at }).to_string()).await.unwrap();
 }
@@ -127,8 +142,9 @@ async fn delivery_states(app: &TestApp) -> Vec<(String, i64)> {
 
 async fn pushes_are_signed_and_carry_no_personal_data(app: TestApp) {
     let (url, got, _) = receiver().await;
+    let app = allowing(app, &[host_of(&url)]);
     let mut admin = app.login("admin").await;
-    let (_, secret) = add_endpoint(&app, &mut admin, &url).await;
+    let (ep, secret) = add_endpoint(&app, &mut admin, &url).await;
     let item = import_order(&app, "ZB-2026-0001").await;
     assert_eq!(delivery_states(&app).await.len(), 0, "importing is not a state change");
     let unit = db::scalar_i64(app.db(), "SELECT unit_id FROM accounts WHERE username = 'unit'", vec![]).await.unwrap();
@@ -167,7 +183,8 @@ async fn pushes_are_signed_and_carry_no_personal_data(app: TestApp) {
         assert_eq!(h("content-type"), "application/json");
         let ts = h("x-renda-timestamp");
         assert!((db::now() - ts.parse::<i64>().unwrap()).abs() < 60);
-        assert_eq!(h("x-renda-signature"), format!("sha256={}", hmac_hex(&secret, &ts, body)), "signature");
+        let signed = hmac_hex(&secret, &ts, ep, &id.to_string(), body);
+        assert_eq!(h("x-renda-signature"), format!("sha256={signed}"), "signature");
         let text = String::from_utf8(body.to_vec()).unwrap();
         for personal in ["13900001111", "139****1111", "李小梅", "李*梅", "李**"] {
             assert!(!text.contains(personal), "personal data {personal} in {text}");
@@ -191,6 +208,7 @@ demo_test!(pushes_are_signed_and_carry_no_personal_data);
 
 async fn a_failing_endpoint_is_retried_with_backoff_then_given_up(app: TestApp) {
     let (url, got, status) = receiver().await;
+    let app = allowing(app, &[host_of(&url)]);
     status.store(500, Ordering::SeqCst);
     let mut admin = app.login("admin").await;
     add_endpoint(&app, &mut admin, &url).await;
@@ -252,8 +270,17 @@ async fn a_failing_endpoint_is_retried_with_backoff_then_given_up(app: TestApp) 
 demo_test!(a_failing_endpoint_is_retried_with_backoff_then_given_up);
 
 /// A signed inbound request.
-fn inbound(endpoint: i64, secret: &str, delivery: &str, ts: i64, body: &str, sig: Option<String>) -> Request<Body> {
-    let sig = sig.unwrap_or_else(|| format!("sha256={}", hmac_hex(secret, &ts.to_string(), body.as_bytes())));
+pub(crate) fn inbound(
+    endpoint: i64,
+    secret: &str,
+    delivery: &str,
+    ts: i64,
+    body: &str,
+    sig: Option<String>,
+) -> Request<Body> {
+    let sig = sig.unwrap_or_else(|| {
+        format!("sha256={}", hmac_hex(secret, &ts.to_string(), endpoint, delivery, body.as_bytes()))
+    });
     Request::post(format!("/api/v1/webhooks/inbound/{endpoint}"))
         .header(header::CONTENT_TYPE, "application/json")
         .header("X-Renda-Delivery", delivery)
@@ -263,7 +290,7 @@ fn inbound(endpoint: i64, secret: &str, delivery: &str, ts: i64, body: &str, sig
         .unwrap()
 }
 
-async fn external_events(app: &TestApp, item: i64) -> Vec<(String, String)> {
+pub(crate) async fn external_events(app: &TestApp, item: i64) -> Vec<(String, String)> {
     db::query_rows(
         app.db(),
         "SELECT detail, body FROM handling_events WHERE item_id = $1 AND step = 'external' ORDER BY id",
@@ -276,7 +303,7 @@ async fn external_events(app: &TestApp, item: i64) -> Vec<(String, String)> {
     .collect()
 }
 
-fn problem(r: &Resp, status: StatusCode) {
+pub(crate) fn problem(r: &Resp, status: StatusCode) {
     assert_eq!(r.status, status, "{}", r.body);
     let detail = r.json()["detail"].as_str().unwrap_or_default().to_string();
     assert!(detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "a Chinese message: {}", r.body);
@@ -284,6 +311,7 @@ fn problem(r: &Resp, status: StatusCode) {
 
 async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
     let (url, _, _) = receiver().await;
+    let app = allowing(app, &[host_of(&url)]);
     let mut admin = app.login("admin").await;
     let (ep, secret) = add_endpoint(&app, &mut admin, &url).await;
     let item = import_order(&app, "ZB-2026-0003").await;
@@ -345,8 +373,9 @@ async fn inbound_updates_are_signed_fresh_and_once(app: TestApp) {
 }
 demo_test!(inbound_updates_are_signed_fresh_and_once);
 
-async fn only_the_organs_admins_manage_endpoints(app: TestApp) {
+async fn only_the_top_organs_admins_manage_endpoints(app: TestApp) {
     let (url, _, _) = receiver().await;
+    let app = allowing(app, &[host_of(&url)]);
     for who in ["staff", "leader", "unit", "deputy", "keeper"] {
         let mut b = app.login(who).await;
         assert_eq!(b.get(PAGE).await.status, StatusCode::NOT_FOUND, "{who} sees the page");
@@ -369,21 +398,22 @@ async fn only_the_organs_admins_manage_endpoints(app: TestApp) {
     let endpoints = "SELECT count(*) FROM webhook_endpoints WHERE name <> '12345 热线平台（演示）'";
     assert_eq!(db::scalar_i64(app.db(), endpoints, vec![]).await.unwrap(), 0);
     let (ep, _) = add_endpoint(&app, &mut admin, &url).await;
-    // Another organ's admin neither sees nor changes it.
+    // Another organ's admin neither sees nor changes it, nor adds one of their own (only the
+    // top organ's admins manage endpoints: `webhook_admins`, tests/it/security/outbound.rs).
     let top = db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'admin'", vec![]).await.unwrap();
     let other = app.add_organ("hook-other", "另一个乡镇人大", top).await;
     app.add_account("other_admin", other, &[Role::Admin]).await;
     let mut o = app.login("other_admin").await;
     assert_eq!(o.get(PAGE).await.status, StatusCode::OK);
     assert!(!o.get(PAGE).await.body.contains(&url));
-    assert_eq!(o.get(&format!("{PAGE}/{ep}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(o.get(&format!("{PAGE}/{ep}")).await.status, StatusCode::FORBIDDEN);
     let r = o
         .post(
             &format!("{PAGE}/{ep}"),
             &[("name", "x"), ("url", "http://10.9.9.9/"), ("events", "opinion.state_changed")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let audited = db::scalar_i64(
         app.db(),
         "SELECT count(*) FROM audit_log WHERE action = 'webhook_endpoint_create' AND actor_id IS NOT NULL",
@@ -393,4 +423,4 @@ async fn only_the_organs_admins_manage_endpoints(app: TestApp) {
     .unwrap();
     assert_eq!(audited, 1);
 }
-demo_test!(only_the_organs_admins_manage_endpoints);
+demo_test!(only_the_top_organs_admins_manage_endpoints);
