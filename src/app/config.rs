@@ -67,6 +67,18 @@ pub struct Config {
     pub attachments_max_bytes: usize,
     /// Deputies who must be present at a reception (OPN-12, the "321" rule: at least two).
     pub reception_min_deputies: i64,
+    /// Text messages to one number per day (Beijing), every channel together; over it a
+    /// message is not sent.
+    pub sms_per_number_per_day: i64,
+    /// Messages to one number per hour that a public request may still trigger.
+    pub sms_public_per_number_per_hour: i64,
+    /// A number that never got a message must be confirmed with an SMS code on the public
+    /// opinion and booking forms.
+    pub sms_verify_new_numbers: bool,
+    /// Active public bookings of one phone at one station on one day.
+    pub bookings_per_phone_per_station_day: i64,
+    /// Public bookings from one client address per day.
+    pub bookings_per_address_per_day: i64,
 }
 
 impl Config {
@@ -101,6 +113,11 @@ impl Config {
             secrets: Secrets::derive(b"test-session", b"test-audit", b"test-field"),
             attachments_max_bytes: 10 * 1024 * 1024,
             reception_min_deputies: 2,
+            sms_per_number_per_day: 10,
+            sms_public_per_number_per_hour: 5,
+            sms_verify_new_numbers: false,
+            bookings_per_phone_per_station_day: 1,
+            bookings_per_address_per_day: 3,
         }
     }
 }
@@ -138,6 +155,11 @@ struct FileConfig {
     password_iterations: Option<i64>,
     attachments_max_mib: Option<i64>,
     reception_min_deputies: Option<i64>,
+    sms_per_number_per_day: Option<i64>,
+    sms_public_per_number_per_hour: Option<i64>,
+    sms_verify_new_numbers: Option<bool>,
+    bookings_per_phone_per_station_day: Option<i64>,
+    bookings_per_address_per_day: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -294,6 +316,24 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
     );
     let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
     let reception_min_deputies = int("reception_min_deputies", file.reception_min_deputies, 1, 20, 2, &mut errors);
+    let sms_per_number_per_day = int("sms_per_number_per_day", file.sms_per_number_per_day, 1, 1000, 10, &mut errors);
+    let sms_public_per_number_per_hour =
+        int("sms_public_per_number_per_hour", file.sms_public_per_number_per_hour, 1, 1000, 5, &mut errors);
+    let sms_verify_new_numbers = match env("RENDA_SMS_VERIFY_NEW_NUMBERS") {
+        Some(v) => match v.as_str() {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => {
+                errors.push(format!("环境变量 RENDA_SMS_VERIFY_NEW_NUMBERS 的值“{v}”无效：应为 true 或 false"));
+                false
+            }
+        },
+        None => file.sms_verify_new_numbers.unwrap_or(false),
+    };
+    let bookings_per_phone_per_station_day =
+        int("bookings_per_phone_per_station_day", file.bookings_per_phone_per_station_day, 1, 100, 1, &mut errors);
+    let bookings_per_address_per_day =
+        int("bookings_per_address_per_day", file.bookings_per_address_per_day, 1, 1000, 3, &mut errors);
 
     let mut secret = |key: &str, file_value: &Option<String>| -> Vec<u8> {
         match text(key, file_value) {
@@ -340,6 +380,11 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         secrets: Secrets::derive(&session, &audit, &field),
         attachments_max_bytes: attachments_max_mib as usize * 1024 * 1024,
         reception_min_deputies,
+        sms_per_number_per_day,
+        sms_public_per_number_per_hour,
+        sms_verify_new_numbers,
+        bookings_per_phone_per_station_day,
+        bookings_per_address_per_day,
     })
 }
 

@@ -61,7 +61,7 @@ async fn create(
     let r: Receipt = write_as(&s, actor, async |w| {
         throttle(w.txn(), &s.crypto, "intake", &ip.0, PUBLIC_PER_HOUR, now).await?;
         let src = service::Source { channel: Channel::Online, entered_by: None, client: &ip.0, now };
-        service::book(w.txn(), w.key(), &s.crypto, &cal, w.actor(), &b, &src).await
+        service::book(w.txn(), w.key(), &s.crypto, &cal, &service::Limits::of(&s.config), w.actor(), &b, &src).await
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(r)).into_response())
