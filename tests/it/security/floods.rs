@@ -285,11 +285,12 @@ async fn one_booking_per_phone_station_and_day(app: TestApp) {
     let st = station.to_string();
     let phone = "13500004444";
 
-    let mut a = At::new(&app, "127.0.0.1", &format!("/appointments/new?station={station}")).await;
+    // (The demo's own online bookings came from 127.0.0.1.)
+    let mut a = At::new(&app, "127.0.1.1", &format!("/appointments/new?station={station}")).await;
     let r = a.post("/appointments/new", &booking(&st, &first.slot.id.to_string(), phone)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // From another address too: refused by the phone, with the Chinese message on the form.
-    let mut b = At::new(&app, "127.0.0.2", &format!("/appointments/new?station={station}")).await;
+    let mut b = At::new(&app, "127.0.1.2", &format!("/appointments/new?station={station}")).await;
     let r = b.post("/appointments/new", &booking(&st, &same_day.slot.id.to_string(), phone)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("同一手机号在同一站点同一天只能预约 1 次，如需改期请先取消原预约"), "{}", r.body);
@@ -301,7 +302,7 @@ async fn one_booking_per_phone_station_and_day(app: TestApp) {
 
     // One address cannot fill the slots with made-up phones: three a day, then 429.
     let limit = app.state.config.bookings_per_address_per_day;
-    let mut c = At::new(&app, "127.0.0.3", &format!("/appointments/new?station={station}")).await;
+    let mut c = At::new(&app, "127.0.1.3", &format!("/appointments/new?station={station}")).await;
     let phones: Vec<String> = (0..=limit).map(|i| format!("1350000{:04}", 5000 + i)).collect();
     let usable: Vec<&service::OpenSlot> = slots.iter().filter(|s| s.slot.slot_date != first.slot.slot_date).collect();
     assert!(usable.len() >= 2, "slots on two more days");
