@@ -435,6 +435,30 @@ mod tests {
     }
 
     #[test]
+    fn sms_and_booking_caps_have_defaults_and_bounds() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        let c = load(&cli, &env_of(&[])).unwrap();
+        assert_eq!(
+            (
+                c.sms_per_number_per_day,
+                c.sms_public_per_number_per_hour,
+                c.sms_verify_new_numbers,
+                c.bookings_per_phone_per_station_day,
+                c.bookings_per_address_per_day
+            ),
+            (10, 5, false, 1, 3)
+        );
+        let on =
+            load(&cli, &env_of(&[("RENDA_SMS_VERIFY_NEW_NUMBERS", "true"), ("RENDA_SMS_PER_NUMBER_PER_DAY", "4")]))
+                .unwrap();
+        assert!(on.sms_verify_new_numbers);
+        assert_eq!(on.sms_per_number_per_day, 4);
+        let errors = load(&cli, &env_of(&[("RENDA_SMS_VERIFY_NEW_NUMBERS", "yes")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_SMS_VERIFY_NEW_NUMBERS"), "{errors:?}");
+    }
+
+    #[test]
     fn the_deputies_a_reception_needs_are_bounded() {
         let cli =
             CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };

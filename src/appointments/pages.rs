@@ -200,7 +200,10 @@ async fn step(
     let limits = crate::notify::Limits::of(&s.config);
     let result = async {
         let (st, input) = v.parse()?;
-        write(&s, &p, &ip, async |w| service::apply(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &a, st, &input, now).await).await
+        write(&s, &p, &ip, async |w| {
+            service::apply(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &a, st, &input, now).await
+        })
+        .await
     }
     .await;
     form_answer(

@@ -542,8 +542,9 @@ pub async fn apply<C: ConnectionTrait>(
     };
     if let Some(body) = sms {
         // Over the number's cap the step stands; only the message is not sent.
-        let _ = notify::sms_sealed(c, crypto, limits, &sealed(a), &notify::Message::plain(body), "appointment_progress")
-            .await?;
+        let _ =
+            notify::sms_sealed(c, crypto, limits, &sealed(a), &notify::Message::plain(body), "appointment_progress")
+                .await?;
     }
     if matches!(step, Step::Accept | Step::Cancel) {
         let what = if step == Step::Accept { "接受了改期" } else { "取消了预约" };
@@ -618,8 +619,15 @@ pub async fn remind(
             a.with_whom(),
             a.booking_no
         );
-        let _ = notify::sms_sealed(&txn, crypto, limits, &sealed(&a), &notify::Message::plain(body), "appointment_reminder")
-            .await?;
+        let _ = notify::sms_sealed(
+            &txn,
+            crypto,
+            limits,
+            &sealed(&a),
+            &notify::Message::plain(body),
+            "appointment_reminder",
+        )
+        .await?;
         // The keeper and the deputy are reminded in their inboxes.
         notify::inbox_all(
             &txn,

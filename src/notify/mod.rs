@@ -267,3 +267,30 @@ pub async fn outbox<C: ConnectionTrait>(c: &C, limit: i64) -> Result<Vec<OutboxL
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_masked_exactly() {
+        let m = Message {
+            text: "查询编号 20260101000012，查询码 AB3K9Z。".into(),
+            secret: Some("AB3K9Z".into()),
+            public: true,
+        };
+        assert_eq!(m.masked(), "查询编号 20260101000012，查询码 ******。");
+        assert_eq!(Message::plain("已办结".into()).masked(), "已办结");
+        let empty = Message { text: "x".into(), secret: Some(String::new()), public: false };
+        assert_eq!(empty.masked(), "x");
+    }
+
+    #[test]
+    fn the_day_is_beijings() {
+        // 2026-01-01 00:00 Beijing = 2025-12-31 16:00 UTC.
+        let midnight = 1_767_196_800;
+        assert_eq!(day_start(midnight), midnight);
+        assert_eq!(day_start(midnight + 86_399), midnight);
+        assert_eq!(day_start(midnight - 1), midnight - 86_400);
+    }
+}

@@ -369,3 +369,39 @@ async fn codes_are_never_readable_in_the_outbox(app: TestApp) {
     assert!(sealed.iter().any(|t| t.contains(&query_code)), "the sealed text decrypts to the full message");
 }
 demo_test!(codes_are_never_readable_in_the_outbox);
+
+/// Messages written before the outbox sealed its texts keep no readable code: the migration
+/// masks them.
+async fn the_migration_masks_codes_of_old_messages(app: TestApp) {
+    use sea_orm_migration::MigratorTrait;
+    let c = db::connect(&app.blank_database_url().await).await.unwrap();
+    let before = renda::db::migrations::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m0021_sms_limits")
+        .expect("the migration is listed");
+    renda::db::migrations::Migrator::up(&c, Some(before as u32)).await.unwrap();
+    let old = [
+        ("opinion_receipt", "【数字人大】您反映的问题已收到，查询编号 20260101000012，查询码 AB3K9Z。可在"),
+        ("lost_code", "【数字人大】您正在找回反映问题的查询编号，验证码 123456，10 分钟内有效。"),
+        ("opinion_progress", "【数字人大】您反映的问题（查询编号 20260101000012）已办结。"),
+    ];
+    for (purpose, body) in old {
+        db::exec(
+            &c,
+            "INSERT INTO sms_outbox (phone_enc, phone_masked, body, purpose, created_at) VALUES ('', '138****0000', $1, $2, 1)",
+            vec![body.into(), purpose.into()],
+        )
+        .await
+        .unwrap();
+    }
+    renda::db::migrations::Migrator::up(&c, None).await.unwrap();
+    let rows =
+        db::query_rows(&c, "SELECT body, body_enc, phone_hash FROM sms_outbox ORDER BY id", vec![]).await.unwrap();
+    let bodies: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    assert!(bodies[0].contains("查询码 ******") && !bodies[0].contains("AB3K9Z"), "{}", bodies[0]);
+    assert!(bodies[1].contains("验证码 ******") && !bodies[1].contains("123456"), "{}", bodies[1]);
+    assert_eq!(bodies[2], old[2].1, "a message without a code is left as it was");
+    assert!(rows.iter().all(|r| r.try_get_by_index::<Option<String>>(1).unwrap().is_none()));
+    c.close().await.unwrap();
+}
+crate::db_test!(the_migration_masks_codes_of_old_messages);
