@@ -223,10 +223,8 @@ async fn check_public_caps<C: ConnectionTrait>(
     crypto: &FieldCrypto,
     limits: &Limits,
     phone: &str,
-    station_id: i64,
-    slot_start: i64,
-    client: &str,
-    now: i64,
+    (station_id, slot_start): (i64, i64),
+    src: &Source<'_>,
 ) -> AppResult<()> {
     let day = calendar::beijing_date(slot_start);
     let from = model::beijing_ts(day, NaiveTime::MIN);
@@ -248,7 +246,7 @@ async fn check_public_caps<C: ConnectionTrait>(
     let from_address = db::scalar_i64(
         c,
         "SELECT count(*) FROM appointments WHERE client_hash = $1 AND entered_by_id IS NULL AND created_at > $2",
-        vec![crypto.lookup_hash("client", client).into(), (now - 86_400).into()],
+        vec![crypto.lookup_hash("client", src.client).into(), (src.now - 86_400).into()],
     )
     .await?;
     if from_address >= limits.per_address_day {
@@ -337,7 +335,7 @@ pub async fn book<C: ConnectionTrait>(
     }
     let phone = normalise_phone(&b.phone);
     if entered_by.is_none() {
-        check_public_caps(c, crypto, limits, &phone, row.station_id, start, client, now).await?;
+        check_public_caps(c, crypto, limits, &phone, (row.station_id, start), src).await?;
     }
     let name = b.name.trim();
     let next = db::scalar_i64(c, "SELECT COALESCE(max(id), 0) + 1 FROM appointments", vec![]).await?;

@@ -227,9 +227,14 @@ async fn a_new_number_is_verified_first(mut app: TestApp) {
     let r = b.post("/opinions/new", &[("content", "公园里的健身器材坏了好几件，请安排维修。")]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 
-    // The booking form asks the same of a new number.
+    // The booking form asks the same of a new number; the API, which has no code step, refuses it.
     let station = keeper_station(&app).await;
     let slot = free_slots(&app, station).await.remove(0);
+    let body =
+        json!({"slot_id": slot.slot.id, "topic": "想当面反映", "name": "王", "phone": "13600003333", "consent": true});
+    let r = app.api("POST", "/api/v1/appointments", None, Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("尚未验证"), "{}", r.body);
     let (st, id) = (station.to_string(), slot.slot.id.to_string());
     let other = "13600003333";
     let mut b = At::new(&app, "127.0.0.3", &format!("/appointments/new?station={station}")).await;
