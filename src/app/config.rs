@@ -86,6 +86,18 @@ pub struct Config {
     /// `X-Forwarded-For`; the client is the entry that many places from the right. 0 (the
     /// default unless `behind_https` is set, then 1): the header is ignored.
     pub trusted_proxy_hops: usize,
+    /// Text messages to one number per day (Beijing), every channel together; over it a
+    /// message is not sent.
+    pub sms_per_number_per_day: i64,
+    /// Messages to one number per hour that a public request may still trigger.
+    pub sms_public_per_number_per_hour: i64,
+    /// A number that never got a message must be confirmed with an SMS code on the public
+    /// opinion and booking forms.
+    pub sms_verify_new_numbers: bool,
+    /// Active public bookings of one phone at one station on one day.
+    pub bookings_per_phone_per_station_day: i64,
+    /// Public bookings from one client address per day.
+    pub bookings_per_address_per_day: i64,
 }
 
 impl Config {
@@ -123,6 +135,11 @@ impl Config {
             webhook_allowed_hosts: Vec::new(),
             webhook_admins: WebhookAdmins::Top,
             trusted_proxy_hops: 0,
+            sms_per_number_per_day: 10,
+            sms_public_per_number_per_hour: 5,
+            sms_verify_new_numbers: false,
+            bookings_per_phone_per_station_day: 1,
+            bookings_per_address_per_day: 3,
         }
     }
 }
@@ -160,6 +177,11 @@ struct FileConfig {
     password_iterations: Option<i64>,
     attachments_max_mib: Option<i64>,
     reception_min_deputies: Option<i64>,
+    sms_per_number_per_day: Option<i64>,
+    sms_public_per_number_per_hour: Option<i64>,
+    sms_verify_new_numbers: Option<bool>,
+    bookings_per_phone_per_station_day: Option<i64>,
+    bookings_per_address_per_day: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -319,6 +341,24 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
     );
     let attachments_max_mib = int("attachments_max_mib", file.attachments_max_mib, 1, 1024, 20, &mut errors);
     let reception_min_deputies = int("reception_min_deputies", file.reception_min_deputies, 1, 20, 2, &mut errors);
+    let sms_per_number_per_day = int("sms_per_number_per_day", file.sms_per_number_per_day, 1, 1000, 10, &mut errors);
+    let sms_public_per_number_per_hour =
+        int("sms_public_per_number_per_hour", file.sms_public_per_number_per_hour, 1, 1000, 5, &mut errors);
+    let sms_verify_new_numbers = match env("RENDA_SMS_VERIFY_NEW_NUMBERS") {
+        Some(v) => match v.as_str() {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => {
+                errors.push(format!("环境变量 RENDA_SMS_VERIFY_NEW_NUMBERS 的值“{v}”无效：应为 true 或 false"));
+                false
+            }
+        },
+        None => file.sms_verify_new_numbers.unwrap_or(false),
+    };
+    let bookings_per_phone_per_station_day =
+        int("bookings_per_phone_per_station_day", file.bookings_per_phone_per_station_day, 1, 100, 1, &mut errors);
+    let bookings_per_address_per_day =
+        int("bookings_per_address_per_day", file.bookings_per_address_per_day, 1, 1000, 3, &mut errors);
 
     let webhook_allowed_hosts: Vec<String> = match env("RENDA_WEBHOOK_ALLOWED_HOSTS") {
         Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
@@ -403,6 +443,11 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         webhook_allowed_hosts,
         webhook_admins,
         trusted_proxy_hops,
+        sms_per_number_per_day,
+        sms_public_per_number_per_hour,
+        sms_verify_new_numbers,
+        bookings_per_phone_per_station_day,
+        bookings_per_address_per_day,
     })
 }
 
@@ -501,6 +546,30 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errors.len(), 4, "{errors:?}");
+    }
+
+    #[test]
+    fn sms_and_booking_caps_have_defaults_and_bounds() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        let c = load(&cli, &env_of(&[])).unwrap();
+        assert_eq!(
+            (
+                c.sms_per_number_per_day,
+                c.sms_public_per_number_per_hour,
+                c.sms_verify_new_numbers,
+                c.bookings_per_phone_per_station_day,
+                c.bookings_per_address_per_day
+            ),
+            (10, 5, false, 1, 3)
+        );
+        let on =
+            load(&cli, &env_of(&[("RENDA_SMS_VERIFY_NEW_NUMBERS", "true"), ("RENDA_SMS_PER_NUMBER_PER_DAY", "4")]))
+                .unwrap();
+        assert!(on.sms_verify_new_numbers);
+        assert_eq!(on.sms_per_number_per_day, 4);
+        let errors = load(&cli, &env_of(&[("RENDA_SMS_VERIFY_NEW_NUMBERS", "yes")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_SMS_VERIFY_NEW_NUMBERS"), "{errors:?}");
     }
 
     #[test]

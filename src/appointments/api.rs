@@ -60,8 +60,12 @@ async fn create(
         Actor { account_id: None, name: "群众（接口）".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
     let r: Receipt = write_as(&s, actor, async |w| {
         throttle(w.txn(), &s.crypto, "intake", &ip.0, PUBLIC_PER_HOUR, now).await?;
+        // The API has no code step: where new numbers are verified, it books only known ones.
+        if s.config.sms_verify_new_numbers && !crate::notify::verify::known(w.txn(), &s.crypto, &b.phone).await? {
+            return Err(AppError::invalid("phone", "这个手机号尚未验证，请在网页上预约（会先发送短信验证码）"));
+        }
         let src = service::Source { channel: Channel::Online, entered_by: None, client: &ip.0, now };
-        service::book(w.txn(), w.key(), &s.crypto, &cal, w.actor(), &b, &src).await
+        service::book(w.txn(), w.key(), &s.crypto, &cal, &service::Limits::of(&s.config), w.actor(), &b, &src).await
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(r)).into_response())

@@ -46,7 +46,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, s
         };
         let entered_by = if channel == Channel::Offline { keeper } else { None };
         let src = Source { channel, entered_by, client: "127.0.0.1", now };
-        let r = service::book(c, key, crypto, &cal, &actor, &b, &src).await?;
+        let r = service::book(c, key, crypto, &cal, &service::Limits::UNLIMITED, &actor, &b, &src).await?;
         for step in steps {
             let a = super::model::appointment(c, r.id).await?.ok_or(crate::app::error::AppError::NotFound)?;
             let (at, input) = match step {
@@ -69,7 +69,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, s
                 ),
                 _ => (now, StepInput::default()),
             };
-            service::apply(c, key, &actor, &a, *step, &input, at).await?;
+            service::apply(c, key, crypto, &service::Limits::UNLIMITED.sms, &actor, &a, *step, &input, at).await?;
         }
         n += 1;
     }

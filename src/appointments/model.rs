@@ -207,6 +207,8 @@ pub struct Appointment {
     pub name_enc: String,
     pub phone_enc: String,
     pub phone_masked: String,
+    /// The keyed hash of the phone (the SMS caps count by it).
+    pub phone_hash: String,
     pub state: String,
     pub proposed_start: Option<i64>,
     pub proposed_end: Option<i64>,
@@ -250,7 +252,7 @@ impl Appointment {
 
 const SELECT: &str = "SELECT a.id, a.booking_no, a.organ_id, o.path AS organ_path, a.station_id, \
      s.name AS station_name, a.person_id, p.name AS person_name, a.slot_start, a.slot_end, a.topic, a.name_enc, \
-     a.phone_enc, a.phone_masked, a.state, a.proposed_start, a.proposed_end, a.reason, a.channel, a.opinion_id, \
+     a.phone_enc, a.phone_masked, a.phone_hash, a.state, a.proposed_start, a.proposed_end, a.reason, a.channel, a.opinion_id, \
      a.created_at, a.reminded_at FROM appointments a JOIN organs o ON o.id = a.organ_id \
      JOIN stations s ON s.id = a.station_id LEFT JOIN persons p ON p.id = a.person_id";
 

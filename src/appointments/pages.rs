@@ -197,9 +197,13 @@ async fn step(
 ) -> AppResult<Response> {
     let a = visible(&s, &p, &ip, id, Action::Update).await?;
     let now = crate::db::now();
+    let limits = crate::notify::Limits::of(&s.config);
     let result = async {
         let (st, input) = v.parse()?;
-        write(&s, &p, &ip, async |w| service::apply(w.txn(), w.key(), w.actor(), &a, st, &input, now).await).await
+        write(&s, &p, &ip, async |w| {
+            service::apply(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &a, st, &input, now).await
+        })
+        .await
     }
     .await;
     form_answer(
@@ -320,7 +324,7 @@ async fn create(
         let cal = crate::calendar::load(&s.db).await?;
         write(&s, &p, &ip, async |w| {
             let src = service::Source { channel: Channel::Offline, entered_by: Some(p.account_id), client: &ip.0, now };
-            service::book(w.txn(), w.key(), &s.crypto, &cal, w.actor(), &b, &src).await
+            service::book(w.txn(), w.key(), &s.crypto, &cal, &service::Limits::of(&s.config), w.actor(), &b, &src).await
         })
         .await
     }

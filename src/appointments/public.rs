@@ -53,6 +53,12 @@ pub struct BookForm {
     pub phone: String,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     pub consent: bool,
+    /// The SMS code that confirms a new number (`sms_verify_new_numbers`).
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub sms_code: String,
+    /// 「重新获取验证码」 was pressed.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub send_code: String,
 }
 
 impl BookForm {
@@ -77,6 +83,17 @@ struct NewTpl {
     slots: Vec<OpenSlot>,
     capacity: i64,
     errors: Errors,
+    /// The installation confirms new numbers with a code.
+    verify: bool,
+    /// 「验证码已发送至 138****5678」: the masked number a code just went to.
+    code_sent: Option<String>,
+}
+
+impl NewTpl {
+    /// Show the code field: a code was sent, or one was typed.
+    pub fn ask_code(&self) -> bool {
+        self.verify && (self.code_sent.is_some() || !self.v.sms_code.is_empty() || self.errors.of("sms_code").is_some())
+    }
 }
 
 async fn organ_name(s: &AppState) -> AppResult<String> {
@@ -95,7 +112,18 @@ async fn new_tpl(s: &AppState, csrf: String, v: BookForm, errors: Errors) -> App
     };
     let cal = crate::calendar::load(&s.db).await?;
     let slots = service::open_slots(&s.db, &cal, station, deputy, crate::db::now()).await?;
-    Ok(NewTpl { organ_name: organ_name(s).await?, csrf, v, to, slots, capacity: SLOT_CAPACITY, errors })
+    let verify = s.config.sms_verify_new_numbers;
+    Ok(NewTpl {
+        organ_name: organ_name(s).await?,
+        csrf,
+        v,
+        to,
+        slots,
+        capacity: SLOT_CAPACITY,
+        errors,
+        verify,
+        code_sent: None,
+    })
 }
 
 async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<SourceQuery>) -> AppResult<Response> {
@@ -110,6 +138,14 @@ struct ReceiptTpl {
     organ_name: String,
     r: Receipt,
     a: Appointment,
+    /// The number had its messages of the day: no SMS receipt.
+    sms_capped: bool,
+}
+
+/// What the form's write did.
+enum Outcome {
+    Stored(Receipt),
+    Verification(crate::notify::verify::Step),
 }
 
 async fn book(
@@ -120,22 +156,44 @@ async fn book(
 ) -> AppResult<Response> {
     let now = crate::db::now();
     let b = v.booking();
+    let limits = service::Limits::of(&s.config);
     let result = async {
         service::validate(&b)?;
         let cal = crate::calendar::load(&s.db).await?;
         let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
         write_as(&s, actor, async |w| {
             throttle(w.txn(), &s.crypto, "intake", &ip.0, PUBLIC_PER_HOUR, now).await?;
+            let (code, resend) = (v.sms_code.as_str(), !v.send_code.is_empty());
+            let enabled = s.config.sms_verify_new_numbers;
+            if let Some(step) =
+                crate::notify::verify::gate(w.txn(), &s.crypto, &limits.sms, enabled, &b.phone, code, resend, now)
+                    .await?
+            {
+                return Ok(Outcome::Verification(step));
+            }
             let src = service::Source { channel: Channel::Online, entered_by: None, client: &ip.0, now };
-            service::book(w.txn(), w.key(), &s.crypto, &cal, w.actor(), &b, &src).await
+            Ok(Outcome::Stored(service::book(w.txn(), w.key(), &s.crypto, &cal, &limits, w.actor(), &b, &src).await?))
         })
         .await
     }
     .await;
     match result {
-        Ok(r) => {
+        Ok(Outcome::Stored(r)) => {
             let a = super::model::appointment(&s.db, r.id).await?.ok_or(AppError::NotFound)?;
-            Ok((StatusCode::CREATED, render(&ReceiptTpl { organ_name: organ_name(&s).await?, r, a })?).into_response())
+            let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
+            let page = ReceiptTpl { organ_name: organ_name(&s).await?, r, a, sms_capped };
+            Ok((StatusCode::CREATED, render(&page)?).into_response())
+        }
+        Ok(Outcome::Verification(crate::notify::verify::Step::CodeSent(masked))) => {
+            let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
+            let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
+            page.code_sent = Some(masked);
+            render(&page)
+        }
+        Ok(Outcome::Verification(crate::notify::verify::Step::Refused(message))) => {
+            let errors = Errors(vec![FieldError { field: "sms_code".into(), message }]);
+            let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
+            crate::app::forms::unprocessable(&new_tpl(&s, csrf.0, v, errors).await?)
         }
         Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
             let status = e.status();
@@ -231,7 +289,8 @@ pub async fn act_as_citizen(s: &AppState, client: &str, no: &str, code: &str, st
     let now = crate::db::now();
     let actor = Actor { account_id: None, name: "预约人".into(), on_behalf_of: None, client: mask_ip(client) };
     write_as(s, actor, async |w| {
-        service::apply(w.txn(), w.key(), w.actor(), &a, step, &StepInput::default(), now).await
+        let limits = crate::notify::Limits::of(&s.config);
+        service::apply(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &a, step, &StepInput::default(), now).await
     })
     .await
 }

@@ -180,6 +180,84 @@ pub fn validate(b: &Booking) -> AppResult<()> {
     }
 }
 
+/// The caps on public bookings and on the messages they send, from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Active bookings of one phone at one station on one day (public channels; the keeper's
+    /// offline entries are exempt but count).
+    pub per_phone_station_day: i64,
+    /// Bookings from one client address in 24 hours (public channels).
+    pub per_address_day: i64,
+    pub sms: notify::Limits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { per_phone_station_day: 1, per_address_day: 3, sms: notify::Limits::default() }
+    }
+}
+
+impl Limits {
+    /// For seeding demo data, which is not public traffic.
+    pub const UNLIMITED: Limits = Limits {
+        per_phone_station_day: i64::MAX,
+        per_address_day: i64::MAX,
+        sms: notify::Limits { per_day: i64::MAX, public_per_hour: i64::MAX },
+    };
+
+    pub fn of(config: &crate::app::config::Config) -> Limits {
+        Limits {
+            per_phone_station_day: config.bookings_per_phone_per_station_day,
+            per_address_day: config.bookings_per_address_per_day,
+            sms: notify::Limits::of(config),
+        }
+    }
+}
+
+/// The states in which a booking holds its place.
+const ACTIVE: &str = "('requested', 'confirmed', 'proposed_other_time')";
+
+/// The caps on a public booking: per phone, station and day; per client address and day.
+async fn check_public_caps<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    limits: &Limits,
+    phone: &str,
+    (station_id, slot_start): (i64, i64),
+    src: &Source<'_>,
+) -> AppResult<()> {
+    let day = calendar::beijing_date(slot_start);
+    let from = model::beijing_ts(day, NaiveTime::MIN);
+    let same_day = db::scalar_i64(
+        c,
+        &format!(
+            "SELECT count(*) FROM appointments WHERE phone_hash = $1 AND station_id = $2 AND slot_start >= $3 \
+             AND slot_start < $4 AND state IN {ACTIVE}"
+        ),
+        vec![crypto.lookup_hash("phone", phone).into(), station_id.into(), from.into(), (from + 86_400).into()],
+    )
+    .await?;
+    if same_day >= limits.per_phone_station_day {
+        return Err(AppError::Conflict(format!(
+            "同一手机号在同一站点同一天只能预约 {} 次，如需改期请先取消原预约",
+            limits.per_phone_station_day
+        )));
+    }
+    let from_address = db::scalar_i64(
+        c,
+        "SELECT count(*) FROM appointments WHERE client_hash = $1 AND entered_by_id IS NULL AND created_at > $2",
+        vec![crypto.lookup_hash("client", src.client).into(), (src.now - 86_400).into()],
+    )
+    .await?;
+    if from_address >= limits.per_address_day {
+        return Err(AppError::TooManyRequests(format!(
+            "同一网络一天内最多预约 {} 次，请明天再试；急事请拨打联络站电话",
+            limits.per_address_day
+        )));
+    }
+    Ok(())
+}
+
 /// Where a booking comes from.
 #[derive(Clone, Copy)]
 pub struct Source<'a> {
@@ -199,6 +277,9 @@ pub struct Receipt {
     pub state: String,
     #[serde(skip)]
     pub id: i64,
+    /// Whether the SMS receipt went out (not when the number had its messages of the day).
+    #[serde(skip)]
+    pub sms: Option<notify::Sent>,
 }
 
 pub fn code_hash(crypto: &FieldCrypto, no: &str, code: &str) -> String {
@@ -226,12 +307,14 @@ async fn receivers<C: ConnectionTrait>(c: &C, station_id: i64, person_id: Option
 }
 
 /// Takes one booking in, in the caller's write transaction: the slot must be open and have a
-/// place left (else 409, nothing stored).
+/// place left (else 409, nothing stored); a public booking within its caps.
+#[allow(clippy::too_many_arguments)] // connection, keys, calendar and caps, audit context, the booking
 pub async fn book<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
     cal: &Calendar,
+    limits: &Limits,
     actor: &Actor,
     b: &Booking,
     src: &Source<'_>,
@@ -251,6 +334,9 @@ pub async fn book<C: ConnectionTrait>(
         return Err(AppError::Conflict(format!("这个时段已约满（每个时段最多 {SLOT_CAPACITY} 人），请选择其他时段")));
     }
     let phone = normalise_phone(&b.phone);
+    if entered_by.is_none() {
+        check_public_caps(c, crypto, limits, &phone, (row.station_id, start), src).await?;
+    }
     let name = b.name.trim();
     let next = db::scalar_i64(c, "SELECT COALESCE(max(id), 0) + 1 FROM appointments", vec![]).await?;
     let booking_no = format!("Y{}{next:04}", calendar::beijing_date(now).format("%Y%m%d"));
@@ -284,16 +370,11 @@ pub async fn book<C: ConnectionTrait>(
     .await?;
     let when = model::span(start, end);
     let whom = format!("{} 代表（{}）", row.person_name, row.station_name);
-    notify::sms(
-        c,
-        crypto,
-        &phone,
-        &format!(
-            "【数字人大】您预约 {when} 与 {whom} 见面，已登记，预约编号 {booking_no}，查询码 {code}。确认后会再发短信通知您。"
-        ),
-        "appointment_receipt",
-    )
-    .await?;
+    let text = format!(
+        "【数字人大】您预约 {when} 与 {whom} 见面，已登记，预约编号 {booking_no}，查询码 {code}。确认后会再发短信通知您。"
+    );
+    let message = notify::Message { text, secret: Some(code.clone()), public: entered_by.is_none() };
+    let sms = notify::sms(c, crypto, &limits.sms, &phone, &message, "appointment_receipt").await?;
     let link = format!("/console/appointments/{id}");
     notify::inbox_all(
         c,
@@ -316,7 +397,7 @@ pub async fn book<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(Receipt { booking_no, query_code: code, state: State::Requested.as_str().into(), id })
+    Ok(Receipt { booking_no, query_code: code, state: State::Requested.as_str().into(), id, sms: Some(sms) })
 }
 
 /// The booking behind a number when the query code matches (else `NotFound`).
@@ -365,9 +446,12 @@ fn proposal(input: &StepInput, now: i64) -> AppResult<(i64, i64)> {
 
 /// Takes one step on a booking, in the caller's write transaction; audited. The caller has
 /// decided who may take it (authz for the console, the query code for the citizen).
+#[allow(clippy::too_many_arguments)] // connection, keys and SMS caps, audit context, the booking and the step
 pub async fn apply<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
+    crypto: &FieldCrypto,
+    limits: &notify::Limits,
     actor: &Actor,
     a: &Appointment,
     step: Step,
@@ -455,7 +539,10 @@ pub async fn apply<C: ConnectionTrait>(
         _ => None,
     };
     if let Some(body) = sms {
-        notify::sms_sealed(c, &a.phone_enc, &a.phone_masked, &body, "appointment_progress").await?;
+        // Over the number's cap the step stands; only the message is not sent.
+        let _ =
+            notify::sms_sealed(c, crypto, limits, &sealed(a), &notify::Message::plain(body), "appointment_progress")
+                .await?;
     }
     if matches!(step, Step::Accept | Step::Cancel) {
         let what = if step == Step::Accept { "接受了改期" } else { "取消了预约" };
@@ -484,6 +571,11 @@ pub async fn apply<C: ConnectionTrait>(
     Ok(to)
 }
 
+/// The booking's phone as it stores it.
+fn sealed(a: &Appointment) -> notify::Sealed<'_> {
+    notify::Sealed { phone_enc: &a.phone_enc, phone_masked: &a.phone_masked, phone_hash: &a.phone_hash }
+}
+
 /// What one reminder run sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Reminded {
@@ -493,7 +585,13 @@ pub struct Reminded {
 /// Sends the reminder of every confirmed booking whose day is the next working day after
 /// today (the working day before it is today, or a holiday in between pushed it earlier), once:
 /// an SMS to the citizen and a note in the inboxes of the keeper and the deputy.
-pub async fn remind(db_conn: &DatabaseConnection, cal: &Calendar, now: i64) -> Result<Reminded, DbErr> {
+pub async fn remind(
+    db_conn: &DatabaseConnection,
+    crypto: &FieldCrypto,
+    limits: &notify::Limits,
+    cal: &Calendar,
+    now: i64,
+) -> Result<Reminded, DbErr> {
     let today = calendar::beijing_date(now);
     let mut out = Reminded::default();
     // Holidays stretch the gap between a working day and the next meeting day: read a month.
@@ -519,7 +617,15 @@ pub async fn remind(db_conn: &DatabaseConnection, cal: &Calendar, now: i64) -> R
             a.with_whom(),
             a.booking_no
         );
-        notify::sms_sealed(&txn, &a.phone_enc, &a.phone_masked, &body, "appointment_reminder").await?;
+        let _ = notify::sms_sealed(
+            &txn,
+            crypto,
+            limits,
+            &sealed(&a),
+            &notify::Message::plain(body),
+            "appointment_reminder",
+        )
+        .await?;
         // The keeper and the deputy are reminded in their inboxes.
         notify::inbox_all(
             &txn,

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_staged_files::Migration),
             Box::new(m0019_opinion_categories::Migration),
             Box::new(m0020_publications::Migration),
+            Box::new(m0021_sms_limits::Migration),
         ]
     }
 }
@@ -45,6 +46,7 @@ pub mod m0017_duty_changes;
 pub mod m0018_staged_files;
 pub mod m0019_opinion_categories;
 pub mod m0020_publications;
+pub mod m0021_sms_limits;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.

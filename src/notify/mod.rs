@@ -1,6 +1,10 @@
 //! Notifications (PLAT-11): the in-app inbox of every account, and SMS through a provider
 //! interface. The built-in provider writes to `sms_outbox`, which admins can read, so a demo or
-//! a test sees what would have been sent; the phone is stored encrypted and shown masked.
+//! a test sees what would have been sent; the phone is stored encrypted and shown masked, and
+//! the text admins read has its codes masked (the text sent is stored encrypted). Every message
+//! passes the per-number caps here (`sms_sealed`).
+
+pub mod verify;
 
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -38,33 +42,191 @@ pub async fn inbox_all<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Queues a text message to a phone (in the caller's transaction): what is committed is sent.
+/// A text message: the text the provider sends, and the secret in it (a query or verification
+/// code) that nobody reading the outbox may see.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub text: String,
+    pub secret: Option<String>,
+    /// Triggered by a public request (a form or the public API), not by staff: the hourly cap
+    /// applies too.
+    pub public: bool,
+}
+
+impl Message {
+    /// A message with nothing secret in it, triggered by staff or a job.
+    pub fn plain(text: String) -> Message {
+        Message { text, secret: None, public: false }
+    }
+
+    /// The text as admins see it: the secret replaced by `******`.
+    pub fn masked(&self) -> String {
+        match self.secret.as_deref().filter(|s| !s.is_empty()) {
+            Some(secret) => self.text.replace(secret, MASK),
+            None => self.text.clone(),
+        }
+    }
+}
+
+const MASK: &str = "******";
+
+/// Whether a message went into the outbox.
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    Queued,
+    /// The number had its messages of the day (or, for a public request, of the hour): this one
+    /// was not sent.
+    Capped,
+}
+
+/// The caps per number, from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub per_day: i64,
+    pub public_per_hour: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { per_day: 10, public_per_hour: 5 }
+    }
+}
+
+impl Limits {
+    pub fn of(config: &crate::app::config::Config) -> Limits {
+        Limits { per_day: config.sms_per_number_per_day, public_per_hour: config.sms_public_per_number_per_hour }
+    }
+}
+
+/// The refusal of a request whose only effect would be a message to a number that had its
+/// messages already.
+pub fn capped_error() -> crate::app::error::AppError {
+    crate::app::error::AppError::TooManyRequests("该号码今日短信已达上限，请明天再试；急事请拨打联络站电话".into())
+}
+
+/// The keyed hash of a number the outbox is counted by (the same as opinions' and bookings').
+pub fn phone_hash(crypto: &FieldCrypto, phone: &str) -> String {
+    crypto.lookup_hash("phone", &crate::opinions::service::normalise_phone(phone))
+}
+
+/// A number as a record stores it: encrypted, masked, and its keyed hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Sealed<'a> {
+    pub phone_enc: &'a str,
+    pub phone_masked: &'a str,
+    pub phone_hash: &'a str,
+}
+
+/// Midnight (Beijing) of the day of `now`.
+fn day_start(now: i64) -> i64 {
+    now - (now + 8 * 3600).rem_euclid(86_400)
+}
+
+/// Queues a text message to a phone (in the caller's transaction): what is committed is sent,
+/// unless the number had its messages already (`Sent::Capped`, nothing stored).
 pub async fn sms<C: ConnectionTrait>(
     c: &C,
     crypto: &FieldCrypto,
+    limits: &Limits,
     phone: &str,
-    body: &str,
+    message: &Message,
     purpose: &str,
-) -> Result<(), DbErr> {
-    sms_sealed(c, &crypto.encrypt(phone), &mask_phone(phone), body, purpose).await
+) -> Result<Sent, DbErr> {
+    let phone = crate::opinions::service::normalise_phone(phone);
+    let to = Sealed {
+        phone_enc: &crypto.encrypt(&phone),
+        phone_masked: &mask_phone(&phone),
+        phone_hash: &phone_hash(crypto, &phone),
+    };
+    sms_sealed(c, crypto, limits, &to, message, purpose).await
 }
 
-/// The same for a phone already encrypted with the field key and its masked form (a job that
-/// holds no key, e.g. reminders, passes on what the record stores).
+/// The same for a phone a record holds sealed (a booking: encrypted, masked, hashed). The one
+/// place the caps are decided: every message passes here. Writers are serialised by the audit
+/// head (`db::begin_write`), so count-then-insert holds.
 pub async fn sms_sealed<C: ConnectionTrait>(
     c: &C,
-    phone_enc: &str,
-    phone_masked: &str,
-    body: &str,
+    crypto: &FieldCrypto,
+    limits: &Limits,
+    to: &Sealed<'_>,
+    message: &Message,
     purpose: &str,
-) -> Result<(), DbErr> {
+) -> Result<Sent, DbErr> {
+    let now = db::now();
+    let count = |from: i64| {
+        db::scalar_i64(
+            c,
+            "SELECT count(*) FROM sms_outbox WHERE phone_hash = $1 AND created_at >= $2",
+            vec![to.phone_hash.into(), from.into()],
+        )
+    };
+    let today = count(day_start(now)).await?;
+    let hour = if message.public { count(now - 3599).await? } else { 0 };
+    if today >= limits.per_day || (message.public && hour >= limits.public_per_hour) {
+        tracing::info!(purpose, "SMS not sent: the number reached its cap");
+        return Ok(Sent::Capped);
+    }
     db::exec(
         c,
-        "INSERT INTO sms_outbox (phone_enc, phone_masked, body, purpose, created_at) VALUES ($1, $2, $3, $4, $5)",
-        vec![phone_enc.into(), phone_masked.into(), body.into(), purpose.into(), db::now().into()],
+        "INSERT INTO sms_outbox (phone_enc, phone_masked, phone_hash, body, body_enc, purpose, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            to.phone_enc.into(),
+            to.phone_masked.into(),
+            to.phone_hash.into(),
+            message.masked().into(),
+            crypto.encrypt(&message.text).into(),
+            purpose.into(),
+            now.into(),
+        ],
     )
     .await?;
-    Ok(())
+    Ok(Sent::Queued)
+}
+
+/// One message as the provider sends it: the full text, decrypted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub phone_masked: String,
+    pub purpose: String,
+    pub body: String,
+}
+
+fn outgoing(crypto: &FieldCrypto, r: &sea_orm::QueryResult) -> Result<Outgoing, DbErr> {
+    let masked: String = r.try_get_by_index(3)?;
+    let enc: Option<String> = r.try_get_by_index(4)?;
+    Ok(Outgoing {
+        id: r.try_get_by_index(0)?,
+        phone_masked: r.try_get_by_index(1)?,
+        purpose: r.try_get_by_index(2)?,
+        // Rows from before the text was sealed hold only the masked text.
+        body: enc.and_then(|e| crypto.decrypt(&e).ok()).unwrap_or(masked),
+    })
+}
+
+/// The full texts sent to one number, oldest first: what the provider delivers (and what a
+/// test reads a code from). Nothing else reads `body_enc`.
+pub async fn sent_bodies<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, phone: &str) -> Result<Vec<String>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT id, phone_masked, purpose, body, body_enc FROM sms_outbox WHERE phone_hash = $1 ORDER BY id",
+        vec![phone_hash(crypto, phone).into()],
+    )
+    .await?;
+    rows.iter().map(|r| Ok(outgoing(crypto, r)?.body)).collect()
+}
+
+/// Every message after the one with id `after`, decrypted, oldest first.
+pub async fn sent_since<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, after: i64) -> Result<Vec<Outgoing>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT id, phone_masked, purpose, body, body_enc FROM sms_outbox WHERE id > $1 ORDER BY id",
+        vec![after.into()],
+    )
+    .await?;
+    rows.iter().map(|r| outgoing(crypto, r)).collect()
 }
 
 /// One message of the outbox, as admins see it (phone masked).
@@ -87,6 +249,7 @@ impl OutboxLine {
             "opinion_receipt" => "意见回执",
             "opinion_progress" => "办理进展",
             "lost_code" => "找回验证码",
+            "verify_code" => "号码验证码",
             "appointment_receipt" => "预约回执",
             "appointment_reminder" => "预约提醒",
             "appointment_progress" => "预约进展",
@@ -103,4 +266,31 @@ pub async fn outbox<C: ConnectionTrait>(c: &C, limit: i64) -> Result<Vec<OutboxL
         vec![limit.into()],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_masked_exactly() {
+        let m = Message {
+            text: "查询编号 20260101000012，查询码 AB3K9Z。".into(),
+            secret: Some("AB3K9Z".into()),
+            public: true,
+        };
+        assert_eq!(m.masked(), "查询编号 20260101000012，查询码 ******。");
+        assert_eq!(Message::plain("已办结".into()).masked(), "已办结");
+        let empty = Message { text: "x".into(), secret: Some(String::new()), public: false };
+        assert_eq!(empty.masked(), "x");
+    }
+
+    #[test]
+    fn the_day_is_beijings() {
+        // 2026-01-01 00:00 Beijing = 2025-12-31 16:00 UTC.
+        let midnight = 1_767_196_800;
+        assert_eq!(day_start(midnight), midnight);
+        assert_eq!(day_start(midnight + 86_399), midnight);
+        assert_eq!(day_start(midnight - 1), midnight - 86_400);
+    }
 }

@@ -84,8 +84,15 @@ fn code_hash(crypto: &FieldCrypto, phone: &str, code: &str) -> String {
     crypto.lookup_hash("lost_code", &format!("{phone}:{code}"))
 }
 
-/// Sends a code when the phone has submissions (silently nothing otherwise).
-pub async fn send_code<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, phone: &str, now: i64) -> AppResult<()> {
+/// Sends a code when the phone has submissions (silently nothing otherwise); a number over its
+/// SMS caps gets a 429 (sending is all this request does).
+pub async fn send_code<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    limits: &crate::notify::Limits,
+    phone: &str,
+    now: i64,
+) -> AppResult<()> {
     service::throttle(c, crypto, "lost_phone", phone, CODES_PER_PHONE_HOUR, now).await?;
     let phone_hash = crypto.lookup_hash("phone", phone);
     let known =
@@ -95,14 +102,17 @@ pub async fn send_code<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, phone: &
         return Ok(());
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+    let text = format!("【数字人大】您正在找回反映问题的查询编号，验证码 {code}，10 分钟内有效。如非本人操作请忽略。");
+    let message = crate::notify::Message { text, secret: Some(code.clone()), public: true };
+    if crate::notify::sms(c, crypto, limits, phone, &message, "lost_code").await? == crate::notify::Sent::Capped {
+        return Err(crate::notify::capped_error());
+    }
     db::exec(
         c,
         "INSERT INTO sms_codes (purpose, phone_hash, code_hash, created_at, expires_at) VALUES ('lost', $1, $2, $3, $4)",
         vec![phone_hash.into(), code_hash(crypto, phone, &code).into(), now.into(), (now + CODE_SECS).into()],
     )
     .await?;
-    let body = format!("【数字人大】您正在找回反映问题的查询编号，验证码 {code}，10 分钟内有效。如非本人操作请忽略。");
-    crate::notify::sms(c, crypto, phone, &body, "lost_code").await?;
     Ok(())
 }
 
@@ -195,7 +205,7 @@ async fn post(
     let result = write_as(&s, Actor::system("反映人找回查询编号"), async |w| {
         service::throttle(w.txn(), &s.crypto, "lost", &ip.0, LOOKUPS_PER_ADDRESS_HOUR, now).await?;
         if code.is_empty() {
-            send_code(w.txn(), &s.crypto, &phone, now).await?;
+            send_code(w.txn(), &s.crypto, &crate::notify::Limits::of(&s.config), &phone, now).await?;
             Ok(None)
         } else {
             Ok(Some(verify(w.txn(), &s.crypto, &phone, &code, now).await?))

@@ -131,8 +131,9 @@ fn after_step<'a>(
             _ => return Ok(()),
         };
         if let Some((phone, no)) = service::submitter_phone(txn, &s.crypto, item.id).await? {
-            let body = format!("【数字人大】您反映的问题（查询编号 {no}）{what}。");
-            crate::notify::sms(txn, &s.crypto, &phone, &body, "opinion_progress").await?;
+            let message = crate::notify::Message::plain(format!("【数字人大】您反映的问题（查询编号 {no}）{what}。"));
+            let limits = crate::notify::Limits::of(&s.config);
+            let _ = crate::notify::sms(txn, &s.crypto, &limits, &phone, &message, "opinion_progress").await?;
         }
         Ok(())
     })

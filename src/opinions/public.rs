@@ -62,6 +62,12 @@ pub struct OpinionForm {
     pub allow_public: bool,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     pub consent: bool,
+    /// The SMS code that confirms a new number (`sms_verify_new_numbers`).
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub sms_code: String,
+    /// 「重新获取验证码」 was pressed.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub send_code: String,
 }
 
 fn id_of(field: &str, v: &str) -> AppResult<Option<i64>> {
@@ -111,6 +117,17 @@ struct NewTpl {
     to: String,
     categories: Vec<Opt>,
     errors: Errors,
+    /// The installation confirms new numbers with a code.
+    verify: bool,
+    /// 「验证码已发送至 138****5678」: the masked number a code just went to.
+    code_sent: Option<String>,
+}
+
+impl NewTpl {
+    /// Show the code field: a code was sent, or one was typed.
+    pub fn ask_code(&self) -> bool {
+        self.verify && (self.code_sent.is_some() || !self.v.sms_code.is_empty() || self.errors.of("sms_code").is_some())
+    }
 }
 
 async fn source_name(s: &AppState, v: &OpinionForm) -> AppResult<(String, String)> {
@@ -129,7 +146,8 @@ async fn source_name(s: &AppState, v: &OpinionForm) -> AppResult<(String, String
 async fn new_tpl(s: &AppState, csrf: String, v: OpinionForm, errors: Errors) -> AppResult<NewTpl> {
     let (organ_name, to) = source_name(s, &v).await?;
     let categories = model::taxonomy(s).await?.options(&v.category);
-    Ok(NewTpl { organ_name, csrf, categories, v, to, errors })
+    let verify = s.config.sms_verify_new_numbers;
+    Ok(NewTpl { organ_name, csrf, categories, v, to, errors, verify, code_sent: None })
 }
 
 async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<SourceQuery>) -> AppResult<Response> {
@@ -147,7 +165,16 @@ struct ReceiptTpl {
     organ_name: String,
     csrf: String,
     r: Receipt,
+    /// The receipt went by SMS.
     sms: bool,
+    /// A phone was given but the number had its messages of the day: no SMS.
+    sms_capped: bool,
+}
+
+/// What the form's write did.
+enum Outcome {
+    Stored(Receipt),
+    Verification(crate::notify::verify::Step),
 }
 
 async fn submit(
@@ -157,30 +184,47 @@ async fn submit(
     Form(v): Form<OpinionForm>,
 ) -> AppResult<Response> {
     let now = crate::db::now();
+    let limits = crate::notify::Limits::of(&s.config);
     let result = async {
         let (sub, channel) = v.submission()?;
         service::validate(&sub, &*model::taxonomy(&s).await?)?;
         let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
         write_as(&s, actor, async |w| {
             service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
-            service::submit(
-                w.txn(),
-                w.key(),
-                &s.crypto,
-                w.actor(),
-                &sub,
-                &service::Source { channel, entered_by: None, client: &ip.0, now },
-            )
-            .await
+            let phone = sub.phone.trim();
+            let (code, resend) = (v.sms_code.as_str(), !v.send_code.is_empty());
+            let enabled = s.config.sms_verify_new_numbers;
+            if let Some(step) =
+                crate::notify::verify::gate(w.txn(), &s.crypto, &limits, enabled, phone, code, resend, now).await?
+            {
+                return Ok(Outcome::Verification(step));
+            }
+            let src = service::Source { channel, entered_by: None, client: &ip.0, now };
+            let r = service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &sub, &src).await?;
+            Ok(Outcome::Stored(r))
         })
         .await
     }
     .await;
     match result {
-        Ok(r) => {
+        Ok(Outcome::Stored(r)) => {
             let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
-            let sms = !v.phone.trim().is_empty();
-            Ok((StatusCode::CREATED, render(&ReceiptTpl { organ_name, csrf: csrf.0, r, sms })?).into_response())
+            let sms = r.sms == Some(crate::notify::Sent::Queued);
+            let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
+            let page = ReceiptTpl { organ_name, csrf: csrf.0, r, sms, sms_capped };
+            Ok((StatusCode::CREATED, render(&page)?).into_response())
+        }
+        Ok(Outcome::Verification(crate::notify::verify::Step::CodeSent(masked))) => {
+            let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
+            let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
+            page.code_sent = Some(masked);
+            Ok((StatusCode::OK, render(&page)?).into_response())
+        }
+        Ok(Outcome::Verification(crate::notify::verify::Step::Refused(message))) => {
+            let errors = Errors(vec![crate::app::error::FieldError { field: "sms_code".into(), message }]);
+            let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
+            let page = new_tpl(&s, csrf.0, v, errors).await?;
+            crate::app::forms::unprocessable(&page)
         }
         Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
             let status = e.status();

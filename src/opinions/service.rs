@@ -52,6 +52,9 @@ pub struct Receipt {
     pub opinion_id: i64,
     #[serde(skip)]
     pub held: bool,
+    /// The SMS receipt: `None` without a phone; `Capped` when the number had its messages.
+    #[serde(skip)]
+    pub sms: Option<notify::Sent>,
 }
 
 /// A mainland mobile number (1[3-9] + 9 digits): the platform's one check.
@@ -223,11 +226,25 @@ pub struct Source<'a> {
     pub now: i64,
 }
 
-/// Takes one opinion in, in the caller's write transaction.
+/// Takes one opinion in, in the caller's write transaction, under the default SMS caps.
 pub async fn submit<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     crypto: &FieldCrypto,
+    actor: &Actor,
+    s: &Submission,
+    src: &Source<'_>,
+) -> AppResult<Receipt> {
+    submit_with_limits(c, key, crypto, &notify::Limits::default(), actor, s, src).await
+}
+
+/// Takes one opinion in under the installation's SMS caps: a receipt over the cap is not sent,
+/// and the opinion is kept all the same (`Receipt::sms` says so).
+pub async fn submit_with_limits<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    limits: &notify::Limits,
     actor: &Actor,
     s: &Submission,
     src: &Source<'_>,
@@ -325,12 +342,15 @@ pub async fn submit<C: ConnectionTrait>(
         ],
     )
     .await?;
-    if !phone.is_empty() {
-        let body = format!(
+    let sms = if phone.is_empty() {
+        None
+    } else {
+        let text = format!(
             "【数字人大】您反映的问题已收到，查询编号 {tracking_no}，查询码 {code}。可在“办理进度查询”页面查看办理情况和答复。"
         );
-        notify::sms(c, crypto, phone, &body, "opinion_receipt").await?;
-    }
+        let message = notify::Message { text, secret: Some(code.clone()), public: entered_by.is_none() };
+        Some(notify::sms(c, crypto, limits, phone, &message, "opinion_receipt").await?)
+    };
     audit::append(
         c,
         key,
@@ -344,7 +364,7 @@ pub async fn submit<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(Receipt { tracking_no, query_code: code, opinion_id, held: hold.is_some() })
+    Ok(Receipt { tracking_no, query_code: code, opinion_id, held: hold.is_some(), sms })
 }
 
 /// The opinion behind a tracking number, when the query code matches (else `NotFound`,
@@ -457,7 +477,7 @@ pub async fn purge_personal_data(
         .await?;
         let m = db::exec(
             &txn,
-            "UPDATE sms_outbox SET phone_enc = '' WHERE id IN \
+            "UPDATE sms_outbox SET phone_enc = '', phone_hash = NULL, body_enc = NULL WHERE id IN \
              (SELECT id FROM sms_outbox WHERE phone_enc <> '' AND created_at < $1 LIMIT $2)",
             vec![cutoff.into(), PURGE_BATCH.into()],
         )

@@ -30,16 +30,14 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn sms_since(app: &TestApp, after: i64, purpose: &str) -> Vec<String> {
-    db::query_rows(
-        app.db(),
-        "SELECT body FROM sms_outbox WHERE id > $1 AND purpose = $2 ORDER BY id",
-        vec![after.into(), purpose.into()],
-    )
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.try_get_by_index::<String>(0).unwrap())
-    .collect()
+    // The full texts, as the provider sends them (the outbox shows codes masked).
+    renda::notify::sent_since(app.db(), &app.state.crypto, after)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.purpose == purpose)
+        .map(|m| m.body)
+        .collect()
 }
 
 fn booking<'a>(station: &'a str, slot: &'a str, phone: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -492,6 +490,8 @@ async fn a_deputy_receives_their_booking_and_the_reception_links_back(app: TestA
     let to = service::apply(
         &txn,
         app.state.audit_key(),
+        &app.state.crypto,
+        &renda::notify::Limits::default(),
         &actor,
         &a,
         renda::appointments::model::Step::Attended,

@@ -43,16 +43,10 @@ async fn a_citizen_opinion_goes_round_the_loop_to_public(app: TestApp) {
     let opinion = opinion_of(&app, &no).await;
     assert_eq!(state_of(&app, item).await, "received");
     // The receipt went out by SMS (the built-in provider's outbox), the phone masked there.
-    let sms = db::query_rows(
-        app.db(),
-        "SELECT phone_masked, body FROM sms_outbox WHERE id > $1 ORDER BY id",
-        vec![sms_before.into()],
-    )
-    .await
-    .unwrap();
+    let sms = renda::notify::sent_since(app.db(), &app.state.crypto, sms_before).await.unwrap();
     assert_eq!(sms.len(), 1);
-    assert_eq!(sms[0].try_get_by_index::<String>(0).unwrap(), "138****1234");
-    assert!(sms[0].try_get_by_index::<String>(1).unwrap().contains(&code));
+    assert_eq!(sms[0].phone_masked, "138****1234");
+    assert!(sms[0].body.contains(&code));
 
     // The admin enters two holidays on the next two working days.
     let today = calendar::beijing_date(db::now());

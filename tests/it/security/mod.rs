@@ -2,6 +2,7 @@
 //! class-level rules that keep the next modules from reopening them.
 
 mod findings;
+mod floods;
 mod fuzz;
 mod headers;
 mod internal_texts;
