@@ -107,7 +107,7 @@ pub fn capped_error() -> crate::app::error::AppError {
 
 /// The keyed hash of a number the outbox is counted by (the same as opinions' and bookings').
 pub fn phone_hash(crypto: &FieldCrypto, phone: &str) -> String {
-    crypto.lookup_hash("phone", &crate::opinions::service::normalise_phone(phone))
+    crypto.lookup_hash("phone", &crate::privacy::normalise_phone(phone))
 }
 
 /// A number as a record stores it: encrypted, masked, and its keyed hash.
@@ -133,7 +133,7 @@ pub async fn sms<C: ConnectionTrait>(
     message: &Message,
     purpose: &str,
 ) -> Result<Sent, DbErr> {
-    let phone = crate::opinions::service::normalise_phone(phone);
+    let phone = crate::privacy::normalise_phone(phone);
     let to = Sealed {
         phone_enc: &crypto.encrypt(&phone),
         phone_masked: &mask_phone(&phone),

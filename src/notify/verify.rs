@@ -108,7 +108,7 @@ pub async fn check<C: ConnectionTrait>(
         return Ok(Checked::Expired);
     }
     let given = code_hash(crypto, &phone_hash, code);
-    if !crate::opinions::service::constant_time_eq(given.as_bytes(), hash.as_bytes()) {
+    if !crate::privacy::constant_time_eq(given.as_bytes(), hash.as_bytes()) {
         db::exec(c, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1", vec![id.into()]).await?;
         return Ok(Checked::Wrong(MAX_ATTEMPTS - attempts - 1));
     }
@@ -145,7 +145,7 @@ pub async fn gate<C: ConnectionTrait>(
     }
     if resend || code.trim().is_empty() {
         send_code(c, crypto, limits, phone, now).await?;
-        return Ok(Some(Step::CodeSent(crate::privacy::mask_phone(&crate::opinions::service::normalise_phone(phone)))));
+        return Ok(Some(Step::CodeSent(crate::privacy::mask_phone(&crate::privacy::normalise_phone(phone)))));
     }
     Ok(check(c, crypto, phone, code, now).await?.message().map(Step::Refused))
 }

@@ -61,14 +61,7 @@ pub struct Receipt {
 pub use crate::auth::accounts::valid_mobile as is_mobile;
 
 /// A phone number as typed by people and other systems: `+86 138-0013-8000` → `13800138000`.
-pub fn normalise_phone(phone: &str) -> String {
-    let digits: String = phone.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-    let digits = digits.strip_prefix('+').unwrap_or(&digits);
-    match digits.strip_prefix("86") {
-        Some(rest) if rest.len() == 11 => rest.to_string(),
-        _ => digits.to_string(),
-    }
-}
+pub use crate::privacy::normalise_phone;
 
 /// Checks a submission, every field at once, its category against `taxonomy`.
 pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppError> {
@@ -393,9 +386,7 @@ pub async fn track<C: ConnectionTrait>(
     model::opinion(c, id).await?.ok_or(AppError::NotFound)
 }
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::privacy::constant_time_eq;
 
 /// Changes the category at triage (OPN-5); audited.
 pub async fn set_category<C: ConnectionTrait>(

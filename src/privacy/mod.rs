@@ -58,6 +58,21 @@ impl FieldCrypto {
     }
 }
 
+/// A phone number as stored and hashed: no spaces, hyphens or brackets, no +86.
+pub fn normalise_phone(phone: &str) -> String {
+    let digits: String = phone.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => rest.to_string(),
+        _ => digits.to_string(),
+    }
+}
+
+/// Compares two secrets (hashes of codes) in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// `13812345678` → `138****5678`; short or odd input keeps only its last two characters.
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
