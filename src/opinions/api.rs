@@ -105,10 +105,11 @@ async fn create(
             };
             crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
             write(&s, p, &ip, async |w| {
-                service::submit(
+                service::submit_with_limits(
                     w.txn(),
                     w.key(),
                     &s.crypto,
+                    &crate::notify::Limits::of(&s.config),
                     w.actor(),
                     &sub,
                     &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
@@ -130,10 +131,21 @@ async fn create(
             };
             write_as(&s, actor, async |w| {
                 service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
-                service::submit(
+                // The API has no code step: where new numbers are verified, it takes only known ones.
+                if s.config.sms_verify_new_numbers
+                    && !sub.phone.trim().is_empty()
+                    && !crate::notify::verify::known(w.txn(), &s.crypto, &sub.phone).await?
+                {
+                    return Err(AppError::invalid(
+                        "phone",
+                        "这个手机号尚未验证，请在网页上提交（会先发送短信验证码），或不留手机号",
+                    ));
+                }
+                service::submit_with_limits(
                     w.txn(),
                     w.key(),
                     &s.crypto,
+                    &crate::notify::Limits::of(&s.config),
                     w.actor(),
                     &sub,
                     &service::Source { channel, entered_by: None, client: &ip.0, now },

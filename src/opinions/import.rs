@@ -780,10 +780,11 @@ pub async fn import(
             continue;
         }
         let result = write(s, p, ip, async |w| {
-            service::submit(
+            service::submit_with_limits(
                 w.txn(),
                 w.key(),
                 &s.crypto,
+                &crate::notify::Limits::of(&s.config),
                 w.actor(),
                 &sub,
                 &service::Source { channel: Channel::Hotline, entered_by: Some(p.account_id), client: &ip.0, now: at },

@@ -847,10 +847,11 @@ async fn create(
         read_request(&q, &*model::taxonomy(&s).await?, station_id, deputy_id)?;
     let now = db::now();
     let receipt: Receipt = write(&s, &p, &ip, async |w| {
-        let receipt = service::submit(
+        let receipt = service::submit_with_limits(
             w.txn(),
             w.key(),
             &s.crypto,
+            &crate::notify::Limits::of(&s.config),
             w.actor(),
             &submission,
             &service::Source { channel: Channel::Open311, entered_by: Some(p.account_id), client: &ip.0, now },

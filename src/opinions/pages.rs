@@ -405,10 +405,11 @@ async fn create(
     };
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::submit(
+        service::submit_with_limits(
             w.txn(),
             w.key(),
             &s.crypto,
+            &crate::notify::Limits::of(&s.config),
             w.actor(),
             &sub,
             &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },

@@ -235,6 +235,19 @@ async fn a_new_number_is_verified_first(mut app: TestApp) {
     let r = app.api("POST", "/api/v1/appointments", None, Some(body)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("尚未验证"), "{}", r.body);
+    // So does the opinions API: a new number is not written to.
+    let before = opinions_of(&app, "13600004444").await;
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/opinions",
+            None,
+            Some(json!({"content": "接口提交测试：小区电梯经常困人，物业不管，请督促维修。", "phone": "13600004444", "consent": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("尚未验证"), "{}", r.body);
+    assert_eq!(opinions_of(&app, "13600004444").await, before);
     let (st, id) = (station.to_string(), slot.slot.id.to_string());
     let other = "13600003333";
     let mut b = At::new(&app, "127.0.0.3", &format!("/appointments/new?station={station}")).await;
