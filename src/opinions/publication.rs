@@ -60,7 +60,14 @@ pub async fn first_draft<C: sea_orm::ConnectionTrait>(c: &C, o: &Opinion) -> App
         let events = crate::handling::model::events(c, o.item_id, true).await?;
         reply.extend(events.iter().filter(|e| e.step == "answer_directly").map(|e| format!("【答复】{}", e.body)));
     }
-    Ok((o.title.clone(), o.content.clone(), reply.join("\n\n")))
+    // A title cut from the text may cut a number in two, and half a number is not recognised
+    // as one: such a title is cut again from the masked text.
+    let title = if o.title == super::service::derived_title(&o.content) {
+        super::service::derived_title(&crate::privacy::redact::redact(&o.content).text)
+    } else {
+        o.title.clone()
+    };
+    Ok((title, o.content.clone(), reply.join("\n\n")))
 }
 
 /// Checks that `p` may publish `o`: sees it and does its triage (staff of its organ).

@@ -160,7 +160,7 @@ pub fn search_text(title: &str, content: &str) -> String {
 }
 
 /// A title derived from the content when none was given.
-fn derived_title(content: &str) -> String {
+pub fn derived_title(content: &str) -> String {
     let first = content.split(['\n', '。', '！', '？', '!', '?']).next().unwrap_or(content).trim();
     let t: String = first.chars().take(24).collect();
     if first.chars().count() > 24 { format!("{t}…") } else { t }
