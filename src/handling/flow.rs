@@ -276,6 +276,7 @@ pub enum Target {
 }
 
 /// One line of the table.
+#[derive(Clone, Copy, Debug)]
 pub struct Rule {
     pub step: Step,
     pub from: &'static [State],
@@ -334,7 +335,15 @@ impl Refusal {
 
 /// The state after `party` takes `step` in `state`, or why not.
 pub fn next(state: State, step: Step, party: Party) -> Result<State, Refusal> {
-    let rule = RULES.iter().find(|r| r.step == step).expect("every step has a rule");
+    next_in(RULES, state, step, party)
+}
+
+/// Where `step` by `party` leads from `state` in the loop `rules` (a step a kind does not
+/// list is never possible in it).
+pub fn next_in(rules: &[Rule], state: State, step: Step, party: Party) -> Result<State, Refusal> {
+    let Some(rule) = rules.iter().find(|r| r.step == step) else {
+        return Err(Refusal::NotNow);
+    };
     if !rule.from.contains(&state) {
         return Err(Refusal::NotNow);
     }
@@ -494,32 +503,98 @@ impl Supervision {
     }
 }
 
-/// The loop's time rules; the defaults of PLAT-10 and OPN-6/OPN-8.
+/// How a kind counts the time a unit has (PLAT-10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueUnit {
+    /// N working days, counted from the working day after the assignment (opinions).
+    WorkingDays,
+    /// N calendar months, moved to the next working day when they end on a non-working day
+    /// (the 3 months of a suggestion's reply).
+    CalendarMonths,
+}
+
+impl DueUnit {
+    /// The unit as the forms and history lines say it after a number.
+    pub fn label(self) -> &'static str {
+        match self {
+            DueUnit::WorkingDays => "个工作日",
+            DueUnit::CalendarMonths => "个月",
+        }
+    }
+}
+
+/// The words a kind's pages use for the loop's roles.
+#[derive(Clone, Copy, Debug)]
+pub struct Words {
+    /// Who raised the item and reads its replies (反映人; 代表 for a suggestion).
+    pub submitter: &'static str,
+}
+
+/// The opinions' words.
+pub const SUBMITTER_WORDS: Words = Words { submitter: "反映人" };
+
+/// A kind's loop as this installation applies it: which steps lead where and who takes them
+/// (`rules`), the time rules of PLAT-10 and OPN-6/OPN-8, whose 不满意 reopens an item by itself,
+/// and the words of its pages. Each kind gives its own (`super::ItemKind::policy`); the default
+/// is the opinions' loop.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
-    /// Working days a unit has when none is given (OPN-6: e.g. 15).
-    pub default_due_working_days: u32,
+    /// The step table of the kind (`RULES` for opinions).
+    pub rules: &'static [Rule],
+    /// The unit of a unit's time: working days or calendar months.
+    pub due_unit: DueUnit,
+    /// The time a unit has when none is given, in `due_unit` (OPN-6: e.g. 15 working days).
+    pub default_due: u32,
+    /// The longest time staff may set, in `due_unit`.
+    pub max_due: u32,
+    /// The longest extension, in working days.
+    pub max_extension_working_days: u32,
     /// A unit may 退回 within this many working days of the assignment.
     pub return_within_working_days: u32,
     /// 预警 this many working days before the deadline.
     pub warn_working_days: u32,
-    /// Rounds of 二次办理 opened automatically by a submitter's 不满意.
+    /// Rounds of 二次办理 opened automatically by a 不满意 of a party in `reopen_on`.
     pub automatic_rehandling_rounds: u32,
-    /// The longest deadline staff may set.
-    pub max_due_working_days: u32,
+    /// Whose 不满意 reopens the item by itself (the submitter of an opinion; the deputy who
+    /// raised a suggestion).
+    pub reopen_on: &'static [Party],
     /// A unit signs for an item (签收) before it may reply (答复).
     pub accept_before_reply: bool,
+    pub words: Words,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            default_due_working_days: 15,
+            rules: RULES,
+            due_unit: DueUnit::WorkingDays,
+            default_due: 15,
+            max_due: 120,
+            max_extension_working_days: 120,
             return_within_working_days: 3,
             warn_working_days: 3,
             automatic_rehandling_rounds: 1,
-            max_due_working_days: 120,
+            reopen_on: &[Party::Submitter],
             accept_before_reply: true,
+            words: SUBMITTER_WORDS,
+        }
+    }
+}
+
+impl Policy {
+    /// Where `step` by `party` leads from `state` in this kind's loop.
+    pub fn next(&self, state: State, step: Step, party: Party) -> Result<State, Refusal> {
+        next_in(self.rules, state, step, party)
+    }
+    /// The steps `party` may take in `state` in this kind's loop.
+    pub fn steps_for(&self, state: State, party: Party) -> Vec<Step> {
+        Step::ALL.into_iter().filter(|s| self.next(state, *s, party).is_ok()).collect()
+    }
+    /// The label under a text field of `step`: who reads it, in this kind's words.
+    pub fn seen_by(&self, step: Step) -> String {
+        match step.text_audience() {
+            Audience::Submitter => format!("{}可见", self.words.submitter),
+            Audience::Internal => format!("仅内部可见，{}和公众看不到", self.words.submitter),
         }
     }
 }

@@ -69,6 +69,9 @@ pub struct ItemKind {
     pub page: fn(i64) -> String,
     /// Runs in the step's write transaction after the step (e.g. an SMS to the submitter).
     pub after_step: Option<AfterStep>,
+    /// Its loop as this installation applies it: the step table, the time rules (working days
+    /// or calendar months), whose 不满意 reopens, whether a closed item can reopen, its words.
+    pub policy: fn(&AppState) -> Policy,
 }
 
 pub type AfterStep =
@@ -91,10 +94,9 @@ pub fn page_of(s: &AppState, item: &Item) -> String {
     kind_of(s, &item.kind).map(|k| (k.page)(item.id)).unwrap_or_else(|| "/console".into())
 }
 
-/// The loop's time rules of this installation.
-pub fn policy(s: &AppState) -> Policy {
-    let _ = s;
-    Policy::default()
+/// The loop of an item kind (the opinions' loop for a kind nobody registered).
+pub fn policy_of(s: &AppState, kind: &str) -> Policy {
+    kind_of(s, kind).map(|k| (k.policy)(s)).unwrap_or_default()
 }
 
 /// The authorization facts of an item.
@@ -193,7 +195,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
     };
     let _ = field;
     let calendar = crate::calendar::load(&s.db).await?;
-    let policy = policy(s);
+    let policy = policy_of(s, &item.kind);
     let unit_id = if party == Party::Unit { p.unit_id } else { None };
     let cmd = match cmd {
         Command::Rate { grade, comment, .. } => Command::Rate { rater: model::Rater::Deputy, grade, comment },
@@ -212,7 +214,8 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
 /// A step by the submitter (`/track` and its API), whose query code the caller has checked.
 pub async fn act_as_submitter(s: &AppState, item_id: i64, cmd: Command) -> AppResult<Applied> {
     let calendar = crate::calendar::load(&s.db).await?;
-    let policy = policy(s);
+    let kind = model::item(&s.db, item_id).await?.ok_or(AppError::NotFound)?.kind;
+    let policy = policy_of(s, &kind);
     crate::app::write::write_as(s, crate::audit::Actor::system("反映人"), async |w| {
         let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
         let doer = Doer { party: Party::Submitter, unit_id: None, actor: w.actor() };

@@ -334,6 +334,13 @@ pub enum Rater {
 }
 
 impl Rater {
+    /// The party that rates so.
+    pub fn party(self) -> super::flow::Party {
+        match self {
+            Rater::Submitter => super::flow::Party::Submitter,
+            Rater::Deputy => super::flow::Party::Deputy,
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Rater::Submitter => "submitter",

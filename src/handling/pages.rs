@@ -63,6 +63,8 @@ pub struct LoopView {
     /// Units with a pending extension request (for the decision form).
     pub extension_requests: Vec<Assignment>,
     pub default_due: u32,
+    /// The item's kind's loop and words.
+    pub policy: super::flow::Policy,
     /// The unit the module suggests as 主办 (pre-selected in the assign form).
     pub suggested_unit: Option<i64>,
     /// 并案: the item this one follows, and those that follow this one.
@@ -78,13 +80,14 @@ impl LoopView {
     pub fn can(&self, step: &str) -> bool {
         self.steps.contains(&step)
     }
-    /// Who will read the text typed with `step` (the label under its field).
-    pub fn seen_by(&self, step: &str) -> &'static str {
-        Step::ALL
-            .into_iter()
-            .find(|s| s.as_str() == step)
-            .map(|s| s.text_audience().label())
-            .unwrap_or(crate::handling::flow::Audience::Internal.label())
+    /// Who will read the text typed with `step` (the label under its field), in the kind's words.
+    pub fn seen_by(&self, step: &str) -> String {
+        let step = Step::ALL.into_iter().find(|s| s.as_str() == step).unwrap_or(Step::Progress);
+        self.policy.seen_by(step)
+    }
+    /// The unit of the assign form's time field (个工作日, 个月).
+    pub fn due_unit(&self) -> &'static str {
+        self.policy.due_unit.label()
     }
     pub fn state_label(&self) -> &'static str {
         self.state.label()
@@ -104,12 +107,11 @@ impl LoopView {
 pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<LoopView> {
     let live = model::live_units(&s.db, item.id).await?;
     let merged_into = model::merged_into(&s.db, item.id).await?;
+    let policy = super::policy_of(s, &item.kind);
     let steps = Step::ALL
         .into_iter()
         .filter(|_| merged_into.is_none())
-        .filter(|st| {
-            party_for(p, item, &live, *st).is_ok_and(|(party, _)| super::flow::next(item.state, *st, party).is_ok())
-        })
+        .filter(|st| party_for(p, item, &live, *st).is_ok_and(|(party, _)| policy.next(item.state, *st, party).is_ok()))
         .filter(|st| *st != Step::Rate || item.deputy_id.is_some())
         .map(|st| st.as_str())
         .collect::<Vec<_>>();
@@ -177,7 +179,8 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         roles: opts(UnitRole::ALL.map(|r| (r.as_str(), r.label())), "lead"),
         extension_requests,
         assignments,
-        default_due: super::policy(s).default_due_working_days,
+        default_due: policy.default_due,
+        policy,
         suggested_unit: None,
     })
 }

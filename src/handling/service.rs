@@ -190,7 +190,8 @@ pub async fn apply<C: ConnectionTrait>(
 ) -> AppResult<Applied> {
     let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
     let step = cmd.step();
-    let to = flow::next(item.state, step, doer.party).map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
+    let to =
+        ctx.policy.next(item.state, step, doer.party).map_err(|r| AppError::Conflict(r.message(step, item.state)))?;
     let today = calendar::beijing_date(ctx.now);
     if let Some(primary) = model::merged_into(c, item.id).await? {
         return Err(AppError::Conflict(format!("此事项已并案，随事项 {primary} 一并办理，请在该事项上操作")));
@@ -293,10 +294,10 @@ pub async fn apply<C: ConnectionTrait>(
         }
         Command::RequestExtension { days, reason } => {
             let reason = text_of("reason", &reason, true)?;
-            if days == 0 || days > ctx.policy.max_due_working_days {
+            if days == 0 || days > ctx.policy.max_extension_working_days {
                 return Err(AppError::invalid(
                     "days",
-                    format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+                    format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_extension_working_days),
                 ));
             }
             let a = live_assignment(c, &item, unit()?).await?;
@@ -328,10 +329,10 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .await?;
             let body = if approve {
-                if days == 0 || days > ctx.policy.max_due_working_days {
+                if days == 0 || days > ctx.policy.max_extension_working_days {
                     return Err(AppError::invalid(
                         "days",
-                        format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+                        format!("延期天数应为 1 到 {} 个工作日", ctx.policy.max_extension_working_days),
                     ));
                 }
                 let from = item.deadline.as_deref().and_then(calendar::parse_date).unwrap_or(today);
@@ -429,9 +430,11 @@ pub async fn apply<C: ConnectionTrait>(
             let body =
                 if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
             record(c, ctx, &item, step, doer, Line::public(&body).detail(grade.as_str())).await?;
-            // The submitter's 不满意 opens the next round by itself, as many times as the policy says.
+            // A 不满意 of the kind's reopening party (the submitter of an opinion) opens the next
+            // round by itself, as many times as the policy says.
             let automatic = item.round <= i64::from(ctx.policy.automatic_rehandling_rounds);
-            if rater == Rater::Submitter && grade == Grade::Unsatisfied {
+            let reopens = ctx.policy.reopen_on.contains(&rater.party());
+            if reopens && grade == Grade::Unsatisfied {
                 if item.state == State::Replied && automatic {
                     let system = Actor::system("二次办理");
                     let sys = Doer { party: Party::System, unit_id: None, actor: &system };
@@ -454,7 +457,8 @@ pub async fn apply<C: ConnectionTrait>(
                 .into_iter()
                 .rfind(|r| r.rater == Rater::Submitter && r.round == item.round);
             if last.is_some_and(|r| r.grade == Grade::Unsatisfied) && explanation.is_empty() {
-                return Err(AppError::invalid("explanation", "反映人不满意，办结时须写明理由（将向反映人公开）"));
+                let who = ctx.policy.words.submitter;
+                return Err(AppError::invalid("explanation", format!("{who}不满意，办结时须写明理由（{who}可见）")));
             }
             set_state(c, &item, to, ctx.now).await?;
             db::exec(c, "UPDATE handling_items SET closed_at = $1 WHERE id = $2", vec![ctx.now.into(), item.id.into()])
@@ -612,11 +616,11 @@ async fn assign<C: ConnectionTrait>(
     if leads == 1 && separate > 0 {
         return Err(AppError::invalid("units", "主办与分办不能同时使用"));
     }
-    let due = due.unwrap_or(ctx.policy.default_due_working_days);
-    if due == 0 || due > ctx.policy.max_due_working_days {
+    let due = due.unwrap_or(ctx.policy.default_due);
+    if due == 0 || due > ctx.policy.max_due {
         return Err(AppError::invalid(
             "due_working_days",
-            format!("办理期限应为 1 到 {} 个工作日", ctx.policy.max_due_working_days),
+            format!("办理期限应为 1 到 {}{}", ctx.policy.max_due, ctx.policy.due_unit.label()),
         ));
     }
     // Units of the item's organ or an organ above it (a township's item may go to county units).
@@ -652,7 +656,7 @@ async fn assign<C: ConnectionTrait>(
         )
         .await?;
     }
-    let deadline = ctx.calendar.add_working_days(today, due);
+    let deadline = due_date(ctx, today, due);
     db::exec(
         c,
         "UPDATE handling_items SET state = 'assigned', due_working_days = $1, updated_at = $2 WHERE id = $3",
@@ -662,7 +666,8 @@ async fn assign<C: ConnectionTrait>(
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let names = unit_names(c, units).await?;
     // The submitter sees who handles it and by when; the 交办意见 is for the units only.
-    let line = format!("交办{names}，办理期限 {due} 个工作日（至 {}）。", deadline.format("%Y-%m-%d"));
+    let line =
+        format!("交办{names}，办理期限 {due}{}（至 {}）。", ctx.policy.due_unit.label(), deadline.format("%Y-%m-%d"));
     record(c, ctx, item, Step::Assign, doer, Line::public(&line).note(instructions)).await?;
     let body = if instructions.is_empty() { line } else { format!("{line}交办意见：{instructions}") };
     for (u, role) in units {
@@ -671,9 +676,18 @@ async fn assign<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A new round with the same units: 二次办理.
+/// The deadline `due` (in the kind's unit) after `today` (PLAT-10).
+fn due_date(ctx: &Ctx<'_>, today: chrono::NaiveDate, due: u32) -> chrono::NaiveDate {
+    match ctx.policy.due_unit {
+        flow::DueUnit::WorkingDays => ctx.calendar.add_working_days(today, due),
+        flow::DueUnit::CalendarMonths => ctx.calendar.add_months(today, due),
+    }
+}
+
+/// A new round with the same units: 二次办理 (from 已办结 too, where the kind allows it: 回头看).
 async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Doer<'_>, reason: &str) -> AppResult<()> {
-    flow::next(item.state, Step::Reopen, doer.party)
+    ctx.policy
+        .next(item.state, Step::Reopen, doer.party)
         .map_err(|r| AppError::Conflict(r.message(Step::Reopen, item.state)))?;
     let round = item.round + 1;
     let today = calendar::beijing_date(ctx.now);
@@ -697,11 +711,12 @@ async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Do
         )
         .await?;
     }
-    let due = item.due_working_days.map(|d| d as u32).unwrap_or(ctx.policy.default_due_working_days);
-    let deadline = ctx.calendar.add_working_days(today, due);
+    let due = item.due_working_days.map(|d| d as u32).unwrap_or(ctx.policy.default_due);
+    let deadline = due_date(ctx, today, due);
     db::exec(
         c,
-        "UPDATE handling_items SET state = 'rehandling', round = $1, replied_at = NULL, updated_at = $2 WHERE id = $3",
+        "UPDATE handling_items SET state = 'rehandling', round = $1, replied_at = NULL, closed_at = NULL, updated_at = $2 \
+         WHERE id = $3",
         vec![round.into(), ctx.now.into(), item.id.into()],
     )
     .await?;

@@ -62,8 +62,13 @@ pub const MODULE: Module = Module {
 };
 
 /// What the loop knows of opinions.
-pub static ITEM_KIND: ItemKind =
-    ItemKind { kind: KIND, page: |item| format!("/console/opinions/item/{item}"), after_step: Some(after_step) };
+pub static ITEM_KIND: ItemKind = ItemKind {
+    kind: KIND,
+    page: |item| format!("/console/opinions/item/{item}"),
+    after_step: Some(after_step),
+    // The loop as OPN-5 to OPN-10 describe it: working days, the submitter's 不满意 reopens.
+    policy: |_| crate::handling::flow::Policy::default(),
+};
 
 fn routes() -> axum::Router<AppState> {
     axum::Router::new()

@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod foreign_keys;
 mod jobs;
+mod loop_kinds;
 mod matrix;
 mod names;
 mod opinions;

@@ -1,0 +1,164 @@
+//! Issue 18 (first part): the loop serves any registered kind. A second kind, registered by
+//! this test only, runs through the same pages and service with its own descriptor — deadlines
+//! in calendar months, the deputy's 不满意 reopening it, a reopen from 办结 (回头看), its own
+//! words — while opinions keep theirs. Nothing of it is in the loop's code.
+
+use std::sync::LazyLock;
+
+use axum::http::StatusCode;
+use renda::app::state::AppState;
+use renda::audit::Actor;
+use renda::db;
+use renda::handling::ItemKind;
+use renda::handling::flow::{DueUnit, Party, Policy, RULES, Rule, State, Step, Words};
+use renda::handling::service::{NewItem, open};
+
+use crate::demo_test;
+use crate::opinions::{demo_unit, item_of, state_of};
+use crate::support::{Browser, TestApp};
+
+/// The opinions' table, but an item may be reopened after 办结 as well.
+static PETITION_RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|r| if r.step == Step::Reopen { Rule { from: &[State::Replied, State::Closed], ..*r } } else { *r })
+        .collect()
+});
+
+fn petition_policy(_: &AppState) -> Policy {
+    Policy {
+        rules: &PETITION_RULES,
+        due_unit: DueUnit::CalendarMonths,
+        default_due: 3,
+        max_due: 6,
+        reopen_on: &[Party::Deputy],
+        words: Words { submitter: "提出代表" },
+        ..Policy::default()
+    }
+}
+
+static PETITION: ItemKind =
+    ItemKind { kind: "test_petition", page: |_| "/console".to_string(), after_step: None, policy: petition_policy };
+
+async fn step(b: &mut Browser<'_>, item: i64, fields: &[(&str, &str)]) -> StatusCode {
+    b.post(&format!("/console/handling/{item}/step"), fields).await.status
+}
+
+async fn deadline(app: &TestApp, item: i64) -> String {
+    db::query_rows(app.db(), "SELECT deadline FROM handling_items WHERE id = $1", vec![item.into()]).await.unwrap()[0]
+        .try_get_by_index(0)
+        .unwrap()
+}
+
+async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
+    renda::handling::register(&app.state, &[&renda::opinions::ITEM_KIND, &PETITION]);
+    let deputy =
+        db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
+    let organ =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    let item = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
+        let new = NewItem {
+            kind: "test_petition",
+            organ_id: organ,
+            area_id: None,
+            station_id: None,
+            deputy_id: Some(deputy),
+            held: false,
+            note: "代表提出",
+        };
+        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
+    })
+    .await
+    .unwrap();
+    let unit = demo_unit(&app).await.to_string();
+    let mut staff = app.login("staff").await;
+    let mut u = app.login("unit").await;
+    let mut d = app.login("deputy").await;
+
+    // Calendar months: at most 6; 3 months from today, on a working day.
+    let long = step(&mut staff, item, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "7")]).await;
+    assert_eq!(long, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = step(&mut staff, item, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "3")]).await;
+    assert_eq!(ok, StatusCode::SEE_OTHER);
+    let calendar = renda::calendar::load(app.db()).await.unwrap();
+    let today = renda::calendar::beijing_date(db::now());
+    let expected = calendar.on_or_after(today.checked_add_months(chrono::Months::new(3)).unwrap());
+    assert_eq!(deadline(&app, item).await, expected.format("%Y-%m-%d").to_string());
+    assert!(calendar.is_working_day(expected));
+    let line = db::query_rows(
+        app.db(),
+        "SELECT body FROM handling_events WHERE item_id = $1 AND step = 'assign'",
+        vec![item.into()],
+    )
+    .await
+    .unwrap()[0]
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    assert!(line.contains("3个月"), "{line}");
+    // The kind's words on its forms.
+    assert_eq!(petition_policy(&app.state).seen_by(Step::Reply), "提出代表可见");
+
+    // The deputy's 不满意 reopens this kind by itself.
+    assert_eq!(step(&mut u, item, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
+    let r = step(&mut u, item, &[("step", "reply"), ("outcome", "in_progress"), ("text", "正在协调资金。")]).await;
+    assert_eq!(r, StatusCode::SEE_OTHER);
+    assert_eq!(
+        step(&mut d, item, &[("step", "rate"), ("grade", "unsatisfied"), ("text", "没有落实")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state_of(&app, item).await, "rehandling");
+    // Round two, then 办结, then 回头看 reopens it from 办结.
+    assert_eq!(step(&mut u, item, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        step(&mut u, item, &[("step", "reply"), ("outcome", "resolved"), ("text", "已落实。")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(&mut d, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(step(&mut staff, item, &[("step", "close"), ("text", "")]).await, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, item).await, "closed");
+    let r = step(&mut staff, item, &[("step", "reopen"), ("text", "回头看：整改反弹")]).await;
+    assert_eq!(r, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, item).await, "rehandling");
+    let (round, closed) = {
+        let row =
+            db::query_rows(app.db(), "SELECT round, closed_at FROM handling_items WHERE id = $1", vec![item.into()])
+                .await
+                .unwrap();
+        (row[0].try_get_by_index::<i64>(0).unwrap(), row[0].try_get_by_index::<Option<i64>>(1).unwrap())
+    };
+    assert_eq!((round, closed), (3, None));
+
+    // Opinions keep their loop: working days, only the submitter's 不满意 reopens, 办结 is final.
+    let mut citizen = app.browser().await;
+    let r = citizen
+        .post(
+            "/opinions/new",
+            &[("deputy", &deputy.to_string()), ("content", "第二类事项对照：桥头路灯不亮已经一个月了，请修复。")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let no = r.texts("#tracking-no")[0].clone();
+    let op = item_of(&app, &no).await;
+    assert_eq!(
+        step(&mut staff, op, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "7")]).await,
+        StatusCode::SEE_OTHER
+    );
+    let expected = calendar.add_working_days(today, 7);
+    assert_eq!(deadline(&app, op).await, expected.format("%Y-%m-%d").to_string());
+    assert_eq!(step(&mut u, op, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        step(&mut u, op, &[("step", "reply"), ("outcome", "resolved"), ("text", "已修复。")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(&mut d, op, &[("step", "rate"), ("grade", "unsatisfied"), ("text", "")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state_of(&app, op).await, "replied", "a deputy's 不满意 does not reopen an opinion");
+    assert_eq!(step(&mut staff, op, &[("step", "close"), ("text", "已核实修复")]).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut staff, op, &[("step", "reopen"), ("text", "再看看")]).await, StatusCode::CONFLICT);
+}
+demo_test!(a_second_kind_runs_the_same_loop_with_its_own_rules);
