@@ -67,12 +67,18 @@ pub struct ItemKind {
     pub kind: &'static str,
     /// The console page of an item of this kind.
     pub page: fn(i64) -> String,
+    /// Runs in the step's write transaction before the step and may refuse it (e.g. no 答复
+    /// without a recorded contact with the deputy, where the organ turns that on).
+    pub before_step: Option<BeforeStep>,
     /// Runs in the step's write transaction after the step (e.g. an SMS to the submitter).
     pub after_step: Option<AfterStep>,
     /// Its loop as this installation applies it: the step table, the time rules (working days
     /// or calendar months), whose 不满意 reopens, whether a closed item can reopen, its words.
     pub policy: fn(&AppState) -> Policy,
 }
+
+pub type BeforeStep =
+    for<'a> fn(&'a AppState, &'a DatabaseTransaction, &'a Item, &'a Command) -> BoxFuture<'a, AppResult<()>>;
 
 pub type AfterStep =
     for<'a> fn(&'a AppState, &'a DatabaseTransaction, &'a Item, &'a Applied) -> BoxFuture<'a, AppResult<()>>;
@@ -203,6 +209,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
     };
     write(s, p, ip, async |w| {
         let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
+        before_step(s, w.txn(), item_id, &cmd).await?;
         let doer = Doer { party, unit_id, actor: w.actor() };
         let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
         after_step(s, w.txn(), item_id, &applied).await?;
@@ -218,12 +225,22 @@ pub async fn act_as_submitter(s: &AppState, item_id: i64, cmd: Command) -> AppRe
     let policy = policy_of(s, &kind);
     crate::app::write::write_as(s, crate::audit::Actor::system("反映人"), async |w| {
         let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
+        before_step(s, w.txn(), item_id, &cmd).await?;
         let doer = Doer { party: Party::Submitter, unit_id: None, actor: w.actor() };
         let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
         after_step(s, w.txn(), item_id, &applied).await?;
         Ok(applied)
     })
     .await
+}
+
+/// The kind's check before a step, in the step's transaction.
+async fn before_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, cmd: &Command) -> AppResult<()> {
+    let item = model::item(txn, item_id).await?.ok_or(AppError::NotFound)?;
+    match kind_of(s, &item.kind).and_then(|k| k.before_step) {
+        Some(check) => check(s, txn, &item, cmd).await,
+        None => Ok(()),
+    }
 }
 
 /// What follows a step: the items merged into this one take its state (并案), and the item's

@@ -302,7 +302,7 @@ async fn step(
     let label = cmd.step().label();
     let applied = act(&s, &p, &ip, id, cmd).await?;
     let message = if applied.reopened {
-        format!("已{label}；反映人不满意，已自动转入二次办理")
+        format!("已{label}；不满意，已自动转入二次办理")
     } else {
         format!("已{label}，事项现为「{}」", applied.to.label())
     };

@@ -352,7 +352,10 @@ pub async fn apply<C: ConnectionTrait>(
             let a = live_assignment(c, &item, unit_id).await?;
             let role = assignment_role(c, a).await?;
             if ctx.policy.accept_before_reply && !assignment_accepted(c, a).await? {
-                return Err(AppError::Conflict("请先签收再答复：签收后，反映人可以看到事项已有单位在办理".into()));
+                return Err(AppError::Conflict(format!(
+                    "请先签收再答复：签收后，{}可以看到事项已有单位在办理",
+                    ctx.policy.words.submitter
+                )));
             }
             if !role.answers() {
                 return Err(AppError::Conflict(
@@ -438,11 +441,13 @@ pub async fn apply<C: ConnectionTrait>(
                 if item.state == State::Replied && automatic {
                     let system = Actor::system("二次办理");
                     let sys = Doer { party: Party::System, unit_id: None, actor: &system };
-                    reopen(c, ctx, &item, &sys, "反映人不满意，自动转入二次办理").await?;
+                    let why = format!("{}不满意，自动转入二次办理", ctx.policy.words.submitter);
+                    reopen(c, ctx, &item, &sys, &why).await?;
                     applied.to = State::Rehandling;
                     applied.reopened = true;
                 } else {
-                    notify_staff(c, &item, "反映人对答复不满意", "请决定再次办理，或说明理由后办结").await?;
+                    let title = format!("{}对答复不满意", ctx.policy.words.submitter);
+                    notify_staff(c, &item, &title, "请决定再次办理，或说明理由后办结").await?;
                 }
             }
         }

@@ -65,6 +65,7 @@ pub const MODULE: Module = Module {
 pub static ITEM_KIND: ItemKind = ItemKind {
     kind: KIND,
     page: |item| format!("/console/opinions/item/{item}"),
+    before_step: None,
     after_step: Some(after_step),
     // The loop as OPN-5 to OPN-10 describe it: working days, the submitter's 不满意 reopens.
     policy: |_| crate::handling::flow::Policy::default(),

@@ -6,12 +6,13 @@
 use std::sync::LazyLock;
 
 use axum::http::StatusCode;
-use renda::app::state::AppState;
+use renda::app::error::{AppError, AppResult};
+use renda::app::state::{AppState, BoxFuture};
 use renda::audit::Actor;
 use renda::db;
 use renda::handling::ItemKind;
 use renda::handling::flow::{DueUnit, Party, Policy, RULES, Rule, State, Step, Words};
-use renda::handling::service::{NewItem, open};
+use renda::handling::service::{Command, NewItem, open};
 
 use crate::demo_test;
 use crate::opinions::{demo_unit, item_of, state_of};
@@ -37,8 +38,38 @@ fn petition_policy(_: &AppState) -> Policy {
     }
 }
 
-static PETITION: ItemKind =
-    ItemKind { kind: "test_petition", page: |_| "/console".to_string(), after_step: None, policy: petition_policy };
+static PETITION: ItemKind = ItemKind {
+    kind: "test_petition",
+    page: |_| "/console".to_string(),
+    before_step: Some(contact_before_reply),
+    after_step: None,
+    policy: petition_policy,
+};
+
+/// This kind's check before a step: no 答复 before a contact with the deputy is recorded (a
+/// progress note of this round).
+fn contact_before_reply<'a>(
+    _: &'a AppState,
+    txn: &'a sea_orm::DatabaseTransaction,
+    item: &'a renda::handling::model::Item,
+    cmd: &'a Command,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        if !matches!(cmd, Command::Reply { .. }) {
+            return Ok(());
+        }
+        let contacts = db::scalar_i64(
+            txn,
+            "SELECT count(*) FROM handling_events WHERE item_id = $1 AND round = $2 AND step = 'progress'",
+            vec![item.id.into(), item.round.into()],
+        )
+        .await?;
+        if contacts == 0 {
+            return Err(AppError::Conflict("答复前请先记录与提出代表的联系（办理进展）".into()));
+        }
+        Ok(())
+    })
+}
 
 async fn step(b: &mut Browser<'_>, item: i64, fields: &[(&str, &str)]) -> StatusCode {
     b.post(&format!("/console/handling/{item}/step"), fields).await.status
@@ -100,6 +131,18 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
 
     // The deputy's 不满意 reopens this kind by itself.
     assert_eq!(step(&mut u, item, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
+    // The kind's check before a step: no reply before a recorded contact; nothing written.
+    let r = step(&mut u, item, &[("step", "reply"), ("outcome", "in_progress"), ("text", "正在协调资金。")]).await;
+    assert_eq!(r, StatusCode::CONFLICT);
+    let replies =
+        db::scalar_i64(app.db(), "SELECT count(*) FROM handling_replies WHERE item_id = $1", vec![item.into()])
+            .await
+            .unwrap();
+    assert_eq!(replies, 0);
+    assert_eq!(
+        step(&mut u, item, &[("step", "progress"), ("text", "已电话联系提出代表。")]).await,
+        StatusCode::SEE_OTHER
+    );
     let r = step(&mut u, item, &[("step", "reply"), ("outcome", "in_progress"), ("text", "正在协调资金。")]).await;
     assert_eq!(r, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -109,6 +152,7 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
     assert_eq!(state_of(&app, item).await, "rehandling");
     // Round two, then 办结, then 回头看 reopens it from 办结.
     assert_eq!(step(&mut u, item, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut u, item, &[("step", "progress"), ("text", "再次联系。")]).await, StatusCode::SEE_OTHER);
     assert_eq!(
         step(&mut u, item, &[("step", "reply"), ("outcome", "resolved"), ("text", "已落实。")]).await,
         StatusCode::SEE_OTHER
