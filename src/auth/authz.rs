@@ -176,6 +176,9 @@ pub enum Resource<'a> {
         deputy_id: Option<i64>,
         station_id: Option<i64>,
         followers: &'a [i64],
+        /// The deputies who signed it (a suggestion's lead and co-signers): each acts as the
+        /// deputy it was raised by.
+        signers: &'a [i64],
     },
     /// The installation's settings — the working-day calendar, the word list that holds
     /// submissions for review: everyone signed in reads them; the admin of the top organ edits them.
@@ -383,11 +386,12 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers } => {
+        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers, signers } => {
             let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let unit = p.has(Role::Unit) && p.unit_id.is_some_and(|u| units.contains(&u));
-            let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
+            let deputy =
+                p.has(Role::Deputy) && p.deputy_id.is_some_and(|d| deputy_id == Some(d) || signers.contains(&d));
             let keeper = p.has(Role::Keeper) && p.station_id.is_some() && p.station_id == station_id;
             let follower = p.has(Role::Deputy) && p.deputy_id.is_some_and(|d| followers.contains(&d));
             let visible = worker || unit || deputy || keeper || follower;

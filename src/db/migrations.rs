@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_opinion_categories::Migration),
             Box::new(m0020_publications::Migration),
             Box::new(m0021_sms_limits::Migration),
+            Box::new(m0022_item_signers::Migration),
         ]
     }
 }
@@ -47,6 +48,7 @@ pub mod m0018_staged_files;
 pub mod m0019_opinion_categories;
 pub mod m0020_publications;
 pub mod m0021_sms_limits;
+pub mod m0022_item_signers;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -64,6 +66,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0017_duty_changes::REFERENCES)
         .chain(m0018_staged_files::REFERENCES)
         .chain(m0020_publications::REFERENCES)
+        .chain(m0022_item_signers::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

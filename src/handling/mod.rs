@@ -111,6 +111,8 @@ pub struct Facts {
     /// The deputies who see it without working on it: those asked to follow it and the
     /// deputies of the station it came through (OPN-11).
     pub followers: Vec<i64>,
+    /// The deputies who signed it.
+    pub signers: Vec<i64>,
 }
 
 impl Facts {
@@ -121,13 +123,18 @@ impl Facts {
             deputy_id: item.deputy_id,
             station_id: item.station_id,
             followers: &self.followers,
+            signers: &self.signers,
         }
     }
 }
 
 /// What the authorization layer needs to know of an item besides its row.
 pub async fn facts(s: &AppState, id: i64) -> AppResult<Facts> {
-    Ok(Facts { units: model::seeing_units(&s.db, id).await?, followers: model::watchers(&s.db, id).await? })
+    Ok(Facts {
+        units: model::seeing_units(&s.db, id).await?,
+        followers: model::watchers(&s.db, id).await?,
+        signers: model::signers(&s.db, id).await?,
+    })
 }
 
 /// Reads an item the principal may see (404 otherwise), with its authorization facts.
@@ -140,13 +147,20 @@ pub async fn visible_item(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -
 
 /// The party a principal takes a step as, decided by the authorization layer: the field of
 /// the item the step belongs to, then which party that makes them.
-pub fn party_for(p: &Principal, item: &Item, live_units: &[i64], step: Step) -> Result<(Party, Field), Field> {
+pub fn party_for(
+    p: &Principal,
+    item: &Item,
+    live_units: &[i64],
+    signers: &[i64],
+    step: Step,
+) -> Result<(Party, Field), Field> {
     let r = Resource::HandlingItem {
         organ_path: &item.organ_path,
         units: live_units,
         deputy_id: item.deputy_id,
         station_id: item.station_id,
         followers: &[],
+        signers,
     };
     let may = |f: Field| authz::allows(p, Action::Change(f), &r);
     let (field, party) = match step {
@@ -185,7 +199,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
     }
     let live = model::live_units(&s.db, item_id).await?;
     let step = cmd.step();
-    let (party, field) = match party_for(p, &item, &live, step) {
+    let (party, field) = match party_for(p, &item, &live, &facts.signers, step) {
         Ok(x) => x,
         Err(field) => {
             let r = Resource::HandlingItem {
@@ -194,6 +208,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 deputy_id: item.deputy_id,
                 station_id: item.station_id,
                 followers: &facts.followers,
+                signers: &facts.signers,
             };
             guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
             return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));
@@ -210,7 +225,8 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
     write(s, p, ip, async |w| {
         let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
         before_step(s, w.txn(), item_id, &cmd).await?;
-        let doer = Doer { party, unit_id, actor: w.actor() };
+        let deputy = if party == Party::Deputy { p.deputy_id } else { None };
+        let doer = Doer { party, unit_id, deputy, actor: w.actor() };
         let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
         after_step(s, w.txn(), item_id, &applied).await?;
         Ok(applied)
@@ -226,7 +242,7 @@ pub async fn act_as_submitter(s: &AppState, item_id: i64, cmd: Command) -> AppRe
     crate::app::write::write_as(s, crate::audit::Actor::system("反映人"), async |w| {
         let ctx = Ctx { key: w.key(), calendar: &calendar, policy: &policy, now: crate::db::now() };
         before_step(s, w.txn(), item_id, &cmd).await?;
-        let doer = Doer { party: Party::Submitter, unit_id: None, actor: w.actor() };
+        let doer = Doer { party: Party::Submitter, unit_id: None, deputy: None, actor: w.actor() };
         let applied = service::apply(w.txn(), &ctx, item_id, &doer, cmd).await?;
         after_step(s, w.txn(), item_id, &applied).await?;
         Ok(applied)

@@ -462,6 +462,22 @@ pub async fn followers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i6
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 
+/// The deputies who signed an item, the lead first.
+pub async fn signers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT person_id FROM item_signers WHERE item_id = $1 ORDER BY lead DESC, id",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// Whether an item has signers (then each rates for themself).
+pub async fn has_signers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<bool, DbErr> {
+    Ok(db::scalar_i64(c, "SELECT count(*) FROM item_signers WHERE item_id = $1", vec![item_id.into()]).await? > 0)
+}
+
 /// The deputies who see an item without working on it (OPN-11): those asked to follow it and
 /// the deputies of the station it came through.
 pub async fn watchers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {

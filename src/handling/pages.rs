@@ -108,11 +108,14 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     let live = model::live_units(&s.db, item.id).await?;
     let merged_into = model::merged_into(&s.db, item.id).await?;
     let policy = super::policy_of(s, &item.kind);
+    let signers = model::signers(&s.db, item.id).await?;
     let steps = Step::ALL
         .into_iter()
         .filter(|_| merged_into.is_none())
-        .filter(|st| party_for(p, item, &live, *st).is_ok_and(|(party, _)| policy.next(item.state, *st, party).is_ok()))
-        .filter(|st| *st != Step::Rate || item.deputy_id.is_some())
+        .filter(|st| {
+            party_for(p, item, &live, &signers, *st).is_ok_and(|(party, _)| policy.next(item.state, *st, party).is_ok())
+        })
+        .filter(|st| *st != Step::Rate || item.deputy_id.is_some() || !signers.is_empty())
         .map(|st| st.as_str())
         .collect::<Vec<_>>();
     let assignments = model::assignments(&s.db, item.id).await?;

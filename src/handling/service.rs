@@ -26,6 +26,8 @@ pub struct NewItem<'a> {
     pub held: bool,
     /// The first history line (e.g. "通过联络站二维码提交").
     pub note: &'a str,
+    /// The deputies who signed it, the lead first (none for an opinion).
+    pub signers: &'a [i64],
 }
 
 /// Opens an item in `received` (or `held`); returns its id.
@@ -46,6 +48,14 @@ pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>, n
         ],
     )
     .await?;
+    for (i, person) in new.signers.iter().enumerate() {
+        db::exec(
+            c,
+            "INSERT INTO item_signers (item_id, person_id, lead, created_at) VALUES ($1, $2, $3, $4)",
+            vec![id.into(), (*person).into(), (i == 0).into(), now.into()],
+        )
+        .await?;
+    }
     event(c, now, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note).await?;
     Ok(id)
 }
@@ -145,6 +155,8 @@ impl Command {
 pub struct Doer<'a> {
     pub party: Party,
     pub unit_id: Option<i64>,
+    /// The deputy (person) taking a deputy's step: which signer rates.
+    pub deputy: Option<i64>,
     pub actor: &'a Actor,
 }
 
@@ -408,18 +420,23 @@ pub async fn apply<C: ConnectionTrait>(
         }
         Command::Rate { rater, grade, comment } => {
             let comment = text_of("comment", &comment, false)?;
-            let done = db::scalar_i64(
-                c,
-                "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3",
-                vec![item.id.into(), item.round.into(), rater.as_str().into()],
-            )
-            .await?;
+            // Each signer of an item signed by several deputies rates for themself.
+            let person = if rater == Rater::Deputy { doer.deputy } else { None };
+            let mut sql =
+                "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3".to_string();
+            let mut values = vec![item.id.into(), item.round.into(), rater.as_str().into()];
+            if let (Some(p), true) = (person, model::has_signers(c, item.id).await?) {
+                sql.push_str(" AND person_id = $4");
+                values.push(p.into());
+            }
+            let done = db::scalar_i64(c, &sql, values).await?;
             if done > 0 {
                 return Err(AppError::Conflict("本轮办理已经评价过".into()));
             }
             db::exec(
                 c,
-                "INSERT INTO handling_ratings (item_id, round, rater, grade, comment, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO handling_ratings (item_id, round, rater, grade, comment, at, person_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 vec![
                     item.id.into(),
                     item.round.into(),
@@ -427,6 +444,7 @@ pub async fn apply<C: ConnectionTrait>(
                     grade.as_str().into(),
                     comment.clone().into(),
                     ctx.now.into(),
+                    person.into(),
                 ],
             )
             .await?;
@@ -440,7 +458,7 @@ pub async fn apply<C: ConnectionTrait>(
             if reopens && grade == Grade::Unsatisfied {
                 if item.state == State::Replied && automatic {
                     let system = Actor::system("二次办理");
-                    let sys = Doer { party: Party::System, unit_id: None, actor: &system };
+                    let sys = Doer { party: Party::System, unit_id: None, deputy: None, actor: &system };
                     let why = format!("{}不满意，自动转入二次办理", ctx.policy.words.submitter);
                     reopen(c, ctx, &item, &sys, &why).await?;
                     applied.to = State::Rehandling;

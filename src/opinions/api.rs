@@ -102,6 +102,7 @@ async fn create(
                 deputy_id: sub.deputy_id,
                 station_id: sub.station_id,
                 followers: &[],
+                signers: &[],
             };
             crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
             write(&s, p, &ip, async |w| {

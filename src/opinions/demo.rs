@@ -645,6 +645,6 @@ impl<C: ConnectionTrait> Runner<'_, C> {
             Party::Submitter => self.citizen,
             _ => self.staff,
         };
-        apply(self.c, &ctx, self.item, &Doer { party, unit_id, actor }, cmd).await.map(|_| ())
+        apply(self.c, &ctx, self.item, &Doer { party, unit_id, deputy: None, actor }, cmd).await.map(|_| ())
     }
 }

@@ -37,7 +37,14 @@ const PATH: &str = "/console/opinions/import";
 const CRUMBS: [(&str, &str); 2] = [("/console/opinions", "民意办理"), (PATH, "12345 工单导入")];
 
 fn resource(p: &Principal) -> Resource<'_> {
-    Resource::HandlingItem { organ_path: &p.organ_path, units: &[], deputy_id: None, station_id: None, followers: &[] }
+    Resource::HandlingItem {
+        organ_path: &p.organ_path,
+        units: &[],
+        deputy_id: None,
+        station_id: None,
+        followers: &[],
+        signers: &[],
+    }
 }
 
 /// Whether the import is offered to a principal (for the menu).

@@ -840,7 +840,14 @@ async fn create(
         ));
     };
     let units: [i64; 0] = [];
-    let r = Resource::HandlingItem { organ_path: &p.organ_path, units: &units, deputy_id, station_id, followers: &[] };
+    let r = Resource::HandlingItem {
+        organ_path: &p.organ_path,
+        units: &units,
+        deputy_id,
+        station_id,
+        followers: &[],
+        signers: &[],
+    };
     guard::check(&s, &p, &ip, Action::Create, &r, "open311").await?;
     jurisdiction(&s, &q).await?;
     let NewRequest { submission, lat, lng, address } =

@@ -370,6 +370,7 @@ async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(C
         deputy_id: deputy,
         station_id: station,
         followers: &[],
+        signers: &[],
     };
     guard::check(s, p, ip, Action::Create, &r, "new").await?;
     Ok((channel, station, deputy))

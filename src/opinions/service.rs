@@ -293,7 +293,16 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
     let item_id = loop_service::open(
         c,
         actor,
-        &NewItem { kind: super::KIND, organ_id, area_id, station_id, deputy_id, held: hold.is_some(), note },
+        &NewItem {
+            kind: super::KIND,
+            organ_id,
+            area_id,
+            station_id,
+            deputy_id,
+            held: hold.is_some(),
+            note,
+            signers: &[],
+        },
         now,
     )
     .await?;

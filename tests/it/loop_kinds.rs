@@ -1,6 +1,6 @@
 //! Issue 18 (first part): the loop serves any registered kind. A second kind, registered by
-//! this test only, runs through the same pages and service with its own descriptor — deadlines
-//! in calendar months, the deputy's 不满意 reopening it, a reopen from 办结 (回头看), its own
+//! this test only, runs through the same pages and service with its own descriptor — two
+//! signers who each act as its deputy and rate for themselves, deadlines in calendar months, the deputy's 不满意 reopening it, a reopen from 办结 (回头看), its own
 //! words — while opinions keep theirs. Nothing of it is in the loop's code.
 
 use std::sync::LazyLock;
@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use renda::app::error::{AppError, AppResult};
 use renda::app::state::{AppState, BoxFuture};
 use renda::audit::Actor;
+use renda::auth::Role;
 use renda::db;
 use renda::handling::ItemKind;
 use renda::handling::flow::{DueUnit, Party, Policy, RULES, Rule, State, Step, Words};
@@ -87,15 +88,33 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
         db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
     let organ =
         db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    // Two more deputies with accounts: a co-signer and one who did not sign.
+    let others = db::query_rows(
+        app.db(),
+        "SELECT DISTINCT person_id FROM mandates WHERE status = 'serving' AND person_id <> $1 ORDER BY person_id LIMIT 2",
+        vec![deputy.into()],
+    )
+    .await
+    .unwrap();
+    let (cosigner, outsider): (i64, i64) =
+        (others[0].try_get_by_index(0).unwrap(), others[1].try_get_by_index(0).unwrap());
+    for (name, person) in [("cosigner", cosigner), ("outsider", outsider)] {
+        app.add_account(name, organ, &[Role::Deputy]).await;
+        db::exec(app.db(), "UPDATE accounts SET deputy_id = $1 WHERE username = $2", vec![person.into(), name.into()])
+            .await
+            .unwrap();
+    }
     let item = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
         let new = NewItem {
             kind: "test_petition",
             organ_id: organ,
             area_id: None,
             station_id: None,
-            deputy_id: Some(deputy),
+            deputy_id: None,
             held: false,
             note: "代表提出",
+            // Two signers: the lead and a co-signer; each is the item's deputy.
+            signers: &[deputy, cosigner],
         };
         Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
     })
@@ -105,6 +124,11 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
     let mut staff = app.login("staff").await;
     let mut u = app.login("unit").await;
     let mut d = app.login("deputy").await;
+    let mut co = app.login("cosigner").await;
+    let mut out = app.login("outsider").await;
+    // Signers see it; a deputy who did not sign does not.
+    assert_eq!(co.get(&format!("/console/handling/{item}")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.get(&format!("/console/handling/{item}")).await.status, StatusCode::NOT_FOUND);
 
     // Calendar months: at most 6; 3 months from today, on a working day.
     let long = step(&mut staff, item, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "7")]).await;
@@ -161,6 +185,30 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
         step(&mut d, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
         StatusCode::SEE_OTHER
     );
+    // Each signer rates for themself, once a round.
+    assert_eq!(
+        step(&mut d, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        step(&mut co, item, &[("step", "rate"), ("grade", "basically_satisfied"), ("text", "基本满意")]).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(&mut out, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
+        StatusCode::NOT_FOUND
+    );
+    let raters = db::query_rows(
+        app.db(),
+        "SELECT person_id FROM handling_ratings WHERE item_id = $1 AND round = 2 ORDER BY id",
+        vec![item.into()],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get_by_index::<Option<i64>>(0).unwrap())
+    .collect::<Vec<_>>();
+    assert_eq!(raters, [Some(deputy), Some(cosigner)]);
     assert_eq!(step(&mut staff, item, &[("step", "close"), ("text", "")]).await, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, item).await, "closed");
     let r = step(&mut staff, item, &[("step", "reopen"), ("text", "回头看：整改反弹")]).await;

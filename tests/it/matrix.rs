@@ -243,7 +243,14 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Person { id: 555, organ_path },
                 Resource::Station { id: 77, organ_path },
                 Resource::Registry { organ_path },
-                Resource::HandlingItem { organ_path, units: &[7], deputy_id: None, station_id: None, followers: &[] },
+                Resource::HandlingItem {
+                    organ_path,
+                    units: &[7],
+                    deputy_id: None,
+                    station_id: None,
+                    followers: &[],
+                    signers: &[],
+                },
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
@@ -353,8 +360,14 @@ fn owner_only_resources_and_special_cases() {
     let mut follower = principal(Role::Deputy);
     follower.deputy_id = Some(555);
     for organ_path in ["/1/2/", "/1/3/", "/1/"] {
-        let item =
-            |followers| Resource::HandlingItem { organ_path, units: &[], deputy_id: None, station_id: None, followers };
+        let item = |followers| Resource::HandlingItem {
+            organ_path,
+            units: &[],
+            deputy_id: None,
+            station_id: None,
+            followers,
+            signers: &[],
+        };
         assert_eq!(decide(&follower, Action::View, &item(&[555])), A);
         assert_eq!(decide(&follower, Action::View, &item(&[556])), H);
         for f in Field::ALL {
@@ -516,3 +529,26 @@ async fn http_matrix(app: TestApp) {
     assert_eq!(denied_after - denied_before, expected_denials, "every refusal is audited");
 }
 demo_test!(http_matrix);
+
+/// Issue 18: every deputy who signed an item acts as its deputy (sees it, answers, rates); a
+/// deputy who did not sign, of the same organ, does not see it.
+#[test]
+fn the_signers_of_an_item_are_its_deputies() {
+    let mut signer = principal(Role::Deputy);
+    signer.deputy_id = Some(41);
+    let mut other = principal(Role::Deputy);
+    other.deputy_id = Some(42);
+    let item = |signers| Resource::HandlingItem {
+        organ_path: "/1/2/",
+        units: &[],
+        deputy_id: None,
+        station_id: None,
+        followers: &[],
+        signers,
+    };
+    for action in [Action::View, Action::Change(Field::ItemDeputyWork)] {
+        assert_eq!(decide(&signer, action, &item(&[40, 41])), Decision::Allow, "{action:?}");
+        assert_eq!(decide(&other, action, &item(&[40, 41])), Decision::Hidden, "{action:?}");
+    }
+    assert_eq!(decide(&signer, Action::Change(Field::ItemTriage), &item(&[41])), Decision::Forbidden);
+}
