@@ -523,6 +523,37 @@ impl DueUnit {
     }
 }
 
+/// What a rating is about: the whole of it, or one aspect of two (a suggestion's 答复 — the
+/// contact and the answer — and its 办理结果).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Aspect {
+    Overall,
+    Reply,
+    Result,
+}
+
+impl Aspect {
+    pub const ALL: [Aspect; 3] = [Aspect::Overall, Aspect::Reply, Aspect::Result];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aspect::Overall => "overall",
+            Aspect::Reply => "reply",
+            Aspect::Result => "result",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Aspect> {
+        Aspect::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Aspect::Overall => "总体评价",
+            Aspect::Reply => "答复（沟通和答复）",
+            Aspect::Result => "办理结果",
+        }
+    }
+}
+
 /// The words a kind's pages use for the loop's roles.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
@@ -560,6 +591,10 @@ pub struct Policy {
     pub reopen_on: &'static [Party],
     /// A unit signs for an item (签收) before it may reply (答复).
     pub accept_before_reply: bool,
+    /// What a rater rates: the whole (opinions), or each aspect on its own.
+    pub aspects: &'static [Aspect],
+    /// Each answering unit is rated on its own (a suggestion's 主办 and 分办 units).
+    pub rate_per_unit: bool,
     pub words: Words,
 }
 
@@ -576,6 +611,8 @@ impl Default for Policy {
             automatic_rehandling_rounds: 1,
             reopen_on: &[Party::Submitter],
             accept_before_reply: true,
+            aspects: &[Aspect::Overall],
+            rate_per_unit: false,
             words: SUBMITTER_WORDS,
         }
     }

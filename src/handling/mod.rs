@@ -219,7 +219,9 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
     let policy = policy_of(s, &item.kind);
     let unit_id = if party == Party::Unit { p.unit_id } else { None };
     let cmd = match cmd {
-        Command::Rate { grade, comment, .. } => Command::Rate { rater: model::Rater::Deputy, grade, comment },
+        Command::Rate { grade, comment, aspect, unit_id, .. } => {
+            Command::Rate { rater: model::Rater::Deputy, grade, comment, aspect, unit_id }
+        }
         other => other,
     };
     write(s, p, ip, async |w| {

@@ -369,6 +369,8 @@ pub struct Rating {
     pub grade: Grade,
     pub comment: String,
     pub at: i64,
+    /// What was rated (`overall` for opinions).
+    pub aspect: super::flow::Aspect,
 }
 
 impl Rating {
@@ -377,6 +379,10 @@ impl Rating {
     }
     pub fn rater_label(&self) -> &'static str {
         self.rater.label()
+    }
+    /// 「答复」, 「办理结果」 — empty for a rating of the whole.
+    pub fn aspect_label(&self) -> &'static str {
+        if self.aspect == super::flow::Aspect::Overall { "" } else { self.aspect.label() }
     }
 }
 
@@ -387,12 +393,13 @@ struct RatingRow {
     grade: String,
     comment: String,
     at: i64,
+    aspect: String,
 }
 
 pub async fn ratings<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Rating>, DbErr> {
     let rows: Vec<RatingRow> = db::query_all(
         c,
-        "SELECT round, rater, grade, comment, at FROM handling_ratings WHERE item_id = $1 ORDER BY id",
+        "SELECT round, rater, grade, comment, at, aspect FROM handling_ratings WHERE item_id = $1 ORDER BY id",
         vec![item_id.into()],
     )
     .await?;
@@ -404,6 +411,7 @@ pub async fn ratings<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Rati
                 grade: Grade::parse(&r.grade).ok_or_else(|| DbErr::Custom(format!("未知的评价 {}", r.grade)))?,
                 comment: r.comment,
                 at: r.at,
+                aspect: super::flow::Aspect::parse(&r.aspect).unwrap_or(super::flow::Aspect::Overall),
             })
         })
         .collect()

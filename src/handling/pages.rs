@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::flow::{Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
+use super::flow::{Aspect, Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
 use super::model::{self, Assignment, Event, Item, Rating, Reply};
 use super::service::Command;
 use super::{act, party_for, visible_item};
@@ -84,6 +84,10 @@ impl LoopView {
     pub fn seen_by(&self, step: &str) -> String {
         let step = Step::ALL.into_iter().find(|s| s.as_str() == step).unwrap_or(Step::Progress);
         self.policy.seen_by(step)
+    }
+    /// The aspects the kind rates, for the rating form.
+    pub fn aspect_options(&self) -> Vec<Opt> {
+        opts(self.policy.aspects.iter().map(|a| (a.as_str(), a.label())), "")
     }
     /// The unit of the assign form's time field (个工作日, 个月).
     pub fn due_unit(&self) -> &'static str {
@@ -216,6 +220,9 @@ pub struct StepForm {
     pub deputy_id: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub decision: String,
+    /// rate: the aspect rated, where the kind rates aspects.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub aspect: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub unit_id: String,
     /// Repeated: the unit ids chosen in the assign form, with `role_{id}` alongside.
@@ -274,6 +281,16 @@ impl StepForm {
                 rater: model::Rater::Deputy,
                 grade: Grade::parse(&self.grade).ok_or_else(|| AppError::invalid("grade", "请选择满意程度"))?,
                 comment: text,
+                aspect: if self.aspect.is_empty() {
+                    Aspect::Overall
+                } else {
+                    Aspect::parse(&self.aspect).ok_or_else(|| AppError::invalid("aspect", "请选择评价项目"))?
+                },
+                unit_id: if self.unit_id.is_empty() {
+                    None
+                } else {
+                    Some(self.unit_id.parse().map_err(|_| AppError::invalid("unit_id", "承办单位无效"))?)
+                },
             },
             "reopen" => Command::Reopen { reason: text },
             "close" => Command::Close { explanation: text },

@@ -5,7 +5,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::flow::{self, Grade, Outcome, Party, Policy, State, Step, Supervision, UnitRole};
+use super::flow::{self, Aspect, Grade, Outcome, Party, Policy, State, Step, Supervision, UnitRole};
 use super::model::{self, AssignmentState, Item, Rater};
 use crate::app::error::{AppError, AppResult};
 use crate::audit::{self, Actor, Change};
@@ -100,6 +100,10 @@ pub enum Command {
         rater: Rater,
         grade: Grade,
         comment: String,
+        /// What is rated (`Aspect::Overall` unless the kind rates aspects).
+        aspect: Aspect,
+        /// The unit rated, where the kind rates each unit.
+        unit_id: Option<i64>,
     },
     Reopen {
         reason: String,
@@ -418,16 +422,42 @@ pub async fn apply<C: ConnectionTrait>(
                 applied.to = State::InProgress;
             }
         }
-        Command::Rate { rater, grade, comment } => {
+        Command::Rate { rater, grade, comment, aspect, unit_id } => {
             let comment = text_of("comment", &comment, false)?;
+            // What the kind rates: the whole or each aspect; the item or each answering unit.
+            if !ctx.policy.aspects.contains(&aspect) {
+                let names: Vec<&str> = ctx.policy.aspects.iter().map(|a| a.label()).collect();
+                return Err(AppError::invalid("aspect", format!("请评价：{}", names.join("、"))));
+            }
+            let unit_id = match (ctx.policy.rate_per_unit, unit_id) {
+                (false, _) => None,
+                (true, None) => return Err(AppError::invalid("unit_id", "请选择评价哪个承办单位")),
+                (true, Some(u)) => {
+                    let replied = db::scalar_i64(
+                        c,
+                        "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND round = $2 AND unit_id = $3",
+                        vec![item.id.into(), item.round.into(), u.into()],
+                    )
+                    .await?;
+                    if replied == 0 {
+                        return Err(AppError::invalid("unit_id", "这个单位本轮没有答复，不能评价"));
+                    }
+                    Some(u)
+                }
+            };
             // Each signer of an item signed by several deputies rates for themself.
             let person = if rater == Rater::Deputy { doer.deputy } else { None };
-            let mut sql =
-                "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3".to_string();
-            let mut values = vec![item.id.into(), item.round.into(), rater.as_str().into()];
+            let mut sql = "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3 \
+                 AND aspect = $4"
+                .to_string();
+            let mut values = vec![item.id.into(), item.round.into(), rater.as_str().into(), aspect.as_str().into()];
+            if let Some(u) = unit_id {
+                values.push(u.into());
+                sql.push_str(&format!(" AND unit_id = ${}", values.len()));
+            }
             if let (Some(p), true) = (person, model::has_signers(c, item.id).await?) {
-                sql.push_str(" AND person_id = $4");
                 values.push(p.into());
+                sql.push_str(&format!(" AND person_id = ${}", values.len()));
             }
             let done = db::scalar_i64(c, &sql, values).await?;
             if done > 0 {
@@ -435,8 +465,8 @@ pub async fn apply<C: ConnectionTrait>(
             }
             db::exec(
                 c,
-                "INSERT INTO handling_ratings (item_id, round, rater, grade, comment, at, person_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO handling_ratings (item_id, round, rater, grade, comment, at, person_id, aspect, unit_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 vec![
                     item.id.into(),
                     item.round.into(),
@@ -445,11 +475,17 @@ pub async fn apply<C: ConnectionTrait>(
                     comment.clone().into(),
                     ctx.now.into(),
                     person.into(),
+                    aspect.as_str().into(),
+                    unit_id.into(),
                 ],
             )
             .await?;
-            let body =
-                if comment.is_empty() { grade.label().to_string() } else { format!("{}：{comment}", grade.label()) };
+            let what = if aspect == Aspect::Overall { String::new() } else { format!("{}：", aspect.label()) };
+            let body = if comment.is_empty() {
+                format!("{what}{}", grade.label())
+            } else {
+                format!("{what}{}：{comment}", grade.label())
+            };
             record(c, ctx, &item, step, doer, Line::public(&body).detail(grade.as_str())).await?;
             // A 不满意 of the kind's reopening party (the submitter of an opinion) opens the next
             // round by itself, as many times as the policy says.

@@ -543,6 +543,9 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
                 AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied")
             })?,
             comment: t,
+            // An opinion is rated as a whole.
+            aspect: crate::handling::flow::Aspect::Overall,
+            unit_id: None,
         },
         "reopen" => Command::Reopen { reason: t },
         "close" => Command::Close { explanation: t },

@@ -12,7 +12,7 @@ use crate::app::error::{AppError, AppResult};
 use crate::audit::Actor;
 use crate::calendar::Calendar;
 use crate::db;
-use crate::handling::flow::{Grade, Outcome, Party, Policy, Supervision, UnitRole};
+use crate::handling::flow::{Aspect, Grade, Outcome, Party, Policy, Supervision, UnitRole};
 use crate::handling::model::Rater;
 use crate::handling::service::{Command, Ctx, Doer, apply};
 use crate::privacy::FieldCrypto;
@@ -498,6 +498,8 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                                     rater: Rater::Submitter,
                                     grade: Grade::Unsatisfied,
                                     comment: "问题还没有彻底解决。".into(),
+                                    aspect: Aspect::Overall,
+                                    unit_id: None,
                                 },
                                 30,
                             )
@@ -521,6 +523,8 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                                         rater: Rater::Submitter,
                                         grade: Grade::BasicallySatisfied,
                                         comment: String::new(),
+                                        aspect: Aspect::Overall,
+                                        unit_id: None,
                                     },
                                     30,
                                 )
@@ -537,7 +541,13 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                                 run.step(
                                     Party::Submitter,
                                     None,
-                                    Command::Rate { rater: Rater::Submitter, grade, comment: String::new() },
+                                    Command::Rate {
+                                        rater: Rater::Submitter,
+                                        grade,
+                                        comment: String::new(),
+                                        aspect: Aspect::Overall,
+                                        unit_id: None,
+                                    },
                                     30,
                                 )
                                 .await?;

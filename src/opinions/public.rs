@@ -405,7 +405,13 @@ pub async fn rate_as_submitter(
     crate::handling::act_as_submitter(
         s,
         o.item_id,
-        Command::Rate { rater: Rater::Submitter, grade, comment: comment.to_string() },
+        Command::Rate {
+            rater: Rater::Submitter,
+            grade,
+            comment: comment.to_string(),
+            aspect: crate::handling::flow::Aspect::Overall,
+            unit_id: None,
+        },
     )
     .await
 }

@@ -14,7 +14,8 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 6] = [
+const UNCONSTRAINED: [(&str, &str); 7] = [
+    ("handling_ratings", "unit_id"),
     ("handling_ratings", "person_id"),
     ("attachments", "owner_id"),
     ("audit_log", "target_id"),

@@ -12,7 +12,7 @@ use renda::audit::Actor;
 use renda::auth::Role;
 use renda::db;
 use renda::handling::ItemKind;
-use renda::handling::flow::{DueUnit, Party, Policy, RULES, Rule, State, Step, Words};
+use renda::handling::flow::{Aspect, DueUnit, Party, Policy, RULES, Rule, State, Step, Words};
 use renda::handling::service::{Command, NewItem, open};
 
 use crate::demo_test;
@@ -34,6 +34,8 @@ fn petition_policy(_: &AppState) -> Policy {
         default_due: 3,
         max_due: 6,
         reopen_on: &[Party::Deputy],
+        aspects: &[Aspect::Reply, Aspect::Result],
+        rate_per_unit: true,
         words: Words { submitter: "提出代表" },
         ..Policy::default()
     }
@@ -169,10 +171,18 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
     );
     let r = step(&mut u, item, &[("step", "reply"), ("outcome", "in_progress"), ("text", "正在协调资金。")]).await;
     assert_eq!(r, StatusCode::SEE_OTHER);
+    // This kind rates each unit on two aspects: neither the whole nor no unit will do.
+    let rate = |aspect: &'static str, grade: &'static str| {
+        [("step", "rate"), ("aspect", aspect), ("unit_id", Box::leak(unit.clone().into_boxed_str())), ("grade", grade)]
+    };
+    assert_eq!(step(&mut d, item, &rate("overall", "satisfied")).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        step(&mut d, item, &[("step", "rate"), ("grade", "unsatisfied"), ("text", "没有落实")]).await,
-        StatusCode::SEE_OTHER
+        step(&mut d, item, &[("step", "rate"), ("aspect", "reply"), ("grade", "satisfied")]).await,
+        StatusCode::UNPROCESSABLE_ENTITY
     );
+    assert_eq!(step(&mut d, item, &rate("reply", "satisfied")).await, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, item).await, "replied");
+    assert_eq!(step(&mut d, item, &rate("result", "unsatisfied")).await, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, item).await, "rehandling");
     // Round two, then 办结, then 回头看 reopens it from 办结.
     assert_eq!(step(&mut u, item, &[("step", "accept")]).await, StatusCode::SEE_OTHER);
@@ -181,34 +191,37 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
         step(&mut u, item, &[("step", "reply"), ("outcome", "resolved"), ("text", "已落实。")]).await,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(
-        step(&mut d, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(step(&mut d, item, &rate("reply", "satisfied")).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut d, item, &rate("result", "satisfied")).await, StatusCode::SEE_OTHER);
     // Each signer rates for themself, once a round.
-    assert_eq!(
-        step(&mut d, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
-        StatusCode::CONFLICT
-    );
-    assert_eq!(
-        step(&mut co, item, &[("step", "rate"), ("grade", "basically_satisfied"), ("text", "基本满意")]).await,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        step(&mut out, item, &[("step", "rate"), ("grade", "satisfied"), ("text", "")]).await,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(step(&mut d, item, &rate("result", "satisfied")).await, StatusCode::CONFLICT);
+    assert_eq!(step(&mut co, item, &rate("result", "basically_satisfied")).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut out, item, &rate("result", "satisfied")).await, StatusCode::NOT_FOUND);
     let raters = db::query_rows(
         app.db(),
-        "SELECT person_id FROM handling_ratings WHERE item_id = $1 AND round = 2 ORDER BY id",
+        "SELECT person_id, aspect, unit_id FROM handling_ratings WHERE item_id = $1 AND round = 2 ORDER BY id",
         vec![item.into()],
     )
     .await
     .unwrap()
     .iter()
-    .map(|r| r.try_get_by_index::<Option<i64>>(0).unwrap())
+    .map(|r| {
+        (
+            r.try_get_by_index::<Option<i64>>(0).unwrap(),
+            r.try_get_by_index::<String>(1).unwrap(),
+            r.try_get_by_index::<Option<i64>>(2).unwrap(),
+        )
+    })
     .collect::<Vec<_>>();
-    assert_eq!(raters, [Some(deputy), Some(cosigner)]);
+    let rated = Some(unit.parse::<i64>().unwrap());
+    assert_eq!(
+        raters,
+        [
+            (Some(deputy), "reply".to_string(), rated),
+            (Some(deputy), "result".to_string(), rated),
+            (Some(cosigner), "result".to_string(), rated)
+        ]
+    );
     assert_eq!(step(&mut staff, item, &[("step", "close"), ("text", "")]).await, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, item).await, "closed");
     let r = step(&mut staff, item, &[("step", "reopen"), ("text", "回头看：整改反弹")]).await;
