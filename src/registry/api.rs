@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
-use crate::app::openapi::{Operation, PAGING, schema};
+use crate::app::openapi::{Operation, PAGING, date, id, one_of, param, range, required, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::db;
@@ -478,18 +478,20 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "代表与联络站",
         auth: false,
         query: &[
-            ("organ", "代表资格所属人大机关编号（含上级人大）"),
-            ("level", "national|provincial|city|county|township"),
-            ("group", "代表小组/代表团编号"),
-            ("station", "联络站编号"),
-            ("tag", "专业特长，如 医疗卫生"),
-            ("q", "姓名开头，如 王 或 王建"),
+            param("organ", "代表资格所属人大机关编号（含上级人大）", id),
+            param("level", "代表层级", levels),
+            param("group", "代表小组/代表团编号", id),
+            param("station", "联络站编号", id),
+            param("tag", "专业特长，如 医疗卫生", text),
+            param("q", "姓名开头，如 王 或 王建", text),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<crate::registry::api::DeputyOut>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -501,6 +503,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::registry::api::DeputyOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -509,16 +513,18 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "代表与联络站",
         auth: false,
         query: &[
-            ("organ", "人大机关编号"),
-            ("type", "站点类型代码，如 station、home、village_point"),
-            ("area", "区划编号（含下级）"),
-            ("q", "名称或地址关键词"),
+            param("organ", "人大机关编号", id),
+            param("type", "站点类型代码，如 station、home、village_point（以站点类型表为准）", text),
+            param("area", "区划编号（含下级）", id),
+            param("q", "名称或地址关键词", text),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<crate::registry::api::StationOut>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -526,10 +532,16 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "最近的联络站（精确大圆距离）",
         tag: "代表与联络站",
         auth: false,
-        query: &[("lat", "纬度（WGS-84）"), ("lng", "经度（WGS-84）"), ("limit", "条数，1–50，默认 10")],
+        query: &[
+            required("lat", "纬度（WGS-84）", latitude),
+            required("lng", "经度（WGS-84）", longitude),
+            param("limit", "条数，1–50，默认 10", nearest_limit),
+        ],
         request: None,
         response: schema::<crate::registry::api::NearestList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -541,6 +553,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::registry::api::StationOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -548,10 +562,15 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "联络站进站接待安排",
         tag: "代表与联络站",
         auth: false,
-        query: &[("from", "起始日期 YYYY-MM-DD，默认今天"), ("to", "截止日期 YYYY-MM-DD，默认半年后")],
+        query: &[
+            param("from", "起始日期 YYYY-MM-DD，默认今天", date),
+            param("to", "截止日期 YYYY-MM-DD，默认半年后；不早于 from，跨度不超过 400 天", date),
+        ],
         request: None,
         response: schema::<crate::registry::api::ScheduleOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -559,12 +578,31 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Popolo 格式导出：人员、机关、代表资格、区划（可按机关与届次）",
         tag: "代表与联络站",
         auth: false,
-        query: &[("organ", "人大机关编号"), ("term", "届次")],
+        query: &[param("organ", "人大机关编号", id), param("term", "届次", id)],
         request: None,
         response: popolo_schema,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];
+
+/// The `level` filter: the values `Level::parse` accepts.
+fn levels() -> serde_json::Value {
+    one_of(Level::ALL.iter().map(|l| l.as_str()))
+}
+
+fn latitude() -> serde_json::Value {
+    serde_json::json!({"type": "number", "minimum": -90, "maximum": 90})
+}
+
+fn longitude() -> serde_json::Value {
+    serde_json::json!({"type": "number", "minimum": -180, "maximum": 180})
+}
+
+fn nearest_limit() -> serde_json::Value {
+    range(1, 50)
+}
 
 /// The Popolo document: four lists of Popolo objects (https://www.popoloproject.com/specs/).
 fn popolo_schema(_: &mut schemars::SchemaGenerator) -> serde_json::Value {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::openapi::{Operation, PAGING, schema};
+use crate::app::openapi::{Operation, PAGING, id, one_of, param, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::app::write::write;
@@ -82,7 +82,9 @@ async fn list_accounts(
         return Err(AppError::invalid("role", "role 应为 admin、staff、leader、deputy、unit 或 keeper"));
     }
     let organ = match q.organ.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => Some(o.parse::<i64>().map_err(|_| AppError::invalid("organ", "organ 应为机关编号"))?),
+        Some(o) => Some(
+            o.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::invalid("organ", "organ 应为机关编号"))?,
+        ),
         None => None,
     };
     let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ };
@@ -185,11 +187,18 @@ struct AreasQuery {
 async fn list_areas(State(s): State<AppState>, Query(q): Query<AreasQuery>) -> AppResult<axum::Json<Page<org::Area>>> {
     let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
     let parent = match q.parent.as_deref().filter(|v| !v.is_empty()) {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::invalid("parent", "parent 应为区划编号"))?),
+        Some(v) => Some(
+            v.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::invalid("parent", "parent 应为区划编号"))?,
+        ),
         None => None,
     };
     let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;
     Ok(axum::Json(paginate(rows, limit, |a| a.id)))
+}
+
+/// The `role` filter: the values `Role::parse` accepts.
+fn roles() -> serde_json::Value {
+    one_of(Role::ALL.iter().map(|r| r.as_str()))
 }
 
 /// The operations of the platform's API, for the OpenAPI document.
@@ -204,6 +213,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::system::api::Me>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -212,15 +223,17 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "账号",
         auth: true,
         query: &[
-            ("q", "用户名或姓名"),
-            ("role", "admin|staff|leader|deputy|unit|keeper"),
-            ("organ", "机关编号"),
+            param("q", "用户名或姓名", text),
+            param("role", "角色", roles),
+            param("organ", "机关编号", id),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<AccountView>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "post",
@@ -232,6 +245,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<NewAccount>),
         response: schema::<AccountView>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -243,6 +258,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<AccountView>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "patch",
@@ -254,6 +271,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<AccountUpdate>),
         response: schema::<AccountView>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -265,6 +284,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::app::paging::Page<Organ>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -272,9 +293,11 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "行政区划列表",
         tag: "机关与区划",
         auth: false,
-        query: &[("parent", "上级区划编号"), PAGING[0], PAGING[1]],
+        query: &[param("parent", "上级区划编号", id), PAGING[0], PAGING[1]],
         request: None,
         response: schema::<crate::app::paging::Page<Area>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];
