@@ -123,6 +123,66 @@ pub fn offset_paging(
     Ok((limit, offset))
 }
 
+/// An integer written as the document's `integer` says: an optional `-` and ASCII digits,
+/// nothing else (no blank, no `+`, not empty).
+fn strict_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A record id in a query (schema `id`): absent, or a positive integer; anything else,
+/// an empty value included, is a 422.
+pub fn query_id(name: &str, v: Option<&str>) -> crate::app::error::AppResult<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(v) => strict_int(v)
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or_else(|| crate::app::error::AppError::invalid(name, format!("{name} 应为正整数编号"))),
+    }
+}
+
+/// An integer query value in `min..=max` (schema `range`), or `default` when absent.
+pub fn query_int(name: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> crate::app::error::AppResult<i64> {
+    match v {
+        None => Ok(default),
+        Some(v) => strict_int(v).filter(|v| (min..=max).contains(v)).ok_or_else(|| {
+            crate::app::error::AppError::invalid(name, format!("{name} 应为 {min} 至 {max} 之间的整数"))
+        }),
+    }
+}
+
+/// The cursor paging of `PAGING`: `limit` 1–200 (default 50) and the id after which to continue.
+pub fn cursor_paging(limit: Option<&str>, cursor: Option<&str>) -> crate::app::error::AppResult<(u64, i64)> {
+    let limit = query_int("limit", limit, 50, 1, 200)?;
+    let after = match cursor {
+        None => 0,
+        Some(c) => strict_int(c).filter(|v| *v >= 0).ok_or_else(|| {
+            crate::app::error::AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor")
+        })?,
+    };
+    Ok((limit as u64, after))
+}
+
+/// A date in a query (schema `date`): absent, or exactly `YYYY-MM-DD` and a real day.
+pub fn query_date(name: &str, v: Option<&str>) -> crate::app::error::AppResult<Option<chrono::NaiveDate>> {
+    match v {
+        None => Ok(None),
+        Some(v) => {
+            let shaped = v.len() == 10
+                && v.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            shaped
+                .then(|| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+                .flatten()
+                .map(Some)
+                .ok_or_else(|| crate::app::error::AppError::invalid(name, format!("{name} 应写成 2026-12-01")))
+        }
+    }
+}
+
 /// Characters the text rule (`app::text::check`) refuses in every field, as inclusive ranges:
 /// control characters other than tab, line feed and carriage return, direction controls,
 /// zero-width characters, the line and paragraph separators, tag characters, U+FFFE/U+FFFF.
@@ -190,6 +250,14 @@ fn add_text_patterns(v: &mut Value, field: &str) {
             if plain_string {
                 let long = crate::app::text::LONG_TEXT_FIELDS.contains(&field);
                 m.insert("pattern".into(), Value::String(text_pattern(long)));
+            }
+            // The text rule binds names too, which OpenAPI 3.0 cannot pattern: a sent object
+            // takes the fields it lists (a server that ignores others may still be sent none).
+            if m.get("type").and_then(Value::as_str) == Some("object")
+                && m.contains_key("properties")
+                && !m.contains_key("additionalProperties")
+            {
+                m.insert("additionalProperties".into(), Value::Bool(false));
             }
             for (k, x) in m.iter_mut() {
                 match k.as_str() {
@@ -334,6 +402,24 @@ mod tests {
         }
         assert!(text_pattern(false).contains("\\u000A"));
         assert!(!text_pattern(true).contains("\\u000A"));
+    }
+
+    #[test]
+    fn query_values_are_read_as_the_document_writes_them() {
+        assert_eq!(query_id("organ", None).unwrap(), None);
+        assert_eq!(query_id("organ", Some("12")).unwrap(), Some(12));
+        for bad in ["", " 12", "+12", "0", "-3", "1e3", "abc", "99999999999999999999"] {
+            assert!(query_id("organ", Some(bad)).is_err(), "{bad:?}");
+        }
+        assert_eq!(cursor_paging(None, None).unwrap(), (50, 0));
+        assert_eq!(cursor_paging(Some("200"), Some("0")).unwrap(), (200, 0));
+        for (l, c) in [(Some(""), None), (Some("0"), None), (Some("201"), None), (None, Some("")), (None, Some("-1"))] {
+            assert!(cursor_paging(l, c).is_err(), "{l:?} {c:?}");
+        }
+        assert!(query_date("from", Some("2026-12-01")).unwrap().is_some());
+        for bad in ["", "2026-1-1", "2026-02-30", "+2026-12-01", " 2026-12-01"] {
+            assert!(query_date("from", Some(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

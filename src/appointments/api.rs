@@ -12,7 +12,7 @@ use super::model::{self, Appointment, Channel, State as BookingState};
 use super::service::{self, Booking, Receipt};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, Query};
-use crate::app::openapi::{OFFSET_PAGING, Operation, id, offset_paging, one_of, param, schema, text};
+use crate::app::openapi::{OFFSET_PAGING, Operation, id, offset_paging, one_of, query_id, param, schema, text};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
@@ -153,14 +153,10 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
     if scope.is_empty() {
         return Err(AppError::NotFound);
     }
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    let station = match t(&q.station_id) {
-        v if v.is_empty() => None,
-        v => Some(crate::app::forms::opt_id(&v).ok_or_else(|| AppError::invalid("station_id", "联络站编号无效"))?),
-    };
-    let state = match t(&q.state) {
-        v if v.is_empty() => None,
-        v => Some(BookingState::parse(&v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
+    let station = query_id("station_id", q.station_id.as_deref())?;
+    let state = match q.state.as_deref() {
+        None => None,
+        Some(v) => Some(BookingState::parse(v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
     };
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
     let (rows, total) = model::list(&s.db, &scope, station, state, limit, offset).await?;

@@ -339,17 +339,15 @@ pub struct OpinionList {
 async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
     let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    let state = t(&q.state);
     let taxonomy = model::taxonomy(&s).await?;
     let f = model::Filter {
-        state: if state.is_empty() {
-            None
-        } else {
-            Some(ItemState::parse(&state).ok_or_else(|| AppError::invalid("state", "未知的状态"))?)
+        state: match q.state.as_deref() {
+            None => None,
+            Some(v) => Some(ItemState::parse(v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
         },
-        overdue: match t(&q.overdue).as_str() {
-            "true" | "1" => true,
-            "" | "false" | "0" => false,
+        overdue: match q.overdue.as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
             _ => return Err(AppError::invalid("overdue", "overdue 应为 true 或 false")),
         },
         flagged: false,
@@ -648,7 +646,7 @@ async fn publication_step(
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     if step == "unpublish" {
         let done = super::publication::withdraw_as(s, p, ip, &o).await?;
-        return Ok(axum::Json(serde_json::json!({ "published": false, "withdrawn": done })).into_response());
+        return Ok(axum::Json(Withdrawn { published: false, withdrawn: done }).into_response());
     }
     let draft = if b.title.is_some() || b.content.is_some() || b.reply.is_some() {
         let (t, c, r) = super::publication::first_draft(&s.db, &o).await?;
@@ -657,14 +655,37 @@ async fn publication_step(
         None
     };
     let done = super::publication::publish_as(s, p, ip, &o, draft).await?;
-    Ok(axum::Json(serde_json::json!({
-        "published": true,
-        "title": done.title,
-        "content": done.body,
-        "reply": done.reply,
-        "masked": done.masked,
-    }))
+    Ok(axum::Json(Published {
+        published: true,
+        title: done.title,
+        content: done.body,
+        reply: done.reply,
+        masked: done.masked,
+    })
     .into_response())
+}
+
+/// `publish`: the public version as it now stands.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Published {
+    pub published: bool,
+    pub title: String,
+    pub content: String,
+    pub reply: String,
+    /// How many pieces of personal data were masked in what was published.
+    pub masked: i64,
+}
+
+/// `unpublish`: whether a publication was withdrawn.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Withdrawn {
+    pub published: bool,
+    pub withdrawn: bool,
+}
+
+/// The answer of a step: the loop's, or 码上公开's.
+fn step_answer(g: &mut schemars::SchemaGenerator) -> serde_json::Value {
+    serde_json::json!({"anyOf": [schema::<StepOut>(g), schema::<Published>(g), schema::<Withdrawn>(g)]})
 }
 
 // ------------------------------------------------------------------ public list and units
@@ -848,7 +869,7 @@ pub const OPERATIONS: &[Operation] = &[
         auth: true,
         query: &[],
         request: Some(schema::<StepIn>),
-        response: schema::<StepOut>,
+        response: step_answer,
         status: 200,
         path_params: STEP_PARAM,
         empty_body: true,

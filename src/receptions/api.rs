@@ -64,6 +64,7 @@ pub struct ReceptionList {
 #[derive(serde::Deserialize)]
 struct StationParam {
     station: Option<String>,
+    month: Option<String>,
 }
 
 fn month() -> serde_json::Value {
@@ -76,10 +77,9 @@ async fn list(
     Query(q): Query<ListQuery>,
     Query(station): Query<StationParam>,
 ) -> AppResult<Response> {
-    if let Some(v) = station.station.as_deref().map(str::trim).filter(|v| !v.is_empty())
-        && crate::app::forms::opt_id(v).is_none()
-    {
-        return Err(AppError::invalid("station", "station 应为联络站编号（正整数）"));
+    crate::app::openapi::query_id("station", station.station.as_deref())?;
+    if station.month.as_deref() == Some("") {
+        return Err(AppError::invalid("month", "月份应写作 YYYY-MM，如 2026-12"));
     }
     let scope = scope_of(&s, &p).await?;
     let f = q.filter()?;

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
-use crate::app::openapi::{Operation, PAGING, date, id, one_of, param, range, required, schema, text};
-use crate::app::paging::{Page, PageQuery, paginate};
+use crate::app::openapi::{Operation, PAGING, cursor_paging, query_date, query_id, query_int, date, id, one_of, param, range, required, schema, text};
+use crate::app::paging::{Page, paginate};
 use crate::app::state::AppState;
 use crate::db;
 use crate::org;
@@ -121,16 +121,9 @@ fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
     }
 }
 
+/// A positive id, as the document's `id` schema says (an empty value is refused).
 fn id_param(name: &str, v: &Option<String>) -> AppResult<Option<i64>> {
-    match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(name, format!("{name} 应为正整数编号"))),
-    }
+    query_id(name, v.as_deref())
 }
 
 /// The installation's root organ: public lists show what it registers.
@@ -194,9 +187,9 @@ async fn list_deputies(
     State(s): State<AppState>,
     Query(q): Query<DeputiesQuery>,
 ) -> AppResult<axum::Json<Page<DeputyOut>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let level =
-        match q.level.as_deref().filter(|v| !v.is_empty()) {
+        match q.level.as_deref() {
             None => None,
             Some(v) => Some(Level::parse(v).ok_or_else(|| {
                 AppError::invalid("level", "level 应为 national、provincial、city、county 或 township")
@@ -242,7 +235,7 @@ async fn list_stations(
     State(s): State<AppState>,
     Query(q): Query<StationsQuery>,
 ) -> AppResult<axum::Json<Page<StationOut>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let codes = type_codes(&s).await?;
     let type_id = match q.type_.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
@@ -299,11 +292,8 @@ async fn schedule(
     Query(q): Query<ScheduleQuery>,
 ) -> AppResult<axum::Json<ScheduleOut>> {
     visible_station(&s, id).await?;
-    let date = |name: &str, v: &Option<String>, default: chrono::NaiveDate| match v.as_deref().filter(|v| !v.is_empty())
-    {
-        None => Ok(default),
-        Some(v) => crate::app::fmt::parse_iso_date(v)
-            .ok_or_else(|| AppError::invalid(name, format!("{name} 应写成 2026-12-01"))),
+    let date = |name: &str, v: &Option<String>, default: chrono::NaiveDate| {
+        query_date(name, v.as_deref()).map(|d| d.unwrap_or(default))
     };
     let today = stations::today();
     let from = date("from", &q.from, today)?;
@@ -333,14 +323,7 @@ async fn nearest(State(s): State<AppState>, Query(q): Query<NearestQuery>) -> Ap
     if !valid_wgs84(lat, lng) {
         return Err(AppError::invalid("lat", "坐标超出范围（纬度 -90 至 90，经度 -180 至 180）"));
     }
-    let limit = match q.limit.as_deref().filter(|v| !v.is_empty()) {
-        None => 10,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=50).contains(n))
-            .ok_or_else(|| AppError::invalid("limit", "limit 应为 1 至 50 之间的整数"))?,
-    };
+    let limit = query_int("limit", q.limit.as_deref(), 10, 1, 50)? as usize;
     let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
     let found = index.nearest(lat, lng, limit);
     let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::openapi::{Operation, PAGING, id, one_of, param, schema, text};
+use crate::app::openapi::{Operation, PAGING, cursor_paging, query_id, id, one_of, param, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::app::write::write;
@@ -75,18 +75,13 @@ async fn list_accounts(
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<axum::Json<Page<accounts::AccountView>>> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
-    if let Some(r) = q.role.as_deref().filter(|r| !r.is_empty())
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
+    if let Some(r) = q.role.as_deref()
         && Role::parse(r).is_none()
     {
         return Err(AppError::invalid("role", "role 应为 admin、staff、leader、deputy、unit 或 keeper"));
     }
-    let organ = match q.organ.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => Some(
-            o.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::invalid("organ", "organ 应为机关编号"))?,
-        ),
-        None => None,
-    };
+    let organ = query_id("organ", q.organ.as_deref())?;
     let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ };
     let rows = accounts::list(&s.db, &p.organ_path, &filter, after, limit + 1).await?;
     let page = paginate(rows, limit, |r| r.id);
@@ -167,7 +162,7 @@ async fn update_account(
 
 /// Organs are public facts (names of congresses); listed for every caller.
 async fn list_organs(State(s): State<AppState>, Query(q): Query<PageQuery>) -> AppResult<axum::Json<Page<org::Organ>>> {
-    let (limit, after) = q.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let rows: Vec<org::Organ> = db::query_all(
         &s.db,
         "SELECT id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone FROM organs WHERE id > $1 ORDER BY id LIMIT $2",
@@ -185,13 +180,8 @@ struct AreasQuery {
 }
 
 async fn list_areas(State(s): State<AppState>, Query(q): Query<AreasQuery>) -> AppResult<axum::Json<Page<org::Area>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
-    let parent = match q.parent.as_deref().filter(|v| !v.is_empty()) {
-        Some(v) => Some(
-            v.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::invalid("parent", "parent 应为区划编号"))?,
-        ),
-        None => None,
-    };
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
+    let parent = query_id("parent", q.parent.as_deref())?;
     let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;
     Ok(axum::Json(paginate(rows, limit, |a| a.id)))
 }
