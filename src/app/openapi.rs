@@ -224,7 +224,8 @@ pub fn text_pattern(multiline: bool) -> String {
 fn refs_of(v: &Value, schemas: &Value, seen: &mut std::collections::BTreeSet<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(name) = m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+            if let Some(name) =
+                m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
                 && seen.insert(name.to_string())
                 && let Some(s) = schemas.get(name)
             {
@@ -350,7 +351,13 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
     let mut schemas = Value::Object(g.take_definitions(true));
     let mut paths = Value::Object(paths);
     let mut sent = std::collections::BTreeSet::new();
-    for op in paths.as_object_mut().into_iter().flat_map(|m| m.values_mut()).flat_map(|p| p.as_object_mut()).flat_map(|m| m.values_mut()) {
+    for op in paths
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+        .flat_map(|p| p.as_object_mut())
+        .flat_map(|m| m.values_mut())
+    {
         for p in op["parameters"].as_array_mut().into_iter().flatten() {
             let name = p["name"].as_str().unwrap_or("").to_string();
             add_text_patterns(&mut p["schema"], &name);

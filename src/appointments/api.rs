@@ -12,7 +12,7 @@ use super::model::{self, Appointment, Channel, State as BookingState};
 use super::service::{self, Booking, Receipt};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, Query};
-use crate::app::openapi::{OFFSET_PAGING, Operation, id, offset_paging, one_of, query_id, param, schema, text};
+use crate::app::openapi::{OFFSET_PAGING, Operation, id, offset_paging, one_of, param, query_id, schema, text};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
@@ -201,7 +201,12 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "见面预约列表（联络站管理员本站、代表本人、机关工作人员本级及下级）",
         tag: TAG,
         auth: true,
-        query: &[param("station_id", "联络站编号", id), param("state", "状态", states), OFFSET_PAGING[0], OFFSET_PAGING[1]],
+        query: &[
+            param("station_id", "联络站编号", id),
+            param("state", "状态", states),
+            OFFSET_PAGING[0],
+            OFFSET_PAGING[1],
+        ],
         request: None,
         response: schema::<AppointmentList>,
         status: 200,

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
-use crate::app::openapi::{Operation, PAGING, cursor_paging, query_date, query_id, query_int, date, id, one_of, param, range, required, schema, text};
+use crate::app::openapi::{
+    Operation, PAGING, cursor_paging, date, id, one_of, param, query_date, query_id, query_int, range, required,
+    schema, text,
+};
 use crate::app::paging::{Page, paginate};
 use crate::app::state::AppState;
 use crate::db;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::openapi::{Operation, PAGING, cursor_paging, query_id, id, one_of, param, schema, text};
+use crate::app::openapi::{Operation, PAGING, cursor_paging, id, one_of, param, query_id, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::app::write::write;

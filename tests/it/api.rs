@@ -273,8 +273,7 @@ async fn the_document_and_the_handlers_agree(app: TestApp) {
             for status in ["400", "403", "404", "422", "429"] {
                 let r = &responses.get(status).unwrap_or_else(|| panic!("{method} {path} documents {status}"));
                 assert_eq!(
-                    r["content"]["application/problem+json"]["schema"]["$ref"],
-                    "#/components/schemas/Problem",
+                    r["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem",
                     "{method} {path} {status}"
                 );
             }
@@ -318,8 +317,8 @@ async fn the_document_and_the_handlers_agree(app: TestApp) {
     assert!(schemas["NewOpinion"]["properties"]["title"]["pattern"].as_str().unwrap().contains("\\u000A"));
     assert_eq!(schemas["NewOpinion"]["additionalProperties"], false);
     assert!(schemas["Problem"]["properties"]["detail"].get("pattern").is_none(), "answers are not patterned");
-    let step_answer = &doc["paths"]["/api/v1/opinions/{id}/{step}"]["post"]["responses"]["200"]["content"]
-        ["application/json"]["schema"]["anyOf"];
+    let step_answer = &doc["paths"]["/api/v1/opinions/{id}/{step}"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["anyOf"];
     assert_eq!(step_answer.as_array().map(Vec::len), Some(3), "step, publish and unpublish answers");
 
     // What the document excludes, the handlers refuse with a Chinese 422 (or 400 for a type).

@@ -270,9 +270,8 @@ async fn every_advertised_step_is_reachable(app: TestApp) {
     let new_opinion = |text: &'static str| {
         let app = &app;
         async move {
-            let r = app
-                .api("POST", "/api/v1/opinions", None, Some(json!({"content": text, "station_id": station})))
-                .await;
+            let r =
+                app.api("POST", "/api/v1/opinions", None, Some(json!({"content": text, "station_id": station}))).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
             super::opinion_of(app, r.json()["tracking_no"].as_str().unwrap()).await
         }
@@ -300,17 +299,13 @@ async fn every_advertised_step_is_reachable(app: TestApp) {
 
     let document = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
     let params = &document["paths"]["/api/v1/opinions/{id}/{step}"]["post"]["parameters"];
-    let documented: Vec<String> = params
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "step")
-        .expect("the step parameter")["schema"]["enum"]
-        .as_array()
-        .expect("an enum of step names")
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let documented: Vec<String> =
+        params.as_array().unwrap().iter().find(|p| p["name"] == "step").expect("the step parameter")["schema"]["enum"]
+            .as_array()
+            .expect("an enum of step names")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
     let mut seen = std::collections::BTreeSet::new();
     for (id, token) in [
         (received, &staff),
