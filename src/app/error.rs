@@ -227,7 +227,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Per-field problems; present on 422 only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 

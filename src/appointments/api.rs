@@ -12,7 +12,7 @@ use super::model::{self, Appointment, Channel, State as BookingState};
 use super::service::{self, Booking, Receipt};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, Query};
-use crate::app::openapi::{Operation, schema};
+use crate::app::openapi::{OFFSET_PAGING, Operation, id, offset_paging, one_of, param, query_id, schema, text};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
@@ -153,19 +153,19 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
     if scope.is_empty() {
         return Err(AppError::NotFound);
     }
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    let station = match t(&q.station_id) {
-        v if v.is_empty() => None,
-        v => Some(crate::app::forms::opt_id(&v).ok_or_else(|| AppError::invalid("station_id", "联络站编号无效"))?),
+    let station = query_id("station_id", q.station_id.as_deref())?;
+    let state = match q.state.as_deref() {
+        None => None,
+        Some(v) => Some(BookingState::parse(v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
     };
-    let state = match t(&q.state) {
-        v if v.is_empty() => None,
-        v => Some(BookingState::parse(&v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
-    };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
+    let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
     let (rows, total) = model::list(&s.db, &scope, station, state, limit, offset).await?;
     Ok(axum::Json(AppointmentList { total, items: rows.iter().map(AppointmentOut::from).collect() }).into_response())
+}
+
+/// The `state` filter: the values `State::parse` accepts.
+fn states() -> serde_json::Value {
+    one_of(BookingState::ALL.iter().map(|s| s.as_str()))
 }
 
 pub const OPERATIONS: &[Operation] = &[
@@ -179,6 +179,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<NewAppointment>),
         response: schema::<Receipt>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -186,10 +188,12 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "预约人查询预约（须查询码 code）",
         tag: TAG,
         auth: false,
-        query: &[("code", "查询码")],
+        query: &[param("code", "查询码", text)],
         request: None,
         response: schema::<AppointmentOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -197,9 +201,16 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "见面预约列表（联络站管理员本站、代表本人、机关工作人员本级及下级）",
         tag: TAG,
         auth: true,
-        query: &[("station_id", "联络站"), ("state", "状态"), ("limit", "每页条数，1–200"), ("offset", "跳过条数")],
+        query: &[
+            param("station_id", "联络站编号", id),
+            param("state", "状态", states),
+            OFFSET_PAGING[0],
+            OFFSET_PAGING[1],
+        ],
         request: None,
         response: schema::<AppointmentList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];

@@ -15,12 +15,12 @@ use super::service::{self, Receipt, Submission};
 use super::suggest::Suggestions;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipal, PathId, Query};
-use crate::app::openapi::{Operation, schema};
+use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
 use crate::app::state::AppState;
 use crate::app::write::{write, write_as};
 use crate::audit::Actor;
 use crate::auth::{Action, Resource};
-use crate::handling::flow::{Grade, Outcome, State as ItemState, Supervision, UnitRole};
+use crate::handling::flow::{Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
 use crate::handling::model::{Event, Rater, Reply};
 use crate::handling::service::{Applied, Command};
 use crate::privacy::mask_ip;
@@ -199,7 +199,7 @@ impl From<&Reply> for ReplyOut {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Tracking {
     pub tracking_no: String,
-    /// `held|received|answered_directly|rejected|assigned|in_progress|replied|rehandling|closed`
+    #[schemars(with = "ItemState")]
     pub state: String,
     pub title: String,
     pub submitted_at: i64,
@@ -245,7 +245,7 @@ async fn track(
 #[serde(deny_unknown_fields)]
 pub struct RatingIn {
     pub code: String,
-    /// `satisfied|basically_satisfied|unsatisfied`
+    #[schemars(with = "Grade")]
     pub grade: String,
     #[serde(default)]
     pub comment: String,
@@ -254,6 +254,7 @@ pub struct RatingIn {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct StepOut {
     /// The state after the step.
+    #[schemars(with = "ItemState")]
     pub state: String,
     /// A submitter's 不满意 opened the next round by itself.
     pub reopened: bool,
@@ -339,15 +340,17 @@ pub struct OpinionList {
 async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
     let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    let state = t(&q.state);
     let taxonomy = model::taxonomy(&s).await?;
     let f = model::Filter {
-        state: if state.is_empty() {
-            None
-        } else {
-            Some(ItemState::parse(&state).ok_or_else(|| AppError::invalid("state", "未知的状态"))?)
+        state: match q.state.as_deref() {
+            None => None,
+            Some(v) => Some(ItemState::parse(v).ok_or_else(|| AppError::invalid("state", "未知的状态"))?),
         },
-        overdue: t(&q.overdue) == "true" || t(&q.overdue) == "1",
+        overdue: match q.overdue.as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            _ => return Err(AppError::invalid("overdue", "overdue 应为 true 或 false")),
+        },
         flagged: false,
         unpublished: false,
         category: Some(t(&q.category)).filter(|c| taxonomy.knows(c)),
@@ -355,8 +358,7 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         terms: crate::nlp::segment::query_terms(&t(&q.q)),
     };
     let now = crate::db::now();
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
+    let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
     let (rows, total) = model::list(&s.db, &scope, &f, now, limit, offset).await?;
     Ok(axum::Json(OpinionList { total, items: rows.iter().map(|o| out(o, now)).collect() }).into_response())
 }
@@ -453,7 +455,8 @@ async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
             })
             .collect(),
         suggestions,
-        steps: lp.steps.iter().map(|s| s.to_string()).collect(),
+        // Only names the step URL accepts (the same table).
+        steps: lp.steps.iter().filter(|s| step_named(s).is_some()).map(|s| s.to_string()).collect(),
     })
     .into_response())
 }
@@ -470,16 +473,19 @@ pub struct StepIn {
     /// reply, answer, progress, reject (reason), return (reason), close (explanation), supervise.
     #[serde(default)]
     pub text: String,
-    /// reply: `resolved|in_progress|planned|cannot_resolve`
+    /// reply: the result.
+    #[schemars(with = "Option<Outcome>")]
     pub result: Option<String>,
     /// extension / decide-extension: working days.
     pub days: Option<u32>,
     /// decide-extension: the unit and the decision.
     pub unit_id: Option<i64>,
     pub approve: Option<bool>,
-    /// rate (deputy): `satisfied|basically_satisfied|unsatisfied`
+    /// rate (deputy): the grade.
+    #[schemars(with = "Option<Grade>")]
     pub grade: Option<String>,
-    /// supervise: `urge|interview|notice|flag`
+    /// supervise: the kind.
+    #[schemars(with = "Option<Supervision>")]
     pub kind: Option<String>,
     /// merge (并案): the opinion (id) this one is merged into.
     pub into: Option<i64>,
@@ -496,16 +502,54 @@ pub struct StepIn {
 #[serde(deny_unknown_fields)]
 pub struct UnitIn {
     pub unit_id: i64,
+    #[schemars(with = "UnitRole")]
     pub role: String,
 }
 
-fn command(step: &str, b: StepIn) -> AppResult<Command> {
+/// Older names of steps, still accepted by the step URL (the detail lists `Step::as_str`).
+pub const STEP_ALIASES: &[(&str, Step)] = &[
+    ("answer", Step::AnswerDirectly),
+    ("extension", Step::RequestExtension),
+    ("decide-extension", Step::DecideExtension),
+    ("request-assign", Step::RequestAssign),
+    ("hand-to-deputy", Step::HandToDeputy),
+];
+
+/// The steps of 码上公开 through the same URL (not steps of the loop).
+pub const PUBLICATION_STEPS: [&str; 2] = ["publish", "unpublish"];
+
+/// The loop step a step URL names: a step people take (every one but the deadline scan's),
+/// by its `Step::as_str` name, which is how the detail's `steps` lists it, or an older alias.
+pub fn step_named(name: &str) -> Option<Step> {
+    Step::ALL
+        .into_iter()
+        .filter(|s| *s != Step::DeadlineNotice)
+        .find(|s| s.as_str() == name)
+        .or_else(|| STEP_ALIASES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s))
+}
+
+/// Every name the step URL accepts, for the document's `{step}` enum.
+pub fn step_names() -> Vec<&'static str> {
+    Step::ALL
+        .into_iter()
+        .filter(|s| *s != Step::DeadlineNotice)
+        .map(Step::as_str)
+        .chain(STEP_ALIASES.iter().map(|(n, _)| *n))
+        .chain(PUBLICATION_STEPS)
+        .collect()
+}
+
+fn step_param() -> serde_json::Value {
+    one_of(step_names())
+}
+
+fn command(step: Step, b: StepIn) -> AppResult<Command> {
     let t = b.text.trim().to_string();
     Ok(match step {
-        "release" => Command::Release,
-        "reject" => Command::Reject { reason: t },
-        "answer" => Command::AnswerDirectly { text: t },
-        "assign" => Command::Assign {
+        Step::Release => Command::Release,
+        Step::Reject => Command::Reject { reason: t },
+        Step::AnswerDirectly => Command::AnswerDirectly { text: t },
+        Step::Assign => Command::Assign {
             units: b
                 .units
                 .iter()
@@ -518,26 +562,26 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
             due_working_days: b.due_working_days,
             instructions: t,
         },
-        "accept" => Command::Accept,
-        "return" => Command::Return { reason: t },
-        "progress" => Command::Progress { text: t },
-        "extension" => Command::RequestExtension {
+        Step::Accept => Command::Accept,
+        Step::Return => Command::Return { reason: t },
+        Step::Progress => Command::Progress { text: t },
+        Step::RequestExtension => Command::RequestExtension {
             days: b.days.ok_or_else(|| AppError::invalid("days", "请给出延期的工作日数"))?,
             reason: t,
         },
-        "decide-extension" => Command::DecideExtension {
+        Step::DecideExtension => Command::DecideExtension {
             unit_id: b.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请给出承办单位"))?,
             approve: b.approve.ok_or_else(|| AppError::invalid("approve", "请给出是否同意"))?,
             days: b.days.unwrap_or(0),
             note: t,
         },
-        "reply" => Command::Reply {
+        Step::Reply => Command::Reply {
             outcome: b.result.as_deref().and_then(Outcome::parse).ok_or_else(|| {
                 AppError::invalid("result", "result 应为 resolved、in_progress、planned 或 cannot_resolve")
             })?,
             text: t,
         },
-        "rate" => Command::Rate {
+        Step::Rate => Command::Rate {
             rater: Rater::Deputy,
             grade: b.grade.as_deref().and_then(Grade::parse).ok_or_else(|| {
                 AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied")
@@ -547,9 +591,9 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
             aspect: crate::handling::flow::Aspect::Overall,
             unit_id: None,
         },
-        "reopen" => Command::Reopen { reason: t },
-        "close" => Command::Close { explanation: t },
-        "supervise" => Command::Supervise {
+        Step::Reopen => Command::Reopen { reason: t },
+        Step::Close => Command::Close { explanation: t },
+        Step::Supervise => Command::Supervise {
             kind: b
                 .kind
                 .as_deref()
@@ -558,15 +602,15 @@ fn command(step: &str, b: StepIn) -> AppResult<Command> {
             text: t,
         },
         // `into` is an opinion id here; `step` turns it into its item.
-        "merge" => {
+        Step::Merge => {
             Command::Merge { into: b.into.ok_or_else(|| AppError::invalid("into", "请给出要并入的意见 id"))? }
         }
-        "request-assign" => Command::RequestAssign { text: t },
-        "hand-to-deputy" => Command::HandToDeputy {
+        Step::RequestAssign => Command::RequestAssign { text: t },
+        Step::HandToDeputy => Command::HandToDeputy {
             deputy_id: b.deputy_id.ok_or_else(|| AppError::invalid("deputy_id", "请给出代表 id"))?,
             note: t,
         },
-        _ => return Err(AppError::NotFound),
+        Step::DeadlineNotice => return Err(AppError::NotFound),
     })
 }
 
@@ -581,7 +625,8 @@ async fn step(
     if step == "publish" || step == "unpublish" {
         return publication_step(&s, &p, &ip, id, &step, b).await;
     }
-    let cmd = match command(&step, b)? {
+    let step = step_named(&step).ok_or(AppError::NotFound)?;
+    let cmd = match command(step, b)? {
         Command::Merge { into } => Command::Merge {
             into: model::opinion(&s.db, into).await?.ok_or_else(|| AppError::invalid("into", "没有这条意见"))?.item_id,
         },
@@ -605,7 +650,7 @@ async fn publication_step(
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     if step == "unpublish" {
         let done = super::publication::withdraw_as(s, p, ip, &o).await?;
-        return Ok(axum::Json(serde_json::json!({ "published": false, "withdrawn": done })).into_response());
+        return Ok(axum::Json(Withdrawn { published: false, withdrawn: done }).into_response());
     }
     let draft = if b.title.is_some() || b.content.is_some() || b.reply.is_some() {
         let (t, c, r) = super::publication::first_draft(&s.db, &o).await?;
@@ -614,14 +659,37 @@ async fn publication_step(
         None
     };
     let done = super::publication::publish_as(s, p, ip, &o, draft).await?;
-    Ok(axum::Json(serde_json::json!({
-        "published": true,
-        "title": done.title,
-        "content": done.body,
-        "reply": done.reply,
-        "masked": done.masked,
-    }))
+    Ok(axum::Json(Published {
+        published: true,
+        title: done.title,
+        content: done.body,
+        reply: done.reply,
+        masked: done.masked,
+    })
     .into_response())
+}
+
+/// `publish`: the public version as it now stands.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Published {
+    pub published: bool,
+    pub title: String,
+    pub content: String,
+    pub reply: String,
+    /// How many pieces of personal data were masked in what was published.
+    pub masked: i64,
+}
+
+/// `unpublish`: whether a publication was withdrawn.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Withdrawn {
+    pub published: bool,
+    pub withdrawn: bool,
+}
+
+/// The answer of a step: the loop's, or 码上公开's.
+fn step_answer(g: &mut schemars::SchemaGenerator) -> serde_json::Value {
+    serde_json::json!({"anyOf": [schema::<StepOut>(g), schema::<Published>(g), schema::<Withdrawn>(g)]})
 }
 
 // ------------------------------------------------------------------ public list and units
@@ -659,8 +727,7 @@ async fn public_list(State(s): State<AppState>, Query(q): Query<PublicQuery>) ->
     let terms = crate::nlp::segment::query_terms(q.q.as_deref().unwrap_or(""));
     let taxonomy = model::taxonomy(&s).await?;
     let category = q.category.as_deref().map(str::trim).filter(|c| taxonomy.knows(c));
-    let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    let offset = q.offset.unwrap_or(0).clamp(0, 1_000_000);
+    let (limit, offset) = offset_paging(q.limit, q.offset, 20, 100)?;
     let f = model::PublicFilter {
         categories: category.map(str::to_string).into_iter().collect(),
         terms,
@@ -714,6 +781,17 @@ async fn units(Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> 
 
 const TAG: &str = "民意";
 
+/// The `state` filter: the values `State::parse` accepts.
+fn item_states() -> serde_json::Value {
+    one_of(ItemState::ALL.iter().map(|s| s.as_str()))
+}
+
+fn public_limit() -> serde_json::Value {
+    range(1, 100)
+}
+
+const STEP_PARAM: &[Param] = &[param("step", "步骤名（详情的 steps 所列，或旧名）", step_param)];
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
@@ -725,6 +803,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<NewOpinion>),
         response: schema::<Receipt>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -733,16 +813,18 @@ pub const OPERATIONS: &[Operation] = &[
         tag: TAG,
         auth: true,
         query: &[
-            ("state", "状态"),
-            ("q", "搜索词"),
-            ("category", "类别"),
-            ("overdue", "true 只看超期"),
-            ("limit", "每页条数，1–200"),
-            ("offset", "跳过条数"),
+            param("state", "状态", item_states),
+            param("q", "搜索词", text),
+            param("category", "类别（不在分类表中的忽略）", text),
+            param("overdue", "true 只看超期", flag),
+            OFFSET_PAGING[0],
+            OFFSET_PAGING[1],
         ],
         request: None,
         response: schema::<OpinionList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -750,10 +832,12 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "反映人查询办理进度（须查询码 code）",
         tag: TAG,
         auth: false,
-        query: &[("code", "查询码")],
+        query: &[param("code", "查询码", text)],
         request: None,
         response: schema::<Tracking>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "post",
@@ -765,6 +849,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<RatingIn>),
         response: schema::<StepOut>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -776,17 +862,21 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<OpinionDetail>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "post",
         path: "/api/v1/opinions/{id}/{step}",
-        summary: "办理一步：release、reject、answer、assign、accept、return、progress、extension、decide-extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand-to-deputy（转交代表，deputy_id）、request-assign（代表请机关交办）、publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）",
+        summary: "办理一步：详情 steps 所列的步骤名（release、reject、answer_directly、assign、accept、return、progress、request_extension、decide_extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand_to_deputy（转交代表，deputy_id）、request_assign（代表请机关交办）；旧名 answer、extension、decide-extension、hand-to-deputy、request-assign 仍可用），以及 publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）",
         tag: TAG,
         auth: true,
         query: &[],
         request: Some(schema::<StepIn>),
-        response: schema::<StepOut>,
+        response: step_answer,
         status: 200,
+        path_params: STEP_PARAM,
+        empty_body: true,
     },
     Operation {
         method: "get",
@@ -794,10 +884,17 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "码上公开：已办结、反映人同意且工作人员已公开的事项（公开版本，个人信息已遮盖）",
         tag: TAG,
         auth: false,
-        query: &[("q", "搜索词"), ("category", "类别"), ("limit", "条数"), ("offset", "跳过条数")],
+        query: &[
+            param("q", "搜索词", text),
+            param("category", "类别（不在分类表中的忽略）", text),
+            param("limit", "条数，1–100，默认 20", public_limit),
+            OFFSET_PAGING[1],
+        ],
         request: None,
         response: schema::<PublicList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -809,5 +906,7 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<UnitList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];

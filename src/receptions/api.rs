@@ -14,7 +14,7 @@ use super::pages::{ListQuery, check_reception, check_station, scope_of, today};
 use super::service::{self, Created, Entry, NewReception};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
-use crate::app::openapi::{Operation, schema};
+use crate::app::openapi::{Operation, id, param, schema};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::{Action, Resource};
@@ -60,7 +60,27 @@ pub struct ReceptionList {
     pub items: Vec<ReceptionOut>,
 }
 
-async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+/// The API's own check of `station` (the console's filter ignores a value it cannot read).
+#[derive(serde::Deserialize)]
+struct StationParam {
+    station: Option<String>,
+    month: Option<String>,
+}
+
+fn month() -> serde_json::Value {
+    serde_json::json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
+}
+
+async fn list(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+    Query(station): Query<StationParam>,
+) -> AppResult<Response> {
+    crate::app::openapi::query_id("station", station.station.as_deref())?;
+    if station.month.as_deref() == Some("") {
+        return Err(AppError::invalid("month", "月份应写作 YYYY-MM，如 2026-12"));
+    }
     let scope = scope_of(&s, &p).await?;
     let f = q.filter()?;
     let rows = if scope.is_empty() { Vec::new() } else { model::list(&s.db, &scope, &f, 200).await? };
@@ -189,10 +209,12 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "接待活动列表（按角色范围）",
         tag: TAG,
         auth: true,
-        query: &[("station", "联络站编号"), ("month", "月份 YYYY-MM")],
+        query: &[param("station", "联络站编号", id), param("month", "月份 YYYY-MM", month)],
         request: None,
         response: schema::<ReceptionList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -204,6 +226,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<ReceptionDetail>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "post",
@@ -215,5 +239,7 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<NewReceptionIn>),
         response: schema::<Created>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
 ];

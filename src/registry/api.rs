@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
-use crate::app::openapi::{Operation, PAGING, schema};
-use crate::app::paging::{Page, PageQuery, paginate};
+use crate::app::openapi::{
+    Operation, PAGING, cursor_paging, date, id, one_of, param, query_date, query_id, query_int, range, required,
+    schema, text,
+};
+use crate::app::paging::{Page, paginate};
 use crate::app::state::AppState;
 use crate::db;
 use crate::org;
@@ -121,16 +124,9 @@ fn station_out(st: Station, codes: &HashMap<i64, String>) -> StationOut {
     }
 }
 
+/// A positive id, as the document's `id` schema says (an empty value is refused).
 fn id_param(name: &str, v: &Option<String>) -> AppResult<Option<i64>> {
-    match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(name, format!("{name} 应为正整数编号"))),
-    }
+    query_id(name, v.as_deref())
 }
 
 /// The installation's root organ: public lists show what it registers.
@@ -194,9 +190,9 @@ async fn list_deputies(
     State(s): State<AppState>,
     Query(q): Query<DeputiesQuery>,
 ) -> AppResult<axum::Json<Page<DeputyOut>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let level =
-        match q.level.as_deref().filter(|v| !v.is_empty()) {
+        match q.level.as_deref() {
             None => None,
             Some(v) => Some(Level::parse(v).ok_or_else(|| {
                 AppError::invalid("level", "level 应为 national、provincial、city、county 或 township")
@@ -242,7 +238,7 @@ async fn list_stations(
     State(s): State<AppState>,
     Query(q): Query<StationsQuery>,
 ) -> AppResult<axum::Json<Page<StationOut>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let codes = type_codes(&s).await?;
     let type_id = match q.type_.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
@@ -299,11 +295,8 @@ async fn schedule(
     Query(q): Query<ScheduleQuery>,
 ) -> AppResult<axum::Json<ScheduleOut>> {
     visible_station(&s, id).await?;
-    let date = |name: &str, v: &Option<String>, default: chrono::NaiveDate| match v.as_deref().filter(|v| !v.is_empty())
-    {
-        None => Ok(default),
-        Some(v) => crate::app::fmt::parse_iso_date(v)
-            .ok_or_else(|| AppError::invalid(name, format!("{name} 应写成 2026-12-01"))),
+    let date = |name: &str, v: &Option<String>, default: chrono::NaiveDate| {
+        query_date(name, v.as_deref()).map(|d| d.unwrap_or(default))
     };
     let today = stations::today();
     let from = date("from", &q.from, today)?;
@@ -333,14 +326,7 @@ async fn nearest(State(s): State<AppState>, Query(q): Query<NearestQuery>) -> Ap
     if !valid_wgs84(lat, lng) {
         return Err(AppError::invalid("lat", "坐标超出范围（纬度 -90 至 90，经度 -180 至 180）"));
     }
-    let limit = match q.limit.as_deref().filter(|v| !v.is_empty()) {
-        None => 10,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=50).contains(n))
-            .ok_or_else(|| AppError::invalid("limit", "limit 应为 1 至 50 之间的整数"))?,
-    };
+    let limit = query_int("limit", q.limit.as_deref(), 10, 1, 50)? as usize;
     let index = crate::registry::cache(&s).nearest.get(&s.db).await?;
     let found = index.nearest(lat, lng, limit);
     let ids: Vec<i64> = found.iter().map(|(p, _)| p.id).collect();
@@ -478,18 +464,20 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "代表与联络站",
         auth: false,
         query: &[
-            ("organ", "代表资格所属人大机关编号（含上级人大）"),
-            ("level", "national|provincial|city|county|township"),
-            ("group", "代表小组/代表团编号"),
-            ("station", "联络站编号"),
-            ("tag", "专业特长，如 医疗卫生"),
-            ("q", "姓名开头，如 王 或 王建"),
+            param("organ", "代表资格所属人大机关编号（含上级人大）", id),
+            param("level", "代表层级", levels),
+            param("group", "代表小组/代表团编号", id),
+            param("station", "联络站编号", id),
+            param("tag", "专业特长，如 医疗卫生", text),
+            param("q", "姓名开头，如 王 或 王建", text),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<crate::registry::api::DeputyOut>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -501,6 +489,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::registry::api::DeputyOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -509,16 +499,18 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "代表与联络站",
         auth: false,
         query: &[
-            ("organ", "人大机关编号"),
-            ("type", "站点类型代码，如 station、home、village_point"),
-            ("area", "区划编号（含下级）"),
-            ("q", "名称或地址关键词"),
+            param("organ", "人大机关编号", id),
+            param("type", "站点类型代码，如 station、home、village_point（以站点类型表为准）", text),
+            param("area", "区划编号（含下级）", id),
+            param("q", "名称或地址关键词", text),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<crate::registry::api::StationOut>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -526,10 +518,16 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "最近的联络站（精确大圆距离）",
         tag: "代表与联络站",
         auth: false,
-        query: &[("lat", "纬度（WGS-84）"), ("lng", "经度（WGS-84）"), ("limit", "条数，1–50，默认 10")],
+        query: &[
+            required("lat", "纬度（WGS-84）", latitude),
+            required("lng", "经度（WGS-84）", longitude),
+            param("limit", "条数，1–50，默认 10", nearest_limit),
+        ],
         request: None,
         response: schema::<crate::registry::api::NearestList>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -541,6 +539,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::registry::api::StationOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -548,10 +548,15 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "联络站进站接待安排",
         tag: "代表与联络站",
         auth: false,
-        query: &[("from", "起始日期 YYYY-MM-DD，默认今天"), ("to", "截止日期 YYYY-MM-DD，默认半年后")],
+        query: &[
+            param("from", "起始日期 YYYY-MM-DD，默认今天", date),
+            param("to", "截止日期 YYYY-MM-DD，默认半年后；不早于 from，跨度不超过 400 天", date),
+        ],
         request: None,
         response: schema::<crate::registry::api::ScheduleOut>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -559,12 +564,31 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Popolo 格式导出：人员、机关、代表资格、区划（可按机关与届次）",
         tag: "代表与联络站",
         auth: false,
-        query: &[("organ", "人大机关编号"), ("term", "届次")],
+        query: &[param("organ", "人大机关编号", id), param("term", "届次", id)],
         request: None,
         response: popolo_schema,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];
+
+/// The `level` filter: the values `Level::parse` accepts.
+fn levels() -> serde_json::Value {
+    one_of(Level::ALL.iter().map(|l| l.as_str()))
+}
+
+fn latitude() -> serde_json::Value {
+    serde_json::json!({"type": "number", "minimum": -90, "maximum": 90})
+}
+
+fn longitude() -> serde_json::Value {
+    serde_json::json!({"type": "number", "minimum": -180, "maximum": 180})
+}
+
+fn nearest_limit() -> serde_json::Value {
+    range(1, 50)
+}
 
 /// The Popolo document: four lists of Popolo objects (https://www.popoloproject.com/specs/).
 fn popolo_schema(_: &mut schemars::SchemaGenerator) -> serde_json::Value {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::guard;
-use crate::app::openapi::{Operation, PAGING, schema};
+use crate::app::openapi::{Operation, PAGING, cursor_paging, id, one_of, param, query_id, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::app::write::write;
@@ -75,16 +75,13 @@ async fn list_accounts(
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<axum::Json<Page<accounts::AccountView>>> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
-    if let Some(r) = q.role.as_deref().filter(|r| !r.is_empty())
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
+    if let Some(r) = q.role.as_deref()
         && Role::parse(r).is_none()
     {
         return Err(AppError::invalid("role", "role 应为 admin、staff、leader、deputy、unit 或 keeper"));
     }
-    let organ = match q.organ.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => Some(o.parse::<i64>().map_err(|_| AppError::invalid("organ", "organ 应为机关编号"))?),
-        None => None,
-    };
+    let organ = query_id("organ", q.organ.as_deref())?;
     let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ };
     let rows = accounts::list(&s.db, &p.organ_path, &filter, after, limit + 1).await?;
     let page = paginate(rows, limit, |r| r.id);
@@ -165,7 +162,7 @@ async fn update_account(
 
 /// Organs are public facts (names of congresses); listed for every caller.
 async fn list_organs(State(s): State<AppState>, Query(q): Query<PageQuery>) -> AppResult<axum::Json<Page<org::Organ>>> {
-    let (limit, after) = q.parse()?;
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
     let rows: Vec<org::Organ> = db::query_all(
         &s.db,
         "SELECT id, code, name, short_name, area_id, parent_id, kind, level, external, path, phone FROM organs WHERE id > $1 ORDER BY id LIMIT $2",
@@ -183,13 +180,15 @@ struct AreasQuery {
 }
 
 async fn list_areas(State(s): State<AppState>, Query(q): Query<AreasQuery>) -> AppResult<axum::Json<Page<org::Area>>> {
-    let (limit, after) = PageQuery { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
-    let parent = match q.parent.as_deref().filter(|v| !v.is_empty()) {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::invalid("parent", "parent 应为区划编号"))?),
-        None => None,
-    };
+    let (limit, after) = cursor_paging(q.limit.as_deref(), q.cursor.as_deref())?;
+    let parent = query_id("parent", q.parent.as_deref())?;
     let rows = org::areas_page(&s.db, parent, after, limit + 1).await?;
     Ok(axum::Json(paginate(rows, limit, |a| a.id)))
+}
+
+/// The `role` filter: the values `Role::parse` accepts.
+fn roles() -> serde_json::Value {
+    one_of(Role::ALL.iter().map(|r| r.as_str()))
 }
 
 /// The operations of the platform's API, for the OpenAPI document.
@@ -204,6 +203,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::system::api::Me>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -212,15 +213,17 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "账号",
         auth: true,
         query: &[
-            ("q", "用户名或姓名"),
-            ("role", "admin|staff|leader|deputy|unit|keeper"),
-            ("organ", "机关编号"),
+            param("q", "用户名或姓名", text),
+            param("role", "角色", roles),
+            param("organ", "机关编号", id),
             PAGING[0],
             PAGING[1],
         ],
         request: None,
         response: schema::<crate::app::paging::Page<AccountView>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "post",
@@ -232,6 +235,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<NewAccount>),
         response: schema::<AccountView>,
         status: 201,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -243,6 +248,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<AccountView>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "patch",
@@ -254,6 +261,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some(schema::<AccountUpdate>),
         response: schema::<AccountView>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -265,6 +274,8 @@ pub const OPERATIONS: &[Operation] = &[
         request: None,
         response: schema::<crate::app::paging::Page<Organ>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
     Operation {
         method: "get",
@@ -272,9 +283,11 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "行政区划列表",
         tag: "机关与区划",
         auth: false,
-        query: &[("parent", "上级区划编号"), PAGING[0], PAGING[1]],
+        query: &[param("parent", "上级区划编号", id), PAGING[0], PAGING[1]],
         request: None,
         response: schema::<crate::app::paging::Page<Area>>,
         status: 200,
+        path_params: &[],
+        empty_body: false,
     },
 ];

@@ -62,6 +62,8 @@ pub const OPERATIONS: &[Operation] = &[Operation {
     request: Some(schema::<Body>),
     response: schema::<Accepted>,
     status: 200,
+    path_params: &[],
+    empty_body: false,
 }];
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -259,3 +259,97 @@ async fn openapi_document_is_valid_openapi_3_0(app: TestApp) {
     no_bool_schema(&doc, "");
 }
 demo_test!(openapi_document_is_valid_openapi_3_0);
+
+/// Issue 18: the document says what the handlers check — problem statuses with an optional
+/// `errors`, typed query parameters with ranges and enums, the text rule on what is sent —
+/// and the handlers refuse what the document excludes (values they used to clamp or ignore).
+async fn the_document_and_the_handlers_agree(app: TestApp) {
+    let doc = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
+    let problem = &doc["components"]["schemas"]["Problem"];
+    assert!(!problem["required"].as_array().unwrap().iter().any(|r| r == "errors"), "errors is optional");
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "403", "404", "422", "429"] {
+                let r = &responses.get(status).unwrap_or_else(|| panic!("{method} {path} documents {status}"));
+                assert_eq!(
+                    r["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem",
+                    "{method} {path} {status}"
+                );
+            }
+            if op.get("security").is_none() {
+                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+            }
+            if method != "get" {
+                assert!(responses.contains_key("409"), "{method} {path} documents 409");
+            }
+        }
+    }
+    let param = |path: &str, method: &str, name: &str| -> serde_json::Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} ?{name}"))["schema"]
+            .clone()
+    };
+    assert_eq!(
+        param("/api/v1/accounts", "get", "role")["enum"],
+        serde_json::json!(["admin", "staff", "leader", "deputy", "unit", "keeper"])
+    );
+    assert_eq!(param("/api/v1/accounts", "get", "organ")["type"], "integer");
+    assert_eq!(param("/api/v1/accounts", "get", "limit")["maximum"], 200);
+    assert_eq!(param("/api/v1/opinions", "get", "state")["enum"][0], "held");
+    assert_eq!(param("/api/v1/opinions", "get", "offset")["maximum"], 1_000_000);
+    assert_eq!(param("/api/v1/public/opinions", "get", "limit")["maximum"], 100);
+    assert_eq!(param("/api/v1/stations/nearest", "get", "limit")["maximum"], 50);
+    assert_eq!(param("/api/v1/stations/{id}/schedule", "get", "from")["format"], "date");
+    assert_eq!(param("/api/v1/deputies", "get", "level")["enum"][0], "national");
+    let lat = doc["paths"]["/api/v1/stations/nearest"]["get"]["parameters"][0].clone();
+    assert_eq!((lat["name"].as_str(), lat["required"].as_bool()), (Some("lat"), Some(true)));
+    // Enums of bodies come from the typed enums; strings sent carry the text rule, answers not.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["UnitIn"]["properties"]["role"]["$ref"], "#/components/schemas/UnitRole");
+    let content = &schemas["NewOpinion"]["properties"]["content"]["pattern"];
+    assert!(content.as_str().unwrap().starts_with("^[^\\u0000-"), "{content}");
+    assert!(!content.as_str().unwrap().contains("\\u000A"), "content may hold line breaks");
+    assert!(schemas["NewOpinion"]["properties"]["title"]["pattern"].as_str().unwrap().contains("\\u000A"));
+    assert_eq!(schemas["NewOpinion"]["additionalProperties"], false);
+    assert!(schemas["Problem"]["properties"]["detail"].get("pattern").is_none(), "answers are not patterned");
+    let step_answer = &doc["paths"]["/api/v1/opinions/{id}/{step}"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["anyOf"];
+    assert_eq!(step_answer.as_array().map(Vec::len), Some(3), "step, publish and unpublish answers");
+
+    // What the document excludes, the handlers refuse with a Chinese 422 (or 400 for a type).
+    let staff = app.token("staff", Scope::Read).await;
+    for bad in [
+        "/api/v1/opinions?limit=0",
+        "/api/v1/opinions?limit=201",
+        "/api/v1/opinions?offset=-1",
+        "/api/v1/opinions?overdue=maybe",
+        "/api/v1/opinions?state=",
+        "/api/v1/appointments?limit=500",
+        "/api/v1/public/opinions?limit=101",
+        "/api/v1/accounts?organ=0",
+        "/api/v1/accounts?role=",
+        "/api/v1/areas?parent=-3",
+        "/api/v1/organs?limit=",
+        "/api/v1/deputies?organ=",
+        "/api/v1/deputies?organ=%2B5",
+        "/api/v1/stations/nearest?lat=36&lng=119&limit=",
+        "/api/v1/receptions?station=abc",
+        "/api/v1/receptions?month=",
+    ] {
+        let r = app.api("GET", bad, Some(&staff), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", r.body);
+        assert!(
+            r.json()["detail"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "Chinese detail for {bad}"
+        );
+    }
+    for good in ["/api/v1/opinions?limit=200&offset=0&overdue=false", "/api/v1/public/opinions?limit=100"] {
+        assert_eq!(app.api("GET", good, Some(&staff), None).await.status, StatusCode::OK, "{good}");
+    }
+}
+demo_test!(the_document_and_the_handlers_agree);

@@ -259,3 +259,86 @@ async fn triage_suggestions_learn_from_past_decisions(app: TestApp) {
     assert!(page.body.contains("系统建议") && page.body.contains("（建议）"), "no suggestion panel");
 }
 demo_test!(triage_suggestions_learn_from_past_decisions);
+
+/// Issue 18: every step the detail advertises is reachable at the step URL (one table of
+/// names: `Step::as_str`), in several states and for staff and a unit; the old names stay.
+async fn every_advertised_step_is_reachable(app: TestApp) {
+    let station = a_station(&app).await;
+    let staff = app.token("staff", Scope::Write).await;
+    let unit_token = app.token("unit", Scope::Write).await;
+    let unit = demo_unit(&app).await;
+    let new_opinion = |text: &'static str| {
+        let app = &app;
+        async move {
+            let r =
+                app.api("POST", "/api/v1/opinions", None, Some(json!({"content": text, "station_id": station}))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            super::opinion_of(app, r.json()["tracking_no"].as_str().unwrap()).await
+        }
+    };
+    let step = |id: i64, name: &str, token: &str, body: Option<serde_json::Value>| {
+        let app = &app;
+        let path = format!("/api/v1/opinions/{id}/{name}");
+        let token = token.to_string();
+        async move { app.api("POST", &path, Some(&token), body).await }
+    };
+    // received; assigned; in progress (signed for); replied.
+    let received = new_opinion("村口路灯坏了两个月，晚上出行不便，请尽快维修。").await;
+    let assigned = new_opinion("小区门口垃圾桶太少，垃圾经常堆到路边。").await;
+    let in_progress = new_opinion("集市占道经营，救护车进不来。").await;
+    let replied = new_opinion("学校门口缺少减速带，车速太快。").await;
+    let assign = json!({"units": [{"unit_id": unit, "role": "lead"}], "due_working_days": 10, "text": "请核实"});
+    for id in [assigned, in_progress, replied] {
+        assert_eq!(step(id, "assign", &staff, Some(assign.clone())).await.status, StatusCode::OK);
+    }
+    for id in [in_progress, replied] {
+        assert_eq!(step(id, "accept", &unit_token, None).await.status, StatusCode::OK);
+    }
+    let r = step(replied, "reply", &unit_token, Some(json!({"result": "planned", "text": "已列入明年计划。"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let document = app.api("GET", "/api/v1/openapi.json", None, None).await.json();
+    let params = &document["paths"]["/api/v1/opinions/{id}/{step}"]["post"]["parameters"];
+    let documented: Vec<String> =
+        params.as_array().unwrap().iter().find(|p| p["name"] == "step").expect("the step parameter")["schema"]["enum"]
+            .as_array()
+            .expect("an enum of step names")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, token) in [
+        (received, &staff),
+        (assigned, &staff),
+        (assigned, &unit_token),
+        (in_progress, &unit_token),
+        (in_progress, &staff),
+        (replied, &staff),
+    ] {
+        let d = app.api("GET", &format!("/api/v1/opinions/{id}"), Some(token), None).await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+        let steps: Vec<String> =
+            d.json()["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        assert!(!steps.is_empty(), "opinion {id} offers steps");
+        for name in steps {
+            assert!(documented.contains(&name), "{name} is in the document's step enum");
+            // An empty body: the step may be refused for a missing field or the state, never unknown.
+            let r = step(id, &name, token, None).await;
+            assert_ne!(r.status, StatusCode::NOT_FOUND, "{name} on opinion {id}: {}", r.body);
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{name}");
+            seen.insert(name);
+        }
+    }
+    // The names that differed before are among those exercised.
+    for name in ["answer_directly", "assign", "accept", "reply", "request_extension", "return"] {
+        assert!(seen.contains(name), "{name} was advertised somewhere: {seen:?}");
+    }
+    // The old names still work; an unknown name is a 404.
+    let old = new_opinion("公交站台没有遮雨棚，下雨天等车很狼狈。").await;
+    let r = step(old, "answer", &staff, Some(json!({"text": "已转公交公司，站台改造列入明年计划。"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "answered_directly");
+    assert_eq!(step(old, "deadline_notice", &staff, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(step(old, "no_such_step", &staff, None).await.status, StatusCode::NOT_FOUND);
+}
+demo_test!(every_advertised_step_is_reachable);
