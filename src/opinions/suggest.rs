@@ -4,7 +4,9 @@
 //! (`crate::nlp`). Staff accept or change; nothing is applied by itself.
 //!
 //! Models are per organ subtree, trained off the async threads and kept per node for a few
-//! minutes (a new decision shows in the next model).
+//! minutes (a new decision shows in the next model). Duplicates do not wait for the next
+//! model: the opinions that arrived after it was built (the newest [`LATE_LIMIT`] of them) are
+//! read and compared on every call, so an opinion sent again a minute later is found at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,8 +34,10 @@ pub struct Suggestions {
 const TRAINING_LIMIT: i64 = 20_000;
 /// Recent opinions searched for duplicates.
 const DUPLICATE_WINDOW: i64 = 5_000;
-/// How similar a text must be to count as a likely duplicate.
-const DUPLICATE_THRESHOLD: f32 = 0.5;
+/// How similar a text must be to count as a likely duplicate (measured in `nlp::dedup`).
+const DUPLICATE_THRESHOLD: f32 = crate::nlp::dedup::DEFAULT_THRESHOLD;
+/// Opinions newer than a cached model that are compared directly (the newest of them).
+pub const LATE_LIMIT: i64 = 500;
 /// A suggestion below this score is not shown.
 const MIN_SCORE: f32 = 0.3;
 const FRESH_FOR: Duration = Duration::from_secs(300);
@@ -44,6 +48,8 @@ pub struct Models {
     pub unit: Option<Model>,
     pub near: NearIndex,
     pub examples: usize,
+    /// The highest opinion id in `near`: newer ones are read at each call.
+    pub newest_id: i64,
 }
 
 /// Per node: models by organ path, with the time they were built.
@@ -117,6 +123,7 @@ pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
             ))
         })
         .collect();
+    let newest_id = recent.iter().map(|(id, _)| *id).max().unwrap_or(0);
     let built = tokio::task::spawn_blocking(move || {
         let train = |ex: &[(String, String)]| {
             let pairs: Vec<(&str, &str)> = ex.iter().map(|(t, l)| (t.as_str(), l.as_str())).collect();
@@ -126,7 +133,7 @@ pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
         for (id, text) in &recent {
             near.insert(*id, text);
         }
-        Models { category: train(&categories), unit: train(&units), near, examples: categories.len() }
+        Models { category: train(&categories), unit: train(&units), near, examples: categories.len(), newest_id }
     })
     .await
     .map_err(|e| crate::app::error::AppError::Internal(format!("suggest: {e}")))?;
@@ -148,13 +155,35 @@ pub async fn for_opinion(s: &AppState, o: &Opinion) -> AppResult<Suggestions> {
     };
     let category = top(&m.category).map(|(label, _)| label);
     let unit_id = top(&m.unit).and_then(|(label, _)| label.parse::<i64>().ok());
-    let duplicates = m
-        .near
-        .query(&text, DUPLICATE_THRESHOLD, 6)
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| *id != o.id && o.merged_into_id != Some(*id))
-        .take(5)
-        .collect();
+    let mut found = m.near.query(&text, DUPLICATE_THRESHOLD, 6);
+    found.extend(late_duplicates(s, &o.organ_path, m.newest_id, &text).await?);
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    found.dedup_by_key(|(id, _)| *id);
+    let duplicates =
+        found.into_iter().map(|(id, _)| id).filter(|id| *id != o.id && o.merged_into_id != Some(*id)).take(5).collect();
     Ok(Suggestions { category, unit_id, duplicates })
+}
+
+/// The likely duplicates among the opinions of the subtree that arrived after the cached
+/// index was built (id above `after`, the newest [`LATE_LIMIT`]), scored like the index's.
+async fn late_duplicates(s: &AppState, organ_path: &str, after: i64, text: &str) -> AppResult<Vec<(i64, f32)>> {
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT op.id, op.title, op.content FROM opinions op JOIN organs o ON o.id = op.organ_id \
+         WHERE o.path LIKE $1 AND op.id > $2 ORDER BY op.id DESC LIMIT $3",
+        vec![format!("{}%", db::like_escape(organ_path)).into(), after.into(), LATE_LIMIT.into()],
+    )
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut late = NearIndex::new();
+    for r in &rows {
+        if let (Ok(id), Ok(title), Ok(content)) =
+            (r.try_get_by_index::<i64>(0), r.try_get_by_index::<String>(1), r.try_get_by_index::<String>(2))
+        {
+            late.insert(id, &text_of(&title, &content));
+        }
+    }
+    Ok(late.query(text, DUPLICATE_THRESHOLD, 6))
 }
