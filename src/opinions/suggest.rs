@@ -150,11 +150,26 @@ pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
 pub async fn for_opinion(s: &AppState, o: &Opinion) -> AppResult<Suggestions> {
     let m = models(s, &o.organ_path).await?;
     let text = text_of(&o.title, &o.content);
+    // A township's own decisions are often too few to learn from: then the nearest organ
+    // above with enough decisions in its subtree (which holds this one's) proposes.
+    let (mut category_model, mut unit_model) = (m.clone(), m.clone());
+    for path in ancestors(&o.organ_path) {
+        if category_model.category.is_some() && unit_model.unit.is_some() {
+            break;
+        }
+        let above = models(s, &path).await?;
+        if category_model.category.is_none() && above.category.is_some() {
+            category_model = above.clone();
+        }
+        if unit_model.unit.is_none() && above.unit.is_some() {
+            unit_model = above;
+        }
+    }
     let top = |model: &Option<Model>| {
         model.as_ref().and_then(|m| m.predict(&text).into_iter().next()).filter(|(_, score)| *score >= MIN_SCORE)
     };
-    let category = top(&m.category).map(|(label, _)| label);
-    let unit_id = top(&m.unit).and_then(|(label, _)| label.parse::<i64>().ok());
+    let category = top(&category_model.category).map(|(label, _)| label);
+    let unit_id = top(&unit_model.unit).and_then(|(label, _)| label.parse::<i64>().ok());
     let mut found = m.near.query(&text, DUPLICATE_THRESHOLD, 6);
     found.extend(late_duplicates(s, &o.organ_path, m.newest_id, &text).await?);
     found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -162,6 +177,12 @@ pub async fn for_opinion(s: &AppState, o: &Opinion) -> AppResult<Suggestions> {
     let duplicates =
         found.into_iter().map(|(id, _)| id).filter(|id| *id != o.id && o.merged_into_id != Some(*id)).take(5).collect();
     Ok(Suggestions { category, unit_id, duplicates })
+}
+
+/// The paths of the organs above `path` (`/1/5/7/` gives `/1/5/`, `/1/`), nearest first.
+fn ancestors(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+    (1..parts.len()).rev().map(|n| format!("/{}/", parts[..n].join("/"))).collect()
 }
 
 /// The likely duplicates among the opinions of the subtree that arrived after the cached
@@ -186,4 +207,14 @@ async fn late_duplicates(s: &AppState, organ_path: &str, after: i64, text: &str)
         }
     }
     Ok(late.query(text, DUPLICATE_THRESHOLD, 6))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ancestors_nearest_first() {
+        assert_eq!(super::ancestors("/1/5/7/"), ["/1/5/", "/1/"]);
+        assert!(super::ancestors("/1/").is_empty());
+        assert!(super::ancestors("").is_empty());
+    }
 }

@@ -55,3 +55,46 @@ async fn a_twin_sent_minutes_later_is_offered_at_once(app: TestApp) {
     assert!(!offered.iter().any(|t| t.starts_with(&east_no)), "{offered:?}");
 }
 demo_test!(a_twin_sent_minutes_later_is_offered_at_once);
+
+/// The demo shows the suggestions working: every received (待受理) demo opinion offers the
+/// category the demo's staff gave the same kind of problem before, and most offer its unit.
+async fn received_demo_opinions_show_a_suggested_category(app: TestApp) {
+    let rows = db::query_rows(
+        app.db(),
+        "SELECT op.id, op.title FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+         WHERE i.state = 'received' AND op.category = '' ORDER BY op.id",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(rows.len() >= 20, "the demo has received opinions");
+    let mut b = app.login("staff").await;
+    let (mut categories, mut units) = (0, 0);
+    for r in &rows {
+        let (id, title): (i64, String) = (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap());
+        // What staff decided for the same problem elsewhere in the demo.
+        let decided: String = db::query_rows(
+            app.db(),
+            "SELECT category FROM opinions WHERE title = $1 AND category <> '' ORDER BY id LIMIT 1",
+            vec![title.clone().into()],
+        )
+        .await
+        .unwrap()
+        .first()
+        .and_then(|r| r.try_get_by_index(0).ok())
+        .unwrap_or_default();
+        let page = b.get(&format!("/console/opinions/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let got = page.texts("#suggested-category");
+        if !decided.is_empty() {
+            assert_eq!(got, [decided.clone()], "opinion {id} {title}");
+            categories += 1;
+        }
+        if page.body.contains("（建议）") {
+            units += 1;
+        }
+    }
+    assert!(categories >= 20, "{categories}");
+    assert!(units * 2 >= rows.len(), "a unit is suggested for most: {units} of {}", rows.len());
+}
+demo_test!(received_demo_opinions_show_a_suggested_category);
