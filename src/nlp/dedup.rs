@@ -122,9 +122,8 @@ fn places_of(clause: &[char], out: &mut Vec<(u8, u64)>) {
 /// complaints about different villages, streets or buildings.
 fn different_places(a: &Fingerprint, b: &Fingerprint) -> bool {
     a.places.iter().any(|&(kind, _)| {
-        let names = |f: &Fingerprint| f.places.iter().filter(move |p| p.0 == kind).map(|p| p.1).collect::<Vec<_>>();
-        let (x, y) = (names(a), names(b));
-        !y.is_empty() && !x.iter().any(|n| y.contains(n))
+        b.places.iter().any(|p| p.0 == kind)
+            && !a.places.iter().any(|&(k, name)| k == kind && b.places.contains(&(kind, name)))
     })
 }
 
@@ -146,6 +145,12 @@ fn params() -> &'static [(u64, u64); SIGNATURE_LEN] {
 /// The fingerprint of a text: its character bigrams after filler is taken out (the whole
 /// text if it is one character), their MinHash signature, and the places it names.
 pub fn fingerprint(text: &str) -> Fingerprint {
+    fingerprint_with(text, true)
+}
+
+/// [`fingerprint`], with the MinHash signature only when `signed` (an index needs it, a
+/// direct comparison does not).
+fn fingerprint_with(text: &str, signed: bool) -> Fingerprint {
     let clauses = clauses(text);
     let chars: Vec<char> = clauses.concat();
     let mut signature = Box::new([u32::MAX; SIGNATURE_LEN]);
@@ -160,7 +165,7 @@ pub fn fingerprint(text: &str) -> Fingerprint {
     let params = params();
     for gram in chars.windows(SHINGLE.min(chars.len())) {
         let v = mix(fnv(fnv_start(b's'), gram.iter().flat_map(|&c| (c as u32).to_le_bytes())));
-        if !seen.insert(v) {
+        if !seen.insert(v) || !signed {
             continue;
         }
         for (slot, &(a, b)) in signature.iter_mut().zip(params) {
@@ -193,6 +198,25 @@ pub fn similarity(a: &Fingerprint, b: &Fingerprint) -> f32 {
         }
     }
     same as f32 / (a.shingles.len() + b.shingles.len() - same) as f32
+}
+
+/// The texts among `others` at least `threshold` similar to `text`, most similar first (ties
+/// by id), at most `limit`: each compared directly, for a few texts not worth indexing.
+pub fn scan<'a>(
+    text: &str,
+    others: impl IntoIterator<Item = (i64, &'a str)>,
+    threshold: f32,
+    limit: usize,
+) -> Vec<(i64, f32)> {
+    let fp = fingerprint_with(text, false);
+    let mut out: Vec<(i64, f32)> = others
+        .into_iter()
+        .map(|(id, other)| (id, similarity(&fp, &fingerprint_with(other, false))))
+        .filter(|&(_, s)| s >= threshold && s > 0.0)
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(limit);
+    out
 }
 
 /// An in-memory index of fingerprints by id, for "which earlier messages is this one
@@ -264,12 +288,16 @@ impl NearIndex {
         if fp.empty {
             return Vec::new();
         }
-        let mut candidates: Vec<u32> =
-            band_keys(fp).filter_map(|k| self.buckets.get(&k)).flat_map(|v| v.iter().copied()).collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        // Each slot once, in slot order, without sorting the (possibly long) bucket lists.
+        let mut seen = vec![0u64; self.entries.len().div_ceil(64)];
+        for slot in band_keys(fp).filter_map(|k| self.buckets.get(&k)).flat_map(|v| v.iter().copied()) {
+            seen[slot as usize / 64] |= 1 << (slot % 64);
+        }
+        let candidates = seen
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| (w * 64 + b) as u32));
         let mut out: Vec<(i64, f32)> = candidates
-            .into_iter()
             .filter_map(|slot| self.entries[slot as usize].as_ref())
             .map(|(id, other)| (*id, similarity(fp, other)))
             .filter(|&(_, s)| s >= threshold)
@@ -333,6 +361,7 @@ mod tests {
             let mut index = NearIndex::new();
             index.insert(1, a);
             let found = !index.query(b, DEFAULT_THRESHOLD, 5).is_empty();
+            assert_eq!(found, !scan(b, [(1, a)], DEFAULT_THRESHOLD, 5).is_empty(), "scan agrees: {a} / {b}");
             if found != (label == "1") {
                 eprintln!("dedup eval: wrong on {label} {a} / {b}: {:?}", index.query(b, 0.0, 1));
             }

@@ -195,18 +195,16 @@ async fn late_duplicates(s: &AppState, organ_path: &str, after: i64, text: &str)
         vec![format!("{}%", db::like_escape(organ_path)).into(), after.into(), LATE_LIMIT.into()],
     )
     .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut late = NearIndex::new();
-    for r in &rows {
-        if let (Ok(id), Ok(title), Ok(content)) =
-            (r.try_get_by_index::<i64>(0), r.try_get_by_index::<String>(1), r.try_get_by_index::<String>(2))
-        {
-            late.insert(id, &text_of(&title, &content));
-        }
-    }
-    Ok(late.query(text, DUPLICATE_THRESHOLD, 6))
+    let late: Vec<(i64, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.try_get_by_index::<i64>(0).ok()?,
+                text_of(&r.try_get_by_index::<String>(1).ok()?, &r.try_get_by_index::<String>(2).ok()?),
+            ))
+        })
+        .collect();
+    Ok(crate::nlp::dedup::scan(text, late.iter().map(|(id, t)| (*id, t.as_str())), DUPLICATE_THRESHOLD, 6))
 }
 
 #[cfg(test)]
