@@ -87,7 +87,7 @@ async fn received_demo_opinions_show_a_suggested_category(app: TestApp) {
         assert_eq!(page.status, StatusCode::OK);
         let got = page.texts("#suggested-category");
         if !decided.is_empty() {
-            assert_eq!(got, [decided.clone()], "opinion {id} {title}");
+            assert_eq!(got, std::slice::from_ref(&decided), "opinion {id} {title}");
             categories += 1;
         }
         if page.body.contains("（建议）") {
