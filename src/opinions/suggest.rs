@@ -7,6 +7,10 @@
 //! minutes (a new decision shows in the next model). Duplicates do not wait for the next
 //! model: the opinions that arrived after it was built (the newest [`LATE_LIMIT`] of them) are
 //! read and compared on every call, so an opinion sent again a minute later is found at once.
+//!
+//! A subtree with too few decisions of its own to learn from (a township's, typically:
+//! [`Model::is_useful`]) takes its category and unit proposals from the nearest organ above
+//! that has enough; its duplicates still come from its own subtree only.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
