@@ -12,6 +12,7 @@ mod photos;
 mod purge;
 mod scan;
 mod stats;
+mod suggest;
 mod synthetic;
 mod words;
 
