@@ -314,7 +314,9 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
             let schema = match (name, op.path_params.iter().find(|p| p.name == name)) {
                 (_, Some(p)) => (p.schema)(),
                 ("id", None) => id(),
-                _ => json!({"type": "string"}),
+                // Numbers of records (tracking and booking numbers): letters, digits, `-` and `_`
+                // (the path passes the text rule, so a tab or a bidi mark in it is a 400).
+                _ => json!({"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$"}),
             };
             params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
         }

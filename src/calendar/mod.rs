@@ -243,22 +243,6 @@ pub async fn remove_day<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, da
     Ok(n > 0)
 }
 
-/// Fills an empty calendar with the official schedule (the migration and `renda migrate` call this).
-pub async fn seed_official<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
-    if db::scalar_i64(c, "SELECT count(*) FROM calendar_days", vec![]).await? > 0 {
-        return Ok(());
-    }
-    for d in official::days() {
-        db::exec(
-            c,
-            "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)",
-            vec![d.date.format("%Y-%m-%d").to_string().into(), d.kind.as_str().into(), d.name.into()],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

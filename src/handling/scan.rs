@@ -80,6 +80,7 @@ pub async fn run(db: &DatabaseConnection, calendar: &Calendar, policy: &Policy, 
                 None,
                 false,
                 &body,
+                "",
             )
             .await?;
             for unit in model::live_units(&txn, item.id).await? {

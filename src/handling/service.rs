@@ -56,7 +56,7 @@ pub async fn open<C: ConnectionTrait>(c: &C, actor: &Actor, new: &NewItem<'_>, n
         )
         .await?;
     }
-    event(c, now, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note).await?;
+    event(c, now, id, 1, "submit", "", Party::Submitter, actor, None, true, new.note, "").await?;
     Ok(id)
 }
 
@@ -574,6 +574,7 @@ pub async fn apply<C: ConnectionTrait>(
                 None,
                 false,
                 "",
+                "",
             )
             .await?;
             follow_primary(c, &primary).await?;
@@ -781,7 +782,7 @@ async fn reopen<C: ConnectionTrait>(c: &C, ctx: &Ctx<'_>, item: &Item, doer: &Do
     .await?;
     set_deadline(c, item.id, deadline, Some(&on)).await?;
     let body = format!("{reason}（第 {round} 轮，办理期限至 {}）", deadline.format("%Y-%m-%d"));
-    event(c, ctx.now, item.id, round, Step::Reopen.as_str(), "", doer.party, doer.actor, None, true, &body).await?;
+    event(c, ctx.now, item.id, round, Step::Reopen.as_str(), "", doer.party, doer.actor, None, true, &body, "").await?;
     for (u, _) in &units {
         notify_unit(c, *u, item, "事项转入二次办理", &body).await?;
     }
@@ -938,7 +939,7 @@ pub async fn external_note<C: ConnectionTrait>(
     now: i64,
 ) -> AppResult<()> {
     let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
-    event(c, now, item_id, item.round, "external", status.as_str(), Party::Staff, actor, None, false, text).await?;
+    event(c, now, item_id, item.round, "external", status.as_str(), Party::Staff, actor, None, false, text, "").await?;
     Ok(())
 }
 
@@ -983,7 +984,7 @@ async fn record<C: ConnectionTrait>(
     doer: &Doer<'_>,
     line: Line<'_>,
 ) -> Result<(), DbErr> {
-    insert_event(
+    event(
         c,
         ctx.now,
         item.id,
@@ -1000,26 +1001,9 @@ async fn record<C: ConnectionTrait>(
     .await
 }
 
-#[allow(clippy::too_many_arguments)] // the columns of one history row
-pub(crate) async fn event<C: ConnectionTrait>(
-    c: &C,
-    at: i64,
-    item_id: i64,
-    round: i64,
-    step: &str,
-    detail: &str,
-    party: Party,
-    actor: &Actor,
-    unit_id: Option<i64>,
-    public: bool,
-    body: &str,
-) -> Result<(), DbErr> {
-    insert_event(c, at, item_id, round, step, detail, party, actor, unit_id, public, body, "").await
-}
-
 /// One history row; `note` stays internal whatever `public` says.
 #[allow(clippy::too_many_arguments)] // the columns of one history row
-async fn insert_event<C: ConnectionTrait>(
+pub(crate) async fn event<C: ConnectionTrait>(
     c: &C,
     at: i64,
     item_id: i64,

@@ -142,7 +142,7 @@ async fn history<C: sea_orm::ConnectionTrait>(
     body: &str,
     now: i64,
 ) -> AppResult<()> {
-    crate::handling::service::event(c, now, item.id, item.round, step, "", Party::Staff, actor, None, true, body)
+    crate::handling::service::event(c, now, item.id, item.round, step, "", Party::Staff, actor, None, true, body, "")
         .await?;
     Ok(())
 }

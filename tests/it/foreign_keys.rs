@@ -274,3 +274,22 @@ async fn the_migration_keeps_rows_indexes_and_sequences(app: TestApp) {
     c.close().await.ok();
 }
 db_test!(the_migration_keeps_rows_indexes_and_sequences);
+
+/// Issue 18: migrations are frozen — m0008 carries its own copy of the 2025–2026 schedules
+/// instead of calling the calendar's code. A new database has exactly the shipped table.
+async fn the_frozen_calendar_matches_the_shipped_schedule(app: TestApp) {
+    let rows =
+        db::query_rows(app.db(), "SELECT day, kind, name FROM calendar_days ORDER BY day", vec![]).await.unwrap();
+    let mut stored: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap()))
+        .collect();
+    let mut shipped: Vec<(String, String, String)> = renda::calendar::official::days()
+        .map(|d| (d.date.format("%Y-%m-%d").to_string(), d.kind.as_str().to_string(), d.name))
+        .collect();
+    stored.sort();
+    shipped.sort();
+    assert!(!stored.is_empty());
+    assert_eq!(stored, shipped);
+}
+db_test!(the_frozen_calendar_matches_the_shipped_schedule);

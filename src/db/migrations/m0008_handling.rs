@@ -254,7 +254,7 @@ impl MigrationTrait for Migration {
                 .await?;
             }
         }
-        crate::calendar::seed_official(c).await?;
+        seed_calendar(c).await?;
         Ok(())
     }
 
@@ -278,4 +278,66 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+// ------------------------------------------------------------------ the calendar as shipped
+
+/// The State Council schedules known when this migration was written (2025 and 2026), frozen
+/// here: a migration carries its own data and never calls today's code. Later years are the
+/// admin's (or a later migration's).
+const HOLIDAYS_2025_2026: &[(&str, &str, &str)] = &[
+    // 国办发明电〔2024〕12号 — 2025
+    ("2025-01-01", "2025-01-01", "元旦"),
+    ("2025-01-28", "2025-02-04", "春节"),
+    ("2025-04-04", "2025-04-06", "清明节"),
+    ("2025-05-01", "2025-05-05", "劳动节"),
+    ("2025-05-31", "2025-06-02", "端午节"),
+    ("2025-10-01", "2025-10-08", "国庆节、中秋节"),
+    // 国务院办公厅 2025年11月4日 — 2026
+    ("2026-01-01", "2026-01-03", "元旦"),
+    ("2026-02-15", "2026-02-23", "春节"),
+    ("2026-04-04", "2026-04-06", "清明节"),
+    ("2026-05-01", "2026-05-05", "劳动节"),
+    ("2026-06-19", "2026-06-21", "端午节"),
+    ("2026-09-25", "2026-09-27", "中秋节"),
+    ("2026-10-01", "2026-10-07", "国庆节"),
+];
+
+const WORKDAYS_2025_2026: &[(&str, &str)] = &[
+    ("2025-01-26", "春节调休上班"),
+    ("2025-02-08", "春节调休上班"),
+    ("2025-04-27", "劳动节调休上班"),
+    ("2025-09-28", "国庆节调休上班"),
+    ("2025-10-11", "国庆节调休上班"),
+    ("2026-01-04", "元旦调休上班"),
+    ("2026-02-14", "春节调休上班"),
+    ("2026-02-28", "春节调休上班"),
+    ("2026-05-09", "劳动节调休上班"),
+    ("2026-09-20", "国庆节调休上班"),
+    ("2026-10-10", "国庆节调休上班"),
+];
+
+async fn seed_calendar<C: sea_orm::ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    if crate::db::scalar_i64(c, "SELECT count(*) FROM calendar_days", vec![]).await? > 0 {
+        return Ok(());
+    }
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a valid date in the frozen table");
+    let mut days: Vec<(String, &str, &str)> = Vec::new();
+    for (from, to, name) in HOLIDAYS_2025_2026 {
+        for d in date(from).iter_days().take_while(|d| *d <= date(to)) {
+            days.push((d.format("%Y-%m-%d").to_string(), "holiday", name));
+        }
+    }
+    for (d, name) in WORKDAYS_2025_2026 {
+        days.push((String::from(*d), "workday", name));
+    }
+    for (day, kind, name) in days {
+        crate::db::exec(
+            c,
+            "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)",
+            vec![day.into(), kind.into(), name.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
