@@ -296,7 +296,9 @@ fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
             .unwrap_or_else(crate::db::now);
         let calendar = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
-        let report = scan::run(db, &calendar, &Policy::default(), now).await.map_err(|e| e.to_string())?;
+        let kinds: Vec<&str> = s.ext.get::<Kinds>().map(|k| k.0.iter().map(|x| x.kind).collect()).unwrap_or_default();
+        let policy_of = |kind: &str| policy_of(s, kind);
+        let report = scan::run(db, &calendar, &policy_of, &kinds, now).await.map_err(|e| e.to_string())?;
         tracing::info!(warned = report.warned, overdue = report.overdue, "deadline scan");
         Ok(())
     })

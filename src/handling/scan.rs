@@ -21,12 +21,21 @@ pub struct Report {
 /// Items are read in pages of this many.
 const PAGE: i64 = 500;
 
-/// Runs the scan as of `now` (Unix seconds).
-pub async fn run(db: &DatabaseConnection, calendar: &Calendar, policy: &Policy, now: i64) -> Result<Report, DbErr> {
+/// Runs the scan as of `now` (Unix seconds), each item by its kind's policy (`policy_of`:
+/// how many working days before its deadline an item of that kind is warned of).
+pub async fn run(
+    db: &DatabaseConnection,
+    calendar: &Calendar,
+    policy_of: &(dyn Fn(&str) -> Policy + Sync),
+    kinds: &[&str],
+    now: i64,
+) -> Result<Report, DbErr> {
     let today = calendar::beijing_date(now);
-    // A warning falls at most `warn_working_days` working days before its deadline; holidays
-    // stretch that, so read a generous window and decide per item on the calendar.
-    let horizon = now + (i64::from(policy.warn_working_days) * 3 + 16) * 86_400;
+    // A warning falls at most `warn_working_days` working days before its deadline (the
+    // largest of the kinds); holidays stretch that, so read a generous window and decide per
+    // item on the calendar.
+    let warn = kinds.iter().map(|k| policy_of(k).warn_working_days).chain([Policy::default().warn_working_days]).max();
+    let horizon = now + (i64::from(warn.unwrap_or(3)) * 3 + 16) * 86_400;
     let system = Actor::system("期限扫描");
     let mut report = Report::default();
     let mut after = 0_i64;
@@ -43,7 +52,7 @@ pub async fn run(db: &DatabaseConnection, calendar: &Calendar, policy: &Policy, 
                     continue;
                 }
                 ("overdue", "事项已超期")
-            } else if today >= calendar.working_days_before(day, policy.warn_working_days) {
+            } else if today >= calendar.working_days_before(day, policy_of(&item.kind).warn_working_days) {
                 if item.warned_for.as_deref() == Some(deadline) || item.overdue_for.as_deref() == Some(deadline) {
                     continue;
                 }

@@ -35,6 +35,7 @@ fn petition_policy(_: &AppState) -> Policy {
         max_due: 6,
         reopen_on: &[Party::Deputy],
         aspects: &[Aspect::Reply, Aspect::Result],
+        warn_working_days: 10,
         rate_per_unit: true,
         words: Words { submitter: "提出代表" },
         ..Policy::default()
@@ -267,3 +268,69 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
     assert_eq!(step(&mut staff, op, &[("step", "reopen"), ("text", "再看看")]).await, StatusCode::CONFLICT);
 }
 demo_test!(a_second_kind_runs_the_same_loop_with_its_own_rules);
+
+/// The deadline scan warns each item by its kind's rule: a kind warned ten working days ahead
+/// is warned when an opinion with the same deadline is not yet.
+async fn the_deadline_scan_follows_each_kinds_warning(app: TestApp) {
+    renda::handling::register(&app.state, &[&renda::opinions::ITEM_KIND, &PETITION]);
+    let deputy =
+        db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
+    let organ =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    let petition = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
+        let new = NewItem {
+            kind: "test_petition",
+            organ_id: organ,
+            area_id: None,
+            station_id: None,
+            deputy_id: None,
+            held: false,
+            note: "代表提出",
+            signers: &[deputy],
+        };
+        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
+    })
+    .await
+    .unwrap();
+    let mut citizen = app.browser().await;
+    let r =
+        citizen.post("/opinions/new", &[("content", "期限扫描对照：南关小学门口的减速带坏了，车速很快很危险。")]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let opinion = item_of(&app, &r.texts("#tracking-no")[0]).await;
+    let unit = demo_unit(&app).await.to_string();
+    let mut staff = app.login("staff").await;
+    for item in [petition, opinion] {
+        let r = step(&mut staff, item, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "2")]).await;
+        assert_eq!(r, StatusCode::SEE_OTHER);
+    }
+    // The same deadline for both.
+    db::exec(
+        app.db(),
+        "UPDATE handling_items SET deadline = (SELECT deadline FROM handling_items WHERE id = $1), \
+         deadline_at = (SELECT deadline_at FROM handling_items WHERE id = $1) WHERE id = $2",
+        vec![petition.into(), opinion.into()],
+    )
+    .await
+    .unwrap();
+    let calendar = renda::calendar::load(app.db()).await.unwrap();
+    let day = renda::calendar::parse_date(&deadline(&app, petition).await).unwrap();
+    // Noon (Beijing) eight working days before it.
+    let when = calendar.working_days_before(day, 8).and_hms_opt(4, 0, 0).unwrap().and_utc().timestamp();
+    let policy_of = |kind: &str| renda::handling::policy_of(&app.state, kind);
+    let report =
+        renda::handling::scan::run(app.db(), &calendar, &policy_of, &["opinion", "test_petition"], when).await.unwrap();
+    assert_eq!(report.warned, 1, "{report:?}");
+    let conn = app.db();
+    let warned = |item: i64| async move {
+        db::scalar_i64(
+            conn,
+            "SELECT count(*) FROM handling_events WHERE item_id = $1 AND step = 'deadline_notice'",
+            vec![item.into()],
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(warned(petition).await, 1, "ten working days ahead: warned");
+    assert_eq!(warned(opinion).await, 0, "three working days ahead: not yet");
+}
+demo_test!(the_deadline_scan_follows_each_kinds_warning);
