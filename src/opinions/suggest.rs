@@ -118,15 +118,7 @@ pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
         vec![like.into(), DUPLICATE_WINDOW.into()],
     )
     .await?;
-    let recent: Vec<(i64, String)> = rows
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.try_get_by_index::<i64>(0).ok()?,
-                text_of(&r.try_get_by_index::<String>(1).ok()?, &r.try_get_by_index::<String>(2).ok()?),
-            ))
-        })
-        .collect();
+    let recent = id_texts(&rows);
     let newest_id = recent.iter().map(|(id, _)| *id).max().unwrap_or(0);
     let built = tokio::task::spawn_blocking(move || {
         let train = |ex: &[(String, String)]| {
@@ -199,16 +191,20 @@ async fn late_duplicates(s: &AppState, organ_path: &str, after: i64, text: &str)
         vec![format!("{}%", db::like_escape(organ_path)).into(), after.into(), LATE_LIMIT.into()],
     )
     .await?;
-    let late: Vec<(i64, String)> = rows
-        .iter()
+    let late = id_texts(&rows);
+    Ok(crate::nlp::dedup::scan(text, late.iter().map(|(id, t)| (*id, t.as_str())), DUPLICATE_THRESHOLD, 6))
+}
+
+/// (id, title and content) of rows `SELECT op.id, op.title, op.content …`.
+fn id_texts(rows: &[sea_orm::QueryResult]) -> Vec<(i64, String)> {
+    rows.iter()
         .filter_map(|r| {
             Some((
                 r.try_get_by_index::<i64>(0).ok()?,
                 text_of(&r.try_get_by_index::<String>(1).ok()?, &r.try_get_by_index::<String>(2).ok()?),
             ))
         })
-        .collect();
-    Ok(crate::nlp::dedup::scan(text, late.iter().map(|(id, t)| (*id, t.as_str())), DUPLICATE_THRESHOLD, 6))
+        .collect()
 }
 
 #[cfg(test)]

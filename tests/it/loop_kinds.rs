@@ -75,6 +75,25 @@ fn contact_before_reply<'a>(
     })
 }
 
+/// Opens an item of the test-only kind at `organ`, signed by `signers` (the lead first).
+async fn open_petition(app: &TestApp, organ: i64, signers: &[i64]) -> i64 {
+    renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
+        let new = NewItem {
+            kind: "test_petition",
+            organ_id: organ,
+            area_id: None,
+            station_id: None,
+            deputy_id: None,
+            held: false,
+            note: "代表提出",
+            signers,
+        };
+        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
+    })
+    .await
+    .unwrap()
+}
+
 async fn step(b: &mut Browser<'_>, item: i64, fields: &[(&str, &str)]) -> StatusCode {
     b.post(&format!("/console/handling/{item}/step"), fields).await.status
 }
@@ -107,22 +126,7 @@ async fn a_second_kind_runs_the_same_loop_with_its_own_rules(app: TestApp) {
             .await
             .unwrap();
     }
-    let item = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
-        let new = NewItem {
-            kind: "test_petition",
-            organ_id: organ,
-            area_id: None,
-            station_id: None,
-            deputy_id: None,
-            held: false,
-            note: "代表提出",
-            // Two signers: the lead and a co-signer; each is the item's deputy.
-            signers: &[deputy, cosigner],
-        };
-        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
-    })
-    .await
-    .unwrap();
+    let item = open_petition(&app, organ, &[deputy, cosigner]).await; // two signers: each is the item's deputy
     let unit = demo_unit(&app).await.to_string();
     let mut staff = app.login("staff").await;
     let mut u = app.login("unit").await;
@@ -277,21 +281,7 @@ async fn the_deadline_scan_follows_each_kinds_warning(app: TestApp) {
         db::scalar_i64(app.db(), "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![]).await.unwrap();
     let organ =
         db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
-    let petition = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
-        let new = NewItem {
-            kind: "test_petition",
-            organ_id: organ,
-            area_id: None,
-            station_id: None,
-            deputy_id: None,
-            held: false,
-            note: "代表提出",
-            signers: &[deputy],
-        };
-        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
-    })
-    .await
-    .unwrap();
+    let petition = open_petition(&app, organ, &[deputy]).await;
     let mut citizen = app.browser().await;
     let r =
         citizen.post("/opinions/new", &[("content", "期限扫描对照：南关小学门口的减速带坏了，车速很快很危险。")]).await;
