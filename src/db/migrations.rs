@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_publications::Migration),
             Box::new(m0021_sms_limits::Migration),
             Box::new(m0022_item_signers::Migration),
+            Box::new(m0023_loop_contacts::Migration),
         ]
     }
 }
@@ -49,6 +50,7 @@ pub mod m0019_opinion_categories;
 pub mod m0020_publications;
 pub mod m0021_sms_limits;
 pub mod m0022_item_signers;
+pub mod m0023_loop_contacts;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -67,6 +69,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0018_staged_files::REFERENCES)
         .chain(m0020_publications::REFERENCES)
         .chain(m0022_item_signers::REFERENCES)
+        .chain(m0023_loop_contacts::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

@@ -29,10 +29,13 @@ pub enum State {
     Rehandling,
     /// 已办结.
     Closed,
+    /// 跟踪办理: answered with a plan (a B-class reply) and followed until solved, carried over
+    /// from year to year; the units give a further reply when it is done.
+    Following,
 }
 
 impl State {
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 10] = [
         State::Held,
         State::Received,
         State::AnsweredDirectly,
@@ -42,6 +45,7 @@ impl State {
         State::Replied,
         State::Rehandling,
         State::Closed,
+        State::Following,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl State {
             State::Replied => "replied",
             State::Rehandling => "rehandling",
             State::Closed => "closed",
+            State::Following => "following",
         }
     }
     pub fn parse(s: &str) -> Option<State> {
@@ -71,6 +76,7 @@ impl State {
             State::Replied => "已答复",
             State::Rehandling => "二次办理",
             State::Closed => "已办结",
+            State::Following => "跟踪办理",
         }
     }
     /// Units are working on it: deadlines run, 预警 and 超期 apply.
@@ -86,7 +92,7 @@ impl State {
         match self {
             State::Held => "grey",
             State::Received => "blue",
-            State::Assigned | State::InProgress | State::Rehandling => "orange",
+            State::Assigned | State::InProgress | State::Rehandling | State::Following => "orange",
             State::Replied | State::AnsweredDirectly => "green",
             State::Rejected => "grey",
             State::Closed => "green",
@@ -154,10 +160,17 @@ pub enum Step {
     HandToDeputy,
     /// 请机关交办: the deputy asks staff to send it to the units (OPN-11).
     RequestAssign,
+    /// 沟通联系: a unit records a contact with the one who raised the item (面商, 电话, 座谈,
+    /// 走访) before it replies.
+    Contact,
+    /// 协办意见: a 协办 unit gives its opinion to the 主办 (its part is then done).
+    AssistOpinion,
+    /// 转入跟踪办理: a reply that promises a solution (B-class) is followed until solved.
+    Follow,
 }
 
 impl Step {
-    pub const ALL: [Step; 18] = [
+    pub const ALL: [Step; 21] = [
         Step::Release,
         Step::Reject,
         Step::AnswerDirectly,
@@ -176,6 +189,9 @@ impl Step {
         Step::Merge,
         Step::HandToDeputy,
         Step::RequestAssign,
+        Step::Contact,
+        Step::AssistOpinion,
+        Step::Follow,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -197,15 +213,23 @@ impl Step {
             Step::Merge => "merge",
             Step::HandToDeputy => "hand_to_deputy",
             Step::RequestAssign => "request_assign",
+            Step::Contact => "contact",
+            Step::AssistOpinion => "assist_opinion",
+            Step::Follow => "follow",
         }
     }
     /// Who reads the text a step is taken with (the one table the forms' labels and the
     /// history lines follow; `tests/it/security/internal_texts.rs` walks it).
     pub fn text_audience(self) -> Audience {
         match self {
-            Step::Reject | Step::AnswerDirectly | Step::Reply | Step::Rate | Step::Reopen | Step::Close => {
-                Audience::Submitter
-            }
+            Step::Reject
+            | Step::AnswerDirectly
+            | Step::Reply
+            | Step::Rate
+            | Step::Reopen
+            | Step::Close
+            | Step::Contact
+            | Step::Follow => Audience::Submitter,
             Step::Release
             | Step::Assign
             | Step::Accept
@@ -217,7 +241,8 @@ impl Step {
             | Step::DeadlineNotice
             | Step::Merge
             | Step::HandToDeputy
-            | Step::RequestAssign => Audience::Internal,
+            | Step::RequestAssign
+            | Step::AssistOpinion => Audience::Internal,
         }
     }
     pub fn label(self) -> &'static str {
@@ -240,6 +265,9 @@ impl Step {
             Step::Merge => "并案",
             Step::HandToDeputy => "转交代表",
             Step::RequestAssign => "请机关交办",
+            Step::Contact => "沟通联系",
+            Step::AssistOpinion => "协办意见",
+            Step::Follow => "跟踪办理",
         }
     }
 }
@@ -288,7 +316,7 @@ use Party::{Deputy, Leader, Staff, Submitter, System, Unit};
 use State::*;
 
 const WITH_UNITS: &[State] = &[Assigned, InProgress, Rehandling];
-const OPEN: &[State] = &[Held, Received, AnsweredDirectly, Assigned, InProgress, Replied, Rehandling];
+const OPEN: &[State] = &[Held, Received, AnsweredDirectly, Assigned, InProgress, Replied, Rehandling, Following];
 
 /// The loop. A step not listed for a state and party is refused.
 pub const RULES: &[Rule] = &[
@@ -301,6 +329,8 @@ pub const RULES: &[Rule] = &[
     // triage when no unit that answers is left, else it stays.
     Rule { step: Step::Return, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
     Rule { step: Step::Progress, from: WITH_UNITS, to: Target::To(InProgress), by: &[Unit] },
+    // A 协办 unit's part: its opinion to the 主办 (the service refuses it from a 主办).
+    Rule { step: Step::AssistOpinion, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
     Rule { step: Step::RequestExtension, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
     Rule { step: Step::DecideExtension, from: WITH_UNITS, to: Target::Same, by: &[Staff] },
     // The item is 已答复 once every answering unit has replied (see `service`).
@@ -341,12 +371,11 @@ pub fn next(state: State, step: Step, party: Party) -> Result<State, Refusal> {
 /// Where `step` by `party` leads from `state` in the loop `rules` (a step a kind does not
 /// list is never possible in it).
 pub fn next_in(rules: &[Rule], state: State, step: Step, party: Party) -> Result<State, Refusal> {
-    let Some(rule) = rules.iter().find(|r| r.step == step) else {
+    // A step may have several lines (from different states, leading to different places): the
+    // line of the item's state decides.
+    let Some(rule) = rules.iter().find(|r| r.step == step && r.from.contains(&state)) else {
         return Err(Refusal::NotNow);
     };
-    if !rule.from.contains(&state) {
-        return Err(Refusal::NotNow);
-    }
     if !rule.by.contains(&party) {
         return Err(Refusal::NotYours);
     }
@@ -554,15 +583,77 @@ impl Aspect {
     }
 }
 
+/// Whether a unit records a contact before it replies (SUG-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactRule {
+    /// No rule.
+    Off,
+    /// A reply without a recorded contact is taken, and staff are told (the reply is marked).
+    Flag,
+    /// No reply without a recorded contact.
+    Require,
+}
+
+impl ContactRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactRule::Off => "off",
+            ContactRule::Flag => "flag",
+            ContactRule::Require => "require",
+        }
+    }
+}
+
+/// How a contact was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactWay {
+    /// 当面沟通 (面商).
+    Meeting,
+    /// 电话沟通.
+    Phone,
+    /// 座谈.
+    Forum,
+    /// 实地走访.
+    Visit,
+}
+
+impl ContactWay {
+    pub const ALL: [ContactWay; 4] = [ContactWay::Meeting, ContactWay::Phone, ContactWay::Forum, ContactWay::Visit];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactWay::Meeting => "meeting",
+            ContactWay::Phone => "phone",
+            ContactWay::Forum => "forum",
+            ContactWay::Visit => "visit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ContactWay> {
+        ContactWay::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactWay::Meeting => "当面沟通",
+            ContactWay::Phone => "电话沟通",
+            ContactWay::Forum => "座谈",
+            ContactWay::Visit => "实地走访",
+        }
+    }
+}
+
 /// The words a kind's pages use for the loop's roles.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
     /// Who raised the item and reads its replies (反映人; 代表 for a suggestion).
     pub submitter: &'static str,
+    /// What the item is called in notices (群众意见; 代表建议).
+    pub item: &'static str,
+    /// How a reply's result is named (the opinions' 已解决 …; a suggestion's A/B/C classes).
+    pub outcome: fn(Outcome) -> &'static str,
 }
 
 /// The opinions' words.
-pub const SUBMITTER_WORDS: Words = Words { submitter: "反映人" };
+pub const SUBMITTER_WORDS: Words = Words { submitter: "反映人", item: "群众意见", outcome: Outcome::label };
 
 /// A kind's loop as this installation applies it: which steps lead where and who takes them
 /// (`rules`), the time rules of PLAT-10 and OPN-6/OPN-8, whose 不满意 reopens an item by itself,
@@ -578,8 +669,17 @@ pub struct Policy {
     pub default_due: u32,
     /// The longest time staff may set, in `due_unit`.
     pub max_due: u32,
-    /// The longest extension, in working days.
-    pub max_extension_working_days: u32,
+    /// The longest single extension, in `due_unit`.
+    pub max_extension: u32,
+    /// The longest time in all, the first deadline and every extension together, in
+    /// `due_unit` (a suggestion: 6 months); `None`: no cap beyond `max_extension`.
+    pub max_total_due: Option<u32>,
+    /// A 协办 unit's time to give its opinion to the 主办, in `due_unit` (a suggestion: 1
+    /// month); `None`: the item's deadline.
+    pub assist_due: Option<u32>,
+    /// Whether a unit must record a contact (沟通联系) with the one who raised the item before
+    /// its reply: not at all, flagged to staff when missing, or required.
+    pub contact: ContactRule,
     /// A unit may 退回 within this many working days of the assignment.
     pub return_within_working_days: u32,
     /// 预警 this many working days before the deadline.
@@ -589,6 +689,11 @@ pub struct Policy {
     /// Whose 不满意 reopens the item by itself (the submitter of an opinion; the deputy who
     /// raised a suggestion).
     pub reopen_on: &'static [Party],
+    /// Of several signers, only the lead's rating drives the state (every rating counts in the
+    /// statistics).
+    pub lead_rating_drives: bool,
+    /// The results a reply may state, in the order the form offers them.
+    pub outcomes: &'static [Outcome],
     /// A unit signs for an item (签收) before it may reply (答复).
     pub accept_before_reply: bool,
     /// What a rater rates: the whole (opinions), or each aspect on its own.
@@ -605,11 +710,16 @@ impl Default for Policy {
             due_unit: DueUnit::WorkingDays,
             default_due: 15,
             max_due: 120,
-            max_extension_working_days: 120,
+            max_extension: 120,
+            max_total_due: None,
+            assist_due: None,
+            contact: ContactRule::Off,
             return_within_working_days: 3,
             warn_working_days: 3,
             automatic_rehandling_rounds: 1,
             reopen_on: &[Party::Submitter],
+            lead_rating_drives: false,
+            outcomes: &Outcome::ALL,
             accept_before_reply: true,
             aspects: &[Aspect::Overall],
             rate_per_unit: false,
@@ -626,6 +736,10 @@ impl Policy {
     /// The steps `party` may take in `state` in this kind's loop.
     pub fn steps_for(&self, state: State, party: Party) -> Vec<Step> {
         Step::ALL.into_iter().filter(|s| self.next(state, *s, party).is_ok()).collect()
+    }
+    /// The name of a reply's result in this kind's words.
+    pub fn outcome_label(&self, o: Outcome) -> &'static str {
+        (self.words.outcome)(o)
     }
     /// The label under a text field of `step`: who reads it, in this kind's words.
     pub fn seen_by(&self, step: Step) -> String {
@@ -671,7 +785,7 @@ mod tests {
     use super::*;
 
     /// The whole table written out as its meaning, then compared cell by cell with `next`:
-    /// 9 states × 18 steps × 6 parties.
+    /// 10 states × 21 steps × 6 parties.
     fn expected(state: State, step: Step, party: Party) -> Result<State, Refusal> {
         let with_units = state.with_units();
         let (applies, parties, to): (bool, &[Party], Option<State>) = match step {
@@ -691,6 +805,9 @@ mod tests {
             Step::Merge => (matches!(state, Held | Received), &[Staff], None),
             Step::HandToDeputy => (state == Received, &[Staff], None),
             Step::RequestAssign => (state == Received, &[Deputy], None),
+            // Steps of other kinds, not in the opinions' table.
+            Step::AssistOpinion => (with_units, &[Unit], None),
+            Step::Contact | Step::Follow => (false, &[], None),
         };
         if !applies {
             Err(Refusal::NotNow)
@@ -712,7 +829,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 9 * 18 * 6);
+        assert_eq!(cells, 10 * 21 * 6);
     }
 
     #[test]
@@ -744,7 +861,8 @@ mod tests {
             }
             i += 1;
         }
-        for s in State::ALL {
+        // 跟踪办理 is a state of kinds whose tables have the step `Follow` (not opinions).
+        for s in State::ALL.into_iter().filter(|s| *s != Following) {
             assert!(seen.contains(&s), "{s:?} is unreachable");
         }
         assert_eq!(open_states().len() + 2, State::ALL.len());

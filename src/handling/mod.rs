@@ -4,6 +4,7 @@
 //! (its console page and what it does after a step, e.g. an SMS to the submitter), and lets
 //! the loop's pages and API take every step through `act`.
 
+pub mod api;
 pub mod flow;
 pub mod model;
 pub mod pages;
@@ -171,12 +172,17 @@ pub fn party_for(
         | Step::Reopen
         | Step::Close
         | Step::Merge
-        | Step::HandToDeputy => (Field::ItemTriage, Party::Staff),
+        | Step::HandToDeputy
+        | Step::Follow => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly if may(Field::ItemTriage) => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly | Step::Rate | Step::RequestAssign => (Field::ItemDeputyWork, Party::Deputy),
-        Step::Accept | Step::Return | Step::Progress | Step::RequestExtension | Step::Reply => {
-            (Field::ItemUnitWork, Party::Unit)
-        }
+        Step::Accept
+        | Step::Return
+        | Step::Progress
+        | Step::RequestExtension
+        | Step::Reply
+        | Step::Contact
+        | Step::AssistOpinion => (Field::ItemUnitWork, Party::Unit),
         Step::Supervise => {
             let party = if p.has(Role::Leader) { Party::Leader } else { Party::Staff };
             (Field::ItemSupervision, party)

@@ -129,6 +129,8 @@ pub enum AssignmentState {
     Replied,
     /// Returned as the wrong unit.
     Returned,
+    /// A 协办 unit that gave no opinion before the item was answered.
+    Lapsed,
 }
 
 impl AssignmentState {
@@ -138,12 +140,19 @@ impl AssignmentState {
             AssignmentState::Accepted => "accepted",
             AssignmentState::Replied => "replied",
             AssignmentState::Returned => "returned",
+            AssignmentState::Lapsed => "lapsed",
         }
     }
     pub fn parse(s: &str) -> Option<AssignmentState> {
-        [AssignmentState::Active, AssignmentState::Accepted, AssignmentState::Replied, AssignmentState::Returned]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            AssignmentState::Active,
+            AssignmentState::Accepted,
+            AssignmentState::Replied,
+            AssignmentState::Returned,
+            AssignmentState::Lapsed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -151,6 +160,7 @@ impl AssignmentState {
             AssignmentState::Accepted => "办理中",
             AssignmentState::Replied => "已答复",
             AssignmentState::Returned => "已退回",
+            AssignmentState::Lapsed => "未提出意见",
         }
     }
     /// Still at work on the item.
@@ -172,6 +182,8 @@ pub struct Assignment {
     pub return_reason: Option<String>,
     pub extension_days: Option<i64>,
     pub extension_reason: Option<String>,
+    /// A 协办 unit's own deadline to the 主办, where the kind has one.
+    pub deadline: Option<String>,
 }
 
 impl Assignment {
@@ -179,7 +191,10 @@ impl Assignment {
         self.role.label()
     }
     pub fn state_label(&self) -> &'static str {
-        self.state.label()
+        match (self.role, self.state) {
+            (UnitRole::Assist, AssignmentState::Replied) => "已提出协办意见",
+            (_, s) => s.label(),
+        }
     }
 }
 
@@ -196,6 +211,7 @@ struct AssignmentRow {
     return_reason: Option<String>,
     extension_days: Option<i64>,
     extension_reason: Option<String>,
+    deadline: Option<String>,
 }
 
 /// The assignments of an item, every round, in order.
@@ -203,7 +219,7 @@ pub async fn assignments<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<
     let rows: Vec<AssignmentRow> = db::query_all(
         c,
         "SELECT a.id, a.unit_id, u.name AS unit_name, a.role, a.round, a.state, a.assigned_on, a.assigned_at, \
-         a.return_reason, a.extension_days, a.extension_reason \
+         a.return_reason, a.extension_days, a.extension_reason, a.deadline \
          FROM handling_assignments a JOIN handling_units u ON u.id = a.unit_id WHERE a.item_id = $1 ORDER BY a.round, a.id",
         vec![item_id.into()],
     )
@@ -223,6 +239,7 @@ pub async fn assignments<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<
                 return_reason: r.return_reason,
                 extension_days: r.extension_days,
                 extension_reason: r.extension_reason,
+                deadline: r.deadline,
             })
         })
         .collect()
@@ -279,6 +296,8 @@ pub struct Reply {
     pub body: String,
     pub at: i64,
     pub on_time: bool,
+    /// The unit recorded a contact with the one who raised it before this reply.
+    pub contacted: bool,
 }
 
 impl Reply {
@@ -299,12 +318,13 @@ struct ReplyRow {
     body: String,
     at: i64,
     on_time: bool,
+    contacted: bool,
 }
 
 pub async fn replies<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Reply>, DbErr> {
     let rows: Vec<ReplyRow> = db::query_all(
         c,
-        "SELECT r.unit_id, u.name AS unit_name, r.round, r.outcome, r.body, r.at, r.on_time \
+        "SELECT r.unit_id, u.name AS unit_name, r.round, r.outcome, r.body, r.at, r.on_time, r.contacted \
          FROM handling_replies r JOIN handling_units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.id",
         vec![item_id.into()],
     )
@@ -320,6 +340,7 @@ pub async fn replies<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Repl
                 body: r.body,
                 at: r.at,
                 on_time: r.on_time,
+                contacted: r.contacted,
             })
         })
         .collect()
@@ -513,6 +534,35 @@ pub async fn follower_list<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Ve
         c,
         "SELECT f.person_id, p.name, f.created_at FROM item_followers f JOIN persons p ON p.id = f.person_id \
          WHERE f.item_id = $1 ORDER BY f.id",
+        vec![item_id.into()],
+    )
+    .await
+}
+
+/// A contact a unit recorded with the one who raised the item (沟通联系).
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct Contact {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub round: i64,
+    pub way: String,
+    pub contacted_on: String,
+    pub body: String,
+    pub at: i64,
+}
+
+impl Contact {
+    pub fn way_label(&self) -> &'static str {
+        super::flow::ContactWay::parse(&self.way).map(|w| w.label()).unwrap_or("沟通")
+    }
+}
+
+/// The contacts recorded on an item, every round, in order.
+pub async fn contacts<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Contact>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT k.unit_id, u.name AS unit_name, k.round, k.way, k.contacted_on, k.body, k.at \
+         FROM handling_contacts k JOIN handling_units u ON u.id = k.unit_id WHERE k.item_id = $1 ORDER BY k.id",
         vec![item_id.into()],
     )
     .await

@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::flow::{Aspect, Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
-use super::model::{self, Assignment, Event, Item, Rating, Reply};
+use super::api::{StepIn, UnitIn};
+use super::flow::{ContactWay, Grade, State as ItemState, Step, Supervision, UnitRole};
+use super::model::{self, Assignment, Contact, Event, Item, Rating, Reply};
 use super::service::Command;
 use super::{act, party_for, visible_item};
 use crate::app::error::{AppError, AppResult};
@@ -58,6 +59,9 @@ pub struct LoopView {
     pub units: Vec<UnitChoice>,
     pub outcomes: Vec<Opt>,
     pub grades: Vec<Opt>,
+    /// 沟通联系: the ways, and the contacts recorded.
+    pub ways: Vec<Opt>,
+    pub contacts: Vec<Contact>,
     pub supervisions: Vec<Opt>,
     pub roles: Vec<Opt>,
     /// Units with a pending extension request (for the decision form).
@@ -65,6 +69,8 @@ pub struct LoopView {
     pub default_due: u32,
     /// The item's kind's loop and words.
     pub policy: super::flow::Policy,
+    /// The caller is a 协办 unit of the current round (offered 协办意见, not 答复).
+    pub assisting: bool,
     /// The unit the module suggests as 主办 (pre-selected in the assign form).
     pub suggested_unit: Option<i64>,
     /// 并案: the item this one follows, and those that follow this one.
@@ -92,6 +98,17 @@ impl LoopView {
     /// The unit of the assign form's time field (个工作日, 个月).
     pub fn due_unit(&self) -> &'static str {
         self.policy.due_unit.label()
+    }
+    /// How the deadline was counted (PLAT-10).
+    pub fn deadline_rule(&self) -> &'static str {
+        match self.policy.due_unit {
+            super::flow::DueUnit::WorkingDays => "按工作日计算",
+            super::flow::DueUnit::CalendarMonths => "按月计算，遇节假日顺延",
+        }
+    }
+    /// A reply's result in the kind's words.
+    pub fn outcome_label(&self, o: &super::flow::Outcome) -> &'static str {
+        self.policy.outcome_label(*o)
     }
     pub fn state_label(&self) -> &'static str {
         self.state.label()
@@ -123,6 +140,11 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         .map(|st| st.as_str())
         .collect::<Vec<_>>();
     let assignments = model::assignments(&s.db, item.id).await?;
+    let assisting = p.unit_id.is_some_and(|u| {
+        assignments
+            .iter()
+            .any(|a| a.round == item.round && a.unit_id == u && a.state.live() && a.role == UnitRole::Assist)
+    });
     let extension_requests = assignments
         .iter()
         .filter(|a| a.round == item.round && a.state.live() && a.extension_days.is_some())
@@ -180,13 +202,16 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         events: model::events(&s.db, item.id, false).await?,
         steps,
         units,
-        outcomes: opts(Outcome::ALL.map(|o| (o.as_str(), o.label())), ""),
+        outcomes: opts(policy.outcomes.iter().map(|o| (o.as_str(), policy.outcome_label(*o))), ""),
+        ways: opts(ContactWay::ALL.map(|w| (w.as_str(), w.label())), "phone"),
+        contacts: model::contacts(&s.db, item.id).await?,
         grades: opts(Grade::ALL.map(|g| (g.as_str(), g.label())), ""),
         supervisions: opts(Supervision::ALL.map(|k| (k.as_str(), k.label())), ""),
         roles: opts(UnitRole::ALL.map(|r| (r.as_str(), r.label())), "lead"),
         extension_requests,
         assignments,
         default_due: policy.default_due,
+        assisting,
         policy,
         suggested_unit: None,
     })
@@ -230,6 +255,11 @@ pub struct StepForm {
     pub unit: Vec<String>,
     #[serde(default)]
     pub role: Vec<String>,
+    /// contact: how and on which day.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub way: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub on: String,
 }
 
 fn number(field: &str, v: &str) -> AppResult<u32> {
@@ -237,77 +267,57 @@ fn number(field: &str, v: &str) -> AppResult<u32> {
 }
 
 impl StepForm {
-    /// The typed command, or the field that is wrong.
+    /// The typed command, or the field that is wrong: the form's fields read into the API's
+    /// step body, then the one parser (`api::parse`).
     pub fn command(&self) -> AppResult<Command> {
-        let text = self.text.trim().to_string();
-        Ok(match self.step.as_str() {
-            "release" => Command::Release,
-            "reject" => Command::Reject { reason: text },
-            "answer_directly" => Command::AnswerDirectly { text },
-            "assign" => {
-                // `unit` and `role` are parallel lists: unit i has role i.
-                let mut units = Vec::new();
-                for (i, u) in self.unit.iter().enumerate() {
-                    if u.trim().is_empty() {
-                        continue;
-                    }
-                    let id = u.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "承办单位无效"))?;
-                    let role = self.role.get(i).map(|r| r.trim()).unwrap_or("lead");
-                    let role = UnitRole::parse(role).ok_or_else(|| AppError::invalid("units", "承办方式无效"))?;
-                    units.push((id, role));
-                }
-                let due = if self.days.is_empty() { None } else { Some(number("due_working_days", &self.days)?) };
-                Command::Assign { units, due_working_days: due, instructions: text }
+        let step = Step::ALL
+            .into_iter()
+            .filter(|s| *s != Step::DeadlineNotice)
+            .find(|s| s.as_str() == self.step)
+            .ok_or_else(|| AppError::BadRequest("未知的办理步骤".into()))?;
+        let opt = |v: &str| Some(v.to_string()).filter(|v| !v.is_empty());
+        let days = |field: &str| if self.days.is_empty() { Ok(None) } else { number(field, &self.days).map(Some) };
+        // `unit` and `role` are parallel lists: unit i has role i.
+        let mut units = Vec::new();
+        for (i, u) in self.unit.iter().enumerate().filter(|(_, u)| !u.trim().is_empty()) {
+            let unit_id = u.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "承办单位无效"))?;
+            units.push(UnitIn { unit_id, role: self.role.get(i).map(|r| r.trim()).unwrap_or("lead").to_string() });
+        }
+        let id = |field: &str, v: &str, what: &str| -> AppResult<Option<i64>> {
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                v.parse().map(Some).map_err(|_| AppError::invalid(field, what.to_string()))
             }
-            "accept" => Command::Accept,
-            "return" => Command::Return { reason: text },
-            "progress" => Command::Progress { text },
-            "request_extension" => Command::RequestExtension { days: number("days", &self.days)?, reason: text },
-            "decide_extension" => Command::DecideExtension {
-                unit_id: self.unit_id.parse().map_err(|_| AppError::invalid("unit_id", "承办单位无效"))?,
-                approve: match self.decision.as_str() {
-                    "approve" => true,
-                    "refuse" => false,
-                    _ => return Err(AppError::invalid("decision", "请选择同意或不同意")),
-                },
-                days: if self.decision == "approve" { number("days", &self.days)? } else { 0 },
-                note: text,
+        };
+        let body = StepIn {
+            units,
+            due_working_days: if step == Step::Assign { days("due_working_days")? } else { None },
+            due: if step == Step::Follow { days("due")? } else { None },
+            text: self.text.trim().to_string(),
+            result: opt(&self.outcome),
+            days: match (step, self.decision.as_str()) {
+                (Step::DecideExtension, "refuse") => Some(0),
+                (Step::RequestExtension | Step::DecideExtension, _) => Some(number("days", &self.days)?),
+                _ => None,
             },
-            "reply" => Command::Reply {
-                outcome: Outcome::parse(&self.outcome).ok_or_else(|| AppError::invalid("outcome", "请选择办理结果"))?,
-                text,
+            unit_id: id("unit_id", &self.unit_id, "承办单位无效")?,
+            approve: match self.decision.as_str() {
+                "approve" => Some(true),
+                "refuse" => Some(false),
+                _ if step == Step::DecideExtension => return Err(AppError::invalid("decision", "请选择同意或不同意")),
+                _ => None,
             },
-            "rate" => Command::Rate {
-                rater: model::Rater::Deputy,
-                grade: Grade::parse(&self.grade).ok_or_else(|| AppError::invalid("grade", "请选择满意程度"))?,
-                comment: text,
-                aspect: if self.aspect.is_empty() {
-                    Aspect::Overall
-                } else {
-                    Aspect::parse(&self.aspect).ok_or_else(|| AppError::invalid("aspect", "请选择评价项目"))?
-                },
-                unit_id: if self.unit_id.is_empty() {
-                    None
-                } else {
-                    Some(self.unit_id.parse().map_err(|_| AppError::invalid("unit_id", "承办单位无效"))?)
-                },
-            },
-            "reopen" => Command::Reopen { reason: text },
-            "close" => Command::Close { explanation: text },
-            "supervise" => Command::Supervise {
-                kind: Supervision::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "请选择督办方式"))?,
-                text,
-            },
-            "merge" => Command::Merge {
-                into: self.into.parse::<i64>().map_err(|_| AppError::invalid("into", "请选择要并入的事项"))?,
-            },
-            "request_assign" => Command::RequestAssign { text },
-            "hand_to_deputy" => Command::HandToDeputy {
-                deputy_id: self.deputy_id.parse::<i64>().map_err(|_| AppError::invalid("deputy_id", "请选择代表"))?,
-                note: text,
-            },
-            _ => return Err(AppError::BadRequest("未知的办理步骤".into())),
-        })
+            grade: opt(&self.grade),
+            aspect: opt(&self.aspect),
+            kind: opt(&self.kind),
+            way: opt(&self.way),
+            on: opt(&self.on),
+            into: id("into", &self.into, "请选择要并入的事项")?,
+            deputy_id: id("deputy_id", &self.deputy_id, "请选择代表")?,
+            ..StepIn::default()
+        };
+        super::api::parse(step, body)
     }
 }
 

@@ -20,9 +20,10 @@ use crate::app::state::AppState;
 use crate::app::write::{write, write_as};
 use crate::audit::Actor;
 use crate::auth::{Action, Resource};
-use crate::handling::flow::{Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
-use crate::handling::model::{Event, Rater, Reply};
-use crate::handling::service::{Applied, Command};
+use crate::handling::api::{LoopDetail, ReplyOut, StepIn, StepNames, StepOut};
+use crate::handling::flow::{Grade, State as ItemState, Step};
+use crate::handling::model::Event;
+use crate::handling::service::Command;
 use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
@@ -173,28 +174,6 @@ pub struct TimelineLine {
     pub text: String,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct ReplyOut {
-    pub unit: String,
-    pub round: i64,
-    /// `resolved|in_progress|planned|cannot_resolve`
-    pub result: String,
-    pub text: String,
-    pub at: i64,
-}
-
-impl From<&Reply> for ReplyOut {
-    fn from(r: &Reply) -> Self {
-        ReplyOut {
-            unit: r.unit_name.clone(),
-            round: r.round,
-            result: r.outcome.as_str().into(),
-            text: r.body.clone(),
-            at: r.at,
-        }
-    }
-}
-
 /// What the submitter sees.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Tracking {
@@ -249,21 +228,6 @@ pub struct RatingIn {
     pub grade: String,
     #[serde(default)]
     pub comment: String,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct StepOut {
-    /// The state after the step.
-    #[schemars(with = "ItemState")]
-    pub state: String,
-    /// A submitter's 不满意 opened the next round by itself.
-    pub reopened: bool,
-}
-
-impl From<Applied> for StepOut {
-    fn from(a: Applied) -> Self {
-        StepOut { state: a.to.as_str().into(), reopened: a.reopened }
-    }
 }
 
 async fn rate(
@@ -364,254 +328,38 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-pub struct AssignmentOut {
-    pub unit_id: i64,
-    pub unit: String,
-    /// `lead|assist|separate`
-    pub role: String,
-    pub round: i64,
-    /// `active|accepted|replied|returned`
-    pub state: String,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct HistoryLine {
-    pub at: i64,
-    pub step: String,
-    pub label: String,
-    pub actor: String,
-    pub unit: Option<String>,
-    pub public: bool,
-    pub text: String,
-    pub round: i64,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct RatingOut {
-    pub round: i64,
-    /// `submitter|deputy`
-    pub rater: String,
-    pub grade: String,
-    pub comment: String,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
 pub struct OpinionDetail {
     #[serde(flatten)]
     pub opinion: OpinionOut,
-    pub round: i64,
-    pub assignments: Vec<AssignmentOut>,
-    pub replies: Vec<ReplyOut>,
-    pub ratings: Vec<RatingOut>,
-    pub history: Vec<HistoryLine>,
+    /// The loop: round, units, replies, ratings, contacts, history, the steps the caller may take.
+    #[serde(flatten)]
+    pub handling: LoopDetail,
     pub suggestions: Suggestions,
-    /// The steps the caller may take now.
-    pub steps: Vec<String>,
 }
 
 async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let (item, _) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
-    let lp = crate::handling::pages::loop_view(&s, &p, &item).await?;
-    let now = crate::db::now();
+    let handling = crate::handling::api::detail(&s, &p, &item, &STEP_NAMES).await?;
     let suggestions = super::suggest::for_opinion(&s, &o).await?;
-    Ok(axum::Json(OpinionDetail {
-        opinion: out(&o, now),
-        round: item.round,
-        assignments: lp
-            .assignments
-            .iter()
-            .map(|a| AssignmentOut {
-                unit_id: a.unit_id,
-                unit: a.unit_name.clone(),
-                role: a.role.as_str().into(),
-                round: a.round,
-                state: a.state.as_str().into(),
-            })
-            .collect(),
-        replies: lp.replies.iter().map(ReplyOut::from).collect(),
-        ratings: lp
-            .ratings
-            .iter()
-            .map(|r| RatingOut {
-                round: r.round,
-                rater: r.rater.as_str().into(),
-                grade: r.grade.as_str().into(),
-                comment: r.comment.clone(),
-            })
-            .collect(),
-        history: lp
-            .events
-            .iter()
-            .map(|e| HistoryLine {
-                at: e.at,
-                step: e.step.clone(),
-                label: e.label(),
-                actor: e.actor_name.clone(),
-                unit: e.unit_name.clone(),
-                public: e.public,
-                text: e.body.clone(),
-                round: e.round,
-            })
-            .collect(),
-        suggestions,
-        // Only names the step URL accepts (the same table).
-        steps: lp.steps.iter().filter(|s| step_named(s).is_some()).map(|s| s.to_string()).collect(),
-    })
-    .into_response())
+    Ok(axum::Json(OpinionDetail { opinion: out(&o, crate::db::now()), handling, suggestions }).into_response())
 }
 
-/// The body of a step (fields as the step needs them).
-#[derive(Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StepIn {
-    /// assign: `[{unit_id, role: lead|assist|separate}]`
-    #[serde(default)]
-    pub units: Vec<UnitIn>,
-    /// assign: working days (default 15).
-    pub due_working_days: Option<u32>,
-    /// reply, answer, progress, reject (reason), return (reason), close (explanation), supervise.
-    #[serde(default)]
-    pub text: String,
-    /// reply: the result.
-    #[schemars(with = "Option<Outcome>")]
-    pub result: Option<String>,
-    /// extension / decide-extension: working days.
-    pub days: Option<u32>,
-    /// decide-extension: the unit and the decision.
-    pub unit_id: Option<i64>,
-    pub approve: Option<bool>,
-    /// rate (deputy): the grade.
-    #[schemars(with = "Option<Grade>")]
-    pub grade: Option<String>,
-    /// supervise: the kind.
-    #[schemars(with = "Option<Supervision>")]
-    pub kind: Option<String>,
-    /// merge (并案): the opinion (id) this one is merged into.
-    pub into: Option<i64>,
-    /// hand-to-deputy: the deputy (person id); `text` is an optional note.
-    pub deputy_id: Option<i64>,
-    /// publish (码上公开): the public title, text and reply; any left out is the opinion's
-    /// own, masked. Personal data is masked in all three whatever is sent.
-    pub title: Option<String>,
-    pub content: Option<String>,
-    pub reply: Option<String>,
-}
-
-#[derive(Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UnitIn {
-    pub unit_id: i64,
-    #[schemars(with = "UnitRole")]
-    pub role: String,
-}
-
-/// Older names of steps, still accepted by the step URL (the detail lists `Step::as_str`).
-pub const STEP_ALIASES: &[(&str, Step)] = &[
-    ("answer", Step::AnswerDirectly),
-    ("extension", Step::RequestExtension),
-    ("decide-extension", Step::DecideExtension),
-    ("request-assign", Step::RequestAssign),
-    ("hand-to-deputy", Step::HandToDeputy),
-];
-
-/// The steps of 码上公开 through the same URL (not steps of the loop).
-pub const PUBLICATION_STEPS: [&str; 2] = ["publish", "unpublish"];
-
-/// The loop step a step URL names: a step people take (every one but the deadline scan's),
-/// by its `Step::as_str` name, which is how the detail's `steps` lists it, or an older alias.
-pub fn step_named(name: &str) -> Option<Step> {
-    Step::ALL
-        .into_iter()
-        .filter(|s| *s != Step::DeadlineNotice)
-        .find(|s| s.as_str() == name)
-        .or_else(|| STEP_ALIASES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s))
-}
-
-/// Every name the step URL accepts, for the document's `{step}` enum.
-pub fn step_names() -> Vec<&'static str> {
-    Step::ALL
-        .into_iter()
-        .filter(|s| *s != Step::DeadlineNotice)
-        .map(Step::as_str)
-        .chain(STEP_ALIASES.iter().map(|(n, _)| *n))
-        .chain(PUBLICATION_STEPS)
-        .collect()
-}
+/// The step URL's names: the opinions' table, older names still accepted, and 码上公开's two.
+pub const STEP_NAMES: StepNames = StepNames {
+    rules: crate::handling::flow::RULES,
+    aliases: &[
+        ("answer", Step::AnswerDirectly),
+        ("extension", Step::RequestExtension),
+        ("decide-extension", Step::DecideExtension),
+        ("request-assign", Step::RequestAssign),
+        ("hand-to-deputy", Step::HandToDeputy),
+    ],
+    extra: &["publish", "unpublish"],
+};
 
 fn step_param() -> serde_json::Value {
-    one_of(step_names())
-}
-
-fn command(step: Step, b: StepIn) -> AppResult<Command> {
-    let t = b.text.trim().to_string();
-    Ok(match step {
-        Step::Release => Command::Release,
-        Step::Reject => Command::Reject { reason: t },
-        Step::AnswerDirectly => Command::AnswerDirectly { text: t },
-        Step::Assign => Command::Assign {
-            units: b
-                .units
-                .iter()
-                .map(|u| {
-                    UnitRole::parse(&u.role)
-                        .map(|r| (u.unit_id, r))
-                        .ok_or_else(|| AppError::invalid("units", "role 应为 lead、assist 或 separate"))
-                })
-                .collect::<AppResult<_>>()?,
-            due_working_days: b.due_working_days,
-            instructions: t,
-        },
-        Step::Accept => Command::Accept,
-        Step::Return => Command::Return { reason: t },
-        Step::Progress => Command::Progress { text: t },
-        Step::RequestExtension => Command::RequestExtension {
-            days: b.days.ok_or_else(|| AppError::invalid("days", "请给出延期的工作日数"))?,
-            reason: t,
-        },
-        Step::DecideExtension => Command::DecideExtension {
-            unit_id: b.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请给出承办单位"))?,
-            approve: b.approve.ok_or_else(|| AppError::invalid("approve", "请给出是否同意"))?,
-            days: b.days.unwrap_or(0),
-            note: t,
-        },
-        Step::Reply => Command::Reply {
-            outcome: b.result.as_deref().and_then(Outcome::parse).ok_or_else(|| {
-                AppError::invalid("result", "result 应为 resolved、in_progress、planned 或 cannot_resolve")
-            })?,
-            text: t,
-        },
-        Step::Rate => Command::Rate {
-            rater: Rater::Deputy,
-            grade: b.grade.as_deref().and_then(Grade::parse).ok_or_else(|| {
-                AppError::invalid("grade", "grade 应为 satisfied、basically_satisfied 或 unsatisfied")
-            })?,
-            comment: t,
-            // An opinion is rated as a whole.
-            aspect: crate::handling::flow::Aspect::Overall,
-            unit_id: None,
-        },
-        Step::Reopen => Command::Reopen { reason: t },
-        Step::Close => Command::Close { explanation: t },
-        Step::Supervise => Command::Supervise {
-            kind: b
-                .kind
-                .as_deref()
-                .and_then(Supervision::parse)
-                .ok_or_else(|| AppError::invalid("kind", "kind 应为 urge、interview、notice 或 flag"))?,
-            text: t,
-        },
-        // `into` is an opinion id here; `step` turns it into its item.
-        Step::Merge => {
-            Command::Merge { into: b.into.ok_or_else(|| AppError::invalid("into", "请给出要并入的意见 id"))? }
-        }
-        Step::RequestAssign => Command::RequestAssign { text: t },
-        Step::HandToDeputy => Command::HandToDeputy {
-            deputy_id: b.deputy_id.ok_or_else(|| AppError::invalid("deputy_id", "请给出代表 id"))?,
-            note: t,
-        },
-        Step::DeadlineNotice => return Err(AppError::NotFound),
-    })
+    STEP_NAMES.schema()
 }
 
 async fn step(
@@ -625,8 +373,8 @@ async fn step(
     if step == "publish" || step == "unpublish" {
         return publication_step(&s, &p, &ip, id, &step, b).await;
     }
-    let step = step_named(&step).ok_or(AppError::NotFound)?;
-    let cmd = match command(step, b)? {
+    let step = STEP_NAMES.step(&step).ok_or(AppError::NotFound)?;
+    let cmd = match crate::handling::api::parse(step, b)? {
         Command::Merge { into } => Command::Merge {
             into: model::opinion(&s.db, into).await?.ok_or_else(|| AppError::invalid("into", "没有这条意见"))?.item_id,
         },

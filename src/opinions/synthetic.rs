@@ -564,7 +564,7 @@ impl Gen<'_> {
         let (mut replied_at, mut closed_at, mut flagged) = (None::<i64>, None::<i64>, false);
         use State::*;
         match state {
-            Held | Received => {}
+            Held | Received | Following => {}
             AnsweredDirectly => {
                 let at = later(rng, 2 * HOUR, 3 * DAY);
                 ev(

@@ -37,7 +37,9 @@ fn petition_policy(_: &AppState) -> Policy {
         aspects: &[Aspect::Reply, Aspect::Result],
         warn_working_days: 10,
         rate_per_unit: true,
-        words: Words { submitter: "提出代表" },
+        words: Words {
+            submitter: "提出代表", item: "测试事项", outcome: renda::handling::flow::Outcome::label
+        },
         ..Policy::default()
     }
 }

@@ -68,7 +68,7 @@ async fn the_loop_through_the_api(app: TestApp) {
         .api("POST", &format!("/api/v1/opinions/{id}/reply"), Some(&unit_token), Some(json!({"result": "done"})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("result 应为"));
+    assert!(r.body.contains("请选择办理结果"), "{}", r.body);
 
     // The unit learns its id, signs for the item and replies (a step without a body).
     let me = app.api("GET", "/api/v1/me", Some(&unit_token), None).await;

@@ -27,7 +27,8 @@ async fn gen_opinions_fills_the_loop_and_the_index(app: TestApp) {
     assert_eq!(count(&app, "SELECT count(*) FROM opinions").await, n as i64);
     assert_eq!(count(&app, "SELECT count(*) FROM handling_items WHERE kind = 'opinion'").await, n as i64);
     assert_eq!(r.by_state.iter().sum::<u64>(), n);
-    for (k, s) in State::ALL.iter().enumerate() {
+    // 跟踪办理 is a state of kinds whose tables have it (suggestions), not of opinions.
+    for (k, s) in State::ALL.iter().enumerate().filter(|(_, s)| **s != State::Following) {
         let in_db =
             count(&app, &format!("SELECT count(*) FROM handling_items WHERE state = '{}'", s.as_str())).await as u64;
         assert!(in_db > 0, "no opinion in state {s:?}");
