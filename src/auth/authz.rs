@@ -187,6 +187,12 @@ pub enum Resource<'a> {
     /// deputies assigned to that station; `station_id: None` is the organ's receptions as a
     /// whole (lists and summaries across its stations).
     Reception { organ_path: &'a str, station_id: Option<i64>, station_deputies: &'a [i64] },
+    /// A record deputies write before it is handed in (a 代表建议 or 议案 draft; later a
+    /// deputies' group's 调研报告): its author and co-authors (persons) see it and work on it
+    /// as long as it is not submitted; the organ's workers see it only once it is. `Create` is
+    /// a deputy starting one; `Update` the author's edits and submission; `Change(ItemDeputyWork)`
+    /// a co-author's confirmation; `Change(ItemTriage)` staff's registration and decisions.
+    Draft { organ_path: &'a str, author: i64, co_authors: &'a [i64], submitted: bool },
     /// A booking to meet at a station (线上预约, OPN-13) of the organ at `organ_path`: the
     /// station's keeper and the deputy booked run it with the organ's staff; `Create` is a
     /// booking the keeper (or staff) enters for someone who came or called.
@@ -216,6 +222,7 @@ impl Resource<'_> {
             Resource::Settings => "settings",
             Resource::Reception { .. } => "reception",
             Resource::Appointment { .. } => "appointment",
+            Resource::Draft { .. } => "draft",
         }
     }
 }
@@ -408,6 +415,22 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                     visible_or_hidden(visible, p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff, Role::Leader]))
                 }
                 Action::Change(Field::ItemDeputyWork) => visible_or_hidden(visible, deputy),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Draft { organ_path, author, co_authors, submitted } => {
+            let me = if p.has(Role::Deputy) { p.deputy_id } else { None };
+            let is_author = me == Some(author);
+            let is_co_author = me.is_some_and(|d| co_authors.contains(&d));
+            let worker = submitted && p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = submitted && p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let visible = is_author || is_co_author || worker;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create => visible_or_hidden(visible, is_author),
+                Action::Update => visible_or_hidden(visible, is_author && !submitted),
+                Action::Change(Field::ItemDeputyWork) => visible_or_hidden(visible, is_co_author && !submitted),
+                Action::Change(Field::ItemTriage) | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_sms_limits::Migration),
             Box::new(m0022_item_signers::Migration),
             Box::new(m0023_loop_contacts::Migration),
+            Box::new(m0024_suggestions::Migration),
         ]
     }
 }
@@ -51,6 +52,7 @@ pub mod m0020_publications;
 pub mod m0021_sms_limits;
 pub mod m0022_item_signers;
 pub mod m0023_loop_contacts;
+pub mod m0024_suggestions;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
 /// the membership tables `m0007` replaced, and those of the tables made after it.
@@ -70,6 +72,7 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0020_publications::REFERENCES)
         .chain(m0022_item_signers::REFERENCES)
         .chain(m0023_loop_contacts::REFERENCES)
+        .chain(m0024_suggestions::REFERENCES)
 }
 
 /// A new table with the foreign keys `refs` lists for it (a migration's `REFERENCES`).

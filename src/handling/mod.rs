@@ -8,6 +8,7 @@ pub mod api;
 pub mod flow;
 pub mod model;
 pub mod pages;
+pub mod read;
 pub mod scan;
 pub mod service;
 

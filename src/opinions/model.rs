@@ -277,18 +277,8 @@ pub async fn by_tracking_no<C: ConnectionTrait>(c: &C, no: &str) -> Result<Optio
     db::query_one(c, &format!("{SELECT} WHERE op.tracking_no = $1"), vec![no.trim().to_uppercase().into()]).await
 }
 
-/// Who sees which opinions in the console list.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    /// Opinions of organs under this path (organ workers).
-    pub organ_path: Option<String>,
-    /// Opinions a unit has (had) at work.
-    pub unit_id: Option<i64>,
-    /// Opinions raised with or by a deputy, followed by them, or from their stations (OPN-11).
-    pub deputy_id: Option<i64>,
-    /// Opinions that came through a station (its keeper).
-    pub station_id: Option<i64>,
-}
+/// Who sees which opinions in the console list: the loop's scope (`handling::read`).
+pub use crate::handling::read::Scope;
 
 /// The list's filters.
 #[derive(Clone, Debug, Default)]
@@ -307,58 +297,24 @@ pub struct Filter {
 /// The most recent matches are ranked within this window (NOTES: a common word matches millions).
 pub const SEARCH_WINDOW: i64 = 2000;
 
-fn bind(v: Value, values: &mut Vec<Value>) -> String {
-    values.push(v);
-    format!("${}", values.len())
-}
+use crate::handling::read::bind;
 
-/// The opinions a scope sees, as one parenthesised SQL condition over `op` and `o` (the
-/// organ); `(1 = 0)` for an empty scope. Its values are appended to `values`.
+/// The opinions a scope sees, as one parenthesised SQL condition over `i` (the opinion's item)
+/// and `o` (the organ): the loop's rule.
 pub(crate) fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String {
-    let mut who: Vec<String> = Vec::new();
-    if let Some(path) = &scope.organ_path {
-        who.push(format!("o.path LIKE {}", bind(format!("{}%", db::like_escape(path)).into(), values)));
-    }
-    if let Some(u) = scope.unit_id {
-        who.push(format!(
-            "op.item_id IN (SELECT item_id FROM handling_assignments WHERE unit_id = {} AND state <> 'returned')",
-            bind(u.into(), values)
-        ));
-    }
-    if let Some(d) = scope.deputy_id {
-        // Raised with or by the deputy, or followed by them (督办首发工单).
-        let d = bind(d.into(), values);
-        who.push(format!(
-            "op.deputy_id = {d} OR op.item_id IN (SELECT item_id FROM item_followers WHERE person_id = {d}) \
-             OR op.station_id IN (SELECT station_id FROM station_deputies WHERE person_id = {d})"
-        ));
-    }
-    if let Some(st) = scope.station_id {
-        who.push(format!("op.station_id = {}", bind(st.into(), values)));
-    }
-    if who.is_empty() { "(1 = 0)".into() } else { format!("({})", who.join(" OR ")) }
+    crate::handling::read::scope_condition(scope, values)
 }
 
 fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
     let mut w: Vec<String> = vec![scope_condition(scope, values)];
-    if let Some(s) = f.state {
-        w.push(format!("i.state = {}", bind(s.as_str().into(), values)));
-    }
-    if f.overdue {
-        w.push(format!(
-            "i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at <= {}",
-            bind(now.into(), values)
-        ));
-    }
+    let lf = crate::handling::read::LoopFilter { state: f.state, overdue: f.overdue, flagged: f.flagged };
+    crate::handling::read::loop_conditions(&lf, now, values, &mut w);
     if f.unpublished {
         w.push(format!(
             "i.state = 'closed' AND op.allow_public = true AND op.merged_into_id IS NULL AND NOT EXISTS \
              (SELECT 1 FROM publications pb WHERE pb.owner_type = '{PUBLICATION_OWNER}' AND pb.owner_id = op.id \
              AND pb.withdrawn_at IS NULL)"
         ));
-    }
-    if f.flagged {
-        w.push("i.flagged = true".into());
     }
     if let Some(c) = &f.category {
         w.push(format!("op.category = {}", bind(c.clone().into(), values)));

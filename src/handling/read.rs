@@ -1,0 +1,149 @@
+//! The loop's read kit, one for every kind: who sees which items in a list (`Scope`, as one SQL
+//! condition over `handling_items i` and its organ `o`), the loop's own filters (state,
+//! overdue, flagged), and the per-unit figures of a kind (`unit_figures`). A module joins its
+//! own table to `handling_items i` and adds its own columns' conditions.
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+
+use super::flow::State;
+use crate::db;
+
+/// Who sees which items in a console list.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Items of organs under this path (organ workers).
+    pub organ_path: Option<String>,
+    /// Items a unit has (had) at work.
+    pub unit_id: Option<i64>,
+    /// Items raised with or by a deputy, signed by them, followed by them, or from their
+    /// stations (OPN-11).
+    pub deputy_id: Option<i64>,
+    /// Items that came through a station (its keeper).
+    pub station_id: Option<i64>,
+}
+
+/// Appends `v` to the statement's values; its placeholder.
+pub fn bind(v: Value, values: &mut Vec<Value>) -> String {
+    values.push(v);
+    format!("${}", values.len())
+}
+
+/// The items a scope sees, as one parenthesised SQL condition over `i` (the item) and `o` (its
+/// organ); `(1 = 0)` for an empty scope. Its values are appended to `values`.
+pub fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String {
+    let mut who: Vec<String> = Vec::new();
+    if let Some(path) = &scope.organ_path {
+        who.push(format!("o.path LIKE {}", bind(format!("{}%", db::like_escape(path)).into(), values)));
+    }
+    if let Some(u) = scope.unit_id {
+        who.push(format!(
+            "i.id IN (SELECT item_id FROM handling_assignments WHERE unit_id = {} AND state <> 'returned')",
+            bind(u.into(), values)
+        ));
+    }
+    if let Some(d) = scope.deputy_id {
+        // Raised with or by the deputy, signed by them, or followed by them (督办首发工单).
+        let d = bind(d.into(), values);
+        who.push(format!(
+            "i.deputy_id = {d} OR i.id IN (SELECT item_id FROM item_signers WHERE person_id = {d}) \
+             OR i.id IN (SELECT item_id FROM item_followers WHERE person_id = {d}) \
+             OR i.station_id IN (SELECT station_id FROM station_deputies WHERE person_id = {d})"
+        ));
+    }
+    if let Some(st) = scope.station_id {
+        who.push(format!("i.station_id = {}", bind(st.into(), values)));
+    }
+    if who.is_empty() { "(1 = 0)".into() } else { format!("({})", who.join(" OR ")) }
+}
+
+/// The loop's own filters of a list.
+#[derive(Clone, Debug, Default)]
+pub struct LoopFilter {
+    pub state: Option<State>,
+    /// 超期: units at work past the deadline.
+    pub overdue: bool,
+    /// 挂牌督办.
+    pub flagged: bool,
+}
+
+/// The conditions of `f` over `i`, appended to `w`.
+pub fn loop_conditions(f: &LoopFilter, now: i64, values: &mut Vec<Value>, w: &mut Vec<String>) {
+    if let Some(s) = f.state {
+        w.push(format!("i.state = {}", bind(s.as_str().into(), values)));
+    }
+    if f.overdue {
+        w.push(format!(
+            "i.state IN ('assigned', 'in_progress', 'rehandling', 'following') AND i.deadline_at <= {}",
+            bind(now.into(), values)
+        ));
+    }
+    if f.flagged {
+        w.push("i.flagged = true".into());
+    }
+}
+
+/// One unit's figures over a kind's items (SUG-12's league table; OPN-16's per-unit rows).
+#[derive(Clone, Debug, Default, FromQueryResult)]
+pub struct UnitFigures {
+    pub unit_id: i64,
+    pub unit: String,
+    /// Items assigned to it as 主办 or 分办 (each counted once).
+    pub assigned: i64,
+    /// Items it answered (a reply in any round).
+    pub replied: i64,
+    /// … of which its first reply was on time.
+    pub on_time: i64,
+    /// Ratings of it (by aspect, where the kind rates aspects): 满意, 基本满意, 不满意.
+    pub satisfied: i64,
+    pub basically: i64,
+    pub unsatisfied: i64,
+    /// Items it handled a second time (二次办理).
+    pub rehandled: i64,
+}
+
+impl UnitFigures {
+    /// 按期答复率 in whole per mille (integers; the page prints it as a percentage).
+    pub fn on_time_permille(&self) -> Option<i64> {
+        (self.replied > 0).then(|| self.on_time * 1000 / self.replied)
+    }
+    /// 满意率 (满意 + 基本满意 over all ratings) in per mille.
+    pub fn satisfied_permille(&self) -> Option<i64> {
+        let all = self.satisfied + self.basically + self.unsatisfied;
+        (all > 0).then(|| (self.satisfied + self.basically) * 1000 / all)
+    }
+}
+
+/// The per-unit figures of the items of `kind` whose condition `items` (over `i`, with its
+/// values) holds; `aspect` picks the ratings counted ("overall", "reply", "result"). Units
+/// without any assignment are left out.
+pub async fn unit_figures<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+    items: &str,
+    mut values: Vec<Value>,
+    aspect: &str,
+) -> Result<Vec<UnitFigures>, DbErr> {
+    let k = bind(kind.into(), &mut values);
+    let a = bind(aspect.into(), &mut values);
+    let sql = format!(
+        "WITH its AS (SELECT i.id FROM handling_items i JOIN organs o ON o.id = i.organ_id WHERE i.kind = {k} AND {items}) \
+         SELECT u.id AS unit_id, u.name AS unit, \
+         (SELECT count(DISTINCT x.item_id) FROM handling_assignments x WHERE x.unit_id = u.id AND x.role <> 'assist' \
+            AND x.item_id IN (SELECT id FROM its)) AS assigned, \
+         (SELECT count(DISTINCT r.item_id) FROM handling_replies r WHERE r.unit_id = u.id AND r.item_id IN (SELECT id FROM its)) AS replied, \
+         (SELECT count(*) FROM handling_replies r WHERE r.unit_id = u.id AND r.on_time = true AND r.item_id IN (SELECT id FROM its) \
+            AND r.id = (SELECT min(r2.id) FROM handling_replies r2 WHERE r2.item_id = r.item_id AND r2.unit_id = r.unit_id)) AS on_time, \
+         (SELECT count(*) FROM handling_ratings g WHERE g.unit_id = u.id AND g.aspect = {a} AND g.grade = 'satisfied' \
+            AND g.item_id IN (SELECT id FROM its)) AS satisfied, \
+         (SELECT count(*) FROM handling_ratings g WHERE g.unit_id = u.id AND g.aspect = {a} AND g.grade = 'basically_satisfied' \
+            AND g.item_id IN (SELECT id FROM its)) AS basically, \
+         (SELECT count(*) FROM handling_ratings g WHERE g.unit_id = u.id AND g.aspect = {a} AND g.grade = 'unsatisfied' \
+            AND g.item_id IN (SELECT id FROM its)) AS unsatisfied, \
+         (SELECT count(DISTINCT x.item_id) FROM handling_assignments x WHERE x.unit_id = u.id AND x.round > 1 \
+            AND x.item_id IN (SELECT id FROM its) AND EXISTS (SELECT 1 FROM handling_events e WHERE e.item_id = x.item_id \
+            AND e.round = x.round AND e.step = 'reopen')) AS rehandled \
+         FROM handling_units u WHERE u.id IN (SELECT a.unit_id FROM handling_assignments a WHERE a.item_id IN (SELECT id FROM its)) \
+         ORDER BY u.name"
+    );
+    db::query_all(c, &sql, values).await
+}

@@ -1,0 +1,371 @@
+//! 代表建议 and 议案 as stored: their codes, the numbering series, a suggestion's row with its
+//! loop state once registered, its co-signers, and the console list (the loop's scope and
+//! filters, `handling::read`, plus this module's own columns).
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use serde::Serialize;
+
+use crate::db;
+use crate::handling::flow::State;
+use crate::handling::read::{LoopFilter, Scope, bind, loop_conditions, scope_condition};
+
+/// 建议 or 议案 (SUG-1, SUG-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 建议、批评和意见.
+    Suggestion,
+    /// 议案: needs a 代表团 or enough co-signers, and the presidium's decision.
+    Bill,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Suggestion, Kind::Bill];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Suggestion => "suggestion",
+            Kind::Bill => "bill",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Suggestion => "建议",
+            Kind::Bill => "议案",
+        }
+    }
+}
+
+/// Where a suggestion stands before the loop takes it (and `Registered` once it has).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 草稿: the author's own (shared with the co-signers invited).
+    Draft,
+    /// 征集联名: waiting for the co-signers' confirmation.
+    Cosigning,
+    /// 已提交: numbered, waiting for staff.
+    Submitted,
+    /// 审查中: a 议案 before the presidium.
+    UnderReview,
+    /// 立案: a 议案 the presidium accepted (it goes to the committees, not to the units).
+    Accepted,
+    /// 已登记: in the handling loop (its state is the loop's).
+    Registered,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] =
+        [Stage::Draft, Stage::Cosigning, Stage::Submitted, Stage::UnderReview, Stage::Accepted, Stage::Registered];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Draft => "draft",
+            Stage::Cosigning => "cosigning",
+            Stage::Submitted => "submitted",
+            Stage::UnderReview => "under_review",
+            Stage::Accepted => "accepted",
+            Stage::Registered => "registered",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Draft => "草稿",
+            Stage::Cosigning => "征集联名",
+            Stage::Submitted => "已提交",
+            Stage::UnderReview => "审查中",
+            Stage::Accepted => "已立案",
+            Stage::Registered => "已登记",
+        }
+    }
+    /// Handed in: staff see it.
+    pub fn submitted(self) -> bool {
+        !matches!(self, Stage::Draft | Stage::Cosigning)
+    }
+}
+
+/// Where a suggestion came from (SUG-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// 大会期间.
+    Session,
+    /// 闭会期间.
+    Recess,
+    /// 接待选民、视察、调研.
+    Fieldwork,
+    /// 群众意见 (linked).
+    Opinions,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [Source::Session, Source::Recess, Source::Fieldwork, Source::Opinions];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Session => "session",
+            Source::Recess => "recess",
+            Source::Fieldwork => "fieldwork",
+            Source::Opinions => "opinions",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Session => "大会期间",
+            Source::Recess => "闭会期间",
+            Source::Fieldwork => "接待、视察、调研",
+            Source::Opinions => "群众意见",
+        }
+    }
+}
+
+/// A 人代会 session's series, or a year's 闭会期间 series (SUG-3).
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Session {
+    pub id: i64,
+    pub organ_id: i64,
+    /// `session|recess`
+    pub kind: String,
+    pub year: i64,
+    pub name: String,
+    pub open: bool,
+}
+
+pub async fn sessions<C: ConnectionTrait>(c: &C, organ_id: i64) -> Result<Vec<Session>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT id, organ_id, kind, year, name, open FROM suggestion_sessions WHERE organ_id = $1 ORDER BY year DESC, id DESC",
+        vec![organ_id.into()],
+    )
+    .await
+}
+
+pub async fn session<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Session>, DbErr> {
+    db::query_one(c, "SELECT id, organ_id, kind, year, name, open FROM suggestion_sessions WHERE id = $1", vec![id.into()])
+        .await
+}
+
+/// A suggestion with its loop item's state (when registered).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Suggestion {
+    pub id: i64,
+    pub organ_id: i64,
+    pub organ_path: String,
+    pub session_id: i64,
+    pub session_name: String,
+    pub kind: String,
+    pub stage: String,
+    pub number: Option<i64>,
+    pub title: String,
+    pub problem: String,
+    pub analysis: String,
+    pub measures: String,
+    pub category: String,
+    pub source: String,
+    pub lead_person_id: i64,
+    pub lead_name: String,
+    pub item_id: Option<i64>,
+    pub key_item: bool,
+    pub key_leader: String,
+    pub decision_note: String,
+    pub year: i64,
+    pub carried_from_year: Option<i64>,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    pub state: Option<String>,
+    pub deadline: Option<String>,
+    pub deadline_at: Option<i64>,
+    pub round: Option<i64>,
+}
+
+impl Suggestion {
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Suggestion)
+    }
+    pub fn stage(&self) -> Stage {
+        Stage::parse(&self.stage).unwrap_or(Stage::Draft)
+    }
+    pub fn loop_state(&self) -> Option<State> {
+        self.state.as_deref().and_then(State::parse)
+    }
+    /// The API state of SUG "States": the stage before registration, then the loop's state
+    /// (`received` is `registered`).
+    pub fn api_state(&self) -> &'static str {
+        match self.loop_state() {
+            Some(State::Received) | None if self.stage() == Stage::Registered => "registered",
+            Some(s) => s.as_str(),
+            None => self.stage().as_str(),
+        }
+    }
+    pub fn state_label(&self) -> &'static str {
+        match self.loop_state() {
+            Some(State::Received) => "已登记",
+            Some(s) => s.label(),
+            None => self.stage().label(),
+        }
+    }
+    /// 第 N 号 within its series, once submitted.
+    pub fn number_label(&self) -> String {
+        match self.number {
+            Some(n) => format!("{}第{n}号", self.session_name),
+            None => "未编号".into(),
+        }
+    }
+    pub fn overdue(&self, now: i64) -> bool {
+        self.loop_state().is_some_and(|s| s.with_units() || s == State::Following)
+            && self.deadline_at.is_some_and(|d| now >= d)
+    }
+}
+
+pub(crate) const SELECT: &str = "SELECT sg.id, sg.organ_id, o.path AS organ_path, sg.session_id, ss.name AS session_name, \
+     sg.kind, sg.stage, sg.number, sg.title, sg.problem, sg.analysis, sg.measures, sg.category, sg.source, sg.lead_person_id, \
+     p.name AS lead_name, sg.item_id, sg.key_item, sg.key_leader, sg.decision_note, sg.year, sg.carried_from_year, \
+     sg.created_at, sg.submitted_at, i.state, i.deadline, i.deadline_at, i.round \
+     FROM suggestions sg JOIN organs o ON o.id = sg.organ_id JOIN suggestion_sessions ss ON ss.id = sg.session_id \
+     JOIN persons p ON p.id = sg.lead_person_id LEFT JOIN handling_items i ON i.id = sg.item_id";
+
+pub async fn suggestion<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Suggestion>, DbErr> {
+    db::query_one(c, &format!("{SELECT} WHERE sg.id = $1"), vec![id.into()]).await
+}
+
+pub async fn by_item<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Option<Suggestion>, DbErr> {
+    db::query_one(c, &format!("{SELECT} WHERE sg.item_id = $1"), vec![item_id.into()]).await
+}
+
+/// A co-signer and whether they confirmed.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Cosigner {
+    pub person_id: i64,
+    pub name: String,
+    pub confirmed_at: Option<i64>,
+}
+
+pub async fn cosigners<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<Cosigner>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT k.person_id, p.name, k.confirmed_at FROM suggestion_cosigners k JOIN persons p ON p.id = k.person_id \
+         WHERE k.suggestion_id = $1 ORDER BY k.id",
+        vec![id.into()],
+    )
+    .await
+}
+
+/// The list's filters: the loop's, then this module's.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub stage: Option<Stage>,
+    pub handling: LoopFilter,
+    pub year: Option<i64>,
+    pub session_id: Option<i64>,
+    pub category: Option<String>,
+    pub unit_id: Option<i64>,
+    pub key_only: bool,
+    pub q: String,
+}
+
+/// Who sees which suggestions: the deputies who wrote or signed them (drafts too); organ
+/// workers and units those handed in, through the loop's scope once registered.
+fn visible(scope: &Scope, values: &mut Vec<Value>) -> String {
+    let mut who = Vec::new();
+    if let Some(d) = scope.deputy_id {
+        let d = bind(d.into(), values);
+        who.push(format!(
+            "sg.lead_person_id = {d} OR sg.id IN (SELECT suggestion_id FROM suggestion_cosigners WHERE person_id = {d})"
+        ));
+    }
+    if let Some(path) = &scope.organ_path {
+        let path = bind(format!("{}%", db::like_escape(path)).into(), values);
+        who.push(format!("(o.path LIKE {path} AND sg.stage NOT IN ('draft', 'cosigning'))"));
+    }
+    if scope.unit_id.is_some() {
+        let units = Scope { unit_id: scope.unit_id, ..Scope::default() };
+        who.push(format!("(sg.item_id IS NOT NULL AND {})", scope_condition(&units, values)));
+    }
+    if who.is_empty() { "(1 = 0)".into() } else { format!("({})", who.join(" OR ")) }
+}
+
+fn conditions(scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
+    let mut w = vec![visible(scope, values)];
+    if let Some(s) = f.stage {
+        w.push(format!("sg.stage = {}", bind(s.as_str().into(), values)));
+    }
+    loop_conditions(&f.handling, now, values, &mut w);
+    if let Some(y) = f.year {
+        w.push(format!("sg.year = {}", bind(y.into(), values)));
+    }
+    if let Some(s) = f.session_id {
+        w.push(format!("sg.session_id = {}", bind(s.into(), values)));
+    }
+    if let Some(c) = &f.category {
+        w.push(format!("sg.category = {}", bind(c.clone().into(), values)));
+    }
+    if let Some(u) = f.unit_id {
+        w.push(format!(
+            "sg.item_id IN (SELECT item_id FROM handling_assignments WHERE unit_id = {} AND state <> 'returned')",
+            bind(u.into(), values)
+        ));
+    }
+    if f.key_only {
+        w.push("sg.key_item = true".into());
+    }
+    for term in f.q.split_whitespace().take(5) {
+        let t = bind(format!("%{}%", db::like_escape(term)).into(), values);
+        w.push(format!("sg.search_text LIKE {t}"));
+    }
+    w.join(" AND ")
+}
+
+/// A page of the list, by number within the newest series first, and the total.
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    scope: &Scope,
+    f: &Filter,
+    now: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Suggestion>, i64), DbErr> {
+    let mut values = Vec::new();
+    let w = conditions(scope, f, now, &mut values);
+    let total = db::scalar_i64(
+        c,
+        &format!(
+            "SELECT count(*) FROM suggestions sg JOIN organs o ON o.id = sg.organ_id \
+             LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {w}"
+        ),
+        values.clone(),
+    )
+    .await?;
+    let n = values.len();
+    values.push(limit.into());
+    values.push(offset.into());
+    let rows = db::query_all(
+        c,
+        &format!("{SELECT} WHERE {w} ORDER BY sg.year DESC, sg.session_id DESC, sg.number, sg.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2),
+        values,
+    )
+    .await?;
+    Ok((rows, total))
+}
+
+/// The links of a record to others (`record_links`), e.g. a suggestion's source opinions.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Link {
+    pub to_type: String,
+    pub to_id: i64,
+    pub note: String,
+}
+
+pub async fn links<C: ConnectionTrait>(c: &C, from_type: &str, from_id: i64) -> Result<Vec<Link>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT to_type, to_id, note FROM record_links WHERE from_type = $1 AND from_id = $2 ORDER BY id",
+        vec![from_type.into(), from_id.into()],
+    )
+    .await
+}
