@@ -57,7 +57,7 @@ async fn check(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
 }
 
 /// The mapping form as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize)]
 pub struct MappingForm {
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub name: String,
@@ -82,53 +82,29 @@ pub struct MappingForm {
 }
 
 impl MappingForm {
-    fn input(&self) -> MappingInput {
+    fn into_input(self) -> MappingInput {
         MappingInput {
-            name: self.name.clone(),
+            name: self.name,
+            // In the order of `Field::ALL`.
             headers: [
-                self.external_no.clone(),
-                self.content.clone(),
-                self.title.clone(),
-                self.category.clone(),
-                self.phone.clone(),
-                self.name_column.clone(),
-                self.area_code.clone(),
-                self.area_name.clone(),
-                self.received_at.clone(),
+                self.external_no,
+                self.content,
+                self.title,
+                self.category,
+                self.phone,
+                self.name_column,
+                self.area_code,
+                self.area_name,
+                self.received_at,
             ],
         }
     }
-    fn of(m: &Mapping) -> MappingForm {
-        let h = |f: Field| m.header(f).to_string();
-        MappingForm {
-            name: m.name.clone(),
-            external_no: h(Field::ExternalNo),
-            content: h(Field::Content),
-            title: h(Field::Title),
-            category: h(Field::Category),
-            phone: h(Field::Phone),
-            name_column: h(Field::Name),
-            area_code: h(Field::AreaCode),
-            area_name: h(Field::AreaName),
-            received_at: h(Field::ReceivedAt),
-        }
-    }
-    /// The usual headers of a 12345 export, as a start.
-    fn usual() -> MappingForm {
-        let h = |f: Field| f.usual_header().to_string();
-        MappingForm {
-            name: "12345热线".into(),
-            external_no: h(Field::ExternalNo),
-            content: h(Field::Content),
-            title: h(Field::Title),
-            category: h(Field::Category),
-            phone: h(Field::Phone),
-            name_column: h(Field::Name),
-            area_code: h(Field::AreaCode),
-            area_name: h(Field::AreaName),
-            received_at: h(Field::ReceivedAt),
-        }
-    }
+}
+
+/// The form field of a mapped field: its `import_mappings` column, but `name_column` for the
+/// name (`name` is the mapping's own).
+fn form_key(f: Field) -> &'static str {
+    if f == Field::Name { "name_column" } else { f.key() }
 }
 
 /// One input of the mapping form.
@@ -142,22 +118,14 @@ pub struct FieldInput {
     pub value: String,
 }
 
-fn inputs(v: &MappingForm) -> Vec<FieldInput> {
-    Field::ALL
-        .iter()
-        .map(|f| {
-            let (key, value) = match f {
-                Field::ExternalNo => ("external_no", &v.external_no),
-                Field::Content => ("content", &v.content),
-                Field::Title => ("title", &v.title),
-                Field::Category => ("category", &v.category),
-                Field::Phone => ("phone", &v.phone),
-                Field::Name => ("name_column", &v.name_column),
-                Field::AreaCode => ("area_code", &v.area_code),
-                Field::AreaName => ("area_name", &v.area_name),
-                Field::ReceivedAt => ("received_at", &v.received_at),
-            };
-            FieldInput { key, error_key: f.error_key(), label: f.label(), required: f.required(), value: value.clone() }
+fn inputs(v: &MappingInput) -> Vec<FieldInput> {
+    v.fields()
+        .map(|(f, value)| FieldInput {
+            key: form_key(f),
+            error_key: f.error_key(),
+            label: f.label(),
+            required: f.required(),
+            value: value.to_string(),
         })
         .collect()
 }
@@ -188,11 +156,11 @@ async fn import_tpl(
     s: &AppState,
     page: &Page,
     p: &Principal,
-    v: Option<MappingForm>,
+    v: Option<MappingInput>,
     x: Problems,
 ) -> AppResult<ImportTpl> {
     let mappings = import::mappings(&s.db, p.organ_id).await?;
-    let v = v.unwrap_or_else(|| if mappings.is_empty() { MappingForm::usual() } else { MappingForm::default() });
+    let v = v.unwrap_or_else(|| if mappings.is_empty() { MappingInput::usual() } else { MappingInput::default() });
     Ok(ImportTpl {
         l: page.layout("12345 工单导入", &CRUMBS),
         runs: import::runs(&s.db, p.organ_id, 20).await?,
@@ -237,7 +205,7 @@ async fn page(
 ) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let form = match id_of(&q.edit) {
-        Some(id) => Some(MappingForm::of(&own_mapping(&s, &p, id).await?)),
+        Some(id) => Some(MappingInput::of(&own_mapping(&s, &p, id).await?)),
         None => None,
     };
     render(&import_tpl(&s, &page, &p, form, no_problems()).await?)
@@ -251,7 +219,7 @@ async fn save_mapping(
     Form(v): Form<MappingForm>,
 ) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
-    let input = v.input();
+    let input = v.into_input();
     let now = crate::db::now();
     let result =
         write(&s, &p, &ip, async |w| import::save_mapping(w.txn(), w.key(), w.actor(), p.organ_id, &input, now).await)
@@ -261,7 +229,7 @@ async fn save_mapping(
         |_| redirect_with_flash(PATH, &format!("导入映射「{}」已保存", input.name.trim())),
         async |errors| {
             let x = Problems { errors, ..no_problems() };
-            render(&import_tpl(&s, &page, &p, Some(v.clone()), x).await?)
+            render(&import_tpl(&s, &page, &p, Some(input.clone()), x).await?)
         },
     )
     .await
@@ -321,9 +289,11 @@ struct RunTpl {
     lines: Vec<StoredLine>,
 }
 
-/// An import of the caller's organ, or 404.
-async fn own_run(s: &AppState, p: &Principal, id: i64) -> AppResult<Run> {
-    import::run(&s.db, id).await?.filter(|r| r.organ_id == p.organ_id).ok_or(AppError::NotFound)
+/// An import of the caller's organ with the lines of its report, or 404.
+async fn own_report(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppResult<(Run, Vec<StoredLine>)> {
+    check(s, p, ip).await?;
+    let run = import::run(&s.db, id).await?.filter(|r| r.organ_id == p.organ_id).ok_or(AppError::NotFound)?;
+    Ok((run, import::lines(&s.db, id).await?))
 }
 
 async fn run_page(
@@ -333,9 +303,7 @@ async fn run_page(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    check(&s, &p, &ip).await?;
-    let run = own_run(&s, &p, id).await?;
-    let lines = import::lines(&s.db, id).await?;
+    let (run, lines) = own_report(&s, &p, &ip, id).await?;
     let title = format!("导入报告：{}", run.file_name);
     let href = format!("{PATH}/runs/{id}");
     render(&RunTpl { l: page.layout(&title, &[CRUMBS[0], CRUMBS[1], (&href, "导入报告")]), run, lines })
@@ -343,9 +311,7 @@ async fn run_page(
 
 /// The report as .xlsx (row, order number, outcome, tracking number, reason: no personal data).
 async fn report(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
-    check(&s, &p, &ip).await?;
-    let run = own_run(&s, &p, id).await?;
-    let lines = import::lines(&s.db, id).await?;
+    let (run, lines) = own_report(&s, &p, &ip, id).await?;
     let bytes = crate::export::to_xlsx(&import::report_table(&run, &lines));
     crate::audit::record_export(
         &s.db,

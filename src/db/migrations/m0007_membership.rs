@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{REFERENCES as M0006, Reference, check_orphans, r};
-use super::{id, index, int, int_default, int_null, text};
+use super::schema::{id, index, int, int_default, int_null, text};
 
 pub struct Migration;
 

@@ -5,7 +5,7 @@ use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{boolean, id, index, int, int_default, int_null, table, text, text_null};
+use super::schema::{boolean, id, index, int, int_default, int_null, table, text, text_null};
 
 pub struct Migration;
 
@@ -41,7 +41,7 @@ pub const REFERENCES: &[Reference] = &[
 
 /// A table made with the foreign keys `REFERENCES` lists for it.
 fn keyed(name: &str, cols: Vec<ColumnDef>) -> TableCreateStatement {
-    super::keyed_by(REFERENCES, name, cols)
+    super::schema::keyed_by(REFERENCES, name, cols)
 }
 
 #[async_trait::async_trait]

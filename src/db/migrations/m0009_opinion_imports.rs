@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{float_null, id, index, int, int_default, int_null, text, text_null};
+use super::schema::{float_null, id, index, int, int_default, int_null, text, text_null};
 
 pub struct Migration;
 
@@ -31,7 +31,7 @@ pub const REFERENCES: &[Reference] = &[
 
 /// A table made with the foreign keys `REFERENCES` lists for it.
 fn keyed(name: &str, cols: Vec<ColumnDef>) -> TableCreateStatement {
-    super::keyed_by(REFERENCES, name, cols)
+    super::schema::keyed_by(REFERENCES, name, cols)
 }
 
 /// The columns a mapping names (the header text of the file's column; empty = not mapped).

@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{index, int, keyed_by};
+use super::schema::{index, int, keyed_by};
 
 pub struct Migration;
 

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::{id, index, int, table, text};
+use super::schema::{id, index, int, table, text};
 
 pub struct Migration;
 

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::{boolean, id, index, int, int_default, table, text};
+use super::schema::{boolean, id, index, int, int_default, table, text};
 
 pub struct Migration;
 

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::{boolean, id, index, int, table, text};
+use super::schema::{boolean, id, index, int, table, text};
 
 pub struct Migration;
 

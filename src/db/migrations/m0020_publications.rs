@@ -7,7 +7,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{id, index, int, int_null, keyed_by, text, text_null};
+use super::schema::{id, index, int, int_null, keyed_by, text, text_null};
 
 pub struct Migration;
 

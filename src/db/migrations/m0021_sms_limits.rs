@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::{index, text_null};
+use super::schema::{index, text_null};
 
 pub struct Migration;
 

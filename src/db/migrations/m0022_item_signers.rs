@@ -7,7 +7,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{boolean, id, index, int, keyed_by};
+use super::schema::{boolean, id, index, int, keyed_by};
 
 pub struct Migration;
 

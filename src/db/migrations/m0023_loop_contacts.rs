@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{id, index, int, keyed_by, text};
+use super::schema::{id, index, int, keyed_by, text};
 
 pub struct Migration;
 

@@ -7,7 +7,7 @@
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};
-use super::{boolean, id, index, int, int_null, keyed_by, text};
+use super::schema::{boolean, id, index, int, int_null, keyed_by, text};
 
 pub struct Migration;
 

@@ -126,10 +126,14 @@ async fn an_xlsx_imports_once_through_its_mapping(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     // The form starts from the usual headers of a 12345 export.
     assert!(page.body.contains("value=\"工单编号\""), "{}", page.body);
+    assert!(page.body.contains(r#"name="name_column" value="诉求人""#), "{}", page.body);
     // A mapping without the order number column is refused in Chinese.
     let r = save_mapping(&mut staff, &[("name", "市12345"), ("content", "诉求内容")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("请填写文件中“工单编号”所在列的表头"), "{}", r.body);
+    // The refused form shows what was typed, each header in its own field.
+    assert!(r.body.contains(r#"name="content" value="诉求内容""#), "{}", r.body);
+    assert!(r.body.contains(r#"name="title" value="""#), "{}", r.body);
     let fields = [
         ("name", "市12345"),
         ("external_no", "工单编号"),
@@ -149,6 +153,11 @@ async fn an_xlsx_imports_once_through_its_mapping(app: TestApp) {
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM import_mappings", vec![]).await.unwrap(), 1);
     let mapping = mapping_id(&app, "市12345").await;
     assert!(staff.get(PAGE).await.body.contains("工单编号←「工单编号」"));
+    // Editing it fills the form with its headers, field by field (the name's column included).
+    let edit = staff.get(&format!("{PAGE}?edit={mapping}")).await.body;
+    for (key, value) in fields.iter().chain(&[("area_code", "")]) {
+        assert!(edit.contains(&format!(r#"name="{key}" value="{value}""#)), "{key}: {edit}");
+    }
 
     let before = opinions(&app).await;
     let sms_before = db::scalar_i64(app.db(), "SELECT COALESCE(max(id), 0) FROM sms_outbox", vec![]).await.unwrap();
