@@ -722,3 +722,57 @@ async fn the_state_holds_what_the_modules_registered(app: TestApp) {
     assert_eq!(renda::webhooks::events(&again).len(), n_events);
 }
 db_test!(the_state_holds_what_the_modules_registered);
+
+// ------------------------------------------------------------------ webhooks: several handlers
+
+static PETITION_CHANGED: renda::webhooks::EventKind =
+    renda::webhooks::EventKind { code: "petition.state_changed", label: "测试：信访事项状态变化" };
+
+/// A second domain's inbound handler, in this suite only: it records nothing of its own and says
+/// where the update went.
+static PETITION_INBOUND: renda::webhooks::InboundHandler = renda::webhooks::InboundHandler {
+    events: &[&PETITION_CHANGED],
+    run: |_, _, _, _, u| {
+        let on = format!("信访 {}", u.external_no);
+        Box::pin(async move { Ok(on) })
+    },
+};
+
+/// Adds an endpoint receiving `events`; returns its id and secret.
+async fn endpoint(app: &TestApp, url: &str, events: &[&str]) -> (i64, String) {
+    let mut admin = app.login("admin").await;
+    let mut form = vec![("name", "外部系统"), ("url", url)];
+    form.extend(events.iter().map(|e| ("events", *e)));
+    let r = admin.post("/console/webhooks", &form).await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.body);
+    let id = renda::db::scalar_i64(app.db(), "SELECT max(id) FROM webhook_endpoints", vec![]).await.unwrap();
+    (id, r.texts("#new-secret").join(""))
+}
+
+async fn an_update_goes_to_the_handler_of_its_endpoints_events(app: TestApp) {
+    use crate::webhooks::{allowing, host_of, inbound, problem, receiver};
+    use axum::http::StatusCode;
+    let (url, _, _) = receiver().await;
+    let app = allowing(app, &[host_of(&url)]);
+    renda::webhooks::add(&app.state, &[&PETITION_CHANGED], Some(&PETITION_INBOUND));
+    let now = renda::db::now();
+    let body = r#"{"external_no": "XF-7", "status": "accepted", "text": "已受理"}"#;
+    // An endpoint of the second kind: its handler records the update.
+    let (ep, secret) = endpoint(&app, &url, &["petition.state_changed"]).await;
+    let r = app.send(inbound(ep, &secret, "p-1", now, body, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["recorded_on"], "信访 XF-7");
+    // An opinions endpoint: the opinions' handler, which knows no such imported order.
+    let (ep, secret) = endpoint(&app, &url, &["opinion.state_changed"]).await;
+    let r = app.send(inbound(ep, &secret, "o-1", now, body, None)).await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("没有外部工单编号为 XF-7 的已导入工单"), "{}", r.body);
+    // Both: which record the number names cannot be told.
+    let (ep, secret) = endpoint(&app, &url, &["opinion.state_changed", "petition.state_changed"]).await;
+    let r = app.send(inbound(ep, &secret, "b-1", now, body, None)).await;
+    problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("请为每类记录分别设置推送地址"), "{}", r.body);
+    let accepted = renda::db::scalar_i64(app.db(), "SELECT count(*) FROM webhook_inbound", vec![]).await.unwrap();
+    assert_eq!(accepted, 1, "only the update a handler recorded is accepted");
+}
+crate::demo_test!(an_update_goes_to_the_handler_of_its_endpoints_events);
