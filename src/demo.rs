@@ -261,11 +261,11 @@ pub async fn seed(
         )
         .await?;
     }
-    crate::opinions::demo::seed(&txn, audit_key, crypto, root).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
-    crate::receptions::demo::seed(&txn, audit_key, crypto).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
-    crate::appointments::demo::seed(&txn, audit_key, crypto, seeded.keeper_station)
-        .await
-        .map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
+    // Each module's part (`Module::demo`), in the order of the modules.
+    let demo = crate::app::state::Demo { key: audit_key, crypto, organ: root, keeper_station: seeded.keeper_station };
+    for seed in crate::modules::state_modules().demo_seeds() {
+        seed(&txn, &demo).await.map_err(|e| sea_orm::DbErr::Custom(e.detail()))?;
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The assembly: the domains of this build, in one list. Adding a module is its folder and
-//! one line here (see docs/ARCHITECTURE.md, "Adding a module").
+//! The assembly: the modules of this build, in one list. Adding a module is its folder, one
+//! line here and the few places docs/ARCHITECTURE.md ("Adding a module") names; everything
+//! else a module offers is in its `MODULE` (`tests/it/manifest.rs` checks it).
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
@@ -18,33 +19,14 @@ pub static MODULES: &[&Module] = &[
     &crate::webhooks::MODULE,
 ];
 
-/// The kinds of items the handling loop serves.
-pub static ITEM_KINDS: &[&crate::handling::ItemKind] = &[&crate::opinions::ITEM_KIND];
-
-/// The state of a node serving every module.
+/// The state of a node serving every module (each registered: `Module::register`).
 pub fn state(db: DatabaseConnection, config: Config) -> AppState {
-    let s = AppState::new(db, config).with_modules(MODULES);
-    register(&s);
-    s
-}
-
-/// What the modules offer one another through the state.
-fn register(s: &AppState) {
-    crate::handling::register(s, ITEM_KINDS);
-    crate::webhooks::register(
-        s,
-        crate::webhooks::Hooks {
-            events: vec![&crate::opinions::webhooks::STATE_CHANGED],
-            inbound: Some(crate::opinions::webhooks::inbound),
-        },
-    );
+    AppState::new(db, config).with_modules(MODULES)
 }
 
 /// The whole application: the platform's router over every module.
 pub fn router(state: AppState) -> Router {
-    let s = state.with_modules(MODULES);
-    register(&s);
-    crate::app::router(s)
+    crate::app::router(state.with_modules(MODULES))
 }
 
 /// The modules of this build, for commands that need no state.

@@ -18,6 +18,7 @@ use crate::app::cache::TtlCache;
 use crate::app::config::Config;
 use crate::app::error::AppResult;
 use crate::app::openapi::Operation;
+pub use crate::audit::{RecordKind, Title};
 use crate::auth::Principal;
 use crate::privacy::FieldCrypto;
 use crate::storage::{LocalDir, Storage};
@@ -68,9 +69,12 @@ impl AppState {
         }
     }
 
-    /// The same state serving these modules.
+    /// The same state serving these modules, each registered (`Module::register`).
     pub fn with_modules(mut self, modules: &'static [&'static Module]) -> AppState {
         self.modules = Modules(modules);
+        for register in modules.iter().filter_map(|m| m.register) {
+            register(&self);
+        }
         self
     }
 
@@ -141,8 +145,11 @@ pub struct AttachmentOwner {
 
 pub type SeenBy = for<'a> fn(&'a AppState, &'a Principal, i64) -> BoxFuture<'a, AppResult<bool>>;
 
-/// What a domain contributes.
+/// What a module contributes: everything the platform and the assembly need to know of it.
+/// `tests/it/manifest.rs` checks it against the source: every audit action written has a
+/// label, every record kind a `RecordKind`, every table an owner, every demo seeding a hook.
 pub struct Module {
+    /// Its folder under `src/`.
     pub name: &'static str,
     /// Console pages, public pages and API routes.
     pub routes: fn() -> Router<AppState>,
@@ -157,7 +164,46 @@ pub struct Module {
     /// Runs in the write transaction that creates an account (e.g. the registry records a
     /// keeper account as its station's keeper).
     pub on_account_created: Option<AccountHook>,
+    /// Runs once when the state is built (`AppState::with_modules`): what the module offers the
+    /// others through the state's extensions — its item kinds for the handling loop, its
+    /// webhook events and inbound handler. Must be idempotent (a state may be built twice).
+    pub register: Option<fn(&AppState)>,
+    /// The kinds of record its audit entries are about, with their names and titles.
+    pub records: &'static [RecordKind],
+    /// Titles it gives to records of another module's kind: an item of the handling loop is
+    /// titled by the module whose row carries it (an opinion's tracking number).
+    pub titles: &'static [(&'static str, Title)],
+    /// The tables it owns (its migrations create them).
+    pub tables: &'static [&'static str],
+    /// Its part of the demo county (`renda demo`), in the demo's one transaction, after the
+    /// platform's organs, units and accounts and the registry's deputies and stations.
+    pub demo: Option<DemoSeed>,
 }
+
+/// What a module's demo seeding is given: the keys, the county's organ and the station the
+/// demo keeper runs.
+pub struct Demo<'a> {
+    pub key: &'a [u8],
+    pub crypto: &'a FieldCrypto,
+    pub organ: i64,
+    pub keeper_station: i64,
+}
+
+pub type DemoSeed = for<'a> fn(&'a sea_orm::DatabaseTransaction, &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>>;
+
+/// The tables of the platform's modules (the domains' are in their `Module::tables`).
+pub const PLATFORM_TABLES: &[(&str, &[&str])] = &[
+    ("db", &["seaql_migrations"]),
+    ("org", &["areas", "organs", "handling_units", "unit_contacts"]),
+    ("auth", &["accounts", "account_roles", "sessions", "api_tokens", "login_throttle"]),
+    ("audit", &["audit_log", "audit_head"]),
+    ("jobs", &["jobs"]),
+    ("notify", &["notifications", "sms_outbox", "sms_codes"]),
+    ("attachments", &["attachments"]),
+    ("storage", &["staged_files"]),
+    ("calendar", &["calendar_days"]),
+    ("publish", &["publications"]),
+];
 
 /// Called with the write transaction, audit key, actor, the new account's id and its input.
 /// `scope` is the organ path of the admin creating the account: the records an account acts
@@ -192,6 +238,29 @@ impl Modules {
     /// Every audit action with its label: the platform's, then each module's.
     pub fn action_labels(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
         crate::audit::PLATFORM_LABELS.iter().chain(self.0.iter().flat_map(|m| m.audit_labels.iter())).copied()
+    }
+
+    /// Every record kind: the platform's, then each module's.
+    pub fn records(&self) -> impl Iterator<Item = &'static RecordKind> {
+        crate::audit::PLATFORM_RECORDS.iter().chain(self.0.iter().flat_map(|m| m.records.iter()))
+    }
+    pub fn record(&self, kind: &str) -> Option<&'static RecordKind> {
+        self.records().find(|r| r.kind == kind)
+    }
+    /// Where the titles of records of a kind are: its own, then those other modules give it.
+    pub fn titles(&self, kind: &str) -> Vec<Title> {
+        let own = self.record(kind).and_then(|r| r.title);
+        let given = self.0.iter().flat_map(|m| m.titles.iter()).filter(|(k, _)| *k == kind).map(|(_, t)| *t);
+        own.into_iter().chain(given).collect()
+    }
+    /// Every table with its owner: the platform's modules', then each module's.
+    pub fn tables(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let platform = PLATFORM_TABLES.iter().flat_map(|(m, ts)| ts.iter().map(move |t| (*m, *t)));
+        platform.chain(self.0.iter().flat_map(|m| m.tables.iter().map(move |t| (m.name, *t))))
+    }
+    /// The modules' demo seedings, in the order of the modules.
+    pub fn demo_seeds(&self) -> impl Iterator<Item = DemoSeed> {
+        self.0.iter().filter_map(|m| m.demo)
     }
 
     pub fn operations(&self) -> impl Iterator<Item = &'static Operation> {

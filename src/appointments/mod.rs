@@ -11,7 +11,10 @@ pub mod pages;
 pub mod public;
 pub mod service;
 
-use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use sea_orm::DatabaseTransaction;
+
+use crate::app::error::AppResult;
+use crate::app::state::{AppState, BoxFuture, Demo, JobHandler, MenuSection, Module, RecordKind};
 use crate::auth::Principal;
 
 pub const MODULE: Module = Module {
@@ -23,7 +26,17 @@ pub const MODULE: Module = Module {
     jobs: &[JobHandler { kind: "appointment-reminders", daily: true, run: reminders }],
     attachment_owners: &[],
     on_account_created: None,
+    register: None,
+    records: &[RecordKind::titled("appointment", "预约", "appointments", "booking_no")],
+    titles: &[],
+    tables: &["appointments"],
+    demo: Some(demo_seed),
 };
+
+/// A few bookings at the demo keeper's station.
+fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { demo::seed(txn, d.key, d.crypto, d.keeper_station).await.map(drop) })
+}
 
 fn routes() -> axum::Router<crate::app::state::AppState> {
     axum::Router::new().merge(public::routes()).merge(pages::routes()).merge(api::routes())

@@ -251,6 +251,79 @@ pub async fn history<C: ConnectionTrait>(c: &C, target_type: &str, target_id: &s
     .await
 }
 
+/// A kind of record audit entries are about (`Change::target_type`, and the resource kind of a
+/// refused access): its Chinese name and where its title is. The platform's are
+/// `PLATFORM_RECORDS`; a module's are in its `Module::records`.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordKind {
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// Where its title is; `None`: the entry shows the record's number (or its text id).
+    pub title: Option<Title>,
+}
+
+/// Where a record's title is: `column` of the row of `table` whose `key` is the record's id. A
+/// person's name is masked where it is shown (PLAT-9).
+#[derive(Clone, Copy, Debug)]
+pub struct Title {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub column: &'static str,
+    pub person: bool,
+}
+
+impl Title {
+    /// `column` of the row of `table` whose `key` is the record's id.
+    pub const fn column(table: &'static str, key: &'static str, column: &'static str) -> Title {
+        Title { table, key, column, person: false }
+    }
+}
+
+impl RecordKind {
+    /// A kind whose entries show the record's number.
+    pub const fn untitled(kind: &'static str, label: &'static str) -> RecordKind {
+        RecordKind { kind, label, title: None }
+    }
+    /// A kind titled by `column` of its row in `table` (by `id`).
+    pub const fn titled(
+        kind: &'static str,
+        label: &'static str,
+        table: &'static str,
+        column: &'static str,
+    ) -> RecordKind {
+        RecordKind { kind, label, title: Some(Title::column(table, "id", column)) }
+    }
+    /// A kind titled by a person's name (masked when shown).
+    pub const fn person(
+        kind: &'static str,
+        label: &'static str,
+        table: &'static str,
+        column: &'static str,
+    ) -> RecordKind {
+        RecordKind { kind, label, title: Some(Title { table, key: "id", column, person: true }) }
+    }
+}
+
+/// The platform's record kinds: what its own writes are about, and the resources whose refused
+/// accesses it records (`authz::Resource::kind`).
+pub const PLATFORM_RECORDS: &[RecordKind] = &[
+    RecordKind::person("account", "账号", "accounts", "display_name"),
+    RecordKind::titled("organ", "机关", "organs", "name"),
+    RecordKind::titled("area", "行政区划", "areas", "name"),
+    RecordKind::titled("handling_unit", "承办单位", "handling_units", "name"),
+    RecordKind::untitled("calendar", "工作日历"),
+    RecordKind::untitled("export", "导出"),
+    RecordKind::untitled("audit", "审计记录"),
+    RecordKind::untitled("audit_log", "审计日志"),
+    RecordKind::untitled("inbox", "消息"),
+    RecordKind::untitled("account_security", "账号安全设置"),
+    RecordKind::untitled("write_token", "读写令牌"),
+    RecordKind::untitled("external_organ", "上级人大"),
+    RecordKind::untitled("jobs", "后台任务"),
+    RecordKind::untitled("organ_tree", "机关和区划管理"),
+    RecordKind::untitled("settings", "系统设置"),
+];
+
 /// Chinese labels of the platform's own audit actions; a module's are in its
 /// `Module::audit_labels` (`Modules::label` looks in both).
 pub fn platform_label(action: &str) -> Option<&'static str> {

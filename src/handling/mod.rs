@@ -17,7 +17,7 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::ClientIp;
 use crate::app::guard;
-use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module, RecordKind};
 use crate::app::write::write;
 use crate::auth::authz::{self, Field};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -44,6 +44,21 @@ pub const MODULE: Module = Module {
         seen_by: Some(file_seen_by),
     }],
     on_account_created: None,
+    register: None,
+    // Titled by the module whose row carries the item (`Module::titles`).
+    records: &[RecordKind::untitled("handling_item", "办理事项")],
+    titles: &[],
+    tables: &[
+        "handling_items",
+        "handling_assignments",
+        "handling_events",
+        "handling_replies",
+        "handling_ratings",
+        "handling_merges",
+        "item_followers",
+        "item_signers",
+    ],
+    demo: None,
 };
 
 /// Files of an item's history are seen by whoever may see the item.
@@ -91,6 +106,15 @@ pub struct Kinds(pub Vec<&'static ItemKind>);
 
 pub fn register(s: &AppState, kinds: &[&'static ItemKind]) {
     s.ext.insert(Kinds(kinds.to_vec()));
+}
+
+/// Adds one item kind (a module's `Module::register` calls it); a kind already there stays.
+pub fn add_kind(s: &AppState, kind: &'static ItemKind) {
+    let mut kinds = s.ext.get::<Kinds>().map(|k| k.0.clone()).unwrap_or_default();
+    if !kinds.iter().any(|k| k.kind == kind.kind) {
+        kinds.push(kind);
+        s.ext.insert(Kinds(kinds));
+    }
 }
 
 fn kind_of(s: &AppState, kind: &str) -> Option<&'static ItemKind> {

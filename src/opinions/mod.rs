@@ -25,12 +25,15 @@ pub mod words;
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{
+    AppState, AttachmentOwner, BoxFuture, Demo, JobHandler, MenuSection, Module, RecordKind, Title,
+};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
 use crate::handling::flow::{State, Step};
 use crate::handling::model::Item;
 use crate::handling::service::Applied;
+use crate::webhooks::InboundHandler;
 
 /// `handling_items.kind` of an opinion.
 pub const KIND: &str = "opinion";
@@ -59,7 +62,44 @@ pub const MODULE: Module = Module {
         seen_by: Some(photo_seen_by),
     }],
     on_account_created: None,
+    register: Some(register),
+    records: &[
+        RecordKind::titled("opinion", "民意", "opinions", "tracking_no"),
+        RecordKind::titled("import_mapping", "导入模板", "import_mappings", "name"),
+        RecordKind::titled("import_run", "导入批次", "import_runs", "mapping_name"),
+        RecordKind::untitled("hold_words", "待审核词语"),
+        RecordKind::titled("opinion_category", "意见类别", "opinion_categories", "name"),
+        RecordKind::untitled("opinions", "群众意见（批量）"),
+    ],
+    // An item of the loop that carries an opinion is titled by its tracking number.
+    titles: &[("handling_item", Title::column("opinions", "item_id", "tracking_no"))],
+    tables: &[
+        "opinions",
+        "opinions_fts",
+        "opinion_categories",
+        "hold_words",
+        "intake_throttle",
+        "import_mappings",
+        "import_runs",
+        "import_run_rows",
+    ],
+    demo: Some(demo_seed),
 };
+
+/// The opinions' offers to the others: their item kind to the loop, their event and the
+/// handler of status updates to the webhooks.
+fn register(s: &AppState) {
+    crate::handling::add_kind(s, &ITEM_KIND);
+    crate::webhooks::add(s, &[&webhooks::STATE_CHANGED], Some(&INBOUND));
+}
+
+/// Status updates of imported 12345 orders, from endpoints that receive the opinions' event.
+static INBOUND: InboundHandler = InboundHandler { events: &[&webhooks::STATE_CHANGED], run: webhooks::inbound };
+
+/// Opinions in every state of the loop, at the demo county.
+fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { demo::seed(txn, d.key, d.crypto, d.organ).await.map(drop) })
+}
 
 /// What the loop knows of opinions.
 pub static ITEM_KIND: ItemKind = ItemKind {

@@ -9,7 +9,10 @@ pub mod pages;
 pub mod service;
 pub mod summary;
 
-use crate::app::state::{AppState, MenuSection, Module};
+use sea_orm::DatabaseTransaction;
+
+use crate::app::error::AppResult;
+use crate::app::state::{AppState, BoxFuture, Demo, MenuSection, Module, RecordKind};
 use crate::auth::authz::allows;
 use crate::auth::{Action, Principal, Resource};
 
@@ -26,7 +29,17 @@ pub const MODULE: Module = Module {
     jobs: &[],
     attachment_owners: &[],
     on_account_created: None,
+    register: None,
+    records: &[RecordKind::untitled("reception", "接待活动")],
+    titles: &[],
+    tables: &["receptions", "reception_deputies", "reception_items"],
+    demo: Some(demo_seed),
 };
+
+/// Receptions at the demo county's stations.
+fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { demo::seed(txn, d.key, d.crypto).await.map(drop) })
+}
 
 fn routes() -> axum::Router<AppState> {
     axum::Router::new().merge(pages::routes()).merge(api::routes())

@@ -26,7 +26,7 @@ pub mod units_pages;
 pub mod voters;
 pub mod voters_pages;
 
-use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module, RecordKind};
 use crate::auth::{Action, Principal, Resource, Role, authz};
 pub use crate::org::Level;
 
@@ -47,6 +47,40 @@ pub const MODULE: Module = Module {
         AttachmentOwner { owner_type: OWNER_PERSON, public: portrait_is_public, seen_by: None },
     ],
     on_account_created: Some(keeper_account_created),
+    register: None,
+    records: &[
+        RecordKind::person("person", "代表", "persons", "name"),
+        RecordKind::titled("station", "站点", "stations", "name"),
+        RecordKind::titled("deputy_group", "代表小组", "deputy_groups", "name"),
+        RecordKind::titled("committee", "专门委员会", "committees", "name"),
+        RecordKind::titled("grid", "网格", "grids", "name"),
+        RecordKind::titled("role_name", "职务名称", "role_names", "name"),
+        RecordKind::untitled("contact_link", "联系关系"),
+        RecordKind::untitled("registry", "代表与组织"),
+    ],
+    titles: &[],
+    tables: &[
+        "persons",
+        "person_tags",
+        "mandates",
+        "mandate_events",
+        "committees",
+        "deputy_groups",
+        "contact_links",
+        "grids",
+        "role_names",
+        "memberships",
+        "station_types",
+        "stations",
+        "station_keepers",
+        "station_deputies",
+        "duty_rules",
+        "duty_slots",
+        "duty_changes",
+        "change_counters",
+    ],
+    // Seeded by the assembly's `demo` itself: the demo accounts act for its deputy and station.
+    demo: None,
 };
 
 /// An account acts only for a deputy or station of the creating admin's subtree; a keeper
@@ -124,6 +158,7 @@ const AUDIT_LABELS: &[(&str, &str)] = &[
     ("station_type_create", "新增站点类型"),
     ("voter_contact_add", "新增固定联系选民"),
     ("voter_contact_remove", "移除固定联系选民"),
+    ("synthetic_generate", "生成合成数据"),
 ];
 
 /// 代表与站点: each entry shown only when the authorization layer would allow opening it.

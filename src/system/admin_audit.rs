@@ -33,57 +33,6 @@ const PAGE_SIZE: u64 = 100;
 /// An export holds at most this many entries (the newest of the filter); the page says so.
 const EXPORT_MAX: u64 = 20_000;
 
-/// A kind of record the log names: where its title is (`key` → `title` of `table`) and
-/// whether the title is a person's name (then masked, PLAT-9).
-struct Target {
-    kind: &'static str,
-    label: &'static str,
-    table: &'static str,
-    key: &'static str,
-    title: &'static str,
-    person: bool,
-}
-
-const fn t(kind: &'static str, label: &'static str, table: &'static str, title: &'static str, person: bool) -> Target {
-    Target { kind, label, table, key: "id", title, person }
-}
-
-/// The record types of the log, read by name only (no module code), so the platform stays
-/// below the domains; a type missing here shows its code and number.
-const TARGETS: &[Target] = &[
-    t("account", "账号", "accounts", "display_name", true),
-    t("person", "代表", "persons", "name", true),
-    t("organ", "机关", "organs", "name", false),
-    t("area", "行政区划", "areas", "name", false),
-    t("station", "站点", "stations", "name", false),
-    t("handling_unit", "承办单位", "handling_units", "name", false),
-    t("deputy_group", "代表小组", "deputy_groups", "name", false),
-    t("committee", "专门委员会", "committees", "name", false),
-    t("grid", "网格", "grids", "name", false),
-    t("role_name", "职务名称", "role_names", "name", false),
-    t("opinion", "民意", "opinions", "tracking_no", false),
-    Target {
-        kind: "handling_item",
-        label: "办理事项",
-        table: "opinions",
-        key: "item_id",
-        title: "tracking_no",
-        person: false,
-    },
-    t("appointment", "预约", "appointments", "booking_no", false),
-    t("import_mapping", "导入模板", "import_mappings", "name", false),
-    t("import_run", "导入批次", "import_runs", "mapping_name", false),
-    t("reception", "接待活动", "receptions", "", false),
-    t("contact_link", "联系关系", "contact_links", "", false),
-    t("webhook_endpoint", "数据推送地址", "webhook_endpoints", "", false),
-    t("calendar", "工作日历", "", "", false),
-    t("export", "导出", "", "", false),
-];
-
-fn target(kind: &str) -> Option<&'static Target> {
-    TARGETS.iter().find(|t| t.kind == kind)
-}
-
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
     who: Option<String>,
@@ -151,7 +100,7 @@ impl AuditQuery {
             action.clear();
         }
         let mut kind = text(&self.kind);
-        if !kind.is_empty() && target(&kind).is_none() {
+        if !kind.is_empty() && s.modules.record(&kind).is_none() {
             errors.push(FieldError {
                 field: "kind".into(), message: "没有这种记录类型，请从列表中选择".into()
             });
@@ -220,23 +169,33 @@ async fn entries(s: &AppState, f: &AuditFilter, before: Option<i64>, limit: u64)
     Ok(db::query_all(&s.db, &sql, values).await?)
 }
 
-/// The titles of the records the entries are about, one query per record type on the page.
+/// The titles of the records the entries are about, one query per record type and title source
+/// on the page: where each kind's module says (`Modules::titles`, by table and column names
+/// only, so the platform stays below the domains); a kind without one shows its number.
 async fn titles(s: &AppState, entries: &[Entry]) -> AppResult<HashMap<(String, String), String>> {
     let mut out = HashMap::new();
-    for t in TARGETS.iter().filter(|t| !t.title.is_empty()) {
-        let ids: Vec<i64> =
-            entries.iter().filter(|e| e.target_type == t.kind).filter_map(|e| e.target_id.parse().ok()).collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT {k}, {n} FROM {tb} WHERE {k} IN ({list})", k = t.key, n = t.title, tb = t.table);
-        for r in db::query_rows(&s.db, &sql, vec![]).await? {
-            let id: i64 = r.try_get_by_index(0)?;
-            let title: Option<String> = r.try_get_by_index(1)?;
-            let title = title.unwrap_or_default();
-            let shown = if t.person { crate::privacy::mask_name(&title) } else { title };
-            out.insert((t.kind.to_string(), id.to_string()), shown);
+    let mut kinds: Vec<&str> = entries.iter().map(|e| e.target_type.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        for t in s.modules.titles(kind) {
+            let ids: Vec<i64> = entries
+                .iter()
+                .filter(|e| e.target_type == kind && !out.contains_key(&(e.target_type.clone(), e.target_id.clone())))
+                .filter_map(|e| e.target_id.parse().ok())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT {k}, {n} FROM {tb} WHERE {k} IN ({list})", k = t.key, n = t.column, tb = t.table);
+            for r in db::query_rows(&s.db, &sql, vec![]).await? {
+                let id: i64 = r.try_get_by_index(0)?;
+                let title: Option<String> = r.try_get_by_index(1)?;
+                let title = title.unwrap_or_default();
+                let shown = if t.person { crate::privacy::mask_name(&title) } else { title };
+                out.insert((kind.to_string(), id.to_string()), shown);
+            }
         }
     }
     Ok(out)
@@ -260,7 +219,7 @@ async fn lines(s: &AppState, entries: Vec<Entry>) -> AppResult<Vec<AuditLine>> {
     Ok(entries
         .into_iter()
         .map(|e| {
-            let t = target(&e.target_type);
+            let t = s.modules.record(&e.target_type);
             let title = titles.get(&(e.target_type.clone(), e.target_id.clone()));
             AuditLine {
                 seq: e.seq,
@@ -332,7 +291,7 @@ async fn audit_page(
         from: text(&q.from),
         to: text(&q.to),
         actions,
-        kinds: TARGETS.iter().map(|t| (t.kind, t.label)).collect(),
+        kinds: s.modules.records().map(|t| (t.kind, t.label)).collect(),
         pager: Pager::new(PATH, &qs, total, PAGE_SIZE, Pager::page_param(q.page.as_deref()), next),
         qs,
         export_max: EXPORT_MAX,

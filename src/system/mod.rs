@@ -23,6 +23,11 @@ pub const MODULE: Module = Module {
     jobs: &[],
     attachment_owners: &[],
     on_account_created: None,
+    register: None,
+    records: &[],
+    titles: &[],
+    tables: &[],
+    demo: None,
 };
 
 fn routes() -> axum::Router<crate::app::state::AppState> {

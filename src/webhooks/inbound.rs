@@ -4,7 +4,7 @@
 //! for another request, or a timestamp more than five minutes off, is a 401; a delivery id already
 //! accepted is a 409 (replay); a body that is not `{"external_no", "status", "text"}` a 422;
 //! a disabled endpoint a 403.
-//! The domain's handler (`Hooks::inbound`) records it, in one audited transaction.
+//! The domain's handler (`webhooks::inbound_for`) records it, in one audited transaction.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
 
-use super::{ExternalStatus, Hooks, Update, model, sign};
+use super::{ExternalStatus, Update, model, sign};
 use crate::app::error::{AppError, AppResult, FieldError, Problem};
 use crate::app::extract::{ClientIp, PathId};
 use crate::app::openapi::{Operation, schema};
@@ -137,7 +137,7 @@ async fn receive(
         return Ok(unsigned(signed.err().unwrap_or(sign::Refusal::Missing)));
     };
     let update = read(&bytes)?;
-    let handler = s.ext.get::<Hooks>().and_then(|h| h.inbound).ok_or(AppError::NotFound)?;
+    let handler = super::inbound_for(&s, &ep)?;
     let actor = Actor { account_id: None, name: format!("外部系统:{}", ep.name), on_behalf_of: None, client: ip.0 };
     let recorded = write_as(&s, actor, async |w| {
         model::accept_inbound(w.txn(), ep.id, delivery, now).await?;

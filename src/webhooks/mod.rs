@@ -1,7 +1,7 @@
 //! Webhooks (OPN-14): signed pushes of a domain's events to an organ's external systems (a
 //! 12345 platform, a county's work-order system), with retries, and signed status updates
 //! back. Platform: it names no domain. A domain offers its event kinds and its handler of
-//! inbound updates through `Hooks`, which the assembly registers.
+//! inbound updates with `add`, from its `Module::register`.
 //!
 //! Outbox: a domain calls `subscribers` and `enqueue` in the write transaction of its event;
 //! the delivery rows and a `webhook-deliver` job commit with the event, and the job worker
@@ -21,7 +21,7 @@ pub mod sign;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, JobHandler, MenuSection, Module, RecordKind};
 use crate::audit::Actor;
 use crate::auth::authz;
 use crate::auth::{Action, Principal, Resource};
@@ -41,6 +41,11 @@ pub const MODULE: Module = Module {
     jobs: &[JobHandler { kind: outbox::JOB, daily: true, run: deliver::run }],
     attachment_owners: &[],
     on_account_created: None,
+    register: None,
+    records: &[RecordKind::untitled("webhook_endpoint", "数据推送地址"), RecordKind::untitled("webhooks", "数据推送")],
+    titles: &[],
+    tables: &["webhook_endpoints", "webhook_deliveries", "webhook_inbound"],
+    demo: None,
 };
 
 fn routes() -> axum::Router<AppState> {
@@ -109,15 +114,51 @@ pub struct Update {
 pub type Inbound =
     for<'a> fn(&'a DatabaseTransaction, &'a [u8], &'a Actor, i64, &'a Update) -> BoxFuture<'a, AppResult<String>>;
 
-/// What the domains of this installation offer (the assembly registers it).
-#[derive(Default)]
-pub struct Hooks {
-    pub events: Vec<&'static EventKind>,
-    pub inbound: Option<Inbound>,
+/// A domain's handler of inbound updates: the events whose records it answers for (an
+/// endpoint receiving one of them sends its updates here), and what records one.
+pub struct InboundHandler {
+    pub events: &'static [&'static EventKind],
+    pub run: Inbound,
 }
 
-pub fn register(s: &AppState, hooks: Hooks) {
+/// What the domains of this installation offer, each through its `Module::register`.
+#[derive(Default, Clone)]
+pub struct Hooks {
+    pub events: Vec<&'static EventKind>,
+    pub inbound: Vec<&'static InboundHandler>,
+}
+
+/// Adds a domain's event kinds and its inbound handler; what is already there stays.
+pub fn add(s: &AppState, events: &[&'static EventKind], inbound: Option<&'static InboundHandler>) {
+    let mut hooks = s.ext.get::<Hooks>().map(|h| (*h).clone()).unwrap_or_default();
+    for e in events {
+        if !hooks.events.iter().any(|x| x.code == e.code) {
+            hooks.events.push(e);
+        }
+    }
+    if let Some(h) = inbound
+        && !hooks.inbound.iter().any(|x| std::ptr::eq(*x, h))
+    {
+        hooks.inbound.push(h);
+    }
     s.ext.insert(hooks);
+}
+
+/// The handler of an endpoint's inbound updates: the one answering for the events it receives.
+/// An endpoint receiving the events of several handlers cannot say which record an order
+/// number names: one endpoint per kind of record then (422).
+pub fn inbound_for(s: &AppState, ep: &model::Endpoint) -> AppResult<Inbound> {
+    let hooks = s.ext.get::<Hooks>().unwrap_or_default();
+    let mine: Vec<_> = hooks.inbound.iter().filter(|h| h.events.iter().any(|e| ep.receives(e.code))).collect();
+    match mine.as_slice() {
+        [one] => Ok(one.run),
+        [] if hooks.inbound.is_empty() => Err(crate::app::error::AppError::NotFound),
+        [] => Err(crate::app::error::AppError::invalid("", "该推送地址订阅的事件不接收状态回传")),
+        _ => Err(crate::app::error::AppError::invalid(
+            "",
+            "该推送地址订阅了几类记录的事件，无法确定回传记入哪一类；请为每类记录分别设置推送地址",
+        )),
+    }
 }
 
 /// The event kinds of this installation.

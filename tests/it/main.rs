@@ -11,6 +11,7 @@ mod cli;
 mod foreign_keys;
 mod jobs;
 mod loop_kinds;
+mod manifest;
 mod matrix;
 mod names;
 mod opinions;
