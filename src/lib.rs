@@ -24,5 +24,6 @@ pub mod receptions;
 pub mod registry;
 pub mod sheet;
 pub mod storage;
+pub mod suggestions;
 pub mod system;
 pub mod webhooks;

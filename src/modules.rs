@@ -16,6 +16,7 @@ pub static MODULES: &[&Module] = &[
     &crate::opinions::MODULE,
     &crate::receptions::MODULE,
     &crate::appointments::MODULE,
+    &crate::suggestions::MODULE,
     &crate::webhooks::MODULE,
 ];
 

@@ -98,6 +98,9 @@ pub struct Config {
     pub bookings_per_phone_per_station_day: i64,
     /// Public bookings from one client address per day.
     pub bookings_per_address_per_day: i64,
+    /// A unit must record a contact with the deputy before it replies to a suggestion (SUG-6);
+    /// off: a reply without one is taken and flagged to staff.
+    pub suggestion_contact_required: bool,
 }
 
 impl Config {
@@ -140,6 +143,7 @@ impl Config {
             sms_verify_new_numbers: false,
             bookings_per_phone_per_station_day: 1,
             bookings_per_address_per_day: 3,
+            suggestion_contact_required: false,
         }
     }
 }
@@ -182,6 +186,7 @@ struct FileConfig {
     sms_verify_new_numbers: Option<bool>,
     bookings_per_phone_per_station_day: Option<i64>,
     bookings_per_address_per_day: Option<i64>,
+    suggestion_contact_required: Option<bool>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -448,6 +453,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         sms_verify_new_numbers,
         bookings_per_phone_per_station_day,
         bookings_per_address_per_day,
+        suggestion_contact_required: file.suggestion_contact_required.unwrap_or(false),
     })
 }
 

@@ -55,6 +55,7 @@ pub const MODULE: Module = Module {
         "handling_replies",
         "handling_ratings",
         "handling_merges",
+        "handling_contacts",
         "item_followers",
         "item_signers",
     ],

@@ -147,8 +147,12 @@ pub async fn sessions<C: ConnectionTrait>(c: &C, organ_id: i64) -> Result<Vec<Se
 }
 
 pub async fn session<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Session>, DbErr> {
-    db::query_one(c, "SELECT id, organ_id, kind, year, name, open FROM suggestion_sessions WHERE id = $1", vec![id.into()])
-        .await
+    db::query_one(
+        c,
+        "SELECT id, organ_id, kind, year, name, open FROM suggestion_sessions WHERE id = $1",
+        vec![id.into()],
+    )
+    .await
 }
 
 /// A suggestion with its loop item's state (when registered).
@@ -346,7 +350,11 @@ pub async fn list<C: ConnectionTrait>(
     values.push(offset.into());
     let rows = db::query_all(
         c,
-        &format!("{SELECT} WHERE {w} ORDER BY sg.year DESC, sg.session_id DESC, sg.number, sg.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2),
+        &format!(
+            "{SELECT} WHERE {w} ORDER BY sg.year DESC, sg.session_id DESC, sg.number, sg.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
         values,
     )
     .await?;
@@ -368,4 +376,55 @@ pub async fn links<C: ConnectionTrait>(c: &C, from_type: &str, from_id: i64) -> 
         vec![from_type.into(), from_id.into()],
     )
     .await
+}
+
+/// The list's condition over `sg`, `o` and `i`, for other queries of the same suggestions.
+pub fn condition(scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {
+    conditions(scope, f, now, values)
+}
+
+/// How many suggestions meet `cond`, by API state, and the classes of their latest replies
+/// (A, B, C).
+pub async fn counts<C: ConnectionTrait>(
+    c: &C,
+    cond: &str,
+    values: Vec<Value>,
+) -> Result<(i64, Vec<(String, i64)>, [i64; 3]), DbErr> {
+    let from =
+        "FROM suggestions sg JOIN organs o ON o.id = sg.organ_id LEFT JOIN handling_items i ON i.id = sg.item_id";
+    let rows = db::query_rows(
+        c,
+        &format!(
+            "SELECT CASE WHEN i.state IS NULL THEN sg.stage WHEN i.state = 'received' THEN 'registered' ELSE i.state END AS st, \
+             count(*) {from} WHERE {cond} GROUP BY 1 ORDER BY 1"
+        ),
+        values.clone(),
+    )
+    .await?;
+    let mut by_state = Vec::new();
+    let mut total = 0;
+    for r in rows {
+        let (st, n): (String, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        total += n;
+        by_state.push((st, n));
+    }
+    let classes = db::query_rows(
+        c,
+        &format!(
+            "SELECT r.outcome, count(*) FROM handling_replies r WHERE r.id IN (SELECT max(r2.id) FROM handling_replies r2 \
+             WHERE r2.item_id IN (SELECT sg.item_id {from} WHERE {cond}) GROUP BY r2.item_id) GROUP BY r.outcome"
+        ),
+        values,
+    )
+    .await?;
+    let mut abc = [0i64; 3];
+    for r in classes {
+        let (o, n): (String, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        match o.as_str() {
+            "resolved" => abc[0] += n,
+            "in_progress" | "planned" => abc[1] += n,
+            _ => abc[2] += n,
+        }
+    }
+    Ok((total, by_state, abc))
 }

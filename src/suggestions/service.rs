@@ -10,6 +10,7 @@ use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::{KIND, policy_for};
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
+use crate::app::write::Write;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::handling::flow::{Party, UnitRole};
@@ -202,11 +203,17 @@ async fn link<C: ConnectionTrait>(c: &C, id: i64, to_type: &str, to_id: i64, now
     Ok(())
 }
 
-fn change(action: &'static str, id: i64, organ: i64, summary: String) -> Change {
+fn change(action: &'static str, id: i64, organ: i64, summary: String) -> Change<'static> {
     Change { action, target_type: "suggestion", target_id: id.to_string(), organ_id: Some(organ), summary }
 }
 
-async fn notify_deputy<C: ConnectionTrait>(c: &C, person: i64, title: &str, body: &str, link: &str) -> Result<(), DbErr> {
+async fn notify_deputy<C: ConnectionTrait>(
+    c: &C,
+    person: i64,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> Result<(), DbErr> {
     let accounts: Vec<i64> =
         db::query_rows(c, "SELECT id FROM accounts WHERE deputy_id = $1 AND disabled = false", vec![person.into()])
             .await?
@@ -217,7 +224,14 @@ async fn notify_deputy<C: ConnectionTrait>(c: &C, person: i64, title: &str, body
 }
 
 /// A co-signer confirms (联名确认).
-pub async fn cosign<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, s: &Suggestion, person: i64, now: i64) -> AppResult<()> {
+pub async fn cosign<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    s: &Suggestion,
+    person: i64,
+    now: i64,
+) -> AppResult<()> {
     if s.stage().submitted() {
         return Err(AppError::Conflict("建议已提交，不能再联名".into()));
     }
@@ -232,7 +246,8 @@ pub async fn cosign<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, s: &Su
     }
     let body = format!("联名代表已确认：{}", s.title);
     notify_deputy(c, s.lead_person_id, "联名已确认", &body, &format!("/console/suggestions/{}", s.id)).await?;
-    audit::append(c, key, actor, change("suggestion_cosign", s.id, s.organ_id, format!("确认联名：{}", s.title))).await?;
+    audit::append(c, key, actor, change("suggestion_cosign", s.id, s.organ_id, format!("确认联名：{}", s.title)))
+        .await?;
     Ok(())
 }
 
@@ -283,7 +298,11 @@ pub async fn quality<C: ConnectionTrait>(c: &C, s: &Suggestion) -> Result<Qualit
             score.join(" + ")
         );
         for r in db::query_rows(c, &sql, values).await? {
-            q.similar.push(Similar { id: r.try_get_by_index(0)?, year: r.try_get_by_index(1)?, title: r.try_get_by_index(2)? });
+            q.similar.push(Similar {
+                id: r.try_get_by_index(0)?,
+                year: r.try_get_by_index(1)?,
+                title: r.try_get_by_index(2)?,
+            });
         }
     }
     Ok(q)
@@ -354,9 +373,7 @@ pub async fn submit<C: ConnectionTrait>(
 /// The presidium's decision on a 议案: 立案, or 不立案 and handled as a suggestion (registered).
 pub async fn decide_bill(
     s_: &AppState,
-    txn: &DatabaseTransaction,
-    key: &[u8],
-    actor: &Actor,
+    w: &mut Write,
     s: &Suggestion,
     accept: bool,
     note: &str,
@@ -365,6 +382,7 @@ pub async fn decide_bill(
     if s.stage() != Stage::UnderReview {
         return Err(AppError::Conflict("只有审查中的议案可以作出立案决定".into()));
     }
+    let (txn, key, actor) = (w.txn(), w.key(), w.actor());
     let note = part("note", note, 2000)?;
     if accept {
         db::exec(
@@ -424,7 +442,8 @@ pub async fn register(
         vec![item.into(), now.into(), s.id.into()],
     )
     .await?;
-    audit::append(txn, key, actor, change("suggestion_register", s.id, s.organ_id, format!("登记：{}", s.title))).await?;
+    audit::append(txn, key, actor, change("suggestion_register", s.id, s.organ_id, format!("登记：{}", s.title)))
+        .await?;
     Ok(item)
 }
 
@@ -448,7 +467,11 @@ pub async fn set_key<C: ConnectionTrait>(
         vec![on.into(), (if on { leader.clone() } else { String::new() }).into(), now.into(), s.id.into()],
     )
     .await?;
-    let summary = if on { format!("列为重点建议（{leader}领衔督办）：{}", s.title) } else { format!("取消重点建议：{}", s.title) };
+    let summary = if on {
+        format!("列为重点建议（{leader}领衔督办）：{}", s.title)
+    } else {
+        format!("取消重点建议：{}", s.title)
+    };
     audit::append(c, key, actor, change("suggestion_key", s.id, s.organ_id, summary)).await?;
     Ok(())
 }
@@ -457,22 +480,22 @@ pub async fn set_key<C: ConnectionTrait>(
 /// transaction — all or nothing. The caller checked that staff may triage each one.
 pub async fn assign_batch(
     st: &AppState,
-    txn: &DatabaseTransaction,
-    key: &[u8],
-    actor: &Actor,
+    w: &mut Write,
     items: &[Suggestion],
     units: &[(i64, UnitRole)],
     due: Option<u32>,
     instructions: &str,
     now: i64,
 ) -> AppResult<usize> {
+    let (txn, key, actor) = (w.txn(), w.key(), w.actor());
     let calendar = crate::calendar::load(txn).await?;
     let policy = policy_for(st);
     let ctx = Ctx { key, calendar: &calendar, policy: &policy, now };
     let doer = Doer { party: Party::Staff, unit_id: None, deputy: None, actor };
     for s in items {
         let item = register(st, txn, key, actor, s, now).await?;
-        let cmd = Command::Assign { units: units.to_vec(), due_working_days: due, instructions: instructions.to_string() };
+        let cmd =
+            Command::Assign { units: units.to_vec(), due_working_days: due, instructions: instructions.to_string() };
         loop_service::apply(txn, &ctx, item, &doer, cmd).await.map_err(|e| match e {
             AppError::Conflict(m) => AppError::Conflict(format!("{}：{m}", s.number_label())),
             other => other,

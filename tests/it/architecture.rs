@@ -35,6 +35,7 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("opinions", &["handling", "registry"]),
     ("receptions", &["opinions", "registry", "handling"]),
     ("appointments", &["opinions", "registry"]),
+    ("suggestions", &["handling"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

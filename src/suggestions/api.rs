@@ -1,0 +1,656 @@
+//! The suggestions API (stable; in OpenAPI): a deputy's draft with co-signers, co-signing and
+//! submission; the list and the detail (with the loop's history); every loop step by the
+//! names of the issue (`assign`, `return`, `extension`, `progress`, `contacts`, `opinion`,
+//! `reply` with `class`, `ratings` with `aspect`, `close` …) through the loop's one parser; the
+//! per-unit statistics.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, Kind, Source, Stage, Suggestion};
+use super::service::{self, Draft, Quality};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query};
+use crate::app::guard;
+use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
+use crate::app::state::AppState;
+use crate::app::write::write;
+use crate::auth::authz::Field;
+use crate::auth::{Action, Principal, Resource};
+use crate::handling::api::{LoopDetail, StepIn, StepNames, StepOut, UnitIn};
+use crate::handling::flow::{Grade, State as ItemState, Step};
+use crate::handling::read::Scope;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/suggestions", post(create).get(list))
+        .route("/api/v1/suggestions/stats", get(stats))
+        .route("/api/v1/suggestions/{id}", get(detail))
+        .route("/api/v1/suggestions/{id}/cosign", post(cosign))
+        .route("/api/v1/suggestions/{id}/submit", post(submit))
+        .route("/api/v1/suggestions/{id}/register", post(register))
+        .route("/api/v1/suggestions/{id}/{step}", post(step))
+}
+
+/// A new draft.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSuggestion {
+    pub title: String,
+    /// The whole text (存在问题 and 建议 together), when the parts are not given apart.
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub problem: String,
+    #[serde(default)]
+    pub analysis: String,
+    #[serde(default)]
+    pub measures: String,
+    #[serde(default)]
+    pub category: String,
+    #[schemars(with = "Option<Kind>")]
+    pub kind: Option<String>,
+    #[schemars(with = "Option<Source>")]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub cosigner_ids: Vec<i64>,
+    /// The citizens' opinions (ids) it came from.
+    #[serde(default)]
+    pub opinion_ids: Vec<i64>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// The author of what a principal writes: their deputy record.
+fn author(p: &Principal) -> AppResult<i64> {
+    p.deputy_id
+        .filter(|_| p.has(crate::auth::Role::Deputy))
+        .ok_or_else(|| AppError::Forbidden("只有代表可以提出建议".into()))
+}
+
+async fn create(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    ApiJson(b): ApiJson<NewSuggestion>,
+) -> AppResult<Response> {
+    let me = author(&p)?;
+    let (_, organ_path) = service::organ_of(&s.db, me).await?;
+    guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::Create,
+        &Resource::Draft { organ_path: &organ_path, author: me, co_authors: &[], submitted: false },
+        "new",
+    )
+    .await?;
+    let draft = Draft {
+        kind: match b.kind.as_deref() {
+            None => None,
+            Some(k) => Some(Kind::parse(k).ok_or_else(|| AppError::invalid("kind", "kind 应为 suggestion 或 bill"))?),
+        },
+        title: b.title,
+        problem: if b.problem.is_empty() { b.content } else { b.problem },
+        analysis: b.analysis,
+        measures: b.measures,
+        category: b.category,
+        source: match b.source.as_deref() {
+            None => None,
+            Some(v) => Some(Source::parse(v).ok_or_else(|| AppError::invalid("source", "来源无效"))?),
+        },
+        cosigner_ids: b.cosigner_ids,
+        opinion_ids: b.opinion_ids,
+    };
+    let now = crate::db::now();
+    let id = write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await?;
+    Ok((StatusCode::CREATED, axum::Json(Created { id })).into_response())
+}
+
+/// A suggestion the principal may see (404 otherwise): through the loop once registered, as a
+/// draft before.
+pub async fn visible(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Suggestion> {
+    let sg = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let cos: Vec<i64> = model::cosigners(&s.db, id).await?.iter().map(|k| k.person_id).collect();
+    let draft = Resource::Draft {
+        organ_path: &sg.organ_path,
+        author: sg.lead_person_id,
+        co_authors: &cos,
+        submitted: sg.stage().submitted(),
+    };
+    match sg.item_id {
+        Some(item) if action == Action::View && !crate::auth::authz::allows(p, Action::View, &draft) => {
+            crate::handling::visible_item(s, p, ip, item).await?;
+        }
+        _ => guard::check(s, p, ip, action, &draft, &id.to_string()).await?,
+    }
+    Ok(sg)
+}
+
+async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemDeputyWork)).await?;
+    let me = author(&p)?;
+    let now = crate::db::now();
+    write(&s, &p, &ip, async |w| service::cosign(w.txn(), w.key(), w.actor(), &sg, me, now).await).await?;
+    Ok(axum::Json(Summary::of(&model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?, now)).into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitIn {
+    /// A 议案 put forward by a 代表团 (no co-signer minimum).
+    #[serde(default)]
+    pub delegation: bool,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Submitted {
+    pub number: i64,
+    /// `submitted` (a suggestion) or `under_review` (a 议案).
+    pub state: String,
+    pub quality: Quality,
+}
+
+async fn submit(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    ApiJsonOrEmpty(b): ApiJsonOrEmpty<SubmitIn>,
+) -> AppResult<Response> {
+    let sg = visible(&s, &p, &ip, id, Action::Update).await?;
+    let now = crate::db::now();
+    let number =
+        write(&s, &p, &ip, async |w| service::submit(w.txn(), w.key(), w.actor(), &sg, b.delegation, now).await)
+            .await?;
+    let fresh = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let quality = service::quality(&s.db, &fresh).await?;
+    Ok(axum::Json(Submitted { number, state: fresh.api_state().into(), quality }).into_response())
+}
+
+async fn register(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemTriage)).await?;
+    let now = crate::db::now();
+    write(&s, &p, &ip, async |w| super::service::register(&s, w.txn(), w.key(), w.actor(), &sg, now).await).await?;
+    let fresh = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(axum::Json(Summary::of(&fresh, now)).into_response())
+}
+
+/// A suggestion in a list.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub id: i64,
+    /// `draft|cosigning|submitted|under_review|accepted|registered|assigned|in_progress|replied|rehandling|following|closed`
+    pub state: String,
+    pub state_label: String,
+    pub kind: String,
+    pub number: Option<i64>,
+    pub number_label: String,
+    pub year: i64,
+    pub title: String,
+    pub category: String,
+    pub lead_person_id: i64,
+    pub lead: String,
+    pub key_item: bool,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub carried_from_year: Option<i64>,
+}
+
+impl Summary {
+    fn of(s: &Suggestion, now: i64) -> Summary {
+        Summary {
+            id: s.id,
+            state: s.api_state().into(),
+            state_label: s.state_label().into(),
+            kind: s.kind.clone(),
+            number: s.number,
+            number_label: s.number_label(),
+            year: s.year,
+            title: s.title.clone(),
+            category: s.category.clone(),
+            lead_person_id: s.lead_person_id,
+            lead: s.lead_name.clone(),
+            key_item: s.key_item,
+            deadline: s.deadline.clone(),
+            overdue: s.overdue(now),
+            carried_from_year: s.carried_from_year,
+        }
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SuggestionList {
+    pub total: i64,
+    pub items: Vec<Summary>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub year: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub key: Option<String>,
+    pub overdue: Option<String>,
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Who sees which suggestions in a list.
+pub fn scope_of(p: &Principal) -> Scope {
+    crate::handling::read::Scope {
+        organ_path: crate::auth::authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path })
+            .then(|| p.organ_path.clone()),
+        unit_id: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
+        deputy_id: p.deputy_id.filter(|_| p.has(crate::auth::Role::Deputy)),
+        station_id: None,
+    }
+}
+
+/// The list filter from a query: `state` is a stage before registration or a loop state.
+pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
+    let mut f =
+        model::Filter { year: q.year, unit_id: q.unit_id, q: q.q.clone().unwrap_or_default(), ..Default::default() };
+    match q.state.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => {}
+        Some("registered") => f.handling.state = Some(ItemState::Received),
+        Some(v) => match (Stage::parse(v), ItemState::parse(v)) {
+            (Some(st), _) => f.stage = Some(st),
+            (None, Some(ls)) => f.handling.state = Some(ls),
+            _ => return Err(AppError::invalid("state", "未知的状态")),
+        },
+    }
+    f.key_only = matches!(q.key.as_deref(), Some("true" | "1"));
+    f.handling.overdue = matches!(q.overdue.as_deref(), Some("true" | "1"));
+    Ok(f)
+}
+
+async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let f = filter_of(&q)?;
+    let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
+    let now = crate::db::now();
+    let (rows, total) = model::list(&s.db, &scope_of(&p), &f, now, limit, offset).await?;
+    Ok(axum::Json(SuggestionList { total, items: rows.iter().map(|r| Summary::of(r, now)).collect() }).into_response())
+}
+
+/// The detail: the suggestion, its co-signers and links, the quality check, and the loop.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub problem: String,
+    pub analysis: String,
+    pub measures: String,
+    pub session: String,
+    pub cosigners: Vec<model::Cosigner>,
+    pub links: Vec<model::Link>,
+    pub quality: Quality,
+    /// The loop (once registered): round, units, replies with their class, ratings, contacts,
+    /// history, the steps the caller may take.
+    pub handling: Option<LoopDetail>,
+    /// `A|B|C` of the latest reply.
+    pub class: Option<String>,
+    /// A unit recorded a contact with the deputy before each reply of the current round.
+    pub contact_recorded: bool,
+}
+
+async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+    let sg = visible(&s, &p, &ip, id, Action::View).await?;
+    let now = crate::db::now();
+    let handling = match sg.item_id {
+        Some(item) => {
+            let item = crate::handling::model::item(&s.db, item).await?.ok_or(AppError::NotFound)?;
+            Some(crate::handling::api::detail(&s, &p, &item, &STEP_NAMES).await?)
+        }
+        None => None,
+    };
+    let class = handling
+        .as_ref()
+        .and_then(|h| h.replies.last())
+        .and_then(|r| crate::handling::flow::Outcome::parse(&r.result))
+        .map(|o| super::class_of(o).to_string());
+    Ok(axum::Json(Detail {
+        summary: Summary::of(&sg, now),
+        problem: sg.problem.clone(),
+        analysis: sg.analysis.clone(),
+        measures: sg.measures.clone(),
+        session: sg.session_name.clone(),
+        cosigners: model::cosigners(&s.db, id).await?,
+        links: model::links(&s.db, "suggestion", id).await?,
+        quality: service::quality(&s.db, &sg).await?,
+        contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
+        class,
+        handling,
+    })
+    .into_response())
+}
+
+/// The step URL's names: the suggestions' table by `Step` names, and the issue's words.
+pub const STEP_NAMES: StepNames = StepNames {
+    rules: super::RULES,
+    aliases: &[
+        ("extension", Step::RequestExtension),
+        ("decide-extension", Step::DecideExtension),
+        ("contacts", Step::Contact),
+        ("opinion", Step::AssistOpinion),
+        ("ratings", Step::Rate),
+    ],
+    extra: &[],
+};
+
+/// The body of a step, in the suggestions' words: `class` (A/B/C) for a reply's result,
+/// `comment` for a rating's text; everything else as the loop's step body.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionStepIn {
+    #[serde(default)]
+    pub units: Vec<UnitIn>,
+    /// assign: months (default 3, at most 6).
+    pub due_months: Option<u32>,
+    #[serde(default)]
+    pub text: String,
+    /// reply: `A|B|C`.
+    #[schemars(regex(pattern = r"^[ABC]$"))]
+    pub class: Option<String>,
+    /// extension / decide-extension: months.
+    pub months: Option<u32>,
+    pub unit_id: Option<i64>,
+    pub approve: Option<bool>,
+    #[schemars(with = "Option<Grade>")]
+    pub grade: Option<String>,
+    #[schemars(with = "Option<crate::handling::flow::Aspect>")]
+    pub aspect: Option<String>,
+    pub comment: Option<String>,
+    #[schemars(with = "Option<crate::handling::flow::Supervision>")]
+    pub kind: Option<String>,
+    #[schemars(with = "Option<crate::handling::flow::ContactWay>")]
+    pub way: Option<String>,
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub on: Option<String>,
+    /// merge (类件并案): the suggestion (id) this one joins.
+    pub into: Option<i64>,
+    /// follow: months until the further reply (optional).
+    pub due: Option<u32>,
+}
+
+fn step_param() -> serde_json::Value {
+    STEP_NAMES.schema()
+}
+
+async fn step(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Path((id, name)): Path<(String, String)>,
+    ApiJsonOrEmpty(b): ApiJsonOrEmpty<SuggestionStepIn>,
+) -> AppResult<Response> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let step = STEP_NAMES.step(&name).ok_or(AppError::NotFound)?;
+    let sg = visible(&s, &p, &ip, id, Action::View).await?;
+    let item = sg.item_id.ok_or_else(|| AppError::Conflict("建议尚未登记，不能办理".into()))?;
+    let into = match b.into {
+        Some(other) => Some(
+            model::suggestion(&s.db, other)
+                .await?
+                .and_then(|x| x.item_id)
+                .ok_or_else(|| AppError::invalid("into", "没有这件已登记的建议"))?,
+        ),
+        None => None,
+    };
+    let body = StepIn {
+        units: b.units,
+        due_working_days: b.due_months,
+        due: b.due,
+        text: match (&b.comment, b.text.is_empty()) {
+            (Some(c), true) => c.clone(),
+            _ => b.text,
+        },
+        result: match b.class.as_deref() {
+            None => None,
+            Some(c) => Some(
+                super::outcome_of(c)
+                    .ok_or_else(|| AppError::invalid("class", "class 应为 A、B 或 C"))?
+                    .as_str()
+                    .to_string(),
+            ),
+        },
+        days: b.months,
+        unit_id: b.unit_id,
+        approve: b.approve,
+        grade: b.grade,
+        aspect: b.aspect,
+        kind: b.kind,
+        way: b.way,
+        on: b.on,
+        into,
+        ..StepIn::default()
+    };
+    if step == Step::Reply && body.result.is_none() {
+        return Err(AppError::invalid("class", "请给出答复类别 class：A、B 或 C"));
+    }
+    let cmd = crate::handling::api::parse(step, body)?;
+    let applied = crate::handling::act(&s, &p, &ip, item, cmd).await?;
+    Ok(axum::Json(StepOut::from(applied)).into_response())
+}
+
+/// Per-unit figures of a year (SUG-12's league table).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Stats {
+    pub year: Option<i64>,
+    pub total: i64,
+    pub by_state: Vec<(String, i64)>,
+    pub classes: ClassShares,
+    pub units: Vec<UnitRow>,
+}
+
+#[derive(Serialize, schemars::JsonSchema, Default)]
+pub struct ClassShares {
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct UnitRow {
+    pub unit_id: i64,
+    pub unit: String,
+    pub assigned: i64,
+    pub replied: i64,
+    pub on_time: i64,
+    /// 答复满意度: 满意, 基本满意, 不满意 (each signer's rating of this unit's reply).
+    pub reply_ratings: [i64; 3],
+    /// 办理结果满意度.
+    pub result_ratings: [i64; 3],
+    pub rehandled: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatsQuery {
+    pub year: Option<i64>,
+}
+
+/// The figures of the suggestions a principal sees, of one year or all.
+pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResult<Stats> {
+    let mut values = Vec::new();
+    let scope = scope_of(p);
+    let f = model::Filter { year, ..Default::default() };
+    let cond = model::condition(&scope, &f, crate::db::now(), &mut values);
+    let items = format!(
+        "i.id IN (SELECT sg.item_id FROM suggestions sg JOIN organs o ON o.id = sg.organ_id LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {cond})"
+    );
+    let (total, by_state, classes) = model::counts(&s.db, &cond, values.clone()).await?;
+    let reply = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values.clone(), "reply").await?;
+    let result = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values, "result").await?;
+    let units = reply
+        .iter()
+        .map(|u| {
+            let r = result.iter().find(|x| x.unit_id == u.unit_id);
+            UnitRow {
+                unit_id: u.unit_id,
+                unit: u.unit.clone(),
+                assigned: u.assigned,
+                replied: u.replied,
+                on_time: u.on_time,
+                reply_ratings: [u.satisfied, u.basically, u.unsatisfied],
+                result_ratings: r.map(|r| [r.satisfied, r.basically, r.unsatisfied]).unwrap_or_default(),
+                rehandled: u.rehandled,
+            }
+        })
+        .collect();
+    Ok(Stats { year, total, by_state, classes: ClassShares { a: classes[0], b: classes[1], c: classes[2] }, units })
+}
+
+async fn stats(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<StatsQuery>) -> AppResult<Response> {
+    if !crate::auth::authz::allows(&p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
+        return Err(AppError::Forbidden("统计只对机关工作人员开放".into()));
+    }
+    Ok(axum::Json(figures(&s, &p, q.year).await?).into_response())
+}
+
+const TAG: &str = "代表建议";
+
+fn states() -> serde_json::Value {
+    one_of(Stage::ALL.iter().map(|s| s.as_str()).chain([
+        "assigned",
+        "in_progress",
+        "replied",
+        "rehandling",
+        "following",
+        "closed",
+    ]))
+}
+
+fn years() -> serde_json::Value {
+    range(2000, 2100)
+}
+
+fn id_param() -> serde_json::Value {
+    range(1, i64::MAX)
+}
+
+const STEP_PARAM: &[Param] =
+    &[param("step", "步骤名（详情 handling.steps 所列，或 contacts、opinion、ratings、extension）", step_param)];
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "post",
+        path: "/api/v1/suggestions",
+        summary: "代表起草建议（可邀请联名代表）→ id",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: Some(schema::<NewSuggestion>),
+        response: schema::<Created>,
+        status: 201,
+        path_params: &[],
+        empty_body: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/suggestions",
+        summary: "建议列表（代表：本人领衔或联名的；机关：已提交的；承办单位：交办本单位的）",
+        tag: TAG,
+        auth: true,
+        query: &[
+            param("state", "状态", states),
+            param("year", "年度", years),
+            param("unit_id", "承办单位", id_param),
+            param("key", "true 只看重点建议", flag),
+            param("overdue", "true 只看超期", flag),
+            param("q", "标题或内容中的词", text),
+            OFFSET_PAGING[0],
+            OFFSET_PAGING[1],
+        ],
+        request: None,
+        response: schema::<SuggestionList>,
+        status: 200,
+        path_params: &[],
+        empty_body: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/suggestions/stats",
+        summary: "办理统计：按状态、A/B/C 类别、承办单位（按期答复、两项满意度、二次办理）",
+        tag: TAG,
+        auth: true,
+        query: &[param("year", "年度", years)],
+        request: None,
+        response: schema::<Stats>,
+        status: 200,
+        path_params: &[],
+        empty_body: false,
+    },
+    Operation {
+        method: "get",
+        path: "/api/v1/suggestions/{id}",
+        summary: "建议详情：编号、状态、类别、期限、是否记录沟通、联名代表、办理记录",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<Detail>,
+        status: 200,
+        path_params: &[],
+        empty_body: false,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/suggestions/{id}/cosign",
+        summary: "联名代表确认联名",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<Summary>,
+        status: 200,
+        path_params: &[],
+        empty_body: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/suggestions/{id}/submit",
+        summary: "领衔代表提交（给出编号；议案进入审查）",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: Some(schema::<SubmitIn>),
+        response: schema::<Submitted>,
+        status: 200,
+        path_params: &[],
+        empty_body: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/suggestions/{id}/register",
+        summary: "机关登记（进入交办办理）",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: None,
+        response: schema::<Summary>,
+        status: 200,
+        path_params: &[],
+        empty_body: true,
+    },
+    Operation {
+        method: "post",
+        path: "/api/v1/suggestions/{id}/{step}",
+        summary: "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
+        tag: TAG,
+        auth: true,
+        query: &[],
+        request: Some(schema::<SuggestionStepIn>),
+        response: schema::<StepOut>,
+        status: 200,
+        path_params: STEP_PARAM,
+        empty_body: true,
+    },
+];

@@ -1,0 +1,204 @@
+//! 代表建议 and 议案 (SUG): deputies draft, invite co-signers who confirm, and submit (numbered
+//! in the session's or the 闭会期间 series); staff register them, mark 重点, and 交办 them one by
+//! one or at a 交办会 in one batch. From registration the handling loop carries them as its
+//! second registered kind: calendar months (3, extension to 6 in all, 1 for a 协办 unit's
+//! opinion), 10 days to return, a recorded contact before the reply (flagged when missing),
+//! A/B/C classes, two ratings by every signer (答复 and 办理结果) of each answering unit with the
+//! lead's 不满意 reopening it, 跟踪办理 of B-class replies, and 跨年结转. Nothing of the loop is
+//! written here: this module says so in its kind descriptor.
+
+pub mod api;
+pub mod demo;
+pub mod model;
+pub mod pages;
+pub mod service;
+
+use sea_orm::DatabaseTransaction;
+
+use crate::app::error::AppResult;
+use crate::app::state::{AppState, BoxFuture, Demo, MenuSection, Module};
+use crate::audit::{RecordKind, Title};
+use crate::auth::{Principal, Role};
+use crate::handling::ItemKind;
+use crate::handling::flow::{Aspect, ContactRule, DueUnit, Outcome, Party, Policy, Rule, State, Step, Target, Words};
+use crate::handling::model::Item;
+use crate::handling::service::Applied;
+
+/// `handling_items.kind` of a suggestion.
+pub const KIND: &str = "suggestion";
+
+pub const MODULE: Module = Module {
+    name: "suggestions",
+    routes,
+    menu,
+    audit_labels: &[
+        ("suggestion_create", "起草代表建议"),
+        ("suggestion_cosign", "确认联名"),
+        ("suggestion_submit", "提交代表建议"),
+        ("suggestion_decide", "议案立案决定"),
+        ("suggestion_register", "登记代表建议"),
+        ("suggestion_key", "设置重点建议"),
+        ("suggestion_assign_batch", "集中交办代表建议"),
+        ("suggestion_carry_over", "跨年结转代表建议"),
+    ],
+    operations: api::OPERATIONS,
+    jobs: &[],
+    attachment_owners: &[],
+    on_account_created: None,
+    register: Some(register),
+    records: &[
+        RecordKind::titled("suggestion", "代表建议", "suggestions", "title"),
+        RecordKind::untitled("draft", "代表起草的文稿"),
+    ],
+    titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
+    tables: &["suggestion_sessions", "suggestions", "suggestion_cosigners"],
+    demo: Some(demo_seed),
+};
+
+fn register(s: &AppState) {
+    crate::handling::add_kind(s, &ITEM_KIND);
+}
+
+fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move { demo::seed(txn, d.key, d.organ).await.map(drop) })
+}
+
+fn routes() -> axum::Router<AppState> {
+    axum::Router::new().merge(pages::routes()).merge(api::routes())
+}
+
+fn menu(p: &Principal) -> Vec<MenuSection> {
+    let mut items = Vec::new();
+    if [Role::Admin, Role::Staff, Role::Leader, Role::Unit, Role::Deputy].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions", "代表建议"));
+    }
+    if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/stats", "建议办理统计"));
+    }
+    vec![MenuSection { order: 25, title: "代表建议", items }]
+}
+
+/// What the loop knows of suggestions.
+pub static ITEM_KIND: ItemKind = ItemKind {
+    kind: KIND,
+    page: |item| format!("/console/suggestions/item/{item}"),
+    before_step: None,
+    after_step: Some(after_step),
+    policy: policy_for,
+};
+
+use State::{Assigned, Closed, Following, InProgress, Received, Rehandling, Replied};
+const AT_WORK: &[State] = &[Assigned, InProgress, Rehandling];
+const AT_WORK_OR_FOLLOWED: &[State] = &[Assigned, InProgress, Rehandling, Following];
+
+/// The loop of a suggestion (SUG-4 to SUG-9): no 不予受理 or 直接答复 at the door (a deputy's
+/// suggestion is always answered by the units), 类件并案 before 交办, 沟通联系 and 协办意见,
+/// a reply from the units at work or followed, the signers' ratings, 二次办理 by a 不满意 or by
+/// staff judging a reply improper, 跟踪办理 of a B-class reply, 办结.
+pub const RULES: &[Rule] = &[
+    Rule { step: Step::Merge, from: &[Received], to: Target::Same, by: &[Party::Staff] },
+    Rule { step: Step::Assign, from: &[Received], to: Target::To(Assigned), by: &[Party::Staff] },
+    Rule { step: Step::Accept, from: &[Assigned, Rehandling], to: Target::To(InProgress), by: &[Party::Unit] },
+    Rule { step: Step::Return, from: AT_WORK, to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::Progress, from: AT_WORK, to: Target::To(InProgress), by: &[Party::Unit] },
+    Rule { step: Step::Progress, from: &[Following], to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::Contact, from: AT_WORK_OR_FOLLOWED, to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::AssistOpinion, from: AT_WORK, to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::RequestExtension, from: AT_WORK, to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::DecideExtension, from: AT_WORK, to: Target::Same, by: &[Party::Staff] },
+    Rule { step: Step::Reply, from: AT_WORK_OR_FOLLOWED, to: Target::Same, by: &[Party::Unit] },
+    Rule { step: Step::Rate, from: &[Replied], to: Target::Same, by: &[Party::Deputy] },
+    Rule { step: Step::Reopen, from: &[Replied], to: Target::To(Rehandling), by: &[Party::Staff, Party::System] },
+    Rule { step: Step::Follow, from: &[Replied], to: Target::To(Following), by: &[Party::Staff] },
+    Rule { step: Step::Close, from: &[Replied], to: Target::To(Closed), by: &[Party::Staff] },
+    Rule { step: Step::Supervise, from: AT_WORK_OR_FOLLOWED, to: Target::Same, by: &[Party::Leader, Party::Staff] },
+    Rule { step: Step::DeadlineNotice, from: AT_WORK, to: Target::Same, by: &[Party::System] },
+];
+
+/// A reply's class (SUG-7): A 已解决或基本解决, B 正在解决或列入计划逐步解决, C 因条件限制
+/// 需以后解决或留作参考.
+pub fn class_label(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Resolved => "A类（已解决或基本解决）",
+        Outcome::InProgress | Outcome::Planned => "B类（正在解决或列入计划逐步解决）",
+        Outcome::CannotResolve => "C类（因条件限制需以后解决或留作参考）",
+    }
+}
+
+/// The class letter of a reply's result.
+pub fn class_of(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Resolved => "A",
+        Outcome::InProgress | Outcome::Planned => "B",
+        Outcome::CannotResolve => "C",
+    }
+}
+
+/// The result a class letter stands for.
+pub fn outcome_of(class: &str) -> Option<Outcome> {
+    match class {
+        "A" | "a" => Some(Outcome::Resolved),
+        "B" | "b" => Some(Outcome::InProgress),
+        "C" | "c" => Some(Outcome::CannotResolve),
+        _ => None,
+    }
+}
+
+/// The suggestions' loop as this installation applies it (SUG-5: the numbers are the usual
+/// provincial rules; `suggestion_contact_required` makes the contact a condition of the reply).
+pub fn policy_for(s: &AppState) -> Policy {
+    Policy {
+        rules: RULES,
+        due_unit: DueUnit::CalendarMonths,
+        default_due: 3,
+        max_due: 6,
+        max_extension: 3,
+        max_total_due: Some(6),
+        assist_due: Some(1),
+        contact: if s.config.suggestion_contact_required { ContactRule::Require } else { ContactRule::Flag },
+        return_within_working_days: 10,
+        warn_working_days: 10,
+        automatic_rehandling_rounds: 1,
+        reopen_on: &[Party::Deputy],
+        lead_rating_drives: true,
+        outcomes: &[Outcome::Resolved, Outcome::InProgress, Outcome::CannotResolve],
+        accept_before_reply: true,
+        aspects: &[Aspect::Reply, Aspect::Result],
+        rate_per_unit: true,
+        words: Words { submitter: "代表", item: "代表建议", outcome: class_label },
+    }
+}
+
+/// After a reply (and a 跟踪办理), every signer hears of it (SUG-7: a reply to a co-signed
+/// suggestion reaches every co-signer).
+fn after_step<'a>(
+    _: &'a AppState,
+    txn: &'a DatabaseTransaction,
+    item: &'a Item,
+    applied: &'a Applied,
+) -> BoxFuture<'a, AppResult<()>> {
+    Box::pin(async move {
+        let title = match applied.step {
+            Step::Reply if applied.to == State::Replied => "您的建议已答复，请评价",
+            Step::Follow => "您的建议转入跟踪办理",
+            _ => return Ok(()),
+        };
+        let Some(sg) = model::by_item(txn, item.id).await? else { return Ok(()) };
+        let signers = crate::handling::model::signers(txn, item.id).await?;
+        let link = format!("/console/suggestions/{}", sg.id);
+        let body = format!("{}：{}", sg.number_label(), sg.title);
+        for p in signers {
+            let accounts: Vec<i64> = crate::db::query_rows(
+                txn,
+                "SELECT id FROM accounts WHERE deputy_id = $1 AND disabled = false",
+                vec![p.into()],
+            )
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+            .collect();
+            crate::notify::inbox_all(txn, &accounts, title, &body, Some(&link)).await?;
+        }
+        Ok(())
+    })
+}

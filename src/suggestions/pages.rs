@@ -1,0 +1,383 @@
+//! The console pages of 代表建议: the list (a deputy's own and co-signed ones, with the
+//! invitations to co-sign; staff's submitted ones with a batch 交办 for a 交办会; a unit's
+//! assigned ones), a deputy's new suggestion with the quality check after it, and the page of
+//! one suggestion with its actions and the loop's panel.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::api::{ListQuery, filter_of, scope_of, visible};
+use super::model::{self, Cosigner, Kind, Stage, Suggestion};
+use super::service::{self, Draft, Quality};
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::forms::{Opt, opts};
+use crate::app::middleware::redirect_with_flash;
+use crate::app::pages::{Layout, Page, render};
+use crate::app::state::AppState;
+use crate::app::write::write;
+use crate::auth::authz::Field;
+use crate::auth::authz::allows;
+use crate::auth::{Action, Principal, Resource, Role};
+use crate::handling::flow::UnitRole;
+use crate::handling::pages::{LoopView, loop_view};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/suggestions", get(list))
+        .route("/console/suggestions/new", get(new_form).post(create))
+        .route("/console/suggestions/assign", post(assign_batch))
+        .route("/console/suggestions/stats", get(stats))
+        .route("/console/suggestions/item/{id}", get(by_item))
+        .route("/console/suggestions/{id}", get(detail))
+        .route("/console/suggestions/{id}/act", post(act))
+}
+
+#[derive(Template)]
+#[template(path = "suggestions/list.html")]
+struct ListTpl {
+    l: Layout,
+    rows: Vec<Suggestion>,
+    total: i64,
+    now: i64,
+    states: Vec<Opt>,
+    /// A deputy may write one; staff may 交办 those listed in a batch.
+    can_write: bool,
+    can_assign: bool,
+    units: Vec<(i64, String)>,
+    roles: Vec<Opt>,
+}
+
+fn state_opts(selected: &str) -> Vec<Opt> {
+    let loop_states = [
+        ("assigned", "已交办"),
+        ("in_progress", "办理中"),
+        ("replied", "已答复"),
+        ("rehandling", "二次办理"),
+        ("following", "跟踪办理"),
+        ("closed", "已办结"),
+    ];
+    opts(Stage::ALL.iter().map(|s| (s.as_str(), s.label())).chain(loop_states), selected)
+}
+
+async fn units_of(s: &AppState, p: &Principal) -> AppResult<Vec<(i64, String)>> {
+    let rows = crate::db::query_rows(
+        &s.db,
+        "SELECT u.id, u.name FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.active = true \
+         AND (o.path LIKE $1 OR $2 LIKE o.path || '%') ORDER BY u.name LIMIT 500",
+        vec![format!("{}%", crate::db::like_escape(&p.organ_path)).into(), p.organ_path.clone().into()],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
+}
+
+async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let scope = scope_of(&p);
+    if scope.organ_path.is_none() && scope.unit_id.is_none() && scope.deputy_id.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let f = filter_of(&q)?;
+    let now = crate::db::now();
+    let (rows, total) = model::list(&s.db, &scope, &f, now, 200, 0).await?;
+    let can_assign = scope.organ_path.is_some() && (p.has(Role::Admin) || p.has(Role::Staff));
+    render(&ListTpl {
+        l: page.layout("代表建议", &[]),
+        rows,
+        total,
+        now,
+        states: state_opts(q.state.as_deref().unwrap_or("")),
+        can_write: p.has(Role::Deputy) && p.deputy_id.is_some(),
+        units: if can_assign { units_of(&s, &p).await? } else { Vec::new() },
+        roles: opts(UnitRole::ALL.map(|r| (r.as_str(), r.label())), "lead"),
+        can_assign,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "suggestions/new.html")]
+struct NewTpl {
+    l: Layout,
+    f: DraftForm,
+    error: String,
+    kinds: Vec<Opt>,
+    deputies: Vec<(i64, String)>,
+}
+
+#[derive(Deserialize, Default)]
+struct DraftForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    title: String,
+    #[serde(default)]
+    problem: String,
+    #[serde(default)]
+    analysis: String,
+    #[serde(default)]
+    measures: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    category: String,
+    /// Repeated: the co-signers chosen.
+    #[serde(default)]
+    cosigner: Vec<String>,
+}
+
+/// The other serving deputies of the author's organ, to invite as co-signers.
+async fn colleagues(s: &AppState, me: i64) -> AppResult<Vec<(i64, String)>> {
+    let (organ, _) = service::organ_of(&s.db, me).await?;
+    let rows = crate::db::query_rows(
+        &s.db,
+        "SELECT p.id, p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
+         AND m.status = 'serving' AND p.id <> $2 ORDER BY p.name LIMIT 500",
+        vec![organ.into(), me.into()],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
+}
+
+fn author(p: &Principal) -> AppResult<i64> {
+    p.deputy_id.filter(|_| p.has(Role::Deputy)).ok_or_else(|| AppError::Forbidden("只有代表可以提出建议".into()))
+}
+
+async fn new_page(page: &Page, s: &AppState, me: i64, f: DraftForm, error: String) -> AppResult<Response> {
+    let kind = f.kind.clone();
+    render(&NewTpl {
+        l: page.layout("提出建议", &[("/console/suggestions", "代表建议")]),
+        f,
+        error,
+        kinds: opts(Kind::ALL.map(|k| (k.as_str(), k.label())), if kind.is_empty() { "suggestion" } else { &kind }),
+        deputies: colleagues(s, me).await?,
+    })
+}
+
+async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
+    let me = author(&p)?;
+    new_page(&page, &s, me, DraftForm::default(), String::new()).await
+}
+
+async fn create(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<DraftForm>,
+) -> AppResult<Response> {
+    let me = author(&p)?;
+    let draft = Draft {
+        kind: Kind::parse(&f.kind),
+        title: f.title.clone(),
+        problem: f.problem.clone(),
+        analysis: f.analysis.clone(),
+        measures: f.measures.clone(),
+        category: f.category.clone(),
+        source: None,
+        cosigner_ids: f.cosigner.iter().filter_map(|c| c.trim().parse().ok()).collect(),
+        opinion_ids: Vec::new(),
+    };
+    let now = crate::db::now();
+    match write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await {
+        Ok(id) => Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), "已保存草稿，请查看质量检查后提交")),
+        Err(AppError::Invalid { fields, .. }) => {
+            let msg = fields.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
+            let mut r = new_page(&page, &s, me, f, msg).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "suggestions/detail.html")]
+struct DetailTpl {
+    l: Layout,
+    sg: Suggestion,
+    cosigners: Vec<Cosigner>,
+    quality: Quality,
+    lp: Option<LoopView>,
+    /// What this caller may do now.
+    can_cosign: bool,
+    can_submit: bool,
+    can_triage: bool,
+}
+
+async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
+    crate::handling::visible_item(&s, &p, &ip, item).await?;
+    let sg = model::by_item(&s.db, item).await?.ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/console/suggestions/{}", sg.id)).into_response())
+}
+
+async fn detail(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let sg = visible(&s, &p, &ip, id, Action::View).await?;
+    let cosigners = model::cosigners(&s.db, id).await?;
+    let co: Vec<i64> = cosigners.iter().map(|k| k.person_id).collect();
+    let draft = Resource::Draft {
+        organ_path: &sg.organ_path,
+        author: sg.lead_person_id,
+        co_authors: &co,
+        submitted: sg.stage().submitted(),
+    };
+    let me = p.deputy_id.filter(|_| p.has(Role::Deputy));
+    let lp = match sg.item_id {
+        Some(item) => {
+            let item = crate::handling::model::item(&s.db, item).await?.ok_or(AppError::NotFound)?;
+            Some(loop_view(&s, &p, &item).await?)
+        }
+        None => None,
+    };
+    render(&DetailTpl {
+        l: page.layout(&sg.title, &[("/console/suggestions", "代表建议")]),
+        can_cosign: allows(&p, Action::Change(Field::ItemDeputyWork), &draft)
+            && cosigners.iter().any(|k| Some(k.person_id) == me && k.confirmed_at.is_none()),
+        can_submit: allows(&p, Action::Update, &draft),
+        can_triage: allows(&p, Action::Change(Field::ItemTriage), &draft),
+        quality: service::quality(&s.db, &sg).await?,
+        cosigners,
+        lp,
+        sg,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct ActForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    action: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    leader: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
+    delegation: bool,
+}
+
+/// The suggestion's own actions (the loop's steps post to `/console/handling/{item}/step`).
+async fn act(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(f): Form<ActForm>,
+) -> AppResult<Response> {
+    let (action, done) = match f.action.as_str() {
+        "cosign" => (Action::Change(Field::ItemDeputyWork), "已确认联名"),
+        "submit" => (Action::Update, "已提交"),
+        "register" => (Action::Change(Field::ItemTriage), "已登记"),
+        "key" | "unkey" => (Action::Change(Field::ItemTriage), "已保存"),
+        "accept_bill" | "convert_bill" => (Action::Change(Field::ItemTriage), "已记录立案决定"),
+        _ => return Err(AppError::BadRequest("未知的操作".into())),
+    };
+    let sg = visible(&s, &p, &ip, id, action).await?;
+    let now = crate::db::now();
+    let me = p.deputy_id;
+    write(&s, &p, &ip, async |w| {
+        let (txn, key, actor) = (w.txn(), w.key(), w.actor());
+        match f.action.as_str() {
+            "cosign" => service::cosign(txn, key, actor, &sg, me.unwrap_or(0), now).await,
+            "submit" => service::submit(txn, key, actor, &sg, f.delegation, now).await.map(drop),
+            "register" => service::register(&s, txn, key, actor, &sg, now).await.map(drop),
+            "key" => service::set_key(txn, key, actor, &sg, true, &f.leader, now).await,
+            "unkey" => service::set_key(txn, key, actor, &sg, false, "", now).await,
+            "accept_bill" => service::decide_bill(&s, w, &sg, true, &f.note, now).await,
+            _ => service::decide_bill(&s, w, &sg, false, &f.note, now).await,
+        }
+    })
+    .await?;
+    Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), done))
+}
+
+#[derive(Deserialize, Default)]
+struct BatchForm {
+    /// Repeated: the suggestions chosen.
+    #[serde(default)]
+    id: Vec<String>,
+    #[serde(default)]
+    unit: Vec<String>,
+    #[serde(default)]
+    role: Vec<String>,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    months: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// A 交办会: the chosen suggestions to the same units, all or nothing.
+async fn assign_batch(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<BatchForm>,
+) -> AppResult<Response> {
+    let ids: Vec<i64> = f.id.iter().filter_map(|x| x.trim().parse().ok()).collect();
+    if ids.is_empty() {
+        return Err(AppError::invalid("id", "请勾选要交办的建议"));
+    }
+    if ids.len() > 1000 {
+        return Err(AppError::invalid("id", "一次最多交办 1000 件"));
+    }
+    let mut units = Vec::new();
+    for (i, u) in f.unit.iter().enumerate().filter(|(_, u)| !u.trim().is_empty()) {
+        let unit = u.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "承办单位无效"))?;
+        let role = UnitRole::parse(f.role.get(i).map(|r| r.trim()).unwrap_or("lead"))
+            .ok_or_else(|| AppError::invalid("units", "承办方式无效"))?;
+        units.push((unit, role));
+    }
+    let months = if f.months.is_empty() {
+        None
+    } else {
+        Some(f.months.parse::<u32>().map_err(|_| AppError::invalid("months", "请填写整数"))?)
+    };
+    let mut items = Vec::new();
+    for id in &ids {
+        items.push(visible(&s, &p, &ip, *id, Action::Change(Field::ItemTriage)).await?);
+    }
+    let now = crate::db::now();
+    let n = write(&s, &p, &ip, async |w| {
+        let n = service::assign_batch(&s, w, &items, &units, months, &f.text, now).await?;
+        let ch = crate::audit::Change {
+            action: "suggestion_assign_batch",
+            target_type: "suggestion",
+            target_id: String::new(),
+            organ_id: None,
+            summary: format!("集中交办代表建议 {n} 件"),
+        };
+        crate::audit::append(w.txn(), w.key(), w.actor(), ch).await?;
+        Ok(n)
+    })
+    .await?;
+    Ok(redirect_with_flash("/console/suggestions", &format!("已集中交办 {n} 件建议")))
+}
+
+#[derive(Template)]
+#[template(path = "suggestions/stats.html")]
+struct StatsTpl {
+    l: Layout,
+    f: super::api::Stats,
+}
+
+#[derive(Deserialize, Default)]
+struct StatsQuery {
+    year: Option<i64>,
+}
+
+async fn stats(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    Query(q): Query<StatsQuery>,
+) -> AppResult<Response> {
+    if !allows(&p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
+        return Err(AppError::NotFound);
+    }
+    let f = super::api::figures(&s, &p, q.year).await?;
+    render(&StatsTpl { l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]), f })
+}
