@@ -204,6 +204,21 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET POST", "/console/appointments/new"),
     ("GET", "/console/appointments/{appointment}"),
     ("POST", "/console/appointments/{appointment}/step"),
+    // Suggestions
+    ("GET", "/console/suggestions"),
+    ("GET POST", "/console/suggestions/new"),
+    ("POST", "/console/suggestions/assign"),
+    ("GET", "/console/suggestions/stats"),
+    ("GET", "/console/suggestions/item/{item}"),
+    ("GET", "/console/suggestions/{suggestion}"),
+    ("POST", "/console/suggestions/{suggestion}/act"),
+    ("GET POST", "/api/v1/suggestions"),
+    ("GET", "/api/v1/suggestions/stats"),
+    ("GET", "/api/v1/suggestions/{suggestion}"),
+    ("POST", "/api/v1/suggestions/{suggestion}/cosign"),
+    ("POST", "/api/v1/suggestions/{suggestion}/submit"),
+    ("POST", "/api/v1/suggestions/{suggestion}/register"),
+    ("POST", "/api/v1/suggestions/{suggestion}/{step}"),
     // Webhooks
     ("POST", "/api/v1/webhooks/inbound/{webhook}"),
     ("GET POST", "/console/webhooks"),
@@ -553,6 +568,7 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("appointment", one("SELECT min(id) FROM appointments").await);
     ids.insert("webhook", one("SELECT min(id) FROM webhook_endpoints").await);
     ids.insert("delivery", one("SELECT min(id) FROM webhook_deliveries").await);
+    ids.insert("suggestion", one("SELECT min(id) FROM suggestions").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await
