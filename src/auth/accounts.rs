@@ -3,11 +3,11 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
-use crate::app::config::PasswordCost;
-use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
 use crate::auth::authz::Field;
 use crate::auth::{Role, password, roles_of};
+use crate::base::config::PasswordCost;
+use crate::base::error::{AppError, FieldError};
 use crate::db;
 use crate::privacy::{self, FieldCrypto};
 
@@ -559,6 +559,6 @@ pub async fn view<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, row: &Account
         phone: row.phone_enc.as_deref().and_then(|p| crypto.decrypt(p).ok()).map(|p| privacy::mask_phone(&p)),
         disabled: row.disabled,
         totp_enabled: row.totp_enabled,
-        created_at: crate::app::fmt::datetime(row.created_at),
+        created_at: crate::base::fmt::datetime(row.created_at),
     })
 }
