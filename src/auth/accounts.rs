@@ -488,6 +488,23 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stores a fresh two-step secret, encrypted and not yet active, for the account to confirm
+/// with a code (`set_totp` then switches two-step sign-in on); an account that has it on keeps
+/// its secret.
+pub async fn stage_totp_secret<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    id: i64,
+    secret: &str,
+) -> Result<u64, DbErr> {
+    db::exec(
+        c,
+        "UPDATE accounts SET totp_secret_enc = $1 WHERE id = $2 AND totp_enabled = $3",
+        vec![crypto.encrypt(secret).into(), id.into(), false.into()],
+    )
+    .await
+}
+
 /// Switches two-step sign-in on (the secret was stored by the set-up page) or off (the
 /// secret is dropped), audited on the account.
 pub async fn set_totp<C: ConnectionTrait>(

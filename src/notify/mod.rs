@@ -28,6 +28,16 @@ pub async fn inbox<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Marks one notification read; one read already keeps its first time.
+pub async fn mark_read<C: ConnectionTrait>(c: &C, id: i64) -> Result<u64, DbErr> {
+    db::exec(
+        c,
+        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
+        vec![db::now().into(), id.into()],
+    )
+    .await
+}
+
 /// The same message to several accounts.
 pub async fn inbox_all<C: ConnectionTrait>(
     c: &C,
