@@ -13,6 +13,7 @@ pub static MODULES: &[&Module] = &[
     &crate::system::MODULE,
     &crate::registry::MODULE,
     &crate::handling::MODULE,
+    &crate::calendar::MODULE,
     &crate::opinions::MODULE,
     &crate::receptions::MODULE,
     &crate::appointments::MODULE,

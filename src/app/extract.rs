@@ -4,9 +4,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::app::error::{AppError, FieldError};
-use crate::app::text;
 use crate::auth::Principal;
+use crate::base::error::{AppError, FieldError};
+use crate::base::text;
 
 /// The principal resolved by the session/token middleware, if any.
 #[derive(Clone, Debug, Default)]

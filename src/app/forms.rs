@@ -6,10 +6,10 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::error::{AppError, AppResult};
 use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::state::AppState;
 use crate::audit;
+use crate::base::error::{AppError, AppResult};
 
 /// Whether the authorization layer allows an action (for showing links and buttons).
 pub use crate::auth::authz::allows as allowed;

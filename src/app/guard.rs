@@ -1,12 +1,12 @@
 //! The one gate handlers call: decides through `authz::decide`, and audits every refusal
 //! (等保 安全审计: refused access is a security event).
 
-use crate::app::error::AppError;
 use crate::app::extract::ClientIp;
 use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::auth::authz::Field;
 use crate::auth::{Action, Decision, Principal, Resource, authz};
+use crate::base::error::AppError;
 
 /// The audit log's "who" for a signed-in caller: username, masked name, masked address.
 pub fn actor(p: &Principal, ip: &ClientIp) -> Actor {

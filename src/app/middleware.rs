@@ -15,11 +15,11 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::app::error::{AppError, Problem, from_bare_status};
 use crate::app::extract::{ClientIp, CsrfToken, MaybePrincipal};
 use crate::app::state::AppState;
 use crate::app::urls::{decoded_has_control, see_other};
 use crate::auth;
+use crate::base::error::{AppError, Problem, from_bare_status};
 
 pub const CSRF_COOKIE: &str = "renda_csrf";
 /// The Open311 GeoReport v2 endpoint: errors are Open311 error arrays, and no session or CSRF
@@ -418,7 +418,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let response = next.run(req).await;
     let micros = started.elapsed().as_micros() as u64;
-    crate::app::metrics::observe(response.status().as_u16(), micros);
+    crate::base::metrics::observe(response.status().as_u16(), micros);
     tracing::info!(target: "renda::http", method = %method, path = %path, status = response.status().as_u16(), micros, "request");
     response
 }

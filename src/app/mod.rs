@@ -1,21 +1,23 @@
-//! The web application: configuration, state, router, errors, extractors, middleware.
+//! The web kernel: state and the module registry, router, middleware, extractors, the
+//! authorization guard, the one write path, page frame and forms, the file server and the job
+//! worker. It sits above the platform's services (`auth`, `org`, `audit`, `db`, …), which never
+//! import it; what they share with it lives in `crate::base`, re-exported here under the old
+//! paths so that domains write `crate::app::error::AppError` as before.
 
-pub mod cache;
-pub mod config;
-pub mod error;
 pub mod extract;
-pub mod fmt;
+pub mod files;
 pub mod forms;
 pub mod guard;
-pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
 pub mod state;
-pub mod text;
 pub mod urls;
+pub mod worker;
 pub mod write;
+
+pub use crate::base::{cache, config, error, fmt, metrics, text};
 
 use std::net::SocketAddr;
 
@@ -41,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         routes = routes.merge((m.routes)());
     }
     routes
-        .merge(crate::attachments::routes())
+        .merge(files::routes())
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -98,7 +100,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     let modules_for_scheduler = state.modules;
     let scheduler = tokio::spawn(async move {
         loop {
-            if let Err(e) = crate::jobs::schedule_housekeeping(&scheduler_db, modules_for_scheduler).await {
+            if let Err(e) = worker::schedule_housekeeping(&scheduler_db, modules_for_scheduler).await {
                 tracing::warn!(error = %e, "housekeeping schedule failed");
             }
             tokio::select! {
@@ -110,7 +112,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     let worker_state = state.clone();
     let worker = tokio::spawn(crate::jobs::run_worker(db, worker_name, stop_rx, move |job| {
         let s = worker_state.clone();
-        async move { crate::jobs::handle(&s, job).await }
+        async move { worker::handle(&s, job).await }
     }));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

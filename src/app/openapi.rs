@@ -4,7 +4,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Value, json};
 
-use crate::app::error::Problem;
+use crate::base::error::Problem;
 
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Value;
 
@@ -110,8 +110,8 @@ pub fn offset_paging(
     offset: Option<i64>,
     default: i64,
     max: i64,
-) -> crate::app::error::AppResult<(i64, i64)> {
-    use crate::app::error::AppError;
+) -> crate::base::error::AppResult<(i64, i64)> {
+    use crate::base::error::AppError;
     let limit = limit.unwrap_or(default);
     if !(1..=max).contains(&limit) {
         return Err(AppError::invalid("limit", format!("limit 应为 1 至 {max} 之间的整数")));
@@ -135,40 +135,40 @@ fn strict_int(s: &str) -> Option<i64> {
 
 /// A record id in a query (schema `id`): absent, or a positive integer; anything else,
 /// an empty value included, is a 422.
-pub fn query_id(name: &str, v: Option<&str>) -> crate::app::error::AppResult<Option<i64>> {
+pub fn query_id(name: &str, v: Option<&str>) -> crate::base::error::AppResult<Option<i64>> {
     match v {
         None => Ok(None),
         Some(v) => strict_int(v)
             .filter(|v| *v > 0)
             .map(Some)
-            .ok_or_else(|| crate::app::error::AppError::invalid(name, format!("{name} 应为正整数编号"))),
+            .ok_or_else(|| crate::base::error::AppError::invalid(name, format!("{name} 应为正整数编号"))),
     }
 }
 
 /// An integer query value in `min..=max` (schema `range`), or `default` when absent.
-pub fn query_int(name: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> crate::app::error::AppResult<i64> {
+pub fn query_int(name: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> crate::base::error::AppResult<i64> {
     match v {
         None => Ok(default),
         Some(v) => strict_int(v).filter(|v| (min..=max).contains(v)).ok_or_else(|| {
-            crate::app::error::AppError::invalid(name, format!("{name} 应为 {min} 至 {max} 之间的整数"))
+            crate::base::error::AppError::invalid(name, format!("{name} 应为 {min} 至 {max} 之间的整数"))
         }),
     }
 }
 
 /// The cursor paging of `PAGING`: `limit` 1–200 (default 50) and the id after which to continue.
-pub fn cursor_paging(limit: Option<&str>, cursor: Option<&str>) -> crate::app::error::AppResult<(u64, i64)> {
+pub fn cursor_paging(limit: Option<&str>, cursor: Option<&str>) -> crate::base::error::AppResult<(u64, i64)> {
     let limit = query_int("limit", limit, 50, 1, 200)?;
     let after = match cursor {
         None => 0,
         Some(c) => strict_int(c).filter(|v| *v >= 0).ok_or_else(|| {
-            crate::app::error::AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor")
+            crate::base::error::AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor")
         })?,
     };
     Ok((limit as u64, after))
 }
 
 /// A date in a query (schema `date`): absent, or exactly `YYYY-MM-DD` and a real day.
-pub fn query_date(name: &str, v: Option<&str>) -> crate::app::error::AppResult<Option<chrono::NaiveDate>> {
+pub fn query_date(name: &str, v: Option<&str>) -> crate::base::error::AppResult<Option<chrono::NaiveDate>> {
     match v {
         None => Ok(None),
         Some(v) => {
@@ -178,7 +178,7 @@ pub fn query_date(name: &str, v: Option<&str>) -> crate::app::error::AppResult<O
                 .then(|| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
                 .flatten()
                 .map(Some)
-                .ok_or_else(|| crate::app::error::AppError::invalid(name, format!("{name} 应写成 2026-12-01")))
+                .ok_or_else(|| crate::base::error::AppError::invalid(name, format!("{name} 应写成 2026-12-01")))
         }
     }
 }
@@ -249,7 +249,7 @@ fn add_text_patterns(v: &mut Value, field: &str) {
                 && !m.contains_key("format")
                 && !m.contains_key("const");
             if plain_string {
-                let long = crate::app::text::LONG_TEXT_FIELDS.contains(&field);
+                let long = crate::base::text::LONG_TEXT_FIELDS.contains(&field);
                 m.insert("pattern".into(), Value::String(text_pattern(long)));
             }
             // The text rule binds names too, which OpenAPI 3.0 cannot pattern: a sent object
@@ -405,7 +405,7 @@ mod tests {
     fn text_pattern_matches_the_text_rule() {
         for multiline in [false, true] {
             for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-                let rule = crate::app::text::check(&c.to_string(), multiline).is_err();
+                let rule = crate::base::text::check(&c.to_string(), multiline).is_err();
                 assert_eq!(refused(c, multiline), rule, "U+{:04X} multiline={multiline}", c as u32);
             }
         }

@@ -6,12 +6,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{CsrfToken, MaybePrincipal};
 use crate::app::middleware::read_flash;
 use crate::app::state::AppState;
 use crate::app::state::MenuSection;
 use crate::auth::Principal;
+use crate::base::error::{AppError, AppResult, FieldError};
 use crate::db;
 
 pub struct MenuItem {
@@ -175,7 +175,7 @@ pub fn history_lines(modules: &crate::app::state::Modules, entries: Vec<crate::a
     entries
         .into_iter()
         .map(|e| HistoryLine {
-            when: crate::app::fmt::datetime(e.at),
+            when: crate::base::fmt::datetime(e.at),
             action: modules.label(&e.action).to_string(),
             actor: e.actor,
             on_behalf_of: e.on_behalf_of,

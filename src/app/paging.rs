@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::error::{AppError, AppResult};
+use crate::base::error::{AppError, AppResult};
 
 /// A page of a list: `next_cursor` is absent on the last page.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -74,7 +74,7 @@ impl Pager {
         let page = page.clamp(1, pages);
         let base = if qs.is_empty() { format!("{path}?") } else { format!("{path}?{qs}&") };
         Pager {
-            total: crate::app::fmt::thousands(total),
+            total: crate::base::fmt::thousands(total),
             page,
             pages,
             first: base.trim_end_matches(['?', '&']).to_string(),

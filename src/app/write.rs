@@ -10,19 +10,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sea_orm::DatabaseTransaction;
 
-use crate::app::error::AppResult;
 use crate::app::extract::ClientIp;
 use crate::app::guard::actor;
 use crate::app::pages::{Errors, form_errors};
 use crate::app::state::AppState;
 use crate::audit::Actor;
 use crate::auth::Principal;
+use crate::base::error::AppResult;
 use crate::db;
 
 /// An open write: its transaction, the audit key and actor, and what to do after commit.
 pub struct Write {
     txn: DatabaseTransaction,
-    config: std::sync::Arc<crate::app::config::Config>,
+    config: std::sync::Arc<crate::base::config::Config>,
     actor: Actor,
     after: Vec<Box<dyn FnOnce() + Send>>,
 }

@@ -12,7 +12,7 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::error::ImageError;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
-use crate::app::error::AppError;
+use crate::base::error::AppError;
 
 /// What an uploaded image may be.
 #[derive(Clone, Copy, Debug)]

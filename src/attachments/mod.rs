@@ -1,19 +1,13 @@
 //! Attachments (PLAT-14): files owned by a record, checked by size and by content (never by
 //! name), kept in the storage backend by content hash, listed in `attachments`, and served
-//! at `/files/{id}` only after the same access decision as their owner record.
+//! at `/files/{id}` (by the web kernel, `app::files`) only after the same access decision as
+//! their owner record.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use sha2::{Digest, Sha256};
 
-use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{MaybePrincipal, PathId};
-use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
+use crate::base::error::AppError;
 use crate::db;
 use crate::storage::{Storage, sniff_content_type};
 
@@ -217,40 +211,6 @@ pub async fn remove<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
-}
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/files/{id}", routing::get(download))
-}
-
-/// Serves an attachment after its owner's access rule, which the owner's module registers
-/// (`Module::attachment_owners`); files of an owner type no module claims are not served.
-async fn download(
-    State(s): State<AppState>,
-    MaybePrincipal(p): MaybePrincipal,
-    PathId(id): PathId,
-) -> AppResult<Response> {
-    let a = get(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let owner_id: i64 = a.owner_id.parse().map_err(|_| AppError::NotFound)?;
-    let Some(rule) = s.modules.attachment_owner(&a.owner_type) else { return Err(AppError::NotFound) };
-    let cache = if (rule.public)(&s, owner_id, a.id).await? {
-        "public, max-age=86400"
-    } else {
-        match (rule.seen_by, &p) {
-            (Some(seen_by), Some(p)) if seen_by(&s, p, owner_id).await? => "private, no-store",
-            _ => return Err(AppError::NotFound),
-        }
-    };
-    let bytes = s.storage.get(&a.storage_key).map_err(|_| AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (header::CACHE_CONTROL, cache.to_string()),
-            (header::CONTENT_DISPOSITION, "inline".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 #[cfg(test)]

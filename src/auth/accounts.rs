@@ -3,11 +3,11 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
-use crate::app::config::PasswordCost;
-use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
 use crate::auth::authz::Field;
 use crate::auth::{Role, password, roles_of};
+use crate::base::config::PasswordCost;
+use crate::base::error::{AppError, FieldError};
 use crate::db;
 use crate::privacy::{self, FieldCrypto};
 
@@ -488,6 +488,23 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stores a fresh two-step secret, encrypted and not yet active, for the account to confirm
+/// with a code (`set_totp` then switches two-step sign-in on); an account that has it on keeps
+/// its secret.
+pub async fn stage_totp_secret<C: ConnectionTrait>(
+    c: &C,
+    crypto: &FieldCrypto,
+    id: i64,
+    secret: &str,
+) -> Result<u64, DbErr> {
+    db::exec(
+        c,
+        "UPDATE accounts SET totp_secret_enc = $1 WHERE id = $2 AND totp_enabled = $3",
+        vec![crypto.encrypt(secret).into(), id.into(), false.into()],
+    )
+    .await
+}
+
 /// Switches two-step sign-in on (the secret was stored by the set-up page) or off (the
 /// secret is dropped), audited on the account.
 pub async fn set_totp<C: ConnectionTrait>(
@@ -559,6 +576,6 @@ pub async fn view<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, row: &Account
         phone: row.phone_enc.as_deref().and_then(|p| crypto.decrypt(p).ok()).map(|p| privacy::mask_phone(&p)),
         disabled: row.disabled,
         totp_enabled: row.totp_enabled,
-        created_at: crate::app::fmt::datetime(row.created_at),
+        created_at: crate::base::fmt::datetime(row.created_at),
     })
 }

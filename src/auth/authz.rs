@@ -2,7 +2,7 @@
 //! subtree, handling unit and deputy identity. Handlers never test roles themselves.
 
 use super::roles::{Role, Scope};
-pub use crate::app::config::WebhookAdmins;
+pub use crate::base::config::WebhookAdmins;
 
 /// The signed-in caller, as the authorization layer sees it.
 #[derive(Clone, Debug)]

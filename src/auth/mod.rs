@@ -10,8 +10,8 @@ use rand::RngCore;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 use sha2::{Digest, Sha256};
 
-use crate::app::config::Config;
 use crate::audit::{self, Actor, Change};
+use crate::base::config::Config;
 use crate::db;
 use crate::privacy::FieldCrypto;
 pub use authz::{Action, Decision, Principal, Resource};

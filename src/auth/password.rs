@@ -5,7 +5,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::rngs::OsRng;
 use std::sync::Mutex;
 
-use crate::app::config::PasswordCost;
+use crate::base::config::PasswordCost;
 
 fn hasher(cost: PasswordCost) -> Argon2<'static> {
     let params = Params::new(cost.memory_kib, cost.iterations, 1, None).expect("cost validated at start");

@@ -8,14 +8,45 @@
 //! they end on a non-working day.
 
 pub mod official;
+pub mod pages;
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
+use crate::app::state::{MenuSection, Module};
 use crate::audit::{self, Actor, Change};
+use crate::auth::{Action, Principal, Resource, authz};
 use crate::db;
+
+/// The calendar as the platform's web kernel sees it: its page, menu entry and audit labels.
+/// It sits above the kernel (its page uses the guard and the write path); only domains use it.
+pub const MODULE: Module = Module {
+    name: "calendar",
+    routes: pages::routes,
+    menu,
+    audit_labels: &[("calendar_day_set", "设置节假日或调休"), ("calendar_day_remove", "取消节假日或调休")],
+    operations: &[],
+    jobs: &[],
+    attachment_owners: &[],
+    on_account_created: None,
+    register: None,
+    // The calendar's record kind and table are the platform's (`audit::PLATFORM_RECORDS`,
+    // `app::state::PLATFORM_TABLES`).
+    records: &[],
+    titles: &[],
+    tables: &[],
+    demo: None,
+};
+
+fn menu(p: &Principal) -> Vec<MenuSection> {
+    let mut items = Vec::new();
+    if authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
+        items.push(("/console/calendar", "工作日历"));
+    }
+    vec![MenuSection { order: 90, title: "系统", items }]
+}
 
 /// What the admin says of a day, against the weekday rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +201,7 @@ pub fn deadline_end(d: NaiveDate) -> i64 {
     next.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() - 8 * 3600
 }
 
-pub use crate::app::fmt::parse_iso_date as parse_date;
+pub use crate::base::fmt::parse_iso_date as parse_date;
 
 // ------------------------------------------------------------------ stored calendar
 

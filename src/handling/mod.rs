@@ -17,7 +17,7 @@ use sea_orm::DatabaseTransaction;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::ClientIp;
 use crate::app::guard;
-use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, MenuSection, Module, RecordKind};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, JobHandler, Module, RecordKind};
 use crate::app::write::write;
 use crate::auth::authz::{self, Field};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -29,13 +29,8 @@ use service::{Applied, Command, Ctx, Doer};
 pub const MODULE: Module = Module {
     name: "handling",
     routes: pages::routes,
-    menu,
-    audit_labels: &[
-        ("handling_step", "办理事项"),
-        ("handling_follow", "请代表跟踪督办"),
-        ("calendar_day_set", "设置节假日或调休"),
-        ("calendar_day_remove", "取消节假日或调休"),
-    ],
+    menu: |_| Vec::new(),
+    audit_labels: &[("handling_step", "办理事项"), ("handling_follow", "请代表跟踪督办")],
     operations: &[],
     jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
     attachment_owners: &[AttachmentOwner {
@@ -69,14 +64,6 @@ fn file_seen_by<'a>(s: &'a AppState, p: &'a Principal, item: i64) -> BoxFuture<'
         let facts = facts(s, item.id).await?;
         Ok(authz::allows(p, Action::View, &facts.resource(&item)))
     })
-}
-
-fn menu(p: &Principal) -> Vec<MenuSection> {
-    let mut items = Vec::new();
-    if authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
-        items.push(("/console/calendar", "工作日历"));
-    }
-    vec![MenuSection { order: 90, title: "系统", items }]
 }
 
 /// What a module tells the loop about its items.

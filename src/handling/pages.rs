@@ -1,14 +1,11 @@
 //! The loop's console parts, shared by every module: the panel an item page embeds
 //! (`LoopView` + `templates/handling/loop.html`: units, replies, ratings, history and the
-//! forms of the steps the viewer may take), the one route every step form posts to, and the
-//! working-day calendar page.
+//! forms of the steps the viewer may take), and the one route every step form posts to.
 
-use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::Datelike;
 use serde::Deserialize;
 
 use super::api::{StepIn, UnitIn};
@@ -17,23 +14,18 @@ use super::model::{self, Assignment, Contact, Event, Item, Rating, Reply};
 use super::service::Command;
 use super::{act, party_for, visible_item};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Opt, opts};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
-use crate::auth::{Action, Principal, Resource};
-use crate::calendar::{self, Day, DayKind};
+use crate::auth::Principal;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/handling/{id}", get(open_item))
         .route("/console/handling/{id}/step", post(step))
         .route("/console/handling/{id}/progress", post(progress_with_file))
-        .route("/console/calendar", get(calendar_page).post(calendar_set))
-        .route("/console/calendar/{day}/remove", post(calendar_remove))
 }
 
 /// A unit the assign form offers.
@@ -390,176 +382,6 @@ async fn progress_with_file(
     Ok(redirect_with_flash(&super::page_of(&s, &item), "已保存办理进展"))
 }
 
-// ------------------------------------------------------------------ the calendar
-
-#[derive(Deserialize, Default)]
-pub struct YearQuery {
-    year: Option<i32>,
-}
-
-pub struct DayLine {
-    pub date: String,
-    pub weekday: &'static str,
-    pub kind: DayKind,
-    pub name: String,
-}
-
-impl DayLine {
-    pub fn kind_label(&self) -> &'static str {
-        self.kind.label()
-    }
-    pub fn is_holiday(&self) -> bool {
-        self.kind == DayKind::Holiday
-    }
-}
-
-#[derive(Template)]
-#[template(path = "handling/calendar.html")]
-struct CalendarTpl {
-    l: Layout,
-    year: i32,
-    years: Vec<i32>,
-    days: Vec<DayLine>,
-    can_edit: bool,
-    holidays: usize,
-    workdays: usize,
-    working_days_in_year: i64,
-    errors: crate::app::pages::Errors,
-}
-
-fn weekday(d: chrono::NaiveDate) -> &'static str {
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
-}
-
-async fn calendar_tpl(
-    s: &AppState,
-    p: &Principal,
-    page: &Page,
-    year: i32,
-    errors: crate::app::pages::Errors,
-) -> AppResult<CalendarTpl> {
-    let all = calendar::days(&s.db).await?;
-    let cal = calendar::Calendar::new(all.iter().map(|d| (d.date, d.kind)));
-    let mut years: Vec<i32> = all.iter().map(|d| d.date.year()).collect();
-    let this_year = calendar::beijing_date(crate::db::now()).year();
-    years.extend([this_year, this_year + 1]);
-    years.sort_unstable();
-    years.dedup();
-    let days: Vec<DayLine> = all
-        .into_iter()
-        .filter(|d| d.date.year() == year)
-        .map(|d| DayLine {
-            date: d.date.format("%Y-%m-%d").to_string(),
-            weekday: weekday(d.date),
-            kind: d.kind,
-            name: d.name,
-        })
-        .collect();
-    let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
-    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
-    Ok(CalendarTpl {
-        l: page.layout(&format!("工作日历 {year}"), &[("/console/calendar", "工作日历")]),
-        year,
-        years,
-        holidays: days.iter().filter(|d| d.kind == DayKind::Holiday).count(),
-        workdays: days.iter().filter(|d| d.kind == DayKind::Workday).count(),
-        days,
-        can_edit: crate::app::forms::allowed(p, Action::Update, &Resource::Settings),
-        working_days_in_year: cal.working_days_between(start - chrono::Duration::days(1), end),
-        errors,
-    })
-}
-
-async fn calendar_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<YearQuery>,
-) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "calendar").await?;
-    let year =
-        q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| calendar::beijing_date(crate::db::now()).year());
-    render(&calendar_tpl(&s, &p, &page, year, Default::default()).await?)
-}
-
-#[derive(Default, Deserialize)]
-pub struct DayForm {
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    pub date: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    pub kind: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    pub name: String,
-}
-
-impl DayForm {
-    fn day(&self) -> AppResult<Day> {
-        let date = crate::app::fmt::parse_iso_date(&self.date)
-            .ok_or_else(|| AppError::invalid("date", "请按 2026-10-01 的格式填写日期"))?;
-        let kind = DayKind::parse(&self.kind).ok_or_else(|| AppError::invalid("kind", "请选择放假或调休上班"))?;
-        if self.name.chars().count() > 40 {
-            return Err(AppError::invalid("name", "名称不能超过 40 字"));
-        }
-        let name = if self.name.is_empty() { kind.label().to_string() } else { self.name.clone() };
-        Ok(Day { date, kind, name })
-    }
-}
-
-async fn calendar_set(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<DayForm>,
-) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, "calendar").await?;
-    let result = async {
-        let day = f.day()?;
-        write(&s, &p, &ip, async |w| {
-            calendar::set_day(w.txn(), w.key(), w.actor(), &day).await?;
-            duty_slots_follow(w.txn()).await
-        })
-        .await?;
-        Ok::<_, AppError>(day)
-    }
-    .await;
-    crate::app::write::form_answer(
-        result,
-        |day| {
-            redirect_with_flash(
-                &format!("/console/calendar?year={}", day.date.year()),
-                &format!("{} 已设为{}", day.date.format("%Y-%m-%d"), day.kind.label()),
-            )
-        },
-        async |errors| {
-            let year = calendar::beijing_date(crate::db::now()).year();
-            crate::app::forms::unprocessable(&calendar_tpl(&s, &p, &page, year, errors).await?)
-        },
-    )
-    .await
-}
-
-async fn calendar_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Path(day): Path<String>,
-) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, &day).await?;
-    let date = crate::app::fmt::parse_iso_date(&day).ok_or(AppError::NotFound)?;
-    let removed = write(&s, &p, &ip, async |w| {
-        let removed = calendar::remove_day(w.txn(), w.key(), w.actor(), date).await?;
-        duty_slots_follow(w.txn()).await?;
-        Ok(removed)
-    })
-    .await?;
-    if !removed {
-        return Err(AppError::NotFound);
-    }
-    Ok(redirect_with_flash(&format!("/console/calendar?year={}", date.year()), "已恢复按星期计算"))
-}
-
 /// The party names of the loop, for templates that show who did what.
 pub fn party_label(party: &str) -> &'static str {
     match party {
@@ -571,11 +393,4 @@ pub fn party_label(party: &str) -> &'static str {
         "system" => "系统",
         _ => "",
     }
-}
-
-/// The stations' duty slots follow the calendar: a changed day re-expands the duty rules
-/// (the registry's daily `extend_duty_slots` job, queued now to run at once).
-async fn duty_slots_follow<C: sea_orm::ConnectionTrait>(c: &C) -> AppResult<()> {
-    crate::jobs::enqueue(c, "extend_duty_slots", &serde_json::json!({}), None, crate::db::now()).await?;
-    Ok(())
 }

@@ -1,11 +1,12 @@
 //! Jobs are rows (PLAT-3): enqueued in the transaction of the change, claimed by a
-//! single-row conditional update so that two nodes never run one job twice.
+//! single-row conditional update so that two nodes never run one job twice. This is the
+//! queue; what runs a job of a kind (the platform's own kinds and the modules' registered
+//! ones) is the web kernel's `app::worker`, which has the state.
 
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
-use crate::app::state::{AppState, Modules};
 use crate::db;
 
 #[derive(Clone, Debug, FromQueryResult)]
@@ -127,7 +128,7 @@ pub async fn run_worker<F, Fut>(
                 if let Err(e) = stored {
                     tracing::error!(job = job.id, error = %e, "could not store job outcome");
                 }
-                crate::app::metrics::JOBS_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                crate::base::metrics::JOBS_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Ok(None) => {
                 tokio::select! {
@@ -140,29 +141,5 @@ pub async fn run_worker<F, Fut>(
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
-    }
-}
-
-/// Periodic work, scheduled as deduplicated jobs: the platform's own once an hour, the
-/// modules' daily kinds once per UTC date.
-pub async fn schedule_housekeeping(db: &DatabaseConnection, modules: Modules) -> Result<(), DbErr> {
-    let hour = db::now() / 3600;
-    enqueue(db, "purge_sessions", &serde_json::json!({}), Some(&format!("purge_sessions:{hour}")), db::now()).await?;
-    let day = db::now() / 86_400;
-    for kind in modules.daily_jobs() {
-        enqueue(db, kind, &serde_json::json!({}), Some(&format!("{kind}:{day}")), db::now()).await?;
-    }
-    Ok(())
-}
-
-/// Dispatches a job: the platform's own kinds, else the module that registered the kind.
-pub async fn handle(s: &AppState, job: Job) -> Result<(), String> {
-    match job.kind.as_str() {
-        "purge_sessions" => crate::auth::purge_expired_sessions(&s.db).await.map(|_| ()).map_err(|e| e.to_string()),
-        "noop" => Ok(()),
-        other => match s.modules.job(other) {
-            Some(handler) => (handler.run)(s, &job.payload).await,
-            None => Err(format!("未知的任务类型 {other}")),
-        },
     }
 }

@@ -28,6 +28,16 @@ pub async fn inbox<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Marks one notification read; one read already keeps its first time.
+pub async fn mark_read<C: ConnectionTrait>(c: &C, id: i64) -> Result<u64, DbErr> {
+    db::exec(
+        c,
+        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
+        vec![db::now().into(), id.into()],
+    )
+    .await
+}
+
 /// The same message to several accounts.
 pub async fn inbox_all<C: ConnectionTrait>(
     c: &C,
@@ -94,15 +104,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    pub fn of(config: &crate::app::config::Config) -> Limits {
+    pub fn of(config: &crate::base::config::Config) -> Limits {
         Limits { per_day: config.sms_per_number_per_day, public_per_hour: config.sms_public_per_number_per_hour }
     }
 }
 
 /// The refusal of a request whose only effect would be a message to a number that had its
 /// messages already.
-pub fn capped_error() -> crate::app::error::AppError {
-    crate::app::error::AppError::TooManyRequests("该号码今日短信已达上限，请明天再试；急事请拨打联络站电话".into())
+pub fn capped_error() -> crate::base::error::AppError {
+    crate::base::error::AppError::TooManyRequests("该号码今日短信已达上限，请明天再试；急事请拨打联络站电话".into())
 }
 
 /// The keyed hash of a number the outbox is counted by (the same as opinions' and bookings').
@@ -241,7 +251,7 @@ pub struct OutboxLine {
 
 impl OutboxLine {
     pub fn when(&self) -> String {
-        crate::app::fmt::datetime(self.created_at)
+        crate::base::fmt::datetime(self.created_at)
     }
     /// What the message was for, in Chinese (unknown purposes as they are).
     pub fn purpose_label(&self) -> &str {

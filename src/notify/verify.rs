@@ -7,7 +7,7 @@ use rand::Rng;
 use sea_orm::ConnectionTrait;
 
 use super::{Limits, Message, Sent};
-use crate::app::error::AppResult;
+use crate::base::error::AppResult;
 use crate::db;
 use crate::privacy::FieldCrypto;
 

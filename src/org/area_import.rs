@@ -10,8 +10,8 @@ use calamine::Data;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::AreaLevel;
-use crate::app::error::AppError;
 use crate::audit::{self, Actor, Change};
+use crate::base::error::AppError;
 use crate::db;
 use crate::sheet::RowIssue;
 use crate::sheet::{self, Container, Limits};
@@ -268,7 +268,7 @@ fn check(rows: &[AreaRow], known: &HashMap<String, Known>) -> Result<Vec<Checked
         if n == 0 || n > 60 {
             issues.push(issue(r.row, COL_NAME, "名称不能为空，且不超过 60 个字"));
         }
-        if let Err(e) = crate::app::text::check(&r.name, false) {
+        if let Err(e) = crate::base::text::check(&r.name, false) {
             issues.push(issue(r.row, COL_NAME, format!("名称{}", e.message())));
         }
         let level = parse_level(&r.level);

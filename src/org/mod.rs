@@ -6,8 +6,8 @@ pub mod units;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
-use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
+use crate::base::error::{AppError, FieldError};
 use crate::db;
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]

@@ -5,8 +5,8 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
-use crate::app::error::{AppError, FieldError};
 use crate::audit::{self, Actor, Change};
+use crate::base::error::{AppError, FieldError};
 use crate::db;
 use crate::privacy::{FieldCrypto, mask_name};
 

@@ -41,7 +41,7 @@ impl Publication {
         self.withdrawn_at.is_none()
     }
     pub fn when(&self) -> String {
-        crate::app::fmt::datetime(self.published_at)
+        crate::base::fmt::datetime(self.published_at)
     }
 }
 

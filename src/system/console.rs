@@ -13,6 +13,7 @@ use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
+use crate::app::write::write;
 use crate::auth::{Action, Decision, Resource, authz};
 use crate::db;
 use crate::system::session;
@@ -130,12 +131,7 @@ async fn mark_read(
             .await?;
     crate::app::guard::check(&s, &p, &ip, Action::Update, &Resource::Inbox { owner_id: owner }, &id.to_string())
         .await?;
-    db::exec(
-        &s.db,
-        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
-        vec![db::now().into(), id.into()],
-    )
-    .await?;
+    write(&s, &p, &ip, async |w| Ok(crate::notify::mark_read(w.txn(), id).await?)).await?;
     Ok(redirect_with_flash("/console/inbox", "已标记为已读"))
 }
 

@@ -347,12 +347,8 @@ pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip:
     }
     security_check(&s, &p, &ip, Action::Create).await?;
     let secret = totp::new_secret();
-    db::exec(
-        &s.db,
-        "UPDATE accounts SET totp_secret_enc = $1 WHERE id = $2 AND totp_enabled = $3",
-        vec![s.crypto.encrypt(&secret).into(), p.account_id.into(), false.into()],
-    )
-    .await?;
+    write(&s, &p, &ip, async |w| Ok(accounts::stage_totp_secret(w.txn(), &s.crypto, p.account_id, &secret).await?))
+        .await?;
     let qr_svg = crate::qr::qr_svg(&totp::otpauth_uri(&secret, &p.username), 4)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     render(&TotpTpl {

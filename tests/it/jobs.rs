@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use renda::app::worker;
 use renda::db;
 use renda::jobs;
 
@@ -57,7 +58,7 @@ db_test!(two_workers_run_each_job_exactly_once);
 async fn failed_jobs_are_retried_then_parked(app: TestApp) {
     jobs::enqueue(app.db(), "mystery", &serde_json::json!({}), None, 0).await.unwrap();
     let job = jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
-    assert!(jobs::handle(&app.state, job.clone()).await.is_err(), "unknown kinds fail");
+    assert!(worker::handle(&app.state, job.clone()).await.is_err(), "unknown kinds fail");
     jobs::fail(app.db(), &job, "未知的任务类型").await.unwrap();
     assert!(jobs::claim(app.db(), "w", 60).await.unwrap().is_none(), "retry waits for its back-off");
     db::exec(app.db(), "UPDATE jobs SET attempts = 5, run_at = 0", vec![]).await.unwrap();
@@ -75,8 +76,8 @@ db_test!(failed_jobs_are_retried_then_parked);
 async fn housekeeping_purges_expired_sessions(app: TestApp) {
     app.login("admin").await;
     db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
-    jobs::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
-    jobs::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
+    worker::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
+    worker::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
     let kinds = 1 + app.state.modules.daily_jobs().count() as i64;
     assert_eq!(
         db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(),
@@ -87,7 +88,7 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     db::exec(app.db(), "DELETE FROM duty_slots", vec![]).await.unwrap();
     while let Some(job) = jobs::claim(app.db(), "w", 60).await.unwrap() {
         let id = job.id;
-        jobs::handle(&app.state, job).await.unwrap();
+        worker::handle(&app.state, job).await.unwrap();
         jobs::complete(app.db(), id).await.unwrap();
     }
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);
