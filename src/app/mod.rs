@@ -1,6 +1,7 @@
 //! The web application: configuration, state, router, errors, extractors, middleware.
 
 pub mod cache;
+pub mod codes;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -12,6 +13,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
+pub mod query;
 pub mod state;
 pub mod text;
 pub mod urls;

@@ -35,6 +35,7 @@ use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::ClientIp;
+use crate::app::forms::FieldErrors;
 use crate::app::guard;
 use crate::app::state::AppState;
 use crate::app::text;
@@ -743,8 +744,8 @@ fn read_request(
     station_id: Option<i64>,
     deputy_id: Option<i64>,
 ) -> AppResult<NewRequest> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut bad = |e: AppError| errors.extend(e.fields().iter().cloned());
+    let mut errors = FieldErrors::new();
+    let mut bad = |e: AppError| e.fields().iter().cloned().for_each(|f| errors.push(f));
     let category = match q.get("service_code") {
         None => {
             bad(AppError::invalid("service_code", "缺少必填参数 service_code（可用的编码见 services.json）"));
@@ -792,10 +793,7 @@ fn read_request(
     let name = format!("{}{}", q.get("last_name").unwrap_or(""), q.get("first_name").unwrap_or(""));
     let phone = q.get("phone").map(service::normalise_phone).unwrap_or_default();
     let allow_public = matches!(q.get("allow_public"), Some("true" | "1" | "yes"));
-    if !errors.is_empty() {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-        return Err(AppError::Invalid { detail, fields: errors });
-    }
+    errors.check()?;
     let submission = Submission {
         channel: Some(Channel::Open311),
         station_id,
