@@ -16,6 +16,7 @@ use super::suggest::Suggestions;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipal, PathId, Query};
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
+use crate::app::query;
 use crate::app::state::AppState;
 use crate::app::write::{write, write_as};
 use crate::audit::Actor;
@@ -339,7 +340,6 @@ pub struct OpinionList {
 
 async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let taxonomy = model::taxonomy(&s).await?;
     let f = model::Filter {
         state: match q.state.as_deref() {
@@ -353,9 +353,9 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         },
         flagged: false,
         unpublished: false,
-        category: Some(t(&q.category)).filter(|c| taxonomy.knows(c)),
+        category: Some(query::text(&q.category)).filter(|c| taxonomy.knows(c)),
         channel: None,
-        terms: crate::nlp::segment::query_terms(&t(&q.q)),
+        terms: crate::nlp::segment::query_terms(&query::text(&q.q)),
     };
     let now = crate::db::now();
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;

@@ -20,6 +20,7 @@ use crate::auth::{Action, Resource, Role, accounts};
 use crate::db;
 use crate::org;
 use crate::org::{Area, Organ};
+use crate::system::admin::visible_account;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -92,29 +93,13 @@ async fn list_accounts(
     Ok(axum::Json(Page { items, next_cursor: page.next_cursor }))
 }
 
-async fn visible(
-    s: &AppState,
-    p: &crate::auth::Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<accounts::AccountRow> {
-    let row = accounts::find(&s.db, id).await?;
-    let path = row.as_ref().map(|r| r.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    guard::check(s, p, ip, Action::View, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    }
-    row.ok_or(AppError::NotFound)
-}
-
 async fn get_account(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<axum::Json<accounts::AccountView>> {
-    let row = visible(&s, &p, &ip, id, Action::View).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
 }
 
@@ -147,7 +132,7 @@ async fn update_account(
     PathId(id): PathId,
     ApiJson(change): ApiJson<accounts::AccountUpdate>,
 ) -> AppResult<axum::Json<accounts::AccountView>> {
-    let row = visible(&s, &p, &ip, id, Action::Update).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::Update).await?;
     let fields = accounts::requested_changes(&s.db, id, &change).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
