@@ -52,19 +52,7 @@ pub struct Accepted {
 }
 
 /// The inbound route in the OpenAPI document.
-pub const OPERATIONS: &[Operation] = &[Operation {
-    method: "post",
-    path: "/api/v1/webhooks/inbound/{id}",
-    summary: "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Signature = sha256=HMAC-SHA256(密钥, X-Renda-Timestamp.推送地址编号.X-Renda-Delivery.请求体)）",
-    tag: "数据推送",
-    auth: false,
-    query: &[],
-    request: Some(schema::<Body>),
-    response: schema::<Accepted>,
-    status: 200,
-    path_params: &[],
-    empty_body: false,
-}];
+pub const OPERATIONS: &[Operation] = &[Operation::post("/api/v1/webhooks/inbound/{id}", "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Signature = sha256=HMAC-SHA256(密钥, X-Renda-Timestamp.推送地址编号.X-Renda-Delivery.请求体)）", "数据推送", schema::<Body>, schema::<Accepted>).status(200)];
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
