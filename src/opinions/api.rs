@@ -18,7 +18,7 @@ use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipa
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
 use crate::app::query;
 use crate::app::state::AppState;
-use crate::app::write::{write, write_as};
+use crate::app::write::write_as;
 use crate::audit::Actor;
 use crate::auth::{Action, Resource};
 use crate::handling::flow::{Grade, Outcome, State as ItemState, Step, Supervision, UnitRole};
@@ -96,29 +96,8 @@ async fn create(
             if deputy.is_some() {
                 sub.deputy_id = deputy;
             }
-            let units: [i64; 0] = [];
-            let r = Resource::HandlingItem {
-                organ_path: &p.organ_path,
-                units: &units,
-                deputy_id: sub.deputy_id,
-                station_id: sub.station_id,
-                followers: &[],
-                signers: &[],
-            };
-            crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
-            write(&s, p, &ip, async |w| {
-                service::submit_with_limits(
-                    w.txn(),
-                    w.key(),
-                    &s.crypto,
-                    &crate::notify::Limits::of(&s.config),
-                    w.actor(),
-                    &sub,
-                    &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
-                )
-                .await
-            })
-            .await?
+            super::pages::check_entry_at(&s, p, &ip, sub.station_id, sub.deputy_id, "new").await?;
+            super::pages::enter(&s, p, &ip, &sub, channel).await?
         }
         None => {
             service::validate(&sub, &*model::taxonomy(&s).await?)?;

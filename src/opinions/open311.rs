@@ -36,11 +36,10 @@ use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::ClientIp;
 use crate::app::forms::FieldErrors;
-use crate::app::guard;
 use crate::app::state::AppState;
 use crate::app::text;
 use crate::app::write::write;
-use crate::auth::{self, Action, Principal, Resource, Scope};
+use crate::auth::{self, Principal, Scope};
 use crate::db;
 use crate::handling::flow::{State as ItemState, event_label};
 
@@ -837,16 +836,7 @@ async fn create(
             "此 api_key 所属账号不能代为提交诉求（须为机关工作人员、联络站管理员或代表）".into(),
         ));
     };
-    let units: [i64; 0] = [];
-    let r = Resource::HandlingItem {
-        organ_path: &p.organ_path,
-        units: &units,
-        deputy_id,
-        station_id,
-        followers: &[],
-        signers: &[],
-    };
-    guard::check(&s, &p, &ip, Action::Create, &r, "open311").await?;
+    super::pages::check_entry_at(&s, &p, &ip, station_id, deputy_id, "open311").await?;
     jurisdiction(&s, &q).await?;
     let NewRequest { submission, lat, lng, address } =
         read_request(&q, &*model::taxonomy(&s).await?, station_id, deputy_id)?;

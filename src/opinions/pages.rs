@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::model::{self, Channel, Filter, Opinion, Scope};
-use super::service::{self, Submission};
+use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, opts, unprocessable};
@@ -358,17 +358,47 @@ async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(C
     let Some((channel, station, deputy)) = entry_source(p) else {
         return Err(AppError::Forbidden("只有机关工作人员、代表和联络站管理员可以录入".into()));
     };
-    let units: [i64; 0] = [];
+    check_entry_at(s, p, ip, station, deputy, "new").await?;
+    Ok((channel, station, deputy))
+}
+
+/// Whether `p` may enter an opinion at a station or for a deputy on someone's behalf: one rule
+/// for the console form, the API and Open311 with a key.
+pub async fn check_entry_at(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    station_id: Option<i64>,
+    deputy_id: Option<i64>,
+    target_id: &str,
+) -> AppResult<()> {
     let r = Resource::HandlingItem {
         organ_path: &p.organ_path,
-        units: &units,
-        deputy_id: deputy,
-        station_id: station,
+        units: &[],
+        deputy_id,
+        station_id,
         followers: &[],
         signers: &[],
     };
-    guard::check(s, p, ip, Action::Create, &r, "new").await?;
-    Ok((channel, station, deputy))
+    guard::check(s, p, ip, Action::Create, &r, target_id).await
+}
+
+/// An entry on someone's behalf: one audited write with the caller as who entered it (the
+/// per-address limit does not apply).
+pub async fn enter(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    sub: &Submission,
+    channel: Channel,
+) -> AppResult<Receipt> {
+    let now = crate::db::now();
+    let limits = crate::notify::Limits::of(&s.config);
+    write(s, p, ip, async |w| {
+        let src = service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now };
+        service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), sub, &src).await
+    })
+    .await
 }
 
 async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
@@ -399,20 +429,7 @@ async fn create(
         consent: v.consent,
         external_no: None,
     };
-    let now = crate::db::now();
-    let result = write(&s, &p, &ip, async |w| {
-        service::submit_with_limits(
-            w.txn(),
-            w.key(),
-            &s.crypto,
-            &crate::notify::Limits::of(&s.config),
-            w.actor(),
-            &sub,
-            &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
-        )
-        .await
-    })
-    .await;
+    let result = enter(&s, &p, &ip, &sub, channel).await;
     form_answer(
         result,
         |r| {
