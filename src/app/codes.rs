@@ -3,7 +3,6 @@
 //! ```ignore
 //! code_enum! {
 //!     /// Where a delivery is.
-//!     #[derive(Serialize)]
 //!     pub enum DeliveryState {
 //!         Pending = ("pending", "待推送"),
 //!         Delivered = ("delivered", "已送达"),
@@ -11,9 +10,10 @@
 //! }
 //! ```
 //!
-//! generates the enum (always `Clone, Copy, Debug, PartialEq, Eq, Hash`; further derives and
-//! `#[serde(…)]` are written above it), `ALL` in declaration order, `as_str` (the stored code),
-//! `label` and `parse`. `parse` reads the code, trimmed; written `code_enum! { parse: labels; … }`
+//! generates the enum (always `Clone, Copy, Debug, PartialEq, Eq, Hash` and serde's `Serialize`
+//! and `Deserialize` as the code — so the JSON, the API schema and the database hold the same
+//! string by construction; further derives such as `schemars::JsonSchema` are written above
+//! it), `ALL` in declaration order, `as_str` (the stored code), `label` and `parse`. `parse` reads the code, trimmed; written `code_enum! { parse: labels; … }`
 //! it also reads the label, and `code_enum! { parse: custom; … }` leaves `parse` to the type
 //! (which can start from `from_code` / `from_label`).
 
@@ -37,9 +37,9 @@ macro_rules! code_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         $vis enum $name {
-            $( $(#[$vmeta])* $variant ),+
+            $( $(#[$vmeta])* #[serde(rename = $code)] $variant ),+
         }
 
         #[allow(dead_code)]
@@ -90,12 +90,9 @@ pub(crate) use code_enum;
 
 #[cfg(test)]
 mod tests {
-    use serde::{Deserialize, Serialize};
-
     code_enum! {
         /// A test enum.
-        #[derive(Serialize, Deserialize, schemars::JsonSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(schemars::JsonSchema)]
         pub enum Grade {
             /// 满意
             Satisfied = ("satisfied", "满意"),
@@ -133,7 +130,8 @@ mod tests {
         for g in Grade::ALL {
             assert_eq!(Grade::parse(g.as_str()), Some(g));
             assert_eq!(Grade::parse(&format!(" {} ", g.as_str())), Some(g));
-            // The code parser does not read labels; serde writes the code.
+            // The code parser does not read labels; serde writes and reads the code, whatever
+            // the variant's name.
             assert_eq!(Grade::parse(g.label()), None);
             assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
             assert_eq!(serde_json::from_value::<Grade>(g.as_str().into()).unwrap(), g);

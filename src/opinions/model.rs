@@ -3,7 +3,7 @@
 //! `/track` and `/public`.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::codes::code_enum;
 use crate::db;
@@ -11,8 +11,7 @@ use crate::handling::flow::State;
 
 code_enum! {
     /// How an opinion came in (OPN-1).
-    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(schemars::JsonSchema)]
     pub enum Channel {
         /// The form behind a station's QR code.
         Station = ("station", "联络站码上留言"),

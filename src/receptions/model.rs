@@ -11,8 +11,7 @@ use crate::handling::flow::State;
 
 code_enum! {
     /// The list an item is on.
-    #[derive(Serialize, schemars::JsonSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(schemars::JsonSchema)]
     pub enum ListKind {
         /// 问题清单: an issue raised, entered as an opinion.
         Problem = ("problem", "问题清单"),

@@ -2,7 +2,6 @@
 //! code (`as_str`) and the Chinese label (`label`). Stored values are today's strings.
 
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable};
-use serde::{Deserialize, Serialize};
 
 use crate::app::codes::code_enum;
 
@@ -20,8 +19,6 @@ fn decode<T, I: ColIdx>(
 code_enum! {
     parse: custom;
     /// 性别.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "lowercase")]
     pub enum Gender {
         Male = ("male", "男"),
         Female = ("female", "女"),
@@ -48,8 +45,7 @@ impl TryGetable for Gender {
 code_enum! {
     parse: labels;
     /// The ways a mandate ends (终止原因): the codes and labels of the ended `MandateStatus`.
-    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(schemars::JsonSchema)]
     pub enum EndReason {
         Resigned = ("resigned", "辞职"),
         Recalled = ("recalled", "罢免"),
@@ -64,8 +60,7 @@ code_enum! {
 code_enum! {
     parse: labels;
     /// A mandate's status (`mandates.status`): serving, or ended for a reason.
-    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(schemars::JsonSchema)]
     pub enum MandateStatus {
         Serving = ("serving", "在任"),
         Resigned = ("resigned", "辞职"),

@@ -12,7 +12,6 @@ use crate::db;
 
 code_enum! {
     /// Where a delivery is.
-    #[derive(Serialize)]
     pub enum DeliveryState {
         Pending = ("pending", "待推送"),
         Delivered = ("delivered", "已送达"),
