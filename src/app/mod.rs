@@ -5,6 +5,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod fields;
 pub mod fmt;
 pub mod forms;
 pub mod guard;

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use super::model::{self, Appointment, BOOKING_DAYS, Channel, OFFERED_SLOTS, SLOT_CAPACITY, State, Step};
 use crate::app::error::{AppError, AppResult};
-use crate::app::forms::FieldErrors;
+use crate::app::fields::FieldErrors;
 use crate::audit::{Actor, Change};
 use crate::calendar::{self, Calendar};
 use crate::db;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::model::{self, Category, TaxonomyCache};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form};
-use crate::app::forms::FieldErrors;
+use crate::app::fields::FieldErrors;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};

@@ -35,7 +35,7 @@ use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::ClientIp;
-use crate::app::forms::FieldErrors;
+use crate::app::fields::FieldErrors;
 use crate::app::state::AppState;
 use crate::app::text;
 use crate::app::write::write;

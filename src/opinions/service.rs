@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use super::model::{self, Channel};
 use crate::app::error::{AppError, AppResult};
-use crate::app::forms::FieldErrors;
+use crate::app::fields::FieldErrors;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::handling::service::{self as loop_service, NewItem};

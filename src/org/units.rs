@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use crate::app::error::AppError;
-use crate::app::forms::FieldErrors;
+use crate::app::fields::FieldErrors;
 use crate::audit::{Actor, Change};
 use crate::db;
 use crate::privacy::{FieldCrypto, mask_name};

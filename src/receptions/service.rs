@@ -8,8 +8,8 @@ use sea_orm::ConnectionTrait;
 
 use super::model::{self, ListKind, Reception};
 use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::fields::FieldErrors;
 use crate::app::fmt::parse_date;
-use crate::app::forms::FieldErrors;
 use crate::audit::{Actor, Change};
 use crate::db;
 use crate::opinions::model::Channel;
