@@ -164,57 +164,15 @@ pub async fn seed(
         )
         .await?;
     }
-    org::create_organ(
-        &txn,
-        audit_key,
-        &actor,
-        &organ(
-            "370700",
-            "潍坊市人民代表大会常务委员会",
-            "潍坊市人大常委会",
-            city,
-            None,
-            "standing_committee",
-            "city",
-            true,
-            "",
-        ),
-    )
-    .await?;
-    org::create_organ(
-        &txn,
-        audit_key,
-        &actor,
-        &organ(
-            "370000",
-            "山东省人民代表大会常务委员会",
-            "山东省人大常委会",
-            province,
-            None,
-            "standing_committee",
-            "provincial",
-            true,
-            "",
-        ),
-    )
-    .await?;
-    org::create_organ(
-        &txn,
-        audit_key,
-        &actor,
-        &organ(
-            "100000",
-            "全国人民代表大会常务委员会",
-            "全国人大常委会",
-            national,
-            None,
-            "standing_committee",
-            "national",
-            true,
-            "",
-        ),
-    )
-    .await?;
+    // The upper congresses, registered only so that mandates can point at them.
+    for (code, name, short, area_id, level) in [
+        ("370700", "潍坊市人民代表大会常务委员会", "潍坊市人大常委会", city, "city"),
+        ("370000", "山东省人民代表大会常务委员会", "山东省人大常委会", province, "provincial"),
+        ("100000", "全国人民代表大会常务委员会", "全国人大常委会", national, "national"),
+    ] {
+        let input = organ(code, name, short, area_id, None, "standing_committee", level, true, "");
+        org::create_organ(&txn, audit_key, &actor, &input).await?;
+    }
 
     let mut first_unit = None;
     for (name, kind) in UNITS {

@@ -80,3 +80,36 @@ pub async fn check_changes(
     }
     Ok(())
 }
+
+/// Checks that the caller sees a record, then `action` on it when that is not `View`: a record
+/// out of the caller's sight is a 404 before any 403.
+pub async fn check_seen(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    action: Action,
+    resource: &Resource<'_>,
+    target_id: &str,
+) -> Result<(), AppError> {
+    check(s, p, ip, Action::View, resource, target_id).await?;
+    if action != Action::View {
+        check(s, p, ip, action, resource, target_id).await?;
+    }
+    Ok(())
+}
+
+/// The load-then-guard of a record read by its number: the row or a 404, then `check_seen`
+/// on the resource it names (`resource`, e.g. `appointments::pages::resource`).
+pub async fn visible<T>(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    action: Action,
+    row: Option<T>,
+    resource: fn(&T) -> Resource<'_>,
+    id: i64,
+) -> Result<T, AppError> {
+    let row = row.ok_or(AppError::NotFound)?;
+    check_seen(s, p, ip, action, &resource(&row), &id.to_string()).await?;
+    Ok(row)
+}

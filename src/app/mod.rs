@@ -12,12 +12,13 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod paging;
+pub mod query;
 pub mod state;
 pub mod urls;
 pub mod worker;
 pub mod write;
 
-pub use crate::base::{cache, config, error, fmt, metrics, text};
+pub use crate::base::{cache, codes, config, error, fields, fmt, metrics, text};
 
 use std::net::SocketAddr;
 

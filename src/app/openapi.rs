@@ -31,6 +31,68 @@ pub struct Operation {
     pub empty_body: bool,
 }
 
+/// An operation in one line: `Operation::get(path, summary, TAG, schema::<Out>).signed_in()
+/// .query(&[…])`; what is not said is the common case (open to anyone, no query or path
+/// parameters, a body required where there is one).
+impl Operation {
+    /// A GET answered 200 with `response`.
+    pub const fn get(path: &'static str, summary: &'static str, tag: &'static str, response: SchemaFn) -> Operation {
+        Operation::new("get", path, summary, tag, response)
+    }
+    /// A POST of `request`, answered 201 with `response`.
+    pub const fn post(
+        path: &'static str,
+        summary: &'static str,
+        tag: &'static str,
+        request: SchemaFn,
+        response: SchemaFn,
+    ) -> Operation {
+        Operation { request: Some(request), status: 201, ..Operation::new("post", path, summary, tag, response) }
+    }
+    /// Any other method, answered 200 with `response`.
+    pub const fn new(
+        method: &'static str,
+        path: &'static str,
+        summary: &'static str,
+        tag: &'static str,
+        response: SchemaFn,
+    ) -> Operation {
+        Operation {
+            method,
+            path,
+            summary,
+            tag,
+            auth: false,
+            query: &[],
+            request: None,
+            response,
+            status: 200,
+            path_params: &[],
+            empty_body: false,
+        }
+    }
+    /// Needs a signed-in caller.
+    pub const fn signed_in(self) -> Operation {
+        Operation { auth: true, ..self }
+    }
+    pub const fn query(self, query: &'static [Param]) -> Operation {
+        Operation { query, ..self }
+    }
+    pub const fn request(self, request: SchemaFn) -> Operation {
+        Operation { request: Some(request), ..self }
+    }
+    pub const fn status(self, status: u16) -> Operation {
+        Operation { status, ..self }
+    }
+    pub const fn path_params(self, path_params: &'static [Param]) -> Operation {
+        Operation { path_params, ..self }
+    }
+    /// The body may be left out.
+    pub const fn empty_body(self) -> Operation {
+        Operation { empty_body: true, ..self }
+    }
+}
+
 /// One query parameter: its name, its description and the schema of the values its handler
 /// accepts (types, ranges, enums from the same tables the handler parses with).
 #[derive(Clone, Copy)]

@@ -169,48 +169,26 @@ fn states() -> serde_json::Value {
 }
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "post",
-        path: "/api/v1/appointments",
-        summary: "预约见面（公开）→ 预约编号和查询码；时段已满为 409",
-        tag: TAG,
-        auth: false,
-        query: &[],
-        request: Some(schema::<NewAppointment>),
-        response: schema::<Receipt>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/appointments/track/{no}",
-        summary: "预约人查询预约（须查询码 code）",
-        tag: TAG,
-        auth: false,
-        query: &[param("code", "查询码", text)],
-        request: None,
-        response: schema::<AppointmentOut>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/appointments",
-        summary: "见面预约列表（联络站管理员本站、代表本人、机关工作人员本级及下级）",
-        tag: TAG,
-        auth: true,
-        query: &[
-            param("station_id", "联络站编号", id),
-            param("state", "状态", states),
-            OFFSET_PAGING[0],
-            OFFSET_PAGING[1],
-        ],
-        request: None,
-        response: schema::<AppointmentList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
+    Operation::post(
+        "/api/v1/appointments",
+        "预约见面（公开）→ 预约编号和查询码；时段已满为 409",
+        TAG,
+        schema::<NewAppointment>,
+        schema::<Receipt>,
+    ),
+    Operation::get("/api/v1/appointments/track/{no}", "预约人查询预约（须查询码 code）", TAG, schema::<AppointmentOut>)
+        .query(&[param("code", "查询码", text)]),
+    Operation::get(
+        "/api/v1/appointments",
+        "见面预约列表（联络站管理员本站、代表本人、机关工作人员本级及下级）",
+        TAG,
+        schema::<AppointmentList>,
+    )
+    .signed_in()
+    .query(&[
+        param("station_id", "联络站编号", id),
+        param("state", "状态", states),
+        OFFSET_PAGING[0],
+        OFFSET_PAGING[1],
+    ]),
 ];

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
+use crate::app::codes::code_enum;
 use crate::db;
 
 /// Bookings one duty slot takes (the same for every station; a slot is one deputy's
@@ -14,53 +15,20 @@ pub const BOOKING_DAYS: u64 = 60;
 /// How many open slots the form offers.
 pub const OFFERED_SLOTS: u64 = 12;
 
-/// Where a booking is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    Requested,
-    Confirmed,
-    ProposedOtherTime,
-    Declined,
-    Cancelled,
-    Attended,
-    NoShow,
+code_enum! {
+    /// Where a booking is.
+    pub enum State {
+        Requested = ("requested", "待确认"),
+        Confirmed = ("confirmed", "已确认"),
+        ProposedOtherTime = ("proposed_other_time", "建议改期"),
+        Declined = ("declined", "未能安排"),
+        Cancelled = ("cancelled", "已取消"),
+        Attended = ("attended", "已见面"),
+        NoShow = ("no_show", "未到场"),
+    }
 }
 
 impl State {
-    pub const ALL: [State; 7] = [
-        State::Requested,
-        State::Confirmed,
-        State::ProposedOtherTime,
-        State::Declined,
-        State::Cancelled,
-        State::Attended,
-        State::NoShow,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Requested => "requested",
-            State::Confirmed => "confirmed",
-            State::ProposedOtherTime => "proposed_other_time",
-            State::Declined => "declined",
-            State::Cancelled => "cancelled",
-            State::Attended => "attended",
-            State::NoShow => "no_show",
-        }
-    }
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Requested => "待确认",
-            State::Confirmed => "已确认",
-            State::ProposedOtherTime => "建议改期",
-            State::Declined => "未能安排",
-            State::Cancelled => "已取消",
-            State::Attended => "已见面",
-            State::NoShow => "未到场",
-        }
-    }
     pub fn colour(self) -> &'static str {
         match self {
             State::Requested | State::ProposedOtherTime => "amber",
@@ -75,55 +43,29 @@ impl State {
     }
 }
 
-/// What someone does to a booking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// The keeper or deputy confirms the time asked for.
-    Confirm,
-    /// … or proposes another time.
-    Propose,
-    /// … or cannot receive them (with a reason).
-    Decline,
-    /// After the time: they came …
-    Attended,
-    /// … or did not.
-    NoShow,
-    /// The citizen takes the time proposed.
-    Accept,
-    /// The citizen cancels.
-    Cancel,
+code_enum! {
+    /// What someone does to a booking.
+    pub enum Step {
+        /// The keeper or deputy confirms the time asked for.
+        Confirm = ("confirm", "确认预约"),
+        /// … or proposes another time.
+        Propose = ("propose", "建议改期"),
+        /// … or cannot receive them (with a reason).
+        Decline = ("decline", "无法安排"),
+        /// After the time: they came …
+        Attended = ("attended", "已见面"),
+        /// … or did not.
+        NoShow = ("no_show", "未到场"),
+        /// The citizen takes the time proposed.
+        Accept = ("accept", "接受改期"),
+        /// The citizen cancels.
+        Cancel = ("cancel", "取消预约"),
+    }
 }
 
 impl Step {
     /// The steps of the console (the citizen's are on the tracking page).
     pub const CONSOLE: [Step; 5] = [Step::Confirm, Step::Propose, Step::Decline, Step::Attended, Step::NoShow];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Confirm => "confirm",
-            Step::Propose => "propose",
-            Step::Decline => "decline",
-            Step::Attended => "attended",
-            Step::NoShow => "no_show",
-            Step::Accept => "accept",
-            Step::Cancel => "cancel",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Step> {
-        [Step::Confirm, Step::Propose, Step::Decline, Step::Attended, Step::NoShow, Step::Accept, Step::Cancel]
-            .into_iter()
-            .find(|x| x.as_str() == s.trim())
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Step::Confirm => "确认预约",
-            Step::Propose => "建议改期",
-            Step::Decline => "无法安排",
-            Step::Attended => "已见面",
-            Step::NoShow => "未到场",
-            Step::Accept => "接受改期",
-            Step::Cancel => "取消预约",
-        }
-    }
     /// Where the step leads from `from`, or `None` when it cannot be taken there.
     pub fn next(self, from: State) -> Option<State> {
         use State::*;
@@ -139,30 +81,13 @@ impl Step {
     }
 }
 
-/// How the booking came in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    /// The citizen booked on the public page or through the API.
-    Online,
-    /// The keeper entered it for someone who came or called.
-    Offline,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Online => "online",
-            Channel::Offline => "offline",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Online, Channel::Offline].into_iter().find(|c| c.as_str() == s)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Online => "线上预约",
-            Channel::Offline => "站内登记",
-        }
+code_enum! {
+    /// How the booking came in.
+    pub enum Channel {
+        /// The citizen booked on the public page or through the API.
+        Online = ("online", "线上预约"),
+        /// The keeper entered it for someone who came or called.
+        Offline = ("offline", "站内登记"),
     }
 }
 

@@ -18,6 +18,7 @@ use crate::app::forms::{Opt, allowed, opt_id, opts, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
+use crate::app::query;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
@@ -76,12 +77,11 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     if scope.is_empty() {
         return Err(AppError::NotFound);
     }
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    let station = opt_id(&t(&q.station));
-    let state = BookingState::parse(&t(&q.state));
+    let station = query::id(&q.station);
+    let state = BookingState::parse(&query::text(&q.state));
     let n = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, total) = model::list(&s.db, &scope, station, state, PAGE, (n - 1) * PAGE).await?;
-    let qs = serde_urlencoded::to_string([("station", t(&q.station)), ("state", t(&q.state))]).unwrap_or_default();
+    let qs = query::string(&[("station", &q.station), ("state", &q.state)]);
     let can_enter = p.has(Role::Keeper) && p.station_id.is_some() || station.is_some() && scope.organ_path.is_some();
     render(&ListTpl {
         l: page.layout("见面预约", &[CRUMB]),
@@ -91,8 +91,8 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         pages: (total + PAGE - 1) / PAGE,
         qs,
         station: station.map(|s| s.to_string()).unwrap_or_default(),
-        stations: opts(model::stations(&s.db, &scope).await?, &t(&q.station)),
-        states: opts(BookingState::ALL.map(|s| (s.as_str(), s.label())), &t(&q.state)),
+        stations: opts(model::stations(&s.db, &scope).await?, &query::text(&q.station)),
+        states: opts(BookingState::ALL.map(|s| (s.as_str(), s.label())), &query::text(&q.state)),
         can_enter,
     })
 }
@@ -110,9 +110,7 @@ struct DetailTpl {
 }
 
 async fn visible(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Appointment> {
-    let a = model::appointment(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    guard::check(s, p, ip, action, &resource(&a), &id.to_string()).await?;
-    Ok(a)
+    guard::visible(s, p, ip, action, model::appointment(&s.db, id).await?, resource, id).await
 }
 
 fn detail_tpl(s: &AppState, page: &Page, p: &Principal, a: Appointment, v: StepForm, errors: Errors) -> DetailTpl {

@@ -20,7 +20,8 @@ use crate::app::pages::{Errors, form_errors, render};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
-use crate::opinions::service::{PUBLIC_PER_HOUR, throttle};
+use crate::notify::verify;
+use crate::opinions::public::{Outcome, citizen_write};
 use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
@@ -142,12 +143,6 @@ struct ReceiptTpl {
     sms_capped: bool,
 }
 
-/// What the form's write did.
-enum Outcome {
-    Stored(Receipt),
-    Verification(crate::notify::verify::Step),
-}
-
 async fn book(
     State(s): State<AppState>,
     csrf: CsrfToken,
@@ -160,19 +155,10 @@ async fn book(
     let result = async {
         service::validate(&b)?;
         let cal = crate::calendar::load(&s.db).await?;
-        let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
-        write_as(&s, actor, async |w| {
-            throttle(w.txn(), &s.crypto, "intake", &ip.0, PUBLIC_PER_HOUR, now).await?;
-            let (code, resend) = (v.sms_code.as_str(), !v.send_code.is_empty());
-            let enabled = s.config.sms_verify_new_numbers;
-            if let Some(step) =
-                crate::notify::verify::gate(w.txn(), &s.crypto, &limits.sms, enabled, &b.phone, code, resend, now)
-                    .await?
-            {
-                return Ok(Outcome::Verification(step));
-            }
+        let gate = (b.phone.as_str(), v.sms_code.as_str(), !v.send_code.is_empty());
+        citizen_write(&s, &ip, &limits.sms, gate, now, async |w| {
             let src = service::Source { channel: Channel::Online, entered_by: None, client: &ip.0, now };
-            Ok(Outcome::Stored(service::book(w.txn(), w.key(), &s.crypto, &cal, &limits, w.actor(), &b, &src).await?))
+            service::book(w.txn(), w.key(), &s.crypto, &cal, &limits, w.actor(), &b, &src).await
         })
         .await
     }
@@ -184,13 +170,13 @@ async fn book(
             let page = ReceiptTpl { organ_name: organ_name(&s).await?, r, a, sms_capped };
             Ok((StatusCode::CREATED, render(&page)?).into_response())
         }
-        Ok(Outcome::Verification(crate::notify::verify::Step::CodeSent(masked))) => {
+        Ok(Outcome::Verification(verify::Step::CodeSent(masked))) => {
             let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
             let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
             page.code_sent = Some(masked);
             render(&page)
         }
-        Ok(Outcome::Verification(crate::notify::verify::Step::Refused(message))) => {
+        Ok(Outcome::Verification(verify::Step::Refused(message))) => {
             let errors = Errors(vec![FieldError { field: "sms_code".into(), message }]);
             let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
             crate::app::forms::unprocessable(&new_tpl(&s, csrf.0, v, errors).await?)

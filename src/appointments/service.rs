@@ -6,8 +6,9 @@ use chrono::{Days, NaiveDate, NaiveTime};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use super::model::{self, Appointment, BOOKING_DAYS, Channel, OFFERED_SLOTS, SLOT_CAPACITY, State, Step};
-use crate::app::error::{AppError, AppResult, FieldError};
-use crate::audit::{self, Actor, Change};
+use crate::app::error::{AppError, AppResult};
+use crate::app::fields::FieldErrors;
+use crate::audit::{Actor, Change};
 use crate::calendar::{self, Calendar};
 use crate::db;
 use crate::notify;
@@ -149,35 +150,29 @@ pub struct Booking {
 
 /// Checks a booking's fields, every one at once.
 pub fn validate(b: &Booking) -> AppResult<()> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+    let mut errors = FieldErrors::new();
     if b.slot_id.is_none() {
-        bad("slot", "请选择一个见面时段".into());
+        errors.add("slot", "请选择一个见面时段");
     }
     let n = b.topic.trim().chars().count();
     if n < MIN_TOPIC {
-        bad("topic", "请简要写明想谈的事情".into());
+        errors.add("topic", "请简要写明想谈的事情");
     } else if n > MAX_TOPIC {
-        bad("topic", format!("事由不能超过 {MAX_TOPIC} 字（现有 {n} 字）"));
+        errors.add("topic", format!("事由不能超过 {MAX_TOPIC} 字（现有 {n} 字）"));
     }
     let name = b.name.trim().chars().count();
     if name == 0 {
-        bad("name", "请填写称呼，便于接待".into());
+        errors.add("name", "请填写称呼，便于接待");
     } else if name > 20 {
-        bad("name", "称呼不能超过 20 字".into());
+        errors.add("name", "称呼不能超过 20 字");
     }
     if !is_mobile(&normalise_phone(&b.phone)) {
-        bad("phone", "请填写 11 位手机号（如 13812345678），用于接收确认和提醒短信".into());
+        errors.add("phone", "请填写 11 位手机号（如 13812345678），用于接收确认和提醒短信");
     }
     if !b.consent {
-        bad("consent", "请勾选同意为安排见面使用您的称呼和手机号".into());
+        errors.add("consent", "请勾选同意为安排见面使用您的称呼和手机号");
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-        Err(AppError::Invalid { detail, fields: errors })
-    }
+    errors.check()
 }
 
 /// The caps on public bookings and on the messages they send, from configuration.
@@ -384,19 +379,10 @@ pub async fn book<C: ConnectionTrait>(
         Some(&link),
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "appointment_book",
-            target_type: "appointment",
-            target_id: id.to_string(),
-            organ_id: Some(row.organ_id),
-            summary: format!("{} {booking_no}：{when}", channel.label()),
-        },
-    )
-    .await?;
+    Change::new("appointment_book", "appointment", id, format!("{} {booking_no}：{when}", channel.label()))
+        .in_organ(row.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(Receipt { booking_no, query_code: code, state: State::Requested.as_str().into(), id, sms: Some(sms) })
 }
 
@@ -555,19 +541,10 @@ pub async fn apply<C: ConnectionTrait>(
         )
         .await?;
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "appointment_step",
-            target_type: "appointment",
-            target_id: a.id.to_string(),
-            organ_id: Some(a.organ_id),
-            summary: format!("{no}：{} → {}", step.label(), to.label()),
-        },
-    )
-    .await?;
+    Change::new("appointment_step", "appointment", a.id, format!("{no}：{} → {}", step.label(), to.label()))
+        .in_organ(a.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(to)
 }
 

@@ -32,6 +32,27 @@ pub struct Change<'a> {
     pub summary: String,
 }
 
+impl<'a> Change<'a> {
+    /// `action` on one record (`target_type` #`target_id`), outside any organ until
+    /// `in_organ` places it: `Change::new("reception_fulfil", "reception", id, summary).in_organ(organ_id)`.
+    pub fn new(
+        action: &'a str,
+        target_type: &'a str,
+        target_id: impl ToString,
+        summary: impl Into<String>,
+    ) -> Change<'a> {
+        Change { action, target_type, target_id: target_id.to_string(), organ_id: None, summary: summary.into() }
+    }
+    /// The organ the change belongs to (whose admins read it in the audit log).
+    pub fn in_organ(self, organ_id: i64) -> Change<'a> {
+        Change { organ_id: Some(organ_id), ..self }
+    }
+    /// `append`s it: `Change::new(…).in_organ(…).append(txn, key, actor).await?`.
+    pub async fn append<C: ConnectionTrait>(self, c: &C, key: &[u8], actor: &Actor) -> Result<i64, DbErr> {
+        append(c, key, actor, self).await
+    }
+}
+
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 pub struct Entry {
     pub seq: i64,

@@ -16,8 +16,9 @@ use super::suggest::Suggestions;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipal, PathId, Query};
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
+use crate::app::query;
 use crate::app::state::AppState;
-use crate::app::write::{write, write_as};
+use crate::app::write::write_as;
 use crate::audit::Actor;
 use crate::auth::{Action, Resource};
 use crate::handling::api::{LoopDetail, ReplyOut, StepIn, StepNames, StepOut};
@@ -96,29 +97,8 @@ async fn create(
             if deputy.is_some() {
                 sub.deputy_id = deputy;
             }
-            let units: [i64; 0] = [];
-            let r = Resource::HandlingItem {
-                organ_path: &p.organ_path,
-                units: &units,
-                deputy_id: sub.deputy_id,
-                station_id: sub.station_id,
-                followers: &[],
-                signers: &[],
-            };
-            crate::app::guard::check(&s, p, &ip, Action::Create, &r, "new").await?;
-            write(&s, p, &ip, async |w| {
-                service::submit_with_limits(
-                    w.txn(),
-                    w.key(),
-                    &s.crypto,
-                    &crate::notify::Limits::of(&s.config),
-                    w.actor(),
-                    &sub,
-                    &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
-                )
-                .await
-            })
-            .await?
+            super::pages::check_entry_at(&s, p, &ip, sub.station_id, sub.deputy_id, "new").await?;
+            super::pages::enter(&s, p, &ip, &sub, channel).await?
         }
         None => {
             service::validate(&sub, &*model::taxonomy(&s).await?)?;
@@ -303,7 +283,6 @@ pub struct OpinionList {
 
 async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let scope = scope_of(&p);
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let taxonomy = model::taxonomy(&s).await?;
     let f = model::Filter {
         state: match q.state.as_deref() {
@@ -317,9 +296,9 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         },
         flagged: false,
         unpublished: false,
-        category: Some(t(&q.category)).filter(|c| taxonomy.knows(c)),
+        category: Some(query::text(&q.category)).filter(|c| taxonomy.knows(c)),
         channel: None,
-        terms: crate::nlp::segment::query_terms(&t(&q.q)),
+        terms: crate::nlp::segment::query_terms(&query::text(&q.q)),
     };
     let now = crate::db::now();
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
@@ -541,120 +520,24 @@ fn public_limit() -> serde_json::Value {
 const STEP_PARAM: &[Param] = &[param("step", "步骤名（详情的 steps 所列，或旧名）", step_param)];
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "post",
-        path: "/api/v1/opinions",
-        summary: "提交群众意见（公开；带令牌时为代为录入）→ 查询编号和查询码",
-        tag: TAG,
-        auth: false,
-        query: &[],
-        request: Some(schema::<NewOpinion>),
-        response: schema::<Receipt>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/opinions",
-        summary: "事项列表（按角色范围；可搜索）",
-        tag: TAG,
-        auth: true,
-        query: &[
+    Operation::post("/api/v1/opinions", "提交群众意见（公开；带令牌时为代为录入）→ 查询编号和查询码", TAG, schema::<NewOpinion>, schema::<Receipt>),
+    Operation::get("/api/v1/opinions", "事项列表（按角色范围；可搜索）", TAG, schema::<OpinionList>).signed_in().query(&[
             param("state", "状态", item_states),
             param("q", "搜索词", text),
             param("category", "类别（不在分类表中的忽略）", text),
             param("overdue", "true 只看超期", flag),
             OFFSET_PAGING[0],
             OFFSET_PAGING[1],
-        ],
-        request: None,
-        response: schema::<OpinionList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/opinions/track/{no}",
-        summary: "反映人查询办理进度（须查询码 code）",
-        tag: TAG,
-        auth: false,
-        query: &[param("code", "查询码", text)],
-        request: None,
-        response: schema::<Tracking>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/opinions/track/{no}/ratings",
-        summary: "反映人评价答复",
-        tag: TAG,
-        auth: false,
-        query: &[],
-        request: Some(schema::<RatingIn>),
-        response: schema::<StepOut>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/opinions/{id}",
-        summary: "事项详情：状态、期限、交办、答复、评价、办理记录和系统建议",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<OpinionDetail>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/opinions/{id}/{step}",
-        summary: "办理一步：详情 steps 所列的步骤名（release、reject、answer_directly、assign、accept、return、progress、request_extension、decide_extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand_to_deputy（转交代表，deputy_id）、request_assign（代表请机关交办）；旧名 answer、extension、decide-extension、hand-to-deputy、request-assign 仍可用），以及 publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: Some(schema::<StepIn>),
-        response: step_answer,
-        status: 200,
-        path_params: STEP_PARAM,
-        empty_body: true,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/public/opinions",
-        summary: "码上公开：已办结、反映人同意且工作人员已公开的事项（公开版本，个人信息已遮盖）",
-        tag: TAG,
-        auth: false,
-        query: &[
+        ]),
+    Operation::get("/api/v1/opinions/track/{no}", "反映人查询办理进度（须查询码 code）", TAG, schema::<Tracking>).query(&[param("code", "查询码", text)]),
+    Operation::post("/api/v1/opinions/track/{no}/ratings", "反映人评价答复", TAG, schema::<RatingIn>, schema::<StepOut>),
+    Operation::get("/api/v1/opinions/{id}", "事项详情：状态、期限、交办、答复、评价、办理记录和系统建议", TAG, schema::<OpinionDetail>).signed_in(),
+    Operation::post("/api/v1/opinions/{id}/{step}", "办理一步：详情 steps 所列的步骤名（release、reject、answer_directly、assign、accept、return、progress、request_extension、decide_extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand_to_deputy（转交代表，deputy_id）、request_assign（代表请机关交办）；旧名 answer、extension、decide-extension、hand-to-deputy、request-assign 仍可用），以及 publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）", TAG, schema::<StepIn>, step_answer).signed_in().status(200).path_params(STEP_PARAM).empty_body(),
+    Operation::get("/api/v1/public/opinions", "码上公开：已办结、反映人同意且工作人员已公开的事项（公开版本，个人信息已遮盖）", TAG, schema::<PublicList>).query(&[
             param("q", "搜索词", text),
             param("category", "类别（不在分类表中的忽略）", text),
             param("limit", "条数，1–100，默认 20", public_limit),
             OFFSET_PAGING[1],
-        ],
-        request: None,
-        response: schema::<PublicList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/units",
-        summary: "承办单位（本机关及下级；单位账号只见本单位）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<UnitList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
+        ]),
+    Operation::get("/api/v1/units", "承办单位（本机关及下级；单位账号只见本单位）", TAG, schema::<UnitList>).signed_in(),
 ];

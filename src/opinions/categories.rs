@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::model::{self, Category, TaxonomyCache};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form};
+use crate::app::fields::FieldErrors;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
@@ -48,18 +49,16 @@ pub struct NewCategory {
 
 /// Checks a new category against the taxonomy, every field at once.
 pub fn validate(new: &NewCategory, existing: &[Category]) -> AppResult<()> {
-    let mut errors = Vec::new();
-    let mut bad =
-        |field: &str, message: String| errors.push(crate::app::error::FieldError { field: field.into(), message });
+    let mut errors = FieldErrors::new();
     let n = new.name.chars().count();
     if n == 0 {
-        bad("name", "请填写类别名称".into());
+        errors.add("name", "请填写类别名称");
     } else if n > MAX_NAME {
-        bad("name", format!("类别名称不超过 {MAX_NAME} 个字"));
+        errors.add("name", format!("类别名称不超过 {MAX_NAME} 个字"));
     } else if new.name == "未分类" {
-        bad("name", "「未分类」是尚未确定类别时的说法，不能作为类别".into());
+        errors.add("name", "「未分类」是尚未确定类别时的说法，不能作为类别");
     } else if existing.iter().any(|c| c.name == new.name) {
-        bad("name", format!("已有类别「{}」（停用的类别可以恢复）", new.name));
+        errors.add("name", format!("已有类别「{}」（停用的类别可以恢复）", new.name));
     }
     let code_ok = |c: &str| {
         c.len() <= MAX_CODE
@@ -67,11 +66,11 @@ pub fn validate(new: &NewCategory, existing: &[Category]) -> AppResult<()> {
             && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     };
     if new.code.is_empty() {
-        bad("code", "请填写编码（英文小写字母、数字和下划线，如 water_supply）".into());
+        errors.add("code", "请填写编码（英文小写字母、数字和下划线，如 water_supply）");
     } else if !code_ok(&new.code) || new.code == model::UNCLASSIFIED_CODE {
-        bad("code", format!("编码须以英文小写字母开头，只含小写字母、数字和下划线，不超过 {MAX_CODE} 个字符"));
+        errors.add("code", format!("编码须以英文小写字母开头，只含小写字母、数字和下划线，不超过 {MAX_CODE} 个字符"));
     } else if existing.iter().any(|c| c.code == new.code) {
-        bad(
+        errors.add(
             "code",
             format!(
                 "编码 {} 已被「{}」使用",
@@ -81,18 +80,13 @@ pub fn validate(new: &NewCategory, existing: &[Category]) -> AppResult<()> {
         );
     }
     if existing.len() >= MAX_CATEGORIES {
-        bad("name", format!("最多 {MAX_CATEGORIES} 个类别"));
+        errors.add("name", format!("最多 {MAX_CATEGORIES} 个类别"));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-        Err(AppError::Invalid { detail, fields: errors })
-    }
+    errors.check()
 }
 
 fn changed(action: &'static str, id: i64, summary: String) -> Change<'static> {
-    Change { action, target_type: "opinion_category", target_id: id.to_string(), organ_id: None, summary }
+    Change::new(action, "opinion_category", id, summary)
 }
 
 /// Adds a category at the end of the list; audited.

@@ -3,75 +3,34 @@
 //! `/track` and `/public`.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::app::codes::code_enum;
 use crate::db;
 use crate::handling::flow::State;
 
-/// How an opinion came in (OPN-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// The form behind a station's QR code.
-    Station,
-    /// The form behind a deputy's QR code (or `/find` → deputy card).
-    Deputy,
-    /// The organ's own site without a station or deputy.
-    Web,
-    /// A deputy's own entry of what voters told them (点单).
-    DeputyEntry,
-    /// A keeper's entry on behalf of a visitor at a reception.
-    Reception,
-    /// Staff entering a letter, a call, a visit.
-    Staff,
-    /// 12345 / 即诉即办 import.
-    Hotline,
-    /// The Open311 endpoint.
-    Open311,
-    /// The API.
-    Api,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 9] = [
-        Channel::Station,
-        Channel::Deputy,
-        Channel::Web,
-        Channel::DeputyEntry,
-        Channel::Reception,
-        Channel::Staff,
-        Channel::Hotline,
-        Channel::Open311,
-        Channel::Api,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Station => "station",
-            Channel::Deputy => "deputy",
-            Channel::Web => "web",
-            Channel::DeputyEntry => "deputy_entry",
-            Channel::Reception => "reception",
-            Channel::Staff => "staff",
-            Channel::Hotline => "hotline",
-            Channel::Open311 => "open311",
-            Channel::Api => "api",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Station => "联络站码上留言",
-            Channel::Deputy => "代表码上留言",
-            Channel::Web => "网上留言",
-            Channel::DeputyEntry => "代表收集",
-            Channel::Reception => "接待活动",
-            Channel::Staff => "机关录入",
-            Channel::Hotline => "12345热线",
-            Channel::Open311 => "Open311",
-            Channel::Api => "接口",
-        }
+code_enum! {
+    /// How an opinion came in (OPN-1).
+    #[derive(schemars::JsonSchema)]
+    pub enum Channel {
+        /// The form behind a station's QR code.
+        Station = ("station", "联络站码上留言"),
+        /// The form behind a deputy's QR code (or `/find` → deputy card).
+        Deputy = ("deputy", "代表码上留言"),
+        /// The organ's own site without a station or deputy.
+        Web = ("web", "网上留言"),
+        /// A deputy's own entry of what voters told them (点单).
+        DeputyEntry = ("deputy_entry", "代表收集"),
+        /// A keeper's entry on behalf of a visitor at a reception.
+        Reception = ("reception", "接待活动"),
+        /// Staff entering a letter, a call, a visit.
+        Staff = ("staff", "机关录入"),
+        /// 12345 / 即诉即办 import.
+        Hotline = ("hotline", "12345热线"),
+        /// The Open311 endpoint.
+        Open311 = ("open311", "Open311"),
+        /// The API.
+        Api = ("api", "接口"),
     }
 }
 

@@ -35,11 +35,11 @@ use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::ClientIp;
-use crate::app::guard;
+use crate::app::fields::FieldErrors;
 use crate::app::state::AppState;
 use crate::app::text;
 use crate::app::write::write;
-use crate::auth::{self, Action, Principal, Resource, Scope};
+use crate::auth::{self, Principal, Scope};
 use crate::db;
 use crate::handling::flow::{State as ItemState, event_label};
 
@@ -743,8 +743,8 @@ fn read_request(
     station_id: Option<i64>,
     deputy_id: Option<i64>,
 ) -> AppResult<NewRequest> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut bad = |e: AppError| errors.extend(e.fields().iter().cloned());
+    let mut errors = FieldErrors::new();
+    let mut bad = |e: AppError| e.fields().iter().cloned().for_each(|f| errors.push(f));
     let category = match q.get("service_code") {
         None => {
             bad(AppError::invalid("service_code", "缺少必填参数 service_code（可用的编码见 services.json）"));
@@ -792,10 +792,7 @@ fn read_request(
     let name = format!("{}{}", q.get("last_name").unwrap_or(""), q.get("first_name").unwrap_or(""));
     let phone = q.get("phone").map(service::normalise_phone).unwrap_or_default();
     let allow_public = matches!(q.get("allow_public"), Some("true" | "1" | "yes"));
-    if !errors.is_empty() {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-        return Err(AppError::Invalid { detail, fields: errors });
-    }
+    errors.check()?;
     let submission = Submission {
         channel: Some(Channel::Open311),
         station_id,
@@ -839,16 +836,7 @@ async fn create(
             "此 api_key 所属账号不能代为提交诉求（须为机关工作人员、联络站管理员或代表）".into(),
         ));
     };
-    let units: [i64; 0] = [];
-    let r = Resource::HandlingItem {
-        organ_path: &p.organ_path,
-        units: &units,
-        deputy_id,
-        station_id,
-        followers: &[],
-        signers: &[],
-    };
-    guard::check(&s, &p, &ip, Action::Create, &r, "open311").await?;
+    super::pages::check_entry_at(&s, &p, &ip, station_id, deputy_id, "open311").await?;
     jurisdiction(&s, &q).await?;
     let NewRequest { submission, lat, lng, address } =
         read_request(&q, &*model::taxonomy(&s).await?, station_id, deputy_id)?;

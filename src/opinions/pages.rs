@@ -11,13 +11,14 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::model::{self, Channel, Filter, Opinion, Scope};
-use super::service::{self, Submission};
+use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, opts, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
+use crate::app::query;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
@@ -62,21 +63,20 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn filter(&self, taxonomy: &model::Taxonomy) -> Filter {
-        let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
         Filter {
-            state: ItemState::parse(&t(&self.state)),
-            overdue: t(&self.overdue) == "1",
-            flagged: t(&self.flagged) == "1",
-            unpublished: t(&self.unpublished) == "1",
-            category: Some(t(&self.category))
+            state: ItemState::parse(&query::text(&self.state)),
+            overdue: query::text(&self.overdue) == "1",
+            flagged: query::text(&self.flagged) == "1",
+            unpublished: query::text(&self.unpublished) == "1",
+            category: Some(query::text(&self.category))
                 .filter(|c| taxonomy.knows(c) || c == "-")
                 .map(|c| if c == "-" { String::new() } else { c }),
-            channel: Channel::parse(&t(&self.channel)),
-            terms: crate::nlp::segment::query_terms(&t(&self.q)),
+            channel: Channel::parse(&query::text(&self.channel)),
+            terms: crate::nlp::segment::query_terms(&query::text(&self.q)),
         }
     }
     fn query_string(&self) -> String {
-        let pairs: Vec<(&str, String)> = [
+        query::string(&[
             ("state", &self.state),
             ("q", &self.q),
             ("category", &self.category),
@@ -84,11 +84,7 @@ impl ListQuery {
             ("overdue", &self.overdue),
             ("flagged", &self.flagged),
             ("unpublished", &self.unpublished),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v.to_string())))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 
@@ -141,21 +137,20 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         .into_iter()
         .map(|o| Line { title: crate::nlp::segment::highlight(&o.title, &f.terms, 60), overdue: o.overdue(now), o })
         .collect();
-    let t = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     render(&ListTpl {
         l: page.layout("民意办理", &[CRUMB]),
         rows,
         total,
         page: n,
         pages: (total + PAGE - 1) / PAGE,
-        q: t(&q.q),
+        q: query::text(&q.q),
         qs: q.query_string(),
-        states: opts(ItemState::ALL.map(|s| (s.as_str(), s.label())), &t(&q.state)),
+        states: opts(ItemState::ALL.map(|s| (s.as_str(), s.label())), &query::text(&q.state)),
         categories: opts(
             taxonomy.items.iter().map(|c| (c.name.as_str(), c.name.as_str())).chain([("-", "未分类")]),
-            &t(&q.category),
+            &query::text(&q.category),
         ),
-        channels: opts(Channel::ALL.map(|c| (c.as_str(), c.label())), &t(&q.channel)),
+        channels: opts(Channel::ALL.map(|c| (c.as_str(), c.label())), &query::text(&q.channel)),
         overdue: f.overdue,
         flagged: f.flagged,
         unpublished: f.unpublished,
@@ -363,17 +358,47 @@ async fn check_entry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<(C
     let Some((channel, station, deputy)) = entry_source(p) else {
         return Err(AppError::Forbidden("只有机关工作人员、代表和联络站管理员可以录入".into()));
     };
-    let units: [i64; 0] = [];
+    check_entry_at(s, p, ip, station, deputy, "new").await?;
+    Ok((channel, station, deputy))
+}
+
+/// Whether `p` may enter an opinion at a station or for a deputy on someone's behalf: one rule
+/// for the console form, the API and Open311 with a key.
+pub async fn check_entry_at(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    station_id: Option<i64>,
+    deputy_id: Option<i64>,
+    target_id: &str,
+) -> AppResult<()> {
     let r = Resource::HandlingItem {
         organ_path: &p.organ_path,
-        units: &units,
-        deputy_id: deputy,
-        station_id: station,
+        units: &[],
+        deputy_id,
+        station_id,
         followers: &[],
         signers: &[],
     };
-    guard::check(s, p, ip, Action::Create, &r, "new").await?;
-    Ok((channel, station, deputy))
+    guard::check(s, p, ip, Action::Create, &r, target_id).await
+}
+
+/// An entry on someone's behalf: one audited write with the caller as who entered it (the
+/// per-address limit does not apply).
+pub async fn enter(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    sub: &Submission,
+    channel: Channel,
+) -> AppResult<Receipt> {
+    let now = crate::db::now();
+    let limits = crate::notify::Limits::of(&s.config);
+    write(s, p, ip, async |w| {
+        let src = service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now };
+        service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), sub, &src).await
+    })
+    .await
 }
 
 async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
@@ -404,20 +429,7 @@ async fn create(
         consent: v.consent,
         external_no: None,
     };
-    let now = crate::db::now();
-    let result = write(&s, &p, &ip, async |w| {
-        service::submit_with_limits(
-            w.txn(),
-            w.key(),
-            &s.crypto,
-            &crate::notify::Limits::of(&s.config),
-            w.actor(),
-            &sub,
-            &service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now },
-        )
-        .await
-    })
-    .await;
+    let result = enter(&s, &p, &ip, &sub, channel).await;
     form_answer(
         result,
         |r| {

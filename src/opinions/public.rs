@@ -17,11 +17,12 @@ use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
 use crate::app::forms::{Opt, opts};
 use crate::app::pages::{Errors, form_errors, render};
 use crate::app::state::AppState;
-use crate::app::write::write_as;
+use crate::app::write::{Write, write_as};
 use crate::audit::Actor;
 use crate::handling::flow::{Grade, State as ItemState};
 use crate::handling::model::{self as loop_model, Event, Rater, Reply};
 use crate::handling::service::Command;
+use crate::notify::verify;
 use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
@@ -171,10 +172,34 @@ struct ReceiptTpl {
     sms_capped: bool,
 }
 
-/// What the form's write did.
-enum Outcome {
-    Stored(Receipt),
-    Verification(crate::notify::verify::Step),
+/// What a citizen's form write did: stored, or stopped at the code that confirms a new number.
+pub enum Outcome<T> {
+    Stored(T),
+    Verification(verify::Step),
+}
+
+/// A citizen's write from a public form (an opinion, a booking): done as 「群众」 from the
+/// masked address, within the address's hourly intake budget, and — for a number that never
+/// got a message, when the installation asks for it — only once the SMS code is confirmed.
+/// `gate` is (phone, code typed, 「重新获取验证码」 pressed).
+pub async fn citizen_write<T>(
+    s: &AppState,
+    ip: &ClientIp,
+    sms: &crate::notify::Limits,
+    (phone, code, resend): (&str, &str, bool),
+    now: i64,
+    work: impl AsyncFnOnce(&mut Write) -> AppResult<T>,
+) -> AppResult<Outcome<T>> {
+    let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
+    write_as(s, actor, async |w| {
+        service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
+        let enabled = s.config.sms_verify_new_numbers;
+        if let Some(step) = verify::gate(w.txn(), &s.crypto, sms, enabled, phone.trim(), code, resend, now).await? {
+            return Ok(Outcome::Verification(step));
+        }
+        Ok(Outcome::Stored(work(w).await?))
+    })
+    .await
 }
 
 async fn submit(
@@ -188,20 +213,10 @@ async fn submit(
     let result = async {
         let (sub, channel) = v.submission()?;
         service::validate(&sub, &*model::taxonomy(&s).await?)?;
-        let actor = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: mask_ip(&ip.0) };
-        write_as(&s, actor, async |w| {
-            service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
-            let phone = sub.phone.trim();
-            let (code, resend) = (v.sms_code.as_str(), !v.send_code.is_empty());
-            let enabled = s.config.sms_verify_new_numbers;
-            if let Some(step) =
-                crate::notify::verify::gate(w.txn(), &s.crypto, &limits, enabled, phone, code, resend, now).await?
-            {
-                return Ok(Outcome::Verification(step));
-            }
+        let gate = (sub.phone.as_str(), v.sms_code.as_str(), !v.send_code.is_empty());
+        citizen_write(&s, &ip, &limits, gate, now, async |w| {
             let src = service::Source { channel, entered_by: None, client: &ip.0, now };
-            let r = service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &sub, &src).await?;
-            Ok(Outcome::Stored(r))
+            service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &sub, &src).await
         })
         .await
     }
@@ -214,13 +229,13 @@ async fn submit(
             let page = ReceiptTpl { organ_name, csrf: csrf.0, r, sms, sms_capped };
             Ok((StatusCode::CREATED, render(&page)?).into_response())
         }
-        Ok(Outcome::Verification(crate::notify::verify::Step::CodeSent(masked))) => {
+        Ok(Outcome::Verification(verify::Step::CodeSent(masked))) => {
             let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
             let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
             page.code_sent = Some(masked);
             Ok((StatusCode::OK, render(&page)?).into_response())
         }
-        Ok(Outcome::Verification(crate::notify::verify::Step::Refused(message))) => {
+        Ok(Outcome::Verification(verify::Step::Refused(message))) => {
             let errors = Errors(vec![crate::app::error::FieldError { field: "sms_code".into(), message }]);
             let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
             let page = new_tpl(&s, csrf.0, v, errors).await?;

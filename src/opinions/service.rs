@@ -6,7 +6,8 @@ use rand::Rng;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::model::{self, Channel};
-use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::error::{AppError, AppResult};
+use crate::app::fields::FieldErrors;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::handling::service::{self as loop_service, NewItem};
@@ -65,36 +66,30 @@ pub use crate::privacy::normalise_phone;
 
 /// Checks a submission, every field at once, its category against `taxonomy`.
 pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppError> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+    let mut errors = FieldErrors::new();
     let n = s.content.trim().chars().count();
     if n < MIN_CONTENT {
-        bad("content", format!("请把问题写清楚，至少 {MIN_CONTENT} 个字"));
+        errors.add("content", format!("请把问题写清楚，至少 {MIN_CONTENT} 个字"));
     } else if n > MAX_CONTENT {
-        bad("content", format!("内容不能超过 {MAX_CONTENT} 字（现有 {n} 字），可分几次提交"));
+        errors.add("content", format!("内容不能超过 {MAX_CONTENT} 字（现有 {n} 字），可分几次提交"));
     }
     if s.title.trim().chars().count() > MAX_TITLE {
-        bad("title", format!("标题不能超过 {MAX_TITLE} 字"));
+        errors.add("title", format!("标题不能超过 {MAX_TITLE} 字"));
     }
     if !taxonomy.accepts(s.category.trim()) {
-        bad("category", "请从列表中选择类别".into());
+        errors.add("category", "请从列表中选择类别");
     }
     if s.name.trim().chars().count() > 20 {
-        bad("name", "姓名不能超过 20 字".into());
+        errors.add("name", "姓名不能超过 20 字");
     }
     let phone = s.phone.trim();
     if !phone.is_empty() && !is_mobile(phone) {
-        bad("phone", "请填写 11 位手机号，或留空".into());
+        errors.add("phone", "请填写 11 位手机号，或留空");
     }
     if (!s.name.trim().is_empty() || !phone.is_empty()) && !s.consent {
-        bad("consent", "留下姓名或手机号时，请勾选同意用于办理本事项".into());
+        errors.add("consent", "留下姓名或手机号时，请勾选同意用于办理本事项");
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-        Err(AppError::Invalid { detail, fields: errors })
-    }
+    errors.check()
 }
 
 /// Counts one public request of a kind (`intake`, `track`) from an address; refuses beyond
@@ -353,18 +348,14 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
         let message = notify::Message { text, secret: Some(code.clone()), public: entered_by.is_none() };
         Some(notify::sms(c, crypto, limits, phone, &message, "opinion_receipt").await?)
     };
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "opinion_submit",
-            target_type: "opinion",
-            target_id: opinion_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("{} {tracking_no}{}", channel.label(), if hold.is_some() { "（待审核）" } else { "" }),
-        },
+    Change::new(
+        "opinion_submit",
+        "opinion",
+        opinion_id,
+        format!("{} {tracking_no}{}", channel.label(), if hold.is_some() { "（待审核）" } else { "" }),
     )
+    .in_organ(organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(Receipt { tracking_no, query_code: code, opinion_id, held: hold.is_some(), sms })
 }
@@ -410,18 +401,14 @@ pub async fn set_category<C: ConnectionTrait>(
         return Err(AppError::invalid("category", "请从列表中选择类别"));
     }
     db::exec(c, "UPDATE opinions SET category = $1 WHERE id = $2", vec![category.into(), opinion_id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "opinion_classify",
-            target_type: "opinion",
-            target_id: opinion_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("类别：{}", if category.is_empty() { "未分类" } else { category }),
-        },
+    Change::new(
+        "opinion_classify",
+        "opinion",
+        opinion_id,
+        format!("类别：{}", if category.is_empty() { "未分类" } else { category }),
     )
+    .in_organ(organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(())
 }
@@ -494,16 +481,15 @@ pub async fn purge_personal_data(
             db,
             key,
             &Actor::system("个人信息清除"),
-            Change {
-                action: "personal_data_purge",
-                target_type: "opinion",
-                target_id: String::new(),
-                organ_id: None,
-                summary: format!(
+            Change::new(
+                "personal_data_purge",
+                "opinion",
+                "",
+                format!(
                     "保存期限 {retention_days} 天：清除 {} 件意见的姓名和手机号、{} 条短信的手机号",
                     purged.opinions, purged.messages
                 ),
-            },
+            ),
         )
         .await?;
     }

@@ -22,7 +22,7 @@ use super::model::Channel;
 use super::synthetic_text::{
     ANSWERS, ASKS, IMPACT, OPENINGS, PLACE_KINDS, REJECTIONS, SINCE, SURNAMES, TOPICS, UNIT_KINDS, VILLAGES,
 };
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::calendar::{self, Calendar};
 use crate::db;
 use crate::handling::flow::{Grade, Outcome, State};
@@ -123,19 +123,9 @@ pub async fn generate(
         }
     }
 
-    audit::append(
-        w.txn(),
-        audit_key,
-        &Actor::system("gen"),
-        Change {
-            action: "synthetic_generate",
-            target_type: "opinions",
-            target_id: "gen".into(),
-            organ_id: None,
-            summary: format!("生成合成数据：{n} 条群众意见"),
-        },
-    )
-    .await?;
+    Change::new("synthetic_generate", "opinions", "gen", format!("生成合成数据：{n} 条群众意见"))
+        .append(w.txn(), audit_key, &Actor::system("gen"))
+        .await?;
     w.finish().await?;
     if db.get_database_backend() == DbBackend::Postgres {
         for t in ["handling_items", "handling_events", "handling_assignments", "handling_replies", "opinions"] {

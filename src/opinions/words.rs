@@ -18,7 +18,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 
@@ -83,19 +83,9 @@ pub async fn replace<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, new: 
         .await?;
     }
     let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、");
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "opinion_hold_words",
-            target_type: "hold_words",
-            target_id: String::new(),
-            organ_id: None,
-            summary: format!("增加：{}；删除：{}", list(&added), list(&removed)),
-        },
-    )
-    .await?;
+    Change::new("opinion_hold_words", "hold_words", "", format!("增加：{}；删除：{}", list(&added), list(&removed)))
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use calamine::Data;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::AreaLevel;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::base::error::AppError;
 use crate::db;
 use crate::sheet::RowIssue;
@@ -394,19 +394,9 @@ pub async fn import_areas<C: ConnectionTrait>(
                 vec![row.name.clone().into(), lat.into(), lng.into(), k.id.into()],
             )
             .await?;
-            audit::append(
-                c,
-                key,
-                actor,
-                Change {
-                    action: "area_update",
-                    target_type: "area",
-                    target_id: k.id.to_string(),
-                    organ_id: None,
-                    summary: format!("导入：{}", changes.join("；")),
-                },
-            )
-            .await?;
+            Change::new("area_update", "area", k.id, format!("导入：{}", changes.join("；")))
+                .append(c, key, actor)
+                .await?;
             summary.updated += 1;
             continue;
         }
@@ -429,40 +419,22 @@ pub async fn import_areas<C: ConnectionTrait>(
         .await?;
         let path = format!("{}{id}/", parent.map(|p| p.1).unwrap_or_else(|| "/".into()));
         db::exec(c, "UPDATE areas SET path = $1 WHERE id = $2", vec![path.clone().into(), id.into()]).await?;
-        audit::append(
-            c,
-            key,
-            actor,
-            Change {
-                action: "area_create",
-                target_type: "area",
-                target_id: id.to_string(),
-                organ_id: None,
-                summary: format!("导入新建区划 {} {}", row.code, row.name),
-            },
-        )
-        .await?;
+        Change::new("area_create", "area", id, format!("导入新建区划 {} {}", row.code, row.name))
+            .append(c, key, actor)
+            .await?;
         known.insert(
             row.code.clone(),
             Known { id, name: row.name, level: row.level.to_string(), parent_code: row.parent_code, path, lat, lng },
         );
         summary.created += 1;
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "area_import",
-            target_type: "area",
-            target_id: "import".into(),
-            organ_id: None,
-            summary: format!(
-                "导入区划：新增 {} 个，更新 {} 个，未变 {} 个",
-                summary.created, summary.updated, summary.unchanged
-            ),
-        },
+    Change::new(
+        "area_import",
+        "area",
+        "import",
+        format!("导入区划：新增 {} 个，更新 {} 个，未变 {} 个", summary.created, summary.updated, summary.unchanged),
     )
+    .append(c, key, actor)
     .await?;
     Ok(summary)
 }

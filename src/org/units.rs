@@ -5,8 +5,9 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
-use crate::audit::{self, Actor, Change};
-use crate::base::error::{AppError, FieldError};
+use crate::audit::{Actor, Change};
+use crate::base::error::AppError;
+use crate::base::fields::FieldErrors;
 use crate::db;
 use crate::privacy::{FieldCrypto, mask_name};
 
@@ -106,24 +107,16 @@ pub struct UnitInput {
     pub active: bool,
 }
 
-fn field(f: &mut Vec<FieldError>, name: &str, message: &str) {
-    f.push(FieldError { field: name.into(), message: message.into() });
-}
-
-fn invalid(fields: Vec<FieldError>) -> AppError {
-    AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields }
-}
-
 async fn check_unit<C: ConnectionTrait>(
     c: &C,
     organ_id: i64,
     except: Option<i64>,
     input: &UnitInput,
 ) -> Result<(), AppError> {
-    let mut f = Vec::new();
+    let mut f = FieldErrors::new();
     let name = input.name.trim();
     if !(2..=60).contains(&name.chars().count()) {
-        field(&mut f, "name", "单位名称应为 2 至 60 个字");
+        f.add("name", "单位名称应为 2 至 60 个字");
     } else if db::scalar_i64(
         c,
         "SELECT count(*) FROM handling_units WHERE organ_id = $1 AND name = $2 AND id <> $3",
@@ -132,12 +125,12 @@ async fn check_unit<C: ConnectionTrait>(
     .await?
         > 0
     {
-        field(&mut f, "name", "本机关已登记同名的承办单位");
+        f.add("name", "本机关已登记同名的承办单位");
     }
     if !UNIT_KINDS.iter().any(|(k, _)| *k == input.kind) {
-        field(&mut f, "kind", "请选择单位类别");
+        f.add("kind", "请选择单位类别");
     }
-    if f.is_empty() { Ok(()) } else { Err(invalid(f)) }
+    f.check_counted()
 }
 
 pub async fn create_unit<C: ConnectionTrait>(
@@ -155,19 +148,10 @@ pub async fn create_unit<C: ConnectionTrait>(
         vec![organ_id.into(), name.into(), input.kind.clone().into(), input.active.into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "unit_create",
-            target_type: "handling_unit",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新建承办单位 {name}（{}）", kind_label(&input.kind)),
-        },
-    )
-    .await?;
+    Change::new("unit_create", "handling_unit", id, format!("新建承办单位 {name}（{}）", kind_label(&input.kind)))
+        .in_organ(organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(id)
 }
 
@@ -201,19 +185,10 @@ pub async fn update_unit<C: ConnectionTrait>(
         vec![name.into(), input.kind.clone().into(), input.active.into(), id.into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "unit_update",
-            target_type: "handling_unit",
-            target_id: id.to_string(),
-            organ_id: Some(before.organ_id),
-            summary: changes.join("；"),
-        },
-    )
-    .await?;
+    Change::new("unit_update", "handling_unit", id, changes.join("；"))
+        .in_organ(before.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(true)
 }
 
@@ -277,18 +252,18 @@ pub async fn add_contact<C: ConnectionTrait>(
     input: &ContactInput,
 ) -> Result<i64, AppError> {
     let u = unit(c, unit_id).await?.ok_or(AppError::NotFound)?;
-    let mut f = Vec::new();
+    let mut f = FieldErrors::new();
     let name = input.name.trim();
     if !(2..=20).contains(&name.chars().count()) {
-        field(&mut f, "name", "联络员姓名应为 2 至 20 个字");
+        f.add("name", "联络员姓名应为 2 至 20 个字");
     }
     let phone = normalise_phone(&input.phone);
     if phone.is_none() {
-        field(&mut f, "phone", "电话应为 11 位手机号或带区号的固定电话，例如 0536-6062114");
+        f.add("phone", "电话应为 11 位手机号或带区号的固定电话，例如 0536-6062114");
     }
     if let Some(account) = input.account_id {
         if !unit_accounts(c, unit_id).await?.iter().any(|(id, _, _)| *id == account) {
-            field(&mut f, "account_id", "只能关联本单位的承办单位账号");
+            f.add("account_id", "只能关联本单位的承办单位账号");
         } else if db::scalar_i64(
             c,
             "SELECT count(*) FROM unit_contacts WHERE unit_id = $1 AND account_id = $2",
@@ -297,12 +272,10 @@ pub async fn add_contact<C: ConnectionTrait>(
         .await?
             > 0
         {
-            field(&mut f, "account_id", "这个账号已关联本单位的另一位联络员");
+            f.add("account_id", "这个账号已关联本单位的另一位联络员");
         }
     }
-    if !f.is_empty() {
-        return Err(invalid(f));
-    }
+    f.check_counted()?;
     let phone_enc = phone.map(|p| crypto.encrypt(&p));
     let id = db::insert_id(
         c,
@@ -310,22 +283,18 @@ pub async fn add_contact<C: ConnectionTrait>(
         vec![unit_id.into(), name.into(), phone_enc.into(), input.account_id.into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "unit_contact_add",
-            target_type: "handling_unit",
-            target_id: unit_id.to_string(),
-            organ_id: Some(u.organ_id),
-            summary: format!(
-                "新增联络员 {}（#{id}）{}",
-                mask_name(name),
-                input.account_id.map(|a| format!("，关联账号 #{a}")).unwrap_or_default()
-            ),
-        },
+    Change::new(
+        "unit_contact_add",
+        "handling_unit",
+        unit_id,
+        format!(
+            "新增联络员 {}（#{id}）{}",
+            mask_name(name),
+            input.account_id.map(|a| format!("，关联账号 #{a}")).unwrap_or_default()
+        ),
     )
+    .in_organ(u.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(id)
 }
@@ -346,18 +315,14 @@ pub async fn remove_contact<C: ConnectionTrait>(
     .await?;
     let name: String = rows.first().ok_or(AppError::NotFound)?.try_get_by_index(0)?;
     db::exec(c, "DELETE FROM unit_contacts WHERE id = $1", vec![contact_id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "unit_contact_remove",
-            target_type: "handling_unit",
-            target_id: unit_id.to_string(),
-            organ_id: Some(u.organ_id),
-            summary: format!("移除联络员 {}（#{contact_id}）", mask_name(&name)),
-        },
+    Change::new(
+        "unit_contact_remove",
+        "handling_unit",
+        unit_id,
+        format!("移除联络员 {}（#{contact_id}）", mask_name(&name)),
     )
+    .in_organ(u.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(())
 }

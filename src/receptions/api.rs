@@ -203,43 +203,22 @@ async fn create(
 const TAG: &str = "接待活动";
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "get",
-        path: "/api/v1/receptions",
-        summary: "接待活动列表（按角色范围）",
-        tag: TAG,
-        auth: true,
-        query: &[param("station", "联络站编号", id), param("month", "月份 YYYY-MM", month)],
-        request: None,
-        response: schema::<ReceptionList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/receptions/{id}",
-        summary: "接待活动详情：参加代表和问题、对策建议、限时反馈三张清单",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<ReceptionDetail>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/receptions",
-        summary: "记录接待活动，收集的问题逐条录入为群众意见（渠道：接待活动）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: Some(schema::<NewReceptionIn>),
-        response: schema::<Created>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
+    Operation::get("/api/v1/receptions", "接待活动列表（按角色范围）", TAG, schema::<ReceptionList>)
+        .signed_in()
+        .query(&[param("station", "联络站编号", id), param("month", "月份 YYYY-MM", month)]),
+    Operation::get(
+        "/api/v1/receptions/{id}",
+        "接待活动详情：参加代表和问题、对策建议、限时反馈三张清单",
+        TAG,
+        schema::<ReceptionDetail>,
+    )
+    .signed_in(),
+    Operation::post(
+        "/api/v1/receptions",
+        "记录接待活动，收集的问题逐条录入为群众意见（渠道：接待活动）",
+        TAG,
+        schema::<NewReceptionIn>,
+        schema::<Created>,
+    )
+    .signed_in(),
 ];

@@ -5,39 +5,20 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
+use crate::app::codes::code_enum;
 use crate::db;
 use crate::handling::flow::State;
 
-/// The list an item is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListKind {
-    /// 问题清单: an issue raised, entered as an opinion.
-    Problem,
-    /// 对策建议清单.
-    Countermeasure,
-    /// 限时反馈清单: a promise with its date and fulfilment.
-    Feedback,
-}
-
-impl ListKind {
-    pub const ALL: [ListKind; 3] = [ListKind::Problem, ListKind::Countermeasure, ListKind::Feedback];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListKind::Problem => "problem",
-            ListKind::Countermeasure => "countermeasure",
-            ListKind::Feedback => "feedback",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ListKind> {
-        ListKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            ListKind::Problem => "问题清单",
-            ListKind::Countermeasure => "对策建议清单",
-            ListKind::Feedback => "限时反馈清单",
-        }
+code_enum! {
+    /// The list an item is on.
+    #[derive(schemars::JsonSchema)]
+    pub enum ListKind {
+        /// 问题清单: an issue raised, entered as an opinion.
+        Problem = ("problem", "问题清单"),
+        /// 对策建议清单.
+        Countermeasure = ("countermeasure", "对策建议清单"),
+        /// 限时反馈清单: a promise with its date and fulfilment.
+        Feedback = ("feedback", "限时反馈清单"),
     }
 }
 

@@ -8,8 +8,9 @@ use sea_orm::ConnectionTrait;
 
 use super::model::{self, ListKind, Reception};
 use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::fields::FieldErrors;
 use crate::app::fmt::parse_date;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::db;
 use crate::opinions::model::Channel;
 use crate::opinions::service::{self as intake, Source, Submission};
@@ -44,14 +45,6 @@ pub fn issue_lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }
 
-fn invalid(errors: Vec<FieldError>) -> AppResult<()> {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-    Err(AppError::Invalid { detail, fields: errors })
-}
-
 /// A date of a reception or a promise: typed as people do, not after `latest` when given.
 fn date_field(field: &str, v: &str, what: &str) -> Result<NaiveDate, FieldError> {
     parse_date(v)
@@ -66,27 +59,26 @@ pub async fn validate<C: ConnectionTrait>(
     input: &NewReception,
     today: NaiveDate,
 ) -> AppResult<(NaiveDate, Vec<i64>)> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+    let mut errors = FieldErrors::new();
     let held_on = match date_field("held_on", &input.held_on, "接待日期") {
         Ok(d) if d > today => {
-            bad("held_on", "接待日期不能晚于今天（预约请用预约功能）".into());
+            errors.add("held_on", "接待日期不能晚于今天（预约请用预约功能）");
             None
         }
         Ok(d) => Some(d),
         Err(e) => {
-            bad(&e.field, e.message);
+            errors.add(&e.field, e.message);
             None
         }
     };
     let theme = input.theme.trim().chars().count();
     if theme == 0 {
-        bad("theme", "请填写接待主题".into());
+        errors.add("theme", "请填写接待主题");
     } else if theme > MAX_THEME {
-        bad("theme", format!("接待主题不能超过 {MAX_THEME} 字"));
+        errors.add("theme", format!("接待主题不能超过 {MAX_THEME} 字"));
     }
     if input.attendees.trim().chars().count() > MAX_ATTENDEES {
-        bad("attendees", format!("其他参加人员不能超过 {MAX_ATTENDEES} 字"));
+        errors.add("attendees", format!("其他参加人员不能超过 {MAX_ATTENDEES} 字"));
     }
     let assigned: Vec<i64> =
         crate::registry::stations::deputies(c, input.station_id).await?.iter().map(|d| d.id).collect();
@@ -97,25 +89,25 @@ pub async fn validate<C: ConnectionTrait>(
         }
     }
     if deputies.iter().any(|d| !assigned.contains(d)) {
-        bad("deputies", "只能选择本联络站的代表".into());
+        errors.add("deputies", "只能选择本联络站的代表");
     } else if (deputies.len() as i64) < min_deputies {
-        bad("deputies", format!("每次接待至少需要 {min_deputies} 名代表参加（已选 {} 名）", deputies.len()));
+        errors.add("deputies", format!("每次接待至少需要 {min_deputies} 名代表参加（已选 {} 名）", deputies.len()));
     }
     if input.issues.len() > MAX_ISSUES {
-        bad("issues", format!("一次最多录入 {MAX_ISSUES} 条问题，其余可在接待记录中补充"));
+        errors.add("issues", format!("一次最多录入 {MAX_ISSUES} 条问题，其余可在接待记录中补充"));
     }
     for (i, issue) in input.issues.iter().enumerate() {
         let n = issue.trim().chars().count();
         if !(intake::MIN_CONTENT..=intake::MAX_CONTENT).contains(&n) {
-            bad(
+            errors.add(
                 "issues",
                 format!("第 {} 条问题应为 {} 到 {} 字（现有 {n} 字）", i + 1, intake::MIN_CONTENT, intake::MAX_CONTENT),
             );
         } else if input.issues[..i].iter().any(|x| x.trim() == issue.trim()) {
-            bad("issues", format!("第 {} 条问题与前面重复", i + 1));
+            errors.add("issues", format!("第 {} 条问题与前面重复", i + 1));
         }
     }
-    invalid(errors)?;
+    errors.check()?;
     Ok((held_on.expect("checked above"), deputies))
 }
 
@@ -218,24 +210,20 @@ pub async fn create<C: ConnectionTrait>(
     for issue in &input.issues {
         tracking_nos.push(raise(c, key, crypto, actor, (id, station.id), issue, e).await?.0);
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "reception_create",
-            target_type: "reception",
-            target_id: id.to_string(),
-            organ_id: Some(station.organ_id),
-            summary: format!(
-                "{} {} 接待，代表 {} 名，问题 {} 条",
-                station.name,
-                held_on.format("%Y-%m-%d"),
-                deputies.len(),
-                tracking_nos.len()
-            ),
-        },
+    Change::new(
+        "reception_create",
+        "reception",
+        id,
+        format!(
+            "{} {} 接待，代表 {} 名，问题 {} 条",
+            station.name,
+            held_on.format("%Y-%m-%d"),
+            deputies.len(),
+            tracking_nos.len()
+        ),
     )
+    .in_organ(station.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(Created { id, tracking_nos })
 }
@@ -258,19 +246,17 @@ pub async fn add_item<C: ConnectionTrait>(
     input: &NewItem,
     e: &Entry<'_>,
 ) -> AppResult<i64> {
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     let kind = ListKind::parse(&input.kind);
     if kind.is_none() {
-        errors.push(FieldError { field: "kind".into(), message: "请选择清单".into() });
+        errors.add("kind", "请选择清单");
     }
     let body = input.body.trim();
     let n = body.chars().count();
     let (min, max) =
         if kind == Some(ListKind::Problem) { (intake::MIN_CONTENT, intake::MAX_CONTENT) } else { (2, MAX_ITEM) };
     if n < min || n > max {
-        errors.push(FieldError {
-            field: "body".into(), message: format!("内容应为 {min} 到 {max} 字（现有 {n} 字）")
-        });
+        errors.add("body", format!("内容应为 {min} 到 {max} 字（现有 {n} 字）"));
     }
     let promised = match kind {
         Some(ListKind::Feedback) => match date_field("promised_on", &input.promised_on, "承诺反馈日期") {
@@ -282,7 +268,7 @@ pub async fn add_item<C: ConnectionTrait>(
         },
         _ => None,
     };
-    invalid(errors)?;
+    errors.check()?;
     let kind = kind.expect("checked above");
     let id = if kind == ListKind::Problem {
         raise(c, key, crypto, actor, (r.id, r.station_id), body, e).await?.1
@@ -291,19 +277,10 @@ pub async fn add_item<C: ConnectionTrait>(
         insert_item(c, r.id, kind, body, None, promised_on, e.now).await?
     };
     let due = promised.map(|d| format!("，承诺 {} 前反馈", d.format("%Y-%m-%d"))).unwrap_or_default();
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "reception_item_add",
-            target_type: "reception",
-            target_id: r.id.to_string(),
-            organ_id: Some(r.organ_id),
-            summary: format!("{}增加一条{due}", kind.label()),
-        },
-    )
-    .await?;
+    Change::new("reception_item_add", "reception", r.id, format!("{}增加一条{due}", kind.label()))
+        .in_organ(r.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(id)
 }
 
@@ -330,11 +307,11 @@ pub async fn fulfil<C: ConnectionTrait>(
     if item.fulfilled_on.is_some() {
         return Err(AppError::invalid("fulfilled_on", "这一条已经记录过兑现"));
     }
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::new();
     let today = crate::calendar::beijing_date(now);
     let date = match date_field("fulfilled_on", &input.fulfilled_on, "反馈日期") {
         Ok(d) if d > today => {
-            errors.push(FieldError { field: "fulfilled_on".into(), message: "反馈日期不能晚于今天".into() });
+            errors.add("fulfilled_on", "反馈日期不能晚于今天");
             None
         }
         Ok(d) => Some(d),
@@ -345,11 +322,9 @@ pub async fn fulfil<C: ConnectionTrait>(
     };
     let n = input.note.trim().chars().count();
     if !(2..=MAX_ITEM).contains(&n) {
-        errors.push(FieldError {
-            field: "note".into(), message: format!("请写明反馈情况，2 到 {MAX_ITEM} 字")
-        });
+        errors.add("note", format!("请写明反馈情况，2 到 {MAX_ITEM} 字"));
     }
-    invalid(errors)?;
+    errors.check()?;
     let date = date.expect("checked above").format("%Y-%m-%d").to_string();
     db::exec(
         c,
@@ -358,18 +333,14 @@ pub async fn fulfil<C: ConnectionTrait>(
     )
     .await?;
     let late = item.promised_on.as_deref().is_some_and(|p| p < date.as_str());
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "reception_fulfil",
-            target_type: "reception",
-            target_id: r.id.to_string(),
-            organ_id: Some(r.organ_id),
-            summary: format!("限时反馈第 {item_id} 条于 {date} 兑现{}", if late { "（逾期）" } else { "" }),
-        },
+    Change::new(
+        "reception_fulfil",
+        "reception",
+        r.id,
+        format!("限时反馈第 {item_id} 条于 {date} 兑现{}", if late { "（逾期）" } else { "" }),
     )
+    .in_organ(r.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(())
 }

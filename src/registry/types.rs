@@ -2,7 +2,8 @@
 //! code (`as_str`) and the Chinese label (`label`). Stored values are today's strings.
 
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable};
-use serde::{Deserialize, Serialize};
+
+use crate::app::codes::code_enum;
 
 /// Decodes a text column through a type's parser; an unknown code is a type error.
 fn decode<T, I: ColIdx>(
@@ -15,33 +16,16 @@ fn decode<T, I: ColIdx>(
     parse(&s).ok_or_else(|| TryGetError::DbErr(DbErr::Type(format!("unknown {what} code «{s}»"))))
 }
 
-/// 性别.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Gender {
-    Male,
-    Female,
+code_enum! {
+    parse: custom;
+    /// 性别.
+    pub enum Gender {
+        Male = ("male", "男"),
+        Female = ("female", "女"),
+    }
 }
 
 impl Gender {
-    pub const ALL: [Gender; 2] = [Gender::Male, Gender::Female];
-
-    /// `male` or `female`, as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "male",
-            Gender::Female => "female",
-        }
-    }
-
-    /// 男 or 女.
-    pub fn label(self) -> &'static str {
-        match self {
-            Gender::Male => "男",
-            Gender::Female => "女",
-        }
-    }
-
     /// Accepts 男/女, 男性/女性, M/F and male/female in any case.
     pub fn parse(s: &str) -> Option<Gender> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -58,93 +42,36 @@ impl TryGetable for Gender {
     }
 }
 
-/// The ways a mandate ends (终止原因).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EndReason {
-    /// 辞职
-    Resigned,
-    /// 罢免
-    Recalled,
-    /// 终止（代表资格）
-    Terminated,
-    /// 去世
-    Deceased,
-    /// 届满（换届）
-    TermEnded,
-}
-
-impl EndReason {
-    pub const ALL: [EndReason; 5] =
-        [EndReason::Resigned, EndReason::Recalled, EndReason::Terminated, EndReason::Deceased, EndReason::TermEnded];
-
-    pub fn as_str(self) -> &'static str {
-        MandateStatus::from(self).as_str()
-    }
-
-    /// 辞职 / 罢免 / 终止 / 去世 / 届满
-    pub fn label(self) -> &'static str {
-        MandateStatus::from(self).label()
-    }
-
-    /// The stored code or the Chinese label.
-    pub fn parse(s: &str) -> Option<EndReason> {
-        MandateStatus::parse(s).and_then(MandateStatus::end_reason)
+code_enum! {
+    parse: labels;
+    /// The ways a mandate ends (终止原因): the codes and labels of the ended `MandateStatus`.
+    #[derive(schemars::JsonSchema)]
+    pub enum EndReason {
+        Resigned = ("resigned", "辞职"),
+        Recalled = ("recalled", "罢免"),
+        /// 终止（代表资格）
+        Terminated = ("terminated", "终止"),
+        Deceased = ("deceased", "去世"),
+        /// 届满（换届）
+        TermEnded = ("term_ended", "届满"),
     }
 }
 
-/// A mandate's status (`mandates.status`): serving, or ended for a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MandateStatus {
-    /// 在任
-    Serving,
-    Resigned,
-    Recalled,
-    Terminated,
-    Deceased,
-    TermEnded,
+code_enum! {
+    parse: labels;
+    /// A mandate's status (`mandates.status`): serving, or ended for a reason.
+    #[derive(schemars::JsonSchema)]
+    pub enum MandateStatus {
+        Serving = ("serving", "在任"),
+        Resigned = ("resigned", "辞职"),
+        Recalled = ("recalled", "罢免"),
+        Terminated = ("terminated", "终止"),
+        Deceased = ("deceased", "去世"),
+        TermEnded = ("term_ended", "届满"),
+    }
 }
 
 impl MandateStatus {
-    pub const ALL: [MandateStatus; 6] = [
-        MandateStatus::Serving,
-        MandateStatus::Resigned,
-        MandateStatus::Recalled,
-        MandateStatus::Terminated,
-        MandateStatus::Deceased,
-        MandateStatus::TermEnded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MandateStatus::Serving => "serving",
-            MandateStatus::Resigned => "resigned",
-            MandateStatus::Recalled => "recalled",
-            MandateStatus::Terminated => "terminated",
-            MandateStatus::Deceased => "deceased",
-            MandateStatus::TermEnded => "term_ended",
-        }
-    }
-
-    /// 在任 / 辞职 / 罢免 / 终止 / 去世 / 届满
-    pub fn label(self) -> &'static str {
-        match self {
-            MandateStatus::Serving => "在任",
-            MandateStatus::Resigned => "辞职",
-            MandateStatus::Recalled => "罢免",
-            MandateStatus::Terminated => "终止",
-            MandateStatus::Deceased => "去世",
-            MandateStatus::TermEnded => "届满",
-        }
-    }
-
-    /// The stored code or the Chinese label.
-    pub fn parse(s: &str) -> Option<MandateStatus> {
-        let s = s.trim();
-        MandateStatus::ALL.into_iter().find(|m| m.as_str() == s || m.label() == s)
-    }
-
     /// Why the mandate ended; `None` while serving.
     pub fn end_reason(self) -> Option<EndReason> {
         match self {
@@ -263,6 +190,9 @@ mod tests {
             assert!(chinese(m.label()), "{m:?}");
             assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
             assert_eq!(m.end_reason().map(MandateStatus::from).unwrap_or(MandateStatus::Serving), m);
+            if let Some(r) = m.end_reason() {
+                assert_eq!((r.as_str(), r.label()), (m.as_str(), m.label()));
+            }
         }
         assert_eq!(MandateStatus::parse("active"), None);
     }

@@ -17,6 +17,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
 use crate::app::pages::{HistoryLine, history_lines};
 use crate::app::paging::Pager;
+use crate::app::query;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::audit;
@@ -313,12 +314,8 @@ async fn organ_detail_tpl(
 /// Loads an organ and checks the caller may see its records (404 otherwise).
 async fn visible_organ(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Organ> {
     let o = org::organ(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let resource = if o.external {
-        Resource::OrganTree { organ_path: &p.organ_path }
-    } else {
-        Resource::OrganTree { organ_path: &o.path }
-    };
-    guard::check(s, p, ip, Action::View, &resource, &id.to_string()).await?;
+    let tree = Resource::OrganTree { organ_path: if o.external { &p.organ_path } else { &o.path } };
+    guard::check(s, p, ip, Action::View, &tree, &id.to_string()).await?;
     if action != Action::View {
         let target = if o.external { Resource::ExternalOrgan } else { Resource::Organ { path: &o.path } };
         guard::check(s, p, ip, action, &target, &id.to_string()).await?;
@@ -563,11 +560,7 @@ async fn accounts_list(
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
-    let filter = accounts::AccountFilter {
-        q: q.q.clone(),
-        role: q.role.clone(),
-        organ: q.organ.as_deref().and_then(|o| o.parse().ok()),
-    };
+    let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ: query::id(&q.organ) };
     let total = accounts::count(&s.db, &p.organ_path, &filter).await?;
     let mut rows = accounts::list(&s.db, &p.organ_path, &filter, q.after.unwrap_or(0), PAGE_SIZE + 1).await?;
     let next_cursor = if rows.len() as u64 > PAGE_SIZE {
@@ -603,12 +596,7 @@ async fn accounts_list(
         roles: role_options(),
         pager: Pager::new(
             CRUMB_ACCOUNTS.0,
-            &serde_urlencoded::to_string([
-                ("q", q.q.as_deref().unwrap_or_default()),
-                ("role", q.role.as_deref().unwrap_or_default()),
-                ("organ", q.organ.as_deref().unwrap_or_default()),
-            ])
-            .unwrap_or_default(),
+            &query::string(&[("q", &q.q), ("role", &q.role), ("organ", &q.organ)]),
             total,
             PAGE_SIZE,
             Pager::page_param(q.page.as_deref()),
@@ -786,7 +774,9 @@ impl AccountDetailTpl {
     }
 }
 
-async fn visible_account(
+/// An account the caller may see and take `action` on (404 for one out of sight, also when it
+/// does not exist: the refusal is audited either way). The console and the API read it here.
+pub(crate) async fn visible_account(
     s: &AppState,
     p: &Principal,
     ip: &ClientIp,
@@ -795,10 +785,7 @@ async fn visible_account(
 ) -> AppResult<accounts::AccountRow> {
     let row = accounts::find(&s.db, id).await?;
     let path = row.as_ref().map(|r| r.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    guard::check(s, p, ip, Action::View, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    }
+    guard::check_seen(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
     row.ok_or(AppError::NotFound)
 }
 
@@ -896,11 +883,11 @@ async fn account_lookup(
         .await?;
     let link = Link::parse(q.kind.as_deref().unwrap_or(""))
         .ok_or_else(|| AppError::invalid("kind", "kind 应为 deputy 或 station"))?;
-    let name = q.q.as_deref().unwrap_or("").trim();
+    let name = query::text(&q.q);
     let found = if name.is_empty() {
         Vec::new()
     } else {
-        accounts::linkable(&s.db, &p.organ_path, link, name, true, LINK_CHOICES).await?
+        accounts::linkable(&s.db, &p.organ_path, link, &name, true, LINK_CHOICES).await?
     };
     Ok(axum::Json(found).into_response())
 }

@@ -17,6 +17,7 @@ use crate::app::extract::{Auth, ClientIp, Query};
 use crate::app::guard;
 use crate::app::pages::{Errors, Layout, Page};
 use crate::app::paging::Pager;
+use crate::app::query;
 use crate::app::state::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::{Action, Resource};
@@ -64,15 +65,11 @@ fn subtree_of(p: &crate::auth::Principal) -> Option<String> {
     (p.organ_path.matches('/').count() > 2).then(|| p.organ_path.clone())
 }
 
-fn text(v: &Option<String>) -> String {
-    v.as_deref().unwrap_or("").trim().to_string()
-}
-
 impl AuditQuery {
     fn filter(&self, s: &AppState) -> (AuditFilter, Errors) {
         let mut errors = Vec::new();
         let mut date = |field: &str, label: &str, v: &Option<String>| {
-            let raw = text(v);
+            let raw = query::text(v);
             if raw.is_empty() {
                 return None;
             }
@@ -92,21 +89,21 @@ impl AuditQuery {
         {
             errors.push(FieldError { field: "to".into(), message: "截止日期不能早于起始日期".into() });
         }
-        let mut action = text(&self.action);
+        let mut action = query::text(&self.action);
         if !action.is_empty() && !s.modules.action_labels().any(|(a, _)| a == action) {
             errors.push(FieldError {
                 field: "action".into(), message: "没有这种操作，请从列表中选择".into()
             });
             action.clear();
         }
-        let mut kind = text(&self.kind);
+        let mut kind = query::text(&self.kind);
         if !kind.is_empty() && s.modules.record(&kind).is_none() {
             errors.push(FieldError {
                 field: "kind".into(), message: "没有这种记录类型，请从列表中选择".into()
             });
             kind.clear();
         }
-        (AuditFilter { who: text(&self.who), action, kind, from, to, subtree: None }, Errors(errors))
+        (AuditFilter { who: query::text(&self.who), action, kind, from, to, subtree: None }, Errors(errors))
     }
 }
 
@@ -273,7 +270,7 @@ async fn audit_page(
         audit::verify(&s.db, s.audit_key()).await?.map(|n| f.subtree.is_none().then_some(n)).map_err(|e| e.to_string());
     let (cond, values) = f.sql();
     let total = db::scalar_i64(&s.db, &format!("SELECT count(*) FROM audit_log WHERE {cond}"), values).await?;
-    let before = q.before.as_deref().and_then(|b| b.trim().parse::<i64>().ok());
+    let before = query::id(&q.before);
     let mut rows = entries(&s, &f, before, PAGE_SIZE + 1).await?;
     let next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("before={}", rows[PAGE_SIZE as usize - 1].seq));
     rows.truncate(PAGE_SIZE as usize);
@@ -288,8 +285,8 @@ async fn audit_page(
         who: f.who.clone(),
         action: f.action.clone(),
         kind: f.kind.clone(),
-        from: text(&q.from),
-        to: text(&q.to),
+        from: query::text(&q.from),
+        to: query::text(&q.to),
         actions,
         kinds: s.modules.records().map(|t| (t.kind, t.label)).collect(),
         pager: Pager::new(PATH, &qs, total, PAGE_SIZE, Pager::page_param(q.page.as_deref()), next),

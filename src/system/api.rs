@@ -20,6 +20,7 @@ use crate::auth::{Action, Resource, Role, accounts};
 use crate::db;
 use crate::org;
 use crate::org::{Area, Organ};
+use crate::system::admin::visible_account;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -92,29 +93,13 @@ async fn list_accounts(
     Ok(axum::Json(Page { items, next_cursor: page.next_cursor }))
 }
 
-async fn visible(
-    s: &AppState,
-    p: &crate::auth::Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<accounts::AccountRow> {
-    let row = accounts::find(&s.db, id).await?;
-    let path = row.as_ref().map(|r| r.organ_path.clone()).unwrap_or_else(|| "/none/".into());
-    guard::check(s, p, ip, Action::View, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &Resource::Account { id, organ_path: &path }, &id.to_string()).await?;
-    }
-    row.ok_or(AppError::NotFound)
-}
-
 async fn get_account(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<axum::Json<accounts::AccountView>> {
-    let row = visible(&s, &p, &ip, id, Action::View).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
 }
 
@@ -147,7 +132,7 @@ async fn update_account(
     PathId(id): PathId,
     ApiJson(change): ApiJson<accounts::AccountUpdate>,
 ) -> AppResult<axum::Json<accounts::AccountView>> {
-    let row = visible(&s, &p, &ip, id, Action::Update).await?;
+    let row = visible_account(&s, &p, &ip, id, Action::Update).await?;
     let fields = accounts::requested_changes(&s.db, id, &change).await?;
     let resource = Resource::Account { id, organ_path: &row.organ_path };
     guard::check_changes(&s, &p, &ip, &resource, &fields, &id.to_string()).await?;
@@ -193,101 +178,38 @@ fn roles() -> serde_json::Value {
 
 /// The operations of the platform's API, for the OpenAPI document.
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "get",
-        path: "/api/v1/me",
-        summary: "当前账号",
-        tag: "账号",
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<crate::system::api::Me>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/accounts",
-        summary: "账号列表（本机关及下级；系统管理员、机关工作人员）",
-        tag: "账号",
-        auth: true,
-        query: &[
-            param("q", "用户名或姓名", text),
-            param("role", "角色", roles),
-            param("organ", "机关编号", id),
-            PAGING[0],
-            PAGING[1],
-        ],
-        request: None,
-        response: schema::<crate::app::paging::Page<AccountView>>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/accounts",
-        summary: "新建账号（系统管理员）",
-        tag: "账号",
-        auth: true,
-        query: &[],
-        request: Some(schema::<NewAccount>),
-        response: schema::<AccountView>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/accounts/{id}",
-        summary: "账号详情",
-        tag: "账号",
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<AccountView>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "patch",
-        path: "/api/v1/accounts/{id}",
-        summary: "修改账号：姓名、角色、停用（系统管理员）",
-        tag: "账号",
-        auth: true,
-        query: &[],
-        request: Some(schema::<AccountUpdate>),
-        response: schema::<AccountView>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/organs",
-        summary: "人大机关列表",
-        tag: "机关与区划",
-        auth: false,
-        query: &PAGING,
-        request: None,
-        response: schema::<crate::app::paging::Page<Organ>>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/areas",
-        summary: "行政区划列表",
-        tag: "机关与区划",
-        auth: false,
-        query: &[param("parent", "上级区划编号", id), PAGING[0], PAGING[1]],
-        request: None,
-        response: schema::<crate::app::paging::Page<Area>>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
+    Operation::get("/api/v1/me", "当前账号", "账号", schema::<crate::system::api::Me>).signed_in(),
+    Operation::get(
+        "/api/v1/accounts",
+        "账号列表（本机关及下级；系统管理员、机关工作人员）",
+        "账号",
+        schema::<crate::app::paging::Page<AccountView>>,
+    )
+    .signed_in()
+    .query(&[
+        param("q", "用户名或姓名", text),
+        param("role", "角色", roles),
+        param("organ", "机关编号", id),
+        PAGING[0],
+        PAGING[1],
+    ]),
+    Operation::post("/api/v1/accounts", "新建账号（系统管理员）", "账号", schema::<NewAccount>, schema::<AccountView>)
+        .signed_in(),
+    Operation::get("/api/v1/accounts/{id}", "账号详情", "账号", schema::<AccountView>).signed_in(),
+    Operation::new(
+        "patch",
+        "/api/v1/accounts/{id}",
+        "修改账号：姓名、角色、停用（系统管理员）",
+        "账号",
+        schema::<AccountView>,
+    )
+    .request(schema::<AccountUpdate>)
+    .signed_in(),
+    Operation::get("/api/v1/organs", "人大机关列表", "机关与区划", schema::<crate::app::paging::Page<Organ>>)
+        .query(&PAGING),
+    Operation::get("/api/v1/areas", "行政区划列表", "机关与区划", schema::<crate::app::paging::Page<Area>>).query(&[
+        param("parent", "上级区划编号", id),
+        PAGING[0],
+        PAGING[1],
+    ]),
 ];

@@ -238,18 +238,14 @@ pub async fn confirm_identity(
     // session ends, and each try is in the audit log.
     let tries = write(&s, &p, &ip, async |w| {
         let tries = auth::count_reauth_failure(w.txn(), &session).await?;
-        crate::audit::append(
-            w.txn(),
-            w.key(),
-            w.actor(),
-            crate::audit::Change {
-                action: "login_failed",
-                target_type: "account",
-                target_id: p.account_id.to_string(),
-                organ_id: Some(p.organ_id),
-                summary: format!("确认身份时密码错误（第 {tries} 次）"),
-            },
+        crate::audit::Change::new(
+            "login_failed",
+            "account",
+            p.account_id,
+            format!("确认身份时密码错误（第 {tries} 次）"),
         )
+        .in_organ(p.organ_id)
+        .append(w.txn(), w.key(), w.actor())
         .await?;
         if tries >= REAUTH_TRIES {
             let hash = auth::token_hash(&session);

@@ -52,19 +52,7 @@ pub struct Accepted {
 }
 
 /// The inbound route in the OpenAPI document.
-pub const OPERATIONS: &[Operation] = &[Operation {
-    method: "post",
-    path: "/api/v1/webhooks/inbound/{id}",
-    summary: "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Signature = sha256=HMAC-SHA256(密钥, X-Renda-Timestamp.推送地址编号.X-Renda-Delivery.请求体)）",
-    tag: "数据推送",
-    auth: false,
-    query: &[],
-    request: Some(schema::<Body>),
-    response: schema::<Accepted>,
-    status: 200,
-    path_params: &[],
-    empty_body: false,
-}];
+pub const OPERATIONS: &[Operation] = &[Operation::post("/api/v1/webhooks/inbound/{id}", "外部系统回传工单状态（以推送地址的密钥签名：X-Renda-Signature = sha256=HMAC-SHA256(密钥, X-Renda-Timestamp.推送地址编号.X-Renda-Delivery.请求体)）", "数据推送", schema::<Body>, schema::<Accepted>).status(200)];
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
@@ -143,13 +131,7 @@ async fn receive(
         model::accept_inbound(w.txn(), ep.id, delivery, now).await?;
         let on = handler(w.txn(), w.key(), w.actor(), ep.organ_id, &update).await?;
         let summary = format!("外部工单 {} 回传状态“{}”，记入 {on}", update.external_no, update.status.label());
-        let ch = Change {
-            action: "webhook_inbound",
-            target_type: "webhook_endpoint",
-            target_id: ep.id.to_string(),
-            organ_id: Some(ep.organ_id),
-            summary,
-        };
+        let ch = Change::new("webhook_inbound", "webhook_endpoint", ep.id, summary).in_organ(ep.organ_id);
         audit::append(w.txn(), w.key(), w.actor(), ch).await?;
         Ok(on)
     })

@@ -5,35 +5,17 @@ use serde::Serialize;
 
 use super::EventKind;
 use super::outbound;
+use crate::app::codes::code_enum;
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::audit::{self, Actor, Change};
 use crate::db;
 
-/// Where a delivery is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum DeliveryState {
-    Pending,
-    Delivered,
-    Failed,
-}
-
-impl DeliveryState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "pending",
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Failed => "failed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DeliveryState> {
-        [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed].into_iter().find(|x| x.as_str() == s)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "待推送",
-            DeliveryState::Delivered => "已送达",
-            DeliveryState::Failed => "已放弃",
-        }
+code_enum! {
+    /// Where a delivery is.
+    pub enum DeliveryState {
+        Pending = ("pending", "待推送"),
+        Delivered = ("delivered", "已送达"),
+        Failed = ("failed", "已放弃"),
     }
 }
 
@@ -202,7 +184,7 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 fn change(action: &str, id: i64, organ_id: i64, summary: String) -> Change<'_> {
-    Change { action, target_type: "webhook_endpoint", target_id: id.to_string(), organ_id: Some(organ_id), summary }
+    Change::new(action, "webhook_endpoint", id, summary).in_organ(organ_id)
 }
 
 /// One delivery as the console lists it.
@@ -294,13 +276,7 @@ pub async fn retry<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, d: &Del
     .await?;
     super::outbox::wake(c, now).await?;
     let summary = format!("重新推送第 {} 号（{}，已尝试 {} 次）", d.id, d.event, d.attempts);
-    let ch = Change {
-        action: "webhook_delivery_retry",
-        target_type: "webhook_endpoint",
-        target_id: d.endpoint_id.to_string(),
-        organ_id: Some(d.organ_id),
-        summary,
-    };
+    let ch = Change::new("webhook_delivery_retry", "webhook_endpoint", d.endpoint_id, summary).in_organ(d.organ_id);
     audit::append(c, key, actor, ch).await?;
     Ok(())
 }
