@@ -7,6 +7,7 @@ pub mod extract;
 pub mod fmt;
 pub mod forms;
 pub mod guard;
+pub mod listing;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -14,8 +14,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::console::{check_registry, resolve_person};
 use super::membership::{self, AuditOn, Joining, Kind, Owner, Scope};
-use super::structure_pages::{check_registry, resolve_person};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, history, opts, trimmed, two_ids, unprocessable};

@@ -3,6 +3,7 @@
 //! nearest-station index and QR codes.
 
 pub mod api;
+pub mod console;
 pub mod demo;
 pub mod duty_changes;
 pub mod geo;

@@ -4,8 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -20,7 +19,7 @@ use crate::app::write::write;
 use crate::auth::Action;
 use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
-use super::structure_pages::check_registry;
+use super::console::check_registry;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -117,20 +116,9 @@ async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: C
     render(&import_tpl(&page, Vec::new(), None, String::new()))
 }
 
-fn xlsx_download(bytes: Vec<u8>, stem: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, crate::export::content_disposition(stem, "xlsx")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    Ok(xlsx_download(crate::registry::roster::template(), "代表名册模板"))
+    Ok(crate::app::listing::xlsx(crate::registry::roster::template(), "代表名册模板"))
 }
 
 #[derive(Deserialize, Default)]
@@ -168,7 +156,7 @@ async fn roster_download(
         privacy == Privacy::Full,
     )
     .await?;
-    Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
+    Ok(crate::app::listing::xlsx(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
 }
 
 /// Step one: the file is read and checked against the database; every problem of it comes back

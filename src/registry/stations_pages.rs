@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Days;
@@ -15,6 +14,7 @@ use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
+use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
@@ -23,11 +23,11 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::org;
+use crate::registry::console::{check_visible, resolve_person};
 use crate::registry::geo::{Datum, parse_pair, valid_wgs84};
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
-use crate::registry::structure_pages::resolve_person;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,14 +63,6 @@ pub struct ListQuery {
     format: Option<String>,
 }
 
-fn num(v: &Option<String>) -> Option<i64> {
-    v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &i64| *v > 0)
-}
-
-fn text(v: &Option<String>) -> String {
-    v.as_deref().unwrap_or("").trim().to_string()
-}
-
 impl ListQuery {
     async fn filter(&self, s: &AppState, p: &Principal) -> AppResult<StationFilter> {
         let area_path = match num(&self.area) {
@@ -88,13 +80,7 @@ impl ListQuery {
     }
 
     fn query_string(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [("type", &self.kind), ("area", &self.area), ("q", &self.q)] {
-            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                pairs.push((k, v.to_string()));
-            }
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        query_string(&[("type", &self.kind), ("area", &self.area), ("q", &self.q)])
     }
 }
 
@@ -153,11 +139,12 @@ async fn list(
     guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "list").await?;
     let f = q.filter(&s, &p).await?;
     let total = stations::count(&s.db, &f).await?;
-    let mut rows = stations::list(&s.db, &f, num(&q.after).unwrap_or(0), PAGE_SIZE + 1).await?;
-    let next = (rows.len() as u64 > PAGE_SIZE).then(|| rows[PAGE_SIZE as usize - 1].id);
-    rows.truncate(PAGE_SIZE as usize);
-    let counts = deputy_counts(&s, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let qs = q.query_string();
+    let at = Paging { path: CRUMB.0, qs: &qs, page: q.page.as_deref(), size: PAGE_SIZE };
+    let (rows, pager) = at
+        .keyset(total, &q.after, async |after, limit| stations::list(&s.db, &f, after, limit).await, |r| r.id)
+        .await?;
+    let counts = deputy_counts(&s, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let types = stations::types(&s.db).await?;
     let areas = org::areas_all(&s.db).await?;
     render(&ListTpl {
@@ -166,14 +153,7 @@ async fn list(
             .into_iter()
             .map(|st| StationLine { deputies: counts.get(&st.id).copied().unwrap_or(0), s: st })
             .collect(),
-        pager: Pager::new(
-            CRUMB.0,
-            &qs,
-            total,
-            PAGE_SIZE,
-            Pager::page_param(q.page.as_deref()),
-            next.map(|n| format!("after={n}")),
-        ),
+        pager,
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &text(&q.kind)),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &text(&q.area)),
         q: text(&q.q),
@@ -190,17 +170,7 @@ async fn export(
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&s, &p).await?;
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = stations::list(&s.db, &f, after, EXPORT_BATCH).await?;
-        let done = (batch.len() as u64) < EXPORT_BATCH;
-        after = batch.last().map(|r| r.id).unwrap_or(after);
-        all.extend(batch);
-        if done {
-            break;
-        }
-    }
+    let all = all_rows(EXPORT_BATCH, |after, limit| stations::list(&s.db, &f, after, limit), |r| r.id).await?;
     let counts = deputy_counts(&s, &all.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let headers =
         ["编号", "名称", "类型", "所在区划", "地址", "纬度", "经度", "开放时间", "电话", "设施", "进站代表数"];
@@ -222,17 +192,7 @@ async fn export(
             ]
         })
         .collect();
-    let table = Table { title: "站点名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("站点名单", ext))],
-        bytes,
-    )
-        .into_response())
+    Ok(download(q.format.as_deref(), "站点名单", &headers, rows))
 }
 
 // ------------------------------------------------------------------ detail
@@ -253,11 +213,7 @@ async fn visible_station(
         Some(st) => organ_path_of(s, st.organ_id).await?,
         None => "/none/".into(),
     };
-    let r = Resource::Station { id, organ_path: &path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
+    check_visible(s, p, ip, action, &Resource::Station { id, organ_path: &path }, &id.to_string()).await?;
     Ok((st.ok_or(AppError::NotFound)?, path))
 }
 
@@ -677,24 +633,11 @@ async fn form_tpl(
     errors: Errors,
     existing: Option<&Station>,
 ) -> AppResult<FormTpl> {
-    let (title, action, cancel, crumb) = match existing {
-        Some(st) => (
-            format!("修改 {}", st.name),
-            format!("/console/registry/stations/{}", st.id),
-            format!("/console/registry/stations/{}", st.id),
-            format!("/console/registry/stations/{}/edit", st.id),
-        ),
-        None => (
-            "新建站点".to_string(),
-            "/console/registry/stations".to_string(),
-            "/console/registry/stations".to_string(),
-            "/console/registry/stations/new".to_string(),
-        ),
-    };
+    let t = FormTarget::new(CRUMB.0, "新建站点", existing.map(|st| (st.id, st.name.as_str())));
     let types = stations::types(&s.db).await?;
     let areas = org::areas_all(&s.db).await?;
     Ok(FormTpl {
-        l: page.layout(&title, &[CRUMB, (&crumb, &title)]),
+        l: page.layout(&t.title, &[CRUMB, (&t.crumb, &t.title)]),
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &v.type_id),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &v.area_id),
         facilities: FACILITIES.to_vec(),
@@ -702,8 +645,8 @@ async fn form_tpl(
         is_new: existing.is_none(),
         v,
         errors,
-        action,
-        cancel,
+        action: t.action,
+        cancel: t.cancel,
     })
 }
 

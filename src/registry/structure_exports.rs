@@ -4,21 +4,21 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp};
+use crate::app::listing::download;
 use crate::app::state::AppState;
 use crate::auth::Action;
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::registry::membership::GRID_ROLES;
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
-use super::structure_pages::check_registry;
+use super::console::check_registry;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,18 +36,6 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct ExportQuery {
     format: Option<String>,
-}
-
-/// The table as .csv when asked for, .xlsx otherwise, named `{stem}.{ext}`.
-fn table_download(q: &ExportQuery, stem: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> Response {
-    let table = Table { title: stem.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition(stem, ext))], bytes)
-        .into_response()
 }
 
 fn like_prefix(path: &str) -> sea_orm::Value {
@@ -79,7 +67,7 @@ async fn groups_export(
             ]);
         }
     }
-    Ok(table_download(&q, "代表小组", &["类别", "名称", "区划", "对口联系", "成员数"], rows))
+    Ok(download(q.format.as_deref(), "代表小组", &["类别", "名称", "区划", "对口联系", "成员数"], rows))
 }
 
 /// One row per committee member, committees in the page's order, members by position.
@@ -111,7 +99,7 @@ async fn committees_export(
             text_at(r, 4)?,
         ]);
     }
-    Ok(table_download(&q, "委员会组成人员", &["委员会", "类别", "机关", "姓名", "职务"], rows))
+    Ok(download(q.format.as_deref(), "委员会组成人员", &["委员会", "类别", "机关", "姓名", "职务"], rows))
 }
 
 /// One row per 常委会组成人员 ↔ 代表 link. The deputies' fixed voter contacts are private
@@ -128,7 +116,7 @@ async fn links_export(
         .into_iter()
         .map(|k| vec![Cell::Text(k.member_name), Cell::Text(k.deputy_name)])
         .collect();
-    Ok(table_download(&q, "双联系名单", &["组成人员", "联系代表"], rows))
+    Ok(download(q.format.as_deref(), "双联系名单", &["组成人员", "联系代表"], rows))
 }
 
 /// One row per grid member (网格员 or 监督员), grids in the page's order.
@@ -158,7 +146,7 @@ async fn grids_export(
             Cell::Text(crate::org::label(&GRID_ROLES, &role).to_string()),
         ]);
     }
-    Ok(table_download(&q, "网格人员", &["网格", "区划", "姓名", "职责"], rows))
+    Ok(download(q.format.as_deref(), "网格人员", &["网格", "区划", "姓名", "职责"], rows))
 }
 
 /// One row per role assignment: the role names the page lists, holders registered in the
@@ -185,5 +173,5 @@ async fn roles_export(
         let own = r.try_get_by_index::<Option<i64>>(1)?.is_some();
         rows.push(vec![text_at(r, 0)?, Cell::Text(if own { "本机关增设" } else { "系统预置" }.into()), text_at(r, 2)?]);
     }
-    Ok(table_download(&q, "履职角色", &["角色", "来源", "姓名"], rows))
+    Ok(download(q.format.as_deref(), "履职角色", &["角色", "来源", "姓名"], rows))
 }

@@ -14,14 +14,13 @@ use serde::Deserialize;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::registry::persons;
+use crate::registry::console::{check_registry, resolve_person};
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 pub fn routes() -> Router<AppState> {
@@ -34,56 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/roles", get(roles_list).post(role_name_create))
 }
 
-// ------------------------------------------------------------------ helpers
-
-/// A deputy typed into a form as a number (编号) or an exact name, among persons registered
-/// at `organ_path`, below it or above it. Errors name the form field.
-pub async fn resolve_person(s: &AppState, organ_path: &str, field: &str, text: &str) -> AppResult<i64> {
-    let text = text.trim().trim_start_matches('#');
-    if text.is_empty() {
-        return Err(AppError::invalid(field, "请填写代表的编号或姓名"));
-    }
-    if let Ok(id) = text.parse::<i64>() {
-        return match persons::person_organ_path(&s.db, id).await? {
-            Some(path) if path.starts_with(organ_path) || organ_path.starts_with(&path) => Ok(id),
-            _ => Err(AppError::invalid(field, format!("没有编号为 {id} 的代表"))),
-        };
-    }
-    let found = persons::find_by_name(&s.db, organ_path, text).await?;
-    match found.as_slice() {
-        [] => Err(AppError::invalid(field, format!("没有找到名为“{text}”的代表"))),
-        [(id, _)] => Ok(*id),
-        many => Err(AppError::invalid(
-            field,
-            format!(
-                "有 {} 位同名代表（编号 {}），请填写编号",
-                many.len(),
-                many.iter().map(|(id, o)| format!("{id}·{o}")).collect::<Vec<_>>().join("、")
-            ),
-        )),
-    }
-}
-
 const CRUMB_GROUPS: (&str, &str) = ("/console/registry/groups", "代表小组");
 const CRUMB_COMMITTEES: (&str, &str) = ("/console/registry/committees", "委员会");
 const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
 const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
 const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
-
-pub(super) async fn check_registry(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    action: Action,
-    path: &str,
-    id: &str,
-) -> AppResult<()> {
-    guard::check(s, p, ip, Action::View, &Resource::Registry { organ_path: path }, id).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &Resource::Registry { organ_path: path }, id).await?;
-    }
-    Ok(())
-}
 
 /// A new group.
 #[derive(Deserialize)]

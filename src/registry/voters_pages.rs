@@ -8,38 +8,21 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::AppResult;
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
-use crate::registry::persons::{self, Person};
+use crate::registry::console::visible_person;
+use crate::registry::persons::Person;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/deputies/{id}/voters", get(page_get).post(add))
         .route("/console/registry/deputies/{id}/voters/{link}/remove", post(remove))
-}
-
-async fn visible_person(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<(Person, String)> {
-    let organ_path = persons::person_organ_path(&s.db, id).await?.unwrap_or_else(|| "/none/".into());
-    let r = Resource::Person { id, organ_path: &organ_path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
-    let d = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    Ok((d, organ_path))
 }
 
 pub struct VoterLine {
