@@ -13,6 +13,7 @@ pub mod membership_pages;
 pub mod persons;
 pub mod persons_pages;
 pub mod public;
+pub mod records;
 pub mod roster;
 pub mod roster_pages;
 pub mod schedule;

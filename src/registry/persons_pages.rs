@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -25,6 +25,7 @@ use crate::db;
 use crate::export::Cell;
 use crate::org::{self, Organ};
 use crate::registry::Level;
+use crate::registry::console::{Caller, Console};
 use crate::registry::persons::{self, DeputyFilter, Person};
 use crate::registry::stations;
 
@@ -165,13 +166,7 @@ impl ListTpl {
     }
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "list").await?;
     render(&list_tpl(&page, &s, &p, &q, BulkForm::default(), Errors::default()).await?)
 }
@@ -293,13 +288,7 @@ impl BulkForm {
 
 /// One bulk action on the ticked deputies: one audited write, all or nothing, each change
 /// audited as when made one by one, then a summary in Chinese.
-async fn bulk(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<BulkForm>,
-) -> AppResult<Response> {
+async fn bulk(Console { page, p, s, ip }: Console, Form(f): Form<BulkForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "bulk").await?;
     let result = async {
         let (ids, op) = f.parse()?;
@@ -407,12 +396,7 @@ async fn bulk(
 }
 
 /// The whole filtered list (not just a page) as .xlsx or .csv.
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&p);
     let mut people = all_rows(EXPORT_BATCH, |after, limit| persons::list(&s.db, &f, after, limit), |r| r.id).await?;
@@ -608,22 +592,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, d, MandateForm::default(), Errors::default(), None).await?)
 }
 
 async fn mandate_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<MandateForm>,
 ) -> AppResult<Response> {
@@ -664,10 +639,7 @@ struct EndForm {
 }
 
 async fn mandate_end(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     path: Path<(String, String)>,
     Form(f): Form<EndForm>,
 ) -> AppResult<Response> {
@@ -836,19 +808,13 @@ async fn form_tpl(
     })
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = PersonForm { ethnicity: "汉族".into(), ..Default::default() };
     render(&form_tpl(&page, &s, v, Errors::default(), None, false).await?)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<PersonForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<PersonForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
     let mut v = f;
     let mobile = Some(v.mobile.clone());
@@ -870,23 +836,14 @@ async fn create(
     ))
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let locked = facts_locked(&s, &p, id).await?;
     render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d), locked).await?)
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<PersonForm>,
 ) -> AppResult<Response> {
@@ -939,9 +896,7 @@ async fn my_record(Auth(p): Auth) -> AppResult<Response> {
 
 /// Sets a deputy's portrait (shown on the public card); a deputy may set their own.
 async fn photo_set(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {

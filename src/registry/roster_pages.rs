@@ -3,13 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form};
+use crate::app::extract::Form;
 use crate::app::forms::unprocessable;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -19,7 +19,7 @@ use crate::app::write::write;
 use crate::auth::Action;
 use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
-use super::console::check_registry;
+use super::console::{Caller, Console, check_registry};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -111,12 +111,12 @@ fn import_tpl(
     }
 }
 
-async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn import_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     render(&import_tpl(&page, Vec::new(), None, String::new()))
 }
 
-async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn import_template(Caller { p, s, ip }: Caller) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     Ok(crate::app::listing::xlsx(crate::registry::roster::template(), "代表名册模板"))
 }
@@ -129,12 +129,7 @@ struct RosterQuery {
 
 /// The roster in the import layout: masked by default; in full only when asked for
 /// (「含手机号」) by a role with the personal-data permission. Every download is audited.
-async fn roster_download(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<RosterQuery>,
-) -> AppResult<Response> {
+async fn roster_download(Caller { p, s, ip }: Caller, Query(q): Query<RosterQuery>) -> AppResult<Response> {
     use crate::registry::import::{Privacy, export_roster};
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roster").await?;
     let privacy = match q.private.as_deref() {
@@ -163,10 +158,7 @@ async fn roster_download(
 /// at once, or — when there is none — a preview of the new, changed and unchanged rows with a
 /// button that confirms it. Nothing is imported yet; the file waits in `staged_files`.
 async fn import_upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
@@ -217,13 +209,7 @@ enum Confirmed {
 
 /// Step two: the previewed file is checked again inside the write transaction and applied only
 /// if it still does what the preview showed; otherwise the fresh preview is shown.
-async fn import_confirm(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<ConfirmForm>,
-) -> AppResult<Response> {
+async fn import_confirm(Console { page, p, s, ip }: Console, Form(f): Form<ConfirmForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     let expired = || {
         unprocessable(&import_tpl(

@@ -4,14 +4,14 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Days;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};
@@ -25,7 +25,7 @@ use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
 use crate::export::Cell;
 use crate::org;
-use crate::registry::console::{check_visible, resolve_person};
+use crate::registry::console::{Caller, Console, check_visible, resolve_person};
 use crate::registry::geo::{Datum, parse_pair, valid_wgs84};
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
 
@@ -126,13 +126,7 @@ fn keeper_only(p: &Principal) -> Option<i64> {
     if p.has(Role::Keeper) && !worker { p.station_id } else { None }
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     if let Some(own) = keeper_only(&p) {
         return Ok(Redirect::to(&format!("/console/registry/stations/{own}")).into_response());
     }
@@ -162,12 +156,7 @@ async fn list(
     })
 }
 
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&s, &p).await?;
     let all = all_rows(EXPORT_BATCH, |after, limit| stations::list(&s.db, &f, after, limit), |r| r.id).await?;
@@ -314,22 +303,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (st, path) = visible_station(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, st, &path, String::new(), RuleForm::default(), "", Errors::default()).await?)
 }
 
 async fn assign(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
@@ -361,9 +341,7 @@ async fn assign(
 }
 
 async fn unassign(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
@@ -379,10 +357,7 @@ async fn unassign(
 }
 
 async fn rule_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<RuleForm>,
 ) -> AppResult<Response> {
@@ -414,9 +389,7 @@ async fn rule_add(
 }
 
 async fn rule_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
@@ -443,10 +416,7 @@ pub struct SlotChangeForm {
 }
 
 async fn slot_change(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     path: Path<(String, String)>,
     Form(f): Form<SlotChangeForm>,
 ) -> AppResult<Response> {
@@ -650,7 +620,7 @@ async fn form_tpl(
     })
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = StationForm { facilities: FACILITIES[..6].iter().map(|f| f.to_string()).collect(), ..Default::default() };
     render(&form_tpl(&page, &s, v, Errors::default(), None).await?)
@@ -678,13 +648,7 @@ fn persons_invalid(fields: Vec<FieldError>) -> AppError {
     crate::registry::persons::invalid(fields)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<StationForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<StationForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = f;
     let input = match validated(&s, &v).await {
@@ -700,22 +664,13 @@ async fn create(
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), &format!("已新建站点 {}", input.name)))
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (st, _) = visible_station(&s, &p, &ip, id, Action::Update).await?;
     render(&form_tpl(&page, &s, StationForm::from_station(&st), Errors::default(), Some(&st)).await?)
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<StationForm>,
 ) -> AppResult<Response> {
@@ -735,10 +690,7 @@ async fn update(
 }
 
 async fn photo_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
@@ -778,9 +730,7 @@ async fn photo_add(
 }
 
 async fn photo_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     Path((id, photo)): Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
@@ -833,16 +783,13 @@ async fn types_tpl(page: &Page, s: &AppState, p: &Principal, name: String, error
     })
 }
 
-async fn types_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn types_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Registry { organ_path: &p.organ_path }, "station_types").await?;
     render(&types_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
 }
 
 async fn type_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Registry { organ_path: &p.organ_path }, "station_types")

@@ -3,13 +3,12 @@
 //! .xlsx or .csv, honouring the organ subtree.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp};
 use crate::app::listing::download;
 use crate::app::state::AppState;
 use crate::auth::Action;
@@ -18,7 +17,7 @@ use crate::export::Cell;
 use crate::registry::membership::GRID_ROLES;
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
-use super::console::check_registry;
+use super::console::{Caller, check_registry};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,12 +46,7 @@ fn text_at(r: &sea_orm::QueryResult, i: usize) -> AppResult<Cell> {
 }
 
 /// One row per group, in the page's order (by kind, then name).
-async fn groups_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn groups_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups-export").await?;
     let all = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let mut rows = Vec::new();
@@ -71,12 +65,7 @@ async fn groups_export(
 }
 
 /// One row per committee member, committees in the page's order, members by position.
-async fn committees_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn committees_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees-export").await?;
     let found = db::query_rows(
         &s.db,
@@ -104,12 +93,7 @@ async fn committees_export(
 
 /// One row per 常委会组成人员 ↔ 代表 link. The deputies' fixed voter contacts are private
 /// and are not exported.
-async fn links_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn links_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links-export").await?;
     let rows = crate::registry::structure::member_links(&s.db, &p.organ_path)
         .await?
@@ -120,12 +104,7 @@ async fn links_export(
 }
 
 /// One row per grid member (网格员 or 监督员), grids in the page's order.
-async fn grids_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn grids_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids-export").await?;
     let found = db::query_rows(
         &s.db,
@@ -151,12 +130,7 @@ async fn grids_export(
 
 /// One row per role assignment: the role names the page lists, holders registered in the
 /// caller's organ tree (as the role's own page shows them).
-async fn roles_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn roles_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles-export").await?;
     let found = db::query_rows(
         &s.db,

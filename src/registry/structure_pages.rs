@@ -6,13 +6,12 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
@@ -20,7 +19,7 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::registry::console::{check_registry, resolve_person};
+use crate::registry::console::{Caller, Console, check_registry, resolve_person};
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 pub fn routes() -> Router<AppState> {
@@ -132,19 +131,13 @@ async fn groups_tpl(
     })
 }
 
-async fn groups_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn groups_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups").await?;
     let v = crate::registry::structure::GroupInput { kind: "area_group".into(), ..Default::default() };
     render(&groups_tpl(&page, &s, &p, v, Errors::default()).await?)
 }
 
-async fn group_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<GroupForm>,
-) -> AppResult<Response> {
+async fn group_create(Console { page, p, s, ip }: Console, Form(f): Form<GroupForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let v = crate::registry::structure::GroupInput {
         kind: f.kind,
@@ -206,18 +199,12 @@ async fn committees_tpl(
     })
 }
 
-async fn committees_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn committees_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees").await?;
     render(&committees_tpl(&page, &s, &p, "special".into(), String::new(), Errors::default()).await?)
 }
 
-async fn committee_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn committee_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { kind, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -286,18 +273,12 @@ async fn links_tpl(
     })
 }
 
-async fn links_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn links_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links").await?;
     render(&links_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
 }
 
-async fn link_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<LinkForm>,
-) -> AppResult<Response> {
+async fn link_create(Console { page, p, s, ip }: Console, Form(f): Form<LinkForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Update, &p.organ_path, "links").await?;
     let LinkForm { member, person: text } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -314,13 +295,7 @@ async fn link_create(
     .await
 }
 
-async fn link_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
+async fn link_remove(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(_): Form<Button>) -> AppResult<Response> {
     let path = db::query_rows(
         &s.db,
         "SELECT o.path FROM contact_links l JOIN organs o ON o.id = l.organ_id WHERE l.id = $1",
@@ -372,18 +347,12 @@ async fn grids_tpl(
     })
 }
 
-async fn grids_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn grids_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids").await?;
     render(&grids_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
 }
 
-async fn grid_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn grid_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { area_id: area, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -429,18 +398,12 @@ async fn roles_tpl(page: &Page, s: &AppState, p: &Principal, name: String, error
     })
 }
 
-async fn roles_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn roles_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles").await?;
     render(&roles_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
 }
 
-async fn role_name_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn role_name_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let name = f.name;
     let result = write(&s, &p, &ip, async |w| {

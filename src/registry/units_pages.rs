@@ -5,13 +5,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::listing::{FormTarget, download, query_string, text};
@@ -24,7 +24,7 @@ use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::export::Cell;
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
-use crate::registry::console::check_visible;
+use crate::registry::console::{Caller, Console, check_visible};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -87,13 +87,7 @@ struct ListTpl {
     can_create: bool,
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     if let Some(own) = own_unit_only(&p) {
         return Ok(Redirect::to(&format!("/console/registry/units/{own}")).into_response());
     }
@@ -113,12 +107,7 @@ async fn list(
 }
 
 /// The filtered list as .xlsx or .csv.
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::View, &r, "export").await?;
     let rows = units::units(&s.db, &q.filter(&p))
@@ -183,20 +172,14 @@ fn form_tpl(page: &Page, v: UnitForm, errors: Errors, existing: Option<&Unit>) -
     }
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
     let v = UnitForm { kind: "government".into(), active: true, ..Default::default() };
     render(&form_tpl(&page, v, Errors::default(), None))
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<UnitForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<UnitForm>) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
     let v = f;
@@ -218,23 +201,14 @@ async fn visible_unit(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, actio
     units::unit(&s.db, id).await?.ok_or(AppError::NotFound)
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
     let v = UnitForm { name: u.name.clone(), kind: u.kind.clone(), active: u.active };
     render(&form_tpl(&page, v, Errors::default(), Some(&u)))
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<UnitForm>,
 ) -> AppResult<Response> {
@@ -328,22 +302,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, u, ContactForm::default(), Errors::default()).await?)
 }
 
 async fn contact_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<ContactForm>,
 ) -> AppResult<Response> {
@@ -366,9 +331,7 @@ async fn contact_add(
 }
 
 async fn contact_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {

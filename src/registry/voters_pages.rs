@@ -4,19 +4,19 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
-use crate::registry::console::visible_person;
+use crate::registry::console::{Caller, Console, visible_person};
 use crate::registry::persons::Person;
 
 pub fn routes() -> Router<AppState> {
@@ -84,13 +84,7 @@ async fn tpl(
     })
 }
 
-async fn page_get(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn page_get(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::View).await?;
     render(&tpl(&page, &s, &p, d, String::new(), String::new(), Errors::default()).await?)
 }
@@ -104,14 +98,7 @@ struct VoterForm {
     voter_note: String,
 }
 
-async fn add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<VoterForm>,
-) -> AppResult<Response> {
+async fn add(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<VoterForm>) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let VoterForm { voter_name: name, voter_note: note } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -127,9 +114,7 @@ async fn add(
 }
 
 async fn remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{EndReason, MandateEventKind, MandateStatus, field, invalid, person};
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
 use crate::registry::Level;
+use crate::registry::records::audit_change;
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
 pub struct Mandate {
@@ -203,19 +204,8 @@ pub async fn add_mandate<C: ConnectionTrait>(
         vec![id.into(), how.as_str().into(), date.into(), constituency.into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "mandate_create",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(p.organ_id),
-            summary: format!("{}：第{}届 {}", how.label(), input.term, organ.name),
-        },
-    )
-    .await?;
+    let said = format!("{}：第{}届 {}", how.label(), input.term, organ.name);
+    audit_change(c, (key, actor), "mandate_create", ("person", person_id), p.organ_id, said).await?;
     Ok(id)
 }
 
@@ -297,19 +287,8 @@ pub async fn end_mandate<C: ConnectionTrait>(
         ],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "mandate_end",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("{}：第{}届 {}", kind.label(), term, organ_name),
-        },
-    )
-    .await?;
+    let said = format!("{}：第{}届 {}", kind.label(), term, organ_name);
+    audit_change(c, (key, actor), "mandate_end", ("person", person_id), organ_id, said).await?;
     Ok(())
 }
 

@@ -7,6 +7,8 @@ mod lookup;
 mod mandates;
 mod reverse;
 
+pub use super::records::invalid;
+pub(crate) use super::records::{field, like_prefix};
 pub use lookup::{find_by_name, person_organ_path, persons_by_ids};
 pub use mandates::{
     EndMandate, Mandate, MandateEvent, MandateInput, add_mandate, change_term, chinese_number, end_mandate,
@@ -20,10 +22,11 @@ use serde::{Deserialize, Serialize};
 use super::Level;
 pub use super::types::{EndReason, Gender, MandateEventKind, MandateStatus};
 use crate::app::error::{AppError, FieldError};
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::auth::authz::Field;
 use crate::db;
 use crate::privacy::FieldCrypto;
+use crate::registry::records::audit_change;
 
 pub const OCCUPATIONS: [&str; 8] =
     ["党政干部", "专业技术人员", "企业负责人", "工人", "农民", "基层干部", "解放军和武警", "其他"];
@@ -90,18 +93,6 @@ pub struct PersonInput {
     pub mobile: Option<String>,
     pub township_area_id: Option<i64>,
     pub bio: String,
-}
-
-pub(crate) fn field(fields: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
-    fields.push(FieldError { field: field.into(), message: message.into() });
-}
-
-pub fn invalid(fields: Vec<FieldError>) -> AppError {
-    if fields.len() == 1 {
-        AppError::Invalid { detail: fields[0].message.clone(), fields }
-    } else {
-        AppError::Invalid { detail: format!("有 {} 处输入需要修改", fields.len()), fields }
-    }
 }
 
 /// Normalises and checks a person's fields; every problem is reported with its field.
@@ -266,19 +257,7 @@ pub async fn create_person<C: ConnectionTrait>(
     )
     .await?;
     replace_tags(c, id, &input.expertise).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "person_create",
-            target_type: "person",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("登记人员 #{id}"),
-        },
-    )
-    .await?;
+    audit_change(c, (key, actor), "person_create", ("person", id), organ_id, format!("登记人员 #{id}")).await?;
     Ok(id)
 }
 
@@ -365,19 +344,8 @@ pub async fn update_person<C: ConnectionTrait>(
     )
     .await?;
     replace_tags(c, id, &input.expertise).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "person_update",
-            target_type: "person",
-            target_id: id.to_string(),
-            organ_id: Some(before.organ_id),
-            summary: format!("修改：{}", changed.join("、")),
-        },
-    )
-    .await?;
+    let said = format!("修改：{}", changed.join("、"));
+    audit_change(c, (key, actor), "person_update", ("person", id), before.organ_id, said).await?;
     Ok(true)
 }
 
@@ -511,10 +479,6 @@ pub async fn list_by_name<C: ConnectionTrait>(
     let (sql, values) = filter_sql(f, 0, None);
     let sql = sql.replacen(" ORDER BY p.id", &format!(" ORDER BY p.name, p.id LIMIT {limit} OFFSET {offset}"), 1);
     db::query_all(c, &sql, values).await
-}
-
-pub(crate) fn like_prefix(path: &str) -> Value {
-    format!("{}%", db::like_escape(path)).into()
 }
 
 #[cfg(test)]

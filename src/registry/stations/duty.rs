@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use super::{Slot, station};
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
 use crate::registry::persons::{field, invalid};
+use crate::registry::records::audit_change;
 use crate::registry::schedule;
 
 /// How far ahead duty rules are expanded into dated slots.
@@ -120,19 +121,8 @@ pub async fn add_rule<C: ConnectionTrait>(
     )
     .await?;
     expand_rule(c, id).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "duty_rule_create",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(s.organ_id),
-            summary: format!("代表 #{person_id} 进站安排：{text}"),
-        },
-    )
-    .await?;
+    let said = format!("代表 #{person_id} 进站安排：{text}");
+    audit_change(c, (key, actor), "duty_rule_create", ("station", station_id), s.organ_id, said).await?;
     Ok(id)
 }
 
@@ -160,19 +150,8 @@ pub async fn remove_rule<C: ConnectionTrait>(
         .await?;
     db::exec(c, "DELETE FROM duty_rules WHERE id = $1 AND station_id = $2", vec![rule_id.into(), station_id.into()])
         .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "duty_rule_delete",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(s.organ_id),
-            summary: format!("删除进站安排 #{rule_id}"),
-        },
-    )
-    .await?;
+    let said = format!("删除进站安排 #{rule_id}");
+    audit_change(c, (key, actor), "duty_rule_delete", ("station", station_id), s.organ_id, said).await?;
     Ok(())
 }
 

@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use super::geo::valid_wgs84;
 use super::persons::{field, invalid};
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
+use crate::registry::records::audit_change;
 
 /// The "六有" checklist most provinces use for a station, offered as the default facilities.
 pub const FACILITIES: [&str; 8] =
@@ -111,19 +112,8 @@ pub async fn create_type<C: ConnectionTrait>(
     .await?;
     db::exec(c, "UPDATE station_types SET code = $1 WHERE id = $2", vec![format!("custom_{id}").into(), id.into()])
         .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_type_create",
-            target_type: "organ",
-            target_id: organ_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新增站点类型 {name}"),
-        },
-    )
-    .await?;
+    audit_change(c, (key, actor), "station_type_create", ("organ", organ_id), organ_id, format!("新增站点类型 {name}"))
+        .await?;
     Ok(id)
 }
 
@@ -239,19 +229,8 @@ pub async fn create<C: ConnectionTrait>(
     )
     .await?;
     bump_stations(c).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_create",
-            target_type: "station",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新建站点 {}", input.name),
-        },
-    )
-    .await?;
+    audit_change(c, (key, actor), "station_create", ("station", id), organ_id, format!("新建站点 {}", input.name))
+        .await?;
     Ok(id)
 }
 
@@ -297,19 +276,8 @@ pub async fn update<C: ConnectionTrait>(
     )
     .await?;
     bump_stations(c).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_update",
-            target_type: "station",
-            target_id: id.to_string(),
-            organ_id: Some(before.organ_id),
-            summary: format!("修改：{}", changed.join("、")),
-        },
-    )
-    .await?;
+    let said = format!("修改：{}", changed.join("、"));
+    audit_change(c, (key, actor), "station_update", ("station", id), before.organ_id, said).await?;
     Ok(())
 }
 

@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::{station, today};
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
 use crate::registry::Level;
+use crate::registry::records::audit_change;
 
 /// 就近编组进站: assigns a deputy (any level) to a station. Assigning twice is a no-op.
 pub async fn assign_deputy<C: ConnectionTrait>(
@@ -40,19 +41,8 @@ pub async fn assign_deputy<C: ConnectionTrait>(
         vec![station_id.into(), person_id.into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_assign",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(s.organ_id),
-            summary: format!("代表 #{} 进站", p.id),
-        },
-    )
-    .await?;
+    let said = format!("代表 #{} 进站", p.id);
+    audit_change(c, (key, actor), "station_assign", ("station", station_id), s.organ_id, said).await?;
     Ok(true)
 }
 
@@ -87,19 +77,8 @@ pub async fn unassign_deputy<C: ConnectionTrait>(
         vec![station_id.into(), person_id.into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_unassign",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(s.organ_id),
-            summary: format!("代表 #{person_id} 离站"),
-        },
-    )
-    .await?;
+    let said = format!("代表 #{person_id} 离站");
+    audit_change(c, (key, actor), "station_unassign", ("station", station_id), s.organ_id, said).await?;
     Ok(())
 }
 
@@ -147,19 +126,8 @@ pub async fn add_keeper<C: ConnectionTrait>(
     .await?;
     db::exec(c, "UPDATE accounts SET station_id = $1 WHERE id = $2", vec![station_id.into(), account_id.into()])
         .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "station_keeper_add",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(s.organ_id),
-            summary: format!("账号 #{account_id} 任站点管理员"),
-        },
-    )
-    .await?;
+    let said = format!("账号 #{account_id} 任站点管理员");
+    audit_change(c, (key, actor), "station_keeper_add", ("station", station_id), s.organ_id, said).await?;
     Ok(())
 }
 
