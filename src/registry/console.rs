@@ -28,8 +28,7 @@ impl FromRequestParts<AppState> for Console {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, AppError> {
         let page = Page::from_request_parts(parts, s).await?;
-        let Caller { p, s, ip } = Caller::from_request_parts(parts, s).await?;
-        Ok(Console { page, p, s, ip })
+        Caller::from_request_parts(parts, s).await.map(|Caller { p, s, ip }| Console { page, p, s, ip })
     }
 }
 

@@ -347,11 +347,7 @@ async fn unassign(
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        stations::unassign_deputy(w.txn(), w.key(), w.actor(), id, person).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::unassign_deputy(w.txn(), w.key(), w.actor(), id, person).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "代表已离站，其今后的进站安排一并取消"))
 }
@@ -395,11 +391,7 @@ async fn rule_remove(
 ) -> AppResult<Response> {
     let (id, rule) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        stations::remove_rule(w.txn(), w.key(), w.actor(), id, rule).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::remove_rule(w.txn(), w.key(), w.actor(), id, rule).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
 }
@@ -680,11 +672,7 @@ async fn update(
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, Some(&st)).await?),
     };
-    write(&s, &p, &ip, async |w| {
-        stations::update(w.txn(), w.key(), w.actor(), id, &input).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::update(w.txn(), w.key(), w.actor(), id, &input).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
 }
@@ -796,11 +784,8 @@ async fn type_create(
         .await?;
     let name = f.name;
     let result = async {
-        write(&s, &p, &ip, async |w| {
-            stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await?;
-            Ok(())
-        })
-        .await?;
+        write(&s, &p, &ip, async |w| stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await)
+            .await?;
         Ok::<(), AppError>(())
     }
     .await;

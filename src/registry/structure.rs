@@ -323,15 +323,26 @@ pub async fn remove_link<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, l
 /// Coverage of 双联系: (serving deputies registered under the path, of whom linked with a
 /// 常委会组成人员).
 pub async fn link_coverage<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<(i64, i64), DbErr> {
+    coverage(c, organ_path, "l.deputy_id", LINK_MEMBER_DEPUTY).await
+}
+
+/// (Serving deputies registered under the path, of whom named in `column` of a contact link of
+/// `kind`.)
+pub(crate) async fn coverage<C: ConnectionTrait>(
+    c: &C,
+    organ_path: &str,
+    column: &str,
+    kind: &str,
+) -> Result<(i64, i64), DbErr> {
     let base = "FROM persons p JOIN organs o ON o.id = p.organ_id WHERE o.path LIKE $1 ESCAPE '\\' \
          AND EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')";
     let total = db::scalar_i64(c, &format!("SELECT count(*) {base}"), vec![like_prefix(organ_path)]).await?;
     let linked = db::scalar_i64(
         c,
         &format!(
-            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE l.deputy_id = p.id AND l.kind = $2)"
+            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE {column} = p.id AND l.kind = $2)"
         ),
-        vec![like_prefix(organ_path), LINK_MEMBER_DEPUTY.into()],
+        vec![like_prefix(organ_path), kind.into()],
     )
     .await?;
     Ok((total, linked))

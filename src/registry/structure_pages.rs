@@ -38,6 +38,17 @@ const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
 const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
 const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
 
+/// Ends the form that creates a record of the list at `list`: the new record's page with the
+/// flash `done`, or the list again with the form's errors (422).
+async fn created(
+    result: AppResult<i64>,
+    list: &str,
+    done: &str,
+    again: impl AsyncFnOnce(Errors) -> AppResult<Response>,
+) -> AppResult<Response> {
+    form_answer(result, |id| redirect_with_flash(&format!("{list}/{id}"), done), again).await
+}
+
 /// A new group.
 #[derive(Deserialize)]
 struct GroupForm {
@@ -150,12 +161,8 @@ async fn group_create(Console { page, p, s, ip }: Console, Form(f): Form<GroupFo
     })
     .await;
     let done = format!("已新建 {}", v.name.trim());
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/groups/{id}"), &done),
-        async |errors| unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?),
-    )
-    .await
+    created(result, CRUMB_GROUPS.0, &done, async |errors| unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?))
+        .await
 }
 
 // ------------------------------------------------------------------ committees (REG-2)
@@ -212,11 +219,9 @@ async fn committee_create(Console { page, p, s, ip }: Console, Form(f): Form<Nam
     })
     .await;
     let done = format!("已新建 {name}");
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/committees/{id}"), &done),
-        async |errors| unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?),
-    )
+    created(result, CRUMB_COMMITTEES.0, &done, async |errors| {
+        unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?)
+    })
     .await
 }
 
@@ -307,11 +312,8 @@ async fn link_remove(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(_): F
     .transpose()?
     .unwrap_or_else(|| "/none/".into());
     check_registry(&s, &p, &ip, Action::Update, &path, &id.to_string()).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::remove_link(w.txn(), w.key(), w.actor(), id).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| crate::registry::structure::remove_link(w.txn(), w.key(), w.actor(), id).await)
+        .await?;
     Ok(redirect_with_flash("/console/registry/links", "已解除联系"))
 }
 
@@ -368,11 +370,9 @@ async fn grid_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedFor
     })
     .await;
     let done = format!("已新建网格 {}", name.trim());
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/grids/{id}"), &done),
-        async |errors| unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?),
-    )
+    created(result, CRUMB_GRIDS.0, &done, async |errors| {
+        unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?)
+    })
     .await
 }
 
@@ -412,10 +412,6 @@ async fn role_name_create(Console { page, p, s, ip }: Console, Form(f): Form<Nam
     })
     .await;
     let done = format!("已新增角色 {name}");
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/roles/{id}"), &done),
-        async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?),
-    )
-    .await
+    created(result, CRUMB_ROLES.0, &done, async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?))
+        .await
 }

@@ -128,16 +128,5 @@ pub async fn remove_voter_contact<C: ConnectionTrait>(
 /// Coverage of 代表联系选民: (serving deputies registered under the path, of whom have at least
 /// one fixed voter contact).
 pub async fn voter_coverage<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<(i64, i64), DbErr> {
-    let base = "FROM persons p JOIN organs o ON o.id = p.organ_id WHERE o.path LIKE $1 ESCAPE '\\' \
-         AND EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')";
-    let total = db::scalar_i64(c, &format!("SELECT count(*) {base}"), vec![like_prefix(organ_path)]).await?;
-    let linked = db::scalar_i64(
-        c,
-        &format!(
-            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE l.person_id = p.id AND l.kind = $2)"
-        ),
-        vec![like_prefix(organ_path), LINK_DEPUTY_VOTER.into()],
-    )
-    .await?;
-    Ok((total, linked))
+    super::structure::coverage(c, organ_path, "l.person_id", LINK_DEPUTY_VOTER).await
 }

@@ -121,8 +121,7 @@ async fn remove(
     let (id, link) = two_ids(path)?;
     visible_person(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        crate::registry::voters::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await?;
-        Ok(())
+        crate::registry::voters::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已移除固定联系选民"))
