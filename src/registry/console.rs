@@ -43,9 +43,8 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, AppError> {
-        let Auth(p) = Auth::from_request_parts(parts, s).await?;
-        let ip = ClientIp::from_request_parts(parts, s).await?;
-        Ok(Caller { p, s: s.clone(), ip })
+        let p = Auth::from_request_parts(parts, s).await?.0;
+        Ok(Caller { p, ip: ClientIp::from_request_parts(parts, s).await?, s: s.clone() })
     }
 }
 
