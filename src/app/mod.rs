@@ -8,6 +8,7 @@ pub mod extract;
 pub mod files;
 pub mod forms;
 pub mod guard;
+pub mod listing;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;

@@ -20,7 +20,7 @@ use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal};
-use crate::registry::structure_pages::resolve_person;
+use crate::registry::console::resolve_person;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/console/opinions/{id}/followers", post(add))

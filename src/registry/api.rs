@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{PathId, Query};
 use crate::app::openapi::{
-    Operation, PAGING, cursor_paging, date, id, one_of, param, query_date, query_id, query_int, range, required,
-    schema, text,
+    Operation, PAGING, Param, SchemaFn, cursor_paging, date, id, one_of, param, query_date, query_id, query_int, range,
+    required, schema, text,
 };
 use crate::app::paging::{Page, paginate};
 use crate::app::state::AppState;
@@ -457,13 +457,10 @@ async fn popolo(State(s): State<AppState>, Query(q): Query<PopoloQuery>) -> AppR
 
 /// The registry's API operations, for the OpenAPI document.
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "get",
-        path: "/api/v1/deputies",
-        summary: "代表列表（在任；公开字段）",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[
+    public_get(
+        "/api/v1/deputies",
+        "代表列表（在任；公开字段）",
+        &[
             param("organ", "代表资格所属人大机关编号（含上级人大）", id),
             param("level", "代表层级", levels),
             param("group", "代表小组/代表团编号", id),
@@ -473,32 +470,13 @@ pub const OPERATIONS: &[Operation] = &[
             PAGING[0],
             PAGING[1],
         ],
-        request: None,
-        response: schema::<crate::app::paging::Page<crate::registry::api::DeputyOut>>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/deputies/{id}",
-        summary: "代表详情（公开字段，含各级代表资格）",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[],
-        request: None,
-        response: schema::<crate::registry::api::DeputyOut>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/stations",
-        summary: "联络站（家站点）列表",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[
+        schema::<Page<DeputyOut>>,
+    ),
+    public_get("/api/v1/deputies/{id}", "代表详情（公开字段，含各级代表资格）", &[], schema::<DeputyOut>),
+    public_get(
+        "/api/v1/stations",
+        "联络站（家站点）列表",
+        &[
             param("organ", "人大机关编号", id),
             param("type", "站点类型代码，如 station、home、village_point（以站点类型表为准）", text),
             param("area", "区划编号（含下级）", id),
@@ -506,72 +484,57 @@ pub const OPERATIONS: &[Operation] = &[
             PAGING[0],
             PAGING[1],
         ],
-        request: None,
-        response: schema::<crate::app::paging::Page<crate::registry::api::StationOut>>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/stations/nearest",
-        summary: "最近的联络站（精确大圆距离）",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[
+        schema::<Page<StationOut>>,
+    ),
+    public_get(
+        "/api/v1/stations/nearest",
+        "最近的联络站（精确大圆距离）",
+        &[
             required("lat", "纬度（WGS-84）", latitude),
             required("lng", "经度（WGS-84）", longitude),
             param("limit", "条数，1–50，默认 10", nearest_limit),
         ],
-        request: None,
-        response: schema::<crate::registry::api::NearestList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/stations/{id}",
-        summary: "联络站详情",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[],
-        request: None,
-        response: schema::<crate::registry::api::StationOut>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/stations/{id}/schedule",
-        summary: "联络站进站接待安排",
-        tag: "代表与联络站",
-        auth: false,
-        query: &[
+        schema::<NearestList>,
+    ),
+    public_get("/api/v1/stations/{id}", "联络站详情", &[], schema::<StationOut>),
+    public_get(
+        "/api/v1/stations/{id}/schedule",
+        "联络站进站接待安排",
+        &[
             param("from", "起始日期 YYYY-MM-DD，默认今天", date),
             param("to", "截止日期 YYYY-MM-DD，默认半年后；不早于 from，跨度不超过 400 天", date),
         ],
-        request: None,
-        response: schema::<crate::registry::api::ScheduleOut>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
+        schema::<ScheduleOut>,
+    ),
+    public_get(
+        "/api/v1/popolo.json",
+        "Popolo 格式导出：人员、机关、代表资格、区划（可按机关与届次）",
+        &[param("organ", "人大机关编号", id), param("term", "届次", id)],
+        popolo_schema,
+    ),
+];
+
+/// A public read of the registry: no sign-in, `200`, under 代表与联络站.
+const fn public_get(
+    path: &'static str,
+    summary: &'static str,
+    query: &'static [Param],
+    response: SchemaFn,
+) -> Operation {
     Operation {
         method: "get",
-        path: "/api/v1/popolo.json",
-        summary: "Popolo 格式导出：人员、机关、代表资格、区划（可按机关与届次）",
+        path,
+        summary,
         tag: "代表与联络站",
         auth: false,
-        query: &[param("organ", "人大机关编号", id), param("term", "届次", id)],
+        query,
         request: None,
-        response: popolo_schema,
+        response,
         status: 200,
         path_params: &[],
         empty_body: false,
-    },
-];
+    }
+}
 
 /// The `level` filter: the values `Level::parse` accepts.
 fn levels() -> serde_json::Value {

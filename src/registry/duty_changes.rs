@@ -7,8 +7,9 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use super::schedule::DutySlot;
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
+use crate::registry::records::audit_change;
 
 /// 取消 or 改期.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,23 +140,12 @@ pub async fn change_slot<C: ConnectionTrait>(
                 .await?
         }
     };
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "duty_slot_change",
-            target_type: "station",
-            target_id: station_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!(
-                "{slot_date} {start_time} 的接待{}{}：{reason}",
-                kind.label(),
-                new_date.as_deref().map(|d| format!("到 {d}")).unwrap_or_default()
-            ),
-        },
-    )
-    .await?;
+    let said = format!(
+        "{slot_date} {start_time} 的接待{}{}：{reason}",
+        kind.label(),
+        new_date.as_deref().map(|d| format!("到 {d}")).unwrap_or_default()
+    );
+    audit_change(c, (key, actor), "duty_slot_change", ("station", station_id), organ_id, said).await?;
     Ok(())
 }
 

@@ -12,10 +12,11 @@ use super::Level;
 use super::persons::{self, MandateInput, PersonInput};
 use super::roster::{self, RosterMandate, RosterRow, RowIssue};
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
 use crate::org::Organ;
 use crate::privacy::FieldCrypto;
+use crate::registry::records::audit_change;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
@@ -393,19 +394,8 @@ pub async fn apply<C: ConnectionTrait>(
                         vec![constituency.clone().into(), m.id.into()],
                     )
                     .await?;
-                    audit::append(
-                        c,
-                        key,
-                        actor,
-                        Change {
-                            action: "mandate_update",
-                            target_type: "person",
-                            target_id: person_id.to_string(),
-                            organ_id: Some(organ.id),
-                            summary: format!("第{term}届 代表团/选区 改为 {constituency}"),
-                        },
-                    )
-                    .await?;
+                    let said = format!("第{term}届 代表团/选区 改为 {constituency}");
+                    audit_change(c, (key, actor), "mandate_update", ("person", person_id), organ.id, said).await?;
                 }
                 None => {
                     let input = MandateInput {
@@ -424,22 +414,8 @@ pub async fn apply<C: ConnectionTrait>(
         }
     }
     let summary = plan.summary();
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "roster_import",
-            target_type: "organ",
-            target_id: organ.id.to_string(),
-            organ_id: Some(organ.id),
-            summary: format!(
-                "导入代表名册：新增 {}，更新 {}，未变 {}",
-                summary.created, summary.updated, summary.unchanged
-            ),
-        },
-    )
-    .await?;
+    let said = format!("导入代表名册：新增 {}，更新 {}，未变 {}", summary.created, summary.updated, summary.unchanged);
+    audit_change(c, (key, actor), "roster_import", ("organ", organ.id), organ.id, said).await?;
     Ok(summary)
 }
 

@@ -9,15 +9,15 @@ use std::future::Future;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::console::{Caller, Console, check_registry, resolve_person};
 use super::membership::{self, AuditOn, Joining, Kind, Owner, Scope};
-use super::structure_pages::{check_registry, resolve_person};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, history, opts, trimmed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, HistoryLine, Layout, Page, render};
@@ -371,22 +371,13 @@ async fn members_tpl<K: MemberPage>(
     })
 }
 
-async fn detail<K: MemberPage>(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail<K: MemberPage>(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (owner, at) = visible::<K>(&s, &p, &ip, id, Action::View).await?;
     render(&members_tpl::<K>(&page, &s, &p, owner, &at, String::new(), Errors::default()).await?)
 }
 
 async fn add<K: MemberPage>(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<MemberForm>,
 ) -> AppResult<Response> {
@@ -406,9 +397,7 @@ async fn add<K: MemberPage>(
 }
 
 async fn remove<K: MemberPage>(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<Button>,
 ) -> AppResult<Response> {

@@ -3,6 +3,7 @@
 //! nearest-station index and QR codes.
 
 pub mod api;
+pub mod console;
 pub mod demo;
 pub mod duty_changes;
 pub mod geo;
@@ -12,6 +13,7 @@ pub mod membership_pages;
 pub mod persons;
 pub mod persons_pages;
 pub mod public;
+pub mod records;
 pub mod roster;
 pub mod roster_pages;
 pub mod schedule;

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -13,6 +12,7 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
+use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
@@ -22,9 +22,10 @@ use crate::app::write::{form_answer, write};
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::org::{self, Organ};
 use crate::registry::Level;
+use crate::registry::console::{Caller, Console};
 use crate::registry::persons::{self, DeputyFilter, Person};
 use crate::registry::stations;
 
@@ -64,14 +65,6 @@ pub struct ListQuery {
     format: Option<String>,
 }
 
-fn num(v: &Option<String>) -> Option<i64> {
-    v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &i64| *v > 0)
-}
-
-fn text(v: &Option<String>) -> String {
-    v.as_deref().unwrap_or("").trim().to_string()
-}
-
 impl ListQuery {
     fn filter(&self, p: &Principal) -> DeputyFilter {
         DeputyFilter {
@@ -93,8 +86,7 @@ impl ListQuery {
 
     /// The filter as a query string (without paging), for export and paging links.
     fn query_string(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
+        query_string(&[
             ("level", &self.level),
             ("organ", &self.organ),
             ("group", &self.group),
@@ -103,12 +95,7 @@ impl ListQuery {
             ("q", &self.q),
             ("former", &self.former),
             ("sort", &self.sort),
-        ] {
-            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                pairs.push((k, v.to_string()));
-            }
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 
@@ -179,13 +166,7 @@ impl ListTpl {
     }
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "list").await?;
     render(&list_tpl(&page, &s, &p, &q, BulkForm::default(), Errors::default()).await?)
 }
@@ -202,16 +183,12 @@ async fn list_tpl(
     let f = q.filter(p);
     let total = persons::count(&s.db, &f).await?;
     let qs = q.query_string();
-    let (mut rows, next);
-    if q.by_name() {
-        let offset = num(&q.offset).unwrap_or(0) as u64;
-        rows = persons::list_by_name(&s.db, &f, offset, PAGE_SIZE + 1).await?;
-        next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("offset={}", offset + PAGE_SIZE));
+    let at = Paging { path: CRUMB.0, qs: &qs, page: q.page.as_deref(), size: PAGE_SIZE };
+    let (rows, pager) = if q.by_name() {
+        at.offset(total, &q.offset, async |offset, limit| persons::list_by_name(&s.db, &f, offset, limit).await).await?
     } else {
-        rows = persons::list(&s.db, &f, num(&q.after).unwrap_or(0), PAGE_SIZE + 1).await?;
-        next = (rows.len() as u64 > PAGE_SIZE).then(|| format!("after={}", rows[PAGE_SIZE as usize - 1].id));
-    }
-    rows.truncate(PAGE_SIZE as usize);
+        at.keyset(total, &q.after, async |after, limit| persons::list(&s.db, &f, after, limit).await, |r| r.id).await?
+    };
     let organs = mandate_organs(&s, p).await?;
     let groups = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let station_list = stations::list(
@@ -225,7 +202,7 @@ async fn list_tpl(
     Ok(ListTpl {
         l: page.layout("代表", &[CRUMB]),
         rows: lines(&s, rows).await?,
-        pager: Pager::new(CRUMB.0, &qs, total, PAGE_SIZE, Pager::page_param(q.page.as_deref()), next),
+        pager,
         levels: opts(Level::ALL.iter().map(|l| (l.as_str(), l.deputy_title())), &text(&q.level)),
         organs: opts(organs.iter().map(|o| (o.id, o.name.clone())), &text(&q.organ)),
         groups: opts(groups.iter().map(|g| (g.id, g.name.clone())), &text(&q.group)),
@@ -311,13 +288,7 @@ impl BulkForm {
 
 /// One bulk action on the ticked deputies: one audited write, all or nothing, each change
 /// audited as when made one by one, then a summary in Chinese.
-async fn bulk(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<BulkForm>,
-) -> AppResult<Response> {
+async fn bulk(Console { page, p, s, ip }: Console, Form(f): Form<BulkForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "bulk").await?;
     let result = async {
         let (ids, op) = f.parse()?;
@@ -345,8 +316,7 @@ async fn bulk(
                     .await?
                     .ok_or_else(|| AppError::invalid("group", "没有这个代表小组"))?;
                 let path = owner.organ_path.clone().unwrap_or_default();
-                crate::registry::structure_pages::check_registry(&s, &p, &ip, Action::Update, &path, &g.to_string())
-                    .await?;
+                crate::registry::console::check_registry(&s, &p, &ip, Action::Update, &path, &g.to_string()).await?;
                 owner.name
             }
             BulkOp::End(end) => end.reason.label().to_string(),
@@ -426,25 +396,10 @@ async fn bulk(
 }
 
 /// The whole filtered list (not just a page) as .xlsx or .csv.
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Person { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&p);
-    let mut people = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = persons::list(&s.db, &f, after, EXPORT_BATCH).await?;
-        let done = (batch.len() as u64) < EXPORT_BATCH;
-        after = batch.last().map(|r| r.id).unwrap_or(after);
-        people.extend(batch);
-        if done {
-            break;
-        }
-    }
+    let mut people = all_rows(EXPORT_BATCH, |after, limit| persons::list(&s.db, &f, after, limit), |r| r.id).await?;
     if q.by_name() {
         people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     }
@@ -486,30 +441,13 @@ async fn export(
             ]
         })
         .collect();
-    let table = Table { title: "代表名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("代表名单", ext))],
-        bytes,
-    )
-        .into_response())
+    Ok(download(q.format.as_deref(), "代表名单", &headers, rows))
 }
 
 // ------------------------------------------------------------------ detail
 
 async fn visible_person(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Person> {
-    let path = persons::person_organ_path(&s.db, id).await?;
-    let organ_path = path.clone().unwrap_or_else(|| "/none/".into());
-    let r = Resource::Person { id, organ_path: &organ_path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
-    persons::person(&s.db, id).await?.ok_or(AppError::NotFound)
+    Ok(crate::registry::console::visible_person(s, p, ip, id, action).await?.0)
 }
 
 pub struct MandateLine {
@@ -654,22 +592,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, d, MandateForm::default(), Errors::default(), None).await?)
 }
 
 async fn mandate_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<MandateForm>,
 ) -> AppResult<Response> {
@@ -710,10 +639,7 @@ struct EndForm {
 }
 
 async fn mandate_end(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     path: Path<(String, String)>,
     Form(f): Form<EndForm>,
 ) -> AppResult<Response> {
@@ -857,23 +783,10 @@ async fn form_tpl(
         .into_iter()
         .filter(|a| org::AreaLevel::parse(&a.level) == Some(org::AreaLevel::Township))
         .collect::<Vec<_>>();
-    let (title, action, cancel, crumb_href) = match existing {
-        Some(d) => (
-            format!("修改 {}", d.name),
-            format!("/console/registry/deputies/{}", d.id),
-            format!("/console/registry/deputies/{}", d.id),
-            format!("/console/registry/deputies/{}/edit", d.id),
-        ),
-        None => (
-            "新增代表".to_string(),
-            "/console/registry/deputies".to_string(),
-            "/console/registry/deputies".to_string(),
-            "/console/registry/deputies/new".to_string(),
-        ),
-    };
+    let t = FormTarget::new(CRUMB.0, "新增代表", existing.map(|d| (d.id, d.name.as_str())));
     let plain = |list: &[&str]| list.iter().map(|x| (x.to_string(), x.to_string())).collect::<Vec<_>>();
     Ok(FormTpl {
-        l: page.layout(&title, &[CRUMB, (&crumb_href, &title)]),
+        l: page.layout(&t.title, &[CRUMB, (&t.crumb, &t.title)]),
         genders: opts(
             persons::Gender::ALL.map(|g| (g.as_str(), g.label())),
             persons::Gender::parse(&v.gender).map_or("", persons::Gender::as_str),
@@ -890,24 +803,18 @@ async fn form_tpl(
         facts_locked,
         v,
         errors,
-        action,
-        cancel,
+        action: t.action,
+        cancel: t.cancel,
     })
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = PersonForm { ethnicity: "汉族".into(), ..Default::default() };
     render(&form_tpl(&page, &s, v, Errors::default(), None, false).await?)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<PersonForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<PersonForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Person { id: -1, organ_path: &p.organ_path }, "new").await?;
     let mut v = f;
     let mobile = Some(v.mobile.clone());
@@ -929,23 +836,14 @@ async fn create(
     ))
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let locked = facts_locked(&s, &p, id).await?;
     render(&form_tpl(&page, &s, PersonForm::from_person(&d), Errors::default(), Some(&d), locked).await?)
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<PersonForm>,
 ) -> AppResult<Response> {
@@ -998,9 +896,7 @@ async fn my_record(Auth(p): Auth) -> AppResult<Response> {
 
 /// Sets a deputy's portrait (shown on the public card); a deputy may set their own.
 async fn photo_set(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {

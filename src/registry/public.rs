@@ -119,6 +119,15 @@ enum Kind {
 }
 
 impl Kind {
+    /// The QR code of the page at `url`, when that is what was asked for.
+    fn qr_code(&self, url: &str) -> AppResult<Option<Response>> {
+        Ok(match self {
+            Kind::Svg => Some(svg_response(qr::qr_svg(url, 8).map_err(qr_error)?)),
+            Kind::Png => Some(png_response(qr::qr_png(url, 8).map_err(qr_error)?)),
+            _ => None,
+        })
+    }
+
     fn parse(view: &str) -> AppResult<Kind> {
         match view {
             "card" => Ok(Kind::Card),
@@ -627,10 +636,8 @@ async fn deputy_page(
         return Err(AppError::NotFound);
     }
     let url = format!("{}{}/d/{id}", site.base_url, site.prefix);
-    match kind {
-        Kind::Svg => return Ok(svg_response(qr::qr_svg(&url, 8).map_err(qr_error)?)),
-        Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
-        _ => {}
+    if let Some(code) = kind.qr_code(&url)? {
+        return Ok(code);
     }
     let (stations, groups, slots) = (extras.stations, extras.groups, extras.slots);
     render(&DeputyTpl {
@@ -683,10 +690,8 @@ async fn station_page(
         return Err(AppError::NotFound);
     }
     let url = format!("{}{}/s/{id}", site.base_url, site.prefix);
-    match kind {
-        Kind::Svg => return Ok(svg_response(qr::qr_svg(&url, 8).map_err(qr_error)?)),
-        Kind::Png => return Ok(png_response(qr::qr_png(&url, 8).map_err(qr_error)?)),
-        _ => {}
+    if let Some(code) = kind.qr_code(&url)? {
+        return Ok(code);
     }
     if let Kind::Poster(size) = kind {
         let qr_svg = qr::qr_svg(&url, 8).map_err(qr_error)?;

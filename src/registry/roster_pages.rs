@@ -3,14 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::extract::Query;
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form};
+use crate::app::extract::Form;
 use crate::app::forms::unprocessable;
 use crate::app::guard::actor;
 use crate::app::middleware::redirect_with_flash;
@@ -20,7 +19,7 @@ use crate::app::write::write;
 use crate::auth::Action;
 use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
-use super::structure_pages::check_registry;
+use super::console::{Caller, Console, check_registry};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -112,25 +111,14 @@ fn import_tpl(
     }
 }
 
-async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn import_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     render(&import_tpl(&page, Vec::new(), None, String::new()))
 }
 
-fn xlsx_download(bytes: Vec<u8>, stem: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, crate::export::content_disposition(stem, "xlsx")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-async fn import_template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn import_template(Caller { p, s, ip }: Caller) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
-    Ok(xlsx_download(crate::registry::roster::template(), "代表名册模板"))
+    Ok(crate::app::listing::xlsx(crate::registry::roster::template(), "代表名册模板"))
 }
 
 #[derive(Deserialize, Default)]
@@ -141,12 +129,7 @@ struct RosterQuery {
 
 /// The roster in the import layout: masked by default; in full only when asked for
 /// (「含手机号」) by a role with the personal-data permission. Every download is audited.
-async fn roster_download(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<RosterQuery>,
-) -> AppResult<Response> {
+async fn roster_download(Caller { p, s, ip }: Caller, Query(q): Query<RosterQuery>) -> AppResult<Response> {
     use crate::registry::import::{Privacy, export_roster};
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roster").await?;
     let privacy = match q.private.as_deref() {
@@ -168,17 +151,14 @@ async fn roster_download(
         privacy == Privacy::Full,
     )
     .await?;
-    Ok(xlsx_download(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
+    Ok(crate::app::listing::xlsx(bytes, if privacy == Privacy::Full { "代表名册（含个人信息）" } else { "代表名册" }))
 }
 
 /// Step one: the file is read and checked against the database; every problem of it comes back
 /// at once, or — when there is none — a preview of the new, changed and unchanged rows with a
 /// button that confirms it. Nothing is imported yet; the file waits in `staged_files`.
 async fn import_upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
@@ -229,13 +209,7 @@ enum Confirmed {
 
 /// Step two: the previewed file is checked again inside the write transaction and applied only
 /// if it still does what the preview showed; otherwise the fresh preview is shown.
-async fn import_confirm(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<ConfirmForm>,
-) -> AppResult<Response> {
+async fn import_confirm(Console { page, p, s, ip }: Console, Form(f): Form<ConfirmForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "import").await?;
     let expired = || {
         unprocessable(&import_tpl(

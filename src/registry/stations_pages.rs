@@ -4,17 +4,17 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Days;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
+use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, form_errors, render};
@@ -23,11 +23,11 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::org;
+use crate::registry::console::{Caller, Console, check_visible, resolve_person};
 use crate::registry::geo::{Datum, parse_pair, valid_wgs84};
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
-use crate::registry::structure_pages::resolve_person;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,14 +63,6 @@ pub struct ListQuery {
     format: Option<String>,
 }
 
-fn num(v: &Option<String>) -> Option<i64> {
-    v.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &i64| *v > 0)
-}
-
-fn text(v: &Option<String>) -> String {
-    v.as_deref().unwrap_or("").trim().to_string()
-}
-
 impl ListQuery {
     async fn filter(&self, s: &AppState, p: &Principal) -> AppResult<StationFilter> {
         let area_path = match num(&self.area) {
@@ -88,13 +80,7 @@ impl ListQuery {
     }
 
     fn query_string(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [("type", &self.kind), ("area", &self.area), ("q", &self.q)] {
-            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                pairs.push((k, v.to_string()));
-            }
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        query_string(&[("type", &self.kind), ("area", &self.area), ("q", &self.q)])
     }
 }
 
@@ -140,24 +126,19 @@ fn keeper_only(p: &Principal) -> Option<i64> {
     if p.has(Role::Keeper) && !worker { p.station_id } else { None }
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     if let Some(own) = keeper_only(&p) {
         return Ok(Redirect::to(&format!("/console/registry/stations/{own}")).into_response());
     }
     guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "list").await?;
     let f = q.filter(&s, &p).await?;
     let total = stations::count(&s.db, &f).await?;
-    let mut rows = stations::list(&s.db, &f, num(&q.after).unwrap_or(0), PAGE_SIZE + 1).await?;
-    let next = (rows.len() as u64 > PAGE_SIZE).then(|| rows[PAGE_SIZE as usize - 1].id);
-    rows.truncate(PAGE_SIZE as usize);
-    let counts = deputy_counts(&s, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let qs = q.query_string();
+    let at = Paging { path: CRUMB.0, qs: &qs, page: q.page.as_deref(), size: PAGE_SIZE };
+    let (rows, pager) = at
+        .keyset(total, &q.after, async |after, limit| stations::list(&s.db, &f, after, limit).await, |r| r.id)
+        .await?;
+    let counts = deputy_counts(&s, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let types = stations::types(&s.db).await?;
     let areas = org::areas_all(&s.db).await?;
     render(&ListTpl {
@@ -166,14 +147,7 @@ async fn list(
             .into_iter()
             .map(|st| StationLine { deputies: counts.get(&st.id).copied().unwrap_or(0), s: st })
             .collect(),
-        pager: Pager::new(
-            CRUMB.0,
-            &qs,
-            total,
-            PAGE_SIZE,
-            Pager::page_param(q.page.as_deref()),
-            next.map(|n| format!("after={n}")),
-        ),
+        pager,
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &text(&q.kind)),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &text(&q.area)),
         q: text(&q.q),
@@ -182,25 +156,10 @@ async fn list(
     })
 }
 
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Station { id: -1, organ_path: &p.organ_path }, "export").await?;
     let f = q.filter(&s, &p).await?;
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let batch = stations::list(&s.db, &f, after, EXPORT_BATCH).await?;
-        let done = (batch.len() as u64) < EXPORT_BATCH;
-        after = batch.last().map(|r| r.id).unwrap_or(after);
-        all.extend(batch);
-        if done {
-            break;
-        }
-    }
+    let all = all_rows(EXPORT_BATCH, |after, limit| stations::list(&s.db, &f, after, limit), |r| r.id).await?;
     let counts = deputy_counts(&s, &all.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let headers =
         ["编号", "名称", "类型", "所在区划", "地址", "纬度", "经度", "开放时间", "电话", "设施", "进站代表数"];
@@ -222,17 +181,7 @@ async fn export(
             ]
         })
         .collect();
-    let table = Table { title: "站点名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("站点名单", ext))],
-        bytes,
-    )
-        .into_response())
+    Ok(download(q.format.as_deref(), "站点名单", &headers, rows))
 }
 
 // ------------------------------------------------------------------ detail
@@ -253,11 +202,7 @@ async fn visible_station(
         Some(st) => organ_path_of(s, st.organ_id).await?,
         None => "/none/".into(),
     };
-    let r = Resource::Station { id, organ_path: &path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
+    check_visible(s, p, ip, action, &Resource::Station { id, organ_path: &path }, &id.to_string()).await?;
     Ok((st.ok_or(AppError::NotFound)?, path))
 }
 
@@ -358,22 +303,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (st, path) = visible_station(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, st, &path, String::new(), RuleForm::default(), "", Errors::default()).await?)
 }
 
 async fn assign(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
@@ -405,28 +341,19 @@ async fn assign(
 }
 
 async fn unassign(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, person) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        stations::unassign_deputy(w.txn(), w.key(), w.actor(), id, person).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::unassign_deputy(w.txn(), w.key(), w.actor(), id, person).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "代表已离站，其今后的进站安排一并取消"))
 }
 
 async fn rule_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<RuleForm>,
 ) -> AppResult<Response> {
@@ -458,19 +385,13 @@ async fn rule_add(
 }
 
 async fn rule_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, rule) = two_ids(path)?;
     visible_station(&s, &p, &ip, id, Action::Update).await?;
-    write(&s, &p, &ip, async |w| {
-        stations::remove_rule(w.txn(), w.key(), w.actor(), id, rule).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::remove_rule(w.txn(), w.key(), w.actor(), id, rule).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "进站安排已删除，今后的接待时段一并取消"))
 }
@@ -487,10 +408,7 @@ pub struct SlotChangeForm {
 }
 
 async fn slot_change(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     path: Path<(String, String)>,
     Form(f): Form<SlotChangeForm>,
 ) -> AppResult<Response> {
@@ -677,24 +595,11 @@ async fn form_tpl(
     errors: Errors,
     existing: Option<&Station>,
 ) -> AppResult<FormTpl> {
-    let (title, action, cancel, crumb) = match existing {
-        Some(st) => (
-            format!("修改 {}", st.name),
-            format!("/console/registry/stations/{}", st.id),
-            format!("/console/registry/stations/{}", st.id),
-            format!("/console/registry/stations/{}/edit", st.id),
-        ),
-        None => (
-            "新建站点".to_string(),
-            "/console/registry/stations".to_string(),
-            "/console/registry/stations".to_string(),
-            "/console/registry/stations/new".to_string(),
-        ),
-    };
+    let t = FormTarget::new(CRUMB.0, "新建站点", existing.map(|st| (st.id, st.name.as_str())));
     let types = stations::types(&s.db).await?;
     let areas = org::areas_all(&s.db).await?;
     Ok(FormTpl {
-        l: page.layout(&title, &[CRUMB, (&crumb, &title)]),
+        l: page.layout(&t.title, &[CRUMB, (&t.crumb, &t.title)]),
         types: opts(types.iter().map(|t| (t.id, t.name.clone())), &v.type_id),
         areas: opts(areas.iter().map(|a| (a.id, a.name.clone())), &v.area_id),
         facilities: FACILITIES.to_vec(),
@@ -702,12 +607,12 @@ async fn form_tpl(
         is_new: existing.is_none(),
         v,
         errors,
-        action,
-        cancel,
+        action: t.action,
+        cancel: t.cancel,
     })
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = StationForm { facilities: FACILITIES[..6].iter().map(|f| f.to_string()).collect(), ..Default::default() };
     render(&form_tpl(&page, &s, v, Errors::default(), None).await?)
@@ -735,13 +640,7 @@ fn persons_invalid(fields: Vec<FieldError>) -> AppError {
     crate::registry::persons::invalid(fields)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<StationForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<StationForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Station { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = f;
     let input = match validated(&s, &v).await {
@@ -757,22 +656,13 @@ async fn create(
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), &format!("已新建站点 {}", input.name)))
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (st, _) = visible_station(&s, &p, &ip, id, Action::Update).await?;
     render(&form_tpl(&page, &s, StationForm::from_station(&st), Errors::default(), Some(&st)).await?)
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<StationForm>,
 ) -> AppResult<Response> {
@@ -782,20 +672,13 @@ async fn update(
         Ok(i) => i,
         Err(e) => return unprocessable(&form_tpl(&page, &s, v, form_errors(e)?, Some(&st)).await?),
     };
-    write(&s, &p, &ip, async |w| {
-        stations::update(w.txn(), w.key(), w.actor(), id, &input).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| stations::update(w.txn(), w.key(), w.actor(), id, &input).await).await?;
     crate::registry::cache(&s).nearest.invalidate();
     Ok(redirect_with_flash(&format!("/console/registry/stations/{id}"), "站点信息已保存"))
 }
 
 async fn photo_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
@@ -835,9 +718,7 @@ async fn photo_add(
 }
 
 async fn photo_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     Path((id, photo)): Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
@@ -890,27 +771,21 @@ async fn types_tpl(page: &Page, s: &AppState, p: &Principal, name: String, error
     })
 }
 
-async fn types_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn types_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Registry { organ_path: &p.organ_path }, "station_types").await?;
     render(&types_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
 }
 
 async fn type_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     Form(f): Form<crate::app::forms::PersonField>,
 ) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Registry { organ_path: &p.organ_path }, "station_types")
         .await?;
     let name = f.name;
     let result = async {
-        write(&s, &p, &ip, async |w| {
-            stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await?;
-            Ok(())
-        })
-        .await?;
+        write(&s, &p, &ip, async |w| stations::create_type(w.txn(), w.key(), w.actor(), p.organ_id, &name).await)
+            .await?;
         Ok::<(), AppError>(())
     }
     .await;

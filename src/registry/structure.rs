@@ -9,8 +9,9 @@ use super::membership::MemberRow;
 use super::persons::*;
 
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
+use crate::registry::records::audit_change;
 
 // ---- structure (groups, committees, links, grids, roles)
 //
@@ -117,19 +118,8 @@ pub async fn create_group<C: ConnectionTrait>(
         vec![organ_id.into(), kind.into(), name.clone().into(), area_id.into(), committee_id.into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "group_create",
-            target_type: "deputy_group",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新建{} {name}", crate::org::label(&GROUP_KINDS, kind)),
-        },
-    )
-    .await?;
+    let said = format!("新建{} {name}", crate::org::label(&GROUP_KINDS, kind));
+    audit_change(c, (key, actor), "group_create", ("deputy_group", id), organ_id, said).await?;
     Ok(id)
 }
 
@@ -210,19 +200,8 @@ pub async fn create_committee<C: ConnectionTrait>(
         vec![organ_id.into(), kind.into(), name.clone().into(), sort.into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "committee_create",
-            target_type: "committee",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新建{} {name}", crate::org::label(&COMMITTEE_KINDS, kind)),
-        },
-    )
-    .await?;
+    let said = format!("新建{} {name}", crate::org::label(&COMMITTEE_KINDS, kind));
+    audit_change(c, (key, actor), "committee_create", ("committee", id), organ_id, said).await?;
     Ok(id)
 }
 
@@ -319,19 +298,8 @@ pub async fn create_member_link<C: ConnectionTrait>(
         vec![organ_id.into(), LINK_MEMBER_DEPUTY.into(), member_id.into(), deputy_id.into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "contact_link_create",
-            target_type: "contact_link",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("组成人员 #{member_id} 联系代表 #{deputy_id}"),
-        },
-    )
-    .await?;
+    let said = format!("组成人员 #{member_id} 联系代表 #{deputy_id}");
+    audit_change(c, (key, actor), "contact_link_create", ("contact_link", id), organ_id, said).await?;
     Ok(id)
 }
 
@@ -347,34 +315,34 @@ pub async fn remove_link<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, l
     let member_id: i64 = row.try_get_by_index(1)?;
     let deputy_id: Option<i64> = row.try_get_by_index(2)?;
     db::exec(c, "DELETE FROM contact_links WHERE id = $1", vec![link_id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "contact_link_delete",
-            target_type: "contact_link",
-            target_id: link_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("解除组成人员 #{member_id} 与代表 #{} 的联系", deputy_id.unwrap_or_default()),
-        },
-    )
-    .await?;
+    let said = format!("解除组成人员 #{member_id} 与代表 #{} 的联系", deputy_id.unwrap_or_default());
+    audit_change(c, (key, actor), "contact_link_delete", ("contact_link", link_id), organ_id, said).await?;
     Ok(())
 }
 
 /// Coverage of 双联系: (serving deputies registered under the path, of whom linked with a
 /// 常委会组成人员).
 pub async fn link_coverage<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<(i64, i64), DbErr> {
+    coverage(c, organ_path, "l.deputy_id", LINK_MEMBER_DEPUTY).await
+}
+
+/// (Serving deputies registered under the path, of whom named in `column` of a contact link of
+/// `kind`.)
+pub(crate) async fn coverage<C: ConnectionTrait>(
+    c: &C,
+    organ_path: &str,
+    column: &str,
+    kind: &str,
+) -> Result<(i64, i64), DbErr> {
     let base = "FROM persons p JOIN organs o ON o.id = p.organ_id WHERE o.path LIKE $1 ESCAPE '\\' \
          AND EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')";
     let total = db::scalar_i64(c, &format!("SELECT count(*) {base}"), vec![like_prefix(organ_path)]).await?;
     let linked = db::scalar_i64(
         c,
         &format!(
-            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE l.deputy_id = p.id AND l.kind = $2)"
+            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE {column} = p.id AND l.kind = $2)"
         ),
-        vec![like_prefix(organ_path), LINK_MEMBER_DEPUTY.into()],
+        vec![like_prefix(organ_path), kind.into()],
     )
     .await?;
     Ok((total, linked))
@@ -435,19 +403,7 @@ pub async fn create_grid<C: ConnectionTrait>(
         vec![organ_id.into(), area_id.into(), name.clone().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "grid_create",
-            target_type: "grid",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新建网格 {name}"),
-        },
-    )
-    .await?;
+    audit_change(c, (key, actor), "grid_create", ("grid", id), organ_id, format!("新建网格 {name}")).await?;
     Ok(id)
 }
 
@@ -505,18 +461,7 @@ pub async fn create_role_name<C: ConnectionTrait>(
         vec![organ_id.into(), name.clone().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "role_name_create",
-            target_type: "role_name",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("新增角色名称 {name}"),
-        },
-    )
-    .await?;
+    audit_change(c, (key, actor), "role_name_create", ("role_name", id), organ_id, format!("新增角色名称 {name}"))
+        .await?;
     Ok(id)
 }

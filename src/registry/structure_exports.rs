@@ -3,22 +3,21 @@
 //! .xlsx or .csv, honouring the organ subtree.
 
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::extract::Query;
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp};
+use crate::app::listing::download;
 use crate::app::state::AppState;
 use crate::auth::Action;
 use crate::db;
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::registry::membership::GRID_ROLES;
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
-use super::structure_pages::check_registry;
+use super::console::{Caller, check_registry};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,18 +37,6 @@ struct ExportQuery {
     format: Option<String>,
 }
 
-/// The table as .csv when asked for, .xlsx otherwise, named `{stem}.{ext}`.
-fn table_download(q: &ExportQuery, stem: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> Response {
-    let table = Table { title: stem.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition(stem, ext))], bytes)
-        .into_response()
-}
-
 fn like_prefix(path: &str) -> sea_orm::Value {
     format!("{}%", db::like_escape(path)).into()
 }
@@ -59,12 +46,7 @@ fn text_at(r: &sea_orm::QueryResult, i: usize) -> AppResult<Cell> {
 }
 
 /// One row per group, in the page's order (by kind, then name).
-async fn groups_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn groups_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups-export").await?;
     let all = crate::registry::structure::groups(&s.db, &p.organ_path).await?;
     let mut rows = Vec::new();
@@ -79,16 +61,11 @@ async fn groups_export(
             ]);
         }
     }
-    Ok(table_download(&q, "代表小组", &["类别", "名称", "区划", "对口联系", "成员数"], rows))
+    Ok(download(q.format.as_deref(), "代表小组", &["类别", "名称", "区划", "对口联系", "成员数"], rows))
 }
 
 /// One row per committee member, committees in the page's order, members by position.
-async fn committees_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn committees_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees-export").await?;
     let found = db::query_rows(
         &s.db,
@@ -111,33 +88,23 @@ async fn committees_export(
             text_at(r, 4)?,
         ]);
     }
-    Ok(table_download(&q, "委员会组成人员", &["委员会", "类别", "机关", "姓名", "职务"], rows))
+    Ok(download(q.format.as_deref(), "委员会组成人员", &["委员会", "类别", "机关", "姓名", "职务"], rows))
 }
 
 /// One row per 常委会组成人员 ↔ 代表 link. The deputies' fixed voter contacts are private
 /// and are not exported.
-async fn links_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn links_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links-export").await?;
     let rows = crate::registry::structure::member_links(&s.db, &p.organ_path)
         .await?
         .into_iter()
         .map(|k| vec![Cell::Text(k.member_name), Cell::Text(k.deputy_name)])
         .collect();
-    Ok(table_download(&q, "双联系名单", &["组成人员", "联系代表"], rows))
+    Ok(download(q.format.as_deref(), "双联系名单", &["组成人员", "联系代表"], rows))
 }
 
 /// One row per grid member (网格员 or 监督员), grids in the page's order.
-async fn grids_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn grids_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids-export").await?;
     let found = db::query_rows(
         &s.db,
@@ -158,17 +125,12 @@ async fn grids_export(
             Cell::Text(crate::org::label(&GRID_ROLES, &role).to_string()),
         ]);
     }
-    Ok(table_download(&q, "网格人员", &["网格", "区划", "姓名", "职责"], rows))
+    Ok(download(q.format.as_deref(), "网格人员", &["网格", "区划", "姓名", "职责"], rows))
 }
 
 /// One row per role assignment: the role names the page lists, holders registered in the
 /// caller's organ tree (as the role's own page shows them).
-async fn roles_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
+async fn roles_export(Caller { p, s, ip }: Caller, Query(q): Query<ExportQuery>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles-export").await?;
     let found = db::query_rows(
         &s.db,
@@ -185,5 +147,5 @@ async fn roles_export(
         let own = r.try_get_by_index::<Option<i64>>(1)?.is_some();
         rows.push(vec![text_at(r, 0)?, Cell::Text(if own { "本机关增设" } else { "系统预置" }.into()), text_at(r, 2)?]);
     }
-    Ok(table_download(&q, "履职角色", &["角色", "来源", "姓名"], rows))
+    Ok(download(q.format.as_deref(), "履职角色", &["角色", "来源", "姓名"], rows))
 }

@@ -6,22 +6,20 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::registry::persons;
+use crate::registry::console::{Caller, Console, check_registry, resolve_person};
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 pub fn routes() -> Router<AppState> {
@@ -34,55 +32,21 @@ pub fn routes() -> Router<AppState> {
         .route("/console/registry/roles", get(roles_list).post(role_name_create))
 }
 
-// ------------------------------------------------------------------ helpers
-
-/// A deputy typed into a form as a number (编号) or an exact name, among persons registered
-/// at `organ_path`, below it or above it. Errors name the form field.
-pub async fn resolve_person(s: &AppState, organ_path: &str, field: &str, text: &str) -> AppResult<i64> {
-    let text = text.trim().trim_start_matches('#');
-    if text.is_empty() {
-        return Err(AppError::invalid(field, "请填写代表的编号或姓名"));
-    }
-    if let Ok(id) = text.parse::<i64>() {
-        return match persons::person_organ_path(&s.db, id).await? {
-            Some(path) if path.starts_with(organ_path) || organ_path.starts_with(&path) => Ok(id),
-            _ => Err(AppError::invalid(field, format!("没有编号为 {id} 的代表"))),
-        };
-    }
-    let found = persons::find_by_name(&s.db, organ_path, text).await?;
-    match found.as_slice() {
-        [] => Err(AppError::invalid(field, format!("没有找到名为“{text}”的代表"))),
-        [(id, _)] => Ok(*id),
-        many => Err(AppError::invalid(
-            field,
-            format!(
-                "有 {} 位同名代表（编号 {}），请填写编号",
-                many.len(),
-                many.iter().map(|(id, o)| format!("{id}·{o}")).collect::<Vec<_>>().join("、")
-            ),
-        )),
-    }
-}
-
 const CRUMB_GROUPS: (&str, &str) = ("/console/registry/groups", "代表小组");
 const CRUMB_COMMITTEES: (&str, &str) = ("/console/registry/committees", "委员会");
 const CRUMB_LINKS: (&str, &str) = ("/console/registry/links", "双联系");
 const CRUMB_GRIDS: (&str, &str) = ("/console/registry/grids", "网格");
 const CRUMB_ROLES: (&str, &str) = ("/console/registry/roles", "履职角色");
 
-pub(super) async fn check_registry(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    action: Action,
-    path: &str,
-    id: &str,
-) -> AppResult<()> {
-    guard::check(s, p, ip, Action::View, &Resource::Registry { organ_path: path }, id).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &Resource::Registry { organ_path: path }, id).await?;
-    }
-    Ok(())
+/// Ends the form that creates a record of the list at `list`: the new record's page with the
+/// flash `done`, or the list again with the form's errors (422).
+async fn created(
+    result: AppResult<i64>,
+    list: &str,
+    done: &str,
+    again: impl AsyncFnOnce(Errors) -> AppResult<Response>,
+) -> AppResult<Response> {
+    form_answer(result, |id| redirect_with_flash(&format!("{list}/{id}"), done), again).await
 }
 
 /// A new group.
@@ -178,19 +142,13 @@ async fn groups_tpl(
     })
 }
 
-async fn groups_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn groups_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "groups").await?;
     let v = crate::registry::structure::GroupInput { kind: "area_group".into(), ..Default::default() };
     render(&groups_tpl(&page, &s, &p, v, Errors::default()).await?)
 }
 
-async fn group_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<GroupForm>,
-) -> AppResult<Response> {
+async fn group_create(Console { page, p, s, ip }: Console, Form(f): Form<GroupForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let v = crate::registry::structure::GroupInput {
         kind: f.kind,
@@ -203,12 +161,8 @@ async fn group_create(
     })
     .await;
     let done = format!("已新建 {}", v.name.trim());
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/groups/{id}"), &done),
-        async |errors| unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?),
-    )
-    .await
+    created(result, CRUMB_GROUPS.0, &done, async |errors| unprocessable(&groups_tpl(&page, &s, &p, v, errors).await?))
+        .await
 }
 
 // ------------------------------------------------------------------ committees (REG-2)
@@ -252,18 +206,12 @@ async fn committees_tpl(
     })
 }
 
-async fn committees_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn committees_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "committees").await?;
     render(&committees_tpl(&page, &s, &p, "special".into(), String::new(), Errors::default()).await?)
 }
 
-async fn committee_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn committee_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { kind, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -271,11 +219,9 @@ async fn committee_create(
     })
     .await;
     let done = format!("已新建 {name}");
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/committees/{id}"), &done),
-        async |errors| unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?),
-    )
+    created(result, CRUMB_COMMITTEES.0, &done, async |errors| {
+        unprocessable(&committees_tpl(&page, &s, &p, kind, name, errors).await?)
+    })
     .await
 }
 
@@ -332,18 +278,12 @@ async fn links_tpl(
     })
 }
 
-async fn links_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn links_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "links").await?;
     render(&links_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
 }
 
-async fn link_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<LinkForm>,
-) -> AppResult<Response> {
+async fn link_create(Console { page, p, s, ip }: Console, Form(f): Form<LinkForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Update, &p.organ_path, "links").await?;
     let LinkForm { member, person: text } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -360,13 +300,7 @@ async fn link_create(
     .await
 }
 
-async fn link_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
+async fn link_remove(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(_): Form<Button>) -> AppResult<Response> {
     let path = db::query_rows(
         &s.db,
         "SELECT o.path FROM contact_links l JOIN organs o ON o.id = l.organ_id WHERE l.id = $1",
@@ -378,11 +312,8 @@ async fn link_remove(
     .transpose()?
     .unwrap_or_else(|| "/none/".into());
     check_registry(&s, &p, &ip, Action::Update, &path, &id.to_string()).await?;
-    write(&s, &p, &ip, async |w| {
-        crate::registry::structure::remove_link(w.txn(), w.key(), w.actor(), id).await?;
-        Ok(())
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| crate::registry::structure::remove_link(w.txn(), w.key(), w.actor(), id).await)
+        .await?;
     Ok(redirect_with_flash("/console/registry/links", "已解除联系"))
 }
 
@@ -418,18 +349,12 @@ async fn grids_tpl(
     })
 }
 
-async fn grids_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn grids_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "grids").await?;
     render(&grids_tpl(&page, &s, &p, "", String::new(), Errors::default()).await?)
 }
 
-async fn grid_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn grid_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let NamedForm { area_id: area, name, .. } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -445,11 +370,9 @@ async fn grid_create(
     })
     .await;
     let done = format!("已新建网格 {}", name.trim());
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/grids/{id}"), &done),
-        async |errors| unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?),
-    )
+    created(result, CRUMB_GRIDS.0, &done, async |errors| {
+        unprocessable(&grids_tpl(&page, &s, &p, &area, name, errors).await?)
+    })
     .await
 }
 
@@ -475,18 +398,12 @@ async fn roles_tpl(page: &Page, s: &AppState, p: &Principal, name: String, error
     })
 }
 
-async fn roles_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn roles_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::View, &p.organ_path, "roles").await?;
     render(&roles_tpl(&page, &s, &p, String::new(), Errors::default()).await?)
 }
 
-async fn role_name_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NamedForm>,
-) -> AppResult<Response> {
+async fn role_name_create(Console { page, p, s, ip }: Console, Form(f): Form<NamedForm>) -> AppResult<Response> {
     check_registry(&s, &p, &ip, Action::Create, &p.organ_path, "new").await?;
     let name = f.name;
     let result = write(&s, &p, &ip, async |w| {
@@ -495,10 +412,6 @@ async fn role_name_create(
     })
     .await;
     let done = format!("已新增角色 {name}");
-    form_answer(
-        result,
-        |id| redirect_with_flash(&format!("/console/registry/roles/{id}"), &done),
-        async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?),
-    )
-    .await
+    created(result, CRUMB_ROLES.0, &done, async |errors| unprocessable(&roles_tpl(&page, &s, &p, name, errors).await?))
+        .await
 }

@@ -5,16 +5,16 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
+use crate::app::listing::{FormTarget, download, query_string, text};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::HistoryLine;
 use crate::app::pages::{Errors, Layout, Page, render};
@@ -22,8 +22,9 @@ use crate::app::paging::Pager;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
-use crate::export::{Cell, Table, content_disposition, to_csv, to_xlsx};
+use crate::export::Cell;
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
+use crate::registry::console::{Caller, Console, check_visible};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,10 +55,6 @@ pub struct ListQuery {
     format: Option<String>,
 }
 
-fn text(v: &Option<String>) -> String {
-    v.as_deref().unwrap_or("").trim().to_string()
-}
-
 impl ListQuery {
     fn filter(&self, p: &Principal) -> UnitFilter {
         UnitFilter {
@@ -73,11 +70,7 @@ impl ListQuery {
     }
 
     fn query_string(&self) -> String {
-        let pairs: Vec<(&str, String)> = [("kind", &self.kind), ("q", &self.q), ("active", &self.active)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (k, v.to_string())))
-            .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        query_string(&[("kind", &self.kind), ("q", &self.q), ("active", &self.active)])
     }
 }
 
@@ -94,13 +87,7 @@ struct ListTpl {
     can_create: bool,
 }
 
-async fn list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn list(Console { page, p, s, ip }: Console, Query(q): Query<ListQuery>) -> AppResult<Response> {
     if let Some(own) = own_unit_only(&p) {
         return Ok(Redirect::to(&format!("/console/registry/units/{own}")).into_response());
     }
@@ -120,12 +107,7 @@ async fn list(
 }
 
 /// The filtered list as .xlsx or .csv.
-async fn export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::View, &r, "export").await?;
     let rows = units::units(&s.db, &q.filter(&p))
@@ -143,17 +125,7 @@ async fn export(
         })
         .collect();
     let headers = ["编号", "类别", "单位名称", "所属机关", "状态", "联络员人数"];
-    let table = Table { title: "承办单位".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
-    let (bytes, ext, mime) = if q.format.as_deref() == Some("csv") {
-        (to_csv(&table), "csv", "text/csv; charset=utf-8")
-    } else {
-        (to_xlsx(&table), "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    };
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, content_disposition("承办单位", ext))],
-        bytes,
-    )
-        .into_response())
+    Ok(download(q.format.as_deref(), "承办单位", &headers, rows))
 }
 
 // ------------------------------------------------------------------ the unit form
@@ -188,41 +160,26 @@ struct FormTpl {
 }
 
 fn form_tpl(page: &Page, v: UnitForm, errors: Errors, existing: Option<&Unit>) -> FormTpl {
-    let (title, action, crumb) = match existing {
-        Some(u) => (
-            format!("修改 {}", u.name),
-            format!("/console/registry/units/{}", u.id),
-            format!("/console/registry/units/{}/edit", u.id),
-        ),
-        None => {
-            ("新建承办单位".to_string(), "/console/registry/units".to_string(), "/console/registry/units/new".into())
-        }
-    };
+    let t = FormTarget::new(CRUMB.0, "新建承办单位", existing.map(|u| (u.id, u.name.as_str())));
     FormTpl {
-        l: page.layout(&title, &[CRUMB, (&crumb, &title)]),
+        l: page.layout(&t.title, &[CRUMB, (&t.crumb, &t.title)]),
         kinds: opts(UNIT_KINDS, &v.kind),
         v,
         errors,
-        cancel: existing.map(|u| format!("/console/registry/units/{}", u.id)).unwrap_or_else(|| CRUMB.0.into()),
-        action,
+        cancel: t.cancel,
+        action: t.action,
         is_new: existing.is_none(),
     }
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
     let v = UnitForm { kind: "government".into(), active: true, ..Default::default() };
     render(&form_tpl(&page, v, Errors::default(), None))
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<UnitForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<UnitForm>) -> AppResult<Response> {
     let r = Resource::HandlingUnit { id: -1, organ_path: &p.organ_path };
     guard::check(&s, &p, &ip, Action::Create, &r, "new").await?;
     let v = f;
@@ -240,31 +197,18 @@ async fn create(
 
 async fn visible_unit(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Unit> {
     let path = units::unit_organ_path(&s.db, id).await?.unwrap_or_else(|| "/none/".into());
-    let r = Resource::HandlingUnit { id, organ_path: &path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
+    check_visible(s, p, ip, action, &Resource::HandlingUnit { id, organ_path: &path }, &id.to_string()).await?;
     units::unit(&s.db, id).await?.ok_or(AppError::NotFound)
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::Update).await?;
     let v = UnitForm { name: u.name.clone(), kind: u.kind.clone(), active: u.active };
     render(&form_tpl(&page, v, Errors::default(), Some(&u)))
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<UnitForm>,
 ) -> AppResult<Response> {
@@ -358,22 +302,13 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let u = visible_unit(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&page, &s, &p, u, ContactForm::default(), Errors::default()).await?)
 }
 
 async fn contact_add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<ContactForm>,
 ) -> AppResult<Response> {
@@ -396,9 +331,7 @@ async fn contact_add(
 }
 
 async fn contact_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {

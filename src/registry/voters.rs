@@ -5,9 +5,10 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use super::persons::*;
 
 use crate::app::error::AppError;
-use crate::audit::{self, Actor, Change};
+use crate::audit::Actor;
 use crate::db;
 use crate::privacy::FieldCrypto;
+use crate::registry::records::audit_change;
 
 // ---- voter contacts
 
@@ -91,19 +92,8 @@ pub async fn add_voter_contact<C: ConnectionTrait>(
         ],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "voter_contact_add",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(deputy.organ_id),
-            summary: format!("新增固定联系选民 {}（#{id}）", crate::privacy::mask_name(name)),
-        },
-    )
-    .await?;
+    let said = format!("新增固定联系选民 {}（#{id}）", crate::privacy::mask_name(name));
+    audit_change(c, (key, actor), "voter_contact_add", ("person", person_id), deputy.organ_id, said).await?;
     Ok(id)
 }
 
@@ -130,35 +120,13 @@ pub async fn remove_voter_contact<C: ConnectionTrait>(
         .and_then(|e| crypto.decrypt(e).ok())
         .map(|n| crate::privacy::mask_name(&n))
         .unwrap_or_default();
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "voter_contact_remove",
-            target_type: "person",
-            target_id: person_id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("移除固定联系选民 {masked}（#{link_id}）"),
-        },
-    )
-    .await?;
+    let said = format!("移除固定联系选民 {masked}（#{link_id}）");
+    audit_change(c, (key, actor), "voter_contact_remove", ("person", person_id), organ_id, said).await?;
     Ok(())
 }
 
 /// Coverage of 代表联系选民: (serving deputies registered under the path, of whom have at least
 /// one fixed voter contact).
 pub async fn voter_coverage<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<(i64, i64), DbErr> {
-    let base = "FROM persons p JOIN organs o ON o.id = p.organ_id WHERE o.path LIKE $1 ESCAPE '\\' \
-         AND EXISTS (SELECT 1 FROM mandates m WHERE m.person_id = p.id AND m.status = 'serving')";
-    let total = db::scalar_i64(c, &format!("SELECT count(*) {base}"), vec![like_prefix(organ_path)]).await?;
-    let linked = db::scalar_i64(
-        c,
-        &format!(
-            "SELECT count(*) {base} AND EXISTS (SELECT 1 FROM contact_links l WHERE l.person_id = p.id AND l.kind = $2)"
-        ),
-        vec![like_prefix(organ_path), LINK_DEPUTY_VOTER.into()],
-    )
-    .await?;
-    Ok((total, linked))
+    super::structure::coverage(c, organ_path, "l.person_id", LINK_DEPUTY_VOTER).await
 }

@@ -4,42 +4,25 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::error::AppResult;
+use crate::app::extract::{Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
-use crate::registry::persons::{self, Person};
+use crate::registry::console::{Caller, Console, visible_person};
+use crate::registry::persons::Person;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/registry/deputies/{id}/voters", get(page_get).post(add))
         .route("/console/registry/deputies/{id}/voters/{link}/remove", post(remove))
-}
-
-async fn visible_person(
-    s: &AppState,
-    p: &Principal,
-    ip: &ClientIp,
-    id: i64,
-    action: Action,
-) -> AppResult<(Person, String)> {
-    let organ_path = persons::person_organ_path(&s.db, id).await?.unwrap_or_else(|| "/none/".into());
-    let r = Resource::Person { id, organ_path: &organ_path };
-    guard::check(s, p, ip, Action::View, &r, &id.to_string()).await?;
-    if action != Action::View {
-        guard::check(s, p, ip, action, &r, &id.to_string()).await?;
-    }
-    let d = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    Ok((d, organ_path))
 }
 
 pub struct VoterLine {
@@ -101,13 +84,7 @@ async fn tpl(
     })
 }
 
-async fn page_get(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn page_get(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::View).await?;
     render(&tpl(&page, &s, &p, d, String::new(), String::new(), Errors::default()).await?)
 }
@@ -121,14 +98,7 @@ struct VoterForm {
     voter_note: String,
 }
 
-async fn add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<VoterForm>,
-) -> AppResult<Response> {
+async fn add(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<VoterForm>) -> AppResult<Response> {
     let d = visible_person(&s, &p, &ip, id, Action::Update).await?;
     let VoterForm { voter_name: name, voter_note: note } = f;
     let result = write(&s, &p, &ip, async |w| {
@@ -144,17 +114,14 @@ async fn add(
 }
 
 async fn remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     path: Path<(String, String)>,
     Form(_): Form<crate::app::forms::Button>,
 ) -> AppResult<Response> {
     let (id, link) = two_ids(path)?;
     visible_person(&s, &p, &ip, id, Action::Update).await?;
     write(&s, &p, &ip, async |w| {
-        crate::registry::voters::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await?;
-        Ok(())
+        crate::registry::voters::remove_voter_contact(w.txn(), w.key(), &s.crypto, w.actor(), id, link).await
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/registry/deputies/{id}/voters"), "已移除固定联系选民"))
