@@ -62,13 +62,15 @@ pub struct DemoAccount {
     pub display_name: &'static str,
 }
 
-pub const ACCOUNTS: [DemoAccount; 6] = [
+pub const ACCOUNTS: [DemoAccount; 7] = [
     DemoAccount { username: "admin", role: Role::Admin, display_name: "王建国" },
     DemoAccount { username: "staff", role: Role::Staff, display_name: "李晓梅" },
     DemoAccount { username: "leader", role: Role::Leader, display_name: "张立华" },
     DemoAccount { username: "deputy", role: Role::Deputy, display_name: "刘春燕" },
     DemoAccount { username: "unit", role: Role::Unit, display_name: "陈志强" },
     DemoAccount { username: "keeper", role: Role::Keeper, display_name: "赵桂芳" },
+    // A second deputy of the same congress, to co-sign the first one's suggestions.
+    DemoAccount { username: "deputy2", role: Role::Deputy, display_name: "孙立新" },
 ];
 
 /// True when the database already holds an organ of its own (demo data or real data).
@@ -182,7 +184,21 @@ pub async fn seed(
     }
     let seeded = crate::registry::demo::seed(&txn, audit_key, crypto, &actor, root, &TOWNSHIPS).await?;
     let keeper_organ = org::organ_by_code(&txn, "370782001").await?.map(|o| o.id).unwrap_or(root);
+    let second_deputy = crate::db::query_rows(
+        &txn,
+        "SELECT m2.person_id FROM mandates m1 JOIN mandates m2 ON m2.organ_id = m1.organ_id AND m2.status = 'serving' \
+         AND m2.person_id <> m1.person_id JOIN organs o ON o.id = m1.organ_id WHERE m1.person_id = $1 AND m1.status = 'serving' \
+         ORDER BY length(o.path) DESC, m2.person_id LIMIT 1",
+        vec![seeded.deputy_person.into()],
+    )
+    .await?
+    .first()
+    .and_then(|r| r.try_get_by_index::<i64>(0).ok());
     for (i, a) in ACCOUNTS.iter().enumerate() {
+        let deputy = match a.username {
+            "deputy2" => second_deputy,
+            _ => Some(seeded.deputy_person),
+        };
         let input = accounts::NewAccount {
             username: a.username.into(),
             display_name: a.display_name.into(),
@@ -191,7 +207,7 @@ pub async fn seed(
             roles: vec![a.role],
             phone: Some(format!("1380536{:04}", 1001 + i)),
             unit_id: if a.role == Role::Unit { first_unit } else { None },
-            deputy_id: if a.role == Role::Deputy { Some(seeded.deputy_person) } else { None },
+            deputy_id: if a.role == Role::Deputy { deputy } else { None },
             station_id: if a.role == Role::Keeper { Some(seeded.keeper_station) } else { None },
         };
         let id = accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;

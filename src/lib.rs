@@ -13,6 +13,7 @@ pub mod demo;
 pub mod export;
 pub mod handling;
 pub mod jobs;
+pub mod links;
 pub mod modules;
 pub mod nlp;
 pub mod notify;

@@ -203,8 +203,6 @@ pub const PLATFORM_TABLES: &[(&str, &[&str])] = &[
     ("storage", &["staged_files"]),
     ("calendar", &["calendar_days"]),
     ("publish", &["publications"]),
-    // The one way a record links to another (a suggestion to its source opinions; later a
-    // supervision item or a legislative project to a suggestion), read by each side.
     ("links", &["record_links"]),
 ];
 

@@ -324,7 +324,7 @@ async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
         measures: sg.measures.clone(),
         session: sg.session_name.clone(),
         cosigners: model::cosigners(&s.db, id).await?,
-        links: model::links(&s.db, "suggestion", id).await?,
+        links: crate::links::of(&s.db, "suggestion", id).await?,
         quality: service::quality(&s.db, &sg).await?,
         contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
         class,

@@ -361,22 +361,7 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
-/// The links of a record to others (`record_links`), e.g. a suggestion's source opinions.
-#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
-pub struct Link {
-    pub to_type: String,
-    pub to_id: i64,
-    pub note: String,
-}
-
-pub async fn links<C: ConnectionTrait>(c: &C, from_type: &str, from_id: i64) -> Result<Vec<Link>, DbErr> {
-    db::query_all(
-        c,
-        "SELECT to_type, to_id, note FROM record_links WHERE from_type = $1 AND from_id = $2 ORDER BY id",
-        vec![from_type.into(), from_id.into()],
-    )
-    .await
-}
+pub use crate::links::Link;
 
 /// The list's condition over `sg`, `o` and `i`, for other queries of the same suggestions.
 pub fn condition(scope: &Scope, f: &Filter, now: i64, values: &mut Vec<Value>) -> String {

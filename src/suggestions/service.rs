@@ -194,12 +194,7 @@ async fn link<C: ConnectionTrait>(c: &C, id: i64, to_type: &str, to_id: i64, now
     if ok == 0 {
         return Err(AppError::invalid("opinion_ids", format!("群众意见（编号 {to_id}）不存在或不属于本级")));
     }
-    db::exec(
-        c,
-        "INSERT INTO record_links (from_type, from_id, to_type, to_id, note, created_at) VALUES ('suggestion', $1, $2, $3, '', $4)",
-        vec![id.into(), to_type.into(), to_id.into(), now.into()],
-    )
-    .await?;
+    crate::links::add(c, ("suggestion", id), (to_type, to_id), "", now).await?;
     Ok(())
 }
 

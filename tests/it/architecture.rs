@@ -8,7 +8,7 @@
 //! - the platform imports no domain, and domains import each other only as `DOMAINS` allows;
 //! - files that define request handlers (found by what they contain, whatever their name)
 //!   never open a write transaction themselves nor write on the bare connection;
-//! - each module's SQL touches only its own tables (`TABLES`), the platform's tables below
+//! - each module's SQL touches only its own tables (the manifest's: `Module::tables`, `PLATFORM_TABLES`), the platform's tables below
 //!   it, and the tables of the domains it may import.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("records: the audit chain, field encryption and masking, file storage", &["audit", "privacy", "storage"]),
     (
         "services: organs and units, jobs, files, messages, publications",
-        &["attachments", "jobs", "notify", "org", "publish"],
+        &["attachments", "jobs", "links", "notify", "org", "publish"],
     ),
     ("accounts and authorization (accounts belong to organs and units)", &["auth"]),
     ("web kernel: state, modules, router, middleware, guard, write path, pages", &["app"]),
@@ -45,75 +45,20 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("opinions", &["handling", "registry"]),
     ("receptions", &["opinions", "registry", "handling"]),
     ("appointments", &["opinions", "registry"]),
-    ("suggestions", &["handling"]),
+    ("suggestions", &["handling", "opinions", "registry"]),
 ];
 
 /// The owner of every table of the schema: the module whose code keeps it (one migration
 /// may make the tables of several modules, e.g. `m0008_handling` made `calendar_days` and
 /// `sms_outbox`). `every_table_has_one_owner` checks this list against the migrated schema.
-const TABLES: &[(&str, &[&str])] = &[
-    ("audit", &["audit_log", "audit_head"]),
-    ("auth", &["accounts", "account_roles", "sessions", "api_tokens", "login_throttle"]),
-    ("org", &["areas", "organs", "handling_units", "unit_contacts"]),
-    ("jobs", &["jobs"]),
-    ("notify", &["notifications", "sms_outbox", "sms_codes"]),
-    ("attachments", &["attachments"]),
-    ("storage", &["staged_files"]),
-    ("publish", &["publications"]),
-    ("calendar", &["calendar_days"]),
-    ("webhooks", &["webhook_endpoints", "webhook_deliveries", "webhook_inbound"]),
-    (
-        "registry",
-        &[
-            "persons",
-            "person_tags",
-            "mandates",
-            "mandate_events",
-            "committees",
-            "deputy_groups",
-            "contact_links",
-            "grids",
-            "role_names",
-            "memberships",
-            "station_types",
-            "stations",
-            "station_keepers",
-            "station_deputies",
-            "duty_rules",
-            "duty_slots",
-            "duty_changes",
-            "change_counters",
-        ],
-    ),
-    (
-        "handling",
-        &[
-            "handling_items",
-            "handling_assignments",
-            "handling_events",
-            "handling_replies",
-            "handling_ratings",
-            "handling_merges",
-            "item_followers",
-            "item_signers",
-        ],
-    ),
-    (
-        "opinions",
-        &[
-            "opinions",
-            "opinions_fts",
-            "opinion_categories",
-            "hold_words",
-            "intake_throttle",
-            "import_mappings",
-            "import_runs",
-            "import_run_rows",
-        ],
-    ),
-    ("receptions", &["receptions", "reception_deputies", "reception_items"]),
-    ("appointments", &["appointments"]),
-];
+fn tables() -> Vec<(&'static str, &'static [&'static str])> {
+    // The manifest is the one list: the platform's tables, then each module's.
+    renda::app::state::PLATFORM_TABLES
+        .iter()
+        .copied()
+        .chain(renda::modules::MODULES.iter().map(|m| (m.name, m.tables)))
+        .collect()
+}
 
 /// Modules that name tables they may not, each with the reason it stays.
 const TABLE_EXCEPTIONS: &[(&str, &[&str], &str)] = &[
@@ -844,11 +789,11 @@ fn handlers_write_through_the_write_path() {
 // ------------------------------------------------------------------ tables
 
 fn owner(table: &str) -> Option<&'static str> {
-    TABLES.iter().find(|(_, ts)| ts.contains(&table)).map(|(m, _)| *m)
+    tables().into_iter().find(|(_, ts)| ts.contains(&table)).map(|(m, _)| m)
 }
 
 fn table_named(word: &str) -> Option<&'static str> {
-    TABLES.iter().flat_map(|(_, ts)| ts.iter()).find(|t| **t == word).copied()
+    tables().into_iter().flat_map(|(_, ts)| ts.iter()).find(|t| **t == word).copied()
 }
 
 /// The tables a string literal names: after `FROM`, `JOIN`, `INTO` or `UPDATE`, or the whole
@@ -931,7 +876,7 @@ fn the_table_reader_finds_tables() {
     assert!(!may_touch("notify", "jobs") && !may_touch("auth", "registry") && !may_touch("registry", "receptions"));
 }
 
-/// Every table of the migrated schema has one owner in `TABLES`, and every table there exists.
+/// Every table of the migrated schema has one owner in the manifest, and every table there exists.
 async fn every_table_has_one_owner(app: TestApp) {
     let sqlite = app.db().get_database_backend() == sea_orm::DbBackend::Sqlite;
     let sql = if sqlite {
@@ -955,17 +900,17 @@ async fn every_table_has_one_owner(app: TestApp) {
         .filter(|n| !virtual_tables.iter().any(|v| n.starts_with(&format!("{v}_"))))
         .collect();
     assert!(schema.len() > 50, "{schema:?}");
-    let listed: Vec<&str> = TABLES.iter().flat_map(|(_, ts)| ts.iter().copied()).collect();
+    let listed: Vec<&str> = tables().into_iter().flat_map(|(_, ts)| ts.iter().copied()).collect();
     let once: BTreeSet<&str> = listed.iter().copied().collect();
     assert_eq!(listed.len(), once.len(), "a table with two owners");
     let unowned: Vec<&&str> = schema.iter().filter(|t| !once.contains(**t)).collect();
-    assert!(unowned.is_empty(), "tables without an owner in TABLES: {unowned:?}");
+    assert!(unowned.is_empty(), "tables without an owner in the manifest: {unowned:?}");
     // The full-text index is SQLite's; PostgreSQL indexes `opinions.search_text` instead.
     let missing: Vec<&&str> =
         once.iter().filter(|t| !schema.contains(**t) && (sqlite || **t != "opinions_fts")).collect();
-    assert!(missing.is_empty(), "tables in TABLES that the migrations do not make: {missing:?}");
-    for (m, _) in TABLES {
-        assert!(is_platform(m) || DOMAINS.iter().any(|(d, _)| d == m), "{m} is no module");
+    assert!(missing.is_empty(), "tables in the manifest that the migrations do not make: {missing:?}");
+    for (m, _) in tables() {
+        assert!(is_platform(m) || DOMAINS.iter().any(|(d, _)| *d == m), "{m} is no module");
     }
 }
 db_test!(every_table_has_one_owner);

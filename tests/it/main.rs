@@ -21,5 +21,6 @@ mod phone;
 mod receptions;
 mod registry;
 mod security;
+mod suggestions;
 mod webhooks;
 mod write_path;
