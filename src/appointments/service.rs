@@ -379,7 +379,7 @@ pub async fn book<C: ConnectionTrait>(
         Some(&link),
     )
     .await?;
-    Change::new("appointment_book", "appointment", id, format!("{} {booking_no}：{when}", channel.label()))
+    Change::audited("appointment_book", "appointment", id, format!("{} {booking_no}：{when}", channel.label()))
         .in_organ(row.organ_id)
         .append(c, key, actor)
         .await?;
@@ -541,7 +541,7 @@ pub async fn apply<C: ConnectionTrait>(
         )
         .await?;
     }
-    Change::new("appointment_step", "appointment", a.id, format!("{no}：{} → {}", step.label(), to.label()))
+    Change::audited("appointment_step", "appointment", a.id, format!("{no}：{} → {}", step.label(), to.label()))
         .in_organ(a.organ_id)
         .append(c, key, actor)
         .await?;

@@ -34,8 +34,8 @@ pub struct Change<'a> {
 
 impl<'a> Change<'a> {
     /// `action` on one record (`target_type` #`target_id`), outside any organ until
-    /// `in_organ` places it: `Change::new("reception_fulfil", "reception", id, summary).in_organ(organ_id)`.
-    pub fn new(
+    /// `in_organ` places it: `Change::audited("reception_fulfil", "reception", id, summary).in_organ(organ_id)`.
+    pub fn audited(
         action: &'a str,
         target_type: &'a str,
         target_id: impl ToString,
@@ -47,7 +47,7 @@ impl<'a> Change<'a> {
     pub fn in_organ(self, organ_id: i64) -> Change<'a> {
         Change { organ_id: Some(organ_id), ..self }
     }
-    /// `append`s it: `Change::new(…).in_organ(…).append(txn, key, actor).await?`.
+    /// `append`s it: `Change::audited(…).in_organ(…).append(txn, key, actor).await?`.
     pub async fn append<C: ConnectionTrait>(self, c: &C, key: &[u8], actor: &Actor) -> Result<i64, DbErr> {
         append(c, key, actor, self).await
     }

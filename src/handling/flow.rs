@@ -324,7 +324,8 @@ pub const RULES: &[Rule] = &[
     Rule { step: Step::Reject, from: &[Held, Received], to: Target::To(Rejected), by: &[Staff] },
     Rule { step: Step::AnswerDirectly, from: &[Received], to: Target::To(AnsweredDirectly), by: &[Staff, Deputy] },
     Rule { step: Step::Assign, from: &[Received], to: Target::To(Assigned), by: &[Staff] },
-    Rule { step: Step::Accept, from: &[Assigned, Rehandling], to: Target::To(InProgress), by: &[Unit] },
+    // Each unit signs for itself: after the first, the others still may (the item is 办理中).
+    Rule { step: Step::Accept, from: &[Assigned, InProgress, Rehandling], to: Target::To(InProgress), by: &[Unit] },
     // Where a return leads depends on the units left (see `service`): the item goes back to
     // triage when no unit that answers is left, else it stays.
     Rule { step: Step::Return, from: WITH_UNITS, to: Target::Same, by: &[Unit] },
@@ -793,7 +794,7 @@ mod tests {
             Step::Reject => (matches!(state, Held | Received), &[Staff], Some(Rejected)),
             Step::AnswerDirectly => (state == Received, &[Staff, Deputy], Some(AnsweredDirectly)),
             Step::Assign => (state == Received, &[Staff], Some(Assigned)),
-            Step::Accept => (matches!(state, Assigned | Rehandling), &[Unit], Some(InProgress)),
+            Step::Accept => (matches!(state, Assigned | InProgress | Rehandling), &[Unit], Some(InProgress)),
             Step::Return | Step::RequestExtension | Step::Reply => (with_units, &[Unit], None),
             Step::Progress => (with_units, &[Unit], Some(InProgress)),
             Step::DecideExtension => (with_units, &[Staff], None),

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod read;
 pub mod scan;
 pub mod service;
+pub mod step_body;
 
 use sea_orm::DatabaseTransaction;
 

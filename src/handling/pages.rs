@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::api::{StepIn, UnitIn};
 use super::flow::{ContactWay, Grade, State as ItemState, Step, Supervision, UnitRole};
 use super::model::{self, Assignment, Contact, Event, Item, Rating, Reply};
 use super::service::Command;
+use super::step_body::{StepIn, UnitIn};
 use super::{act, party_for, visible_item};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
@@ -309,7 +309,7 @@ impl StepForm {
             deputy_id: id("deputy_id", &self.deputy_id, "请选择代表")?,
             ..StepIn::default()
         };
-        super::api::parse(step, body)
+        super::step_body::parse(step, body)
     }
 }
 

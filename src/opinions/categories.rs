@@ -86,7 +86,7 @@ pub fn validate(new: &NewCategory, existing: &[Category]) -> AppResult<()> {
 }
 
 fn changed(action: &'static str, id: i64, summary: String) -> Change<'static> {
-    Change::new(action, "opinion_category", id, summary)
+    Change::audited(action, "opinion_category", id, summary)
 }
 
 /// Adds a category at the end of the list; audited.

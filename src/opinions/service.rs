@@ -348,7 +348,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
         let message = notify::Message { text, secret: Some(code.clone()), public: entered_by.is_none() };
         Some(notify::sms(c, crypto, limits, phone, &message, "opinion_receipt").await?)
     };
-    Change::new(
+    Change::audited(
         "opinion_submit",
         "opinion",
         opinion_id,
@@ -401,7 +401,7 @@ pub async fn set_category<C: ConnectionTrait>(
         return Err(AppError::invalid("category", "请从列表中选择类别"));
     }
     db::exec(c, "UPDATE opinions SET category = $1 WHERE id = $2", vec![category.into(), opinion_id.into()]).await?;
-    Change::new(
+    Change::audited(
         "opinion_classify",
         "opinion",
         opinion_id,
@@ -481,7 +481,7 @@ pub async fn purge_personal_data(
             db,
             key,
             &Actor::system("个人信息清除"),
-            Change::new(
+            Change::audited(
                 "personal_data_purge",
                 "opinion",
                 "",

@@ -123,7 +123,7 @@ pub async fn generate(
         }
     }
 
-    Change::new("synthetic_generate", "opinions", "gen", format!("生成合成数据：{n} 条群众意见"))
+    Change::audited("synthetic_generate", "opinions", "gen", format!("生成合成数据：{n} 条群众意见"))
         .append(w.txn(), audit_key, &Actor::system("gen"))
         .await?;
     w.finish().await?;

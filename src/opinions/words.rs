@@ -83,9 +83,14 @@ pub async fn replace<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, new: 
         .await?;
     }
     let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、");
-    Change::new("opinion_hold_words", "hold_words", "", format!("增加：{}；删除：{}", list(&added), list(&removed)))
-        .append(c, key, actor)
-        .await?;
+    Change::audited(
+        "opinion_hold_words",
+        "hold_words",
+        "",
+        format!("增加：{}；删除：{}", list(&added), list(&removed)),
+    )
+    .append(c, key, actor)
+    .await?;
     Ok(())
 }
 

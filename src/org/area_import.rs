@@ -394,7 +394,7 @@ pub async fn import_areas<C: ConnectionTrait>(
                 vec![row.name.clone().into(), lat.into(), lng.into(), k.id.into()],
             )
             .await?;
-            Change::new("area_update", "area", k.id, format!("导入：{}", changes.join("；")))
+            Change::audited("area_update", "area", k.id, format!("导入：{}", changes.join("；")))
                 .append(c, key, actor)
                 .await?;
             summary.updated += 1;
@@ -419,7 +419,7 @@ pub async fn import_areas<C: ConnectionTrait>(
         .await?;
         let path = format!("{}{id}/", parent.map(|p| p.1).unwrap_or_else(|| "/".into()));
         db::exec(c, "UPDATE areas SET path = $1 WHERE id = $2", vec![path.clone().into(), id.into()]).await?;
-        Change::new("area_create", "area", id, format!("导入新建区划 {} {}", row.code, row.name))
+        Change::audited("area_create", "area", id, format!("导入新建区划 {} {}", row.code, row.name))
             .append(c, key, actor)
             .await?;
         known.insert(
@@ -428,7 +428,7 @@ pub async fn import_areas<C: ConnectionTrait>(
         );
         summary.created += 1;
     }
-    Change::new(
+    Change::audited(
         "area_import",
         "area",
         "import",

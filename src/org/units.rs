@@ -148,7 +148,7 @@ pub async fn create_unit<C: ConnectionTrait>(
         vec![organ_id.into(), name.into(), input.kind.clone().into(), input.active.into(), db::now().into()],
     )
     .await?;
-    Change::new("unit_create", "handling_unit", id, format!("新建承办单位 {name}（{}）", kind_label(&input.kind)))
+    Change::audited("unit_create", "handling_unit", id, format!("新建承办单位 {name}（{}）", kind_label(&input.kind)))
         .in_organ(organ_id)
         .append(c, key, actor)
         .await?;
@@ -185,7 +185,7 @@ pub async fn update_unit<C: ConnectionTrait>(
         vec![name.into(), input.kind.clone().into(), input.active.into(), id.into()],
     )
     .await?;
-    Change::new("unit_update", "handling_unit", id, changes.join("；"))
+    Change::audited("unit_update", "handling_unit", id, changes.join("；"))
         .in_organ(before.organ_id)
         .append(c, key, actor)
         .await?;
@@ -283,7 +283,7 @@ pub async fn add_contact<C: ConnectionTrait>(
         vec![unit_id.into(), name.into(), phone_enc.into(), input.account_id.into()],
     )
     .await?;
-    Change::new(
+    Change::audited(
         "unit_contact_add",
         "handling_unit",
         unit_id,
@@ -315,7 +315,7 @@ pub async fn remove_contact<C: ConnectionTrait>(
     .await?;
     let name: String = rows.first().ok_or(AppError::NotFound)?.try_get_by_index(0)?;
     db::exec(c, "DELETE FROM unit_contacts WHERE id = $1", vec![contact_id.into()]).await?;
-    Change::new(
+    Change::audited(
         "unit_contact_remove",
         "handling_unit",
         unit_id,

@@ -210,7 +210,7 @@ pub async fn create<C: ConnectionTrait>(
     for issue in &input.issues {
         tracking_nos.push(raise(c, key, crypto, actor, (id, station.id), issue, e).await?.0);
     }
-    Change::new(
+    Change::audited(
         "reception_create",
         "reception",
         id,
@@ -277,7 +277,7 @@ pub async fn add_item<C: ConnectionTrait>(
         insert_item(c, r.id, kind, body, None, promised_on, e.now).await?
     };
     let due = promised.map(|d| format!("，承诺 {} 前反馈", d.format("%Y-%m-%d"))).unwrap_or_default();
-    Change::new("reception_item_add", "reception", r.id, format!("{}增加一条{due}", kind.label()))
+    Change::audited("reception_item_add", "reception", r.id, format!("{}增加一条{due}", kind.label()))
         .in_organ(r.organ_id)
         .append(c, key, actor)
         .await?;
@@ -333,7 +333,7 @@ pub async fn fulfil<C: ConnectionTrait>(
     )
     .await?;
     let late = item.promised_on.as_deref().is_some_and(|p| p < date.as_str());
-    Change::new(
+    Change::audited(
         "reception_fulfil",
         "reception",
         r.id,

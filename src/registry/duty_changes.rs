@@ -145,7 +145,7 @@ pub async fn change_slot<C: ConnectionTrait>(
         kind.label(),
         new_date.as_deref().map(|d| format!("到 {d}")).unwrap_or_default()
     );
-    audit_change(c, (key, actor), "duty_slot_change", ("station", station_id), organ_id, said).await?;
+    audit_change(c, (key, actor), "duty_slot_change", "station", station_id, organ_id, said).await?;
     Ok(())
 }
 

@@ -395,7 +395,7 @@ pub async fn apply<C: ConnectionTrait>(
                     )
                     .await?;
                     let said = format!("第{term}届 代表团/选区 改为 {constituency}");
-                    audit_change(c, (key, actor), "mandate_update", ("person", person_id), organ.id, said).await?;
+                    audit_change(c, (key, actor), "mandate_update", "person", person_id, organ.id, said).await?;
                 }
                 None => {
                     let input = MandateInput {
@@ -415,7 +415,7 @@ pub async fn apply<C: ConnectionTrait>(
     }
     let summary = plan.summary();
     let said = format!("导入代表名册：新增 {}，更新 {}，未变 {}", summary.created, summary.updated, summary.unchanged);
-    audit_change(c, (key, actor), "roster_import", ("organ", organ.id), organ.id, said).await?;
+    audit_change(c, (key, actor), "roster_import", "organ", organ.id, organ.id, said).await?;
     Ok(summary)
 }
 

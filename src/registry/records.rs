@@ -31,7 +31,8 @@ pub(crate) async fn audit_change<C: ConnectionTrait>(
     c: &C,
     (key, actor): (&[u8], &Actor),
     action: &str,
-    (target_type, target_id): (&str, i64),
+    target_type: &str,
+    target_id: i64,
     organ_id: i64,
     summary: String,
 ) -> Result<(), DbErr> {

@@ -119,7 +119,7 @@ pub async fn create_group<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("新建{} {name}", crate::org::label(&GROUP_KINDS, kind));
-    audit_change(c, (key, actor), "group_create", ("deputy_group", id), organ_id, said).await?;
+    audit_change(c, (key, actor), "group_create", "deputy_group", id, organ_id, said).await?;
     Ok(id)
 }
 
@@ -201,7 +201,7 @@ pub async fn create_committee<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("新建{} {name}", crate::org::label(&COMMITTEE_KINDS, kind));
-    audit_change(c, (key, actor), "committee_create", ("committee", id), organ_id, said).await?;
+    audit_change(c, (key, actor), "committee_create", "committee", id, organ_id, said).await?;
     Ok(id)
 }
 
@@ -299,7 +299,7 @@ pub async fn create_member_link<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("组成人员 #{member_id} 联系代表 #{deputy_id}");
-    audit_change(c, (key, actor), "contact_link_create", ("contact_link", id), organ_id, said).await?;
+    audit_change(c, (key, actor), "contact_link_create", "contact_link", id, organ_id, said).await?;
     Ok(id)
 }
 
@@ -316,7 +316,7 @@ pub async fn remove_link<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, l
     let deputy_id: Option<i64> = row.try_get_by_index(2)?;
     db::exec(c, "DELETE FROM contact_links WHERE id = $1", vec![link_id.into()]).await?;
     let said = format!("解除组成人员 #{member_id} 与代表 #{} 的联系", deputy_id.unwrap_or_default());
-    audit_change(c, (key, actor), "contact_link_delete", ("contact_link", link_id), organ_id, said).await?;
+    audit_change(c, (key, actor), "contact_link_delete", "contact_link", link_id, organ_id, said).await?;
     Ok(())
 }
 
@@ -403,7 +403,7 @@ pub async fn create_grid<C: ConnectionTrait>(
         vec![organ_id.into(), area_id.into(), name.clone().into()],
     )
     .await?;
-    audit_change(c, (key, actor), "grid_create", ("grid", id), organ_id, format!("新建网格 {name}")).await?;
+    audit_change(c, (key, actor), "grid_create", "grid", id, organ_id, format!("新建网格 {name}")).await?;
     Ok(id)
 }
 
@@ -461,7 +461,7 @@ pub async fn create_role_name<C: ConnectionTrait>(
         vec![organ_id.into(), name.clone().into()],
     )
     .await?;
-    audit_change(c, (key, actor), "role_name_create", ("role_name", id), organ_id, format!("新增角色名称 {name}"))
+    audit_change(c, (key, actor), "role_name_create", "role_name", id, organ_id, format!("新增角色名称 {name}"))
         .await?;
     Ok(id)
 }

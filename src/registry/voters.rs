@@ -93,7 +93,7 @@ pub async fn add_voter_contact<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("新增固定联系选民 {}（#{id}）", crate::privacy::mask_name(name));
-    audit_change(c, (key, actor), "voter_contact_add", ("person", person_id), deputy.organ_id, said).await?;
+    audit_change(c, (key, actor), "voter_contact_add", "person", person_id, deputy.organ_id, said).await?;
     Ok(id)
 }
 
@@ -121,7 +121,7 @@ pub async fn remove_voter_contact<C: ConnectionTrait>(
         .map(|n| crate::privacy::mask_name(&n))
         .unwrap_or_default();
     let said = format!("移除固定联系选民 {masked}（#{link_id}）");
-    audit_change(c, (key, actor), "voter_contact_remove", ("person", person_id), organ_id, said).await?;
+    audit_change(c, (key, actor), "voter_contact_remove", "person", person_id, organ_id, said).await?;
     Ok(())
 }
 

@@ -98,7 +98,7 @@ const AT_WORK_OR_FOLLOWED: &[State] = &[Assigned, InProgress, Rehandling, Follow
 pub const RULES: &[Rule] = &[
     Rule { step: Step::Merge, from: &[Received], to: Target::Same, by: &[Party::Staff] },
     Rule { step: Step::Assign, from: &[Received], to: Target::To(Assigned), by: &[Party::Staff] },
-    Rule { step: Step::Accept, from: &[Assigned, Rehandling], to: Target::To(InProgress), by: &[Party::Unit] },
+    Rule { step: Step::Accept, from: AT_WORK, to: Target::To(InProgress), by: &[Party::Unit] },
     Rule { step: Step::Return, from: AT_WORK, to: Target::Same, by: &[Party::Unit] },
     Rule { step: Step::Progress, from: AT_WORK, to: Target::To(InProgress), by: &[Party::Unit] },
     Rule { step: Step::Progress, from: &[Following], to: Target::Same, by: &[Party::Unit] },

@@ -238,7 +238,7 @@ pub async fn confirm_identity(
     // session ends, and each try is in the audit log.
     let tries = write(&s, &p, &ip, async |w| {
         let tries = auth::count_reauth_failure(w.txn(), &session).await?;
-        crate::audit::Change::new(
+        crate::audit::Change::audited(
             "login_failed",
             "account",
             p.account_id,

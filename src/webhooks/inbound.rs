@@ -131,7 +131,7 @@ async fn receive(
         model::accept_inbound(w.txn(), ep.id, delivery, now).await?;
         let on = handler(w.txn(), w.key(), w.actor(), ep.organ_id, &update).await?;
         let summary = format!("外部工单 {} 回传状态“{}”，记入 {on}", update.external_no, update.status.label());
-        let ch = Change::new("webhook_inbound", "webhook_endpoint", ep.id, summary).in_organ(ep.organ_id);
+        let ch = Change::audited("webhook_inbound", "webhook_endpoint", ep.id, summary).in_organ(ep.organ_id);
         audit::append(w.txn(), w.key(), w.actor(), ch).await?;
         Ok(on)
     })

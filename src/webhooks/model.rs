@@ -184,7 +184,7 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 fn change(action: &str, id: i64, organ_id: i64, summary: String) -> Change<'_> {
-    Change::new(action, "webhook_endpoint", id, summary).in_organ(organ_id)
+    Change::audited(action, "webhook_endpoint", id, summary).in_organ(organ_id)
 }
 
 /// One delivery as the console lists it.
@@ -276,7 +276,7 @@ pub async fn retry<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, d: &Del
     .await?;
     super::outbox::wake(c, now).await?;
     let summary = format!("重新推送第 {} 号（{}，已尝试 {} 次）", d.id, d.event, d.attempts);
-    let ch = Change::new("webhook_delivery_retry", "webhook_endpoint", d.endpoint_id, summary).in_organ(d.organ_id);
+    let ch = Change::audited("webhook_delivery_retry", "webhook_endpoint", d.endpoint_id, summary).in_organ(d.organ_id);
     audit::append(c, key, actor, ch).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The loop for more kinds (issue 18): `handling_contacts` (a unit's recorded contacts with the
 //! one who raised an item — 面商, 电话, 座谈, 走访 — before its reply), a 协办 unit's own
-//! deadline to the 主办 (`handling_assignments.deadline`), and whether a reply came after a
+//! deadline to the 主办 (`handling_assignments.deadline`), the extension granted in the current
+//! round in the kind's unit (`handling_items.extended`, capped with the first time), and whether a reply came after a
 //! recorded contact (`handling_replies.contacted`).
 
 use sea_orm_migration::prelude::*;
@@ -43,10 +44,14 @@ impl MigrationTrait for Migration {
         let col = ColumnDef::new(Alias::new("deadline")).text().null().to_owned();
         m.alter_table(Table::alter().table(Alias::new("handling_assignments")).add_column(col).to_owned()).await?;
         let col = ColumnDef::new(Alias::new("contacted")).boolean().not_null().default(false).to_owned();
-        m.alter_table(Table::alter().table(Alias::new("handling_replies")).add_column(col).to_owned()).await
+        m.alter_table(Table::alter().table(Alias::new("handling_replies")).add_column(col).to_owned()).await?;
+        let col = ColumnDef::new(Alias::new("extended")).big_integer().not_null().default(0).to_owned();
+        m.alter_table(Table::alter().table(Alias::new("handling_items")).add_column(col).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let items = Table::alter().table(Alias::new("handling_items")).drop_column(Alias::new("extended")).to_owned();
+        m.alter_table(items).await?;
         let replies =
             Table::alter().table(Alias::new("handling_replies")).drop_column(Alias::new("contacted")).to_owned();
         m.alter_table(replies).await?;

@@ -157,8 +157,8 @@ pub(super) async fn reopen<C: ConnectionTrait>(s: &Taking<'_, C>, doer: &Doer<'_
     insert_assignments(c, item.id, round, &units, &on, ctx.now, assist_deadline).await?;
     db::exec(
         c,
-        "UPDATE handling_items SET state = 'rehandling', round = $1, replied_at = NULL, closed_at = NULL, updated_at = $2 \
-         WHERE id = $3",
+        "UPDATE handling_items SET state = 'rehandling', round = $1, replied_at = NULL, closed_at = NULL, extended = 0, \
+         updated_at = $2 WHERE id = $3",
         vec![round.into(), ctx.now.into(), item.id.into()],
     )
     .await?;
@@ -196,7 +196,8 @@ pub(super) async fn follow_up<C: ConnectionTrait>(s: &Taking<'_, C>, reason: &st
     .await?;
     db::exec(
         c,
-        "UPDATE handling_items SET state = 'following', round = $1, replied_at = NULL, updated_at = $2 WHERE id = $3",
+        "UPDATE handling_items SET state = 'following', round = $1, replied_at = NULL, extended = 0, updated_at = $2 \
+         WHERE id = $3",
         vec![round.into(), ctx.now.into(), item.id.into()],
     )
     .await?;

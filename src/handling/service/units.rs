@@ -35,7 +35,7 @@ pub(super) async fn assign<C: ConnectionTrait>(
     insert_assignments(c, item.id, item.round, units, &on, ctx.now, assist_deadline).await?;
     db::exec(
         c,
-        "UPDATE handling_items SET state = 'assigned', due_working_days = $1, updated_at = $2 WHERE id = $3",
+        "UPDATE handling_items SET state = 'assigned', due_working_days = $1, extended = 0, updated_at = $2 WHERE id = $3",
         vec![i64::from(due).into(), ctx.now.into(), item.id.into()],
     )
     .await?;
@@ -324,19 +324,31 @@ pub(super) async fn decide_extension<C: ConnectionTrait>(
     let body = if approve {
         extension_bounds(s, days)?;
         let today = ctx.today();
-        let from = item.deadline.as_deref().and_then(calendar::parse_date).unwrap_or(today);
-        let deadline = ctx.due_date(from, days);
-        let assigned = item.assigned_on.as_deref().and_then(calendar::parse_date).unwrap_or(today);
-        if let Some(total) = ctx.policy.max_total_due {
-            let cap = ctx.due_date(assigned, total);
-            if deadline > cap {
-                return Err(AppError::invalid(
-                    "days",
-                    format!("延期后办理期限总计不能超过 {total}{unit}（最迟至 {}）", cap.format("%Y-%m-%d")),
-                ));
-            }
+        // The whole time counted from the 交办 (so that a deadline moved to a working day does
+        // not move every extension after it), within the kind's cap.
+        let extended =
+            db::scalar_i64(c, "SELECT extended FROM handling_items WHERE id = $1", vec![item.id.into()]).await? as u32;
+        let due = item.due_working_days.map(|d| d as u32).unwrap_or(ctx.policy.default_due);
+        let total = due + extended + days;
+        if let Some(cap) = ctx.policy.max_total_due
+            && total > cap
+        {
+            return Err(AppError::invalid(
+                "days",
+                format!("延期后办理期限总计不能超过 {cap}{unit}（原期限 {due}{unit}，已延期 {extended}{unit}）"),
+            ));
         }
+        let deadline = match item.assigned_on.as_deref().and_then(calendar::parse_date) {
+            Some(assigned) => ctx.due_date(assigned, total),
+            None => ctx.due_date(item.deadline.as_deref().and_then(calendar::parse_date).unwrap_or(today), days),
+        };
         set_deadline(c, item.id, Some(deadline), item.assigned_on.as_deref()).await?;
+        db::exec(
+            c,
+            "UPDATE handling_items SET extended = extended + $1 WHERE id = $2",
+            vec![i64::from(days).into(), item.id.into()],
+        )
+        .await?;
         format!("同意延期 {days}{unit}，办理期限延至 {}。{note}", deadline.format("%Y-%m-%d"))
     } else {
         format!("不同意延期。{note}")

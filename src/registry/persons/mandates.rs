@@ -205,7 +205,7 @@ pub async fn add_mandate<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("{}：第{}届 {}", how.label(), input.term, organ.name);
-    audit_change(c, (key, actor), "mandate_create", ("person", person_id), p.organ_id, said).await?;
+    audit_change(c, (key, actor), "mandate_create", "person", person_id, p.organ_id, said).await?;
     Ok(id)
 }
 
@@ -288,7 +288,7 @@ pub async fn end_mandate<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("{}：第{}届 {}", kind.label(), term, organ_name);
-    audit_change(c, (key, actor), "mandate_end", ("person", person_id), organ_id, said).await?;
+    audit_change(c, (key, actor), "mandate_end", "person", person_id, organ_id, said).await?;
     Ok(())
 }
 

@@ -257,7 +257,7 @@ pub async fn create_person<C: ConnectionTrait>(
     )
     .await?;
     replace_tags(c, id, &input.expertise).await?;
-    audit_change(c, (key, actor), "person_create", ("person", id), organ_id, format!("登记人员 #{id}")).await?;
+    audit_change(c, (key, actor), "person_create", "person", id, organ_id, format!("登记人员 #{id}")).await?;
     Ok(id)
 }
 
@@ -345,7 +345,7 @@ pub async fn update_person<C: ConnectionTrait>(
     .await?;
     replace_tags(c, id, &input.expertise).await?;
     let said = format!("修改：{}", changed.join("、"));
-    audit_change(c, (key, actor), "person_update", ("person", id), before.organ_id, said).await?;
+    audit_change(c, (key, actor), "person_update", "person", id, before.organ_id, said).await?;
     Ok(true)
 }
 

@@ -122,7 +122,7 @@ pub async fn add_rule<C: ConnectionTrait>(
     .await?;
     expand_rule(c, id).await?;
     let said = format!("代表 #{person_id} 进站安排：{text}");
-    audit_change(c, (key, actor), "duty_rule_create", ("station", station_id), s.organ_id, said).await?;
+    audit_change(c, (key, actor), "duty_rule_create", "station", station_id, s.organ_id, said).await?;
     Ok(id)
 }
 
@@ -151,7 +151,7 @@ pub async fn remove_rule<C: ConnectionTrait>(
     db::exec(c, "DELETE FROM duty_rules WHERE id = $1 AND station_id = $2", vec![rule_id.into(), station_id.into()])
         .await?;
     let said = format!("删除进站安排 #{rule_id}");
-    audit_change(c, (key, actor), "duty_rule_delete", ("station", station_id), s.organ_id, said).await?;
+    audit_change(c, (key, actor), "duty_rule_delete", "station", station_id, s.organ_id, said).await?;
     Ok(())
 }
 

@@ -112,7 +112,7 @@ pub async fn create_type<C: ConnectionTrait>(
     .await?;
     db::exec(c, "UPDATE station_types SET code = $1 WHERE id = $2", vec![format!("custom_{id}").into(), id.into()])
         .await?;
-    audit_change(c, (key, actor), "station_type_create", ("organ", organ_id), organ_id, format!("新增站点类型 {name}"))
+    audit_change(c, (key, actor), "station_type_create", "organ", organ_id, organ_id, format!("新增站点类型 {name}"))
         .await?;
     Ok(id)
 }
@@ -229,7 +229,7 @@ pub async fn create<C: ConnectionTrait>(
     )
     .await?;
     bump_stations(c).await?;
-    audit_change(c, (key, actor), "station_create", ("station", id), organ_id, format!("新建站点 {}", input.name))
+    audit_change(c, (key, actor), "station_create", "station", id, organ_id, format!("新建站点 {}", input.name))
         .await?;
     Ok(id)
 }
@@ -277,7 +277,7 @@ pub async fn update<C: ConnectionTrait>(
     .await?;
     bump_stations(c).await?;
     let said = format!("修改：{}", changed.join("、"));
-    audit_change(c, (key, actor), "station_update", ("station", id), before.organ_id, said).await?;
+    audit_change(c, (key, actor), "station_update", "station", id, before.organ_id, said).await?;
     Ok(())
 }
 

@@ -42,7 +42,7 @@ pub async fn assign_deputy<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("代表 #{} 进站", p.id);
-    audit_change(c, (key, actor), "station_assign", ("station", station_id), s.organ_id, said).await?;
+    audit_change(c, (key, actor), "station_assign", "station", station_id, s.organ_id, said).await?;
     Ok(true)
 }
 
@@ -78,7 +78,7 @@ pub async fn unassign_deputy<C: ConnectionTrait>(
     )
     .await?;
     let said = format!("代表 #{person_id} 离站");
-    audit_change(c, (key, actor), "station_unassign", ("station", station_id), s.organ_id, said).await?;
+    audit_change(c, (key, actor), "station_unassign", "station", station_id, s.organ_id, said).await?;
     Ok(())
 }
 
@@ -127,7 +127,7 @@ pub async fn add_keeper<C: ConnectionTrait>(
     db::exec(c, "UPDATE accounts SET station_id = $1 WHERE id = $2", vec![station_id.into(), account_id.into()])
         .await?;
     let said = format!("账号 #{account_id} 任站点管理员");
-    audit_change(c, (key, actor), "station_keeper_add", ("station", station_id), s.organ_id, said).await?;
+    audit_change(c, (key, actor), "station_keeper_add", "station", station_id, s.organ_id, said).await?;
     Ok(())
 }
 
