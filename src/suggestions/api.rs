@@ -178,7 +178,7 @@ async fn submit(
 async fn register(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemTriage)).await?;
     let now = crate::db::now();
-    write(&s, &p, &ip, async |w| super::service::register(&s, w.txn(), w.key(), w.actor(), &sg, now).await).await?;
+    write(&s, &p, &ip, async |w| super::service::register(w.txn(), w.key(), w.actor(), &sg, now).await).await?;
     let fresh = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(axum::Json(Summary::of(&fresh, now)).into_response())
 }
@@ -446,9 +446,16 @@ async fn step(
 pub struct Stats {
     pub year: Option<i64>,
     pub total: i64,
-    pub by_state: Vec<(String, i64)>,
+    pub by_state: Vec<StateCount>,
     pub classes: ClassShares,
     pub units: Vec<UnitRow>,
+}
+
+/// How many suggestions are in one state.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct StateCount {
+    pub state: String,
+    pub count: i64,
 }
 
 #[derive(Serialize, schemars::JsonSchema, Default)]
@@ -505,6 +512,7 @@ pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResul
             }
         })
         .collect();
+    let by_state = by_state.into_iter().map(|(state, count)| StateCount { state, count }).collect();
     Ok(Stats { year, total, by_state, classes: ClassShares { a: classes[0], b: classes[1], c: classes[2] }, units })
 }
 

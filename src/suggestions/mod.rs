@@ -147,6 +147,11 @@ pub fn outcome_of(class: &str) -> Option<Outcome> {
 /// The suggestions' loop as this installation applies it (SUG-5: the numbers are the usual
 /// provincial rules; `suggestion_contact_required` makes the contact a condition of the reply).
 pub fn policy_for(s: &AppState) -> Policy {
+    policy_with(s.config.suggestion_contact_required)
+}
+
+/// The suggestions' loop, with the contact before a reply required or only flagged.
+pub fn policy_with(contact_required: bool) -> Policy {
     Policy {
         rules: RULES,
         due_unit: DueUnit::CalendarMonths,
@@ -155,7 +160,7 @@ pub fn policy_for(s: &AppState) -> Policy {
         max_extension: 3,
         max_total_due: Some(6),
         assist_due: Some(1),
-        contact: if s.config.suggestion_contact_required { ContactRule::Require } else { ContactRule::Flag },
+        contact: if contact_required { ContactRule::Require } else { ContactRule::Flag },
         return_within_working_days: 10,
         warn_working_days: 10,
         automatic_rehandling_rounds: 1,

@@ -268,6 +268,18 @@ async fn act(
     PathId(id): PathId,
     Form(f): Form<ActForm>,
 ) -> AppResult<Response> {
+    let seen = visible(&s, &p, &ip, id, Action::View).await?;
+    let co: Vec<i64> = model::cosigners(&s.db, id).await?.iter().map(|k| k.person_id).collect();
+    let draft = Resource::Draft {
+        organ_path: &seen.organ_path,
+        author: seen.lead_person_id,
+        co_authors: &co,
+        submitted: seen.stage().submitted(),
+    };
+    let acts = [Action::Update, Action::Change(Field::ItemDeputyWork), Action::Change(Field::ItemTriage)];
+    if !acts.into_iter().any(|a| allows(&p, a, &draft)) {
+        return Err(AppError::Forbidden("无权对此建议进行操作".into()));
+    }
     let (action, done) = match f.action.as_str() {
         "cosign" => (Action::Change(Field::ItemDeputyWork), "已确认联名"),
         "submit" => (Action::Update, "已提交"),
@@ -284,11 +296,11 @@ async fn act(
         match f.action.as_str() {
             "cosign" => service::cosign(txn, key, actor, &sg, me.unwrap_or(0), now).await,
             "submit" => service::submit(txn, key, actor, &sg, f.delegation, now).await.map(drop),
-            "register" => service::register(&s, txn, key, actor, &sg, now).await.map(drop),
+            "register" => service::register(txn, key, actor, &sg, now).await.map(drop),
             "key" => service::set_key(txn, key, actor, &sg, true, &f.leader, now).await,
             "unkey" => service::set_key(txn, key, actor, &sg, false, "", now).await,
-            "accept_bill" => service::decide_bill(&s, w, &sg, true, &f.note, now).await,
-            _ => service::decide_bill(&s, w, &sg, false, &f.note, now).await,
+            "accept_bill" => service::decide_bill(w, &sg, true, &f.note, now).await,
+            _ => service::decide_bill(w, &sg, false, &f.note, now).await,
         }
     })
     .await?;

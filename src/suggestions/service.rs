@@ -366,14 +366,7 @@ pub async fn submit<C: ConnectionTrait>(
 }
 
 /// The presidium's decision on a 议案: 立案, or 不立案 and handled as a suggestion (registered).
-pub async fn decide_bill(
-    s_: &AppState,
-    w: &mut Write,
-    s: &Suggestion,
-    accept: bool,
-    note: &str,
-    now: i64,
-) -> AppResult<()> {
+pub async fn decide_bill(w: &mut Write, s: &Suggestion, accept: bool, note: &str, now: i64) -> AppResult<()> {
     if s.stage() != Stage::UnderReview {
         return Err(AppError::Conflict("只有审查中的议案可以作出立案决定".into()));
     }
@@ -394,7 +387,7 @@ pub async fn decide_bill(
         )
         .await?;
         let fresh = model::suggestion(txn, s.id).await?.ok_or(AppError::NotFound)?;
-        register(s_, txn, key, actor, &fresh, now).await?;
+        register(txn, key, actor, &fresh, now).await?;
     }
     let summary = format!("{}：{}", if accept { "议案立案" } else { "议案不予立案，转为建议" }, s.title);
     audit::append(txn, key, actor, change("suggestion_decide", s.id, s.organ_id, summary)).await?;
@@ -404,7 +397,6 @@ pub async fn decide_bill(
 /// Registration (登记): the handling loop takes the suggestion; its signers are the lead and
 /// every confirmed co-signer. Returns the item's id.
 pub async fn register(
-    _s: &AppState,
     txn: &DatabaseTransaction,
     key: &[u8],
     actor: &Actor,
@@ -488,7 +480,7 @@ pub async fn assign_batch(
     let ctx = Ctx { key, calendar: &calendar, policy: &policy, now };
     let doer = Doer { party: Party::Staff, unit_id: None, deputy: None, actor };
     for s in items {
-        let item = register(st, txn, key, actor, s, now).await?;
+        let item = register(txn, key, actor, s, now).await?;
         let cmd =
             Command::Assign { units: units.to_vec(), due_working_days: due, instructions: instructions.to_string() };
         loop_service::apply(txn, &ctx, item, &doer, cmd).await.map_err(|e| match e {
