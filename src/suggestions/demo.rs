@@ -118,6 +118,16 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
     .iter()
     .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
     .collect();
+    // Deputies who write to this congress (not those who also sit in a township's, whose
+    // suggestions go there).
+    let mut colleagues = colleagues;
+    let mut kept = Vec::new();
+    for c in colleagues.drain(..) {
+        if service::organ_of(txn, c).await.is_ok_and(|(o, _)| o == organ) {
+            kept.push(c);
+        }
+    }
+    let colleagues = kept;
     let units: Vec<i64> = db::query_rows(
         txn,
         "SELECT u.id FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.active = true \
