@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/suggestions", post(create).get(list))
         .route("/api/v1/suggestions/stats", get(stats))
+        .route("/api/v1/suggestions/carry-over", post(carry_over))
         .route("/api/v1/suggestions/{id}", get(detail))
         .route("/api/v1/suggestions/{id}/cosign", post(cosign))
         .route("/api/v1/suggestions/{id}/submit", post(submit))
@@ -36,10 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/suggestions/{id}/{step}", post(step))
 }
 
-/// A new draft.
+/// A new draft (read after the caller is known to be a deputy: other fields are ignored).
 #[derive(Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct NewSuggestion {
+    #[serde(default)]
     pub title: String,
     /// The whole text (存在问题 and 建议 together), when the parts are not given apart.
     #[serde(default)]
@@ -143,7 +144,6 @@ async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SubmitIn {
     /// A 议案 put forward by a 代表团 (no co-signer minimum).
     #[serde(default)]
@@ -521,6 +521,41 @@ async fn stats(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<StatsQu
         return Err(AppError::Forbidden("统计只对机关工作人员开放".into()));
     }
     Ok(axum::Json(figures(&s, &p, q.year).await?).into_response())
+}
+
+/// 跨年结转 of a year.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct CarryIn {
+    #[schemars(range(min = 2000, max = 2100))]
+    pub year: Option<i64>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Carried {
+    /// How many suggestions moved to the next year's list.
+    pub carried: u64,
+}
+
+/// The suggestions of `year` still followed (跟踪办理) move to the next year's list: staff of
+/// the organ, for its subtree.
+pub async fn carry(s: &AppState, p: &Principal, ip: &ClientIp, year: Option<i64>) -> AppResult<u64> {
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    guard::check(s, p, ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await?;
+    let year = year.ok_or_else(|| AppError::invalid("year", "请给出年度"))?;
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::invalid("year", "年度应在 2000 到 2100 之间"));
+    }
+    let now = crate::db::now();
+    write(s, p, ip, async |w| service::carry_over(w.txn(), w.key(), w.actor(), &p.organ_path, year, now).await).await
+}
+
+async fn carry_over(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    ApiJson(b): ApiJson<CarryIn>,
+) -> AppResult<Response> {
+    Ok(axum::Json(Carried { carried: carry(&s, &p, &ip, b.year).await? }).into_response())
 }
 
 const TAG: &str = "代表建议";

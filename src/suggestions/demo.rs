@@ -161,18 +161,19 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
     let actor = Actor::system("演示数据");
     let calendar = crate::calendar::load(txn).await?;
     let policy = policy_with(false);
-    // The plan: how far each goes (130 suggestions), cycled over the topics and places.
+    // The plan: how far each goes (130 suggestions, the oldest furthest), cycled over the
+    // topics and places.
     let plan: Vec<Upto> = [
-        (Upto::Draft, 6),
-        (Upto::Cosigning, 6),
-        (Upto::Submitted, 10),
-        (Upto::Registered, 12),
-        (Upto::Assigned, 14),
-        (Upto::Working, 22),
-        (Upto::Replied, 20),
-        (Upto::Rehandling, 8),
-        (Upto::Following, 12),
         (Upto::Closed, 20),
+        (Upto::Following, 12),
+        (Upto::Rehandling, 8),
+        (Upto::Replied, 20),
+        (Upto::Working, 22),
+        (Upto::Assigned, 14),
+        (Upto::Registered, 12),
+        (Upto::Submitted, 10),
+        (Upto::Cosigning, 6),
+        (Upto::Draft, 6),
     ]
     .iter()
     .flat_map(|(u, n)| std::iter::repeat_n(*u, *n))

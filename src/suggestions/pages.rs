@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/new", get(new_form).post(create))
         .route("/console/suggestions/assign", post(assign_batch))
         .route("/console/suggestions/stats", get(stats))
+        .route("/console/suggestions/carry-over", post(carry_over))
         .route("/console/suggestions/item/{id}", get(by_item))
         .route("/console/suggestions/{id}", get(detail))
         .route("/console/suggestions/{id}/act", post(act))
@@ -329,6 +330,9 @@ async fn assign_batch(
     ip: ClientIp,
     Form(f): Form<BatchForm>,
 ) -> AppResult<Response> {
+    // Who may hold a 交办会 at all, before the form is read: the organ's staff.
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    crate::app::guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "assign").await?;
     let ids: Vec<i64> = f.id.iter().filter_map(|x| x.trim().parse().ok()).collect();
     if ids.is_empty() {
         return Err(AppError::invalid("id", "请勾选要交办的建议"));
@@ -374,6 +378,9 @@ async fn assign_batch(
 struct StatsTpl {
     l: Layout,
     f: super::api::Stats,
+    /// Staff may carry a year's followed suggestions over.
+    can_carry: bool,
+    this_year: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -391,5 +398,29 @@ async fn stats(
         return Err(AppError::NotFound);
     }
     let f = super::api::figures(&s, &p, q.year).await?;
-    render(&StatsTpl { l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]), f })
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    let this_year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(crate::db::now())));
+    render(&StatsTpl {
+        l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]),
+        f,
+        can_carry: allows(&p, Action::Change(Field::ItemTriage), &at_organ),
+        this_year,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct CarryForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    year: String,
+}
+
+/// 跨年结转 from the statistics page.
+async fn carry_over(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<CarryForm>,
+) -> AppResult<Response> {
+    let n = super::api::carry(&s, &p, &ip, f.year.parse::<i64>().ok()).await?;
+    Ok(redirect_with_flash("/console/suggestions/stats", &format!("已结转 {n} 件跟踪办理的建议")))
 }

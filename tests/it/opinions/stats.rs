@@ -21,7 +21,9 @@ async fn figures_match_the_rows_and_unrated_is_not_satisfied(app: TestApp) {
     assert_eq!(text(&page, "total"), count(&app, "SELECT count(*) FROM opinions").await.to_string());
     assert_eq!(
         text(&page, "closed"),
-        count(&app, "SELECT count(*) FROM handling_items WHERE state = 'closed'").await.to_string()
+        count(&app, "SELECT count(*) FROM handling_items WHERE state = 'closed' AND kind = 'opinion'")
+            .await
+            .to_string()
     );
     let rated = count(
         &app,
@@ -30,7 +32,7 @@ async fn figures_match_the_rows_and_unrated_is_not_satisfied(app: TestApp) {
     )
     .await;
     assert_eq!(text(&page, "rated"), rated.to_string());
-    let rehandled = count(&app, "SELECT count(*) FROM handling_items WHERE round > 1").await;
+    let rehandled = count(&app, "SELECT count(*) FROM handling_items WHERE round > 1 AND kind = 'opinion'").await;
     assert_eq!(text(&page, "rehandled"), rehandled.to_string());
     assert!(page.body.contains("按承办单位") && page.body.contains("按月份") && page.body.contains("热词"));
     let satisfaction_before = text(&page, "satisfaction");

@@ -214,6 +214,8 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/suggestions/{suggestion}/act"),
     ("GET POST", "/api/v1/suggestions"),
     ("GET", "/api/v1/suggestions/stats"),
+    ("POST", "/api/v1/suggestions/carry-over"),
+    ("POST", "/console/suggestions/carry-over"),
     ("GET", "/api/v1/suggestions/{suggestion}"),
     ("POST", "/api/v1/suggestions/{suggestion}/cosign"),
     ("POST", "/api/v1/suggestions/{suggestion}/submit"),

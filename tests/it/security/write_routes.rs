@@ -127,6 +127,8 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/open311/v2/requests.json", Who::Maintainers),
     ("POST", "/console/suggestions/new", Who::Maintainers),
     ("POST", "/console/suggestions/assign", Who::Maintainers),
+    ("POST", "/console/suggestions/carry-over", Who::Maintainers),
+    ("POST", "/api/v1/suggestions/carry-over", Who::Maintainers),
     ("POST", "/console/suggestions/{id}/act", Who::Maintainers),
     ("POST", "/api/v1/suggestions", Who::Maintainers),
     ("POST", "/api/v1/suggestions/{id}/cosign", Who::Maintainers),

@@ -80,6 +80,13 @@ async fn the_whole_path_through_the_api(app: TestApp) {
     let unit = app.token("unit", Scope::Write).await;
     let (unit_b, unit_b_token) = second_unit(&app).await;
     let lead_unit = demo_unit(&app).await;
+    // The demo's suggestions are counted too: the path must add exactly its own figures.
+    let unit_row = |s: &Value| s["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == lead_unit).cloned();
+    let before = app.api("GET", "/api/v1/suggestions/stats", Some(&staff), None).await.json();
+    let zero = json!({"replied": 0, "rehandled": 0, "result_ratings": [0, 0, 0], "reply_ratings": [0, 0, 0]});
+    let b = unit_row(&before).unwrap_or(zero);
+    let n = |v: &Value, k: &str| v[k].as_i64().unwrap();
+    let g = |v: &Value, k: &str, i: usize| v[k][i].as_i64().unwrap();
 
     // A draft: the author and the invited co-signer see it, staff and units do not.
     let cos = person_of(&app, "deputy2").await;
@@ -198,16 +205,28 @@ async fn the_whole_path_through_the_api(app: TestApp) {
     // The unit sees only what it was given; the numbers count it.
     let list = app.api("GET", "/api/v1/suggestions", Some(&unit_b_token), None).await;
     let ids: Vec<i64> = list.json()["items"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
-    assert_eq!(ids, vec![id]);
+    assert!(ids.contains(&id));
+    for other in &ids {
+        let given = db::scalar_i64(
+            app.db(),
+            "SELECT count(*) FROM handling_assignments a JOIN suggestions sg ON sg.item_id = a.item_id WHERE sg.id = $1 AND a.unit_id = $2",
+            vec![(*other).into(), unit_b.into()],
+        )
+        .await
+        .unwrap();
+        assert!(given > 0, "the unit sees only what it was given: {other}");
+    }
     let stats = app.api("GET", "/api/v1/suggestions/stats", Some(&staff), None).await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
     let s = stats.json();
-    let row = s["units"].as_array().unwrap().iter().find(|u| u["unit_id"] == lead_unit).unwrap().clone();
-    assert_eq!(row["replied"], 1);
-    assert_eq!(row["rehandled"], 1);
-    assert_eq!(row["result_ratings"], json!([1, 0, 2]), "{row}");
-    assert_eq!(row["reply_ratings"], json!([2, 0, 0]), "{row}");
-    assert_eq!(s["classes"]["a"], 1);
+    let row = unit_row(&s).unwrap();
+    assert_eq!(n(&row, "replied"), n(&b, "replied") + 1);
+    assert_eq!(n(&row, "rehandled"), n(&b, "rehandled") + 1);
+    let result: Vec<i64> = (0..3).map(|i| g(&row, "result_ratings", i) - g(&b, "result_ratings", i)).collect();
+    assert_eq!(result, [1, 0, 2], "two 不满意 (lead and co-signer) then the lead's 满意: {row}");
+    let reply: Vec<i64> = (0..3).map(|i| g(&row, "reply_ratings", i) - g(&b, "reply_ratings", i)).collect();
+    assert_eq!(reply, [2, 0, 0], "{row}");
+    assert_eq!(n(&s["classes"], "a"), n(&before["classes"], "a") + 1);
     let r = app.api("GET", "/api/v1/suggestions/stats", Some(&deputy), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

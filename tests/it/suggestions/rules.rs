@@ -68,6 +68,16 @@ async fn extensions_stop_at_six_months_and_b_replies_are_followed(app: TestApp) 
     assert_eq!(d["contact_recorded"], false);
     let r = post(&staff, "follow", json!({"text": "列入明年计划，跟踪办理"})).await;
     assert_eq!(r.json()["state"], "following", "{}", r.body);
+    // Carried over into next year's list while followed; a unit may not carry over.
+    let year = renda::calendar::beijing_date(renda::db::now()).format("%Y").to_string().parse::<i64>().unwrap();
+    let r = app.api("POST", "/api/v1/suggestions/carry-over", Some(&unit), Some(json!({"year": year}))).await;
+    assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status);
+    let r = app.api("POST", "/api/v1/suggestions/carry-over", Some(&staff), Some(json!({"year": year}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["carried"].as_u64().unwrap() >= 1);
+    let d = app.api("GET", &format!("/api/v1/suggestions/{id}"), Some(&staff), None).await.json();
+    assert_eq!(d["year"], year + 1);
+    assert_eq!(d["carried_from_year"], year);
     let r = post(&unit, "reply", json!({"class": "A", "text": "已建成"})).await;
     assert_eq!(r.json()["state"], "replied", "{}", r.body);
 }
