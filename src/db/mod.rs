@@ -70,6 +70,24 @@ pub async fn query_all<C: ConnectionTrait, T: FromQueryResult>(
     rows.iter().map(|r| T::from_query_result(r, "")).collect()
 }
 
+/// One page of a list and its total: `count` is the `SELECT count(*) …` of the list, `rows`
+/// its `SELECT … ORDER BY …` without the limit; both take `values`.
+pub async fn page<C: ConnectionTrait, T: FromQueryResult>(
+    c: &C,
+    count: &str,
+    rows: &str,
+    mut values: Vec<Value>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<T>, i64), DbErr> {
+    let total = scalar_i64(c, count, values.clone()).await?;
+    let n = values.len();
+    values.push(limit.into());
+    values.push(offset.into());
+    let rows = query_all(c, &format!("{rows} LIMIT ${} OFFSET ${}", n + 1, n + 2), values).await?;
+    Ok((rows, total))
+}
+
 pub async fn query_one<C: ConnectionTrait, T: FromQueryResult>(
     c: &C,
     sql: &str,

@@ -310,21 +310,10 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<(Vec<Opinion>, i64), DbErr> {
     let mut values = Vec::new();
     let w = conditions(c.get_database_backend(), scope, f, now, &mut values);
-    let total = db::scalar_i64(
-        c,
-        &format!(
-            "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id WHERE {w}"
-        ),
-        values.clone(),
-    )
-    .await?;
-    let n = values.len();
-    values.push(limit.into());
-    values.push(offset.into());
-    let rows =
-        db::query_all(c, &format!("{SELECT} WHERE {w} ORDER BY op.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2), values)
-            .await?;
-    Ok((rows, total))
+    let count = format!(
+        "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id WHERE {w}"
+    );
+    db::page(c, &count, &format!("{SELECT} WHERE {w} ORDER BY op.id DESC"), values, limit, offset).await
 }
 
 /// `publications.owner_type` of an opinion (`crate::publish`).

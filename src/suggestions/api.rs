@@ -583,117 +583,55 @@ const STEP_PARAM: &[Param] =
     &[param("step", "步骤名（详情 handling.steps 所列，或 contacts、opinion、ratings、extension）", step_param)];
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation {
-        method: "post",
-        path: "/api/v1/suggestions",
-        summary: "代表起草建议（可邀请联名代表）→ id",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: Some(schema::<NewSuggestion>),
-        response: schema::<Created>,
-        status: 201,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/suggestions",
-        summary: "建议列表（代表：本人领衔或联名的；机关：已提交的；承办单位：交办本单位的）",
-        tag: TAG,
-        auth: true,
-        query: &[
-            param("state", "状态", states),
-            param("year", "年度", years),
-            param("unit_id", "承办单位", id_param),
-            param("key", "true 只看重点建议", flag),
-            param("overdue", "true 只看超期", flag),
-            param("q", "标题或内容中的词", text),
-            OFFSET_PAGING[0],
-            OFFSET_PAGING[1],
-        ],
-        request: None,
-        response: schema::<SuggestionList>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/suggestions/stats",
-        summary: "办理统计：按状态、A/B/C 类别、承办单位（按期答复、两项满意度、二次办理）",
-        tag: TAG,
-        auth: true,
-        query: &[param("year", "年度", years)],
-        request: None,
-        response: schema::<Stats>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "get",
-        path: "/api/v1/suggestions/{id}",
-        summary: "建议详情：编号、状态、类别、期限、是否记录沟通、联名代表、办理记录",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<Detail>,
-        status: 200,
-        path_params: &[],
-        empty_body: false,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/suggestions/{id}/cosign",
-        summary: "联名代表确认联名",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<Summary>,
-        status: 200,
-        path_params: &[],
-        empty_body: true,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/suggestions/{id}/submit",
-        summary: "领衔代表提交（给出编号；议案进入审查）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: Some(schema::<SubmitIn>),
-        response: schema::<Submitted>,
-        status: 200,
-        path_params: &[],
-        empty_body: true,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/suggestions/{id}/register",
-        summary: "机关登记（进入交办办理）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: None,
-        response: schema::<Summary>,
-        status: 200,
-        path_params: &[],
-        empty_body: true,
-    },
-    Operation {
-        method: "post",
-        path: "/api/v1/suggestions/{id}/{step}",
-        summary: "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
-        tag: TAG,
-        auth: true,
-        query: &[],
-        request: Some(schema::<SuggestionStepIn>),
-        response: schema::<StepOut>,
-        status: 200,
-        path_params: STEP_PARAM,
-        empty_body: true,
-    },
+    Operation::post("/api/v1/suggestions", "代表起草建议（可邀请联名代表）→ id", TAG, schema::<NewSuggestion>, schema::<Created>)
+        .signed_in(),
+    Operation::get(
+        "/api/v1/suggestions",
+        "建议列表（代表：本人领衔或联名的；机关：已提交的；承办单位：交办本单位的）",
+        TAG,
+        schema::<SuggestionList>,
+    )
+    .signed_in()
+    .query(&[
+        param("state", "状态", states),
+        param("year", "年度", years),
+        param("unit_id", "承办单位", id_param),
+        param("key", "true 只看重点建议", flag),
+        param("overdue", "true 只看超期", flag),
+        param("q", "标题或内容中的词", text),
+        OFFSET_PAGING[0],
+        OFFSET_PAGING[1],
+    ]),
+    Operation::get(
+        "/api/v1/suggestions/stats",
+        "办理统计：按状态、A/B/C 类别、承办单位（按期答复、两项满意度、二次办理）",
+        TAG,
+        schema::<Stats>,
+    )
+    .signed_in()
+    .query(&[param("year", "年度", years)]),
+    Operation::new("post", "/api/v1/suggestions/carry-over", "跨年结转：该年度跟踪办理（B类）的建议转入下一年度", TAG, schema::<Carried>)
+        .signed_in()
+        .request(schema::<CarryIn>),
+    Operation::get("/api/v1/suggestions/{id}", "建议详情：编号、状态、类别、期限、是否记录沟通、联名代表、办理记录", TAG, schema::<Detail>)
+        .signed_in(),
+    Operation::new("post", "/api/v1/suggestions/{id}/cosign", "联名代表确认联名", TAG, schema::<Summary>).signed_in().empty_body(),
+    Operation::new("post", "/api/v1/suggestions/{id}/submit", "领衔代表提交（给出编号；议案进入审查）", TAG, schema::<Submitted>)
+        .signed_in()
+        .request(schema::<SubmitIn>)
+        .empty_body(),
+    Operation::new("post", "/api/v1/suggestions/{id}/register", "机关登记（进入交办办理）", TAG, schema::<Summary>)
+        .signed_in()
+        .empty_body(),
+    Operation::new(
+        "post",
+        "/api/v1/suggestions/{id}/{step}",
+        "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
+        TAG,
+        schema::<StepOut>,
+    )
+    .signed_in()
+    .request(schema::<SuggestionStepIn>)
+    .path_params(STEP_PARAM)
+    .empty_body(),
 ];

@@ -336,29 +336,12 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<(Vec<Suggestion>, i64), DbErr> {
     let mut values = Vec::new();
     let w = conditions(scope, f, now, &mut values);
-    let total = db::scalar_i64(
-        c,
-        &format!(
-            "SELECT count(*) FROM suggestions sg JOIN organs o ON o.id = sg.organ_id \
-             LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {w}"
-        ),
-        values.clone(),
-    )
-    .await?;
-    let n = values.len();
-    values.push(limit.into());
-    values.push(offset.into());
-    let rows = db::query_all(
-        c,
-        &format!(
-            "{SELECT} WHERE {w} ORDER BY sg.year DESC, sg.session_id DESC, sg.number, sg.id DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        ),
-        values,
-    )
-    .await?;
-    Ok((rows, total))
+    let count = format!(
+        "SELECT count(*) FROM suggestions sg JOIN organs o ON o.id = sg.organ_id \
+         LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {w}"
+    );
+    let rows = format!("{SELECT} WHERE {w} ORDER BY sg.year DESC, sg.session_id DESC, sg.number, sg.id DESC");
+    db::page(c, &count, &rows, values, limit, offset).await
 }
 
 pub use crate::links::Link;
