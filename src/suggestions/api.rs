@@ -257,6 +257,7 @@ pub fn scope_of(p: &Principal) -> Scope {
 
 /// The list filter from a query: `state` is a stage before registration or a loop state.
 pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
+    year_in_range(q.year)?;
     let mut f =
         model::Filter { year: q.year, unit_id: q.unit_id, q: q.q.clone().unwrap_or_default(), ..Default::default() };
     match q.state.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -484,8 +485,17 @@ pub struct StatsQuery {
     pub year: Option<i64>,
 }
 
+/// A year the lists and figures take (the documented range).
+fn year_in_range(year: Option<i64>) -> AppResult<()> {
+    match year {
+        Some(y) if !(2000..=2100).contains(&y) => Err(AppError::invalid("year", "年度应在 2000 到 2100 之间")),
+        _ => Ok(()),
+    }
+}
+
 /// The figures of the suggestions a principal sees, of one year or all.
 pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResult<Stats> {
+    year_in_range(year)?;
     let mut values = Vec::new();
     let scope = scope_of(p);
     let f = model::Filter { year, ..Default::default() };
