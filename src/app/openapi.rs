@@ -425,6 +425,13 @@ pub fn build<'a>(operations: impl Iterator<Item = &'a Operation>) -> Value {
         for p in op["parameters"].as_array_mut().into_iter().flatten() {
             let name = p["name"].as_str().unwrap_or("").to_string();
             add_text_patterns(&mut p["schema"], &name);
+            // A path or query refuses every control character, tab and line breaks too
+            // (`middleware::reject_control_characters`), whatever a body's field may hold.
+            if let Some(pattern) = p["schema"].get_mut("pattern")
+                && pattern.as_str().is_some_and(|x| x == text_pattern(true) || x == text_pattern(false))
+            {
+                *pattern = Value::String(text_pattern(false).replacen("[^", "[^\\u0009", 1));
+            }
         }
         if let Some(body) = op.get_mut("requestBody") {
             refs_of(body, &schemas, &mut sent);

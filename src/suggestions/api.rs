@@ -37,8 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/suggestions/{id}/{step}", post(step))
 }
 
-/// A new draft (read after the caller is known to be a deputy: other fields are ignored).
+/// A new draft.
 #[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewSuggestion {
     #[serde(default)]
     pub title: String,
@@ -69,6 +70,18 @@ pub struct Created {
     pub id: i64,
 }
 
+/// A body read once the caller is known to be entitled (so that a refusal is the
+/// authorization's, not the parser's): the fields the document lists, no others.
+fn strict<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> AppResult<T> {
+    if v.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(v).map_err(|e| {
+        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
+        AppError::invalid("", message)
+    })
+}
+
 /// The author of what a principal writes: their deputy record.
 fn author(p: &Principal) -> AppResult<i64> {
     p.deputy_id
@@ -80,7 +93,7 @@ async fn create(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    ApiJson(b): ApiJson<NewSuggestion>,
+    ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
     let me = author(&p)?;
     let (_, organ_path) = service::organ_of(&s.db, me).await?;
@@ -93,6 +106,7 @@ async fn create(
         "new",
     )
     .await?;
+    let b: NewSuggestion = strict(v)?;
     let draft = Draft {
         kind: match b.kind.as_deref() {
             None => None,
@@ -144,6 +158,7 @@ async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitIn {
     /// A 议案 put forward by a 代表团 (no co-signer minimum).
     #[serde(default)]
@@ -163,9 +178,10 @@ async fn submit(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    ApiJsonOrEmpty(b): ApiJsonOrEmpty<SubmitIn>,
+    ApiJsonOrEmpty(v): ApiJsonOrEmpty<serde_json::Value>,
 ) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
+    let b: SubmitIn = strict(v)?;
     let now = crate::db::now();
     let number =
         write(&s, &p, &ip, async |w| service::submit(w.txn(), w.key(), w.actor(), &sg, b.delegation, now).await)
@@ -258,6 +274,9 @@ pub fn scope_of(p: &Principal) -> Scope {
 /// The list filter from a query: `state` is a stage before registration or a loop state.
 pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
     year_in_range(q.year)?;
+    if q.unit_id.is_some_and(|u| u < 1) {
+        return Err(AppError::invalid("unit_id", "承办单位编号无效"));
+    }
     let mut f =
         model::Filter { year: q.year, unit_id: q.unit_id, q: q.q.clone().unwrap_or_default(), ..Default::default() };
     match q.state.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -535,6 +554,7 @@ async fn stats(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<StatsQu
 
 /// 跨年结转 of a year.
 #[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CarryIn {
     #[schemars(range(min = 2000, max = 2100))]
     pub year: Option<i64>,
@@ -563,8 +583,11 @@ async fn carry_over(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
-    ApiJson(b): ApiJson<CarryIn>,
+    ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await?;
+    let b: CarryIn = strict(v)?;
     Ok(axum::Json(Carried { carried: carry(&s, &p, &ip, b.year).await? }).into_response())
 }
 
