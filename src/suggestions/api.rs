@@ -288,8 +288,13 @@ pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
             _ => return Err(AppError::invalid("state", "未知的状态")),
         },
     }
-    f.key_only = matches!(q.key.as_deref(), Some("true" | "1"));
-    f.handling.overdue = matches!(q.overdue.as_deref(), Some("true" | "1"));
+    let flag = |field: &str, v: &Option<String>| match v.as_deref() {
+        None | Some("false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        _ => Err(AppError::invalid(field, format!("{field} 应为 true 或 false"))),
+    };
+    f.key_only = flag("key", &q.key)?;
+    f.handling.overdue = flag("overdue", &q.overdue)?;
     Ok(f)
 }
 

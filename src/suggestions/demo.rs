@@ -156,7 +156,6 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
             .await?
             .iter()
             .filter_map(|r| r.try_get_by_index::<String>(0).ok())
-            .map(|n| n.replace("人大", "").replace("主席团", ""))
             .collect();
     let actor = Actor::system("演示数据");
     let calendar = crate::calendar::load(txn).await?;
