@@ -472,7 +472,12 @@ pub struct Stats {
     pub year: Option<i64>,
     pub total: i64,
     pub by_state: Vec<StateCount>,
+    /// By category and by lead deputy (the 50 largest).
+    pub by_category: Vec<StateCount>,
+    pub by_deputy: Vec<StateCount>,
     pub classes: ClassShares,
+    /// 解决率: A-class replies over all answered, in whole per mille (`None` before any reply).
+    pub solved_permille: Option<i64>,
     pub units: Vec<UnitRow>,
 }
 
@@ -528,6 +533,7 @@ pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResul
         "i.id IN (SELECT sg.item_id FROM suggestions sg JOIN organs o ON o.id = sg.organ_id LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {cond})"
     );
     let (total, by_state, classes) = model::counts(&s.db, &cond, values.clone()).await?;
+    let values_all = values.clone();
     let reply = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values.clone(), "reply").await?;
     let result = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values, "result").await?;
     let units = reply
@@ -546,8 +552,20 @@ pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResul
             }
         })
         .collect();
-    let by_state = by_state.into_iter().map(|(state, count)| StateCount { state, count }).collect();
-    Ok(Stats { year, total, by_state, classes: ClassShares { a: classes[0], b: classes[1], c: classes[2] }, units })
+    let named = |v: Vec<(String, i64)>| v.into_iter().map(|(state, count)| StateCount { state, count }).collect();
+    let by_category = named(model::counts_by(&s.db, "sg.category", &cond, values_all.clone()).await?);
+    let by_deputy = named(model::counts_by(&s.db, "p.name", &cond, values_all).await?);
+    let answered: i64 = classes.iter().sum();
+    Ok(Stats {
+        year,
+        total,
+        by_state: named(by_state),
+        by_category,
+        by_deputy,
+        solved_permille: (answered > 0).then(|| classes[0] * 1000 / answered),
+        classes: ClassShares { a: classes[0], b: classes[1], c: classes[2] },
+        units,
+    })
 }
 
 async fn stats(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<StatsQuery>) -> AppResult<Response> {

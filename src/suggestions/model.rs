@@ -396,3 +396,79 @@ pub async fn counts<C: ConnectionTrait>(
     }
     Ok((total, by_state, abc))
 }
+
+/// How many suggestions meeting `cond` fall under each value of `key` (a column expression
+/// over `sg`, `o`, `i` and the lead `p`), most first.
+pub async fn counts_by<C: ConnectionTrait>(
+    c: &C,
+    key: &str,
+    cond: &str,
+    values: Vec<Value>,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        &format!(
+            "SELECT {key} AS k, count(*) FROM suggestions sg JOIN organs o ON o.id = sg.organ_id \
+             JOIN persons p ON p.id = sg.lead_person_id LEFT JOIN handling_items i ON i.id = sg.item_id \
+             WHERE {cond} GROUP BY {key} ORDER BY 2 DESC, 1 LIMIT 50"
+        ),
+        values,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index::<Option<String>>(0)?.unwrap_or_default(), r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// The suggestions assigned to `unit` at work or not, with the role and deadline of its latest
+/// assignment, for a 交办通知书 (oldest number first).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Notice {
+    pub id: i64,
+    pub session_name: String,
+    pub number: Option<i64>,
+    pub title: String,
+    pub lead_name: String,
+    pub role: String,
+    pub assigned_on: String,
+    pub deadline: Option<String>,
+    pub assist_deadline: Option<String>,
+}
+
+impl Notice {
+    pub fn role_label(&self) -> &'static str {
+        crate::handling::flow::UnitRole::parse(&self.role).map(|r| r.label()).unwrap_or("")
+    }
+    pub fn number_label(&self) -> String {
+        match self.number {
+            Some(n) => format!("{}第{n}号", self.session_name),
+            None => "未编号".into(),
+        }
+    }
+}
+
+pub async fn notices<C: ConnectionTrait>(c: &C, unit: i64, on: Option<&str>) -> Result<Vec<Notice>, DbErr> {
+    let mut values: Vec<Value> = vec![unit.into()];
+    let day = match on {
+        Some(d) => {
+            values.push(d.into());
+            " AND a.assigned_on = $2"
+        }
+        None => "",
+    };
+    db::query_all(
+        c,
+        &format!(
+            "SELECT sg.id, ss.name AS session_name, sg.number, sg.title, p.name AS lead_name, a.role, a.assigned_on, \
+             i.deadline, a.deadline AS assist_deadline \
+             FROM handling_assignments a JOIN suggestions sg ON sg.item_id = a.item_id \
+             JOIN suggestion_sessions ss ON ss.id = sg.session_id JOIN persons p ON p.id = sg.lead_person_id \
+             JOIN handling_items i ON i.id = a.item_id \
+             WHERE a.unit_id = $1 AND a.state <> 'returned'{day} \
+             AND a.id = (SELECT max(a2.id) FROM handling_assignments a2 WHERE a2.item_id = a.item_id AND a2.unit_id = a.unit_id) \
+             ORDER BY sg.session_id, sg.number LIMIT 1000"
+        ),
+        values,
+    )
+    .await
+}

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/new", get(new_form).post(create))
         .route("/console/suggestions/assign", post(assign_batch))
         .route("/console/suggestions/stats", get(stats))
+        .route("/console/suggestions/notice", get(notice))
         .route("/console/suggestions/carry-over", post(carry_over))
         .route("/console/suggestions/item/{id}", get(by_item))
         .route("/console/suggestions/{id}", get(detail))
@@ -423,4 +424,71 @@ async fn carry_over(
 ) -> AppResult<Response> {
     let n = super::api::carry(&s, &p, &ip, f.year.parse::<i64>().ok()).await?;
     Ok(redirect_with_flash("/console/suggestions/stats", &format!("已结转 {n} 件跟踪办理的建议")))
+}
+
+#[derive(Template)]
+#[template(path = "suggestions/notice.html")]
+struct NoticeTpl {
+    l: Layout,
+    organ: String,
+    unit: String,
+    on: String,
+    rows: Vec<model::Notice>,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    unit: Option<i64>,
+    on: Option<String>,
+}
+
+/// The printable 交办通知书 of one unit: the suggestions given to it (on one day, a 交办会's, or
+/// all), each with its role and deadlines. Staff of the unit's organ, or the unit itself.
+async fn notice(
+    page: Page,
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
+    let unit = q.unit.filter(|u| *u > 0).ok_or_else(|| AppError::invalid("unit", "请选择承办单位"))?;
+    let rows = crate::db::query_rows(
+        &s.db,
+        "SELECT u.name, o.path, o.name FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.id = $1",
+        vec![unit.into()],
+    )
+    .await?;
+    let r = rows.first().ok_or(AppError::NotFound)?;
+    let (name, path, organ): (String, String, String) =
+        (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+    crate::app::guard::check(
+        &s,
+        &p,
+        &ip,
+        Action::View,
+        &Resource::HandlingUnit { id: unit, organ_path: &path },
+        &unit.to_string(),
+    )
+    .await?;
+    let own_unit = p.has(Role::Unit) && p.unit_id == Some(unit);
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    if !own_unit && !allows(&p, Action::Change(Field::ItemTriage), &at_organ) {
+        return Err(AppError::Forbidden("交办通知书由交办机关打印".into()));
+    }
+    let on = match q.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => {
+            Some(crate::app::fmt::parse_iso_date(d).ok_or_else(|| AppError::invalid("on", "日期格式应为 YYYY-MM-DD"))?)
+        }
+        None => None,
+    };
+    let on_text = on.map(|d| d.format("%Y-%m-%d").to_string());
+    let rows = model::notices(&s.db, unit, on_text.as_deref()).await?;
+    let organ = organ.replace("人民代表大会", "人大");
+    render(&NoticeTpl {
+        l: page.layout("交办通知书", &[("/console/suggestions", "代表建议")]),
+        organ,
+        unit: name,
+        on: on_text.unwrap_or_default(),
+        rows,
+    })
 }

@@ -209,6 +209,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET POST", "/console/suggestions/new"),
     ("POST", "/console/suggestions/assign"),
     ("GET", "/console/suggestions/stats"),
+    ("GET", "/console/suggestions/notice"),
     ("GET", "/console/suggestions/item/{item}"),
     ("GET", "/console/suggestions/{suggestion}"),
     ("POST", "/console/suggestions/{suggestion}/act"),

@@ -227,6 +227,9 @@ async fn the_whole_path_through_the_api(app: TestApp) {
     let reply: Vec<i64> = (0..3).map(|i| g(&row, "reply_ratings", i) - g(&b, "reply_ratings", i)).collect();
     assert_eq!(reply, [2, 0, 0], "{row}");
     assert_eq!(n(&s["classes"], "a"), n(&before["classes"], "a") + 1);
+    let answered = n(&s["classes"], "a") + n(&s["classes"], "b") + n(&s["classes"], "c");
+    assert_eq!(n(&s, "solved_permille"), n(&s["classes"], "a") * 1000 / answered, "解决率 in integers");
+    assert!(s["by_category"].as_array().unwrap().iter().any(|c| c["state"] == "城乡建设"));
     let r = app.api("GET", "/api/v1/suggestions/stats", Some(&deputy), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
