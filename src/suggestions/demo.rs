@@ -143,16 +143,20 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
     }
     let now = db::now();
     let year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(now)));
-    let session = db::insert_id(
+    db::insert_id(
         txn,
         "INSERT INTO suggestion_sessions (organ_id, kind, year, name, next_number, open, created_at) \
          VALUES ($1, 'session', $2, $3, 1, true, $4)",
         vec![organ.into(), year.into(), format!("{year}年人民代表大会会议").into(), (now - 300 * DAY).into()],
     )
     .await?;
-    let _ = session;
     let places: Vec<String> =
-        db::query_rows(txn, "SELECT name FROM organs WHERE parent_id = $1 ORDER BY id LIMIT 13", vec![organ.into()])
+        // The townships' own names (密州街道), not their organs' (…人大工作委员会).
+        db::query_rows(
+            txn,
+            "SELECT a.name FROM organs o JOIN areas a ON a.id = o.area_id WHERE o.parent_id = $1 ORDER BY o.id LIMIT 13",
+            vec![organ.into()],
+        )
             .await?
             .iter()
             .filter_map(|r| r.try_get_by_index::<String>(0).ok())
