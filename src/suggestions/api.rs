@@ -107,6 +107,24 @@ async fn create(
     )
     .await?;
     let b: NewSuggestion = strict(v)?;
+    // A suggestion links only to citizens' opinions its author may see (their station's, those
+    // raised with them or handed to them), at most 50.
+    if b.opinion_ids.len() > 50 {
+        return Err(AppError::invalid("opinion_ids", "一件建议最多关联 50 条群众意见"));
+    }
+    for o in &b.opinion_ids {
+        let item = crate::db::query_rows(&s.db, "SELECT item_id FROM opinions WHERE id = $1", vec![(*o).into()])
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+        let seen = match item {
+            Some(item) => crate::handling::visible_item(&s, &p, &ip, item).await.is_ok(),
+            None => false,
+        };
+        if !seen {
+            return Err(AppError::invalid("opinion_ids", format!("群众意见（编号 {o}）不存在，或您无权查看")));
+        }
+    }
     let draft = Draft {
         kind: match b.kind.as_deref() {
             None => None,

@@ -33,6 +33,32 @@ async fn bills_need_cosigners_or_a_delegation(app: TestApp) {
 }
 demo_test!(bills_need_cosigners_or_a_delegation);
 
+/// A deputy links a suggestion only to opinions they may see; one they may not is refused and
+/// nothing is written.
+async fn links_only_to_opinions_the_author_sees(app: TestApp) {
+    let deputy = app.token("deputy", Scope::Write).await;
+    let me = person_of(&app, "deputy").await;
+    let unseen = renda::db::scalar_i64(
+        app.db(),
+        "SELECT coalesce(min(op.id), 0) FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+         WHERE coalesce(i.deputy_id, 0) <> $1 AND i.station_id IS NULL",
+        vec![me.into()],
+    )
+    .await
+    .unwrap();
+    let before = renda::db::scalar_i64(app.db(), "SELECT count(*) FROM suggestions", vec![]).await.unwrap();
+    let body = |o: i64| json!({"title": "关于校门口交通安全的建议", "problem": "接送时段拥堵。", "measures": "设置护学岗。", "opinion_ids": [o]});
+    if unseen > 0 {
+        let r = app.api("POST", "/api/v1/suggestions", Some(&deputy), Some(body(unseen))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    let r = app.api("POST", "/api/v1/suggestions", Some(&deputy), Some(body(987_654_321))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let after = renda::db::scalar_i64(app.db(), "SELECT count(*) FROM suggestions", vec![]).await.unwrap();
+    assert_eq!(before, after, "nothing written");
+}
+demo_test!(links_only_to_opinions_the_author_sees);
+
 async fn extensions_stop_at_six_months_and_b_replies_are_followed(app: TestApp) {
     let deputy = app.token("deputy", Scope::Write).await;
     let deputy2 = app.token("deputy2", Scope::Write).await;
@@ -122,7 +148,6 @@ async fn a_batch_assignment_is_all_or_nothing(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = app.api("GET", &format!("/api/v1/suggestions/{a}"), Some(&staff), None).await.json();
     assert_eq!(d["state"], "assigned");
-    let _ = person_of;
 }
 demo_test!(a_batch_assignment_is_all_or_nothing);
 
