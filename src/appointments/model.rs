@@ -190,19 +190,8 @@ pub async fn by_no<C: ConnectionTrait>(c: &C, no: &str) -> Result<Option<Appoint
 }
 
 /// What a principal sees of the list: an organ's subtree, a station, a deputy's bookings
-/// (any that is set; none set sees nothing).
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    pub organ_path: Option<String>,
-    pub station_id: Option<i64>,
-    pub deputy_id: Option<i64>,
-}
-
-impl Scope {
-    pub fn is_empty(&self) -> bool {
-        self.organ_path.is_none() && self.station_id.is_none() && self.deputy_id.is_none()
-    }
-}
+/// (`auth::Reach` without a unit: units have no appointments).
+pub type Scope = crate::auth::Reach;
 
 /// `$n` for a value pushed onto the statement's values.
 fn arg(v: Value, values: &mut Vec<Value>) -> String {

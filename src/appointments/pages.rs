@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::model::{self, Appointment, Channel, Scope, State as BookingState, Step};
 use super::service::{self, Booking, OpenSlot, StepInput};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, opt_id, opts, unprocessable};
 use crate::app::guard;
@@ -34,14 +35,9 @@ pub fn routes() -> Router<AppState> {
 
 const CRUMB: (&str, &str) = ("/console/appointments", "见面预约");
 
-/// What a principal sees of the list.
+/// What a principal sees of the list: no unit reach (units have no appointments).
 pub fn scope_of(p: &Principal) -> Scope {
-    let worker = allowed(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path });
-    Scope {
-        organ_path: worker.then(|| p.organ_path.clone()),
-        station_id: p.station_id.filter(|_| p.has(Role::Keeper)),
-        deputy_id: p.deputy_id.filter(|_| p.has(Role::Deputy)),
-    }
+    Scope { unit_id: None, ..Scope::of(p) }
 }
 
 fn resource(a: &Appointment) -> Resource<'_> {
@@ -138,13 +134,7 @@ fn detail_tpl(s: &AppState, page: &Page, p: &Principal, a: Appointment, v: StepF
     }
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let a = visible(&s, &p, &ip, id, Action::View).await?;
     render(&detail_tpl(&s, &page, &p, a, StepForm::default(), Errors::default()))
 }
@@ -185,14 +175,7 @@ impl StepForm {
     }
 }
 
-async fn step(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(v): Form<StepForm>,
-) -> AppResult<Response> {
+async fn step(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(v): Form<StepForm>) -> AppResult<Response> {
     let a = visible(&s, &p, &ip, id, Action::Update).await?;
     let now = crate::db::now();
     let limits = crate::notify::Limits::of(&s.config);
@@ -285,24 +268,12 @@ async fn entry_tpl(
     })
 }
 
-async fn new_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<StationQuery>,
-) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console, Query(q): Query<StationQuery>) -> AppResult<Response> {
     let st = entry_station(&s, &p, &ip, q.station.as_deref().unwrap_or("")).await?;
     render(&entry_tpl(&s, &page, &st, EntryForm::default(), Errors::default()).await?)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(v): Form<EntryForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(v): Form<EntryForm>) -> AppResult<Response> {
     let st = entry_station(&s, &p, &ip, &v.station).await?;
     let b = Booking {
         slot_id: opt_id(&v.slot),

@@ -13,15 +13,14 @@ use serde::Deserialize;
 
 use super::model::{Appointment, Channel, SLOT_CAPACITY, State as BookingState, Step};
 use super::service::{self, Booking, OpenSlot, Receipt, StepInput};
-use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
 use crate::app::forms::opt_id;
-use crate::app::pages::{Errors, form_errors, render};
+use crate::app::pages::{Errors, render};
 use crate::app::state::AppState;
 use crate::app::write::write_as;
 use crate::audit::Actor;
-use crate::notify::verify;
-use crate::opinions::public::{Outcome, citizen_write};
+use crate::opinions::public::{CodeForm, citizen_answer, citizen_write};
 use crate::privacy::mask_ip;
 
 pub fn routes() -> Router<AppState> {
@@ -163,33 +162,19 @@ async fn book(
         .await
     }
     .await;
-    match result {
-        Ok(Outcome::Stored(r)) => {
-            let a = super::model::appointment(&s.db, r.id).await?.ok_or(AppError::NotFound)?;
-            let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
-            let page = ReceiptTpl { organ_name: organ_name(&s).await?, r, a, sms_capped };
-            Ok((StatusCode::CREATED, render(&page)?).into_response())
-        }
-        Ok(Outcome::Verification(verify::Step::CodeSent(masked))) => {
-            let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
-            let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
-            page.code_sent = Some(masked);
-            render(&page)
-        }
-        Ok(Outcome::Verification(verify::Step::Refused(message))) => {
-            let errors = Errors(vec![FieldError { field: "sms_code".into(), message }]);
-            let v = BookForm { sms_code: String::new(), send_code: String::new(), ..v };
-            crate::app::forms::unprocessable(&new_tpl(&s, csrf.0, v, errors).await?)
-        }
-        Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
-            let status = e.status();
-            let errors = Errors(vec![FieldError { field: "slot".into(), message: e.detail() }]);
-            Ok((status, render(&new_tpl(&s, csrf.0, v, errors).await?)?).into_response())
-        }
-        Err(e) => {
-            let errors = form_errors(e)?;
-            crate::app::forms::unprocessable(&new_tpl(&s, csrf.0, v, errors).await?)
-        }
+    let stored = async |r: Receipt| {
+        let a = super::model::appointment(&s.db, r.id).await?.ok_or(AppError::NotFound)?;
+        let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
+        let page = ReceiptTpl { organ_name: organ_name(&s).await?, r, a, sms_capped };
+        Ok((StatusCode::CREATED, render(&page)?).into_response())
+    };
+    let again = async |v, errors, code_sent| Ok(NewTpl { code_sent, ..new_tpl(&s, csrf.0.clone(), v, errors).await? });
+    citizen_answer(result, v, "slot", stored, again).await
+}
+
+impl CodeForm for BookForm {
+    fn without_code(self) -> Self {
+        BookForm { sms_code: String::new(), send_code: String::new(), ..self }
     }
 }
 

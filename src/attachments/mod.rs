@@ -6,7 +6,7 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use sha2::{Digest, Sha256};
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::base::error::AppError;
 use crate::db;
 use crate::storage::{Storage, sniff_content_type};
@@ -147,18 +147,14 @@ pub async fn attach<C: ConnectionTrait>(
         ],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "attachment_add",
-            target_type: owner.0,
-            target_id: owner.1.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("上传附件 #{id}（{content_type}，{} KB）", file.bytes.len().div_ceil(1024)),
-        },
+    Change::audited(
+        "attachment_add",
+        owner.0,
+        owner.1,
+        format!("上传附件 #{id}（{content_type}，{} KB）", file.bytes.len().div_ceil(1024)),
     )
+    .in_organ(organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(id)
 }
@@ -197,19 +193,10 @@ pub async fn remove<C: ConnectionTrait>(
     if shared == 0 {
         let _ = storage.delete(&a.storage_key);
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "attachment_remove",
-            target_type: owner.0,
-            target_id: owner.1.to_string(),
-            organ_id: Some(a.organ_id),
-            summary: format!("删除附件 #{id}"),
-        },
-    )
-    .await?;
+    Change::audited("attachment_remove", owner.0, owner.1, format!("删除附件 #{id}"))
+        .in_organ(a.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
 

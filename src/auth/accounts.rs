@@ -283,18 +283,14 @@ pub async fn create<C: ConnectionTrait>(
     .await?;
     set_roles_unaudited(c, id, &input.roles).await?;
     let role_names: Vec<&str> = input.roles.iter().map(|r| r.label()).collect();
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "account_create",
-            target_type: "account",
-            target_id: id.to_string(),
-            organ_id: Some(input.organ_id),
-            summary: format!("创建账号 {username}（{}），角色：{}", privacy::mask_name(display), role_names.join("、")),
-        },
+    Change::audited(
+        "account_create",
+        "account",
+        id,
+        format!("创建账号 {username}（{}），角色：{}", privacy::mask_name(display), role_names.join("、")),
     )
+    .in_organ(input.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(id)
 }
@@ -398,19 +394,10 @@ pub async fn update<C: ConnectionTrait>(
     if summary.is_empty() {
         return Ok(());
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "account_update",
-            target_type: "account",
-            target_id: id.to_string(),
-            organ_id: Some(before.organ_id),
-            summary: summary.join("；"),
-        },
-    )
-    .await?;
+    Change::audited("account_update", "account", id, summary.join("；"))
+        .in_organ(before.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
 
@@ -521,18 +508,14 @@ pub async fn set_totp<C: ConnectionTrait>(
         "UPDATE accounts SET totp_enabled = $1, totp_secret_enc = NULL WHERE id = $2"
     };
     db::exec(c, sql, vec![enabled.into(), id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: if enabled { "totp_enable" } else { "totp_disable" },
-            target_type: "account",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: if enabled { "启用两步验证".into() } else { "停用两步验证".into() },
-        },
+    Change::audited(
+        if enabled { "totp_enable" } else { "totp_disable" },
+        "account",
+        id,
+        if enabled { "启用两步验证" } else { "停用两步验证" },
     )
+    .in_organ(organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(())
 }

@@ -477,3 +477,35 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
 pub fn allows(p: &Principal, action: Action, resource: &Resource) -> bool {
     decide(p, action, resource) == Decision::Allow
 }
+
+/// What a principal reaches in a list of records: an organ's subtree (when the authorization
+/// lets them view it), and the records of their own unit, deputy or station — each only under
+/// the role that gives it. A module narrows it to the reaches its records have
+/// (`Reach { station_id: None, ..Reach::of(p) }`); none set reaches nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Records of organs under this path (organ workers).
+    pub organ_path: Option<String>,
+    /// Records a unit has (had) at work.
+    pub unit_id: Option<i64>,
+    /// Records raised with or by a deputy, signed or followed by them, or from their stations.
+    pub deputy_id: Option<i64>,
+    /// Records that came through a station (its keeper).
+    pub station_id: Option<i64>,
+}
+
+impl Reach {
+    pub fn of(p: &Principal) -> Reach {
+        Reach {
+            organ_path: allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path })
+                .then(|| p.organ_path.clone()),
+            unit_id: p.unit_id.filter(|_| p.has(Role::Unit)),
+            deputy_id: p.deputy_id.filter(|_| p.has(Role::Deputy)),
+            station_id: p.station_id.filter(|_| p.has(Role::Keeper)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.organ_path.is_none() && self.unit_id.is_none() && self.deputy_id.is_none() && self.station_id.is_none()
+    }
+}

@@ -14,7 +14,7 @@ use crate::audit::{self, Actor, Change};
 use crate::base::config::Config;
 use crate::db;
 use crate::privacy::FieldCrypto;
-pub use authz::{Action, Decision, Principal, Resource};
+pub use authz::{Action, Decision, Principal, Reach, Resource};
 pub use roles::{Role, Scope};
 
 pub const SESSION_COOKIE: &str = "renda_session";
@@ -452,19 +452,9 @@ pub async fn logout(db: &DatabaseConnection, config: &Config, token: &str, actor
     let txn = db::begin_write(db).await?;
     let n = db::exec(&txn, "DELETE FROM sessions WHERE token_hash = $1", vec![token_hash(token).into()]).await?;
     if n > 0 {
-        audit::append(
-            &txn,
-            &config.secrets.audit_key,
-            actor,
-            Change {
-                action: "logout",
-                target_type: "account",
-                target_id: actor.account_id.map(|v| v.to_string()).unwrap_or_default(),
-                organ_id: None,
-                summary: "退出登录".into(),
-            },
-        )
-        .await?;
+        Change::audited("logout", "account", actor.account_id.map(|v| v.to_string()).unwrap_or_default(), "退出登录")
+            .append(&txn, &config.secrets.audit_key, actor)
+            .await?;
     }
     txn.commit().await
 }
@@ -486,18 +476,13 @@ pub async fn create_token(
         vec![account_id.into(), name.into(), token_hash(&token).into(), scope.as_str().into(), db::now().into()],
     )
     .await?;
-    audit::append(
-        &txn,
-        &config.secrets.audit_key,
-        actor,
-        Change {
-            action: "token_create",
-            target_type: "account",
-            target_id: account_id.to_string(),
-            organ_id: None,
-            summary: format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
-        },
+    Change::audited(
+        "token_create",
+        "account",
+        account_id,
+        format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
     )
+    .append(&txn, &config.secrets.audit_key, actor)
     .await?;
     txn.commit().await?;
     Ok((id, token))
@@ -518,19 +503,9 @@ pub async fn revoke_token(
     )
     .await?;
     if n > 0 {
-        audit::append(
-            &txn,
-            &config.secrets.audit_key,
-            actor,
-            Change {
-                action: "token_revoke",
-                target_type: "account",
-                target_id: account_id.to_string(),
-                organ_id: None,
-                summary: format!("吊销 API 令牌 #{token_id}"),
-            },
-        )
-        .await?;
+        Change::audited("token_revoke", "account", account_id, format!("吊销 API 令牌 #{token_id}"))
+            .append(&txn, &config.secrets.audit_key, actor)
+            .await?;
     }
     txn.commit().await?;
     Ok(n > 0)

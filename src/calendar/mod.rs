@@ -16,7 +16,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use crate::app::state::{MenuSection, Module};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::auth::{Action, Principal, Resource, authz};
 use crate::db;
 
@@ -236,19 +236,9 @@ pub async fn set_day<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, day: 
         vec![date.clone().into(), day.kind.as_str().into(), day.name.clone().into()],
     )
     .await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "calendar_day_set",
-            target_type: "calendar",
-            target_id: date.clone(),
-            organ_id: None,
-            summary: format!("{date} {} {}", day.kind.label(), day.name),
-        },
-    )
-    .await?;
+    Change::audited("calendar_day_set", "calendar", date.clone(), format!("{date} {} {}", day.kind.label(), day.name))
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
 
@@ -257,19 +247,9 @@ pub async fn remove_day<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, da
     let d = date.format("%Y-%m-%d").to_string();
     let n = db::exec(c, "DELETE FROM calendar_days WHERE day = $1", vec![d.clone().into()]).await?;
     if n > 0 {
-        audit::append(
-            c,
-            key,
-            actor,
-            Change {
-                action: "calendar_day_remove",
-                target_type: "calendar",
-                target_id: d.clone(),
-                organ_id: None,
-                summary: format!("{d} 恢复按星期计算"),
-            },
-        )
-        .await?;
+        Change::audited("calendar_day_remove", "calendar", d.clone(), format!("{d} 恢复按星期计算"))
+            .append(c, key, actor)
+            .await?;
     }
     Ok(n > 0)
 }

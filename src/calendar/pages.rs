@@ -4,14 +4,15 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Calendar, Day, DayKind, beijing_date, days, remove_day, set_day};
-use crate::app::extract::{Auth, ClientIp, Form, Query};
+use crate::app::extract::{Caller, Console};
+use crate::app::extract::{Form, Query};
 use crate::app::forms::{allowed, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -101,13 +102,7 @@ async fn calendar_tpl(s: &AppState, p: &Principal, page: &Page, year: i32, error
     })
 }
 
-async fn calendar_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<YearQuery>,
-) -> AppResult<Response> {
+async fn calendar_page(Console { page, p, s, ip }: Console, Query(q): Query<YearQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "calendar").await?;
     let year = q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| beijing_date(db::now()).year());
     render(&calendar_tpl(&s, &p, &page, year, Default::default()).await?)
@@ -136,13 +131,7 @@ impl DayForm {
     }
 }
 
-async fn calendar_set(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<DayForm>,
-) -> AppResult<Response> {
+async fn calendar_set(Console { page, p, s, ip }: Console, Form(f): Form<DayForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, "calendar").await?;
     let result = async {
         let day = f.day()?;
@@ -170,12 +159,7 @@ async fn calendar_set(
     .await
 }
 
-async fn calendar_remove(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Path(day): Path<String>,
-) -> AppResult<Response> {
+async fn calendar_remove(Caller { p, s, ip }: Caller, Path(day): Path<String>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Update, &Resource::Settings, &day).await?;
     let date = parse_iso_date(&day).ok_or(AppError::NotFound)?;
     let removed = write(&s, &p, &ip, async |w| {

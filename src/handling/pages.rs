@@ -14,6 +14,7 @@ use super::service::Command;
 use super::step_body::{StepIn, UnitIn};
 use super::{act, party_for, visible_item};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Caller;
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Opt, opts};
 use crate::app::middleware::redirect_with_flash;
@@ -313,13 +314,7 @@ impl StepForm {
     }
 }
 
-async fn step(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<StepForm>,
-) -> AppResult<Response> {
+async fn step(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<StepForm>) -> AppResult<Response> {
     let cmd = f.command()?;
     let label = cmd.step().label();
     let applied = act(&s, &p, &ip, id, cmd).await?;
@@ -346,9 +341,7 @@ pub const FILE_OWNER: &str = "handling_item";
 /// is checked by content and size first, then the note is the step, then the file is stored
 /// for the item (seen by whoever may see the item).
 async fn progress_with_file(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {

@@ -8,19 +8,8 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use super::flow::State;
 use crate::db;
 
-/// Who sees which items in a console list.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    /// Items of organs under this path (organ workers).
-    pub organ_path: Option<String>,
-    /// Items a unit has (had) at work.
-    pub unit_id: Option<i64>,
-    /// Items raised with or by a deputy, signed by them, followed by them, or from their
-    /// stations (OPN-11).
-    pub deputy_id: Option<i64>,
-    /// Items that came through a station (its keeper).
-    pub station_id: Option<i64>,
-}
+/// Who sees which items in a console list: the principal's reach (`auth::Reach`).
+pub type Scope = crate::auth::Reach;
 
 /// Appends `v` to the statement's values; its placeholder.
 pub fn bind(v: Value, values: &mut Vec<Value>) -> String {

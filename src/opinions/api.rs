@@ -14,6 +14,7 @@ use super::pages::{entry_source, scope_of};
 use super::service::{self, Receipt, Submission};
 use super::suggest::Suggestions;
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Caller;
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, MaybePrincipal, PathId, Query};
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
 use crate::app::query;
@@ -342,9 +343,7 @@ fn step_param() -> serde_json::Value {
 }
 
 async fn step(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     Path((id, step)): Path<(String, String)>,
     ApiJsonOrEmpty(b): ApiJsonOrEmpty<StepIn>,
 ) -> AppResult<Response> {

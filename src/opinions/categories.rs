@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::model::{self, Category, TaxonomyCache};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form};
 use crate::app::fields::FieldErrors;
 use crate::app::guard;
@@ -190,13 +191,7 @@ async fn page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp
     render(&tpl(&s, &page, NewCategory::default(), Errors::default()).await?)
 }
 
-async fn add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<NewCategory>,
-) -> AppResult<Response> {
+async fn add(Console { page, p, s, ip }: Console, Form(f): Form<NewCategory>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let result = write(&s, &p, &ip, async |w| {
         w.after_commit(forget(&s));
@@ -215,13 +210,7 @@ fn id_of(raw: &str) -> AppResult<i64> {
     raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or(AppError::NotFound)
 }
 
-async fn toggle(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
+async fn toggle(Console { page, p, s, ip }: Console, Path(id): Path<String>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let id = id_of(&id)?;
     let result = write(&s, &p, &ip, async |w| {

@@ -4,18 +4,18 @@
 //! taking any step of the loop.
 
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 
 use super::model;
 use super::pages::{FollowBox, detail_tpl};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::Console;
+use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{PersonField, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Page, form_errors};
+use crate::app::pages::form_errors;
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::Field;
@@ -27,10 +27,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn add(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<PersonField>,
 ) -> AppResult<Response> {

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::import::{self, Field, Mapping, MappingInput, Run, StoredLine};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
+use crate::app::extract::{Caller, Console};
 use crate::app::forms::{allowed, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -196,13 +197,7 @@ async fn own_mapping(s: &AppState, p: &Principal, id: i64) -> AppResult<Mapping>
     import::mapping(&s.db, id).await?.filter(|m| m.organ_id == p.organ_id).ok_or(AppError::NotFound)
 }
 
-async fn page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<PageQuery>,
-) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console, Query(q): Query<PageQuery>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let form = match id_of(&q.edit) {
         Some(id) => Some(MappingInput::of(&own_mapping(&s, &p, id).await?)),
@@ -211,13 +206,7 @@ async fn page(
     render(&import_tpl(&s, &page, &p, form, no_problems()).await?)
 }
 
-async fn save_mapping(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(v): Form<MappingForm>,
-) -> AppResult<Response> {
+async fn save_mapping(Console { page, p, s, ip }: Console, Form(v): Form<MappingForm>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let input = v.into_input();
     let now = crate::db::now();
@@ -235,12 +224,7 @@ async fn save_mapping(
     .await
 }
 
-async fn remove_mapping(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn remove_mapping(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let m = own_mapping(&s, &p, id).await?;
     write(&s, &p, &ip, async |w| import::remove_mapping(w.txn(), w.key(), w.actor(), &m).await).await?;
@@ -248,10 +232,7 @@ async fn remove_mapping(
 }
 
 async fn upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     Query(q): Query<PageQuery>,
     file: UploadedFile,
 ) -> AppResult<Response> {
@@ -296,13 +277,7 @@ async fn own_report(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppR
     Ok((run, import::lines(&s.db, id).await?))
 }
 
-async fn run_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn run_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (run, lines) = own_report(&s, &p, &ip, id).await?;
     let title = format!("导入报告：{}", run.file_name);
     let href = format!("{PATH}/runs/{id}");

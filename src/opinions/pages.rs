@@ -14,6 +14,7 @@ use super::model::{self, Channel, Filter, Opinion, Scope};
 use super::service::{self, Receipt, Submission};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Opt, allowed, opts, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -38,15 +39,9 @@ pub fn routes() -> Router<AppState> {
 
 const CRUMB: (&str, &str) = ("/console/opinions", "民意办理");
 
-/// What a principal sees of the list.
+/// What a principal sees of the list: the whole reach.
 pub fn scope_of(p: &Principal) -> Scope {
-    let worker = allowed(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path });
-    Scope {
-        organ_path: worker.then(|| p.organ_path.clone()),
-        unit_id: p.unit_id.filter(|_| p.has(Role::Unit)),
-        deputy_id: p.deputy_id.filter(|_| p.has(Role::Deputy)),
-        station_id: p.station_id.filter(|_| p.has(Role::Keeper)),
-    }
+    Scope::of(p)
 }
 
 #[derive(Deserialize, Default)]
@@ -195,13 +190,7 @@ async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(
     Ok(Redirect::to(&format!("/console/opinions/{}", o.id)).into_response())
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     render(&detail_tpl(&s, &page, &p, &ip, id, FollowBox::default()).await?)
 }
 
@@ -286,13 +275,7 @@ pub struct CategoryForm {
     pub category: String,
 }
 
-async fn classify(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<CategoryForm>,
-) -> AppResult<Response> {
+async fn classify(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<CategoryForm>) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
     guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &facts.resource(&item), &id.to_string()).await?;
@@ -406,13 +389,7 @@ async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: Clie
     render(&entry_tpl(&page, &*model::taxonomy(&s).await?, channel, EntryForm::default(), Errors::default()))
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(v): Form<EntryForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(v): Form<EntryForm>) -> AppResult<Response> {
     let (channel, station_id, deputy_id) = check_entry(&s, &p, &ip).await?;
     let sub = Submission {
         channel: Some(channel),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::model::{self, Channel, Opinion};
 use super::service::{self, Receipt, Submission};
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
 use crate::app::forms::{Opt, opts};
 use crate::app::pages::{Errors, form_errors, render};
@@ -221,38 +221,54 @@ async fn submit(
         .await
     }
     .await;
-    match result {
-        Ok(Outcome::Stored(r)) => {
-            let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
-            let sms = r.sms == Some(crate::notify::Sent::Queued);
-            let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
-            let page = ReceiptTpl { organ_name, csrf: csrf.0, r, sms, sms_capped };
-            Ok((StatusCode::CREATED, render(&page)?).into_response())
-        }
+    let stored = async |r: Receipt| {
+        let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
+        let sms = r.sms == Some(crate::notify::Sent::Queued);
+        let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
+        let page = ReceiptTpl { organ_name, csrf: csrf.0.clone(), r, sms, sms_capped };
+        Ok((StatusCode::CREATED, render(&page)?).into_response())
+    };
+    let again = async |v, errors, code_sent| Ok(NewTpl { code_sent, ..new_tpl(&s, csrf.0.clone(), v, errors).await? });
+    citizen_answer(result, v, "content", stored, again).await
+}
+
+/// A public form that takes a phone and may ask for its SMS code (`citizen_write`).
+pub trait CodeForm: Sized {
+    /// The form as typed, without the code and the 「重新获取验证码」 press.
+    fn without_code(self) -> Self;
+}
+
+impl CodeForm for OpinionForm {
+    fn without_code(self) -> Self {
+        OpinionForm { sms_code: String::new(), send_code: String::new(), ..self }
+    }
+}
+
+/// The answer to a public form after `citizen_write`: the receipt (`stored`) once stored;
+/// otherwise the form again (`again(v, errors, code_sent)`) — the code sent (200), the code
+/// refused (422), a limit or conflict shown on `busy_field` (429, 409), or the field errors (422).
+pub async fn citizen_answer<T, F: CodeForm, P: Template>(
+    result: AppResult<Outcome<T>>,
+    v: F,
+    busy_field: &str,
+    stored: impl AsyncFnOnce(T) -> AppResult<Response>,
+    again: impl AsyncFnOnce(F, Errors, Option<String>) -> AppResult<P>,
+) -> AppResult<Response> {
+    let refusal = |field: &str, message: String| Errors(vec![FieldError { field: field.into(), message }]);
+    let (status, v, errors, sent) = match result {
+        Ok(Outcome::Stored(r)) => return stored(r).await,
         Ok(Outcome::Verification(verify::Step::CodeSent(masked))) => {
-            let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
-            let mut page = new_tpl(&s, csrf.0, v, Errors::default()).await?;
-            page.code_sent = Some(masked);
-            Ok((StatusCode::OK, render(&page)?).into_response())
+            (StatusCode::OK, v.without_code(), Errors::default(), Some(masked))
         }
         Ok(Outcome::Verification(verify::Step::Refused(message))) => {
-            let errors = Errors(vec![crate::app::error::FieldError { field: "sms_code".into(), message }]);
-            let v = OpinionForm { sms_code: String::new(), send_code: String::new(), ..v };
-            let page = new_tpl(&s, csrf.0, v, errors).await?;
-            crate::app::forms::unprocessable(&page)
+            (StatusCode::UNPROCESSABLE_ENTITY, v.without_code(), refusal("sms_code", message), None)
         }
         Err(e @ (AppError::TooManyRequests(_) | AppError::Conflict(_))) => {
-            let status = e.status();
-            let errors = Errors(vec![crate::app::error::FieldError { field: "content".into(), message: e.detail() }]);
-            let page = new_tpl(&s, csrf.0, v, errors).await?;
-            Ok((status, render(&page)?).into_response())
+            (e.status(), v, refusal(busy_field, e.detail()), None)
         }
-        Err(e) => {
-            let errors = form_errors(e)?;
-            let page = new_tpl(&s, csrf.0, v, errors).await?;
-            crate::app::forms::unprocessable(&page)
-        }
-    }
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, v, form_errors(e)?, None),
+    };
+    Ok((status, render(&again(v, errors, sent).await?)?).into_response())
 }
 
 // ------------------------------------------------------------------ tracking

@@ -7,14 +7,14 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::model::{self, Opinion};
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Caller, Console};
+use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
@@ -214,23 +214,14 @@ async fn preview_tpl(
     })
 }
 
-async fn preview(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn preview(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let item = authorise(&s, &p, &ip, &o).await?;
     render(&preview_tpl(&s, &page, o, &item, None, Errors::default()).await?)
 }
 
 async fn publish_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(v): Form<PublishForm>,
 ) -> AppResult<Response> {
@@ -255,12 +246,7 @@ async fn publish_form(
     }
 }
 
-async fn unpublish_form(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn unpublish_form(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let done = withdraw_as(&s, &p, &ip, &o).await?;
     let flash = if done { "已撤回公开" } else { "此件没有公开" };

@@ -5,7 +5,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,9 +13,10 @@ use serde::Deserialize;
 
 use super::model::Channel;
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp, Query};
+use crate::app::extract::Console;
+use crate::app::extract::Query;
 use crate::app::guard;
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Resource};
 use crate::calendar::{self, Calendar};
@@ -272,13 +272,7 @@ struct StatsTpl {
     qs: String,
 }
 
-async fn page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<StatsQuery>,
-) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console, Query(q): Query<StatsQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "opinion_stats")
         .await?;
     let from_d = q.from.as_deref().and_then(month_start);

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form};
 use crate::app::forms::allowed;
 use crate::app::guard;
@@ -136,13 +137,7 @@ pub struct WordsForm {
     pub text: String,
 }
 
-async fn save(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<WordsForm>,
-) -> AppResult<Response> {
+async fn save(Console { page, p, s, ip }: Console, Form(f): Form<WordsForm>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let result = async {
         let list = parse(&f.text)?;

@@ -6,7 +6,7 @@ pub mod units;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::base::error::{AppError, FieldError};
 use crate::db;
 
@@ -371,19 +371,9 @@ pub async fn create_area<C: ConnectionTrait>(
     .await?;
     let path = format!("{}{id}/", parent.map(|p| p.path).unwrap_or_else(|| "/".into()));
     db::exec(c, "UPDATE areas SET path = $1 WHERE id = $2", vec![path.into(), id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "area_create",
-            target_type: "area",
-            target_id: id.to_string(),
-            organ_id: None,
-            summary: format!("新建区划 {} {}", input.code.trim(), input.name.trim()),
-        },
-    )
-    .await?;
+    Change::audited("area_create", "area", id, format!("新建区划 {} {}", input.code.trim(), input.name.trim()))
+        .append(c, key, actor)
+        .await?;
     Ok(id)
 }
 
@@ -401,19 +391,9 @@ pub async fn rename_area<C: ConnectionTrait>(
     }
     let before = area(c, id).await?.ok_or(AppError::NotFound)?;
     db::exec(c, "UPDATE areas SET name = $1 WHERE id = $2", vec![name.trim().into(), id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "area_update",
-            target_type: "area",
-            target_id: id.to_string(),
-            organ_id: None,
-            summary: format!("名称：{} → {}", before.name, name.trim()),
-        },
-    )
-    .await?;
+    Change::audited("area_update", "area", id, format!("名称：{} → {}", before.name, name.trim()))
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
 
@@ -511,19 +491,10 @@ pub async fn create_organ<C: ConnectionTrait>(
         (None, false) => format!("/{id}/"),
     };
     db::exec(c, "UPDATE organs SET path = $1 WHERE id = $2", vec![path.into(), id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "organ_create",
-            target_type: "organ",
-            target_id: id.to_string(),
-            organ_id: Some(id),
-            summary: format!("新建机关 {}（{}）", input.name.trim(), input.code.trim()),
-        },
-    )
-    .await?;
+    Change::audited("organ_create", "organ", id, format!("新建机关 {}（{}）", input.name.trim(), input.code.trim()))
+        .in_organ(id)
+        .append(c, key, actor)
+        .await?;
     Ok(id)
 }
 
@@ -568,18 +539,14 @@ pub async fn update_organ<C: ConnectionTrait>(
     if before.phone != phone.trim() {
         changes.push(format!("电话：{} → {}", before.phone, phone.trim()));
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "organ_update",
-            target_type: "organ",
-            target_id: id.to_string(),
-            organ_id: Some(id),
-            summary: if changes.is_empty() { "未修改内容".into() } else { changes.join("；") },
-        },
+    Change::audited(
+        "organ_update",
+        "organ",
+        id,
+        if changes.is_empty() { "未修改内容".into() } else { changes.join("；") },
     )
+    .in_organ(id)
+    .append(c, key, actor)
     .await?;
     Ok(())
 }

@@ -10,7 +10,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::db;
 use crate::privacy::redact::{Redacted, redact};
 
@@ -189,18 +189,14 @@ pub async fn publish<C: ConnectionTrait>(
         .await?;
     }
     let again = if existing.is_some() { "重新公开" } else { "公开" };
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "publish",
-            target_type: owner.owner_type,
-            target_id: owner.owner_id.to_string(),
-            organ_id: Some(owner.organ_id),
-            summary: format!("{again} {}（自动遮盖个人信息 {masked} 处）", owner.label),
-        },
+    Change::audited(
+        "publish",
+        owner.owner_type,
+        owner.owner_id,
+        format!("{again} {}（自动遮盖个人信息 {masked} 处）", owner.label),
     )
+    .in_organ(owner.organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(Ok(of(c, owner.owner_type, owner.owner_id).await?.expect("just written")))
 }
@@ -223,19 +219,10 @@ pub async fn withdraw<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "unpublish",
-            target_type: owner.owner_type,
-            target_id: owner.owner_id.to_string(),
-            organ_id: Some(owner.organ_id),
-            summary: format!("撤回公开 {}", owner.label),
-        },
-    )
-    .await?;
+    Change::audited("unpublish", owner.owner_type, owner.owner_id, format!("撤回公开 {}", owner.label))
+        .in_organ(owner.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(true)
 }
 

@@ -13,6 +13,7 @@ use super::model::{self, Item, Reception};
 use super::pages::{ListQuery, check_reception, check_station, scope_of, today};
 use super::service::{self, Created, Entry, NewReception};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Caller;
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
 use crate::app::openapi::{Operation, id, param, schema};
 use crate::app::state::AppState;
@@ -72,8 +73,7 @@ fn month() -> serde_json::Value {
 }
 
 async fn list(
-    Auth(p): Auth,
-    State(s): State<AppState>,
+    Caller { p, s, .. }: Caller,
     Query(q): Query<ListQuery>,
     Query(station): Query<StationParam>,
 ) -> AppResult<Response> {
@@ -168,12 +168,7 @@ pub struct NewReceptionIn {
     pub issues: Vec<String>,
 }
 
-async fn create(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    ApiJson(input): ApiJson<NewReceptionIn>,
-) -> AppResult<Response> {
+async fn create(Caller { p, s, ip }: Caller, ApiJson(input): ApiJson<NewReceptionIn>) -> AppResult<Response> {
     let Some(station_id) = input.station_id else {
         // Nothing to record at: refused as for the organ's receptions as a whole, else named.
         let whole = Resource::Reception { organ_path: &p.organ_path, station_id: None, station_deputies: &[] };

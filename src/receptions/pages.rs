@@ -15,6 +15,7 @@ use super::model::{self, Filter, Item, ListKind, Reception, Scope};
 use super::service::{self, Entry, Fulfilment, NewItem, NewReception};
 use super::summary::{self, Figures};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, opt_id, opts, two_ids, unprocessable};
 use crate::app::guard;
@@ -283,13 +284,7 @@ fn new_tpl(s: &AppState, page: &Page, facts: &StationFacts, v: ReceptionForm, er
     }
 }
 
-async fn new_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<NewQuery>,
-) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console, Query(q): Query<NewQuery>) -> AppResult<Response> {
     match q.station.as_deref().and_then(opt_id) {
         Some(st) => {
             let facts = check_station(&s, &p, &ip, Action::Create, st).await?;
@@ -314,13 +309,7 @@ async fn new_form(
     }
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(v): Form<ReceptionForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(v): Form<ReceptionForm>) -> AppResult<Response> {
     let station_id = opt_id(&v.station).ok_or(AppError::NotFound)?;
     let facts = check_station(&s, &p, &ip, Action::Create, station_id).await?;
     let input = v.input(station_id);
@@ -433,23 +422,14 @@ async fn detail_tpl(
     })
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (r, facts) = check_reception(&s, &p, &ip, Action::View, id).await?;
     let t = detail_tpl(&s, &p, &page, r, &facts, Sent::default()).await?;
     render(&t)
 }
 
 async fn add_item(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(v): Form<ItemForm>,
 ) -> AppResult<Response> {
@@ -479,10 +459,7 @@ async fn add_item(
 }
 
 async fn fulfil(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     path: Path<(String, String)>,
     Form(v): Form<FulfilForm>,
 ) -> AppResult<Response> {
@@ -545,13 +522,7 @@ pub async fn month_figures(
     Ok(summary::figures(&receptions, &attendance, &items, &today()))
 }
 
-async fn summary_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<SummaryQuery>,
-) -> AppResult<Response> {
+async fn summary_page(Console { page, p, s, ip }: Console, Query(q): Query<SummaryQuery>) -> AppResult<Response> {
     let scope = visible_scope(&s, &p).await?;
     let station_id = q.station.as_deref().and_then(opt_id);
     if let Some(st) = station_id {

@@ -14,9 +14,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::console::{Caller, Console, check_registry, resolve_person};
+use super::console::{check_registry, resolve_person};
 use super::membership::{self, AuditOn, Joining, Kind, Owner, Scope};
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, history, opts, trimmed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};
@@ -25,7 +26,6 @@ use crate::db;
 use crate::export::Cell;
 use crate::org::{self, Organ};
 use crate::registry::Level;
-use crate::registry::console::{Caller, Console};
 use crate::registry::persons::{self, DeputyFilter, Person};
 use crate::registry::stations;
 

@@ -19,7 +19,8 @@ use crate::app::write::write;
 use crate::auth::Action;
 use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
-use super::console::{Caller, Console, check_registry};
+use super::console::check_registry;
+use crate::app::extract::{Caller, Console};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -11,6 +11,7 @@ use chrono::Days;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
+use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
@@ -25,7 +26,7 @@ use crate::auth::{Action, Principal, Resource, Role};
 use crate::db;
 use crate::export::Cell;
 use crate::org;
-use crate::registry::console::{Caller, Console, check_visible, resolve_person};
+use crate::registry::console::{check_visible, resolve_person};
 use crate::registry::geo::{Datum, parse_pair, valid_wgs84};
 use crate::registry::stations::{self, FACILITIES, Station, StationFilter};
 

@@ -17,7 +17,8 @@ use crate::export::Cell;
 use crate::registry::membership::GRID_ROLES;
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
-use super::console::{Caller, check_registry};
+use super::console::check_registry;
+use crate::app::extract::Caller;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

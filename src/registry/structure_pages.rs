@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Caller, Console};
 use crate::app::extract::{Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
 use crate::app::middleware::redirect_with_flash;
@@ -19,7 +20,7 @@ use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
-use crate::registry::console::{Caller, Console, check_registry, resolve_person};
+use crate::registry::console::{check_registry, resolve_person};
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 pub fn routes() -> Router<AppState> {

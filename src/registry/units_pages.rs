@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
@@ -24,7 +25,7 @@ use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::export::Cell;
 use crate::org::units::{self, UNIT_KINDS, Unit, UnitFilter, UnitInput};
-use crate::registry::console::{Caller, Console, check_visible};
+use crate::registry::console::check_visible;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::app::error::AppResult;
+use crate::app::extract::{Caller, Console};
 use crate::app::extract::{Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;
@@ -16,7 +17,7 @@ use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
 use crate::auth::{Action, Principal, Resource};
-use crate::registry::console::{Caller, Console, visible_person};
+use crate::registry::console::visible_person;
 use crate::registry::persons::Person;
 
 pub fn routes() -> Router<AppState> {

@@ -278,15 +278,10 @@ pub struct ListQuery {
     pub offset: Option<i64>,
 }
 
-/// Who sees which suggestions in a list.
+/// Who sees which suggestions in a list: no station reach (suggestions do not come through
+/// a station).
 pub fn scope_of(p: &Principal) -> Scope {
-    crate::handling::read::Scope {
-        organ_path: crate::auth::authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path })
-            .then(|| p.organ_path.clone()),
-        unit_id: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
-        deputy_id: p.deputy_id.filter(|_| p.has(crate::auth::Role::Deputy)),
-        station_id: None,
-    }
+    Scope { station_id: None, ..Scope::of(p) }
 }
 
 /// The list filter from a query: `state` is a stage before registration or a loop state.

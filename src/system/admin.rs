@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Caller, Console};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -219,13 +220,7 @@ struct OneField {
     new_password: String,
 }
 
-async fn organ_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<OrganForm>,
-) -> AppResult<Response> {
+async fn organ_create(Console { page, p, s, ip }: Console, Form(f): Form<OrganForm>) -> AppResult<Response> {
     let v = f.input();
     // External organs have no parent in our tree; they are created by the admin of the root.
     // Any other organ is created below an existing organ of the admin's subtree: never a new
@@ -323,22 +318,13 @@ async fn visible_organ(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, acti
     Ok(o)
 }
 
-async fn organ_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn organ_detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let o = visible_organ(&s, &p, &ip, id, Action::View).await?;
     render(&organ_detail_tpl(&page, &s, &p, o, Errors::default()).await?)
 }
 
 async fn organ_update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<OrganForm>,
 ) -> AppResult<Response> {
@@ -420,13 +406,7 @@ fn parse_coord(raw: &str, field: &str, errors: &mut Vec<crate::app::error::Field
     }
 }
 
-async fn area_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<AreaForm>,
-) -> AppResult<Response> {
+async fn area_create(Console { page, p, s, ip }: Console, Form(f): Form<AreaForm>) -> AppResult<Response> {
     // A new area is administered under the organ that holds its parent area.
     let owner = match opt_id(&f.parent_id) {
         Some(parent) if org::area(&s.db, parent).await?.is_some() => org::area_owner_path(&s.db, parent).await?,
@@ -467,13 +447,7 @@ struct AreaDetailTpl {
     history: Vec<HistoryLine>,
 }
 
-async fn area_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn area_detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, &id.to_string())
         .await?;
     let a = org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
@@ -495,13 +469,7 @@ async fn area_detail(
     })
 }
 
-async fn area_rename(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<OneField>,
-) -> AppResult<Response> {
+async fn area_rename(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<OneField>) -> AppResult<Response> {
     org::area(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let owner = org::area_owner_path(&s.db, id).await?;
     guard::check(&s, &p, &ip, Action::Update, &Resource::Area { organ_path: &owner }, &id.to_string()).await?;
@@ -552,13 +520,7 @@ fn role_options() -> Vec<(&'static str, &'static str)> {
     Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
 }
 
-async fn accounts_list(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<AccountsQuery>,
-) -> AppResult<Response> {
+async fn accounts_list(Console { page, p, s, ip }: Console, Query(q): Query<AccountsQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
     let filter = accounts::AccountFilter { q: q.q.clone(), role: q.role.clone(), organ: query::id(&q.organ) };
     let total = accounts::count(&s.db, &p.organ_path, &filter).await?;
@@ -706,13 +668,7 @@ async fn account_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: C
     render(&account_form(&page, &s, &p, v, Errors::default(), Default::default()).await?)
 }
 
-async fn account_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<AccountForm>,
-) -> AppResult<Response> {
+async fn account_create(Console { page, p, s, ip }: Console, Form(f): Form<AccountForm>) -> AppResult<Response> {
     let mut link_errors = Vec::new();
     let (deputy_id, deputy) =
         resolve_link(&s, &p.organ_path, Link::Deputy, ("deputy", &f.deputy_id, &f.deputy), &mut link_errors).await?;
@@ -789,13 +745,7 @@ pub(crate) async fn visible_account(
     row.ok_or(AppError::NotFound)
 }
 
-async fn account_detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn account_detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     let can_edit = id != p.account_id
         && crate::auth::authz::decide(&p, Action::Update, &Resource::Account { id, organ_path: &row.organ_path })
@@ -814,9 +764,7 @@ async fn account_detail(
 }
 
 async fn account_update(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     Form(f): Form<AccountForm>,
 ) -> AppResult<Response> {
@@ -838,9 +786,7 @@ async fn account_update(
 }
 
 async fn account_reset_password(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     Form(f): Form<OneField>,
 ) -> AppResult<Response> {
@@ -873,12 +819,7 @@ struct LookupQuery {
 /// The account form's search-as-you-type: deputies or stations of the admin's subtree whose
 /// name starts with what was typed (JSON for `static/app.js`; without it the form resolves the
 /// name when submitted).
-async fn account_lookup(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<LookupQuery>,
-) -> AppResult<Response> {
+async fn account_lookup(Caller { p, s, ip }: Caller, Query(q): Query<LookupQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "lookup")
         .await?;
     let link = Link::parse(q.kind.as_deref().unwrap_or(""))

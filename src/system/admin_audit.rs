@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,9 +12,10 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use crate::app::error::{AppResult, FieldError};
-use crate::app::extract::{Auth, ClientIp, Query};
+use crate::app::extract::Query;
+use crate::app::extract::{Caller, Console};
 use crate::app::guard;
-use crate::app::pages::{Errors, Layout, Page};
+use crate::app::pages::{Errors, Layout};
 use crate::app::paging::Pager;
 use crate::app::query;
 use crate::app::state::AppState;
@@ -255,13 +255,7 @@ struct AuditTpl {
     export_max: u64,
 }
 
-async fn audit_page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Response> {
+async fn audit_page(Console { page, p, s, ip }: Console, Query(q): Query<AuditQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "audit").await?;
     let (mut f, errors) = q.filter(&s);
     f.subtree = subtree_of(&p);
@@ -299,12 +293,7 @@ async fn audit_page(
 }
 
 /// The filtered entries (the newest `EXPORT_MAX`) as .xlsx; the export is itself audited.
-async fn audit_export(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Response> {
+async fn audit_export(Caller { p, s, ip }: Caller, Query(q): Query<AuditQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::AuditLog { organ_path: &p.organ_path }, "export").await?;
     let (mut f, errors) = q.filter(&s);
     f.subtree = subtree_of(&p);

@@ -9,7 +9,8 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
+use crate::app::extract::Caller;
+use crate::app::extract::{ApiJson, Auth, PathId, Query};
 use crate::app::guard;
 use crate::app::openapi::{Operation, PAGING, cursor_paging, id, one_of, param, query_id, schema, text};
 use crate::app::paging::{Page, PageQuery, paginate};
@@ -70,9 +71,7 @@ struct AccountsQuery {
 }
 
 async fn list_accounts(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     Query(q): Query<AccountsQuery>,
 ) -> AppResult<axum::Json<Page<accounts::AccountView>>> {
     guard::check(&s, &p, &ip, Action::View, &Resource::Account { id: -1, organ_path: &p.organ_path }, "list").await?;
@@ -93,20 +92,13 @@ async fn list_accounts(
     Ok(axum::Json(Page { items, next_cursor: page.next_cursor }))
 }
 
-async fn get_account(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<axum::Json<accounts::AccountView>> {
+async fn get_account(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<axum::Json<accounts::AccountView>> {
     let row = visible_account(&s, &p, &ip, id, Action::View).await?;
     Ok(axum::Json(accounts::view(&s.db, &s.crypto, &row).await?))
 }
 
 async fn create_account(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     ApiJson(input): ApiJson<accounts::NewAccount>,
 ) -> AppResult<Response> {
     let target =
@@ -126,9 +118,7 @@ async fn create_account(
 }
 
 async fn update_account(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(change): ApiJson<accounts::AccountUpdate>,
 ) -> AppResult<axum::Json<accounts::AccountView>> {

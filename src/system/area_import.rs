@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::app::error::AppResult;
+use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp};
 use crate::app::forms::unprocessable;
 use crate::app::guard;
@@ -72,13 +73,7 @@ async fn template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> App
         .into_response())
 }
 
-async fn upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    upload: crate::app::extract::UploadedFile,
-) -> AppResult<Response> {
+async fn upload(Console { page, p, s, ip }: Console, upload: crate::app::extract::UploadedFile) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let crate::app::extract::UploadedFile { name, bytes, .. } = upload;
     if bytes.is_empty() {

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use sea_orm::FromQueryResult;
 
 use crate::app::error::AppResult;
+use crate::app::extract::Caller;
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;
@@ -119,13 +120,7 @@ async fn inbox(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResul
 #[derive(serde::Deserialize)]
 struct Empty {}
 
-async fn mark_read(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(_): Form<Empty>,
-) -> AppResult<Response> {
+async fn mark_read(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(_): Form<Empty>) -> AppResult<Response> {
     let owner =
         db::scalar_i64(&s.db, "SELECT COALESCE(MAX(account_id), 0) FROM notifications WHERE id = $1", vec![id.into()])
             .await?;

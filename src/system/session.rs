@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Caller, Console};
 use crate::app::fmt;
 use crate::app::forms::unprocessable;
 use crate::app::guard::{self, actor};
@@ -220,10 +221,7 @@ const REAUTH_TRIES: i64 = 5;
 
 /// Re-authentication: the owner enters the password again to set up new credentials.
 pub async fn confirm_identity(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     headers: axum::http::HeaderMap,
     Form(f): Form<ConfirmForm>,
 ) -> AppResult<Response> {
@@ -273,10 +271,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     headers: axum::http::HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
@@ -364,12 +359,7 @@ pub struct TotpForm {
     code: String,
 }
 
-pub async fn totp_confirm(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<TotpForm>,
-) -> AppResult<Response> {
+pub async fn totp_confirm(Caller { p, s, ip }: Caller, Form(f): Form<TotpForm>) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::Create).await?;
     let enc: Option<String> =
         db::query_rows(&s.db, "SELECT totp_secret_enc FROM accounts WHERE id = $1", vec![p.account_id.into()])
@@ -391,13 +381,7 @@ pub async fn totp_confirm(
     Ok(redirect_with_flash("/console/account", "两步验证已启用，下次登录需输入动态码"))
 }
 
-pub async fn totp_disable(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<ConfirmForm>,
-) -> AppResult<Response> {
+pub async fn totp_disable(Console { page, p, s, ip }: Console, Form(f): Form<ConfirmForm>) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::Update).await?;
     let stored = accounts::password_hash(&s.db, p.account_id).await?.unwrap_or_default();
     if !password::verify(&f.password, &stored) {
@@ -418,13 +402,7 @@ pub struct TokenForm {
     scope: String,
 }
 
-pub async fn token_create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<TokenForm>,
-) -> AppResult<Response> {
+pub async fn token_create(Console { page, p, s, ip }: Console, Form(f): Form<TokenForm>) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::Create).await?;
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
@@ -445,12 +423,7 @@ pub async fn token_create(
     render(&account_tpl(&page, &s, &p, Errors::default(), Some(token)).await?)
 }
 
-pub async fn token_revoke(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+pub async fn token_revoke(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let owner =
         db::scalar_i64(&s.db, "SELECT COALESCE(MAX(account_id), 0) FROM api_tokens WHERE id = $1", vec![id.into()])
             .await?;

@@ -14,6 +14,7 @@ use super::model::{self, Delivery, Endpoint, EndpointInput};
 use super::{EventKind, events, outbound};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Button, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -156,13 +157,7 @@ fn new_secret() -> String {
     hex::encode(b)
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(v): Form<EndpointForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(v): Form<EndpointForm>) -> AppResult<Response> {
     check(&s, &p, &ip, Action::Create).await?;
     let secret = new_secret();
     let known = events(&s);
@@ -189,23 +184,14 @@ async fn own(s: &AppState, p: &Principal, id: i64) -> AppResult<Endpoint> {
     model::endpoint(&s.db, id).await?.filter(|e| e.organ_id == p.organ_id).ok_or(AppError::NotFound)
 }
 
-async fn edit(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     check(&s, &p, &ip, Action::Update).await?;
     let e = own(&s, &p, id).await?;
     render(&tpl(&s, &page, &p, Some(id), Some(EndpointForm::of(&e)), Errors::default(), None).await?)
 }
 
 async fn update(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(v): Form<EndpointForm>,
 ) -> AppResult<Response> {
@@ -231,13 +217,7 @@ async fn update(
     .await
 }
 
-async fn retry(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(_): Form<Button>,
-) -> AppResult<Response> {
+async fn retry(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(_): Form<Button>) -> AppResult<Response> {
     check(&s, &p, &ip, Action::Update).await?;
     let d = model::delivery(&s.db, id).await?.filter(|d| d.organ_id == p.organ_id).ok_or(AppError::NotFound)?;
     let now = crate::db::now();

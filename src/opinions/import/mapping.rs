@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::db;
 
 /// Longest mapping name and header text.
@@ -252,18 +252,14 @@ pub async fn save_mapping<C: ConnectionTrait>(
             .await?
         }
     };
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "opinion_import_mapping",
-            target_type: "import_mapping",
-            target_id: id.to_string(),
-            organ_id: Some(organ_id),
-            summary: format!("{}导入映射「{name}」", if existing.is_some() { "修改" } else { "保存" }),
-        },
+    Change::audited(
+        "opinion_import_mapping",
+        "import_mapping",
+        id,
+        format!("{}导入映射「{name}」", if existing.is_some() { "修改" } else { "保存" }),
     )
+    .in_organ(organ_id)
+    .append(c, key, actor)
     .await?;
     Ok(id)
 }
@@ -271,18 +267,9 @@ pub async fn save_mapping<C: ConnectionTrait>(
 /// Deletes a mapping (its imports keep their reports). Audited.
 pub async fn remove_mapping<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, m: &Mapping) -> AppResult<()> {
     db::exec(c, "DELETE FROM import_mappings WHERE id = $1", vec![m.id.into()]).await?;
-    audit::append(
-        c,
-        key,
-        actor,
-        Change {
-            action: "opinion_import_mapping_remove",
-            target_type: "import_mapping",
-            target_id: m.id.to_string(),
-            organ_id: Some(m.organ_id),
-            summary: format!("删除导入映射「{}」", m.name),
-        },
-    )
-    .await?;
+    Change::audited("opinion_import_mapping_remove", "import_mapping", m.id, format!("删除导入映射「{}」", m.name))
+        .in_organ(m.organ_id)
+        .append(c, key, actor)
+        .await?;
     Ok(())
 }
