@@ -55,22 +55,7 @@ pub(super) async fn record<C: ConnectionTrait>(
     doer: &Doer<'_>,
     line: Line<'_>,
 ) -> Result<(), DbErr> {
-    insert_event(
-        c,
-        ctx.now,
-        item.id,
-        item.round,
-        step.as_str(),
-        line.detail,
-        doer.party,
-        doer.actor,
-        line.unit,
-        line.public,
-        line.body,
-        line.note,
-        line.phase,
-    )
-    .await
+    insert_line(c, (ctx.now, item.id, item.round), step.as_str(), doer.party, doer.actor, &line).await
 }
 
 /// One history row; `note` stays internal whatever `public` says.
@@ -89,24 +74,18 @@ pub(crate) async fn event<C: ConnectionTrait>(
     body: &str,
     note: &str,
 ) -> Result<(), DbErr> {
-    insert_event(c, at, item_id, round, step, detail, party, actor, unit_id, public, body, note, None).await
+    let line = Line { detail, unit: unit_id, public, body, note, phase: None };
+    insert_line(c, (at, item_id, round), step, party, actor, &line).await
 }
 
-#[allow(clippy::too_many_arguments)] // the columns of one history row
-async fn insert_event<C: ConnectionTrait>(
+/// The row of `line` at (time, item, round).
+async fn insert_line<C: ConnectionTrait>(
     c: &C,
-    at: i64,
-    item_id: i64,
-    round: i64,
+    (at, item_id, round): (i64, i64, i64),
     step: &str,
-    detail: &str,
     party: Party,
     actor: &Actor,
-    unit_id: Option<i64>,
-    public: bool,
-    body: &str,
-    note: &str,
-    phase: Option<Phase>,
+    line: &Line<'_>,
 ) -> Result<(), DbErr> {
     db::exec(
         c,
@@ -116,16 +95,16 @@ async fn insert_event<C: ConnectionTrait>(
             item_id.into(),
             at.into(),
             step.into(),
-            detail.into(),
+            line.detail.into(),
             format!("{party:?}").to_lowercase().into(),
             actor.account_id.into(),
             actor.name.clone().into(),
-            unit_id.into(),
-            public.into(),
-            body.into(),
+            line.unit.into(),
+            line.public.into(),
+            line.body.into(),
             round.into(),
-            note.into(),
-            phase.map(|p| p.as_str().to_string()).into(),
+            line.note.into(),
+            line.phase.map(|p| p.as_str().to_string()).into(),
         ],
     )
     .await?;

@@ -163,25 +163,17 @@ async fn the_deputys_list_is_cards_with_what_waits_for_them(app: TestApp) {
     // The lead sees 待评价 with the units, until both aspects are rated; the table is for desktops.
     let mut d = app.login("deputy").await;
     let r = d.get("/console/suggestions").await;
-    let html = r.html();
-    let sel = scraper::Selector::parse("#cards li").unwrap();
-    let li = html
-        .select(&sel)
-        .find(|li| li.select(&scraper::Selector::parse("h3 a").unwrap()).any(|a| {
-            a.value().attr("href") == Some(&format!("/console/suggestions/{answered}"))
-        }))
-        .expect("a card of the answered suggestion");
-    let text = li.text().collect::<String>();
+    let text = card_text(&r, answered).expect("a card of the answered suggestion");
     assert!(text.contains("待评价") && text.contains("已答复") && text.contains("（主办）"), "{text}");
-    assert!(li.select(&scraper::Selector::parse("a.button").unwrap()).any(|a| a.text().collect::<String>() == "去评价"));
+    assert!(text.contains("去评价"), "{text}");
     assert!(r.body.contains("class=\"table-scroll desktop-only\""), "the table stays for desktops");
     for aspect in ["reply", "result"] {
         let body = json!({"aspect": aspect, "grade": "satisfied", "unit_id": lead_unit});
         step(&app, &deputy, answered, "ratings", body).await;
     }
     let r = d.get("/console/suggestions").await;
-    let card = r.texts("#cards li").into_iter().find(|t| t.contains(&format!("{answered}")) || t.contains("已答复"));
-    assert!(card.is_none_or(|c| !c.contains("待评价")), "{card:?}");
+    let card = card_text(&r, answered).expect("still listed");
+    assert!(!card.contains("待评价") && card.contains("已答复"), "{card}");
     // Staff keep the table without cards.
     let mut s = app.login("staff").await;
     assert!(s.get("/console/suggestions").await.texts("#cards").is_empty());
@@ -336,7 +328,7 @@ async fn the_scan_watches_the_assisting_units_own_deadline(app: TestApp) {
     let report = scan(noon(calendar.working_days_before(day, 10))).await;
     assert!(report.assist_warned >= 1, "{report:?}");
     assert_eq!(lines(item, "assist_warning").await, 1);
-    assert_eq!(told("协办意见即将到期").await, 1);
+    assert!(told("协办意见即将到期").await >= 1);
     scan(noon(calendar.working_days_before(day, 9))).await;
     assert_eq!(lines(item, "assist_warning").await, 1, "once per deadline");
     // On the day itself, still not overdue (the day ends at 24:00 Beijing time).
@@ -377,6 +369,17 @@ async fn the_scan_watches_the_assisting_units_own_deadline(app: TestApp) {
     assert!(labels.contains(&"协办意见预警") && labels.contains(&"协办意见超期"), "{labels:?}");
 }
 demo_test!(the_scan_watches_the_assisting_units_own_deadline);
+
+/// The text of the deputy's card of suggestion `id`.
+fn card_text(r: &crate::support::Resp, id: i64) -> Option<String> {
+    let html = r.html();
+    let cards = scraper::Selector::parse("#cards li").unwrap();
+    let link = scraper::Selector::parse("h3 a").unwrap();
+    let href = format!("/console/suggestions/{id}");
+    html.select(&cards)
+        .find(|li| li.select(&link).any(|a| a.value().attr("href") == Some(href.as_str())))
+        .map(|li| li.text().collect::<String>())
+}
 
 async fn item_suggestion(app: &TestApp, item: i64) -> i64 {
     db::scalar_i64(app.db(), "SELECT id FROM suggestions WHERE item_id = $1", vec![item.into()]).await.unwrap()
