@@ -220,7 +220,8 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         events.iter().any(|e| {
             e.step == "progress"
                 && e.phase.as_deref() == Some(ph.as_str())
-                && p.unit_id.is_some() && e.unit_id == p.unit_id
+                && p.unit_id.is_some()
+                && e.unit_id == p.unit_id
         })
     };
     let reached = Phase::ALL.into_iter().rev().find(|ph| mine(*ph));

@@ -176,12 +176,29 @@ async fn warn_assist(
         return Ok(false);
     };
     let (detail, title, body) = if overdue {
-        ("assist_overdue", "协办意见已超期", format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline))
+        (
+            "assist_overdue",
+            "协办意见已超期",
+            format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline),
+        )
     } else {
         ("assist_warning", "协办意见即将到期", format!("请于 {} 前向主办单位提出协办意见", a.deadline))
     };
-    event(&txn, now, item.id, item.round, "deadline_notice", detail, Party::System, system, Some(a.unit_id), false, &body, "")
-        .await?;
+    event(
+        &txn,
+        now,
+        item.id,
+        item.round,
+        "deadline_notice",
+        detail,
+        Party::System,
+        system,
+        Some(a.unit_id),
+        false,
+        &body,
+        "",
+    )
+    .await?;
     notify_unit(&txn, a.unit_id, &item, title, &body).await?;
     if overdue {
         for lead in model::answering_units(&txn, item.id).await? {

@@ -135,7 +135,8 @@ pub async fn duties(
     let mut all: Vec<Duty> = rows.into_iter().map(|r| duty(calendar, today, now, r)).collect();
     all.sort_by_key(|d| (!d.overdue, d.deadline.is_none(), d.deadline.clone(), d.id));
     let week = (today + chrono::Duration::days(WEEK_DAYS)).format("%Y-%m-%d").to_string();
-    let (due, rest): (Vec<Duty>, Vec<Duty>) = all.into_iter().partition(|d| d.overdue || d.deadline.as_ref().is_some_and(|x| *x <= week));
+    let (due, rest): (Vec<Duty>, Vec<Duty>) =
+        all.into_iter().partition(|d| d.overdue || d.deadline.as_ref().is_some_and(|x| *x <= week));
     Ok((due, rest))
 }
 
@@ -243,7 +244,9 @@ pub async fn deputy_cards(s: &AppState, p: &Principal, rows: &[Suggestion], now:
             )
             .await?;
             if unconfirmed > 0 {
-                todo.push(Todo { kind: "cosign", label: "待确认联名", button: "确认联名", href: link.clone() });
+                todo.push(Todo {
+                    kind: "cosign", label: "待确认联名", button: "确认联名", href: link.clone()
+                });
             }
             if sg.lead_person_id == me {
                 todo.push(Todo { kind: "link", label: "待提交", button: "查看并提交", href: link.clone() });
@@ -268,7 +271,8 @@ pub async fn deputy_cards(s: &AppState, p: &Principal, rows: &[Suggestion], now:
                 })
                 .collect::<Vec<_>>()
                 .join("、");
-            if sg.loop_state() == Some(ItemState::Replied) && waiting_rating(s, item, sg.round.unwrap_or(1), me).await? {
+            if sg.loop_state() == Some(ItemState::Replied) && waiting_rating(s, item, sg.round.unwrap_or(1), me).await?
+            {
                 todo.push(Todo { kind: "link", label: "待评价", button: "去评价", href: format!("{link}#loop") });
             }
         }

@@ -332,8 +332,13 @@ fn phased_policy(_: &AppState) -> Policy {
     Policy { phases: true, ..Policy::default() }
 }
 
-static PHASED: ItemKind =
-    ItemKind { kind: "test_phased", page: |_| "/console".to_string(), before_step: None, after_step: None, policy: phased_policy };
+static PHASED: ItemKind = ItemKind {
+    kind: "test_phased",
+    page: |_| "/console".to_string(),
+    before_step: None,
+    after_step: None,
+    policy: phased_policy,
+};
 
 /// SUG-6's phases are the loop's, turned on by a kind's policy: the test kind's progress notes
 /// go 方案 → 措施 → 成效 through the console's step form, each unit on its own, while opinions'

@@ -209,7 +209,10 @@ pub(super) async fn progress<C: ConnectionTrait>(
     match (s.ctx.policy.phases, phase) {
         (false, Some(_)) => return Err(AppError::invalid("phase", "此类事项的办理进展不分阶段，请不要填写 phase")),
         (true, None) => {
-            return Err(AppError::invalid("phase", "请选择办理阶段：方案、措施或成效（phase：plan、measures、results）"));
+            return Err(AppError::invalid(
+                "phase",
+                "请选择办理阶段：方案、措施或成效（phase：plan、measures、results）",
+            ));
         }
         (true, Some(p)) => {
             if let Some(before) = p.after() {

@@ -76,9 +76,7 @@ async fn a_units_workspace_shows_what_is_due_this_week_first(app: TestApp) {
         let html = r.html();
         let sel = scraper::Selector::parse("#due-table tbody tr").unwrap();
         html.select(&sel)
-            .map(|tr| {
-                (tr.value().attr("class").unwrap_or("").contains("late"), tr.text().collect::<String>())
-            })
+            .map(|tr| (tr.value().attr("class").unwrap_or("").contains("late"), tr.text().collect::<String>()))
             .collect()
     };
     let first_on_time = rows.iter().position(|(late, _)| !late).unwrap_or(rows.len());
@@ -155,7 +153,9 @@ async fn the_deputys_list_is_cards_with_what_waits_for_them(app: TestApp) {
     let form = format!("#cards form[action='/console/suggestions/{draft}/act']");
     let done = d2.submit(&r, &form, &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert!(detail(&app, &app.token("deputy2", Scope::Read).await, draft).await["cosigners"][0]["confirmed_at"].is_i64());
+    assert!(
+        detail(&app, &app.token("deputy2", Scope::Read).await, draft).await["cosigners"][0]["confirmed_at"].is_i64()
+    );
     let r = d2.get("/console/suggestions").await;
     let card = r.texts("#cards li").into_iter().find(|t| t.contains("关于增设公交线路的建议")).unwrap();
     assert!(!card.contains("待确认联名"), "{card}");
@@ -210,7 +210,8 @@ async fn progress_is_recorded_in_three_phases(app: TestApp) {
         .unwrap()
     };
     assert_eq!(notes().await, 0, "nothing written by a refused note");
-    for (phase, text) in [("plan", "成立专班，制定办理方案。"), ("measures", "落实资金，开工建设。"), ("results", "已建成投用。")]
+    for (phase, text) in
+        [("plan", "成立专班，制定办理方案。"), ("measures", "落实资金，开工建设。"), ("results", "已建成投用。")]
     {
         let r = post(json!({"text": text, "phase": phase})).await;
         assert_eq!(r.status, StatusCode::OK, "{phase}: {}", r.body);
@@ -245,7 +246,13 @@ async fn progress_is_recorded_in_three_phases(app: TestApp) {
     assert_eq!(offered, ["方案", "措施", "成效"]);
     let item = item_of(&app, id).await;
     let r = u
-        .upload_with(&format!("/console/handling/{item}/progress"), &[("text", "补充成效照片"), ("phase", "results")], "file", "", b"")
+        .upload_with(
+            &format!("/console/handling/{item}/progress"),
+            &[("text", "补充成效照片"), ("phase", "results")],
+            "file",
+            "",
+            b"",
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(notes().await, 4);
@@ -261,7 +268,9 @@ async fn progress_is_recorded_in_three_phases(app: TestApp) {
         .post(&format!("/console/handling/{op}/step"), &[("step", "assign"), ("unit", &unit_id), ("role", "lead")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let with = u.post(&format!("/console/handling/{op}/step"), &[("step", "progress"), ("text", "已派人"), ("phase", "plan")]).await;
+    let with = u
+        .post(&format!("/console/handling/{op}/step"), &[("step", "progress"), ("text", "已派人"), ("phase", "plan")])
+        .await;
     assert_eq!(with.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", with.body);
     let without = u.post(&format!("/console/handling/{op}/step"), &[("step", "progress"), ("text", "已派人")]).await;
     assert_eq!(without.status, StatusCode::SEE_OTHER, "{}", without.body);
@@ -351,13 +360,10 @@ async fn the_scan_watches_the_assisting_units_own_deadline(app: TestApp) {
     .await
     .unwrap();
     assert!(lead_told >= 1);
-    let item_marks = db::query_rows(
-        app.db(),
-        "SELECT warned_for, overdue_for FROM handling_items WHERE id = $1",
-        vec![item.into()],
-    )
-    .await
-    .unwrap();
+    let item_marks =
+        db::query_rows(app.db(), "SELECT warned_for, overdue_for FROM handling_items WHERE id = $1", vec![item.into()])
+            .await
+            .unwrap();
     assert_eq!(item_marks[0].try_get_by_index::<Option<String>>(0).unwrap(), None);
     assert_eq!(item_marks[0].try_get_by_index::<Option<String>>(1).unwrap(), None);
     // A 协办 unit that gave its opinion is left alone.
