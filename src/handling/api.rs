@@ -136,6 +136,9 @@ pub struct HistoryLine {
     pub public: bool,
     pub text: String,
     pub round: i64,
+    /// A progress note's phase (`plan|measures|results`), where the kind records phases.
+    #[schemars(with = "Option<super::flow::Phase>")]
+    pub phase: Option<String>,
 }
 
 /// The loop part of an item's detail, the same for every kind.
@@ -208,6 +211,7 @@ pub async fn detail(s: &AppState, p: &Principal, item: &Item, names: &StepNames)
                 public: e.public,
                 text: e.body.clone(),
                 round: e.round,
+                phase: e.phase.clone(),
             })
             .collect(),
         // Only names the step URL accepts (the same table).

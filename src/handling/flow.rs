@@ -642,6 +642,39 @@ impl ContactWay {
     }
 }
 
+crate::app::codes::code_enum! {
+    /// The phase of a progress note where a kind records its handling in three (SUG-6: 方案 →
+    /// 措施 → 成效): a unit's plan first, then the measures taken, then the results.
+    #[derive(schemars::JsonSchema)]
+    pub enum Phase {
+        /// 办理方案.
+        Plan = ("plan", "方案"),
+        /// 落实措施.
+        Measures = ("measures", "措施"),
+        /// 办理成效.
+        Results = ("results", "成效"),
+    }
+}
+
+impl Phase {
+    /// The phase that must have a note of the unit before this one (none before the plan).
+    pub fn after(self) -> Option<Phase> {
+        match self {
+            Phase::Plan => None,
+            Phase::Measures => Some(Phase::Plan),
+            Phase::Results => Some(Phase::Measures),
+        }
+    }
+    /// The heading of its part of the timeline.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Phase::Plan => "办理方案",
+            Phase::Measures => "落实措施",
+            Phase::Results => "办理成效",
+        }
+    }
+}
+
 /// The words a kind's pages use for the loop's roles.
 #[derive(Clone, Copy, Debug)]
 pub struct Words {
@@ -701,6 +734,8 @@ pub struct Policy {
     pub aspects: &'static [Aspect],
     /// Each answering unit is rated on its own (a suggestion's 主办 and 分办 units).
     pub rate_per_unit: bool,
+    /// Progress notes carry a phase, 方案 → 措施 → 成效, each unit in that order (SUG-6).
+    pub phases: bool,
     pub words: Words,
 }
 
@@ -724,6 +759,7 @@ impl Default for Policy {
             accept_before_reply: true,
             aspects: &[Aspect::Overall],
             rate_per_unit: false,
+            phases: false,
             words: SUBMITTER_WORDS,
         }
     }
@@ -773,6 +809,11 @@ pub fn event_label(step: &str, detail: &str) -> String {
         (Step::Supervise, d) => Supervision::parse(d).map(|k| k.label()).unwrap_or("督办").to_string(),
         (Step::DeadlineNotice, "warning") => "预警".into(),
         (Step::DeadlineNotice, "overdue") => "超期".into(),
+        (Step::Progress, d) if !d.is_empty() => {
+            Phase::parse(d).map(|p| format!("办理进展：{}", p.label())).unwrap_or_else(|| "办理进展".into())
+        }
+        (Step::DeadlineNotice, "assist_warning") => "协办意见预警".into(),
+        (Step::DeadlineNotice, "assist_overdue") => "协办意见超期".into(),
         (Step::DecideExtension, "approved") => "同意延期".into(),
         (Step::DecideExtension, "refused") => "不同意延期".into(),
         (Step::Rate, g) => Grade::parse(g).map(|g| format!("评价：{}", g.label())).unwrap_or_else(|| "评价".into()),

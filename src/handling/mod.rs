@@ -319,7 +319,13 @@ fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<
         let kinds: Vec<&str> = s.ext.get::<Kinds>().map(|k| k.0.iter().map(|x| x.kind).collect()).unwrap_or_default();
         let policy_of = |kind: &str| policy_of(s, kind);
         let report = scan::run(db, &calendar, &policy_of, &kinds, now).await.map_err(|e| e.to_string())?;
-        tracing::info!(warned = report.warned, overdue = report.overdue, "deadline scan");
+        tracing::info!(
+            warned = report.warned,
+            overdue = report.overdue,
+            assist_warned = report.assist_warned,
+            assist_overdue = report.assist_overdue,
+            "deadline scan"
+        );
         Ok(())
     })
 }

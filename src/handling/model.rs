@@ -117,6 +117,53 @@ pub async fn items_to_scan<C: ConnectionTrait>(
     rows.into_iter().map(item_of).collect()
 }
 
+/// A 协办 unit's own deadline still at work, for the deadline scan.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct AssistDue {
+    /// The assignment.
+    pub id: i64,
+    pub item_id: i64,
+    pub kind: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub deadline: String,
+    pub warned_for: Option<String>,
+    pub overdue_for: Option<String>,
+}
+
+/// The 协办 assignments of the current round still at work whose own deadline falls on or
+/// before `before_day` (YYYY-MM-DD) and that still miss a mark for it, by id after `after_id`.
+pub async fn assists_to_scan<C: ConnectionTrait>(
+    c: &C,
+    before_day: &str,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<AssistDue>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT a.id, a.item_id, i.kind, a.unit_id, u.name AS unit_name, a.deadline, a.warned_for, a.overdue_for \
+         FROM handling_assignments a JOIN handling_items i ON i.id = a.item_id JOIN handling_units u ON u.id = a.unit_id \
+         WHERE a.role = 'assist' AND a.state IN ('active', 'accepted') AND a.round = i.round AND a.deadline IS NOT NULL \
+         AND a.deadline <= $1 AND a.id > $2 AND (a.overdue_for IS NULL OR a.overdue_for <> a.deadline) \
+         AND i.state IN ('assigned', 'in_progress', 'rehandling') \
+         AND NOT EXISTS (SELECT 1 FROM handling_merges m WHERE m.item_id = i.id) ORDER BY a.id LIMIT $3",
+        vec![before_day.into(), after_id.into(), limit.into()],
+    )
+    .await
+}
+
+/// The 主办 and 分办 units of the current round still at work.
+pub async fn answering_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT a.unit_id FROM handling_assignments a JOIN handling_items i ON i.id = a.item_id \
+         WHERE a.item_id = $1 AND a.round = i.round AND a.role IN ('lead', 'separate') AND a.state IN ('active', 'accepted')",
+        vec![item_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
 /// Where an assignment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -255,6 +302,7 @@ pub struct Event {
     pub detail: String,
     pub party: String,
     pub actor_name: String,
+    pub unit_id: Option<i64>,
     pub unit_name: Option<String>,
     /// Shown to the submitter on `/track`.
     pub public: bool,
@@ -262,6 +310,8 @@ pub struct Event {
     pub round: i64,
     /// The internal part of the step (交办意见): never read for the submitter or the public.
     pub note: String,
+    /// A progress note's phase (`plan|measures|results`), where the kind records phases.
+    pub phase: Option<String>,
 }
 
 impl Event {
@@ -277,8 +327,8 @@ pub async fn events<C: ConnectionTrait>(c: &C, item_id: i64, public_only: bool) 
     db::query_all(
         c,
         &format!(
-            "SELECT e.id, e.at, e.step, e.detail, e.party, e.actor_name, u.name AS unit_name, e.public, e.body, e.round, \
-             {} AS note FROM handling_events e LEFT JOIN handling_units u ON u.id = e.unit_id WHERE e.item_id = $1{} ORDER BY e.id",
+            "SELECT e.id, e.at, e.step, e.detail, e.party, e.actor_name, e.unit_id, u.name AS unit_name, e.public, e.body, e.round, \
+             {} AS note, e.phase FROM handling_events e LEFT JOIN handling_units u ON u.id = e.unit_id WHERE e.item_id = $1{} ORDER BY e.id",
             if public_only { "''" } else { "e.note" },
             if public_only { " AND e.public = true" } else { "" }
         ),

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::flow::{ContactWay, Grade, State as ItemState, Step, Supervision, UnitRole};
+use super::flow::{ContactWay, Grade, Phase, State as ItemState, Step, Supervision, UnitRole};
 use super::model::{self, Assignment, Contact, Event, Item, Rating, Reply};
 use super::service::Command;
 use super::step_body::{StepIn, UnitIn};
@@ -73,6 +73,27 @@ pub struct LoopView {
     pub deputies: Vec<UnitChoice>,
     /// Files attached to progress notes (id, name).
     pub files: Vec<UnitChoice>,
+    /// Where the kind records phases: 方案 → 措施 → 成效, each with its notes (SUG-6).
+    pub phases: Vec<PhaseView>,
+    pub phase_options: Vec<Opt>,
+}
+
+/// One phase of the handling record and the progress notes written in it, oldest first.
+pub struct PhaseView {
+    pub phase: Phase,
+    pub notes: Vec<Event>,
+}
+
+impl PhaseView {
+    pub fn heading(&self) -> &'static str {
+        self.phase.heading()
+    }
+    pub fn code(&self) -> &'static str {
+        self.phase.as_str()
+    }
+    pub fn reached(&self) -> bool {
+        !self.notes.is_empty()
+    }
 }
 
 impl LoopView {
@@ -179,7 +200,48 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     .iter()
     .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
     .collect();
+    let events = model::events(&s.db, item.id, false).await?;
+    let phases = if policy.phases {
+        Phase::ALL
+            .into_iter()
+            .map(|phase| PhaseView {
+                phase,
+                notes: events
+                    .iter()
+                    .filter(|e| e.step == "progress" && e.phase.as_deref() == Some(phase.as_str()))
+                    .cloned()
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The form offers the phase the caller's unit is in, or the next.
+    let mine = |ph: Phase| {
+        events.iter().any(|e| {
+            e.step == "progress"
+                && e.phase.as_deref() == Some(ph.as_str())
+                && p.unit_id.is_some()
+                && e.unit_id == p.unit_id
+        })
+    };
+    let reached = Phase::ALL.into_iter().rev().find(|ph| mine(*ph));
+    let next = match reached {
+        None => Phase::Plan,
+        Some(Phase::Plan) => Phase::Measures,
+        Some(_) => Phase::Results,
+    };
+    let phase_options = if policy.phases {
+        opts(
+            Phase::ALL.into_iter().filter(|ph| ph.after().is_none_or(mine)).map(|ph| (ph.as_str(), ph.label())),
+            next.as_str(),
+        )
+    } else {
+        Vec::new()
+    };
     Ok(LoopView {
+        phases,
+        phase_options,
         files,
         merged_into,
         merged_here: model::merged_here(&s.db, item.id).await?,
@@ -192,7 +254,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         flagged: item.flagged,
         replies: model::replies(&s.db, item.id).await?,
         ratings: model::ratings(&s.db, item.id).await?,
-        events: model::events(&s.db, item.id, false).await?,
+        events,
         steps,
         units,
         outcomes: opts(policy.outcomes.iter().map(|o| (o.as_str(), policy.outcome_label(*o))), ""),
@@ -253,6 +315,9 @@ pub struct StepForm {
     pub way: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub on: String,
+    /// progress: the phase, where the kind records phases.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub phase: String,
 }
 
 fn number(field: &str, v: &str) -> AppResult<u32> {
@@ -306,6 +371,7 @@ impl StepForm {
             kind: opt(&self.kind),
             way: opt(&self.way),
             on: opt(&self.on),
+            phase: opt(&self.phase),
             into: id("into", &self.into, "请选择要并入的事项")?,
             deputy_id: id("deputy_id", &self.deputy_id, "请选择代表")?,
             ..StepIn::default()
@@ -346,6 +412,7 @@ async fn progress_with_file(
     upload: crate::app::extract::UploadedFile,
 ) -> AppResult<Response> {
     let mut text = upload.field("text").to_string();
+    let phase = Some(upload.field("phase").trim().to_string()).filter(|v| !v.is_empty());
     let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
     let prepared = if upload.bytes.is_empty() {
         None
@@ -354,7 +421,8 @@ async fn progress_with_file(
         text = format!("{text}\n附件：{}", f.file_name()).trim().to_string();
         Some(f)
     };
-    act(&s, &p, &ip, id, Command::Progress { text }).await?;
+    let cmd = super::step_body::parse(Step::Progress, StepIn { text, phase, ..StepIn::default() })?;
+    act(&s, &p, &ip, id, cmd).await?;
     let (item, _) = visible_item(&s, &p, &ip, id).await?;
     if let Some(file) = prepared {
         let storage = s.storage.clone();

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::flow::{Aspect, ContactWay, Grade, Outcome, Step, Supervision, UnitRole};
+use super::flow::{Aspect, ContactWay, Grade, Outcome, Phase, Step, Supervision, UnitRole};
 use super::model::Rater;
 use super::service::Command;
 use crate::app::error::{AppError, AppResult};
@@ -56,6 +56,10 @@ pub struct StepIn {
     pub way: Option<String>,
     #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
     pub on: Option<String>,
+    /// progress: the phase (plan 方案, measures 措施, results 成效), where the kind records its
+    /// handling in phases (a 代表建议); refused where it does not.
+    #[schemars(with = "Option<Phase>")]
+    pub phase: Option<String>,
     /// merge (并案): the record (id) this one is merged into.
     pub into: Option<i64>,
     /// hand-to-deputy: the deputy (person id); `text` is an optional note.
@@ -98,7 +102,13 @@ pub fn parse(step: Step, b: StepIn) -> AppResult<Command> {
         },
         Step::Accept => Command::Accept,
         Step::Return => Command::Return { reason: t },
-        Step::Progress => Command::Progress { text: t },
+        Step::Progress => Command::Progress {
+            text: t,
+            phase: match b.phase.as_deref() {
+                None => None,
+                v => Some(parsed("phase", "办理阶段", v, Phase::parse, &codes(&Phase::ALL, Phase::as_str))?),
+            },
+        },
         Step::RequestExtension => Command::RequestExtension {
             days: b.days.ok_or_else(|| AppError::invalid("days", "请给出延期多久"))?,
             reason: t,

@@ -460,7 +460,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                         Party::Unit,
                         Some(unit),
                         Command::Progress {
-                            text: "已安排人员现场核实情况，正在制定解决方案。".into()
+                            text: "已安排人员现场核实情况，正在制定解决方案。".into(), phase: None
                         },
                         48,
                     )

@@ -417,6 +417,9 @@ pub struct SuggestionStepIn {
     pub into: Option<i64>,
     /// follow: months until the further reply (optional).
     pub due: Option<u32>,
+    /// progress: the phase, 方案 → 措施 → 成效 (SUG-6).
+    #[schemars(with = "Option<crate::handling::flow::Phase>")]
+    pub phase: Option<String>,
 }
 
 fn step_param() -> serde_json::Value {
@@ -469,6 +472,7 @@ async fn step(
         way: b.way,
         on: b.on,
         into,
+        phase: b.phase,
         ..StepIn::default()
     };
     if step == Step::Reply && body.result.is_none() {
@@ -695,7 +699,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new(
         "post",
         "/api/v1/suggestions/{id}/{step}",
-        "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
+        "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress（phase: plan|measures|results，text）、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
         TAG,
         schema::<StepOut>,
     )

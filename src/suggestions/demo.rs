@@ -14,7 +14,7 @@ use super::service::{self, Draft};
 use crate::app::error::{AppError, AppResult};
 use crate::audit::Actor;
 use crate::db;
-use crate::handling::flow::{Aspect, Grade, Outcome, Party, UnitRole};
+use crate::handling::flow::{Aspect, Grade, Outcome, Party, Phase, UnitRole};
 use crate::handling::model::Rater;
 use crate::handling::service::{self as loop_service, Command, Ctx, Doer};
 
@@ -283,10 +283,19 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
             },
         )
         .await?;
+        let progress = |phase: Phase, text: &str| Command::Progress { text: text.into(), phase: Some(phase) };
+        let plan = "制定办理方案：成立专班，明确分管领导和责任科室，三个月内分步落实。";
+        step(&unit, at + 13 * DAY, progress(Phase::Plan, plan)).await?;
         if upto == Upto::Working {
             continue;
         }
+        let measures = "已完成现场勘查和项目立项，落实专项资金，施工单位进场。";
+        step(&unit, at + 25 * DAY, progress(Phase::Measures, measures)).await?;
         at += 40 * DAY;
+        if upto == Upto::Closed || (upto != Upto::Following && i % 3 == 0) {
+            let results = "项目已完工并通过验收，代表和群众反映的问题得到解决。";
+            step(&unit, at - DAY, progress(Phase::Results, results)).await?;
+        }
         let class = match (upto, i % 3) {
             (Upto::Following, _) => Outcome::InProgress,
             (Upto::Closed, _) | (_, 0) => Outcome::Resolved,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod model;
 pub mod pages;
 pub mod service;
+pub mod workspace;
 
 use sea_orm::DatabaseTransaction;
 
@@ -64,13 +65,16 @@ fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a,
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(pages::routes()).merge(workspace::routes()).merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
     let mut items = Vec::new();
     if [Role::Admin, Role::Staff, Role::Leader, Role::Unit, Role::Deputy].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions", "代表建议"));
+    }
+    if p.has(Role::Unit) && p.unit_id.is_some() {
+        items.push(("/console/suggestions/mine", "本单位承办"));
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
@@ -170,6 +174,7 @@ pub fn policy_with(contact_required: bool) -> Policy {
         accept_before_reply: true,
         aspects: &[Aspect::Reply, Aspect::Result],
         rate_per_unit: true,
+        phases: true,
         words: Words { submitter: "代表", item: "代表建议", outcome: class_label },
     }
 }

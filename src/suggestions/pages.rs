@@ -52,6 +52,8 @@ struct ListTpl {
     can_assign: bool,
     units: Vec<(i64, String)>,
     roles: Vec<Opt>,
+    /// The deputy's cards on a phone (`workspace`).
+    cards: Vec<super::workspace::Card>,
 }
 
 fn state_opts(selected: &str) -> Vec<Opt> {
@@ -86,8 +88,10 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     let now = crate::db::now();
     let (rows, total) = model::list(&s.db, &scope, &f, now, 200, 0).await?;
     let can_assign = scope.organ_path.is_some() && (p.has(Role::Admin) || p.has(Role::Staff));
+    let cards = if can_assign { Vec::new() } else { super::workspace::deputy_cards(&s, &p, &rows, now).await? };
     render(&ListTpl {
         l: page.layout("代表建议", &[]),
+        cards,
         rows,
         total,
         now,

@@ -326,3 +326,69 @@ async fn the_deadline_scan_follows_each_kinds_warning(app: TestApp) {
     assert_eq!(warned(opinion).await, 0, "three working days ahead: not yet");
 }
 demo_test!(the_deadline_scan_follows_each_kinds_warning);
+
+/// The test-only kind with phases turned on (its only difference from the opinions' loop).
+fn phased_policy(_: &AppState) -> Policy {
+    Policy { phases: true, ..Policy::default() }
+}
+
+static PHASED: ItemKind = ItemKind {
+    kind: "test_phased",
+    page: |_| "/console".to_string(),
+    before_step: None,
+    after_step: None,
+    policy: phased_policy,
+};
+
+/// SUG-6's phases are the loop's, turned on by a kind's policy: the test kind's progress notes
+/// go 方案 → 措施 → 成效 through the console's step form, each unit on its own, while opinions'
+/// notes have none.
+async fn phases_are_a_kinds_choice(app: TestApp) {
+    renda::handling::register(&app.state, &[&renda::opinions::ITEM_KIND, &PHASED]);
+    let organ =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    let item = renda::app::write::write_as(&app.state, Actor::system("测试"), async |w| {
+        let new = NewItem {
+            kind: "test_phased",
+            organ_id: organ,
+            area_id: None,
+            station_id: None,
+            deputy_id: None,
+            held: false,
+            note: "测试",
+            signers: &[],
+        };
+        Ok(open(w.txn(), w.actor(), &new, db::now()).await?)
+    })
+    .await
+    .unwrap();
+    let unit = demo_unit(&app).await.to_string();
+    let mut staff = app.login("staff").await;
+    let mut u = app.login("unit").await;
+    let ok = step(&mut staff, item, &[("step", "assign"), ("unit", &unit), ("role", "lead"), ("days", "5")]).await;
+    assert_eq!(ok, StatusCode::SEE_OTHER);
+    let note = |phase: &'static str| [("step", "progress"), ("text", "记录"), ("phase", phase)];
+    assert_eq!(step(&mut u, item, &[("step", "progress"), ("text", "无阶段")]).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(step(&mut u, item, &note("results")).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(step(&mut u, item, &note("plan")).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut u, item, &note("plan")).await, StatusCode::SEE_OTHER, "a phase may have several notes");
+    assert_eq!(step(&mut u, item, &note("results")).await, StatusCode::UNPROCESSABLE_ENTITY, "措施 first");
+    assert_eq!(step(&mut u, item, &note("measures")).await, StatusCode::SEE_OTHER);
+    assert_eq!(step(&mut u, item, &note("results")).await, StatusCode::SEE_OTHER);
+    let phases: Vec<String> = db::query_rows(
+        app.db(),
+        "SELECT phase FROM handling_events WHERE item_id = $1 AND step = 'progress' ORDER BY id",
+        vec![item.into()],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get_by_index::<String>(0).unwrap())
+    .collect();
+    assert_eq!(phases, ["plan", "plan", "measures", "results"]);
+    assert_eq!(renda::handling::flow::event_label("progress", "measures"), "办理进展：措施");
+    // The opinions' loop has no phases: its notes are stored without one.
+    assert!(!renda::handling::policy_of(&app.state, "opinion").phases);
+    assert!(renda::handling::policy_of(&app.state, "test_phased").phases);
+}
+demo_test!(phases_are_a_kinds_choice);

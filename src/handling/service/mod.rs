@@ -15,7 +15,7 @@ mod units;
 
 use sea_orm::ConnectionTrait;
 
-use super::flow::{Aspect, ContactWay, Grade, Outcome, Party, Policy, State, Step, Supervision, UnitRole};
+use super::flow::{Aspect, ContactWay, Grade, Outcome, Party, Phase, Policy, State, Step, Supervision, UnitRole};
 use super::model::{self, Rater};
 use crate::app::error::{AppError, AppResult};
 use crate::audit::{self, Actor, Change};
@@ -99,6 +99,8 @@ pub enum Command {
     },
     Progress {
         text: String,
+        /// 方案 / 措施 / 成效, where the kind records its handling in phases.
+        phase: Option<Phase>,
     },
     /// 申请延期 by `days` of the kind's unit (working days, or months for a suggestion).
     RequestExtension {
@@ -284,7 +286,7 @@ pub async fn apply<C: ConnectionTrait>(
         }
         Command::Accept => units::accept(&s, to).await?,
         Command::Return { reason } => units::give_back(&s, &reason, &mut applied).await?,
-        Command::Progress { text } => units::progress(&s, to, &text).await?,
+        Command::Progress { text, phase } => units::progress(&s, to, &text, phase).await?,
         Command::Contact { way, on, text } => units::contact(&s, way, on, &text).await?,
         Command::AssistOpinion { text } => units::assist_opinion(&s, &text).await?,
         Command::RequestExtension { days, reason } => units::request_extension(&s, days, &reason).await?,

@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::super::flow::{Party, Step};
+use super::super::flow::{Party, Phase, Step};
 use super::super::model::{self, Item};
 use super::{Ctx, Doer};
 use crate::audit::Actor;
@@ -19,16 +19,18 @@ pub(super) struct Line<'a> {
     body: &'a str,
     /// What stays internal whatever `public` says (交办意见).
     note: &'a str,
+    /// A progress note's phase (方案 / 措施 / 成效).
+    phase: Option<Phase>,
 }
 
 impl<'a> Line<'a> {
     /// Shown on `/track`.
     pub(super) fn public(body: &'a str) -> Line<'a> {
-        Line { detail: "", unit: None, public: true, body, note: "" }
+        Line { detail: "", unit: None, public: true, body, note: "", phase: None }
     }
     /// For the handlers only.
     pub(super) fn internal(body: &'a str) -> Line<'a> {
-        Line { detail: "", unit: None, public: false, body, note: "" }
+        Line { detail: "", unit: None, public: false, body, note: "", phase: None }
     }
     pub(super) fn detail(self, detail: &'a str) -> Line<'a> {
         Line { detail, ..self }
@@ -38,6 +40,9 @@ impl<'a> Line<'a> {
     }
     pub(super) fn note(self, note: &'a str) -> Line<'a> {
         Line { note, ..self }
+    }
+    pub(super) fn phase(self, phase: Option<Phase>) -> Line<'a> {
+        Line { phase, ..self }
     }
 }
 
@@ -50,21 +55,7 @@ pub(super) async fn record<C: ConnectionTrait>(
     doer: &Doer<'_>,
     line: Line<'_>,
 ) -> Result<(), DbErr> {
-    event(
-        c,
-        ctx.now,
-        item.id,
-        item.round,
-        step.as_str(),
-        line.detail,
-        doer.party,
-        doer.actor,
-        line.unit,
-        line.public,
-        line.body,
-        line.note,
-    )
-    .await
+    insert_line(c, (ctx.now, item.id, item.round), step.as_str(), doer.party, doer.actor, &line).await
 }
 
 /// One history row; `note` stays internal whatever `public` says.
@@ -83,23 +74,37 @@ pub(crate) async fn event<C: ConnectionTrait>(
     body: &str,
     note: &str,
 ) -> Result<(), DbErr> {
+    let line = Line { detail, unit: unit_id, public, body, note, phase: None };
+    insert_line(c, (at, item_id, round), step, party, actor, &line).await
+}
+
+/// The row of `line` at (time, item, round).
+async fn insert_line<C: ConnectionTrait>(
+    c: &C,
+    (at, item_id, round): (i64, i64, i64),
+    step: &str,
+    party: Party,
+    actor: &Actor,
+    line: &Line<'_>,
+) -> Result<(), DbErr> {
     db::exec(
         c,
-        "INSERT INTO handling_events (item_id, at, step, detail, party, actor_id, actor_name, unit_id, public, body, round, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO handling_events (item_id, at, step, detail, party, actor_id, actor_name, unit_id, public, body, round, note, phase) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         vec![
             item_id.into(),
             at.into(),
             step.into(),
-            detail.into(),
+            line.detail.into(),
             format!("{party:?}").to_lowercase().into(),
             actor.account_id.into(),
             actor.name.clone().into(),
-            unit_id.into(),
-            public.into(),
-            body.into(),
+            line.unit.into(),
+            line.public.into(),
+            line.body.into(),
             round.into(),
-            note.into(),
+            line.note.into(),
+            line.phase.map(|p| p.as_str().to_string()).into(),
         ],
     )
     .await?;

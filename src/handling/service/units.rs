@@ -7,7 +7,7 @@ use super::{Applied, Taking, text_of};
 use crate::app::error::{AppError, AppResult};
 use crate::calendar;
 use crate::db;
-use crate::handling::flow::{ContactRule, ContactWay, Outcome, State, UnitRole};
+use crate::handling::flow::{ContactRule, ContactWay, Outcome, Phase, State, UnitRole};
 use crate::handling::model::Item;
 
 /// 交办 to units as 主办 / 协办 / 分办 with a deadline in the kind's unit; a 协办 unit's own
@@ -195,9 +195,45 @@ pub(super) async fn give_back<C: ConnectionTrait>(
     Ok(())
 }
 
-pub(super) async fn progress<C: ConnectionTrait>(s: &Taking<'_, C>, to: State, text: &str) -> AppResult<()> {
+/// 办理进展; where the kind records its handling in phases, each note names its phase and a
+/// unit's notes go 方案 → 措施 → 成效 (a phase may have several notes; a later round may add to
+/// any phase already reached).
+pub(super) async fn progress<C: ConnectionTrait>(
+    s: &Taking<'_, C>,
+    to: State,
+    text: &str,
+    phase: Option<Phase>,
+) -> AppResult<()> {
     let text = text_of("text", text, true)?;
-    let a = live_assignment(s.c, s.item, s.doer.unit()?).await?;
+    let unit_id = s.doer.unit()?;
+    match (s.ctx.policy.phases, phase) {
+        (false, Some(_)) => return Err(AppError::invalid("phase", "此类事项的办理进展不分阶段，请不要填写 phase")),
+        (true, None) => {
+            return Err(AppError::invalid(
+                "phase",
+                "请选择办理阶段：方案、措施或成效（phase：plan、measures、results）",
+            ));
+        }
+        (true, Some(p)) => {
+            if let Some(before) = p.after() {
+                let done = db::scalar_i64(
+                    s.c,
+                    "SELECT count(*) FROM handling_events WHERE item_id = $1 AND unit_id = $2 AND step = 'progress' \
+                     AND phase = $3",
+                    vec![s.item.id.into(), unit_id.into(), before.as_str().into()],
+                )
+                .await?;
+                if done == 0 {
+                    return Err(AppError::invalid(
+                        "phase",
+                        format!("请先记录办理{}，再记录{}", before.label(), p.label()),
+                    ));
+                }
+            }
+        }
+        (false, None) => {}
+    }
+    let a = live_assignment(s.c, s.item, unit_id).await?;
     db::exec(
         s.c,
         "UPDATE handling_assignments SET state = 'accepted', accepted_at = COALESCE(accepted_at, $1) WHERE id = $2",
@@ -205,7 +241,8 @@ pub(super) async fn progress<C: ConnectionTrait>(s: &Taking<'_, C>, to: State, t
     )
     .await?;
     s.set_state(to).await?;
-    s.record(Line::internal(&text).unit(s.doer.unit_id)).await?;
+    let detail = phase.map(Phase::as_str).unwrap_or("");
+    s.record(Line::internal(&text).detail(detail).phase(phase).unit(Some(unit_id))).await?;
     Ok(())
 }
 

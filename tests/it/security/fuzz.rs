@@ -210,6 +210,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/suggestions/assign"),
     ("GET", "/console/suggestions/stats"),
     ("GET", "/console/suggestions/notice"),
+    ("GET", "/console/suggestions/mine"),
     ("GET", "/console/suggestions/item/{item}"),
     ("GET", "/console/suggestions/{suggestion}"),
     ("POST", "/console/suggestions/{suggestion}/act"),
