@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod demo;
+pub mod evaluation;
+pub mod evaluation_pages;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -60,17 +62,23 @@ fn register(s: &AppState) {
 }
 
 fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
-    Box::pin(async move { demo::seed(txn, d.key, d.organ).await.map(drop) })
+    Box::pin(async move {
+        demo::seed(txn, d.key, d.organ).await?;
+        demo::seed_evaluations(txn, d.key).await
+    })
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(pages::routes()).merge(evaluation_pages::routes()).merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
     let mut items = Vec::new();
     if [Role::Admin, Role::Staff, Role::Leader, Role::Unit, Role::Deputy].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions", "代表建议"));
+    }
+    if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/evaluations", "满意度测评"));
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
