@@ -48,7 +48,8 @@ pub async fn seen(
 /// Whether the caller may read the tally now: the organ's workers always (the live count),
 /// electors and everyone else once the result is published.
 pub fn may_see_tally(p: &Principal, b: &Ballot) -> bool {
-    let staff_view = crate::auth::authz::allows(p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
+    let staff_view =
+        crate::auth::authz::allows(p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
     staff_view || b.published_at.is_some()
 }
 
@@ -157,7 +158,8 @@ async fn close(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id
 const TAG: &str = "表决与测评";
 
 pub const OPERATIONS: &[Operation] = &[
-    Operation::get("/api/v1/ballots", "本人参加的投票（表决、满意度测评），含是否已投", TAG, schema::<Mine>).signed_in(),
+    Operation::get("/api/v1/ballots", "本人参加的投票（表决、满意度测评），含是否已投", TAG, schema::<Mine>)
+        .signed_in(),
     Operation::get(
         "/api/v1/ballots/{id}",
         "投票详情：选项、表决对象、本人是否已投；计票结果（机关工作人员随时可见，公布后所有可见者可见）",
@@ -165,9 +167,15 @@ pub const OPERATIONS: &[Operation] = &[
         schema::<Detail>,
     )
     .signed_in(),
-    Operation::new("post", "/api/v1/ballots/{id}/votes", "投票：每个表决对象选一个选项，每人只能投一次（无记名投票不记录投票人）", TAG, schema::<Cast>)
-        .signed_in()
-        .request(schema::<Paper>),
+    Operation::new(
+        "post",
+        "/api/v1/ballots/{id}/votes",
+        "投票：每个表决对象选一个选项，每人只能投一次（无记名投票不记录投票人）",
+        TAG,
+        schema::<Cast>,
+    )
+    .signed_in()
+    .request(schema::<Paper>),
     Operation::new("post", "/api/v1/ballots/{id}/close", "结束投票（机关工作人员）", TAG, schema::<Closed>)
         .signed_in()
         .empty_body(),

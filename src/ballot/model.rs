@@ -114,7 +114,8 @@ pub async fn for_elector<C: ConnectionTrait>(
 }
 
 pub async fn choices<C: ConnectionTrait>(c: &C, ballot: i64) -> Result<Vec<Choice>, DbErr> {
-    db::query_all(c, "SELECT code, label FROM ballot_options WHERE ballot_id = $1 ORDER BY sort", vec![ballot.into()]).await
+    db::query_all(c, "SELECT code, label FROM ballot_options WHERE ballot_id = $1 ORDER BY sort", vec![ballot.into()])
+        .await
 }
 
 pub async fn subjects<C: ConnectionTrait>(c: &C, ballot: i64) -> Result<Vec<Subject>, DbErr> {

@@ -157,7 +157,11 @@ pub async fn cast<C: ConnectionTrait>(
     let voter_col: Option<i64> = if b.secret { None } else { Some(voter) };
     for (subject, option) in votes {
         insert_vote(c, b.id, *subject, option, voter_col).await.map_err(|e| {
-            if db::is_unique_violation(&e) { AppError::Conflict("您已经投过票，每人只能投一次".into()) } else { e.into() }
+            if db::is_unique_violation(&e) {
+                AppError::Conflict("您已经投过票，每人只能投一次".into())
+            } else {
+                e.into()
+            }
         })?;
     }
     let summary = format!("参加投票：{}", b.title);
@@ -205,7 +209,8 @@ pub async fn close<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, b: &Bal
         .iter()
         .take(50)
         .map(|s| {
-            let parts: Vec<String> = t.choices.iter().zip(&s.counts).map(|(ch, n)| format!("{}{n}", ch.label)).collect();
+            let parts: Vec<String> =
+                t.choices.iter().zip(&s.counts).map(|(ch, n)| format!("{}{n}", ch.label)).collect();
             format!("{} {}", s.subject.title, parts.join("/"))
         })
         .collect();

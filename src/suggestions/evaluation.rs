@@ -69,25 +69,24 @@ pub async fn units_of_year<C: ConnectionTrait>(c: &C, organ: i64, year: i64) -> 
 
 /// The electorate of a 测评 (person ids).
 pub async fn electors<C: ConnectionTrait>(c: &C, organ: i64, year: i64, who: Electorate) -> Result<Vec<i64>, DbErr> {
-    let rows = match who {
-        Electorate::All => {
-            db::query_rows(
+    let rows =
+        match who {
+            Electorate::All => db::query_rows(
                 c,
                 "SELECT DISTINCT person_id FROM mandates WHERE organ_id = $1 AND status = 'serving' ORDER BY person_id",
                 vec![organ.into()],
             )
-            .await?
-        }
-        Electorate::Signers => {
-            db::query_rows(
-                c,
-                "SELECT DISTINCT s.person_id FROM suggestions sg JOIN item_signers s ON s.item_id = sg.item_id \
+            .await?,
+            Electorate::Signers => {
+                db::query_rows(
+                    c,
+                    "SELECT DISTINCT s.person_id FROM suggestions sg JOIN item_signers s ON s.item_id = sg.item_id \
                  WHERE sg.organ_id = $1 AND sg.year = $2 ORDER BY s.person_id",
-                vec![organ.into(), year.into()],
-            )
-            .await?
-        }
-    };
+                    vec![organ.into(), year.into()],
+                )
+                .await?
+            }
+        };
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 

@@ -104,7 +104,8 @@ async fn open(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Form(f): F
     let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false };
     crate::app::guard::check(&s, &p, &ip, Action::Update, &at_organ, "new").await?;
     let year = f.year.parse::<i64>().map_err(|_| AppError::invalid("year", "请填写年度（如 2026）"))?;
-    let electorate = Electorate::parse(&f.electorate).ok_or_else(|| AppError::invalid("electorate", "请选择参加测评的代表"))?;
+    let electorate =
+        Electorate::parse(&f.electorate).ok_or_else(|| AppError::invalid("electorate", "请选择参加测评的代表"))?;
     let o = Opening { year, electorate, secret: !f.named, aspects: f.aspects };
     let now = crate::db::now();
     let organ = p.organ_id;
@@ -137,7 +138,6 @@ struct PageTpl {
     can_manage: bool,
 }
 
-
 async fn page_of(
     page: Page,
     Auth(p): Auth,
@@ -157,15 +157,22 @@ async fn page_of(
         for x in subjects {
             match paper.last_mut() {
                 Some(u) if u.subjects.first().is_some_and(|f| f.ref_id == x.ref_id) => u.subjects.push(x),
-                _ => paper.push(PaperUnit { name: x.title.split(" · ").next().unwrap_or("").to_string(), subjects: vec![x] }),
+                _ => paper
+                    .push(PaperUnit {
+                        name: x.title.split(" · ").next().unwrap_or("").to_string(), subjects: vec![x]
+                    }),
             }
         }
     }
     let show_results = may_see_tally(&p, &b);
     let t = ballots::tally(&s.db, id).await?;
-    let can_manage = allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
+    let can_manage =
+        allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
     render(&PageTpl {
-        l: page.layout(&b.title, &[("/console/suggestions", "代表建议"), ("/console/suggestions/evaluations", "满意度测评")]),
+        l: page.layout(
+            &b.title,
+            &[("/console/suggestions", "代表建议"), ("/console/suggestions/evaluations", "满意度测评")],
+        ),
         choices,
         paper,
         voted,

@@ -40,8 +40,12 @@ async fn people(app: &TestApp) -> (i64, Vec<i64>) {
 
 async fn open(app: &TestApp, organ: i64, electors: &[i64], secret: bool) -> i64 {
     let subjects = [
-        NewSubject { ref_type: "motion", ref_id: 1, part: "", title: "关于批准年度预算调整方案的决议（草案）".into() },
-        NewSubject { ref_type: "motion", ref_id: 2, part: "", title: "关于设立乡村振兴专项资金的决定（草案）".into() },
+        NewSubject {
+            ref_type: "motion", ref_id: 1, part: "", title: "关于批准年度预算调整方案的决议（草案）".into()
+        },
+        NewSubject {
+            ref_type: "motion", ref_id: 2, part: "", title: "关于设立乡村振兴专项资金的决定（草案）".into()
+        },
     ];
     let new = NewBallot {
         organ_id: organ,
@@ -107,12 +111,13 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     assert_eq!(per_mille(2, 3), 667);
 
     // Secret: no vote names a voter; who voted is only the electors' flag.
-    let named =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL", vec![
-            id.into(),
-        ])
-        .await
-        .unwrap();
+    let named = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(named, 0);
     let voted: Vec<i64> = db::query_rows(
         app.db(),
@@ -147,7 +152,10 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     .map(|r| r.try_get_by_index::<String>(0).unwrap())
     .collect();
     assert_eq!(summaries.len(), 4);
-    assert!(summaries.iter().all(|s| !s.contains("赞成") && !s.contains("反对") && !s.contains("弃权")), "{summaries:?}");
+    assert!(
+        summaries.iter().all(|s| !s.contains("赞成") && !s.contains("反对") && !s.contains("弃权")),
+        "{summaries:?}"
+    );
 
     // Closed: the count is final; nobody votes any more, and it closes once.
     let b = model::ballot(app.db(), id).await.unwrap().unwrap();

@@ -60,19 +60,16 @@ impl MigrationTrait for Migration {
         m.create_table(keyed_by(
             REFERENCES,
             "ballot_subjects",
-            vec![
-                id("id"),
-                int("ballot_id"),
-                text("ref_type"),
-                int("ref_id"),
-                text("part"),
-                text("title"),
-                int("sort"),
-            ],
+            vec![id("id"), int("ballot_id"), text("ref_type"), int("ref_id"), text("part"), text("title"), int("sort")],
         ))
         .await?;
-        m.create_index(index("ballot_subjects", "ux_ballot_subjects", &["ballot_id", "ref_type", "ref_id", "part"], true))
-            .await?;
+        m.create_index(index(
+            "ballot_subjects",
+            "ux_ballot_subjects",
+            &["ballot_id", "ref_type", "ref_id", "part"],
+            true,
+        ))
+        .await?;
         m.create_table(keyed_by(
             REFERENCES,
             "ballot_electors",

@@ -57,8 +57,7 @@ async fn deputies_grade_the_units_and_staff_publish_the_result(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.texts("#results").is_empty(), "a deputy sees no count before publication");
     let sel = scraper::Selector::parse("#paper input[type=radio][value=satisfied]").unwrap();
-    let names: Vec<String> =
-        page.html().select(&sel).map(|e| e.value().attr("name").unwrap().to_string()).collect();
+    let names: Vec<String> = page.html().select(&sel).map(|e| e.value().attr("name").unwrap().to_string()).collect();
     assert_eq!(names.len(), n, "one line of three grades per unit");
     let mut fields: Vec<(&str, &str)> = names.iter().map(|k| (k.as_str(), "satisfied")).collect();
     let last = fields.pop().unwrap();
@@ -84,10 +83,12 @@ async fn deputies_grade_the_units_and_staff_publish_the_result(app: TestApp) {
         .iter()
         .map(|s| json!({"subject_id": s["id"], "option": "unsatisfied"}))
         .collect();
-    let r = app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
+    let r =
+        app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["voted"], n);
-    let r = app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
+    let r =
+        app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let r = app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": 1}))).await;
     assert!(r.status == StatusCode::CONFLICT || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -109,18 +110,20 @@ async fn deputies_grade_the_units_and_staff_publish_the_result(app: TestApp) {
         assert_eq!(b, want, "subject {i}");
     }
     // The vote rows of this secret ballot name nobody.
-    let named =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL", vec![
-            id.into(),
-        ])
-        .await
-        .unwrap();
+    let named = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(named, 0);
 
     // Staff close (API), then publish and export (console).
     let r = app.api("POST", &format!("/api/v1/ballots/{id}/close"), Some(&staff), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
+    let r =
+        app.api("POST", &format!("/api/v1/ballots/{id}/votes"), Some(&deputy2), Some(json!({"votes": votes}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let mut console = app.login("staff").await;
     let page = console.get(&format!("/console/suggestions/evaluations/{id}")).await;
@@ -155,9 +158,8 @@ async fn staff_open_a_year_with_its_signers_and_three_aspects(app: TestApp) {
     let mut staff = app.login("staff").await;
     let year = db::scalar_i64(app.db(), "SELECT max(year) FROM suggestions", vec![]).await.unwrap();
     // One 测评 a year: this year's is open in the demo.
-    let r = staff
-        .post("/console/suggestions/evaluations", &[("year", &year.to_string()), ("electorate", "signers")])
-        .await;
+    let r =
+        staff.post("/console/suggestions/evaluations", &[("year", &year.to_string()), ("electorate", "signers")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     // A year without 交办 has nothing to evaluate.
     let r = staff.post("/console/suggestions/evaluations", &[("year", "2001"), ("electorate", "all")]).await;
@@ -187,7 +189,9 @@ async fn staff_open_a_year_with_its_signers_and_three_aspects(app: TestApp) {
     .await
     .unwrap();
     let subjects =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_subjects WHERE ballot_id = $1", vec![id.into()]).await.unwrap();
+        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_subjects WHERE ballot_id = $1", vec![id.into()])
+            .await
+            .unwrap();
     assert_eq!(subjects, 3 * units, "态度·措施·实效 for each unit");
     let signers = db::scalar_i64(
         app.db(),
@@ -197,14 +201,17 @@ async fn staff_open_a_year_with_its_signers_and_three_aspects(app: TestApp) {
     .await
     .unwrap();
     let electors =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_electors WHERE ballot_id = $1", vec![id.into()]).await.unwrap();
+        db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_electors WHERE ballot_id = $1", vec![id.into()])
+            .await
+            .unwrap();
     assert_eq!(electors, signers);
     // The deputy, a signer, gets a paper with the three aspects of each unit.
     let me = person_of(&app, "deputy").await;
-    let signed = db::scalar_i64(app.db(), "SELECT count(*) FROM ballot_electors WHERE ballot_id = $1 AND person_id = $2", vec![
-        id.into(),
-        me.into(),
-    ])
+    let signed = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM ballot_electors WHERE ballot_id = $1 AND person_id = $2",
+        vec![id.into(), me.into()],
+    )
     .await
     .unwrap();
     if signed == 1 {
