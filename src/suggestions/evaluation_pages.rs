@@ -46,6 +46,21 @@ fn may_open(p: &Principal) -> bool {
     allows(p, Action::Update, &Resource::Ballot { organ_path: &p.organ_path, elector: false })
 }
 
+/// A 测评 the caller may see (and act on): the ballot, and `Some(voted)` for an elector.
+async fn evaluation_seen(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<(Ballot, Option<bool>)> {
+    let (b, voted) = seen(s, p, ip, id, action).await?;
+    if b.kind != KIND {
+        return Err(AppError::NotFound);
+    }
+    Ok((b, voted))
+}
+
 /// A line of the list.
 struct Line {
     b: Ballot,
@@ -145,10 +160,7 @@ async fn page_of(
     ip: ClientIp,
     PathId(id): PathId,
 ) -> AppResult<Response> {
-    let (b, voted) = seen(&s, &p, &ip, id, Action::View).await?;
-    if b.kind != KIND {
-        return Err(AppError::NotFound);
-    }
+    let (b, voted) = evaluation_seen(&s, &p, &ip, id, Action::View).await?;
     let choices = ballots::choices(&s.db, id).await?;
     let subjects = ballots::subjects(&s.db, id).await?;
     let aspects = subjects.iter().any(|x| !x.part.is_empty());
@@ -195,17 +207,14 @@ async fn vote(
     PathId(id): PathId,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (b, _) = seen(&s, &p, &ip, id, Action::Create).await?;
-    if b.kind != KIND {
-        return Err(AppError::NotFound);
-    }
+    let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Create).await?;
     let subjects = ballots::subjects(&s.db, id).await?;
     let mut votes: Vec<(i64, String)> = Vec::new();
     for (k, v) in &pairs {
-        if let Some(subject) = k.strip_prefix('s').and_then(|x| x.parse::<i64>().ok()) {
-            if !v.trim().is_empty() {
-                votes.push((subject, v.trim().to_string()));
-            }
+        if let Some(subject) = k.strip_prefix('s').and_then(|x| x.parse::<i64>().ok())
+            && !v.trim().is_empty()
+        {
+            votes.push((subject, v.trim().to_string()));
         }
     }
     let missing = subjects.iter().filter(|x| !votes.iter().any(|(v, _)| *v == x.id)).count();
@@ -231,10 +240,7 @@ async fn act(
     PathId(id): PathId,
     Form(f): Form<ActForm>,
 ) -> AppResult<Response> {
-    let (b, _) = seen(&s, &p, &ip, id, Action::Update).await?;
-    if b.kind != KIND {
-        return Err(AppError::NotFound);
-    }
+    let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Update).await?;
     let now = crate::db::now();
     let done = match f.action.as_str() {
         "close" => "投票已结束",
@@ -251,10 +257,7 @@ async fn act(
 
 /// The result as .xlsx for 组织部 / 考核办: staff, once closed.
 async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
-    let (b, _) = seen(&s, &p, &ip, id, Action::Update).await?;
-    if b.kind != KIND {
-        return Err(AppError::NotFound);
-    }
+    let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Update).await?;
     if b.is_open() {
         return Err(AppError::Conflict("投票结束后才能导出结果".into()));
     }

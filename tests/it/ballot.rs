@@ -72,6 +72,17 @@ async fn cast(app: &TestApp, ballot: i64, voter: i64, votes: &[(usize, &str)]) -
     .await
 }
 
+/// The votes of a ballot that carry a voter (none for a secret ballot).
+pub async fn votes_naming_a_voter(app: &TestApp, ballot: i64) -> i64 {
+    db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL",
+        vec![ballot.into()],
+    )
+    .await
+    .unwrap()
+}
+
 async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     let (organ, persons) = people(&app).await;
     let (electors, outsider) = (&persons[..5], persons[5]);
@@ -111,14 +122,7 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     assert_eq!(per_mille(2, 3), 667);
 
     // Secret: no vote names a voter; who voted is only the electors' flag.
-    let named = db::scalar_i64(
-        app.db(),
-        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL",
-        vec![id.into()],
-    )
-    .await
-    .unwrap();
-    assert_eq!(named, 0);
+    assert_eq!(votes_naming_a_voter(&app, id).await, 0);
     let voted: Vec<i64> = db::query_rows(
         app.db(),
         "SELECT person_id FROM ballot_electors WHERE ballot_id = $1 AND voted = true ORDER BY person_id",

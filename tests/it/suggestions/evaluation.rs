@@ -110,14 +110,7 @@ async fn deputies_grade_the_units_and_staff_publish_the_result(app: TestApp) {
         assert_eq!(b, want, "subject {i}");
     }
     // The vote rows of this secret ballot name nobody.
-    let named = db::scalar_i64(
-        app.db(),
-        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND voter_id IS NOT NULL",
-        vec![id.into()],
-    )
-    .await
-    .unwrap();
-    assert_eq!(named, 0);
+    assert_eq!(crate::ballot::votes_naming_a_voter(&app, id).await, 0);
 
     // Staff close (API), then publish and export (console).
     let r = app.api("POST", &format!("/api/v1/ballots/{id}/close"), Some(&staff), None).await;
