@@ -197,6 +197,11 @@ pub enum Resource<'a> {
     /// station's keeper and the deputy booked run it with the organ's staff; `Create` is a
     /// booking the keeper (or staff) enters for someone who came or called.
     Appointment { organ_path: &'a str, station_id: i64, deputy_id: Option<i64> },
+    /// A ballot (表决, 满意度测评; MTG-3) of the organ at `organ_path`; `elector`: the caller's
+    /// person is on its electorate. Organ workers of the subtree and the electors see it;
+    /// `Create` is casting one's paper (an elector only); `Update` opening, closing and
+    /// publishing (admin and staff); `ExportPersonal` the result with a named ballot's voters.
+    Ballot { organ_path: &'a str, elector: bool },
 }
 
 impl Resource<'_> {
@@ -223,6 +228,7 @@ impl Resource<'_> {
             Resource::Reception { .. } => "reception",
             Resource::Appointment { .. } => "appointment",
             Resource::Draft { .. } => "draft",
+            Resource::Ballot { .. } => "ballot",
         }
     }
 }
@@ -467,6 +473,17 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff || keeper || deputy),
                 // An offline booking: the station's keeper, or staff.
                 Action::Create => visible_or_hidden(visible, staff || keeper),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Ballot { organ_path, elector } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let visible = worker || elector;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create => visible_or_hidden(visible, elector),
+                Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query};
+use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query, strict};
 use crate::app::guard;
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
 use crate::app::state::AppState;
@@ -68,18 +68,6 @@ pub struct NewSuggestion {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Created {
     pub id: i64,
-}
-
-/// A body read once the caller is known to be entitled (so that a refusal is the
-/// authorization's, not the parser's): the fields the document lists, no others.
-fn strict<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> AppResult<T> {
-    if v.is_null() {
-        return Ok(T::default());
-    }
-    serde_json::from_value(v).map_err(|e| {
-        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
-        AppError::invalid("", message)
-    })
 }
 
 /// The author of what a principal writes: their deputy record.

@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod demo;
+pub mod evaluation;
+pub mod evaluation_pages;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -61,11 +63,18 @@ fn register(s: &AppState) {
 }
 
 fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
-    Box::pin(async move { demo::seed(txn, d.key, d.organ).await.map(drop) })
+    Box::pin(async move {
+        demo::seed(txn, d.key, d.organ).await?;
+        demo::seed_evaluations(txn, d.key).await
+    })
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(workspace::routes()).merge(api::routes())
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(workspace::routes())
+        .merge(evaluation_pages::routes())
+        .merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -75,6 +84,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if p.has(Role::Unit) && p.unit_id.is_some() {
         items.push(("/console/suggestions/mine", "本单位承办"));
+    }
+    if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/evaluations", "满意度测评"));
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));

@@ -223,6 +223,17 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/suggestions/{suggestion}/submit"),
     ("POST", "/api/v1/suggestions/{suggestion}/register"),
     ("POST", "/api/v1/suggestions/{suggestion}/{step}"),
+    ("GET POST", "/console/suggestions/evaluations"),
+    ("GET", "/console/suggestions/evaluations/{ballot}"),
+    ("POST", "/console/suggestions/evaluations/{ballot}/vote"),
+    ("POST", "/console/suggestions/evaluations/{ballot}/act"),
+    ("GET", "/console/suggestions/evaluations/{ballot}/export"),
+    ("GET", "/evaluations"),
+    ("GET", "/evaluations/{ballot}"),
+    ("GET", "/api/v1/ballots"),
+    ("GET", "/api/v1/ballots/{ballot}"),
+    ("POST", "/api/v1/ballots/{ballot}/votes"),
+    ("POST", "/api/v1/ballots/{ballot}/close"),
     // Webhooks
     ("POST", "/api/v1/webhooks/inbound/{webhook}"),
     ("GET POST", "/console/webhooks"),
@@ -573,6 +584,7 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("webhook", one("SELECT min(id) FROM webhook_endpoints").await);
     ids.insert("delivery", one("SELECT min(id) FROM webhook_deliveries").await);
     ids.insert("suggestion", one("SELECT min(id) FROM suggestions").await);
+    ids.insert("ballot", one("SELECT max(id) FROM ballots").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await
