@@ -72,6 +72,8 @@ pub struct LoopView {
     pub deputies: Vec<UnitChoice>,
     /// Files attached to progress notes (id, name).
     pub files: Vec<UnitChoice>,
+    /// The viewer's unit: it uploads the signed letter of its own replies (`letters`).
+    pub letter_unit: Option<i64>,
 }
 
 impl LoopView {
@@ -110,6 +112,10 @@ impl LoopView {
     }
     pub fn suggested(&self, unit: &i64, slot: &usize) -> bool {
         *slot == 0 && self.suggested_unit == Some(*unit)
+    }
+    /// The viewer is the unit that made this reply (it uploads the signed letter).
+    pub fn letter_by(&self, r: &Reply) -> bool {
+        self.letter_unit == Some(r.unit_id)
     }
     pub fn current(&self) -> Vec<&Assignment> {
         self.assignments.iter().filter(|a| a.round == self.round).collect()
@@ -179,6 +185,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
     .collect();
     Ok(LoopView {
+        letter_unit: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
         files,
         merged_into,
         merged_here: model::merged_here(&s.db, item.id).await?,

@@ -9,14 +9,18 @@
 
 pub mod api;
 pub mod demo;
+pub mod drafts;
+pub mod drafts_api;
+pub mod drafts_pages;
 pub mod model;
 pub mod pages;
+pub mod references;
 pub mod service;
 
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, Demo, MenuSection, Module};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, Demo, MenuSection, Module};
 use crate::audit::{RecordKind, Title};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
@@ -40,10 +44,18 @@ pub const MODULE: Module = Module {
         ("suggestion_key", "设置重点建议"),
         ("suggestion_assign_batch", "集中交办代表建议"),
         ("suggestion_carry_over", "跨年结转代表建议"),
+        ("suggestion_edit", "修改代表建议草稿"),
+        ("suggestion_share", "分享建议草稿会商"),
+        ("suggestion_comment", "提出会商意见"),
+        ("suggestion_reference", "关联检察建议或公益诉讼线索"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
-    attachment_owners: &[],
+    attachment_owners: &[AttachmentOwner {
+        owner_type: drafts::FILE_OWNER,
+        public: |_, _, _| Box::pin(async { Ok(false) }),
+        seen_by: Some(drafts::file_seen_by),
+    }],
     on_account_created: None,
     register: Some(register),
     records: &[
@@ -51,7 +63,14 @@ pub const MODULE: Module = Module {
         RecordKind::untitled("draft", "代表起草的文稿"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
-    tables: &["suggestion_sessions", "suggestions", "suggestion_cosigners"],
+    tables: &[
+        "suggestion_sessions",
+        "suggestions",
+        "suggestion_cosigners",
+        "suggestion_shares",
+        "suggestion_comments",
+        "external_references",
+    ],
     demo: Some(demo_seed),
 };
 
@@ -64,7 +83,7 @@ fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a,
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(pages::routes()).merge(drafts_pages::routes()).merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
