@@ -83,6 +83,11 @@ async fn group_of(app: &TestApp, members: &[i64]) -> i64 {
     g
 }
 
+/// A file downloaded in `username`'s browser session (bearer tokens are API credentials only).
+async fn download(app: &TestApp, username: &str, url: &str) -> crate::support::Resp {
+    app.login(username).await.get(url).await
+}
+
 async fn inbox_has(app: &TestApp, username: &str, title: &str) -> bool {
     db::scalar_i64(
         app.db(),
@@ -201,10 +206,10 @@ async fn files_on_a_draft_are_seen_by_who_sees_the_suggestion(app: TestApp) {
     assert_eq!(files[0]["content_type"], "application/pdf");
     let url = files[0]["url"].as_str().unwrap().to_string();
     let file_id = files[0]["id"].as_i64().unwrap();
-    let r = app.api("GET", &url, Some(&deputy2), None).await;
+    let r = download(&app, "deputy2", &url).await;
     assert_eq!(r.status, StatusCode::OK, "the co-signer downloads it");
     assert_eq!(r.header("content-type"), Some("application/pdf"));
-    let r = app.api("GET", &url, Some(&staff), None).await;
+    let r = download(&app, "staff", &url).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "staff do not see a draft's files");
     let page = author.get(&format!("/console/suggestions/{id}")).await;
     assert_eq!(page.texts("#file-list li a").first().map(|s| s.as_str()), Some("调研报告.pdf"));
@@ -221,11 +226,10 @@ async fn files_on_a_draft_are_seen_by_who_sees_the_suggestion(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let d = detail(&app, &staff, id).await;
     let url = d["files"][0]["url"].as_str().unwrap().to_string();
-    assert_eq!(app.api("GET", &url, Some(&staff), None).await.status, StatusCode::OK);
+    assert_eq!(download(&app, "staff", &url).await.status, StatusCode::OK);
     let r = author.upload(&format!("/console/suggestions/{id}/files"), "file", "b.pdf", PDF).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let unit = app.token("unit", Scope::Write).await;
-    assert_eq!(app.api("GET", &url, Some(&unit), None).await.status, StatusCode::NOT_FOUND, "not assigned to it");
+    assert_eq!(download(&app, "unit", &url).await.status, StatusCode::NOT_FOUND, "not assigned to it");
 }
 demo_test!(files_on_a_draft_are_seen_by_who_sees_the_suggestion);
 
@@ -304,7 +308,6 @@ async fn the_replying_unit_uploads_the_signed_letter_every_signer_downloads(app:
     let unit = app.token("unit", Scope::Write).await;
     let (_, unit_b) = super::second_unit(&app).await;
     third_deputy(&app).await;
-    let deputy3 = app.token("deputy3", Scope::Write).await;
     let lead = demo_unit(&app).await;
     let id = submitted(&app, &deputy, &deputy2).await;
     app.api("POST", &format!("/api/v1/suggestions/{id}/register"), Some(&staff), None).await;
@@ -344,14 +347,14 @@ async fn the_replying_unit_uploads_the_signed_letter_every_signer_downloads(app:
     // Listed with the reply; both signers download it, a deputy who did not sign does not.
     let d = detail(&app, &deputy2, id).await;
     let url = d["handling"]["replies"][0]["letter_url"].as_str().expect("a letter").to_string();
-    for who in [&deputy, &deputy2, &staff, &unit] {
-        let r = app.api("GET", &url, Some(who), None).await;
-        assert_eq!(r.status, StatusCode::OK);
+    for who in ["deputy", "deputy2", "staff", "unit"] {
+        let r = download(&app, who, &url).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}");
         assert_eq!(r.header("content-type"), Some("application/pdf"));
         assert!(r.body.starts_with("%PDF"));
     }
-    assert_eq!(app.api("GET", &url, Some(&deputy3), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.api("GET", &url, Some(&unit_b), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app, "deputy3", &url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app, "unit-b", &url).await.status, StatusCode::NOT_FOUND);
     let page = dep.get(&format!("/console/suggestions/{id}")).await;
     assert_eq!(page.texts(&format!("#letter-{reply}")), vec!["签发的答复函（PDF）".to_string()], "{}", page.body);
     // A second upload replaces the first.
