@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
+pub use super::access::visible;
+use super::access::strict;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
 use crate::app::error::{AppError, AppResult};
@@ -71,18 +73,6 @@ pub struct NewSuggestion {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Created {
     pub id: i64,
-}
-
-/// A body read once the caller is known to be entitled (so that a refusal is the
-/// authorization's, not the parser's): the fields the document lists, no others.
-pub(super) fn strict<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> AppResult<T> {
-    if v.is_null() {
-        return Ok(T::default());
-    }
-    serde_json::from_value(v).map_err(|e| {
-        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
-        AppError::invalid("", message)
-    })
 }
 
 /// The author of what a principal writes: their deputy record.
@@ -148,21 +138,6 @@ async fn create(
     let now = crate::db::now();
     let id = write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id })).into_response())
-}
-
-/// A suggestion the principal may see (404 otherwise): through the loop once registered, as a
-/// draft before.
-pub async fn visible(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Suggestion> {
-    let sg = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let facts = super::drafts::facts(&s.db, id).await?;
-    let draft = facts.resource(&sg);
-    match sg.item_id {
-        Some(item) if action == Action::View && !crate::auth::authz::allows(p, Action::View, &draft) => {
-            crate::handling::visible_item(s, p, ip, item).await?;
-        }
-        _ => guard::check(s, p, ip, action, &draft, &id.to_string()).await?,
-    }
-    Ok(sg)
 }
 
 async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {

@@ -18,7 +18,7 @@ use super::service::{Draft, MAX_PART, MAX_TITLE, check_cosigners, notify_deputy,
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
-use crate::auth::authz::allows;
+use crate::auth::authz::{Field, allows};
 use crate::auth::{Action, Principal, Resource};
 use crate::db;
 
@@ -444,4 +444,50 @@ pub fn kind_of(v: Option<&str>) -> AppResult<Option<Kind>> {
         None => Ok(None),
         Some(k) => Kind::parse(k).map(Some).ok_or_else(|| AppError::invalid("kind", "kind 应为 suggestion 或 bill")),
     }
+}
+
+/// What the detail page shows of a draft's files, 会商 and links, and what the viewer may do.
+pub struct Extra {
+    pub files: Vec<File>,
+    pub shares: Vec<Share>,
+    pub comments: Vec<Comment>,
+    pub references: Vec<super::references::Reference>,
+    /// The author, before submission: edit, files, share.
+    pub can_edit: bool,
+    pub can_comment: bool,
+    /// Staff, once handed in: record a 检察建议 or 公益诉讼线索.
+    pub can_reference: bool,
+    /// The author's groups not yet shared with.
+    pub groups: Vec<Group>,
+    pub reference_kinds: Vec<crate::app::forms::Opt>,
+}
+
+/// The detail page's extra part for `p`.
+pub async fn extra(s: &AppState, p: &Principal, sg: &Suggestion) -> AppResult<Extra> {
+    let facts = facts(&s.db, sg.id).await?;
+    let draft = facts.resource(sg);
+    let can_edit = allows(p, Action::Update, &draft);
+    let shares = shares(&s.db, sg.id).await?;
+    let groups = if can_edit {
+        groups_of(&s.db, sg.lead_person_id)
+            .await?
+            .into_iter()
+            .filter(|g| !shares.iter().any(|x| x.group_id == g.id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Extra {
+        files: files(&s.db, sg.id).await?,
+        comments: comments(&s.db, sg.id).await?,
+        references: super::references::of(&s.db, sg.id).await?,
+        can_edit,
+        can_comment: allows(p, Action::Change(Field::DraftComment), &draft),
+        can_reference: allows(p, Action::Change(Field::ItemTriage), &draft),
+        groups,
+        shares,
+        reference_kinds: crate::app::forms::opts(super::references::ReferenceKind::ALL.map(|k| (k.as_str(), k.label())),
+            super::references::ReferenceKind::Procuratorial.as_str(),
+        ),
+    })
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::api::{strict, visible};
+use super::access::{strict, visible};
 use super::drafts::{self, Comment, Edited, File, Group, Share};
 use super::references::{self, Reference, ReferenceIn};
 use super::service::Draft;
@@ -36,7 +36,7 @@ pub struct DetailExtra {
 }
 
 pub async fn detail_extra(s: &AppState, p: &Principal, sg: &super::model::Suggestion) -> AppResult<DetailExtra> {
-    let x = super::drafts_pages::extra(s, p, sg).await?;
+    let x = drafts::extra(s, p, sg).await?;
     Ok(DetailExtra {
         files: x.files,
         shares: x.shares,

@@ -10,10 +10,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::api::visible;
-use super::drafts::{self, Comment, File, Group, Share};
+use super::access::visible;
+use super::drafts;
 use super::model::{self, Kind, Suggestion};
-use super::references::{self, Reference, ReferenceIn, ReferenceKind};
+use super::references::{self, ReferenceIn};
 use super::service::Draft;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
@@ -22,7 +22,7 @@ use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
-use crate::auth::authz::{Field, allows};
+use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Role};
 
 pub fn routes() -> Router<AppState> {
@@ -33,50 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/{id}/share", post(share))
         .route("/console/suggestions/{id}/comments", post(comment))
         .route("/console/suggestions/{id}/references", post(reference))
-}
-
-/// What the detail page shows of a draft's files, 会商 and links, and what the viewer may do.
-pub struct Extra {
-    pub files: Vec<File>,
-    pub shares: Vec<Share>,
-    pub comments: Vec<Comment>,
-    pub references: Vec<Reference>,
-    /// The author, before submission: edit, files, share.
-    pub can_edit: bool,
-    pub can_comment: bool,
-    /// Staff, once handed in: record a 检察建议 or 公益诉讼线索.
-    pub can_reference: bool,
-    /// The author's groups not yet shared with.
-    pub groups: Vec<Group>,
-    pub reference_kinds: Vec<Opt>,
-}
-
-/// The detail page's extra part for `p`.
-pub async fn extra(s: &AppState, p: &Principal, sg: &Suggestion) -> AppResult<Extra> {
-    let facts = drafts::facts(&s.db, sg.id).await?;
-    let draft = facts.resource(sg);
-    let can_edit = allows(p, Action::Update, &draft);
-    let shares = drafts::shares(&s.db, sg.id).await?;
-    let groups = if can_edit {
-        drafts::groups_of(&s.db, sg.lead_person_id)
-            .await?
-            .into_iter()
-            .filter(|g| !shares.iter().any(|x| x.group_id == g.id))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Extra {
-        files: drafts::files(&s.db, sg.id).await?,
-        comments: drafts::comments(&s.db, sg.id).await?,
-        references: references::of(&s.db, sg.id).await?,
-        can_edit,
-        can_comment: allows(p, Action::Change(Field::DraftComment), &draft),
-        can_reference: allows(p, Action::Change(Field::ItemTriage), &draft),
-        groups,
-        shares,
-        reference_kinds: opts(ReferenceKind::ALL.map(|k| (k.as_str(), k.label())), ReferenceKind::Procuratorial.as_str()),
-    })
 }
 
 #[derive(Template)]
@@ -125,7 +81,7 @@ async fn edit_page(page: &Page, s: &AppState, sg: &Suggestion, f: EditForm, erro
         l: page.layout("修改建议草稿", &[("/console/suggestions", "代表建议"), (back.as_str(), sg.title.as_str())]),
         id: sg.id,
         kinds: opts(Kind::ALL.map(|k| (k.as_str(), k.label())), &kind),
-        deputies: super::pages::colleagues(s, sg.lead_person_id).await?,
+        deputies: super::service::colleagues(&s.db, sg.lead_person_id).await?,
         confirmed: cos.iter().filter(|k| k.confirmed_at.is_some()).count(),
         f,
         error: error.clone(),

@@ -7,6 +7,7 @@
 //! lead's 不满意 reopening it, 跟踪办理 of B-class replies, and 跨年结转. Nothing of the loop is
 //! written here: this module says so in its kind descriptor.
 
+pub mod access;
 pub mod api;
 pub mod demo;
 pub mod drafts;

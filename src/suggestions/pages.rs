@@ -129,16 +129,8 @@ struct DraftForm {
 }
 
 /// The other serving deputies of the author's organ, to invite as co-signers.
-pub(super) async fn colleagues(s: &AppState, me: i64) -> AppResult<Vec<(i64, String)>> {
-    let (organ, _) = service::organ_of(&s.db, me).await?;
-    let rows = crate::db::query_rows(
-        &s.db,
-        "SELECT p.id, p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
-         AND m.status = 'serving' AND p.id <> $2 ORDER BY p.name LIMIT 500",
-        vec![organ.into(), me.into()],
-    )
-    .await?;
-    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
+async fn colleagues(s: &AppState, me: i64) -> AppResult<Vec<(i64, String)>> {
+    service::colleagues(&s.db, me).await
 }
 
 fn author(p: &Principal) -> AppResult<i64> {
@@ -206,7 +198,7 @@ struct DetailTpl {
     can_submit: bool,
     can_triage: bool,
     /// Files, 会商, external references.
-    x: super::drafts_pages::Extra,
+    x: super::drafts::Extra,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -241,7 +233,7 @@ async fn detail(
         can_submit: allows(&p, Action::Update, &draft),
         can_triage: allows(&p, Action::Change(Field::ItemTriage), &draft),
         quality: service::quality(&s.db, &sg).await?,
-        x: super::drafts_pages::extra(&s, &p, &sg).await?,
+        x: super::drafts::extra(&s, &p, &sg).await?,
         cosigners,
         lp,
         sg,

@@ -520,3 +520,16 @@ pub async fn carry_over<C: ConnectionTrait>(
     audit::append(c, key, actor, ch).await?;
     Ok(n)
 }
+
+/// The other serving deputies of `me`'s organ, to invite as co-signers.
+pub async fn colleagues<C: ConnectionTrait>(c: &C, me: i64) -> AppResult<Vec<(i64, String)>> {
+    let (organ, _) = organ_of(c, me).await?;
+    let rows = db::query_rows(
+        c,
+        "SELECT p.id, p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
+         AND m.status = 'serving' AND p.id <> $2 ORDER BY p.name LIMIT 500",
+        vec![organ.into(), me.into()],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
+}
