@@ -71,12 +71,7 @@ pub async fn to<C: ConnectionTrait>(c: &C, to_type: &str, to_id: i64) -> Result<
 
 /// Sets the note of every link from a record to records of one kind: the linking module's
 /// word for itself as the other side shows it (a suggestion's number once it has one).
-pub async fn set_note<C: ConnectionTrait>(
-    c: &C,
-    from: (&str, i64),
-    to_type: &str,
-    note: &str,
-) -> Result<u64, DbErr> {
+pub async fn set_note<C: ConnectionTrait>(c: &C, from: (&str, i64), to_type: &str, note: &str) -> Result<u64, DbErr> {
     db::exec(
         c,
         "UPDATE record_links SET note = $1 WHERE from_type = $2 AND from_id = $3 AND to_type = $4",

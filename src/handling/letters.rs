@@ -33,8 +33,8 @@ pub fn routes() -> Router<AppState> {
 
 /// The item and the unit of a reply.
 async fn reply_of(s: &AppState, reply: i64) -> AppResult<Option<(i64, i64)>> {
-    let rows =
-        db::query_rows(&s.db, "SELECT item_id, unit_id FROM handling_replies WHERE id = $1", vec![reply.into()]).await?;
+    let rows = db::query_rows(&s.db, "SELECT item_id, unit_id FROM handling_replies WHERE id = $1", vec![reply.into()])
+        .await?;
     Ok(match rows.first() {
         Some(r) => Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?)),
         None => None,

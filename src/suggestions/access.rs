@@ -34,4 +34,3 @@ pub async fn visible(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action
     }
     Ok(sg)
 }
-

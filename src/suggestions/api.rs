@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-pub use super::access::visible;
 use super::access::strict;
+pub use super::access::visible;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
 use crate::app::error::{AppError, AppResult};

@@ -150,30 +150,19 @@ pub async fn edit<C: ConnectionTrait>(
         }
     }
     if material {
-        let confirmed: Vec<i64> = model::cosigners(c, s.id)
-            .await?
-            .iter()
-            .filter(|k| k.confirmed_at.is_some())
-            .map(|k| k.person_id)
-            .collect();
-        db::exec(
-            c,
-            "UPDATE suggestion_cosigners SET confirmed_at = NULL WHERE suggestion_id = $1",
-            vec![s.id.into()],
-        )
-        .await?;
+        let confirmed: Vec<i64> =
+            model::cosigners(c, s.id).await?.iter().filter(|k| k.confirmed_at.is_some()).map(|k| k.person_id).collect();
+        db::exec(c, "UPDATE suggestion_cosigners SET confirmed_at = NULL WHERE suggestion_id = $1", vec![s.id.into()])
+            .await?;
         for p in &confirmed {
             let body = format!("「{title}」的内容已修改，请重新查看并确认联名。");
             notify_deputy(c, *p, "请重新确认联名", &body, &format!("/console/suggestions/{}", s.id)).await?;
         }
         out.reconfirm = confirmed.len();
     }
-    let remaining = db::scalar_i64(
-        c,
-        "SELECT count(*) FROM suggestion_cosigners WHERE suggestion_id = $1",
-        vec![s.id.into()],
-    )
-    .await?;
+    let remaining =
+        db::scalar_i64(c, "SELECT count(*) FROM suggestion_cosigners WHERE suggestion_id = $1", vec![s.id.into()])
+            .await?;
     let stage = if remaining > 0 { Stage::Cosigning } else { Stage::Draft };
     let search = crate::nlp::segment::index_text(&format!("{title} {problem} {measures}"));
     db::exec(
@@ -486,7 +475,8 @@ pub async fn extra(s: &AppState, p: &Principal, sg: &Suggestion) -> AppResult<Ex
         can_reference: allows(p, Action::Change(Field::ItemTriage), &draft),
         groups,
         shares,
-        reference_kinds: crate::app::forms::opts(super::references::ReferenceKind::ALL.map(|k| (k.as_str(), k.label())),
+        reference_kinds: crate::app::forms::opts(
+            super::references::ReferenceKind::ALL.map(|k| (k.as_str(), k.label())),
             super::references::ReferenceKind::Procuratorial.as_str(),
         ),
     })

@@ -140,8 +140,10 @@ pub async fn comment(
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::DraftComment)).await?;
-    let person =
-        p.deputy_id.filter(|_| p.has(Role::Deputy)).ok_or_else(|| AppError::Forbidden("只有代表可以提出会商意见".into()))?;
+    let person = p
+        .deputy_id
+        .filter(|_| p.has(Role::Deputy))
+        .ok_or_else(|| AppError::Forbidden("只有代表可以提出会商意见".into()))?;
     let b: CommentIn = strict(v)?;
     let now = crate::db::now();
     let id =
@@ -168,31 +170,36 @@ const TAG: &str = "代表建议";
 
 /// The operations, listed in `api::OPERATIONS`.
 pub const EDIT: Operation = Operation::new(
-        "patch",
-        "/api/v1/suggestions/{id}",
-        "领衔代表修改草稿（提交前）；标题、问题、分析、措施或类型有实质修改时，已确认的联名代表须重新确认",
-        TAG,
-        schema::<Edited>,
-    )
-    .signed_in()
-    .request(schema::<EditIn>);
-pub const SHARE: Operation =
-    Operation::new("post", "/api/v1/suggestions/{id}/share", "会商：领衔代表将草稿分享给本人所在的代表小组或代表团", TAG, schema::<Shared>)
-        .signed_in()
-        .request(schema::<ShareIn>);
+    "patch",
+    "/api/v1/suggestions/{id}",
+    "领衔代表修改草稿（提交前）；标题、问题、分析、措施或类型有实质修改时，已确认的联名代表须重新确认",
+    TAG,
+    schema::<Edited>,
+)
+.signed_in()
+.request(schema::<EditIn>);
+pub const SHARE: Operation = Operation::new(
+    "post",
+    "/api/v1/suggestions/{id}/share",
+    "会商：领衔代表将草稿分享给本人所在的代表小组或代表团",
+    TAG,
+    schema::<Shared>,
+)
+.signed_in()
+.request(schema::<ShareIn>);
 pub const COMMENT: Operation = Operation::post(
-        "/api/v1/suggestions/{id}/comments",
-        "会商意见：分享小组的成员（及领衔、联名代表）对草稿提出意见",
-        TAG,
-        schema::<CommentIn>,
-        schema::<CreatedId>,
-    )
-    .signed_in();
+    "/api/v1/suggestions/{id}/comments",
+    "会商意见：分享小组的成员（及领衔、联名代表）对草稿提出意见",
+    TAG,
+    schema::<CommentIn>,
+    schema::<CreatedId>,
+)
+.signed_in();
 pub const REFERENCE: Operation = Operation::post(
-        "/api/v1/suggestions/{id}/references",
-        "关联检察建议或公益诉讼线索（机关工作人员，建议提交后）",
-        TAG,
-        schema::<ReferenceIn>,
-        schema::<CreatedId>,
-    )
-    .signed_in();
+    "/api/v1/suggestions/{id}/references",
+    "关联检察建议或公益诉讼线索（机关工作人员，建议提交后）",
+    TAG,
+    schema::<ReferenceIn>,
+    schema::<CreatedId>,
+)
+.signed_in();

@@ -203,7 +203,8 @@ async fn share(
     let group = f.group.parse::<i64>().map_err(|_| AppError::invalid("group", "请选择代表小组或代表团"))?;
     let now = crate::db::now();
     let new = write(&s, &p, &ip, async |w| drafts::share(w.txn(), w.key(), w.actor(), &sg, group, now).await).await?;
-    let msg = if new { "已分享会商，小组成员可查看并提出会商意见" } else { "已分享过该小组" };
+    let msg =
+        if new { "已分享会商，小组成员可查看并提出会商意见" } else { "已分享过该小组" };
     Ok(redirect_with_flash(&format!("/console/suggestions/{id}#consult"), msg))
 }
 
@@ -228,8 +229,7 @@ async fn comment(
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::DraftComment)).await?;
     let person = me(&p)?;
     let now = crate::db::now();
-    write(&s, &p, &ip, async |w| drafts::comment(w.txn(), w.key(), w.actor(), &sg, person, &f.text, now).await)
-        .await?;
+    write(&s, &p, &ip, async |w| drafts::comment(w.txn(), w.key(), w.actor(), &sg, person, &f.text, now).await).await?;
     Ok(redirect_with_flash(&format!("/console/suggestions/{id}#consult"), "已提交会商意见"))
 }
 
@@ -296,7 +296,10 @@ pub async fn carry_preview(
     f.handling.state = Some(crate::handling::flow::State::Following);
     let (rows, total) = model::list(&s.db, &scope, &f, crate::db::now(), 500, 0).await?;
     render(&CarryTpl {
-        l: page.layout("跨年结转", &[("/console/suggestions", "代表建议"), ("/console/suggestions/stats", "建议办理统计")]),
+        l: page.layout(
+            "跨年结转",
+            &[("/console/suggestions", "代表建议"), ("/console/suggestions/stats", "建议办理统计")],
+        ),
         year,
         rows,
         total,

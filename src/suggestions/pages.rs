@@ -317,7 +317,8 @@ async fn assign_batch(
     Form(f): Form<BatchForm>,
 ) -> AppResult<Response> {
     // Who may hold a 交办会 at all, before the form is read: the organ's staff.
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     crate::app::guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "assign").await?;
     let ids: Vec<i64> = f.id.iter().filter_map(|x| x.trim().parse().ok()).collect();
     if ids.is_empty() {
@@ -384,7 +385,8 @@ async fn stats(
         return Err(AppError::NotFound);
     }
     let f = super::api::figures(&s, &p, q.year).await?;
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     let this_year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(crate::db::now())));
     render(&StatsTpl {
         l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]),
@@ -456,7 +458,8 @@ async fn notice(
     )
     .await?;
     let own_unit = p.has(Role::Unit) && p.unit_id == Some(unit);
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     if !own_unit && !allows(&p, Action::Change(Field::ItemTriage), &at_organ) {
         return Err(AppError::Forbidden("交办通知书由交办机关打印".into()));
     }

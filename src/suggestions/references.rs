@@ -99,8 +99,8 @@ pub async fn add<C: ConnectionTrait>(
     r: &ReferenceIn,
     now: i64,
 ) -> AppResult<i64> {
-    let kind = ReferenceKind::parse(&r.kind)
-        .ok_or_else(|| AppError::invalid("kind", "请选择检察建议或公益诉讼线索"))?;
+    let kind =
+        ReferenceKind::parse(&r.kind).ok_or_else(|| AppError::invalid("kind", "请选择检察建议或公益诉讼线索"))?;
     let number = field("number", &r.number, 60, "请填写文号或线索编号")?;
     let issuer = field("issuer", &r.issuer, 60, "请填写检察院")?;
     let issued_on = match r.issued_on.trim() {

@@ -92,7 +92,12 @@ pub async fn current_series<C: ConnectionTrait>(c: &C, organ: i64, year: i64, no
 }
 
 /// Co-signers must be serving deputies of the same organ, not the author, each once.
-pub(crate) async fn check_cosigners<C: ConnectionTrait>(c: &C, organ: i64, author: i64, ids: &[i64]) -> AppResult<Vec<i64>> {
+pub(crate) async fn check_cosigners<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    author: i64,
+    ids: &[i64],
+) -> AppResult<Vec<i64>> {
     let mut out: Vec<i64> = Vec::new();
     for id in ids {
         if *id == author || out.contains(id) {

@@ -43,8 +43,7 @@ impl MigrationTrait for Migration {
             vec![id("id"), int("suggestion_id"), int("person_id"), text("body"), int("created_at")],
         ))
         .await?;
-        m.create_index(index("suggestion_comments", "ix_suggestion_comments", &["suggestion_id", "id"], false))
-            .await?;
+        m.create_index(index("suggestion_comments", "ix_suggestion_comments", &["suggestion_id", "id"], false)).await?;
         m.create_table(keyed_by(
             REFERENCES,
             "external_references",

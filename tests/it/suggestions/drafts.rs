@@ -106,7 +106,9 @@ async fn a_draft_is_edited_and_a_material_change_asks_the_cosigners_again(app: T
     let r = app.api("POST", &format!("/api/v1/suggestions/{id}/cosign"), Some(&deputy2), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A category is not the text: the confirmation stands.
-    let r = app.api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy), Some(json!({"category": "城乡建设"}))).await;
+    let r = app
+        .api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy), Some(json!({"category": "城乡建设"})))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["material"], false);
     let d = detail(&app, &deputy, id).await;
@@ -114,7 +116,9 @@ async fn a_draft_is_edited_and_a_material_change_asks_the_cosigners_again(app: T
     assert!(d["cosigners"][0]["confirmed_at"].is_i64(), "{d}");
     // White space alone is no change either.
     let measures = format!("  {}  ", d["measures"].as_str().unwrap());
-    let r = app.api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy), Some(json!({"measures": measures}))).await;
+    let r = app
+        .api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy), Some(json!({"measures": measures})))
+        .await;
     assert_eq!(r.json()["material"], false, "{}", r.body);
     // New measures are: the co-signer must confirm again, and is told.
     let r = app
@@ -134,7 +138,9 @@ async fn a_draft_is_edited_and_a_material_change_asks_the_cosigners_again(app: T
     assert_eq!(d["state"], "cosigning");
     assert!(inbox_has(&app, "deputy2", "请重新确认联名").await);
     // Only the author edits, with the fields the document lists, and not after submission.
-    let r = app.api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy2), Some(json!({"title": "改标题的建议"}))).await;
+    let r = app
+        .api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy2), Some(json!({"title": "改标题的建议"})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = app.api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy), Some(json!({"colour": "red"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -155,7 +161,10 @@ async fn a_draft_is_edited_and_a_material_change_asks_the_cosigners_again(app: T
     let form = author.get(&format!("/console/suggestions/{id}/edit")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let r = author
-        .post(&format!("/console/suggestions/{id}/edit"), &[("title", "短"), ("problem", "水压不足"), ("measures", "改造")])
+        .post(
+            &format!("/console/suggestions/{id}/edit"),
+            &[("title", "短"), ("problem", "水压不足"), ("measures", "改造")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("至少 4 个字"), "{}", r.body);
@@ -177,7 +186,9 @@ async fn a_draft_is_edited_and_a_material_change_asks_the_cosigners_again(app: T
     assert_eq!(audit, 5, "every edit is audited");
     // Submitted, it is no longer the author's to edit.
     let done = submitted(&app, &deputy, &deputy2).await;
-    let r = app.api("PATCH", &format!("/api/v1/suggestions/{done}"), Some(&deputy), Some(json!({"title": "改过的标题建议"}))).await;
+    let r = app
+        .api("PATCH", &format!("/api/v1/suggestions/{done}"), Some(&deputy), Some(json!({"title": "改过的标题建议"})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let page = author.get(&format!("/console/suggestions/{done}")).await;
     assert!(page.texts("#edit-link").is_empty());
@@ -247,12 +258,17 @@ async fn a_draft_is_shared_with_a_group_for_consultation(app: TestApp) {
     let r = app.api("GET", &format!("/api/v1/suggestions/{id}"), Some(&deputy3), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Only the author shares, and only with a group they belong to.
-    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy2), Some(json!({"group_id": group}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy2), Some(json!({"group_id": group})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r =
-        app.api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy), Some(json!({"group_id": elsewhere}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy), Some(json!({"group_id": elsewhere})))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy), Some(json!({"group_id": group}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/share"), Some(&deputy), Some(json!({"group_id": group})))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["shared"], true);
     assert_eq!(r.json()["shares"][0]["group_id"], group);
@@ -263,17 +279,29 @@ async fn a_draft_is_shared_with_a_group_for_consultation(app: TestApp) {
     let list = app.api("GET", "/api/v1/suggestions?state=cosigning", Some(&deputy3), None).await.json();
     assert!(list["items"].as_array().unwrap().iter().any(|s| s["id"] == id), "{list}");
     let r = app
-        .api("POST", &format!("/api/v1/suggestions/{id}/comments"), Some(&deputy3), Some(json!({"text": "建议补充水质检测频次。"})))
+        .api(
+            "POST",
+            &format!("/api/v1/suggestions/{id}/comments"),
+            Some(&deputy3),
+            Some(json!({"text": "建议补充水质检测频次。"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/comments"), Some(&deputy3), Some(json!({"text": " "}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/comments"), Some(&deputy3), Some(json!({"text": " "})))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = app.api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy3), Some(json!({"title": "会商成员改的标题"}))).await;
+    let r = app
+        .api("PATCH", &format!("/api/v1/suggestions/{id}"), Some(&deputy3), Some(json!({"title": "会商成员改的标题"})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = app.api("POST", &format!("/api/v1/suggestions/{id}/cosign"), Some(&deputy3), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Staff still do not see the draft.
-    assert_eq!(app.api("GET", &format!("/api/v1/suggestions/{id}"), Some(&staff), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.api("GET", &format!("/api/v1/suggestions/{id}"), Some(&staff), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     // The console: the member's comment form, and the author reads the comments.
     let mut member = app.login("deputy3").await;
     let page = member.get(&format!("/console/suggestions/{id}")).await;
@@ -295,7 +323,9 @@ async fn a_draft_is_shared_with_a_group_for_consultation(app: TestApp) {
     app.api("POST", &format!("/api/v1/suggestions/{id}/cosign"), Some(&deputy2), None).await;
     let r = app.api("POST", &format!("/api/v1/suggestions/{id}/submit"), Some(&deputy), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/comments"), Some(&deputy3), Some(json!({"text": "晚了的意见"}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/comments"), Some(&deputy3), Some(json!({"text": "晚了的意见"})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(detail(&app, &staff, id).await["comments"].as_array().unwrap().len(), 2);
 }
@@ -322,7 +352,8 @@ async fn the_replying_unit_uploads_the_signed_letter_every_signer_downloads(app:
     let r = post(&unit, "reply", json!({"class": "A", "text": "已完成管网改造。"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let d = detail(&app, &deputy, id).await;
-    let item = db::scalar_i64(app.db(), "SELECT item_id FROM suggestions WHERE id = $1", vec![id.into()]).await.unwrap();
+    let item =
+        db::scalar_i64(app.db(), "SELECT item_id FROM suggestions WHERE id = $1", vec![id.into()]).await.unwrap();
     let reply = d["handling"]["replies"][0]["id"].as_i64().unwrap();
     assert!(d["handling"]["replies"][0]["letter_url"].is_null());
     let path = format!("/console/handling/{item}/replies/{reply}/letter");
@@ -471,7 +502,12 @@ async fn a_procuratorial_link_and_the_opinion_side(app: TestApp) {
     let r = app.api("POST", &format!("/api/v1/suggestions/{id}/references"), Some(&deputy), Some(body.clone())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = app
-        .api("POST", &format!("/api/v1/suggestions/{id}/references"), Some(&staff), Some(json!({"kind": "x", "number": "1", "issuer": "院"})))
+        .api(
+            "POST",
+            &format!("/api/v1/suggestions/{id}/references"),
+            Some(&staff),
+            Some(json!({"kind": "x", "number": "1", "issuer": "院"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = app
@@ -497,13 +533,21 @@ async fn a_procuratorial_link_and_the_opinion_side(app: TestApp) {
         .submit(
             &page,
             "#reference-form",
-            &[("kind", "public_interest_clue"), ("number", "线索2026-07"), ("issuer", "诸城市人民检察院"), ("issued_on", "")],
+            &[
+                ("kind", "public_interest_clue"),
+                ("number", "线索2026-07"),
+                ("issuer", "诸城市人民检察院"),
+                ("issued_on", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = st.get(&format!("/console/suggestions/{id}")).await;
     let refs = page.texts("#references li").join("\n");
-    assert!(refs.contains("检察建议：诸城市人民检察院 诸检行公建〔2026〕3号") && refs.contains("公益诉讼线索"), "{refs}");
+    assert!(
+        refs.contains("检察建议：诸城市人民检察院 诸检行公建〔2026〕3号") && refs.contains("公益诉讼线索"),
+        "{refs}"
+    );
     let mut dep = app.login("deputy").await;
     let page = dep.get(&format!("/console/suggestions/{id}")).await;
     assert_eq!(page.texts("#references li").len(), 2);
