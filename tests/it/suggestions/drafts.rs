@@ -447,7 +447,7 @@ async fn staff_carry_followed_suggestions_over_after_a_confirmation(app: TestApp
     assert_eq!(d["carried_from_year"], year);
     let label = format!("由{year}年结转");
     let list = st.get(&format!("/console/suggestions?year={}", year + 1)).await;
-    assert!(list.texts("#suggestions .badge").iter().any(|t| *t == label), "{}", list.body);
+    assert!(list.texts("#suggestions .badge").contains(&label), "{}", list.body);
     let page = st.get(&format!("/console/suggestions/{id}")).await;
     assert!(page.texts("#carried").join("").starts_with(&label), "{}", page.body);
     let mut dep = app.login("deputy").await;
