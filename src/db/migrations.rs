@@ -38,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_loop_contacts::Migration),
             Box::new(m0024_suggestions::Migration),
             Box::new(m0025_ballots::Migration),
+            Box::new(m0026_suggestion_drafts::Migration),
             Box::new(m0027_loop_phases::Migration),
         ]
     }
@@ -68,6 +69,7 @@ pub mod m0022_item_signers;
 pub mod m0023_loop_contacts;
 pub mod m0024_suggestions;
 pub mod m0025_ballots;
+pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
 mod schema;
 
@@ -91,4 +93,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0023_loop_contacts::REFERENCES)
         .chain(m0024_suggestions::REFERENCES)
         .chain(m0025_ballots::REFERENCES)
+        .chain(m0026_suggestion_drafts::REFERENCES)
 }

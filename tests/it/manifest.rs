@@ -557,7 +557,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Settings,
         Resource::Reception { organ_path: p, station_id: None, station_deputies: &[] },
         Resource::Appointment { organ_path: p, station_id: 1, deputy_id: None },
-        Resource::Draft { organ_path: p, author: 1, co_authors: &[], submitted: false },
+        Resource::Draft { organ_path: p, author: 1, co_authors: &[], participants: &[], submitted: false },
         Resource::Ballot { organ_path: p, elector: false },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.

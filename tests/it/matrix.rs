@@ -64,7 +64,13 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
     let person_field = matches!(action, Action::Change(Field::PersonFacts | Field::PersonProfile));
     let item_field = matches!(
         action,
-        Action::Change(Field::ItemTriage | Field::ItemUnitWork | Field::ItemSupervision | Field::ItemDeputyWork)
+        Action::Change(
+            Field::ItemTriage
+                | Field::ItemUnitWork
+                | Field::ItemSupervision
+                | Field::ItemDeputyWork
+                | Field::DraftComment
+        )
     );
     // The privileged fields and personal-data export, resource by resource.
     match kind {
