@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod ballot;
 pub mod base;
 pub mod calendar;
 pub mod cli;

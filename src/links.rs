@@ -50,3 +50,32 @@ pub async fn of<C: ConnectionTrait>(c: &C, from_type: &str, from_id: i64) -> Res
     )
     .await
 }
+
+/// A link that reaches a record from another.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct Incoming {
+    pub from_type: String,
+    pub from_id: i64,
+    pub note: String,
+}
+
+/// The links that reach a record (the other side's view, SUG-11), in the order they were made.
+pub async fn to<C: ConnectionTrait>(c: &C, to_type: &str, to_id: i64) -> Result<Vec<Incoming>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT from_type, from_id, note FROM record_links WHERE to_type = $1 AND to_id = $2 ORDER BY id LIMIT 100",
+        vec![to_type.into(), to_id.into()],
+    )
+    .await
+}
+
+/// Sets the note of every link from a record to records of one kind: the linking module's
+/// word for itself as the other side shows it (a suggestion's number once it has one).
+pub async fn set_note<C: ConnectionTrait>(c: &C, from: (&str, i64), to_type: &str, note: &str) -> Result<u64, DbErr> {
+    db::exec(
+        c,
+        "UPDATE record_links SET note = $1 WHERE from_type = $2 AND from_id = $3 AND to_type = $4",
+        vec![note.into(), from.0.into(), from.1.into(), to_type.into()],
+    )
+    .await
+}

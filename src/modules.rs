@@ -17,6 +17,7 @@ pub static MODULES: &[&Module] = &[
     &crate::opinions::MODULE,
     &crate::receptions::MODULE,
     &crate::appointments::MODULE,
+    &crate::ballot::MODULE,
     &crate::suggestions::MODULE,
     &crate::webhooks::MODULE,
 ];

@@ -162,6 +162,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body taken as a `Value` and read into `T` only once the caller is known to be
+/// entitled (so that a refusal is the authorization's, not the parser's); `null` is `T::default()`.
+pub fn strict<T: DeserializeOwned + Default>(v: serde_json::Value) -> Result<T, AppError> {
+    if v.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(v).map_err(|e| {
+        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
+        AppError::invalid("", message)
+    })
+}
+
 /// Like [`ApiJson`], but a request without a body reads as `T::default()` (steps that need
 /// no input, such as `accept`).
 pub struct ApiJsonOrEmpty<T>(pub T);

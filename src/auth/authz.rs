@@ -91,10 +91,12 @@ pub enum Field {
     /// An item of the handling loop: what the deputy it was raised with or by does — answer it
     /// directly, rate the reply.
     ItemDeputyWork,
+    /// A deputies' draft: a 会商意见 (comment) of a deputy it was shared with.
+    DraftComment,
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Field::AccountRoles,
         Field::AccountDisabled,
         Field::AccountPasswordReset,
@@ -105,6 +107,7 @@ impl Field {
         Field::ItemUnitWork,
         Field::ItemSupervision,
         Field::ItemDeputyWork,
+        Field::DraftComment,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -118,6 +121,7 @@ impl Field {
             Field::ItemUnitWork => "承办单位办理",
             Field::ItemSupervision => "督办",
             Field::ItemDeputyWork => "代表答复和评价",
+            Field::DraftComment => "会商意见",
         }
     }
 }
@@ -189,14 +193,22 @@ pub enum Resource<'a> {
     Reception { organ_path: &'a str, station_id: Option<i64>, station_deputies: &'a [i64] },
     /// A record deputies write before it is handed in (a 代表建议 or 议案 draft; later a
     /// deputies' group's 调研报告): its author and co-authors (persons) see it and work on it
-    /// as long as it is not submitted; the organ's workers see it only once it is. `Create` is
-    /// a deputy starting one; `Update` the author's edits and submission; `Change(ItemDeputyWork)`
-    /// a co-author's confirmation; `Change(ItemTriage)` staff's registration and decisions.
-    Draft { organ_path: &'a str, author: i64, co_authors: &'a [i64], submitted: bool },
+    /// as long as it is not submitted; the organ's workers see it only once it is. The
+    /// `participants` are the members of the deputy groups the author shared it with (会商):
+    /// they read it and, until it is submitted, comment on it (`Change(DraftComment)`, as do
+    /// the author and co-authors). `Create` is a deputy starting one; `Update` the author's
+    /// edits and submission; `Change(ItemDeputyWork)` a co-author's confirmation;
+    /// `Change(ItemTriage)` staff's registration and decisions.
+    Draft { organ_path: &'a str, author: i64, co_authors: &'a [i64], participants: &'a [i64], submitted: bool },
     /// A booking to meet at a station (线上预约, OPN-13) of the organ at `organ_path`: the
     /// station's keeper and the deputy booked run it with the organ's staff; `Create` is a
     /// booking the keeper (or staff) enters for someone who came or called.
     Appointment { organ_path: &'a str, station_id: i64, deputy_id: Option<i64> },
+    /// A ballot (表决, 满意度测评; MTG-3) of the organ at `organ_path`; `elector`: the caller's
+    /// person is on its electorate. Organ workers of the subtree and the electors see it;
+    /// `Create` is casting one's paper (an elector only); `Update` opening, closing and
+    /// publishing (admin and staff); `ExportPersonal` the result with a named ballot's voters.
+    Ballot { organ_path: &'a str, elector: bool },
 }
 
 impl Resource<'_> {
@@ -223,6 +235,7 @@ impl Resource<'_> {
             Resource::Reception { .. } => "reception",
             Resource::Appointment { .. } => "appointment",
             Resource::Draft { .. } => "draft",
+            Resource::Ballot { .. } => "ballot",
         }
     }
 }
@@ -418,18 +431,22 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::Draft { organ_path, author, co_authors, submitted } => {
+        Resource::Draft { organ_path, author, co_authors, participants, submitted } => {
             let me = if p.has(Role::Deputy) { p.deputy_id } else { None };
             let is_author = me == Some(author);
             let is_co_author = me.is_some_and(|d| co_authors.contains(&d));
+            let participant = me.is_some_and(|d| participants.contains(&d));
             let worker = submitted && p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let staff = submitted && p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
-            let visible = is_author || is_co_author || worker;
+            let visible = is_author || is_co_author || participant || worker;
             match action {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create => visible_or_hidden(visible, is_author),
                 Action::Update => visible_or_hidden(visible, is_author && !submitted),
                 Action::Change(Field::ItemDeputyWork) => visible_or_hidden(visible, is_co_author && !submitted),
+                Action::Change(Field::DraftComment) => {
+                    visible_or_hidden(visible, (is_author || is_co_author || participant) && !submitted)
+                }
                 Action::Change(Field::ItemTriage) | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
@@ -467,6 +484,17 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff || keeper || deputy),
                 // An offline booking: the station's keeper, or staff.
                 Action::Create => visible_or_hidden(visible, staff || keeper),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Ballot { organ_path, elector } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let visible = worker || elector;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create => visible_or_hidden(visible, elector),
+                Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -37,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_item_signers::Migration),
             Box::new(m0023_loop_contacts::Migration),
             Box::new(m0024_suggestions::Migration),
+            Box::new(m0025_ballots::Migration),
+            Box::new(m0026_suggestion_drafts::Migration),
             Box::new(m0027_loop_phases::Migration),
         ]
     }
@@ -66,6 +68,8 @@ pub mod m0021_sms_limits;
 pub mod m0022_item_signers;
 pub mod m0023_loop_contacts;
 pub mod m0024_suggestions;
+pub mod m0025_ballots;
+pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
 mod schema;
 
@@ -88,4 +92,6 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0022_item_signers::REFERENCES)
         .chain(m0023_loop_contacts::REFERENCES)
         .chain(m0024_suggestions::REFERENCES)
+        .chain(m0025_ballots::REFERENCES)
+        .chain(m0026_suggestion_drafts::REFERENCES)
 }

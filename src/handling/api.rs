@@ -85,17 +85,22 @@ pub struct AssignmentOut {
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ReplyOut {
+    pub id: i64,
     pub unit: String,
     pub round: i64,
     /// `resolved|in_progress|planned|cannot_resolve`
     pub result: String,
     pub text: String,
     pub at: i64,
+    /// The signed reply letter (PDF, SUG-7) to download, once the unit uploaded it.
+    pub letter_url: Option<String>,
 }
 
 impl From<&super::model::Reply> for ReplyOut {
     fn from(r: &super::model::Reply) -> Self {
         ReplyOut {
+            id: r.id,
+            letter_url: r.letter_id.map(|a| format!("/files/{a}")),
             unit: r.unit_name.clone(),
             round: r.round,
             result: r.outcome.as_str().into(),

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod flow;
+pub mod letters;
 pub mod model;
 pub mod pages;
 pub mod read;
@@ -29,20 +30,27 @@ use service::{Applied, Command, Ctx, Doer};
 /// The loop as the platform sees it: its step pages, the deadline scan, its audit labels.
 pub const MODULE: Module = Module {
     name: "handling",
-    routes: pages::routes,
+    routes: || pages::routes().merge(letters::routes()),
     menu: |_| Vec::new(),
     audit_labels: &[("handling_step", "办理事项"), ("handling_follow", "请代表跟踪督办")],
     operations: &[],
     jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
-    attachment_owners: &[AttachmentOwner {
-        owner_type: pages::FILE_OWNER,
-        public: |_, _, _| Box::pin(async { Ok(false) }),
-        seen_by: Some(file_seen_by),
-    }],
+    attachment_owners: &[
+        AttachmentOwner {
+            owner_type: pages::FILE_OWNER,
+            public: |_, _, _| Box::pin(async { Ok(false) }),
+            seen_by: Some(file_seen_by),
+        },
+        AttachmentOwner {
+            owner_type: letters::LETTER_OWNER,
+            public: |_, _, _| Box::pin(async { Ok(false) }),
+            seen_by: Some(letters::letter_seen_by),
+        },
+    ],
     on_account_created: None,
     register: None,
     // Titled by the module whose row carries the item (`Module::titles`).
-    records: &[RecordKind::untitled("handling_item", "办理事项")],
+    records: &[RecordKind::untitled("handling_item", "办理事项"), RecordKind::untitled("handling_reply", "答复函")],
     titles: &[],
     tables: &[
         "handling_items",

@@ -339,6 +339,7 @@ pub async fn events<C: ConnectionTrait>(c: &C, item_id: i64, public_only: bool) 
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Reply {
+    pub id: i64,
     pub unit_id: i64,
     pub unit_name: String,
     pub round: i64,
@@ -348,6 +349,8 @@ pub struct Reply {
     pub on_time: bool,
     /// The unit recorded a contact with the one who raised it before this reply.
     pub contacted: bool,
+    /// The signed letter (PDF) the unit uploaded with it (SUG-7): its attachment.
+    pub letter_id: Option<i64>,
 }
 
 impl Reply {
@@ -361,6 +364,7 @@ impl Reply {
 
 #[derive(FromQueryResult)]
 struct ReplyRow {
+    id: i64,
     unit_id: i64,
     unit_name: String,
     round: i64,
@@ -369,13 +373,15 @@ struct ReplyRow {
     at: i64,
     on_time: bool,
     contacted: bool,
+    letter_id: Option<i64>,
 }
 
 pub async fn replies<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Reply>, DbErr> {
     let rows: Vec<ReplyRow> = db::query_all(
         c,
-        "SELECT r.unit_id, u.name AS unit_name, r.round, r.outcome, r.body, r.at, r.on_time, r.contacted \
-         FROM handling_replies r JOIN handling_units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.id",
+        "SELECT r.id, r.unit_id, u.name AS unit_name, r.round, r.outcome, r.body, r.at, r.on_time, r.contacted, \
+         (SELECT max(a.id) FROM attachments a WHERE a.owner_type = 'handling_reply' AND a.owner_id = CAST(r.id AS TEXT)) \
+         AS letter_id FROM handling_replies r JOIN handling_units u ON u.id = r.unit_id WHERE r.item_id = $1 ORDER BY r.id",
         vec![item_id.into()],
     )
     .await?;
@@ -384,6 +390,8 @@ pub async fn replies<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<Repl
             Ok(Reply {
                 outcome: Outcome::parse(&r.outcome)
                     .ok_or_else(|| DbErr::Custom(format!("未知的办理结果 {}", r.outcome)))?,
+                id: r.id,
+                letter_id: r.letter_id,
                 unit_id: r.unit_id,
                 unit_name: r.unit_name,
                 round: r.round,

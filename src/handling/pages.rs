@@ -73,6 +73,8 @@ pub struct LoopView {
     pub deputies: Vec<UnitChoice>,
     /// Files attached to progress notes (id, name).
     pub files: Vec<UnitChoice>,
+    /// The viewer's unit: it uploads the signed letter of its own replies (`letters`).
+    pub letter_unit: Option<i64>,
     /// Where the kind records phases: 方案 → 措施 → 成效, each with its notes (SUG-6).
     pub phases: Vec<PhaseView>,
     pub phase_options: Vec<Opt>,
@@ -132,6 +134,10 @@ impl LoopView {
     }
     pub fn suggested(&self, unit: &i64, slot: &usize) -> bool {
         *slot == 0 && self.suggested_unit == Some(*unit)
+    }
+    /// The viewer is the unit that made this reply (it uploads the signed letter).
+    pub fn letter_by(&self, r: &Reply) -> bool {
+        self.letter_unit == Some(r.unit_id)
     }
     pub fn current(&self) -> Vec<&Assignment> {
         self.assignments.iter().filter(|a| a.round == self.round).collect()
@@ -242,6 +248,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     Ok(LoopView {
         phases,
         phase_options,
+        letter_unit: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
         files,
         merged_into,
         merged_here: model::merged_here(&s.db, item.id).await?,

@@ -182,6 +182,9 @@ pub(super) struct DetailTpl {
     /// 码上公开: the publication, and whether this caller may publish or withdraw it.
     publication: Option<crate::publish::Publication>,
     can_publish: bool,
+    /// The records that took it up (SUG-11, the other side's view): a suggestion's link, its
+    /// number as the note once submitted.
+    linked: Vec<crate::links::Incoming>,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -266,6 +269,11 @@ pub(super) async fn detail_tpl(
         can_classify,
         publication,
         can_publish,
+        linked: crate::links::to(&s.db, "opinion", id)
+            .await?
+            .into_iter()
+            .filter(|k| k.from_type == "suggestion" && !k.note.is_empty())
+            .collect(),
     })
 }
 

@@ -11,10 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
+use super::access::strict;
+pub use super::access::visible;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query};
+use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query, strict};
 use crate::app::guard;
 use crate::app::openapi::{OFFSET_PAGING, Operation, Param, flag, offset_paging, one_of, param, range, schema, text};
 use crate::app::state::AppState;
@@ -30,7 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/suggestions", post(create).get(list))
         .route("/api/v1/suggestions/stats", get(stats))
         .route("/api/v1/suggestions/carry-over", post(carry_over))
-        .route("/api/v1/suggestions/{id}", get(detail))
+        .route("/api/v1/suggestions/{id}", get(detail).patch(super::drafts_api::edit))
+        .route("/api/v1/suggestions/{id}/share", post(super::drafts_api::share))
+        .route("/api/v1/suggestions/{id}/comments", post(super::drafts_api::comment))
+        .route("/api/v1/suggestions/{id}/references", post(super::drafts_api::reference))
         .route("/api/v1/suggestions/{id}/cosign", post(cosign))
         .route("/api/v1/suggestions/{id}/submit", post(submit))
         .route("/api/v1/suggestions/{id}/register", post(register))
@@ -70,18 +75,6 @@ pub struct Created {
     pub id: i64,
 }
 
-/// A body read once the caller is known to be entitled (so that a refusal is the
-/// authorization's, not the parser's): the fields the document lists, no others.
-fn strict<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> AppResult<T> {
-    if v.is_null() {
-        return Ok(T::default());
-    }
-    serde_json::from_value(v).map_err(|e| {
-        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
-        AppError::invalid("", message)
-    })
-}
-
 /// The author of what a principal writes: their deputy record.
 fn author(p: &Principal) -> AppResult<i64> {
     p.deputy_id
@@ -102,7 +95,7 @@ async fn create(
         &p,
         &ip,
         Action::Create,
-        &Resource::Draft { organ_path: &organ_path, author: me, co_authors: &[], submitted: false },
+        &Resource::Draft { organ_path: &organ_path, author: me, co_authors: &[], participants: &[], submitted: false },
         "new",
     )
     .await?;
@@ -145,26 +138,6 @@ async fn create(
     let now = crate::db::now();
     let id = write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id })).into_response())
-}
-
-/// A suggestion the principal may see (404 otherwise): through the loop once registered, as a
-/// draft before.
-pub async fn visible(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Suggestion> {
-    let sg = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let cos: Vec<i64> = model::cosigners(&s.db, id).await?.iter().map(|k| k.person_id).collect();
-    let draft = Resource::Draft {
-        organ_path: &sg.organ_path,
-        author: sg.lead_person_id,
-        co_authors: &cos,
-        submitted: sg.stage().submitted(),
-    };
-    match sg.item_id {
-        Some(item) if action == Action::View && !crate::auth::authz::allows(p, Action::View, &draft) => {
-            crate::handling::visible_item(s, p, ip, item).await?;
-        }
-        _ => guard::check(s, p, ip, action, &draft, &id.to_string()).await?,
-    }
-    Ok(sg)
 }
 
 async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
@@ -338,6 +311,8 @@ pub struct Detail {
     pub class: Option<String>,
     /// A unit recorded a contact with the deputy before each reply of the current round.
     pub contact_recorded: bool,
+    #[serde(flatten)]
+    pub drafts: super::drafts_api::DetailExtra,
 }
 
 async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
@@ -365,6 +340,7 @@ async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
         links: crate::links::of(&s.db, "suggestion", id).await?,
         quality: service::quality(&s.db, &sg).await?,
         contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
+        drafts: super::drafts_api::detail_extra(&s, &p, &sg).await?,
         class,
         handling,
     })
@@ -609,8 +585,7 @@ pub struct Carried {
 /// The suggestions of `year` still followed (跟踪办理) move to the next year's list: staff of
 /// the organ, for its subtree.
 pub async fn carry(s: &AppState, p: &Principal, ip: &ClientIp, year: Option<i64>) -> AppResult<u64> {
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
-    guard::check(s, p, ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await?;
+    may_carry(s, p, ip).await?;
     let year = year.ok_or_else(|| AppError::invalid("year", "请给出年度"))?;
     if !(2000..=2100).contains(&year) {
         return Err(AppError::invalid("year", "年度应在 2000 到 2100 之间"));
@@ -619,14 +594,20 @@ pub async fn carry(s: &AppState, p: &Principal, ip: &ClientIp, year: Option<i64>
     write(s, p, ip, async |w| service::carry_over(w.txn(), w.key(), w.actor(), &p.organ_path, year, now).await).await
 }
 
+/// Staff of the organ may carry its subtree's suggestions over.
+pub async fn may_carry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    guard::check(s, p, ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await
+}
+
 async fn carry_over(
     Auth(p): Auth,
     State(s): State<AppState>,
     ip: ClientIp,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
-    guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await?;
+    may_carry(&s, &p, &ip).await?;
     let b: CarryIn = strict(v)?;
     Ok(axum::Json(Carried { carried: carry(&s, &p, &ip, b.year).await? }).into_response())
 }
@@ -688,6 +669,10 @@ pub const OPERATIONS: &[Operation] = &[
         .request(schema::<CarryIn>),
     Operation::get("/api/v1/suggestions/{id}", "建议详情：编号、状态、类别、期限、是否记录沟通、联名代表、办理记录", TAG, schema::<Detail>)
         .signed_in(),
+    super::drafts_api::EDIT,
+    super::drafts_api::SHARE,
+    super::drafts_api::COMMENT,
+    super::drafts_api::REFERENCE,
     Operation::new("post", "/api/v1/suggestions/{id}/cosign", "联名代表确认联名", TAG, schema::<Summary>).signed_in().empty_body(),
     Operation::new("post", "/api/v1/suggestions/{id}/submit", "领衔代表提交（给出编号；议案进入审查）", TAG, schema::<Submitted>)
         .signed_in()

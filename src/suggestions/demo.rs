@@ -424,3 +424,77 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
     }
     Ok(made)
 }
+
+/// The year-end 测评 (SUG-10): last year's closed and published (by every deputy of the
+/// congress, on the units that handle this year's suggestions — the demo has no older ones),
+/// and this year's open with some papers cast (the demo deputy's not yet).
+pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8]) -> AppResult<()> {
+    use super::evaluation::{self, Electorate, Opening};
+    use crate::ballot::{model as ballots, service as ballot};
+    let Some(deputy) = db::query_rows(txn, "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![])
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+    else {
+        return Ok(());
+    };
+    let Ok((organ, _)) = service::organ_of(txn, deputy).await else { return Ok(()) };
+    // The demo deputies' own papers are left for them to cast.
+    let keep: Vec<i64> = db::query_rows(
+        txn,
+        "SELECT deputy_id FROM accounts WHERE deputy_id IS NOT NULL AND username IN ('deputy', 'deputy2')",
+        vec![],
+    )
+    .await?
+    .iter()
+    .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+    .collect();
+    let actor = Actor::system("演示数据");
+    let now = db::now();
+    let year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(now)));
+    let units = evaluation::units_of_year(txn, organ, year).await?;
+    let electors = evaluation::electors(txn, organ, year, Electorate::All).await?;
+    if units.is_empty() || electors.len() < 3 {
+        return Ok(());
+    }
+    let grade = |e: usize, s: usize| match (e * 5 + s * 3) % 9 {
+        0..=4 => "satisfied",
+        5..=7 => "basically_satisfied",
+        _ => "unsatisfied",
+    };
+    let cast_some = async |id: i64, share: usize| -> AppResult<()> {
+        let b = ballots::ballot(txn, id).await?.ok_or(AppError::NotFound)?;
+        let subjects = ballots::subjects(txn, id).await?;
+        for (e, person) in electors.iter().enumerate().filter(|(_, p)| !keep.contains(p)) {
+            if e * 10 >= electors.len() * share {
+                break;
+            }
+            let votes: Vec<(i64, String)> =
+                subjects.iter().enumerate().map(|(i, x)| (x.id, grade(e, i + x.ref_id as usize).to_string())).collect();
+            ballot::cast(txn, key, &actor, &b, *person, &votes).await?;
+        }
+        Ok(())
+    };
+    let last = (year - 1).to_string();
+    let title = format!("{} 年度代表建议办理满意度测评", year - 1);
+    let subjects = evaluation::subjects(&units, true);
+    let new = ballot::NewBallot {
+        organ_id: organ,
+        kind: evaluation::KIND,
+        period: &last,
+        title: &title,
+        secret: true,
+        options: &evaluation::options(),
+        subjects: &subjects,
+        electors: &electors,
+    };
+    let id = ballot::open(txn, key, &actor, &new, now - 340 * DAY).await?;
+    cast_some(id, 8).await?;
+    let b = ballots::ballot(txn, id).await?.ok_or(AppError::NotFound)?;
+    ballot::close(txn, key, &actor, &b, now - 330 * DAY).await?;
+    let b = ballots::ballot(txn, id).await?.ok_or(AppError::NotFound)?;
+    ballot::publish(txn, key, &actor, &b, now - 329 * DAY).await?;
+    let opening = Opening { year, electorate: Electorate::All, secret: true, aspects: false };
+    let id = evaluation::open(txn, key, &actor, organ, &opening, now - 2 * DAY).await?;
+    cast_some(id, 4).await
+}

@@ -7,17 +7,24 @@
 //! lead's 不满意 reopening it, 跟踪办理 of B-class replies, and 跨年结转. Nothing of the loop is
 //! written here: this module says so in its kind descriptor.
 
+pub mod access;
 pub mod api;
 pub mod demo;
+pub mod drafts;
+pub mod drafts_api;
+pub mod drafts_pages;
+pub mod evaluation;
+pub mod evaluation_pages;
 pub mod model;
 pub mod pages;
+pub mod references;
 pub mod service;
 pub mod workspace;
 
 use sea_orm::DatabaseTransaction;
 
 use crate::app::error::AppResult;
-use crate::app::state::{AppState, BoxFuture, Demo, MenuSection, Module};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, Demo, MenuSection, Module};
 use crate::audit::{RecordKind, Title};
 use crate::auth::{Principal, Role};
 use crate::handling::ItemKind;
@@ -41,10 +48,18 @@ pub const MODULE: Module = Module {
         ("suggestion_key", "设置重点建议"),
         ("suggestion_assign_batch", "集中交办代表建议"),
         ("suggestion_carry_over", "跨年结转代表建议"),
+        ("suggestion_edit", "修改代表建议草稿"),
+        ("suggestion_share", "分享建议草稿会商"),
+        ("suggestion_comment", "提出会商意见"),
+        ("suggestion_reference", "关联检察建议或公益诉讼线索"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
-    attachment_owners: &[],
+    attachment_owners: &[AttachmentOwner {
+        owner_type: drafts::FILE_OWNER,
+        public: |_, _, _| Box::pin(async { Ok(false) }),
+        seen_by: Some(drafts::file_seen_by),
+    }],
     on_account_created: None,
     register: Some(register),
     records: &[
@@ -52,7 +67,14 @@ pub const MODULE: Module = Module {
         RecordKind::untitled("draft", "代表起草的文稿"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
-    tables: &["suggestion_sessions", "suggestions", "suggestion_cosigners"],
+    tables: &[
+        "suggestion_sessions",
+        "suggestions",
+        "suggestion_cosigners",
+        "suggestion_shares",
+        "suggestion_comments",
+        "external_references",
+    ],
     demo: Some(demo_seed),
 };
 
@@ -61,11 +83,19 @@ fn register(s: &AppState) {
 }
 
 fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
-    Box::pin(async move { demo::seed(txn, d.key, d.organ).await.map(drop) })
+    Box::pin(async move {
+        demo::seed(txn, d.key, d.organ).await?;
+        demo::seed_evaluations(txn, d.key).await
+    })
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(workspace::routes()).merge(api::routes())
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(drafts_pages::routes())
+        .merge(workspace::routes())
+        .merge(evaluation_pages::routes())
+        .merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -75,6 +105,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if p.has(Role::Unit) && p.unit_id.is_some() {
         items.push(("/console/suggestions/mine", "本单位承办"));
+    }
+    if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/evaluations", "满意度测评"));
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));

@@ -273,14 +273,17 @@ pub struct Filter {
     pub q: String,
 }
 
-/// Who sees which suggestions: the deputies who wrote or signed them (drafts too); organ
+/// Who sees which suggestions: the deputies who wrote or signed them (drafts too) and the
+/// members of the groups a draft was shared with (会商); organ
 /// workers and units those handed in, through the loop's scope once registered.
 fn visible(scope: &Scope, values: &mut Vec<Value>) -> String {
     let mut who = Vec::new();
     if let Some(d) = scope.deputy_id {
         let d = bind(d.into(), values);
         who.push(format!(
-            "sg.lead_person_id = {d} OR sg.id IN (SELECT suggestion_id FROM suggestion_cosigners WHERE person_id = {d})"
+            "sg.lead_person_id = {d} OR sg.id IN (SELECT suggestion_id FROM suggestion_cosigners WHERE person_id = {d}) \
+             OR sg.id IN (SELECT sh.suggestion_id FROM suggestion_shares sh JOIN memberships m ON m.group_id = sh.group_id \
+             AND m.kind = 'group' WHERE m.person_id = {d})"
         ));
     }
     if let Some(path) = &scope.organ_path {

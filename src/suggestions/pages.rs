@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/assign", post(assign_batch))
         .route("/console/suggestions/stats", get(stats))
         .route("/console/suggestions/notice", get(notice))
-        .route("/console/suggestions/carry-over", post(carry_over))
+        .route("/console/suggestions/carry-over", get(super::drafts_pages::carry_preview).post(carry_over))
         .route("/console/suggestions/item/{id}", get(by_item))
         .route("/console/suggestions/{id}", get(detail))
         .route("/console/suggestions/{id}/act", post(act))
@@ -134,15 +134,7 @@ struct DraftForm {
 
 /// The other serving deputies of the author's organ, to invite as co-signers.
 async fn colleagues(s: &AppState, me: i64) -> AppResult<Vec<(i64, String)>> {
-    let (organ, _) = service::organ_of(&s.db, me).await?;
-    let rows = crate::db::query_rows(
-        &s.db,
-        "SELECT p.id, p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
-         AND m.status = 'serving' AND p.id <> $2 ORDER BY p.name LIMIT 500",
-        vec![organ.into(), me.into()],
-    )
-    .await?;
-    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
+    service::colleagues(&s.db, me).await
 }
 
 fn author(p: &Principal) -> AppResult<i64> {
@@ -209,6 +201,8 @@ struct DetailTpl {
     can_cosign: bool,
     can_submit: bool,
     can_triage: bool,
+    /// Files, 会商, external references.
+    x: super::drafts::Extra,
 }
 
 async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
@@ -226,13 +220,8 @@ async fn detail(
 ) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::View).await?;
     let cosigners = model::cosigners(&s.db, id).await?;
-    let co: Vec<i64> = cosigners.iter().map(|k| k.person_id).collect();
-    let draft = Resource::Draft {
-        organ_path: &sg.organ_path,
-        author: sg.lead_person_id,
-        co_authors: &co,
-        submitted: sg.stage().submitted(),
-    };
+    let facts = super::drafts::facts(&s.db, id).await?;
+    let draft = facts.resource(&sg);
     let me = p.deputy_id.filter(|_| p.has(Role::Deputy));
     let lp = match sg.item_id {
         Some(item) => {
@@ -248,6 +237,7 @@ async fn detail(
         can_submit: allows(&p, Action::Update, &draft),
         can_triage: allows(&p, Action::Change(Field::ItemTriage), &draft),
         quality: service::quality(&s.db, &sg).await?,
+        x: super::drafts::extra(&s, &p, &sg).await?,
         cosigners,
         lp,
         sg,
@@ -275,13 +265,8 @@ async fn act(
     Form(f): Form<ActForm>,
 ) -> AppResult<Response> {
     let seen = visible(&s, &p, &ip, id, Action::View).await?;
-    let co: Vec<i64> = model::cosigners(&s.db, id).await?.iter().map(|k| k.person_id).collect();
-    let draft = Resource::Draft {
-        organ_path: &seen.organ_path,
-        author: seen.lead_person_id,
-        co_authors: &co,
-        submitted: seen.stage().submitted(),
-    };
+    let facts = super::drafts::facts(&s.db, id).await?;
+    let draft = facts.resource(&seen);
     let acts = [Action::Update, Action::Change(Field::ItemDeputyWork), Action::Change(Field::ItemTriage)];
     if !acts.into_iter().any(|a| allows(&p, a, &draft)) {
         return Err(AppError::Forbidden("无权对此建议进行操作".into()));
@@ -336,7 +321,8 @@ async fn assign_batch(
     Form(f): Form<BatchForm>,
 ) -> AppResult<Response> {
     // Who may hold a 交办会 at all, before the form is read: the organ's staff.
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     crate::app::guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "assign").await?;
     let ids: Vec<i64> = f.id.iter().filter_map(|x| x.trim().parse().ok()).collect();
     if ids.is_empty() {
@@ -403,7 +389,8 @@ async fn stats(
         return Err(AppError::NotFound);
     }
     let f = super::api::figures(&s, &p, q.year).await?;
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     let this_year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(crate::db::now())));
     render(&StatsTpl {
         l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]),
@@ -475,7 +462,8 @@ async fn notice(
     )
     .await?;
     let own_unit = p.has(Role::Unit) && p.unit_id == Some(unit);
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     if !own_unit && !allows(&p, Action::Change(Field::ItemTriage), &at_organ) {
         return Err(AppError::Forbidden("交办通知书由交办机关打印".into()));
     }

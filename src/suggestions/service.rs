@@ -39,7 +39,7 @@ pub struct Draft {
     pub opinion_ids: Vec<i64>,
 }
 
-fn part(field: &str, v: &str, max: usize) -> AppResult<String> {
+pub(crate) fn part(field: &str, v: &str, max: usize) -> AppResult<String> {
     let v = v.trim();
     if v.chars().count() > max {
         return Err(AppError::invalid(field, format!("不能超过 {max} 字")));
@@ -92,7 +92,12 @@ pub async fn current_series<C: ConnectionTrait>(c: &C, organ: i64, year: i64, no
 }
 
 /// Co-signers must be serving deputies of the same organ, not the author, each once.
-async fn check_cosigners<C: ConnectionTrait>(c: &C, organ: i64, author: i64, ids: &[i64]) -> AppResult<Vec<i64>> {
+pub(crate) async fn check_cosigners<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    author: i64,
+    ids: &[i64],
+) -> AppResult<Vec<i64>> {
     let mut out: Vec<i64> = Vec::new();
     for id in ids {
         if *id == author || out.contains(id) {
@@ -202,7 +207,7 @@ fn change(action: &'static str, id: i64, organ: i64, summary: String) -> Change<
     Change { action, target_type: "suggestion", target_id: id.to_string(), organ_id: Some(organ), summary }
 }
 
-async fn notify_deputy<C: ConnectionTrait>(
+pub(crate) async fn notify_deputy<C: ConnectionTrait>(
     c: &C,
     person: i64,
     title: &str,
@@ -360,6 +365,7 @@ pub async fn submit<C: ConnectionTrait>(
         vec![stage.as_str().into(), number.into(), now.into(), s.id.into()],
     )
     .await?;
+    super::references::numbered(c, s, number).await?;
     let summary = format!("提交{}（{}第{number}号）：{}", s.kind().label(), s.session_name, s.title);
     audit::append(c, key, actor, change("suggestion_submit", s.id, s.organ_id, summary)).await?;
     Ok(number)
@@ -518,4 +524,17 @@ pub async fn carry_over<C: ConnectionTrait>(
     };
     audit::append(c, key, actor, ch).await?;
     Ok(n)
+}
+
+/// The other serving deputies of `me`'s organ, to invite as co-signers.
+pub async fn colleagues<C: ConnectionTrait>(c: &C, me: i64) -> AppResult<Vec<(i64, String)>> {
+    let (organ, _) = organ_of(c, me).await?;
+    let rows = db::query_rows(
+        c,
+        "SELECT p.id, p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
+         AND m.status = 'serving' AND p.id <> $2 ORDER BY p.name LIMIT 500",
+        vec![organ.into(), me.into()],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?))).collect())
 }

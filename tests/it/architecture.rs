@@ -45,7 +45,8 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("opinions", &["handling", "registry"]),
     ("receptions", &["opinions", "registry", "handling"]),
     ("appointments", &["opinions", "registry"]),
-    ("suggestions", &["handling", "opinions", "registry"]),
+    ("ballot", &[]),
+    ("suggestions", &["ballot", "handling", "opinions", "registry"]),
 ];
 
 /// The owner of every table of the schema: the module whose code keeps it (one migration

@@ -14,7 +14,7 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 9] = [
+const UNCONSTRAINED: [(&str, &str); 10] = [
     ("handling_ratings", "unit_id"),
     ("handling_ratings", "person_id"),
     ("attachments", "owner_id"),
@@ -25,6 +25,8 @@ const UNCONSTRAINED: [(&str, &str); 9] = [
     // A link joins records of any two kinds (`crate::links`).
     ("record_links", "from_id"),
     ("record_links", "to_id"),
+    // A ballot's subject is a record of the using module's choice (a unit, an agenda item).
+    ("ballot_subjects", "ref_id"),
 ];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.

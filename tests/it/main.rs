@@ -7,6 +7,7 @@ mod appointments;
 mod architecture;
 mod audit_chain;
 mod auth;
+mod ballot;
 mod cli;
 mod foreign_keys;
 mod jobs;

@@ -557,7 +557,8 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Settings,
         Resource::Reception { organ_path: p, station_id: None, station_deputies: &[] },
         Resource::Appointment { organ_path: p, station_id: 1, deputy_id: None },
-        Resource::Draft { organ_path: p, author: 1, co_authors: &[], submitted: false },
+        Resource::Draft { organ_path: p, author: 1, co_authors: &[], participants: &[], submitted: false },
+        Resource::Ballot { organ_path: p, elector: false },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.
     let place = |r: &Resource| match r {
@@ -582,6 +583,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Reception { .. } => 18,
         Resource::Appointment { .. } => 19,
         Resource::Draft { .. } => 20,
+        Resource::Ballot { .. } => 21,
     };
     assert_eq!(all.iter().map(place).collect::<Vec<_>>(), (0..all.len()).collect::<Vec<_>>());
     all

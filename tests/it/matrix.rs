@@ -64,7 +64,13 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
     let person_field = matches!(action, Action::Change(Field::PersonFacts | Field::PersonProfile));
     let item_field = matches!(
         action,
-        Action::Change(Field::ItemTriage | Field::ItemUnitWork | Field::ItemSupervision | Field::ItemDeputyWork)
+        Action::Change(
+            Field::ItemTriage
+                | Field::ItemUnitWork
+                | Field::ItemSupervision
+                | Field::ItemDeputyWork
+                | Field::DraftComment
+        )
     );
     // The privileged fields and personal-data export, resource by resource.
     match kind {
@@ -98,6 +104,21 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
                 Action::Change(Field::ItemUnitWork) => role == Role::Unit,
                 Action::Change(Field::ItemSupervision) => worker && in_tree,
                 Action::Change(_) => false,
+            };
+            return match (visible, may) {
+                (_, true) => A,
+                (true, false) => F,
+                (false, false) => H,
+            };
+        }
+        // A ballot the principal is no elector of: organ workers of the subtree see it (and the
+        // live count), admin and staff open, close and publish it; nobody casts for another.
+        "ballot" => {
+            let visible = worker && in_tree;
+            let may = match action {
+                Action::View => visible,
+                Action::Update | Action::ExportPersonal => matches!(role, Role::Admin | Role::Staff) && in_tree,
+                Action::Create | Action::Change(_) => false,
             };
             return match (visible, may) {
                 (_, true) => A,
@@ -254,6 +275,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
+                Resource::Ballot { organ_path, elector: false },
             ];
             for r in &resources {
                 for action in actions() {
@@ -265,7 +287,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 16 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 17 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -309,6 +331,12 @@ fn owner_only_resources_and_special_cases() {
         let want = if role == Role::Admin { A } else { F };
         assert_eq!(decide(&root, Action::Update, &Resource::ExternalOrgan), want, "{role:?} at the root");
         assert_eq!(decide(&root, Action::Create, &Resource::ExternalOrgan), want);
+        // An elector sees a ballot and casts their paper wherever it is held; opening, closing
+        // and publishing stay with its organ's staff.
+        let ballot = Resource::Ballot { organ_path: "/1/3/", elector: true };
+        assert_eq!(decide(&p, Action::View, &ballot), A);
+        assert_eq!(decide(&p, Action::Create, &ballot), A);
+        assert_eq!(decide(&p, Action::Update, &ballot), F);
     }
     // Webhook endpoints (issue 20): the top organ's admins manage them; with
     // `webhook_admins = "organ"` every organ's admins manage their own subtree's.

@@ -72,3 +72,9 @@ pub fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreat
     }
     i.to_owned()
 }
+
+/// A primary key the caller chooses (a random number), not a sequence: the row's place gives
+/// away nothing of when it was written (on SQLite an `integer` key is the rowid itself).
+pub fn chosen_key(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().primary_key().to_owned()
+}

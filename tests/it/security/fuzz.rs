@@ -184,6 +184,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/handling/{item}"),
     ("POST", "/console/handling/{item}/step"),
     ("POST", "/console/handling/{item}/progress"),
+    ("POST", "/console/handling/{item}/replies/{reply}/letter"),
     ("GET POST", "/console/calendar"),
     ("POST", "/console/calendar/{day}/remove"),
     // Receptions
@@ -214,15 +215,35 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/suggestions/item/{item}"),
     ("GET", "/console/suggestions/{suggestion}"),
     ("POST", "/console/suggestions/{suggestion}/act"),
+    ("GET POST", "/console/suggestions/{suggestion}/edit"),
+    ("POST", "/console/suggestions/{suggestion}/files"),
+    ("POST", "/console/suggestions/{suggestion}/files/{attachment}/remove"),
+    ("POST", "/console/suggestions/{suggestion}/share"),
+    ("POST", "/console/suggestions/{suggestion}/comments"),
+    ("POST", "/console/suggestions/{suggestion}/references"),
     ("GET POST", "/api/v1/suggestions"),
     ("GET", "/api/v1/suggestions/stats"),
     ("POST", "/api/v1/suggestions/carry-over"),
-    ("POST", "/console/suggestions/carry-over"),
-    ("GET", "/api/v1/suggestions/{suggestion}"),
+    ("GET POST", "/console/suggestions/carry-over"),
+    ("GET PATCH", "/api/v1/suggestions/{suggestion}"),
+    ("POST", "/api/v1/suggestions/{suggestion}/share"),
+    ("POST", "/api/v1/suggestions/{suggestion}/comments"),
+    ("POST", "/api/v1/suggestions/{suggestion}/references"),
     ("POST", "/api/v1/suggestions/{suggestion}/cosign"),
     ("POST", "/api/v1/suggestions/{suggestion}/submit"),
     ("POST", "/api/v1/suggestions/{suggestion}/register"),
     ("POST", "/api/v1/suggestions/{suggestion}/{step}"),
+    ("GET POST", "/console/suggestions/evaluations"),
+    ("GET", "/console/suggestions/evaluations/{ballot}"),
+    ("POST", "/console/suggestions/evaluations/{ballot}/vote"),
+    ("POST", "/console/suggestions/evaluations/{ballot}/act"),
+    ("GET", "/console/suggestions/evaluations/{ballot}/export"),
+    ("GET", "/evaluations"),
+    ("GET", "/evaluations/{ballot}"),
+    ("GET", "/api/v1/ballots"),
+    ("GET", "/api/v1/ballots/{ballot}"),
+    ("POST", "/api/v1/ballots/{ballot}/votes"),
+    ("POST", "/api/v1/ballots/{ballot}/close"),
     // Webhooks
     ("POST", "/api/v1/webhooks/inbound/{webhook}"),
     ("GET POST", "/console/webhooks"),
@@ -573,6 +594,8 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("webhook", one("SELECT min(id) FROM webhook_endpoints").await);
     ids.insert("delivery", one("SELECT min(id) FROM webhook_deliveries").await);
     ids.insert("suggestion", one("SELECT min(id) FROM suggestions").await);
+    ids.insert("ballot", one("SELECT max(id) FROM ballots").await);
+    ids.insert("reply", one("SELECT min(id) FROM handling_replies").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await

@@ -5,6 +5,8 @@
 //! an A-class reply rated 满意 and 办结 — with who sees what at each stage.
 
 mod machine;
+mod evaluation;
+mod drafts;
 mod rules;
 mod workspace;
 

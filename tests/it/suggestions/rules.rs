@@ -170,8 +170,10 @@ fn who_may_do_what_with_a_draft() {
     let co = who(&[Role::Deputy], Some(8));
     let other = who(&[Role::Deputy], Some(9));
     let staff = who(&[Role::Staff], None);
-    let draft = Resource::Draft { organ_path: "/1/2/", author: 7, co_authors: &[8], submitted: false };
-    let handed = Resource::Draft { organ_path: "/1/2/", author: 7, co_authors: &[8], submitted: true };
+    let draft =
+        Resource::Draft { organ_path: "/1/2/", author: 7, co_authors: &[8], participants: &[], submitted: false };
+    let handed =
+        Resource::Draft { organ_path: "/1/2/", author: 7, co_authors: &[8], participants: &[], submitted: true };
     use Decision::{Allow as A, Forbidden as F, Hidden as H};
     assert_eq!(decide(&author, Action::Update, &draft), A);
     assert_eq!(decide(&author, Action::Update, &handed), F, "a submitted one is not edited");
