@@ -11,7 +11,10 @@ pub mod api;
 pub mod demo;
 pub mod model;
 pub mod pages;
+pub mod record;
+pub mod report;
 pub mod service;
+pub mod stats;
 
 use sea_orm::DatabaseTransaction;
 
@@ -64,7 +67,7 @@ fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a,
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(pages::routes()).merge(api::routes()).merge(report::routes()).merge(record::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -72,8 +75,12 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     if [Role::Admin, Role::Staff, Role::Leader, Role::Unit, Role::Deputy].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions", "代表建议"));
     }
+    if p.has(Role::Deputy) && p.deputy_id.is_some() {
+        items.push(("/console/suggestions/mine", "我的建议档案"));
+    }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
+        items.push(("/console/suggestions/report", "建议办理情况报告"));
     }
     vec![MenuSection { order: 25, title: "代表建议", items }]
 }
