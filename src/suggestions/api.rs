@@ -24,7 +24,6 @@ use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::handling::api::{LoopDetail, StepIn, StepNames, StepOut, UnitIn};
 use crate::handling::flow::{Grade, State as ItemState, Step};
-use crate::handling::read::Scope;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -279,16 +278,7 @@ pub struct ListQuery {
     pub offset: Option<i64>,
 }
 
-/// Who sees which suggestions in a list.
-pub fn scope_of(p: &Principal) -> Scope {
-    crate::handling::read::Scope {
-        organ_path: crate::auth::authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path })
-            .then(|| p.organ_path.clone()),
-        unit_id: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
-        deputy_id: p.deputy_id.filter(|_| p.has(crate::auth::Role::Deputy)),
-        station_id: None,
-    }
-}
+pub use super::model::scope_of;
 
 /// The list filter from a query: `state` is a stage before registration or a loop state.
 pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {

@@ -5,6 +5,7 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
+use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::handling::flow::State;
 use crate::handling::read::{LoopFilter, Scope, bind, loop_conditions, scope_condition};
@@ -258,6 +259,17 @@ pub async fn cosigners<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<Cosigne
         vec![id.into()],
     )
     .await
+}
+
+/// Who sees which suggestions in a list.
+pub fn scope_of(p: &Principal) -> Scope {
+    Scope {
+        organ_path: crate::auth::authz::allows(p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path })
+            .then(|| p.organ_path.clone()),
+        unit_id: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),
+        deputy_id: p.deputy_id.filter(|_| p.has(crate::auth::Role::Deputy)),
+        station_id: None,
+    }
 }
 
 /// The list's filters: the loop's, then this module's.

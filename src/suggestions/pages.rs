@@ -408,7 +408,8 @@ async fn stats(
     let series = super::stats::sessions(&s.db, &p.organ_path).await?;
     let selected = q.session.map(|x| x.to_string()).unwrap_or_default();
     let sessions = opts(
-        std::iter::once((String::new(), "全部".to_string())).chain(series.iter().map(|x| (x.id.to_string(), x.name.clone()))),
+        std::iter::once((String::new(), "全部".to_string()))
+            .chain(series.iter().map(|x| (x.id.to_string(), x.name.clone()))),
         &selected,
     );
     render(&StatsTpl {

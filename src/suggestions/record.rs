@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::api::scope_of;
+use super::model::scope_of;
 use super::model::{self, Suggestion};
 use super::stats::{Period, latest_classes};
 use crate::app::error::{AppError, AppResult};
@@ -89,7 +89,13 @@ pub struct RecordQuery {
 }
 
 /// The record of deputy `person` once `p` may see the person (404 otherwise).
-pub async fn record(s: &AppState, p: &Principal, ip: &ClientIp, person: i64, year: Option<i64>) -> AppResult<DeputyRecord> {
+pub async fn record(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    person: i64,
+    year: Option<i64>,
+) -> AppResult<DeputyRecord> {
     let period = Period::checked(year, None)?;
     let (d, _) = crate::registry::console::visible_person(s, p, ip, person, Action::View).await?;
     let now = db::now();

@@ -150,10 +150,7 @@ pub fn paragraphs(year: i64, organ: &str, date: &str, f: &Stats) -> Vec<String> 
         out.push("代表尚未对答复作出评价。".into());
     }
     if t.key_items > 0 {
-        out.push(format!(
-            "确定重点建议{}件，由常委会领导领衔督办，已办结{}件。",
-            t.key_items, o.key_closed
-        ));
+        out.push(format!("确定重点建议{}件，由常委会领导领衔督办，已办结{}件。", t.key_items, o.key_closed));
     }
     let mut carry = Vec::new();
     if t.carried > 0 {
@@ -182,7 +179,13 @@ pub fn paragraphs(year: i64, organ: &str, date: &str, f: &Stats) -> Vec<String> 
     if !unhappy.is_empty() {
         low.push(format!(
             "办理满意率较低的有：{}",
-            named(unhappy.iter().take(3).map(|u| format!("{}（{}）", u.unit, percent(u.result_satisfied_permille))).collect())
+            named(
+                unhappy
+                    .iter()
+                    .take(3)
+                    .map(|u| format!("{}（{}）", u.unit, percent(u.result_satisfied_permille)))
+                    .collect()
+            )
         ));
     }
     if low.is_empty() {
@@ -351,7 +354,20 @@ fn workbook(f: &Stats) -> Vec<Table> {
         ),
         table(
             "类别",
-            &["类别", "件数", "交办", "已答复", "按期答复", "按期答复率", "A类", "B类", "C类", "解决率", "二次办理", "重点建议"],
+            &[
+                "类别",
+                "件数",
+                "交办",
+                "已答复",
+                "按期答复",
+                "按期答复率",
+                "A类",
+                "B类",
+                "C类",
+                "解决率",
+                "二次办理",
+                "重点建议",
+            ],
             categories,
         ),
         table(
@@ -359,10 +375,6 @@ fn workbook(f: &Stats) -> Vec<Table> {
             &["名称", "类型", "领衔", "联名", "已答复", "按期答复", "A类", "B类", "C类", "解决率"],
             groups,
         ),
-        table(
-            "重点建议",
-            &["编号", "标题", "领衔代表", "领衔督办", "状态", "答复期限", "答复类别", "超期"],
-            keys,
-        ),
+        table("重点建议", &["编号", "标题", "领衔代表", "领衔督办", "状态", "答复期限", "答复类别", "超期"], keys),
     ]
 }

@@ -320,7 +320,7 @@ pub async fn latest_classes<C: ConnectionTrait>(c: &C, items: &[i64]) -> Result<
 pub async fn figures(s: &AppState, p: &Principal, period: Period) -> AppResult<Stats> {
     let c = &s.db;
     let now = db::now();
-    let scope = super::api::scope_of(p);
+    let scope = super::model::scope_of(p);
     let f = model::Filter { year: period.year, session_id: period.session, ..Default::default() };
     let mut values = Vec::new();
     let cond = model::condition(&scope, &f, now, &mut values);
@@ -572,7 +572,7 @@ pub fn group_kind_label(kind: &str) -> &'static str {
 async fn key_items(s: &AppState, p: &Principal, period: Period) -> AppResult<Vec<KeyItem>> {
     let now = db::now();
     let f = model::Filter { year: period.year, session_id: period.session, key_only: true, ..Default::default() };
-    let (rows, _) = model::list(&s.db, &super::api::scope_of(p), &f, now, 500, 0).await?;
+    let (rows, _) = model::list(&s.db, &super::model::scope_of(p), &f, now, 500, 0).await?;
     let items: Vec<i64> = rows.iter().filter_map(|r| r.item_id).collect();
     let classes = latest_classes(&s.db, &items).await?;
     Ok(rows.iter().map(|r| key_item(r, &classes, now)).collect())
@@ -609,7 +609,8 @@ mod tests {
     use super::*;
 
     fn unit(id: i64, name: &str, replied: i64, on_time: i64, result: [i64; 3]) -> (UnitFigures, UnitFigures) {
-        let reply = UnitFigures { unit_id: id, unit: name.into(), assigned: replied, replied, on_time, ..Default::default() };
+        let reply =
+            UnitFigures { unit_id: id, unit: name.into(), assigned: replied, replied, on_time, ..Default::default() };
         let res = UnitFigures {
             unit_id: id,
             satisfied: result[0],

@@ -67,8 +67,12 @@ async fn the_figures_match_a_hand_count(app: TestApp) {
 
     // The raw rows: the suggestions staff see (handed in, in their organ's subtree) …
     let path = txt(
-        &rows(&app, "SELECT o.path FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.username = 'staff'", vec![])
-            .await[0],
+        &rows(
+            &app,
+            "SELECT o.path FROM accounts a JOIN organs o ON o.id = a.organ_id WHERE a.username = 'staff'",
+            vec![],
+        )
+        .await[0],
         0,
     );
     let prefix = format!("{path}%");
@@ -123,7 +127,9 @@ async fn the_figures_match_a_hand_count(app: TestApp) {
     .collect();
     let ratings: Vec<(i64, i64, String, String)> = rows(
         &app,
-        &format!("SELECT item_id, coalesce(unit_id, 0), aspect, grade FROM handling_ratings WHERE item_id IN {of_items}"),
+        &format!(
+            "SELECT item_id, coalesce(unit_id, 0), aspect, grade FROM handling_ratings WHERE item_id IN {of_items}"
+        ),
         vec![],
     )
     .await
@@ -140,7 +146,10 @@ async fn the_figures_match_a_hand_count(app: TestApp) {
     .iter()
     .map(|r| (int(r, 0), int(r, 1)))
     .collect();
-    assert!(!replies.is_empty() && !ratings.is_empty() && !reopened.is_empty(), "the demo has replies, ratings, 二次办理");
+    assert!(
+        !replies.is_empty() && !ratings.is_empty() && !reopened.is_empty(),
+        "the demo has replies, ratings, 二次办理"
+    );
 
     // Every unit of the league table, counted by hand.
     let units: BTreeSet<i64> = assignments.iter().map(|a| a.1).collect();
@@ -279,15 +288,12 @@ async fn the_figures_match_a_hand_count(app: TestApp) {
     .iter()
     .map(|r| (int(r, 0), int(r, 1)))
     .collect();
-    let cosigners: Vec<(i64, i64)> = rows(
-        &app,
-        "SELECT suggestion_id, person_id FROM suggestion_cosigners WHERE confirmed_at IS NOT NULL",
-        vec![],
-    )
-    .await
-    .iter()
-    .map(|r| (int(r, 0), int(r, 1)))
-    .collect();
+    let cosigners: Vec<(i64, i64)> =
+        rows(&app, "SELECT suggestion_id, person_id FROM suggestion_cosigners WHERE confirmed_at IS NOT NULL", vec![])
+            .await
+            .iter()
+            .map(|r| (int(r, 0), int(r, 1)))
+            .collect();
     let groups: BTreeSet<i64> = members.iter().map(|m| m.0).collect();
     let api_groups = s["groups"].as_array().unwrap();
     let mut counted = 0;
@@ -308,6 +314,7 @@ async fn the_figures_match_a_hand_count(app: TestApp) {
         assert_eq!(row["cosigned"], json!(cosigned), "group {g} co-signed");
         counted += 1;
     }
+    assert!(counted > 0, "the demo's groups lead suggestions");
     assert_eq!(api_groups.len(), counted);
 
     // A session's series and a year count only theirs.
@@ -402,9 +409,12 @@ async fn a_small_fixture_gives_literal_figures(app: TestApp) {
     assert_eq!(out["state"], "rehandling");
     // The second is a 重点建议; the lead sits in one group, the co-signer in another.
     let mut b = app.login("staff").await;
-    let r = b.post(&format!("/console/suggestions/{}/act", ids[1]), &[("action", "key"), ("leader", "常委会副主任 李明")]).await;
+    let r = b
+        .post(&format!("/console/suggestions/{}/act", ids[1]), &[("action", "key"), ("leader", "常委会副主任 李明")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let organ = db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    let organ =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
     let mut groups = Vec::new();
     for (name, person) in [("测试第一代表小组", me), ("测试第二代表小组", other)] {
         let g = db::insert_id(
@@ -451,7 +461,10 @@ async fn a_small_fixture_gives_literal_figures(app: TestApp) {
         assert_eq!(&u[k], v, "unit {k}: {u}");
     }
     let c = &s["categories"][0];
-    assert_eq!((c["category"].as_str(), c["received"].as_i64(), c["solved_permille"].as_i64()), (Some("城乡建设"), Some(4), Some(500)));
+    assert_eq!(
+        (c["category"].as_str(), c["received"].as_i64(), c["solved_permille"].as_i64()),
+        (Some("城乡建设"), Some(4), Some(500))
+    );
     let group = |g: i64| s["groups"].as_array().unwrap().iter().find(|x| x["group_id"] == g).cloned().unwrap();
     let (g1, g2) = (group(groups[0]), group(groups[1]));
     assert_eq!((g1["received"].as_i64(), g1["cosigned"].as_i64(), g1["a"].as_i64()), (Some(4), Some(0), Some(2)));
@@ -512,7 +525,8 @@ async fn a_small_fixture_gives_literal_figures(app: TestApp) {
     }
     assert_eq!(page.texts("#units tbody tr").len(), 1);
     // Its workbook: five sheets, the league as on the page; the export is audited.
-    let before = db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'export'", vec![]).await.unwrap();
+    let before =
+        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'export'", vec![]).await.unwrap();
     let x = b.get("/console/suggestions/report?year=2031&format=xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
     assert_eq!(x.header("content-type"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
@@ -524,7 +538,8 @@ async fn a_small_fixture_gives_literal_figures(app: TestApp) {
     assert_eq!(&row[2..6], ["4", "4", "3", "75.0%"], "{row:?}");
     let keys = wb.worksheet_range("重点建议").unwrap();
     assert_eq!(keys.rows().count(), 2);
-    let after = db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'export'", vec![]).await.unwrap();
+    let after =
+        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE action = 'export'", vec![]).await.unwrap();
     assert_eq!(after, before + 1, "the export is audited");
     // Only the organ's workers: a deputy gets nothing, a bad format is refused.
     let page = d.get("/console/suggestions/report?year=2031").await;
