@@ -22,8 +22,9 @@ async fn rows(app: &TestApp, sql: &str, values: Vec<DbValue>) -> Vec<sea_orm::Qu
     db::query_rows(app.db(), sql, values).await.unwrap()
 }
 
+/// An integer column (a literal's CASE is a 32-bit integer on PostgreSQL).
 fn int(r: &sea_orm::QueryResult, i: usize) -> i64 {
-    r.try_get_by_index::<i64>(i).unwrap()
+    r.try_get_by_index::<i64>(i).or_else(|_| r.try_get_by_index::<i32>(i).map(i64::from)).unwrap()
 }
 
 fn txt(r: &sea_orm::QueryResult, i: usize) -> String {
