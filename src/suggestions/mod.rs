@@ -76,7 +76,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
         items.push(("/console/suggestions", "代表建议"));
     }
     if p.has(Role::Deputy) && p.deputy_id.is_some() {
-        items.push(("/console/suggestions/mine", "我的建议档案"));
+        items.push(("/console/suggestions/my-record", "我的建议档案"));
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));

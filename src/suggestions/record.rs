@@ -1,7 +1,7 @@
 //! A deputy's suggestions for their 履职档案 (SUG-12): those they led or co-signed (confirmed),
 //! each with its state, the class of its latest reply and the deputy's own ratings. The deputy
 //! sees their own (drafts too); organ workers see any deputy of their subtree (what was handed
-//! in). A page (`/console/suggestions/deputy/{id}`, and `…/mine`) and the API beside it.
+//! in). A page (`/console/suggestions/deputy/{id}`, and `/console/suggestions/my-record`) and the API beside it.
 
 use std::collections::HashMap;
 
@@ -26,7 +26,7 @@ use crate::handling::read::bind;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/console/suggestions/mine", get(mine))
+        .route("/console/suggestions/my-record", get(mine))
         .route("/console/suggestions/deputy/{id}", get(page))
         .route("/api/v1/suggestions/deputies/{id}", get(api))
 }

@@ -211,7 +211,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/suggestions/stats"),
     ("GET", "/console/suggestions/notice"),
     ("GET", "/console/suggestions/report"),
-    ("GET", "/console/suggestions/mine"),
+    ("GET", "/console/suggestions/my-record"),
     ("GET", "/console/suggestions/deputy/{person}"),
     ("GET", "/console/suggestions/item/{item}"),
     ("GET", "/console/suggestions/{suggestion}"),

@@ -497,7 +497,7 @@ async fn a_small_fixture_gives_literal_figures(app: TestApp) {
     let r = app.api("GET", &format!("/api/v1/suggestions/deputies/{me}"), Some(&unit_token), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let mut d = app.login("deputy").await;
-    let page = d.get("/console/suggestions/mine").await;
+    let page = d.get("/console/suggestions/my-record").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = d.get(&format!("/console/suggestions/deputy/{me}?year=2031")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
