@@ -110,9 +110,24 @@ fn clamp_text(s: &str) -> String {
 }
 
 fn build_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
+    build_book(std::slice::from_ref(t))
+}
+
+fn build_book(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(&t.title))?;
+    let mut names: Vec<String> = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        let mut name = sheet_name(&t.title);
+        if names.contains(&name) {
+            name = format!("{}{}", name.chars().take(28).collect::<String>(), i + 1);
+        }
+        names.push(name.clone());
+        write_sheet(wb.add_worksheet().set_name(name)?, t)?;
+    }
+    wb.save_to_buffer()
+}
+
+fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, t: &Table) -> Result<(), XlsxError> {
     let header_fmt = Format::new().set_bold().set_border(FormatBorder::Thin);
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let text_fmt = Format::new().set_num_format("@");
@@ -172,7 +187,7 @@ fn build_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
             ws.ignore_error_range(1, 0, last_row, last_col, IgnoreError::NumberStoredAsText)?;
         }
     }
-    wb.save_to_buffer()
+    Ok(())
 }
 
 /// The table as an .xlsx workbook: bold frozen header row with autofilter, widths fitted to the content
@@ -182,6 +197,11 @@ fn build_xlsx(t: &Table) -> Result<Vec<u8>, XlsxError> {
 pub fn to_xlsx(t: &Table) -> Vec<u8> {
     // All input is clamped to Excel's limits above, so writing cannot fail.
     build_xlsx(t).expect("export workbook within Excel limits")
+}
+
+/// Several tables as one workbook, a sheet each (in order; a repeated sheet name gets a number).
+pub fn to_xlsx_book(tables: &[Table]) -> Vec<u8> {
+    build_book(tables).expect("export workbook within Excel limits")
 }
 
 /// Characters that make a spreadsheet treat a cell as a formula.

@@ -136,3 +136,25 @@ pub async fn unit_figures<C: ConnectionTrait>(
     );
     db::query_all(c, &sql, values).await
 }
+
+/// The result of each unit's latest reply to each item of `kind` whose condition `items` holds
+/// (the A/B/C of a league table): (unit, outcome, how many items).
+pub async fn unit_outcomes<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+    items: &str,
+    mut values: Vec<Value>,
+) -> Result<Vec<(i64, String, i64)>, DbErr> {
+    let k = bind(kind.into(), &mut values);
+    let sql = format!(
+        "WITH its AS (SELECT i.id FROM handling_items i JOIN organs o ON o.id = i.organ_id WHERE i.kind = {k} AND {items}) \
+         SELECT r.unit_id, r.outcome, count(*) FROM handling_replies r WHERE r.id IN (SELECT max(r2.id) \
+         FROM handling_replies r2 WHERE r2.item_id IN (SELECT id FROM its) GROUP BY r2.item_id, r2.unit_id) \
+         GROUP BY r.unit_id, r.outcome"
+    );
+    db::query_rows(c, &sql, values)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?)))
+        .collect()
+}

@@ -15,6 +15,7 @@ use super::access::strict;
 pub use super::access::visible;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
+use super::stats::{Period, Stats, figures};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query, strict};
 use crate::app::guard;
@@ -25,7 +26,6 @@ use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::handling::api::{LoopDetail, StepIn, StepNames, StepOut, UnitIn};
 use crate::handling::flow::{Grade, State as ItemState, Step};
-use crate::handling::read::Scope;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -251,11 +251,7 @@ pub struct ListQuery {
     pub offset: Option<i64>,
 }
 
-/// Who sees which suggestions in a list: no station reach (suggestions do not come through
-/// a station).
-pub fn scope_of(p: &Principal) -> Scope {
-    Scope { station_id: None, ..Scope::of(p) }
-}
+pub use super::model::scope_of;
 
 /// The list filter from a query: `state` is a stage before registration or a loop state.
 pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
@@ -459,52 +455,10 @@ async fn step(
     Ok(axum::Json(StepOut::from(applied)).into_response())
 }
 
-/// Per-unit figures of a year (SUG-12's league table).
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct Stats {
-    pub year: Option<i64>,
-    pub total: i64,
-    pub by_state: Vec<StateCount>,
-    /// By category and by lead deputy (the 50 largest).
-    pub by_category: Vec<StateCount>,
-    pub by_deputy: Vec<StateCount>,
-    pub classes: ClassShares,
-    /// 解决率: A-class replies over all answered, in whole per mille (`None` before any reply).
-    pub solved_permille: Option<i64>,
-    pub units: Vec<UnitRow>,
-}
-
-/// How many suggestions are in one state.
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct StateCount {
-    pub state: String,
-    pub count: i64,
-}
-
-#[derive(Serialize, schemars::JsonSchema, Default)]
-pub struct ClassShares {
-    pub a: i64,
-    pub b: i64,
-    pub c: i64,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct UnitRow {
-    pub unit_id: i64,
-    pub unit: String,
-    pub assigned: i64,
-    pub replied: i64,
-    pub on_time: i64,
-    /// 答复满意度: 满意, 基本满意, 不满意 (each signer's rating of this unit's reply).
-    pub reply_ratings: [i64; 3],
-    /// 办理结果满意度.
-    pub result_ratings: [i64; 3],
-    pub rehandled: i64,
-}
-
 #[derive(Deserialize, Default)]
 pub struct StatsQuery {
     pub year: Option<i64>,
+    pub session: Option<i64>,
 }
 
 /// A year the lists and figures take (the documented range).
@@ -515,57 +469,12 @@ fn year_in_range(year: Option<i64>) -> AppResult<()> {
     }
 }
 
-/// The figures of the suggestions a principal sees, of one year or all.
-pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResult<Stats> {
-    year_in_range(year)?;
-    let mut values = Vec::new();
-    let scope = scope_of(p);
-    let f = model::Filter { year, ..Default::default() };
-    let cond = model::condition(&scope, &f, crate::db::now(), &mut values);
-    let items = format!(
-        "i.id IN (SELECT sg.item_id FROM suggestions sg JOIN organs o ON o.id = sg.organ_id LEFT JOIN handling_items i ON i.id = sg.item_id WHERE {cond})"
-    );
-    let (total, by_state, classes) = model::counts(&s.db, &cond, values.clone()).await?;
-    let values_all = values.clone();
-    let reply = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values.clone(), "reply").await?;
-    let result = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values, "result").await?;
-    let units = reply
-        .iter()
-        .map(|u| {
-            let r = result.iter().find(|x| x.unit_id == u.unit_id);
-            UnitRow {
-                unit_id: u.unit_id,
-                unit: u.unit.clone(),
-                assigned: u.assigned,
-                replied: u.replied,
-                on_time: u.on_time,
-                reply_ratings: [u.satisfied, u.basically, u.unsatisfied],
-                result_ratings: r.map(|r| [r.satisfied, r.basically, r.unsatisfied]).unwrap_or_default(),
-                rehandled: u.rehandled,
-            }
-        })
-        .collect();
-    let named = |v: Vec<(String, i64)>| v.into_iter().map(|(state, count)| StateCount { state, count }).collect();
-    let by_category = named(model::counts_by(&s.db, "sg.category", &cond, values_all.clone()).await?);
-    let by_deputy = named(model::counts_by(&s.db, "p.name", &cond, values_all).await?);
-    let answered: i64 = classes.iter().sum();
-    Ok(Stats {
-        year,
-        total,
-        by_state: named(by_state),
-        by_category,
-        by_deputy,
-        solved_permille: (answered > 0).then(|| classes[0] * 1000 / answered),
-        classes: ClassShares { a: classes[0], b: classes[1], c: classes[2] },
-        units,
-    })
-}
-
 async fn stats(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<StatsQuery>) -> AppResult<Response> {
     if !crate::auth::authz::allows(&p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
         return Err(AppError::Forbidden("统计只对机关工作人员开放".into()));
     }
-    Ok(axum::Json(figures(&s, &p, q.year).await?).into_response())
+    let period = Period::checked(q.year, q.session)?;
+    Ok(axum::Json(figures(&s, &p, period).await?).into_response())
 }
 
 /// 跨年结转 of a year.
@@ -658,9 +567,17 @@ pub const OPERATIONS: &[Operation] = &[
     ]),
     Operation::get(
         "/api/v1/suggestions/stats",
-        "办理统计：按状态、A/B/C 类别、承办单位（按期答复、两项满意度、二次办理）",
+        "办理统计（年度或会次）：按状态、A/B/C 类别、按期答复率、解决率、两项满意率、不满意、二次办理；承办单位排名、类别、代表小组、重点建议",
         TAG,
         schema::<Stats>,
+    )
+    .signed_in()
+    .query(&[param("year", "年度", years), param("session", "会次（suggestion_sessions 的 id）", id_param)]),
+    Operation::get(
+        "/api/v1/suggestions/deputies/{id}",
+        "代表的建议（履职档案）：领衔和联名的建议，各自的状态、答复类别和本人的两项评价（代表本人，或机关工作人员）",
+        TAG,
+        schema::<super::record::DeputyRecord>,
     )
     .signed_in()
     .query(&[param("year", "年度", years)]),

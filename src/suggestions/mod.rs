@@ -17,8 +17,11 @@ pub mod evaluation;
 pub mod evaluation_pages;
 pub mod model;
 pub mod pages;
+pub mod record;
 pub mod references;
+pub mod report;
 pub mod service;
+pub mod stats;
 pub mod workspace;
 
 use sea_orm::DatabaseTransaction;
@@ -95,6 +98,8 @@ fn routes() -> axum::Router<AppState> {
         .merge(drafts_pages::routes())
         .merge(workspace::routes())
         .merge(evaluation_pages::routes())
+        .merge(report::routes())
+        .merge(record::routes())
         .merge(api::routes())
 }
 
@@ -109,8 +114,12 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/evaluations", "满意度测评"));
     }
+    if p.has(Role::Deputy) && p.deputy_id.is_some() {
+        items.push(("/console/suggestions/my-record", "我的建议档案"));
+    }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
+        items.push(("/console/suggestions/report", "建议办理情况报告"));
     }
     vec![MenuSection { order: 25, title: "代表建议", items }]
 }

@@ -5,6 +5,7 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
+use crate::auth::{Action, Principal, Resource};
 use crate::db;
 use crate::handling::flow::State;
 use crate::handling::read::{LoopFilter, Scope, bind, loop_conditions, scope_condition};
@@ -258,6 +259,11 @@ pub async fn cosigners<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<Cosigne
         vec![id.into()],
     )
     .await
+}
+
+/// Who sees which suggestions in a list.
+pub fn scope_of(p: &Principal) -> Scope {
+    Scope { station_id: None, ..Scope::of(p) }
 }
 
 /// The list's filters: the loop's, then this module's.

@@ -368,15 +368,18 @@ async fn assign_batch(
 #[template(path = "suggestions/stats.html")]
 struct StatsTpl {
     l: Layout,
-    f: super::api::Stats,
+    f: super::stats::Stats,
     /// Staff may carry a year's followed suggestions over.
     can_carry: bool,
     this_year: i64,
+    sessions: Vec<Opt>,
+    year: String,
 }
 
 #[derive(Deserialize, Default)]
 struct StatsQuery {
     year: Option<i64>,
+    session: Option<i64>,
 }
 
 async fn stats(
@@ -388,15 +391,24 @@ async fn stats(
     if !allows(&p, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }) {
         return Err(AppError::NotFound);
     }
-    let f = super::api::figures(&s, &p, q.year).await?;
-    let at_organ =
-        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    let period = super::stats::Period::checked(q.year, q.session)?;
+    let f = super::stats::figures(&s, &p, period).await?;
+    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     let this_year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(crate::db::now())));
+    let series = super::stats::sessions(&s.db, &p.organ_path).await?;
+    let selected = q.session.map(|x| x.to_string()).unwrap_or_default();
+    let sessions = opts(
+        std::iter::once((String::new(), "全部".to_string()))
+            .chain(series.iter().map(|x| (x.id.to_string(), x.name.clone()))),
+        &selected,
+    );
     render(&StatsTpl {
         l: page.layout("建议办理统计", &[("/console/suggestions", "代表建议")]),
         f,
         can_carry: allows(&p, Action::Change(Field::ItemTriage), &at_organ),
         this_year,
+        sessions,
+        year: q.year.map(|y| y.to_string()).unwrap_or_default(),
     })
 }
 

@@ -9,6 +9,7 @@ mod evaluation;
 mod drafts;
 mod rules;
 mod workspace;
+mod stats;
 
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
