@@ -4,6 +4,7 @@
 //! import it; what they share with it lives in `crate::base`, re-exported here under the old
 //! paths so that domains write `crate::app::error::AppError` as before.
 
+pub mod caller;
 pub mod extract;
 pub mod files;
 pub mod forms;

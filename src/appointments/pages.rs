@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::model::{self, Appointment, Channel, Scope, State as BookingState, Step};
 use super::service::{self, Booking, OpenSlot, StepInput};
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, opt_id, opts, unprocessable};
 use crate::app::guard;

@@ -11,7 +11,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Calendar, Day, DayKind, beijing_date, days, remove_day, set_day};
-use crate::app::extract::{Caller, Console};
+use crate::app::caller::{Caller, Console};
 use crate::app::extract::{Form, Query};
 use crate::app::forms::{allowed, unprocessable};
 use crate::app::guard;

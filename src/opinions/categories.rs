@@ -13,8 +13,8 @@ use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
 use super::model::{self, Category, TaxonomyCache};
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form};
 use crate::app::fields::FieldErrors;
 use crate::app::guard;

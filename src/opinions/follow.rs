@@ -9,8 +9,8 @@ use axum::routing::post;
 
 use super::model;
 use super::pages::{FollowBox, detail_tpl};
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::Console;
 use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{PersonField, unprocessable};
 use crate::app::guard;

@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::import::{self, Field, Mapping, MappingInput, Run, StoredLine};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
-use crate::app::extract::{Caller, Console};
 use crate::app::forms::{allowed, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::model::{self, Channel, Filter, Opinion, Scope};
 use super::service::{self, Receipt, Submission};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
-use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Opt, allowed, opts, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::model::{self, Opinion};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;

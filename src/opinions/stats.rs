@@ -12,8 +12,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde::Deserialize;
 
 use super::model::Channel;
+use crate::app::caller::Console;
 use crate::app::error::AppResult;
-use crate::app::extract::Console;
 use crate::app::extract::Query;
 use crate::app::guard;
 use crate::app::pages::{Layout, render};

@@ -10,8 +10,8 @@ use axum::routing::get;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Deserialize;
 
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp, Form};
 use crate::app::forms::allowed;
 use crate::app::guard;

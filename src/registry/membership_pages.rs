@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::console::{check_registry, resolve_person};
 use super::membership::{self, AuditOn, Joining, Kind, Owner, Scope};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, history, opts, trimmed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
-use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;
 use crate::app::listing::{FormTarget, Paging, all_rows, download, num, query_string, text};

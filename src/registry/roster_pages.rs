@@ -20,7 +20,7 @@ use crate::auth::Action;
 use crate::registry::import::{self, ImportSummary, Plan, RowEffect, parse_roster};
 
 use super::console::check_registry;
-use crate::app::extract::{Caller, Console};
+use crate::app::caller::{Caller, Console};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

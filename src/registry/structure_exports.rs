@@ -18,7 +18,7 @@ use crate::registry::membership::GRID_ROLES;
 use crate::registry::structure::{COMMITTEE_KINDS, GROUP_KINDS};
 
 use super::console::check_registry;
-use crate::app::extract::Caller;
+use crate::app::caller::Caller;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

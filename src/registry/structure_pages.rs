@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Caller, Console};
 use crate::app::extract::{Form, PathId};
 use crate::app::forms::{Button, Opt, allowed, opt_id, opts, trimmed, unprocessable};
 use crate::app::middleware::redirect_with_flash;

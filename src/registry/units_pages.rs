@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Caller, Console};
 use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, allowed, history, opts, two_ids, unprocessable};
 use crate::app::guard;

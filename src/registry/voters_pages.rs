@@ -8,8 +8,8 @@ use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::AppResult;
-use crate::app::extract::{Caller, Console};
 use crate::app::extract::{Form, PathId};
 use crate::app::forms::{allowed, two_ids, unprocessable};
 use crate::app::middleware::redirect_with_flash;

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::access::strict;
 pub use super::access::visible;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};

@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::access::{strict, visible};
+use super::access::visible;
 use super::drafts::{self, Comment, Edited, File, Group, Share};
 use super::references::{self, Reference, ReferenceIn};
 use super::service::Draft;
 use crate::app::error::{AppError, AppResult};
+use crate::app::extract::strict;
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId};
 use crate::app::openapi::{Operation, schema};
 use crate::app::state::AppState;

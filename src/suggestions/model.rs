@@ -5,7 +5,7 @@
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
-use crate::auth::{Action, Principal, Resource};
+use crate::auth::Principal;
 use crate::db;
 use crate::handling::flow::State;
 use crate::handling::read::{LoopFilter, Scope, bind, loop_conditions, scope_condition};

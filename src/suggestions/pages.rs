@@ -393,7 +393,8 @@ async fn stats(
     }
     let period = super::stats::Period::checked(q.year, q.session)?;
     let f = super::stats::figures(&s, &p, period).await?;
-    let at_organ = Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
+    let at_organ =
+        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
     let this_year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(crate::db::now())));
     let series = super::stats::sessions(&s.db, &p.organ_path).await?;
     let selected = q.session.map(|x| x.to_string()).unwrap_or_default();

@@ -9,9 +9,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult, FieldError};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
-use crate::app::extract::{Caller, Console};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppResult, FieldError};
 use crate::app::extract::Query;
-use crate::app::extract::{Caller, Console};
 use crate::app::guard;
 use crate::app::pages::{Errors, Layout};
 use crate::app::paging::Pager;

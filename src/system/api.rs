@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::Caller;
 use crate::app::extract::{ApiJson, Auth, PathId, Query};
 use crate::app::guard;
 use crate::app::openapi::{Operation, PAGING, cursor_paging, id, one_of, param, query_id, schema, text};

@@ -9,8 +9,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::app::caller::Console;
 use crate::app::error::AppResult;
-use crate::app::extract::Console;
 use crate::app::extract::{Auth, ClientIp};
 use crate::app::forms::unprocessable;
 use crate::app::guard;

@@ -7,8 +7,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::FromQueryResult;
 
+use crate::app::caller::Caller;
 use crate::app::error::AppResult;
-use crate::app::extract::Caller;
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;

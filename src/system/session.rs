@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::FromQueryResult;
 use serde::Deserialize;
 
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
-use crate::app::extract::{Caller, Console};
 use crate::app::fmt;
 use crate::app::forms::unprocessable;
 use crate::app::guard::{self, actor};

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::model::{self, Delivery, Endpoint, EndpointInput};
 use super::{EventKind, events, outbound};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
-use crate::app::extract::{Caller, Console};
 use crate::app::forms::{Button, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;

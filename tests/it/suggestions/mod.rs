@@ -4,12 +4,12 @@
 //! recorded contact, every signer told, the lead's 不满意 of the result reopening it (二次办理),
 //! an A-class reply rated 满意 and 办结 — with who sees what at each stage.
 
-mod machine;
-mod evaluation;
 mod drafts;
+mod evaluation;
+mod machine;
 mod rules;
-mod workspace;
 mod stats;
+mod workspace;
 
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
