@@ -9,6 +9,8 @@
 
 pub mod api;
 pub mod demo;
+pub mod import;
+pub mod import_pages;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -40,6 +42,7 @@ pub const MODULE: Module = Module {
         ("suggestion_key", "设置重点建议"),
         ("suggestion_assign_batch", "集中交办代表建议"),
         ("suggestion_carry_over", "跨年结转代表建议"),
+        ("suggestion_import", "导入代表建议"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
@@ -64,7 +67,7 @@ fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a,
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(api::routes())
+    axum::Router::new().merge(pages::routes()).merge(import_pages::routes()).merge(api::routes())
 }
 
 fn menu(p: &Principal) -> Vec<MenuSection> {
@@ -74,6 +77,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
+    }
+    if import_pages::may_import(p) {
+        items.push(("/console/suggestions/import", "历史建议导入"));
     }
     vec![MenuSection { order: 25, title: "代表建议", items }]
 }

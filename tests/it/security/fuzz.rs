@@ -217,6 +217,8 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/suggestions/stats"),
     ("POST", "/api/v1/suggestions/carry-over"),
     ("POST", "/console/suggestions/carry-over"),
+    ("GET POST", "/console/suggestions/import"),
+    ("POST", "/console/suggestions/import/confirm"),
     ("GET", "/api/v1/suggestions/{suggestion}"),
     ("POST", "/api/v1/suggestions/{suggestion}/cosign"),
     ("POST", "/api/v1/suggestions/{suggestion}/submit"),
@@ -246,6 +248,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
 const UPLOADS: &[&str] = &[
     "/console/admin/areas/import",
     "/console/registry/import",
+    "/console/suggestions/import",
     "/console/registry/stations/{station}/photos",
     "/console/registry/deputies/{person}/photo",
 ];
