@@ -150,7 +150,10 @@ async fn upload(
         Ok(crate::storage::staged::put(w.txn(), p.account_id, STAGED_PURPOSE, &name, &bytes).await?)
     })
     .await?;
-    render(&ImportTpl { preview: Some(Preview::new(staged, &plan, false)), ..import_tpl(&page, year, Vec::new(), None, name) })
+    render(&ImportTpl {
+        preview: Some(Preview::new(staged, &plan, false)),
+        ..import_tpl(&page, year, Vec::new(), None, name)
+    })
 }
 
 #[derive(Deserialize)]
@@ -181,8 +184,15 @@ async fn confirm(
     check(&s, &p, &ip).await?;
     let now = crate::db::now();
     let year = year_of(&f.year, now).unwrap_or_else(|_| import::last_year(now));
-    let expired =
-        || unprocessable(&import_tpl(&page, year, Vec::new(), Some("这份预览已过期或已经导入，请重新上传文件".into()), String::new()));
+    let expired = || {
+        unprocessable(&import_tpl(
+            &page,
+            year,
+            Vec::new(),
+            Some("这份预览已过期或已经导入，请重新上传文件".into()),
+            String::new(),
+        ))
+    };
     let Some(id) = f.staged.parse::<i64>().ok().filter(|i| *i > 0) else { return expired() };
     let Some(staged) = crate::storage::staged::get(&s.db, id, p.account_id, STAGED_PURPOSE).await? else {
         return expired();

@@ -129,7 +129,12 @@ async fn new_series<C: ConnectionTrait>(
 
 /// The series of `kind` of `year` at `organ` (the first one, where a year held two sessions),
 /// if there is one.
-pub async fn series_of<C: ConnectionTrait>(c: &C, organ: i64, kind: SeriesKind, year: i64) -> Result<Option<i64>, DbErr> {
+pub async fn series_of<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    kind: SeriesKind,
+    year: i64,
+) -> Result<Option<i64>, DbErr> {
     let rows = db::query_rows(
         c,
         "SELECT id FROM suggestion_sessions WHERE organ_id = $1 AND kind = $2 AND year = $3 ORDER BY id LIMIT 1",
@@ -141,7 +146,13 @@ pub async fn series_of<C: ConnectionTrait>(c: &C, organ: i64, kind: SeriesKind, 
 
 /// The series a past suggestion of `year` was numbered in: the one on file, or a new one —
 /// closed when it is a 人代会 session, so that new submissions never land in it.
-pub async fn past_series<C: ConnectionTrait>(c: &C, organ: i64, kind: SeriesKind, year: i64, now: i64) -> Result<i64, DbErr> {
+pub async fn past_series<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    kind: SeriesKind,
+    year: i64,
+    now: i64,
+) -> Result<i64, DbErr> {
     match series_of(c, organ, kind, year).await? {
         Some(id) => Ok(id),
         None => new_series(c, organ, kind, year, kind == SeriesKind::Recess, now).await,
@@ -177,7 +188,14 @@ pub struct Past {
 
 /// Records a past suggestion as submitted, with its own number (kept free in the series: the
 /// next number given moves past it), audited. Returns its id; the caller registers it.
-pub async fn record_past<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, organ: i64, p: &Past, now: i64) -> AppResult<i64> {
+pub async fn record_past<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ: i64,
+    p: &Past,
+    now: i64,
+) -> AppResult<i64> {
     let title = part("title", &p.title, MAX_TITLE)?;
     if title.is_empty() {
         return Err(AppError::invalid("title", "请填写标题"));

@@ -35,8 +35,10 @@ pub async fn record_past<C: ConnectionTrait>(
     past: &Past<'_>,
 ) -> AppResult<Applied> {
     let item = model::item(c, item_id).await?.ok_or(AppError::NotFound)?;
-    let assigned =
-        ctx.policy.next(item.state, Step::Assign, doer.party).map_err(|r| AppError::Conflict(r.message(Step::Assign, item.state)))?;
+    let assigned = ctx
+        .policy
+        .next(item.state, Step::Assign, doer.party)
+        .map_err(|r| AppError::Conflict(r.message(Step::Assign, item.state)))?;
     if item.state != State::Received || assigned != State::Assigned {
         return Err(AppError::Conflict("只有尚未交办的事项可以补录过去的办理".into()));
     }
@@ -77,8 +79,21 @@ pub async fn record_past<C: ConnectionTrait>(
         )
         .await?;
         let detail = past.outcome.as_str();
-        event(c, ctx.now, item.id, item.round, Step::Reply.as_str(), detail, doer.party, doer.actor, Some(*unit), true, &text, "")
-            .await?;
+        event(
+            c,
+            ctx.now,
+            item.id,
+            item.round,
+            Step::Reply.as_str(),
+            detail,
+            doer.party,
+            doer.actor,
+            Some(*unit),
+            true,
+            &text,
+            "",
+        )
+        .await?;
     }
     db::exec(
         c,
@@ -86,7 +101,12 @@ pub async fn record_past<C: ConnectionTrait>(
         vec![i64::from(due).into(), ctx.now.into(), item.id.into()],
     )
     .await?;
-    let summary = format!("补录历史办理（交办、答复 {}）：{} → {}", ctx.policy.outcome_label(past.outcome), item.state.label(), State::Replied.label());
+    let summary = format!(
+        "补录历史办理（交办、答复 {}）：{} → {}",
+        ctx.policy.outcome_label(past.outcome),
+        item.state.label(),
+        State::Replied.label()
+    );
     let ch = Change {
         action: "handling_step",
         target_type: "handling_item",

@@ -73,16 +73,15 @@ pub async fn apply(
         };
         let text = if p.reply.is_empty() { NO_TEXT } else { p.reply.as_str() };
         let handling = PastHandling { units: &p.units, outcome, text };
-        let mut state = loop_service::record_past(txn, &ctx, item, &staff, &handling)
-            .await
-            .map_err(|e| row_error(p.row, e))?
-            .to;
+        let mut state =
+            loop_service::record_past(txn, &ctx, item, &staff, &handling).await.map_err(|e| row_error(p.row, e))?.to;
         let lead = Doer { party: Party::Deputy, unit_id: None, deputy: Some(p.lead), actor };
         let answering: Vec<i64> = p.units.iter().filter(|(_, r)| r.answers()).map(|(u, _)| *u).collect();
         'rating: for (aspect, grade) in [(Aspect::Reply, p.reply_grade), (Aspect::Result, p.result_grade)] {
             let Some(grade) = grade else { continue };
             for unit in &answering {
-                let comment = if grade == Grade::Unsatisfied { "（导入的历史评价）".to_string() } else { String::new() };
+                let comment =
+                    if grade == Grade::Unsatisfied { "（导入的历史评价）".to_string() } else { String::new() };
                 let cmd = Command::Rate { rater: Rater::Deputy, grade, comment, aspect, unit_id: Some(*unit) };
                 state = loop_service::apply(txn, &ctx, item, &lead, cmd).await.map_err(|e| row_error(p.row, e))?.to;
                 if state != State::Replied {
@@ -94,9 +93,10 @@ pub async fn apply(
             continue;
         }
         let cmd = match outcome {
-            Outcome::InProgress | Outcome::Planned => {
-                Command::Follow { reason: "答复为B类，跟踪办理至解决（导入的历史建议）".into(), due: None }
-            }
+            Outcome::InProgress | Outcome::Planned => Command::Follow {
+                reason: "答复为B类，跟踪办理至解决（导入的历史建议）".into(),
+                due: None,
+            },
             _ if p.reply_grade.is_some() || p.result_grade.is_some() => {
                 Command::Close { explanation: "代表已评价，办结（导入的历史建议）".into() }
             }

@@ -98,7 +98,8 @@ impl Plan {
 
     /// How many end in each state, in the loop's order.
     pub fn by_state(&self) -> Vec<(&'static str, usize)> {
-        let order = [State::Received, State::Assigned, State::Replied, State::Rehandling, State::Following, State::Closed];
+        let order =
+            [State::Received, State::Assigned, State::Replied, State::Rehandling, State::Following, State::Closed];
         order
             .iter()
             .filter_map(|s| {
@@ -119,7 +120,8 @@ fn name_key(s: &str) -> String {
 pub fn number(text: &str) -> Option<i64> {
     let t = name_key(text);
     let t = t.strip_suffix('号').unwrap_or(&t);
-    let digits: String = t.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String =
+        t.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     let rest = &t[..t.len() - digits.len()];
     let plain = rest.is_empty() || rest.ends_with('第');
     let n = digits.parse::<i64>().ok().filter(|n| (1..=99_999).contains(n))?;
@@ -294,7 +296,8 @@ fn find_unit<'a>(all: &'a [(i64, String)], place: &str, name: &str) -> Result<&'
     if let [u] = same.as_slice() {
         return Ok(u);
     }
-    let within: Vec<_> = all.iter().filter(|(_, n)| key.chars().count() >= 2 && name_key(n).contains(&bare(name))).collect();
+    let within: Vec<_> =
+        all.iter().filter(|(_, n)| key.chars().count() >= 2 && name_key(n).contains(&bare(name))).collect();
     match within.as_slice() {
         [u] => Ok(u),
         [] => Err(format!("没有名为“{name}”的承办单位（请先在“承办单位”中添加，或改用系统中的单位名称）")),
@@ -330,9 +333,9 @@ pub async fn check<C: ConnectionTrait>(
     let person = |r: &Row, col: Col, name: &str| -> Result<i64, RowIssue> {
         match people.get(&name_key(name)).map(Vec::as_slice) {
             Some([id]) => Ok(*id),
-            Some(many) if many.len() > 1 => {
-                Err(r.issue(col, format!("本级有 {} 位代表名为“{name}”，无法区分，请在系统中核对后分开导入", many.len())))
-            }
+            Some(many) if many.len() > 1 => Err(
+                r.issue(col, format!("本级有 {} 位代表名为“{name}”，无法区分，请在系统中核对后分开导入", many.len()))
+            ),
             _ => Err(r.issue(col, format!("本级人大没有名为“{name}”的代表"))),
         }
     };
@@ -521,7 +524,10 @@ mod tests {
         use UnitRole::*;
         let u = |t: &str| units(t).unwrap().into_iter().map(|(n, r)| (n, r)).collect::<Vec<_>>();
         let s = |n: &str| n.to_string();
-        assert_eq!(u("主办：交通运输局；协办：财政局、公安局"), [(s("交通运输局"), Lead), (s("财政局"), Assist), (s("公安局"), Assist)]);
+        assert_eq!(
+            u("主办：交通运输局；协办：财政局、公安局"),
+            [(s("交通运输局"), Lead), (s("财政局"), Assist), (s("公安局"), Assist)]
+        );
         assert_eq!(u("主办单位:交通运输局 协办单位:财政局"), [(s("交通运输局"), Lead), (s("财政局"), Assist)]);
         assert_eq!(u("交通运输局、财政局"), [(s("交通运输局"), Lead), (s("财政局"), Assist)]);
         assert_eq!(u("分办：甲镇、乙镇"), [(s("甲镇"), Separate), (s("乙镇"), Separate)]);
@@ -548,7 +554,12 @@ mod tests {
 
     #[test]
     fn units_by_full_county_and_contained_names() {
-        let all = vec![(1, "诸城市交通运输局".to_string()), (2, "诸城市财政局".to_string()), (3, "市住房和城乡建设局".to_string()), (4, "市住房公积金中心".to_string())];
+        let all = vec![
+            (1, "诸城市交通运输局".to_string()),
+            (2, "诸城市财政局".to_string()),
+            (3, "市住房和城乡建设局".to_string()),
+            (4, "市住房公积金中心".to_string()),
+        ];
         assert_eq!(find_unit(&all, "诸城市", "交通运输局").unwrap().0, 1);
         assert_eq!(find_unit(&all, "诸城市", "诸城市财政局").unwrap().0, 2);
         assert_eq!(find_unit(&all, "诸城市", "住房和城乡建设局").unwrap().0, 3);

@@ -169,8 +169,9 @@ pub fn rows_of(table: &Table) -> Result<Parsed, Vec<RowIssue>> {
         .position(|(_, cells)| REQUIRED.iter().all(|r| columns(cells).iter().any(|(c, _, _)| c == r)));
     let Some(at) = found else {
         let best = table.rows.iter().take(MAX_ROWS_ABOVE_HEADER).max_by_key(|(_, cells)| columns(cells).len());
-        let shown: Vec<&str> =
-            best.map(|(_, cells)| cells.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).take(12).collect()).unwrap_or_default();
+        let shown: Vec<&str> = best
+            .map(|(_, cells)| cells.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).take(12).collect())
+            .unwrap_or_default();
         return Err(vec![RowIssue::file(format!(
             "没有找到表头：表头行应有“编号”（或“序号”）、“标题”（或“案由”）和“领衔代表”（或“提出人”）列，并在文件的前 {MAX_ROWS_ABOVE_HEADER} 行内；找到的最接近的一行是：{}",
             if shown.is_empty() { "（空）".to_string() } else { shown.join("、") }

@@ -22,7 +22,8 @@ struct County {
 }
 
 async fn county(app: &TestApp) -> County {
-    let organ = db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
+    let organ =
+        db::scalar_i64(app.db(), "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
     let deputies = db::query_rows(
         app.db(),
         "SELECT min(p.id), p.name FROM mandates m JOIN persons p ON p.id = m.person_id WHERE m.organ_id = $1 \
@@ -60,7 +61,9 @@ fn workbook(rows: &[[String; 8]]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.merge_range(0, 0, 0, 7, "2025年县人大代表建议办理情况汇总表", &Format::new()).unwrap();
-    for (i, h) in ["序　号", " 案 由 ", "领衔代表", "联名代表", "类别", "承办单位：", "答复类别", "代表满意度"].iter().enumerate() {
+    for (i, h) in
+        ["序　号", " 案 由 ", "领衔代表", "联名代表", "类别", "承办单位：", "答复类别", "代表满意度"].iter().enumerate()
+    {
         ws.write_string(2, i as u16, *h).unwrap();
     }
     for (r, row) in rows.iter().enumerate() {
@@ -109,7 +112,16 @@ async fn a_county_sheet_comes_in_with_its_replies(app: TestApp) {
     let (lead_unit, assist_unit) = (&c.units[0].1, &c.units[1].1);
     let units = format!("主办：{lead_unit}；协办：{assist_unit}");
     let file = workbook(&[
-        row(["第1号", "关于修缮城区排水管网的建议", &padded(a), &format!("{b}、{d}"), "城乡建设", &units, "A类", "满意"]),
+        row([
+            "第1号",
+            "关于修缮城区排水管网的建议",
+            &padded(a),
+            &format!("{b}、{d}"),
+            "城乡建设",
+            &units,
+            "A类",
+            "满意",
+        ]),
         row(["2", "关于增设农村客运班线的建议", b, "", "交通运输", lead_unit, "B", ""]),
         row(["3", "关于建设老年食堂的建议", d, a, "社会事业", &format!("{lead_unit}、{assist_unit}"), "留作参考", ""]),
         row(["4", "关于规范校外培训的建议", a, "", "教育", lead_unit, "", ""]),
@@ -157,9 +169,13 @@ async fn a_county_sheet_comes_in_with_its_replies(app: TestApp) {
     .map(|r| (r.try_get_by_index::<i64>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap()))
     .collect::<Vec<_>>();
     assert_eq!(roles, [(c.units[0].0, "lead".to_string()), (c.units[1].0, "assist".to_string())]);
-    let outcome = db::query_rows(app.db(), "SELECT outcome, unit_id FROM handling_replies WHERE item_id = $1", vec![item1.into()])
-        .await
-        .unwrap();
+    let outcome = db::query_rows(
+        app.db(),
+        "SELECT outcome, unit_id FROM handling_replies WHERE item_id = $1",
+        vec![item1.into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.len(), 1, "only the 主办 unit replies");
     assert_eq!(outcome[0].try_get_by_index::<String>(0).unwrap(), "resolved");
     let ratings = db::scalar_i64(
@@ -171,10 +187,13 @@ async fn a_county_sheet_comes_in_with_its_replies(app: TestApp) {
     .unwrap();
     assert_eq!(ratings, 2, "答复 and 办理结果, by the lead");
     let item3 = item(third).await.unwrap();
-    let class3 =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND outcome = 'cannot_resolve'", vec![item3.into()])
-            .await
-            .unwrap();
+    let class3 = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND outcome = 'cannot_resolve'",
+        vec![item3.into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(class3, 1, "「留作参考」 is class C");
     let roles3 = db::scalar_i64(
         app.db(),
@@ -279,7 +298,10 @@ async fn a_csv_with_separate_unit_columns(app: TestApp) {
     .iter()
     .map(|r| (r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap()))
     .collect::<Vec<_>>();
-    assert_eq!(grades, [("reply".to_string(), "satisfied".to_string()), ("result".to_string(), "basically_satisfied".to_string())]);
+    assert_eq!(
+        grades,
+        [("reply".to_string(), "satisfied".to_string()), ("result".to_string(), "basically_satisfied".to_string())]
+    );
 }
 demo_test!(a_csv_with_separate_unit_columns);
 
