@@ -6,14 +6,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::import::{self, Plan, Planned};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, UploadedFile};
+use crate::app::extract::{ClientIp, Console, Form, UploadedFile};
 use crate::app::forms::unprocessable;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
@@ -99,7 +98,7 @@ fn import_tpl(page: &Page, year: i64, issues: Vec<RowIssue>, error: Option<Strin
     }
 }
 
-async fn page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     render(&import_tpl(&page, import::last_year(crate::db::now()), Vec::new(), None, String::new()))
 }
@@ -118,13 +117,7 @@ fn year_of(text: &str, now: i64) -> Result<i64, String> {
 
 /// Step one: read and check; every problem at once, or the preview with a confirm button.
 /// Nothing is imported yet; the file waits in `staged_files`.
-async fn upload(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    file: UploadedFile,
-) -> AppResult<Response> {
+async fn upload(Console { page, p, s, ip }: Console, file: UploadedFile) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let now = crate::db::now();
     let year = match year_of(file.field("year"), now) {
@@ -174,13 +167,7 @@ enum Confirmed {
 
 /// Step two: the staged file is read and checked again inside the write transaction and written
 /// only if it still comes to the previewed plan; otherwise the fresh preview (or the problems).
-async fn confirm(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<ConfirmForm>,
-) -> AppResult<Response> {
+async fn confirm(Console { page, p, s, ip }: Console, Form(f): Form<ConfirmForm>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let now = crate::db::now();
     let year = year_of(&f.year, now).unwrap_or_else(|_| import::last_year(now));

@@ -9,7 +9,7 @@ use sea_orm::DatabaseTransaction;
 use super::check::Plan;
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
-use crate::audit::{self, Actor, Change};
+use crate::audit::{Actor, Change};
 use crate::handling::flow::{Aspect, Grade, Outcome, Party, State};
 use crate::handling::model::Rater;
 use crate::handling::service::{self as loop_service, Command, Ctx, Doer, Past as PastHandling};
@@ -104,13 +104,7 @@ pub async fn apply(
         };
         loop_service::apply(txn, &ctx, item, &staff, cmd).await.map_err(|e| row_error(p.row, e))?;
     }
-    let ch = Change {
-        action: "suggestion_import",
-        target_type: "suggestion",
-        target_id: String::new(),
-        organ_id: Some(organ.id),
-        summary: format!("从“{file_name}”导入代表建议 {} 件", plan.rows.len()),
-    };
-    audit::append(txn, key, actor, ch).await?;
+    let summary = format!("从“{file_name}”导入代表建议 {} 件", plan.rows.len());
+    Change::audited("suggestion_import", "suggestion", "", summary).in_organ(organ.id).append(txn, key, actor).await?;
     Ok(Summary { imported: plan.rows.len(), states: plan.by_state() })
 }
