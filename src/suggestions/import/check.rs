@@ -461,12 +461,12 @@ pub async fn check<C: ConnectionTrait>(
             if let Some(first) = seen.insert((kind, year, number), r.row) {
                 bad(r.issue(Col::Number, format!("{year} 年第{number}号与第 {first} 行重复")));
             }
-            if !taken.contains_key(&(kind, year)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry((kind, year)) {
                 let on_file = match service::series_of(c, organ.id, kind, year).await? {
                     Some(s) => service::numbers_in(c, s).await?,
                     None => Vec::new(),
                 };
-                taken.insert((kind, year), on_file);
+                slot.insert(on_file);
             }
             if taken[&(kind, year)].contains(&number) {
                 issues.push(r.issue(Col::Number, format!("{}已有第{number}号建议（可能已经导入过）", kind.name(year))));
@@ -522,7 +522,7 @@ mod tests {
     #[test]
     fn units_with_and_without_roles() {
         use UnitRole::*;
-        let u = |t: &str| units(t).unwrap().into_iter().map(|(n, r)| (n, r)).collect::<Vec<_>>();
+        let u = |t: &str| units(t).unwrap();
         let s = |n: &str| n.to_string();
         assert_eq!(
             u("主办：交通运输局；协办：财政局、公安局"),
