@@ -48,17 +48,21 @@ pub enum Command {
     /// 配置
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码] [--dry-run]；renda import areas 区划.csv
+    /// 导入：renda import deputies 名册.xlsx [--organ 机关代码] [--dry-run]；renda import areas 区划.csv；
+    /// renda import suggestions 建议汇总表.xlsx [--organ 机关代码] [--year 2025] [--dry-run]
     Import {
-        /// deputies（代表名册）或 areas（行政区划，.csv 或 .xlsx）
+        /// deputies（代表名册）、areas（行政区划，.csv 或 .xlsx）或 suggestions（往年代表建议及答复）
         what: String,
         file: PathBuf,
         /// 导入到哪个机关（机关代码；默认本系统的主机关）
         #[arg(long)]
         organ: Option<String>,
-        /// 只检查并列出将新增、修改的代表，不写入（代表名册）
+        /// 只检查并列出将新增、修改的代表或将导入的建议，不写入
         #[arg(long)]
         dry_run: bool,
+        /// 表中没有“年度”列时建议所属的年度（代表建议；默认去年）
+        #[arg(long)]
+        year: Option<i64>,
     },
     /// 导出：renda export deputies 名册.xlsx [--organ 机关代码]
     Export {
@@ -391,9 +395,16 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let db = open(&config).await?;
             import_areas(&db, &config, file).await
         }
-        Command::Import { what, file, organ, dry_run } => {
+        Command::Import { what, file, organ, dry_run, year } if what == "suggestions" => {
+            let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
+            let db = open(&config).await?;
+            let state = crate::modules::state(db.clone(), config);
+            let organ = cli_organ(&db, organ.as_deref()).await?;
+            import_suggestions(&state, &organ, file, *year, *dry_run).await
+        }
+        Command::Import { what, file, organ, dry_run, .. } => {
             if what != "deputies" {
-                eprintln!("目前只能导入 deputies（代表名册）或 areas（行政区划）");
+                eprintln!("目前只能导入 deputies（代表名册）、areas（行政区划）或 suggestions（代表建议）");
                 return Err(2);
             }
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
@@ -568,6 +579,52 @@ fn report_issues(what: &str, issues: &[crate::registry::roster::RowIssue]) {
             eprintln!("  第 {} 行「{}」：{}", i.row, i.column, i.reason);
         }
     }
+}
+
+/// `renda import suggestions FILE`: exit 0 with the counts (or, with `--dry-run`, the plan), 3
+/// with the row report (nothing written).
+async fn import_suggestions(
+    state: &crate::app::state::AppState,
+    organ: &crate::org::Organ,
+    file: &Path,
+    year: Option<i64>,
+    dry_run: bool,
+) -> Result<i32, i32> {
+    use crate::suggestions::import;
+    let bytes = read_import_file(file)?;
+    let now = db::now();
+    let year = year.unwrap_or_else(|| import::last_year(now));
+    // Parsed before the write transaction opens, so other writers do not wait for it.
+    let parsed = import::parse_blocking(bytes).await.map_err(|issues| {
+        report_issues("建议汇总表", &issues);
+        3
+    })?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
+    let failed = |e: crate::app::error::AppError| {
+        eprintln!("导入失败，未写入任何数据：{}", e.detail());
+        1
+    };
+    let txn = db::begin_write(&state.db).await.map_err(|_| 1)?;
+    let plan = match import::plan(&txn, organ, &parsed, year).await.map_err(failed)? {
+        Ok(plan) => plan,
+        Err(issues) => {
+            report_issues("建议汇总表", &issues);
+            return Err(3);
+        }
+    };
+    let states: Vec<String> = plan.by_state().iter().map(|(l, n)| format!("{l} {n} 件")).collect();
+    if dry_run {
+        for r in &plan.rows {
+            println!("第 {} 行 {}年第{}号 {}：{}", r.row, r.year, r.number, r.title, r.state_label());
+        }
+        println!("检查无误（未写入）：将导入 {} 件（{}）", plan.rows.len(), states.join("，"));
+        return Ok(0);
+    }
+    let sum = import::apply(state, &txn, state.audit_key(), &actor, organ, &plan, &name, now).await.map_err(failed)?;
+    txn.commit().await.map_err(|_| 1)?;
+    println!("已导入到 {}：代表建议 {} 件（{}）", organ.name, sum.imported, states.join("，"));
+    Ok(0)
 }
 
 /// `renda import areas FILE`: exit 0 with the counts, 3 with the row report (nothing written).

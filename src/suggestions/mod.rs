@@ -15,6 +15,8 @@ pub mod drafts_api;
 pub mod drafts_pages;
 pub mod evaluation;
 pub mod evaluation_pages;
+pub mod import;
+pub mod import_pages;
 pub mod model;
 pub mod pages;
 pub mod record;
@@ -55,6 +57,7 @@ pub const MODULE: Module = Module {
         ("suggestion_share", "分享建议草稿会商"),
         ("suggestion_comment", "提出会商意见"),
         ("suggestion_reference", "关联检察建议或公益诉讼线索"),
+        ("suggestion_import", "导入代表建议"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
@@ -100,6 +103,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(evaluation_pages::routes())
         .merge(report::routes())
         .merge(record::routes())
+        .merge(import_pages::routes())
         .merge(api::routes())
 }
 
@@ -120,6 +124,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
         items.push(("/console/suggestions/report", "建议办理情况报告"));
+    }
+    if import_pages::may_import(p) {
+        items.push(("/console/suggestions/import", "历史建议导入"));
     }
     vec![MenuSection { order: 25, title: "代表建议", items }]
 }

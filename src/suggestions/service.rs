@@ -82,13 +82,173 @@ pub async fn current_series<C: ConnectionTrait>(c: &C, organ: i64, year: i64, no
     if let Some(id) = recess.first().and_then(|r| r.try_get_by_index::<i64>(0).ok()) {
         return Ok(id);
     }
+    new_series(c, organ, SeriesKind::Recess, year, true, now).await
+}
+
+/// The two kinds of numbering series (SUG-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SeriesKind {
+    /// 人代会: the session's series.
+    Session,
+    /// 闭会期间: the year's own series.
+    Recess,
+}
+
+impl SeriesKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeriesKind::Session => "session",
+            SeriesKind::Recess => "recess",
+        }
+    }
+    /// The name a new series of `year` gets.
+    pub fn name(self, year: i64) -> String {
+        match self {
+            SeriesKind::Session => format!("{year}年人民代表大会会议"),
+            SeriesKind::Recess => format!("{year}年闭会期间"),
+        }
+    }
+}
+
+async fn new_series<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    kind: SeriesKind,
+    year: i64,
+    open: bool,
+    now: i64,
+) -> Result<i64, DbErr> {
     db::insert_id(
         c,
         "INSERT INTO suggestion_sessions (organ_id, kind, year, name, next_number, open, created_at) \
-         VALUES ($1, 'recess', $2, $3, 1, true, $4)",
-        vec![organ.into(), year.into(), format!("{year}年闭会期间").into(), now.into()],
+         VALUES ($1, $2, $3, $4, 1, $5, $6)",
+        vec![organ.into(), kind.as_str().into(), year.into(), kind.name(year).into(), open.into(), now.into()],
     )
     .await
+}
+
+/// The series of `kind` of `year` at `organ` (the first one, where a year held two sessions),
+/// if there is one.
+pub async fn series_of<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    kind: SeriesKind,
+    year: i64,
+) -> Result<Option<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT id FROM suggestion_sessions WHERE organ_id = $1 AND kind = $2 AND year = $3 ORDER BY id LIMIT 1",
+        vec![organ.into(), kind.as_str().into(), year.into()],
+    )
+    .await?;
+    Ok(rows.first().and_then(|r| r.try_get_by_index::<i64>(0).ok()))
+}
+
+/// The series a past suggestion of `year` was numbered in: the one on file, or a new one —
+/// closed when it is a 人代会 session, so that new submissions never land in it.
+pub async fn past_series<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    kind: SeriesKind,
+    year: i64,
+    now: i64,
+) -> Result<i64, DbErr> {
+    match series_of(c, organ, kind, year).await? {
+        Some(id) => Ok(id),
+        None => new_series(c, organ, kind, year, kind == SeriesKind::Recess, now).await,
+    }
+}
+
+/// The numbers already given in a series.
+pub async fn numbers_in<C: ConnectionTrait>(c: &C, series: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT number FROM suggestions WHERE session_id = $1 AND number IS NOT NULL ORDER BY number",
+        vec![series.into()],
+    )
+    .await?;
+    Ok(rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).collect())
+}
+
+/// A suggestion handed in before the system (imported): its number in its series, its lead and
+/// co-signers (who signed it then: confirmed), its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Past {
+    pub series: i64,
+    /// 大会期间 or 闭会期间, as its series.
+    pub source: Source,
+    pub number: i64,
+    pub year: i64,
+    pub title: String,
+    pub problem: String,
+    pub category: String,
+    pub lead: i64,
+    pub cosigners: Vec<i64>,
+}
+
+/// Records a past suggestion as submitted, with its own number (kept free in the series: the
+/// next number given moves past it), audited. Returns its id; the caller registers it.
+pub async fn record_past<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ: i64,
+    p: &Past,
+    now: i64,
+) -> AppResult<i64> {
+    let title = part("title", &p.title, MAX_TITLE)?;
+    if title.is_empty() {
+        return Err(AppError::invalid("title", "请填写标题"));
+    }
+    let problem = part("problem", &p.problem, MAX_PART)?;
+    let category = part("category", &p.category, 40)?;
+    let taken = db::scalar_i64(
+        c,
+        "SELECT count(*) FROM suggestions WHERE session_id = $1 AND number = $2",
+        vec![p.series.into(), p.number.into()],
+    )
+    .await?;
+    if taken > 0 {
+        return Err(AppError::Conflict(format!("第{}号已有建议", p.number)));
+    }
+    let search = crate::nlp::segment::index_text(&format!("{title} {problem}"));
+    let id = db::insert_id(
+        c,
+        "INSERT INTO suggestions (organ_id, session_id, kind, stage, number, title, problem, analysis, measures, category, \
+         source, lead_person_id, key_item, key_leader, decision_note, year, search_text, created_at, submitted_at, updated_at) \
+         VALUES ($1, $2, 'suggestion', 'submitted', $3, $4, $5, '', '', $6, $7, $8, false, '', '', $9, $10, $11, $11, $11)",
+        vec![
+            organ.into(),
+            p.series.into(),
+            p.number.into(),
+            title.clone().into(),
+            problem.into(),
+            category.into(),
+            p.source.as_str().into(),
+            p.lead.into(),
+            p.year.into(),
+            search.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    for person in p.cosigners.iter().filter(|x| **x != p.lead) {
+        db::exec(
+            c,
+            "INSERT INTO suggestion_cosigners (suggestion_id, person_id, invited_at, confirmed_at) VALUES ($1, $2, $3, $3)",
+            vec![id.into(), (*person).into(), now.into()],
+        )
+        .await?;
+    }
+    db::exec(
+        c,
+        "UPDATE suggestion_sessions SET next_number = $1 WHERE id = $2 AND next_number <= $3",
+        vec![(p.number + 1).into(), p.series.into(), p.number.into()],
+    )
+    .await?;
+    let summary = format!("导入第{}号（{} 年）：{title}", p.number, p.year);
+    audit::append(c, key, actor, change("suggestion_import", id, organ, summary)).await?;
+    Ok(id)
 }
 
 /// Co-signers must be serving deputies of the same organ, not the author, each once.

@@ -8,6 +8,7 @@
 //! 延期, 答复), `rounds` (评价, 二次办理, 跟踪办理, 办结, 督办); `records` writes history lines
 //! and notices.
 
+mod past;
 mod records;
 mod rounds;
 mod triage;
@@ -23,6 +24,7 @@ use crate::calendar::Calendar;
 use crate::db;
 use crate::notify;
 
+pub use past::{Past, record_past};
 pub(crate) use records::{event, follow_primary, notify_staff, notify_unit};
 
 /// Longest free text of a step (a reply, a reason, a note).

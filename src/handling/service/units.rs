@@ -57,7 +57,7 @@ pub(super) async fn assign<C: ConnectionTrait>(
 
 /// The units of one 交办: each once, one 主办 (or several 分办, not both), each active and of
 /// the item's organ or an organ above or below it.
-async fn check_units<C: ConnectionTrait>(c: &C, item: &Item, units: &[(i64, UnitRole)]) -> AppResult<()> {
+pub(super) async fn check_units<C: ConnectionTrait>(c: &C, item: &Item, units: &[(i64, UnitRole)]) -> AppResult<()> {
     if units.is_empty() {
         return Err(AppError::invalid("units", "请至少选择一个承办单位"));
     }
@@ -557,7 +557,7 @@ async fn answering_left<C: ConnectionTrait>(c: &C, item: &Item) -> Result<bool, 
         > 0)
 }
 
-async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Result<String, DbErr> {
+pub(super) async fn unit_names<C: ConnectionTrait>(c: &C, units: &[(i64, UnitRole)]) -> Result<String, DbErr> {
     let mut parts = Vec::new();
     for (u, role) in units {
         let name = db::query_rows(c, "SELECT name FROM handling_units WHERE id = $1", vec![(*u).into()])

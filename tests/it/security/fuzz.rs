@@ -233,6 +233,10 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/suggestions/{suggestion}/share"),
     ("POST", "/api/v1/suggestions/{suggestion}/comments"),
     ("POST", "/api/v1/suggestions/{suggestion}/references"),
+    ("POST", "/console/suggestions/carry-over"),
+    ("GET POST", "/console/suggestions/import"),
+    ("POST", "/console/suggestions/import/confirm"),
+    ("GET", "/api/v1/suggestions/{suggestion}"),
     ("POST", "/api/v1/suggestions/{suggestion}/cosign"),
     ("POST", "/api/v1/suggestions/{suggestion}/submit"),
     ("POST", "/api/v1/suggestions/{suggestion}/register"),
@@ -272,6 +276,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
 const UPLOADS: &[&str] = &[
     "/console/admin/areas/import",
     "/console/registry/import",
+    "/console/suggestions/import",
     "/console/registry/stations/{station}/photos",
     "/console/registry/deputies/{person}/photo",
 ];

@@ -128,6 +128,8 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/suggestions/new", Who::Maintainers),
     ("POST", "/console/suggestions/assign", Who::Maintainers),
     ("POST", "/console/suggestions/carry-over", Who::Maintainers),
+    ("POST", "/console/suggestions/import", Who::Maintainers),
+    ("POST", "/console/suggestions/import/confirm", Who::Maintainers),
     ("POST", "/api/v1/suggestions/carry-over", Who::Maintainers),
     ("POST", "/console/suggestions/{id}/act", Who::Maintainers),
     ("POST", "/api/v1/suggestions", Who::Maintainers),

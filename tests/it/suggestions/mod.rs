@@ -7,6 +7,7 @@
 mod drafts;
 mod evaluation;
 mod machine;
+mod import;
 mod rules;
 mod stats;
 mod workspace;
