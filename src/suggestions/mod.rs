@@ -12,6 +12,8 @@ pub mod demo;
 pub mod model;
 pub mod pages;
 pub mod service;
+pub mod synthetic;
+mod synthetic_text;
 
 use sea_orm::DatabaseTransaction;
 

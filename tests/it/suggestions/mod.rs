@@ -5,6 +5,7 @@
 //! an A-class reply rated 满意 and 办结 — with who sees what at each stage.
 
 mod rules;
+mod synthetic;
 
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
