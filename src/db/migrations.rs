@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_item_signers::Migration),
             Box::new(m0023_loop_contacts::Migration),
             Box::new(m0024_suggestions::Migration),
+            Box::new(m0028_suggestion_listing::Migration),
         ]
     }
 }
@@ -65,6 +66,7 @@ pub mod m0021_sms_limits;
 pub mod m0022_item_signers;
 pub mod m0023_loop_contacts;
 pub mod m0024_suggestions;
+pub mod m0028_suggestion_listing;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

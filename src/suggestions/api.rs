@@ -559,8 +559,10 @@ pub async fn figures(s: &AppState, p: &Principal, year: Option<i64>) -> AppResul
     );
     let (total, by_state, classes) = model::counts(&s.db, &cond, values.clone()).await?;
     let values_all = values.clone();
-    let reply = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values.clone(), "reply").await?;
-    let result = crate::handling::read::unit_figures(&s.db, super::KIND, &items, values, "result").await?;
+    let mut rated =
+        crate::handling::read::unit_figures_rated(&s.db, super::KIND, &items, values, &["reply", "result"]).await?;
+    let result = rated.pop().unwrap_or_default();
+    let reply = rated.pop().unwrap_or_default();
     let units = reply
         .iter()
         .map(|u| {
