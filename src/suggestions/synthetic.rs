@@ -110,7 +110,11 @@ struct Series {
 
 impl Series {
     fn name(&self) -> String {
-        if self.session { format!("{}年人民代表大会会议", self.year) } else { format!("{}年闭会期间", self.year) }
+        if self.session {
+            format!("{}年人民代表大会会议", self.year)
+        } else {
+            format!("{}年闭会期间", self.year)
+        }
     }
 }
 
@@ -365,7 +369,8 @@ const ASSIGNMENT_COLS: [&str; 10] = [
 ];
 const CONTACT_COLS: [&str; 7] = ["item_id", "round", "unit_id", "way", "contacted_on", "body", "at"];
 const REPLY_COLS: [&str; 8] = ["item_id", "unit_id", "round", "outcome", "body", "at", "on_time", "contacted"];
-const RATING_COLS: [&str; 9] = ["item_id", "round", "rater", "grade", "comment", "at", "person_id", "aspect", "unit_id"];
+const RATING_COLS: [&str; 9] =
+    ["item_id", "round", "rater", "grade", "comment", "at", "person_id", "aspect", "unit_id"];
 const SUGGESTION_COLS: [&str; 23] = [
     "id",
     "organ_id",
@@ -508,7 +513,8 @@ impl Loop<'_> {
     }
 
     fn rating(&mut self, round: i64, person: i64, grade: Grade, aspect: &str, unit: i64, at: i64) {
-        let comment = if grade == Grade::Unsatisfied { "实际问题没有解决，答复以计划代替办理。" } else { "" };
+        let comment =
+            if grade == Grade::Unsatisfied { "实际问题没有解决，答复以计划代替办理。" } else { "" };
         self.b.ratings.extend([
             self.item.into(),
             round.into(),
@@ -595,13 +601,15 @@ impl Gen<'_> {
         b.texts.push(format!("{title} {problem} {measures}"));
 
         let created = t0 - rng.gen_range(DAY..10 * DAY);
-        let source = if s.session { "session" } else if rng.gen_bool(0.7) { "recess" } else { "fieldwork" };
-        let mut row: Vec<Value> = vec![
-            id.into(),
-            organ.id.into(),
-            s.id.into(),
-            (if bill { "bill" } else { "suggestion" }).into(),
-        ];
+        let source = if s.session {
+            "session"
+        } else if rng.gen_bool(0.7) {
+            "recess"
+        } else {
+            "fieldwork"
+        };
+        let mut row: Vec<Value> =
+            vec![id.into(), organ.id.into(), s.id.into(), (if bill { "bill" } else { "suggestion" }).into()];
         let (mut year, mut carried) = (s.year, None::<i64>);
         let mut key_leader = String::new();
         let mut decision = "";
@@ -652,7 +660,13 @@ impl Gen<'_> {
                         NAMES[rng.gen_range(0..NAMES.len())]
                     );
                 }
-                let label = if s.session { "大会期间" } else if source == "recess" { "闭会期间" } else { "接待、视察、调研" };
+                let label = if s.session {
+                    "大会期间"
+                } else if source == "recess" {
+                    "闭会期间"
+                } else {
+                    "接待、视察、调研"
+                };
                 let note = format!("{}第{number}号（{label}）", s.name());
                 let mut signers = vec![lead];
                 signers.extend(&cosigners);
@@ -706,8 +720,7 @@ impl Gen<'_> {
     ) -> i64 {
         let units = &self.groups[organ.units];
         let lead_unit = units[topic.lead % units.len()];
-        let assist_unit =
-            Some(units[topic.assist % units.len()]).filter(|u| *u != lead_unit && rng.gen_bool(0.4));
+        let assist_unit = Some(units[topic.assist % units.len()]).filter(|u| *u != lead_unit && rng.gen_bool(0.4));
         let mut l = Loop { b: &mut *b, item, t: submitted, cap: self.now - 60 };
         let registered = l.later(rng, HOUR, 3 * DAY);
         for (k, p) in signers.iter().enumerate() {
@@ -818,7 +831,18 @@ impl Gen<'_> {
                         on_time.into(),
                         contacted.into(),
                     ]);
-                    l.event(replied, "reply", outcome.as_str(), "unit", "承办单位", Some(lead_unit), true, text.into(), 1, "");
+                    l.event(
+                        replied,
+                        "reply",
+                        outcome.as_str(),
+                        "unit",
+                        "承办单位",
+                        Some(lead_unit),
+                        true,
+                        text.into(),
+                        1,
+                        "",
+                    );
                     l.assignment(lead_unit, "lead", 1, "replied", &on_s, at, Some(accepted), Some(replied), None);
                     if let Some(u) = assist_unit {
                         let st = if assist_at.is_some() { "replied" } else { "lapsed" };
@@ -848,7 +872,18 @@ impl Gen<'_> {
                         "closed" => {
                             rate_all(&mut l, rng, true, 0.6);
                             let at = l.later(rng, DAY, 10 * DAY);
-                            l.event(at, "close", "", "staff", "机关工作人员", None, true, "代表满意，办结。".into(), 1, "");
+                            l.event(
+                                at,
+                                "close",
+                                "",
+                                "staff",
+                                "机关工作人员",
+                                None,
+                                true,
+                                "代表满意，办结。".into(),
+                                1,
+                                "",
+                            );
                             closed_at = Some(at);
                         }
                         "following" => {

@@ -15,7 +15,8 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// The API state of each suggestion, as `model::Suggestion::api_state` puts it.
-const API_STATE: &str = "CASE WHEN i.state IS NULL THEN sg.stage WHEN i.state = 'received' THEN 'registered' ELSE i.state END";
+const API_STATE: &str =
+    "CASE WHEN i.state IS NULL THEN sg.stage WHEN i.state = 'received' THEN 'registered' ELSE i.state END";
 
 db_test!(gen_suggestions_fills_the_loop);
 async fn gen_suggestions_fills_the_loop(app: TestApp) {
@@ -55,7 +56,10 @@ async fn gen_suggestions_fills_the_loop(app: TestApp) {
             "registered suggestions without an item, or unregistered with one",
             "SELECT count(*) FROM suggestions WHERE (stage = 'registered') <> (item_id IS NOT NULL)",
         ),
-        ("handed-in suggestions without a number", "SELECT count(*) FROM suggestions WHERE stage NOT IN ('draft', 'cosigning') AND number IS NULL"),
+        (
+            "handed-in suggestions without a number",
+            "SELECT count(*) FROM suggestions WHERE stage NOT IN ('draft', 'cosigning') AND number IS NULL",
+        ),
         (
             "numbers used twice in a series",
             "SELECT count(*) FROM (SELECT session_id, number FROM suggestions WHERE number IS NOT NULL \
@@ -94,7 +98,10 @@ async fn gen_suggestions_fills_the_loop(app: TestApp) {
             "SELECT count(*) FROM handling_items i WHERE i.state IN ('replied', 'closed') \
              AND NOT EXISTS (SELECT 1 FROM handling_replies r WHERE r.item_id = i.id)",
         ),
-        ("closed items without a closing time", "SELECT count(*) FROM handling_items WHERE state = 'closed' AND closed_at IS NULL"),
+        (
+            "closed items without a closing time",
+            "SELECT count(*) FROM handling_items WHERE state = 'closed' AND closed_at IS NULL",
+        ),
         (
             "ratings by someone who did not sign",
             "SELECT count(*) FROM handling_ratings g WHERE NOT EXISTS (SELECT 1 FROM item_signers s \
@@ -113,7 +120,10 @@ async fn gen_suggestions_fills_the_loop(app: TestApp) {
         "SELECT count(*) FROM handling_items WHERE state IN ('assigned', 'in_progress', 'rehandling') AND deadline_at < {now}"
     );
     assert!(count(&app, &overdue).await > 0, "some are overdue");
-    assert!(count(&app, "SELECT count(*) FROM suggestions WHERE carried_from_year IS NOT NULL").await > 0, "carried over");
+    assert!(
+        count(&app, "SELECT count(*) FROM suggestions WHERE carried_from_year IS NOT NULL").await > 0,
+        "carried over"
+    );
 
     // Staff of the root organ read the list, a filtered page, the figures and a detail.
     let root = count(&app, "SELECT id FROM organs WHERE parent_id IS NULL").await;
@@ -146,7 +156,9 @@ async fn gen_suggestions_fills_the_loop(app: TestApp) {
     assert_eq!(d["state"], "rehandling", "{}", res.body);
     assert_eq!(d["handling"]["round"].as_i64(), Some(2), "{}", res.body);
     let mut b = app.login("staff").await;
-    for path in ["/console/suggestions", "/console/suggestions?state=in_progress&year=2026", "/console/suggestions/stats"] {
+    for path in
+        ["/console/suggestions", "/console/suggestions?state=in_progress&year=2026", "/console/suggestions/stats"]
+    {
         let res = b.get(path).await;
         assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
     }
