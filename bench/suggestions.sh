@@ -17,6 +17,8 @@ DATA=${DATA:-/tmp/renda-sbench-$SUGGESTIONS}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-4}
 REPEAT=${REPEAT:-20}
+WRK=${WRK:-1}            # 0: no wrk (for endpoints that take seconds, whose in-flight requests outlive wrk)
+ONLY=${ONLY:-.}          # a regex: measure only the URLs whose name matches
 PORT=${PORT:-8097}
 OUT=${OUT:-bench/results-suggestions-$(date +%Y%m%d-%H%M).txt}
 
@@ -73,6 +75,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null 
 # One URL: REPEAT sequential requests (after one warm-up), then wrk; one RESULT line.
 measure() {
     local name=$1 path=$2 auth=$3
+    [[ $name =~ $ONLY ]] || return 0
     local hdr=()
     case $auth in
         token) hdr=(-H "Authorization: Bearer $TOKEN") ;;
@@ -93,6 +96,10 @@ import sys
 t = sorted(float(x) * 1000 for x in sys.stdin if x.strip())
 p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
 print(f"p50={p(0.5):.1f}ms p95={p(0.95):.1f}ms max={t[-1]:.1f}ms")')
+    if [ "$WRK" = 0 ]; then
+        log "RESULT $name $seq bytes=$(wc -c < /tmp/renda-sbench-body)"
+        return
+    fi
     local w rps
     w=$(wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${hdr[@]}" "$url")
     rps=$(printf '%s\n' "$w" | awk '/Requests\/sec/ {print $2}')

@@ -51,6 +51,7 @@ pub const MODULE: Module = Module {
     records: &[
         RecordKind::titled("suggestion", "代表建议", "suggestions", "title"),
         RecordKind::untitled("draft", "代表起草的文稿"),
+        RecordKind::untitled("suggestions", "代表建议（批量）"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
     tables: &["suggestion_sessions", "suggestions", "suggestion_cosigners"],
