@@ -74,7 +74,7 @@ pub enum Command {
         #[arg(long)]
         with_personal_data: bool,
     },
-    /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000 --opinions 1000000
+    /// 生成合成数据（规模测试用）：renda gen --deputies 2800000 --stations 200000 --opinions 1000000 --suggestions 1000000
     Gen {
         #[arg(long, default_value_t = 0)]
         deputies: u64,
@@ -83,6 +83,9 @@ pub enum Command {
         /// 群众意见条数（需要已有联络站：先前生成的、导入的，或与 --stations 同时生成）
         #[arg(long, default_value_t = 0)]
         opinions: u64,
+        /// 代表建议件数（需要已有在任代表：先前生成的、导入的，或与 --deputies 同时生成；最多 1000000）
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+        suggestions: u64,
     },
 }
 
@@ -494,7 +497,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             println!("已导出 {} 的代表名册到 {}", organ.name, file.display());
             Ok(0)
         }
-        Command::Gen { deputies, stations, opinions } => {
+        Command::Gen { deputies, stations, opinions, suggestions } => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
             let key = config.secrets.audit_key.clone();
@@ -536,6 +539,37 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                     r.opinions as f64 / secs.max(0.001),
                     r.rows() as f64 / secs.max(0.001)
                 );
+            }
+            if *suggestions > 0 {
+                let started = std::time::Instant::now();
+                let r = crate::suggestions::synthetic::generate(&db, &key, *suggestions, &|msg| eprintln!("{msg}"))
+                    .await
+                    .map_err(failed)?;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "已生成 {} 件代表建议（编号序列 {} 个、联名 {} 人次、办理事项 {} 件、办理记录 {} 条、交办 {} 条、\
+                     沟通 {} 次、答复 {} 条、评价 {} 条，新建承办单位 {} 个），共 {} 行，用时 {secs:.1} 秒：\
+                     {:.0} 件/秒，{:.0} 行/秒",
+                    r.suggestions,
+                    r.series,
+                    r.cosigners,
+                    r.items,
+                    r.events,
+                    r.assignments,
+                    r.contacts,
+                    r.replies,
+                    r.ratings,
+                    r.units_created,
+                    r.rows(),
+                    r.suggestions as f64 / secs.max(0.001),
+                    r.rows() as f64 / secs.max(0.001)
+                );
+                let states: Vec<String> = crate::suggestions::synthetic::STATES
+                    .iter()
+                    .zip(r.by_state)
+                    .map(|(s, n)| format!("{s} {n}"))
+                    .collect();
+                println!("按状态：{}", states.join("，"));
             }
             Ok(0)
         }

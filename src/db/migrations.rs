@@ -40,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_ballots::Migration),
             Box::new(m0026_suggestion_drafts::Migration),
             Box::new(m0027_loop_phases::Migration),
+            Box::new(m0028_suggestion_listing::Migration),
         ]
     }
 }
@@ -71,6 +72,7 @@ pub mod m0024_suggestions;
 pub mod m0025_ballots;
 pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
+pub mod m0028_suggestion_listing;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

@@ -136,7 +136,7 @@ pub async fn generate(
 }
 
 /// The search text of every message, segmented on all cores.
-fn segment_all(texts: Vec<String>) -> Vec<String> {
+pub(crate) fn segment_all(texts: Vec<String>) -> Vec<String> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
     let per = texts.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -148,9 +148,8 @@ fn segment_all(texts: Vec<String>) -> Vec<String> {
     })
 }
 
-/// The stations (with a deputy each, if any) and, for each, the units that handle its items:
-/// those of the nearest county-level organ at or above the station's organ (created there when
-/// it has none), else of the nearest organ above that has units.
+/// The stations (with a deputy each, if any) and, for each, the units that handle its items
+/// (`unit_groups` of the station's organ).
 async fn stations_and_units(w: &mut Writer<'_>, now: i64) -> Result<(Vec<Station>, Vec<Vec<i64>>, u64), DbErr> {
     let rows = db::query_rows(
         w.txn(),
@@ -175,6 +174,21 @@ async fn stations_and_units(w: &mut Writer<'_>, now: i64) -> Result<(Vec<Station
             "还没有联络站：请先生成登记数据（renda gen --deputies 2800000 --stations 200000）或导入联络站".into(),
         ));
     }
+    let (group_of, groups, created) = unit_groups(w, stations.iter().map(|s| s.organ_id), now).await?;
+    for st in &mut stations {
+        st.units = group_of[&st.organ_id];
+    }
+    Ok((stations, groups, created))
+}
+
+/// For each organ, the units (one per `UNIT_KINDS`) that handle its items: those of the nearest
+/// county-level organ at or above it (created there when it has none), else of the nearest
+/// organ above that has units. Gives each organ's group, the groups, and the units created.
+pub(crate) async fn unit_groups(
+    w: &mut Writer<'_>,
+    organ_ids: impl IntoIterator<Item = i64>,
+    now: i64,
+) -> Result<(HashMap<i64, usize>, Vec<Vec<i64>>, u64), DbErr> {
     // organ id → (parent, level, area name)
     let mut organs: HashMap<i64, (Option<i64>, String, String)> = HashMap::new();
     for r in db::query_rows(
@@ -207,18 +221,17 @@ async fn stations_and_units(w: &mut Writer<'_>, now: i64) -> Result<(Vec<Station
     };
     let mut groups: Vec<Vec<i64>> = Vec::new();
     let mut group_of_organ: HashMap<i64, usize> = HashMap::new();
-    let mut group_of_station_organ: HashMap<i64, usize> = HashMap::new();
+    let mut group_of_item_organ: HashMap<i64, usize> = HashMap::new();
     let mut new_units: Vec<Value> = Vec::new();
-    for st in &mut stations {
-        if let Some(g) = group_of_station_organ.get(&st.organ_id) {
-            st.units = *g;
+    for organ in organ_ids {
+        if group_of_item_organ.contains_key(&organ) {
             continue;
         }
-        let up = ancestors(st.organ_id);
+        let up = ancestors(organ);
         let county = up.iter().copied().find(|o| organs.get(o).is_some_and(|x| x.1 == "county"));
         let target = match county {
             Some(c) => c,
-            None => up.iter().copied().find(|o| units.contains_key(o)).unwrap_or(st.organ_id),
+            None => up.iter().copied().find(|o| units.contains_key(o)).unwrap_or(organ),
         };
         let g = match group_of_organ.get(&target) {
             Some(g) => *g,
@@ -259,12 +272,11 @@ async fn stations_and_units(w: &mut Writer<'_>, now: i64) -> Result<(Vec<Station
                 groups.len() - 1
             }
         };
-        group_of_station_organ.insert(st.organ_id, g);
-        st.units = g;
+        group_of_item_organ.insert(organ, g);
     }
     let created = (new_units.len() / 6) as u64;
     w.insert("handling_units", &["id", "organ_id", "name", "kind", "active", "created_at"], new_units).await?;
-    Ok((stations, groups, created))
+    Ok((group_of_item_organ, groups, created))
 }
 
 /// One opinion as drafted, before its text is segmented.

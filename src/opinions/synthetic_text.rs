@@ -5,7 +5,7 @@
 
 /// Kinds of handling unit a county has: the name's tail and a key that finds an existing unit
 /// of that kind by its name.
-pub(super) const UNIT_KINDS: [(&str, &str); 12] = [
+pub(crate) const UNIT_KINDS: [(&str, &str); 12] = [
     ("住房和城乡建设局", "住房和城乡建设"),
     ("生态环境分局", "生态环境"),
     ("交通运输局", "交通运输"),

@@ -243,6 +243,7 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub year: Option<i64>,
     pub unit_id: Option<i64>,
+    pub category: Option<String>,
     pub key: Option<String>,
     pub overdue: Option<String>,
     pub q: Option<String>,
@@ -258,8 +259,14 @@ pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
     if q.unit_id.is_some_and(|u| u < 1) {
         return Err(AppError::invalid("unit_id", "承办单位编号无效"));
     }
-    let mut f =
-        model::Filter { year: q.year, unit_id: q.unit_id, q: q.q.clone().unwrap_or_default(), ..Default::default() };
+    let category = q.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let mut f = model::Filter {
+        year: q.year,
+        unit_id: q.unit_id,
+        category: category.map(str::to_string),
+        q: q.q.clone().unwrap_or_default(),
+        ..Default::default()
+    };
     match q.state.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => {}
         Some("registered") => f.handling.state = Some(ItemState::Received),
@@ -558,6 +565,7 @@ pub const OPERATIONS: &[Operation] = &[
         param("state", "状态", states),
         param("year", "年度", years),
         param("unit_id", "承办单位", id_param),
+        param("category", "类别", text),
         param("key", "true 只看重点建议", flag),
         param("overdue", "true 只看超期", flag),
         param("q", "标题或内容中的词", text),

@@ -25,6 +25,8 @@ pub mod report;
 pub mod service;
 pub mod stats;
 pub mod workspace;
+pub mod synthetic;
+mod synthetic_text;
 
 use sea_orm::DatabaseTransaction;
 
@@ -71,6 +73,7 @@ pub const MODULE: Module = Module {
     records: &[
         RecordKind::titled("suggestion", "代表建议", "suggestions", "title"),
         RecordKind::untitled("draft", "代表起草的文稿"),
+        RecordKind::untitled("suggestions", "代表建议（批量）"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
     tables: &[

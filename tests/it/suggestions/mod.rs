@@ -11,6 +11,7 @@ mod import;
 mod rules;
 mod stats;
 mod workspace;
+mod synthetic;
 
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
