@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::import::{self, Plan, Planned};
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ClientIp, Console, Form, UploadedFile};
+use crate::app::extract::{ClientIp, Form, UploadedFile};
 use crate::app::forms::unprocessable;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
@@ -36,7 +37,7 @@ const STAGED_PURPOSE: &str = "suggestion_import";
 const PREVIEW_ROWS: usize = 300;
 
 fn at_organ(p: &Principal) -> Resource<'_> {
-    Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], submitted: true }
+    Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true }
 }
 
 /// Whether the import is offered (the organ's staff, who 交办).

@@ -24,9 +24,9 @@ pub mod references;
 pub mod report;
 pub mod service;
 pub mod stats;
-pub mod workspace;
 pub mod synthetic;
 mod synthetic_text;
+pub mod workspace;
 
 use sea_orm::DatabaseTransaction;
 

@@ -6,12 +6,12 @@
 
 mod drafts;
 mod evaluation;
-mod machine;
 mod import;
+mod machine;
 mod rules;
 mod stats;
-mod workspace;
 mod synthetic;
+mod workspace;
 
 use axum::http::StatusCode;
 use renda::auth::{Role, Scope};
