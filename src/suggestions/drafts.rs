@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use super::model::{self, Kind, Stage, Suggestion};
-use super::service::{Draft, MAX_PART, MAX_TITLE, check_cosigners, notify_deputy, part};
+use super::service::{Draft, Parts, check_cosigners, notify_deputy};
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
@@ -109,14 +109,7 @@ pub async fn edit<C: ConnectionTrait>(
     if s.stage().submitted() {
         return Err(AppError::Conflict("建议已提交，不能再修改".into()));
     }
-    let title = part("title", &d.title, MAX_TITLE)?;
-    if title.chars().count() < 4 {
-        return Err(AppError::invalid("title", "请填写标题（至少 4 个字）"));
-    }
-    let problem = part("problem", &d.problem, MAX_PART)?;
-    let analysis = part("analysis", &d.analysis, MAX_PART)?;
-    let measures = part("measures", &d.measures, MAX_PART)?;
-    let category = part("category", &d.category, 40)?;
+    let Parts { title, problem, analysis, measures, category } = Parts::checked(d)?;
     let kind = d.kind.unwrap_or(s.kind());
     let material = kind != s.kind()
         || [(&title, &s.title), (&problem, &s.problem), (&analysis, &s.analysis), (&measures, &s.measures)]

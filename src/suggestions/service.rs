@@ -280,6 +280,31 @@ pub(crate) async fn check_cosigners<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A draft's texts as stored: trimmed, within their lengths, the title at least 4 characters.
+pub struct Parts {
+    pub title: String,
+    pub problem: String,
+    pub analysis: String,
+    pub measures: String,
+    pub category: String,
+}
+
+impl Parts {
+    pub fn checked(d: &Draft) -> AppResult<Parts> {
+        let title = part("title", &d.title, MAX_TITLE)?;
+        if title.chars().count() < 4 {
+            return Err(AppError::invalid("title", "请填写标题（至少 4 个字）"));
+        }
+        Ok(Parts {
+            title,
+            problem: part("problem", &d.problem, MAX_PART)?,
+            analysis: part("analysis", &d.analysis, MAX_PART)?,
+            measures: part("measures", &d.measures, MAX_PART)?,
+            category: part("category", &d.category, 40)?,
+        })
+    }
+}
+
 /// A new draft of deputy `author`; co-signers are invited at once (they confirm in their own
 /// workspace). Returns its id.
 pub async fn create<C: ConnectionTrait>(
@@ -290,14 +315,7 @@ pub async fn create<C: ConnectionTrait>(
     d: &Draft,
     now: i64,
 ) -> AppResult<i64> {
-    let title = part("title", &d.title, MAX_TITLE)?;
-    if title.chars().count() < 4 {
-        return Err(AppError::invalid("title", "请填写标题（至少 4 个字）"));
-    }
-    let problem = part("problem", &d.problem, MAX_PART)?;
-    let analysis = part("analysis", &d.analysis, MAX_PART)?;
-    let measures = part("measures", &d.measures, MAX_PART)?;
-    let category = part("category", &d.category, 40)?;
+    let Parts { title, problem, analysis, measures, category } = Parts::checked(d)?;
     let (organ, _) = organ_of(c, author).await?;
     let cosigners = check_cosigners(c, organ, author, &d.cosigner_ids).await?;
     let year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(now)));
