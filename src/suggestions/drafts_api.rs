@@ -123,8 +123,9 @@ pub async fn share(
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
+    /// 1 to 2,000 characters (checked by the server: a length beside the text rule's pattern
+    /// is a regular expression schemathesis cannot read).
     #[serde(default)]
-    #[schemars(length(min = 1, max = 2000))]
     pub text: String,
 }
 
