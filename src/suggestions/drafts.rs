@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use super::model::{self, Kind, Stage, Suggestion};
-use super::service::{Draft, Parts, check_cosigners, notify_deputy};
+use super::service::{Draft, Parts, check_cosigners, drop_invitation, notify_deputy};
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
 use crate::audit::{self, Actor, Change};
@@ -120,14 +120,8 @@ pub async fn edit<C: ConnectionTrait>(
     if cosigners {
         let wanted = check_cosigners(c, s.organ_id, s.lead_person_id, &d.cosigner_ids).await?;
         for k in current.iter().filter(|k| !wanted.contains(&k.person_id)) {
-            db::exec(
-                c,
-                "DELETE FROM suggestion_cosigners WHERE suggestion_id = $1 AND person_id = $2",
-                vec![s.id.into(), k.person_id.into()],
-            )
-            .await?;
             let body = format!("「{}」的领衔代表撤回了联名邀请。", s.title);
-            notify_deputy(c, k.person_id, "联名邀请已撤回", &body, "/console/suggestions").await?;
+            drop_invitation(c, s.id, k.person_id, "联名邀请已撤回", &body).await?;
             out.withdrawn += 1;
         }
         for p in wanted.iter().filter(|p| !current.iter().any(|k| k.person_id == **p)) {

@@ -305,6 +305,24 @@ impl Parts {
     }
 }
 
+/// An invitation to co-sign that ends (withdrawn by the lead, or unconfirmed at submission):
+/// the row goes and the invited deputy is told why.
+pub async fn drop_invitation<C: ConnectionTrait>(
+    c: &C,
+    suggestion: i64,
+    person: i64,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    db::exec(
+        c,
+        "DELETE FROM suggestion_cosigners WHERE suggestion_id = $1 AND person_id = $2",
+        vec![suggestion.into(), person.into()],
+    )
+    .await?;
+    Ok(notify_deputy(c, person, title, body, "/console/suggestions").await?)
+}
+
 /// A new draft of deputy `author`; co-signers are invited at once (they confirm in their own
 /// workspace). Returns its id.
 pub async fn create<C: ConnectionTrait>(
@@ -516,14 +534,8 @@ pub async fn submit<C: ConnectionTrait>(
         }
     }
     for k in cosigners.iter().filter(|k| k.confirmed_at.is_none()) {
-        db::exec(
-            c,
-            "DELETE FROM suggestion_cosigners WHERE suggestion_id = $1 AND person_id = $2",
-            vec![s.id.into(), k.person_id.into()],
-        )
-        .await?;
         let body = format!("「{}」已提交，您未确认联名，未列为联名代表。", s.title);
-        notify_deputy(c, k.person_id, "联名邀请已结束", &body, "/console/suggestions").await?;
+        drop_invitation(c, s.id, k.person_id, "联名邀请已结束", &body).await?;
     }
     // The row lock of this UPDATE orders concurrent submissions on PostgreSQL; SQLite writes
     // are serial.
