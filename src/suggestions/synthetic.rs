@@ -554,7 +554,13 @@ impl Gen<'_> {
         let now = self.now;
         // Spread over the series' window in order, so that numbers follow submission times.
         let step = (s.window / s.slots.max(1)).max(1);
-        let t0 = (s.start + s.taken * step + rng.gen_range(0..step)).min(now - HOUR);
+        let mut t0 = (s.start + s.taken * step + rng.gen_range(0..step)).min(now - HOUR);
+        // The newest of this year's 闭会期间 series came in during the last two days, whatever
+        // the date: a running series always has something fresh on the desk, so the states of
+        // the first days (submitted, registered, draft) show up on every day of the year.
+        if !s.session && s.year == self.this_year && s.taken + 1 == s.slots {
+            t0 = t0.max(now - rng.gen_range(HOUR..2 * DAY));
+        }
         s.taken += 1;
         let topic = self.topic(rng);
         let lead = organ.persons[rng.gen_range(0..organ.persons.len())];
