@@ -3,23 +3,38 @@
 //! record (`references`), and what the detail adds ([`DetailExtra`]). Each body is read once the
 //! caller is known to be entitled.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::access::visible;
 use super::drafts::{self, Comment, Edited, File, Group, Share};
+use super::model::Suggestion;
 use super::references::{self, Reference, ReferenceIn};
 use super::service::Draft;
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::strict;
-use crate::app::extract::{ApiJson, Auth, ClientIp, PathId};
+use crate::app::extract::{ApiJson, ClientIp, PathId};
 use crate::app::openapi::{Operation, schema};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Role};
+
+/// The suggestion a call is about, once the caller may do `action` on it, and the body, read
+/// strictly only then.
+async fn on<T: serde::de::DeserializeOwned + Default>(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+    body: serde_json::Value,
+) -> AppResult<(Suggestion, T)> {
+    let sg = visible(s, p, ip, id, action).await?;
+    Ok((sg, strict(body)?))
+}
 
 /// What the detail adds: files, 会商 and external references.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -36,7 +51,7 @@ pub struct DetailExtra {
     pub share_groups: Vec<Group>,
 }
 
-pub async fn detail_extra(s: &AppState, p: &Principal, sg: &super::model::Suggestion) -> AppResult<DetailExtra> {
+pub async fn detail_extra(s: &AppState, p: &Principal, sg: &Suggestion) -> AppResult<DetailExtra> {
     let x = drafts::extra(s, p, sg).await?;
     Ok(DetailExtra {
         files: x.files,
@@ -63,14 +78,11 @@ pub struct EditIn {
 }
 
 pub async fn edit(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
-    let sg = visible(&s, &p, &ip, id, Action::Update).await?;
-    let b: EditIn = strict(v)?;
+    let (sg, b): (_, EditIn) = on(&s, &p, &ip, id, Action::Update, v).await?;
     let d = Draft {
         kind: drafts::kind_of(b.kind.as_deref())?,
         title: b.title.unwrap_or_else(|| sg.title.clone()),
@@ -105,14 +117,11 @@ pub struct Shared {
 }
 
 pub async fn share(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
-    let sg = visible(&s, &p, &ip, id, Action::Update).await?;
-    let b: ShareIn = strict(v)?;
+    let (sg, b): (_, ShareIn) = on(&s, &p, &ip, id, Action::Update, v).await?;
     let group = b.group_id.filter(|g| *g > 0).ok_or_else(|| AppError::invalid("group_id", "请给出代表小组或代表团"))?;
     let now = crate::db::now();
     let shared =
@@ -135,9 +144,7 @@ pub struct CreatedId {
 }
 
 pub async fn comment(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
@@ -155,14 +162,11 @@ pub async fn comment(
 }
 
 pub async fn reference(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
-    let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemTriage)).await?;
-    let b: ReferenceIn = strict(v)?;
+    let (sg, b): (_, ReferenceIn) = on(&s, &p, &ip, id, Action::Change(Field::ItemTriage), v).await?;
     let now = crate::db::now();
     let id = write(&s, &p, &ip, async |w| references::add(w.txn(), w.key(), w.actor(), &sg, &b, now).await).await?;
     Ok((StatusCode::CREATED, axum::Json(CreatedId { id })).into_response())

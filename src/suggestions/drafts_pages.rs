@@ -11,13 +11,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::visible;
+use super::draft_form::{self, DraftForm, Target};
 use super::drafts;
-use super::model::{self, Kind, Suggestion};
+use super::model::{self, Suggestion};
 use super::references::{self, ReferenceIn};
-use super::service::Draft;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
-use crate::app::forms::{Opt, opts, two_ids};
+use crate::app::forms::two_ids;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
@@ -35,63 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/{id}/references", post(reference))
 }
 
-#[derive(Template)]
-#[template(path = "suggestions/edit.html")]
-struct EditTpl {
-    l: Layout,
-    id: i64,
-    f: EditForm,
-    error: String,
-    kinds: Vec<Opt>,
-    deputies: Vec<(i64, String)>,
-    /// Co-signers who confirmed: they are asked again after a material change.
-    confirmed: usize,
-}
-
-#[derive(Deserialize, Default)]
-struct EditForm {
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    kind: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    title: String,
-    #[serde(default)]
-    problem: String,
-    #[serde(default)]
-    analysis: String,
-    #[serde(default)]
-    measures: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    category: String,
-    /// Repeated: the co-signers chosen.
-    #[serde(default)]
-    cosigner: Vec<String>,
-}
-
-impl EditForm {
-    fn chosen(&self, id: &i64) -> bool {
-        self.cosigner.iter().any(|c| c.trim() == id.to_string())
-    }
-}
-
-async fn edit_page(page: &Page, s: &AppState, sg: &Suggestion, f: EditForm, error: String) -> AppResult<Response> {
-    let cos = model::cosigners(&s.db, sg.id).await?;
-    let kind = if f.kind.is_empty() { sg.kind.clone() } else { f.kind.clone() };
-    let back = format!("/console/suggestions/{}", sg.id);
-    let mut r = render(&EditTpl {
-        l: page.layout("修改建议草稿", &[("/console/suggestions", "代表建议"), (back.as_str(), sg.title.as_str())]),
-        id: sg.id,
-        kinds: opts(Kind::ALL.map(|k| (k.as_str(), k.label())), &kind),
-        deputies: super::service::colleagues(&s.db, sg.lead_person_id).await?,
-        confirmed: cos.iter().filter(|k| k.confirmed_at.is_some()).count(),
-        f,
-        error: error.clone(),
-    })?;
-    if !error.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
-}
-
 async fn edit_form(
     page: Page,
     Auth(p): Auth,
@@ -101,7 +44,7 @@ async fn edit_form(
 ) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
     let cos = model::cosigners(&s.db, id).await?;
-    let f = EditForm {
+    let f = DraftForm {
         kind: sg.kind.clone(),
         title: sg.title.clone(),
         problem: sg.problem.clone(),
@@ -110,7 +53,13 @@ async fn edit_form(
         category: sg.category.clone(),
         cosigner: cos.iter().map(|k| k.person_id.to_string()).collect(),
     };
-    edit_page(&page, &s, &sg, f, String::new()).await
+    draft_form::page(&page, &s, target(&s, &sg).await?, sg.lead_person_id, f, String::new()).await
+}
+
+/// The edit form's target: the draft, with how many co-signers confirmed it.
+async fn target(s: &AppState, sg: &Suggestion) -> AppResult<Target> {
+    let cos = model::cosigners(&s.db, sg.id).await?;
+    Ok(Target::Edit { id: sg.id, confirmed: cos.iter().filter(|k| k.confirmed_at.is_some()).count() })
 }
 
 async fn edit(
@@ -119,25 +68,17 @@ async fn edit(
     State(s): State<AppState>,
     ip: ClientIp,
     PathId(id): PathId,
-    Form(f): Form<EditForm>,
+    Form(f): Form<DraftForm>,
 ) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
-    let mut cosigner_ids = Vec::new();
-    for c in f.cosigner.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-        cosigner_ids.push(c.parse().map_err(|_| AppError::invalid("cosigner", "联名代表无效"))?);
-    }
-    let d = Draft {
-        kind: Kind::parse(&f.kind),
-        title: f.title.clone(),
-        problem: f.problem.clone(),
-        analysis: f.analysis.clone(),
-        measures: f.measures.clone(),
-        category: f.category.clone(),
-        cosigner_ids,
-        ..Draft::default()
-    };
     let now = crate::db::now();
-    match write(&s, &p, &ip, async |w| drafts::edit(w.txn(), w.key(), w.actor(), &sg, &d, true, now).await).await {
+    let done = match f.draft() {
+        Ok(d) => {
+            write(&s, &p, &ip, async |w| drafts::edit(w.txn(), w.key(), w.actor(), &sg, &d, true, now).await).await
+        }
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(done) => {
             let mut msg = "已保存修改".to_string();
             if done.reconfirm > 0 {
@@ -145,11 +86,10 @@ async fn edit(
             }
             Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), &msg))
         }
-        Err(AppError::Invalid { fields, .. }) => {
-            let msg = fields.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-            edit_page(&page, &s, &sg, f, msg).await
+        Err(e) => {
+            let msg = draft_form::messages(e)?;
+            draft_form::page(&page, &s, target(&s, &sg).await?, sg.lead_person_id, f, msg).await
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod api;
 pub mod demo;
+mod draft_form;
 pub mod drafts;
 pub mod drafts_api;
 pub mod drafts_pages;

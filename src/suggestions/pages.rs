@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::api::{ListQuery, filter_of, scope_of, visible};
-use super::model::{self, Cosigner, Kind, Stage, Suggestion};
-use super::service::{self, Draft, Quality};
+use super::draft_form::{self, DraftForm, Target};
+use super::model::{self, Cosigner, Stage, Suggestion};
+use super::service::{self, Quality};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, opts};
@@ -103,58 +104,13 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     })
 }
 
-#[derive(Template)]
-#[template(path = "suggestions/new.html")]
-struct NewTpl {
-    l: Layout,
-    f: DraftForm,
-    error: String,
-    kinds: Vec<Opt>,
-    deputies: Vec<(i64, String)>,
-}
-
-#[derive(Deserialize, Default)]
-struct DraftForm {
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    kind: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    title: String,
-    #[serde(default)]
-    problem: String,
-    #[serde(default)]
-    analysis: String,
-    #[serde(default)]
-    measures: String,
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    category: String,
-    /// Repeated: the co-signers chosen.
-    #[serde(default)]
-    cosigner: Vec<String>,
-}
-
-/// The other serving deputies of the author's organ, to invite as co-signers.
-async fn colleagues(s: &AppState, me: i64) -> AppResult<Vec<(i64, String)>> {
-    service::colleagues(&s.db, me).await
-}
-
 fn author(p: &Principal) -> AppResult<i64> {
     p.deputy_id.filter(|_| p.has(Role::Deputy)).ok_or_else(|| AppError::Forbidden("只有代表可以提出建议".into()))
 }
 
-async fn new_page(page: &Page, s: &AppState, me: i64, f: DraftForm, error: String) -> AppResult<Response> {
-    let kind = f.kind.clone();
-    render(&NewTpl {
-        l: page.layout("提出建议", &[("/console/suggestions", "代表建议")]),
-        f,
-        error,
-        kinds: opts(Kind::ALL.map(|k| (k.as_str(), k.label())), if kind.is_empty() { "suggestion" } else { &kind }),
-        deputies: colleagues(s, me).await?,
-    })
-}
-
 async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
     let me = author(&p)?;
-    new_page(&page, &s, me, DraftForm::default(), String::new()).await
+    draft_form::page(&page, &s, Target::New, me, DraftForm::default(), String::new()).await
 }
 
 async fn create(
@@ -165,27 +121,16 @@ async fn create(
     Form(f): Form<DraftForm>,
 ) -> AppResult<Response> {
     let me = author(&p)?;
-    let draft = Draft {
-        kind: Kind::parse(&f.kind),
-        title: f.title.clone(),
-        problem: f.problem.clone(),
-        analysis: f.analysis.clone(),
-        measures: f.measures.clone(),
-        category: f.category.clone(),
-        source: None,
-        cosigner_ids: f.cosigner.iter().filter_map(|c| c.trim().parse().ok()).collect(),
-        opinion_ids: Vec::new(),
-    };
     let now = crate::db::now();
-    match write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await {
-        Ok(id) => Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), "已保存草稿，请查看质量检查后提交")),
-        Err(AppError::Invalid { fields, .. }) => {
-            let msg = fields.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
-            let mut r = new_page(&page, &s, me, f, msg).await?;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+    let done = match f.draft() {
+        Ok(draft) => {
+            write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), me, &draft, now).await).await
         }
         Err(e) => Err(e),
+    };
+    match done {
+        Ok(id) => Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), "已保存草稿，请查看质量检查后提交")),
+        Err(e) => draft_form::page(&page, &s, Target::New, me, f, draft_form::messages(e)?).await,
     }
 }
 
