@@ -15,6 +15,7 @@ pub use super::access::visible;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::service::{self, Draft, Quality};
 use super::stats::{Period, Stats, figures};
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ApiJsonOrEmpty, Auth, ClientIp, PathId, Query, strict};
 use crate::app::guard;
@@ -24,13 +25,14 @@ use crate::app::write::write;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource};
 use crate::handling::api::{LoopDetail, StepIn, StepNames, StepOut, UnitIn};
-use crate::handling::flow::{Grade, State as ItemState, Step};
+use crate::handling::flow::{Grade, State as ItemState, Step, UnitRole};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/suggestions", post(create).get(list))
         .route("/api/v1/suggestions/stats", get(stats))
         .route("/api/v1/suggestions/carry-over", post(carry_over))
+        .route("/api/v1/suggestions/assign", post(assign_many_api))
         .route("/api/v1/suggestions/{id}", get(detail).patch(super::drafts_api::edit))
         .route("/api/v1/suggestions/{id}/share", post(super::drafts_api::share))
         .route("/api/v1/suggestions/{id}/comments", post(super::drafts_api::comment))
@@ -511,9 +513,85 @@ pub async fn carry(s: &AppState, p: &Principal, ip: &ClientIp, year: Option<i64>
 
 /// Staff of the organ may carry its subtree's suggestions over.
 pub async fn may_carry(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
+    organ_staff(s, p, ip, "carry-over").await
+}
+
+/// What only the organ's staff do to many suggestions at once (a 交办会, 跨年结转), decided
+/// before any body is read.
+async fn organ_staff(s: &AppState, p: &Principal, ip: &ClientIp, what: &str) -> AppResult<()> {
     let at_organ =
         Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
-    guard::check(s, p, ip, Action::Change(Field::ItemTriage), &at_organ, "carry-over").await
+    guard::check(s, p, ip, Action::Change(Field::ItemTriage), &at_organ, what).await
+}
+
+/// A 交办会 through the API: the same units for every suggestion chosen.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignManyIn {
+    /// The suggestions (ids), 1 to 1,000, each submitted or registered and not yet 交办.
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    /// `[{unit_id, role: lead|assist|separate}]`
+    #[serde(default)]
+    pub units: Vec<UnitIn>,
+    /// The reply deadline in months, 1 to 6 (3 when not given).
+    #[schemars(range(min = 1, max = 6))]
+    pub months: Option<u32>,
+    /// 交办意见 (seen by staff and the units).
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AssignedMany {
+    pub assigned: usize,
+}
+
+/// A 交办会, on the list page or through the API: the organ's staff give the chosen suggestions
+/// to the same units, all or nothing, in one transaction, audited once.
+pub async fn assign_many(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    ids: &[i64],
+    units: &[(i64, UnitRole)],
+    months: Option<u32>,
+    text: &str,
+) -> AppResult<usize> {
+    organ_staff(s, p, ip, "assign").await?;
+    if ids.is_empty() {
+        return Err(AppError::invalid("id", "请勾选要交办的建议"));
+    }
+    if ids.len() > 1000 {
+        return Err(AppError::invalid("id", "一次最多交办 1000 件"));
+    }
+    if months.is_some_and(|m| !(1..=6).contains(&m)) {
+        return Err(AppError::invalid("months", "答复期限为 1 到 6 个月"));
+    }
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        items.push(visible(s, p, ip, *id, Action::Change(Field::ItemTriage)).await?);
+    }
+    let now = crate::db::now();
+    write(s, p, ip, async |w| {
+        let n = service::assign_batch(s, w, &items, units, months, text, now).await?;
+        crate::audit::Change::audited("suggestion_assign_batch", "suggestion", "", format!("集中交办代表建议 {n} 件"))
+            .append(w.txn(), w.key(), w.actor())
+            .await?;
+        Ok(n)
+    })
+    .await
+}
+
+async fn assign_many_api(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Value>) -> AppResult<Response> {
+    organ_staff(&s, &p, &ip, "assign").await?;
+    let b: AssignManyIn = strict(v)?;
+    let mut units = Vec::with_capacity(b.units.len());
+    for u in &b.units {
+        units.push((u.unit_id, UnitRole::parse(&u.role).ok_or_else(|| AppError::invalid("units", "承办方式无效"))?));
+    }
+    let assigned = assign_many(&s, &p, &ip, &b.ids, &units, b.months, &b.text).await?;
+    Ok(axum::Json(AssignedMany { assigned }).into_response())
 }
 
 async fn carry_over(
@@ -588,6 +666,15 @@ pub const OPERATIONS: &[Operation] = &[
     )
     .signed_in()
     .query(&[param("year", "年度", years)]),
+    Operation::new(
+        "post",
+        "/api/v1/suggestions/assign",
+        "集中交办（交办会）：把勾选的建议交给同一组承办单位，全部成功或全部不交办",
+        TAG,
+        schema::<AssignedMany>,
+    )
+    .signed_in()
+    .request(schema::<AssignManyIn>),
     Operation::new("post", "/api/v1/suggestions/carry-over", "跨年结转：该年度跟踪办理（B类）的建议转入下一年度", TAG, schema::<Carried>)
         .signed_in()
         .request(schema::<CarryIn>),

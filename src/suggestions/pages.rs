@@ -14,6 +14,7 @@ use super::api::{ListQuery, filter_of, scope_of, visible};
 use super::draft_form::{self, DraftForm, Target};
 use super::model::{self, Cosigner, Stage, Suggestion};
 use super::service::{self, Quality};
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::forms::{Opt, opts};
@@ -258,24 +259,9 @@ struct BatchForm {
     text: String,
 }
 
-/// A 交办会: the chosen suggestions to the same units, all or nothing.
-async fn assign_batch(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<BatchForm>,
-) -> AppResult<Response> {
-    // Who may hold a 交办会 at all, before the form is read: the organ's staff.
-    let at_organ =
-        Resource::Draft { organ_path: &p.organ_path, author: 0, co_authors: &[], participants: &[], submitted: true };
-    crate::app::guard::check(&s, &p, &ip, Action::Change(Field::ItemTriage), &at_organ, "assign").await?;
+/// A 交办会 from the list: the chosen suggestions to the same units, all or nothing.
+async fn assign_batch(Caller { p, s, ip }: Caller, Form(f): Form<BatchForm>) -> AppResult<Response> {
     let ids: Vec<i64> = f.id.iter().filter_map(|x| x.trim().parse().ok()).collect();
-    if ids.is_empty() {
-        return Err(AppError::invalid("id", "请勾选要交办的建议"));
-    }
-    if ids.len() > 1000 {
-        return Err(AppError::invalid("id", "一次最多交办 1000 件"));
-    }
     let mut units = Vec::new();
     for (i, u) in f.unit.iter().enumerate().filter(|(_, u)| !u.trim().is_empty()) {
         let unit = u.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "承办单位无效"))?;
@@ -288,24 +274,7 @@ async fn assign_batch(
     } else {
         Some(f.months.parse::<u32>().map_err(|_| AppError::invalid("months", "请填写整数"))?)
     };
-    let mut items = Vec::new();
-    for id in &ids {
-        items.push(visible(&s, &p, &ip, *id, Action::Change(Field::ItemTriage)).await?);
-    }
-    let now = crate::db::now();
-    let n = write(&s, &p, &ip, async |w| {
-        let n = service::assign_batch(&s, w, &items, &units, months, &f.text, now).await?;
-        let ch = crate::audit::Change {
-            action: "suggestion_assign_batch",
-            target_type: "suggestion",
-            target_id: String::new(),
-            organ_id: None,
-            summary: format!("集中交办代表建议 {n} 件"),
-        };
-        crate::audit::append(w.txn(), w.key(), w.actor(), ch).await?;
-        Ok(n)
-    })
-    .await?;
+    let n = super::api::assign_many(&s, &p, &ip, &ids, &units, months, &f.text).await?;
     Ok(redirect_with_flash("/console/suggestions", &format!("已集中交办 {n} 件建议")))
 }
 

@@ -228,6 +228,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/suggestions/stats"),
     ("GET", "/api/v1/suggestions/deputies/{person}"),
     ("POST", "/api/v1/suggestions/carry-over"),
+    ("POST", "/api/v1/suggestions/assign"),
     ("GET POST", "/console/suggestions/carry-over"),
     ("GET PATCH", "/api/v1/suggestions/{suggestion}"),
     ("POST", "/api/v1/suggestions/{suggestion}/share"),

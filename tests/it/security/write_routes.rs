@@ -131,6 +131,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/suggestions/import", Who::Maintainers),
     ("POST", "/console/suggestions/import/confirm", Who::Maintainers),
     ("POST", "/api/v1/suggestions/carry-over", Who::Maintainers),
+    ("POST", "/api/v1/suggestions/assign", Who::Maintainers),
     ("POST", "/console/suggestions/{id}/act", Who::Maintainers),
     ("POST", "/api/v1/suggestions", Who::Maintainers),
     ("POST", "/api/v1/suggestions/{id}/cosign", Who::Maintainers),
