@@ -220,8 +220,7 @@ async fn import_confirm(Console { page, p, s, ip }: Console, Form(f): Form<Confi
             String::new(),
         ))
     };
-    let Some(id) = f.staged.parse::<i64>().ok().filter(|i| *i > 0) else { return expired() };
-    let Some(staged) = crate::storage::staged::get(&s.db, id, p.account_id, STAGED_PURPOSE).await? else {
+    let Some(staged) = crate::storage::staged::get(&s.db, &f.staged, p.account_id, STAGED_PURPOSE).await? else {
         return expired();
     };
     let organ = crate::org::organ(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;

@@ -42,8 +42,10 @@ pub async fn put<C: ConnectionTrait>(
     .await
 }
 
-/// The staged file `id` if it is `account_id`'s, for `purpose`, and not expired.
-pub async fn get<C: ConnectionTrait>(c: &C, id: i64, account_id: i64, purpose: &str) -> Result<Option<Staged>, DbErr> {
+/// The staged file whose id a confirmation form sent back (`id`, as text) if it is
+/// `account_id`'s, for `purpose`, and not expired; none for anything else, a mangled id included.
+pub async fn get<C: ConnectionTrait>(c: &C, id: &str, account_id: i64, purpose: &str) -> Result<Option<Staged>, DbErr> {
+    let Some(id) = id.trim().parse::<i64>().ok().filter(|i| *i > 0) else { return Ok(None) };
     let rows = db::query_rows(
         c,
         "SELECT id, file_name, bytes FROM staged_files \
