@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, Ballot, Choice, Subject, Tally};
 use super::service;
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, strict};
 use crate::app::guard;
@@ -88,7 +89,7 @@ pub struct Detail {
     pub tally: Option<Tally>,
 }
 
-async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (b, voted) = seen(&s, &p, &ip, id, Action::View).await?;
     let tally = if may_see_tally(&p, &b) { Some(model::tally(&s.db, id).await?) } else { None };
     Ok(axum::Json(Detail {
@@ -126,9 +127,7 @@ pub struct Cast {
 }
 
 async fn cast(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJson(v): ApiJson<serde_json::Value>,
 ) -> AppResult<Response> {
@@ -148,7 +147,7 @@ pub struct Closed {
     pub state: model::State,
 }
 
-async fn close(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn close(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (b, _) = seen(&s, &p, &ip, id, Action::Update).await?;
     let now = crate::db::now();
     write(&s, &p, &ip, async |w| service::close(w.txn(), w.key(), w.actor(), &b, now).await).await?;

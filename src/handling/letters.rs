@@ -5,13 +5,14 @@
 //! panel and in the API detail (`ReplyOut::letter_url`). A new upload replaces the old one.
 
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
 use axum::routing::post;
 
 use super::{facts, visible_item};
+use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, UploadedFile};
+use crate::app::extract::UploadedFile;
 use crate::app::forms::two_ids;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -43,9 +44,7 @@ async fn reply_of(s: &AppState, reply: i64) -> AppResult<Option<(i64, i64)>> {
 
 /// The unit that made the reply uploads its signed letter; decided before the upload is read.
 async fn upload(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     ids: axum::extract::Path<(String, String)>,
     req: Request,
 ) -> AppResult<Response> {

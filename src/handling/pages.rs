@@ -3,7 +3,6 @@
 //! forms of the steps the viewer may take), and the one route every step form posts to.
 
 use axum::Router;
-use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use super::step_body::{StepIn, UnitIn};
 use super::{act, party_for, visible_item};
 use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Form, PathId};
 use crate::app::forms::{Opt, opts};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::state::AppState;
@@ -279,7 +278,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     })
 }
 
-async fn open_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn open_item(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (item, _) = visible_item(&s, &p, &ip, id).await?;
     Ok(Redirect::to(&super::page_of(&s, &item)).into_response())
 }

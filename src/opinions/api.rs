@@ -317,7 +317,7 @@ pub struct OpinionDetail {
     pub suggestions: Suggestions,
 }
 
-async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let (item, _) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
     let handling = crate::handling::api::detail(&s, &p, &item, &STEP_NAMES).await?;

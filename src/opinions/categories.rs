@@ -6,16 +6,16 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
 use super::model::{self, Category, TaxonomyCache};
-use crate::app::caller::Console;
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form};
+use crate::app::extract::{ClientIp, Form};
 use crate::app::fields::FieldErrors;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -186,7 +186,7 @@ fn forget(s: &AppState) -> impl FnOnce() + Send + 'static {
     move || cache.0.clear()
 }
 
-async fn page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     render(&tpl(&s, &page, NewCategory::default(), Errors::default()).await?)
 }
@@ -235,7 +235,7 @@ async fn toggle(Console { page, p, s, ip }: Console, Path(id): Path<String>) -> 
     .await
 }
 
-async fn up(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Path(id): Path<String>) -> AppResult<Response> {
+async fn up(Caller { p, s, ip }: Caller, Path(id): Path<String>) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     let id = id_of(&id)?;
     write(&s, &p, &ip, async |w| {

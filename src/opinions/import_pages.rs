@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +14,7 @@ use serde::Deserialize;
 use super::import::{self, Field, Mapping, MappingInput, Run, StoredLine};
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
+use crate::app::extract::{ClientIp, Form, PathId, Query, UploadedFile};
 use crate::app::forms::{allowed, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -285,7 +284,7 @@ async fn run_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> Ap
 }
 
 /// The report as .xlsx (row, order number, outcome, tracking number, reason: no personal data).
-async fn report(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn report(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (run, lines) = own_report(&s, &p, &ip, id).await?;
     let bytes = crate::export::to_xlsx(&import::report_table(&run, &lines));
     crate::audit::record_export(

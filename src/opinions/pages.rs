@@ -187,7 +187,7 @@ pub(super) struct DetailTpl {
     linked: Vec<crate::links::Incoming>,
 }
 
-async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
+async fn by_item(Caller { p, s, ip }: Caller, PathId(item): PathId) -> AppResult<Response> {
     crate::handling::visible_item(&s, &p, &ip, item).await?;
     let o = model::by_item(&s.db, item).await?.ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/console/opinions/{}", o.id)).into_response())
@@ -392,7 +392,7 @@ pub async fn enter(
     .await
 }
 
-async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn new_form(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     let (channel, _, _) = check_entry(&s, &p, &ip).await?;
     render(&entry_tpl(&page, &*model::taxonomy(&s).await?, channel, EntryForm::default(), Errors::default()))
 }

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DbErr};
@@ -12,7 +11,7 @@ use serde::Deserialize;
 
 use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form};
+use crate::app::extract::{ClientIp, Form};
 use crate::app::forms::allowed;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -126,7 +125,7 @@ pub fn may_edit(p: &Principal) -> bool {
     allowed(p, Action::Update, &Resource::Settings)
 }
 
-async fn page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     render(&tpl(&s, &page, None, Errors::default()).await?)
 }

@@ -3,7 +3,6 @@
 //! entered as an opinion, channel `reception`).
 
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +13,7 @@ use super::pages::{ListQuery, check_reception, check_station, scope_of, today};
 use super::service::{self, Created, Entry, NewReception};
 use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, Auth, ClientIp, PathId, Query};
+use crate::app::extract::{ApiJson, PathId, Query};
 use crate::app::openapi::{Operation, id, param, schema};
 use crate::app::state::AppState;
 use crate::app::write::write;
@@ -135,7 +134,7 @@ pub struct ReceptionDetail {
     pub items: Vec<ItemOut>,
 }
 
-async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (r, _) = check_reception(&s, &p, &ip, Action::View, id).await?;
     let deputies = model::deputies(&s.db, id).await?;
     let items = model::items(&s.db, id).await?;

@@ -83,12 +83,7 @@ fn author(p: &Principal) -> AppResult<i64> {
         .ok_or_else(|| AppError::Forbidden("只有代表可以提出建议".into()))
 }
 
-async fn create(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    ApiJson(v): ApiJson<serde_json::Value>,
-) -> AppResult<Response> {
+async fn create(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Value>) -> AppResult<Response> {
     let me = author(&p)?;
     let (_, organ_path) = service::organ_of(&s.db, me).await?;
     guard::check(
@@ -141,7 +136,7 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(Created { id })).into_response())
 }
 
-async fn cosign(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn cosign(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemDeputyWork)).await?;
     let me = author(&p)?;
     let now = crate::db::now();
@@ -166,9 +161,7 @@ pub struct Submitted {
 }
 
 async fn submit(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     ApiJsonOrEmpty(v): ApiJsonOrEmpty<serde_json::Value>,
 ) -> AppResult<Response> {
@@ -183,7 +176,7 @@ async fn submit(
     Ok(axum::Json(Submitted { number, state: fresh.api_state().into(), quality }).into_response())
 }
 
-async fn register(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn register(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::ItemTriage)).await?;
     let now = crate::db::now();
     write(&s, &p, &ip, async |w| super::service::register(w.txn(), w.key(), w.actor(), &sg, now).await).await?;
@@ -319,7 +312,7 @@ pub struct Detail {
     pub drafts: super::drafts_api::DetailExtra,
 }
 
-async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::View).await?;
     let now = crate::db::now();
     let handling = match sg.item_id {
@@ -407,9 +400,7 @@ fn step_param() -> serde_json::Value {
 }
 
 async fn step(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     Path((id, name)): Path<(String, String)>,
     ApiJsonOrEmpty(b): ApiJsonOrEmpty<SuggestionStepIn>,
 ) -> AppResult<Response> {
@@ -594,12 +585,7 @@ async fn assign_many_api(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_
     Ok(axum::Json(AssignedMany { assigned }).into_response())
 }
 
-async fn carry_over(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    ApiJson(v): ApiJson<serde_json::Value>,
-) -> AppResult<Response> {
+async fn carry_over(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Value>) -> AppResult<Response> {
     may_carry(&s, &p, &ip).await?;
     let b: CarryIn = strict(v)?;
     Ok(axum::Json(Carried { carried: carry(&s, &p, &ip, b.year).await? }).into_response())

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -15,11 +15,12 @@ use super::draft_form::{self, DraftForm, Target};
 use super::drafts;
 use super::model::{self, Suggestion};
 use super::references::{self, ReferenceIn};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query, UploadedFile};
+use crate::app::extract::{Form, PathId, Query, UploadedFile};
 use crate::app::forms::two_ids;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::Field;
@@ -35,13 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/{id}/references", post(reference))
 }
 
-async fn edit_form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
     let cos = model::cosigners(&s.db, id).await?;
     let f = DraftForm {
@@ -63,10 +58,7 @@ async fn target(s: &AppState, sg: &Suggestion) -> AppResult<Target> {
 }
 
 async fn edit(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Form(f): Form<DraftForm>,
 ) -> AppResult<Response> {
@@ -95,13 +87,7 @@ async fn edit(
 
 /// A file for a draft: the author only, decided before the upload is read; checked by content
 /// and size before the write opens.
-async fn upload(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    req: Request,
-) -> AppResult<Response> {
+async fn upload(Caller { p, s, ip }: Caller, PathId(id): PathId, req: Request) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
     let upload = UploadedFile::from_request(req, &s).await?;
     let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
@@ -112,12 +98,7 @@ async fn upload(
     Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), &format!("已添加附件：{}", prepared.file_name())))
 }
 
-async fn remove_file(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    ids: axum::extract::Path<(String, String)>,
-) -> AppResult<Response> {
+async fn remove_file(Caller { p, s, ip }: Caller, ids: axum::extract::Path<(String, String)>) -> AppResult<Response> {
     let (id, file) = two_ids(ids)?;
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
     let storage = s.storage.clone();
@@ -132,13 +113,7 @@ struct ShareForm {
     group: String,
 }
 
-async fn share(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<ShareForm>,
-) -> AppResult<Response> {
+async fn share(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ShareForm>) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Update).await?;
     let group = f.group.parse::<i64>().map_err(|_| AppError::invalid("group", "请选择代表小组或代表团"))?;
     let now = crate::db::now();
@@ -159,13 +134,7 @@ fn me(p: &Principal) -> AppResult<i64> {
     p.deputy_id.filter(|_| p.has(Role::Deputy)).ok_or_else(|| AppError::Forbidden("只有代表可以提出会商意见".into()))
 }
 
-async fn comment(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<CommentForm>,
-) -> AppResult<Response> {
+async fn comment(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<CommentForm>) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::Change(Field::DraftComment)).await?;
     let person = me(&p)?;
     let now = crate::db::now();
@@ -188,9 +157,7 @@ struct ReferenceForm {
 }
 
 async fn reference(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     Form(f): Form<ReferenceForm>,
 ) -> AppResult<Response> {
@@ -217,13 +184,7 @@ pub struct CarryQuery {
 
 /// 跨年结转's confirmation step: the suggestions of the year still followed (B-class) that
 /// would move, and the button that moves them.
-pub async fn carry_preview(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<CarryQuery>,
-) -> AppResult<Response> {
+pub async fn carry_preview(Console { page, p, s, ip }: Console, Query(q): Query<CarryQuery>) -> AppResult<Response> {
     super::api::may_carry(&s, &p, &ip).await?;
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => y.parse::<i64>().ok().filter(|y| (2000..=2100).contains(y)),

@@ -14,9 +14,9 @@ use super::api::{ListQuery, filter_of, scope_of, visible};
 use super::draft_form::{self, DraftForm, Target};
 use super::model::{self, Cosigner, Stage, Suggestion};
 use super::service::{self, Quality};
-use crate::app::caller::Caller;
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{Auth, Form, PathId, Query};
 use crate::app::forms::{Opt, opts};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
@@ -114,13 +114,7 @@ async fn new_form(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppRe
     draft_form::page(&page, &s, Target::New, me, DraftForm::default(), String::new()).await
 }
 
-async fn create(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<DraftForm>,
-) -> AppResult<Response> {
+async fn create(Console { page, p, s, ip }: Console, Form(f): Form<DraftForm>) -> AppResult<Response> {
     let me = author(&p)?;
     let now = crate::db::now();
     let done = match f.draft() {
@@ -151,19 +145,13 @@ struct DetailTpl {
     x: super::drafts::Extra,
 }
 
-async fn by_item(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(item): PathId) -> AppResult<Response> {
+async fn by_item(Caller { p, s, ip }: Caller, PathId(item): PathId) -> AppResult<Response> {
     crate::handling::visible_item(&s, &p, &ip, item).await?;
     let sg = model::by_item(&s.db, item).await?.ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/console/suggestions/{}", sg.id)).into_response())
 }
 
-async fn detail(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let sg = visible(&s, &p, &ip, id, Action::View).await?;
     let cosigners = model::cosigners(&s.db, id).await?;
     let facts = super::drafts::facts(&s.db, id).await?;
@@ -203,13 +191,7 @@ struct ActForm {
 }
 
 /// The suggestion's own actions (the loop's steps post to `/console/handling/{item}/step`).
-async fn act(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<ActForm>,
-) -> AppResult<Response> {
+async fn act(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ActForm>) -> AppResult<Response> {
     let seen = visible(&s, &p, &ip, id, Action::View).await?;
     let facts = super::drafts::facts(&s.db, id).await?;
     let draft = facts.resource(&seen);
@@ -334,12 +316,7 @@ struct CarryForm {
 }
 
 /// 跨年结转 from the statistics page.
-async fn carry_over(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<CarryForm>,
-) -> AppResult<Response> {
+async fn carry_over(Caller { p, s, ip }: Caller, Form(f): Form<CarryForm>) -> AppResult<Response> {
     let n = super::api::carry(&s, &p, &ip, f.year.parse::<i64>().ok()).await?;
     Ok(redirect_with_flash("/console/suggestions/stats", &format!("已结转 {n} 件跟踪办理的建议")))
 }
@@ -362,13 +339,7 @@ struct NoticeQuery {
 
 /// The printable 交办通知书 of one unit: the suggestions given to it (on one day, a 交办会's, or
 /// all), each with its role and deadlines. Staff of the unit's organ, or the unit itself.
-async fn notice(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<NoticeQuery>,
-) -> AppResult<Response> {
+async fn notice(Console { page, p, s, ip }: Console, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     let unit = q.unit.filter(|u| *u > 0).ok_or_else(|| AppError::invalid("unit", "请选择承办单位"))?;
     let rows = crate::db::query_rows(
         &s.db,

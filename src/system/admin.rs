@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::forms::{opt_id, trimmed};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -72,7 +71,7 @@ struct OrgansTpl {
     can_create: bool,
 }
 
-async fn organs_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn organs_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "organs").await?;
     let root_depth = p.organ_path.matches('/').count() - 2;
     let organs =
@@ -113,7 +112,7 @@ async fn organ_form(
     })
 }
 
-async fn organ_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn organ_new(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Organ { path: &p.organ_path }, "new").await?;
     let v = org::OrganInput {
         parent_id: Some(p.organ_id),
@@ -376,7 +375,7 @@ async fn areas_tpl(page: &Page, s: &AppState, p: &Principal, v: org::AreaInput, 
     Ok(AreasTpl { l: page.layout("行政区划", &[CRUMB_AREAS]), areas, can_create, v, errors, levels: &AREA_LEVELS })
 }
 
-async fn areas_list(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn areas_list(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "areas").await?;
     render(
         &areas_tpl(
@@ -662,7 +661,7 @@ async fn account_form(
     })
 }
 
-async fn account_new(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn account_new(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &Resource::Account { id: -1, organ_path: &p.organ_path }, "new").await?;
     let v = accounts::NewAccount { organ_id: p.organ_id, roles: vec![Role::Staff], ..Default::default() };
     render(&account_form(&page, &s, &p, v, Errors::default(), Default::default()).await?)

@@ -4,14 +4,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::caller::Console;
+use crate::app::caller::{Caller, Console};
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp};
+use crate::app::extract::ClientIp;
 use crate::app::forms::unprocessable;
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -56,12 +55,12 @@ async fn check(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
     guard::check(s, p, ip, Action::Create, &Resource::Area { organ_path: &root }, "import").await
 }
 
-async fn import_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn import_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     render(&tpl(&page, Vec::new(), None, String::new()))
 }
 
-async fn template(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn template(Caller { p, s, ip }: Caller) -> AppResult<Response> {
     check(&s, &p, &ip).await?;
     Ok((
         [

@@ -7,9 +7,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sea_orm::FromQueryResult;
 
-use crate::app::caller::Caller;
+use crate::app::caller::{Caller, Console};
 use crate::app::error::AppResult;
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{Auth, Form, PathId};
 use crate::app::fmt;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
@@ -139,7 +139,7 @@ struct SmsTpl {
 }
 
 /// The built-in SMS provider's outbox (PLAT-11), for the installation's admin: numbers masked.
-async fn sms_outbox(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn sms_outbox(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     let root = crate::org::default_organ(&s.db).await?.ok_or(crate::app::error::AppError::NotFound)?;
     crate::app::guard::check(&s, &p, &ip, Action::View, &Resource::Jobs { organ_path: &root.path }, "sms").await?;
     const LIMIT: i64 = 200;

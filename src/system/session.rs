@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query};
 use crate::app::fmt;
 use crate::app::forms::unprocessable;
 use crate::app::guard::{self, actor};
@@ -205,7 +205,7 @@ async fn security_check(s: &AppState, p: &Principal, ip: &ClientIp, action: Acti
     guard::check(s, p, ip, action, &resource, &p.account_id.to_string()).await
 }
 
-pub async fn account_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+pub async fn account_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     security_check(&s, &p, &ip, Action::View).await?;
     render(&account_tpl(&page, &s, &p, Errors::default(), None).await?)
 }
@@ -330,7 +330,7 @@ struct TotpTpl {
 }
 
 /// Shows a fresh secret (stored encrypted, not yet active) and its QR code.
-pub async fn totp_page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+pub async fn totp_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     if authz::decide(&p, Action::Create, &Resource::AccountSecurity { owner_id: p.account_id })
         == Decision::Reauthenticate
     {

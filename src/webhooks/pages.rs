@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use rand::RngCore;
@@ -14,7 +13,7 @@ use super::model::{self, Delivery, Endpoint, EndpointInput};
 use super::{EventKind, events, outbound};
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, PathId};
+use crate::app::extract::{ClientIp, Form, PathId};
 use crate::app::forms::{Button, unprocessable};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
@@ -145,7 +144,7 @@ fn boxes(known: &[&'static EventKind], chosen: &[String]) -> Vec<EventBox> {
         .collect()
 }
 
-async fn index(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn index(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     check(&s, &p, &ip, Action::View).await?;
     render(&tpl(&s, &page, &p, None, None, Errors::default(), None).await?)
 }
