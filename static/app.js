@@ -100,3 +100,25 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
     });
   });
 })();
+
+// ------------------------------------------------ text boxes: how many characters are left
+// A <textarea maxlength> gets a line under it, 「已输入 120 / 2000 字」, as one types. Without
+// JavaScript the browser still stops at the limit and the server says so.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("textarea[maxlength]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var max = parseInt(box.getAttribute("maxlength"), 10);
+    if (!max || max < 100) { return; }
+    var line = document.createElement("span");
+    line.className = "char-count";
+    var show = function () {
+      var n = Array.from(box.value).length;
+      line.textContent = "已输入 " + n + " / " + max + " 字";
+      line.classList.toggle("over", n > max * 0.9);
+    };
+    box.insertAdjacentElement("afterend", line);
+    box.addEventListener("input", show);
+    show();
+  });
+})();

@@ -303,9 +303,18 @@ impl Modules {
         Ok(())
     }
     pub fn menu(&self, p: &Principal) -> Vec<MenuSection> {
-        let mut sections: Vec<MenuSection> = self.0.iter().flat_map(|m| (m.menu)(p)).collect();
-        sections.retain(|s| !s.items.is_empty());
-        sections.sort_by_key(|s| s.order);
+        let mut all: Vec<MenuSection> = self.0.iter().flat_map(|m| (m.menu)(p)).collect();
+        all.retain(|s| !s.items.is_empty());
+        all.sort_by_key(|s| s.order);
+        // Modules that add to the same heading (接待, 系统) share it: one heading, their items
+        // in module order, where the heading first comes.
+        let mut sections: Vec<MenuSection> = Vec::with_capacity(all.len());
+        for s in all {
+            match sections.iter_mut().find(|t| t.title == s.title) {
+                Some(t) => t.items.extend(s.items),
+                None => sections.push(s),
+            }
+        }
         sections
     }
 }

@@ -189,7 +189,12 @@ async fn step(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(v): 
     .await;
     form_answer(
         result,
-        |to| redirect_with_flash(&format!("/console/appointments/{id}"), &format!("预约已{}", to.label())),
+        |to| {
+            redirect_with_flash(
+                &format!("/console/appointments/{id}"),
+                &format!("已保存，预约状态为「{}」", to.label()),
+            )
+        },
         async |errors| unprocessable(&detail_tpl(&s, &page, &p, a.clone(), v.clone(), errors)),
     )
     .await

@@ -185,3 +185,19 @@ async fn operations_endpoints(app: TestApp) {
     assert!(metrics.body.contains("renda_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
 }
 db_test!(operations_endpoints);
+
+/// Modules that add to one heading (接待: bookings and receptions; 系统: the platform, the
+/// calendar, webhooks) share it: each heading of the menu once, for every role.
+async fn each_menu_heading_appears_once(app: TestApp) {
+    for who in ["admin", "staff", "keeper", "deputy", "unit"] {
+        let mut b = app.login(who).await;
+        let page = b.get("/console").await;
+        let headings = page.texts(".sidemenu h2");
+        assert!(!headings.is_empty(), "{who}: {}", page.body);
+        let mut seen = std::collections::HashSet::new();
+        for h in &headings {
+            assert!(seen.insert(h.clone()), "{who}: {h} twice in {headings:?}");
+        }
+    }
+}
+demo_test!(each_menu_heading_appears_once);
