@@ -178,10 +178,24 @@ async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppR
     })
 }
 
+crate::base::codes::code_enum! {
+    /// A suggestion's own action on its page; the label is what the page says when it is done.
+    enum Act {
+        Cosign = ("cosign", "已确认联名"),
+        Submit = ("submit", "已提交"),
+        Register = ("register", "已登记"),
+        Key = ("key", "已列为重点建议"),
+        Unkey = ("unkey", "已取消重点建议"),
+        AcceptBill = ("accept_bill", "已记录立案决定"),
+        ConvertBill = ("convert_bill", "已记录不予立案、作为建议处理的决定"),
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct ActForm {
-    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
-    action: String,
+    /// Which button: none, or one the page does not have, is refused.
+    #[serde(default)]
+    action: Option<Act>,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     leader: String,
     #[serde(default)]
@@ -199,31 +213,29 @@ async fn act(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ActF
     if !acts.into_iter().any(|a| allows(&p, a, &draft)) {
         return Err(AppError::Forbidden("无权对此建议进行操作".into()));
     }
-    let (action, done) = match f.action.as_str() {
-        "cosign" => (Action::Change(Field::ItemDeputyWork), "已确认联名"),
-        "submit" => (Action::Update, "已提交"),
-        "register" => (Action::Change(Field::ItemTriage), "已登记"),
-        "key" | "unkey" => (Action::Change(Field::ItemTriage), "已保存"),
-        "accept_bill" | "convert_bill" => (Action::Change(Field::ItemTriage), "已记录立案决定"),
-        _ => return Err(AppError::BadRequest("未知的操作".into())),
+    let act = f.action.ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
+    let action = match act {
+        Act::Cosign => Action::Change(Field::ItemDeputyWork),
+        Act::Submit => Action::Update,
+        Act::Register | Act::Key | Act::Unkey | Act::AcceptBill | Act::ConvertBill => Action::Change(Field::ItemTriage),
     };
     let sg = visible(&s, &p, &ip, id, action).await?;
     let now = crate::db::now();
     let me = p.deputy_id;
     write(&s, &p, &ip, async |w| {
         let (txn, key, actor) = (w.txn(), w.key(), w.actor());
-        match f.action.as_str() {
-            "cosign" => service::cosign(txn, key, actor, &sg, me.unwrap_or(0), now).await,
-            "submit" => service::submit(txn, key, actor, &sg, f.delegation, now).await.map(drop),
-            "register" => service::register(txn, key, actor, &sg, now).await.map(drop),
-            "key" => service::set_key(txn, key, actor, &sg, true, &f.leader, now).await,
-            "unkey" => service::set_key(txn, key, actor, &sg, false, "", now).await,
-            "accept_bill" => service::decide_bill(w, &sg, true, &f.note, now).await,
-            _ => service::decide_bill(w, &sg, false, &f.note, now).await,
+        match act {
+            Act::Cosign => service::cosign(txn, key, actor, &sg, me.unwrap_or(0), now).await,
+            Act::Submit => service::submit(txn, key, actor, &sg, f.delegation, now).await.map(drop),
+            Act::Register => service::register(txn, key, actor, &sg, now).await.map(drop),
+            Act::Key => service::set_key(txn, key, actor, &sg, true, &f.leader, now).await,
+            Act::Unkey => service::set_key(txn, key, actor, &sg, false, "", now).await,
+            Act::AcceptBill => service::decide_bill(w, &sg, true, &f.note, now).await,
+            Act::ConvertBill => service::decide_bill(w, &sg, false, &f.note, now).await,
         }
     })
     .await?;
-    Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), done))
+    Ok(redirect_with_flash(&format!("/console/suggestions/{id}"), act.label()))
 }
 
 #[derive(Deserialize, Default)]
