@@ -8,6 +8,7 @@ mod drafts;
 mod evaluation;
 mod import;
 mod machine;
+mod quality;
 mod rules;
 mod stats;
 mod synthetic;
