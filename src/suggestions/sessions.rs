@@ -97,7 +97,12 @@ pub async fn open<C: ConnectionTrait>(
         vec![organ.into(), year.into(), name.clone().into(), now.into()],
     )
     .await?;
-    let ch = change("suggestion_session_open", id, organ, format!("开始人代会会次：{name}（{year} 年），此后提交的建议在本会次编号"));
+    let ch = change(
+        "suggestion_session_open",
+        id,
+        organ,
+        format!("开始人代会会次：{name}（{year} 年），此后提交的建议在本会次编号"),
+    );
     audit::append(c, key, actor, ch).await?;
     Ok(id)
 }

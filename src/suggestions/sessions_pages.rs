@@ -86,7 +86,12 @@ fn year_of(v: &str) -> AppResult<Option<i64>> {
     v.parse::<i64>().map(Some).map_err(|_| AppError::invalid("year", "年度应为 2000 到 2100 之间的整数"))
 }
 
-async fn open_form(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Form(f): Form<OpenForm>) -> AppResult<Response> {
+async fn open_form(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<OpenForm>,
+) -> AppResult<Response> {
     may_manage(&s, &p, &ip, "new").await?;
     let new = NewSession { name: &f.name, year: year_of(&f.year)? };
     let now = crate::db::now();
@@ -108,13 +113,17 @@ struct RulesForm {
     bill_min_cosigners: String,
 }
 
-async fn rules_form(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Form(f): Form<RulesForm>) -> AppResult<Response> {
+async fn rules_form(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    Form(f): Form<RulesForm>,
+) -> AppResult<Response> {
     may_manage(&s, &p, &ip, &p.organ_id.to_string()).await?;
     let n = f.bill_min_cosigners.parse::<i64>().ok();
     let now = crate::db::now();
     let organ = p.organ_id;
-    write(&s, &p, &ip, async |w| sessions::set_bill_minimum(w.txn(), w.key(), w.actor(), organ, n, now).await)
-        .await?;
+    write(&s, &p, &ip, async |w| sessions::set_bill_minimum(w.txn(), w.key(), w.actor(), organ, n, now).await).await?;
     Ok(redirect_with_flash("/console/suggestions/sessions", "已保存议案所需联名人数"))
 }
 
@@ -131,7 +140,11 @@ pub struct SessionsOut {
 
 async fn sessions_out(s: &AppState, organ: i64) -> AppResult<SessionsOut> {
     let rule = sessions::bill_minimum(&s.db, organ).await?;
-    Ok(SessionsOut { bill_min_cosigners: rule.need, bill_min_own: rule.own, series: sessions::series(&s.db, organ).await? })
+    Ok(SessionsOut {
+        bill_min_cosigners: rule.need,
+        bill_min_own: rule.own,
+        series: sessions::series(&s.db, organ).await?,
+    })
 }
 
 async fn api_list(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {

@@ -103,9 +103,13 @@ async fn the_same_request_of_earlier_years_is_found_by_its_text(app: TestApp) {
     )
     .await
     .unwrap();
-    db::exec(app.db(), "UPDATE suggestions SET organ_id = $1 WHERE id = $2", vec![other_organ.into(), elsewhere.into()])
-        .await
-        .unwrap();
+    db::exec(
+        app.db(),
+        "UPDATE suggestions SET organ_id = $1 WHERE id = $2",
+        vec![other_organ.into(), elsewhere.into()],
+    )
+    .await
+    .unwrap();
 
     // The new draft, reworded again.
     let r = app
@@ -158,7 +162,8 @@ async fn the_same_request_of_earlier_years_is_found_by_its_text(app: TestApp) {
 
     // A gap breaks the run: without last year's, the two before are still listed but not 连续.
     set_year(&app, earlier[0].0, year - 5).await;
-    let q = app.api("GET", &format!("/api/v1/suggestions/{draft}"), Some(&deputy), None).await.json()["quality"].clone();
+    let q =
+        app.api("GET", &format!("/api/v1/suggestions/{draft}"), Some(&deputy), None).await.json()["quality"].clone();
     assert_eq!(q["consecutive_years"], 0, "{q}");
     assert_eq!(q["similar"].as_array().unwrap().len(), 3, "{q}");
 }
@@ -256,7 +261,12 @@ async fn staff_open_and_close_a_session_and_numbering_follows(app: TestApp) {
     let year = this_year();
     // The demo holds an open session: a second one is refused.
     let r = app
-        .api("POST", "/api/v1/suggestions/sessions", Some(&staff), Some(json!({"name": "第十九届人民代表大会第三次会议", "year": year})))
+        .api(
+            "POST",
+            "/api/v1/suggestions/sessions",
+            Some(&staff),
+            Some(json!({"name": "第十九届人民代表大会第三次会议", "year": year})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("尚未闭会"), "{}", r.body);
@@ -265,12 +275,22 @@ async fn staff_open_and_close_a_session_and_numbering_follows(app: TestApp) {
     let r = app.api("GET", "/api/v1/suggestions/sessions", Some(&deputy), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = app
-        .api("POST", "/api/v1/suggestions/sessions", Some(&deputy), Some(json!({"name": "第十九届人民代表大会第三次会议", "year": year})))
+        .api(
+            "POST",
+            "/api/v1/suggestions/sessions",
+            Some(&deputy),
+            Some(json!({"name": "第十九届人民代表大会第三次会议", "year": year})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let mut d = app.login("deputy").await;
     assert_eq!(d.get("/console/suggestions/sessions").await.status, StatusCode::NOT_FOUND);
-    let r = d.post("/console/suggestions/sessions", &[("name", "第十九届人民代表大会第三次会议"), ("year", &year.to_string())]).await;
+    let r = d
+        .post(
+            "/console/suggestions/sessions",
+            &[("name", "第十九届人民代表大会第三次会议"), ("year", &year.to_string())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let list = app.api("GET", "/api/v1/suggestions/sessions", Some(&staff), None).await.json();
     let open: Vec<i64> = list["series"]
@@ -283,9 +303,13 @@ async fn staff_open_and_close_a_session_and_numbering_follows(app: TestApp) {
     assert_eq!(open.len(), 1, "{list}");
     let r = app.api("POST", &format!("/api/v1/suggestions/sessions/{}/close", open[0]), Some(&deputy), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
-    let n = db::scalar_i64(app.db(), "SELECT count(*) FROM suggestion_sessions WHERE kind = 'session' AND open = true", vec![])
-        .await
-        .unwrap();
+    let n = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM suggestion_sessions WHERE kind = 'session' AND open = true",
+        vec![],
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 1, "the deputy changed nothing");
 
     // Staff close it on the page: the next suggestion goes to this year's 闭会期间 series.
@@ -315,7 +339,9 @@ async fn staff_open_and_close_a_session_and_numbering_follows(app: TestApp) {
         .await;
     let early = r.json()["id"].as_i64().unwrap();
     let page = b.get("/console/suggestions/sessions").await;
-    let r = b.submit(&page, "#open-session", &[("name", "第十九届人民代表大会第三次会议"), ("year", &year.to_string())]).await;
+    let r = b
+        .submit(&page, "#open-session", &[("name", "第十九届人民代表大会第三次会议"), ("year", &year.to_string())])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = app.api("GET", "/api/v1/suggestions/sessions", Some(&staff), None).await.json();
     let new: i64 = list["series"]
@@ -338,16 +364,27 @@ async fn staff_open_and_close_a_session_and_numbering_follows(app: TestApp) {
     assert_eq!(series(&list, new)["numbered"], 2);
     assert_eq!(series(&list, new)["next_number"], 3);
     // A second open session is refused on the page and in the API; a bad name is a 422.
-    let r = b.post("/console/suggestions/sessions", &[("name", "第十九届人民代表大会第四次会议"), ("year", &year.to_string())]).await;
+    let r = b
+        .post(
+            "/console/suggestions/sessions",
+            &[("name", "第十九届人民代表大会第四次会议"), ("year", &year.to_string())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    let r = app.api("POST", "/api/v1/suggestions/sessions", Some(&staff), Some(json!({"name": "会", "year": year}))).await;
+    let r =
+        app.api("POST", "/api/v1/suggestions/sessions", Some(&staff), Some(json!({"name": "会", "year": year}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // Closed through the API, then opened again through it.
     let r = app.api("POST", &format!("/api/v1/suggestions/sessions/{new}/close"), Some(&staff), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(series(&r.json(), new)["open"], false);
     let r = app
-        .api("POST", "/api/v1/suggestions/sessions", Some(&staff), Some(json!({"name": "第十九届人民代表大会第四次会议", "year": year})))
+        .api(
+            "POST",
+            "/api/v1/suggestions/sessions",
+            Some(&staff),
+            Some(json!({"name": "第十九届人民代表大会第四次会议", "year": year})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let audited = db::scalar_i64(
