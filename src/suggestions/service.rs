@@ -6,6 +6,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
+pub use super::model::SeriesKind;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::{KIND, policy_for};
 use crate::app::error::{AppError, AppResult};
@@ -80,32 +81,6 @@ pub async fn current_series<C: ConnectionTrait>(c: &C, organ: i64, year: i64, no
         return Ok(id);
     }
     new_series(c, organ, SeriesKind::Recess, year, true, now).await
-}
-
-/// The two kinds of numbering series (SUG-3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SeriesKind {
-    /// 人代会: the session's series.
-    Session,
-    /// 闭会期间: the year's own series.
-    Recess,
-}
-
-impl SeriesKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeriesKind::Session => "session",
-            SeriesKind::Recess => "recess",
-        }
-    }
-    /// The name a new series of `year` gets.
-    pub fn name(self, year: i64) -> String {
-        match self {
-            SeriesKind::Session => format!("{year}年人民代表大会会议"),
-            SeriesKind::Recess => format!("{year}年闭会期间"),
-        }
-    }
 }
 
 async fn new_series<C: ConnectionTrait>(

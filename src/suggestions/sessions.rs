@@ -7,7 +7,7 @@
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
-use super::service::{SeriesKind, part};
+use super::model::SeriesKind;
 use crate::app::error::{AppError, AppResult};
 use crate::audit::{self, Actor, Change};
 use crate::db;
@@ -72,9 +72,9 @@ pub async fn open<C: ConnectionTrait>(
     new: &NewSession<'_>,
     now: i64,
 ) -> AppResult<i64> {
-    let name = part("name", new.name, 60)?;
-    if name.chars().count() < 4 {
-        return Err(AppError::invalid("name", "请填写会次名称（至少 4 个字），如「第十九届人民代表大会第三次会议」"));
+    let name = new.name.trim().to_string();
+    if !(4..=60).contains(&name.chars().count()) {
+        return Err(AppError::invalid("name", "请填写会次名称（4 到 60 个字），如「第十九届人民代表大会第三次会议」"));
     }
     let year = new.year.ok_or_else(|| AppError::invalid("year", "请填写年度"))?;
     if !(2000..=2100).contains(&year) {
