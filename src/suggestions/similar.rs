@@ -112,8 +112,10 @@ async fn index(s: &AppState, organ: i64, from_year: i64) -> AppResult<Arc<Earlie
 /// index, and from those that arrived after it.
 async fn candidates(s: &AppState, organ: i64, from_year: i64, text: &str) -> AppResult<Vec<(i64, f32)>> {
     let mut m = index(s, organ, from_year).await?;
+    // The rows after the index by the primary key (few), not by the organ's index (all of its
+    // years): `+organ_id` keeps SQLite's planner off `ix_suggestions_organ_year`.
     let late_sql = format!(
-        "SELECT id, title, problem, measures FROM suggestions WHERE organ_id = $1 AND id > $2 AND year >= $3 \
+        "SELECT id, title, problem, measures FROM suggestions WHERE id > $2 AND +organ_id = $1 AND year >= $3 \
          AND {HANDED_IN} ORDER BY id DESC LIMIT $4"
     );
     let mut late = db::query_rows(
