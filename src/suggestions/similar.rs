@@ -141,7 +141,7 @@ async fn candidates(s: &AppState, organ: i64, from_year: i64, text: &str) -> App
         let mut found = m2.near.query_fingerprint(&fp, THRESHOLD, 200);
         for (id, other) in &late {
             let score = dedup::similarity(&fp, &dedup::fingerprint_document(other));
-            if score >= THRESHOLD && score > 0.0 {
+            if score >= THRESHOLD {
                 found.push((*id, score));
             }
         }

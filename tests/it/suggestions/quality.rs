@@ -250,7 +250,7 @@ async fn the_cosigners_a_bill_needs_are_the_organs_setting(app: TestApp) {
 }
 demo_test!(the_cosigners_a_bill_needs_are_the_organs_setting);
 
-fn series<'a>(v: &'a Value, id: i64) -> &'a Value {
+fn series(v: &Value, id: i64) -> &Value {
     v["series"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap_or_else(|| panic!("{id} in {v}"))
 }
 
