@@ -148,6 +148,15 @@ pub fn fingerprint(text: &str) -> Fingerprint {
     fingerprint_with(text, true)
 }
 
+/// [`fingerprint`] without the place rule, for texts paragraphs long (a deputy's suggestion):
+/// there many clauses open with words that look like a place (加强路边…, 影响道路…), and two
+/// wordings of the same request name different ones. Compared with any fingerprint, as the
+/// first argument of [`similarity`] (or the query of a [`NearIndex`]), it never finds
+/// "different places".
+pub fn fingerprint_document(text: &str) -> Fingerprint {
+    Fingerprint { places: Vec::new(), ..fingerprint(text) }
+}
+
 /// [`fingerprint`], with the MinHash signature only when `signed` (an index needs it, a
 /// direct comparison does not).
 fn fingerprint_with(text: &str, signed: bool) -> Fingerprint {

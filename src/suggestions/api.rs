@@ -172,7 +172,7 @@ async fn submit(
         write(&s, &p, &ip, async |w| service::submit(w.txn(), w.key(), w.actor(), &sg, b.delegation, now).await)
             .await?;
     let fresh = model::suggestion(&s.db, id).await?.ok_or(AppError::NotFound)?;
-    let quality = service::quality(&s.db, &fresh).await?;
+    let quality = super::similar::quality(&s, &fresh).await?;
     Ok(axum::Json(Submitted { number, state: fresh.api_state().into(), quality }).into_response())
 }
 
@@ -335,7 +335,7 @@ async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
         session: sg.session_name.clone(),
         cosigners: model::cosigners(&s.db, id).await?,
         links: crate::links::of(&s.db, "suggestion", id).await?,
-        quality: service::quality(&s.db, &sg).await?,
+        quality: super::similar::quality(&s, &sg).await?,
         contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
         drafts: super::drafts_api::detail_extra(&s, &p, &sg).await?,
         class,
@@ -664,6 +664,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("post", "/api/v1/suggestions/carry-over", "跨年结转：该年度跟踪办理（B类）的建议转入下一年度", TAG, schema::<Carried>)
         .signed_in()
         .request(schema::<CarryIn>),
+    super::sessions_pages::LIST,
+    super::sessions_pages::OPEN,
+    super::sessions_pages::CLOSE,
     Operation::get("/api/v1/suggestions/{id}", "建议详情：编号、状态、类别、期限、是否记录沟通、联名代表、办理记录", TAG, schema::<Detail>)
         .signed_in(),
     super::drafts_api::EDIT,

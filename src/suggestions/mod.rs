@@ -24,6 +24,9 @@ pub mod record;
 pub mod references;
 pub mod report;
 pub mod service;
+pub mod sessions;
+pub mod sessions_pages;
+pub mod similar;
 pub mod stats;
 pub mod synthetic;
 mod synthetic_text;
@@ -61,6 +64,9 @@ pub const MODULE: Module = Module {
         ("suggestion_comment", "提出会商意见"),
         ("suggestion_reference", "关联检察建议或公益诉讼线索"),
         ("suggestion_import", "导入代表建议"),
+        ("suggestion_session_open", "开始人代会会次"),
+        ("suggestion_session_close", "人代会闭会"),
+        ("suggestion_rules", "设置议案联名人数"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
@@ -75,6 +81,7 @@ pub const MODULE: Module = Module {
         RecordKind::titled("suggestion", "代表建议", "suggestions", "title"),
         RecordKind::untitled("draft", "代表起草的文稿"),
         RecordKind::untitled("suggestions", "代表建议（批量）"),
+        RecordKind::titled("suggestion_session", "建议编号会次", "suggestion_sessions", "name"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
     tables: &[
@@ -84,6 +91,7 @@ pub const MODULE: Module = Module {
         "suggestion_shares",
         "suggestion_comments",
         "external_references",
+        "suggestion_rules",
     ],
     demo: Some(demo_seed),
 };
@@ -108,6 +116,7 @@ fn routes() -> axum::Router<AppState> {
         .merge(report::routes())
         .merge(record::routes())
         .merge(import_pages::routes())
+        .merge(sessions_pages::routes())
         .merge(api::routes())
 }
 
@@ -128,6 +137,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     if [Role::Admin, Role::Staff, Role::Leader].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/stats", "建议办理统计"));
         items.push(("/console/suggestions/report", "建议办理情况报告"));
+    }
+    if [Role::Admin, Role::Staff].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/sessions", "会次编号与议案规则"));
     }
     if import_pages::may_import(p) {
         items.push(("/console/suggestions/import", "历史建议导入"));

@@ -126,6 +126,32 @@ impl Source {
     }
 }
 
+/// The two kinds of numbering series (SUG-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesKind {
+    /// 人代会: the session's series.
+    Session,
+    /// 闭会期间: the year's own series.
+    Recess,
+}
+
+impl SeriesKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeriesKind::Session => "session",
+            SeriesKind::Recess => "recess",
+        }
+    }
+    /// The name a new series of `year` gets.
+    pub fn name(self, year: i64) -> String {
+        match self {
+            SeriesKind::Session => format!("{year}年人民代表大会会议"),
+            SeriesKind::Recess => format!("{year}年闭会期间"),
+        }
+    }
+}
+
 /// A 人代会 session's series, or a year's 闭会期间 series (SUG-3).
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
 pub struct Session {

@@ -170,7 +170,7 @@ async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppR
             && cosigners.iter().any(|k| Some(k.person_id) == me && k.confirmed_at.is_none()),
         can_submit: allows(&p, Action::Update, &draft),
         can_triage: allows(&p, Action::Change(Field::ItemTriage), &draft),
-        quality: service::quality(&s.db, &sg).await?,
+        quality: super::similar::quality(&s, &sg).await?,
         x: super::drafts::extra(&s, &p, &sg).await?,
         cosigners,
         lp,

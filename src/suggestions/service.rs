@@ -6,6 +6,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
+pub use super::model::SeriesKind;
 use super::model::{self, Kind, Source, Stage, Suggestion};
 use super::{KIND, policy_for};
 use crate::app::error::{AppError, AppResult};
@@ -20,9 +21,6 @@ pub const MAX_TITLE: usize = 100;
 pub const MAX_PART: usize = 10_000;
 /// A suggestion shorter than this (problem, analysis and measures together) is flagged.
 pub const MIN_BODY: usize = 80;
-/// Co-signers a 议案 needs at a county-level congress, and at a township's (SUG-3).
-pub const BILL_MIN_COUNTY: usize = 10;
-pub const BILL_MIN_TOWNSHIP: usize = 5;
 
 /// What a deputy writes.
 #[derive(Clone, Debug, Default)]
@@ -83,31 +81,6 @@ pub async fn current_series<C: ConnectionTrait>(c: &C, organ: i64, year: i64, no
         return Ok(id);
     }
     new_series(c, organ, SeriesKind::Recess, year, true, now).await
-}
-
-/// The two kinds of numbering series (SUG-3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SeriesKind {
-    /// 人代会: the session's series.
-    Session,
-    /// 闭会期间: the year's own series.
-    Recess,
-}
-
-impl SeriesKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeriesKind::Session => "session",
-            SeriesKind::Recess => "recess",
-        }
-    }
-    /// The name a new series of `year` gets.
-    pub fn name(self, year: i64) -> String {
-        match self {
-            SeriesKind::Session => format!("{year}年人民代表大会会议"),
-            SeriesKind::Recess => format!("{year}年闭会期间"),
-        }
-    }
 }
 
 async fn new_series<C: ConnectionTrait>(
@@ -452,56 +425,42 @@ pub async fn cosign<C: ConnectionTrait>(
 pub struct Quality {
     /// Missing elements, in words the deputy reads.
     pub flags: Vec<String>,
-    /// Earlier years' suggestions of the same organ with the same request.
+    /// Suggestions of earlier years of the same organ making the same request (text
+    /// similarity of title, problem and measures), most similar first, at most 10.
     pub similar: Vec<Similar>,
+    /// The years in a row, this one included, in which the same request was made (2 when it
+    /// was made last year too, 5 for 「连续5年」); 0 when it was not made last year.
+    pub consecutive_years: i64,
 }
 
+/// An earlier suggestion making the same request.
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Similar {
     pub id: i64,
     pub year: i64,
+    pub number: Option<i64>,
+    /// 「2025年人民代表大会会议第12号」
+    pub number_label: String,
     pub title: String,
+    /// Text similarity in per mille (bigram Jaccard after filler words are taken out).
+    pub score: i64,
 }
 
-/// The check before submission: an empty problem or measures, or a text too short, is flagged;
-/// suggestions of earlier years sharing most of its key words are shown (the same request made
-/// year after year).
-pub async fn quality<C: ConnectionTrait>(c: &C, s: &Suggestion) -> Result<Quality, DbErr> {
-    let mut q = Quality::default();
+/// The missing elements of a suggestion: no problem statement, no concrete measure, a text too
+/// short. (The similar ones of earlier years are `similar::quality`'s.)
+pub fn flags(s: &Suggestion) -> Vec<String> {
+    let mut flags = Vec::new();
     if s.problem.trim().is_empty() {
-        q.flags.push("没有写明存在的问题".into());
+        flags.push("没有写明存在的问题".into());
     }
     if s.measures.trim().is_empty() {
-        q.flags.push("没有提出具体的建议措施".into());
+        flags.push("没有提出具体的建议措施".into());
     }
     let body = s.problem.chars().count() + s.analysis.chars().count() + s.measures.chars().count();
     if body < MIN_BODY {
-        q.flags.push(format!("内容过短（{body} 字），建议写明问题、原因分析和具体措施"));
+        flags.push(format!("内容过短（{body} 字），建议写明问题、原因分析和具体措施"));
     }
-    let terms: Vec<String> =
-        crate::nlp::segment::query_terms(&s.title).into_iter().filter(|t| t.chars().count() >= 2).take(6).collect();
-    if terms.len() >= 2 {
-        let need = terms.len().div_ceil(2).max(2);
-        let mut values: Vec<sea_orm::Value> = vec![s.organ_id.into(), s.year.into(), s.id.into()];
-        let mut score = Vec::new();
-        for t in &terms {
-            values.push(format!("%{}%", db::like_escape(t)).into());
-            score.push(format!("CASE WHEN title LIKE ${} THEN 1 ELSE 0 END", values.len()));
-        }
-        let sql = format!(
-            "SELECT id, year, title FROM suggestions WHERE organ_id = $1 AND year < $2 AND id <> $3 \
-             AND stage NOT IN ('draft', 'cosigning') AND ({}) >= {need} ORDER BY year DESC, id DESC LIMIT 10",
-            score.join(" + ")
-        );
-        for r in db::query_rows(c, &sql, values).await? {
-            q.similar.push(Similar {
-                id: r.try_get_by_index(0)?,
-                year: r.try_get_by_index(1)?,
-                title: r.try_get_by_index(2)?,
-            });
-        }
-    }
-    Ok(q)
+    flags
 }
 
 /// Submission: the hard checks, then the next number of its series; a 议案 needs enough
@@ -518,15 +477,13 @@ pub async fn submit<C: ConnectionTrait>(
     if s.stage().submitted() {
         return Err(AppError::Conflict("建议已提交".into()));
     }
-    let q = quality(c, s).await?;
     if s.problem.trim().is_empty() || s.measures.trim().is_empty() {
-        return Err(AppError::invalid("measures", format!("提交前请补充：{}", q.flags.join("；"))));
+        return Err(AppError::invalid("measures", format!("提交前请补充：{}", flags(s).join("；"))));
     }
     let cosigners = model::cosigners(c, s.id).await?;
-    let confirmed = cosigners.iter().filter(|k| k.confirmed_at.is_some()).count();
+    let confirmed = cosigners.iter().filter(|k| k.confirmed_at.is_some()).count() as i64;
     if s.kind() == Kind::Bill && !delegation {
-        let township = s.organ_path.trim_end_matches('/').matches('/').count() >= 3;
-        let need = if township { BILL_MIN_TOWNSHIP } else { BILL_MIN_COUNTY };
+        let need = super::sessions::bill_minimum(c, s.organ_id).await?.need;
         if confirmed < need {
             return Err(AppError::Conflict(format!(
                 "议案须由代表团或 {need} 名以上代表联名提出，目前已确认联名 {confirmed} 名"
@@ -537,26 +494,29 @@ pub async fn submit<C: ConnectionTrait>(
         let body = format!("「{}」已提交，您未确认联名，未列为联名代表。", s.title);
         drop_invitation(c, s.id, k.person_id, "联名邀请已结束", &body).await?;
     }
-    // The row lock of this UPDATE orders concurrent submissions on PostgreSQL; SQLite writes
-    // are serial.
-    db::exec(
-        c,
-        "UPDATE suggestion_sessions SET next_number = next_number + 1 WHERE id = $1",
-        vec![s.session_id.into()],
-    )
-    .await?;
-    let number =
-        db::scalar_i64(c, "SELECT next_number - 1 FROM suggestion_sessions WHERE id = $1", vec![s.session_id.into()])
+    // Numbered in the series open at submission (the 人代会 session open now, else this year's
+    // 闭会期间 series), not the one open when the draft was begun. The row lock of this UPDATE
+    // orders concurrent submissions on PostgreSQL; SQLite writes are serial.
+    let year = i64::from(chrono::Datelike::year(&crate::calendar::beijing_date(now)));
+    let series = current_series(c, s.organ_id, year, now).await?;
+    db::exec(c, "UPDATE suggestion_sessions SET next_number = next_number + 1 WHERE id = $1", vec![series.into()])
+        .await?;
+    let rows =
+        db::query_rows(c, "SELECT next_number - 1, name FROM suggestion_sessions WHERE id = $1", vec![series.into()])
             .await?;
+    let r = rows.first().ok_or(AppError::NotFound)?;
+    let (number, series_name): (i64, String) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
     let stage = if s.kind() == Kind::Bill { Stage::UnderReview } else { Stage::Submitted };
     db::exec(
         c,
-        "UPDATE suggestions SET stage = $1, number = $2, submitted_at = $3, updated_at = $3 WHERE id = $4",
-        vec![stage.as_str().into(), number.into(), now.into(), s.id.into()],
+        "UPDATE suggestions SET stage = $1, number = $2, session_id = $3, year = $4, submitted_at = $5, updated_at = $5 \
+         WHERE id = $6",
+        vec![stage.as_str().into(), number.into(), series.into(), year.into(), now.into(), s.id.into()],
     )
     .await?;
-    super::references::numbered(c, s, number).await?;
-    let summary = format!("提交{}（{}第{number}号）：{}", s.kind().label(), s.session_name, s.title);
+    let numbered = Suggestion { session_id: series, session_name: series_name.clone(), year, ..s.clone() };
+    super::references::numbered(c, &numbered, number).await?;
+    let summary = format!("提交{}（{series_name}第{number}号）：{}", s.kind().label(), s.title);
     audit::append(c, key, actor, change("suggestion_submit", s.id, s.organ_id, summary)).await?;
     Ok(number)
 }

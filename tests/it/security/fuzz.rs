@@ -229,6 +229,11 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/suggestions/deputies/{person}"),
     ("POST", "/api/v1/suggestions/carry-over"),
     ("POST", "/api/v1/suggestions/assign"),
+    ("GET POST", "/console/suggestions/sessions"),
+    ("POST", "/console/suggestions/sessions/{suggestion_session}/close"),
+    ("POST", "/console/suggestions/rules"),
+    ("GET POST", "/api/v1/suggestions/sessions"),
+    ("POST", "/api/v1/suggestions/sessions/{suggestion_session}/close"),
     ("GET POST", "/console/suggestions/carry-over"),
     ("GET PATCH", "/api/v1/suggestions/{suggestion}"),
     ("POST", "/api/v1/suggestions/{suggestion}/share"),
@@ -604,6 +609,7 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("webhook", one("SELECT min(id) FROM webhook_endpoints").await);
     ids.insert("delivery", one("SELECT min(id) FROM webhook_deliveries").await);
     ids.insert("suggestion", one("SELECT min(id) FROM suggestions").await);
+    ids.insert("suggestion_session", one("SELECT min(id) FROM suggestion_sessions").await);
     ids.insert("ballot", one("SELECT max(id) FROM ballots").await);
     ids.insert("reply", one("SELECT min(id) FROM handling_replies").await);
     let text = |sql: &'static str| async move {

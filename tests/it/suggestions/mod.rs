@@ -9,6 +9,7 @@ mod evaluation;
 mod import;
 mod machine;
 mod path;
+mod quality;
 mod rules;
 mod stats;
 mod synthetic;
