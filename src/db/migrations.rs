@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_suggestion_drafts::Migration),
             Box::new(m0027_loop_phases::Migration),
             Box::new(m0028_suggestion_listing::Migration),
+            Box::new(m0030_suggestion_evaluation_more::Migration),
         ]
     }
 }
@@ -73,6 +74,7 @@ pub mod m0025_ballots;
 pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
 pub mod m0028_suggestion_listing;
+pub mod m0030_suggestion_evaluation_more;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -96,4 +98,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0024_suggestions::REFERENCES)
         .chain(m0025_ballots::REFERENCES)
         .chain(m0026_suggestion_drafts::REFERENCES)
+        .chain(m0030_suggestion_evaluation_more::REFERENCES)
 }

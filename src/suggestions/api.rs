@@ -315,6 +315,8 @@ pub struct Detail {
     pub contact_recorded: bool,
     #[serde(flatten)]
     pub drafts: super::drafts_api::DetailExtra,
+    /// The deputy groups' field visits about it (SUG-6), newest first.
+    pub visits: Vec<super::visits::Visit>,
 }
 
 async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
@@ -343,6 +345,7 @@ async fn detail(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
         quality: service::quality(&s.db, &sg).await?,
         contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
         drafts: super::drafts_api::detail_extra(&s, &p, &sg).await?,
+        visits: super::visits::of_suggestion(&s.db, id).await?,
         class,
         handling,
     })
