@@ -240,9 +240,10 @@ async fn save(
     PathId(id): PathId,
     Form(f): Form<SaveForm>,
 ) -> AppResult<Response> {
+    let unit = f.unit.parse::<i64>().ok();
+    let g = group_for(&s, &p, &ip, id, unit.unwrap_or_default(), Action::Update).await?;
+    let unit = unit.ok_or_else(|| AppError::invalid("unit", "请选择承办单位"))?;
     let year = f.year.parse::<i64>().map_err(|_| AppError::invalid("year", "请填写年度"))?;
-    let unit = f.unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "请选择承办单位"))?;
-    let g = group_for(&s, &p, &ip, id, unit, Action::Update).await?;
     let person = deputy_of(&p).ok_or(AppError::NotFound)?;
     let input = Input {
         attitude: f.attitude,

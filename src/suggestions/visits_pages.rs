@@ -52,6 +52,13 @@ async fn groups_for(s: &AppState, p: &Principal) -> AppResult<Vec<GroupRow>> {
     Ok(out)
 }
 
+/// The decision for a caller with no group to record for: staff pass, the rest are refused
+/// (a worker 403, anyone else 404).
+async fn at_organ(s: &AppState, p: &Principal, ip: &ClientIp) -> AppResult<()> {
+    let r = Resource::GroupVisit { organ_path: &p.organ_path, member: false };
+    crate::app::guard::check(s, p, ip, Action::Create, &r, "new").await
+}
+
 /// The group if the caller may record its visits (404 / 403 otherwise).
 async fn group_for(s: &AppState, p: &Principal, ip: &ClientIp, id: i64) -> AppResult<GroupRow> {
     let g = group(&s.db, id).await?.ok_or(AppError::NotFound)?;
@@ -95,6 +102,7 @@ async fn new(
 ) -> AppResult<Response> {
     let all = groups_for(&s, &p).await?;
     if all.is_empty() {
+        at_organ(&s, &p, &ip).await?;
         return Err(AppError::Forbidden("您不在任何代表小组中，不能记录小组视察".into()));
     }
     let g = match q.group {
@@ -172,6 +180,9 @@ async fn create(
             .map(|(_, v)| v.trim().parse::<i64>().map_err(|_| AppError::invalid(k, "编号应为数字")))
             .collect()
     };
+    if groups_for(&s, &p).await?.is_empty() {
+        at_organ(&s, &p, &ip).await?;
+    }
     let group = get("group").parse::<i64>().map_err(|_| AppError::invalid("group", "请选择代表小组"))?;
     let g = group_for(&s, &p, &ip, group).await?;
     let unit = match get("unit").as_str() {
