@@ -97,9 +97,16 @@ pub async fn of_suggestion<C: ConnectionTrait>(c: &C, suggestion: i64) -> Result
     Ok(out)
 }
 
-/// How many visits `person` took part in (the 建议档案).
-pub async fn count_of_person<C: ConnectionTrait>(c: &C, person: i64) -> Result<i64, DbErr> {
-    db::scalar_i64(c, "SELECT count(*) FROM suggestion_visit_members WHERE person_id = $1", vec![person.into()]).await
+/// How many visits `person` took part in (the 建议档案), in `year` when given.
+pub async fn count_of_person<C: ConnectionTrait>(c: &C, person: i64, year: Option<i64>) -> Result<i64, DbErr> {
+    let prefix = year.map(|y| format!("{y}-%")).unwrap_or_else(|| "%".into());
+    db::scalar_i64(
+        c,
+        "SELECT count(*) FROM suggestion_visit_members m JOIN suggestion_visits v ON v.id = m.visit_id \
+         WHERE m.person_id = $1 AND v.visited_on LIKE $2",
+        vec![person.into(), prefix.into()],
+    )
+    .await
 }
 
 /// A visit to record.

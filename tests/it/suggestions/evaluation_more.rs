@@ -430,6 +430,10 @@ async fn a_group_visit_shows_on_its_suggestions(app: TestApp) {
     assert_eq!(told, 1);
     assert_eq!(scalar(&app, "SELECT count(*) FROM audit_log WHERE action = 'suggestion_visit'", vec![]).await, 1);
 
+    // Counted in the deputy's record.
+    let mine = deputy.get(&format!("/console/suggestions/deputy/{me}")).await;
+    assert_eq!(mine.texts("#visits").concat(), "1", "{}", mine.body);
+
     // Staff record one for the group too; a unit may not.
     let mut staff_b = app.login("staff").await;
     let sc = staff_b.csrf();
