@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/evaluations/{id}/act", post(act))
         .route("/console/suggestions/evaluations/{id}/export", get(export))
         .route("/console/suggestions/evaluations/{id}/send", post(send))
+        .route("/console/suggestions/evaluations/sendings/{id}/file", get(sent_file))
         .route("/evaluations", get(public_list))
         .route("/evaluations/{id}", get(public_page))
 }
@@ -333,6 +334,12 @@ async fn send(
     })
     .await?;
     Ok(redirect_with_flash(&format!("/console/suggestions/evaluations/{id}"), "测评结果已报送，报送的文件已存档"))
+}
+
+/// A sending's file as it was sent, for the organ's workers and the units it went to.
+async fn sent_file(Auth(p): Auth, State(s): State<AppState>, PathId(id): PathId) -> AppResult<Response> {
+    let (bytes, stem) = sendings::file_of(&s, &p, id).await?;
+    Ok(crate::app::listing::xlsx(bytes, &stem))
 }
 
 #[derive(Template)]

@@ -175,7 +175,7 @@ pub async fn send<C: ConnectionTrait>(
         .await?;
     let summary = format!("报送{}（第 {number} 次）：{departments}", b.title);
     Change::audited("evaluation_send", FILE_OWNER, id, summary).in_organ(b.organ_id).append(c, key, actor).await?;
-    let link = format!("/files/{file_id}");
+    let link = file_url(id);
     for (_, unit) in &recipients {
         let Some(unit) = unit else { continue };
         let accounts: Vec<i64> =
@@ -184,6 +184,32 @@ pub async fn send<C: ConnectionTrait>(
         crate::notify::inbox_all(c, &accounts, "满意度测评结果报送", &body, Some(&link)).await?;
     }
     Ok(id)
+}
+
+/// Where a sending's file downloads as the .xlsx it is (named after the 测评 and the number).
+pub fn file_url(id: i64) -> String {
+    format!("/console/suggestions/evaluations/sendings/{id}/file")
+}
+
+/// The stored file of a sending and its download name, for those `file_seen_by` admits.
+pub async fn file_of(s: &AppState, p: &Principal, id: i64) -> AppResult<(Vec<u8>, String)> {
+    if !file_seen_by(s, p, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT x.attachment_id, x.number, b.title FROM evaluation_sendings x JOIN ballots b ON b.id = x.ballot_id \
+         WHERE x.id = $1",
+        vec![id.into()],
+    )
+    .await?;
+    let r = rows.first().ok_or(AppError::NotFound)?;
+    let file: Option<i64> = r.try_get_by_index(0).map_err(DbErr::from)?;
+    let number: i64 = r.try_get_by_index(1).map_err(DbErr::from)?;
+    let title: String = r.try_get_by_index(2).map_err(DbErr::from)?;
+    let a = crate::attachments::get(&s.db, file.ok_or(AppError::NotFound)?).await?.ok_or(AppError::NotFound)?;
+    let bytes = s.storage.get(&a.storage_key).map_err(|_| AppError::NotFound)?;
+    Ok((bytes, format!("{title}（第{number}次报送）")))
 }
 
 /// Who may download a sending's file: the organ's workers, and the units it was sent to.

@@ -300,19 +300,28 @@ async fn staff_send_the_result_as_a_numbered_archived_file(app: TestApp) {
     let again = staff.get(&format!("/files/{file}")).await;
     assert_eq!(again.bytes, first.bytes);
 
+    // The page's link gives the same bytes as an .xlsx named after the 测评.
+    let link = format!("/console/suggestions/evaluations/sendings/{sending}/file");
+    let named = staff.get(&link).await;
+    assert_eq!(named.status, StatusCode::OK);
+    assert!(named.header("content-type").unwrap().contains("spreadsheetml"));
+    assert_eq!(named.bytes, first.bytes);
+
     // The unit named was told, with the link, and downloads it; another unit cannot.
     let told = scalar(
         &app,
         "SELECT count(*) FROM notifications n JOIN accounts a ON a.id = n.account_id WHERE a.username = 'unit' AND n.link = $1",
-        vec![format!("/files/{file}").into()],
+        vec![link.clone().into()],
     )
     .await;
     assert_eq!(told, 1);
     let mut unit_b = app.login("unit").await;
+    assert_eq!(unit_b.get(&link).await.bytes, first.bytes);
     assert_eq!(unit_b.get(&format!("/files/{file}")).await.status, StatusCode::OK);
     second_unit(&app).await;
     let mut unit2 = app.login("unit-b").await;
     assert_eq!(unit2.get(&format!("/files/{file}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(unit2.get(&link).await.status, StatusCode::NOT_FOUND);
 
     // Only staff send, only a closed 测评.
     let mut deputy = app.login("deputy").await;
