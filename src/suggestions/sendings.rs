@@ -204,9 +204,9 @@ pub async fn file_of(s: &AppState, p: &Principal, id: i64) -> AppResult<(Vec<u8>
     )
     .await?;
     let r = rows.first().ok_or(AppError::NotFound)?;
-    let file: Option<i64> = r.try_get_by_index(0).map_err(DbErr::from)?;
-    let number: i64 = r.try_get_by_index(1).map_err(DbErr::from)?;
-    let title: String = r.try_get_by_index(2).map_err(DbErr::from)?;
+    let file: Option<i64> = r.try_get_by_index(0)?;
+    let number: i64 = r.try_get_by_index(1)?;
+    let title: String = r.try_get_by_index(2)?;
     let a = crate::attachments::get(&s.db, file.ok_or(AppError::NotFound)?).await?.ok_or(AppError::NotFound)?;
     let bytes = s.storage.get(&a.storage_key).map_err(|_| AppError::NotFound)?;
     Ok((bytes, format!("{title}（第{number}次报送）")))
