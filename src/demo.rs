@@ -62,7 +62,7 @@ pub struct DemoAccount {
     pub display_name: &'static str,
 }
 
-pub const ACCOUNTS: [DemoAccount; 7] = [
+pub const ACCOUNTS: [DemoAccount; 8] = [
     DemoAccount { username: "admin", role: Role::Admin, display_name: "王建国" },
     DemoAccount { username: "staff", role: Role::Staff, display_name: "李晓梅" },
     DemoAccount { username: "leader", role: Role::Leader, display_name: "张立华" },
@@ -71,6 +71,8 @@ pub const ACCOUNTS: [DemoAccount; 7] = [
     DemoAccount { username: "keeper", role: Role::Keeper, display_name: "赵桂芳" },
     // A second deputy of the same congress, to co-sign the first one's suggestions.
     DemoAccount { username: "deputy2", role: Role::Deputy, display_name: "孙立新" },
+    // A deputy who is a member of the 常委会 (a 委员 in the registry): votes in its 测评 (SUG-10).
+    DemoAccount { username: "changwei", role: Role::Deputy, display_name: "周振华" },
 ];
 
 /// True when the database already holds an organ of its own (demo data or real data).
@@ -194,9 +196,13 @@ pub async fn seed(
     .await?
     .first()
     .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+    let root_path = org::organ(&txn, root).await?.map(|o| o.path).unwrap_or_default();
+    let standing_member =
+        crate::registry::structure::standing_members(&txn, &root_path).await?.last().map(|m| m.person_id);
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let deputy = match a.username {
             "deputy2" => second_deputy,
+            "changwei" => standing_member,
             _ => Some(seeded.deputy_person),
         };
         let input = accounts::NewAccount {

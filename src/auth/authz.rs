@@ -209,6 +209,16 @@ pub enum Resource<'a> {
     /// `Create` is casting one's paper (an elector only); `Update` opening, closing and
     /// publishing (admin and staff); `ExportPersonal` the result with a named ballot's voters.
     Ballot { organ_path: &'a str, elector: bool },
+    /// A deputy group's (代表小组) written 态度·措施·实效 evaluation of a unit's handling of a
+    /// year's suggestions (SUG-10), the group of the organ at `organ_path`; `member`: the
+    /// caller's person is a member of the group; `unit_id`: the unit evaluated. The group's
+    /// members write it (`Create`/`Update`); the organ's workers read every one; the unit reads
+    /// those about itself.
+    GroupEvaluation { organ_path: &'a str, member: bool, unit_id: i64 },
+    /// A field visit (实地视察/走访) organised by a deputy group of the organ at `organ_path`
+    /// about suggestions (SUG-6): its members and the organ's staff record it; the organ's
+    /// workers and the members see it (the linked suggestions' readers see it on their pages).
+    GroupVisit { organ_path: &'a str, member: bool },
 }
 
 impl Resource<'_> {
@@ -236,6 +246,8 @@ impl Resource<'_> {
             Resource::Appointment { .. } => "appointment",
             Resource::Draft { .. } => "draft",
             Resource::Ballot { .. } => "ballot",
+            Resource::GroupEvaluation { .. } => "group_evaluation",
+            Resource::GroupVisit { .. } => "group_visit",
         }
     }
 }
@@ -495,6 +507,31 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create => visible_or_hidden(visible, elector),
                 Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::GroupEvaluation { organ_path, member, unit_id } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let member = member && p.has(Role::Deputy) && p.deputy_id.is_some();
+            let unit = p.has(Role::Unit) && p.unit_id == Some(unit_id);
+            let visible = worker || member || unit;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create | Action::Update => visible_or_hidden(visible, member),
+                Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::GroupVisit { organ_path, member } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let member = member && p.has(Role::Deputy) && p.deputy_id.is_some();
+            let visible = worker || member;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create | Action::Update => visible_or_hidden(visible, member || staff),
+                Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

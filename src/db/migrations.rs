@@ -42,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_loop_phases::Migration),
             Box::new(m0028_suggestion_listing::Migration),
             Box::new(m0029_suggestion_rules::Migration),
+            Box::new(m0030_suggestion_evaluation_more::Migration),
         ]
     }
 }
@@ -75,6 +76,7 @@ pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
 pub mod m0028_suggestion_listing;
 pub mod m0029_suggestion_rules;
+pub mod m0030_suggestion_evaluation_more;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -99,4 +101,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0025_ballots::REFERENCES)
         .chain(m0026_suggestion_drafts::REFERENCES)
         .chain(m0029_suggestion_rules::REFERENCES)
+        .chain(m0030_suggestion_evaluation_more::REFERENCES)
 }

@@ -310,6 +310,8 @@ pub struct Detail {
     pub contact_recorded: bool,
     #[serde(flatten)]
     pub drafts: super::drafts_api::DetailExtra,
+    /// The deputy groups' field visits about it (SUG-6), newest first.
+    pub visits: Vec<super::visits::Visit>,
 }
 
 async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
@@ -338,6 +340,7 @@ async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
         quality: super::similar::quality(&s, &sg).await?,
         contact_recorded: handling.as_ref().is_some_and(|h| h.contact_recorded),
         drafts: super::drafts_api::detail_extra(&s, &p, &sg).await?,
+        visits: super::visits::of_suggestion(&s.db, id).await?,
         class,
         handling,
     })

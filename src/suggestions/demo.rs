@@ -442,7 +442,7 @@ pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8]) -> AppResul
     // The demo deputies' own papers are left for them to cast.
     let keep: Vec<i64> = db::query_rows(
         txn,
-        "SELECT deputy_id FROM accounts WHERE deputy_id IS NOT NULL AND username IN ('deputy', 'deputy2')",
+        "SELECT deputy_id FROM accounts WHERE deputy_id IS NOT NULL AND username IN ('deputy', 'deputy2', 'changwei')",
         vec![],
     )
     .await?

@@ -1,8 +1,8 @@
 //! The year-end 满意度测评 of the handling units (SUG-10), on the ballot component: staff open
 //! one for a year — the subjects are the units that handled that year's suggestions (by their
 //! 交办, returned ones left out), each as a whole or, with 态度·措施·实效, as three subjects; the
-//! electorate is every serving deputy of the congress or only those who signed that year's
-//! suggestions —, deputies grade each unit 满意 / 基本满意 / 不满意 on one paper, staff close
+//! electorate is every serving deputy of the congress, only those who signed that year's
+//! suggestions, or the 常委会组成人员 (the organ's standing committee in the registry) —, deputies grade each unit 满意 / 基本满意 / 不满意 on one paper, staff close
 //! it, the result (per unit counts, 满意率 = 满意 + 基本满意 over the votes, per mille, and the
 //! ranking) is published on a public page and exported for 组织部 / 考核办.
 
@@ -27,6 +27,8 @@ code_enum! {
         All = ("all", "本级全体在任代表"),
         /// The deputies who signed (领衔或联名) that year's suggestions.
         Signers = ("signers", "当年提出建议的代表"),
+        /// The members of the organ's standing committee (常委会组成人员, from the registry).
+        Standing = ("standing", "常委会组成人员"),
     }
 }
 
@@ -85,6 +87,20 @@ pub async fn electors<C: ConnectionTrait>(c: &C, organ: i64, year: i64, who: Ele
                     vec![organ.into(), year.into()],
                 )
                 .await?
+            }
+            Electorate::Standing => {
+                let path = db::query_rows(c, "SELECT path FROM organs WHERE id = $1", vec![organ.into()]).await?;
+                let Some(path) = path.first().map(|r| r.try_get_by_index::<String>(0)).transpose()? else {
+                    return Ok(Vec::new());
+                };
+                let mut ids: Vec<i64> = crate::registry::structure::standing_members(c, &path)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.person_id)
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                return Ok(ids);
             }
         };
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
@@ -214,6 +230,28 @@ pub fn results(t: &Tally) -> Vec<UnitResult> {
         };
     }
     out
+}
+
+/// The organ's closed 测评 of `year` with its tally, if staff have closed one (SUG-12: the
+/// annual report then carries its ranking).
+pub async fn closed_of_year<C: ConnectionTrait>(
+    c: &C,
+    organ: i64,
+    year: i64,
+) -> Result<Option<(Ballot, Tally)>, DbErr> {
+    let id = db::query_rows(
+        c,
+        "SELECT id FROM ballots WHERE organ_id = $1 AND kind = $2 AND period = $3 AND state = 'closed' ORDER BY id DESC",
+        vec![organ.into(), KIND.into(), year.to_string().into()],
+    )
+    .await?
+    .first()
+    .map(|r| r.try_get_by_index::<i64>(0))
+    .transpose()?;
+    let Some(id) = id else { return Ok(None) };
+    let Some(b) = crate::ballot::model::ballot(c, id).await? else { return Ok(None) };
+    let t = crate::ballot::model::tally(c, id).await?;
+    Ok(Some((b, t)))
 }
 
 /// The 测评 as a table for 组织部 / 考核办: the ranking with counts and rates, and the turnout.

@@ -12,6 +12,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::evaluation::{self, Electorate, KIND, Opening, UnitResult};
+use super::group_evaluation::GroupEvaluation;
+use super::sendings::{self, Sending};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Opt, opts};
@@ -33,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/suggestions/evaluations/{id}/vote", post(vote))
         .route("/console/suggestions/evaluations/{id}/act", post(act))
         .route("/console/suggestions/evaluations/{id}/export", get(export))
+        .route("/console/suggestions/evaluations/{id}/send", post(send))
+        .route("/console/suggestions/evaluations/sendings/{id}/file", get(sent_file))
         .route("/evaluations", get(public_list))
         .route("/evaluations/{id}", get(public_page))
 }
@@ -151,6 +155,11 @@ struct PageTpl {
     turnout_voted: i64,
     turnout: String,
     can_manage: bool,
+    /// For the organ's workers: the deputy groups' written evaluations of the year and the
+    /// sendings of the result; for staff once closed, the organ's units to send it to.
+    read: Vec<GroupEvaluation>,
+    sendings: Vec<Sending>,
+    units: Vec<Opt>,
 }
 
 async fn page_of(
@@ -180,7 +189,31 @@ async fn page_of(
     let t = ballots::tally(&s.db, id).await?;
     let can_manage =
         allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
+    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
+    let (read, sendings) = match (worker, b.period.parse::<i64>()) {
+        (true, Ok(year)) => {
+            (super::group_evaluation::of_year(&s.db, b.organ_id, year).await?, sendings::of_ballot(&s.db, id).await?)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let units = if can_manage && !b.is_open() {
+        let f = crate::org::units::UnitFilter {
+            organ_path: b.organ_path.clone(),
+            active: Some(true),
+            ..Default::default()
+        };
+        crate::org::units::units(&s.db, &f)
+            .await?
+            .into_iter()
+            .map(|u| Opt { value: u.id.to_string(), label: u.name, selected: false })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&PageTpl {
+        read,
+        sendings,
+        units,
         l: page.layout(
             &b.title,
             &[("/console/suggestions", "代表建议"), ("/console/suggestions/evaluations", "满意度测评")],
@@ -264,6 +297,49 @@ async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
     let t = ballots::tally(&s.db, id).await?;
     let (title, headers, rows) = evaluation::export_rows(&b, &t);
     Ok(crate::app::listing::download(None, &title, &headers, rows))
+}
+
+/// Sends the closed result to the assessment departments: `departments` (free names),
+/// repeated `unit` (the organ's units), `note`. The workbook is made now and kept as sent.
+async fn send(
+    Auth(p): Auth,
+    State(s): State<AppState>,
+    ip: ClientIp,
+    PathId(id): PathId,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Update).await?;
+    if b.is_open() {
+        return Err(AppError::Conflict("投票结束后才能报送测评结果".into()));
+    }
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let names = sendings::names(&get("departments"))?;
+    let units = pairs
+        .iter()
+        .filter(|(n, _)| n == "unit")
+        .map(|(_, v)| v.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "单位编号应为数字")))
+        .collect::<AppResult<Vec<i64>>>()?;
+    let note = get("note");
+    let t = ballots::tally(&s.db, id).await?;
+    let year = b.period.parse::<i64>().unwrap_or_default();
+    let written = super::group_evaluation::of_year(&s.db, b.organ_id, year).await?;
+    let bytes = sendings::workbook(&b, &t, &written);
+    let file_name = format!("{}（报送）.xlsx", b.title);
+    let upload = crate::attachments::Upload { file_name: &file_name, bytes: &bytes };
+    let prepared = crate::attachments::prepare(&upload, &["application/zip"], 64 * 1024 * 1024).await?;
+    let storage = s.storage.clone();
+    let now = crate::db::now();
+    write(&s, &p, &ip, async |w| {
+        sendings::send(w.txn(), storage.as_ref(), w.key(), w.actor(), &b, &names, &units, &note, &prepared, now).await
+    })
+    .await?;
+    Ok(redirect_with_flash(&format!("/console/suggestions/evaluations/{id}"), "测评结果已报送，报送的文件已存档"))
+}
+
+/// A sending's file as it was sent, for the organ's workers and the units it went to.
+async fn sent_file(Auth(p): Auth, State(s): State<AppState>, PathId(id): PathId) -> AppResult<Response> {
+    let (bytes, stem) = sendings::file_of(&s, &p, id).await?;
+    Ok(crate::app::listing::xlsx(bytes, &stem))
 }
 
 #[derive(Template)]

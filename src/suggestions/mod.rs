@@ -16,6 +16,8 @@ pub mod drafts_api;
 pub mod drafts_pages;
 pub mod evaluation;
 pub mod evaluation_pages;
+pub mod group_evaluation;
+pub mod group_evaluation_pages;
 pub mod import;
 pub mod import_pages;
 pub mod model;
@@ -23,6 +25,7 @@ pub mod pages;
 pub mod record;
 pub mod references;
 pub mod report;
+pub mod sendings;
 pub mod service;
 pub mod sessions;
 pub mod sessions_pages;
@@ -30,6 +33,8 @@ pub mod similar;
 pub mod stats;
 pub mod synthetic;
 mod synthetic_text;
+pub mod visits;
+pub mod visits_pages;
 pub mod workspace;
 
 use sea_orm::DatabaseTransaction;
@@ -67,14 +72,24 @@ pub const MODULE: Module = Module {
         ("suggestion_session_open", "开始人代会会次"),
         ("suggestion_session_close", "人代会闭会"),
         ("suggestion_rules", "设置议案联名人数"),
+        ("group_evaluation_save", "填写代表小组书面评价"),
+        ("evaluation_send", "报送满意度测评结果"),
+        ("suggestion_visit", "记录代表小组视察"),
     ],
     operations: api::OPERATIONS,
     jobs: &[],
-    attachment_owners: &[AttachmentOwner {
-        owner_type: drafts::FILE_OWNER,
-        public: |_, _, _| Box::pin(async { Ok(false) }),
-        seen_by: Some(drafts::file_seen_by),
-    }],
+    attachment_owners: &[
+        AttachmentOwner {
+            owner_type: drafts::FILE_OWNER,
+            public: |_, _, _| Box::pin(async { Ok(false) }),
+            seen_by: Some(drafts::file_seen_by),
+        },
+        AttachmentOwner {
+            owner_type: sendings::FILE_OWNER,
+            public: |_, _, _| Box::pin(async { Ok(false) }),
+            seen_by: Some(sendings::file_seen_by),
+        },
+    ],
     on_account_created: None,
     register: Some(register),
     records: &[
@@ -82,6 +97,9 @@ pub const MODULE: Module = Module {
         RecordKind::untitled("draft", "代表起草的文稿"),
         RecordKind::untitled("suggestions", "代表建议（批量）"),
         RecordKind::titled("suggestion_session", "建议编号会次", "suggestion_sessions", "name"),
+        RecordKind::untitled("group_evaluation", "代表小组书面评价"),
+        RecordKind::titled("group_visit", "代表小组视察", "suggestion_visits", "place"),
+        RecordKind::titled("evaluation_sending", "测评结果报送", "evaluation_sendings", "departments"),
     ],
     titles: &[("handling_item", Title::column("suggestions", "item_id", "title"))],
     tables: &[
@@ -92,6 +110,12 @@ pub const MODULE: Module = Module {
         "suggestion_comments",
         "external_references",
         "suggestion_rules",
+        "group_evaluations",
+        "evaluation_sendings",
+        "evaluation_recipients",
+        "suggestion_visits",
+        "suggestion_visit_members",
+        "suggestion_visit_items",
     ],
     demo: Some(demo_seed),
 };
@@ -113,6 +137,8 @@ fn routes() -> axum::Router<AppState> {
         .merge(drafts_pages::routes())
         .merge(workspace::routes())
         .merge(evaluation_pages::routes())
+        .merge(group_evaluation_pages::routes())
+        .merge(visits_pages::routes())
         .merge(report::routes())
         .merge(record::routes())
         .merge(import_pages::routes())
@@ -130,6 +156,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     }
     if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy].into_iter().any(|r| p.has(r)) {
         items.push(("/console/suggestions/evaluations", "满意度测评"));
+    }
+    if [Role::Admin, Role::Staff, Role::Leader, Role::Deputy, Role::Unit].into_iter().any(|r| p.has(r)) {
+        items.push(("/console/suggestions/group-evaluations", "代表小组书面评价"));
     }
     if p.has(Role::Deputy) && p.deputy_id.is_some() {
         items.push(("/console/suggestions/my-record", "我的建议档案"));

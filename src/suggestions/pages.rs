@@ -143,6 +143,9 @@ struct DetailTpl {
     can_triage: bool,
     /// Files, 会商, external references.
     x: super::drafts::Extra,
+    /// The deputy groups' field visits about it (SUG-6), and whether the caller may record one.
+    visits: Vec<super::visits::Visit>,
+    can_visit: bool,
 }
 
 async fn by_item(Caller { p, s, ip }: Caller, PathId(item): PathId) -> AppResult<Response> {
@@ -164,8 +167,16 @@ async fn detail(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppR
         }
         None => None,
     };
+    let in_group = match me {
+        Some(d) => !super::drafts::groups_of(&s.db, d).await?.is_empty(),
+        None => false,
+    };
+    let can_visit = sg.item_id.is_some()
+        && allows(&p, Action::Create, &Resource::GroupVisit { organ_path: &p.organ_path, member: in_group });
     render(&DetailTpl {
         l: page.layout(&sg.title, &[("/console/suggestions", "代表建议")]),
+        visits: super::visits::of_suggestion(&s.db, id).await?,
+        can_visit,
         can_cosign: allows(&p, Action::Change(Field::ItemDeputyWork), &draft)
             && cosigners.iter().any(|k| Some(k.person_id) == me && k.confirmed_at.is_none()),
         can_submit: allows(&p, Action::Update, &draft),

@@ -40,6 +40,8 @@ pub struct DeputyRecord {
     /// How many they led, and co-signed (confirmed) under another lead.
     pub led: i64,
     pub cosigned: i64,
+    /// The deputy groups' field visits they took part in (SUG-6).
+    pub visits: i64,
     /// Newest first (at most 1000).
     pub items: Vec<DeputyItem>,
 }
@@ -146,6 +148,7 @@ pub async fn record(
         year: period.year,
         led,
         cosigned: items.len() as i64 - led,
+        visits: super::visits::count_of_person(&s.db, person, period.year).await?,
         items,
     })
 }

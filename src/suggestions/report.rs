@@ -3,6 +3,8 @@
 //! A/B/C, satisfaction, 重点建议, 二次办理, carry-overs and the units with the lowest figures —,
 //! then the tables; printable (`/console/suggestions/report?year=`), and the same figures as an
 //! .xlsx workbook (`&format=xlsx`: 总体, 承办单位, 类别, 代表小组, 重点建议), audited as an export.
+//! Once staff have closed the year's 满意度测评 (SUG-10), a paragraph and the ranking by 满意率
+//! (per mille) join the report, and a sixth sheet 满意度测评 the workbook.
 //! Organ workers of the subtree only.
 
 use askama::Template;
@@ -12,6 +14,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::evaluation::{self, UnitResult};
 use super::model::Stage;
 use super::stats::{Period, Stats, figures, group_kind_label, percent};
 use crate::app::error::{AppError, AppResult};
@@ -20,6 +23,7 @@ use crate::app::guard;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Resource};
+use crate::ballot::model::Tally;
 use crate::export::{Cell, Table, to_xlsx_book};
 
 pub fn routes() -> Router<AppState> {
@@ -42,6 +46,8 @@ struct ReportTpl {
     year: i64,
     paragraphs: Vec<String>,
     f: Stats,
+    /// The closed 测评 of the year: its ranking.
+    evaluation: Vec<UnitResult>,
 }
 
 async fn report(
@@ -63,6 +69,7 @@ async fn report(
     let period = Period::checked(Some(q.year.unwrap_or(this_year)), None)?;
     let year = period.year.unwrap_or(this_year);
     let f = figures(&s, &p, period).await?;
+    let closed = evaluation::closed_of_year(&s.db, p.organ_id, year).await?;
     let organ = crate::db::query_rows(&s.db, "SELECT name FROM organs WHERE id = $1", vec![p.organ_id.into()])
         .await?
         .first()
@@ -70,7 +77,11 @@ async fn report(
         .unwrap_or_default();
     let title = format!("关于{year}年代表建议办理情况的报告");
     if xlsx {
-        let tables = workbook(&f);
+        let mut tables = workbook(&f);
+        if let Some((b, t)) = &closed {
+            let (_, headers, rows) = evaluation::export_rows(b, t);
+            tables.push(table("满意度测评", &headers, rows));
+        }
         let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
         crate::audit::record_export(
             &s.db,
@@ -87,13 +98,43 @@ async fn report(
     let date = crate::app::fmt::date_prose(now);
     render(&ReportTpl {
         l: page.layout(&title, &[("/console/suggestions", "代表建议"), ("/console/suggestions/stats", "建议办理统计")]),
-        paragraphs: paragraphs(year, &organ, &date, &f),
+        paragraphs: {
+            let mut out = paragraphs(year, &organ, &date, &f);
+            if let Some((_, t)) = &closed {
+                out.extend(evaluation_paragraph(year, t));
+            }
+            out
+        },
+        evaluation: closed.as_ref().map(|(_, t)| evaluation::results(t)).unwrap_or_default(),
         title,
         organ,
         date,
         year,
         f,
     })
+}
+
+/// The paragraph on the year's closed 满意度测评: turnout, the best and the lowest 满意率.
+pub fn evaluation_paragraph(year: i64, t: &Tally) -> Option<String> {
+    let results = evaluation::results(t);
+    let (first, last) = (results.first()?, results.last()?);
+    let mut out = format!(
+        "{year}年度代表建议办理满意度测评对{}个承办单位进行，应参加{}人，实参加{}人，参加率{}。",
+        results.len(),
+        t.electors,
+        t.voted,
+        percent(Some(t.turnout))
+    );
+    if t.voted > 0 {
+        out.push_str(&format!(
+            "满意率（满意与基本满意票占所得票数）最高的是{}（{}），最低的是{}（{}），排名见下表。",
+            first.unit,
+            percent(Some(first.rate)),
+            last.unit,
+            percent(Some(last.rate))
+        ));
+    }
+    Some(out)
 }
 
 /// How many of the suggestions are in the loop (registered or later).

@@ -113,7 +113,7 @@ async fn lists_page_with_a_cursor(app: TestApp) {
             None => break,
         }
     }
-    assert_eq!(seen, ["admin", "staff", "leader", "deputy", "unit", "keeper", "deputy2"]);
+    assert_eq!(seen, ["admin", "staff", "leader", "deputy", "unit", "keeper", "deputy2", "changwei"]);
     let filtered = app.api("GET", "/api/v1/accounts?role=keeper", Some(&admin), None).await.json();
     assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
     for bad in ["limit=0", "limit=abc", "limit=201", "cursor=-4", "role=king", "organ=x"] {

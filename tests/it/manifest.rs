@@ -559,6 +559,8 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Appointment { organ_path: p, station_id: 1, deputy_id: None },
         Resource::Draft { organ_path: p, author: 1, co_authors: &[], participants: &[], submitted: false },
         Resource::Ballot { organ_path: p, elector: false },
+        Resource::GroupEvaluation { organ_path: p, member: false, unit_id: 1 },
+        Resource::GroupVisit { organ_path: p, member: false },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.
     let place = |r: &Resource| match r {
@@ -584,6 +586,8 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Appointment { .. } => 19,
         Resource::Draft { .. } => 20,
         Resource::Ballot { .. } => 21,
+        Resource::GroupEvaluation { .. } => 22,
+        Resource::GroupVisit { .. } => 23,
     };
     assert_eq!(all.iter().map(place).collect::<Vec<_>>(), (0..all.len()).collect::<Vec<_>>());
     all

@@ -126,6 +126,25 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
                 (false, false) => H,
             };
         }
+        // A group's written evaluation of unit 7 (the principal's unit) and a group's visit: the
+        // principal is no member of the group; organ workers of the subtree read, the unit reads
+        // what is about itself, staff record a visit for the group, only members write the
+        // evaluation.
+        "group_evaluation" | "group_visit" => {
+            let visible = (worker && in_tree) || (kind == "group_evaluation" && role == Role::Unit);
+            let staff = matches!(role, Role::Admin | Role::Staff) && in_tree;
+            let may = match action {
+                Action::View => visible,
+                Action::Create | Action::Update => kind == "group_visit" && staff,
+                Action::ExportPersonal => staff,
+                Action::Change(_) => false,
+            };
+            return match (visible, may) {
+                (_, true) => A,
+                (true, false) => F,
+                (false, false) => H,
+            };
+        }
         // The working-day calendar: everyone reads; only the top organ's admin (the principal
         // sits below the root) edits.
         "settings" => return if action == Action::View { A } else { F },
@@ -276,6 +295,8 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
                 Resource::Ballot { organ_path, elector: false },
+                Resource::GroupEvaluation { organ_path, member: false, unit_id: 7 },
+                Resource::GroupVisit { organ_path, member: false },
             ];
             for r in &resources {
                 for action in actions() {
@@ -287,7 +308,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 17 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 19 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -337,6 +358,17 @@ fn owner_only_resources_and_special_cases() {
         assert_eq!(decide(&p, Action::View, &ballot), A);
         assert_eq!(decide(&p, Action::Create, &ballot), A);
         assert_eq!(decide(&p, Action::Update, &ballot), F);
+        // A member of a deputy group writes its evaluation and records its visits, in any organ
+        // the group belongs to — as a deputy only.
+        let mut member = p.clone();
+        member.deputy_id = Some(555);
+        let deputy = role == Role::Deputy;
+        let evaluation = Resource::GroupEvaluation { organ_path: "/1/3/", member: true, unit_id: 99 };
+        let visit = Resource::GroupVisit { organ_path: "/1/3/", member: true };
+        for action in [Action::View, Action::Create, Action::Update] {
+            assert_eq!(decide(&member, action, &evaluation), if deputy { A } else { H }, "{role:?} {action:?}");
+            assert_eq!(decide(&member, action, &visit), if deputy { A } else { H }, "{role:?} {action:?}");
+        }
     }
     // Webhook endpoints (issue 20): the top organ's admins manage them; with
     // `webhook_admins = "organ"` every organ's admins manage their own subtree's.

@@ -252,6 +252,12 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/suggestions/evaluations/{ballot}/vote"),
     ("POST", "/console/suggestions/evaluations/{ballot}/act"),
     ("GET", "/console/suggestions/evaluations/{ballot}/export"),
+    ("POST", "/console/suggestions/evaluations/{ballot}/send"),
+    ("GET", "/console/suggestions/evaluations/sendings/{sending}/file"),
+    ("GET", "/console/suggestions/group-evaluations"),
+    ("GET POST", "/console/suggestions/group-evaluations/{group}"),
+    ("GET", "/console/suggestions/visits/new"),
+    ("POST", "/console/suggestions/visits"),
     ("GET", "/evaluations"),
     ("GET", "/evaluations/{ballot}"),
     ("GET", "/api/v1/ballots"),
@@ -611,6 +617,7 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("suggestion", one("SELECT min(id) FROM suggestions").await);
     ids.insert("suggestion_session", one("SELECT min(id) FROM suggestion_sessions").await);
     ids.insert("ballot", one("SELECT max(id) FROM ballots").await);
+    ids.insert("sending", one("SELECT min(id) FROM evaluation_sendings").await);
     ids.insert("reply", one("SELECT min(id) FROM handling_replies").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])

@@ -6,6 +6,7 @@
 
 mod drafts;
 mod evaluation;
+mod evaluation_more;
 mod import;
 mod machine;
 mod path;
