@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::evaluation::{self, Electorate, KIND, Opening, UnitResult};
 use super::group_evaluation::GroupEvaluation;
 use super::sendings::{self, Sending};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId};
 use crate::app::forms::{Opt, opts};
@@ -119,7 +120,7 @@ struct OpenForm {
     aspects: bool,
 }
 
-async fn open(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, Form(f): Form<OpenForm>) -> AppResult<Response> {
+async fn open(Caller { p, s, ip }: Caller, Form(f): Form<OpenForm>) -> AppResult<Response> {
     let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false };
     crate::app::guard::check(&s, &p, &ip, Action::Update, &at_organ, "new").await?;
     let year = f.year.parse::<i64>().map_err(|_| AppError::invalid("year", "请填写年度（如 2026）"))?;
@@ -162,13 +163,7 @@ struct PageTpl {
     units: Vec<Opt>,
 }
 
-async fn page_of(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-) -> AppResult<Response> {
+async fn page_of(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let (b, voted) = evaluation_seen(&s, &p, &ip, id, Action::View).await?;
     let choices = ballots::choices(&s.db, id).await?;
     let subjects = ballots::subjects(&s.db, id).await?;
@@ -234,9 +229,7 @@ async fn page_of(
 
 /// A deputy's paper: `s{subject}` = grade, for every subject.
 async fn vote(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -266,13 +259,7 @@ struct ActForm {
 }
 
 /// 结束投票 or 公布结果.
-async fn act(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<ActForm>,
-) -> AppResult<Response> {
+async fn act(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ActForm>) -> AppResult<Response> {
     let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Update).await?;
     let now = crate::db::now();
     let done = match f.action.as_str() {
@@ -289,7 +276,7 @@ async fn act(
 }
 
 /// The result as .xlsx for 组织部 / 考核办: staff, once closed.
-async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn export(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Update).await?;
     if b.is_open() {
         return Err(AppError::Conflict("投票结束后才能导出结果".into()));
@@ -302,9 +289,7 @@ async fn export(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(i
 /// Sends the closed result to the assessment departments: `departments` (free names),
 /// repeated `unit` (the organ's units), `note`. The workbook is made now and kept as sent.
 async fn send(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Caller { p, s, ip }: Caller,
     PathId(id): PathId,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::evaluation::units_of_year;
 use super::group_evaluation::{self as ge, GroupEvaluation, Input};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, Form, PathId, Query};
 use crate::app::middleware::redirect_with_flash;
@@ -170,10 +171,7 @@ struct FormTpl {
 }
 
 async fn form(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Query(q): Query<YearQuery>,
 ) -> AppResult<Response> {
@@ -233,13 +231,7 @@ struct SaveForm {
     note: String,
 }
 
-async fn save(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Form(f): Form<SaveForm>,
-) -> AppResult<Response> {
+async fn save(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<SaveForm>) -> AppResult<Response> {
     let unit = f.unit.parse::<i64>().ok();
     let g = group_for(&s, &p, &ip, id, unit.unwrap_or_default(), Action::Update).await?;
     let unit = unit.ok_or_else(|| AppError::invalid("unit", "请选择承办单位"))?;

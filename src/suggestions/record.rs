@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
@@ -15,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use super::model::scope_of;
 use super::model::{self, Suggestion};
 use super::stats::{Period, latest_classes};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, ClientIp, PathId, Query};
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Principal, Role};
 use crate::db;
@@ -187,13 +187,7 @@ async fn own_grades(
     Ok(out)
 }
 
-async fn api(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    PathId(id): PathId,
-    Query(q): Query<RecordQuery>,
-) -> AppResult<Response> {
+async fn api(Caller { p, s, ip }: Caller, PathId(id): PathId, Query(q): Query<RecordQuery>) -> AppResult<Response> {
     Ok(axum::Json(record(&s, &p, &ip, id, q.year).await?).into_response())
 }
 
@@ -206,10 +200,7 @@ struct DeputyTpl {
 }
 
 async fn page(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
+    Console { page, p, s, ip }: Console,
     PathId(id): PathId,
     Query(q): Query<RecordQuery>,
 ) -> AppResult<Response> {

@@ -9,7 +9,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
@@ -17,10 +16,11 @@ use serde::Deserialize;
 use super::evaluation::{self, UnitResult};
 use super::model::Stage;
 use super::stats::{Period, Stats, figures, group_kind_label, percent};
+use crate::app::caller::Console;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Query};
+use crate::app::extract::Query;
 use crate::app::guard;
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::auth::{Action, Resource};
 use crate::ballot::model::Tally;
@@ -50,13 +50,7 @@ struct ReportTpl {
     evaluation: Vec<UnitResult>,
 }
 
-async fn report(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<ReportQuery>,
-) -> AppResult<Response> {
+async fn report(Console { page, p, s, ip }: Console, Query(q): Query<ReportQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "suggestion_report")
         .await?;
     let xlsx = match q.format.as_deref().map(str::trim) {

@@ -5,19 +5,19 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::sessions::{self, BILL_MIN_RANGE, NewSession, Series};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, Auth, ClientIp, Form, PathId, strict};
+use crate::app::extract::{ApiJson, ClientIp, Form, PathId, strict};
 use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::openapi::{Operation, schema};
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::Field;
@@ -56,7 +56,7 @@ struct PageTpl {
     max: i64,
 }
 
-async fn page(page: Page, Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     may_manage(&s, &p, &ip, "sessions").await?;
     let series = sessions::series(&s.db, p.organ_id).await?;
     let rule = sessions::bill_minimum(&s.db, p.organ_id).await?;
@@ -86,12 +86,7 @@ fn year_of(v: &str) -> AppResult<Option<i64>> {
     v.parse::<i64>().map(Some).map_err(|_| AppError::invalid("year", "年度应为 2000 到 2100 之间的整数"))
 }
 
-async fn open_form(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<OpenForm>,
-) -> AppResult<Response> {
+async fn open_form(Caller { p, s, ip }: Caller, Form(f): Form<OpenForm>) -> AppResult<Response> {
     may_manage(&s, &p, &ip, "new").await?;
     let new = NewSession { name: &f.name, year: year_of(&f.year)? };
     let now = crate::db::now();
@@ -100,7 +95,7 @@ async fn open_form(
     Ok(redirect_with_flash("/console/suggestions/sessions", "会次已开始，此后提交的建议在本会次编号"))
 }
 
-async fn close_form(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn close_form(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     may_manage(&s, &p, &ip, &id.to_string()).await?;
     let organ = p.organ_id;
     write(&s, &p, &ip, async |w| sessions::close(w.txn(), w.key(), w.actor(), organ, id).await).await?;
@@ -113,12 +108,7 @@ struct RulesForm {
     bill_min_cosigners: String,
 }
 
-async fn rules_form(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(f): Form<RulesForm>,
-) -> AppResult<Response> {
+async fn rules_form(Caller { p, s, ip }: Caller, Form(f): Form<RulesForm>) -> AppResult<Response> {
     may_manage(&s, &p, &ip, &p.organ_id.to_string()).await?;
     let n = f.bill_min_cosigners.parse::<i64>().ok();
     let now = crate::db::now();
@@ -147,7 +137,7 @@ async fn sessions_out(s: &AppState, organ: i64) -> AppResult<SessionsOut> {
     })
 }
 
-async fn api_list(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp) -> AppResult<Response> {
+async fn api_list(Caller { p, s, ip }: Caller) -> AppResult<Response> {
     may_manage(&s, &p, &ip, "sessions").await?;
     Ok(axum::Json(sessions_out(&s, p.organ_id).await?).into_response())
 }
@@ -167,12 +157,7 @@ pub struct Opened {
     pub id: i64,
 }
 
-async fn api_open(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    ApiJson(v): ApiJson<serde_json::Value>,
-) -> AppResult<Response> {
+async fn api_open(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Value>) -> AppResult<Response> {
     may_manage(&s, &p, &ip, "new").await?;
     let b: SessionIn = strict(v)?;
     let new = NewSession { name: &b.name, year: Some(b.year) };
@@ -182,7 +167,7 @@ async fn api_open(
     Ok((StatusCode::CREATED, axum::Json(Opened { id })).into_response())
 }
 
-async fn api_close(Auth(p): Auth, State(s): State<AppState>, ip: ClientIp, PathId(id): PathId) -> AppResult<Response> {
+async fn api_close(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     may_manage(&s, &p, &ip, &id.to_string()).await?;
     let organ = p.organ_id;
     write(&s, &p, &ip, async |w| sessions::close(w.txn(), w.key(), w.actor(), organ, id).await).await?;

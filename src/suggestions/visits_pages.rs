@@ -5,18 +5,18 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::group_evaluation::is_member;
 use super::visits::{self, NewVisit};
+use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{Auth, ClientIp, Form, Query};
+use crate::app::extract::{ClientIp, Form, Query};
 use crate::app::forms::Opt;
 use crate::app::middleware::redirect_with_flash;
-use crate::app::pages::{Layout, Page, render};
+use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::authz::allows;
@@ -93,13 +93,7 @@ struct NewTpl {
     today: String,
 }
 
-async fn new(
-    page: Page,
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<NewQuery>,
-) -> AppResult<Response> {
+async fn new(Console { page, p, s, ip }: Console, Query(q): Query<NewQuery>) -> AppResult<Response> {
     let all = groups_for(&s, &p).await?;
     if all.is_empty() {
         at_organ(&s, &p, &ip).await?;
@@ -166,12 +160,7 @@ async fn new(
 
 /// The visit form: `group`, `visited_on`, `place`, `unit`, `notes`, and repeated `member` and
 /// `suggestion` checkboxes.
-async fn create(
-    Auth(p): Auth,
-    State(s): State<AppState>,
-    ip: ClientIp,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
+async fn create(Caller { p, s, ip }: Caller, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let ids = |k: &str| -> AppResult<Vec<i64>> {
         pairs
