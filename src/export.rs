@@ -22,7 +22,17 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Date(NaiveDate),
+    /// A rate counted in integers per mille (`750` is 75.0%): written as the number 0.75 in a
+    /// percent format, so a spreadsheet sorts and sums it; shown as 「75.0%」 elsewhere.
+    PerMille(i64),
     Empty,
+}
+
+impl Cell {
+    /// A rate per mille, or an empty cell where there is nothing to divide by.
+    pub fn per_mille(x: impl std::borrow::Borrow<Option<i64>>) -> Cell {
+        x.borrow().map_or(Cell::Empty, Cell::PerMille)
+    }
 }
 
 impl From<String> for Cell {
@@ -88,6 +98,7 @@ fn cell_display(c: &Cell) -> String {
         Cell::Text(s) => s.clone(),
         Cell::Int(i) => i.to_string(),
         Cell::Date(d) => date_text(*d),
+        Cell::PerMille(p) => format!("{}.{}%", p / 10, (p % 10).abs()),
         Cell::Empty => String::new(),
     }
 }
@@ -131,6 +142,7 @@ fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, t: &Table) -> Result<(), Xls
     let header_fmt = Format::new().set_bold().set_border(FormatBorder::Thin);
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let text_fmt = Format::new().set_num_format("@");
+    let percent_fmt = Format::new().set_num_format("0.0%");
 
     let ncols = t.headers.len().max(t.rows.iter().map(Vec::len).max().unwrap_or(0)).min(usize::from(MAX_COL) + 1);
     let mut widths: Vec<usize> = vec![0; ncols];
@@ -160,6 +172,9 @@ fn write_sheet(ws: &mut rust_xlsxwriter::Worksheet, t: &Table) -> Result<(), Xls
                 }
                 Cell::Int(n) => {
                     ws.write_string_with_format(r, c, n.to_string(), &text_fmt)?;
+                }
+                Cell::PerMille(p) => {
+                    ws.write_number_with_format(r, c, *p as f64 / 1000.0, &percent_fmt)?;
                 }
                 Cell::Date(d) => {
                     let xd = u16::try_from(d.year())
