@@ -122,7 +122,9 @@ pub fn parse(text: &str, year: Option<i32>) -> Result<Notice, String> {
         festivals.push(f);
     }
     if festivals.is_empty() {
-        return Err("没有读到放假安排：请粘贴通知中「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。」这样的条目".into());
+        return Err(
+            "没有读到放假安排：请粘贴通知中「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。」这样的条目".into(),
+        );
     }
     Ok(Notice { year, festivals, warnings })
 }
@@ -308,11 +310,8 @@ mod tests {
 
     #[test]
     fn what_does_not_add_up_is_reported() {
-        let n = parse(
-            "一、元旦：1月1日（周四）至3日（周日）放假调休，共4天。1月6日（周三）上班。",
-            Some(2027),
-        )
-        .unwrap();
+        let n =
+            parse("一、元旦：1月1日（周四）至3日（周日）放假调休，共4天。1月6日（周三）上班。", Some(2027)).unwrap();
         let w = n.warnings.join("\n");
         assert!(w.contains("2027-01-01 是周五，通知里写的是周四"), "{w}");
         assert!(w.contains("共 4 天"), "{w}");
