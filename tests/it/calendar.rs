@@ -229,3 +229,68 @@ async fn deadlines_through_a_provisional_year_are_recounted(app: TestApp) {
     assert_eq!(again, 1);
 }
 demo_test!(deadlines_through_a_provisional_year_are_recounted);
+
+/// A 代表建议 (calendar months, the 协办 unit's own month): 交办 on 5 January 2027, the 协办
+/// deadline of 5 February fell on provisional 除夕 and moved to the 9th; the notice makes 5–13
+/// February holidays and Sunday the 14th a working day, so it becomes the 14th — the 主办's
+/// 3 months (6 April, after 清明) stay. Only what changed is written.
+async fn an_assist_deadline_is_recounted_on_its_own(app: TestApp) {
+    let deputy = app.token("deputy", Scope::Write).await;
+    let deputy2 = app.token("deputy2", Scope::Write).await;
+    let staff = app.token("staff", Scope::Write).await;
+    let (unit_b, _) = crate::suggestions::second_unit(&app).await;
+    let id = crate::suggestions::submitted(&app, &deputy, &deputy2).await;
+    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/register"), Some(&staff), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let units = json!([{"unit_id": demo_unit(&app).await, "role": "lead"}, {"unit_id": unit_b, "role": "assist"}]);
+    let r =
+        app.api("POST", &format!("/api/v1/suggestions/{id}/assign"), Some(&staff), Some(json!({"units": units}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let item =
+        db::scalar_i64(app.db(), "SELECT item_id FROM suggestions WHERE id = $1", vec![id.into()]).await.unwrap();
+    let provisional = calendar::load(app.db()).await.unwrap();
+    let on = d("2027-01-05");
+    let (lead, assist) = (provisional.add_months(on, 3), provisional.add_months(on, 1));
+    assert_eq!((lead, assist), (d("2027-04-06"), d("2027-02-09")));
+    db::exec(
+        app.db(),
+        "UPDATE handling_items SET assigned_on = '2027-01-05', deadline = $1, deadline_at = $2 WHERE id = $3",
+        vec!["2027-04-06".into(), calendar::deadline_end(lead).into(), item.into()],
+    )
+    .await
+    .unwrap();
+    db::exec(
+        app.db(),
+        "UPDATE handling_assignments SET assigned_on = '2027-01-05', deadline = '2027-02-09' \
+         WHERE item_id = $1 AND role = 'assist'",
+        vec![item.into()],
+    )
+    .await
+    .unwrap();
+
+    let mut admin = app.login("admin").await;
+    let r = admin.post("/console/calendar/notice/save", &[("text", NOTICE_2027)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(deadline_of(&app, item).await.as_deref(), Some("2027-04-06"), "the 主办's deadline stays");
+    let rows = db::query_rows(
+        app.db(),
+        "SELECT deadline FROM handling_assignments WHERE item_id = $1 AND role = 'assist'",
+        vec![item.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows[0].try_get_by_index::<String>(0).unwrap(), "2027-02-14");
+    let rows = db::query_rows(
+        app.db(),
+        "SELECT unit_id, body, public FROM handling_events WHERE item_id = $1 AND detail = 'recounted'",
+        vec![item.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "one line: the 协办 deadline");
+    assert_eq!(rows[0].try_get_by_index::<Option<i64>>(0).unwrap(), Some(unit_b));
+    let body: String = rows[0].try_get_by_index(1).unwrap();
+    assert!(body.contains("协办意见期限由 2027-02-09 调整为 2027-02-14"), "{body}");
+    assert!(!rows[0].try_get_by_index::<bool>(2).unwrap(), "internal to the units");
+}
+demo_test!(an_assist_deadline_is_recounted_on_its_own);
