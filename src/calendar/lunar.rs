@@ -86,8 +86,18 @@ pub fn qingming(year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, 4, day as u32)
 }
 
-/// The statutory holidays of a Gregorian year (2020–2060), named, in date order.
+/// The statutory holidays of a Gregorian year (2020–2060), named, in date order (computed
+/// once per process: every `calendar::load` asks for all of them).
 pub fn statutory_holidays(year: i32) -> Vec<Day> {
+    static ALL: std::sync::OnceLock<Vec<Vec<Day>>> = std::sync::OnceLock::new();
+    if !covers(year) {
+        return Vec::new();
+    }
+    let all = ALL.get_or_init(|| (FIRST_YEAR..=LAST_YEAR).map(compute).collect());
+    all[(year - FIRST_YEAR) as usize].clone()
+}
+
+fn compute(year: i32) -> Vec<Day> {
     let mut out = Vec::new();
     let mut add = |from: Option<NaiveDate>, n: u64, name: &str| {
         if let Some(from) = from {

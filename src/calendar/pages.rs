@@ -74,7 +74,8 @@ struct CalendarTpl {
     /// The year shown is provisional; the provisional years from this year on, said once.
     provisional: bool,
     provisional_years: String,
-    /// How the year shown became official, if it did.
+    /// The year the notice form proposes (the year shown when provisional, else next year),
+    /// and the text pasted when it is shown again with an error.
     notice_year: i32,
     text: String,
     errors: Errors,
