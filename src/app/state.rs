@@ -201,7 +201,7 @@ pub const PLATFORM_TABLES: &[(&str, &[&str])] = &[
     ("notify", &["notifications", "sms_outbox", "sms_codes"]),
     ("attachments", &["attachments"]),
     ("storage", &["staged_files"]),
-    ("calendar", &["calendar_days"]),
+    ("calendar", &["calendar_days", "calendar_years"]),
     ("publish", &["publications"]),
     ("links", &["record_links"]),
 ];

@@ -413,9 +413,17 @@ pub struct StepInput {
     pub opinion_no: String,
 }
 
-fn proposal(input: &StepInput, now: i64) -> AppResult<(i64, i64)> {
+/// 建议改期: a time the booking page itself would offer — a working day of the calendar (not a
+/// weekend, not a holiday, provisional ones included), in the future.
+fn proposal(cal: &Calendar, input: &StepInput, now: i64) -> AppResult<(i64, i64)> {
     let date = crate::app::fmt::parse_date(&input.date)
         .ok_or_else(|| AppError::invalid("date", "请填写建议的日期，如 2026-12-15"))?;
+    if !cal.is_working_day(date) {
+        return Err(AppError::invalid(
+            "date",
+            format!("{} 是节假日或周末，预约页不开放这一天，请另选工作日", date.format("%Y-%m-%d")),
+        ));
+    }
     let t = |field: &str, v: &str| {
         NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| AppError::invalid(field, "请填写时间，如 09:00"))
     };
@@ -457,7 +465,7 @@ pub async fn apply<C: ConnectionTrait>(
     let mut opinion_id = a.opinion_id;
     match step {
         Step::Propose => {
-            let (s, e) = proposal(input, now)?;
+            let (s, e) = proposal(&calendar::load(c).await?, input, now)?;
             proposed = (Some(s), Some(e));
         }
         Step::Decline if reason.is_empty() => {

@@ -7,15 +7,17 @@
 //! default); limits given in months are calendar months, moved to the next working day when
 //! they end on a non-working day.
 
+pub mod lunar;
+pub mod notice;
 pub mod official;
 pub mod pages;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, FromQueryResult};
 
-use crate::app::state::{MenuSection, Module};
+use crate::app::state::{AppState, BoxFuture, MenuSection, Module};
 use crate::audit::{Actor, Change};
 use crate::auth::{Action, Principal, Resource, authz};
 use crate::db;
@@ -26,7 +28,11 @@ pub const MODULE: Module = Module {
     name: "calendar",
     routes: pages::routes,
     menu,
-    audit_labels: &[("calendar_day_set", "设置节假日或调休"), ("calendar_day_remove", "取消节假日或调休")],
+    audit_labels: &[
+        ("calendar_day_set", "设置节假日或调休"),
+        ("calendar_day_remove", "取消节假日或调休"),
+        ("calendar_year_saved", "录入全年节假日安排"),
+    ],
     operations: &[],
     jobs: &[],
     attachment_owners: &[],
@@ -87,23 +93,62 @@ pub struct Day {
     pub name: String,
 }
 
-/// The calendar as loaded: the listed days; every other day follows the weekday rule.
+/// The calendar as loaded: the listed days; every other day follows the weekday rule. A year
+/// whose official schedule is not entered is **provisional**: its statutory holidays
+/// (`lunar::statutory_holidays`) count as listed, and deadlines that run through it say 暂定.
 #[derive(Clone, Debug, Default)]
 pub struct Calendar {
     days: BTreeMap<NaiveDate, DayKind>,
+    provisional: BTreeSet<i32>,
 }
 
 /// A horizon that no deadline needs to pass (guards loops against absurd inputs).
 const MAX_SPAN_DAYS: i64 = 366 * 20;
 
 impl Calendar {
+    /// Exactly the days given, every year taken as official.
     pub fn new(days: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Calendar {
-        Calendar { days: days.into_iter().collect() }
+        Calendar { days: days.into_iter().collect(), provisional: BTreeSet::new() }
     }
 
-    /// The official schedule shipped with the program (no admin edits).
+    /// The days given, and for each year of the lunar table that is not among `official_years`
+    /// its statutory holidays, where the list does not already say something of the day.
+    pub fn with_provisional(
+        days: impl IntoIterator<Item = (NaiveDate, DayKind)>,
+        official_years: &BTreeSet<i32>,
+    ) -> Calendar {
+        let mut days: BTreeMap<NaiveDate, DayKind> = days.into_iter().collect();
+        let mut provisional = BTreeSet::new();
+        for year in (lunar::FIRST_YEAR..=lunar::LAST_YEAR).filter(|y| !official_years.contains(y)) {
+            provisional.insert(year);
+            for d in lunar::statutory_holidays(year) {
+                days.entry(d.date).or_insert(d.kind);
+            }
+        }
+        Calendar { days, provisional }
+    }
+
+    /// The schedule shipped with the program (no admin edits): the published years, the
+    /// others provisional.
     pub fn official() -> Calendar {
-        Calendar::new(official::days().map(|d| (d.date, d.kind)))
+        Calendar::with_provisional(official::days().map(|d| (d.date, d.kind)), &official::years())
+    }
+
+    /// A year whose official schedule is not entered (its statutory holidays stand in).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        self.provisional.contains(&year)
+    }
+
+    /// The provisional years from `from` on.
+    pub fn provisional_years(&self, from: i32) -> Vec<i32> {
+        self.provisional.range(from..).copied().collect()
+    }
+
+    /// The first provisional year a deadline counted from `from` to `to` runs through: the
+    /// deadline is then 暂定.
+    pub fn provisional_between(&self, from: NaiveDate, to: NaiveDate) -> Option<i32> {
+        let (a, b) = (from.year().min(to.year()), from.year().max(to.year()));
+        self.provisional.range(a..=b).next().copied()
     }
 
     /// A listed holiday (法定节假日 or another day off the admin entered), not a plain weekend.
@@ -221,9 +266,132 @@ pub async fn days<C: ConnectionTrait>(c: &C) -> Result<Vec<Day>, DbErr> {
         .collect())
 }
 
-/// The calendar as the admin keeps it.
+/// The years whose official schedule is entered (`calendar_years`).
+pub async fn official_years<C: ConnectionTrait>(c: &C) -> Result<BTreeSet<i32>, DbErr> {
+    let rows = db::query_rows(c, "SELECT year FROM calendar_years", vec![]).await?;
+    Ok(rows.iter().filter_map(|r| r.try_get_by_index::<i64>(0).ok()).map(|y| y as i32).collect())
+}
+
+/// The calendar as the admin keeps it: the listed days, the years not entered provisional.
 pub async fn load<C: ConnectionTrait>(c: &C) -> Result<Calendar, DbErr> {
-    Ok(Calendar::new(days(c).await?.into_iter().map(|d| (d.date, d.kind))))
+    let official = official_years(c).await?;
+    Ok(Calendar::with_provisional(days(c).await?.into_iter().map(|d| (d.date, d.kind)), &official))
+}
+
+/// How an official year came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearSource {
+    /// The State Council notice, pasted and read.
+    Notice,
+    /// Days entered one by one (or as ranges), then confirmed.
+    Manual,
+}
+
+impl YearSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            YearSource::Notice => "notice",
+            YearSource::Manual => "manual",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            YearSource::Notice => "按国务院办公厅通知录入",
+            YearSource::Manual => "逐日录入后确认",
+        }
+    }
+}
+
+/// Makes `year` official. With `days`, they replace what was listed for that year (and any
+/// day of the next or last year they name); without, the days listed by hand stand. Audited.
+pub async fn save_year<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    year: i32,
+    days: Option<&[Day]>,
+    source: YearSource,
+) -> Result<(), DbErr> {
+    if let Some(days) = days {
+        db::exec(
+            c,
+            "DELETE FROM calendar_days WHERE day >= $1 AND day <= $2",
+            vec![format!("{year:04}-01-01").into(), format!("{year:04}-12-31").into()],
+        )
+        .await?;
+        for d in days {
+            let date = d.date.format("%Y-%m-%d").to_string();
+            db::exec(c, "DELETE FROM calendar_days WHERE day = $1", vec![date.clone().into()]).await?;
+            db::exec(
+                c,
+                "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)",
+                vec![date.into(), d.kind.as_str().into(), d.name.clone().into()],
+            )
+            .await?;
+        }
+    }
+    db::exec(c, "DELETE FROM calendar_years WHERE year = $1", vec![i64::from(year).into()]).await?;
+    db::exec(
+        c,
+        "INSERT INTO calendar_years (year, source, saved_at) VALUES ($1, $2, $3)",
+        vec![i64::from(year).into(), source.as_str().into(), db::now().into()],
+    )
+    .await?;
+    let listed = self::days(c).await?.into_iter().filter(|d| d.date.year() == year).collect::<Vec<_>>();
+    let holidays = listed.iter().filter(|d| d.kind == DayKind::Holiday).count();
+    let summary = format!(
+        "{year} 年节假日安排（{}）：放假 {holidays} 天，调休上班 {} 天",
+        source.label(),
+        listed.len() - holidays
+    );
+    Change::audited("calendar_year_saved", "calendar", year.to_string(), summary).append(c, key, actor).await?;
+    Ok(())
+}
+
+/// What follows a year made official, in the same transaction: given the calendar before and
+/// after, a domain recounts what it counted through that year (the handling loop's open
+/// deadlines) and says how many records changed.
+pub type Follower = for<'a> fn(
+    &'a AppState,
+    &'a DatabaseTransaction,
+    &'a Actor,
+    &'a Calendar,
+    &'a Calendar,
+    i32,
+) -> BoxFuture<'a, crate::base::error::AppResult<u64>>;
+
+/// The followers of this installation (domains add theirs in `Module::register`).
+#[derive(Clone, Default)]
+pub struct Followers(pub Vec<Follower>);
+
+/// Adds a follower (once).
+pub fn follow(s: &AppState, f: Follower) {
+    let mut all = s.ext.get::<Followers>().map(|x| (*x).clone()).unwrap_or_default();
+    if !all.0.iter().any(|g| std::ptr::fn_addr_eq(*g, f)) {
+        all.0.push(f);
+        s.ext.insert(all);
+    }
+}
+
+/// Makes a year official (`save_year`) and lets the followers recount; the number of records
+/// they changed.
+pub async fn publish_year(
+    s: &AppState,
+    txn: &DatabaseTransaction,
+    key: &[u8],
+    actor: &Actor,
+    year: i32,
+    days: Option<&[Day]>,
+    source: YearSource,
+) -> crate::base::error::AppResult<u64> {
+    let before = load(txn).await?;
+    save_year(txn, key, actor, year, days, source).await?;
+    let after = load(txn).await?;
+    let mut changed = 0;
+    for f in s.ext.get::<Followers>().map(|x| x.0.clone()).unwrap_or_default() {
+        changed += f(s, txn, actor, &before, &after, year).await?;
+    }
+    Ok(changed)
 }
 
 /// Lists a day (or changes how it is listed); audited.

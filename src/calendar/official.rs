@@ -43,6 +43,11 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a valid date in the shipped table")
 }
 
+/// The years the shipped schedule covers (official; the others are provisional).
+pub fn years() -> std::collections::BTreeSet<i32> {
+    HOLIDAYS.iter().map(|(from, _, _)| chrono::Datelike::year(&date(from))).collect()
+}
+
 /// Every listed day of the shipped schedule.
 pub fn days() -> impl Iterator<Item = Day> {
     let holidays = HOLIDAYS.iter().flat_map(|(from, to, name)| {

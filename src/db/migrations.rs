@@ -43,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0028_suggestion_listing::Migration),
             Box::new(m0029_suggestion_rules::Migration),
             Box::new(m0030_suggestion_evaluation_more::Migration),
+            Box::new(m0032_calendar_years::Migration),
         ]
     }
 }
@@ -77,6 +78,7 @@ pub mod m0027_loop_phases;
 pub mod m0028_suggestion_listing;
 pub mod m0029_suggestion_rules;
 pub mod m0030_suggestion_evaluation_more;
+pub mod m0032_calendar_years;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

@@ -809,6 +809,7 @@ pub fn event_label(step: &str, detail: &str) -> String {
         (Step::Supervise, d) => Supervision::parse(d).map(|k| k.label()).unwrap_or("督办").to_string(),
         (Step::DeadlineNotice, "warning") => "预警".into(),
         (Step::DeadlineNotice, "overdue") => "超期".into(),
+        (Step::DeadlineNotice, "recounted") => "办理期限调整".into(),
         (Step::Progress, d) if !d.is_empty() => {
             Phase::parse(d).map(|p| format!("办理进展：{}", p.label())).unwrap_or_else(|| "办理进展".into())
         }

@@ -48,7 +48,7 @@ pub const MODULE: Module = Module {
         },
     ],
     on_account_created: None,
-    register: None,
+    register: Some(|s| crate::calendar::follow(s, follow_calendar)),
     // Titled by the module whose row carries the item (`Module::titles`).
     records: &[RecordKind::untitled("handling_item", "办理事项"), RecordKind::untitled("handling_reply", "答复函")],
     titles: &[],
@@ -316,6 +316,22 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
 }
 
 /// The daily (and `renda jobs run deadline-scan --now …`) scan. Payload: `{"now": unix}`, optional.
+/// A year of the calendar made official: the open deadlines counted through it are counted
+/// again, in the same transaction (`service::recount`).
+fn follow_calendar<'a>(
+    s: &'a AppState,
+    txn: &'a DatabaseTransaction,
+    actor: &'a crate::audit::Actor,
+    old: &'a crate::calendar::Calendar,
+    new: &'a crate::calendar::Calendar,
+    year: i32,
+) -> BoxFuture<'a, AppResult<u64>> {
+    Box::pin(async move {
+        let policy_of = |kind: &str| policy_of(s, kind);
+        Ok(service::recount(txn, actor, old, new, year, &policy_of, crate::db::now()).await?)
+    })
+}
+
 fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let db = &s.db;

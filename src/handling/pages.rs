@@ -77,6 +77,10 @@ pub struct LoopView {
     /// Where the kind records phases: 方案 → 措施 → 成效, each with its notes (SUG-6).
     pub phases: Vec<PhaseView>,
     pub phase_options: Vec<Opt>,
+    /// The deadline runs through a year whose holiday schedule is provisional (PLAT-10): 暂定.
+    pub deadline_provisional: bool,
+    /// The 交办 form's warning: a deadline it sets may run into a provisional year.
+    pub assign_warning: Option<String>,
 }
 
 /// One phase of the handling record and the progress notes written in it, oldest first.
@@ -244,7 +248,31 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     } else {
         Vec::new()
     };
+    let calendar = crate::calendar::load(&s.db).await?;
+    let deadline_provisional = match (
+        item.assigned_on.as_deref().and_then(crate::calendar::parse_date),
+        item.deadline.as_deref().and_then(crate::calendar::parse_date),
+    ) {
+        (Some(from), Some(to)) => calendar.provisional_between(from, to).is_some(),
+        _ => false,
+    };
+    let assign_warning = if steps.contains(&"assign") {
+        let today = crate::calendar::beijing_date(crate::db::now());
+        let furthest = match policy.due_unit {
+            super::flow::DueUnit::WorkingDays => calendar.add_working_days(today, policy.max_due),
+            super::flow::DueUnit::CalendarMonths => calendar.add_months(today, policy.max_due),
+        };
+        calendar.provisional_between(today, furthest).map(|y| {
+            format!(
+                "{y} 年的节假日安排尚未录入：期限跨入 {y} 年的，暂按法定节日计算（不含调休），显示「暂定」；录入正式安排后自动重算并记入办理记录。"
+            )
+        })
+    } else {
+        None
+    };
     Ok(LoopView {
+        deadline_provisional,
+        assign_warning,
         phases,
         phase_options,
         letter_unit: p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)),

@@ -8,6 +8,7 @@ mod architecture;
 mod audit_chain;
 mod auth;
 mod ballot;
+mod calendar;
 mod cli;
 mod foreign_keys;
 mod jobs;

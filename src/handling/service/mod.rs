@@ -9,6 +9,7 @@
 //! and notices.
 
 mod past;
+mod recompute;
 mod records;
 mod rounds;
 mod triage;
@@ -25,6 +26,7 @@ use crate::db;
 use crate::notify;
 
 pub use past::{Past, record_past};
+pub use recompute::recount;
 pub(crate) use records::{event, follow_primary, notify_staff, notify_unit};
 
 /// Longest free text of a step (a reply, a reason, a note).

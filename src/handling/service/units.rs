@@ -43,7 +43,12 @@ pub(super) async fn assign<C: ConnectionTrait>(
     let names = unit_names(c, units).await?;
     // The submitter sees who handles it and by when; the 交办意见 is for the units only.
     let unit = ctx.policy.due_unit.label();
-    let mut line = format!("交办{names}，办理期限 {due}{unit}（至 {}）。", deadline.format("%Y-%m-%d"));
+    // 暂定: the deadline runs through a year whose holiday schedule is not entered (PLAT-10).
+    let provisional = match ctx.calendar.provisional_between(today, deadline) {
+        Some(y) => format!("，暂定：{y} 年节假日安排尚未公布"),
+        None => String::new(),
+    };
+    let mut line = format!("交办{names}，办理期限 {due}{unit}（至 {}{provisional}）。", deadline.format("%Y-%m-%d"));
     if let (Some(d), true) = (assist_deadline, units.iter().any(|(_, r)| *r == UnitRole::Assist)) {
         line.push_str(&format!("协办单位于 {} 前向主办单位提出协办意见。", d.format("%Y-%m-%d")));
     }

@@ -515,3 +515,50 @@ async fn a_deputy_receives_their_booking_and_the_reception_links_back(app: TestA
     assert_eq!(link, Some(format!("/console/opinions/{opinion}")));
 }
 demo_test!(a_deputy_receives_their_booking_and_the_reception_links_back);
+
+/// Issue 16: another time proposed to a citizen is a day the booking page would offer — a
+/// weekend or a holiday (provisional ones included) is refused on the form, nothing changes.
+async fn a_new_time_is_never_a_holiday_or_a_weekend(app: TestApp) {
+    let station = keeper_station(&app).await;
+    let slot = free_slot(&app, station).await;
+    let mut citizen = app.browser().await;
+    let (st, id) = (station.to_string(), slot.slot.id.to_string());
+    let r = citizen.post("/appointments/new", &booking(&st, &id, "13805367788")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let no = r.texts("#booking-no")[0].clone();
+    let appt =
+        db::scalar_i64(app.db(), "SELECT id FROM appointments WHERE booking_no = $1", vec![no.into()]).await.unwrap();
+    let cal = calendar::load(app.db()).await.unwrap();
+    let from = calendar::beijing_date(slot.start) + chrono::Days::new(1);
+    let weekend = from
+        .iter_days()
+        .find(|d| chrono::Datelike::weekday(d).num_days_from_monday() >= 5 && !cal.is_working_day(*d))
+        .unwrap();
+    // 国庆 of next year: listed, or standing in for a provisional year.
+    let next = chrono::Datelike::year(&from) + 1;
+    let holiday = chrono::NaiveDate::from_ymd_opt(next, 10, 2).unwrap();
+    assert!(!cal.is_working_day(weekend) && !cal.is_working_day(holiday));
+    let mut keeper = app.login("keeper").await;
+    for day in [weekend, holiday] {
+        let date = day.format("%Y-%m-%d").to_string();
+        let r = keeper
+            .post(
+                &format!("/console/appointments/{appt}/step"),
+                &[("step", "propose"), ("date", &date), ("start", "10:00"), ("end", "11:00")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}: {}", r.body);
+        assert!(r.body.contains("是节假日或周末，预约页不开放这一天"), "{}", r.body);
+        assert_eq!(state_of(&app, appt).await, "requested");
+    }
+    let ok = cal.on_or_after(from);
+    let r = keeper
+        .post(
+            &format!("/console/appointments/{appt}/step"),
+            &[("step", "propose"), ("date", &ok.format("%Y-%m-%d").to_string()), ("start", "10:00"), ("end", "11:00")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(state_of(&app, appt).await, "proposed_other_time");
+}
+demo_test!(a_new_time_is_never_a_holiday_or_a_weekend);

@@ -187,6 +187,9 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/handling/{item}/replies/{reply}/letter"),
     ("GET POST", "/console/calendar"),
     ("POST", "/console/calendar/{day}/remove"),
+    ("POST", "/console/calendar/notice"),
+    ("POST", "/console/calendar/notice/save"),
+    ("POST", "/console/calendar/confirm"),
     // Receptions
     ("GET POST", "/api/v1/receptions"),
     ("GET", "/console/receptions"),
