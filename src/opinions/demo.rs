@@ -278,7 +278,7 @@ const DAY: i64 = 86_400;
 /// Seeds the demo opinions of the organ `root` (in the demo's transaction).
 pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, root: i64) -> AppResult<usize> {
     let mut rng = StdRng::seed_from_u64(20_261_130);
-    let calendar = Calendar::new(crate::calendar::official::days().map(|d| (d.date, d.kind)));
+    let calendar = Calendar::official();
     let policy = Policy::default();
     let units: Vec<(i64, String)> =
         db::query_rows(c, "SELECT id, name FROM handling_units WHERE organ_id = $1", vec![root.into()])
