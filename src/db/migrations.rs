@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_suggestion_drafts::Migration),
             Box::new(m0027_loop_phases::Migration),
             Box::new(m0028_suggestion_listing::Migration),
+            Box::new(m0031_suggestion_scale::Migration),
         ]
     }
 }
@@ -73,6 +74,7 @@ pub mod m0025_ballots;
 pub mod m0026_suggestion_drafts;
 pub mod m0027_loop_phases;
 pub mod m0028_suggestion_listing;
+pub mod m0031_suggestion_scale;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

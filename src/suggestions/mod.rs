@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod evaluation_pages;
 pub mod import;
 pub mod import_pages;
+pub mod kept;
 pub mod model;
 pub mod pages;
 pub mod record;

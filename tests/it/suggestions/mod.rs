@@ -9,6 +9,7 @@ mod evaluation;
 mod import;
 mod machine;
 mod rules;
+mod scale;
 mod stats;
 mod synthetic;
 mod workspace;
