@@ -67,8 +67,8 @@ HANDED=$(Q "SELECT count(*) FROM suggestions WHERE stage NOT IN ('draft', 'cosig
 DEEP=$(( HANDED > 100 ? HANDED - 100 : 0 ))
 log "filters: unit_id=$UNIT year=$YEAR category=$CATEGORY; deep offset=$DEEP of $HANDED handed in"
 
-# The detail with the longest loop: a closed suggestion reopened once.
-DETAIL=$(Q "SELECT min(sg.id) FROM suggestions sg JOIN handling_items i ON i.id = sg.item_id WHERE i.state = 'closed' AND i.round > 1")
+# The detail with a long loop: one in 二次办理 (replied, rated 不满意, reopened).
+DETAIL=$(Q "SELECT coalesce(min(sg.id), (SELECT max(item_id) FROM suggestions)) FROM suggestions sg JOIN handling_items i ON i.id = sg.item_id WHERE i.state = 'rehandling'")
 CAT_TOTAL=$(Q "SELECT count(*) FROM suggestions WHERE category = '$CATEGORY' AND stage NOT IN ('draft', 'cosigning')")
 CAT_DEEP=$(( CAT_TOTAL > 100 ? CAT_TOTAL - 100 : 0 ))
 
