@@ -62,8 +62,11 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
 pub struct VersionedCache<K, V> {
     max_age: Duration,
     capacity: usize,
-    inner: RwLock<HashMap<K, (i64, Instant, Arc<V>)>>,
+    inner: RwLock<HashMap<K, Kept<V>>>,
 }
+
+/// An entry: the counter value it was loaded at, when, and the value.
+type Kept<V> = (i64, Instant, Arc<V>);
 
 impl<K: Eq + Hash + Clone, V> VersionedCache<K, V> {
     pub fn new(max_age: Duration, capacity: usize) -> Self {
