@@ -67,10 +67,46 @@ HANDED=$(Q "SELECT count(*) FROM suggestions WHERE stage NOT IN ('draft', 'cosig
 DEEP=$(( HANDED > 100 ? HANDED - 100 : 0 ))
 log "filters: unit_id=$UNIT year=$YEAR category=$CATEGORY; deep offset=$DEEP of $HANDED handed in"
 
+# The detail with a long loop: one in 二次办理 (replied, rated 不满意, reopened).
+DETAIL=$(Q "SELECT coalesce(min(sg.id), (SELECT max(item_id) FROM suggestions)) FROM suggestions sg JOIN handling_items i ON i.id = sg.item_id WHERE i.state = 'rehandling'")
+CAT_TOTAL=$(Q "SELECT count(*) FROM suggestions WHERE category = '$CATEGORY' AND stage NOT IN ('draft', 'cosigning')")
+CAT_DEEP=$(( CAT_TOTAL > 100 ? CAT_TOTAL - 100 : 0 ))
+
 "$BIN" --data-dir "$DATA" --config /nonexistent.toml serve --listen "127.0.0.1:$PORT" > /tmp/renda-sbench-serve.log 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.2; done
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.5; done
+
+# The keyset cursors of the deep pages (the row just before them), as the API writes them.
+cursor_at() {
+    curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/suggestions?$1&limit=1&offset=$(( $2 > 0 ? $2 - 1 : 0 ))" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin).get("next_cursor") or "")'
+}
+DEEP_CURSOR=$(cursor_at "" "$DEEP")
+CAT_CURSOR=$(cursor_at "category=$CAT" "$CAT_DEEP")
+log "deep cursor: $DEEP_CURSOR; category deep cursor: $CAT_CURSOR (offset $CAT_DEEP of $CAT_TOTAL)"
+
+# Cold: each of REPEAT requests right after the `suggestions` change counter moved (what the
+# first view after any write costs: nothing kept applies). No wrk.
+measure_cold() {
+    local name=$1 path=$2 auth=$3
+    [[ $name =~ $ONLY ]] || return 0
+    local hdr=()
+    case $auth in
+        token) hdr=(-H "Authorization: Bearer $TOKEN") ;;
+        session) hdr=(-H "Cookie: renda_session=$SESSION") ;;
+    esac
+    local times
+    times=$(for _ in $(seq 1 "$REPEAT"); do
+        sqlite3 "$DATA/renda.db" "PRAGMA busy_timeout = 5000; UPDATE change_counters SET value = value + 1 WHERE name = 'suggestions'" > /dev/null
+        curl -s -o /dev/null -w '%{time_total}\n' "${hdr[@]}" "http://127.0.0.1:$PORT$path"
+    done)
+    log "RESULT $name $(printf '%s\n' "$times" | python3 -c '
+import sys
+t = sorted(float(x) * 1000 for x in sys.stdin if x.strip())
+p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
+print(f"cold p50={p(0.5):.1f}ms p95={p(0.95):.1f}ms max={t[-1]:.1f}ms")')"
+}
 
 # One URL: REPEAT sequential requests (after one warm-up), then wrk; one RESULT line.
 measure() {
@@ -120,12 +156,25 @@ measure page-unit "/console/suggestions?unit_id=$UNIT" session
 measure page-category "/console/suggestions?category=$CAT" session
 measure api-list "/api/v1/suggestions" token
 measure api-deep "/api/v1/suggestions?offset=$DEEP" token
+measure api-deep-cursor "/api/v1/suggestions?cursor=$DEEP_CURSOR" token
+measure page-deep "/console/suggestions?after=$DEEP_CURSOR&page=$(( DEEP / 200 + 1 ))" session
+measure page-category-deep "/console/suggestions?category=$CAT&after=$CAT_CURSOR&page=$(( CAT_DEEP / 200 + 1 ))" session
 measure api-state "/api/v1/suggestions?state=replied" token
 measure api-state-deep "/api/v1/suggestions?state=closed&offset=$(( $(Q "SELECT count(*) FROM suggestions sg JOIN handling_items i ON i.id = sg.item_id WHERE i.state = 'closed'") * 9 / 10 ))" token
 measure api-category "/api/v1/suggestions?category=$CAT" token
 measure api-unit "/api/v1/suggestions?unit_id=$UNIT" token
 measure api-year "/api/v1/suggestions?year=$YEAR" token
 measure api-overdue "/api/v1/suggestions?overdue=true" token
+measure api-detail "/api/v1/suggestions/$DETAIL" token
+measure page-detail "/console/suggestions/$DETAIL" session
+log ""
+log "## cold: the change counter moved before each request (nothing kept applies)"
+measure_cold cold-page-list /console/suggestions session
+measure_cold cold-api-year "/api/v1/suggestions?year=$YEAR" token
+measure_cold cold-api-category "/api/v1/suggestions?category=$CAT" token
+measure_cold cold-page-stats-year "/console/suggestions/stats?year=$YEAR" session
+measure_cold cold-api-stats-year "/api/v1/suggestions/stats?year=$YEAR" token
+measure_cold cold-api-stats "/api/v1/suggestions/stats" token
 log ""
 log "## statistics"
 measure page-stats /console/suggestions/stats session

@@ -64,6 +64,24 @@ impl Paging<'_> {
         Ok(self.cut(rows, total, |last| format!("after={}", id(last))))
     }
 
+    /// One page after the `after` parameter of a list in an order of its own (not its id's):
+    /// `fetch(after, limit)` gets the key `key` wrote of the last row of the page before (none
+    /// on the first page) and is asked for one row more than a page, as for `keyset`.
+    pub async fn keyset_by<T, E>(
+        &self,
+        total: i64,
+        after: &Option<String>,
+        fetch: impl AsyncFnOnce(Option<&str>, u64) -> Result<Vec<T>, E>,
+        key: impl Fn(&T) -> String,
+    ) -> Result<(Vec<T>, Pager), AppError>
+    where
+        AppError: From<E>,
+    {
+        let after = after.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        let rows = fetch(after, self.size + 1).await?;
+        Ok(self.cut(rows, total, |last| format!("after={}", key(last))))
+    }
+
     /// One page at the `offset` parameter (a list sorted by something else than its id):
     /// `fetch(offset, limit)` as for `keyset`; the next page is `offset=<offset + size>`.
     pub async fn offset<T, E>(

@@ -43,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0028_suggestion_listing::Migration),
             Box::new(m0029_suggestion_rules::Migration),
             Box::new(m0030_suggestion_evaluation_more::Migration),
+            Box::new(m0031_suggestion_scale::Migration),
             Box::new(m0032_calendar_years::Migration),
         ]
     }
@@ -78,6 +79,7 @@ pub mod m0027_loop_phases;
 pub mod m0028_suggestion_listing;
 pub mod m0029_suggestion_rules;
 pub mod m0030_suggestion_evaluation_more;
+pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
 mod schema;
 

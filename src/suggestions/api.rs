@@ -231,6 +231,8 @@ impl Summary {
 pub struct SuggestionList {
     pub total: i64,
     pub items: Vec<Summary>,
+    /// Pass it back as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -244,6 +246,11 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// The API's keyset paging: the `next_cursor` of the page before.
+    pub cursor: Option<String>,
+    /// The console's: the page after this row (`model::After`), and the page number shown.
+    pub after: Option<String>,
+    pub page: Option<String>,
 }
 
 pub use super::model::scope_of;
@@ -284,9 +291,30 @@ pub fn filter_of(q: &ListQuery) -> AppResult<model::Filter> {
 async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let f = filter_of(&q)?;
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
+    // A cursor reads on from where the page before ended (an index seek at any depth); an
+    // offset counts its way there. With a cursor the offset is not read.
+    let after = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            model::After::parse(c)
+                .ok_or_else(|| AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor"))?,
+        ),
+        None => None,
+    };
     let now = crate::db::now();
-    let (rows, total) = model::list(&s.db, &scope_of(&p), &f, now, limit, offset).await?;
-    Ok(axum::Json(SuggestionList { total, items: rows.iter().map(|r| Summary::of(r, now)).collect() }).into_response())
+    let scope = scope_of(&p);
+    let mut rows = match (&after, offset) {
+        (None, o) if o > 0 => model::page(&s.db, &scope, &f, now, limit + 1, o).await?,
+        _ => model::page_after(&s.db, &scope, &f, now, limit + 1, after.as_ref()).await?,
+    };
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| model::After::of(r).encode())
+    } else {
+        None
+    };
+    let total = super::kept::total(&s, &scope, &f, now).await?;
+    Ok(axum::Json(SuggestionList { total, items: rows.iter().map(|r| Summary::of(r, now)).collect(), next_cursor })
+        .into_response())
 }
 
 /// The detail: the suggestion, its co-signers and links, the quality check, and the loop.
@@ -611,6 +639,11 @@ fn years() -> serde_json::Value {
     range(2000, 2100)
 }
 
+/// `year.series.number.id` (`-` for no number), as `model::After` writes it.
+fn list_cursor() -> serde_json::Value {
+    serde_json::json!({"type": "string", "pattern": "^[0-9]{1,9}\\.[0-9]{1,18}\\.([0-9]{1,18}|-)\\.[0-9]{1,18}$"})
+}
+
 fn id_param() -> serde_json::Value {
     range(1, i64::MAX)
 }
@@ -638,6 +671,7 @@ pub const OPERATIONS: &[Operation] = &[
         param("q", "标题或内容中的词", text),
         OFFSET_PAGING[0],
         OFFSET_PAGING[1],
+        param("cursor", "上一页返回的 next_cursor（给出时不看 offset）", list_cursor),
     ]),
     Operation::get(
         "/api/v1/suggestions/stats",

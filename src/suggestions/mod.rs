@@ -20,6 +20,7 @@ pub mod group_evaluation;
 pub mod group_evaluation_pages;
 pub mod import;
 pub mod import_pages;
+pub mod kept;
 pub mod model;
 pub mod pages;
 pub mod record;

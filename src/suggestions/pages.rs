@@ -18,6 +18,7 @@ use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{Auth, Form, PathId, Query};
 use crate::app::forms::{Opt, opts};
+use crate::app::listing::{Paging, query_string};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, Page, render};
 use crate::app::state::AppState;
@@ -46,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 struct ListTpl {
     l: Layout,
     rows: Vec<Suggestion>,
-    total: i64,
+    pager: crate::app::paging::Pager,
     now: i64,
     states: Vec<Opt>,
     /// A deputy may write one; staff may 交办 those listed in a batch.
@@ -70,6 +71,9 @@ fn state_opts(selected: &str) -> Vec<Opt> {
     opts(Stage::ALL.iter().map(|s| (s.as_str(), s.label())).chain(loop_states), selected)
 }
 
+/// Suggestions on a page of the console list.
+const PAGE: u64 = 200;
+
 async fn units_of(s: &AppState, p: &Principal) -> AppResult<Vec<(i64, String)>> {
     let rows = crate::db::query_rows(
         &s.db,
@@ -88,14 +92,36 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     }
     let f = filter_of(&q)?;
     let now = crate::db::now();
-    let (rows, total) = model::list(&s.db, &scope, &f, now, 200, 0).await?;
+    let (year, unit) = (q.year.map(|y| y.to_string()), q.unit_id.map(|u| u.to_string()));
+    let qs = query_string(&[
+        ("state", &q.state),
+        ("year", &year),
+        ("unit_id", &unit),
+        ("category", &q.category),
+        ("key", &q.key),
+        ("overdue", &q.overdue),
+        ("q", &q.q),
+    ]);
+    let paging = Paging { path: "/console/suggestions", qs: &qs, page: q.page.as_deref(), size: PAGE };
+    let total = super::kept::total(&s, &scope, &f, now).await?;
+    let (rows, pager) = paging
+        .keyset_by(
+            total,
+            &q.after,
+            async |after, limit| {
+                let after = after.and_then(model::After::parse);
+                model::page_after(&s.db, &scope, &f, now, limit as i64, after.as_ref()).await
+            },
+            |r| model::After::of(r).encode(),
+        )
+        .await?;
     let can_assign = scope.organ_path.is_some() && (p.has(Role::Admin) || p.has(Role::Staff));
     let cards = if can_assign { Vec::new() } else { super::workspace::deputy_cards(&s, &p, &rows, now).await? };
     render(&ListTpl {
         l: page.layout("代表建议", &[]),
         cards,
         rows,
-        total,
+        pager,
         now,
         states: state_opts(q.state.as_deref().unwrap_or("")),
         can_write: p.has(Role::Deputy) && p.deputy_id.is_some(),

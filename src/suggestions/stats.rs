@@ -52,7 +52,7 @@ pub fn percent(x: impl std::borrow::Borrow<Option<i64>>) -> String {
 }
 
 /// The figures of the suggestions a principal sees (SUG-12).
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     pub year: Option<i64>,
     /// The session's series counted (`suggestion_sessions.id`), if one was asked.
@@ -78,7 +78,7 @@ pub struct Stats {
 }
 
 /// How many suggestions are in one state.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct StateCount {
     pub state: String,
     pub count: i64,
@@ -92,7 +92,7 @@ pub struct ClassShares {
 }
 
 /// A unit's row of the league table.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct UnitRow {
     /// 1 for the best; units with the same 按期答复率 and 办理满意率 share a rank.
     pub rank: i64,
@@ -183,7 +183,7 @@ pub struct Overall {
     pub key_closed: i64,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct CategoryRow {
     /// Empty: 未分类.
     pub category: String,
@@ -193,7 +193,7 @@ pub struct CategoryRow {
     pub solved_permille: Option<i64>,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct GroupRow {
     pub group_id: i64,
     /// `delegation|area_group|professional_group`
@@ -209,7 +209,7 @@ pub struct GroupRow {
 }
 
 /// A 重点建议 (SUG-4): who leads its 督办, where it stands.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Serialize, schemars::JsonSchema)]
 pub struct KeyItem {
     pub id: i64,
     pub number_label: String,
@@ -223,6 +223,10 @@ pub struct KeyItem {
     pub overdue: bool,
     /// `A|B|C` of the latest reply.
     pub class: Option<String>,
+    /// When it is overdue from (its deadline, while units work on it or it is followed): the
+    /// kept figures say `overdue` as of the request.
+    #[serde(skip)]
+    pub overdue_from: Option<i64>,
 }
 
 /// A row of a keyed tally (a category or a group).
@@ -316,8 +320,22 @@ pub async fn latest_classes<C: ConnectionTrait>(c: &C, items: &[i64]) -> Result<
     Ok(out)
 }
 
-/// The figures of the suggestions `p` sees in `period`.
+/// The figures of the suggestions `p` sees in `period`: kept per node while no write changed
+/// them (`suggestions::kept`), computed otherwise.
 pub async fn figures(s: &AppState, p: &Principal, period: Period) -> AppResult<Stats> {
+    let scope = super::model::scope_of(p);
+    let key = format!("{scope:?}|{}|{:?}|{:?}", p.organ_path, period.year, period.session);
+    let kept = super::kept::stats(s, key, || compute(s, p, period)).await?;
+    let mut stats = Stats::clone(&kept);
+    let now = db::now();
+    for k in &mut stats.key_items {
+        k.overdue = k.overdue_from.is_some_and(|d| now >= d);
+    }
+    Ok(stats)
+}
+
+/// The figures of the suggestions `p` sees in `period`, counted now.
+pub async fn compute(s: &AppState, p: &Principal, period: Period) -> AppResult<Stats> {
     let c = &s.db;
     let now = db::now();
     let scope = super::model::scope_of(p);
@@ -572,7 +590,7 @@ pub fn group_kind_label(kind: &str) -> &'static str {
 async fn key_items(s: &AppState, p: &Principal, period: Period) -> AppResult<Vec<KeyItem>> {
     let now = db::now();
     let f = model::Filter { year: period.year, session_id: period.session, key_only: true, ..Default::default() };
-    let (rows, _) = model::list(&s.db, &super::model::scope_of(p), &f, now, 500, 0).await?;
+    let rows = model::page(&s.db, &super::model::scope_of(p), &f, now, 500, 0).await?;
     let items: Vec<i64> = rows.iter().filter_map(|r| r.item_id).collect();
     let classes = latest_classes(&s.db, &items).await?;
     Ok(rows.iter().map(|r| key_item(r, &classes, now)).collect())
@@ -590,6 +608,7 @@ fn key_item(r: &Suggestion, classes: &HashMap<i64, &'static str>, now: i64) -> K
         deadline: r.deadline.clone(),
         overdue: r.overdue(now),
         class: r.item_id.and_then(|i| classes.get(&i)).map(|c| c.to_string()),
+        overdue_from: r.overdue_from(),
     }
 }
 

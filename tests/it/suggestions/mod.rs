@@ -12,6 +12,7 @@ mod machine;
 mod path;
 mod quality;
 mod rules;
+mod scale;
 mod stats;
 mod synthetic;
 mod workspace;
