@@ -11,24 +11,29 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::model::{self, Filter};
-use super::stats::Stats;
 use crate::app::state::AppState;
 use crate::base::cache::VersionedCache;
 use crate::db;
 use crate::handling::read::Scope;
 
-/// The per-node store (in `AppState::ext`).
+/// The per-node store of list totals (in `AppState::ext`).
 pub struct Kept {
     totals: VersionedCache<String, i64>,
-    stats: VersionedCache<String, Stats>,
 }
 
 impl Default for Kept {
     fn default() -> Self {
-        Kept {
-            totals: VersionedCache::new(Duration::from_secs(600), 4096),
-            stats: VersionedCache::new(Duration::from_secs(600), 256),
-        }
+        Kept { totals: VersionedCache::new(Duration::from_secs(600), 4096) }
+    }
+}
+
+/// The per-node store of figures of one type (the statistics), in `AppState::ext`: generic so
+/// that this file needs nothing of the statistics that use it.
+pub struct KeptFigures<T>(VersionedCache<String, T>);
+
+impl<T> Default for KeptFigures<T> {
+    fn default() -> Self {
+        KeptFigures(VersionedCache::new(Duration::from_secs(600), 256))
     }
 }
 
@@ -51,11 +56,12 @@ pub async fn total(s: &AppState, scope: &Scope, f: &Filter, now: i64) -> Result<
 
 /// The statistics under `key` (the reach and the period), computed by `load` when the counter
 /// moved since they were kept.
-pub async fn stats<F, Fut>(s: &AppState, key: String, load: F) -> crate::app::error::AppResult<Arc<Stats>>
+pub async fn stats<T, F, Fut>(s: &AppState, key: String, load: F) -> crate::app::error::AppResult<Arc<T>>
 where
+    T: Send + Sync + 'static,
     F: FnOnce() -> Fut,
-    Fut: Future<Output = crate::app::error::AppResult<Stats>>,
+    Fut: Future<Output = crate::app::error::AppResult<T>>,
 {
     let version = version(&s.db).await?;
-    s.ext.get_or_default::<Kept>().stats.get_or_load(key, version, load).await
+    s.ext.get_or_default::<KeptFigures<T>>().0.get_or_load(key, version, load).await
 }
