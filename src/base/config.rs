@@ -101,6 +101,8 @@ pub struct Config {
     /// A unit must record a contact with the deputy before it replies to a suggestion (SUG-6);
     /// off: a reply without one is taken and flagged to staff.
     pub suggestion_contact_required: bool,
+    /// Working days a unit has to return a wrongly assigned suggestion (SUG-4; 10 by default).
+    pub suggestion_return_working_days: u32,
 }
 
 impl Config {
@@ -144,6 +146,7 @@ impl Config {
             bookings_per_phone_per_station_day: 1,
             bookings_per_address_per_day: 3,
             suggestion_contact_required: false,
+            suggestion_return_working_days: 10,
         }
     }
 }
@@ -187,6 +190,7 @@ struct FileConfig {
     bookings_per_phone_per_station_day: Option<i64>,
     bookings_per_address_per_day: Option<i64>,
     suggestion_contact_required: Option<bool>,
+    suggestion_return_working_days: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -364,6 +368,8 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         int("bookings_per_phone_per_station_day", file.bookings_per_phone_per_station_day, 1, 100, 1, &mut errors);
     let bookings_per_address_per_day =
         int("bookings_per_address_per_day", file.bookings_per_address_per_day, 1, 1000, 3, &mut errors);
+    let suggestion_return_working_days =
+        int("suggestion_return_working_days", file.suggestion_return_working_days, 1, 60, 10, &mut errors);
 
     let webhook_allowed_hosts: Vec<String> = match env("RENDA_WEBHOOK_ALLOWED_HOSTS") {
         Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
@@ -454,6 +460,7 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         bookings_per_phone_per_station_day,
         bookings_per_address_per_day,
         suggestion_contact_required: file.suggestion_contact_required.unwrap_or(false),
+        suggestion_return_working_days: suggestion_return_working_days as u32,
     })
 }
 
@@ -587,5 +594,16 @@ mod tests {
         assert_eq!(three.reception_min_deputies, 3);
         let errors = load(&cli, &env_of(&[("RENDA_RECEPTION_MIN_DEPUTIES", "0")])).unwrap_err();
         assert!(errors[0].contains("RENDA_RECEPTION_MIN_DEPUTIES") && errors[0].contains("1 到 20"), "{errors:?}");
+    }
+
+    #[test]
+    fn the_suggestions_return_window_is_configurable_and_bounded() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        assert_eq!(load(&cli, &env_of(&[])).unwrap().suggestion_return_working_days, 10);
+        let five = load(&cli, &env_of(&[("RENDA_SUGGESTION_RETURN_WORKING_DAYS", "5")])).unwrap();
+        assert_eq!(five.suggestion_return_working_days, 5);
+        let errors = load(&cli, &env_of(&[("RENDA_SUGGESTION_RETURN_WORKING_DAYS", "0")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_SUGGESTION_RETURN_WORKING_DAYS"), "{errors:?}");
     }
 }

@@ -163,7 +163,7 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
             .collect();
     let actor = Actor::system("演示数据");
     let calendar = crate::calendar::load(txn).await?;
-    let policy = policy_with(false);
+    let policy = policy_with(false, 10);
     // The plan: how far each goes (130 suggestions, the oldest furthest), cycled over the
     // topics and places.
     let plan: Vec<Upto> = [

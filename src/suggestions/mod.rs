@@ -246,11 +246,12 @@ pub fn outcome_of(class: &str) -> Option<Outcome> {
 /// The suggestions' loop as this installation applies it (SUG-5: the numbers are the usual
 /// provincial rules; `suggestion_contact_required` makes the contact a condition of the reply).
 pub fn policy_for(s: &AppState) -> Policy {
-    policy_with(s.config.suggestion_contact_required)
+    policy_with(s.config.suggestion_contact_required, s.config.suggestion_return_working_days)
 }
 
-/// The suggestions' loop, with the contact before a reply required or only flagged.
-pub fn policy_with(contact_required: bool) -> Policy {
+/// The suggestions' loop, with the contact before a reply required or only flagged, and the
+/// installation's window for a unit to return a wrongly assigned one.
+pub fn policy_with(contact_required: bool, return_within_working_days: u32) -> Policy {
     Policy {
         rules: RULES,
         due_unit: DueUnit::CalendarMonths,
@@ -260,7 +261,7 @@ pub fn policy_with(contact_required: bool) -> Policy {
         max_total_due: Some(6),
         assist_due: Some(1),
         contact: if contact_required { ContactRule::Require } else { ContactRule::Flag },
-        return_within_working_days: 10,
+        return_within_working_days,
         warn_working_days: 10,
         automatic_rehandling_rounds: 1,
         reopen_on: &[Party::Deputy],
