@@ -187,3 +187,69 @@ fn who_may_do_what_with_a_draft() {
     assert_eq!(decide(&staff, Action::Change(Field::ItemTriage), &handed), A);
     assert_eq!(decide(&staff, Action::Change(Field::ItemTriage), &draft), H);
 }
+
+/// SUG-4: a unit may return a wrongly assigned suggestion within 10 working days of the 交办
+/// (counted on the working-day calendar), with a reason; after that it is refused, and the
+/// returned one goes back to staff (registered) for a new 交办.
+async fn a_unit_returns_within_ten_working_days(app: TestApp) {
+    let deputy = app.token("deputy", Scope::Write).await;
+    let deputy2 = app.token("deputy2", Scope::Write).await;
+    let staff = app.token("staff", Scope::Write).await;
+    let unit = app.token("unit", Scope::Write).await;
+    let lead = demo_unit(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = submitted(&app, &deputy, &deputy2).await;
+        app.api("POST", &format!("/api/v1/suggestions/{id}/register"), Some(&staff), None).await;
+        let r = app
+            .api(
+                "POST",
+                &format!("/api/v1/suggestions/{id}/assign"),
+                Some(&staff),
+                Some(json!({"units": [{"unit_id": lead, "role": "lead"}]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        ids.push(id);
+    }
+    let item = |id: i64| format!("(SELECT item_id FROM suggestions WHERE id = {id})");
+    // The first was given 11 working days ago (three weeks back is 15 or more): too late.
+    let cal = renda::calendar::Calendar::official();
+    let today = renda::calendar::beijing_date(renda::db::now());
+    let mut day = today;
+    let mut counted = 0;
+    while counted < 11 {
+        day = day.pred_opt().unwrap();
+        if cal.is_working_day(day) {
+            counted += 1;
+        }
+    }
+    renda::db::exec(
+        app.db(),
+        &format!("UPDATE handling_assignments SET assigned_on = $1 WHERE item_id = {}", item(ids[0])),
+        vec![day.format("%Y-%m-%d").to_string().into()],
+    )
+    .await
+    .unwrap();
+    let give_back = |id: i64| {
+        let (app, unit) = (&app, unit.clone());
+        async move {
+            app.api(
+                "POST",
+                &format!("/api/v1/suggestions/{id}/return"),
+                Some(&unit),
+                Some(json!({"text": "不属于本单位职责，建议交市住建局"})),
+            )
+            .await
+        }
+    };
+    let r = give_back(ids[0]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("10 个工作日"), "{}", r.body);
+    // The second, given today, goes back to staff.
+    let r = give_back(ids[1]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(super::detail(&app, &staff, ids[1]).await["state"], "registered");
+    assert_eq!(super::detail(&app, &staff, ids[0]).await["state"], "assigned");
+}
+demo_test!(a_unit_returns_within_ten_working_days);
