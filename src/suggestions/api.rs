@@ -292,8 +292,9 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
     let f = filter_of(&q)?;
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
     // A cursor reads on from where the page before ended (an index seek at any depth); an
-    // offset counts its way there. With a cursor the offset is not read.
-    let after = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    // offset counts its way there. With a cursor the offset is not read. A cursor given empty
+    // is refused like any other that is not a `next_cursor` (the contract's pattern).
+    let after = match q.cursor.as_deref() {
         Some(c) => Some(
             model::After::parse(c)
                 .ok_or_else(|| AppError::invalid("cursor", "cursor 无效，请使用上一页返回的 next_cursor"))?,

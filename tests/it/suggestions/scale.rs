@@ -99,6 +99,8 @@ async fn keyset_pages_neither_repeat_nor_skip(app: TestApp) {
     let r = app.api("GET", "/api/v1/suggestions?cursor=abc", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("cursor"), "{}", r.body);
+    let r = app.api("GET", "/api/v1/suggestions?cursor=", Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an empty cursor is not the first page: {}", r.body);
     let first = app.api("GET", "/api/v1/suggestions?limit=3", Some(&token), None).await.json();
     let c = first["next_cursor"].as_str().unwrap();
     let a = app.api("GET", &format!("/api/v1/suggestions?limit=3&cursor={c}"), Some(&token), None).await.json();
