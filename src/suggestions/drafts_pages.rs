@@ -48,13 +48,12 @@ async fn edit_form(Console { page, p, s, ip }: Console, PathId(id): PathId) -> A
         category: sg.category.clone(),
         cosigner: cos.iter().map(|k| k.person_id.to_string()).collect(),
     };
-    draft_form::page(&page, &s, target(&s, &sg).await?, sg.lead_person_id, f, String::new()).await
+    draft_form::page(&page, &s, target(&sg, &cos), sg.lead_person_id, f, String::new()).await
 }
 
-/// The edit form's target: the draft, with how many co-signers confirmed it.
-async fn target(s: &AppState, sg: &Suggestion) -> AppResult<Target> {
-    let cos = model::cosigners(&s.db, sg.id).await?;
-    Ok(Target::Edit { id: sg.id, confirmed: cos.iter().filter(|k| k.confirmed_at.is_some()).count() })
+/// The edit form's target: the draft, with how many of its co-signers confirmed it.
+fn target(sg: &Suggestion, cos: &[model::Cosigner]) -> Target {
+    Target::Edit { id: sg.id, confirmed: cos.iter().filter(|k| k.confirmed_at.is_some()).count() }
 }
 
 async fn edit(
@@ -80,7 +79,8 @@ async fn edit(
         }
         Err(e) => {
             let msg = draft_form::messages(e)?;
-            draft_form::page(&page, &s, target(&s, &sg).await?, sg.lead_person_id, f, msg).await
+            let cos = model::cosigners(&s.db, sg.id).await?;
+            draft_form::page(&page, &s, target(&sg, &cos), sg.lead_person_id, f, msg).await
         }
     }
 }
