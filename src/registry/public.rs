@@ -719,7 +719,7 @@ async fn station_page(
         photos: extras.photos,
         st,
         slots: extras.slots,
-        changes: crate::registry::duty_changes::ahead(&s.db, id, today).await?,
+        changes: extras.changes,
         by_level,
         url,
         card: kind == Kind::Card,

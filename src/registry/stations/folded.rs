@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use super::{STATION_SELECT, Slot, Station};
 use crate::db;
 use crate::registry::Level;
+use crate::registry::duty_changes::DutyChange;
 
 /// Several stations by id as one folded row (the nearest-stations answer): one round trip
 /// however many stations are asked for. Unknown ids are left out.
@@ -77,12 +78,14 @@ pub async fn stations_by_ids<C: ConnectionTrait>(c: &C, ids: &[i64]) -> Result<V
 }
 
 /// What the public station page shows besides the station itself, read as one row: the
-/// slots of a period (at most `limit`), the serving deputies with their levels, photo ids.
+/// slots of a period (at most `limit`), the serving deputies with their levels, photo ids, and
+/// the duty dates cancelled or moved from `from` on (at most 20, as `duty_changes::ahead`).
 pub struct PublicExtras {
     pub slots: Vec<Slot>,
     /// (id, name, levels highest first), by id.
     pub deputies: Vec<(i64, String, Vec<Level>)>,
     pub photos: Vec<i64>,
+    pub changes: Vec<DutyChange>,
 }
 
 pub async fn public_extras<C: ConnectionTrait>(
@@ -103,7 +106,13 @@ pub async fn public_extras<C: ConnectionTrait>(
          (SELECT {agg}(CAST(y.id AS TEXT) || $4 || y.name || $4 || y.level, $5) \
           FROM (SELECT p.id, p.name, m.level FROM station_deputies sd JOIN persons p ON p.id = sd.person_id \
                 JOIN mandates m ON m.person_id = p.id AND m.status = 'serving' WHERE sd.station_id = $1) y), \
-         (SELECT {agg}(CAST(a.id AS TEXT), $5) FROM attachments a WHERE a.owner_type = 'station' AND a.owner_id = $6)"
+         (SELECT {agg}(CAST(a.id AS TEXT), $5) FROM attachments a WHERE a.owner_type = 'station' AND a.owner_id = $6), \
+         (SELECT {agg}(CAST(z.id AS TEXT) || $4 || CAST(z.person_id AS TEXT) || $4 || z.name || $4 || z.slot_date \
+            || $4 || z.start_time || $4 || z.kind || $4 || COALESCE(z.new_date, '') || $4 || z.reason, $5) \
+          FROM (SELECT c.id, c.person_id, p.name, c.slot_date, c.start_time, c.kind, c.new_date, c.reason \
+                FROM duty_changes c JOIN persons p ON p.id = c.person_id \
+                WHERE c.station_id = $1 AND (c.slot_date >= $2 OR c.new_date >= $2) \
+                ORDER BY c.slot_date, c.id LIMIT 20) z)"
     );
     let row = c
         .query_one_raw(db::stmt(
@@ -123,6 +132,7 @@ pub async fn public_extras<C: ConnectionTrait>(
     let slots_txt: Option<String> = row.try_get_by_index(0)?;
     let deputies_txt: Option<String> = row.try_get_by_index(1)?;
     let photos_txt: Option<String> = row.try_get_by_index(2)?;
+    let changes_txt: Option<String> = row.try_get_by_index(3)?;
     let num = |v: &str| v.parse::<i64>().unwrap_or(0);
     let mut slots: Vec<Slot> = db::split_records(slots_txt.as_deref())
         .into_iter()
@@ -158,5 +168,20 @@ pub async fn public_extras<C: ConnectionTrait>(
     }
     let mut photos: Vec<i64> = db::split_records(photos_txt.as_deref()).iter().map(|f| num(f[0])).collect();
     photos.sort_unstable();
-    Ok(PublicExtras { slots, deputies, photos })
+    let mut changes: Vec<DutyChange> = db::split_records(changes_txt.as_deref())
+        .into_iter()
+        .filter(|f| f.len() == 8)
+        .map(|f| DutyChange {
+            id: num(f[0]),
+            person_id: num(f[1]),
+            person_name: f[2].into(),
+            slot_date: f[3].into(),
+            start_time: f[4].into(),
+            kind: f[5].into(),
+            new_date: Some(f[6].to_string()).filter(|d| !d.is_empty()),
+            reason: f[7].into(),
+        })
+        .collect();
+    changes.sort_by(|a, b| (&a.slot_date, a.id).cmp(&(&b.slot_date, b.id)));
+    Ok(PublicExtras { slots, deputies, photos, changes })
 }

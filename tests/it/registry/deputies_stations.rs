@@ -645,19 +645,21 @@ async fn admin_creates_accounts_linked_to_their_records(app: TestApp) {
 }
 demo_test!(admin_creates_accounts_linked_to_their_records);
 
+/// The statements one request sends (the caches warmed by a first request).
+async fn statements(app: &TestApp, uri: &str) -> u64 {
+    renda::db::STATEMENTS
+        .scope(std::cell::Cell::new(0), async {
+            let req = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
+            let r = app.send(req).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}");
+            renda::db::STATEMENTS.with(|n| n.get())
+        })
+        .await
+}
+
 /// 我要找代表 reads a constant number of statements whatever the number of stations it
 /// considers: candidates, their deputies and their next slots are each one query.
 async fn find_reads_a_constant_number_of_statements(app: TestApp) {
-    async fn statements(app: &TestApp, uri: &str) -> u64 {
-        renda::db::STATEMENTS
-            .scope(std::cell::Cell::new(0), async {
-                let req = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
-                let r = app.send(req).await;
-                assert_eq!(r.status, StatusCode::OK, "{uri}");
-                renda::db::STATEMENTS.with(|n| n.get())
-            })
-            .await
-    }
     // Warm the per-node caches (organs, station types, township picker) first.
     statements(&app, "/find?lat=35.99&lng=119.41").await;
     let few = statements(&app, "/find?lat=35.99&lng=119.41").await;
@@ -669,3 +671,23 @@ async fn find_reads_a_constant_number_of_statements(app: TestApp) {
     assert!(keyword <= few + 3, "keyword search in {keyword} statements");
 }
 demo_test!(find_reads_a_constant_number_of_statements);
+
+/// The pages behind the QR codes are what a crowd at a station door opens: each is two
+/// statements (the record, then everything else it shows folded into one row), whatever the
+/// deputy or station holds — on the SQLite pool every statement is a thread round trip
+/// (bench/README.md, the 2026-12-07 A/B runs).
+async fn qr_pages_read_two_statements(app: TestApp) {
+    let deputy = count(&app, "SELECT min(person_id) FROM station_deputies").await;
+    let station = count(
+        &app,
+        "SELECT station_id FROM station_deputies GROUP BY station_id ORDER BY count(*) DESC, station_id LIMIT 1",
+    )
+    .await;
+    for uri in [format!("/d/{deputy}"), format!("/s/{station}")] {
+        statements(&app, &uri).await;
+        assert_eq!(statements(&app, &uri).await, 2, "{uri}");
+    }
+    statements(&app, "/api/v1/stations/nearest?lat=35.99&lng=119.41").await;
+    assert_eq!(statements(&app, "/api/v1/stations/nearest?lat=35.99&lng=119.41").await, 1, "nearest");
+}
+demo_test!(qr_pages_read_two_statements);
