@@ -31,11 +31,16 @@ pub fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String {
         ));
     }
     if let Some(d) = scope.deputy_id {
-        // Raised with or by the deputy, signed by them, or followed by them (督办首发工单).
+        // The deputy's rule (docs/ARCHITECTURE.md, "What a deputy sees"): with them now (raised
+        // with them, entered by them, or handed to them last), signed by them, followed by them
+        // (督办首发工单), handed to them or on from them before (转交代表), or come through a
+        // station they are registered at. `authz::decide` rules the item page by the same facts
+        // (`handling::facts`: the item's deputy, its signers, and `model::watchers`).
         let d = bind(d.into(), values);
         who.push(format!(
             "i.deputy_id = {d} OR i.id IN (SELECT item_id FROM item_signers WHERE person_id = {d}) \
              OR i.id IN (SELECT item_id FROM item_followers WHERE person_id = {d}) \
+             OR i.id IN (SELECT item_id FROM item_handovers WHERE person_id = {d} OR previous_id = {d}) \
              OR i.station_id IN (SELECT station_id FROM station_deputies WHERE person_id = {d})"
         ));
     }
