@@ -74,10 +74,11 @@ pub const MODULE: Module = Module {
     demo: None,
 };
 
-/// 办理规则 under the 民意 heading, for those who set their organ's rules.
+/// 办理规则 under the 民意 heading (order 11: after the opinions' items), for those who set
+/// their organ's rules.
 fn menu(p: &Principal) -> Vec<crate::app::state::MenuSection> {
     let items = if rules_pages::may_set(p) { vec![(rules_pages::PATH, "办理规则")] } else { Vec::new() };
-    vec![crate::app::state::MenuSection { order: 10, title: "民意", items }]
+    vec![crate::app::state::MenuSection { order: 11, title: "民意", items }]
 }
 
 /// Files of an item's history are seen by whoever may see the item.
@@ -254,7 +255,12 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 followers: &facts.followers,
                 signers: &facts.signers,
             };
-            guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
+            // The caller sees the item (a unit whose assignment ended keeps reading it): a
+            // refusal, never a 404.
+            match guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await {
+                Ok(()) | Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
             return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));
         }
     };

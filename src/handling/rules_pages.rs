@@ -23,7 +23,7 @@ use crate::auth::{Action, Principal, Resource};
 pub const PATH: &str = "/console/handling/rules";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(PATH, get(page).post(save))
+    Router::new().route("/console/handling/rules", get(page).post(save))
 }
 
 /// The organ as the loop's authorization sees it: who triages its items rules its loop.
