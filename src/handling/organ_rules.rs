@@ -23,12 +23,9 @@ pub struct OrganRule {
 
 /// The rule at `organ` (id, path), with the kinds' default `default` where no organ set one.
 pub async fn at<C: ConnectionTrait>(c: &C, organ: i64, path: &str, default: bool) -> AppResult<OrganRule> {
-    let own = db::query_rows(
-        c,
-        "SELECT accept_before_reply FROM handling_rules WHERE organ_id = $1",
-        vec![organ.into()],
-    )
-    .await?;
+    let own =
+        db::query_rows(c, "SELECT accept_before_reply FROM handling_rules WHERE organ_id = $1", vec![organ.into()])
+            .await?;
     if let Some(r) = own.first() {
         return Ok(OrganRule { accept_before_reply: r.try_get_by_index(0)?, own: true, from: None });
     }

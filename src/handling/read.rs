@@ -81,7 +81,8 @@ pub fn loop_conditions(f: &LoopFilter, now: i64, values: &mut Vec<Value>, w: &mu
 pub struct UnitFigures {
     pub unit_id: i64,
     pub unit: String,
-    /// Items assigned to it as 主办 or 分办 (each counted once).
+    /// Items assigned to it as 主办 or 分办 (each counted once; not those taken back or moved
+    /// to another unit by staff, 撤回 and 改派).
     pub assigned: i64,
     /// Items it answered (a reply in any round).
     pub replied: i64,
@@ -138,7 +139,7 @@ pub async fn unit_figures_rated<C: ConnectionTrait>(
     let mut v = values.clone();
     let sql = format!(
         "SELECT x.unit_id, u.name, \
-         count(DISTINCT CASE WHEN x.role <> 'assist' THEN x.item_id END), \
+         count(DISTINCT CASE WHEN x.role <> 'assist' AND x.state NOT IN ('withdrawn', 'reassigned') THEN x.item_id END), \
          count(DISTINCT CASE WHEN x.round > 1 AND EXISTS (SELECT 1 FROM handling_events e WHERE e.item_id = x.item_id \
             AND e.round = x.round AND e.step = 'reopen') THEN x.item_id END) \
          FROM handling_assignments x JOIN handling_units u ON u.id = x.unit_id \

@@ -47,14 +47,7 @@ impl MigrationTrait for Migration {
         m.create_table(keyed_by(
             REFERENCES,
             "item_handovers",
-            vec![
-                id("id"),
-                int("item_id"),
-                int("person_id"),
-                int_null("previous_id"),
-                int_null("by_id"),
-                int("at"),
-            ],
+            vec![id("id"), int("item_id"), int("person_id"), int_null("previous_id"), int_null("by_id"), int("at")],
         ))
         .await?;
         m.create_index(index("item_handovers", "ix_item_handovers_item", &["item_id"], false)).await?;

@@ -75,8 +75,7 @@ pub(super) async fn withdraw<C: ConnectionTrait>(
         let text = format!("{what}的交办已撤回，请停止办理；已记录的办理情况保留在办理记录中。理由：{reason}");
         notify_unit(c, unit_id, item, &format!("交办已撤回：{what}"), &text).await?;
         for other in model::live_units(c, item.id).await? {
-            notify_unit(c, other, item, &format!("共同承办单位变动：{what}"), &format!("已撤回{name}的交办。"))
-                .await?;
+            notify_unit(c, other, item, &format!("共同承办单位变动：{what}"), &format!("已撤回{name}的交办。")).await?;
         }
     } else {
         let text = format!("{what}的交办已撤回，贵单位尚未签收，无需办理。理由：{reason}");
@@ -135,7 +134,11 @@ pub(super) async fn reassign<C: ConnectionTrait>(
     let detail = if a.signed { "accepted" } else { "active" };
     s.record(Line::public(&line).note(&note).detail(detail).unit(Some(to_unit))).await?;
     let what = named(s);
-    let stop = if a.signed { "请停止办理，已记录的办理情况保留在办理记录中" } else { "贵单位尚未签收，无需办理" };
+    let stop = if a.signed {
+        "请停止办理，已记录的办理情况保留在办理记录中"
+    } else {
+        "贵单位尚未签收，无需办理"
+    };
     let old = format!("{what}已改派{to}承办，{stop}。理由：{reason}");
     notify_unit(c, unit_id, item, &format!("事项已改派：{what}"), &old).await?;
     let new = format!("{what}改派贵单位承办{deadline_text}。改派理由：{reason}");
@@ -178,10 +181,7 @@ async fn settle<C: ConnectionTrait>(s: &Taking<'_, C>, reason: &str) -> AppResul
         }
         return Ok(item.state);
     }
-    let replied = count(
-        "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND round = $2",
-    )
-    .await?;
+    let replied = count("SELECT count(*) FROM handling_replies WHERE item_id = $1 AND round = $2").await?;
     if replied > 0 {
         db::exec(
             c,

@@ -28,8 +28,8 @@ use crate::notify;
 
 pub use past::{Past, record_past};
 pub use recompute::recount;
-pub use units::must_accept_first;
 pub(crate) use records::{event, follow_primary, notify_staff, notify_unit};
+pub use units::must_accept_first;
 
 /// Longest free text of a step (a reply, a reason, a note).
 pub const MAX_TEXT: usize = 5000;

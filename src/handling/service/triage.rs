@@ -110,13 +110,7 @@ pub(super) async fn hand_to_deputy<C: ConnectionTrait>(s: &Taking<'_, C>, deputy
     db::exec(
         c,
         "INSERT INTO item_handovers (item_id, person_id, previous_id, by_id, at) VALUES ($1, $2, $3, $4, $5)",
-        vec![
-            item.id.into(),
-            deputy_id.into(),
-            item.deputy_id.into(),
-            s.doer.actor.account_id.into(),
-            s.ctx.now.into(),
-        ],
+        vec![item.id.into(), deputy_id.into(), item.deputy_id.into(), s.doer.actor.account_id.into(), s.ctx.now.into()],
     )
     .await?;
     s.record(Line::internal(&note).detail(&name)).await?;

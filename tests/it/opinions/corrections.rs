@@ -97,7 +97,12 @@ async fn a_unit_is_withdrawn_before_and_after_it_signs(app: TestApp) {
     assert_eq!(step(&app, &staff, id, "withdraw", json!({"text": "交错了"})).await, StatusCode::UNPROCESSABLE_ENTITY);
     let other = count(&app, "SELECT max(id) FROM handling_units", vec![]).await + 1000;
     let r = app
-        .api("POST", &format!("/api/v1/opinions/{id}/withdraw"), Some(&staff), Some(json!({"unit_id": other, "text": "x"})))
+        .api(
+            "POST",
+            &format!("/api/v1/opinions/{id}/withdraw"),
+            Some(&staff),
+            Some(json!({"unit_id": other, "text": "x"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("没有在办的交办"), "{}", r.body);
@@ -128,10 +133,7 @@ async fn a_unit_is_withdrawn_before_and_after_it_signs(app: TestApp) {
     let row = seen["assignments"].as_array().unwrap().iter().find(|a| a["unit_id"] == assist).unwrap().clone();
     assert_eq!(row["state"], "withdrawn");
     assert!(steps(&seen).is_empty(), "{seen}");
-    assert_eq!(
-        step(&app, &assist_token, id, "assist_opinion", json!({"text": "同意"})).await,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(step(&app, &assist_token, id, "assist_opinion", json!({"text": "同意"})).await, StatusCode::FORBIDDEN);
 
     // After the 主办 signs: it is told to stop; with no answering unit left the item goes back
     // to triage, its deadline cleared.
@@ -227,9 +229,13 @@ async fn a_reassigned_unit_hands_over_with_a_fresh_deadline(app: TestApp) {
     assert_ne!(fresh, old_deadline);
     assert_eq!(deadline_of(&app, item).await, Some(fresh.format("%Y-%m-%d").to_string()));
     let (assigned_on, extended): (String, i64) = {
-        let r = &db::query_rows(app.db(), "SELECT assigned_on, extended FROM handling_items WHERE id = $1", vec![item.into()])
-            .await
-            .unwrap()[0];
+        let r = &db::query_rows(
+            app.db(),
+            "SELECT assigned_on, extended FROM handling_items WHERE id = $1",
+            vec![item.into()],
+        )
+        .await
+        .unwrap()[0];
         (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())
     };
     assert_eq!((assigned_on, extended), (today.format("%Y-%m-%d").to_string(), 0));
@@ -270,7 +276,12 @@ async fn a_reassigned_unit_hands_over_with_a_fresh_deadline(app: TestApp) {
     let body = json!({"result": "resolved", "text": "已清理占道摊点，设置临时疏导岗。"});
     assert_eq!(step(&app, &second_token, id, "reply", body).await, StatusCode::OK);
     assert_eq!(state_of(&app, item).await, "replied");
-    let replies = count(&app, "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND unit_id = $2", vec![item.into(), second.into()]).await;
+    let replies = count(
+        &app,
+        "SELECT count(*) FROM handling_replies WHERE item_id = $1 AND unit_id = $2",
+        vec![item.into(), second.into()],
+    )
+    .await;
     assert_eq!(replies, 1);
 }
 

@@ -157,12 +157,9 @@ async fn a_card_opinion_goes_to_its_deputy_off_the_station(app: TestApp) {
         .unwrap();
     let card_token = app.token("card-deputy", Scope::Write).await;
     // Left on the deputy's card, at that station (the /find → station → deputy card path).
-    let (id, no, _) = submit(
-        &app,
-        "镇上集市散场后垃圾遍地，希望增加保洁人员。",
-        json!({"deputy_id": card, "station_id": station}),
-    )
-    .await;
+    let (id, no, _) =
+        submit(&app, "镇上集市散场后垃圾遍地，希望增加保洁人员。", json!({"deputy_id": card, "station_id": station}))
+            .await;
     let item = item_of(&app, &no).await;
 
     // Staff see the deputy offered first, marked as the one it was left for.

@@ -36,13 +36,20 @@ async fn a_suggestion_assignment_is_withdrawn_and_reassigned(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let units = json!([{"unit_id": lead, "role": "lead"}, {"unit_id": unit_b, "role": "assist"}]);
     step(&app, &staff, id, "assign", json!({ "units": units })).await;
-    let item = db::scalar_i64(app.db(), "SELECT item_id FROM suggestions WHERE id = $1", vec![id.into()]).await.unwrap();
+    let item =
+        db::scalar_i64(app.db(), "SELECT item_id FROM suggestions WHERE id = $1", vec![id.into()]).await.unwrap();
     let deadline = || text(&app, "SELECT deadline FROM handling_items WHERE id = $1", vec![item.into()]);
     let first_deadline = deadline().await;
 
     // The steps are the kind's: staff are offered them, the URL takes them.
     let d = detail(&app, &staff, id).await;
-    let steps: Vec<&str> = d["handling"]["steps"].as_array().or(d["steps"].as_array()).unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let steps: Vec<&str> = d["handling"]["steps"]
+        .as_array()
+        .or(d["steps"].as_array())
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     assert!(steps.contains(&"withdraw") && steps.contains(&"reassign"), "{d}");
     let names = renda::suggestions::api::STEP_NAMES.all();
     assert!(names.contains(&"withdraw") && names.contains(&"reassign"));
@@ -62,7 +69,29 @@ async fn a_suggestion_assignment_is_withdrawn_and_reassigned(app: TestApp) {
             .unwrap()
         }
     };
-    step(&app, &staff, id, "reassign", json!({"unit_id": unit_b, "to_unit_id": third, "text": "协办单位调整"})).await;
+    // Through the loop panel's form, which offers the units at work and the units to move to.
+    let mut browser = app.login("staff").await;
+    let page = browser.get(&format!("/console/suggestions/{id}")).await;
+    let html = page.html();
+    let options = |css: &str| {
+        let sel = scraper::Selector::parse(css).unwrap();
+        html.select(&sel).filter_map(|o| o.value().attr("value").map(str::to_string)).collect::<Vec<_>>()
+    };
+    assert_eq!(options("#withdraw-unit option"), vec![lead.to_string(), unit_b.to_string()]);
+    assert_eq!(options("#reassign-from option"), vec![lead.to_string(), unit_b.to_string()]);
+    assert!(options("#reassign-to option").contains(&third.to_string()), "{}", page.body);
+    let r = browser
+        .post(
+            &format!("/console/handling/{item}/step"),
+            &[
+                ("step", "reassign"),
+                ("unit_id", &unit_b.to_string()),
+                ("to_unit_id", &third.to_string()),
+                ("text", "协办单位调整"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(deadline().await, first_deadline);
     let cal = calendar::load(app.db()).await.unwrap();
     let today = calendar::beijing_date(db::now());
@@ -75,12 +104,16 @@ async fn a_suggestion_assignment_is_withdrawn_and_reassigned(app: TestApp) {
     .await;
     assert_eq!(assist_deadline, own.format("%Y-%m-%d").to_string());
     assert_eq!(inbox(unit_b).await, 1);
-    let r = app.api("POST", &format!("/api/v1/suggestions/{id}/opinion"), Some(&unit_b_token), Some(json!({"text": "同意"}))).await;
+    let r = app
+        .api("POST", &format!("/api/v1/suggestions/{id}/opinion"), Some(&unit_b_token), Some(json!({"text": "同意"})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // The 主办, signed, moved to unit B: three months again from today, the item waits for it.
     step(&app, &unit, id, "accept", json!({})).await;
-    let out = step(&app, &staff, id, "reassign", json!({"unit_id": lead, "to_unit_id": unit_b, "text": "主办单位调整"})).await;
+    let out =
+        step(&app, &staff, id, "reassign", json!({"unit_id": lead, "to_unit_id": unit_b, "text": "主办单位调整"}))
+            .await;
     assert_eq!(out["state"], "assigned");
     assert_eq!(deadline().await, cal.add_months(today, 3).format("%Y-%m-%d").to_string());
     assert_eq!(inbox(lead).await, 1);
