@@ -77,7 +77,7 @@ pub struct AssignmentOut {
     /// `lead|assist|separate`
     pub role: String,
     pub round: i64,
-    /// `active|accepted|replied|returned|lapsed`
+    /// `active|accepted|replied|returned|lapsed|withdrawn|reassigned`
     pub state: String,
     /// A 协办 unit's own deadline to the 主办 (YYYY-MM-DD), where the kind has one.
     pub deadline: Option<String>,
@@ -140,6 +140,9 @@ pub struct HistoryLine {
     pub unit: Option<String>,
     pub public: bool,
     pub text: String,
+    /// The internal part of a line the submitter also reads (the 交办意见, a 改派's reason):
+    /// for the handlers only, never on `/track`. Empty when there is none.
+    pub note: String,
     pub round: i64,
     /// A progress note's phase (`plan|measures|results`), where the kind records phases.
     #[schemars(with = "Option<super::flow::Phase>")]
@@ -215,6 +218,7 @@ pub async fn detail(s: &AppState, p: &Principal, item: &Item, names: &StepNames)
                 unit: e.unit_name.clone(),
                 public: e.public,
                 text: e.body.clone(),
+                note: e.note.clone(),
                 round: e.round,
                 phase: e.phase.clone(),
             })

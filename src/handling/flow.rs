@@ -167,10 +167,15 @@ pub enum Step {
     AssistOpinion,
     /// 转入跟踪办理: a reply that promises a solution (B-class) is followed until solved.
     Follow,
+    /// 撤回交办: staff take one unit's assignment back, with a reason (before the unit signs
+    /// for it, or after, and then the unit is told to stop).
+    Withdraw,
+    /// 改派: staff move one unit's assignment to another unit, which gets a fresh deadline.
+    Reassign,
 }
 
 impl Step {
-    pub const ALL: [Step; 21] = [
+    pub const ALL: [Step; 23] = [
         Step::Release,
         Step::Reject,
         Step::AnswerDirectly,
@@ -192,6 +197,8 @@ impl Step {
         Step::Contact,
         Step::AssistOpinion,
         Step::Follow,
+        Step::Withdraw,
+        Step::Reassign,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -216,6 +223,8 @@ impl Step {
             Step::Contact => "contact",
             Step::AssistOpinion => "assist_opinion",
             Step::Follow => "follow",
+            Step::Withdraw => "withdraw",
+            Step::Reassign => "reassign",
         }
     }
     /// Who reads the text a step is taken with (the one table the forms' labels and the
@@ -242,7 +251,9 @@ impl Step {
             | Step::Merge
             | Step::HandToDeputy
             | Step::RequestAssign
-            | Step::AssistOpinion => Audience::Internal,
+            | Step::AssistOpinion
+            | Step::Withdraw
+            | Step::Reassign => Audience::Internal,
         }
     }
     pub fn label(self) -> &'static str {
@@ -268,6 +279,8 @@ impl Step {
             Step::Contact => "沟通联系",
             Step::AssistOpinion => "协办意见",
             Step::Follow => "跟踪办理",
+            Step::Withdraw => "撤回交办",
+            Step::Reassign => "改派",
         }
     }
 }
@@ -344,6 +357,10 @@ pub const RULES: &[Rule] = &[
     Rule { step: Step::Merge, from: &[Held, Received], to: Target::Same, by: &[Staff] },
     Rule { step: Step::HandToDeputy, from: &[Received], to: Target::Same, by: &[Staff] },
     Rule { step: Step::RequestAssign, from: &[Received], to: Target::Same, by: &[Deputy] },
+    // Staff correct a 交办 while units work: one unit's assignment taken back or moved to
+    // another unit. Where the item goes depends on the units left (see `service`).
+    Rule { step: Step::Withdraw, from: WITH_UNITS, to: Target::Same, by: &[Staff] },
+    Rule { step: Step::Reassign, from: WITH_UNITS, to: Target::Same, by: &[Staff] },
 ];
 
 /// Why a step was refused.
@@ -818,6 +835,10 @@ pub fn event_label(step: &str, detail: &str) -> String {
         (Step::DecideExtension, "approved") => "同意延期".into(),
         (Step::DecideExtension, "refused") => "不同意延期".into(),
         (Step::Rate, g) => Grade::parse(g).map(|g| format!("评价：{}", g.label())).unwrap_or_else(|| "评价".into()),
+        (Step::Withdraw, "accepted") => "撤回交办（已签收）".into(),
+        (Step::Withdraw, _) => "撤回交办（未签收）".into(),
+        (Step::Reassign, "accepted") => "改派（原单位已签收）".into(),
+        (Step::Reassign, "active") => "改派（原单位未签收）".into(),
         (Step::Reply, o) => Outcome::parse(o).map(|o| format!("答复：{}", o.label())).unwrap_or_else(|| "答复".into()),
         (s, _) => s.label().to_string(),
     }
@@ -828,7 +849,7 @@ mod tests {
     use super::*;
 
     /// The whole table written out as its meaning, then compared cell by cell with `next`:
-    /// 10 states × 21 steps × 6 parties.
+    /// 10 states × 23 steps × 6 parties.
     fn expected(state: State, step: Step, party: Party) -> Result<State, Refusal> {
         let with_units = state.with_units();
         let (applies, parties, to): (bool, &[Party], Option<State>) = match step {
@@ -848,6 +869,7 @@ mod tests {
             Step::Merge => (matches!(state, Held | Received), &[Staff], None),
             Step::HandToDeputy => (state == Received, &[Staff], None),
             Step::RequestAssign => (state == Received, &[Deputy], None),
+            Step::Withdraw | Step::Reassign => (with_units, &[Staff], None),
             // Steps of other kinds, not in the opinions' table.
             Step::AssistOpinion => (with_units, &[Unit], None),
             Step::Contact | Step::Follow => (false, &[], None),
@@ -872,7 +894,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 10 * 21 * 6);
+        assert_eq!(cells, 10 * 23 * 6);
     }
 
     #[test]

@@ -8,8 +8,10 @@ pub mod api;
 pub mod flow;
 pub mod letters;
 pub mod model;
+pub mod organ_rules;
 pub mod pages;
 pub mod read;
+pub mod rules_pages;
 pub mod scan;
 pub mod service;
 pub mod step_body;
@@ -30,9 +32,13 @@ use service::{Applied, Command, Ctx, Doer};
 /// The loop as the platform sees it: its step pages, the deadline scan, its audit labels.
 pub const MODULE: Module = Module {
     name: "handling",
-    routes: || pages::routes().merge(letters::routes()),
-    menu: |_| Vec::new(),
-    audit_labels: &[("handling_step", "办理事项"), ("handling_follow", "请代表跟踪督办")],
+    routes: || pages::routes().merge(letters::routes()).merge(rules_pages::routes()),
+    menu,
+    audit_labels: &[
+        ("handling_step", "办理事项"),
+        ("handling_follow", "请代表跟踪督办"),
+        ("handling_rules", "设置办理规则"),
+    ],
     operations: &[],
     jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
     attachment_owners: &[
@@ -62,9 +68,18 @@ pub const MODULE: Module = Module {
         "handling_contacts",
         "item_followers",
         "item_signers",
+        "handling_rules",
+        "item_handovers",
     ],
     demo: None,
 };
+
+/// 办理规则 under the 民意 heading (order 11: after the opinions' items), for those who set
+/// their organ's rules.
+fn menu(p: &Principal) -> Vec<crate::app::state::MenuSection> {
+    let items = if rules_pages::may_set(p) { vec![(rules_pages::PATH, "办理规则")] } else { Vec::new() };
+    vec![crate::app::state::MenuSection { order: 11, title: "民意", items }]
+}
 
 /// Files of an item's history are seen by whoever may see the item.
 fn file_seen_by<'a>(s: &'a AppState, p: &'a Principal, item: i64) -> BoxFuture<'a, AppResult<bool>> {
@@ -195,7 +210,9 @@ pub fn party_for(
         | Step::Close
         | Step::Merge
         | Step::HandToDeputy
-        | Step::Follow => (Field::ItemTriage, Party::Staff),
+        | Step::Follow
+        | Step::Withdraw
+        | Step::Reassign => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly if may(Field::ItemTriage) => (Field::ItemTriage, Party::Staff),
         Step::AnswerDirectly | Step::Rate | Step::RequestAssign => (Field::ItemDeputyWork, Party::Deputy),
         Step::Accept
@@ -238,7 +255,12 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 followers: &facts.followers,
                 signers: &facts.signers,
             };
-            guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
+            // The caller sees the item (a unit whose assignment ended keeps reading it): a
+            // refusal, never a 404.
+            match guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await {
+                Ok(()) | Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
             return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));
         }
     };

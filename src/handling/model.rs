@@ -178,6 +178,10 @@ pub enum AssignmentState {
     Returned,
     /// A 协办 unit that gave no opinion before the item was answered.
     Lapsed,
+    /// Taken back by staff (撤回交办).
+    Withdrawn,
+    /// Moved to another unit by staff (改派).
+    Reassigned,
 }
 
 impl AssignmentState {
@@ -188,6 +192,8 @@ impl AssignmentState {
             AssignmentState::Replied => "replied",
             AssignmentState::Returned => "returned",
             AssignmentState::Lapsed => "lapsed",
+            AssignmentState::Withdrawn => "withdrawn",
+            AssignmentState::Reassigned => "reassigned",
         }
     }
     pub fn parse(s: &str) -> Option<AssignmentState> {
@@ -197,6 +203,8 @@ impl AssignmentState {
             AssignmentState::Replied,
             AssignmentState::Returned,
             AssignmentState::Lapsed,
+            AssignmentState::Withdrawn,
+            AssignmentState::Reassigned,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
@@ -208,6 +216,8 @@ impl AssignmentState {
             AssignmentState::Replied => "已答复",
             AssignmentState::Returned => "已退回",
             AssignmentState::Lapsed => "未提出意见",
+            AssignmentState::Withdrawn => "已撤回交办",
+            AssignmentState::Reassigned => "已改派",
         }
     }
     /// Still at work on the item.
@@ -226,6 +236,7 @@ pub struct Assignment {
     pub state: AssignmentState,
     pub assigned_on: String,
     pub assigned_at: i64,
+    /// Why the assignment ended: the unit's 退回, or staff's 撤回 or 改派 (the state says which).
     pub return_reason: Option<String>,
     pub extension_days: Option<i64>,
     pub extension_reason: Option<String>,
@@ -238,11 +249,57 @@ impl Assignment {
         self.role.label()
     }
     pub fn state_label(&self) -> &'static str {
-        match (self.role, self.state) {
-            (UnitRole::Assist, AssignmentState::Replied) => "已提出协办意见",
-            (_, s) => s.label(),
+        own_state_label(self.role, self.state)
+    }
+    /// The words before the reason an assignment ended.
+    pub fn reason_label(&self) -> &'static str {
+        match self.state {
+            AssignmentState::Withdrawn => "撤回理由",
+            AssignmentState::Reassigned => "改派理由",
+            _ => "退回理由",
         }
     }
+}
+
+/// A unit's own state on an item, in the words of its role: a 协办 unit that gave its opinion
+/// 已提出协办意见, one that gave nothing 未提出意见 — never 已答复 because the 主办 replied.
+pub fn own_state_label(role: UnitRole, state: AssignmentState) -> &'static str {
+    match (role, state) {
+        (UnitRole::Assist, AssignmentState::Replied) => "已提出协办意见",
+        (_, s) => s.label(),
+    }
+}
+
+/// The unit's own state on each of `items` (its latest assignment there), for a unit's list.
+pub async fn own_states<C: ConnectionTrait>(
+    c: &C,
+    unit_id: i64,
+    items: &[i64],
+) -> Result<std::collections::HashMap<i64, &'static str>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    if items.is_empty() {
+        return Ok(out);
+    }
+    let mut values: Vec<sea_orm::Value> = vec![unit_id.into()];
+    let marks: Vec<String> = items.iter().map(|i| super::read::bind((*i).into(), &mut values)).collect();
+    let rows = db::query_rows(
+        c,
+        &format!(
+            "SELECT item_id, role, state FROM handling_assignments WHERE unit_id = $1 AND item_id IN ({}) \
+             ORDER BY round, id",
+            marks.join(", ")
+        ),
+        values,
+    )
+    .await?;
+    for r in rows {
+        let (item, role, state): (i64, String, String) =
+            (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        if let (Some(role), Some(state)) = (UnitRole::parse(&role), AssignmentState::parse(&state)) {
+            out.insert(item, own_state_label(role, state));
+        }
+    }
+    Ok(out)
 }
 
 #[derive(FromQueryResult)]
@@ -565,18 +622,63 @@ pub async fn has_signers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<bool
     Ok(db::scalar_i64(c, "SELECT count(*) FROM item_signers WHERE item_id = $1", vec![item_id.into()]).await? > 0)
 }
 
-/// The deputies who see an item without working on it (OPN-11): those asked to follow it and
-/// the deputies of the station it came through.
+/// The deputies who see an item without working on it (OPN-11, the rule of
+/// `read::scope_condition`): those asked to follow it, the deputies of the station it came
+/// through, and every deputy it was with before it was handed on (转交代表).
 pub async fn watchers<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
     let rows = db::query_rows(
         c,
         "SELECT person_id FROM item_followers WHERE item_id = $1 \
          UNION SELECT sd.person_id FROM station_deputies sd JOIN handling_items i ON i.station_id = sd.station_id \
-         WHERE i.id = $1",
+         WHERE i.id = $1 \
+         UNION SELECT person_id FROM item_handovers WHERE item_id = $1 \
+         UNION SELECT previous_id FROM item_handovers WHERE item_id = $1 AND previous_id IS NOT NULL",
         vec![item_id.into()],
     )
     .await?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
+/// The deputy an item was raised with (left on their card or QR code, or entered by them):
+/// the one it was with before its first 转交代表, else the one it is with now.
+pub async fn raised_with<C: ConnectionTrait>(c: &C, item: &Item) -> Result<Option<i64>, DbErr> {
+    let first = db::query_rows(
+        c,
+        "SELECT previous_id FROM item_handovers WHERE item_id = $1 ORDER BY id LIMIT 1",
+        vec![item.id.into()],
+    )
+    .await?;
+    Ok(match first.first() {
+        Some(r) => r.try_get_by_index::<Option<i64>>(0)?,
+        None => item.deputy_id,
+    })
+}
+
+/// Whether a unit signs for an item (签收) before it may reply, as the item's organ rules it:
+/// the rule of that organ, or of the nearest organ above it that set one (`handling_rules`);
+/// `None` when no organ on the way set one (the kind's default applies).
+pub async fn accept_rule<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Option<bool>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT r.accept_before_reply FROM handling_rules r JOIN organs o ON o.id = r.organ_id \
+         WHERE $1 LIKE o.path || '%' ORDER BY length(o.path) DESC LIMIT 1",
+        vec![organ_path.into()],
+    )
+    .await?;
+    rows.first().map(|r| r.try_get_by_index::<bool>(0)).transpose()
+}
+
+/// Whether the deputy `person` made the direct answer of the item's current round (a deputy
+/// does not rate their own answer).
+pub async fn answered_by_deputy<C: ConnectionTrait>(c: &C, item: &Item, person: i64) -> Result<bool, DbErr> {
+    Ok(db::scalar_i64(
+        c,
+        "SELECT count(*) FROM handling_events e JOIN accounts a ON a.id = e.actor_id WHERE e.item_id = $1 \
+         AND e.round = $2 AND e.step = 'answer_directly' AND e.party = 'deputy' AND a.deputy_id = $3",
+        vec![item.id.into(), item.round.into(), person.into()],
+    )
+    .await?
+        > 0)
 }
 
 /// A follower as an item's page lists them.

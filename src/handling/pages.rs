@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::flow::{ContactWay, Grade, Phase, State as ItemState, Step, Supervision, UnitRole};
-use super::model::{self, Assignment, Contact, Event, Item, Rating, Reply};
+use super::model::{self, Assignment, AssignmentState, Contact, Event, Item, Rating, Reply};
 use super::service::Command;
 use super::step_body::{StepIn, UnitIn};
 use super::{act, party_for, visible_item};
@@ -145,6 +145,10 @@ impl LoopView {
     pub fn current(&self) -> Vec<&Assignment> {
         self.assignments.iter().filter(|a| a.round == self.round).collect()
     }
+    /// The assignments of this round still at work (what 撤回 and 改派 act on).
+    pub fn live(&self) -> Vec<&Assignment> {
+        self.assignments.iter().filter(|a| a.round == self.round && a.state.live()).collect()
+    }
 }
 
 /// Builds the panel for `p`.
@@ -153,6 +157,17 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     let merged_into = model::merged_into(&s.db, item.id).await?;
     let policy = super::policy_of(s, &item.kind);
     let signers = model::signers(&s.db, item.id).await?;
+    let assignments = model::assignments(&s.db, item.id).await?;
+    // 签收 before 答复 (the organ's rule): a unit that has not signed is not offered the reply.
+    let unsigned = p.unit_id.filter(|_| p.has(crate::auth::Role::Unit)).is_some_and(|u| {
+        assignments.iter().any(|a| a.round == item.round && a.unit_id == u && a.state == AssignmentState::Active)
+    });
+    let must_sign = unsigned && super::service::must_accept_first(&s.db, item, &policy).await?;
+    // A deputy does not rate the direct answer they made themself.
+    let own_answer = match p.deputy_id.filter(|_| p.has(crate::auth::Role::Deputy)) {
+        Some(d) if item.state == ItemState::AnsweredDirectly => model::answered_by_deputy(&s.db, item, d).await?,
+        _ => false,
+    };
     let steps = Step::ALL
         .into_iter()
         .filter(|_| merged_into.is_none())
@@ -160,9 +175,10 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
             party_for(p, item, &live, &signers, *st).is_ok_and(|(party, _)| policy.next(item.state, *st, party).is_ok())
         })
         .filter(|st| *st != Step::Rate || item.deputy_id.is_some() || !signers.is_empty())
+        .filter(|st| !(*st == Step::Reply && must_sign))
+        .filter(|st| !(*st == Step::Rate && own_answer))
         .map(|st| st.as_str())
         .collect::<Vec<_>>();
-    let assignments = model::assignments(&s.db, item.id).await?;
     let assisting = p.unit_id.is_some_and(|u| {
         assignments
             .iter()
@@ -173,7 +189,7 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
         .filter(|a| a.round == item.round && a.state.live() && a.extension_days.is_some())
         .cloned()
         .collect();
-    let units = if steps.contains(&"assign") {
+    let units = if steps.contains(&"assign") || steps.contains(&"reassign") {
         crate::db::query_rows(
             &s.db,
             "SELECT u.id, u.name FROM handling_units u JOIN organs o ON o.id = u.organ_id \
@@ -187,18 +203,27 @@ pub async fn loop_view(s: &AppState, p: &Principal, item: &Item) -> AppResult<Lo
     } else {
         Vec::new()
     };
-    let deputies = match item.station_id {
-        Some(station) if steps.contains(&"hand_to_deputy") => crate::db::query_rows(
+    // 转交代表 offers the deputy it was raised with (registered at the station or not) first,
+    // then the station's deputies.
+    let deputies = if steps.contains(&"hand_to_deputy") {
+        let raised = model::raised_with(&s.db, item).await?.unwrap_or(0);
+        crate::db::query_rows(
             &s.db,
-            "SELECT p.id, p.name FROM station_deputies sd JOIN persons p ON p.id = sd.person_id \
-             WHERE sd.station_id = $1 ORDER BY p.name LIMIT 200",
-            vec![station.into()],
+            "SELECT p.id, p.name FROM persons p WHERE p.id = $2 \
+             OR p.id IN (SELECT person_id FROM station_deputies WHERE station_id = $1) \
+             ORDER BY CASE WHEN p.id = $2 THEN 0 ELSE 1 END, p.name LIMIT 200",
+            vec![item.station_id.unwrap_or(0).into(), raised.into()],
         )
         .await?
         .iter()
-        .filter_map(|r| Some(UnitChoice { id: r.try_get_by_index(0).ok()?, name: r.try_get_by_index(1).ok()? }))
-        .collect(),
-        _ => Vec::new(),
+        .filter_map(|r| {
+            let (id, name): (i64, String) = (r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?);
+            let name = if id == raised { format!("{name}（留言对象）") } else { name };
+            Some(UnitChoice { id, name })
+        })
+        .collect()
+    } else {
+        Vec::new()
     };
     let files = crate::db::query_rows(
         &s.db,
@@ -339,6 +364,9 @@ pub struct StepForm {
     pub aspect: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     pub unit_id: String,
+    /// reassign: the unit that takes the assignment over.
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    pub to_unit_id: String,
     /// Repeated: the unit ids chosen in the assign form, with `role_{id}` alongside.
     #[serde(default)]
     pub unit: Vec<String>,
@@ -394,6 +422,7 @@ impl StepForm {
                 _ => None,
             },
             unit_id: id("unit_id", &self.unit_id, "承办单位无效")?,
+            to_unit_id: id("to_unit_id", &self.to_unit_id, "承办单位无效")?,
             approve: match self.decision.as_str() {
                 "approve" => Some(true),
                 "refuse" => Some(false),

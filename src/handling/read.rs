@@ -31,11 +31,16 @@ pub fn scope_condition(scope: &Scope, values: &mut Vec<Value>) -> String {
         ));
     }
     if let Some(d) = scope.deputy_id {
-        // Raised with or by the deputy, signed by them, or followed by them (督办首发工单).
+        // The deputy's rule (docs/ARCHITECTURE.md, "What a deputy sees"): with them now (raised
+        // with them, entered by them, or handed to them last), signed by them, followed by them
+        // (督办首发工单), handed to them or on from them before (转交代表), or come through a
+        // station they are registered at. `authz::decide` rules the item page by the same facts
+        // (`handling::facts`: the item's deputy, its signers, and `model::watchers`).
         let d = bind(d.into(), values);
         who.push(format!(
             "i.deputy_id = {d} OR i.id IN (SELECT item_id FROM item_signers WHERE person_id = {d}) \
              OR i.id IN (SELECT item_id FROM item_followers WHERE person_id = {d}) \
+             OR i.id IN (SELECT item_id FROM item_handovers WHERE person_id = {d} OR previous_id = {d}) \
              OR i.station_id IN (SELECT station_id FROM station_deputies WHERE person_id = {d})"
         ));
     }
@@ -76,7 +81,8 @@ pub fn loop_conditions(f: &LoopFilter, now: i64, values: &mut Vec<Value>, w: &mu
 pub struct UnitFigures {
     pub unit_id: i64,
     pub unit: String,
-    /// Items assigned to it as 主办 or 分办 (each counted once).
+    /// Items assigned to it as 主办 or 分办 (each counted once; not those taken back or moved
+    /// to another unit by staff, 撤回 and 改派).
     pub assigned: i64,
     /// Items it answered (a reply in any round).
     pub replied: i64,
@@ -133,7 +139,7 @@ pub async fn unit_figures_rated<C: ConnectionTrait>(
     let mut v = values.clone();
     let sql = format!(
         "SELECT x.unit_id, u.name, \
-         count(DISTINCT CASE WHEN x.role <> 'assist' THEN x.item_id END), \
+         count(DISTINCT CASE WHEN x.role <> 'assist' AND x.state NOT IN ('withdrawn', 'reassigned') THEN x.item_id END), \
          count(DISTINCT CASE WHEN x.round > 1 AND EXISTS (SELECT 1 FROM handling_events e WHERE e.item_id = x.item_id \
             AND e.round = x.round AND e.step = 'reopen') THEN x.item_id END) \
          FROM handling_assignments x JOIN handling_units u ON u.id = x.unit_id \

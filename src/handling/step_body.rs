@@ -30,7 +30,8 @@ pub struct StepIn {
     /// follow (跟踪办理): an optional deadline for the further reply, in the kind's unit.
     pub due: Option<u32>,
     /// reply, answer, progress, contact, assist opinion, reject (reason), return (reason),
-    /// close (explanation), reopen and follow (reason), supervise.
+    /// close (explanation), reopen and follow (reason), supervise, withdraw and reassign
+    /// (reason, required).
     #[serde(default)]
     pub text: String,
     /// reply: the result.
@@ -39,8 +40,11 @@ pub struct StepIn {
     /// extension / decide-extension: how long, in the kind's unit.
     pub days: Option<u32>,
     /// decide-extension: the unit and the decision; rate: the unit rated, where the kind
-    /// rates each unit.
+    /// rates each unit; withdraw (撤回交办) and reassign (改派): the unit whose assignment is
+    /// taken back or moved.
     pub unit_id: Option<i64>,
+    /// reassign (改派): the unit that takes the assignment over (same role, fresh deadline).
+    pub to_unit_id: Option<i64>,
     pub approve: Option<bool>,
     /// rate (deputy): the grade, and the aspect where the kind rates two.
     #[schemars(with = "Option<Grade>")]
@@ -178,6 +182,15 @@ pub fn parse(step: Step, b: StepIn) -> AppResult<Command> {
         },
         Step::AssistOpinion => Command::AssistOpinion { text: t },
         Step::Follow => Command::Follow { reason: t, due: b.due },
+        Step::Withdraw => Command::Withdraw {
+            unit_id: b.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请选择要撤回交办的承办单位"))?,
+            reason: t,
+        },
+        Step::Reassign => Command::Reassign {
+            unit_id: b.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请选择要改派的原承办单位"))?,
+            to_unit_id: b.to_unit_id.ok_or_else(|| AppError::invalid("to_unit_id", "请选择改派给哪个承办单位"))?,
+            reason: t,
+        },
         Step::DeadlineNotice => return Err(AppError::NotFound),
     })
 }

@@ -531,7 +531,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::get("/api/v1/opinions/track/{no}", "反映人查询办理进度（须查询码 code）", TAG, schema::<Tracking>).query(&[param("code", "查询码", text)]),
     Operation::post("/api/v1/opinions/track/{no}/ratings", "反映人评价答复", TAG, schema::<RatingIn>, schema::<StepOut>),
     Operation::get("/api/v1/opinions/{id}", "事项详情：状态、期限、交办、答复、评价、办理记录和系统建议", TAG, schema::<OpinionDetail>).signed_in(),
-    Operation::post("/api/v1/opinions/{id}/{step}", "办理一步：详情 steps 所列的步骤名（release、reject、answer_directly、assign、accept、return、progress、request_extension、decide_extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand_to_deputy（转交代表，deputy_id）、request_assign（代表请机关交办）；旧名 answer、extension、decide-extension、hand-to-deputy、request-assign 仍可用），以及 publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）", TAG, schema::<StepIn>, step_answer).signed_in().status(200).path_params(STEP_PARAM).empty_body(),
+    Operation::post("/api/v1/opinions/{id}/{step}", "办理一步：详情 steps 所列的步骤名（release、reject、answer_directly、assign、accept、return、progress、request_extension、decide_extension、reply、rate、reopen、close、supervise、merge（并案，into = 意见 id）、hand_to_deputy（转交代表，deputy_id）、request_assign（代表请机关交办）、withdraw（撤回交办，unit_id、text）、reassign（改派，unit_id、to_unit_id、text）；旧名 answer、extension、decide-extension、hand-to-deputy、request-assign 仍可用），以及 publish（码上公开：title、content、reply 可选，个人信息自动遮盖）、unpublish（撤回公开）", TAG, schema::<StepIn>, step_answer).signed_in().status(200).path_params(STEP_PARAM).empty_body(),
     Operation::get("/api/v1/public/opinions", "码上公开：已办结、反映人同意且工作人员已公开的事项（公开版本，个人信息已遮盖）", TAG, schema::<PublicList>).query(&[
             param("q", "搜索词", text),
             param("category", "类别（不在分类表中的忽略）", text),

@@ -350,7 +350,7 @@ struct Row {
 const SELECT: &str = "SELECT op.tracking_no, op.category, op.content, op.lat, op.lng, op.address, \
      op.created_at, i.state, i.updated_at, i.deadline_at, a.code AS area_code, o.name AS organ_name, \
      (SELECT u.name FROM handling_assignments ha JOIN handling_units u ON u.id = ha.unit_id \
-       WHERE ha.item_id = i.id AND ha.role = 'lead' AND ha.state <> 'returned' ORDER BY ha.round DESC, ha.id DESC LIMIT 1) AS agency, \
+       WHERE ha.item_id = i.id AND ha.role = 'lead' AND ha.state NOT IN ('returned', 'withdrawn', 'reassigned') ORDER BY ha.round DESC, ha.id DESC LIMIT 1) AS agency, \
      (SELECT e.body FROM handling_events e WHERE e.item_id = i.id AND e.public = true AND e.body <> '' \
        ORDER BY e.id DESC LIMIT 1) AS notes \
      FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \

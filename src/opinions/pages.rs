@@ -87,6 +87,9 @@ pub struct Line {
     pub o: Opinion,
     pub title: Vec<(String, bool)>,
     pub overdue: bool,
+    /// A unit's list: the unit's own state on the item (a 协办 unit that gave nothing is
+    /// 未提出意见 however the item stands).
+    pub mine: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -128,9 +131,21 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
     let now = crate::db::now();
     let n = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, total) = model::list(&s.db, &scope, &f, now, PAGE, (n - 1) * PAGE).await?;
+    let own = match scope.unit_id {
+        Some(u) => {
+            let items: Vec<i64> = rows.iter().map(|o| o.item_id).collect();
+            crate::handling::model::own_states(&s.db, u, &items).await?
+        }
+        None => Default::default(),
+    };
     let rows = rows
         .into_iter()
-        .map(|o| Line { title: crate::nlp::segment::highlight(&o.title, &f.terms, 60), overdue: o.overdue(now), o })
+        .map(|o| Line {
+            title: crate::nlp::segment::highlight(&o.title, &f.terms, 60),
+            overdue: o.overdue(now),
+            mine: own.get(&o.item_id).copied(),
+            o,
+        })
         .collect();
     render(&ListTpl {
         l: page.layout("民意办理", &[CRUMB]),

@@ -97,7 +97,8 @@ pub async fn models(s: &AppState, organ_path: &str) -> AppResult<Arc<Models>> {
         &s.db,
         "SELECT op.title, op.content, a.unit_id FROM opinions op JOIN organs o ON o.id = op.organ_id \
          JOIN handling_assignments a ON a.item_id = op.item_id \
-         WHERE o.path LIKE $1 AND a.role = 'lead' AND a.round = 1 AND a.state <> 'returned' \
+         WHERE o.path LIKE $1 AND a.role = 'lead' AND a.round = 1 \
+         AND a.state NOT IN ('returned', 'withdrawn', 'reassigned') \
          ORDER BY op.id DESC LIMIT $2",
         vec![like.clone().into(), TRAINING_LIMIT.into()],
     )

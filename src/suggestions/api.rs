@@ -405,7 +405,11 @@ pub struct SuggestionStepIn {
     pub class: Option<String>,
     /// extension / decide-extension: months.
     pub months: Option<u32>,
+    /// decide-extension, ratings: the unit; withdraw (撤回交办) and reassign (改派): the unit
+    /// whose assignment is taken back or moved.
     pub unit_id: Option<i64>,
+    /// reassign (改派): the unit that takes it over (same role; a 主办's time starts again).
+    pub to_unit_id: Option<i64>,
     pub approve: Option<bool>,
     #[schemars(with = "Option<Grade>")]
     pub grade: Option<String>,
@@ -468,6 +472,7 @@ async fn step(
         },
         days: b.months,
         unit_id: b.unit_id,
+        to_unit_id: b.to_unit_id,
         approve: b.approve,
         grade: b.grade,
         aspect: b.aspect,
@@ -722,7 +727,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new(
         "post",
         "/api/v1/suggestions/{id}/{step}",
-        "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress（phase: plan|measures|results，text）、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）",
+        "办理一步：assign（units: [{unit_id, role: lead|assist|separate}]，due_months）、accept、return、progress（phase: plan|measures|results，text）、contacts（way、on、text）、opinion（协办意见）、extension（months）、decide-extension、reply（text、class: A|B|C）、ratings（aspect: reply|result、grade、comment、unit_id）、reopen、follow（跟踪办理）、close、supervise、merge（类件并案，into = 建议 id）、withdraw（撤回交办：unit_id、text）、reassign（改派：unit_id、to_unit_id、text，主办的期限自改派之日重新计算）",
         TAG,
         schema::<StepOut>,
     )

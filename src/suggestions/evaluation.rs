@@ -1,6 +1,6 @@
 //! The year-end 满意度测评 of the handling units (SUG-10), on the ballot component: staff open
 //! one for a year — the subjects are the units that handled that year's suggestions (by their
-//! 交办, returned ones left out), each as a whole or, with 态度·措施·实效, as three subjects; the
+//! 交办, returned, withdrawn and reassigned ones left out), each as a whole or, with 态度·措施·实效, as three subjects; the
 //! electorate is every serving deputy of the congress, only those who signed that year's
 //! suggestions, or the 常委会组成人员 (the organ's standing committee in the registry) —, deputies grade each unit 满意 / 基本满意 / 不满意 on one paper, staff close
 //! it, the result (per unit counts, 满意率 = 满意 + 基本满意 over the votes, per mille, and the
@@ -61,7 +61,8 @@ pub async fn units_of_year<C: ConnectionTrait>(c: &C, organ: i64, year: i64) -> 
     let rows = db::query_rows(
         c,
         "SELECT DISTINCT u.id, u.name FROM suggestions sg JOIN handling_assignments a ON a.item_id = sg.item_id \
-         JOIN handling_units u ON u.id = a.unit_id WHERE sg.organ_id = $1 AND sg.year = $2 AND a.state <> 'returned' \
+         JOIN handling_units u ON u.id = a.unit_id WHERE sg.organ_id = $1 AND sg.year = $2 \
+         AND a.state NOT IN ('returned', 'withdrawn', 'reassigned') \
          ORDER BY u.name, u.id",
         vec![organ.into(), year.into()],
     )

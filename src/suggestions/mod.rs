@@ -212,6 +212,10 @@ pub const RULES: &[Rule] = &[
     Rule { step: Step::Close, from: &[Replied], to: Target::To(Closed), by: &[Party::Staff] },
     Rule { step: Step::Supervise, from: AT_WORK_OR_FOLLOWED, to: Target::Same, by: &[Party::Leader, Party::Staff] },
     Rule { step: Step::DeadlineNotice, from: AT_WORK, to: Target::Same, by: &[Party::System] },
+    // A 交办 corrected while the units work (issue 16): one unit's assignment taken back or moved
+    // to another unit; not while followed (跟踪办理 keeps the units that answered).
+    Rule { step: Step::Withdraw, from: AT_WORK, to: Target::Same, by: &[Party::Staff] },
+    Rule { step: Step::Reassign, from: AT_WORK, to: Target::Same, by: &[Party::Staff] },
 ];
 
 /// A reply's class (SUG-7): A 已解决或基本解决, B 正在解决或列入计划逐步解决, C 因条件限制

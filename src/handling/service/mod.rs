@@ -5,9 +5,10 @@
 //!
 //! The steps live by who takes them: `triage` (staff at the door: 审核, 不予受理, 直接答复, 并案,
 //! 转交代表, 请机关交办), `units` (交办 and the units' work: 签收, 退回, 进展, 沟通联系, 协办意见,
-//! 延期, 答复), `rounds` (评价, 二次办理, 跟踪办理, 办结, 督办); `records` writes history lines
-//! and notices.
+//! 延期, 答复), `corrections` (staff correcting a 交办: 撤回, 改派), `rounds` (评价, 二次办理,
+//! 跟踪办理, 办结, 督办); `records` writes history lines and notices.
 
+mod corrections;
 mod past;
 mod recompute;
 mod records;
@@ -28,6 +29,7 @@ use crate::notify;
 pub use past::{Past, record_past};
 pub use recompute::recount;
 pub(crate) use records::{event, follow_primary, notify_staff, notify_unit};
+pub use units::must_accept_first;
 
 /// Longest free text of a step (a reply, a reason, a note).
 pub const MAX_TEXT: usize = 5000;
@@ -170,6 +172,17 @@ pub enum Command {
         reason: String,
         due: Option<u32>,
     },
+    /// 撤回交办: the live assignment of `unit_id` in this round is taken back.
+    Withdraw {
+        unit_id: i64,
+        reason: String,
+    },
+    /// 改派: the live assignment of `unit_id` moves to `to_unit_id` (same role, fresh deadline).
+    Reassign {
+        unit_id: i64,
+        to_unit_id: i64,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -195,6 +208,8 @@ impl Command {
             Command::Contact { .. } => Step::Contact,
             Command::AssistOpinion { .. } => Step::AssistOpinion,
             Command::Follow { .. } => Step::Follow,
+            Command::Withdraw { .. } => Step::Withdraw,
+            Command::Reassign { .. } => Step::Reassign,
         }
     }
 }
@@ -305,6 +320,10 @@ pub async fn apply<C: ConnectionTrait>(
         Command::Follow { reason, due } => rounds::follow_up(&s, &reason, due).await?,
         Command::Close { explanation } => rounds::close(&s, to, &explanation).await?,
         Command::Supervise { kind, text } => rounds::supervise(&s, kind, &text).await?,
+        Command::Withdraw { unit_id, reason } => corrections::withdraw(&s, unit_id, &reason, &mut applied).await?,
+        Command::Reassign { unit_id, to_unit_id, reason } => {
+            corrections::reassign(&s, unit_id, to_unit_id, &reason, &mut applied).await?
+        }
     }
     audit::append(
         c,

@@ -48,6 +48,14 @@ pub(super) async fn rate<C: ConnectionTrait>(
     // Each signer of an item signed by several deputies rates for themself.
     let signed = model::has_signers(c, item.id).await?;
     let person = if rater == Rater::Deputy { s.doer.deputy } else { None };
+    if let Some(p) = person
+        && model::answered_by_deputy(c, item, p).await?
+    {
+        return Err(AppError::Conflict(format!(
+            "这是您本人作出的直接答复，代表不评价自己的答复；由{}评价",
+            ctx.policy.words.submitter
+        )));
+    }
     let mut sql =
         "SELECT count(*) FROM handling_ratings WHERE item_id = $1 AND round = $2 AND rater = $3 AND aspect = $4"
             .to_string();

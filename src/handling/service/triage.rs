@@ -73,15 +73,18 @@ pub(super) async fn merge<C: ConnectionTrait>(s: &Taking<'_, C>, into: i64, appl
     Ok(())
 }
 
-/// 转交代表: a deputy of the item's station, or one serving at its organ or an organ above or
-/// below it, takes the item up (and so may see it).
+/// 转交代表: the deputy the item was raised with (left on their card, entered by them — whether
+/// or not they are registered at its station), a deputy of the item's station, or one serving
+/// at its organ or an organ above or below it, takes the item up: it is theirs to answer or to
+/// ask 交办 for, and the deputy it was with before keeps seeing it (`item_handovers`).
 pub(super) async fn hand_to_deputy<C: ConnectionTrait>(s: &Taking<'_, C>, deputy_id: i64, note: &str) -> AppResult<()> {
     let (c, item) = (s.c, s.item);
     let note = text_of("text", note, false)?;
+    let raised_with = model::raised_with(c, item).await?;
     let name: Option<String> = db::query_rows(
         c,
-        "SELECT p.name FROM persons p WHERE p.id = $1 AND (\
-         EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.person_id = p.id AND sd.station_id = $2) \
+        "SELECT p.name FROM persons p WHERE p.id = $1 AND ($5 \
+         OR EXISTS (SELECT 1 FROM station_deputies sd WHERE sd.person_id = p.id AND sd.station_id = $2) \
          OR EXISTS (SELECT 1 FROM mandates m JOIN organs o ON o.id = m.organ_id WHERE m.person_id = p.id \
          AND m.status = 'serving' AND (o.path LIKE $3 OR $4 LIKE o.path || '%')))",
         vec![
@@ -89,18 +92,25 @@ pub(super) async fn hand_to_deputy<C: ConnectionTrait>(s: &Taking<'_, C>, deputy
             item.station_id.unwrap_or(0).into(),
             format!("{}%", db::like_escape(&item.organ_path)).into(),
             item.organ_path.clone().into(),
+            (raised_with == Some(deputy_id)).into(),
         ],
     )
     .await?
     .first()
     .and_then(|r| r.try_get_by_index(0).ok());
     let Some(name) = name else {
-        return Err(AppError::invalid("deputy_id", "请选择本站或本机关上下级的在任代表"));
+        return Err(AppError::invalid("deputy_id", "请选择留言对象代表、本站进站代表或本机关上下级的在任代表"));
     };
     db::exec(
         c,
         "UPDATE handling_items SET deputy_id = $1, updated_at = $2 WHERE id = $3",
         vec![deputy_id.into(), s.ctx.now.into(), item.id.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        "INSERT INTO item_handovers (item_id, person_id, previous_id, by_id, at) VALUES ($1, $2, $3, $4, $5)",
+        vec![item.id.into(), deputy_id.into(), item.deputy_id.into(), s.doer.actor.account_id.into(), s.ctx.now.into()],
     )
     .await?;
     s.record(Line::internal(&note).detail(&name)).await?;

@@ -85,20 +85,25 @@ pub(super) async fn check_units<C: ConnectionTrait>(c: &C, item: &Item, units: &
         return Err(AppError::invalid("units", "主办与分办不能同时使用"));
     }
     for (u, _) in units {
-        let path = db::query_rows(
-            c,
-            "SELECT o.path FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.id = $1 AND u.active = true",
-            vec![(*u).into()],
-        )
-        .await?
-        .first()
-        .and_then(|r| r.try_get_by_index::<String>(0).ok());
-        match path {
-            Some(p) if item.organ_path.starts_with(&p) || p.starts_with(&item.organ_path) => {}
-            _ => return Err(AppError::invalid("units", "所选承办单位不存在、已停用或不属于本机关")),
+        if !usable_unit(c, item, *u).await? {
+            return Err(AppError::invalid("units", "所选承办单位不存在、已停用或不属于本机关"));
         }
     }
     Ok(())
+}
+
+/// A unit may be given the item: it exists, is active, and belongs to the item's organ or an
+/// organ above or below it.
+pub(super) async fn usable_unit<C: ConnectionTrait>(c: &C, item: &Item, unit_id: i64) -> Result<bool, DbErr> {
+    let path = db::query_rows(
+        c,
+        "SELECT o.path FROM handling_units u JOIN organs o ON o.id = u.organ_id WHERE u.id = $1 AND u.active = true",
+        vec![unit_id.into()],
+    )
+    .await?
+    .first()
+    .and_then(|r| r.try_get_by_index::<String>(0).ok());
+    Ok(path.is_some_and(|p| item.organ_path.starts_with(&p) || p.starts_with(&item.organ_path)))
 }
 
 /// The assignments of a round; a 协办 unit's carries its own deadline where there is one.
@@ -424,14 +429,14 @@ pub(super) async fn reply<C: ConnectionTrait>(
     let unit_id = s.doer.unit()?;
     let a = live_assignment(c, item, unit_id).await?;
     let role = assignment_role(c, a).await?;
-    if ctx.policy.accept_before_reply && !assignment_accepted(c, a).await? {
-        return Err(AppError::Conflict(format!(
-            "请先签收再答复：签收后，{}可以看到事项已有单位在办理",
-            ctx.policy.words.submitter
-        )));
-    }
     if !role.answers() {
         return Err(AppError::Conflict("协办单位请以「协办意见」提交主办单位，由主办单位答复".into()));
+    }
+    if must_accept_first(c, item, ctx.policy).await? && !assignment_accepted(c, a).await? {
+        return Err(AppError::Conflict(format!(
+            "本机关规定承办单位先签收、再答复：请先签收此事项，签收后{}可以看到已有单位在办理",
+            ctx.policy.words.submitter
+        )));
     }
     let contacted = db::scalar_i64(
         c,
@@ -531,6 +536,16 @@ async fn live_assignment<C: ConnectionTrait>(c: &C, item: &Item, unit_id: i64) -
         .ok_or_else(|| AppError::Conflict("该单位本轮没有待办的交办".into()))
 }
 
+/// Whether a unit signs for the item (签收) before it may reply: the organ's rule
+/// (`handling_rules`, from the nearest organ that set one), else the kind's default.
+pub async fn must_accept_first<C: ConnectionTrait>(
+    c: &C,
+    item: &Item,
+    policy: &crate::handling::flow::Policy,
+) -> Result<bool, DbErr> {
+    Ok(crate::handling::model::accept_rule(c, &item.organ_path).await?.unwrap_or(policy.accept_before_reply))
+}
+
 /// Whether the unit of an assignment has signed for it (签收, or work recorded since).
 async fn assignment_accepted<C: ConnectionTrait>(c: &C, id: i64) -> Result<bool, DbErr> {
     Ok(db::scalar_i64(
@@ -551,7 +566,7 @@ async fn assignment_role<C: ConnectionTrait>(c: &C, id: i64) -> AppResult<UnitRo
 }
 
 /// A 主办 or 分办 unit of the current round still owes its reply.
-async fn answering_left<C: ConnectionTrait>(c: &C, item: &Item) -> Result<bool, DbErr> {
+pub(super) async fn answering_left<C: ConnectionTrait>(c: &C, item: &Item) -> Result<bool, DbErr> {
     Ok(db::scalar_i64(
         c,
         "SELECT count(*) FROM handling_assignments WHERE item_id = $1 AND round = $2 AND role IN ('lead', 'separate') \

@@ -3,6 +3,8 @@
 
 mod api;
 mod categories;
+mod corrections;
+mod deputies;
 mod flow;
 mod import;
 mod lost;

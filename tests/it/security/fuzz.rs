@@ -185,6 +185,7 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/handling/{item}/step"),
     ("POST", "/console/handling/{item}/progress"),
     ("POST", "/console/handling/{item}/replies/{reply}/letter"),
+    ("GET POST", "/console/handling/rules"),
     ("GET POST", "/console/calendar"),
     ("POST", "/console/calendar/{day}/remove"),
     ("POST", "/console/calendar/notice"),

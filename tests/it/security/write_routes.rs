@@ -165,6 +165,7 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/suggestions/{id}/comments", Who::Maintainers),
     ("POST", "/api/v1/suggestions/{id}/references", Who::Maintainers),
     ("POST", "/console/handling/{id}/replies/{reply}/letter", Who::Maintainers),
+    ("POST", "/console/handling/rules", Who::Maintainers),
     ("POST", "/console/webhooks", Who::Maintainers),
     ("POST", "/console/webhooks/{id}", Who::Maintainers),
     ("POST", "/console/webhooks/deliveries/{id}/retry", Who::Maintainers),

@@ -1,7 +1,7 @@
 //! The suggestions' state machine, every cell: each (state, step, party) of the loop as the
 //! spec (`suggestions.md`, SUG-4 to SUG-9) states it, written here a second time as a list of
 //! what may happen, and compared with the kind's table `suggestions::RULES` for all
-//! 10 × 21 × 6 cells — allowed with its target, refused as not yours (another party's step),
+//! 10 × 23 × 6 cells — allowed with its target, refused as not yours (another party's step),
 //! or refused as not now. Then the stages before the loop through the API: every stage action
 //! in every stage.
 
@@ -69,6 +69,13 @@ const SPEC: &[(&str, &str, &str, &str)] = &[
     ("assigned", "deadline_notice", "system", "assigned"),
     ("in_progress", "deadline_notice", "system", "in_progress"),
     ("rehandling", "deadline_notice", "system", "rehandling"),
+    // Staff correct a 交办 while the units work (撤回, 改派); not while it is followed.
+    ("assigned", "withdraw", "staff", "assigned"),
+    ("in_progress", "withdraw", "staff", "in_progress"),
+    ("rehandling", "withdraw", "staff", "rehandling"),
+    ("assigned", "reassign", "staff", "assigned"),
+    ("in_progress", "reassign", "staff", "in_progress"),
+    ("rehandling", "reassign", "staff", "rehandling"),
 ];
 
 fn party(code: &str) -> Party {

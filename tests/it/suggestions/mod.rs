@@ -4,6 +4,7 @@
 //! recorded contact, every signer told, the lead's 不满意 of the result reopening it (二次办理),
 //! an A-class reply rated 满意 and 办结 — with who sees what at each stage.
 
+mod corrections;
 mod drafts;
 mod evaluation;
 mod evaluation_more;
