@@ -359,7 +359,10 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
         Command::Audit(AuditCommand::Verify) => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            match audit::verify(&db, &config.secrets.audit_key).await {
+            // Stored as a whole check: the audit page shows when the chain was last walked whole.
+            match audit::checks::check_whole(&db, &config.secrets.audit_key, audit::checks::By::Command, db::now())
+                .await
+            {
                 Ok(Ok(n)) => {
                     println!("审计链完整：共 {n} 条记录");
                     Ok(0)

@@ -196,7 +196,7 @@ pub const PLATFORM_TABLES: &[(&str, &[&str])] = &[
     ("db", &["seaql_migrations"]),
     ("org", &["areas", "organs", "handling_units", "unit_contacts"]),
     ("auth", &["accounts", "account_roles", "sessions", "api_tokens", "login_throttle"]),
-    ("audit", &["audit_log", "audit_head"]),
+    ("audit", &["audit_log", "audit_head", "audit_checks"]),
     ("jobs", &["jobs"]),
     ("notify", &["notifications", "sms_outbox", "sms_codes"]),
     ("attachments", &["attachments"]),

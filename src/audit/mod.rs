@@ -7,6 +7,8 @@ use sha2::Sha256;
 
 use crate::db;
 
+pub mod checks;
+
 /// Who did it, for whom, from where (already masked).
 #[derive(Clone, Debug, Default)]
 pub struct Actor {
@@ -224,14 +226,25 @@ impl std::fmt::Display for ChainError {
 
 /// Walks the whole chain in pages; returns the number of entries checked or the first fault.
 pub async fn verify<C: ConnectionTrait>(c: &C, key: &[u8]) -> Result<Result<i64, ChainError>, DbErr> {
+    walk_from(c, key, 0, String::new()).await
+}
+
+/// Walks the entries after `after` (whose hash is `after_hash`; `0` and `""` for the whole
+/// chain) up to the head, and checks the head's MAC: the last sequence number, or the first fault.
+pub(crate) async fn walk_from<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    after: i64,
+    after_hash: String,
+) -> Result<Result<i64, ChainError>, DbErr> {
     let head: Head = db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
         .await?
         .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
     if head.last_seq > 0 && head.mac != head_mac(key, head.last_seq, &head.last_hash) {
         return Ok(Err(ChainError::HeadForged));
     }
-    let mut prev_hash = String::new();
-    let mut expected = 1i64;
+    let mut prev_hash = after_hash;
+    let mut expected = after + 1;
     loop {
         let page: Vec<Entry> = db::query_all(
             c,

@@ -101,12 +101,75 @@ async fn every_write_of_the_demo_is_chained_and_free_of_personal_data(app: TestA
 }
 demo_test!(every_write_of_the_demo_is_chained_and_free_of_personal_data);
 
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    db::scalar_i64(app.db(), sql, vec![]).await.unwrap()
+}
+
+/// Runs the daily whole check as the worker would.
+async fn run_audit_job(app: &TestApp) {
+    renda::jobs::enqueue(app.db(), renda::app::worker::AUDIT_VERIFY, &serde_json::json!({}), None, 0).await.unwrap();
+    let job = renda::jobs::claim(app.db(), "w", 60).await.unwrap().unwrap();
+    assert_eq!(job.kind, renda::app::worker::AUDIT_VERIFY);
+    let id = job.id;
+    renda::app::worker::handle(&app.state, job).await.unwrap();
+    renda::jobs::complete(app.db(), id).await.unwrap();
+}
+
 async fn the_audit_page_reports_the_chain(app: TestApp) {
+    let original: String = db::query_rows(app.db(), "SELECT actor FROM audit_log WHERE seq = 2", vec![]).await.unwrap()
+        [0]
+    .try_get_by_index(0)
+    .unwrap();
     let mut b = app.login("admin").await;
     let ok = b.get("/console/admin/audit").await;
-    assert!(ok.texts(".flash").iter().any(|t| t.contains("审计链完整")), "{}", ok.body);
-    db::exec(app.db(), "UPDATE audit_log SET actor = '别人' WHERE seq = 2", vec![]).await.unwrap();
+    assert!(ok.texts(".flash").iter().any(|t| t.contains("审计链完整") && t.contains("全部记录")), "{}", ok.body);
+    assert!(ok.texts("#whole-check").join("").contains("尚未进行全链校验"), "{}", ok.body);
+    // The demo wrote more than a checkpoint's worth: this view left one at the head.
+    let head = count(&app, "SELECT last_seq FROM audit_head").await;
+    assert!(head > audit::checks::TAIL_CHECKPOINT_EVERY, "{head}");
+    assert_eq!(count(&app, "SELECT max(to_seq) FROM audit_checks WHERE ok = TRUE AND scope = 'tail'").await, head);
+
+    // A newer entry edited: the next view, which walks what came after the checkpoint, finds it.
+    write_entries(&app, 3).await;
+    let after = b.get("/console/admin/audit").await;
+    assert!(after.texts(".flash").iter().any(|t| t.contains(&format!("第 {head} 条"))), "{}", after.body);
+    db::exec(app.db(), "UPDATE audit_log SET actor = '别人' WHERE seq = $1", vec![(head + 2).into()]).await.unwrap();
     let bad = b.get("/console/admin/audit").await;
-    assert!(bad.texts(".alert").iter().any(|t| t.contains("#2")), "{}", bad.body);
+    assert!(bad.texts(".alert").iter().any(|t| t.contains(&format!("#{}", head + 2))), "{}", bad.body);
+    db::exec(app.db(), "UPDATE audit_log SET actor = 'admin（王*）' WHERE seq = $1", vec![(head + 2).into()])
+        .await
+        .unwrap();
+
+    // An old entry edited: the view, which trusts the checkpoint, does not walk it …
+    db::exec(app.db(), "UPDATE audit_log SET actor = '别人' WHERE seq = 2", vec![]).await.unwrap();
+    let quiet = b.get("/console/admin/audit").await;
+    assert!(quiet.texts(".flash").iter().any(|t| t.contains("审计链完整")), "{}", quiet.body);
+    // … the daily whole check does, and from then on the page says so.
+    run_audit_job(&app).await;
+    let found = b.get("/console/admin/audit").await;
+    let whole = found.texts("#whole-check").join("");
+    assert!(whole.contains("全链校验失败") && whole.contains("每日校验任务") && whole.contains("#2"), "{}", found.body);
+
+    // A checkpoint row written without the audit key is passed over: the view walks from the
+    // newest genuine checkpoint (or from the start) and finds the edit.
+    db::exec(app.db(), "DELETE FROM audit_checks", vec![]).await.unwrap();
+    db::exec(
+        app.db(),
+        "INSERT INTO audit_checks (at, by_whom, scope, from_seq, to_seq, hash, ok, problem, mac) \
+         SELECT 0, 'view', 'tail', 0, seq, hash, TRUE, '', 'forged' FROM audit_log WHERE seq = (SELECT last_seq FROM audit_head)",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let forged = b.get("/console/admin/audit").await;
+    assert!(forged.texts(".alert").iter().any(|t| t.contains("#2")), "{}", forged.body);
+
+    // Restored, a whole check by the job passes and the page names it.
+    db::exec(app.db(), "UPDATE audit_log SET actor = $1 WHERE seq = 2", vec![original.into()]).await.unwrap();
+    run_audit_job(&app).await;
+    let good = b.get("/console/admin/audit").await;
+    let whole = good.texts("#whole-check").join("");
+    assert!(whole.contains("每日校验任务") && whole.contains("完整"), "{}", good.body);
+    assert!(good.texts(".flash").iter().any(|t| t.contains("审计链完整")), "{}", good.body);
 }
 demo_test!(the_audit_page_reports_the_chain);

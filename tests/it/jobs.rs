@@ -78,7 +78,8 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     db::exec(app.db(), "UPDATE sessions SET expires_at = 1", vec![]).await.unwrap();
     worker::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
     worker::schedule_housekeeping(app.db(), app.state.modules).await.unwrap();
-    let kinds = 1 + app.state.modules.daily_jobs().count() as i64;
+    // The sessions' purge and the audit chain's whole check are the platform's own.
+    let kinds = 2 + app.state.modules.daily_jobs().count() as i64;
     assert_eq!(
         db::scalar_i64(app.db(), "SELECT count(*) FROM jobs", vec![]).await.unwrap(),
         kinds,
@@ -93,5 +94,17 @@ async fn housekeeping_purges_expired_sessions(app: TestApp) {
     }
     assert_eq!(db::scalar_i64(app.db(), "SELECT count(*) FROM sessions", vec![]).await.unwrap(), 0);
     assert!(db::scalar_i64(app.db(), "SELECT count(*) FROM duty_slots", vec![]).await.unwrap() > 100);
+    // The audit chain was walked whole, and the walk is a checkpoint at the head.
+    assert_eq!(
+        db::scalar_i64(
+            app.db(),
+            "SELECT count(*) FROM audit_checks WHERE scope = 'whole' AND by_whom = 'job' AND ok = TRUE \
+             AND to_seq = (SELECT last_seq FROM audit_head)",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        1
+    );
 }
 demo_test!(housekeeping_purges_expired_sessions);
