@@ -49,6 +49,32 @@ async fn tampering_is_detected(app: TestApp) {
 }
 db_test!(tampering_is_detected);
 
+/// A batch appended at once (`append_many`: one head read, multi-row inserts over several
+/// statements, one head update) is the same chain as entries appended one by one, and the chain
+/// goes on after it.
+async fn appending_many_at_once_keeps_the_chain(app: TestApp) {
+    write_entries(&app, 3).await;
+    let actor = Actor::system("测试");
+    let batch = |n: usize| {
+        (0..n)
+            .map(|i| Change::audited("organ_update", "organ", 1, format!("批量第 {i} 条")).in_organ(1))
+            .collect::<Vec<_>>()
+    };
+    let txn = db::begin_write(app.db()).await.unwrap();
+    assert_eq!(audit::append_many(&txn, app.state.audit_key(), &actor, batch(450)).await.unwrap(), 453);
+    txn.commit().await.unwrap();
+    assert_eq!(verify(&app).await, Ok(453));
+    write_entries(&app, 2).await;
+    assert_eq!(verify(&app).await, Ok(455));
+    let txn = db::begin_write(app.db()).await.unwrap();
+    assert_eq!(audit::append_many(&txn, app.state.audit_key(), &actor, batch(0)).await.unwrap(), 455);
+    txn.commit().await.unwrap();
+    assert_eq!(verify(&app).await, Ok(455));
+    db::exec(app.db(), "UPDATE audit_log SET summary = '改' WHERE seq = 300", vec![]).await.unwrap();
+    assert_eq!(verify(&app).await, Err(ChainError::Tampered { seq: 300 }));
+}
+db_test!(appending_many_at_once_keeps_the_chain);
+
 /// Deleting entries in the middle or at the start (truncating the newest is the next test).
 async fn deleting_entries_is_detected(app: TestApp) {
     write_entries(&app, 8).await;
