@@ -5,6 +5,7 @@
 //! the loop's pages and API take every step through `act`.
 
 pub mod api;
+pub mod autoclose;
 pub mod flow;
 pub mod letters;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod pages;
 pub mod read;
 pub mod scan;
 pub mod service;
+pub mod settings;
 pub mod step_body;
 
 use sea_orm::DatabaseTransaction;
@@ -30,11 +32,18 @@ use service::{Applied, Command, Ctx, Doer};
 /// The loop as the platform sees it: its step pages, the deadline scan, its audit labels.
 pub const MODULE: Module = Module {
     name: "handling",
-    routes: || pages::routes().merge(letters::routes()),
-    menu: |_| Vec::new(),
-    audit_labels: &[("handling_step", "办理事项"), ("handling_follow", "请代表跟踪督办")],
+    routes: || pages::routes().merge(letters::routes()).merge(settings::routes()),
+    menu,
+    audit_labels: &[
+        ("handling_step", "办理事项"),
+        ("handling_follow", "请代表跟踪督办"),
+        ("loop_settings_save", "保存办理设置"),
+    ],
     operations: &[],
-    jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
+    jobs: &[
+        JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan },
+        JobHandler { kind: "auto-close", daily: true, run: auto_close },
+    ],
     attachment_owners: &[
         AttachmentOwner {
             owner_type: pages::FILE_OWNER,
@@ -62,9 +71,31 @@ pub const MODULE: Module = Module {
         "handling_contacts",
         "item_followers",
         "item_signers",
+        "loop_settings",
     ],
     demo: None,
 };
+
+/// 办理设置 (the organ's digest and automatic closing), for its admins.
+fn menu(p: &Principal) -> Vec<crate::app::state::MenuSection> {
+    if !authz::allows(p, Action::Update, &Resource::Organ { path: &p.organ_path }) {
+        return Vec::new();
+    }
+    vec![crate::app::state::MenuSection { order: 90, title: "系统", items: vec![(settings::PATH, "办理设置")] }]
+}
+
+/// The daily (and `renda jobs run auto-close --now …`) closing after a 满意. Payload: `{"now": unix}`, optional.
+fn auto_close<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let now = serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+            .unwrap_or_else(crate::db::now);
+        let report = autoclose::run(s, now).await.map_err(|e| e.detail())?;
+        tracing::info!(closed = report.closed, "automatic closing after 满意");
+        Ok(())
+    })
+}
 
 /// Files of an item's history are seen by whoever may see the item.
 fn file_seen_by<'a>(s: &'a AppState, p: &'a Principal, item: i64) -> BoxFuture<'a, AppResult<bool>> {
