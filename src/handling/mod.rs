@@ -167,6 +167,8 @@ pub struct Facts {
     pub followers: Vec<i64>,
     /// The deputies who signed it.
     pub signers: Vec<i64>,
+    /// The units answering the submitter (主办, 分办): they may read the submitter's contact.
+    pub answering: Vec<i64>,
 }
 
 impl Facts {
@@ -178,6 +180,7 @@ impl Facts {
             station_id: item.station_id,
             followers: &self.followers,
             signers: &self.signers,
+            answering: &self.answering,
         }
     }
 }
@@ -188,6 +191,7 @@ pub async fn facts(s: &AppState, id: i64) -> AppResult<Facts> {
         units: model::seeing_units(&s.db, id).await?,
         followers: model::watchers(&s.db, id).await?,
         signers: model::signers(&s.db, id).await?,
+        answering: model::contact_units(&s.db, id).await?,
     })
 }
 
@@ -215,6 +219,7 @@ pub fn party_for(
         station_id: item.station_id,
         followers: &[],
         signers,
+        answering: &[],
     };
     let may = |f: Field| authz::allows(p, Action::Change(f), &r);
     let (field, party) = match step {
@@ -268,6 +273,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 station_id: item.station_id,
                 followers: &facts.followers,
                 signers: &facts.signers,
+                answering: &[],
             };
             guard::check(s, p, ip, Action::Change(field), &r, &item_id.to_string()).await?;
             return Err(AppError::Forbidden(flow::Refusal::NotYours.message(step, item.state)));

@@ -54,6 +54,7 @@ pub const MODULE: Module = Module {
         ("opinion_category_add", "新增意见类别"),
         ("opinion_category_toggle", "停用或恢复意见类别"),
         ("opinion_category_move", "调整意见类别顺序"),
+        ("opinion_contact_view", "查看反映人联系方式"),
     ],
     operations: api::OPERATIONS,
     jobs: &[
