@@ -3,10 +3,12 @@
 
 mod api;
 mod categories;
+mod citizen;
 mod flow;
 mod import;
 mod lost;
 mod merge;
+mod notices;
 mod open311;
 mod photos;
 mod purge;
