@@ -26,7 +26,7 @@ use crate::db;
 pub const PATH: &str = "/console/handling/settings";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(PATH, get(page).post(save_form))
+    Router::new().route("/console/handling/settings", get(page).post(save_form))
 }
 
 /// What an organ set (or the defaults).
@@ -238,8 +238,8 @@ async fn page(Console { page, p, s, ip }: Console, Query(q): Query<SettingsQuery
 }
 
 async fn save_form(Console { page, p, s, ip }: Console, Form(f): Form<SettingsForm>) -> AppResult<Response> {
-    let id = f.organ.parse::<i64>().map_err(|_| AppError::invalid("organ", "请选择机关"))?;
-    let organ = organ_for(&s, &p, &ip, Some(id)).await?;
+    // The caller's own organ when none (or no number) is given: the right is decided first.
+    let organ = organ_for(&s, &p, &ip, f.organ.parse::<i64>().ok()).await?;
     let now = db::now();
     let result = async {
         let v = f.settings()?;
