@@ -176,7 +176,7 @@ async fn inbox(Console { page, p, s, .. }: Console, Query(q): Query<InboxQuery>)
         crate::app::paging::Pager::page_param(q.page.as_deref()),
         next,
     );
-    let kinds: Vec<(String, String, i64)> = crate::notify::kinds(&s.db, p.account_id)
+    let mut kinds: Vec<(String, String, i64)> = crate::notify::kinds(&s.db, p.account_id)
         .await?
         .into_iter()
         .map(|(k, unread)| {
@@ -184,6 +184,8 @@ async fn inbox(Console { page, p, s, .. }: Console, Query(q): Query<InboxQuery>)
             (if k.is_empty() { OTHER.to_string() } else { k }, label, unread)
         })
         .collect();
+    // 其他 (messages about no record) last.
+    kinds.sort_by_key(|(k, _, _)| k == OTHER);
     let unread = kinds.iter().map(|(_, _, n)| n).sum();
     render(&InboxTpl {
         l: page.layout("消息", &[("/console", "工作台"), (INBOX, "消息")]),
