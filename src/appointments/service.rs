@@ -371,12 +371,12 @@ pub async fn book<C: ConnectionTrait>(
     let message = notify::Message { text, secret: Some(code.clone()), public: entered_by.is_none() };
     let sms = notify::sms(c, crypto, &limits.sms, &phone, &message, "appointment_receipt").await?;
     let link = format!("/console/appointments/{id}");
-    notify::inbox_all(
+    notify::inbox_about(
         c,
         &receivers(c, row.station_id, Some(row.person_id)).await?,
+        &about(id, &link),
         "新的见面预约",
         &format!("{when} 与 {whom}：{}（{}）", b.topic.trim(), channel.label()),
-        Some(&link),
     )
     .await?;
     Change::audited("appointment_book", "appointment", id, format!("{} {booking_no}：{when}", channel.label()))
@@ -540,12 +540,12 @@ pub async fn apply<C: ConnectionTrait>(
     }
     if matches!(step, Step::Accept | Step::Cancel) {
         let what = if step == Step::Accept { "接受了改期" } else { "取消了预约" };
-        notify::inbox_all(
+        notify::inbox_about(
             c,
             &receivers(c, a.station_id, a.person_id).await?,
+            &about(a.id, &format!("/console/appointments/{}", a.id)),
             &format!("预约人{what}"),
             &format!("预约 {no}（{}）：预约人{what}", model::span(start, end)),
-            Some(&format!("/console/appointments/{}", a.id)),
         )
         .await?;
     }
@@ -612,16 +612,21 @@ pub async fn remind(
         )
         .await?;
         // The keeper and the deputy are reminded in their inboxes.
-        notify::inbox_all(
+        notify::inbox_about(
             &txn,
             &receivers(&txn, a.station_id, a.person_id).await?,
+            &about(a.id, &format!("/console/appointments/{}", a.id)),
             "见面提醒",
             &format!("{} 与预约人见面（{}）：{}", a.when(), a.booking_no, a.topic),
-            Some(&format!("/console/appointments/{}", a.id)),
         )
         .await?;
         txn.commit().await?;
         out.sent += 1;
     }
     Ok(out)
+}
+
+/// What the keeper's and the deputy's messages about a booking are about (its page).
+fn about(id: i64, link: &str) -> notify::About<'_> {
+    notify::About { kind: "appointment", record: Some(("appointment", id)), link }
 }

@@ -183,6 +183,9 @@ pub enum Resource<'a> {
         /// The deputies who signed it (a suggestion's lead and co-signers): each acts as the
         /// deputy it was raised by.
         signers: &'a [i64],
+        /// The units answering the submitter (主办, 分办): besides staff, they read the
+        /// submitter's name and phone in full (`ExportPersonal`, each view audited).
+        answering: &'a [i64],
     },
     /// The installation's settings — the working-day calendar, the word list that holds
     /// submissions for review: everyone signed in reads them; the admin of the top organ edits them.
@@ -418,7 +421,7 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers, signers } => {
+        Resource::HandlingItem { organ_path, units, deputy_id, station_id, followers, signers, answering } => {
             let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
             let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let unit = p.has(Role::Unit) && p.unit_id.is_some_and(|u| units.contains(&u));
@@ -432,8 +435,10 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 // An entry on someone's behalf: staff; a deputy for what voters told them; a
                 // keeper at a reception of the station.
                 Action::Create => visible_or_hidden(visible, staff || deputy || keeper),
-                Action::Update | Action::Change(Field::ItemTriage) | Action::ExportPersonal => {
-                    visible_or_hidden(visible, staff)
+                Action::Update | Action::Change(Field::ItemTriage) => visible_or_hidden(visible, staff),
+                Action::ExportPersonal => {
+                    let answers = p.has(Role::Unit) && p.unit_id.is_some_and(|u| answering.contains(&u));
+                    visible_or_hidden(visible, staff || answers)
                 }
                 Action::Change(Field::ItemUnitWork) => visible_or_hidden(visible, unit),
                 Action::Change(Field::ItemSupervision) => {

@@ -46,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_suggestion_scale::Migration),
             Box::new(m0032_calendar_years::Migration),
             Box::new(m0033_handling_corrections::Migration),
+            Box::new(m0034_loop_notices::Migration),
             Box::new(m0043_audit_checks::Migration),
         ]
     }
@@ -84,6 +85,7 @@ pub mod m0030_suggestion_evaluation_more;
 pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
 pub mod m0033_handling_corrections;
+pub mod m0034_loop_notices;
 pub mod m0043_audit_checks;
 mod schema;
 
@@ -111,4 +113,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0029_suggestion_rules::REFERENCES)
         .chain(m0030_suggestion_evaluation_more::REFERENCES)
         .chain(m0033_handling_corrections::REFERENCES)
+        .chain(m0034_loop_notices::REFERENCES)
 }

@@ -5,6 +5,7 @@
 //! the loop's pages and API take every step through `act`.
 
 pub mod api;
+pub mod autoclose;
 pub mod flow;
 pub mod letters;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod read;
 pub mod rules_pages;
 pub mod scan;
 pub mod service;
+pub mod settings;
 pub mod step_body;
 
 use sea_orm::DatabaseTransaction;
@@ -32,15 +34,19 @@ use service::{Applied, Command, Ctx, Doer};
 /// The loop as the platform sees it: its step pages, the deadline scan, its audit labels.
 pub const MODULE: Module = Module {
     name: "handling",
-    routes: || pages::routes().merge(letters::routes()).merge(rules_pages::routes()),
+    routes: || pages::routes().merge(letters::routes()).merge(rules_pages::routes()).merge(settings::routes()),
     menu,
     audit_labels: &[
         ("handling_step", "办理事项"),
         ("handling_follow", "请代表跟踪督办"),
         ("handling_rules", "设置办理规则"),
+        ("loop_settings_save", "保存办理设置"),
     ],
     operations: &[],
-    jobs: &[JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan }],
+    jobs: &[
+        JobHandler { kind: "deadline-scan", daily: true, run: deadline_scan },
+        JobHandler { kind: "auto-close", daily: true, run: auto_close },
+    ],
     attachment_owners: &[
         AttachmentOwner {
             owner_type: pages::FILE_OWNER,
@@ -70,15 +76,38 @@ pub const MODULE: Module = Module {
         "item_signers",
         "handling_rules",
         "item_handovers",
+        "loop_settings",
     ],
     demo: None,
 };
 
 /// 办理规则 under the 民意 heading (order 11: after the opinions' items), for those who set
-/// their organ's rules.
+/// their organ's rules; 办理设置 (the organ's digest and automatic closing) under 系统, for its
+/// admins.
 fn menu(p: &Principal) -> Vec<crate::app::state::MenuSection> {
     let items = if rules_pages::may_set(p) { vec![(rules_pages::PATH, "办理规则")] } else { Vec::new() };
-    vec![crate::app::state::MenuSection { order: 11, title: "民意", items }]
+    let mut sections = vec![crate::app::state::MenuSection { order: 11, title: "民意", items }];
+    if authz::allows(p, Action::Update, &Resource::Organ { path: &p.organ_path }) {
+        sections.push(crate::app::state::MenuSection {
+            order: 90,
+            title: "系统",
+            items: vec![(settings::PATH, "办理设置")],
+        });
+    }
+    sections
+}
+
+/// The daily (and `renda jobs run auto-close --now …`) closing after a 满意. Payload: `{"now": unix}`, optional.
+fn auto_close<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let now = serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+            .unwrap_or_else(crate::db::now);
+        let report = autoclose::run(s, now).await.map_err(|e| e.detail())?;
+        tracing::info!(closed = report.closed, "automatic closing after 满意");
+        Ok(())
+    })
 }
 
 /// Files of an item's history are seen by whoever may see the item.
@@ -151,6 +180,8 @@ pub struct Facts {
     pub followers: Vec<i64>,
     /// The deputies who signed it.
     pub signers: Vec<i64>,
+    /// The units answering the submitter (主办, 分办): they may read the submitter's contact.
+    pub answering: Vec<i64>,
 }
 
 impl Facts {
@@ -162,6 +193,7 @@ impl Facts {
             station_id: item.station_id,
             followers: &self.followers,
             signers: &self.signers,
+            answering: &self.answering,
         }
     }
 }
@@ -172,6 +204,7 @@ pub async fn facts(s: &AppState, id: i64) -> AppResult<Facts> {
         units: model::seeing_units(&s.db, id).await?,
         followers: model::watchers(&s.db, id).await?,
         signers: model::signers(&s.db, id).await?,
+        answering: model::contact_units(&s.db, id).await?,
     })
 }
 
@@ -199,6 +232,7 @@ pub fn party_for(
         station_id: item.station_id,
         followers: &[],
         signers,
+        answering: &[],
     };
     let may = |f: Field| authz::allows(p, Action::Change(f), &r);
     let (field, party) = match step {
@@ -254,6 +288,7 @@ pub async fn act(s: &AppState, p: &Principal, ip: &ClientIp, item_id: i64, cmd: 
                 station_id: item.station_id,
                 followers: &facts.followers,
                 signers: &facts.signers,
+                answering: &[],
             };
             // The caller sees the item (a unit whose assignment ended keeps reading it): a
             // refusal, never a 404.

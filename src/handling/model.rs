@@ -566,6 +566,25 @@ pub async fn live_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i
     rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
 }
 
+/// The units that answer the submitter — 主办 and 分办 of any round, returned ones excepted:
+/// they may call the submitter back (issue 16).
+pub async fn contact_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT DISTINCT unit_id FROM handling_assignments WHERE item_id = $1 AND role IN ($2, $3) AND state IN ($4, $5, $6)",
+        vec![
+            item_id.into(),
+            UnitRole::Lead.as_str().into(),
+            UnitRole::Separate.as_str().into(),
+            AssignmentState::Active.as_str().into(),
+            AssignmentState::Accepted.as_str().into(),
+            AssignmentState::Replied.as_str().into(),
+        ],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0)).collect()
+}
+
 /// Every unit that ever had the item (they keep seeing it, returned ones excepted).
 pub async fn seeing_units<C: ConnectionTrait>(c: &C, item_id: i64) -> Result<Vec<i64>, DbErr> {
     let rows = db::query_rows(

@@ -35,6 +35,7 @@ fn at_organ(p: &Principal) -> Resource<'_> {
         station_id: None,
         followers: &[],
         signers: &[],
+        answering: &[],
     }
 }
 

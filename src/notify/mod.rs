@@ -28,6 +28,129 @@ pub async fn inbox<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What a message is about (issue 16): the kind the inbox filters by, the record that names it,
+/// and the page it leads to.
+#[derive(Clone, Copy, Debug)]
+pub struct About<'a> {
+    /// A loop item's kind (`opinion`, `suggestion`) or a module's record kind (`appointment`):
+    /// what the inbox filters by; its Chinese name is the record kind's label.
+    pub kind: &'a str,
+    /// The record (its record kind — `handling_item`, `appointment` — and id): the inbox names
+    /// the message's item by that kind's title, as the audit log names records. None for a
+    /// message about several (a digest).
+    pub record: Option<(&'a str, i64)>,
+    /// The record's console page (a list, for a message about several).
+    pub link: &'a str,
+}
+
+/// The same message about one record to several accounts (in the caller's transaction).
+pub async fn inbox_about<C: ConnectionTrait>(
+    c: &C,
+    accounts: &[i64],
+    about: &About<'_>,
+    title: &str,
+    body: &str,
+) -> Result<(), DbErr> {
+    let now = db::now();
+    for a in accounts {
+        db::exec(
+            c,
+            "INSERT INTO notifications (account_id, title, body, link, created_at, item_kind, item_type, item_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                (*a).into(),
+                title.into(),
+                body.into(),
+                about.link.into(),
+                now.into(),
+                about.kind.into(),
+                about.record.map(|(t, _)| t.to_string()).into(),
+                about.record.map(|(_, id)| id).into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// One message of an inbox.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct Notice {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+    pub item_kind: Option<String>,
+    pub item_type: Option<String>,
+    pub item_id: Option<i64>,
+}
+
+const NOTICE_COLS: &str = "id, title, body, link, created_at, read_at, item_kind, item_type, item_id";
+
+/// The condition of one account's messages, of one kind (`""`: messages about no record).
+fn inbox_condition(account_id: i64, kind: Option<&str>) -> (String, Vec<sea_orm::Value>) {
+    match kind {
+        None => ("account_id = $1".into(), vec![account_id.into()]),
+        Some("") => ("account_id = $1 AND item_kind IS NULL".into(), vec![account_id.into()]),
+        Some(k) => ("account_id = $1 AND item_kind = $2".into(), vec![account_id.into(), k.into()]),
+    }
+}
+
+/// A page of an account's messages, newest first: those of `kind` when given, older than the
+/// message `before` when given (keyset paging).
+pub async fn notices<C: ConnectionTrait>(
+    c: &C,
+    account_id: i64,
+    kind: Option<&str>,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Notice>, DbErr> {
+    let (mut cond, mut values) = inbox_condition(account_id, kind);
+    if let Some(b) = before {
+        values.push(b.into());
+        cond.push_str(&format!(" AND id < ${}", values.len()));
+    }
+    values.push((limit as i64).into());
+    let sql = format!("SELECT {NOTICE_COLS} FROM notifications WHERE {cond} ORDER BY id DESC LIMIT ${}", values.len());
+    db::query_all(c, &sql, values).await
+}
+
+/// The newest unread messages of an account.
+pub async fn unread<C: ConnectionTrait>(c: &C, account_id: i64, limit: u64) -> Result<Vec<Notice>, DbErr> {
+    let sql = format!(
+        "SELECT {NOTICE_COLS} FROM notifications WHERE account_id = $1 AND read_at IS NULL ORDER BY id DESC LIMIT $2"
+    );
+    db::query_all(c, &sql, vec![account_id.into(), (limit as i64).into()]).await
+}
+
+/// How many messages of an account (of `kind`) there are.
+pub async fn count<C: ConnectionTrait>(c: &C, account_id: i64, kind: Option<&str>) -> Result<i64, DbErr> {
+    let (cond, values) = inbox_condition(account_id, kind);
+    db::scalar_i64(c, &format!("SELECT count(*) FROM notifications WHERE {cond}"), values).await
+}
+
+/// The kinds of an account's messages with how many of each are unread (`""`: about no record).
+pub async fn kinds<C: ConnectionTrait>(c: &C, account_id: i64) -> Result<Vec<(String, i64)>, DbErr> {
+    let rows = db::query_rows(
+        c,
+        "SELECT COALESCE(item_kind, ''), sum(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END) FROM notifications \
+         WHERE account_id = $1 GROUP BY COALESCE(item_kind, '') ORDER BY COALESCE(item_kind, '')",
+        vec![account_id.into()],
+    )
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0)))).collect()
+}
+
+/// Marks every unread message of an account read (those of `kind` when given); how many.
+pub async fn mark_all_read<C: ConnectionTrait>(c: &C, account_id: i64, kind: Option<&str>) -> Result<u64, DbErr> {
+    let (cond, mut values) = inbox_condition(account_id, kind);
+    values.push(db::now().into());
+    let sql = format!("UPDATE notifications SET read_at = ${} WHERE {cond} AND read_at IS NULL", values.len());
+    db::exec(c, &sql, values).await
+}
+
 /// Marks one notification read; one read already keeps its first time.
 pub async fn mark_read<C: ConnectionTrait>(c: &C, id: i64) -> Result<u64, DbErr> {
     db::exec(

@@ -44,6 +44,7 @@ fn resource(p: &Principal) -> Resource<'_> {
         station_id: None,
         followers: &[],
         signers: &[],
+        answering: &[],
     }
 }
 

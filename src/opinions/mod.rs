@@ -5,6 +5,7 @@
 pub mod api;
 pub mod categories;
 pub mod demo;
+pub mod digest;
 pub mod follow;
 pub mod import;
 pub mod import_pages;
@@ -53,9 +54,14 @@ pub const MODULE: Module = Module {
         ("opinion_category_add", "新增意见类别"),
         ("opinion_category_toggle", "停用或恢复意见类别"),
         ("opinion_category_move", "调整意见类别顺序"),
+        ("opinion_contact_view", "查看反映人联系方式"),
     ],
     operations: api::OPERATIONS,
-    jobs: &[JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge }],
+    jobs: &[
+        JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge },
+        JobHandler { kind: digest::PLAN, daily: true, run: plan_digests },
+        JobHandler { kind: digest::SEND, daily: false, run: send_digest },
+    ],
     attachment_owners: &[AttachmentOwner {
         owner_type: public::PHOTO_OWNER,
         public: |_, _, _| Box::pin(async { Ok(false) }),
@@ -82,9 +88,40 @@ pub const MODULE: Module = Module {
         "import_mappings",
         "import_runs",
         "import_run_rows",
+        "opinion_digests",
     ],
     demo: Some(demo_seed),
 };
+
+/// `now` of a job's payload (`renda jobs run … --now`), else the clock.
+fn payload_now(payload: &str) -> (serde_json::Value, i64) {
+    let v = serde_json::from_str::<serde_json::Value>(payload).unwrap_or_default();
+    let now = v.get("now").and_then(|n| n.as_i64()).unwrap_or_else(crate::db::now);
+    (v, now)
+}
+
+/// The daily planning of each organ's digest of new opinions.
+fn plan_digests<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let (_, now) = payload_now(payload);
+        let planned = digest::plan(s, now).await.map_err(|e| e.detail())?;
+        tracing::info!(planned, "digests of new opinions planned");
+        Ok(())
+    })
+}
+
+/// One organ's digest. Payload: `{"organ_id": …, "now": unix}` (`now` optional).
+fn send_digest<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let (v, now) = payload_now(payload);
+        let Some(organ) = v.get("organ_id").and_then(|n| n.as_i64()) else {
+            return Err("任务缺少 organ_id".into());
+        };
+        let sent = digest::send(s, organ, now).await.map_err(|e| e.detail())?;
+        tracing::info!(organ, sent, "digest of new opinions");
+        Ok(())
+    })
+}
 
 /// The opinions' offers to the others: their item kind to the loop, their event and the
 /// handler of status updates to the webhooks.

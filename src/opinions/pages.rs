@@ -22,6 +22,7 @@ use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::query;
 use crate::app::state::AppState;
 use crate::app::write::{form_answer, write};
+use crate::audit::Change;
 use crate::auth::authz::Field;
 use crate::auth::{Action, Principal, Resource, Role};
 use crate::handling::flow::State as ItemState;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/opinions/item/{id}", get(by_item))
         .route("/console/opinions/{id}", get(detail))
         .route("/console/opinions/{id}/category", post(classify))
+        .route("/console/opinions/{id}/contact", post(contact))
 }
 
 const CRUMB: (&str, &str) = ("/console/opinions", "民意办理");
@@ -185,6 +187,9 @@ pub(super) struct DetailTpl {
     lp: LoopView,
     submitter: String,
     phone: String,
+    /// The caller may read the submitter's contact in full (staff, the answering units), one
+    /// audited view at a time (「查看联系方式」).
+    can_see_contact: bool,
     can_classify: bool,
     categories: Vec<Opt>,
     suggestions: Option<super::suggest::Suggestions>,
@@ -232,23 +237,11 @@ pub(super) async fn detail_tpl(
     } else {
         None
     };
-    // Names and phones: the organ's staff (who handle and call back) see them; units and
-    // deputies see them masked.
-    let full = allowed(p, Action::ExportPersonal, &facts.resource(&item));
-    let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
-    let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
-    let submitter = match name {
-        Some(n) if full => n,
-        Some(n) => mask_name(&n),
-        None if o.purged_at.is_some() => "已按保存期限清除".into(),
-        None => "未留姓名".into(),
-    };
-    let phone = match phone {
-        Some(ph) if full => ph,
-        Some(ph) => mask_phone(&ph),
-        None if o.purged_at.is_some() => "已按保存期限清除".into(),
-        None => "未留手机号".into(),
-    };
+    // Names and phones are shown masked; the organ's staff and the units answering the
+    // submitter (who call back) read them in full one audited view at a time (`contact`).
+    let (submitter, phone) = masked_contact(s, &o);
+    let can_see_contact =
+        allowed(p, Action::ExportPersonal, &facts.resource(&item)) && (o.name_enc.is_some() || o.phone_enc.is_some());
     let can_classify = allowed(p, Action::Change(Field::ItemTriage), &facts.resource(&item)) && !item.state.is_final();
     let mut duplicates = Vec::new();
     for d in suggestions.iter().flat_map(|sg| sg.duplicates.iter()) {
@@ -281,6 +274,7 @@ pub(super) async fn detail_tpl(
         lp,
         submitter,
         phone,
+        can_see_contact,
         can_classify,
         publication,
         can_publish,
@@ -291,6 +285,67 @@ pub(super) async fn detail_tpl(
             .collect(),
     })
 }
+
+/// The submitter's name and phone as the item page shows them: masked.
+fn masked_contact(s: &AppState, o: &Opinion) -> (String, String) {
+    let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    let gone = o.purged_at.is_some();
+    let submitter = match name {
+        Some(n) => mask_name(&n),
+        None if gone => "已按保存期限清除".into(),
+        None => "未留姓名".into(),
+    };
+    let phone = match phone {
+        Some(ph) => mask_phone(&ph),
+        None if gone => "已按保存期限清除".into(),
+        None => "未留手机号".into(),
+    };
+    (submitter, phone)
+}
+
+#[derive(Template)]
+#[template(path = "opinions/contact.html")]
+struct ContactTpl {
+    l: Layout,
+    o: Opinion,
+    name: Option<String>,
+    phone: Option<String>,
+}
+
+/// 「查看联系方式」 (issue 16, PLAT-8): the submitter's name and phone in full, to call back —
+/// for the organ's staff and the units answering the submitter (主办, 分办); 协办 units and
+/// deputies are refused (403). Each view is an audit entry (who read whose contact, never the
+/// number itself). A POST with the page's CSRF token, so no link or image elsewhere can make one.
+async fn contact(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(_): Form<Empty>) -> AppResult<Response> {
+    let o = model::opinion(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let (item, facts) = crate::handling::visible_item(&s, &p, &ip, o.item_id).await?;
+    guard::check(&s, &p, &ip, Action::ExportPersonal, &facts.resource(&item), &id.to_string()).await?;
+    let name = o.name_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    let phone = o.phone_enc.as_deref().and_then(|e| s.crypto.decrypt(e).ok());
+    if name.is_none() && phone.is_none() {
+        return Err(AppError::Conflict("反映人没有留下姓名和手机号（或已按保存期限清除）".into()));
+    }
+    let summary = format!("查看 {} 反映人的联系方式", o.tracking_no);
+    write(&s, &p, &ip, async |w| {
+        Change::audited("opinion_contact_view", "opinion", id, summary)
+            .in_organ(o.organ_id)
+            .append(w.txn(), w.key(), w.actor())
+            .await?;
+        Ok(())
+    })
+    .await?;
+    let title = format!("{} 反映人联系方式", o.tracking_no);
+    render(&ContactTpl {
+        l: page.layout(&title, &[CRUMB, (&format!("/console/opinions/{id}"), &o.tracking_no)]),
+        o,
+        name,
+        phone,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
 
 #[derive(Deserialize, Default)]
 pub struct CategoryForm {
@@ -385,6 +440,7 @@ pub async fn check_entry_at(
         station_id,
         followers: &[],
         signers: &[],
+        answering: &[],
     };
     guard::check(s, p, ip, Action::Create, &r, target_id).await
 }

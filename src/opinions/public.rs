@@ -28,6 +28,7 @@ use crate::privacy::mask_ip;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/opinions/new", get(new_form).post(submit))
+        .route(RECEIPT_PATH, get(receipt))
         .route("/track", get(track_form).post(track))
         .route("/track/rate", post(rate))
         .route("/track/photo", post(add_photo))
@@ -165,11 +166,116 @@ async fn new_form(State(s): State<AppState>, csrf: CsrfToken, Query(q): Query<So
 struct ReceiptTpl {
     organ_name: String,
     csrf: String,
-    r: Receipt,
-    /// The receipt went by SMS.
-    sms: bool,
-    /// A phone was given but the number had its messages of the day: no SMS.
-    sms_capped: bool,
+    /// The receipt this browser holds, or none (expired, another browser).
+    r: Option<Kept>,
+    /// The submitter's photos so far, and whether another may be added.
+    photos: i64,
+    can_add_photo: bool,
+    /// What the last step did (a photo added).
+    notice: Option<String>,
+    /// How long a browser keeps its receipt, in minutes.
+    minutes: i64,
+}
+
+// ------------------------------------------------------------------ the receipt
+
+/// The receipt page (issue 16): the submission answers with a redirect here (POST-redirect-GET),
+/// so refreshing it shows the receipt again instead of sending the form twice.
+pub const RECEIPT_PATH: &str = "/opinions/receipt";
+/// The cookie that holds the receipt — tracking number and query code, sealed with the field
+/// key — for the browser that submitted, and only on the receipt page's path. The code is never
+/// in an address (logs, history, Referer, a shared link); another browser sees no receipt.
+pub const RECEIPT_COOKIE: &str = "renda_receipt";
+/// How long the submitting browser keeps its receipt.
+pub const RECEIPT_SECS: i64 = 3600;
+
+/// A receipt as the submitting browser keeps it.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    pub tracking_no: String,
+    pub query_code: String,
+    /// `queued`: the receipt went by SMS; `capped`: the number had its messages of the day;
+    /// empty: no phone was given.
+    pub sms: String,
+    pub held: bool,
+    /// Unix time after which the receipt is no longer shown.
+    pub until: i64,
+}
+
+impl Kept {
+    fn of(r: &Receipt, now: i64) -> Kept {
+        let sms = match r.sms {
+            Some(crate::notify::Sent::Queued) => "queued",
+            Some(crate::notify::Sent::Capped) => "capped",
+            None => "",
+        };
+        Kept {
+            tracking_no: r.tracking_no.clone(),
+            query_code: r.query_code.clone(),
+            sms: sms.into(),
+            held: r.held,
+            until: now + RECEIPT_SECS,
+        }
+    }
+
+    /// The cookie value: the receipt encrypted and authenticated (AES-GCM) with a purpose tag,
+    /// so it can be neither read nor made up outside the server.
+    pub fn seal(&self, crypto: &crate::privacy::FieldCrypto) -> String {
+        crypto.encrypt(&format!("receipt\u{1f}{}", serde_json::to_string(self).unwrap_or_default()))
+    }
+
+    /// The receipt a cookie value holds, if it is ours and not expired at `now`.
+    pub fn open(crypto: &crate::privacy::FieldCrypto, value: &str, now: i64) -> Option<Kept> {
+        let plain = crypto.decrypt(value).ok()?;
+        let kept: Kept = serde_json::from_str(plain.strip_prefix("receipt\u{1f}")?).ok()?;
+        (kept.until > now).then_some(kept)
+    }
+
+    pub fn sms_sent(&self) -> bool {
+        self.sms == "queued"
+    }
+    pub fn sms_capped(&self) -> bool {
+        self.sms == "capped"
+    }
+}
+
+/// The redirect to the receipt page with the receipt in its cookie.
+fn to_receipt(s: &AppState, r: &Receipt) -> Response {
+    let mut resp = crate::app::urls::see_other(RECEIPT_PATH);
+    let secure = if s.config.behind_https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{RECEIPT_COOKIE}={}; Path={RECEIPT_PATH}; Max-Age={RECEIPT_SECS}; HttpOnly; SameSite=Lax{secure}",
+        Kept::of(r, crate::db::now()).seal(&s.crypto)
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// The receipt page: the receipt this browser holds (with the photo step), or where to look
+/// instead.
+async fn receipt(State(s): State<AppState>, csrf: CsrfToken, headers: axum::http::HeaderMap) -> AppResult<Response> {
+    let kept = crate::app::middleware::cookie(&headers, RECEIPT_COOKIE)
+        .and_then(|v| Kept::open(&s.crypto, v, crate::db::now()));
+    let found = match &kept {
+        Some(k) => match service::track(&s.db, &s.crypto, &k.tracking_no, &k.query_code).await {
+            Ok(o) => Some(tracked(&s, o).await?),
+            Err(AppError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let page = ReceiptTpl {
+        organ_name: organ_name(&s).await?,
+        csrf: csrf.0,
+        photos: found.as_ref().map_or(0, |t| t.photos),
+        can_add_photo: found.as_ref().is_some_and(|t| t.can_add_photo),
+        r: kept.filter(|_| found.is_some()),
+        notice: crate::app::middleware::read_flash(&headers),
+        minutes: RECEIPT_SECS / 60,
+    };
+    render(&page)
 }
 
 /// What a citizen's form write did: stored, or stopped at the code that confirms a new number.
@@ -221,13 +327,7 @@ async fn submit(
         .await
     }
     .await;
-    let stored = async |r: Receipt| {
-        let organ_name = crate::org::default_organ(&s.db).await?.map(|o| o.name).unwrap_or_default();
-        let sms = r.sms == Some(crate::notify::Sent::Queued);
-        let sms_capped = r.sms == Some(crate::notify::Sent::Capped);
-        let page = ReceiptTpl { organ_name, csrf: csrf.0.clone(), r, sms, sms_capped };
-        Ok((StatusCode::CREATED, render(&page)?).into_response())
-    };
+    let stored = async |r: Receipt| Ok(to_receipt(&s, &r));
     let again = async |v, errors, code_sent| Ok(NewTpl { code_sent, ..new_tpl(&s, csrf.0.clone(), v, errors).await? });
     citizen_answer(result, v, "content", stored, again).await
 }
@@ -304,6 +404,8 @@ pub struct Tracked {
     pub state: ItemState,
     pub photos: i64,
     pub can_add_photo: bool,
+    /// Between 交办 and 答复: 「承办单位正在办理」 with the dates of the work so far.
+    pub progress: Option<String>,
 }
 
 impl Tracked {
@@ -349,7 +451,12 @@ pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
         merged.is_none() && matches!(item.state, ItemState::Replied | ItemState::AnsweredDirectly) && mine.is_none();
     let photos = photo_count(s, o.id).await?;
     let can_add_photo = !item.state.is_final() && photos < MAX_PHOTOS;
+    let progress = match crate::handling::model::item(&s.db, handled).await? {
+        Some(h) if h.state.with_units() => Some(progress_line(&loop_model::events(&s.db, handled, false).await?, &h)),
+        _ => None,
+    };
     Ok(Tracked {
+        progress,
         rated: mine.map(|r| r.grade.label().to_string()),
         o,
         events,
@@ -359,6 +466,35 @@ pub async fn tracked(s: &AppState, o: Opinion) -> AppResult<Tracked> {
         photos,
         can_add_photo,
     })
+}
+
+/// What the submitter reads while units are at work (issue 16): the dates of the round's
+/// 交办 (or 二次办理), the 签收, the units' latest work and the deadline — dates only, the
+/// internal texts stay internal.
+pub fn progress_line(events: &[Event], item: &crate::handling::model::Item) -> String {
+    let date = crate::app::fmt::date;
+    let start = events.iter().rposition(|e| matches!(e.step.as_str(), "assign" | "reopen" | "follow"));
+    let since = start.map_or(&events[..0], |i| &events[i + 1..]);
+    let mut parts = Vec::new();
+    if let Some(e) = start.map(|i| &events[i]) {
+        parts.push(format!("{} {}", date(e.at), if e.step == "assign" { "交办" } else { "再次交办" }));
+    }
+    let accepted = since.iter().find(|e| e.step == "accept");
+    if let Some(e) = accepted {
+        parts.push(format!("{} 承办单位签收", date(e.at)));
+    }
+    let worked = since.iter().rfind(|e| e.party == "unit" && e.step != "accept" && e.step != "return");
+    if let Some(e) = worked {
+        parts.push(format!("最近一次办理记录 {}", date(e.at)));
+    }
+    if let Some(d) = &item.deadline {
+        parts.push(format!("办理期限至 {d}"));
+    }
+    if parts.is_empty() {
+        "承办单位正在办理".into()
+    } else {
+        format!("承办单位正在办理（{}）", parts.join("，"))
+    }
 }
 
 async fn organ_name(s: &AppState) -> AppResult<String> {
@@ -615,6 +751,14 @@ async fn add_photo(
     };
     let found = Some(tracked(&s, o).await?);
     match refusal {
+        // From the receipt page: back to it (a refresh then sends nothing twice).
+        None if upload.field("from") == "receipt" => {
+            let n = found.as_ref().map(|t| t.photos).unwrap_or(0);
+            Ok(crate::app::middleware::redirect_with_flash(
+                RECEIPT_PATH,
+                &format!("照片已添加（共 {n} 张），工作人员办理时可以看到。"),
+            ))
+        }
         None => {
             let n = found.as_ref().map(|t| t.photos).unwrap_or(0);
             render(&page(found, Some(format!("照片已添加（共 {n} 张），工作人员办理时可以看到。")), None).await?)

@@ -132,7 +132,7 @@ pub async fn edit<C: ConnectionTrait>(
             )
             .await?;
             let body = format!("邀请您联名：{title}。请在「代表建议」中查看并确认联名。");
-            notify_deputy(c, *p, "联名邀请", &body, &format!("/console/suggestions/{}", s.id)).await?;
+            notify_deputy(c, *p, s.id, "联名邀请", &body, &format!("/console/suggestions/{}", s.id)).await?;
             out.invited += 1;
         }
     }
@@ -143,7 +143,7 @@ pub async fn edit<C: ConnectionTrait>(
             .await?;
         for p in &confirmed {
             let body = format!("「{title}」的内容已修改，请重新查看并确认联名。");
-            notify_deputy(c, *p, "请重新确认联名", &body, &format!("/console/suggestions/{}", s.id)).await?;
+            notify_deputy(c, *p, s.id, "请重新确认联名", &body, &format!("/console/suggestions/{}", s.id)).await?;
         }
         out.reconfirm = confirmed.len();
     }
@@ -264,7 +264,7 @@ pub async fn share<C: ConnectionTrait>(
     let body = format!("{}请您对建议草稿「{}」提出会商意见。", s.lead_name, s.title);
     for r in members {
         let person: i64 = r.try_get_by_index(0)?;
-        notify_deputy(c, person, "建议会商", &body, &format!("/console/suggestions/{}", s.id)).await?;
+        notify_deputy(c, person, s.id, "建议会商", &body, &format!("/console/suggestions/{}", s.id)).await?;
     }
     let name = db::query_rows(c, "SELECT name FROM deputy_groups WHERE id = $1", vec![group.into()])
         .await?
@@ -329,7 +329,7 @@ pub async fn comment<C: ConnectionTrait>(
     .await?;
     if person != s.lead_person_id {
         let note = format!("您的建议草稿「{}」收到新的会商意见。", s.title);
-        notify_deputy(c, s.lead_person_id, "会商意见", &note, &format!("/console/suggestions/{}#consult", s.id))
+        notify_deputy(c, s.lead_person_id, s.id, "会商意见", &note, &format!("/console/suggestions/{}#consult", s.id))
             .await?;
     }
     audit::append(c, key, actor, change("suggestion_comment", s, format!("会商意见：{}", s.title))).await?;

@@ -307,7 +307,8 @@ fn after_step<'a>(
             .iter()
             .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
             .collect();
-            crate::notify::inbox_all(txn, &accounts, title, &body, Some(&link)).await?;
+            let about = crate::notify::About { kind: "suggestion", record: Some(("suggestion", sg.id)), link: &link };
+            crate::notify::inbox_about(txn, &accounts, &about, title, &body).await?;
         }
         Ok(())
     })

@@ -181,7 +181,8 @@ pub async fn send<C: ConnectionTrait>(
         let accounts: Vec<i64> =
             crate::org::units::unit_accounts(c, *unit).await?.into_iter().map(|(a, _, _)| a).collect();
         let body = format!("{}已报送贵单位，请下载查阅。", b.title);
-        crate::notify::inbox_all(c, &accounts, "满意度测评结果报送", &body, Some(&link)).await?;
+        let about = crate::notify::About { kind: FILE_OWNER, record: Some((FILE_OWNER, id)), link: &link };
+        crate::notify::inbox_about(c, &accounts, &about, "满意度测评结果报送", &body).await?;
     }
     Ok(id)
 }

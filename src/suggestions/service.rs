@@ -293,7 +293,7 @@ pub async fn drop_invitation<C: ConnectionTrait>(
         vec![suggestion.into(), person.into()],
     )
     .await?;
-    Ok(notify_deputy(c, person, title, body, "/console/suggestions").await?)
+    Ok(notify_deputy(c, person, suggestion, title, body, "/console/suggestions").await?)
 }
 
 /// A new draft of deputy `author`; co-signers are invited at once (they confirm in their own
@@ -346,7 +346,7 @@ pub async fn create<C: ConnectionTrait>(
         )
         .await?;
         let body = format!("邀请您联名：{title}。请在「代表建议」中查看并确认联名。");
-        notify_deputy(c, *p, "联名邀请", &body, &format!("/console/suggestions/{id}")).await?;
+        notify_deputy(c, *p, id, "联名邀请", &body, &format!("/console/suggestions/{id}")).await?;
     }
     for o in &d.opinion_ids {
         link(c, id, "opinion", *o, now).await?;
@@ -376,9 +376,12 @@ fn change(action: &'static str, id: i64, organ: i64, summary: String) -> Change<
     Change { action, target_type: "suggestion", target_id: id.to_string(), organ_id: Some(organ), summary }
 }
 
+/// A message to a deputy about a suggestion (`link`: its page, or the list for one who no
+/// longer sees it).
 pub(crate) async fn notify_deputy<C: ConnectionTrait>(
     c: &C,
     person: i64,
+    suggestion: i64,
     title: &str,
     body: &str,
     link: &str,
@@ -389,7 +392,8 @@ pub(crate) async fn notify_deputy<C: ConnectionTrait>(
             .iter()
             .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
             .collect();
-    crate::notify::inbox_all(c, &accounts, title, body, Some(link)).await
+    let about = crate::notify::About { kind: "suggestion", record: Some(("suggestion", suggestion)), link };
+    crate::notify::inbox_about(c, &accounts, &about, title, body).await
 }
 
 /// A co-signer confirms (联名确认).
@@ -414,7 +418,7 @@ pub async fn cosign<C: ConnectionTrait>(
         return Err(AppError::Conflict("您已确认联名，或未被邀请联名".into()));
     }
     let body = format!("联名代表已确认：{}", s.title);
-    notify_deputy(c, s.lead_person_id, "联名已确认", &body, &format!("/console/suggestions/{}", s.id)).await?;
+    notify_deputy(c, s.lead_person_id, s.id, "联名已确认", &body, &format!("/console/suggestions/{}", s.id)).await?;
     audit::append(c, key, actor, change("suggestion_cosign", s.id, s.organ_id, format!("确认联名：{}", s.title)))
         .await?;
     Ok(())

@@ -230,7 +230,8 @@ pub async fn record<C: ConnectionTrait>(
                 .iter()
                 .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
                 .collect();
-        crate::notify::inbox_all(c, &accounts, "已记录您参加的代表小组视察", &summary, Some(&link)).await?;
+        let about = crate::notify::About { kind: "group_visit", record: Some(("group_visit", id)), link: &link };
+        crate::notify::inbox_about(c, &accounts, &about, "已记录您参加的代表小组视察", &summary).await?;
     }
     Ok(id)
 }

@@ -170,16 +170,26 @@ async fn entries(s: &AppState, f: &AuditFilter, before: Option<i64>, limit: u64)
 /// on the page: where each kind's module says (`Modules::titles`, by table and column names
 /// only, so the platform stays below the domains); a kind without one shows its number.
 async fn titles(s: &AppState, entries: &[Entry]) -> AppResult<HashMap<(String, String), String>> {
+    let refs: Vec<(String, String)> = entries.iter().map(|e| (e.target_type.clone(), e.target_id.clone())).collect();
+    record_titles(s, &refs).await
+}
+
+/// The titles of records given as (record kind, id): the audit log's entries, the inbox's
+/// messages (`system::console`).
+pub(crate) async fn record_titles(
+    s: &AppState,
+    refs: &[(String, String)],
+) -> AppResult<HashMap<(String, String), String>> {
     let mut out = HashMap::new();
-    let mut kinds: Vec<&str> = entries.iter().map(|e| e.target_type.as_str()).collect();
+    let mut kinds: Vec<&str> = refs.iter().map(|(k, _)| k.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
     for kind in kinds {
         for t in s.modules.titles(kind) {
-            let ids: Vec<i64> = entries
+            let ids: Vec<i64> = refs
                 .iter()
-                .filter(|e| e.target_type == kind && !out.contains_key(&(e.target_type.clone(), e.target_id.clone())))
-                .filter_map(|e| e.target_id.parse().ok())
+                .filter(|(k, id)| k == kind && !out.contains_key(&(k.clone(), id.clone())))
+                .filter_map(|(_, id)| id.parse().ok())
                 .collect();
             if ids.is_empty() {
                 continue;

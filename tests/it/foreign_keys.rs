@@ -14,7 +14,7 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 10] = [
+const UNCONSTRAINED: [(&str, &str); 11] = [
     ("handling_ratings", "unit_id"),
     ("handling_ratings", "person_id"),
     ("attachments", "owner_id"),
@@ -27,6 +27,8 @@ const UNCONSTRAINED: [(&str, &str); 10] = [
     ("record_links", "to_id"),
     // A ballot's subject is a record of the using module's choice (a unit, an agenda item).
     ("ballot_subjects", "ref_id"),
+    // What a message is about: a record of any kind (`notify::About`, named by its record kind).
+    ("notifications", "item_id"),
 ];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.

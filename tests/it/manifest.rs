@@ -553,6 +553,7 @@ fn resources() -> Vec<Resource<'static>> {
             station_id: None,
             followers: &[],
             signers: &[],
+            answering: &[],
         },
         Resource::Settings,
         Resource::Reception { organ_path: p, station_id: None, station_deputies: &[] },

@@ -290,6 +290,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                     station_id: None,
                     followers: &[],
                     signers: &[],
+                    answering: &[],
                 },
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
@@ -427,6 +428,7 @@ fn owner_only_resources_and_special_cases() {
             station_id: None,
             followers,
             signers: &[],
+            answering: &[],
         };
         assert_eq!(decide(&follower, Action::View, &item(&[555])), A);
         assert_eq!(decide(&follower, Action::View, &item(&[556])), H);
@@ -605,6 +607,7 @@ fn the_signers_of_an_item_are_its_deputies() {
         station_id: None,
         followers: &[],
         signers,
+        answering: &[],
     };
     for action in [Action::View, Action::Change(Field::ItemDeputyWork)] {
         assert_eq!(decide(&signer, action, &item(&[40, 41])), Decision::Allow, "{action:?}");

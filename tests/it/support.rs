@@ -455,6 +455,21 @@ impl Browser<'_> {
         self.post_raw(&action, &serde_urlencoded::to_string(&all).unwrap()).await
     }
 
+    /// Follows redirects as a browser does (GETs of their `Location`, at most five); other
+    /// answers as they are.
+    pub async fn follow(&mut self, mut r: Resp) -> Resp {
+        for _ in 0..5 {
+            match r.header("location") {
+                Some(to) if r.status.is_redirection() => {
+                    let to = to.to_string();
+                    r = self.get(&to).await;
+                }
+                _ => break,
+            }
+        }
+        r
+    }
+
     pub async fn post_raw(&mut self, path: &str, body: &str) -> Resp {
         let req = Request::post(path)
             .header(header::COOKIE, self.cookie_header())

@@ -405,7 +405,8 @@ pub async fn follow<C: ConnectionTrait>(
     .map(|r| r.try_get_by_index::<i64>(0))
     .collect::<Result<Vec<i64>, _>>()?;
     let body = format!("请您跟踪督办事项 {tracking_no} 的办理，可随时查看办理进展。");
-    notify::inbox_all(c, &accounts, &format!("请您跟踪督办：{tracking_no}"), &body, Some(link)).await?;
+    let about = notify::About { kind: &item.kind, record: Some(("handling_item", item.id)), link };
+    notify::inbox_about(c, &accounts, &about, &format!("请您跟踪督办：{tracking_no}"), &body).await?;
     let ch = Change {
         action: "handling_follow",
         target_type: "handling_item",

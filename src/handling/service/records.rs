@@ -153,13 +153,25 @@ pub(crate) async fn notify_unit<C: ConnectionTrait>(
     title: &str,
     body: &str,
 ) -> Result<(), DbErr> {
-    let link = item_link(item);
-    notify::inbox_all(c, &unit_accounts(c, unit_id).await?, title, body, Some(&link)).await
+    notify_accounts(c, &unit_accounts(c, unit_id).await?, item, title, body).await
 }
 
 pub(crate) async fn notify_staff<C: ConnectionTrait>(c: &C, item: &Item, title: &str, body: &str) -> Result<(), DbErr> {
+    notify_accounts(c, &staff_accounts(c, item).await?, item, title, body).await
+}
+
+/// A message about `item` to `accounts`: it carries the item's kind and id, which the inbox
+/// names it by and filters on, and leads to the item's page.
+pub(crate) async fn notify_accounts<C: ConnectionTrait>(
+    c: &C,
+    accounts: &[i64],
+    item: &Item,
+    title: &str,
+    body: &str,
+) -> Result<(), DbErr> {
     let link = item_link(item);
-    notify::inbox_all(c, &staff_accounts(c, item).await?, title, body, Some(&link)).await
+    let about = notify::About { kind: &item.kind, record: Some(("handling_item", item.id)), link: &link };
+    notify::inbox_about(c, accounts, &about, title, body).await
 }
 
 /// Makes the items merged into `primary` follow it: its state, round, deadline and times (the

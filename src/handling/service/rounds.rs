@@ -95,6 +95,12 @@ pub(super) async fn rate<C: ConnectionTrait>(
         format!("{what}{}：{comment}", grade.label())
     };
     s.record(Line::public(&body).detail(grade.as_str())).await?;
+    // Staff hear of every rating (issue 16): the grade is what they act on.
+    let who = match rater {
+        Rater::Submitter => ctx.policy.words.submitter,
+        Rater::Deputy => "代表",
+    };
+    notify_staff(c, item, &format!("{who}评价：{}", grade.label()), &body).await?;
     let drives = ctx.policy.reopen_on.contains(&rater.party())
         && (!ctx.policy.lead_rating_drives || !signed || is_lead(c, item.id, person).await?);
     if drives && grade == Grade::Unsatisfied {

@@ -3,12 +3,12 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::records::{Line, event, follow_primary, item_link, notify_staff};
+use super::records::{Line, event, follow_primary, notify_accounts, notify_staff};
 use super::{Applied, Taking, text_of};
 use crate::app::error::{AppError, AppResult};
+use crate::db;
 use crate::handling::flow::State;
 use crate::handling::model;
-use crate::{db, notify};
 
 pub(super) async fn release<C: ConnectionTrait>(s: &Taking<'_, C>, to: State) -> AppResult<()> {
     s.set_state(to).await?;
@@ -123,7 +123,7 @@ pub(super) async fn hand_to_deputy<C: ConnectionTrait>(s: &Taking<'_, C>, deputy
     let who = s.ctx.policy.words.submitter;
     let body = if note.is_empty() { format!("请答复{who}，或请机关交办") } else { note };
     let title = format!("转交您的{}", s.ctx.policy.words.item);
-    notify::inbox_all(c, &accounts, &title, &body, Some(&item_link(item))).await?;
+    notify_accounts(c, &accounts, item, &title, &body).await?;
     Ok(())
 }
 

@@ -3,12 +3,14 @@
 
 mod api;
 mod categories;
+mod citizen;
 mod corrections;
 mod deputies;
 mod flow;
 mod import;
 mod lost;
 mod merge;
+mod notices;
 mod open311;
 mod photos;
 mod purge;

@@ -56,6 +56,8 @@ async fn personal_responses_are_never_stored(app: TestApp) {
     // Every POST: the receipt of an opinion (tracking number and query code), a tracking
     // look-up, a failed sign-in.
     let receipt = anon.post("/opinions/new", &[("content", "小区路灯坏了两周，夜里出行不便，请尽快修复。")]).await;
+    no_store(&receipt, "the redirect to the receipt");
+    let receipt = anon.follow(receipt).await;
     assert!(receipt.status.is_success(), "{}", receipt.body);
     assert!(receipt.body.contains("查询码") || receipt.body.contains("编号"), "a receipt: {}", receipt.body);
     no_store(&receipt, "the opinion receipt");

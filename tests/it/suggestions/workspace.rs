@@ -260,7 +260,8 @@ async fn progress_is_recorded_in_three_phases(app: TestApp) {
     // Opinions keep unphased notes: a phase is refused there.
     let mut citizen = app.browser().await;
     let r = citizen.post("/opinions/new", &[("content", "阶段对照：北街路灯不亮，晚上出行不便，请尽快修复。")]).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = citizen.follow(r).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let op = crate::opinions::item_of(&app, &r.texts("#tracking-no")[0]).await;
     let mut s = app.login("staff").await;
     let unit_id = demo_unit(&app).await.to_string();
