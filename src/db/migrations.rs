@@ -45,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_suggestion_evaluation_more::Migration),
             Box::new(m0031_suggestion_scale::Migration),
             Box::new(m0032_calendar_years::Migration),
+            Box::new(m0035_opinion_lexicon::Migration),
         ]
     }
 }
@@ -81,6 +82,7 @@ pub mod m0029_suggestion_rules;
 pub mod m0030_suggestion_evaluation_more;
 pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
+pub mod m0035_opinion_lexicon;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

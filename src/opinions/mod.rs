@@ -8,6 +8,7 @@ pub mod demo;
 pub mod follow;
 pub mod import;
 pub mod import_pages;
+pub mod lexicon;
 pub mod lost;
 pub mod model;
 pub mod open311;

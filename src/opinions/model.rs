@@ -251,6 +251,15 @@ pub struct Filter {
     pub channel: Option<Channel>,
     /// Search terms, already segmented (PLAT-12).
     pub terms: Vec<String>,
+    /// A row of the statistics (OPN-16) followed to its opinions: a station, deputy or area
+    /// (`Some(None)`: the opinions without one), a unit given the item as 主办 or 分办 in the
+    /// first round (as the statistics count it), the months submitted (Unix bounds).
+    pub station: Option<Option<i64>>,
+    pub deputy: Option<Option<i64>>,
+    pub area: Option<Option<i64>>,
+    pub unit: Option<i64>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }
 
 /// The most recent matches are ranked within this window (NOTES: a common word matches millions).
@@ -280,6 +289,26 @@ fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &
     }
     if let Some(ch) = f.channel {
         w.push(format!("op.channel = {}", bind(ch.as_str().into(), values)));
+    }
+    for (column, pick) in [("op.station_id", f.station), ("op.deputy_id", f.deputy), ("op.area_id", f.area)] {
+        match pick {
+            Some(Some(id)) => w.push(format!("{column} = {}", bind(id.into(), values))),
+            Some(None) => w.push(format!("{column} IS NULL")),
+            None => {}
+        }
+    }
+    if let Some(u) = f.unit {
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM handling_assignments la WHERE la.item_id = i.id AND la.round = 1 \
+             AND la.role IN ('lead', 'separate') AND la.state <> 'returned' AND la.unit_id = {})",
+            bind(u.into(), values)
+        ));
+    }
+    if let Some(t) = f.from {
+        w.push(format!("op.created_at >= {}", bind(t.into(), values)));
+    }
+    if let Some(t) = f.to {
+        w.push(format!("op.created_at < {}", bind(t.into(), values)));
     }
     if !f.terms.is_empty() {
         w.push(match backend {

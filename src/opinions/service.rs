@@ -11,6 +11,7 @@ use crate::app::fields::FieldErrors;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::handling::service::{self as loop_service, NewItem};
+use crate::nlp::segment::Lexicon;
 use crate::notify;
 use crate::privacy::FieldCrypto;
 
@@ -149,9 +150,11 @@ pub fn code_hash(crypto: &FieldCrypto, tracking_no: &str, code: &str) -> String 
     crypto.lookup_hash("opinion_code", &format!("{}:{}", tracking_no.trim().to_uppercase(), code.trim().to_uppercase()))
 }
 
-/// The text the search index holds (PLAT-12): segmented, tokens joined by spaces.
-pub fn search_text(title: &str, content: &str) -> String {
-    crate::nlp::segment::index_text(&format!("{title} {content}"))
+/// The text the search index holds (PLAT-12): segmented, tokens joined by spaces, the
+/// installation's names kept whole beside the words inside them; a 12345 order's number too,
+/// so that a search finds the order by it.
+pub fn search_text(lexicon: &Lexicon, title: &str, content: &str, external_no: Option<&str>) -> String {
+    crate::nlp::segment::index_text_in(lexicon, &format!("{title} {content} {}", external_no.unwrap_or("")))
 }
 
 /// A title derived from the content when none was given.
@@ -205,13 +208,15 @@ async fn place<C: ConnectionTrait>(c: &C, s: &Submission, entered_by: Option<i64
 }
 
 /// Where a submission comes from: its channel, the account that typed it in for someone (a
-/// deputy, keeper or staff; `None` for the citizen themselves), the client address, the time.
+/// deputy, keeper or staff; `None` for the citizen themselves), the client address, the time,
+/// and the installation's names the search text keeps whole (`super::lexicon::current`).
 #[derive(Clone, Copy)]
 pub struct Source<'a> {
     pub channel: Channel,
     pub entered_by: Option<i64>,
     pub client: &'a str,
     pub now: i64,
+    pub lexicon: &'a Lexicon,
 }
 
 /// Takes one opinion in, in the caller's write transaction, under the default SMS caps.
@@ -237,7 +242,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
     s: &Submission,
     src: &Source<'_>,
 ) -> AppResult<Receipt> {
-    let Source { channel, entered_by, client, now } = *src;
+    let Source { channel, entered_by, client, now, lexicon } = *src;
     // The category is checked against the taxonomy as stored, inside the write.
     let taxonomy =
         if s.category.trim().is_empty() { model::Taxonomy::default() } else { model::load_taxonomy(c).await? };
@@ -334,7 +339,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
             s.external_no.clone().into(),
             hold.clone().into(),
             entered_by.into(),
-            search_text(&title, &content).into(),
+            search_text(lexicon, &title, &content, s.external_no.as_deref()).into(),
             now.into(),
         ],
     )

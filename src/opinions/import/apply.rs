@@ -170,6 +170,7 @@ pub async fn import(
     // places them): order numbers are unique there.
     let organ = crate::org::default_organ(&s.db).await?.ok_or_else(|| AppError::Conflict("系统尚未设置机关".into()))?;
     let areas = areas(&s.db).await?;
+    let lexicon = crate::opinions::lexicon::current(s).await?;
     let mut lines = Vec::with_capacity(orders.len());
     let mut seen: HashMap<String, u32> = HashMap::new();
     for o in orders {
@@ -205,7 +206,13 @@ pub async fn import(
                 &crate::notify::Limits::of(&s.config),
                 w.actor(),
                 &sub,
-                &service::Source { channel: Channel::Hotline, entered_by: Some(p.account_id), client: &ip.0, now: at },
+                &service::Source {
+                    channel: Channel::Hotline,
+                    entered_by: Some(p.account_id),
+                    client: &ip.0,
+                    now: at,
+                    lexicon: &lexicon,
+                },
             )
             .await
         })
