@@ -31,6 +31,8 @@ const GENERIC: &[&str] = &[
     "经常", "常常", "总是", "老是", "往往", "时常", "只能", "只好", "不得不", "一定", "必然", "确实", "真的", "实在",
     "简直", "完全", "根本", "仍然", "依然", "仍", "越来越", "不断", "到处", "随时", "马上", "尽快", "及时", "立即",
     "还要", "很多", "许多", "不少", "好几", "几个", "好几个", "所有", "全部", "一起", "有人", "没人", "不到", "不了",
+    // Where, said without a name (the names themselves are the installation's lexicon).
+    "村里", "镇上", "城里", "周边", "附近", "旁边", "门口", "当地", "这边", "那边", "办理",
 ];
 
 /// Single characters that name a thing people write about (水, 电, 路 …); every other

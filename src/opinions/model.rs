@@ -190,6 +190,8 @@ pub struct Opinion {
     pub closed_at: Option<i64>,
     /// When the name and phone were purged after the retention period (PLAT-8).
     pub purged_at: Option<i64>,
+    /// The 12345 work order's own number (OPN-14), for an imported order.
+    pub external_no: Option<String>,
 }
 
 impl Opinion {
@@ -219,7 +221,8 @@ impl Opinion {
 pub(crate) const SELECT: &str = "SELECT op.id, op.item_id, op.organ_id, o.path AS organ_path, o.name AS organ_name, \
      op.tracking_no, op.channel, op.station_id, s.name AS station_name, op.deputy_id, p.name AS deputy_name, op.area_id, \
      a.name AS area_name, op.category, op.title, op.content, op.name_enc, op.phone_enc, op.allow_public, op.anonymous, \
-     op.hold_reason, op.merged_into_id, op.created_at, i.state, i.deadline, i.deadline_at, i.flagged, i.closed_at, op.purged_at \
+     op.hold_reason, op.merged_into_id, op.created_at, i.state, i.deadline, i.deadline_at, i.flagged, i.closed_at, op.purged_at, \
+     op.external_no \
      FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \
      LEFT JOIN stations s ON s.id = op.station_id LEFT JOIN persons p ON p.id = op.deputy_id \
      LEFT JOIN areas a ON a.id = op.area_id";

@@ -65,6 +65,15 @@ pub use crate::auth::accounts::valid_mobile as is_mobile;
 /// A phone number as typed by people and other systems: `+86 138-0013-8000` → `13800138000`.
 pub use crate::privacy::normalise_phone;
 
+/// A landline as 12345 records it, normalised (no spaces or hyphens): the area code with its
+/// 0 and a 7- or 8-digit number (`05366012345`, `01012345678`), or the local number alone. Kept
+/// as the caller's contact; no SMS goes to it.
+pub fn is_landline(phone: &str) -> bool {
+    let digits = phone.bytes().all(|b| b.is_ascii_digit());
+    let n = phone.len();
+    digits && ((phone.starts_with('0') && (10..=12).contains(&n)) || ((7..=8).contains(&n) && !phone.starts_with(['0', '1'])))
+}
+
 /// Checks a submission, every field at once, its category against `taxonomy`.
 pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
@@ -84,7 +93,9 @@ pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppErr
         errors.add("name", "姓名不能超过 20 字");
     }
     let phone = s.phone.trim();
-    if !phone.is_empty() && !is_mobile(phone) {
+    // A 12345 order may carry the caller's landline: kept as the contact, no SMS sent to it.
+    let landline_ok = s.channel == Some(Channel::Hotline) && is_landline(phone);
+    if !phone.is_empty() && !is_mobile(phone) && !landline_ok {
         errors.add("phone", "请填写 11 位手机号，或留空");
     }
     if (!s.name.trim().is_empty() || !phone.is_empty()) && !s.consent {
@@ -344,7 +355,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
         ],
     )
     .await?;
-    let sms = if phone.is_empty() {
+    let sms = if !is_mobile(phone) {
         None
     } else {
         let text = format!(
@@ -418,7 +429,8 @@ pub async fn set_category<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The submitter's phone, decrypted (for the SMS at reply and closing).
+/// The submitter's mobile, decrypted (for the SMS at reply and closing); `None` for a landline
+/// (a 12345 caller's contact), which no SMS can reach.
 pub async fn submitter_phone<C: ConnectionTrait>(
     c: &C,
     crypto: &FieldCrypto,
@@ -430,7 +442,7 @@ pub async fn submitter_phone<C: ConnectionTrait>(
     Ok(rows.first().and_then(|r| {
         let enc = r.try_get_by_index::<Option<String>>(0).ok().flatten()?;
         let no = r.try_get_by_index::<String>(1).ok()?;
-        Some((crypto.decrypt(&enc).ok()?, no))
+        Some((crypto.decrypt(&enc).ok()?, no)).filter(|(phone, _)| is_mobile(phone))
     }))
 }
 

@@ -369,7 +369,10 @@ pub struct Report {
     pub avg_tenths: Option<i64>,
     pub p90_days: Option<i64>,
     pub sections: Vec<Section>,
+    /// Hot words: what people write about (function words and the installation's names left out)…
     pub hot: Vec<(String, usize)>,
+    /// … and the places, stations and units they name most, each whole.
+    pub places: Vec<(String, usize)>,
 }
 
 impl Report {
@@ -383,6 +386,9 @@ impl Report {
 
 /// Hot words of this many texts at most (the newest).
 const HOT_TEXTS: i64 = 5000;
+/// How many hot words, and how many places named most, are shown.
+const HOT_WORDS: usize = 30;
+const HOT_PLACES: usize = 12;
 
 /// The figures of the opinions of `organ_path`'s subtree submitted in `from`..`to` (months as
 /// typed, already checked).
@@ -416,10 +422,14 @@ pub async fn report(s: &AppState, organ_path: &str, from: &str, to: &str) -> App
     })
     .collect();
     let lexicon = super::lexicon::current(s).await?;
-    let hot = tokio::task::spawn_blocking(move || crate::nlp::keywords::hot_words_in(&lexicon, &texts, 30))
-        .await
-        .unwrap_or_default();
-    Ok(Report { from: from.to_string(), to: to.to_string(), totals, avg_tenths, p90_days, sections, hot })
+    let (hot, places) = tokio::task::spawn_blocking(move || {
+        let all = crate::nlp::keywords::hot_words_in(&lexicon, &texts, 200);
+        let (places, hot): (Vec<_>, Vec<_>) = all.into_iter().partition(|(w, _)| lexicon.contains(w));
+        (hot.into_iter().take(HOT_WORDS).collect(), places.into_iter().take(HOT_PLACES).collect())
+    })
+    .await
+    .unwrap_or_default();
+    Ok(Report { from: from.to_string(), to: to.to_string(), totals, avg_tenths, p90_days, sections, hot, places })
 }
 
 /// A bar of a chart: its label, its value and its length in per cent of the longest.
@@ -644,7 +654,10 @@ pub struct StatsOut {
     pub average_working_days: Option<f64>,
     pub p90_working_days: Option<i64>,
     pub breakdowns: Vec<Breakdown>,
+    /// What people write about most (function words and names left out).
     pub hot_words: Vec<HotWord>,
+    /// The installation's areas, stations and units named most.
+    pub places: Vec<HotWord>,
 }
 
 /// A `YYYY-MM` query value: absent, or a real month (else a 422 naming the parameter).
@@ -681,6 +694,7 @@ async fn api(Caller { p, s, ip }: Caller, Query(q): Query<ApiQuery>) -> AppResul
             })
             .collect(),
         hot_words: r.hot.iter().map(|(w, n)| HotWord { word: w.clone(), count: *n as i64 }).collect(),
+        places: r.places.iter().map(|(w, n)| HotWord { word: w.clone(), count: *n as i64 }).collect(),
     };
     Ok(axum::Json(out).into_response())
 }

@@ -5,6 +5,7 @@ mod api;
 mod categories;
 mod flow;
 mod import;
+mod lexicon;
 mod lost;
 mod merge;
 mod open311;
