@@ -208,6 +208,9 @@ pub struct FoundStation {
     pub distance: Option<String>,
     pub next: Option<Slot>,
     pub deputies: Vec<(i64, String, String)>,
+    /// The same deputies under the congress they serve in (「百尺河镇人大代表 张三、李四」): the
+    /// place is said once, not after every name.
+    pub groups: Vec<(String, Vec<(i64, String)>)>,
     pub more_deputies: usize,
     pub nav: Option<NavLinks>,
     pub href: String,
@@ -465,6 +468,7 @@ async fn find(
             distance: d.map(distance_text),
             next: None,
             more_deputies: matching.len() - shown,
+            groups: by_congress(&matching[..shown], places),
             deputies: matching.into_iter().take(shown).collect(),
             nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
             href: format!("{}/s/{}", site.prefix, st.id),
@@ -643,6 +647,11 @@ impl Places {
         format!("{}人大代表", self.name(l, township))
     }
 
+    /// The site's own congress: 「诸城市人大代表」.
+    pub fn own_title(&self) -> String {
+        self.own.map(|l| self.title(l, None)).unwrap_or_else(|| "人大代表".into())
+    }
+
     /// The tag beside a deputy's name: nothing for a deputy of the site's own congress alone;
     /// else every congress they serve in, highest first (「诸城市、潍坊市人大代表」).
     pub fn tag(&self, levels: &[Level], township: Option<&str>) -> String {
@@ -652,6 +661,20 @@ impl Places {
         let names: Vec<String> = levels.iter().map(|l| self.name(*l, township)).collect();
         format!("{}人大代表", names.join("、"))
     }
+}
+
+/// Deputies grouped by their tag, in the order the groups first appear; the site's own
+/// deputies (no tag) under the site's congress.
+fn by_congress(deputies: &[DeputyLink], places: &Places) -> Vec<(String, Vec<(i64, String)>)> {
+    let mut out: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+    for (id, name, tag) in deputies {
+        let label = if tag.is_empty() { places.own_title() } else { tag.clone() };
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, list)) => list.push((*id, name.clone())),
+            None => out.push((label, vec![(*id, name.clone())])),
+        }
+    }
+    out
 }
 
 /// The township a station is in, by its area's name (none for a county-wide one).
