@@ -507,7 +507,7 @@ async fn units(Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> 
     .into_response())
 }
 
-pub(crate) const TAG: &str = "民意";
+use super::API_TAG as TAG;
 
 /// The `state` filter: the values `State::parse` accepts.
 fn item_states() -> serde_json::Value {

@@ -501,7 +501,8 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                     }
                     let outcome = if rng.gen_bool(0.8) { Outcome::Resolved } else { Outcome::Planned };
                     // A late reply comes five to six weeks after the 交办, past any deadline.
-                    let after = if *plan == ClosedLate { 24 * rng.gen_range(35..42) } else { 24 * rng.gen_range(3..12) };
+                    let after =
+                        if *plan == ClosedLate { 24 * rng.gen_range(35..42) } else { 24 * rng.gen_range(3..12) };
                     run.step(Party::Unit, Some(unit), Command::Reply { outcome, text: problem.reply.into() }, after)
                         .await?;
                     match plan {

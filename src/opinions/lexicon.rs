@@ -53,11 +53,7 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<Lexicon, DbErr> {
             .map(|rows| rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect::<Vec<_>>())
     };
     for area in read("SELECT name FROM areas ORDER BY id LIMIT $1").await? {
-        if let Some(short) = AREA_ENDINGS
-            .iter()
-            .find_map(|e| area.strip_suffix(e))
-            .filter(|s| s.chars().count() >= 2)
-        {
+        if let Some(short) = AREA_ENDINGS.iter().find_map(|e| area.strip_suffix(e)).filter(|s| s.chars().count() >= 2) {
             names.push(short.to_string());
         }
         names.push(area);

@@ -36,6 +36,9 @@ use crate::handling::model::Item;
 use crate::handling::service::Applied;
 use crate::webhooks::InboundHandler;
 
+/// The OpenAPI tag of the opinions' operations.
+pub const API_TAG: &str = "民意";
+
 /// `handling_items.kind` of an opinion.
 pub const KIND: &str = "opinion";
 

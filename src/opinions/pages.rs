@@ -117,7 +117,12 @@ impl ListQuery {
             ("station", "联络站", pick(&self.station), "SELECT name FROM stations WHERE id = $1"),
             ("deputy", "代表", pick(&self.deputy), "SELECT name FROM persons WHERE id = $1"),
             ("area", "区域", pick(&self.area), "SELECT name FROM areas WHERE id = $1"),
-            ("unit", "承办单位（主办或分办）", pick(&self.unit).filter(Option::is_some), "SELECT name FROM handling_units WHERE id = $1"),
+            (
+                "unit",
+                "承办单位（主办或分办）",
+                pick(&self.unit).filter(Option::is_some),
+                "SELECT name FROM handling_units WHERE id = $1",
+            ),
         ];
         for (key, label, picked, sql) in named {
             let name = match picked {

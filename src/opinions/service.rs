@@ -71,7 +71,9 @@ pub use crate::privacy::normalise_phone;
 pub fn is_landline(phone: &str) -> bool {
     let digits = phone.bytes().all(|b| b.is_ascii_digit());
     let n = phone.len();
-    digits && ((phone.starts_with('0') && (10..=12).contains(&n)) || ((7..=8).contains(&n) && !phone.starts_with(['0', '1'])))
+    digits
+        && ((phone.starts_with('0') && (10..=12).contains(&n))
+            || ((7..=8).contains(&n) && !phone.starts_with(['0', '1'])))
 }
 
 /// Checks a submission, every field at once, its category against `taxonomy`.

@@ -312,7 +312,8 @@ pub struct StatsQuery {
 /// The first day of a `YYYY-MM` month.
 pub fn month_start(m: &str) -> Option<chrono::NaiveDate> {
     let m = m.trim();
-    let shaped = m.len() == 7 && m.bytes().enumerate().all(|(i, b)| if i == 4 { b == b'-' } else { b.is_ascii_digit() });
+    let shaped =
+        m.len() == 7 && m.bytes().enumerate().all(|(i, b)| if i == 4 { b == b'-' } else { b.is_ascii_digit() });
     shaped.then(|| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok()).flatten()
 }
 
@@ -477,9 +478,10 @@ async fn page(Console { page, p, s, ip }: Console, Query(q): Query<StatsQuery>) 
         return Ok(export(&r));
     }
     let t = &r.totals;
-    let funnel = bars([("收集", t.total), ("受理", t.accepted), ("交办", t.assigned), ("办结", t.closed)].map(
-        |(name, n)| (name.to_string(), n, None),
-    ));
+    let funnel = bars(
+        [("收集", t.total), ("受理", t.accepted), ("交办", t.assigned), ("办结", t.closed)]
+            .map(|(name, n)| (name.to_string(), n, None)),
+    );
     let months = r.sections.iter().find(|x| x.dim == Dim::Month);
     let trend = bars(
         months
@@ -680,7 +682,11 @@ async fn api(Caller { p, s, ip }: Caller, Query(q): Query<ApiQuery>) -> AppResul
         totals: FiguresOut::of(&r.totals, "全部".into()),
         definitions: DEFINITIONS
             .iter()
-            .map(|(field, name, text)| Definition { field: field.to_string(), name: name.to_string(), text: text.to_string() })
+            .map(|(field, name, text)| Definition {
+                field: field.to_string(),
+                name: name.to_string(),
+                text: text.to_string(),
+            })
             .collect(),
         average_working_days: r.avg_tenths.map(|t| t as f64 / 10.0),
         p90_working_days: r.p90_days,
@@ -707,7 +713,7 @@ pub const OPERATION: Operation = Operation::get(
     "/api/v1/opinions/stats",
     "民意统计（本机关及下级）：收集、受理、交办、办结，按期办结率和满意率（各含分子、分母和口径），不满意、二次办理、超期，\
      办理时长，按渠道、类别、联络站、代表、区域、承办单位和月份分列，热词",
-    super::api::TAG,
+    super::API_TAG,
     schema::<StatsOut>,
 )
 .signed_in()

@@ -140,8 +140,13 @@ async fn raise<C: ConnectionTrait>(
         anonymous: true,
         ..Submission::default()
     };
-    let src =
-        Source { channel: Channel::Reception, entered_by: e.entered_by, client: e.client, now: e.now, lexicon: e.lexicon };
+    let src = Source {
+        channel: Channel::Reception,
+        entered_by: e.entered_by,
+        client: e.client,
+        now: e.now,
+        lexicon: e.lexicon,
+    };
     let receipt = intake::submit(c, key, crypto, actor, &sub, &src).await.map_err(|err| match err {
         // A repeat of an issue entered minutes ago is the form's matter, not a conflict page.
         AppError::Conflict(m) => AppError::invalid("issues", m),

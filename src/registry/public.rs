@@ -834,4 +834,3 @@ struct PosterTpl {
     /// Our own QR code, inline so that the poster prints in one piece.
     qr_svg: String,
 }
-

@@ -11,7 +11,9 @@ async fn strings(app: &TestApp, sql: &str) -> Vec<Vec<String>> {
         .await
         .unwrap()
         .iter()
-        .map(|r| (0..).map_while(|i| r.try_get_by_index::<Option<String>>(i).ok()).map(Option::unwrap_or_default).collect())
+        .map(|r| {
+            (0..).map_while(|i| r.try_get_by_index::<Option<String>>(i).ok()).map(Option::unwrap_or_default).collect()
+        })
         .collect()
 }
 
@@ -43,8 +45,11 @@ async fn the_demo_says_what_its_tags_say(app: TestApp) {
     }
 
     // The township an opinion is tagged with is the one its text names, and no other.
-    let townships: Vec<String> =
-        strings(&app, "SELECT name FROM areas WHERE level = 'township'").await.into_iter().map(|r| r[0].clone()).collect();
+    let townships: Vec<String> = strings(&app, "SELECT name FROM areas WHERE level = 'township'")
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
     let tagged = strings(
         &app,
         "SELECT a.name, op.title || ' ' || op.content FROM opinions op JOIN areas a ON a.id = op.area_id \

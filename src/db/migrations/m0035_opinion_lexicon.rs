@@ -76,7 +76,9 @@ impl MigrationTrait for Migration {
         for t in TABLES {
             for op in ["ins", "upd", "del"] {
                 match c.get_database_backend() {
-                    DbBackend::Postgres => c.execute_unprepared(&format!("DROP TRIGGER IF EXISTS nmc_{t}_{op} ON {t}")).await?,
+                    DbBackend::Postgres => {
+                        c.execute_unprepared(&format!("DROP TRIGGER IF EXISTS nmc_{t}_{op} ON {t}")).await?
+                    }
                     _ => c.execute_unprepared(&format!("DROP TRIGGER IF EXISTS nmc_{t}_{op}")).await?,
                 };
             }

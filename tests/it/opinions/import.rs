@@ -413,7 +413,11 @@ async fn imported(app: &TestApp, external_no: &str) -> (i64, Option<String>, Opt
     .await
     .unwrap()[0];
     let phone: Option<String> = r.try_get_by_index(2).unwrap();
-    (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), phone.map(|p| app.state.crypto.decrypt(&p).unwrap()))
+    (
+        r.try_get_by_index(0).unwrap(),
+        r.try_get_by_index(1).unwrap(),
+        phone.map(|p| app.state.crypto.decrypt(&p).unwrap()),
+    )
 }
 
 async fn an_order_keeps_its_landline_its_area_and_its_number(app: TestApp) {
@@ -443,16 +447,13 @@ async fn an_order_keeps_its_landline_its_area_and_its_number(app: TestApp) {
     assert_eq!(phone.as_deref(), Some("05366012345"));
     assert!(lines[0].3.contains("固定电话") && !lines[0].3.contains("未保存"), "{:?}", lines[0]);
     assert_eq!(imported(&app, "ZC-20261201-0009").await.2.as_deref(), Some("6012346"));
-    let sms: Vec<String> = db::query_rows(
-        app.db(),
-        "SELECT phone_masked FROM sms_outbox WHERE id > $1",
-        vec![sms_before.into()],
-    )
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.try_get_by_index(0).unwrap())
-    .collect();
+    let sms: Vec<String> =
+        db::query_rows(app.db(), "SELECT phone_masked FROM sms_outbox WHERE id > $1", vec![sms_before.into()])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
     assert_eq!(sms, ["138****8009"], "only the mobile gets the receipt");
     // An area given after its parents' names is the area itself.
     assert_eq!(area.as_deref(), Some("龙都街道"));

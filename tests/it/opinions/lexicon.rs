@@ -18,7 +18,11 @@ async fn hot(app: &TestApp, token: &str) -> (Vec<(String, i64)>, Vec<(String, i6
     let r = app.api("GET", &format!("/api/v1/opinions/stats?from={month}&to={month}"), Some(token), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let list = |v: &Value| -> Vec<(String, i64)> {
-        v.as_array().unwrap().iter().map(|w| (w["word"].as_str().unwrap().to_string(), w["count"].as_i64().unwrap())).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|w| (w["word"].as_str().unwrap().to_string(), w["count"].as_i64().unwrap()))
+            .collect()
     };
     let j = r.json();
     (list(&j["hot_words"]), list(&j["places"]))

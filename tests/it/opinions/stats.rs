@@ -161,13 +161,20 @@ async fn each_rate_shows_what_it_is_made_of_and_matches_a_hand_count(app: TestAp
     let j = r.json();
     let t = &j["totals"];
     let permille = |n: i64, d: i64| (n * 1000 + d / 2) / d;
-    assert_eq!(t["on_time_rate"], json!({"numerator": on_time, "denominator": closed, "permille": permille(on_time, closed)}));
-    assert_eq!(t["satisfaction"], json!({"numerator": satisfied, "denominator": rated, "permille": permille(satisfied, rated)}));
+    assert_eq!(
+        t["on_time_rate"],
+        json!({"numerator": on_time, "denominator": closed, "permille": permille(on_time, closed)})
+    );
+    assert_eq!(
+        t["satisfaction"],
+        json!({"numerator": satisfied, "denominator": rated, "permille": permille(satisfied, rated)})
+    );
     assert_eq!(t["unsatisfied"], json!(unsatisfied));
     assert_eq!(t["unsatisfied_open"], json!(unsatisfied_open));
     assert_eq!(t["closed"], json!(closed));
     assert_eq!(j["definitions"].as_array().unwrap().len(), 2);
-    let dims: Vec<&str> = j["breakdowns"].as_array().unwrap().iter().map(|b| b["dimension"].as_str().unwrap()).collect();
+    let dims: Vec<&str> =
+        j["breakdowns"].as_array().unwrap().iter().map(|b| b["dimension"].as_str().unwrap()).collect();
     assert_eq!(dims, ["channel", "category", "station", "deputy", "area", "unit", "month"]);
     // A month the API cannot read is a 422 naming the parameter; units get no figures.
     let r = app.api("GET", "/api/v1/opinions/stats?from=2026-13", Some(&token), None).await;
