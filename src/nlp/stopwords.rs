@@ -32,7 +32,7 @@ const GENERIC: &[&str] = &[
     "简直", "完全", "根本", "仍然", "依然", "仍", "越来越", "不断", "到处", "随时", "马上", "尽快", "及时", "立即",
     "还要", "很多", "许多", "不少", "好几", "几个", "好几个", "所有", "全部", "一起", "有人", "没人", "不到", "不了",
     // Where, said without a name (the names themselves are the installation's lexicon).
-    "村里", "镇上", "城里", "周边", "附近", "旁边", "门口", "当地", "这边", "那边", "办理",
+    "村里", "镇上", "城里", "周边", "附近", "旁边", "门口", "当地", "这边", "那边", "办理", "一家",
 ];
 
 /// Single characters that name a thing people write about (水, 电, 路 …); every other

@@ -240,8 +240,6 @@ const PROBLEMS: &[Problem] = &[
     },
 ];
 
-const VILLAGES: &[&str] = &["东关", "西岭", "南湖", "北辛庄", "大王家", "后疃", "前店子", "石河头", "张家庄", "柳沟"];
-const PLACES: &[&str] = &["村", "社区", "小区", "路"];
 const NAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "孙", "周", "吴"];
 
 /// The planned end of a demo opinion.
@@ -311,6 +309,18 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
             .iter()
             .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
             .collect();
+    // The villages and communities of each township (by its code), named in the texts.
+    let mut villages: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for r in db::query_rows(
+        c,
+        "SELECT t.code, a.name FROM areas a JOIN areas t ON t.id = a.parent_id \
+         WHERE a.level = 'community' AND t.level = 'township' ORDER BY a.code",
+        vec![],
+    )
+    .await?
+    {
+        villages.entry(r.try_get_by_index(0)?).or_default().push(r.try_get_by_index(1)?);
+    }
     let lexicon = super::lexicon::load(c).await?;
     if units.is_empty() || stations.is_empty() || townships.is_empty() {
         return Err(AppError::Conflict("演示民意需要承办单位、联络站和乡镇".into()));
@@ -346,11 +356,10 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                 Some(code) => townships.iter().find(|(c, _)| *c == code).cloned().unwrap_or_default(),
                 None => townships[rng.gen_range(0..townships.len())].clone(),
             };
-            let place = format!(
-                "{township}{}{}",
-                VILLAGES[rng.gen_range(0..VILLAGES.len())],
-                PLACES[rng.gen_range(0..PLACES.len())]
-            );
+            let place = match villages.get(&code).filter(|v| !v.is_empty()) {
+                Some(v) => format!("{township}{}", v[rng.gen_range(0..v.len())]),
+                None => township.clone(),
+            };
             let with_phone = rng.gen_bool(0.6);
             let text = problem.text.replace("{p}", &place);
             let content =
