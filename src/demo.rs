@@ -31,6 +31,31 @@ pub(crate) const TOWNSHIPS: [(&str, &str, f64, f64); 13] = [
     ("370782118", "桃林镇", 35.800107, 119.53762),
 ];
 
+/// Villages and communities (村、社区): each township gets six, taken in turn from this list, so
+/// that the demo's opinions name places the area data holds.
+const COMMUNITIES: [&str; 20] = [
+    "东关村",
+    "西岭村",
+    "南湖社区",
+    "北辛庄村",
+    "大王家村",
+    "后疃村",
+    "前店子村",
+    "石河头村",
+    "张家庄村",
+    "柳沟村",
+    "东风社区",
+    "河崖村",
+    "于家庄村",
+    "岳家庄村",
+    "孟家村",
+    "新华社区",
+    "马庄村",
+    "常山村",
+    "卢山村",
+    "小店村",
+];
+
 const UNITS: [(&str, &str); 22] = [
     ("诸城市教育和体育局", "government"),
     ("诸城市卫生健康局", "government"),
@@ -147,7 +172,7 @@ pub async fn seed(
         ),
     )
     .await?;
-    for (code, name, lat, lng) in TOWNSHIPS {
+    for (i, (code, name, lat, lng)) in TOWNSHIPS.into_iter().enumerate() {
         let area_id = org::create_area(
             &txn,
             audit_key,
@@ -155,6 +180,11 @@ pub async fn seed(
             &area(&format!("{code}000"), name, "township", Some(county), Some((lat, lng))),
         )
         .await?;
+        for k in 0..6 {
+            let village = COMMUNITIES[(i * 3 + k) % COMMUNITIES.len()];
+            let input = area(&format!("{code}{:03}", 201 + k), village, "community", Some(area_id), None);
+            org::create_area(&txn, audit_key, &actor, &input).await?;
+        }
         let (full, short, kind) = if name.ends_with("街道") {
             (format!("诸城市{name}人大工作委员会"), format!("{name}人大工委"), "street_working_committee")
         } else {
@@ -233,7 +263,7 @@ pub async fn seed(
             id,
             "欢迎使用数字人大",
             &format!(
-                "您好，{}。这是演示环境，您的角色是“{}”。菜单（电脑上在左侧，手机上在页面顶部）列出了您可以使用的功能。",
+                "您好，{}。这是演示环境，您的角色是“{}”。「菜单」里列出了您可以使用的功能。",
                 a.display_name,
                 a.role.label()
             ),

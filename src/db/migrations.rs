@@ -47,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_calendar_years::Migration),
             Box::new(m0033_handling_corrections::Migration),
             Box::new(m0034_loop_notices::Migration),
+            Box::new(m0035_opinion_lexicon::Migration),
             Box::new(m0043_audit_checks::Migration),
         ]
     }
@@ -86,6 +87,7 @@ pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
 pub mod m0033_handling_corrections;
 pub mod m0034_loop_notices;
+pub mod m0035_opinion_lexicon;
 pub mod m0043_audit_checks;
 mod schema;
 

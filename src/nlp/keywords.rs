@@ -47,13 +47,18 @@ pub fn keywords(text: &str, n: usize) -> Vec<(String, f32)> {
 /// Left out as in [`keywords`]. The texts are segmented on every core the machine has
 /// (one share each, counts merged), so the answer does not depend on the number of cores.
 pub fn hot_words<S: AsRef<str> + Sync>(texts: &[S], n: usize) -> Vec<(String, usize)> {
+    hot_words_in(&segment::Lexicon::default(), texts, n)
+}
+
+/// [`hot_words`], the lexicon's names (the installation's places, stations, units) kept whole.
+pub fn hot_words_in<S: AsRef<str> + Sync>(lexicon: &segment::Lexicon, texts: &[S], n: usize) -> Vec<(String, usize)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
     // Small inputs are not worth a thread.
     let share = texts.len().div_ceil(threads).max(2_000);
     let count = |part: &[S]| {
         let mut df: HashMap<String, usize> = HashMap::new();
         for text in part {
-            let mut words = segment::tokens(text.as_ref());
+            let mut words = segment::tokens_in(lexicon, text.as_ref());
             words.retain(|w| !is_uninformative(w));
             words.sort_unstable();
             words.dedup();

@@ -6,6 +6,7 @@
 //! Every token is a run of letters and digits (CJK ideographs count as letters), so neither
 //! backend splits it further.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
@@ -58,13 +59,108 @@ fn push_runs(word: &str, out: &mut Vec<String>) {
     out.extend(word.split(|c: char| !c.is_alphanumeric()).filter(|p| !p.is_empty()).map(str::to_owned));
 }
 
+/// An installation's own names — its areas, stations and handling units — that segmentation
+/// keeps whole (百尺河镇, not 百尺 + 河镇), beside jieba's dictionary. Built from a list of names
+/// (the caller reads them from the database and keeps the lexicon while they do not change);
+/// a name is matched leftmost-longest in the folded text, the text between names goes to jieba.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    /// Names by their first character, longest first.
+    by_first: HashMap<char, Vec<Vec<char>>>,
+    len: usize,
+}
+
+/// Longest name kept (a longer one is a description, not a name).
+const MAX_NAME_CHARS: usize = 30;
+
+impl Lexicon {
+    /// The lexicon of `names`: each folded, cut at anything that is not a letter or digit
+    /// (「诸城市基层立法联系点（龙都街道）」 gives two names), pieces of one character left out.
+    pub fn new<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Lexicon {
+        let mut by_first: HashMap<char, Vec<Vec<char>>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            for piece in normalize(name.as_ref()).split(|c: char| !c.is_alphanumeric()) {
+                let chars: Vec<char> = piece.chars().collect();
+                if chars.len() < 2 || chars.len() > MAX_NAME_CHARS || !seen.insert(piece.to_string()) {
+                    continue;
+                }
+                by_first.entry(chars[0]).or_default().push(chars);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        }
+        Lexicon { len: seen.len(), by_first }
+    }
+
+    /// How many names it holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when `word` (folded) is one of the names.
+    pub fn contains(&self, word: &str) -> bool {
+        let chars: Vec<char> = normalize(word).chars().collect();
+        chars.first().and_then(|c| self.by_first.get(c)).is_some_and(|l| l.contains(&chars))
+    }
+
+    /// The length of the longest name starting at `at`, if any.
+    fn longest_at(&self, text: &[char], at: usize) -> Option<usize> {
+        let rest = &text[at..];
+        self.by_first.get(&rest[0])?.iter().find(|n| rest.starts_with(n)).map(Vec::len)
+    }
+
+    /// The folded text cut into pieces: `(piece, true)` for a name, `(piece, false)` for the
+    /// text between names.
+    fn pieces(&self, text: &str) -> Vec<(String, bool)> {
+        if self.by_first.is_empty() {
+            return vec![(normalize(text), false)];
+        }
+        let chars: Vec<char> = normalize(text).chars().collect();
+        let mut out = Vec::new();
+        let (mut gap, mut i) = (0, 0);
+        while i < chars.len() {
+            match self.longest_at(&chars, i) {
+                Some(n) => {
+                    if gap < i {
+                        out.push((chars[gap..i].iter().collect(), false));
+                    }
+                    out.push((chars[i..i + n].iter().collect(), true));
+                    i += n;
+                    gap = i;
+                }
+                None => i += 1,
+            }
+        }
+        if gap < chars.len() {
+            out.push((chars[gap..].iter().collect(), false));
+        }
+        out
+    }
+}
+
 /// All words of the text in reading order, normalised, without punctuation, white space or
 /// symbols, stopwords kept. The form search uses.
 pub fn words(text: &str) -> Vec<String> {
-    let text = normalize(text);
+    words_in(&Lexicon::default(), text)
+}
+
+/// [`words`], the lexicon's names kept whole.
+pub fn words_in(lexicon: &Lexicon, text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for token in jieba().cut(&text, true) {
-        push_runs(token.word, &mut out);
+    for (piece, name) in lexicon.pieces(text) {
+        if name {
+            out.push(piece);
+            continue;
+        }
+        for token in jieba().cut(&piece, true) {
+            push_runs(token.word, &mut out);
+        }
     }
     out
 }
@@ -72,7 +168,12 @@ pub fn words(text: &str) -> Vec<String> {
 /// The words of the text as [`words`] gives them, stopwords removed: the form
 /// classification and keyword extraction use.
 pub fn tokens(text: &str) -> Vec<String> {
-    let mut out = words(text);
+    tokens_in(&Lexicon::default(), text)
+}
+
+/// [`tokens`], the lexicon's names kept whole.
+pub fn tokens_in(lexicon: &Lexicon, text: &str) -> Vec<String> {
+    let mut out = words_in(lexicon, text);
     out.retain(|w| !is_stopword(w));
     out
 }
@@ -80,10 +181,22 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// The text to store in a full-text column: jieba's search-mode tokens (whole words and
 /// the shorter words inside them) joined by single spaces.
 pub fn index_text(text: &str) -> String {
-    let text = normalize(text);
+    index_text_in(&Lexicon::default(), text)
+}
+
+/// [`index_text`] that also holds the lexicon's names whole, each followed by the words jieba
+/// finds inside it: a query segmented without the lexicon ([`query_terms`]) still matches.
+pub fn index_text_in(lexicon: &Lexicon, text: &str) -> String {
     let mut out = Vec::new();
-    for token in jieba().cut_for_search(&text, true) {
-        push_runs(token.word, &mut out);
+    for (piece, name) in lexicon.pieces(text) {
+        if name {
+            out.push(piece.clone());
+        }
+        for token in jieba().cut_for_search(&piece, true) {
+            if !(name && token.word == piece) {
+                push_runs(token.word, &mut out);
+            }
+        }
     }
     out.join(" ")
 }
@@ -208,6 +321,35 @@ mod tests {
         for t in query_terms(text) {
             assert!(idx.split(' ').any(|w| w == t), "{t} not in {idx}");
         }
+    }
+
+    #[test]
+    fn the_lexicon_keeps_names_whole() {
+        let text = "百尺河镇石河头村的自来水水压太低，诸城市龙都街道也一样。";
+        // Without the lexicon jieba cuts the town's name (百尺 + 河镇 or similar).
+        assert!(!words(text).contains(&"百尺河镇".to_owned()), "{:?}", words(text));
+        let lex = Lexicon::new(["百尺河镇", "龙都街道", "诸城市", "诸城市基层立法联系点（龙都街道）", "镇"]);
+        // Names are cut at brackets; one-character pieces are not names.
+        assert_eq!(lex.len(), 4);
+        assert!(lex.contains("诸城市基层立法联系点") && !lex.contains("镇"));
+        let w = words_in(&lex, text);
+        assert!(w.contains(&"百尺河镇".to_owned()) && w.contains(&"龙都街道".to_owned()), "{w:?}");
+        assert!(w.contains(&"诸城市".to_owned()) && w.contains(&"水压".to_owned()), "{w:?}");
+        assert!(!w.iter().any(|x| x == "百尺" || x == "河镇"), "{w:?}");
+        // Leftmost-longest: the longer name wins where two start at the same character.
+        let lex = Lexicon::new(["百尺河", "百尺河镇"]);
+        assert_eq!(words_in(&lex, "百尺河镇"), ["百尺河镇"]);
+        // The index holds the whole name and the words inside it, so a query segmented
+        // without the lexicon still finds the text.
+        let lex = Lexicon::new(["百尺河镇"]);
+        let idx = index_text_in(&lex, text);
+        assert!(idx.split(' ').any(|x| x == "百尺河镇"), "{idx}");
+        for t in query_terms("百尺河镇水压") {
+            assert!(idx.split(' ').any(|x| x == t), "{t} not in {idx}");
+        }
+        // An empty lexicon changes nothing.
+        assert_eq!(words_in(&Lexicon::default(), text), words(text));
+        assert_eq!(index_text_in(&Lexicon::default(), text), index_text(text));
     }
 
     fn render(pieces: &[(String, bool)]) -> String {

@@ -27,6 +27,12 @@ const GENERIC: &[&str] = &[
     "导致", "严重", "多次", "一年", "两年", "几年", "一天", "每天", "今年", "去年", "年", "月", "日", "号", "元",
     "是否", "能否", "这种", "那种", "需要", "请求", "时间", "还是", "不能", "不要", "应当", "必须", "其中", "之后",
     "之前", "以后", "以前", "甚至", "一样", "一次", "起来", "出来", "为止", "目的", "方面", "方式",
+    // Adverbs and modal words: how often, how much, what one can do — never what a message is about.
+    "经常", "常常", "总是", "老是", "往往", "时常", "只能", "只好", "不得不", "一定", "必然", "确实", "真的", "实在",
+    "简直", "完全", "根本", "仍然", "依然", "仍", "越来越", "不断", "到处", "随时", "马上", "尽快", "及时", "立即",
+    "还要", "很多", "许多", "不少", "好几", "几个", "好几个", "所有", "全部", "一起", "有人", "没人", "不到", "不了",
+    // Where, said without a name (the names themselves are the installation's lexicon).
+    "村里", "镇上", "城里", "周边", "附近", "旁边", "门口", "当地", "这边", "那边", "办理", "一家",
 ];
 
 /// Single characters that name a thing people write about (水, 电, 路 …); every other
@@ -62,5 +68,7 @@ mod tests {
         assert!(is_stopword("的") && !is_stopword("路灯"));
         assert!(is_uninformative("您好") && is_uninformative("2019") && is_uninformative("个"));
         assert!(!is_uninformative("水") && !is_uninformative("物业"));
+        // Function words a complaint is full of are not what it is about.
+        assert!(is_uninformative("只能") && is_uninformative("经常"));
     }
 }

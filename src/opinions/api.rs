@@ -112,6 +112,7 @@ async fn create(
                 (None, Some(_)) => Channel::Deputy,
                 _ => Channel::Api,
             };
+            let lexicon = super::lexicon::current(&s).await?;
             write_as(&s, actor, async |w| {
                 service::throttle(w.txn(), &s.crypto, "intake", &ip.0, service::PUBLIC_PER_HOUR, now).await?;
                 // The API has no code step: where new numbers are verified, it takes only known ones.
@@ -131,7 +132,7 @@ async fn create(
                     &crate::notify::Limits::of(&s.config),
                     w.actor(),
                     &sub,
-                    &service::Source { channel, entered_by: None, client: &ip.0, now },
+                    &service::Source { channel, entered_by: None, client: &ip.0, now, lexicon: &lexicon },
                 )
                 .await
             })
@@ -300,6 +301,7 @@ async fn list(Auth(p): Auth, State(s): State<AppState>, Query(q): Query<ListQuer
         category: Some(query::text(&q.category)).filter(|c| taxonomy.knows(c)),
         channel: None,
         terms: crate::nlp::segment::query_terms(&query::text(&q.q)),
+        ..model::Filter::default()
     };
     let now = crate::db::now();
     let (limit, offset) = offset_paging(q.limit, q.offset, 50, 200)?;
@@ -505,7 +507,7 @@ async fn units(Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> 
     .into_response())
 }
 
-const TAG: &str = "民意";
+use super::API_TAG as TAG;
 
 /// The `state` filter: the values `State::parse` accepts.
 fn item_states() -> serde_json::Value {
@@ -528,6 +530,7 @@ pub const OPERATIONS: &[Operation] = &[
             OFFSET_PAGING[0],
             OFFSET_PAGING[1],
         ]),
+    super::stats::OPERATION,
     Operation::get("/api/v1/opinions/track/{no}", "反映人查询办理进度（须查询码 code）", TAG, schema::<Tracking>).query(&[param("code", "查询码", text)]),
     Operation::post("/api/v1/opinions/track/{no}/ratings", "反映人评价答复", TAG, schema::<RatingIn>, schema::<StepOut>),
     Operation::get("/api/v1/opinions/{id}", "事项详情：状态、期限、交办、答复、评价、办理记录和系统建议", TAG, schema::<OpinionDetail>).signed_in(),

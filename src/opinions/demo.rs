@@ -162,7 +162,7 @@ const PROBLEMS: &[Problem] = &[
         reply: "已安排资金对损毁渠段进行了修复，保障了春灌用水。",
     },
     Problem {
-        category: "农业农村",
+        category: "城乡建设",
         unit: "诸城市水利局",
         title: "自来水水压低",
         text: "{p}村里自来水水压太低，二楼以上就上不去水，做饭洗衣都不方便。",
@@ -197,8 +197,8 @@ const PROBLEMS: &[Problem] = &[
         reply: "已联合社区、物业开展专项整治，新建集中充电车棚两处，清理楼道电动车和飞线。",
     },
     Problem {
-        category: "社会治理",
-        unit: "诸城市民政局",
+        category: "城乡建设",
+        unit: "诸城市住房和城乡建设局",
         title: "物业服务差收费高",
         text: "{p}小区物业不作为，垃圾清运不及时，绿化也没人管，物业费却年年涨。",
         reply: "已约谈物业企业负责人，督促其限期整改服务问题，并指导业主委员会依法监督物业收费。",
@@ -240,8 +240,6 @@ const PROBLEMS: &[Problem] = &[
     },
 ];
 
-const VILLAGES: &[&str] = &["东关", "西岭", "南湖", "北辛庄", "大王家", "后疃", "前店子", "石河头", "张家庄", "柳沟"];
-const PLACES: &[&str] = &["村", "社区", "小区", "路"];
 const NAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "孙", "周", "吴"];
 
 /// The planned end of a demo opinion.
@@ -256,7 +254,11 @@ enum Plan {
     Replied,
     Rehandling,
     Closed,
+    /// Replied after the deadline, then closed.
+    ClosedLate,
     ClosedAfterRehandling,
+    /// 不满意 twice; staff close it with an explanation the submitter sees.
+    ClosedUnsatisfied,
 }
 
 /// How many of each, out of `DEMO_OPINIONS`.
@@ -269,8 +271,10 @@ const PLANS: &[(Plan, u32)] = &[
     (Plan::InProgress, 50),
     (Plan::Replied, 36),
     (Plan::Rehandling, 14),
-    (Plan::Closed, 96),
+    (Plan::Closed, 80),
+    (Plan::ClosedLate, 10),
     (Plan::ClosedAfterRehandling, 10),
+    (Plan::ClosedUnsatisfied, 6),
 ];
 
 const DAY: i64 = 86_400;
@@ -286,21 +290,38 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
             .iter()
             .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
             .collect();
-    let stations: Vec<(i64, i64)> = db::query_rows(
+    // Each station with a deputy of it and the township it is in (none for a county-wide one).
+    let stations: Vec<(i64, i64, Option<String>)> = db::query_rows(
         c,
-        "SELECT station_id, min(person_id) FROM station_deputies GROUP BY station_id ORDER BY station_id",
+        "SELECT sd.station_id, min(sd.person_id), CASE WHEN a.level = 'township' THEN a.code END \
+         FROM station_deputies sd JOIN stations s ON s.id = sd.station_id JOIN areas a ON a.id = s.area_id \
+         GROUP BY sd.station_id, a.level, a.code ORDER BY sd.station_id",
         vec![],
     )
     .await?
     .iter()
-    .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
+    .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?, r.try_get_by_index(2).ok()?)))
     .collect();
-    let townships: Vec<String> =
-        db::query_rows(c, "SELECT name FROM areas WHERE level = 'township' ORDER BY code", vec![])
+    // (code, name) of the townships: the place a text names is the area the opinion is tagged with.
+    let townships: Vec<(String, String)> =
+        db::query_rows(c, "SELECT code, name FROM areas WHERE level = 'township' ORDER BY code", vec![])
             .await?
             .iter()
-            .filter_map(|r| r.try_get_by_index(0).ok())
+            .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
             .collect();
+    // The villages and communities of each township (by its code), named in the texts.
+    let mut villages: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for r in db::query_rows(
+        c,
+        "SELECT t.code, a.name FROM areas a JOIN areas t ON t.id = a.parent_id \
+         WHERE a.level = 'community' AND t.level = 'township' ORDER BY a.code",
+        vec![],
+    )
+    .await?
+    {
+        villages.entry(r.try_get_by_index(0)?).or_default().push(r.try_get_by_index(1)?);
+    }
+    let lexicon = super::lexicon::load(c).await?;
     if units.is_empty() || stations.is_empty() || townships.is_empty() {
         return Err(AppError::Conflict("演示民意需要承办单位、联络站和乡镇".into()));
     }
@@ -314,13 +335,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
     for (plan, count) in PLANS {
         for _ in 0..*count {
             let problem = &PROBLEMS[rng.gen_range(0..PROBLEMS.len())];
-            let township = &townships[rng.gen_range(0..townships.len())];
-            let place = format!(
-                "{township}{}{}",
-                VILLAGES[rng.gen_range(0..VILLAGES.len())],
-                PLACES[rng.gen_range(0..PLACES.len())]
-            );
-            let (station, deputy) = stations[rng.gen_range(0..stations.len())];
+            let (station, deputy, station_township) = stations[rng.gen_range(0..stations.len())].clone();
             let channel = match rng.gen_range(0..20) {
                 0..=9 => Channel::Station,
                 10..=12 => Channel::Deputy,
@@ -334,6 +349,17 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                 Channel::Deputy | Channel::DeputyEntry => (None, Some(deputy)),
                 _ => (None, None),
             };
+            // The text names the township the opinion is tagged with: a township station's own,
+            // else one picked (and given as the area, as the form's 区域 would be).
+            let at_station = station_id.is_some() && station_township.is_some();
+            let (code, township) = match station_township.filter(|_| at_station) {
+                Some(code) => townships.iter().find(|(c, _)| *c == code).cloned().unwrap_or_default(),
+                None => townships[rng.gen_range(0..townships.len())].clone(),
+            };
+            let place = match villages.get(&code).filter(|v| !v.is_empty()) {
+                Some(v) => format!("{township}{}", v[rng.gen_range(0..v.len())]),
+                None => township.clone(),
+            };
             let with_phone = rng.gen_bool(0.6);
             let text = problem.text.replace("{p}", &place);
             let content =
@@ -342,6 +368,8 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
             let age_days = match plan {
                 Plan::Held | Plan::Received => rng.gen_range(0..6),
                 Plan::Assigned | Plan::InProgress => rng.gen_range(3..45),
+                // Late and twice-handled ones took long: they are older.
+                Plan::ClosedLate | Plan::ClosedUnsatisfied => rng.gen_range(70..120),
                 _ => rng.gen_range(10..120),
             };
             let created = now - age_days * DAY - rng.gen_range(0..DAY / 2);
@@ -349,7 +377,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                 channel: Some(channel),
                 station_id,
                 deputy_id,
-                area_code: None,
+                area_code: (!at_station).then_some(code),
                 category: if matches!(plan, Plan::Held | Plan::Received) {
                     String::new()
                 } else {
@@ -379,7 +407,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                 crypto,
                 &citizen,
                 &sub,
-                &Source { channel, entered_by: None, client: &client, now: created },
+                &Source { channel, entered_by: None, client: &client, now: created, lexicon: &lexicon },
             )
             .await?;
             let item = db::scalar_i64(c, "SELECT item_id FROM opinions WHERE id = $1", vec![receipt.opinion_id.into()])
@@ -481,15 +509,47 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, r
                         continue;
                     }
                     let outcome = if rng.gen_bool(0.8) { Outcome::Resolved } else { Outcome::Planned };
-                    run.step(
-                        Party::Unit,
-                        Some(unit),
-                        Command::Reply { outcome, text: problem.reply.into() },
-                        24 * rng.gen_range(3..12),
-                    )
-                    .await?;
+                    // A late reply comes five to six weeks after the 交办, past any deadline.
+                    let after =
+                        if *plan == ClosedLate { 24 * rng.gen_range(35..42) } else { 24 * rng.gen_range(3..12) };
+                    run.step(Party::Unit, Some(unit), Command::Reply { outcome, text: problem.reply.into() }, after)
+                        .await?;
                     match plan {
                         Replied => {}
+                        ClosedUnsatisfied => {
+                            let unsatisfied = |comment: &str| Command::Rate {
+                                rater: Rater::Submitter,
+                                grade: Grade::Unsatisfied,
+                                comment: comment.into(),
+                                aspect: Aspect::Overall,
+                                unit_id: None,
+                            };
+                            run.step(Party::Submitter, None, unsatisfied("问题还没有彻底解决。"), 30).await?;
+                            run.step(Party::Unit, Some(unit), Command::Accept, 20).await?;
+                            run.step(
+                                Party::Unit,
+                                Some(unit),
+                                Command::Reply {
+                                    outcome: Outcome::CannotResolve,
+                                    text: "经再次核实，该问题涉及的改造项目需列入上级资金计划，目前暂不具备条件，已向反映人说明。"
+                                        .into(),
+                                },
+                                24 * 5,
+                            )
+                            .await?;
+                            run.step(Party::Submitter, None, unsatisfied("希望尽快解决。"), 30).await?;
+                            run.step(
+                                Party::Staff,
+                                None,
+                                Command::Close {
+                                    explanation: "经两轮办理，承办单位已说明暂不具备解决条件的原因并承诺列入计划，\
+                                                  机关将跟踪督促，本件先行办结。"
+                                        .into(),
+                                },
+                                24 * 2,
+                            )
+                            .await?;
+                        }
                         Rehandling | ClosedAfterRehandling => {
                             run.step(
                                 Party::Submitter,

@@ -9,6 +9,7 @@ pub mod digest;
 pub mod follow;
 pub mod import;
 pub mod import_pages;
+pub mod lexicon;
 pub mod lost;
 pub mod model;
 pub mod open311;
@@ -35,6 +36,9 @@ use crate::handling::flow::{State, Step};
 use crate::handling::model::Item;
 use crate::handling::service::Applied;
 use crate::webhooks::InboundHandler;
+
+/// The OpenAPI tag of the opinions' operations.
+pub const API_TAG: &str = "民意";
 
 /// `handling_items.kind` of an opinion.
 pub const KIND: &str = "opinion";

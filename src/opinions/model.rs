@@ -190,6 +190,8 @@ pub struct Opinion {
     pub closed_at: Option<i64>,
     /// When the name and phone were purged after the retention period (PLAT-8).
     pub purged_at: Option<i64>,
+    /// The 12345 work order's own number (OPN-14), for an imported order.
+    pub external_no: Option<String>,
 }
 
 impl Opinion {
@@ -219,7 +221,8 @@ impl Opinion {
 pub(crate) const SELECT: &str = "SELECT op.id, op.item_id, op.organ_id, o.path AS organ_path, o.name AS organ_name, \
      op.tracking_no, op.channel, op.station_id, s.name AS station_name, op.deputy_id, p.name AS deputy_name, op.area_id, \
      a.name AS area_name, op.category, op.title, op.content, op.name_enc, op.phone_enc, op.allow_public, op.anonymous, \
-     op.hold_reason, op.merged_into_id, op.created_at, i.state, i.deadline, i.deadline_at, i.flagged, i.closed_at, op.purged_at \
+     op.hold_reason, op.merged_into_id, op.created_at, i.state, i.deadline, i.deadline_at, i.flagged, i.closed_at, op.purged_at, \
+     op.external_no \
      FROM opinions op JOIN handling_items i ON i.id = op.item_id JOIN organs o ON o.id = op.organ_id \
      LEFT JOIN stations s ON s.id = op.station_id LEFT JOIN persons p ON p.id = op.deputy_id \
      LEFT JOIN areas a ON a.id = op.area_id";
@@ -251,6 +254,15 @@ pub struct Filter {
     pub channel: Option<Channel>,
     /// Search terms, already segmented (PLAT-12).
     pub terms: Vec<String>,
+    /// A row of the statistics (OPN-16) followed to its opinions: a station, deputy or area
+    /// (`Some(None)`: the opinions without one), a unit given the item as 主办 or 分办 in the
+    /// first round (as the statistics count it), the months submitted (Unix bounds).
+    pub station: Option<Option<i64>>,
+    pub deputy: Option<Option<i64>>,
+    pub area: Option<Option<i64>>,
+    pub unit: Option<i64>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }
 
 /// The most recent matches are ranked within this window (NOTES: a common word matches millions).
@@ -280,6 +292,26 @@ fn conditions(backend: DbBackend, scope: &Scope, f: &Filter, now: i64, values: &
     }
     if let Some(ch) = f.channel {
         w.push(format!("op.channel = {}", bind(ch.as_str().into(), values)));
+    }
+    for (column, pick) in [("op.station_id", f.station), ("op.deputy_id", f.deputy), ("op.area_id", f.area)] {
+        match pick {
+            Some(Some(id)) => w.push(format!("{column} = {}", bind(id.into(), values))),
+            Some(None) => w.push(format!("{column} IS NULL")),
+            None => {}
+        }
+    }
+    if let Some(u) = f.unit {
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM handling_assignments la WHERE la.item_id = i.id AND la.round = 1 \
+             AND la.role IN ('lead', 'separate') AND la.state <> 'returned' AND la.unit_id = {})",
+            bind(u.into(), values)
+        ));
+    }
+    if let Some(t) = f.from {
+        w.push(format!("op.created_at >= {}", bind(t.into(), values)));
+    }
+    if let Some(t) = f.to {
+        w.push(format!("op.created_at < {}", bind(t.into(), values)));
     }
     if !f.terms.is_empty() {
         w.push(match backend {

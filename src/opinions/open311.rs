@@ -841,6 +841,7 @@ async fn create(
     let NewRequest { submission, lat, lng, address } =
         read_request(&q, &*model::taxonomy(&s).await?, station_id, deputy_id)?;
     let now = db::now();
+    let lexicon = super::lexicon::current(&s).await?;
     let receipt: Receipt = write(&s, &p, &ip, async |w| {
         let receipt = service::submit_with_limits(
             w.txn(),
@@ -849,7 +850,13 @@ async fn create(
             &crate::notify::Limits::of(&s.config),
             w.actor(),
             &submission,
-            &service::Source { channel: Channel::Open311, entered_by: Some(p.account_id), client: &ip.0, now },
+            &service::Source {
+                channel: Channel::Open311,
+                entered_by: Some(p.account_id),
+                client: &ip.0,
+                now,
+                lexicon: &lexicon,
+            },
         )
         .await?;
         if lat.is_some() || address.is_some() {

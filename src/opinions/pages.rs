@@ -46,7 +46,7 @@ pub fn scope_of(p: &Principal) -> Scope {
     Scope::of(p)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {
     state: Option<String>,
     q: Option<String>,
@@ -55,7 +55,27 @@ pub struct ListQuery {
     overdue: Option<String>,
     flagged: Option<String>,
     unpublished: Option<String>,
+    station: Option<String>,
+    deputy: Option<String>,
+    area: Option<String>,
+    unit: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     page: Option<i64>,
+}
+
+/// A station, deputy or area picked by id, `-` for none; anything else is no filter.
+fn pick(v: &Option<String>) -> Option<Option<i64>> {
+    match query::text(v).as_str() {
+        "-" => Some(None),
+        t => t.parse::<i64>().ok().filter(|id| *id > 0).map(Some),
+    }
+}
+
+/// A filter shown above the list that has no field of its own, with the list without it.
+pub struct Chip {
+    pub text: String,
+    pub without: String,
 }
 
 impl ListQuery {
@@ -70,7 +90,66 @@ impl ListQuery {
                 .map(|c| if c == "-" { String::new() } else { c }),
             channel: Channel::parse(&query::text(&self.channel)),
             terms: crate::nlp::segment::query_terms(&query::text(&self.q)),
+            station: pick(&self.station),
+            deputy: pick(&self.deputy),
+            area: pick(&self.area),
+            unit: pick(&self.unit).flatten(),
+            from: self.month(&self.from).map(|d| super::stats::month_span(Some(d), None).0),
+            to: self.month(&self.to).map(|d| super::stats::month_span(None, Some(d)).1),
         }
+    }
+    fn month(&self, v: &Option<String>) -> Option<chrono::NaiveDate> {
+        super::stats::month_start(&query::text(v))
+    }
+    /// The filters the statistics link to, each with the list without it (names read by id).
+    async fn chips(&self, s: &AppState) -> AppResult<Vec<Chip>> {
+        let mut out = Vec::new();
+        let without = |key: &str| {
+            let mut q = ListQuery { page: None, ..self.clone() };
+            match key {
+                "station" => q.station = None,
+                "deputy" => q.deputy = None,
+                "area" => q.area = None,
+                "unit" => q.unit = None,
+                _ => (q.from, q.to) = (None, None),
+            }
+            format!("/console/opinions?{}", q.query_string())
+        };
+        let named = [
+            ("station", "联络站", pick(&self.station), "SELECT name FROM stations WHERE id = $1"),
+            ("deputy", "代表", pick(&self.deputy), "SELECT name FROM persons WHERE id = $1"),
+            ("area", "区域", pick(&self.area), "SELECT name FROM areas WHERE id = $1"),
+            (
+                "unit",
+                "承办单位（主办或分办）",
+                pick(&self.unit).filter(Option::is_some),
+                "SELECT name FROM handling_units WHERE id = $1",
+            ),
+        ];
+        for (key, label, picked, sql) in named {
+            let name = match picked {
+                None => continue,
+                Some(None) => "未填".to_string(),
+                Some(Some(id)) => crate::db::query_rows(&s.db, sql, vec![id.into()])
+                    .await?
+                    .first()
+                    .and_then(|r| r.try_get_by_index::<String>(0).ok())
+                    .unwrap_or_else(|| format!("编号 {id}")),
+            };
+            out.push(Chip { text: format!("{label}：{name}"), without: without(key) });
+        }
+        let (from, to) = (self.month(&self.from), self.month(&self.to));
+        if from.is_some() || to.is_some() {
+            let m = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+            let text = match (from, to) {
+                (Some(a), Some(b)) if a == b => format!("提交于 {}", m(from)),
+                (Some(_), Some(_)) => format!("提交于 {} 至 {}", m(from), m(to)),
+                (Some(_), None) => format!("提交于 {} 以后", m(from)),
+                _ => format!("提交于 {} 以前", m(to)),
+            };
+            out.push(Chip { text, without: without("months") });
+        }
+        Ok(out)
     }
     fn query_string(&self) -> String {
         query::string(&[
@@ -81,6 +160,12 @@ impl ListQuery {
             ("overdue", &self.overdue),
             ("flagged", &self.flagged),
             ("unpublished", &self.unpublished),
+            ("station", &self.station),
+            ("deputy", &self.deputy),
+            ("area", &self.area),
+            ("unit", &self.unit),
+            ("from", &self.from),
+            ("to", &self.to),
         ])
     }
 }
@@ -111,6 +196,9 @@ struct ListTpl {
     flagged: bool,
     unpublished: bool,
     can_enter: bool,
+    chips: Vec<Chip>,
+    /// The statistics' filters kept when the form is sent again.
+    carried: Vec<(&'static str, String)>,
 }
 
 const PAGE: i64 = 50;
@@ -167,6 +255,18 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
         flagged: f.flagged,
         unpublished: f.unpublished,
         can_enter: can_enter(&p),
+        chips: q.chips(&s).await?,
+        carried: [
+            ("station", &q.station),
+            ("deputy", &q.deputy),
+            ("area", &q.area),
+            ("unit", &q.unit),
+            ("from", &q.from),
+            ("to", &q.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| query::some_text(v).map(|v| (k, v)))
+        .collect(),
     })
 }
 
@@ -456,8 +556,9 @@ pub async fn enter(
 ) -> AppResult<Receipt> {
     let now = crate::db::now();
     let limits = crate::notify::Limits::of(&s.config);
+    let lexicon = super::lexicon::current(s).await?;
     write(s, p, ip, async |w| {
-        let src = service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now };
+        let src = service::Source { channel, entered_by: Some(p.account_id), client: &ip.0, now, lexicon: &lexicon };
         service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), sub, &src).await
     })
     .await

@@ -318,10 +318,11 @@ async fn submit(
     let limits = crate::notify::Limits::of(&s.config);
     let result = async {
         let (sub, channel) = v.submission()?;
+        let lexicon = super::lexicon::current(&s).await?;
         service::validate(&sub, &*model::taxonomy(&s).await?)?;
         let gate = (sub.phone.as_str(), v.sms_code.as_str(), !v.send_code.is_empty());
         citizen_write(&s, &ip, &limits, gate, now, async |w| {
-            let src = service::Source { channel, entered_by: None, client: &ip.0, now };
+            let src = service::Source { channel, entered_by: None, client: &ip.0, now, lexicon: &lexicon };
             service::submit_with_limits(w.txn(), w.key(), &s.crypto, &limits, w.actor(), &sub, &src).await
         })
         .await

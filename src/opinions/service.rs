@@ -11,6 +11,7 @@ use crate::app::fields::FieldErrors;
 use crate::audit::{self, Actor, Change};
 use crate::db;
 use crate::handling::service::{self as loop_service, NewItem};
+use crate::nlp::segment::Lexicon;
 use crate::notify;
 use crate::privacy::FieldCrypto;
 
@@ -64,6 +65,17 @@ pub use crate::auth::accounts::valid_mobile as is_mobile;
 /// A phone number as typed by people and other systems: `+86 138-0013-8000` → `13800138000`.
 pub use crate::privacy::normalise_phone;
 
+/// A landline as 12345 records it, normalised (no spaces or hyphens): the area code with its
+/// 0 and a 7- or 8-digit number (`05366012345`, `01012345678`), or the local number alone. Kept
+/// as the caller's contact; no SMS goes to it.
+pub fn is_landline(phone: &str) -> bool {
+    let digits = phone.bytes().all(|b| b.is_ascii_digit());
+    let n = phone.len();
+    digits
+        && ((phone.starts_with('0') && (10..=12).contains(&n))
+            || ((7..=8).contains(&n) && !phone.starts_with(['0', '1'])))
+}
+
 /// Checks a submission, every field at once, its category against `taxonomy`.
 pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
@@ -83,7 +95,9 @@ pub fn validate(s: &Submission, taxonomy: &model::Taxonomy) -> Result<(), AppErr
         errors.add("name", "姓名不能超过 20 字");
     }
     let phone = s.phone.trim();
-    if !phone.is_empty() && !is_mobile(phone) {
+    // A 12345 order may carry the caller's landline: kept as the contact, no SMS sent to it.
+    let landline_ok = s.channel == Some(Channel::Hotline) && is_landline(phone);
+    if !phone.is_empty() && !is_mobile(phone) && !landline_ok {
         errors.add("phone", "请填写 11 位手机号，或留空");
     }
     if (!s.name.trim().is_empty() || !phone.is_empty()) && !s.consent {
@@ -149,9 +163,11 @@ pub fn code_hash(crypto: &FieldCrypto, tracking_no: &str, code: &str) -> String 
     crypto.lookup_hash("opinion_code", &format!("{}:{}", tracking_no.trim().to_uppercase(), code.trim().to_uppercase()))
 }
 
-/// The text the search index holds (PLAT-12): segmented, tokens joined by spaces.
-pub fn search_text(title: &str, content: &str) -> String {
-    crate::nlp::segment::index_text(&format!("{title} {content}"))
+/// The text the search index holds (PLAT-12): segmented, tokens joined by spaces, the
+/// installation's names kept whole beside the words inside them; a 12345 order's number too,
+/// so that a search finds the order by it.
+pub fn search_text(lexicon: &Lexicon, title: &str, content: &str, external_no: Option<&str>) -> String {
+    crate::nlp::segment::index_text_in(lexicon, &format!("{title} {content} {}", external_no.unwrap_or("")))
 }
 
 /// A title derived from the content when none was given.
@@ -205,13 +221,15 @@ async fn place<C: ConnectionTrait>(c: &C, s: &Submission, entered_by: Option<i64
 }
 
 /// Where a submission comes from: its channel, the account that typed it in for someone (a
-/// deputy, keeper or staff; `None` for the citizen themselves), the client address, the time.
+/// deputy, keeper or staff; `None` for the citizen themselves), the client address, the time,
+/// and the installation's names the search text keeps whole (`super::lexicon::current`).
 #[derive(Clone, Copy)]
 pub struct Source<'a> {
     pub channel: Channel,
     pub entered_by: Option<i64>,
     pub client: &'a str,
     pub now: i64,
+    pub lexicon: &'a Lexicon,
 }
 
 /// Takes one opinion in, in the caller's write transaction, under the default SMS caps.
@@ -237,7 +255,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
     s: &Submission,
     src: &Source<'_>,
 ) -> AppResult<Receipt> {
-    let Source { channel, entered_by, client, now } = *src;
+    let Source { channel, entered_by, client, now, lexicon } = *src;
     // The category is checked against the taxonomy as stored, inside the write.
     let taxonomy =
         if s.category.trim().is_empty() { model::Taxonomy::default() } else { model::load_taxonomy(c).await? };
@@ -334,12 +352,12 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
             s.external_no.clone().into(),
             hold.clone().into(),
             entered_by.into(),
-            search_text(&title, &content).into(),
+            search_text(lexicon, &title, &content, s.external_no.as_deref()).into(),
             now.into(),
         ],
     )
     .await?;
-    let sms = if phone.is_empty() {
+    let sms = if !is_mobile(phone) {
         None
     } else {
         let text = format!(
@@ -413,7 +431,8 @@ pub async fn set_category<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The submitter's phone, decrypted (for the SMS at reply and closing).
+/// The submitter's mobile, decrypted (for the SMS at reply and closing); `None` for a landline
+/// (a 12345 caller's contact), which no SMS can reach.
 pub async fn submitter_phone<C: ConnectionTrait>(
     c: &C,
     crypto: &FieldCrypto,
@@ -425,7 +444,7 @@ pub async fn submitter_phone<C: ConnectionTrait>(
     Ok(rows.first().and_then(|r| {
         let enc = r.try_get_by_index::<Option<String>>(0).ok().flatten()?;
         let no = r.try_get_by_index::<String>(1).ok()?;
-        Some((crypto.decrypt(&enc).ok()?, no))
+        Some((crypto.decrypt(&enc).ok()?, no)).filter(|(phone, _)| is_mobile(phone))
     }))
 }
 

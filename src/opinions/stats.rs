@@ -1,7 +1,12 @@
 //! 民意 in numbers (OPN-16): the funnel 收集 → 受理 → 交办 → 办结, 按期办结率, 满意率 (never
 //! counting an unrated item as satisfied), 不满意 and 二次办理, handling time in working days
 //! (average and p90), and the same figures by channel, category, station, deputy, area, unit
-//! and month, with the hot words of the period — per organ subtree, exportable to Excel.
+//! and month, with the hot words of the period — per organ subtree, on the console page, in
+//! its .xlsx and through `GET /api/v1/opinions/stats`, all from one [`Report`].
+//!
+//! Every rate is shown with its numerator, its denominator and its definition in words
+//! ([`Rate`], [`DEFINITIONS`]), so that 「满意率 100.0%」 beside 14 不满意 says why: those 14 are
+//! still in 二次办理 and count once they are closed.
 
 use askama::Template;
 use axum::Router;
@@ -9,22 +14,23 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::Channel;
-use crate::app::caller::Console;
-use crate::app::error::AppResult;
+use crate::app::caller::{Caller, Console};
+use crate::app::error::{AppError, AppResult};
 use crate::app::extract::Query;
 use crate::app::guard;
+use crate::app::openapi::{Operation, param, schema};
 use crate::app::pages::{Layout, render};
 use crate::app::state::AppState;
-use crate::auth::{Action, Resource};
+use crate::auth::{Action, Principal, Resource};
 use crate::calendar::{self, Calendar};
 use crate::db;
 use crate::export::{Cell, Table, content_disposition, to_xlsx};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/console/opinions/stats", get(page))
+    Router::new().route("/console/opinions/stats", get(page)).route("/api/v1/opinions/stats", get(api))
 }
 
 /// The figures of one group (or of everything).
@@ -44,25 +50,78 @@ pub struct Figures {
     pub overdue: i64,
 }
 
-/// `num / den` as a percentage with one decimal, in integers; "—" when nothing to divide.
-pub fn percent(num: i64, den: i64) -> String {
-    if den <= 0 {
-        return "—".into();
-    }
-    let tenths = (num * 1000 + den / 2) / den;
-    format!("{}.{}%", tenths / 10, tenths % 10)
+/// `num / den` rounded half up, in whole per mille; `None` when there is nothing to divide.
+pub fn permille(num: i64, den: i64) -> Option<i64> {
+    (den > 0).then(|| (num * 1000 + den / 2) / den)
 }
 
+/// A per-mille figure as the pages print it: 「66.7%」, or 「—」.
+pub fn percent(p: Option<i64>) -> String {
+    p.map_or_else(|| "—".into(), |p| format!("{}.{}%", p / 10, p % 10))
+}
+
+/// A rate with what it is made of: the page, the .xlsx and the API show all three.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Rate {
+    pub numerator: i64,
+    pub denominator: i64,
+    /// `numerator / denominator` in whole per mille, rounded half up (`667` is 66.7%); `null`
+    /// when the denominator is 0.
+    pub permille: Option<i64>,
+}
+
+impl Rate {
+    pub fn of(numerator: i64, denominator: i64) -> Rate {
+        Rate { numerator, denominator, permille: permille(numerator, denominator) }
+    }
+    /// 「66.7%」 or 「—」.
+    pub fn percent(&self) -> String {
+        percent(self.permille)
+    }
+    /// 「2 / 3」
+    pub fn fraction(&self) -> String {
+        format!("{} / {}", self.numerator, self.denominator)
+    }
+    /// A number in a percent format, or an empty cell.
+    pub fn cell(&self) -> Cell {
+        Cell::per_mille(self.permille)
+    }
+}
+
+/// What each rate means, in the words the page, the .xlsx and the API give.
+pub const DEFINITIONS: [(&str, &str, &str); 2] = [
+    (
+        "on_time_rate",
+        "按期办结率",
+        "按期办结率 = 按期办结件数 ÷ 办结件数。按期：在办理期限内作出答复（直接答复等没有期限的视为按期）；\
+         只计已办结的事项，仍在办理的不计入。",
+    ),
+    (
+        "satisfaction",
+        "满意率",
+        "满意率 =（满意 + 基本满意）÷ 已评价的办结件数，以反映人最后一次评价为准；未评价的不计入分子也不计入分母。\
+         评价不满意、仍在二次办理的事项不计入，办结后计入。",
+    ),
+];
+
 impl Figures {
-    pub fn on_time_rate(&self) -> String {
-        percent(self.on_time, self.closed)
+    pub fn on_time_rate(&self) -> Rate {
+        Rate::of(self.on_time, self.closed)
     }
-    pub fn satisfaction(&self) -> String {
-        percent(self.satisfied, self.rated)
+    pub fn satisfaction(&self) -> Rate {
+        Rate::of(self.satisfied, self.rated)
     }
-    /// Items not rated (never counted as satisfied).
+    /// Closed items not rated (never counted as satisfied).
     pub fn unrated(&self) -> i64 {
         (self.closed - self.rated).max(0)
+    }
+    /// Items whose latest rating is 不满意 and that are closed: in 满意率's denominator.
+    pub fn unsatisfied_closed(&self) -> i64 {
+        (self.rated - self.satisfied).max(0)
+    }
+    /// Items whose latest rating is 不满意 and that are still being handled (二次办理).
+    pub fn unsatisfied_open(&self) -> i64 {
+        (self.unsatisfied - self.unsatisfied_closed()).max(0)
     }
     pub fn name(&self) -> String {
         self.label.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| "（未填）".into())
@@ -93,6 +152,25 @@ impl Dim {
             Dim::Area => "区域",
             Dim::Unit => "承办单位",
             Dim::Month => "月份",
+        }
+    }
+    /// The API's name of the dimension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dim::Channel => "channel",
+            Dim::Category => "category",
+            Dim::Station => "station",
+            Dim::Deputy => "deputy",
+            Dim::Area => "area",
+            Dim::Unit => "unit",
+            Dim::Month => "month",
+        }
+    }
+    /// The console list's filter that shows a row's opinions (`super::pages::ListQuery`).
+    fn list_param(self) -> &'static str {
+        match self {
+            Dim::Month => "from",
+            d => d.as_str(),
         }
     }
     /// (key, label, extra join) of the group.
@@ -189,12 +267,13 @@ pub async fn breakdown<C: ConnectionTrait>(c: &C, p: &Period, dim: Dim, now: i64
     Ok(rows)
 }
 
-/// Average and 90th percentile of handling time in working days (submitted → closed).
+/// Average and 90th percentile of handling time in working days (submitted → closed): the
+/// average in tenths of a day.
 pub async fn handling_days<C: ConnectionTrait>(
     c: &C,
     p: &Period,
     cal: &Calendar,
-) -> Result<(Option<String>, Option<i64>), DbErr> {
+) -> Result<(Option<i64>, Option<i64>), DbErr> {
     let rows = db::query_rows(
         c,
         "SELECT op.created_at, i.closed_at FROM opinions op JOIN handling_items i ON i.id = op.item_id \
@@ -216,10 +295,9 @@ pub async fn handling_days<C: ConnectionTrait>(
     days.sort_unstable();
     let n = days.len() as i64;
     let sum: i64 = days.iter().sum();
-    let tenths = (sum * 10 + n / 2) / n;
     // Nearest-rank p90.
     let rank = ((n * 9 + 9) / 10).clamp(1, n) as usize;
-    Ok((Some(format!("{}.{}", tenths / 10, tenths % 10)), Some(days[rank - 1])))
+    Ok((Some((sum * 10 + n / 2) / n), Some(days[rank - 1])))
 }
 
 #[derive(Deserialize, Default)]
@@ -231,79 +309,112 @@ pub struct StatsQuery {
     format: Option<String>,
 }
 
-fn month_start(m: &str) -> Option<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").ok()
+/// The first day of a `YYYY-MM` month.
+pub fn month_start(m: &str) -> Option<chrono::NaiveDate> {
+    let m = m.trim();
+    let shaped =
+        m.len() == 7 && m.bytes().enumerate().all(|(i, b)| if i == 4 { b == b'-' } else { b.is_ascii_digit() });
+    shaped.then(|| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok()).flatten()
 }
 
-fn start_ts(d: chrono::NaiveDate) -> i64 {
+/// Midnight Beijing time of a day, as a Unix time.
+pub fn start_ts(d: chrono::NaiveDate) -> i64 {
     d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() - 8 * 3600
 }
 
+/// `from`..`to` (months, inclusive) as Unix times: from its first second to the end of `to`.
+pub fn month_span(from: Option<chrono::NaiveDate>, to: Option<chrono::NaiveDate>) -> (i64, i64) {
+    let to = to.and_then(|d| d.checked_add_months(chrono::Months::new(1)));
+    (from.map(start_ts).unwrap_or(0), to.map(start_ts).unwrap_or(i64::MAX / 2))
+}
+
 pub struct Section {
-    pub title: &'static str,
+    pub dim: Dim,
     pub rows: Vec<Figures>,
-    /// The list filter a row links to (`category=`, `channel=`), when the list has one.
-    pub param: Option<&'static str>,
+    /// The period's months, carried into every link.
+    pub from: String,
+    pub to: String,
 }
 
 impl Section {
-    pub fn link(&self, f: &Figures) -> Option<String> {
-        let key = f.key.clone()?;
-        let param = self.param?;
-        let value = if param == "category" && key.is_empty() { "-".to_string() } else { key };
-        Some(format!("/console/opinions?{}", serde_urlencoded::to_string([(param, value)]).unwrap_or_default()))
+    pub fn title(&self) -> &'static str {
+        self.dim.label()
+    }
+    /// The console list of a row's opinions (in the same period): a row without a value (no
+    /// station, deputy or area) links to the opinions without one.
+    pub fn link(&self, f: &Figures) -> String {
+        let key = f.key.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| "-".into());
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if self.dim == Dim::Month {
+            q.push(("from", key.clone()));
+            q.push(("to", key));
+        } else {
+            q.push((self.dim.list_param(), key));
+            if !self.from.is_empty() {
+                q.push(("from", self.from.clone()));
+            }
+            if !self.to.is_empty() {
+                q.push(("to", self.to.clone()));
+            }
+        }
+        format!("/console/opinions?{}", serde_urlencoded::to_string(q).unwrap_or_default())
     }
 }
 
-#[derive(Template)]
-#[template(path = "opinions/stats.html")]
-struct StatsTpl {
-    l: Layout,
-    from: String,
-    to: String,
-    t: Figures,
-    avg_days: String,
-    p90_days: String,
-    sections: Vec<Section>,
-    trend: Vec<(String, i64, u32)>,
-    /// 收集 → 受理 → 交办 → 办结, with bar widths out of 300.
-    funnel: Vec<(&'static str, i64, i64)>,
-    hot: Vec<(String, usize)>,
-    qs: String,
+/// Everything the page, the .xlsx and the API show for a subtree and period.
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub totals: Figures,
+    /// Average handling time in tenths of a working day, and the p90 in working days.
+    pub avg_tenths: Option<i64>,
+    pub p90_days: Option<i64>,
+    pub sections: Vec<Section>,
+    /// Hot words: what people write about (function words and the installation's names left out)…
+    pub hot: Vec<(String, usize)>,
+    /// … and the places, stations and units they name most, each whole.
+    pub places: Vec<(String, usize)>,
 }
 
-async fn page(Console { page, p, s, ip }: Console, Query(q): Query<StatsQuery>) -> AppResult<Response> {
-    guard::check(&s, &p, &ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "opinion_stats")
-        .await?;
-    let from_d = q.from.as_deref().and_then(month_start);
-    let to_d = q.to.as_deref().and_then(month_start).and_then(|d| d.checked_add_months(chrono::Months::new(1)));
-    let period = Period {
-        organ_path: p.organ_path.clone(),
-        from: from_d.map(start_ts).unwrap_or(0),
-        to: to_d.map(start_ts).unwrap_or(i64::MAX / 2),
-    };
+impl Report {
+    pub fn avg_days(&self) -> String {
+        self.avg_tenths.map_or_else(|| "—".into(), |t| format!("{}.{}", t / 10, t % 10))
+    }
+    pub fn p90(&self) -> String {
+        self.p90_days.map_or_else(|| "—".into(), |d| d.to_string())
+    }
+}
+
+/// Hot words of this many texts at most (the newest).
+const HOT_TEXTS: i64 = 5000;
+/// How many hot words, and how many places named most, are shown.
+const HOT_WORDS: usize = 30;
+const HOT_PLACES: usize = 12;
+
+/// The figures of the opinions of `organ_path`'s subtree submitted in `from`..`to` (months as
+/// typed, already checked).
+pub async fn report(s: &AppState, organ_path: &str, from: &str, to: &str) -> AppResult<Report> {
+    let (start, end) = month_span(month_start(from), month_start(to));
+    let period = Period { organ_path: organ_path.to_string(), from: start, to: end };
     let now = db::now();
-    let t = totals(&s.db, &period, now).await?;
+    let totals = totals(&s.db, &period, now).await?;
     let mut sections = Vec::new();
     for dim in Dim::ALL {
-        let param = match dim {
-            Dim::Category => Some("category"),
-            Dim::Channel => Some("channel"),
-            _ => None,
-        };
-        sections.push(Section { title: dim.label(), rows: breakdown(&s.db, &period, dim, now).await?, param });
+        let rows = breakdown(&s.db, &period, dim, now).await?;
+        sections.push(Section { dim, rows, from: from.to_string(), to: to.to_string() });
     }
     let cal = calendar::load(&s.db).await?;
-    let (avg, p90) = handling_days(&s.db, &period, &cal).await?;
-    let months = sections.iter().find(|x| x.title == Dim::Month.label()).map(|x| x.rows.clone()).unwrap_or_default();
-    let peak = months.iter().map(|m| m.total).max().unwrap_or(1).max(1);
-    let trend =
-        months.iter().map(|m| (m.key.clone().unwrap_or_default(), m.total, ((m.total * 100) / peak) as u32)).collect();
+    let (avg_tenths, p90_days) = handling_days(&s.db, &period, &cal).await?;
     let texts: Vec<String> = db::query_rows(
         &s.db,
         "SELECT op.title, op.content FROM opinions op JOIN organs o ON o.id = op.organ_id \
-         WHERE o.path LIKE $1 AND op.created_at >= $2 AND op.created_at < $3 ORDER BY op.id DESC LIMIT 5000",
-        vec![format!("{}%", db::like_escape(&period.organ_path)).into(), period.from.into(), period.to.into()],
+         WHERE o.path LIKE $1 AND op.created_at >= $2 AND op.created_at < $3 ORDER BY op.id DESC LIMIT $4",
+        vec![
+            format!("{}%", db::like_escape(&period.organ_path)).into(),
+            period.from.into(),
+            period.to.into(),
+            HOT_TEXTS.into(),
+        ],
     )
     .await?
     .iter()
@@ -311,35 +422,87 @@ async fn page(Console { page, p, s, ip }: Console, Query(q): Query<StatsQuery>) 
         Some(format!("{} {}", r.try_get_by_index::<String>(0).ok()?, r.try_get_by_index::<String>(1).ok()?))
     })
     .collect();
-    let hot =
-        tokio::task::spawn_blocking(move || crate::nlp::keywords::hot_words(&texts, 30)).await.unwrap_or_default();
-    let from = q.from.clone().filter(|_| from_d.is_some()).unwrap_or_default();
-    let to = q.to.clone().filter(|_| to_d.is_some()).unwrap_or_default();
-    let qs = serde_urlencoded::to_string([("from", from.as_str()), ("to", to.as_str())]).unwrap_or_default();
+    let lexicon = super::lexicon::current(s).await?;
+    let (hot, places) = tokio::task::spawn_blocking(move || {
+        let all = crate::nlp::keywords::hot_words_in(&lexicon, &texts, 200);
+        let (places, hot): (Vec<_>, Vec<_>) = all.into_iter().partition(|(w, _)| lexicon.contains(w));
+        (hot.into_iter().take(HOT_WORDS).collect(), places.into_iter().take(HOT_PLACES).collect())
+    })
+    .await
+    .unwrap_or_default();
+    Ok(Report { from: from.to_string(), to: to.to_string(), totals, avg_tenths, p90_days, sections, hot, places })
+}
+
+/// A bar of a chart: its label, its value and its length in per cent of the longest.
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+    pub width: i64,
+    pub href: Option<String>,
+}
+
+fn bars(items: impl IntoIterator<Item = (String, i64, Option<String>)>) -> Vec<Bar> {
+    let items: Vec<(String, i64, Option<String>)> = items.into_iter().collect();
+    let max = items.iter().map(|(_, n, _)| *n).max().unwrap_or(0).max(1);
+    items.into_iter().map(|(label, value, href)| Bar { label, width: value * 100 / max, value, href }).collect()
+}
+
+#[derive(Template)]
+#[template(path = "opinions/stats.html")]
+struct StatsTpl {
+    l: Layout,
+    r: Report,
+    t: Figures,
+    on_time: Rate,
+    satisfaction: Rate,
+    /// 收集 → 受理 → 交办 → 办结.
+    funnel: Vec<Bar>,
+    /// 每月收集.
+    trend: Vec<Bar>,
+    definitions: [(&'static str, &'static str, &'static str); 2],
+    qs: String,
+}
+
+/// Who may read the figures: staff and leaders of the organ, for its subtree.
+async fn may_read(s: &AppState, p: &Principal, ip: &crate::app::extract::ClientIp) -> AppResult<()> {
+    guard::check(s, p, ip, Action::View, &Resource::OrganTree { organ_path: &p.organ_path }, "opinion_stats").await
+}
+
+async fn page(Console { page, p, s, ip }: Console, Query(q): Query<StatsQuery>) -> AppResult<Response> {
+    may_read(&s, &p, &ip).await?;
+    // The page is lenient: a month it cannot read is left out.
+    let from = q.from.clone().filter(|m| month_start(m).is_some()).unwrap_or_default();
+    let to = q.to.clone().filter(|m| month_start(m).is_some()).unwrap_or_default();
+    let r = report(&s, &p.organ_path, &from, &to).await?;
     if q.format.as_deref() == Some("xlsx") {
-        return Ok(export(&t, &sections));
+        return Ok(export(&r));
     }
-    let max = t.total.max(1);
-    let funnel = [("收集", t.total), ("受理", t.accepted), ("交办", t.assigned), ("办结", t.closed)]
-        .into_iter()
-        .map(|(name, n)| (name, n, n * 300 / max))
-        .collect();
+    let t = &r.totals;
+    let funnel = bars(
+        [("收集", t.total), ("受理", t.accepted), ("交办", t.assigned), ("办结", t.closed)]
+            .map(|(name, n)| (name.to_string(), n, None)),
+    );
+    let months = r.sections.iter().find(|x| x.dim == Dim::Month);
+    let trend = bars(
+        months
+            .map(|m| m.rows.iter().map(|f| (f.name(), f.total, Some(m.link(f)))).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    let qs = serde_urlencoded::to_string([("from", from.as_str()), ("to", to.as_str())]).unwrap_or_default();
     render(&StatsTpl {
-        funnel,
         l: page.layout("民意统计", &[("/console/opinions", "民意办理"), ("/console/opinions/stats", "统计")]),
-        from,
-        to,
-        avg_days: avg.unwrap_or_else(|| "—".into()),
-        p90_days: p90.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-        t,
-        sections,
+        t: r.totals.clone(),
+        on_time: r.totals.on_time_rate(),
+        satisfaction: r.totals.satisfaction(),
+        r,
+        funnel,
         trend,
-        hot,
+        definitions: DEFINITIONS,
         qs,
     })
 }
 
-fn export(t: &Figures, sections: &[Section]) -> Response {
+fn export(r: &Report) -> Response {
     let headers = [
         "维度",
         "名称",
@@ -347,11 +510,14 @@ fn export(t: &Figures, sections: &[Section]) -> Response {
         "受理",
         "交办",
         "办结",
+        "按期办结",
         "按期办结率",
         "已评价",
+        "满意和基本满意",
         "满意率",
         "未评价",
         "不满意",
+        "其中仍在二次办理",
         "二次办理",
         "超期",
     ];
@@ -363,18 +529,25 @@ fn export(t: &Figures, sections: &[Section]) -> Response {
             Cell::Int(f.accepted),
             Cell::Int(f.assigned),
             Cell::Int(f.closed),
-            Cell::Text(f.on_time_rate()),
+            Cell::Int(f.on_time),
+            f.on_time_rate().cell(),
             Cell::Int(f.rated),
-            Cell::Text(f.satisfaction()),
+            Cell::Int(f.satisfied),
+            f.satisfaction().cell(),
             Cell::Int(f.unrated()),
             Cell::Int(f.unsatisfied),
+            Cell::Int(f.unsatisfied_open()),
             Cell::Int(f.rehandled),
             Cell::Int(f.overdue),
         ]
     };
-    let mut rows = vec![line("合计", t)];
-    for s in sections {
-        rows.extend(s.rows.iter().map(|f| line(s.title, f)));
+    let mut rows = vec![line("合计", &r.totals)];
+    for s in &r.sections {
+        rows.extend(s.rows.iter().map(|f| line(s.title(), f)));
+    }
+    rows.push(Vec::new());
+    for (_, name, text) in DEFINITIONS {
+        rows.push(vec![Cell::Text("口径".into()), Cell::Text(name.into()), Cell::Text(text.into())]);
     }
     let table = Table { title: "民意统计".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows };
     (
@@ -387,13 +560,183 @@ fn export(t: &Figures, sections: &[Section]) -> Response {
         .into_response()
 }
 
+// ------------------------------------------------------------------------------- API
+
+#[derive(Deserialize, Default)]
+pub struct ApiQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The figures of one group, or of everything.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct FiguresOut {
+    /// The group's value (channel, category, station id, deputy id, area id, unit id, `YYYY-MM`);
+    /// `null` for the totals and for opinions without one (no station, deputy or area).
+    pub key: Option<String>,
+    pub label: String,
+    /// 收集: every opinion submitted in the period.
+    pub total: i64,
+    /// 受理: not held, not waiting for triage, not refused.
+    pub accepted: i64,
+    /// 交办: given to at least one unit.
+    pub assigned: i64,
+    /// 办结.
+    pub closed: i64,
+    pub rated: i64,
+    /// Closed, not rated (never counted as satisfied).
+    pub unrated: i64,
+    /// Latest submitter rating 不满意: closed ones and those still in 二次办理.
+    pub unsatisfied: i64,
+    /// … of which still being handled again (not in 满意率 until closed).
+    pub unsatisfied_open: i64,
+    /// 二次办理: handled in more than one round.
+    pub rehandled: i64,
+    /// At work past the deadline now.
+    pub overdue: i64,
+    /// 按期办结率: closed on time / closed.
+    pub on_time_rate: Rate,
+    /// 满意率: (满意 + 基本满意) / rated closed items.
+    pub satisfaction: Rate,
+}
+
+impl FiguresOut {
+    fn of(f: &Figures, label: String) -> FiguresOut {
+        FiguresOut {
+            key: f.key.clone(),
+            label,
+            total: f.total,
+            accepted: f.accepted,
+            assigned: f.assigned,
+            closed: f.closed,
+            rated: f.rated,
+            unrated: f.unrated(),
+            unsatisfied: f.unsatisfied,
+            unsatisfied_open: f.unsatisfied_open(),
+            rehandled: f.rehandled,
+            overdue: f.overdue,
+            on_time_rate: f.on_time_rate(),
+            satisfaction: f.satisfaction(),
+        }
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Definition {
+    /// The field it defines (`on_time_rate`, `satisfaction`).
+    pub field: String,
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Breakdown {
+    /// channel | category | station | deputy | area | unit | month
+    pub dimension: String,
+    pub label: String,
+    pub rows: Vec<FiguresOut>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct HotWord {
+    pub word: String,
+    /// In how many opinions it appears.
+    pub count: i64,
+}
+
+/// OPN-16 through the API.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct StatsOut {
+    /// The period asked (`YYYY-MM`, inclusive), `null` when open.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub totals: FiguresOut,
+    pub definitions: Vec<Definition>,
+    /// Submitted → closed, in working days: the average (one decimal) and the 90th percentile.
+    pub average_working_days: Option<f64>,
+    pub p90_working_days: Option<i64>,
+    pub breakdowns: Vec<Breakdown>,
+    /// What people write about most (function words and names left out).
+    pub hot_words: Vec<HotWord>,
+    /// The installation's areas, stations and units named most.
+    pub places: Vec<HotWord>,
+}
+
+/// A `YYYY-MM` query value: absent, or a real month (else a 422 naming the parameter).
+fn query_month(name: &str, v: Option<&str>) -> AppResult<String> {
+    match v {
+        None | Some("") => Ok(String::new()),
+        Some(m) if month_start(m).is_some() => Ok(m.to_string()),
+        Some(_) => Err(AppError::invalid(name, format!("{name} 应写成 2026-11 这样的年月"))),
+    }
+}
+
+async fn api(Caller { p, s, ip }: Caller, Query(q): Query<ApiQuery>) -> AppResult<Response> {
+    may_read(&s, &p, &ip).await?;
+    let from = query_month("from", q.from.as_deref())?;
+    let to = query_month("to", q.to.as_deref())?;
+    let r = report(&s, &p.organ_path, &from, &to).await?;
+    let out = StatsOut {
+        from: (!from.is_empty()).then_some(from),
+        to: (!to.is_empty()).then_some(to),
+        totals: FiguresOut::of(&r.totals, "全部".into()),
+        definitions: DEFINITIONS
+            .iter()
+            .map(|(field, name, text)| Definition {
+                field: field.to_string(),
+                name: name.to_string(),
+                text: text.to_string(),
+            })
+            .collect(),
+        average_working_days: r.avg_tenths.map(|t| t as f64 / 10.0),
+        p90_working_days: r.p90_days,
+        breakdowns: r
+            .sections
+            .iter()
+            .map(|x| Breakdown {
+                dimension: x.dim.as_str().into(),
+                label: x.dim.label().into(),
+                rows: x.rows.iter().map(|f| FiguresOut::of(f, f.name())).collect(),
+            })
+            .collect(),
+        hot_words: r.hot.iter().map(|(w, n)| HotWord { word: w.clone(), count: *n as i64 }).collect(),
+        places: r.places.iter().map(|(w, n)| HotWord { word: w.clone(), count: *n as i64 }).collect(),
+    };
+    Ok(axum::Json(out).into_response())
+}
+
+fn month() -> serde_json::Value {
+    serde_json::json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
+}
+
+pub const OPERATION: Operation = Operation::get(
+    "/api/v1/opinions/stats",
+    "民意统计（本机关及下级）：收集、受理、交办、办结，按期办结率和满意率（各含分子、分母和口径），不满意、二次办理、超期，\
+     办理时长，按渠道、类别、联络站、代表、区域、承办单位和月份分列，热词",
+    super::API_TAG,
+    schema::<StatsOut>,
+)
+.signed_in()
+.query(&[param("from", "起始年月（含），如 2026-09", month), param("to", "截止年月（含），如 2026-11", month)]);
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn percentages_in_integers() {
-        assert_eq!(super::percent(2, 3), "66.7%");
-        assert_eq!(super::percent(1, 3), "33.3%");
-        assert_eq!(super::percent(0, 0), "—");
-        assert_eq!(super::percent(5, 5), "100.0%");
+        use super::{Rate, percent, permille};
+        assert_eq!(percent(permille(2, 3)), "66.7%");
+        assert_eq!(percent(permille(1, 3)), "33.3%");
+        assert_eq!(percent(permille(0, 0)), "—");
+        assert_eq!(percent(permille(5, 5)), "100.0%");
+        let r = Rate::of(87, 93);
+        assert_eq!((r.permille, r.fraction(), r.percent()), (Some(935), "87 / 93".into(), "93.5%".into()));
+    }
+
+    #[test]
+    fn months_are_read_strictly() {
+        assert!(super::month_start("2026-11").is_some());
+        for bad in ["2026-13", "2026-1", "26-11", "2026/11", "2026-11-01"] {
+            assert!(super::month_start(bad).is_none(), "{bad}");
+        }
     }
 }

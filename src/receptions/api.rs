@@ -186,7 +186,8 @@ async fn create(Caller { p, s, ip }: Caller, ApiJson(input): ApiJson<NewReceptio
         deputies: input.deputies.clone(),
         issues: input.issues.iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty()).collect(),
     };
-    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now() };
+    let lexicon = crate::opinions::lexicon::current(&s).await?;
+    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now(), lexicon: &lexicon };
     let min = s.config.reception_min_deputies;
     let created: Created =
         write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), &s.crypto, w.actor(), min, &new, &entry).await)

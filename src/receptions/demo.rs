@@ -82,6 +82,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto) -
         return Ok(0);
     }
     let today = crate::calendar::beijing_date(db::now());
+    let lexicon = crate::opinions::lexicon::load(c).await?;
     let mut made = 0;
     for i in 0..12usize {
         let station_id = stations[i % stations.len()];
@@ -89,7 +90,7 @@ pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto) -
             crate::registry::stations::deputies(c, station_id).await?.iter().take(2 + i % 2).map(|d| d.id).collect();
         let held = today - chrono::Duration::days((i as i64) * 8 + 2);
         let now = day_ts(held, 10);
-        let entry = Entry { entered_by: None, client: "demo", now };
+        let entry = Entry { entered_by: None, client: "demo", now, lexicon: &lexicon };
         let issues = vec![ISSUES[i % ISSUES.len()].to_string(), ISSUES[(i + 5) % ISSUES.len()].to_string()];
         let input = NewReception {
             station_id,

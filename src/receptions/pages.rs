@@ -313,7 +313,8 @@ async fn create(Console { page, p, s, ip }: Console, Form(v): Form<ReceptionForm
     let station_id = opt_id(&v.station).ok_or(AppError::NotFound)?;
     let facts = check_station(&s, &p, &ip, Action::Create, station_id).await?;
     let input = v.input(station_id);
-    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now() };
+    let lexicon = crate::opinions::lexicon::current(&s).await?;
+    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now(), lexicon: &lexicon };
     let min = s.config.reception_min_deputies;
     let result = write(&s, &p, &ip, async |w| {
         service::create(w.txn(), w.key(), &s.crypto, w.actor(), min, &input, &entry).await
@@ -435,7 +436,8 @@ async fn add_item(
 ) -> AppResult<Response> {
     let (r, facts) = check_reception(&s, &p, &ip, Action::Update, id).await?;
     let input = NewItem { kind: v.kind.clone(), body: v.body.clone(), promised_on: v.promised_on.clone() };
-    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now() };
+    let lexicon = crate::opinions::lexicon::current(&s).await?;
+    let entry = Entry { entered_by: Some(p.account_id), client: &ip.0, now: crate::db::now(), lexicon: &lexicon };
     let result = write(&s, &p, &ip, async |w| {
         service::add_item(w.txn(), w.key(), &s.crypto, w.actor(), &r, &input, &entry).await
     })

@@ -118,6 +118,8 @@ pub struct Entry<'a> {
     pub entered_by: Option<i64>,
     pub client: &'a str,
     pub now: i64,
+    /// The installation's names, kept whole in the opinions' search text.
+    pub lexicon: &'a crate::nlp::segment::Lexicon,
 }
 
 /// Enters one issue raised at a reception as an opinion of its station and puts it on the
@@ -138,7 +140,13 @@ async fn raise<C: ConnectionTrait>(
         anonymous: true,
         ..Submission::default()
     };
-    let src = Source { channel: Channel::Reception, entered_by: e.entered_by, client: e.client, now: e.now };
+    let src = Source {
+        channel: Channel::Reception,
+        entered_by: e.entered_by,
+        client: e.client,
+        now: e.now,
+        lexicon: e.lexicon,
+    };
     let receipt = intake::submit(c, key, crypto, actor, &sub, &src).await.map_err(|err| match err {
         // A repeat of an issue entered minutes ago is the form's matter, not a conflict page.
         AppError::Conflict(m) => AppError::invalid("issues", m),

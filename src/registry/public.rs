@@ -199,7 +199,8 @@ struct FindQuery {
     page: Option<String>,
 }
 
-/// A deputy as a link: (id, name, levels text such as "县·乡镇").
+/// A deputy as a link: (id, name, the congresses they serve in where that says something:
+/// 「潍坊市人大代表」, empty for a deputy of the site's own congress alone — `Places::tag`).
 pub type DeputyLink = (i64, String, String);
 
 pub struct FoundStation {
@@ -207,6 +208,9 @@ pub struct FoundStation {
     pub distance: Option<String>,
     pub next: Option<Slot>,
     pub deputies: Vec<(i64, String, String)>,
+    /// The same deputies under the congress they serve in (「百尺河镇人大代表 张三、李四」): the
+    /// place is said once, not after every name.
+    pub groups: Vec<(String, Vec<(i64, String)>)>,
     pub more_deputies: usize,
     pub nav: Option<NavLinks>,
     pub href: String,
@@ -232,7 +236,7 @@ struct FindTpl {
     organ_name: String,
     prefix: String,
     townships: Vec<Area>,
-    levels: Vec<(&'static str, &'static str)>,
+    levels: Vec<(&'static str, String)>,
     tags: Vec<String>,
     example: String,
     f: FindForm,
@@ -437,6 +441,7 @@ async fn find(
     }
     let ids: Vec<i64> = candidates.iter().map(|(st, _)| st.id).collect();
     let mut deputies_at = stations::deputies_with_levels(&s.db, &ids).await?;
+    let places = &options.places;
     let mut matched = Vec::new();
     for (st, d) in candidates {
         let deps = deputies_at.remove(&st.id).unwrap_or_default();
@@ -444,7 +449,7 @@ async fn find(
             .iter()
             .filter(|(_, lv)| level.is_none_or(|l| lv.contains(&l)))
             .filter(|(d, _)| tag.as_deref().is_none_or(|t| d.expertise.split('、').any(|x| x.contains(t))))
-            .map(|(d, lv)| (d.id, d.name.clone(), level_text(lv)))
+            .map(|(d, lv)| (d.id, d.name.clone(), places.tag(lv, township_of(&st))))
             .collect();
         if filtered && matching.is_empty() {
             continue;
@@ -463,6 +468,7 @@ async fn find(
             distance: d.map(distance_text),
             next: None,
             more_deputies: matching.len() - shown,
+            groups: by_congress(&matching[..shown], places),
             deputies: matching.into_iter().take(shown).collect(),
             nav: st.lat.zip(st.lng).filter(|_| !st.online_only).map(|(a, b)| navigation_links(a, b, &st.name)),
             href: format!("{}/s/{}", site.prefix, st.id),
@@ -488,7 +494,7 @@ async fn find(
         deputies = found
             .into_iter()
             .map(|p| {
-                let l = level_text(levels.get(&p.id).map(Vec::as_slice).unwrap_or(&[]));
+                let l = places.tag(levels.get(&p.id).map(Vec::as_slice).unwrap_or(&[]), None);
                 (p.id, p.name, l)
             })
             .collect();
@@ -513,7 +519,7 @@ async fn find(
         organ_name: site.organ.name.clone(),
         prefix: site.prefix.clone(),
         townships: townships.clone(),
-        levels: Level::ALL.iter().map(|l| (l.as_str(), l.label())).collect(),
+        levels: Level::ALL.iter().map(|l| (l.as_str(), places.title(*l, None))).collect(),
         tags: options.tags.clone(),
         example: options.example.clone(),
         prev: (page > 1 && searched).then(|| link(page - 1)),
@@ -538,6 +544,8 @@ pub struct FindOptions {
     /// The keyword shown as an example in the search box: a township whose name finds a
     /// station here, so the example always works.
     pub example: String,
+    /// What each level's congress is called here.
+    pub places: Places,
 }
 
 /// The township picker, the common expertise tags and the search example of a site.
@@ -583,14 +591,96 @@ async fn find_options(s: &AppState, organ: &Organ) -> AppResult<std::sync::Arc<F
                 })
                 .next()
                 .unwrap_or_default();
-            Ok::<_, sea_orm::DbErr>(FindOptions { townships, tags, example })
+            let places = Places::of(&db, &organ).await?;
+            Ok::<_, sea_orm::DbErr>(FindOptions { townships, tags, example, places })
         })
         .await?)
 }
 
-/// "全国·县" — the levels someone serves at, highest first.
-pub fn level_text(levels: &[Level]) -> String {
-    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("·")
+/// What the congress of each level is called where a public site is (issue 16): 诸城市人大代表
+/// and 潍坊市人大代表 — the organ's own place — never 县 or 市 (to a 县级市's residents 市 is their
+/// own congress, not the prefecture's).
+pub struct Places {
+    /// By `Level::ALL`'s order: 全国, the province, the city, the county, the township (the site's
+    /// own where it is a township's; else the station's, given per call).
+    names: [Option<String>; 5],
+    /// The site organ's own level: its deputies get no tag of their own.
+    own: Option<Level>,
+}
+
+impl Places {
+    pub async fn of<C: sea_orm::ConnectionTrait>(c: &C, organ: &Organ) -> Result<Places, sea_orm::DbErr> {
+        let mut names: [Option<String>; 5] = [Some("全国".into()), None, None, None, None];
+        if let Some(area) = org::area(c, organ.area_id).await? {
+            let ids: Vec<i64> = area.path.split('/').filter_map(|x| x.parse().ok()).collect();
+            for id in ids {
+                let Some(a) = org::area(c, id).await? else { continue };
+                let level = match a.level.as_str() {
+                    "province" => Level::Provincial,
+                    "city" => Level::City,
+                    "county" => Level::County,
+                    "township" => Level::Township,
+                    _ => continue,
+                };
+                names[Self::index(level)] = Some(a.name);
+            }
+        }
+        Ok(Places { names, own: Level::parse(&organ.level) })
+    }
+
+    fn index(l: Level) -> usize {
+        Level::ALL.iter().position(|x| *x == l).unwrap_or(0)
+    }
+
+    /// 「潍坊市」, 「全国」, the township's name (the site's, else `township`), or the level's
+    /// generic name where the place is not known (a township's deputy found by name: 乡镇).
+    pub fn name(&self, l: Level, township: Option<&str>) -> String {
+        let known = self.names[Self::index(l)].clone();
+        match l {
+            Level::Township => known.or(township.map(str::to_string)).unwrap_or_else(|| "乡镇".into()),
+            _ => known.unwrap_or_else(|| l.label().to_string()),
+        }
+    }
+
+    /// 「潍坊市人大代表」
+    pub fn title(&self, l: Level, township: Option<&str>) -> String {
+        format!("{}人大代表", self.name(l, township))
+    }
+
+    /// The site's own congress: 「诸城市人大代表」.
+    pub fn own_title(&self) -> String {
+        self.own.map(|l| self.title(l, None)).unwrap_or_else(|| "人大代表".into())
+    }
+
+    /// The tag beside a deputy's name: nothing for a deputy of the site's own congress alone;
+    /// else every congress they serve in, highest first (「诸城市、潍坊市人大代表」).
+    pub fn tag(&self, levels: &[Level], township: Option<&str>) -> String {
+        if levels.is_empty() || (levels.len() == 1 && Some(levels[0]) == self.own) {
+            return String::new();
+        }
+        let names: Vec<String> = levels.iter().map(|l| self.name(*l, township)).collect();
+        format!("{}人大代表", names.join("、"))
+    }
+}
+
+/// Deputies grouped by their tag, in the order the groups first appear; the site's own
+/// deputies (no tag) under the site's congress.
+fn by_congress(deputies: &[DeputyLink], places: &Places) -> Vec<(String, Vec<(i64, String)>)> {
+    let mut out: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+    for (id, name, tag) in deputies {
+        let label = if tag.is_empty() { places.own_title() } else { tag.clone() };
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, list)) => list.push((*id, name.clone())),
+            None => out.push((label, vec![(*id, name.clone())])),
+        }
+    }
+    out
+}
+
+/// The township a station is in, by its area's name (none for a county-wide one).
+fn township_of(st: &Station) -> Option<&str> {
+    let n = st.area_name.as_str();
+    (n.ends_with('镇') || n.ends_with('乡') || n.ends_with("街道")).then_some(n)
 }
 
 // ------------------------------------------------------------------------------- /d/{id}
@@ -669,7 +759,7 @@ struct StationTpl {
     slots: Vec<Slot>,
     /// Dates cancelled or moved, with the reasons (REG-10).
     changes: Vec<crate::registry::duty_changes::DutyChange>,
-    by_level: Vec<(&'static str, Vec<DeputyLink>)>,
+    by_level: Vec<(String, Vec<DeputyLink>)>,
     /// Attachment ids of the station's photos.
     photos: Vec<i64>,
     url: String,
@@ -699,17 +789,23 @@ async fn station_page(
     }
     let today = stations::today();
     let extras = stations::public_extras(&s.db, id, today, today + chrono::Days::new(62), 12).await?;
-    let mut by_level: Vec<(&'static str, Vec<DeputyLink>)> = Vec::new();
+    let options = find_options(&s, &site.organ).await?;
+    let places = &options.places;
+    let mut by_level: Vec<(String, Vec<DeputyLink>)> = Vec::new();
     for l in Level::ALL {
-        // Each deputy is listed once, under the highest level they serve at.
+        // Each deputy is listed once, under the highest level they serve at; one who serves at
+        // several says all of them.
         let here: Vec<DeputyLink> = extras
             .deputies
             .iter()
             .filter(|(_, _, lv)| lv.first() == Some(&l))
-            .map(|(id, name, lv)| (*id, name.clone(), level_text(lv)))
+            .map(|(id, name, lv)| {
+                let tag = if lv.len() > 1 { places.tag(lv, township_of(&st)) } else { String::new() };
+                (*id, name.clone(), tag)
+            })
             .collect();
         if !here.is_empty() {
-            by_level.push((level_heading(l), here));
+            by_level.push((places.title(l, township_of(&st)), here));
         }
     }
     render(&StationTpl {
@@ -737,14 +833,4 @@ struct PosterTpl {
     url: String,
     /// Our own QR code, inline so that the poster prints in one piece.
     qr_svg: String,
-}
-
-fn level_heading(l: Level) -> &'static str {
-    match l {
-        Level::National => "全国人大代表",
-        Level::Provincial => "省人大代表",
-        Level::City => "市人大代表",
-        Level::County => "县（市、区）人大代表",
-        Level::Township => "乡镇人大代表",
-    }
 }

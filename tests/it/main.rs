@@ -10,6 +10,7 @@ mod auth;
 mod ballot;
 mod calendar;
 mod cli;
+mod demo_data;
 mod foreign_keys;
 mod jobs;
 mod loop_kinds;

@@ -29,18 +29,37 @@ pub struct Line {
 }
 
 /// The areas by code and by name (a name that several areas share is ambiguous), and the
-/// category taxonomy the orders' categories are matched against.
+/// category taxonomy the orders' categories are matched against. An area is also found by its
+/// name after its parents' (「诸城市龙都街道」, 「潍坊市诸城市龙都街道」): every ending of its full
+/// name that starts at a parent is a key.
 struct Areas {
     codes: std::collections::HashSet<String>,
     by_name: HashMap<String, Vec<String>>,
     taxonomy: model::Taxonomy,
 }
 
+/// How many parents' names an area is found under at most (province, city, county above a town).
+const AREA_NAME_DEPTH: usize = 4;
+
+/// An area name as 12345 systems write it, without the separators some put between the levels.
+fn area_key(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace() && !matches!(c, '/' | '-' | '·' | '>' | '|' | '，' | ',')).collect()
+}
+
 async fn areas<C: ConnectionTrait>(c: &C) -> Result<Areas, DbErr> {
     let all = crate::org::areas_all(c).await?;
+    let by_id: HashMap<i64, &crate::org::Area> = all.iter().map(|a| (a.id, a)).collect();
     let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
     for a in &all {
-        by_name.entry(a.name.clone()).or_default().push(a.code.clone());
+        let mut key = area_key(&a.name);
+        by_name.entry(key.clone()).or_default().push(a.code.clone());
+        let mut parent = a.parent_id.and_then(|p| by_id.get(&p));
+        for _ in 0..AREA_NAME_DEPTH {
+            let Some(p) = parent else { break };
+            key = format!("{}{key}", area_key(&p.name));
+            by_name.entry(key.clone()).or_default().push(a.code.clone());
+            parent = p.parent_id.and_then(|q| by_id.get(&q));
+        }
     }
     let taxonomy = model::load_taxonomy(c).await?;
     Ok(Areas { codes: all.into_iter().map(|a| a.code).collect(), by_name, taxonomy })
@@ -79,7 +98,7 @@ fn submission(o: &WorkOrder, areas: &Areas, now: i64) -> Result<(Submission, i64
             None
         }
     } else if !o.area_name.is_empty() {
-        match areas.by_name.get(&o.area_name).map(Vec::as_slice) {
+        match areas.by_name.get(&area_key(&o.area_name)).map(Vec::as_slice) {
             Some([code]) => Some(code.clone()),
             Some(_) => {
                 notes.push(format!("有多个名为“{}”的区划，未设置区划", o.area_name));
@@ -94,8 +113,18 @@ fn submission(o: &WorkOrder, areas: &Areas, now: i64) -> Result<(Submission, i64
         None
     };
     let mut phone = service::normalise_phone(&o.phone);
-    if !phone.is_empty() && !service::is_mobile(&phone) {
-        notes.push("联系电话不是手机号，未保存（短信无法送达）".into());
+    // Excel drops the leading 0 of a landline typed as a number (0536… becomes 536…).
+    if !phone.is_empty() && !service::is_mobile(&phone) && !service::is_landline(&phone) {
+        let restored = format!("0{phone}");
+        if (9..=11).contains(&phone.len()) && !phone.starts_with(['0', '1']) && service::is_landline(&restored) {
+            notes.push(format!("联系电话“{}”补上了区号前的 0（Excel 会去掉开头的 0）", o.phone));
+            phone = restored;
+        }
+    }
+    if service::is_landline(&phone) {
+        notes.push("联系电话是固定电话，已保存，不发短信".into());
+    } else if !phone.is_empty() && !service::is_mobile(&phone) {
+        notes.push(format!("联系电话“{}”不是手机号或固定电话，未保存", o.phone));
         phone.clear();
     }
     let mut title = o.title.clone();
@@ -170,6 +199,7 @@ pub async fn import(
     // places them): order numbers are unique there.
     let organ = crate::org::default_organ(&s.db).await?.ok_or_else(|| AppError::Conflict("系统尚未设置机关".into()))?;
     let areas = areas(&s.db).await?;
+    let lexicon = crate::opinions::lexicon::current(s).await?;
     let mut lines = Vec::with_capacity(orders.len());
     let mut seen: HashMap<String, u32> = HashMap::new();
     for o in orders {
@@ -205,7 +235,13 @@ pub async fn import(
                 &crate::notify::Limits::of(&s.config),
                 w.actor(),
                 &sub,
-                &service::Source { channel: Channel::Hotline, entered_by: Some(p.account_id), client: &ip.0, now: at },
+                &service::Source {
+                    channel: Channel::Hotline,
+                    entered_by: Some(p.account_id),
+                    client: &ip.0,
+                    now: at,
+                    lexicon: &lexicon,
+                },
             )
             .await
         })

@@ -177,7 +177,8 @@ async fn an_xlsx_imports_once_through_its_mapping(app: TestApp) {
     assert!(lines[2].3.contains("诉求内容为空"), "{:?}", lines[2]);
     // Lenient cases are imported with a note.
     assert!(lines[1].3.contains("市容环卫"), "{:?}", lines[1]);
-    assert!(lines[3].3.contains("火星镇") && lines[3].3.contains("不是手机号"), "{:?}", lines[3]);
+    // Excel dropped the landline's leading 0 (0536…): it is put back and the number kept.
+    assert!(lines[3].3.contains("火星镇") && lines[3].3.contains("补上了区号前的 0"), "{:?}", lines[3]);
     assert_eq!(opinions(&app).await, before + 3);
     let row = &db::query_rows(
         app.db(),
@@ -401,3 +402,73 @@ async fn only_the_organs_staff_import(app: TestApp) {
     assert!(staff.get("/console").await.body.contains("12345 工单导入"));
 }
 demo_test!(only_the_organs_staff_import);
+
+/// The opinion of an imported order: (id, area name, phone as stored).
+async fn imported(app: &TestApp, external_no: &str) -> (i64, Option<String>, Option<String>) {
+    let r = &db::query_rows(
+        app.db(),
+        "SELECT op.id, a.name, op.phone_enc FROM opinions op LEFT JOIN areas a ON a.id = op.area_id WHERE op.external_no = $1",
+        vec![external_no.into()],
+    )
+    .await
+    .unwrap()[0];
+    let phone: Option<String> = r.try_get_by_index(2).unwrap();
+    (
+        r.try_get_by_index(0).unwrap(),
+        r.try_get_by_index(1).unwrap(),
+        phone.map(|p| app.state.crypto.decrypt(&p).unwrap()),
+    )
+}
+
+async fn an_order_keeps_its_landline_its_area_and_its_number(app: TestApp) {
+    let mut staff = app.login("staff").await;
+    let fields = [
+        ("name", "12345 导出"),
+        ("external_no", "工单编号"),
+        ("content", "诉求内容"),
+        ("title", "诉求标题"),
+        ("phone", "联系电话"),
+        ("name_column", "诉求人"),
+        ("area_name", "所属区域"),
+        ("received_at", "受理时间"),
+    ];
+    assert_eq!(save_mapping(&mut staff, &fields).await.status, StatusCode::SEE_OTHER);
+    let mapping = mapping_id(&app, "12345 导出").await;
+    let sms_before = db::scalar_i64(app.db(), "SELECT COALESCE(max(id), 0) FROM sms_outbox", vec![]).await.unwrap();
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/12345-orders.csv")).unwrap();
+    let r = staff.upload(&format!("{PAGE}?mapping={mapping}"), "file", "12345-orders.csv", &file).await;
+    let lines = report(&app, run_of(&r)).await;
+    assert_eq!(
+        outcomes(&lines),
+        [(2, "ZC-20261201-0007", "imported"), (3, "ZC-20261201-0008", "imported"), (4, "ZC-20261201-0009", "imported")]
+    );
+    // A landline is the caller's contact: kept (with and without its area code), no SMS to it.
+    let (first, area, phone) = imported(&app, "ZC-20261201-0007").await;
+    assert_eq!(phone.as_deref(), Some("05366012345"));
+    assert!(lines[0].3.contains("固定电话") && !lines[0].3.contains("未保存"), "{:?}", lines[0]);
+    assert_eq!(imported(&app, "ZC-20261201-0009").await.2.as_deref(), Some("6012346"));
+    let sms: Vec<String> =
+        db::query_rows(app.db(), "SELECT phone_masked FROM sms_outbox WHERE id > $1", vec![sms_before.into()])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+    assert_eq!(sms, ["138****8009"], "only the mobile gets the receipt");
+    // An area given after its parents' names is the area itself.
+    assert_eq!(area.as_deref(), Some("龙都街道"));
+    assert_eq!(imported(&app, "ZC-20261201-0008").await.1.as_deref(), Some("百尺河镇"));
+    assert_eq!(imported(&app, "ZC-20261201-0009").await.1.as_deref(), Some("密州街道"));
+    assert!(lines.iter().all(|l| !l.3.contains("区划")), "{lines:?}");
+
+    // The order's number is on the opinion's page, and a search finds the order by it.
+    let page = staff.get(&format!("/console/opinions/{first}")).await;
+    assert_eq!(page.texts("#external-no"), ["ZC-20261201-0007"]);
+    assert!(page.body.contains("05366012345"), "the staff see the contact in full");
+    for q in ["ZC-20261201-0007", "zc-20261201-0007"] {
+        let found = staff.get(&format!("/console/opinions?q={q}")).await;
+        assert_eq!(found.texts("#count strong"), ["1"], "{q}");
+        assert!(found.body.contains(&format!("/console/opinions/{first}\"")), "{q}");
+    }
+}
+demo_test!(an_order_keeps_its_landline_its_area_and_its_number);

@@ -8,6 +8,7 @@ mod corrections;
 mod deputies;
 mod flow;
 mod import;
+mod lexicon;
 mod lost;
 mod merge;
 mod notices;

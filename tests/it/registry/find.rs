@@ -264,3 +264,47 @@ async fn cards_and_posters_carry_the_organ_and_the_qr_code(app: TestApp) {
     assert!(page.body.contains(&format!("/s/{station}/poster?size=a3")));
 }
 demo_test!(cards_and_posters_carry_the_organ_and_the_qr_code);
+
+/// Issue 16: a deputy's tag names the congress — 诸城市人大代表, 潍坊市人大代表 — where 县 and 市 would
+/// mislead (诸城 is a 县级市: to its residents 市 is their own congress, not 潍坊's), and a
+/// deputy of the site's own congress alone carries no tag at all.
+async fn deputies_are_tagged_with_their_congress_by_name(app: TestApp) {
+    let mut b = app.browser().await;
+    let r = b.get("/find").await;
+    let options = r.texts("#level option");
+    assert_eq!(options, ["全部", "全国人大代表", "山东省人大代表", "潍坊市人大代表", "诸城市人大代表", "乡镇人大代表"]);
+    // City deputies, found by their level: each says 潍坊市.
+    let r = b.get("/find?level=city").await;
+    let tags = r.texts(".deputies .lv");
+    assert!(!tags.is_empty() && tags.iter().all(|t| t.contains("潍坊市") && t.ends_with("人大代表")), "{tags:?}");
+    // A station of a town: its county-only deputies have no tag, its town's deputies say the town.
+    let area = scalar(&app, "SELECT id FROM areas WHERE name = '百尺河镇'", vec![]).await;
+    let r = b.get(&format!("/find?area={area}")).await;
+    let tags = r.texts(".deputies .lv");
+    assert!(tags.iter().all(|t| t.ends_with("人大代表") && t != "县" && t != "市"), "{tags:?}");
+    assert!(tags.iter().any(|t| t.contains("百尺河镇人大代表")), "{tags:?}");
+    // The station's own page heads its lists by congress.
+    let station = scalar(&app, "SELECT min(id) FROM stations WHERE area_id = $1", vec![area.into()]).await;
+    let page = b.get(&format!("/s/{station}")).await;
+    let heads = page.texts(".card h2");
+    assert!(heads.iter().any(|h| h == "诸城市人大代表") && heads.iter().any(|h| h == "百尺河镇人大代表"), "{heads:?}");
+    assert!(!heads.iter().any(|h| h.contains("县（市、区）") || h == "市人大代表"), "{heads:?}");
+    // Under 诸城市人大代表 a deputy of that congress alone has no tag; one who also serves in the
+    // town's says both.
+    let html = page.html();
+    let card = scraper::Selector::parse(".card").unwrap();
+    let (li, lv, h2) = (
+        scraper::Selector::parse("li").unwrap(),
+        scraper::Selector::parse(".lv").unwrap(),
+        scraper::Selector::parse("h2").unwrap(),
+    );
+    let county = html
+        .select(&card)
+        .find(|c| c.select(&h2).next().is_some_and(|h| h.text().collect::<String>() == "诸城市人大代表"))
+        .unwrap();
+    let people: Vec<_> = county.select(&li).collect();
+    let tagged: Vec<String> = people.iter().filter_map(|p| p.select(&lv).next()).map(|t| t.text().collect()).collect();
+    assert!(people.len() > tagged.len(), "county-only deputies carry no tag");
+    assert!(!tagged.is_empty() && tagged.iter().all(|t| t == "诸城市、百尺河镇人大代表"), "{tagged:?}");
+}
+demo_test!(deputies_are_tagged_with_their_congress_by_name);
