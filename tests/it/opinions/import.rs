@@ -464,7 +464,10 @@ async fn an_order_keeps_its_landline_its_area_and_its_number(app: TestApp) {
     // The order's number is on the opinion's page, and a search finds the order by it.
     let page = staff.get(&format!("/console/opinions/{first}")).await;
     assert_eq!(page.texts("#external-no"), ["ZC-20261201-0007"]);
-    assert!(page.body.contains("05366012345"), "the staff see the contact in full");
+    // The page shows the contact masked; 「查看联系方式」 shows it in full (an audited view).
+    assert!(!page.body.contains("05366012345"), "masked on the page");
+    let contact = staff.post(&format!("/console/opinions/{first}/contact"), &[]).await;
+    assert!(contact.body.contains("05366012345"), "the staff see the landline in full: {}", contact.body);
     for q in ["ZC-20261201-0007", "zc-20261201-0007"] {
         let found = staff.get(&format!("/console/opinions?q={q}")).await;
         assert_eq!(found.texts("#count strong"), ["1"], "{q}");
