@@ -117,43 +117,7 @@ fn head_mac(key: &[u8], seq: i64, hash: &str) -> String {
 
 /// Appends one entry; call inside the write transaction of the change (`db::begin_write`).
 pub async fn append<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, change: Change<'_>) -> Result<i64, DbErr> {
-    let head: Head = db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
-        .await?
-        .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
-    let mut e = Entry {
-        seq: head.last_seq + 1,
-        at: db::now(),
-        actor_id: actor.account_id,
-        actor: actor.name.clone(),
-        on_behalf_of: actor.on_behalf_of.clone(),
-        action: change.action.to_string(),
-        target_type: change.target_type.to_string(),
-        target_id: change.target_id,
-        organ_id: change.organ_id,
-        summary: change.summary,
-        client: actor.client.clone(),
-        prev_hash: head.last_hash,
-        hash: String::new(),
-    };
-    e.hash = entry_hash(key, &e);
-    db::exec(
-        c,
-        "INSERT INTO audit_log (seq, at, actor_id, actor, on_behalf_of, action, target_type, target_id, organ_id, summary, client, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        vec![
-            e.seq.into(), e.at.into(), e.actor_id.into(), e.actor.clone().into(), e.on_behalf_of.clone().into(),
-            e.action.clone().into(), e.target_type.clone().into(), e.target_id.clone().into(), e.organ_id.into(),
-            e.summary.clone().into(), e.client.clone().into(), e.prev_hash.clone().into(), e.hash.clone().into(),
-        ],
-    )
-    .await?;
-    db::exec(
-        c,
-        "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
-        vec![e.seq.into(), e.hash.clone().into(), head_mac(key, e.seq, &e.hash).into()],
-    )
-    .await?;
-    Ok(e.seq)
+    append_many(c, key, actor, vec![change]).await
 }
 
 /// Appends several entries by one actor at once: one head read, multi-row inserts, one head
