@@ -13,7 +13,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::records::{Line, notify_unit};
-use super::units::{answering_left, insert_assignments, set_deadline, unit_names, usable_unit};
+use super::units::{answering_left, insert_assignments, mark_replied, set_deadline, unit_names, usable_unit};
 use super::{Applied, Taking, text_of};
 use crate::app::error::{AppError, AppResult};
 use crate::db;
@@ -183,19 +183,7 @@ async fn settle<C: ConnectionTrait>(s: &Taking<'_, C>, reason: &str) -> AppResul
     }
     let replied = count("SELECT count(*) FROM handling_replies WHERE item_id = $1 AND round = $2").await?;
     if replied > 0 {
-        db::exec(
-            c,
-            "UPDATE handling_assignments SET state = 'lapsed' \
-             WHERE item_id = $1 AND round = $2 AND state IN ('active', 'accepted')",
-            vec![item.id.into(), item.round.into()],
-        )
-        .await?;
-        db::exec(
-            c,
-            "UPDATE handling_items SET state = 'replied', replied_at = $1, updated_at = $1 WHERE id = $2",
-            vec![ctx.now.into(), item.id.into()],
-        )
-        .await?;
+        mark_replied(c, item, ctx.now).await?;
         return Ok(State::Replied);
     }
     // No unit answers it any more: the 协办 units go with the 主办, and staff triage it again.

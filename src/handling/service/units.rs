@@ -414,6 +414,25 @@ pub(super) async fn decide_extension<C: ConnectionTrait>(
 
 /// 答复 by a 主办 or 分办 unit; the item is 已答复 once every answering unit has replied, and a
 /// 协办 unit that gave no opinion is then marked so (never 已答复).
+/// Every answering unit has replied: the item is 已答复, and a 协办 unit still at work gave no
+/// opinion (its assignment lapses). Shared by the reply and by 撤回/改派 of the last unit left.
+pub(super) async fn mark_replied<C: ConnectionTrait>(c: &C, item: &Item, now: i64) -> Result<(), DbErr> {
+    db::exec(
+        c,
+        "UPDATE handling_assignments SET state = 'lapsed' \
+         WHERE item_id = $1 AND round = $2 AND state IN ('active', 'accepted')",
+        vec![item.id.into(), item.round.into()],
+    )
+    .await?;
+    db::exec(
+        c,
+        "UPDATE handling_items SET state = 'replied', replied_at = $1, updated_at = $1 WHERE id = $2",
+        vec![now.into(), item.id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn reply<C: ConnectionTrait>(
     s: &Taking<'_, C>,
     outcome: Outcome,
@@ -479,19 +498,7 @@ pub(super) async fn reply<C: ConnectionTrait>(
     }
     if !answering_left(c, item).await? {
         // Every answering unit has replied: a 协办 unit still at work gave no opinion.
-        db::exec(
-            c,
-            "UPDATE handling_assignments SET state = 'lapsed' \
-             WHERE item_id = $1 AND round = $2 AND state IN ('active', 'accepted')",
-            vec![item.id.into(), item.round.into()],
-        )
-        .await?;
-        db::exec(
-            c,
-            "UPDATE handling_items SET state = 'replied', replied_at = $1, updated_at = $1 WHERE id = $2",
-            vec![ctx.now.into(), item.id.into()],
-        )
-        .await?;
+        mark_replied(c, item, ctx.now).await?;
         applied.to = State::Replied;
         notify_staff(c, item, "承办单位已答复", ctx.policy.outcome_label(outcome)).await?;
     } else if item.state != State::Following {
