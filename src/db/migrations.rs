@@ -45,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_suggestion_evaluation_more::Migration),
             Box::new(m0031_suggestion_scale::Migration),
             Box::new(m0032_calendar_years::Migration),
+            Box::new(m0036_legislation::Migration),
         ]
     }
 }
@@ -81,6 +82,7 @@ pub mod m0029_suggestion_rules;
 pub mod m0030_suggestion_evaluation_more;
 pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
+pub mod m0036_legislation;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -106,4 +108,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0026_suggestion_drafts::REFERENCES)
         .chain(m0029_suggestion_rules::REFERENCES)
         .chain(m0030_suggestion_evaluation_more::REFERENCES)
+        .chain(m0036_legislation::REFERENCES)
 }

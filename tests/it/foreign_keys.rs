@@ -14,7 +14,7 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 10] = [
+const UNCONSTRAINED: [(&str, &str); 13] = [
     ("handling_ratings", "unit_id"),
     ("handling_ratings", "person_id"),
     ("attachments", "owner_id"),
@@ -27,6 +27,11 @@ const UNCONSTRAINED: [(&str, &str); 10] = [
     ("record_links", "to_id"),
     // A ballot's subject is a record of the using module's choice (a unit, an agenda item).
     ("ballot_subjects", "ref_id"),
+    // An article's identity across the versions of a draft is not a row: the nodes of every
+    // version that continue one article share it (`legislation::matching`).
+    ("leg_nodes", "node_id"),
+    ("leg_opinions", "node_id"),
+    ("leg_opinions", "change_node_id"),
 ];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.

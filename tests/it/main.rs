@@ -12,6 +12,7 @@ mod calendar;
 mod cli;
 mod foreign_keys;
 mod jobs;
+mod legislation;
 mod loop_kinds;
 mod manifest;
 mod matrix;
