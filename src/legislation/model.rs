@@ -521,8 +521,9 @@ impl Task {
     pub fn state(&self) -> TaskState {
         TaskState::parse(&self.state).unwrap_or(TaskState::Open)
     }
-    pub fn overdue(&self, now: i64) -> bool {
-        self.state() == TaskState::Open && now >= self.deadline_at
+    /// Still open past its deadline (at `now`, Unix seconds).
+    pub fn overdue(&self, now: &i64) -> bool {
+        self.state() == TaskState::Open && *now >= self.deadline_at
     }
     pub fn answered_late(&self) -> bool {
         self.answered_at.is_some_and(|a| a >= self.deadline_at)

@@ -44,11 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/legislation/{id}/opinions", get(opinions_page))
 }
 
-pub const CRUMB: (&str, &str) = ("/console/legislation", "法规草案");
-
-pub fn today() -> String {
-    crate::calendar::beijing_date(crate::db::now()).format("%Y-%m-%d").to_string()
-}
+use super::{CRUMB, today};
 
 // ------------------------------------------------------------------ list
 
@@ -352,18 +348,26 @@ struct DraftTpl {
     versions: Vec<Version>,
     can_edit: bool,
     today: String,
+    tasks: Vec<model::Task>,
+    addressees: Vec<(&'static str, Vec<Opt>)>,
+    now: i64,
 }
 
 async fn draft_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let d = check_draft(&s, &p, &ip, Action::View, id).await?;
     let versions = model::versions(&s.db, id).await?;
     let title = d.title.clone();
+    let can_edit = allowed(&p, Action::Update, &super::drafts_of(&d.organ_path));
+    let addressees = if can_edit { super::task_pages::addressees(&s, &d).await? } else { Vec::new() };
     render(&DraftTpl {
         l: page.layout(&title, &[CRUMB, (&format!("/console/legislation/{id}"), &title)]),
-        can_edit: allowed(&p, Action::Update, &super::drafts_of(&d.organ_path)),
+        can_edit,
+        tasks: model::tasks_of_draft(&s.db, id).await?,
+        addressees,
         d,
         versions,
         today: today(),
+        now: crate::db::now(),
     })
 }
 

@@ -468,6 +468,12 @@ pub fn parse(text: &str) -> Parsed {
                 continue;
             }
         }
+        // The title printed again over two lines (a cover page) is not an enacting line.
+        let title: String = title_lines.concat();
+        if !title.is_empty() && !is_enacting(l) && title.contains(l) {
+            i += 1;
+            continue;
+        }
         out.enacting.push(l.to_string());
         i += 1;
     }

@@ -41,9 +41,7 @@ pub async fn published(s: &AppState, id: i64) -> AppResult<(Draft, Version)> {
     Ok((d, v))
 }
 
-fn today() -> String {
-    super::pages::today()
-}
+use super::today;
 
 /// A line of the reading page.
 pub struct Line {

@@ -404,3 +404,58 @@ pub async fn upload_text(name: &str, bytes: Vec<u8>) -> AppResult<(String, &'sta
         }
     }
 }
+
+/// An expert of the pools as typed.
+#[derive(Clone, Debug, Default)]
+pub struct NewExpert {
+    pub pool: String,
+    pub name: String,
+    pub affiliation: String,
+    /// Fields of expertise, separated by 、 or commas.
+    pub fields: String,
+}
+
+/// Adds an expert to one of the organ's pools (立法专家顾问, 咨询智库).
+pub async fn add_expert<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: i64,
+    e: &NewExpert,
+    now: i64,
+) -> AppResult<i64> {
+    let mut errors = FieldErrors::new();
+    let pool = model::Pool::parse(&e.pool);
+    if pool.is_none() {
+        errors.add("pool", "请选择立法专家顾问或咨询智库");
+    }
+    let name = e.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        errors.add("name", "请填写专家姓名（不超过 30 字）");
+    }
+    if e.affiliation.trim().chars().count() > 100 {
+        errors.add("affiliation", "工作单位不能超过 100 字");
+    }
+    let fields: Vec<&str> = e.fields.split(['、', '，', ',', ' ']).map(str::trim).filter(|f| !f.is_empty()).collect();
+    if fields.iter().any(|f| f.chars().count() > 20) || fields.len() > 10 {
+        errors.add("fields", "专业领域最多 10 个，每个不超过 20 字");
+    }
+    errors.check()?;
+    let pool = pool.expect("checked above");
+    let id = db::insert_id(
+        c,
+        "INSERT INTO leg_experts (organ_id, pool, name, affiliation, fields, active, created_at) VALUES ($1, $2, $3, $4, $5, true, $6)",
+        vec![organ_id.into(), pool.as_str().into(), name.into(), e.affiliation.trim().into(), fields.join("、").into(), now.into()],
+    )
+    .await?;
+    Change::audited(
+        "leg_expert_add",
+        "legislation",
+        organ_id,
+        format!("{}加入{}", crate::privacy::mask_name(name), pool.label()),
+    )
+    .in_organ(organ_id)
+    .append(c, key, actor)
+    .await?;
+    Ok(id)
+}

@@ -48,7 +48,11 @@ async fn a_pasted_draft_is_previewed_then_saved(app: TestApp) {
     let id = count(&app, "SELECT max(id) FROM leg_drafts").await;
     assert_eq!(count(&app, &format!("SELECT count(*) FROM leg_versions WHERE draft_id = {id}")).await, 1);
     assert_eq!(
-        count(&app, "SELECT count(*) FROM leg_nodes WHERE kind = 'article'").await,
+        count(
+            &app,
+            &format!("SELECT count(*) FROM leg_nodes n JOIN leg_versions v ON v.id = n.version_id WHERE v.draft_id = {id} AND n.kind = 'article'")
+        )
+        .await,
         11,
         "the eleven articles of 1982"
     );

@@ -308,6 +308,13 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/legislation/compare"),
     ("GET POST", "/api/v1/legislation/versions/{leg_version}/comments"),
     ("POST", "/api/v1/legislation/opinions/{leg_opinion}/disposition"),
+    ("POST", "/console/legislation/{leg_draft}/tasks"),
+    ("GET", "/console/legislation/tasks"),
+    ("GET", "/console/legislation/tasks/{leg_task}"),
+    ("POST", "/console/legislation/tasks/{leg_task}/lines"),
+    ("POST", "/console/legislation/tasks/{leg_task}/lines/{leg_opinion}/remove"),
+    ("POST", "/console/legislation/tasks/{leg_task}/answer"),
+    ("GET POST", "/console/legislation/experts"),
 ];
 
 /// Routes whose POST takes a `multipart/form-data` upload (field `file`).
@@ -651,6 +658,7 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("leg_version", one("SELECT min(id) FROM leg_versions").await);
     ids.insert("leg_opinion", one("SELECT min(id) FROM leg_opinions").await);
     ids.insert("leg_view", "poster".to_string());
+    ids.insert("leg_task", one("SELECT max(id) FROM leg_tasks").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await

@@ -181,6 +181,11 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/legislation/opinions/{id}/disposition", Who::Maintainers),
     ("POST", "/l/{id}/comment", Who::Public),
     ("POST", "/api/v1/legislation/versions/{id}/comments", Who::Public),
+    ("POST", "/console/legislation/{id}/tasks", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/lines", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/lines/{line}/remove", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/answer", Who::Maintainers),
+    ("POST", "/console/legislation/experts", Who::Maintainers),
 ];
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
