@@ -30,6 +30,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/legislation/compare", get(compare))
         .route("/api/v1/legislation/versions/{id}/comments", get(list_comments).post(post_comment))
         .route("/api/v1/legislation/opinions/{id}/disposition", post(dispose))
+        .route("/api/v1/legislation/drafts/{id}/stats", get(stats))
+}
+
+async fn stats(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
+    check_draft(&s, &p, &ip, Action::View, id).await?;
+    Ok(axum::Json(super::stats::figures(&s.db, id).await?).into_response())
 }
 
 const TAG: &str = "立法";
@@ -661,5 +667,12 @@ pub const OPERATIONS: &[Operation] = &[
         schema::<OpinionOut>,
     )
     .request(schema::<DispositionIn>)
+    .signed_in(),
+    Operation::get(
+        "/api/v1/legislation/drafts/{id}/stats",
+        "草案意见的收集与采纳：分阶段、分来源及合计（采纳含部分采纳，采纳率为千分数）",
+        TAG,
+        schema::<super::stats::Figures>,
+    )
     .signed_in(),
 ];

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod parse;
 pub mod public;
 pub mod service;
+pub mod stats;
 pub mod task_pages;
 pub mod tasks;
 

@@ -445,40 +445,19 @@ pub async fn counts_by_node<C: ConnectionTrait>(
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
-/// The public comments shown on /l/{draft}: text, quote, article, date — nothing else.
-#[derive(Clone, Debug, FromQueryResult, Serialize)]
-pub struct PublicComment {
-    pub id: i64,
-    pub node_id: Option<i64>,
-    pub quote: String,
-    pub body: String,
-    pub created_at: i64,
-    pub disposition: Option<String>,
-}
-
-impl PublicComment {
-    pub fn disposition_label(&self) -> &'static str {
-        self.disposition.as_deref().and_then(Disposition::parse).map(|d| d.label()).unwrap_or("")
-    }
-}
-
-pub async fn public_comments<C: ConnectionTrait>(
-    c: &C,
-    draft_id: i64,
-    node_id: Option<i64>,
-    limit: i64,
-) -> Result<Vec<PublicComment>, DbErr> {
-    let (cond, mut values) = match node_id {
+/// How many public comments an article identity (or, with `None`, the whole draft) has shown
+/// as received: what /l/{draft} tells. Their texts are not public — a public surface reads only
+/// what staff published (`crate::publish`), and a citizen's text is not published here.
+pub async fn public_count<C: ConnectionTrait>(c: &C, draft_id: i64, node_id: Option<i64>) -> Result<i64, DbErr> {
+    let (cond, values) = match node_id {
         Some(n) => ("node_id = $2", vec![draft_id.into(), n.into()]),
         None => ("node_id IS NULL", vec![draft_id.into()]),
     };
-    values.push(limit.into());
-    let lim = values.len();
-    db::query_all(
+    db::scalar_i64(
         c,
         &format!(
-            "SELECT id, node_id, quote, body, created_at, disposition FROM leg_opinions WHERE draft_id = $1 AND {cond} \
-             AND source = 'public' AND moderation = 'ok' AND sent = true ORDER BY id DESC LIMIT ${lim}"
+            "SELECT count(*) FROM leg_opinions WHERE draft_id = $1 AND {cond} AND source = 'public' AND moderation = 'ok' \
+             AND sent = true"
         ),
         values,
     )

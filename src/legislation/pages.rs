@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/legislation/{id}/versions", get(version_form).post(version_submit))
         .route("/console/legislation/{id}/versions/file", post(version_file))
         .route("/console/legislation/{id}/opinions", get(opinions_page))
+        .route("/console/legislation/{id}/stats", get(stats_page))
 }
 
 use super::{CRUMB, today};
@@ -697,4 +698,54 @@ async fn compare_page(Console { page, p, s, ip }: Console, Query(q): Query<Compa
 /// Whether a principal may edit a draft (for links).
 pub fn may_edit(p: &Principal, d: &Draft) -> bool {
     allowed(p, Action::Update, &super::drafts_of(&d.organ_path))
+}
+
+// ------------------------------------------------------------------ figures
+
+#[derive(Deserialize, Default)]
+struct StatsQuery {
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "legislation/stats.html")]
+struct StatsTpl {
+    l: Layout,
+    d: Draft,
+    f: super::stats::Figures,
+    stage_bars: Vec<super::stats::Bar>,
+    source_bars: Vec<super::stats::Bar>,
+}
+
+async fn stats_page(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Query(q): Query<StatsQuery>,
+) -> AppResult<Response> {
+    let d = check_draft(&s, &p, &ip, Action::View, id).await?;
+    let f = super::stats::figures(&s.db, id).await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let title = format!("{}意见采纳情况", d.title);
+        let actor = crate::app::guard::actor(&p, &ip);
+        crate::audit::record_export(&s.db, s.audit_key(), &actor, Some(d.organ_id), &title, f.lines.len(), false)
+            .await?;
+        return Ok(axum::response::IntoResponse::into_response((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (axum::http::header::CONTENT_DISPOSITION, crate::export::content_disposition(&title, "xlsx")),
+            ],
+            super::stats::workbook(&f),
+        )));
+    }
+    let title = format!("{}：意见采纳情况", d.title);
+    render(&StatsTpl {
+        l: page.layout(&title, &[CRUMB, (&format!("/console/legislation/{id}"), &d.title), ("", "采纳情况")]),
+        stage_bars: super::stats::bars(&f.by_stage, true, 260),
+        source_bars: super::stats::bars(&f.by_source, false, 260),
+        d,
+        f,
+    })
 }

@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::comments::{self, NewComment, Received};
-use super::model::{self, Draft, PublicComment, Version};
+use super::model::{self, Draft, Version};
 use super::parse::Kind;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ClientIp, CsrfToken, Form, Query};
@@ -99,7 +99,7 @@ struct ReadTpl {
 async fn read(State(s): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let (d, v) = published(&s, parse_id(&id)?).await?;
     let lines = lines(&s, &d, &v).await?;
-    let general = model::public_comments(&s.db, d.id, None, 1000).await?.len() as i64;
+    let general = model::public_count(&s.db, d.id, None).await?;
     render(&ReadTpl { organ_name: d.organ_name.clone(), open: v.open_on(&today()), d, v, lines, general })
 }
 
@@ -157,7 +157,8 @@ struct CommentTpl {
     ver: Version,
     /// The article commented on: its lines (number, heading, text); empty for the whole draft.
     article: Vec<Line>,
-    comments: Vec<PublicComment>,
+    /// Public comments received on it so far.
+    received_count: i64,
     open: bool,
     v: CommentForm,
     errors: Errors,
@@ -193,7 +194,7 @@ async fn comment_tpl(
 ) -> AppResult<CommentTpl> {
     let node = opt_id(&v_form.node);
     let article = article(s, &d, &v, node).await?;
-    let comments = model::public_comments(&s.db, d.id, node, 50).await?;
+    let received_count = model::public_count(&s.db, d.id, node).await?;
     Ok(CommentTpl {
         organ_name: d.organ_name.clone(),
         csrf,
@@ -201,7 +202,7 @@ async fn comment_tpl(
         d,
         ver: v,
         article,
-        comments,
+        received_count,
         v: v_form,
         errors,
         verify: s.config.sms_verify_new_numbers,

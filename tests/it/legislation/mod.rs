@@ -2,6 +2,7 @@
 //! articles keep their identity across readings, the compare, 码上立法's public comments, the
 //! targeted consultation, disposition with its figures, and who may do what.
 
+mod consultation;
 mod drafts;
 
 use axum::body::Body;
