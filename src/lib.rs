@@ -14,6 +14,7 @@ pub mod demo;
 pub mod export;
 pub mod handling;
 pub mod jobs;
+pub mod legislation;
 pub mod links;
 pub mod modules;
 pub mod nlp;

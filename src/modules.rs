@@ -20,6 +20,7 @@ pub static MODULES: &[&Module] = &[
     &crate::ballot::MODULE,
     &crate::suggestions::MODULE,
     &crate::webhooks::MODULE,
+    &crate::legislation::MODULE,
 ];
 
 /// The state of a node serving every module (each registered: `Module::register`).

@@ -306,27 +306,7 @@ fn check_zip(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<(), S
     // `ZipArchive::new` sizes its tables by the central directory, which is bounded by the
     // file's length (checked above).
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SheetError::NotXlsx)?;
-    if zip.len() > limits.max_entries {
-        return Err(SheetError::TooManyEntries { count: zip.len(), max: limits.max_entries });
-    }
-    let mut names = Vec::with_capacity(zip.len());
-    let mut declared_total: u64 = 0;
-    for i in 0..zip.len() {
-        let entry = zip.by_index_data(i).map_err(|_| SheetError::NotXlsx)?;
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        let (size, compressed) = (entry.size(), entry.compressed_size());
-        if size > limits.max_entry_bytes {
-            return Err(SheetError::EntryTooLarge { name, max: limits.max_entry_bytes });
-        }
-        declared_total = declared_total.saturating_add(size);
-        if declared_total > limits.max_total_bytes {
-            return Err(SheetError::TotalTooLarge { max: limits.max_total_bytes });
-        }
-        if size > RATIO_FLOOR_BYTES && size / compressed.max(1) > limits.max_ratio {
-            return Err(SheetError::Ratio { name, max: limits.max_ratio });
-        }
-        names.push(name);
-    }
+    let names = declared_entries(&mut zip, limits)?;
     if let Some(i) = names.iter().position(|n| n == "mimetype") {
         let mut head = Vec::new();
         let read = zip.by_index(i).and_then(|f| Ok(f.take(ODS_MIME.len() as u64 + 16).read_to_end(&mut head)?));
@@ -363,6 +343,71 @@ fn check_zip(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<(), S
     Ok(())
 }
 
+/// The entries' names, once their number and their declared sizes, total and compression
+/// ratios are within the limits (the sizes are counted again while inflating: they can lie).
+fn declared_entries(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<Vec<String>, SheetError> {
+    if zip.len() > limits.max_entries {
+        return Err(SheetError::TooManyEntries { count: zip.len(), max: limits.max_entries });
+    }
+    let mut names = Vec::with_capacity(zip.len());
+    let mut declared_total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_data(i).map_err(|_| SheetError::NotXlsx)?;
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let (size, compressed) = (entry.size(), entry.compressed_size());
+        if size > limits.max_entry_bytes {
+            return Err(SheetError::EntryTooLarge { name, max: limits.max_entry_bytes });
+        }
+        declared_total = declared_total.saturating_add(size);
+        if declared_total > limits.max_total_bytes {
+            return Err(SheetError::TotalTooLarge { max: limits.max_total_bytes });
+        }
+        if size > RATIO_FLOOR_BYTES && size / compressed.max(1) > limits.max_ratio {
+            return Err(SheetError::Ratio { name, max: limits.max_ratio });
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Some entries of an untrusted zip that is not a spreadsheet (a .docx's `word/document.xml`),
+/// read within the same limits: the file's size, the container by its content (`Xls`/`Encrypted`
+/// for an OLE file, `NotXlsx` for anything that is not a zip), the entries' number, declared
+/// sizes and ratios, then each wanted entry inflated through the counting reader into memory
+/// that grows only as far as the limits allow. `None` for a wanted entry the zip lacks.
+pub fn zip_entries(bytes: &[u8], wanted: &[&str], limits: &Limits) -> Result<Vec<Option<Vec<u8>>>, SheetError> {
+    let deadline = Deadline::new(limits.time_limit);
+    catch_unwind(AssertUnwindSafe(|| {
+        check_container(bytes, limits)?;
+        let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SheetError::NotXlsx)?;
+        let names = declared_entries(&mut zip, limits)?;
+        let mut total: u64 = 0;
+        let mut out = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            let Some(i) = names.iter().position(|n| n.trim_start_matches('/').eq_ignore_ascii_case(w)) else {
+                out.push(None);
+                continue;
+            };
+            let entry = zip.by_index(i).map_err(|_| SheetError::NotXlsx)?;
+            let compressed = entry.compressed_size();
+            let budget = Budget {
+                name: &names[i],
+                max_entry: limits.max_entry_bytes,
+                max_left: limits.max_total_bytes - total.min(limits.max_total_bytes),
+                max_total: limits.max_total_bytes,
+                ratio_cap: (compressed.max(1)).saturating_mul(limits.max_ratio).max(RATIO_FLOOR_BYTES),
+                max_ratio: limits.max_ratio,
+                max_strings: None,
+            };
+            let mut content = Vec::new();
+            total += inflate_into(entry, &budget, &deadline, Some(&mut content))?;
+            out.push(Some(content));
+        }
+        Ok(out)
+    }))
+    .unwrap_or(Err(SheetError::Unreadable))
+}
+
 /// What one entry may inflate to.
 struct Budget<'a> {
     name: &'a str,
@@ -379,7 +424,17 @@ struct Budget<'a> {
 
 /// Reads `r` to its end through a fixed buffer, counting; fails as soon as a limit is passed.
 /// Returns the number of bytes inflated.
-fn inflate_counting(mut r: impl Read, b: &Budget<'_>, deadline: &Deadline) -> Result<u64, SheetError> {
+fn inflate_counting(r: impl Read, b: &Budget<'_>, deadline: &Deadline) -> Result<u64, SheetError> {
+    inflate_into(r, b, deadline, None)
+}
+
+/// Like [`inflate_counting`], keeping what was read in `sink` when given.
+fn inflate_into(
+    mut r: impl Read,
+    b: &Budget<'_>,
+    deadline: &Deadline,
+    mut sink: Option<&mut Vec<u8>>,
+) -> Result<u64, SheetError> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut n: u64 = 0;
     let mut si = SiCounter::default();
@@ -399,6 +454,9 @@ fn inflate_counting(mut r: impl Read, b: &Budget<'_>, deadline: &Deadline) -> Re
         }
         if n > b.ratio_cap {
             return Err(SheetError::Ratio { name: b.name.to_string(), max: b.max_ratio });
+        }
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.extend_from_slice(&buf[..got]);
         }
         if let Some(max) = b.max_strings {
             si.feed(&buf[..got]);

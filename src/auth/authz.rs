@@ -222,6 +222,16 @@ pub enum Resource<'a> {
     /// about suggestions (SUG-6): its members and the organ's staff record it; the organ's
     /// workers and the members see it (the linked suggestions' readers see it on their pages).
     GroupVisit { organ_path: &'a str, member: bool },
+    /// A draft regulation of the organ at `organ_path` (立法, LEG): its versions, opinions,
+    /// figures and passage. The organ's workers read it; admin and staff import versions,
+    /// publish them for comment, send tasks, moderate and dispose of opinions (`Create`,
+    /// `Update`). Units, deputies and keepers see a draft only through their tasks.
+    Legislation { organ_path: &'a str },
+    /// A task of a draft's targeted consultation (LEG-4), sent to a unit, a 基层立法联系点 (a
+    /// station) or a deputy: the addressee sees it and answers it (`Update`) — a 联系点 sees its
+    /// own tasks only; the organ's workers see it; staff send it (`Create`) and answer for an
+    /// addressee without an account (an expert).
+    LegislationTask { organ_path: &'a str, unit_id: Option<i64>, station_id: Option<i64>, deputy_id: Option<i64> },
 }
 
 impl Resource<'_> {
@@ -251,6 +261,8 @@ impl Resource<'_> {
             Resource::Ballot { .. } => "ballot",
             Resource::GroupEvaluation { .. } => "group_evaluation",
             Resource::GroupVisit { .. } => "group_visit",
+            Resource::Legislation { .. } => "legislation",
+            Resource::LegislationTask { .. } => "legislation_task",
         }
     }
 }
@@ -537,6 +549,30 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create | Action::Update => visible_or_hidden(visible, member || staff),
                 Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Legislation { organ_path } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            match action {
+                Action::View => visible_or_hidden(worker, worker),
+                Action::Create | Action::Update | Action::ExportPersonal => visible_or_hidden(worker, staff),
+                Action::Change(_) => visible_or_hidden(worker, false),
+            }
+        }
+        Resource::LegislationTask { organ_path, unit_id, station_id, deputy_id } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let unit = p.has(Role::Unit) && p.unit_id.is_some() && p.unit_id == unit_id;
+            let keeper = p.has(Role::Keeper) && p.station_id.is_some() && p.station_id == station_id;
+            let deputy = p.has(Role::Deputy) && p.deputy_id.is_some() && p.deputy_id == deputy_id;
+            let addressee = unit || keeper || deputy;
+            let visible = worker || addressee;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create | Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Update => visible_or_hidden(visible, staff || addressee),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -48,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0033_handling_corrections::Migration),
             Box::new(m0034_loop_notices::Migration),
             Box::new(m0035_opinion_lexicon::Migration),
+            Box::new(m0036_legislation::Migration),
             Box::new(m0043_audit_checks::Migration),
         ]
     }
@@ -88,6 +89,7 @@ pub mod m0032_calendar_years;
 pub mod m0033_handling_corrections;
 pub mod m0034_loop_notices;
 pub mod m0035_opinion_lexicon;
+pub mod m0036_legislation;
 pub mod m0043_audit_checks;
 mod schema;
 
@@ -116,4 +118,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0030_suggestion_evaluation_more::REFERENCES)
         .chain(m0033_handling_corrections::REFERENCES)
         .chain(m0034_loop_notices::REFERENCES)
+        .chain(m0036_legislation::REFERENCES)
 }

@@ -92,7 +92,7 @@ pub enum PosterSize {
 
 impl PosterSize {
     /// `a4` (also the default when none is asked) or `a3`.
-    fn parse(s: &str) -> AppResult<PosterSize> {
+    pub fn parse(s: &str) -> AppResult<PosterSize> {
         match s.trim() {
             "" | "a4" | "A4" => Ok(PosterSize::A4),
             "a3" | "A3" => Ok(PosterSize::A3),
@@ -160,7 +160,7 @@ async fn site(s: &AppState, headers: &HeaderMap, code: Option<String>) -> AppRes
 }
 
 /// Where QR codes point: the configured public address, else the address the request came to.
-fn base_url(s: &AppState, headers: &HeaderMap) -> String {
+pub fn base_url(s: &AppState, headers: &HeaderMap) -> String {
     if let Some(b) = &s.config.public_base_url {
         return b.trim_end_matches('/').to_string();
     }

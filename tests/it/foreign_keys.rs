@@ -14,7 +14,7 @@ use crate::support::TestApp;
 use crate::{db_test, demo_test};
 
 /// Columns that name a row of another table but cannot have a foreign key (see m0006).
-const UNCONSTRAINED: [(&str, &str); 11] = [
+const UNCONSTRAINED: [(&str, &str); 14] = [
     ("handling_ratings", "unit_id"),
     ("handling_ratings", "person_id"),
     ("attachments", "owner_id"),
@@ -29,6 +29,11 @@ const UNCONSTRAINED: [(&str, &str); 11] = [
     ("ballot_subjects", "ref_id"),
     // What a message is about: a record of any kind (`notify::About`, named by its record kind).
     ("notifications", "item_id"),
+    // An article's identity across the versions of a draft is not a row: the nodes of every
+    // version that continue one article share it (`legislation::matching`).
+    ("leg_nodes", "node_id"),
+    ("leg_opinions", "node_id"),
+    ("leg_opinions", "change_node_id"),
 ];
 
 /// (table, column, parent table, ON DELETE) of every foreign key in the database.

@@ -13,6 +13,7 @@ mod cli;
 mod demo_data;
 mod foreign_keys;
 mod jobs;
+mod legislation;
 mod loop_kinds;
 mod manifest;
 mod matrix;

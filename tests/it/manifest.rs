@@ -562,6 +562,8 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Ballot { organ_path: p, elector: false },
         Resource::GroupEvaluation { organ_path: p, member: false, unit_id: 1 },
         Resource::GroupVisit { organ_path: p, member: false },
+        Resource::Legislation { organ_path: p },
+        Resource::LegislationTask { organ_path: p, unit_id: None, station_id: None, deputy_id: None },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.
     let place = |r: &Resource| match r {
@@ -589,6 +591,8 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Ballot { .. } => 21,
         Resource::GroupEvaluation { .. } => 22,
         Resource::GroupVisit { .. } => 23,
+        Resource::Legislation { .. } => 24,
+        Resource::LegislationTask { .. } => 25,
     };
     assert_eq!(all.iter().map(place).collect::<Vec<_>>(), (0..all.len()).collect::<Vec<_>>());
     all

@@ -145,6 +145,25 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
                 (false, false) => H,
             };
         }
+        // A draft regulation: organ workers of the subtree read, admin and staff import, publish
+        // and dispose; a task of its consultation sent to unit 7 (the principal's unit), station
+        // 77 and deputy 555: its unit answers it too, staff send it.
+        "legislation" | "legislation_task" => {
+            let staff = matches!(role, Role::Admin | Role::Staff) && in_tree;
+            let addressee = kind == "legislation_task" && role == Role::Unit;
+            let visible = (worker && in_tree) || addressee;
+            let may = match action {
+                Action::View => visible,
+                Action::Create | Action::ExportPersonal => staff,
+                Action::Update => staff || addressee,
+                Action::Change(_) => false,
+            };
+            return match (visible, may) {
+                (_, true) => A,
+                (true, false) => F,
+                (false, false) => H,
+            };
+        }
         // The working-day calendar: everyone reads; only the top organ's admin (the principal
         // sits below the root) edits.
         "settings" => return if action == Action::View { A } else { F },
@@ -298,6 +317,8 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Ballot { organ_path, elector: false },
                 Resource::GroupEvaluation { organ_path, member: false, unit_id: 7 },
                 Resource::GroupVisit { organ_path, member: false },
+                Resource::Legislation { organ_path },
+                Resource::LegislationTask { organ_path, unit_id: Some(7), station_id: Some(77), deputy_id: Some(555) },
             ];
             for r in &resources {
                 for action in actions() {
@@ -309,7 +330,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 19 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 21 * (4 + Field::ALL.len()));
 }
 
 #[test]

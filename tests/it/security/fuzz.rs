@@ -290,6 +290,36 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/registry/units/{unit}/edit"),
     ("POST", "/console/registry/units/{unit}/contacts"),
     ("POST", "/console/registry/units/{unit}/contacts/{contact}/remove"),
+    // 立法 and 码上立法
+    ("GET", "/console/legislation"),
+    ("GET POST", "/console/legislation/new"),
+    ("POST", "/console/legislation/new/file"),
+    ("GET", "/console/legislation/compare"),
+    ("GET", "/console/legislation/versions/{leg_version}"),
+    ("POST", "/console/legislation/versions/{leg_version}/publish"),
+    ("POST", "/console/legislation/opinions/{leg_opinion}/disposition"),
+    ("POST", "/console/legislation/opinions/{leg_opinion}/moderate"),
+    ("GET", "/console/legislation/{leg_draft}"),
+    ("GET POST", "/console/legislation/{leg_draft}/versions"),
+    ("POST", "/console/legislation/{leg_draft}/versions/file"),
+    ("GET", "/console/legislation/{leg_draft}/opinions"),
+    ("GET", "/l/{leg_draft}"),
+    ("GET POST", "/l/{leg_draft}/comment"),
+    ("GET", "/l/{leg_draft}/{leg_view}"),
+    ("GET POST", "/api/v1/legislation/drafts"),
+    ("GET", "/api/v1/legislation/drafts/{leg_draft}"),
+    ("POST", "/api/v1/legislation/drafts/{leg_draft}/versions"),
+    ("GET", "/api/v1/legislation/versions/{leg_version}"),
+    ("GET", "/api/v1/legislation/compare"),
+    ("GET POST", "/api/v1/legislation/versions/{leg_version}/comments"),
+    ("POST", "/api/v1/legislation/opinions/{leg_opinion}/disposition"),
+    ("POST", "/console/legislation/{leg_draft}/tasks"),
+    ("GET", "/console/legislation/tasks"),
+    ("GET", "/console/legislation/tasks/{leg_task}"),
+    ("POST", "/console/legislation/tasks/{leg_task}/lines"),
+    ("POST", "/console/legislation/tasks/{leg_task}/lines/{leg_opinion}/remove"),
+    ("POST", "/console/legislation/tasks/{leg_task}/answer"),
+    ("GET POST", "/console/legislation/experts"),
 ];
 
 /// Routes whose POST takes a `multipart/form-data` upload (field `file`).
@@ -299,6 +329,8 @@ const UPLOADS: &[&str] = &[
     "/console/suggestions/import",
     "/console/registry/stations/{station}/photos",
     "/console/registry/deputies/{person}/photo",
+    "/console/legislation/new/file",
+    "/console/legislation/{leg_draft}/versions/file",
 ];
 
 /// Ids that are not records: zero, negative, not a number, past i64, float syntax, and
@@ -627,6 +659,11 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("ballot", one("SELECT max(id) FROM ballots").await);
     ids.insert("sending", one("SELECT min(id) FROM evaluation_sendings").await);
     ids.insert("reply", one("SELECT min(id) FROM handling_replies").await);
+    ids.insert("leg_draft", one("SELECT min(draft_id) FROM leg_versions WHERE published_at IS NOT NULL").await);
+    ids.insert("leg_version", one("SELECT min(id) FROM leg_versions").await);
+    ids.insert("leg_opinion", one("SELECT min(id) FROM leg_opinions").await);
+    ids.insert("leg_view", "poster".to_string());
+    ids.insert("leg_task", one("SELECT max(id) FROM leg_tasks").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await

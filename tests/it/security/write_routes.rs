@@ -173,6 +173,23 @@ const WRITE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/console/webhooks/{id}", Who::Maintainers),
     ("POST", "/console/webhooks/deliveries/{id}/retry", Who::Maintainers),
     ("POST", "/api/v1/webhooks/inbound/{id}", Who::Signed),
+    ("POST", "/console/legislation/new", Who::Maintainers),
+    ("POST", "/console/legislation/new/file", Who::Maintainers),
+    ("POST", "/console/legislation/{id}/versions", Who::Maintainers),
+    ("POST", "/console/legislation/{id}/versions/file", Who::Maintainers),
+    ("POST", "/console/legislation/versions/{id}/publish", Who::Maintainers),
+    ("POST", "/console/legislation/opinions/{id}/disposition", Who::Maintainers),
+    ("POST", "/console/legislation/opinions/{id}/moderate", Who::Maintainers),
+    ("POST", "/api/v1/legislation/drafts", Who::Maintainers),
+    ("POST", "/api/v1/legislation/drafts/{id}/versions", Who::Maintainers),
+    ("POST", "/api/v1/legislation/opinions/{id}/disposition", Who::Maintainers),
+    ("POST", "/l/{id}/comment", Who::Public),
+    ("POST", "/api/v1/legislation/versions/{id}/comments", Who::Public),
+    ("POST", "/console/legislation/{id}/tasks", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/lines", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/lines/{line}/remove", Who::Maintainers),
+    ("POST", "/console/legislation/tasks/{id}/answer", Who::Maintainers),
+    ("POST", "/console/legislation/experts", Who::Maintainers),
 ];
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
