@@ -46,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_suggestion_scale::Migration),
             Box::new(m0032_calendar_years::Migration),
             Box::new(m0033_handling_corrections::Migration),
+            Box::new(m0040_ballot_rules::Migration),
         ]
     }
 }
@@ -83,6 +84,7 @@ pub mod m0030_suggestion_evaluation_more;
 pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
 pub mod m0033_handling_corrections;
+pub mod m0040_ballot_rules;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less

@@ -25,7 +25,7 @@ use crate::app::write::write;
 use crate::auth::authz::allows;
 use crate::auth::{Action, Principal, Resource};
 use crate::ballot::api::{may_see_tally, seen};
-use crate::ballot::model::{self as ballots, Ballot, Choice, Subject};
+use crate::ballot::model::{self as ballots, Ballot, Choice, Mark, Subject};
 use crate::ballot::service;
 use crate::ballot::tally::percent;
 
@@ -180,8 +180,8 @@ async fn page_of(Console { page, p, s, ip }: Console, PathId(id): PathId) -> App
             }
         }
     }
-    let show_results = may_see_tally(&p, &b);
-    let t = ballots::tally(&s.db, id).await?;
+    let show_results = may_see_tally(&s, &p, &b);
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
     let can_manage =
         allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
     let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
@@ -235,12 +235,12 @@ async fn vote(
 ) -> AppResult<Response> {
     let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Create).await?;
     let subjects = ballots::subjects(&s.db, id).await?;
-    let mut votes: Vec<(i64, String)> = Vec::new();
+    let mut votes: Vec<(i64, Mark)> = Vec::new();
     for (k, v) in &pairs {
         if let Some(subject) = k.strip_prefix('s').and_then(|x| x.parse::<i64>().ok())
             && !v.trim().is_empty()
         {
-            votes.push((subject, v.trim().to_string()));
+            votes.push((subject, Mark::Option(v.trim().to_string())));
         }
     }
     let missing = subjects.iter().filter(|x| !votes.iter().any(|(v, _)| *v == x.id)).count();
@@ -248,7 +248,8 @@ async fn vote(
         return Err(AppError::invalid("votes", format!("请对每个单位作出选择（还有 {missing} 项未选）")));
     }
     let person = p.deputy_id.ok_or(AppError::NotFound)?;
-    write(&s, &p, &ip, async |w| service::cast(w.txn(), w.key(), w.actor(), &b, person, &votes).await).await?;
+    write(&s, &p, &ip, async |w| service::cast(w.txn(), w.key(), &s.crypto, w.actor(), &b, person, &votes).await)
+        .await?;
     Ok(redirect_with_flash(&format!("/console/suggestions/evaluations/{id}"), "投票成功，谢谢您的参与"))
 }
 
@@ -268,7 +269,7 @@ async fn act(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ActF
         _ => return Err(AppError::BadRequest("未知的操作".into())),
     };
     write(&s, &p, &ip, async |w| match f.action.as_str() {
-        "close" => service::close(w.txn(), w.key(), w.actor(), &b, now).await,
+        "close" => service::close(w.txn(), w.key(), &s.crypto, w.actor(), &b, None, now).await,
         _ => service::publish(w.txn(), w.key(), w.actor(), &b, now).await,
     })
     .await?;
@@ -281,7 +282,7 @@ async fn export(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
     if b.is_open() {
         return Err(AppError::Conflict("投票结束后才能导出结果".into()));
     }
-    let t = ballots::tally(&s.db, id).await?;
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
     let (title, headers, rows) = evaluation::export_rows(&b, &t);
     Ok(crate::app::listing::download(None, &title, &headers, rows))
 }
@@ -305,7 +306,7 @@ async fn send(
         .map(|(_, v)| v.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "单位编号应为数字")))
         .collect::<AppResult<Vec<i64>>>()?;
     let note = get("note");
-    let t = ballots::tally(&s.db, id).await?;
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
     let year = b.period.parse::<i64>().unwrap_or_default();
     let written = super::group_evaluation::of_year(&s.db, b.organ_id, year).await?;
     let bytes = sendings::workbook(&b, &t, &written);
@@ -349,7 +350,7 @@ async fn public_view(s: &AppState, id: Option<i64>) -> AppResult<Response> {
     };
     let (results, aspects, electors, voted) = match &shown {
         Some(b) => {
-            let t = ballots::tally(&s.db, b.id).await?;
+            let t = ballots::tally(&s.db, &s.crypto, b).await?;
             let aspects = t.subjects.iter().any(|x| !x.subject.part.is_empty());
             (evaluation::results(&t), aspects, t.electors, t.voted)
         }
