@@ -15,6 +15,7 @@ pub mod export;
 pub mod handling;
 pub mod jobs;
 pub mod links;
+pub mod meetings;
 pub mod modules;
 pub mod nlp;
 pub mod notify;

@@ -219,6 +219,12 @@ pub enum Resource<'a> {
     /// about suggestions (SUG-6): its members and the organ's staff record it; the organ's
     /// workers and the members see it (the linked suggestions' readers see it on their pages).
     GroupVisit { organ_path: &'a str, member: bool },
+    /// A meeting (会议, MTG-1) of the organ at `organ_path`; `participant`: the caller's person
+    /// sits in it or is invited (列席). Organ workers of the subtree and its participants see
+    /// it; `Create` is a participant's own act — signing in, a written remark —; `Update` is
+    /// running it (admin and staff): a new meeting, attendance, agenda, ballots, records;
+    /// `ExportPersonal` the attendance sheet.
+    Meeting { organ_path: &'a str, participant: bool },
 }
 
 impl Resource<'_> {
@@ -248,6 +254,7 @@ impl Resource<'_> {
             Resource::Ballot { .. } => "ballot",
             Resource::GroupEvaluation { .. } => "group_evaluation",
             Resource::GroupVisit { .. } => "group_visit",
+            Resource::Meeting { .. } => "meeting",
         }
     }
 }
@@ -520,6 +527,18 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create | Action::Update => visible_or_hidden(visible, member),
                 Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Meeting { organ_path, participant } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let participant = participant && p.has(Role::Deputy) && p.deputy_id.is_some();
+            let visible = worker || participant;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create => visible_or_hidden(visible, participant),
+                Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

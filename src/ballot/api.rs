@@ -349,7 +349,7 @@ async fn publish(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<R
 
 /// What every screen of a ballot gets, whoever watches: the state and how many voted; the
 /// outcome once it closed where its kind shows it at once, or once published.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct LiveCount {
     pub id: i64,
     pub title: String,

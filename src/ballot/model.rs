@@ -306,12 +306,7 @@ pub struct Tally {
     pub subjects: Vec<SubjectTally>,
 }
 
-/// One mark on a paper: an option's code, or a score.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mark {
-    Option(String),
-    Score(i64),
-}
+pub use super::seal::Mark;
 
 /// The stored votes as (subject, option, score) triples counted: plain rows grouped in SQL,
 /// sealed papers opened here.
@@ -412,11 +407,11 @@ pub async fn tally<C: ConnectionTrait>(c: &C, crypto: &FieldCrypto, b: &Ballot) 
     })
 }
 
-/// One named vote: who voted how on a subject (a named ballot only).
+/// One named vote: who voted how on a subject (a named ballot only; the using module names
+/// the person).
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
 pub struct NamedVote {
     pub person_id: i64,
-    pub name: String,
     pub subject_id: i64,
     /// The option's code (empty for a score).
     pub option: String,
@@ -430,8 +425,8 @@ pub async fn named_votes<C: ConnectionTrait>(c: &C, b: &Ballot) -> Result<Vec<Na
     }
     db::query_all(
         c,
-        "SELECT v.voter_id AS person_id, p.name, v.subject_id, v.option, v.score FROM ballot_votes v \
-         JOIN persons p ON p.id = v.voter_id WHERE v.ballot_id = $1 ORDER BY p.name, p.id, v.subject_id",
+        "SELECT voter_id AS person_id, subject_id, option, score FROM ballot_votes \
+         WHERE ballot_id = $1 AND voter_id IS NOT NULL ORDER BY voter_id, subject_id",
         vec![b.id.into()],
     )
     .await

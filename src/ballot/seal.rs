@@ -8,8 +8,14 @@
 
 use rand::RngCore;
 
-use super::model::Mark;
 use crate::privacy::{DecryptError, FieldCrypto};
+
+/// One mark on a paper: an option's code, or a score.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Option(String),
+    Score(i64),
+}
 
 /// A fresh salt for a ballot's sealing key.
 pub fn salt() -> String {

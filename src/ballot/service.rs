@@ -360,9 +360,10 @@ pub async fn cast<C: ConnectionTrait>(
             }
         })?;
     }
-    let (action, summary) =
-        if changed { ("ballot_vote_change", "修改投票") } else { ("ballot_vote", "参加投票") };
-    change(action, b.id, b.organ_id, format!("{summary}：{}", b.title)).append(c, key, actor).await?;
+    let summary = format!("{}：{}", if changed { "修改投票" } else { "参加投票" }, b.title);
+    change(if changed { "ballot_vote_change" } else { "ballot_vote" }, b.id, b.organ_id, summary)
+        .append(c, key, actor)
+        .await?;
     moved(c, b.id, &b.kind, &b.period).await?;
     Ok(paper.len())
 }

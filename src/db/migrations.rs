@@ -47,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_calendar_years::Migration),
             Box::new(m0033_handling_corrections::Migration),
             Box::new(m0040_ballot_rules::Migration),
+            Box::new(m0041_meetings::Migration),
+            Box::new(m0042_meeting_records::Migration),
         ]
     }
 }
@@ -85,6 +87,8 @@ pub mod m0031_suggestion_scale;
 pub mod m0032_calendar_years;
 pub mod m0033_handling_corrections;
 pub mod m0040_ballot_rules;
+pub mod m0041_meetings;
+pub mod m0042_meeting_records;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -111,4 +115,6 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0029_suggestion_rules::REFERENCES)
         .chain(m0030_suggestion_evaluation_more::REFERENCES)
         .chain(m0033_handling_corrections::REFERENCES)
+        .chain(m0041_meetings::REFERENCES)
+        .chain(m0042_meeting_records::REFERENCES)
 }

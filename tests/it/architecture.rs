@@ -47,6 +47,7 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("appointments", &["opinions", "registry"]),
     ("ballot", &[]),
     ("suggestions", &["ballot", "handling", "opinions", "registry"]),
+    ("meetings", &["ballot", "registry"]),
 ];
 
 /// The owner of every table of the schema: the module whose code keeps it (one migration

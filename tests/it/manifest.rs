@@ -561,6 +561,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Ballot { organ_path: p, elector: false },
         Resource::GroupEvaluation { organ_path: p, member: false, unit_id: 1 },
         Resource::GroupVisit { organ_path: p, member: false },
+        Resource::Meeting { organ_path: p, participant: false },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.
     let place = |r: &Resource| match r {
@@ -588,6 +589,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Ballot { .. } => 21,
         Resource::GroupEvaluation { .. } => 22,
         Resource::GroupVisit { .. } => 23,
+        Resource::Meeting { .. } => 24,
     };
     assert_eq!(all.iter().map(place).collect::<Vec<_>>(), (0..all.len()).collect::<Vec<_>>());
     all
