@@ -55,7 +55,11 @@ pub async fn seen(
         Some(person) => model::elector(&s.db, id, person).await?,
         None => None,
     };
-    let r = Resource::Ballot { organ_path: &b.organ_path, elector: elector.is_some() };
+    let watcher = match (p.deputy_id, elector, kind_of(s, &b.kind).watches) {
+        (Some(person), None, Some(watches)) => watches(s, &b, person).await?,
+        _ => false,
+    };
+    let r = Resource::Ballot { organ_path: &b.organ_path, elector: elector.is_some(), watcher };
     guard::check_seen(s, p, ip, action, &r, &id.to_string()).await?;
     Ok((b, elector))
 }
@@ -65,8 +69,11 @@ pub async fn seen(
 /// closed where the kind shows the result at once (a meeting's vote), and once published.
 pub fn may_see_tally(s: &AppState, p: &Principal, b: &Ballot) -> bool {
     let k = kind_of(s, &b.kind);
-    let staff_view =
-        crate::auth::authz::allows(p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
+    let staff_view = crate::auth::authz::allows(
+        p,
+        Action::View,
+        &Resource::Ballot { organ_path: &b.organ_path, elector: false, watcher: false },
+    );
     let settled = b.is_closed() && k.result_on_close;
     (staff_view && (b.is_closed() || (b.is_open() && k.counts_while_open))) || settled || b.published_at.is_some()
 }

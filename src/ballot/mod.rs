@@ -65,6 +65,8 @@ fn menu(_: &Principal) -> Vec<MenuSection> {
 pub type Gate = for<'a> fn(&'a DatabaseTransaction, &'a Ballot) -> BoxFuture<'a, AppResult<()>>;
 /// In the closing transaction: the members present now (the base `present`).
 pub type Present = for<'a> fn(&'a DatabaseTransaction, &'a Ballot) -> BoxFuture<'a, AppResult<Option<i64>>>;
+/// Whether a person who is no elector sits in the record the ballot belongs to (sees it).
+pub type Watches = for<'a> fn(&'a AppState, &'a Ballot, i64) -> BoxFuture<'a, AppResult<bool>>;
 
 /// What differs between the users of ballots, registered by the using module
 /// (`add_kind` in its `Module::register`). A kind nobody registered behaves as the 测评.
@@ -82,6 +84,7 @@ pub struct BallotKind {
     pub result_on_close: bool,
     pub before_open: Option<Gate>,
     pub present: Option<Present>,
+    pub watches: Option<Watches>,
 }
 
 /// A kind nobody registered: the 测评's behaviour.
@@ -92,6 +95,7 @@ pub const DEFAULT_KIND: BallotKind = BallotKind {
     result_on_close: false,
     before_open: None,
     present: None,
+    watches: None,
 };
 
 #[derive(Default)]

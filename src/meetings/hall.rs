@@ -54,9 +54,11 @@ pub async fn view(s: &AppState, m: &Meeting) -> AppResult<HallView> {
     let mut current: Option<crate::ballot::model::Ballot> = None;
     for mb in model::ballots(&s.db, m.id).await? {
         let Some(b) = crate::ballot::model::ballot(&s.db, mb.ballot_id).await? else { continue };
+        // The ballot opened last while one is open, else the one closed last.
         let better = match &current {
             None => !b.is_pending(),
-            Some(c) => b.is_open() || (!c.is_open() && b.is_closed() && b.closed_at >= c.closed_at),
+            Some(c) if b.is_open() => !c.is_open() || (b.opened_at, b.id) > (c.opened_at, c.id),
+            Some(c) => !c.is_open() && b.is_closed() && (b.closed_at, b.id) > (c.closed_at, c.id),
         };
         if better {
             current = Some(b);

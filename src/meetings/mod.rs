@@ -71,7 +71,16 @@ pub static BALLOTS: BallotKind = BallotKind {
     result_on_close: true,
     before_open: Some(quorum_gate),
     present: Some(present_at_close),
+    watches: Some(sits_in),
 };
+
+/// A participant of the meeting sees its ballots (and is refused a vote where not an elector).
+fn sits_in<'a>(s: &'a AppState, b: &'a Ballot, person: i64) -> BoxFuture<'a, AppResult<bool>> {
+    Box::pin(async move {
+        let Ok(meeting) = b.period.parse::<i64>() else { return Ok(false) };
+        Ok(model::member(&s.db, meeting, person).await?.is_some())
+    })
+}
 
 fn register(s: &AppState) {
     add_kind(s, &BALLOTS);

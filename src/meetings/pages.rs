@@ -654,7 +654,11 @@ impl BallotTpl {
 
 async fn ballot_page(Console { page, p, s, ip }: Console, path: Path<(String, String)>) -> AppResult<Response> {
     let (m, b, voted) = meeting_ballot(&s, &p, &ip, path, Action::View).await?;
-    let staff = allowed(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
+    let staff = allowed(
+        &p,
+        Action::Update,
+        &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some(), watcher: false },
+    );
     let may_vote = b.is_open() && (voted == Some(false) || (voted == Some(true) && b.changes && !b.secret));
     let kind = b.vote_kind();
     let events = format!("/api/v1/ballots/{}/events", b.id);

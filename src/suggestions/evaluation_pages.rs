@@ -48,7 +48,7 @@ fn this_year() -> i64 {
 
 /// Staff of the caller's organ may open a 测评 there.
 fn may_open(p: &Principal) -> bool {
-    allows(p, Action::Update, &Resource::Ballot { organ_path: &p.organ_path, elector: false })
+    allows(p, Action::Update, &Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false })
 }
 
 /// A 测评 the caller may see (and act on): the ballot, and `Some(voted)` for an elector.
@@ -84,7 +84,8 @@ struct ListTpl {
 }
 
 async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
-    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false });
+    let worker =
+        allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false });
     let mut lines: Vec<Line> = Vec::new();
     if worker {
         lines.extend(ballots::of_kind(&s.db, KIND, &p.organ_path).await?.into_iter().map(|b| Line { b, voted: None }));
@@ -121,7 +122,7 @@ struct OpenForm {
 }
 
 async fn open(Caller { p, s, ip }: Caller, Form(f): Form<OpenForm>) -> AppResult<Response> {
-    let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false };
+    let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false };
     crate::app::guard::check(&s, &p, &ip, Action::Update, &at_organ, "new").await?;
     let year = f.year.parse::<i64>().map_err(|_| AppError::invalid("year", "请填写年度（如 2026）"))?;
     let electorate =
@@ -182,9 +183,13 @@ async fn page_of(Console { page, p, s, ip }: Console, PathId(id): PathId) -> App
     }
     let show_results = may_see_tally(&s, &p, &b);
     let t = ballots::tally(&s.db, &s.crypto, &b).await?;
-    let can_manage =
-        allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
-    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
+    let can_manage = allows(
+        &p,
+        Action::Update,
+        &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some(), watcher: false },
+    );
+    let worker =
+        allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false, watcher: false });
     let (read, sendings) = match (worker, b.period.parse::<i64>()) {
         (true, Ok(year)) => {
             (super::group_evaluation::of_year(&s.db, b.organ_id, year).await?, sendings::of_ballot(&s.db, id).await?)

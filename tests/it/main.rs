@@ -15,6 +15,7 @@ mod jobs;
 mod loop_kinds;
 mod manifest;
 mod matrix;
+mod meetings;
 mod names;
 mod opinions;
 mod outage;

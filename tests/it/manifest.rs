@@ -558,7 +558,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Reception { organ_path: p, station_id: None, station_deputies: &[] },
         Resource::Appointment { organ_path: p, station_id: 1, deputy_id: None },
         Resource::Draft { organ_path: p, author: 1, co_authors: &[], participants: &[], submitted: false },
-        Resource::Ballot { organ_path: p, elector: false },
+        Resource::Ballot { organ_path: p, elector: false, watcher: false },
         Resource::GroupEvaluation { organ_path: p, member: false, unit_id: 1 },
         Resource::GroupVisit { organ_path: p, member: false },
         Resource::Meeting { organ_path: p, participant: false },

@@ -296,7 +296,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
-                Resource::Ballot { organ_path, elector: false },
+                Resource::Ballot { organ_path, elector: false, watcher: false },
                 Resource::GroupEvaluation { organ_path, member: false, unit_id: 7 },
                 Resource::GroupVisit { organ_path, member: false },
                 Resource::Meeting { organ_path, participant: false },
@@ -357,10 +357,16 @@ fn owner_only_resources_and_special_cases() {
         assert_eq!(decide(&root, Action::Create, &Resource::ExternalOrgan), want);
         // An elector sees a ballot and casts their paper wherever it is held; opening, closing
         // and publishing stay with its organ's staff.
-        let ballot = Resource::Ballot { organ_path: "/1/3/", elector: true };
+        let ballot = Resource::Ballot { organ_path: "/1/3/", elector: true, watcher: false };
         assert_eq!(decide(&p, Action::View, &ballot), A);
         assert_eq!(decide(&p, Action::Create, &ballot), A);
         assert_eq!(decide(&p, Action::Update, &ballot), F);
+        // Someone who sits in the meeting a ballot belongs to without being its elector (a 列席
+        // deputy on a members' vote) sees it and its result, and may not vote (403, not 404).
+        let watched = Resource::Ballot { organ_path: "/1/3/", elector: false, watcher: true };
+        assert_eq!(decide(&p, Action::View, &watched), A);
+        assert_eq!(decide(&p, Action::Create, &watched), F);
+        assert_eq!(decide(&p, Action::Update, &watched), F);
         // A meeting's participant sees it and signs in, wherever it is held — as a deputy only;
         // running it stays with its organ's staff.
         let mut sitting = p.clone();
