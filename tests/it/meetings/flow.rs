@@ -323,3 +323,54 @@ async fn a_standing_committee_meeting_from_attendance_to_its_record(app: TestApp
     assert_eq!(d["records"].as_array().unwrap().len(), 1);
 }
 demo_test!(a_standing_committee_meeting_from_attendance_to_its_record);
+
+/// The demo county's meetings: two past 常委会会议 with results and records, one today under way
+/// with an open motion that `changwei` signs in to and votes on from the phone, and the 人代会
+/// session with its 代表团 and the 差额 ballot that chose 10 of 13 projects.
+async fn the_demo_county_has_its_meetings(app: TestApp) {
+    let staff = staff_token(&app).await;
+    let list = app.api("GET", "/api/v1/meetings", Some(&staff), None).await.json();
+    let meetings = list["items"].as_array().unwrap();
+    assert_eq!(meetings.len(), 4, "{list}");
+    let today = meetings.iter().find(|m| m["state"] == "open").unwrap()["id"].as_i64().unwrap();
+    let d = app.api("GET", &format!("/api/v1/meetings/{today}"), Some(&staff), None).await.json();
+    assert_eq!(d["quorum"]["met"], true, "{}", d["quorum"]);
+    let open: Vec<&serde_json::Value> =
+        d["ballots"].as_array().unwrap().iter().filter(|b| b["state"] == "open").collect();
+    assert_eq!(open.len(), 1);
+    let motion = open[0]["id"].as_i64().unwrap();
+    assert!(d["members"].as_array().unwrap().iter().any(|m| m["attendance"] == "leave" && m["reason"] == "因病请假"));
+
+    // changwei on the phone: today's meeting in 我的会议, signs in remotely, votes.
+    let mut phone = app.login("changwei").await;
+    let mine = phone.get("/console/meetings").await;
+    assert!(mine.body.contains(&format!("/console/meetings/{today}")), "{}", mine.body);
+    let page = phone.get(&format!("/console/meetings/{today}")).await;
+    assert!(page.body.contains("去投票"), "{}", page.body);
+    let r = phone.submit(&page, "#remote-checkin", &[]).await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER);
+    let ballot_page = phone.get(&format!("/console/meetings/{today}/ballots/{motion}")).await;
+    let r = phone.submit(&ballot_page, "#paper", &[("choice", "yes")]).await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER);
+    let after = phone.get(&format!("/console/meetings/{today}/ballots/{motion}")).await;
+    assert!(after.body.contains("您已投票"), "{}", after.body);
+
+    // The 人代会: 代表团 and ten projects chosen of thirteen, by secret ballot.
+    let congress = meetings.iter().find(|m| m["kind"] == "congress").unwrap()["id"].as_i64().unwrap();
+    let d = app.api("GET", &format!("/api/v1/meetings/{congress}"), Some(&staff), None).await.json();
+    let delegations: std::collections::BTreeSet<&str> =
+        d["members"].as_array().unwrap().iter().map(|m| m["delegation"].as_str().unwrap()).collect();
+    assert!(delegations.len() >= 10, "{delegations:?}");
+    let choose = d["ballots"][0]["id"].as_i64().unwrap();
+    let c = super::detail(&app, &staff, choose).await;
+    assert_eq!(c["secret"], true);
+    let chosen = c["outcome"]["subjects"].as_array().unwrap().iter().filter(|s| s["chosen"] == true).count();
+    assert_eq!(chosen, 10, "{}", c["outcome"]["decided_by"]);
+    // The register lists the resolutions with their figures.
+    let mut desk = app.login("staff").await;
+    let register = desk.get("/console/meetings/register").await;
+    assert!(register.texts("#register tbody tr").len() >= 3, "{}", register.body);
+    let report = renda::ballot::integrity::verify_all(app.db()).await.unwrap();
+    assert!(report.faults.is_empty() && report.checked >= 6, "{report:?}");
+}
+demo_test!(the_demo_county_has_its_meetings);
