@@ -274,6 +274,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             for a in crate::demo::ACCOUNTS {
                 println!("  {:<8} {}（{}）", a.username, a.role.label(), a.display_name);
             }
+            println!("  cw01 … cw10 代表（本届常委会的其他组成人员，会议签到和表决）");
             serve(config, db).await
         }
         Command::Migrate => {
