@@ -129,7 +129,7 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// 校验审计链：完整时退出码 0，否则指出第一条问题记录并返回非零
+    /// 校验审计链，并按存储的选票重新计算每次已结束的投票、与结束时签署的计票摘要比对：完整时退出码 0，否则指出问题并返回非零
     Verify,
 }
 
@@ -274,6 +274,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             for a in crate::demo::ACCOUNTS {
                 println!("  {:<8} {}（{}）", a.username, a.role.label(), a.display_name);
             }
+            println!("  cw01 … cw10 代表（本届常委会的其他组成人员，会议签到和表决）");
             serve(config, db).await
         }
         Command::Migrate => {
@@ -365,7 +366,26 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             {
                 Ok(Ok(n)) => {
                     println!("审计链完整：共 {n} 条记录");
-                    Ok(0)
+                    // MTG-5: every closed ballot recounted against the digest its closing entry signed.
+                    match crate::ballot::integrity::verify_all(&db).await {
+                        Ok(r) if r.faults.is_empty() => {
+                            println!("投票重新计票一致：共 {} 次投票", r.checked);
+                            if !r.unsigned.is_empty() {
+                                println!("另有 {} 次投票结束于计票摘要启用之前，无从比对", r.unsigned.len());
+                            }
+                            Ok(0)
+                        }
+                        Ok(r) => {
+                            for f in &r.faults {
+                                eprintln!("投票校验失败：{f}");
+                            }
+                            Err(3)
+                        }
+                        Err(e) => {
+                            eprintln!("无法读取投票记录：{e}");
+                            Err(1)
+                        }
+                    }
                 }
                 Ok(Err(e)) => {
                     eprintln!("审计链校验失败：{e}");

@@ -271,6 +271,23 @@ pub async fn seed(
         )
         .await?;
     }
+    // The other members of this term's 常委会 sign in too (会议表决, issue 19): cw01 … cw10, the
+    // order of the registry's list; changwei is the last member.
+    let members = crate::registry::structure::standing_members(&txn, &root_path).await?;
+    for (k, m) in members.iter().filter(|m| Some(m.person_id) != standing_member).enumerate() {
+        let input = accounts::NewAccount {
+            username: format!("cw{:02}", k + 1),
+            display_name: m.name.clone(),
+            password: password.into(),
+            organ_id: root,
+            roles: vec![Role::Deputy],
+            phone: None,
+            unit_id: None,
+            deputy_id: Some(m.person_id),
+            station_id: None,
+        };
+        accounts::create(&txn, audit_key, crypto, cost, &actor, &input).await?;
+    }
     // Each module's part (`Module::demo`), in the order of the modules.
     let demo = crate::app::state::Demo { key: audit_key, crypto, organ: root, keeper_station: seeded.keeper_station };
     for seed in crate::modules::state_modules().demo_seeds() {

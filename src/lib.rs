@@ -16,6 +16,7 @@ pub mod handling;
 pub mod jobs;
 pub mod legislation;
 pub mod links;
+pub mod meetings;
 pub mod modules;
 pub mod nlp;
 pub mod notify;

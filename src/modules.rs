@@ -19,6 +19,7 @@ pub static MODULES: &[&Module] = &[
     &crate::appointments::MODULE,
     &crate::ballot::MODULE,
     &crate::suggestions::MODULE,
+    &crate::meetings::MODULE,
     &crate::webhooks::MODULE,
     &crate::legislation::MODULE,
 ];

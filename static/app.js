@@ -122,3 +122,32 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
     show();
   });
 })();
+
+// ------------------------------------------------ live counts (会议表决, the hall screen)
+// An element with data-events="URL" listens to that server-sent event stream (the event's name
+// in data-event): each [data-field="a.b"] inside it takes the value at that path of the event's
+// JSON; when the JSON's `stage` (or `state`) is no longer the element's data-stage — a ballot
+// opened or closed, the quorum reached — the page is loaded again to show what changed.
+// Without JavaScript the hall screen refreshes itself every few seconds and the pages show the
+// count as it was when loaded.
+(function () {
+  "use strict";
+  if (!window.EventSource) { return; }
+  var boxes = document.querySelectorAll("[data-events]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var es = new EventSource(box.getAttribute("data-events"));
+    es.addEventListener(box.getAttribute("data-event") || "count", function (e) {
+      var d;
+      try { d = JSON.parse(e.data); } catch (x) { return; }
+      var stage = String(d.stage !== undefined ? d.stage : d.state);
+      var was = box.getAttribute("data-stage");
+      if (was !== null && was !== stage) { es.close(); window.location.reload(); return; }
+      Array.prototype.forEach.call(box.querySelectorAll("[data-field]"), function (el) {
+        var v = el.getAttribute("data-field").split(".").reduce(function (o, k) {
+          return o === null || o === undefined ? o : o[k];
+        }, d);
+        if (v !== undefined && v !== null) { el.textContent = String(v); }
+      });
+    });
+  });
+})();

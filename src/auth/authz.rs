@@ -208,10 +208,12 @@ pub enum Resource<'a> {
     /// booking the keeper (or staff) enters for someone who came or called.
     Appointment { organ_path: &'a str, station_id: i64, deputy_id: Option<i64> },
     /// A ballot (表决, 满意度测评; MTG-3) of the organ at `organ_path`; `elector`: the caller's
-    /// person is on its electorate. Organ workers of the subtree and the electors see it;
-    /// `Create` is casting one's paper (an elector only); `Update` opening, closing and
-    /// publishing (admin and staff); `ExportPersonal` the result with a named ballot's voters.
-    Ballot { organ_path: &'a str, elector: bool },
+    /// person is on its electorate; `watcher`: the caller sits in the record it belongs to (a
+    /// meeting's 列席 deputy on a members' vote). Organ workers of the subtree, the electors and
+    /// the watchers see it; `Create` is casting one's paper (an elector only: a watcher gets a
+    /// 403); `Update` opening, closing and publishing (admin and staff); `ExportPersonal` the
+    /// result with a named ballot's voters.
+    Ballot { organ_path: &'a str, elector: bool, watcher: bool },
     /// A deputy group's (代表小组) written 态度·措施·实效 evaluation of a unit's handling of a
     /// year's suggestions (SUG-10), the group of the organ at `organ_path`; `member`: the
     /// caller's person is a member of the group; `unit_id`: the unit evaluated. The group's
@@ -232,6 +234,12 @@ pub enum Resource<'a> {
     /// own tasks only; the organ's workers see it; staff send it (`Create`) and answer for an
     /// addressee without an account (an expert).
     LegislationTask { organ_path: &'a str, unit_id: Option<i64>, station_id: Option<i64>, deputy_id: Option<i64> },
+    /// A meeting (会议, MTG-1) of the organ at `organ_path`; `participant`: the caller's person
+    /// sits in it or is invited (列席). Organ workers of the subtree and its participants see
+    /// it; `Create` is a participant's own act — signing in, a written remark —; `Update` is
+    /// running it (admin and staff): a new meeting, attendance, agenda, ballots, records;
+    /// `ExportPersonal` the attendance sheet.
+    Meeting { organ_path: &'a str, participant: bool },
 }
 
 impl Resource<'_> {
@@ -263,6 +271,7 @@ impl Resource<'_> {
             Resource::GroupVisit { .. } => "group_visit",
             Resource::Legislation { .. } => "legislation",
             Resource::LegislationTask { .. } => "legislation_task",
+            Resource::Meeting { .. } => "meeting",
         }
     }
 }
@@ -516,10 +525,10 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }
-        Resource::Ballot { organ_path, elector } => {
+        Resource::Ballot { organ_path, elector, watcher } => {
             let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
             let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
-            let visible = worker || elector;
+            let visible = worker || elector || watcher;
             match action {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create => visible_or_hidden(visible, elector),
@@ -537,6 +546,18 @@ pub fn decide(p: &Principal, action: Action, resource: &Resource) -> Decision {
                 Action::View => visible_or_hidden(visible, visible),
                 Action::Create | Action::Update => visible_or_hidden(visible, member),
                 Action::ExportPersonal => visible_or_hidden(visible, staff),
+                Action::Change(_) => visible_or_hidden(visible, false),
+            }
+        }
+        Resource::Meeting { organ_path, participant } => {
+            let worker = p.covers(organ_path) && p.any(&ORGAN_WORKERS);
+            let staff = p.covers(organ_path) && p.any(&[Role::Admin, Role::Staff]);
+            let participant = participant && p.has(Role::Deputy) && p.deputy_id.is_some();
+            let visible = worker || participant;
+            match action {
+                Action::View => visible_or_hidden(visible, visible),
+                Action::Create => visible_or_hidden(visible, participant),
+                Action::Update | Action::ExportPersonal => visible_or_hidden(visible, staff),
                 Action::Change(_) => visible_or_hidden(visible, false),
             }
         }

@@ -49,6 +49,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0034_loop_notices::Migration),
             Box::new(m0035_opinion_lexicon::Migration),
             Box::new(m0036_legislation::Migration),
+            Box::new(m0040_ballot_rules::Migration),
+            Box::new(m0041_meetings::Migration),
+            Box::new(m0042_meeting_records::Migration),
             Box::new(m0043_audit_checks::Migration),
         ]
     }
@@ -90,6 +93,9 @@ pub mod m0033_handling_corrections;
 pub mod m0034_loop_notices;
 pub mod m0035_opinion_lexicon;
 pub mod m0036_legislation;
+pub mod m0040_ballot_rules;
+pub mod m0041_meetings;
+pub mod m0042_meeting_records;
 pub mod m0043_audit_checks;
 mod schema;
 
@@ -119,4 +125,6 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0033_handling_corrections::REFERENCES)
         .chain(m0034_loop_notices::REFERENCES)
         .chain(m0036_legislation::REFERENCES)
+        .chain(m0041_meetings::REFERENCES)
+        .chain(m0042_meeting_records::REFERENCES)
 }

@@ -17,6 +17,7 @@ use crate::db;
 use crate::handling::flow::{Aspect, Grade, Outcome, Party, Phase, UnitRole};
 use crate::handling::model::Rater;
 use crate::handling::service::{self as loop_service, Command, Ctx, Doer};
+use crate::privacy::FieldCrypto;
 
 const DAY: i64 = 86_400;
 
@@ -428,7 +429,7 @@ pub async fn seed(txn: &DatabaseTransaction, key: &[u8], _organ: i64) -> AppResu
 /// The year-end 测评 (SUG-10): last year's closed and published (by every deputy of the
 /// congress, on the units that handle this year's suggestions — the demo has no older ones),
 /// and this year's open with some papers cast (the demo deputy's not yet).
-pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8]) -> AppResult<()> {
+pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8], crypto: &FieldCrypto) -> AppResult<()> {
     use super::evaluation::{self, Electorate, Opening};
     use crate::ballot::{model as ballots, service as ballot};
     let Some(deputy) = db::query_rows(txn, "SELECT deputy_id FROM accounts WHERE username = 'deputy'", vec![])
@@ -469,9 +470,12 @@ pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8]) -> AppResul
             if e * 10 >= electors.len() * share {
                 break;
             }
-            let votes: Vec<(i64, String)> =
-                subjects.iter().enumerate().map(|(i, x)| (x.id, grade(e, i + x.ref_id as usize).to_string())).collect();
-            ballot::cast(txn, key, &actor, &b, *person, &votes).await?;
+            let votes: Vec<(i64, ballots::Mark)> = subjects
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.id, ballots::Mark::Option(grade(e, i + x.ref_id as usize).to_string())))
+                .collect();
+            ballot::cast(txn, key, crypto, &actor, &b, *person, &votes).await?;
         }
         Ok(())
     };
@@ -487,11 +491,12 @@ pub async fn seed_evaluations(txn: &DatabaseTransaction, key: &[u8]) -> AppResul
         options: &evaluation::options(),
         subjects: &subjects,
         electors: &electors,
+        ..ballot::NewBallot::default()
     };
     let id = ballot::open(txn, key, &actor, &new, now - 340 * DAY).await?;
     cast_some(id, 8).await?;
     let b = ballots::ballot(txn, id).await?.ok_or(AppError::NotFound)?;
-    ballot::close(txn, key, &actor, &b, now - 330 * DAY).await?;
+    ballot::close(txn, key, crypto, &actor, &b, None, now - 330 * DAY).await?;
     let b = ballots::ballot(txn, id).await?.ok_or(AppError::NotFound)?;
     ballot::publish(txn, key, &actor, &b, now - 329 * DAY).await?;
     let opening = Opening { year, electorate: Electorate::All, secret: true, aspects: false };

@@ -168,6 +168,7 @@ pub async fn open<C: ConnectionTrait>(
         options: &options(),
         subjects: &subjects,
         electors: &electors,
+        ..NewBallot::default()
     };
     ballots::open(c, key, actor, &new, now).await
 }
@@ -237,6 +238,7 @@ pub fn results(t: &Tally) -> Vec<UnitResult> {
 /// annual report then carries its ranking).
 pub async fn closed_of_year<C: ConnectionTrait>(
     c: &C,
+    crypto: &crate::privacy::FieldCrypto,
     organ: i64,
     year: i64,
 ) -> Result<Option<(Ballot, Tally)>, DbErr> {
@@ -251,7 +253,7 @@ pub async fn closed_of_year<C: ConnectionTrait>(
     .transpose()?;
     let Some(id) = id else { return Ok(None) };
     let Some(b) = crate::ballot::model::ballot(c, id).await? else { return Ok(None) };
-    let t = crate::ballot::model::tally(c, id).await?;
+    let t = crate::ballot::model::tally(c, crypto, &b).await?;
     Ok(Some((b, t)))
 }
 

@@ -25,7 +25,7 @@ use crate::app::write::write;
 use crate::auth::authz::allows;
 use crate::auth::{Action, Principal, Resource};
 use crate::ballot::api::{may_see_tally, seen};
-use crate::ballot::model::{self as ballots, Ballot, Choice, Subject};
+use crate::ballot::model::{self as ballots, Ballot, Choice, Mark, Subject};
 use crate::ballot::service;
 use crate::ballot::tally::percent;
 
@@ -48,7 +48,7 @@ fn this_year() -> i64 {
 
 /// Staff of the caller's organ may open a 测评 there.
 fn may_open(p: &Principal) -> bool {
-    allows(p, Action::Update, &Resource::Ballot { organ_path: &p.organ_path, elector: false })
+    allows(p, Action::Update, &Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false })
 }
 
 /// A 测评 the caller may see (and act on): the ballot, and `Some(voted)` for an elector.
@@ -84,7 +84,8 @@ struct ListTpl {
 }
 
 async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>) -> AppResult<Response> {
-    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false });
+    let worker =
+        allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false });
     let mut lines: Vec<Line> = Vec::new();
     if worker {
         lines.extend(ballots::of_kind(&s.db, KIND, &p.organ_path).await?.into_iter().map(|b| Line { b, voted: None }));
@@ -121,7 +122,7 @@ struct OpenForm {
 }
 
 async fn open(Caller { p, s, ip }: Caller, Form(f): Form<OpenForm>) -> AppResult<Response> {
-    let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false };
+    let at_organ = Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false };
     crate::app::guard::check(&s, &p, &ip, Action::Update, &at_organ, "new").await?;
     let year = f.year.parse::<i64>().map_err(|_| AppError::invalid("year", "请填写年度（如 2026）"))?;
     let electorate =
@@ -180,11 +181,15 @@ async fn page_of(Console { page, p, s, ip }: Console, PathId(id): PathId) -> App
             }
         }
     }
-    let show_results = may_see_tally(&p, &b);
-    let t = ballots::tally(&s.db, id).await?;
-    let can_manage =
-        allows(&p, Action::Update, &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some() });
-    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false });
+    let show_results = may_see_tally(&s, &p, &b);
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
+    let can_manage = allows(
+        &p,
+        Action::Update,
+        &Resource::Ballot { organ_path: &b.organ_path, elector: voted.is_some(), watcher: false },
+    );
+    let worker =
+        allows(&p, Action::View, &Resource::Ballot { organ_path: &b.organ_path, elector: false, watcher: false });
     let (read, sendings) = match (worker, b.period.parse::<i64>()) {
         (true, Ok(year)) => {
             (super::group_evaluation::of_year(&s.db, b.organ_id, year).await?, sendings::of_ballot(&s.db, id).await?)
@@ -235,12 +240,12 @@ async fn vote(
 ) -> AppResult<Response> {
     let (b, _) = evaluation_seen(&s, &p, &ip, id, Action::Create).await?;
     let subjects = ballots::subjects(&s.db, id).await?;
-    let mut votes: Vec<(i64, String)> = Vec::new();
+    let mut votes: Vec<(i64, Mark)> = Vec::new();
     for (k, v) in &pairs {
         if let Some(subject) = k.strip_prefix('s').and_then(|x| x.parse::<i64>().ok())
             && !v.trim().is_empty()
         {
-            votes.push((subject, v.trim().to_string()));
+            votes.push((subject, Mark::Option(v.trim().to_string())));
         }
     }
     let missing = subjects.iter().filter(|x| !votes.iter().any(|(v, _)| *v == x.id)).count();
@@ -248,7 +253,8 @@ async fn vote(
         return Err(AppError::invalid("votes", format!("请对每个单位作出选择（还有 {missing} 项未选）")));
     }
     let person = p.deputy_id.ok_or(AppError::NotFound)?;
-    write(&s, &p, &ip, async |w| service::cast(w.txn(), w.key(), w.actor(), &b, person, &votes).await).await?;
+    write(&s, &p, &ip, async |w| service::cast(w.txn(), w.key(), &s.crypto, w.actor(), &b, person, &votes).await)
+        .await?;
     Ok(redirect_with_flash(&format!("/console/suggestions/evaluations/{id}"), "投票成功，谢谢您的参与"))
 }
 
@@ -268,7 +274,7 @@ async fn act(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ActF
         _ => return Err(AppError::BadRequest("未知的操作".into())),
     };
     write(&s, &p, &ip, async |w| match f.action.as_str() {
-        "close" => service::close(w.txn(), w.key(), w.actor(), &b, now).await,
+        "close" => service::close(w.txn(), w.key(), &s.crypto, w.actor(), &b, None, now).await,
         _ => service::publish(w.txn(), w.key(), w.actor(), &b, now).await,
     })
     .await?;
@@ -281,7 +287,7 @@ async fn export(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
     if b.is_open() {
         return Err(AppError::Conflict("投票结束后才能导出结果".into()));
     }
-    let t = ballots::tally(&s.db, id).await?;
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
     let (title, headers, rows) = evaluation::export_rows(&b, &t);
     Ok(crate::app::listing::download(None, &title, &headers, rows))
 }
@@ -305,7 +311,7 @@ async fn send(
         .map(|(_, v)| v.trim().parse::<i64>().map_err(|_| AppError::invalid("units", "单位编号应为数字")))
         .collect::<AppResult<Vec<i64>>>()?;
     let note = get("note");
-    let t = ballots::tally(&s.db, id).await?;
+    let t = ballots::tally(&s.db, &s.crypto, &b).await?;
     let year = b.period.parse::<i64>().unwrap_or_default();
     let written = super::group_evaluation::of_year(&s.db, b.organ_id, year).await?;
     let bytes = sendings::workbook(&b, &t, &written);
@@ -349,7 +355,7 @@ async fn public_view(s: &AppState, id: Option<i64>) -> AppResult<Response> {
     };
     let (results, aspects, electors, voted) = match &shown {
         Some(b) => {
-            let t = ballots::tally(&s.db, b.id).await?;
+            let t = ballots::tally(&s.db, &s.crypto, b).await?;
             let aspects = t.subjects.iter().any(|x| !x.subject.part.is_empty());
             (evaluation::results(&t), aspects, t.electors, t.voted)
         }

@@ -106,7 +106,8 @@ async fn list(page: Page, Auth(p): Auth, State(s): State<AppState>, Query(q): Qu
             });
         }
     }
-    let worker = allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false });
+    let worker =
+        allows(&p, Action::View, &Resource::Ballot { organ_path: &p.organ_path, elector: false, watcher: false });
     let mut read = if worker {
         ge::of_year(&s.db, p.organ_id, year).await?
     } else if let Some(unit) = p.unit_id.filter(|_| p.has(Role::Unit)) {

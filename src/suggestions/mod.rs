@@ -128,7 +128,7 @@ fn register(s: &AppState) {
 fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {
     Box::pin(async move {
         demo::seed(txn, d.key, d.organ).await?;
-        demo::seed_evaluations(txn, d.key).await
+        demo::seed_evaluations(txn, d.key, d.crypto).await
     })
 }
 

@@ -63,7 +63,7 @@ async fn report(Console { page, p, s, ip }: Console, Query(q): Query<ReportQuery
     let period = Period::checked(Some(q.year.unwrap_or(this_year)), None)?;
     let year = period.year.unwrap_or(this_year);
     let f = figures(&s, &p, period).await?;
-    let closed = evaluation::closed_of_year(&s.db, p.organ_id, year).await?;
+    let closed = evaluation::closed_of_year(&s.db, &s.crypto, p.organ_id, year).await?;
     let organ = crate::db::query_rows(&s.db, "SELECT name FROM organs WHERE id = $1", vec![p.organ_id.into()])
         .await?
         .first()

@@ -223,7 +223,7 @@ pub fn file_seen_by<'a>(s: &'a AppState, p: &'a Principal, id: i64) -> BoxFuture
         )
         .await?;
         let Some(path) = rows.first().and_then(|r| r.try_get_by_index::<String>(0).ok()) else { return Ok(false) };
-        if allows(p, Action::View, &Resource::Ballot { organ_path: &path, elector: false }) {
+        if allows(p, Action::View, &Resource::Ballot { organ_path: &path, elector: false, watcher: false }) {
             return Ok(true);
         }
         let units = db::query_rows(

@@ -48,6 +48,7 @@ const DOMAINS: &[(&str, &[&str])] = &[
     ("ballot", &[]),
     ("suggestions", &["ballot", "handling", "opinions", "registry"]),
     ("legislation", &["opinions", "registry"]),
+    ("meetings", &["ballot", "registry"]),
 ];
 
 /// The owner of every table of the schema: the module whose code keeps it (one migration

@@ -7,7 +7,7 @@
 use renda::app::error::AppError;
 use renda::app::write::write_as;
 use renda::audit::Actor;
-use renda::ballot::model;
+use renda::ballot::model::{self, Mark};
 use renda::ballot::service::{self, NewBallot, NewSubject};
 use renda::ballot::tally::{TWO_THIRDS_OF_ALL, per_mille};
 use renda::db;
@@ -56,6 +56,7 @@ async fn open(app: &TestApp, organ: i64, electors: &[i64], secret: bool) -> i64 
         options: MOTIONS,
         subjects: &subjects,
         electors,
+        ..NewBallot::default()
     };
     write_as(&app.state, Actor::system("测试"), async |w| service::open(w.txn(), w.key(), w.actor(), &new, 1).await)
         .await
@@ -65,9 +66,9 @@ async fn open(app: &TestApp, organ: i64, electors: &[i64], secret: bool) -> i64 
 async fn cast(app: &TestApp, ballot: i64, voter: i64, votes: &[(usize, &str)]) -> Result<usize, AppError> {
     let b = model::ballot(app.db(), ballot).await.unwrap().unwrap();
     let subjects = model::subjects(app.db(), ballot).await.unwrap();
-    let votes: Vec<(i64, String)> = votes.iter().map(|(i, o)| (subjects[*i].id, o.to_string())).collect();
+    let votes: Vec<(i64, Mark)> = votes.iter().map(|(i, o)| (subjects[*i].id, Mark::Option(o.to_string()))).collect();
     write_as(&app.state, Actor::system("测试"), async |w| {
-        service::cast(w.txn(), w.key(), w.actor(), &b, voter, &votes).await
+        service::cast(w.txn(), w.key(), &app.state.crypto, w.actor(), &b, voter, &votes).await
     })
     .await
 }
@@ -108,7 +109,8 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     assert_eq!(model::elector(app.db(), id, electors[4]).await.unwrap(), Some(false), "a refused paper is not counted");
 
     // The tally, exactly.
-    let t = model::tally(app.db(), id).await.unwrap();
+    let b = model::ballot(app.db(), id).await.unwrap().unwrap();
+    let t = model::tally(app.db(), &app.state.crypto, &b).await.unwrap();
     assert_eq!((t.electors, t.voted, t.turnout), (5, 4, 800));
     assert_eq!(t.choices.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(), ["赞成", "反对", "弃权"]);
     assert_eq!((t.subjects[0].counts.clone(), t.subjects[0].votes), (vec![4, 0, 0], 4));
@@ -134,16 +136,15 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
     .map(|r| r.try_get_by_index::<i64>(0).unwrap())
     .collect();
     assert_eq!(voted, electors[..4].to_vec());
-    // … and the votes' keys are random, so their order says nothing of who came first.
-    let ids: Vec<i64> = db::query_rows(app.db(), "SELECT id FROM ballot_votes WHERE ballot_id = $1", vec![id.into()])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get_by_index::<i64>(0).unwrap())
-        .collect();
-    assert_eq!(ids.len(), 7);
-    let (lo, hi) = (ids.iter().min().unwrap(), ids.iter().max().unwrap());
-    assert!(hi - lo > 1_000_000, "vote keys look like a sequence: {ids:?}");
+    // … and while it is open each paper is one sealed row: no subject, no option readable.
+    let sealed = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM ballot_votes WHERE ballot_id = $1 AND sealed IS NOT NULL AND option = ''",
+        vec![id.into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(sealed, 4);
     // The audit log records that each elector voted, never what.
     let summaries: Vec<String> = db::query_rows(
         app.db(),
@@ -163,17 +164,31 @@ async fn a_motion_passes_with_two_thirds_of_all(app: TestApp) {
 
     // Closed: the count is final; nobody votes any more, and it closes once.
     let b = model::ballot(app.db(), id).await.unwrap().unwrap();
-    write_as(&app.state, Actor::system("测试"), async |w| service::close(w.txn(), w.key(), w.actor(), &b, 2).await)
+    write_as(&app.state, Actor::system("测试"), async |w| {
+        service::close(w.txn(), w.key(), &app.state.crypto, w.actor(), &b, None, 2).await
+    })
+    .await
+    .unwrap();
+    // Closed: the papers are opened into plain votes under random keys, so their order says
+    // nothing of who came first.
+    let ids: Vec<i64> = db::query_rows(app.db(), "SELECT id FROM ballot_votes WHERE ballot_id = $1", vec![id.into()])
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0).unwrap())
+        .collect();
+    assert_eq!(ids.len(), 7);
+    let (lo, hi) = (ids.iter().min().unwrap(), ids.iter().max().unwrap());
+    assert!(hi - lo > 1_000_000, "vote keys look like a sequence: {ids:?}");
     let late = cast(&app, id, electors[4], &[(0, "yes")]).await;
     assert!(matches!(late, Err(AppError::Conflict(_))), "{late:?}");
     let twice = write_as(&app.state, Actor::system("测试"), async |w| {
-        service::close(w.txn(), w.key(), w.actor(), &b, 3).await
+        service::close(w.txn(), w.key(), &app.state.crypto, w.actor(), &b, None, 3).await
     })
     .await;
     assert!(matches!(twice, Err(AppError::Conflict(_))));
-    assert_eq!(model::tally(app.db(), id).await.unwrap().voted, 4);
+    let b = model::ballot(app.db(), id).await.unwrap().unwrap();
+    assert_eq!(model::tally(app.db(), &app.state.crypto, &b).await.unwrap().voted, 4);
 }
 demo_test!(a_motion_passes_with_two_thirds_of_all);
 

@@ -177,6 +177,21 @@ fn demo_serves_and_the_tools_work_on_its_data() {
     s.truncate(16);
     assert_eq!(s, b"SQLite format 3\0");
     assert!(entries_after_restore >= 40);
+    // MTG-5: `audit verify` recounts every closed ballot; a vote altered in the file is found.
+    assert!(out.contains("投票重新计票一致"), "{out}");
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c=sqlite3.connect('{}'); c.execute(\"UPDATE ballot_votes SET option = CASE option WHEN 'yes' THEN 'no' ELSE 'yes' END \
+             WHERE id = (SELECT min(v.id) FROM ballot_votes v JOIN ballots b ON b.id = v.ballot_id WHERE b.state = 'closed' AND b.vote_kind = 'motion')\"); c.commit()",
+            dir.join("renda.db").display()
+        ))
+        .status();
+    if status.map(|s| s.success()).unwrap_or(false) {
+        let (code, _, err) = renda(&dir, &["audit", "verify"]);
+        assert_eq!(code, 3, "{err}");
+        assert!(err.contains("投票校验失败") && err.contains("改动"), "{err}");
+    }
 
     // Tampering with the file is caught by `audit verify` with a non-zero exit.
     let (code, _, _) = renda(&dir, &["token", "create", "--user", "admin"]);

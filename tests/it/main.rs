@@ -17,6 +17,7 @@ mod legislation;
 mod loop_kinds;
 mod manifest;
 mod matrix;
+mod meetings;
 mod names;
 mod opinions;
 mod outage;

@@ -559,11 +559,12 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::Reception { organ_path: p, station_id: None, station_deputies: &[] },
         Resource::Appointment { organ_path: p, station_id: 1, deputy_id: None },
         Resource::Draft { organ_path: p, author: 1, co_authors: &[], participants: &[], submitted: false },
-        Resource::Ballot { organ_path: p, elector: false },
+        Resource::Ballot { organ_path: p, elector: false, watcher: false },
         Resource::GroupEvaluation { organ_path: p, member: false, unit_id: 1 },
         Resource::GroupVisit { organ_path: p, member: false },
         Resource::Legislation { organ_path: p },
         Resource::LegislationTask { organ_path: p, unit_id: None, station_id: None, deputy_id: None },
+        Resource::Meeting { organ_path: p, participant: false },
     ];
     // No wildcard: a new resource does not compile here until it is in the list above.
     let place = |r: &Resource| match r {
@@ -593,6 +594,7 @@ fn resources() -> Vec<Resource<'static>> {
         Resource::GroupVisit { .. } => 23,
         Resource::Legislation { .. } => 24,
         Resource::LegislationTask { .. } => 25,
+        Resource::Meeting { .. } => 26,
     };
     assert_eq!(all.iter().map(place).collect::<Vec<_>>(), (0..all.len()).collect::<Vec<_>>());
     all

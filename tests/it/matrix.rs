@@ -113,7 +113,9 @@ fn expected(role: Role, kind: &str, action: Action, rel: Rel) -> Decision {
         }
         // A ballot the principal is no elector of: organ workers of the subtree see it (and the
         // live count), admin and staff open, close and publish it; nobody casts for another.
-        "ballot" => {
+        // A meeting the principal does not sit in: the same — workers see it, admin and staff
+        // run it, nobody signs in or writes a remark for someone else.
+        "ballot" | "meeting" => {
             let visible = worker && in_tree;
             let may = match action {
                 Action::View => visible,
@@ -314,11 +316,12 @@ fn decision_table_covers_every_role_resource_and_relation() {
                 Resource::Settings,
                 Resource::Reception { organ_path, station_id: Some(77), station_deputies: &[555] },
                 Resource::Appointment { organ_path, station_id: 77, deputy_id: Some(555) },
-                Resource::Ballot { organ_path, elector: false },
+                Resource::Ballot { organ_path, elector: false, watcher: false },
                 Resource::GroupEvaluation { organ_path, member: false, unit_id: 7 },
                 Resource::GroupVisit { organ_path, member: false },
                 Resource::Legislation { organ_path },
                 Resource::LegislationTask { organ_path, unit_id: Some(7), station_id: Some(77), deputy_id: Some(555) },
+                Resource::Meeting { organ_path, participant: false },
             ];
             for r in &resources {
                 for action in actions() {
@@ -330,7 +333,7 @@ fn decision_table_covers_every_role_resource_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 6 * 3 * 21 * (4 + Field::ALL.len()));
+    assert_eq!(checked, 6 * 3 * 22 * (4 + Field::ALL.len()));
 }
 
 #[test]
@@ -376,10 +379,25 @@ fn owner_only_resources_and_special_cases() {
         assert_eq!(decide(&root, Action::Create, &Resource::ExternalOrgan), want);
         // An elector sees a ballot and casts their paper wherever it is held; opening, closing
         // and publishing stay with its organ's staff.
-        let ballot = Resource::Ballot { organ_path: "/1/3/", elector: true };
+        let ballot = Resource::Ballot { organ_path: "/1/3/", elector: true, watcher: false };
         assert_eq!(decide(&p, Action::View, &ballot), A);
         assert_eq!(decide(&p, Action::Create, &ballot), A);
         assert_eq!(decide(&p, Action::Update, &ballot), F);
+        // Someone who sits in the meeting a ballot belongs to without being its elector (a 列席
+        // deputy on a members' vote) sees it and its result, and may not vote (403, not 404).
+        let watched = Resource::Ballot { organ_path: "/1/3/", elector: false, watcher: true };
+        assert_eq!(decide(&p, Action::View, &watched), A);
+        assert_eq!(decide(&p, Action::Create, &watched), F);
+        assert_eq!(decide(&p, Action::Update, &watched), F);
+        // A meeting's participant sees it and signs in, wherever it is held — as a deputy only;
+        // running it stays with its organ's staff.
+        let mut sitting = p.clone();
+        sitting.deputy_id = Some(555);
+        let meeting = Resource::Meeting { organ_path: "/1/3/", participant: true };
+        let deputy = role == Role::Deputy;
+        assert_eq!(decide(&sitting, Action::View, &meeting), if deputy { A } else { H }, "{role:?}");
+        assert_eq!(decide(&sitting, Action::Create, &meeting), if deputy { A } else { H }, "{role:?}");
+        assert_eq!(decide(&sitting, Action::Update, &meeting), if deputy { F } else { H }, "{role:?}");
         // A member of a deputy group writes its evaluation and records its visits, in any organ
         // the group belongs to — as a deputy only.
         let mut member = p.clone();

@@ -1,0 +1,365 @@
+//! The meetings API (stable; in OpenAPI): staff create a meeting (`kind`, `title`, `starts_at`,
+//! `members_of`), read it with its members' attendance and the quorum, record attendance
+//! (a participant may record their own 出席 or 云列席), and prepare its ballots (`kind`, `secret`,
+//! `options`, `choose_max`, `electorate`, `rule`). Opening, closing, publishing, voting, the
+//! detail and the live events of a ballot are the ballot API's (`/api/v1/ballots/{id}/…`).
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, Attendance, Electorate, Kind, Meeting, Member, MembersOf, Quorum};
+use super::service::{self, NewMeeting, NewVote, Via};
+use crate::app::caller::Caller;
+use crate::app::error::{AppError, AppResult};
+use crate::app::extract::{ApiJson, ClientIp, PathId, strict};
+use crate::app::guard;
+use crate::app::openapi::{Operation, schema};
+use crate::app::state::AppState;
+use crate::app::write::write;
+use crate::auth::{Action, Principal, Resource};
+use crate::ballot::model::VoteKind;
+use crate::ballot::tally::Rule;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/meetings", get(list).post(create))
+        .route("/api/v1/meetings/{id}", get(detail))
+        .route("/api/v1/meetings/{id}/attendance", post(attendance))
+        .route("/api/v1/meetings/{id}/ballots", post(add_ballot))
+}
+
+/// A meeting the caller may see (and act on), with the caller's own seat if they have one.
+pub async fn seen(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    id: i64,
+    action: Action,
+) -> AppResult<(Meeting, Option<Member>)> {
+    let m = model::meeting(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    let mine = match p.deputy_id {
+        Some(person) => model::member(&s.db, id, person).await?,
+        None => None,
+    };
+    let r = Resource::Meeting { organ_path: &m.organ_path, participant: mine.is_some() };
+    guard::check_seen(s, p, ip, action, &r, &id.to_string()).await?;
+    Ok((m, mine))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct List {
+    pub items: Vec<Meeting>,
+}
+
+/// The meetings of the caller's organ and below (organ workers) and those they sit in.
+async fn list(Caller { p, s, .. }: Caller) -> AppResult<Response> {
+    let worker = crate::auth::authz::allows(
+        &p,
+        Action::View,
+        &Resource::Meeting { organ_path: &p.organ_path, participant: false },
+    );
+    let mut items = if worker { model::of_organs(&s.db, &p.organ_path, 200).await? } else { Vec::new() };
+    if let Some(person) = p.deputy_id {
+        for m in model::of_person(&s.db, person, 200).await? {
+            if !items.iter().any(|x| x.id == m.id) {
+                items.push(m);
+            }
+        }
+    }
+    Ok(axum::Json(List { items }).into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeetingIn {
+    pub kind: Option<Kind>,
+    pub title: String,
+    /// RFC 3339 (`2026-12-18T09:00:00+08:00`).
+    pub starts_at: String,
+    /// Whose members sit: `standing` (常委会组成人员), `chairs`, `committee` (with
+    /// `committee_id`), `congress` (every serving deputy, by 代表团), `list` (`person_ids`).
+    pub members_of: Option<MembersOf>,
+    pub committee_id: Option<i64>,
+    #[schemars(length(max = 5000))]
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
+    /// 列席 invitees (persons of the registry).
+    #[schemars(length(max = 5000))]
+    #[serde(default)]
+    pub observer_ids: Vec<i64>,
+    /// 届 of a numbered meeting (default: the organ's current term).
+    pub term: Option<i64>,
+    #[serde(default)]
+    pub place: String,
+    /// The quorum as a fraction of all members (default more than half).
+    pub quorum: Option<Rule>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+fn parse_time(field: &str, s: &str) -> AppResult<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp())
+        .map_err(|_| AppError::invalid(field, "时间应为 RFC 3339 格式，如 2026-12-18T09:00:00+08:00"))
+}
+
+async fn create(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Value>) -> AppResult<Response> {
+    let at_organ = Resource::Meeting { organ_path: &p.organ_path, participant: false };
+    guard::check(&s, &p, &ip, Action::Update, &at_organ, "new").await?;
+    let body: NewMeetingIn = strict(v)?;
+    let n = NewMeeting {
+        organ_id: p.organ_id,
+        kind: body.kind.ok_or_else(|| AppError::invalid("kind", "请选择会议类别"))?,
+        title: body.title,
+        starts_at: parse_time("starts_at", &body.starts_at)?,
+        place: body.place,
+        members_of: body.members_of.ok_or_else(|| AppError::invalid("members_of", "请选择参会的组成人员"))?,
+        committee_id: body.committee_id,
+        person_ids: body.person_ids,
+        observer_ids: body.observer_ids,
+        term: body.term,
+        quorum: body.quorum,
+        created_by: Some(p.account_id),
+    };
+    if n.title.trim().is_empty() {
+        return Err(AppError::invalid("title", "请填写会议名称"));
+    }
+    let now = crate::db::now();
+    let id = write(&s, &p, &ip, async |w| service::create(w.txn(), w.key(), w.actor(), &n, now).await).await?;
+    Ok((StatusCode::CREATED, [("location", format!("/api/v1/meetings/{id}"))], axum::Json(Created { id }))
+        .into_response())
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct BallotLine {
+    pub id: i64,
+    pub title: String,
+    #[schemars(with = "crate::ballot::model::State")]
+    pub state: String,
+    #[schemars(with = "VoteKind")]
+    pub vote_kind: String,
+    pub secret: bool,
+    pub item_id: Option<i64>,
+    #[schemars(with = "Electorate")]
+    pub electorate: String,
+    /// 通过 / 未通过 by the rule, once closed (a motion).
+    pub passed: Option<bool>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// 「第十四届人大常委会第九次会议」 for a numbered meeting.
+    pub numbered: Option<String>,
+    pub members: Vec<Member>,
+    pub quorum: Quorum,
+    pub agenda: Vec<model::Item>,
+    pub ballots: Vec<BallotLine>,
+    pub records: Vec<model::Record>,
+}
+
+/// The meeting's ballots with their outcome where the caller may see it.
+pub async fn ballot_lines(s: &AppState, p: &Principal, m: &Meeting) -> AppResult<Vec<BallotLine>> {
+    let mut out = Vec::new();
+    for mb in model::ballots(&s.db, m.id).await? {
+        let Some(b) = crate::ballot::model::ballot(&s.db, mb.ballot_id).await? else { continue };
+        let passed = if b.is_closed() && crate::ballot::api::may_see_tally(s, p, &b) {
+            let t = crate::ballot::model::tally(&s.db, &s.crypto, &b).await?;
+            crate::ballot::result::outcome(&b, &t).passed
+        } else {
+            None
+        };
+        out.push(BallotLine {
+            id: b.id,
+            title: b.title,
+            state: b.state,
+            vote_kind: b.vote_kind,
+            secret: b.secret,
+            item_id: mb.item_id,
+            electorate: mb.electorate,
+            passed,
+        });
+    }
+    Ok(out)
+}
+
+async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
+    let (m, _) = seen(&s, &p, &ip, id, Action::View).await?;
+    let out = Detail {
+        numbered: m.numbered(),
+        members: model::members(&s.db, id).await?,
+        quorum: model::quorum(&s.db, &m).await?,
+        agenda: model::items(&s.db, id).await?,
+        ballots: ballot_lines(&s, &p, &m).await?,
+        records: model::records(&s.db, id).await?,
+        meeting: m,
+    };
+    Ok(axum::Json(out).into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceIn {
+    pub person_id: i64,
+    /// `present` 出席, `remote` 云列席, `leave` 请假 (with `reason`), `absent` 缺席, `observer` 列席.
+    pub state: Option<Attendance>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AttendanceOut {
+    pub quorum: Quorum,
+}
+
+/// Staff record anyone's attendance; a participant records only their own 出席 or 云列席.
+async fn attendance(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let (m, mine) = seen(&s, &p, &ip, id, Action::View).await?;
+    let staff = crate::auth::authz::allows(
+        &p,
+        Action::Update,
+        &Resource::Meeting { organ_path: &m.organ_path, participant: mine.is_some() },
+    );
+    let body: AttendanceIn = if staff {
+        strict(v)?
+    } else {
+        guard::check(
+            &s,
+            &p,
+            &ip,
+            Action::Create,
+            &Resource::Meeting { organ_path: &m.organ_path, participant: mine.is_some() },
+            &id.to_string(),
+        )
+        .await?;
+        let body: AttendanceIn = strict(v)?;
+        let own = mine.as_ref().is_some_and(|x| x.person_id == body.person_id);
+        if !own || !matches!(body.state, Some(Attendance::Present | Attendance::Remote | Attendance::Observer)) {
+            return Err(AppError::Forbidden("只能为本人签到（出席或云列席），其他出席情况由工作人员登记".into()));
+        }
+        body
+    };
+    let state = body.state.ok_or_else(|| AppError::invalid("state", "请选择出席情况"))?;
+    let via = if staff { Via::Staff } else { Via::Remote };
+    let now = crate::db::now();
+    write(&s, &p, &ip, async |w| {
+        service::attend(w.txn(), w.key(), w.actor(), &m, body.person_id, state, &body.reason, via, now).await?;
+        crate::ballot::live::poke_after(w, &s, vec![super::topic(m.id)]);
+        Ok(())
+    })
+    .await?;
+    Ok(axum::Json(AttendanceOut { quorum: model::quorum(&s.db, &m).await? }).into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBallotIn {
+    pub title: String,
+    /// `motion` 表决, `choose` 差额选择, `rating` 满意度测评, `score` 评议打分.
+    pub kind: Option<VoteKind>,
+    /// 无记名投票 (default true).
+    pub secret: Option<bool>,
+    /// The candidates of a 差额 ballot; the subjects rated or scored (none: the title).
+    #[schemars(length(max = 500))]
+    #[serde(default)]
+    pub options: Vec<String>,
+    pub choose_max: Option<i64>,
+    pub score_min: Option<i64>,
+    pub score_max: Option<i64>,
+    /// `members`, `members_and_observers` (never on 人事任免), `list` (`person_ids`).
+    pub electorate: Option<Electorate>,
+    #[schemars(length(max = 5000))]
+    #[serde(default)]
+    pub person_ids: Vec<i64>,
+    /// The rule to pass: `{"base": "all_members|present|valid_votes", "num": 1, "den": 2, "strict": true}`.
+    pub rule: Option<Rule>,
+    /// A named ballot may let voters change their vote until it closes.
+    #[serde(default)]
+    pub changes: bool,
+    /// The agenda item it decides.
+    pub item_id: Option<i64>,
+}
+
+async fn add_ballot(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let body: NewBallotIn = strict(v)?;
+    let vote = NewVote {
+        title: body.title,
+        vote_kind: body.kind.ok_or_else(|| AppError::invalid("kind", "请选择表决方式"))?,
+        secret: body.secret.unwrap_or(true),
+        options: body.options,
+        choose_max: body.choose_max,
+        score_range: match (body.score_min, body.score_max) {
+            (Some(a), Some(b)) => Some((a, b)),
+            (None, None) => None,
+            _ => return Err(AppError::invalid("score_max", "请同时给出最低分和最高分")),
+        },
+        electorate: body.electorate.unwrap_or(Electorate::Members),
+        person_ids: body.person_ids,
+        rule: body.rule,
+        changes: body.changes,
+        item_id: body.item_id,
+    };
+    let now = crate::db::now();
+    let ballot = write(&s, &p, &ip, async |w| {
+        let b = service::add_ballot(w.txn(), w.key(), w.actor(), &m, &vote, now).await?;
+        crate::ballot::live::poke_after(w, &s, vec![super::topic(m.id)]);
+        Ok(b)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, [("location", format!("/api/v1/ballots/{ballot}"))], axum::Json(Created { id: ballot }))
+        .into_response())
+}
+
+const TAG: &str = "会议与表决";
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/meetings", "会议列表：本机关及下级的会议（机关工作人员），本人参加的会议", TAG, schema::<List>).signed_in(),
+    Operation::post(
+        "/api/v1/meetings",
+        "新建会议（机关工作人员）：类别、名称、开始时间、参会组成人员（从代表登记中取得），常委会会议按届自动编次",
+        TAG,
+        schema::<NewMeetingIn>,
+        schema::<Created>,
+    )
+    .signed_in(),
+    Operation::get(
+        "/api/v1/meetings/{id}",
+        "会议详情：参会人员及出席情况、法定人数（应到、实到、是否达到）、议程、表决及结果、会议记录",
+        TAG,
+        schema::<Detail>,
+    )
+    .signed_in(),
+    Operation::new(
+        "post",
+        "/api/v1/meetings/{id}/attendance",
+        "登记出席情况（工作人员登记任何人；参会人员本人只能签到出席或云列席）：present / remote / leave（附事由）/ absent / observer",
+        TAG,
+        schema::<AttendanceOut>,
+    )
+    .signed_in()
+    .request(schema::<AttendanceIn>),
+    Operation::post(
+        "/api/v1/meetings/{id}/ballots",
+        "准备会议表决（工作人员）：表决方式、记名或无记名、候选项、应选数、投票人范围、通过规则；开始投票须达到法定人数",
+        TAG,
+        schema::<NewBallotIn>,
+        schema::<Created>,
+    )
+    .signed_in(),
+];
