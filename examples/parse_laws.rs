@@ -11,6 +11,7 @@
 //! Prints the share of files whose articles are all recovered (count, order, no gaps), every
 //! failure with its reason, the time to read the files and the time to parse them.
 
+#![allow(clippy::collapsible_if)]
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

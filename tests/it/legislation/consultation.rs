@@ -342,7 +342,7 @@ async fn the_done_when_path(app: TestApp) {
         calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes.clone())).unwrap();
     use calamine::Reader;
     let sheet = book.worksheet_range("分来源").unwrap();
-    let total = sheet.rows().last().unwrap().to_vec();
+    let total = sheet.rows().next_back().unwrap().to_vec();
     assert_eq!(total[2], calamine::Data::Float(4.0));
     assert_eq!(total[9], calamine::Data::Float(0.5), "the rate is a number");
 }
