@@ -210,7 +210,8 @@ mod tests {
         for (n, w) in cases {
             assert_eq!(chinese_number(n), w);
         }
-        assert_eq!(chinese_number(1010), "一千零十");
+        assert_eq!(chinese_number(1010), "一千零一十");
+        assert_eq!(chinese_number(110), "一百一十");
         assert_eq!(fraction_words(2, 3), "三分之二");
         assert_eq!(fraction_words(60, 100), "百分之六十");
     }
