@@ -664,9 +664,11 @@ pub struct StatsOut {
 
 /// A `YYYY-MM` query value: absent, or a real month (else a 422 naming the parameter).
 fn query_month(name: &str, v: Option<&str>) -> AppResult<String> {
+    // The API takes the document's pattern as it is: absent, or exactly `YYYY-MM` (an empty
+    // value or one with spaces is refused, as the schema says).
     match v {
-        None | Some("") => Ok(String::new()),
-        Some(m) if month_start(m).is_some() => Ok(m.to_string()),
+        None => Ok(String::new()),
+        Some(m) if m.trim() == m && month_start(m).is_some() => Ok(m.to_string()),
         Some(_) => Err(AppError::invalid(name, format!("{name} 应写成 2026-11 这样的年月"))),
     }
 }

@@ -180,6 +180,11 @@ async fn each_rate_shows_what_it_is_made_of_and_matches_a_hand_count(app: TestAp
     let r = app.api("GET", "/api/v1/opinions/stats?from=2026-13", Some(&token), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("from"), "{}", r.body);
+    // As the document's pattern says: an empty value, or one with spaces, is no month either.
+    for bad in ["to=", "to=%202026-11", "from=2026-1"] {
+        let r = app.api("GET", &format!("/api/v1/opinions/stats?{bad}"), Some(&token), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", r.body);
+    }
     let unit = app.token("unit", Scope::Read).await;
     let r = app.api("GET", "/api/v1/opinions/stats", Some(&unit), None).await;
     assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{}", r.status);
