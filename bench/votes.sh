@@ -26,6 +26,7 @@ BACKEND=SQLite
 if [ -n "${PG:-}" ]; then
     BACKEND=PostgreSQL
     db=${PG##*/}
+    db=${db%%\?*}
     psql "${PG%/*}/postgres" -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     export DATABASE_URL=$PG
 fi
@@ -36,7 +37,7 @@ PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.5; done
 {
-    echo "# renda votes bench $(date -Is) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $BACKEND; release build $(git rev-parse --short HEAD)"
+    echo "# renda votes bench $(date -Is) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $BACKEND; release build ${REV:-$(git rev-parse --short HEAD)}"
     echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); open files limit $(ulimit -n)"
     "$TARGET/release/examples/votes_bench" "$DATA" "http://127.0.0.1:$PORT" "$PID" "$VOTERS" "$SSE"
     echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -479,7 +479,6 @@ struct ItemForm {
     link_id: String,
 }
 
-/// The kinds of record an agenda item may be linked to, and where each lives.
 /// The kinds of record an agenda item may be about: kind, name, and its console page's prefix
 /// (empty: no page of its own).
 pub const LINKABLE: &[(&str, &str, &str)] = &[
