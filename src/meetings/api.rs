@@ -470,7 +470,8 @@ async fn add_record(
     let due = match body.due_date.as_deref() {
         None | Some("") => None,
         Some(d) => Some(
-            crate::app::fmt::parse_iso_date(d).ok_or_else(|| AppError::invalid("due_date", "日期格式应为 YYYY-MM-DD"))?,
+            crate::app::fmt::parse_iso_date(d)
+                .ok_or_else(|| AppError::invalid("due_date", "日期格式应为 YYYY-MM-DD"))?,
         ),
     };
     let r = service::NewRecord {
@@ -482,7 +483,8 @@ async fn add_record(
         due,
     };
     let now = crate::db::now();
-    let record = write(&s, &p, &ip, async |w| service::add_record(w.txn(), w.key(), w.actor(), &m, r, now).await).await?;
+    let record =
+        write(&s, &p, &ip, async |w| service::add_record(w.txn(), w.key(), w.actor(), &m, r, now).await).await?;
     Ok((
         StatusCode::CREATED,
         [("location", format!("/api/v1/meeting-records/{record}"))],

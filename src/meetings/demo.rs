@@ -190,22 +190,34 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     }
     let m = c.state(&m, State::Open, at).await?;
     let budget = service::add_item(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewItem { title: "审议诸城市 2025 年财政决算", kind: ItemKind::Report, speakers: "市财政局局长", documents: "决算报告、审计工作报告", link: None },
-     at,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "审议诸城市 2025 年财政决算",
+            kind: ItemKind::Report,
+            speakers: "市财政局局长",
+            documents: "决算报告、审计工作报告",
+            link: None,
+        },
+        at,
+    )
     .await?;
     let personnel = service::add_item(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewItem { title: "人事任免事项", kind: ItemKind::Personnel, speakers: "市人大常委会人事代表工作室", documents: "任免议案", link: None },
-     at,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "人事任免事项",
+            kind: ItemKind::Personnel,
+            speakers: "市人大常委会人事代表工作室",
+            documents: "任免议案",
+            link: None,
+        },
+        at,
+    )
     .await?;
     let present: Vec<i64> = standing.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, p)| *p).collect();
     let present_n = present.len() as i64;
@@ -228,20 +240,31 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         )
         .await?;
     let r1 = service::add_record(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewRecord { kind: RecordKind::Resolution, title: "关于批准诸城市 2025 年财政决算的决议", body: "批准诸城市 2025 年财政决算。会议要求市人民政府进一步加强预算执行管理，落实审计整改。", ballot: Some(b1), track: true, due: None },
-     at + 7200,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewRecord {
+            kind: RecordKind::Resolution,
+            title: "关于批准诸城市 2025 年财政决算的决议",
+            body: "批准诸城市 2025 年财政决算。会议要求市人民政府进一步加强预算执行管理，落实审计整改。",
+            ballot: Some(b1),
+            track: true,
+            due: None,
+        },
+        at + 7200,
+    )
     .await?;
     service::add_note(
         c.txn,
         d.key,
         &c.actor,
         &m,
-        NewNote { record: r1, body: "市财政局已印发整改方案，审计查出的 12 个问题已整改 9 个。", to: Tracking::InProgress },
+        NewNote {
+            record: r1,
+            body: "市财政局已印发整改方案，审计查出的 12 个问题已整改 9 个。",
+            to: Tracking::InProgress,
+        },
         at + 30 * DAY,
     )
     .await?;
@@ -250,7 +273,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        NewRecord { kind: RecordKind::Decision, title: "关于任命诸城市教育和体育局局长的决定", body: "", ballot: Some(b2), track: false, due: None },
+        NewRecord {
+            kind: RecordKind::Decision,
+            title: "关于任命诸城市教育和体育局局长的决定",
+            body: "",
+            ballot: Some(b2),
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -259,7 +289,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        NewRecord { kind: RecordKind::Minutes, title: "会议纪要", body: "会议听取和审议了 2025 年财政决算报告，表决通过决算决议和任命决定。", ballot: None, track: false, due: None },
+        NewRecord {
+            kind: RecordKind::Minutes,
+            title: "会议纪要",
+            body: "会议听取和审议了 2025 年财政决算报告，表决通过决算决议和任命决定。",
+            ballot: None,
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -273,13 +310,19 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     }
     let m = c.state(&m, State::Open, at).await?;
     let draft = service::add_item(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewItem { title: "审议《诸城市城乡环境卫生管理条例（草案）》", kind: ItemKind::Draft, speakers: "市城管局局长", documents: "条例草案及说明", link: None },
-     at,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "审议《诸城市城乡环境卫生管理条例（草案）》",
+            kind: ItemKind::Draft,
+            speakers: "市城管局局长",
+            documents: "条例草案及说明",
+            link: None,
+        },
+        at,
+    )
     .await?;
     let yes = (TWO_THIRDS_OF_ALL.needed(n) - 1).max(1) as usize;
     c.vote(
@@ -315,7 +358,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        NewRecord { kind: RecordKind::Minutes, title: "会议纪要", body: "条例草案未获全体组成人员三分之二以上赞成，交法制委员会修改后再次审议。", ballot: None, track: false, due: None },
+        NewRecord {
+            kind: RecordKind::Minutes,
+            title: "会议纪要",
+            body: "条例草案未获全体组成人员三分之二以上赞成，交法制委员会修改后再次审议。",
+            ballot: None,
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -348,20 +398,32 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     }
     let m = c.state(&m, State::Open, at).await?;
     let report = service::add_item(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewItem { title: "听取和审议市人民政府关于 2026 年民生实事项目推进情况的报告", kind: ItemKind::Report, speakers: "市人民政府副市长", documents: "推进情况报告", link: None },
-     at,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "听取和审议市人民政府关于 2026 年民生实事项目推进情况的报告",
+            kind: ItemKind::Report,
+            speakers: "市人民政府副市长",
+            documents: "推进情况报告",
+            link: None,
+        },
+        at,
+    )
     .await?;
     service::add_item(
         c.txn,
         d.key,
         &c.actor,
         &m,
-        NewItem { title: "审议关于加强农村饮水安全工作的审议意见（草案）", kind: ItemKind::Decision, speakers: "", documents: "审议意见（草案）", link: None },
+        NewItem {
+            title: "审议关于加强农村饮水安全工作的审议意见（草案）",
+            kind: ItemKind::Decision,
+            speakers: "",
+            documents: "审议意见（草案）",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -410,13 +472,19 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     }
     let m = c.state(&m, State::Open, at).await?;
     let item = service::add_item(
-     c.txn,
-     d.key,
-     &c.actor,
-     &m,
-     NewItem { title: "票决 2027 年民生实事项目", kind: ItemKind::Project, speakers: "", documents: "候选项目说明", link: None },
-     at,
- )
+        c.txn,
+        d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "票决 2027 年民生实事项目",
+            kind: ItemKind::Project,
+            speakers: "",
+            documents: "候选项目说明",
+            link: None,
+        },
+        at,
+    )
     .await?;
     let choose = NewVote {
         title: "2027 年民生实事项目票决".into(),
@@ -448,7 +516,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        NewRecord { kind: RecordKind::Resolution, title: "关于 2027 年民生实事项目的决议", body: "大会以无记名投票方式票决产生 2027 年民生实事项目 10 项，由市人民政府组织实施，市人大常委会监督。", ballot: Some(b), track: true, due: None },
+        NewRecord {
+            kind: RecordKind::Resolution,
+            title: "关于 2027 年民生实事项目的决议",
+            body: "大会以无记名投票方式票决产生 2027 年民生实事项目 10 项，由市人民政府组织实施，市人大常委会监督。",
+            ballot: Some(b),
+            track: true,
+            due: None,
+        },
         at + 3 * 3600,
     )
     .await?;

@@ -570,10 +570,8 @@ async fn remove_file(Caller { p, s, ip }: Caller, path: Path<(String, String, St
     let file = c.parse::<i64>().ok().filter(|v| *v > 0).ok_or(AppError::NotFound)?;
     let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
     let storage = s.storage.clone();
-    write(&s, &p, &ip, async |w| {
-        service::detach(w.txn(), storage.as_ref(), w.key(), w.actor(), &m, item, file).await
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| service::detach(w.txn(), storage.as_ref(), w.key(), w.actor(), &m, item, file).await)
+        .await?;
     Ok(redirect_with_flash(&page_of(id), "已删除会议文件"))
 }
 
@@ -973,14 +971,8 @@ async fn add_record(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Fo
             None => return Ok(redirect_with_flash(&page_of(id), "落实期限请填写日期，如 2027-03-31")),
         },
     };
-    let r = service::NewRecord {
-        kind,
-        title: &f.title,
-        body: &f.body,
-        ballot: opt_id(&f.ballot_id),
-        track: f.track,
-        due,
-    };
+    let r =
+        service::NewRecord { kind, title: &f.title, body: &f.body, ballot: opt_id(&f.ballot_id), track: f.track, due };
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| service::add_record(w.txn(), w.key(), w.actor(), &m, r, now).await).await;
     match result {

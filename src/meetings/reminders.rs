@@ -76,7 +76,8 @@ pub async fn scan(db: &DatabaseConnection, key: &[u8], cal: &Calendar, now: i64)
         let txn = db::begin_write(db).await?;
         let accounts = told(&txn, r.organ_id, r.created_by).await?;
         let link = format!("/console/meetings/{}#record-{}", r.meeting_id, r.id);
-        let about = crate::notify::About { kind: "meeting_record", record: Some(("meeting_record", r.id)), link: &link };
+        let about =
+            crate::notify::About { kind: "meeting_record", record: Some(("meeting_record", r.id)), link: &link };
         let name = format!("{}「{}」", r.number, r.title);
         let (title, body, stamp) = if overdue {
             ("决议决定逾期未落实", format!("{name}的落实期限 {} 已过，尚未落实完毕。", r.due_date), "overdue_for")

@@ -112,10 +112,17 @@ async fn resolutions_through_the_api_and_reminders_until_implemented(app: TestAp
     assert_eq!(d["notes"], json!([]));
     let m = app.api("GET", &format!("/api/v1/meeting-records/{minutes}"), Some(&staff), None).await.json();
     assert_eq!((m["tracking"].as_str(), m["due_date"].as_str(), m["outcome"].is_null()), (Some("none"), None, true));
-    // A participant sees the record of their meeting; the register is for organ workers.
-    assert_eq!(app.api("GET", &format!("/api/v1/meeting-records/{id}"), Some(&deputy), None).await.status, StatusCode::OK);
-    assert_eq!(app.api("GET", "/api/v1/meeting-records", Some(&deputy), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.api("GET", "/api/v1/meeting-records/999999999", Some(&staff), None).await.status, StatusCode::NOT_FOUND);
+    // A participant sees the record of their meeting; the register is for organ workers (hidden
+    // from others: 404, as any record they may not see).
+    assert_eq!(
+        app.api("GET", &format!("/api/v1/meeting-records/{id}"), Some(&deputy), None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(app.api("GET", "/api/v1/meeting-records", Some(&deputy), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.api("GET", "/api/v1/meeting-records/999999999", Some(&staff), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // The register: resolutions and decisions only, newest first, filtered and paged.
     let all = app.api("GET", "/api/v1/meeting-records?limit=200", Some(&staff), None).await.json();
@@ -147,7 +154,9 @@ async fn resolutions_through_the_api_and_reminders_until_implemented(app: TestAp
     assert_eq!(reminders(&app, id, "决议决定即将到期").await, 1, "warned once per due date");
     // A note moves it to 落实中 — still not done, so still reminded when overdue.
     let notes = format!("/api/v1/meeting-records/{id}/notes");
-    let r = app.api("POST", &notes, Some(&staff), Some(json!({"body": "市水务局已制定工作方案。", "tracking": "in_progress"}))).await;
+    let r = app
+        .api("POST", &notes, Some(&staff), Some(json!({"body": "市水务局已制定工作方案。", "tracking": "in_progress"})))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["tracking"], "in_progress");
     assert_eq!(r.json()["notes"].as_array().unwrap().len(), 1);
@@ -155,9 +164,19 @@ async fn resolutions_through_the_api_and_reminders_until_implemented(app: TestAp
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = app.api("POST", &notes, Some(&staff), Some(json!({"body": "x", "tracking": "pending"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = app.api("POST", &format!("/api/v1/meeting-records/{minutes}/notes"), Some(&staff), Some(json!({"body": "x", "tracking": "done"}))).await;
+    let r = app
+        .api(
+            "POST",
+            &format!("/api/v1/meeting-records/{minutes}/notes"),
+            Some(&staff),
+            Some(json!({"body": "x", "tracking": "done"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert_eq!(app.api("POST", &notes, Some(&deputy), Some(json!({"body": "x", "tracking": "done"}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.api("POST", &notes, Some(&deputy), Some(json!({"body": "x", "tracking": "done"}))).await.status,
+        StatusCode::FORBIDDEN
+    );
     scan(&app, "2027-01-16T09:00:00").await;
     assert_eq!(reminders(&app, id, "决议决定逾期未落实").await, 1);
     scan(&app, "2027-01-20T09:00:00").await;
@@ -172,7 +191,8 @@ async fn resolutions_through_the_api_and_reminders_until_implemented(app: TestAp
     assert_eq!(logged, 2);
 
     // Done: never reminded again, whatever the date; the page says how far it is.
-    let r = app.api("POST", &notes, Some(&staff), Some(json!({"body": "改造工程全部完工。", "tracking": "done"}))).await;
+    let r =
+        app.api("POST", &notes, Some(&staff), Some(json!({"body": "改造工程全部完工。", "tracking": "done"}))).await;
     assert_eq!(r.json()["tracking"], "done");
     db::exec(app.db(), "UPDATE meeting_records SET overdue_for = NULL WHERE id = $1", vec![id.into()]).await.unwrap();
     scan(&app, "2027-03-01T09:00:00").await;
@@ -194,7 +214,8 @@ async fn the_record_form_takes_a_due_date(app: TestApp) {
     let mut desk = app.login("staff").await;
     let path = format!("/console/meetings/{meeting}");
     let page = desk.get(&path).await;
-    let fields = [("kind", "decision"), ("title", "关于开展专题调研的决定"), ("track", "on"), ("due_date", "2027-02-26")];
+    let fields =
+        [("kind", "decision"), ("title", "关于开展专题调研的决定"), ("track", "on"), ("due_date", "2027-02-26")];
     assert_eq!(desk.submit(&page, "#new-record", &fields).await.status, StatusCode::SEE_OTHER);
     let page = desk.get(&path).await;
     assert!(page.body.contains("落实期限 2027-02-26"), "{}", page.body);
@@ -203,7 +224,9 @@ async fn the_record_form_takes_a_due_date(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(records_count(&app, meeting).await, 1);
     let page = desk.get(&path).await;
-    let r = desk.submit(&page, "#new-record", &[("kind", "resolution"), ("title", "默认期限的决议"), ("track", "on")]).await;
+    let r = desk
+        .submit(&page, "#new-record", &[("kind", "resolution"), ("title", "默认期限的决议"), ("track", "on")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let due: Option<String> = db::query_rows(
         app.db(),
@@ -214,8 +237,8 @@ async fn the_record_form_takes_a_due_date(app: TestApp) {
     .unwrap()[0]
         .try_get_by_index(0)
         .unwrap();
-    let expected = renda::calendar::beijing_date(db::now())
-        + chrono::Duration::days(renda::meetings::service::DEFAULT_DUE_DAYS);
+    let expected =
+        renda::calendar::beijing_date(db::now()) + chrono::Duration::days(renda::meetings::service::DEFAULT_DUE_DAYS);
     assert_eq!(due, Some(expected.format("%Y-%m-%d").to_string()));
 }
 demo_test!(the_record_form_takes_a_due_date);
@@ -244,7 +267,8 @@ async fn an_agenda_item_links_a_draft_regulation(app: TestApp) {
     };
     assert_eq!(items().await, 0);
     let draft_id = draft.to_string();
-    let fields = [("title", "审议条例草案"), ("kind", "draft"), ("link_type", "leg_draft"), ("link_id", draft_id.as_str())];
+    let fields =
+        [("title", "审议条例草案"), ("kind", "draft"), ("link_type", "leg_draft"), ("link_id", draft_id.as_str())];
     let r = desk.submit(&page, "#new-item", &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(items().await, 1);

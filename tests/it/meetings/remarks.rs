@@ -55,9 +55,10 @@ async fn remarks_are_moderated_before_anyone_sees_them(app: TestApp) {
     let page = author.get(&page_path).await;
     let r = author.submit(&page, "#remark", &[("body", text)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let remark = db::scalar_i64(app.db(), "SELECT max(id) FROM meeting_remarks WHERE meeting_id = $1", vec![meeting.into()])
-        .await
-        .unwrap();
+    let remark =
+        db::scalar_i64(app.db(), "SELECT max(id) FROM meeting_remarks WHERE meeting_id = $1", vec![meeting.into()])
+            .await
+            .unwrap();
     let mine = author.get(&page_path).await;
     assert_eq!(mine.texts(&format!("#remark-{remark} .badge")), ["待审核"], "{}", mine.body);
     assert!(!other.get(&page_path).await.body.contains(text), "another participant sees a remark not yet public");
@@ -112,10 +113,13 @@ async fn remarks_are_moderated_before_anyone_sees_them(app: TestApp) {
     .await
     .unwrap();
     assert_eq!(logged, 3);
-    let leaked =
-        db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log WHERE summary LIKE $1", vec![format!("%{text}%").into()])
-            .await
-            .unwrap();
+    let leaked = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM audit_log WHERE summary LIKE $1",
+        vec![format!("%{text}%").into()],
+    )
+    .await
+    .unwrap();
     assert_eq!(leaked, 0);
 }
 demo_test!(remarks_are_moderated_before_anyone_sees_them);
