@@ -10,8 +10,10 @@
 //! 4. Every voter casts one vote (`POST /api/v1/ballots/{id}/votes`, their own token), 64 at a
 //!    time: wall time, latency, errors; every vote durable — the electors' flags and the sealed
 //!    papers counted in the database afterwards.
-//! 5. The hall: one more event connection timestamps each count; how far behind the last
+//! 5. The hall screen: its own event stream (`/hall/{meeting}/events` with the meeting's
+//!    display key, as the display PC opens it) timestamps each count; how far behind the last
 //!    vote's answer the count of `VOTERS` arrived, and how long after closing the result came.
+//!    One more stream on the ballot's `/events` (a phone's) is timed the same way.
 //!
 //!     cargo run --release --example votes_bench -- DATA_DIR BASE_URL SERVER_PID [voters] [sse]
 
@@ -85,9 +87,8 @@ impl Conn {
 /// An event stream over HTTP/1.0 (no chunking: the body is the events until the server closes).
 async fn events(addr: &str, path: &str, token: &str) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).await.expect("connect");
-    let req = format!(
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
-    );
+    let auth = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+    let req = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n{auth}Accept: text/event-stream\r\n\r\n");
     s.write_all(req.as_bytes()).await.expect("write");
     let mut r = BufReader::new(s);
     let mut line = String::new();
@@ -123,7 +124,13 @@ async fn main() {
     let pid = args.get(3).expect("SERVER_PID").clone();
     let voters: usize = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(2000);
     let sse: usize = args.get(5).and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let overrides = CliOverrides { data_dir: Some(data_dir.clone()), demo: true, ..CliOverrides::default() };
+    // The server's configuration: the same data directory, no file, demo secrets.
+    let overrides = CliOverrides {
+        data_dir: Some(data_dir.clone()),
+        config_file: Some("/nonexistent.toml".into()),
+        demo: true,
+        ..CliOverrides::default()
+    };
     let mut cfg = config::load(&overrides, &|k| std::env::var(k).ok()).expect("config");
     cfg.password_cost = config::PasswordCost::TEST;
     let conn = db::connect(&cfg.database_url()).await.expect("connect");
@@ -219,6 +226,11 @@ async fn main() {
     })
     .await
     .unwrap();
+    let hall_key = renda::app::write::write_as(&state, actor.clone(), async |w| {
+        renda::meetings::service::new_hall_key(w.txn(), w.key(), w.actor(), &m).await
+    })
+    .await
+    .unwrap();
     println!(
         "setup: {voters} voters with tokens, meeting {meeting}, ballot {ballot} in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -274,19 +286,30 @@ async fn main() {
     }
 
     // ------------------------------------------------------------------ (5) the hall, listening
-    let mut hall = events(&base, &path, &staff_token).await;
     let expected = voters as i64;
+    // The hall screen's own stream: a `HallView` whose `ballot` is the open ballot's count.
+    let mut hall = events(&base, &format!("/hall/{meeting}/events?key={hall_key}"), "").await;
     let hall_task = tokio::spawn(async move {
         let mut full_at = None;
         while let Some(v) = next_data(&mut hall).await {
-            if full_at.is_none() && v["voted"] == expected {
+            if full_at.is_none() && v["ballot"]["voted"] == expected {
                 full_at = Some(Instant::now());
             }
-            if v["state"] == "closed" {
-                return (full_at, Some(Instant::now()), v);
+            if v["ballot"]["state"] == "closed" {
+                return (full_at, Some(Instant::now()), v["ballot"].clone());
             }
         }
         (full_at, None, serde_json::Value::Null)
+    });
+    // A phone's stream on the ballot itself, timed the same way.
+    let mut phone = events(&base, &path, &staff_token).await;
+    let phone_task = tokio::spawn(async move {
+        while let Some(v) = next_data(&mut phone).await {
+            if v["voted"] == expected {
+                return Some(Instant::now());
+            }
+        }
+        None
     });
 
     // ------------------------------------------------------------------ (4) the votes
@@ -368,11 +391,18 @@ async fn main() {
         Some(at) => {
             let behind = at.saturating_duration_since(last_answer);
             println!(
-                "hall: the count of {voters} arrived {:.0} ms after the last vote's answer",
+                "hall screen (/hall/{meeting}/events): the count of {voters} arrived {:.0} ms after the last vote's answer",
                 behind.as_secs_f64() * 1000.0
             )
         }
-        None => println!("hall: never saw the count of {voters}"),
+        None => println!("hall screen: never saw the count of {voters}"),
+    }
+    match tokio::time::timeout(Duration::from_secs(5), phone_task).await {
+        Ok(Ok(Some(at))) => println!(
+            "a phone (/api/v1/ballots/{ballot}/events): the count of {voters} arrived {:.0} ms after the last vote's answer",
+            at.saturating_duration_since(last_answer).as_secs_f64() * 1000.0
+        ),
+        _ => println!("a phone: never saw the count of {voters}"),
     }
     if let Some(at) = closed_at {
         println!(

@@ -10,17 +10,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, Attendance, Electorate, Kind, Meeting, Member, MembersOf, Quorum};
+use super::model::{self, Attendance, Electorate, Kind, Meeting, Member, MembersOf, Quorum, RecordKind, Tracking};
 use super::service::{self, NewMeeting, NewVote, Via};
 use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ApiJson, ClientIp, PathId, strict};
+use crate::app::extract::{ApiJson, ClientIp, PathId, Query, strict};
 use crate::app::guard;
-use crate::app::openapi::{Operation, schema};
+use crate::app::openapi::{Operation, PAGING, Param, param, schema};
+use crate::app::paging::{Page, PageQuery, paginate};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::{Action, Principal, Resource};
 use crate::ballot::model::VoteKind;
+use crate::ballot::result::Outcome;
 use crate::ballot::tally::Rule;
 
 pub fn routes() -> Router<AppState> {
@@ -29,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/meetings/{id}", get(detail))
         .route("/api/v1/meetings/{id}/attendance", post(attendance))
         .route("/api/v1/meetings/{id}/ballots", post(add_ballot))
+        .route("/api/v1/meetings/{id}/records", post(add_record))
+        .route("/api/v1/meeting-records", get(records))
+        .route("/api/v1/meeting-records/{id}", get(record))
+        .route("/api/v1/meeting-records/{id}/notes", post(add_note))
 }
 
 /// A meeting the caller may see (and act on), with the caller's own seat if they have one.
@@ -254,7 +260,8 @@ async fn attendance(
     let via = if staff { Via::Staff } else { Via::Remote };
     let now = crate::db::now();
     write(&s, &p, &ip, async |w| {
-        service::attend(w.txn(), w.key(), w.actor(), &m, body.person_id, state, &body.reason, via, now).await?;
+        let mark = service::Mark { person: body.person_id, state, reason: &body.reason, via };
+        service::attend(w.txn(), w.key(), w.actor(), &m, mark, now).await?;
         crate::ballot::live::poke_after(w, &s, vec![super::topic(m.id)]);
         Ok(())
     })
@@ -326,6 +333,189 @@ async fn add_ballot(
         .into_response())
 }
 
+// ------------------------------------------------------------------ records (MTG-7)
+
+/// The outcome of a closed ballot (None while it is not closed).
+pub async fn outcome_of(s: &AppState, ballot: i64) -> AppResult<Option<Outcome>> {
+    let Some(b) = crate::ballot::model::ballot(&s.db, ballot).await? else { return Ok(None) };
+    if !b.is_closed() {
+        return Ok(None);
+    }
+    let t = crate::ballot::model::tally(&s.db, &s.crypto, &b).await?;
+    Ok(Some(crate::ballot::result::outcome(&b, &t)))
+}
+
+/// The vote figures in one line: 「赞成 20、反对 3、弃权 2，未按 4：通过」.
+pub fn figures(o: &Outcome) -> String {
+    let counts = match o.subjects.as_slice() {
+        [one] => one.counts.iter().map(|c| format!("{} {}", c.label, c.count)).collect::<Vec<_>>().join("、"),
+        many => format!("{} 项", many.len()),
+    };
+    let verdict = match o.passed {
+        Some(true) => "：通过",
+        Some(false) => "：未通过",
+        None => "",
+    };
+    format!("{counts}，未按 {}{verdict}", o.not_voted)
+}
+
+/// A resolution or decision of the register, with the vote that adopted it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AdoptedOut {
+    #[serde(flatten)]
+    pub record: model::Adopted,
+    /// The adopting ballot's figures in one line (「赞成 20、反对 3、弃权 2，未按 4：通过」).
+    pub figures: Option<String>,
+    /// 通过 / 未通过 by the rule of the adopting ballot.
+    pub passed: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+struct RecordsQuery {
+    #[serde(flatten)]
+    page: PageQuery,
+    tracking: Option<String>,
+}
+
+fn trackings() -> serde_json::Value {
+    serde_json::json!({"type": "string", "enum": Tracking::ALL.map(|t| t.as_str())})
+}
+
+const RECORDS_QUERY: [Param; 3] =
+    [PAGING[0], PAGING[1], param("tracking", "落实情况：none / pending（待落实）/ in_progress / done", trackings)];
+
+/// The resolutions and decisions the meetings of the caller's organ and below adopted (organ
+/// workers), newest first, with their figures and implementation state.
+async fn records(Caller { p, s, ip }: Caller, Query(q): Query<RecordsQuery>) -> AppResult<Response> {
+    let at_organ = Resource::Meeting { organ_path: &p.organ_path, participant: false };
+    guard::check(&s, &p, &ip, Action::View, &at_organ, "records").await?;
+    let (limit, before) = q.page.parse()?;
+    let tracking = match q.tracking.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(
+            Tracking::parse(t)
+                .ok_or_else(|| AppError::invalid("tracking", "tracking 应为 none、pending、in_progress 或 done"))?,
+        ),
+    };
+    let rows = model::register(&s.db, &p.organ_path, tracking, before, limit + 1).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for record in rows {
+        let o = match record.ballot_id {
+            Some(b) => outcome_of(&s, b).await?,
+            None => None,
+        };
+        items.push(AdoptedOut { figures: o.as_ref().map(figures), passed: o.and_then(|o| o.passed), record });
+    }
+    Ok(axum::Json(paginate(items, limit, |a| a.record.record_id)).into_response())
+}
+
+/// One record of a meeting with its implementation notes and the outcome of its ballot.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RecordOut {
+    #[serde(flatten)]
+    pub record: model::Record,
+    pub meeting_title: String,
+    pub notes: Vec<model::Note>,
+    pub figures: Option<String>,
+    /// The adopting ballot's outcome: the rule, the counts per option, 通过 / 未通过 and why.
+    pub outcome: Option<Outcome>,
+}
+
+async fn record_out(s: &AppState, m: &Meeting, id: i64) -> AppResult<RecordOut> {
+    let record = model::record(&s.db, id).await?.filter(|r| r.meeting_id == m.id).ok_or(AppError::NotFound)?;
+    let outcome = match record.ballot_id {
+        Some(b) => outcome_of(s, b).await?,
+        None => None,
+    };
+    let notes = model::notes(&s.db, m.id).await?.into_iter().filter(|n| n.record_id == id).collect();
+    Ok(RecordOut { figures: outcome.as_ref().map(figures), outcome, notes, meeting_title: m.title.clone(), record })
+}
+
+/// The record and its meeting, for whoever may see the meeting (`action` on it).
+async fn record_seen(s: &AppState, p: &Principal, ip: &ClientIp, id: i64, action: Action) -> AppResult<Meeting> {
+    let r = model::record(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(seen(s, p, ip, r.meeting_id, action).await?.0)
+}
+
+async fn record(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
+    let m = record_seen(&s, &p, &ip, id, Action::View).await?;
+    Ok(axum::Json(record_out(&s, &m, id).await?).into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecordIn {
+    /// `minutes` 会议纪要, `resolution` 决议, `decision` 决定.
+    pub kind: Option<RecordKind>,
+    #[schemars(length(max = 200))]
+    pub title: String,
+    #[schemars(length(max = 20000))]
+    #[serde(default)]
+    pub body: String,
+    /// The closed ballot of the meeting that adopted it.
+    pub ballot_id: Option<i64>,
+    /// Follow its implementation (a resolution or decision; default true).
+    pub track: Option<bool>,
+    /// 落实期限 `YYYY-MM-DD` (default: 90 days after today).
+    pub due_date: Option<String>,
+}
+
+async fn add_record(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let body: NewRecordIn = strict(v)?;
+    let due = match body.due_date.as_deref() {
+        None | Some("") => None,
+        Some(d) => Some(
+            crate::app::fmt::parse_iso_date(d)
+                .ok_or_else(|| AppError::invalid("due_date", "日期格式应为 YYYY-MM-DD"))?,
+        ),
+    };
+    let r = service::NewRecord {
+        kind: body.kind.ok_or_else(|| AppError::invalid("kind", "请选择记录类别"))?,
+        title: &body.title,
+        body: &body.body,
+        ballot: body.ballot_id,
+        track: body.track.unwrap_or(true),
+        due,
+    };
+    let now = crate::db::now();
+    let record =
+        write(&s, &p, &ip, async |w| service::add_record(w.txn(), w.key(), w.actor(), &m, r, now).await).await?;
+    Ok((
+        StatusCode::CREATED,
+        [("location", format!("/api/v1/meeting-records/{record}"))],
+        axum::Json(Created { id: record }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteIn {
+    #[schemars(length(max = 5000))]
+    pub body: String,
+    /// `in_progress` 落实中 or `done` 已落实.
+    pub tracking: Option<Tracking>,
+}
+
+async fn add_note(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let m = record_seen(&s, &p, &ip, id, Action::Update).await?;
+    let body: NoteIn = strict(v)?;
+    let to = body.tracking.ok_or_else(|| AppError::invalid("tracking", "请选择落实中或已落实"))?;
+    let now = crate::db::now();
+    let note = service::NewNote { record: id, body: &body.body, to };
+    write(&s, &p, &ip, async |w| service::add_note(w.txn(), w.key(), w.actor(), &m, note, now).await).await?;
+    Ok(axum::Json(record_out(&s, &m, id).await?).into_response())
+}
+
 const TAG: &str = "会议与表决";
 
 pub const OPERATIONS: &[Operation] = &[
@@ -362,4 +552,36 @@ pub const OPERATIONS: &[Operation] = &[
         schema::<Created>,
     )
     .signed_in(),
+    Operation::post(
+        "/api/v1/meetings/{id}/records",
+        "新增会议记录（工作人员）：会议纪要、决议、决定，据以通过的表决（本次会议已结束的表决），是否跟踪落实及落实期限",
+        TAG,
+        schema::<NewRecordIn>,
+        schema::<Created>,
+    )
+    .signed_in(),
+    Operation::get(
+        "/api/v1/meeting-records",
+        "决议决定登记（机关工作人员）：本机关及下级会议通过的决议、决定，表决票数及是否通过，落实情况和落实期限，新的在前",
+        TAG,
+        schema::<Page<AdoptedOut>>,
+    )
+    .signed_in()
+    .query(&RECORDS_QUERY),
+    Operation::get(
+        "/api/v1/meeting-records/{id}",
+        "会议记录详情：正文、据以通过的表决结果（规则、各项票数、是否通过及依据）、落实情况记录",
+        TAG,
+        schema::<RecordOut>,
+    )
+    .signed_in(),
+    Operation::new(
+        "post",
+        "/api/v1/meeting-records/{id}/notes",
+        "记录决议、决定的落实情况（工作人员）：落实中或已落实；答复记录详情",
+        TAG,
+        schema::<RecordOut>,
+    )
+    .signed_in()
+    .request(schema::<NoteIn>),
 ];

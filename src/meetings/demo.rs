@@ -7,7 +7,7 @@
 use sea_orm::DatabaseTransaction;
 
 use super::model::{self, Attendance, ItemKind, Kind, MembersOf, RecordKind, RemarkState, State, Tracking};
-use super::service::{self, NewMeeting, NewVote, Via};
+use super::service::{self, NewItem, NewMeeting, NewNote, NewRecord, NewVote, Via};
 use crate::app::error::{AppError, AppResult};
 use crate::app::state::Demo;
 use crate::audit::Actor;
@@ -57,7 +57,7 @@ impl Ctx<'_> {
         via: Via,
         at: i64,
     ) -> AppResult<()> {
-        service::attend(self.txn, self.d.key, &self.actor, m, person, a, reason, via, at).await
+        service::attend(self.txn, self.d.key, &self.actor, m, service::Mark { person, state: a, reason, via }, at).await
     }
     async fn state(&self, m: &model::Meeting, to: State, at: i64) -> AppResult<model::Meeting> {
         service::set_state(self.txn, self.d.key, &self.actor, m, to, at).await?;
@@ -194,11 +194,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "审议诸城市 2025 年财政决算",
-        ItemKind::Report,
-        "市财政局局长",
-        "决算报告、审计工作报告",
-        None,
+        NewItem {
+            title: "审议诸城市 2025 年财政决算",
+            kind: ItemKind::Report,
+            speakers: "市财政局局长",
+            documents: "决算报告、审计工作报告",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -207,11 +209,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "人事任免事项",
-        ItemKind::Personnel,
-        "市人大常委会人事代表工作室",
-        "任免议案",
-        None,
+        NewItem {
+            title: "人事任免事项",
+            kind: ItemKind::Personnel,
+            speakers: "市人大常委会人事代表工作室",
+            documents: "任免议案",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -240,11 +244,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        RecordKind::Resolution,
-        "关于批准诸城市 2025 年财政决算的决议",
-        "批准诸城市 2025 年财政决算。会议要求市人民政府进一步加强预算执行管理，落实审计整改。",
-        Some(b1),
-        true,
+        NewRecord {
+            kind: RecordKind::Resolution,
+            title: "关于批准诸城市 2025 年财政决算的决议",
+            body: "批准诸城市 2025 年财政决算。会议要求市人民政府进一步加强预算执行管理，落实审计整改。",
+            ballot: Some(b1),
+            track: true,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -253,9 +260,11 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        r1,
-        "市财政局已印发整改方案，审计查出的 12 个问题已整改 9 个。",
-        Tracking::InProgress,
+        NewNote {
+            record: r1,
+            body: "市财政局已印发整改方案，审计查出的 12 个问题已整改 9 个。",
+            to: Tracking::InProgress,
+        },
         at + 30 * DAY,
     )
     .await?;
@@ -264,11 +273,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        RecordKind::Decision,
-        "关于任命诸城市教育和体育局局长的决定",
-        "",
-        Some(b2),
-        false,
+        NewRecord {
+            kind: RecordKind::Decision,
+            title: "关于任命诸城市教育和体育局局长的决定",
+            body: "",
+            ballot: Some(b2),
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -277,11 +289,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        RecordKind::Minutes,
-        "会议纪要",
-        "会议听取和审议了 2025 年财政决算报告，表决通过决算决议和任命决定。",
-        None,
-        false,
+        NewRecord {
+            kind: RecordKind::Minutes,
+            title: "会议纪要",
+            body: "会议听取和审议了 2025 年财政决算报告，表决通过决算决议和任命决定。",
+            ballot: None,
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -299,11 +314,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "审议《诸城市城乡环境卫生管理条例（草案）》",
-        ItemKind::Draft,
-        "市城管局局长",
-        "条例草案及说明",
-        None,
+        NewItem {
+            title: "审议《诸城市城乡环境卫生管理条例（草案）》",
+            kind: ItemKind::Draft,
+            speakers: "市城管局局长",
+            documents: "条例草案及说明",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -341,11 +358,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        RecordKind::Minutes,
-        "会议纪要",
-        "条例草案未获全体组成人员三分之二以上赞成，交法制委员会修改后再次审议。",
-        None,
-        false,
+        NewRecord {
+            kind: RecordKind::Minutes,
+            title: "会议纪要",
+            body: "条例草案未获全体组成人员三分之二以上赞成，交法制委员会修改后再次审议。",
+            ballot: None,
+            track: false,
+            due: None,
+        },
         at + 7200,
     )
     .await?;
@@ -382,11 +402,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "听取和审议市人民政府关于 2026 年民生实事项目推进情况的报告",
-        ItemKind::Report,
-        "市人民政府副市长",
-        "推进情况报告",
-        None,
+        NewItem {
+            title: "听取和审议市人民政府关于 2026 年民生实事项目推进情况的报告",
+            kind: ItemKind::Report,
+            speakers: "市人民政府副市长",
+            documents: "推进情况报告",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -395,11 +417,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "审议关于加强农村饮水安全工作的审议意见（草案）",
-        ItemKind::Decision,
-        "",
-        "审议意见（草案）",
-        None,
+        NewItem {
+            title: "审议关于加强农村饮水安全工作的审议意见（草案）",
+            kind: ItemKind::Decision,
+            speakers: "",
+            documents: "审议意见（草案）",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -452,11 +476,13 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        "票决 2027 年民生实事项目",
-        ItemKind::Project,
-        "",
-        "候选项目说明",
-        None,
+        NewItem {
+            title: "票决 2027 年民生实事项目",
+            kind: ItemKind::Project,
+            speakers: "",
+            documents: "候选项目说明",
+            link: None,
+        },
         at,
     )
     .await?;
@@ -490,11 +516,14 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         d.key,
         &c.actor,
         &m,
-        RecordKind::Resolution,
-        "关于 2027 年民生实事项目的决议",
-        "大会以无记名投票方式票决产生 2027 年民生实事项目 10 项，由市人民政府组织实施，市人大常委会监督。",
-        Some(b),
-        true,
+        NewRecord {
+            kind: RecordKind::Resolution,
+            title: "关于 2027 年民生实事项目的决议",
+            body: "大会以无记名投票方式票决产生 2027 年民生实事项目 10 项，由市人民政府组织实施，市人大常委会监督。",
+            ballot: Some(b),
+            track: true,
+            due: None,
+        },
         at + 3 * 3600,
     )
     .await?;

@@ -1,6 +1,8 @@
 //! The hall screen (`/hall/{meeting}`, MTG-4): large type for the display in the meeting hall —
 //! the quorum (应到, 实到, 达到法定人数), the ballot now open with the count of those who voted
-//! rising live, and its result by the rule the moment it closes. Never a name: only figures.
+//! rising live, and its result by the rule the moment it closes; below it the written remarks of
+//! remote participants that staff made public (MTG-6), with their authors as the room reads
+//! them. Never a name beside a vote: only figures.
 //!
 //! **How the display is authorised.** The hall's PC is shared, unattended and seen by the whole
 //! room, so it holds no account: a signed-in staff session there would leave the console open
@@ -46,7 +48,12 @@ pub struct HallView {
     pub met: bool,
     /// The ballot open now, else the last one closed.
     pub ballot: Option<LiveCount>,
+    /// The newest remarks staff made public (云列席), the last published first.
+    pub remarks: Vec<model::ShownRemark>,
 }
+
+/// How many published remarks the hall shows.
+pub const HALL_REMARKS: i64 = 5;
 
 /// The hall's figures now.
 pub async fn view(s: &AppState, m: &Meeting) -> AppResult<HallView> {
@@ -68,14 +75,22 @@ pub async fn view(s: &AppState, m: &Meeting) -> AppResult<HallView> {
         Some(b) => Some(live_count(s, b.id).await?),
         None => None,
     };
+    let remarks = model::shown_remarks(&s.db, m.id, HALL_REMARKS).await?;
+    let shown: Vec<String> = remarks.iter().map(|r| r.id.to_string()).collect();
     Ok(HallView {
-        stage: format!("{}:{}", q.met, ballot.as_ref().map(|b| format!("{}:{}", b.id, b.state)).unwrap_or_default()),
+        stage: format!(
+            "{}:{}:{}",
+            q.met,
+            ballot.as_ref().map(|b| format!("{}:{}", b.id, b.state)).unwrap_or_default(),
+            shown.join(",")
+        ),
         title: m.numbered().unwrap_or_else(|| m.title.clone()),
         members: q.members,
         present: q.present,
         required: q.required,
         met: q.met,
         ballot,
+        remarks,
     })
 }
 

@@ -10,12 +10,13 @@ pub mod demo;
 pub mod hall;
 pub mod model;
 pub mod pages;
+pub mod reminders;
 pub mod service;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
 use crate::app::error::{AppError, AppResult};
-use crate::app::state::{AppState, BoxFuture, Demo, MenuSection, Module, RecordKind};
+use crate::app::state::{AppState, AttachmentOwner, BoxFuture, Demo, JobHandler, MenuSection, Module, RecordKind};
 use crate::auth::authz::allows;
 use crate::auth::{Action, Principal, Resource};
 use crate::ballot::model::Ballot;
@@ -39,15 +40,21 @@ pub const MODULE: Module = Module {
         ("meeting_remark_moderate", "审核书面发言"),
         ("meeting_record_add", "新增会议记录"),
         ("meeting_record_note", "记录决议落实情况"),
+        ("meeting_record_remind", "决议决定落实提醒"),
     ],
     operations: api::OPERATIONS,
-    jobs: &[],
-    attachment_owners: &[],
+    jobs: &[JobHandler { kind: reminders::JOB, daily: true, run: record_reminders }],
+    attachment_owners: &[AttachmentOwner {
+        owner_type: service::FILE_OWNER,
+        public: |_, _, _| Box::pin(async { Ok(false) }),
+        seen_by: Some(item_file_seen_by),
+    }],
     on_account_created: None,
     register: Some(register),
     records: &[
         RecordKind::titled("meeting", "会议", "meetings", "title"),
         RecordKind::titled("meeting_record", "会议记录", "meeting_records", "title"),
+        RecordKind::titled("meeting_item", "会议议题", "meeting_items", "title"),
     ],
     titles: &[],
     tables: &[
@@ -79,6 +86,20 @@ fn sits_in<'a>(s: &'a AppState, b: &'a Ballot, person: i64) -> BoxFuture<'a, App
     Box::pin(async move {
         let Ok(meeting) = b.period.parse::<i64>() else { return Ok(false) };
         Ok(model::member(&s.db, meeting, person).await?.is_some())
+    })
+}
+
+/// An agenda item's documents are seen by whoever may see its meeting (staff of the organ,
+/// its participants).
+fn item_file_seen_by<'a>(s: &'a AppState, p: &'a Principal, item: i64) -> BoxFuture<'a, AppResult<bool>> {
+    Box::pin(async move {
+        let Some(meeting) = model::meeting_of_item(&s.db, item).await? else { return Ok(false) };
+        let Some(m) = model::meeting(&s.db, meeting).await? else { return Ok(false) };
+        let participant = match p.deputy_id {
+            Some(person) => model::member(&s.db, meeting, person).await?.is_some(),
+            None => false,
+        };
+        Ok(allows(p, Action::View, &Resource::Meeting { organ_path: &m.organ_path, participant }))
     })
 }
 
@@ -126,6 +147,21 @@ pub async fn moved<C: ConnectionTrait>(c: &C, meeting: i64) -> Result<(), DbErr>
 /// The live topic of a meeting (its ballots' owner topic).
 pub fn topic(meeting: i64) -> String {
     crate::ballot::live::owner_topic(service::BALLOT_KIND, &meeting.to_string())
+}
+
+/// The daily reminders of resolutions and decisions not yet implemented (`renda jobs run
+/// meeting-record-reminders --now …`).
+fn record_reminders<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let now = serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+            .unwrap_or_else(crate::db::now);
+        let cal = crate::calendar::load(&s.db).await.map_err(|e| e.to_string())?;
+        let report = reminders::scan(&s.db, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
+        tracing::info!(warned = report.warned, overdue = report.overdue, "meeting record reminders");
+        Ok(())
+    })
 }
 
 fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a, AppResult<()>> {

@@ -354,6 +354,14 @@ pub async fn item<C: ConnectionTrait>(c: &C, meeting: i64, id: i64) -> Result<Op
     .await
 }
 
+/// The meeting an agenda item belongs to.
+pub async fn meeting_of_item<C: ConnectionTrait>(c: &C, item: i64) -> Result<Option<i64>, DbErr> {
+    Ok(db::query_rows(c, "SELECT meeting_id FROM meeting_items WHERE id = $1", vec![item.into()])
+        .await?
+        .first()
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok()))
+}
+
 /// A ballot of the meeting: the ballot's id, the item it decides and the electorate chosen.
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
 pub struct MeetingBallot {
@@ -415,6 +423,25 @@ pub async fn remarks<C: ConnectionTrait>(
     .await
 }
 
+/// A remark staff made public, as the hall screen shows it.
+#[derive(Clone, Debug, FromQueryResult, Serialize)]
+pub struct ShownRemark {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+}
+
+/// The newest `limit` remarks staff made public, the last published first.
+pub async fn shown_remarks<C: ConnectionTrait>(c: &C, meeting: i64, limit: i64) -> Result<Vec<ShownRemark>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT r.id, p.name, r.body FROM meeting_remarks r JOIN persons p ON p.id = r.person_id \
+         WHERE r.meeting_id = $1 AND r.state = 'shown' ORDER BY r.moderated_at DESC, r.id DESC LIMIT $2",
+        vec![meeting.into(), limit.into()],
+    )
+    .await
+}
+
 /// A record of a meeting: minutes, a resolution or a decision.
 #[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
 pub struct Record {
@@ -429,6 +456,8 @@ pub struct Record {
     pub ballot_id: Option<i64>,
     #[schemars(with = "Tracking")]
     pub tracking: String,
+    /// 落实期限 of a followed-up record (`YYYY-MM-DD`, Beijing).
+    pub due_date: Option<String>,
     pub created_at: i64,
 }
 
@@ -441,7 +470,7 @@ impl Record {
     }
 }
 
-const RECORD_COLUMNS: &str = "id, meeting_id, kind, number, title, body, ballot_id, tracking, created_at";
+const RECORD_COLUMNS: &str = "id, meeting_id, kind, number, title, body, ballot_id, tracking, due_date, created_at";
 
 pub async fn records<C: ConnectionTrait>(c: &C, meeting: i64) -> Result<Vec<Record>, DbErr> {
     db::query_all(
@@ -491,17 +520,31 @@ pub struct Adopted {
     pub ballot_id: Option<i64>,
     #[schemars(with = "Tracking")]
     pub tracking: String,
+    pub due_date: Option<String>,
 }
 
-/// The resolutions and decisions of the meetings under `organ_path`, newest first.
-pub async fn register<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result<Vec<Adopted>, DbErr> {
+/// The resolutions and decisions of the meetings under `organ_path`, the newest recorded first:
+/// those of one tracking state if given, recorded before the record `before` (0: from the
+/// newest), at most `limit`.
+pub async fn register<C: ConnectionTrait>(
+    c: &C,
+    organ_path: &str,
+    tracking: Option<Tracking>,
+    before: i64,
+    limit: u64,
+) -> Result<Vec<Adopted>, DbErr> {
     db::query_all(
         c,
         "SELECT m.id AS meeting_id, m.title AS meeting_title, m.starts_at, r.id AS record_id, r.kind, r.number, r.title, \
-         r.ballot_id, r.tracking FROM meeting_records r JOIN meetings m ON m.id = r.meeting_id \
+         r.ballot_id, r.tracking, r.due_date FROM meeting_records r JOIN meetings m ON m.id = r.meeting_id \
          JOIN organs o ON o.id = m.organ_id WHERE o.path LIKE $1 AND r.kind <> 'minutes' \
-         ORDER BY m.starts_at DESC, r.id DESC LIMIT 500",
-        vec![format!("{}%", db::like_escape(organ_path)).into()],
+         AND ($2 = '' OR r.tracking = $2) AND ($3 = 0 OR r.id < $3) ORDER BY r.id DESC LIMIT $4",
+        vec![
+            format!("{}%", db::like_escape(organ_path)).into(),
+            tracking.map(|t| t.as_str()).unwrap_or("").into(),
+            before.into(),
+            (limit as i64).into(),
+        ],
     )
     .await
 }

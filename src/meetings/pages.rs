@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{FromRequest, Path, Request};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use super::model::{
 use super::service::{self, NewMeeting, NewVote, Via};
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
-use crate::app::extract::{ClientIp, Form, PathId, Query};
+use crate::app::extract::{ClientIp, Form, PathId, Query, UploadedFile};
 use crate::app::forms::{Opt, allowed, opt_id, opts, two_ids};
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Layout, render};
@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/meetings/{id}/checkin", post(checkin))
         .route("/console/meetings/{id}/state", post(set_state))
         .route("/console/meetings/{id}/items", post(add_item))
+        .route("/console/meetings/{id}/items/{item}/files", post(upload))
+        .route("/console/meetings/{id}/items/{item}/files/{file}/remove", post(remove_file))
         .route("/console/meetings/{id}/ballots", post(add_ballot))
         .route("/console/meetings/{id}/ballots/{ballot}", get(ballot_page))
         .route("/console/meetings/{id}/ballots/{ballot}/vote", post(vote))
@@ -276,10 +278,20 @@ struct DetailTpl {
     code: String,
     /// The live stage (see `hall::HallView::stage`): the page loads again when it moves.
     stage: String,
-    linkable: &'static [(&'static str, &'static str)],
+    linkable: &'static [(&'static str, &'static str, &'static str)],
+    links: Vec<ItemLink>,
+    files: Vec<crate::attachments::Attachment>,
+    default_due_days: i64,
+    warn_days: i64,
 }
 
 impl DetailTpl {
+    fn files_of(&self, item: &i64) -> Vec<&crate::attachments::Attachment> {
+        self.files.iter().filter(|f| f.owner_id == item.to_string()).collect()
+    }
+    fn links_of(&self, item: &i64) -> Vec<&ItemLink> {
+        self.links.iter().filter(|l| l.item_id == *item).collect()
+    }
     fn notes_of(&self, record: &i64) -> Vec<&model::Note> {
         self.notes.iter().filter(|n| n.record_id == *record).collect()
     }
@@ -317,6 +329,11 @@ async fn detail(
         }
     }
     let items = model::items(&s.db, id).await?;
+    let links = item_links(&s, &items).await?;
+    let mut files = Vec::new();
+    for i in &items {
+        files.extend(crate::attachments::of_owner(&s.db, service::FILE_OWNER, i.id).await?);
+    }
     let closed_ballots: Vec<Opt> = ballots
         .iter()
         .filter(|b| b.line.state == "closed")
@@ -347,6 +364,10 @@ async fn detail(
         events: format!("/console/meetings/{id}/live"),
         stage: super::hall::view(&s, &m).await?.stage,
         linkable: LINKABLE,
+        links,
+        files,
+        default_due_days: service::DEFAULT_DUE_DAYS,
+        warn_days: super::reminders::WARN_WORKING_DAYS,
         code: q.code.chars().filter(char::is_ascii_hexdigit).take(16).collect(),
         mine,
         m,
@@ -381,7 +402,8 @@ async fn attendance(
     let state = Attendance::parse(&f.state).ok_or_else(|| AppError::invalid("state", "请选择出席情况"))?;
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::attend(w.txn(), w.key(), w.actor(), &m, person, state, &f.reason, Via::Staff, now).await?;
+        let mark = service::Mark { person, state, reason: &f.reason, via: Via::Staff };
+        service::attend(w.txn(), w.key(), w.actor(), &m, mark, now).await?;
         live::poke_after(w, &s, vec![super::topic(m.id)]);
         Ok(())
     })
@@ -413,7 +435,8 @@ async fn checkin(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<
     };
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::attend(w.txn(), w.key(), w.actor(), &m, me.person_id, state, "", via, now).await?;
+        let mark = service::Mark { person: me.person_id, state, reason: "", via };
+        service::attend(w.txn(), w.key(), w.actor(), &m, mark, now).await?;
         live::poke_after(w, &s, vec![super::topic(m.id)]);
         Ok(())
     })
@@ -456,9 +479,43 @@ struct ItemForm {
     link_id: String,
 }
 
-/// The kinds of record an agenda item may be linked to, and where each lives.
-pub const LINKABLE: &[(&str, &str)] =
-    &[("suggestion", "代表建议"), ("handling_item", "办理事项"), ("opinion", "群众意见")];
+/// The kinds of record an agenda item may be about: kind, name, and its console page's prefix
+/// (empty: no page of its own).
+pub const LINKABLE: &[(&str, &str, &str)] = &[
+    ("suggestion", "代表建议", "/console/suggestions/"),
+    ("handling_item", "办理事项", ""),
+    ("opinion", "群众意见", "/console/opinions/"),
+    ("leg_draft", "法规草案", "/console/legislation/"),
+];
+
+/// A record an agenda item is about, as the meeting's page shows it.
+struct ItemLink {
+    item_id: i64,
+    label: String,
+    href: String,
+}
+
+/// The records the agenda's items are linked to, each named by its title (a person's never).
+async fn item_links(s: &AppState, items: &[Item]) -> AppResult<Vec<ItemLink>> {
+    let mut out = Vec::new();
+    for i in items {
+        for l in crate::links::of(&s.db, "meeting_item", i.id).await? {
+            let Some((_, name, page)) = LINKABLE.iter().find(|(k, _, _)| *k == l.to_type) else { continue };
+            let mut title = String::new();
+            if let Some(t) = s.modules.titles(&l.to_type).into_iter().find(|t| !t.person) {
+                let sql = format!("SELECT {} FROM {} WHERE {} = $1", t.column, t.table, t.key);
+                let rows = crate::db::query_rows(&s.db, &sql, vec![l.to_id.into()]).await?;
+                title = rows.first().and_then(|r| r.try_get_by_index::<String>(0).ok()).unwrap_or_default();
+            }
+            if title.is_empty() {
+                title = format!("编号 {}", l.to_id);
+            }
+            let href = if page.is_empty() { String::new() } else { format!("{page}{}", l.to_id) };
+            out.push(ItemLink { item_id: i.id, label: format!("{name}：{title}"), href });
+        }
+    }
+    Ok(out)
+}
 
 async fn add_item(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ItemForm>) -> AppResult<Response> {
     let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
@@ -466,9 +523,9 @@ async fn add_item(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form
     let link = match (f.link_type.as_str(), opt_id(&f.link_id)) {
         ("", _) | (_, None) => None,
         (t, Some(to)) => {
-            let (t, _) = LINKABLE
+            let (t, _, _) = LINKABLE
                 .iter()
-                .find(|(k, _)| *k == t)
+                .find(|(k, _, _)| *k == t)
                 .ok_or_else(|| AppError::invalid("link_type", "不能关联这类记录"))?;
             Some((*t, to))
         }
@@ -478,13 +535,44 @@ async fn add_item(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form
     }
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::add_item(w.txn(), w.key(), w.actor(), &m, &f.title, kind, &f.speakers, &f.documents, link, now).await
+        let item = service::NewItem { title: &f.title, kind, speakers: &f.speakers, documents: &f.documents, link };
+        service::add_item(w.txn(), w.key(), w.actor(), &m, item, now).await
     })
     .await;
     match result {
         Err(AppError::Invalid { detail, .. }) => Ok(redirect_with_flash(&page_of(id), &detail)),
         other => told(other, &page_of(id), "议题已加入议程"),
     }
+}
+
+/// A document for an agenda item (staff): checked by content and size before the write opens.
+async fn upload(Caller { p, s, ip }: Caller, path: Path<(String, String)>, req: Request) -> AppResult<Response> {
+    let (id, item) = two_ids(path)?;
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    model::item(&s.db, id, item).await?.ok_or(AppError::NotFound)?;
+    let upload = UploadedFile::from_request(req, &s).await?;
+    if upload.bytes.is_empty() {
+        return Ok(redirect_with_flash(&page_of(id), "请选择要上传的会议文件"));
+    }
+    let file = crate::attachments::Upload { file_name: &upload.name, bytes: &upload.bytes };
+    let prepared = crate::attachments::prepare(&file, service::FILE_TYPES, s.config.attachments_max_bytes).await?;
+    let storage = s.storage.clone();
+    write(&s, &p, &ip, async |w| {
+        service::attach(w.txn(), storage.as_ref(), w.key(), w.actor(), &m, item, &prepared).await
+    })
+    .await?;
+    Ok(redirect_with_flash(&page_of(id), &format!("已添加会议文件：{}", prepared.file_name())))
+}
+
+async fn remove_file(Caller { p, s, ip }: Caller, path: Path<(String, String, String)>) -> AppResult<Response> {
+    let Path((a, b, c)) = path;
+    let (id, item) = two_ids(Path((a, b)))?;
+    let file = c.parse::<i64>().ok().filter(|v| *v > 0).ok_or(AppError::NotFound)?;
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let storage = s.storage.clone();
+    write(&s, &p, &ip, async |w| service::detach(w.txn(), storage.as_ref(), w.key(), w.actor(), &m, item, file).await)
+        .await?;
+    Ok(redirect_with_flash(&page_of(id), "已删除会议文件"))
 }
 
 /// A record an agenda item links to must exist and lie in the caller's organ subtree (by the
@@ -845,8 +933,12 @@ async fn moderate(
     let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
     let to = RemarkState::parse(&f.state).ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
     let now = crate::db::now();
-    let result =
-        write(&s, &p, &ip, async |w| service::moderate(w.txn(), w.key(), w.actor(), &m, r, to, now).await).await;
+    let result = write(&s, &p, &ip, async |w| {
+        service::moderate(w.txn(), w.key(), w.actor(), &m, r, to, now).await?;
+        live::poke_after(w, &s, vec![super::topic(m.id)]);
+        Ok(())
+    })
+    .await;
     told(result, &page_of(id), &format!("书面发言{}", to.label()))
 }
 
@@ -864,28 +956,25 @@ struct RecordForm {
     ballot_id: String,
     #[serde(default, deserialize_with = "crate::app::forms::checkbox")]
     track: bool,
+    /// 落实期限 (empty: `service::DEFAULT_DUE_DAYS` after today).
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    due_date: String,
 }
 
 async fn add_record(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<RecordForm>) -> AppResult<Response> {
     let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
     let kind = RecordKind::parse(&f.kind).ok_or_else(|| AppError::invalid("kind", "请选择记录类别"))?;
+    let due = match f.due_date.as_str() {
+        "" => None,
+        d => match crate::app::fmt::parse_date(d) {
+            Some(d) => Some(d),
+            None => return Ok(redirect_with_flash(&page_of(id), "落实期限请填写日期，如 2027-03-31")),
+        },
+    };
+    let r =
+        service::NewRecord { kind, title: &f.title, body: &f.body, ballot: opt_id(&f.ballot_id), track: f.track, due };
     let now = crate::db::now();
-    let result = write(&s, &p, &ip, async |w| {
-        service::add_record(
-            w.txn(),
-            w.key(),
-            w.actor(),
-            &m,
-            kind,
-            &f.title,
-            &f.body,
-            opt_id(&f.ballot_id),
-            f.track,
-            now,
-        )
-        .await
-    })
-    .await;
+    let result = write(&s, &p, &ip, async |w| service::add_record(w.txn(), w.key(), w.actor(), &m, r, now).await).await;
     match result {
         Err(AppError::Invalid { detail, .. }) => Ok(redirect_with_flash(&page_of(id), &detail)),
         other => told(other, &page_of(id), &format!("{}已记录", kind.label())),
@@ -910,7 +999,7 @@ async fn add_note(
     let to = Tracking::parse(&f.tracking).ok_or_else(|| AppError::invalid("tracking", "请选择落实情况"))?;
     let now = crate::db::now();
     let result = write(&s, &p, &ip, async |w| {
-        service::add_note(w.txn(), w.key(), w.actor(), &m, record, &f.body, to, now).await
+        service::add_note(w.txn(), w.key(), w.actor(), &m, service::NewNote { record, body: &f.body, to }, now).await
     })
     .await;
     match result {
@@ -944,33 +1033,13 @@ impl RegisterTpl {
     }
 }
 
-/// The vote figures of a closed ballot in one line: 「赞成 20、反对 3、弃权 2，未按 4：通过」.
-pub async fn figures(s: &AppState, ballot: i64) -> AppResult<String> {
-    let Some(b) = crate::ballot::model::ballot(&s.db, ballot).await? else { return Ok(String::new()) };
-    if !b.is_closed() {
-        return Ok(String::new());
-    }
-    let t = crate::ballot::model::tally(&s.db, &s.crypto, &b).await?;
-    let o = crate::ballot::result::outcome(&b, &t);
-    let counts = match o.subjects.as_slice() {
-        [one] => one.counts.iter().map(|c| format!("{} {}", c.label, c.count)).collect::<Vec<_>>().join("、"),
-        many => format!("{} 项", many.len()),
-    };
-    let verdict = match o.passed {
-        Some(true) => "：通过",
-        Some(false) => "：未通过",
-        None => "",
-    };
-    Ok(format!("{counts}，未按 {}{verdict}", o.not_voted))
-}
-
 /// The register of resolutions and decisions the organ's meetings adopted, with the figures.
 async fn register(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     crate::app::guard::check(&s, &p, &ip, Action::View, &at_organ(&p), "register").await?;
     let mut lines = Vec::new();
-    for a in model::register(&s.db, &p.organ_path).await? {
+    for a in model::register(&s.db, &p.organ_path, None, 0, 500).await? {
         let figures = match a.ballot_id {
-            Some(b) => figures(&s, b).await?,
+            Some(b) => super::api::outcome_of(&s, b).await?.map(|o| super::api::figures(&o)).unwrap_or_default(),
             None => String::new(),
         };
         lines.push(RegisterLine { a, figures });

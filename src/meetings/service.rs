@@ -5,7 +5,6 @@
 //! opened only while the quorum is met, `quorum_gate`), the hall display's key, the live stream,
 //! remote participants' remarks and their moderation, and its records with their follow-up.
 
-#![allow(clippy::too_many_arguments, clippy::nonminimal_bool)] // to fold in the module's next session (clippy after the merge)
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
@@ -273,6 +272,15 @@ impl Via {
     }
 }
 
+/// One attendance mark: whose, the state (with a 请假's reason) and how it was taken.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark<'a> {
+    pub person: i64,
+    pub state: Attendance,
+    pub reason: &'a str,
+    pub via: Via,
+}
+
 /// Records one person's attendance. A member is 出席, 云列席, 请假 (with its reason) or 缺席; an
 /// invitee 列席 (or absent, on leave, remote). Refused once the meeting has ended.
 pub async fn attend<C: ConnectionTrait>(
@@ -280,12 +288,10 @@ pub async fn attend<C: ConnectionTrait>(
     key: &[u8],
     actor: &Actor,
     m: &Meeting,
-    person: i64,
-    state: Attendance,
-    reason: &str,
-    via: Via,
+    mark: Mark<'_>,
     now: i64,
 ) -> AppResult<()> {
+    let Mark { person, state, reason, via } = mark;
     if m.is_ended() {
         return Err(AppError::Conflict("会议已结束，不能再签到或改出席情况".into()));
     }
@@ -372,20 +378,27 @@ pub async fn set_state<C: ConnectionTrait>(
     Ok(())
 }
 
-/// An agenda item; `link`: the record it is about (`suggestion`, … and its id), linked through
-/// the platform's one linking mechanism.
+/// What staff give for an agenda item; `link`: the record it is about (`suggestion`, `leg_draft`,
+/// … and its id), linked through the platform's one linking mechanism.
+#[derive(Clone, Copy, Debug)]
+pub struct NewItem<'a> {
+    pub title: &'a str,
+    pub kind: ItemKind,
+    pub speakers: &'a str,
+    pub documents: &'a str,
+    pub link: Option<(&'a str, i64)>,
+}
+
+/// An agenda item of the meeting; its id.
 pub async fn add_item<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     actor: &Actor,
     m: &Meeting,
-    title: &str,
-    kind: ItemKind,
-    speakers: &str,
-    documents: &str,
-    link: Option<(&str, i64)>,
+    item: NewItem<'_>,
     now: i64,
 ) -> AppResult<i64> {
+    let NewItem { title, kind, speakers, documents, link } = item;
     within("title", title, 200)?;
     within("speakers", speakers, 200)?;
     within("documents", documents, 500)?;
@@ -410,6 +423,50 @@ pub async fn add_item<C: ConnectionTrait>(
     change("meeting_item_add", m, format!("{}：增加议题「{}」", m.title, title.trim())).append(c, key, actor).await?;
     super::moved(c, m.id).await?;
     Ok(id)
+}
+
+/// The owner type of an agenda item's documents (the platform's `attachments`).
+pub const FILE_OWNER: &str = "meeting_item";
+/// What a meeting document may be: PDF, Word (.docx, a zip), photos of paper documents.
+pub const FILE_TYPES: &[&str] = &["application/pdf", "application/zip", "image/jpeg", "image/png"];
+/// Documents one agenda item may carry.
+pub const MAX_FILES: i64 = 20;
+
+/// Stores a checked document for an agenda item of the meeting (a report, a draft, a 审议意见).
+pub async fn attach<C: ConnectionTrait>(
+    c: &C,
+    storage: &dyn crate::storage::Storage,
+    key: &[u8],
+    actor: &Actor,
+    m: &Meeting,
+    item: i64,
+    file: &crate::attachments::Prepared,
+) -> AppResult<i64> {
+    model::item(c, m.id, item).await?.ok_or(AppError::NotFound)?;
+    let n = db::scalar_i64(
+        c,
+        "SELECT count(*) FROM attachments WHERE owner_type = $1 AND owner_id = $2",
+        vec![FILE_OWNER.into(), item.to_string().into()],
+    )
+    .await?;
+    if n >= MAX_FILES {
+        return Err(AppError::invalid("file", format!("一个议题最多 {MAX_FILES} 份会议文件")));
+    }
+    crate::attachments::attach(c, storage, key, actor, m.organ_id, (FILE_OWNER, item), file).await
+}
+
+/// Removes a document of an agenda item of the meeting.
+pub async fn detach<C: ConnectionTrait>(
+    c: &C,
+    storage: &dyn crate::storage::Storage,
+    key: &[u8],
+    actor: &Actor,
+    m: &Meeting,
+    item: i64,
+    file: i64,
+) -> AppResult<()> {
+    model::item(c, m.id, item).await?.ok_or(AppError::NotFound)?;
+    crate::attachments::remove(c, storage, key, actor, (FILE_OWNER, item), file).await
 }
 
 /// What staff give for a meeting's ballot.
@@ -549,7 +606,7 @@ pub async fn new_hall_key<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, 
 pub async fn set_stream<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, m: &Meeting, url: &str) -> AppResult<()> {
     let url = url.trim();
     within("stream_url", url, 500)?;
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+    if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
         return Err(AppError::invalid("stream_url", "直播地址应以 https:// 或 http:// 开头"));
     }
     db::exec(c, "UPDATE meetings SET stream_url = $1 WHERE id = $2", vec![url.into(), m.id.into()]).await?;
@@ -619,23 +676,37 @@ pub async fn moderate<C: ConnectionTrait>(
     change("meeting_remark_moderate", m, format!("{}：书面发言 {remark} {}", m.title, to.label()))
         .append(c, key, actor)
         .await?;
+    // The hall screen shows the published remarks.
+    super::moved(c, m.id).await?;
     Ok(())
 }
 
-/// A record of the meeting: minutes, or a resolution or decision (adopted by one of its closed
-/// ballots, whose figures it carries; followed up unless it needs none).
+/// How long a followed-up resolution or decision has to be implemented when staff give no date.
+pub const DEFAULT_DUE_DAYS: i64 = 90;
+
+/// What staff give for a record of the meeting: minutes, or a resolution or decision (adopted
+/// by one of its closed ballots, whose figures it carries; followed up unless `track` is off,
+/// by `due` — 落实期限 — or `DEFAULT_DUE_DAYS` after it is recorded).
+#[derive(Clone, Copy, Debug)]
+pub struct NewRecord<'a> {
+    pub kind: RecordKind,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub ballot: Option<i64>,
+    pub track: bool,
+    pub due: Option<chrono::NaiveDate>,
+}
+
+/// A record of the meeting; its id.
 pub async fn add_record<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     actor: &Actor,
     m: &Meeting,
-    kind: RecordKind,
-    title: &str,
-    body: &str,
-    ballot: Option<i64>,
-    track: bool,
+    r: NewRecord<'_>,
     now: i64,
 ) -> AppResult<i64> {
+    let NewRecord { kind, title, body, ballot, track, due } = r;
     let title = title.trim();
     if title.is_empty() {
         return Err(AppError::invalid("title", "请填写标题"));
@@ -650,6 +721,14 @@ pub async fn add_record<C: ConnectionTrait>(
         }
     }
     let tracking = if kind == RecordKind::Minutes || !track { Tracking::None } else { Tracking::Pending };
+    let due = match (tracking, due) {
+        (Tracking::None, _) => None,
+        (_, Some(d)) if d < crate::calendar::beijing_date(m.starts_at) => {
+            return Err(AppError::invalid("due_date", "落实期限不能早于会议日期"));
+        }
+        (_, Some(d)) => Some(d),
+        (_, None) => Some(crate::calendar::beijing_date(now) + chrono::Duration::days(DEFAULT_DUE_DAYS)),
+    };
     let year = chrono::Datelike::year(&crate::calendar::beijing_date(m.starts_at));
     let count = db::scalar_i64(
         c,
@@ -660,8 +739,8 @@ pub async fn add_record<C: ConnectionTrait>(
     let number = if kind == RecordKind::Minutes { String::new() } else { format!("〔{year}〕{}号", count + 1) };
     let id = db::insert_id(
         c,
-        "INSERT INTO meeting_records (meeting_id, kind, number, title, body, ballot_id, tracking, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO meeting_records (meeting_id, kind, number, title, body, ballot_id, tracking, due_date, created_by, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vec![
             m.id.into(),
             kind.as_str().into(),
@@ -670,6 +749,7 @@ pub async fn add_record<C: ConnectionTrait>(
             body.trim().into(),
             ballot.into(),
             tracking.as_str().into(),
+            due.map(|d| d.format("%Y-%m-%d").to_string()).into(),
             actor.account_id.into(),
             now.into(),
         ],
@@ -687,17 +767,24 @@ pub async fn add_record<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// A note on a resolution's implementation, moving its tracking state.
+/// A note on a resolution's implementation: the record, what was done, the state it moves to.
+#[derive(Clone, Copy, Debug)]
+pub struct NewNote<'a> {
+    pub record: i64,
+    pub body: &'a str,
+    pub to: Tracking,
+}
+
+/// Records a note on a resolution's implementation, moving its tracking state.
 pub async fn add_note<C: ConnectionTrait>(
     c: &C,
     key: &[u8],
     actor: &Actor,
     m: &Meeting,
-    record: i64,
-    body: &str,
-    to: Tracking,
+    note: NewNote<'_>,
     now: i64,
 ) -> AppResult<()> {
+    let NewNote { record, body, to } = note;
     let r = model::record(c, record).await?.filter(|r| r.meeting_id == m.id).ok_or(AppError::NotFound)?;
     if r.tracking == Tracking::None.as_str() {
         return Err(AppError::Conflict("这项记录不需要跟踪落实".into()));

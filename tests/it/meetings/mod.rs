@@ -7,6 +7,8 @@ mod flow;
 mod integrity;
 mod live;
 mod permissions;
+mod records;
+mod remarks;
 mod rules;
 
 use std::time::Duration;

@@ -283,6 +283,10 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/meetings/{meeting}"),
     ("POST", "/api/v1/meetings/{meeting}/attendance"),
     ("POST", "/api/v1/meetings/{meeting}/ballots"),
+    ("POST", "/api/v1/meetings/{meeting}/records"),
+    ("GET", "/api/v1/meeting-records"),
+    ("GET", "/api/v1/meeting-records/{record}"),
+    ("POST", "/api/v1/meeting-records/{record}/notes"),
     ("GET POST", "/console/meetings"),
     ("GET", "/console/meetings/new"),
     ("GET", "/console/meetings/register"),
@@ -291,6 +295,8 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/meetings/{meeting}/checkin"),
     ("POST", "/console/meetings/{meeting}/state"),
     ("POST", "/console/meetings/{meeting}/items"),
+    ("POST", "/console/meetings/{meeting}/items/{meeting_item}/files"),
+    ("POST", "/console/meetings/{meeting}/items/{meeting_item}/files/{attachment}/remove"),
     ("POST", "/console/meetings/{meeting}/ballots"),
     ("GET", "/console/meetings/{meeting}/ballots/{meeting_ballot}"),
     ("POST", "/console/meetings/{meeting}/ballots/{meeting_ballot}/vote"),
@@ -696,6 +702,10 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
         one("SELECT min(ballot_id) FROM meeting_ballots WHERE meeting_id = (SELECT min(meeting_id) FROM meeting_ballots)").await,
     );
     ids.insert("remark", one("SELECT min(id) FROM meeting_remarks").await);
+    ids.insert(
+        "meeting_item",
+        one("SELECT min(id) FROM meeting_items WHERE meeting_id = (SELECT min(meeting_id) FROM meeting_ballots)").await,
+    );
     ids.insert("record", one("SELECT min(id) FROM meeting_records").await);
     ids.insert("reply", one("SELECT min(id) FROM handling_replies").await);
     ids.insert("leg_draft", one("SELECT min(draft_id) FROM leg_versions WHERE published_at IS NOT NULL").await);
