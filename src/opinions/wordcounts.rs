@@ -177,9 +177,8 @@ async fn add_rows<C: ConnectionTrait>(
              FROM json_array_elements($1::json) AS e"
             .to_string(),
         // `WHERE true`: SQLite's parser needs it between a SELECT and ON CONFLICT.
-        _ => "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
-             json_extract(value, '$[3]') FROM json_each($1) WHERE true"
-            .to_string(),
+        // `->>` with an index, not a `$[0]` path: `db::stmt` turns every `$` into `?`.
+        _ => "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each($1) WHERE true".to_string(),
     };
     db::exec(
         c,
