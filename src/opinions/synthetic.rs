@@ -143,6 +143,8 @@ pub async fn generate(
     }
 
     std::mem::take(&mut counts).write(w.txn()).await?;
+    // Segmented with the names as they are: the new-names job need not go through them again.
+    super::wordcounts::names_done(w.txn(), super::lexicon::version(w.txn()).await?).await?;
     Change::audited("synthetic_generate", "opinions", "gen", format!("生成合成数据：{n} 条群众意见"))
         .append(w.txn(), audit_key, &Actor::system("gen"))
         .await?;

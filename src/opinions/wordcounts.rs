@@ -282,12 +282,12 @@ pub async fn hot_words<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let like = format!("{}%", db::like_escape(organ_path));
-    let add = |df: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| {
+    // PostgreSQL's sum of a bigint is a numeric: cast back above, and read strictly here.
+    let add = |df: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| -> Result<(), DbErr> {
         for r in rows {
-            if let (Ok(w), Ok(k)) = (r.try_get_by_index::<String>(0), r.try_get_by_index::<i64>(1)) {
-                *df.entry(w).or_insert(0) += k;
-            }
+            *df.entry(r.try_get_by_index::<String>(0)?).or_insert(0) += r.try_get_by_index::<i64>(1)?;
         }
+        Ok(())
     };
     // Whole months from the subtree's top organs' month rows.
     let mut m = month_of_day(first);
@@ -302,14 +302,14 @@ pub async fn hot_words<C: ConnectionTrait>(
     if m_first < m_end {
         let rows = db::query_rows(
             c,
-            "SELECT w.word, sum(w.texts) FROM opinion_word_months w WHERE w.organ_id IN \
+            "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_months w WHERE w.organ_id IN \
              (SELECT o.id FROM organs o LEFT JOIN organs up ON up.id = o.parent_id \
               WHERE o.path LIKE $1 AND (up.id IS NULL OR up.path NOT LIKE $1)) \
              AND w.month >= $2 AND w.month < $3 GROUP BY w.word",
             vec![like.clone().into(), m_first.into(), m_end.into()],
         )
         .await?;
-        add(&mut df, rows);
+        add(&mut df, rows)?;
         day_spans.push((first, month_start_day(m_first)));
         day_spans.push((month_start_day(m_end), end));
     } else {
@@ -319,12 +319,12 @@ pub async fn hot_words<C: ConnectionTrait>(
     for (a, b) in day_spans.into_iter().filter(|(a, b)| a < b) {
         let rows = db::query_rows(
             c,
-            "SELECT w.word, sum(w.texts) FROM opinion_word_days w WHERE w.organ_id IN \
+            "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_days w WHERE w.organ_id IN \
              (SELECT o.id FROM organs o WHERE o.path LIKE $1) AND w.day >= $2 AND w.day < $3 GROUP BY w.word",
             vec![like.clone().into(), a.into(), b.into()],
         )
         .await?;
-        add(&mut df, rows);
+        add(&mut df, rows)?;
     }
     Ok(rank(df.into_iter().filter(|(_, k)| *k > 0).map(|(w, k)| (w, k as usize)), n))
 }
@@ -472,17 +472,7 @@ pub async fn renames(s: &AppState) -> Result<u64, DbErr> {
         changed += n;
     }
     let txn = db::begin_write(&s.db).await?;
-    if db::exec(&txn, "UPDATE change_counters SET value = $1 WHERE name = $2", vec![version.into(), NAMES_DONE.into()])
-        .await?
-        == 0
-    {
-        db::exec(
-            &txn,
-            "INSERT INTO change_counters (name, value) VALUES ($1, $2)",
-            vec![NAMES_DONE.into(), version.into()],
-        )
-        .await?;
-    }
+    names_done(&txn, version).await?;
     txn.commit().await?;
     if changed > 0 {
         crate::audit::record(
@@ -499,4 +489,22 @@ pub async fn renames(s: &AppState) -> Result<u64, DbErr> {
         .await?;
     }
     Ok(changed)
+}
+
+/// Notes that every stored word is of the names at `version` (the `names` change counter): the
+/// new-names job has nothing to do until they change again (`renames`; the generator, which
+/// segments with the names as they are).
+pub async fn names_done<C: ConnectionTrait>(c: &C, version: i64) -> Result<(), DbErr> {
+    if db::exec(c, "UPDATE change_counters SET value = $1 WHERE name = $2", vec![version.into(), NAMES_DONE.into()])
+        .await?
+        == 0
+    {
+        db::exec(
+            c,
+            "INSERT INTO change_counters (name, value) VALUES ($1, $2)",
+            vec![NAMES_DONE.into(), version.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }

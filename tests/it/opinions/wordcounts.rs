@@ -58,7 +58,7 @@ pub async fn assert_counts_true(app: &TestApp) {
 async fn day_count(app: &TestApp, organ: i64, day: i64, word: &str) -> i64 {
     db::scalar_i64(
         app.db(),
-        "SELECT COALESCE(sum(texts), 0) FROM opinion_word_days WHERE organ_id = $1 AND day = $2 AND word = $3",
+        "SELECT CAST(COALESCE(sum(texts), 0) AS BIGINT) FROM opinion_word_days WHERE organ_id = $1 AND day = $2 AND word = $3",
         vec![organ.into(), day.into(), word.into()],
     )
     .await
