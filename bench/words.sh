@@ -56,7 +56,7 @@ log ""
 log "## GET /api/v1/opinions/stats over HTTP (root organ: every opinion), first request after start = cold"
 last=$(sqlite3 "$DATA/renda.db" "SELECT strftime('%Y-%m', max(created_at) + 28800, 'unixepoch') FROM opinions")
 first=$(sqlite3 "$DATA/renda.db" "SELECT strftime('%Y-%m', max(created_at) + 28800 - 330 * 86400, 'unixepoch') FROM opinions")
-for q in "" "?from=$first&to=$last" ""; do
+for q in "" "?from=$first&to=$last"; do
     t=$(curl -s -o /tmp/renda-wbench-stats.json -w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" \
         "http://127.0.0.1:$PORT/api/v1/opinions/stats$q")
     total=$(python3 -c "import json;j=json.load(open('/tmp/renda-wbench-stats.json'));print(j['totals']['total'], ','.join(f\"{w['word']}:{w['count']}\" for w in j['hot_words'][:5]))" 2>/dev/null || echo '?')
