@@ -9,6 +9,12 @@
 //!    table on the same connection pool (same WAL, same `synchronous`) for 10 s — the baseline
 //!    for the HTTP submissions `bench/opinions.sh` measures with wrk.
 //!
+//!
+//! And (`BENCH_ONLY=words`, issue 21) hot words from the words stored at intake over every
+//! opinion (no segmentation), and from the counts kept per day and month: all time, a year of
+//! whole months, a year with days at both ends, a month, a county's subtree; the statistics
+//! page's queries one by one; the count tables' sizes.
+//!
 //!     cargo run --release --example opinions_bench -- DATABASE_URL [queries] [texts-file]
 
 use std::time::{Duration, Instant};
@@ -163,6 +169,121 @@ async fn main() {
             hot.iter().take(10).map(|(w, c)| format!("{w}:{c}")).collect::<Vec<_>>().join(",")
         );
         drop(texts);
+    }
+
+    // ------------------------------------------------------------------ (2b) stored words, counts
+    if run("words") {
+        // Hot words over every text from the words stored at intake: no segmentation.
+        let t = Instant::now();
+        let rows =
+            db::query_rows(&conn, "SELECT words FROM opinions WHERE words IS NOT NULL", vec![]).await.expect("words");
+        let stored: Vec<String> = rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect();
+        drop(rows);
+        let load = t.elapsed();
+        let t = Instant::now();
+        let hot = renda::nlp::keywords::hot_words_stored(&stored, 200);
+        let count = t.elapsed();
+        println!(
+            "HOT_WORDS_STORED texts={} load_s={:.1} count_s={:.1} total_s={:.1} top={}",
+            stored.len(),
+            load.as_secs_f64(),
+            count.as_secs_f64(),
+            (load + count).as_secs_f64(),
+            hot.iter().take(10).map(|(w, c)| format!("{w}:{c}")).collect::<Vec<_>>().join(",")
+        );
+        drop(stored);
+        // The same from the counts kept per day and month, for the root organ's subtree.
+        let root: String = db::query_rows(
+            &conn,
+            "SELECT path FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1",
+            vec![],
+        )
+        .await
+        .expect("root")
+        .first()
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default();
+        let newest =
+            db::scalar_i64(&conn, "SELECT COALESCE(max(created_at), 0) FROM opinions", vec![]).await.expect("max");
+        // The last 12 whole Beijing months, and the same year shifted by 15 days (days at both ends).
+        let end_month =
+            renda::opinions::stats::month_start(&renda::calendar::beijing_date(newest).format("%Y-%m").to_string());
+        let year_end = renda::opinions::stats::start_ts(end_month.expect("month"));
+        let year_start = renda::opinions::stats::start_ts(
+            end_month.and_then(|d| d.checked_sub_months(chrono::Months::new(12))).expect("month"),
+        );
+        let periods = [
+            ("all", 0, i64::MAX / 2),
+            ("year_months", year_start, year_end),
+            ("year_days", year_start + 15 * 86_400, year_end + 15 * 86_400),
+            ("month", year_end - 30 * 86_400, year_end),
+        ];
+        for (name, from, to) in periods {
+            let t = Instant::now();
+            let hot_c = renda::opinions::wordcounts::hot_words(&conn, &root, from, to, 200).await.expect("counts");
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let same = if name == "all" { format!(" equal_to_stored={}", hot_c == hot) } else { String::new() };
+            println!(
+                "HOT_WORDS_COUNTS period={name} ms={ms:.1}{same} top={}",
+                hot_c.iter().take(5).map(|(w, c)| format!("{w}:{c}")).collect::<Vec<_>>().join(",")
+            );
+        }
+        // A subtree: the county-level organ with the most opinions.
+        if let Some(county) =
+            db::query_rows(&conn, "SELECT path FROM organs WHERE level = 'county' ORDER BY id LIMIT 1", vec![])
+                .await
+                .expect("county")
+                .first()
+                .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        {
+            let t = Instant::now();
+            let hot_c = renda::opinions::wordcounts::hot_words(
+                &conn,
+                &county,
+                year_start + 15 * 86_400,
+                year_end + 15 * 86_400,
+                200,
+            )
+            .await
+            .expect("counts");
+            println!(
+                "HOT_WORDS_COUNTS period=year_days subtree=county ms={:.1} words={}",
+                t.elapsed().as_secs_f64() * 1000.0,
+                hot_c.len()
+            );
+        }
+        // The statistics page's queries, each timed (cold: the first after the process started).
+        let cal = renda::calendar::load(&conn).await.expect("calendar");
+        for (name, from, to) in [("year", year_start, year_end)] {
+            let period = renda::opinions::stats::Period { organ_path: root.clone(), from, to };
+            let now = db::now();
+            let started = Instant::now();
+            let t = Instant::now();
+            let totals = renda::opinions::stats::totals(&conn, &period, now).await.expect("totals");
+            let mut parts = vec![format!("totals={:.0}", t.elapsed().as_secs_f64() * 1000.0)];
+            for dim in renda::opinions::stats::Dim::ALL {
+                let t = Instant::now();
+                renda::opinions::stats::breakdown(&conn, &period, dim, now).await.expect("breakdown");
+                parts.push(format!("{}={:.0}", dim.as_str(), t.elapsed().as_secs_f64() * 1000.0));
+            }
+            let t = Instant::now();
+            renda::opinions::stats::handling_days(&conn, &period, &cal).await.expect("days");
+            parts.push(format!("handling_days={:.0}", t.elapsed().as_secs_f64() * 1000.0));
+            let t = Instant::now();
+            renda::opinions::wordcounts::hot_words(&conn, &root, from, to, 200).await.expect("hot");
+            parts.push(format!("hot_words={:.0}", t.elapsed().as_secs_f64() * 1000.0));
+            println!(
+                "STATS_PAGE period={name} opinions={} total_ms={:.0} parts_ms: {}",
+                totals.total,
+                started.elapsed().as_secs_f64() * 1000.0,
+                parts.join(" ")
+            );
+        }
+        let rows = |t: &'static str| {
+            let conn = conn.clone();
+            async move { db::scalar_i64(&conn, &format!("SELECT count(*) FROM {t}"), vec![]).await.unwrap_or(-1) }
+        };
+        println!("COUNT_ROWS days={} months={}", rows("opinion_word_days").await, rows("opinion_word_months").await);
     }
 
     // ------------------------------------------------------------------ (3) raw durable inserts

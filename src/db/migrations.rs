@@ -54,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0042_meeting_records::Migration),
             Box::new(m0043_audit_checks::Migration),
             Box::new(m0045_meeting_record_due::Migration),
+            Box::new(m0046_opinion_words::Migration),
         ]
     }
 }
@@ -99,6 +100,7 @@ pub mod m0041_meetings;
 pub mod m0042_meeting_records;
 pub mod m0043_audit_checks;
 pub mod m0045_meeting_record_due;
+pub mod m0046_opinion_words;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -129,4 +131,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0036_legislation::REFERENCES)
         .chain(m0041_meetings::REFERENCES)
         .chain(m0042_meeting_records::REFERENCES)
+        .chain(m0046_opinion_words::REFERENCES)
 }

@@ -58,11 +58,7 @@ pub fn hot_words_in<S: AsRef<str> + Sync>(lexicon: &segment::Lexicon, texts: &[S
     let count = |part: &[S]| {
         let mut df: HashMap<String, usize> = HashMap::new();
         for text in part {
-            let mut words = segment::tokens_in(lexicon, text.as_ref());
-            words.retain(|w| !is_uninformative(w));
-            words.sort_unstable();
-            words.dedup();
-            for w in words {
+            for w in text_words(lexicon, text.as_ref()) {
                 *df.entry(w).or_insert(0) += 1;
             }
         }
@@ -82,10 +78,51 @@ pub fn hot_words_in<S: AsRef<str> + Sync>(lexicon: &segment::Lexicon, texts: &[S
             *df.entry(w).or_insert(0) += c;
         }
     }
-    let mut out: Vec<(String, usize)> = df.into_iter().collect();
+    rank(df, n)
+}
+
+/// The `n` commonest of `df`, most common first, ties by word.
+pub fn rank<W: Into<String>>(df: impl IntoIterator<Item = (W, usize)>, n: usize) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = df.into_iter().map(|(w, c)| (w.into(), c)).collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out.truncate(n);
     out
+}
+
+/// The words of one text that [`hot_words_in`] counts: segmented with the lexicon's names kept
+/// whole, the uninformative ones left out, each once, sorted. What intake stores
+/// (`opinions.words`, joined by [`STORED_SEPARATOR`]) so that hot words never segment again.
+pub fn text_words(lexicon: &segment::Lexicon, text: &str) -> Vec<String> {
+    let mut words = segment::tokens_in(lexicon, text);
+    words.retain(|w| !is_uninformative(w));
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Between the stored words of a text (a word is a run of letters and digits: never a space).
+pub const STORED_SEPARATOR: char = ' ';
+
+/// [`text_words`] as stored.
+pub fn stored_words(lexicon: &segment::Lexicon, text: &str) -> String {
+    text_words(lexicon, text).join(" ")
+}
+
+/// [`hot_words_in`] from stored words ([`stored_words`] of each text): the same answer, no
+/// segmentation.
+pub fn hot_words_stored<S: AsRef<str>>(stored: impl IntoIterator<Item = S>, n: usize) -> Vec<(String, usize)> {
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for s in stored {
+        for w in s.as_ref().split(STORED_SEPARATOR).filter(|w| !w.is_empty()) {
+            match df.get_mut(w) {
+                Some(c) => *c += 1,
+                None => {
+                    df.insert(w.to_owned(), 1);
+                }
+            }
+        }
+    }
+    rank(df, n)
 }
 
 #[cfg(test)]
@@ -132,6 +169,25 @@ mod tests {
         expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         expected.truncate(20);
         assert_eq!(hot_words(&texts, 20), expected);
+    }
+
+    #[test]
+    fn stored_words_count_as_segmenting_on_the_question_does() {
+        let lexicon = segment::Lexicon::new(["百尺河镇", "龙都街道", "诸城市人民代表大会常务委员会"]);
+        let topics = [
+            "百尺河镇小区停车费太贵，物业乱收停车费",
+            "龙都街道学校门口车辆乱停，孩子过马路危险，希望相关部门管一管",
+            "企业拖欠工资三个月，诸城市人民代表大会常务委员会",
+            "河道污水直排，您好，谢谢！",
+            "，。！",
+        ];
+        let texts: Vec<String> =
+            (0..500).map(|i| format!("{} 第{}次反映。{}", topics[i % 5], i % 13, topics[(i / 7) % 5])).collect();
+        let stored: Vec<String> = texts.iter().map(|t| stored_words(&lexicon, t)).collect();
+        assert!(stored.iter().all(|s| !s.contains("  ") && !s.starts_with(' ')), "{stored:?}");
+        assert_eq!(hot_words_stored(&stored, 200), hot_words_in(&lexicon, &texts, 200));
+        assert_eq!(hot_words_stored(&stored, 5), hot_words_in(&lexicon, &texts, 5));
+        assert!(hot_words_stored(&stored, 200).iter().any(|(w, _)| w == "百尺河镇"));
     }
 
     #[test]

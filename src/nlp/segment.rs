@@ -115,6 +115,14 @@ impl Lexicon {
         self.by_first.get(&rest[0])?.iter().find(|n| rest.starts_with(n)).map(Vec::len)
     }
 
+    /// The names the text holds, as segmentation keeps them whole (leftmost-longest, folded).
+    pub fn names_in(&self, text: &str) -> Vec<String> {
+        if self.by_first.is_empty() {
+            return Vec::new();
+        }
+        self.pieces(text).into_iter().filter(|(_, name)| *name).map(|(p, _)| p).collect()
+    }
+
     /// The folded text cut into pieces: `(piece, true)` for a name, `(piece, false)` for the
     /// text between names.
     fn pieces(&self, text: &str) -> Vec<(String, bool)> {

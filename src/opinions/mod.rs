@@ -22,6 +22,7 @@ pub mod suggest;
 pub mod synthetic;
 mod synthetic_text;
 pub mod webhooks;
+pub mod wordcounts;
 pub mod words;
 
 use sea_orm::DatabaseTransaction;
@@ -59,12 +60,16 @@ pub const MODULE: Module = Module {
         ("opinion_category_toggle", "停用或恢复意见类别"),
         ("opinion_category_move", "调整意见类别顺序"),
         ("opinion_contact_view", "查看反映人联系方式"),
+        ("opinion_words_backfill", "已有意见分词计入热词"),
+        ("opinion_words_names", "名称变化后重新分词"),
     ],
     operations: api::OPERATIONS,
     jobs: &[
         JobHandler { kind: "personal-data-purge", daily: true, run: personal_data_purge },
         JobHandler { kind: digest::PLAN, daily: true, run: plan_digests },
         JobHandler { kind: digest::SEND, daily: false, run: send_digest },
+        JobHandler { kind: wordcounts::BACKFILL, daily: false, run: words_backfill },
+        JobHandler { kind: wordcounts::NAMES, daily: true, run: words_names },
     ],
     attachment_owners: &[AttachmentOwner {
         owner_type: public::PHOTO_OWNER,
@@ -93,6 +98,8 @@ pub const MODULE: Module = Module {
         "import_runs",
         "import_run_rows",
         "opinion_digests",
+        "opinion_word_days",
+        "opinion_word_months",
     ],
     demo: Some(demo_seed),
 };
@@ -238,6 +245,24 @@ fn personal_data_purge<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a,
         let done =
             service::purge_personal_data(&ctx.db, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;
         tracing::info!(opinions = done.opinions, messages = done.messages, "personal data purge");
+        Ok(())
+    })
+}
+
+/// The one-off segmentation of the opinions written before their words were kept (issue 21).
+fn words_backfill<'a>(s: &'a AppState, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let done = wordcounts::backfill(s).await.map_err(|e| e.to_string())?;
+        tracing::info!(opinions = done, "opinion words backfilled");
+        Ok(())
+    })
+}
+
+/// The daily segmentation again of texts that hold a name added since they were written.
+fn words_names<'a>(s: &'a AppState, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let done = wordcounts::renames(s).await.map_err(|e| e.to_string())?;
+        tracing::info!(opinions = done, "opinion words segmented again for new names");
         Ok(())
     })
 }

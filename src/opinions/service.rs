@@ -170,6 +170,12 @@ pub fn search_text(lexicon: &Lexicon, title: &str, content: &str, external_no: O
     crate::nlp::segment::index_text_in(lexicon, &format!("{title} {content} {}", external_no.unwrap_or("")))
 }
 
+/// The words hot words count (`opinions.words`): of the title and the text, the installation's
+/// names whole, function words left out, each once (`nlp::keywords::text_words`).
+pub fn stored_words(lexicon: &Lexicon, title: &str, content: &str) -> String {
+    crate::nlp::keywords::stored_words(lexicon, &format!("{title} {content}"))
+}
+
 /// A title derived from the content when none was given.
 pub fn derived_title(content: &str) -> String {
     let first = content.split(['\n', '。', '！', '？', '!', '?']).next().unwrap_or(content).trim();
@@ -324,12 +330,14 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
     let code = query_code();
     let name = s.name.trim();
     let phone = s.phone.trim();
+    // The words its hot words count, segmented once here and kept (issue 21).
+    let words = stored_words(lexicon, &title, &content);
     let opinion_id = db::insert_id(
         c,
         "INSERT INTO opinions (item_id, organ_id, tracking_no, code_hash, channel, station_id, deputy_id, area_id, category, \
          title, content, name_enc, phone_enc, phone_hash, allow_public, anonymous, client_hash, content_hash, external_no, \
-         hold_reason, entered_by_id, search_text, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+         hold_reason, entered_by_id, search_text, words, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
         vec![
             item_id.into(),
             organ_id.into(),
@@ -353,10 +361,12 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
             hold.clone().into(),
             entered_by.into(),
             search_text(lexicon, &title, &content, s.external_no.as_deref()).into(),
+            words.clone().into(),
             now.into(),
         ],
     )
     .await?;
+    super::wordcounts::count_new(c, organ_id, now, &words).await?;
     let sms = if !is_mobile(phone) {
         None
     } else {

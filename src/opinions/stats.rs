@@ -385,8 +385,6 @@ impl Report {
     }
 }
 
-/// Hot words of this many texts at most (the newest).
-const HOT_TEXTS: i64 = 5000;
 /// How many hot words, and how many places named most, are shown.
 const HOT_WORDS: usize = 30;
 const HOT_PLACES: usize = 12;
@@ -405,31 +403,12 @@ pub async fn report(s: &AppState, organ_path: &str, from: &str, to: &str) -> App
     }
     let cal = calendar::load(&s.db).await?;
     let (avg_tenths, p90_days) = handling_days(&s.db, &period, &cal).await?;
-    let texts: Vec<String> = db::query_rows(
-        &s.db,
-        "SELECT op.title, op.content FROM opinions op JOIN organs o ON o.id = op.organ_id \
-         WHERE o.path LIKE $1 AND op.created_at >= $2 AND op.created_at < $3 ORDER BY op.id DESC LIMIT $4",
-        vec![
-            format!("{}%", db::like_escape(&period.organ_path)).into(),
-            period.from.into(),
-            period.to.into(),
-            HOT_TEXTS.into(),
-        ],
-    )
-    .await?
-    .iter()
-    .filter_map(|r| {
-        Some(format!("{} {}", r.try_get_by_index::<String>(0).ok()?, r.try_get_by_index::<String>(1).ok()?))
-    })
-    .collect();
+    // Counted at intake, per day and month (issue 21): every opinion of the period, no text read.
+    let all = super::wordcounts::hot_words(&s.db, &period.organ_path, period.from, period.to, 200).await?;
     let lexicon = super::lexicon::current(s).await?;
-    let (hot, places) = tokio::task::spawn_blocking(move || {
-        let all = crate::nlp::keywords::hot_words_in(&lexicon, &texts, 200);
-        let (places, hot): (Vec<_>, Vec<_>) = all.into_iter().partition(|(w, _)| lexicon.contains(w));
-        (hot.into_iter().take(HOT_WORDS).collect(), places.into_iter().take(HOT_PLACES).collect())
-    })
-    .await
-    .unwrap_or_default();
+    let (places, hot): (Vec<_>, Vec<_>) = all.into_iter().partition(|(w, _)| lexicon.contains(w));
+    let hot = hot.into_iter().take(HOT_WORDS).collect();
+    let places = places.into_iter().take(HOT_PLACES).collect();
     Ok(Report { from: from.to_string(), to: to.to_string(), totals, avg_tenths, p90_days, sections, hot, places })
 }
 

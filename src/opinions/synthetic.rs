@@ -26,6 +26,7 @@ use crate::audit::{Actor, Change};
 use crate::calendar::{self, Calendar};
 use crate::db;
 use crate::handling::flow::{Grade, Outcome, State};
+use crate::nlp::segment::Lexicon;
 use crate::privacy::FieldCrypto;
 use crate::registry::synthetic::writer::{Writer, reserve_ids};
 
@@ -93,8 +94,16 @@ pub async fn generate(
     let total_weight: u32 = TOPICS.iter().map(|t| t.weight).sum();
     let mut rng = StdRng::seed_from_u64(0x6f70_696e_696f_6e73 ^ n);
     let drafts = Gen { stations: &stations, groups: &groups, calendar: &calendar, now, span, n, total_weight };
+    // The words hot words count, as intake stores them (the installation's names whole), and
+    // their counts per day and month, written once a day (a month) is complete.
+    let lexicon = std::sync::Arc::new(super::lexicon::load(w.txn()).await?);
+    let mut paths: HashMap<i64, String> = HashMap::new();
+    for r in db::query_rows(w.txn(), "SELECT id, path FROM organs", vec![]).await? {
+        paths.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+    }
+    let mut counts = super::wordcounts::Counts::default();
 
-    let mut pending: Option<(Block, tokio::task::JoinHandle<Vec<String>>)> = None;
+    let mut pending: Option<(Block, Segmenting)> = None;
     let mut done = 0u64;
     let mut next = 0u64;
     loop {
@@ -104,15 +113,25 @@ pub async fn generate(
             let mut block = drafts.block(&mut rng, crypto, &client_hash, first_item, first_opinion, next, count);
             next += count;
             let texts = std::mem::take(&mut block.texts);
-            Some((block, tokio::task::spawn_blocking(move || segment_all(texts))))
+            let lexicon = lexicon.clone();
+            Some((block, tokio::task::spawn_blocking(move || segment_opinions(&lexicon, texts))))
         } else {
             None
         };
         if let Some((mut block, segmenting)) = pending.take() {
             let count = block.opinions.len() as u64;
             write_loop_rows(&mut w, &mut block, &mut report).await?;
-            let search = segmenting.await.map_err(|e| DbErr::Custom(format!("分词失败：{e}")))?;
-            write_opinions(&mut w, block, search).await?;
+            let segmented = segmenting.await.map_err(|e| DbErr::Custom(format!("分词失败：{e}")))?;
+            for ((organ, at), (_, words)) in block.placed.iter().zip(&segmented) {
+                counts.text(*organ, paths.get(organ).map_or("", String::as_str), *at, words, 1);
+            }
+            write_opinions(&mut w, block, segmented).await?;
+            // Days before the next block's first are complete (opinions are drafted oldest first).
+            if let Some(next_day) =
+                upcoming.as_ref().and_then(|(b, _)| b.placed.first()).map(|p| super::wordcounts::day_of(p.1))
+            {
+                counts.take_before(next_day).write(w.txn()).await?;
+            }
             done += count;
             let secs = started.elapsed().as_secs_f64();
             progress(format!("意见 {done}/{n}，{:.0} 条/秒", done as f64 / secs.max(0.001)));
@@ -123,6 +142,9 @@ pub async fn generate(
         }
     }
 
+    std::mem::take(&mut counts).write(w.txn()).await?;
+    // Segmented with the names as they are: the new-names job need not go through them again.
+    super::wordcounts::names_done(w.txn(), super::lexicon::version(w.txn()).await?).await?;
     Change::audited("synthetic_generate", "opinions", "gen", format!("生成合成数据：{n} 条群众意见"))
         .append(w.txn(), audit_key, &Actor::system("gen"))
         .await?;
@@ -143,6 +165,30 @@ pub(crate) fn segment_all(texts: Vec<String>) -> Vec<String> {
         let parts: Vec<_> = texts
             .chunks(per)
             .map(|chunk| s.spawn(move || chunk.iter().map(|t| crate::nlp::segment::index_text(t)).collect::<Vec<_>>()))
+            .collect();
+        parts.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+/// A block's texts being segmented: (search text, stored words) of each.
+type Segmenting = tokio::task::JoinHandle<Vec<(String, String)>>;
+
+/// Each message's search text (as [`segment_all`]) and the words its hot words count (as
+/// intake stores them: `nlp::keywords::stored_words`), on all cores.
+fn segment_opinions(lexicon: &Lexicon, texts: Vec<String>) -> Vec<(String, String)> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    let per = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = texts
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|t| (crate::nlp::segment::index_text(t), crate::nlp::keywords::stored_words(lexicon, t)))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         parts.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
@@ -294,6 +340,8 @@ struct Block {
     ratings: Vec<Value>,
     opinions: Vec<Draft>,
     texts: Vec<String>,
+    /// Each opinion's organ and time.
+    placed: Vec<(i64, i64)>,
     by_state: [u64; 9],
 }
 
@@ -333,7 +381,7 @@ const ASSIGNMENT_COLS: [&str; 9] =
     ["item_id", "unit_id", "role", "round", "state", "assigned_on", "assigned_at", "accepted_at", "replied_at"];
 const REPLY_COLS: [&str; 7] = ["item_id", "unit_id", "round", "outcome", "body", "at", "on_time"];
 const RATING_COLS: [&str; 6] = ["item_id", "round", "rater", "grade", "comment", "at"];
-const OPINION_COLS: [&str; 23] = [
+const OPINION_COLS: [&str; 24] = [
     "id",
     "item_id",
     "organ_id",
@@ -357,6 +405,7 @@ const OPINION_COLS: [&str; 23] = [
     "hold_reason",
     "created_at",
     "search_text",
+    "words",
 ];
 
 /// Where an item of this age stands: new ones wait or are at work, old ones are mostly done.
@@ -420,6 +469,7 @@ impl Gen<'_> {
             ratings: Vec::new(),
             opinions: Vec::with_capacity(count as usize),
             texts: Vec::with_capacity(count as usize),
+            placed: Vec::with_capacity(count as usize),
             by_state: [0; 9],
         };
         for i in from..from + count {
@@ -502,6 +552,7 @@ impl Gen<'_> {
         };
         let category = if matches!(state, State::Held | State::Received) { "" } else { topic.category };
         b.texts.push(format!("{} {content}", topic.title));
+        b.placed.push((st.organ_id, created));
         b.opinions.push(Draft {
             values: vec![
                 opinion_id.into(),
@@ -808,12 +859,14 @@ async fn write_loop_rows(w: &mut Writer<'_>, b: &mut Block, report: &mut Opinion
     Ok(())
 }
 
-/// The opinions of a block with their segmented text (the FTS5 triggers index them).
-async fn write_opinions(w: &mut Writer<'_>, b: Block, search: Vec<String>) -> Result<(), DbErr> {
+/// The opinions of a block with their segmented text (the FTS5 triggers index them) and
+/// stored words.
+async fn write_opinions(w: &mut Writer<'_>, b: Block, segmented: Vec<(String, String)>) -> Result<(), DbErr> {
     let mut values = Vec::with_capacity(b.opinions.len() * OPINION_COLS.len());
-    for (d, s) in b.opinions.into_iter().zip(search) {
+    for (d, (search, words)) in b.opinions.into_iter().zip(segmented) {
         values.extend(d.values);
-        values.push(s.into());
+        values.push(search.into());
+        values.push(words.into());
     }
     w.insert("opinions", &OPINION_COLS, values).await
 }

@@ -46,6 +46,12 @@ impl<'a> Writer<'a> {
     async fn commit_if_full(&mut self) -> Result<(), DbErr> {
         if self.rows >= ROWS_PER_COMMIT {
             if let Some(t) = self.txn.take() {
+                // The connection goes back to the pool with the default cache: the next
+                // transaction may take another one, and eight pooled connections each keeping
+                // 256 MB of pages made `renda gen` a gigabyte process (issue 21).
+                if self.backend == DbBackend::Sqlite {
+                    db::exec(&t, "PRAGMA cache_size = -2000", vec![]).await?;
+                }
                 t.commit().await?;
             }
             self.begin().await?;

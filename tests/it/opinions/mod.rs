@@ -19,6 +19,7 @@ mod scan;
 mod stats;
 mod suggest;
 mod synthetic;
+mod wordcounts;
 mod words;
 
 use renda::db;

@@ -25,6 +25,9 @@ async fn gen_opinions_fills_the_loop_and_the_index(app: TestApp) {
     let r = renda::opinions::synthetic::generate(app.db(), &key, &app.state.crypto, n, &|_| {}).await.unwrap();
     assert_eq!(r.opinions, n);
     assert_eq!(count(&app, "SELECT count(*) FROM opinions").await, n as i64);
+    // Each opinion's words stored as intake stores them, and counted per day and month.
+    assert_eq!(count(&app, "SELECT count(*) FROM opinions WHERE words IS NULL OR words = ''").await, 0);
+    super::wordcounts::assert_counts_true(&app).await;
     assert_eq!(count(&app, "SELECT count(*) FROM handling_items WHERE kind = 'opinion'").await, n as i64);
     assert_eq!(r.by_state.iter().sum::<u64>(), n);
     // 跟踪办理 is a state of kinds whose tables have it (suggestions), not of opinions.
