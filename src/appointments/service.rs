@@ -572,6 +572,7 @@ pub struct Reminded {
 /// an SMS to the citizen and a note in the inboxes of the keeper and the deputy.
 pub async fn remind(
     db_conn: &DatabaseConnection,
+    writer: &crate::db::writer::Writer,
     crypto: &FieldCrypto,
     limits: &notify::Limits,
     cal: &Calendar,
@@ -585,16 +586,16 @@ pub async fn remind(
         if day <= today || today < cal.working_days_before(day, 1) {
             continue;
         }
-        let txn = db::begin_write(db_conn).await?;
+        let sent = writer
+            .run(async |txn| {
         let won = db::exec(
-            &txn,
+            txn,
             "UPDATE appointments SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND state = 'confirmed'",
             vec![now.into(), a.id.into()],
         )
         .await?;
         if won == 0 {
-            txn.rollback().await?;
-            continue;
+            return Ok::<_, DbErr>(false);
         }
         let body = format!(
             "【数字人大】提醒：您预约的 {} 与 {} 见面（{}），请按时前往；不能前往请在“预约查询”页面取消。",
@@ -603,7 +604,7 @@ pub async fn remind(
             a.booking_no
         );
         let _ = notify::sms_sealed(
-            &txn,
+            txn,
             crypto,
             limits,
             &sealed(&a),
@@ -613,14 +614,19 @@ pub async fn remind(
         .await?;
         // The keeper and the deputy are reminded in their inboxes.
         notify::inbox_about(
-            &txn,
-            &receivers(&txn, a.station_id, a.person_id).await?,
+            txn,
+            &receivers(txn, a.station_id, a.person_id).await?,
             &about(a.id, &format!("/console/appointments/{}", a.id)),
             "见面提醒",
             &format!("{} 与预约人见面（{}）：{}", a.when(), a.booking_no, a.topic),
         )
         .await?;
-        txn.commit().await?;
+                Ok(true)
+            })
+            .await?;
+        if !sent {
+            continue;
+        }
         out.sent += 1;
     }
     Ok(out)
