@@ -598,6 +598,18 @@ mod tests {
     }
 
     #[test]
+    fn group_commit_is_configurable_and_bounded() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        let default = load(&cli, &env_of(&[])).unwrap();
+        assert_eq!((default.write_batch_max, default.write_batch_wait), (64, std::time::Duration::from_millis(5)));
+        let set = load(&cli, &env_of(&[("RENDA_WRITE_BATCH_MAX", "1"), ("RENDA_WRITE_BATCH_WAIT_MS", "20")])).unwrap();
+        assert_eq!((set.write_batch_max, set.write_batch_wait), (1, std::time::Duration::from_millis(20)));
+        let errors = load(&cli, &env_of(&[("RENDA_WRITE_BATCH_MAX", "0")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_WRITE_BATCH_MAX") && errors[0].contains("1 到 1000"), "{errors:?}");
+    }
+
+    #[test]
     fn the_deputies_a_reception_needs_are_bounded() {
         let cli =
             CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
