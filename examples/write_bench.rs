@@ -28,8 +28,12 @@ const TASKS: usize = 64;
 const KEY: &[u8] = b"bench-audit-key";
 
 async fn one_write(c: &sea_orm::DatabaseTransaction, k: usize, n: u64) -> Result<(), sea_orm::DbErr> {
-    db::scalar_i64(c, "SELECT count(*) FROM bench_write WHERE task = $1 AND n = $2", vec![(k as i64).into(), (n as i64).into()])
-        .await?;
+    db::scalar_i64(
+        c,
+        "SELECT count(*) FROM bench_write WHERE task = $1 AND n = $2",
+        vec![(k as i64).into(), (n as i64).into()],
+    )
+    .await?;
     let id = db::insert_id(
         c,
         "INSERT INTO bench_write (task, n, text) VALUES ($1, $2, $3)",
@@ -113,9 +117,13 @@ async fn main() {
     let db = db::connect_and_migrate(url).await.expect("connect");
     db::exec(&db, "DROP TABLE IF EXISTS bench_write", vec![]).await.expect("drop");
     let id = if url.starts_with("postgres") { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY" };
-    db::exec(&db, &format!("CREATE TABLE bench_write (id {id}, task BIGINT NOT NULL, n BIGINT NOT NULL, text TEXT NOT NULL)"), vec![])
-        .await
-        .expect("create");
+    db::exec(
+        &db,
+        &format!("CREATE TABLE bench_write (id {id}, task BIGINT NOT NULL, n BIGINT NOT NULL, text TEXT NOT NULL)"),
+        vec![],
+    )
+    .await
+    .expect("create");
     db::exec(&db, "CREATE INDEX bench_write_task ON bench_write (task, n)", vec![]).await.expect("index");
 
     // Raw durable inserts, the baseline of PLAT-21's submissions.
@@ -127,11 +135,11 @@ async fn main() {
         handles.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                db::exec(&c, "INSERT INTO bench_write (task, n, text) VALUES ($1, $2, $3)", vec![
-                    (1000 + k as i64).into(),
-                    (n as i64).into(),
-                    "原始插入".into(),
-                ])
+                db::exec(
+                    &c,
+                    "INSERT INTO bench_write (task, n, text) VALUES ($1, $2, $3)",
+                    vec![(1000 + k as i64).into(), (n as i64).into(), "原始插入".into()],
+                )
                 .await
                 .expect("insert");
                 n += 1;

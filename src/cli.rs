@@ -263,12 +263,18 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let state = crate::modules::state(db.clone(), config.clone());
             if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
                 println!("正在生成演示数据……");
-                crate::demo::seed(&state.writer, state.audit_key(), &state.crypto, config.password_cost, &args.demo_password)
-                    .await
-                    .map_err(|e| {
-                        eprintln!("生成演示数据失败：{}", e.detail());
-                        1
-                    })?;
+                crate::demo::seed(
+                    &state.writer,
+                    state.audit_key(),
+                    &state.crypto,
+                    config.password_cost,
+                    &args.demo_password,
+                )
+                .await
+                .map_err(|e| {
+                    eprintln!("生成演示数据失败：{}", e.detail());
+                    1
+                })?;
             }
             println!("演示账号（密码均为 {}）：", args.demo_password);
             for a in crate::demo::ACCOUNTS {

@@ -482,23 +482,26 @@ pub async fn create_token(
     scope: Scope,
 ) -> Result<(i64, String), DbErr> {
     let token = random_token("rnd_");
-    let id = writer.run(async |txn| {
-    let id = db::insert_id(
+    let id =
+        writer
+            .run(async |txn| {
+                let id = db::insert_id(
         txn,
         "INSERT INTO api_tokens (account_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)",
         vec![account_id.into(), name.into(), token_hash(&token).into(), scope.as_str().into(), db::now().into()],
     )
     .await?;
-    Change::audited(
-        "token_create",
-        "account",
-        account_id,
-        format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
-    )
-    .append(txn, &config.secrets.audit_key, actor)
-    .await?;
-    Ok::<_, DbErr>(id)
-    }).await?;
+                Change::audited(
+                    "token_create",
+                    "account",
+                    account_id,
+                    format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
+                )
+                .append(txn, &config.secrets.audit_key, actor)
+                .await?;
+                Ok::<_, DbErr>(id)
+            })
+            .await?;
     Ok((id, token))
 }
 
@@ -509,20 +512,22 @@ pub async fn revoke_token(
     account_id: i64,
     token_id: i64,
 ) -> Result<bool, DbErr> {
-    writer.run(async |txn| {
-    let n = db::exec(
-        txn,
-        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
-        vec![db::now().into(), token_id.into(), account_id.into()],
-    )
-    .await?;
-    if n > 0 {
-        Change::audited("token_revoke", "account", account_id, format!("吊销 API 令牌 #{token_id}"))
-            .append(txn, &config.secrets.audit_key, actor)
+    writer
+        .run(async |txn| {
+            let n = db::exec(
+                txn,
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+                vec![db::now().into(), token_id.into(), account_id.into()],
+            )
             .await?;
-    }
-    Ok(n > 0)
-    }).await
+            if n > 0 {
+                Change::audited("token_revoke", "account", account_id, format!("吊销 API 令牌 #{token_id}"))
+                    .append(txn, &config.secrets.audit_key, actor)
+                    .await?;
+            }
+            Ok(n > 0)
+        })
+        .await
 }
 
 /// Removes expired sessions, and sign-in throttle rows that no longer hold anything back

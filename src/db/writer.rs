@@ -157,15 +157,8 @@ impl Writer {
             let txn = super::begin_write(&inner.conn).await?;
             let id = inner.batches.fetch_add(1, Ordering::Relaxed);
             let (done, _) = watch::channel(None);
-            slot.batch = Some(Batch {
-                id,
-                txn: None,
-                writes: 0,
-                opened: Instant::now(),
-                timer: false,
-                after: Vec::new(),
-                done,
-            });
+            slot.batch =
+                Some(Batch { id, txn: None, writes: 0, opened: Instant::now(), timer: false, after: Vec::new(), done });
             return Ok((Lease { slot: Some(slot), inner, first: true }, txn));
         }
         let batch = slot.batch.as_mut().expect("checked above");

@@ -168,12 +168,12 @@ async fn warn_assist(
 ) -> Result<bool, DbErr> {
     writer
         .run(async |txn| {
-        // The item first: a mark on an item no longer at work would be kept (nothing rolls back).
-        let Some(item) = model::item(txn, a.item_id).await?.filter(|i| i.state.with_units()) else {
-            return Ok(false);
-        };
-        let column = if overdue { "overdue_for" } else { "warned_for" };
-        let won = db::exec(
+            // The item first: a mark on an item no longer at work would be kept (nothing rolls back).
+            let Some(item) = model::item(txn, a.item_id).await?.filter(|i| i.state.with_units()) else {
+                return Ok(false);
+            };
+            let column = if overdue { "overdue_for" } else { "warned_for" };
+            let won = db::exec(
             txn,
             &format!(
                 "UPDATE handling_assignments SET {column} = $1 WHERE id = $2 AND ({column} IS NULL OR {column} <> $1) \
@@ -182,41 +182,41 @@ async fn warn_assist(
             vec![a.deadline.clone().into(), a.id.into()],
         )
         .await?;
-        if won == 0 {
-            return Ok(false);
-        }
-        let (detail, title, body) = if overdue {
-            (
-                "assist_overdue",
-                "协办意见已超期",
-                format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline),
-            )
-        } else {
-            ("assist_warning", "协办意见即将到期", format!("请于 {} 前向主办单位提出协办意见", a.deadline))
-        };
-        event(
-            txn,
-            now,
-            item.id,
-            item.round,
-            "deadline_notice",
-            detail,
-            Party::System,
-            system,
-            Some(a.unit_id),
-            false,
-            &body,
-            "",
-        )
-        .await?;
-        notify_unit(txn, a.unit_id, &item, title, &body).await?;
-        if overdue {
-            for lead in model::answering_units(txn, item.id).await? {
-                notify_unit(txn, lead, &item, "协办单位未按期提出协办意见", &body).await?;
+            if won == 0 {
+                return Ok(false);
             }
-            notify_staff(txn, &item, "协办单位未按期提出协办意见", &body).await?;
-        }
-        Ok(true)
+            let (detail, title, body) = if overdue {
+                (
+                    "assist_overdue",
+                    "协办意见已超期",
+                    format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline),
+                )
+            } else {
+                ("assist_warning", "协办意见即将到期", format!("请于 {} 前向主办单位提出协办意见", a.deadline))
+            };
+            event(
+                txn,
+                now,
+                item.id,
+                item.round,
+                "deadline_notice",
+                detail,
+                Party::System,
+                system,
+                Some(a.unit_id),
+                false,
+                &body,
+                "",
+            )
+            .await?;
+            notify_unit(txn, a.unit_id, &item, title, &body).await?;
+            if overdue {
+                for lead in model::answering_units(txn, item.id).await? {
+                    notify_unit(txn, lead, &item, "协办单位未按期提出协办意见", &body).await?;
+                }
+                notify_staff(txn, &item, "协办单位未按期提出协办意见", &body).await?;
+            }
+            Ok(true)
         })
         .await
 }

@@ -339,50 +339,51 @@ pub async fn scan(
         }
         writer
             .run(async |txn| {
-        let accounts = super::comments::addressee_accounts(txn, id).await.map_err(|e| DbErr::Custom(e.detail()))?;
-        let d = model::draft(txn, t.draft_id).await?;
-        let title = d.as_ref().map(|d| d.title.clone()).unwrap_or_default();
-        let link = format!("/console/legislation/tasks/{id}");
-        if overdue {
-            crate::notify::inbox_all(
-                txn,
-                &accounts,
-                "立法意见已超期",
-                &format!("《{title}》的意见应于 {} 前反馈，已超期。", t.deadline),
-                Some(&link),
-            )
-            .await?;
-            if let Some(d) = &d {
-                let staff = staff_of(txn, d).await?;
-                crate::notify::inbox_all(
-                    txn,
-                    &staff,
-                    "立法意见超期未反馈",
-                    &format!("{}对《{title}》的意见已超期未反馈。", t.target_name),
-                    Some(&link),
+                let accounts =
+                    super::comments::addressee_accounts(txn, id).await.map_err(|e| DbErr::Custom(e.detail()))?;
+                let d = model::draft(txn, t.draft_id).await?;
+                let title = d.as_ref().map(|d| d.title.clone()).unwrap_or_default();
+                let link = format!("/console/legislation/tasks/{id}");
+                if overdue {
+                    crate::notify::inbox_all(
+                        txn,
+                        &accounts,
+                        "立法意见已超期",
+                        &format!("《{title}》的意见应于 {} 前反馈，已超期。", t.deadline),
+                        Some(&link),
+                    )
+                    .await?;
+                    if let Some(d) = &d {
+                        let staff = staff_of(txn, d).await?;
+                        crate::notify::inbox_all(
+                            txn,
+                            &staff,
+                            "立法意见超期未反馈",
+                            &format!("{}对《{title}》的意见已超期未反馈。", t.target_name),
+                            Some(&link),
+                        )
+                        .await?;
+                    }
+                    db::exec(txn, "UPDATE leg_tasks SET overdue_for = deadline WHERE id = $1", vec![id.into()]).await?;
+                } else {
+                    crate::notify::inbox_all(
+                        txn,
+                        &accounts,
+                        "立法意见即将到期",
+                        &format!("《{title}》的意见请于 {} 前反馈。", t.deadline),
+                        Some(&link),
+                    )
+                    .await?;
+                    db::exec(txn, "UPDATE leg_tasks SET warned_for = deadline WHERE id = $1", vec![id.into()]).await?;
+                }
+                Change::audited(
+                    "leg_task_deadline",
+                    "legislation_task",
+                    id,
+                    if overdue { "超期".to_string() } else { "预警".to_string() },
                 )
+                .append(txn, key, &system)
                 .await?;
-            }
-            db::exec(txn, "UPDATE leg_tasks SET overdue_for = deadline WHERE id = $1", vec![id.into()]).await?;
-        } else {
-            crate::notify::inbox_all(
-                txn,
-                &accounts,
-                "立法意见即将到期",
-                &format!("《{title}》的意见请于 {} 前反馈。", t.deadline),
-                Some(&link),
-            )
-            .await?;
-            db::exec(txn, "UPDATE leg_tasks SET warned_for = deadline WHERE id = $1", vec![id.into()]).await?;
-        }
-        Change::audited(
-            "leg_task_deadline",
-            "legislation_task",
-            id,
-            if overdue { "超期".to_string() } else { "预警".to_string() },
-        )
-        .append(txn, key, &system)
-        .await?;
                 Ok::<_, DbErr>(())
             })
             .await?;

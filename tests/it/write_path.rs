@@ -11,8 +11,8 @@ use renda::audit::{Actor, Change};
 use renda::db::writer::{Limits, Writer};
 use tower::ServiceExt;
 
-use crate::{db_test, demo_test};
 use crate::support::TestApp;
+use crate::{db_test, demo_test};
 
 async fn entries(app: &TestApp) -> i64 {
     renda::db::scalar_i64(app.db(), "SELECT count(*) FROM audit_log", vec![]).await.unwrap()
@@ -234,9 +234,11 @@ async fn many_concurrent_submissions_are_all_acknowledged_and_stored_once(app: T
     let after = renda::db::scalar_i64(app.db(), "SELECT count(*) FROM opinions", vec![]).await.unwrap();
     assert_eq!(after - before, 100, "each stored once");
     for no in &numbers {
-        let n = renda::db::scalar_i64(app.db(), "SELECT count(*) FROM opinions WHERE tracking_no = $1", vec![
-            no.clone().into(),
-        ])
+        let n = renda::db::scalar_i64(
+            app.db(),
+            "SELECT count(*) FROM opinions WHERE tracking_no = $1",
+            vec![no.clone().into()],
+        )
         .await
         .unwrap();
         assert_eq!(n, 1, "{no}");
