@@ -6,6 +6,7 @@
 # and a lone submission (-c1) for p50/p99. Then the write path alone (examples/write_bench.rs:
 # raw durable inserts, pool / one writer / group commit) on a fresh database.
 # Usage: BASE=/path/to/old/renda NEW=/path/to/new/renda WRITE_BENCH=/path/to/write_bench bench/writer.sh
+# One binary two ways: BASE=NEW=bin BASE_ENV="RENDA_WRITE_BATCH_MAX=1" BASE_NAME=batch1 NEW_NAME=group
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +21,11 @@ OUT=${OUT:-bench/results-writer-$(date +%Y-%m-%d).txt}
 export RENDA_SESSION_SECRET=bench-session-secret-0123456789abcdef RENDA_AUDIT_SECRET=bench-audit-secret-0123456789abcdefgh RENDA_FIELD_SECRET=bench-field-secret-0123456789abcdefgh RENDA_LOG=warn
 unset DATABASE_URL || true
 
+BN=${BASE_NAME:-base}; NN=${NEW_NAME:-new}
 log() { echo "$*" | tee -a "$OUT"; }
 : > "$OUT"
 log "# renda writer bench $(date -Is) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
-log "# base=$BASE new=$NEW deputies=$DEPUTIES stations=$STATIONS opinions=$OPINIONS rounds=$ROUNDS duration=$DURATION"
+log "# $BN=$BASE ${BASE_ENV:-} $NN=$NEW ${NEW_ENV:-} deputies=$DEPUTIES stations=$STATIONS opinions=$OPINIONS rounds=$ROUNDS duration=$DURATION"
 
 if [ ! -f "$DATA/base/renda.db" ]; then
     mkdir -p "$DATA/base"
@@ -41,8 +43,8 @@ log "database: $(du -h "$DATA/base/renda.db" | cut -f1) each"
 TOKEN_BASE=$("$BASE" --data-dir "$DATA/base" --config /nonexistent.toml token create --user bench --scope write | tail -1)
 TOKEN_NEW=$("$NEW" --data-dir "$DATA/new" --config /nonexistent.toml token create --user bench --scope write | tail -1)
 
-"$BASE" --data-dir "$DATA/base" --config /nonexistent.toml serve --listen 127.0.0.1:18421 > /tmp/writer-base.log 2>&1 & PB=$!
-"$NEW" --data-dir "$DATA/new" --config /nonexistent.toml serve --listen 127.0.0.1:18422 > /tmp/writer-new.log 2>&1 & PN=$!
+env ${BASE_ENV:-} "$BASE" --data-dir "$DATA/base" --config /nonexistent.toml serve --listen 127.0.0.1:18421 > /tmp/writer-base.log 2>&1 & PB=$!
+env ${NEW_ENV:-} "$NEW" --data-dir "$DATA/new" --config /nonexistent.toml serve --listen 127.0.0.1:18422 > /tmp/writer-new.log 2>&1 & PN=$!
 trap 'kill $PB $PN 2>/dev/null || true' EXIT
 for port in 18421 18422; do
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
@@ -67,15 +69,15 @@ one() { # name port pid token kind conns threads
 for port in 18421 18422; do BENCH_KIND=healthz wrk -t1 -c8 -d2s -s bench/random.lua "http://127.0.0.1:$port" > /dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
     log "## round $round"
-    one base 18421 $PB "$TOKEN_BASE" healthz 64 2
-    one new 18422 $PN "$TOKEN_NEW" healthz 64 2
-    one base 18421 $PB "$TOKEN_BASE" submit 64 2
-    one new 18422 $PN "$TOKEN_NEW" submit 64 2
-    one base 18421 $PB "$TOKEN_BASE" submit 1 1
-    one new 18422 $PN "$TOKEN_NEW" submit 1 1
+    one "$BN" 18421 $PB "$TOKEN_BASE" healthz 64 2
+    one "$NN" 18422 $PN "$TOKEN_NEW" healthz 64 2
+    one "$BN" 18421 $PB "$TOKEN_BASE" submit 64 2
+    one "$NN" 18422 $PN "$TOKEN_NEW" submit 64 2
+    one "$BN" 18421 $PB "$TOKEN_BASE" submit 1 1
+    one "$NN" 18422 $PN "$TOKEN_NEW" submit 1 1
 done
-log "stored during the run: base $(( $(count "$DATA/base") - before_base )), new $(( $(count "$DATA/new") - before_new ))"
-log "server peak RSS (VmHWM): base $(grep VmHWM /proc/$PB/status | awk '{print $2, $3}'), new $(grep VmHWM /proc/$PN/status | awk '{print $2, $3}')"
+log "stored during the run: $BN $(( $(count "$DATA/base") - before_base )), $NN $(( $(count "$DATA/new") - before_new ))"
+log "server peak RSS (VmHWM): $BN $(grep VmHWM /proc/$PB/status | awk '{print $2, $3}'), $NN $(grep VmHWM /proc/$PN/status | awk '{print $2, $3}')"
 kill $PB $PN; wait $PB $PN 2>/dev/null || true
 
 if [ -n "${WRITE_BENCH:-}" ]; then
