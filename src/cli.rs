@@ -263,12 +263,18 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             let state = crate::modules::state(db.clone(), config.clone());
             if !crate::demo::has_data(&db).await.map_err(|_| 1)? {
                 println!("正在生成演示数据……");
-                crate::demo::seed(&db, state.audit_key(), &state.crypto, config.password_cost, &args.demo_password)
-                    .await
-                    .map_err(|e| {
-                        eprintln!("生成演示数据失败：{}", e.detail());
-                        1
-                    })?;
+                crate::demo::seed(
+                    &state.writer,
+                    state.audit_key(),
+                    &state.crypto,
+                    config.password_cost,
+                    &args.demo_password,
+                )
+                .await
+                .map_err(|e| {
+                    eprintln!("生成演示数据失败：{}", e.detail());
+                    1
+                })?;
             }
             println!("演示账号（密码均为 {}）：", args.demo_password);
             for a in crate::demo::ACCOUNTS {
@@ -286,6 +292,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
         Command::Token(cmd) => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
+            let writer = db::writer::Writer::new(&db, db::writer::Limits::default());
             let (user, rest) = match cmd {
                 TokenCommand::Create { user, .. } | TokenCommand::Revoke { user, .. } => (user, cmd),
             };
@@ -308,7 +315,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                         return Err(2);
                     };
                     let (id, token) =
-                        auth::create_token(&db, &config, &actor, account_id, name, scope).await.map_err(|e| {
+                        auth::create_token(&writer, &config, &actor, account_id, name, scope).await.map_err(|e| {
                             eprintln!("创建令牌失败：{e}");
                             1
                         })?;
@@ -317,7 +324,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                     Ok(0)
                 }
                 TokenCommand::Revoke { id, .. } => {
-                    if auth::revoke_token(&db, &config, &actor, account_id, *id).await.map_err(|_| 1)? {
+                    if auth::revoke_token(&writer, &config, &actor, account_id, *id).await.map_err(|_| 1)? {
                         println!("令牌 #{id} 已吊销");
                         Ok(0)
                     } else {
@@ -419,7 +426,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
         Command::Import { what, file, .. } if what == "areas" => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
             let db = open(&config).await?;
-            import_areas(&db, &config, file).await
+            import_areas(&crate::modules::state(db, config), file).await
         }
         Command::Import { what, file, organ, dry_run, year } if what == "suggestions" => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
@@ -444,45 +451,52 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 report_issues("名册", &issues);
                 3
             })?;
-            let txn = db::begin_write(&db).await.map_err(|_| 1)?;
-            let plan = match crate::registry::import::check(&txn, &state.crypto, &organ, &parsed).await {
-                Ok(Ok(plan)) => plan,
-                Ok(Err(issues)) => {
-                    report_issues("名册", &issues);
-                    return Err(3);
-                }
-                Err(e) => {
-                    eprintln!("导入失败，未写入任何数据：{e}");
-                    return Err(1);
-                }
-            };
-            if *dry_run {
-                use crate::registry::import::RowEffect;
-                for r in &plan.rows {
-                    match &r.effect {
-                        RowEffect::New => println!("第 {} 行 {}：新增", r.row, r.name),
-                        RowEffect::Changed(what) => println!("第 {} 行 {}：修改 {}", r.row, r.name, what.join("、")),
-                        RowEffect::Unchanged => {}
+            let written = state
+                .writer
+                .run(async |txn| {
+                    let plan = match crate::registry::import::check(txn, &state.crypto, &organ, &parsed).await {
+                        Ok(Ok(plan)) => plan,
+                        Ok(Err(issues)) => {
+                            report_issues("名册", &issues);
+                            return Err(Exit(3));
+                        }
+                        Err(e) => {
+                            eprintln!("导入失败，未写入任何数据：{e}");
+                            return Err(Exit(1));
+                        }
+                    };
+                    if *dry_run {
+                        use crate::registry::import::RowEffect;
+                        for r in &plan.rows {
+                            match &r.effect {
+                                RowEffect::New => println!("第 {} 行 {}：新增", r.row, r.name),
+                                RowEffect::Changed(what) => {
+                                    println!("第 {} 行 {}：修改 {}", r.row, r.name, what.join("、"))
+                                }
+                                RowEffect::Unchanged => {}
+                            }
+                        }
+                        let s = plan.summary();
+                        println!(
+                            "检查无误（未写入）：将新增 {} 人，修改 {} 人，{} 人不变",
+                            s.created, s.updated, s.unchanged
+                        );
+                        return Err(Exit(0));
                     }
-                }
-                let s = plan.summary();
-                println!("检查无误（未写入）：将新增 {} 人，修改 {} 人，{} 人不变", s.created, s.updated, s.unchanged);
-                return Ok(0);
-            }
-            match crate::registry::import::apply(&txn, state.audit_key(), &state.crypto, &actor, &organ, &plan).await {
-                Ok(summary) => {
-                    txn.commit().await.map_err(|_| 1)?;
-                    println!(
-                        "已导入到 {}：新增 {} 人，更新 {} 人，未变 {} 人",
-                        organ.name, summary.created, summary.updated, summary.unchanged
-                    );
-                    Ok(0)
-                }
-                Err(e) => {
-                    eprintln!("导入失败，未写入任何数据：{}", e.detail());
-                    Err(1)
-                }
-            }
+                    crate::registry::import::apply(txn, state.audit_key(), &state.crypto, &actor, &organ, &plan)
+                        .await
+                        .map_err(|e| {
+                            eprintln!("导入失败，未写入任何数据：{}", e.detail());
+                            Exit(1)
+                        })
+                })
+                .await;
+            let summary = Exit::code(written)?;
+            println!(
+                "已导入到 {}：新增 {} 人，更新 {} 人，未变 {} 人",
+                organ.name, summary.created, summary.updated, summary.unchanged
+            );
+            Ok(0)
         }
         Command::Export { what, file, organ, with_personal_data } => {
             if what != "deputies" {
@@ -503,7 +517,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
                 crate::registry::import::export_roster(&db, &state.crypto, &organ.path, privacy).await.map_err(fail)?;
             let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
             crate::audit::record_export(
-                &db,
+                &state.writer,
                 state.audit_key(),
                 &actor,
                 Some(organ.id),
@@ -660,32 +674,38 @@ async fn import_suggestions(
     let actor = Actor { account_id: None, name: "命令行".into(), on_behalf_of: None, client: "cli".into() };
     let failed = |e: crate::app::error::AppError| {
         eprintln!("导入失败，未写入任何数据：{}", e.detail());
-        1
+        Exit(1)
     };
-    let txn = db::begin_write(&state.db).await.map_err(|_| 1)?;
-    let plan = match import::plan(&txn, organ, &parsed, year).await.map_err(failed)? {
-        Ok(plan) => plan,
-        Err(issues) => {
-            report_issues("建议汇总表", &issues);
-            return Err(3);
-        }
-    };
-    let states: Vec<String> = plan.by_state().iter().map(|(l, n)| format!("{l} {n} 件")).collect();
-    if dry_run {
-        for r in &plan.rows {
-            println!("第 {} 行 {}年第{}号 {}：{}", r.row, r.year, r.number, r.title, r.state_label());
-        }
-        println!("检查无误（未写入）：将导入 {} 件（{}）", plan.rows.len(), states.join("，"));
-        return Ok(0);
-    }
-    let sum = import::apply(state, &txn, state.audit_key(), &actor, organ, &plan, &name, now).await.map_err(failed)?;
-    txn.commit().await.map_err(|_| 1)?;
+    let written = state
+        .writer
+        .run(async |txn| {
+            let plan = match import::plan(txn, organ, &parsed, year).await.map_err(failed)? {
+                Ok(plan) => plan,
+                Err(issues) => {
+                    report_issues("建议汇总表", &issues);
+                    return Err(Exit(3));
+                }
+            };
+            let states: Vec<String> = plan.by_state().iter().map(|(l, n)| format!("{l} {n} 件")).collect();
+            if dry_run {
+                for r in &plan.rows {
+                    println!("第 {} 行 {}年第{}号 {}：{}", r.row, r.year, r.number, r.title, r.state_label());
+                }
+                println!("检查无误（未写入）：将导入 {} 件（{}）", plan.rows.len(), states.join("，"));
+                return Err(Exit(0));
+            }
+            let sum =
+                import::apply(state, txn, state.audit_key(), &actor, organ, &plan, &name, now).await.map_err(failed)?;
+            Ok((sum, states))
+        })
+        .await;
+    let (sum, states) = Exit::code(written)?;
     println!("已导入到 {}：代表建议 {} 件（{}）", organ.name, sum.imported, states.join("，"));
     Ok(0)
 }
 
 /// `renda import areas FILE`: exit 0 with the counts, 3 with the row report (nothing written).
-async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> Result<i32, i32> {
+async fn import_areas(state: &crate::app::state::AppState, file: &Path) -> Result<i32, i32> {
     use crate::org::area_import::{AreaImportError, import_areas, parse_blocking};
     let bytes = read_import_file(file)?;
     let started = std::time::Instant::now();
@@ -695,25 +715,41 @@ async fn import_areas(db: &DatabaseConnection, config: &Config, file: &Path) -> 
         report_issues("区划文件", &issues);
         3
     })?;
-    let txn = db::begin_write(db).await.map_err(|_| 1)?;
-    match import_areas(&txn, &config.secrets.audit_key, &actor, &rows).await {
-        Ok(s) => {
-            txn.commit().await.map_err(|_| 1)?;
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "区划已导入：新增 {} 个，更新 {} 个，未变 {} 个，用时 {secs:.1} 秒",
-                s.created, s.updated, s.unchanged
-            );
-            Ok(0)
-        }
-        Err(AreaImportError::Rows(issues)) => {
-            report_issues("区划文件", &issues);
-            Err(3)
-        }
-        Err(AreaImportError::Db(e)) => {
-            eprintln!("导入失败，未写入任何数据：{}", e.detail());
-            Err(1)
-        }
+    let written = state
+        .writer
+        .run(async |txn| match import_areas(txn, state.audit_key(), &actor, &rows).await {
+            Ok(s) => Ok(s),
+            Err(AreaImportError::Rows(issues)) => {
+                report_issues("区划文件", &issues);
+                Err(Exit(3))
+            }
+            Err(AreaImportError::Db(e)) => {
+                eprintln!("导入失败，未写入任何数据：{}", e.detail());
+                Err(Exit(1))
+            }
+        })
+        .await;
+    let s = Exit::code(written)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!("区划已导入：新增 {} 个，更新 {} 个，未变 {} 个，用时 {secs:.1} 秒", s.created, s.updated, s.unchanged);
+    Ok(0)
+}
+
+/// How a command's write ended when it did not write: its exit code, the write rolled back (a
+/// dry run ends with 0, a report of bad rows with 3, a failure with 1).
+struct Exit(i32);
+
+impl From<sea_orm::DbErr> for Exit {
+    fn from(e: sea_orm::DbErr) -> Exit {
+        eprintln!("写入失败，未写入任何数据：{e}");
+        Exit(1)
+    }
+}
+
+impl Exit {
+    /// The written value, or the command's exit (0 is a success that wrote nothing).
+    fn code<T>(written: Result<T, Exit>) -> Result<T, i32> {
+        written.map_err(|Exit(code)| code)
     }
 }
 

@@ -37,7 +37,7 @@ pub async fn check(
                 resource.kind()
             );
             if let Err(e) = audit::record(
-                &s.db,
+                &s.writer,
                 s.audit_key(),
                 &actor,
                 Change {

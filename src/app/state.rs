@@ -27,6 +27,8 @@ use crate::storage::{LocalDir, Storage};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The one writer every audited write goes through (`app::write`), with group commit.
+    pub writer: crate::db::writer::Writer,
     pub config: Arc<Config>,
     pub crypto: FieldCrypto,
     pub storage: Arc<dyn Storage>,
@@ -58,7 +60,9 @@ impl Default for PublicCache {
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> AppState {
         let storage = Arc::new(LocalDir::new(config.data_dir.join("attachments")));
+        let limits = crate::db::writer::Limits { max_batch: config.write_batch_max, max_wait: config.write_batch_wait };
         AppState {
+            writer: crate::db::writer::Writer::new(&db, limits),
             db,
             crypto: FieldCrypto::new(config.secrets.field_key),
             config: Arc::new(config),

@@ -27,7 +27,7 @@ pub const AUDIT_VERIFY: &str = "audit_verify";
 /// Dispatches a job: the platform's own kinds, else the module that registered the kind.
 pub async fn handle(s: &AppState, job: Job) -> Result<(), String> {
     match job.kind.as_str() {
-        "purge_sessions" => crate::auth::purge_expired_sessions(&s.db).await.map(|_| ()).map_err(|e| e.to_string()),
+        "purge_sessions" => crate::auth::purge_expired_sessions(&s.writer).await.map(|_| ()).map_err(|e| e.to_string()),
         "noop" => Ok(()),
         AUDIT_VERIFY => {
             match crate::audit::checks::check_whole(&s.db, s.audit_key(), crate::audit::checks::By::Job, db::now())

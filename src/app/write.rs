@@ -17,14 +17,17 @@ use crate::app::state::AppState;
 use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::base::error::AppResult;
-use crate::db;
+use crate::db::writer::Lease;
 
 /// An open write: its transaction, the audit key and actor, and what to do after commit.
 pub struct Write {
+    // Declared before `lease`: a caller dropped mid-write drops its transaction (queuing the
+    // rollback) before the token goes to the next caller.
     txn: DatabaseTransaction,
     config: std::sync::Arc<crate::base::config::Config>,
     actor: Actor,
     after: Vec<Box<dyn FnOnce() + Send>>,
+    lease: Option<Lease>,
 }
 
 impl Write {
@@ -55,16 +58,29 @@ pub async fn write<T>(
 }
 
 /// The same for a write done by the system or a command (the actor given).
+///
+/// Goes through the node's one writer (`db::writer`): the work may share its transaction and
+/// its commit with writes that arrived at the same time, each in its own savepoint, so its
+/// failure rolls back only itself; `Ok` comes only after the commit that holds the write, and
+/// the after-commit work runs right after that commit.
 pub async fn write_as<T>(s: &AppState, who: Actor, work: impl AsyncFnOnce(&mut Write) -> AppResult<T>) -> AppResult<T> {
-    let txn = db::begin_write(&s.db).await?;
-    let mut w = Write { txn, config: s.config.clone(), actor: who, after: Vec::new() };
-    let value = work(&mut w).await?;
-    let Write { txn, after, .. } = w;
-    txn.commit().await?;
-    for f in after {
-        f();
+    let (lease, txn) = s.writer.lease().await?;
+    let mut w = Write { txn, config: s.config.clone(), actor: who, after: Vec::new(), lease: Some(lease) };
+    let result = crate::db::writer::in_write(work(&mut w)).await;
+    let Write { txn, after, lease, .. } = w;
+    let lease = lease.expect("set above");
+    match result {
+        Ok(value) => {
+            lease.done(txn, after).await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = lease.failed(txn).await {
+                tracing::error!(error = %rollback, "写入失败后回滚失败");
+            }
+            Err(e)
+        }
     }
-    Ok(value)
 }
 
 /// Ends a console form write: `ok` answers a success (usually a redirect with a flash);

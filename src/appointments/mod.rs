@@ -59,7 +59,7 @@ fn reminders<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<()
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
             .unwrap_or_else(crate::db::now);
         let cal = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
-        let r = service::remind(db, &ctx.crypto, &crate::notify::Limits::of(&ctx.config), &cal, now)
+        let r = service::remind(db, &ctx.writer, &ctx.crypto, &crate::notify::Limits::of(&ctx.config), &cal, now)
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(sent = r.sent, "appointment reminders");

@@ -572,6 +572,7 @@ pub struct Reminded {
 /// an SMS to the citizen and a note in the inboxes of the keeper and the deputy.
 pub async fn remind(
     db_conn: &DatabaseConnection,
+    writer: &crate::db::writer::Writer,
     crypto: &FieldCrypto,
     limits: &notify::Limits,
     cal: &Calendar,
@@ -585,42 +586,47 @@ pub async fn remind(
         if day <= today || today < cal.working_days_before(day, 1) {
             continue;
         }
-        let txn = db::begin_write(db_conn).await?;
-        let won = db::exec(
-            &txn,
+        let sent = writer
+            .run(async |txn| {
+                let won = db::exec(
+            txn,
             "UPDATE appointments SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND state = 'confirmed'",
             vec![now.into(), a.id.into()],
         )
         .await?;
-        if won == 0 {
-            txn.rollback().await?;
+                if won == 0 {
+                    return Ok::<_, DbErr>(false);
+                }
+                let body = format!(
+                    "【数字人大】提醒：您预约的 {} 与 {} 见面（{}），请按时前往；不能前往请在“预约查询”页面取消。",
+                    a.when(),
+                    a.with_whom(),
+                    a.booking_no
+                );
+                let _ = notify::sms_sealed(
+                    txn,
+                    crypto,
+                    limits,
+                    &sealed(&a),
+                    &notify::Message::plain(body),
+                    "appointment_reminder",
+                )
+                .await?;
+                // The keeper and the deputy are reminded in their inboxes.
+                notify::inbox_about(
+                    txn,
+                    &receivers(txn, a.station_id, a.person_id).await?,
+                    &about(a.id, &format!("/console/appointments/{}", a.id)),
+                    "见面提醒",
+                    &format!("{} 与预约人见面（{}）：{}", a.when(), a.booking_no, a.topic),
+                )
+                .await?;
+                Ok(true)
+            })
+            .await?;
+        if !sent {
             continue;
         }
-        let body = format!(
-            "【数字人大】提醒：您预约的 {} 与 {} 见面（{}），请按时前往；不能前往请在“预约查询”页面取消。",
-            a.when(),
-            a.with_whom(),
-            a.booking_no
-        );
-        let _ = notify::sms_sealed(
-            &txn,
-            crypto,
-            limits,
-            &sealed(&a),
-            &notify::Message::plain(body),
-            "appointment_reminder",
-        )
-        .await?;
-        // The keeper and the deputy are reminded in their inboxes.
-        notify::inbox_about(
-            &txn,
-            &receivers(&txn, a.station_id, a.person_id).await?,
-            &about(a.id, &format!("/console/appointments/{}", a.id)),
-            "见面提醒",
-            &format!("{} 与预约人见面（{}）：{}", a.when(), a.booking_no, a.topic),
-        )
-        .await?;
-        txn.commit().await?;
         out.sent += 1;
     }
     Ok(out)

@@ -197,22 +197,16 @@ pub async fn append_many<C: ConnectionTrait>(
     Ok(seq)
 }
 
-/// Records a security event (sign-in, refused access …) in a transaction of its own.
-pub async fn record(
-    db: &sea_orm::DatabaseConnection,
-    key: &[u8],
-    actor: &Actor,
-    change: Change<'_>,
-) -> Result<(), DbErr> {
-    let txn = db::begin_write(db).await?;
-    append(&txn, key, actor, change).await?;
-    txn.commit().await
+/// Records a security event (sign-in, refused access …) as a write of its own, through the
+/// node's writer. Not from inside another write: append to that write's transaction instead.
+pub async fn record(writer: &db::writer::Writer, key: &[u8], actor: &Actor, change: Change<'_>) -> Result<(), DbErr> {
+    writer.run(async |txn| append(txn, key, actor, change).await.map(|_| ())).await
 }
 
 /// Records data leaving the system as a file (PLAT-8, PLAT-15): who, what, how many rows, and
 /// whether personal data went out in full. Called by every export that can hold personal data.
 pub async fn record_export(
-    db: &sea_orm::DatabaseConnection,
+    writer: &db::writer::Writer,
     key: &[u8],
     actor: &Actor,
     organ_id: Option<i64>,
@@ -222,7 +216,7 @@ pub async fn record_export(
 ) -> Result<(), DbErr> {
     let how = if personal_in_full { "含完整手机号、出生日期" } else { "个人信息已脱敏" };
     record(
-        db,
+        writer,
         key,
         actor,
         Change {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, Actor, Change};
 use crate::base::config::Config;
 use crate::db;
+use crate::db::writer::Writer;
 use crate::privacy::FieldCrypto;
 pub use authz::{Action, Decision, Principal, Reach, Resource};
 pub use roles::{Role, Scope};
@@ -289,6 +290,7 @@ pub async fn take_totp_step<C: ConnectionTrait>(c: &C, account_id: i64, step: i6
 /// once: its time step must be later than the last one accepted for the account.
 pub async fn login(
     db: &DatabaseConnection,
+    writer: &Writer,
     config: &Config,
     username: &str,
     password: &str,
@@ -348,120 +350,131 @@ pub async fn login(
         Some(r) => Ok((r.id, None)),
     };
 
-    let txn = db::begin_write(db).await?;
-    let address = address_state(&txn, &ip_key).await?;
-    let (name_failures, name_locked_until) = name_key.state(&txn).await?;
-    let locked_meanwhile = [address.map(|a| a.2).unwrap_or(0), name_locked_until].into_iter().max().unwrap_or(0);
-    let outcome = match outcome {
-        Ok(_) | Err(LoginError::BadCredentials | LoginError::TotpRequired | LoginError::TotpReused)
-            if locked_meanwhile > now =>
-        {
-            Err(LoginError::Locked { until: locked_meanwhile })
-        }
-        Ok((account_id, Some(step))) => {
-            if take_totp_step(&txn, account_id, step).await? {
-                Ok(account_id)
-            } else {
-                Err(LoginError::TotpReused)
+    // The refusal is written too (counters, audit): the write succeeds, the sign-in may not.
+    writer
+        .run(async |txn| {
+        let address = address_state(txn, &ip_key).await?;
+        let (name_failures, name_locked_until) = name_key.state(txn).await?;
+        let locked_meanwhile = [address.map(|a| a.2).unwrap_or(0), name_locked_until].into_iter().max().unwrap_or(0);
+        let outcome = match outcome {
+            Ok(_) | Err(LoginError::BadCredentials | LoginError::TotpRequired | LoginError::TotpReused)
+                if locked_meanwhile > now =>
+            {
+                Err(LoginError::Locked { until: locked_meanwhile })
             }
-        }
-        Ok((account_id, None)) => Ok(account_id),
-        Err(e) => Err(e),
-    };
-    let result = match outcome {
-        Ok(account_id) => {
-            let token = random_token("");
-            db::exec(
-                &txn,
-                "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1",
-                vec![account_id.into()],
-            )
-            .await?;
-            db::exec(
-                &txn,
-                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
-                vec![token_hash(&token).into(), account_id.into(), now.into(), (now + config.session_hours * 3600).into(), now.into()],
-            )
-            .await?;
-            let organ_id = row.as_ref().map(|r| r.organ_id);
-            audit::append(
-                &txn,
-                &config.secrets.audit_key,
-                &actor,
-                Change {
-                    action: "login",
-                    target_type: "account",
-                    target_id: account_id.to_string(),
-                    organ_id,
-                    summary: "登录成功".into(),
-                },
-            )
-            .await?;
-            Ok(token)
-        }
-        Err(e) => {
-            let mut e = e;
-            let totp_prompt = e == LoginError::TotpRequired && totp_code.is_none();
-            if !matches!(e, LoginError::Locked { .. }) && !totp_prompt {
-                let failures = name_failures + 1;
-                let until = if failures >= config.login_max_failures { now + lockout } else { 0 };
-                name_key.set(&txn, if until > 0 { 0 } else { failures }, until, now).await?;
-                if until > 0 {
-                    e = LoginError::Locked { until };
+            Ok((account_id, Some(step))) => {
+                if take_totp_step(txn, account_id, step).await? {
+                    Ok(account_id)
+                } else {
+                    Err(LoginError::TotpReused)
                 }
             }
-            // Per-address throttle: a wider budget, so one office's NAT is not locked out by one user.
-            let (failures, window_start) = match address {
-                Some((f, w, _)) if now - w < lockout => (f + 1, w),
-                _ => (1, now),
-            };
-            let until = if failures >= config.login_max_failures * 4 { now + lockout } else { 0 };
-            db::exec(&txn, "DELETE FROM login_throttle WHERE key = $1", vec![ip_key.clone().into()]).await?;
-            db::exec(
-                &txn,
-                "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)",
-                vec![ip_key.into(), failures.into(), window_start.into(), until.into()],
-            )
-            .await?;
-            if until > 0 {
-                e = LoginError::Locked { until };
-            }
-            if !totp_prompt {
+            Ok((account_id, None)) => Ok(account_id),
+            Err(e) => Err(e),
+        };
+        let result = match outcome {
+            Ok(account_id) => {
+                let token = random_token("");
+                db::exec(
+                    txn,
+                    "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1",
+                    vec![account_id.into()],
+                )
+                .await?;
+                db::exec(
+                    txn,
+                    "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                    vec![token_hash(&token).into(), account_id.into(), now.into(), (now + config.session_hours * 3600).into(), now.into()],
+                )
+                .await?;
+                let organ_id = row.as_ref().map(|r| r.organ_id);
                 audit::append(
-                    &txn,
+                    txn,
                     &config.secrets.audit_key,
                     &actor,
                     Change {
-                        action: "login_failed",
+                        action: "login",
                         target_type: "account",
-                        target_id: row.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "-".into()),
-                        organ_id: row.as_ref().map(|r| r.organ_id),
-                        summary: format!("登录失败：{}", e.message()),
+                        target_id: account_id.to_string(),
+                        organ_id,
+                        summary: "登录成功".into(),
                     },
                 )
                 .await?;
+                Ok(token)
             }
-            Err(e)
-        }
-    };
-    txn.commit().await?;
-    Ok(result)
+            Err(e) => {
+                let mut e = e;
+                let totp_prompt = e == LoginError::TotpRequired && totp_code.is_none();
+                if !matches!(e, LoginError::Locked { .. }) && !totp_prompt {
+                    let failures = name_failures + 1;
+                    let until = if failures >= config.login_max_failures { now + lockout } else { 0 };
+                    name_key.set(txn, if until > 0 { 0 } else { failures }, until, now).await?;
+                    if until > 0 {
+                        e = LoginError::Locked { until };
+                    }
+                }
+                // Per-address throttle: a wider budget, so one office's NAT is not locked out by one user.
+                let (failures, window_start) = match address {
+                    Some((f, w, _)) if now - w < lockout => (f + 1, w),
+                    _ => (1, now),
+                };
+                let until = if failures >= config.login_max_failures * 4 { now + lockout } else { 0 };
+                db::exec(txn, "DELETE FROM login_throttle WHERE key = $1", vec![ip_key.clone().into()]).await?;
+                db::exec(
+                    txn,
+                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)",
+                    vec![ip_key.into(), failures.into(), window_start.into(), until.into()],
+                )
+                .await?;
+                if until > 0 {
+                    e = LoginError::Locked { until };
+                }
+                if !totp_prompt {
+                    audit::append(
+                        txn,
+                        &config.secrets.audit_key,
+                        &actor,
+                        Change {
+                            action: "login_failed",
+                            target_type: "account",
+                            target_id: row.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "-".into()),
+                            organ_id: row.as_ref().map(|r| r.organ_id),
+                            summary: format!("登录失败：{}", e.message()),
+                        },
+                    )
+                    .await?;
+                }
+                Err(e)
+            }
+        };
+        Ok::<_, DbErr>(result)
+        })
+        .await
 }
 
-pub async fn logout(db: &DatabaseConnection, config: &Config, token: &str, actor: &Actor) -> Result<(), DbErr> {
-    let txn = db::begin_write(db).await?;
-    let n = db::exec(&txn, "DELETE FROM sessions WHERE token_hash = $1", vec![token_hash(token).into()]).await?;
-    if n > 0 {
-        Change::audited("logout", "account", actor.account_id.map(|v| v.to_string()).unwrap_or_default(), "退出登录")
-            .append(&txn, &config.secrets.audit_key, actor)
-            .await?;
-    }
-    txn.commit().await
+pub async fn logout(writer: &Writer, config: &Config, token: &str, actor: &Actor) -> Result<(), DbErr> {
+    writer
+        .run(async |txn| {
+            let n = db::exec(txn, "DELETE FROM sessions WHERE token_hash = $1", vec![token_hash(token).into()]).await?;
+            if n > 0 {
+                Change::audited(
+                    "logout",
+                    "account",
+                    actor.account_id.map(|v| v.to_string()).unwrap_or_default(),
+                    "退出登录",
+                )
+                .append(txn, &config.secrets.audit_key, actor)
+                .await?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Creates an API token; the clear value is returned once and stored only as a hash.
 pub async fn create_token(
-    db: &DatabaseConnection,
+    writer: &Writer,
     config: &Config,
     actor: &Actor,
     account_id: i64,
@@ -469,65 +482,75 @@ pub async fn create_token(
     scope: Scope,
 ) -> Result<(i64, String), DbErr> {
     let token = random_token("rnd_");
-    let txn = db::begin_write(db).await?;
-    let id = db::insert_id(
-        &txn,
+    let id =
+        writer
+            .run(async |txn| {
+                let id = db::insert_id(
+        txn,
         "INSERT INTO api_tokens (account_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)",
         vec![account_id.into(), name.into(), token_hash(&token).into(), scope.as_str().into(), db::now().into()],
     )
     .await?;
-    Change::audited(
-        "token_create",
-        "account",
-        account_id,
-        format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
-    )
-    .append(&txn, &config.secrets.audit_key, actor)
-    .await?;
-    txn.commit().await?;
+                Change::audited(
+                    "token_create",
+                    "account",
+                    account_id,
+                    format!("创建 API 令牌 #{id}「{name}」，权限 {}", scope.as_str()),
+                )
+                .append(txn, &config.secrets.audit_key, actor)
+                .await?;
+                Ok::<_, DbErr>(id)
+            })
+            .await?;
     Ok((id, token))
 }
 
 pub async fn revoke_token(
-    db: &DatabaseConnection,
+    writer: &Writer,
     config: &Config,
     actor: &Actor,
     account_id: i64,
     token_id: i64,
 ) -> Result<bool, DbErr> {
-    let txn = db::begin_write(db).await?;
-    let n = db::exec(
-        &txn,
-        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
-        vec![db::now().into(), token_id.into(), account_id.into()],
-    )
-    .await?;
-    if n > 0 {
-        Change::audited("token_revoke", "account", account_id, format!("吊销 API 令牌 #{token_id}"))
-            .append(&txn, &config.secrets.audit_key, actor)
+    writer
+        .run(async |txn| {
+            let n = db::exec(
+                txn,
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+                vec![db::now().into(), token_id.into(), account_id.into()],
+            )
             .await?;
-    }
-    txn.commit().await?;
-    Ok(n > 0)
+            if n > 0 {
+                Change::audited("token_revoke", "account", account_id, format!("吊销 API 令牌 #{token_id}"))
+                    .append(txn, &config.secrets.audit_key, actor)
+                    .await?;
+            }
+            Ok(n > 0)
+        })
+        .await
 }
 
 /// Removes expired sessions, and sign-in throttle rows that no longer hold anything back
 /// (a name whose lock has run out with no failures since; an address whose window and lock
 /// ended more than a day ago, longer than any configured lockout); run by the job worker.
-pub async fn purge_expired_sessions(db: &DatabaseConnection) -> Result<u64, DbErr> {
+pub async fn purge_expired_sessions(writer: &Writer) -> Result<u64, DbErr> {
     let now = db::now();
     let names = format!("{NAME_KEY_PREFIX}%");
-    db::exec(
-        db,
-        "DELETE FROM login_throttle WHERE key LIKE $1 AND failures = 0 AND locked_until < $2",
-        vec![names.clone().into(), now.into()],
-    )
-    .await?;
-    db::exec(
-        db,
-        "DELETE FROM login_throttle WHERE key NOT LIKE $1 AND locked_until < $2 AND window_start < $3",
-        vec![names.into(), now.into(), (now - 86_400).into()],
-    )
-    .await?;
-    db::exec(db, "DELETE FROM sessions WHERE expires_at <= $1", vec![now.into()]).await
+    writer
+        .run(async |txn| {
+            db::exec(
+                txn,
+                "DELETE FROM login_throttle WHERE key LIKE $1 AND failures = 0 AND locked_until < $2",
+                vec![names.clone().into(), now.into()],
+            )
+            .await?;
+            db::exec(
+                txn,
+                "DELETE FROM login_throttle WHERE key NOT LIKE $1 AND locked_until < $2 AND window_start < $3",
+                vec![names.clone().into(), now.into(), (now - 86_400).into()],
+            )
+            .await?;
+            db::exec(txn, "DELETE FROM sessions WHERE expires_at <= $1", vec![now.into()]).await
+        })
+        .await
 }

@@ -103,6 +103,10 @@ pub struct Config {
     pub suggestion_contact_required: bool,
     /// Working days a unit has to return a wrongly assigned suggestion (SUG-4; 10 by default).
     pub suggestion_return_working_days: u32,
+    /// Group commit (issue 21): the most writes one commit holds, and the longest a write
+    /// waits for the commit of its batch while others keep arriving.
+    pub write_batch_max: usize,
+    pub write_batch_wait: std::time::Duration,
 }
 
 impl Config {
@@ -147,6 +151,8 @@ impl Config {
             bookings_per_address_per_day: 3,
             suggestion_contact_required: false,
             suggestion_return_working_days: 10,
+            write_batch_max: 64,
+            write_batch_wait: std::time::Duration::from_millis(5),
         }
     }
 }
@@ -191,6 +197,8 @@ struct FileConfig {
     bookings_per_address_per_day: Option<i64>,
     suggestion_contact_required: Option<bool>,
     suggestion_return_working_days: Option<i64>,
+    write_batch_max: Option<i64>,
+    write_batch_wait_ms: Option<i64>,
     session_secret: Option<String>,
     audit_secret: Option<String>,
     field_secret: Option<String>,
@@ -370,6 +378,8 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         int("bookings_per_address_per_day", file.bookings_per_address_per_day, 1, 1000, 3, &mut errors);
     let suggestion_return_working_days =
         int("suggestion_return_working_days", file.suggestion_return_working_days, 1, 60, 10, &mut errors);
+    let write_batch_max = int("write_batch_max", file.write_batch_max, 1, 1000, 64, &mut errors);
+    let write_batch_wait_ms = int("write_batch_wait_ms", file.write_batch_wait_ms, 0, 1000, 5, &mut errors);
 
     let webhook_allowed_hosts: Vec<String> = match env("RENDA_WEBHOOK_ALLOWED_HOSTS") {
         Some(v) => v.split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
@@ -461,6 +471,8 @@ pub fn load(cli: &CliOverrides, env: &dyn Fn(&str) -> Option<String>) -> Result<
         bookings_per_address_per_day,
         suggestion_contact_required: file.suggestion_contact_required.unwrap_or(false),
         suggestion_return_working_days: suggestion_return_working_days as u32,
+        write_batch_max: write_batch_max as usize,
+        write_batch_wait: std::time::Duration::from_millis(write_batch_wait_ms as u64),
     })
 }
 
@@ -583,6 +595,18 @@ mod tests {
         assert_eq!(on.sms_per_number_per_day, 4);
         let errors = load(&cli, &env_of(&[("RENDA_SMS_VERIFY_NEW_NUMBERS", "yes")])).unwrap_err();
         assert!(errors[0].contains("RENDA_SMS_VERIFY_NEW_NUMBERS"), "{errors:?}");
+    }
+
+    #[test]
+    fn group_commit_is_configurable_and_bounded() {
+        let cli =
+            CliOverrides { config_file: Some("/nonexistent/renda.toml".into()), demo: true, ..Default::default() };
+        let default = load(&cli, &env_of(&[])).unwrap();
+        assert_eq!((default.write_batch_max, default.write_batch_wait), (64, std::time::Duration::from_millis(5)));
+        let set = load(&cli, &env_of(&[("RENDA_WRITE_BATCH_MAX", "1"), ("RENDA_WRITE_BATCH_WAIT_MS", "20")])).unwrap();
+        assert_eq!((set.write_batch_max, set.write_batch_wait), (1, std::time::Duration::from_millis(20)));
+        let errors = load(&cli, &env_of(&[("RENDA_WRITE_BATCH_MAX", "0")])).unwrap_err();
+        assert!(errors[0].contains("RENDA_WRITE_BATCH_MAX") && errors[0].contains("1 到 1000"), "{errors:?}");
     }
 
     #[test]

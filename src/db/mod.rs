@@ -2,6 +2,7 @@
 //! and write transactions that serialise on the audit chain head.
 
 pub mod migrations;
+pub mod writer;
 
 use std::time::Duration;
 

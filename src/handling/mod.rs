@@ -399,7 +399,7 @@ fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<
         let calendar = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
         let kinds: Vec<&str> = s.ext.get::<Kinds>().map(|k| k.0.iter().map(|x| x.kind).collect()).unwrap_or_default();
         let policy_of = |kind: &str| policy_of(s, kind);
-        let report = scan::run(db, &calendar, &policy_of, &kinds, now).await.map_err(|e| e.to_string())?;
+        let report = scan::run(db, &s.writer, &calendar, &policy_of, &kinds, now).await.map_err(|e| e.to_string())?;
         tracing::info!(
             warned = report.warned,
             overdue = report.overdue,

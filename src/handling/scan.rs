@@ -13,6 +13,7 @@ use super::service::{event, notify_staff, notify_unit};
 use crate::audit::Actor;
 use crate::calendar::{self, Calendar};
 use crate::db;
+use crate::db::writer::Writer;
 
 /// What one scan raised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,6 +32,7 @@ const PAGE: i64 = 500;
 /// how many working days before its deadline an item of that kind is warned of).
 pub async fn run(
     db: &DatabaseConnection,
+    writer: &Writer,
     calendar: &Calendar,
     policy_of: &(dyn Fn(&str) -> Policy + Sync),
     kinds: &[&str],
@@ -66,43 +68,48 @@ pub async fn run(
             } else {
                 continue;
             };
-            let txn = db::begin_write(db).await?;
-            // Set the mark only if nobody else did (two nodes scanning at once raise it once).
-            let column = if detail == "overdue" { "overdue_for" } else { "warned_for" };
-            let won = db::exec(
-                &txn,
-                &format!(
-                    "UPDATE handling_items SET {column} = $1 WHERE id = $2 AND ({column} IS NULL OR {column} <> $1) \
-                     AND deadline = $1 AND state IN ('assigned', 'in_progress', 'rehandling')"
-                ),
-                vec![deadline.into(), item.id.into()],
-            )
-            .await?;
-            if won == 0 {
-                txn.rollback().await?;
+            let won = writer
+                .run(async |txn| {
+                    // Set the mark only if nobody else did (two nodes scanning at once raise it once).
+                    let column = if detail == "overdue" { "overdue_for" } else { "warned_for" };
+                    let won = db::exec(
+                        txn,
+                        &format!(
+                            "UPDATE handling_items SET {column} = $1 WHERE id = $2 AND ({column} IS NULL OR {column} <> $1) \
+                             AND deadline = $1 AND state IN ('assigned', 'in_progress', 'rehandling')"
+                        ),
+                        vec![deadline.into(), item.id.into()],
+                    )
+                    .await?;
+                    if won == 0 {
+                        return Ok::<_, DbErr>(false);
+                    }
+                    let body = format!("办理期限 {deadline}");
+                    event(
+                        txn,
+                        now,
+                        item.id,
+                        item.round,
+                        "deadline_notice",
+                        detail,
+                        Party::System,
+                        &system,
+                        None,
+                        false,
+                        &body,
+                        "",
+                    )
+                    .await?;
+                    for unit in model::live_units(txn, item.id).await? {
+                        notify_unit(txn, unit, item, title, &body).await?;
+                    }
+                    notify_staff(txn, item, title, &body).await?;
+                    Ok(true)
+                })
+                .await?;
+            if !won {
                 continue;
             }
-            let body = format!("办理期限 {deadline}");
-            event(
-                &txn,
-                now,
-                item.id,
-                item.round,
-                "deadline_notice",
-                detail,
-                Party::System,
-                &system,
-                None,
-                false,
-                &body,
-                "",
-            )
-            .await?;
-            for unit in model::live_units(&txn, item.id).await? {
-                notify_unit(&txn, unit, item, title, &body).await?;
-            }
-            notify_staff(&txn, item, title, &body).await?;
-            txn.commit().await?;
             if detail == "overdue" {
                 report.overdue += 1;
             } else {
@@ -133,7 +140,7 @@ pub async fn run(
             {
                 continue;
             }
-            if warn_assist(db, a, overdue, now, &system).await? {
+            if warn_assist(writer, a, overdue, now, &system).await? {
                 if overdue {
                     report.assist_overdue += 1;
                 } else {
@@ -153,59 +160,63 @@ pub async fn run(
 /// item's history, the unit told (and on 超期 the 主办 units and the staff). False when another
 /// scan marked it first or the assignment is no longer at work.
 async fn warn_assist(
-    db: &DatabaseConnection,
+    writer: &Writer,
     a: &model::AssistDue,
     overdue: bool,
     now: i64,
     system: &Actor,
 ) -> Result<bool, DbErr> {
-    let txn = db::begin_write(db).await?;
-    let column = if overdue { "overdue_for" } else { "warned_for" };
-    let won = db::exec(
-        &txn,
-        &format!(
-            "UPDATE handling_assignments SET {column} = $1 WHERE id = $2 AND ({column} IS NULL OR {column} <> $1) \
-             AND deadline = $1 AND state IN ('active', 'accepted')"
-        ),
-        vec![a.deadline.clone().into(), a.id.into()],
-    )
-    .await?;
-    let item = model::item(&txn, a.item_id).await?;
-    let Some(item) = item.filter(|i| won > 0 && i.state.with_units()) else {
-        txn.rollback().await?;
-        return Ok(false);
-    };
-    let (detail, title, body) = if overdue {
-        (
-            "assist_overdue",
-            "协办意见已超期",
-            format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline),
+    writer
+        .run(async |txn| {
+            // The item first: a mark on an item no longer at work would be kept (nothing rolls back).
+            let Some(item) = model::item(txn, a.item_id).await?.filter(|i| i.state.with_units()) else {
+                return Ok(false);
+            };
+            let column = if overdue { "overdue_for" } else { "warned_for" };
+            let won = db::exec(
+            txn,
+            &format!(
+                "UPDATE handling_assignments SET {column} = $1 WHERE id = $2 AND ({column} IS NULL OR {column} <> $1) \
+                 AND deadline = $1 AND state IN ('active', 'accepted')"
+            ),
+            vec![a.deadline.clone().into(), a.id.into()],
         )
-    } else {
-        ("assist_warning", "协办意见即将到期", format!("请于 {} 前向主办单位提出协办意见", a.deadline))
-    };
-    event(
-        &txn,
-        now,
-        item.id,
-        item.round,
-        "deadline_notice",
-        detail,
-        Party::System,
-        system,
-        Some(a.unit_id),
-        false,
-        &body,
-        "",
-    )
-    .await?;
-    notify_unit(&txn, a.unit_id, &item, title, &body).await?;
-    if overdue {
-        for lead in model::answering_units(&txn, item.id).await? {
-            notify_unit(&txn, lead, &item, "协办单位未按期提出协办意见", &body).await?;
-        }
-        notify_staff(&txn, &item, "协办单位未按期提出协办意见", &body).await?;
-    }
-    txn.commit().await?;
-    Ok(true)
+        .await?;
+            if won == 0 {
+                return Ok(false);
+            }
+            let (detail, title, body) = if overdue {
+                (
+                    "assist_overdue",
+                    "协办意见已超期",
+                    format!("{}的协办意见期限 {} 已过，尚未提出协办意见", a.unit_name, a.deadline),
+                )
+            } else {
+                ("assist_warning", "协办意见即将到期", format!("请于 {} 前向主办单位提出协办意见", a.deadline))
+            };
+            event(
+                txn,
+                now,
+                item.id,
+                item.round,
+                "deadline_notice",
+                detail,
+                Party::System,
+                system,
+                Some(a.unit_id),
+                false,
+                &body,
+                "",
+            )
+            .await?;
+            notify_unit(txn, a.unit_id, &item, title, &body).await?;
+            if overdue {
+                for lead in model::answering_units(txn, item.id).await? {
+                    notify_unit(txn, lead, &item, "协办单位未按期提出协办意见", &body).await?;
+                }
+                notify_staff(txn, &item, "协办单位未按期提出协办意见", &body).await?;
+            }
+            Ok(true)
+        })
+        .await
 }

@@ -77,7 +77,7 @@ fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
             .unwrap_or_else(crate::db::now);
         let cal = crate::calendar::load(&s.db).await.map_err(|e| e.to_string())?;
-        let report = tasks::scan(&s.db, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
+        let report = tasks::scan(&s.db, &s.writer, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
         tracing::info!(warned = report.warned, overdue = report.overdue, "legislation deadline scan");
         Ok(())
     })

@@ -727,7 +727,7 @@ async fn stats_page(
     if q.format.as_deref() == Some("xlsx") {
         let title = format!("{}意见采纳情况", d.title);
         let actor = crate::app::guard::actor(&p, &ip);
-        crate::audit::record_export(&s.db, s.audit_key(), &actor, Some(d.organ_id), &title, f.lines.len(), false)
+        crate::audit::record_export(&s.writer, s.audit_key(), &actor, Some(d.organ_id), &title, f.lines.len(), false)
             .await?;
         return Ok(axum::response::IntoResponse::into_response((
             [

@@ -310,7 +310,13 @@ pub struct Report {
 /// The daily scan as of `now`: open tasks due within `WARN_WORKING_DAYS` working days are
 /// warned, those past their deadline marked overdue — each once per deadline, told to the
 /// addressee's accounts and (overdue) to the draft's staff.
-pub async fn scan(db: &DatabaseConnection, key: &[u8], cal: &Calendar, now: i64) -> Result<Report, DbErr> {
+pub async fn scan(
+    db: &DatabaseConnection,
+    writer: &crate::db::writer::Writer,
+    key: &[u8],
+    cal: &Calendar,
+    now: i64,
+) -> Result<Report, DbErr> {
     let today = calendar::beijing_date(now);
     let mut report = Report::default();
     let rows = db::query_rows(
@@ -331,54 +337,61 @@ pub async fn scan(db: &DatabaseConnection, key: &[u8], cal: &Calendar, now: i64)
         if !overdue && (!warn || warned_for.as_deref() == Some(t.deadline.as_str())) {
             continue;
         }
-        let txn = db::begin_write(db).await?;
-        let accounts = super::comments::addressee_accounts(&txn, id).await.map_err(|e| DbErr::Custom(e.detail()))?;
-        let d = model::draft(&txn, t.draft_id).await?;
-        let title = d.as_ref().map(|d| d.title.clone()).unwrap_or_default();
-        let link = format!("/console/legislation/tasks/{id}");
-        if overdue {
-            crate::notify::inbox_all(
-                &txn,
-                &accounts,
-                "立法意见已超期",
-                &format!("《{title}》的意见应于 {} 前反馈，已超期。", t.deadline),
-                Some(&link),
-            )
-            .await?;
-            if let Some(d) = &d {
-                let staff = staff_of(&txn, d).await?;
-                crate::notify::inbox_all(
-                    &txn,
-                    &staff,
-                    "立法意见超期未反馈",
-                    &format!("{}对《{title}》的意见已超期未反馈。", t.target_name),
-                    Some(&link),
+        writer
+            .run(async |txn| {
+                let accounts =
+                    super::comments::addressee_accounts(txn, id).await.map_err(|e| DbErr::Custom(e.detail()))?;
+                let d = model::draft(txn, t.draft_id).await?;
+                let title = d.as_ref().map(|d| d.title.clone()).unwrap_or_default();
+                let link = format!("/console/legislation/tasks/{id}");
+                if overdue {
+                    crate::notify::inbox_all(
+                        txn,
+                        &accounts,
+                        "立法意见已超期",
+                        &format!("《{title}》的意见应于 {} 前反馈，已超期。", t.deadline),
+                        Some(&link),
+                    )
+                    .await?;
+                    if let Some(d) = &d {
+                        let staff = staff_of(txn, d).await?;
+                        crate::notify::inbox_all(
+                            txn,
+                            &staff,
+                            "立法意见超期未反馈",
+                            &format!("{}对《{title}》的意见已超期未反馈。", t.target_name),
+                            Some(&link),
+                        )
+                        .await?;
+                    }
+                    db::exec(txn, "UPDATE leg_tasks SET overdue_for = deadline WHERE id = $1", vec![id.into()]).await?;
+                } else {
+                    crate::notify::inbox_all(
+                        txn,
+                        &accounts,
+                        "立法意见即将到期",
+                        &format!("《{title}》的意见请于 {} 前反馈。", t.deadline),
+                        Some(&link),
+                    )
+                    .await?;
+                    db::exec(txn, "UPDATE leg_tasks SET warned_for = deadline WHERE id = $1", vec![id.into()]).await?;
+                }
+                Change::audited(
+                    "leg_task_deadline",
+                    "legislation_task",
+                    id,
+                    if overdue { "超期".to_string() } else { "预警".to_string() },
                 )
+                .append(txn, key, &system)
                 .await?;
-            }
-            db::exec(&txn, "UPDATE leg_tasks SET overdue_for = deadline WHERE id = $1", vec![id.into()]).await?;
+                Ok::<_, DbErr>(())
+            })
+            .await?;
+        if overdue {
             report.overdue += 1;
         } else {
-            crate::notify::inbox_all(
-                &txn,
-                &accounts,
-                "立法意见即将到期",
-                &format!("《{title}》的意见请于 {} 前反馈。", t.deadline),
-                Some(&link),
-            )
-            .await?;
-            db::exec(&txn, "UPDATE leg_tasks SET warned_for = deadline WHERE id = $1", vec![id.into()]).await?;
             report.warned += 1;
         }
-        Change::audited(
-            "leg_task_deadline",
-            "legislation_task",
-            id,
-            if overdue { "超期".to_string() } else { "预警".to_string() },
-        )
-        .append(&txn, key, &system)
-        .await?;
-        txn.commit().await?;
     }
     Ok(report)
 }

@@ -289,7 +289,7 @@ async fn report(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
     let (run, lines) = own_report(&s, &p, &ip, id).await?;
     let bytes = crate::export::to_xlsx(&import::report_table(&run, &lines));
     crate::audit::record_export(
-        &s.db,
+        &s.writer,
         s.audit_key(),
         &guard::actor(&p, &ip),
         Some(p.organ_id),

@@ -243,7 +243,7 @@ fn personal_data_purge<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a,
             .unwrap_or_else(crate::db::now);
         let days = ctx.config.personal_data_retention_days;
         let done =
-            service::purge_personal_data(&ctx.db, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;
+            service::purge_personal_data(&ctx.writer, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;
         tracing::info!(opinions = done.opinions, messages = done.messages, "personal data purge");
         Ok(())
     })

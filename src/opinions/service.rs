@@ -473,7 +473,7 @@ const PURGE_BATCH: i64 = 1_000;
 /// masked number stays). The text, the history and the figures stay. One audit entry per run
 /// that cleared something.
 pub async fn purge_personal_data(
-    db: &sea_orm::DatabaseConnection,
+    writer: &db::writer::Writer,
     key: &[u8],
     retention_days: i64,
     now: i64,
@@ -481,24 +481,27 @@ pub async fn purge_personal_data(
     let cutoff = now - retention_days * 86_400;
     let mut purged = Purged::default();
     loop {
-        let txn = db::begin_write(db).await?;
-        let n = db::exec(
-            &txn,
-            "UPDATE opinions SET name_enc = NULL, phone_enc = NULL, phone_hash = NULL, purged_at = $1 \
-             WHERE id IN (SELECT op.id FROM opinions op JOIN handling_items i ON i.id = op.item_id \
-             WHERE op.purged_at IS NULL AND i.state IN ('closed', 'rejected') AND i.closed_at < $2 \
-             AND (op.name_enc IS NOT NULL OR op.phone_enc IS NOT NULL OR op.phone_hash IS NOT NULL) LIMIT $3)",
-            vec![now.into(), cutoff.into(), PURGE_BATCH.into()],
-        )
-        .await?;
-        let m = db::exec(
-            &txn,
-            "UPDATE sms_outbox SET phone_enc = '', phone_hash = NULL, body_enc = NULL WHERE id IN \
-             (SELECT id FROM sms_outbox WHERE phone_enc <> '' AND created_at < $1 LIMIT $2)",
-            vec![cutoff.into(), PURGE_BATCH.into()],
-        )
-        .await?;
-        txn.commit().await?;
+        let (n, m) = writer
+            .run(async |txn| {
+                let n = db::exec(
+                    txn,
+                    "UPDATE opinions SET name_enc = NULL, phone_enc = NULL, phone_hash = NULL, purged_at = $1 \
+                     WHERE id IN (SELECT op.id FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+                     WHERE op.purged_at IS NULL AND i.state IN ('closed', 'rejected') AND i.closed_at < $2 \
+                     AND (op.name_enc IS NOT NULL OR op.phone_enc IS NOT NULL OR op.phone_hash IS NOT NULL) LIMIT $3)",
+                    vec![now.into(), cutoff.into(), PURGE_BATCH.into()],
+                )
+                .await?;
+                let m = db::exec(
+                    txn,
+                    "UPDATE sms_outbox SET phone_enc = '', phone_hash = NULL, body_enc = NULL WHERE id IN \
+                     (SELECT id FROM sms_outbox WHERE phone_enc <> '' AND created_at < $1 LIMIT $2)",
+                    vec![cutoff.into(), PURGE_BATCH.into()],
+                )
+                .await?;
+                Ok::<_, DbErr>((n, m))
+            })
+            .await?;
         purged.opinions += n;
         purged.messages += m;
         if n < PURGE_BATCH as u64 && m < PURGE_BATCH as u64 {
@@ -507,7 +510,7 @@ pub async fn purge_personal_data(
     }
     if purged != Purged::default() {
         audit::record(
-            db,
+            writer,
             key,
             &Actor::system("个人信息清除"),
             Change::audited(

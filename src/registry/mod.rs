@@ -197,9 +197,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
 /// Keeps every duty rule expanded half a year ahead (daily).
 fn extend_duty_slots<'a>(s: &'a crate::app::state::AppState, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let txn = crate::db::begin_write(&s.db).await.map_err(|e| e.to_string())?;
-        stations::extend_all_rules(&txn).await.map_err(|e| e.to_string())?;
-        txn.commit().await.map_err(|e| e.to_string())
+        s.writer.run(async |txn| stations::extend_all_rules(txn).await).await.map(|_| ()).map_err(|e| e.to_string())
     })
 }
 

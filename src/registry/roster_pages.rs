@@ -143,7 +143,7 @@ async fn roster_download(Caller { p, s, ip }: Caller, Query(q): Query<RosterQuer
     }
     let (bytes, rows) = export_roster(&s.db, &s.crypto, &p.organ_path, privacy).await?;
     crate::audit::record_export(
-        &s.db,
+        &s.writer,
         s.audit_key(),
         &actor(&p, &ip),
         Some(p.organ_id),

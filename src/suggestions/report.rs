@@ -78,7 +78,7 @@ async fn report(Console { page, p, s, ip }: Console, Query(q): Query<ReportQuery
         }
         let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
         crate::audit::record_export(
-            &s.db,
+            &s.writer,
             s.audit_key(),
             &guard::actor(&p, &ip),
             Some(p.organ_id),

@@ -360,7 +360,7 @@ async fn audit_export(Caller { p, s, ip }: Caller, Query(q): Query<AuditQuery>) 
             .collect(),
     };
     let bytes = to_xlsx(&table);
-    audit::record_export(&s.db, s.audit_key(), &guard::actor(&p, &ip), Some(p.organ_id), "审计日志", count, false)
+    audit::record_export(&s.writer, s.audit_key(), &guard::actor(&p, &ip), Some(p.organ_id), "审计日志", count, false)
         .await?;
     Ok((
         [

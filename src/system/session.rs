@@ -71,7 +71,7 @@ pub async fn login_submit(
 ) -> AppResult<Response> {
     let next = safe_next(f.next.as_deref());
     let code = f.totp.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    match auth::login(&s.db, &s.config, &f.username, &f.password, code, &ip.0).await? {
+    match auth::login(&s.db, &s.writer, &s.config, &f.username, &f.password, code, &ip.0).await? {
         Ok(token) => {
             let mut r = crate::app::urls::see_other(&next);
             let v = format!(
@@ -112,7 +112,7 @@ pub async fn logout(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     if let (Some(token), Some(p)) = (cookie(&headers, auth::SESSION_COOKIE), &page.principal) {
-        auth::logout(&s.db, &s.config, token, &actor(p, &ip)).await?;
+        auth::logout(&s.writer, &s.config, token, &actor(p, &ip)).await?;
     }
     let mut r = redirect_with_flash("/login", "您已安全退出");
     r.headers_mut().append(
@@ -418,7 +418,7 @@ pub async fn token_create(Console { page, p, s, ip }: Console, Form(f): Form<Tok
         let resource = Resource::WriteToken { owner_id: p.account_id };
         guard::check(&s, &p, &ip, Action::Create, &resource, &p.account_id.to_string()).await?;
     }
-    let (_, token) = auth::create_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
+    let (_, token) = auth::create_token(&s.writer, &s.config, &actor(&p, &ip), p.account_id, name, scope).await?;
     // The clear token is shown once, on this response only.
     render(&account_tpl(&page, &s, &p, Errors::default(), Some(token)).await?)
 }
@@ -430,6 +430,6 @@ pub async fn token_revoke(Caller { p, s, ip }: Caller, PathId(id): PathId) -> Ap
     if authz::decide(&p, Action::Update, &Resource::AccountSecurity { owner_id: owner }) != Decision::Allow {
         return Err(AppError::NotFound);
     }
-    auth::revoke_token(&s.db, &s.config, &actor(&p, &ip), p.account_id, id).await?;
+    auth::revoke_token(&s.writer, &s.config, &actor(&p, &ip), p.account_id, id).await?;
     Ok(redirect_with_flash("/console/account", &format!("令牌 #{id} 已吊销")))
 }

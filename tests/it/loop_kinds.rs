@@ -311,8 +311,16 @@ async fn the_deadline_scan_follows_each_kinds_warning(app: TestApp) {
     // Noon (Beijing) eight working days before it.
     let when = calendar.working_days_before(day, 8).and_hms_opt(4, 0, 0).unwrap().and_utc().timestamp();
     let policy_of = |kind: &str| renda::handling::policy_of(&app.state, kind);
-    let report =
-        renda::handling::scan::run(app.db(), &calendar, &policy_of, &["opinion", "test_petition"], when).await.unwrap();
+    let report = renda::handling::scan::run(
+        app.db(),
+        &app.state.writer,
+        &calendar,
+        &policy_of,
+        &["opinion", "test_petition"],
+        when,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.warned, 1, "{report:?}");
     let conn = app.db();
     let warned = |item: i64| async move {

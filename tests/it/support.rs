@@ -230,7 +230,7 @@ impl TestApp {
     /// The demo county (诸城市 with 13 townships) and its six accounts.
     pub async fn seed_demo(&self) {
         renda::demo::seed(
-            &self.state.db,
+            &self.state.writer,
             self.state.audit_key(),
             &self.state.crypto,
             self.state.config.password_cost,
@@ -338,7 +338,7 @@ impl TestApp {
             .try_get_by_index(0)
             .unwrap();
         let (_, token) = renda::auth::create_token(
-            self.db(),
+            &self.state.writer,
             &self.state.config,
             &renda::audit::Actor::system("test"),
             id,

@@ -485,15 +485,15 @@ async fn the_deadline_scan_warns_once_and_marks_overdue_once(app: TestApp) {
         }
     };
     // The day before the deadline: a warning, once.
-    renda::legislation::tasks::scan(app.db(), &key, &cal, deadline_at - 30 * 3600).await.unwrap();
+    renda::legislation::tasks::scan(app.db(), &app.state.writer, &key, &cal, deadline_at - 30 * 3600).await.unwrap();
     let (warned, overdue, deadline) = stamps().await;
     assert_eq!((warned.as_deref(), overdue.as_deref()), (Some(deadline.as_str()), None));
-    renda::legislation::tasks::scan(app.db(), &key, &cal, deadline_at - 29 * 3600).await.unwrap();
+    renda::legislation::tasks::scan(app.db(), &app.state.writer, &key, &cal, deadline_at - 29 * 3600).await.unwrap();
     assert_eq!(told("立法意见即将到期").await, 1, "warned once per deadline");
     // After it: overdue, once; the page says so.
-    renda::legislation::tasks::scan(app.db(), &key, &cal, deadline_at + 60).await.unwrap();
+    renda::legislation::tasks::scan(app.db(), &app.state.writer, &key, &cal, deadline_at + 60).await.unwrap();
     assert_eq!(stamps().await.1.as_deref(), Some(deadline.as_str()));
-    renda::legislation::tasks::scan(app.db(), &key, &cal, deadline_at + 3600).await.unwrap();
+    renda::legislation::tasks::scan(app.db(), &app.state.writer, &key, &cal, deadline_at + 3600).await.unwrap();
     assert_eq!(told("立法意见已超期").await, 1, "overdue once per deadline");
     db::exec(
         app.db(),

@@ -105,7 +105,7 @@ async fn unknown_names_are_throttled_like_accounts(app: TestApp) {
     let db = app.db();
     let count = |sql: &'static str| async move { renda::db::scalar_i64(db, sql, vec![]).await.unwrap() };
     let before = count("SELECT count(*) FROM login_throttle").await;
-    renda::auth::purge_expired_sessions(app.db()).await.unwrap();
+    renda::auth::purge_expired_sessions(&app.state.writer).await.unwrap();
     // Gone: the two rows above, and the disabled account's name, whose lock ended above.
     assert_eq!(count("SELECT count(*) FROM login_throttle").await, before - 3);
     // Kept: names with failures (nobody-here, nobody-else) and the live address.
@@ -130,9 +130,10 @@ async fn unknown_names_take_as_long_as_wrong_passwords(app: TestApp) {
     let once = |name: &'static str, i: usize| {
         let config = config.clone();
         let db = app.db().clone();
+        let writer = app.state.writer.clone();
         async move {
             let started = std::time::Instant::now();
-            let r = renda::auth::login(&db, &config, name, "wrong-pass1", None, &format!("10.0.0.{i}")).await;
+            let r = renda::auth::login(&db, &writer, &config, name, "wrong-pass1", None, &format!("10.0.0.{i}")).await;
             assert_eq!(r.unwrap(), Err(renda::auth::LoginError::BadCredentials));
             started.elapsed()
         }

@@ -303,7 +303,9 @@ async fn the_scan_watches_the_assisting_units_own_deadline(app: TestApp) {
     let scan = |at: i64| {
         let (calendar, policy_of) = (&calendar, &policy_of);
         let app = &app;
-        async move { renda::handling::scan::run(app.db(), calendar, policy_of, &kinds, at).await.unwrap() }
+        async move {
+            renda::handling::scan::run(app.db(), &app.state.writer, calendar, policy_of, &kinds, at).await.unwrap()
+        }
     };
     let lines = |item: i64, detail: &'static str| {
         let app = &app;
