@@ -53,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0041_meetings::Migration),
             Box::new(m0042_meeting_records::Migration),
             Box::new(m0043_audit_checks::Migration),
+            Box::new(m0044_legislation_plans::Migration),
         ]
     }
 }
@@ -97,6 +98,7 @@ pub mod m0040_ballot_rules;
 pub mod m0041_meetings;
 pub mod m0042_meeting_records;
 pub mod m0043_audit_checks;
+pub mod m0044_legislation_plans;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -127,4 +129,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0036_legislation::REFERENCES)
         .chain(m0041_meetings::REFERENCES)
         .chain(m0042_meeting_records::REFERENCES)
+        .chain(m0044_legislation_plans::REFERENCES)
 }

@@ -298,6 +298,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         dispose(txn, d, &staff, &draft, *id, disposition, reason, None, t2 + DAY).await?;
     }
     let v2 = publish(txn, d, &staff, &draft, &v2, t2, now + 25 * DAY, t2).await?;
+    let own = draft.clone();
     for (n, (phrase, text)) in SECOND_READING.iter().enumerate() {
         comment(txn, d, &draft, &v2, phrase, "", text, n + 10, t2 + (n as i64 + 1) * DAY).await?;
     }
@@ -365,5 +366,5 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         )
         .await?;
     }
-    Ok(())
+    super::demo_passage::seed(txn, d, &own).await
 }
