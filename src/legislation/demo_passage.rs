@@ -55,7 +55,9 @@ async fn passage(txn: &DatabaseTransaction, d: &Demo<'_>, staff: &Actor, now: i6
         accept_issues: true,
     };
     let first = service::prepare(&v("一审稿", "first_reading"))?;
-    let title = NewDraft { title: "江门市门楼号牌管理条例（草案）".into(), side: "own".into(), origin: String::new() };
+    let title = NewDraft {
+        title: "江门市门楼号牌管理条例（草案）".into(), side: "own".into(), origin: String::new()
+    };
     let created = service::create_draft(txn, d.key, staff, d.organ, &title, &first, t0).await?;
     let draft = model::draft(txn, created.id).await?.ok_or(AppError::NotFound)?;
     for (reading, meeting, at, result, votes) in [
@@ -150,8 +152,12 @@ async fn bank_and_plans(
         .unwrap_or_default();
     let at = (d.organ, path.as_str());
     let bill = |title: &'static str| async move {
-        one(txn, "SELECT id FROM suggestions WHERE title = $1 AND number IS NOT NULL ORDER BY id LIMIT 1", vec![title.into()])
-            .await
+        one(
+            txn,
+            "SELECT id FROM suggestions WHERE title = $1 AND number IS NOT NULL ORDER BY id LIMIT 1",
+            vec![title.into()],
+        )
+        .await
     };
     let mut projects = Vec::new();
     if let Some(s) = bill("关于制定《城市停车管理条例》的议案").await? {
@@ -160,10 +166,11 @@ async fn bank_and_plans(
             action: "enact".into(),
             origin: "deputies".into(),
             proposer: "代表议案（10 名代表联名）".into(),
-            justification: "必要性：城区机动车保有量五年增长近一倍，停车设施规划、建设、收费和执法缺少地方性法规依据。\n\
+            justification:
+                "必要性：城区机动车保有量五年增长近一倍，停车设施规划、建设、收费和执法缺少地方性法规依据。\n\
                             可行性：上位法有原则规定，多个设区的市已有立法经验可资借鉴。\n\
                             主要内容：停车设施规划建设、公共停车场经营、道路停车泊位设置、居住区停车、法律责任。"
-                .into(),
+                    .into(),
             suggestion_id: Some(s),
             ..Default::default()
         };
@@ -283,7 +290,11 @@ async fn bank_and_plans(
             &program,
             NewItem {
                 project_id: projects.get(1).copied(),
-                title: if projects.len() < 2 { "诸城市农村生活垃圾治理条例".into() } else { String::new() },
+                title: if projects.len() < 2 {
+                    "诸城市农村生活垃圾治理条例".into()
+                } else {
+                    String::new()
+                },
                 action: "enact".into(),
                 category: "formal".into(),
                 drafting_body: "市城市管理局".into(),
@@ -308,7 +319,9 @@ async fn hearing(txn: &DatabaseTransaction, d: &Demo<'_>, staff: &Actor, own: &D
         title: "任免条例修订草案专家论证会".into(),
         held_at: format!("{} 09:30", date(now - 20 * DAY)),
         place: "市人大常委会机关 3 楼会议室".into(),
-        announcement: "邀请立法专家顾问、律师和有关部门负责同志，就修订草案中任免程序、表决方式和监察委员会相关规定进行论证。".into(),
+        announcement:
+            "邀请立法专家顾问、律师和有关部门负责同志，就修订草案中任免程序、表决方式和监察委员会相关规定进行论证。"
+                .into(),
         register_until: String::new(),
         speakers_max: Some(8),
     };
@@ -340,8 +353,20 @@ async fn hearing(txn: &DatabaseTransaction, d: &Demo<'_>, staff: &Actor, own: &D
         }
     };
     let lines = [
-        ("监察委员会", "expert", "专家顾问 周某", "监察委员会副主任、委员的任免程序宜与法院、检察院副职的表述一致，避免理解分歧。", Some(("adopted", "已在表决稿中统一表述。"))),
-        ("表决", "expert", "律师 陈某", "建议明确表决结果当场宣布，并写明未获通过的处理办法。", Some(("partly", "当场宣布已有规定；未获通过的处理另行研究。"))),
+        (
+            "监察委员会",
+            "expert",
+            "专家顾问 周某",
+            "监察委员会副主任、委员的任免程序宜与法院、检察院副职的表述一致，避免理解分歧。",
+            Some(("adopted", "已在表决稿中统一表述。")),
+        ),
+        (
+            "表决",
+            "expert",
+            "律师 陈某",
+            "建议明确表决结果当场宣布，并写明未获通过的处理办法。",
+            Some(("partly", "当场宣布已有规定；未获通过的处理另行研究。")),
+        ),
         ("", "department", "市委组织部", "建议增加任前法律知识考试的衔接规定。", None),
     ];
     for (phrase, source, author, text, outcome) in lines {
@@ -381,7 +406,13 @@ async fn hearing(txn: &DatabaseTransaction, d: &Demo<'_>, staff: &Actor, own: &D
     let h = events::event(txn, h).await?.ok_or(AppError::NotFound)?;
     let citizen = Actor { account_id: None, name: "群众".into(), on_behalf_of: None, client: "10.0.*.*".into() };
     for (n, (name, phone, affiliation, stand, points)) in [
-        ("王建华", "13963661201", "社区居委会主任", "for", "支持公开任免结果，建议同时在社区公开栏公布，方便老年人了解。"),
+        (
+            "王建华",
+            "13963661201",
+            "社区居委会主任",
+            "for",
+            "支持公开任免结果，建议同时在社区公开栏公布，方便老年人了解。",
+        ),
         ("李静", "13963661202", "律师", "other", "建议明确拟任命人员供职发言后常委会组成人员询问的程序和时间。"),
     ]
     .into_iter()

@@ -21,7 +21,6 @@ use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ClientIp, CsrfToken, Form, PathId, strict};
 use crate::app::forms::{Opt, allowed, opt_id, opts};
-use crate::app::guard;
 use crate::app::middleware::redirect_with_flash;
 use crate::app::pages::{Errors, Layout, Page, render};
 use crate::app::state::AppState;
@@ -80,7 +79,14 @@ struct EventsTpl {
     errors: Errors,
 }
 
-async fn events_tpl(s: &AppState, p: &Principal, page: &Page, d: Draft, v: EventForm, errors: Errors) -> AppResult<EventsTpl> {
+async fn events_tpl(
+    s: &AppState,
+    p: &Principal,
+    page: &Page,
+    d: Draft,
+    v: EventForm,
+    errors: Errors,
+) -> AppResult<EventsTpl> {
     let title = format!("{}：座谈会、论证会、听证会", d.title);
     Ok(EventsTpl {
         l: page.layout(&title, &[CRUMB, (&format!("/console/legislation/{}", d.id), &d.title), ("", "座谈论证听证")]),
@@ -99,7 +105,11 @@ async fn events_page(Console { page, p, s, ip }: Console, PathId(id): PathId) ->
     render(&events_tpl(&s, &p, &page, d, v, Errors::default()).await?)
 }
 
-async fn event_submit(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<EventForm>) -> AppResult<Response> {
+async fn event_submit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<EventForm>,
+) -> AppResult<Response> {
     let d = check_draft(&s, &p, &ip, Action::Update, id).await?;
     let max = f.speakers_max.trim();
     let input = NewEvent {
@@ -177,15 +187,15 @@ async fn event_tpl(
     let lines: Vec<OpinionLine> =
         model::opinions_of_event(&s.db, e.id).await?.into_iter().map(|o| OpinionLine { o }).collect();
     let latest = model::versions(&s.db, d.id).await?.into_iter().last();
-    let articles = match &latest {
-        Some(v) => model::nodes(&s.db, v.id)
-            .await?
-            .into_iter()
-            .filter(|n| n.kind == "article")
-            .map(|n| (n.node_id.to_string(), format!("{} {}", n.number, super::parse::excerpt(&n.body))))
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut articles: Vec<(String, String)> = Vec::new();
+    if let Some(v) = &latest {
+        let rows = model::nodes(&s.db, v.id).await?;
+        let (flats, _) = model::flats(&rows);
+        for (i, n) in rows.iter().enumerate().filter(|(_, n)| n.kind == "article") {
+            let text = super::matching::article_text(&flats, i).replace('\n', " ");
+            articles.push((n.node_id.to_string(), format!("{} {}", n.number, super::parse::excerpt(&text))));
+        }
+    }
     let title = format!("{}：{}", e.kind().label(), e.title);
     Ok(EventTpl {
         l: page.layout(
@@ -222,9 +232,14 @@ pub struct RecordForm {
     record: String,
 }
 
-async fn record(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<RecordForm>) -> AppResult<Response> {
+async fn record(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<RecordForm>,
+) -> AppResult<Response> {
     let (d, e) = check_event(&s, &p, &ip, Action::Update, id).await?;
-    let result = write(&s, &p, &ip, async |w| events::record(w.txn(), w.key(), w.actor(), &d, &e, &f.record).await).await;
+    let result =
+        write(&s, &p, &ip, async |w| events::record(w.txn(), w.key(), w.actor(), &d, &e, &f.record).await).await;
     form_answer(
         result,
         |_| redirect_with_flash(&format!("/console/legislation/events/{id}"), "纪要已保存"),
@@ -242,13 +257,20 @@ async fn opinion_submit(
     Form(f): Form<OpinionForm>,
 ) -> AppResult<Response> {
     let (d, e) = check_event(&s, &p, &ip, Action::Update, id).await?;
-    let input = EventOpinion { node_id: opt_id(&f.node), source: f.source.clone(), author: f.author.clone(), text: f.text.clone() };
+    let input = EventOpinion {
+        node_id: opt_id(&f.node),
+        source: f.source.clone(),
+        author: f.author.clone(),
+        text: f.text.clone(),
+    };
     let now = db::now();
     let result =
         write(&s, &p, &ip, async |w| events::add_opinion(w.txn(), w.key(), w.actor(), &d, &e, &input, now).await).await;
     form_answer(
         result,
-        |_| redirect_with_flash(&format!("/console/legislation/events/{id}#opinions"), "意见已录入，可在意见列表中处理"),
+        |_| {
+            redirect_with_flash(&format!("/console/legislation/events/{id}#opinions"), "意见已录入，可在意见列表中处理")
+        },
         async |errors| render(&event_tpl(&s, &p, &page, (d.clone(), e.clone()), f.clone(), None, errors).await?),
     )
     .await
@@ -260,12 +282,15 @@ pub struct SpeakerForm {
     to: String,
 }
 
-async fn speaker_state(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<SpeakerForm>) -> AppResult<Response> {
+async fn speaker_state(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    Form(f): Form<SpeakerForm>,
+) -> AppResult<Response> {
     let rows = db::query_rows(&s.db, "SELECT event_id FROM leg_event_speakers WHERE id = $1", vec![id.into()]).await?;
     let event = rows.first().and_then(|r| r.try_get_by_index::<i64>(0).ok()).ok_or(AppError::NotFound)?;
     let (d, _) = check_event(&s, &p, &ip, Action::Update, event).await?;
-    let speaker =
-        events::speakers(&s.db, event).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
+    let speaker = events::speakers(&s.db, event).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
     write(&s, &p, &ip, async |w| events::set_speaker(w.txn(), w.key(), w.actor(), &d, &speaker, &f.to).await).await?;
     Ok(redirect_with_flash(&format!("/console/legislation/events/{event}#speakers"), "发言安排已更新"))
 }
@@ -332,7 +357,14 @@ async fn public_pair(s: &AppState, id: &str, event: &str) -> AppResult<(Draft, E
     Ok((d, e))
 }
 
-fn public_tpl(s: &AppState, csrf: String, (d, e): (Draft, Event), v: RegisterForm, errors: Errors, code_sent: Option<String>) -> PublicTpl {
+fn public_tpl(
+    s: &AppState,
+    csrf: String,
+    (d, e): (Draft, Event),
+    v: RegisterForm,
+    errors: Errors,
+    code_sent: Option<String>,
+) -> PublicTpl {
     PublicTpl {
         organ_name: d.organ_name.clone(),
         csrf,
@@ -390,7 +422,9 @@ async fn public_register(
         t.received = Some(r);
         Ok((StatusCode::CREATED, render(&t)?).into_response())
     };
-    let again = async |form, errors, code_sent| Ok(public_tpl(&s, csrf.0.clone(), (d.clone(), e.clone()), form, errors, code_sent));
+    let again = async |form, errors, code_sent| {
+        Ok(public_tpl(&s, csrf.0.clone(), (d.clone(), e.clone()), form, errors, code_sent))
+    };
     citizen_answer(result, f.clone(), "points", stored, again).await
 }
 
@@ -411,7 +445,11 @@ async fn api_events(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResul
     Ok(axum::Json(EventList { items: events::events(&s.db, id).await? }).into_response())
 }
 
-async fn api_create(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(body): ApiJson<serde_json::Value>) -> AppResult<Response> {
+async fn api_create(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
     let d = check_draft(&s, &p, &ip, Action::Update, id).await?;
     let input: NewEvent = strict(body)?;
     let now = db::now();
@@ -420,7 +458,11 @@ async fn api_create(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(bod
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(EventCreated { id: e })).into_response())
 }
 
-async fn api_opinion(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(body): ApiJson<serde_json::Value>) -> AppResult<Response> {
+async fn api_opinion(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
     let (d, e) = check_event(&s, &p, &ip, Action::Update, id).await?;
     let input: EventOpinion = strict(body)?;
     let now = db::now();

@@ -210,10 +210,15 @@ pub async fn create<C: ConnectionTrait>(
         ],
     )
     .await?;
-    Change::audited("leg_event_create", "leg_event", id, format!("{}：{title}（{}）", kind.label(), held_at.expect("checked")))
-        .in_organ(d.organ_id)
-        .append(c, key, actor)
-        .await?;
+    Change::audited(
+        "leg_event_create",
+        "leg_event",
+        id,
+        format!("{}：{title}（{}）", kind.label(), held_at.expect("checked")),
+    )
+    .in_organ(d.organ_id)
+    .append(c, key, actor)
+    .await?;
     Ok(id)
 }
 
@@ -387,7 +392,8 @@ pub async fn set_speaker<C: ConnectionTrait>(
     to: &str,
 ) -> AppResult<()> {
     let to = SpeakerState::parse(to.trim()).ok_or_else(|| AppError::invalid("to", "只能确定发言或不安排"))?;
-    db::exec(c, "UPDATE leg_event_speakers SET state = $1 WHERE id = $2", vec![to.as_str().into(), s.id.into()]).await?;
+    db::exec(c, "UPDATE leg_event_speakers SET state = $1 WHERE id = $2", vec![to.as_str().into(), s.id.into()])
+        .await?;
     Change::audited("leg_event_speaker", "leg_event", s.event_id, format!("发言报名{}", to.label()))
         .in_organ(d.organ_id)
         .append(c, key, actor)

@@ -110,8 +110,8 @@ async fn plans_page(Console { page, p, s, ip }: Console) -> AppResult<Response> 
 async fn plan_submit(Console { page, p, s, ip }: Console, Form(f): Form<PlanForm>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &super::drafts_of(&p.organ_path), "plans").await?;
     let (input, organ, now) = (f.input(), p.organ_id, db::now());
-    let result = write(&s, &p, &ip, async |w| plans::create_plan(w.txn(), w.key(), w.actor(), organ, &input, now).await)
-        .await;
+    let result =
+        write(&s, &p, &ip, async |w| plans::create_plan(w.txn(), w.key(), w.actor(), organ, &input, now).await).await;
     form_answer(
         result,
         |id| redirect_with_flash(&format!("/console/legislation/plans/{id}"), "已建立，可以列入项目"),
@@ -151,7 +151,14 @@ struct PlanTpl {
     errors: Errors,
 }
 
-async fn plan_tpl(s: &AppState, p: &Principal, page: &Page, plan: Plan, v: ItemForm, errors: Errors) -> AppResult<PlanTpl> {
+async fn plan_tpl(
+    s: &AppState,
+    p: &Principal,
+    page: &Page,
+    plan: Plan,
+    v: ItemForm,
+    errors: Errors,
+) -> AppResult<PlanTpl> {
     let items = plans::items(&s.db, plan.id).await?;
     let bank = plans::projects(&s.db, &plan.organ_path).await?;
     let title = format!("{}（{}）", plan.title, plan.years());
@@ -182,7 +189,11 @@ async fn plan_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> A
     render(&plan_tpl(&s, &p, &page, plan, v, Errors::default()).await?)
 }
 
-async fn item_submit(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<ItemForm>) -> AppResult<Response> {
+async fn item_submit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<ItemForm>,
+) -> AppResult<Response> {
     let plan = check_plan(&s, &p, &ip, Action::Update, id).await?;
     let input = NewItem {
         project_id: opt_id(&f.project_id),
@@ -212,7 +223,11 @@ pub struct StatusForm {
     draft_id: String,
 }
 
-async fn item_status(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<StatusForm>) -> AppResult<Response> {
+async fn item_status(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    Form(f): Form<StatusForm>,
+) -> AppResult<Response> {
     let item = plans::item(&s.db, id).await?.ok_or(crate::app::error::AppError::NotFound)?;
     let plan = check_plan(&s, &p, &ip, Action::Update, item.plan_id).await?;
     let draft = opt_id(&f.draft_id);
@@ -266,7 +281,13 @@ struct ProjectsTpl {
     errors: Errors,
 }
 
-async fn projects_tpl(s: &AppState, p: &Principal, page: &Page, v: ProjectForm, errors: Errors) -> AppResult<ProjectsTpl> {
+async fn projects_tpl(
+    s: &AppState,
+    p: &Principal,
+    page: &Page,
+    v: ProjectForm,
+    errors: Errors,
+) -> AppResult<ProjectsTpl> {
     let mut rows = Vec::new();
     for x in plans::projects(&s.db, &p.organ_path).await? {
         rows.push(ProjectView { sources: plans::sources(&s.db, x.id).await?, p: x });
@@ -278,7 +299,9 @@ async fn projects_tpl(s: &AppState, p: &Principal, page: &Page, v: ProjectForm, 
         actions: opts(LawAction::ALL.map(|x| (x.as_str(), x.label())), &v.action),
         origins: opts(Origin::ALL.map(|x| (x.as_str(), x.label())), &v.origin),
         suggestions: opts(
-            none().chain(plans::suggestion_choices(&s.db, &p.organ_path).await?.into_iter().map(|(i, l)| (i.to_string(), l))),
+            none().chain(
+                plans::suggestion_choices(&s.db, &p.organ_path).await?.into_iter().map(|(i, l)| (i.to_string(), l)),
+            ),
             &v.suggestion_id,
         ),
         units: opts(
@@ -333,10 +356,8 @@ pub struct ArgueForm {
 
 async fn argue(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<ArgueForm>) -> AppResult<Response> {
     let project = check_project(&s, &p, &ip, Action::Update, id).await?;
-    write(&s, &p, &ip, async |w| {
-        plans::argue(w.txn(), w.key(), w.actor(), &project, &f.justification, &f.state).await
-    })
-    .await?;
+    write(&s, &p, &ip, async |w| plans::argue(w.txn(), w.key(), w.actor(), &project, &f.justification, &f.state).await)
+        .await?;
     Ok(redirect_with_flash(&format!("/console/legislation/projects#p{id}"), "立项论证已保存"))
 }
 
@@ -388,12 +409,15 @@ async fn api_plan(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<
     Ok(axum::Json(PlanDetail { plan, entries }).into_response())
 }
 
-async fn api_create_plan(Caller { p, s, ip }: Caller, ApiJson(body): ApiJson<serde_json::Value>) -> AppResult<Response> {
+async fn api_create_plan(
+    Caller { p, s, ip }: Caller,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::Create, &super::drafts_of(&p.organ_path), "plans").await?;
     let input: NewPlan = strict(body)?;
     let (organ, now) = (p.organ_id, db::now());
-    let id = write(&s, &p, &ip, async |w| plans::create_plan(w.txn(), w.key(), w.actor(), organ, &input, now).await)
-        .await?;
+    let id =
+        write(&s, &p, &ip, async |w| plans::create_plan(w.txn(), w.key(), w.actor(), organ, &input, now).await).await?;
     Ok(created(format!("/api/v1/legislation/plans/{id}"), id))
 }
 

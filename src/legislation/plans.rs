@@ -400,12 +400,7 @@ pub async fn add_item<C: ConnectionTrait>(
     )
     .await?;
     if let Some(p) = &project {
-        db::exec(
-            c,
-            "UPDATE leg_projects SET state = 'listed' WHERE id = $1",
-            vec![p.id.into()],
-        )
-        .await?;
+        db::exec(c, "UPDATE leg_projects SET state = 'listed' WHERE id = $1", vec![p.id.into()]).await?;
     }
     Change::audited(
         "leg_plan_item_add",
@@ -670,10 +665,15 @@ pub async fn add_project<C: ConnectionTrait>(
     if let Some(to) = link {
         crate::links::add(c, ("leg_project", id), to, title, now).await?;
     }
-    Change::audited("leg_project_add", "leg_project", id, format!("{}《{title}》入库（{}）", action.label(), origin.label()))
-        .in_organ(organ_id)
-        .append(c, key, actor)
-        .await?;
+    Change::audited(
+        "leg_project_add",
+        "leg_project",
+        id,
+        format!("{}《{title}》入库（{}）", action.label(), origin.label()),
+    )
+    .in_organ(organ_id)
+    .append(c, key, actor)
+    .await?;
     Ok(id)
 }
 

@@ -101,8 +101,9 @@ impl ReadingRow {
     pub fn result_label(&self) -> &'static str {
         ReadingResult::parse(&self.result).map(|r| r.label()).unwrap_or("")
     }
-    pub fn voted(&self) -> bool {
-        self.votes_for.is_some()
+    /// Read on this version.
+    pub fn read_on(&self, version_id: &i64) -> bool {
+        self.version_id == Some(*version_id)
     }
 }
 
@@ -320,12 +321,7 @@ pub struct Found {
 
 /// The regulations of the register, all states or only those in force, whose text (or title)
 /// has every word of `q` (none: all), newest first.
-pub async fn search<C: ConnectionTrait>(
-    c: &C,
-    q: &str,
-    in_force_only: bool,
-    limit: i64,
-) -> Result<Vec<Found>, DbErr> {
+pub async fn search<C: ConnectionTrait>(c: &C, q: &str, in_force_only: bool, limit: i64) -> Result<Vec<Found>, DbErr> {
     let terms = crate::nlp::segment::query_terms(q);
     let mut values: Vec<Value> = Vec::new();
     let mut w = vec!["1 = 1".to_string()];
@@ -351,7 +347,11 @@ pub async fn search<C: ConnectionTrait>(
     values.push(limit.into());
     let rows: Vec<Regulation> = db::query_all(
         c,
-        &format!("{REGULATION_SELECT} WHERE {} ORDER BY r.promulgated_on DESC, r.id DESC LIMIT ${}", w.join(" AND "), values.len()),
+        &format!(
+            "{REGULATION_SELECT} WHERE {} ORDER BY r.promulgated_on DESC, r.id DESC LIMIT ${}",
+            w.join(" AND "),
+            values.len()
+        ),
         values,
     )
     .await?;
@@ -390,21 +390,40 @@ pub struct NewRegulation {
     pub text: String,
 }
 
-/// The whole text of a version, one paragraph a line, as the register keeps it.
+/// The whole text of a version, one paragraph a line, as the register keeps it: headings with
+/// their numbers, an article's number before its first paragraph (「第一条　为了……」), items with
+/// theirs.
 pub async fn version_text<C: ConnectionTrait>(c: &C, version_id: i64) -> Result<String, DbErr> {
+    use super::parse::Kind;
     let mut out = Vec::new();
+    // An article's number (and heading) waiting for its first paragraph.
+    let mut pending: Option<String> = None;
     for n in model::nodes(c, version_id).await? {
-        let line = match (n.number.is_empty(), n.heading.is_empty(), n.body.is_empty()) {
-            (false, false, _) => format!("{}　{}", n.number, n.heading),
-            (false, true, false) => format!("{}　{}", n.number, n.body),
-            (false, true, true) => n.number.clone(),
-            (true, _, _) => n.body.clone(),
-        };
-        if !line.trim().is_empty() {
-            out.push(line);
+        let kind = n.kind();
+        if kind == Kind::Paragraph {
+            match pending.take() {
+                Some(head) => out.push(format!("{head}　{}", n.body)),
+                None => out.push(n.body.clone()),
+            }
+            continue;
+        }
+        out.extend(pending.take());
+        if kind.is_heading() {
+            out.push(format!("{}　{}", n.number, n.heading).trim().to_string());
+        } else if kind == Kind::Article {
+            let heading = if n.heading.is_empty() { String::new() } else { format!("【{}】", n.heading) };
+            let head = format!("{}{heading}", n.number);
+            if n.body.trim().is_empty() {
+                pending = Some(head);
+            } else {
+                out.push(format!("{head}　{}", n.body));
+            }
+        } else {
+            out.push(format!("{}{}", n.number, n.body));
         }
     }
-    Ok(out.join("\n"))
+    out.extend(pending);
+    Ok(out.into_iter().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n"))
 }
 
 /// Enters a regulation into the register: of a passed draft (its newest version's text and
@@ -427,7 +446,9 @@ pub async fn enter<C: ConnectionTrait>(
         }
     }
     let title = if r.title.trim().is_empty() {
-        draft.map(|d| d.title.replace("（草案）", "").replace("（修订草案）", "").replace("（修正草案）", "")).unwrap_or_default()
+        draft
+            .map(|d| d.title.replace("（草案）", "").replace("（修订草案）", "").replace("（修正草案）", ""))
+            .unwrap_or_default()
     } else {
         r.title.trim().to_string()
     };
@@ -508,7 +529,11 @@ pub async fn enter<C: ConnectionTrait>(
         "leg_regulation_enter",
         "leg_regulation",
         id,
-        format!("《{title}》登记：{} 公布，{} 施行", promulgated_on.unwrap_or_default(), effective_on.unwrap_or_default()),
+        format!(
+            "《{title}》登记：{} 公布，{} 施行",
+            promulgated_on.unwrap_or_default(),
+            effective_on.unwrap_or_default()
+        ),
     )
     .in_organ(organ_id)
     .append(c, key, actor)
@@ -587,7 +612,8 @@ fn check_rule(r: &NewRule, errors: &mut FieldErrors) -> (Option<String>, Option<
         errors.add("responsible", "请填写责任单位（不超过 100 字）");
     }
     let due = date(errors, "due_on", "完成期限", &r.due_on, true);
-    let status = if r.status.trim().is_empty() { Some(RuleStatus::Pending) } else { RuleStatus::parse(r.status.trim()) };
+    let status =
+        if r.status.trim().is_empty() { Some(RuleStatus::Pending) } else { RuleStatus::parse(r.status.trim()) };
     if status.is_none() {
         errors.add("status", "状态只能是未启动、制定中或已出台");
     }
@@ -622,10 +648,15 @@ pub async fn add_rule<C: ConnectionTrait>(
         ],
     )
     .await?;
-    Change::audited("leg_rule_add", "leg_regulation", reg.id, format!("配套制度「{}」（{}）", r.title.trim(), status.label()))
-        .in_organ(reg.organ_id)
-        .append(c, key, actor)
-        .await?;
+    Change::audited(
+        "leg_rule_add",
+        "leg_regulation",
+        reg.id,
+        format!("配套制度「{}」（{}）", r.title.trim(), status.label()),
+    )
+    .in_organ(reg.organ_id)
+    .append(c, key, actor)
+    .await?;
     Ok(id)
 }
 

@@ -49,7 +49,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/legislation/drafts/{id}/regulation", post(api_enter))
 }
 
-async fn check_regulation(s: &AppState, p: &Principal, ip: &ClientIp, action: Action, id: i64) -> AppResult<Regulation> {
+async fn check_regulation(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    action: Action,
+    id: i64,
+) -> AppResult<Regulation> {
     let row = register::regulation(&s.db, id).await?;
     guard::visible(s, p, ip, action, row, |r| super::drafts_of(&r.organ_path), id).await
 }
@@ -267,9 +273,7 @@ async fn register_page(Console { page, p, s, ip }: Console, Query(q): Query<Sear
     let q = q.q.unwrap_or_default().trim().chars().take(50).collect::<String>();
     let rows = register::search(&s.db, &q, false, 200).await?;
     render(&RegisterTpl {
-        l: page.layout("法规库", &[CRUMB, ("/console/legislation/regulations", "法规库")]),
-        q,
-        rows,
+        l: page.layout("法规库", &[CRUMB, ("/console/legislation/regulations", "法规库")]), q, rows
     })
 }
 
@@ -343,7 +347,11 @@ async fn regulation_page(Console { page, p, s, ip }: Console, PathId(id): PathId
     render(&regulation_tpl(&s, &p, &page, r, forms, Errors::default()).await?)
 }
 
-async fn rule_submit(Console { page, p, s, ip }: Console, PathId(id): PathId, Form(f): Form<RuleForm>) -> AppResult<Response> {
+async fn rule_submit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<RuleForm>,
+) -> AppResult<Response> {
     let r = check_regulation(&s, &p, &ip, Action::Update, id).await?;
     let input = NewRule {
         title: f.title.clone(),
@@ -353,7 +361,8 @@ async fn rule_submit(Console { page, p, s, ip }: Console, PathId(id): PathId, Fo
         issued_on: f.issued_on.clone(),
     };
     let now = db::now();
-    let result = write(&s, &p, &ip, async |w| register::add_rule(w.txn(), w.key(), w.actor(), &r, &input, now).await).await;
+    let result =
+        write(&s, &p, &ip, async |w| register::add_rule(w.txn(), w.key(), w.actor(), &r, &input, now).await).await;
     form_answer(
         result,
         |_| redirect_with_flash(&format!("/console/legislation/regulations/{id}#rules"), "配套制度已登记"),
@@ -368,8 +377,10 @@ async fn rule_submit(Console { page, p, s, ip }: Console, PathId(id): PathId, Fo
 async fn rule_status(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<RuleForm>) -> AppResult<Response> {
     let rule = register::rule(&s.db, id).await?.ok_or(AppError::NotFound)?;
     let r = check_regulation(&s, &p, &ip, Action::Update, rule.regulation_id).await?;
-    write(&s, &p, &ip, async |w| register::set_rule(w.txn(), w.key(), w.actor(), &r, &rule, &f.status, &f.issued_on).await)
-        .await?;
+    write(&s, &p, &ip, async |w| {
+        register::set_rule(w.txn(), w.key(), w.actor(), &r, &rule, &f.status, &f.issued_on).await
+    })
+    .await?;
     Ok(redirect_with_flash(&format!("/console/legislation/regulations/{}#rules", r.id), "配套制度状态已更新"))
 }
 
@@ -379,7 +390,8 @@ async fn interpretation_submit(
     Form(f): Form<InterpretationForm>,
 ) -> AppResult<Response> {
     let r = check_regulation(&s, &p, &ip, Action::Update, id).await?;
-    let input = NewInterpretation { title: f.title.clone(), body: f.body.clone(), published_on: f.published_on.clone() };
+    let input =
+        NewInterpretation { title: f.title.clone(), body: f.body.clone(), published_on: f.published_on.clone() };
     let now = db::now();
     let result =
         write(&s, &p, &ip, async |w| register::add_interpretation(w.txn(), w.key(), w.actor(), &r, &input, now).await)
@@ -475,7 +487,11 @@ async fn api_regulation(State(s): State<AppState>, Path(id): Path<String>) -> Ap
     .into_response())
 }
 
-async fn api_reading(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(body): ApiJson<serde_json::Value>) -> AppResult<Response> {
+async fn api_reading(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
     let d = check_draft(&s, &p, &ip, Action::Update, id).await?;
     let input: NewReading = strict(body)?;
     let now = db::now();
@@ -487,7 +503,11 @@ async fn api_reading(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(bo
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(IdOut { id: r })).into_response())
 }
 
-async fn api_enter(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(body): ApiJson<serde_json::Value>) -> AppResult<Response> {
+async fn api_enter(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
     let d = check_draft(&s, &p, &ip, Action::Update, id).await?;
     let input: NewRegulation = strict(body)?;
     let now = db::now();
@@ -498,4 +518,3 @@ async fn api_enter(Caller { p, s, ip }: Caller, PathId(id): PathId, ApiJson(body
     let location = format!("/api/v1/regulations/{r}");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(IdOut { id: r })).into_response())
 }
-

@@ -16,6 +16,7 @@
 //!   GIN index over `to_tsvector('simple', …)` on PostgreSQL); `leg_rules` (配套制度) and
 //!   `leg_interpretations` (法规解读) of each.
 
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 use super::m0006_foreign_keys::{Reference, r};

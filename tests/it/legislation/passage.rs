@@ -56,7 +56,8 @@ async fn plans_and_projects_record_their_sources(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    for m in ["请填写项目名称", "请选择制定、修改或废止", "没有这件已提交的代表建议或议案"] {
+    for m in ["请填写项目名称", "请选择制定、修改或废止", "没有这件已提交的代表建议或议案"]
+    {
         assert!(r.body.contains(m), "{m}: {}", r.body);
     }
     let r = app
@@ -81,7 +82,10 @@ async fn plans_and_projects_record_their_sources(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("年度立法计划只有一个年份"), "{}", r.body);
     let r = staff
-        .post("/console/legislation/plans", &[("kind", "annual"), ("title", "2027 年度立法计划"), ("year_from", "2027")])
+        .post(
+            "/console/legislation/plans",
+            &[("kind", "annual"), ("title", "2027 年度立法计划"), ("year_from", "2027")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let plan = count(&app, "SELECT max(id) FROM leg_plans").await;
@@ -145,7 +149,8 @@ async fn an_event_takes_speakers_and_its_opinions_count(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    for m in ["请选择座谈会、论证会或听证会", "请填写会议名称", "请填写举行时间", "请填写公告"] {
+    for m in ["请选择座谈会、论证会或听证会", "请填写会议名称", "请填写举行时间", "请填写公告"]
+    {
         assert!(r.body.contains(m), "{m}: {}", r.body);
     }
     assert_eq!(count(&app, "SELECT count(*) FROM leg_events").await, 0);
@@ -169,7 +174,8 @@ async fn an_event_takes_speakers_and_its_opinions_count(app: TestApp) {
     let path = format!("/l/{id}/events/{event}");
     let r = citizen.post(&path, &[("name", "赵"), ("phone", "123"), ("points", "短")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for m in ["请填写 11 位手机号", "请选择赞成、反对或其他意见", "请写明发言要点", "请勾选同意"] {
+    for m in ["请填写 11 位手机号", "请选择赞成、反对或其他意见", "请写明发言要点", "请勾选同意"]
+    {
         assert!(r.body.contains(m), "{m}: {}", r.body);
     }
     assert_eq!(count(&app, "SELECT count(*) FROM leg_event_speakers").await, 0);
@@ -194,7 +200,11 @@ async fn an_event_takes_speakers_and_its_opinions_count(app: TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("这个手机号已经报名过本次会议"));
     // Stored encrypted; staff see a masked name and phone.
-    let plain = count(&app, &format!("SELECT count(*) FROM leg_event_speakers WHERE name_enc LIKE '%赵%' OR phone_enc = '{PHONE}'")).await;
+    let plain = count(
+        &app,
+        &format!("SELECT count(*) FROM leg_event_speakers WHERE name_enc LIKE '%赵%' OR phone_enc = '{PHONE}'"),
+    )
+    .await;
     assert_eq!(plain, 0);
     let mut staff = app.login("staff").await;
     let page = staff.get(&format!("/console/legislation/events/{event}")).await;
@@ -299,7 +309,8 @@ async fn passage_puts_the_regulation_in_the_register(app: TestApp) {
     for (reading, result, votes) in
         [("first", "continued", None), ("second", "continued", None), ("vote", "passed", Some((41, 2, 1)))]
     {
-        let mut b = json!({"reading": reading, "meeting": "市人大常委会会议", "held_on": "2026-11-28", "result": result});
+        let mut b =
+            json!({"reading": reading, "meeting": "市人大常委会会议", "held_on": "2026-11-28", "result": result});
         if let Some((a, n, x)) = votes {
             b["votes_for"] = json!(a);
             b["votes_against"] = json!(n);
@@ -327,7 +338,8 @@ async fn passage_puts_the_regulation_in_the_register(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    for m in ["公布日期不能早于通过日期", "施行日期不能早于公布日期", "同时填写批准机关和批准日期"] {
+    for m in ["公布日期不能早于通过日期", "施行日期不能早于公布日期", "同时填写批准机关和批准日期"]
+    {
         assert!(r.body.contains(m), "{m}: {}", r.body);
     }
     assert_eq!(count(&app, "SELECT count(*) FROM leg_regulations").await, before);
@@ -346,7 +358,10 @@ async fn passage_puts_the_regulation_in_the_register(app: TestApp) {
     let none = app.api("GET", "/api/v1/regulations?q=门楼号牌", None, None).await.json();
     assert!(!none["items"].as_array().unwrap().iter().any(|x| x["id"] == reg));
     let long = "长".repeat(60);
-    assert_eq!(app.api("GET", &format!("/api/v1/regulations?q={long}"), None, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.api("GET", &format!("/api/v1/regulations?q={long}"), None, None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // The console register and the public one.
     let mut staff = app.login("staff").await;
     let page = staff.get("/console/legislation/regulations?q=常务会议").await;
@@ -367,16 +382,25 @@ async fn passage_puts_the_regulation_in_the_register(app: TestApp) {
     let page = staff.get(&format!("/console/legislation/regulations/{reg}")).await;
     assert!(page.body.contains("逾期未出台"), "{}", page.body);
     let rule = count(&app, "SELECT max(id) FROM leg_rules").await;
-    let r = staff.post(&format!("/console/legislation/rules/{rule}/status"), &[("status", "issued"), ("issued_on", "")]).await;
+    let r = staff
+        .post(&format!("/console/legislation/rules/{rule}/status"), &[("status", "issued"), ("issued_on", "")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "issued needs its date");
     let r = staff
-        .post(&format!("/console/legislation/rules/{rule}/status"), &[("status", "issued"), ("issued_on", "2026-12-01")])
+        .post(
+            &format!("/console/legislation/rules/{rule}/status"),
+            &[("status", "issued"), ("issued_on", "2026-12-01")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = staff
         .post(
             &format!("/console/legislation/regulations/{reg}/interpretations"),
-            &[("title", "条例解读"), ("body", "一、条例的主要内容包括国务院的组成、会议制度和工作机构。"), ("published_on", "2026-12-02")],
+            &[
+                ("title", "条例解读"),
+                ("body", "一、条例的主要内容包括国务院的组成、会议制度和工作机构。"),
+                ("published_on", "2026-12-02"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -393,7 +417,8 @@ async fn the_demo_has_plans_events_and_a_register(app: TestApp) {
     assert!(count(&app, "SELECT count(*) FROM leg_plans").await >= 2);
     assert!(count(&app, "SELECT count(*) FROM leg_plan_items").await >= 4);
     assert!(
-        count(&app, "SELECT count(*) FROM record_links WHERE from_type = 'leg_project' AND to_type = 'suggestion'").await
+        count(&app, "SELECT count(*) FROM record_links WHERE from_type = 'leg_project' AND to_type = 'suggestion'")
+            .await
             >= 1
     );
     assert!(count(&app, "SELECT count(*) FROM leg_events").await >= 2);
