@@ -22,6 +22,10 @@ pub const LONG_TEXT_FIELDS: &[&str] = &[
     "explanation",
     "issues",
     "attendees",
+    "justification",
+    "announcement",
+    "record",
+    "points",
 ];
 
 /// Why a text was refused, in Chinese for the person who typed it.

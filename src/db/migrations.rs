@@ -53,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0041_meetings::Migration),
             Box::new(m0042_meeting_records::Migration),
             Box::new(m0043_audit_checks::Migration),
+            Box::new(m0044_legislation_plans::Migration),
             Box::new(m0045_meeting_record_due::Migration),
             Box::new(m0046_opinion_words::Migration),
         ]
@@ -99,6 +100,7 @@ pub mod m0040_ballot_rules;
 pub mod m0041_meetings;
 pub mod m0042_meeting_records;
 pub mod m0043_audit_checks;
+pub mod m0044_legislation_plans;
 pub mod m0045_meeting_record_due;
 pub mod m0046_opinion_words;
 mod schema;
@@ -131,5 +133,6 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0036_legislation::REFERENCES)
         .chain(m0041_meetings::REFERENCES)
         .chain(m0042_meeting_records::REFERENCES)
+        .chain(m0044_legislation_plans::REFERENCES)
         .chain(m0046_opinion_words::REFERENCES)
 }

@@ -16,7 +16,14 @@ use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ClientIp, PathId, Query, UploadedFile, strict};
 use crate::app::guard;
-use crate::app::openapi::{Operation, id, required, schema};
+use crate::app::openapi::{Operation, id, param, required, schema, text};
+
+use super::event_pages::{EventCreated, EventList};
+use super::events::{EventOpinion, NewEvent};
+use super::plan_pages::{CreatedId, PlanDetail, PlanList, ProjectList};
+use super::plans::{NewItem, NewPlan, NewProject};
+use super::register::{NewReading, NewRegulation};
+use super::register_pages::{IdOut, RegulationDetail, RegulationList};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::{Action, Principal};
@@ -673,6 +680,87 @@ pub const OPERATIONS: &[Operation] = &[
         "草案意见的收集与采纳：分阶段、分来源及合计（采纳含部分采纳，采纳率为千分数）",
         TAG,
         schema::<super::stats::Figures>,
+    )
+    .signed_in(),
+    Operation::get(
+        "/api/v1/regulations",
+        "现行有效法规库：按全文检索（中文分词，检索词的每个词都出现），无需登录",
+        TAG,
+        schema::<RegulationList>,
+    )
+    .query(&[param("q", "检索词，如“任免”", text)]),
+    Operation::get("/api/v1/regulations/{id}", "法规全文、配套制度和法规解读，无需登录", TAG, schema::<RegulationDetail>),
+    Operation::post(
+        "/api/v1/legislation/drafts/{id}/readings",
+        "记录审议或表决：一审、二审、三审、表决，票数手工填写或取自已结束的会议表决（ballot_id）；表决通过后草案为已通过",
+        TAG,
+        schema::<NewReading>,
+        schema::<IdOut>,
+    )
+    .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/drafts/{id}/regulation",
+        "已通过的草案登记入现行有效法规库：通过、批准（设区的市法规由省人大常委会批准）、公布和施行日期；全文默认取最新稿次",
+        TAG,
+        schema::<NewRegulation>,
+        schema::<IdOut>,
+    )
+    .signed_in(),
+    Operation::get("/api/v1/legislation/plans", "立法规划和年度立法计划（本机关及下级）", TAG, schema::<PlanList>).signed_in(),
+    Operation::post(
+        "/api/v1/legislation/plans",
+        "新建立法规划（kind=program，数年）或年度立法计划（kind=annual）",
+        TAG,
+        schema::<NewPlan>,
+        schema::<CreatedId>,
+    )
+    .signed_in(),
+    Operation::get("/api/v1/legislation/plans/{id}", "规划或计划及其项目（正式、预备、调研）", TAG, schema::<PlanDetail>)
+        .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/plans/{id}/items",
+        "列入项目：制定/修改/废止，正式/预备/调研项目，起草单位和进度安排；可取自项目库（project_id）",
+        TAG,
+        schema::<NewItem>,
+        schema::<CreatedId>,
+    )
+    .signed_in(),
+    Operation::get(
+        "/api/v1/legislation/projects",
+        "立法项目库：每个项目的来源记录（代表议案建议、群众意见、部门）和立项论证",
+        TAG,
+        schema::<ProjectList>,
+    )
+    .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/projects",
+        "项目入库：来源为代表议案建议（suggestion_id）、公开征集（可附群众意见编号 tracking_no）、部门申报（unit_id）或工作机构",
+        TAG,
+        schema::<NewProject>,
+        schema::<CreatedId>,
+    )
+    .signed_in(),
+    Operation::get(
+        "/api/v1/legislation/drafts/{id}/events",
+        "草案的座谈会、论证会、听证会：公告、报名人数、纪要和录入的意见数",
+        TAG,
+        schema::<EventList>,
+    )
+    .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/drafts/{id}/events",
+        "发布座谈会、论证会或听证会公告；填写报名截止日期时公众可在 /l/{草案}/events/{会议} 报名发言",
+        TAG,
+        schema::<NewEvent>,
+        schema::<EventCreated>,
+    )
+    .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/events/{id}/opinions",
+        "录入会上提出的意见：计入听证/论证阶段，与其他意见一同处理和统计",
+        TAG,
+        schema::<EventOpinion>,
+        schema::<EventCreated>,
     )
     .signed_in(),
 ];

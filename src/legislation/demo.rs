@@ -5,7 +5,6 @@
 //! congress sent to the county as a 联系点, open for comment with the 联系点's answer in progress.
 //! Everything is written through the services with the clock set back to the day.
 
-#![allow(clippy::too_many_arguments, clippy::type_complexity, clippy::manual_is_multiple_of)] // to fold in the module's next session (clippy after the merge)
 use sea_orm::DatabaseTransaction;
 
 use super::comments::{self, Decision, NewComment};
@@ -18,6 +17,9 @@ use crate::audit::Actor;
 use crate::db;
 
 const DAY: i64 = 86_400;
+
+/// A 联系点's or a body's lines: (a phrase of the article, who said it, the text).
+type Lines<'a> = &'a [(&'a str, &'a str, &'a str)];
 
 const RENMIAN_2007: &str = include_str!("demo_texts/renmian-2007.md");
 const RENMIAN_2023: &str = include_str!("demo_texts/renmian-2023.md");
@@ -113,10 +115,8 @@ async fn publish(
     txn: &DatabaseTransaction,
     d: &Demo<'_>,
     actor: &Actor,
-    draft: &Draft,
-    v: &Version,
-    from: i64,
-    until: i64,
+    (draft, v): (&Draft, &Version),
+    (from, until): (i64, i64),
     now: i64,
 ) -> AppResult<Version> {
     let date = |t: i64| crate::calendar::beijing_date(t).format("%Y-%m-%d").to_string();
@@ -129,16 +129,13 @@ async fn publish(
 async fn comment(
     txn: &DatabaseTransaction,
     d: &Demo<'_>,
-    draft: &Draft,
-    v: &Version,
-    phrase: &str,
-    quote: &str,
-    text: &str,
+    (draft, v): (&Draft, &Version),
+    (phrase, quote, text): (&str, &str, &str),
     n: usize,
     now: i64,
 ) -> AppResult<i64> {
     let node_id = article_with(txn, v, phrase).await?;
-    let phone = if n % 2 == 0 { format!("1396366{:04}", 2000 + n) } else { String::new() };
+    let phone = if n.is_multiple_of(2) { format!("1396366{:04}", 2000 + n) } else { String::new() };
     let input = NewComment {
         node_id,
         quote: quote.into(),
@@ -151,15 +148,15 @@ async fn comment(
     Ok(comments::comment(txn, d.key, d.crypto, &citizen, draft, v, &input, &format!("10.0.0.{n}"), now).await?.id)
 }
 
+/// What became of an opinion: the disposition, its reason, the change it led to.
+type Outcome<'a> = (&'a str, &'a str, Option<(&'a Version, i64)>);
+
 async fn dispose(
     txn: &DatabaseTransaction,
     d: &Demo<'_>,
-    actor: &Actor,
-    draft: &Draft,
+    (actor, draft): (&Actor, &Draft),
     id: i64,
-    disposition: &str,
-    reason: &str,
-    change: Option<(&Version, i64)>,
+    (disposition, reason, change): Outcome<'_>,
     now: i64,
 ) -> AppResult<()> {
     let o = model::opinion(txn, id).await?.ok_or(AppError::NotFound)?;
@@ -197,10 +194,10 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     let created = service::create_draft(txn, d.key, &staff, d.organ, &title, &first, t1).await?;
     let draft = model::draft(txn, created.id).await?.ok_or(AppError::NotFound)?;
     let v1 = model::version(txn, created.version_id).await?.ok_or(AppError::NotFound)?;
-    let v1 = publish(txn, d, &staff, &draft, &v1, t1, t1 + 30 * DAY, t1).await?;
+    let v1 = publish(txn, d, &staff, (&draft, &v1), (t1, t1 + 30 * DAY), t1).await?;
     let mut first_comments = Vec::new();
     for (n, (phrase, quote, text, _, _)) in FIRST_READING.iter().enumerate() {
-        first_comments.push(comment(txn, d, &draft, &v1, phrase, quote, text, n, t1 + (n as i64 + 1) * DAY).await?);
+        first_comments.push(comment(txn, d, (&draft, &v1), (phrase, quote, text), n, t1 + (n as i64 + 1) * DAY).await?);
     }
     // Targeted consultation of the 一审稿: the 联系点, a department, an expert, a deputy.
     let point = db::query_rows(
@@ -236,7 +233,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         t1 + DAY,
     )
     .await?;
-    let answers: [(&str, &[(&str, &str, &str)]); 3] = [
+    let answers: [(&str, Lines<'_>); 3] = [
         (
             "经街道人大工委组织信息采集员和居民代表座谈，汇总如下。",
             &[
@@ -286,7 +283,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
             (true, Some(node)) if model::article_in(txn, v2.id, node).await?.is_some() => Some((&v2, node)),
             _ => None,
         };
-        dispose(txn, d, &staff, &draft, *id, disposition, reason, change, t2 + DAY).await?;
+        dispose(txn, d, (&staff, &draft), *id, (disposition, reason, change), t2 + DAY).await?;
     }
     let outcomes = [
         ("further_study", "群众反映意见的渠道由任前公示制度解决，将另行研究。"),
@@ -295,15 +292,16 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         ("adopted", "二审稿已明确由主任会议提议。"),
     ];
     for (id, (disposition, reason)) in task_lines.iter().zip(outcomes.iter()) {
-        dispose(txn, d, &staff, &draft, *id, disposition, reason, None, t2 + DAY).await?;
+        dispose(txn, d, (&staff, &draft), *id, (disposition, reason, None), t2 + DAY).await?;
     }
-    let v2 = publish(txn, d, &staff, &draft, &v2, t2, now + 25 * DAY, t2).await?;
+    let v2 = publish(txn, d, &staff, (&draft, &v2), (t2, now + 25 * DAY), t2).await?;
+    let own = draft.clone();
     for (n, (phrase, text)) in SECOND_READING.iter().enumerate() {
-        comment(txn, d, &draft, &v2, phrase, "", text, n + 10, t2 + (n as i64 + 1) * DAY).await?;
+        comment(txn, d, (&draft, &v2), (phrase, "", text), n + 10, t2 + (n as i64 + 1) * DAY).await?;
     }
     // A comment the word list held, waiting for review.
     let held =
-        comment(txn, d, &draft, &v2, "", "", "有人在群里说能办假证加快任命手续，建议严查。", 20, now - DAY).await?;
+        comment(txn, d, (&draft, &v2), ("", "", "有人在群里说能办假证加快任命手续，建议严查。"), 20, now - DAY).await?;
     debug_assert_eq!(model::opinion(txn, held).await?.map(|o| o.moderation()), Some(Moderation::Held));
     // The 联系点 asked about the 二审稿 too: its answer in progress.
     if let Some(p) = point {
@@ -344,9 +342,9 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     let created = service::create_draft(txn, d.key, &staff, d.organ, &title, &consulted, t3).await?;
     let draft = model::draft(txn, created.id).await?.ok_or(AppError::NotFound)?;
     let v = model::version(txn, created.version_id).await?.ok_or(AppError::NotFound)?;
-    let v = publish(txn, d, &staff, &draft, &v, t3, now + 20 * DAY, t3).await?;
+    let v = publish(txn, d, &staff, (&draft, &v), (t3, now + 20 * DAY), t3).await?;
     for (n, (phrase, text)) in CONSULTED.iter().enumerate() {
-        comment(txn, d, &draft, &v, phrase, "", text, n + 30, t3 + DAY).await?;
+        comment(txn, d, (&draft, &v), (phrase, "", text), n + 30, t3 + DAY).await?;
     }
     if let Some(p) = point {
         tasks::send(
@@ -365,5 +363,5 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         )
         .await?;
     }
-    Ok(())
+    super::demo_passage::seed(txn, d, &own).await
 }

@@ -9,12 +9,19 @@
 pub mod api;
 pub mod comments;
 pub mod demo;
+pub mod demo_passage;
 pub mod docx;
+pub mod event_pages;
+pub mod events;
 pub mod matching;
 pub mod model;
 pub mod pages;
 pub mod parse;
+pub mod plan_pages;
+pub mod plans;
 pub mod public;
+pub mod register;
+pub mod register_pages;
 pub mod service;
 pub mod stats;
 pub mod task_pages;
@@ -43,6 +50,21 @@ pub const MODULE: Module = Module {
         ("leg_task_answer", "报送立法意见"),
         ("leg_task_deadline", "立法意见期限提醒"),
         ("leg_expert_add", "加入立法专家库"),
+        ("leg_plan_create", "新建立法规划或计划"),
+        ("leg_plan_item_add", "列入立法计划项目"),
+        ("leg_plan_item_status", "更新立法计划项目进展"),
+        ("leg_project_add", "立法项目入库"),
+        ("leg_project_argue", "立法项目立项论证"),
+        ("leg_event_create", "发布座谈会论证会听证会公告"),
+        ("leg_event_register", "报名立法听证发言"),
+        ("leg_event_speaker", "安排立法听证发言"),
+        ("leg_event_record", "填写立法座谈论证听证纪要"),
+        ("leg_event_opinion", "录入座谈论证听证意见"),
+        ("leg_reading_add", "记录法规草案审议表决"),
+        ("leg_regulation_enter", "法规登记入库"),
+        ("leg_rule_add", "登记配套制度"),
+        ("leg_rule_status", "更新配套制度状态"),
+        ("leg_interpretation_add", "发布法规解读"),
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "legislation-deadlines", daily: true, run: deadline_scan }],
@@ -54,9 +76,30 @@ pub const MODULE: Module = Module {
         RecordKind::untitled("leg_opinion", "立法意见"),
         RecordKind::untitled("legislation", "法规草案"),
         RecordKind::untitled("legislation_task", "立法征求意见任务"),
+        RecordKind::titled("leg_plan", "立法规划和计划", "leg_plans", "title"),
+        RecordKind::titled("leg_project", "立法项目", "leg_projects", "title"),
+        RecordKind::titled("leg_event", "立法座谈论证听证", "leg_events", "title"),
+        RecordKind::titled("leg_regulation", "地方性法规", "leg_regulations", "title"),
     ],
     titles: &[],
-    tables: &["leg_drafts", "leg_versions", "leg_nodes", "leg_experts", "leg_tasks", "leg_opinions"],
+    tables: &[
+        "leg_drafts",
+        "leg_versions",
+        "leg_nodes",
+        "leg_experts",
+        "leg_tasks",
+        "leg_opinions",
+        "leg_plans",
+        "leg_projects",
+        "leg_plan_items",
+        "leg_events",
+        "leg_event_speakers",
+        "leg_readings",
+        "leg_regulations",
+        "leg_regulations_fts",
+        "leg_rules",
+        "leg_interpretations",
+    ],
     demo: Some(demo_seed),
 };
 
@@ -66,7 +109,14 @@ fn demo_seed<'a>(txn: &'a DatabaseTransaction, d: &'a Demo<'a>) -> BoxFuture<'a,
 }
 
 fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(pages::routes()).merge(task_pages::routes()).merge(public::routes()).merge(api::routes())
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(task_pages::routes())
+        .merge(public::routes())
+        .merge(api::routes())
+        .merge(plan_pages::routes())
+        .merge(event_pages::routes())
+        .merge(register_pages::routes())
 }
 
 /// The daily deadline scan of the consultation's tasks (`renda jobs run legislation-deadlines --now …`).
@@ -100,6 +150,9 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
     let mut items = Vec::new();
     if allows(p, Action::View, &drafts_of(&p.organ_path)) {
         items.push(("/console/legislation", "法规草案"));
+        items.push(("/console/legislation/plans", "立法规划和计划"));
+        items.push(("/console/legislation/projects", "立法项目库"));
+        items.push(("/console/legislation/regulations", "法规库"));
         items.push(("/console/legislation/experts", "专家库"));
     }
     // The tasks an addressee (a unit, a 联系点's keeper, a deputy) may have, or the organ's.

@@ -419,6 +419,11 @@ pub async fn opinions<C: ConnectionTrait>(c: &C, draft_id: i64, f: &OpinionFilte
     db::query_all(c, &format!("{OPINION_SELECT} WHERE {} ORDER BY x.id LIMIT 2000", w.join(" AND ")), values).await
 }
 
+/// The opinions given at an event (LEG-6), in the order they were entered.
+pub async fn opinions_of_event<C: ConnectionTrait>(c: &C, event_id: i64) -> Result<Vec<Opinion>, DbErr> {
+    db::query_all(c, &format!("{OPINION_SELECT} WHERE x.event_id = $1 ORDER BY x.id"), vec![event_id.into()]).await
+}
+
 /// The lines of a task (sent or not), in the order they were written.
 pub async fn task_lines<C: ConnectionTrait>(c: &C, task_id: i64) -> Result<Vec<Opinion>, DbErr> {
     db::query_all(c, &format!("{OPINION_SELECT} WHERE x.task_id = $1 ORDER BY x.id"), vec![task_id.into()]).await

@@ -4,7 +4,6 @@
 //! staff member sees the counts per level, the first unrecognised line and every gap or
 //! repeat in the numbering before anything is saved.
 
-#![allow(clippy::needless_lifetimes, clippy::collapsible_if)] // to fold in the module's next session (clippy after the merge)
 use serde::Serialize;
 
 use crate::app::codes::code_enum;
@@ -310,7 +309,7 @@ fn is_numeral(c: char) -> bool {
 }
 
 /// `第N<unit>` at the start of a line: (N as printed, the rest).
-fn numbered<'a>(line: &'a str, unit: char) -> Option<(&'a str, &'a str)> {
+fn numbered(line: &str, unit: char) -> Option<(&str, &str)> {
     let rest = line.strip_prefix('第')?;
     let end = rest.char_indices().find(|(_, c)| !is_numeral(*c)).map(|(i, _)| i)?;
     if end == 0 {
@@ -462,12 +461,11 @@ pub fn parse(text: &str) -> Parsed {
             continue;
         }
         let is_subtitle = l.starts_with(['（', '(']) && l.chars().count() <= 24 && !is_enacting(l);
-        if title_lines.is_empty() || (is_subtitle && out.enacting.is_empty() && title_lines.len() < 2) {
-            if !is_enacting(l) || !title_lines.is_empty() {
-                title_lines.push(l);
-                i += 1;
-                continue;
-            }
+        let title_part = title_lines.is_empty() || (is_subtitle && out.enacting.is_empty() && title_lines.len() < 2);
+        if title_part && (!is_enacting(l) || !title_lines.is_empty()) {
+            title_lines.push(l);
+            i += 1;
+            continue;
         }
         // The title printed again over two lines (a cover page) is not an enacting line.
         let title: String = title_lines.concat();

@@ -4,6 +4,7 @@
 
 mod consultation;
 mod drafts;
+mod passage;
 
 use axum::body::Body;
 use axum::http::{Request, header};

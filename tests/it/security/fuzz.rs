@@ -358,6 +358,38 @@ pub(super) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/legislation/tasks/{leg_task}/lines/{leg_opinion}/remove"),
     ("POST", "/console/legislation/tasks/{leg_task}/answer"),
     ("GET POST", "/console/legislation/experts"),
+    ("GET POST", "/console/legislation/plans"),
+    ("GET", "/console/legislation/plans/{leg_plan}"),
+    ("POST", "/console/legislation/plans/{leg_plan}/items"),
+    ("POST", "/console/legislation/plan-items/{leg_plan_item}/status"),
+    ("GET POST", "/console/legislation/projects"),
+    ("POST", "/console/legislation/projects/{leg_project}/argue"),
+    ("GET POST", "/console/legislation/{leg_draft}/events"),
+    ("GET", "/console/legislation/events/{leg_event}"),
+    ("POST", "/console/legislation/events/{leg_event}/record"),
+    ("POST", "/console/legislation/events/{leg_event}/opinions"),
+    ("POST", "/console/legislation/speakers/{leg_speaker}/state"),
+    ("GET POST", "/l/{leg_draft}/events/{leg_event}"),
+    ("GET", "/console/legislation/{leg_draft}/passage"),
+    ("POST", "/console/legislation/{leg_draft}/readings"),
+    ("POST", "/console/legislation/{leg_draft}/regulation"),
+    ("GET", "/console/legislation/regulations"),
+    ("GET", "/console/legislation/regulations/{leg_regulation}"),
+    ("POST", "/console/legislation/regulations/{leg_regulation}/rules"),
+    ("POST", "/console/legislation/rules/{leg_rule}/status"),
+    ("POST", "/console/legislation/regulations/{leg_regulation}/interpretations"),
+    ("GET", "/regulations"),
+    ("GET", "/regulations/{leg_regulation}"),
+    ("GET", "/api/v1/regulations"),
+    ("GET", "/api/v1/regulations/{leg_regulation}"),
+    ("POST", "/api/v1/legislation/drafts/{leg_draft}/readings"),
+    ("POST", "/api/v1/legislation/drafts/{leg_draft}/regulation"),
+    ("GET POST", "/api/v1/legislation/plans"),
+    ("GET", "/api/v1/legislation/plans/{leg_plan}"),
+    ("POST", "/api/v1/legislation/plans/{leg_plan}/items"),
+    ("GET POST", "/api/v1/legislation/projects"),
+    ("GET POST", "/api/v1/legislation/drafts/{leg_draft}/events"),
+    ("POST", "/api/v1/legislation/events/{leg_event}/opinions"),
 ];
 
 /// Routes whose POST takes a `multipart/form-data` upload (field `file`).
@@ -713,6 +745,17 @@ pub(super) async fn ids(app: &TestApp) -> BTreeMap<&'static str, String> {
     ids.insert("leg_opinion", one("SELECT min(id) FROM leg_opinions").await);
     ids.insert("leg_view", "poster".to_string());
     ids.insert("leg_task", one("SELECT max(id) FROM leg_tasks").await);
+    ids.insert("leg_plan", one("SELECT min(id) FROM leg_plans").await);
+    ids.insert("leg_plan_item", one("SELECT min(id) FROM leg_plan_items").await);
+    ids.insert("leg_project", one("SELECT min(id) FROM leg_projects").await);
+    ids.insert(
+        "leg_event",
+        one("SELECT max(id) FROM leg_events WHERE draft_id = (SELECT min(draft_id) FROM leg_versions WHERE published_at IS NOT NULL)")
+            .await,
+    );
+    ids.insert("leg_speaker", one("SELECT min(id) FROM leg_event_speakers").await);
+    ids.insert("leg_regulation", one("SELECT min(id) FROM leg_regulations").await);
+    ids.insert("leg_rule", one("SELECT min(id) FROM leg_rules").await);
     let text = |sql: &'static str| async move {
         renda::db::query_rows(app.db(), sql, vec![])
             .await
