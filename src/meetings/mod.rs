@@ -158,7 +158,7 @@ fn record_reminders<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Resu
             .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
             .unwrap_or_else(crate::db::now);
         let cal = crate::calendar::load(&s.db).await.map_err(|e| e.to_string())?;
-        let report = reminders::scan(&s.db, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
+        let report = reminders::scan(&s.db, &s.writer, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
         tracing::info!(warned = report.warned, overdue = report.overdue, "meeting record reminders");
         Ok(())
     })

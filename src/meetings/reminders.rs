@@ -53,7 +53,13 @@ async fn told<C: ConnectionTrait>(c: &C, organ: i64, recorder: Option<i64>) -> R
 }
 
 /// The scan as of `now`.
-pub async fn scan(db: &DatabaseConnection, key: &[u8], cal: &Calendar, now: i64) -> Result<Report, DbErr> {
+pub async fn scan(
+    db: &DatabaseConnection,
+    writer: &crate::db::writer::Writer,
+    key: &[u8],
+    cal: &Calendar,
+    now: i64,
+) -> Result<Report, DbErr> {
     let today = calendar::beijing_date(now);
     let mut report = Report::default();
     let rows: Vec<Due> = db::query_all(
@@ -73,30 +79,48 @@ pub async fn scan(db: &DatabaseConnection, key: &[u8], cal: &Calendar, now: i64)
         if !overdue && (!warn || r.warned_for.as_deref() == Some(r.due_date.as_str())) {
             continue;
         }
-        let txn = db::begin_write(db).await?;
-        let accounts = told(&txn, r.organ_id, r.created_by).await?;
-        let link = format!("/console/meetings/{}#record-{}", r.meeting_id, r.id);
-        let about =
-            crate::notify::About { kind: "meeting_record", record: Some(("meeting_record", r.id)), link: &link };
-        let name = format!("{}「{}」", r.number, r.title);
-        let (title, body, stamp) = if overdue {
-            ("决议决定逾期未落实", format!("{name}的落实期限 {} 已过，尚未落实完毕。", r.due_date), "overdue_for")
-        } else {
-            ("决议决定即将到期", format!("{name}应于 {} 前落实，请督促并记录落实情况。", r.due_date), "warned_for")
-        };
-        crate::notify::inbox_about(&txn, &accounts, &about, title, &body).await?;
-        db::exec(&txn, &format!("UPDATE meeting_records SET {stamp} = due_date WHERE id = $1"), vec![r.id.into()])
+        writer
+            .run(async |txn| {
+                let accounts = told(txn, r.organ_id, r.created_by).await?;
+                let link = format!("/console/meetings/{}#record-{}", r.meeting_id, r.id);
+                let about = crate::notify::About {
+                    kind: "meeting_record",
+                    record: Some(("meeting_record", r.id)),
+                    link: &link,
+                };
+                let name = format!("{}「{}」", r.number, r.title);
+                let (title, body, stamp) = if overdue {
+                    (
+                        "决议决定逾期未落实",
+                        format!("{name}的落实期限 {} 已过，尚未落实完毕。", r.due_date),
+                        "overdue_for",
+                    )
+                } else {
+                    (
+                        "决议决定即将到期",
+                        format!("{name}应于 {} 前落实，请督促并记录落实情况。", r.due_date),
+                        "warned_for",
+                    )
+                };
+                crate::notify::inbox_about(txn, &accounts, &about, title, &body).await?;
+                db::exec(
+                    txn,
+                    &format!("UPDATE meeting_records SET {stamp} = due_date WHERE id = $1"),
+                    vec![r.id.into()],
+                )
+                .await?;
+                Change::audited(
+                    "meeting_record_remind",
+                    "meeting_record",
+                    r.id,
+                    format!("{name}：{}（落实期限 {}）", if overdue { "逾期提醒" } else { "到期提醒" }, r.due_date),
+                )
+                .in_organ(r.organ_id)
+                .append(txn, key, &system)
+                .await?;
+                Ok::<(), DbErr>(())
+            })
             .await?;
-        Change::audited(
-            "meeting_record_remind",
-            "meeting_record",
-            r.id,
-            format!("{name}：{}（落实期限 {}）", if overdue { "逾期提醒" } else { "到期提醒" }, r.due_date),
-        )
-        .in_organ(r.organ_id)
-        .append(&txn, key, &system)
-        .await?;
-        txn.commit().await?;
         if overdue {
             report.overdue += 1;
         } else {

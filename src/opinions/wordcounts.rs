@@ -393,7 +393,7 @@ pub async fn backfill(s: &AppState) -> Result<u64, DbErr> {
     }
     if done > 0 {
         crate::audit::record(
-            &s.db,
+            &s.writer,
             s.audit_key(),
             &Actor::system("热词回填"),
             Change::audited("opinion_words_backfill", "opinions", "", format!("为 {done} 件已有意见分词并计入热词")),
@@ -471,12 +471,10 @@ pub async fn renames(s: &AppState) -> Result<u64, DbErr> {
         .map_err(|e| DbErr::Custom(e.detail()))?;
         changed += n;
     }
-    let txn = db::begin_write(&s.db).await?;
-    names_done(&txn, version).await?;
-    txn.commit().await?;
+    s.writer.run(async |txn| names_done(txn, version).await).await?;
     if changed > 0 {
         crate::audit::record(
-            &s.db,
+            &s.writer,
             s.audit_key(),
             &Actor::system("热词更新"),
             Change::audited(

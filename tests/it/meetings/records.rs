@@ -38,7 +38,9 @@ async fn reminders(app: &TestApp, id: i64, title: &str) -> i64 {
 
 async fn scan(app: &TestApp, at: &str) -> renda::meetings::reminders::Report {
     let cal = renda::calendar::load(app.db()).await.unwrap();
-    renda::meetings::reminders::scan(app.db(), app.state.audit_key(), &cal, beijing(at)).await.unwrap()
+    renda::meetings::reminders::scan(app.db(), &app.state.writer, app.state.audit_key(), &cal, beijing(at))
+        .await
+        .unwrap()
 }
 
 async fn resolutions_through_the_api_and_reminders_until_implemented(app: TestApp) {
