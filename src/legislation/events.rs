@@ -471,10 +471,10 @@ pub async fn add_opinion<C: ConnectionTrait>(
     }
     let version = super::model::versions(c, d.id).await?.into_iter().last();
     let Some(version) = version else { return Err(AppError::NotFound) };
-    if let Some(node) = o.node_id {
-        if super::model::article_in(c, version.id, node).await?.is_none() {
-            errors.add("node_id", format!("{}没有这一条", version.label));
-        }
+    if let Some(node) = o.node_id
+        && super::model::article_in(c, version.id, node).await?.is_none()
+    {
+        errors.add("node_id", format!("{}没有这一条", version.label));
     }
     errors.check()?;
     if e.state() == EventState::Cancelled {

@@ -479,20 +479,20 @@ pub async fn enter<C: ConnectionTrait>(
     }
     let promulgated_on = date(&mut errors, "promulgated_on", "公布日期", &r.promulgated_on, true);
     let effective_on = date(&mut errors, "effective_on", "施行日期", &r.effective_on, true);
-    if let (Some(p), Some(a)) = (&passed_on, &approved_on) {
-        if a < p {
-            errors.add("approved_on", "批准日期不能早于通过日期");
-        }
+    if let (Some(p), Some(a)) = (&passed_on, &approved_on)
+        && a < p
+    {
+        errors.add("approved_on", "批准日期不能早于通过日期");
     }
-    if let (Some(p), Some(x)) = (&passed_on, &promulgated_on) {
-        if x < p {
-            errors.add("promulgated_on", "公布日期不能早于通过日期");
-        }
+    if let (Some(p), Some(x)) = (&passed_on, &promulgated_on)
+        && x < p
+    {
+        errors.add("promulgated_on", "公布日期不能早于通过日期");
     }
-    if let (Some(x), Some(e)) = (&promulgated_on, &effective_on) {
-        if e < x {
-            errors.add("effective_on", "施行日期不能早于公布日期");
-        }
+    if let (Some(x), Some(e)) = (&promulgated_on, &effective_on)
+        && e < x
+    {
+        errors.add("effective_on", "施行日期不能早于公布日期");
     }
     let text = if r.text.trim().is_empty() {
         match draft {
