@@ -18,12 +18,9 @@ use crate::app::extract::{ApiJson, ClientIp, PathId, Query, UploadedFile, strict
 use crate::app::guard;
 use crate::app::openapi::{Operation, id, param, required, schema, text};
 
-use super::event_pages::{EventCreated, EventList};
-use super::events::{EventOpinion, NewEvent};
-use super::plan_pages::{CreatedId, PlanDetail, PlanList, ProjectList};
-use super::plans::{NewItem, NewPlan, NewProject};
-use super::register::{NewReading, NewRegulation};
-use super::register_pages::{IdOut, RegulationDetail, RegulationList};
+use super::events::{EventCreated, EventList, EventOpinion, NewEvent};
+use super::plans::{CreatedId, NewItem, NewPlan, NewProject, PlanDetail, PlanList, ProjectList};
+use super::register::{IdOut, NewReading, NewRegulation, RegulationDetail, RegulationList};
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::{Action, Principal};

@@ -11,7 +11,7 @@ use sea_orm::DatabaseTransaction;
 use super::comments::{self, Decision};
 use super::events::{self, EventOpinion, NewEvent, Registration};
 use super::model::{self, Draft};
-use super::plans::{self, NewItem, NewPlan, NewProject};
+use super::plans::{self, LawAction, NewItem, NewPlan, NewProject};
 use super::register::{self, NewInterpretation, NewReading, NewRegulation, NewRule};
 use super::service::{self, NewDraft, NewVersion};
 use crate::app::error::{AppError, AppResult};
@@ -163,7 +163,7 @@ async fn bank_and_plans(
     if let Some(s) = bill("关于制定《城市停车管理条例》的议案").await? {
         let p = NewProject {
             title: "诸城市城市停车管理条例".into(),
-            action: "enact".into(),
+            action: LawAction::Enact.as_str().into(),
             origin: "deputies".into(),
             proposer: "代表议案（10 名代表联名）".into(),
             justification:
@@ -179,7 +179,7 @@ async fn bank_and_plans(
     if let Some(s) = bill("关于制定《农村生活垃圾治理条例》的议案").await? {
         let p = NewProject {
             title: "诸城市农村生活垃圾治理条例".into(),
-            action: "enact".into(),
+            action: LawAction::Enact.as_str().into(),
             origin: "deputies".into(),
             proposer: "代表议案（10 名代表联名）".into(),
             suggestion_id: Some(s),
@@ -190,7 +190,7 @@ async fn bank_and_plans(
     if let Some(u) = one(txn, "SELECT min(id) FROM handling_units WHERE name LIKE '%住房%'", vec![]).await? {
         let p = NewProject {
             title: "诸城市物业管理条例".into(),
-            action: "amend".into(),
+            action: LawAction::Amend.as_str().into(),
             origin: "department".into(),
             proposer: "市住房和城乡建设局".into(),
             justification: "民法典施行后，业主大会、专项维修资金等规定需要相应修改。".into(),
@@ -206,7 +206,7 @@ async fn bank_and_plans(
         .unwrap_or_default();
     let p = NewProject {
         title: "诸城市养犬管理规定".into(),
-        action: "enact".into(),
+        action: LawAction::Enact.as_str().into(),
         origin: "public".into(),
         proposer: "2026 年立法项目公开征集".into(),
         tracking_no: tracking,
@@ -237,7 +237,7 @@ async fn bank_and_plans(
             &annual,
             NewItem {
                 title: own.title.replace("（修订草案）", ""),
-                action: "amend".into(),
+                action: LawAction::Amend.as_str().into(),
                 category: "formal".into(),
                 drafting_body: "常委会人事代表选举工作委员会".into(),
                 schedule: "2026 年 10 月提请初审，12 月提请二审".into(),
@@ -250,7 +250,7 @@ async fn bank_and_plans(
             &annual,
             NewItem {
                 title: passed.title.replace("（草案）", ""),
-                action: "enact".into(),
+                action: LawAction::Enact.as_str().into(),
                 category: "formal".into(),
                 drafting_body: "市公安局".into(),
                 schedule: "已于上年提请表决".into(),
@@ -264,7 +264,7 @@ async fn bank_and_plans(
             NewItem {
                 project_id: projects.first().copied(),
                 title: if projects.is_empty() { "诸城市城市停车管理条例".into() } else { String::new() },
-                action: "enact".into(),
+                action: LawAction::Enact.as_str().into(),
                 category: "preparatory".into(),
                 drafting_body: "市住房和城乡建设局、市公安局".into(),
                 schedule: "条件成熟时提请审议".into(),
@@ -277,7 +277,7 @@ async fn bank_and_plans(
             &annual,
             NewItem {
                 title: "诸城市历史文化街区保护条例".into(),
-                action: "enact".into(),
+                action: LawAction::Enact.as_str().into(),
                 category: "research".into(),
                 drafting_body: "常委会法制工作委员会".into(),
                 schedule: "开展立法调研".into(),
@@ -295,7 +295,7 @@ async fn bank_and_plans(
                 } else {
                     String::new()
                 },
-                action: "enact".into(),
+                action: LawAction::Enact.as_str().into(),
                 category: "formal".into(),
                 drafting_body: "市城市管理局".into(),
                 schedule: "2027 年提请审议".into(),

@@ -11,11 +11,13 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::CRUMB;
 use super::api::check_draft;
-use super::events::{self, Event, EventKind, EventOpinion, NewEvent, Registered, Registration, Stand};
+use super::events::{
+    self, Event, EventCreated, EventKind, EventList, EventOpinion, NewEvent, Registered, Registration, Stand,
+};
 use super::model::{self, Draft, Source};
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
@@ -429,16 +431,6 @@ async fn public_register(
 }
 
 // ------------------------------------------------------------------ API
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct EventList {
-    pub items: Vec<Event>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct EventCreated {
-    pub id: i64,
-}
 
 async fn api_events(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Response> {
     check_draft(&s, &p, &ip, Action::View, id).await?;

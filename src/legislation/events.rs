@@ -505,3 +505,13 @@ pub async fn add_opinion<C: ConnectionTrait>(
         .await?;
     Ok(id)
 }
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EventList {
+    pub items: Vec<Event>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EventCreated {
+    pub id: i64,
+}

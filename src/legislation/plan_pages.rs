@@ -8,12 +8,12 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::CRUMB;
 use super::plans::{
-    self, Category, Item, ItemStatus, LawAction, NewItem, NewPlan, NewProject, Origin, Plan, PlanKind, Project,
-    ProjectState,
+    self, Category, CreatedId, Item, ItemStatus, LawAction, NewItem, NewPlan, NewProject, Origin, Plan, PlanDetail,
+    PlanKind, PlanList, Project, ProjectList, ProjectOut, ProjectState,
 };
 use crate::app::caller::{Caller, Console};
 use crate::app::error::AppResult;
@@ -185,7 +185,7 @@ async fn plan_tpl(
 
 async fn plan_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let plan = check_plan(&s, &p, &ip, Action::View, id).await?;
-    let v = ItemForm { category: "formal".into(), action: "enact".into(), ..Default::default() };
+    let v = ItemForm { category: "formal".into(), action: LawAction::Enact.as_str().into(), ..Default::default() };
     render(&plan_tpl(&s, &p, &page, plan, v, Errors::default()).await?)
 }
 
@@ -317,7 +317,7 @@ async fn projects_tpl(
 
 async fn projects_page(Console { page, p, s, ip }: Console) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &super::drafts_of(&p.organ_path), "projects").await?;
-    let v = ProjectForm { action: "enact".into(), origin: "deputies".into(), ..Default::default() };
+    let v = ProjectForm { action: LawAction::Enact.as_str().into(), origin: "deputies".into(), ..Default::default() };
     render(&projects_tpl(&s, &p, &page, v, Errors::default()).await?)
 }
 
@@ -362,37 +362,6 @@ async fn argue(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<Ar
 }
 
 // ------------------------------------------------------------------ API
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct PlanList {
-    pub items: Vec<Plan>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct PlanDetail {
-    #[serde(flatten)]
-    pub plan: Plan,
-    /// Its items, 正式项目 first.
-    pub entries: Vec<Item>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct ProjectOut {
-    #[serde(flatten)]
-    pub project: Project,
-    /// The records it came from (links).
-    pub sources: Vec<plans::Source>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct ProjectList {
-    pub items: Vec<ProjectOut>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct CreatedId {
-    pub id: i64,
-}
 
 fn created(location: String, id: i64) -> Response {
     (StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(CreatedId { id })).into_response()

@@ -733,3 +733,34 @@ pub async fn unit_choices<C: ConnectionTrait>(c: &C, organ_path: &str) -> Result
     .await?;
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PlanList {
+    pub items: Vec<Plan>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PlanDetail {
+    #[serde(flatten)]
+    pub plan: Plan,
+    /// Its items, 正式项目 first.
+    pub entries: Vec<Item>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProjectOut {
+    #[serde(flatten)]
+    pub project: Project,
+    /// The records it came from (links).
+    pub sources: Vec<Source>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ProjectList {
+    pub items: Vec<ProjectOut>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}

@@ -315,8 +315,15 @@ const SEARCH_WINDOW: i64 = 2000;
 pub struct Found {
     #[serde(flatten)]
     pub regulation: Regulation,
-    /// Pieces of the text around the first hit: `[text, hit]`.
-    pub snippet: Vec<(String, bool)>,
+    /// The text around the first hit, in pieces.
+    pub snippet: Vec<SnippetPiece>,
+}
+
+/// A piece of a snippet: a hit of the search or the text around it.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct SnippetPiece {
+    pub text: String,
+    pub hit: bool,
 }
 
 /// The regulations of the register, all states or only those in force, whose text (or title)
@@ -358,7 +365,10 @@ pub async fn search<C: ConnectionTrait>(c: &C, q: &str, in_force_only: bool, lim
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let text = body(c, r.id).await?;
-        let snippet = crate::nlp::segment::highlight(&text, &terms, 80);
+        let snippet = crate::nlp::segment::highlight(&text, &terms, 80)
+            .into_iter()
+            .map(|(text, hit)| SnippetPiece { text, hit })
+            .collect();
         out.push(Found { regulation: r, snippet });
     }
     Ok(out)
@@ -753,4 +763,27 @@ pub async fn add_interpretation<C: ConnectionTrait>(
         .append(c, key, actor)
         .await?;
     Ok(id)
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RegulationList {
+    /// The regulations in force whose text has every word of `q`, newest first.
+    pub items: Vec<Found>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RegulationDetail {
+    #[serde(flatten)]
+    pub regulation: Regulation,
+    /// The full text, one paragraph a line.
+    pub text: String,
+    /// 配套制度 with their status and due date.
+    pub rules: Vec<Rule>,
+    /// 法规解读.
+    pub interpretations: Vec<Interpretation>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct IdOut {
+    pub id: i64,
 }

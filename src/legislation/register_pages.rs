@@ -10,14 +10,14 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::CRUMB;
 use super::api::check_draft;
 use super::model::{self, Draft, Version};
 use super::register::{
-    self, Found, Interpretation, NewInterpretation, NewReading, NewRegulation, NewRule, Reading, ReadingResult,
-    ReadingRow, Regulation, Rule, RuleStatus,
+    self, Found, IdOut, Interpretation, NewInterpretation, NewReading, NewRegulation, NewRule, Reading, ReadingResult,
+    ReadingRow, Regulation, RegulationDetail, RegulationList, Rule, RuleStatus,
 };
 use crate::app::caller::{Caller, Console};
 use crate::app::error::{AppError, AppResult};
@@ -443,29 +443,6 @@ async fn public_regulation(State(s): State<AppState>, Path(id): Path<String>) ->
 }
 
 // ------------------------------------------------------------------ API
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct RegulationList {
-    /// The regulations in force whose text has every word of `q`, newest first.
-    pub items: Vec<Found>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct RegulationDetail {
-    #[serde(flatten)]
-    pub regulation: Regulation,
-    /// The full text, one paragraph a line.
-    pub text: String,
-    /// 配套制度 with their status and due date.
-    pub rules: Vec<Rule>,
-    /// 法规解读.
-    pub interpretations: Vec<Interpretation>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct IdOut {
-    pub id: i64,
-}
 
 async fn api_search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     let q = q.q.unwrap_or_default();

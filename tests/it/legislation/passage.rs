@@ -355,7 +355,7 @@ async fn passage_puts_the_regulation_in_the_register(app: TestApp) {
     let ids: Vec<i64> = found.json()["items"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
     assert!(ids.contains(&reg), "{}", found.body);
     let hit = found.json()["items"].as_array().unwrap().iter().find(|x| x["id"] == reg).unwrap().clone();
-    assert!(hit["snippet"].as_array().unwrap().iter().any(|p| p[1] == true), "the hit is marked: {hit}");
+    assert!(hit["snippet"].as_array().unwrap().iter().any(|p| p["hit"] == true), "the hit is marked: {hit}");
     let none = app.api("GET", "/api/v1/regulations?q=门楼号牌", None, None).await.json();
     assert!(!none["items"].as_array().unwrap().iter().any(|x| x["id"] == reg));
     let long = "长".repeat(60);
