@@ -169,7 +169,7 @@ async fn main() {
             .unwrap();
         txn.commit().await.unwrap();
         let (_, token) =
-            renda::auth::create_token(c, &state.config, &actor, account, "压测", renda::auth::Scope::Write)
+            renda::auth::create_token(&state.writer, &state.config, &actor, account, "压测", renda::auth::Scope::Write)
                 .await
                 .unwrap();
         persons.push(person);
@@ -177,7 +177,9 @@ async fn main() {
     }
     let staff = db::scalar_i64(c, "SELECT id FROM accounts WHERE username = 'staff'", vec![]).await.unwrap();
     let (_, staff_token) =
-        renda::auth::create_token(c, &state.config, &actor, staff, "压测", renda::auth::Scope::Write).await.unwrap();
+        renda::auth::create_token(&state.writer, &state.config, &actor, staff, "压测", renda::auth::Scope::Write)
+            .await
+            .unwrap();
     let n = renda::meetings::service::NewMeeting {
         organ_id: organ,
         kind: renda::meetings::model::Kind::Congress,
