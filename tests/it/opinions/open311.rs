@@ -176,8 +176,11 @@ async fn a_request_goes_through_the_loop(app: TestApp) {
         .try_get_by_index(0)
         .unwrap();
     assert_eq!(req["agency_responsible"], organ.as_str());
+    // The tracking number is a date and a sequence (「20261208000433」 holds 8000 after midnight
+    // Beijing time), so the phone's last digits are looked for in the rest of the answer.
+    let rest = g.body.replace(no.as_str(), "");
     for secret in ["13800138000", "8000", "建国", "citizen@example.com"] {
-        assert!(!g.body.contains(secret), "{secret} in {}", g.body);
+        assert!(!rest.contains(secret), "{secret} in {}", g.body);
     }
 
     // The loop assigns it through the API: the lead unit is the agency, the deadline expected.
