@@ -54,10 +54,7 @@ fn menu(p: &Principal) -> Vec<MenuSection> {
 fn reminders<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let db = &ctx.db;
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let cal = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
         let r = service::remind(db, &ctx.writer, &ctx.crypto, &crate::notify::Limits::of(&ctx.config), &cal, now)
             .await

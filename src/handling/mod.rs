@@ -100,10 +100,7 @@ fn menu(p: &Principal) -> Vec<crate::app::state::MenuSection> {
 /// The daily (and `renda jobs run auto-close --now …`) closing after a 满意. Payload: `{"now": unix}`, optional.
 fn auto_close<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let report = autoclose::run(s, now).await.map_err(|e| e.detail())?;
         tracing::info!(closed = report.closed, "automatic closing after 满意");
         Ok(())
@@ -392,10 +389,7 @@ fn follow_calendar<'a>(
 fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
         let db = &s.db;
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let calendar = crate::calendar::load(db).await.map_err(|e| e.to_string())?;
         let kinds: Vec<&str> = s.ext.get::<Kinds>().map(|k| k.0.iter().map(|x| x.kind).collect()).unwrap_or_default();
         let policy_of = |kind: &str| policy_of(s, kind);

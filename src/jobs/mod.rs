@@ -17,6 +17,15 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// `now` of a job's payload (`renda jobs run … --now`), else the clock: how every scheduled job
+/// reads the time it runs for.
+pub fn payload_now(payload: &str) -> i64 {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
+        .unwrap_or_else(crate::db::now)
+}
+
 /// Enqueues a job; with a `dedupe_key`, a second enqueue of the same key is a no-op.
 pub async fn enqueue<C: ConnectionTrait>(
     c: &C,

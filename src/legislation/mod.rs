@@ -122,10 +122,7 @@ fn routes() -> axum::Router<AppState> {
 /// The daily deadline scan of the consultation's tasks (`renda jobs run legislation-deadlines --now …`).
 fn deadline_scan<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let cal = crate::calendar::load(&s.db).await.map_err(|e| e.to_string())?;
         let report = tasks::scan(&s.db, &s.writer, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
         tracing::info!(warned = report.warned, overdue = report.overdue, "legislation deadline scan");

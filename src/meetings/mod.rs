@@ -153,10 +153,7 @@ pub fn topic(meeting: i64) -> String {
 /// meeting-record-reminders --now …`).
 fn record_reminders<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let cal = crate::calendar::load(&s.db).await.map_err(|e| e.to_string())?;
         let report = reminders::scan(&s.db, &s.writer, s.audit_key(), &cal, now).await.map_err(|e| e.to_string())?;
         tracing::info!(warned = report.warned, overdue = report.overdue, "meeting record reminders");

@@ -237,10 +237,7 @@ fn after_step<'a>(
 /// `{"now": <unix seconds>}` runs it as of that time.
 fn personal_data_purge<'a>(ctx: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
-        let now = serde_json::from_str::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-            .unwrap_or_else(crate::db::now);
+        let now = crate::jobs::payload_now(payload);
         let days = ctx.config.personal_data_retention_days;
         let done =
             service::purge_personal_data(&ctx.writer, ctx.audit_key(), days, now).await.map_err(|e| e.to_string())?;

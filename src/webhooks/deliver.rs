@@ -35,10 +35,7 @@ pub struct Report {
 }
 
 fn now_of(payload: &str) -> i64 {
-    serde_json::from_str::<serde_json::Value>(payload)
-        .ok()
-        .and_then(|v| v.get("now").and_then(|n| n.as_i64()))
-        .unwrap_or_else(db::now)
+    crate::jobs::payload_now(payload)
 }
 
 pub(super) fn run<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
