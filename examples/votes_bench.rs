@@ -195,6 +195,7 @@ async fn main() {
         place: String::new(),
         members_of: renda::meetings::model::MembersOf::List,
         committee_id: None,
+        session_id: None,
         person_ids: persons.clone(),
         observer_ids: Vec::new(),
         term: None,

@@ -267,11 +267,12 @@ pub struct Cast {
 /// Casts the caller's own paper on a ballot they may vote in (never someone else's: the voter
 /// is the signed-in account's person).
 pub async fn cast_paper(s: &AppState, p: &Principal, ip: &ClientIp, b: &Ballot, paper: Paper) -> AppResult<usize> {
-    let subjects = model::subjects(&s.db, b.id).await?;
-    let marks = marks(b, &subjects, paper)?;
+    // The subjects and options never change: read here, outside the writers' turn.
+    let sheet = service::Sheet::read(&s.db, b).await?;
+    let marks = marks(b, &sheet.subjects, paper)?;
     let person = p.deputy_id.ok_or(AppError::NotFound)?;
     write(s, p, ip, async |w| {
-        let n = service::cast(w.txn(), w.key(), &s.crypto, w.actor(), b, person, &marks).await?;
+        let n = service::cast_on(w.txn(), w.key(), &s.crypto, w.actor(), &sheet, person, &marks).await?;
         live::poke_after(w, s, service::topics(b));
         Ok(n)
     })

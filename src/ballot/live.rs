@@ -46,6 +46,17 @@ pub async fn notify_in<C: ConnectionTrait>(c: &C, topic: &str) -> Result<(), DbE
     Ok(())
 }
 
+/// `notify_in` for several topics in one statement (one round trip inside the transaction).
+pub async fn notify_all_in<C: ConnectionTrait>(c: &C, topics: &[String]) -> Result<(), DbErr> {
+    if c.get_database_backend() == DbBackend::Postgres && !topics.is_empty() {
+        let calls: Vec<String> = (0..topics.len()).map(|i| format!("pg_notify($1, ${})", i + 2)).collect();
+        let mut values: Vec<sea_orm::Value> = vec![CHANNEL.into()];
+        values.extend(topics.iter().map(|t| t.clone().into()));
+        db::exec(c, &format!("SELECT {}", calls.join(", ")), values).await?;
+    }
+    Ok(())
+}
+
 /// Pokes this node's subscribers of `topics` once the write commits.
 pub fn poke_after(w: &mut Write, s: &AppState, topics: Vec<String>) {
     let live = s.ext.get_or_default::<Live>();

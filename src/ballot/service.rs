@@ -82,8 +82,7 @@ impl Default for NewBallot<'_> {
 
 /// Tells every node that the ballot and its owner's record moved (see `live`).
 async fn moved<C: ConnectionTrait>(c: &C, id: i64, kind: &str, period: &str) -> Result<(), DbErr> {
-    super::live::notify_in(c, &super::live::ballot_topic(id)).await?;
-    super::live::notify_in(c, &super::live::owner_topic(kind, period)).await
+    super::live::notify_all_in(c, &[super::live::ballot_topic(id), super::live::owner_topic(kind, period)]).await
 }
 
 /// The topics a ballot's writes move, for `live::poke_after`.
@@ -316,21 +315,59 @@ pub async fn cast<C: ConnectionTrait>(
     voter: i64,
     paper: &[(i64, Mark)],
 ) -> AppResult<usize> {
+    let sheet = Sheet::read(c, b).await?;
+    cast_on(c, key, crypto, actor, &sheet, voter, paper).await
+}
+
+/// What a paper is checked against: the ballot with its subjects and options, which never
+/// change once it is made — so a vote reads them before its write transaction (`Sheet::read`
+/// on the pool), and the part of a vote that writers take turns for holds only its writes.
+pub struct Sheet<'a> {
+    pub ballot: &'a Ballot,
+    pub subjects: Vec<model::Subject>,
+    pub choices: Vec<model::Choice>,
+}
+
+impl<'a> Sheet<'a> {
+    pub async fn read<C: ConnectionTrait>(c: &C, ballot: &'a Ballot) -> Result<Sheet<'a>, DbErr> {
+        Ok(Sheet {
+            ballot,
+            subjects: model::subjects(c, ballot.id).await?,
+            choices: model::choices(c, ballot.id).await?,
+        })
+    }
+}
+
+/// `cast` on a sheet read before the transaction. The ballot may have closed since it was
+/// read: the elector's flag moves only while the ballot's row says open, in the same statement.
+pub async fn cast_on<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    crypto: &FieldCrypto,
+    actor: &Actor,
+    sheet: &Sheet<'_>,
+    voter: i64,
+    paper: &[(i64, Mark)],
+) -> AppResult<usize> {
+    let (b, subjects) = (sheet.ballot, &sheet.subjects);
     if !b.is_open() {
         return Err(AppError::Conflict(if b.is_pending() { "投票尚未开始" } else { "投票已结束" }.into()));
     }
-    let subjects = model::subjects(c, b.id).await?;
-    let choices = model::choices(c, b.id).await?;
-    check_paper(b, &subjects, &choices, paper)?;
-    // The one paper per elector: the flag moves from false to true once, under the row's lock.
+    check_paper(b, subjects, &sheet.choices, paper)?;
+    // The one paper per elector: the flag moves from false to true once, under the row's lock,
+    // and only while the ballot is open.
     let marked = db::exec(
         c,
-        "UPDATE ballot_electors SET voted = true WHERE ballot_id = $1 AND person_id = $2 AND voted = false",
+        "UPDATE ballot_electors SET voted = true WHERE ballot_id = $1 AND person_id = $2 AND voted = false \
+         AND EXISTS (SELECT 1 FROM ballots WHERE id = $1 AND state = 'open')",
         vec![b.id.into(), voter.into()],
     )
     .await?;
     let mut changed = false;
     if marked == 0 {
+        if !model::ballot(c, b.id).await?.is_some_and(|x| x.is_open()) {
+            return Err(AppError::Conflict("投票已结束".into()));
+        }
         match model::elector(c, b.id, voter).await? {
             Some(true) if b.changes && !b.secret => {
                 db::exec(

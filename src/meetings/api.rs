@@ -10,7 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, Attendance, Electorate, Kind, Meeting, Member, MembersOf, Quorum, RecordKind, Tracking};
+use super::model::{
+    self, Attendance, Electorate, Kind, Meeting, Member, MembersOf, PresidiumMember, PresidiumRole, Quorum, RecordKind,
+    Tracking,
+};
 use super::service::{self, NewMeeting, NewVote, Via};
 use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
@@ -30,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/meetings", get(list).post(create))
         .route("/api/v1/meetings/{id}", get(detail))
         .route("/api/v1/meetings/{id}/attendance", post(attendance))
+        .route("/api/v1/meetings/{id}/presidium", post(set_presidium))
         .route("/api/v1/meetings/{id}/ballots", post(add_ballot))
         .route("/api/v1/meetings/{id}/records", post(add_record))
         .route("/api/v1/meeting-records", get(records))
@@ -86,9 +90,12 @@ pub struct NewMeetingIn {
     /// RFC 3339 (`2026-12-18T09:00:00+08:00`).
     pub starts_at: String,
     /// Whose members sit: `standing` (常委会组成人员), `chairs`, `committee` (with
-    /// `committee_id`), `congress` (every serving deputy, by 代表团), `list` (`person_ids`).
+    /// `committee_id`), `congress` (every serving deputy, by 代表团), `list` (`person_ids`),
+    /// `presidium` (the 主席团 of the 人代会 session `session_id`; `kind` is then `presidium`).
     pub members_of: Option<MembersOf>,
     pub committee_id: Option<i64>,
+    /// The 人代会 session whose 主席团 sits (`members_of` `presidium`).
+    pub session_id: Option<i64>,
     #[schemars(length(max = 5000))]
     #[serde(default)]
     pub person_ids: Vec<i64>,
@@ -127,6 +134,7 @@ async fn create(Caller { p, s, ip }: Caller, ApiJson(v): ApiJson<serde_json::Val
         place: body.place,
         members_of: body.members_of.ok_or_else(|| AppError::invalid("members_of", "请选择参会的组成人员"))?,
         committee_id: body.committee_id,
+        session_id: body.session_id,
         person_ids: body.person_ids,
         observer_ids: body.observer_ids,
         term: body.term,
@@ -158,12 +166,44 @@ pub struct BallotLine {
     pub passed: Option<bool>,
 }
 
+/// Which body sits in a meeting.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Sitting {
+    #[schemars(with = "MembersOf")]
+    pub members_of: String,
+    /// The body in words: 「常委会组成人员」, 「人民代表大会第五次会议主席团」 ….
+    pub name: String,
+    /// The 人代会 session whose 主席团 sits.
+    pub session_id: Option<i64>,
+    /// The committee of a 专门委员会会议.
+    pub committee_id: Option<i64>,
+}
+
+/// The body that sits in `m`, named.
+pub async fn sitting(s: &AppState, m: &Meeting) -> AppResult<Sitting> {
+    let of = MembersOf::parse(&m.members_of).unwrap_or(MembersOf::List);
+    let name = match m.session_id {
+        Some(session) if of == MembersOf::Presidium => {
+            let x = model::meeting(&s.db, session).await?.ok_or(AppError::NotFound)?;
+            format!("{}主席团", x.numbered().unwrap_or(x.title))
+        }
+        _ => of.label().to_string(),
+    };
+    Ok(Sitting { members_of: m.members_of.clone(), name, session_id: m.session_id, committee_id: m.committee_id })
+}
+
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Detail {
     #[serde(flatten)]
     pub meeting: Meeting,
     /// 「第十四届人大常委会第九次会议」 for a numbered meeting.
     pub numbered: Option<String>,
+    /// Which body sits.
+    pub sitting: Sitting,
+    /// A 人代会 session's 主席团 (empty for other meetings).
+    pub presidium: Vec<PresidiumMember>,
+    /// A 人代会 session's 主席团会议 (ids, in order).
+    pub presidium_meetings: Vec<i64>,
     pub members: Vec<Member>,
     pub quorum: Quorum,
     pub agenda: Vec<model::Item>,
@@ -200,6 +240,9 @@ async fn detail(Caller { p, s, ip }: Caller, PathId(id): PathId) -> AppResult<Re
     let (m, _) = seen(&s, &p, &ip, id, Action::View).await?;
     let out = Detail {
         numbered: m.numbered(),
+        sitting: sitting(&s, &m).await?,
+        presidium: model::presidium(&s.db, id).await?,
+        presidium_meetings: model::of_session(&s.db, id).await?.into_iter().map(|x| x.id).collect(),
         members: model::members(&s.db, id).await?,
         quorum: model::quorum(&s.db, &m).await?,
         agenda: model::items(&s.db, id).await?,
@@ -267,6 +310,45 @@ async fn attendance(
     })
     .await?;
     Ok(axum::Json(AttendanceOut { quorum: model::quorum(&s.db, &m).await? }).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresidiumSeatIn {
+    pub person_id: i64,
+    /// `standing_chair` 常务主席, `presiding` 执行主席, `member` 主席团成员, `secretary_general` 秘书长.
+    pub role: PresidiumRole,
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresidiumIn {
+    /// The whole 主席团 (replaces the list before), each one of the session's deputies.
+    #[schemars(length(min = 1, max = 200))]
+    pub members: Vec<PresidiumSeatIn>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PresidiumOut {
+    pub presidium: Vec<PresidiumMember>,
+}
+
+/// Staff of the organ set a session's 主席团.
+async fn set_presidium(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(v): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let body: PresidiumIn = strict(v)?;
+    let members: Vec<(i64, PresidiumRole)> = body.members.iter().map(|x| (x.person_id, x.role)).collect();
+    write(&s, &p, &ip, async |w| {
+        super::presidium::set(w.txn(), w.key(), w.actor(), &m, &members).await?;
+        crate::ballot::live::poke_after(w, &s, vec![super::topic(m.id)]);
+        Ok(())
+    })
+    .await?;
+    Ok(axum::Json(PresidiumOut { presidium: model::presidium(&s.db, id).await? }).into_response())
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]
@@ -522,7 +604,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::get("/api/v1/meetings", "会议列表：本机关及下级的会议（机关工作人员），本人参加的会议", TAG, schema::<List>).signed_in(),
     Operation::post(
         "/api/v1/meetings",
-        "新建会议（机关工作人员）：类别、名称、开始时间、参会组成人员（从代表登记中取得），常委会会议按届自动编次",
+        "新建会议（机关工作人员）：类别、名称、开始时间、参会组成人员（从代表登记中取得；主席团会议为 members_of=presidium 及所属大会 session_id），常委会会议按届自动编次，主席团会议按大会编次",
         TAG,
         schema::<NewMeetingIn>,
         schema::<Created>,
@@ -530,7 +612,7 @@ pub const OPERATIONS: &[Operation] = &[
     .signed_in(),
     Operation::get(
         "/api/v1/meetings/{id}",
-        "会议详情：参会人员及出席情况、法定人数（应到、实到、是否达到）、议程、表决及结果、会议记录",
+        "会议详情：参会的组成人员来自哪个机构（sitting）、参会人员及出席情况、法定人数（应到、实到、是否达到）、议程、表决及结果、会议记录；人代会另有主席团及主席团会议",
         TAG,
         schema::<Detail>,
     )
@@ -544,6 +626,15 @@ pub const OPERATIONS: &[Operation] = &[
     )
     .signed_in()
     .request(schema::<AttendanceIn>),
+    Operation::new(
+        "post",
+        "/api/v1/meetings/{id}/presidium",
+        "组成人民代表大会会议的主席团（机关工作人员）：成员从本次大会代表中选定，角色为常务主席、执行主席、主席团成员或秘书长（秘书长列席主席团会议、不表决）；整体替换原名单",
+        TAG,
+        schema::<PresidiumOut>,
+    )
+    .signed_in()
+    .request(schema::<PresidiumIn>),
     Operation::post(
         "/api/v1/meetings/{id}/ballots",
         "准备会议表决（工作人员）：表决方式、记名或无记名、候选项、应选数、投票人范围、通过规则；开始投票须达到法定人数",

@@ -170,6 +170,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         place: "市人大常委会第一会议室".into(),
         members_of: MembersOf::Standing,
         committee_id: None,
+        session_id: None,
         person_ids: Vec::new(),
         observer_ids: observers.clone(),
         term: None,
@@ -458,6 +459,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         place: "诸城市会议中心".into(),
         members_of: MembersOf::Congress,
         committee_id: None,
+        session_id: None,
         person_ids: Vec::new(),
         observer_ids: Vec::new(),
         term: None,
@@ -470,6 +472,7 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
         let (a, reason) = if i % 23 == 7 { (Attendance::Leave, "因病请假") } else { (Attendance::Present, "") };
         c.attend(&m, *p, a, reason, Via::Door, at).await?;
     }
+    presidium_and_its_meeting(&c, &m, &organ.path, at).await?;
     let m = c.state(&m, State::Open, at).await?;
     let item = service::add_item(
         c.txn,
@@ -528,5 +531,89 @@ pub async fn seed(txn: &DatabaseTransaction, d: &Demo<'_>) -> AppResult<()> {
     )
     .await?;
     c.state(&m, State::Ended, at + 4 * 3600).await?;
+    Ok(())
+}
+
+/// The session's 主席团, elected at the 预备会议 — the 常委会 members who are deputies of the
+/// session (主任 and 副主任 as 常务主席, its 秘书长 as the session's 秘书长) and the first deputy of
+/// each 代表团 (the first two 执行主席) — and its first meeting that morning, which adopts the
+/// session's agenda by a named vote (closed, 通过).
+async fn presidium_and_its_meeting(c: &Ctx<'_>, session: &model::Meeting, organ_path: &str, at: i64) -> AppResult<()> {
+    use super::model::PresidiumRole as R;
+    let deputies = model::members(c.txn, session.id).await?;
+    let sits = |p: i64| deputies.iter().any(|x| x.person_id == p);
+    let mut seats: Vec<(i64, R)> = Vec::new();
+    for m in crate::registry::structure::standing_members(c.txn, organ_path).await? {
+        if !sits(m.person_id) || seats.iter().any(|(p, _)| *p == m.person_id) {
+            continue;
+        }
+        let role = match m.role.as_str() {
+            "主任" | "副主任" => R::StandingChair,
+            "秘书长" => R::SecretaryGeneral,
+            _ => R::Member,
+        };
+        seats.push((m.person_id, role));
+    }
+    let mut presiding = 0;
+    let mut delegation = "";
+    for x in &deputies {
+        if x.delegation == delegation || seats.iter().any(|(p, _)| *p == x.person_id) || seats.len() >= 25 {
+            continue;
+        }
+        delegation = &x.delegation;
+        seats.push((x.person_id, if presiding < 2 { R::Presiding } else { R::Member }));
+        presiding += 1;
+    }
+    super::presidium::set(c.txn, c.d.key, &c.actor, session, &seats).await?;
+    let call = NewMeeting {
+        organ_id: c.d.organ,
+        kind: Kind::Presidium,
+        title: format!("{}主席团第一次会议", session.title),
+        starts_at: at - 3 * 3600,
+        place: "诸城市会议中心第二会议室".into(),
+        members_of: MembersOf::Presidium,
+        committee_id: None,
+        session_id: Some(session.id),
+        person_ids: Vec::new(),
+        observer_ids: Vec::new(),
+        term: None,
+        quorum: None,
+        created_by: None,
+    };
+    let at = at - 3 * 3600;
+    let m = c.meeting(&call, at - DAY).await?;
+    let members = model::members(c.txn, m.id).await?;
+    let voters: Vec<i64> = members.iter().filter(|x| x.is_member()).map(|x| x.person_id).collect();
+    // One member on leave, the 秘书长 列席.
+    let away = voters.get(4).copied();
+    for x in &members {
+        let a = match x.is_member() {
+            false => Attendance::Observer,
+            true if Some(x.person_id) == away => Attendance::Leave,
+            true => Attendance::Present,
+        };
+        c.attend(&m, x.person_id, a, if a == Attendance::Leave { "因公请假" } else { "" }, Via::Door, at).await?;
+    }
+    let m = c.state(&m, State::Open, at).await?;
+    let item = service::add_item(
+        c.txn,
+        c.d.key,
+        &c.actor,
+        &m,
+        NewItem {
+            title: "通过大会议程草案，提请大会全体会议表决",
+            kind: ItemKind::Decision,
+            speakers: "大会秘书长",
+            documents: "大会议程（草案）、日程（草案）",
+            link: None,
+        },
+        at,
+    )
+    .await?;
+    let present: Vec<i64> = voters.iter().filter(|p| Some(**p) != away).copied().collect();
+    let papers = papers(&present, present.len() - 1, 0, 1);
+    let v = motion("通过大会议程", false, HALF_OF_ALL, Some(item));
+    c.vote(&m, &v, &papers, Some(present.len() as i64), at + 600).await?;
+    c.state(&m, State::Ended, at + 1800).await?;
     Ok(())
 }

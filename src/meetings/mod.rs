@@ -10,6 +10,7 @@ pub mod demo;
 pub mod hall;
 pub mod model;
 pub mod pages;
+pub mod presidium;
 pub mod reminders;
 pub mod service;
 
@@ -41,6 +42,7 @@ pub const MODULE: Module = Module {
         ("meeting_record_add", "新增会议记录"),
         ("meeting_record_note", "记录决议落实情况"),
         ("meeting_record_remind", "决议决定落实提醒"),
+        ("meeting_presidium", "组成大会主席团"),
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: reminders::JOB, daily: true, run: record_reminders }],
@@ -65,6 +67,7 @@ pub const MODULE: Module = Module {
         "meeting_remarks",
         "meeting_records",
         "meeting_record_notes",
+        "meeting_presidium",
     ],
     demo: Some(demo_seed),
 };

@@ -23,6 +23,15 @@ code_enum! {
         Committee = ("committee", "专门委员会会议"),
         /// 乡镇人民代表大会会议.
         Township = ("township", "乡镇人民代表大会会议"),
+        /// 主席团会议 of a 人代会 session, numbered per session.
+        Presidium = ("presidium", "主席团会议"),
+    }
+}
+
+impl Kind {
+    /// A session of a congress, which has a 主席团 and 代表团.
+    pub fn is_session(self) -> bool {
+        matches!(self, Kind::Congress | Kind::Township)
     }
 }
 
@@ -37,6 +46,24 @@ code_enum! {
         Committee = ("committee", "专门委员会组成人员"),
         Congress = ("congress", "本级全体代表"),
         List = ("list", "指定名单"),
+        /// The 主席团 of a 人代会 session (`session_id`): its members other than the 秘书长, who
+        /// sits as 列席.
+        Presidium = ("presidium", "大会主席团"),
+    }
+}
+
+code_enum! {
+    /// A place in a session's 主席团.
+    #[derive(schemars::JsonSchema)]
+    pub enum PresidiumRole {
+        /// 常务主席.
+        StandingChair = ("standing_chair", "常务主席"),
+        /// 执行主席.
+        Presiding = ("presiding", "执行主席"),
+        /// 主席团成员.
+        Member = ("member", "主席团成员"),
+        /// 秘书长: sits in the 主席团会议 as 列席, does not vote there.
+        SecretaryGeneral = ("secretary_general", "秘书长"),
     }
 }
 
@@ -151,6 +178,8 @@ pub struct Meeting {
     #[schemars(with = "MembersOf")]
     pub members_of: String,
     pub committee_id: Option<i64>,
+    /// The 人代会 session whose 主席团 sits (a 主席团会议).
+    pub session_id: Option<i64>,
     #[serde(skip)]
     pub quorum_num: i64,
     #[serde(skip)]
@@ -182,13 +211,16 @@ impl Meeting {
     }
     /// Its number in words: 「第十四届人大常委会第九次会议」, 「第十八届人民代表大会第三次会议」.
     pub fn numbered(&self) -> Option<String> {
+        if self.kind() == Kind::Presidium {
+            return Some(format!("主席团第{}次会议", chinese_number(self.number?)));
+        }
         let (term, n) = (self.term?, self.number?);
         let (t, n) = (chinese_number(term), chinese_number(n));
         match self.kind() {
             Kind::Standing => Some(format!("第{t}届人大常委会第{n}次会议")),
             Kind::Congress | Kind::Township => Some(format!("第{t}届人民代表大会第{n}次会议")),
             Kind::Chairs => Some(format!("第{t}届人大常委会第{n}次主任会议")),
-            Kind::Committee => None,
+            Kind::Committee | Kind::Presidium => None,
         }
     }
     /// The quorum rule: more than half of all members unless the meeting says otherwise.
@@ -204,7 +236,7 @@ impl Meeting {
 }
 
 const COLUMNS: &str = "m.id, m.organ_id, o.name AS organ_name, o.path AS organ_path, m.kind, m.term, m.number, m.title, \
-     m.starts_at, m.ends_at, m.place, m.members_of, m.committee_id, m.quorum_num, m.quorum_den, m.quorum_strict, \
+     m.starts_at, m.ends_at, m.place, m.members_of, m.committee_id, m.session_id, m.quorum_num, m.quorum_den, m.quorum_strict, \
      m.state, m.stream_url, m.hall_key_hash, m.door_code";
 
 pub async fn meeting<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Meeting>, DbErr> {
@@ -229,6 +261,52 @@ pub async fn of_person<C: ConnectionTrait>(c: &C, person: i64, limit: i64) -> Re
          ORDER BY m.starts_at DESC, m.id DESC LIMIT $2"
     );
     db::query_all(c, &sql, vec![person.into(), limit.into()]).await
+}
+
+/// The 主席团会议 of a session, in order.
+pub async fn of_session<C: ConnectionTrait>(c: &C, session: i64) -> Result<Vec<Meeting>, DbErr> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM meetings m JOIN organs o ON o.id = m.organ_id WHERE m.session_id = $1 \
+         ORDER BY m.number, m.id"
+    );
+    db::query_all(c, &sql, vec![session.into()]).await
+}
+
+/// A member of a session's 主席团.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct PresidiumMember {
+    pub person_id: i64,
+    pub name: String,
+    #[schemars(with = "PresidiumRole")]
+    pub role: String,
+    /// The member's 代表团 at the session.
+    pub delegation: String,
+}
+
+impl PresidiumMember {
+    pub fn role(&self) -> PresidiumRole {
+        PresidiumRole::parse(&self.role).unwrap_or(PresidiumRole::Member)
+    }
+    pub fn role_label(&self) -> &'static str {
+        self.role().label()
+    }
+    /// Sits in the 主席团会议 as a member (the 秘书长 sits as 列席).
+    pub fn votes(&self) -> bool {
+        self.role() != PresidiumRole::SecretaryGeneral
+    }
+}
+
+/// The 主席团 of a session: 常务主席 first, then 执行主席, members, the 秘书长.
+pub async fn presidium<C: ConnectionTrait>(c: &C, session: i64) -> Result<Vec<PresidiumMember>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT mp.person_id, p.name, mp.role, coalesce(mm.delegation, '') AS delegation FROM meeting_presidium mp \
+         JOIN persons p ON p.id = mp.person_id \
+         LEFT JOIN meeting_members mm ON mm.meeting_id = mp.session_id AND mm.person_id = mp.person_id \
+         WHERE mp.session_id = $1 ORDER BY mp.sort, mp.id",
+        vec![session.into()],
+    )
+    .await
 }
 
 /// A member or invitee with their attendance.

@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::api::{BallotLine, ballot_lines, seen};
 use super::model::{
-    self, Attendance, Electorate, Item, ItemKind, Kind, Meeting, Member, MembersOf, Quorum, Record, RecordKind, Remark,
-    RemarkState, State, Tracking,
+    self, Attendance, Electorate, Item, ItemKind, Kind, Meeting, Member, MembersOf, PresidiumMember, PresidiumRole,
+    Quorum, Record, RecordKind, Remark, RemarkState, State, Tracking,
 };
 use super::service::{self, NewMeeting, NewVote, Via};
 use crate::app::caller::{Caller, Console};
@@ -43,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/meetings/{id}/live", get(live_events))
         .route("/console/meetings/{id}/attendance", post(attendance))
         .route("/console/meetings/{id}/checkin", post(checkin))
+        .route("/console/meetings/{id}/presidium", post(presidium_add))
+        .route("/console/meetings/{id}/presidium/{person}/remove", post(presidium_remove))
         .route("/console/meetings/{id}/state", post(set_state))
         .route("/console/meetings/{id}/items", post(add_item))
         .route("/console/meetings/{id}/items/{item}/files", post(upload))
@@ -130,6 +132,9 @@ struct NewForm {
     term: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     observers: String,
+    /// A 主席团会议's session (from the session's page).
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    session_id: String,
 }
 
 #[derive(Template)]
@@ -156,10 +161,18 @@ async fn new_tpl(
         .filter(|c| c.kind == "special")
         .map(|c| Opt { selected: c.id.to_string() == f.committee_id, value: c.id.to_string(), label: c.name })
         .collect();
+    // A 主席团会议 is called from its session's page (which gives the session).
+    let presidium = !f.session_id.is_empty();
     Ok(NewTpl {
-        kinds: opts(Kind::ALL.map(|k| (k.as_str(), k.label())), if f.kind.is_empty() { "standing" } else { &f.kind }),
+        kinds: opts(
+            Kind::ALL.into_iter().filter(|k| presidium || *k != Kind::Presidium).map(|k| (k.as_str(), k.label())),
+            if f.kind.is_empty() { "standing" } else { &f.kind },
+        ),
         members_of: opts(
-            MembersOf::ALL.into_iter().filter(|m| *m != MembersOf::List).map(|k| (k.as_str(), k.label())),
+            MembersOf::ALL
+                .into_iter()
+                .filter(|m| *m != MembersOf::List && (presidium || *m != MembersOf::Presidium))
+                .map(|k| (k.as_str(), k.label())),
             if f.members_of.is_empty() { "standing" } else { &f.members_of },
         ),
         committees,
@@ -205,6 +218,7 @@ fn new_meeting(p: &Principal, f: &NewForm) -> AppResult<NewMeeting> {
         place: f.place.clone(),
         members_of: MembersOf::parse(&f.members_of).ok_or_else(|| AppError::invalid("members_of", "请选择参会人员"))?,
         committee_id: opt_id(&f.committee_id),
+        session_id: opt_id(&f.session_id),
         person_ids: Vec::new(),
         observer_ids: id_list("observers", &f.observers)?,
         term: if f.term.is_empty() {
@@ -283,6 +297,16 @@ struct DetailTpl {
     files: Vec<crate::attachments::Attachment>,
     default_due_days: i64,
     warn_days: i64,
+    /// Which body sits, in words.
+    sitting: String,
+    /// The session a 主席团会议 belongs to.
+    session: Option<Meeting>,
+    /// A session's 主席团 and its meetings; the deputies staff may add, the roles.
+    presidium: Vec<PresidiumMember>,
+    presidium_meetings: Vec<Meeting>,
+    candidates: Vec<Opt>,
+    presidium_roles: Vec<Opt>,
+    today: String,
 }
 
 impl DetailTpl {
@@ -341,11 +365,41 @@ async fn detail(
         .collect();
     let item_opts =
         items.iter().map(|i| Opt { value: i.id.to_string(), label: i.title.clone(), selected: false }).collect();
+    let members = if staff || mine.is_some() { model::members(&s.db, id).await? } else { Vec::new() };
+    let presidium = if m.kind().is_session() { model::presidium(&s.db, id).await? } else { Vec::new() };
+    let candidates = if staff && m.kind().is_session() {
+        members
+            .iter()
+            .filter(|x| x.is_member() && !presidium.iter().any(|y| y.person_id == x.person_id))
+            .map(|x| Opt {
+                value: x.person_id.to_string(),
+                label: if x.delegation.is_empty() {
+                    x.name.clone()
+                } else {
+                    format!("{}（{}代表团）", x.name, x.delegation)
+                },
+                selected: false,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let session = match m.session_id {
+        Some(x) => model::meeting(&s.db, x).await?,
+        None => None,
+    };
     render(&DetailTpl {
+        sitting: super::api::sitting(&s, &m).await?.name,
+        session,
+        presidium_meetings: model::of_session(&s.db, id).await?,
+        presidium,
+        candidates,
+        presidium_roles: opts(PresidiumRole::ALL.map(|r| (r.as_str(), r.label())), "member"),
+        today: crate::calendar::beijing_date(crate::db::now()).to_string(),
         l: page.layout(&m.title, &[CRUMB]),
         numbered: m.numbered(),
         quorum: model::quorum(&s.db, &m).await?,
-        members: if staff || mine.is_some() { model::members(&s.db, id).await? } else { Vec::new() },
+        members,
         items,
         ballots,
         remarks: model::remarks(&s.db, id, staff, mine.as_ref().map(|x| x.person_id)).await?,
@@ -412,6 +466,70 @@ async fn attendance(
         Err(AppError::Invalid { detail, .. }) => Ok(redirect_with_flash(&page_of(id), &detail)),
         other => told(other, &page_of(id), "出席情况已登记"),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct PresidiumForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    person_id: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    role: String,
+}
+
+/// Sets the session's 主席团 to `members` (staff), told on the session's page.
+async fn set_presidium(
+    s: &AppState,
+    p: &Principal,
+    ip: &ClientIp,
+    m: &Meeting,
+    members: &[(i64, PresidiumRole)],
+    done: &str,
+) -> AppResult<Response> {
+    let result = write(s, p, ip, async |w| {
+        super::presidium::set(w.txn(), w.key(), w.actor(), m, members).await?;
+        live::poke_after(w, s, vec![super::topic(m.id)]);
+        Ok(())
+    })
+    .await;
+    match result {
+        Err(AppError::Invalid { detail, .. }) => Ok(redirect_with_flash(&page_of(m.id), &detail)),
+        other => told(other, &page_of(m.id), done),
+    }
+}
+
+/// The session's 主席团 as (person, role) pairs.
+async fn presidium_now(s: &AppState, session: i64) -> AppResult<Vec<(i64, PresidiumRole)>> {
+    Ok(model::presidium(&s.db, session).await?.iter().map(|x| (x.person_id, x.role())).collect())
+}
+
+/// Staff add a deputy of the session to its 主席团, or change a member's role.
+async fn presidium_add(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    Form(f): Form<PresidiumForm>,
+) -> AppResult<Response> {
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let person = opt_id(&f.person_id).ok_or_else(|| AppError::invalid("person_id", "请选择代表"))?;
+    let role = PresidiumRole::parse(&f.role).ok_or_else(|| AppError::invalid("role", "请选择主席团中的角色"))?;
+    let mut members = presidium_now(&s, id).await?;
+    match members.iter_mut().find(|(x, _)| *x == person) {
+        Some(seat) => seat.1 = role,
+        None => members.push((person, role)),
+    }
+    set_presidium(&s, &p, &ip, &m, &members, &format!("主席团已更新：{}", role.label())).await
+}
+
+/// Staff take a member off the 主席团.
+async fn presidium_remove(Caller { p, s, ip }: Caller, path: Path<(String, String)>) -> AppResult<Response> {
+    let (id, person) = two_ids(path)?;
+    let (m, _) = seen(&s, &p, &ip, id, Action::Update).await?;
+    let mut members = presidium_now(&s, id).await?;
+    let before = members.len();
+    members.retain(|(x, _)| *x != person);
+    if members.len() == before {
+        return Err(AppError::NotFound);
+    }
+    set_presidium(&s, &p, &ip, &m, &members, "已从主席团中移出").await
 }
 
 #[derive(Deserialize, Default)]

@@ -56,6 +56,8 @@ pub struct NewMeeting {
     pub place: String,
     pub members_of: MembersOf,
     pub committee_id: Option<i64>,
+    /// The 人代会 session whose 主席团 sits (`presidium`).
+    pub session_id: Option<i64>,
     /// The persons of a `list`.
     pub person_ids: Vec<i64>,
     /// 列席 invitees.
@@ -66,14 +68,24 @@ pub struct NewMeeting {
     pub created_by: Option<i64>,
 }
 
-/// A member as the registry gives them: person and 代表团.
+/// A member as the registry gives them: person, 代表团, and whether they sit as 列席 (a
+/// session's 秘书长 in its 主席团会议).
 struct Seat {
     person: i64,
     delegation: String,
+    observer: bool,
+}
+
+impl Seat {
+    fn of(person: i64) -> Seat {
+        Seat { person, delegation: String::new(), observer: false }
+    }
 }
 
 fn ids(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<Seat>, DbErr> {
-    rows.iter().map(|r| Ok(Seat { person: r.try_get_by_index(0)?, delegation: r.try_get_by_index(1)? })).collect()
+    rows.iter()
+        .map(|r| Ok(Seat { person: r.try_get_by_index(0)?, delegation: r.try_get_by_index(1)?, observer: false }))
+        .collect()
 }
 
 /// The members of a new meeting from the registry.
@@ -86,14 +98,12 @@ async fn seats<C: ConnectionTrait>(c: &C, n: &NewMeeting, organ_path: &str) -> A
             .collect())
     };
     let seats = match n.members_of {
-        MembersOf::Standing => {
-            standing().await?.into_iter().map(|(person, _)| Seat { person, delegation: String::new() }).collect()
-        }
+        MembersOf::Standing => standing().await?.into_iter().map(|(person, _)| Seat::of(person)).collect(),
         MembersOf::Chairs => standing()
             .await?
             .into_iter()
             .filter(|(_, role)| matches!(role.as_str(), "主任" | "副主任" | "秘书长"))
-            .map(|(person, _)| Seat { person, delegation: String::new() })
+            .map(|(person, _)| Seat::of(person))
             .collect(),
         MembersOf::Committee => {
             let id = n.committee_id.ok_or_else(|| AppError::invalid("committee_id", "请选择专门委员会"))?;
@@ -104,7 +114,7 @@ async fn seats<C: ConnectionTrait>(c: &C, n: &NewMeeting, organ_path: &str) -> A
             crate::registry::membership::members(c, &crate::registry::membership::COMMITTEE, id, None)
                 .await?
                 .into_iter()
-                .map(|m| Seat { person: m.person_id, delegation: String::new() })
+                .map(|m| Seat::of(m.person_id))
                 .collect()
         }
         // Every serving deputy of the congress, by 代表团 (the township they were elected in).
@@ -116,15 +126,27 @@ async fn seats<C: ConnectionTrait>(c: &C, n: &NewMeeting, organ_path: &str) -> A
             vec![n.organ_id.into()],
         )
         .await?)?,
-        MembersOf::List => {
-            let mut seats = Vec::new();
-            for p in &n.person_ids {
-                seats.push(Seat { person: *p, delegation: String::new() });
-            }
-            seats
+        MembersOf::List => n.person_ids.iter().map(|p| Seat::of(*p)).collect(),
+        // The session's 主席团: its members vote, its 秘书长 sits as 列席.
+        MembersOf::Presidium => {
+            let session = session_of(c, n).await?;
+            model::presidium(c, session.id)
+                .await?
+                .into_iter()
+                .map(|x| Seat { person: x.person_id, observer: !x.votes(), delegation: x.delegation })
+                .collect()
         }
     };
     Ok(seats)
+}
+
+/// The session of a new 主席团会议: a 人代会 (or 乡镇人代会) of the same organ.
+async fn session_of<C: ConnectionTrait>(c: &C, n: &NewMeeting) -> AppResult<Meeting> {
+    let id = n.session_id.ok_or_else(|| AppError::invalid("session_id", "请选择主席团所属的人民代表大会会议"))?;
+    model::meeting(c, id)
+        .await?
+        .filter(|m| m.organ_id == n.organ_id && m.kind().is_session())
+        .ok_or_else(|| AppError::invalid("session_id", "本机关没有这次人民代表大会会议"))
 }
 
 /// Checks that persons exist (a list's members, invitees).
@@ -161,16 +183,36 @@ pub async fn create<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, n: &Ne
     if let Some(q) = n.quorum {
         q.checked().map_err(|e| AppError::invalid("quorum", e))?;
     }
+    // A 主席团会议 is the 主席团's, and the 主席团 sits only in its own meetings.
+    if (n.kind == Kind::Presidium) != (n.members_of == MembersOf::Presidium) {
+        return Err(AppError::invalid("members_of", "主席团会议由大会主席团组成人员参加，参会人员请选择大会主席团"));
+    }
+    if n.members_of != MembersOf::Presidium && n.session_id.is_some() {
+        return Err(AppError::invalid("session_id", "只有主席团会议属于某次人民代表大会会议"));
+    }
     let organ = crate::org::organ(c, n.organ_id).await?.ok_or(AppError::NotFound)?;
     persons_exist(c, "person_ids", &n.person_ids).await?;
     persons_exist(c, "observer_ids", &n.observer_ids).await?;
     let seats = seats(c, n, &organ.path).await?;
-    if seats.is_empty() {
-        return Err(AppError::invalid("members_of", format!("登记中没有{}，无法开会", n.members_of.label())));
+    if !seats.iter().any(|s| !s.observer) {
+        let why = match n.members_of {
+            MembersOf::Presidium => "这次大会还没有组成主席团，请先在大会页面组成主席团".to_string(),
+            other => format!("登记中没有{}，无法开会", other.label()),
+        };
+        return Err(AppError::invalid("members_of", why));
     }
-    // 常委会会议, 人代会 and 主任会议 are numbered per term: the next number of this kind.
+    // 常委会会议, 人代会 and 主任会议 are numbered per term: the next number of this kind; a
+    // 主席团会议 per session (no term: the session is its number's scope).
     let numbered = matches!(n.kind, Kind::Standing | Kind::Congress | Kind::Township | Kind::Chairs);
-    let (term, number) = if numbered {
+    let (term, number) = if n.kind == Kind::Presidium {
+        let next = db::scalar_i64(
+            c,
+            "SELECT coalesce(max(number), 0) + 1 FROM meetings WHERE session_id = $1",
+            vec![n.session_id.into()],
+        )
+        .await?;
+        (None, Some(next))
+    } else if numbered {
         let term = match n.term {
             Some(t) if (1..=100).contains(&t) => t,
             Some(_) => return Err(AppError::invalid("term", "届次应在 1 到 100 之间")),
@@ -190,8 +232,8 @@ pub async fn create<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, n: &Ne
     let id = db::insert_id(
         c,
         "INSERT INTO meetings (organ_id, kind, term, number, title, starts_at, place, members_of, committee_id, \
-         quorum_num, quorum_den, quorum_strict, state, door_code, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         quorum_num, quorum_den, quorum_strict, state, door_code, created_by, created_at, session_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         vec![
             n.organ_id.into(),
             n.kind.as_str().into(),
@@ -209,23 +251,26 @@ pub async fn create<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, n: &Ne
             random_code(4).into(),
             n.created_by.into(),
             now.into(),
+            n.session_id.filter(|_| n.members_of == MembersOf::Presidium).into(),
         ],
     )
     .await?;
     let mut seated = Vec::new();
+    let mut invited = 0;
     for s in &seats {
         if seated.contains(&s.person) {
             continue;
         }
         seated.push(s.person);
+        invited += i64::from(s.observer);
+        let role = if s.observer { Role::Observer } else { Role::Member };
         db::exec(
             c,
             "INSERT INTO meeting_members (meeting_id, person_id, role, delegation) VALUES ($1, $2, $3, $4)",
-            vec![id.into(), s.person.into(), Role::Member.as_str().into(), s.delegation.clone().into()],
+            vec![id.into(), s.person.into(), role.as_str().into(), s.delegation.clone().into()],
         )
         .await?;
     }
-    let mut invited = 0;
     for p in &n.observer_ids {
         if seated.contains(p) {
             continue;
@@ -245,7 +290,7 @@ pub async fn create<C: ConnectionTrait>(c: &C, key: &[u8], actor: &Actor, n: &Ne
         n.kind.label(),
         m.numbered().map(|x| format!("{x} ")).unwrap_or_default(),
         n.title,
-        seated.len() - invited
+        seated.len() as i64 - invited
     );
     change("meeting_create", &m, summary).append(c, key, actor).await?;
     super::moved(c, id).await?;

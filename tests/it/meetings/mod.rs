@@ -7,6 +7,7 @@ mod flow;
 mod integrity;
 mod live;
 mod permissions;
+mod presidium;
 mod records;
 mod remarks;
 mod rules;
