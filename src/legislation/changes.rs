@@ -202,11 +202,10 @@ pub async fn record<C: ConnectionTrait>(
     let pasted = x.text.trim();
     let mut text = None;
     match kind {
-        Some(ChangeKind::Repeal) => {
-            if x.version_id.is_some() || !pasted.is_empty() {
-                errors.add("text", "废止不需要新的文本");
-            }
+        Some(ChangeKind::Repeal) if x.version_id.is_some() || !pasted.is_empty() => {
+            errors.add("text", "废止不需要新的文本")
         }
+        Some(ChangeKind::Repeal) => {}
         Some(_) => match (x.version_id, pasted.is_empty()) {
             (Some(_), false) => errors.add("text", "请选择一个稿次或粘贴全文，不要两样都填"),
             (None, true) => errors.add("text", "请选择修正草案的稿次或粘贴修改后的全文"),

@@ -322,7 +322,7 @@ fn is_dash(c: char) -> bool {
 /// numeral (「第十五 条」「第 3 条」) is no matter; a dash after a numeral reads as 一 (`is_dash`).
 fn numbered(line: &str, unit: char) -> Option<(&str, &str)> {
     let rest = line.strip_prefix('第')?.trim_start_matches(' ');
-    let end = rest.char_indices().find(|(i, c)| !is_numeral(*c) && !(*i > 0 && is_dash(*c))).map(|(i, _)| i)?;
+    let end = rest.char_indices().find(|(i, c)| !(is_numeral(*c) || (*i > 0 && is_dash(*c)))).map(|(i, _)| i)?;
     if end == 0 {
         return None;
     }
@@ -431,6 +431,11 @@ fn classify(line: &str) -> Line<'_> {
         }
     }
     Line::Text
+}
+
+/// A line of a law's text that is a heading (第一编, 第二章 总则, 第三节 …), as a page sets it.
+pub fn is_heading_line(line: &str) -> bool {
+    matches!(classify(&clean(line)), Line::Heading { .. })
 }
 
 /// Enacting lines: dates with 通过, 批准, 修正, 修订, 公布, 施行.

@@ -343,6 +343,16 @@ pub struct ChangeForm {
     text: String,
 }
 
+/// A line of a regulation's text as a page sets it: a heading (编, 章, 节) or a paragraph.
+pub struct LawLine {
+    pub heading: bool,
+    pub text: String,
+}
+
+fn law_lines(body: &str) -> Vec<LawLine> {
+    body.lines().map(|l| LawLine { heading: super::parse::is_heading_line(l), text: l.to_string() }).collect()
+}
+
 /// A change with the text the regulation had before it, as its history shows it.
 pub struct ChangeLine {
     pub c: RegulationChange,
@@ -380,7 +390,7 @@ async fn version_choices(s: &AppState, organ_id: i64, current: &str) -> AppResul
 struct RegulationTpl {
     l: Layout,
     r: Regulation,
-    body: Vec<String>,
+    body: Vec<LawLine>,
     rules: Vec<Rule>,
     interpretations: Vec<Interpretation>,
     changes: Vec<ChangeLine>,
@@ -415,7 +425,7 @@ async fn regulation_tpl(
     (rule, i, x): RegulationForms,
     errors: Errors,
 ) -> AppResult<RegulationTpl> {
-    let body = register::body(&s.db, r.id).await?.lines().map(String::from).collect();
+    let body = law_lines(&register::body(&s.db, r.id).await?);
     Ok(RegulationTpl {
         l: page.layout(&r.title, &[CRUMB, ("/console/legislation/regulations", "法规库"), ("", &r.title)]),
         body,
@@ -556,7 +566,7 @@ async fn public_register(State(s): State<AppState>, Query(q): Query<SearchQuery>
 #[template(path = "legislation/regulation_public.html")]
 struct PublicRegulationTpl {
     r: Regulation,
-    body: Vec<String>,
+    body: Vec<LawLine>,
     interpretations: Vec<Interpretation>,
     changes: Vec<RegulationChange>,
 }
@@ -568,7 +578,7 @@ async fn public_one(s: &AppState, id: &str) -> AppResult<Regulation> {
 
 async fn public_regulation(State(s): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let r = public_one(&s, &id).await?;
-    let body = register::body(&s.db, r.id).await?.lines().map(String::from).collect();
+    let body = law_lines(&register::body(&s.db, r.id).await?);
     let interpretations = register::interpretations(&s.db, r.id).await?;
     let changes = changes::changes(&s.db, r.id).await?;
     render(&PublicRegulationTpl { r, body, interpretations, changes })
