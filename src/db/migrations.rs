@@ -56,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0044_legislation_plans::Migration),
             Box::new(m0045_meeting_record_due::Migration),
             Box::new(m0046_opinion_words::Migration),
+            Box::new(m0047_legislation_changes::Migration),
             Box::new(m0048_presidium::Migration),
         ]
     }
@@ -104,6 +105,7 @@ pub mod m0043_audit_checks;
 pub mod m0044_legislation_plans;
 pub mod m0045_meeting_record_due;
 pub mod m0046_opinion_words;
+pub mod m0047_legislation_changes;
 pub mod m0048_presidium;
 mod schema;
 
@@ -137,5 +139,6 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0042_meeting_records::REFERENCES)
         .chain(m0044_legislation_plans::REFERENCES)
         .chain(m0046_opinion_words::REFERENCES)
+        .chain(m0047_legislation_changes::REFERENCES)
         .chain(m0048_presidium::REFERENCES)
 }

@@ -16,14 +16,21 @@ use crate::app::caller::Caller;
 use crate::app::error::{AppError, AppResult};
 use crate::app::extract::{ApiJson, ClientIp, PathId, Query, UploadedFile, strict};
 use crate::app::guard;
-use crate::app::openapi::{Operation, id, param, required, schema, text};
+use crate::app::openapi::{Operation, id, one_of, param, required, schema, text};
 
+use super::changes::{NewChange, Shown};
 use super::events::{EventCreated, EventList, EventOpinion, NewEvent};
-use super::plans::{CreatedId, NewItem, NewPlan, NewProject, PlanDetail, PlanList, ProjectList};
+use super::plans::{CreatedId, Item, NewItem, NewPlan, NewProject, NewStep, PlanDetail, PlanList, ProjectList};
 use super::register::{IdOut, NewReading, NewRegulation, RegulationDetail, RegulationList};
+
 use crate::app::state::AppState;
 use crate::app::write::write;
 use crate::auth::{Action, Principal};
+
+/// The register's `state` filter.
+fn shown() -> serde_json::Value {
+    one_of(Shown::CODES)
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -685,8 +692,21 @@ pub const OPERATIONS: &[Operation] = &[
         TAG,
         schema::<RegulationList>,
     )
-    .query(&[param("q", "检索词，如“任免”", text)]),
-    Operation::get("/api/v1/regulations/{id}", "法规全文、配套制度和法规解读，无需登录", TAG, schema::<RegulationDetail>),
+    .query(&[param("q", "检索词，如“任免”", text), param("state", "in_force（默认，现行有效）、repealed（已废止）或 all", shown)]),
+    Operation::get(
+        "/api/v1/regulations/{id}",
+        "法规全文（最新文本）、配套制度、法规解读和历次修正、修订、废止，无需登录",
+        TAG,
+        schema::<RegulationDetail>,
+    ),
+    Operation::post(
+        "/api/v1/regulations/{id}/changes",
+        "法规的修正（修改决定，新文本取自修正草案的稿次 version_id 或粘贴 text）、修订（写明理由）或废止（写明理由，此后不再列为现行有效）；日期须在通过日期和上一次修改之后",
+        TAG,
+        schema::<NewChange>,
+        schema::<IdOut>,
+    )
+    .signed_in(),
     Operation::post(
         "/api/v1/legislation/drafts/{id}/readings",
         "记录审议或表决：一审、二审、三审、表决，票数手工填写或取自已结束的会议表决（ballot_id）；表决通过后草案为已通过",
@@ -714,9 +734,35 @@ pub const OPERATIONS: &[Operation] = &[
     .signed_in(),
     Operation::get("/api/v1/legislation/plans/{id}", "规划或计划及其项目（正式、预备、调研）", TAG, schema::<PlanDetail>)
         .signed_in(),
+    Operation::new(
+        "patch",
+        "/api/v1/legislation/plans/{id}",
+        "修改规划或计划：类型、名称、年份、通过日期（留空的字段保持不变）；修改记入操作记录",
+        TAG,
+        schema::<PlanDetail>,
+    )
+    .request(schema::<NewPlan>)
+    .signed_in(),
+    Operation::new(
+        "patch",
+        "/api/v1/legislation/plan-items/{id}",
+        "修改计划中的项目：名称、制定/修改/废止、类别、起草单位、进度安排、进展（留空的字段保持不变，不能改 project_id）；取自项目库的项目改为正式项目须经党组审定",
+        TAG,
+        schema::<Item>,
+    )
+    .request(schema::<NewItem>)
+    .signed_in(),
+    Operation::post(
+        "/api/v1/legislation/projects/{id}/steps",
+        "记录项目的立项审查步骤：立项论证会、主任会议研究、党组审定、报党委批准，日期和结果（同意、暂缓、不同意）；党组审定须在主任会议研究同意之后",
+        TAG,
+        schema::<NewStep>,
+        schema::<CreatedId>,
+    )
+    .signed_in(),
     Operation::post(
         "/api/v1/legislation/plans/{id}/items",
-        "列入项目：制定/修改/废止，正式/预备/调研项目，起草单位和进度安排；可取自项目库（project_id）",
+        "列入项目：制定/修改/废止，正式/预备/调研项目，起草单位和进度安排；可取自项目库（project_id），须经主任会议研究同意，正式项目还须党组审定同意",
         TAG,
         schema::<NewItem>,
         schema::<CreatedId>,

@@ -11,7 +11,7 @@ use sea_orm::DatabaseTransaction;
 use super::comments::{self, Decision};
 use super::events::{self, EventOpinion, NewEvent, Registration};
 use super::model::{self, Draft};
-use super::plans::{self, LawAction, NewItem, NewPlan, NewProject};
+use super::plans::{self, LawAction, NewItem, NewPlan, NewProject, NewStep};
 use super::register::{self, NewInterpretation, NewReading, NewRegulation, NewRule};
 use super::service::{self, NewDraft, NewVersion};
 use crate::app::error::{AppError, AppResult};
@@ -232,6 +232,20 @@ async fn bank_and_plans(
     };
     let annual = plans::create_plan(txn, d.key, staff, d.organ, &annual, now - 260 * DAY).await?;
     let annual = plans::plan(txn, annual).await?.ok_or(AppError::NotFound)?;
+    // The 立项 checkpoints of the two projects the plans list: the 主任会议 agreed to both, the
+    // 党组 to the one listed as a 正式项目 (the second).
+    for (k, id) in projects.iter().take(2).enumerate() {
+        let project = plans::project(txn, *id).await?.ok_or(AppError::NotFound)?;
+        let mut checkpoints =
+            vec![("directors", now - 256 * DAY, "市人大常委会第 41 次主任会议研究同意列入年度立法计划")];
+        if k == 1 {
+            checkpoints.push(("party_group", now - 253 * DAY, "常委会党组会议审定同意"));
+        }
+        for (step, at, note) in checkpoints {
+            let x = NewStep { step: step.into(), held_on: date(at), result: "agreed".into(), note: note.into() };
+            plans::add_step(txn, d.key, staff, &project, &x, at).await?;
+        }
+    }
     for (plan, item, status, draft) in [
         (
             &annual,

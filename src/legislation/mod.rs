@@ -7,6 +7,7 @@
 //! answering an upper congress's draft.
 
 pub mod api;
+pub mod changes;
 pub mod comments;
 pub mod demo;
 pub mod demo_passage;
@@ -65,6 +66,10 @@ pub const MODULE: Module = Module {
         ("leg_rule_add", "登记配套制度"),
         ("leg_rule_status", "更新配套制度状态"),
         ("leg_interpretation_add", "发布法规解读"),
+        ("leg_regulation_change", "法规修正修订废止"),
+        ("leg_plan_edit", "修改立法规划和计划"),
+        ("leg_plan_item_edit", "修改立法计划项目"),
+        ("leg_project_step", "记录立项审查步骤"),
     ],
     operations: api::OPERATIONS,
     jobs: &[JobHandler { kind: "legislation-deadlines", daily: true, run: deadline_scan }],
@@ -99,6 +104,8 @@ pub const MODULE: Module = Module {
         "leg_regulations_fts",
         "leg_rules",
         "leg_interpretations",
+        "leg_regulation_changes",
+        "leg_project_steps",
     ],
     demo: Some(demo_seed),
 };

@@ -189,6 +189,9 @@ pub fn chinese_number(s: &str) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
+    if s.chars().skip(1).any(is_dash) && !s.starts_with(is_dash) {
+        return chinese_number(&s.chars().map(|c| if is_dash(c) { '一' } else { c }).collect::<String>());
+    }
     if s.chars().all(|c| c.is_ascii_digit()) {
         return s.parse().ok().filter(|v: &i64| *v < 1_000_000);
     }
@@ -308,14 +311,22 @@ fn is_numeral(c: char) -> bool {
         || ('０'..='９').contains(&c)
 }
 
-/// `第N<unit>` at the start of a line: (N as printed, the rest).
+/// A dash that a scanned or retyped law prints for 一 inside a numeral (「第三十－条」 in the
+/// LawRefBook text of a 2013 regulation): full-width hyphen, hyphen, dashes, the katakana
+/// long vowel.
+fn is_dash(c: char) -> bool {
+    matches!(c, '－' | '-' | '‐' | '—' | '─' | 'ー')
+}
+
+/// `第N<unit>` at the start of a line: (N as printed, the rest). A space typed around the
+/// numeral (「第十五 条」「第 3 条」) is no matter; a dash after a numeral reads as 一 (`is_dash`).
 fn numbered(line: &str, unit: char) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix('第')?;
-    let end = rest.char_indices().find(|(_, c)| !is_numeral(*c)).map(|(i, _)| i)?;
+    let rest = line.strip_prefix('第')?.trim_start_matches(' ');
+    let end = rest.char_indices().find(|(i, c)| !(is_numeral(*c) || (*i > 0 && is_dash(*c)))).map(|(i, _)| i)?;
     if end == 0 {
         return None;
     }
-    let after = &rest[end..];
+    let after = rest[end..].trim_start_matches(' ');
     let after = after.strip_prefix(unit)?;
     Some((&rest[..end], after))
 }
@@ -420,6 +431,11 @@ fn classify(line: &str) -> Line<'_> {
         }
     }
     Line::Text
+}
+
+/// A line of a law's text that is a heading (第一编, 第二章 总则, 第三节 …), as a page sets it.
+pub fn is_heading_line(line: &str) -> bool {
+    matches!(classify(&clean(line)), Line::Heading { .. })
 }
 
 /// Enacting lines: dates with 通过, 批准, 修正, 修订, 公布, 施行.
@@ -625,6 +641,15 @@ impl Builder {
                     Some(s) => s,
                     None => 0,
                 };
+                if ordinal > 0 && printed.chars().any(is_dash) {
+                    issues.push(Issue {
+                        line: no,
+                        message: format!(
+                            "第 {no} 行「{printed}」中的横线按「一」读作{}",
+                            display_number(Kind::Article, ordinal)
+                        ),
+                    });
+                }
                 let mut n = Node::new(Kind::Article, printed.to_string(), ordinal, sub, no);
                 let (heading, rest) = strip_bracket_heading(rest);
                 n.heading = heading;
@@ -883,6 +908,24 @@ mod tests {
         assert!(p.issues.iter().any(|i| i.message.contains("无法识别")), "{:?}", p.issues);
         let p = parse("标题\n第二条 从第二条开始。\n");
         assert!(p.issues[0].message.contains("第一条应为「第一条」"), "{:?}", p.issues);
+    }
+
+    #[test]
+    fn a_space_before_the_unit_and_a_dash_for_one_are_read() {
+        // Two real regulations of the corpus: 「第十五 条工商行政管理部门…」 (重庆市合同格式条款监督条例)
+        // and 「第三十－条」 (彭水苗族土家族自治县城乡建设管理条例): each an article, not a paragraph
+        // of the article before it.
+        let p = parse("某条例\n第十九条 甲。\n第二十 条工商行政管理部门发现……\n第二十－条 丙。\n第二十二条 丁。");
+        let a: Vec<(i64, &str)> = p.articles().iter().map(|a| (a.ordinal, a.number.as_str())).collect();
+        assert_eq!(a, [(19, "第十九条"), (20, "第二十 条"), (21, "第二十－条"), (22, "第二十二条")]);
+        assert_eq!(p.articles()[1].full_text(), "工商行政管理部门发现……");
+        let m: Vec<&str> = p.issues.iter().map(|i| i.message.as_str()).collect();
+        assert!(m.iter().any(|x| x.contains("「第二十－条」中的横线按「一」读作第二十一条")), "{m:?}");
+        assert!(!m.iter().any(|x| x.contains("缺少")), "{m:?}");
+        assert_eq!(chinese_number("三十－"), Some(31));
+        assert_eq!(chinese_number("－"), None, "a dash alone is no number");
+        // A sentence about an article stays text.
+        assert_eq!(parse("某条例\n第一条 甲。\n第一 条规定的事项，依照本条例。").articles().len(), 1);
     }
 
     #[test]

@@ -7,13 +7,13 @@ use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use serde::Deserialize;
 
 use super::CRUMB;
 use super::plans::{
-    self, Category, CreatedId, Item, ItemStatus, LawAction, NewItem, NewPlan, NewProject, Origin, Plan, PlanDetail,
-    PlanKind, PlanList, Project, ProjectList, ProjectOut, ProjectState,
+    self, Category, CreatedId, Item, ItemStatus, LawAction, NewItem, NewPlan, NewProject, NewStep, Origin, Plan,
+    PlanDetail, PlanKind, PlanList, Project, ProjectList, ProjectOut, ProjectState, ProjectStep, Step, StepResult,
 };
 use crate::app::caller::{Caller, Console};
 use crate::app::error::AppResult;
@@ -32,12 +32,17 @@ pub fn routes() -> Router<AppState> {
         .route("/console/legislation/plans", get(plans_page).post(plan_submit))
         .route("/console/legislation/plans/{id}", get(plan_page))
         .route("/console/legislation/plans/{id}/items", post(item_submit))
+        .route("/console/legislation/plans/{id}/edit", post(plan_edit))
         .route("/console/legislation/plan-items/{id}/status", post(item_status))
+        .route("/console/legislation/plan-items/{id}/edit", post(item_edit))
+        .route("/console/legislation/projects/{id}/steps", post(step_submit))
         .route("/console/legislation/projects", get(projects_page).post(project_submit))
         .route("/console/legislation/projects/{id}/argue", post(argue))
         .route("/api/v1/legislation/plans", get(api_plans).post(api_create_plan))
-        .route("/api/v1/legislation/plans/{id}", get(api_plan))
+        .route("/api/v1/legislation/plans/{id}", get(api_plan).patch(api_edit_plan))
         .route("/api/v1/legislation/plans/{id}/items", post(api_add_item))
+        .route("/api/v1/legislation/plan-items/{id}", patch(api_edit_item))
+        .route("/api/v1/legislation/projects/{id}/steps", post(api_add_step))
         .route("/api/v1/legislation/projects", get(api_projects).post(api_create_project))
 }
 
@@ -134,6 +139,22 @@ pub struct ItemForm {
     drafting_body: String,
     #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
     schedule: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    status: String,
+}
+
+impl ItemForm {
+    fn input(&self) -> NewItem {
+        NewItem {
+            project_id: opt_id(&self.project_id),
+            title: self.title.clone(),
+            action: self.action.clone(),
+            category: self.category.clone(),
+            drafting_body: self.drafting_body.clone(),
+            schedule: self.schedule.clone(),
+            status: self.status.clone(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -144,11 +165,27 @@ struct PlanTpl {
     items: Vec<Item>,
     can_edit: bool,
     projects: Vec<Opt>,
-    actions: Vec<Opt>,
-    categories: Vec<Opt>,
+    actions: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    history: Vec<crate::app::pages::HistoryLine>,
     v: ItemForm,
+    /// The plan's edit form as typed (or as the plan is).
+    e: PlanForm,
     errors: Errors,
+}
+
+impl PlanForm {
+    fn of(plan: &Plan) -> PlanForm {
+        PlanForm {
+            kind: plan.kind.clone(),
+            title: plan.title.clone(),
+            year_from: plan.year_from.to_string(),
+            year_to: plan.year_to.to_string(),
+            adopted_on: plan.adopted_on.clone().unwrap_or_default(),
+        }
+    }
 }
 
 async fn plan_tpl(
@@ -156,7 +193,7 @@ async fn plan_tpl(
     p: &Principal,
     page: &Page,
     plan: Plan,
-    v: ItemForm,
+    (v, e): (ItemForm, Option<PlanForm>),
     errors: Errors,
 ) -> AppResult<PlanTpl> {
     let items = plans::items(&s.db, plan.id).await?;
@@ -173,9 +210,12 @@ async fn plan_tpl(
             ),
             &v.project_id,
         ),
-        actions: opts(LawAction::ALL.map(|x| (x.as_str(), x.label())), &v.action),
-        categories: opts(Category::ALL.map(|x| (x.as_str(), x.label())), &v.category),
+        actions: LawAction::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        categories: Category::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
         statuses: ItemStatus::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        kinds: PlanKind::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        history: crate::app::forms::history(s, "leg_plan", plan.id).await?,
+        e: e.unwrap_or_else(|| PlanForm::of(&plan)),
         plan,
         items,
         v,
@@ -186,7 +226,47 @@ async fn plan_tpl(
 async fn plan_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let plan = check_plan(&s, &p, &ip, Action::View, id).await?;
     let v = ItemForm { category: "formal".into(), action: LawAction::Enact.as_str().into(), ..Default::default() };
-    render(&plan_tpl(&s, &p, &page, plan, v, Errors::default()).await?)
+    render(&plan_tpl(&s, &p, &page, plan, (v, None), Errors::default()).await?)
+}
+
+fn new_item_form() -> ItemForm {
+    ItemForm { category: "formal".into(), action: LawAction::Enact.as_str().into(), ..Default::default() }
+}
+
+async fn plan_edit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<PlanForm>,
+) -> AppResult<Response> {
+    let plan = check_plan(&s, &p, &ip, Action::Update, id).await?;
+    let input = f.input();
+    let result = write(&s, &p, &ip, async |w| plans::edit_plan(w.txn(), w.key(), w.actor(), &plan, &input).await).await;
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/legislation/plans/{id}"), "已修改"),
+        async |errors| {
+            render(&plan_tpl(&s, &p, &page, plan.clone(), (new_item_form(), Some(f.clone())), errors).await?)
+        },
+    )
+    .await
+}
+
+async fn item_edit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<ItemForm>,
+) -> AppResult<Response> {
+    let item = plans::item(&s.db, id).await?.ok_or(crate::app::error::AppError::NotFound)?;
+    let plan = check_plan(&s, &p, &ip, Action::Update, item.plan_id).await?;
+    let input = f.input();
+    let result =
+        write(&s, &p, &ip, async |w| plans::edit_item(w.txn(), w.key(), w.actor(), &plan, &item, &input).await).await;
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/legislation/plans/{}#i{id}", plan.id), "项目已修改"),
+        async |errors| render(&plan_tpl(&s, &p, &page, plan.clone(), (new_item_form(), None), errors).await?),
+    )
+    .await
 }
 
 async fn item_submit(
@@ -195,22 +275,14 @@ async fn item_submit(
     Form(f): Form<ItemForm>,
 ) -> AppResult<Response> {
     let plan = check_plan(&s, &p, &ip, Action::Update, id).await?;
-    let input = NewItem {
-        project_id: opt_id(&f.project_id),
-        title: f.title.clone(),
-        action: f.action.clone(),
-        category: f.category.clone(),
-        drafting_body: f.drafting_body.clone(),
-        schedule: f.schedule.clone(),
-        status: String::new(),
-    };
+    let input = NewItem { status: String::new(), ..f.input() };
     let now = db::now();
     let result =
         write(&s, &p, &ip, async |w| plans::add_item(w.txn(), w.key(), w.actor(), &plan, &input, now).await).await;
     form_answer(
         result,
         |_| redirect_with_flash(&format!("/console/legislation/plans/{id}"), "已列入"),
-        async |errors| render(&plan_tpl(&s, &p, &page, plan.clone(), f.clone(), errors).await?),
+        async |errors| render(&plan_tpl(&s, &p, &page, plan.clone(), (f.clone(), None), errors).await?),
     )
     .await
 }
@@ -260,10 +332,11 @@ pub struct ProjectForm {
     unit_id: String,
 }
 
-/// A project with the records it came from.
+/// A project with the records it came from and its checkpoints.
 pub struct ProjectView {
     pub p: Project,
     pub sources: Vec<plans::Source>,
+    pub steps: Vec<ProjectStep>,
 }
 
 #[derive(Template)]
@@ -277,6 +350,9 @@ struct ProjectsTpl {
     suggestions: Vec<Opt>,
     units: Vec<Opt>,
     states: Vec<(&'static str, &'static str)>,
+    steps: Vec<(&'static str, &'static str)>,
+    results: Vec<(&'static str, &'static str)>,
+    today: String,
     v: ProjectForm,
     errors: Errors,
 }
@@ -290,7 +366,11 @@ async fn projects_tpl(
 ) -> AppResult<ProjectsTpl> {
     let mut rows = Vec::new();
     for x in plans::projects(&s.db, &p.organ_path).await? {
-        rows.push(ProjectView { sources: plans::sources(&s.db, x.id).await?, p: x });
+        rows.push(ProjectView {
+            sources: plans::sources(&s.db, x.id).await?,
+            steps: plans::steps(&s.db, x.id).await?,
+            p: x,
+        });
     }
     let none = || std::iter::once(("".to_string(), "（请选择）".to_string()));
     Ok(ProjectsTpl {
@@ -309,6 +389,9 @@ async fn projects_tpl(
             &v.unit_id,
         ),
         states: ProjectState::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        steps: Step::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        results: StepResult::ALL.map(|x| (x.as_str(), x.label())).to_vec(),
+        today: super::today(),
         rows,
         v,
         errors,
@@ -361,6 +444,26 @@ async fn argue(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<Ar
     Ok(redirect_with_flash(&format!("/console/legislation/projects#p{id}"), "立项论证已保存"))
 }
 
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    step: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    held_on: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    result: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn step_submit(Caller { p, s, ip }: Caller, PathId(id): PathId, Form(f): Form<StepForm>) -> AppResult<Response> {
+    let project = check_project(&s, &p, &ip, Action::Update, id).await?;
+    let input = NewStep { step: f.step, held_on: f.held_on, result: f.result, note: f.note };
+    let now = db::now();
+    write(&s, &p, &ip, async |w| plans::add_step(w.txn(), w.key(), w.actor(), &project, &input, now).await).await?;
+    Ok(redirect_with_flash(&format!("/console/legislation/projects#p{id}"), "立项审查步骤已记录"))
+}
+
 // ------------------------------------------------------------------ API
 
 fn created(location: String, id: i64) -> Response {
@@ -407,7 +510,11 @@ async fn api_projects(Caller { p, s, ip }: Caller) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &super::drafts_of(&p.organ_path), "projects").await?;
     let mut items = Vec::new();
     for x in plans::projects(&s.db, &p.organ_path).await? {
-        items.push(ProjectOut { sources: plans::sources(&s.db, x.id).await?, project: x });
+        items.push(ProjectOut {
+            sources: plans::sources(&s.db, x.id).await?,
+            steps: plans::steps(&s.db, x.id).await?,
+            project: x,
+        });
     }
     Ok(axum::Json(ProjectList { items }).into_response())
 }
@@ -424,4 +531,67 @@ async fn api_create_project(
     })
     .await?;
     Ok(created("/api/v1/legislation/projects".into(), id))
+}
+
+/// A field of a PATCH: left out (empty) keeps the current value.
+fn or(v: &str, current: impl ToString) -> String {
+    if v.trim().is_empty() { current.to_string() } else { v.to_string() }
+}
+
+async fn api_edit_plan(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let plan = check_plan(&s, &p, &ip, Action::Update, id).await?;
+    let x: NewPlan = strict(body)?;
+    let input = NewPlan {
+        kind: or(&x.kind, &plan.kind),
+        title: or(&x.title, &plan.title),
+        year_from: or(&x.year_from, plan.year_from),
+        year_to: or(&x.year_to, plan.year_to),
+        adopted_on: or(&x.adopted_on, plan.adopted_on.clone().unwrap_or_default()),
+    };
+    write(&s, &p, &ip, async |w| plans::edit_plan(w.txn(), w.key(), w.actor(), &plan, &input).await).await?;
+    let plan = check_plan(&s, &p, &ip, Action::View, id).await?;
+    let entries = plans::items(&s.db, id).await?;
+    Ok(axum::Json(PlanDetail { plan, entries }).into_response())
+}
+
+async fn api_edit_item(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let item = plans::item(&s.db, id).await?.ok_or(crate::app::error::AppError::NotFound)?;
+    let plan = check_plan(&s, &p, &ip, Action::Update, item.plan_id).await?;
+    let x: NewItem = strict(body)?;
+    if x.project_id.is_some() {
+        return Err(crate::app::error::AppError::invalid("project_id", "项目库的来源不能修改"));
+    }
+    let input = NewItem {
+        project_id: None,
+        title: or(&x.title, &item.title),
+        action: or(&x.action, &item.action),
+        category: or(&x.category, &item.category),
+        drafting_body: or(&x.drafting_body, &item.drafting_body),
+        schedule: or(&x.schedule, &item.schedule),
+        status: or(&x.status, &item.status),
+    };
+    write(&s, &p, &ip, async |w| plans::edit_item(w.txn(), w.key(), w.actor(), &plan, &item, &input).await).await?;
+    let item = plans::item(&s.db, id).await?.ok_or(crate::app::error::AppError::NotFound)?;
+    Ok(axum::Json(item).into_response())
+}
+
+async fn api_add_step(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let project = check_project(&s, &p, &ip, Action::Update, id).await?;
+    let input: NewStep = strict(body)?;
+    let now = db::now();
+    let step =
+        write(&s, &p, &ip, async |w| plans::add_step(w.txn(), w.key(), w.actor(), &project, &input, now).await).await?;
+    Ok(created("/api/v1/legislation/projects".into(), step))
 }

@@ -183,14 +183,15 @@ fn year(v: &str) -> Option<i64> {
     v.trim().trim_end_matches('年').parse::<i64>().ok().filter(|y| (2000..=2100).contains(y))
 }
 
-pub async fn create_plan<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    organ_id: i64,
-    p: &NewPlan,
-    now: i64,
-) -> AppResult<i64> {
+/// A plan's fields checked: its kind, years and the date adopted.
+struct PlanFields {
+    kind: PlanKind,
+    from: i64,
+    to: i64,
+    adopted_on: Option<String>,
+}
+
+fn plan_fields(p: &NewPlan) -> AppResult<PlanFields> {
     let mut errors = FieldErrors::new();
     let kind = PlanKind::parse(p.kind.trim());
     if kind.is_none() {
@@ -224,7 +225,18 @@ pub async fn create_plan<C: ConnectionTrait>(
         }
     };
     errors.check()?;
-    let kind = kind.expect("checked");
+    Ok(PlanFields { kind: kind.expect("checked"), from: from.expect("checked"), to: to.expect("checked"), adopted_on })
+}
+
+pub async fn create_plan<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    organ_id: i64,
+    p: &NewPlan,
+    now: i64,
+) -> AppResult<i64> {
+    let PlanFields { kind, from, to, adopted_on } = plan_fields(p)?;
     let title = p.title.trim();
     let state = if adopted_on.is_some() { PlanState::Adopted } else { PlanState::Draft };
     let id = db::insert_id(
@@ -249,6 +261,64 @@ pub async fn create_plan<C: ConnectionTrait>(
         .append(c, key, actor)
         .await?;
     Ok(id)
+}
+
+/// 「名称：旧 → 新」 for each field that changed, joined by 「；」.
+fn differences(pairs: &[(&str, String, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(label, a, b)| {
+            format!(
+                "{label}：{} → {}",
+                if a.is_empty() { "（空）" } else { a },
+                if b.is_empty() { "（空）" } else { b }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// Edits a plan after it was made: its kind, name, years and the date adopted; the history
+/// (audit) says what changed.
+pub async fn edit_plan<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    plan: &Plan,
+    p: &NewPlan,
+) -> AppResult<()> {
+    let PlanFields { kind, from, to, adopted_on } = plan_fields(p)?;
+    let title = p.title.trim();
+    let state = if adopted_on.is_some() { PlanState::Adopted } else { PlanState::Draft };
+    let changed = differences(&[
+        ("类型", plan.kind().label().to_string(), kind.label().to_string()),
+        ("名称", plan.title.clone(), title.to_string()),
+        ("年份", plan.years(), Plan { year_from: from, year_to: to, ..plan.clone() }.years()),
+        ("通过日期", plan.adopted_on.clone().unwrap_or_default(), adopted_on.clone().unwrap_or_default()),
+    ]);
+    if changed.is_empty() {
+        return Err(AppError::invalid("title", "没有改动"));
+    }
+    db::exec(
+        c,
+        "UPDATE leg_plans SET kind = $1, title = $2, year_from = $3, year_to = $4, state = $5, adopted_on = $6 WHERE id = $7",
+        vec![
+            kind.as_str().into(),
+            title.into(),
+            from.into(),
+            to.into(),
+            state.as_str().into(),
+            adopted_on.into(),
+            plan.id.into(),
+        ],
+    )
+    .await?;
+    Change::audited("leg_plan_edit", "leg_plan", plan.id, format!("《{title}》{changed}"))
+        .in_organ(plan.organ_id)
+        .append(c, key, actor)
+        .await?;
+    Ok(())
 }
 
 /// An item of a plan, with the project it came from and the draft it became.
@@ -331,33 +401,23 @@ pub struct NewItem {
     pub status: String,
 }
 
-pub async fn add_item<C: ConnectionTrait>(
-    c: &C,
-    key: &[u8],
-    actor: &Actor,
-    plan: &Plan,
-    i: &NewItem,
-    now: i64,
-) -> AppResult<i64> {
-    let mut errors = FieldErrors::new();
-    let project = match i.project_id {
-        Some(id) => match project(c, id).await? {
-            Some(p) if p.organ_id == plan.organ_id => Some(p),
-            _ => {
-                errors.add("project_id", "项目库中没有这个项目");
-                None
-            }
-        },
-        None => None,
-    };
+/// An item's fields checked (a project's title and action where left empty).
+struct ItemFields {
+    title: String,
+    action: Option<LawAction>,
+    category: Option<Category>,
+    status: Option<ItemStatus>,
+}
+
+fn item_fields(i: &NewItem, project: Option<&Project>, errors: &mut FieldErrors) -> ItemFields {
     let title = if i.title.trim().is_empty() {
-        project.as_ref().map(|p| p.title.clone()).unwrap_or_default()
+        project.map(|p| p.title.clone()).unwrap_or_default()
     } else {
         i.title.trim().to_string()
     };
-    title_ok(&mut errors, "title", "法规名称", &title);
+    title_ok(errors, "title", "法规名称", &title);
     let action = if i.action.trim().is_empty() {
-        project.as_ref().and_then(|p| LawAction::parse(&p.action))
+        project.and_then(|p| LawAction::parse(&p.action))
     } else {
         LawAction::parse(i.action.trim())
     };
@@ -380,7 +440,39 @@ pub async fn add_item<C: ConnectionTrait>(
     if status.is_none() {
         errors.add("status", "进展只能是未启动、起草中、已提请审议、已通过或结转下年");
     }
+    ItemFields { title, action, category, status }
+}
+
+pub async fn add_item<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    plan: &Plan,
+    i: &NewItem,
+    now: i64,
+) -> AppResult<i64> {
+    let mut errors = FieldErrors::new();
+    let project = match i.project_id {
+        Some(id) => match project(c, id).await? {
+            Some(p) if p.organ_id == plan.organ_id => Some(p),
+            _ => {
+                errors.add("project_id", "项目库中没有这个项目");
+                None
+            }
+        },
+        None => None,
+    };
+    let fields = item_fields(i, project.as_ref(), &mut errors);
+    if let Some(p) = &project
+        && let Some(category) = fields.category
+    {
+        let missing = missing_steps(c, p, Some(category)).await?;
+        if !missing.is_empty() {
+            errors.add("project_id", format!("项目尚未经过{}，不能列入计划", missing.join("、")));
+        }
+    }
     errors.check()?;
+    let ItemFields { title, action, category, status } = fields;
     let (action, category, status) = (action.expect("checked"), category.expect("checked"), status.expect("checked"));
     let id = db::insert_id(
         c,
@@ -392,7 +484,7 @@ pub async fn add_item<C: ConnectionTrait>(
             title.clone().into(),
             action.as_str().into(),
             category.as_str().into(),
-            body.into(),
+            i.drafting_body.trim().into(),
             i.schedule.trim().into(),
             status.as_str().into(),
             now.into(),
@@ -412,6 +504,65 @@ pub async fn add_item<C: ConnectionTrait>(
     .append(c, key, actor)
     .await?;
     Ok(id)
+}
+
+/// Edits an item of a plan: its name, 制定/修改/废止, category, drafting body, schedule and
+/// status (the project it came from stays); the plan's history says what changed. An item of
+/// the bank made 正式项目 needs the project's checkpoints as when it was listed.
+pub async fn edit_item<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    plan: &Plan,
+    item: &Item,
+    i: &NewItem,
+) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    let fields = item_fields(&NewItem { project_id: None, ..i.clone() }, None, &mut errors);
+    if let (Some(p), Some(category)) = (item.project_id, fields.category)
+        && category.as_str() != item.category
+        && let Some(p) = project(c, p).await?
+    {
+        let missing = missing_steps(c, &p, Some(category)).await?;
+        if !missing.is_empty() {
+            errors.add("category", format!("项目尚未经过{}，不能改为{}", missing.join("、"), category.label()));
+        }
+    }
+    errors.check()?;
+    let ItemFields { title, action, category, status } = fields;
+    let (action, category, status) = (action.expect("checked"), category.expect("checked"), status.expect("checked"));
+    let (body, schedule) = (i.drafting_body.trim(), i.schedule.trim());
+    let changed = differences(&[
+        ("名称", item.title.clone(), title.clone()),
+        ("制定修改废止", item.action_label().to_string(), action.label().to_string()),
+        ("类别", item.category_label().to_string(), category.label().to_string()),
+        ("起草单位", item.drafting_body.clone(), body.to_string()),
+        ("进度安排", item.schedule.clone(), schedule.to_string()),
+        ("进展", item.status_label().to_string(), status.label().to_string()),
+    ]);
+    if changed.is_empty() {
+        return Err(AppError::invalid("title", "没有改动"));
+    }
+    db::exec(
+        c,
+        "UPDATE leg_plan_items SET title = $1, action = $2, category = $3, drafting_body = $4, schedule = $5, status = $6 \
+         WHERE id = $7",
+        vec![
+            title.clone().into(),
+            action.as_str().into(),
+            category.as_str().into(),
+            body.into(),
+            schedule.into(),
+            status.as_str().into(),
+            item.id.into(),
+        ],
+    )
+    .await?;
+    Change::audited("leg_plan_item_edit", "leg_plan", plan.id, format!("《{}》{changed}", item.title))
+        .in_organ(plan.organ_id)
+        .append(c, key, actor)
+        .await?;
+    Ok(())
 }
 
 /// Changes an item's status (and, optionally, the draft it became).
@@ -695,6 +846,12 @@ pub async fn argue<C: ConnectionTrait>(
     if state.is_none() {
         errors.add("state", "请选择项目状态");
     }
+    if state == Some(ProjectState::Listed) && p.state != "listed" {
+        let missing = missing_steps(c, p, None).await?;
+        if !missing.is_empty() {
+            errors.add("state", format!("项目尚未经过{}，不能列入计划", missing.join("、")));
+        }
+    }
     errors.check()?;
     let state = state.expect("checked");
     db::exec(
@@ -708,6 +865,172 @@ pub async fn argue<C: ConnectionTrait>(
         .append(c, key, actor)
         .await?;
     Ok(())
+}
+
+// ------------------------------------------------------------------ 立项 checkpoints
+
+code_enum! {
+    parse: labels;
+    #[derive(schemars::JsonSchema)]
+    pub enum Step {
+        Argument = ("argument", "立项论证会"),
+        Directors = ("directors", "主任会议研究"),
+        PartyGroup = ("party_group", "党组审定"),
+        PartyCommittee = ("party_committee", "报党委批准"),
+    }
+}
+
+code_enum! {
+    parse: labels;
+    #[derive(schemars::JsonSchema)]
+    pub enum StepResult {
+        Agreed = ("agreed", "同意"),
+        Deferred = ("deferred", "暂缓"),
+        Rejected = ("rejected", "不同意"),
+    }
+}
+
+/// A recorded 立项 checkpoint of a project.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct ProjectStep {
+    pub id: i64,
+    pub project_id: i64,
+    /// `argument|directors|party_group|party_committee`
+    pub step: String,
+    pub held_on: String,
+    /// `agreed|deferred|rejected`
+    pub result: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+impl ProjectStep {
+    pub fn step_label(&self) -> &'static str {
+        Step::parse(&self.step).map(|x| x.label()).unwrap_or("")
+    }
+    pub fn result_label(&self) -> &'static str {
+        StepResult::parse(&self.result).map(|x| x.label()).unwrap_or("")
+    }
+}
+
+/// A project's checkpoints, in the order held.
+pub async fn steps<C: ConnectionTrait>(c: &C, project_id: i64) -> Result<Vec<ProjectStep>, DbErr> {
+    db::query_all(
+        c,
+        "SELECT id, project_id, step, held_on, result, note, created_at FROM leg_project_steps WHERE project_id = $1 \
+         ORDER BY held_on, id",
+        vec![project_id.into()],
+    )
+    .await
+}
+
+/// The checkpoints a project must have passed (result 同意) before it is listed in a plan: the
+/// 主任会议 always; the 党组 too for a 正式项目 (`category` formal) — a 预备 or 调研项目 is not yet
+/// a commitment to legislate. `None`: the category is not known (the state set by hand).
+pub fn required_steps(category: Option<Category>) -> &'static [Step] {
+    match category {
+        Some(Category::Formal) => &[Step::Directors, Step::PartyGroup],
+        _ => &[Step::Directors],
+    }
+}
+
+/// The required checkpoints a project has not passed, named.
+pub async fn missing_steps<C: ConnectionTrait>(
+    c: &C,
+    p: &Project,
+    category: Option<Category>,
+) -> Result<Vec<&'static str>, DbErr> {
+    let done = steps(c, p.id).await?;
+    Ok(required_steps(category)
+        .iter()
+        .filter(|s| !done.iter().any(|d| d.step == s.as_str() && d.result == "agreed"))
+        .map(|s| s.label())
+        .collect())
+}
+
+/// A checkpoint as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStep {
+    /// `argument|directors|party_group|party_committee` (立项论证会/主任会议研究/党组审定/报党委批准)
+    #[serde(default)]
+    pub step: String,
+    /// `YYYY-MM-DD`
+    #[serde(default)]
+    pub held_on: String,
+    /// `agreed|deferred|rejected` (同意/暂缓/不同意)
+    #[serde(default)]
+    pub result: String,
+    /// What was decided, e.g. the meeting's number.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records a checkpoint of a project. The 党组 and the 党委 take up a project the 主任会议
+/// agreed to, on or after that day; 不同意 shelves the project (暂缓).
+pub async fn add_step<C: ConnectionTrait>(
+    c: &C,
+    key: &[u8],
+    actor: &Actor,
+    p: &Project,
+    x: &NewStep,
+    now: i64,
+) -> AppResult<i64> {
+    let mut errors = FieldErrors::new();
+    let step = Step::parse(x.step.trim());
+    if step.is_none() {
+        errors.add("step", "请选择立项论证会、主任会议研究、党组审定或报党委批准");
+    }
+    let held_on = match crate::app::fmt::parse_date(x.held_on.trim()) {
+        Some(d) => Some(d.format("%Y-%m-%d").to_string()),
+        None => {
+            errors.add("held_on", "请填写日期，如 2027-01-15");
+            None
+        }
+    };
+    let result = StepResult::parse(x.result.trim());
+    if result.is_none() {
+        errors.add("result", "请选择同意、暂缓或不同意");
+    }
+    if x.note.trim().chars().count() > 1000 {
+        errors.add("note", "说明不能超过 1000 字");
+    }
+    if let (Some(Step::PartyGroup | Step::PartyCommittee), Some(on)) = (step, &held_on) {
+        let done = steps(c, p.id).await?;
+        if !done.iter().any(|d| d.step == "directors" && d.result == "agreed" && d.held_on.as_str() <= on.as_str()) {
+            errors.add("step", "党组审定和报党委批准应在主任会议研究同意之后");
+        }
+    }
+    errors.check()?;
+    let (step, result) = (step.expect("checked"), result.expect("checked"));
+    let id = db::insert_id(
+        c,
+        "INSERT INTO leg_project_steps (project_id, step, held_on, result, note, created_by_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            p.id.into(),
+            step.as_str().into(),
+            held_on.clone().into(),
+            result.as_str().into(),
+            x.note.trim().into(),
+            actor.account_id.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    if result == StepResult::Rejected {
+        db::exec(c, "UPDATE leg_projects SET state = 'shelved' WHERE id = $1", vec![p.id.into()]).await?;
+    }
+    Change::audited(
+        "leg_project_step",
+        "leg_project",
+        p.id,
+        format!("《{}》{}（{}）：{}", p.title, step.label(), held_on.unwrap_or_default(), result.label()),
+    )
+    .in_organ(p.organ_id)
+    .append(c, key, actor)
+    .await?;
+    Ok(id)
 }
 
 /// The suggestions and 议案 of an organ subtree a project may come from: (id, label).
@@ -753,6 +1076,8 @@ pub struct ProjectOut {
     pub project: Project,
     /// The records it came from (links).
     pub sources: Vec<Source>,
+    /// Its 立项 checkpoints (主任会议研究, 党组审定 …), in the order held.
+    pub steps: Vec<ProjectStep>,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]

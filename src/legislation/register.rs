@@ -9,6 +9,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
+use super::changes::{RegulationChange, Shown};
 use super::model::{self, Draft, DraftState};
 use crate::app::codes::code_enum;
 use crate::app::error::{AppError, AppResult};
@@ -326,15 +327,14 @@ pub struct SnippetPiece {
     pub hit: bool,
 }
 
-/// The regulations of the register, all states or only those in force, whose text (or title)
-/// has every word of `q` (none: all), newest first.
-pub async fn search<C: ConnectionTrait>(c: &C, q: &str, in_force_only: bool, limit: i64) -> Result<Vec<Found>, DbErr> {
+/// The regulations of the register shown (in force, repealed or all) whose text (or title)
+/// has every word of `q` (none: all), newest first. The text searched is the newest: a 修正 or
+/// 修订 replaces it.
+pub async fn search<C: ConnectionTrait>(c: &C, q: &str, shown: Shown, limit: i64) -> Result<Vec<Found>, DbErr> {
     let terms = crate::nlp::segment::query_terms(q);
     let mut values: Vec<Value> = Vec::new();
     let mut w = vec!["1 = 1".to_string()];
-    if in_force_only {
-        w.push("r.state = 'in_force'".into());
-    }
+    w.extend(shown.condition().map(String::from));
     if !terms.is_empty() {
         match c.get_database_backend() {
             DbBackend::Postgres => {
@@ -767,7 +767,8 @@ pub async fn add_interpretation<C: ConnectionTrait>(
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct RegulationList {
-    /// The regulations in force whose text has every word of `q`, newest first.
+    /// The regulations shown (`state`: in force by default) whose text has every word of `q`,
+    /// newest first; each with its `state`.
     pub items: Vec<Found>,
 }
 
@@ -781,6 +782,8 @@ pub struct RegulationDetail {
     pub rules: Vec<Rule>,
     /// 法规解读.
     pub interpretations: Vec<Interpretation>,
+    /// Its 修正, 修订 and 废止, the first first.
+    pub changes: Vec<RegulationChange>,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]

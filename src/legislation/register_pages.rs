@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::CRUMB;
 use super::api::check_draft;
+use super::changes::{self, ChangeKind, NewChange, RegulationChange, Shown};
 use super::model::{self, Draft, Version};
 use super::register::{
     self, Found, IdOut, Interpretation, NewInterpretation, NewReading, NewRegulation, NewRule, Reading, ReadingResult,
@@ -41,10 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/legislation/regulations/{id}/rules", post(rule_submit))
         .route("/console/legislation/rules/{id}/status", post(rule_status))
         .route("/console/legislation/regulations/{id}/interpretations", post(interpretation_submit))
+        .route("/console/legislation/regulations/{id}/changes", post(change_submit))
         .route("/regulations", get(public_register))
         .route("/regulations/{id}", get(public_regulation))
         .route("/api/v1/regulations", get(api_search))
         .route("/api/v1/regulations/{id}", get(api_regulation))
+        .route("/api/v1/regulations/{id}/changes", post(api_change))
         .route("/api/v1/legislation/drafts/{id}/readings", post(api_reading))
         .route("/api/v1/legislation/drafts/{id}/regulation", post(api_enter))
 }
@@ -258,6 +261,21 @@ async fn regulation_submit(
 #[derive(Deserialize, Default)]
 struct SearchQuery {
     q: Option<String>,
+    /// `in_force` (default) | `repealed` | `all`
+    state: Option<String>,
+}
+
+impl SearchQuery {
+    /// The words (at most 50 characters) and which regulations a page shows (unknown: in force).
+    fn page(self) -> (String, Shown) {
+        let q = self.q.unwrap_or_default().trim().chars().take(50).collect::<String>();
+        (q, Shown::parse(self.state.as_deref().unwrap_or("")).unwrap_or(Shown::InForce))
+    }
+}
+
+/// The register's filter: in force, repealed, all.
+fn shown_choices(shown: Shown) -> Vec<Opt> {
+    opts(Shown::CODES.iter().copied().zip(["现行有效", "已废止", "全部"]), shown.as_str())
 }
 
 #[derive(Template)]
@@ -265,15 +283,19 @@ struct SearchQuery {
 struct RegisterTpl {
     l: Layout,
     q: String,
+    shown: Vec<Opt>,
     rows: Vec<Found>,
 }
 
 async fn register_page(Console { page, p, s, ip }: Console, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     guard::check(&s, &p, &ip, Action::View, &super::drafts_of(&p.organ_path), "regulations").await?;
-    let q = q.q.unwrap_or_default().trim().chars().take(50).collect::<String>();
-    let rows = register::search(&s.db, &q, false, 200).await?;
+    let (q, shown) = q.page();
+    let rows = register::search(&s.db, &q, shown, 200).await?;
     render(&RegisterTpl {
-        l: page.layout("法规库", &[CRUMB, ("/console/legislation/regulations", "法规库")]), q, rows
+        l: page.layout("法规库", &[CRUMB, ("/console/legislation/regulations", "法规库")]),
+        q,
+        shown: shown_choices(shown),
+        rows,
     })
 }
 
@@ -301,20 +323,98 @@ pub struct InterpretationForm {
     published_on: String,
 }
 
+#[derive(Deserialize, Default, Clone)]
+pub struct ChangeForm {
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    kind: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    decided_by: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    decided_on: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    effective_on: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    title: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, deserialize_with = "crate::app::forms::trimmed")]
+    version_id: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// A line of a regulation's text as a page sets it: a heading (编, 章, 节) or a paragraph.
+pub struct LawLine {
+    pub heading: bool,
+    pub text: String,
+}
+
+fn law_lines(body: &str) -> Vec<LawLine> {
+    body.lines().map(|l| LawLine { heading: super::parse::is_heading_line(l), text: l.to_string() }).collect()
+}
+
+/// A change with the text the regulation had before it, as its history shows it.
+pub struct ChangeLine {
+    pub c: RegulationChange,
+    pub before: Vec<String>,
+}
+
+/// A regulation's changes, each with the text before it.
+async fn change_lines(s: &AppState, id: i64) -> AppResult<Vec<ChangeLine>> {
+    let mut out = Vec::new();
+    for c in changes::changes(&s.db, id).await? {
+        let before = changes::text_before(&s.db, c.id).await?.lines().map(String::from).collect();
+        out.push(ChangeLine { c, before });
+    }
+    Ok(out)
+}
+
+/// The versions of the organ's drafts a 修正 or 修订 may take its text from, newest first.
+async fn version_choices(s: &AppState, organ_id: i64, current: &str) -> AppResult<Vec<Opt>> {
+    let rows = db::query_rows(
+        &s.db,
+        "SELECT v.id, d.title || ' · ' || v.label FROM leg_versions v JOIN leg_drafts d ON d.id = v.draft_id \
+         WHERE d.organ_id = $1 ORDER BY v.id DESC LIMIT 100",
+        vec![organ_id.into()],
+    )
+    .await?;
+    let list: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.try_get_by_index::<i64>(0).ok()?.to_string(), r.try_get_by_index::<String>(1).ok()?)))
+        .collect();
+    Ok(opts(std::iter::once(("".to_string(), "（粘贴全文）".to_string())).chain(list), current))
+}
+
 #[derive(Template)]
 #[template(path = "legislation/regulation.html")]
 struct RegulationTpl {
     l: Layout,
     r: Regulation,
-    body: Vec<String>,
+    body: Vec<LawLine>,
     rules: Vec<Rule>,
     interpretations: Vec<Interpretation>,
+    changes: Vec<ChangeLine>,
+    history: Vec<crate::app::pages::HistoryLine>,
     can_edit: bool,
     today: String,
     statuses: Vec<Opt>,
+    kinds: Vec<Opt>,
+    versions: Vec<Opt>,
     rule: RuleForm,
     i: InterpretationForm,
+    x: ChangeForm,
     errors: Errors,
+}
+
+/// The forms of a regulation's page as typed (or empty).
+type RegulationForms = (RuleForm, InterpretationForm, ChangeForm);
+
+fn empty_forms() -> RegulationForms {
+    (
+        RuleForm { status: "pending".into(), ..Default::default() },
+        InterpretationForm::default(),
+        ChangeForm { kind: "amend".into(), ..Default::default() },
+    )
 }
 
 async fn regulation_tpl(
@@ -322,29 +422,67 @@ async fn regulation_tpl(
     p: &Principal,
     page: &Page,
     r: Regulation,
-    (rule, i): (RuleForm, InterpretationForm),
+    (rule, i, x): RegulationForms,
     errors: Errors,
 ) -> AppResult<RegulationTpl> {
-    let body = register::body(&s.db, r.id).await?.lines().map(String::from).collect();
+    let body = law_lines(&register::body(&s.db, r.id).await?);
     Ok(RegulationTpl {
         l: page.layout(&r.title, &[CRUMB, ("/console/legislation/regulations", "法规库"), ("", &r.title)]),
         body,
         rules: register::rules(&s.db, r.id).await?,
         interpretations: register::interpretations(&s.db, r.id).await?,
+        changes: change_lines(s, r.id).await?,
+        history: crate::app::forms::history(s, "leg_regulation", r.id).await?,
         can_edit: allowed(p, Action::Update, &super::drafts_of(&r.organ_path)),
         today: super::today(),
         statuses: opts(RuleStatus::ALL.map(|x| (x.as_str(), x.label())), &rule.status),
+        kinds: opts(ChangeKind::ALL.map(|k| (k.as_str(), k.label())), &x.kind),
+        versions: version_choices(s, r.organ_id, &x.version_id).await?,
         r,
         rule,
         i,
+        x,
         errors,
     })
 }
 
 async fn regulation_page(Console { page, p, s, ip }: Console, PathId(id): PathId) -> AppResult<Response> {
     let r = check_regulation(&s, &p, &ip, Action::View, id).await?;
-    let forms = (RuleForm { status: "pending".into(), ..Default::default() }, InterpretationForm::default());
-    render(&regulation_tpl(&s, &p, &page, r, forms, Errors::default()).await?)
+    render(&regulation_tpl(&s, &p, &page, r, empty_forms(), Errors::default()).await?)
+}
+
+fn change_input(f: &ChangeForm) -> NewChange {
+    NewChange {
+        kind: f.kind.clone(),
+        decided_by: f.decided_by.clone(),
+        decided_on: f.decided_on.clone(),
+        effective_on: f.effective_on.clone(),
+        title: f.title.clone(),
+        reason: f.reason.clone(),
+        version_id: opt_id(&f.version_id),
+        text: f.text.clone(),
+    }
+}
+
+async fn change_submit(
+    Console { page, p, s, ip }: Console,
+    PathId(id): PathId,
+    Form(f): Form<ChangeForm>,
+) -> AppResult<Response> {
+    let r = check_regulation(&s, &p, &ip, Action::Update, id).await?;
+    let input = change_input(&f);
+    let now = db::now();
+    let result =
+        write(&s, &p, &ip, async |w| changes::record(w.txn(), w.key(), w.actor(), &r, &input, now).await).await;
+    form_answer(
+        result,
+        |_| redirect_with_flash(&format!("/console/legislation/regulations/{id}#changes"), "法规的修改情况已记录"),
+        async |errors| {
+            let (rule, i, _) = empty_forms();
+            render(&regulation_tpl(&s, &p, &page, r.clone(), (rule, i, f.clone()), errors).await?)
+        },
+    )
+    .await
 }
 
 async fn rule_submit(
@@ -367,8 +505,8 @@ async fn rule_submit(
         result,
         |_| redirect_with_flash(&format!("/console/legislation/regulations/{id}#rules"), "配套制度已登记"),
         async |errors| {
-            let forms = (f.clone(), InterpretationForm::default());
-            render(&regulation_tpl(&s, &p, &page, r.clone(), forms, errors).await?)
+            let (_, i, x) = empty_forms();
+            render(&regulation_tpl(&s, &p, &page, r.clone(), (f.clone(), i, x), errors).await?)
         },
     )
     .await
@@ -400,8 +538,8 @@ async fn interpretation_submit(
         result,
         |_| redirect_with_flash(&format!("/console/legislation/regulations/{id}#interpretations"), "法规解读已发布"),
         async |errors| {
-            let forms = (RuleForm { status: "pending".into(), ..Default::default() }, f.clone());
-            render(&regulation_tpl(&s, &p, &page, r.clone(), forms, errors).await?)
+            let (rule, _, x) = empty_forms();
+            render(&regulation_tpl(&s, &p, &page, r.clone(), (rule, f.clone(), x), errors).await?)
         },
     )
     .await
@@ -413,21 +551,24 @@ async fn interpretation_submit(
 #[template(path = "legislation/register_public.html")]
 struct PublicRegisterTpl {
     q: String,
+    repealed: bool,
+    shown: Vec<Opt>,
     rows: Vec<Found>,
 }
 
 async fn public_register(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> AppResult<Response> {
-    let q = q.q.unwrap_or_default().trim().chars().take(50).collect::<String>();
-    let rows = register::search(&s.db, &q, true, 100).await?;
-    render(&PublicRegisterTpl { q, rows })
+    let (q, shown) = q.page();
+    let rows = register::search(&s.db, &q, shown, 100).await?;
+    render(&PublicRegisterTpl { q, repealed: shown == Shown::Repealed, shown: shown_choices(shown), rows })
 }
 
 #[derive(Template)]
 #[template(path = "legislation/regulation_public.html")]
 struct PublicRegulationTpl {
     r: Regulation,
-    body: Vec<String>,
+    body: Vec<LawLine>,
     interpretations: Vec<Interpretation>,
+    changes: Vec<RegulationChange>,
 }
 
 async fn public_one(s: &AppState, id: &str) -> AppResult<Regulation> {
@@ -437,19 +578,22 @@ async fn public_one(s: &AppState, id: &str) -> AppResult<Regulation> {
 
 async fn public_regulation(State(s): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let r = public_one(&s, &id).await?;
-    let body = register::body(&s.db, r.id).await?.lines().map(String::from).collect();
+    let body = law_lines(&register::body(&s.db, r.id).await?);
     let interpretations = register::interpretations(&s.db, r.id).await?;
-    render(&PublicRegulationTpl { r, body, interpretations })
+    let changes = changes::changes(&s.db, r.id).await?;
+    render(&PublicRegulationTpl { r, body, interpretations, changes })
 }
 
 // ------------------------------------------------------------------ API
 
 async fn api_search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> AppResult<Response> {
+    let shown = Shown::parse(q.state.as_deref().unwrap_or(""))
+        .ok_or_else(|| AppError::invalid("state", "state 只能是 in_force（现行有效）、repealed（已废止）或 all"))?;
     let q = q.q.unwrap_or_default();
     if q.chars().count() > 50 {
         return Err(AppError::invalid("q", "检索词不能超过 50 字"));
     }
-    let items = register::search(&s.db, &q, true, 100).await?;
+    let items = register::search(&s.db, &q, shown, 100).await?;
     Ok(axum::Json(RegulationList { items }).into_response())
 }
 
@@ -459,6 +603,7 @@ async fn api_regulation(State(s): State<AppState>, Path(id): Path<String>) -> Ap
         text: register::body(&s.db, r.id).await?,
         rules: register::rules(&s.db, r.id).await?,
         interpretations: register::interpretations(&s.db, r.id).await?,
+        changes: changes::changes(&s.db, r.id).await?,
         regulation: r,
     })
     .into_response())
@@ -494,4 +639,17 @@ async fn api_enter(
     .await?;
     let location = format!("/api/v1/regulations/{r}");
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(IdOut { id: r })).into_response())
+}
+
+async fn api_change(
+    Caller { p, s, ip }: Caller,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> AppResult<Response> {
+    let r = check_regulation(&s, &p, &ip, Action::Update, id).await?;
+    let input: NewChange = strict(body)?;
+    let now = db::now();
+    let c = write(&s, &p, &ip, async |w| changes::record(w.txn(), w.key(), w.actor(), &r, &input, now).await).await?;
+    let location = format!("/api/v1/regulations/{id}");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(IdOut { id: c })).into_response())
 }

@@ -89,18 +89,59 @@ async fn plans_and_projects_record_their_sources(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let plan = count(&app, "SELECT max(id) FROM leg_plans").await;
-    // An item from the bank: its title and action come from the project, the project is listed.
-    let r = staff
-        .post(
-            &format!("/console/legislation/plans/{plan}/items"),
-            &[
-                ("project_id", &project.to_string()),
-                ("category", "formal"),
-                ("drafting_body", "市公安局"),
-                ("schedule", "2027 年 8 月提请初审"),
-            ],
+    // An item from the bank as a 正式项目 needs the 主任会议's and the 党组's agreement first.
+    let item_form = [
+        ("project_id", project.to_string()),
+        ("category", "formal".to_string()),
+        ("drafting_body", "市公安局".to_string()),
+        ("schedule", "2027 年 8 月提请初审".to_string()),
+    ];
+    let item_form: Vec<(&str, &str)> = item_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = staff.post(&format!("/console/legislation/plans/{plan}/items"), &item_form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("项目尚未经过主任会议研究、党组审定，不能列入计划"), "{}", r.body);
+    let steps = format!("/api/v1/legislation/projects/{project}/steps");
+    let r = app
+        .api(
+            "POST",
+            &steps,
+            Some(&token),
+            Some(json!({"step": "party_group", "held_on": "2027-01-20", "result": "agreed"})),
         )
         .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("党组审定和报党委批准应在主任会议研究同意之后"), "{}", r.body);
+    let r = app
+        .api("POST", &steps, Some(&token), Some(json!({"step": "vote", "held_on": "2027-02-30", "result": "yes"})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in ["请选择立项论证会", "请填写日期", "请选择同意、暂缓或不同意"] {
+        assert!(r.body.contains(m), "{m}: {}", r.body);
+    }
+    assert_eq!(count(&app, &format!("SELECT count(*) FROM leg_project_steps WHERE project_id = {project}")).await, 0);
+    let r = app
+        .api(
+            "POST",
+            &steps,
+            Some(&token),
+            Some(json!({"step": "directors", "held_on": "2027-01-10", "result": "agreed", "note": "第 12 次主任会议"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = staff.post(&format!("/console/legislation/plans/{plan}/items"), &item_form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the 党组 is still missing");
+    assert!(r.body.contains("项目尚未经过党组审定"), "{}", r.body);
+    let r = staff
+        .post(
+            &format!("/console/legislation/projects/{project}/steps"),
+            &[("step", "party_group"), ("held_on", "2027-01-20"), ("result", "agreed"), ("note", "党组会议")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bank = staff.get("/console/legislation/projects").await;
+    assert!(bank.body.contains("主任会议研究") && bank.body.contains("第 12 次主任会议"), "{}", bank.body);
+    // An item from the bank: its title and action come from the project, the project is listed.
+    let r = staff.post(&format!("/console/legislation/plans/{plan}/items"), &item_form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = staff.get(&format!("/console/legislation/plans/{plan}")).await;
     assert!(page.body.contains("制定《诸城市电动自行车管理条例》"), "{}", page.body);
@@ -118,11 +159,91 @@ async fn plans_and_projects_record_their_sources(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = staff.post(&format!("/console/legislation/plan-items/{item}/status"), &[("status", "done")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The plan and its items edited after they were made, with history.
+    let r = staff
+        .post(
+            &format!("/console/legislation/plans/{plan}/edit"),
+            &[("kind", "annual"), ("title", "2027 年度立法计划"), ("year_from", "2027"), ("year_to", "2026")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("截止年份不能早于起始年份"), "{}", r.body);
+    let r = staff
+        .post(
+            &format!("/console/legislation/plans/{plan}/edit"),
+            &[
+                ("kind", "annual"),
+                ("title", "诸城市人大常委会 2027 年度立法计划"),
+                ("year_from", "2027"),
+                ("year_to", "2027"),
+                ("adopted_on", "2027-02-25"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/legislation/plan-items/{item}"),
+            Some(&token),
+            Some(json!({"schedule": "2027 年 10 月提请初审", "drafting_body": "市公安局、市交通运输局"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["schedule"], "2027 年 10 月提请初审");
+    assert_eq!(r.json()["category"], "formal", "what is left out stays");
+    let r = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/legislation/plan-items/{item}"),
+            Some(&token),
+            Some(json!({"category": "other"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .api("PATCH", &format!("/api/v1/legislation/plans/{plan}"), Some(&token), Some(json!({"year_from": "1999"})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = staff.get(&format!("/console/legislation/plans/{plan}")).await;
+    for m in [
+        "名称：2027 年度立法计划 → 诸城市人大常委会 2027 年度立法计划",
+        "通过日期：（空） → 2027-02-25",
+        "进度安排：2027 年 8 月提请初审 → 2027 年 10 月提请初审",
+        "已通过",
+    ] {
+        assert!(page.body.contains(m), "{m}: {}", page.body);
+    }
+    let r = staff
+        .post(
+            &format!("/console/legislation/plan-items/{item}/edit"),
+            &[
+                ("title", "诸城市电动自行车管理条例"),
+                ("action", "enact"),
+                ("category", "formal"),
+                ("drafting_body", "市公安局、市交通运输局"),
+                ("schedule", "2027 年 10 月提请初审"),
+                ("status", "submitted"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        count(&app, &format!("SELECT count(*) FROM leg_plan_items WHERE id = {item} AND status = 'submitted'")).await,
+        1
+    );
     // A view-only role sees the bank and the plans, and writes nothing.
     let mut leader = app.login("leader").await;
     assert_eq!(leader.get("/console/legislation/projects").await.status, StatusCode::OK);
     let r = leader
         .post("/console/legislation/plans", &[("kind", "annual"), ("title", "越权的计划"), ("year_from", "2027")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = leader
+        .post(
+            &format!("/console/legislation/plans/{plan}/edit"),
+            &[("kind", "annual"), ("title", "越权修改"), ("year_from", "2027")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A deputy does not even learn of the organ's legislative work.
@@ -451,3 +572,175 @@ async fn the_demo_has_plans_events_and_a_register(app: TestApp) {
     assert_eq!(staff.get(&format!("/console/legislation/regulations/{reg}")).await.status, StatusCode::OK);
 }
 demo_test!(the_demo_has_plans_events_and_a_register);
+
+/// The demo's 《江门市门楼号牌管理条例》 (in the register, passed on a date of the demo).
+async fn demo_regulation(app: &TestApp) -> (i64, String) {
+    let found = app.api("GET", "/api/v1/regulations?q=门楼号牌", None, None).await.json();
+    let reg = found["items"][0]["id"].as_i64().expect("the demo's regulation");
+    let passed_on = found["items"][0]["passed_on"].as_str().unwrap().to_string();
+    (reg, passed_on)
+}
+
+/// A date `days` after `iso` (`YYYY-MM-DD`).
+fn after(iso: &str, days: i64) -> String {
+    let d = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").unwrap();
+    (d + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+async fn a_regulation_is_amended_revised_and_repealed(app: TestApp) {
+    let (reg, passed_on) = demo_regulation(&app).await;
+    let token = app.token("staff", Scope::Write).await;
+    let changes = format!("/api/v1/regulations/{reg}/changes");
+    let amended = "第一条　为了加强门楼号牌管理，推行电子门牌，方便群众生活，根据有关法律、法规，结合本市实际，制定本条例。\n\
+                   第二条　本市行政区域内门楼号牌的编制、设置、使用和管理，适用本条例。";
+    // Bad dates, no text: every problem at once, nothing stored.
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(json!({"kind": "amend", "decided_by": "市人大常委会第三十次会议",
+                        "decided_on": after(&passed_on, -1), "effective_on": after(&passed_on, -5)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for m in ["决定日期不能早于法规通过日期", "施行日期不能早于决定日期", "请选择修正草案的稿次或粘贴修改后的全文"]
+    {
+        assert!(r.body.contains(m), "{m}: {}", r.body);
+    }
+    let r = app.api("POST", &changes, Some(&token), Some(json!({"kind": "abolish", "decided_on": "2027-13-01"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("请选择修正、修订或废止") && r.body.contains("请填写决定日期"), "{}", r.body);
+    assert_eq!(count(&app, "SELECT count(*) FROM leg_regulation_changes").await, 0);
+    // Nobody but the organ's staff: no account, a view-only leader.
+    assert_eq!(app.api("POST", &changes, None, Some(json!({}))).await.status, StatusCode::UNAUTHORIZED);
+    let mut leader = app.login("leader").await;
+    let r = leader.post(&format!("/console/legislation/regulations/{reg}/changes"), &[("kind", "amend")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // 修正: a decision of a meeting, the new text pasted; search finds the newest text.
+    let amend_on = after(&passed_on, 400);
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(json!({"kind": "amend", "decided_by": "市人大常委会第三十次会议", "decided_on": amend_on,
+                        "effective_on": after(&amend_on, 30), "text": amended})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let found = app.api("GET", "/api/v1/regulations?q=电子门牌", None, None).await.json();
+    assert_eq!(found["items"][0]["id"], reg, "{found}");
+    let detail = app.api("GET", &format!("/api/v1/regulations/{reg}"), None, None).await.json();
+    assert_eq!(detail["state"], "in_force");
+    assert!(detail["text"].as_str().unwrap().contains("推行电子门牌"));
+    assert_eq!(detail["changes"][0]["kind"], "amend");
+    assert_eq!(detail["changes"][0]["title"], "关于修改《江门市门楼号牌管理条例》的决定");
+    // Out of order: a change decided before the one before it.
+    let first_version = count(
+        &app,
+        &format!(
+            "SELECT min(id) FROM leg_versions WHERE draft_id = (SELECT draft_id FROM leg_regulations WHERE id = {reg})"
+        ),
+    )
+    .await;
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(
+                json!({"kind": "revise", "decided_by": "市人大常委会第三十一次会议", "decided_on": after(&amend_on, -1),
+                        "effective_on": after(&amend_on, 60), "version_id": first_version, "text": amended}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in ["决定日期不能早于上一次修正", "修订和废止请写明理由", "不要两样都填"] {
+        assert!(r.body.contains(m), "{m}: {}", r.body);
+    }
+    // 修订 from a version of a draft (here the 一审稿), in the console.
+    let mut staff = app.login("staff").await;
+    let revise_on = after(&amend_on, 200);
+    let r = staff
+        .post(
+            &format!("/console/legislation/regulations/{reg}/changes"),
+            &[
+                ("kind", "revise"),
+                ("decided_by", "市人大常委会第三十五次会议"),
+                ("decided_on", &revise_on),
+                ("effective_on", &after(&revise_on, 90)),
+                ("reason", "门楼号牌管理体制调整，条文改动较多，全面修订。"),
+                ("version_id", &first_version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        app.api("GET", "/api/v1/regulations?q=电子门牌", None, None).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != reg),
+        "the text before a revision is no longer searched"
+    );
+    let page = staff.get(&format!("/console/legislation/regulations/{reg}")).await;
+    for m in ["修正", "修订", "此前的文本", "推行电子门牌", "全面修订"] {
+        assert!(page.body.contains(m), "{m}: {}", page.body);
+    }
+    // 废止: the reason is required; then it leaves the register in force.
+    let repeal_on = after(&revise_on, 300);
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(json!({"kind": "repeal", "decided_by": "市人大常委会第四十次会议", "decided_on": repeal_on})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("修订和废止请写明理由"));
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(json!({"kind": "repeal", "decided_by": "市人大常委会第四十次会议", "decided_on": repeal_on,
+                        "reason": "已被《江门市地名管理条例》取代。"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let in_force = app.api("GET", "/api/v1/regulations?q=门楼号牌", None, None).await.json();
+    assert!(in_force["items"].as_array().unwrap().iter().all(|x| x["id"] != reg), "{in_force}");
+    let repealed = app.api("GET", "/api/v1/regulations?q=门楼号牌&state=repealed", None, None).await.json();
+    assert_eq!(repealed["items"][0]["id"], reg);
+    assert_eq!(repealed["items"][0]["state"], "repealed");
+    let all = app.api("GET", "/api/v1/regulations?state=all", None, None).await.json();
+    assert!(all["items"].as_array().unwrap().iter().any(|x| x["id"] == reg));
+    assert_eq!(
+        app.api("GET", "/api/v1/regulations?state=gone", None, None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let mut citizen = app.browser().await;
+    assert!(!citizen.get("/regulations?q=门楼号牌").await.body.contains(&format!("/regulations/{reg}\"")));
+    assert!(citizen.get("/regulations?state=repealed").await.body.contains(&format!("/regulations/{reg}\"")));
+    let public = citizen.get(&format!("/regulations/{reg}")).await;
+    for m in ["本法规已废止", "修改和废止情况", "已被《江门市地名管理条例》取代"] {
+        assert!(public.body.contains(m), "{m}: {}", public.body);
+    }
+    let console = staff.get("/console/legislation/regulations").await;
+    assert!(!console.body.contains(&format!("/console/legislation/regulations/{reg}\"")));
+    // A repealed regulation takes no more changes.
+    let r = app
+        .api(
+            "POST",
+            &changes,
+            Some(&token),
+            Some(json!({"kind": "amend", "decided_by": "又一次会议", "decided_on": after(&repeal_on, 10),
+                        "effective_on": after(&repeal_on, 10), "text": amended})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(count(&app, "SELECT count(*) FROM audit_log WHERE action = 'leg_regulation_change'").await, 3);
+}
+demo_test!(a_regulation_is_amended_revised_and_repealed);
