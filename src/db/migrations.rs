@@ -56,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0044_legislation_plans::Migration),
             Box::new(m0045_meeting_record_due::Migration),
             Box::new(m0046_opinion_words::Migration),
+            Box::new(m0049_opinion_figures::Migration),
         ]
     }
 }
@@ -103,6 +104,7 @@ pub mod m0043_audit_checks;
 pub mod m0044_legislation_plans;
 pub mod m0045_meeting_record_due;
 pub mod m0046_opinion_words;
+pub mod m0049_opinion_figures;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -135,4 +137,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0042_meeting_records::REFERENCES)
         .chain(m0044_legislation_plans::REFERENCES)
         .chain(m0046_opinion_words::REFERENCES)
+        .chain(m0049_opinion_figures::REFERENCES)
 }
