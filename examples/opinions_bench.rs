@@ -306,7 +306,9 @@ async fn main() {
                     .unwrap_or_default()
             }
         };
-        let root = first_path("SELECT path FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1").await;
+        let root =
+            first_path("SELECT path FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1")
+                .await;
         let county = first_path("SELECT path FROM organs WHERE level = 'county' ORDER BY id LIMIT 1").await;
         let newest =
             db::scalar_i64(&conn, "SELECT COALESCE(max(created_at), 0) FROM opinions", vec![]).await.expect("max");
@@ -327,13 +329,21 @@ async fn main() {
             let t = Instant::now();
             let (kept, sections, days) = renda::opinions::stats::kept(&conn, &period, now).await.expect("kept");
             let kept_ms = t.elapsed().as_secs_f64() * 1000.0;
+            // Its parts: the count rows, and the open items past their deadline (not kept).
+            let t = Instant::now();
+            renda::opinions::figures::read(&conn, path, from, to).await.expect("read");
+            let read_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let late = renda::opinions::figures::overdue(&conn, path, from, to, now).await.expect("overdue");
+            let overdue_ms = t.elapsed().as_secs_f64() * 1000.0;
             let t = Instant::now();
             let walk = renda::opinions::stats::totals(&conn, &period, now).await.expect("totals");
             let mut equal = format!("{kept:?}") == format!("{walk:?}");
             for (dim, rows) in &sections {
                 let w = renda::opinions::stats::breakdown(&conn, &period, *dim, now).await.expect("breakdown");
                 let key = |f: &renda::opinions::stats::Figures| format!("{f:?}");
-                let (mut a, mut b): (Vec<String>, Vec<String>) = (rows.iter().map(key).collect(), w.iter().map(key).collect());
+                let (mut a, mut b): (Vec<String>, Vec<String>) =
+                    (rows.iter().map(key).collect(), w.iter().map(key).collect());
                 a.sort();
                 b.sort();
                 equal &= a == b;
@@ -341,9 +351,11 @@ async fn main() {
             let walk_days = renda::opinions::stats::handling_days(&conn, &period, &cal).await.expect("days");
             let walk_ms = t.elapsed().as_secs_f64() * 1000.0;
             println!(
-                "STATS_KEPT period={name} opinions={} kept_ms={kept_ms:.1} walk_ms={walk_ms:.0} ratio={:.0} equal={} \
+                "STATS_KEPT period={name} opinions={} kept_ms={kept_ms:.1} (counts {read_ms:.1}, overdue {overdue_ms:.1} \
+                 over {} open items past their deadline) walk_ms={walk_ms:.0} ratio={:.0} equal={} \
                  handling_days kept={days:?} walk={walk_days:?}",
                 kept.total,
+                late.total,
                 walk_ms / kept_ms.max(0.001),
                 equal && days == walk_days
             );

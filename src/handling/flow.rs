@@ -761,7 +761,8 @@ pub struct Policy {
 }
 
 /// A kind's hook after an item changed (its id), in the write's transaction.
-pub type Changed = for<'a> fn(&'a sea_orm::DatabaseTransaction, i64) -> crate::app::state::BoxFuture<'a, Result<(), sea_orm::DbErr>>;
+pub type Changed =
+    for<'a> fn(&'a sea_orm::DatabaseTransaction, i64) -> crate::app::state::BoxFuture<'a, Result<(), sea_orm::DbErr>>;
 
 impl Default for Policy {
     fn default() -> Self {

@@ -172,9 +172,9 @@ impl Facts {
         ]
         .map(i64::from);
         let h = match (closed, self.closed_at, cal) {
-            (true, Some(at), Some(cal)) => Some(
-                cal.working_days_between(calendar::beijing_date(self.created_at), calendar::beijing_date(at)),
-            ),
+            (true, Some(at), Some(cal)) => {
+                Some(cal.working_days_between(calendar::beijing_date(self.created_at), calendar::beijing_date(at)))
+            }
             _ => None,
         };
         Share { o: self.organ, d: day_of(self.created_at), f, h, k: self.keys.clone() }

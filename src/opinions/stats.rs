@@ -335,7 +335,8 @@ pub async fn kept<C: ConnectionTrait>(
             _ => None,
         };
         if let Some(table) = names {
-            let ids: Vec<String> = rows.iter().filter_map(|r| r.key.as_deref()?.parse::<i64>().ok()).map(|i| i.to_string()).collect();
+            let ids: Vec<String> =
+                rows.iter().filter_map(|r| r.key.as_deref()?.parse::<i64>().ok()).map(|i| i.to_string()).collect();
             let mut found = HashMap::new();
             if !ids.is_empty() {
                 let sql = format!("SELECT id, name FROM {table} WHERE id IN ({})", ids.join(", "));
@@ -482,10 +483,8 @@ pub async fn report(s: &AppState, organ_path: &str, from: &str, to: &str) -> App
     let period = Period { organ_path: organ_path.to_string(), from: start, to: end };
     // Kept as counts by day and month (issue 21): no walk over the period's opinions.
     let (totals, kept, (avg_tenths, p90_days)) = kept(&s.db, &period, db::now()).await?;
-    let sections = kept
-        .into_iter()
-        .map(|(dim, rows)| Section { dim, rows, from: from.to_string(), to: to.to_string() })
-        .collect();
+    let sections =
+        kept.into_iter().map(|(dim, rows)| Section { dim, rows, from: from.to_string(), to: to.to_string() }).collect();
     // Counted at intake, per day and month (issue 21): every opinion of the period, no text read.
     let all = super::wordcounts::hot_words(&s.db, &period.organ_path, period.from, period.to, 200).await?;
     let lexicon = super::lexicon::current(s).await?;

@@ -163,7 +163,15 @@ pub async fn generate(
         }
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        for t in ["handling_items", "handling_events", "handling_assignments", "handling_replies", "opinions", "opinion_figure_days", "opinion_figure_months"] {
+        for t in [
+            "handling_items",
+            "handling_events",
+            "handling_assignments",
+            "handling_replies",
+            "opinions",
+            "opinion_figure_days",
+            "opinion_figure_months",
+        ] {
             db::exec(db, &format!("ANALYZE {t}"), vec![]).await?;
         }
     }

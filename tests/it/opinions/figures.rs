@@ -146,7 +146,8 @@ async fn kept_figures_equal_the_walk_after_a_mixed_loop(app: TestApp) {
         json!({"content": "菜市场旁边垃圾没人清运。", "station_id": station, "phone": phone(2), "name": "李二", "consent": true}),
     )
     .await;
-    let (reassigned, _, _, _) = submit(&app, Some(&staff), json!({"content": "公交站台顶棚漏雨，下雨天没法等车。"})).await;
+    let (reassigned, _, _, _) =
+        submit(&app, Some(&staff), json!({"content": "公交站台顶棚漏雨，下雨天没法等车。"})).await;
     let (merged, _, _, _) = submit(&app, None, json!({"content": "公交站台漏雨，请尽快修理。"})).await;
     let (rejected, _, _, _) = submit(&app, None, json!({"content": "测试一下。"})).await;
 
@@ -184,11 +185,10 @@ async fn kept_figures_equal_the_walk_after_a_mixed_loop(app: TestApp) {
         json!({"unit_id": unit, "to_unit_id": other_unit, "text": "属另一单位职责"}),
     )
     .await;
-    let category: String = db::query_rows(app.db(), "SELECT name FROM opinion_categories ORDER BY id", vec![])
-        .await
-        .unwrap()[0]
-        .try_get_by_index(0)
-        .unwrap();
+    let category: String =
+        db::query_rows(app.db(), "SELECT name FROM opinion_categories ORDER BY id", vec![]).await.unwrap()[0]
+            .try_get_by_index(0)
+            .unwrap();
     let mut browser = app.login("staff").await;
     let r = browser.post(&format!("/console/opinions/{reassigned}/category"), &[("category", category.as_str())]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
