@@ -370,7 +370,12 @@ pub fn follow_calendar<'a>(
     year: i32,
 ) -> BoxFuture<'a, crate::app::error::AppResult<u64>> {
     Box::pin(async move {
-        let start = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, super::stats::start_ts);
+        // Midnight Beijing time of 1 January.
+        let start = |y: i32| {
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(0, |t| t.and_utc().timestamp() - 8 * 3_600)
+        };
         let (from, to) = (start(year), start(year + 1));
         let (mut after, mut n) = (0i64, 0u64);
         loop {
