@@ -40,6 +40,10 @@ log ""
 log "## stored words, counts, the statistics' queries (examples/opinions_bench.rs, BENCH_ONLY=words)"
 BENCH_ONLY=words "$TARGET/release/examples/opinions_bench" "sqlite://$DATA/renda.db" | tee -a "$OUT"
 
+log ""
+log "## the statistics kept as counts beside the walk over every opinion (BENCH_ONLY=stats), checked equal"
+BENCH_ONLY=stats "$TARGET/release/examples/opinions_bench" "sqlite://$DATA/renda.db" | tee -a "$OUT"
+
 # A staff account of the root organ with a read token: the statistics API over everything.
 sqlite3 "$DATA/renda.db" "INSERT INTO accounts (username, display_name, password_hash, organ_id, disabled, \
     failed_logins, locked_until, totp_enabled, must_change_password, created_at, updated_at) \

@@ -15,6 +15,10 @@
 //! whole months, a year with days at both ends, a month, a county's subtree; the statistics
 //! page's queries one by one; the count tables' sizes.
 //!
+//! And (`BENCH_ONLY=stats`, issue 21) the statistics page's figures from the counts kept by day
+//! and month beside the walk over every opinion (all time, a year, a month, a county's year),
+//! checked equal.
+//!
 //!     cargo run --release --example opinions_bench -- DATABASE_URL [queries] [texts-file]
 
 use std::time::{Duration, Instant};
@@ -284,6 +288,88 @@ async fn main() {
             async move { db::scalar_i64(&conn, &format!("SELECT count(*) FROM {t}"), vec![]).await.unwrap_or(-1) }
         };
         println!("COUNT_ROWS days={} months={}", rows("opinion_word_days").await, rows("opinion_word_months").await);
+    }
+
+    // ------------------------------------------------------------------ (2b) the statistics kept
+    // `BENCH_ONLY=stats` (issue 21): the statistics page's figures from the counts kept by day
+    // and month (`stats::kept`) beside the walk over every opinion of the period (`totals`,
+    // `breakdown`, `handling_days`: the page's queries before), each period in both, equal.
+    if run("stats") {
+        let first_path = |sql: &'static str| {
+            let conn = conn.clone();
+            async move {
+                db::query_rows(&conn, sql, vec![])
+                    .await
+                    .expect("organ")
+                    .first()
+                    .and_then(|r| r.try_get_by_index::<String>(0).ok())
+                    .unwrap_or_default()
+            }
+        };
+        let root =
+            first_path("SELECT path FROM organs WHERE parent_id IS NULL AND external = false ORDER BY id LIMIT 1")
+                .await;
+        let county = first_path("SELECT path FROM organs WHERE level = 'county' ORDER BY id LIMIT 1").await;
+        let newest =
+            db::scalar_i64(&conn, "SELECT COALESCE(max(created_at), 0) FROM opinions", vec![]).await.expect("max");
+        let month = renda::calendar::beijing_date(newest).format("%Y-%m").to_string();
+        let this = renda::opinions::stats::month_start(&month).expect("month");
+        let start = |d: chrono::NaiveDate| renda::opinions::stats::start_ts(d);
+        let year = (start(this - chrono::Months::new(11)), start(this + chrono::Months::new(1)));
+        let last_month = (start(this), start(this + chrono::Months::new(1)));
+        let cal = renda::calendar::load(&conn).await.expect("calendar");
+        let now = db::now();
+        for (name, path, (from, to)) in [
+            ("all", &root, (0, i64::MAX / 2)),
+            ("year", &root, year),
+            ("month", &root, last_month),
+            ("county_year", &county, year),
+        ] {
+            let period = renda::opinions::stats::Period { organ_path: path.clone(), from, to };
+            let t = Instant::now();
+            let (kept, sections, days) = renda::opinions::stats::kept(&conn, &period, now).await.expect("kept");
+            let kept_ms = t.elapsed().as_secs_f64() * 1000.0;
+            // Its parts: the count rows, and the open items past their deadline (not kept).
+            let t = Instant::now();
+            renda::opinions::figures::read(&conn, path, from, to).await.expect("read");
+            let read_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let late = renda::opinions::figures::overdue(&conn, path, from, to, now).await.expect("overdue");
+            let overdue_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let walk = renda::opinions::stats::totals(&conn, &period, now).await.expect("totals");
+            let mut equal = format!("{kept:?}") == format!("{walk:?}");
+            for (dim, rows) in &sections {
+                let w = renda::opinions::stats::breakdown(&conn, &period, *dim, now).await.expect("breakdown");
+                let key = |f: &renda::opinions::stats::Figures| format!("{f:?}");
+                let (mut a, mut b): (Vec<String>, Vec<String>) =
+                    (rows.iter().map(key).collect(), w.iter().map(key).collect());
+                a.sort();
+                b.sort();
+                equal &= a == b;
+            }
+            let walk_days = renda::opinions::stats::handling_days(&conn, &period, &cal).await.expect("days");
+            let walk_ms = t.elapsed().as_secs_f64() * 1000.0;
+            println!(
+                "STATS_KEPT period={name} opinions={} kept_ms={kept_ms:.1} (counts {read_ms:.1}, overdue {overdue_ms:.1} \
+                 over {} open items past their deadline) walk_ms={walk_ms:.0} ratio={:.0} equal={} \
+                 handling_days kept={days:?} walk={walk_days:?}",
+                kept.total,
+                late.total,
+                walk_ms / kept_ms.max(0.001),
+                equal && days == walk_days
+            );
+        }
+        let rows = |t: &'static str| {
+            let conn = conn.clone();
+            async move { db::scalar_i64(&conn, &format!("SELECT count(*) FROM {t}"), vec![]).await.unwrap_or(-1) }
+        };
+        println!(
+            "FIGURE_ROWS shares={} days={} months={}",
+            rows("opinion_figures").await,
+            rows("opinion_figure_days").await,
+            rows("opinion_figure_months").await
+        );
     }
 
     // ------------------------------------------------------------------ (3) raw durable inserts

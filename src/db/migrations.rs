@@ -58,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0046_opinion_words::Migration),
             Box::new(m0047_legislation_changes::Migration),
             Box::new(m0048_presidium::Migration),
+            Box::new(m0049_opinion_figures::Migration),
         ]
     }
 }
@@ -107,6 +108,7 @@ pub mod m0045_meeting_record_due;
 pub mod m0046_opinion_words;
 pub mod m0047_legislation_changes;
 pub mod m0048_presidium;
+pub mod m0049_opinion_figures;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -141,4 +143,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0046_opinion_words::REFERENCES)
         .chain(m0047_legislation_changes::REFERENCES)
         .chain(m0048_presidium::REFERENCES)
+        .chain(m0049_opinion_figures::REFERENCES)
 }

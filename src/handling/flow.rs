@@ -754,7 +754,15 @@ pub struct Policy {
     /// Progress notes carry a phase, 方案 → 措施 → 成效, each unit in that order (SUG-6).
     pub phases: bool,
     pub words: Words,
+    /// What the kind keeps counted from its items (the opinions' statistics, issue 21): run in
+    /// the step's transaction after every step of `service::apply` and for the items merged
+    /// into one when they follow it.
+    pub changed: Option<Changed>,
 }
+
+/// A kind's hook after an item changed (its id), in the write's transaction.
+pub type Changed =
+    for<'a> fn(&'a sea_orm::DatabaseTransaction, i64) -> crate::app::state::BoxFuture<'a, Result<(), sea_orm::DbErr>>;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -778,6 +786,7 @@ impl Default for Policy {
             rate_per_unit: false,
             phases: false,
             words: SUBMITTER_WORDS,
+            changed: None,
         }
     }
 }

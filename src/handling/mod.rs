@@ -359,6 +359,10 @@ async fn after_step(s: &AppState, txn: &DatabaseTransaction, item_id: i64, appli
         return Ok(());
     }
     service::follow_primary(txn, &item).await?;
+    let policy = policy_of(s, &item.kind);
+    for id in &merged {
+        service::changed(txn, &policy, *id).await?;
+    }
     if let Some(hook) = hook {
         for id in merged {
             if let Some(dup) = model::item(txn, id).await? {

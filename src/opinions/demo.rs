@@ -4,7 +4,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::model::Channel;
 use super::service::{self, Source, Submission};
@@ -280,10 +280,10 @@ const PLANS: &[(Plan, u32)] = &[
 const DAY: i64 = 86_400;
 
 /// Seeds the demo opinions of the organ `root` (in the demo's transaction).
-pub async fn seed<C: ConnectionTrait>(c: &C, key: &[u8], crypto: &FieldCrypto, root: i64) -> AppResult<usize> {
+pub async fn seed(c: &DatabaseTransaction, key: &[u8], crypto: &FieldCrypto, root: i64) -> AppResult<usize> {
     let mut rng = StdRng::seed_from_u64(20_261_130);
     let calendar = Calendar::official();
-    let policy = Policy::default();
+    let policy = super::policy();
     let units: Vec<(i64, String)> =
         db::query_rows(c, "SELECT id, name FROM handling_units WHERE organ_id = $1", vec![root.into()])
             .await?
@@ -693,8 +693,8 @@ async fn follow_and_push<C: ConnectionTrait>(
 }
 
 /// Takes the steps of one demo item, each some hours after the last (never after now).
-struct Runner<'a, C> {
-    c: &'a C,
+struct Runner<'a> {
+    c: &'a DatabaseTransaction,
     key: &'a [u8],
     calendar: &'a Calendar,
     policy: &'a Policy,
@@ -706,7 +706,7 @@ struct Runner<'a, C> {
     citizen: &'a Actor,
 }
 
-impl<C: ConnectionTrait> Runner<'_, C> {
+impl Runner<'_> {
     async fn step(&mut self, party: Party, unit_id: Option<i64>, cmd: Command, hours: i64) -> AppResult<()> {
         self.t += hours * 3600;
         let ctx = Ctx { key: self.key, calendar: self.calendar, policy: self.policy, now: self.t.min(self.now) };

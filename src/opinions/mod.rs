@@ -6,6 +6,7 @@ pub mod api;
 pub mod categories;
 pub mod demo;
 pub mod digest;
+pub mod figures;
 pub mod follow;
 pub mod import;
 pub mod import_pages;
@@ -62,6 +63,7 @@ pub const MODULE: Module = Module {
         ("opinion_contact_view", "查看反映人联系方式"),
         ("opinion_words_backfill", "已有意见分词计入热词"),
         ("opinion_words_names", "名称变化后重新分词"),
+        ("opinion_figures_backfill", "已有意见计入统计"),
     ],
     operations: api::OPERATIONS,
     jobs: &[
@@ -70,6 +72,7 @@ pub const MODULE: Module = Module {
         JobHandler { kind: digest::SEND, daily: false, run: send_digest },
         JobHandler { kind: wordcounts::BACKFILL, daily: false, run: words_backfill },
         JobHandler { kind: wordcounts::NAMES, daily: true, run: words_names },
+        JobHandler { kind: figures::BACKFILL, daily: false, run: figures_backfill },
     ],
     attachment_owners: &[AttachmentOwner {
         owner_type: public::PHOTO_OWNER,
@@ -100,6 +103,9 @@ pub const MODULE: Module = Module {
         "opinion_digests",
         "opinion_word_days",
         "opinion_word_months",
+        "opinion_figures",
+        "opinion_figure_days",
+        "opinion_figure_months",
     ],
     demo: Some(demo_seed),
 };
@@ -138,6 +144,7 @@ fn send_digest<'a>(s: &'a AppState, payload: &'a str) -> BoxFuture<'a, Result<()
 /// handler of status updates to the webhooks.
 fn register(s: &AppState) {
     crate::handling::add_kind(s, &ITEM_KIND);
+    crate::calendar::follow(s, figures::follow_calendar);
     crate::webhooks::add(s, &[&webhooks::STATE_CHANGED], Some(&INBOUND));
 }
 
@@ -155,9 +162,14 @@ pub static ITEM_KIND: ItemKind = ItemKind {
     page: |item| format!("/console/opinions/item/{item}"),
     before_step: None,
     after_step: Some(after_step),
-    // The loop as OPN-5 to OPN-10 describe it: working days, the submitter's 不满意 reopens.
-    policy: |_| crate::handling::flow::Policy::default(),
+    policy: |_| policy(),
 };
+
+/// The opinions' loop as OPN-5 to OPN-10 describe it — working days, the submitter's 不满意
+/// reopens — with the statistics kept after every step (`figures`).
+pub fn policy() -> crate::handling::flow::Policy {
+    crate::handling::flow::Policy { changed: Some(figures::changed), ..Default::default() }
+}
 
 fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -260,6 +272,15 @@ fn words_names<'a>(s: &'a AppState, _payload: &'a str) -> BoxFuture<'a, Result<(
     Box::pin(async move {
         let done = wordcounts::renames(s).await.map_err(|e| e.to_string())?;
         tracing::info!(opinions = done, "opinion words segmented again for new names");
+        Ok(())
+    })
+}
+
+/// The one-off counting of the opinions written before the statistics were kept (issue 21).
+fn figures_backfill<'a>(s: &'a AppState, _payload: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    Box::pin(async move {
+        let done = figures::backfill(s).await.map_err(|e| e.to_string())?;
+        tracing::info!(opinions = done, "opinion figures backfilled");
         Ok(())
     })
 }

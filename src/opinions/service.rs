@@ -367,6 +367,7 @@ pub async fn submit_with_limits<C: ConnectionTrait>(
     )
     .await?;
     super::wordcounts::count_new(c, organ_id, now, &words).await?;
+    super::figures::restate(c, item_id).await?;
     let sms = if !is_mobile(phone) {
         None
     } else {
@@ -429,6 +430,8 @@ pub async fn set_category<C: ConnectionTrait>(
         return Err(AppError::invalid("category", "请从列表中选择类别"));
     }
     db::exec(c, "UPDATE opinions SET category = $1 WHERE id = $2", vec![category.into(), opinion_id.into()]).await?;
+    let item = db::scalar_i64(c, "SELECT item_id FROM opinions WHERE id = $1", vec![opinion_id.into()]).await?;
+    super::figures::restate(c, item).await?;
     Change::audited(
         "opinion_classify",
         "opinion",

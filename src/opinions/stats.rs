@@ -8,11 +8,13 @@
 //! ([`Rate`], [`DEFINITIONS`]), so that 「满意率 100.0%」 beside 14 不满意 says why: those 14 are
 //! still in 二次办理 and count once they are closed.
 
-use askama::Template;
 use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::collections::HashMap;
+
+use askama::Template;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -246,6 +248,9 @@ impl Period {
     }
 }
 
+/// The walk: every opinion of the period read with the loop's tables (before issue 21, the
+/// page's own queries; now the oracle the kept counts are tested against, and the bench's
+/// baseline). [`kept`] answers the page.
 pub async fn totals<C: ConnectionTrait>(c: &C, p: &Period, now: i64) -> Result<Figures, DbErr> {
     let sql = figures_sql("NULL", "NULL", "", false);
     Ok(db::query_one(c, &sql, p.values(now)).await?.unwrap_or_default())
@@ -254,7 +259,13 @@ pub async fn totals<C: ConnectionTrait>(c: &C, p: &Period, now: i64) -> Result<F
 pub async fn breakdown<C: ConnectionTrait>(c: &C, p: &Period, dim: Dim, now: i64) -> Result<Vec<Figures>, DbErr> {
     let (key, label, join) = dim.sql(c.get_database_backend());
     let mut rows: Vec<Figures> = db::query_all(c, &figures_sql(&key, &label, join, true), p.values(now)).await?;
-    for r in &mut rows {
+    relabel(dim, &mut rows);
+    Ok(rows)
+}
+
+/// The labels of channels and categories, and months in order.
+fn relabel(dim: Dim, rows: &mut [Figures]) {
+    for r in rows.iter_mut() {
         r.label = match dim {
             Dim::Channel => r.key.as_deref().and_then(Channel::parse).map(|ch| ch.label().to_string()),
             Dim::Category => Some(r.key.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| "未分类".into())),
@@ -264,7 +275,83 @@ pub async fn breakdown<C: ConnectionTrait>(c: &C, p: &Period, dim: Dim, now: i64
     if dim == Dim::Month {
         rows.sort_by(|a, b| a.key.cmp(&b.key));
     }
-    Ok(rows)
+}
+
+/// The figures of a subtree and period from the kept counts (issue 21; `super::figures`): the
+/// totals, each breakdown (the walk's order: most first, then by key; at most 200 rows) and the
+/// handling time — the same answers as [`totals`], [`breakdown`] and [`handling_days`], which
+/// walk every opinion of the period and stay as the tests' oracle and the bench's baseline.
+pub async fn kept<C: ConnectionTrait>(
+    c: &C,
+    p: &Period,
+    now: i64,
+) -> Result<(Figures, Vec<(Dim, Vec<Figures>)>, (Option<i64>, Option<i64>)), DbErr> {
+    let k = super::figures::read(c, &p.organ_path, p.from, p.to).await?;
+    let late = super::figures::overdue(c, &p.organ_path, p.from, p.to, now).await?;
+    let figures = |key: Option<String>, r: &super::figures::Row, overdue: i64| Figures {
+        label: key.clone(),
+        key,
+        total: r[0],
+        accepted: r[1],
+        assigned: r[2],
+        closed: r[3],
+        on_time: r[4],
+        rated: r[5],
+        satisfied: r[6],
+        unsatisfied: r[7],
+        rehandled: r[8],
+        overdue,
+    };
+    let totals = figures(None, &k.totals, late.total);
+    let mut sections = Vec::new();
+    for dim in Dim::ALL {
+        let mut rows: Vec<Figures> = if dim == Dim::Month {
+            k.months
+                .iter()
+                .map(|(m, r)| {
+                    let key = format!("{:04}-{:02}", m / 100, m % 100);
+                    figures(Some(key), r, late.months.get(m).copied().unwrap_or(0))
+                })
+                .collect()
+        } else {
+            k.rows
+                .iter()
+                .filter(|((d, _), _)| d == dim.as_str())
+                .map(|((d, key), r)| {
+                    let overdue = late.rows.get(&(d.clone(), key.clone())).copied().unwrap_or(0);
+                    // Only the ids may be missing: a channel or a category is always there.
+                    let key = (!key.is_empty() || matches!(dim, Dim::Channel | Dim::Category)).then(|| key.clone());
+                    figures(key, r, overdue)
+                })
+                .collect()
+        };
+        rows.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
+        rows.truncate(200);
+        let names = match dim {
+            Dim::Station => Some("stations"),
+            Dim::Deputy => Some("persons"),
+            Dim::Area => Some("areas"),
+            Dim::Unit => Some("handling_units"),
+            _ => None,
+        };
+        if let Some(table) = names {
+            let ids: Vec<String> =
+                rows.iter().filter_map(|r| r.key.as_deref()?.parse::<i64>().ok()).map(|i| i.to_string()).collect();
+            let mut found = HashMap::new();
+            if !ids.is_empty() {
+                let sql = format!("SELECT id, name FROM {table} WHERE id IN ({})", ids.join(", "));
+                for r in db::query_rows(c, &sql, vec![]).await? {
+                    found.insert(r.try_get_by_index::<i64>(0)?.to_string(), r.try_get_by_index::<Option<String>>(1)?);
+                }
+            }
+            for r in &mut rows {
+                r.label = r.key.as_ref().and_then(|k| found.get(k).cloned().flatten());
+            }
+        }
+        relabel(dim, &mut rows);
+        sections.push((dim, rows));
+    }
+    Ok((totals, sections, k.handling_days()))
 }
 
 /// Average and 90th percentile of handling time in working days (submitted → closed): the
@@ -394,15 +481,10 @@ const HOT_PLACES: usize = 12;
 pub async fn report(s: &AppState, organ_path: &str, from: &str, to: &str) -> AppResult<Report> {
     let (start, end) = month_span(month_start(from), month_start(to));
     let period = Period { organ_path: organ_path.to_string(), from: start, to: end };
-    let now = db::now();
-    let totals = totals(&s.db, &period, now).await?;
-    let mut sections = Vec::new();
-    for dim in Dim::ALL {
-        let rows = breakdown(&s.db, &period, dim, now).await?;
-        sections.push(Section { dim, rows, from: from.to_string(), to: to.to_string() });
-    }
-    let cal = calendar::load(&s.db).await?;
-    let (avg_tenths, p90_days) = handling_days(&s.db, &period, &cal).await?;
+    // Kept as counts by day and month (issue 21): no walk over the period's opinions.
+    let (totals, kept, (avg_tenths, p90_days)) = kept(&s.db, &period, db::now()).await?;
+    let sections =
+        kept.into_iter().map(|(dim, rows)| Section { dim, rows, from: from.to_string(), to: to.to_string() }).collect();
     // Counted at intake, per day and month (issue 21): every opinion of the period, no text read.
     let all = super::wordcounts::hot_words(&s.db, &period.organ_path, period.from, period.to, 200).await?;
     let lexicon = super::lexicon::current(s).await?;

@@ -149,8 +149,29 @@ pub async fn generate(
         .append(w.txn(), audit_key, &Actor::system("gen"))
         .await?;
     w.finish().await?;
+    // The statistics' counts (issue 21), by the backfill's batches, each its own transaction.
+    let calendar = crate::calendar::load(db).await?;
+    let (mut after, mut counted) = (0i64, 0u64);
+    loop {
+        let txn = db::begin_write(db).await?;
+        let (last, read) = super::figures::fill_batch(&txn, &calendar, after).await?;
+        txn.commit().await?;
+        let Some(last) = last else { break };
+        (after, counted) = (last, counted + read as u64);
+        if counted % 100_000 < read as u64 {
+            progress(format!("统计计数 {counted}/{n}"));
+        }
+    }
     if db.get_database_backend() == DbBackend::Postgres {
-        for t in ["handling_items", "handling_events", "handling_assignments", "handling_replies", "opinions"] {
+        for t in [
+            "handling_items",
+            "handling_events",
+            "handling_assignments",
+            "handling_replies",
+            "opinions",
+            "opinion_figure_days",
+            "opinion_figure_months",
+        ] {
             db::exec(db, &format!("ANALYZE {t}"), vec![]).await?;
         }
     }

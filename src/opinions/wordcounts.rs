@@ -265,6 +265,47 @@ pub async fn forget<C: ConnectionTrait>(c: &C, opinion_id: i64) -> Result<bool, 
 /// Latest day counted (the `to` of an open period is cut here).
 const LAST_DAY: i64 = 200_000;
 
+/// The organs at the top of the subtree of path `$1` (a `LIKE` prefix): their month rows count
+/// the whole subtree once.
+pub const TOP_ORGANS: &str = "(SELECT o.id FROM organs o LEFT JOIN organs up ON up.id = o.parent_id \
+     WHERE o.path LIKE $1 AND (up.id IS NULL OR up.path NOT LIKE $1))";
+/// Every organ of the subtree of path `$1`: their day rows count the subtree.
+pub const SUBTREE_ORGANS: &str = "(SELECT o.id FROM organs o WHERE o.path LIKE $1)";
+
+/// A period split for the count tables: its whole months (`YYYYMM`, `from`..`to`) and the days
+/// at its ends (each `from`..`to`, Beijing days).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Spans {
+    pub months: Option<(i64, i64)>,
+    pub days: Vec<(i64, i64)>,
+}
+
+impl Spans {
+    /// The spans of `from`..`to` (Unix times; a Beijing day is counted whole when its start is
+    /// in the span); `None` for an empty period.
+    pub fn of(from: i64, to: i64) -> Option<Spans> {
+        let first = day_of(from.max(0) + DAY_SECS - 1).max(0);
+        let end = day_of(to.min(LAST_DAY * DAY_SECS) + DAY_SECS - 1).min(LAST_DAY);
+        if first >= end {
+            return None;
+        }
+        let mut m = month_of_day(first);
+        if month_start_day(m) < first {
+            m = next_month(m);
+        }
+        let (m_first, mut m_end) = (m, m);
+        while month_start_day(next_month(m_end)) <= end {
+            m_end = next_month(m_end);
+        }
+        let (months, days) = if m_first < m_end {
+            (Some((m_first, m_end)), vec![(first, month_start_day(m_first)), (month_start_day(m_end), end)])
+        } else {
+            (None, vec![(first, end)])
+        };
+        Some(Spans { months, days: days.into_iter().filter(|(a, b)| a < b).collect() })
+    }
+}
+
 /// The `n` words in the most opinions of `organ_path`'s subtree written in `from`..`to` (Unix
 /// times; a Beijing day is counted whole when its start is in the span), with in how many,
 /// most first, ties by word — from the counts, whatever the period's size.
@@ -275,12 +316,8 @@ pub async fn hot_words<C: ConnectionTrait>(
     to: i64,
     n: usize,
 ) -> Result<Vec<(String, usize)>, DbErr> {
-    let first = day_of(from.max(0) + DAY_SECS - 1).max(0);
-    let end = day_of(to.min(LAST_DAY * DAY_SECS) + DAY_SECS - 1).min(LAST_DAY);
+    let Some(spans) = Spans::of(from, to) else { return Ok(Vec::new()) };
     let mut df: HashMap<String, i64> = HashMap::new();
-    if first >= end {
-        return Ok(Vec::new());
-    }
     let like = format!("{}%", db::like_escape(organ_path));
     // PostgreSQL's sum of a bigint is a numeric: cast back above, and read strictly here.
     let add = |df: &mut HashMap<String, i64>, rows: Vec<sea_orm::QueryResult>| -> Result<(), DbErr> {
@@ -290,37 +327,26 @@ pub async fn hot_words<C: ConnectionTrait>(
         Ok(())
     };
     // Whole months from the subtree's top organs' month rows.
-    let mut m = month_of_day(first);
-    if month_start_day(m) < first {
-        m = next_month(m);
-    }
-    let (m_first, mut m_end) = (m, m);
-    while month_start_day(next_month(m_end)) <= end {
-        m_end = next_month(m_end);
-    }
-    let mut day_spans = Vec::new();
-    if m_first < m_end {
+    if let Some((m_first, m_end)) = spans.months {
         let rows = db::query_rows(
             c,
-            "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_months w WHERE w.organ_id IN \
-             (SELECT o.id FROM organs o LEFT JOIN organs up ON up.id = o.parent_id \
-              WHERE o.path LIKE $1 AND (up.id IS NULL OR up.path NOT LIKE $1)) \
-             AND w.month >= $2 AND w.month < $3 GROUP BY w.word",
+            &format!(
+                "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_months w WHERE w.organ_id IN {TOP_ORGANS} \
+                 AND w.month >= $2 AND w.month < $3 GROUP BY w.word"
+            ),
             vec![like.clone().into(), m_first.into(), m_end.into()],
         )
         .await?;
         add(&mut df, rows)?;
-        day_spans.push((first, month_start_day(m_first)));
-        day_spans.push((month_start_day(m_end), end));
-    } else {
-        day_spans.push((first, end));
     }
     // The days at the ends from the day rows of each organ of the subtree.
-    for (a, b) in day_spans.into_iter().filter(|(a, b)| a < b) {
+    for (a, b) in spans.days {
         let rows = db::query_rows(
             c,
-            "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_days w WHERE w.organ_id IN \
-             (SELECT o.id FROM organs o WHERE o.path LIKE $1) AND w.day >= $2 AND w.day < $3 GROUP BY w.word",
+            &format!(
+                "SELECT w.word, CAST(sum(w.texts) AS BIGINT) FROM opinion_word_days w WHERE w.organ_id IN {SUBTREE_ORGANS} \
+                 AND w.day >= $2 AND w.day < $3 GROUP BY w.word"
+            ),
             vec![like.clone().into(), a.into(), b.into()],
         )
         .await?;

@@ -276,6 +276,7 @@ pub fn policy_with(contact_required: bool, return_within_working_days: u32) -> P
         rate_per_unit: true,
         phases: true,
         words: Words { submitter: "代表", item: "代表建议", outcome: class_label },
+        changed: None,
     }
 }
 

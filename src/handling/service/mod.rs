@@ -16,7 +16,7 @@ mod rounds;
 mod triage;
 mod units;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::flow::{Aspect, ContactWay, Grade, Outcome, Party, Phase, Policy, State, Step, Supervision, UnitRole};
 use super::model::{self, Rater};
@@ -277,7 +277,28 @@ fn text_of(field: &str, v: &str, required: bool) -> AppResult<String> {
 
 /// Takes one step on an item. The caller has found the doer's party through the authorization
 /// layer; here the kind's table decides whether the step applies now.
-pub async fn apply<C: ConnectionTrait>(
+pub async fn apply(
+    c: &DatabaseTransaction,
+    ctx: &Ctx<'_>,
+    item_id: i64,
+    doer: &Doer<'_>,
+    cmd: Command,
+) -> AppResult<Applied> {
+    let applied = take(c, ctx, item_id, doer, cmd).await?;
+    changed(c, ctx.policy, item_id).await?;
+    Ok(applied)
+}
+
+/// Tells the item's kind that the item changed (`Policy::changed`), in the write's transaction.
+pub async fn changed(c: &DatabaseTransaction, policy: &Policy, item_id: i64) -> Result<(), sea_orm::DbErr> {
+    match policy.changed {
+        Some(f) => f(c, item_id).await,
+        None => Ok(()),
+    }
+}
+
+/// The step itself (`apply` without the kind's hook).
+async fn take<C: ConnectionTrait>(
     c: &C,
     ctx: &Ctx<'_>,
     item_id: i64,

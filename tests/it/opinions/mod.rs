@@ -6,6 +6,7 @@ mod categories;
 mod citizen;
 mod corrections;
 mod deputies;
+mod figures;
 mod flow;
 mod import;
 mod lexicon;
