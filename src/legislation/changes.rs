@@ -7,86 +7,14 @@
 //! order: a change is decided on or after the regulation was passed and after the change
 //! before it, and takes effect on or after the day it was decided.
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
-use serde::Serialize;
+use sea_orm::{ConnectionTrait, DbErr};
 
+pub use super::model::{ChangeKind, RegulationChange, Shown};
 use super::register::{Regulation, body, version_text};
-use crate::app::codes::code_enum;
 use crate::app::error::{AppError, AppResult};
 use crate::app::fields::FieldErrors;
 use crate::audit::{Actor, Change};
 use crate::db;
-
-code_enum! {
-    parse: labels;
-    #[derive(schemars::JsonSchema)]
-    pub enum ChangeKind {
-        Amend = ("amend", "修正"),
-        Revise = ("revise", "修订"),
-        Repeal = ("repeal", "废止"),
-    }
-}
-
-/// Which regulations a list shows: those in force (the default), the repealed, or all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shown {
-    InForce,
-    Repealed,
-    All,
-}
-
-impl Shown {
-    pub const CODES: [&'static str; 3] = ["in_force", "repealed", "all"];
-    /// A `state` parameter: empty is in force; anything unknown is `None`.
-    pub fn parse(v: &str) -> Option<Shown> {
-        match v.trim() {
-            "" | "in_force" => Some(Shown::InForce),
-            "repealed" => Some(Shown::Repealed),
-            "all" => Some(Shown::All),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Shown::InForce => "in_force",
-            Shown::Repealed => "repealed",
-            Shown::All => "all",
-        }
-    }
-    /// The condition on `leg_regulations r`.
-    pub fn condition(self) -> Option<&'static str> {
-        match self {
-            Shown::InForce => Some("r.state = 'in_force'"),
-            Shown::Repealed => Some("r.state = 'repealed'"),
-            Shown::All => None,
-        }
-    }
-}
-
-/// A change of a regulation, as its history shows it.
-#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
-pub struct RegulationChange {
-    pub id: i64,
-    pub regulation_id: i64,
-    /// `amend|revise|repeal` (修正/修订/废止)
-    pub kind: String,
-    /// The meeting that decided it.
-    pub decided_by: String,
-    pub decided_on: String,
-    pub effective_on: String,
-    /// The decision's name, e.g. 「关于修改《潍坊市城市市容和环境卫生管理条例》的决定」.
-    pub title: String,
-    pub reason: String,
-    /// The draft version the new text came from, if any.
-    pub version_id: Option<i64>,
-    pub created_at: i64,
-}
-
-impl RegulationChange {
-    pub fn kind_label(&self) -> &'static str {
-        ChangeKind::parse(&self.kind).map(|k| k.label()).unwrap_or("")
-    }
-}
 
 const CHANGE_SELECT: &str = "SELECT id, regulation_id, kind, decided_by, decided_on, effective_on, title, reason, version_id, \
      created_at FROM leg_regulation_changes";

@@ -607,3 +607,76 @@ pub async fn expert<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<Expert>
     )
     .await
 }
+
+// ------------------------------------------------------------- changes of a regulation (LEG-7)
+
+code_enum! {
+    parse: labels;
+    #[derive(schemars::JsonSchema)]
+    pub enum ChangeKind {
+        Amend = ("amend", "修正"),
+        Revise = ("revise", "修订"),
+        Repeal = ("repeal", "废止"),
+    }
+}
+
+/// Which regulations a list shows: those in force (the default), the repealed, or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    InForce,
+    Repealed,
+    All,
+}
+
+impl Shown {
+    pub const CODES: [&'static str; 3] = ["in_force", "repealed", "all"];
+    /// A `state` parameter: empty is in force; anything unknown is `None`.
+    pub fn parse(v: &str) -> Option<Shown> {
+        match v.trim() {
+            "" | "in_force" => Some(Shown::InForce),
+            "repealed" => Some(Shown::Repealed),
+            "all" => Some(Shown::All),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shown::InForce => "in_force",
+            Shown::Repealed => "repealed",
+            Shown::All => "all",
+        }
+    }
+    /// The condition on `leg_regulations r`.
+    pub fn condition(self) -> Option<&'static str> {
+        match self {
+            Shown::InForce => Some("r.state = 'in_force'"),
+            Shown::Repealed => Some("r.state = 'repealed'"),
+            Shown::All => None,
+        }
+    }
+}
+
+/// A change of a regulation, as its history shows it.
+#[derive(Clone, Debug, FromQueryResult, Serialize, schemars::JsonSchema)]
+pub struct RegulationChange {
+    pub id: i64,
+    pub regulation_id: i64,
+    /// `amend|revise|repeal` (修正/修订/废止)
+    pub kind: String,
+    /// The meeting that decided it.
+    pub decided_by: String,
+    pub decided_on: String,
+    pub effective_on: String,
+    /// The decision's name, e.g. 「关于修改《潍坊市城市市容和环境卫生管理条例》的决定」.
+    pub title: String,
+    pub reason: String,
+    /// The draft version the new text came from, if any.
+    pub version_id: Option<i64>,
+    pub created_at: i64,
+}
+
+impl RegulationChange {
+    pub fn kind_label(&self) -> &'static str {
+        ChangeKind::parse(&self.kind).map(|k| k.label()).unwrap_or("")
+    }
+}

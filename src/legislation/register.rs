@@ -9,8 +9,8 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 use serde::Serialize;
 
-use super::changes::{RegulationChange, Shown};
 use super::model::{self, Draft, DraftState};
+use super::model::{RegulationChange, Shown};
 use crate::app::codes::code_enum;
 use crate::app::error::{AppError, AppResult};
 use crate::app::fields::FieldErrors;
