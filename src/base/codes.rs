@@ -13,7 +13,7 @@
 //! generates the enum (always `Clone, Copy, Debug, PartialEq, Eq, Hash` and serde's `Serialize`
 //! and `Deserialize` as the code — so the JSON, the API schema and the database hold the same
 //! string by construction; further derives such as `schemars::JsonSchema` are written above
-//! it), `ALL` in declaration order, `as_str` (the stored code), `label` and `parse`. `parse` reads the code, trimmed; written `code_enum! { parse: labels; … }`
+//! it), `ALL` in declaration order, `as_str` (the stored code), `label`, `label_of` (a stored code's label) and `parse`. `parse` reads the code, trimmed; written `code_enum! { parse: labels; … }`
 //! it also reads the label, and `code_enum! { parse: custom; … }` leaves `parse` to the type
 //! (which can start from `from_code` / `from_label`).
 
@@ -65,6 +65,12 @@ macro_rules! code_enum {
             pub fn from_code(s: &str) -> Option<Self> {
                 let s = s.trim();
                 Self::ALL.into_iter().find(|v| v.as_str() == s)
+            }
+
+            /// The Chinese label of a stored code, empty for a code it does not know (a
+            /// record's column read back as text).
+            pub fn label_of(code: &str) -> &'static str {
+                Self::from_code(code).map(Self::label).unwrap_or("")
             }
 
             /// The value of a Chinese label (white space around it ignored).

@@ -241,10 +241,10 @@ pub struct Speaker {
 
 impl Speaker {
     pub fn stand_label(&self) -> &'static str {
-        Stand::parse(&self.stand).map(|s| s.label()).unwrap_or("")
+        Stand::label_of(&self.stand)
     }
     pub fn state_label(&self) -> &'static str {
-        SpeakerState::parse(&self.state).map(|s| s.label()).unwrap_or("")
+        SpeakerState::label_of(&self.state)
     }
 }
 

@@ -677,6 +677,6 @@ pub struct RegulationChange {
 
 impl RegulationChange {
     pub fn kind_label(&self) -> &'static str {
-        ChangeKind::parse(&self.kind).map(|k| k.label()).unwrap_or("")
+        ChangeKind::label_of(&self.kind)
     }
 }

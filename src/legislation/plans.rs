@@ -343,13 +343,13 @@ pub struct Item {
 
 impl Item {
     pub fn action_label(&self) -> &'static str {
-        LawAction::parse(&self.action).map(|a| a.label()).unwrap_or("")
+        LawAction::label_of(&self.action)
     }
     pub fn category_label(&self) -> &'static str {
-        Category::parse(&self.category).map(|a| a.label()).unwrap_or("")
+        Category::label_of(&self.category)
     }
     pub fn status_label(&self) -> &'static str {
-        ItemStatus::parse(&self.status).map(|a| a.label()).unwrap_or("")
+        ItemStatus::label_of(&self.status)
     }
 }
 
@@ -624,13 +624,13 @@ pub struct Project {
 
 impl Project {
     pub fn action_label(&self) -> &'static str {
-        LawAction::parse(&self.action).map(|a| a.label()).unwrap_or("")
+        LawAction::label_of(&self.action)
     }
     pub fn origin_label(&self) -> &'static str {
-        Origin::parse(&self.origin).map(|a| a.label()).unwrap_or("")
+        Origin::label_of(&self.origin)
     }
     pub fn state_label(&self) -> &'static str {
-        ProjectState::parse(&self.state).map(|a| a.label()).unwrap_or("")
+        ProjectState::label_of(&self.state)
     }
 }
 
@@ -906,10 +906,10 @@ pub struct ProjectStep {
 
 impl ProjectStep {
     pub fn step_label(&self) -> &'static str {
-        Step::parse(&self.step).map(|x| x.label()).unwrap_or("")
+        Step::label_of(&self.step)
     }
     pub fn result_label(&self) -> &'static str {
-        StepResult::parse(&self.result).map(|x| x.label()).unwrap_or("")
+        StepResult::label_of(&self.result)
     }
 }
 

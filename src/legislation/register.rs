@@ -97,10 +97,10 @@ pub struct ReadingRow {
 
 impl ReadingRow {
     pub fn reading_label(&self) -> &'static str {
-        Reading::parse(&self.reading).map(|r| r.label()).unwrap_or("")
+        Reading::label_of(&self.reading)
     }
     pub fn result_label(&self) -> &'static str {
-        ReadingResult::parse(&self.result).map(|r| r.label()).unwrap_or("")
+        ReadingResult::label_of(&self.result)
     }
     /// Read on this version.
     pub fn read_on(&self, version_id: &i64) -> bool {
@@ -283,7 +283,7 @@ pub struct Regulation {
 
 impl Regulation {
     pub fn state_label(&self) -> &'static str {
-        RegulationState::parse(&self.state).map(|s| s.label()).unwrap_or("")
+        RegulationState::label_of(&self.state)
     }
     /// In force on this Beijing date.
     pub fn in_force_on(&self, today: &str) -> bool {
@@ -567,7 +567,7 @@ pub struct Rule {
 
 impl Rule {
     pub fn status_label(&self) -> &'static str {
-        RuleStatus::parse(&self.status).map(|s| s.label()).unwrap_or("")
+        RuleStatus::label_of(&self.status)
     }
     /// Not issued by its due date (a Beijing date).
     pub fn overdue(&self, today: &str) -> bool {

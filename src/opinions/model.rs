@@ -205,7 +205,7 @@ impl Opinion {
         self.state().colour()
     }
     pub fn channel_label(&self) -> &'static str {
-        Channel::parse(&self.channel).map(|c| c.label()).unwrap_or("")
+        Channel::label_of(&self.channel)
     }
     pub fn overdue(&self, now: i64) -> bool {
         self.state().with_units() && self.deadline_at.is_some_and(|d| now >= d)

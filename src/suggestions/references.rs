@@ -63,7 +63,7 @@ pub struct Reference {
 
 impl Reference {
     pub fn kind_label(&self) -> &'static str {
-        ReferenceKind::parse(&self.kind).map(|k| k.label()).unwrap_or("")
+        ReferenceKind::label_of(&self.kind)
     }
 }
 
