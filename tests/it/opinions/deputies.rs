@@ -148,7 +148,7 @@ async fn a_card_opinion_goes_to_its_deputy_off_the_station(app: TestApp) {
          AND NOT EXISTS (SELECT 1 FROM mandates m JOIN organs o ON o.id = m.organ_id JOIN stations s ON s.id = $1 \
          JOIN organs so ON so.id = s.organ_id WHERE m.person_id = p.id AND m.status = 'serving' \
          AND (o.path LIKE so.path || '%' OR so.path LIKE o.path || '%'))";
-    let card = scalar(&app, elsewhere, vec![station.into(), 0.into()]).await;
+    let card = scalar(&app, elsewhere, vec![station.into(), 0i64.into()]).await;
     assert!(card > 0, "the demo has a deputy serving elsewhere");
     let organ = scalar(&app, "SELECT organ_id FROM accounts WHERE username = 'staff'", vec![]).await;
     let account = app.add_account("card-deputy", organ, &[Role::Deputy]).await;
