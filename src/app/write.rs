@@ -65,8 +65,9 @@ pub async fn write<T>(
 /// the after-commit work runs right after that commit.
 pub async fn write_as<T>(s: &AppState, who: Actor, work: impl AsyncFnOnce(&mut Write) -> AppResult<T>) -> AppResult<T> {
     let (lease, txn) = s.writer.lease().await?;
+    let head = lease.head();
     let mut w = Write { txn, config: s.config.clone(), actor: who, after: Vec::new(), lease: Some(lease) };
-    let result = crate::db::writer::in_write(work(&mut w)).await;
+    let result = crate::db::writer::in_write(head, work(&mut w)).await;
     let Write { txn, after, lease, .. } = w;
     let lease = lease.expect("set above");
     match result {

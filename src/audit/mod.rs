@@ -129,9 +129,18 @@ pub async fn append_many<C: ConnectionTrait>(
     actor: &Actor,
     changes: Vec<Change<'_>>,
 ) -> Result<i64, DbErr> {
-    let head: Head = db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
-        .await?
-        .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+    // Inside a write of the node's writer the batch keeps the head (`db::writer::batch_head`);
+    // elsewhere (the generator's own transactions) it is read and written here.
+    let batch = db::writer::batch_head();
+    let head: Head = match &batch {
+        Some(b) => {
+            let h = b.get();
+            Head { last_seq: h.seq, last_hash: h.hash, mac: h.mac }
+        }
+        None => db::query_one(c, "SELECT last_seq, last_hash, mac FROM audit_head WHERE id = 1", vec![])
+            .await?
+            .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?,
+    };
     let (mut seq, mut prev_hash) = (head.last_seq, head.last_hash);
     let now = db::now();
     // 13 values a row: 200 rows stay under both backends' limit on bound parameters.
@@ -187,12 +196,18 @@ pub async fn append_many<C: ConnectionTrait>(
         .await?;
     }
     if seq > head.last_seq {
-        db::exec(
-            c,
-            "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
-            vec![seq.into(), prev_hash.clone().into(), head_mac(key, seq, &prev_hash).into()],
-        )
-        .await?;
+        let mac = head_mac(key, seq, &prev_hash);
+        match &batch {
+            Some(b) => b.set(db::writer::AuditHead { seq, hash: prev_hash, mac }),
+            None => {
+                db::exec(
+                    c,
+                    "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
+                    vec![seq.into(), prev_hash.into(), mac.into()],
+                )
+                .await?;
+            }
+        }
     }
     Ok(seq)
 }

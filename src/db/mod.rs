@@ -130,6 +130,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(txn)
 }
 
+/// `begin_write` that also reads the audit chain's head in the same statement (the writer's
+/// batches keep it from there: `writer::AuditHead`).
+pub async fn begin_write_head(db: &DatabaseConnection) -> Result<(DatabaseTransaction, writer::AuditHead), DbErr> {
+    let txn = db.begin().await?;
+    let row = query_rows(
+        &txn,
+        "UPDATE audit_head SET writes = writes + 1 WHERE id = 1 RETURNING last_seq, last_hash, mac",
+        vec![],
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| DbErr::Custom("审计链头缺失".into()))?;
+    let head = writer::AuditHead {
+        seq: row.try_get_by_index(0)?,
+        hash: row.try_get_by_index(1)?,
+        mac: row.try_get_by_index(2)?,
+    };
+    Ok((txn, head))
+}
+
 /// The string aggregate of the backend (`group_concat` / `string_agg`), for read models that
 /// fold a page's rows into one row: each extra row costs a round trip to the connection's
 /// thread with sqlx, so a public page reads one row where it can. Separators are bound as

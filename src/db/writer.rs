@@ -13,6 +13,11 @@
 //! its transaction or savepoint to be rolled back (sqlx queues the rollback before any later
 //! statement on that connection) and the token to the next caller.
 //!
+//! The audit chain's head is kept by the batch: read by the statement that opens the batch's
+//! transaction, moved in memory by each write's entries (`audit::append_many` asks
+//! [`batch_head`]), put back to where it was when a write's savepoint is rolled back, and
+//! written to `audit_head` once, just before the commit — two statements a write fewer.
+//!
 //! On SQLite the writer has one connection of its own, so writers never meet in SQLite's
 //! sleeping busy handler; reads keep the shared pool. On PostgreSQL the batch's transaction
 //! comes from the shared pool and still begins by locking the audit head row, which keeps the
@@ -36,6 +41,38 @@ impl Default for Limits {
     fn default() -> Self {
         Limits { max_batch: 64, max_wait: Duration::from_millis(5) }
     }
+}
+
+/// The audit chain's head: the last entry's sequence number and hash, and the head's MAC.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    pub mac: String,
+}
+
+/// The head as the batch's writes have moved it (`now`) and as `audit_head` holds it.
+struct HeadCell {
+    now: AuditHead,
+    stored: AuditHead,
+}
+
+/// The open batch's audit head, for the write that holds the token.
+#[derive(Clone)]
+pub struct BatchHead(Arc<std::sync::Mutex<HeadCell>>);
+
+impl BatchHead {
+    pub fn get(&self) -> AuditHead {
+        self.0.lock().expect("never held across a panic").now.clone()
+    }
+    pub fn set(&self, head: AuditHead) {
+        self.0.lock().expect("never held across a panic").now = head;
+    }
+}
+
+/// The audit head of the batch the current task writes in, when it runs a write's work.
+pub fn batch_head() -> Option<BatchHead> {
+    IN_WRITE.try_with(|h| h.clone()).ok()
 }
 
 /// Work to run once the write is committed.
@@ -73,6 +110,7 @@ struct Slot {
 
 struct Batch {
     id: u64,
+    head: Arc<std::sync::Mutex<HeadCell>>,
     /// `None` while the batch's first write holds it.
     txn: Option<DatabaseTransaction>,
     writes: usize,
@@ -125,7 +163,7 @@ impl Writer {
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
         let (lease, txn) = self.lease().await?;
-        let result = IN_WRITE.scope((), work(&txn)).await;
+        let result = in_write(lease.head(), work(&txn)).await;
         match result {
             Ok(value) => {
                 lease.done(txn, Vec::new()).await?;
@@ -154,18 +192,29 @@ impl Writer {
         let mut slot = inner.slot.clone().lock_owned().await;
         drop(queued);
         if slot.batch.is_none() {
-            let txn = super::begin_write(&inner.conn).await?;
+            let (txn, head) = super::begin_write_head(&inner.conn).await?;
             let id = inner.batches.fetch_add(1, Ordering::Relaxed);
             let (done, _) = watch::channel(None);
-            slot.batch =
-                Some(Batch { id, txn: None, writes: 0, opened: Instant::now(), timer: false, after: Vec::new(), done });
-            return Ok((Lease { slot: Some(slot), inner, first: true }, txn));
+            let head = Arc::new(std::sync::Mutex::new(HeadCell { now: head.clone(), stored: head.clone() }));
+            slot.batch = Some(Batch {
+                id,
+                head: head.clone(),
+                txn: None,
+                writes: 0,
+                opened: Instant::now(),
+                timer: false,
+                after: Vec::new(),
+                done,
+            });
+            return Ok((Lease { slot: Some(slot), inner, first: true, head: BatchHead(head), before: None }, txn));
         }
         let batch = slot.batch.as_mut().expect("checked above");
+        let head = BatchHead(batch.head.clone());
+        let before = Some(head.get());
         let outer = batch.txn.as_ref().expect("the batch's transaction is back once its first write is done");
         let begun = outer.begin().await;
         match begun {
-            Ok(savepoint) => Ok((Lease { slot: Some(slot), inner, first: false }, savepoint)),
+            Ok(savepoint) => Ok((Lease { slot: Some(slot), inner, first: false, head, before }, savepoint)),
             Err(e) => {
                 // The batch's connection is broken: its writes cannot be trusted to commit.
                 fail_batch(&mut slot, &e);
@@ -176,13 +225,14 @@ impl Writer {
 }
 
 tokio::task_local! {
-    /// Set while a task runs the work of a write (it holds the token).
-    static IN_WRITE: ();
+    /// Set while a task runs the work of a write (it holds the token): its batch's audit head.
+    static IN_WRITE: BatchHead;
 }
 
-/// Runs a write's work, marked as such (see `Writer::lease`).
-pub async fn in_write<F: std::future::Future>(work: F) -> F::Output {
-    IN_WRITE.scope((), work).await
+/// Runs a write's work, marked as such (see `Writer::lease`), with its batch's audit head
+/// (`Lease::head`).
+pub async fn in_write<F: std::future::Future>(head: BatchHead, work: F) -> F::Output {
+    IN_WRITE.scope(head, work).await
 }
 
 /// Counts a caller waiting for the token, until it has it or is dropped.
@@ -208,6 +258,9 @@ pub struct Lease {
     slot: Option<OwnedMutexGuard<Slot>>,
     inner: Arc<Inner>,
     first: bool,
+    head: BatchHead,
+    /// The audit head when this write began, to go back to if it is rolled back (a savepoint).
+    before: Option<AuditHead>,
 }
 
 impl Lease {
@@ -248,8 +301,13 @@ impl Lease {
             fail_batch(self.slot.as_mut().expect("held until the lease ends"), &e);
             return Err(e);
         }
-        // Dropping the lease passes the token on.
+        // Dropping the lease puts the audit head back and passes the token on.
         Ok(())
+    }
+
+    /// The audit head of this write's batch.
+    pub fn head(&self) -> BatchHead {
+        self.head.clone()
     }
 
     fn batch(&mut self) -> &mut Batch {
@@ -265,6 +323,9 @@ impl Drop for Lease {
             if self.first {
                 slot.batch = None;
             } else {
+                if let Some(before) = self.before.take() {
+                    self.head.set(before);
+                }
                 self.inner.pass_on(slot);
             }
         }
@@ -298,9 +359,28 @@ impl Inner {
 /// Commits the batch, runs its hooks, tells its callers, and releases the token.
 async fn commit(inner: Arc<Inner>, mut slot: OwnedMutexGuard<Slot>) {
     let Some(batch) = slot.batch.take() else { return };
-    let Batch { txn, writes, after, done, .. } = batch;
+    let Batch { txn, writes, after, done, head, .. } = batch;
+    let moved = {
+        let cell = head.lock().expect("never held across a panic");
+        (cell.now != cell.stored).then(|| cell.now.clone())
+    };
     let result = match txn {
-        Some(txn) if writes > 0 => txn.commit().await.map_err(|e| e.to_string()),
+        Some(txn) if writes > 0 => match moved {
+            Some(h) => match super::exec(
+                &txn,
+                "UPDATE audit_head SET last_seq = $1, last_hash = $2, mac = $3 WHERE id = 1",
+                vec![h.seq.into(), h.hash.into(), h.mac.into()],
+            )
+            .await
+            {
+                Ok(_) => txn.commit().await.map_err(|e| e.to_string()),
+                Err(e) => {
+                    let _ = txn.rollback().await;
+                    Err(e.to_string())
+                }
+            },
+            None => txn.commit().await.map_err(|e| e.to_string()),
+        },
         Some(txn) => txn.rollback().await.map_err(|e| e.to_string()),
         None => Err("批次事务缺失".to_string()),
     };
