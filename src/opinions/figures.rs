@@ -9,7 +9,15 @@
 //!   Beijing day of its creation;
 //! - `opinion_figure_months (organ_id, month, dim, key, …counts)`: per organ **subtree** (its
 //!   organ and every organ above) and Beijing month, so a subtree's whole months are one index
-//!   range of one organ (as `wordcounts`).
+//!   range of one organ (as `wordcounts`);
+//! - `opinion_overdue_days (organ_id, day, due, dim, key, n)` and `opinion_overdue_months
+//!   (organ_id, month, due, dim, key, n)` (m0050): the same keys plus the deadline `due` of the
+//!   opinions whose item is **open** with units (assigned, in progress, rehandling — the share's
+//!   open deadline `u`), `n` how many. Deadlines end at 24:00 Beijing time, so a period has few
+//!   distinct values. [`overdue`] at `now` sums the rows with `due <= now` as [`read`] sums the
+//!   counts: nothing happens when a deadline passes, an item stays in its `due` rows while open
+//!   and leaves them (rows fallen to 0 are deleted) when it is answered, closed, taken back;
+//!   a 延期 or a reopen moves it to its new `due`.
 //!
 //! `dim` is `''` for the totals (the month breakdown is the totals by month), a `stats::Dim`
 //! name for a breakdown, and `days` for the histogram of handling times: `key` the working days
@@ -23,12 +31,13 @@
 //! — every step: state, round, deadline, reply, rating, 撤回, 改派 — and the items merged into
 //! one when they follow it), intake calls it on the new opinion, a category change on its
 //! opinion, and a year of the calendar made official on the closed opinions whose handling time
-//! it spans. `overdue` depends on the clock and is not kept: it is counted when asked from the
-//! open items past their deadline (`handling_items (state, deadline_at)` index), a few of the
-//! period's items, never all of them.
+//! it spans. The per-request count of the open items past their deadline ([`overdue_walk`],
+//! what the page did before m0050) stays as the tests' oracle and the bench's baseline.
 //!
 //! Opinions written before the counts were kept get their share from the one-off job
-//! `opinion-figures-backfill` (enqueued by `m0049`; `renda gen` runs the same batches).
+//! `opinion-figures-backfill` (enqueued by `m0049`; `renda gen` runs the same batches); the job
+//! then restates the open items with a deadline, whose shares stored before `m0050` lack their
+//! open deadline (`m0050` enqueues it again).
 
 use std::collections::{BTreeMap, HashMap};
 
