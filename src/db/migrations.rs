@@ -59,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0047_legislation_changes::Migration),
             Box::new(m0048_presidium::Migration),
             Box::new(m0049_opinion_figures::Migration),
+            Box::new(m0050_opinion_overdue::Migration),
         ]
     }
 }
@@ -109,6 +110,7 @@ pub mod m0046_opinion_words;
 pub mod m0047_legislation_changes;
 pub mod m0048_presidium;
 pub mod m0049_opinion_figures;
+pub mod m0050_opinion_overdue;
 mod schema;
 
 /// Every foreign key of the schema as the last migration leaves it: those `m0006` added, less
@@ -144,4 +146,5 @@ pub fn references() -> impl Iterator<Item = &'static m0006_foreign_keys::Referen
         .chain(m0047_legislation_changes::REFERENCES)
         .chain(m0048_presidium::REFERENCES)
         .chain(m0049_opinion_figures::REFERENCES)
+        .chain(m0050_opinion_overdue::REFERENCES)
 }

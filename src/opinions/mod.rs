@@ -106,6 +106,8 @@ pub const MODULE: Module = Module {
         "opinion_figures",
         "opinion_figure_days",
         "opinion_figure_months",
+        "opinion_overdue_days",
+        "opinion_overdue_months",
     ],
     demo: Some(demo_seed),
 };

@@ -171,6 +171,8 @@ pub async fn generate(
             "opinions",
             "opinion_figure_days",
             "opinion_figure_months",
+            "opinion_overdue_days",
+            "opinion_overdue_months",
         ] {
             db::exec(db, &format!("ANALYZE {t}"), vec![]).await?;
         }

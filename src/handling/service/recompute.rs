@@ -1,11 +1,12 @@
 //! The official holiday schedule of a year saved over the provisional one (PLAT-10): the open
 //! items whose deadline was counted through that year are counted again on the new calendar,
 //! in the same transaction, and each change goes into the item's history (old and new date)
-//! and to the units at work. Deadlines set otherwise than by the kind's rule (the old calendar
+//! and to the units at work; the kind's `Policy::changed` hook is told of each item changed
+//! (the opinions' kept open deadlines, issue 21). Deadlines set otherwise than by the kind's rule (the old calendar
 //! does not give them) are left as they are.
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{DatabaseTransaction, DbErr, FromQueryResult};
 
 use super::records::{event, notify_unit};
 use super::units::set_deadline;
@@ -43,8 +44,8 @@ struct Assist {
 
 /// Recounts the open deadlines that ran through `year` from `old` to `new`; the number of
 /// items whose deadline (or a 协办 unit's) changed.
-pub async fn recount<C: ConnectionTrait>(
-    c: &C,
+pub async fn recount(
+    c: &DatabaseTransaction,
     actor: &Actor,
     old: &Calendar,
     new: &Calendar,
@@ -146,6 +147,8 @@ pub async fn recount<C: ConnectionTrait>(
         }
         if touched {
             changed += 1;
+            // The kind's counts follow the moved deadline (the opinions' open deadlines).
+            super::changed(c, &policy, it.id).await?;
         }
     }
     Ok(changed)

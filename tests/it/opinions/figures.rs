@@ -2,12 +2,16 @@
 //! channels, 交办, replies on time and late, ratings (one changed by a second round), 二次办理,
 //! 改派, a category changed, 并案 — every figure and every breakdown row from the kept counts
 //! equals the walk over every opinion (the page's queries before, kept as the oracle), for the
-//! whole period, a month, days at a period's ends and a sub-organ; the backfill counts the same.
+//! whole period, a month, days at a period's ends and a sub-organ; overdue from the kept open
+//! deadlines equals overdue counted from the open items at times before, between and after the
+//! deadlines (through a 延期, a deadline passed, a reply, a reopen); the backfill counts the
+//! same, from nothing and from shares stored before the open deadlines were kept (m0050).
 
 use axum::http::StatusCode;
 use renda::auth::Scope;
 use renda::calendar;
 use renda::db;
+use renda::opinions::figures;
 use renda::opinions::stats::{self, Dim, Figures, Period, month_span, month_start, start_ts};
 use serde_json::{Value, json};
 
@@ -53,7 +57,57 @@ async fn same_as_walk(app: &TestApp, organ_path: &str, from: i64, to: i64) -> i6
     }
     let cal = calendar::load(app.db()).await.unwrap();
     assert_eq!(days, stats::handling_days(app.db(), &p, &cal).await.unwrap(), "handling days of {what}");
+    overdue_same_as_walk(app, organ_path, from, to).await;
     totals.total
+}
+
+/// Overdue from the kept open deadlines equals overdue counted from the open items at every
+/// time around the deadlines there are: before any, at and just before each, after all.
+async fn overdue_same_as_walk(app: &TestApp, organ_path: &str, from: i64, to: i64) {
+    let deadlines: Vec<i64> = db::query_rows(
+        app.db(),
+        "SELECT DISTINCT deadline_at FROM handling_items WHERE deadline_at IS NOT NULL ORDER BY deadline_at",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get_by_index(0).unwrap())
+    .collect();
+    assert!(!deadlines.is_empty());
+    let mut nows = vec![0, deadlines[0] - 1, deadlines[deadlines.len() - 1] + 1, db::now()];
+    nows.extend(deadlines.iter().flat_map(|d| [d - 1, *d]));
+    for now in nows {
+        let kept = figures::overdue(app.db(), organ_path, from, to, now).await.unwrap();
+        let walk = figures::overdue_walk(app.db(), organ_path, from, to, now).await.unwrap();
+        assert_eq!(kept, walk, "overdue of {organ_path} {from}..{to} at {now}");
+    }
+}
+
+/// Every (organ, period, due, dim, key) row of the open deadlines' counts that counts something.
+async fn dump_due(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for (t, period) in [("opinion_overdue_days", "day"), ("opinion_overdue_months", "month")] {
+        for r in db::query_rows(
+            app.db(),
+            &format!("SELECT organ_id, {period}, due, dim, key, n FROM {t} WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5"),
+            vec![],
+        )
+        .await
+        .unwrap()
+        {
+            out.push(format!(
+                "{t} {} {} {} {} {} {}",
+                r.try_get_by_index::<i64>(0).unwrap(),
+                r.try_get_by_index::<i64>(1).unwrap(),
+                r.try_get_by_index::<i64>(2).unwrap(),
+                r.try_get_by_index::<String>(3).unwrap(),
+                r.try_get_by_index::<String>(4).unwrap(),
+                r.try_get_by_index::<i64>(5).unwrap()
+            ));
+        }
+    }
+    out
 }
 
 /// Every period the test compares: all time, the current month, days at both ends around the
@@ -162,14 +216,34 @@ async fn kept_figures_equal_the_walk_after_a_mixed_loop(app: TestApp) {
     // 二次办理, a second reply, 基本满意 — the rating changed —, 办结.
     step(&app, &staff, late, "assign", json!({"units": [{"unit_id": unit, "role": "lead"}]})).await;
     step(&app, &unit_token, late, "accept", json!({})).await;
+    // 延期: the open deadline moves (its old one out of the counts, the new one in).
+    let deadline = async || {
+        db::scalar_i64(app.db(), "SELECT deadline_at FROM handling_items WHERE id = $1", vec![late_item.into()])
+            .await
+            .unwrap()
+    };
+    let first = deadline().await;
+    step(&app, &unit_token, late, "request_extension", json!({"days": 3, "text": "需协调环卫车辆"})).await;
+    step(&app, &staff, late, "decide_extension", json!({"unit_id": unit, "approve": true, "days": 3, "text": "同意"}))
+        .await;
+    assert!(deadline().await > first, "the deadline moved");
+    same_as_walk(&app, &root, 0, i64::MAX / 2).await;
+    // Set back by hand as if days went by (outside the loop, so restated by hand as the loop's
+    // hook would).
     let past = db::now() - 3 * 86_400;
     db::exec(app.db(), "UPDATE handling_items SET deadline_at = $1 WHERE id = $2", vec![past.into(), late_item.into()])
         .await
         .unwrap();
-    // Still open past its deadline: overdue now, counted from the open items.
+    figures::restate(app.db(), late_item).await.unwrap();
+    // Still open past its deadline: overdue now.
     same_as_walk(&app, &root, 0, i64::MAX / 2).await;
+    assert!(figures::overdue(app.db(), &root, 0, i64::MAX / 2, db::now()).await.unwrap().total > 0);
     step(&app, &unit_token, late, "reply", json!({"result": "resolved", "text": "已清运。"})).await;
+    // Replied: no longer open, out of the open deadlines.
+    same_as_walk(&app, &root, 0, i64::MAX / 2).await;
     rate(&app, &no2, &code2, "unsatisfied").await;
+    // 二次办理 (reopened by the rating): open again with the new round's deadline.
+    same_as_walk(&app, &root, 0, i64::MAX / 2).await;
     step(&app, &unit_token, late, "accept", json!({})).await;
     step(&app, &unit_token, late, "reply", json!({"result": "resolved", "text": "已安排每日清运。"})).await;
     rate(&app, &no2, &code2, "basically_satisfied").await;
@@ -232,12 +306,53 @@ async fn kept_figures_equal_the_walk_after_a_mixed_loop(app: TestApp) {
         .collect()
     };
     let kept = [dump(tables[0]).await, dump(tables[1]).await];
-    for t in ["opinion_figures", "opinion_figure_days", "opinion_figure_months"] {
+    let kept_due = dump_due(&app).await;
+    assert!(!kept_due.is_empty(), "open deadlines counted");
+    for t in [
+        "opinion_figures",
+        "opinion_figure_days",
+        "opinion_figure_months",
+        "opinion_overdue_days",
+        "opinion_overdue_months",
+    ] {
         db::exec(app.db(), &format!("DELETE FROM {t}"), vec![]).await.unwrap();
     }
-    let n = renda::opinions::figures::backfill(&app.state).await.unwrap();
+    let n = figures::backfill(&app.state).await.unwrap();
     assert_eq!(n as i64, db::scalar_i64(app.db(), "SELECT count(*) FROM opinions", vec![]).await.unwrap());
     assert_eq!([dump(tables[0]).await, dump(tables[1]).await], kept, "the backfill's counts");
+    assert_eq!(dump_due(&app).await, kept_due, "the backfill's open deadlines");
+    all_same_as_walk(&app, &root, &sub).await;
+
+    // As m0050 finds an installation: shares stored without their open deadline and no due
+    // rows. The backfill restates the open items with a deadline, and only them.
+    for r in db::query_rows(app.db(), "SELECT opinion_id, share FROM opinion_figures", vec![]).await.unwrap() {
+        let (id, share): (i64, String) = (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap());
+        let mut v: Value = serde_json::from_str(&share).unwrap();
+        v.as_object_mut().unwrap().remove("u");
+        db::exec(
+            app.db(),
+            "UPDATE opinion_figures SET share = $1 WHERE opinion_id = $2",
+            vec![v.to_string().into(), id.into()],
+        )
+        .await
+        .unwrap();
+    }
+    for t in ["opinion_overdue_days", "opinion_overdue_months"] {
+        db::exec(app.db(), &format!("DELETE FROM {t}"), vec![]).await.unwrap();
+    }
+    let n = figures::backfill(&app.state).await.unwrap();
+    let open = db::scalar_i64(
+        app.db(),
+        "SELECT count(*) FROM opinions op JOIN handling_items i ON i.id = op.item_id \
+         WHERE i.state IN ('assigned', 'in_progress', 'rehandling') AND i.deadline_at IS NOT NULL",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(open > 0);
+    assert_eq!(n as i64, open, "the open items restated");
+    assert_eq!([dump(tables[0]).await, dump(tables[1]).await], kept, "the counts unchanged");
+    assert_eq!(dump_due(&app).await, kept_due, "the open deadlines counted again");
     all_same_as_walk(&app, &root, &sub).await;
 }
 demo_test!(kept_figures_equal_the_walk_after_a_mixed_loop);
