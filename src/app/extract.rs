@@ -60,8 +60,19 @@ fn serde_message(e: &str) -> String {
         let field = rest.split('`').next().unwrap_or("");
         return format!("缺少必填字段 {field}");
     }
+    if let Some(rest) = e.split("unknown field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("不认识的字段 {field}");
+    }
+    if let Some(rest) = e.split("duplicate field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("字段 {field} 重复");
+    }
     if e.contains("unknown variant") {
         return "字段取值不在允许范围内".into();
+    }
+    if e.contains("invalid length") {
+        return "列表的项数不正确".into();
     }
     if e.contains("invalid type") || e.contains("invalid digit") || e.contains("invalid value") {
         return "字段类型不正确".into();
@@ -133,7 +144,7 @@ pub fn strict<T: DeserializeOwned + Default>(v: serde_json::Value) -> Result<T, 
         return Ok(T::default());
     }
     serde_json::from_value(v).map_err(|e| {
-        let message = format!("提交的内容不符合要求：{}", e.to_string().split(" at line").next().unwrap_or(""));
+        let message = format!("提交的内容不符合要求：{}", serde_message(&e.to_string()));
         AppError::invalid("", message)
     })
 }

@@ -551,7 +551,8 @@ async fn interpretation_submit(
 #[template(path = "legislation/register_public.html")]
 struct PublicRegisterTpl {
     q: String,
-    repealed: bool,
+    /// 现行有效法规 / 已废止法规 / 全部法规, as the filter chose.
+    heading: &'static str,
     shown: Vec<Opt>,
     rows: Vec<Found>,
 }
@@ -559,7 +560,12 @@ struct PublicRegisterTpl {
 async fn public_register(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     let (q, shown) = q.page();
     let rows = register::search(&s.db, &q, shown, 100).await?;
-    render(&PublicRegisterTpl { q, repealed: shown == Shown::Repealed, shown: shown_choices(shown), rows })
+    let heading = match shown {
+        Shown::InForce => "现行有效法规",
+        Shown::Repealed => "已废止法规",
+        Shown::All => "全部法规（含已废止）",
+    };
+    render(&PublicRegisterTpl { q, heading, shown: shown_choices(shown), rows })
 }
 
 #[derive(Template)]

@@ -366,3 +366,27 @@ async fn the_document_and_the_handlers_agree(app: TestApp) {
     }
 }
 demo_test!(the_document_and_the_handlers_agree);
+
+/// A JSON body read once the caller is entitled (`strict`) is refused in Chinese, naming the
+/// field, never with serde's English text.
+#[test]
+fn a_body_the_parser_refuses_is_answered_in_chinese() {
+    #[derive(serde::Deserialize, Default, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Paper {
+        subject: i64,
+        marks: Vec<String>,
+    }
+    let cases = [
+        (serde_json::json!({"subject": 1, "marks": [], "extra": 2}), "不认识的字段 extra"),
+        (serde_json::json!({"marks": []}), "缺少必填字段 subject"),
+        (serde_json::json!({"subject": "一", "marks": []}), "字段类型不正确"),
+    ];
+    for (body, want) in cases {
+        let e = renda::app::extract::strict::<Paper>(body).unwrap_err();
+        let text = format!("{e:?}");
+        assert!(text.contains(want), "{want}: {text}");
+        assert!(!text.contains('`') && !text.contains("expected") && !text.contains("unknown"), "{text}");
+    }
+}

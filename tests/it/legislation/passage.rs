@@ -723,7 +723,14 @@ async fn a_regulation_is_amended_revised_and_repealed(app: TestApp) {
     );
     let mut citizen = app.browser().await;
     assert!(!citizen.get("/regulations?q=门楼号牌").await.body.contains(&format!("/regulations/{reg}\"")));
-    assert!(citizen.get("/regulations?state=repealed").await.body.contains(&format!("/regulations/{reg}\"")));
+    let gone = citizen.get("/regulations?state=repealed").await.body;
+    assert!(gone.contains(&format!("/regulations/{reg}\"")) && gone.contains("<h1>已废止法规</h1>"));
+    let every = citizen.get("/regulations?state=all").await.body;
+    assert!(
+        every.contains(&format!("/regulations/{reg}\"")) && every.contains("<h1>全部法规（含已废止）</h1>"),
+        "{every}"
+    );
+    assert!(citizen.get("/regulations").await.body.contains("<h1>现行有效法规</h1>"));
     let public = citizen.get(&format!("/regulations/{reg}")).await;
     for m in ["本法规已废止", "修改和废止情况", "已被《江门市地名管理条例》取代"] {
         assert!(public.body.contains(m), "{m}: {}", public.body);
