@@ -186,13 +186,18 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn open(config: &Config) -> Result<DatabaseConnection, i32> {
+    open_with(config, 8).await
+}
+
+/// [`open`] with at most `sqlite_connections` pooled SQLite connections.
+async fn open_with(config: &Config, sqlite_connections: u32) -> Result<DatabaseConnection, i32> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             eprintln!("无法创建数据目录 {}：{e}", config.data_dir.display());
             1
         })?;
     }
-    db::connect_and_migrate(&config.database_url()).await.map_err(|e| {
+    db::connect_and_migrate_with(&config.database_url(), sqlite_connections).await.map_err(|e| {
         eprintln!("无法打开数据库 {}：{e}", redact(&config.database_url()));
         1
     })
@@ -536,18 +541,21 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
         }
         Command::Gen { deputies, stations, opinions, suggestions } => {
             let config = load_config(&cli, None, data_dir_is_demo(&cli))?;
-            let db = open(&config).await?;
+            // One SQLite connection: the generators write one transaction at a time, and every
+            // pooled connection is a thread with its page cache and malloc arena (issue 21).
+            let db = open_with(&config, 1).await?;
             let key = config.secrets.audit_key.clone();
             let failed = |e: sea_orm::DbErr| {
                 eprintln!("生成失败：{e}");
                 1
             };
+            // Each progress line with the process's memory (issue 21: gen under 500 MB).
+            let progress = |msg: String| eprintln!("{msg}{}", memory_note());
             if *deputies > 0 || *stations > 0 {
                 let started = std::time::Instant::now();
-                let report =
-                    crate::registry::synthetic::generate(&db, &key, *deputies, *stations, &|msg| eprintln!("{msg}"))
-                        .await
-                        .map_err(failed)?;
+                let report = crate::registry::synthetic::generate(&db, &key, *deputies, *stations, &progress)
+                    .await
+                    .map_err(failed)?;
                 println!(
                     "已生成 {} 名代表、{} 个代表资格、{} 个联络站，用时 {:.1} 秒",
                     report.persons,
@@ -559,7 +567,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             if *opinions > 0 {
                 let started = std::time::Instant::now();
                 let crypto = crate::privacy::FieldCrypto::new(config.secrets.field_key);
-                let r = crate::opinions::synthetic::generate(&db, &key, &crypto, *opinions, &|msg| eprintln!("{msg}"))
+                let r = crate::opinions::synthetic::generate(&db, &key, &crypto, *opinions, &progress)
                     .await
                     .map_err(failed)?;
                 let secs = started.elapsed().as_secs_f64();
@@ -579,7 +587,7 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
             }
             if *suggestions > 0 {
                 let started = std::time::Instant::now();
-                let r = crate::suggestions::synthetic::generate(&db, &key, *suggestions, &|msg| eprintln!("{msg}"))
+                let r = crate::suggestions::synthetic::generate(&db, &key, *suggestions, &progress)
                     .await
                     .map_err(failed)?;
                 let secs = started.elapsed().as_secs_f64();
@@ -623,6 +631,22 @@ async fn run_inner(cli: Cli) -> Result<i32, i32> {
 
 /// Reads a file to import, refusing one larger than any import accepts (exit 3) before
 /// reading it into memory.
+/// "（内存 N MB，峰值 M MB）": the resident and peak resident memory of this process
+/// (`VmRSS`, `VmHWM` of /proc/self/status); empty where there is no /proc.
+fn memory_note() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(rss), Some(hwm)) => format!("（内存 {} MB，峰值 {} MB）", rss / 1024, hwm / 1024),
+        _ => String::new(),
+    }
+}
+
 fn read_import_file(file: &Path) -> Result<Vec<u8>, i32> {
     use std::io::Read;
     let max = crate::sheet::Limits::default().max_file_bytes;

@@ -16,10 +16,18 @@ pub use sea_orm::DatabaseConnection as Db;
 
 /// Opens the database named by `url` (WAL and a busy timeout on SQLite).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, 8).await
+}
+
+/// [`connect`] with at most `sqlite_connections` pooled SQLite connections (PostgreSQL: 16).
+/// `renda gen` takes one: every SQLite connection runs on its own thread with its own page
+/// cache, and with a pool of eight the generator's transactions went round them all, each
+/// thread keeping a malloc arena of its own (issue 21).
+pub async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        opts.max_connections(8).min_connections(1);
+        opts.max_connections(sqlite_connections.max(1)).min_connections(1);
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -35,7 +43,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Connects and brings the schema up to date.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = connect(url).await?;
+    connect_and_migrate_with(url, 8).await
+}
+
+/// [`connect_and_migrate`] with at most `sqlite_connections` pooled SQLite connections.
+pub async fn connect_and_migrate_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let db = connect_with(url, sqlite_connections).await?;
     migrations::Migrator::up(&db, None).await?;
     Ok(db)
 }

@@ -121,12 +121,10 @@ impl Counts {
     /// generator writes them once they can no longer grow).
     pub fn take_before(&mut self, day: i64) -> Counts {
         let month = month_of_day(day);
-        let (days, keep): (HashMap<_, _>, HashMap<_, _>) =
-            std::mem::take(&mut self.days).into_iter().partition(|k| k.0.1 < day);
-        self.days = keep;
-        let (months, keep): (HashMap<_, _>, HashMap<_, _>) =
-            std::mem::take(&mut self.months).into_iter().partition(|k| k.0.1 < month);
-        self.months = keep;
+        // Taken out of the maps in place: the counts kept are not copied into new maps at
+        // every block (the generator calls this once a block).
+        let days = self.days.extract_if(|k, _| k.1 < day).collect();
+        let months = self.months.extract_if(|k, _| k.1 < month).collect();
         Counts { days, months }
     }
 
