@@ -714,12 +714,12 @@ async fn deputy_page(
 ) -> AppResult<Response> {
     let site = site(&s, &headers, code).await?;
     let id = parse_id(&id)?;
-    let p = persons::person(&s.db, id).await?.ok_or(AppError::NotFound)?;
+    // The person and the card's extras in one statement; the organ from the per-node cache.
+    let (p, extras) = persons::card(&s.db, id, stations::today(), 4).await?.ok_or(AppError::NotFound)?;
     let organ = s.public.organ_by_id(&s.db, p.organ_id).await?.ok_or(AppError::NotFound)?;
     if !organ.path.starts_with(&site.organ.path) {
         return Err(AppError::NotFound);
     }
-    let extras = persons::card_extras(&s.db, id, stations::today(), 4).await?;
     let mandates: Vec<Mandate> = extras.mandates;
     if mandates.is_empty() {
         // Only serving deputies have a public card.

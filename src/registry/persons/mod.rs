@@ -14,7 +14,7 @@ pub use mandates::{
     EndMandate, Mandate, MandateEvent, MandateInput, add_mandate, change_term, chinese_number, end_mandate,
     mandate_events, mandates_of,
 };
-pub use reverse::{CardExtras, card_extras, grids_of, groups_of, roles_of, station_names_of, stations_of};
+pub use reverse::{CardExtras, card, grids_of, groups_of, roles_of, station_names_of, stations_of};
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};

@@ -21,8 +21,9 @@ pub async fn stations_of<C: ConnectionTrait>(c: &C, person_id: i64) -> Result<Ve
     rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
-/// What the public deputy card shows besides the person, read as one row: serving mandates,
-/// stations, group names and the next duty slots (at most `slot_limit`, from `from` on).
+/// What the public deputy card shows besides the person, read in the person's row ([`card`]):
+/// serving mandates, stations, group names and the next duty slots (at most `slot_limit`, from
+/// `from` on).
 pub struct CardExtras {
     pub mandates: Vec<Mandate>,
     pub stations: Vec<(i64, String)>,
@@ -31,15 +32,18 @@ pub struct CardExtras {
     pub slots: Vec<(Slot, String)>,
 }
 
-pub async fn card_extras<C: ConnectionTrait>(
+/// The public card's person and extras in one statement (one round trip on PostgreSQL, one
+/// hand-off on SQLite): `None` when there is no such person.
+pub async fn card<C: ConnectionTrait>(
     c: &C,
     person_id: i64,
     from: chrono::NaiveDate,
     slot_limit: u64,
-) -> Result<CardExtras, DbErr> {
+) -> Result<Option<(super::Person, CardExtras)>, DbErr> {
     let agg = db::string_agg(c.get_database_backend());
+    let cols = super::PERSON_COLS;
     let sql = format!(
-        "SELECT \
+        "SELECT {cols}, \
          (SELECT {agg}(CAST(m.id AS TEXT) || $3 || CAST(m.organ_id AS TEXT) || $3 || m.level || $3 \
             || CAST(m.term AS TEXT) || $3 || m.constituency || $3 || COALESCE(m.start_date, '') || $3 \
             || o.name || $3 || a.name, $4) \
@@ -54,7 +58,8 @@ pub async fn card_extras<C: ConnectionTrait>(
           FROM (SELECT d.id, d.station_id, d.slot_date, d.start_time, d.end_time, d.online, \
                 COALESCE(st.name, '') AS station_name FROM duty_slots d LEFT JOIN stations st ON st.id = d.station_id \
                 WHERE d.person_id = $1 AND d.slot_date >= $2 ORDER BY d.slot_date, d.start_time, d.id \
-                LIMIT {slot_limit}) x)"
+                LIMIT {slot_limit}) x) \
+         FROM persons WHERE id = $1"
     );
     let row = c
         .query_one_raw(db::stmt(
@@ -67,9 +72,12 @@ pub async fn card_extras<C: ConnectionTrait>(
                 db::RECORD_SEP.into(),
             ],
         ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("card extras".into()))?;
-    let col = |i: usize| row.try_get_by_index::<Option<String>>(i);
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let person = <super::Person as sea_orm::FromQueryResult>::from_query_result(&row, "")?;
+    // The extras follow the person's columns.
+    let first = cols.split(',').count();
+    let col = |i: usize| row.try_get_by_index::<Option<String>>(first + i);
     let (mandates_txt, stations_txt, groups_txt, slots_txt) = (col(0)?, col(1)?, col(2)?, col(3)?);
     let num = |v: &str| v.parse::<i64>().unwrap_or(0);
     let mut mandates: Vec<Mandate> = db::split_records(mandates_txt.as_deref())
@@ -117,7 +125,7 @@ pub async fn card_extras<C: ConnectionTrait>(
         })
         .collect();
     slots.sort_by(|a, b| (&a.0.slot_date, &a.0.start_time, a.0.id).cmp(&(&b.0.slot_date, &b.0.start_time, b.0.id)));
-    Ok(CardExtras { mandates, stations, groups, slots })
+    Ok(Some((person, CardExtras { mandates, stations, groups, slots })))
 }
 
 /// Groups a person belongs to: (group id, group name, kind, role).
