@@ -541,6 +541,24 @@ impl Kept {
     }
 }
 
+/// The reads of a period's kept rows: the whole months from the subtree's top organ's month
+/// rows, the days at the ends from the subtree's day rows — `(table, period column, organs
+/// clause, from, to)`.
+fn span_reads<'a>(
+    spans: &Spans,
+    months: &'a str,
+    days: &'a str,
+) -> Vec<(&'a str, &'static str, &'static str, i64, i64)> {
+    let mut reads = Vec::new();
+    if let Some((a, b)) = spans.months {
+        reads.push((months, "month", TOP_ORGANS, a, b));
+    }
+    for &(a, b) in &spans.days {
+        reads.push((days, "day", SUBTREE_ORGANS, a, b));
+    }
+    reads
+}
+
 /// Reads the kept counts of `organ_path`'s subtree over `from`..`to` (Unix times at Beijing
 /// midnights, as `stats::month_span` gives): whole months from the subtree's top organ's month
 /// rows, the days at the ends from the subtree's day rows.
@@ -549,14 +567,7 @@ pub async fn read<C: ConnectionTrait>(c: &C, organ_path: &str, from: i64, to: i6
     let Some(spans) = Spans::of(from, to) else { return Ok(kept) };
     let like = format!("{}%", db::like_escape(organ_path));
     let sums = COLUMNS.iter().map(|n| format!("CAST(sum(w.{n}) AS BIGINT)")).collect::<Vec<_>>().join(", ");
-    let mut queries = Vec::new();
-    if let Some((a, b)) = spans.months {
-        queries.push(("opinion_figure_months", "month", TOP_ORGANS, a, b));
-    }
-    for (a, b) in spans.days {
-        queries.push(("opinion_figure_days", "day", SUBTREE_ORGANS, a, b));
-    }
-    for (table, period, organs, a, b) in queries {
+    for (table, period, organs, a, b) in span_reads(&spans, "opinion_figure_months", "opinion_figure_days") {
         let rows = db::query_rows(
             c,
             &format!(
@@ -604,14 +615,7 @@ pub async fn overdue<C: ConnectionTrait>(
     let mut out = Overdue::default();
     let Some(spans) = Spans::of(from, to) else { return Ok(out) };
     let like = format!("{}%", db::like_escape(organ_path));
-    let mut queries = Vec::new();
-    if let Some((a, b)) = spans.months {
-        queries.push(("opinion_overdue_months", "month", TOP_ORGANS, a, b));
-    }
-    for (a, b) in spans.days {
-        queries.push(("opinion_overdue_days", "day", SUBTREE_ORGANS, a, b));
-    }
-    for (table, period, organs, a, b) in queries {
+    for (table, period, organs, a, b) in span_reads(&spans, "opinion_overdue_months", "opinion_overdue_days") {
         let rows = db::query_rows(
             c,
             &format!(
